@@ -1,0 +1,184 @@
+//! Topic configuration with Kafka's keys, defaults and type checks.
+//!
+//! Configs cross the API as Kafka does: string keys to string values. They are parsed once, here, into
+//! [`TopicConfig`]; an unknown key or an ill-typed value is `INVALID_CONFIG`, as `AdminClient` would say.
+
+use alloc::borrow::ToOwned;
+use alloc::collections::BTreeMap;
+use alloc::string::{String, ToString};
+
+use crate::error::Result;
+
+/// String keys to string values, Kafka's config shape. Ordered, so iteration is deterministic.
+pub type ConfigMap = BTreeMap<String, String>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// A `long` at least `min`.
+    Long { min: i64 },
+    Boolean,
+    /// `cleanup.policy`: a comma-separated list of `delete` and `compact`.
+    CleanupPolicy,
+}
+
+struct ConfigDef {
+    key: &'static str,
+    default: &'static str,
+    kind: Kind,
+}
+
+/// The topic-level configs Franz models, with Kafka's defaults (`TopicConfig`, `LogConfig`).
+const TOPIC_CONFIG_DEFS: &[ConfigDef] = &[
+    ConfigDef { key: "cleanup.policy", default: "delete", kind: Kind::CleanupPolicy },
+    ConfigDef { key: "delete.retention.ms", default: "86400000", kind: Kind::Long { min: 0 } },
+    ConfigDef { key: "flush.messages", default: "9223372036854775807", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "flush.ms", default: "9223372036854775807", kind: Kind::Long { min: 0 } },
+    ConfigDef { key: "max.message.bytes", default: "1048588", kind: Kind::Long { min: 0 } },
+    ConfigDef { key: "min.compaction.lag.ms", default: "0", kind: Kind::Long { min: 0 } },
+    ConfigDef { key: "min.insync.replicas", default: "1", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "retention.bytes", default: "-1", kind: Kind::Long { min: -1 } },
+    ConfigDef { key: "retention.ms", default: "604800000", kind: Kind::Long { min: -1 } },
+    ConfigDef { key: "segment.bytes", default: "1073741824", kind: Kind::Long { min: 14 } },
+    ConfigDef { key: "segment.ms", default: "604800000", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "unclean.leader.election.enable", default: "false", kind: Kind::Boolean },
+];
+
+/// A topic's effective configuration, parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopicConfig {
+    pub cleanup_policy_delete: bool,
+    pub cleanup_policy_compact: bool,
+    pub delete_retention_ms: i64,
+    pub flush_messages: i64,
+    pub flush_ms: i64,
+    pub max_message_bytes: i64,
+    pub min_compaction_lag_ms: i64,
+    pub min_insync_replicas: i64,
+    /// `-1`: no size limit.
+    pub retention_bytes: i64,
+    /// `-1`: keep forever.
+    pub retention_ms: i64,
+    pub segment_bytes: i64,
+    pub segment_ms: i64,
+    pub unclean_leader_election_enable: bool,
+}
+
+impl Default for TopicConfig {
+    fn default() -> Self {
+        TopicConfig::build(&ConfigMap::new())
+    }
+}
+
+impl TopicConfig {
+    /// Effective config: `overrides` over Kafka's defaults. Rejects unknown keys and ill-typed values.
+    pub fn parse(overrides: &ConfigMap) -> Result<TopicConfig> {
+        validate(overrides)?;
+        Ok(TopicConfig::build(overrides))
+    }
+
+    /// Reads validated overrides; a value that does not parse (impossible after `validate`) reads as 0.
+    fn build(overrides: &ConfigMap) -> TopicConfig {
+        let get = |key: &str| effective_value(overrides, key);
+        let long = |key: &str| get(key).parse::<i64>().unwrap_or_default();
+        let bool_ = |key: &str| get(key).eq_ignore_ascii_case("true");
+        let policy = get("cleanup.policy");
+        TopicConfig {
+            cleanup_policy_delete: policy.split(',').any(|p| p.trim() == "delete"),
+            cleanup_policy_compact: policy.split(',').any(|p| p.trim() == "compact"),
+            delete_retention_ms: long("delete.retention.ms"),
+            flush_messages: long("flush.messages"),
+            flush_ms: long("flush.ms"),
+            max_message_bytes: long("max.message.bytes"),
+            min_compaction_lag_ms: long("min.compaction.lag.ms"),
+            min_insync_replicas: long("min.insync.replicas"),
+            retention_bytes: long("retention.bytes"),
+            retention_ms: long("retention.ms"),
+            segment_bytes: long("segment.bytes"),
+            segment_ms: long("segment.ms"),
+            unclean_leader_election_enable: bool_("unclean.leader.election.enable"),
+        }
+    }
+}
+
+/// Every modelled key with its effective value (override or Kafka's default), as `describeConfigs` lists them.
+pub fn effective_topic_config(overrides: &ConfigMap) -> ConfigMap {
+    TOPIC_CONFIG_DEFS
+        .iter()
+        .map(|def| (def.key.to_owned(), effective_value(overrides, def.key).to_owned()))
+        .collect()
+}
+
+fn effective_value<'a>(overrides: &'a ConfigMap, key: &str) -> &'a str {
+    match overrides.get(key) {
+        Some(value) => value.as_str(),
+        None => TOPIC_CONFIG_DEFS.iter().find(|d| d.key == key).map_or("", |d| d.default),
+    }
+}
+
+/// Checks every key is known and every value has its type, with Kafka's wording.
+pub fn validate(overrides: &ConfigMap) -> Result<()> {
+    for (key, value) in overrides {
+        let Some(def) = TOPIC_CONFIG_DEFS.iter().find(|d| d.key == key.as_str()) else {
+            return Err(franz_err!(InvalidConfig, "Unknown topic config name: {key}"));
+        };
+        let value = value.trim();
+        let ok = match def.kind {
+            Kind::Long { min } => value.parse::<i64>().is_ok_and(|v| v >= min),
+            Kind::Boolean => value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false"),
+            Kind::CleanupPolicy => {
+                !value.is_empty() && value.split(',').all(|p| matches!(p.trim(), "delete" | "compact"))
+            }
+        };
+        if !ok {
+            let expected = match def.kind {
+                Kind::Long { min } => alloc::format!("a whole number of at least {min}"),
+                Kind::Boolean => "true or false".to_string(),
+                Kind::CleanupPolicy => "a list of delete and compact".to_string(),
+            };
+            return Err(franz_err!(InvalidConfig, "Invalid value {value} for configuration {key}: expected {expected}"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    fn map(pairs: &[(&str, &str)]) -> ConfigMap {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn kafka_defaults() {
+        let c = TopicConfig::default();
+        assert_eq!(c.retention_ms, 604_800_000);
+        assert_eq!(c.retention_bytes, -1);
+        assert_eq!(c.segment_bytes, 1_073_741_824);
+        assert_eq!(c.min_insync_replicas, 1);
+        assert!(c.cleanup_policy_delete && !c.cleanup_policy_compact);
+        assert!(!c.unclean_leader_election_enable);
+    }
+
+    #[test]
+    fn overrides_apply() {
+        let c = TopicConfig::parse(&map(&[("cleanup.policy", "compact,delete"), ("min.insync.replicas", "2")]))
+            .unwrap();
+        assert!(c.cleanup_policy_delete && c.cleanup_policy_compact);
+        assert_eq!(c.min_insync_replicas, 2);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_invalid_config() {
+        for bad in [
+            map(&[("retention.hours", "1")]),
+            map(&[("retention.ms", "soon")]),
+            map(&[("min.insync.replicas", "0")]),
+            map(&[("cleanup.policy", "forget")]),
+            map(&[("unclean.leader.election.enable", "yes")]),
+        ] {
+            assert_eq!(TopicConfig::parse(&bad).unwrap_err().code, ErrorCode::InvalidConfig, "{bad:?}");
+        }
+    }
+}

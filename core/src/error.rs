@@ -1,0 +1,118 @@
+//! Kafka's error names, and the error every public entry of Franz returns.
+//!
+//! The names are Kafka's own strings (`org.apache.kafka.common.protocol.Errors`), so a person who knows
+//! Kafka reads them without a glossary. `retriable` follows Kafka's `RetriableException` hierarchy.
+
+use alloc::string::String;
+use core::fmt;
+use serde::{Deserialize, Serialize};
+
+/// A Kafka error code, by its protocol name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    UnknownServerError,
+    OffsetOutOfRange,
+    CorruptMessage,
+    UnknownTopicOrPartition,
+    InvalidFetchSize,
+    LeaderNotAvailable,
+    NotLeaderOrFollower,
+    RequestTimedOut,
+    MessageTooLarge,
+    InvalidTopicException,
+    RecordListTooLarge,
+    NotEnoughReplicas,
+    NotEnoughReplicasAfterAppend,
+    InvalidRequiredAcks,
+    TopicAlreadyExists,
+    InvalidPartitions,
+    InvalidReplicationFactor,
+    InvalidRequest,
+    InvalidConfig,
+    PolicyViolation,
+    TopicAuthorizationFailed,
+    InvalidRecord,
+    UnsupportedVersion,
+}
+
+impl ErrorCode {
+    /// The name Kafka prints, e.g. `NOT_ENOUGH_REPLICAS`.
+    pub fn name(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            UnknownServerError => "UNKNOWN_SERVER_ERROR",
+            OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
+            CorruptMessage => "CORRUPT_MESSAGE",
+            UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
+            InvalidFetchSize => "INVALID_FETCH_SIZE",
+            LeaderNotAvailable => "LEADER_NOT_AVAILABLE",
+            NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER",
+            RequestTimedOut => "REQUEST_TIMED_OUT",
+            MessageTooLarge => "MESSAGE_TOO_LARGE",
+            InvalidTopicException => "INVALID_TOPIC_EXCEPTION",
+            RecordListTooLarge => "RECORD_LIST_TOO_LARGE",
+            NotEnoughReplicas => "NOT_ENOUGH_REPLICAS",
+            NotEnoughReplicasAfterAppend => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+            InvalidRequiredAcks => "INVALID_REQUIRED_ACKS",
+            TopicAlreadyExists => "TOPIC_ALREADY_EXISTS",
+            InvalidPartitions => "INVALID_PARTITIONS",
+            InvalidReplicationFactor => "INVALID_REPLICATION_FACTOR",
+            InvalidRequest => "INVALID_REQUEST",
+            InvalidConfig => "INVALID_CONFIG",
+            PolicyViolation => "POLICY_VIOLATION",
+            TopicAuthorizationFailed => "TOPIC_AUTHORIZATION_FAILED",
+            InvalidRecord => "INVALID_RECORD",
+            UnsupportedVersion => "UNSUPPORTED_VERSION",
+        }
+    }
+
+    /// Whether Kafka's client would retry it (a `RetriableException` subclass).
+    pub fn retriable(self) -> bool {
+        use ErrorCode::*;
+        matches!(
+            self,
+            CorruptMessage
+                | UnknownTopicOrPartition
+                | LeaderNotAvailable
+                | NotLeaderOrFollower
+                | RequestTimedOut
+                | NotEnoughReplicas
+                | NotEnoughReplicasAfterAppend
+        )
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An error from a public entry of Franz: a Kafka error name and a sentence that says what to do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FranzError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl FranzError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        FranzError { code, message: message.into() }
+    }
+
+    pub fn retriable(&self) -> bool {
+        self.code.retriable()
+    }
+}
+
+impl fmt::Display for FranzError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.name(), self.message)
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for FranzError {}
+
+pub type Result<T, E = FranzError> = core::result::Result<T, E>;

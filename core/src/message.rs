@@ -1,0 +1,183 @@
+//! What crosses the network: Kafka-shaped requests and responses, and the outbox actors fill.
+//!
+//! Every actor talks only through these. A request carries a `correlation_id` that its response echoes,
+//! as in Kafka's wire protocol, so a client can match answers to questions.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::config::ConfigMap;
+use crate::error::FranzError;
+use crate::log::RecordData;
+use crate::sim::trace::TraceKind;
+use crate::types::{LeaderEpoch, NodeId, Offset, Record};
+
+pub type CorrelationId = u64;
+
+/// Kafka's `acks`: how many replicas must have a batch before the leader answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Acks {
+    /// `acks=0`: no response at all.
+    None,
+    /// `acks=1`: after the leader's own append.
+    Leader,
+    /// `acks=all` (`-1`): once the high watermark passes the batch.
+    All,
+}
+
+impl Acks {
+    /// Kafka's spellings: `"0"`, `"1"`, `"all"` or `"-1"`.
+    pub fn parse(s: &str) -> Option<Acks> {
+        match s {
+            "0" => Some(Acks::None),
+            "1" => Some(Acks::Leader),
+            "all" | "-1" => Some(Acks::All),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Acks::None => "0",
+            Acks::Leader => "1",
+            Acks::All => "all",
+        }
+    }
+}
+
+/// Where a consumer without a position starts (`ListOffsets` with a special timestamp).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OffsetSpec {
+    /// The log start offset (`-2`).
+    Earliest,
+    /// The high watermark (`-1`).
+    Latest,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionMetadata {
+    pub partition: u32,
+    pub leader: NodeId,
+    pub leader_epoch: LeaderEpoch,
+    pub replicas: Vec<NodeId>,
+    pub isr: Vec<NodeId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopicMetadata {
+    pub name: String,
+    /// `Err(UNKNOWN_TOPIC_OR_PARTITION)` when the broker does not know the topic.
+    pub partitions: Result<Vec<PartitionMetadata>, FranzError>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchedPartition {
+    pub high_watermark: Offset,
+    pub log_start_offset: Offset,
+    pub records: Vec<Record>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    CreateTopicsRequest {
+        correlation_id: CorrelationId,
+        name: String,
+        partitions: u32,
+        replication_factor: u32,
+        config: ConfigMap,
+    },
+    CreateTopicsResponse {
+        correlation_id: CorrelationId,
+        result: Result<(), FranzError>,
+    },
+    MetadataRequest {
+        correlation_id: CorrelationId,
+        topics: Vec<String>,
+    },
+    MetadataResponse {
+        correlation_id: CorrelationId,
+        brokers: Vec<NodeId>,
+        topics: Vec<TopicMetadata>,
+    },
+    ProduceRequest {
+        correlation_id: CorrelationId,
+        acks: Acks,
+        timeout_ms: u64,
+        topic: String,
+        partition: u32,
+        records: Vec<RecordData>,
+    },
+    ProduceResponse {
+        correlation_id: CorrelationId,
+        topic: String,
+        partition: u32,
+        /// The base offset of the appended batch.
+        result: Result<Offset, FranzError>,
+    },
+    FetchRequest {
+        correlation_id: CorrelationId,
+        max_wait_ms: u64,
+        topic: String,
+        partition: u32,
+        fetch_offset: Offset,
+        max_bytes: usize,
+    },
+    FetchResponse {
+        correlation_id: CorrelationId,
+        topic: String,
+        partition: u32,
+        result: Result<FetchedPartition, FranzError>,
+    },
+    ListOffsetsRequest {
+        correlation_id: CorrelationId,
+        topic: String,
+        partition: u32,
+        spec: OffsetSpec,
+    },
+    ListOffsetsResponse {
+        correlation_id: CorrelationId,
+        topic: String,
+        partition: u32,
+        result: Result<Offset, FranzError>,
+    },
+}
+
+impl Message {
+    /// Kafka's API name, for the trace and the network view.
+    pub fn api_name(&self) -> &'static str {
+        match self {
+            Message::CreateTopicsRequest { .. } | Message::CreateTopicsResponse { .. } => "CreateTopics",
+            Message::MetadataRequest { .. } | Message::MetadataResponse { .. } => "Metadata",
+            Message::ProduceRequest { .. } | Message::ProduceResponse { .. } => "Produce",
+            Message::FetchRequest { .. } | Message::FetchResponse { .. } => "Fetch",
+            Message::ListOffsetsRequest { .. } | Message::ListOffsetsResponse { .. } => "ListOffsets",
+        }
+    }
+}
+
+/// What an actor hands back from one step: messages to send and trace lines to record.
+/// The simulator empties it after every dispatch.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    pub(crate) messages: Vec<(NodeId, Message)>,
+    pub(crate) trace: Vec<TraceKind>,
+}
+
+impl Outbox {
+    pub fn send(&mut self, to: NodeId, message: Message) {
+        self.messages.push((to, message));
+    }
+
+    pub fn trace(&mut self, kind: TraceKind) {
+        self.trace.push(kind);
+    }
+}
+
+/// The shape every simulated process has (raft-rs's step/tick, quinn-proto's handle/poll_timeout).
+pub trait Actor {
+    fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox);
+    fn on_timer(&mut self, now_ms: u64, out: &mut Outbox);
+    /// When `on_timer` wants to run next, if ever.
+    fn next_timer_ms(&self) -> Option<u64>;
+}

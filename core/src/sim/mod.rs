@@ -1,0 +1,388 @@
+//! The world: every actor, the network between them, virtual time and the trace.
+//!
+//! The simulator pops the earliest event, ordered by (time, sequence number), hands it to its actor,
+//! then routes what the actor put in its outbox: each message through the network model (which may
+//! delay or drop it), each trace line into the trace. Timers are re-armed from `next_timer_ms` after
+//! every dispatch. Nothing here reads a clock or the OS: a seed and the same inputs give the same trace.
+
+pub mod network;
+mod ops;
+pub mod rng;
+pub mod trace;
+
+use alloc::collections::{BTreeMap, BinaryHeap};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cmp::{Ordering, Reverse};
+
+use crate::broker::Broker;
+use crate::client::{AdminClient, Consumer, Producer};
+use crate::config::{self, ConfigMap};
+use crate::error::Result;
+use crate::message::{Actor, Message, Outbox};
+use crate::types::{NodeId, FIRST_CLIENT_ID};
+use network::{Network, NetworkConfig};
+use rng::{stream_rng, Stream};
+use trace::{Trace, TraceKind};
+
+pub use ops::SendOutcome;
+
+/// Brokers a cluster may have in this build. Multi-broker clusters arrive with the controller quorum
+/// (issue 5): until then one broker decides everything, so a cluster has exactly one.
+pub const BROKERS_MAX: u32 = 1;
+/// Franz's bound on clients (producers, consumers, admin) alive at once.
+pub const CLIENTS_MAX: usize = 1_000;
+/// Franz's bound on events waiting in the queue; a message beyond it is lost, as on an overloaded link.
+pub const EVENTS_QUEUED_MAX: usize = 1_000_000;
+
+/// What a cluster is made of: the part of a scenario that is not its actions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterConfig {
+    pub seed: u64,
+    pub brokers: u32,
+    pub network: NetworkConfig,
+    /// Broker-wide defaults for topic configs, with Kafka's keys (`min.insync.replicas` ...).
+    pub broker_config: ConfigMap,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig { seed: 1, brokers: 1, network: NetworkConfig::default(), broker_config: ConfigMap::new() }
+    }
+}
+
+/// A simulated process.
+#[derive(Clone, Debug)]
+pub enum Node {
+    Broker(Broker),
+    Admin(AdminClient),
+    Producer(Producer),
+    Consumer(Consumer),
+}
+
+impl Node {
+    fn actor(&mut self) -> &mut dyn Actor {
+        match self {
+            Node::Broker(b) => b,
+            Node::Admin(a) => a,
+            Node::Producer(p) => p,
+            Node::Consumer(c) => c,
+        }
+    }
+
+    fn next_timer_ms(&self) -> Option<u64> {
+        match self {
+            Node::Broker(b) => b.next_timer_ms(),
+            Node::Admin(a) => a.next_timer_ms(),
+            Node::Producer(p) => p.next_timer_ms(),
+            Node::Consumer(c) => c.next_timer_ms(),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum EventKind {
+    Deliver { from: NodeId, to: NodeId, message: Message },
+    Timer { node: NodeId },
+}
+
+#[derive(Debug)]
+struct Event {
+    time_ms: u64,
+    seq: u64,
+    kind: EventKind,
+}
+
+impl PartialEq for Event {
+    fn eq(&self, other: &Self) -> bool {
+        (self.time_ms, self.seq) == (other.time_ms, other.seq)
+    }
+}
+impl Eq for Event {}
+impl PartialOrd for Event {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Event {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.time_ms, self.seq).cmp(&(other.time_ms, other.seq))
+    }
+}
+
+pub struct World {
+    config: ClusterConfig,
+    now_ms: u64,
+    next_event_seq: u64,
+    queue: BinaryHeap<Reverse<Event>>,
+    nodes: BTreeMap<NodeId, Node>,
+    names: BTreeMap<NodeId, String>,
+    /// The time each node's timer is armed for; a queued timer event at another time is stale.
+    timer_at_ms: BTreeMap<NodeId, u64>,
+    network: Network,
+    trace: Trace,
+    brokers: Vec<NodeId>,
+    admin: NodeId,
+    next_client_id: NodeId,
+    /// Per-role counters for Kafka-style default client ids (`producer-1`, `consumer-1`).
+    client_counters: BTreeMap<&'static str, u32>,
+    events_dispatched: u64,
+}
+
+impl World {
+    pub fn new(config: ClusterConfig) -> Result<World> {
+        if config.brokers == 0 || config.brokers > BROKERS_MAX {
+            return Err(franz_err!(
+                InvalidConfig,
+                "brokers must be between 1 and {BROKERS_MAX} in this build of Franz (multi-broker clusters \
+                 arrive with the controller quorum), got {}",
+                config.brokers
+            ));
+        }
+        config.network.validate()?;
+        config::validate(&config.broker_config)?;
+        let network = Network::new(config.network, stream_rng(config.seed, Stream::Network));
+        let brokers: Vec<NodeId> = (1..=config.brokers as NodeId).collect();
+        let mut world = World {
+            now_ms: 0,
+            next_event_seq: 0,
+            queue: BinaryHeap::new(),
+            nodes: BTreeMap::new(),
+            names: BTreeMap::new(),
+            timer_at_ms: BTreeMap::new(),
+            network,
+            trace: Trace::default(),
+            brokers: brokers.clone(),
+            admin: FIRST_CLIENT_ID,
+            next_client_id: FIRST_CLIENT_ID + 1,
+            client_counters: BTreeMap::new(),
+            events_dispatched: 0,
+            config,
+        };
+        for &id in &brokers {
+            let broker = Broker::new(id, brokers.clone(), world.config.broker_config.clone());
+            world.nodes.insert(id, Node::Broker(broker));
+            world.names.insert(id, format!("broker {id}"));
+        }
+        world.nodes.insert(FIRST_CLIENT_ID, Node::Admin(AdminClient::new(FIRST_CLIENT_ID, brokers)));
+        world.names.insert(FIRST_CLIENT_ID, String::from("adminclient-1"));
+        Ok(world)
+    }
+
+    pub fn config(&self) -> &ClusterConfig {
+        &self.config
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// How many events (deliveries and timers) ran since the world began.
+    pub fn events_dispatched(&self) -> u64 {
+        self.events_dispatched
+    }
+
+    pub fn brokers(&self) -> &[NodeId] {
+        &self.brokers
+    }
+
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(&id)
+    }
+
+    /// Every node, by id.
+    pub fn nodes(&self) -> impl Iterator<Item = (&NodeId, &Node)> {
+        self.nodes.iter()
+    }
+
+    pub fn node_name(&self, id: NodeId) -> String {
+        self.names.get(&id).cloned().unwrap_or_else(|| format!("node {id}"))
+    }
+
+    pub fn broker(&self, id: NodeId) -> Option<&Broker> {
+        match self.nodes.get(&id)? {
+            Node::Broker(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The time of the next event, if any is scheduled.
+    pub fn next_event_ms(&self) -> Option<u64> {
+        self.queue.peek().map(|Reverse(e)| e.time_ms)
+    }
+
+    /// Runs one event; `false` when nothing is scheduled.
+    pub fn step(&mut self) -> bool {
+        loop {
+            let Some(Reverse(event)) = self.queue.pop() else { return false };
+            debug_assert!(event.time_ms >= self.now_ms, "virtual time never goes back");
+            match event.kind {
+                EventKind::Timer { node } => {
+                    if self.timer_at_ms.get(&node) != Some(&event.time_ms) {
+                        continue; // re-armed or disarmed since: stale
+                    }
+                    self.timer_at_ms.remove(&node);
+                    self.now_ms = event.time_ms;
+                    self.events_dispatched += 1;
+                    self.dispatch(node, |actor, now, out| actor.on_timer(now, out));
+                }
+                EventKind::Deliver { from, to, message } => {
+                    self.now_ms = event.time_ms;
+                    self.events_dispatched += 1;
+                    self.dispatch(to, |actor, now, out| actor.on_message(now, from, message, out));
+                }
+            }
+            return true;
+        }
+    }
+
+    /// Runs every event up to `now + ms`, then sets the clock there.
+    pub fn run_for(&mut self, ms: u64) {
+        let until = self.now_ms.saturating_add(ms);
+        self.run_until(until, |_| false);
+    }
+
+    /// Runs events until `done` holds or the next event is after `deadline_ms` (the clock then moves to
+    /// the deadline). Returns whether `done` held.
+    pub fn run_until(&mut self, deadline_ms: u64, mut done: impl FnMut(&mut World) -> bool) -> bool {
+        loop {
+            if done(self) {
+                return true;
+            }
+            match self.next_event_ms() {
+                Some(t) if t <= deadline_ms => {
+                    self.step();
+                }
+                _ => {
+                    self.now_ms = self.now_ms.max(deadline_ms);
+                    return done(self);
+                }
+            }
+        }
+    }
+
+    fn dispatch(&mut self, node: NodeId, f: impl FnOnce(&mut dyn Actor, u64, &mut Outbox)) {
+        let mut out = Outbox::default();
+        let now = self.now_ms;
+        let Some(n) = self.nodes.get_mut(&node) else { return }; // a message to a node that is gone
+        f(n.actor(), now, &mut out);
+        self.route(node, out);
+    }
+
+    /// Sends an actor's outbox into the world and re-arms its timer.
+    fn route(&mut self, from: NodeId, out: Outbox) {
+        for kind in out.trace {
+            self.record(from, kind);
+        }
+        for (to, message) in out.messages {
+            if self.queue.len() >= EVENTS_QUEUED_MAX {
+                continue;
+            }
+            if let Some(at) = self.network.delivery_time_ms(self.now_ms, from, to) {
+                self.push(at, EventKind::Deliver { from, to, message });
+            }
+        }
+        self.arm_timer(from);
+    }
+
+    fn arm_timer(&mut self, node: NodeId) {
+        let wanted = self.nodes.get(&node).and_then(Node::next_timer_ms);
+        match wanted {
+            None => {
+                self.timer_at_ms.remove(&node);
+            }
+            Some(t) => {
+                let t = t.max(self.now_ms);
+                if self.timer_at_ms.get(&node) != Some(&t) {
+                    self.timer_at_ms.insert(node, t);
+                    self.push(t, EventKind::Timer { node });
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, time_ms: u64, kind: EventKind) {
+        let seq = self.next_event_seq;
+        self.next_event_seq += 1;
+        self.queue.push(Reverse(Event { time_ms, seq, kind }));
+    }
+
+    fn record(&mut self, node: NodeId, kind: TraceKind) {
+        let name = self.node_name(node);
+        self.trace.record(self.now_ms, node, name, kind);
+    }
+
+    /// Runs a user command on a node (a client call such as `send`) and routes what it produced.
+    fn command<T>(&mut self, node: NodeId, f: impl FnOnce(&mut Node, u64, &mut Outbox) -> T) -> Option<T> {
+        let mut out = Outbox::default();
+        let now = self.now_ms;
+        let n = self.nodes.get_mut(&node)?;
+        let value = f(n, now, &mut out);
+        self.route(node, out);
+        Some(value)
+    }
+
+    fn add_client(&mut self, role: &'static str, client_id: Option<String>, make: impl FnOnce(NodeId, String, Vec<NodeId>, rand_pcg::Pcg32) -> Node) -> Result<NodeId> {
+        if self.nodes.len() - self.brokers.len() >= CLIENTS_MAX {
+            return Err(franz_err!(PolicyViolation, "Franz runs at most {CLIENTS_MAX} clients at once; close some first"));
+        }
+        let counter = self.client_counters.entry(role).or_insert(0);
+        *counter += 1;
+        let client_id = match client_id {
+            Some(id) if id.is_empty() || id.len() > 255 => {
+                return Err(franz_err!(InvalidConfig, "client.id must be 1 to 255 characters"));
+            }
+            Some(id) => id,
+            None => format!("{role}-{counter}"),
+        };
+        let id = self.next_client_id;
+        self.next_client_id += 1;
+        let rng = stream_rng(self.config.seed, Stream::Actor(id));
+        let node = make(id, client_id.clone(), self.brokers.clone(), rng);
+        self.nodes.insert(id, node);
+        self.names.insert(id, client_id.clone());
+        self.record(id, TraceKind::ClientStarted { client_id, role: String::from(role) });
+        Ok(id)
+    }
+
+    fn remove_node(&mut self, id: NodeId) {
+        self.nodes.remove(&id);
+        self.timer_at_ms.remove(&id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_pop_in_time_then_sequence_order() {
+        let mut heap = BinaryHeap::new();
+        for (time_ms, seq) in [(5, 0), (1, 1), (5, 2), (1, 3), (0, 4)] {
+            heap.push(Reverse(Event { time_ms, seq, kind: EventKind::Timer { node: 1 } }));
+        }
+        let order: Vec<(u64, u64)> = core::iter::from_fn(|| heap.pop().map(|Reverse(e)| (e.time_ms, e.seq))).collect();
+        assert_eq!(order, [(0, 4), (1, 1), (1, 3), (5, 0), (5, 2)]);
+    }
+
+    #[test]
+    fn run_for_moves_the_clock_even_when_idle() {
+        let mut world = World::new(ClusterConfig::default()).unwrap();
+        assert!(!world.step(), "a new world has nothing scheduled");
+        world.run_for(1_500);
+        assert_eq!(world.now_ms(), 1_500);
+    }
+
+    #[test]
+    fn absurd_clusters_are_refused() {
+        for brokers in [0, 2, 1_000_000_000] {
+            let err = World::new(ClusterConfig { brokers, ..Default::default() }).err().unwrap();
+            assert_eq!(err.code, crate::error::ErrorCode::InvalidConfig);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The network between every pair of nodes: latency with jitter and random drops, drawn from the
+//! world's network RNG stream. Each link (sender → receiver) delivers in order, as one TCP connection does.
+
+use alloc::collections::BTreeMap;
+use rand_core::RngCore;
+use rand_pcg::Pcg32;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::types::NodeId;
+
+/// Franz's bound on one-way latency and jitter: a minute.
+pub const LATENCY_MS_MAX: u64 = 60_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkConfig {
+    pub latency_ms: u64,
+    pub jitter_ms: u64,
+    /// Probability in [0, 1] that a message is lost.
+    pub drop_rate: f64,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig { latency_ms: 2, jitter_ms: 1, drop_rate: 0.0 }
+    }
+}
+
+impl NetworkConfig {
+    pub fn validate(&self) -> Result<()> {
+        if self.latency_ms > LATENCY_MS_MAX || self.jitter_ms > LATENCY_MS_MAX {
+            return Err(franz_err!(
+                InvalidConfig,
+                "latencyMs and jitterMs must be at most {LATENCY_MS_MAX}, got {} and {}",
+                self.latency_ms,
+                self.jitter_ms
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.drop_rate) {
+            return Err(franz_err!(InvalidConfig, "dropRate must be between 0 and 1, got {}", self.drop_rate));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Network {
+    config: NetworkConfig,
+    rng: Pcg32,
+    /// The last delivery time scheduled on each link, so that a link never reorders.
+    link_last_delivery_ms: BTreeMap<(NodeId, NodeId), u64>,
+}
+
+impl Network {
+    pub fn new(config: NetworkConfig, rng: Pcg32) -> Network {
+        Network { config, rng, link_last_delivery_ms: BTreeMap::new() }
+    }
+
+    pub fn config(&self) -> NetworkConfig {
+        self.config
+    }
+
+    /// When a message sent now arrives, or `None` if it is lost.
+    pub fn delivery_time_ms(&mut self, now_ms: u64, from: NodeId, to: NodeId) -> Option<u64> {
+        if self.config.drop_rate > 0.0 {
+            let roll = f64::from(self.rng.next_u32()) / (f64::from(u32::MAX) + 1.0);
+            if roll < self.config.drop_rate {
+                return None;
+            }
+        }
+        let jitter = if self.config.jitter_ms > 0 { u64::from(self.rng.next_u32()) % (self.config.jitter_ms + 1) } else { 0 };
+        let sampled = now_ms + self.config.latency_ms + jitter;
+        let last = self.link_last_delivery_ms.entry((from, to)).or_insert(0);
+        let at = sampled.max(*last);
+        *last = at;
+        Some(at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::rng::{stream_rng, Stream};
+
+    #[test]
+    fn latency_within_bounds_and_links_keep_order() {
+        let config = NetworkConfig { latency_ms: 5, jitter_ms: 10, drop_rate: 0.0 };
+        let mut net = Network::new(config, stream_rng(1, Stream::Network));
+        let mut last = 0;
+        for now in 0..200 {
+            let at = net.delivery_time_ms(now, 1, 2).unwrap();
+            assert!(at >= now + 5 && at <= now.max(last) + 15);
+            assert!(at >= last, "in order on one link");
+            last = at;
+        }
+    }
+
+    #[test]
+    fn drop_rate_drops_about_that_share() {
+        let config = NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 0.25 };
+        let mut net = Network::new(config, stream_rng(9, Stream::Network));
+        let dropped = (0..10_000).filter(|&t| net.delivery_time_ms(t, 1, 2).is_none()).count();
+        assert!((2_200..2_800).contains(&dropped), "{dropped}");
+        let mut none = Network::new(NetworkConfig::default(), stream_rng(9, Stream::Network));
+        assert!((0..1000).all(|t| none.delivery_time_ms(t, 1, 2).is_some()));
+    }
+
+    #[test]
+    fn bad_configs_are_rejected() {
+        assert!(NetworkConfig { drop_rate: 1.5, ..Default::default() }.validate().is_err());
+        assert!(NetworkConfig { drop_rate: f64::NAN, ..Default::default() }.validate().is_err());
+        assert!(NetworkConfig { latency_ms: u64::MAX, ..Default::default() }.validate().is_err());
+    }
+}

@@ -1,0 +1,188 @@
+//! The trace: every meaningful event of the world, in words a person reads and in structured fields.
+//!
+//! The trace is also the determinism witness: [`Trace::hash`] folds every event ever recorded (not only
+//! those still kept in memory), so two runs agree bit for bit exactly when their hashes agree.
+
+use alloc::collections::VecDeque;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::Serialize;
+
+use crate::error::ErrorCode;
+use crate::types::{LeaderEpoch, NodeId, Offset};
+
+/// Franz keeps this many trace events in memory; older ones are dropped (their hash is kept).
+pub const TRACE_EVENTS_KEPT_MAX: usize = 10_000;
+
+/// What happened, with the fields a program reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
+pub enum TraceKind {
+    TopicCreated { topic: String, partitions: u32, replication_factor: u32 },
+    RecordsAppended { topic: String, partition: u32, base_offset: Offset, count: u64, leader_epoch: LeaderEpoch },
+    HighWatermarkAdvanced { topic: String, partition: u32, high_watermark: Offset },
+    ProduceFailed { topic: String, partition: Option<u32>, error: ErrorCode, message: String },
+    ConsumerOffsetReset { topic: String, partition: u32, offset: Offset, policy: String },
+    ClientStarted { client_id: String, role: String },
+}
+
+impl TraceKind {
+    /// The sentence after "t=… ms <node>:".
+    pub fn describe(&self) -> String {
+        match self {
+            TraceKind::TopicCreated { topic, partitions, replication_factor } => format!(
+                "created topic {topic} with {partitions} partition(s), replication factor {replication_factor}"
+            ),
+            TraceKind::RecordsAppended { topic, partition, base_offset, count, leader_epoch } => {
+                if *count == 1 {
+                    format!("appended 1 record to {topic}-{partition} at offset {base_offset} (leader epoch {leader_epoch})")
+                } else {
+                    format!(
+                        "appended {count} records to {topic}-{partition} at offsets {base_offset}..{} (leader epoch {leader_epoch})",
+                        base_offset + count - 1
+                    )
+                }
+            }
+            TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark } => {
+                format!("high watermark of {topic}-{partition} is now {high_watermark}")
+            }
+            TraceKind::ProduceFailed { topic, partition, error, message } => match partition {
+                Some(p) => format!("send to {topic}-{p} failed with {error}: {message}"),
+                None => format!("send to {topic} failed with {error}: {message}"),
+            },
+            TraceKind::ConsumerOffsetReset { topic, partition, offset, policy } => {
+                format!("reset position of {topic}-{partition} to offset {offset} (auto.offset.reset={policy})")
+            }
+            TraceKind::ClientStarted { client_id, role } => format!("{role} {client_id} started"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TraceEvent {
+    pub seq: u64,
+    pub time_ms: u64,
+    pub node: NodeId,
+    /// The node as a person names it: "broker 1", "producer-1".
+    pub node_name: String,
+    /// The whole line: "t=12,340 ms broker 2: appended …".
+    pub text: String,
+    #[serde(flatten)]
+    pub kind: TraceKind,
+}
+
+#[derive(Clone, Debug)]
+pub struct Trace {
+    events: VecDeque<TraceEvent>,
+    next_seq: u64,
+    hash: u64,
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Trace { events: VecDeque::new(), next_seq: 1, hash: FNV_OFFSET_BASIS }
+    }
+}
+
+const FNV_OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+impl Trace {
+    pub fn record(&mut self, time_ms: u64, node: NodeId, node_name: String, kind: TraceKind) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let text = format!("t={} ms {node_name}: {}", group_thousands(time_ms), kind.describe());
+        for chunk in [&seq.to_le_bytes()[..], &time_ms.to_le_bytes(), &node.to_le_bytes(), text.as_bytes()] {
+            self.hash = fnv1a(self.hash, chunk);
+        }
+        if self.events.len() == TRACE_EVENTS_KEPT_MAX {
+            self.events.pop_front();
+        }
+        self.events.push_back(TraceEvent { seq, time_ms, node, node_name, text, kind });
+    }
+
+    /// Events with `seq > since_seq` still kept in memory, oldest first.
+    pub fn since(&self, since_seq: u64) -> Vec<TraceEvent> {
+        let first_kept = self.events.front().map_or(self.next_seq, |e| e.seq);
+        let skip = since_seq.saturating_sub(first_kept.saturating_sub(1)) as usize;
+        self.events.iter().skip(skip).cloned().collect()
+    }
+
+    /// FNV-1a over every event recorded so far: equal hashes, equal traces.
+    pub fn hash(&self) -> u64 {
+        self.hash
+    }
+
+    /// How many events were ever recorded.
+    pub fn len(&self) -> u64 {
+        self.next_seq - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn fnv1a(mut hash: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(FNV_PRIME);
+    }
+    hash
+}
+
+/// `12340` → `"12,340"`, as the trace prints times.
+pub fn group_thousands(n: u64) -> String {
+    let digits = format!("{n}");
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn created(topic: &str) -> TraceKind {
+        TraceKind::TopicCreated { topic: topic.into(), partitions: 1, replication_factor: 1 }
+    }
+
+    #[test]
+    fn lines_read_like_sentences() {
+        let mut trace = Trace::default();
+        trace.record(12_340, 1, "broker 1".into(), created("orders"));
+        let e = &trace.since(0)[0];
+        assert_eq!(e.text, "t=12,340 ms broker 1: created topic orders with 1 partition(s), replication factor 1");
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(1_000_000), "1,000,000");
+    }
+
+    #[test]
+    fn since_and_memory_bound() {
+        let mut trace = Trace::default();
+        for i in 0..(TRACE_EVENTS_KEPT_MAX as u64 + 5) {
+            trace.record(i, 1, "broker 1".into(), created("t"));
+        }
+        assert_eq!(trace.len(), TRACE_EVENTS_KEPT_MAX as u64 + 5);
+        let all = trace.since(0);
+        assert_eq!(all.len(), TRACE_EVENTS_KEPT_MAX);
+        assert_eq!(all[0].seq, 6);
+        let tail = trace.since(TRACE_EVENTS_KEPT_MAX as u64 + 3);
+        assert_eq!(tail.iter().map(|e| e.seq).collect::<Vec<_>>(), [10_004, 10_005]);
+    }
+
+    #[test]
+    fn hash_depends_on_every_event() {
+        let (mut a, mut b) = (Trace::default(), Trace::default());
+        a.record(1, 1, "broker 1".into(), created("x"));
+        b.record(1, 1, "broker 1".into(), created("y"));
+        assert_ne!(a.hash(), b.hash());
+    }
+}

@@ -1,0 +1,165 @@
+//! Read-only snapshots of the world for user interfaces: what `describeTopic`, `readLog` and the
+//! playground display. Views never change the world.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::Serialize;
+
+use crate::config::{effective_topic_config, ConfigMap};
+use crate::error::Result;
+use crate::sim::{Node, World};
+use crate::types::{Header, LeaderEpoch, NodeId, Offset, NO_NODE};
+
+/// Franz's bound on records one `readLog` call returns.
+pub const READ_LOG_RECORDS_MAX: usize = 10_000;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartitionDescription {
+    pub partition: u32,
+    /// `None` when the partition has no leader (Kafka's `-1`).
+    pub leader: Option<NodeId>,
+    pub leader_epoch: LeaderEpoch,
+    pub replicas: Vec<NodeId>,
+    pub isr: Vec<NodeId>,
+    pub high_watermark: Offset,
+    pub log_start_offset: Offset,
+    /// Each replica's log end offset, by broker id.
+    pub log_end_offsets: BTreeMap<String, Offset>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicDescription {
+    pub name: String,
+    /// Every modelled config with its effective value.
+    pub config: ConfigMap,
+    pub partitions: Vec<PartitionDescription>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordView {
+    pub offset: Offset,
+    pub timestamp_ms: i64,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<Header>,
+    pub leader_epoch: LeaderEpoch,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BrokerView {
+    pub id: NodeId,
+    /// "running" | "fenced" | "crashed".
+    pub state: String,
+    /// Partitions this broker leads, as "topic-p".
+    pub leader_of: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientView {
+    pub id: NodeId,
+    pub client_id: String,
+    /// "producer" | "consumer" | "admin".
+    pub role: String,
+}
+
+/// Everything the playground draws in one frame.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterView {
+    pub now_ms: u64,
+    pub brokers: Vec<BrokerView>,
+    pub topics: Vec<TopicDescription>,
+    pub clients: Vec<ClientView>,
+}
+
+impl World {
+    pub fn list_topics(&self) -> Vec<String> {
+        let mut names: Vec<String> =
+            self.brokers().iter().filter_map(|&b| self.broker(b)).flat_map(|b| b.topics().keys().cloned()).collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    pub fn describe_topic(&self, name: &str) -> Result<TopicDescription> {
+        let hosts: Vec<_> = self.brokers().iter().filter_map(|&b| self.broker(b)).filter_map(|b| Some((b.id(), b.topics().get(name)?))).collect();
+        let Some((_, first)) = hosts.first() else {
+            return Err(franz_err!(UnknownTopicOrPartition, "Topic {name} does not exist"));
+        };
+        let partitions = (0..first.partitions.len())
+            .map(|i| {
+                let replicas: Vec<_> = hosts.iter().filter_map(|(id, t)| Some((*id, t.partitions.get(i)?))).collect();
+                let leader = replicas.iter().find(|(id, p)| p.leader == *id).or(replicas.first());
+                let (_, p) = leader.copied().unwrap_or((NO_NODE, &first.partitions[i]));
+                PartitionDescription {
+                    partition: i as u32,
+                    leader: (p.leader != NO_NODE).then_some(p.leader),
+                    leader_epoch: p.leader_epoch,
+                    replicas: p.replicas.clone(),
+                    isr: p.isr.clone(),
+                    high_watermark: p.high_watermark,
+                    log_start_offset: p.log.log_start_offset(),
+                    log_end_offsets: replicas.iter().map(|(id, r)| (format!("{id}"), r.log.log_end_offset())).collect(),
+                }
+            })
+            .collect();
+        Ok(TopicDescription { name: String::from(name), config: effective_topic_config(&first.config_overrides), partitions })
+    }
+
+    /// One replica's log, as that broker holds it (beyond the high watermark too).
+    pub fn read_log(&self, broker: NodeId, topic: &str, partition: u32, from_offset: Offset, max_records: usize) -> Result<Vec<RecordView>> {
+        let Some(b) = self.broker(broker) else {
+            return Err(franz_err!(InvalidRequest, "There is no broker {broker}"));
+        };
+        let Some(p) = b.partition(topic, partition) else {
+            return Err(franz_err!(UnknownTopicOrPartition, "Broker {broker} has no replica of {topic}-{partition}"));
+        };
+        let from = from_offset.max(p.log.log_start_offset());
+        Ok(p.log
+            .iter()
+            .skip_while(|r| r.offset < from)
+            .take(max_records.min(READ_LOG_RECORDS_MAX))
+            .map(|r| RecordView {
+                offset: r.offset,
+                timestamp_ms: r.timestamp_ms,
+                key: r.key.clone(),
+                value: r.value.clone(),
+                headers: r.headers.clone(),
+                leader_epoch: r.leader_epoch,
+            })
+            .collect())
+    }
+
+    pub fn view(&self) -> ClusterView {
+        let mut brokers = Vec::new();
+        let mut clients = Vec::new();
+        for (&id, node) in self.nodes() {
+            let client = |role: &str| ClientView { id, client_id: self.node_name(id), role: String::from(role) };
+            match node {
+                Node::Broker(b) => brokers.push(BrokerView {
+                    id,
+                    state: String::from("running"),
+                    leader_of: b
+                        .topics()
+                        .iter()
+                        .flat_map(|(name, t)| {
+                            t.partitions.iter().enumerate().filter(|(_, p)| p.leader == id).map(move |(i, _)| format!("{name}-{i}"))
+                        })
+                        .collect(),
+                }),
+                Node::Admin(_) => clients.push(client("admin")),
+                Node::Producer(_) => clients.push(client("producer")),
+                Node::Consumer(_) => clients.push(client("consumer")),
+            }
+        }
+        let topics = self.list_topics().iter().filter_map(|t| self.describe_topic(t).ok()).collect();
+        ClusterView { now_ms: self.now_ms(), brokers, topics, clients }
+    }
+}
