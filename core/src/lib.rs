@@ -38,4 +38,4 @@ pub mod types;
 pub mod view;
 
 pub use error::{ErrorCode, FranzError, Result};
-pub use sim::{ClusterConfig, World};
+pub use sim::{trace, ClusterConfig, World};

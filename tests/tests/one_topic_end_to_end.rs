@@ -1,0 +1,231 @@
+//! The walking skeleton's promise: one topic, end to end, through the simulated network.
+
+use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
+use franz_core::config::ConfigMap;
+use franz_core::message::Acks;
+use franz_core::trace::TraceKind;
+use franz_core::types::TopicPartition;
+use franz_core::{ClusterConfig, ErrorCode, World};
+use franz_tests::{kv, text, value};
+
+fn world() -> World {
+    World::new(ClusterConfig::default()).unwrap()
+}
+
+#[test]
+fn a_record_sent_is_appended_at_offset_zero_then_one_and_read_back() {
+    let mut w = world();
+    w.create_topic("orders", 1, None, ConfigMap::new()).unwrap();
+    let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+    let first = w.send(producer, "orders", vec![kv("alice", "apple")]).unwrap();
+    assert_eq!((first[0].partition, first[0].offset), (0, Some(0)));
+    let second = w.send(producer, "orders", vec![kv("bob", "banana"), kv("carol", "cherry")]).unwrap();
+    assert_eq!(second.iter().map(|m| m.offset).collect::<Vec<_>>(), [Some(1), Some(2)]);
+
+    let log = w.read_log(1, "orders", 0, 0, 100).unwrap();
+    assert_eq!(log.iter().map(|r| text(&r.value).unwrap()).collect::<Vec<_>>(), ["apple", "banana", "cherry"]);
+    assert!(log[0].timestamp_ms <= log[2].timestamp_ms, "CreateTime follows the virtual clock");
+
+    let mut config = ConsumerConfig::new("c");
+    config.auto_offset_reset = AutoOffsetReset::Earliest;
+    let consumer = w.add_consumer(config, false).unwrap();
+    let tp = TopicPartition::new("orders", 0);
+    w.assign(consumer, vec![tp.clone()]).unwrap();
+    let records = w.poll(consumer, 1_000).unwrap();
+    assert_eq!(records.iter().map(|r| r.offset).collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(text(&records[1].key), Some("bob"));
+    assert_eq!(w.position(consumer, &tp).unwrap(), 3);
+
+    let described = w.describe_topic("orders").unwrap();
+    let p0 = &described.partitions[0];
+    assert_eq!((p0.leader, p0.high_watermark, p0.log_start_offset), (Some(1), 3, 0));
+    assert_eq!(p0.log_end_offsets["1"], 3);
+    assert_eq!(described.config["retention.ms"], "604800000");
+}
+
+#[test]
+fn seek_rereads_and_latest_skips_what_was_there() {
+    let mut w = world();
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+    w.send(producer, "t", (0..5).map(|i| value(&i.to_string())).collect()).unwrap();
+
+    let consumer = w.add_consumer(ConsumerConfig::new("c"), false).unwrap(); // auto.offset.reset=latest
+    let tp = TopicPartition::new("t", 0);
+    w.assign(consumer, vec![tp.clone()]).unwrap();
+    assert!(w.poll(consumer, 200).unwrap().is_empty(), "latest starts at the high watermark");
+    assert_eq!(w.position(consumer, &tp).unwrap(), 5);
+
+    w.seek(consumer, &tp, 3).unwrap();
+    let again = w.poll(consumer, 200).unwrap();
+    assert_eq!(again.iter().map(|r| text(&r.value).unwrap()).collect::<Vec<_>>(), ["3", "4"]);
+}
+
+#[test]
+fn a_waiting_poll_wakes_when_a_record_arrives() {
+    let mut w = world();
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+    let consumer = w.add_consumer(ConsumerConfig::new("c"), false).unwrap();
+    w.assign(consumer, vec![TopicPartition::new("t", 0)]).unwrap();
+    assert!(w.poll(consumer, 100).unwrap().is_empty());
+    let request = w.send_async(producer, "t", vec![value("late")]).unwrap();
+    let before = w.now_ms();
+    let records = w.poll(consumer, 5_000).unwrap();
+    assert_eq!(records.len(), 1);
+    assert!(w.now_ms() - before < 100, "the parked fetch answers as soon as the record is there");
+    let results = w.producer_results(producer).unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].request_id, request);
+}
+
+#[test]
+fn keyed_records_go_where_kafkas_partitioner_puts_them() {
+    let mut w = world();
+    w.create_topic("keyed", 6, None, ConfigMap::new()).unwrap();
+    let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+    for key in ["foobar", "21", "a-little-bit-long-string"] {
+        let meta = w.send(producer, "keyed", vec![kv(key, "v")]).unwrap();
+        let expected = franz_core::partitioner::partition_for_key(key.as_bytes(), 6);
+        assert_eq!(meta[0].partition, expected, "{key}");
+    }
+    let mut explicit = kv("foobar", "v");
+    explicit.partition = Some(5);
+    assert_eq!(w.send(producer, "keyed", vec![explicit]).unwrap()[0].partition, 5);
+}
+
+#[test]
+fn acks_zero_gets_no_offset_but_the_record_lands() {
+    let mut w = world();
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let mut config = ProducerConfig::new("fire-and-forget");
+    config.acks = Acks::None;
+    let producer = w.add_producer(config, true).unwrap();
+    let meta = w.send(producer, "t", vec![value("x")]).unwrap();
+    assert_eq!(meta[0].offset, None);
+    w.run_for(10);
+    assert_eq!(w.describe_topic("t").unwrap().partitions[0].log_end_offsets["1"], 1);
+}
+
+#[test]
+fn the_trace_tells_what_happened() {
+    let mut w = world();
+    w.create_topic("orders", 1, None, ConfigMap::new()).unwrap();
+    let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+    w.send(producer, "orders", vec![value("a")]).unwrap();
+    let events = w.trace().since(0);
+    assert!(events.iter().any(|e| matches!(&e.kind, TraceKind::TopicCreated { topic, .. } if topic == "orders")));
+    let appended = events.iter().find(|e| matches!(e.kind, TraceKind::RecordsAppended { .. })).unwrap();
+    assert!(appended.text.contains("broker 1: appended 1 record to orders-0 at offset 0"), "{}", appended.text);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_trace() {
+    let run = |seed| {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 4, None, ConfigMap::new()).unwrap();
+        let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+        for i in 0..50 {
+            w.send(producer, "t", vec![value(&i.to_string())]).unwrap();
+        }
+        (w.trace().hash(), w.now_ms())
+    };
+    assert_eq!(run(7), run(7));
+    assert_ne!(run(7).0, run(8).0, "jitter and the sticky partitioner follow the seed");
+}
+
+mod bad_input {
+    use super::*;
+
+    #[test]
+    fn illegal_topic_names() {
+        let mut w = world();
+        for name in ["", ".", "..", "has space", "slash/ed", &"x".repeat(250)] {
+            let err = w.create_topic(name, 1, None, ConfigMap::new()).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidTopicException, "{name:?}");
+        }
+        let err = w.create_topic("__consumer_offsets", 1, None, ConfigMap::new()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidTopicException);
+    }
+
+    #[test]
+    fn topic_creation_rules() {
+        let mut w = world();
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        assert_eq!(w.create_topic("t", 1, None, ConfigMap::new()).unwrap_err().code, ErrorCode::TopicAlreadyExists);
+        assert_eq!(w.create_topic("u", 0, None, ConfigMap::new()).unwrap_err().code, ErrorCode::InvalidPartitions);
+        assert_eq!(w.create_topic("u", 1_000_000, None, ConfigMap::new()).unwrap_err().code, ErrorCode::InvalidPartitions);
+        assert_eq!(w.create_topic("u", 1, Some(3), ConfigMap::new()).unwrap_err().code, ErrorCode::InvalidReplicationFactor);
+        let bad_config: ConfigMap = [("retention.ms".to_string(), "forever".to_string())].into();
+        assert_eq!(w.create_topic("u", 1, None, bad_config).unwrap_err().code, ErrorCode::InvalidConfig);
+        assert_eq!(w.list_topics(), ["t"], "nothing half-created by a refused request");
+    }
+
+    #[test]
+    fn send_to_a_missing_topic_or_partition() {
+        let mut w = world();
+        let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+        let err = w.send(producer, "nope", vec![value("x")]).unwrap_err();
+        assert_eq!(err.code, ErrorCode::UnknownTopicOrPartition);
+        w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+        let mut r = value("x");
+        r.partition = Some(2);
+        assert_eq!(w.send(producer, "t", vec![r]).unwrap_err().code, ErrorCode::UnknownTopicOrPartition);
+        let err = w.send(producer, "bad name", vec![value("x")]).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidTopicException);
+    }
+
+    #[test]
+    fn a_record_larger_than_max_message_bytes() {
+        let mut w = world();
+        let small: ConfigMap = [("max.message.bytes".to_string(), "100".to_string())].into();
+        w.create_topic("t", 1, None, small).unwrap();
+        let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+        let err = w.send(producer, "t", vec![value(&"x".repeat(200))]).unwrap_err();
+        assert_eq!(err.code, ErrorCode::MessageTooLarge);
+        assert_eq!(w.describe_topic("t").unwrap().partitions[0].high_watermark, 0, "nothing appended");
+        assert_eq!(w.send(producer, "t", vec![value("ok")]).unwrap()[0].offset, Some(0));
+    }
+
+    #[test]
+    fn negative_or_unassigned_seek() {
+        let mut w = world();
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        let consumer = w.add_consumer(ConsumerConfig::new("c"), false).unwrap();
+        let tp = TopicPartition::new("t", 0);
+        assert_eq!(w.seek(consumer, &tp, 0).unwrap_err().code, ErrorCode::UnknownTopicOrPartition);
+        w.assign(consumer, vec![tp.clone()]).unwrap();
+        assert_eq!(w.seek(consumer, &tp, -1).unwrap_err().code, ErrorCode::OffsetOutOfRange);
+    }
+
+    #[test]
+    fn seek_past_the_end_applies_auto_offset_reset() {
+        let mut w = world();
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+        w.send(producer, "t", vec![value("a"), value("b")]).unwrap();
+        let mut config = ConsumerConfig::new("c");
+        config.auto_offset_reset = AutoOffsetReset::Earliest;
+        let consumer = w.add_consumer(config, false).unwrap();
+        let tp = TopicPartition::new("t", 0);
+        w.assign(consumer, vec![tp.clone()]).unwrap();
+        w.seek(consumer, &tp, 99).unwrap();
+        let records = w.poll(consumer, 1_000).unwrap();
+        assert_eq!(records.iter().map(|r| r.offset).collect::<Vec<_>>(), [0, 1]);
+
+        let mut strict = ConsumerConfig::new("strict");
+        strict.auto_offset_reset = AutoOffsetReset::None;
+        let strict = w.add_consumer(strict, false).unwrap();
+        w.assign(strict, vec![tp.clone()]).unwrap();
+        assert_eq!(w.poll(strict, 1_000).unwrap_err().code, ErrorCode::OffsetOutOfRange);
+    }
+
+    #[test]
+    fn closed_clients() {
+        let mut w = world();
+        let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+        w.close_client(producer).unwrap();
+        assert_eq!(w.send(producer, "t", vec![value("x")]).unwrap_err().code, ErrorCode::InvalidRequest);
+        assert!(w.close_client(producer).is_err());
+    }
+}
