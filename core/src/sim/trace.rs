@@ -28,6 +28,18 @@ pub enum TraceKind {
 }
 
 impl TraceKind {
+    /// The `kind` field's value in JSON (`records_appended` ...).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            TraceKind::TopicCreated { .. } => "topic_created",
+            TraceKind::RecordsAppended { .. } => "records_appended",
+            TraceKind::HighWatermarkAdvanced { .. } => "high_watermark_advanced",
+            TraceKind::ProduceFailed { .. } => "produce_failed",
+            TraceKind::ConsumerOffsetReset { .. } => "consumer_offset_reset",
+            TraceKind::ClientStarted { .. } => "client_started",
+        }
+    }
+
     /// The sentence after "t=… ms <node>:".
     pub fn describe(&self) -> String {
         match self {
@@ -162,6 +174,14 @@ mod tests {
         assert_eq!(e.text, "t=12,340 ms broker 1: created topic orders with 1 partition(s), replication factor 1");
         assert_eq!(group_thousands(0), "0");
         assert_eq!(group_thousands(1_000_000), "1,000,000");
+    }
+
+    #[test]
+    fn kind_name_is_the_json_tag() {
+        let kind = created("t");
+        let json = serde_json::to_value(&kind).unwrap();
+        assert_eq!(json["kind"], kind.kind_name());
+        assert_eq!(json["replicationFactor"], 1, "fields are camelCase for JS");
     }
 
     #[test]

@@ -1,0 +1,71 @@
+# The README's commands. Each runs the idempotent setup first (it installs only what is missing).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+# npm's wasm-opt (binaryen 132) before Debian's; cargo-installed tools on PATH.
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export TRUNK_SKIP_VERSION_CHECK := true
+export CHROMEDRIVER := /usr/bin/chromedriver
+export WASM_BINDGEN_TEST_TIMEOUT := 120
+
+NOSTD_TARGET := thumbv7em-none-eabihf
+
+.PHONY: setup play test bench soak pkg lint native nostd wasm-node wasm-browser package-test dist browser-test clean
+
+setup:
+	@./scripts/setup.sh
+
+## make play: build the playground and serve it on http://127.0.0.1:8080
+play: setup
+	trunk serve --release
+
+## make test: every test, in the order CI runs them
+test: setup lint native nostd wasm-node wasm-browser package-test dist browser-test
+	@echo "make test: all passed"
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p franz-web --all-targets --features playground -- -D warnings
+
+native:
+	cargo test --workspace
+
+# The core is no_std + alloc: it must build for a bare-metal target without std.
+nostd:
+	cargo build -p franz-core --no-default-features --target $(NOSTD_TARGET)
+
+wasm-node:
+	cd web && wasm-pack test --node -- --test node
+
+wasm-browser:
+	cd web && wasm-pack test --headless --chrome -- --test browser
+
+# The npm package as Node users load it, tested from plain JS.
+package-test:
+	cd web && wasm-pack build --release --target nodejs --out-dir ../target/pkg-node --out-name franz_web
+	node --test web/js-tests/package.test.mjs
+
+dist:
+	trunk build --release
+
+browser-test:
+	node --test web/js-tests/playground.test.mjs
+
+## make pkg: the npm package (no Yew inside), for bundlers/browsers (pkg/web) and for Node (pkg/node)
+pkg: setup
+	cd web && wasm-pack build --release --target web --out-dir ../pkg/web --out-name franz_web
+	cd web && wasm-pack build --release --target nodejs --out-dir ../pkg/node --out-name franz_web
+	@ls -l pkg/web/*.wasm pkg/node/*.wasm
+
+## make bench: criterion benchmarks (native)
+bench: setup
+	cargo bench -p franz-tests
+
+## make soak: the long seeded sweeps kept out of CI
+soak: setup
+	FRANZ_SOAK=1 cargo test --release -p franz-tests -- --include-ignored
+
+clean:
+	cargo clean
+	rm -rf dist pkg

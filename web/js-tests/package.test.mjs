@@ -1,0 +1,61 @@
+// The npm package as users load it: `wasm-pack build --target nodejs`, required from plain JS.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const pkgDir = process.env.FRANZ_PKG ?? path.join(root, "target", "pkg-node");
+const require = createRequire(import.meta.url);
+const franz = require(path.join(pkgDir, "franz_web.js"));
+
+test("a script reads like ordinary client code", () => {
+  const cluster = new franz.Cluster({ seed: 7 });
+  cluster.createTopic("orders", { partitions: 3 });
+  const producer = cluster.producer({ clientId: "checkout" });
+  const [meta] = producer.send("orders", [{ key: "alice", value: "apple" }]);
+  assert.equal(meta.partition, franz.partitionForKey("alice", 3));
+  assert.equal(meta.offset, 0);
+  const consumer = cluster.consumer({ autoOffsetReset: "earliest" });
+  consumer.assign([{ topic: "orders", partition: meta.partition }]);
+  const records = consumer.poll(1000);
+  assert.deepEqual(records.map((r) => [r.key, r.value, r.offset]), [["alice", "apple", 0]]);
+  const d = cluster.describeTopic("orders");
+  assert.equal(d.partitions[meta.partition].highWatermark, 1);
+  assert.equal(d.config["cleanup.policy"], "delete");
+  assert.ok(cluster.events().some((e) => e.kind === "records_appended" && e.offset === undefined && e.baseOffset === 0));
+});
+
+test("errors are Error objects with Kafka's code", () => {
+  const cluster = new franz.Cluster();
+  assert.throws(() => cluster.createTopic("bad name"), (e) => e instanceof Error && e.code === "INVALID_TOPIC_EXCEPTION" && e.retriable === false);
+  const producer = cluster.producer();
+  assert.throws(() => producer.send("missing", [{ value: "x" }]), { code: "UNKNOWN_TOPIC_OR_PARTITION" });
+  cluster.createTopic("t");
+  const consumer = cluster.consumer();
+  consumer.assign([{ topic: "t", partition: 0 }]);
+  assert.throws(() => consumer.seek("t", 0, -1), { code: "OFFSET_OUT_OF_RANGE" });
+  assert.throws(() => cluster.createTopic("t"), { code: "TOPIC_ALREADY_EXISTS" });
+});
+
+test("sendAsync completes as virtual time advances", () => {
+  const cluster = new franz.Cluster();
+  cluster.createTopic("t");
+  const producer = cluster.producer({ acks: "1" });
+  const id = producer.sendAsync("t", [{ value: "a" }, { value: "b" }]);
+  assert.deepEqual(producer.results(), []);
+  cluster.runFor(50);
+  const [result] = producer.results();
+  assert.equal(result.requestId, id);
+  assert.equal(result.ok, true);
+  assert.deepEqual(result.records.map((r) => r.offset), [0, 1]);
+});
+
+test("the package ships TypeScript types", () => {
+  const dts = fs.readFileSync(path.join(pkgDir, "franz_web.d.ts"), "utf8");
+  for (const name of ["class Cluster", "createTopic(name: string, options?: TopicOptions", "interface TopicDescription", "describeTopic(name: string): TopicDescription"]) {
+    assert.ok(dts.includes(name), `${name} in franz_web.d.ts`);
+  }
+});

@@ -1,0 +1,500 @@
+//! The JS API (`../shared/JS-API.md`): `Cluster`, `Producer`, `Consumer` and the pure helpers.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use franz_core::client::{AutoOffsetReset, ConsumerConfig, ConsumerRecord, ProducerConfig, RecordMetadata};
+use franz_core::error::ErrorCode;
+use franz_core::message::Acks;
+use franz_core::sim::network::NetworkConfig;
+use franz_core::types::{NodeId, TopicPartition};
+use franz_core::{ClusterConfig, World};
+use js_sys::Array;
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use crate::convert::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Thrown by every call that fails: `code` is Kafka's error name. */
+export interface FranzError extends Error { code: string; retriable: boolean; }
+export interface NetworkOptions { latencyMs?: number; jitterMs?: number; dropRate?: number; }
+export interface ClusterOptions {
+  brokers?: number; seed?: number; network?: NetworkOptions;
+  /** Broker defaults for topic configs, with Kafka's keys: { "min.insync.replicas": "2" }. */
+  config?: Record<string, string | number | boolean>;
+}
+export interface TopicOptions { partitions?: number; replicationFactor?: number; config?: Record<string, string | number | boolean>; }
+export interface PartitionDescription {
+  partition: number; leader: number | null; leaderEpoch: number; replicas: number[]; isr: number[];
+  highWatermark: number; logStartOffset: number; logEndOffsets: Record<string, number>;
+}
+export interface TopicDescription { name: string; config: Record<string, string>; partitions: PartitionDescription[]; }
+export type Bytes = string | Uint8Array;
+export interface ProducerRecord {
+  key?: Bytes | null; value: Bytes | null; partition?: number; headers?: Record<string, Bytes | null>; timestamp?: number;
+}
+export interface RecordMetadata { partition: number; offset: number | null; }
+export interface SendResult { requestId: number; ok: boolean; partition?: number; offset?: number | null; records?: RecordMetadata[]; code?: string; message?: string; }
+export interface ProducerOptions {
+  clientId?: string; acks?: "0" | "1" | "all" | "-1" | 0 | 1 | -1; idempotent?: boolean; batchSize?: number;
+  deliveryTimeoutMs?: number; requestTimeoutMs?: number;
+}
+export interface ConsumerOptions {
+  clientId?: string; groupId?: string; autoOffsetReset?: "earliest" | "latest" | "none"; maxPollRecords?: number;
+  fetchMaxWaitMs?: number; maxPartitionFetchBytes?: number; requestTimeoutMs?: number;
+}
+export interface TopicPartition { topic: string; partition: number; }
+export interface ConsumerRecord {
+  topic: string; partition: number; offset: number; key: Bytes | null; value: Bytes | null; timestamp: number;
+  headers: Record<string, Bytes | null>;
+}
+export interface LogRecord { offset: number; timestamp: number; key: Bytes | null; value: Bytes | null; headers: Record<string, Bytes | null>; leaderEpoch: number; }
+export interface ReadLogOptions { fromOffset?: number; maxRecords?: number; }
+export interface TraceEvent { seq: number; timeMs: number; node: number; nodeName: string; kind: string; text: string; [field: string]: unknown; }
+"#;
+
+type Shared = Rc<RefCell<World>>;
+
+fn with_world<T>(world: &Shared, f: impl FnOnce(&mut World) -> Result<T, JsValue>) -> Result<T, JsValue> {
+    let mut w = world
+        .try_borrow_mut()
+        .map_err(|_| invalid(ErrorCode::InvalidRequest, "The cluster is busy with another call"))?;
+    f(&mut w)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NetworkOptions {
+    latency_ms: Option<f64>,
+    jitter_ms: Option<f64>,
+    drop_rate: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ClusterOptions {
+    brokers: Option<f64>,
+    controllers: Option<f64>,
+    seed: Option<f64>,
+    network: Option<NetworkOptions>,
+    config: Option<BTreeMap<String, ConfigValue>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TopicOptions {
+    partitions: Option<f64>,
+    replication_factor: Option<f64>,
+    config: Option<BTreeMap<String, ConfigValue>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AcksOption {
+    Text(String),
+    Number(f64),
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ProducerOptions {
+    client_id: Option<String>,
+    acks: Option<AcksOption>,
+    idempotent: Option<bool>,
+    batch_size: Option<f64>,
+    delivery_timeout_ms: Option<f64>,
+    request_timeout_ms: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ConsumerOptions {
+    client_id: Option<String>,
+    group_id: Option<String>,
+    auto_offset_reset: Option<String>,
+    max_poll_records: Option<f64>,
+    fetch_max_wait_ms: Option<f64>,
+    max_partition_fetch_bytes: Option<f64>,
+    request_timeout_ms: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ReadLogOptions {
+    from_offset: Option<f64>,
+    max_records: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsTopicPartition {
+    topic: String,
+    partition: f64,
+}
+
+/// A whole day of virtual time: the most one `runFor` call advances.
+const RUN_FOR_MS_MAX: f64 = 86_400_000.0;
+/// A day: the longest timeout a client option takes.
+const TIMEOUT_MS_MAX: f64 = 86_400_000.0;
+
+fn opt_whole(value: Option<f64>, what: &str, max: f64, default: u64) -> Result<u64, JsValue> {
+    value.map_or(Ok(default), |v| whole(v, what, max))
+}
+
+/// A simulated Kafka cluster: brokers, clients and the network between them, on virtual time.
+#[wasm_bindgen]
+pub struct Cluster {
+    world: Shared,
+}
+
+#[wasm_bindgen]
+impl Cluster {
+    /// `new Cluster({ brokers, seed, network: { latencyMs, jitterMs, dropRate }, config })`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "ClusterOptions")] options: Option<JsValue>) -> Result<Cluster, JsValue> {
+        let o: ClusterOptions = parse_options(options.unwrap_or(JsValue::UNDEFINED), "cluster")?;
+        let defaults = NetworkConfig::default();
+        let n = o.network.unwrap_or_default();
+        let network = NetworkConfig {
+            latency_ms: opt_whole(n.latency_ms, "network.latencyMs", MAX_SAFE_INTEGER, defaults.latency_ms)?,
+            jitter_ms: opt_whole(n.jitter_ms, "network.jitterMs", MAX_SAFE_INTEGER, defaults.jitter_ms)?,
+            drop_rate: n.drop_rate.unwrap_or(defaults.drop_rate),
+        };
+        if let Some(c) = o.controllers {
+            whole(c, "controllers", 7.0)?;
+        }
+        let config = ClusterConfig {
+            seed: opt_whole(o.seed, "seed", MAX_SAFE_INTEGER, 1)?,
+            brokers: opt_whole(o.brokers, "brokers", MAX_SAFE_INTEGER, 1)? as u32,
+            network,
+            broker_config: config_map(o.config),
+        };
+        if o.brokers.is_some_and(|b| b > f64::from(u32::MAX)) {
+            return Err(invalid(ErrorCode::InvalidConfig, "brokers is far too large"));
+        }
+        let world = World::new(config).map_err(js_error)?;
+        Ok(Cluster { world: Rc::new(RefCell::new(world)) })
+    }
+
+    /// Virtual time, in milliseconds since the cluster started.
+    pub fn now(&self) -> f64 {
+        self.world.borrow().now_ms() as f64
+    }
+
+    /// Advances virtual time by `ms`, running everything scheduled until then.
+    #[wasm_bindgen(js_name = runFor)]
+    pub fn run_for(&self, ms: f64) -> Result<(), JsValue> {
+        let ms = whole(ms, "runFor's ms", RUN_FOR_MS_MAX)?;
+        with_world(&self.world, |w| {
+            w.run_for(ms);
+            Ok(())
+        })
+    }
+
+    /// Runs one event; `false` when nothing is scheduled.
+    pub fn step(&self) -> Result<bool, JsValue> {
+        with_world(&self.world, |w| Ok(w.step()))
+    }
+
+    /// `createTopic(name, { partitions = 1, replicationFactor = min(3, brokers), config = {} })`.
+    #[wasm_bindgen(js_name = createTopic)]
+    pub fn create_topic(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "TopicOptions")] options: Option<JsValue>,
+    ) -> Result<(), JsValue> {
+        let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
+        let o: TopicOptions = parse_options(options.unwrap_or(JsValue::UNDEFINED), "topic")?;
+        let partitions = opt_whole(o.partitions, "partitions", f64::from(u32::MAX), 1)? as u32;
+        let rf = o.replication_factor.map(|r| whole(r, "replicationFactor", f64::from(u32::MAX))).transpose()?;
+        let config = config_map(o.config);
+        with_world(&self.world, |w| w.create_topic(&name, partitions, rf.map(|r| r as u32), config).map_err(js_error))
+    }
+
+    #[wasm_bindgen(js_name = listTopics, unchecked_return_type = "string[]")]
+    pub fn list_topics(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.world.borrow().list_topics())
+    }
+
+    #[wasm_bindgen(js_name = describeTopic, unchecked_return_type = "TopicDescription")]
+    pub fn describe_topic(&self, #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue) -> Result<JsValue, JsValue> {
+        let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
+        let description = self.world.borrow().describe_topic(&name).map_err(js_error)?;
+        to_js(&description)
+    }
+
+    /// One replica's log as that broker holds it: `readLog(brokerId, topic, partition, { fromOffset, maxRecords })`.
+    #[wasm_bindgen(js_name = readLog, unchecked_return_type = "LogRecord[]")]
+    pub fn read_log(
+        &self,
+        broker_id: f64,
+        #[wasm_bindgen(unchecked_param_type = "string")] topic: JsValue,
+        partition: f64,
+        #[wasm_bindgen(unchecked_param_type = "ReadLogOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let broker = whole(broker_id, "brokerId", f64::from(i32::MAX))? as NodeId;
+        let topic = string_arg(&topic, "The topic name", ErrorCode::InvalidTopicException)?;
+        let partition = whole(partition, "partition", f64::from(u32::MAX))? as u32;
+        let o: ReadLogOptions = parse_options(options.unwrap_or(JsValue::UNDEFINED), "readLog")?;
+        let from = opt_whole(o.from_offset, "fromOffset", MAX_SAFE_INTEGER, 0)?;
+        let max = opt_whole(o.max_records, "maxRecords", MAX_SAFE_INTEGER, 100)? as usize;
+        let records = self.world.borrow().read_log(broker, &topic, partition, from, max).map_err(js_error)?;
+        let out = Array::new();
+        for r in &records {
+            out.push(&object(&[
+                ("offset", (r.offset as f64).into()),
+                ("timestamp", (r.timestamp_ms as f64).into()),
+                ("key", bytes_to_js(&r.key)),
+                ("value", bytes_to_js(&r.value)),
+                ("headers", headers_to_js(&r.headers)),
+                ("leaderEpoch", r.leader_epoch.into()),
+            ]));
+        }
+        Ok(out.into())
+    }
+
+    /// The trace since `sinceSeq` (exclusive), in words a person reads and with structured fields.
+    #[wasm_bindgen(unchecked_return_type = "TraceEvent[]")]
+    pub fn events(&self, since_seq: Option<f64>) -> Result<JsValue, JsValue> {
+        let since = opt_whole(since_seq, "sinceSeq", MAX_SAFE_INTEGER, 0)?;
+        to_js(&self.world.borrow().trace().since(since))
+    }
+
+    /// A producer client: `producer({ clientId, acks = "all", idempotent = true, ... })`.
+    pub fn producer(&self, #[wasm_bindgen(unchecked_param_type = "ProducerOptions")] options: Option<JsValue>) -> Result<Producer, JsValue> {
+        let o: ProducerOptions = parse_options(options.unwrap_or(JsValue::UNDEFINED), "producer")?;
+        let mut config = ProducerConfig::new(o.client_id.clone().unwrap_or_default());
+        if let Some(acks) = o.acks {
+            let text = match acks {
+                AcksOption::Text(s) => s,
+                AcksOption::Number(n) => format!("{n}"),
+            };
+            config.acks = Acks::parse(&text)
+                .ok_or_else(|| invalid(ErrorCode::InvalidConfig, format!("acks must be \"0\", \"1\" or \"all\", got {text}")))?;
+        }
+        config.enable_idempotence = o.idempotent.unwrap_or(true);
+        config.batch_size_bytes = opt_whole(o.batch_size, "batchSize", 1.0e9, config.batch_size_bytes as u64)? as usize;
+        config.delivery_timeout_ms = opt_whole(o.delivery_timeout_ms, "deliveryTimeoutMs", TIMEOUT_MS_MAX, config.delivery_timeout_ms)?;
+        config.request_timeout_ms = opt_whole(o.request_timeout_ms, "requestTimeoutMs", TIMEOUT_MS_MAX, config.request_timeout_ms)?;
+        let id = with_world(&self.world, |w| w.add_producer(config, o.client_id.is_some()).map_err(js_error))?;
+        Ok(Producer { world: self.world.clone(), id })
+    }
+
+    /// A consumer client: `consumer({ clientId, autoOffsetReset = "latest", maxPollRecords, ... })`.
+    pub fn consumer(&self, #[wasm_bindgen(unchecked_param_type = "ConsumerOptions")] options: Option<JsValue>) -> Result<Consumer, JsValue> {
+        let o: ConsumerOptions = parse_options(options.unwrap_or(JsValue::UNDEFINED), "consumer")?;
+        let mut config = ConsumerConfig::new(o.client_id.clone().unwrap_or_default());
+        config.group_id = o.group_id;
+        if let Some(reset) = o.auto_offset_reset {
+            config.auto_offset_reset = AutoOffsetReset::parse(&reset).ok_or_else(|| {
+                invalid(ErrorCode::InvalidConfig, format!("autoOffsetReset must be earliest, latest or none, got {reset}"))
+            })?;
+        }
+        config.max_poll_records = opt_whole(o.max_poll_records, "maxPollRecords", 1.0e6, config.max_poll_records as u64)? as usize;
+        if config.max_poll_records == 0 {
+            return Err(invalid(ErrorCode::InvalidConfig, "maxPollRecords must be at least 1"));
+        }
+        config.fetch_max_wait_ms = opt_whole(o.fetch_max_wait_ms, "fetchMaxWaitMs", TIMEOUT_MS_MAX, config.fetch_max_wait_ms)?;
+        config.max_partition_fetch_bytes =
+            opt_whole(o.max_partition_fetch_bytes, "maxPartitionFetchBytes", 1.0e9, config.max_partition_fetch_bytes as u64)? as usize;
+        config.request_timeout_ms = opt_whole(o.request_timeout_ms, "requestTimeoutMs", TIMEOUT_MS_MAX, config.request_timeout_ms)?;
+        let id = with_world(&self.world, |w| w.add_consumer(config, o.client_id.is_some()).map_err(js_error))?;
+        Ok(Consumer { world: self.world.clone(), id })
+    }
+}
+
+impl Cluster {
+    /// The world behind this cluster, for the playground (same crate, no JS round trip).
+    pub fn world(&self) -> Rc<RefCell<World>> {
+        self.world.clone()
+    }
+}
+
+fn metadata_to_js(records: &[RecordMetadata]) -> JsValue {
+    let out = Array::new();
+    for m in records {
+        let offset = m.offset.map_or(JsValue::NULL, |o| (o as f64).into());
+        out.push(&object(&[("partition", m.partition.into()), ("offset", offset)]));
+    }
+    out.into()
+}
+
+/// A producer client of a [`Cluster`].
+#[wasm_bindgen]
+pub struct Producer {
+    world: Shared,
+    id: NodeId,
+}
+
+#[wasm_bindgen]
+impl Producer {
+    /// Sends and waits (advancing virtual time) for every record's `{ partition, offset }`.
+    #[wasm_bindgen(unchecked_return_type = "RecordMetadata[]")]
+    pub fn send(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] topic: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ProducerRecord[]")] records: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let topic = string_arg(&topic, "The topic name", ErrorCode::InvalidTopicException)?;
+        let records = producer_records(records)?;
+        let metadata = with_world(&self.world, |w| w.send(self.id, &topic, records).map_err(js_error))?;
+        Ok(metadata_to_js(&metadata))
+    }
+
+    /// Starts a send and returns its request id at once; `results()` reports it as time advances.
+    #[wasm_bindgen(js_name = sendAsync)]
+    pub fn send_async(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] topic: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ProducerRecord[]")] records: JsValue,
+    ) -> Result<f64, JsValue> {
+        let topic = string_arg(&topic, "The topic name", ErrorCode::InvalidTopicException)?;
+        let records = producer_records(records)?;
+        with_world(&self.world, |w| w.send_async(self.id, &topic, records).map(|id| id as f64).map_err(js_error))
+    }
+
+    /// Finished sends not reported before: `[{ requestId, ok, partition?, offset?, records?, code? }]`.
+    #[wasm_bindgen(unchecked_return_type = "SendResult[]")]
+    pub fn results(&self) -> Result<JsValue, JsValue> {
+        let results = with_world(&self.world, |w| w.producer_results(self.id).map_err(js_error))?;
+        let out = Array::new();
+        for r in results {
+            let id = ("requestId", JsValue::from(r.request_id as f64));
+            let item = match &r.result {
+                Ok(records) => {
+                    let first = records.first();
+                    object(&[
+                        id,
+                        ("ok", true.into()),
+                        ("partition", first.map_or(JsValue::UNDEFINED, |m| m.partition.into())),
+                        ("offset", first.and_then(|m| m.offset).map_or(JsValue::NULL, |o| (o as f64).into())),
+                        ("records", metadata_to_js(records)),
+                    ])
+                }
+                Err(e) => object(&[
+                    id,
+                    ("ok", false.into()),
+                    ("code", e.code.name().into()),
+                    ("message", e.message.as_str().into()),
+                ]),
+            };
+            out.push(&item);
+        }
+        Ok(out.into())
+    }
+
+    /// Stops the producer; later calls throw.
+    pub fn close(&self) -> Result<(), JsValue> {
+        with_world(&self.world, |w| w.close_client(self.id).map_err(js_error))
+    }
+}
+
+/// A consumer client of a [`Cluster`].
+#[wasm_bindgen]
+pub struct Consumer {
+    world: Shared,
+    id: NodeId,
+}
+
+fn topic_partition(topic: &JsValue, partition: f64) -> Result<TopicPartition, JsValue> {
+    let topic = string_arg(topic, "The topic name", ErrorCode::InvalidTopicException)?;
+    let partition = whole(partition, "partition", f64::from(u32::MAX))? as u32;
+    Ok(TopicPartition::new(topic, partition))
+}
+
+#[wasm_bindgen]
+impl Consumer {
+    /// Manual assignment, no group: `assign([{ topic, partition }])`.
+    pub fn assign(&self, #[wasm_bindgen(unchecked_param_type = "TopicPartition[]")] partitions: JsValue) -> Result<(), JsValue> {
+        let list: Vec<JsTopicPartition> = serde_wasm_bindgen::from_value(partitions).map_err(|e| {
+            invalid(ErrorCode::InvalidRequest, format!("assign takes [{{ topic, partition }}]: {e}"))
+        })?;
+        let tps = list
+            .into_iter()
+            .map(|tp| topic_partition(&JsValue::from_str(&tp.topic), tp.partition))
+            .collect::<Result<Vec<_>, _>>()?;
+        with_world(&self.world, |w| w.assign(self.id, tps).map_err(js_error))
+    }
+
+    #[wasm_bindgen(unchecked_return_type = "TopicPartition[]")]
+    pub fn assignment(&self) -> Result<JsValue, JsValue> {
+        let tps = with_world(&self.world, |w| w.assignment(self.id).map_err(js_error))?;
+        to_js(&tps)
+    }
+
+    /// The next poll returns records of that partition from `offset`.
+    pub fn seek(&self, #[wasm_bindgen(unchecked_param_type = "string")] topic: JsValue, partition: f64, offset: f64) -> Result<(), JsValue> {
+        let tp = topic_partition(&topic, partition)?;
+        if !offset.is_finite() || offset.fract() != 0.0 || offset.abs() > MAX_SAFE_INTEGER {
+            return Err(invalid(ErrorCode::OffsetOutOfRange, format!("Seek offset must be a whole number, got {offset}")));
+        }
+        with_world(&self.world, |w| w.seek(self.id, &tp, offset as i64).map_err(js_error))
+    }
+
+    /// The offset of the next record `poll` returns for that partition.
+    pub fn position(&self, #[wasm_bindgen(unchecked_param_type = "string")] topic: JsValue, partition: f64) -> Result<f64, JsValue> {
+        let tp = topic_partition(&topic, partition)?;
+        with_world(&self.world, |w| w.position(self.id, &tp).map(|o| o as f64).map_err(js_error))
+    }
+
+    /// Waits up to `timeoutMs` (default 1000) of virtual time for records.
+    #[wasm_bindgen(unchecked_return_type = "ConsumerRecord[]")]
+    pub fn poll(&self, timeout_ms: Option<f64>) -> Result<JsValue, JsValue> {
+        let timeout = opt_whole(timeout_ms, "timeoutMs", TIMEOUT_MS_MAX, 1_000)?;
+        let records = with_world(&self.world, |w| w.poll(self.id, timeout).map_err(js_error))?;
+        Ok(consumer_records_to_js(&records))
+    }
+
+    /// Stops the consumer; later calls throw.
+    pub fn close(&self) -> Result<(), JsValue> {
+        with_world(&self.world, |w| w.close_client(self.id).map_err(js_error))
+    }
+}
+
+fn consumer_records_to_js(records: &[ConsumerRecord]) -> JsValue {
+    let out = Array::new();
+    for r in records {
+        out.push(&object(&[
+            ("topic", r.topic.as_str().into()),
+            ("partition", r.partition.into()),
+            ("offset", (r.offset as f64).into()),
+            ("key", bytes_to_js(&r.key)),
+            ("value", bytes_to_js(&r.value)),
+            ("timestamp", (r.timestamp_ms as f64).into()),
+            ("headers", headers_to_js(&r.headers)),
+        ]));
+    }
+    out.into()
+}
+
+fn key_bytes(key: &JsValue) -> Result<Vec<u8>, JsValue> {
+    if let Some(s) = key.as_string() {
+        Ok(s.into_bytes())
+    } else if let Some(a) = key.dyn_ref::<js_sys::Uint8Array>() {
+        Ok(a.to_vec())
+    } else {
+        Err(invalid(ErrorCode::InvalidRequest, "The key must be a string or a Uint8Array"))
+    }
+}
+
+/// Kafka's `Utils.murmur2` of a key (UTF-8 for strings), as a signed 32-bit number.
+#[wasm_bindgen]
+pub fn murmur2(#[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] key: JsValue) -> Result<i32, JsValue> {
+    Ok(franz_core::partitioner::murmur2(&key_bytes(&key)?))
+}
+
+/// The partition Kafka's default partitioner picks for a key among `numPartitions`.
+#[wasm_bindgen(js_name = partitionForKey)]
+pub fn partition_for_key(
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] key: JsValue,
+    num_partitions: f64,
+) -> Result<u32, JsValue> {
+    let n = whole(num_partitions, "numPartitions", f64::from(u32::MAX))? as u32;
+    if n == 0 {
+        return Err(invalid(ErrorCode::InvalidPartitions, "numPartitions must be at least 1"));
+    }
+    Ok(franz_core::partitioner::partition_for_key(&key_bytes(&key)?, n))
+}

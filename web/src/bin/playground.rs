@@ -1,0 +1,1 @@
+fn main() { franz_web::playground::run(); }

@@ -1,0 +1,183 @@
+//! Values crossing between JS and the core: options, records, errors.
+
+use std::collections::BTreeMap;
+
+use franz_core::error::{ErrorCode, FranzError};
+use franz_core::types::{Header, ProducerRecord};
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// A thrown `Error` with Kafka's `code`, `retriable`, and a message that says what to do.
+pub fn js_error(e: FranzError) -> JsValue {
+    let error = js_sys::Error::new(&format!("{}: {}", e.code.name(), e.message));
+    let _ = Reflect::set(&error, &"code".into(), &e.code.name().into());
+    let _ = Reflect::set(&error, &"retriable".into(), &e.code.retriable().into());
+    error.into()
+}
+
+pub fn invalid(code: ErrorCode, message: impl Into<String>) -> JsValue {
+    js_error(FranzError::new(code, message))
+}
+
+/// Options objects: `undefined`/`null` means all defaults; unknown keys are refused, so a typo does not
+/// silently keep a default.
+pub fn parse_options<T: DeserializeOwned + Default>(value: JsValue, what: &str) -> Result<T, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    serde_wasm_bindgen::from_value(value)
+        .map_err(|e| invalid(ErrorCode::InvalidConfig, format!("Invalid {what} options: {e}")))
+}
+
+/// To a plain JS value: objects for maps, numbers for 64-bit integers (all offsets fit in 2^53).
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| invalid(ErrorCode::UnknownServerError, format!("Could not convert a value for JS: {e}")))
+}
+
+/// A config value as users write it: `"2"`, `2` or `true` all mean Kafka's string form.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum ConfigValue {
+    Text(String),
+    Number(f64),
+    Flag(bool),
+}
+
+pub fn config_map(config: Option<BTreeMap<String, ConfigValue>>) -> BTreeMap<String, String> {
+    config
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| {
+            let v = match v {
+                ConfigValue::Text(s) => s,
+                ConfigValue::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => format!("{}", n as i64),
+                ConfigValue::Number(n) => format!("{n}"),
+                ConfigValue::Flag(b) => format!("{b}"),
+            };
+            (k, v)
+        })
+        .collect()
+}
+
+/// A whole, non-negative number within `max` (a count, a time, an offset).
+pub fn whole(value: f64, what: &str, max: f64) -> Result<u64, JsValue> {
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= max {
+        Ok(value as u64)
+    } else {
+        Err(invalid(ErrorCode::InvalidRequest, format!("{what} must be a whole number from 0 to {max}, got {value}")))
+    }
+}
+
+/// The largest integer a JS number holds exactly.
+pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+pub fn string_arg(value: &JsValue, what: &str, code: ErrorCode) -> Result<String, JsValue> {
+    value.as_string().ok_or_else(|| invalid(code, format!("{what} must be a string")))
+}
+
+/// Keys and values: a string is UTF-8, a `Uint8Array` passes through, `null`/`undefined` is none.
+fn bytes(value: JsValue, what: &str) -> Result<Option<Vec<u8>>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        Ok(None)
+    } else if let Some(s) = value.as_string() {
+        Ok(Some(s.into_bytes()))
+    } else if let Some(array) = value.dyn_ref::<Uint8Array>() {
+        Ok(Some(array.to_vec()))
+    } else {
+        Err(invalid(ErrorCode::InvalidRecord, format!("A record's {what} must be a string, a Uint8Array or null")))
+    }
+}
+
+/// Bytes back to JS: a string when they are UTF-8 (as they were sent, mostly), else a `Uint8Array`.
+pub fn bytes_to_js(bytes: &Option<Vec<u8>>) -> JsValue {
+    match bytes {
+        None => JsValue::NULL,
+        Some(b) => match std::str::from_utf8(b) {
+            Ok(s) => JsValue::from_str(s),
+            Err(_) => Uint8Array::from(b.as_slice()).into(),
+        },
+    }
+}
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    Reflect::get(object, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn optional_number(object: &JsValue, key: &str) -> Result<Option<f64>, JsValue> {
+    let v = get(object, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_f64()
+        .map(Some)
+        .ok_or_else(|| invalid(ErrorCode::InvalidRecord, format!("A record's {key} must be a number")))
+}
+
+/// `[{ key?, value, partition?, headers?, timestamp? }]` → producer records.
+pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue> {
+    let Some(array) = records.dyn_ref::<Array>() else {
+        return Err(invalid(ErrorCode::InvalidRecord, "send takes an array of records: [{ key, value }]"));
+    };
+    let mut out = Vec::with_capacity(array.length() as usize);
+    for item in array.iter() {
+        if !item.is_object() {
+            return Err(invalid(ErrorCode::InvalidRecord, "Each record must be an object: { key, value }"));
+        }
+        let partition = match optional_number(&item, "partition")? {
+            None => None,
+            Some(p) => Some(whole(p, "partition", f64::from(u32::MAX))? as u32),
+        };
+        let timestamp_ms = match optional_number(&item, "timestamp")? {
+            Some(t) if t.is_finite() && t.fract() == 0.0 && t.abs() <= MAX_SAFE_INTEGER => Some(t as i64),
+            Some(t) => return Err(invalid(ErrorCode::InvalidRecord, format!("timestamp must be whole milliseconds, got {t}"))),
+            None => None,
+        };
+        out.push(ProducerRecord {
+            key: bytes(get(&item, "key"), "key")?,
+            value: bytes(get(&item, "value"), "value")?,
+            headers: headers(get(&item, "headers"))?,
+            partition,
+            timestamp_ms,
+        });
+    }
+    Ok(out)
+}
+
+/// Headers as an object `{ name: value }`.
+fn headers(value: JsValue) -> Result<Vec<Header>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    let Some(object) = value.dyn_ref::<Object>() else {
+        return Err(invalid(ErrorCode::InvalidRecord, "headers must be an object { name: value }"));
+    };
+    let mut out = Vec::new();
+    for entry in Object::entries(object).iter() {
+        let pair: Array = entry.unchecked_into();
+        let key = pair.get(0).as_string().unwrap_or_default();
+        out.push(Header { key, value: bytes(pair.get(1), "header value")? });
+    }
+    Ok(out)
+}
+
+pub fn headers_to_js(headers: &[Header]) -> JsValue {
+    let object = Object::new();
+    for h in headers {
+        let _ = Reflect::set(&object, &h.key.as_str().into(), &bytes_to_js(&h.value));
+    }
+    object.into()
+}
+
+/// A plain object from key/value pairs.
+pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&o, &(*k).into(), v);
+    }
+    o.into()
+}

@@ -1,0 +1,96 @@
+use franz_core::client::ConsumerRecord;
+use franz_core::view::ClientView;
+use yew::prelude::*;
+
+use super::{input_text, input_value};
+use crate::playground::format::bytes;
+
+/// A record a playground consumer polled, ready to show.
+#[derive(Clone, PartialEq)]
+pub struct PolledRecord {
+    pub partition: String,
+    pub offset: u64,
+    pub key: String,
+    pub value: String,
+}
+
+impl From<ConsumerRecord> for PolledRecord {
+    fn from(r: ConsumerRecord) -> Self {
+        PolledRecord {
+            partition: format!("{}-{}", r.topic, r.partition),
+            offset: r.offset,
+            key: bytes(&r.key),
+            value: bytes(&r.value),
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ClientsPanelProps {
+    pub clients: Vec<ClientView>,
+    pub topics: Vec<String>,
+    pub polled: Vec<PolledRecord>,
+    /// (topic, key, value)
+    pub on_send: Callback<(String, String, String)>,
+    /// (topic, partition)
+    pub on_poll: Callback<(String, u32)>,
+}
+
+#[function_component(ClientsPanel)]
+pub fn clients_panel(p: &ClientsPanelProps) -> Html {
+    let topic = use_state(String::new);
+    let key = use_state(|| String::from("user-1"));
+    let value = use_state(|| String::from("hello"));
+    let poll_partition = use_state(|| String::from("0"));
+    let chosen = if p.topics.contains(&topic) { (*topic).clone() } else { p.topics.first().cloned().unwrap_or_default() };
+    let on_send = {
+        let (chosen, key, value, cb) = (chosen.clone(), key.clone(), value.clone(), p.on_send.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            cb.emit((chosen.clone(), (*key).clone(), (*value).clone()));
+        })
+    };
+    let on_poll = {
+        let (chosen, partition, cb) = (chosen.clone(), poll_partition.clone(), p.on_poll.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            cb.emit((chosen.clone(), partition.trim().parse().unwrap_or(0)));
+        })
+    };
+    let on_topic = { let topic = topic.clone(); Callback::from(move |e: Event| topic.set(input_value(&e))) };
+    let on_key = { let key = key.clone(); Callback::from(move |e: InputEvent| key.set(input_text(&e))) };
+    let on_value = { let value = value.clone(); Callback::from(move |e: InputEvent| value.set(input_text(&e))) };
+    let on_partition = { let pp = poll_partition.clone(); Callback::from(move |e: InputEvent| pp.set(input_text(&e))) };
+    let no_topics = p.topics.is_empty();
+    html! {
+        <section class="panel clients" data-testid="clients">
+            <h2>{ "Clients" }</h2>
+            <h3>{ "Producer" }<span class="meta">{ " · acks=all" }</span></h3>
+            <form class="stack-form" onsubmit={on_send}>
+                <select data-testid="send-topic" onchange={on_topic} disabled={no_topics}>
+                    { for p.topics.iter().map(|t| html! { <option value={t.clone()} selected={*t == chosen}>{ t }</option> }) }
+                </select>
+                <input data-testid="send-key" placeholder="key (empty: null)" value={(*key).clone()} oninput={on_key} />
+                <input data-testid="send-value" placeholder="value" value={(*value).clone()} oninput={on_value} />
+                <button data-testid="send" type="submit" disabled={no_topics}>{ "Send" }</button>
+            </form>
+            <h3>{ "Consumer" }<span class="meta">{ " · assign + poll, auto.offset.reset=earliest" }</span></h3>
+            <form class="inline-form" onsubmit={on_poll}>
+                <input data-testid="poll-partition" class="narrow" type="number" min="0" value={(*poll_partition).clone()} oninput={on_partition} title="partition" />
+                <button data-testid="poll" type="submit" disabled={no_topics}>{ "Poll" }</button>
+            </form>
+            <ul class="polled" data-testid="polled">
+                { for p.polled.iter().map(|r| html! {
+                    <li>{ format!("{} @{}  {} = {}", r.partition, r.offset, r.key, r.value) }</li>
+                }) }
+            </ul>
+            <h3>{ "Running" }</h3>
+            <ul class="client-list">
+                { for p.clients.iter().map(|c| html! {
+                    <li data-testid={format!("client-{}", c.client_id)}>{ format!("{} · {}", c.client_id, c.role) }</li>
+                }) }
+            </ul>
+            <p class="hint">{ "Consumer groups arrive with the group coordinator." }</p>
+        </section>
+    }
+}

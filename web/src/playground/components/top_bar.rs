@@ -1,0 +1,43 @@
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+use crate::playground::format::ms;
+
+/// Speeds offered: virtual milliseconds per wall millisecond.
+const SPEEDS: [f64; 7] = [0.1, 0.25, 0.5, 1.0, 2.0, 10.0, 100.0];
+
+#[derive(Properties, PartialEq)]
+pub struct TopBarProps {
+    pub now_ms: u64,
+    pub playing: bool,
+    pub speed: f64,
+    pub events_dispatched: u64,
+    pub on_toggle: Callback<()>,
+    pub on_step: Callback<()>,
+    pub on_speed: Callback<f64>,
+}
+
+#[function_component(TopBar)]
+pub fn top_bar(p: &TopBarProps) -> Html {
+    let on_toggle = p.on_toggle.reform(|_: MouseEvent| ());
+    let on_step = p.on_step.reform(|_: MouseEvent| ());
+    let on_speed = p.on_speed.reform(|e: Event| {
+        e.target_unchecked_into::<HtmlSelectElement>().value().parse::<f64>().unwrap_or(1.0)
+    });
+    html! {
+        <header class="top-bar">
+            <h1 class="brand">{ "Franz" }<span class="tagline">{ "a Kafka cluster you can watch" }</span></h1>
+            <div class="clock" data-testid="clock" title="virtual time since the cluster started">{ format!("t = {}", ms(p.now_ms)) }</div>
+            <button class="play" data-testid="play" onclick={on_toggle}>{ if p.playing { "⏸ Pause" } else { "▶ Play" } }</button>
+            <button data-testid="step" onclick={on_step} title="run the next event (a delivery or a timer)">{ "Step" }</button>
+            <label class="speed">{ "Speed " }
+                <select data-testid="speed" onchange={on_speed}>
+                    { for SPEEDS.iter().map(|&s| html! {
+                        <option value={s.to_string()} selected={(s - p.speed).abs() < 1e-9}>{ format!("{s}×") }</option>
+                    }) }
+                </select>
+            </label>
+            <div class="events-count" title="events the simulator has run">{ format!("{} events", p.events_dispatched) }</div>
+        </header>
+    }
+}
