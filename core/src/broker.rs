@@ -138,7 +138,10 @@ impl Broker {
             return Err(franz_err!(TopicAlreadyExists, "Topic '{name}' already exists."));
         }
         if self.topics.len() >= TOPICS_MAX {
-            return Err(franz_err!(PolicyViolation, "Franz keeps at most {TOPICS_MAX} topics; delete one first"));
+            return Err(franz_err!(
+                PolicyViolation,
+                "Franz keeps at most {TOPICS_MAX} topics; delete one first"
+            ));
         }
         if partitions == 0 || partitions > PARTITIONS_PER_TOPIC_MAX {
             return Err(franz_err!(
@@ -170,15 +173,26 @@ impl Broker {
             .collect();
         self.topics.insert(
             String::from(name),
-            Topic { config_overrides: config.clone(), config: topic_config, partitions: partitions_vec },
+            Topic {
+                config_overrides: config.clone(),
+                config: topic_config,
+                partitions: partitions_vec,
+            },
         );
-        out.trace(TraceKind::TopicCreated { topic: String::from(name), partitions, replication_factor });
+        out.trace(TraceKind::TopicCreated {
+            topic: String::from(name),
+            partitions,
+            replication_factor,
+        });
         Ok(())
     }
 
     fn leader_partition_mut(&mut self, topic: &str, partition: u32) -> Result<(&mut Partition, &TopicConfig)> {
         let Some(t) = self.topics.get_mut(topic) else {
-            return Err(franz_err!(UnknownTopicOrPartition, "This server does not host topic {topic}"));
+            return Err(franz_err!(
+                UnknownTopicOrPartition,
+                "This server does not host topic {topic}"
+            ));
         };
         let count = t.partitions.len();
         let Some(p) = t.partitions.get_mut(partition as usize) else {
@@ -188,7 +202,11 @@ impl Broker {
             ));
         };
         if p.leader != self.id {
-            return Err(franz_err!(NotLeaderOrFollower, "Broker {} is not the leader of {topic}-{partition}", self.id));
+            return Err(franz_err!(
+                NotLeaderOrFollower,
+                "Broker {} is not the leader of {topic}-{partition}",
+                self.id
+            ));
         }
         Ok((p, &t.config))
     }
@@ -204,7 +222,10 @@ impl Broker {
     ) -> Result<(Offset, Offset)> {
         let (p, config) = self.leader_partition_mut(topic, partition)?;
         if records.is_empty() {
-            return Err(franz_err!(InvalidRecord, "A produce request must carry at least one record"));
+            return Err(franz_err!(
+                InvalidRecord,
+                "A produce request must carry at least one record"
+            ));
         }
         let batch_bytes: usize = records.iter().map(RecordData::size_bytes).sum();
         if batch_bytes as i64 > config.max_message_bytes {
@@ -234,13 +255,24 @@ impl Broker {
             leader_epoch,
         });
         if let Some(high_watermark) = new_hw {
-            out.trace(TraceKind::HighWatermarkAdvanced { topic: String::from(topic), partition, high_watermark });
+            out.trace(TraceKind::HighWatermarkAdvanced {
+                topic: String::from(topic),
+                partition,
+                high_watermark,
+            });
         }
         Ok((base_offset, base_offset + count))
     }
 
     fn on_produce(&mut self, now_ms: u64, from: NodeId, request: ProduceArgs, out: &mut Outbox) {
-        let ProduceArgs { correlation_id, acks, timeout_ms, topic, partition, records } = request;
+        let ProduceArgs {
+            correlation_id,
+            acks,
+            timeout_ms,
+            topic,
+            partition,
+            records,
+        } = request;
         let result = self.append(&topic, partition, acks, records, out);
         match (acks, result) {
             (Acks::None, _) => {}
@@ -256,7 +288,15 @@ impl Broker {
             }
             (_, result) => {
                 let result = result.map(|(base, _)| base);
-                out.send(from, Message::ProduceResponse { correlation_id, topic, partition, result });
+                out.send(
+                    from,
+                    Message::ProduceResponse {
+                        correlation_id,
+                        topic,
+                        partition,
+                        result,
+                    },
+                );
             }
         }
         self.complete_delayed(now_ms, out);
@@ -267,11 +307,19 @@ impl Broker {
             return Err(franz_err!(UnknownTopicOrPartition, "This server does not host {tp}"));
         };
         if p.leader != self.id {
-            return Err(franz_err!(NotLeaderOrFollower, "Broker {} is not the leader of {tp}", self.id));
+            return Err(franz_err!(
+                NotLeaderOrFollower,
+                "Broker {} is not the leader of {tp}",
+                self.id
+            ));
         }
         // Consumers (read_uncommitted) read only below the high watermark.
         let records = p.log.read(fetch_offset, p.high_watermark, max_bytes)?;
-        Ok(FetchedPartition { high_watermark: p.high_watermark, log_start_offset: p.log.log_start_offset(), records })
+        Ok(FetchedPartition {
+            high_watermark: p.high_watermark,
+            log_start_offset: p.log.log_start_offset(),
+            records,
+        })
     }
 
     fn on_fetch(&mut self, now_ms: u64, from: NodeId, fetch: DelayedFetch, out: &mut Outbox) {
@@ -295,7 +343,9 @@ impl Broker {
         }
         let produces = core::mem::take(&mut self.delayed_produces);
         for produce in produces {
-            let hw = self.partition(&produce.tp.topic, produce.tp.partition).map(|p| p.high_watermark);
+            let hw = self
+                .partition(&produce.tp.topic, produce.tp.partition)
+                .map(|p| p.high_watermark);
             let result = match hw {
                 Some(hw) if hw >= produce.required_offset => Some(Ok(produce.base_offset)),
                 _ if now_ms >= produce.deadline_ms => Some(Err(franz_err!(
@@ -327,7 +377,11 @@ impl Broker {
             return Err(franz_err!(UnknownTopicOrPartition, "This server does not host {tp}"));
         };
         if p.leader != self.id {
-            return Err(franz_err!(NotLeaderOrFollower, "Broker {} is not the leader of {tp}", self.id));
+            return Err(franz_err!(
+                NotLeaderOrFollower,
+                "Broker {} is not the leader of {tp}",
+                self.id
+            ));
         }
         Ok(match spec {
             OffsetSpec::Earliest => p.log.log_start_offset(),
@@ -387,20 +441,54 @@ fn respond_fetch(to: NodeId, fetch: &DelayedFetch, result: Result<FetchedPartiti
 impl Actor for Broker {
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
         match message {
-            Message::CreateTopicsRequest { correlation_id, name, partitions, replication_factor, config } => {
+            Message::CreateTopicsRequest {
+                correlation_id,
+                name,
+                partitions,
+                replication_factor,
+                config,
+            } => {
                 let result = self.create_topic(&name, partitions, replication_factor, &config, out);
                 out.send(from, Message::CreateTopicsResponse { correlation_id, result });
             }
             Message::MetadataRequest { correlation_id, topics } => {
                 let topics = self.metadata(&topics);
                 let brokers = self.cluster_brokers.clone();
-                out.send(from, Message::MetadataResponse { correlation_id, brokers, topics });
+                out.send(
+                    from,
+                    Message::MetadataResponse {
+                        correlation_id,
+                        brokers,
+                        topics,
+                    },
+                );
             }
-            Message::ProduceRequest { correlation_id, acks, timeout_ms, topic, partition, records } => {
-                let args = ProduceArgs { correlation_id, acks, timeout_ms, topic, partition, records };
+            Message::ProduceRequest {
+                correlation_id,
+                acks,
+                timeout_ms,
+                topic,
+                partition,
+                records,
+            } => {
+                let args = ProduceArgs {
+                    correlation_id,
+                    acks,
+                    timeout_ms,
+                    topic,
+                    partition,
+                    records,
+                };
                 self.on_produce(now_ms, from, args, out);
             }
-            Message::FetchRequest { correlation_id, max_wait_ms, topic, partition, fetch_offset, max_bytes } => {
+            Message::FetchRequest {
+                correlation_id,
+                max_wait_ms,
+                topic,
+                partition,
+                fetch_offset,
+                max_bytes,
+            } => {
                 let fetch = DelayedFetch {
                     from,
                     correlation_id,
@@ -411,9 +499,22 @@ impl Actor for Broker {
                 };
                 self.on_fetch(now_ms, from, fetch, out);
             }
-            Message::ListOffsetsRequest { correlation_id, topic, partition, spec } => {
+            Message::ListOffsetsRequest {
+                correlation_id,
+                topic,
+                partition,
+                spec,
+            } => {
                 let result = self.list_offsets(&topic, partition, spec);
-                out.send(from, Message::ListOffsetsResponse { correlation_id, topic, partition, result });
+                out.send(
+                    from,
+                    Message::ListOffsetsResponse {
+                        correlation_id,
+                        topic,
+                        partition,
+                        result,
+                    },
+                );
             }
             // Responses are for clients; a broker ignores a stray one.
             Message::CreateTopicsResponse { .. }

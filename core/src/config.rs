@@ -15,7 +15,9 @@ pub type ConfigMap = BTreeMap<String, String>;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     /// A `long` at least `min`.
-    Long { min: i64 },
+    Long {
+        min: i64,
+    },
     Boolean,
     /// `cleanup.policy`: a comma-separated list of `delete` and `compact`.
     CleanupPolicy,
@@ -29,18 +31,66 @@ struct ConfigDef {
 
 /// The topic-level configs Franz models, with Kafka's defaults (`TopicConfig`, `LogConfig`).
 const TOPIC_CONFIG_DEFS: &[ConfigDef] = &[
-    ConfigDef { key: "cleanup.policy", default: "delete", kind: Kind::CleanupPolicy },
-    ConfigDef { key: "delete.retention.ms", default: "86400000", kind: Kind::Long { min: 0 } },
-    ConfigDef { key: "flush.messages", default: "9223372036854775807", kind: Kind::Long { min: 1 } },
-    ConfigDef { key: "flush.ms", default: "9223372036854775807", kind: Kind::Long { min: 0 } },
-    ConfigDef { key: "max.message.bytes", default: "1048588", kind: Kind::Long { min: 0 } },
-    ConfigDef { key: "min.compaction.lag.ms", default: "0", kind: Kind::Long { min: 0 } },
-    ConfigDef { key: "min.insync.replicas", default: "1", kind: Kind::Long { min: 1 } },
-    ConfigDef { key: "retention.bytes", default: "-1", kind: Kind::Long { min: -1 } },
-    ConfigDef { key: "retention.ms", default: "604800000", kind: Kind::Long { min: -1 } },
-    ConfigDef { key: "segment.bytes", default: "1073741824", kind: Kind::Long { min: 14 } },
-    ConfigDef { key: "segment.ms", default: "604800000", kind: Kind::Long { min: 1 } },
-    ConfigDef { key: "unclean.leader.election.enable", default: "false", kind: Kind::Boolean },
+    ConfigDef {
+        key: "cleanup.policy",
+        default: "delete",
+        kind: Kind::CleanupPolicy,
+    },
+    ConfigDef {
+        key: "delete.retention.ms",
+        default: "86400000",
+        kind: Kind::Long { min: 0 },
+    },
+    ConfigDef {
+        key: "flush.messages",
+        default: "9223372036854775807",
+        kind: Kind::Long { min: 1 },
+    },
+    ConfigDef {
+        key: "flush.ms",
+        default: "9223372036854775807",
+        kind: Kind::Long { min: 0 },
+    },
+    ConfigDef {
+        key: "max.message.bytes",
+        default: "1048588",
+        kind: Kind::Long { min: 0 },
+    },
+    ConfigDef {
+        key: "min.compaction.lag.ms",
+        default: "0",
+        kind: Kind::Long { min: 0 },
+    },
+    ConfigDef {
+        key: "min.insync.replicas",
+        default: "1",
+        kind: Kind::Long { min: 1 },
+    },
+    ConfigDef {
+        key: "retention.bytes",
+        default: "-1",
+        kind: Kind::Long { min: -1 },
+    },
+    ConfigDef {
+        key: "retention.ms",
+        default: "604800000",
+        kind: Kind::Long { min: -1 },
+    },
+    ConfigDef {
+        key: "segment.bytes",
+        default: "1073741824",
+        kind: Kind::Long { min: 14 },
+    },
+    ConfigDef {
+        key: "segment.ms",
+        default: "604800000",
+        kind: Kind::Long { min: 1 },
+    },
+    ConfigDef {
+        key: "unclean.leader.election.enable",
+        default: "false",
+        kind: Kind::Boolean,
+    },
 ];
 
 /// A topic's effective configuration, parsed.
@@ -111,7 +161,10 @@ pub fn effective_topic_config(overrides: &ConfigMap) -> ConfigMap {
 fn effective_value<'a>(overrides: &'a ConfigMap, key: &str) -> &'a str {
     match overrides.get(key) {
         Some(value) => value.as_str(),
-        None => TOPIC_CONFIG_DEFS.iter().find(|d| d.key == key).map_or("", |d| d.default),
+        None => TOPIC_CONFIG_DEFS
+            .iter()
+            .find(|d| d.key == key)
+            .map_or("", |d| d.default),
     }
 }
 
@@ -135,7 +188,10 @@ pub fn validate(overrides: &ConfigMap) -> Result<()> {
                 Kind::Boolean => "true or false".to_string(),
                 Kind::CleanupPolicy => "a list of delete and compact".to_string(),
             };
-            return Err(franz_err!(InvalidConfig, "Invalid value {value} for configuration {key}: expected {expected}"));
+            return Err(franz_err!(
+                InvalidConfig,
+                "Invalid value {value} for configuration {key}: expected {expected}"
+            ));
         }
     }
     Ok(())
@@ -163,8 +219,11 @@ mod tests {
 
     #[test]
     fn overrides_apply() {
-        let c = TopicConfig::parse(&map(&[("cleanup.policy", "compact,delete"), ("min.insync.replicas", "2")]))
-            .unwrap();
+        let c = TopicConfig::parse(&map(&[
+            ("cleanup.policy", "compact,delete"),
+            ("min.insync.replicas", "2"),
+        ]))
+        .unwrap();
         assert!(c.cleanup_policy_delete && c.cleanup_policy_compact);
         assert_eq!(c.min_insync_replicas, 2);
     }
@@ -178,7 +237,11 @@ mod tests {
             map(&[("cleanup.policy", "forget")]),
             map(&[("unclean.leader.election.enable", "yes")]),
         ] {
-            assert_eq!(TopicConfig::parse(&bad).unwrap_err().code, ErrorCode::InvalidConfig, "{bad:?}");
+            assert_eq!(
+                TopicConfig::parse(&bad).unwrap_err().code,
+                ErrorCode::InvalidConfig,
+                "{bad:?}"
+            );
         }
     }
 }

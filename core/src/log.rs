@@ -123,7 +123,12 @@ mod tests {
     use proptest::prelude::*;
 
     fn data(value: &str) -> RecordData {
-        RecordData { timestamp_ms: 0, key: None, value: Some(value.as_bytes().to_vec()), headers: vec![] }
+        RecordData {
+            timestamp_ms: 0,
+            key: None,
+            value: Some(value.as_bytes().to_vec()),
+            headers: vec![],
+        }
     }
 
     #[test]
@@ -143,7 +148,11 @@ mod tests {
         assert!(log.read(3, 3, 100).unwrap().is_empty(), "at LEO: empty, not an error");
         assert!(log.read(2, 1, 100).unwrap().is_empty(), "above the upper bound: empty");
         assert_eq!(log.read(4, 4, 100).unwrap_err().code, ErrorCode::OffsetOutOfRange);
-        assert_eq!(log.read(0, 3, 1).unwrap().len(), 1, "at least one record even if over max bytes");
+        assert_eq!(
+            log.read(0, 3, 1).unwrap().len(),
+            1,
+            "at least one record even if over max bytes"
+        );
     }
 
     proptest! {

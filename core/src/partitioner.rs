@@ -54,7 +54,13 @@ pub struct StickyPartitioner {
 }
 
 impl StickyPartitioner {
-    pub fn partition(&mut self, num_partitions: u32, record_bytes: usize, batch_size_bytes: usize, rng: &mut impl RngCore) -> u32 {
+    pub fn partition(
+        &mut self,
+        num_partitions: u32,
+        record_bytes: usize,
+        batch_size_bytes: usize,
+        rng: &mut impl RngCore,
+    ) -> u32 {
         let num_partitions = num_partitions.max(1);
         let switch = match self.current {
             None => true,
@@ -108,6 +114,10 @@ mod tests {
         let first = sticky.partition(4, 100, 250, &mut rng);
         assert_eq!(sticky.partition(4, 100, 250, &mut rng), first);
         assert_eq!(sticky.partition(4, 100, 250, &mut rng), first);
-        assert_ne!(sticky.partition(4, 100, 250, &mut rng), first, "switches once 250 bytes went to it");
+        assert_ne!(
+            sticky.partition(4, 100, 250, &mut rng),
+            first,
+            "switches once 250 bytes went to it"
+        );
     }
 }

@@ -31,7 +31,10 @@ pub struct TopicPartition {
 
 impl TopicPartition {
     pub fn new(topic: impl Into<String>, partition: u32) -> Self {
-        TopicPartition { topic: topic.into(), partition }
+        TopicPartition {
+            topic: topic.into(),
+            partition,
+        }
     }
 }
 
@@ -94,10 +97,16 @@ pub(crate) fn record_size_bytes(key: &Option<Vec<u8>>, value: &Option<Vec<u8>>, 
 /// Kafka's topic-name rule (`Topic.validate`): 1..=249 of `[a-zA-Z0-9._-]`, not `.` or `..`.
 pub fn validate_topic_name(name: &str) -> Result<()> {
     if name.is_empty() {
-        return Err(franz_err!(InvalidTopicException, "Topic name is illegal, it can't be empty"));
+        return Err(franz_err!(
+            InvalidTopicException,
+            "Topic name is illegal, it can't be empty"
+        ));
     }
     if name == "." || name == ".." {
-        return Err(franz_err!(InvalidTopicException, "Topic name cannot be \".\" or \"..\""));
+        return Err(franz_err!(
+            InvalidTopicException,
+            "Topic name cannot be \".\" or \"..\""
+        ));
     }
     if name.len() > TOPIC_NAME_LENGTH_MAX {
         return Err(franz_err!(
@@ -105,7 +114,10 @@ pub fn validate_topic_name(name: &str) -> Result<()> {
             "Topic name is illegal, it can't be longer than {TOPIC_NAME_LENGTH_MAX} characters, topic name: {name}"
         ));
     }
-    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
         return Err(franz_err!(
             InvalidTopicException,
             "Topic name \"{name}\" is illegal: {bad:?} is not one of the legal characters ASCII alphanumerics, '.', '_' and '-'"

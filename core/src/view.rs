@@ -81,21 +81,33 @@ pub struct ClusterView {
 
 impl World {
     pub fn list_topics(&self) -> Vec<String> {
-        let mut names: Vec<String> =
-            self.brokers().iter().filter_map(|&b| self.broker(b)).flat_map(|b| b.topics().keys().cloned()).collect();
+        let mut names: Vec<String> = self
+            .brokers()
+            .iter()
+            .filter_map(|&b| self.broker(b))
+            .flat_map(|b| b.topics().keys().cloned())
+            .collect();
         names.sort();
         names.dedup();
         names
     }
 
     pub fn describe_topic(&self, name: &str) -> Result<TopicDescription> {
-        let hosts: Vec<_> = self.brokers().iter().filter_map(|&b| self.broker(b)).filter_map(|b| Some((b.id(), b.topics().get(name)?))).collect();
+        let hosts: Vec<_> = self
+            .brokers()
+            .iter()
+            .filter_map(|&b| self.broker(b))
+            .filter_map(|b| Some((b.id(), b.topics().get(name)?)))
+            .collect();
         let Some((_, first)) = hosts.first() else {
             return Err(franz_err!(UnknownTopicOrPartition, "Topic {name} does not exist"));
         };
         let partitions = (0..first.partitions.len())
             .map(|i| {
-                let replicas: Vec<_> = hosts.iter().filter_map(|(id, t)| Some((*id, t.partitions.get(i)?))).collect();
+                let replicas: Vec<_> = hosts
+                    .iter()
+                    .filter_map(|(id, t)| Some((*id, t.partitions.get(i)?)))
+                    .collect();
                 let leader = replicas.iter().find(|(id, p)| p.leader == *id).or(replicas.first());
                 let (_, p) = leader.copied().unwrap_or((NO_NODE, &first.partitions[i]));
                 PartitionDescription {
@@ -106,20 +118,37 @@ impl World {
                     isr: p.isr.clone(),
                     high_watermark: p.high_watermark,
                     log_start_offset: p.log.log_start_offset(),
-                    log_end_offsets: replicas.iter().map(|(id, r)| (format!("{id}"), r.log.log_end_offset())).collect(),
+                    log_end_offsets: replicas
+                        .iter()
+                        .map(|(id, r)| (format!("{id}"), r.log.log_end_offset()))
+                        .collect(),
                 }
             })
             .collect();
-        Ok(TopicDescription { name: String::from(name), config: effective_topic_config(&first.config_overrides), partitions })
+        Ok(TopicDescription {
+            name: String::from(name),
+            config: effective_topic_config(&first.config_overrides),
+            partitions,
+        })
     }
 
     /// One replica's log, as that broker holds it (beyond the high watermark too).
-    pub fn read_log(&self, broker: NodeId, topic: &str, partition: u32, from_offset: Offset, max_records: usize) -> Result<Vec<RecordView>> {
+    pub fn read_log(
+        &self,
+        broker: NodeId,
+        topic: &str,
+        partition: u32,
+        from_offset: Offset,
+        max_records: usize,
+    ) -> Result<Vec<RecordView>> {
         let Some(b) = self.broker(broker) else {
             return Err(franz_err!(InvalidRequest, "There is no broker {broker}"));
         };
         let Some(p) = b.partition(topic, partition) else {
-            return Err(franz_err!(UnknownTopicOrPartition, "Broker {broker} has no replica of {topic}-{partition}"));
+            return Err(franz_err!(
+                UnknownTopicOrPartition,
+                "Broker {broker} has no replica of {topic}-{partition}"
+            ));
         };
         let from = from_offset.max(p.log.log_start_offset());
         Ok(p.log
@@ -141,7 +170,11 @@ impl World {
         let mut brokers = Vec::new();
         let mut clients = Vec::new();
         for (&id, node) in self.nodes() {
-            let client = |role: &str| ClientView { id, client_id: self.node_name(id), role: String::from(role) };
+            let client = |role: &str| ClientView {
+                id,
+                client_id: self.node_name(id),
+                role: String::from(role),
+            };
             match node {
                 Node::Broker(b) => brokers.push(BrokerView {
                     id,
@@ -150,7 +183,11 @@ impl World {
                         .topics()
                         .iter()
                         .flat_map(|(name, t)| {
-                            t.partitions.iter().enumerate().filter(|(_, p)| p.leader == id).map(move |(i, _)| format!("{name}-{i}"))
+                            t.partitions
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, p)| p.leader == id)
+                                .map(move |(i, _)| format!("{name}-{i}"))
                         })
                         .collect(),
                 }),
@@ -159,7 +196,16 @@ impl World {
                 Node::Consumer(_) => clients.push(client("consumer")),
             }
         }
-        let topics = self.list_topics().iter().filter_map(|t| self.describe_topic(t).ok()).collect();
-        ClusterView { now_ms: self.now_ms(), brokers, topics, clients }
+        let topics = self
+            .list_topics()
+            .iter()
+            .filter_map(|t| self.describe_topic(t).ok())
+            .collect();
+        ClusterView {
+            now_ms: self.now_ms(),
+            brokers,
+            topics,
+            clients,
+        }
     }
 }

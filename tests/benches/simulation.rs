@@ -33,7 +33,8 @@ fn standard_workload() -> u64 {
     let mut config = ConsumerConfig::new("bench-consumer");
     config.auto_offset_reset = AutoOffsetReset::Earliest;
     let consumer = w.add_consumer(config, true).unwrap();
-    w.assign(consumer, (0..4).map(|p| TopicPartition::new("bench", p)).collect()).unwrap();
+    w.assign(consumer, (0..4).map(|p| TopicPartition::new("bench", p)).collect())
+        .unwrap();
     let mut read = 0;
     while read < BATCHES * RECORDS_PER_BATCH {
         read += w.poll(consumer, 1_000).unwrap().len();

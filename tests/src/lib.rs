@@ -13,7 +13,10 @@ pub fn kv(key: &str, value: &str) -> ProducerRecord {
 
 /// A record with no key (spread by the sticky partitioner).
 pub fn value(value: &str) -> ProducerRecord {
-    ProducerRecord { value: Some(value.as_bytes().to_vec()), ..Default::default() }
+    ProducerRecord {
+        value: Some(value.as_bytes().to_vec()),
+        ..Default::default()
+    }
 }
 
 pub fn text(bytes: &Option<Vec<u8>>) -> Option<&str> {

@@ -56,6 +56,20 @@ export interface ReadLogOptions { fromOffset?: number; maxRecords?: number; }
 export interface TraceEvent { seq: number; timeMs: number; node: number; nodeName: string; kind: string; text: string; [field: string]: unknown; }
 "#;
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "ClusterOptions")]
+    pub type ClusterOptionsJs;
+    #[wasm_bindgen(typescript_type = "TopicOptions")]
+    pub type TopicOptionsJs;
+    #[wasm_bindgen(typescript_type = "ReadLogOptions")]
+    pub type ReadLogOptionsJs;
+    #[wasm_bindgen(typescript_type = "ProducerOptions")]
+    pub type ProducerOptionsJs;
+    #[wasm_bindgen(typescript_type = "ConsumerOptions")]
+    pub type ConsumerOptionsJs;
+}
+
 type Shared = Rc<RefCell<World>>;
 
 fn with_world<T>(world: &Shared, f: impl FnOnce(&mut World) -> Result<T, JsValue>) -> Result<T, JsValue> {
@@ -154,8 +168,8 @@ pub struct Cluster {
 impl Cluster {
     /// `new Cluster({ brokers, seed, network: { latencyMs, jitterMs, dropRate }, config })`.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "ClusterOptions")] options: Option<JsValue>) -> Result<Cluster, JsValue> {
-        let o: ClusterOptions = parse_options(options.unwrap_or(JsValue::UNDEFINED), "cluster")?;
+    pub fn new(options: Option<ClusterOptionsJs>) -> Result<Cluster, JsValue> {
+        let o: ClusterOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "cluster")?;
         let defaults = NetworkConfig::default();
         let n = o.network.unwrap_or_default();
         let network = NetworkConfig {
@@ -176,7 +190,9 @@ impl Cluster {
             return Err(invalid(ErrorCode::InvalidConfig, "brokers is far too large"));
         }
         let world = World::new(config).map_err(js_error)?;
-        Ok(Cluster { world: Rc::new(RefCell::new(world)) })
+        Ok(Cluster {
+            world: Rc::new(RefCell::new(world)),
+        })
     }
 
     /// Virtual time, in milliseconds since the cluster started.
@@ -204,14 +220,20 @@ impl Cluster {
     pub fn create_topic(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "TopicOptions")] options: Option<JsValue>,
+        options: Option<TopicOptionsJs>,
     ) -> Result<(), JsValue> {
         let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
-        let o: TopicOptions = parse_options(options.unwrap_or(JsValue::UNDEFINED), "topic")?;
+        let o: TopicOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "topic")?;
         let partitions = opt_whole(o.partitions, "partitions", f64::from(u32::MAX), 1)? as u32;
-        let rf = o.replication_factor.map(|r| whole(r, "replicationFactor", f64::from(u32::MAX))).transpose()?;
+        let rf = o
+            .replication_factor
+            .map(|r| whole(r, "replicationFactor", f64::from(u32::MAX)))
+            .transpose()?;
         let config = config_map(o.config);
-        with_world(&self.world, |w| w.create_topic(&name, partitions, rf.map(|r| r as u32), config).map_err(js_error))
+        with_world(&self.world, |w| {
+            w.create_topic(&name, partitions, rf.map(|r| r as u32), config)
+                .map_err(js_error)
+        })
     }
 
     #[wasm_bindgen(js_name = listTopics, unchecked_return_type = "string[]")]
@@ -220,7 +242,10 @@ impl Cluster {
     }
 
     #[wasm_bindgen(js_name = describeTopic, unchecked_return_type = "TopicDescription")]
-    pub fn describe_topic(&self, #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue) -> Result<JsValue, JsValue> {
+    pub fn describe_topic(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
         let description = self.world.borrow().describe_topic(&name).map_err(js_error)?;
         to_js(&description)
@@ -230,18 +255,22 @@ impl Cluster {
     #[wasm_bindgen(js_name = readLog, unchecked_return_type = "LogRecord[]")]
     pub fn read_log(
         &self,
-        broker_id: f64,
+        #[wasm_bindgen(js_name = "brokerId")] broker_id: f64,
         #[wasm_bindgen(unchecked_param_type = "string")] topic: JsValue,
         partition: f64,
-        #[wasm_bindgen(unchecked_param_type = "ReadLogOptions")] options: Option<JsValue>,
+        options: Option<ReadLogOptionsJs>,
     ) -> Result<JsValue, JsValue> {
         let broker = whole(broker_id, "brokerId", f64::from(i32::MAX))? as NodeId;
         let topic = string_arg(&topic, "The topic name", ErrorCode::InvalidTopicException)?;
         let partition = whole(partition, "partition", f64::from(u32::MAX))? as u32;
-        let o: ReadLogOptions = parse_options(options.unwrap_or(JsValue::UNDEFINED), "readLog")?;
+        let o: ReadLogOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "readLog")?;
         let from = opt_whole(o.from_offset, "fromOffset", MAX_SAFE_INTEGER, 0)?;
         let max = opt_whole(o.max_records, "maxRecords", MAX_SAFE_INTEGER, 100)? as usize;
-        let records = self.world.borrow().read_log(broker, &topic, partition, from, max).map_err(js_error)?;
+        let records = self
+            .world
+            .borrow()
+            .read_log(broker, &topic, partition, from, max)
+            .map_err(js_error)?;
         let out = Array::new();
         for r in &records {
             out.push(&object(&[
@@ -258,58 +287,97 @@ impl Cluster {
 
     /// The trace since `sinceSeq` (exclusive), in words a person reads and with structured fields.
     #[wasm_bindgen(unchecked_return_type = "TraceEvent[]")]
-    pub fn events(&self, since_seq: Option<f64>) -> Result<JsValue, JsValue> {
+    pub fn events(&self, #[wasm_bindgen(js_name = "sinceSeq")] since_seq: Option<f64>) -> Result<JsValue, JsValue> {
         let since = opt_whole(since_seq, "sinceSeq", MAX_SAFE_INTEGER, 0)?;
         to_js(&self.world.borrow().trace().since(since))
     }
 
     /// A producer client: `producer({ clientId, acks = "all", idempotent = true, ... })`.
-    pub fn producer(&self, #[wasm_bindgen(unchecked_param_type = "ProducerOptions")] options: Option<JsValue>) -> Result<Producer, JsValue> {
-        let o: ProducerOptions = parse_options(options.unwrap_or(JsValue::UNDEFINED), "producer")?;
+    pub fn producer(&self, options: Option<ProducerOptionsJs>) -> Result<Producer, JsValue> {
+        let o: ProducerOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "producer")?;
         let mut config = ProducerConfig::new(o.client_id.clone().unwrap_or_default());
         if let Some(acks) = o.acks {
             let text = match acks {
                 AcksOption::Text(s) => s,
                 AcksOption::Number(n) => format!("{n}"),
             };
-            config.acks = Acks::parse(&text)
-                .ok_or_else(|| invalid(ErrorCode::InvalidConfig, format!("acks must be \"0\", \"1\" or \"all\", got {text}")))?;
+            config.acks = Acks::parse(&text).ok_or_else(|| {
+                invalid(
+                    ErrorCode::InvalidConfig,
+                    format!("acks must be \"0\", \"1\" or \"all\", got {text}"),
+                )
+            })?;
         }
         config.enable_idempotence = o.idempotent.unwrap_or(true);
         config.batch_size_bytes = opt_whole(o.batch_size, "batchSize", 1.0e9, config.batch_size_bytes as u64)? as usize;
-        config.delivery_timeout_ms = opt_whole(o.delivery_timeout_ms, "deliveryTimeoutMs", TIMEOUT_MS_MAX, config.delivery_timeout_ms)?;
-        config.request_timeout_ms = opt_whole(o.request_timeout_ms, "requestTimeoutMs", TIMEOUT_MS_MAX, config.request_timeout_ms)?;
-        let id = with_world(&self.world, |w| w.add_producer(config, o.client_id.is_some()).map_err(js_error))?;
-        Ok(Producer { world: self.world.clone(), id })
+        config.delivery_timeout_ms = opt_whole(
+            o.delivery_timeout_ms,
+            "deliveryTimeoutMs",
+            TIMEOUT_MS_MAX,
+            config.delivery_timeout_ms,
+        )?;
+        config.request_timeout_ms = opt_whole(
+            o.request_timeout_ms,
+            "requestTimeoutMs",
+            TIMEOUT_MS_MAX,
+            config.request_timeout_ms,
+        )?;
+        let id = with_world(&self.world, |w| {
+            w.add_producer(config, o.client_id.is_some()).map_err(js_error)
+        })?;
+        Ok(Producer {
+            world: self.world.clone(),
+            id,
+        })
     }
 
     /// A consumer client: `consumer({ clientId, autoOffsetReset = "latest", maxPollRecords, ... })`.
-    pub fn consumer(&self, #[wasm_bindgen(unchecked_param_type = "ConsumerOptions")] options: Option<JsValue>) -> Result<Consumer, JsValue> {
-        let o: ConsumerOptions = parse_options(options.unwrap_or(JsValue::UNDEFINED), "consumer")?;
+    pub fn consumer(&self, options: Option<ConsumerOptionsJs>) -> Result<Consumer, JsValue> {
+        let o: ConsumerOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "consumer")?;
         let mut config = ConsumerConfig::new(o.client_id.clone().unwrap_or_default());
         config.group_id = o.group_id;
         if let Some(reset) = o.auto_offset_reset {
             config.auto_offset_reset = AutoOffsetReset::parse(&reset).ok_or_else(|| {
-                invalid(ErrorCode::InvalidConfig, format!("autoOffsetReset must be earliest, latest or none, got {reset}"))
+                invalid(
+                    ErrorCode::InvalidConfig,
+                    format!("autoOffsetReset must be earliest, latest or none, got {reset}"),
+                )
             })?;
         }
-        config.max_poll_records = opt_whole(o.max_poll_records, "maxPollRecords", 1.0e6, config.max_poll_records as u64)? as usize;
+        config.max_poll_records = opt_whole(
+            o.max_poll_records,
+            "maxPollRecords",
+            1.0e6,
+            config.max_poll_records as u64,
+        )? as usize;
         if config.max_poll_records == 0 {
             return Err(invalid(ErrorCode::InvalidConfig, "maxPollRecords must be at least 1"));
         }
-        config.fetch_max_wait_ms = opt_whole(o.fetch_max_wait_ms, "fetchMaxWaitMs", TIMEOUT_MS_MAX, config.fetch_max_wait_ms)?;
-        config.max_partition_fetch_bytes =
-            opt_whole(o.max_partition_fetch_bytes, "maxPartitionFetchBytes", 1.0e9, config.max_partition_fetch_bytes as u64)? as usize;
-        config.request_timeout_ms = opt_whole(o.request_timeout_ms, "requestTimeoutMs", TIMEOUT_MS_MAX, config.request_timeout_ms)?;
-        let id = with_world(&self.world, |w| w.add_consumer(config, o.client_id.is_some()).map_err(js_error))?;
-        Ok(Consumer { world: self.world.clone(), id })
-    }
-}
-
-impl Cluster {
-    /// The world behind this cluster, for the playground (same crate, no JS round trip).
-    pub fn world(&self) -> Rc<RefCell<World>> {
-        self.world.clone()
+        config.fetch_max_wait_ms = opt_whole(
+            o.fetch_max_wait_ms,
+            "fetchMaxWaitMs",
+            TIMEOUT_MS_MAX,
+            config.fetch_max_wait_ms,
+        )?;
+        config.max_partition_fetch_bytes = opt_whole(
+            o.max_partition_fetch_bytes,
+            "maxPartitionFetchBytes",
+            1.0e9,
+            config.max_partition_fetch_bytes as u64,
+        )? as usize;
+        config.request_timeout_ms = opt_whole(
+            o.request_timeout_ms,
+            "requestTimeoutMs",
+            TIMEOUT_MS_MAX,
+            config.request_timeout_ms,
+        )?;
+        let id = with_world(&self.world, |w| {
+            w.add_consumer(config, o.client_id.is_some()).map_err(js_error)
+        })?;
+        Ok(Consumer {
+            world: self.world.clone(),
+            id,
+        })
     }
 }
 
@@ -353,7 +421,11 @@ impl Producer {
     ) -> Result<f64, JsValue> {
         let topic = string_arg(&topic, "The topic name", ErrorCode::InvalidTopicException)?;
         let records = producer_records(records)?;
-        with_world(&self.world, |w| w.send_async(self.id, &topic, records).map(|id| id as f64).map_err(js_error))
+        with_world(&self.world, |w| {
+            w.send_async(self.id, &topic, records)
+                .map(|id| id as f64)
+                .map_err(js_error)
+        })
     }
 
     /// Finished sends not reported before: `[{ requestId, ok, partition?, offset?, records?, code? }]`.
@@ -370,7 +442,12 @@ impl Producer {
                         id,
                         ("ok", true.into()),
                         ("partition", first.map_or(JsValue::UNDEFINED, |m| m.partition.into())),
-                        ("offset", first.and_then(|m| m.offset).map_or(JsValue::NULL, |o| (o as f64).into())),
+                        (
+                            "offset",
+                            first
+                                .and_then(|m| m.offset)
+                                .map_or(JsValue::NULL, |o| (o as f64).into()),
+                        ),
                         ("records", metadata_to_js(records)),
                     ])
                 }
@@ -408,9 +485,15 @@ fn topic_partition(topic: &JsValue, partition: f64) -> Result<TopicPartition, Js
 #[wasm_bindgen]
 impl Consumer {
     /// Manual assignment, no group: `assign([{ topic, partition }])`.
-    pub fn assign(&self, #[wasm_bindgen(unchecked_param_type = "TopicPartition[]")] partitions: JsValue) -> Result<(), JsValue> {
-        let list: Vec<JsTopicPartition> = serde_wasm_bindgen::from_value(partitions).map_err(|e| {
-            invalid(ErrorCode::InvalidRequest, format!("assign takes [{{ topic, partition }}]: {e}"))
+    pub fn assign(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "TopicPartition[]")] partitions: JsValue,
+    ) -> Result<(), JsValue> {
+        let list: Vec<JsTopicPartition> = from_json(&partitions).map_err(|e| {
+            invalid(
+                ErrorCode::InvalidRequest,
+                format!("assign takes [{{ topic, partition }}]: {e}"),
+            )
         })?;
         let tps = list
             .into_iter()
@@ -426,23 +509,37 @@ impl Consumer {
     }
 
     /// The next poll returns records of that partition from `offset`.
-    pub fn seek(&self, #[wasm_bindgen(unchecked_param_type = "string")] topic: JsValue, partition: f64, offset: f64) -> Result<(), JsValue> {
+    pub fn seek(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] topic: JsValue,
+        partition: f64,
+        offset: f64,
+    ) -> Result<(), JsValue> {
         let tp = topic_partition(&topic, partition)?;
         if !offset.is_finite() || offset.fract() != 0.0 || offset.abs() > MAX_SAFE_INTEGER {
-            return Err(invalid(ErrorCode::OffsetOutOfRange, format!("Seek offset must be a whole number, got {offset}")));
+            return Err(invalid(
+                ErrorCode::OffsetOutOfRange,
+                format!("Seek offset must be a whole number, got {offset}"),
+            ));
         }
         with_world(&self.world, |w| w.seek(self.id, &tp, offset as i64).map_err(js_error))
     }
 
     /// The offset of the next record `poll` returns for that partition.
-    pub fn position(&self, #[wasm_bindgen(unchecked_param_type = "string")] topic: JsValue, partition: f64) -> Result<f64, JsValue> {
+    pub fn position(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] topic: JsValue,
+        partition: f64,
+    ) -> Result<f64, JsValue> {
         let tp = topic_partition(&topic, partition)?;
-        with_world(&self.world, |w| w.position(self.id, &tp).map(|o| o as f64).map_err(js_error))
+        with_world(&self.world, |w| {
+            w.position(self.id, &tp).map(|o| o as f64).map_err(js_error)
+        })
     }
 
     /// Waits up to `timeoutMs` (default 1000) of virtual time for records.
     #[wasm_bindgen(unchecked_return_type = "ConsumerRecord[]")]
-    pub fn poll(&self, timeout_ms: Option<f64>) -> Result<JsValue, JsValue> {
+    pub fn poll(&self, #[wasm_bindgen(js_name = "timeoutMs")] timeout_ms: Option<f64>) -> Result<JsValue, JsValue> {
         let timeout = opt_whole(timeout_ms, "timeoutMs", TIMEOUT_MS_MAX, 1_000)?;
         let records = with_world(&self.world, |w| w.poll(self.id, timeout).map_err(js_error))?;
         Ok(consumer_records_to_js(&records))
@@ -476,7 +573,10 @@ fn key_bytes(key: &JsValue) -> Result<Vec<u8>, JsValue> {
     } else if let Some(a) = key.dyn_ref::<js_sys::Uint8Array>() {
         Ok(a.to_vec())
     } else {
-        Err(invalid(ErrorCode::InvalidRequest, "The key must be a string or a Uint8Array"))
+        Err(invalid(
+            ErrorCode::InvalidRequest,
+            "The key must be a string or a Uint8Array",
+        ))
     }
 }
 
@@ -490,11 +590,14 @@ pub fn murmur2(#[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] key
 #[wasm_bindgen(js_name = partitionForKey)]
 pub fn partition_for_key(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] key: JsValue,
-    num_partitions: f64,
+    #[wasm_bindgen(js_name = "numPartitions")] num_partitions: f64,
 ) -> Result<u32, JsValue> {
     let n = whole(num_partitions, "numPartitions", f64::from(u32::MAX))? as u32;
     if n == 0 {
-        return Err(invalid(ErrorCode::InvalidPartitions, "numPartitions must be at least 1"));
+        return Err(invalid(
+            ErrorCode::InvalidPartitions,
+            "numPartitions must be at least 1",
+        ));
     }
     Ok(franz_core::partitioner::partition_for_key(&key_bytes(&key)?, n))
 }

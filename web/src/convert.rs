@@ -23,20 +23,33 @@ pub fn invalid(code: ErrorCode, message: impl Into<String>) -> JsValue {
 }
 
 /// Options objects: `undefined`/`null` means all defaults; unknown keys are refused, so a typo does not
-/// silently keep a default.
+/// silently keep a default. (Parsed through JSON, because serde-wasm-bindgen ignores unknown keys.)
 pub fn parse_options<T: DeserializeOwned + Default>(value: JsValue, what: &str) -> Result<T, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
-    serde_wasm_bindgen::from_value(value)
-        .map_err(|e| invalid(ErrorCode::InvalidConfig, format!("Invalid {what} options: {e}")))
+    from_json(&value).map_err(|e| invalid(ErrorCode::InvalidConfig, format!("Invalid {what} options: {e}")))
+}
+
+/// Reads a plain JS value (objects, arrays, strings, numbers) into `T`, strictly.
+pub fn from_json<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
+    let json = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| String::from("it is not plain data (JSON.stringify refused it)"))?;
+    serde_json::from_str(&json).map_err(|e| e.to_string())
 }
 
 /// To a plain JS value: objects for maps, numbers for 64-bit integers (all offsets fit in 2^53).
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| invalid(ErrorCode::UnknownServerError, format!("Could not convert a value for JS: {e}")))
+        .map_err(|e| {
+            invalid(
+                ErrorCode::UnknownServerError,
+                format!("Could not convert a value for JS: {e}"),
+            )
+        })
 }
 
 /// A config value as users write it: `"2"`, `2` or `true` all mean Kafka's string form.
@@ -55,7 +68,9 @@ pub fn config_map(config: Option<BTreeMap<String, ConfigValue>>) -> BTreeMap<Str
         .map(|(k, v)| {
             let v = match v {
                 ConfigValue::Text(s) => s,
-                ConfigValue::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => format!("{}", n as i64),
+                ConfigValue::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => {
+                    format!("{}", n as i64)
+                }
                 ConfigValue::Number(n) => format!("{n}"),
                 ConfigValue::Flag(b) => format!("{b}"),
             };
@@ -69,7 +84,10 @@ pub fn whole(value: f64, what: &str, max: f64) -> Result<u64, JsValue> {
     if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= max {
         Ok(value as u64)
     } else {
-        Err(invalid(ErrorCode::InvalidRequest, format!("{what} must be a whole number from 0 to {max}, got {value}")))
+        Err(invalid(
+            ErrorCode::InvalidRequest,
+            format!("{what} must be a whole number from 0 to {max}, got {value}"),
+        ))
     }
 }
 
@@ -77,7 +95,9 @@ pub fn whole(value: f64, what: &str, max: f64) -> Result<u64, JsValue> {
 pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 pub fn string_arg(value: &JsValue, what: &str, code: ErrorCode) -> Result<String, JsValue> {
-    value.as_string().ok_or_else(|| invalid(code, format!("{what} must be a string")))
+    value
+        .as_string()
+        .ok_or_else(|| invalid(code, format!("{what} must be a string")))
 }
 
 /// Keys and values: a string is UTF-8, a `Uint8Array` passes through, `null`/`undefined` is none.
@@ -89,7 +109,10 @@ fn bytes(value: JsValue, what: &str) -> Result<Option<Vec<u8>>, JsValue> {
     } else if let Some(array) = value.dyn_ref::<Uint8Array>() {
         Ok(Some(array.to_vec()))
     } else {
-        Err(invalid(ErrorCode::InvalidRecord, format!("A record's {what} must be a string, a Uint8Array or null")))
+        Err(invalid(
+            ErrorCode::InvalidRecord,
+            format!("A record's {what} must be a string, a Uint8Array or null"),
+        ))
     }
 }
 
@@ -121,12 +144,18 @@ fn optional_number(object: &JsValue, key: &str) -> Result<Option<f64>, JsValue> 
 /// `[{ key?, value, partition?, headers?, timestamp? }]` → producer records.
 pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue> {
     let Some(array) = records.dyn_ref::<Array>() else {
-        return Err(invalid(ErrorCode::InvalidRecord, "send takes an array of records: [{ key, value }]"));
+        return Err(invalid(
+            ErrorCode::InvalidRecord,
+            "send takes an array of records: [{ key, value }]",
+        ));
     };
     let mut out = Vec::with_capacity(array.length() as usize);
     for item in array.iter() {
         if !item.is_object() {
-            return Err(invalid(ErrorCode::InvalidRecord, "Each record must be an object: { key, value }"));
+            return Err(invalid(
+                ErrorCode::InvalidRecord,
+                "Each record must be an object: { key, value }",
+            ));
         }
         let partition = match optional_number(&item, "partition")? {
             None => None,
@@ -134,7 +163,12 @@ pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue
         };
         let timestamp_ms = match optional_number(&item, "timestamp")? {
             Some(t) if t.is_finite() && t.fract() == 0.0 && t.abs() <= MAX_SAFE_INTEGER => Some(t as i64),
-            Some(t) => return Err(invalid(ErrorCode::InvalidRecord, format!("timestamp must be whole milliseconds, got {t}"))),
+            Some(t) => {
+                return Err(invalid(
+                    ErrorCode::InvalidRecord,
+                    format!("timestamp must be whole milliseconds, got {t}"),
+                ))
+            }
             None => None,
         };
         out.push(ProducerRecord {
@@ -154,13 +188,19 @@ fn headers(value: JsValue) -> Result<Vec<Header>, JsValue> {
         return Ok(Vec::new());
     }
     let Some(object) = value.dyn_ref::<Object>() else {
-        return Err(invalid(ErrorCode::InvalidRecord, "headers must be an object { name: value }"));
+        return Err(invalid(
+            ErrorCode::InvalidRecord,
+            "headers must be an object { name: value }",
+        ));
     };
     let mut out = Vec::new();
     for entry in Object::entries(object).iter() {
         let pair: Array = entry.unchecked_into();
         let key = pair.get(0).as_string().unwrap_or_default();
-        out.push(Header { key, value: bytes(pair.get(1), "header value")? });
+        out.push(Header {
+            key,
+            value: bytes(pair.get(1), "header value")?,
+        });
     }
     Ok(out)
 }

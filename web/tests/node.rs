@@ -26,15 +26,24 @@ fn cluster() -> Cluster {
 #[wasm_bindgen_test]
 fn produce_then_consume_one_topic() {
     let c = cluster();
-    c.create_topic("orders".into(), Some(js(r#"{"partitions": 1}"#))).unwrap();
-    assert_eq!(c.list_topics().unwrap(), js(r#"["orders"]"#).dyn_into::<Array>().unwrap().into());
-    let p = c.producer(Some(js(r#"{"clientId": "p1"}"#))).unwrap();
-    let meta = p.send("orders".into(), js(r#"[{"key": "k", "value": "v0"}, {"value": "v1"}]"#)).unwrap();
+    c.create_topic("orders".into(), Some(js(r#"{"partitions": 1}"#).into()))
+        .unwrap();
+    let topics: Vec<String> = Array::from(&c.list_topics().unwrap())
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    assert_eq!(topics, ["orders"]);
+    let p = c.producer(Some(js(r#"{"clientId": "p1"}"#).into())).unwrap();
+    let meta = p
+        .send("orders".into(), js(r#"[{"key": "k", "value": "v0"}, {"value": "v1"}]"#))
+        .unwrap();
     let meta: Array = meta.dyn_into().unwrap();
     assert_eq!(get(&meta.get(0), "offset").as_f64(), Some(0.0));
     assert_eq!(get(&meta.get(1), "offset").as_f64(), Some(1.0));
 
-    let consumer = c.consumer(Some(js(r#"{"autoOffsetReset": "earliest"}"#))).unwrap();
+    let consumer = c
+        .consumer(Some(js(r#"{"autoOffsetReset": "earliest"}"#).into()))
+        .unwrap();
     consumer.assign(js(r#"[{"topic": "orders", "partition": 0}]"#)).unwrap();
     consumer.seek("orders".into(), 0.0, 1.0).unwrap();
     let records: Array = consumer.poll(Some(1000.0)).unwrap().dyn_into().unwrap();
@@ -58,7 +67,12 @@ fn bytes_pass_through_and_events_read_like_sentences() {
     let p = c.producer(None).unwrap();
     let records = Array::new();
     let record = js_sys::Object::new();
-    Reflect::set(&record, &"value".into(), &js_sys::Uint8Array::from(&[0xff_u8, 0x00][..])).unwrap();
+    Reflect::set(
+        &record,
+        &"value".into(),
+        &js_sys::Uint8Array::from(&[0xff_u8, 0x00][..]),
+    )
+    .unwrap();
     records.push(&record);
     p.send("bin".into(), records.into()).unwrap();
     let log: Array = c.read_log(1.0, "bin".into(), 0.0, None).unwrap().dyn_into().unwrap();
@@ -66,35 +80,96 @@ fn bytes_pass_through_and_events_read_like_sentences() {
     assert_eq!(value.to_vec(), [0xff, 0x00]);
     let events: Array = c.events(None).unwrap().dyn_into().unwrap();
     let texts: Vec<String> = events.iter().map(|e| get(&e, "text").as_string().unwrap()).collect();
-    assert!(texts.iter().any(|t| t.contains("appended 1 record to bin-0 at offset 0")), "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("appended 1 record to bin-0 at offset 0")),
+        "{texts:?}"
+    );
 }
 
 #[wasm_bindgen_test]
 fn bad_input_throws_kafka_errors_never_panics() {
     let c = cluster();
-    assert_eq!(code(c.create_topic("".into(), None).unwrap_err()), "INVALID_TOPIC_EXCEPTION");
-    assert_eq!(code(c.create_topic("no way".into(), None).unwrap_err()), "INVALID_TOPIC_EXCEPTION");
-    assert_eq!(code(c.create_topic(JsValue::from(5), None).unwrap_err()), "INVALID_TOPIC_EXCEPTION");
-    assert_eq!(code(c.create_topic("t".into(), Some(js(r#"{"partitions": -1}"#))).unwrap_err()), "INVALID_REQUEST");
-    assert_eq!(code(c.create_topic("t".into(), Some(js(r#"{"partitons": 1}"#))).unwrap_err()), "INVALID_CONFIG");
-    assert_eq!(code(c.create_topic("t".into(), Some(js(r#"{"config": {"retention.ms": "x"}}"#))).unwrap_err()), "INVALID_CONFIG");
+    assert_eq!(
+        code(c.create_topic("".into(), None).unwrap_err()),
+        "INVALID_TOPIC_EXCEPTION"
+    );
+    assert_eq!(
+        code(c.create_topic("no way".into(), None).unwrap_err()),
+        "INVALID_TOPIC_EXCEPTION"
+    );
+    assert_eq!(
+        code(c.create_topic(JsValue::from(5), None).unwrap_err()),
+        "INVALID_TOPIC_EXCEPTION"
+    );
+    assert_eq!(
+        code(
+            c.create_topic("t".into(), Some(js(r#"{"partitions": -1}"#).into()))
+                .unwrap_err()
+        ),
+        "INVALID_REQUEST"
+    );
+    assert_eq!(
+        code(
+            c.create_topic("t".into(), Some(js(r#"{"partitons": 1}"#).into()))
+                .unwrap_err()
+        ),
+        "INVALID_CONFIG"
+    );
+    assert_eq!(
+        code(
+            c.create_topic("t".into(), Some(js(r#"{"config": {"retention.ms": "x"}}"#).into()))
+                .unwrap_err()
+        ),
+        "INVALID_CONFIG"
+    );
 
     let p = c.producer(None).unwrap();
     let err = p.send("missing".into(), js(r#"[{"value": "x"}]"#)).unwrap_err();
     assert_eq!(code(err.clone()), "UNKNOWN_TOPIC_OR_PARTITION");
     assert_eq!(get(&err, "retriable"), JsValue::TRUE);
-    assert_eq!(code(p.send("t".into(), js(r#"{"value": "x"}"#)).unwrap_err()), "INVALID_RECORD");
-    assert_eq!(code(p.send("t".into(), js(r#"[{"value": 5}]"#)).unwrap_err()), "INVALID_RECORD");
+    assert_eq!(
+        code(p.send("t".into(), js(r#"{"value": "x"}"#)).unwrap_err()),
+        "INVALID_RECORD"
+    );
+    assert_eq!(
+        code(p.send("t".into(), js(r#"[{"value": 5}]"#)).unwrap_err()),
+        "INVALID_RECORD"
+    );
 
     c.create_topic("t".into(), None).unwrap();
     let consumer = c.consumer(None).unwrap();
     consumer.assign(js(r#"[{"topic": "t", "partition": 0}]"#)).unwrap();
-    assert_eq!(code(consumer.seek("t".into(), 0.0, -1.0).unwrap_err()), "OFFSET_OUT_OF_RANGE");
-    assert_eq!(code(consumer.seek("t".into(), 0.0, f64::NAN).unwrap_err()), "OFFSET_OUT_OF_RANGE");
+    assert_eq!(
+        code(consumer.seek("t".into(), 0.0, -1.0).unwrap_err()),
+        "OFFSET_OUT_OF_RANGE"
+    );
+    assert_eq!(
+        code(consumer.seek("t".into(), 0.0, f64::NAN).unwrap_err()),
+        "OFFSET_OUT_OF_RANGE"
+    );
     assert_eq!(code(c.run_for(-5.0).unwrap_err()), "INVALID_REQUEST");
-    assert_eq!(code(Cluster::new(Some(js(r#"{"brokers": 1000000000}"#))).err().unwrap()), "INVALID_CONFIG");
-    assert_eq!(code(Cluster::new(Some(js(r#"{"network": {"dropRate": 2}}"#))).err().unwrap()), "INVALID_CONFIG");
-    assert_eq!(code(c.producer(Some(js(r#"{"acks": "2"}"#))).err().unwrap()), "INVALID_CONFIG");
+    assert_eq!(
+        code(
+            Cluster::new(Some(js(r#"{"brokers": 1000000000}"#).into()))
+                .err()
+                .unwrap()
+        ),
+        "INVALID_CONFIG"
+    );
+    assert_eq!(
+        code(
+            Cluster::new(Some(js(r#"{"network": {"dropRate": 2}}"#).into()))
+                .err()
+                .unwrap()
+        ),
+        "INVALID_CONFIG"
+    );
+    assert_eq!(
+        code(c.producer(Some(js(r#"{"acks": "2"}"#).into())).err().unwrap()),
+        "INVALID_CONFIG"
+    );
     // After all that, the cluster still works.
     assert!(p.send("t".into(), js(r#"[{"value": "ok"}]"#)).is_ok());
 }
@@ -102,7 +177,16 @@ fn bad_input_throws_kafka_errors_never_panics() {
 #[wasm_bindgen_test]
 fn pure_helpers_match_kafka() {
     assert_eq!(murmur2("21".into()).unwrap(), -973_932_308);
-    assert_eq!(murmur2(js_sys::Uint8Array::from(&b"abc"[..]).into()).unwrap(), 479_470_107);
-    assert_eq!(partition_for_key("foobar".into(), 10.0).unwrap(), ((-790_332_482_i32 & 0x7fff_ffff) % 10) as u32);
-    assert_eq!(code(partition_for_key("k".into(), 0.0).unwrap_err()), "INVALID_PARTITIONS");
+    assert_eq!(
+        murmur2(js_sys::Uint8Array::from(&b"abc"[..]).into()).unwrap(),
+        479_470_107
+    );
+    assert_eq!(
+        partition_for_key("foobar".into(), 10.0).unwrap(),
+        ((-790_332_482_i32 & 0x7fff_ffff) % 10) as u32
+    );
+    assert_eq!(
+        code(partition_for_key("k".into(), 0.0).unwrap_err()),
+        "INVALID_PARTITIONS"
+    );
 }

@@ -50,8 +50,15 @@ impl AdminClient {
     ) -> CorrelationId {
         let correlation_id = self.next_correlation_id;
         self.next_correlation_id += 1;
-        self.in_flight.insert(correlation_id, now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS));
-        let request = Message::CreateTopicsRequest { correlation_id, name, partitions, replication_factor, config };
+        self.in_flight
+            .insert(correlation_id, now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS));
+        let request = Message::CreateTopicsRequest {
+            correlation_id,
+            name,
+            partitions,
+            replication_factor,
+            config,
+        };
         out.send(self.bootstrap.current(), request);
         correlation_id
     }
@@ -71,8 +78,12 @@ impl Actor for AdminClient {
     }
 
     fn on_timer(&mut self, now_ms: u64, _out: &mut Outbox) {
-        let expired: Vec<CorrelationId> =
-            self.in_flight.iter().filter(|(_, &deadline)| deadline <= now_ms).map(|(&id, _)| id).collect();
+        let expired: Vec<CorrelationId> = self
+            .in_flight
+            .iter()
+            .filter(|(_, &deadline)| deadline <= now_ms)
+            .map(|(&id, _)| id)
+            .collect();
         for id in expired {
             self.in_flight.remove(&id);
             self.bootstrap.rotate();

@@ -155,7 +155,7 @@ impl Consumer {
         }
         self.in_flight.retain(|_, (p, _)| match p {
             Pending::Metadata => true,
-            Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => old.get(tp).is_none(),
+            Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => !old.contains_key(tp),
         });
         self.error = None;
         self.fill(now_ms, out);
@@ -169,16 +169,23 @@ impl Consumer {
     /// `KafkaConsumer.seek`: the next poll returns records from `offset`.
     pub fn seek(&mut self, now_ms: u64, tp: &TopicPartition, offset: i64, out: &mut Outbox) -> Result<()> {
         if offset < 0 {
-            return Err(franz_err!(OffsetOutOfRange, "Seek offset must not be a negative number, got {offset}"));
+            return Err(franz_err!(
+                OffsetOutOfRange,
+                "Seek offset must not be a negative number, got {offset}"
+            ));
         }
         let Some(state) = self.assignment.get_mut(tp) else {
-            return Err(franz_err!(UnknownTopicOrPartition, "No current assignment for partition {tp}: assign it first"));
+            return Err(franz_err!(
+                UnknownTopicOrPartition,
+                "No current assignment for partition {tp}: assign it first"
+            ));
         };
         state.position = Some(offset as Offset);
         state.buffer.clear();
         // An answer to a request made before the seek must not move the position.
         state.request_in_flight = false;
-        self.in_flight.retain(|_, (p, _)| !matches!(p, Pending::ListOffsets(t) | Pending::Fetch(t, _) if t == tp));
+        self.in_flight
+            .retain(|_, (p, _)| !matches!(p, Pending::ListOffsets(t) | Pending::Fetch(t, _) if t == tp));
         self.fill(now_ms, out);
         Ok(())
     }
@@ -187,7 +194,10 @@ impl Consumer {
     pub fn position(&self, tp: &TopicPartition) -> Result<Option<Offset>> {
         match self.assignment.get(tp) {
             Some(state) => Ok(state.position),
-            None => Err(franz_err!(UnknownTopicOrPartition, "No current assignment for partition {tp}: assign it first")),
+            None => Err(franz_err!(
+                UnknownTopicOrPartition,
+                "No current assignment for partition {tp}: assign it first"
+            )),
         }
     }
 
@@ -205,8 +215,14 @@ impl Consumer {
         let mut records = Vec::new();
         for (tp, state) in self.assignment.iter_mut() {
             while records.len() < self.config.max_poll_records {
-                let Some(record) = state.buffer.pop_front() else { break };
-                debug_assert_eq!(Some(record.offset), state.position, "poll returns records in offset order");
+                let Some(record) = state.buffer.pop_front() else {
+                    break;
+                };
+                debug_assert_eq!(
+                    Some(record.offset),
+                    state.position,
+                    "poll returns records in offset order"
+                );
                 state.position = Some(record.offset + 1);
                 records.push(ConsumerRecord {
                     topic: tp.topic.clone(),
@@ -229,7 +245,14 @@ impl Consumer {
         id
     }
 
-    fn request(&mut self, now_ms: u64, to: NodeId, pending: Pending, make: impl FnOnce(CorrelationId) -> Message, out: &mut Outbox) {
+    fn request(
+        &mut self,
+        now_ms: u64,
+        to: NodeId,
+        pending: Pending,
+        make: impl FnOnce(CorrelationId) -> Message,
+        out: &mut Outbox,
+    ) {
         let correlation_id = self.next_correlation_id();
         let deadline = now_ms.saturating_add(self.config.request_timeout_ms);
         self.in_flight.insert(correlation_id, (pending, deadline));
@@ -261,7 +284,16 @@ impl Consumer {
         }
         if !missing_topics.is_empty() && !metadata_in_flight {
             let to = self.bootstrap.current();
-            self.request(now_ms, to, Pending::Metadata, |correlation_id| Message::MetadataRequest { correlation_id, topics: missing_topics }, out);
+            self.request(
+                now_ms,
+                to,
+                Pending::Metadata,
+                |correlation_id| Message::MetadataRequest {
+                    correlation_id,
+                    topics: missing_topics,
+                },
+                out,
+            );
         }
         for (tp, leader, position) in work {
             if let Some(state) = self.assignment.get_mut(&tp) {
@@ -269,16 +301,23 @@ impl Consumer {
             }
             match position {
                 Some(fetch_offset) => {
-                    let (max_wait_ms, max_bytes) = (self.config.fetch_max_wait_ms, self.config.max_partition_fetch_bytes);
+                    let (max_wait_ms, max_bytes) =
+                        (self.config.fetch_max_wait_ms, self.config.max_partition_fetch_bytes);
                     let pending = Pending::Fetch(tp.clone(), fetch_offset);
-                    self.request(now_ms, leader, pending, |correlation_id| Message::FetchRequest {
-                        correlation_id,
-                        max_wait_ms,
-                        topic: tp.topic.clone(),
-                        partition: tp.partition,
-                        fetch_offset,
-                        max_bytes,
-                    }, out);
+                    self.request(
+                        now_ms,
+                        leader,
+                        pending,
+                        |correlation_id| Message::FetchRequest {
+                            correlation_id,
+                            max_wait_ms,
+                            topic: tp.topic.clone(),
+                            partition: tp.partition,
+                            fetch_offset,
+                            max_bytes,
+                        },
+                        out,
+                    );
                 }
                 None => {
                     let spec = match self.config.auto_offset_reset {
@@ -296,12 +335,18 @@ impl Consumer {
                         }
                     };
                     let pending = Pending::ListOffsets(tp.clone());
-                    self.request(now_ms, leader, pending, |correlation_id| Message::ListOffsetsRequest {
-                        correlation_id,
-                        topic: tp.topic.clone(),
-                        partition: tp.partition,
-                        spec,
-                    }, out);
+                    self.request(
+                        now_ms,
+                        leader,
+                        pending,
+                        |correlation_id| Message::ListOffsetsRequest {
+                            correlation_id,
+                            topic: tp.topic.clone(),
+                            partition: tp.partition,
+                            spec,
+                        },
+                        out,
+                    );
                 }
             }
         }
@@ -312,19 +357,32 @@ impl Consumer {
         if let Some(state) = self.assignment.get_mut(tp) {
             state.backoff_until_ms = now_ms + RETRY_BACKOFF_MS;
         }
-        if matches!(error.code, ErrorCode::NotLeaderOrFollower | ErrorCode::UnknownTopicOrPartition | ErrorCode::LeaderNotAvailable) {
+        if matches!(
+            error.code,
+            ErrorCode::NotLeaderOrFollower | ErrorCode::UnknownTopicOrPartition | ErrorCode::LeaderNotAvailable
+        ) {
             self.metadata.forget(&tp.topic);
         }
     }
 
-    fn on_fetch_response(&mut self, now_ms: u64, tp: TopicPartition, fetch_offset: Offset, result: Result<FetchedPartition>) {
-        let Some(state) = self.assignment.get_mut(&tp) else { return };
+    fn on_fetch_response(
+        &mut self,
+        now_ms: u64,
+        tp: TopicPartition,
+        fetch_offset: Offset,
+        result: Result<FetchedPartition>,
+    ) {
+        let Some(state) = self.assignment.get_mut(&tp) else {
+            return;
+        };
         state.request_in_flight = false;
         match result {
             Ok(data) => {
                 state.high_watermark = Some(data.high_watermark);
                 if state.position == Some(fetch_offset) {
-                    state.buffer.extend(data.records.into_iter().filter(|r| r.offset >= fetch_offset));
+                    state
+                        .buffer
+                        .extend(data.records.into_iter().filter(|r| r.offset >= fetch_offset));
                 }
             }
             Err(e) if e.code == ErrorCode::OffsetOutOfRange => {
@@ -342,7 +400,9 @@ impl Consumer {
     }
 
     fn on_list_offsets_response(&mut self, now_ms: u64, tp: TopicPartition, result: Result<Offset>, out: &mut Outbox) {
-        let Some(state) = self.assignment.get_mut(&tp) else { return };
+        let Some(state) = self.assignment.get_mut(&tp) else {
+            return;
+        };
         state.request_in_flight = false;
         match result {
             Ok(offset) => {
@@ -367,13 +427,19 @@ impl Actor for Consumer {
             | Message::ListOffsetsResponse { correlation_id, .. } => *correlation_id,
             _ => return,
         };
-        let Some((pending, _)) = self.in_flight.remove(&correlation_id) else { return };
+        let Some((pending, _)) = self.in_flight.remove(&correlation_id) else {
+            return;
+        };
         match (pending, message) {
             (Pending::Metadata, Message::MetadataResponse { topics, .. }) => {
                 for t in &topics {
                     if let Err(e) = &t.partitions {
-                        let assigned: Vec<TopicPartition> =
-                            self.assignment.keys().filter(|tp| tp.topic == t.name).cloned().collect();
+                        let assigned: Vec<TopicPartition> = self
+                            .assignment
+                            .keys()
+                            .filter(|tp| tp.topic == t.name)
+                            .cloned()
+                            .collect();
                         for tp in assigned {
                             self.back_off(now_ms, &tp, e);
                         }
@@ -393,8 +459,12 @@ impl Actor for Consumer {
     }
 
     fn on_timer(&mut self, now_ms: u64, out: &mut Outbox) {
-        let expired: Vec<CorrelationId> =
-            self.in_flight.iter().filter(|(_, (_, d))| *d <= now_ms).map(|(&c, _)| c).collect();
+        let expired: Vec<CorrelationId> = self
+            .in_flight
+            .iter()
+            .filter(|(_, (_, d))| *d <= now_ms)
+            .map(|(&c, _)| c)
+            .collect();
         for correlation_id in expired {
             if let Some((pending, _)) = self.in_flight.remove(&correlation_id) {
                 match pending {

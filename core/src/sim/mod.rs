@@ -48,7 +48,12 @@ pub struct ClusterConfig {
 
 impl Default for ClusterConfig {
     fn default() -> Self {
-        ClusterConfig { seed: 1, brokers: 1, network: NetworkConfig::default(), broker_config: ConfigMap::new() }
+        ClusterConfig {
+            seed: 1,
+            brokers: 1,
+            network: NetworkConfig::default(),
+            broker_config: ConfigMap::new(),
+        }
     }
 }
 
@@ -165,7 +170,9 @@ impl World {
             world.nodes.insert(id, Node::Broker(broker));
             world.names.insert(id, format!("broker {id}"));
         }
-        world.nodes.insert(FIRST_CLIENT_ID, Node::Admin(AdminClient::new(FIRST_CLIENT_ID, brokers)));
+        world
+            .nodes
+            .insert(FIRST_CLIENT_ID, Node::Admin(AdminClient::new(FIRST_CLIENT_ID, brokers)));
         world.names.insert(FIRST_CLIENT_ID, String::from("adminclient-1"));
         Ok(world)
     }
@@ -219,7 +226,9 @@ impl World {
     /// Runs one event; `false` when nothing is scheduled.
     pub fn step(&mut self) -> bool {
         loop {
-            let Some(Reverse(event)) = self.queue.pop() else { return false };
+            let Some(Reverse(event)) = self.queue.pop() else {
+                return false;
+            };
             debug_assert!(event.time_ms >= self.now_ms, "virtual time never goes back");
             match event.kind {
                 EventKind::Timer { node } => {
@@ -269,7 +278,9 @@ impl World {
     fn dispatch(&mut self, node: NodeId, f: impl FnOnce(&mut dyn Actor, u64, &mut Outbox)) {
         let mut out = Outbox::default();
         let now = self.now_ms;
-        let Some(n) = self.nodes.get_mut(&node) else { return }; // a message to a node that is gone
+        let Some(n) = self.nodes.get_mut(&node) else {
+            return;
+        }; // a message to a node that is gone
         f(n.actor(), now, &mut out);
         self.route(node, out);
     }
@@ -327,9 +338,17 @@ impl World {
         Some(value)
     }
 
-    fn add_client(&mut self, role: &'static str, client_id: Option<String>, make: impl FnOnce(NodeId, String, Vec<NodeId>, rand_pcg::Pcg32) -> Node) -> Result<NodeId> {
+    fn add_client(
+        &mut self,
+        role: &'static str,
+        client_id: Option<String>,
+        make: impl FnOnce(NodeId, String, Vec<NodeId>, rand_pcg::Pcg32) -> Node,
+    ) -> Result<NodeId> {
         if self.nodes.len() - self.brokers.len() >= CLIENTS_MAX {
-            return Err(franz_err!(PolicyViolation, "Franz runs at most {CLIENTS_MAX} clients at once; close some first"));
+            return Err(franz_err!(
+                PolicyViolation,
+                "Franz runs at most {CLIENTS_MAX} clients at once; close some first"
+            ));
         }
         let counter = self.client_counters.entry(role).or_insert(0);
         *counter += 1;
@@ -346,7 +365,13 @@ impl World {
         let node = make(id, client_id.clone(), self.brokers.clone(), rng);
         self.nodes.insert(id, node);
         self.names.insert(id, client_id.clone());
-        self.record(id, TraceKind::ClientStarted { client_id, role: String::from(role) });
+        self.record(
+            id,
+            TraceKind::ClientStarted {
+                client_id,
+                role: String::from(role),
+            },
+        );
         Ok(id)
     }
 
@@ -364,7 +389,11 @@ mod tests {
     fn events_pop_in_time_then_sequence_order() {
         let mut heap = BinaryHeap::new();
         for (time_ms, seq) in [(5, 0), (1, 1), (5, 2), (1, 3), (0, 4)] {
-            heap.push(Reverse(Event { time_ms, seq, kind: EventKind::Timer { node: 1 } }));
+            heap.push(Reverse(Event {
+                time_ms,
+                seq,
+                kind: EventKind::Timer { node: 1 },
+            }));
         }
         let order: Vec<(u64, u64)> = core::iter::from_fn(|| heap.pop().map(|Reverse(e)| (e.time_ms, e.seq))).collect();
         assert_eq!(order, [(0, 4), (1, 1), (1, 3), (5, 0), (5, 2)]);
@@ -381,7 +410,12 @@ mod tests {
     #[test]
     fn absurd_clusters_are_refused() {
         for brokers in [0, 2, 1_000_000_000] {
-            let err = World::new(ClusterConfig { brokers, ..Default::default() }).err().unwrap();
+            let err = World::new(ClusterConfig {
+                brokers,
+                ..Default::default()
+            })
+            .err()
+            .unwrap();
             assert_eq!(err.code, crate::error::ErrorCode::InvalidConfig);
         }
     }

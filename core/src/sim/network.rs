@@ -23,7 +23,11 @@ pub struct NetworkConfig {
 
 impl Default for NetworkConfig {
     fn default() -> Self {
-        NetworkConfig { latency_ms: 2, jitter_ms: 1, drop_rate: 0.0 }
+        NetworkConfig {
+            latency_ms: 2,
+            jitter_ms: 1,
+            drop_rate: 0.0,
+        }
     }
 }
 
@@ -38,7 +42,11 @@ impl NetworkConfig {
             ));
         }
         if !(0.0..=1.0).contains(&self.drop_rate) {
-            return Err(franz_err!(InvalidConfig, "dropRate must be between 0 and 1, got {}", self.drop_rate));
+            return Err(franz_err!(
+                InvalidConfig,
+                "dropRate must be between 0 and 1, got {}",
+                self.drop_rate
+            ));
         }
         Ok(())
     }
@@ -54,7 +62,11 @@ pub struct Network {
 
 impl Network {
     pub fn new(config: NetworkConfig, rng: Pcg32) -> Network {
-        Network { config, rng, link_last_delivery_ms: BTreeMap::new() }
+        Network {
+            config,
+            rng,
+            link_last_delivery_ms: BTreeMap::new(),
+        }
     }
 
     pub fn config(&self) -> NetworkConfig {
@@ -69,7 +81,11 @@ impl Network {
                 return None;
             }
         }
-        let jitter = if self.config.jitter_ms > 0 { u64::from(self.rng.next_u32()) % (self.config.jitter_ms + 1) } else { 0 };
+        let jitter = if self.config.jitter_ms > 0 {
+            u64::from(self.rng.next_u32()) % (self.config.jitter_ms + 1)
+        } else {
+            0
+        };
         let sampled = now_ms + self.config.latency_ms + jitter;
         let last = self.link_last_delivery_ms.entry((from, to)).or_insert(0);
         let at = sampled.max(*last);
@@ -85,7 +101,11 @@ mod tests {
 
     #[test]
     fn latency_within_bounds_and_links_keep_order() {
-        let config = NetworkConfig { latency_ms: 5, jitter_ms: 10, drop_rate: 0.0 };
+        let config = NetworkConfig {
+            latency_ms: 5,
+            jitter_ms: 10,
+            drop_rate: 0.0,
+        };
         let mut net = Network::new(config, stream_rng(1, Stream::Network));
         let mut last = 0;
         for now in 0..200 {
@@ -98,7 +118,11 @@ mod tests {
 
     #[test]
     fn drop_rate_drops_about_that_share() {
-        let config = NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 0.25 };
+        let config = NetworkConfig {
+            latency_ms: 1,
+            jitter_ms: 0,
+            drop_rate: 0.25,
+        };
         let mut net = Network::new(config, stream_rng(9, Stream::Network));
         let dropped = (0..10_000).filter(|&t| net.delivery_time_ms(t, 1, 2).is_none()).count();
         assert!((2_200..2_800).contains(&dropped), "{dropped}");
@@ -108,8 +132,23 @@ mod tests {
 
     #[test]
     fn bad_configs_are_rejected() {
-        assert!(NetworkConfig { drop_rate: 1.5, ..Default::default() }.validate().is_err());
-        assert!(NetworkConfig { drop_rate: f64::NAN, ..Default::default() }.validate().is_err());
-        assert!(NetworkConfig { latency_ms: u64::MAX, ..Default::default() }.validate().is_err());
+        assert!(NetworkConfig {
+            drop_rate: 1.5,
+            ..Default::default()
+        }
+        .validate()
+        .is_err());
+        assert!(NetworkConfig {
+            drop_rate: f64::NAN,
+            ..Default::default()
+        }
+        .validate()
+        .is_err());
+        assert!(NetworkConfig {
+            latency_ms: u64::MAX,
+            ..Default::default()
+        }
+        .validate()
+        .is_err());
     }
 }

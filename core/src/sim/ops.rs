@@ -18,7 +18,13 @@ pub type SendOutcome = SendResult;
 impl World {
     /// `AdminClient.createTopics`: waits for the answer up to `default.api.timeout.ms`.
     /// `replication_factor: None` means Kafka's default, min(3, brokers).
-    pub fn create_topic(&mut self, name: &str, partitions: u32, replication_factor: Option<u32>, config: ConfigMap) -> Result<()> {
+    pub fn create_topic(
+        &mut self,
+        name: &str,
+        partitions: u32,
+        replication_factor: Option<u32>,
+        config: ConfigMap,
+    ) -> Result<()> {
         let rf = replication_factor.unwrap_or_else(|| (self.brokers.len() as u32).min(3));
         let admin = self.admin;
         let name = String::from(name);
@@ -66,7 +72,10 @@ impl World {
                 self.remove_node(id);
                 Ok(())
             }
-            _ => Err(franz_err!(InvalidRequest, "Client {id} is not running (closed already?)")),
+            _ => Err(franz_err!(
+                InvalidRequest,
+                "Client {id} is not running (closed already?)"
+            )),
         }
     }
 
@@ -107,7 +116,10 @@ impl World {
         });
         match result {
             Some(r) => r.result,
-            None => Err(franz_err!(RequestTimedOut, "No outcome for the send within delivery.timeout.ms")),
+            None => Err(franz_err!(
+                RequestTimedOut,
+                "No outcome for the send within delivery.timeout.ms"
+            )),
         }
     }
 
@@ -147,7 +159,10 @@ impl World {
         let deadline = self.now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS);
         let mut found = None;
         self.run_until(deadline, |w| {
-            found = w.consumer_mut(consumer).ok().and_then(|c| c.position(tp).ok().flatten());
+            found = w
+                .consumer_mut(consumer)
+                .ok()
+                .and_then(|c| c.position(tp).ok().flatten());
             found.is_some()
         });
         found.ok_or_else(|| franz_err!(RequestTimedOut, "No position for {tp} within default.api.timeout.ms"))
@@ -157,7 +172,9 @@ impl World {
     pub fn poll(&mut self, consumer: NodeId, timeout_ms: u64) -> Result<Vec<ConsumerRecord>> {
         self.consumer_mut(consumer)?;
         let deadline = self.now_ms.saturating_add(timeout_ms);
-        self.run_until(deadline, |w| w.consumer_mut(consumer).is_ok_and(|c| c.has_poll_result()));
+        self.run_until(deadline, |w| {
+            w.consumer_mut(consumer).is_ok_and(|c| c.has_poll_result())
+        });
         self.command(consumer, |node, now, out| match node {
             Node::Consumer(c) => c.take_records(now, out),
             _ => Ok(Vec::new()),

@@ -19,12 +19,39 @@ pub const TRACE_EVENTS_KEPT_MAX: usize = 10_000;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum TraceKind {
-    TopicCreated { topic: String, partitions: u32, replication_factor: u32 },
-    RecordsAppended { topic: String, partition: u32, base_offset: Offset, count: u64, leader_epoch: LeaderEpoch },
-    HighWatermarkAdvanced { topic: String, partition: u32, high_watermark: Offset },
-    ProduceFailed { topic: String, partition: Option<u32>, error: ErrorCode, message: String },
-    ConsumerOffsetReset { topic: String, partition: u32, offset: Offset, policy: String },
-    ClientStarted { client_id: String, role: String },
+    TopicCreated {
+        topic: String,
+        partitions: u32,
+        replication_factor: u32,
+    },
+    RecordsAppended {
+        topic: String,
+        partition: u32,
+        base_offset: Offset,
+        count: u64,
+        leader_epoch: LeaderEpoch,
+    },
+    HighWatermarkAdvanced {
+        topic: String,
+        partition: u32,
+        high_watermark: Offset,
+    },
+    ProduceFailed {
+        topic: String,
+        partition: Option<u32>,
+        error: ErrorCode,
+        message: String,
+    },
+    ConsumerOffsetReset {
+        topic: String,
+        partition: u32,
+        offset: Offset,
+        policy: String,
+    },
+    ClientStarted {
+        client_id: String,
+        role: String,
+    },
 }
 
 impl TraceKind {
@@ -43,10 +70,20 @@ impl TraceKind {
     /// The sentence after "t=… ms <node>:".
     pub fn describe(&self) -> String {
         match self {
-            TraceKind::TopicCreated { topic, partitions, replication_factor } => format!(
-                "created topic {topic} with {partitions} partition(s), replication factor {replication_factor}"
-            ),
-            TraceKind::RecordsAppended { topic, partition, base_offset, count, leader_epoch } => {
+            TraceKind::TopicCreated {
+                topic,
+                partitions,
+                replication_factor,
+            } => {
+                format!("created topic {topic} with {partitions} partition(s), replication factor {replication_factor}")
+            }
+            TraceKind::RecordsAppended {
+                topic,
+                partition,
+                base_offset,
+                count,
+                leader_epoch,
+            } => {
                 if *count == 1 {
                     format!("appended 1 record to {topic}-{partition} at offset {base_offset} (leader epoch {leader_epoch})")
                 } else {
@@ -56,14 +93,28 @@ impl TraceKind {
                     )
                 }
             }
-            TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark } => {
+            TraceKind::HighWatermarkAdvanced {
+                topic,
+                partition,
+                high_watermark,
+            } => {
                 format!("high watermark of {topic}-{partition} is now {high_watermark}")
             }
-            TraceKind::ProduceFailed { topic, partition, error, message } => match partition {
+            TraceKind::ProduceFailed {
+                topic,
+                partition,
+                error,
+                message,
+            } => match partition {
                 Some(p) => format!("send to {topic}-{p} failed with {error}: {message}"),
                 None => format!("send to {topic} failed with {error}: {message}"),
             },
-            TraceKind::ConsumerOffsetReset { topic, partition, offset, policy } => {
+            TraceKind::ConsumerOffsetReset {
+                topic,
+                partition,
+                offset,
+                policy,
+            } => {
                 format!("reset position of {topic}-{partition} to offset {offset} (auto.offset.reset={policy})")
             }
             TraceKind::ClientStarted { client_id, role } => format!("{role} {client_id} started"),
@@ -94,7 +145,11 @@ pub struct Trace {
 
 impl Default for Trace {
     fn default() -> Self {
-        Trace { events: VecDeque::new(), next_seq: 1, hash: FNV_OFFSET_BASIS }
+        Trace {
+            events: VecDeque::new(),
+            next_seq: 1,
+            hash: FNV_OFFSET_BASIS,
+        }
     }
 }
 
@@ -106,13 +161,25 @@ impl Trace {
         let seq = self.next_seq;
         self.next_seq += 1;
         let text = format!("t={} ms {node_name}: {}", group_thousands(time_ms), kind.describe());
-        for chunk in [&seq.to_le_bytes()[..], &time_ms.to_le_bytes(), &node.to_le_bytes(), text.as_bytes()] {
+        for chunk in [
+            &seq.to_le_bytes()[..],
+            &time_ms.to_le_bytes(),
+            &node.to_le_bytes(),
+            text.as_bytes(),
+        ] {
             self.hash = fnv1a(self.hash, chunk);
         }
         if self.events.len() == TRACE_EVENTS_KEPT_MAX {
             self.events.pop_front();
         }
-        self.events.push_back(TraceEvent { seq, time_ms, node, node_name, text, kind });
+        self.events.push_back(TraceEvent {
+            seq,
+            time_ms,
+            node,
+            node_name,
+            text,
+            kind,
+        });
     }
 
     /// Events with `seq > since_seq` still kept in memory, oldest first.
@@ -163,7 +230,11 @@ mod tests {
     use super::*;
 
     fn created(topic: &str) -> TraceKind {
-        TraceKind::TopicCreated { topic: topic.into(), partitions: 1, replication_factor: 1 }
+        TraceKind::TopicCreated {
+            topic: topic.into(),
+            partitions: 1,
+            replication_factor: 1,
+        }
     }
 
     #[test]
@@ -171,7 +242,10 @@ mod tests {
         let mut trace = Trace::default();
         trace.record(12_340, 1, "broker 1".into(), created("orders"));
         let e = &trace.since(0)[0];
-        assert_eq!(e.text, "t=12,340 ms broker 1: created topic orders with 1 partition(s), replication factor 1");
+        assert_eq!(
+            e.text,
+            "t=12,340 ms broker 1: created topic orders with 1 partition(s), replication factor 1"
+        );
         assert_eq!(group_thousands(0), "0");
         assert_eq!(group_thousands(1_000_000), "1,000,000");
     }

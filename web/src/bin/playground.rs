@@ -1,1 +1,3 @@
-fn main() { franz_web::playground::run(); }
+fn main() {
+    franz_web::playground::run();
+}

@@ -56,7 +56,9 @@ impl App {
     }
 
     fn advance(&mut self, now_wall_ms: f64) -> bool {
-        let dt = self.last_frame_ms.map_or(0.0, |last| (now_wall_ms - last).clamp(0.0, FRAME_WALL_MS_MAX));
+        let dt = self
+            .last_frame_ms
+            .map_or(0.0, |last| (now_wall_ms - last).clamp(0.0, FRAME_WALL_MS_MAX));
         self.last_frame_ms = Some(now_wall_ms);
         if !self.playing {
             return false;
@@ -100,7 +102,8 @@ impl App {
         match msg {
             Msg::CreateTopic { name, partitions } => {
                 let mut w = self.world.borrow_mut();
-                w.create_topic(&name, partitions, None, Default::default()).map_err(|e| e.to_string())?;
+                w.create_topic(&name, partitions, None, Default::default())
+                    .map_err(|e| e.to_string())?;
                 Ok(format!("Created topic {name} with {partitions} partition(s)."))
             }
             Msg::Send { topic, key, value } => {
@@ -110,16 +113,34 @@ impl App {
                     value: Some(value.into_bytes()),
                     ..Default::default()
                 };
-                let meta = self.world.borrow_mut().send(producer, &topic, vec![record]).map_err(|e| e.to_string())?;
+                let meta = self
+                    .world
+                    .borrow_mut()
+                    .send(producer, &topic, vec![record])
+                    .map_err(|e| e.to_string())?;
                 let m = meta.first().ok_or("the send returned no record")?;
-                Ok(format!("Acknowledged: {topic}-{} at offset {}.", m.partition, m.offset.map_or(-1, |o| o as i64)))
+                Ok(format!(
+                    "Acknowledged: {topic}-{} at offset {}.",
+                    m.partition,
+                    m.offset.map_or(-1, |o| o as i64)
+                ))
             }
             Msg::Poll { topic, partition } => {
                 let tp = TopicPartition::new(topic, partition);
                 let consumer = self.consumer(&tp)?;
-                let records = self.world.borrow_mut().poll(consumer, 1_000).map_err(|e| e.to_string())?;
+                let records = self
+                    .world
+                    .borrow_mut()
+                    .poll(consumer, 1_000)
+                    .map_err(|e| e.to_string())?;
                 let n = records.len();
-                self.polled = records.into_iter().map(PolledRecord::from).rev().chain(self.polled.drain(..)).take(50).collect();
+                self.polled = records
+                    .into_iter()
+                    .map(PolledRecord::from)
+                    .rev()
+                    .chain(self.polled.drain(..))
+                    .take(50)
+                    .collect();
                 Ok(format!("Polled {n} record(s) from {tp}."))
             }
             _ => Ok(String::new()),
@@ -132,7 +153,8 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
-        let world = World::new(ClusterConfig::default()).unwrap_or_else(|e| panic!("the default cluster is valid: {e}"));
+        let world =
+            World::new(ClusterConfig::default()).unwrap_or_else(|e| panic!("the default cluster is valid: {e}"));
         let mut app = App {
             world: Rc::new(RefCell::new(world)),
             playing: true,
@@ -189,12 +211,21 @@ impl Component for App {
         for t in &view.topics {
             for p in &t.partitions {
                 let Some(leader) = p.leader else { continue };
-                let from = p.log_end_offsets.get(&leader.to_string()).copied().unwrap_or(0).saturating_sub(LOG_STRIP_RECORDS_MAX);
-                let records = world.read_log(leader, &t.name, p.partition, from, LOG_STRIP_RECORDS_MAX as usize).unwrap_or_default();
+                let from = p
+                    .log_end_offsets
+                    .get(&leader.to_string())
+                    .copied()
+                    .unwrap_or(0)
+                    .saturating_sub(LOG_STRIP_RECORDS_MAX);
+                let records = world
+                    .read_log(leader, &t.name, p.partition, from, LOG_STRIP_RECORDS_MAX as usize)
+                    .unwrap_or_default();
                 logs.insert((t.name.clone(), p.partition), records);
             }
         }
-        let mut events = world.trace().since(world.trace().len().saturating_sub(TIMELINE_EVENTS_MAX as u64));
+        let mut events = world
+            .trace()
+            .since(world.trace().len().saturating_sub(TIMELINE_EVENTS_MAX as u64));
         events.reverse();
         let topic_names: Vec<String> = view.topics.iter().map(|t| t.name.clone()).collect();
         html! {

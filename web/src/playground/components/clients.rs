@@ -42,7 +42,11 @@ pub fn clients_panel(p: &ClientsPanelProps) -> Html {
     let key = use_state(|| String::from("user-1"));
     let value = use_state(|| String::from("hello"));
     let poll_partition = use_state(|| String::from("0"));
-    let chosen = if p.topics.contains(&topic) { (*topic).clone() } else { p.topics.first().cloned().unwrap_or_default() };
+    let chosen = if p.topics.contains(&topic) {
+        (*topic).clone()
+    } else {
+        p.topics.first().cloned().unwrap_or_default()
+    };
     let on_send = {
         let (chosen, key, value, cb) = (chosen.clone(), key.clone(), value.clone(), p.on_send.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -57,10 +61,22 @@ pub fn clients_panel(p: &ClientsPanelProps) -> Html {
             cb.emit((chosen.clone(), partition.trim().parse().unwrap_or(0)));
         })
     };
-    let on_topic = { let topic = topic.clone(); Callback::from(move |e: Event| topic.set(input_value(&e))) };
-    let on_key = { let key = key.clone(); Callback::from(move |e: InputEvent| key.set(input_text(&e))) };
-    let on_value = { let value = value.clone(); Callback::from(move |e: InputEvent| value.set(input_text(&e))) };
-    let on_partition = { let pp = poll_partition.clone(); Callback::from(move |e: InputEvent| pp.set(input_text(&e))) };
+    let on_topic = {
+        let topic = topic.clone();
+        Callback::from(move |e: Event| topic.set(input_value(&e)))
+    };
+    let on_key = {
+        let key = key.clone();
+        Callback::from(move |e: InputEvent| key.set(input_text(&e)))
+    };
+    let on_value = {
+        let value = value.clone();
+        Callback::from(move |e: InputEvent| value.set(input_text(&e)))
+    };
+    let on_partition = {
+        let pp = poll_partition.clone();
+        Callback::from(move |e: InputEvent| pp.set(input_text(&e)))
+    };
     let no_topics = p.topics.is_empty();
     html! {
         <section class="panel clients" data-testid="clients">

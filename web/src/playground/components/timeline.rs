@@ -20,4 +20,3 @@ pub fn timeline(p: &TimelineProps) -> Html {
         </section>
     }
 }
-

@@ -25,8 +25,14 @@ pub fn topics_panel(p: &TopicsPanelProps) -> Html {
             on_create.emit(((*name).clone(), partitions.trim().parse().unwrap_or(0)));
         })
     };
-    let on_name = { let name = name.clone(); Callback::from(move |e: InputEvent| name.set(input_text(&e))) };
-    let on_partitions = { let partitions = partitions.clone(); Callback::from(move |e: InputEvent| partitions.set(input_text(&e))) };
+    let on_name = {
+        let name = name.clone();
+        Callback::from(move |e: InputEvent| name.set(input_text(&e)))
+    };
+    let on_partitions = {
+        let partitions = partitions.clone();
+        Callback::from(move |e: InputEvent| partitions.set(input_text(&e)))
+    };
     html! {
         <section class="panel topics" data-testid="topics">
             <h2>{ "Topics" }</h2>
