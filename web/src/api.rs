@@ -169,6 +169,8 @@ impl Cluster {
     /// `new Cluster({ brokers, seed, network: { latencyMs, jitterMs, dropRate }, config })`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: Option<ClusterOptionsJs>) -> Result<Cluster, JsValue> {
+        // A bug in Franz then shows in the console with its Rust message rather than as "unreachable".
+        console_error_panic_hook::set_once();
         let o: ClusterOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "cluster")?;
         let defaults = NetworkConfig::default();
         let n = o.network.unwrap_or_default();

@@ -10,11 +10,3 @@ mod convert;
 pub mod playground;
 
 pub use api::{murmur2, partition_for_key, Cluster, Consumer, Producer};
-
-use wasm_bindgen::prelude::*;
-
-/// Makes a bug in Franz show in the console with its Rust message rather than as "unreachable".
-#[wasm_bindgen(start)]
-pub fn start() {
-    console_error_panic_hook::set_once();
-}

@@ -117,7 +117,7 @@ impl TraceKind {
             } => {
                 format!("reset position of {topic}-{partition} to offset {offset} (auto.offset.reset={policy})")
             }
-            TraceKind::ClientStarted { client_id, role } => format!("{role} {client_id} started"),
+            TraceKind::ClientStarted { role, .. } => format!("started ({role})"),
         }
     }
 }

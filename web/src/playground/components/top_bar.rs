@@ -31,7 +31,7 @@ pub fn top_bar(p: &TopBarProps) -> Html {
         <header class="top-bar">
             <h1 class="brand">{ "Franz" }<span class="tagline">{ "a Kafka cluster you can watch" }</span></h1>
             <div class="clock" data-testid="clock" title="virtual time since the cluster started">{ format!("t = {}", ms(p.now_ms)) }</div>
-            <button class="play" data-testid="play" onclick={on_toggle}>{ if p.playing { "⏸ Pause" } else { "▶ Play" } }</button>
+            <button class="play" data-testid="play" onclick={on_toggle}>{ if p.playing { "Pause" } else { "Play" } }</button>
             <button data-testid="step" onclick={on_step} title="run the next event (a delivery or a timer)">{ "Step" }</button>
             <label class="speed">{ "Speed " }
                 <select data-testid="speed" onchange={on_speed}>
