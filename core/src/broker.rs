@@ -21,11 +21,17 @@ use crate::types::{is_internal_topic, validate_topic_name, LeaderEpoch, NodeId, 
 pub const PARTITIONS_PER_TOPIC_MAX: u32 = 1024;
 /// Franz's bound on topics in a cluster.
 pub const TOPICS_MAX: usize = 1024;
+/// Kafka's `replica.high.watermark.checkpoint.interval.ms`: how often HWs are written to disk.
+pub const HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS: u64 = 5_000;
 
 /// One replica of one partition, as this broker holds it.
 #[derive(Clone, Debug)]
 pub struct Partition {
+    /// On disk: survives a crash; what was not flushed does not survive a power loss.
     pub log: PartitionLog,
+    /// On disk: the HW as last checkpointed; a restarted broker starts from it.
+    pub high_watermark_checkpoint: Offset,
+    pub last_flush_ms: u64,
     pub high_watermark: Offset,
     pub leader: NodeId,
     pub leader_epoch: LeaderEpoch,
@@ -45,6 +51,28 @@ impl Partition {
         } else {
             None
         }
+    }
+
+    /// Flushes when `flush.messages` records wait or `flush.ms` passed since the last flush.
+    fn maybe_flush(&mut self, now_ms: u64, config: &TopicConfig) {
+        let unflushed = self.log.unflushed_count();
+        if unflushed == 0 {
+            return;
+        }
+        let by_count = unflushed as i64 >= config.flush_messages;
+        let by_time = now_ms.saturating_sub(self.last_flush_ms) as i64 >= config.flush_ms;
+        if by_count || by_time {
+            self.log.flush();
+            self.last_flush_ms = now_ms;
+        }
+    }
+
+    /// When `maybe_flush` will next want to flush by time, if ever.
+    fn next_flush_ms(&self, config: &TopicConfig) -> Option<u64> {
+        if self.log.unflushed_count() == 0 || config.flush_ms == i64::MAX {
+            return None;
+        }
+        Some(self.last_flush_ms.saturating_add(config.flush_ms as u64))
     }
 
     fn assert_invariants(&self) {
@@ -93,6 +121,7 @@ pub struct Broker {
     topics: BTreeMap<String, Topic>,
     delayed_fetches: Vec<DelayedFetch>,
     delayed_produces: Vec<DelayedProduce>,
+    last_high_watermark_checkpoint_ms: u64,
 }
 
 impl Broker {
@@ -104,7 +133,87 @@ impl Broker {
             topics: BTreeMap::new(),
             delayed_fetches: Vec::new(),
             delayed_produces: Vec::new(),
+            last_high_watermark_checkpoint_ms: 0,
         }
+    }
+
+    /// The process dies: requests waiting in purgatory are gone. With `power_loss`, so is every record
+    /// not flushed. Returns, per partition that lost records, how many.
+    pub fn crash(&mut self, power_loss: bool) -> Vec<(TopicPartition, u64)> {
+        self.delayed_fetches.clear();
+        self.delayed_produces.clear();
+        let mut lost = Vec::new();
+        for (name, topic) in &mut self.topics {
+            for (i, p) in topic.partitions.iter_mut().enumerate() {
+                if power_loss && p.log.unflushed_count() > 0 {
+                    lost.push((TopicPartition::new(name.clone(), i as u32), p.log.unflushed_count()));
+                    p.log.lose_unflushed();
+                }
+                p.high_watermark_checkpoint = p.high_watermark_checkpoint.min(p.log.log_end_offset());
+            }
+        }
+        lost
+    }
+
+    /// Restart: recover from disk as Kafka does. The HW starts from its checkpoint; the broker, sole
+    /// replica of its partitions, is elected leader again at the next leader epoch.
+    pub fn restart(&mut self, now_ms: u64, out: &mut Outbox) {
+        self.last_high_watermark_checkpoint_ms = now_ms;
+        let id = self.id;
+        for (name, topic) in &mut self.topics {
+            for (i, p) in topic.partitions.iter_mut().enumerate() {
+                p.high_watermark = p.high_watermark_checkpoint.min(p.log.log_end_offset());
+                p.last_flush_ms = now_ms;
+                p.leader = id;
+                p.leader_epoch += 1;
+                out.trace(TraceKind::LeaderElected {
+                    topic: name.clone(),
+                    partition: i as u32,
+                    leader: id,
+                    leader_epoch: p.leader_epoch,
+                });
+                if let Some(high_watermark) = p.maybe_advance_high_watermark() {
+                    out.trace(TraceKind::HighWatermarkAdvanced {
+                        topic: name.clone(),
+                        partition: i as u32,
+                        high_watermark,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Flushes what is due and checkpoints HWs when their interval passed.
+    fn on_housekeeping(&mut self, now_ms: u64) {
+        for topic in self.topics.values_mut() {
+            let config = &topic.config;
+            for p in &mut topic.partitions {
+                p.maybe_flush(now_ms, config);
+            }
+        }
+        if now_ms >= self.last_high_watermark_checkpoint_ms + HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS {
+            self.last_high_watermark_checkpoint_ms = now_ms;
+            for p in self.topics.values_mut().flat_map(|t| t.partitions.iter_mut()) {
+                p.high_watermark_checkpoint = p.high_watermark;
+            }
+        }
+    }
+
+    fn next_housekeeping_ms(&self) -> Option<u64> {
+        let flushes = self
+            .topics
+            .values()
+            .flat_map(|t| t.partitions.iter().filter_map(|p| p.next_flush_ms(&t.config)));
+        let checkpoint_due = self
+            .topics
+            .values()
+            .flat_map(|t| t.partitions.iter())
+            .any(|p| p.high_watermark != p.high_watermark_checkpoint);
+        let checkpoint = checkpoint_due.then(|| {
+            self.last_high_watermark_checkpoint_ms
+                .saturating_add(HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS)
+        });
+        flushes.chain(checkpoint).min()
     }
 
     pub fn id(&self) -> NodeId {
@@ -125,6 +234,7 @@ impl Broker {
         partitions: u32,
         replication_factor: u32,
         config: &ConfigMap,
+        now_ms: u64,
         out: &mut Outbox,
     ) -> Result<()> {
         validate_topic_name(name)?;
@@ -164,6 +274,8 @@ impl Broker {
         let partitions_vec = (0..partitions)
             .map(|_| Partition {
                 log: PartitionLog::new(),
+                high_watermark_checkpoint: 0,
+                last_flush_ms: now_ms,
                 high_watermark: 0,
                 leader: self.id,
                 leader_epoch: 0,
@@ -218,6 +330,7 @@ impl Broker {
         partition: u32,
         acks: Acks,
         records: Vec<RecordData>,
+        now_ms: u64,
         out: &mut Outbox,
     ) -> Result<(Offset, Offset)> {
         let (p, config) = self.leader_partition_mut(topic, partition)?;
@@ -245,6 +358,7 @@ impl Broker {
         }
         let count = records.len() as Offset;
         let base_offset = p.log.append(records, p.leader_epoch);
+        p.maybe_flush(now_ms, config);
         let leader_epoch = p.leader_epoch;
         let new_hw = p.maybe_advance_high_watermark();
         out.trace(TraceKind::RecordsAppended {
@@ -273,7 +387,7 @@ impl Broker {
             partition,
             records,
         } = request;
-        let result = self.append(&topic, partition, acks, records, out);
+        let result = self.append(&topic, partition, acks, records, now_ms, out);
         match (acks, result) {
             (Acks::None, _) => {}
             (Acks::All, Ok((base_offset, required_offset))) => {
@@ -448,7 +562,7 @@ impl Actor for Broker {
                 replication_factor,
                 config,
             } => {
-                let result = self.create_topic(&name, partitions, replication_factor, &config, out);
+                let result = self.create_topic(&name, partitions, replication_factor, &config, now_ms, out);
                 out.send(from, Message::CreateTopicsResponse { correlation_id, result });
             }
             Message::MetadataRequest { correlation_id, topics } => {
@@ -526,12 +640,13 @@ impl Actor for Broker {
     }
 
     fn on_timer(&mut self, now_ms: u64, out: &mut Outbox) {
+        self.on_housekeeping(now_ms);
         self.complete_delayed(now_ms, out);
     }
 
     fn next_timer_ms(&self) -> Option<u64> {
         let fetches = self.delayed_fetches.iter().map(|f| f.deadline_ms);
         let produces = self.delayed_produces.iter().map(|p| p.deadline_ms);
-        fetches.chain(produces).min()
+        fetches.chain(produces).chain(self.next_housekeeping_ms()).min()
     }
 }

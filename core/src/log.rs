@@ -31,6 +31,8 @@ pub struct PartitionLog {
     /// Offset of `records[0]`; older records were deleted.
     log_start_offset: Offset,
     records: VecDeque<Record>,
+    /// Kafka's recovery point: records below it were flushed (fsynced) and survive a power loss.
+    recovery_point: Offset,
 }
 
 impl PartitionLog {
@@ -49,6 +51,35 @@ impl PartitionLog {
 
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
+    }
+
+    pub fn recovery_point(&self) -> Offset {
+        self.recovery_point
+    }
+
+    /// Records appended but not yet flushed to disk.
+    pub fn unflushed_count(&self) -> u64 {
+        self.log_end_offset() - self.recovery_point
+    }
+
+    /// fsync: everything appended so far survives a power loss.
+    pub fn flush(&mut self) {
+        self.recovery_point = self.log_end_offset();
+    }
+
+    /// Drops every record at or above `offset` (a follower's divergence, or what a power loss took).
+    pub fn truncate_to(&mut self, offset: Offset) {
+        let keep = offset
+            .saturating_sub(self.log_start_offset)
+            .min(self.records.len() as Offset);
+        self.records.truncate(keep as usize);
+        self.recovery_point = self.recovery_point.min(self.log_end_offset());
+        self.assert_dense();
+    }
+
+    /// A power loss: whatever was not flushed is gone.
+    pub fn lose_unflushed(&mut self) {
+        self.truncate_to(self.recovery_point);
     }
 
     /// Appends a batch at the log end; returns the offset of its first record.
@@ -153,6 +184,24 @@ mod tests {
             1,
             "at least one record even if over max bytes"
         );
+    }
+
+    #[test]
+    fn power_loss_keeps_only_what_was_flushed() {
+        let mut log = PartitionLog::new();
+        log.append(vec![data("a"), data("b")], 0);
+        log.flush();
+        log.append(vec![data("c")], 0);
+        assert_eq!(log.unflushed_count(), 1);
+        log.lose_unflushed();
+        assert_eq!(log.log_end_offset(), 2);
+        assert_eq!(
+            log.append(vec![data("d")], 1),
+            2,
+            "offsets continue densely after truncation"
+        );
+        log.truncate_to(1);
+        assert_eq!((log.log_end_offset(), log.recovery_point()), (1, 1));
     }
 
     proptest! {

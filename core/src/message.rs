@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::ConfigMap;
 use crate::error::FranzError;
 use crate::log::RecordData;
+use crate::sim::history::Op;
 use crate::sim::trace::TraceKind;
 use crate::types::{LeaderEpoch, NodeId, Offset, Record};
 
@@ -19,10 +20,13 @@ pub type CorrelationId = u64;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Acks {
     /// `acks=0`: no response at all.
+    #[serde(rename = "0")]
     None,
     /// `acks=1`: after the leader's own append.
+    #[serde(rename = "1")]
     Leader,
     /// `acks=all` (`-1`): once the high watermark passes the batch.
+    #[serde(rename = "all", alias = "-1")]
     All,
 }
 
@@ -162,6 +166,7 @@ impl Message {
 pub struct Outbox {
     pub(crate) messages: Vec<(NodeId, Message)>,
     pub(crate) trace: Vec<TraceKind>,
+    pub(crate) history: Vec<Op>,
 }
 
 impl Outbox {
@@ -171,6 +176,11 @@ impl Outbox {
 
     pub fn trace(&mut self, kind: TraceKind) {
         self.trace.push(kind);
+    }
+
+    /// A client operation's invocation or completion, for the checker.
+    pub fn history(&mut self, op: Op) {
+        self.history.push(op);
     }
 }
 

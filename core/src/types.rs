@@ -45,24 +45,78 @@ impl core::fmt::Display for TopicPartition {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Header {
     pub key: String,
+    #[serde(with = "bytes_json")]
     pub value: Option<Vec<u8>>,
 }
 
 /// One record as a producer hands it over. A `None` value is a tombstone.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProducerRecord {
+    #[serde(default, with = "bytes_json", skip_serializing_if = "Option::is_none")]
     pub key: Option<Vec<u8>>,
+    #[serde(default, with = "bytes_json")]
     pub value: Option<Vec<u8>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub headers: Vec<Header>,
     /// An explicit partition wins over the key (Kafka's rule).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<u32>,
     /// CreateTime; the producer's clock when absent.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp_ms: Option<i64>,
+}
+
+/// Bytes in scenario JSON: a string when they are UTF-8 (the usual case, and readable), else
+/// `{"hex": "ff00"}`; `null` for none.
+pub mod bytes_json {
+    use alloc::string::String;
+    use alloc::vec::Vec;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Text(String),
+        Hex { hex: String },
+    }
+
+    pub fn serialize<S: Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match bytes {
+            None => s.serialize_none(),
+            Some(b) => match core::str::from_utf8(b) {
+                Ok(text) => Repr::Text(String::from(text)).serialize(s),
+                Err(_) => Repr::Hex {
+                    hex: b.iter().map(|x| alloc::format!("{x:02x}")).collect(),
+                }
+                .serialize(s),
+            },
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        match Option::<Repr>::deserialize(d)? {
+            None => Ok(None),
+            Some(Repr::Text(t)) => Ok(Some(t.into_bytes())),
+            Some(Repr::Hex { hex }) => {
+                let digits = hex.as_bytes();
+                if digits.len() % 2 != 0 {
+                    return Err(serde::de::Error::custom("hex bytes need an even number of digits"));
+                }
+                digits
+                    .chunks(2)
+                    .map(|pair| {
+                        let text = core::str::from_utf8(pair).map_err(serde::de::Error::custom)?;
+                        u8::from_str_radix(text, 16).map_err(serde::de::Error::custom)
+                    })
+                    .collect::<Result<Vec<u8>, _>>()
+                    .map(Some)
+            }
+        }
+    }
 }
 
 /// A record as it sits in a partition log.
@@ -135,6 +189,29 @@ pub fn is_internal_topic(name: &str) -> bool {
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+
+    #[test]
+    fn bytes_in_json_are_text_or_hex() {
+        let text = ProducerRecord {
+            value: Some(b"hi".to_vec()),
+            ..Default::default()
+        };
+        let binary = ProducerRecord {
+            key: Some(alloc::vec![0xff, 0]),
+            value: None,
+            ..Default::default()
+        };
+        assert_eq!(serde_json::to_string(&text).unwrap(), r#"{"value":"hi"}"#);
+        assert_eq!(
+            serde_json::to_string(&binary).unwrap(),
+            r#"{"key":{"hex":"ff00"},"value":null}"#
+        );
+        for r in [text, binary] {
+            let back: ProducerRecord = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+            assert_eq!(back, r);
+        }
+        assert!(serde_json::from_str::<ProducerRecord>(r#"{"value":{"hex":"f"}}"#).is_err());
+    }
 
     #[test]
     fn topic_names_follow_kafkas_rule() {

@@ -18,7 +18,7 @@ const RECORD_VALUE_BYTES: usize = 100;
 fn standard_workload() -> u64 {
     let mut w = World::new(ClusterConfig::default()).unwrap();
     w.create_topic("bench", 4, None, ConfigMap::new()).unwrap();
-    let producer = w.add_producer(ProducerConfig::new("bench-producer"), true).unwrap();
+    let producer = w.add_producer(ProducerConfig::named("bench-producer")).unwrap();
     let value = vec![b'x'; RECORD_VALUE_BYTES];
     for b in 0..BATCHES {
         let batch = (0..RECORDS_PER_BATCH)
@@ -30,9 +30,9 @@ fn standard_workload() -> u64 {
             .collect();
         w.send(producer, "bench", batch).unwrap();
     }
-    let mut config = ConsumerConfig::new("bench-consumer");
+    let mut config = ConsumerConfig::named("bench-consumer");
     config.auto_offset_reset = AutoOffsetReset::Earliest;
-    let consumer = w.add_consumer(config, true).unwrap();
+    let consumer = w.add_consumer(config).unwrap();
     w.assign(consumer, (0..4).map(|p| TopicPartition::new("bench", p)).collect())
         .unwrap();
     let mut read = 0;

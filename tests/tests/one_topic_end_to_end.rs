@@ -16,7 +16,7 @@ fn world() -> World {
 fn a_record_sent_is_appended_at_offset_zero_then_one_and_read_back() {
     let mut w = world();
     w.create_topic("orders", 1, None, ConfigMap::new()).unwrap();
-    let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+    let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
     let first = w.send(producer, "orders", vec![kv("alice", "apple")]).unwrap();
     assert_eq!((first[0].partition, first[0].offset), (0, Some(0)));
     let second = w
@@ -34,9 +34,9 @@ fn a_record_sent_is_appended_at_offset_zero_then_one_and_read_back() {
         "CreateTime follows the virtual clock"
     );
 
-    let mut config = ConsumerConfig::new("c");
+    let mut config = ConsumerConfig::named("c");
     config.auto_offset_reset = AutoOffsetReset::Earliest;
-    let consumer = w.add_consumer(config, false).unwrap();
+    let consumer = w.add_consumer(config).unwrap();
     let tp = TopicPartition::new("orders", 0);
     w.assign(consumer, vec![tp.clone()]).unwrap();
     let records = w.poll(consumer, 1_000).unwrap();
@@ -55,11 +55,11 @@ fn a_record_sent_is_appended_at_offset_zero_then_one_and_read_back() {
 fn seek_rereads_and_latest_skips_what_was_there() {
     let mut w = world();
     w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
-    let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+    let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
     w.send(producer, "t", (0..5).map(|i| value(&i.to_string())).collect())
         .unwrap();
 
-    let consumer = w.add_consumer(ConsumerConfig::new("c"), false).unwrap(); // auto.offset.reset=latest
+    let consumer = w.add_consumer(ConsumerConfig::named("c")).unwrap(); // auto.offset.reset=latest
     let tp = TopicPartition::new("t", 0);
     w.assign(consumer, vec![tp.clone()]).unwrap();
     assert!(
@@ -80,8 +80,8 @@ fn seek_rereads_and_latest_skips_what_was_there() {
 fn a_waiting_poll_wakes_when_a_record_arrives() {
     let mut w = world();
     w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
-    let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
-    let consumer = w.add_consumer(ConsumerConfig::new("c"), false).unwrap();
+    let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
+    let consumer = w.add_consumer(ConsumerConfig::named("c")).unwrap();
     w.assign(consumer, vec![TopicPartition::new("t", 0)]).unwrap();
     assert!(w.poll(consumer, 100).unwrap().is_empty());
     let request = w.send_async(producer, "t", vec![value("late")]).unwrap();
@@ -101,7 +101,7 @@ fn a_waiting_poll_wakes_when_a_record_arrives() {
 fn keyed_records_go_where_kafkas_partitioner_puts_them() {
     let mut w = world();
     w.create_topic("keyed", 6, None, ConfigMap::new()).unwrap();
-    let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+    let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
     for key in ["foobar", "21", "a-little-bit-long-string"] {
         let meta = w.send(producer, "keyed", vec![kv(key, "v")]).unwrap();
         let expected = franz_core::partitioner::partition_for_key(key.as_bytes(), 6);
@@ -116,9 +116,9 @@ fn keyed_records_go_where_kafkas_partitioner_puts_them() {
 fn acks_zero_gets_no_offset_but_the_record_lands() {
     let mut w = world();
     w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
-    let mut config = ProducerConfig::new("fire-and-forget");
+    let mut config = ProducerConfig::named("fire-and-forget");
     config.acks = Acks::None;
-    let producer = w.add_producer(config, true).unwrap();
+    let producer = w.add_producer(config).unwrap();
     let meta = w.send(producer, "t", vec![value("x")]).unwrap();
     assert_eq!(meta[0].offset, None);
     w.run_for(10);
@@ -129,7 +129,7 @@ fn acks_zero_gets_no_offset_but_the_record_lands() {
 fn the_trace_tells_what_happened() {
     let mut w = world();
     w.create_topic("orders", 1, None, ConfigMap::new()).unwrap();
-    let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+    let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
     w.send(producer, "orders", vec![value("a")]).unwrap();
     let events = w.trace().since(0);
     assert!(events
@@ -157,7 +157,7 @@ fn the_same_seed_gives_the_same_trace() {
         })
         .unwrap();
         w.create_topic("t", 4, None, ConfigMap::new()).unwrap();
-        let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+        let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
         for i in 0..50 {
             w.send(producer, "t", vec![value(&i.to_string())]).unwrap();
         }
@@ -214,7 +214,7 @@ mod bad_input {
     #[test]
     fn send_to_a_missing_topic_or_partition() {
         let mut w = world();
-        let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+        let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
         let err = w.send(producer, "nope", vec![value("x")]).unwrap_err();
         assert_eq!(err.code, ErrorCode::UnknownTopicOrPartition);
         w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
@@ -233,7 +233,7 @@ mod bad_input {
         let mut w = world();
         let small: ConfigMap = [("max.message.bytes".to_string(), "100".to_string())].into();
         w.create_topic("t", 1, None, small).unwrap();
-        let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+        let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
         let err = w.send(producer, "t", vec![value(&"x".repeat(200))]).unwrap_err();
         assert_eq!(err.code, ErrorCode::MessageTooLarge);
         assert_eq!(
@@ -248,7 +248,7 @@ mod bad_input {
     fn negative_or_unassigned_seek() {
         let mut w = world();
         w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
-        let consumer = w.add_consumer(ConsumerConfig::new("c"), false).unwrap();
+        let consumer = w.add_consumer(ConsumerConfig::named("c")).unwrap();
         let tp = TopicPartition::new("t", 0);
         assert_eq!(
             w.seek(consumer, &tp, 0).unwrap_err().code,
@@ -262,20 +262,20 @@ mod bad_input {
     fn seek_past_the_end_applies_auto_offset_reset() {
         let mut w = world();
         w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
-        let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+        let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
         w.send(producer, "t", vec![value("a"), value("b")]).unwrap();
-        let mut config = ConsumerConfig::new("c");
+        let mut config = ConsumerConfig::named("c");
         config.auto_offset_reset = AutoOffsetReset::Earliest;
-        let consumer = w.add_consumer(config, false).unwrap();
+        let consumer = w.add_consumer(config).unwrap();
         let tp = TopicPartition::new("t", 0);
         w.assign(consumer, vec![tp.clone()]).unwrap();
         w.seek(consumer, &tp, 99).unwrap();
         let records = w.poll(consumer, 1_000).unwrap();
         assert_eq!(records.iter().map(|r| r.offset).collect::<Vec<_>>(), [0, 1]);
 
-        let mut strict = ConsumerConfig::new("strict");
+        let mut strict = ConsumerConfig::named("strict");
         strict.auto_offset_reset = AutoOffsetReset::None;
-        let strict = w.add_consumer(strict, false).unwrap();
+        let strict = w.add_consumer(strict).unwrap();
         w.assign(strict, vec![tp.clone()]).unwrap();
         assert_eq!(w.poll(strict, 1_000).unwrap_err().code, ErrorCode::OffsetOutOfRange);
     }
@@ -283,7 +283,7 @@ mod bad_input {
     #[test]
     fn closed_clients() {
         let mut w = world();
-        let producer = w.add_producer(ProducerConfig::new("p"), false).unwrap();
+        let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
         w.close_client(producer).unwrap();
         assert_eq!(
             w.send(producer, "t", vec![value("x")]).unwrap_err().code,

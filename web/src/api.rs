@@ -297,7 +297,10 @@ impl Cluster {
     /// A producer client: `producer({ clientId, acks = "all", idempotent = true, ... })`.
     pub fn producer(&self, options: Option<ProducerOptionsJs>) -> Result<Producer, JsValue> {
         let o: ProducerOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "producer")?;
-        let mut config = ProducerConfig::new(o.client_id.clone().unwrap_or_default());
+        let mut config = ProducerConfig {
+            client_id: o.client_id,
+            ..ProducerConfig::default()
+        };
         if let Some(acks) = o.acks {
             let text = match acks {
                 AcksOption::Text(s) => s,
@@ -324,9 +327,7 @@ impl Cluster {
             TIMEOUT_MS_MAX,
             config.request_timeout_ms,
         )?;
-        let id = with_world(&self.world, |w| {
-            w.add_producer(config, o.client_id.is_some()).map_err(js_error)
-        })?;
+        let id = with_world(&self.world, |w| w.add_producer(config).map_err(js_error))?;
         Ok(Producer {
             world: self.world.clone(),
             id,
@@ -336,7 +337,10 @@ impl Cluster {
     /// A consumer client: `consumer({ clientId, autoOffsetReset = "latest", maxPollRecords, ... })`.
     pub fn consumer(&self, options: Option<ConsumerOptionsJs>) -> Result<Consumer, JsValue> {
         let o: ConsumerOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "consumer")?;
-        let mut config = ConsumerConfig::new(o.client_id.clone().unwrap_or_default());
+        let mut config = ConsumerConfig {
+            client_id: o.client_id,
+            ..ConsumerConfig::default()
+        };
         config.group_id = o.group_id;
         if let Some(reset) = o.auto_offset_reset {
             config.auto_offset_reset = AutoOffsetReset::parse(&reset).ok_or_else(|| {
@@ -373,9 +377,7 @@ impl Cluster {
             TIMEOUT_MS_MAX,
             config.request_timeout_ms,
         )?;
-        let id = with_world(&self.world, |w| {
-            w.add_consumer(config, o.client_id.is_some()).map_err(js_error)
-        })?;
+        let id = with_world(&self.world, |w| w.add_consumer(config).map_err(js_error))?;
         Ok(Consumer {
             world: self.world.clone(),
             id,

@@ -12,13 +12,15 @@ use super::metadata::MetadataCache;
 use super::{Bootstrap, RETRY_BACKOFF_MS};
 use crate::error::{ErrorCode, FranzError, Result};
 use crate::message::{Actor, CorrelationId, FetchedPartition, Message, OffsetSpec, Outbox};
+use crate::sim::history::{Op, PolledRecord};
 use crate::sim::trace::TraceKind;
 use crate::types::{Header, NodeId, Offset, Record, TopicPartition, NO_NODE};
 
 /// Franz's bound on partitions one consumer is assigned.
 pub const ASSIGNED_PARTITIONS_MAX: usize = 4096;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum AutoOffsetReset {
     Earliest,
     Latest,
@@ -44,9 +46,12 @@ impl AutoOffsetReset {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The consumer's settings, Kafka's names in camelCase (`maxPollRecords` is `max.poll.records`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ConsumerConfig {
-    pub client_id: String,
+    /// `client.id`; Kafka's `consumer-N` when absent.
+    pub client_id: Option<String>,
     pub group_id: Option<String>,
     pub auto_offset_reset: AutoOffsetReset,
     pub max_poll_records: usize,
@@ -55,17 +60,27 @@ pub struct ConsumerConfig {
     pub request_timeout_ms: u64,
 }
 
-impl ConsumerConfig {
+impl Default for ConsumerConfig {
     /// Kafka's consumer defaults.
-    pub fn new(client_id: impl Into<String>) -> ConsumerConfig {
+    fn default() -> Self {
         ConsumerConfig {
-            client_id: client_id.into(),
+            client_id: None,
             group_id: None,
             auto_offset_reset: AutoOffsetReset::Latest,
             max_poll_records: 500,
             fetch_max_wait_ms: 500,
             max_partition_fetch_bytes: 1_048_576,
             request_timeout_ms: 30_000,
+        }
+    }
+}
+
+impl ConsumerConfig {
+    /// Kafka's defaults with a `client.id`.
+    pub fn named(client_id: impl Into<String>) -> ConsumerConfig {
+        ConsumerConfig {
+            client_id: Some(client_id.into()),
+            ..ConsumerConfig::default()
         }
     }
 }
@@ -86,7 +101,8 @@ pub struct ConsumerRecord {
 struct PartitionState {
     /// The offset of the next record `poll` returns; `None` until reset or seek.
     position: Option<Offset>,
-    buffer: VecDeque<Record>,
+    /// Fetched records not yet returned, each with the HW its fetch response reported.
+    buffer: VecDeque<(Record, Offset)>,
     /// No request for this partition before this time (after an error).
     backoff_until_ms: u64,
     request_in_flight: bool,
@@ -158,6 +174,10 @@ impl Consumer {
             Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => !old.contains_key(tp),
         });
         self.error = None;
+        out.history(Op::PositionReset {
+            consumer: self.id,
+            partitions: self.assignment.keys().cloned().collect(),
+        });
         self.fill(now_ms, out);
         Ok(())
     }
@@ -213,11 +233,20 @@ impl Consumer {
             return Err(error);
         }
         let mut records = Vec::new();
+        let mut polled = Vec::new();
         for (tp, state) in self.assignment.iter_mut() {
             while records.len() < self.config.max_poll_records {
-                let Some(record) = state.buffer.pop_front() else {
+                let Some((record, high_watermark)) = state.buffer.pop_front() else {
                     break;
                 };
+                polled.push(PolledRecord {
+                    topic: tp.topic.clone(),
+                    partition: tp.partition,
+                    offset: record.offset,
+                    key: record.key.clone(),
+                    value: record.value.clone(),
+                    high_watermark,
+                });
                 debug_assert_eq!(
                     Some(record.offset),
                     state.position,
@@ -234,6 +263,12 @@ impl Consumer {
                     headers: record.headers,
                 });
             }
+        }
+        if !polled.is_empty() {
+            out.history(Op::Polled {
+                consumer: self.id,
+                records: polled,
+            });
         }
         self.fill(now_ms, out);
         Ok(records)
@@ -380,9 +415,9 @@ impl Consumer {
             Ok(data) => {
                 state.high_watermark = Some(data.high_watermark);
                 if state.position == Some(fetch_offset) {
-                    state
-                        .buffer
-                        .extend(data.records.into_iter().filter(|r| r.offset >= fetch_offset));
+                    let hw = data.high_watermark;
+                    let fresh = data.records.into_iter().filter(|r| r.offset >= fetch_offset);
+                    state.buffer.extend(fresh.map(|r| (r, hw)));
                 }
             }
             Err(e) if e.code == ErrorCode::OffsetOutOfRange => {
@@ -407,6 +442,10 @@ impl Consumer {
         match result {
             Ok(offset) => {
                 state.position = Some(offset);
+                out.history(Op::PositionReset {
+                    consumer: self.id,
+                    partitions: alloc::vec![tp.clone()],
+                });
                 out.trace(TraceKind::ConsumerOffsetReset {
                     topic: tp.topic.clone(),
                     partition: tp.partition,

@@ -16,6 +16,7 @@ use crate::error::{FranzError, Result};
 use crate::log::RecordData;
 use crate::message::{Acks, Actor, CorrelationId, Message, Outbox};
 use crate::partitioner::{partition_for_key, StickyPartitioner};
+use crate::sim::history::{AckedRecord, Op, SentRecord};
 use crate::sim::trace::TraceKind;
 use crate::types::{NodeId, Offset, ProducerRecord, NO_NODE};
 
@@ -24,9 +25,12 @@ pub const RECORDS_PER_SEND_MAX: usize = 10_000;
 /// Franz's bound on sends awaiting an answer, per producer (Kafka bounds it by `buffer.memory`).
 pub const SENDS_IN_FLIGHT_MAX: usize = 10_000;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The producer's settings, Kafka's names in camelCase (`deliveryTimeoutMs` is `delivery.timeout.ms`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ProducerConfig {
-    pub client_id: String,
+    /// `client.id`; Kafka's `producer-N` when absent.
+    pub client_id: Option<String>,
     pub acks: Acks,
     /// `batch.size`: also how many bytes the sticky partitioner puts on one partition before moving on.
     pub batch_size_bytes: usize,
@@ -35,16 +39,26 @@ pub struct ProducerConfig {
     pub enable_idempotence: bool,
 }
 
-impl ProducerConfig {
+impl Default for ProducerConfig {
     /// Kafka's producer defaults.
-    pub fn new(client_id: impl Into<String>) -> ProducerConfig {
+    fn default() -> Self {
         ProducerConfig {
-            client_id: client_id.into(),
+            client_id: None,
             acks: Acks::All,
             batch_size_bytes: 16_384,
             delivery_timeout_ms: 120_000,
             request_timeout_ms: 30_000,
             enable_idempotence: true,
+        }
+    }
+}
+
+impl ProducerConfig {
+    /// Kafka's defaults with a `client.id`.
+    pub fn named(client_id: impl Into<String>) -> ProducerConfig {
+        ProducerConfig {
+            client_id: Some(client_id.into()),
+            ..ProducerConfig::default()
         }
     }
 }
@@ -143,6 +157,18 @@ impl Producer {
         }
         let send_id = self.next_send_id;
         self.next_send_id += 1;
+        out.history(Op::SendInvoked {
+            producer: self.id,
+            request_id: send_id,
+            topic: topic.clone(),
+            records: records
+                .iter()
+                .map(|r| SentRecord {
+                    key: r.key.clone(),
+                    value: r.value.clone(),
+                })
+                .collect(),
+        });
         let send = PendingSend {
             topic,
             outcome: alloc::vec![None; records.len()],
@@ -302,7 +328,7 @@ impl Producer {
                 requests_left
             };
         }
-        self.maybe_complete(send_id);
+        self.maybe_complete(send_id, out);
     }
 
     fn record_outcome(&mut self, send_id: u64, indexes: &[usize], partition: u32, base_offset: Option<Offset>) {
@@ -319,7 +345,7 @@ impl Producer {
         }
     }
 
-    fn maybe_complete(&mut self, send_id: u64) {
+    fn maybe_complete(&mut self, send_id: u64, out: &mut Outbox) {
         let done = self
             .sends
             .get(&send_id)
@@ -334,6 +360,18 @@ impl Producer {
                 send.records.len(),
                 "every record of a finished send has an outcome"
             );
+            out.history(Op::SendAcked {
+                producer: self.id,
+                request_id: send_id,
+                topic: send.topic,
+                records: metadata
+                    .iter()
+                    .map(|m| AckedRecord {
+                        partition: m.partition,
+                        offset: m.offset,
+                    })
+                    .collect(),
+            });
             self.completed.push(SendResult {
                 request_id: send_id,
                 result: Ok(metadata),
@@ -347,6 +385,12 @@ impl Producer {
             return;
         };
         self.in_flight.retain(|_, f| f.send_id != send_id);
+        out.history(Op::SendFailed {
+            producer: self.id,
+            request_id: send_id,
+            topic: send.topic.clone(),
+            error: error.code,
+        });
         out.trace(TraceKind::ProduceFailed {
             topic: send.topic,
             partition: None,
@@ -374,7 +418,7 @@ impl Producer {
                 if let Some(send) = self.sends.get_mut(&request.send_id) {
                     send.requests_left -= 1;
                 }
-                self.maybe_complete(request.send_id);
+                self.maybe_complete(request.send_id, out);
             }
             Err(error) => {
                 if matches!(

@@ -5,12 +5,14 @@
 //! delay or drop it), each trace line into the trace. Timers are re-armed from `next_timer_ms` after
 //! every dispatch. Nothing here reads a clock or the OS: a seed and the same inputs give the same trace.
 
+pub mod history;
 pub mod network;
 mod ops;
 pub mod rng;
+pub mod scenario;
 pub mod trace;
 
-use alloc::collections::{BTreeMap, BinaryHeap};
+use alloc::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -22,11 +24,13 @@ use crate::config::{self, ConfigMap};
 use crate::error::Result;
 use crate::message::{Actor, Message, Outbox};
 use crate::types::{NodeId, FIRST_CLIENT_ID};
+use history::History;
 use network::{Network, NetworkConfig};
 use rng::{stream_rng, Stream};
+use scenario::{Action, ScenarioEntry, SCENARIO_ACTIONS_MAX};
 use trace::{Trace, TraceKind};
 
-pub use ops::SendOutcome;
+pub use ops::{Outcome, SendOutcome};
 
 /// Brokers a cluster may have in this build. Multi-broker clusters arrive with the controller quorum
 /// (issue 5): until then one broker decides everything, so a cluster has exactly one.
@@ -35,6 +39,9 @@ pub const BROKERS_MAX: u32 = 1;
 pub const CLIENTS_MAX: usize = 1_000;
 /// Franz's bound on events waiting in the queue; a message beyond it is lost, as on an overloaded link.
 pub const EVENTS_QUEUED_MAX: usize = 1_000_000;
+
+/// The trace's name for events of the network itself (partitions, heals).
+const NO_NODE_NETWORK: NodeId = crate::types::NO_NODE;
 
 /// What a cluster is made of: the part of a scenario that is not its actions.
 #[derive(Clone, Debug, PartialEq)]
@@ -133,6 +140,15 @@ pub struct World {
     /// Per-role counters for Kafka-style default client ids (`producer-1`, `consumer-1`).
     client_counters: BTreeMap<&'static str, u32>,
     events_dispatched: u64,
+    /// Brokers whose process is down (crashed or powered off); their disk stays in `nodes`.
+    crashed: BTreeSet<NodeId>,
+    /// Nodes in a stop-the-world pause, until when.
+    paused_until_ms: BTreeMap<NodeId, u64>,
+    history: History,
+    /// The user's actions so far, for `scenario()`.
+    actions: Vec<ScenarioEntry>,
+    /// Set when more actions came than a scenario holds: `scenario()` then refuses rather than lie.
+    actions_overflowed: bool,
 }
 
 impl World {
@@ -163,6 +179,11 @@ impl World {
             next_client_id: FIRST_CLIENT_ID + 1,
             client_counters: BTreeMap::new(),
             events_dispatched: 0,
+            crashed: BTreeSet::new(),
+            paused_until_ms: BTreeMap::new(),
+            history: History::default(),
+            actions: Vec::new(),
+            actions_overflowed: false,
             config,
         };
         for &id in &brokers {
@@ -187,6 +208,23 @@ impl World {
 
     pub fn trace(&self) -> &Trace {
         &self.trace
+    }
+
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    pub fn is_crashed(&self, node: NodeId) -> bool {
+        self.crashed.contains(&node)
+    }
+
+    /// Until when `node` is paused, if it is.
+    pub fn paused_until_ms(&self, node: NodeId) -> Option<u64> {
+        self.paused_until_ms.get(&node).copied().filter(|&t| t > self.now_ms)
     }
 
     /// How many events (deliveries and timers) ran since the world began.
@@ -230,20 +268,39 @@ impl World {
                 return false;
             };
             debug_assert!(event.time_ms >= self.now_ms, "virtual time never goes back");
+            let node = match &event.kind {
+                EventKind::Timer { node } => *node,
+                EventKind::Deliver { to, .. } => *to,
+            };
+            if let EventKind::Timer { node } = event.kind {
+                if self.timer_at_ms.get(&node) != Some(&event.time_ms) {
+                    continue; // re-armed or disarmed since: stale
+                }
+            }
+            // A paused process neither reads its socket nor runs timers until the pause ends.
+            if let Some(&until) = self.paused_until_ms.get(&node) {
+                if until > event.time_ms {
+                    if let EventKind::Timer { node } = event.kind {
+                        self.timer_at_ms.insert(node, until);
+                    }
+                    self.push(until, event.kind);
+                    continue;
+                }
+                self.paused_until_ms.remove(&node);
+            }
+            self.now_ms = event.time_ms;
+            self.events_dispatched += 1;
             match event.kind {
                 EventKind::Timer { node } => {
-                    if self.timer_at_ms.get(&node) != Some(&event.time_ms) {
-                        continue; // re-armed or disarmed since: stale
-                    }
                     self.timer_at_ms.remove(&node);
-                    self.now_ms = event.time_ms;
-                    self.events_dispatched += 1;
                     self.dispatch(node, |actor, now, out| actor.on_timer(now, out));
                 }
                 EventKind::Deliver { from, to, message } => {
-                    self.now_ms = event.time_ms;
-                    self.events_dispatched += 1;
-                    self.dispatch(to, |actor, now, out| actor.on_message(now, from, message, out));
+                    if self.crashed.contains(&to) || !self.nodes.contains_key(&to) {
+                        self.network.count_drop(); // connection refused
+                    } else {
+                        self.dispatch(to, |actor, now, out| actor.on_message(now, from, message, out));
+                    }
                 }
             }
             return true;
@@ -290,6 +347,9 @@ impl World {
         for kind in out.trace {
             self.record(from, kind);
         }
+        for op in out.history {
+            self.history.record(self.now_ms, op);
+        }
         for (to, message) in out.messages {
             if self.queue.len() >= EVENTS_QUEUED_MAX {
                 continue;
@@ -302,7 +362,11 @@ impl World {
     }
 
     fn arm_timer(&mut self, node: NodeId) {
-        let wanted = self.nodes.get(&node).and_then(Node::next_timer_ms);
+        let wanted = if self.crashed.contains(&node) {
+            None
+        } else {
+            self.nodes.get(&node).and_then(Node::next_timer_ms)
+        };
         match wanted {
             None => {
                 self.timer_at_ms.remove(&node);
@@ -378,6 +442,43 @@ impl World {
     fn remove_node(&mut self, id: NodeId) {
         self.nodes.remove(&id);
         self.timer_at_ms.remove(&id);
+        self.paused_until_ms.remove(&id);
+    }
+
+    /// Drops queued messages that `lost` says a fault took (a reset connection, a cut link).
+    fn drop_in_flight(&mut self, mut lost: impl FnMut(NodeId, NodeId) -> bool) {
+        let before = self.queue.len();
+        self.queue.retain(|Reverse(e)| match &e.kind {
+            EventKind::Deliver { from, to, .. } => !lost(*from, *to),
+            EventKind::Timer { .. } => true,
+        });
+        for _ in self.queue.len()..before {
+            self.network.count_drop();
+        }
+    }
+
+    /// Remembers a user action for `scenario()`; consecutive `RunFor`s merge (running a then b is
+    /// running a + b: events run in the same order either way).
+    fn record_action(&mut self, action: &Action) {
+        if let (
+            Action::RunFor { ms },
+            Some(ScenarioEntry {
+                action: Action::RunFor { ms: last },
+                ..
+            }),
+        ) = (action, self.actions.last_mut())
+        {
+            *last = last.saturating_add(*ms);
+            return;
+        }
+        if self.actions.len() >= SCENARIO_ACTIONS_MAX {
+            self.actions_overflowed = true;
+            return;
+        }
+        self.actions.push(ScenarioEntry {
+            at_ms: self.now_ms,
+            action: action.clone(),
+        });
     }
 }
 

@@ -2,6 +2,7 @@
 //! world's network RNG stream. Each link (sender → receiver) delivers in order, as one TCP connection does.
 
 use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 use rand_core::RngCore;
 use rand_pcg::Pcg32;
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,7 @@ use crate::types::NodeId;
 pub const LATENCY_MS_MAX: u64 = 60_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct NetworkConfig {
     pub latency_ms: u64,
     pub jitter_ms: u64,
@@ -58,7 +59,14 @@ pub struct Network {
     rng: Pcg32,
     /// The last delivery time scheduled on each link, so that a link never reorders.
     link_last_delivery_ms: BTreeMap<(NodeId, NodeId), u64>,
+    /// While partitioned: each named node's side. Nodes not named share one more side.
+    sides: BTreeMap<NodeId, usize>,
+    /// Messages lost so far (drops and partitions), for the UI.
+    dropped_count: u64,
 }
+
+/// Franz's bound on the sides of one network partition.
+pub const PARTITION_SIDES_MAX: usize = 64;
 
 impl Network {
     pub fn new(config: NetworkConfig, rng: Pcg32) -> Network {
@@ -66,6 +74,8 @@ impl Network {
             config,
             rng,
             link_last_delivery_ms: BTreeMap::new(),
+            sides: BTreeMap::new(),
+            dropped_count: 0,
         }
     }
 
@@ -73,11 +83,64 @@ impl Network {
         self.config
     }
 
+    /// Latency, jitter and drop rate from now on; the RNG stream and per-link order are kept.
+    pub fn set_config(&mut self, config: NetworkConfig) -> Result<()> {
+        config.validate()?;
+        self.config = config;
+        Ok(())
+    }
+
+    /// Splits the network: each list is one side. `sides` must be validated by the caller.
+    pub fn partition(&mut self, sides: &[Vec<NodeId>]) {
+        self.sides = sides
+            .iter()
+            .enumerate()
+            .flat_map(|(i, side)| side.iter().map(move |&n| (n, i)))
+            .collect();
+    }
+
+    pub fn heal(&mut self) {
+        self.sides.clear();
+    }
+
+    pub fn is_partitioned(&self) -> bool {
+        !self.sides.is_empty()
+    }
+
+    /// The current sides, as given (nodes not named are on one more, implicit side).
+    pub fn sides(&self) -> Vec<Vec<NodeId>> {
+        let count = self.sides.values().max().map_or(0, |&m| m + 1);
+        let mut out = alloc::vec![Vec::new(); count];
+        for (&node, &side) in &self.sides {
+            out[side].push(node);
+        }
+        out
+    }
+
+    /// Whether a message can go from `a` to `b` now.
+    pub fn connected(&self, a: NodeId, b: NodeId) -> bool {
+        self.sides.get(&a) == self.sides.get(&b)
+    }
+
+    /// Messages lost so far (drops, partitions, resets).
+    pub fn dropped_count(&self) -> u64 {
+        self.dropped_count
+    }
+
+    pub fn count_drop(&mut self) {
+        self.dropped_count += 1;
+    }
+
     /// When a message sent now arrives, or `None` if it is lost.
     pub fn delivery_time_ms(&mut self, now_ms: u64, from: NodeId, to: NodeId) -> Option<u64> {
+        if !self.connected(from, to) {
+            self.dropped_count += 1;
+            return None;
+        }
         if self.config.drop_rate > 0.0 {
             let roll = f64::from(self.rng.next_u32()) / (f64::from(u32::MAX) + 1.0);
             if roll < self.config.drop_rate {
+                self.dropped_count += 1;
                 return None;
             }
         }
@@ -128,6 +191,26 @@ mod tests {
         assert!((2_200..2_800).contains(&dropped), "{dropped}");
         let mut none = Network::new(NetworkConfig::default(), stream_rng(9, Stream::Network));
         assert!((0..1000).all(|t| none.delivery_time_ms(t, 1, 2).is_some()));
+    }
+
+    #[test]
+    fn partitions_cut_links_between_sides_and_heal_restores_them() {
+        let mut net = Network::new(NetworkConfig::default(), stream_rng(1, Stream::Network));
+        net.partition(&[alloc::vec![1], alloc::vec![2, 3]]);
+        assert!(net.delivery_time_ms(0, 1, 2).is_none());
+        assert!(net.delivery_time_ms(0, 2, 3).is_some(), "same side");
+        assert!(
+            net.delivery_time_ms(0, 10_001, 1).is_none(),
+            "unnamed nodes (clients) are on a side of their own"
+        );
+        assert!(
+            net.delivery_time_ms(0, 10_001, 10_002).is_some(),
+            "all unnamed nodes share that side"
+        );
+        assert_eq!(net.sides(), [alloc::vec![1], alloc::vec![2, 3]]);
+        net.heal();
+        assert!(net.delivery_time_ms(0, 1, 2).is_some());
+        assert_eq!(net.dropped_count(), 2);
     }
 
     #[test]

@@ -1,21 +1,201 @@
-//! What a user does to the world: create topics, produce, consume. Each blocking call starts the work on
-//! a client actor, then advances virtual time until the result is there or Kafka's timeout for it passes,
+//! What a user does to the world. Every change goes through [`World::apply`], which records the action for
+//! `scenario()` and runs it; the typed methods below are conveniences over it. Blocking calls start the work
+//! on a client actor, then advance virtual time until the result is there or Kafka's timeout for it passes,
 //! so that a script reads like ordinary client code.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{Node, World};
+use super::network::{NetworkConfig, PARTITION_SIDES_MAX};
+use super::scenario::{Action, Scenario, SCENARIO_VERSION};
+use super::trace::TraceKind;
+use super::{ClusterConfig, Node, World};
 use crate::client::admin::DEFAULT_API_TIMEOUT_MS;
 use crate::client::{Consumer, ConsumerConfig, ConsumerRecord, Producer, ProducerConfig, RecordMetadata, SendResult};
 use crate::config::ConfigMap;
-use crate::error::Result;
+use crate::error::{FranzError, Result};
 use crate::types::{NodeId, Offset, ProducerRecord, TopicPartition};
 
 /// A finished asynchronous send, as `producer.results()` lists it.
 pub type SendOutcome = SendResult;
 
+/// Franz's bound on one `runFor` or pause: a day of virtual time.
+pub const RUN_FOR_MS_MAX: u64 = 86_400_000;
+
+/// What an action gave back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    Stepped(bool),
+    ClientId(NodeId),
+    Sent(Vec<RecordMetadata>),
+    RequestId(u64),
+    Position(Offset),
+    Polled(Vec<ConsumerRecord>),
+}
+
+fn unexpected(outcome: Outcome) -> FranzError {
+    franz_err!(
+        UnknownServerError,
+        "Franz bug: an action gave an unexpected outcome {outcome:?}"
+    )
+}
+
 impl World {
+    /// Records and runs one user action.
+    pub fn apply(&mut self, action: Action) -> Result<Outcome> {
+        self.record_action(&action);
+        self.execute(action)
+    }
+
+    fn execute(&mut self, action: Action) -> Result<Outcome> {
+        match action {
+            Action::RunFor { ms } => {
+                if ms > RUN_FOR_MS_MAX {
+                    return Err(franz_err!(
+                        InvalidRequest,
+                        "runFor takes at most {RUN_FOR_MS_MAX} ms, got {ms}"
+                    ));
+                }
+                self.run_for(ms);
+                Ok(Outcome::Done)
+            }
+            Action::Step => Ok(Outcome::Stepped(self.step())),
+            Action::CreateTopic {
+                name,
+                partitions,
+                replication_factor,
+                config,
+            } => self
+                .exec_create_topic(name, partitions, replication_factor, config)
+                .map(|_| Outcome::Done),
+            Action::AddProducer { config } => self.exec_add_producer(config).map(Outcome::ClientId),
+            Action::Send {
+                producer,
+                topic,
+                records,
+                wait: false,
+            } => self.exec_send_async(producer, topic, records).map(Outcome::RequestId),
+            Action::Send {
+                producer,
+                topic,
+                records,
+                wait: true,
+            } => self.exec_send(producer, topic, records).map(Outcome::Sent),
+            Action::AddConsumer { config } => self.exec_add_consumer(config).map(Outcome::ClientId),
+            Action::Assign { consumer, partitions } => {
+                self.on_consumer(consumer, |c, now, out| c.assign(now, partitions, out))
+            }
+            Action::Seek {
+                consumer,
+                topic,
+                partition,
+                offset,
+            } => {
+                let tp = TopicPartition::new(topic, partition);
+                self.on_consumer(consumer, |c, now, out| c.seek(now, &tp, offset, out))
+            }
+            Action::Position {
+                consumer,
+                topic,
+                partition,
+            } => self
+                .exec_position(consumer, &TopicPartition::new(topic, partition))
+                .map(Outcome::Position),
+            Action::Poll { consumer, timeout_ms } => self.exec_poll(consumer, timeout_ms).map(Outcome::Polled),
+            Action::CloseClient { id } => self.exec_stop_client(id, false).map(|_| Outcome::Done),
+            Action::CrashClient { id } => self.exec_stop_client(id, true).map(|_| Outcome::Done),
+            Action::CrashBroker { id } => self.exec_crash_broker(id, false).map(|_| Outcome::Done),
+            Action::PowerLoss { id } => self.exec_crash_broker(id, true).map(|_| Outcome::Done),
+            Action::RestartBroker { id } => self.exec_restart_broker(id).map(|_| Outcome::Done),
+            Action::PauseNode { id, ms } => self.exec_pause(id, ms).map(|_| Outcome::Done),
+            Action::PartitionNetwork { sides } => self.exec_partition(sides).map(|_| Outcome::Done),
+            Action::HealNetwork => {
+                if self.network.is_partitioned() {
+                    self.network.heal();
+                    self.record(super::NO_NODE_NETWORK, TraceKind::NetworkHealed);
+                }
+                Ok(Outcome::Done)
+            }
+            Action::SetNetwork { network } => {
+                self.network.set_config(network)?;
+                let NetworkConfig {
+                    latency_ms,
+                    jitter_ms,
+                    drop_rate,
+                } = network;
+                self.record(
+                    super::NO_NODE_NETWORK,
+                    TraceKind::NetworkChanged {
+                        latency_ms,
+                        jitter_ms,
+                        drop_rate,
+                    },
+                );
+                Ok(Outcome::Done)
+            }
+        }
+    }
+
+    /// The run so far as a scenario: seed, cluster and every action with its time.
+    pub fn scenario(&self) -> Result<Scenario> {
+        if self.actions_overflowed {
+            return Err(franz_err!(
+                PolicyViolation,
+                "This run took more than {} actions, more than a scenario holds",
+                super::scenario::SCENARIO_ACTIONS_MAX
+            ));
+        }
+        let ClusterConfig {
+            seed,
+            brokers,
+            network,
+            broker_config,
+        } = self.config.clone();
+        Ok(Scenario {
+            version: SCENARIO_VERSION,
+            seed,
+            brokers,
+            network,
+            config: broker_config,
+            actions: self.actions.clone(),
+        })
+    }
+
+    /// Rebuilds a run from its scenario, up to `until_ms` of virtual time if given (time travel). Actions
+    /// that failed when recorded fail the same way again, and are part of the same trace.
+    pub fn replay(scenario: &Scenario, until_ms: Option<u64>) -> Result<World> {
+        let mut world = World::new(scenario.cluster_config())?;
+        let until = until_ms.unwrap_or(u64::MAX);
+        for entry in &scenario.actions {
+            if entry.at_ms > until {
+                break;
+            }
+            if entry.at_ms > world.now_ms {
+                let _ = world.apply(Action::RunFor {
+                    ms: (entry.at_ms - world.now_ms).min(RUN_FOR_MS_MAX),
+                });
+            }
+            let action = match &entry.action {
+                Action::RunFor { ms } => Action::RunFor {
+                    ms: (*ms).min(until - world.now_ms),
+                },
+                other => other.clone(),
+            };
+            let _ = world.apply(action);
+        }
+        if let Some(until) = until_ms {
+            while world.now_ms < until {
+                let _ = world.apply(Action::RunFor {
+                    ms: (until - world.now_ms).min(RUN_FOR_MS_MAX),
+                });
+            }
+        }
+        Ok(world)
+    }
+
+    // The typed conveniences.
+
     /// `AdminClient.createTopics`: waits for the answer up to `default.api.timeout.ms`.
     /// `replication_factor: None` means Kafka's default, min(3, brokers).
     pub fn create_topic(
@@ -25,9 +205,150 @@ impl World {
         replication_factor: Option<u32>,
         config: ConfigMap,
     ) -> Result<()> {
-        let rf = replication_factor.unwrap_or_else(|| (self.brokers.len() as u32).min(3));
+        self.apply(Action::CreateTopic {
+            name: String::from(name),
+            partitions,
+            replication_factor,
+            config,
+        })
+        .map(|_| ())
+    }
+
+    /// Starts a producer client; returns its node id.
+    pub fn add_producer(&mut self, config: ProducerConfig) -> Result<NodeId> {
+        match self.apply(Action::AddProducer { config })? {
+            Outcome::ClientId(id) => Ok(id),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Starts a consumer client; returns its node id.
+    pub fn add_consumer(&mut self, config: ConsumerConfig) -> Result<NodeId> {
+        match self.apply(Action::AddConsumer { config })? {
+            Outcome::ClientId(id) => Ok(id),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `producer.send(...).get()`: sends and waits up to `delivery.timeout.ms`.
+    pub fn send(&mut self, producer: NodeId, topic: &str, records: Vec<ProducerRecord>) -> Result<Vec<RecordMetadata>> {
+        match self.apply(Action::Send {
+            producer,
+            topic: String::from(topic),
+            records,
+            wait: true,
+        })? {
+            Outcome::Sent(metadata) => Ok(metadata),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `producer.send(...)` without waiting; returns the request id that `producer_results` reports.
+    pub fn send_async(&mut self, producer: NodeId, topic: &str, records: Vec<ProducerRecord>) -> Result<u64> {
+        match self.apply(Action::Send {
+            producer,
+            topic: String::from(topic),
+            records,
+            wait: false,
+        })? {
+            Outcome::RequestId(id) => Ok(id),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Finished asynchronous sends not yet reported. (A read: the world's future does not depend on it.)
+    pub fn producer_results(&mut self, producer: NodeId) -> Result<Vec<SendOutcome>> {
+        Ok(self.producer_mut(producer)?.take_results())
+    }
+
+    pub fn assign(&mut self, consumer: NodeId, partitions: Vec<TopicPartition>) -> Result<()> {
+        self.apply(Action::Assign { consumer, partitions }).map(|_| ())
+    }
+
+    pub fn seek(&mut self, consumer: NodeId, tp: &TopicPartition, offset: i64) -> Result<()> {
+        let (topic, partition) = (tp.topic.clone(), tp.partition);
+        self.apply(Action::Seek {
+            consumer,
+            topic,
+            partition,
+            offset,
+        })
+        .map(|_| ())
+    }
+
+    pub fn assignment(&mut self, consumer: NodeId) -> Result<Vec<TopicPartition>> {
+        Ok(self.consumer_mut(consumer)?.assignment())
+    }
+
+    /// `consumer.position(tp)`: like Kafka's, it waits (up to `default.api.timeout.ms`) for a position
+    /// to be found when none is known yet.
+    pub fn position(&mut self, consumer: NodeId, tp: &TopicPartition) -> Result<Offset> {
+        let (topic, partition) = (tp.topic.clone(), tp.partition);
+        match self.apply(Action::Position {
+            consumer,
+            topic,
+            partition,
+        })? {
+            Outcome::Position(offset) => Ok(offset),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `consumer.poll(timeout)`: waits until records (or an error) are there, or `timeout_ms` passes.
+    pub fn poll(&mut self, consumer: NodeId, timeout_ms: u64) -> Result<Vec<ConsumerRecord>> {
+        match self.apply(Action::Poll { consumer, timeout_ms })? {
+            Outcome::Polled(records) => Ok(records),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Stops a client cleanly (`close()`).
+    pub fn close_client(&mut self, id: NodeId) -> Result<()> {
+        self.apply(Action::CloseClient { id }).map(|_| ())
+    }
+
+    /// The client process dies with its requests in flight.
+    pub fn crash_client(&mut self, id: NodeId) -> Result<()> {
+        self.apply(Action::CrashClient { id }).map(|_| ())
+    }
+
+    /// The broker process dies: memory lost, disk (including unflushed page cache) kept.
+    pub fn crash_broker(&mut self, id: NodeId) -> Result<()> {
+        self.apply(Action::CrashBroker { id }).map(|_| ())
+    }
+
+    /// The broker's machine loses power: memory and unflushed records lost.
+    pub fn power_loss(&mut self, id: NodeId) -> Result<()> {
+        self.apply(Action::PowerLoss { id }).map(|_| ())
+    }
+
+    pub fn restart_broker(&mut self, id: NodeId) -> Result<()> {
+        self.apply(Action::RestartBroker { id }).map(|_| ())
+    }
+
+    /// A stop-the-world pause (a long GC): alive but silent for `ms`.
+    pub fn pause_node(&mut self, id: NodeId, ms: u64) -> Result<()> {
+        self.apply(Action::PauseNode { id, ms }).map(|_| ())
+    }
+
+    /// Each list is one side; every node not named (clients included) is on one more side, together.
+    pub fn partition_network(&mut self, sides: Vec<Vec<NodeId>>) -> Result<()> {
+        self.apply(Action::PartitionNetwork { sides }).map(|_| ())
+    }
+
+    pub fn heal_network(&mut self) -> Result<()> {
+        self.apply(Action::HealNetwork).map(|_| ())
+    }
+
+    pub fn set_network(&mut self, network: NetworkConfig) -> Result<()> {
+        self.apply(Action::SetNetwork { network }).map(|_| ())
+    }
+
+    // The executors.
+
+    fn exec_create_topic(&mut self, name: String, partitions: u32, rf: Option<u32>, config: ConfigMap) -> Result<()> {
+        let rf = rf.unwrap_or_else(|| (self.brokers.len() as u32).min(3));
         let admin = self.admin;
-        let name = String::from(name);
         let request = self
             .command(admin, |node, now, out| match node {
                 Node::Admin(a) => Some(a.create_topic(now, name, partitions, rf, config, out)),
@@ -47,29 +368,34 @@ impl World {
         result.unwrap_or_else(|| Err(franz_err!(RequestTimedOut, "CreateTopics got no answer in time")))
     }
 
-    /// Starts a producer client; returns its node id.
-    pub fn add_producer(&mut self, mut config: ProducerConfig, client_id_given: bool) -> Result<NodeId> {
-        let given = client_id_given.then(|| config.client_id.clone());
+    fn exec_add_producer(&mut self, config: ProducerConfig) -> Result<NodeId> {
+        let given = config.client_id.clone();
         self.add_client("producer", given, |id, client_id, brokers, rng| {
-            config.client_id = client_id;
+            let config = ProducerConfig {
+                client_id: Some(client_id),
+                ..config
+            };
             Node::Producer(Producer::new(id, config, brokers, rng))
         })
     }
 
-    /// Starts a consumer client; returns its node id.
-    pub fn add_consumer(&mut self, mut config: ConsumerConfig, client_id_given: bool) -> Result<NodeId> {
-        let given = client_id_given.then(|| config.client_id.clone());
+    fn exec_add_consumer(&mut self, config: ConsumerConfig) -> Result<NodeId> {
+        let given = config.client_id.clone();
         self.add_client("consumer", given, |id, client_id, brokers, _rng| {
-            config.client_id = client_id;
+            let config = ConsumerConfig {
+                client_id: Some(client_id),
+                ..config
+            };
             Node::Consumer(Consumer::new(id, config, brokers))
         })
     }
 
-    /// Stops a client: it sends nothing more and answers to it are lost.
-    pub fn close_client(&mut self, id: NodeId) -> Result<()> {
+    fn exec_stop_client(&mut self, id: NodeId, crashed: bool) -> Result<()> {
         match self.nodes.get(&id) {
             Some(Node::Producer(_) | Node::Consumer(_)) => {
+                self.record(id, TraceKind::ClientStopped { crashed });
                 self.remove_node(id);
+                self.drop_in_flight(|_, to| to == id);
                 Ok(())
             }
             _ => Err(franz_err!(
@@ -82,32 +408,54 @@ impl World {
     fn producer_mut(&mut self, id: NodeId) -> Result<&mut Producer> {
         match self.nodes.get_mut(&id) {
             Some(Node::Producer(p)) => Ok(p),
-            _ => Err(franz_err!(InvalidRequest, "Producer {id} is closed; create a new one")),
+            _ => Err(franz_err!(
+                InvalidRequest,
+                "Producer {id} is not running; create a new one"
+            )),
         }
     }
 
     fn consumer_mut(&mut self, id: NodeId) -> Result<&mut Consumer> {
         match self.nodes.get_mut(&id) {
             Some(Node::Consumer(c)) => Ok(c),
-            _ => Err(franz_err!(InvalidRequest, "Consumer {id} is closed; create a new one")),
+            _ => Err(franz_err!(
+                InvalidRequest,
+                "Consumer {id} is not running; create a new one"
+            )),
         }
     }
 
-    /// `producer.send(...)` without waiting; returns the request id that `producer_results` reports.
-    pub fn send_async(&mut self, producer: NodeId, topic: &str, records: Vec<ProducerRecord>) -> Result<u64> {
-        self.producer_mut(producer)?;
-        let topic = String::from(topic);
-        self.command(producer, |node, now, out| match node {
-            Node::Producer(p) => p.send(now, topic, records, out),
-            _ => Err(franz_err!(InvalidRequest, "Producer {producer} is closed")),
+    fn on_consumer(
+        &mut self,
+        consumer: NodeId,
+        f: impl FnOnce(&mut Consumer, u64, &mut crate::message::Outbox) -> Result<()>,
+    ) -> Result<Outcome> {
+        self.consumer_mut(consumer)?;
+        self.command(consumer, |node, now, out| match node {
+            Node::Consumer(c) => f(c, now, out),
+            _ => Ok(()),
         })
-        .unwrap_or_else(|| Err(franz_err!(InvalidRequest, "Producer {producer} is closed")))
+        .unwrap_or(Ok(()))
+        .map(|_| Outcome::Done)
     }
 
-    /// `producer.send(...).get()`: sends and waits up to `delivery.timeout.ms`.
-    pub fn send(&mut self, producer: NodeId, topic: &str, records: Vec<ProducerRecord>) -> Result<Vec<RecordMetadata>> {
+    fn exec_send_async(&mut self, producer: NodeId, topic: String, records: Vec<ProducerRecord>) -> Result<u64> {
+        self.producer_mut(producer)?;
+        self.command(producer, |node, now, out| match node {
+            Node::Producer(p) => p.send(now, topic, records, out),
+            _ => Err(franz_err!(InvalidRequest, "Producer {producer} is not running")),
+        })
+        .unwrap_or_else(|| Err(franz_err!(InvalidRequest, "Producer {producer} is not running")))
+    }
+
+    fn exec_send(
+        &mut self,
+        producer: NodeId,
+        topic: String,
+        records: Vec<ProducerRecord>,
+    ) -> Result<Vec<RecordMetadata>> {
         let delivery_timeout_ms = self.producer_mut(producer)?.config().delivery_timeout_ms;
-        let request = self.send_async(producer, topic, records)?;
+        let request = self.exec_send_async(producer, topic, records)?;
         let deadline = self.now_ms.saturating_add(delivery_timeout_ms + 1);
         let mut result = None;
         self.run_until(deadline, |w| {
@@ -123,36 +471,7 @@ impl World {
         }
     }
 
-    /// Finished asynchronous sends not yet reported.
-    pub fn producer_results(&mut self, producer: NodeId) -> Result<Vec<SendOutcome>> {
-        Ok(self.producer_mut(producer)?.take_results())
-    }
-
-    pub fn assign(&mut self, consumer: NodeId, partitions: Vec<TopicPartition>) -> Result<()> {
-        self.consumer_mut(consumer)?;
-        self.command(consumer, |node, now, out| match node {
-            Node::Consumer(c) => c.assign(now, partitions, out),
-            _ => Ok(()),
-        })
-        .unwrap_or(Ok(()))
-    }
-
-    pub fn seek(&mut self, consumer: NodeId, tp: &TopicPartition, offset: i64) -> Result<()> {
-        self.consumer_mut(consumer)?;
-        self.command(consumer, |node, now, out| match node {
-            Node::Consumer(c) => c.seek(now, tp, offset, out),
-            _ => Ok(()),
-        })
-        .unwrap_or(Ok(()))
-    }
-
-    pub fn assignment(&mut self, consumer: NodeId) -> Result<Vec<TopicPartition>> {
-        Ok(self.consumer_mut(consumer)?.assignment())
-    }
-
-    /// `consumer.position(tp)`: like Kafka's, it waits (up to `default.api.timeout.ms`) for a position
-    /// to be found when none is known yet.
-    pub fn position(&mut self, consumer: NodeId, tp: &TopicPartition) -> Result<Offset> {
+    fn exec_position(&mut self, consumer: NodeId, tp: &TopicPartition) -> Result<Offset> {
         if let Some(p) = self.consumer_mut(consumer)?.position(tp)? {
             return Ok(p);
         }
@@ -168,8 +487,13 @@ impl World {
         found.ok_or_else(|| franz_err!(RequestTimedOut, "No position for {tp} within default.api.timeout.ms"))
     }
 
-    /// `consumer.poll(timeout)`: waits until records (or an error) are there, or `timeout_ms` passes.
-    pub fn poll(&mut self, consumer: NodeId, timeout_ms: u64) -> Result<Vec<ConsumerRecord>> {
+    fn exec_poll(&mut self, consumer: NodeId, timeout_ms: u64) -> Result<Vec<ConsumerRecord>> {
+        if timeout_ms > RUN_FOR_MS_MAX {
+            return Err(franz_err!(
+                InvalidRequest,
+                "poll waits at most {RUN_FOR_MS_MAX} ms, got {timeout_ms}"
+            ));
+        }
         self.consumer_mut(consumer)?;
         let deadline = self.now_ms.saturating_add(timeout_ms);
         self.run_until(deadline, |w| {
@@ -180,5 +504,101 @@ impl World {
             _ => Ok(Vec::new()),
         })
         .unwrap_or_else(|| Ok(Vec::new()))
+    }
+
+    fn broker_mut(&mut self, id: NodeId) -> Result<&mut crate::broker::Broker> {
+        match self.nodes.get_mut(&id) {
+            Some(Node::Broker(b)) => Ok(b),
+            _ => Err(franz_err!(
+                InvalidRequest,
+                "There is no broker {id}; brokers are {:?}",
+                self.brokers
+            )),
+        }
+    }
+
+    fn exec_crash_broker(&mut self, id: NodeId, power_loss: bool) -> Result<()> {
+        self.broker_mut(id)?;
+        if self.crashed.contains(&id) && !power_loss {
+            return Err(franz_err!(InvalidRequest, "Broker {id} is down already"));
+        }
+        let lost = self.broker_mut(id)?.crash(power_loss);
+        self.crashed.insert(id);
+        self.timer_at_ms.remove(&id);
+        self.paused_until_ms.remove(&id);
+        // Connections to it are reset; a machine that lost power also loses what it was sending.
+        self.drop_in_flight(|from, to| to == id || (power_loss && from == id));
+        self.record(id, TraceKind::BrokerCrashed { power_loss });
+        for (tp, count) in lost {
+            self.record(
+                id,
+                TraceKind::RecordsLostOnPowerLoss {
+                    topic: tp.topic,
+                    partition: tp.partition,
+                    count,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    fn exec_restart_broker(&mut self, id: NodeId) -> Result<()> {
+        self.broker_mut(id)?;
+        if !self.crashed.remove(&id) {
+            return Err(franz_err!(InvalidRequest, "Broker {id} is running; crash it first"));
+        }
+        self.record(id, TraceKind::BrokerRestarted);
+        self.command(id, |node, now, out| {
+            if let Node::Broker(b) = node {
+                b.restart(now, out);
+            }
+        });
+        Ok(())
+    }
+
+    fn exec_pause(&mut self, id: NodeId, ms: u64) -> Result<()> {
+        if !self.nodes.contains_key(&id) || self.crashed.contains(&id) {
+            return Err(franz_err!(InvalidRequest, "Node {id} is not running"));
+        }
+        if ms > RUN_FOR_MS_MAX {
+            return Err(franz_err!(
+                InvalidRequest,
+                "A pause lasts at most {RUN_FOR_MS_MAX} ms, got {ms}"
+            ));
+        }
+        let until = self.now_ms + ms;
+        let current = self.paused_until_ms.get(&id).copied().unwrap_or(0);
+        self.paused_until_ms.insert(id, until.max(current));
+        self.record(id, TraceKind::NodePaused { ms });
+        Ok(())
+    }
+
+    fn exec_partition(&mut self, sides: Vec<Vec<NodeId>>) -> Result<()> {
+        if sides.is_empty() || sides.len() > PARTITION_SIDES_MAX {
+            return Err(franz_err!(
+                InvalidRequest,
+                "A partition has 1 to {PARTITION_SIDES_MAX} sides, got {}",
+                sides.len()
+            ));
+        }
+        let mut seen = alloc::collections::BTreeSet::new();
+        for &node in sides.iter().flatten() {
+            if !self.brokers.contains(&node) {
+                return Err(franz_err!(
+                    InvalidRequest,
+                    "Sides name brokers and controllers (brokers are {:?}); {node} is not one",
+                    self.brokers
+                ));
+            }
+            if !seen.insert(node) {
+                return Err(franz_err!(InvalidRequest, "Node {node} is on two sides"));
+            }
+        }
+        self.network.partition(&sides);
+        // What was in flight between the sides is lost, as a reset TCP connection loses it.
+        let network = self.network.clone();
+        self.drop_in_flight(|from, to| !network.connected(from, to));
+        self.record(super::NO_NODE_NETWORK, TraceKind::NetworkPartitioned { sides });
+        Ok(())
     }
 }

@@ -16,7 +16,7 @@ use crate::types::{LeaderEpoch, NodeId, Offset};
 pub const TRACE_EVENTS_KEPT_MAX: usize = 10_000;
 
 /// What happened, with the fields a program reads.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum TraceKind {
     TopicCreated {
@@ -52,6 +52,36 @@ pub enum TraceKind {
         client_id: String,
         role: String,
     },
+    ClientStopped {
+        crashed: bool,
+    },
+    LeaderElected {
+        topic: String,
+        partition: u32,
+        leader: NodeId,
+        leader_epoch: LeaderEpoch,
+    },
+    BrokerCrashed {
+        power_loss: bool,
+    },
+    RecordsLostOnPowerLoss {
+        topic: String,
+        partition: u32,
+        count: u64,
+    },
+    BrokerRestarted,
+    NodePaused {
+        ms: u64,
+    },
+    NetworkPartitioned {
+        sides: Vec<Vec<NodeId>>,
+    },
+    NetworkHealed,
+    NetworkChanged {
+        latency_ms: u64,
+        jitter_ms: u64,
+        drop_rate: f64,
+    },
 }
 
 impl TraceKind {
@@ -64,6 +94,15 @@ impl TraceKind {
             TraceKind::ProduceFailed { .. } => "produce_failed",
             TraceKind::ConsumerOffsetReset { .. } => "consumer_offset_reset",
             TraceKind::ClientStarted { .. } => "client_started",
+            TraceKind::ClientStopped { .. } => "client_stopped",
+            TraceKind::LeaderElected { .. } => "leader_elected",
+            TraceKind::BrokerCrashed { .. } => "broker_crashed",
+            TraceKind::RecordsLostOnPowerLoss { .. } => "records_lost_on_power_loss",
+            TraceKind::BrokerRestarted => "broker_restarted",
+            TraceKind::NodePaused { .. } => "node_paused",
+            TraceKind::NetworkPartitioned { .. } => "network_partitioned",
+            TraceKind::NetworkHealed => "network_healed",
+            TraceKind::NetworkChanged { .. } => "network_changed",
         }
     }
 
@@ -118,11 +157,48 @@ impl TraceKind {
                 format!("reset position of {topic}-{partition} to offset {offset} (auto.offset.reset={policy})")
             }
             TraceKind::ClientStarted { role, .. } => format!("started ({role})"),
+            TraceKind::ClientStopped { crashed: true } => String::from("crashed: requests in flight are lost"),
+            TraceKind::ClientStopped { crashed: false } => String::from("closed"),
+            TraceKind::LeaderElected {
+                topic,
+                partition,
+                leader_epoch,
+                ..
+            } => {
+                format!("became leader of {topic}-{partition} at epoch {leader_epoch}")
+            }
+            TraceKind::BrokerCrashed { power_loss: false } => {
+                String::from("crashed: memory lost, disk kept (the page cache survives a process crash)")
+            }
+            TraceKind::BrokerCrashed { power_loss: true } => {
+                String::from("lost power: memory and every record not yet flushed to disk are gone")
+            }
+            TraceKind::RecordsLostOnPowerLoss {
+                topic,
+                partition,
+                count,
+            } => {
+                format!("power loss erased {count} unflushed record(s) of {topic}-{partition} (see flush.messages, flush.ms)")
+            }
+            TraceKind::BrokerRestarted => String::from("restarted and recovered its logs from disk"),
+            TraceKind::NodePaused { ms } => format!("paused for {ms} ms (a stop-the-world pause): alive but silent"),
+            TraceKind::NetworkPartitioned { sides } => {
+                let sides: Vec<String> = sides.iter().map(|s| format!("{s:?}")).collect();
+                format!("network partitioned into {} | everyone else", sides.join(" | "))
+            }
+            TraceKind::NetworkHealed => String::from("network healed: every node can reach every other"),
+            TraceKind::NetworkChanged {
+                latency_ms,
+                jitter_ms,
+                drop_rate,
+            } => {
+                format!("network set to latency {latency_ms} ms, jitter {jitter_ms} ms, drop rate {drop_rate}")
+            }
         }
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TraceEvent {
     pub seq: u64,

@@ -79,7 +79,7 @@ impl App {
         let id = self
             .world
             .borrow_mut()
-            .add_producer(ProducerConfig::new("playground-producer"), true)
+            .add_producer(ProducerConfig::named("playground-producer"))
             .map_err(|e| e.to_string())?;
         self.producer = Some(id);
         Ok(id)
@@ -89,10 +89,10 @@ impl App {
         if let Some(&c) = self.consumers.get(tp) {
             return Ok(c);
         }
-        let mut config = ConsumerConfig::new(format!("playground-consumer-{tp}"));
+        let mut config = ConsumerConfig::named(format!("playground-consumer-{tp}"));
         config.auto_offset_reset = AutoOffsetReset::Earliest;
         let mut w = self.world.borrow_mut();
-        let id = w.add_consumer(config, true).map_err(|e| e.to_string())?;
+        let id = w.add_consumer(config).map_err(|e| e.to_string())?;
         w.assign(id, vec![tp.clone()]).map_err(|e| e.to_string())?;
         self.consumers.insert(tp.clone(), id);
         Ok(id)

@@ -1,0 +1,218 @@
+//! Scenarios: a seed, a cluster and the list of timestamped user actions. Replaying one gives the same
+//! trace bit for bit, natively and in wasm, which is what makes a run shareable and explainable.
+//!
+//! A scenario is untrusted input (a link someone sent): it is size-checked before parsing, parsed strictly,
+//! and every action goes through the same validation as a live call.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::client::{ConsumerConfig, ProducerConfig};
+use crate::config::ConfigMap;
+use crate::error::Result;
+use crate::sim::network::NetworkConfig;
+use crate::sim::ClusterConfig;
+use crate::types::{NodeId, ProducerRecord, TopicPartition};
+
+/// The format version `scenario()` writes and `replay` reads.
+pub const SCENARIO_VERSION: u32 = 1;
+/// Franz's bound on a scenario's JSON text.
+pub const SCENARIO_JSON_BYTES_MAX: usize = 16 * 1024 * 1024;
+/// Franz's bound on a scenario's actions (consecutive `runFor`s count as one).
+pub const SCENARIO_ACTIONS_MAX: usize = 100_000;
+
+/// Something a user does to the world. Reads (describe, events, check) are not actions: they change nothing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum Action {
+    RunFor {
+        ms: u64,
+    },
+    Step,
+    CreateTopic {
+        name: String,
+        partitions: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replication_factor: Option<u32>,
+        #[serde(default, skip_serializing_if = "ConfigMap::is_empty")]
+        config: ConfigMap,
+    },
+    AddProducer {
+        #[serde(default)]
+        config: ProducerConfig,
+    },
+    /// `wait: true` is `send` (blocks until the outcome), `false` is `sendAsync`.
+    Send {
+        producer: NodeId,
+        topic: String,
+        records: Vec<ProducerRecord>,
+        wait: bool,
+    },
+    AddConsumer {
+        #[serde(default)]
+        config: ConsumerConfig,
+    },
+    Assign {
+        consumer: NodeId,
+        partitions: Vec<TopicPartition>,
+    },
+    Seek {
+        consumer: NodeId,
+        topic: String,
+        partition: u32,
+        offset: i64,
+    },
+    /// `position` is an action because finding a position may advance time.
+    Position {
+        consumer: NodeId,
+        topic: String,
+        partition: u32,
+    },
+    Poll {
+        consumer: NodeId,
+        timeout_ms: u64,
+    },
+    CloseClient {
+        id: NodeId,
+    },
+    CrashClient {
+        id: NodeId,
+    },
+    CrashBroker {
+        id: NodeId,
+    },
+    RestartBroker {
+        id: NodeId,
+    },
+    PowerLoss {
+        id: NodeId,
+    },
+    PauseNode {
+        id: NodeId,
+        ms: u64,
+    },
+    PartitionNetwork {
+        sides: Vec<Vec<NodeId>>,
+    },
+    HealNetwork,
+    SetNetwork {
+        network: NetworkConfig,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScenarioEntry {
+    /// Virtual time when the action was taken.
+    pub at_ms: u64,
+    pub action: Action,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Scenario {
+    pub version: u32,
+    pub seed: u64,
+    pub brokers: u32,
+    #[serde(default)]
+    pub network: NetworkConfig,
+    /// Broker defaults for topic configs.
+    #[serde(default)]
+    pub config: ConfigMap,
+    #[serde(default)]
+    pub actions: Vec<ScenarioEntry>,
+}
+
+impl Scenario {
+    pub fn cluster_config(&self) -> ClusterConfig {
+        ClusterConfig {
+            seed: self.seed,
+            brokers: self.brokers,
+            network: self.network,
+            broker_config: self.config.clone(),
+        }
+    }
+
+    /// Parses untrusted JSON: size first, then strict structure, then limits.
+    pub fn parse(json: &str) -> Result<Scenario> {
+        if json.len() > SCENARIO_JSON_BYTES_MAX {
+            return Err(franz_err!(
+                InvalidRequest,
+                "A scenario is at most {SCENARIO_JSON_BYTES_MAX} bytes of JSON; this one is {}",
+                json.len()
+            ));
+        }
+        let scenario: Scenario =
+            serde_json::from_str(json).map_err(|e| franz_err!(InvalidRequest, "The scenario is not valid: {e}"))?;
+        if scenario.version != SCENARIO_VERSION {
+            return Err(franz_err!(
+                UnsupportedVersion,
+                "Scenario version {} is not supported; this Franz reads version {SCENARIO_VERSION}",
+                scenario.version
+            ));
+        }
+        if scenario.actions.len() > SCENARIO_ACTIONS_MAX {
+            return Err(franz_err!(
+                InvalidRequest,
+                "A scenario holds at most {SCENARIO_ACTIONS_MAX} actions; this one has {}",
+                scenario.actions.len()
+            ));
+        }
+        Ok(scenario)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    #[test]
+    fn actions_read_as_json_a_person_can_write() {
+        let json = r#"{"version":1,"seed":7,"brokers":1,"actions":[
+            {"atMs":0,"action":{"type":"createTopic","name":"orders","partitions":2}},
+            {"atMs":0,"action":{"type":"addProducer"}},
+            {"atMs":3,"action":{"type":"send","producer":10002,"topic":"orders","records":[{"key":"k","value":"v"}],"wait":true}},
+            {"atMs":9,"action":{"type":"runFor","ms":1000}}
+        ]}"#;
+        let s = Scenario::parse(json).unwrap();
+        assert_eq!(s.actions.len(), 4);
+        assert_eq!(s.network, NetworkConfig::default());
+        assert_eq!(Scenario::parse(&s.to_json()).unwrap(), s, "round trip");
+    }
+
+    #[test]
+    fn bad_scenarios_are_refused_with_a_reason() {
+        let cases = [
+            ("not json", ErrorCode::InvalidRequest),
+            (
+                r#"{"version":1,"seed":1,"brokers":1,"actions":[{"atMs":0,"action":{"type":"explode"}}]}"#,
+                ErrorCode::InvalidRequest,
+            ),
+            (
+                r#"{"version":1,"seed":1,"brokers":1,"actions":[{"atMs":-5,"action":{"type":"step"}}]}"#,
+                ErrorCode::InvalidRequest,
+            ),
+            (
+                r#"{"version":1,"seed":1,"brokers":1,"surprise":true}"#,
+                ErrorCode::InvalidRequest,
+            ),
+            (r#"{"version":99,"seed":1,"brokers":1}"#, ErrorCode::UnsupportedVersion),
+        ];
+        for (json, code) in cases {
+            assert_eq!(Scenario::parse(json).unwrap_err().code, code, "{json}");
+        }
+        let huge = alloc::format!("{{\"pad\":\"{}\"}}", "x".repeat(SCENARIO_JSON_BYTES_MAX));
+        assert_eq!(Scenario::parse(&huge).unwrap_err().code, ErrorCode::InvalidRequest);
+    }
+}
