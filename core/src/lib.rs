@@ -13,6 +13,7 @@
 //! - [`broker`]: one broker: partition replicas, Produce/Fetch/ListOffsets/Metadata, purgatories.
 //! - [`client`]: the admin client, the producer and the consumer.
 //! - [`sim`]: the world: virtual clock, event queue, network model, seeded RNG streams, trace.
+//! - [`check`]: the checker: lost writes, duplicates, reordering, reads past the HW, diverging replicas.
 //! - [`view`]: read-only snapshots for user interfaces.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
@@ -27,6 +28,7 @@ macro_rules! franz_err {
 }
 
 pub mod broker;
+pub mod check;
 pub mod client;
 pub mod config;
 pub mod error;

@@ -7,10 +7,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Serialize;
 
+use crate::check::{check, CheckReport, LoggedRecord, ReplicaSnapshot, Replicas};
 use crate::config::{effective_topic_config, ConfigMap};
 use crate::error::Result;
 use crate::sim::{Node, World};
-use crate::types::{Header, LeaderEpoch, NodeId, Offset, NO_NODE};
+use crate::types::{Header, LeaderEpoch, NodeId, Offset, TopicPartition, NO_NODE};
 
 /// Franz's bound on records one `readLog` call returns.
 pub const READ_LOG_RECORDS_MAX: usize = 10_000;
@@ -56,6 +57,8 @@ pub struct BrokerView {
     pub id: NodeId,
     /// "running" | "fenced" | "crashed".
     pub state: String,
+    /// Set while the broker is in a stop-the-world pause.
+    pub paused_until_ms: Option<u64>,
     /// Partitions this broker leads, as "topic-p".
     pub leader_of: Vec<String>,
 }
@@ -69,14 +72,27 @@ pub struct ClientView {
     pub role: String,
 }
 
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkView {
+    pub latency_ms: u64,
+    pub jitter_ms: u64,
+    pub drop_rate: f64,
+    /// While partitioned, the named sides (everyone else is on one more side).
+    pub sides: Vec<Vec<NodeId>>,
+    /// Messages lost so far to drops, partitions and crashes.
+    pub dropped_messages: u64,
+}
+
 /// Everything the playground draws in one frame.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClusterView {
     pub now_ms: u64,
     pub brokers: Vec<BrokerView>,
     pub topics: Vec<TopicDescription>,
     pub clients: Vec<ClientView>,
+    pub network: NetworkView,
 }
 
 impl World {
@@ -166,6 +182,38 @@ impl World {
             .collect())
     }
 
+    /// Runs the checker over this run's history and every replica's log (a crashed broker's disk included).
+    pub fn check(&self) -> CheckReport {
+        let mut replicas = Replicas::new();
+        for &id in self.brokers() {
+            let Some(b) = self.broker(id) else { continue };
+            for (name, topic) in b.topics() {
+                for (i, p) in topic.partitions.iter().enumerate() {
+                    replicas
+                        .entry(TopicPartition::new(name.clone(), i as u32))
+                        .or_default()
+                        .push(ReplicaSnapshot {
+                            broker: id,
+                            is_leader: p.leader == id && !self.is_crashed(id),
+                            high_watermark: p.high_watermark,
+                            log_start_offset: p.log.log_start_offset(),
+                            records: p
+                                .log
+                                .iter()
+                                .map(|r| LoggedRecord {
+                                    offset: r.offset,
+                                    key: r.key.clone(),
+                                    value: r.value.clone(),
+                                    leader_epoch: r.leader_epoch,
+                                })
+                                .collect(),
+                        });
+                }
+            }
+        }
+        check(self.history(), &replicas)
+    }
+
     pub fn view(&self) -> ClusterView {
         let mut brokers = Vec::new();
         let mut clients = Vec::new();
@@ -178,7 +226,8 @@ impl World {
             match node {
                 Node::Broker(b) => brokers.push(BrokerView {
                     id,
-                    state: String::from("running"),
+                    state: String::from(if self.is_crashed(id) { "crashed" } else { "running" }),
+                    paused_until_ms: self.paused_until_ms(id),
                     leader_of: b
                         .topics()
                         .iter()
@@ -201,11 +250,20 @@ impl World {
             .iter()
             .filter_map(|t| self.describe_topic(t).ok())
             .collect();
+        let config = self.network().config();
+        let network = NetworkView {
+            latency_ms: config.latency_ms,
+            jitter_ms: config.jitter_ms,
+            drop_rate: config.drop_rate,
+            sides: self.network().sides(),
+            dropped_messages: self.network().dropped_count(),
+        };
         ClusterView {
             now_ms: self.now_ms(),
             brokers,
             topics,
             clients,
+            network,
         }
     }
 }

@@ -261,8 +261,8 @@ impl World {
         self.queue.peek().map(|Reverse(e)| e.time_ms)
     }
 
-    /// Runs one event; `false` when nothing is scheduled.
-    pub fn step(&mut self) -> bool {
+    /// Runs one event; `false` when nothing is scheduled. (Unrecorded: users call [`World::step`].)
+    fn step_event(&mut self) -> bool {
         loop {
             let Some(Reverse(event)) = self.queue.pop() else {
                 return false;
@@ -307,22 +307,23 @@ impl World {
         }
     }
 
-    /// Runs every event up to `now + ms`, then sets the clock there.
-    pub fn run_for(&mut self, ms: u64) {
+    /// Runs every event up to `now + ms`, then sets the clock there. (Unrecorded: users call
+    /// [`World::run_for`].)
+    fn advance(&mut self, ms: u64) {
         let until = self.now_ms.saturating_add(ms);
         self.run_until(until, |_| false);
     }
 
     /// Runs events until `done` holds or the next event is after `deadline_ms` (the clock then moves to
     /// the deadline). Returns whether `done` held.
-    pub fn run_until(&mut self, deadline_ms: u64, mut done: impl FnMut(&mut World) -> bool) -> bool {
+    fn run_until(&mut self, deadline_ms: u64, mut done: impl FnMut(&mut World) -> bool) -> bool {
         loop {
             if done(self) {
                 return true;
             }
             match self.next_event_ms() {
                 Some(t) if t <= deadline_ms => {
-                    self.step();
+                    self.step_event();
                 }
                 _ => {
                     self.now_ms = self.now_ms.max(deadline_ms);

@@ -57,10 +57,10 @@ impl World {
                         "runFor takes at most {RUN_FOR_MS_MAX} ms, got {ms}"
                     ));
                 }
-                self.run_for(ms);
+                self.advance(ms);
                 Ok(Outcome::Done)
             }
-            Action::Step => Ok(Outcome::Stepped(self.step())),
+            Action::Step => Ok(Outcome::Stepped(self.step_event())),
             Action::CreateTopic {
                 name,
                 partitions,
@@ -195,6 +195,16 @@ impl World {
     }
 
     // The typed conveniences.
+
+    /// Runs every event up to `now + ms` (at most a day per call), then sets the clock there.
+    pub fn run_for(&mut self, ms: u64) {
+        let _ = self.apply(Action::RunFor { ms: ms.min(RUN_FOR_MS_MAX) });
+    }
+
+    /// Runs one event; `false` when nothing is scheduled.
+    pub fn step(&mut self) -> bool {
+        matches!(self.apply(Action::Step), Ok(Outcome::Stepped(true)))
+    }
 
     /// `AdminClient.createTopics`: waits for the answer up to `default.api.timeout.ms`.
     /// `replication_factor: None` means Kafka's default, min(3, brokers).

@@ -1,0 +1,649 @@
+//! The checker: over the history and the replicas' logs, report what Jepsen's Kafka checker reports, and
+//! what only an omniscient observer of every replica can see.
+//!
+//! - `lost_write`: a send was acknowledged at an offset, but the log no longer holds that record there.
+//! - `duplicate`: a record appears in the log more often than it was sent.
+//! - `inconsistent_offsets`: two different records were seen (acknowledged or polled) at one offset.
+//! - `nonmonotonic_send`: a producer's later send got a lower offset on the same partition.
+//! - `nonmonotonic_poll`: a consumer's polls on a partition went back (or repeated) without a seek/assign.
+//! - `poll_skip`: a consumer's polls jumped over records the log holds, without a seek/assign.
+//! - `read_past_high_watermark`: a poll returned a record at or above the high watermark it came with.
+//! - `replica_divergence`: two replicas hold different records below both their high watermarks.
+//! - `two_owners`: one partition assigned to two members in the same group generation.
+//!
+//! Offsets below a log's start offset were deleted on purpose (retention): they are not lost.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::Serialize;
+
+use crate::sim::history::{History, Op};
+use crate::types::{NodeId, Offset, TopicPartition};
+
+/// Franz reports at most this many violations (the first ones found).
+pub const VIOLATIONS_REPORTED_MAX: usize = 1_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ViolationKind {
+    LostWrite,
+    Duplicate,
+    InconsistentOffsets,
+    NonmonotonicSend,
+    NonmonotonicPoll,
+    PollSkip,
+    ReadPastHighWatermark,
+    ReplicaDivergence,
+    TwoOwners,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Violation {
+    pub kind: ViolationKind,
+    pub topic: String,
+    pub partition: u32,
+    pub offset: Option<Offset>,
+    /// A sentence a person reads.
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckReport {
+    pub ok: bool,
+    pub violations: Vec<Violation>,
+    /// False when the oldest history was dropped to bound memory: the check then saw only part of the run.
+    pub history_complete: bool,
+}
+
+/// A record as a replica holds it, for comparison.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedRecord {
+    pub offset: Offset,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub leader_epoch: i32,
+}
+
+/// One replica of one partition as the checker sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaSnapshot {
+    pub broker: NodeId,
+    /// This replica is the partition's current leader (and its process runs).
+    pub is_leader: bool,
+    pub high_watermark: Offset,
+    pub log_start_offset: Offset,
+    pub records: Vec<LoggedRecord>,
+}
+
+impl ReplicaSnapshot {
+    fn log_end_offset(&self) -> Offset {
+        self.records.last().map_or(self.log_start_offset, |r| r.offset + 1)
+    }
+
+    fn at(&self, offset: Offset) -> Option<&LoggedRecord> {
+        let index = offset.checked_sub(self.log_start_offset)? as usize;
+        self.records.get(index).filter(|r| r.offset == offset)
+    }
+}
+
+pub type Replicas = BTreeMap<TopicPartition, Vec<ReplicaSnapshot>>;
+
+type Payload = (Option<Vec<u8>>, Option<Vec<u8>>);
+
+struct Report {
+    violations: Vec<Violation>,
+}
+
+impl Report {
+    fn add(&mut self, kind: ViolationKind, tp: &TopicPartition, offset: Option<Offset>, detail: String) {
+        if self.violations.len() < VIOLATIONS_REPORTED_MAX {
+            let (topic, partition) = (tp.topic.clone(), tp.partition);
+            self.violations.push(Violation {
+                kind,
+                topic,
+                partition,
+                offset,
+                detail,
+            });
+        }
+    }
+}
+
+/// The replica whose log counts as the partition's log: the running leader, else the one with the highest HW.
+fn authoritative(replicas: &[ReplicaSnapshot]) -> Option<&ReplicaSnapshot> {
+    replicas
+        .iter()
+        .find(|r| r.is_leader)
+        .or_else(|| replicas.iter().max_by_key(|r| (r.high_watermark, r.broker)))
+}
+
+fn show(bytes: &Option<Vec<u8>>) -> String {
+    match bytes {
+        None => String::from("null"),
+        Some(b) => match core::str::from_utf8(b) {
+            Ok(s) => format!("{s:?}"),
+            Err(_) => format!("{} bytes", b.len()),
+        },
+    }
+}
+
+fn show_record(key: &Option<Vec<u8>>, value: &Option<Vec<u8>>) -> String {
+    format!("{}={}", show(key), show(value))
+}
+
+/// Checks a run: its history against the replicas' logs.
+pub fn check(history: &History, replicas: &Replicas) -> CheckReport {
+    let mut report = Report { violations: Vec::new() };
+    check_sends(history, replicas, &mut report);
+    check_polls(history, replicas, &mut report);
+    check_observations(history, &mut report);
+    check_replicas(replicas, &mut report);
+    check_owners(history, &mut report);
+    report
+        .violations
+        .sort_by(|a, b| (a.kind, &a.topic, a.partition, a.offset).cmp(&(b.kind, &b.topic, b.partition, b.offset)));
+    CheckReport {
+        ok: report.violations.is_empty(),
+        violations: report.violations,
+        history_complete: history.dropped() == 0,
+    }
+}
+
+/// Lost writes, duplicates and non-monotonic sends.
+fn check_sends(history: &History, replicas: &Replicas, report: &mut Report) {
+    let mut invoked: BTreeMap<(NodeId, u64), &Vec<crate::sim::history::SentRecord>> = BTreeMap::new();
+    // How often each (topic, key, value) was sent: the log may hold it at most that often.
+    let mut sent_count: BTreeMap<(&str, &Payload), u64> = BTreeMap::new();
+    let mut payloads: Vec<(String, Payload)> = Vec::new();
+    for entry in history.entries() {
+        if let Op::SendInvoked {
+            producer,
+            request_id,
+            topic,
+            records,
+        } = &entry.op
+        {
+            invoked.insert((*producer, *request_id), records);
+            for r in records {
+                payloads.push((topic.clone(), (r.key.clone(), r.value.clone())));
+            }
+        }
+    }
+    for (topic, payload) in &payloads {
+        *sent_count.entry((topic.as_str(), payload)).or_default() += 1;
+    }
+    let mut last_acked: BTreeMap<(NodeId, TopicPartition), (u64, Offset)> = BTreeMap::new();
+    for entry in history.entries() {
+        let Op::SendAcked {
+            producer,
+            request_id,
+            topic,
+            records,
+        } = &entry.op
+        else {
+            continue;
+        };
+        let Some(sent) = invoked.get(&(*producer, *request_id)) else {
+            continue;
+        };
+        for (ack, record) in records.iter().zip(sent.iter()) {
+            let Some(offset) = ack.offset else { continue }; // acks=0: nothing was promised
+            let tp = TopicPartition::new(topic.clone(), ack.partition);
+            if let Some((previous_request, previous)) = last_acked.get(&(*producer, tp.clone())) {
+                if offset <= *previous && *previous_request != *request_id {
+                    report.add(
+                        ViolationKind::NonmonotonicSend,
+                        &tp,
+                        Some(offset),
+                        format!("producer {producer}'s send #{request_id} got offset {offset}, not above offset {previous} of its earlier send #{previous_request}"),
+                    );
+                }
+            }
+            last_acked.insert((*producer, tp.clone()), (*request_id, offset));
+            let Some(log) = replicas.get(&tp).and_then(|r| authoritative(r)) else {
+                let detail = format!(
+                    "acknowledged at offset {offset} at t={} ms, but no replica of the partition remains",
+                    entry.time_ms
+                );
+                report.add(ViolationKind::LostWrite, &tp, Some(offset), detail);
+                continue;
+            };
+            if offset < log.log_start_offset {
+                continue; // deleted on purpose (retention)
+            }
+            let held = log.at(offset);
+            if held.is_none_or(|h| h.key != record.key || h.value != record.value) {
+                let now_there = match held {
+                    Some(h) => format!("broker {} holds {} there", log.broker, show_record(&h.key, &h.value)),
+                    None => format!("broker {}'s log ends at offset {}", log.broker, log.log_end_offset()),
+                };
+                report.add(
+                    ViolationKind::LostWrite,
+                    &tp,
+                    Some(offset),
+                    format!(
+                        "{} was acknowledged to producer {producer} at offset {offset} (t={} ms), but {now_there}",
+                        show_record(&record.key, &record.value),
+                        entry.time_ms
+                    ),
+                );
+            }
+        }
+    }
+    for (tp, list) in replicas {
+        let Some(log) = authoritative(list) else { continue };
+        let mut seen: BTreeMap<Payload, Vec<Offset>> = BTreeMap::new();
+        for r in &log.records {
+            seen.entry((r.key.clone(), r.value.clone())).or_default().push(r.offset);
+        }
+        for (payload, offsets) in seen {
+            let sent = sent_count.get(&(tp.topic.as_str(), &payload)).copied().unwrap_or(0);
+            if sent > 0 && offsets.len() as u64 > sent {
+                let extra = offsets[sent as usize..].to_vec();
+                report.add(
+                    ViolationKind::Duplicate,
+                    tp,
+                    extra.first().copied(),
+                    format!(
+                        "{} was sent {sent} time(s) but the log holds it at offsets {offsets:?}",
+                        show_record(&payload.0, &payload.1)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Non-monotonic polls, poll skips and reads past the high watermark.
+fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
+    let mut last: BTreeMap<(NodeId, TopicPartition), Offset> = BTreeMap::new();
+    for entry in history.entries() {
+        match &entry.op {
+            Op::PositionReset { consumer, partitions } => {
+                for tp in partitions {
+                    last.remove(&(*consumer, tp.clone()));
+                }
+            }
+            Op::Polled { consumer, records } => {
+                for r in records {
+                    let tp = TopicPartition::new(r.topic.clone(), r.partition);
+                    if r.offset >= r.high_watermark {
+                        report.add(
+                            ViolationKind::ReadPastHighWatermark,
+                            &tp,
+                            Some(r.offset),
+                            format!(
+                                "consumer {consumer} read offset {} though the high watermark was {}",
+                                r.offset, r.high_watermark
+                            ),
+                        );
+                    }
+                    if let Some(&previous) = last.get(&(*consumer, tp.clone())) {
+                        if r.offset <= previous {
+                            report.add(
+                                ViolationKind::NonmonotonicPoll,
+                                &tp,
+                                Some(r.offset),
+                                format!("consumer {consumer} polled offset {} after offset {previous}, with no seek in between", r.offset),
+                            );
+                        } else if r.offset > previous + 1 {
+                            let log = replicas.get(&tp).and_then(|l| authoritative(l));
+                            let skipped: Vec<Offset> = (previous + 1..r.offset)
+                                .filter(|&o| log.is_some_and(|l| l.at(o).is_some()))
+                                .collect();
+                            if !skipped.is_empty() {
+                                report.add(
+                                    ViolationKind::PollSkip,
+                                    &tp,
+                                    skipped.first().copied(),
+                                    format!("consumer {consumer} jumped from offset {previous} to {} over {} record(s) the log holds", r.offset, skipped.len()),
+                                );
+                            }
+                        }
+                    }
+                    last.insert((*consumer, tp), r.offset);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// One offset, two different records, across every acknowledgement and poll.
+fn check_observations(history: &History, report: &mut Report) {
+    let mut invoked: BTreeMap<(NodeId, u64), &Vec<crate::sim::history::SentRecord>> = BTreeMap::new();
+    let mut seen: BTreeMap<(TopicPartition, Offset), (Payload, String)> = BTreeMap::new();
+    let mut observe =
+        |tp: TopicPartition, offset: Offset, payload: Payload, who: String, report: &mut Report| match seen
+            .get(&(tp.clone(), offset))
+        {
+            Some((first, first_who)) if *first != payload => report.add(
+                ViolationKind::InconsistentOffsets,
+                &tp,
+                Some(offset),
+                format!(
+                    "{first_who} saw {} at offset {offset}, {who} saw {}",
+                    show_record(&first.0, &first.1),
+                    show_record(&payload.0, &payload.1)
+                ),
+            ),
+            Some(_) => {}
+            None => {
+                seen.insert((tp, offset), (payload, who));
+            }
+        };
+    for entry in history.entries() {
+        match &entry.op {
+            Op::SendInvoked {
+                producer,
+                request_id,
+                records,
+                ..
+            } => {
+                invoked.insert((*producer, *request_id), records);
+            }
+            Op::SendAcked {
+                producer,
+                request_id,
+                topic,
+                records,
+            } => {
+                let Some(sent) = invoked.get(&(*producer, *request_id)) else {
+                    continue;
+                };
+                for (ack, r) in records.iter().zip(sent.iter()) {
+                    if let Some(offset) = ack.offset {
+                        let tp = TopicPartition::new(topic.clone(), ack.partition);
+                        observe(
+                            tp,
+                            offset,
+                            (r.key.clone(), r.value.clone()),
+                            format!("producer {producer}'s ack"),
+                            report,
+                        );
+                    }
+                }
+            }
+            Op::Polled { consumer, records } => {
+                for r in records {
+                    let tp = TopicPartition::new(r.topic.clone(), r.partition);
+                    observe(
+                        tp,
+                        r.offset,
+                        (r.key.clone(), r.value.clone()),
+                        format!("consumer {consumer}'s poll"),
+                        report,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Replicas must agree below the high watermark (both replicas' HWs: each knows only its own).
+fn check_replicas(replicas: &Replicas, report: &mut Report) {
+    for (tp, list) in replicas {
+        for (i, a) in list.iter().enumerate() {
+            for b in &list[i + 1..] {
+                let from = a.log_start_offset.max(b.log_start_offset);
+                let to = a.high_watermark.min(b.high_watermark);
+                if let Some(offset) = (from..to).find(|&o| a.at(o) != b.at(o)) {
+                    report.add(
+                        ViolationKind::ReplicaDivergence,
+                        tp,
+                        Some(offset),
+                        format!(
+                            "brokers {} and {} hold different records at offset {offset}, below both high watermarks",
+                            a.broker, b.broker
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn check_owners(history: &History, report: &mut Report) {
+    let mut owners: BTreeMap<(&str, u32, &TopicPartition), &str> = BTreeMap::new();
+    for entry in history.entries() {
+        let Op::GroupAssignment {
+            group,
+            generation,
+            member,
+            partitions,
+        } = &entry.op
+        else {
+            continue;
+        };
+        for tp in partitions {
+            match owners.get(&(group.as_str(), *generation, tp)) {
+                Some(&other) if other != member.as_str() => report.add(
+                    ViolationKind::TwoOwners,
+                    tp,
+                    None,
+                    format!("group {group} generation {generation} gave {tp} to both {other} and {member}"),
+                ),
+                _ => {
+                    owners.insert((group.as_str(), *generation, tp), member.as_str());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::history::{AckedRecord, HistoryEntry, PolledRecord, SentRecord};
+    use alloc::vec;
+
+    fn b(s: &str) -> Option<Vec<u8>> {
+        Some(s.as_bytes().to_vec())
+    }
+
+    fn tp() -> TopicPartition {
+        TopicPartition::new("t", 0)
+    }
+
+    fn at(time_ms: u64, op: Op) -> HistoryEntry {
+        HistoryEntry { time_ms, op }
+    }
+
+    fn sent(request_id: u64, values: &[&str]) -> Op {
+        Op::SendInvoked {
+            producer: 10_002,
+            request_id,
+            topic: "t".into(),
+            records: values.iter().map(|v| SentRecord { key: None, value: b(v) }).collect(),
+        }
+    }
+
+    fn acked(request_id: u64, offsets: &[u64]) -> Op {
+        Op::SendAcked {
+            producer: 10_002,
+            request_id,
+            topic: "t".into(),
+            records: offsets
+                .iter()
+                .map(|&o| AckedRecord {
+                    partition: 0,
+                    offset: Some(o),
+                })
+                .collect(),
+        }
+    }
+
+    fn polled(records: &[(u64, &str, u64)]) -> Op {
+        Op::Polled {
+            consumer: 10_003,
+            records: records
+                .iter()
+                .map(|&(offset, v, high_watermark)| PolledRecord {
+                    topic: "t".into(),
+                    partition: 0,
+                    offset,
+                    key: None,
+                    value: b(v),
+                    high_watermark,
+                })
+                .collect(),
+        }
+    }
+
+    fn replica(broker: NodeId, is_leader: bool, high_watermark: Offset, values: &[&str]) -> ReplicaSnapshot {
+        ReplicaSnapshot {
+            broker,
+            is_leader,
+            high_watermark,
+            log_start_offset: 0,
+            records: values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| LoggedRecord {
+                    offset: i as u64,
+                    key: None,
+                    value: b(v),
+                    leader_epoch: 0,
+                })
+                .collect(),
+        }
+    }
+
+    fn run(ops: Vec<Op>, logs: Vec<ReplicaSnapshot>) -> Vec<ViolationKind> {
+        let history = History::from_entries(ops.into_iter().enumerate().map(|(i, op)| at(i as u64, op)).collect());
+        let replicas: Replicas = [(tp(), logs)].into();
+        check(&history, &replicas)
+            .violations
+            .into_iter()
+            .map(|v| v.kind)
+            .collect()
+    }
+
+    #[test]
+    fn a_clean_run_passes() {
+        let ops = vec![
+            sent(1, &["a", "b"]),
+            acked(1, &[0, 1]),
+            polled(&[(0, "a", 2), (1, "b", 2)]),
+        ];
+        assert_eq!(run(ops, vec![replica(1, true, 2, &["a", "b"])]), []);
+    }
+
+    #[test]
+    fn an_acknowledged_record_missing_from_the_log_is_a_lost_write() {
+        let ops = vec![sent(1, &["a"]), acked(1, &[0]), sent(2, &["b"]), acked(2, &[1])];
+        assert_eq!(
+            run(ops.clone(), vec![replica(1, true, 1, &["a"])]),
+            [ViolationKind::LostWrite]
+        );
+        assert_eq!(
+            run(ops, vec![replica(1, true, 2, &["a", "x"])]),
+            [ViolationKind::LostWrite],
+            "another record in its place"
+        );
+    }
+
+    #[test]
+    fn a_record_in_the_log_twice_but_sent_once_is_a_duplicate() {
+        let ops = vec![sent(1, &["a"]), acked(1, &[0])];
+        assert_eq!(
+            run(ops, vec![replica(1, true, 2, &["a", "a"])]),
+            [ViolationKind::Duplicate]
+        );
+        let twice = vec![sent(1, &["a"]), acked(1, &[0]), sent(2, &["a"]), acked(2, &[1])];
+        assert_eq!(
+            run(twice, vec![replica(1, true, 2, &["a", "a"])]),
+            [],
+            "sent twice, held twice: fine"
+        );
+    }
+
+    #[test]
+    fn two_records_at_one_offset_are_inconsistent_offsets() {
+        let ops = vec![sent(1, &["a"]), acked(1, &[0]), polled(&[(0, "z", 1)])];
+        assert_eq!(
+            run(ops, vec![replica(1, true, 1, &["a"])]),
+            [ViolationKind::InconsistentOffsets]
+        );
+    }
+
+    #[test]
+    fn a_later_send_at_a_lower_offset_is_nonmonotonic() {
+        let ops = vec![sent(1, &["a"]), acked(1, &[1]), sent(2, &["b"]), acked(2, &[0])];
+        assert_eq!(
+            run(ops, vec![replica(1, true, 2, &["b", "a"])]),
+            [ViolationKind::NonmonotonicSend]
+        );
+    }
+
+    #[test]
+    fn polls_going_back_or_skipping_without_a_seek() {
+        let back = vec![polled(&[(0, "a", 3), (1, "b", 3)]), polled(&[(1, "b", 3)])];
+        assert_eq!(
+            run(back, vec![replica(1, true, 3, &["a", "b", "c"])]),
+            [ViolationKind::NonmonotonicPoll]
+        );
+        let skip = vec![polled(&[(0, "a", 3)]), polled(&[(2, "c", 3)])];
+        assert_eq!(
+            run(skip, vec![replica(1, true, 3, &["a", "b", "c"])]),
+            [ViolationKind::PollSkip]
+        );
+        let seek = vec![
+            polled(&[(0, "a", 3), (1, "b", 3)]),
+            Op::PositionReset {
+                consumer: 10_003,
+                partitions: vec![tp()],
+            },
+            polled(&[(0, "a", 3)]),
+        ];
+        assert_eq!(
+            run(seek, vec![replica(1, true, 3, &["a", "b", "c"])]),
+            [],
+            "a seek makes going back legal"
+        );
+    }
+
+    #[test]
+    fn a_read_at_or_above_the_high_watermark() {
+        let ops = vec![polled(&[(0, "a", 0)])];
+        assert_eq!(
+            run(ops, vec![replica(1, true, 1, &["a"])]),
+            [ViolationKind::ReadPastHighWatermark]
+        );
+    }
+
+    #[test]
+    fn replicas_that_differ_below_both_high_watermarks() {
+        let logs = vec![replica(1, true, 2, &["a", "b"]), replica(2, false, 2, &["a", "x"])];
+        assert_eq!(run(vec![], logs), [ViolationKind::ReplicaDivergence]);
+        let above = vec![
+            replica(1, true, 2, &["a", "b", "c"]),
+            replica(2, false, 2, &["a", "b", "y"]),
+        ];
+        assert_eq!(run(vec![], above), [], "above the HW replicas may differ");
+    }
+
+    #[test]
+    fn one_partition_two_owners_in_a_generation() {
+        let assign = |member: &str, generation| Op::GroupAssignment {
+            group: "g".into(),
+            generation,
+            member: member.into(),
+            partitions: vec![tp()],
+        };
+        assert_eq!(
+            run(vec![assign("m1", 1), assign("m2", 1)], vec![]),
+            [ViolationKind::TwoOwners]
+        );
+        assert_eq!(
+            run(vec![assign("m1", 1), assign("m2", 2)], vec![]),
+            [],
+            "a new generation may move it"
+        );
+    }
+}

@@ -1,0 +1,289 @@
+//! The deterministic world under faults: crashes, power loss, partitions, pauses, drops; the checker over
+//! real runs; and scenarios that replay bit for bit.
+
+use franz_core::check::ViolationKind;
+use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
+use franz_core::config::ConfigMap;
+use franz_core::message::Acks;
+use franz_core::sim::network::NetworkConfig;
+use franz_core::sim::scenario::Scenario;
+use franz_core::trace::TraceKind;
+use franz_core::types::TopicPartition;
+use franz_core::{ClusterConfig, ErrorCode, World};
+use franz_tests::{text, value};
+
+fn world_with_topic(config: ConfigMap) -> (World, i32) {
+    let mut w = World::new(ClusterConfig::default()).unwrap();
+    w.create_topic("t", 1, None, config).unwrap();
+    let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
+    (w, producer)
+}
+
+fn kinds(w: &World) -> Vec<&'static str> {
+    w.trace().since(0).iter().map(|e| e.kind.kind_name()).collect()
+}
+
+#[test]
+fn a_send_to_a_crashed_broker_times_out_and_succeeds_after_restart() {
+    let (mut w, producer) = world_with_topic(ConfigMap::new());
+    w.send(producer, "t", vec![value("before")]).unwrap();
+    w.crash_broker(1).unwrap();
+    let mut config = ProducerConfig::named("impatient");
+    config.request_timeout_ms = 1_000;
+    let impatient = w.add_producer(config).unwrap();
+    let err = w.send(impatient, "t", vec![value("during")]).unwrap_err();
+    assert_eq!(err.code, ErrorCode::RequestTimedOut);
+    assert!(err.retriable());
+
+    w.restart_broker(1).unwrap();
+    let meta = w.send(producer, "t", vec![value("after")]).unwrap();
+    assert_eq!(meta[0].offset, Some(1), "a process crash keeps every appended record");
+    let description = w.describe_topic("t").unwrap();
+    assert_eq!(description.partitions[0].leader_epoch, 1, "re-elected at the next epoch");
+    let k = kinds(&w);
+    for expected in ["broker_crashed", "broker_restarted", "leader_elected"] {
+        assert!(k.contains(&expected), "{expected} in {k:?}");
+    }
+    assert!(w.check().ok, "{:?}", w.check().violations);
+}
+
+#[test]
+fn power_loss_erases_unflushed_acknowledged_records_and_the_checker_reports_each() {
+    // Kafka's defaults flush only on segment roll: with one replica, a power loss loses acknowledged data.
+    let (mut w, producer) = world_with_topic(ConfigMap::new());
+    for i in 0..3 {
+        w.send(producer, "t", vec![value(&format!("v{i}"))]).unwrap();
+    }
+    w.power_loss(1).unwrap();
+    w.restart_broker(1).unwrap();
+    let report = w.check();
+    assert!(!report.ok);
+    let lost: Vec<_> = report.violations.iter().filter(|v| v.kind == ViolationKind::LostWrite).collect();
+    assert_eq!(lost.iter().map(|v| v.offset).collect::<Vec<_>>(), [Some(0), Some(1), Some(2)]);
+    assert!(lost[0].detail.contains("\"v0\" was acknowledged"), "{}", lost[0].detail);
+    assert!(kinds(&w).contains(&"records_lost_on_power_loss"));
+}
+
+#[test]
+fn power_loss_keeps_what_flush_messages_made_durable() {
+    let flush_each: ConfigMap = [("flush.messages".to_string(), "1".to_string())].into();
+    let (mut w, producer) = world_with_topic(flush_each);
+    for i in 0..3 {
+        w.send(producer, "t", vec![value(&format!("v{i}"))]).unwrap();
+    }
+    w.power_loss(1).unwrap();
+    w.restart_broker(1).unwrap();
+    assert!(w.check().ok, "{:?}", w.check().violations);
+    assert_eq!(w.read_log(1, "t", 0, 0, 10).unwrap().len(), 3);
+}
+
+#[test]
+fn flush_ms_flushes_on_a_timer() {
+    let flush_soon: ConfigMap = [("flush.ms".to_string(), "100".to_string())].into();
+    let (mut w, producer) = world_with_topic(flush_soon);
+    w.send(producer, "t", vec![value("a")]).unwrap();
+    w.run_for(150);
+    w.power_loss(1).unwrap();
+    assert_eq!(w.read_log(1, "t", 0, 0, 10).unwrap().len(), 1, "flushed by flush.ms before the power went");
+}
+
+#[test]
+fn a_partition_cuts_clients_off_and_healing_restores_them() {
+    let (mut w, producer) = world_with_topic(ConfigMap::new());
+    w.partition_network(vec![vec![1]]).unwrap(); // broker 1 alone; clients on the other side
+    let mut config = ProducerConfig::named("cut-off");
+    config.request_timeout_ms = 500;
+    let cut_off = w.add_producer(config).unwrap();
+    assert_eq!(w.send(cut_off, "t", vec![value("x")]).unwrap_err().code, ErrorCode::RequestTimedOut);
+    assert!(w.view().network.dropped_messages > 0);
+    w.heal_network().unwrap();
+    assert_eq!(w.send(producer, "t", vec![value("y")]).unwrap()[0].offset, Some(0));
+    let k = kinds(&w);
+    assert!(k.contains(&"network_partitioned") && k.contains(&"network_healed"), "{k:?}");
+}
+
+#[test]
+fn messages_in_flight_across_a_new_partition_are_lost() {
+    let (mut w, producer) = world_with_topic(ConfigMap::new());
+    let mut slow = NetworkConfig::default();
+    slow.latency_ms = 50;
+    w.set_network(slow).unwrap();
+    let request = w.send_async(producer, "t", vec![value("in flight")]).unwrap();
+    w.run_for(10); // the Produce request is on the wire
+    w.partition_network(vec![vec![1]]).unwrap();
+    w.run_for(200);
+    w.heal_network().unwrap();
+    assert!(w.producer_results(producer).unwrap().iter().all(|r| r.request_id != request));
+    assert_eq!(w.describe_topic("t").unwrap().partitions[0].log_end_offsets["1"], 0, "never arrived");
+}
+
+#[test]
+fn a_paused_broker_answers_after_its_pause() {
+    let (mut w, producer) = world_with_topic(ConfigMap::new());
+    w.pause_node(1, 2_000).unwrap();
+    let before = w.now_ms();
+    assert_eq!(w.send(producer, "t", vec![value("x")]).unwrap()[0].offset, Some(0));
+    assert!(w.now_ms() - before >= 2_000, "answered only once the pause ended: {} ms", w.now_ms() - before);
+    assert!(w.view().brokers[0].paused_until_ms.is_none());
+}
+
+#[test]
+fn a_lossy_network_never_loses_an_acknowledged_record() {
+    let mut w = World::new(ClusterConfig {
+        seed: 3,
+        network: NetworkConfig { latency_ms: 2, jitter_ms: 5, drop_rate: 0.2 },
+        ..Default::default()
+    })
+    .unwrap();
+    let flush_each: ConfigMap = [("flush.messages".to_string(), "1".to_string())].into();
+    // createTopic itself may be lost; like Kafka's admin client, retry (TOPIC_ALREADY_EXISTS means it landed).
+    while let Err(e) = w.create_topic("t", 2, None, flush_each.clone()) {
+        assert!(matches!(e.code, ErrorCode::RequestTimedOut | ErrorCode::TopicAlreadyExists), "{e}");
+        if e.code == ErrorCode::TopicAlreadyExists {
+            break;
+        }
+    }
+    let mut config = ProducerConfig::named("p");
+    config.request_timeout_ms = 200;
+    let producer = w.add_producer(config).unwrap();
+    let (mut acked, mut failed) = (0, 0);
+    for i in 0..200 {
+        match w.send(producer, "t", vec![value(&format!("v{i}"))]) {
+            Ok(_) => acked += 1,
+            Err(e) => {
+                assert_eq!(e.code, ErrorCode::RequestTimedOut);
+                failed += 1;
+            }
+        }
+    }
+    assert!(acked > 100 && failed > 10, "acked {acked}, failed {failed}");
+    let report = w.check();
+    assert!(report.ok, "{:?}", report.violations);
+}
+
+#[test]
+fn same_seed_same_trace_and_another_seed_another_trace() {
+    let run = |seed| {
+        let mut w = World::new(ClusterConfig {
+            seed,
+            network: NetworkConfig { latency_ms: 3, jitter_ms: 7, drop_rate: 0.05 },
+            ..Default::default()
+        })
+        .unwrap();
+        let _ = w.create_topic("t", 3, None, ConfigMap::new());
+        let producer = w.add_producer(ProducerConfig::default()).unwrap();
+        for i in 0..30 {
+            let _ = w.send(producer, "t", vec![value(&i.to_string())]);
+            if i == 10 {
+                w.crash_broker(1).unwrap();
+            }
+            if i == 12 {
+                w.restart_broker(1).unwrap();
+            }
+        }
+        (w.trace().hash(), w.trace().len(), w.now_ms())
+    };
+    assert_eq!(run(11), run(11));
+    assert_ne!(run(11).0, run(12).0);
+}
+
+/// A run with every kind of action, used by the replay tests.
+fn eventful_run() -> World {
+    let mut w = World::new(ClusterConfig {
+        seed: 5,
+        network: NetworkConfig { latency_ms: 2, jitter_ms: 3, drop_rate: 0.0 },
+        ..Default::default()
+    })
+    .unwrap();
+    w.create_topic("orders", 2, None, ConfigMap::new()).unwrap();
+    let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
+    for i in 0..5 {
+        w.send(producer, "orders", vec![value(&format!("o{i}"))]).unwrap();
+    }
+    let _ = w.create_topic("bad name", 1, None, ConfigMap::new()); // failures replay too
+    w.run_for(500);
+    w.crash_broker(1).unwrap();
+    w.run_for(1_000);
+    w.restart_broker(1).unwrap();
+    let mut acks_one = ProducerConfig::named("fast");
+    acks_one.acks = Acks::Leader;
+    let fast = w.add_producer(acks_one).unwrap();
+    w.send_async(fast, "orders", vec![value("async")]).unwrap();
+    w.step();
+    w.step();
+    let mut config = ConsumerConfig::named("c");
+    config.auto_offset_reset = AutoOffsetReset::Earliest;
+    let consumer = w.add_consumer(config).unwrap();
+    w.assign(consumer, vec![TopicPartition::new("orders", 0), TopicPartition::new("orders", 1)]).unwrap();
+    w.poll(consumer, 1_000).unwrap();
+    w.seek(consumer, &TopicPartition::new("orders", 0), 0).unwrap();
+    w.poll(consumer, 1_000).unwrap();
+    w.pause_node(1, 300).unwrap();
+    w.partition_network(vec![vec![1]]).unwrap();
+    w.run_for(700);
+    w.heal_network().unwrap();
+    w.set_network(NetworkConfig { latency_ms: 10, jitter_ms: 0, drop_rate: 0.1 }).unwrap();
+    w.run_for(2_000);
+    w.power_loss(1).unwrap();
+    w.restart_broker(1).unwrap();
+    w.crash_client(fast).unwrap();
+    w.close_client(consumer).unwrap();
+    w.run_for(100);
+    w
+}
+
+#[test]
+fn a_scenario_replays_to_the_same_trace() {
+    let original = eventful_run();
+    let scenario = original.scenario().unwrap();
+    let json = scenario.to_json();
+    let replayed = World::replay(&Scenario::parse(&json).unwrap(), None).unwrap();
+    assert_eq!(replayed.trace().hash(), original.trace().hash());
+    assert_eq!(replayed.trace().len(), original.trace().len());
+    assert_eq!(replayed.now_ms(), original.now_ms());
+    assert_eq!(replayed.scenario().unwrap().to_json(), json, "a replay records the same scenario");
+    assert_eq!(replayed.check(), original.check());
+}
+
+#[test]
+fn replay_until_a_time_is_time_travel() {
+    let original = eventful_run();
+    let scenario = original.scenario().unwrap();
+    let until = 1_200;
+    let past = World::replay(&scenario, Some(until)).unwrap();
+    assert_eq!(past.now_ms(), until);
+    let full = original.trace().since(0);
+    let partial = past.trace().since(0);
+    assert!(!partial.is_empty() && partial.len() < full.len());
+    assert_eq!(full[..partial.len()], partial[..], "the past is a prefix of the whole run");
+    assert!(partial.iter().all(|e| e.time_ms <= until));
+}
+
+#[test]
+fn the_fixture_scenario_has_a_known_trace_hash() {
+    // The same file and hash are checked in wasm (web/tests/node.rs): native and wasm agree bit for bit.
+    let json = include_str!("fixtures/basic-scenario.json");
+    let w = World::replay(&Scenario::parse(json).unwrap(), None).unwrap();
+    assert_eq!(format!("{:016x}", w.trace().hash()), franz_tests::FIXTURE_TRACE_HASH);
+    assert!(w.trace().since(0).iter().any(|e| matches!(e.kind, TraceKind::BrokerCrashed { .. })));
+}
+
+#[test]
+fn bad_fault_requests_are_refused() {
+    let (mut w, _) = world_with_topic(ConfigMap::new());
+    assert_eq!(w.crash_broker(7).unwrap_err().code, ErrorCode::InvalidRequest);
+    assert_eq!(w.restart_broker(1).unwrap_err().code, ErrorCode::InvalidRequest, "running already");
+    assert_eq!(w.partition_network(vec![vec![1], vec![1]]).unwrap_err().code, ErrorCode::InvalidRequest);
+    assert_eq!(w.partition_network(vec![vec![99]]).unwrap_err().code, ErrorCode::InvalidRequest);
+    assert_eq!(w.partition_network(vec![]).unwrap_err().code, ErrorCode::InvalidRequest);
+    assert_eq!(w.pause_node(1, u64::MAX).unwrap_err().code, ErrorCode::InvalidRequest);
+    let bad = NetworkConfig { latency_ms: 1, jitter_ms: 1, drop_rate: -0.5 };
+    assert_eq!(w.set_network(bad).unwrap_err().code, ErrorCode::InvalidConfig);
+    let absurd = r#"{"version":1,"seed":1,"brokers":1000000000}"#;
+    assert_eq!(World::replay(&Scenario::parse(absurd).unwrap(), None).err().unwrap().code, ErrorCode::InvalidConfig);
+    // And the world still works.
+    let consumer = w.add_consumer(ConsumerConfig::named("c")).unwrap();
+    w.assign(consumer, vec![TopicPartition::new("t", 0)]).unwrap();
+    assert!(w.poll(consumer, 10).unwrap().is_empty());
+    assert!(text(&None).is_none());
+}
