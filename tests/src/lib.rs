@@ -23,5 +23,6 @@ pub fn text(bytes: &Option<Vec<u8>>) -> Option<&str> {
     bytes.as_deref().and_then(|b| std::str::from_utf8(b).ok())
 }
 
-/// The trace hash of `tests/fixtures/basic-scenario.json`, checked natively and in wasm.
-pub const FIXTURE_TRACE_HASH: &str = "cec782ea15fa0bb2";
+/// The trace hash of `tests/fixtures/basic-scenario.json`, checked natively and in wasm (web/tests/node.rs
+/// reads the same file).
+pub const FIXTURE_TRACE_HASH: &str = include_str!("../tests/fixtures/basic-scenario.hash");

@@ -8,6 +8,7 @@ use franz_core::client::{AutoOffsetReset, ConsumerConfig, ConsumerRecord, Produc
 use franz_core::error::ErrorCode;
 use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
+use franz_core::sim::scenario::Scenario;
 use franz_core::types::{NodeId, TopicPartition};
 use franz_core::{ClusterConfig, World};
 use js_sys::Array;
@@ -53,6 +54,8 @@ export interface ConsumerRecord {
 }
 export interface LogRecord { offset: number; timestamp: number; key: Bytes | null; value: Bytes | null; headers: Record<string, Bytes | null>; leaderEpoch: number; }
 export interface ReadLogOptions { fromOffset?: number; maxRecords?: number; }
+export interface Violation { kind: string; topic: string; partition: number; offset: number | null; detail: string; }
+export interface CheckReport { ok: boolean; violations: Violation[]; historyComplete: boolean; }
 export interface TraceEvent { seq: number; timeMs: number; node: number; nodeName: string; kind: string; text: string; [field: string]: unknown; }
 "#;
 
@@ -149,10 +152,23 @@ struct JsTopicPartition {
     partition: f64,
 }
 
-/// A whole day of virtual time: the most one `runFor` call advances.
-const RUN_FOR_MS_MAX: f64 = 86_400_000.0;
+/// A whole day of virtual time: the most one `runFor` call or pause lasts.
+const RUN_FOR_MS_MAX: f64 = franz_core::sim::RUN_FOR_MS_MAX as f64;
 /// A day: the longest timeout a client option takes.
 const TIMEOUT_MS_MAX: f64 = 86_400_000.0;
+
+fn node_id(id: f64) -> Result<NodeId, JsValue> {
+    Ok(whole(id, "node id", f64::from(i32::MAX))? as NodeId)
+}
+
+/// Network options over `base`: what is not given keeps its value.
+fn network_config(n: NetworkOptions, base: NetworkConfig) -> Result<NetworkConfig, JsValue> {
+    Ok(NetworkConfig {
+        latency_ms: opt_whole(n.latency_ms, "network.latencyMs", MAX_SAFE_INTEGER, base.latency_ms)?,
+        jitter_ms: opt_whole(n.jitter_ms, "network.jitterMs", MAX_SAFE_INTEGER, base.jitter_ms)?,
+        drop_rate: n.drop_rate.unwrap_or(base.drop_rate),
+    })
+}
 
 fn opt_whole(value: Option<f64>, what: &str, max: f64, default: u64) -> Result<u64, JsValue> {
     value.map_or(Ok(default), |v| whole(v, what, max))
@@ -172,13 +188,7 @@ impl Cluster {
         // A bug in Franz then shows in the console with its Rust message rather than as "unreachable".
         console_error_panic_hook::set_once();
         let o: ClusterOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "cluster")?;
-        let defaults = NetworkConfig::default();
-        let n = o.network.unwrap_or_default();
-        let network = NetworkConfig {
-            latency_ms: opt_whole(n.latency_ms, "network.latencyMs", MAX_SAFE_INTEGER, defaults.latency_ms)?,
-            jitter_ms: opt_whole(n.jitter_ms, "network.jitterMs", MAX_SAFE_INTEGER, defaults.jitter_ms)?,
-            drop_rate: n.drop_rate.unwrap_or(defaults.drop_rate),
-        };
+        let network = network_config(o.network.unwrap_or_default(), NetworkConfig::default())?;
         if let Some(c) = o.controllers {
             whole(c, "controllers", 7.0)?;
         }
@@ -215,6 +225,102 @@ impl Cluster {
     /// Runs one event; `false` when nothing is scheduled.
     pub fn step(&self) -> Result<bool, JsValue> {
         with_world(&self.world, |w| Ok(w.step()))
+    }
+
+    /// The process of broker `id` dies: memory lost, disk kept.
+    #[wasm_bindgen(js_name = crashBroker)]
+    pub fn crash_broker(&self, id: f64) -> Result<(), JsValue> {
+        let id = node_id(id)?;
+        with_world(&self.world, |w| w.crash_broker(id).map_err(js_error))
+    }
+
+    /// Broker `id` restarts and recovers from its disk.
+    #[wasm_bindgen(js_name = restartBroker)]
+    pub fn restart_broker(&self, id: f64) -> Result<(), JsValue> {
+        let id = node_id(id)?;
+        with_world(&self.world, |w| w.restart_broker(id).map_err(js_error))
+    }
+
+    /// Broker `id`'s machine loses power: memory and unflushed records are lost (`flush.messages`, `flush.ms`).
+    #[wasm_bindgen(js_name = powerLoss)]
+    pub fn power_loss(&self, id: f64) -> Result<(), JsValue> {
+        let id = node_id(id)?;
+        with_world(&self.world, |w| w.power_loss(id).map_err(js_error))
+    }
+
+    /// A stop-the-world pause (a long GC): node `id` stays alive but silent for `ms`.
+    #[wasm_bindgen(js_name = pauseNode)]
+    pub fn pause_node(&self, id: f64, ms: f64) -> Result<(), JsValue> {
+        let id = node_id(id)?;
+        let ms = whole(ms, "ms", RUN_FOR_MS_MAX)?;
+        with_world(&self.world, |w| w.pause_node(id, ms).map_err(js_error))
+    }
+
+    /// `partitionNetwork([[1], [2, 3]])`: each list is one side; every node not named (clients included) is
+    /// on one more side, together. Messages in flight between sides are lost.
+    #[wasm_bindgen(js_name = partitionNetwork)]
+    pub fn partition_network(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number[][]")] sides: JsValue,
+    ) -> Result<(), JsValue> {
+        let sides: Vec<Vec<NodeId>> = from_json(&sides).map_err(|e| {
+            invalid(
+                ErrorCode::InvalidRequest,
+                format!("partitionNetwork takes lists of node ids: {e}"),
+            )
+        })?;
+        with_world(&self.world, |w| w.partition_network(sides).map_err(js_error))
+    }
+
+    #[wasm_bindgen(js_name = healNetwork)]
+    pub fn heal_network(&self) -> Result<(), JsValue> {
+        with_world(&self.world, |w| w.heal_network().map_err(js_error))
+    }
+
+    /// `setNetwork({ latencyMs, jitterMs, dropRate })`: what is not given keeps its current value.
+    #[wasm_bindgen(js_name = setNetwork)]
+    pub fn set_network(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "NetworkOptions")] network: JsValue,
+    ) -> Result<(), JsValue> {
+        let n: NetworkOptions = parse_options(network, "network")?;
+        with_world(&self.world, |w| {
+            let current = w.network().config();
+            let config = network_config(n, current)?;
+            w.set_network(config).map_err(js_error)
+        })
+    }
+
+    /// The checker's verdict on the run so far: `{ ok, violations: [{ kind, topic, partition, offset, detail }] }`.
+    #[wasm_bindgen(unchecked_return_type = "CheckReport")]
+    pub fn check(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.world.borrow().check())
+    }
+
+    /// The run so far as JSON: seed, cluster and every action with its virtual time.
+    pub fn scenario(&self) -> Result<String, JsValue> {
+        let scenario = self.world.borrow().scenario().map_err(js_error)?;
+        Ok(scenario.to_json())
+    }
+
+    /// Rebuilds a run from `scenario()`'s JSON, up to `untilMs` of virtual time if given.
+    pub fn replay(
+        scenario: &str,
+        #[wasm_bindgen(js_name = "untilMs")] until_ms: Option<f64>,
+    ) -> Result<Cluster, JsValue> {
+        console_error_panic_hook::set_once();
+        let until = until_ms.map(|u| whole(u, "untilMs", MAX_SAFE_INTEGER)).transpose()?;
+        let scenario = Scenario::parse(scenario).map_err(js_error)?;
+        let world = World::replay(&scenario, until).map_err(js_error)?;
+        Ok(Cluster {
+            world: Rc::new(RefCell::new(world)),
+        })
+    }
+
+    /// A 64-bit hash (16 hex digits) of the whole trace: equal hashes, identical runs.
+    #[wasm_bindgen(js_name = traceHash)]
+    pub fn trace_hash(&self) -> String {
+        format!("{:016x}", self.world.borrow().trace().hash())
     }
 
     /// `createTopic(name, { partitions = 1, replicationFactor = min(3, brokers), config = {} })`.
@@ -471,6 +577,11 @@ impl Producer {
     pub fn close(&self) -> Result<(), JsValue> {
         with_world(&self.world, |w| w.close_client(self.id).map_err(js_error))
     }
+
+    /// The producer process dies with its requests in flight: their outcome is never known.
+    pub fn crash(&self) -> Result<(), JsValue> {
+        with_world(&self.world, |w| w.crash_client(self.id).map_err(js_error))
+    }
 }
 
 /// A consumer client of a [`Cluster`].
@@ -552,6 +663,11 @@ impl Consumer {
     /// Stops the consumer; later calls throw.
     pub fn close(&self) -> Result<(), JsValue> {
         with_world(&self.world, |w| w.close_client(self.id).map_err(js_error))
+    }
+
+    /// The consumer process dies: no goodbye, nothing more sent.
+    pub fn crash(&self) -> Result<(), JsValue> {
+        with_world(&self.world, |w| w.crash_client(self.id).map_err(js_error))
     }
 }
 

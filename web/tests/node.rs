@@ -175,6 +175,62 @@ fn bad_input_throws_kafka_errors_never_panics() {
 }
 
 #[wasm_bindgen_test]
+fn the_fixture_scenario_replays_to_the_native_trace_hash() {
+    let json = include_str!("../../tests/tests/fixtures/basic-scenario.json");
+    let expected = include_str!("../../tests/tests/fixtures/basic-scenario.hash").trim();
+    let c = Cluster::replay(json, None).unwrap();
+    assert_eq!(
+        c.trace_hash(),
+        expected,
+        "wasm and native give the same trace, bit for bit"
+    );
+}
+
+#[wasm_bindgen_test]
+fn faults_checker_and_replay() {
+    let c = cluster();
+    c.create_topic("t".into(), None).unwrap();
+    let p = c.producer(None).unwrap();
+    p.send("t".into(), js(r#"[{"value": "a"}, {"value": "b"}]"#)).unwrap();
+    c.power_loss(1.0).unwrap();
+    assert_eq!(
+        code(c.crash_broker(1.0).unwrap_err()),
+        "INVALID_REQUEST",
+        "down already"
+    );
+    c.restart_broker(1.0).unwrap();
+    let report = c.check().unwrap();
+    assert_eq!(
+        get(&report, "ok"),
+        JsValue::FALSE,
+        "unflushed acknowledged records were lost"
+    );
+    let violations = Array::from(&get(&report, "violations"));
+    assert_eq!(violations.length(), 2);
+    assert_eq!(
+        get(&violations.get(0), "kind").as_string().as_deref(),
+        Some("lost_write")
+    );
+
+    c.partition_network(js("[[1]]")).unwrap();
+    c.heal_network().unwrap();
+    c.set_network(js(r#"{"dropRate": 0.5}"#)).unwrap();
+    c.pause_node(1.0, 100.0).unwrap();
+    c.run_for(1000.0).unwrap();
+    assert_eq!(code(c.partition_network(js("[[42]]")).unwrap_err()), "INVALID_REQUEST");
+    assert_eq!(
+        code(c.set_network(js(r#"{"dropRate": 3}"#)).unwrap_err()),
+        "INVALID_CONFIG"
+    );
+
+    let again = Cluster::replay(&c.scenario().unwrap(), None).unwrap();
+    assert_eq!(again.trace_hash(), c.trace_hash());
+    let past = Cluster::replay(&c.scenario().unwrap(), Some(5.0)).unwrap();
+    assert_eq!(past.now(), 5.0);
+    assert_eq!(code(Cluster::replay("{nope", None).err().unwrap()), "INVALID_REQUEST");
+}
+
+#[wasm_bindgen_test]
 fn pure_helpers_match_kafka() {
     assert_eq!(murmur2("21".into()).unwrap(), -973_932_308);
     assert_eq!(

@@ -30,7 +30,7 @@ use rng::{stream_rng, Stream};
 use scenario::{Action, ScenarioEntry, SCENARIO_ACTIONS_MAX};
 use trace::{Trace, TraceKind};
 
-pub use ops::{Outcome, SendOutcome};
+pub use ops::{Outcome, SendOutcome, RUN_FOR_MS_MAX};
 
 /// Brokers a cluster may have in this build. Multi-broker clusters arrive with the controller quorum
 /// (issue 5): until then one broker decides everything, so a cluster has exactly one.
@@ -149,6 +149,8 @@ pub struct World {
     actions: Vec<ScenarioEntry>,
     /// Set when more actions came than a scenario holds: `scenario()` then refuses rather than lie.
     actions_overflowed: bool,
+    /// While replaying to a time: nothing runs past it, not even inside a blocking call.
+    horizon_ms: Option<u64>,
 }
 
 impl World {
@@ -184,6 +186,7 @@ impl World {
             history: History::default(),
             actions: Vec::new(),
             actions_overflowed: false,
+            horizon_ms: None,
             config,
         };
         for &id in &brokers {
@@ -261,9 +264,14 @@ impl World {
         self.queue.peek().map(|Reverse(e)| e.time_ms)
     }
 
-    /// Runs one event; `false` when nothing is scheduled. (Unrecorded: users call [`World::step`].)
-    fn step_event(&mut self) -> bool {
+    /// Runs the next event due by `limit_ms`; `false` when there is none. (Unrecorded: users call
+    /// [`World::step`].)
+    fn step_event(&mut self, limit_ms: u64) -> bool {
+        let limit_ms = limit_ms.min(self.horizon_ms.unwrap_or(u64::MAX));
         loop {
+            if self.next_event_ms().is_none_or(|t| t > limit_ms) {
+                return false;
+            }
             let Some(Reverse(event)) = self.queue.pop() else {
                 return false;
             };
@@ -317,13 +325,14 @@ impl World {
     /// Runs events until `done` holds or the next event is after `deadline_ms` (the clock then moves to
     /// the deadline). Returns whether `done` held.
     fn run_until(&mut self, deadline_ms: u64, mut done: impl FnMut(&mut World) -> bool) -> bool {
+        let deadline_ms = deadline_ms.min(self.horizon_ms.unwrap_or(u64::MAX));
         loop {
             if done(self) {
                 return true;
             }
             match self.next_event_ms() {
                 Some(t) if t <= deadline_ms => {
-                    self.step_event();
+                    self.step_event(deadline_ms);
                 }
                 _ => {
                     self.now_ms = self.now_ms.max(deadline_ms);

@@ -60,7 +60,7 @@ impl World {
                 self.advance(ms);
                 Ok(Outcome::Done)
             }
-            Action::Step => Ok(Outcome::Stepped(self.step_event())),
+            Action::Step => Ok(Outcome::Stepped(self.step_event(u64::MAX))),
             Action::CreateTopic {
                 name,
                 partitions,
@@ -162,10 +162,12 @@ impl World {
         })
     }
 
-    /// Rebuilds a run from its scenario, up to `until_ms` of virtual time if given (time travel). Actions
-    /// that failed when recorded fail the same way again, and are part of the same trace.
+    /// Rebuilds a run from its scenario, up to `until_ms` of virtual time if given (time travel: nothing runs
+    /// past it, not even the rest of an action in progress then). Actions that failed when recorded fail the
+    /// same way again, and are part of the same trace.
     pub fn replay(scenario: &Scenario, until_ms: Option<u64>) -> Result<World> {
         let mut world = World::new(scenario.cluster_config())?;
+        world.horizon_ms = until_ms;
         let until = until_ms.unwrap_or(u64::MAX);
         for entry in &scenario.actions {
             if entry.at_ms > until {
@@ -176,13 +178,7 @@ impl World {
                     ms: (entry.at_ms - world.now_ms).min(RUN_FOR_MS_MAX),
                 });
             }
-            let action = match &entry.action {
-                Action::RunFor { ms } => Action::RunFor {
-                    ms: (*ms).min(until - world.now_ms),
-                },
-                other => other.clone(),
-            };
-            let _ = world.apply(action);
+            let _ = world.apply(entry.action.clone());
         }
         if let Some(until) = until_ms {
             while world.now_ms < until {
@@ -191,6 +187,7 @@ impl World {
                 });
             }
         }
+        world.horizon_ms = None;
         Ok(world)
     }
 
@@ -198,7 +195,9 @@ impl World {
 
     /// Runs every event up to `now + ms` (at most a day per call), then sets the clock there.
     pub fn run_for(&mut self, ms: u64) {
-        let _ = self.apply(Action::RunFor { ms: ms.min(RUN_FOR_MS_MAX) });
+        let _ = self.apply(Action::RunFor {
+            ms: ms.min(RUN_FOR_MS_MAX),
+        });
     }
 
     /// Runs one event; `false` when nothing is scheduled.
