@@ -5,6 +5,8 @@
 //! every Kafka rule lives in `franz-core`.
 
 mod api;
+#[cfg(feature = "bench")]
+mod bench;
 mod convert;
 #[cfg(feature = "playground")]
 pub mod playground;

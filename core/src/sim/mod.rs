@@ -11,6 +11,7 @@ mod ops;
 pub mod rng;
 pub mod scenario;
 pub mod trace;
+pub mod workload;
 
 use alloc::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use alloc::format;
