@@ -125,7 +125,10 @@ fn a_partition_cuts_clients_off_and_healing_restores_them() {
 #[test]
 fn messages_in_flight_across_a_new_partition_are_lost() {
     let (mut w, producer) = world_with_topic(ConfigMap::new());
-    let slow = NetworkConfig { latency_ms: 50, ..Default::default() };
+    let slow = NetworkConfig {
+        latency_ms: 50,
+        ..Default::default()
+    };
     w.set_network(slow).unwrap();
     let request = w.send_async(producer, "t", vec![value("in flight")]).unwrap();
     w.run_for(10); // the Produce request is on the wire

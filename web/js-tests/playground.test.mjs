@@ -96,3 +96,88 @@ test("an illegal topic name shows Kafka's error and the page keeps working", asy
   await page.waitForSelector('[data-testid="log-good-0"]');
   assert.deepEqual(errors, []);
 });
+
+async function createTopicAndSend(page, topic, values) {
+  await page.fill('[data-testid="topic-name"]', topic);
+  await page.click('[data-testid="create-topic"]');
+  await page.waitForSelector(`[data-testid="log-${topic}-0"]`);
+  for (const [i, v] of values.entries()) {
+    await page.fill('[data-testid="send-value"]', v);
+    await page.click('[data-testid="send"]');
+    await page.locator(`[data-testid="log-${topic}-0"] .log-record[data-offset="${i}"]`).waitFor();
+  }
+}
+
+test("crash and restart a broker; a power loss shows up in the checker", async () => {
+  const { page, errors } = await openPlayground();
+  await createTopicAndSend(page, "orders", ["a", "b"]);
+  await page.click('[data-testid="broker-1-crash"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="broker-1-state"]').innerText.startsWith("crashed"));
+  await page.click('[data-testid="broker-1-restart"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="broker-1-state"]').innerText.startsWith("running"));
+  await page.click('[data-testid="check"]');
+  await page.locator('[data-testid="check-ok"]').waitFor();
+
+  await page.click('[data-testid="broker-1-power-loss"]');
+  await page.click('[data-testid="broker-1-restart"]');
+  await page.click('[data-testid="check"]');
+  const violations = page.locator('[data-testid="violations"]');
+  await violations.waitFor();
+  const text = await violations.innerText();
+  assert.match(text, /LostWrite/);
+  assert.match(text, /orders-0 @0/);
+  const timeline = await page.locator('[data-testid="timeline"]').innerText();
+  assert.match(timeline, /lost power/);
+  assert.match(timeline, /became leader of orders-0 at epoch 2/);
+  fs.mkdirSync(path.join(root, "target"), { recursive: true });
+  await page.screenshot({ path: path.join(root, "target", "playground-faults.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test("isolate a broker, then heal; network settings are validated", async () => {
+  const { page, errors } = await openPlayground();
+  await page.click('[data-testid="broker-1-isolate"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="network-state"]').innerText.includes("Partitioned: [1]"));
+  await page.click('[data-testid="heal"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="network-state"]').innerText.includes("Every node reaches"));
+  await page.fill('[data-testid="drop-rate"]', "7");
+  await page.click('[data-testid="apply-network"]');
+  assert.match(await page.locator('[data-testid="notice"]').innerText(), /INVALID_CONFIG: dropRate must be between 0 and 1/);
+  await page.fill('[data-testid="drop-rate"]', "0.1");
+  await page.fill('[data-testid="latency"]', "20");
+  await page.click('[data-testid="apply-network"]');
+  assert.match(await page.locator('[data-testid="timeline"]').innerText(), /network set to latency 20 ms, jitter 1 ms, drop rate 0.1/);
+  assert.deepEqual(errors, []);
+});
+
+test("a share link replays the same run; time travel goes back", async () => {
+  const { page, errors } = await openPlayground();
+  await createTopicAndSend(page, "shared", ["x", "y", "z"]);
+  await page.click('[data-testid="play"]'); // pause, so that the clock stands still
+  await page.click('[data-testid="share"]');
+  const url = page.url();
+  assert.match(url, /#s=/);
+  const clock = await page.locator('[data-testid="clock"]').innerText();
+  const events = await page.locator('[data-testid="timeline"]').innerText();
+
+  const second = await browser.newPage();
+  await second.goto(url);
+  await second.waitForSelector('[data-testid="log-shared-0"] .log-record[data-offset="2"]');
+  assert.match(await second.locator('[data-testid="notice"]').innerText(), /Replayed the shared run/);
+  assert.equal(await second.locator('[data-testid="clock"]').innerText(), clock, "the replay stops where the run was shared");
+  assert.equal(await second.locator('[data-testid="timeline"]').innerText(), events, "same events, same times, same words");
+
+  const third = await browser.newPage();
+  await third.goto(baseUrl + "#s=garbage!");
+  await third.waitForSelector('[data-testid="broker-1"]');
+  assert.match(await third.locator('[data-testid="notice"]').innerText(), /cannot be read/);
+
+  // Back to before the first record: the log strip is empty again.
+  const firstAppend = events.split("\n").reverse().find((l) => l.includes("appended 1 record to shared-0 at offset 0"));
+  const t = Number(firstAppend.match(/t=([\d,]+) ms/)[1].replace(/,/g, "")) - 1;
+  await page.fill('[data-testid="travel-to"]', String(t));
+  await page.click('[data-testid="time-travel"]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="log-shared-0"] .log-record'));
+  assert.equal(await page.locator('[data-testid="clock"]').innerText(), `t = ${t.toLocaleString("en")} ms`);
+  assert.deepEqual(errors, []);
+});

@@ -249,6 +249,14 @@ impl World {
         self.nodes.iter()
     }
 
+    /// The running client whose `client.id` is `name`.
+    pub fn client_by_name(&self, name: &str) -> Option<NodeId> {
+        self.names
+            .iter()
+            .find(|(id, n)| n.as_str() == name && **id >= FIRST_CLIENT_ID && self.nodes.contains_key(id))
+            .map(|(&id, _)| id)
+    }
+
     pub fn node_name(&self, id: NodeId) -> String {
         self.names.get(&id).cloned().unwrap_or_else(|| format!("node {id}"))
     }

@@ -1,21 +1,25 @@
 //! The playground's root: the world, the clock loop and the user's actions.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
+use franz_core::check::CheckReport;
 use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
+use franz_core::sim::network::NetworkConfig;
 use franz_core::types::{NodeId, ProducerRecord, TopicPartition};
 use franz_core::view::RecordView;
 use franz_core::{ClusterConfig, World};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use yew::prelude::*;
 
+use super::components::checker::CheckerPanel;
 use super::components::clients::{ClientsPanel, PolledRecord};
-use super::components::cluster::ClusterPanel;
+use super::components::cluster::{BrokerAction, ClusterPanel};
+use super::components::network::NetworkPanel;
+use super::components::scenario::ScenarioPanel;
 use super::components::timeline::Timeline;
 use super::components::top_bar::TopBar;
 use super::components::topics::TopicsPanel;
+use super::share;
 
 /// Records per partition the log strip shows (the newest).
 const LOG_STRIP_RECORDS_MAX: u64 = 40;
@@ -23,6 +27,9 @@ const LOG_STRIP_RECORDS_MAX: u64 = 40;
 const TIMELINE_EVENTS_MAX: usize = 200;
 /// A frame never advances the world by more than this much wall time (a background tab, a breakpoint).
 const FRAME_WALL_MS_MAX: f64 = 100.0;
+/// How long the playground's "Pause" button stops a broker.
+const PAUSE_BUTTON_MS: u64 = 5_000;
+const PRODUCER_NAME: &str = "playground-producer";
 
 pub enum Msg {
     Frame(f64),
@@ -32,10 +39,17 @@ pub enum Msg {
     CreateTopic { name: String, partitions: u32 },
     Send { topic: String, key: String, value: String },
     Poll { topic: String, partition: u32 },
+    Broker(NodeId, BrokerAction),
+    HealNetwork,
+    SetNetwork(NetworkConfig),
+    Check,
+    Share,
+    TimeTravel(u64),
+    NewCluster(u64),
 }
 
 pub struct App {
-    world: Rc<RefCell<World>>,
+    world: World,
     playing: bool,
     /// Virtual milliseconds per wall millisecond.
     speed: f64,
@@ -43,10 +57,24 @@ pub struct App {
     /// Fractions of a virtual millisecond not yet run.
     carry_ms: f64,
     frame: Option<AnimationFrame>,
-    producer: Option<NodeId>,
-    consumers: BTreeMap<TopicPartition, NodeId>,
     polled: Vec<PolledRecord>,
+    report: Option<CheckReport>,
     notice: Option<(bool, String)>,
+}
+
+fn new_world(seed: u64) -> World {
+    match World::new(ClusterConfig {
+        seed,
+        ..ClusterConfig::default()
+    }) {
+        Ok(world) => world,
+        // The default cluster is always valid; a panic here would be a bug in Franz, shown in the console.
+        Err(e) => panic!("Franz bug: the default cluster was refused: {e}"),
+    }
+}
+
+fn location() -> Option<web_sys::Location> {
+    web_sys::window().map(|w| w.location())
 }
 
 impl App {
@@ -67,41 +95,47 @@ impl App {
         let whole = self.carry_ms.floor();
         self.carry_ms -= whole;
         if whole >= 1.0 {
-            self.world.borrow_mut().run_for(whole as u64);
+            self.world.run_for(whole as u64);
         }
         true
     }
 
+    /// The playground's producer, started on first use (found by name, so it survives a replay).
     fn producer(&mut self) -> Result<NodeId, String> {
-        if let Some(p) = self.producer {
-            return Ok(p);
+        match self.world.client_by_name(PRODUCER_NAME) {
+            Some(id) => Ok(id),
+            None => self
+                .world
+                .add_producer(ProducerConfig::named(PRODUCER_NAME))
+                .map_err(|e| e.to_string()),
         }
-        let id = self
-            .world
-            .borrow_mut()
-            .add_producer(ProducerConfig::named("playground-producer"))
-            .map_err(|e| e.to_string())?;
-        self.producer = Some(id);
+    }
+
+    /// One consumer per partition polled, assigned to it, reading from the earliest offset.
+    fn consumer(&mut self, tp: &TopicPartition) -> Result<NodeId, String> {
+        let name = format!("playground-consumer-{tp}");
+        if let Some(id) = self.world.client_by_name(&name) {
+            return Ok(id);
+        }
+        let config = ConsumerConfig {
+            auto_offset_reset: AutoOffsetReset::Earliest,
+            ..ConsumerConfig::named(name)
+        };
+        let id = self.world.add_consumer(config).map_err(|e| e.to_string())?;
+        self.world.assign(id, vec![tp.clone()]).map_err(|e| e.to_string())?;
         Ok(id)
     }
 
-    fn consumer(&mut self, tp: &TopicPartition) -> Result<NodeId, String> {
-        if let Some(&c) = self.consumers.get(tp) {
-            return Ok(c);
-        }
-        let mut config = ConsumerConfig::named(format!("playground-consumer-{tp}"));
-        config.auto_offset_reset = AutoOffsetReset::Earliest;
-        let mut w = self.world.borrow_mut();
-        let id = w.add_consumer(config).map_err(|e| e.to_string())?;
-        w.assign(id, vec![tp.clone()]).map_err(|e| e.to_string())?;
-        self.consumers.insert(tp.clone(), id);
-        Ok(id)
+    fn replace_world(&mut self, world: World) {
+        self.world = world;
+        self.polled.clear();
+        self.report = None;
     }
 
     fn act(&mut self, msg: Msg) -> Result<String, String> {
+        let w = &mut self.world;
         match msg {
             Msg::CreateTopic { name, partitions } => {
-                let mut w = self.world.borrow_mut();
                 w.create_topic(&name, partitions, None, Default::default())
                     .map_err(|e| e.to_string())?;
                 Ok(format!("Created topic {name} with {partitions} partition(s)."))
@@ -115,7 +149,6 @@ impl App {
                 };
                 let meta = self
                     .world
-                    .borrow_mut()
                     .send(producer, &topic, vec![record])
                     .map_err(|e| e.to_string())?;
                 let m = meta.first().ok_or("the send returned no record")?;
@@ -128,11 +161,7 @@ impl App {
             Msg::Poll { topic, partition } => {
                 let tp = TopicPartition::new(topic, partition);
                 let consumer = self.consumer(&tp)?;
-                let records = self
-                    .world
-                    .borrow_mut()
-                    .poll(consumer, 1_000)
-                    .map_err(|e| e.to_string())?;
+                let records = self.world.poll(consumer, 1_000).map_err(|e| e.to_string())?;
                 let n = records.len();
                 self.polled = records
                     .into_iter()
@@ -143,7 +172,85 @@ impl App {
                     .collect();
                 Ok(format!("Polled {n} record(s) from {tp}."))
             }
-            _ => Ok(String::new()),
+            Msg::Broker(id, action) => {
+                let result = match action {
+                    BrokerAction::Crash => w.crash_broker(id),
+                    BrokerAction::Restart => w.restart_broker(id),
+                    BrokerAction::PowerLoss => w.power_loss(id),
+                    BrokerAction::Isolate => w.partition_network(vec![vec![id]]),
+                    BrokerAction::Pause => w.pause_node(id, PAUSE_BUTTON_MS),
+                };
+                result.map_err(|e| e.to_string())?;
+                Ok(action.done_text(id))
+            }
+            Msg::HealNetwork => w
+                .heal_network()
+                .map(|_| "Network healed.".into())
+                .map_err(|e| e.to_string()),
+            Msg::SetNetwork(config) => w
+                .set_network(config)
+                .map(|_| "Network settings applied.".into())
+                .map_err(|e| e.to_string()),
+            Msg::Check => {
+                let report = w.check();
+                let text = if report.ok {
+                    "Checker: no anomaly in this run.".to_string()
+                } else {
+                    format!("Checker: {} violation(s).", report.violations.len())
+                };
+                self.report = Some(report);
+                Ok(text)
+            }
+            Msg::Share => {
+                let fragment = share::encode(&w.scenario().map_err(|e| e.to_string())?);
+                if let Some(loc) = location() {
+                    let _ = loc.set_hash(&fragment);
+                }
+                Ok("The link in the address bar now replays this run: copy it to share.".into())
+            }
+            Msg::TimeTravel(until_ms) => {
+                let scenario = w.scenario().map_err(|e| e.to_string())?;
+                let past = World::replay(&scenario, Some(until_ms)).map_err(|e| e.to_string())?;
+                self.replace_world(past);
+                self.playing = false;
+                Ok(format!(
+                    "Replayed from the seed to t = {until_ms} ms (paused). Actions from here on start a new branch."
+                ))
+            }
+            Msg::NewCluster(seed) => {
+                self.replace_world(new_world(seed));
+                if let Some(loc) = location() {
+                    let _ = loc.set_hash("");
+                }
+                Ok(format!("A new cluster with seed {seed}."))
+            }
+            Msg::Frame(_) | Msg::TogglePlay | Msg::Step | Msg::SetSpeed(_) => Ok(String::new()),
+        }
+    }
+
+    /// A run shared as a link: replay it, or say why the link cannot be used.
+    fn from_link() -> (World, Option<(bool, String)>) {
+        let fragment = location().and_then(|l| l.hash().ok()).unwrap_or_default();
+        match share::decode(&fragment) {
+            None => (new_world(1), None),
+            Some(Ok(scenario)) => match World::replay(&scenario, None) {
+                Ok(world) => {
+                    let text = format!(
+                        "Replayed the shared run: seed {}, {} action(s).",
+                        scenario.seed,
+                        scenario.actions.len()
+                    );
+                    (world, Some((false, text)))
+                }
+                Err(e) => (
+                    new_world(1),
+                    Some((true, format!("The shared run cannot be replayed: {e}"))),
+                ),
+            },
+            Some(Err(e)) => (
+                new_world(1),
+                Some((true, format!("The shared link cannot be read: {e}"))),
+            ),
         }
     }
 }
@@ -153,19 +260,17 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
-        let world =
-            World::new(ClusterConfig::default()).unwrap_or_else(|e| panic!("the default cluster is valid: {e}"));
+        let (world, notice) = App::from_link();
         let mut app = App {
-            world: Rc::new(RefCell::new(world)),
-            playing: true,
+            world,
+            playing: notice.is_none(),
             speed: 1.0,
             last_frame_ms: None,
             carry_ms: 0.0,
             frame: None,
-            producer: None,
-            consumers: BTreeMap::new(),
             polled: Vec::new(),
-            notice: None,
+            report: None,
+            notice,
         };
         app.request_frame(ctx);
         app
@@ -184,7 +289,7 @@ impl Component for App {
             }
             Msg::Step => {
                 self.playing = false;
-                if !self.world.borrow_mut().step() {
+                if !self.world.step() {
                     self.notice = Some((false, "Nothing is scheduled: the cluster is idle.".into()));
                 }
                 true
@@ -205,20 +310,16 @@ impl Component for App {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
-        let world = self.world.borrow();
+        let world = &self.world;
         let view = world.view();
         let mut logs: BTreeMap<(String, u32), Vec<RecordView>> = BTreeMap::new();
         for t in &view.topics {
             for p in &t.partitions {
-                let Some(leader) = p.leader else { continue };
-                let from = p
-                    .log_end_offsets
-                    .get(&leader.to_string())
-                    .copied()
-                    .unwrap_or(0)
-                    .saturating_sub(LOG_STRIP_RECORDS_MAX);
+                let Some(&broker) = p.replicas.first() else { continue };
+                let leo = p.log_end_offsets.get(&broker.to_string()).copied().unwrap_or(0);
+                let from = leo.saturating_sub(LOG_STRIP_RECORDS_MAX);
                 let records = world
-                    .read_log(leader, &t.name, p.partition, from, LOG_STRIP_RECORDS_MAX as usize)
+                    .read_log(broker, &t.name, p.partition, from, LOG_STRIP_RECORDS_MAX as usize)
                     .unwrap_or_default();
                 logs.insert((t.name.clone(), p.partition), records);
             }
@@ -243,19 +344,36 @@ impl Component for App {
                     <div class={classes!("notice", is_error.then_some("error"))} data-testid="notice">{ text }</div>
                 }
                 <main class="grid">
-                    <ClusterPanel brokers={view.brokers.clone()} />
+                    <div class="column left">
+                        <ClusterPanel brokers={view.brokers.clone()} on_action={link.callback(|(id, a)| Msg::Broker(id, a))} />
+                        <NetworkPanel
+                            network={view.network.clone()}
+                            on_apply={link.callback(Msg::SetNetwork)}
+                            on_heal={link.callback(|_| Msg::HealNetwork)}
+                        />
+                        <ScenarioPanel
+                            now_ms={view.now_ms}
+                            seed={world.config().seed}
+                            on_share={link.callback(|_| Msg::Share)}
+                            on_time_travel={link.callback(Msg::TimeTravel)}
+                            on_new={link.callback(Msg::NewCluster)}
+                        />
+                    </div>
                     <TopicsPanel
                         topics={view.topics.clone()}
                         logs={logs}
                         on_create={link.callback(|(name, partitions)| Msg::CreateTopic { name, partitions })}
                     />
-                    <ClientsPanel
-                        clients={view.clients.clone()}
-                        topics={topic_names}
-                        polled={self.polled.clone()}
-                        on_send={link.callback(|(topic, key, value)| Msg::Send { topic, key, value })}
-                        on_poll={link.callback(|(topic, partition)| Msg::Poll { topic, partition })}
-                    />
+                    <div class="column right">
+                        <ClientsPanel
+                            clients={view.clients.clone()}
+                            topics={topic_names}
+                            polled={self.polled.clone()}
+                            on_send={link.callback(|(topic, key, value)| Msg::Send { topic, key, value })}
+                            on_poll={link.callback(|(topic, partition)| Msg::Poll { topic, partition })}
+                        />
+                        <CheckerPanel report={self.report.clone()} on_check={link.callback(|_| Msg::Check)} />
+                    </div>
                     <Timeline events={events} />
                 </main>
             </div>

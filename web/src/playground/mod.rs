@@ -6,6 +6,7 @@
 mod app;
 mod components;
 mod format;
+mod share;
 
 pub use app::App;
 

@@ -1,8 +1,11 @@
 //! One component per file; each renders what it is given and reports the user's actions upward.
 
+pub mod checker;
 pub mod clients;
 pub mod cluster;
 pub mod log_strip;
+pub mod network;
+pub mod scenario;
 pub mod timeline;
 pub mod top_bar;
 pub mod topics;
