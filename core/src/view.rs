@@ -82,6 +82,18 @@ pub struct NetworkView {
     pub sides: Vec<Vec<NodeId>>,
     /// Messages lost so far to drops, partitions and crashes.
     pub dropped_messages: u64,
+    /// Links with settings of their own.
+    pub links: Vec<LinkView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkView {
+    pub a: NodeId,
+    pub b: NodeId,
+    pub latency_ms: u64,
+    pub jitter_ms: u64,
+    pub drop_rate: f64,
 }
 
 /// Everything the playground draws in one frame.
@@ -257,6 +269,17 @@ impl World {
             drop_rate: config.drop_rate,
             sides: self.network().sides(),
             dropped_messages: self.network().dropped_count(),
+            links: self
+                .network()
+                .link_overrides()
+                .map(|(a, b, c)| LinkView {
+                    a,
+                    b,
+                    latency_ms: c.latency_ms,
+                    jitter_ms: c.jitter_ms,
+                    drop_rate: c.drop_rate,
+                })
+                .collect(),
         };
         ClusterView {
             now_ms: self.now_ms(),

@@ -53,6 +53,38 @@ test("sendAsync completes as virtual time advances", () => {
   assert.deepEqual(result.records.map((r) => r.offset), [0, 1]);
 });
 
+test("faults, the checker and replay, from plain JS", () => {
+  const cluster = new franz.Cluster({ seed: 3, network: { latencyMs: 5 } });
+  cluster.createTopic("t", { config: { "flush.messages": 2 } });
+  const producer = cluster.producer();
+  for (const value of ["a", "b", "c"]) producer.send("t", [{ value }]);
+  cluster.powerLoss(1);
+  cluster.restartBroker(1);
+  const report = cluster.check();
+  assert.equal(report.ok, false);
+  assert.deepEqual(report.violations.map((v) => [v.kind, v.offset]), [["lost_write", 2]], "flush.messages=2 kept a and b");
+  assert.match(report.violations[0].detail, /"c" was acknowledged/);
+  cluster.setLink(1, 10002, { latencyMs: 50 });
+  const before = cluster.now();
+  producer.send("t", [{ value: "slow" }]);
+  assert.ok(cluster.now() - before >= 100, "50 ms each way on that link");
+  cluster.setLink(1, 10002, null);
+  cluster.partitionNetwork([[1]]);
+  cluster.healNetwork();
+  cluster.setNetwork({ dropRate: 0.1 });
+  const json = cluster.scenario();
+  assert.equal(JSON.parse(json).actions.length > 5, true);
+  const again = franz.Cluster.replay(json);
+  assert.equal(again.traceHash(), cluster.traceHash());
+  assert.equal(again.now(), cluster.now());
+  const kinds = new Set(cluster.events().map((e) => e.kind));
+  for (const k of ["broker_crashed", "records_lost_on_power_loss", "broker_restarted", "link_changed", "network_partitioned", "network_healed", "network_changed"]) {
+    assert.ok(kinds.has(k), k);
+  }
+  assert.throws(() => franz.Cluster.replay('{"version":1,"seed":1,"brokers":1,"actions":[{"atMs":0,"action":{"type":"nuke"}}]}'), { code: "INVALID_REQUEST" });
+  assert.throws(() => cluster.setLink(1, 999, { latencyMs: 1 }), { code: "INVALID_REQUEST" });
+});
+
 test("the package ships TypeScript types", () => {
   const dts = fs.readFileSync(path.join(pkgDir, "franz_web.d.ts"), "utf8");
   for (const name of ["class Cluster", "createTopic(name: string, options?: TopicOptions", "interface TopicDescription", "describeTopic(name: string): TopicDescription"]) {

@@ -291,6 +291,27 @@ impl Cluster {
         })
     }
 
+    /// `setLink(a, b, { latencyMs, jitterMs, dropRate })`: settings for the link between two nodes (both
+    /// ways), starting from the network's; `null` goes back to the network's settings.
+    #[wasm_bindgen(js_name = setLink)]
+    pub fn set_link(
+        &self,
+        a: f64,
+        b: f64,
+        #[wasm_bindgen(unchecked_param_type = "NetworkOptions | null")] network: JsValue,
+    ) -> Result<(), JsValue> {
+        let (a, b) = (node_id(a)?, node_id(b)?);
+        let options: Option<NetworkOptions> = if network.is_null() || network.is_undefined() {
+            None
+        } else {
+            Some(parse_options(network, "link")?)
+        };
+        with_world(&self.world, |w| {
+            let config = options.map(|n| network_config(n, w.network().config())).transpose()?;
+            w.set_link(a, b, config).map_err(js_error)
+        })
+    }
+
     /// The checker's verdict on the run so far: `{ ok, violations: [{ kind, topic, partition, offset, detail }] }`.
     #[wasm_bindgen(unchecked_return_type = "CheckReport")]
     pub fn check(&self) -> Result<JsValue, JsValue> {

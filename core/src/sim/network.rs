@@ -59,11 +59,16 @@ pub struct Network {
     rng: Pcg32,
     /// The last delivery time scheduled on each link, so that a link never reorders.
     link_last_delivery_ms: BTreeMap<(NodeId, NodeId), u64>,
+    /// Per-link settings that differ from `config`, keyed (smaller id, larger id).
+    link_overrides: BTreeMap<(NodeId, NodeId), NetworkConfig>,
     /// While partitioned: each named node's side. Nodes not named share one more side.
     sides: BTreeMap<NodeId, usize>,
     /// Messages lost so far (drops and partitions), for the UI.
     dropped_count: u64,
 }
+
+/// Franz's bound on links with settings of their own.
+pub const LINK_OVERRIDES_MAX: usize = 4_096;
 
 /// Franz's bound on the sides of one network partition.
 pub const PARTITION_SIDES_MAX: usize = 64;
@@ -74,6 +79,7 @@ impl Network {
             config,
             rng,
             link_last_delivery_ms: BTreeMap::new(),
+            link_overrides: BTreeMap::new(),
             sides: BTreeMap::new(),
             dropped_count: 0,
         }
@@ -131,25 +137,61 @@ impl Network {
         self.dropped_count += 1;
     }
 
+    /// Overrides latency, jitter and drop rate between `a` and `b` (both ways); `None` goes back to the
+    /// network's settings.
+    pub fn set_link(&mut self, a: NodeId, b: NodeId, config: Option<NetworkConfig>) -> Result<()> {
+        let key = (a.min(b), a.max(b));
+        match config {
+            Some(config) => {
+                config.validate()?;
+                if self.link_overrides.len() >= LINK_OVERRIDES_MAX && !self.link_overrides.contains_key(&key) {
+                    return Err(franz_err!(
+                        PolicyViolation,
+                        "Franz keeps at most {LINK_OVERRIDES_MAX} link settings"
+                    ));
+                }
+                self.link_overrides.insert(key, config);
+            }
+            None => {
+                self.link_overrides.remove(&key);
+            }
+        }
+        Ok(())
+    }
+
+    /// The settings that apply between `a` and `b`.
+    pub fn link_config(&self, a: NodeId, b: NodeId) -> NetworkConfig {
+        self.link_overrides
+            .get(&(a.min(b), a.max(b)))
+            .copied()
+            .unwrap_or(self.config)
+    }
+
+    /// Every per-link override, as (a, b, settings) with a < b.
+    pub fn link_overrides(&self) -> impl Iterator<Item = (NodeId, NodeId, NetworkConfig)> + '_ {
+        self.link_overrides.iter().map(|(&(a, b), &c)| (a, b, c))
+    }
+
     /// When a message sent now arrives, or `None` if it is lost.
     pub fn delivery_time_ms(&mut self, now_ms: u64, from: NodeId, to: NodeId) -> Option<u64> {
         if !self.connected(from, to) {
             self.dropped_count += 1;
             return None;
         }
-        if self.config.drop_rate > 0.0 {
+        let config = self.link_config(from, to);
+        if config.drop_rate > 0.0 {
             let roll = f64::from(self.rng.next_u32()) / (f64::from(u32::MAX) + 1.0);
-            if roll < self.config.drop_rate {
+            if roll < config.drop_rate {
                 self.dropped_count += 1;
                 return None;
             }
         }
-        let jitter = if self.config.jitter_ms > 0 {
-            u64::from(self.rng.next_u32()) % (self.config.jitter_ms + 1)
+        let jitter = if config.jitter_ms > 0 {
+            u64::from(self.rng.next_u32()) % (config.jitter_ms + 1)
         } else {
             0
         };
-        let sampled = now_ms + self.config.latency_ms + jitter;
+        let sampled = now_ms + config.latency_ms + jitter;
         let last = self.link_last_delivery_ms.entry((from, to)).or_insert(0);
         let at = sampled.max(*last);
         *last = at;
@@ -211,6 +253,42 @@ mod tests {
         net.heal();
         assert!(net.delivery_time_ms(0, 1, 2).is_some());
         assert_eq!(net.dropped_count(), 2);
+    }
+
+    #[test]
+    fn a_link_can_be_slower_than_the_rest() {
+        let mut net = Network::new(
+            NetworkConfig {
+                latency_ms: 1,
+                jitter_ms: 0,
+                drop_rate: 0.0,
+            },
+            stream_rng(1, Stream::Network),
+        );
+        net.set_link(
+            2,
+            1,
+            Some(NetworkConfig {
+                latency_ms: 100,
+                jitter_ms: 0,
+                drop_rate: 0.0,
+            }),
+        )
+        .unwrap();
+        assert_eq!(net.delivery_time_ms(0, 1, 2), Some(100), "both directions");
+        assert_eq!(net.delivery_time_ms(0, 1, 3), Some(1));
+        net.set_link(1, 2, None).unwrap();
+        assert_eq!(net.delivery_time_ms(200, 2, 1), Some(201));
+        assert!(net
+            .set_link(
+                1,
+                2,
+                Some(NetworkConfig {
+                    drop_rate: 2.0,
+                    ..Default::default()
+                })
+            )
+            .is_err());
     }
 
     #[test]

@@ -117,6 +117,16 @@ impl World {
                 }
                 Ok(Outcome::Done)
             }
+            Action::SetLink { a, b, network } => {
+                for id in [a, b] {
+                    if !self.names.contains_key(&id) || id == super::NO_NODE_NETWORK {
+                        return Err(franz_err!(InvalidRequest, "There is no node {id}"));
+                    }
+                }
+                self.network.set_link(a, b, network)?;
+                self.record(super::NO_NODE_NETWORK, TraceKind::LinkChanged { a, b, network });
+                Ok(Outcome::Done)
+            }
             Action::SetNetwork { network } => {
                 self.network.set_config(network)?;
                 let NetworkConfig {
@@ -351,6 +361,11 @@ impl World {
 
     pub fn set_network(&mut self, network: NetworkConfig) -> Result<()> {
         self.apply(Action::SetNetwork { network }).map(|_| ())
+    }
+
+    /// Settings for one link (both ways), or `None` to use the network's again.
+    pub fn set_link(&mut self, a: NodeId, b: NodeId, network: Option<NetworkConfig>) -> Result<()> {
+        self.apply(Action::SetLink { a, b, network }).map(|_| ())
     }
 
     // The executors.

@@ -104,6 +104,12 @@ pub enum Action {
     SetNetwork {
         network: NetworkConfig,
     },
+    /// Settings for the link between two nodes (both ways); `network: null` removes them.
+    SetLink {
+        a: NodeId,
+        b: NodeId,
+        network: Option<NetworkConfig>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -82,6 +82,11 @@ pub enum TraceKind {
         jitter_ms: u64,
         drop_rate: f64,
     },
+    LinkChanged {
+        a: NodeId,
+        b: NodeId,
+        network: Option<crate::sim::network::NetworkConfig>,
+    },
 }
 
 impl TraceKind {
@@ -103,6 +108,7 @@ impl TraceKind {
             TraceKind::NetworkPartitioned { .. } => "network_partitioned",
             TraceKind::NetworkHealed => "network_healed",
             TraceKind::NetworkChanged { .. } => "network_changed",
+            TraceKind::LinkChanged { .. } => "link_changed",
         }
     }
 
@@ -193,6 +199,13 @@ impl TraceKind {
                 drop_rate,
             } => {
                 format!("network set to latency {latency_ms} ms, jitter {jitter_ms} ms, drop rate {drop_rate}")
+            }
+            TraceKind::LinkChanged { a, b, network: Some(n) } => format!(
+                "link {a} <-> {b} set to latency {} ms, jitter {} ms, drop rate {}",
+                n.latency_ms, n.jitter_ms, n.drop_rate
+            ),
+            TraceKind::LinkChanged { a, b, network: None } => {
+                format!("link {a} <-> {b} back to the network's settings")
             }
         }
     }
