@@ -30,6 +30,7 @@ lint:
 
 native:
 	cargo test --workspace
+	cargo test -p franz-web --features playground --lib
 
 # The core is no_std + alloc: it must build for a bare-metal target without std.
 nostd:
