@@ -76,6 +76,8 @@ pub struct ReplicaSnapshot {
     pub is_leader: bool,
     pub high_watermark: Offset,
     pub log_start_offset: Offset,
+    /// Below it, compaction may have removed records (offsets are never reused): a gap there is not a loss.
+    pub cleaned_up_to: Offset,
     pub records: Vec<LoggedRecord>,
 }
 
@@ -84,9 +86,9 @@ impl ReplicaSnapshot {
         self.records.last().map_or(self.log_start_offset, |r| r.offset + 1)
     }
 
+    /// The record at `offset` (compacted logs have gaps, so search rather than index).
     fn at(&self, offset: Offset) -> Option<&LoggedRecord> {
-        let index = offset.checked_sub(self.log_start_offset)? as usize;
-        self.records.get(index).filter(|r| r.offset == offset)
+        self.records.binary_search_by_key(&offset, |r| r.offset).ok().and_then(|i| self.records.get(i))
     }
 }
 
@@ -102,23 +104,14 @@ impl Report {
     fn add(&mut self, kind: ViolationKind, tp: &TopicPartition, offset: Option<Offset>, detail: String) {
         if self.violations.len() < VIOLATIONS_REPORTED_MAX {
             let (topic, partition) = (tp.topic.clone(), tp.partition);
-            self.violations.push(Violation {
-                kind,
-                topic,
-                partition,
-                offset,
-                detail,
-            });
+            self.violations.push(Violation { kind, topic, partition, offset, detail });
         }
     }
 }
 
 /// The replica whose log counts as the partition's log: the running leader, else the one with the highest HW.
 fn authoritative(replicas: &[ReplicaSnapshot]) -> Option<&ReplicaSnapshot> {
-    replicas
-        .iter()
-        .find(|r| r.is_leader)
-        .or_else(|| replicas.iter().max_by_key(|r| (r.high_watermark, r.broker)))
+    replicas.iter().find(|r| r.is_leader).or_else(|| replicas.iter().max_by_key(|r| (r.high_watermark, r.broker)))
 }
 
 fn show(bytes: &Option<Vec<u8>>) -> String {
@@ -160,13 +153,7 @@ fn check_sends(history: &History, replicas: &Replicas, report: &mut Report) {
     let mut sent_count: BTreeMap<(&str, &Payload), u64> = BTreeMap::new();
     let mut payloads: Vec<(String, Payload)> = Vec::new();
     for entry in history.entries() {
-        if let Op::SendInvoked {
-            producer,
-            request_id,
-            topic,
-            records,
-        } = &entry.op
-        {
+        if let Op::SendInvoked { producer, request_id, topic, records } = &entry.op {
             invoked.insert((*producer, *request_id), records);
             for r in records {
                 payloads.push((topic.clone(), (r.key.clone(), r.value.clone())));
@@ -178,13 +165,7 @@ fn check_sends(history: &History, replicas: &Replicas, report: &mut Report) {
     }
     let mut last_acked: BTreeMap<(NodeId, TopicPartition), (u64, Offset)> = BTreeMap::new();
     for entry in history.entries() {
-        let Op::SendAcked {
-            producer,
-            request_id,
-            topic,
-            records,
-        } = &entry.op
-        else {
+        let Op::SendAcked { producer, request_id, topic, records } = &entry.op else {
             continue;
         };
         let Some(sent) = invoked.get(&(*producer, *request_id)) else {
@@ -216,6 +197,9 @@ fn check_sends(history: &History, replicas: &Replicas, report: &mut Report) {
                 continue; // deleted on purpose (retention)
             }
             let held = log.at(offset);
+            if held.is_none() && offset < log.cleaned_up_to {
+                continue; // compacted away: a later record has the same key
+            }
             if held.is_none_or(|h| h.key != record.key || h.value != record.value) {
                 let now_there = match held {
                     Some(h) => format!("broker {} holds {} there", log.broker, show_record(&h.key, &h.value)),
@@ -292,9 +276,8 @@ fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
                             );
                         } else if r.offset > previous + 1 {
                             let log = replicas.get(&tp).and_then(|l| authoritative(l));
-                            let skipped: Vec<Offset> = (previous + 1..r.offset)
-                                .filter(|&o| log.is_some_and(|l| l.at(o).is_some()))
-                                .collect();
+                            let skipped: Vec<Offset> =
+                                (previous + 1..r.offset).filter(|&o| log.is_some_and(|l| l.at(o).is_some())).collect();
                             if !skipped.is_empty() {
                                 report.add(
                                     ViolationKind::PollSkip,
@@ -338,20 +321,10 @@ fn check_observations(history: &History, report: &mut Report) {
         };
     for entry in history.entries() {
         match &entry.op {
-            Op::SendInvoked {
-                producer,
-                request_id,
-                records,
-                ..
-            } => {
+            Op::SendInvoked { producer, request_id, records, .. } => {
                 invoked.insert((*producer, *request_id), records);
             }
-            Op::SendAcked {
-                producer,
-                request_id,
-                topic,
-                records,
-            } => {
+            Op::SendAcked { producer, request_id, topic, records } => {
                 let Some(sent) = invoked.get(&(*producer, *request_id)) else {
                     continue;
                 };
@@ -411,13 +384,7 @@ fn check_replicas(replicas: &Replicas, report: &mut Report) {
 fn check_owners(history: &History, report: &mut Report) {
     let mut owners: BTreeMap<(&str, u32, &TopicPartition), &str> = BTreeMap::new();
     for entry in history.entries() {
-        let Op::GroupAssignment {
-            group,
-            generation,
-            member,
-            partitions,
-        } = &entry.op
-        else {
+        let Op::GroupAssignment { group, generation, member, partitions } = &entry.op else {
             continue;
         };
         for tp in partitions {
@@ -468,13 +435,7 @@ mod tests {
             producer: 10_002,
             request_id,
             topic: "t".into(),
-            records: offsets
-                .iter()
-                .map(|&o| AckedRecord {
-                    partition: 0,
-                    offset: Some(o),
-                })
-                .collect(),
+            records: offsets.iter().map(|&o| AckedRecord { partition: 0, offset: Some(o) }).collect(),
         }
     }
 
@@ -501,15 +462,11 @@ mod tests {
             is_leader,
             high_watermark,
             log_start_offset: 0,
+            cleaned_up_to: 0,
             records: values
                 .iter()
                 .enumerate()
-                .map(|(i, v)| LoggedRecord {
-                    offset: i as u64,
-                    key: None,
-                    value: b(v),
-                    leader_epoch: 0,
-                })
+                .map(|(i, v)| LoggedRecord { offset: i as u64, key: None, value: b(v), leader_epoch: 0 })
                 .collect(),
         }
     }
@@ -517,30 +474,19 @@ mod tests {
     fn run(ops: Vec<Op>, logs: Vec<ReplicaSnapshot>) -> Vec<ViolationKind> {
         let history = History::from_entries(ops.into_iter().enumerate().map(|(i, op)| at(i as u64, op)).collect());
         let replicas: Replicas = [(tp(), logs)].into();
-        check(&history, &replicas)
-            .violations
-            .into_iter()
-            .map(|v| v.kind)
-            .collect()
+        check(&history, &replicas).violations.into_iter().map(|v| v.kind).collect()
     }
 
     #[test]
     fn a_clean_run_passes() {
-        let ops = vec![
-            sent(1, &["a", "b"]),
-            acked(1, &[0, 1]),
-            polled(&[(0, "a", 2), (1, "b", 2)]),
-        ];
+        let ops = vec![sent(1, &["a", "b"]), acked(1, &[0, 1]), polled(&[(0, "a", 2), (1, "b", 2)])];
         assert_eq!(run(ops, vec![replica(1, true, 2, &["a", "b"])]), []);
     }
 
     #[test]
     fn an_acknowledged_record_missing_from_the_log_is_a_lost_write() {
         let ops = vec![sent(1, &["a"]), acked(1, &[0]), sent(2, &["b"]), acked(2, &[1])];
-        assert_eq!(
-            run(ops.clone(), vec![replica(1, true, 1, &["a"])]),
-            [ViolationKind::LostWrite]
-        );
+        assert_eq!(run(ops.clone(), vec![replica(1, true, 1, &["a"])]), [ViolationKind::LostWrite]);
         assert_eq!(
             run(ops, vec![replica(1, true, 2, &["a", "x"])]),
             [ViolationKind::LostWrite],
@@ -549,82 +495,60 @@ mod tests {
     }
 
     #[test]
+    fn a_gap_left_by_compaction_is_not_a_lost_write() {
+        let ops = vec![sent(1, &["a"]), acked(1, &[0]), sent(2, &["b"]), acked(2, &[1])];
+        let mut compacted = replica(1, true, 2, &["a", "b"]);
+        compacted.records.remove(0);
+        assert_eq!(run(ops.clone(), vec![compacted.clone()]), [ViolationKind::LostWrite], "not cleaned: lost");
+        compacted.cleaned_up_to = 1;
+        assert_eq!(run(ops, vec![compacted]), []);
+    }
+
+    #[test]
     fn a_record_in_the_log_twice_but_sent_once_is_a_duplicate() {
         let ops = vec![sent(1, &["a"]), acked(1, &[0])];
-        assert_eq!(
-            run(ops, vec![replica(1, true, 2, &["a", "a"])]),
-            [ViolationKind::Duplicate]
-        );
+        assert_eq!(run(ops, vec![replica(1, true, 2, &["a", "a"])]), [ViolationKind::Duplicate]);
         let twice = vec![sent(1, &["a"]), acked(1, &[0]), sent(2, &["a"]), acked(2, &[1])];
-        assert_eq!(
-            run(twice, vec![replica(1, true, 2, &["a", "a"])]),
-            [],
-            "sent twice, held twice: fine"
-        );
+        assert_eq!(run(twice, vec![replica(1, true, 2, &["a", "a"])]), [], "sent twice, held twice: fine");
     }
 
     #[test]
     fn two_records_at_one_offset_are_inconsistent_offsets() {
         let ops = vec![sent(1, &["a"]), acked(1, &[0]), polled(&[(0, "z", 1)])];
-        assert_eq!(
-            run(ops, vec![replica(1, true, 1, &["a"])]),
-            [ViolationKind::InconsistentOffsets]
-        );
+        assert_eq!(run(ops, vec![replica(1, true, 1, &["a"])]), [ViolationKind::InconsistentOffsets]);
     }
 
     #[test]
     fn a_later_send_at_a_lower_offset_is_nonmonotonic() {
         let ops = vec![sent(1, &["a"]), acked(1, &[1]), sent(2, &["b"]), acked(2, &[0])];
-        assert_eq!(
-            run(ops, vec![replica(1, true, 2, &["b", "a"])]),
-            [ViolationKind::NonmonotonicSend]
-        );
+        assert_eq!(run(ops, vec![replica(1, true, 2, &["b", "a"])]), [ViolationKind::NonmonotonicSend]);
     }
 
     #[test]
     fn polls_going_back_or_skipping_without_a_seek() {
         let back = vec![polled(&[(0, "a", 3), (1, "b", 3)]), polled(&[(1, "b", 3)])];
-        assert_eq!(
-            run(back, vec![replica(1, true, 3, &["a", "b", "c"])]),
-            [ViolationKind::NonmonotonicPoll]
-        );
+        assert_eq!(run(back, vec![replica(1, true, 3, &["a", "b", "c"])]), [ViolationKind::NonmonotonicPoll]);
         let skip = vec![polled(&[(0, "a", 3)]), polled(&[(2, "c", 3)])];
-        assert_eq!(
-            run(skip, vec![replica(1, true, 3, &["a", "b", "c"])]),
-            [ViolationKind::PollSkip]
-        );
+        assert_eq!(run(skip, vec![replica(1, true, 3, &["a", "b", "c"])]), [ViolationKind::PollSkip]);
         let seek = vec![
             polled(&[(0, "a", 3), (1, "b", 3)]),
-            Op::PositionReset {
-                consumer: 10_003,
-                partitions: vec![tp()],
-            },
+            Op::PositionReset { consumer: 10_003, partitions: vec![tp()] },
             polled(&[(0, "a", 3)]),
         ];
-        assert_eq!(
-            run(seek, vec![replica(1, true, 3, &["a", "b", "c"])]),
-            [],
-            "a seek makes going back legal"
-        );
+        assert_eq!(run(seek, vec![replica(1, true, 3, &["a", "b", "c"])]), [], "a seek makes going back legal");
     }
 
     #[test]
     fn a_read_at_or_above_the_high_watermark() {
         let ops = vec![polled(&[(0, "a", 0)])];
-        assert_eq!(
-            run(ops, vec![replica(1, true, 1, &["a"])]),
-            [ViolationKind::ReadPastHighWatermark]
-        );
+        assert_eq!(run(ops, vec![replica(1, true, 1, &["a"])]), [ViolationKind::ReadPastHighWatermark]);
     }
 
     #[test]
     fn replicas_that_differ_below_both_high_watermarks() {
         let logs = vec![replica(1, true, 2, &["a", "b"]), replica(2, false, 2, &["a", "x"])];
         assert_eq!(run(vec![], logs), [ViolationKind::ReplicaDivergence]);
-        let above = vec![
-            replica(1, true, 2, &["a", "b", "c"]),
-            replica(2, false, 2, &["a", "b", "y"]),
-        ];
+        let above = vec![replica(1, true, 2, &["a", "b", "c"]), replica(2, false, 2, &["a", "b", "y"])];
         assert_eq!(run(vec![], above), [], "above the HW replicas may differ");
     }
 
@@ -636,14 +560,7 @@ mod tests {
             member: member.into(),
             partitions: vec![tp()],
         };
-        assert_eq!(
-            run(vec![assign("m1", 1), assign("m2", 1)], vec![]),
-            [ViolationKind::TwoOwners]
-        );
-        assert_eq!(
-            run(vec![assign("m1", 1), assign("m2", 2)], vec![]),
-            [],
-            "a new generation may move it"
-        );
+        assert_eq!(run(vec![assign("m1", 1), assign("m2", 1)], vec![]), [ViolationKind::TwoOwners]);
+        assert_eq!(run(vec![assign("m1", 1), assign("m2", 2)], vec![]), [], "a new generation may move it");
     }
 }

@@ -31,66 +31,18 @@ struct ConfigDef {
 
 /// The topic-level configs Franz models, with Kafka's defaults (`TopicConfig`, `LogConfig`).
 const TOPIC_CONFIG_DEFS: &[ConfigDef] = &[
-    ConfigDef {
-        key: "cleanup.policy",
-        default: "delete",
-        kind: Kind::CleanupPolicy,
-    },
-    ConfigDef {
-        key: "delete.retention.ms",
-        default: "86400000",
-        kind: Kind::Long { min: 0 },
-    },
-    ConfigDef {
-        key: "flush.messages",
-        default: "9223372036854775807",
-        kind: Kind::Long { min: 1 },
-    },
-    ConfigDef {
-        key: "flush.ms",
-        default: "9223372036854775807",
-        kind: Kind::Long { min: 0 },
-    },
-    ConfigDef {
-        key: "max.message.bytes",
-        default: "1048588",
-        kind: Kind::Long { min: 0 },
-    },
-    ConfigDef {
-        key: "min.compaction.lag.ms",
-        default: "0",
-        kind: Kind::Long { min: 0 },
-    },
-    ConfigDef {
-        key: "min.insync.replicas",
-        default: "1",
-        kind: Kind::Long { min: 1 },
-    },
-    ConfigDef {
-        key: "retention.bytes",
-        default: "-1",
-        kind: Kind::Long { min: -1 },
-    },
-    ConfigDef {
-        key: "retention.ms",
-        default: "604800000",
-        kind: Kind::Long { min: -1 },
-    },
-    ConfigDef {
-        key: "segment.bytes",
-        default: "1073741824",
-        kind: Kind::Long { min: 14 },
-    },
-    ConfigDef {
-        key: "segment.ms",
-        default: "604800000",
-        kind: Kind::Long { min: 1 },
-    },
-    ConfigDef {
-        key: "unclean.leader.election.enable",
-        default: "false",
-        kind: Kind::Boolean,
-    },
+    ConfigDef { key: "cleanup.policy", default: "delete", kind: Kind::CleanupPolicy },
+    ConfigDef { key: "delete.retention.ms", default: "86400000", kind: Kind::Long { min: 0 } },
+    ConfigDef { key: "flush.messages", default: "9223372036854775807", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "flush.ms", default: "9223372036854775807", kind: Kind::Long { min: 0 } },
+    ConfigDef { key: "max.message.bytes", default: "1048588", kind: Kind::Long { min: 0 } },
+    ConfigDef { key: "min.compaction.lag.ms", default: "0", kind: Kind::Long { min: 0 } },
+    ConfigDef { key: "min.insync.replicas", default: "1", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "retention.bytes", default: "-1", kind: Kind::Long { min: -1 } },
+    ConfigDef { key: "retention.ms", default: "604800000", kind: Kind::Long { min: -1 } },
+    ConfigDef { key: "segment.bytes", default: "1073741824", kind: Kind::Long { min: 14 } },
+    ConfigDef { key: "segment.ms", default: "604800000", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "unclean.leader.election.enable", default: "false", kind: Kind::Boolean },
 ];
 
 /// A topic's effective configuration, parsed.
@@ -152,19 +104,13 @@ impl TopicConfig {
 
 /// Every modelled key with its effective value (override or Kafka's default), as `describeConfigs` lists them.
 pub fn effective_topic_config(overrides: &ConfigMap) -> ConfigMap {
-    TOPIC_CONFIG_DEFS
-        .iter()
-        .map(|def| (def.key.to_owned(), effective_value(overrides, def.key).to_owned()))
-        .collect()
+    TOPIC_CONFIG_DEFS.iter().map(|def| (def.key.to_owned(), effective_value(overrides, def.key).to_owned())).collect()
 }
 
 fn effective_value<'a>(overrides: &'a ConfigMap, key: &str) -> &'a str {
     match overrides.get(key) {
         Some(value) => value.as_str(),
-        None => TOPIC_CONFIG_DEFS
-            .iter()
-            .find(|d| d.key == key)
-            .map_or("", |d| d.default),
+        None => TOPIC_CONFIG_DEFS.iter().find(|d| d.key == key).map_or("", |d| d.default),
     }
 }
 
@@ -197,6 +143,78 @@ pub fn validate(overrides: &ConfigMap) -> Result<()> {
     Ok(())
 }
 
+/// Kafka's broker-level names for topic-config defaults (`log.retention.ms` sets every topic's
+/// `retention.ms` unless the topic overrides it).
+const BROKER_SYNONYMS: &[(&str, &str)] = &[
+    ("log.cleaner.delete.retention.ms", "delete.retention.ms"),
+    ("log.cleaner.min.compaction.lag.ms", "min.compaction.lag.ms"),
+    ("log.cleanup.policy", "cleanup.policy"),
+    ("log.flush.interval.messages", "flush.messages"),
+    ("log.flush.interval.ms", "flush.ms"),
+    ("log.retention.bytes", "retention.bytes"),
+    ("log.retention.ms", "retention.ms"),
+    ("log.roll.ms", "segment.ms"),
+    ("log.segment.bytes", "segment.bytes"),
+    ("message.max.bytes", "max.message.bytes"),
+];
+
+/// Broker settings that are not topic defaults, with Kafka's defaults.
+const BROKER_ONLY_DEFS: &[ConfigDef] = &[
+    ConfigDef { key: "log.cleaner.backoff.ms", default: "15000", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "log.retention.check.interval.ms", default: "300000", kind: Kind::Long { min: 1 } },
+];
+
+/// A broker's configuration: its own settings and the defaults it gives topics.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokerConfig {
+    /// Topic-config defaults, by their topic-level names.
+    pub topic_defaults: ConfigMap,
+    pub log_retention_check_interval_ms: u64,
+    pub log_cleaner_backoff_ms: u64,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            topic_defaults: ConfigMap::new(),
+            log_retention_check_interval_ms: 300_000,
+            log_cleaner_backoff_ms: 15_000,
+        }
+    }
+}
+
+impl BrokerConfig {
+    /// Reads a cluster's `config`: broker keys (`log.retention.check.interval.ms`), Kafka's broker names for
+    /// topic defaults (`log.retention.ms`), or topic-level names directly (`min.insync.replicas`).
+    pub fn parse(map: &ConfigMap) -> Result<BrokerConfig> {
+        let mut config = BrokerConfig::default();
+        for (key, value) in map {
+            if let Some(def) = BROKER_ONLY_DEFS.iter().find(|d| d.key == key.as_str()) {
+                let v =
+                    value.trim().parse::<i64>().ok().filter(|&v| matches!(def.kind, Kind::Long { min } if v >= min));
+                let Some(v) = v else {
+                    return Err(franz_err!(
+                        InvalidConfig,
+                        "Invalid value {value} for configuration {key}: expected a positive whole number"
+                    ));
+                };
+                match def.key {
+                    "log.cleaner.backoff.ms" => config.log_cleaner_backoff_ms = v as u64,
+                    _ => config.log_retention_check_interval_ms = v as u64,
+                }
+                continue;
+            }
+            let topic_key = BROKER_SYNONYMS.iter().find(|(b, _)| *b == key.as_str()).map_or(key.as_str(), |(_, t)| *t);
+            if !TOPIC_CONFIG_DEFS.iter().any(|d| d.key == topic_key) {
+                return Err(franz_err!(InvalidConfig, "Unknown broker config name: {key}"));
+            }
+            config.topic_defaults.insert(topic_key.to_owned(), value.clone());
+        }
+        validate(&config.topic_defaults)?;
+        Ok(config)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,13 +237,28 @@ mod tests {
 
     #[test]
     fn overrides_apply() {
-        let c = TopicConfig::parse(&map(&[
-            ("cleanup.policy", "compact,delete"),
+        let c =
+            TopicConfig::parse(&map(&[("cleanup.policy", "compact,delete"), ("min.insync.replicas", "2")])).unwrap();
+        assert!(c.cleanup_policy_delete && c.cleanup_policy_compact);
+        assert_eq!(c.min_insync_replicas, 2);
+    }
+
+    #[test]
+    fn broker_config_takes_broker_keys_synonyms_and_topic_names() {
+        let c = BrokerConfig::parse(&map(&[
+            ("log.retention.check.interval.ms", "5000"),
+            ("log.retention.ms", "60000"),
             ("min.insync.replicas", "2"),
         ]))
         .unwrap();
-        assert!(c.cleanup_policy_delete && c.cleanup_policy_compact);
-        assert_eq!(c.min_insync_replicas, 2);
+        assert_eq!(c.log_retention_check_interval_ms, 5_000);
+        assert_eq!(c.log_cleaner_backoff_ms, 15_000);
+        assert_eq!(c.topic_defaults, map(&[("retention.ms", "60000"), ("min.insync.replicas", "2")]));
+        for bad in
+            [map(&[("log.retention.check.interval.ms", "0")]), map(&[("log.retention.ms", "x")]), map(&[("nope", "1")])]
+        {
+            assert_eq!(BrokerConfig::parse(&bad).unwrap_err().code, ErrorCode::InvalidConfig, "{bad:?}");
+        }
     }
 
     #[test]
@@ -237,11 +270,7 @@ mod tests {
             map(&[("cleanup.policy", "forget")]),
             map(&[("unclean.leader.election.enable", "yes")]),
         ] {
-            assert_eq!(
-                TopicConfig::parse(&bad).unwrap_err().code,
-                ErrorCode::InvalidConfig,
-                "{bad:?}"
-            );
+            assert_eq!(TopicConfig::parse(&bad).unwrap_err().code, ErrorCode::InvalidConfig, "{bad:?}");
         }
     }
 }

@@ -98,10 +98,7 @@ pub struct FranzError {
 
 impl FranzError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        FranzError {
-            code,
-            message: message.into(),
-        }
+        FranzError { code, message: message.into() }
     }
 
     pub fn retriable(&self) -> bool {

@@ -1,15 +1,27 @@
-//! A partition log: an ordered, append-only sequence of records with dense offsets.
+//! A partition log: record batches in segments, with dense offsets, a log start offset, a recovery point
+//! (what was flushed) and a leader-epoch cache, plus Kafka's two cleanup policies.
 //!
 //! Offsets are positions: the first record appended gets the log end offset (LEO), which then grows by
-//! one per record, with no gaps. Reads by offset are bounded in bytes (`max.partition.fetch.bytes`) but,
-//! as Kafka does since KIP-74, always return at least one record so that a large record cannot block a
-//! consumer.
+//! one per record. Compaction removes records but never renumbers the rest, so a compacted log has gaps;
+//! a read from an offset in a gap starts at the next record, as Kafka's does. Reads are bounded in bytes
+//! (`max.partition.fetch.bytes`) but, as Kafka does since KIP-74, return at least one record.
+//!
+//! Retention deletes whole segments, oldest first, and only those entirely below the high watermark.
+//! Compaction keeps the latest record per key below the first uncleanable offset (the active segment, the
+//! high watermark, and `min.compaction.lag.ms` bound it); tombstones stay `delete.retention.ms` after the
+//! cleaner first saw them (KIP-534's delete horizon).
 
-use alloc::collections::VecDeque;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 
+use crate::config::TopicConfig;
 use crate::error::Result;
 use crate::types::{Header, LeaderEpoch, Offset, Record};
+
+/// Bytes Kafka's v2 batch header takes, counted toward `segment.bytes`.
+pub const BATCH_OVERHEAD_BYTES: usize = 61;
+/// Kafka's "no producer id" (a non-idempotent producer).
+pub const NO_PRODUCER_ID: i64 = -1;
 
 /// A record's content as it arrives in a produce request, before the log gives it an offset.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -26,18 +38,115 @@ impl RecordData {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+/// The idempotent producer's stamp on a batch: who wrote it, and its place in that producer's sequence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProducerStamp {
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequence: i32,
+}
+
+impl ProducerStamp {
+    /// A batch from a producer without idempotence.
+    pub const NONE: ProducerStamp =
+        ProducerStamp { producer_id: NO_PRODUCER_ID, producer_epoch: -1, base_sequence: -1 };
+}
+
+/// One produce request's records for one partition, as Kafka keeps them: a batch with a header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordBatch {
+    pub base_offset: Offset,
+    /// Kept when compaction empties the batch: offsets are never reused.
+    pub last_offset: Offset,
+    pub leader_epoch: LeaderEpoch,
+    pub producer: ProducerStamp,
+    /// When the cleaner may drop this batch's tombstones (set when it first cleans them).
+    pub delete_horizon_ms: Option<u64>,
+    pub records: Vec<Record>,
+}
+
+/// A piece of the log: retention deletes whole segments; the last one (active) takes appends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub base_offset: Offset,
+    pub batches: Vec<RecordBatch>,
+    pub size_bytes: usize,
+    pub created_ms: u64,
+    /// The largest record timestamp in it (retention.ms is measured from it); `i64::MIN` when empty.
+    pub max_timestamp_ms: i64,
+}
+
+impl Segment {
+    fn new(base_offset: Offset, now_ms: u64) -> Segment {
+        Segment { base_offset, batches: Vec::new(), size_bytes: 0, created_ms: now_ms, max_timestamp_ms: i64::MIN }
+    }
+
+    pub fn record_count(&self) -> usize {
+        self.batches.iter().map(|b| b.records.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.batches.is_empty()
+    }
+
+    fn records(&self) -> impl Iterator<Item = &Record> {
+        self.batches.iter().flat_map(|b| b.records.iter())
+    }
+
+    fn recompute(&mut self) {
+        self.size_bytes = self
+            .batches
+            .iter()
+            .map(|b| BATCH_OVERHEAD_BYTES + b.records.iter().map(Record::size_bytes).sum::<usize>())
+            .sum();
+        self.max_timestamp_ms = self.records().map(|r| r.timestamp_ms).max().unwrap_or(i64::MIN);
+    }
+}
+
+/// What a retention pass did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RetentionOutcome {
+    pub segments_deleted: usize,
+    pub records_deleted: u64,
+}
+
+/// What a cleaning (compaction) pass did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CompactionOutcome {
+    pub records_removed: u64,
+    pub tombstones_removed: u64,
+}
+
+#[derive(Clone, Debug)]
 pub struct PartitionLog {
-    /// Offset of `records[0]`; older records were deleted.
+    /// Never empty: the last segment is the active one.
+    segments: VecDeque<Segment>,
     log_start_offset: Offset,
-    records: VecDeque<Record>,
+    log_end_offset: Offset,
     /// Kafka's recovery point: records below it were flushed (fsynced) and survive a power loss.
     recovery_point: Offset,
+    /// KIP-101's leader-epoch cache: each epoch and the first offset written in it, ascending.
+    epoch_cache: Vec<(LeaderEpoch, Offset)>,
+    /// Records below it went through the cleaner at least once (compacted topics).
+    cleaned_up_to: Offset,
+}
+
+impl Default for PartitionLog {
+    fn default() -> Self {
+        PartitionLog::new(0)
+    }
 }
 
 impl PartitionLog {
-    pub fn new() -> Self {
-        PartitionLog::default()
+    pub fn new(now_ms: u64) -> Self {
+        PartitionLog {
+            segments: VecDeque::from([Segment::new(0, now_ms)]),
+            log_start_offset: 0,
+            log_end_offset: 0,
+            recovery_point: 0,
+            epoch_cache: Vec::new(),
+            cleaned_up_to: 0,
+        }
     }
 
     pub fn log_start_offset(&self) -> Offset {
@@ -46,65 +155,112 @@ impl PartitionLog {
 
     /// The offset the next appended record will get.
     pub fn log_end_offset(&self) -> Offset {
-        self.log_start_offset + self.records.len() as Offset
+        self.log_end_offset
     }
 
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.segments.iter().all(Segment::is_empty)
+    }
+
+    pub fn segments(&self) -> impl Iterator<Item = &Segment> {
+        self.segments.iter()
+    }
+
+    pub fn size_bytes(&self) -> usize {
+        self.segments.iter().map(|s| s.size_bytes).sum()
     }
 
     pub fn recovery_point(&self) -> Offset {
         self.recovery_point
     }
 
+    /// Offsets below it were compacted at least once: a gap there is compaction's doing.
+    pub fn cleaned_up_to(&self) -> Offset {
+        self.cleaned_up_to
+    }
+
     /// Records appended but not yet flushed to disk.
     pub fn unflushed_count(&self) -> u64 {
-        self.log_end_offset() - self.recovery_point
+        self.log_end_offset - self.recovery_point
     }
 
     /// fsync: everything appended so far survives a power loss.
     pub fn flush(&mut self) {
-        self.recovery_point = self.log_end_offset();
+        self.recovery_point = self.log_end_offset;
     }
 
-    /// Drops every record at or above `offset` (a follower's divergence, or what a power loss took).
-    pub fn truncate_to(&mut self, offset: Offset) {
-        let keep = offset
-            .saturating_sub(self.log_start_offset)
-            .min(self.records.len() as Offset);
-        self.records.truncate(keep as usize);
-        self.recovery_point = self.recovery_point.min(self.log_end_offset());
-        self.assert_dense();
+    fn active(&mut self) -> &mut Segment {
+        if self.segments.is_empty() {
+            self.segments.push_back(Segment::new(self.log_end_offset, 0));
+        }
+        let last = self.segments.len() - 1;
+        &mut self.segments[last]
     }
 
-    /// A power loss: whatever was not flushed is gone.
-    pub fn lose_unflushed(&mut self) {
-        self.truncate_to(self.recovery_point);
+    /// Starts a new active segment at the LEO (Kafka rolls, and flushes the old one).
+    fn roll(&mut self, now_ms: u64) {
+        self.segments.push_back(Segment::new(self.log_end_offset, now_ms));
+        self.recovery_point = self.log_end_offset;
     }
 
     /// Appends a batch at the log end; returns the offset of its first record.
-    pub fn append(&mut self, batch: Vec<RecordData>, leader_epoch: LeaderEpoch) -> Offset {
-        let base_offset = self.log_end_offset();
-        for (i, data) in batch.into_iter().enumerate() {
-            let offset = base_offset + i as Offset;
-            self.records.push_back(Record {
-                offset,
+    pub fn append(
+        &mut self,
+        batch: Vec<RecordData>,
+        leader_epoch: LeaderEpoch,
+        producer: ProducerStamp,
+        now_ms: u64,
+        config: &TopicConfig,
+    ) -> Offset {
+        let base_offset = self.log_end_offset;
+        let records: Vec<Record> = batch
+            .into_iter()
+            .enumerate()
+            .map(|(i, data)| Record {
+                offset: base_offset + i as Offset,
                 timestamp_ms: data.timestamp_ms,
                 key: data.key,
                 value: data.value,
                 headers: data.headers,
                 leader_epoch,
-            });
+            })
+            .collect();
+        if records.is_empty() {
+            return base_offset;
         }
-        self.assert_dense();
+        let batch_bytes = BATCH_OVERHEAD_BYTES + records.iter().map(Record::size_bytes).sum::<usize>();
+        let active = self.active();
+        let full = active.size_bytes + batch_bytes > config.segment_bytes.max(0) as usize;
+        let old = now_ms.saturating_sub(active.created_ms) as i64 >= config.segment_ms;
+        if !active.is_empty() && (full || old) {
+            self.roll(now_ms);
+        }
+        if self.epoch_cache.last().is_none_or(|&(e, _)| leader_epoch > e) {
+            self.epoch_cache.push((leader_epoch, base_offset));
+        }
+        let last_offset = base_offset + records.len() as Offset - 1;
+        let max_ts = records.iter().map(|r| r.timestamp_ms).max().unwrap_or(i64::MIN);
+        let active = self.active();
+        active.size_bytes += batch_bytes;
+        active.max_timestamp_ms = active.max_timestamp_ms.max(max_ts);
+        active.batches.push(RecordBatch {
+            base_offset,
+            last_offset,
+            leader_epoch,
+            producer,
+            delete_horizon_ms: None,
+            records,
+        });
+        self.log_end_offset = last_offset + 1;
+        self.assert_invariants();
         base_offset
     }
 
-    /// Records from `fetch_offset` up to (not including) `upper_offset`, at most `max_bytes` of them but
-    /// never fewer than one when one is there. `fetch_offset` outside `[log start, LEO]` is
-    /// `OFFSET_OUT_OF_RANGE`; at or above `upper_offset` it is an empty read, not an error.
+    /// Records from `fetch_offset` (or the next one after a gap) up to, not including, `upper_offset`; at
+    /// most `max_bytes` of them but never fewer than one when one is there. `fetch_offset` outside
+    /// `[log start, LEO]` is `OFFSET_OUT_OF_RANGE`; at or above `upper_offset` it is an empty read.
     pub fn read(&self, fetch_offset: Offset, upper_offset: Offset, max_bytes: usize) -> Result<Vec<Record>> {
-        let leo = self.log_end_offset();
+        let leo = self.log_end_offset;
         if fetch_offset < self.log_start_offset || fetch_offset > leo {
             return Err(franz_err!(
                 OffsetOutOfRange,
@@ -115,8 +271,7 @@ impl PartitionLog {
         let upper = upper_offset.min(leo);
         let mut out = Vec::new();
         let mut bytes = 0usize;
-        let first = (fetch_offset - self.log_start_offset) as usize;
-        for record in self.records.iter().skip(first).take_while(|r| r.offset < upper) {
+        for record in self.records_from(fetch_offset).take_while(|r| r.offset < upper) {
             let size = record.size_bytes();
             if !out.is_empty() && bytes + size > max_bytes {
                 break;
@@ -127,46 +282,249 @@ impl PartitionLog {
         Ok(out)
     }
 
+    /// Every record at or after `offset`, in order.
+    pub fn records_from(&self, offset: Offset) -> impl Iterator<Item = &Record> {
+        let first_segment = self.segments.partition_point(|s| s.base_offset <= offset).saturating_sub(1);
+        self.segments
+            .iter()
+            .skip(first_segment)
+            .flat_map(|s| s.batches.iter())
+            .skip_while(move |b| b.last_offset < offset)
+            .flat_map(|b| b.records.iter())
+            .skip_while(move |r| r.offset < offset)
+    }
+
     /// The record at `offset`, if the log holds it.
     pub fn get(&self, offset: Offset) -> Option<&Record> {
-        let index = offset.checked_sub(self.log_start_offset)?;
-        self.records.get(index as usize)
+        self.records_from(offset).next().filter(|r| r.offset == offset)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Record> {
-        self.records.iter()
+        self.segments.iter().flat_map(Segment::records)
     }
 
-    fn assert_dense(&self) {
+    /// Drops every record at or above `offset` (a follower's divergence, or what a power loss took).
+    pub fn truncate_to(&mut self, offset: Offset) {
+        if offset >= self.log_end_offset {
+            return;
+        }
+        let offset = offset.max(self.log_start_offset);
+        while self.segments.len() > 1 && self.segments.back().is_some_and(|s| s.base_offset >= offset) {
+            self.segments.pop_back();
+        }
+        let active = self.active();
+        if active.base_offset > offset {
+            active.base_offset = offset;
+        }
+        active.batches.retain(|b| b.base_offset < offset);
+        if let Some(last) = active.batches.last_mut() {
+            last.records.retain(|r| r.offset < offset);
+            last.last_offset = last.last_offset.min(offset - 1);
+        }
+        active.recompute();
+        self.log_end_offset = offset;
+        self.recovery_point = self.recovery_point.min(offset);
+        self.cleaned_up_to = self.cleaned_up_to.min(offset);
+        self.epoch_cache.retain(|&(_, start)| start < offset);
+        self.assert_invariants();
+    }
+
+    /// A power loss: whatever was not flushed is gone.
+    pub fn lose_unflushed(&mut self) {
+        self.truncate_to(self.recovery_point);
+    }
+
+    /// The latest leader epoch written to this log, if any.
+    pub fn latest_epoch(&self) -> Option<LeaderEpoch> {
+        self.epoch_cache.last().map(|&(e, _)| e)
+    }
+
+    /// KIP-101's OffsetsForLeaderEpoch: the largest epoch ≤ `epoch` this log knows, and the offset where it
+    /// ended (the start of the next epoch, or the LEO for the latest). `None` if the log has no such epoch.
+    pub fn end_offset_for_epoch(&self, epoch: LeaderEpoch) -> Option<(LeaderEpoch, Offset)> {
+        let index = self.epoch_cache.partition_point(|&(e, _)| e <= epoch);
+        let (found, _) = *self.epoch_cache.get(index.checked_sub(1)?)?;
+        let end = self.epoch_cache.get(index).map_or(self.log_end_offset, |&(_, start)| start);
+        Some((found, end))
+    }
+
+    pub fn epoch_cache(&self) -> &[(LeaderEpoch, Offset)] {
+        &self.epoch_cache
+    }
+
+    /// Kafka's retention: whole segments, oldest first, stopping at the first that does not qualify, and
+    /// only segments entirely below the high watermark. Time: now − the segment's largest timestamp >
+    /// `retention.ms`. Size: while the log stays ≥ `retention.bytes` without the segment.
+    pub fn apply_retention(&mut self, now_ms: u64, high_watermark: Offset, config: &TopicConfig) -> RetentionOutcome {
+        let mut outcome = RetentionOutcome::default();
+        if !config.cleanup_policy_delete {
+            return outcome;
+        }
+        let mut excess =
+            if config.retention_bytes >= 0 { self.size_bytes() as i64 - config.retention_bytes } else { 0 };
+        loop {
+            let Some(first) = self.segments.front() else { break };
+            let is_active = self.segments.len() == 1;
+            let upper = if is_active { self.log_end_offset } else { self.segments[1].base_offset };
+            if first.is_empty() || upper > high_watermark {
+                break;
+            }
+            let expired = config.retention_ms >= 0
+                && first.max_timestamp_ms != i64::MIN
+                && (now_ms as i64).saturating_sub(first.max_timestamp_ms) > config.retention_ms;
+            let too_big = config.retention_bytes >= 0 && !is_active && excess - first.size_bytes as i64 >= 0;
+            if !(expired || too_big) {
+                break;
+            }
+            if is_active {
+                self.roll(now_ms); // Kafka rolls an expired active segment so that it can be deleted
+            }
+            let Some(gone) = self.segments.pop_front() else { break };
+            excess -= gone.size_bytes as i64;
+            outcome.segments_deleted += 1;
+            outcome.records_deleted += gone.record_count() as u64;
+            self.log_start_offset = self.segments.front().map_or(self.log_end_offset, |s| s.base_offset);
+        }
+        self.cleaned_up_to = self.cleaned_up_to.max(self.log_start_offset);
+        self.recovery_point = self.recovery_point.max(self.log_start_offset);
+        self.epoch_cache_drop_below_start();
+        self.assert_invariants();
+        outcome
+    }
+
+    /// Keeps the epoch entry that covers the log start, drops those entirely before it.
+    fn epoch_cache_drop_below_start(&mut self) {
+        let start = self.log_start_offset;
+        let covering = self.epoch_cache.partition_point(|&(_, s)| s <= start);
+        if covering > 1 {
+            self.epoch_cache.drain(..covering - 1);
+        }
+        if let Some(first) = self.epoch_cache.first_mut() {
+            first.1 = first.1.max(start);
+        }
+    }
+
+    /// One pass of Kafka's log cleaner over a compacted log: below the first uncleanable offset, keep only
+    /// the latest record per key; drop tombstones whose delete horizon passed. Offsets never change.
+    pub fn compact(&mut self, now_ms: u64, high_watermark: Offset, config: &TopicConfig) -> CompactionOutcome {
+        let mut outcome = CompactionOutcome::default();
+        if !config.cleanup_policy_compact || self.segments.len() < 2 {
+            return outcome;
+        }
+        // The active segment, the HW and min.compaction.lag.ms bound what may be cleaned.
+        let lag_cutoff = (now_ms as i64).saturating_sub(config.min_compaction_lag_ms);
+        let mut uncleanable = self.segments[self.segments.len() - 1].base_offset.min(high_watermark);
+        if let Some(young) = self.segments.iter().find(|s| !s.is_empty() && s.max_timestamp_ms > lag_cutoff) {
+            uncleanable = uncleanable.min(young.base_offset);
+        }
+        let cleanable_segments = self.segments.partition_point(|s| s.base_offset < uncleanable);
+        let upper = |i: usize, segments: &VecDeque<Segment>| segments.get(i + 1).map_or(Offset::MAX, |s| s.base_offset);
+        let cleanable_segments =
+            (0..cleanable_segments).take_while(|&i| upper(i, &self.segments) <= uncleanable).count();
+        if cleanable_segments == 0 {
+            return outcome;
+        }
+        let end = self.segments[cleanable_segments].base_offset;
+        let mut latest: BTreeMap<&[u8], Offset> = BTreeMap::new();
+        for r in self.segments.iter().take(cleanable_segments).flat_map(Segment::records) {
+            if let Some(key) = &r.key {
+                latest.insert(key.as_slice(), r.offset);
+            }
+        }
+        let latest: BTreeMap<Vec<u8>, Offset> = latest.into_iter().map(|(k, o)| (k.to_vec(), o)).collect();
+        let horizon = now_ms.saturating_add(config.delete_retention_ms.max(0) as u64);
+        for segment in self.segments.iter_mut().take(cleanable_segments) {
+            for batch in &mut segment.batches {
+                let before = batch.records.len();
+                let mut tombstones_removed = 0;
+                let batch_horizon = batch.delete_horizon_ms;
+                batch.records.retain(|r| {
+                    let Some(key) = &r.key else { return true };
+                    if latest.get(key) != Some(&r.offset) {
+                        return false; // a later record has this key
+                    }
+                    let expired_tombstone = r.value.is_none() && batch_horizon.is_some_and(|h| now_ms >= h);
+                    tombstones_removed += u64::from(expired_tombstone);
+                    !expired_tombstone
+                });
+                if batch.delete_horizon_ms.is_none() && batch.records.iter().any(|r| r.value.is_none()) {
+                    batch.delete_horizon_ms = Some(horizon);
+                }
+                outcome.records_removed += (before - batch.records.len()) as u64;
+                outcome.tombstones_removed += tombstones_removed;
+            }
+            segment.batches.retain(|b| !b.records.is_empty() || b.producer.producer_id != NO_PRODUCER_ID);
+            segment.recompute();
+        }
+        // Empty segments (but the first, whose base is the log start) go, as Kafka merges them away.
+        let mut i = 1;
+        while i < cleanable_segments.min(self.segments.len() - 1) {
+            if self.segments[i].is_empty() {
+                self.segments.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        self.cleaned_up_to = self.cleaned_up_to.max(end);
+        self.assert_invariants();
+        outcome
+    }
+
+    fn assert_invariants(&self) {
+        debug_assert!(!self.segments.is_empty(), "a log always has an active segment");
+        debug_assert!(self.log_start_offset <= self.log_end_offset, "log start ≤ LEO");
+        debug_assert!(self.recovery_point <= self.log_end_offset, "recovery point ≤ LEO");
+        debug_assert!(
+            self.iter().zip(self.iter().skip(1)).all(|(a, b)| a.offset < b.offset),
+            "offsets strictly increase"
+        );
+        debug_assert!(self.iter().all(|r| r.offset >= self.log_start_offset && r.offset < self.log_end_offset));
         debug_assert!(self
-            .records
+            .segments
             .iter()
-            .enumerate()
-            .all(|(i, r)| r.offset == self.log_start_offset + i as Offset));
+            .zip(self.segments.iter().skip(1))
+            .all(|(a, b)| a.base_offset <= b.base_offset));
+        debug_assert!(self.epoch_cache.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1), "epoch cache ascends");
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ConfigMap;
     use crate::error::ErrorCode;
+    use alloc::string::ToString;
     use alloc::vec;
     use proptest::prelude::*;
 
     fn data(value: &str) -> RecordData {
+        RecordData { timestamp_ms: 0, key: None, value: Some(value.as_bytes().to_vec()), headers: vec![] }
+    }
+
+    fn keyed(key: &str, value: Option<&str>, timestamp_ms: i64) -> RecordData {
         RecordData {
-            timestamp_ms: 0,
-            key: None,
-            value: Some(value.as_bytes().to_vec()),
+            timestamp_ms,
+            key: Some(key.as_bytes().to_vec()),
+            value: value.map(|v| v.as_bytes().to_vec()),
             headers: vec![],
         }
     }
 
+    fn config(pairs: &[(&str, &str)]) -> TopicConfig {
+        let map: ConfigMap = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        TopicConfig::parse(&map).unwrap()
+    }
+
+    fn append(log: &mut PartitionLog, batch: Vec<RecordData>, now_ms: u64, config: &TopicConfig) -> Offset {
+        log.append(batch, 0, ProducerStamp::NONE, now_ms, config)
+    }
+
     #[test]
     fn offsets_start_at_zero_and_are_dense() {
-        let mut log = PartitionLog::new();
-        assert_eq!(log.append(vec![data("a"), data("b")], 0), 0);
-        assert_eq!(log.append(vec![data("c")], 0), 2);
+        let c = TopicConfig::default();
+        let mut log = PartitionLog::new(0);
+        assert_eq!(append(&mut log, vec![data("a"), data("b")], 0, &c), 0);
+        assert_eq!(append(&mut log, vec![data("c")], 0, &c), 2);
         assert_eq!(log.log_end_offset(), 3);
         let read = log.read(1, 3, usize::MAX).unwrap();
         assert_eq!(read.iter().map(|r| r.offset).collect::<Vec<_>>(), vec![1, 2]);
@@ -174,43 +532,149 @@ mod tests {
 
     #[test]
     fn read_bounds() {
-        let mut log = PartitionLog::new();
-        log.append(vec![data("a"), data("b"), data("c")], 0);
+        let c = TopicConfig::default();
+        let mut log = PartitionLog::new(0);
+        append(&mut log, vec![data("a"), data("b"), data("c")], 0, &c);
         assert!(log.read(3, 3, 100).unwrap().is_empty(), "at LEO: empty, not an error");
         assert!(log.read(2, 1, 100).unwrap().is_empty(), "above the upper bound: empty");
         assert_eq!(log.read(4, 4, 100).unwrap_err().code, ErrorCode::OffsetOutOfRange);
-        assert_eq!(
-            log.read(0, 3, 1).unwrap().len(),
-            1,
-            "at least one record even if over max bytes"
-        );
+        assert_eq!(log.read(0, 3, 1).unwrap().len(), 1, "at least one record even if over max bytes");
+    }
+
+    #[test]
+    fn segments_roll_by_bytes_and_by_time() {
+        let c = config(&[("segment.bytes", "300"), ("segment.ms", "1000")]);
+        let mut log = PartitionLog::new(0);
+        for i in 0..6 {
+            append(&mut log, vec![data(&"x".repeat(50))], i, &c); // ~132 bytes a batch: two fit in 300
+        }
+        assert_eq!(log.segments().map(|s| s.base_offset).collect::<Vec<_>>(), [0, 2, 4]);
+        append(&mut log, vec![data("late")], 5_000, &c);
+        assert_eq!(log.segments().last().unwrap().base_offset, 6, "rolled by segment.ms");
+        assert_eq!(log.read(3, 10, usize::MAX).unwrap().len(), 4, "reads cross segments");
     }
 
     #[test]
     fn power_loss_keeps_only_what_was_flushed() {
-        let mut log = PartitionLog::new();
-        log.append(vec![data("a"), data("b")], 0);
+        let c = TopicConfig::default();
+        let mut log = PartitionLog::new(0);
+        append(&mut log, vec![data("a"), data("b")], 0, &c);
         log.flush();
-        log.append(vec![data("c")], 0);
+        append(&mut log, vec![data("c")], 0, &c);
         assert_eq!(log.unflushed_count(), 1);
         log.lose_unflushed();
         assert_eq!(log.log_end_offset(), 2);
-        assert_eq!(
-            log.append(vec![data("d")], 1),
-            2,
-            "offsets continue densely after truncation"
-        );
+        assert_eq!(log.append(vec![data("d")], 1, ProducerStamp::NONE, 0, &c), 2, "dense after truncation");
         log.truncate_to(1);
         assert_eq!((log.log_end_offset(), log.recovery_point()), (1, 1));
+    }
+
+    #[test]
+    fn leader_epoch_cache_answers_offsets_for_leader_epoch() {
+        let c = TopicConfig::default();
+        let mut log = PartitionLog::new(0);
+        log.append(vec![data("a"), data("b")], 0, ProducerStamp::NONE, 0, &c);
+        log.append(vec![data("c")], 2, ProducerStamp::NONE, 0, &c);
+        log.append(vec![data("d")], 2, ProducerStamp::NONE, 0, &c);
+        log.append(vec![data("e")], 5, ProducerStamp::NONE, 0, &c);
+        assert_eq!(log.epoch_cache(), [(0, 0), (2, 2), (5, 4)]);
+        assert_eq!(log.end_offset_for_epoch(0), Some((0, 2)));
+        assert_eq!(log.end_offset_for_epoch(1), Some((0, 2)), "largest epoch ≤ 1 is 0");
+        assert_eq!(log.end_offset_for_epoch(2), Some((2, 4)));
+        assert_eq!(log.end_offset_for_epoch(9), Some((5, 5)), "the latest ends at the LEO");
+        assert_eq!(log.end_offset_for_epoch(-1), None);
+        log.truncate_to(3);
+        assert_eq!(log.epoch_cache(), [(0, 0), (2, 2)]);
+        assert_eq!(log.latest_epoch(), Some(2));
+    }
+
+    #[test]
+    fn time_retention_deletes_whole_old_segments_below_the_high_watermark() {
+        let c = config(&[("segment.bytes", "200"), ("retention.ms", "1000")]);
+        let mut log = PartitionLog::new(0);
+        for t in [0, 100, 200, 5_000] {
+            log.append(
+                vec![RecordData { timestamp_ms: t, ..data(&"y".repeat(60)) }],
+                0,
+                ProducerStamp::NONE,
+                t as u64,
+                &c,
+            );
+        }
+        assert_eq!(log.segments().count(), 4);
+        let hw_low = log.apply_retention(5_500, 1, &c);
+        assert_eq!(hw_low.segments_deleted, 1, "the second segment is not wholly below HW 1");
+        assert_eq!(log.log_start_offset(), 1);
+        let done = log.apply_retention(5_500, 4, &c);
+        assert_eq!(done, RetentionOutcome { segments_deleted: 2, records_deleted: 2 });
+        assert_eq!(log.log_start_offset(), 3, "the young segment stays");
+        assert_eq!(log.read(0, 4, 100).unwrap_err().code, ErrorCode::OffsetOutOfRange);
+        let all = log.apply_retention(100_000, 4, &c);
+        assert_eq!(all.segments_deleted, 1, "an expired active segment is rolled, then deleted");
+        assert_eq!((log.log_start_offset(), log.log_end_offset()), (4, 4));
+        assert_eq!(log.append(vec![data("z")], 0, ProducerStamp::NONE, 100_000, &c), 4);
+    }
+
+    #[test]
+    fn size_retention_keeps_the_log_under_retention_bytes() {
+        let c = config(&[("segment.bytes", "200"), ("retention.bytes", "300")]);
+        let mut log = PartitionLog::new(0);
+        for _ in 0..5 {
+            append(&mut log, vec![data(&"y".repeat(60))], 0, &c);
+        }
+        let before = log.size_bytes();
+        let outcome = log.apply_retention(0, 5, &c);
+        assert!(outcome.segments_deleted >= 2, "{outcome:?}");
+        assert!(log.size_bytes() >= 300 - 150 && log.size_bytes() < before);
+        let policy_compact = config(&[("cleanup.policy", "compact"), ("retention.bytes", "1")]);
+        assert_eq!(
+            log.apply_retention(0, 5, &policy_compact),
+            RetentionOutcome::default(),
+            "compact alone never deletes"
+        );
+    }
+
+    #[test]
+    fn compaction_keeps_the_latest_value_per_key_and_tombstones_for_a_while() {
+        let c = config(&[("cleanup.policy", "compact"), ("segment.bytes", "100"), ("delete.retention.ms", "1000")]);
+        let mut log = PartitionLog::new(0);
+        for (k, v) in
+            [("a", Some("1")), ("b", Some("1")), ("a", Some("2")), ("b", None), ("c", Some("1")), ("a", Some("3"))]
+        {
+            append(&mut log, vec![keyed(k, v, 0)], 0, &c);
+        }
+        append(&mut log, vec![keyed("z", Some("active"), 0)], 0, &c);
+        let outcome = log.compact(10, log.log_end_offset(), &c);
+        assert_eq!(outcome.records_removed, 3, "{outcome:?}");
+        let left: Vec<(Offset, Option<&[u8]>)> = log.iter().map(|r| (r.offset, r.value.as_deref())).collect();
+        assert_eq!(left, [(3, None), (4, Some(&b"1"[..])), (5, Some(&b"3"[..])), (6, Some(&b"active"[..]))]);
+        assert_eq!(log.log_start_offset(), 0, "compaction never moves the log start");
+        assert_eq!(log.read(0, 10, usize::MAX).unwrap()[0].offset, 3, "a read in a gap starts at the next record");
+        assert_eq!(log.compact(500, log.log_end_offset(), &c).tombstones_removed, 0, "tombstone kept");
+        assert_eq!(log.compact(1_011, log.log_end_offset(), &c).tombstones_removed, 1, "then dropped");
+        assert!(log.get(3).is_none());
+    }
+
+    #[test]
+    fn compaction_respects_the_high_watermark_and_min_compaction_lag() {
+        let c = config(&[("cleanup.policy", "compact"), ("segment.bytes", "100"), ("min.compaction.lag.ms", "1000")]);
+        let mut log = PartitionLog::new(0);
+        for t in 0..4 {
+            append(&mut log, vec![keyed("k", Some("v"), t * 1_000)], 0, &c);
+        }
+        assert_eq!(log.compact(2_500, 4, &c).records_removed, 1, "only records older than the lag");
+        assert_eq!(log.compact(10_000, 1, &c).records_removed, 0, "nothing at or above the HW");
+        assert_eq!(log.compact(10_000, 4, &c).records_removed, 1);
     }
 
     proptest! {
         #[test]
         fn offsets_stay_dense_and_increasing(batches in proptest::collection::vec(1usize..20, 0..30)) {
-            let mut log = PartitionLog::new();
+            let c = config(&[("segment.bytes", "500")]);
+            let mut log = PartitionLog::new(0);
             let mut expected_base = 0;
             for n in batches {
-                let base = log.append((0..n).map(|_| data("x")).collect(), 0);
+                let base = append(&mut log, (0..n).map(|_| data("x")).collect(), 0, &c);
                 prop_assert_eq!(base, expected_base);
                 expected_base += n as Offset;
             }
@@ -218,6 +682,65 @@ mod tests {
             prop_assert_eq!(all.len() as Offset, expected_base);
             for (i, r) in all.iter().enumerate() {
                 prop_assert_eq!(r.offset, i as Offset);
+            }
+        }
+
+        #[test]
+        fn compaction_keeps_exactly_the_latest_per_key_in_order(
+            writes in proptest::collection::vec((0u8..6, 0u16..1000), 1..80),
+            hw_fraction in 0.0f64..=1.0,
+        ) {
+            let c = config(&[("cleanup.policy", "compact"), ("segment.bytes", "150")]);
+            let mut log = PartitionLog::new(0);
+            for (k, v) in &writes {
+                append(&mut log, vec![keyed(&k.to_string(), Some(&v.to_string()), 0)], 0, &c);
+            }
+            let before: Vec<Record> = log.iter().cloned().collect();
+            let hw = (log.log_end_offset() as f64 * hw_fraction) as Offset;
+            log.compact(0, hw, &c);
+            let after: Vec<Record> = log.iter().cloned().collect();
+            // Never reorders, never renumbers, never invents.
+            prop_assert!(after.windows(2).all(|w| w[0].offset < w[1].offset));
+            prop_assert!(after.iter().all(|r| before.iter().any(|b| b == r)));
+            // Removed records: each had a later record with the same key, below what may be cleaned.
+            let cleaned = log.cleaned_up_to();
+            prop_assert!(cleaned <= hw.max(0));
+            for r in &before {
+                if !after.contains(r) {
+                    prop_assert!(r.offset < cleaned);
+                    prop_assert!(before.iter().any(|b| b.key == r.key && b.offset > r.offset && b.offset < cleaned));
+                }
+            }
+            // Kept below the cleaned point: exactly the latest per key there.
+            let mut keys: Vec<&Option<Vec<u8>>> = after.iter().filter(|r| r.offset < cleaned).map(|r| &r.key).collect();
+            let n = keys.len();
+            keys.sort();
+            keys.dedup();
+            prop_assert_eq!(keys.len(), n, "one record per key below the cleaned point");
+            // The latest value of every key is still readable.
+            for r in &before {
+                let latest = before.iter().filter(|b| b.key == r.key).max_by_key(|b| b.offset);
+                prop_assert!(after.iter().any(|a| Some(a) == latest));
+            }
+        }
+
+        #[test]
+        fn retention_never_deletes_at_or_above_the_high_watermark(
+            sizes in proptest::collection::vec(1usize..120, 1..40),
+            hw_fraction in 0.0f64..=1.0,
+            retention_bytes in 0i64..2000,
+        ) {
+            let c = config(&[("segment.bytes", "300"), ("retention.bytes", &retention_bytes.to_string()), ("retention.ms", "10")]);
+            let mut log = PartitionLog::new(0);
+            for (t, n) in sizes.iter().enumerate() {
+                log.append(vec![RecordData { timestamp_ms: t as i64, ..data(&"v".repeat(*n)) }], 0, ProducerStamp::NONE, t as u64, &c);
+            }
+            let before: Vec<Record> = log.iter().cloned().collect();
+            let hw = (log.log_end_offset() as f64 * hw_fraction) as Offset;
+            log.apply_retention(1_000_000, hw, &c);
+            prop_assert!(log.log_start_offset() <= hw, "start {} hw {}", log.log_start_offset(), hw);
+            for r in before.iter().filter(|r| r.offset >= hw) {
+                prop_assert_eq!(log.get(r.offset), Some(r));
             }
         }
     }

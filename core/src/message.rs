@@ -82,16 +82,48 @@ pub struct FetchedPartition {
     pub records: Vec<Record>,
 }
 
+/// Topic administration, as Kafka's admin APIs ask for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Message {
-    CreateTopicsRequest {
-        correlation_id: CorrelationId,
+pub enum AdminOp {
+    CreateTopic {
         name: String,
         partitions: u32,
         replication_factor: u32,
         config: ConfigMap,
     },
-    CreateTopicsResponse {
+    DeleteTopic {
+        name: String,
+    },
+    /// Grows the topic to `total_count` partitions.
+    CreatePartitions {
+        name: String,
+        total_count: u32,
+    },
+    /// IncrementalAlterConfigs: `Some` sets a key, `None` removes the topic's override.
+    AlterConfigs {
+        name: String,
+        changes: Vec<(String, Option<String>)>,
+    },
+}
+
+impl AdminOp {
+    pub fn api_name(&self) -> &'static str {
+        match self {
+            AdminOp::CreateTopic { .. } => "CreateTopics",
+            AdminOp::DeleteTopic { .. } => "DeleteTopics",
+            AdminOp::CreatePartitions { .. } => "CreatePartitions",
+            AdminOp::AlterConfigs { .. } => "IncrementalAlterConfigs",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    AdminRequest {
+        correlation_id: CorrelationId,
+        op: AdminOp,
+    },
+    AdminResponse {
         correlation_id: CorrelationId,
         result: Result<(), FranzError>,
     },
@@ -151,7 +183,8 @@ impl Message {
     /// Kafka's API name, for the trace and the network view.
     pub fn api_name(&self) -> &'static str {
         match self {
-            Message::CreateTopicsRequest { .. } | Message::CreateTopicsResponse { .. } => "CreateTopics",
+            Message::AdminRequest { op, .. } => op.api_name(),
+            Message::AdminResponse { .. } => "Admin",
             Message::MetadataRequest { .. } | Message::MetadataResponse { .. } => "Metadata",
             Message::ProduceRequest { .. } | Message::ProduceResponse { .. } => "Produce",
             Message::FetchRequest { .. } | Message::FetchResponse { .. } => "Fetch",

@@ -114,10 +114,6 @@ mod tests {
         let first = sticky.partition(4, 100, 250, &mut rng);
         assert_eq!(sticky.partition(4, 100, 250, &mut rng), first);
         assert_eq!(sticky.partition(4, 100, 250, &mut rng), first);
-        assert_ne!(
-            sticky.partition(4, 100, 250, &mut rng),
-            first,
-            "switches once 250 bytes went to it"
-        );
+        assert_ne!(sticky.partition(4, 100, 250, &mut rng), first, "switches once 250 bytes went to it");
     }
 }

@@ -31,10 +31,7 @@ pub struct TopicPartition {
 
 impl TopicPartition {
     pub fn new(topic: impl Into<String>, partition: u32) -> Self {
-        TopicPartition {
-            topic: topic.into(),
-            partition,
-        }
+        TopicPartition { topic: topic.into(), partition }
     }
 }
 
@@ -89,10 +86,7 @@ pub mod bytes_json {
             None => s.serialize_none(),
             Some(b) => match core::str::from_utf8(b) {
                 Ok(text) => Repr::Text(String::from(text)).serialize(s),
-                Err(_) => Repr::Hex {
-                    hex: b.iter().map(|x| alloc::format!("{x:02x}")).collect(),
-                }
-                .serialize(s),
+                Err(_) => Repr::Hex { hex: b.iter().map(|x| alloc::format!("{x:02x}")).collect() }.serialize(s),
             },
         }
     }
@@ -141,26 +135,17 @@ impl Record {
 
 pub(crate) fn record_size_bytes(key: &Option<Vec<u8>>, value: &Option<Vec<u8>>, headers: &[Header]) -> usize {
     const RECORD_OVERHEAD_BYTES: usize = 21;
-    let header_bytes: usize = headers
-        .iter()
-        .map(|h| h.key.len() + h.value.as_ref().map_or(0, Vec::len) + 2)
-        .sum();
+    let header_bytes: usize = headers.iter().map(|h| h.key.len() + h.value.as_ref().map_or(0, Vec::len) + 2).sum();
     RECORD_OVERHEAD_BYTES + key.as_ref().map_or(0, Vec::len) + value.as_ref().map_or(0, Vec::len) + header_bytes
 }
 
 /// Kafka's topic-name rule (`Topic.validate`): 1..=249 of `[a-zA-Z0-9._-]`, not `.` or `..`.
 pub fn validate_topic_name(name: &str) -> Result<()> {
     if name.is_empty() {
-        return Err(franz_err!(
-            InvalidTopicException,
-            "Topic name is illegal, it can't be empty"
-        ));
+        return Err(franz_err!(InvalidTopicException, "Topic name is illegal, it can't be empty"));
     }
     if name == "." || name == ".." {
-        return Err(franz_err!(
-            InvalidTopicException,
-            "Topic name cannot be \".\" or \"..\""
-        ));
+        return Err(franz_err!(InvalidTopicException, "Topic name cannot be \".\" or \"..\""));
     }
     if name.len() > TOPIC_NAME_LENGTH_MAX {
         return Err(franz_err!(
@@ -168,10 +153,7 @@ pub fn validate_topic_name(name: &str) -> Result<()> {
             "Topic name is illegal, it can't be longer than {TOPIC_NAME_LENGTH_MAX} characters, topic name: {name}"
         ));
     }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-    {
+    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
         return Err(franz_err!(
             InvalidTopicException,
             "Topic name \"{name}\" is illegal: {bad:?} is not one of the legal characters ASCII alphanumerics, '.', '_' and '-'"
@@ -192,20 +174,10 @@ mod tests {
 
     #[test]
     fn bytes_in_json_are_text_or_hex() {
-        let text = ProducerRecord {
-            value: Some(b"hi".to_vec()),
-            ..Default::default()
-        };
-        let binary = ProducerRecord {
-            key: Some(alloc::vec![0xff, 0]),
-            value: None,
-            ..Default::default()
-        };
+        let text = ProducerRecord { value: Some(b"hi".to_vec()), ..Default::default() };
+        let binary = ProducerRecord { key: Some(alloc::vec![0xff, 0]), value: None, ..Default::default() };
         assert_eq!(serde_json::to_string(&text).unwrap(), r#"{"value":"hi"}"#);
-        assert_eq!(
-            serde_json::to_string(&binary).unwrap(),
-            r#"{"key":{"hex":"ff00"},"value":null}"#
-        );
+        assert_eq!(serde_json::to_string(&binary).unwrap(), r#"{"key":{"hex":"ff00"},"value":null}"#);
         for r in [text, binary] {
             let back: ProducerRecord = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
             assert_eq!(back, r);

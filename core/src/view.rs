@@ -109,12 +109,8 @@ pub struct ClusterView {
 
 impl World {
     pub fn list_topics(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .brokers()
-            .iter()
-            .filter_map(|&b| self.broker(b))
-            .flat_map(|b| b.topics().keys().cloned())
-            .collect();
+        let mut names: Vec<String> =
+            self.brokers().iter().filter_map(|&b| self.broker(b)).flat_map(|b| b.topics().keys().cloned()).collect();
         names.sort();
         names.dedup();
         names
@@ -132,10 +128,7 @@ impl World {
         };
         let partitions = (0..first.partitions.len())
             .map(|i| {
-                let replicas: Vec<_> = hosts
-                    .iter()
-                    .filter_map(|(id, t)| Some((*id, t.partitions.get(i)?)))
-                    .collect();
+                let replicas: Vec<_> = hosts.iter().filter_map(|(id, t)| Some((*id, t.partitions.get(i)?))).collect();
                 let leader = replicas.iter().find(|(id, p)| p.leader == *id).or(replicas.first());
                 let (_, p) = leader.copied().unwrap_or((NO_NODE, &first.partitions[i]));
                 PartitionDescription {
@@ -146,10 +139,7 @@ impl World {
                     isr: p.isr.clone(),
                     high_watermark: p.high_watermark,
                     log_start_offset: p.log.log_start_offset(),
-                    log_end_offsets: replicas
-                        .iter()
-                        .map(|(id, r)| (format!("{id}"), r.log.log_end_offset()))
-                        .collect(),
+                    log_end_offsets: replicas.iter().map(|(id, r)| (format!("{id}"), r.log.log_end_offset())).collect(),
                 }
             })
             .collect();
@@ -173,10 +163,7 @@ impl World {
             return Err(franz_err!(InvalidRequest, "There is no broker {broker}"));
         };
         let Some(p) = b.partition(topic, partition) else {
-            return Err(franz_err!(
-                UnknownTopicOrPartition,
-                "Broker {broker} has no replica of {topic}-{partition}"
-            ));
+            return Err(franz_err!(UnknownTopicOrPartition, "Broker {broker} has no replica of {topic}-{partition}"));
         };
         let from = from_offset.max(p.log.log_start_offset());
         Ok(p.log
@@ -201,25 +188,23 @@ impl World {
             let Some(b) = self.broker(id) else { continue };
             for (name, topic) in b.topics() {
                 for (i, p) in topic.partitions.iter().enumerate() {
-                    replicas
-                        .entry(TopicPartition::new(name.clone(), i as u32))
-                        .or_default()
-                        .push(ReplicaSnapshot {
-                            broker: id,
-                            is_leader: p.leader == id && !self.is_crashed(id),
-                            high_watermark: p.high_watermark,
-                            log_start_offset: p.log.log_start_offset(),
-                            records: p
-                                .log
-                                .iter()
-                                .map(|r| LoggedRecord {
-                                    offset: r.offset,
-                                    key: r.key.clone(),
-                                    value: r.value.clone(),
-                                    leader_epoch: r.leader_epoch,
-                                })
-                                .collect(),
-                        });
+                    replicas.entry(TopicPartition::new(name.clone(), i as u32)).or_default().push(ReplicaSnapshot {
+                        broker: id,
+                        is_leader: p.leader == id && !self.is_crashed(id),
+                        high_watermark: p.high_watermark,
+                        log_start_offset: p.log.log_start_offset(),
+                        cleaned_up_to: p.log.cleaned_up_to(),
+                        records: p
+                            .log
+                            .iter()
+                            .map(|r| LoggedRecord {
+                                offset: r.offset,
+                                key: r.key.clone(),
+                                value: r.value.clone(),
+                                leader_epoch: r.leader_epoch,
+                            })
+                            .collect(),
+                    });
                 }
             }
         }
@@ -230,11 +215,7 @@ impl World {
         let mut brokers = Vec::new();
         let mut clients = Vec::new();
         for (&id, node) in self.nodes() {
-            let client = |role: &str| ClientView {
-                id,
-                client_id: self.node_name(id),
-                role: String::from(role),
-            };
+            let client = |role: &str| ClientView { id, client_id: self.node_name(id), role: String::from(role) };
             match node {
                 Node::Broker(b) => brokers.push(BrokerView {
                     id,
@@ -257,11 +238,7 @@ impl World {
                 Node::Consumer(_) => clients.push(client("consumer")),
             }
         }
-        let topics = self
-            .list_topics()
-            .iter()
-            .filter_map(|t| self.describe_topic(t).ok())
-            .collect();
+        let topics = self.list_topics().iter().filter_map(|t| self.describe_topic(t).ok()).collect();
         let config = self.network().config();
         let network = NetworkView {
             latency_ms: config.latency_ms,
@@ -281,12 +258,6 @@ impl World {
                 })
                 .collect(),
         };
-        ClusterView {
-            now_ms: self.now_ms(),
-            brokers,
-            topics,
-            clients,
-            network,
-        }
+        ClusterView { now_ms: self.now_ms(), brokers, topics, clients, network }
     }
 }

@@ -4,19 +4,12 @@ use franz_core::types::ProducerRecord;
 
 /// A record with a UTF-8 key and value.
 pub fn kv(key: &str, value: &str) -> ProducerRecord {
-    ProducerRecord {
-        key: Some(key.as_bytes().to_vec()),
-        value: Some(value.as_bytes().to_vec()),
-        ..Default::default()
-    }
+    ProducerRecord { key: Some(key.as_bytes().to_vec()), value: Some(value.as_bytes().to_vec()), ..Default::default() }
 }
 
 /// A record with no key (spread by the sticky partitioner).
 pub fn value(value: &str) -> ProducerRecord {
-    ProducerRecord {
-        value: Some(value.as_bytes().to_vec()),
-        ..Default::default()
-    }
+    ProducerRecord { value: Some(value.as_bytes().to_vec()), ..Default::default() }
 }
 
 pub fn text(bytes: &Option<Vec<u8>>) -> Option<&str> {

@@ -19,20 +19,12 @@ fn a_record_sent_is_appended_at_offset_zero_then_one_and_read_back() {
     let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
     let first = w.send(producer, "orders", vec![kv("alice", "apple")]).unwrap();
     assert_eq!((first[0].partition, first[0].offset), (0, Some(0)));
-    let second = w
-        .send(producer, "orders", vec![kv("bob", "banana"), kv("carol", "cherry")])
-        .unwrap();
+    let second = w.send(producer, "orders", vec![kv("bob", "banana"), kv("carol", "cherry")]).unwrap();
     assert_eq!(second.iter().map(|m| m.offset).collect::<Vec<_>>(), [Some(1), Some(2)]);
 
     let log = w.read_log(1, "orders", 0, 0, 100).unwrap();
-    assert_eq!(
-        log.iter().map(|r| text(&r.value).unwrap()).collect::<Vec<_>>(),
-        ["apple", "banana", "cherry"]
-    );
-    assert!(
-        log[0].timestamp_ms <= log[2].timestamp_ms,
-        "CreateTime follows the virtual clock"
-    );
+    assert_eq!(log.iter().map(|r| text(&r.value).unwrap()).collect::<Vec<_>>(), ["apple", "banana", "cherry"]);
+    assert!(log[0].timestamp_ms <= log[2].timestamp_ms, "CreateTime follows the virtual clock");
 
     let mut config = ConsumerConfig::named("c");
     config.auto_offset_reset = AutoOffsetReset::Earliest;
@@ -56,24 +48,17 @@ fn seek_rereads_and_latest_skips_what_was_there() {
     let mut w = world();
     w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
     let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
-    w.send(producer, "t", (0..5).map(|i| value(&i.to_string())).collect())
-        .unwrap();
+    w.send(producer, "t", (0..5).map(|i| value(&i.to_string())).collect()).unwrap();
 
     let consumer = w.add_consumer(ConsumerConfig::named("c")).unwrap(); // auto.offset.reset=latest
     let tp = TopicPartition::new("t", 0);
     w.assign(consumer, vec![tp.clone()]).unwrap();
-    assert!(
-        w.poll(consumer, 200).unwrap().is_empty(),
-        "latest starts at the high watermark"
-    );
+    assert!(w.poll(consumer, 200).unwrap().is_empty(), "latest starts at the high watermark");
     assert_eq!(w.position(consumer, &tp).unwrap(), 5);
 
     w.seek(consumer, &tp, 3).unwrap();
     let again = w.poll(consumer, 200).unwrap();
-    assert_eq!(
-        again.iter().map(|r| text(&r.value).unwrap()).collect::<Vec<_>>(),
-        ["3", "4"]
-    );
+    assert_eq!(again.iter().map(|r| text(&r.value).unwrap()).collect::<Vec<_>>(), ["3", "4"]);
 }
 
 #[test]
@@ -88,10 +73,7 @@ fn a_waiting_poll_wakes_when_a_record_arrives() {
     let before = w.now_ms();
     let records = w.poll(consumer, 5_000).unwrap();
     assert_eq!(records.len(), 1);
-    assert!(
-        w.now_ms() - before < 100,
-        "the parked fetch answers as soon as the record is there"
-    );
+    assert!(w.now_ms() - before < 100, "the parked fetch answers as soon as the record is there");
     let results = w.producer_results(producer).unwrap();
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].request_id, request);
@@ -132,30 +114,15 @@ fn the_trace_tells_what_happened() {
     let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
     w.send(producer, "orders", vec![value("a")]).unwrap();
     let events = w.trace().since(0);
-    assert!(events
-        .iter()
-        .any(|e| matches!(&e.kind, TraceKind::TopicCreated { topic, .. } if topic == "orders")));
-    let appended = events
-        .iter()
-        .find(|e| matches!(e.kind, TraceKind::RecordsAppended { .. }))
-        .unwrap();
-    assert!(
-        appended
-            .text
-            .contains("broker 1: appended 1 record to orders-0 at offset 0"),
-        "{}",
-        appended.text
-    );
+    assert!(events.iter().any(|e| matches!(&e.kind, TraceKind::TopicCreated { topic, .. } if topic == "orders")));
+    let appended = events.iter().find(|e| matches!(e.kind, TraceKind::RecordsAppended { .. })).unwrap();
+    assert!(appended.text.contains("broker 1: appended 1 record to orders-0 at offset 0"), "{}", appended.text);
 }
 
 #[test]
 fn the_same_seed_gives_the_same_trace() {
     let run = |seed| {
-        let mut w = World::new(ClusterConfig {
-            seed,
-            ..Default::default()
-        })
-        .unwrap();
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
         w.create_topic("t", 4, None, ConfigMap::new()).unwrap();
         let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
         for i in 0..50 {
@@ -177,9 +144,7 @@ mod bad_input {
             let err = w.create_topic(name, 1, None, ConfigMap::new()).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidTopicException, "{name:?}");
         }
-        let err = w
-            .create_topic("__consumer_offsets", 1, None, ConfigMap::new())
-            .unwrap_err();
+        let err = w.create_topic("__consumer_offsets", 1, None, ConfigMap::new()).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidTopicException);
     }
 
@@ -187,14 +152,8 @@ mod bad_input {
     fn topic_creation_rules() {
         let mut w = world();
         w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
-        assert_eq!(
-            w.create_topic("t", 1, None, ConfigMap::new()).unwrap_err().code,
-            ErrorCode::TopicAlreadyExists
-        );
-        assert_eq!(
-            w.create_topic("u", 0, None, ConfigMap::new()).unwrap_err().code,
-            ErrorCode::InvalidPartitions
-        );
+        assert_eq!(w.create_topic("t", 1, None, ConfigMap::new()).unwrap_err().code, ErrorCode::TopicAlreadyExists);
+        assert_eq!(w.create_topic("u", 0, None, ConfigMap::new()).unwrap_err().code, ErrorCode::InvalidPartitions);
         assert_eq!(
             w.create_topic("u", 1_000_000, None, ConfigMap::new()).unwrap_err().code,
             ErrorCode::InvalidPartitions
@@ -204,10 +163,7 @@ mod bad_input {
             ErrorCode::InvalidReplicationFactor
         );
         let bad_config: ConfigMap = [("retention.ms".to_string(), "forever".to_string())].into();
-        assert_eq!(
-            w.create_topic("u", 1, None, bad_config).unwrap_err().code,
-            ErrorCode::InvalidConfig
-        );
+        assert_eq!(w.create_topic("u", 1, None, bad_config).unwrap_err().code, ErrorCode::InvalidConfig);
         assert_eq!(w.list_topics(), ["t"], "nothing half-created by a refused request");
     }
 
@@ -220,10 +176,7 @@ mod bad_input {
         w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
         let mut r = value("x");
         r.partition = Some(2);
-        assert_eq!(
-            w.send(producer, "t", vec![r]).unwrap_err().code,
-            ErrorCode::UnknownTopicOrPartition
-        );
+        assert_eq!(w.send(producer, "t", vec![r]).unwrap_err().code, ErrorCode::UnknownTopicOrPartition);
         let err = w.send(producer, "bad name", vec![value("x")]).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidTopicException);
     }
@@ -236,11 +189,7 @@ mod bad_input {
         let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
         let err = w.send(producer, "t", vec![value(&"x".repeat(200))]).unwrap_err();
         assert_eq!(err.code, ErrorCode::MessageTooLarge);
-        assert_eq!(
-            w.describe_topic("t").unwrap().partitions[0].high_watermark,
-            0,
-            "nothing appended"
-        );
+        assert_eq!(w.describe_topic("t").unwrap().partitions[0].high_watermark, 0, "nothing appended");
         assert_eq!(w.send(producer, "t", vec![value("ok")]).unwrap()[0].offset, Some(0));
     }
 
@@ -250,10 +199,7 @@ mod bad_input {
         w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
         let consumer = w.add_consumer(ConsumerConfig::named("c")).unwrap();
         let tp = TopicPartition::new("t", 0);
-        assert_eq!(
-            w.seek(consumer, &tp, 0).unwrap_err().code,
-            ErrorCode::UnknownTopicOrPartition
-        );
+        assert_eq!(w.seek(consumer, &tp, 0).unwrap_err().code, ErrorCode::UnknownTopicOrPartition);
         w.assign(consumer, vec![tp.clone()]).unwrap();
         assert_eq!(w.seek(consumer, &tp, -1).unwrap_err().code, ErrorCode::OffsetOutOfRange);
     }
@@ -285,10 +231,7 @@ mod bad_input {
         let mut w = world();
         let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
         w.close_client(producer).unwrap();
-        assert_eq!(
-            w.send(producer, "t", vec![value("x")]).unwrap_err().code,
-            ErrorCode::InvalidRequest
-        );
+        assert_eq!(w.send(producer, "t", vec![value("x")]).unwrap_err().code, ErrorCode::InvalidRequest);
         assert!(w.close_client(producer).is_err());
     }
 }

@@ -39,10 +39,7 @@ fn a_send_to_a_crashed_broker_times_out_and_succeeds_after_restart() {
     let meta = w.send(producer, "t", vec![value("after")]).unwrap();
     assert_eq!(meta[0].offset, Some(1), "a process crash keeps every appended record");
     let description = w.describe_topic("t").unwrap();
-    assert_eq!(
-        description.partitions[0].leader_epoch, 1,
-        "re-elected at the next epoch"
-    );
+    assert_eq!(description.partitions[0].leader_epoch, 1, "re-elected at the next epoch");
     let k = kinds(&w);
     for expected in ["broker_crashed", "broker_restarted", "leader_elected"] {
         assert!(k.contains(&expected), "{expected} in {k:?}");
@@ -61,15 +58,8 @@ fn power_loss_erases_unflushed_acknowledged_records_and_the_checker_reports_each
     w.restart_broker(1).unwrap();
     let report = w.check();
     assert!(!report.ok);
-    let lost: Vec<_> = report
-        .violations
-        .iter()
-        .filter(|v| v.kind == ViolationKind::LostWrite)
-        .collect();
-    assert_eq!(
-        lost.iter().map(|v| v.offset).collect::<Vec<_>>(),
-        [Some(0), Some(1), Some(2)]
-    );
+    let lost: Vec<_> = report.violations.iter().filter(|v| v.kind == ViolationKind::LostWrite).collect();
+    assert_eq!(lost.iter().map(|v| v.offset).collect::<Vec<_>>(), [Some(0), Some(1), Some(2)]);
     assert!(lost[0].detail.contains("\"v0\" was acknowledged"), "{}", lost[0].detail);
     assert!(kinds(&w).contains(&"records_lost_on_power_loss"));
 }
@@ -94,11 +84,7 @@ fn flush_ms_flushes_on_a_timer() {
     w.send(producer, "t", vec![value("a")]).unwrap();
     w.run_for(150);
     w.power_loss(1).unwrap();
-    assert_eq!(
-        w.read_log(1, "t", 0, 0, 10).unwrap().len(),
-        1,
-        "flushed by flush.ms before the power went"
-    );
+    assert_eq!(w.read_log(1, "t", 0, 0, 10).unwrap().len(), 1, "flushed by flush.ms before the power went");
 }
 
 #[test]
@@ -108,43 +94,26 @@ fn a_partition_cuts_clients_off_and_healing_restores_them() {
     let mut config = ProducerConfig::named("cut-off");
     config.request_timeout_ms = 500;
     let cut_off = w.add_producer(config).unwrap();
-    assert_eq!(
-        w.send(cut_off, "t", vec![value("x")]).unwrap_err().code,
-        ErrorCode::RequestTimedOut
-    );
+    assert_eq!(w.send(cut_off, "t", vec![value("x")]).unwrap_err().code, ErrorCode::RequestTimedOut);
     assert!(w.view().network.dropped_messages > 0);
     w.heal_network().unwrap();
     assert_eq!(w.send(producer, "t", vec![value("y")]).unwrap()[0].offset, Some(0));
     let k = kinds(&w);
-    assert!(
-        k.contains(&"network_partitioned") && k.contains(&"network_healed"),
-        "{k:?}"
-    );
+    assert!(k.contains(&"network_partitioned") && k.contains(&"network_healed"), "{k:?}");
 }
 
 #[test]
 fn messages_in_flight_across_a_new_partition_are_lost() {
     let (mut w, producer) = world_with_topic(ConfigMap::new());
-    let slow = NetworkConfig {
-        latency_ms: 50,
-        ..Default::default()
-    };
+    let slow = NetworkConfig { latency_ms: 50, ..Default::default() };
     w.set_network(slow).unwrap();
     let request = w.send_async(producer, "t", vec![value("in flight")]).unwrap();
     w.run_for(10); // the Produce request is on the wire
     w.partition_network(vec![vec![1]]).unwrap();
     w.run_for(200);
     w.heal_network().unwrap();
-    assert!(w
-        .producer_results(producer)
-        .unwrap()
-        .iter()
-        .all(|r| r.request_id != request));
-    assert_eq!(
-        w.describe_topic("t").unwrap().partitions[0].log_end_offsets["1"],
-        0,
-        "never arrived"
-    );
+    assert!(w.producer_results(producer).unwrap().iter().all(|r| r.request_id != request));
+    assert_eq!(w.describe_topic("t").unwrap().partitions[0].log_end_offsets["1"], 0, "never arrived");
 }
 
 #[test]
@@ -153,11 +122,7 @@ fn a_paused_broker_answers_after_its_pause() {
     w.pause_node(1, 2_000).unwrap();
     let before = w.now_ms();
     assert_eq!(w.send(producer, "t", vec![value("x")]).unwrap()[0].offset, Some(0));
-    assert!(
-        w.now_ms() - before >= 2_000,
-        "answered only once the pause ended: {} ms",
-        w.now_ms() - before
-    );
+    assert!(w.now_ms() - before >= 2_000, "answered only once the pause ended: {} ms", w.now_ms() - before);
     assert!(w.view().brokers[0].paused_until_ms.is_none());
 }
 
@@ -165,21 +130,14 @@ fn a_paused_broker_answers_after_its_pause() {
 fn a_lossy_network_never_loses_an_acknowledged_record() {
     let mut w = World::new(ClusterConfig {
         seed: 3,
-        network: NetworkConfig {
-            latency_ms: 2,
-            jitter_ms: 5,
-            drop_rate: 0.2,
-        },
+        network: NetworkConfig { latency_ms: 2, jitter_ms: 5, drop_rate: 0.2 },
         ..Default::default()
     })
     .unwrap();
     let flush_each: ConfigMap = [("flush.messages".to_string(), "1".to_string())].into();
     // createTopic itself may be lost; like Kafka's admin client, retry (TOPIC_ALREADY_EXISTS means it landed).
     while let Err(e) = w.create_topic("t", 2, None, flush_each.clone()) {
-        assert!(
-            matches!(e.code, ErrorCode::RequestTimedOut | ErrorCode::TopicAlreadyExists),
-            "{e}"
-        );
+        assert!(matches!(e.code, ErrorCode::RequestTimedOut | ErrorCode::TopicAlreadyExists), "{e}");
         if e.code == ErrorCode::TopicAlreadyExists {
             break;
         }
@@ -207,11 +165,7 @@ fn same_seed_same_trace_and_another_seed_another_trace() {
     let run = |seed| {
         let mut w = World::new(ClusterConfig {
             seed,
-            network: NetworkConfig {
-                latency_ms: 3,
-                jitter_ms: 7,
-                drop_rate: 0.05,
-            },
+            network: NetworkConfig { latency_ms: 3, jitter_ms: 7, drop_rate: 0.05 },
             ..Default::default()
         })
         .unwrap();
@@ -236,11 +190,7 @@ fn same_seed_same_trace_and_another_seed_another_trace() {
 fn eventful_run() -> World {
     let mut w = World::new(ClusterConfig {
         seed: 5,
-        network: NetworkConfig {
-            latency_ms: 2,
-            jitter_ms: 3,
-            drop_rate: 0.0,
-        },
+        network: NetworkConfig { latency_ms: 2, jitter_ms: 3, drop_rate: 0.0 },
         ..Default::default()
     })
     .unwrap();
@@ -263,11 +213,7 @@ fn eventful_run() -> World {
     let mut config = ConsumerConfig::named("c");
     config.auto_offset_reset = AutoOffsetReset::Earliest;
     let consumer = w.add_consumer(config).unwrap();
-    w.assign(
-        consumer,
-        vec![TopicPartition::new("orders", 0), TopicPartition::new("orders", 1)],
-    )
-    .unwrap();
+    w.assign(consumer, vec![TopicPartition::new("orders", 0), TopicPartition::new("orders", 1)]).unwrap();
     w.poll(consumer, 1_000).unwrap();
     w.seek(consumer, &TopicPartition::new("orders", 0), 0).unwrap();
     w.poll(consumer, 1_000).unwrap();
@@ -275,12 +221,7 @@ fn eventful_run() -> World {
     w.partition_network(vec![vec![1]]).unwrap();
     w.run_for(700);
     w.heal_network().unwrap();
-    w.set_network(NetworkConfig {
-        latency_ms: 10,
-        jitter_ms: 0,
-        drop_rate: 0.1,
-    })
-    .unwrap();
+    w.set_network(NetworkConfig { latency_ms: 10, jitter_ms: 0, drop_rate: 0.1 }).unwrap();
     w.run_for(2_000);
     w.power_loss(1).unwrap();
     w.restart_broker(1).unwrap();
@@ -299,11 +240,7 @@ fn a_scenario_replays_to_the_same_trace() {
     assert_eq!(replayed.trace().hash(), original.trace().hash());
     assert_eq!(replayed.trace().len(), original.trace().len());
     assert_eq!(replayed.now_ms(), original.now_ms());
-    assert_eq!(
-        replayed.scenario().unwrap().to_json(),
-        json,
-        "a replay records the same scenario"
-    );
+    assert_eq!(replayed.scenario().unwrap().to_json(), json, "a replay records the same scenario");
     assert_eq!(replayed.check(), original.check());
 }
 
@@ -318,17 +255,9 @@ fn replay_until_a_time_is_time_travel() {
         assert_eq!(past.now_ms(), until);
         let partial = past.trace().since(0);
         assert!(partial.len() <= full.len());
-        assert_eq!(
-            full[..partial.len()],
-            partial[..],
-            "the past at {until} ms is a prefix of the whole run"
-        );
+        assert_eq!(full[..partial.len()], partial[..], "the past at {until} ms is a prefix of the whole run");
         let expected = full.iter().take_while(|e| e.time_ms <= until).count();
-        assert_eq!(
-            partial.len(),
-            expected,
-            "everything up to {until} ms happened, nothing after"
-        );
+        assert_eq!(partial.len(), expected, "everything up to {until} ms happened, nothing after");
     }
 }
 
@@ -337,50 +266,23 @@ fn the_fixture_scenario_has_a_known_trace_hash() {
     // The same file and hash are checked in wasm (web/tests/node.rs): native and wasm agree bit for bit.
     let json = include_str!("fixtures/basic-scenario.json");
     let w = World::replay(&Scenario::parse(json).unwrap(), None).unwrap();
-    assert_eq!(
-        format!("{:016x}", w.trace().hash()),
-        franz_tests::FIXTURE_TRACE_HASH.trim()
-    );
-    assert!(w
-        .trace()
-        .since(0)
-        .iter()
-        .any(|e| matches!(e.kind, TraceKind::BrokerCrashed { .. })));
+    assert_eq!(format!("{:016x}", w.trace().hash()), franz_tests::FIXTURE_TRACE_HASH.trim());
+    assert!(w.trace().since(0).iter().any(|e| matches!(e.kind, TraceKind::BrokerCrashed { .. })));
 }
 
 #[test]
 fn bad_fault_requests_are_refused() {
     let (mut w, _) = world_with_topic(ConfigMap::new());
     assert_eq!(w.crash_broker(7).unwrap_err().code, ErrorCode::InvalidRequest);
-    assert_eq!(
-        w.restart_broker(1).unwrap_err().code,
-        ErrorCode::InvalidRequest,
-        "running already"
-    );
-    assert_eq!(
-        w.partition_network(vec![vec![1], vec![1]]).unwrap_err().code,
-        ErrorCode::InvalidRequest
-    );
-    assert_eq!(
-        w.partition_network(vec![vec![99]]).unwrap_err().code,
-        ErrorCode::InvalidRequest
-    );
+    assert_eq!(w.restart_broker(1).unwrap_err().code, ErrorCode::InvalidRequest, "running already");
+    assert_eq!(w.partition_network(vec![vec![1], vec![1]]).unwrap_err().code, ErrorCode::InvalidRequest);
+    assert_eq!(w.partition_network(vec![vec![99]]).unwrap_err().code, ErrorCode::InvalidRequest);
     assert_eq!(w.partition_network(vec![]).unwrap_err().code, ErrorCode::InvalidRequest);
     assert_eq!(w.pause_node(1, u64::MAX).unwrap_err().code, ErrorCode::InvalidRequest);
-    let bad = NetworkConfig {
-        latency_ms: 1,
-        jitter_ms: 1,
-        drop_rate: -0.5,
-    };
+    let bad = NetworkConfig { latency_ms: 1, jitter_ms: 1, drop_rate: -0.5 };
     assert_eq!(w.set_network(bad).unwrap_err().code, ErrorCode::InvalidConfig);
     let absurd = r#"{"version":1,"seed":1,"brokers":1000000000}"#;
-    assert_eq!(
-        World::replay(&Scenario::parse(absurd).unwrap(), None)
-            .err()
-            .unwrap()
-            .code,
-        ErrorCode::InvalidConfig
-    );
+    assert_eq!(World::replay(&Scenario::parse(absurd).unwrap(), None).err().unwrap().code, ErrorCode::InvalidConfig);
     // And the world still works.
     let consumer = w.add_consumer(ConsumerConfig::named("c")).unwrap();
     w.assign(consumer, vec![TopicPartition::new("t", 0)]).unwrap();

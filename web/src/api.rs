@@ -202,9 +202,7 @@ impl Cluster {
             return Err(invalid(ErrorCode::InvalidConfig, "brokers is far too large"));
         }
         let world = World::new(config).map_err(js_error)?;
-        Ok(Cluster {
-            world: Rc::new(RefCell::new(world)),
-        })
+        Ok(Cluster { world: Rc::new(RefCell::new(world)) })
     }
 
     /// Virtual time, in milliseconds since the cluster started.
@@ -264,10 +262,7 @@ impl Cluster {
         #[wasm_bindgen(unchecked_param_type = "number[][]")] sides: JsValue,
     ) -> Result<(), JsValue> {
         let sides: Vec<Vec<NodeId>> = from_json(&sides).map_err(|e| {
-            invalid(
-                ErrorCode::InvalidRequest,
-                format!("partitionNetwork takes lists of node ids: {e}"),
-            )
+            invalid(ErrorCode::InvalidRequest, format!("partitionNetwork takes lists of node ids: {e}"))
         })?;
         with_world(&self.world, |w| w.partition_network(sides).map_err(js_error))
     }
@@ -301,11 +296,8 @@ impl Cluster {
         #[wasm_bindgen(unchecked_param_type = "NetworkOptions | null")] network: JsValue,
     ) -> Result<(), JsValue> {
         let (a, b) = (node_id(a)?, node_id(b)?);
-        let options: Option<NetworkOptions> = if network.is_null() || network.is_undefined() {
-            None
-        } else {
-            Some(parse_options(network, "link")?)
-        };
+        let options: Option<NetworkOptions> =
+            if network.is_null() || network.is_undefined() { None } else { Some(parse_options(network, "link")?) };
         with_world(&self.world, |w| {
             let config = options.map(|n| network_config(n, w.network().config())).transpose()?;
             w.set_link(a, b, config).map_err(js_error)
@@ -333,9 +325,7 @@ impl Cluster {
         let until = until_ms.map(|u| whole(u, "untilMs", MAX_SAFE_INTEGER)).transpose()?;
         let scenario = Scenario::parse(scenario).map_err(js_error)?;
         let world = World::replay(&scenario, until).map_err(js_error)?;
-        Ok(Cluster {
-            world: Rc::new(RefCell::new(world)),
-        })
+        Ok(Cluster { world: Rc::new(RefCell::new(world)) })
     }
 
     /// A 64-bit hash (16 hex digits) of the whole trace: equal hashes, identical runs.
@@ -354,15 +344,9 @@ impl Cluster {
         let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
         let o: TopicOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "topic")?;
         let partitions = opt_whole(o.partitions, "partitions", f64::from(u32::MAX), 1)? as u32;
-        let rf = o
-            .replication_factor
-            .map(|r| whole(r, "replicationFactor", f64::from(u32::MAX)))
-            .transpose()?;
+        let rf = o.replication_factor.map(|r| whole(r, "replicationFactor", f64::from(u32::MAX))).transpose()?;
         let config = config_map(o.config);
-        with_world(&self.world, |w| {
-            w.create_topic(&name, partitions, rf.map(|r| r as u32), config)
-                .map_err(js_error)
-        })
+        with_world(&self.world, |w| w.create_topic(&name, partitions, rf.map(|r| r as u32), config).map_err(js_error))
     }
 
     #[wasm_bindgen(js_name = listTopics, unchecked_return_type = "string[]")]
@@ -395,11 +379,7 @@ impl Cluster {
         let o: ReadLogOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "readLog")?;
         let from = opt_whole(o.from_offset, "fromOffset", MAX_SAFE_INTEGER, 0)?;
         let max = opt_whole(o.max_records, "maxRecords", MAX_SAFE_INTEGER, 100)? as usize;
-        let records = self
-            .world
-            .borrow()
-            .read_log(broker, &topic, partition, from, max)
-            .map_err(js_error)?;
+        let records = self.world.borrow().read_log(broker, &topic, partition, from, max).map_err(js_error)?;
         let out = Array::new();
         for r in &records {
             out.push(&object(&[
@@ -424,50 +404,30 @@ impl Cluster {
     /// A producer client: `producer({ clientId, acks = "all", idempotent = true, ... })`.
     pub fn producer(&self, options: Option<ProducerOptionsJs>) -> Result<Producer, JsValue> {
         let o: ProducerOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "producer")?;
-        let mut config = ProducerConfig {
-            client_id: o.client_id,
-            ..ProducerConfig::default()
-        };
+        let mut config = ProducerConfig { client_id: o.client_id, ..ProducerConfig::default() };
         if let Some(acks) = o.acks {
             let text = match acks {
                 AcksOption::Text(s) => s,
                 AcksOption::Number(n) => format!("{n}"),
             };
             config.acks = Acks::parse(&text).ok_or_else(|| {
-                invalid(
-                    ErrorCode::InvalidConfig,
-                    format!("acks must be \"0\", \"1\" or \"all\", got {text}"),
-                )
+                invalid(ErrorCode::InvalidConfig, format!("acks must be \"0\", \"1\" or \"all\", got {text}"))
             })?;
         }
         config.enable_idempotence = o.idempotent.unwrap_or(true);
         config.batch_size_bytes = opt_whole(o.batch_size, "batchSize", 1.0e9, config.batch_size_bytes as u64)? as usize;
-        config.delivery_timeout_ms = opt_whole(
-            o.delivery_timeout_ms,
-            "deliveryTimeoutMs",
-            TIMEOUT_MS_MAX,
-            config.delivery_timeout_ms,
-        )?;
-        config.request_timeout_ms = opt_whole(
-            o.request_timeout_ms,
-            "requestTimeoutMs",
-            TIMEOUT_MS_MAX,
-            config.request_timeout_ms,
-        )?;
+        config.delivery_timeout_ms =
+            opt_whole(o.delivery_timeout_ms, "deliveryTimeoutMs", TIMEOUT_MS_MAX, config.delivery_timeout_ms)?;
+        config.request_timeout_ms =
+            opt_whole(o.request_timeout_ms, "requestTimeoutMs", TIMEOUT_MS_MAX, config.request_timeout_ms)?;
         let id = with_world(&self.world, |w| w.add_producer(config).map_err(js_error))?;
-        Ok(Producer {
-            world: self.world.clone(),
-            id,
-        })
+        Ok(Producer { world: self.world.clone(), id })
     }
 
     /// A consumer client: `consumer({ clientId, autoOffsetReset = "latest", maxPollRecords, ... })`.
     pub fn consumer(&self, options: Option<ConsumerOptionsJs>) -> Result<Consumer, JsValue> {
         let o: ConsumerOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "consumer")?;
-        let mut config = ConsumerConfig {
-            client_id: o.client_id,
-            ..ConsumerConfig::default()
-        };
+        let mut config = ConsumerConfig { client_id: o.client_id, ..ConsumerConfig::default() };
         config.group_id = o.group_id;
         if let Some(reset) = o.auto_offset_reset {
             config.auto_offset_reset = AutoOffsetReset::parse(&reset).ok_or_else(|| {
@@ -477,38 +437,23 @@ impl Cluster {
                 )
             })?;
         }
-        config.max_poll_records = opt_whole(
-            o.max_poll_records,
-            "maxPollRecords",
-            1.0e6,
-            config.max_poll_records as u64,
-        )? as usize;
+        config.max_poll_records =
+            opt_whole(o.max_poll_records, "maxPollRecords", 1.0e6, config.max_poll_records as u64)? as usize;
         if config.max_poll_records == 0 {
             return Err(invalid(ErrorCode::InvalidConfig, "maxPollRecords must be at least 1"));
         }
-        config.fetch_max_wait_ms = opt_whole(
-            o.fetch_max_wait_ms,
-            "fetchMaxWaitMs",
-            TIMEOUT_MS_MAX,
-            config.fetch_max_wait_ms,
-        )?;
+        config.fetch_max_wait_ms =
+            opt_whole(o.fetch_max_wait_ms, "fetchMaxWaitMs", TIMEOUT_MS_MAX, config.fetch_max_wait_ms)?;
         config.max_partition_fetch_bytes = opt_whole(
             o.max_partition_fetch_bytes,
             "maxPartitionFetchBytes",
             1.0e9,
             config.max_partition_fetch_bytes as u64,
         )? as usize;
-        config.request_timeout_ms = opt_whole(
-            o.request_timeout_ms,
-            "requestTimeoutMs",
-            TIMEOUT_MS_MAX,
-            config.request_timeout_ms,
-        )?;
+        config.request_timeout_ms =
+            opt_whole(o.request_timeout_ms, "requestTimeoutMs", TIMEOUT_MS_MAX, config.request_timeout_ms)?;
         let id = with_world(&self.world, |w| w.add_consumer(config).map_err(js_error))?;
-        Ok(Consumer {
-            world: self.world.clone(),
-            id,
-        })
+        Ok(Consumer { world: self.world.clone(), id })
     }
 }
 
@@ -552,11 +497,7 @@ impl Producer {
     ) -> Result<f64, JsValue> {
         let topic = string_arg(&topic, "The topic name", ErrorCode::InvalidTopicException)?;
         let records = producer_records(records)?;
-        with_world(&self.world, |w| {
-            w.send_async(self.id, &topic, records)
-                .map(|id| id as f64)
-                .map_err(js_error)
-        })
+        with_world(&self.world, |w| w.send_async(self.id, &topic, records).map(|id| id as f64).map_err(js_error))
     }
 
     /// Finished sends not reported before: `[{ requestId, ok, partition?, offset?, records?, code? }]`.
@@ -573,12 +514,7 @@ impl Producer {
                         id,
                         ("ok", true.into()),
                         ("partition", first.map_or(JsValue::UNDEFINED, |m| m.partition.into())),
-                        (
-                            "offset",
-                            first
-                                .and_then(|m| m.offset)
-                                .map_or(JsValue::NULL, |o| (o as f64).into()),
-                        ),
+                        ("offset", first.and_then(|m| m.offset).map_or(JsValue::NULL, |o| (o as f64).into())),
                         ("records", metadata_to_js(records)),
                     ])
                 }
@@ -625,12 +561,8 @@ impl Consumer {
         &self,
         #[wasm_bindgen(unchecked_param_type = "TopicPartition[]")] partitions: JsValue,
     ) -> Result<(), JsValue> {
-        let list: Vec<JsTopicPartition> = from_json(&partitions).map_err(|e| {
-            invalid(
-                ErrorCode::InvalidRequest,
-                format!("assign takes [{{ topic, partition }}]: {e}"),
-            )
-        })?;
+        let list: Vec<JsTopicPartition> = from_json(&partitions)
+            .map_err(|e| invalid(ErrorCode::InvalidRequest, format!("assign takes [{{ topic, partition }}]: {e}")))?;
         let tps = list
             .into_iter()
             .map(|tp| topic_partition(&JsValue::from_str(&tp.topic), tp.partition))
@@ -668,9 +600,7 @@ impl Consumer {
         partition: f64,
     ) -> Result<f64, JsValue> {
         let tp = topic_partition(&topic, partition)?;
-        with_world(&self.world, |w| {
-            w.position(self.id, &tp).map(|o| o as f64).map_err(js_error)
-        })
+        with_world(&self.world, |w| w.position(self.id, &tp).map(|o| o as f64).map_err(js_error))
     }
 
     /// Waits up to `timeoutMs` (default 1000) of virtual time for records.
@@ -714,10 +644,7 @@ fn key_bytes(key: &JsValue) -> Result<Vec<u8>, JsValue> {
     } else if let Some(a) = key.dyn_ref::<js_sys::Uint8Array>() {
         Ok(a.to_vec())
     } else {
-        Err(invalid(
-            ErrorCode::InvalidRequest,
-            "The key must be a string or a Uint8Array",
-        ))
+        Err(invalid(ErrorCode::InvalidRequest, "The key must be a string or a Uint8Array"))
     }
 }
 
@@ -735,10 +662,7 @@ pub fn partition_for_key(
 ) -> Result<u32, JsValue> {
     let n = whole(num_partitions, "numPartitions", f64::from(u32::MAX))? as u32;
     if n == 0 {
-        return Err(invalid(
-            ErrorCode::InvalidPartitions,
-            "numPartitions must be at least 1",
-        ));
+        return Err(invalid(ErrorCode::InvalidPartitions, "numPartitions must be at least 1"));
     }
     Ok(franz_core::partitioner::partition_for_key(&key_bytes(&key)?, n))
 }

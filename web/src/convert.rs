@@ -44,12 +44,7 @@ pub fn from_json<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| {
-            invalid(
-                ErrorCode::UnknownServerError,
-                format!("Could not convert a value for JS: {e}"),
-            )
-        })
+        .map_err(|e| invalid(ErrorCode::UnknownServerError, format!("Could not convert a value for JS: {e}")))
 }
 
 /// A config value as users write it: `"2"`, `2` or `true` all mean Kafka's string form.
@@ -84,10 +79,7 @@ pub fn whole(value: f64, what: &str, max: f64) -> Result<u64, JsValue> {
     if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= max {
         Ok(value as u64)
     } else {
-        Err(invalid(
-            ErrorCode::InvalidRequest,
-            format!("{what} must be a whole number from 0 to {max}, got {value}"),
-        ))
+        Err(invalid(ErrorCode::InvalidRequest, format!("{what} must be a whole number from 0 to {max}, got {value}")))
     }
 }
 
@@ -95,9 +87,7 @@ pub fn whole(value: f64, what: &str, max: f64) -> Result<u64, JsValue> {
 pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 pub fn string_arg(value: &JsValue, what: &str, code: ErrorCode) -> Result<String, JsValue> {
-    value
-        .as_string()
-        .ok_or_else(|| invalid(code, format!("{what} must be a string")))
+    value.as_string().ok_or_else(|| invalid(code, format!("{what} must be a string")))
 }
 
 /// Keys and values: a string is UTF-8, a `Uint8Array` passes through, `null`/`undefined` is none.
@@ -109,10 +99,7 @@ fn bytes(value: JsValue, what: &str) -> Result<Option<Vec<u8>>, JsValue> {
     } else if let Some(array) = value.dyn_ref::<Uint8Array>() {
         Ok(Some(array.to_vec()))
     } else {
-        Err(invalid(
-            ErrorCode::InvalidRecord,
-            format!("A record's {what} must be a string, a Uint8Array or null"),
-        ))
+        Err(invalid(ErrorCode::InvalidRecord, format!("A record's {what} must be a string, a Uint8Array or null")))
     }
 }
 
@@ -136,26 +123,18 @@ fn optional_number(object: &JsValue, key: &str) -> Result<Option<f64>, JsValue> 
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
-    v.as_f64()
-        .map(Some)
-        .ok_or_else(|| invalid(ErrorCode::InvalidRecord, format!("A record's {key} must be a number")))
+    v.as_f64().map(Some).ok_or_else(|| invalid(ErrorCode::InvalidRecord, format!("A record's {key} must be a number")))
 }
 
 /// `[{ key?, value, partition?, headers?, timestamp? }]` → producer records.
 pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue> {
     let Some(array) = records.dyn_ref::<Array>() else {
-        return Err(invalid(
-            ErrorCode::InvalidRecord,
-            "send takes an array of records: [{ key, value }]",
-        ));
+        return Err(invalid(ErrorCode::InvalidRecord, "send takes an array of records: [{ key, value }]"));
     };
     let mut out = Vec::with_capacity(array.length() as usize);
     for item in array.iter() {
         if !item.is_object() {
-            return Err(invalid(
-                ErrorCode::InvalidRecord,
-                "Each record must be an object: { key, value }",
-            ));
+            return Err(invalid(ErrorCode::InvalidRecord, "Each record must be an object: { key, value }"));
         }
         let partition = match optional_number(&item, "partition")? {
             None => None,
@@ -164,10 +143,7 @@ pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue
         let timestamp_ms = match optional_number(&item, "timestamp")? {
             Some(t) if t.is_finite() && t.fract() == 0.0 && t.abs() <= MAX_SAFE_INTEGER => Some(t as i64),
             Some(t) => {
-                return Err(invalid(
-                    ErrorCode::InvalidRecord,
-                    format!("timestamp must be whole milliseconds, got {t}"),
-                ))
+                return Err(invalid(ErrorCode::InvalidRecord, format!("timestamp must be whole milliseconds, got {t}")))
             }
             None => None,
         };
@@ -188,19 +164,13 @@ fn headers(value: JsValue) -> Result<Vec<Header>, JsValue> {
         return Ok(Vec::new());
     }
     let Some(object) = value.dyn_ref::<Object>() else {
-        return Err(invalid(
-            ErrorCode::InvalidRecord,
-            "headers must be an object { name: value }",
-        ));
+        return Err(invalid(ErrorCode::InvalidRecord, "headers must be an object { name: value }"));
     };
     let mut out = Vec::new();
     for entry in Object::entries(object).iter() {
         let pair: Array = entry.unchecked_into();
         let key = pair.get(0).as_string().unwrap_or_default();
-        out.push(Header {
-            key,
-            value: bytes(pair.get(1), "header value")?,
-        });
+        out.push(Header { key, value: bytes(pair.get(1), "header value")? });
     }
     Ok(out)
 }

@@ -26,24 +26,16 @@ fn cluster() -> Cluster {
 #[wasm_bindgen_test]
 fn produce_then_consume_one_topic() {
     let c = cluster();
-    c.create_topic("orders".into(), Some(js(r#"{"partitions": 1}"#).into()))
-        .unwrap();
-    let topics: Vec<String> = Array::from(&c.list_topics().unwrap())
-        .iter()
-        .filter_map(|v| v.as_string())
-        .collect();
+    c.create_topic("orders".into(), Some(js(r#"{"partitions": 1}"#).into())).unwrap();
+    let topics: Vec<String> = Array::from(&c.list_topics().unwrap()).iter().filter_map(|v| v.as_string()).collect();
     assert_eq!(topics, ["orders"]);
     let p = c.producer(Some(js(r#"{"clientId": "p1"}"#).into())).unwrap();
-    let meta = p
-        .send("orders".into(), js(r#"[{"key": "k", "value": "v0"}, {"value": "v1"}]"#))
-        .unwrap();
+    let meta = p.send("orders".into(), js(r#"[{"key": "k", "value": "v0"}, {"value": "v1"}]"#)).unwrap();
     let meta: Array = meta.dyn_into().unwrap();
     assert_eq!(get(&meta.get(0), "offset").as_f64(), Some(0.0));
     assert_eq!(get(&meta.get(1), "offset").as_f64(), Some(1.0));
 
-    let consumer = c
-        .consumer(Some(js(r#"{"autoOffsetReset": "earliest"}"#).into()))
-        .unwrap();
+    let consumer = c.consumer(Some(js(r#"{"autoOffsetReset": "earliest"}"#).into())).unwrap();
     consumer.assign(js(r#"[{"topic": "orders", "partition": 0}]"#)).unwrap();
     consumer.seek("orders".into(), 0.0, 1.0).unwrap();
     let records: Array = consumer.poll(Some(1000.0)).unwrap().dyn_into().unwrap();
@@ -67,12 +59,7 @@ fn bytes_pass_through_and_events_read_like_sentences() {
     let p = c.producer(None).unwrap();
     let records = Array::new();
     let record = js_sys::Object::new();
-    Reflect::set(
-        &record,
-        &"value".into(),
-        &js_sys::Uint8Array::from(&[0xff_u8, 0x00][..]),
-    )
-    .unwrap();
+    Reflect::set(&record, &"value".into(), &js_sys::Uint8Array::from(&[0xff_u8, 0x00][..])).unwrap();
     records.push(&record);
     p.send("bin".into(), records.into()).unwrap();
     let log: Array = c.read_log(1.0, "bin".into(), 0.0, None).unwrap().dyn_into().unwrap();
@@ -80,48 +67,22 @@ fn bytes_pass_through_and_events_read_like_sentences() {
     assert_eq!(value.to_vec(), [0xff, 0x00]);
     let events: Array = c.events(None).unwrap().dyn_into().unwrap();
     let texts: Vec<String> = events.iter().map(|e| get(&e, "text").as_string().unwrap()).collect();
-    assert!(
-        texts
-            .iter()
-            .any(|t| t.contains("appended 1 record to bin-0 at offset 0")),
-        "{texts:?}"
-    );
+    assert!(texts.iter().any(|t| t.contains("appended 1 record to bin-0 at offset 0")), "{texts:?}");
 }
 
 #[wasm_bindgen_test]
 fn bad_input_throws_kafka_errors_never_panics() {
     let c = cluster();
+    assert_eq!(code(c.create_topic("".into(), None).unwrap_err()), "INVALID_TOPIC_EXCEPTION");
+    assert_eq!(code(c.create_topic("no way".into(), None).unwrap_err()), "INVALID_TOPIC_EXCEPTION");
+    assert_eq!(code(c.create_topic(JsValue::from(5), None).unwrap_err()), "INVALID_TOPIC_EXCEPTION");
     assert_eq!(
-        code(c.create_topic("".into(), None).unwrap_err()),
-        "INVALID_TOPIC_EXCEPTION"
-    );
-    assert_eq!(
-        code(c.create_topic("no way".into(), None).unwrap_err()),
-        "INVALID_TOPIC_EXCEPTION"
-    );
-    assert_eq!(
-        code(c.create_topic(JsValue::from(5), None).unwrap_err()),
-        "INVALID_TOPIC_EXCEPTION"
-    );
-    assert_eq!(
-        code(
-            c.create_topic("t".into(), Some(js(r#"{"partitions": -1}"#).into()))
-                .unwrap_err()
-        ),
+        code(c.create_topic("t".into(), Some(js(r#"{"partitions": -1}"#).into())).unwrap_err()),
         "INVALID_REQUEST"
     );
+    assert_eq!(code(c.create_topic("t".into(), Some(js(r#"{"partitons": 1}"#).into())).unwrap_err()), "INVALID_CONFIG");
     assert_eq!(
-        code(
-            c.create_topic("t".into(), Some(js(r#"{"partitons": 1}"#).into()))
-                .unwrap_err()
-        ),
-        "INVALID_CONFIG"
-    );
-    assert_eq!(
-        code(
-            c.create_topic("t".into(), Some(js(r#"{"config": {"retention.ms": "x"}}"#).into()))
-                .unwrap_err()
-        ),
+        code(c.create_topic("t".into(), Some(js(r#"{"config": {"retention.ms": "x"}}"#).into())).unwrap_err()),
         "INVALID_CONFIG"
     );
 
@@ -129,47 +90,18 @@ fn bad_input_throws_kafka_errors_never_panics() {
     let err = p.send("missing".into(), js(r#"[{"value": "x"}]"#)).unwrap_err();
     assert_eq!(code(err.clone()), "UNKNOWN_TOPIC_OR_PARTITION");
     assert_eq!(get(&err, "retriable"), JsValue::TRUE);
-    assert_eq!(
-        code(p.send("t".into(), js(r#"{"value": "x"}"#)).unwrap_err()),
-        "INVALID_RECORD"
-    );
-    assert_eq!(
-        code(p.send("t".into(), js(r#"[{"value": 5}]"#)).unwrap_err()),
-        "INVALID_RECORD"
-    );
+    assert_eq!(code(p.send("t".into(), js(r#"{"value": "x"}"#)).unwrap_err()), "INVALID_RECORD");
+    assert_eq!(code(p.send("t".into(), js(r#"[{"value": 5}]"#)).unwrap_err()), "INVALID_RECORD");
 
     c.create_topic("t".into(), None).unwrap();
     let consumer = c.consumer(None).unwrap();
     consumer.assign(js(r#"[{"topic": "t", "partition": 0}]"#)).unwrap();
-    assert_eq!(
-        code(consumer.seek("t".into(), 0.0, -1.0).unwrap_err()),
-        "OFFSET_OUT_OF_RANGE"
-    );
-    assert_eq!(
-        code(consumer.seek("t".into(), 0.0, f64::NAN).unwrap_err()),
-        "OFFSET_OUT_OF_RANGE"
-    );
+    assert_eq!(code(consumer.seek("t".into(), 0.0, -1.0).unwrap_err()), "OFFSET_OUT_OF_RANGE");
+    assert_eq!(code(consumer.seek("t".into(), 0.0, f64::NAN).unwrap_err()), "OFFSET_OUT_OF_RANGE");
     assert_eq!(code(c.run_for(-5.0).unwrap_err()), "INVALID_REQUEST");
-    assert_eq!(
-        code(
-            Cluster::new(Some(js(r#"{"brokers": 1000000000}"#).into()))
-                .err()
-                .unwrap()
-        ),
-        "INVALID_CONFIG"
-    );
-    assert_eq!(
-        code(
-            Cluster::new(Some(js(r#"{"network": {"dropRate": 2}}"#).into()))
-                .err()
-                .unwrap()
-        ),
-        "INVALID_CONFIG"
-    );
-    assert_eq!(
-        code(c.producer(Some(js(r#"{"acks": "2"}"#).into())).err().unwrap()),
-        "INVALID_CONFIG"
-    );
+    assert_eq!(code(Cluster::new(Some(js(r#"{"brokers": 1000000000}"#).into())).err().unwrap()), "INVALID_CONFIG");
+    assert_eq!(code(Cluster::new(Some(js(r#"{"network": {"dropRate": 2}}"#).into())).err().unwrap()), "INVALID_CONFIG");
+    assert_eq!(code(c.producer(Some(js(r#"{"acks": "2"}"#).into())).err().unwrap()), "INVALID_CONFIG");
     // After all that, the cluster still works.
     assert!(p.send("t".into(), js(r#"[{"value": "ok"}]"#)).is_ok());
 }
@@ -179,11 +111,7 @@ fn the_fixture_scenario_replays_to_the_native_trace_hash() {
     let json = include_str!("../../tests/tests/fixtures/basic-scenario.json");
     let expected = include_str!("../../tests/tests/fixtures/basic-scenario.hash").trim();
     let c = Cluster::replay(json, None).unwrap();
-    assert_eq!(
-        c.trace_hash(),
-        expected,
-        "wasm and native give the same trace, bit for bit"
-    );
+    assert_eq!(c.trace_hash(), expected, "wasm and native give the same trace, bit for bit");
 }
 
 #[wasm_bindgen_test]
@@ -193,24 +121,13 @@ fn faults_checker_and_replay() {
     let p = c.producer(None).unwrap();
     p.send("t".into(), js(r#"[{"value": "a"}, {"value": "b"}]"#)).unwrap();
     c.power_loss(1.0).unwrap();
-    assert_eq!(
-        code(c.crash_broker(1.0).unwrap_err()),
-        "INVALID_REQUEST",
-        "down already"
-    );
+    assert_eq!(code(c.crash_broker(1.0).unwrap_err()), "INVALID_REQUEST", "down already");
     c.restart_broker(1.0).unwrap();
     let report = c.check().unwrap();
-    assert_eq!(
-        get(&report, "ok"),
-        JsValue::FALSE,
-        "unflushed acknowledged records were lost"
-    );
+    assert_eq!(get(&report, "ok"), JsValue::FALSE, "unflushed acknowledged records were lost");
     let violations = Array::from(&get(&report, "violations"));
     assert_eq!(violations.length(), 2);
-    assert_eq!(
-        get(&violations.get(0), "kind").as_string().as_deref(),
-        Some("lost_write")
-    );
+    assert_eq!(get(&violations.get(0), "kind").as_string().as_deref(), Some("lost_write"));
 
     c.partition_network(js("[[1]]")).unwrap();
     c.heal_network().unwrap();
@@ -218,10 +135,7 @@ fn faults_checker_and_replay() {
     c.pause_node(1.0, 100.0).unwrap();
     c.run_for(1000.0).unwrap();
     assert_eq!(code(c.partition_network(js("[[42]]")).unwrap_err()), "INVALID_REQUEST");
-    assert_eq!(
-        code(c.set_network(js(r#"{"dropRate": 3}"#)).unwrap_err()),
-        "INVALID_CONFIG"
-    );
+    assert_eq!(code(c.set_network(js(r#"{"dropRate": 3}"#)).unwrap_err()), "INVALID_CONFIG");
 
     let again = Cluster::replay(&c.scenario().unwrap(), None).unwrap();
     assert_eq!(again.trace_hash(), c.trace_hash());
@@ -233,16 +147,7 @@ fn faults_checker_and_replay() {
 #[wasm_bindgen_test]
 fn pure_helpers_match_kafka() {
     assert_eq!(murmur2("21".into()).unwrap(), -973_932_308);
-    assert_eq!(
-        murmur2(js_sys::Uint8Array::from(&b"abc"[..]).into()).unwrap(),
-        479_470_107
-    );
-    assert_eq!(
-        partition_for_key("foobar".into(), 10.0).unwrap(),
-        ((-790_332_482_i32 & 0x7fff_ffff) % 10) as u32
-    );
-    assert_eq!(
-        code(partition_for_key("k".into(), 0.0).unwrap_err()),
-        "INVALID_PARTITIONS"
-    );
+    assert_eq!(murmur2(js_sys::Uint8Array::from(&b"abc"[..]).into()).unwrap(), 479_470_107);
+    assert_eq!(partition_for_key("foobar".into(), 10.0).unwrap(), ((-790_332_482_i32 & 0x7fff_ffff) % 10) as u32);
+    assert_eq!(code(partition_for_key("k".into(), 0.0).unwrap_err()), "INVALID_PARTITIONS");
 }

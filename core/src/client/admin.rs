@@ -1,13 +1,12 @@
-//! The admin client: topic creation (and, later, the other AdminClient calls).
+//! The admin client: topic creation, deletion, partition growth and config changes, as Kafka's
+//! `AdminClient` asks for them.
 
 use alloc::collections::BTreeMap;
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::Bootstrap;
-use crate::config::ConfigMap;
 use crate::error::Result;
-use crate::message::{Actor, CorrelationId, Message, Outbox};
+use crate::message::{Actor, AdminOp, CorrelationId, Message, Outbox};
 use crate::types::NodeId;
 
 /// Kafka's `default.api.timeout.ms`.
@@ -18,8 +17,8 @@ pub struct AdminClient {
     id: NodeId,
     bootstrap: Bootstrap,
     next_correlation_id: CorrelationId,
-    /// Requests awaiting an answer, with their deadlines.
-    in_flight: BTreeMap<CorrelationId, u64>,
+    /// Requests awaiting an answer: their API name and deadline.
+    in_flight: BTreeMap<CorrelationId, (&'static str, u64)>,
     results: BTreeMap<CorrelationId, Result<()>>,
 }
 
@@ -38,28 +37,12 @@ impl AdminClient {
         self.id
     }
 
-    /// Starts a CreateTopics request; its result appears in [`AdminClient::take_result`].
-    pub fn create_topic(
-        &mut self,
-        now_ms: u64,
-        name: String,
-        partitions: u32,
-        replication_factor: u32,
-        config: ConfigMap,
-        out: &mut Outbox,
-    ) -> CorrelationId {
+    /// Sends an admin request; its result appears in [`AdminClient::take_result`].
+    pub fn request(&mut self, now_ms: u64, op: AdminOp, out: &mut Outbox) -> CorrelationId {
         let correlation_id = self.next_correlation_id;
         self.next_correlation_id += 1;
-        self.in_flight
-            .insert(correlation_id, now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS));
-        let request = Message::CreateTopicsRequest {
-            correlation_id,
-            name,
-            partitions,
-            replication_factor,
-            config,
-        };
-        out.send(self.bootstrap.current(), request);
+        self.in_flight.insert(correlation_id, (op.api_name(), now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS)));
+        out.send(self.bootstrap.current(), Message::AdminRequest { correlation_id, op });
         correlation_id
     }
 
@@ -70,7 +53,7 @@ impl AdminClient {
 
 impl Actor for AdminClient {
     fn on_message(&mut self, _now_ms: u64, _from: NodeId, message: Message, _out: &mut Outbox) {
-        if let Message::CreateTopicsResponse { correlation_id, result } = message {
+        if let Message::AdminResponse { correlation_id, result } = message {
             if self.in_flight.remove(&correlation_id).is_some() {
                 self.results.insert(correlation_id, result);
             }
@@ -78,24 +61,24 @@ impl Actor for AdminClient {
     }
 
     fn on_timer(&mut self, now_ms: u64, _out: &mut Outbox) {
-        let expired: Vec<CorrelationId> = self
+        let expired: Vec<(CorrelationId, &'static str)> = self
             .in_flight
             .iter()
-            .filter(|(_, &deadline)| deadline <= now_ms)
-            .map(|(&id, _)| id)
+            .filter(|(_, (_, deadline))| *deadline <= now_ms)
+            .map(|(&id, (api, _))| (id, *api))
             .collect();
-        for id in expired {
+        for (id, api) in expired {
             self.in_flight.remove(&id);
             self.bootstrap.rotate();
             let err = franz_err!(
                 RequestTimedOut,
-                "No answer to CreateTopics within default.api.timeout.ms ({DEFAULT_API_TIMEOUT_MS} ms)"
+                "No answer to {api} within default.api.timeout.ms ({DEFAULT_API_TIMEOUT_MS} ms)"
             );
             self.results.insert(id, Err(err));
         }
     }
 
     fn next_timer_ms(&self) -> Option<u64> {
-        self.in_flight.values().copied().min()
+        self.in_flight.values().map(|(_, deadline)| *deadline).min()
     }
 }

@@ -78,10 +78,7 @@ impl Default for ConsumerConfig {
 impl ConsumerConfig {
     /// Kafka's defaults with a `client.id`.
     pub fn named(client_id: impl Into<String>) -> ConsumerConfig {
-        ConsumerConfig {
-            client_id: Some(client_id.into()),
-            ..ConsumerConfig::default()
-        }
+        ConsumerConfig { client_id: Some(client_id.into()), ..ConsumerConfig::default() }
     }
 }
 
@@ -174,10 +171,7 @@ impl Consumer {
             Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => !old.contains_key(tp),
         });
         self.error = None;
-        out.history(Op::PositionReset {
-            consumer: self.id,
-            partitions: self.assignment.keys().cloned().collect(),
-        });
+        out.history(Op::PositionReset { consumer: self.id, partitions: self.assignment.keys().cloned().collect() });
         self.fill(now_ms, out);
         Ok(())
     }
@@ -189,10 +183,7 @@ impl Consumer {
     /// `KafkaConsumer.seek`: the next poll returns records from `offset`.
     pub fn seek(&mut self, now_ms: u64, tp: &TopicPartition, offset: i64, out: &mut Outbox) -> Result<()> {
         if offset < 0 {
-            return Err(franz_err!(
-                OffsetOutOfRange,
-                "Seek offset must not be a negative number, got {offset}"
-            ));
+            return Err(franz_err!(OffsetOutOfRange, "Seek offset must not be a negative number, got {offset}"));
         }
         let Some(state) = self.assignment.get_mut(tp) else {
             return Err(franz_err!(
@@ -204,8 +195,7 @@ impl Consumer {
         state.buffer.clear();
         // An answer to a request made before the seek must not move the position.
         state.request_in_flight = false;
-        self.in_flight
-            .retain(|_, (p, _)| !matches!(p, Pending::ListOffsets(t) | Pending::Fetch(t, _) if t == tp));
+        self.in_flight.retain(|_, (p, _)| !matches!(p, Pending::ListOffsets(t) | Pending::Fetch(t, _) if t == tp));
         self.fill(now_ms, out);
         Ok(())
     }
@@ -214,10 +204,9 @@ impl Consumer {
     pub fn position(&self, tp: &TopicPartition) -> Result<Option<Offset>> {
         match self.assignment.get(tp) {
             Some(state) => Ok(state.position),
-            None => Err(franz_err!(
-                UnknownTopicOrPartition,
-                "No current assignment for partition {tp}: assign it first"
-            )),
+            None => {
+                Err(franz_err!(UnknownTopicOrPartition, "No current assignment for partition {tp}: assign it first"))
+            }
         }
     }
 
@@ -247,11 +236,7 @@ impl Consumer {
                     value: record.value.clone(),
                     high_watermark,
                 });
-                debug_assert_eq!(
-                    Some(record.offset),
-                    state.position,
-                    "poll returns records in offset order"
-                );
+                debug_assert_eq!(Some(record.offset), state.position, "poll returns records in offset order");
                 state.position = Some(record.offset + 1);
                 records.push(ConsumerRecord {
                     topic: tp.topic.clone(),
@@ -265,10 +250,7 @@ impl Consumer {
             }
         }
         if !polled.is_empty() {
-            out.history(Op::Polled {
-                consumer: self.id,
-                records: polled,
-            });
+            out.history(Op::Polled { consumer: self.id, records: polled });
         }
         self.fill(now_ms, out);
         Ok(records)
@@ -323,10 +305,7 @@ impl Consumer {
                 now_ms,
                 to,
                 Pending::Metadata,
-                |correlation_id| Message::MetadataRequest {
-                    correlation_id,
-                    topics: missing_topics,
-                },
+                |correlation_id| Message::MetadataRequest { correlation_id, topics: missing_topics },
                 out,
             );
         }
@@ -442,10 +421,7 @@ impl Consumer {
         match result {
             Ok(offset) => {
                 state.position = Some(offset);
-                out.history(Op::PositionReset {
-                    consumer: self.id,
-                    partitions: alloc::vec![tp.clone()],
-                });
+                out.history(Op::PositionReset { consumer: self.id, partitions: alloc::vec![tp.clone()] });
                 out.trace(TraceKind::ConsumerOffsetReset {
                     topic: tp.topic.clone(),
                     partition: tp.partition,
@@ -473,12 +449,8 @@ impl Actor for Consumer {
             (Pending::Metadata, Message::MetadataResponse { topics, .. }) => {
                 for t in &topics {
                     if let Err(e) = &t.partitions {
-                        let assigned: Vec<TopicPartition> = self
-                            .assignment
-                            .keys()
-                            .filter(|tp| tp.topic == t.name)
-                            .cloned()
-                            .collect();
+                        let assigned: Vec<TopicPartition> =
+                            self.assignment.keys().filter(|tp| tp.topic == t.name).cloned().collect();
                         for tp in assigned {
                             self.back_off(now_ms, &tp, e);
                         }
@@ -498,12 +470,8 @@ impl Actor for Consumer {
     }
 
     fn on_timer(&mut self, now_ms: u64, out: &mut Outbox) {
-        let expired: Vec<CorrelationId> = self
-            .in_flight
-            .iter()
-            .filter(|(_, (_, d))| *d <= now_ms)
-            .map(|(&c, _)| c)
-            .collect();
+        let expired: Vec<CorrelationId> =
+            self.in_flight.iter().filter(|(_, (_, d))| *d <= now_ms).map(|(&c, _)| c).collect();
         for correlation_id in expired {
             if let Some((pending, _)) = self.in_flight.remove(&correlation_id) {
                 match pending {

@@ -32,10 +32,7 @@ impl Bootstrap {
     }
 
     pub(crate) fn current(&self) -> NodeId {
-        self.brokers
-            .get(self.next % self.brokers.len().max(1))
-            .copied()
-            .unwrap_or(crate::types::NO_NODE)
+        self.brokers.get(self.next % self.brokers.len().max(1)).copied().unwrap_or(crate::types::NO_NODE)
     }
 
     pub(crate) fn rotate(&mut self) {

@@ -56,10 +56,7 @@ impl Default for ProducerConfig {
 impl ProducerConfig {
     /// Kafka's defaults with a `client.id`.
     pub fn named(client_id: impl Into<String>) -> ProducerConfig {
-        ProducerConfig {
-            client_id: Some(client_id.into()),
-            ..ProducerConfig::default()
-        }
+        ProducerConfig { client_id: Some(client_id.into()), ..ProducerConfig::default() }
     }
 }
 
@@ -161,13 +158,7 @@ impl Producer {
             producer: self.id,
             request_id: send_id,
             topic: topic.clone(),
-            records: records
-                .iter()
-                .map(|r| SentRecord {
-                    key: r.key.clone(),
-                    value: r.value.clone(),
-                })
-                .collect(),
+            records: records.iter().map(|r| SentRecord { key: r.key.clone(), value: r.value.clone() }).collect(),
         });
         let send = PendingSend {
             topic,
@@ -200,12 +191,7 @@ impl Producer {
 
     /// Sends whatever waiting sends can go now, and asks for metadata the others need.
     fn dispatch_ready(&mut self, now_ms: u64, out: &mut Outbox) {
-        let waiting: Vec<u64> = self
-            .sends
-            .iter()
-            .filter(|(_, s)| !s.dispatched)
-            .map(|(&id, _)| id)
-            .collect();
+        let waiting: Vec<u64> = self.sends.iter().filter(|(_, s)| !s.dispatched).map(|(&id, _)| id).collect();
         let mut needs_metadata: Vec<String> = Vec::new();
         for send_id in waiting {
             let Some(topic) = self.sends.get(&send_id).map(|s| s.topic.clone()) else {
@@ -227,13 +213,7 @@ impl Producer {
         if !needs_metadata.is_empty() && self.metadata_in_flight.is_none() {
             let correlation_id = self.next_correlation_id();
             self.metadata_in_flight = Some((correlation_id, now_ms.saturating_add(self.config.request_timeout_ms)));
-            out.send(
-                self.bootstrap.current(),
-                Message::MetadataRequest {
-                    correlation_id,
-                    topics: needs_metadata,
-                },
-            );
+            out.send(self.bootstrap.current(), Message::MetadataRequest { correlation_id, topics: needs_metadata });
         }
     }
 
@@ -270,10 +250,7 @@ impl Producer {
                 Err(e) => return self.fail(send_id, e, out),
             }
         }
-        if let Some((&p, _)) = by_partition
-            .iter()
-            .find(|(&p, _)| self.metadata.leader(&topic, p) == NO_NODE)
-        {
+        if let Some((&p, _)) = by_partition.iter().find(|(&p, _)| self.metadata.leader(&topic, p) == NO_NODE) {
             let e = franz_err!(LeaderNotAvailable, "Partition {topic}-{p} has no leader right now");
             return self.fail(send_id, e, out);
         }
@@ -309,24 +286,13 @@ impl Producer {
                 self.record_outcome(send_id, &record_indexes, partition, None);
             } else {
                 let deadline_ms = now_ms.saturating_add(self.config.request_timeout_ms);
-                self.in_flight.insert(
-                    correlation_id,
-                    InFlightProduce {
-                        send_id,
-                        partition,
-                        record_indexes,
-                        deadline_ms,
-                    },
-                );
+                self.in_flight
+                    .insert(correlation_id, InFlightProduce { send_id, partition, record_indexes, deadline_ms });
             }
         }
         if let Some(send) = self.sends.get_mut(&send_id) {
             send.dispatched = true;
-            send.requests_left = if self.config.acks == Acks::None {
-                0
-            } else {
-                requests_left
-            };
+            send.requests_left = if self.config.acks == Acks::None { 0 } else { requests_left };
         }
         self.maybe_complete(send_id, out);
     }
@@ -337,45 +303,26 @@ impl Producer {
         };
         for (n, &i) in indexes.iter().enumerate() {
             if let Some(slot) = send.outcome.get_mut(i) {
-                *slot = Some(RecordMetadata {
-                    partition,
-                    offset: base_offset.map(|b| b + n as Offset),
-                });
+                *slot = Some(RecordMetadata { partition, offset: base_offset.map(|b| b + n as Offset) });
             }
         }
     }
 
     fn maybe_complete(&mut self, send_id: u64, out: &mut Outbox) {
-        let done = self
-            .sends
-            .get(&send_id)
-            .is_some_and(|s| s.dispatched && s.requests_left == 0);
+        let done = self.sends.get(&send_id).is_some_and(|s| s.dispatched && s.requests_left == 0);
         if !done {
             return;
         }
         if let Some(send) = self.sends.remove(&send_id) {
             let metadata: Vec<RecordMetadata> = send.outcome.into_iter().flatten().collect();
-            debug_assert_eq!(
-                metadata.len(),
-                send.records.len(),
-                "every record of a finished send has an outcome"
-            );
+            debug_assert_eq!(metadata.len(), send.records.len(), "every record of a finished send has an outcome");
             out.history(Op::SendAcked {
                 producer: self.id,
                 request_id: send_id,
                 topic: send.topic,
-                records: metadata
-                    .iter()
-                    .map(|m| AckedRecord {
-                        partition: m.partition,
-                        offset: m.offset,
-                    })
-                    .collect(),
+                records: metadata.iter().map(|m| AckedRecord { partition: m.partition, offset: m.offset }).collect(),
             });
-            self.completed.push(SendResult {
-                request_id: send_id,
-                result: Ok(metadata),
-            });
+            self.completed.push(SendResult { request_id: send_id, result: Ok(metadata) });
         }
     }
 
@@ -397,10 +344,7 @@ impl Producer {
             error: error.code,
             message: error.message.clone(),
         });
-        self.completed.push(SendResult {
-            request_id: send_id,
-            result: Err(error),
-        });
+        self.completed.push(SendResult { request_id: send_id, result: Err(error) });
     }
 
     fn on_produce_response(&mut self, correlation_id: CorrelationId, result: Result<Offset>, out: &mut Outbox) {
@@ -409,12 +353,7 @@ impl Producer {
         };
         match result {
             Ok(base_offset) => {
-                self.record_outcome(
-                    request.send_id,
-                    &request.record_indexes,
-                    request.partition,
-                    Some(base_offset),
-                );
+                self.record_outcome(request.send_id, &request.record_indexes, request.partition, Some(base_offset));
                 if let Some(send) = self.sends.get_mut(&request.send_id) {
                     send.requests_left -= 1;
                 }
@@ -439,16 +378,14 @@ impl Producer {
 impl Actor for Producer {
     fn on_message(&mut self, now_ms: u64, _from: NodeId, message: Message, out: &mut Outbox) {
         match message {
-            Message::MetadataResponse {
-                correlation_id, topics, ..
-            } if self.metadata_in_flight.is_some_and(|(id, _)| id == correlation_id) => {
+            Message::MetadataResponse { correlation_id, topics, .. }
+                if self.metadata_in_flight.is_some_and(|(id, _)| id == correlation_id) =>
+            {
                 self.metadata_in_flight = None;
                 self.metadata.update(topics);
                 self.dispatch_ready(now_ms, out);
             }
-            Message::ProduceResponse {
-                correlation_id, result, ..
-            } => {
+            Message::ProduceResponse { correlation_id, result, .. } => {
                 self.on_produce_response(correlation_id, result, out);
             }
             _ => {}
@@ -461,12 +398,8 @@ impl Actor for Producer {
             self.bootstrap.rotate();
             self.dispatch_ready(now_ms, out);
         }
-        let timed_out: Vec<(CorrelationId, u64)> = self
-            .in_flight
-            .iter()
-            .filter(|(_, f)| f.deadline_ms <= now_ms)
-            .map(|(&c, f)| (c, f.send_id))
-            .collect();
+        let timed_out: Vec<(CorrelationId, u64)> =
+            self.in_flight.iter().filter(|(_, f)| f.deadline_ms <= now_ms).map(|(&c, f)| (c, f.send_id)).collect();
         for (correlation_id, send_id) in timed_out {
             self.in_flight.remove(&correlation_id);
             let e = franz_err!(
@@ -476,12 +409,7 @@ impl Actor for Producer {
             );
             self.fail(send_id, e, out);
         }
-        let expired: Vec<u64> = self
-            .sends
-            .iter()
-            .filter(|(_, s)| s.deadline_ms <= now_ms)
-            .map(|(&id, _)| id)
-            .collect();
+        let expired: Vec<u64> = self.sends.iter().filter(|(_, s)| s.deadline_ms <= now_ms).map(|(&id, _)| id).collect();
         for send_id in expired {
             let e = franz_err!(
                 RequestTimedOut,

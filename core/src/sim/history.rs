@@ -114,9 +114,6 @@ impl History {
     }
 
     pub fn from_entries(entries: Vec<HistoryEntry>) -> History {
-        History {
-            entries: entries.into(),
-            dropped: 0,
-        }
+        History { entries: entries.into(), dropped: 0 }
     }
 }

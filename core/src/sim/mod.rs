@@ -56,12 +56,7 @@ pub struct ClusterConfig {
 
 impl Default for ClusterConfig {
     fn default() -> Self {
-        ClusterConfig {
-            seed: 1,
-            brokers: 1,
-            network: NetworkConfig::default(),
-            broker_config: ConfigMap::new(),
-        }
+        ClusterConfig { seed: 1, brokers: 1, network: NetworkConfig::default(), broker_config: ConfigMap::new() }
     }
 }
 
@@ -165,7 +160,7 @@ impl World {
             ));
         }
         config.network.validate()?;
-        config::validate(&config.broker_config)?;
+        let broker_config = config::BrokerConfig::parse(&config.broker_config)?;
         let network = Network::new(config.network, stream_rng(config.seed, Stream::Network));
         let brokers: Vec<NodeId> = (1..=config.brokers as NodeId).collect();
         let mut world = World {
@@ -191,13 +186,11 @@ impl World {
             config,
         };
         for &id in &brokers {
-            let broker = Broker::new(id, brokers.clone(), world.config.broker_config.clone());
+            let broker = Broker::new(id, brokers.clone(), broker_config.clone());
             world.nodes.insert(id, Node::Broker(broker));
             world.names.insert(id, format!("broker {id}"));
         }
-        world
-            .nodes
-            .insert(FIRST_CLIENT_ID, Node::Admin(AdminClient::new(FIRST_CLIENT_ID, brokers)));
+        world.nodes.insert(FIRST_CLIENT_ID, Node::Admin(AdminClient::new(FIRST_CLIENT_ID, brokers)));
         world.names.insert(FIRST_CLIENT_ID, String::from("adminclient-1"));
         Ok(world)
     }
@@ -381,11 +374,8 @@ impl World {
     }
 
     fn arm_timer(&mut self, node: NodeId) {
-        let wanted = if self.crashed.contains(&node) {
-            None
-        } else {
-            self.nodes.get(&node).and_then(Node::next_timer_ms)
-        };
+        let wanted =
+            if self.crashed.contains(&node) { None } else { self.nodes.get(&node).and_then(Node::next_timer_ms) };
         match wanted {
             None => {
                 self.timer_at_ms.remove(&node);
@@ -448,13 +438,7 @@ impl World {
         let node = make(id, client_id.clone(), self.brokers.clone(), rng);
         self.nodes.insert(id, node);
         self.names.insert(id, client_id.clone());
-        self.record(
-            id,
-            TraceKind::ClientStarted {
-                client_id,
-                role: String::from(role),
-            },
-        );
+        self.record(id, TraceKind::ClientStarted { client_id, role: String::from(role) });
         Ok(id)
     }
 
@@ -479,13 +463,8 @@ impl World {
     /// Remembers a user action for `scenario()`; consecutive `RunFor`s merge (running a then b is
     /// running a + b: events run in the same order either way).
     fn record_action(&mut self, action: &Action) {
-        if let (
-            Action::RunFor { ms },
-            Some(ScenarioEntry {
-                action: Action::RunFor { ms: last },
-                ..
-            }),
-        ) = (action, self.actions.last_mut())
+        if let (Action::RunFor { ms }, Some(ScenarioEntry { action: Action::RunFor { ms: last }, .. })) =
+            (action, self.actions.last_mut())
         {
             *last = last.saturating_add(*ms);
             return;
@@ -494,10 +473,7 @@ impl World {
             self.actions_overflowed = true;
             return;
         }
-        self.actions.push(ScenarioEntry {
-            at_ms: self.now_ms,
-            action: action.clone(),
-        });
+        self.actions.push(ScenarioEntry { at_ms: self.now_ms, action: action.clone() });
     }
 }
 
@@ -509,11 +485,7 @@ mod tests {
     fn events_pop_in_time_then_sequence_order() {
         let mut heap = BinaryHeap::new();
         for (time_ms, seq) in [(5, 0), (1, 1), (5, 2), (1, 3), (0, 4)] {
-            heap.push(Reverse(Event {
-                time_ms,
-                seq,
-                kind: EventKind::Timer { node: 1 },
-            }));
+            heap.push(Reverse(Event { time_ms, seq, kind: EventKind::Timer { node: 1 } }));
         }
         let order: Vec<(u64, u64)> = core::iter::from_fn(|| heap.pop().map(|Reverse(e)| (e.time_ms, e.seq))).collect();
         assert_eq!(order, [(0, 4), (1, 1), (1, 3), (5, 0), (5, 2)]);
@@ -530,12 +502,7 @@ mod tests {
     #[test]
     fn absurd_clusters_are_refused() {
         for brokers in [0, 2, 1_000_000_000] {
-            let err = World::new(ClusterConfig {
-                brokers,
-                ..Default::default()
-            })
-            .err()
-            .unwrap();
+            let err = World::new(ClusterConfig { brokers, ..Default::default() }).err().unwrap();
             assert_eq!(err.code, crate::error::ErrorCode::InvalidConfig);
         }
     }

@@ -24,11 +24,7 @@ pub struct NetworkConfig {
 
 impl Default for NetworkConfig {
     fn default() -> Self {
-        NetworkConfig {
-            latency_ms: 2,
-            jitter_ms: 1,
-            drop_rate: 0.0,
-        }
+        NetworkConfig { latency_ms: 2, jitter_ms: 1, drop_rate: 0.0 }
     }
 }
 
@@ -43,11 +39,7 @@ impl NetworkConfig {
             ));
         }
         if !(0.0..=1.0).contains(&self.drop_rate) {
-            return Err(franz_err!(
-                InvalidConfig,
-                "dropRate must be between 0 and 1, got {}",
-                self.drop_rate
-            ));
+            return Err(franz_err!(InvalidConfig, "dropRate must be between 0 and 1, got {}", self.drop_rate));
         }
         Ok(())
     }
@@ -98,11 +90,7 @@ impl Network {
 
     /// Splits the network: each list is one side. `sides` must be validated by the caller.
     pub fn partition(&mut self, sides: &[Vec<NodeId>]) {
-        self.sides = sides
-            .iter()
-            .enumerate()
-            .flat_map(|(i, side)| side.iter().map(move |&n| (n, i)))
-            .collect();
+        self.sides = sides.iter().enumerate().flat_map(|(i, side)| side.iter().map(move |&n| (n, i))).collect();
     }
 
     pub fn heal(&mut self) {
@@ -145,10 +133,7 @@ impl Network {
             Some(config) => {
                 config.validate()?;
                 if self.link_overrides.len() >= LINK_OVERRIDES_MAX && !self.link_overrides.contains_key(&key) {
-                    return Err(franz_err!(
-                        PolicyViolation,
-                        "Franz keeps at most {LINK_OVERRIDES_MAX} link settings"
-                    ));
+                    return Err(franz_err!(PolicyViolation, "Franz keeps at most {LINK_OVERRIDES_MAX} link settings"));
                 }
                 self.link_overrides.insert(key, config);
             }
@@ -161,10 +146,7 @@ impl Network {
 
     /// The settings that apply between `a` and `b`.
     pub fn link_config(&self, a: NodeId, b: NodeId) -> NetworkConfig {
-        self.link_overrides
-            .get(&(a.min(b), a.max(b)))
-            .copied()
-            .unwrap_or(self.config)
+        self.link_overrides.get(&(a.min(b), a.max(b))).copied().unwrap_or(self.config)
     }
 
     /// Every per-link override, as (a, b, settings) with a < b.
@@ -186,11 +168,7 @@ impl Network {
                 return None;
             }
         }
-        let jitter = if config.jitter_ms > 0 {
-            u64::from(self.rng.next_u32()) % (config.jitter_ms + 1)
-        } else {
-            0
-        };
+        let jitter = if config.jitter_ms > 0 { u64::from(self.rng.next_u32()) % (config.jitter_ms + 1) } else { 0 };
         let sampled = now_ms + config.latency_ms + jitter;
         let last = self.link_last_delivery_ms.entry((from, to)).or_insert(0);
         let at = sampled.max(*last);
@@ -206,11 +184,7 @@ mod tests {
 
     #[test]
     fn latency_within_bounds_and_links_keep_order() {
-        let config = NetworkConfig {
-            latency_ms: 5,
-            jitter_ms: 10,
-            drop_rate: 0.0,
-        };
+        let config = NetworkConfig { latency_ms: 5, jitter_ms: 10, drop_rate: 0.0 };
         let mut net = Network::new(config, stream_rng(1, Stream::Network));
         let mut last = 0;
         for now in 0..200 {
@@ -223,11 +197,7 @@ mod tests {
 
     #[test]
     fn drop_rate_drops_about_that_share() {
-        let config = NetworkConfig {
-            latency_ms: 1,
-            jitter_ms: 0,
-            drop_rate: 0.25,
-        };
+        let config = NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 0.25 };
         let mut net = Network::new(config, stream_rng(9, Stream::Network));
         let dropped = (0..10_000).filter(|&t| net.delivery_time_ms(t, 1, 2).is_none()).count();
         assert!((2_200..2_800).contains(&dropped), "{dropped}");
@@ -241,14 +211,8 @@ mod tests {
         net.partition(&[alloc::vec![1], alloc::vec![2, 3]]);
         assert!(net.delivery_time_ms(0, 1, 2).is_none());
         assert!(net.delivery_time_ms(0, 2, 3).is_some(), "same side");
-        assert!(
-            net.delivery_time_ms(0, 10_001, 1).is_none(),
-            "unnamed nodes (clients) are on a side of their own"
-        );
-        assert!(
-            net.delivery_time_ms(0, 10_001, 10_002).is_some(),
-            "all unnamed nodes share that side"
-        );
+        assert!(net.delivery_time_ms(0, 10_001, 1).is_none(), "unnamed nodes (clients) are on a side of their own");
+        assert!(net.delivery_time_ms(0, 10_001, 10_002).is_some(), "all unnamed nodes share that side");
         assert_eq!(net.sides(), [alloc::vec![1], alloc::vec![2, 3]]);
         net.heal();
         assert!(net.delivery_time_ms(0, 1, 2).is_some());
@@ -257,59 +221,20 @@ mod tests {
 
     #[test]
     fn a_link_can_be_slower_than_the_rest() {
-        let mut net = Network::new(
-            NetworkConfig {
-                latency_ms: 1,
-                jitter_ms: 0,
-                drop_rate: 0.0,
-            },
-            stream_rng(1, Stream::Network),
-        );
-        net.set_link(
-            2,
-            1,
-            Some(NetworkConfig {
-                latency_ms: 100,
-                jitter_ms: 0,
-                drop_rate: 0.0,
-            }),
-        )
-        .unwrap();
+        let mut net =
+            Network::new(NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 0.0 }, stream_rng(1, Stream::Network));
+        net.set_link(2, 1, Some(NetworkConfig { latency_ms: 100, jitter_ms: 0, drop_rate: 0.0 })).unwrap();
         assert_eq!(net.delivery_time_ms(0, 1, 2), Some(100), "both directions");
         assert_eq!(net.delivery_time_ms(0, 1, 3), Some(1));
         net.set_link(1, 2, None).unwrap();
         assert_eq!(net.delivery_time_ms(200, 2, 1), Some(201));
-        assert!(net
-            .set_link(
-                1,
-                2,
-                Some(NetworkConfig {
-                    drop_rate: 2.0,
-                    ..Default::default()
-                })
-            )
-            .is_err());
+        assert!(net.set_link(1, 2, Some(NetworkConfig { drop_rate: 2.0, ..Default::default() })).is_err());
     }
 
     #[test]
     fn bad_configs_are_rejected() {
-        assert!(NetworkConfig {
-            drop_rate: 1.5,
-            ..Default::default()
-        }
-        .validate()
-        .is_err());
-        assert!(NetworkConfig {
-            drop_rate: f64::NAN,
-            ..Default::default()
-        }
-        .validate()
-        .is_err());
-        assert!(NetworkConfig {
-            latency_ms: u64::MAX,
-            ..Default::default()
-        }
-        .validate()
-        .is_err());
+        assert!(NetworkConfig { drop_rate: 1.5, ..Default::default() }.validate().is_err());
+        assert!(NetworkConfig { drop_rate: f64::NAN, ..Default::default() }.validate().is_err());
+        assert!(NetworkConfig { latency_ms: u64::MAX, ..Default::default() }.validate().is_err());
     }
 }

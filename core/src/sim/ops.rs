@@ -3,6 +3,7 @@
 //! on a client actor, then advance virtual time until the result is there or Kafka's timeout for it passes,
 //! so that a script reads like ordinary client code.
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -14,6 +15,7 @@ use crate::client::admin::DEFAULT_API_TIMEOUT_MS;
 use crate::client::{Consumer, ConsumerConfig, ConsumerRecord, Producer, ProducerConfig, RecordMetadata, SendResult};
 use crate::config::ConfigMap;
 use crate::error::{FranzError, Result};
+use crate::message::AdminOp;
 use crate::types::{NodeId, Offset, ProducerRecord, TopicPartition};
 
 /// A finished asynchronous send, as `producer.results()` lists it.
@@ -35,10 +37,7 @@ pub enum Outcome {
 }
 
 fn unexpected(outcome: Outcome) -> FranzError {
-    franz_err!(
-        UnknownServerError,
-        "Franz bug: an action gave an unexpected outcome {outcome:?}"
-    )
+    franz_err!(UnknownServerError, "Franz bug: an action gave an unexpected outcome {outcome:?}")
 }
 
 impl World {
@@ -52,56 +51,43 @@ impl World {
         match action {
             Action::RunFor { ms } => {
                 if ms > RUN_FOR_MS_MAX {
-                    return Err(franz_err!(
-                        InvalidRequest,
-                        "runFor takes at most {RUN_FOR_MS_MAX} ms, got {ms}"
-                    ));
+                    return Err(franz_err!(InvalidRequest, "runFor takes at most {RUN_FOR_MS_MAX} ms, got {ms}"));
                 }
                 self.advance(ms);
                 Ok(Outcome::Done)
             }
             Action::Step => Ok(Outcome::Stepped(self.step_event(u64::MAX))),
-            Action::CreateTopic {
-                name,
-                partitions,
-                replication_factor,
-                config,
-            } => self
-                .exec_create_topic(name, partitions, replication_factor, config)
-                .map(|_| Outcome::Done),
+            Action::CreateTopic { name, partitions, replication_factor, config } => {
+                let replication_factor = replication_factor.unwrap_or_else(|| (self.brokers.len() as u32).min(3));
+                self.exec_admin(AdminOp::CreateTopic { name, partitions, replication_factor, config })
+                    .map(|_| Outcome::Done)
+            }
+            Action::DeleteTopic { name } => self.exec_admin(AdminOp::DeleteTopic { name }).map(|_| Outcome::Done),
+            Action::CreatePartitions { name, total_count } => {
+                self.exec_admin(AdminOp::CreatePartitions { name, total_count }).map(|_| Outcome::Done)
+            }
+            Action::AlterTopicConfig { name, config } => {
+                let changes = config.into_iter().collect();
+                self.exec_admin(AdminOp::AlterConfigs { name, changes }).map(|_| Outcome::Done)
+            }
             Action::AddProducer { config } => self.exec_add_producer(config).map(Outcome::ClientId),
-            Action::Send {
-                producer,
-                topic,
-                records,
-                wait: false,
-            } => self.exec_send_async(producer, topic, records).map(Outcome::RequestId),
-            Action::Send {
-                producer,
-                topic,
-                records,
-                wait: true,
-            } => self.exec_send(producer, topic, records).map(Outcome::Sent),
+            Action::Send { producer, topic, records, wait: false } => {
+                self.exec_send_async(producer, topic, records).map(Outcome::RequestId)
+            }
+            Action::Send { producer, topic, records, wait: true } => {
+                self.exec_send(producer, topic, records).map(Outcome::Sent)
+            }
             Action::AddConsumer { config } => self.exec_add_consumer(config).map(Outcome::ClientId),
             Action::Assign { consumer, partitions } => {
                 self.on_consumer(consumer, |c, now, out| c.assign(now, partitions, out))
             }
-            Action::Seek {
-                consumer,
-                topic,
-                partition,
-                offset,
-            } => {
+            Action::Seek { consumer, topic, partition, offset } => {
                 let tp = TopicPartition::new(topic, partition);
                 self.on_consumer(consumer, |c, now, out| c.seek(now, &tp, offset, out))
             }
-            Action::Position {
-                consumer,
-                topic,
-                partition,
-            } => self
-                .exec_position(consumer, &TopicPartition::new(topic, partition))
-                .map(Outcome::Position),
+            Action::Position { consumer, topic, partition } => {
+                self.exec_position(consumer, &TopicPartition::new(topic, partition)).map(Outcome::Position)
+            }
             Action::Poll { consumer, timeout_ms } => self.exec_poll(consumer, timeout_ms).map(Outcome::Polled),
             Action::CloseClient { id } => self.exec_stop_client(id, false).map(|_| Outcome::Done),
             Action::CrashClient { id } => self.exec_stop_client(id, true).map(|_| Outcome::Done),
@@ -129,19 +115,8 @@ impl World {
             }
             Action::SetNetwork { network } => {
                 self.network.set_config(network)?;
-                let NetworkConfig {
-                    latency_ms,
-                    jitter_ms,
-                    drop_rate,
-                } = network;
-                self.record(
-                    super::NO_NODE_NETWORK,
-                    TraceKind::NetworkChanged {
-                        latency_ms,
-                        jitter_ms,
-                        drop_rate,
-                    },
-                );
+                let NetworkConfig { latency_ms, jitter_ms, drop_rate } = network;
+                self.record(super::NO_NODE_NETWORK, TraceKind::NetworkChanged { latency_ms, jitter_ms, drop_rate });
                 Ok(Outcome::Done)
             }
         }
@@ -156,12 +131,7 @@ impl World {
                 super::scenario::SCENARIO_ACTIONS_MAX
             ));
         }
-        let ClusterConfig {
-            seed,
-            brokers,
-            network,
-            broker_config,
-        } = self.config.clone();
+        let ClusterConfig { seed, brokers, network, broker_config } = self.config.clone();
         Ok(Scenario {
             version: SCENARIO_VERSION,
             seed,
@@ -184,17 +154,13 @@ impl World {
                 break;
             }
             if entry.at_ms > world.now_ms {
-                let _ = world.apply(Action::RunFor {
-                    ms: (entry.at_ms - world.now_ms).min(RUN_FOR_MS_MAX),
-                });
+                let _ = world.apply(Action::RunFor { ms: (entry.at_ms - world.now_ms).min(RUN_FOR_MS_MAX) });
             }
             let _ = world.apply(entry.action.clone());
         }
         if let Some(until) = until_ms {
             while world.now_ms < until {
-                let _ = world.apply(Action::RunFor {
-                    ms: (until - world.now_ms).min(RUN_FOR_MS_MAX),
-                });
+                let _ = world.apply(Action::RunFor { ms: (until - world.now_ms).min(RUN_FOR_MS_MAX) });
             }
         }
         world.horizon_ms = None;
@@ -205,9 +171,7 @@ impl World {
 
     /// Runs every event up to `now + ms` (at most a day per call), then sets the clock there.
     pub fn run_for(&mut self, ms: u64) {
-        let _ = self.apply(Action::RunFor {
-            ms: ms.min(RUN_FOR_MS_MAX),
-        });
+        let _ = self.apply(Action::RunFor { ms: ms.min(RUN_FOR_MS_MAX) });
     }
 
     /// Runs one event; `false` when nothing is scheduled.
@@ -224,13 +188,22 @@ impl World {
         replication_factor: Option<u32>,
         config: ConfigMap,
     ) -> Result<()> {
-        self.apply(Action::CreateTopic {
-            name: String::from(name),
-            partitions,
-            replication_factor,
-            config,
-        })
-        .map(|_| ())
+        self.apply(Action::CreateTopic { name: String::from(name), partitions, replication_factor, config }).map(|_| ())
+    }
+
+    /// `AdminClient.deleteTopics`.
+    pub fn delete_topic(&mut self, name: &str) -> Result<()> {
+        self.apply(Action::DeleteTopic { name: String::from(name) }).map(|_| ())
+    }
+
+    /// `AdminClient.createPartitions`: grows the topic to `total_count` partitions.
+    pub fn create_partitions(&mut self, name: &str, total_count: u32) -> Result<()> {
+        self.apply(Action::CreatePartitions { name: String::from(name), total_count }).map(|_| ())
+    }
+
+    /// `AdminClient.incrementalAlterConfigs`: `Some` sets a key, `None` returns it to the default.
+    pub fn alter_topic_config(&mut self, name: &str, config: BTreeMap<String, Option<String>>) -> Result<()> {
+        self.apply(Action::AlterTopicConfig { name: String::from(name), config }).map(|_| ())
     }
 
     /// Starts a producer client; returns its node id.
@@ -251,12 +224,7 @@ impl World {
 
     /// `producer.send(...).get()`: sends and waits up to `delivery.timeout.ms`.
     pub fn send(&mut self, producer: NodeId, topic: &str, records: Vec<ProducerRecord>) -> Result<Vec<RecordMetadata>> {
-        match self.apply(Action::Send {
-            producer,
-            topic: String::from(topic),
-            records,
-            wait: true,
-        })? {
+        match self.apply(Action::Send { producer, topic: String::from(topic), records, wait: true })? {
             Outcome::Sent(metadata) => Ok(metadata),
             other => Err(unexpected(other)),
         }
@@ -264,12 +232,7 @@ impl World {
 
     /// `producer.send(...)` without waiting; returns the request id that `producer_results` reports.
     pub fn send_async(&mut self, producer: NodeId, topic: &str, records: Vec<ProducerRecord>) -> Result<u64> {
-        match self.apply(Action::Send {
-            producer,
-            topic: String::from(topic),
-            records,
-            wait: false,
-        })? {
+        match self.apply(Action::Send { producer, topic: String::from(topic), records, wait: false })? {
             Outcome::RequestId(id) => Ok(id),
             other => Err(unexpected(other)),
         }
@@ -286,13 +249,7 @@ impl World {
 
     pub fn seek(&mut self, consumer: NodeId, tp: &TopicPartition, offset: i64) -> Result<()> {
         let (topic, partition) = (tp.topic.clone(), tp.partition);
-        self.apply(Action::Seek {
-            consumer,
-            topic,
-            partition,
-            offset,
-        })
-        .map(|_| ())
+        self.apply(Action::Seek { consumer, topic, partition, offset }).map(|_| ())
     }
 
     pub fn assignment(&mut self, consumer: NodeId) -> Result<Vec<TopicPartition>> {
@@ -303,11 +260,7 @@ impl World {
     /// to be found when none is known yet.
     pub fn position(&mut self, consumer: NodeId, tp: &TopicPartition) -> Result<Offset> {
         let (topic, partition) = (tp.topic.clone(), tp.partition);
-        match self.apply(Action::Position {
-            consumer,
-            topic,
-            partition,
-        })? {
+        match self.apply(Action::Position { consumer, topic, partition })? {
             Outcome::Position(offset) => Ok(offset),
             other => Err(unexpected(other)),
         }
@@ -370,12 +323,12 @@ impl World {
 
     // The executors.
 
-    fn exec_create_topic(&mut self, name: String, partitions: u32, rf: Option<u32>, config: ConfigMap) -> Result<()> {
-        let rf = rf.unwrap_or_else(|| (self.brokers.len() as u32).min(3));
+    /// Sends an admin request and waits for its answer up to `default.api.timeout.ms`.
+    fn exec_admin(&mut self, op: AdminOp) -> Result<()> {
         let admin = self.admin;
         let request = self
             .command(admin, |node, now, out| match node {
-                Node::Admin(a) => Some(a.create_topic(now, name, partitions, rf, config, out)),
+                Node::Admin(a) => Some(a.request(now, op, out)),
                 _ => None,
             })
             .flatten()
@@ -389,16 +342,13 @@ impl World {
             };
             result.is_some()
         });
-        result.unwrap_or_else(|| Err(franz_err!(RequestTimedOut, "CreateTopics got no answer in time")))
+        result.unwrap_or_else(|| Err(franz_err!(RequestTimedOut, "The admin request got no answer in time")))
     }
 
     fn exec_add_producer(&mut self, config: ProducerConfig) -> Result<NodeId> {
         let given = config.client_id.clone();
         self.add_client("producer", given, |id, client_id, brokers, rng| {
-            let config = ProducerConfig {
-                client_id: Some(client_id),
-                ..config
-            };
+            let config = ProducerConfig { client_id: Some(client_id), ..config };
             Node::Producer(Producer::new(id, config, brokers, rng))
         })
     }
@@ -406,10 +356,7 @@ impl World {
     fn exec_add_consumer(&mut self, config: ConsumerConfig) -> Result<NodeId> {
         let given = config.client_id.clone();
         self.add_client("consumer", given, |id, client_id, brokers, _rng| {
-            let config = ConsumerConfig {
-                client_id: Some(client_id),
-                ..config
-            };
+            let config = ConsumerConfig { client_id: Some(client_id), ..config };
             Node::Consumer(Consumer::new(id, config, brokers))
         })
     }
@@ -422,30 +369,21 @@ impl World {
                 self.drop_in_flight(|_, to| to == id);
                 Ok(())
             }
-            _ => Err(franz_err!(
-                InvalidRequest,
-                "Client {id} is not running (closed already?)"
-            )),
+            _ => Err(franz_err!(InvalidRequest, "Client {id} is not running (closed already?)")),
         }
     }
 
     fn producer_mut(&mut self, id: NodeId) -> Result<&mut Producer> {
         match self.nodes.get_mut(&id) {
             Some(Node::Producer(p)) => Ok(p),
-            _ => Err(franz_err!(
-                InvalidRequest,
-                "Producer {id} is not running; create a new one"
-            )),
+            _ => Err(franz_err!(InvalidRequest, "Producer {id} is not running; create a new one")),
         }
     }
 
     fn consumer_mut(&mut self, id: NodeId) -> Result<&mut Consumer> {
         match self.nodes.get_mut(&id) {
             Some(Node::Consumer(c)) => Ok(c),
-            _ => Err(franz_err!(
-                InvalidRequest,
-                "Consumer {id} is not running; create a new one"
-            )),
+            _ => Err(franz_err!(InvalidRequest, "Consumer {id} is not running; create a new one")),
         }
     }
 
@@ -488,10 +426,7 @@ impl World {
         });
         match result {
             Some(r) => r.result,
-            None => Err(franz_err!(
-                RequestTimedOut,
-                "No outcome for the send within delivery.timeout.ms"
-            )),
+            None => Err(franz_err!(RequestTimedOut, "No outcome for the send within delivery.timeout.ms")),
         }
     }
 
@@ -502,10 +437,7 @@ impl World {
         let deadline = self.now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS);
         let mut found = None;
         self.run_until(deadline, |w| {
-            found = w
-                .consumer_mut(consumer)
-                .ok()
-                .and_then(|c| c.position(tp).ok().flatten());
+            found = w.consumer_mut(consumer).ok().and_then(|c| c.position(tp).ok().flatten());
             found.is_some()
         });
         found.ok_or_else(|| franz_err!(RequestTimedOut, "No position for {tp} within default.api.timeout.ms"))
@@ -513,16 +445,11 @@ impl World {
 
     fn exec_poll(&mut self, consumer: NodeId, timeout_ms: u64) -> Result<Vec<ConsumerRecord>> {
         if timeout_ms > RUN_FOR_MS_MAX {
-            return Err(franz_err!(
-                InvalidRequest,
-                "poll waits at most {RUN_FOR_MS_MAX} ms, got {timeout_ms}"
-            ));
+            return Err(franz_err!(InvalidRequest, "poll waits at most {RUN_FOR_MS_MAX} ms, got {timeout_ms}"));
         }
         self.consumer_mut(consumer)?;
         let deadline = self.now_ms.saturating_add(timeout_ms);
-        self.run_until(deadline, |w| {
-            w.consumer_mut(consumer).is_ok_and(|c| c.has_poll_result())
-        });
+        self.run_until(deadline, |w| w.consumer_mut(consumer).is_ok_and(|c| c.has_poll_result()));
         self.command(consumer, |node, now, out| match node {
             Node::Consumer(c) => c.take_records(now, out),
             _ => Ok(Vec::new()),
@@ -533,11 +460,7 @@ impl World {
     fn broker_mut(&mut self, id: NodeId) -> Result<&mut crate::broker::Broker> {
         match self.nodes.get_mut(&id) {
             Some(Node::Broker(b)) => Ok(b),
-            _ => Err(franz_err!(
-                InvalidRequest,
-                "There is no broker {id}; brokers are {:?}",
-                self.brokers
-            )),
+            _ => Err(franz_err!(InvalidRequest, "There is no broker {id}; brokers are {:?}", self.brokers)),
         }
     }
 
@@ -554,14 +477,7 @@ impl World {
         self.drop_in_flight(|from, to| to == id || (power_loss && from == id));
         self.record(id, TraceKind::BrokerCrashed { power_loss });
         for (tp, count) in lost {
-            self.record(
-                id,
-                TraceKind::RecordsLostOnPowerLoss {
-                    topic: tp.topic,
-                    partition: tp.partition,
-                    count,
-                },
-            );
+            self.record(id, TraceKind::RecordsLostOnPowerLoss { topic: tp.topic, partition: tp.partition, count });
         }
         Ok(())
     }
@@ -585,10 +501,7 @@ impl World {
             return Err(franz_err!(InvalidRequest, "Node {id} is not running"));
         }
         if ms > RUN_FOR_MS_MAX {
-            return Err(franz_err!(
-                InvalidRequest,
-                "A pause lasts at most {RUN_FOR_MS_MAX} ms, got {ms}"
-            ));
+            return Err(franz_err!(InvalidRequest, "A pause lasts at most {RUN_FOR_MS_MAX} ms, got {ms}"));
         }
         let until = self.now_ms + ms;
         let current = self.paused_until_ms.get(&id).copied().unwrap_or(0);

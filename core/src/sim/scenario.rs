@@ -24,12 +24,7 @@ pub const SCENARIO_ACTIONS_MAX: usize = 100_000;
 
 /// Something a user does to the world. Reads (describe, events, check) are not actions: they change nothing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(
-    tag = "type",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase",
-    deny_unknown_fields
-)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
 pub enum Action {
     RunFor {
         ms: u64,
@@ -42,6 +37,18 @@ pub enum Action {
         replication_factor: Option<u32>,
         #[serde(default, skip_serializing_if = "ConfigMap::is_empty")]
         config: ConfigMap,
+    },
+    DeleteTopic {
+        name: String,
+    },
+    CreatePartitions {
+        name: String,
+        total_count: u32,
+    },
+    /// `config` values set keys; `null` removes the topic's override (back to the default).
+    AlterTopicConfig {
+        name: String,
+        config: alloc::collections::BTreeMap<String, Option<String>>,
     },
     AddProducer {
         #[serde(default)]
@@ -209,10 +216,7 @@ mod tests {
                 r#"{"version":1,"seed":1,"brokers":1,"actions":[{"atMs":-5,"action":{"type":"step"}}]}"#,
                 ErrorCode::InvalidRequest,
             ),
-            (
-                r#"{"version":1,"seed":1,"brokers":1,"surprise":true}"#,
-                ErrorCode::InvalidRequest,
-            ),
+            (r#"{"version":1,"seed":1,"brokers":1,"surprise":true}"#, ErrorCode::InvalidRequest),
             (r#"{"version":99,"seed":1,"brokers":1}"#, ErrorCode::UnsupportedVersion),
         ];
         for (json, code) in cases {

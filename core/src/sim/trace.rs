@@ -19,74 +19,27 @@ pub const TRACE_EVENTS_KEPT_MAX: usize = 10_000;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum TraceKind {
-    TopicCreated {
-        topic: String,
-        partitions: u32,
-        replication_factor: u32,
-    },
-    RecordsAppended {
-        topic: String,
-        partition: u32,
-        base_offset: Offset,
-        count: u64,
-        leader_epoch: LeaderEpoch,
-    },
-    HighWatermarkAdvanced {
-        topic: String,
-        partition: u32,
-        high_watermark: Offset,
-    },
-    ProduceFailed {
-        topic: String,
-        partition: Option<u32>,
-        error: ErrorCode,
-        message: String,
-    },
-    ConsumerOffsetReset {
-        topic: String,
-        partition: u32,
-        offset: Offset,
-        policy: String,
-    },
-    ClientStarted {
-        client_id: String,
-        role: String,
-    },
-    ClientStopped {
-        crashed: bool,
-    },
-    LeaderElected {
-        topic: String,
-        partition: u32,
-        leader: NodeId,
-        leader_epoch: LeaderEpoch,
-    },
-    BrokerCrashed {
-        power_loss: bool,
-    },
-    RecordsLostOnPowerLoss {
-        topic: String,
-        partition: u32,
-        count: u64,
-    },
+    TopicCreated { topic: String, partitions: u32, replication_factor: u32 },
+    RecordsAppended { topic: String, partition: u32, base_offset: Offset, count: u64, leader_epoch: LeaderEpoch },
+    HighWatermarkAdvanced { topic: String, partition: u32, high_watermark: Offset },
+    ProduceFailed { topic: String, partition: Option<u32>, error: ErrorCode, message: String },
+    ConsumerOffsetReset { topic: String, partition: u32, offset: Offset, policy: String },
+    ClientStarted { client_id: String, role: String },
+    ClientStopped { crashed: bool },
+    TopicDeleted { topic: String },
+    PartitionsCreated { topic: String, from: u32, to: u32 },
+    TopicConfigChanged { topic: String, keys: Vec<String> },
+    SegmentsDeleted { topic: String, partition: u32, segments: u64, records: u64, log_start_offset: Offset },
+    LogCompacted { topic: String, partition: u32, records_removed: u64, tombstones_removed: u64 },
+    LeaderElected { topic: String, partition: u32, leader: NodeId, leader_epoch: LeaderEpoch },
+    BrokerCrashed { power_loss: bool },
+    RecordsLostOnPowerLoss { topic: String, partition: u32, count: u64 },
     BrokerRestarted,
-    NodePaused {
-        ms: u64,
-    },
-    NetworkPartitioned {
-        sides: Vec<Vec<NodeId>>,
-    },
+    NodePaused { ms: u64 },
+    NetworkPartitioned { sides: Vec<Vec<NodeId>> },
     NetworkHealed,
-    NetworkChanged {
-        latency_ms: u64,
-        jitter_ms: u64,
-        drop_rate: f64,
-    },
-    LinkChanged {
-        a: NodeId,
-        b: NodeId,
-        network: Option<crate::sim::network::NetworkConfig>,
-    },
+    NetworkChanged { latency_ms: u64, jitter_ms: u64, drop_rate: f64 },
+    LinkChanged { a: NodeId, b: NodeId, network: Option<crate::sim::network::NetworkConfig> },
 }
 
 impl TraceKind {
@@ -100,6 +53,11 @@ impl TraceKind {
             TraceKind::ConsumerOffsetReset { .. } => "consumer_offset_reset",
             TraceKind::ClientStarted { .. } => "client_started",
             TraceKind::ClientStopped { .. } => "client_stopped",
+            TraceKind::TopicDeleted { .. } => "topic_deleted",
+            TraceKind::PartitionsCreated { .. } => "partitions_created",
+            TraceKind::TopicConfigChanged { .. } => "topic_config_changed",
+            TraceKind::SegmentsDeleted { .. } => "segments_deleted",
+            TraceKind::LogCompacted { .. } => "log_compacted",
             TraceKind::LeaderElected { .. } => "leader_elected",
             TraceKind::BrokerCrashed { .. } => "broker_crashed",
             TraceKind::RecordsLostOnPowerLoss { .. } => "records_lost_on_power_loss",
@@ -115,20 +73,10 @@ impl TraceKind {
     /// The sentence after "t=… ms <node>:".
     pub fn describe(&self) -> String {
         match self {
-            TraceKind::TopicCreated {
-                topic,
-                partitions,
-                replication_factor,
-            } => {
+            TraceKind::TopicCreated { topic, partitions, replication_factor } => {
                 format!("created topic {topic} with {partitions} partition(s), replication factor {replication_factor}")
             }
-            TraceKind::RecordsAppended {
-                topic,
-                partition,
-                base_offset,
-                count,
-                leader_epoch,
-            } => {
+            TraceKind::RecordsAppended { topic, partition, base_offset, count, leader_epoch } => {
                 if *count == 1 {
                     format!("appended 1 record to {topic}-{partition} at offset {base_offset} (leader epoch {leader_epoch})")
                 } else {
@@ -138,39 +86,31 @@ impl TraceKind {
                     )
                 }
             }
-            TraceKind::HighWatermarkAdvanced {
-                topic,
-                partition,
-                high_watermark,
-            } => {
+            TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark } => {
                 format!("high watermark of {topic}-{partition} is now {high_watermark}")
             }
-            TraceKind::ProduceFailed {
-                topic,
-                partition,
-                error,
-                message,
-            } => match partition {
+            TraceKind::ProduceFailed { topic, partition, error, message } => match partition {
                 Some(p) => format!("send to {topic}-{p} failed with {error}: {message}"),
                 None => format!("send to {topic} failed with {error}: {message}"),
             },
-            TraceKind::ConsumerOffsetReset {
-                topic,
-                partition,
-                offset,
-                policy,
-            } => {
+            TraceKind::ConsumerOffsetReset { topic, partition, offset, policy } => {
                 format!("reset position of {topic}-{partition} to offset {offset} (auto.offset.reset={policy})")
             }
             TraceKind::ClientStarted { role, .. } => format!("started ({role})"),
             TraceKind::ClientStopped { crashed: true } => String::from("crashed: requests in flight are lost"),
             TraceKind::ClientStopped { crashed: false } => String::from("closed"),
-            TraceKind::LeaderElected {
-                topic,
-                partition,
-                leader_epoch,
-                ..
-            } => {
+            TraceKind::TopicDeleted { topic } => format!("deleted topic {topic}"),
+            TraceKind::PartitionsCreated { topic, from, to } => {
+                format!("grew topic {topic} from {from} to {to} partitions")
+            }
+            TraceKind::TopicConfigChanged { topic, keys } => format!("changed {} of topic {topic}", keys.join(", ")),
+            TraceKind::SegmentsDeleted { topic, partition, segments, records, log_start_offset } => format!(
+                "retention deleted {segments} segment(s), {records} record(s), of {topic}-{partition}: the log now starts at offset {log_start_offset}"
+            ),
+            TraceKind::LogCompacted { topic, partition, records_removed, tombstones_removed } => format!(
+                "compacted {topic}-{partition}: removed {records_removed} record(s) superseded by a later one with the same key ({tombstones_removed} expired tombstone(s))"
+            ),
+            TraceKind::LeaderElected { topic, partition, leader_epoch, .. } => {
                 format!("became leader of {topic}-{partition} at epoch {leader_epoch}")
             }
             TraceKind::BrokerCrashed { power_loss: false } => {
@@ -179,11 +119,7 @@ impl TraceKind {
             TraceKind::BrokerCrashed { power_loss: true } => {
                 String::from("lost power: memory and every record not yet flushed to disk are gone")
             }
-            TraceKind::RecordsLostOnPowerLoss {
-                topic,
-                partition,
-                count,
-            } => {
+            TraceKind::RecordsLostOnPowerLoss { topic, partition, count } => {
                 format!("power loss erased {count} unflushed record(s) of {topic}-{partition} (see flush.messages, flush.ms)")
             }
             TraceKind::BrokerRestarted => String::from("restarted and recovered its logs from disk"),
@@ -193,11 +129,7 @@ impl TraceKind {
                 format!("network partitioned into {} | everyone else", sides.join(" | "))
             }
             TraceKind::NetworkHealed => String::from("network healed: every node can reach every other"),
-            TraceKind::NetworkChanged {
-                latency_ms,
-                jitter_ms,
-                drop_rate,
-            } => {
+            TraceKind::NetworkChanged { latency_ms, jitter_ms, drop_rate } => {
                 format!("network set to latency {latency_ms} ms, jitter {jitter_ms} ms, drop rate {drop_rate}")
             }
             TraceKind::LinkChanged { a, b, network: Some(n) } => format!(
@@ -234,11 +166,7 @@ pub struct Trace {
 
 impl Default for Trace {
     fn default() -> Self {
-        Trace {
-            events: VecDeque::new(),
-            next_seq: 1,
-            hash: FNV_OFFSET_BASIS,
-        }
+        Trace { events: VecDeque::new(), next_seq: 1, hash: FNV_OFFSET_BASIS }
     }
 }
 
@@ -250,25 +178,13 @@ impl Trace {
         let seq = self.next_seq;
         self.next_seq += 1;
         let text = format!("t={} ms {node_name}: {}", group_thousands(time_ms), kind.describe());
-        for chunk in [
-            &seq.to_le_bytes()[..],
-            &time_ms.to_le_bytes(),
-            &node.to_le_bytes(),
-            text.as_bytes(),
-        ] {
+        for chunk in [&seq.to_le_bytes()[..], &time_ms.to_le_bytes(), &node.to_le_bytes(), text.as_bytes()] {
             self.hash = fnv1a(self.hash, chunk);
         }
         if self.events.len() == TRACE_EVENTS_KEPT_MAX {
             self.events.pop_front();
         }
-        self.events.push_back(TraceEvent {
-            seq,
-            time_ms,
-            node,
-            node_name,
-            text,
-            kind,
-        });
+        self.events.push_back(TraceEvent { seq, time_ms, node, node_name, text, kind });
     }
 
     /// Events with `seq > since_seq` still kept in memory, oldest first.
@@ -319,11 +235,7 @@ mod tests {
     use super::*;
 
     fn created(topic: &str) -> TraceKind {
-        TraceKind::TopicCreated {
-            topic: topic.into(),
-            partitions: 1,
-            replication_factor: 1,
-        }
+        TraceKind::TopicCreated { topic: topic.into(), partitions: 1, replication_factor: 1 }
     }
 
     #[test]
@@ -331,10 +243,7 @@ mod tests {
         let mut trace = Trace::default();
         trace.record(12_340, 1, "broker 1".into(), created("orders"));
         let e = &trace.since(0)[0];
-        assert_eq!(
-            e.text,
-            "t=12,340 ms broker 1: created topic orders with 1 partition(s), replication factor 1"
-        );
+        assert_eq!(e.text, "t=12,340 ms broker 1: created topic orders with 1 partition(s), replication factor 1");
         assert_eq!(group_thousands(0), "0");
         assert_eq!(group_thousands(1_000_000), "1,000,000");
     }

@@ -31,10 +31,7 @@ pub struct WorkloadStats {
 
 /// Runs the standard workload once.
 pub fn standard_workload(seed: u64) -> Result<WorkloadStats> {
-    let mut w = World::new(ClusterConfig {
-        seed,
-        ..ClusterConfig::default()
-    })?;
+    let mut w = World::new(ClusterConfig { seed, ..ClusterConfig::default() })?;
     w.create_topic("bench", WORKLOAD_PARTITIONS, None, ConfigMap::new())?;
     let producer = w.add_producer(ProducerConfig::named("bench-producer"))?;
     let value = vec![b'x'; WORKLOAD_VALUE_BYTES];
@@ -51,29 +48,17 @@ pub fn standard_workload(seed: u64) -> Result<WorkloadStats> {
     let mut config = ConsumerConfig::named("bench-consumer");
     config.auto_offset_reset = AutoOffsetReset::Earliest;
     let consumer = w.add_consumer(config)?;
-    w.assign(
-        consumer,
-        (0..WORKLOAD_PARTITIONS)
-            .map(|p| TopicPartition::new("bench", p))
-            .collect(),
-    )?;
+    w.assign(consumer, (0..WORKLOAD_PARTITIONS).map(|p| TopicPartition::new("bench", p)).collect())?;
     let total = WORKLOAD_BATCHES * WORKLOAD_RECORDS_PER_BATCH;
     let mut read = 0;
     while read < total {
         let polled = w.poll(consumer, 1_000)?.len();
         if polled == 0 {
-            return Err(franz_err!(
-                RequestTimedOut,
-                "the standard workload stalled after {read} of {total} records"
-            ));
+            return Err(franz_err!(RequestTimedOut, "the standard workload stalled after {read} of {total} records"));
         }
         read += polled;
     }
-    Ok(WorkloadStats {
-        records: read as u64,
-        events: w.events_dispatched(),
-        virtual_ms: w.now_ms(),
-    })
+    Ok(WorkloadStats { records: read as u64, events: w.events_dispatched(), virtual_ms: w.now_ms() })
 }
 
 #[cfg(test)]

@@ -63,10 +63,7 @@ pub struct App {
 }
 
 fn new_world(seed: u64) -> World {
-    match World::new(ClusterConfig {
-        seed,
-        ..ClusterConfig::default()
-    }) {
+    match World::new(ClusterConfig { seed, ..ClusterConfig::default() }) {
         Ok(world) => world,
         // The default cluster is always valid; a panic here would be a bug in Franz, shown in the console.
         Err(e) => panic!("Franz bug: the default cluster was refused: {e}"),
@@ -84,9 +81,7 @@ impl App {
     }
 
     fn advance(&mut self, now_wall_ms: f64) -> bool {
-        let dt = self
-            .last_frame_ms
-            .map_or(0.0, |last| (now_wall_ms - last).clamp(0.0, FRAME_WALL_MS_MAX));
+        let dt = self.last_frame_ms.map_or(0.0, |last| (now_wall_ms - last).clamp(0.0, FRAME_WALL_MS_MAX));
         self.last_frame_ms = Some(now_wall_ms);
         if !self.playing {
             return false;
@@ -104,10 +99,7 @@ impl App {
     fn producer(&mut self) -> Result<NodeId, String> {
         match self.world.client_by_name(PRODUCER_NAME) {
             Some(id) => Ok(id),
-            None => self
-                .world
-                .add_producer(ProducerConfig::named(PRODUCER_NAME))
-                .map_err(|e| e.to_string()),
+            None => self.world.add_producer(ProducerConfig::named(PRODUCER_NAME)).map_err(|e| e.to_string()),
         }
     }
 
@@ -117,10 +109,7 @@ impl App {
         if let Some(id) = self.world.client_by_name(&name) {
             return Ok(id);
         }
-        let config = ConsumerConfig {
-            auto_offset_reset: AutoOffsetReset::Earliest,
-            ..ConsumerConfig::named(name)
-        };
+        let config = ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named(name) };
         let id = self.world.add_consumer(config).map_err(|e| e.to_string())?;
         self.world.assign(id, vec![tp.clone()]).map_err(|e| e.to_string())?;
         Ok(id)
@@ -136,8 +125,7 @@ impl App {
         let w = &mut self.world;
         match msg {
             Msg::CreateTopic { name, partitions } => {
-                w.create_topic(&name, partitions, None, Default::default())
-                    .map_err(|e| e.to_string())?;
+                w.create_topic(&name, partitions, None, Default::default()).map_err(|e| e.to_string())?;
                 Ok(format!("Created topic {name} with {partitions} partition(s)."))
             }
             Msg::Send { topic, key, value } => {
@@ -147,29 +135,17 @@ impl App {
                     value: Some(value.into_bytes()),
                     ..Default::default()
                 };
-                let meta = self
-                    .world
-                    .send(producer, &topic, vec![record])
-                    .map_err(|e| e.to_string())?;
+                let meta = self.world.send(producer, &topic, vec![record]).map_err(|e| e.to_string())?;
                 let m = meta.first().ok_or("the send returned no record")?;
-                Ok(format!(
-                    "Acknowledged: {topic}-{} at offset {}.",
-                    m.partition,
-                    m.offset.map_or(-1, |o| o as i64)
-                ))
+                Ok(format!("Acknowledged: {topic}-{} at offset {}.", m.partition, m.offset.map_or(-1, |o| o as i64)))
             }
             Msg::Poll { topic, partition } => {
                 let tp = TopicPartition::new(topic, partition);
                 let consumer = self.consumer(&tp)?;
                 let records = self.world.poll(consumer, 1_000).map_err(|e| e.to_string())?;
                 let n = records.len();
-                self.polled = records
-                    .into_iter()
-                    .map(PolledRecord::from)
-                    .rev()
-                    .chain(self.polled.drain(..))
-                    .take(50)
-                    .collect();
+                self.polled =
+                    records.into_iter().map(PolledRecord::from).rev().chain(self.polled.drain(..)).take(50).collect();
                 Ok(format!("Polled {n} record(s) from {tp}."))
             }
             Msg::Broker(id, action) => {
@@ -183,14 +159,10 @@ impl App {
                 result.map_err(|e| e.to_string())?;
                 Ok(action.done_text(id))
             }
-            Msg::HealNetwork => w
-                .heal_network()
-                .map(|_| "Network healed.".into())
-                .map_err(|e| e.to_string()),
-            Msg::SetNetwork(config) => w
-                .set_network(config)
-                .map(|_| "Network settings applied.".into())
-                .map_err(|e| e.to_string()),
+            Msg::HealNetwork => w.heal_network().map(|_| "Network healed.".into()).map_err(|e| e.to_string()),
+            Msg::SetNetwork(config) => {
+                w.set_network(config).map(|_| "Network settings applied.".into()).map_err(|e| e.to_string())
+            }
             Msg::Check => {
                 let report = w.check();
                 let text = if report.ok {
@@ -242,15 +214,9 @@ impl App {
                     );
                     (world, Some((false, text)))
                 }
-                Err(e) => (
-                    new_world(1),
-                    Some((true, format!("The shared run cannot be replayed: {e}"))),
-                ),
+                Err(e) => (new_world(1), Some((true, format!("The shared run cannot be replayed: {e}")))),
             },
-            Some(Err(e)) => (
-                new_world(1),
-                Some((true, format!("The shared link cannot be read: {e}"))),
-            ),
+            Some(Err(e)) => (new_world(1), Some((true, format!("The shared link cannot be read: {e}")))),
         }
     }
 }
@@ -324,9 +290,7 @@ impl Component for App {
                 logs.insert((t.name.clone(), p.partition), records);
             }
         }
-        let mut events = world
-            .trace()
-            .since(world.trace().len().saturating_sub(TIMELINE_EVENTS_MAX as u64));
+        let mut events = world.trace().since(world.trace().len().saturating_sub(TIMELINE_EVENTS_MAX as u64));
         events.reverse();
         let topic_names: Vec<String> = view.topics.iter().map(|t| t.name.clone()).collect();
         html! {

@@ -17,9 +17,7 @@ pub fn encode(scenario: &Scenario) -> String {
 pub fn decode(fragment: &str) -> Option<Result<Scenario, String>> {
     let data = fragment.strip_prefix(FRAGMENT_PREFIX)?;
     Some((|| {
-        let deflated = URL_SAFE_NO_PAD
-            .decode(data)
-            .map_err(|e| format!("the link is damaged ({e})"))?;
+        let deflated = URL_SAFE_NO_PAD.decode(data).map_err(|e| format!("the link is damaged ({e})"))?;
         let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&deflated, SCENARIO_JSON_BYTES_MAX)
             .map_err(|e| format!("the link is damaged or too large ({e:?})"))?;
         let json = String::from_utf8(json).map_err(|_| String::from("the link's scenario is not UTF-8"))?;
@@ -40,10 +38,7 @@ mod tests {
             brokers: 1,
             network: Default::default(),
             config: Default::default(),
-            actions: vec![ScenarioEntry {
-                at_ms: 0,
-                action: Action::RunFor { ms: 5 },
-            }],
+            actions: vec![ScenarioEntry { at_ms: 0, action: Action::RunFor { ms: 5 } }],
         };
         let fragment = encode(&scenario);
         assert!(fragment.starts_with("#s="));

@@ -42,11 +42,8 @@ pub fn clients_panel(p: &ClientsPanelProps) -> Html {
     let key = use_state(|| String::from("user-1"));
     let value = use_state(|| String::from("hello"));
     let poll_partition = use_state(|| String::from("0"));
-    let chosen = if p.topics.contains(&topic) {
-        (*topic).clone()
-    } else {
-        p.topics.first().cloned().unwrap_or_default()
-    };
+    let chosen =
+        if p.topics.contains(&topic) { (*topic).clone() } else { p.topics.first().cloned().unwrap_or_default() };
     let on_send = {
         let (chosen, key, value, cb) = (chosen.clone(), key.clone(), value.clone(), p.on_send.clone());
         Callback::from(move |e: SubmitEvent| {

@@ -15,10 +15,7 @@ pub struct LogStripProps {
 #[function_component(LogStrip)]
 pub fn log_strip(p: &LogStripProps) -> Html {
     let d = &p.partition;
-    let leo = d
-        .leader
-        .and_then(|l| d.log_end_offsets.get(&l.to_string()).copied())
-        .unwrap_or(0);
+    let leo = d.leader.and_then(|l| d.log_end_offsets.get(&l.to_string()).copied()).unwrap_or(0);
     html! {
         <div class="log-strip" data-testid={format!("log-{}-{}", p.topic, d.partition)}>
             <div class="log-head">

@@ -1,0 +1,386 @@
+//! One broker: it hosts partition replicas, answers Produce, Fetch, ListOffsets and Metadata, runs its
+//! housekeeping (flush, HW checkpoints, retention, compaction) and, until the controller quorum lands,
+//! also decides topic administration (as a one-node cluster's combined broker+controller would).
+//!
+//! Requests that cannot be answered yet wait in a purgatory, as in Kafka: a fetch waits up to its
+//! `max_wait_ms` for data, and an `acks=all` produce waits for the high watermark to pass its batch.
+
+mod admin;
+mod housekeeping;
+mod partition;
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+pub use partition::Partition;
+
+use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
+use crate::error::{FranzError, Result};
+use crate::log::{ProducerStamp, RecordData};
+use crate::message::{Acks, Actor, CorrelationId, FetchedPartition, Message, OffsetSpec, Outbox};
+use crate::message::{PartitionMetadata, TopicMetadata};
+use crate::sim::trace::TraceKind;
+use crate::types::{NodeId, Offset, TopicPartition};
+
+/// Franz's bound on one topic's partitions (Kafka has none; a browser does).
+pub const PARTITIONS_PER_TOPIC_MAX: u32 = 1024;
+/// Franz's bound on topics in a cluster.
+pub const TOPICS_MAX: usize = 1024;
+/// Kafka's `replica.high.watermark.checkpoint.interval.ms`: how often HWs are written to disk.
+pub const HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS: u64 = 5_000;
+
+#[derive(Clone, Debug)]
+pub struct Topic {
+    /// The topic's own settings (what `alterTopicConfig` changes).
+    pub config_overrides: ConfigMap,
+    /// Effective: broker defaults, then the overrides.
+    pub config: TopicConfig,
+    pub partitions: Vec<Partition>,
+}
+
+/// A fetch parked until data arrives or its wait runs out.
+#[derive(Clone, Debug)]
+struct DelayedFetch {
+    from: NodeId,
+    correlation_id: CorrelationId,
+    tp: TopicPartition,
+    fetch_offset: Offset,
+    max_bytes: usize,
+    deadline_ms: u64,
+}
+
+/// An `acks=all` produce parked until the high watermark reaches `required_offset`.
+#[derive(Clone, Debug)]
+struct DelayedProduce {
+    from: NodeId,
+    correlation_id: CorrelationId,
+    tp: TopicPartition,
+    base_offset: Offset,
+    required_offset: Offset,
+    deadline_ms: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Broker {
+    id: NodeId,
+    /// Every broker of the cluster, for replication-factor checks and metadata answers.
+    cluster_brokers: Vec<NodeId>,
+    config: BrokerConfig,
+    topics: BTreeMap<String, Topic>,
+    delayed_fetches: Vec<DelayedFetch>,
+    delayed_produces: Vec<DelayedProduce>,
+    last_high_watermark_checkpoint_ms: u64,
+    last_retention_check_ms: u64,
+    last_cleaner_run_ms: u64,
+}
+
+impl Broker {
+    pub fn new(id: NodeId, cluster_brokers: Vec<NodeId>, config: BrokerConfig) -> Broker {
+        Broker {
+            id,
+            cluster_brokers,
+            config,
+            topics: BTreeMap::new(),
+            delayed_fetches: Vec::new(),
+            delayed_produces: Vec::new(),
+            last_high_watermark_checkpoint_ms: 0,
+            last_retention_check_ms: 0,
+            last_cleaner_run_ms: 0,
+        }
+    }
+
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    pub fn topics(&self) -> &BTreeMap<String, Topic> {
+        &self.topics
+    }
+
+    pub fn partition(&self, topic: &str, partition: u32) -> Option<&Partition> {
+        self.topics.get(topic)?.partitions.get(partition as usize)
+    }
+
+    /// The process dies: requests waiting in purgatory are gone. With `power_loss`, so is every record
+    /// not flushed. Returns, per partition that lost records, how many.
+    pub fn crash(&mut self, power_loss: bool) -> Vec<(TopicPartition, u64)> {
+        self.delayed_fetches.clear();
+        self.delayed_produces.clear();
+        let mut lost = Vec::new();
+        for (name, topic) in &mut self.topics {
+            for (i, p) in topic.partitions.iter_mut().enumerate() {
+                if power_loss && p.log.unflushed_count() > 0 {
+                    lost.push((TopicPartition::new(name.clone(), i as u32), p.log.unflushed_count()));
+                    p.log.lose_unflushed();
+                }
+                p.high_watermark_checkpoint = p.high_watermark_checkpoint.min(p.log.log_end_offset());
+            }
+        }
+        lost
+    }
+
+    /// Restart: recover from disk as Kafka does. The HW starts from its checkpoint; the broker, sole
+    /// replica of its partitions, is elected leader again at the next leader epoch.
+    pub fn restart(&mut self, now_ms: u64, out: &mut Outbox) {
+        self.last_high_watermark_checkpoint_ms = now_ms;
+        self.last_retention_check_ms = now_ms;
+        self.last_cleaner_run_ms = now_ms;
+        let id = self.id;
+        for (name, topic) in &mut self.topics {
+            for (i, p) in topic.partitions.iter_mut().enumerate() {
+                p.high_watermark = p.high_watermark_checkpoint.clamp(p.log.log_start_offset(), p.log.log_end_offset());
+                p.last_flush_ms = now_ms;
+                p.leader = id;
+                p.leader_epoch += 1;
+                let (topic, partition, leader_epoch) = (name.clone(), i as u32, p.leader_epoch);
+                out.trace(TraceKind::LeaderElected { topic: topic.clone(), partition, leader: id, leader_epoch });
+                if let Some(high_watermark) = p.maybe_advance_high_watermark() {
+                    out.trace(TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark });
+                }
+            }
+        }
+    }
+
+    fn leader_partition(&self, tp: &TopicPartition) -> Result<(&Partition, &TopicConfig)> {
+        let Some(t) = self.topics.get(&tp.topic) else {
+            return Err(franz_err!(UnknownTopicOrPartition, "This server does not host topic {}", tp.topic));
+        };
+        let Some(p) = t.partitions.get(tp.partition as usize) else {
+            return Err(franz_err!(
+                UnknownTopicOrPartition,
+                "Topic {} has {} partition(s); partition {} does not exist",
+                tp.topic,
+                t.partitions.len(),
+                tp.partition
+            ));
+        };
+        if p.leader != self.id {
+            return Err(franz_err!(NotLeaderOrFollower, "Broker {} is not the leader of {tp}", self.id));
+        }
+        Ok((p, &t.config))
+    }
+
+    fn leader_partition_mut(&mut self, tp: &TopicPartition) -> Result<(&mut Partition, &TopicConfig)> {
+        self.leader_partition(tp)?; // the checks and their messages
+        let found = self.topics.get_mut(&tp.topic).and_then(|Topic { config, partitions, .. }| {
+            partitions.get_mut(tp.partition as usize).map(|p| (p, &*config))
+        });
+        found.ok_or_else(|| franz_err!(UnknownTopicOrPartition, "This server does not host {tp}"))
+    }
+
+    /// Validates and appends a produce batch; returns its base offset and the offset the HW must reach.
+    fn append(
+        &mut self,
+        tp: &TopicPartition,
+        acks: Acks,
+        records: Vec<RecordData>,
+        now_ms: u64,
+        out: &mut Outbox,
+    ) -> Result<(Offset, Offset)> {
+        let (p, config) = self.leader_partition_mut(tp)?;
+        if records.is_empty() {
+            return Err(franz_err!(InvalidRecord, "A produce request must carry at least one record"));
+        }
+        if config.cleanup_policy_compact && records.iter().any(|r| r.key.is_none()) {
+            return Err(franz_err!(
+                InvalidRecord,
+                "Compacted topic cannot accept message without key in topic partition {tp}."
+            ));
+        }
+        let batch_bytes: usize = records.iter().map(RecordData::size_bytes).sum();
+        if batch_bytes as i64 > config.max_message_bytes {
+            return Err(franz_err!(
+                MessageTooLarge,
+                "The batch is {batch_bytes} bytes, larger than max.message.bytes ({}) of topic {}",
+                config.max_message_bytes,
+                tp.topic
+            ));
+        }
+        let min_isr = config.min_insync_replicas.min(p.replicas.len() as i64);
+        if acks == Acks::All && (p.isr.len() as i64) < min_isr {
+            return Err(franz_err!(
+                NotEnoughReplicas,
+                "The ISR of {tp} has {} replica(s), fewer than min.insync.replicas ({min_isr})",
+                p.isr.len()
+            ));
+        }
+        let count = records.len() as Offset;
+        let base_offset = p.log.append(records, p.leader_epoch, ProducerStamp::NONE, now_ms, config);
+        p.maybe_flush(now_ms, config);
+        let leader_epoch = p.leader_epoch;
+        let new_hw = p.maybe_advance_high_watermark();
+        let (topic, partition) = (tp.topic.clone(), tp.partition);
+        out.trace(TraceKind::RecordsAppended { topic: topic.clone(), partition, base_offset, count, leader_epoch });
+        if let Some(high_watermark) = new_hw {
+            out.trace(TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark });
+        }
+        Ok((base_offset, base_offset + count))
+    }
+
+    fn on_produce(&mut self, now_ms: u64, from: NodeId, request: ProduceArgs, out: &mut Outbox) {
+        let ProduceArgs { correlation_id, acks, timeout_ms, tp, records } = request;
+        let result = self.append(&tp, acks, records, now_ms, out);
+        match (acks, result) {
+            (Acks::None, _) => {}
+            (Acks::All, Ok((base_offset, required_offset))) => {
+                let deadline_ms = now_ms.saturating_add(timeout_ms);
+                let delayed = DelayedProduce { from, correlation_id, tp, base_offset, required_offset, deadline_ms };
+                self.delayed_produces.push(delayed);
+            }
+            (_, result) => {
+                let result = result.map(|(base, _)| base);
+                let (topic, partition) = (tp.topic, tp.partition);
+                out.send(from, Message::ProduceResponse { correlation_id, topic, partition, result });
+            }
+        }
+        self.complete_delayed(now_ms, out);
+    }
+
+    fn read(&self, tp: &TopicPartition, fetch_offset: Offset, max_bytes: usize) -> Result<FetchedPartition> {
+        let (p, _) = self.leader_partition(tp)?;
+        // Consumers (read_uncommitted) read only below the high watermark.
+        let records = p.log.read(fetch_offset, p.high_watermark, max_bytes)?;
+        Ok(FetchedPartition { high_watermark: p.high_watermark, log_start_offset: p.log.log_start_offset(), records })
+    }
+
+    fn on_fetch(&mut self, now_ms: u64, from: NodeId, fetch: DelayedFetch, out: &mut Outbox) {
+        match self.read(&fetch.tp, fetch.fetch_offset, fetch.max_bytes) {
+            Ok(data) if data.records.is_empty() && fetch.deadline_ms > now_ms => self.delayed_fetches.push(fetch),
+            result => respond_fetch(from, &fetch, result, out),
+        }
+    }
+
+    /// Answers every parked request that can be answered now: data arrived, HW passed, or time ran out.
+    fn complete_delayed(&mut self, now_ms: u64, out: &mut Outbox) {
+        let fetches = core::mem::take(&mut self.delayed_fetches);
+        for fetch in fetches {
+            let result = self.read(&fetch.tp, fetch.fetch_offset, fetch.max_bytes);
+            let ready = !matches!(&result, Ok(data) if data.records.is_empty());
+            if ready || now_ms >= fetch.deadline_ms {
+                respond_fetch(fetch.from, &fetch, result, out);
+            } else {
+                self.delayed_fetches.push(fetch);
+            }
+        }
+        let produces = core::mem::take(&mut self.delayed_produces);
+        for produce in produces {
+            let hw = self.partition(&produce.tp.topic, produce.tp.partition).map(|p| p.high_watermark);
+            let result = match hw {
+                Some(hw) if hw >= produce.required_offset => Some(Ok(produce.base_offset)),
+                None => Some(Err(franz_err!(UnknownTopicOrPartition, "{} was deleted", produce.tp))),
+                _ if now_ms >= produce.deadline_ms => Some(Err(franz_err!(
+                    RequestTimedOut,
+                    "The high watermark of {} did not reach offset {} within the request's timeout",
+                    produce.tp,
+                    produce.required_offset
+                ))),
+                _ => None,
+            };
+            match result {
+                Some(result) => {
+                    let (correlation_id, topic, partition) =
+                        (produce.correlation_id, produce.tp.topic.clone(), produce.tp.partition);
+                    out.send(produce.from, Message::ProduceResponse { correlation_id, topic, partition, result });
+                }
+                None => self.delayed_produces.push(produce),
+            }
+        }
+    }
+
+    fn list_offsets(&self, tp: &TopicPartition, spec: OffsetSpec) -> Result<Offset> {
+        let (p, _) = self.leader_partition(tp)?;
+        Ok(match spec {
+            OffsetSpec::Earliest => p.log.log_start_offset(),
+            OffsetSpec::Latest => p.high_watermark,
+        })
+    }
+
+    fn metadata(&self, topics: &[String]) -> Vec<TopicMetadata> {
+        let describe = |t: &Topic| -> Vec<PartitionMetadata> {
+            let partitions = t.partitions.iter().enumerate();
+            partitions
+                .map(|(i, p)| PartitionMetadata {
+                    partition: i as u32,
+                    leader: p.leader,
+                    leader_epoch: p.leader_epoch,
+                    replicas: p.replicas.clone(),
+                    isr: p.isr.clone(),
+                })
+                .collect()
+        };
+        topics
+            .iter()
+            .map(|name| TopicMetadata {
+                name: name.clone(),
+                partitions: self.topics.get(name).map(describe).ok_or_else(|| {
+                    FranzError::new(
+                        crate::error::ErrorCode::UnknownTopicOrPartition,
+                        alloc::format!("Topic {name} does not exist (auto.create.topics.enable is false in Franz)"),
+                    )
+                }),
+            })
+            .collect()
+    }
+}
+
+struct ProduceArgs {
+    correlation_id: CorrelationId,
+    acks: Acks,
+    timeout_ms: u64,
+    tp: TopicPartition,
+    records: Vec<RecordData>,
+}
+
+fn respond_fetch(to: NodeId, fetch: &DelayedFetch, result: Result<FetchedPartition>, out: &mut Outbox) {
+    let (correlation_id, topic, partition) = (fetch.correlation_id, fetch.tp.topic.clone(), fetch.tp.partition);
+    out.send(to, Message::FetchResponse { correlation_id, topic, partition, result });
+}
+
+impl Actor for Broker {
+    fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
+        match message {
+            Message::AdminRequest { correlation_id, op } => {
+                let result = self.on_admin(op, now_ms, out);
+                out.send(from, Message::AdminResponse { correlation_id, result });
+                self.complete_delayed(now_ms, out); // a deleted topic answers its parked requests
+            }
+            Message::MetadataRequest { correlation_id, topics } => {
+                let topics = self.metadata(&topics);
+                let brokers = self.cluster_brokers.clone();
+                out.send(from, Message::MetadataResponse { correlation_id, brokers, topics });
+            }
+            Message::ProduceRequest { correlation_id, acks, timeout_ms, topic, partition, records } => {
+                let tp = TopicPartition::new(topic, partition);
+                self.on_produce(now_ms, from, ProduceArgs { correlation_id, acks, timeout_ms, tp, records }, out);
+            }
+            Message::FetchRequest { correlation_id, max_wait_ms, topic, partition, fetch_offset, max_bytes } => {
+                let tp = TopicPartition::new(topic, partition);
+                let deadline_ms = now_ms.saturating_add(max_wait_ms);
+                let fetch = DelayedFetch { from, correlation_id, tp, fetch_offset, max_bytes, deadline_ms };
+                self.on_fetch(now_ms, from, fetch, out);
+            }
+            Message::ListOffsetsRequest { correlation_id, topic, partition, spec } => {
+                let result = self.list_offsets(&TopicPartition::new(topic.clone(), partition), spec);
+                out.send(from, Message::ListOffsetsResponse { correlation_id, topic, partition, result });
+            }
+            // Responses are for clients; a broker ignores a stray one.
+            Message::AdminResponse { .. }
+            | Message::MetadataResponse { .. }
+            | Message::ProduceResponse { .. }
+            | Message::FetchResponse { .. }
+            | Message::ListOffsetsResponse { .. } => {}
+        }
+    }
+
+    fn on_timer(&mut self, now_ms: u64, out: &mut Outbox) {
+        self.on_housekeeping(now_ms, out);
+        self.complete_delayed(now_ms, out);
+    }
+
+    fn next_timer_ms(&self) -> Option<u64> {
+        let fetches = self.delayed_fetches.iter().map(|f| f.deadline_ms);
+        let produces = self.delayed_produces.iter().map(|p| p.deadline_ms);
+        fetches.chain(produces).chain(self.next_housekeeping_ms()).min()
+    }
+}
