@@ -11,12 +11,28 @@ use crate::types::{NodeId, NO_NODE};
 #[derive(Clone, Debug, Default)]
 pub struct MetadataCache {
     topics: BTreeMap<String, Result<Vec<PartitionMetadata>, FranzError>>,
+    /// When each topic's metadata arrived, for `metadata.max.age.ms`.
+    fetched_ms: BTreeMap<String, u64>,
 }
 
 impl MetadataCache {
-    pub fn update(&mut self, topics: Vec<TopicMetadata>) {
+    pub fn update(&mut self, now_ms: u64, topics: Vec<TopicMetadata>) {
         for t in topics {
+            self.fetched_ms.insert(t.name.clone(), now_ms);
             self.topics.insert(t.name, t.partitions);
+        }
+    }
+
+    /// Forgets what is older than `max_age_ms` (Kafka's `metadata.max.age.ms`), so it is asked again.
+    pub fn expire(&mut self, now_ms: u64, max_age_ms: u64) {
+        let stale: Vec<String> = self
+            .fetched_ms
+            .iter()
+            .filter(|(_, &at)| now_ms.saturating_sub(at) > max_age_ms)
+            .map(|(t, _)| t.clone())
+            .collect();
+        for topic in stale {
+            self.forget(&topic);
         }
     }
 
@@ -41,5 +57,6 @@ impl MetadataCache {
 
     pub fn forget(&mut self, topic: &str) {
         self.topics.remove(topic);
+        self.fetched_ms.remove(topic);
     }
 }

@@ -37,6 +37,8 @@ pub struct ProducerConfig {
     pub delivery_timeout_ms: u64,
     pub request_timeout_ms: u64,
     pub enable_idempotence: bool,
+    /// `metadata.max.age.ms`: how long partition counts and leaders are trusted before asking again.
+    pub metadata_max_age_ms: u64,
 }
 
 impl Default for ProducerConfig {
@@ -49,6 +51,7 @@ impl Default for ProducerConfig {
             delivery_timeout_ms: 120_000,
             request_timeout_ms: 30_000,
             enable_idempotence: true,
+            metadata_max_age_ms: 300_000,
         }
     }
 }
@@ -83,6 +86,8 @@ struct PendingSend {
     deadline_ms: u64,
     requests_left: usize,
     dispatched: bool,
+    /// Metadata was asked again for this send once already (an explicit partition the cache did not know).
+    metadata_refreshed: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -167,6 +172,7 @@ impl Producer {
             deadline_ms: now_ms.saturating_add(self.config.delivery_timeout_ms),
             requests_left: 0,
             dispatched: false,
+            metadata_refreshed: false,
         };
         self.sends.insert(send_id, send);
         self.dispatch_ready(now_ms, out);
@@ -191,6 +197,7 @@ impl Producer {
 
     /// Sends whatever waiting sends can go now, and asks for metadata the others need.
     fn dispatch_ready(&mut self, now_ms: u64, out: &mut Outbox) {
+        self.metadata.expire(now_ms, self.config.metadata_max_age_ms);
         let waiting: Vec<u64> = self.sends.iter().filter(|(_, s)| !s.dispatched).map(|(&id, _)| id).collect();
         let mut needs_metadata: Vec<String> = Vec::new();
         for send_id in waiting {
@@ -210,11 +217,20 @@ impl Producer {
                 Some(Ok(_)) => self.dispatch(now_ms, send_id, out),
             }
         }
-        if !needs_metadata.is_empty() && self.metadata_in_flight.is_none() {
-            let correlation_id = self.next_correlation_id();
-            self.metadata_in_flight = Some((correlation_id, now_ms.saturating_add(self.config.request_timeout_ms)));
-            out.send(self.bootstrap.current(), Message::MetadataRequest { correlation_id, topics: needs_metadata });
+        if !needs_metadata.is_empty() {
+            self.request_metadata(now_ms, needs_metadata, out);
         }
+    }
+
+    /// Asks a broker where `topics` live, unless a Metadata request is already out (its answer will
+    /// trigger another round for whatever is still missing).
+    fn request_metadata(&mut self, now_ms: u64, topics: Vec<String>, out: &mut Outbox) {
+        if self.metadata_in_flight.is_some() {
+            return;
+        }
+        let correlation_id = self.next_correlation_id();
+        self.metadata_in_flight = Some((correlation_id, now_ms.saturating_add(self.config.request_timeout_ms)));
+        out.send(self.bootstrap.current(), Message::MetadataRequest { correlation_id, topics });
     }
 
     fn choose_partition(&mut self, topic: &str, record: &ProducerRecord, count: u32) -> Result<u32> {
@@ -243,6 +259,15 @@ impl Producer {
         let topic = send.topic.clone();
         let records = send.records.clone();
         let count = self.metadata.partition_count(&topic).unwrap_or(0);
+        // An explicit partition beyond what the cache knows: the topic may have grown. Ask once more.
+        if records.iter().any(|r| r.partition.is_some_and(|p| p >= count)) && !send.metadata_refreshed {
+            if let Some(send) = self.sends.get_mut(&send_id) {
+                send.metadata_refreshed = true;
+            }
+            self.metadata.forget(&topic);
+            self.request_metadata(now_ms, alloc::vec![topic], out);
+            return;
+        }
         let mut by_partition: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
         for (i, record) in records.iter().enumerate() {
             match self.choose_partition(&topic, record, count) {
@@ -382,7 +407,7 @@ impl Actor for Producer {
                 if self.metadata_in_flight.is_some_and(|(id, _)| id == correlation_id) =>
             {
                 self.metadata_in_flight = None;
-                self.metadata.update(topics);
+                self.metadata.update(now_ms, topics);
                 self.dispatch_ready(now_ms, out);
             }
             Message::ProduceResponse { correlation_id, result, .. } => {
