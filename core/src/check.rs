@@ -128,8 +128,39 @@ fn show_record(key: &Option<Vec<u8>>, value: &Option<Vec<u8>>) -> String {
     format!("{}={}", show(key), show(value))
 }
 
+/// The history without what a topic deletion made moot: operations on a topic before its (last) deletion.
+fn live_history(history: &History) -> History {
+    let mut last_deletion: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, entry) in history.entries().enumerate() {
+        if let Op::TopicDeleted { topic } = &entry.op {
+            last_deletion.insert(topic.as_str(), i);
+        }
+    }
+    let before_deletion = |i: usize, topic: &str| last_deletion.get(topic).is_some_and(|&d| i < d);
+    let mut entries = Vec::new();
+    for (i, entry) in history.entries().enumerate() {
+        let mut entry = entry.clone();
+        match &mut entry.op {
+            Op::SendInvoked { topic, .. } | Op::SendAcked { topic, .. } | Op::SendFailed { topic, .. } => {
+                if before_deletion(i, topic) {
+                    continue;
+                }
+            }
+            Op::Polled { records, .. } => records.retain(|r| !before_deletion(i, &r.topic)),
+            Op::PositionReset { partitions, .. } | Op::GroupAssignment { partitions, .. } => {
+                partitions.retain(|tp| !before_deletion(i, &tp.topic))
+            }
+            Op::TopicDeleted { .. } => {}
+        }
+        entries.push(entry);
+    }
+    History::from_entries(entries)
+}
+
 /// Checks a run: its history against the replicas' logs.
 pub fn check(history: &History, replicas: &Replicas) -> CheckReport {
+    let complete = history.dropped() == 0;
+    let history = &live_history(history);
     let mut report = Report { violations: Vec::new() };
     check_sends(history, replicas, &mut report);
     check_polls(history, replicas, &mut report);
@@ -139,11 +170,7 @@ pub fn check(history: &History, replicas: &Replicas) -> CheckReport {
     report
         .violations
         .sort_by(|a, b| (a.kind, &a.topic, a.partition, a.offset).cmp(&(b.kind, &b.topic, b.partition, b.offset)));
-    CheckReport {
-        ok: report.violations.is_empty(),
-        violations: report.violations,
-        history_complete: history.dropped() == 0,
-    }
+    CheckReport { ok: report.violations.is_empty(), violations: report.violations, history_complete: complete }
 }
 
 /// Lost writes, duplicates and non-monotonic sends.
@@ -475,6 +502,23 @@ mod tests {
         let history = History::from_entries(ops.into_iter().enumerate().map(|(i, op)| at(i as u64, op)).collect());
         let replicas: Replicas = [(tp(), logs)].into();
         check(&history, &replicas).violations.into_iter().map(|v| v.kind).collect()
+    }
+
+    #[test]
+    fn writes_to_a_deleted_topic_are_not_lost() {
+        let ops = vec![
+            sent(1, &["old"]),
+            acked(1, &[0]),
+            Op::TopicDeleted { topic: "t".into() },
+            sent(2, &["new"]),
+            acked(2, &[0]),
+        ];
+        assert_eq!(run(ops.clone(), vec![replica(1, true, 1, &["new"])]), [], "recreated: the old offset 0 is moot");
+        assert_eq!(
+            run(ops, vec![replica(1, true, 1, &["other"])]),
+            [ViolationKind::LostWrite],
+            "the new one still counts"
+        );
     }
 
     #[test]

@@ -85,6 +85,37 @@ test("faults, the checker and replay, from plain JS", () => {
   assert.throws(() => cluster.setLink(1, 999, { latencyMs: 1 }), { code: "INVALID_REQUEST" });
 });
 
+test("topic administration, retention and compaction, from plain JS", () => {
+  const cluster = new franz.Cluster({ config: { "log.retention.check.interval.ms": 1000, "log.cleaner.backoff.ms": 1000 } });
+  cluster.createTopic("logs", { partitions: 1, config: { "retention.ms": 5000, "segment.bytes": 200 } });
+  cluster.createTopic("state", { config: { "cleanup.policy": "compact", "segment.bytes": 200 } });
+  assert.deepEqual(cluster.listTopics(), ["logs", "state"]);
+  const producer = cluster.producer();
+  for (let i = 0; i < 6; i++) producer.send("logs", [{ value: `l${i}` }]);
+  for (const [key, value] of [["k", "1"], ["k", "2"], ["j", "1"], ["k", "3"], ["j", "2"], ["x", "1"]]) producer.send("state", [{ key, value }]);
+  cluster.runFor(8000);
+  assert.ok(cluster.describeTopic("logs").partitions[0].logStartOffset > 0, "retention moved the log start");
+  const state = cluster.readLog(1, "state", 0);
+  assert.ok(state.length < 6, "compaction thinned the log");
+  assert.ok(state.some((r) => r.key === "k" && r.value === "3"));
+  assert.ok(!state.some((r) => r.key === "k" && r.value === "1"));
+
+  cluster.createPartitions("logs", 3);
+  assert.equal(cluster.describeTopic("logs").partitions.length, 3);
+  assert.throws(() => cluster.createPartitions("logs", 2), { code: "INVALID_PARTITIONS" });
+  cluster.alterTopicConfig("logs", { "retention.ms": 1, "segment.bytes": null });
+  assert.equal(cluster.describeTopic("logs").config["retention.ms"], "1");
+  assert.equal(cluster.describeTopic("logs").config["segment.bytes"], "1073741824");
+  assert.throws(() => cluster.alterTopicConfig("logs", { "retention.ms": "soon" }), { code: "INVALID_CONFIG" });
+  assert.throws(() => cluster.alterTopicConfig("logs", { "no.such.key": 1 }), { code: "INVALID_CONFIG" });
+  cluster.deleteTopic("logs");
+  assert.deepEqual(cluster.listTopics(), ["state"]);
+  assert.throws(() => cluster.deleteTopic("logs"), { code: "UNKNOWN_TOPIC_OR_PARTITION" });
+  assert.throws(() => cluster.deleteTopic("__consumer_offsets"), { code: "INVALID_TOPIC_EXCEPTION" });
+  assert.throws(() => producer.send("state", [{ value: "no key" }]), { code: "INVALID_RECORD" });
+  assert.equal(cluster.check().ok, true);
+});
+
 test("the package ships TypeScript types", () => {
   const dts = fs.readFileSync(path.join(pkgDir, "franz_web.d.ts"), "utf8");
   for (const name of ["class Cluster", "createTopic(name: string, options?: TopicOptions", "interface TopicDescription", "describeTopic(name: string): TopicDescription"]) {

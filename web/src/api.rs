@@ -349,6 +349,40 @@ impl Cluster {
         with_world(&self.world, |w| w.create_topic(&name, partitions, rf.map(|r| r as u32), config).map_err(js_error))
     }
 
+    /// Deletes a topic and its records.
+    #[wasm_bindgen(js_name = deleteTopic)]
+    pub fn delete_topic(&self, #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue) -> Result<(), JsValue> {
+        let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
+        with_world(&self.world, |w| w.delete_topic(&name).map_err(js_error))
+    }
+
+    /// Grows a topic to `totalCount` partitions (never shrinks, as in Kafka).
+    #[wasm_bindgen(js_name = createPartitions)]
+    pub fn create_partitions(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(js_name = "totalCount")] total_count: f64,
+    ) -> Result<(), JsValue> {
+        let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
+        let total = whole(total_count, "totalCount", f64::from(u32::MAX))? as u32;
+        with_world(&self.world, |w| w.create_partitions(&name, total).map_err(js_error))
+    }
+
+    /// `alterTopicConfig(name, { "retention.ms": "60000", "cleanup.policy": null })`: sets keys; `null`
+    /// returns a key to its default.
+    #[wasm_bindgen(js_name = alterTopicConfig)]
+    pub fn alter_topic_config(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, string | number | boolean | null>")] config: JsValue,
+    ) -> Result<(), JsValue> {
+        let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
+        let changes: BTreeMap<String, Option<ConfigValue>> =
+            from_json(&config).map_err(|e| invalid(ErrorCode::InvalidConfig, format!("Invalid topic config: {e}")))?;
+        let changes = changes.into_iter().map(|(k, v)| (k, v.map(ConfigValue::into_kafka_string))).collect();
+        with_world(&self.world, |w| w.alter_topic_config(&name, changes).map_err(js_error))
+    }
+
     #[wasm_bindgen(js_name = listTopics, unchecked_return_type = "string[]")]
     pub fn list_topics(&self) -> Result<JsValue, JsValue> {
         to_js(&self.world.borrow().list_topics())

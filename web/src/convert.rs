@@ -56,22 +56,20 @@ pub enum ConfigValue {
     Flag(bool),
 }
 
+impl ConfigValue {
+    /// Kafka's string form: `2` and `"2"` are the same setting.
+    pub fn into_kafka_string(self) -> String {
+        match self {
+            ConfigValue::Text(s) => s,
+            ConfigValue::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => format!("{}", n as i64),
+            ConfigValue::Number(n) => format!("{n}"),
+            ConfigValue::Flag(b) => format!("{b}"),
+        }
+    }
+}
+
 pub fn config_map(config: Option<BTreeMap<String, ConfigValue>>) -> BTreeMap<String, String> {
-    config
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| {
-            let v = match v {
-                ConfigValue::Text(s) => s,
-                ConfigValue::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => {
-                    format!("{}", n as i64)
-                }
-                ConfigValue::Number(n) => format!("{n}"),
-                ConfigValue::Flag(b) => format!("{b}"),
-            };
-            (k, v)
-        })
-        .collect()
+    config.unwrap_or_default().into_iter().map(|(k, v)| (k, v.into_kafka_string())).collect()
 }
 
 /// A whole, non-negative number within `max` (a count, a time, an offset).

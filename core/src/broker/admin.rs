@@ -8,6 +8,7 @@ use super::{Broker, Partition, Topic, PARTITIONS_PER_TOPIC_MAX, TOPICS_MAX};
 use crate::config::{ConfigMap, TopicConfig};
 use crate::error::Result;
 use crate::message::{AdminOp, Outbox};
+use crate::sim::history::Op;
 use crate::sim::trace::TraceKind;
 use crate::types::{is_internal_topic, validate_topic_name};
 
@@ -90,6 +91,7 @@ impl Broker {
         self.existing_topic(name)?;
         self.topics.remove(name);
         out.trace(TraceKind::TopicDeleted { topic: String::from(name) });
+        out.history(Op::TopicDeleted { topic: String::from(name) });
         Ok(())
     }
 

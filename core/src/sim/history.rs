@@ -72,6 +72,10 @@ pub enum Op {
         consumer: NodeId,
         partitions: Vec<TopicPartition>,
     },
+    /// A topic was deleted: what was written to it before is gone on purpose.
+    TopicDeleted {
+        topic: String,
+    },
     /// A group generation's assignment as its leader computed it.
     GroupAssignment {
         group: String,
