@@ -51,6 +51,17 @@ pub struct RecordView {
     pub leader_epoch: LeaderEpoch,
 }
 
+/// One segment of a replica's log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SegmentView {
+    pub base_offset: Offset,
+    pub records: usize,
+    pub size_bytes: usize,
+    /// The active segment takes appends; retention and compaction never touch it while it is young.
+    pub active: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BrokerView {
@@ -179,6 +190,22 @@ impl World {
                 leader_epoch: r.leader_epoch,
             })
             .collect())
+    }
+
+    /// One replica's segments, oldest first.
+    pub fn segments(&self, broker: NodeId, topic: &str, partition: u32) -> Vec<SegmentView> {
+        let Some(p) = self.broker(broker).and_then(|b| b.partition(topic, partition)) else { return Vec::new() };
+        let count = p.log.segments().count();
+        p.log
+            .segments()
+            .enumerate()
+            .map(|(i, s)| SegmentView {
+                base_offset: s.base_offset,
+                records: s.record_count(),
+                size_bytes: s.size_bytes,
+                active: i + 1 == count,
+            })
+            .collect()
     }
 
     /// Runs the checker over this run's history and every replica's log (a crashed broker's disk included).

@@ -181,3 +181,46 @@ test("a share link replays the same run; time travel goes back", async () => {
   assert.equal(await page.locator('[data-testid="clock"]').innerText(), `t = ${t.toLocaleString("en")} ms`);
   assert.deepEqual(errors, []);
 });
+
+test("retention moves the log start and compaction thins a compacted topic", async () => {
+  const { page, errors } = await openPlayground();
+  await page.selectOption('[data-testid="speed"]', "10");
+  await page.fill('[data-testid="topic-name"]', "clicks");
+  await page.fill('[data-testid="topic-config"]', "retention.ms=3000, segment.bytes=150");
+  await page.click('[data-testid="create-topic"]');
+  await page.waitForSelector('[data-testid="log-clicks-0"]');
+  for (const v of ["c1", "c2", "c3"]) {
+    await page.fill('[data-testid="send-value"]', v);
+    await page.click('[data-testid="send"]');
+  }
+  // At 10x, retention (checked every 5 s of virtual time) deletes the old segments within a few seconds.
+  await page.waitForSelector('[data-testid="log-clicks-0"] [data-testid="log-start"]', { timeout: 20000 });
+  assert.match(await page.locator('[data-testid="timeline"]').innerText(), /retention deleted \d+ segment/);
+
+  await page.fill('[data-testid="topic-name"]', "profiles");
+  await page.fill('[data-testid="topic-config"]', "cleanup.policy=compact, segment.bytes=150");
+  await page.click('[data-testid="create-topic"]');
+  await page.waitForSelector('[data-testid="log-profiles-0"]');
+  await page.selectOption('[data-testid="send-topic"]', "profiles");
+  for (const [k, v] of [["alice", "a1"], ["alice", "a2"], ["bob", "b1"], ["alice", "a3"], ["bob", "b2"]]) {
+    await page.fill('[data-testid="send-key"]', k);
+    await page.fill('[data-testid="send-value"]', v);
+    await page.click('[data-testid="send"]');
+  }
+  await page.waitForSelector('[data-testid="log-profiles-0"] .compacted-gap', { timeout: 20000 });
+  const strip = await page.locator('[data-testid="log-profiles-0"]').innerText();
+  assert.doesNotMatch(strip, /a1/, "alice's first value was compacted away");
+  assert.match(strip, /a3/);
+
+  await page.click('[data-testid="grow-profiles"]');
+  await page.waitForSelector('[data-testid="log-profiles-1"]');
+  await page.fill('[data-testid="config-key-profiles"]', "retention.ms");
+  await page.fill('[data-testid="config-value-profiles"]', "forever");
+  await page.click('[data-testid="config-set-profiles"]');
+  assert.match(await page.locator('[data-testid="notice"]').innerText(), /INVALID_CONFIG/);
+  await page.click('[data-testid="delete-clicks"]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="log-clicks-0"]'));
+  fs.mkdirSync(path.join(root, "target"), { recursive: true });
+  await page.screenshot({ path: path.join(root, "target", "playground-logs.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+});

@@ -6,7 +6,6 @@ use franz_core::check::CheckReport;
 use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
 use franz_core::sim::network::NetworkConfig;
 use franz_core::types::{NodeId, ProducerRecord, TopicPartition};
-use franz_core::view::RecordView;
 use franz_core::{ClusterConfig, World};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use yew::prelude::*;
@@ -18,7 +17,7 @@ use super::components::network::NetworkPanel;
 use super::components::scenario::ScenarioPanel;
 use super::components::timeline::Timeline;
 use super::components::top_bar::TopBar;
-use super::components::topics::TopicsPanel;
+use super::components::topics::{PartitionLogView, TopicAction, TopicsPanel};
 use super::share;
 
 /// Records per partition the log strip shows (the newest).
@@ -36,7 +35,7 @@ pub enum Msg {
     TogglePlay,
     Step,
     SetSpeed(f64),
-    CreateTopic { name: String, partitions: u32 },
+    Topic(TopicAction),
     Send { topic: String, key: String, value: String },
     Poll { topic: String, partition: u32 },
     Broker(NodeId, BrokerAction),
@@ -62,8 +61,13 @@ pub struct App {
     notice: Option<(bool, String)>,
 }
 
+/// The playground's cluster: Kafka's defaults, but retention and the log cleaner look every 5 s of virtual
+/// time (Kafka: 5 min and 15 s) so that a person sees them work. The README says so.
 fn new_world(seed: u64) -> World {
-    match World::new(ClusterConfig { seed, ..ClusterConfig::default() }) {
+    let broker_config = [("log.retention.check.interval.ms", "5000"), ("log.cleaner.backoff.ms", "5000")]
+        .map(|(k, v)| (k.into(), v.into()))
+        .into();
+    match World::new(ClusterConfig { seed, broker_config, ..ClusterConfig::default() }) {
         Ok(world) => world,
         // The default cluster is always valid; a panic here would be a bug in Franz, shown in the console.
         Err(e) => panic!("Franz bug: the default cluster was refused: {e}"),
@@ -124,9 +128,25 @@ impl App {
     fn act(&mut self, msg: Msg) -> Result<String, String> {
         let w = &mut self.world;
         match msg {
-            Msg::CreateTopic { name, partitions } => {
-                w.create_topic(&name, partitions, None, Default::default()).map_err(|e| e.to_string())?;
+            Msg::Topic(TopicAction::Create { name, partitions, config }) => {
+                w.create_topic(&name, partitions, None, config).map_err(|e| e.to_string())?;
                 Ok(format!("Created topic {name} with {partitions} partition(s)."))
+            }
+            Msg::Topic(TopicAction::Delete(name)) => {
+                w.delete_topic(&name).map_err(|e| e.to_string())?;
+                Ok(format!("Deleted topic {name}."))
+            }
+            Msg::Topic(TopicAction::AddPartition { name, total }) => {
+                w.create_partitions(&name, total).map_err(|e| e.to_string())?;
+                Ok(format!("Topic {name} now has {total} partitions."))
+            }
+            Msg::Topic(TopicAction::SetConfig { name, key, value }) => {
+                let text = match &value {
+                    Some(v) => format!("Set {key}={v} on topic {name}."),
+                    None => format!("Set {key} of topic {name} back to its default."),
+                };
+                w.alter_topic_config(&name, [(key, value)].into()).map_err(|e| e.to_string())?;
+                Ok(text)
             }
             Msg::Send { topic, key, value } => {
                 let producer = self.producer()?;
@@ -278,7 +298,7 @@ impl Component for App {
         let link = ctx.link();
         let world = &self.world;
         let view = world.view();
-        let mut logs: BTreeMap<(String, u32), Vec<RecordView>> = BTreeMap::new();
+        let mut logs: BTreeMap<(String, u32), PartitionLogView> = BTreeMap::new();
         for t in &view.topics {
             for p in &t.partitions {
                 let Some(&broker) = p.replicas.first() else { continue };
@@ -287,7 +307,8 @@ impl Component for App {
                 let records = world
                     .read_log(broker, &t.name, p.partition, from, LOG_STRIP_RECORDS_MAX as usize)
                     .unwrap_or_default();
-                logs.insert((t.name.clone(), p.partition), records);
+                let segments = world.segments(broker, &t.name, p.partition);
+                logs.insert((t.name.clone(), p.partition), PartitionLogView { from_offset: from, records, segments });
             }
         }
         let mut events = world.trace().since(world.trace().len().saturating_sub(TIMELINE_EVENTS_MAX as u64));
@@ -326,7 +347,7 @@ impl Component for App {
                     <TopicsPanel
                         topics={view.topics.clone()}
                         logs={logs}
-                        on_create={link.callback(|(name, partitions)| Msg::CreateTopic { name, partitions })}
+                        on_action={link.callback(Msg::Topic)}
                     />
                     <div class="column right">
                         <ClientsPanel

@@ -1,4 +1,4 @@
-use franz_core::view::{PartitionDescription, RecordView};
+use franz_core::view::{PartitionDescription, RecordView, SegmentView};
 use yew::prelude::*;
 
 use crate::playground::format::{bytes, ms};
@@ -9,37 +9,65 @@ pub struct LogStripProps {
     pub partition: PartitionDescription,
     /// The newest records of the leader's log.
     pub records: Vec<RecordView>,
+    pub segments: Vec<SegmentView>,
+    /// The offset the strip starts from (records before it are not shown).
+    pub from_offset: u64,
 }
 
-/// One partition's log, oldest to newest, with the high watermark drawn where it stands.
+/// One partition's log, oldest to newest: segment boundaries, records (dashed above the high
+/// watermark), gaps that compaction left, and where retention has cut the log's start.
 #[function_component(LogStrip)]
 pub fn log_strip(p: &LogStripProps) -> Html {
     let d = &p.partition;
     let leo = d.leader.and_then(|l| d.log_end_offsets.get(&l.to_string()).copied()).unwrap_or(0);
+    let mut cells: Vec<Html> = Vec::new();
+    if d.log_start_offset > 0 {
+        cells.push(html! {
+            <div class="log-cut" data-testid="log-start" title="retention deleted everything before the log start offset">
+                { format!("deleted < {}", d.log_start_offset) }
+            </div>
+        });
+    }
+    // The offset the next record would have if nothing had been compacted away.
+    let mut next = d.log_start_offset.max(p.from_offset);
+    for (i, r) in p.records.iter().enumerate() {
+        if i > 0 {
+            if let Some(s) = p.segments.iter().find(|s| s.base_offset >= next && s.base_offset <= r.offset) {
+                let title = format!("a new segment starts at offset {} ({} bytes)", s.base_offset, s.size_bytes);
+                cells.push(html! { <div class="segment-mark" title={title}></div> });
+            }
+        }
+        if r.offset > next {
+            let title = "removed by compaction: a later record has the same key";
+            cells.push(
+                html! { <div class="compacted-gap" title={title}>{ format!("{} compacted", r.offset - next) }</div> },
+            );
+        }
+        next = r.offset + 1;
+        let committed = r.offset < d.high_watermark;
+        cells.push(html! {
+            <div class={classes!("log-record", (!committed).then_some("uncommitted"), r.value.is_none().then_some("tombstone"))}
+                 data-offset={r.offset.to_string()}
+                 title={format!("offset {} · timestamp {} · leader epoch {}", r.offset, ms(r.timestamp_ms.max(0) as u64), r.leader_epoch)}>
+                <div class="offset">{ r.offset }</div>
+                <div class="key">{ bytes(&r.key) }</div>
+                <div class="value">{ if r.value.is_none() { "tombstone".to_string() } else { bytes(&r.value) } }</div>
+                <div class="ts">{ format!("@{}", ms(r.timestamp_ms.max(0) as u64)) }</div>
+            </div>
+        });
+    }
     html! {
         <div class="log-strip" data-testid={format!("log-{}-{}", p.topic, d.partition)}>
             <div class="log-head">
                 <span class="partition-name">{ format!("{}-{}", p.topic, d.partition) }</span>
-                <span class="meta">{ format!("leader {} · epoch {} · log start {} · HW {} · LEO {}",
-                    d.leader.map_or("none".into(), |l| l.to_string()), d.leader_epoch, d.log_start_offset, d.high_watermark, leo) }</span>
+                <span class="meta">{ format!("leader {} · epoch {} · log start {} · HW {} · LEO {} · {} segment(s)",
+                    d.leader.map_or("none".into(), |l| l.to_string()), d.leader_epoch, d.log_start_offset, d.high_watermark, leo, p.segments.len()) }</span>
             </div>
             <div class="records">
                 if p.records.is_empty() {
-                    <span class="empty">{ "empty: produce a record" }</span>
+                    <span class="empty">{ if d.log_start_offset > 0 { "every record was deleted by retention" } else { "empty: produce a record" } }</span>
                 }
-                { for p.records.iter().map(|r| {
-                    let committed = r.offset < d.high_watermark;
-                    html! {
-                        <div class={classes!("log-record", (!committed).then_some("uncommitted"))}
-                             data-offset={r.offset.to_string()}
-                             title={format!("offset {} · timestamp {} · leader epoch {}", r.offset, ms(r.timestamp_ms.max(0) as u64), r.leader_epoch)}>
-                            <div class="offset">{ r.offset }</div>
-                            <div class="key">{ bytes(&r.key) }</div>
-                            <div class="value">{ bytes(&r.value) }</div>
-                            <div class="ts">{ format!("@{}", ms(r.timestamp_ms.max(0) as u64)) }</div>
-                        </div>
-                    }
-                }) }
+                { for cells }
                 <div class="hw-marker" title="high watermark: consumers read below it">{ format!("HW {}", d.high_watermark) }</div>
             </div>
         </div>

@@ -1,63 +1,127 @@
 use std::collections::BTreeMap;
 
-use franz_core::view::{RecordView, TopicDescription};
+use franz_core::view::{RecordView, SegmentView, TopicDescription};
 use yew::prelude::*;
 
 use super::input_text;
 use super::log_strip::LogStrip;
+use crate::playground::format::parse_config;
+
+/// What the user asks of a topic.
+#[derive(Clone, PartialEq, Debug)]
+pub enum TopicAction {
+    Create { name: String, partitions: u32, config: BTreeMap<String, String> },
+    Delete(String),
+    AddPartition { name: String, total: u32 },
+    SetConfig { name: String, key: String, value: Option<String> },
+}
 
 #[derive(Properties, PartialEq)]
 pub struct TopicsPanelProps {
     pub topics: Vec<TopicDescription>,
-    pub logs: BTreeMap<(String, u32), Vec<RecordView>>,
-    pub on_create: Callback<(String, u32)>,
+    pub logs: BTreeMap<(String, u32), PartitionLogView>,
+    pub on_action: Callback<TopicAction>,
+}
+
+/// What a log strip shows of one partition: from where, the records, the segments.
+#[derive(Clone, PartialEq, Default)]
+pub struct PartitionLogView {
+    pub from_offset: u64,
+    pub records: Vec<RecordView>,
+    pub segments: Vec<SegmentView>,
+}
+
+fn text_state(state: &UseStateHandle<String>) -> Callback<InputEvent> {
+    let state = state.clone();
+    Callback::from(move |e: InputEvent| state.set(input_text(&e)))
 }
 
 #[function_component(TopicsPanel)]
 pub fn topics_panel(p: &TopicsPanelProps) -> Html {
     let name = use_state(|| String::from("orders"));
     let partitions = use_state(|| String::from("1"));
+    let config = use_state(String::new);
     let on_submit = {
-        let (name, partitions, on_create) = (name.clone(), partitions.clone(), p.on_create.clone());
+        let (name, partitions, config, cb) = (name.clone(), partitions.clone(), config.clone(), p.on_action.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             // An unparsable count goes through as 0, so the cluster answers with Kafka's INVALID_PARTITIONS.
-            on_create.emit(((*name).clone(), partitions.trim().parse().unwrap_or(0)));
+            let partitions = partitions.trim().parse().unwrap_or(0);
+            cb.emit(TopicAction::Create { name: (*name).clone(), partitions, config: parse_config(&config) });
         })
-    };
-    let on_name = {
-        let name = name.clone();
-        Callback::from(move |e: InputEvent| name.set(input_text(&e)))
-    };
-    let on_partitions = {
-        let partitions = partitions.clone();
-        Callback::from(move |e: InputEvent| partitions.set(input_text(&e)))
     };
     html! {
         <section class="panel topics" data-testid="topics">
             <h2>{ "Topics" }</h2>
             <form class="inline-form" onsubmit={on_submit}>
-                <input data-testid="topic-name" placeholder="topic name" value={(*name).clone()} oninput={on_name} />
-                <input data-testid="topic-partitions" class="narrow" type="number" min="1" value={(*partitions).clone()} oninput={on_partitions} title="partitions" />
+                <input data-testid="topic-name" placeholder="topic name" value={(*name).clone()} oninput={text_state(&name)} />
+                <input data-testid="topic-partitions" class="narrow" type="number" min="1" value={(*partitions).clone()} oninput={text_state(&partitions)} title="partitions" />
+                <input data-testid="topic-config" placeholder="config: retention.ms=60000, cleanup.policy=compact" value={(*config).clone()} oninput={text_state(&config)} />
                 <button data-testid="create-topic" type="submit">{ "Create topic" }</button>
             </form>
             if p.topics.is_empty() {
                 <p class="hint">{ "No topics yet. Create one, then send it a record." }</p>
             }
-            { for p.topics.iter().map(|t| html! {
-                <div class="topic" data-testid={format!("topic-{}", t.name)}>
-                    <h3>{ &t.name }
-                        <span class="meta">{ format!(" · {} partition(s) · retention.ms {} · cleanup.policy {}",
-                            t.partitions.len(),
-                            t.config.get("retention.ms").map_or("", String::as_str),
-                            t.config.get("cleanup.policy").map_or("", String::as_str)) }</span>
-                    </h3>
-                    { for t.partitions.iter().map(|d| html! {
-                        <LogStrip topic={t.name.clone()} partition={d.clone()}
-                            records={p.logs.get(&(t.name.clone(), d.partition)).cloned().unwrap_or_default()} />
-                    }) }
-                </div>
-            }) }
+            { for p.topics.iter().map(|t| html! { <TopicCard topic={t.clone()} logs={p.logs.clone()} on_action={p.on_action.clone()} /> }) }
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct TopicCardProps {
+    topic: TopicDescription,
+    logs: BTreeMap<(String, u32), PartitionLogView>,
+    on_action: Callback<TopicAction>,
+}
+
+/// One topic: its settings, its partitions' log strips, and what can be done to it.
+#[function_component(TopicCard)]
+fn topic_card(p: &TopicCardProps) -> Html {
+    let t = &p.topic;
+    let key = use_state(|| String::from("retention.ms"));
+    let value = use_state(String::new);
+    let name = t.name.clone();
+    let on_delete = {
+        let (cb, name) = (p.on_action.clone(), name.clone());
+        Callback::from(move |_| cb.emit(TopicAction::Delete(name.clone())))
+    };
+    let total = t.partitions.len() as u32 + 1;
+    let on_grow = {
+        let (cb, name) = (p.on_action.clone(), name.clone());
+        Callback::from(move |_| cb.emit(TopicAction::AddPartition { name: name.clone(), total }))
+    };
+    let on_set = {
+        let (cb, name, key, value) = (p.on_action.clone(), name.clone(), key.clone(), value.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let v = value.trim();
+            cb.emit(TopicAction::SetConfig {
+                name: name.clone(),
+                key: key.trim().to_string(),
+                value: (!v.is_empty()).then(|| v.to_string()),
+            });
+        })
+    };
+    let setting = |k: &str| t.config.get(k).map_or("", String::as_str).to_string();
+    html! {
+        <div class="topic" data-testid={format!("topic-{}", t.name)}>
+            <h3>{ &t.name }
+                <span class="meta">{ format!(" · {} partition(s) · cleanup.policy {} · retention.ms {} · segment.bytes {}",
+                    t.partitions.len(), setting("cleanup.policy"), setting("retention.ms"), setting("segment.bytes")) }</span>
+            </h3>
+            <div class="topic-actions">
+                <button class="small" data-testid={format!("grow-{}", t.name)} onclick={on_grow} title="CreatePartitions: one more partition">{ "+ partition" }</button>
+                <button class="small danger" data-testid={format!("delete-{}", t.name)} onclick={on_delete}>{ "Delete topic" }</button>
+                <form class="inline-form config-form" onsubmit={on_set}>
+                    <input data-testid={format!("config-key-{}", t.name)} value={(*key).clone()} oninput={text_state(&key)} title="config key" />
+                    <input data-testid={format!("config-value-{}", t.name)} placeholder="value (empty: default)" value={(*value).clone()} oninput={text_state(&value)} />
+                    <button class="small" data-testid={format!("config-set-{}", t.name)} type="submit">{ "Set" }</button>
+                </form>
+            </div>
+            { for t.partitions.iter().map(|d| {
+                let log = p.logs.get(&(t.name.clone(), d.partition)).cloned().unwrap_or_default();
+                html! { <LogStrip topic={t.name.clone()} partition={d.clone()} records={log.records} segments={log.segments} from_offset={log.from_offset} /> }
+            }) }
+        </div>
     }
 }
