@@ -62,6 +62,7 @@ pkg: setup
 ## make bench: criterion benchmarks (native), then the standard workload natively and in wasm side by side
 bench: setup
 	cargo bench -p franz-tests
+	cargo run --quiet --release -p franz-tests --example log_memory
 	cd web && wasm-pack build --release --target nodejs --out-dir ../target/pkg-bench --out-name franz_web -- --features bench
 	node web/bench/sim_speed.mjs target/pkg-bench "$$(cargo run --quiet --release -p franz-tests --example sim_speed)"
 

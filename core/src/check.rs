@@ -20,7 +20,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::sim::history::{History, Op};
-use crate::types::{NodeId, Offset, TopicPartition};
+use crate::types::{Bytes, NodeId, Offset, TopicPartition};
 
 /// Franz reports at most this many violations (the first ones found).
 pub const VIOLATIONS_REPORTED_MAX: usize = 1_000;
@@ -63,8 +63,8 @@ pub struct CheckReport {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoggedRecord {
     pub offset: Offset,
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
+    pub key: Option<Bytes>,
+    pub value: Option<Bytes>,
     pub leader_epoch: i32,
 }
 
@@ -94,7 +94,7 @@ impl ReplicaSnapshot {
 
 pub type Replicas = BTreeMap<TopicPartition, Vec<ReplicaSnapshot>>;
 
-type Payload = (Option<Vec<u8>>, Option<Vec<u8>>);
+type Payload = (Option<Bytes>, Option<Bytes>);
 
 struct Report {
     violations: Vec<Violation>,
@@ -114,7 +114,7 @@ fn authoritative(replicas: &[ReplicaSnapshot]) -> Option<&ReplicaSnapshot> {
     replicas.iter().find(|r| r.is_leader).or_else(|| replicas.iter().max_by_key(|r| (r.high_watermark, r.broker)))
 }
 
-fn show(bytes: &Option<Vec<u8>>) -> String {
+fn show(bytes: &Option<Bytes>) -> String {
     match bytes {
         None => String::from("null"),
         Some(b) => match core::str::from_utf8(b) {
@@ -124,7 +124,7 @@ fn show(bytes: &Option<Vec<u8>>) -> String {
     }
 }
 
-fn show_record(key: &Option<Vec<u8>>, value: &Option<Vec<u8>>) -> String {
+fn show_record(key: &Option<Bytes>, value: &Option<Bytes>) -> String {
     format!("{}={}", show(key), show(value))
 }
 
@@ -436,8 +436,8 @@ mod tests {
     use crate::sim::history::{AckedRecord, HistoryEntry, PolledRecord, SentRecord};
     use alloc::vec;
 
-    fn b(s: &str) -> Option<Vec<u8>> {
-        Some(s.as_bytes().to_vec())
+    fn b(s: &str) -> Option<Bytes> {
+        Some(Bytes::copy_from_slice(s.as_bytes()))
     }
 
     fn tp() -> TopicPartition {

@@ -16,27 +16,12 @@ use alloc::vec::Vec;
 
 use crate::config::TopicConfig;
 use crate::error::Result;
-use crate::types::{Header, LeaderEpoch, Offset, Record};
+use crate::types::{Bytes, LeaderEpoch, Offset, Record};
 
 /// Bytes Kafka's v2 batch header takes, counted toward `segment.bytes`.
 pub const BATCH_OVERHEAD_BYTES: usize = 61;
 /// Kafka's "no producer id" (a non-idempotent producer).
 pub const NO_PRODUCER_ID: i64 = -1;
-
-/// A record's content as it arrives in a produce request, before the log gives it an offset.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct RecordData {
-    pub timestamp_ms: i64,
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
-    pub headers: Vec<Header>,
-}
-
-impl RecordData {
-    pub fn size_bytes(&self) -> usize {
-        crate::types::record_size_bytes(&self.key, &self.value, &self.headers)
-    }
-}
 
 /// The idempotent producer's stamp on a batch: who wrote it, and its place in that producer's sequence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -206,25 +191,18 @@ impl PartitionLog {
     /// Appends a batch at the log end; returns the offset of its first record.
     pub fn append(
         &mut self,
-        batch: Vec<RecordData>,
+        mut records: Vec<Record>,
         leader_epoch: LeaderEpoch,
         producer: ProducerStamp,
         now_ms: u64,
         config: &TopicConfig,
     ) -> Offset {
         let base_offset = self.log_end_offset;
-        let records: Vec<Record> = batch
-            .into_iter()
-            .enumerate()
-            .map(|(i, data)| Record {
-                offset: base_offset + i as Offset,
-                timestamp_ms: data.timestamp_ms,
-                key: data.key,
-                value: data.value,
-                headers: data.headers,
-                leader_epoch,
-            })
-            .collect();
+        // As Kafka does, the batch arrives with offset deltas; the log stamps absolute offsets in place.
+        for (i, r) in records.iter_mut().enumerate() {
+            r.offset = base_offset + i as Offset;
+            r.leader_epoch = leader_epoch;
+        }
         if records.is_empty() {
             return base_offset;
         }
@@ -424,13 +402,12 @@ impl PartitionLog {
             return outcome;
         }
         let end = self.segments[cleanable_segments].base_offset;
-        let mut latest: BTreeMap<&[u8], Offset> = BTreeMap::new();
+        let mut latest: BTreeMap<Bytes, Offset> = BTreeMap::new();
         for r in self.segments.iter().take(cleanable_segments).flat_map(Segment::records) {
             if let Some(key) = &r.key {
-                latest.insert(key.as_slice(), r.offset);
+                latest.insert(key.clone(), r.offset);
             }
         }
-        let latest: BTreeMap<Vec<u8>, Offset> = latest.into_iter().map(|(k, o)| (k.to_vec(), o)).collect();
         let horizon = now_ms.saturating_add(config.delete_retention_ms.max(0) as u64);
         for segment in self.segments.iter_mut().take(cleanable_segments) {
             for batch in &mut segment.batches {
@@ -496,17 +473,16 @@ mod tests {
     use alloc::vec;
     use proptest::prelude::*;
 
-    fn data(value: &str) -> RecordData {
-        RecordData { timestamp_ms: 0, key: None, value: Some(value.as_bytes().to_vec()), headers: vec![] }
+    fn data(value: &str) -> Record {
+        Record::new(0, None, Some(Bytes::copy_from_slice(value.as_bytes())))
     }
 
-    fn keyed(key: &str, value: Option<&str>, timestamp_ms: i64) -> RecordData {
-        RecordData {
+    fn keyed(key: &str, value: Option<&str>, timestamp_ms: i64) -> Record {
+        Record::new(
             timestamp_ms,
-            key: Some(key.as_bytes().to_vec()),
-            value: value.map(|v| v.as_bytes().to_vec()),
-            headers: vec![],
-        }
+            Some(Bytes::copy_from_slice(key.as_bytes())),
+            value.map(|v| Bytes::copy_from_slice(v.as_bytes())),
+        )
     }
 
     fn config(pairs: &[(&str, &str)]) -> TopicConfig {
@@ -514,7 +490,7 @@ mod tests {
         TopicConfig::parse(&map).unwrap()
     }
 
-    fn append(log: &mut PartitionLog, batch: Vec<RecordData>, now_ms: u64, config: &TopicConfig) -> Offset {
+    fn append(log: &mut PartitionLog, batch: Vec<Record>, now_ms: u64, config: &TopicConfig) -> Offset {
         log.append(batch, 0, ProducerStamp::NONE, now_ms, config)
     }
 
@@ -592,13 +568,7 @@ mod tests {
         let c = config(&[("segment.bytes", "200"), ("retention.ms", "1000")]);
         let mut log = PartitionLog::new(0);
         for t in [0, 100, 200, 5_000] {
-            log.append(
-                vec![RecordData { timestamp_ms: t, ..data(&"y".repeat(60)) }],
-                0,
-                ProducerStamp::NONE,
-                t as u64,
-                &c,
-            );
+            log.append(vec![Record { timestamp_ms: t, ..data(&"y".repeat(60)) }], 0, ProducerStamp::NONE, t as u64, &c);
         }
         assert_eq!(log.segments().count(), 4);
         let hw_low = log.apply_retention(5_500, 1, &c);
@@ -711,7 +681,7 @@ mod tests {
                 }
             }
             // Kept below the cleaned point: exactly the latest per key there.
-            let mut keys: Vec<&Option<Vec<u8>>> = after.iter().filter(|r| r.offset < cleaned).map(|r| &r.key).collect();
+            let mut keys: Vec<&Option<Bytes>> = after.iter().filter(|r| r.offset < cleaned).map(|r| &r.key).collect();
             let n = keys.len();
             keys.sort();
             keys.dedup();
@@ -732,7 +702,7 @@ mod tests {
             let c = config(&[("segment.bytes", "300"), ("retention.bytes", &retention_bytes.to_string()), ("retention.ms", "10")]);
             let mut log = PartitionLog::new(0);
             for (t, n) in sizes.iter().enumerate() {
-                log.append(vec![RecordData { timestamp_ms: t as i64, ..data(&"v".repeat(*n)) }], 0, ProducerStamp::NONE, t as u64, &c);
+                log.append(vec![Record { timestamp_ms: t as i64, ..data(&"v".repeat(*n)) }], 0, ProducerStamp::NONE, t as u64, &c);
             }
             let before: Vec<Record> = log.iter().cloned().collect();
             let hw = (log.log_end_offset() as f64 * hw_fraction) as Offset;

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::ConfigMap;
 use crate::error::FranzError;
-use crate::log::RecordData;
 use crate::sim::history::Op;
 use crate::sim::trace::TraceKind;
 use crate::types::{LeaderEpoch, NodeId, Offset, Record};
@@ -142,7 +141,8 @@ pub enum Message {
         timeout_ms: u64,
         topic: String,
         partition: u32,
-        records: Vec<RecordData>,
+        /// Offsets are deltas within the batch until the leader appends it.
+        records: Vec<Record>,
     },
     ProduceResponse {
         correlation_id: CorrelationId,

@@ -2,6 +2,9 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+
+/// Record bytes (keys, values, header values): reference-counted, so that copies share them.
+pub use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -46,7 +49,7 @@ impl core::fmt::Display for TopicPartition {
 pub struct Header {
     pub key: String,
     #[serde(with = "bytes_json")]
-    pub value: Option<Vec<u8>>,
+    pub value: Option<Bytes>,
 }
 
 /// One record as a producer hands it over. A `None` value is a tombstone.
@@ -54,9 +57,9 @@ pub struct Header {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProducerRecord {
     #[serde(default, with = "bytes_json", skip_serializing_if = "Option::is_none")]
-    pub key: Option<Vec<u8>>,
+    pub key: Option<Bytes>,
     #[serde(default, with = "bytes_json")]
-    pub value: Option<Vec<u8>>,
+    pub value: Option<Bytes>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub headers: Vec<Header>,
     /// An explicit partition wins over the key (Kafka's rule).
@@ -70,6 +73,7 @@ pub struct ProducerRecord {
 /// Bytes in scenario JSON: a string when they are UTF-8 (the usual case, and readable), else
 /// `{"hex": "ff00"}`; `null` for none.
 pub mod bytes_json {
+    use super::Bytes;
     use alloc::string::String;
     use alloc::vec::Vec;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -81,7 +85,7 @@ pub mod bytes_json {
         Hex { hex: String },
     }
 
-    pub fn serialize<S: Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(bytes: &Option<Bytes>, s: S) -> Result<S::Ok, S::Error> {
         match bytes {
             None => s.serialize_none(),
             Some(b) => match core::str::from_utf8(b) {
@@ -91,10 +95,10 @@ pub mod bytes_json {
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Bytes>, D::Error> {
         match Option::<Repr>::deserialize(d)? {
             None => Ok(None),
-            Some(Repr::Text(t)) => Ok(Some(t.into_bytes())),
+            Some(Repr::Text(t)) => Ok(Some(Bytes::from(t.into_bytes()))),
             Some(Repr::Hex { hex }) => {
                 let digits = hex.as_bytes();
                 if digits.len() % 2 != 0 {
@@ -107,7 +111,7 @@ pub mod bytes_json {
                         u8::from_str_radix(text, 16).map_err(serde::de::Error::custom)
                     })
                     .collect::<Result<Vec<u8>, _>>()
-                    .map(Some)
+                    .map(|b| Some(Bytes::from(b)))
             }
         }
     }
@@ -118,14 +122,20 @@ pub mod bytes_json {
 pub struct Record {
     pub offset: Offset,
     pub timestamp_ms: i64,
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
+    pub key: Option<Bytes>,
+    pub value: Option<Bytes>,
     pub headers: Vec<Header>,
     /// The leader epoch of the batch that carried it (KIP-101).
     pub leader_epoch: LeaderEpoch,
 }
 
 impl Record {
+    /// A record as a producer sends it: its offset (a delta within the batch) and leader epoch are set
+    /// when a leader appends it.
+    pub fn new(timestamp_ms: i64, key: Option<Bytes>, value: Option<Bytes>) -> Record {
+        Record { offset: 0, timestamp_ms, key, value, headers: Vec::new(), leader_epoch: -1 }
+    }
+
     /// Bytes Kafka would count toward `batch.size` and `max.message.bytes`, approximately: payload plus
     /// the v2 record overhead (attributes, deltas, lengths), which Franz takes as a flat 21 bytes.
     pub fn size_bytes(&self) -> usize {
@@ -133,10 +143,10 @@ impl Record {
     }
 }
 
-pub(crate) fn record_size_bytes(key: &Option<Vec<u8>>, value: &Option<Vec<u8>>, headers: &[Header]) -> usize {
+pub(crate) fn record_size_bytes(key: &Option<Bytes>, value: &Option<Bytes>, headers: &[Header]) -> usize {
     const RECORD_OVERHEAD_BYTES: usize = 21;
-    let header_bytes: usize = headers.iter().map(|h| h.key.len() + h.value.as_ref().map_or(0, Vec::len) + 2).sum();
-    RECORD_OVERHEAD_BYTES + key.as_ref().map_or(0, Vec::len) + value.as_ref().map_or(0, Vec::len) + header_bytes
+    let header_bytes: usize = headers.iter().map(|h| h.key.len() + h.value.as_ref().map_or(0, Bytes::len) + 2).sum();
+    RECORD_OVERHEAD_BYTES + key.as_ref().map_or(0, Bytes::len) + value.as_ref().map_or(0, Bytes::len) + header_bytes
 }
 
 /// Kafka's topic-name rule (`Topic.validate`): 1..=249 of `[a-zA-Z0-9._-]`, not `.` or `..`.
@@ -174,8 +184,8 @@ mod tests {
 
     #[test]
     fn bytes_in_json_are_text_or_hex() {
-        let text = ProducerRecord { value: Some(b"hi".to_vec()), ..Default::default() };
-        let binary = ProducerRecord { key: Some(alloc::vec![0xff, 0]), value: None, ..Default::default() };
+        let text = ProducerRecord { value: Some(Bytes::from_static(b"hi")), ..Default::default() };
+        let binary = ProducerRecord { key: Some(Bytes::from_static(&[0xff, 0])), value: None, ..Default::default() };
         assert_eq!(serde_json::to_string(&text).unwrap(), r#"{"value":"hi"}"#);
         assert_eq!(serde_json::to_string(&binary).unwrap(), r#"{"key":{"hex":"ff00"},"value":null}"#);
         for r in [text, binary] {

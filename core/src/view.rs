@@ -11,7 +11,7 @@ use crate::check::{check, CheckReport, LoggedRecord, ReplicaSnapshot, Replicas};
 use crate::config::{effective_topic_config, ConfigMap};
 use crate::error::Result;
 use crate::sim::{Node, World};
-use crate::types::{Header, LeaderEpoch, NodeId, Offset, TopicPartition, NO_NODE};
+use crate::types::{Bytes, Header, LeaderEpoch, NodeId, Offset, TopicPartition, NO_NODE};
 
 /// Franz's bound on records one `readLog` call returns.
 pub const READ_LOG_RECORDS_MAX: usize = 10_000;
@@ -45,8 +45,8 @@ pub struct TopicDescription {
 pub struct RecordView {
     pub offset: Offset,
     pub timestamp_ms: i64,
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
+    pub key: Option<Bytes>,
+    pub value: Option<Bytes>,
     pub headers: Vec<Header>,
     pub leader_epoch: LeaderEpoch,
 }

@@ -1,18 +1,23 @@
 //! Helpers shared by Franz's integration tests: small builders that keep scenarios readable.
 
+use franz_core::types::Bytes;
 use franz_core::types::ProducerRecord;
 
 /// A record with a UTF-8 key and value.
 pub fn kv(key: &str, value: &str) -> ProducerRecord {
-    ProducerRecord { key: Some(key.as_bytes().to_vec()), value: Some(value.as_bytes().to_vec()), ..Default::default() }
+    ProducerRecord {
+        key: Some(Bytes::copy_from_slice(key.as_bytes())),
+        value: Some(Bytes::copy_from_slice(value.as_bytes())),
+        ..Default::default()
+    }
 }
 
 /// A record with no key (spread by the sticky partitioner).
 pub fn value(value: &str) -> ProducerRecord {
-    ProducerRecord { value: Some(value.as_bytes().to_vec()), ..Default::default() }
+    ProducerRecord { value: Some(Bytes::copy_from_slice(value.as_bytes())), ..Default::default() }
 }
 
-pub fn text(bytes: &Option<Vec<u8>>) -> Option<&str> {
+pub fn text(bytes: &Option<Bytes>) -> Option<&str> {
     bytes.as_deref().and_then(|b| std::str::from_utf8(b).ok())
 }
 

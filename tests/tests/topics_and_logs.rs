@@ -162,7 +162,7 @@ fn retention_bytes_bounds_the_log() {
     }
     w.run_for(1_500);
     let log = w.read_log(1, "bounded", 0, 0, 1_000).unwrap();
-    let bytes: usize = log.iter().map(|r| 21 + r.value.as_ref().map_or(0, Vec::len)).sum();
+    let bytes: usize = log.iter().map(|r| 21 + r.value.as_ref().map_or(0, |v| v.len())).sum();
     assert!(log.len() < 40 && bytes < 1_400, "{} records, {bytes} bytes", log.len());
     assert_eq!(log.last().unwrap().offset, 39, "the newest stay");
 }
@@ -177,7 +177,7 @@ fn a_compacted_topic_keeps_the_latest_value_per_key() {
     let writes =
         [("alice", Some("v1")), ("bob", Some("v1")), ("alice", Some("v2")), ("carol", Some("v1")), ("bob", None)];
     for (k, v) in writes {
-        let record = ProducerRecord { value: v.map(|v| v.as_bytes().to_vec()), ..kv(k, "") };
+        let record = ProducerRecord { value: v.map(|v| v.as_bytes().to_vec().into()), ..kv(k, "") };
         w.send(p, "profiles", vec![record]).unwrap();
     }
     for i in 0..4 {

@@ -1,5 +1,6 @@
 //! Values crossing between JS and the core: options, records, errors.
 
+use franz_core::types::Bytes;
 use std::collections::BTreeMap;
 
 use franz_core::error::{ErrorCode, FranzError};
@@ -89,25 +90,25 @@ pub fn string_arg(value: &JsValue, what: &str, code: ErrorCode) -> Result<String
 }
 
 /// Keys and values: a string is UTF-8, a `Uint8Array` passes through, `null`/`undefined` is none.
-fn bytes(value: JsValue, what: &str) -> Result<Option<Vec<u8>>, JsValue> {
+fn bytes(value: JsValue, what: &str) -> Result<Option<Bytes>, JsValue> {
     if value.is_undefined() || value.is_null() {
         Ok(None)
     } else if let Some(s) = value.as_string() {
-        Ok(Some(s.into_bytes()))
+        Ok(Some(s.into_bytes().into()))
     } else if let Some(array) = value.dyn_ref::<Uint8Array>() {
-        Ok(Some(array.to_vec()))
+        Ok(Some(array.to_vec().into()))
     } else {
         Err(invalid(ErrorCode::InvalidRecord, format!("A record's {what} must be a string, a Uint8Array or null")))
     }
 }
 
 /// Bytes back to JS: a string when they are UTF-8 (as they were sent, mostly), else a `Uint8Array`.
-pub fn bytes_to_js(bytes: &Option<Vec<u8>>) -> JsValue {
+pub fn bytes_to_js(bytes: &Option<Bytes>) -> JsValue {
     match bytes {
         None => JsValue::NULL,
         Some(b) => match std::str::from_utf8(b) {
             Ok(s) => JsValue::from_str(s),
-            Err(_) => Uint8Array::from(b.as_slice()).into(),
+            Err(_) => Uint8Array::from(&b[..]).into(),
         },
     }
 }

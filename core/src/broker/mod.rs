@@ -17,11 +17,11 @@ pub use partition::Partition;
 
 use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
 use crate::error::{FranzError, Result};
-use crate::log::{ProducerStamp, RecordData};
+use crate::log::ProducerStamp;
 use crate::message::{Acks, Actor, CorrelationId, FetchedPartition, Message, OffsetSpec, Outbox};
 use crate::message::{PartitionMetadata, TopicMetadata};
 use crate::sim::trace::TraceKind;
-use crate::types::{NodeId, Offset, TopicPartition};
+use crate::types::{NodeId, Offset, Record, TopicPartition};
 
 /// Franz's bound on one topic's partitions (Kafka has none; a browser does).
 pub const PARTITIONS_PER_TOPIC_MAX: u32 = 1024;
@@ -174,7 +174,7 @@ impl Broker {
         &mut self,
         tp: &TopicPartition,
         acks: Acks,
-        records: Vec<RecordData>,
+        records: Vec<Record>,
         now_ms: u64,
         out: &mut Outbox,
     ) -> Result<(Offset, Offset)> {
@@ -188,7 +188,7 @@ impl Broker {
                 "Compacted topic cannot accept message without key in topic partition {tp}."
             ));
         }
-        let batch_bytes: usize = records.iter().map(RecordData::size_bytes).sum();
+        let batch_bytes: usize = records.iter().map(Record::size_bytes).sum();
         if batch_bytes as i64 > config.max_message_bytes {
             return Err(franz_err!(
                 MessageTooLarge,
@@ -329,7 +329,7 @@ struct ProduceArgs {
     acks: Acks,
     timeout_ms: u64,
     tp: TopicPartition,
-    records: Vec<RecordData>,
+    records: Vec<Record>,
 }
 
 fn respond_fetch(to: NodeId, fetch: &DelayedFetch, result: Result<FetchedPartition>, out: &mut Outbox) {

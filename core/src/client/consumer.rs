@@ -14,7 +14,7 @@ use crate::error::{ErrorCode, FranzError, Result};
 use crate::message::{Actor, CorrelationId, FetchedPartition, Message, OffsetSpec, Outbox};
 use crate::sim::history::{Op, PolledRecord};
 use crate::sim::trace::TraceKind;
-use crate::types::{Header, NodeId, Offset, Record, TopicPartition, NO_NODE};
+use crate::types::{Bytes, Header, NodeId, Offset, Record, TopicPartition, NO_NODE};
 
 /// Franz's bound on partitions one consumer is assigned.
 pub const ASSIGNED_PARTITIONS_MAX: usize = 4096;
@@ -89,8 +89,8 @@ pub struct ConsumerRecord {
     pub partition: u32,
     pub offset: Offset,
     pub timestamp_ms: i64,
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
+    pub key: Option<Bytes>,
+    pub value: Option<Bytes>,
     pub headers: Vec<Header>,
 }
 

@@ -13,12 +13,11 @@ use rand_pcg::Pcg32;
 use super::metadata::MetadataCache;
 use super::Bootstrap;
 use crate::error::{FranzError, Result};
-use crate::log::RecordData;
 use crate::message::{Acks, Actor, CorrelationId, Message, Outbox};
 use crate::partitioner::{partition_for_key, StickyPartitioner};
 use crate::sim::history::{AckedRecord, Op, SentRecord};
 use crate::sim::trace::TraceKind;
-use crate::types::{NodeId, Offset, ProducerRecord, NO_NODE};
+use crate::types::{NodeId, Offset, ProducerRecord, Record, NO_NODE};
 
 /// Franz's bound on records in one `send` call.
 pub const RECORDS_PER_SEND_MAX: usize = 10_000;
@@ -282,16 +281,16 @@ impl Producer {
         let requests_left = by_partition.len();
         for (partition, record_indexes) in by_partition {
             let correlation_id = self.next_correlation_id();
-            let batch: Vec<RecordData> = record_indexes
+            let batch: Vec<Record> = record_indexes
                 .iter()
-                .map(|&i| {
+                .enumerate()
+                .map(|(delta, &i)| {
                     let r = &records[i];
-                    RecordData {
-                        timestamp_ms: r.timestamp_ms.unwrap_or(now_ms as i64),
-                        key: r.key.clone(),
-                        value: r.value.clone(),
-                        headers: r.headers.clone(),
-                    }
+                    let timestamp_ms = r.timestamp_ms.unwrap_or(now_ms as i64);
+                    let mut record = Record::new(timestamp_ms, r.key.clone(), r.value.clone());
+                    record.offset = delta as Offset;
+                    record.headers = r.headers.clone();
+                    record
                 })
                 .collect();
             let leader = self.metadata.leader(&topic, partition);

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::error::ErrorCode;
-use crate::types::{NodeId, Offset, TopicPartition};
+use crate::types::{Bytes, NodeId, Offset, TopicPartition};
 
 /// Franz keeps this many history entries; beyond it the oldest go, and the checker says its view is partial.
 pub const HISTORY_ENTRIES_MAX: usize = 200_000;
@@ -18,8 +18,8 @@ pub const HISTORY_ENTRIES_MAX: usize = 200_000;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SentRecord {
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
+    pub key: Option<Bytes>,
+    pub value: Option<Bytes>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -36,8 +36,8 @@ pub struct PolledRecord {
     pub topic: String,
     pub partition: u32,
     pub offset: Offset,
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
+    pub key: Option<Bytes>,
+    pub value: Option<Bytes>,
     /// The high watermark the broker reported with the fetch that brought this record.
     pub high_watermark: Offset,
 }

@@ -10,7 +10,7 @@ use crate::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
 use crate::config::ConfigMap;
 use crate::error::Result;
 use crate::sim::{ClusterConfig, World};
-use crate::types::{ProducerRecord, TopicPartition};
+use crate::types::{Bytes, ProducerRecord, TopicPartition};
 
 pub const WORKLOAD_PARTITIONS: u32 = 4;
 pub const WORKLOAD_BATCHES: usize = 20;
@@ -34,11 +34,11 @@ pub fn standard_workload(seed: u64) -> Result<WorkloadStats> {
     let mut w = World::new(ClusterConfig { seed, ..ClusterConfig::default() })?;
     w.create_topic("bench", WORKLOAD_PARTITIONS, None, ConfigMap::new())?;
     let producer = w.add_producer(ProducerConfig::named("bench-producer"))?;
-    let value = vec![b'x'; WORKLOAD_VALUE_BYTES];
+    let value = Bytes::from(vec![b'x'; WORKLOAD_VALUE_BYTES]);
     for b in 0..WORKLOAD_BATCHES {
         let batch: Vec<ProducerRecord> = (0..WORKLOAD_RECORDS_PER_BATCH)
             .map(|i| ProducerRecord {
-                key: Some(format!("key-{b}-{i}").into_bytes()),
+                key: Some(format!("key-{b}-{i}").into_bytes().into()),
                 value: Some(value.clone()),
                 ..Default::default()
             })

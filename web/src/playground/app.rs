@@ -151,8 +151,8 @@ impl App {
             Msg::Send { topic, key, value } => {
                 let producer = self.producer()?;
                 let record = ProducerRecord {
-                    key: (!key.is_empty()).then(|| key.into_bytes()),
-                    value: Some(value.into_bytes()),
+                    key: (!key.is_empty()).then(|| key.into_bytes().into()),
+                    value: Some(value.into_bytes().into()),
                     ..Default::default()
                 };
                 let meta = self.world.send(producer, &topic, vec![record]).map_err(|e| e.to_string())?;

@@ -1,9 +1,10 @@
 //! Small formatting helpers for the views.
 
 use franz_core::trace::group_thousands;
+use franz_core::types::Bytes;
 
 /// Bytes as a person reads them: UTF-8 text, else hex; `null` for none.
-pub fn bytes(b: &Option<Vec<u8>>) -> String {
+pub fn bytes(b: &Option<Bytes>) -> String {
     match b {
         None => "null".into(),
         Some(b) => match std::str::from_utf8(b) {
