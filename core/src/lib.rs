@@ -12,6 +12,7 @@
 //! - [`message`]: the Kafka-shaped requests and responses actors exchange, and the [`message::Actor`] shape.
 //! - [`broker`]: one broker: partition replicas, Produce/Fetch/ListOffsets/Metadata, purgatories.
 //! - [`client`]: the admin client, the producer and the consumer.
+//! - [`controller`]: the coordinator quorum; so far its Raft core.
 //! - [`sim`]: the world: virtual clock, event queue, network model, seeded RNG streams, trace.
 //! - [`check`]: the checker: lost writes, duplicates, reordering, reads past the HW, diverging replicas.
 //! - [`view`]: read-only snapshots for user interfaces.
@@ -31,6 +32,7 @@ pub mod broker;
 pub mod check;
 pub mod client;
 pub mod config;
+pub mod controller;
 pub mod error;
 pub mod log;
 pub mod message;
