@@ -1,5 +1,8 @@
-//! The coordinator quorum (KRaft's controllers). So far: [`raft`], the replication algorithm the
-//! controllers will run over the metadata log, tested on its own. Until the quorum is wired into the
-//! world (issue 5), the single broker decides topic administration itself (see `broker::admin`).
+//! The coordinator quorum (KRaft's controllers). So far, the pieces the controllers will run, each tested
+//! on its own: [`raft`] (the replication of the metadata log), [`placement`] (where a new topic's replicas
+//! go) and [`election`] (who leads a partition). Until the quorum is wired into the world (issue 5), the
+//! single broker decides topic administration itself (see `broker::admin`).
 
+pub mod election;
+pub mod placement;
 pub mod raft;
