@@ -247,7 +247,10 @@ impl PartitionLog {
             ));
         }
         let upper = upper_offset.min(leo);
-        let mut out = Vec::new();
+        // Room for what can come back (no record is smaller than its overhead), so the copy never regrows.
+        let most =
+            (upper.saturating_sub(fetch_offset) as usize).min(max_bytes / crate::types::RECORD_OVERHEAD_BYTES + 1);
+        let mut out = Vec::with_capacity(most);
         let mut bytes = 0usize;
         for record in self.records_from(fetch_offset).take_while(|r| r.offset < upper) {
             let size = record.size_bytes();

@@ -143,8 +143,10 @@ impl Record {
     }
 }
 
+/// What Franz counts for a record beyond its key, value and headers (Kafka's v2 record framing, roughly).
+pub const RECORD_OVERHEAD_BYTES: usize = 21;
+
 pub(crate) fn record_size_bytes(key: &Option<Bytes>, value: &Option<Bytes>, headers: &[Header]) -> usize {
-    const RECORD_OVERHEAD_BYTES: usize = 21;
     let header_bytes: usize = headers.iter().map(|h| h.key.len() + h.value.as_ref().map_or(0, Bytes::len) + 2).sum();
     RECORD_OVERHEAD_BYTES + key.as_ref().map_or(0, Bytes::len) + value.as_ref().map_or(0, Bytes::len) + header_bytes
 }
