@@ -107,6 +107,42 @@ pub struct LinkView {
     pub drop_rate: f64,
 }
 
+/// `describeCluster()`: the controller quorum and the brokers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterDescription {
+    pub controller: ControllerDescription,
+    pub brokers: Vec<BrokerState>,
+}
+
+/// The quorum. In this build there are no controller nodes yet: the single broker decides, so there is
+/// no leader, term 0 and no voters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ControllerDescription {
+    pub leader_id: Option<NodeId>,
+    pub term: u64,
+    pub voters: Vec<VoterState>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoterState {
+    pub id: NodeId,
+    /// "running" | "crashed".
+    pub state: String,
+    /// "leader" | "follower" | "candidate".
+    pub role: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BrokerState {
+    pub id: NodeId,
+    /// "running" | "fenced" | "crashed".
+    pub state: String,
+}
+
 /// Everything the playground draws in one frame.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -119,6 +155,18 @@ pub struct ClusterView {
 }
 
 impl World {
+    pub fn describe_cluster(&self) -> ClusterDescription {
+        let brokers = self
+            .brokers()
+            .iter()
+            .map(|&id| BrokerState { id, state: String::from(if self.is_crashed(id) { "crashed" } else { "running" }) })
+            .collect();
+        ClusterDescription {
+            controller: ControllerDescription { leader_id: None, term: 0, voters: Vec::new() },
+            brokers,
+        }
+    }
+
     pub fn list_topics(&self) -> Vec<String> {
         let mut names: Vec<String> =
             self.brokers().iter().filter_map(|&b| self.broker(b)).flat_map(|b| b.topics().keys().cloned()).collect();

@@ -59,7 +59,9 @@ test("faults, the checker and replay, from plain JS", () => {
   const producer = cluster.producer();
   for (const value of ["a", "b", "c"]) producer.send("t", [{ value }]);
   cluster.powerLoss(1);
+  assert.deepEqual(cluster.describeCluster().brokers, [{ id: 1, state: "crashed" }]);
   cluster.restartBroker(1);
+  assert.deepEqual(cluster.describeCluster(), { controller: { leaderId: null, term: 0, voters: [] }, brokers: [{ id: 1, state: "running" }] });
   const report = cluster.check();
   assert.equal(report.ok, false);
   assert.deepEqual(report.violations.map((v) => [v.kind, v.offset]), [["lost_write", 2]], "flush.messages=2 kept a and b");

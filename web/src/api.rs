@@ -55,6 +55,10 @@ export interface ConsumerRecord {
 export interface LogRecord { offset: number; timestamp: number; key: Bytes | null; value: Bytes | null; headers: Record<string, Bytes | null>; leaderEpoch: number; }
 export interface ReadLogOptions { fromOffset?: number; maxRecords?: number; }
 export interface Violation { kind: string; topic: string; partition: number; offset: number | null; detail: string; }
+export interface ClusterDescription {
+  controller: { leaderId: number | null; term: number; voters: { id: number; state: string; role: string }[] };
+  brokers: { id: number; state: "running" | "fenced" | "crashed" }[];
+}
 export interface CheckReport { ok: boolean; violations: Violation[]; historyComplete: boolean; }
 export interface TraceEvent { seq: number; timeMs: number; node: number; nodeName: string; kind: string; text: string; [field: string]: unknown; }
 "#;
@@ -302,6 +306,13 @@ impl Cluster {
             let config = options.map(|n| network_config(n, w.network().config())).transpose()?;
             w.set_link(a, b, config).map_err(js_error)
         })
+    }
+
+    /// `{ controller: { leaderId, term, voters }, brokers: [{ id, state }] }`. This build has no controller
+    /// nodes yet (the single broker decides): `leaderId` is null and `voters` empty.
+    #[wasm_bindgen(js_name = describeCluster, unchecked_return_type = "ClusterDescription")]
+    pub fn describe_cluster(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.world.borrow().describe_cluster())
     }
 
     /// The checker's verdict on the run so far: `{ ok, violations: [{ kind, topic, partition, offset, detail }] }`.

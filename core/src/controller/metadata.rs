@@ -1,0 +1,227 @@
+//! The metadata log's records and the image built by replaying them, as KRaft has them: the controllers
+//! replicate the records with Raft; every broker fetches them in order and applies them to its image.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::config::ConfigMap;
+use crate::error::Result;
+use crate::types::{LeaderEpoch, NodeId, NO_NODE};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MetadataRecord {
+    /// A broker (re)joined; it starts fenced.
+    RegisterBroker {
+        broker: NodeId,
+        incarnation: u64,
+    },
+    FenceBroker {
+        broker: NodeId,
+    },
+    UnfenceBroker {
+        broker: NodeId,
+    },
+    Topic {
+        name: String,
+    },
+    Partition {
+        topic: String,
+        partition: u32,
+        replicas: Vec<NodeId>,
+        isr: Vec<NodeId>,
+        leader: NodeId,
+    },
+    /// What changed for a partition; `None` fields stay. A new leader bumps the leader epoch; any change
+    /// bumps the partition epoch (which AlterPartition requests are checked against).
+    PartitionChange {
+        topic: String,
+        partition: u32,
+        leader: Option<NodeId>,
+        isr: Option<Vec<NodeId>>,
+        replicas: Option<Vec<NodeId>>,
+    },
+    RemoveTopic {
+        name: String,
+    },
+    /// A topic config set (`Some`) or returned to its default (`None`).
+    Config {
+        topic: String,
+        key: String,
+        value: Option<String>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokerRegistration {
+    pub incarnation: u64,
+    pub fenced: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionImage {
+    pub replicas: Vec<NodeId>,
+    pub isr: Vec<NodeId>,
+    pub leader: NodeId,
+    pub leader_epoch: LeaderEpoch,
+    pub partition_epoch: i32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TopicImage {
+    pub partitions: Vec<PartitionImage>,
+    pub config: ConfigMap,
+}
+
+/// The cluster's metadata as of some offset of the metadata log.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MetadataImage {
+    pub brokers: BTreeMap<NodeId, BrokerRegistration>,
+    pub topics: BTreeMap<String, TopicImage>,
+    /// How many records were applied.
+    pub applied: u64,
+}
+
+impl MetadataImage {
+    /// Applies the next record. A record that does not fit the image (a partition of a missing topic) is an
+    /// error: the log is replicated by Raft, so that would be a bug, reported rather than panicking.
+    pub fn apply(&mut self, record: &MetadataRecord) -> Result<()> {
+        match record {
+            MetadataRecord::RegisterBroker { broker, incarnation } => {
+                self.brokers.insert(*broker, BrokerRegistration { incarnation: *incarnation, fenced: true });
+            }
+            MetadataRecord::FenceBroker { broker } | MetadataRecord::UnfenceBroker { broker } => {
+                let fenced = matches!(record, MetadataRecord::FenceBroker { .. });
+                let registration = self
+                    .brokers
+                    .get_mut(broker)
+                    .ok_or_else(|| franz_err!(UnknownServerError, "metadata: broker {broker} is not registered"))?;
+                registration.fenced = fenced;
+            }
+            MetadataRecord::Topic { name } => {
+                self.topics.entry(name.clone()).or_default();
+            }
+            MetadataRecord::Partition { topic, partition, replicas, isr, leader } => {
+                let t = self.topic_mut(topic)?;
+                if *partition as usize != t.partitions.len() {
+                    return Err(franz_err!(UnknownServerError, "metadata: partition {topic}-{partition} out of order"));
+                }
+                let (replicas, isr, leader) = (replicas.clone(), isr.clone(), *leader);
+                t.partitions.push(PartitionImage { replicas, isr, leader, leader_epoch: 0, partition_epoch: 0 });
+            }
+            MetadataRecord::PartitionChange { topic, partition, leader, isr, replicas } => {
+                let p = self
+                    .topic_mut(topic)?
+                    .partitions
+                    .get_mut(*partition as usize)
+                    .ok_or_else(|| franz_err!(UnknownServerError, "metadata: no partition {topic}-{partition}"))?;
+                if let Some(leader) = leader {
+                    if *leader != p.leader {
+                        p.leader = *leader;
+                        p.leader_epoch += 1;
+                    }
+                }
+                if let Some(isr) = isr {
+                    p.isr = isr.clone();
+                }
+                if let Some(replicas) = replicas {
+                    p.replicas = replicas.clone();
+                }
+                p.partition_epoch += 1;
+                debug_assert!(p.isr.iter().all(|r| p.replicas.contains(r)), "ISR ⊆ replicas");
+                debug_assert!(p.leader == NO_NODE || p.isr.contains(&p.leader), "the leader is in the ISR");
+            }
+            MetadataRecord::RemoveTopic { name } => {
+                self.topics.remove(name);
+            }
+            MetadataRecord::Config { topic, key, value } => {
+                let t = self.topic_mut(topic)?;
+                match value {
+                    Some(v) => t.config.insert(key.clone(), v.clone()),
+                    None => t.config.remove(key),
+                };
+            }
+        }
+        self.applied += 1;
+        Ok(())
+    }
+
+    fn topic_mut(&mut self, topic: &str) -> Result<&mut TopicImage> {
+        self.topics.get_mut(topic).ok_or_else(|| franz_err!(UnknownServerError, "metadata: no topic {topic}"))
+    }
+
+    /// Brokers that are registered and unfenced: the ones that may lead or join an ISR.
+    pub fn live_brokers(&self) -> Vec<NodeId> {
+        self.brokers.iter().filter(|(_, r)| !r.fenced).map(|(&id, _)| id).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn replay(records: &[MetadataRecord]) -> Result<MetadataImage> {
+        let mut image = MetadataImage::default();
+        for r in records {
+            image.apply(r)?;
+        }
+        Ok(image)
+    }
+
+    #[test]
+    fn the_image_is_the_replay_of_the_log() {
+        let records = vec![
+            MetadataRecord::RegisterBroker { broker: 1, incarnation: 1 },
+            MetadataRecord::RegisterBroker { broker: 2, incarnation: 1 },
+            MetadataRecord::UnfenceBroker { broker: 1 },
+            MetadataRecord::Topic { name: "t".into() },
+            MetadataRecord::Partition {
+                topic: "t".into(),
+                partition: 0,
+                replicas: vec![1, 2],
+                isr: vec![1, 2],
+                leader: 1,
+            },
+            MetadataRecord::Config { topic: "t".into(), key: "retention.ms".into(), value: Some("1000".into()) },
+            MetadataRecord::PartitionChange {
+                topic: "t".into(),
+                partition: 0,
+                leader: None,
+                isr: Some(vec![1]),
+                replicas: None,
+            },
+            MetadataRecord::PartitionChange {
+                topic: "t".into(),
+                partition: 0,
+                leader: Some(2),
+                isr: Some(vec![2]),
+                replicas: None,
+            },
+        ];
+        let image = replay(&records).unwrap();
+        assert_eq!(image.live_brokers(), [1], "broker 2 registered but still fenced");
+        let p = &image.topics["t"].partitions[0];
+        assert_eq!((p.leader, p.leader_epoch, p.partition_epoch), (2, 1, 2), "leader change bumps both epochs");
+        assert_eq!(p.isr, [2]);
+        assert_eq!(image.topics["t"].config["retention.ms"], "1000");
+        assert_eq!(image.applied, 8);
+        assert_eq!(replay(&records).unwrap(), image, "replay is deterministic");
+    }
+
+    #[test]
+    fn records_that_do_not_fit_are_errors_not_panics() {
+        assert!(replay(&[MetadataRecord::FenceBroker { broker: 9 }]).is_err());
+        let orphan =
+            MetadataRecord::Partition { topic: "x".into(), partition: 0, replicas: vec![1], isr: vec![1], leader: 1 };
+        assert!(replay(&[orphan]).is_err());
+        let skipped = vec![
+            MetadataRecord::Topic { name: "t".into() },
+            MetadataRecord::Partition { topic: "t".into(), partition: 1, replicas: vec![1], isr: vec![1], leader: 1 },
+        ];
+        assert!(replay(&skipped).is_err());
+        let removed =
+            replay(&[MetadataRecord::Topic { name: "t".into() }, MetadataRecord::RemoveTopic { name: "t".into() }]);
+        assert!(removed.unwrap().topics.is_empty());
+    }
+}
