@@ -74,8 +74,9 @@ impl Default for TopicConfig {
 impl TopicConfig {
     /// Effective config: `overrides` over Kafka's defaults. Rejects unknown keys and ill-typed values.
     pub fn parse(overrides: &ConfigMap) -> Result<TopicConfig> {
-        validate(overrides)?;
-        Ok(TopicConfig::build(overrides))
+        let trimmed = trimmed(overrides);
+        validate(&trimmed)?;
+        Ok(TopicConfig::build(&trimmed))
     }
 
     /// Reads validated overrides; a value that does not parse (impossible after `validate`) reads as 0.
@@ -100,6 +101,11 @@ impl TopicConfig {
             unclean_leader_election_enable: bool_("unclean.leader.election.enable"),
         }
     }
+}
+
+/// Values as Kafka reads them: surrounding whitespace is not part of a value.
+pub fn trimmed(map: &ConfigMap) -> ConfigMap {
+    map.iter().map(|(k, v)| (k.clone(), v.trim().to_owned())).collect()
 }
 
 /// Every modelled key with its effective value (override or Kafka's default), as `describeConfigs` lists them.
@@ -241,6 +247,14 @@ mod tests {
             TopicConfig::parse(&map(&[("cleanup.policy", "compact,delete"), ("min.insync.replicas", "2")])).unwrap();
         assert!(c.cleanup_policy_delete && c.cleanup_policy_compact);
         assert_eq!(c.min_insync_replicas, 2);
+        let spaced =
+            TopicConfig::parse(&map(&[("retention.ms", " 1000 "), ("unclean.leader.election.enable", " true")]))
+                .unwrap();
+        assert_eq!(
+            (spaced.retention_ms, spaced.unclean_leader_election_enable),
+            (1000, true),
+            "whitespace is not read as 0/false"
+        );
     }
 
     #[test]

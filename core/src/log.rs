@@ -346,14 +346,16 @@ impl PartitionLog {
         while let Some(first) = self.segments.front() {
             let is_active = self.segments.len() == 1;
             let upper = if is_active { self.log_end_offset } else { self.segments[1].base_offset };
-            if first.is_empty() || upper > high_watermark {
+            if (first.is_empty() && is_active) || upper > high_watermark {
                 break;
             }
+            // A segment compaction emptied holds nothing: it goes, so that retention can reach the next.
+            let empty = first.is_empty();
             let expired = config.retention_ms >= 0
                 && first.max_timestamp_ms != i64::MIN
                 && (now_ms as i64).saturating_sub(first.max_timestamp_ms) > config.retention_ms;
             let too_big = config.retention_bytes >= 0 && !is_active && excess - first.size_bytes as i64 >= 0;
-            if !(expired || too_big) {
+            if !(empty || expired || too_big) {
                 break;
             }
             if is_active {

@@ -80,7 +80,7 @@ impl Broker {
         }
         let config = self.topic_config(overrides)?;
         let partitions_vec = (0..partitions).map(|_| Partition::new(self.id, now_ms)).collect();
-        let topic = Topic { config_overrides: overrides.clone(), config, partitions: partitions_vec };
+        let topic = Topic { config_overrides: crate::config::trimmed(overrides), config, partitions: partitions_vec };
         self.topics.insert(String::from(name), topic);
         out.trace(TraceKind::TopicCreated { topic: String::from(name), partitions, replication_factor });
         Ok(())
@@ -124,7 +124,7 @@ impl Broker {
         let mut overrides = self.existing_topic(name)?.config_overrides.clone();
         for (key, value) in changes {
             match value {
-                Some(v) => overrides.insert(key.clone(), v.clone()),
+                Some(v) => overrides.insert(key.clone(), String::from(v.trim())),
                 None => overrides.remove(key),
             };
         }

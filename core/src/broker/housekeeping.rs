@@ -76,12 +76,13 @@ impl Broker {
         let retention = partitions()
             .any(|(t, p)| t.config.cleanup_policy_delete && p.log.log_start_offset() < p.high_watermark)
             .then(|| self.last_retention_check_ms.saturating_add(self.config.log_retention_check_interval_ms));
+        // Only while some range below the active segment and the HW has not been cleaned yet.
+        let uncleaned = |p: &super::Partition| {
+            let active_base = p.log.segments().last().map_or(0, |s| s.base_offset);
+            p.log.cleaned_up_to() < active_base.min(p.high_watermark)
+        };
         let cleaning = partitions()
-            .any(|(t, p)| {
-                t.config.cleanup_policy_compact
-                    && p.log.segments().nth(1).is_some()
-                    && p.log.cleaned_up_to() < p.high_watermark
-            })
+            .any(|(t, p)| t.config.cleanup_policy_compact && uncleaned(p))
             .then(|| self.last_cleaner_run_ms.saturating_add(self.config.log_cleaner_backoff_ms));
         flushes.chain(checkpoint).chain(retention).chain(cleaning).min()
     }

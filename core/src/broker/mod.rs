@@ -115,6 +115,7 @@ impl Broker {
                     p.log.lose_unflushed();
                 }
                 p.high_watermark_checkpoint = p.high_watermark_checkpoint.min(p.log.log_end_offset());
+                p.high_watermark = p.high_watermark.min(p.log.log_end_offset());
             }
         }
         lost

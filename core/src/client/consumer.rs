@@ -76,6 +76,21 @@ impl Default for ConsumerConfig {
 }
 
 impl ConsumerConfig {
+    /// Kafka's ranges (and Franz's bounds), so that no setting can stall or overflow the simulation.
+    pub fn validate(&self) -> Result<()> {
+        use super::producer::CLIENT_TIMEOUT_MS_MAX;
+        let in_range = |name: &str, v: u64, min: u64, max: u64| {
+            if v < min || v > max {
+                return Err(franz_err!(InvalidConfig, "{name} must be between {min} and {max}, got {v}"));
+            }
+            Ok(())
+        };
+        in_range("request.timeout.ms", self.request_timeout_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
+        in_range("fetch.max.wait.ms", self.fetch_max_wait_ms, 0, CLIENT_TIMEOUT_MS_MAX)?;
+        in_range("max.poll.records", self.max_poll_records as u64, 1, 1_000_000)?;
+        in_range("max.partition.fetch.bytes", self.max_partition_fetch_bytes as u64, 1, 1 << 30)
+    }
+
     /// Kafka's defaults with a `client.id`.
     pub fn named(client_id: impl Into<String>) -> ConsumerConfig {
         ConsumerConfig { client_id: Some(client_id.into()), ..ConsumerConfig::default() }
@@ -482,6 +497,7 @@ impl Actor for Consumer {
                     Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => {
                         if let Some(state) = self.assignment.get_mut(&tp) {
                             state.request_in_flight = false;
+                            state.backoff_until_ms = now_ms + RETRY_BACKOFF_MS; // retry.backoff.ms
                         }
                         self.metadata.forget(&tp.topic);
                     }

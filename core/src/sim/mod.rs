@@ -128,6 +128,8 @@ pub struct World {
     names: BTreeMap<NodeId, String>,
     /// The time each node's timer is armed for; a queued timer event at another time is stale.
     timer_at_ms: BTreeMap<NodeId, u64>,
+    /// When each node's timer last fired.
+    timer_fired_ms: BTreeMap<NodeId, u64>,
     network: Network,
     trace: Trace,
     brokers: Vec<NodeId>,
@@ -170,6 +172,7 @@ impl World {
             nodes: BTreeMap::new(),
             names: BTreeMap::new(),
             timer_at_ms: BTreeMap::new(),
+            timer_fired_ms: BTreeMap::new(),
             network,
             trace: Trace::default(),
             brokers: brokers.clone(),
@@ -303,6 +306,7 @@ impl World {
             match event.kind {
                 EventKind::Timer { node } => {
                     self.timer_at_ms.remove(&node);
+                    self.timer_fired_ms.insert(node, event.time_ms);
                     self.dispatch(node, |actor, now, out| actor.on_timer(now, out));
                 }
                 EventKind::Deliver { from, to, message } => {
@@ -381,7 +385,9 @@ impl World {
                 self.timer_at_ms.remove(&node);
             }
             Some(t) => {
-                let t = t.max(self.now_ms);
+                // Progress: a timer never fires twice at one instant for the same node.
+                let floor = self.timer_fired_ms.get(&node).map_or(self.now_ms, |&fired| self.now_ms.max(fired + 1));
+                let t = t.max(floor);
                 if self.timer_at_ms.get(&node) != Some(&t) {
                     self.timer_at_ms.insert(node, t);
                     self.push(t, EventKind::Timer { node });
@@ -466,8 +472,10 @@ impl World {
         if let (Action::RunFor { ms }, Some(ScenarioEntry { action: Action::RunFor { ms: last }, .. })) =
             (action, self.actions.last_mut())
         {
-            *last = last.saturating_add(*ms);
-            return;
+            if last.saturating_add(*ms) <= ops::RUN_FOR_MS_MAX {
+                *last += *ms;
+                return;
+            }
         }
         if self.actions.len() >= SCENARIO_ACTIONS_MAX {
             self.actions_overflowed = true;

@@ -30,6 +30,10 @@ impl Default for NetworkConfig {
 
 impl NetworkConfig {
     pub fn validate(&self) -> Result<()> {
+        if self.latency_ms == 0 {
+            // Every message takes time; zero latency would let two actors talk forever at one instant.
+            return Err(franz_err!(InvalidConfig, "latencyMs must be at least 1"));
+        }
         if self.latency_ms > LATENCY_MS_MAX || self.jitter_ms > LATENCY_MS_MAX {
             return Err(franz_err!(
                 InvalidConfig,

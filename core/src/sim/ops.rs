@@ -8,7 +8,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::network::{NetworkConfig, PARTITION_SIDES_MAX};
-use super::scenario::{Action, Scenario, SCENARIO_VERSION};
+use super::scenario::{Action, Scenario, SCENARIO_VERSION, SCENARIO_VIRTUAL_MS_MAX};
 use super::trace::TraceKind;
 use super::{ClusterConfig, Node, World};
 use crate::client::admin::DEFAULT_API_TIMEOUT_MS;
@@ -43,6 +43,11 @@ fn unexpected(outcome: Outcome) -> FranzError {
 impl World {
     /// Records and runs one user action.
     pub fn apply(&mut self, action: Action) -> Result<Outcome> {
+        if let Action::RunFor { ms } = action {
+            if ms > RUN_FOR_MS_MAX {
+                return Err(franz_err!(InvalidRequest, "runFor takes at most {RUN_FOR_MS_MAX} ms, got {ms}"));
+            }
+        }
         self.record_action(&action);
         self.execute(action)
     }
@@ -50,9 +55,6 @@ impl World {
     fn execute(&mut self, action: Action) -> Result<Outcome> {
         match action {
             Action::RunFor { ms } => {
-                if ms > RUN_FOR_MS_MAX {
-                    return Err(franz_err!(InvalidRequest, "runFor takes at most {RUN_FOR_MS_MAX} ms, got {ms}"));
-                }
                 self.advance(ms);
                 Ok(Outcome::Done)
             }
@@ -124,6 +126,12 @@ impl World {
 
     /// The run so far as a scenario: seed, cluster and every action with its time.
     pub fn scenario(&self) -> Result<Scenario> {
+        if self.now_ms > SCENARIO_VIRTUAL_MS_MAX {
+            return Err(franz_err!(
+                PolicyViolation,
+                "This run is longer than a scenario covers (30 days of virtual time)"
+            ));
+        }
         if self.actions_overflowed {
             return Err(franz_err!(
                 PolicyViolation,
@@ -146,14 +154,17 @@ impl World {
     /// past it, not even the rest of an action in progress then). Actions that failed when recorded fail the
     /// same way again, and are part of the same trace.
     pub fn replay(scenario: &Scenario, until_ms: Option<u64>) -> Result<World> {
+        if until_ms.is_some_and(|u| u > SCENARIO_VIRTUAL_MS_MAX) {
+            return Err(franz_err!(InvalidRequest, "untilMs is at most {SCENARIO_VIRTUAL_MS_MAX} (30 days)"));
+        }
         let mut world = World::new(scenario.cluster_config())?;
-        world.horizon_ms = until_ms;
-        let until = until_ms.unwrap_or(u64::MAX);
+        let horizon = until_ms.unwrap_or(SCENARIO_VIRTUAL_MS_MAX);
+        world.horizon_ms = Some(horizon);
         for entry in &scenario.actions {
-            if entry.at_ms > until {
+            if entry.at_ms > horizon {
                 break;
             }
-            if entry.at_ms > world.now_ms {
+            while world.now_ms < entry.at_ms {
                 let _ = world.apply(Action::RunFor { ms: (entry.at_ms - world.now_ms).min(RUN_FOR_MS_MAX) });
             }
             let _ = world.apply(entry.action.clone());
@@ -346,6 +357,7 @@ impl World {
     }
 
     fn exec_add_producer(&mut self, config: ProducerConfig) -> Result<NodeId> {
+        config.validate()?;
         let given = config.client_id.clone();
         self.add_client("producer", given, |id, client_id, brokers, rng| {
             let config = ProducerConfig { client_id: Some(client_id), ..config };
@@ -354,6 +366,7 @@ impl World {
     }
 
     fn exec_add_consumer(&mut self, config: ConsumerConfig) -> Result<NodeId> {
+        config.validate()?;
         let given = config.client_id.clone();
         self.add_client("consumer", given, |id, client_id, brokers, _rng| {
             let config = ConsumerConfig { client_id: Some(client_id), ..config };
@@ -418,7 +431,7 @@ impl World {
     ) -> Result<Vec<RecordMetadata>> {
         let delivery_timeout_ms = self.producer_mut(producer)?.config().delivery_timeout_ms;
         let request = self.exec_send_async(producer, topic, records)?;
-        let deadline = self.now_ms.saturating_add(delivery_timeout_ms + 1);
+        let deadline = self.now_ms.saturating_add(delivery_timeout_ms.saturating_add(1));
         let mut result = None;
         self.run_until(deadline, |w| {
             result = w.producer_mut(producer).ok().and_then(|p| p.take_result(request));

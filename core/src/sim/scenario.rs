@@ -21,6 +21,9 @@ pub const SCENARIO_VERSION: u32 = 1;
 pub const SCENARIO_JSON_BYTES_MAX: usize = 16 * 1024 * 1024;
 /// Franz's bound on a scenario's actions (consecutive `runFor`s count as one).
 pub const SCENARIO_ACTIONS_MAX: usize = 100_000;
+/// Franz's bound on the virtual time a scenario covers: 30 days. A replay never runs past it, so a hostile
+/// link cannot keep a page busy for long.
+pub const SCENARIO_VIRTUAL_MS_MAX: u64 = 30 * 86_400_000;
 
 /// Something a user does to the world. Reads (describe, events, check) are not actions: they change nothing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -168,6 +171,13 @@ impl Scenario {
                 UnsupportedVersion,
                 "Scenario version {} is not supported; this Franz reads version {SCENARIO_VERSION}",
                 scenario.version
+            ));
+        }
+        if let Some(late) = scenario.actions.iter().find(|e| e.at_ms > SCENARIO_VIRTUAL_MS_MAX) {
+            return Err(franz_err!(
+                InvalidRequest,
+                "A scenario covers at most {SCENARIO_VIRTUAL_MS_MAX} ms of virtual time; an action is at {} ms",
+                late.at_ms
             ));
         }
         if scenario.actions.len() > SCENARIO_ACTIONS_MAX {
