@@ -162,9 +162,10 @@ pub fn check(history: &History, replicas: &Replicas) -> CheckReport {
     let complete = history.dropped() == 0;
     let history = &live_history(history);
     let mut report = Report { violations: Vec::new() };
-    check_sends(history, replicas, &mut report);
+    let acks = acknowledged(history);
+    check_sends(history, &acks, replicas, &mut report);
     check_polls(history, replicas, &mut report);
-    check_observations(history, &mut report);
+    check_observations(history, &acks, &mut report);
     check_replicas(replicas, &mut report);
     check_owners(history, &mut report);
     report
@@ -173,75 +174,106 @@ pub fn check(history: &History, replicas: &Replicas) -> CheckReport {
     CheckReport { ok: report.violations.is_empty(), violations: report.violations, history_complete: complete }
 }
 
-/// Lost writes, duplicates and non-monotonic sends.
-fn check_sends(history: &History, replicas: &Replicas, report: &mut Report) {
+/// One acknowledged record: a send's record paired with the offset its acknowledgement gave it.
+struct Ack {
+    time_ms: u64,
+    producer: NodeId,
+    request_id: u64,
+    index: usize,
+    tp: TopicPartition,
+    offset: Offset,
+    payload: Payload,
+}
+
+/// Every record acknowledged with an offset (`acks=0` promises none), in acknowledgement order.
+fn acknowledged(history: &History) -> Vec<Ack> {
     let mut invoked: BTreeMap<(NodeId, u64), &Vec<crate::sim::history::SentRecord>> = BTreeMap::new();
-    // How often each (topic, key, value) was sent: the log may hold it at most that often.
-    let mut sent_count: BTreeMap<(&str, &Payload), u64> = BTreeMap::new();
-    let mut payloads: Vec<(String, Payload)> = Vec::new();
+    let mut acks = Vec::new();
     for entry in history.entries() {
-        if let Op::SendInvoked { producer, request_id, topic, records } = &entry.op {
-            invoked.insert((*producer, *request_id), records);
-            for r in records {
-                payloads.push((topic.clone(), (r.key.clone(), r.value.clone())));
+        match &entry.op {
+            Op::SendInvoked { producer, request_id, records, .. } => {
+                invoked.insert((*producer, *request_id), records);
             }
-        }
-    }
-    for (topic, payload) in &payloads {
-        *sent_count.entry((topic.as_str(), payload)).or_default() += 1;
-    }
-    let mut last_acked: BTreeMap<(NodeId, TopicPartition), (u64, Offset)> = BTreeMap::new();
-    for entry in history.entries() {
-        let Op::SendAcked { producer, request_id, topic, records } = &entry.op else {
-            continue;
-        };
-        let Some(sent) = invoked.get(&(*producer, *request_id)) else {
-            continue;
-        };
-        for (ack, record) in records.iter().zip(sent.iter()) {
-            let Some(offset) = ack.offset else { continue }; // acks=0: nothing was promised
-            let tp = TopicPartition::new(topic.clone(), ack.partition);
-            if let Some((previous_request, previous)) = last_acked.get(&(*producer, tp.clone())) {
-                if offset <= *previous && *previous_request != *request_id {
-                    report.add(
-                        ViolationKind::NonmonotonicSend,
-                        &tp,
-                        Some(offset),
-                        format!("producer {producer}'s send #{request_id} got offset {offset}, not above offset {previous} of its earlier send #{previous_request}"),
-                    );
+            Op::SendAcked { producer, request_id, topic, records } => {
+                let Some(sent) = invoked.get(&(*producer, *request_id)) else { continue };
+                for (index, (ack, record)) in records.iter().zip(sent.iter()).enumerate() {
+                    let Some(offset) = ack.offset else { continue };
+                    acks.push(Ack {
+                        time_ms: entry.time_ms,
+                        producer: *producer,
+                        request_id: *request_id,
+                        index,
+                        tp: TopicPartition::new(topic.clone(), ack.partition),
+                        offset,
+                        payload: (record.key.clone(), record.value.clone()),
+                    });
                 }
             }
-            last_acked.insert((*producer, tp.clone()), (*request_id, offset));
-            let Some(log) = replicas.get(&tp).and_then(|r| authoritative(r)) else {
-                let detail = format!(
-                    "acknowledged at offset {offset} at t={} ms, but no replica of the partition remains",
-                    entry.time_ms
-                );
-                report.add(ViolationKind::LostWrite, &tp, Some(offset), detail);
-                continue;
+            _ => {}
+        }
+    }
+    acks
+}
+
+/// Lost writes, non-monotonic sends and (with the whole history) duplicates.
+fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mut Report) {
+    for ack in acks {
+        let (tp, offset) = (&ack.tp, ack.offset);
+        let Some(log) = replicas.get(tp).and_then(|r| authoritative(r)) else {
+            let detail = format!(
+                "acknowledged at offset {offset} at t={} ms, but no replica of the partition remains",
+                ack.time_ms
+            );
+            report.add(ViolationKind::LostWrite, tp, Some(offset), detail);
+            continue;
+        };
+        if offset < log.log_start_offset {
+            continue; // deleted on purpose (retention)
+        }
+        let held = log.at(offset);
+        if held.is_none() && offset < log.cleaned_up_to {
+            continue; // compacted away: a later record has the same key
+        }
+        if held.is_none_or(|h| h.key != ack.payload.0 || h.value != ack.payload.1) {
+            let now_there = match held {
+                Some(h) => format!("broker {} holds {} there", log.broker, show_record(&h.key, &h.value)),
+                None => format!("broker {}'s log ends at offset {}", log.broker, log.log_end_offset()),
             };
-            if offset < log.log_start_offset {
-                continue; // deleted on purpose (retention)
-            }
-            let held = log.at(offset);
-            if held.is_none() && offset < log.cleaned_up_to {
-                continue; // compacted away: a later record has the same key
-            }
-            if held.is_none_or(|h| h.key != record.key || h.value != record.value) {
-                let now_there = match held {
-                    Some(h) => format!("broker {} holds {} there", log.broker, show_record(&h.key, &h.value)),
-                    None => format!("broker {}'s log ends at offset {}", log.broker, log.log_end_offset()),
-                };
-                report.add(
-                    ViolationKind::LostWrite,
-                    &tp,
-                    Some(offset),
-                    format!(
-                        "{} was acknowledged to producer {producer} at offset {offset} (t={} ms), but {now_there}",
-                        show_record(&record.key, &record.value),
-                        entry.time_ms
-                    ),
-                );
+            let detail = format!(
+                "{} was acknowledged to producer {} at offset {offset} (t={} ms), but {now_there}",
+                show_record(&ack.payload.0, &ack.payload.1),
+                ack.producer,
+                ack.time_ms
+            );
+            report.add(ViolationKind::LostWrite, tp, Some(offset), detail);
+        }
+    }
+    // Jepsen's non-monotonic send: in the order a producer made its sends, offsets on a partition increase.
+    let mut by_invocation: Vec<&Ack> = acks.iter().collect();
+    by_invocation.sort_by_key(|a| (a.producer, &a.tp, a.request_id, a.index));
+    for pair in by_invocation.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if a.producer == b.producer && a.tp == b.tp && a.request_id != b.request_id && b.offset <= a.offset {
+            let detail = format!(
+                "producer {}'s send #{} got offset {}, not above offset {} of its earlier send #{}",
+                b.producer, b.request_id, b.offset, a.offset, a.request_id
+            );
+            report.add(ViolationKind::NonmonotonicSend, &b.tp, Some(b.offset), detail);
+        }
+    }
+    // Duplicates need every send: with the oldest history dropped, a count would be too low.
+    if history.dropped() == 0 {
+        check_duplicates(history, replicas, report);
+    }
+}
+
+/// A record in the log more often than it was sent (across all producers, so repeats on purpose are fine).
+fn check_duplicates(history: &History, replicas: &Replicas, report: &mut Report) {
+    let mut sent_count: BTreeMap<(String, Payload), u64> = BTreeMap::new();
+    for entry in history.entries() {
+        if let Op::SendInvoked { topic, records, .. } = &entry.op {
+            for r in records {
+                *sent_count.entry((topic.clone(), (r.key.clone(), r.value.clone()))).or_default() += 1;
             }
         }
     }
@@ -252,18 +284,13 @@ fn check_sends(history: &History, replicas: &Replicas, report: &mut Report) {
             seen.entry((r.key.clone(), r.value.clone())).or_default().push(r.offset);
         }
         for (payload, offsets) in seen {
-            let sent = sent_count.get(&(tp.topic.as_str(), &payload)).copied().unwrap_or(0);
+            let sent = sent_count.get(&(tp.topic.clone(), payload.clone())).copied().unwrap_or(0);
             if sent > 0 && offsets.len() as u64 > sent {
-                let extra = offsets[sent as usize..].to_vec();
-                report.add(
-                    ViolationKind::Duplicate,
-                    tp,
-                    extra.first().copied(),
-                    format!(
-                        "{} was sent {sent} time(s) but the log holds it at offsets {offsets:?}",
-                        show_record(&payload.0, &payload.1)
-                    ),
+                let detail = format!(
+                    "{} was sent {sent} time(s) but the log holds it at offsets {offsets:?}",
+                    show_record(&payload.0, &payload.1)
                 );
+                report.add(ViolationKind::Duplicate, tp, offsets.get(sent as usize).copied(), detail);
             }
         }
     }
@@ -324,63 +351,34 @@ fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
 }
 
 /// One offset, two different records, across every acknowledgement and poll.
-fn check_observations(history: &History, report: &mut Report) {
-    let mut invoked: BTreeMap<(NodeId, u64), &Vec<crate::sim::history::SentRecord>> = BTreeMap::new();
+fn check_observations(history: &History, acks: &[Ack], report: &mut Report) {
     let mut seen: BTreeMap<(TopicPartition, Offset), (Payload, String)> = BTreeMap::new();
-    let mut observe =
-        |tp: TopicPartition, offset: Offset, payload: Payload, who: String, report: &mut Report| match seen
-            .get(&(tp.clone(), offset))
-        {
-            Some((first, first_who)) if *first != payload => report.add(
-                ViolationKind::InconsistentOffsets,
-                &tp,
-                Some(offset),
-                format!(
+    let acked =
+        acks.iter().map(|a| (a.tp.clone(), a.offset, a.payload.clone(), format!("producer {}'s ack", a.producer)));
+    let polled = history.entries().flat_map(|entry| match &entry.op {
+        Op::Polled { consumer, records } => records
+            .iter()
+            .map(|r| {
+                let tp = TopicPartition::new(r.topic.clone(), r.partition);
+                (tp, r.offset, (r.key.clone(), r.value.clone()), format!("consumer {consumer}'s poll"))
+            })
+            .collect(),
+        _ => Vec::new(),
+    });
+    for (tp, offset, payload, who) in acked.chain(polled) {
+        match seen.get(&(tp.clone(), offset)) {
+            Some((first, first_who)) if *first != payload => {
+                let detail = format!(
                     "{first_who} saw {} at offset {offset}, {who} saw {}",
                     show_record(&first.0, &first.1),
                     show_record(&payload.0, &payload.1)
-                ),
-            ),
+                );
+                report.add(ViolationKind::InconsistentOffsets, &tp, Some(offset), detail);
+            }
             Some(_) => {}
             None => {
                 seen.insert((tp, offset), (payload, who));
             }
-        };
-    for entry in history.entries() {
-        match &entry.op {
-            Op::SendInvoked { producer, request_id, records, .. } => {
-                invoked.insert((*producer, *request_id), records);
-            }
-            Op::SendAcked { producer, request_id, topic, records } => {
-                let Some(sent) = invoked.get(&(*producer, *request_id)) else {
-                    continue;
-                };
-                for (ack, r) in records.iter().zip(sent.iter()) {
-                    if let Some(offset) = ack.offset {
-                        let tp = TopicPartition::new(topic.clone(), ack.partition);
-                        observe(
-                            tp,
-                            offset,
-                            (r.key.clone(), r.value.clone()),
-                            format!("producer {producer}'s ack"),
-                            report,
-                        );
-                    }
-                }
-            }
-            Op::Polled { consumer, records } => {
-                for r in records {
-                    let tp = TopicPartition::new(r.topic.clone(), r.partition);
-                    observe(
-                        tp,
-                        r.offset,
-                        (r.key.clone(), r.value.clone()),
-                        format!("consumer {consumer}'s poll"),
-                        report,
-                    );
-                }
-            }
-            _ => {}
         }
     }
 }
@@ -566,6 +564,9 @@ mod tests {
     fn a_later_send_at_a_lower_offset_is_nonmonotonic() {
         let ops = vec![sent(1, &["a"]), acked(1, &[1]), sent(2, &["b"]), acked(2, &[0])];
         assert_eq!(run(ops, vec![replica(1, true, 2, &["b", "a"])]), [ViolationKind::NonmonotonicSend]);
+        // Two sends in flight, acknowledged in the other order: what counts is the order they were made.
+        let concurrent = vec![sent(1, &["a"]), sent(2, &["b"]), acked(2, &[1]), acked(1, &[0])];
+        assert_eq!(run(concurrent, vec![replica(1, true, 2, &["a", "b"])]), []);
     }
 
     #[test]

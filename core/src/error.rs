@@ -33,6 +33,7 @@ pub enum ErrorCode {
     PolicyViolation,
     TopicAuthorizationFailed,
     InvalidRecord,
+    InvalidTimestamp,
     UnsupportedVersion,
 }
 
@@ -63,6 +64,7 @@ impl ErrorCode {
             PolicyViolation => "POLICY_VIOLATION",
             TopicAuthorizationFailed => "TOPIC_AUTHORIZATION_FAILED",
             InvalidRecord => "INVALID_RECORD",
+            InvalidTimestamp => "INVALID_TIMESTAMP",
             UnsupportedVersion => "UNSUPPORTED_VERSION",
         }
     }

@@ -226,8 +226,7 @@ impl World {
         };
         let from = from_offset.max(p.log.log_start_offset());
         Ok(p.log
-            .iter()
-            .skip_while(|r| r.offset < from)
+            .records_from(from)
             .take(max_records.min(READ_LOG_RECORDS_MAX))
             .map(|r| RecordView {
                 offset: r.offset,

@@ -235,3 +235,55 @@ mod bad_input {
         assert!(w.close_client(producer).is_err());
     }
 }
+
+mod review_fixes {
+    use super::*;
+    use franz_core::sim::network::NetworkConfig;
+
+    #[test]
+    fn settings_that_would_stall_time_are_refused() {
+        let zero_latency = NetworkConfig { latency_ms: 0, jitter_ms: 0, drop_rate: 0.0 };
+        let err = World::new(ClusterConfig { network: zero_latency, ..Default::default() }).err().unwrap();
+        assert_eq!(err.code, ErrorCode::InvalidConfig);
+        let mut w = world();
+        let producer = ProducerConfig { request_timeout_ms: 0, ..ProducerConfig::default() };
+        assert_eq!(w.add_producer(producer).unwrap_err().code, ErrorCode::InvalidConfig);
+        let consumer = ConsumerConfig { request_timeout_ms: 0, ..ConsumerConfig::default() };
+        assert_eq!(w.add_consumer(consumer).unwrap_err().code, ErrorCode::InvalidConfig);
+        let forever = ProducerConfig { delivery_timeout_ms: u64::MAX, ..ProducerConfig::default() };
+        assert_eq!(w.add_producer(forever).unwrap_err().code, ErrorCode::InvalidConfig);
+        let none = ConsumerConfig { max_poll_records: 0, ..ConsumerConfig::default() };
+        assert_eq!(w.add_consumer(none).unwrap_err().code, ErrorCode::InvalidConfig);
+    }
+
+    #[test]
+    fn a_topic_created_after_a_failed_send_is_found() {
+        let mut w = world();
+        let producer = w.add_producer(ProducerConfig::named("early")).unwrap();
+        assert_eq!(w.send(producer, "later", vec![value("x")]).unwrap_err().code, ErrorCode::UnknownTopicOrPartition);
+        w.create_topic("later", 1, None, ConfigMap::new()).unwrap();
+        assert_eq!(w.send(producer, "later", vec![value("x")]).unwrap()[0].offset, Some(0), "not cached for 5 minutes");
+    }
+
+    #[test]
+    fn negative_timestamps_are_invalid() {
+        let mut w = world();
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
+        let mut r = value("x");
+        r.timestamp_ms = Some(-5);
+        assert_eq!(w.send(producer, "t", vec![r]).unwrap_err().code, ErrorCode::InvalidTimestamp);
+    }
+
+    #[test]
+    fn long_runs_merge_into_valid_actions_and_replay_the_same() {
+        let mut w = world();
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        w.run_for(86_400_000);
+        w.run_for(86_400_000);
+        w.run_for(5);
+        let scenario = w.scenario().unwrap();
+        let replayed = World::replay(&scenario, None).unwrap();
+        assert_eq!((replayed.now_ms(), replayed.trace().hash()), (w.now_ms(), w.trace().hash()));
+    }
+}

@@ -79,6 +79,12 @@ extern "C" {
 
 type Shared = Rc<RefCell<World>>;
 
+fn read_world<T>(world: &Shared, f: impl FnOnce(&World) -> Result<T, JsValue>) -> Result<T, JsValue> {
+    let w =
+        world.try_borrow().map_err(|_| invalid(ErrorCode::InvalidRequest, "The cluster is busy with another call"))?;
+    f(&w)
+}
+
 fn with_world<T>(world: &Shared, f: impl FnOnce(&mut World) -> Result<T, JsValue>) -> Result<T, JsValue> {
     let mut w = world
         .try_borrow_mut()
@@ -158,8 +164,6 @@ struct JsTopicPartition {
 
 /// A whole day of virtual time: the most one `runFor` call or pause lasts.
 const RUN_FOR_MS_MAX: f64 = franz_core::sim::RUN_FOR_MS_MAX as f64;
-/// A day: the longest timeout a client option takes.
-const TIMEOUT_MS_MAX: f64 = 86_400_000.0;
 
 fn node_id(id: f64) -> Result<NodeId, JsValue> {
     Ok(whole(id, "node id", f64::from(i32::MAX))? as NodeId)
@@ -211,7 +215,7 @@ impl Cluster {
 
     /// Virtual time, in milliseconds since the cluster started.
     pub fn now(&self) -> f64 {
-        self.world.borrow().now_ms() as f64
+        self.world.try_borrow().map_or(0.0, |w| w.now_ms() as f64)
     }
 
     /// Advances virtual time by `ms`, running everything scheduled until then.
@@ -312,18 +316,18 @@ impl Cluster {
     /// nodes yet (the single broker decides): `leaderId` is null and `voters` empty.
     #[wasm_bindgen(js_name = describeCluster, unchecked_return_type = "ClusterDescription")]
     pub fn describe_cluster(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.world.borrow().describe_cluster())
+        read_world(&self.world, |w| to_js(&w.describe_cluster()))
     }
 
     /// The checker's verdict on the run so far: `{ ok, violations: [{ kind, topic, partition, offset, detail }] }`.
     #[wasm_bindgen(unchecked_return_type = "CheckReport")]
     pub fn check(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.world.borrow().check())
+        read_world(&self.world, |w| to_js(&w.check()))
     }
 
     /// The run so far as JSON: seed, cluster and every action with its virtual time.
     pub fn scenario(&self) -> Result<String, JsValue> {
-        let scenario = self.world.borrow().scenario().map_err(js_error)?;
+        let scenario = read_world(&self.world, |w| w.scenario().map_err(js_error))?;
         Ok(scenario.to_json())
     }
 
@@ -342,7 +346,7 @@ impl Cluster {
     /// A 64-bit hash (16 hex digits) of the whole trace: equal hashes, identical runs.
     #[wasm_bindgen(js_name = traceHash)]
     pub fn trace_hash(&self) -> String {
-        format!("{:016x}", self.world.borrow().trace().hash())
+        self.world.try_borrow().map_or_else(|_| String::new(), |w| format!("{:016x}", w.trace().hash()))
     }
 
     /// `createTopic(name, { partitions = 1, replicationFactor = min(3, brokers), config = {} })`.
@@ -396,7 +400,7 @@ impl Cluster {
 
     #[wasm_bindgen(js_name = listTopics, unchecked_return_type = "string[]")]
     pub fn list_topics(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.world.borrow().list_topics())
+        read_world(&self.world, |w| to_js(&w.list_topics()))
     }
 
     #[wasm_bindgen(js_name = describeTopic, unchecked_return_type = "TopicDescription")]
@@ -405,7 +409,7 @@ impl Cluster {
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
     ) -> Result<JsValue, JsValue> {
         let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
-        let description = self.world.borrow().describe_topic(&name).map_err(js_error)?;
+        let description = read_world(&self.world, |w| w.describe_topic(&name).map_err(js_error))?;
         to_js(&description)
     }
 
@@ -424,7 +428,7 @@ impl Cluster {
         let o: ReadLogOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "readLog")?;
         let from = opt_whole(o.from_offset, "fromOffset", MAX_SAFE_INTEGER, 0)?;
         let max = opt_whole(o.max_records, "maxRecords", MAX_SAFE_INTEGER, 100)? as usize;
-        let records = self.world.borrow().read_log(broker, &topic, partition, from, max).map_err(js_error)?;
+        let records = read_world(&self.world, |w| w.read_log(broker, &topic, partition, from, max).map_err(js_error))?;
         let out = Array::new();
         for r in &records {
             out.push(&object(&[
@@ -443,7 +447,7 @@ impl Cluster {
     #[wasm_bindgen(unchecked_return_type = "TraceEvent[]")]
     pub fn events(&self, #[wasm_bindgen(js_name = "sinceSeq")] since_seq: Option<f64>) -> Result<JsValue, JsValue> {
         let since = opt_whole(since_seq, "sinceSeq", MAX_SAFE_INTEGER, 0)?;
-        to_js(&self.world.borrow().trace().since(since))
+        read_world(&self.world, |w| to_js(&w.trace().since(since)))
     }
 
     /// A producer client: `producer({ clientId, acks = "all", idempotent = true, ... })`.
@@ -462,9 +466,9 @@ impl Cluster {
         config.enable_idempotence = o.idempotent.unwrap_or(true);
         config.batch_size_bytes = opt_whole(o.batch_size, "batchSize", 1.0e9, config.batch_size_bytes as u64)? as usize;
         config.delivery_timeout_ms =
-            opt_whole(o.delivery_timeout_ms, "deliveryTimeoutMs", TIMEOUT_MS_MAX, config.delivery_timeout_ms)?;
+            opt_whole(o.delivery_timeout_ms, "deliveryTimeoutMs", MAX_SAFE_INTEGER, config.delivery_timeout_ms)?;
         config.request_timeout_ms =
-            opt_whole(o.request_timeout_ms, "requestTimeoutMs", TIMEOUT_MS_MAX, config.request_timeout_ms)?;
+            opt_whole(o.request_timeout_ms, "requestTimeoutMs", MAX_SAFE_INTEGER, config.request_timeout_ms)?;
         let id = with_world(&self.world, |w| w.add_producer(config).map_err(js_error))?;
         Ok(Producer { world: self.world.clone(), id })
     }
@@ -484,11 +488,8 @@ impl Cluster {
         }
         config.max_poll_records =
             opt_whole(o.max_poll_records, "maxPollRecords", 1.0e6, config.max_poll_records as u64)? as usize;
-        if config.max_poll_records == 0 {
-            return Err(invalid(ErrorCode::InvalidConfig, "maxPollRecords must be at least 1"));
-        }
         config.fetch_max_wait_ms =
-            opt_whole(o.fetch_max_wait_ms, "fetchMaxWaitMs", TIMEOUT_MS_MAX, config.fetch_max_wait_ms)?;
+            opt_whole(o.fetch_max_wait_ms, "fetchMaxWaitMs", MAX_SAFE_INTEGER, config.fetch_max_wait_ms)?;
         config.max_partition_fetch_bytes = opt_whole(
             o.max_partition_fetch_bytes,
             "maxPartitionFetchBytes",
@@ -496,7 +497,7 @@ impl Cluster {
             config.max_partition_fetch_bytes as u64,
         )? as usize;
         config.request_timeout_ms =
-            opt_whole(o.request_timeout_ms, "requestTimeoutMs", TIMEOUT_MS_MAX, config.request_timeout_ms)?;
+            opt_whole(o.request_timeout_ms, "requestTimeoutMs", MAX_SAFE_INTEGER, config.request_timeout_ms)?;
         let id = with_world(&self.world, |w| w.add_consumer(config).map_err(js_error))?;
         Ok(Consumer { world: self.world.clone(), id })
     }
@@ -651,7 +652,7 @@ impl Consumer {
     /// Waits up to `timeoutMs` (default 1000) of virtual time for records.
     #[wasm_bindgen(unchecked_return_type = "ConsumerRecord[]")]
     pub fn poll(&self, #[wasm_bindgen(js_name = "timeoutMs")] timeout_ms: Option<f64>) -> Result<JsValue, JsValue> {
-        let timeout = opt_whole(timeout_ms, "timeoutMs", TIMEOUT_MS_MAX, 1_000)?;
+        let timeout = opt_whole(timeout_ms, "timeoutMs", RUN_FOR_MS_MAX, 1_000)?;
         let records = with_world(&self.world, |w| w.poll(self.id, timeout).map_err(js_error))?;
         Ok(consumer_records_to_js(&records))
     }

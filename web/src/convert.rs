@@ -130,6 +130,14 @@ pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue
     let Some(array) = records.dyn_ref::<Array>() else {
         return Err(invalid(ErrorCode::InvalidRecord, "send takes an array of records: [{ key, value }]"));
     };
+    let max = franz_core::client::producer::RECORDS_PER_SEND_MAX;
+    if array.length() as usize > max {
+        let n = array.length();
+        return Err(invalid(
+            ErrorCode::RecordListTooLarge,
+            format!("A send carries at most {max} records; this one has {n}"),
+        ));
+    }
     let mut out = Vec::with_capacity(array.length() as usize);
     for item in array.iter() {
         if !item.is_object() {

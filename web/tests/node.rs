@@ -102,6 +102,15 @@ fn bad_input_throws_kafka_errors_never_panics() {
     assert_eq!(code(Cluster::new(Some(js(r#"{"brokers": 1000000000}"#).into())).err().unwrap()), "INVALID_CONFIG");
     assert_eq!(code(Cluster::new(Some(js(r#"{"network": {"dropRate": 2}}"#).into())).err().unwrap()), "INVALID_CONFIG");
     assert_eq!(code(c.producer(Some(js(r#"{"acks": "2"}"#).into())).err().unwrap()), "INVALID_CONFIG");
+    let huge = js_sys::Array::new_with_length(1_000_000_000);
+    assert_eq!(code(p.send("t".into(), huge.into()).unwrap_err()), "RECORD_LIST_TOO_LARGE", "no allocation first");
+    assert_eq!(code(c.producer(Some(js(r#"{"requestTimeoutMs": 0}"#).into())).err().unwrap()), "INVALID_CONFIG");
+    assert_eq!(
+        code(Cluster::new(Some(js(r#"{"network": {"latencyMs": 0}}"#).into())).err().unwrap()),
+        "INVALID_CONFIG"
+    );
+    assert_eq!(code(p.send("t".into(), js(r#"[{"value": "x", "timestamp": -1}]"#)).unwrap_err()), "INVALID_TIMESTAMP");
+    assert_eq!(code(Cluster::replay(&c.scenario().unwrap(), Some(9.0e15)).err().unwrap()), "INVALID_REQUEST");
     // After all that, the cluster still works.
     assert!(p.send("t".into(), js(r#"[{"value": "ok"}]"#)).is_ok());
 }

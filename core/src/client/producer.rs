@@ -167,6 +167,12 @@ impl Producer {
                 records.len()
             ));
         }
+        if let Some(t) = records.iter().filter_map(|r| r.timestamp_ms).find(|&t| t < 0) {
+            return Err(franz_err!(
+                InvalidTimestamp,
+                "Invalid negative timestamp {t}: a record's timestamp is ms since the epoch"
+            ));
+        }
         if self.sends.len() >= SENDS_IN_FLIGHT_MAX {
             return Err(franz_err!(
                 RequestTimedOut,

@@ -30,7 +30,9 @@ pub const ENTRIES_PER_APPEND_MAX: usize = 256;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry<E> {
     pub term: Term,
-    pub payload: E,
+    /// `None`: the entry a new leader writes at the start of its term (KRaft's LeaderChange record), which
+    /// lets it commit what earlier terms left uncommitted (§5.4.2).
+    pub payload: Option<E>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -199,7 +201,7 @@ impl<E: Clone> RaftNode<E> {
         if self.role != Role::Leader {
             return None;
         }
-        self.disk.log.push(Entry { term: self.disk.term, payload });
+        self.disk.log.push(Entry { term: self.disk.term, payload: Some(payload) });
         let index = self.last_log_index();
         self.match_index.insert(self.id, index);
         self.advance_commit();
@@ -261,6 +263,9 @@ impl<E: Clone> RaftNode<E> {
         self.match_index = voters.iter().map(|&v| (v, 0)).collect();
         self.match_index.insert(self.id, self.last_log_index());
         self.last_heard_ms.clear();
+        self.disk.log.push(Entry { term: self.disk.term, payload: None });
+        self.match_index.insert(self.id, self.last_log_index());
+        self.advance_commit();
         self.broadcast_append(now_ms, out);
     }
 
@@ -356,9 +361,8 @@ impl<E: Clone> RaftNode<E> {
                         self.disk.log.push(entry);
                     }
                 }
-                if leader_commit > self.commit_index {
-                    self.commit_index = leader_commit.min(index);
-                }
+                // Never backwards: a stale AppendEntries may carry an older leader_commit.
+                self.commit_index = self.commit_index.max(leader_commit.min(index));
                 out.push((from, RaftMessage::AppendResponse { term, success: true, match_index: index }));
             }
             RaftMessage::AppendResponse { term: t, success, match_index } => {
@@ -376,7 +380,9 @@ impl<E: Clone> RaftNode<E> {
                     }
                 } else {
                     let next = self.next_index.get(&from).copied().unwrap_or(1);
-                    self.next_index.insert(from, (match_index + 1).min(next.saturating_sub(1)).max(1));
+                    let matched = self.match_index.get(&from).copied().unwrap_or(0);
+                    // Back off, but never below what the follower is known to hold (a stale rejection).
+                    self.next_index.insert(from, (match_index + 1).min(next.saturating_sub(1)).max(matched + 1).max(1));
                     self.send_append(from, out);
                 }
             }
@@ -478,6 +484,11 @@ mod tests {
             }
         }
 
+        /// Committed proposals (without the leaders' own entries).
+        fn committed_payloads(&self) -> usize {
+            self.committed.iter().filter(|e| e.payload.is_some()).count()
+        }
+
         fn leader(&self) -> Option<NodeId> {
             self.nodes
                 .iter()
@@ -548,9 +559,10 @@ mod tests {
             h.propose();
         }
         h.run_until(4_000);
-        assert_eq!(h.committed.len(), 5);
+        assert_eq!(h.committed_payloads(), 5);
+        let committed = h.committed.len() as LogIndex;
         for node in h.nodes.values().flatten() {
-            assert_eq!(node.commit_index(), 5, "node {} caught up", node.id());
+            assert_eq!(node.commit_index(), committed, "node {} caught up", node.id());
             assert_eq!(node.leader(), Some(leader));
         }
     }
@@ -570,10 +582,11 @@ mod tests {
         assert_ne!(new, old);
         h.propose();
         h.run_until(7_000);
-        assert_eq!(h.committed.len(), 4, "the three committed before the crash survive");
+        assert_eq!(h.committed_payloads(), 4, "the three committed before the crash survive");
         h.restart(old, 99);
         h.run_until(9_000);
-        assert_eq!(h.nodes[&old].as_ref().map(|n| n.commit_index()), Some(4), "the old leader catches up");
+        let committed = h.committed.len() as LogIndex;
+        assert_eq!(h.nodes[&old].as_ref().map(|n| n.commit_index()), Some(committed), "the old leader catches up");
     }
 
     #[test]
@@ -587,7 +600,7 @@ mod tests {
         }
         h.propose();
         h.run_until(8_000);
-        assert_eq!(h.committed.len(), 0, "no majority, no commit");
+        assert_eq!(h.committed_payloads(), 0, "no majority, no commit");
         assert_ne!(h.nodes[&leader].as_ref().map(|n| n.role()), Some(Role::Leader), "it stepped down");
     }
 
@@ -621,11 +634,11 @@ mod tests {
             h.cut.clear();
             h.drop_rate = 0;
             h.run_until(t + 5_000);
-            let before = h.committed.len();
+            let before = h.committed_payloads();
             h.propose();
             h.run_until(t + 7_000);
             assert!(h.leader().is_some(), "seed {seed}: a leader once a majority can talk");
-            assert!(h.committed.len() > before, "seed {seed}: a proposal commits after the faults");
+            assert!(h.committed_payloads() > before, "seed {seed}: a proposal commits after the faults");
         }
     }
 }

@@ -190,7 +190,7 @@ impl Trace {
     /// Events with `seq > since_seq` still kept in memory, oldest first.
     pub fn since(&self, since_seq: u64) -> Vec<TraceEvent> {
         let first_kept = self.events.front().map_or(self.next_seq, |e| e.seq);
-        let skip = since_seq.saturating_sub(first_kept.saturating_sub(1)) as usize;
+        let skip = usize::try_from(since_seq.saturating_sub(first_kept.saturating_sub(1))).unwrap_or(usize::MAX);
         self.events.iter().skip(skip).cloned().collect()
     }
 
