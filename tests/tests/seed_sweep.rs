@@ -60,7 +60,7 @@ fn run(seed: u64) -> (u64, u64) {
                 w.set_link(1, producer, Some(NetworkConfig { latency_ms: 50, jitter_ms: 50, drop_rate: 0.0 })).unwrap()
             }
             10..=15 => {
-                let key = (dice.next_u32() % 2 == 0).then(|| Bytes::from(format!("k{}", dice.next_u32() % 7)));
+                let key = dice.next_u32().is_multiple_of(2).then(|| Bytes::from(format!("k{}", dice.next_u32() % 7)));
                 let record =
                     ProducerRecord { key, value: Some(Bytes::from(format!("{seed}-{step}"))), ..Default::default() };
                 match w.send(producer, "t", vec![record]) {
