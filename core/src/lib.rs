@@ -14,6 +14,7 @@
 //! - [`client`]: the admin client, the producer and the consumer.
 //! - [`controller`]: the coordinator quorum; so far its Raft core.
 //! - [`sim`]: the world: virtual clock, event queue, network model, seeded RNG streams, trace.
+//! - [`group`]: consumer groups; so far the assignors (range, roundrobin, sticky, cooperative-sticky).
 //! - [`check`]: the checker: lost writes, duplicates, reordering, reads past the HW, diverging replicas.
 //! - [`view`]: read-only snapshots for user interfaces.
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -34,6 +35,7 @@ pub mod client;
 pub mod config;
 pub mod controller;
 pub mod error;
+pub mod group;
 pub mod log;
 pub mod message;
 pub mod partitioner;

@@ -118,6 +118,18 @@ test("topic administration, retention and compaction, from plain JS", () => {
   assert.equal(cluster.check().ok, true);
 });
 
+test("assignPartitions answers what Kafka's assignors would do", () => {
+  const question = { members: [{ memberId: "C0", topics: ["t0", "t1"] }, { memberId: "C1", topics: ["t0", "t1"] }], partitions: { t0: 3, t1: 3 } };
+  const show = (a) => Object.fromEntries(Object.entries(a).map(([m, l]) => [m, l.map((tp) => `${tp.topic}p${tp.partition}`)]));
+  assert.deepEqual(show(franz.assignPartitions("range", question)), { C0: ["t0p0", "t0p1", "t1p0", "t1p1"], C1: ["t0p2", "t1p2"] });
+  assert.deepEqual(show(franz.assignPartitions("roundrobin", question)), { C0: ["t0p0", "t0p2", "t1p1"], C1: ["t0p1", "t1p0", "t1p2"] });
+  const previous = { C0: [0, 1, 2].map((partition) => ({ topic: "t0", partition })) };
+  const coop = franz.assignPartitions("cooperative-sticky", { members: question.members, partitions: { t0: 3 }, previous });
+  assert.equal(coop.C0.length + coop.C1.length, 2, "the moving partition is revoked first");
+  assert.throws(() => franz.assignPartitions("fair", question), { code: "INVALID_CONFIG" });
+  assert.throws(() => franz.assignPartitions("range", { members: "x" }), { code: "INVALID_REQUEST" });
+});
+
 test("the package ships TypeScript types", () => {
   const dts = fs.readFileSync(path.join(pkgDir, "franz_web.d.ts"), "utf8");
   for (const name of ["class Cluster", "createTopic(name: string, options?: TopicOptions", "interface TopicDescription", "describeTopic(name: string): TopicDescription"]) {

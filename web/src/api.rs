@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use franz_core::client::{AutoOffsetReset, ConsumerConfig, ConsumerRecord, ProducerConfig, RecordMetadata};
 use franz_core::error::ErrorCode;
+use franz_core::group::assignor::{assign, Assignor, Member};
 use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
 use franz_core::sim::scenario::Scenario;
@@ -48,6 +49,11 @@ export interface ConsumerOptions {
   fetchMaxWaitMs?: number; maxPartitionFetchBytes?: number; requestTimeoutMs?: number;
 }
 export interface TopicPartition { topic: string; partition: number; }
+export interface AssignQuestion {
+  members: { memberId: string; topics: string[] }[];
+  partitions: Record<string, number>;
+  previous?: Record<string, TopicPartition[]>;
+}
 export interface ConsumerRecord {
   topic: string; partition: number; offset: number; key: Bytes | null; value: Bytes | null; timestamp: number;
   headers: Record<string, Bytes | null>;
@@ -692,6 +698,48 @@ fn key_bytes(key: &JsValue) -> Result<Vec<u8>, JsValue> {
     } else {
         Err(invalid(ErrorCode::InvalidRequest, "The key must be a string or a Uint8Array"))
     }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct JsMember {
+    member_id: String,
+    topics: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignQuestion {
+    members: Vec<JsMember>,
+    partitions: BTreeMap<String, u32>,
+    #[serde(default)]
+    previous: BTreeMap<String, Vec<JsTopicPartition>>,
+}
+
+/// What a Kafka assignor would do: `assignPartitions("range", { members: [{ memberId, topics }],
+/// partitions: { topic: count }, previous?: { memberId: [{ topic, partition }] } })` →
+/// `{ memberId: [{ topic, partition }] }`. Strategies: range, roundrobin, sticky, cooperative-sticky.
+#[wasm_bindgen(js_name = assignPartitions, unchecked_return_type = "Record<string, TopicPartition[]>")]
+pub fn assign_partitions(
+    strategy: &str,
+    #[wasm_bindgen(unchecked_param_type = "AssignQuestion")] question: JsValue,
+) -> Result<JsValue, JsValue> {
+    let assignor = Assignor::parse(strategy).map_err(js_error)?;
+    let q: AssignQuestion = from_json(&question).map_err(|e| {
+        invalid(ErrorCode::InvalidRequest, format!("assignPartitions takes {{ members, partitions, previous? }}: {e}"))
+    })?;
+    let members: Vec<Member> =
+        q.members.into_iter().map(|m| Member { member_id: m.member_id, topics: m.topics }).collect();
+    let mut previous = BTreeMap::new();
+    for (member, list) in q.previous {
+        let tps = list
+            .into_iter()
+            .map(|tp| topic_partition(&JsValue::from_str(&tp.topic), tp.partition))
+            .collect::<Result<Vec<_>, _>>()?;
+        previous.insert(member, tps);
+    }
+    let assignment = assign(assignor, &members, &q.partitions, &previous).map_err(js_error)?;
+    to_js(&assignment)
 }
 
 /// Kafka's `Utils.murmur2` of a key (UTF-8 for strings), as a signed 32-bit number.

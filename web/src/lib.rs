@@ -11,4 +11,4 @@ mod convert;
 #[cfg(feature = "playground")]
 pub mod playground;
 
-pub use api::{murmur2, partition_for_key, Cluster, Consumer, Producer};
+pub use api::{assign_partitions, murmur2, partition_for_key, Cluster, Consumer, Producer};
