@@ -34,6 +34,8 @@ pub enum ErrorCode {
     TopicAuthorizationFailed,
     InvalidRecord,
     InvalidTimestamp,
+    OutOfOrderSequenceNumber,
+    InvalidProducerEpoch,
     UnsupportedVersion,
 }
 
@@ -65,6 +67,8 @@ impl ErrorCode {
             TopicAuthorizationFailed => "TOPIC_AUTHORIZATION_FAILED",
             InvalidRecord => "INVALID_RECORD",
             InvalidTimestamp => "INVALID_TIMESTAMP",
+            OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
+            InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
             UnsupportedVersion => "UNSUPPORTED_VERSION",
         }
     }

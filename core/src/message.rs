@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::ConfigMap;
 use crate::error::FranzError;
+use crate::log::ProducerStamp;
 use crate::sim::history::Op;
 use crate::sim::trace::TraceKind;
 use crate::types::{LeaderEpoch, NodeId, Offset, Record};
@@ -126,6 +127,15 @@ pub enum Message {
         correlation_id: CorrelationId,
         result: Result<(), FranzError>,
     },
+    /// The idempotent producer asks for its producer id (Kafka's InitProducerId).
+    InitProducerIdRequest {
+        correlation_id: CorrelationId,
+    },
+    InitProducerIdResponse {
+        correlation_id: CorrelationId,
+        /// Producer id and epoch.
+        result: Result<(i64, i16), FranzError>,
+    },
     MetadataRequest {
         correlation_id: CorrelationId,
         topics: Vec<String>,
@@ -141,6 +151,8 @@ pub enum Message {
         timeout_ms: u64,
         topic: String,
         partition: u32,
+        /// The idempotent producer's id, epoch and this batch's first sequence number (or none).
+        producer: ProducerStamp,
         /// Offsets are deltas within the batch until the leader appends it.
         records: Vec<Record>,
     },
@@ -186,6 +198,7 @@ impl Message {
             Message::AdminRequest { op, .. } => op.api_name(),
             Message::AdminResponse { .. } => "Admin",
             Message::MetadataRequest { .. } | Message::MetadataResponse { .. } => "Metadata",
+            Message::InitProducerIdRequest { .. } | Message::InitProducerIdResponse { .. } => "InitProducerId",
             Message::ProduceRequest { .. } | Message::ProduceResponse { .. } => "Produce",
             Message::FetchRequest { .. } | Message::FetchResponse { .. } => "Fetch",
             Message::ListOffsetsRequest { .. } | Message::ListOffsetsResponse { .. } => "ListOffsets",

@@ -25,7 +25,9 @@ fn run(seed: u64) -> (u64, u64) {
     let topic_config: ConfigMap =
         [("flush.messages", "1"), ("segment.bytes", "2000")].map(|(k, v)| (k.into(), v.into())).into();
     w.create_topic("t", 3, None, topic_config).unwrap();
-    let producer = w.add_producer(ProducerConfig { request_timeout_ms: 500, ..ProducerConfig::named("p") }).unwrap();
+    let producer_config =
+        ProducerConfig { request_timeout_ms: 500, delivery_timeout_ms: 3_000, ..ProducerConfig::named("p") };
+    let producer = w.add_producer(producer_config).unwrap();
     let consumer_config = ConsumerConfig {
         auto_offset_reset: AutoOffsetReset::Earliest,
         request_timeout_ms: 500,

@@ -116,6 +116,46 @@ fn messages_in_flight_across_a_new_partition_are_lost() {
     assert_eq!(w.describe_topic("t").unwrap().partitions[0].log_end_offsets["1"], 0, "never arrived");
 }
 
+/// Sends one record whose Produce response is lost on the way back, so the producer retries it.
+fn send_with_lost_response(idempotent: bool) -> World {
+    let mut w = World::new(ClusterConfig {
+        network: NetworkConfig { latency_ms: 10, jitter_ms: 0, drop_rate: 0.0 },
+        ..Default::default()
+    })
+    .unwrap();
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let config =
+        ProducerConfig { request_timeout_ms: 500, enable_idempotence: idempotent, ..ProducerConfig::named("p") };
+    let producer = w.add_producer(config).unwrap();
+    w.send(producer, "t", vec![value("warm-up")]).unwrap(); // producer id and metadata known
+    let request = w.send_async(producer, "t", vec![value("once")]).unwrap();
+    w.run_for(12); // the request has arrived and been appended; the response is on the wire
+    w.partition_network(vec![vec![1]]).unwrap(); // ... and lost
+    w.heal_network().unwrap();
+    w.run_for(2_000);
+    let results = w.producer_results(producer).unwrap();
+    let outcome = results.iter().find(|r| r.request_id == request).map(|r| r.result.clone());
+    assert!(matches!(outcome, Some(Ok(_))), "the retry succeeded: {outcome:?}");
+    w
+}
+
+#[test]
+fn a_retried_send_is_not_duplicated_by_an_idempotent_producer() {
+    let w = send_with_lost_response(true);
+    let values: Vec<_> = w.read_log(1, "t", 0, 0, 10).unwrap().into_iter().map(|r| r.value).collect();
+    assert_eq!(values.len(), 2, "warm-up and once, once: {values:?}");
+    assert!(w.trace().since(0).iter().any(|e| e.kind.kind_name() == "produce_retry"));
+    assert!(w.check().ok, "{:?}", w.check().violations);
+}
+
+#[test]
+fn a_retried_send_is_duplicated_without_idempotence_and_the_checker_says_so() {
+    let w = send_with_lost_response(false);
+    assert_eq!(w.read_log(1, "t", 0, 0, 10).unwrap().len(), 3, "warm-up, once, once again");
+    let kinds: Vec<ViolationKind> = w.check().violations.iter().map(|v| v.kind).collect();
+    assert_eq!(kinds, [ViolationKind::Duplicate]);
+}
+
 #[test]
 fn a_paused_broker_answers_after_its_pause() {
     let (mut w, producer) = world_with_topic(ConfigMap::new());
@@ -145,17 +185,12 @@ fn a_lossy_network_never_loses_an_acknowledged_record() {
     let mut config = ProducerConfig::named("p");
     config.request_timeout_ms = 200;
     let producer = w.add_producer(config).unwrap();
-    let (mut acked, mut failed) = (0, 0);
     for i in 0..200 {
-        match w.send(producer, "t", vec![value(&format!("v{i}"))]) {
-            Ok(_) => acked += 1,
-            Err(e) => {
-                assert_eq!(e.code, ErrorCode::RequestTimedOut);
-                failed += 1;
-            }
-        }
+        // Lost requests and responses are retried (idempotently) within delivery.timeout.ms.
+        w.send(producer, "t", vec![value(&format!("v{i}"))]).unwrap();
     }
-    assert!(acked > 100 && failed > 10, "acked {acked}, failed {failed}");
+    let retries = w.trace().since(0).iter().filter(|e| e.kind.kind_name() == "produce_retry").count();
+    assert!(retries > 10, "{retries} retries");
     let report = w.check();
     assert!(report.ok, "{:?}", report.violations);
 }
@@ -288,4 +323,19 @@ fn bad_fault_requests_are_refused() {
     w.assign(consumer, vec![TopicPartition::new("t", 0)]).unwrap();
     assert!(w.poll(consumer, 10).unwrap().is_empty());
     assert!(text(&None).is_none());
+}
+
+#[test]
+fn an_idempotent_producer_carries_on_after_the_broker_lost_its_records() {
+    // The broker's producer state comes back from its log; records lost to a power loss leave a gap in the
+    // sequence, and the producer starts a new epoch rather than retrying forever (KIP-360).
+    let (mut w, producer) = world_with_topic([("flush.messages".to_string(), "2".to_string())].into());
+    for v in ["a", "b", "c"] {
+        w.send(producer, "t", vec![value(v)]).unwrap();
+    }
+    w.power_loss(1).unwrap(); // a and b were flushed together; c is gone
+    w.restart_broker(1).unwrap();
+    let meta = w.send(producer, "t", vec![value("after")]).unwrap();
+    assert_eq!(meta[0].offset, Some(2), "appended after a and b");
+    assert!(w.trace().since(0).iter().any(|e| e.text.contains("OUT_OF_ORDER_SEQUENCE_NUMBER")));
 }

@@ -14,6 +14,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 pub use partition::Partition;
+use partition::SequenceCheck;
 
 use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
 use crate::error::{FranzError, Result};
@@ -73,6 +74,8 @@ pub struct Broker {
     last_high_watermark_checkpoint_ms: u64,
     last_retention_check_ms: u64,
     last_cleaner_run_ms: u64,
+    /// On disk: the next producer id to hand out (InitProducerId), unique across restarts.
+    next_producer_id: i64,
 }
 
 impl Broker {
@@ -87,6 +90,7 @@ impl Broker {
             last_high_watermark_checkpoint_ms: 0,
             last_retention_check_ms: 0,
             last_cleaner_run_ms: 0,
+            next_producer_id: 1_000,
         }
     }
 
@@ -116,6 +120,7 @@ impl Broker {
                 }
                 p.high_watermark_checkpoint = p.high_watermark_checkpoint.min(p.log.log_end_offset());
                 p.high_watermark = p.high_watermark.min(p.log.log_end_offset());
+                p.producers.clear(); // memory: rebuilt from the log on restart
             }
         }
         lost
@@ -132,6 +137,7 @@ impl Broker {
             for (i, p) in topic.partitions.iter_mut().enumerate() {
                 p.high_watermark = p.high_watermark_checkpoint.clamp(p.log.log_start_offset(), p.log.log_end_offset());
                 p.last_flush_ms = now_ms;
+                p.rebuild_producer_state();
                 p.leader = id;
                 p.leader_epoch += 1;
                 let (topic, partition, leader_epoch) = (name.clone(), i as u32, p.leader_epoch);
@@ -175,6 +181,7 @@ impl Broker {
         &mut self,
         tp: &TopicPartition,
         acks: Acks,
+        producer: ProducerStamp,
         records: Vec<Record>,
         now_ms: u64,
         out: &mut Outbox,
@@ -207,7 +214,16 @@ impl Broker {
             ));
         }
         let count = records.len() as Offset;
-        let base_offset = p.log.append(records, p.leader_epoch, ProducerStamp::NONE, now_ms, config);
+        let idempotent = producer.producer_id >= 0;
+        if idempotent {
+            if let SequenceCheck::Duplicate(base_offset) = p.check_sequence(producer, records.len())? {
+                return Ok((base_offset, base_offset + count)); // a retry of a batch already here
+            }
+        }
+        let base_offset = p.log.append(records, p.leader_epoch, producer, now_ms, config);
+        if idempotent {
+            p.remember_batch(producer, count as usize, base_offset);
+        }
         p.maybe_flush(now_ms, config);
         let leader_epoch = p.leader_epoch;
         let new_hw = p.maybe_advance_high_watermark();
@@ -220,8 +236,8 @@ impl Broker {
     }
 
     fn on_produce(&mut self, now_ms: u64, from: NodeId, request: ProduceArgs, out: &mut Outbox) {
-        let ProduceArgs { correlation_id, acks, timeout_ms, tp, records } = request;
-        let result = self.append(&tp, acks, records, now_ms, out);
+        let ProduceArgs { correlation_id, acks, timeout_ms, tp, producer, records } = request;
+        let result = self.append(&tp, acks, producer, records, now_ms, out);
         match (acks, result) {
             (Acks::None, _) => {}
             (Acks::All, Ok((base_offset, required_offset))) => {
@@ -330,6 +346,7 @@ struct ProduceArgs {
     acks: Acks,
     timeout_ms: u64,
     tp: TopicPartition,
+    producer: ProducerStamp,
     records: Vec<Record>,
 }
 
@@ -351,9 +368,15 @@ impl Actor for Broker {
                 let brokers = self.cluster_brokers.clone();
                 out.send(from, Message::MetadataResponse { correlation_id, brokers, topics });
             }
-            Message::ProduceRequest { correlation_id, acks, timeout_ms, topic, partition, records } => {
+            Message::ProduceRequest { correlation_id, acks, timeout_ms, topic, partition, producer, records } => {
                 let tp = TopicPartition::new(topic, partition);
-                self.on_produce(now_ms, from, ProduceArgs { correlation_id, acks, timeout_ms, tp, records }, out);
+                let args = ProduceArgs { correlation_id, acks, timeout_ms, tp, producer, records };
+                self.on_produce(now_ms, from, args, out);
+            }
+            Message::InitProducerIdRequest { correlation_id } => {
+                let producer_id = self.next_producer_id;
+                self.next_producer_id += 1;
+                out.send(from, Message::InitProducerIdResponse { correlation_id, result: Ok((producer_id, 0)) });
             }
             Message::FetchRequest { correlation_id, max_wait_ms, topic, partition, fetch_offset, max_bytes } => {
                 let tp = TopicPartition::new(topic, partition);
@@ -367,6 +390,7 @@ impl Actor for Broker {
             }
             // Responses are for clients; a broker ignores a stray one.
             Message::AdminResponse { .. }
+            | Message::InitProducerIdResponse { .. }
             | Message::MetadataResponse { .. }
             | Message::ProduceResponse { .. }
             | Message::FetchResponse { .. }

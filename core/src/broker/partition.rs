@@ -1,10 +1,31 @@
 //! One replica of one partition, as a broker holds it: the log on disk, the high watermark in memory.
 
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 
 use crate::config::TopicConfig;
-use crate::log::PartitionLog;
+use crate::log::{PartitionLog, ProducerStamp};
 use crate::types::{LeaderEpoch, NodeId, Offset};
+
+/// Kafka keeps the last five batches of each idempotent producer, to recognise a retried one.
+pub const PRODUCER_BATCHES_KEPT: usize = 5;
+
+/// What a partition remembers of one idempotent producer (rebuilt from the log after a restart).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProducerEntry {
+    pub epoch: i16,
+    /// (first sequence, last sequence, base offset) of its latest batches, oldest first.
+    pub batches: VecDeque<(i32, i32, Offset)>,
+}
+
+/// Where a batch from an idempotent producer stands against what the partition has seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SequenceCheck {
+    /// The next batch: append it.
+    Next,
+    /// Already appended (a retry): answer with this base offset, do not append again.
+    Duplicate(Offset),
+}
 
 #[derive(Clone, Debug)]
 pub struct Partition {
@@ -18,6 +39,8 @@ pub struct Partition {
     pub leader_epoch: LeaderEpoch,
     pub replicas: Vec<NodeId>,
     pub isr: Vec<NodeId>,
+    /// Idempotent producers' recent batches, by producer id.
+    pub producers: BTreeMap<i64, ProducerEntry>,
 }
 
 impl Partition {
@@ -32,7 +55,79 @@ impl Partition {
             leader_epoch: 0,
             replicas: alloc::vec![leader],
             isr: alloc::vec![leader],
+            producers: BTreeMap::new(),
         }
+    }
+
+    /// Kafka's idempotence check for a batch with `count` records.
+    pub(super) fn check_sequence(&self, stamp: ProducerStamp, count: usize) -> crate::error::Result<SequenceCheck> {
+        let Some(entry) = self.producers.get(&stamp.producer_id) else { return Ok(SequenceCheck::Next) };
+        if stamp.producer_epoch < entry.epoch {
+            return Err(franz_err!(
+                InvalidProducerEpoch,
+                "Producer {} has epoch {}, older than the current {}: a newer instance fenced it",
+                stamp.producer_id,
+                stamp.producer_epoch,
+                entry.epoch
+            ));
+        }
+        if stamp.producer_epoch > entry.epoch {
+            return Ok(SequenceCheck::Next); // a new epoch numbers from scratch
+        }
+        let last_sequence = stamp.base_sequence.wrapping_add(count as i32 - 1);
+        if let Some(&(_, _, base)) =
+            entry.batches.iter().find(|(first, last, _)| *first == stamp.base_sequence && *last == last_sequence)
+        {
+            return Ok(SequenceCheck::Duplicate(base));
+        }
+        let expected = entry.batches.back().map_or(0, |(_, last, _)| last.wrapping_add(1));
+        if stamp.producer_epoch == entry.epoch && stamp.base_sequence != expected {
+            return Err(franz_err!(
+                OutOfOrderSequenceNumber,
+                "Producer {} sent sequence {} but {expected} was expected next",
+                stamp.producer_id,
+                stamp.base_sequence
+            ));
+        }
+        Ok(SequenceCheck::Next)
+    }
+
+    /// Remembers an appended batch of an idempotent producer.
+    pub(super) fn remember_batch(&mut self, stamp: ProducerStamp, count: usize, base_offset: Offset) {
+        let entry = self.producers.entry(stamp.producer_id).or_default();
+        if stamp.producer_epoch > entry.epoch {
+            entry.batches.clear();
+        }
+        entry.epoch = entry.epoch.max(stamp.producer_epoch);
+        entry.batches.push_back((stamp.base_sequence, stamp.base_sequence.wrapping_add(count as i32 - 1), base_offset));
+        while entry.batches.len() > PRODUCER_BATCHES_KEPT {
+            entry.batches.pop_front();
+        }
+    }
+
+    /// After a restart or a truncation: what the producers wrote is read back from the log's batch headers.
+    pub(super) fn rebuild_producer_state(&mut self) {
+        let mut producers = BTreeMap::new();
+        core::mem::swap(&mut producers, &mut self.producers);
+        producers.clear();
+        for segment in self.log.segments() {
+            for batch in &segment.batches {
+                if batch.producer.producer_id >= 0 {
+                    let count = (batch.last_offset + 1 - batch.base_offset) as usize;
+                    let entry: &mut ProducerEntry = producers.entry(batch.producer.producer_id).or_default();
+                    if batch.producer.producer_epoch > entry.epoch {
+                        entry.batches.clear();
+                    }
+                    entry.epoch = entry.epoch.max(batch.producer.producer_epoch);
+                    let last = batch.producer.base_sequence.wrapping_add(count as i32 - 1);
+                    entry.batches.push_back((batch.producer.base_sequence, last, batch.base_offset));
+                    while entry.batches.len() > PRODUCER_BATCHES_KEPT {
+                        entry.batches.pop_front();
+                    }
+                }
+            }
+        }
+        self.producers = producers;
     }
 
     /// Kafka's rule: HW = the smallest LEO over the ISR, never moving back. With only the leader in the
@@ -74,5 +169,33 @@ impl Partition {
         debug_assert!(self.high_watermark <= self.log.log_end_offset(), "HW ≤ LEO");
         debug_assert!(self.high_watermark >= self.log.log_start_offset(), "HW ≥ log start");
         debug_assert!(self.isr.iter().all(|r| self.replicas.contains(r)), "ISR ⊆ replicas");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    fn stamp(epoch: i16, base_sequence: i32) -> ProducerStamp {
+        ProducerStamp { producer_id: 7, producer_epoch: epoch, base_sequence }
+    }
+
+    #[test]
+    fn kafkas_sequence_rules() {
+        let mut p = Partition::new(1, 0);
+        assert_eq!(p.check_sequence(stamp(0, 0), 2).unwrap(), SequenceCheck::Next, "a new producer");
+        p.remember_batch(stamp(0, 0), 2, 10);
+        p.remember_batch(stamp(0, 2), 1, 12);
+        assert_eq!(p.check_sequence(stamp(0, 0), 2).unwrap(), SequenceCheck::Duplicate(10), "a retry of an old batch");
+        assert_eq!(p.check_sequence(stamp(0, 3), 1).unwrap(), SequenceCheck::Next);
+        assert_eq!(p.check_sequence(stamp(0, 5), 1).unwrap_err().code, ErrorCode::OutOfOrderSequenceNumber);
+        assert_eq!(p.check_sequence(stamp(1, 0), 1).unwrap(), SequenceCheck::Next, "a new epoch starts over");
+        p.remember_batch(stamp(1, 0), 1, 13);
+        assert_eq!(p.check_sequence(stamp(0, 3), 1).unwrap_err().code, ErrorCode::InvalidProducerEpoch, "fenced");
+        for i in 1..10 {
+            p.remember_batch(stamp(1, i), 1, 13 + i as u64);
+        }
+        assert_eq!(p.producers[&7].batches.len(), PRODUCER_BATCHES_KEPT, "the last five batches");
     }
 }

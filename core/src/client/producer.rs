@@ -1,9 +1,13 @@
 //! The producer: partitions records (explicit partition, murmur2 of the key, or sticky for null keys),
-//! sends one Produce request per partition to its leader, and reports each record's offset.
+//! sends one Produce request per partition to its leader, retries what failed for a retriable reason
+//! (after `retry.backoff.ms`, until `delivery.timeout.ms`), and reports each record's offset.
 //!
-//! Not yet modelled (issue 6): batching across sends (`linger.ms`), retries and the idempotent
-//! producer's sequence numbers. Without retries a send is never duplicated, which is the guarantee
-//! idempotence gives, so `enable.idempotence=true` is honoured in effect.
+//! The idempotent producer (`enable.idempotence`, with `acks=all`) gets a producer id from a broker and
+//! numbers each partition's batches; a retried batch keeps its numbers, so the broker can recognise a batch
+//! it already has and answer with the original offset instead of appending it twice. Without it, a retry
+//! after a lost response writes the records again: a duplicate, as in Kafka.
+//!
+//! Not yet modelled: batching across sends (`linger.ms`); one request carries one partition's batch.
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -11,13 +15,15 @@ use alloc::vec::Vec;
 use rand_pcg::Pcg32;
 
 use super::metadata::MetadataCache;
-use super::Bootstrap;
+use super::{Bootstrap, RETRY_BACKOFF_MS};
+use crate::error::ErrorCode;
 use crate::error::{FranzError, Result};
+use crate::log::ProducerStamp;
 use crate::message::{Acks, Actor, CorrelationId, Message, Outbox};
 use crate::partitioner::{partition_for_key, StickyPartitioner};
 use crate::sim::history::{AckedRecord, Op, SentRecord};
 use crate::sim::trace::TraceKind;
-use crate::types::{NodeId, Offset, ProducerRecord, Record, NO_NODE};
+use crate::types::{NodeId, Offset, ProducerRecord, Record, TopicPartition, NO_NODE};
 
 /// Franz's bound on records in one `send` call.
 pub const RECORDS_PER_SEND_MAX: usize = 10_000;
@@ -104,13 +110,25 @@ struct PendingSend {
     dispatched: bool,
     /// Metadata was asked again for this send once already (an explicit partition the cache did not know).
     metadata_refreshed: bool,
+    /// Per partition: the batch this send makes for it, kept until acknowledged so it can be retried.
+    batches: BTreeMap<u32, PartitionBatch>,
+}
+
+/// One partition's share of a send, as sent (and as re-sent on a retry: same records, same sequence).
+#[derive(Clone, Debug)]
+struct PartitionBatch {
+    record_indexes: Vec<usize>,
+    records: Vec<Record>,
+    producer: ProducerStamp,
+    attempts: u32,
+    /// When to send it again after a retriable failure; `None` while in flight or done.
+    retry_at_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
 struct InFlightProduce {
     send_id: u64,
     partition: u32,
-    record_indexes: Vec<usize>,
     deadline_ms: u64,
 }
 
@@ -129,6 +147,12 @@ pub struct Producer {
     sends: BTreeMap<u64, PendingSend>,
     in_flight: BTreeMap<CorrelationId, InFlightProduce>,
     completed: Vec<SendResult>,
+    /// The idempotent producer's id and epoch, once a broker gave them.
+    producer_id: Option<(i64, i16)>,
+    /// InitProducerId in flight, with its deadline.
+    init_in_flight: Option<(CorrelationId, u64)>,
+    /// The next sequence number per partition (idempotence).
+    sequences: BTreeMap<TopicPartition, i32>,
 }
 
 impl Producer {
@@ -146,7 +170,16 @@ impl Producer {
             sends: BTreeMap::new(),
             in_flight: BTreeMap::new(),
             completed: Vec::new(),
+            producer_id: None,
+            init_in_flight: None,
+            sequences: BTreeMap::new(),
         }
+    }
+
+    /// Idempotence needs `acks=all` (Kafka refuses the combination otherwise; Franz falls back to a plain
+    /// producer, as Kafka does when idempotence was not asked for explicitly).
+    fn idempotent(&self) -> bool {
+        self.config.enable_idempotence && self.config.acks == Acks::All
     }
 
     pub fn id(&self) -> NodeId {
@@ -195,6 +228,7 @@ impl Producer {
             requests_left: 0,
             dispatched: false,
             metadata_refreshed: false,
+            batches: BTreeMap::new(),
         };
         self.sends.insert(send_id, send);
         self.dispatch_ready(now_ms, out);
@@ -220,6 +254,14 @@ impl Producer {
     /// Sends whatever waiting sends can go now, and asks for metadata the others need.
     fn dispatch_ready(&mut self, now_ms: u64, out: &mut Outbox) {
         self.metadata.expire(now_ms, self.config.metadata_max_age_ms);
+        if self.idempotent() && self.producer_id.is_none() {
+            if self.init_in_flight.is_none() && self.sends.values().any(|s| !s.dispatched) {
+                let correlation_id = self.next_correlation_id();
+                self.init_in_flight = Some((correlation_id, now_ms.saturating_add(self.config.request_timeout_ms)));
+                out.send(self.bootstrap.current(), Message::InitProducerIdRequest { correlation_id });
+            }
+            return;
+        }
         let waiting: Vec<u64> = self.sends.iter().filter(|(_, s)| !s.dispatched).map(|(&id, _)| id).collect();
         let mut needs_metadata: Vec<String> = Vec::new();
         for send_id in waiting {
@@ -300,14 +342,10 @@ impl Producer {
                 Err(e) => return self.fail(send_id, e, out),
             }
         }
-        if let Some((&p, _)) = by_partition.iter().find(|(&p, _)| self.metadata.leader(&topic, p) == NO_NODE) {
-            let e = franz_err!(LeaderNotAvailable, "Partition {topic}-{p} has no leader right now");
-            return self.fail(send_id, e, out);
-        }
         let requests_left = by_partition.len();
+        let mut batches = BTreeMap::new();
         for (partition, record_indexes) in by_partition {
-            let correlation_id = self.next_correlation_id();
-            let batch: Vec<Record> = record_indexes
+            let batch_records: Vec<Record> = record_indexes
                 .iter()
                 .enumerate()
                 .map(|(delta, &i)| {
@@ -319,32 +357,72 @@ impl Producer {
                     record
                 })
                 .collect();
-            let leader = self.metadata.leader(&topic, partition);
-            out.send(
-                leader,
-                Message::ProduceRequest {
-                    correlation_id,
-                    acks: self.config.acks,
-                    timeout_ms: self.config.request_timeout_ms,
-                    topic: topic.clone(),
-                    partition,
-                    records: batch,
-                },
-            );
-            if self.config.acks == Acks::None {
-                // acks=0: nothing will answer; the record counts as sent once it is on the wire.
-                self.record_outcome(send_id, &record_indexes, partition, None);
-            } else {
-                let deadline_ms = now_ms.saturating_add(self.config.request_timeout_ms);
-                self.in_flight
-                    .insert(correlation_id, InFlightProduce { send_id, partition, record_indexes, deadline_ms });
-            }
+            let producer = match self.producer_id {
+                Some((producer_id, producer_epoch)) if self.idempotent() => {
+                    let next = self.sequences.entry(TopicPartition::new(topic.clone(), partition)).or_insert(0);
+                    let base_sequence = *next;
+                    *next = next.wrapping_add(batch_records.len() as i32);
+                    ProducerStamp { producer_id, producer_epoch, base_sequence }
+                }
+                _ => ProducerStamp::NONE,
+            };
+            let batch =
+                PartitionBatch { record_indexes, records: batch_records, producer, attempts: 0, retry_at_ms: None };
+            batches.insert(partition, batch);
         }
+        let partitions: Vec<u32> = batches.keys().copied().collect();
         if let Some(send) = self.sends.get_mut(&send_id) {
+            send.batches = batches;
             send.dispatched = true;
             send.requests_left = if self.config.acks == Acks::None { 0 } else { requests_left };
         }
+        for partition in partitions {
+            self.send_batch(now_ms, send_id, partition, out);
+        }
         self.maybe_complete(send_id, out);
+    }
+
+    /// Sends (or re-sends) one partition's batch of a send to the partition's leader.
+    fn send_batch(&mut self, now_ms: u64, send_id: u64, partition: u32, out: &mut Outbox) {
+        let Some(send) = self.sends.get_mut(&send_id) else { return };
+        let topic = send.topic.clone();
+        let Some(batch) = send.batches.get_mut(&partition) else { return };
+        let leader = self.metadata.leader(&topic, partition);
+        if leader == NO_NODE {
+            // No leader known: ask where it is, and try again after the backoff.
+            batch.retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
+            self.request_metadata(now_ms, alloc::vec![topic], out);
+            return;
+        }
+        batch.retry_at_ms = None;
+        batch.attempts += 1;
+        let (records, producer, indexes) = (batch.records.clone(), batch.producer, batch.record_indexes.clone());
+        let correlation_id = self.next_correlation_id();
+        let (acks, timeout_ms) = (self.config.acks, self.config.request_timeout_ms);
+        out.send(
+            leader,
+            Message::ProduceRequest { correlation_id, acks, timeout_ms, topic, partition, producer, records },
+        );
+        if acks == Acks::None {
+            // acks=0: nothing will answer; the record counts as sent once it is on the wire.
+            self.record_outcome(send_id, &indexes, partition, None);
+        } else {
+            let deadline_ms = now_ms.saturating_add(timeout_ms);
+            self.in_flight.insert(correlation_id, InFlightProduce { send_id, partition, deadline_ms });
+        }
+    }
+
+    /// A retriable failure: the batch goes again after `retry.backoff.ms` (within `delivery.timeout.ms`).
+    fn schedule_retry(&mut self, now_ms: u64, send_id: u64, partition: u32, error: &FranzError, out: &mut Outbox) {
+        let Some(send) = self.sends.get_mut(&send_id) else { return };
+        let topic = send.topic.clone();
+        let Some(batch) = send.batches.get_mut(&partition) else { return };
+        batch.retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
+        let attempt = batch.attempts + 1;
+        if matches!(error.code, ErrorCode::NotLeaderOrFollower | ErrorCode::LeaderNotAvailable) {
+            self.metadata.forget(&topic);
+        }
+        out.trace(TraceKind::ProduceRetry { topic, partition, error: error.code, attempt });
     }
 
     fn record_outcome(&mut self, send_id: u64, indexes: &[usize], partition: u32, base_offset: Option<Offset>) {
@@ -397,29 +475,85 @@ impl Producer {
         self.completed.push(SendResult { request_id: send_id, result: Err(error) });
     }
 
-    fn on_produce_response(&mut self, correlation_id: CorrelationId, result: Result<Offset>, out: &mut Outbox) {
+    fn on_produce_response(
+        &mut self,
+        now_ms: u64,
+        correlation_id: CorrelationId,
+        result: Result<Offset>,
+        out: &mut Outbox,
+    ) {
         let Some(request) = self.in_flight.remove(&correlation_id) else {
             return;
         };
+        let indexes = self
+            .sends
+            .get(&request.send_id)
+            .and_then(|s| s.batches.get(&request.partition))
+            .map(|b| b.record_indexes.clone())
+            .unwrap_or_default();
         match result {
             Ok(base_offset) => {
-                self.record_outcome(request.send_id, &request.record_indexes, request.partition, Some(base_offset));
+                self.record_outcome(request.send_id, &indexes, request.partition, Some(base_offset));
                 if let Some(send) = self.sends.get_mut(&request.send_id) {
-                    send.requests_left -= 1;
+                    send.requests_left = send.requests_left.saturating_sub(1);
+                    send.batches.remove(&request.partition); // acknowledged: never re-sent, never renumbered
                 }
                 self.maybe_complete(request.send_id, out);
             }
+            Err(error) if Self::retry_worthy(error.code) => {
+                if error.code == ErrorCode::OutOfOrderSequenceNumber
+                    && !self.gap_pending(request.send_id, request.partition)
+                {
+                    // No earlier batch of ours can fill the gap: the broker lost records it had (a power loss,
+                    // an unclean election). As Kafka's idempotent producer does (KIP-360), start a new epoch.
+                    self.bump_epoch();
+                }
+                self.schedule_retry(now_ms, request.send_id, request.partition, &error, out);
+            }
             Err(error) => {
-                if matches!(
-                    error.code,
-                    crate::error::ErrorCode::NotLeaderOrFollower | crate::error::ErrorCode::UnknownTopicOrPartition
-                ) {
+                if error.code == ErrorCode::UnknownTopicOrPartition {
                     if let Some(send) = self.sends.get(&request.send_id) {
                         let topic = send.topic.clone();
                         self.metadata.forget(&topic);
                     }
                 }
                 self.fail(request.send_id, error, out);
+            }
+        }
+    }
+
+    /// Kafka's retriable errors, except UNKNOWN_TOPIC_OR_PARTITION: Franz does not auto-create topics, so
+    /// it fails at once rather than waiting for a topic that will not come. An out-of-order sequence means
+    /// an earlier batch is being retried: this one goes again after it.
+    fn retry_worthy(code: ErrorCode) -> bool {
+        (code.retriable() && code != ErrorCode::UnknownTopicOrPartition)
+            || matches!(code, ErrorCode::OutOfOrderSequenceNumber | ErrorCode::InvalidProducerEpoch)
+    }
+
+    /// Whether an unacknowledged batch of ours, earlier in the same partition's sequence, is still to land.
+    fn gap_pending(&self, send_id: u64, partition: u32) -> bool {
+        let Some(this) = self.sends.get(&send_id).and_then(|s| s.batches.get(&partition)) else { return false };
+        let (epoch, sequence) = (this.producer.producer_epoch, this.producer.base_sequence);
+        self.sends.iter().any(|(&id, s)| {
+            id != send_id
+                && s.batches
+                    .get(&partition)
+                    .is_some_and(|b| b.producer.producer_epoch == epoch && b.producer.base_sequence < sequence)
+        })
+    }
+
+    /// A new epoch: sequences start again from 0, and every batch not yet acknowledged is renumbered, in
+    /// the order it was sent.
+    fn bump_epoch(&mut self) {
+        let Some((producer_id, epoch)) = self.producer_id else { return };
+        let producer_epoch = epoch.wrapping_add(1);
+        self.producer_id = Some((producer_id, producer_epoch));
+        self.sequences.clear();
+        for send in self.sends.values_mut() {
+            for (&partition, batch) in send.batches.iter_mut() {
+                let next = self.sequences.entry(TopicPartition::new(send.topic.clone(), partition)).or_insert(0);
+                batch.producer = ProducerStamp { producer_id, producer_epoch, base_sequence: *next };
+                *next = next.wrapping_add(batch.records.len() as i32);
             }
         }
     }
@@ -436,7 +570,16 @@ impl Actor for Producer {
                 self.dispatch_ready(now_ms, out);
             }
             Message::ProduceResponse { correlation_id, result, .. } => {
-                self.on_produce_response(correlation_id, result, out);
+                self.on_produce_response(now_ms, correlation_id, result, out);
+            }
+            Message::InitProducerIdResponse { correlation_id, result }
+                if self.init_in_flight.is_some_and(|(id, _)| id == correlation_id) =>
+            {
+                self.init_in_flight = None;
+                if let Ok(id) = result {
+                    self.producer_id = Some(id);
+                }
+                self.dispatch_ready(now_ms, out);
             }
             _ => {}
         }
@@ -448,16 +591,31 @@ impl Actor for Producer {
             self.bootstrap.rotate();
             self.dispatch_ready(now_ms, out);
         }
-        let timed_out: Vec<(CorrelationId, u64)> =
-            self.in_flight.iter().filter(|(_, f)| f.deadline_ms <= now_ms).map(|(&c, f)| (c, f.send_id)).collect();
-        for (correlation_id, send_id) in timed_out {
+        if self.init_in_flight.is_some_and(|(_, deadline)| deadline <= now_ms) {
+            self.init_in_flight = None;
+            self.bootstrap.rotate();
+            self.dispatch_ready(now_ms, out);
+        }
+        let timed_out: Vec<(CorrelationId, InFlightProduce)> =
+            self.in_flight.iter().filter(|(_, f)| f.deadline_ms <= now_ms).map(|(&c, f)| (c, f.clone())).collect();
+        for (correlation_id, request) in timed_out {
             self.in_flight.remove(&correlation_id);
             let e = franz_err!(
                 RequestTimedOut,
                 "No answer to Produce within request.timeout.ms ({} ms)",
                 self.config.request_timeout_ms
             );
-            self.fail(send_id, e, out);
+            self.schedule_retry(now_ms, request.send_id, request.partition, &e, out);
+        }
+        let due: Vec<(u64, u32)> = self
+            .sends
+            .iter()
+            .flat_map(|(&id, s)| {
+                s.batches.iter().filter(|(_, b)| b.retry_at_ms.is_some_and(|t| t <= now_ms)).map(move |(&p, _)| (id, p))
+            })
+            .collect();
+        for (send_id, partition) in due {
+            self.send_batch(now_ms, send_id, partition, out);
         }
         let expired: Vec<u64> = self.sends.iter().filter(|(_, s)| s.deadline_ms <= now_ms).map(|(&id, _)| id).collect();
         for send_id in expired {
@@ -472,8 +630,10 @@ impl Actor for Producer {
 
     fn next_timer_ms(&self) -> Option<u64> {
         let metadata = self.metadata_in_flight.map(|(_, d)| d);
+        let init = self.init_in_flight.map(|(_, d)| d);
         let requests = self.in_flight.values().map(|f| f.deadline_ms);
         let sends = self.sends.values().map(|s| s.deadline_ms);
-        requests.chain(sends).chain(metadata).min()
+        let retries = self.sends.values().flat_map(|s| s.batches.values().filter_map(|b| b.retry_at_ms));
+        requests.chain(sends).chain(metadata).chain(init).chain(retries).min()
     }
 }

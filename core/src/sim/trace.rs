@@ -22,6 +22,7 @@ pub enum TraceKind {
     TopicCreated { topic: String, partitions: u32, replication_factor: u32 },
     RecordsAppended { topic: String, partition: u32, base_offset: Offset, count: u64, leader_epoch: LeaderEpoch },
     HighWatermarkAdvanced { topic: String, partition: u32, high_watermark: Offset },
+    ProduceRetry { topic: String, partition: u32, error: ErrorCode, attempt: u32 },
     ProduceFailed { topic: String, partition: Option<u32>, error: ErrorCode, message: String },
     ConsumerOffsetReset { topic: String, partition: u32, offset: Offset, policy: String },
     ClientStarted { client_id: String, role: String },
@@ -49,6 +50,7 @@ impl TraceKind {
             TraceKind::TopicCreated { .. } => "topic_created",
             TraceKind::RecordsAppended { .. } => "records_appended",
             TraceKind::HighWatermarkAdvanced { .. } => "high_watermark_advanced",
+            TraceKind::ProduceRetry { .. } => "produce_retry",
             TraceKind::ProduceFailed { .. } => "produce_failed",
             TraceKind::ConsumerOffsetReset { .. } => "consumer_offset_reset",
             TraceKind::ClientStarted { .. } => "client_started",
@@ -88,6 +90,9 @@ impl TraceKind {
             }
             TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark } => {
                 format!("high watermark of {topic}-{partition} is now {high_watermark}")
+            }
+            TraceKind::ProduceRetry { topic, partition, error, attempt } => {
+                format!("retrying its send to {topic}-{partition} after {error} (attempt {attempt})")
             }
             TraceKind::ProduceFailed { topic, partition, error, message } => match partition {
                 Some(p) => format!("send to {topic}-{p} failed with {error}: {message}"),
