@@ -94,38 +94,15 @@ impl Partition {
 
     /// Remembers an appended batch of an idempotent producer.
     pub(super) fn remember_batch(&mut self, stamp: ProducerStamp, count: usize, base_offset: Offset) {
-        let entry = self.producers.entry(stamp.producer_id).or_default();
-        if stamp.producer_epoch > entry.epoch {
-            entry.batches.clear();
-        }
-        entry.epoch = entry.epoch.max(stamp.producer_epoch);
-        entry.batches.push_back((stamp.base_sequence, stamp.base_sequence.wrapping_add(count as i32 - 1), base_offset));
-        while entry.batches.len() > PRODUCER_BATCHES_KEPT {
-            entry.batches.pop_front();
-        }
+        remember(&mut self.producers, stamp, count, base_offset);
     }
 
     /// After a restart or a truncation: what the producers wrote is read back from the log's batch headers.
     pub(super) fn rebuild_producer_state(&mut self) {
         let mut producers = BTreeMap::new();
-        core::mem::swap(&mut producers, &mut self.producers);
-        producers.clear();
-        for segment in self.log.segments() {
-            for batch in &segment.batches {
-                if batch.producer.producer_id >= 0 {
-                    let count = (batch.last_offset + 1 - batch.base_offset) as usize;
-                    let entry: &mut ProducerEntry = producers.entry(batch.producer.producer_id).or_default();
-                    if batch.producer.producer_epoch > entry.epoch {
-                        entry.batches.clear();
-                    }
-                    entry.epoch = entry.epoch.max(batch.producer.producer_epoch);
-                    let last = batch.producer.base_sequence.wrapping_add(count as i32 - 1);
-                    entry.batches.push_back((batch.producer.base_sequence, last, batch.base_offset));
-                    while entry.batches.len() > PRODUCER_BATCHES_KEPT {
-                        entry.batches.pop_front();
-                    }
-                }
-            }
+        for batch in self.log.segments().flat_map(|s| s.batches.iter()).filter(|b| b.producer.producer_id >= 0) {
+            let count = (batch.last_offset + 1 - batch.base_offset) as usize;
+            remember(&mut producers, batch.producer, count, batch.base_offset);
         }
         self.producers = producers;
     }
@@ -169,6 +146,18 @@ impl Partition {
         debug_assert!(self.high_watermark <= self.log.log_end_offset(), "HW ≤ LEO");
         debug_assert!(self.high_watermark >= self.log.log_start_offset(), "HW ≥ log start");
         debug_assert!(self.isr.iter().all(|r| self.replicas.contains(r)), "ISR ⊆ replicas");
+    }
+}
+
+fn remember(producers: &mut BTreeMap<i64, ProducerEntry>, stamp: ProducerStamp, count: usize, base_offset: Offset) {
+    let entry = producers.entry(stamp.producer_id).or_default();
+    if stamp.producer_epoch > entry.epoch {
+        entry.batches.clear();
+    }
+    entry.epoch = entry.epoch.max(stamp.producer_epoch);
+    entry.batches.push_back((stamp.base_sequence, stamp.base_sequence.wrapping_add(count as i32 - 1), base_offset));
+    while entry.batches.len() > PRODUCER_BATCHES_KEPT {
+        entry.batches.pop_front();
     }
 }
 

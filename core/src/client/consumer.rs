@@ -79,16 +79,10 @@ impl ConsumerConfig {
     /// Kafka's ranges (and Franz's bounds), so that no setting can stall or overflow the simulation.
     pub fn validate(&self) -> Result<()> {
         use super::producer::CLIENT_TIMEOUT_MS_MAX;
-        let in_range = |name: &str, v: u64, min: u64, max: u64| {
-            if v < min || v > max {
-                return Err(franz_err!(InvalidConfig, "{name} must be between {min} and {max}, got {v}"));
-            }
-            Ok(())
-        };
-        in_range("request.timeout.ms", self.request_timeout_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
-        in_range("fetch.max.wait.ms", self.fetch_max_wait_ms, 0, CLIENT_TIMEOUT_MS_MAX)?;
-        in_range("max.poll.records", self.max_poll_records as u64, 1, 1_000_000)?;
-        in_range("max.partition.fetch.bytes", self.max_partition_fetch_bytes as u64, 1, 1 << 30)
+        super::check_range("request.timeout.ms", self.request_timeout_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
+        super::check_range("fetch.max.wait.ms", self.fetch_max_wait_ms, 0, CLIENT_TIMEOUT_MS_MAX)?;
+        super::check_range("max.poll.records", self.max_poll_records as u64, 1, 1_000_000)?;
+        super::check_range("max.partition.fetch.bytes", self.max_partition_fetch_bytes as u64, 1, 1 << 30)
     }
 
     /// Kafka's defaults with a `client.id`.

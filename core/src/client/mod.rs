@@ -15,6 +15,14 @@ pub use producer::{Producer, ProducerConfig, RecordMetadata, SendResult};
 
 use crate::types::NodeId;
 
+/// A client setting must lie in `[min, max]` (Kafka's ranges and Franz's bounds).
+pub(crate) fn check_range(name: &str, value: u64, min: u64, max: u64) -> crate::error::Result<()> {
+    if value < min || value > max {
+        return Err(franz_err!(InvalidConfig, "{name} must be between {min} and {max}, got {value}"));
+    }
+    Ok(())
+}
+
 /// Kafka's `retry.backoff.ms` default.
 pub const RETRY_BACKOFF_MS: u64 = 100;
 

@@ -67,16 +67,10 @@ pub const CLIENT_TIMEOUT_MS_MAX: u64 = 86_400_000;
 impl ProducerConfig {
     /// Kafka's ranges (and Franz's bounds), so that no setting can stall or overflow the simulation.
     pub fn validate(&self) -> Result<()> {
-        let in_range = |name: &str, v: u64, min: u64, max: u64| {
-            if v < min || v > max {
-                return Err(franz_err!(InvalidConfig, "{name} must be between {min} and {max}, got {v}"));
-            }
-            Ok(())
-        };
-        in_range("request.timeout.ms", self.request_timeout_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
-        in_range("delivery.timeout.ms", self.delivery_timeout_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
-        in_range("metadata.max.age.ms", self.metadata_max_age_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
-        in_range("batch.size", self.batch_size_bytes as u64, 0, 1 << 30)
+        super::check_range("request.timeout.ms", self.request_timeout_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
+        super::check_range("delivery.timeout.ms", self.delivery_timeout_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
+        super::check_range("metadata.max.age.ms", self.metadata_max_age_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
+        super::check_range("batch.size", self.batch_size_bytes as u64, 0, 1 << 30)
     }
 
     /// Kafka's defaults with a `client.id`.
