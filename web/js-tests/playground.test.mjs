@@ -224,3 +224,15 @@ test("retention moves the log start and compaction thins a compacted topic", asy
   await page.screenshot({ path: path.join(root, "target", "playground-logs.png"), fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test("producer settings: acks=0 sends without an acknowledgement", async () => {
+  const { page, errors } = await openPlayground();
+  await createTopicAndSend(page, "fire", ["first"]);
+  await page.selectOption('[data-testid="acks"]', "0");
+  await page.fill('[data-testid="send-value"]', "and-forget");
+  await page.click('[data-testid="send"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="notice"]').innerText.includes("acks=0"));
+  await page.locator('[data-testid="log-fire-0"] .log-record[data-offset="1"]').waitFor();
+  assert.match(await page.locator('[data-testid="clients"]').innerText(), /playground-producer-acks-0/);
+  assert.deepEqual(errors, []);
+});

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use franz_core::check::CheckReport;
 use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
+use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
 use franz_core::types::{NodeId, ProducerRecord, TopicPartition};
 use franz_core::{ClusterConfig, World};
@@ -11,7 +12,7 @@ use gloo::render::{request_animation_frame, AnimationFrame};
 use yew::prelude::*;
 
 use super::components::checker::CheckerPanel;
-use super::components::clients::{ClientsPanel, PolledRecord};
+use super::components::clients::{ClientsPanel, PolledRecord, SendRequest};
 use super::components::cluster::{BrokerAction, ClusterPanel};
 use super::components::network::NetworkPanel;
 use super::components::scenario::ScenarioPanel;
@@ -28,7 +29,6 @@ const TIMELINE_EVENTS_MAX: usize = 200;
 const FRAME_WALL_MS_MAX: f64 = 100.0;
 /// How long the playground's "Pause" button stops a broker.
 const PAUSE_BUTTON_MS: u64 = 5_000;
-const PRODUCER_NAME: &str = "playground-producer";
 
 pub enum Msg {
     Frame(f64),
@@ -36,7 +36,7 @@ pub enum Msg {
     Step,
     SetSpeed(f64),
     Topic(TopicAction),
-    Send { topic: String, key: String, value: String },
+    Send(SendRequest),
     Poll { topic: String, partition: u32 },
     Broker(NodeId, BrokerAction),
     HealNetwork,
@@ -99,12 +99,16 @@ impl App {
         true
     }
 
-    /// The playground's producer, started on first use (found by name, so it survives a replay).
-    fn producer(&mut self) -> Result<NodeId, String> {
-        match self.world.client_by_name(PRODUCER_NAME) {
-            Some(id) => Ok(id),
-            None => self.world.add_producer(ProducerConfig::named(PRODUCER_NAME)).map_err(|e| e.to_string()),
+    /// The playground's producer for these settings, started on first use (found by its name, which says its
+    /// settings, so it survives a replay).
+    fn producer(&mut self, acks: &str, idempotent: bool) -> Result<NodeId, String> {
+        let name = format!("playground-producer-acks-{acks}{}", if idempotent { "-idempotent" } else { "" });
+        if let Some(id) = self.world.client_by_name(&name) {
+            return Ok(id);
         }
+        let acks = Acks::parse(acks).ok_or("acks must be all, 1 or 0")?;
+        let config = ProducerConfig { acks, enable_idempotence: idempotent, ..ProducerConfig::named(name) };
+        self.world.add_producer(config).map_err(|e| e.to_string())
     }
 
     /// One consumer per partition polled, assigned to it, reading from the earliest offset.
@@ -148,8 +152,8 @@ impl App {
                 w.alter_topic_config(&name, [(key, value)].into()).map_err(|e| e.to_string())?;
                 Ok(text)
             }
-            Msg::Send { topic, key, value } => {
-                let producer = self.producer()?;
+            Msg::Send(SendRequest { topic, key, value, acks, idempotent }) => {
+                let producer = self.producer(&acks, idempotent)?;
                 let record = ProducerRecord {
                     key: (!key.is_empty()).then(|| key.into_bytes().into()),
                     value: Some(value.into_bytes().into()),
@@ -157,7 +161,10 @@ impl App {
                 };
                 let meta = self.world.send(producer, &topic, vec![record]).map_err(|e| e.to_string())?;
                 let m = meta.first().ok_or("the send returned no record")?;
-                Ok(format!("Acknowledged: {topic}-{} at offset {}.", m.partition, m.offset.map_or(-1, |o| o as i64)))
+                Ok(match m.offset {
+                    Some(offset) => format!("Acknowledged: {topic}-{} at offset {offset}.", m.partition),
+                    None => format!("Sent to {topic}-{} with acks=0: no acknowledgement, no offset.", m.partition),
+                })
             }
             Msg::Poll { topic, partition } => {
                 let tp = TopicPartition::new(topic, partition);
@@ -354,7 +361,7 @@ impl Component for App {
                             clients={view.clients.clone()}
                             topics={topic_names}
                             polled={self.polled.clone()}
-                            on_send={link.callback(|(topic, key, value)| Msg::Send { topic, key, value })}
+                            on_send={link.callback(Msg::Send)}
                             on_poll={link.callback(|(topic, partition)| Msg::Poll { topic, partition })}
                         />
                         <CheckerPanel report={self.report.clone()} on_check={link.callback(|_| Msg::Check)} />

@@ -25,13 +25,23 @@ impl From<ConsumerRecord> for PolledRecord {
     }
 }
 
+/// What the producer form asks for: a record, and the producer settings to send it with.
+#[derive(Clone, PartialEq, Debug)]
+pub struct SendRequest {
+    pub topic: String,
+    pub key: String,
+    pub value: String,
+    /// "all", "1" or "0".
+    pub acks: String,
+    pub idempotent: bool,
+}
+
 #[derive(Properties, PartialEq)]
 pub struct ClientsPanelProps {
     pub clients: Vec<ClientView>,
     pub topics: Vec<String>,
     pub polled: Vec<PolledRecord>,
-    /// (topic, key, value)
-    pub on_send: Callback<(String, String, String)>,
+    pub on_send: Callback<SendRequest>,
     /// (topic, partition)
     pub on_poll: Callback<(String, u32)>,
 }
@@ -44,12 +54,29 @@ pub fn clients_panel(p: &ClientsPanelProps) -> Html {
     let poll_partition = use_state(|| String::from("0"));
     let chosen =
         if p.topics.contains(&topic) { (*topic).clone() } else { p.topics.first().cloned().unwrap_or_default() };
+    let acks = use_state(|| String::from("all"));
+    let idempotent = use_state(|| true);
     let on_send = {
         let (chosen, key, value, cb) = (chosen.clone(), key.clone(), value.clone(), p.on_send.clone());
+        let (acks, idempotent) = (acks.clone(), idempotent.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            cb.emit((chosen.clone(), (*key).clone(), (*value).clone()));
+            cb.emit(SendRequest {
+                topic: chosen.clone(),
+                key: (*key).clone(),
+                value: (*value).clone(),
+                acks: (*acks).clone(),
+                idempotent: *idempotent,
+            });
         })
+    };
+    let on_acks = {
+        let acks = acks.clone();
+        Callback::from(move |e: Event| acks.set(input_value(&e)))
+    };
+    let on_idempotent = {
+        let idempotent = idempotent.clone();
+        Callback::from(move |e: Event| idempotent.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().checked()))
     };
     let on_poll = {
         let (chosen, partition, cb) = (chosen.clone(), poll_partition.clone(), p.on_poll.clone());
@@ -78,8 +105,18 @@ pub fn clients_panel(p: &ClientsPanelProps) -> Html {
     html! {
         <section class="panel clients" data-testid="clients">
             <h2>{ "Clients" }</h2>
-            <h3>{ "Producer" }<span class="meta">{ " · acks=all" }</span></h3>
+            <h3>{ "Producer" }</h3>
             <form class="stack-form" onsubmit={on_send}>
+                <div class="producer-settings">
+                    <label title="how many replicas must have the record before the send is acknowledged">{ "acks " }
+                        <select data-testid="acks" onchange={on_acks}>
+                            { for ["all", "1", "0"].iter().map(|a| html! { <option value={*a} selected={*acks == *a}>{ *a }</option> }) }
+                        </select>
+                    </label>
+                    <label title="enable.idempotence: a retried batch is not written twice (needs acks=all)">
+                        <input type="checkbox" data-testid="idempotent" checked={*idempotent} onchange={on_idempotent} />{ " idempotent" }
+                    </label>
+                </div>
                 <select data-testid="send-topic" onchange={on_topic} disabled={no_topics}>
                     { for p.topics.iter().map(|t| html! { <option value={t.clone()} selected={*t == chosen}>{ t }</option> }) }
                 </select>
