@@ -6,17 +6,23 @@
 //!
 //! Where each Kafka concept lives:
 //! - [`types`]: node ids, offsets, records, topic names; [`error`]: Kafka's error names;
-//!   [`config`]: topic configs with Kafka's keys and defaults.
-//! - [`log`]: a partition log with dense offsets.
-//! - [`partitioner`]: murmur2 (byte-compatible with Kafka) and the sticky partitioner.
+//!   [`config`]: topic and broker configs with Kafka's keys and defaults.
+//! - [`log`]: a partition log: batches in segments, dense offsets, recovery point, leader-epoch cache,
+//!   retention and compaction.
+//! - [`partitioner`]: murmur2 (byte-compatible with Kafka) and the uniform sticky partitioner.
 //! - [`message`]: the Kafka-shaped requests and responses actors exchange, and the [`message::Actor`] shape.
-//! - [`broker`]: one broker: partition replicas, Produce/Fetch/ListOffsets/Metadata, purgatories.
-//! - [`client`]: the admin client, the producer and the consumer.
-//! - [`controller`]: the coordinator quorum; so far its Raft core.
-//! - [`sim`]: the world: virtual clock, event queue, network model, seeded RNG streams, trace.
+//! - [`broker`]: one broker: partition replicas, Produce/Fetch/ListOffsets/Metadata/InitProducerId,
+//!   idempotent-producer state, purgatories, housekeeping (flush, HW checkpoints, retention, cleaner), and,
+//!   until the quorum is wired, topic administration.
+//! - [`client`]: the admin client, the producer (retries, idempotence) and the consumer (manual assignment).
+//! - [`controller`]: the coordinator quorum's parts: Raft, the metadata records and image, placement,
+//!   leader election (not yet wired into the world).
 //! - [`group`]: consumer groups; so far the assignors (range, roundrobin, sticky, cooperative-sticky).
-//! - [`check`]: the checker: lost writes, duplicates, reordering, reads past the HW, diverging replicas.
-//! - [`view`]: read-only snapshots for user interfaces.
+//! - [`sim`]: the world: virtual clock, event queue, network model and faults, seeded RNG streams, trace,
+//!   history, scenarios and replay, the standard benchmark workload.
+//! - [`check`]: the checker: lost writes, duplicates, inconsistent offsets, non-monotonic sends and polls,
+//!   poll skips, reads past the HW, diverging replicas, two owners in a generation.
+//! - [`view`]: read-only snapshots for user interfaces (`describeTopic`, `describeCluster`, `readLog` ...).
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 
