@@ -72,7 +72,7 @@ impl TraceKind {
         }
     }
 
-    /// The sentence after "t=… ms <node>:".
+    /// The sentence after `t=… ms <node>:`.
     pub fn describe(&self) -> String {
         match self {
             TraceKind::TopicCreated { topic, partitions, replication_factor } => {
