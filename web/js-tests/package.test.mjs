@@ -38,6 +38,8 @@ test("errors are Error objects with Kafka's code", () => {
   consumer.assign([{ topic: "t", partition: 0 }]);
   assert.throws(() => consumer.seek("t", 0, -1), { code: "OFFSET_OUT_OF_RANGE" });
   assert.throws(() => cluster.createTopic("t"), { code: "TOPIC_ALREADY_EXISTS" });
+  assert.throws(() => cluster.producer({ lingerMs: 5 }), { code: "INVALID_CONFIG" });
+  cluster.producer({ lingerMs: 0 }).close();
 });
 
 test("sendAsync completes as virtual time advances", () => {

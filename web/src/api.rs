@@ -42,7 +42,7 @@ export interface RecordMetadata { partition: number; offset: number | null; }
 export interface SendResult { requestId: number; ok: boolean; partition?: number; offset?: number | null; records?: RecordMetadata[]; code?: string; message?: string; }
 export interface ProducerOptions {
   clientId?: string; acks?: "0" | "1" | "all" | "-1" | 0 | 1 | -1; idempotent?: boolean; batchSize?: number;
-  deliveryTimeoutMs?: number; requestTimeoutMs?: number;
+  deliveryTimeoutMs?: number; requestTimeoutMs?: number; /** Only 0 for now: each send goes at once. */ lingerMs?: 0;
 }
 export interface ConsumerOptions {
   clientId?: string; groupId?: string; autoOffsetReset?: "earliest" | "latest" | "none"; maxPollRecords?: number;
@@ -140,6 +140,7 @@ struct ProducerOptions {
     batch_size: Option<f64>,
     delivery_timeout_ms: Option<f64>,
     request_timeout_ms: Option<f64>,
+    linger_ms: Option<f64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -470,6 +471,12 @@ impl Cluster {
             })?;
         }
         config.enable_idempotence = o.idempotent.unwrap_or(true);
+        if o.linger_ms.is_some_and(|l| l != 0.0) {
+            return Err(invalid(
+                ErrorCode::InvalidConfig,
+                "lingerMs is not modelled yet: Franz sends each send at once, as linger.ms=0 does (pass 0 or leave it out)",
+            ));
+        }
         config.batch_size_bytes = opt_whole(o.batch_size, "batchSize", 1.0e9, config.batch_size_bytes as u64)? as usize;
         config.delivery_timeout_ms =
             opt_whole(o.delivery_timeout_ms, "deliveryTimeoutMs", MAX_SAFE_INTEGER, config.delivery_timeout_ms)?;
