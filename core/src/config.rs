@@ -168,6 +168,11 @@ const BROKER_SYNONYMS: &[(&str, &str)] = &[
 const BROKER_ONLY_DEFS: &[ConfigDef] = &[
     ConfigDef { key: "log.cleaner.backoff.ms", default: "15000", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "log.retention.check.interval.ms", default: "300000", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "broker.heartbeat.interval.ms", default: "2000", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "broker.session.timeout.ms", default: "9000", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "replica.lag.time.max.ms", default: "30000", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "replica.fetch.wait.max.ms", default: "500", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "leader.imbalance.check.interval.seconds", default: "300", kind: Kind::Long { min: 1 } },
 ];
 
 /// A broker's configuration: its own settings and the defaults it gives topics.
@@ -177,6 +182,12 @@ pub struct BrokerConfig {
     pub topic_defaults: ConfigMap,
     pub log_retention_check_interval_ms: u64,
     pub log_cleaner_backoff_ms: u64,
+    pub broker_heartbeat_interval_ms: u64,
+    pub broker_session_timeout_ms: u64,
+    pub replica_lag_time_max_ms: u64,
+    pub replica_fetch_wait_max_ms: u64,
+    /// Kafka's `leader.imbalance.check.interval.seconds`, in ms: how often preferred leaders are restored.
+    pub leader_imbalance_check_interval_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -185,6 +196,11 @@ impl Default for BrokerConfig {
             topic_defaults: ConfigMap::new(),
             log_retention_check_interval_ms: 300_000,
             log_cleaner_backoff_ms: 15_000,
+            broker_heartbeat_interval_ms: 2_000,
+            broker_session_timeout_ms: 9_000,
+            replica_lag_time_max_ms: 30_000,
+            replica_fetch_wait_max_ms: 500,
+            leader_imbalance_check_interval_ms: 300_000,
         }
     }
 }
@@ -204,9 +220,17 @@ impl BrokerConfig {
                         "Invalid value {value} for configuration {key}: expected a positive whole number"
                     ));
                 };
+                let v = v as u64;
                 match def.key {
-                    "log.cleaner.backoff.ms" => config.log_cleaner_backoff_ms = v as u64,
-                    _ => config.log_retention_check_interval_ms = v as u64,
+                    "log.cleaner.backoff.ms" => config.log_cleaner_backoff_ms = v,
+                    "broker.heartbeat.interval.ms" => config.broker_heartbeat_interval_ms = v,
+                    "broker.session.timeout.ms" => config.broker_session_timeout_ms = v,
+                    "replica.lag.time.max.ms" => config.replica_lag_time_max_ms = v,
+                    "replica.fetch.wait.max.ms" => config.replica_fetch_wait_max_ms = v,
+                    "leader.imbalance.check.interval.seconds" => {
+                        config.leader_imbalance_check_interval_ms = v.saturating_mul(1_000)
+                    }
+                    _ => config.log_retention_check_interval_ms = v,
                 }
                 continue;
             }
@@ -217,6 +241,14 @@ impl BrokerConfig {
             config.topic_defaults.insert(topic_key.to_owned(), value.clone());
         }
         validate(&config.topic_defaults)?;
+        if config.broker_heartbeat_interval_ms >= config.broker_session_timeout_ms {
+            return Err(franz_err!(
+                InvalidConfig,
+                "broker.heartbeat.interval.ms ({}) must be less than broker.session.timeout.ms ({})",
+                config.broker_heartbeat_interval_ms,
+                config.broker_session_timeout_ms
+            ));
+        }
         Ok(config)
     }
 }

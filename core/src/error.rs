@@ -37,6 +37,12 @@ pub enum ErrorCode {
     OutOfOrderSequenceNumber,
     InvalidProducerEpoch,
     UnsupportedVersion,
+    NotController,
+    FencedLeaderEpoch,
+    UnknownLeaderEpoch,
+    InvalidUpdateVersion,
+    IneligibleReplica,
+    StaleBrokerEpoch,
 }
 
 impl ErrorCode {
@@ -70,6 +76,12 @@ impl ErrorCode {
             OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
             InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
             UnsupportedVersion => "UNSUPPORTED_VERSION",
+            NotController => "NOT_CONTROLLER",
+            FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
+            UnknownLeaderEpoch => "UNKNOWN_LEADER_EPOCH",
+            InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
+            IneligibleReplica => "INELIGIBLE_REPLICA",
+            StaleBrokerEpoch => "STALE_BROKER_EPOCH",
         }
     }
 
@@ -85,6 +97,9 @@ impl ErrorCode {
                 | RequestTimedOut
                 | NotEnoughReplicas
                 | NotEnoughReplicasAfterAppend
+                | NotController
+                | FencedLeaderEpoch
+                | UnknownLeaderEpoch
         )
     }
 }

@@ -206,32 +206,86 @@ impl PartitionLog {
         if records.is_empty() {
             return base_offset;
         }
-        let batch_bytes = BATCH_OVERHEAD_BYTES + records.iter().map(Record::size_bytes).sum::<usize>();
+        let last_offset = base_offset + records.len() as Offset - 1;
+        let batch = RecordBatch { base_offset, last_offset, leader_epoch, producer, delete_horizon_ms: None, records };
+        self.push_batch(batch, now_ms, config);
+        base_offset
+    }
+
+    /// A follower's append: the leader's batch as it is, offsets, epoch and producer stamp kept. Its base
+    /// offset may lie above the LEO (the leader's log has a compaction gap there), never below.
+    pub fn append_replicated(&mut self, batch: RecordBatch, now_ms: u64, config: &TopicConfig) -> Result<()> {
+        if batch.base_offset < self.log_end_offset || batch.last_offset < batch.base_offset {
+            return Err(franz_err!(
+                CorruptMessage,
+                "A replicated batch at [{}, {}] does not follow the log end offset {}",
+                batch.base_offset,
+                batch.last_offset,
+                self.log_end_offset
+            ));
+        }
+        if self.is_empty() && batch.base_offset > self.log_end_offset {
+            // Nothing below it is held here: the log starts where the leader's data does.
+            self.log_start_offset = batch.base_offset;
+            self.active().base_offset = batch.base_offset;
+        }
+        self.push_batch(batch, now_ms, config);
+        Ok(())
+    }
+
+    fn push_batch(&mut self, batch: RecordBatch, now_ms: u64, config: &TopicConfig) {
+        let batch_bytes = BATCH_OVERHEAD_BYTES + batch.records.iter().map(Record::size_bytes).sum::<usize>();
         let active = self.active();
         let full = active.size_bytes + batch_bytes > config.segment_bytes.max(0) as usize;
         let old = now_ms.saturating_sub(active.created_ms) as i64 >= config.segment_ms;
         if !active.is_empty() && (full || old) {
             self.roll(now_ms);
         }
-        if self.epoch_cache.last().is_none_or(|&(e, _)| leader_epoch > e) {
-            self.epoch_cache.push((leader_epoch, base_offset));
+        if self.epoch_cache.last().is_none_or(|&(e, _)| batch.leader_epoch > e) {
+            self.epoch_cache.push((batch.leader_epoch, batch.base_offset));
         }
-        let last_offset = base_offset + records.len() as Offset - 1;
-        let max_ts = records.iter().map(|r| r.timestamp_ms).max().unwrap_or(i64::MIN);
+        let max_ts = batch.records.iter().map(|r| r.timestamp_ms).max().unwrap_or(i64::MIN);
+        self.log_end_offset = batch.last_offset + 1;
         let active = self.active();
         active.size_bytes += batch_bytes;
         active.max_timestamp_ms = active.max_timestamp_ms.max(max_ts);
-        active.batches.push(RecordBatch {
-            base_offset,
-            last_offset,
-            leader_epoch,
-            producer,
-            delete_horizon_ms: None,
-            records,
-        });
-        self.log_end_offset = last_offset + 1;
+        active.batches.push(batch);
         self.assert_invariants();
-        base_offset
+    }
+
+    /// What a follower fetches: whole batches from `fetch_offset` to the LEO, at most `max_bytes` (but at
+    /// least one batch). A batch that starts below `fetch_offset` comes trimmed to start there.
+    pub fn read_batches(&self, fetch_offset: Offset, max_bytes: usize) -> Result<Vec<RecordBatch>> {
+        if fetch_offset < self.log_start_offset || fetch_offset > self.log_end_offset {
+            return Err(franz_err!(
+                OffsetOutOfRange,
+                "Fetch offset {fetch_offset} is out of range: the log holds [{}, {})",
+                self.log_start_offset,
+                self.log_end_offset
+            ));
+        }
+        let first_segment = self.segments.partition_point(|s| s.base_offset <= fetch_offset).saturating_sub(1);
+        let batches = self.segments.iter().skip(first_segment).flat_map(|s| s.batches.iter());
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        for batch in batches.filter(|b| b.last_offset >= fetch_offset) {
+            let size = BATCH_OVERHEAD_BYTES + batch.records.iter().map(Record::size_bytes).sum::<usize>();
+            if !out.is_empty() && bytes + size > max_bytes {
+                break;
+            }
+            bytes += size;
+            let mut batch = batch.clone();
+            if batch.base_offset < fetch_offset {
+                let skipped = (fetch_offset - batch.base_offset) as i32;
+                batch.records.retain(|r| r.offset >= fetch_offset);
+                batch.base_offset = fetch_offset;
+                if batch.producer.producer_id >= 0 {
+                    batch.producer.base_sequence = batch.producer.base_sequence.wrapping_add(skipped);
+                }
+            }
+            out.push(batch);
+        }
+        Ok(out)
     }
 
     /// Records from `fetch_offset` (or the next one after a gap) up to, not including, `upper_offset`; at
@@ -307,6 +361,17 @@ impl PartitionLog {
         self.recovery_point = self.recovery_point.min(offset);
         self.cleaned_up_to = self.cleaned_up_to.min(offset);
         self.epoch_cache.retain(|&(_, start)| start < offset);
+        self.assert_invariants();
+    }
+
+    /// A follower that fell below the leader's log start: everything goes, the log restarts at `offset`.
+    pub fn truncate_fully_and_start_at(&mut self, offset: Offset, now_ms: u64) {
+        self.segments = VecDeque::from([Segment::new(offset, now_ms)]);
+        self.log_start_offset = offset;
+        self.log_end_offset = offset;
+        self.recovery_point = offset;
+        self.cleaned_up_to = offset;
+        self.epoch_cache.clear();
         self.assert_invariants();
     }
 

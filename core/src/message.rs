@@ -8,8 +8,10 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::config::ConfigMap;
+use crate::controller::metadata::MetadataRecord;
+use crate::controller::raft::RaftMessage;
 use crate::error::FranzError;
-use crate::log::ProducerStamp;
+use crate::log::{ProducerStamp, RecordBatch};
 use crate::sim::history::Op;
 use crate::sim::trace::TraceKind;
 use crate::types::{LeaderEpoch, NodeId, Offset, Record};
@@ -80,6 +82,46 @@ pub struct FetchedPartition {
     pub high_watermark: Offset,
     pub log_start_offset: Offset,
     pub records: Vec<Record>,
+}
+
+/// A partition's leadership and ISR as the controller last decided them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionState {
+    pub leader: NodeId,
+    pub leader_epoch: LeaderEpoch,
+    pub isr: Vec<NodeId>,
+    pub partition_epoch: i32,
+}
+
+/// One partition of a follower's fetch: where its log ends and what it last got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaFetchPartition {
+    pub topic: String,
+    pub partition: u32,
+    /// The leader epoch the follower knows; a leader at another epoch refuses (KIP-320).
+    pub current_leader_epoch: LeaderEpoch,
+    /// The follower's LEO.
+    pub fetch_offset: Offset,
+    /// The epoch of the follower's last batch, for the divergence check.
+    pub last_fetched_epoch: Option<LeaderEpoch>,
+    /// The HW the follower knows, so that a leader answers at once when it has a newer one.
+    pub high_watermark: Offset,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaFetchData {
+    pub high_watermark: Offset,
+    pub log_start_offset: Offset,
+    /// The follower's log diverged: truncate to (at most) this end offset of this epoch, then fetch again.
+    pub diverging_epoch: Option<(LeaderEpoch, Offset)>,
+    pub batches: Vec<RecordBatch>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaFetchResult {
+    pub topic: String,
+    pub partition: u32,
+    pub result: Result<ReplicaFetchData, FranzError>,
 }
 
 /// Topic administration, as Kafka's admin APIs ask for it.
@@ -189,6 +231,65 @@ pub enum Message {
         partition: u32,
         result: Result<Offset, FranzError>,
     },
+    /// Between controllers: KRaft's quorum traffic, as Raft's two RPCs.
+    Raft(RaftMessage<MetadataRecord>),
+    /// A broker (re)starting announces itself; `incarnation` tells this run from its earlier ones.
+    BrokerRegistrationRequest {
+        correlation_id: CorrelationId,
+        incarnation: u64,
+    },
+    BrokerRegistrationResponse {
+        correlation_id: CorrelationId,
+        result: Result<(), FranzError>,
+    },
+    /// Every `broker.heartbeat.interval.ms`: alive, and how far it has applied the metadata log.
+    BrokerHeartbeatRequest {
+        correlation_id: CorrelationId,
+        incarnation: u64,
+        metadata_offset: u64,
+    },
+    BrokerHeartbeatResponse {
+        correlation_id: CorrelationId,
+        /// Whether the broker is fenced.
+        result: Result<bool, FranzError>,
+    },
+    /// A broker reads the committed metadata log from `offset` (waiting up to `max_wait_ms` for news).
+    MetadataFetchRequest {
+        correlation_id: CorrelationId,
+        offset: u64,
+        max_wait_ms: u64,
+    },
+    MetadataFetchResponse {
+        correlation_id: CorrelationId,
+        /// The records from the requested offset on.
+        result: Result<Vec<MetadataRecord>, FranzError>,
+    },
+    /// A leader asks the controller to change a partition's ISR (checked against the partition epoch).
+    AlterPartitionRequest {
+        correlation_id: CorrelationId,
+        topic: String,
+        partition: u32,
+        leader_epoch: LeaderEpoch,
+        partition_epoch: i32,
+        isr: Vec<NodeId>,
+    },
+    AlterPartitionResponse {
+        correlation_id: CorrelationId,
+        topic: String,
+        partition: u32,
+        result: Result<PartitionState, FranzError>,
+    },
+    /// A follower's fetch from a leader, for every partition it follows there.
+    ReplicaFetchRequest {
+        correlation_id: CorrelationId,
+        max_wait_ms: u64,
+        max_bytes: usize,
+        partitions: Vec<ReplicaFetchPartition>,
+    },
+    ReplicaFetchResponse {
+        correlation_id: CorrelationId,
+        partitions: Vec<ReplicaFetchResult>,
+    },
 }
 
 impl Message {
@@ -202,6 +303,15 @@ impl Message {
             Message::ProduceRequest { .. } | Message::ProduceResponse { .. } => "Produce",
             Message::FetchRequest { .. } | Message::FetchResponse { .. } => "Fetch",
             Message::ListOffsetsRequest { .. } | Message::ListOffsetsResponse { .. } => "ListOffsets",
+            Message::Raft(RaftMessage::RequestVote { .. } | RaftMessage::VoteResponse { .. }) => "Vote",
+            Message::Raft(_) => "AppendEntries",
+            Message::BrokerRegistrationRequest { .. } | Message::BrokerRegistrationResponse { .. } => {
+                "BrokerRegistration"
+            }
+            Message::BrokerHeartbeatRequest { .. } | Message::BrokerHeartbeatResponse { .. } => "BrokerHeartbeat",
+            Message::MetadataFetchRequest { .. } | Message::MetadataFetchResponse { .. } => "MetadataFetch",
+            Message::AlterPartitionRequest { .. } | Message::AlterPartitionResponse { .. } => "AlterPartition",
+            Message::ReplicaFetchRequest { .. } | Message::ReplicaFetchResponse { .. } => "Fetch",
         }
     }
 }

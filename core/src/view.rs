@@ -7,6 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Serialize;
 
+use crate::controller::raft::Role;
 use crate::check::{check, CheckReport, LoggedRecord, ReplicaSnapshot, Replicas};
 use crate::config::{effective_topic_config, ConfigMap};
 use crate::error::Result;
@@ -115,11 +116,11 @@ pub struct ClusterDescription {
     pub brokers: Vec<BrokerState>,
 }
 
-/// The quorum. In this build there are no controller nodes yet: the single broker decides, so there is
-/// no leader, term 0 and no voters.
+/// The controller quorum: the active controller (Raft leader), its term, and every voter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ControllerDescription {
+    /// `None` while no running controller leads (an election, or the quorum lost).
     pub leader_id: Option<NodeId>,
     pub term: u64,
     pub voters: Vec<VoterState>,
@@ -133,6 +134,11 @@ pub struct VoterState {
     pub state: String,
     /// "leader" | "follower" | "candidate".
     pub role: String,
+    pub term: u64,
+    /// Metadata records this controller knows are committed (and has applied).
+    pub committed_offset: u64,
+    /// Records in its Raft log, committed or not (Raft's own entries included).
+    pub log_length: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -148,6 +154,7 @@ pub struct BrokerState {
 #[serde(rename_all = "camelCase")]
 pub struct ClusterView {
     pub now_ms: u64,
+    pub controller: ControllerDescription,
     pub brokers: Vec<BrokerView>,
     pub topics: Vec<TopicDescription>,
     pub clients: Vec<ClientView>,
@@ -156,57 +163,85 @@ pub struct ClusterView {
 
 impl World {
     pub fn describe_cluster(&self) -> ClusterDescription {
+        let image = self.metadata_image();
         let brokers = self
             .brokers()
             .iter()
-            .map(|&id| BrokerState { id, state: String::from(if self.is_crashed(id) { "crashed" } else { "running" }) })
+            .map(|&id| {
+                let state = if self.is_crashed(id) {
+                    "crashed"
+                } else if image.brokers.get(&id).is_some_and(|r| !r.fenced) {
+                    "running"
+                } else {
+                    "fenced"
+                };
+                BrokerState { id, state: String::from(state) }
+            })
             .collect();
+        let voters: Vec<VoterState> = self
+            .controllers()
+            .iter()
+            .filter_map(|&id| self.controller(id))
+            .map(|c| {
+                let crashed = self.is_crashed(c.id());
+                let role = match c.role() {
+                    _ if crashed => "follower",
+                    Role::Leader => "leader",
+                    Role::Candidate => "candidate",
+                    Role::Follower => "follower",
+                };
+                VoterState {
+                    id: c.id(),
+                    state: String::from(if crashed { "crashed" } else { "running" }),
+                    role: String::from(role),
+                    term: c.term(),
+                    committed_offset: c.committed_offset(),
+                    log_length: c.raft().last_log_index(),
+                }
+            })
+            .collect();
+        let leader = voters.iter().filter(|v| v.role == "leader").max_by_key(|v| v.term);
+        let term = voters.iter().filter(|v| v.state == "running").map(|v| v.term).max().unwrap_or(0);
         ClusterDescription {
-            controller: ControllerDescription { leader_id: None, term: 0, voters: Vec::new() },
+            controller: ControllerDescription { leader_id: leader.map(|v| v.id), term, voters },
             brokers,
         }
     }
 
     pub fn list_topics(&self) -> Vec<String> {
-        let mut names: Vec<String> =
-            self.brokers().iter().filter_map(|&b| self.broker(b)).flat_map(|b| b.topics().keys().cloned()).collect();
-        names.sort();
-        names.dedup();
-        names
+        self.metadata_image().topics.keys().cloned().collect()
     }
 
+    /// What the committed metadata says of the topic, with each replica's progress as its broker holds it.
     pub fn describe_topic(&self, name: &str) -> Result<TopicDescription> {
-        let hosts: Vec<_> = self
-            .brokers()
-            .iter()
-            .filter_map(|&b| self.broker(b))
-            .filter_map(|b| Some((b.id(), b.topics().get(name)?)))
-            .collect();
-        let Some((_, first)) = hosts.first() else {
+        let Some(t) = self.metadata_image().topics.get(name) else {
             return Err(franz_err!(UnknownTopicOrPartition, "Topic {name} does not exist"));
         };
-        let partitions = (0..first.partitions.len())
-            .map(|i| {
-                let replicas: Vec<_> = hosts.iter().filter_map(|(id, t)| Some((*id, t.partitions.get(i)?))).collect();
-                let leader = replicas.iter().find(|(id, p)| p.leader == *id).or(replicas.first());
-                let (_, p) = leader.copied().unwrap_or((NO_NODE, &first.partitions[i]));
+        let partitions = t
+            .partitions
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let i = i as u32;
+                let hosted: Vec<(NodeId, &crate::broker::Partition)> = p
+                    .replicas
+                    .iter()
+                    .filter_map(|&b| Some((b, self.broker(b)?.partition(name, i)?)))
+                    .collect();
+                let leader = hosted.iter().find(|(b, _)| *b == p.leader).or(hosted.first()).map(|(_, r)| *r);
                 PartitionDescription {
-                    partition: i as u32,
+                    partition: i,
                     leader: (p.leader != NO_NODE).then_some(p.leader),
                     leader_epoch: p.leader_epoch,
                     replicas: p.replicas.clone(),
                     isr: p.isr.clone(),
-                    high_watermark: p.high_watermark,
-                    log_start_offset: p.log.log_start_offset(),
-                    log_end_offsets: replicas.iter().map(|(id, r)| (format!("{id}"), r.log.log_end_offset())).collect(),
+                    high_watermark: leader.map_or(0, |r| r.high_watermark),
+                    log_start_offset: leader.map_or(0, |r| r.log.log_start_offset()),
+                    log_end_offsets: hosted.iter().map(|(b, r)| (format!("{b}"), r.log.log_end_offset())).collect(),
                 }
             })
             .collect();
-        Ok(TopicDescription {
-            name: String::from(name),
-            config: effective_topic_config(&first.config_overrides),
-            partitions,
-        })
+        Ok(TopicDescription { name: String::from(name), config: effective_topic_config(&t.config), partitions })
     }
 
     /// One replica's log, as that broker holds it (beyond the high watermark too).
@@ -261,8 +296,8 @@ impl World {
         for &id in self.brokers() {
             let Some(b) = self.broker(id) else { continue };
             for (name, topic) in b.topics() {
-                for (i, p) in topic.partitions.iter().enumerate() {
-                    replicas.entry(TopicPartition::new(name.clone(), i as u32)).or_default().push(ReplicaSnapshot {
+                for (&i, p) in &topic.partitions {
+                    replicas.entry(TopicPartition::new(name.clone(), i)).or_default().push(ReplicaSnapshot {
                         broker: id,
                         is_leader: p.leader == id && !self.is_crashed(id),
                         high_watermark: p.high_watermark,
@@ -286,6 +321,8 @@ impl World {
     }
 
     pub fn view(&self) -> ClusterView {
+        let cluster = self.describe_cluster();
+        let broker_states: BTreeMap<NodeId, String> = cluster.brokers.iter().map(|b| (b.id, b.state.clone())).collect();
         let mut brokers = Vec::new();
         let mut clients = Vec::new();
         for (&id, node) in self.nodes() {
@@ -293,7 +330,7 @@ impl World {
             match node {
                 Node::Broker(b) => brokers.push(BrokerView {
                     id,
-                    state: String::from(if self.is_crashed(id) { "crashed" } else { "running" }),
+                    state: broker_states.get(&id).cloned().unwrap_or_default(),
                     paused_until_ms: self.paused_until_ms(id),
                     leader_of: b
                         .topics()
@@ -301,12 +338,12 @@ impl World {
                         .flat_map(|(name, t)| {
                             t.partitions
                                 .iter()
-                                .enumerate()
                                 .filter(|(_, p)| p.leader == id)
                                 .map(move |(i, _)| format!("{name}-{i}"))
                         })
                         .collect(),
                 }),
+                Node::Controller(_) => {}
                 Node::Admin(_) => clients.push(client("admin")),
                 Node::Producer(_) => clients.push(client("producer")),
                 Node::Consumer(_) => clients.push(client("consumer")),
@@ -332,6 +369,6 @@ impl World {
                 })
                 .collect(),
         };
-        ClusterView { now_ms: self.now_ms(), brokers, topics, clients, network }
+        ClusterView { now_ms: self.now_ms(), controller: cluster.controller, brokers, topics, clients, network }
     }
 }

@@ -11,13 +11,13 @@ impl Broker {
     pub(super) fn on_housekeeping(&mut self, now_ms: u64, out: &mut Outbox) {
         for topic in self.topics.values_mut() {
             let config = &topic.config;
-            for p in &mut topic.partitions {
+            for p in topic.partitions.values_mut() {
                 p.maybe_flush(now_ms, config);
             }
         }
         if now_ms >= self.last_high_watermark_checkpoint_ms + HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS {
             self.last_high_watermark_checkpoint_ms = now_ms;
-            for p in self.topics.values_mut().flat_map(|t| t.partitions.iter_mut()) {
+            for p in self.topics.values_mut().flat_map(|t| t.partitions.values_mut()) {
                 p.high_watermark_checkpoint = p.high_watermark;
             }
         }
@@ -33,13 +33,13 @@ impl Broker {
 
     fn apply_retention(&mut self, now_ms: u64, out: &mut Outbox) {
         for (name, topic) in &mut self.topics {
-            for (i, p) in topic.partitions.iter_mut().enumerate() {
+            for (&i, p) in topic.partitions.iter_mut() {
                 let outcome = p.log.apply_retention(now_ms, p.high_watermark, &topic.config);
                 if outcome.segments_deleted > 0 {
                     p.assert_invariants();
                     out.trace(TraceKind::SegmentsDeleted {
                         topic: name.clone(),
-                        partition: i as u32,
+                        partition: i,
                         segments: outcome.segments_deleted as u64,
                         records: outcome.records_deleted,
                         log_start_offset: p.log.log_start_offset(),
@@ -51,12 +51,12 @@ impl Broker {
 
     fn clean(&mut self, now_ms: u64, out: &mut Outbox) {
         for (name, topic) in &mut self.topics {
-            for (i, p) in topic.partitions.iter_mut().enumerate() {
+            for (&i, p) in topic.partitions.iter_mut() {
                 let outcome = p.log.compact(now_ms, p.high_watermark, &topic.config);
                 if outcome.records_removed > 0 {
                     out.trace(TraceKind::LogCompacted {
                         topic: String::from(name.as_str()),
-                        partition: i as u32,
+                        partition: i,
                         records_removed: outcome.records_removed,
                         tombstones_removed: outcome.tombstones_removed,
                     });
@@ -68,7 +68,7 @@ impl Broker {
     /// The next time housekeeping has something to do. Nothing is armed for an idle broker, so that an
     /// idle world has no events.
     pub(super) fn next_housekeeping_ms(&self) -> Option<u64> {
-        let partitions = || self.topics.values().flat_map(|t| t.partitions.iter().map(move |p| (t, p)));
+        let partitions = || self.topics.values().flat_map(|t| t.partitions.values().map(move |p| (t, p)));
         let flushes = partitions().filter_map(|(t, p)| p.next_flush_ms(&t.config));
         let checkpoint = partitions()
             .any(|(_, p)| p.high_watermark != p.high_watermark_checkpoint)

@@ -1,28 +1,33 @@
 //! One broker: it hosts partition replicas, answers Produce, Fetch, ListOffsets and Metadata, runs its
-//! housekeeping (flush, HW checkpoints, retention, compaction) and, until the controller quorum lands,
-//! also decides topic administration (as a one-node cluster's combined broker+controller would).
+//! housekeeping (flush, HW checkpoints, retention, compaction), follows the controllers' metadata log
+//! ([`lifecycle`]) and replicates ([`replication`]): as leader it serves followers' fetches and keeps the
+//! ISR, as follower it fetches from the leader.
 //!
 //! Requests that cannot be answered yet wait in a purgatory, as in Kafka: a fetch waits up to its
 //! `max_wait_ms` for data, and an `acks=all` produce waits for the high watermark to pass its batch.
 
-mod admin;
 mod housekeeping;
+mod lifecycle;
 mod partition;
+mod replication;
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-pub use partition::Partition;
+pub use partition::{FollowerState, Partition};
 use partition::SequenceCheck;
 
 use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
+use crate::controller::metadata::MetadataImage;
 use crate::error::{FranzError, Result};
 use crate::log::ProducerStamp;
 use crate::message::{Acks, Actor, CorrelationId, FetchedPartition, Message, OffsetSpec, Outbox};
 use crate::message::{PartitionMetadata, TopicMetadata};
 use crate::sim::trace::TraceKind;
 use crate::types::{NodeId, Offset, Record, TopicPartition};
+use lifecycle::ControllerChannel;
+use replication::{DelayedReplicaFetch, FetchSession};
 
 /// Franz's bound on one topic's partitions (Kafka has none; a browser does).
 pub const PARTITIONS_PER_TOPIC_MAX: u32 = 1024;
@@ -37,7 +42,8 @@ pub struct Topic {
     pub config_overrides: ConfigMap,
     /// Effective: broker defaults, then the overrides.
     pub config: TopicConfig,
-    pub partitions: Vec<Partition>,
+    /// The replicas this broker hosts, by partition number.
+    pub partitions: BTreeMap<u32, Partition>,
 }
 
 /// A fetch parked until data arrives or its wait runs out.
@@ -65,32 +71,48 @@ struct DelayedProduce {
 #[derive(Clone, Debug)]
 pub struct Broker {
     id: NodeId,
-    /// Every broker of the cluster, for replication-factor checks and metadata answers.
-    cluster_brokers: Vec<NodeId>,
     config: BrokerConfig,
+    /// On disk: how many times this broker started; the controller tells runs apart by it.
+    incarnation: u64,
+    /// Memory: the metadata log as far as this broker has read it.
+    image: MetadataImage,
+    channel: ControllerChannel,
+    /// On disk: the logs. In memory: leadership, ISR and follower progress (rebuilt from metadata).
     topics: BTreeMap<String, Topic>,
     delayed_fetches: Vec<DelayedFetch>,
     delayed_produces: Vec<DelayedProduce>,
+    delayed_replica_fetches: Vec<DelayedReplicaFetch>,
+    /// As follower: one fetch session per leader broker.
+    fetch_sessions: BTreeMap<NodeId, FetchSession>,
+    next_correlation_id: CorrelationId,
     last_high_watermark_checkpoint_ms: u64,
     last_retention_check_ms: u64,
     last_cleaner_run_ms: u64,
-    /// On disk: the next producer id to hand out (InitProducerId), unique across restarts.
+    last_isr_check_ms: u64,
+    /// On disk: the next producer id to hand out (InitProducerId), unique across restarts and brokers.
     next_producer_id: i64,
 }
 
 impl Broker {
-    pub fn new(id: NodeId, cluster_brokers: Vec<NodeId>, config: BrokerConfig) -> Broker {
+    pub fn new(id: NodeId, controllers: Vec<NodeId>, config: BrokerConfig) -> Broker {
         Broker {
             id,
-            cluster_brokers,
             config,
+            incarnation: 1,
+            image: MetadataImage::default(),
+            channel: ControllerChannel::new(controllers),
             topics: BTreeMap::new(),
             delayed_fetches: Vec::new(),
             delayed_produces: Vec::new(),
+            delayed_replica_fetches: Vec::new(),
+            fetch_sessions: BTreeMap::new(),
+            next_correlation_id: 1,
             last_high_watermark_checkpoint_ms: 0,
             last_retention_check_ms: 0,
             last_cleaner_run_ms: 0,
-            next_producer_id: 1_000,
+            last_isr_check_ms: 0,
+            // Each broker hands out its own range (Kafka's controller allocates blocks of ids instead).
+            next_producer_id: i64::from(id) << 32,
         }
     }
 
@@ -103,49 +125,66 @@ impl Broker {
     }
 
     pub fn partition(&self, topic: &str, partition: u32) -> Option<&Partition> {
-        self.topics.get(topic)?.partitions.get(partition as usize)
+        self.topics.get(topic)?.partitions.get(&partition)
     }
 
-    /// The process dies: requests waiting in purgatory are gone. With `power_loss`, so is every record
-    /// not flushed. Returns, per partition that lost records, how many.
+    /// The metadata this broker has applied.
+    pub fn metadata(&self) -> &MetadataImage {
+        &self.image
+    }
+
+    /// Registered with the controller and unfenced, as the last heartbeat said.
+    pub fn is_fenced(&self) -> bool {
+        self.channel.fenced
+    }
+
+    fn next_correlation_id(&mut self) -> CorrelationId {
+        let id = self.next_correlation_id;
+        self.next_correlation_id += 1;
+        id
+    }
+
+    /// The process dies: memory is gone (purgatories, metadata, leadership, follower progress). With
+    /// `power_loss`, so is every record not flushed. Returns, per partition that lost records, how many.
     pub fn crash(&mut self, power_loss: bool) -> Vec<(TopicPartition, u64)> {
         self.delayed_fetches.clear();
         self.delayed_produces.clear();
+        self.delayed_replica_fetches.clear();
+        self.fetch_sessions.clear();
+        self.image = MetadataImage::default();
+        self.channel.reset();
         let mut lost = Vec::new();
         for (name, topic) in &mut self.topics {
-            for (i, p) in topic.partitions.iter_mut().enumerate() {
+            for (&i, p) in topic.partitions.iter_mut() {
                 if power_loss && p.log.unflushed_count() > 0 {
-                    lost.push((TopicPartition::new(name.clone(), i as u32), p.log.unflushed_count()));
+                    lost.push((TopicPartition::new(name.clone(), i), p.log.unflushed_count()));
                     p.log.lose_unflushed();
                 }
                 p.high_watermark_checkpoint = p.high_watermark_checkpoint.min(p.log.log_end_offset());
                 p.high_watermark = p.high_watermark.min(p.log.log_end_offset());
                 p.producers.clear(); // memory: rebuilt from the log on restart
+                p.followers.clear();
+                p.pending_isr = None;
+                p.leader = crate::types::NO_NODE;
+                p.leader_epoch = -1;
+                p.partition_epoch = -1;
             }
         }
         lost
     }
 
-    /// Restart: recover from disk as Kafka does. The HW starts from its checkpoint; the broker, sole
-    /// replica of its partitions, is elected leader again at the next leader epoch.
-    pub fn restart(&mut self, now_ms: u64, out: &mut Outbox) {
+    /// Restart: recover the logs from disk as Kafka does (the HW from its checkpoint), then register as a
+    /// new incarnation and read the metadata log again; leadership comes back through the controller.
+    pub fn restart(&mut self, now_ms: u64) {
+        self.incarnation += 1;
         self.last_high_watermark_checkpoint_ms = now_ms;
         self.last_retention_check_ms = now_ms;
         self.last_cleaner_run_ms = now_ms;
-        let id = self.id;
-        for (name, topic) in &mut self.topics {
-            for (i, p) in topic.partitions.iter_mut().enumerate() {
-                p.high_watermark = p.high_watermark_checkpoint.clamp(p.log.log_start_offset(), p.log.log_end_offset());
-                p.last_flush_ms = now_ms;
-                p.rebuild_producer_state();
-                p.leader = id;
-                p.leader_epoch += 1;
-                let (topic, partition, leader_epoch) = (name.clone(), i as u32, p.leader_epoch);
-                out.trace(TraceKind::LeaderElected { topic: topic.clone(), partition, leader: id, leader_epoch });
-                if let Some(high_watermark) = p.maybe_advance_high_watermark() {
-                    out.trace(TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark });
-                }
-            }
+        self.last_isr_check_ms = now_ms;
+        for p in self.topics.values_mut().flat_map(|t| t.partitions.values_mut()) {
+            p.high_watermark = p.high_watermark_checkpoint.clamp(p.log.log_start_offset(), p.log.log_end_offset());
+            p.last_flush_ms = now_ms;
+            p.rebuild_producer_state();
         }
     }
 
@@ -153,14 +192,8 @@ impl Broker {
         let Some(t) = self.topics.get(&tp.topic) else {
             return Err(franz_err!(UnknownTopicOrPartition, "This server does not host topic {}", tp.topic));
         };
-        let Some(p) = t.partitions.get(tp.partition as usize) else {
-            return Err(franz_err!(
-                UnknownTopicOrPartition,
-                "Topic {} has {} partition(s); partition {} does not exist",
-                tp.topic,
-                t.partitions.len(),
-                tp.partition
-            ));
+        let Some(p) = t.partitions.get(&tp.partition) else {
+            return Err(franz_err!(NotLeaderOrFollower, "Broker {} does not host {tp}", self.id));
         };
         if p.leader != self.id {
             return Err(franz_err!(NotLeaderOrFollower, "Broker {} is not the leader of {tp}", self.id));
@@ -171,7 +204,7 @@ impl Broker {
     fn leader_partition_mut(&mut self, tp: &TopicPartition) -> Result<(&mut Partition, &TopicConfig)> {
         self.leader_partition(tp)?; // the checks and their messages
         let found = self.topics.get_mut(&tp.topic).and_then(|Topic { config, partitions, .. }| {
-            partitions.get_mut(tp.partition as usize).map(|p| (p, &*config))
+            partitions.get_mut(&tp.partition).map(|p| (p, &*config))
         });
         found.ok_or_else(|| franz_err!(UnknownTopicOrPartition, "This server does not host {tp}"))
     }
@@ -186,6 +219,7 @@ impl Broker {
         now_ms: u64,
         out: &mut Outbox,
     ) -> Result<(Offset, Offset)> {
+        let id = self.id;
         let (p, config) = self.leader_partition_mut(tp)?;
         if records.is_empty() {
             return Err(franz_err!(InvalidRecord, "A produce request must carry at least one record"));
@@ -205,8 +239,8 @@ impl Broker {
                 tp.topic
             ));
         }
-        let min_isr = config.min_insync_replicas.min(p.replicas.len() as i64);
-        if acks == Acks::All && (p.isr.len() as i64) < min_isr {
+        let min_isr = min_isr(config, p);
+        if acks == Acks::All && p.isr.len() < min_isr {
             return Err(franz_err!(
                 NotEnoughReplicas,
                 "The ISR of {tp} has {} replica(s), fewer than min.insync.replicas ({min_isr})",
@@ -226,7 +260,7 @@ impl Broker {
         }
         p.maybe_flush(now_ms, config);
         let leader_epoch = p.leader_epoch;
-        let new_hw = p.maybe_advance_high_watermark();
+        let new_hw = p.maybe_advance_high_watermark(id, min_isr);
         let (topic, partition) = (tp.topic.clone(), tp.partition);
         out.trace(TraceKind::RecordsAppended { topic: topic.clone(), partition, base_offset, count, leader_epoch });
         if let Some(high_watermark) = new_hw {
@@ -282,10 +316,27 @@ impl Broker {
         }
         let produces = core::mem::take(&mut self.delayed_produces);
         for produce in produces {
-            let hw = self.partition(&produce.tp.topic, produce.tp.partition).map(|p| p.high_watermark);
-            let result = match hw {
-                Some(hw) if hw >= produce.required_offset => Some(Ok(produce.base_offset)),
+            let state = self.topics.get(&produce.tp.topic).and_then(|t| {
+                let p = t.partitions.get(&produce.tp.partition)?;
+                Some((p.high_watermark, p.leader == self.id, p.isr.len() >= min_isr(&t.config, p)))
+            });
+            let result = match state {
                 None => Some(Err(franz_err!(UnknownTopicOrPartition, "{} was deleted", produce.tp))),
+                Some((_, false, _)) => Some(Err(franz_err!(
+                    NotLeaderOrFollower,
+                    "Broker {} is no longer the leader of {}",
+                    self.id,
+                    produce.tp
+                ))),
+                Some((hw, true, enough)) if hw >= produce.required_offset => Some(if enough {
+                    Ok(produce.base_offset)
+                } else {
+                    Err(franz_err!(
+                        NotEnoughReplicasAfterAppend,
+                        "The batch is in the log of {}, but the ISR shrank below min.insync.replicas",
+                        produce.tp
+                    ))
+                }),
                 _ if now_ms >= produce.deadline_ms => Some(Err(franz_err!(
                     RequestTimedOut,
                     "The high watermark of {} did not reach offset {} within the request's timeout",
@@ -303,6 +354,7 @@ impl Broker {
                 None => self.delayed_produces.push(produce),
             }
         }
+        self.complete_replica_fetches(now_ms, out);
     }
 
     fn list_offsets(&self, tp: &TopicPartition, spec: OffsetSpec) -> Result<Offset> {
@@ -313,32 +365,38 @@ impl Broker {
         })
     }
 
-    fn metadata(&self, topics: &[String]) -> Vec<TopicMetadata> {
-        let describe = |t: &Topic| -> Vec<PartitionMetadata> {
-            let partitions = t.partitions.iter().enumerate();
-            partitions
-                .map(|(i, p)| PartitionMetadata {
-                    partition: i as u32,
-                    leader: p.leader,
-                    leader_epoch: p.leader_epoch,
-                    replicas: p.replicas.clone(),
-                    isr: p.isr.clone(),
-                })
-                .collect()
-        };
+    /// Answers a client's Metadata request from the metadata image.
+    fn topic_metadata(&self, topics: &[String]) -> Vec<TopicMetadata> {
         topics
             .iter()
             .map(|name| TopicMetadata {
                 name: name.clone(),
-                partitions: self.topics.get(name).map(describe).ok_or_else(|| {
-                    FranzError::new(
+                partitions: match self.image.topics.get(name) {
+                    Some(t) => Ok(t
+                        .partitions
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| PartitionMetadata {
+                            partition: i as u32,
+                            leader: p.leader,
+                            leader_epoch: p.leader_epoch,
+                            replicas: p.replicas.clone(),
+                            isr: p.isr.clone(),
+                        })
+                        .collect()),
+                    None => Err(FranzError::new(
                         crate::error::ErrorCode::UnknownTopicOrPartition,
                         alloc::format!("Topic {name} does not exist (auto.create.topics.enable is false in Franz)"),
-                    )
-                }),
+                    )),
+                },
             })
             .collect()
     }
+}
+
+/// Kafka's effective minimum ISR: `min.insync.replicas`, but never more than the replicas there are.
+fn min_isr(config: &TopicConfig, p: &Partition) -> usize {
+    (config.min_insync_replicas.max(1) as usize).min(p.replicas.len().max(1))
 }
 
 struct ProduceArgs {
@@ -358,14 +416,17 @@ fn respond_fetch(to: NodeId, fetch: &DelayedFetch, result: Result<FetchedPartiti
 impl Actor for Broker {
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
         match message {
-            Message::AdminRequest { correlation_id, op } => {
-                let result = self.on_admin(op, now_ms, out);
+            Message::AdminRequest { correlation_id, .. } => {
+                let result = Err(franz_err!(
+                    NotController,
+                    "Broker {} is not a controller: send admin requests to the active controller",
+                    self.id
+                ));
                 out.send(from, Message::AdminResponse { correlation_id, result });
-                self.complete_delayed(now_ms, out); // a deleted topic answers its parked requests
             }
             Message::MetadataRequest { correlation_id, topics } => {
-                let topics = self.metadata(&topics);
-                let brokers = self.cluster_brokers.clone();
+                let topics = self.topic_metadata(&topics);
+                let brokers = self.image.live_brokers();
                 out.send(from, Message::MetadataResponse { correlation_id, brokers, topics });
             }
             Message::ProduceRequest { correlation_id, acks, timeout_ms, topic, partition, producer, records } => {
@@ -388,24 +449,51 @@ impl Actor for Broker {
                 let result = self.list_offsets(&TopicPartition::new(topic.clone(), partition), spec);
                 out.send(from, Message::ListOffsetsResponse { correlation_id, topic, partition, result });
             }
-            // Responses are for clients; a broker ignores a stray one.
-            Message::AdminResponse { .. }
-            | Message::InitProducerIdResponse { .. }
-            | Message::MetadataResponse { .. }
-            | Message::ProduceResponse { .. }
-            | Message::FetchResponse { .. }
-            | Message::ListOffsetsResponse { .. } => {}
+            Message::ReplicaFetchRequest { correlation_id, max_wait_ms, max_bytes, partitions } => {
+                let deadline_ms = now_ms.saturating_add(max_wait_ms);
+                let fetch = DelayedReplicaFetch { from, correlation_id, max_bytes, partitions, deadline_ms };
+                self.on_replica_fetch(now_ms, fetch, out);
+            }
+            Message::ReplicaFetchResponse { correlation_id, partitions } => {
+                self.on_replica_fetch_response(now_ms, from, correlation_id, partitions, out);
+            }
+            Message::AlterPartitionResponse { correlation_id, topic, partition, result } => {
+                self.on_alter_partition_response(now_ms, correlation_id, &topic, partition, result, out);
+            }
+            Message::BrokerRegistrationResponse { correlation_id, result } => {
+                self.on_registration_response(now_ms, correlation_id, result, out);
+            }
+            Message::BrokerHeartbeatResponse { correlation_id, result } => {
+                self.on_heartbeat_response(now_ms, correlation_id, result, out);
+            }
+            Message::MetadataFetchResponse { correlation_id, result } => {
+                self.on_metadata_fetch_response(now_ms, correlation_id, result, out);
+            }
+            // Responses are for clients, Raft is for controllers, the rest for controllers too: a broker
+            // ignores a stray one.
+            _ => {}
         }
+        self.complete_delayed(now_ms, out);
+        self.drive(now_ms, out);
     }
 
     fn on_timer(&mut self, now_ms: u64, out: &mut Outbox) {
         self.on_housekeeping(now_ms, out);
+        self.check_isr(now_ms, out);
         self.complete_delayed(now_ms, out);
+        self.drive(now_ms, out);
     }
 
     fn next_timer_ms(&self) -> Option<u64> {
         let fetches = self.delayed_fetches.iter().map(|f| f.deadline_ms);
         let produces = self.delayed_produces.iter().map(|p| p.deadline_ms);
-        fetches.chain(produces).chain(self.next_housekeeping_ms()).min()
+        let replica_fetches = self.delayed_replica_fetches.iter().map(|f| f.deadline_ms);
+        fetches
+            .chain(produces)
+            .chain(replica_fetches)
+            .chain(self.next_housekeeping_ms())
+            .chain(self.channel.next_timer_ms())
+            .chain(self.next_replication_timer_ms())
+            .min()
     }
 }

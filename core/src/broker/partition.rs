@@ -27,6 +27,26 @@ pub enum SequenceCheck {
     Duplicate(Offset),
 }
 
+/// What a leader knows of one follower (Kafka's `Replica` state).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FollowerState {
+    /// The follower's LEO, from its last fetch; 0 until it fetches under this leader.
+    pub log_end_offset: Offset,
+    /// The last time it was caught up (Kafka's `lastCaughtUpTimeMs`).
+    pub last_caught_up_ms: u64,
+    pub last_fetch_ms: u64,
+    /// The leader's LEO at the follower's last fetch.
+    pub last_fetch_leader_log_end_offset: Offset,
+}
+
+/// An AlterPartition this leader sent and waits on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingIsr {
+    pub correlation_id: u64,
+    pub isr: Vec<NodeId>,
+    pub deadline_ms: u64,
+}
+
 #[derive(Clone, Debug)]
 pub struct Partition {
     /// On disk: survives a crash; what was not flushed does not survive a power loss.
@@ -35,28 +55,46 @@ pub struct Partition {
     pub high_watermark_checkpoint: Offset,
     pub last_flush_ms: u64,
     pub high_watermark: Offset,
+    /// As the metadata log says (`NO_NODE` until this broker has read it).
     pub leader: NodeId,
     pub leader_epoch: LeaderEpoch,
+    pub partition_epoch: i32,
     pub replicas: Vec<NodeId>,
     pub isr: Vec<NodeId>,
+    /// Leader only: each follower's progress, and an ISR change waiting on the controller.
+    pub followers: BTreeMap<NodeId, FollowerState>,
+    pub pending_isr: Option<PendingIsr>,
     /// Idempotent producers' recent batches, by producer id.
     pub producers: BTreeMap<i64, ProducerEntry>,
 }
 
 impl Partition {
-    /// A new partition led by `leader`, the sole replica until replication lands.
-    pub fn new(leader: NodeId, now_ms: u64) -> Partition {
+    /// A replica this broker just learned it hosts; the metadata log fills in who leads it.
+    pub fn new(now_ms: u64) -> Partition {
         Partition {
             log: PartitionLog::new(now_ms),
             high_watermark_checkpoint: 0,
             last_flush_ms: now_ms,
             high_watermark: 0,
-            leader,
-            leader_epoch: 0,
-            replicas: alloc::vec![leader],
-            isr: alloc::vec![leader],
+            leader: crate::types::NO_NODE,
+            leader_epoch: -1,
+            partition_epoch: -1,
+            replicas: Vec::new(),
+            isr: Vec::new(),
+            followers: BTreeMap::new(),
+            pending_isr: None,
             producers: BTreeMap::new(),
         }
+    }
+
+    /// The ISR the HW is computed over: the committed one plus replicas a pending change adds (Kafka's
+    /// "maximal ISR": an expansion counts at once, a shrink only once committed).
+    pub fn maximal_isr(&self) -> Vec<NodeId> {
+        let mut isr = self.isr.clone();
+        if let Some(pending) = &self.pending_isr {
+            isr.extend(pending.isr.iter().filter(|r| !self.isr.contains(r)));
+        }
+        isr
     }
 
     /// Kafka's idempotence check for a batch with `count` records.
@@ -107,10 +145,20 @@ impl Partition {
         self.producers = producers;
     }
 
-    /// Kafka's rule: HW = the smallest LEO over the ISR, never moving back. With only the leader in the
-    /// replica set that is the leader's own LEO.
-    pub(super) fn maybe_advance_high_watermark(&mut self) -> Option<Offset> {
-        let candidate = self.log.log_end_offset();
+    /// Kafka's rule (≥ 3.7): while the ISR has fewer than `min_isr` members the HW stays; otherwise it is
+    /// the smallest LEO over the (maximal) ISR, never moving back. Leader only.
+    pub(super) fn maybe_advance_high_watermark(&mut self, self_id: NodeId, min_isr: usize) -> Option<Offset> {
+        if self.isr.len() < min_isr {
+            return None;
+        }
+        let leo = self.log.log_end_offset();
+        let candidate = self
+            .maximal_isr()
+            .iter()
+            .map(|r| if *r == self_id { leo } else { self.followers.get(r).map_or(0, |f| f.log_end_offset) })
+            .min()
+            .unwrap_or(leo)
+            .min(leo);
         if candidate > self.high_watermark {
             self.high_watermark = candidate;
             self.assert_invariants();
@@ -172,7 +220,7 @@ mod tests {
 
     #[test]
     fn kafkas_sequence_rules() {
-        let mut p = Partition::new(1, 0);
+        let mut p = Partition::new(0);
         assert_eq!(p.check_sequence(stamp(0, 0), 2).unwrap(), SequenceCheck::Next, "a new producer");
         p.remember_batch(stamp(0, 0), 2, 10);
         p.remember_batch(stamp(0, 2), 1, 12);

@@ -11,24 +11,41 @@ use crate::types::NodeId;
 
 /// Kafka's `default.api.timeout.ms`.
 pub const DEFAULT_API_TIMEOUT_MS: u64 = 60_000;
+/// How long one attempt waits for a controller before the next controller is asked (Franz's: a crashed
+/// controller is silent in the simulation, where a real one would reset the connection).
+pub const ADMIN_ATTEMPT_TIMEOUT_MS: u64 = 5_000;
+
+/// One admin call: the request, where it was sent last and until when it may go on.
+#[derive(Clone, Debug)]
+struct AdminCall {
+    op: AdminOp,
+    /// The correlation id of the attempt in flight, if one is.
+    attempt: Option<(CorrelationId, u64)>,
+    retry_at_ms: u64,
+    deadline_ms: u64,
+    last_error: Option<crate::error::FranzError>,
+}
 
 #[derive(Clone, Debug)]
 pub struct AdminClient {
     id: NodeId,
+    /// The controllers: admin requests go to the active one (found by asking, as KIP-919's admin
+    /// client does with `bootstrap.controllers`).
     bootstrap: Bootstrap,
     next_correlation_id: CorrelationId,
-    /// Requests awaiting an answer: their API name and deadline.
-    in_flight: BTreeMap<CorrelationId, (&'static str, u64)>,
-    results: BTreeMap<CorrelationId, Result<()>>,
+    calls: BTreeMap<u64, AdminCall>,
+    next_request_id: u64,
+    results: BTreeMap<u64, Result<()>>,
 }
 
 impl AdminClient {
-    pub fn new(id: NodeId, bootstrap: Vec<NodeId>) -> AdminClient {
+    pub fn new(id: NodeId, controllers: Vec<NodeId>) -> AdminClient {
         AdminClient {
             id,
-            bootstrap: Bootstrap::new(bootstrap),
+            bootstrap: Bootstrap::new(controllers),
             next_correlation_id: 1,
-            in_flight: BTreeMap::new(),
+            calls: BTreeMap::new(),
+            next_request_id: 1,
             results: BTreeMap::new(),
         }
     }
@@ -37,48 +54,94 @@ impl AdminClient {
         self.id
     }
 
-    /// Sends an admin request; its result appears in [`AdminClient::take_result`].
-    pub fn request(&mut self, now_ms: u64, op: AdminOp, out: &mut Outbox) -> CorrelationId {
-        let correlation_id = self.next_correlation_id;
-        self.next_correlation_id += 1;
-        self.in_flight.insert(correlation_id, (op.api_name(), now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS)));
-        out.send(self.bootstrap.current(), Message::AdminRequest { correlation_id, op });
-        correlation_id
+    /// Starts an admin call; its result appears in [`AdminClient::take_result`].
+    pub fn request(&mut self, now_ms: u64, op: AdminOp, out: &mut Outbox) -> u64 {
+        let request_id = self.next_request_id;
+        self.next_request_id += 1;
+        let deadline_ms = now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS);
+        self.calls.insert(request_id, AdminCall { op, attempt: None, retry_at_ms: now_ms, deadline_ms, last_error: None });
+        self.send_due(now_ms, out);
+        request_id
     }
 
-    pub fn take_result(&mut self, request: CorrelationId) -> Option<Result<()>> {
+    pub fn take_result(&mut self, request: u64) -> Option<Result<()>> {
         self.results.remove(&request)
     }
-}
 
-impl Actor for AdminClient {
-    fn on_message(&mut self, _now_ms: u64, _from: NodeId, message: Message, _out: &mut Outbox) {
-        if let Message::AdminResponse { correlation_id, result } = message {
-            if self.in_flight.remove(&correlation_id).is_some() {
-                self.results.insert(correlation_id, result);
+    fn send_due(&mut self, now_ms: u64, out: &mut Outbox) {
+        let to = self.bootstrap.current();
+        for call in self.calls.values_mut() {
+            if call.attempt.is_none() && now_ms >= call.retry_at_ms {
+                let correlation_id = self.next_correlation_id;
+                self.next_correlation_id += 1;
+                call.attempt = Some((correlation_id, now_ms.saturating_add(ADMIN_ATTEMPT_TIMEOUT_MS)));
+                out.send(to, Message::AdminRequest { correlation_id, op: call.op.clone() });
             }
         }
     }
 
-    fn on_timer(&mut self, now_ms: u64, _out: &mut Outbox) {
-        let expired: Vec<(CorrelationId, &'static str)> = self
-            .in_flight
+    /// The controller asked was not the active one, or did not answer: ask the next after a backoff.
+    fn retry(&mut self, request_id: u64, now_ms: u64, error: crate::error::FranzError) {
+        self.bootstrap.rotate();
+        if let Some(call) = self.calls.get_mut(&request_id) {
+            call.attempt = None;
+            call.retry_at_ms = now_ms + super::RETRY_BACKOFF_MS;
+            call.last_error = Some(error);
+        }
+    }
+}
+
+impl Actor for AdminClient {
+    fn on_message(&mut self, now_ms: u64, _from: NodeId, message: Message, out: &mut Outbox) {
+        if let Message::AdminResponse { correlation_id, result } = message {
+            let found =
+                self.calls.iter().find(|(_, c)| c.attempt.is_some_and(|(id, _)| id == correlation_id)).map(|(&r, _)| r);
+            let Some(request_id) = found else { return };
+            match result {
+                Err(e) if e.code == crate::error::ErrorCode::NotController => self.retry(request_id, now_ms, e),
+                result => {
+                    self.calls.remove(&request_id);
+                    self.results.insert(request_id, result);
+                }
+            }
+        }
+        self.send_due(now_ms, out);
+    }
+
+    fn on_timer(&mut self, now_ms: u64, out: &mut Outbox) {
+        let silent: Vec<u64> = self
+            .calls
             .iter()
-            .filter(|(_, (_, deadline))| *deadline <= now_ms)
-            .map(|(&id, (api, _))| (id, *api))
+            .filter(|(_, c)| c.attempt.is_some_and(|(_, until)| now_ms >= until))
+            .map(|(&r, _)| r)
             .collect();
-        for (id, api) in expired {
-            self.in_flight.remove(&id);
-            self.bootstrap.rotate();
+        for request_id in silent {
+            let error = franz_err!(RequestTimedOut, "Controller {} did not answer", self.bootstrap.current());
+            self.retry(request_id, now_ms, error);
+        }
+        let expired: Vec<u64> =
+            self.calls.iter().filter(|(_, c)| now_ms >= c.deadline_ms).map(|(&r, _)| r).collect();
+        for request_id in expired {
+            let Some(call) = self.calls.remove(&request_id) else { continue };
+            let why = call.last_error.map(|e| alloc::format!(" (last: {e})")).unwrap_or_default();
             let err = franz_err!(
                 RequestTimedOut,
-                "No answer to {api} within default.api.timeout.ms ({DEFAULT_API_TIMEOUT_MS} ms)"
+                "No answer to {} within default.api.timeout.ms ({DEFAULT_API_TIMEOUT_MS} ms){why}: is a controller \
+                 quorum up?",
+                call.op.api_name()
             );
-            self.results.insert(id, Err(err));
+            self.results.insert(request_id, Err(err));
         }
+        self.send_due(now_ms, out);
     }
 
     fn next_timer_ms(&self) -> Option<u64> {
-        self.in_flight.values().map(|(_, deadline)| *deadline).min()
+        self.calls
+            .values()
+            .map(|c| match c.attempt {
+                Some((_, until)) => until.min(c.deadline_ms),
+                None => c.retry_at_ms.min(c.deadline_ms),
+            })
+            .min()
     }
 }

@@ -83,6 +83,9 @@ pub struct MetadataImage {
 }
 
 impl MetadataImage {
+    /// The image of an empty log.
+    pub const EMPTY: MetadataImage = MetadataImage { brokers: BTreeMap::new(), topics: BTreeMap::new(), applied: 0 };
+
     /// Applies the next record. A record that does not fit the image (a partition of a missing topic) is an
     /// error: the log is replicated by Raft, so that would be a bug, reported rather than panicking.
     pub fn apply(&mut self, record: &MetadataRecord) -> Result<()> {

@@ -23,7 +23,7 @@ pub const ELECTION_TIMEOUT_MS: u64 = 1_000;
 /// Kafka's `controller.quorum.fetch.timeout.ms`: a leader that hears from no majority this long steps down.
 pub const FETCH_TIMEOUT_MS: u64 = 2_000;
 /// How often a leader sends AppendEntries even with nothing new.
-pub const HEARTBEAT_INTERVAL_MS: u64 = 250;
+pub const HEARTBEAT_INTERVAL_MS: u64 = 500;
 /// Franz's bound on entries in one AppendEntries.
 pub const ENTRIES_PER_APPEND_MAX: usize = 256;
 
@@ -167,6 +167,17 @@ impl<E: Clone> RaftNode<E> {
         self.term_at(self.last_log_index())
     }
 
+    /// The term of the entry at `index` (0 before the first or past the end).
+    pub fn entry_term(&self, index: LogIndex) -> Term {
+        self.term_at(index)
+    }
+
+    /// Entries from index `from` (1-based) to the end of the log, committed or not.
+    pub fn entries_from(&self, from: LogIndex) -> &[Entry<E>] {
+        let start = (from.max(1) as usize - 1).min(self.disk.log.len());
+        &self.disk.log[start..]
+    }
+
     /// Committed entries, from index 1.
     pub fn committed(&self) -> &[Entry<E>] {
         &self.disk.log[..self.commit_index as usize]
@@ -196,12 +207,19 @@ impl<E: Clone> RaftNode<E> {
         self.reset_election_timer(now_ms);
     }
 
-    /// The leader adds an entry to replicate; `None` if this node is not the leader.
-    pub fn propose(&mut self, now_ms: u64, payload: E, out: &mut Vec<(NodeId, RaftMessage<E>)>) -> Option<LogIndex> {
+    /// The leader adds entries to replicate; returns the index of the last, or `None` if this node is not
+    /// the leader.
+    pub fn propose(
+        &mut self,
+        now_ms: u64,
+        payloads: Vec<E>,
+        out: &mut Vec<(NodeId, RaftMessage<E>)>,
+    ) -> Option<LogIndex> {
         if self.role != Role::Leader {
             return None;
         }
-        self.disk.log.push(Entry { term: self.disk.term, payload: Some(payload) });
+        let term = self.disk.term;
+        self.disk.log.extend(payloads.into_iter().map(|payload| Entry { term, payload: Some(payload) }));
         let index = self.last_log_index();
         self.match_index.insert(self.id, index);
         self.advance_commit();
@@ -502,7 +520,7 @@ mod tests {
             self.next_payload += 1;
             let mut out = Vec::new();
             if let Some(Some(node)) = self.nodes.get_mut(&id) {
-                node.propose(self.now_ms, payload, &mut out);
+                node.propose(self.now_ms, alloc::vec![payload], &mut out);
             }
             self.send(id, out);
         }

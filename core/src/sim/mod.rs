@@ -21,6 +21,7 @@ use core::cmp::{Ordering, Reverse};
 
 use crate::broker::Broker;
 use crate::client::{AdminClient, Consumer, Producer};
+use crate::controller::node::Controller;
 use crate::config::{self, ConfigMap};
 use crate::error::Result;
 use crate::message::{Actor, Message, Outbox};
@@ -33,9 +34,14 @@ use trace::{Trace, TraceKind};
 
 pub use ops::{Outcome, SendOutcome, RUN_FOR_MS_MAX};
 
-/// Brokers a cluster may have in this build. Multi-broker clusters arrive with the controller quorum
-/// (issue 5): until then one broker decides everything, so a cluster has exactly one.
-pub const BROKERS_MAX: u32 = 1;
+/// Franz's bound on brokers in a cluster (`addBroker` included): a page shows them all.
+pub const BROKERS_MAX: u32 = 16;
+/// Kafka's quorum sizes that make sense: 1 to 7 voters.
+pub const CONTROLLERS_MAX: u32 = 7;
+/// Controllers' node ids start here (brokers are 1, 2, 3 ...).
+pub const FIRST_CONTROLLER_ID: NodeId = 1_001;
+/// How long `World::new` lets a new cluster form (a controller elected, every broker unfenced).
+pub const CLUSTER_FORMATION_MS_MAX: u64 = 60_000;
 /// Franz's bound on clients (producers, consumers, admin) alive at once.
 pub const CLIENTS_MAX: usize = 1_000;
 /// Franz's bound on events waiting in the queue; a message beyond it is lost, as on an overloaded link.
@@ -49,6 +55,8 @@ const NO_NODE_NETWORK: NodeId = crate::types::NO_NODE;
 pub struct ClusterConfig {
     pub seed: u64,
     pub brokers: u32,
+    /// Voters of the controller quorum (KRaft's `controller.quorum.voters`).
+    pub controllers: u32,
     pub network: NetworkConfig,
     /// Broker-wide defaults for topic configs, with Kafka's keys (`min.insync.replicas` ...).
     pub broker_config: ConfigMap,
@@ -56,7 +64,13 @@ pub struct ClusterConfig {
 
 impl Default for ClusterConfig {
     fn default() -> Self {
-        ClusterConfig { seed: 1, brokers: 1, network: NetworkConfig::default(), broker_config: ConfigMap::new() }
+        ClusterConfig {
+            seed: 1,
+            brokers: 3,
+            controllers: 3,
+            network: NetworkConfig::default(),
+            broker_config: ConfigMap::new(),
+        }
     }
 }
 
@@ -64,6 +78,7 @@ impl Default for ClusterConfig {
 #[derive(Clone, Debug)]
 pub enum Node {
     Broker(Broker),
+    Controller(Controller),
     Admin(AdminClient),
     Producer(Producer),
     Consumer(Consumer),
@@ -73,6 +88,7 @@ impl Node {
     fn actor(&mut self) -> &mut dyn Actor {
         match self {
             Node::Broker(b) => b,
+            Node::Controller(c) => c,
             Node::Admin(a) => a,
             Node::Producer(p) => p,
             Node::Consumer(c) => c,
@@ -82,6 +98,7 @@ impl Node {
     fn next_timer_ms(&self) -> Option<u64> {
         match self {
             Node::Broker(b) => b.next_timer_ms(),
+            Node::Controller(c) => c.next_timer_ms(),
             Node::Admin(a) => a.next_timer_ms(),
             Node::Producer(p) => p.next_timer_ms(),
             Node::Consumer(c) => c.next_timer_ms(),
@@ -133,6 +150,8 @@ pub struct World {
     network: Network,
     trace: Trace,
     brokers: Vec<NodeId>,
+    controllers: Vec<NodeId>,
+    broker_config: config::BrokerConfig,
     admin: NodeId,
     next_client_id: NodeId,
     /// Per-role counters for Kafka-style default client ids (`producer-1`, `consumer-1`).
@@ -152,19 +171,29 @@ pub struct World {
 }
 
 impl World {
+    /// A new cluster, already formed: the controllers elected a leader and every broker registered and
+    /// was unfenced (the trace shows how), so that the first action finds a working cluster.
     pub fn new(config: ClusterConfig) -> Result<World> {
         if config.brokers == 0 || config.brokers > BROKERS_MAX {
             return Err(franz_err!(
                 InvalidConfig,
-                "brokers must be between 1 and {BROKERS_MAX} in this build of Franz (multi-broker clusters \
-                 arrive with the controller quorum), got {}",
+                "brokers must be between 1 and {BROKERS_MAX} in Franz, got {}",
                 config.brokers
+            ));
+        }
+        if config.controllers == 0 || config.controllers > CONTROLLERS_MAX {
+            return Err(franz_err!(
+                InvalidConfig,
+                "controllers must be between 1 and {CONTROLLERS_MAX} (a Raft quorum), got {}",
+                config.controllers
             ));
         }
         config.network.validate()?;
         let broker_config = config::BrokerConfig::parse(&config.broker_config)?;
         let network = Network::new(config.network, stream_rng(config.seed, Stream::Network));
         let brokers: Vec<NodeId> = (1..=config.brokers as NodeId).collect();
+        let controllers: Vec<NodeId> =
+            (FIRST_CONTROLLER_ID..FIRST_CONTROLLER_ID + config.controllers as NodeId).collect();
         let mut world = World {
             now_ms: 0,
             next_event_seq: 0,
@@ -175,7 +204,9 @@ impl World {
             timer_fired_ms: BTreeMap::new(),
             network,
             trace: Trace::default(),
-            brokers: brokers.clone(),
+            brokers: Vec::new(),
+            controllers: controllers.clone(),
+            broker_config,
             admin: FIRST_CLIENT_ID,
             next_client_id: FIRST_CLIENT_ID + 1,
             client_counters: BTreeMap::new(),
@@ -188,14 +219,61 @@ impl World {
             horizon_ms: None,
             config,
         };
-        for &id in &brokers {
-            let broker = Broker::new(id, brokers.clone(), broker_config.clone());
-            world.nodes.insert(id, Node::Broker(broker));
-            world.names.insert(id, format!("broker {id}"));
+        for &id in &controllers {
+            let raft_rng = stream_rng(world.config.seed, Stream::Actor(id));
+            let placement_rng = stream_rng(world.config.seed, Stream::Placement(id));
+            let controller = Controller::new(id, controllers.clone(), world.broker_config.clone(), raft_rng, placement_rng);
+            world.nodes.insert(id, Node::Controller(controller));
+            world.names.insert(id, crate::controller::node::controller_name(id));
+            world.arm_timer(id);
         }
-        world.nodes.insert(FIRST_CLIENT_ID, Node::Admin(AdminClient::new(FIRST_CLIENT_ID, brokers)));
+        for &id in &brokers {
+            world.start_broker(id);
+        }
+        world.nodes.insert(FIRST_CLIENT_ID, Node::Admin(AdminClient::new(FIRST_CLIENT_ID, controllers)));
         world.names.insert(FIRST_CLIENT_ID, String::from("adminclient-1"));
+        world.run_until(CLUSTER_FORMATION_MS_MAX, |w| w.is_formed());
         Ok(world)
+    }
+
+    fn start_broker(&mut self, id: NodeId) {
+        let broker = Broker::new(id, self.controllers.clone(), self.broker_config.clone());
+        self.nodes.insert(id, Node::Broker(broker));
+        self.names.insert(id, format!("broker {id}"));
+        self.brokers.push(id);
+        self.arm_timer(id);
+    }
+
+    /// Every running broker is unfenced in the committed metadata.
+    fn is_formed(&self) -> bool {
+        let image = self.metadata_image();
+        self.brokers
+            .iter()
+            .filter(|b| !self.crashed.contains(b))
+            .all(|b| image.brokers.get(b).is_some_and(|r| !r.fenced))
+    }
+
+    pub fn controllers(&self) -> &[NodeId] {
+        &self.controllers
+    }
+
+    pub fn controller(&self, id: NodeId) -> Option<&Controller> {
+        match self.nodes.get(&id)? {
+            Node::Controller(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The most complete committed metadata any controller holds (committed records are one log, so the
+    /// longest is the newest).
+    pub fn metadata_image(&self) -> &crate::controller::metadata::MetadataImage {
+        static EMPTY: crate::controller::metadata::MetadataImage = crate::controller::metadata::MetadataImage::EMPTY;
+        self.controllers
+            .iter()
+            .filter_map(|&id| self.controller(id))
+            .filter(|c| !self.crashed.contains(&c.id()))
+            .max_by_key(|c| (c.committed_offset(), core::cmp::Reverse(c.id())))
+            .map_or(&EMPTY, |c| c.image())
     }
 
     pub fn config(&self) -> &ClusterConfig {
@@ -423,7 +501,7 @@ impl World {
         client_id: Option<String>,
         make: impl FnOnce(NodeId, String, Vec<NodeId>, rand_pcg::Pcg32) -> Node,
     ) -> Result<NodeId> {
-        if self.nodes.len() - self.brokers.len() >= CLIENTS_MAX {
+        if self.nodes.len() - self.brokers.len() - self.controllers.len() >= CLIENTS_MAX {
             return Err(franz_err!(
                 PolicyViolation,
                 "Franz runs at most {CLIENTS_MAX} clients at once; close some first"
@@ -502,14 +580,15 @@ mod tests {
     #[test]
     fn run_for_moves_the_clock_even_when_idle() {
         let mut world = World::new(ClusterConfig::default()).unwrap();
-        assert!(!world.step(), "a new world has nothing scheduled");
+        let start = world.now_ms();
+        assert!(start > 0, "forming the cluster takes an election and registrations");
         world.run_for(1_500);
-        assert_eq!(world.now_ms(), 1_500);
+        assert_eq!(world.now_ms(), start + 1_500);
     }
 
     #[test]
     fn absurd_clusters_are_refused() {
-        for brokers in [0, 2, 1_000_000_000] {
+        for brokers in [0, BROKERS_MAX + 1, 1_000_000_000] {
             let err = World::new(ClusterConfig { brokers, ..Default::default() }).err().unwrap();
             assert_eq!(err.code, crate::error::ErrorCode::InvalidConfig);
         }

@@ -10,6 +10,7 @@ use alloc::vec::Vec;
 use super::network::{NetworkConfig, PARTITION_SIDES_MAX};
 use super::scenario::{Action, Scenario, SCENARIO_VERSION, SCENARIO_VIRTUAL_MS_MAX};
 use super::trace::TraceKind;
+use super::rng::{stream_rng, Stream};
 use super::{ClusterConfig, Node, World};
 use crate::client::admin::DEFAULT_API_TIMEOUT_MS;
 use crate::client::{Consumer, ConsumerConfig, ConsumerRecord, Producer, ProducerConfig, RecordMetadata, SendResult};
@@ -96,6 +97,9 @@ impl World {
             Action::CrashBroker { id } => self.exec_crash_broker(id, false).map(|_| Outcome::Done),
             Action::PowerLoss { id } => self.exec_crash_broker(id, true).map(|_| Outcome::Done),
             Action::RestartBroker { id } => self.exec_restart_broker(id).map(|_| Outcome::Done),
+            Action::CrashController { id } => self.exec_crash_controller(id).map(|_| Outcome::Done),
+            Action::RestartController { id } => self.exec_restart_controller(id).map(|_| Outcome::Done),
+            Action::AddBroker => self.exec_add_broker().map(Outcome::ClientId),
             Action::PauseNode { id, ms } => self.exec_pause(id, ms).map(|_| Outcome::Done),
             Action::PartitionNetwork { sides } => self.exec_partition(sides).map(|_| Outcome::Done),
             Action::HealNetwork => {
@@ -139,11 +143,12 @@ impl World {
                 super::scenario::SCENARIO_ACTIONS_MAX
             ));
         }
-        let ClusterConfig { seed, brokers, network, broker_config } = self.config.clone();
+        let ClusterConfig { seed, brokers, controllers, network, broker_config } = self.config.clone();
         Ok(Scenario {
             version: SCENARIO_VERSION,
             seed,
             brokers,
+            controllers,
             network,
             config: broker_config,
             actions: self.actions.clone(),
@@ -307,6 +312,23 @@ impl World {
 
     pub fn restart_broker(&mut self, id: NodeId) -> Result<()> {
         self.apply(Action::RestartBroker { id }).map(|_| ())
+    }
+
+    /// The controller process dies; its Raft log and vote stay on disk.
+    pub fn crash_controller(&mut self, id: NodeId) -> Result<()> {
+        self.apply(Action::CrashController { id }).map(|_| ())
+    }
+
+    pub fn restart_controller(&mut self, id: NodeId) -> Result<()> {
+        self.apply(Action::RestartController { id }).map(|_| ())
+    }
+
+    /// A new broker joins; returns its id.
+    pub fn add_broker(&mut self) -> Result<NodeId> {
+        match self.apply(Action::AddBroker)? {
+            Outcome::ClientId(id) => Ok(id),
+            other => Err(unexpected(other)),
+        }
     }
 
     /// A stop-the-world pause (a long GC): alive but silent for `ms`.
@@ -501,12 +523,55 @@ impl World {
             return Err(franz_err!(InvalidRequest, "Broker {id} is running; crash it first"));
         }
         self.record(id, TraceKind::BrokerRestarted);
-        self.command(id, |node, now, out| {
+        self.command(id, |node, now, _out| {
             if let Node::Broker(b) = node {
-                b.restart(now, out);
+                b.restart(now);
             }
         });
         Ok(())
+    }
+
+    fn exec_crash_controller(&mut self, id: NodeId) -> Result<()> {
+        if self.controller(id).is_none() {
+            return Err(franz_err!(InvalidRequest, "There is no controller {id}; controllers are {:?}", self.controllers));
+        }
+        if !self.crashed.insert(id) {
+            return Err(franz_err!(InvalidRequest, "Controller {id} is down already"));
+        }
+        self.timer_at_ms.remove(&id);
+        self.paused_until_ms.remove(&id);
+        self.drop_in_flight(|_, to| to == id);
+        self.record(id, TraceKind::BrokerCrashed { power_loss: false });
+        Ok(())
+    }
+
+    fn exec_restart_controller(&mut self, id: NodeId) -> Result<()> {
+        if self.controller(id).is_none() {
+            return Err(franz_err!(InvalidRequest, "There is no controller {id}; controllers are {:?}", self.controllers));
+        }
+        if !self.crashed.remove(&id) {
+            return Err(franz_err!(InvalidRequest, "Controller {id} is running; crash it first"));
+        }
+        self.record(id, TraceKind::BrokerRestarted);
+        // A new run's election timeouts come from a stream of its own (the seed and the restart time).
+        let rng = stream_rng(self.config.seed ^ self.now_ms, Stream::Actor(id));
+        self.command(id, |node, now, _out| {
+            if let Node::Controller(c) = node {
+                c.restart(now, rng);
+            }
+        });
+        Ok(())
+    }
+
+    /// `addBroker()`: the next free id joins, registers and (once unfenced) takes new partitions.
+    fn exec_add_broker(&mut self) -> Result<NodeId> {
+        if self.brokers.len() as u32 >= super::BROKERS_MAX {
+            return Err(franz_err!(PolicyViolation, "Franz runs at most {} brokers", super::BROKERS_MAX));
+        }
+        let id = self.brokers.iter().max().copied().unwrap_or(0) + 1;
+        self.start_broker(id);
+        self.record(id, TraceKind::NodeAdded { role: String::from("broker") });
+        Ok(id)
     }
 
     fn exec_pause(&mut self, id: NodeId, ms: u64) -> Result<()> {
@@ -533,11 +598,12 @@ impl World {
         }
         let mut seen = alloc::collections::BTreeSet::new();
         for &node in sides.iter().flatten() {
-            if !self.brokers.contains(&node) {
+            if !self.brokers.contains(&node) && !self.controllers.contains(&node) {
                 return Err(franz_err!(
                     InvalidRequest,
-                    "Sides name brokers and controllers (brokers are {:?}); {node} is not one",
-                    self.brokers
+                    "Sides name brokers and controllers (brokers are {:?}, controllers {:?}); {node} is not one",
+                    self.brokers,
+                    self.controllers
                 ));
             }
             if !seen.insert(node) {

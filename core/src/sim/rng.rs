@@ -10,6 +10,8 @@ pub enum Stream {
     Faults,
     Workload,
     Actor(i32),
+    /// A controller's placement dice, apart from its Raft timers.
+    Placement(i32),
 }
 
 impl Stream {
@@ -19,6 +21,7 @@ impl Stream {
             Stream::Faults => 2,
             Stream::Workload => 3,
             Stream::Actor(node) => 1_000_000 + node as u32 as u64,
+            Stream::Placement(node) => 10_000_000_000 + node as u32 as u64,
         }
     }
 }

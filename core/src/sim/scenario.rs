@@ -97,6 +97,14 @@ pub enum Action {
     CrashBroker {
         id: NodeId,
     },
+    CrashController {
+        id: NodeId,
+    },
+    RestartController {
+        id: NodeId,
+    },
+    /// A new broker joins with the next free id.
+    AddBroker,
     RestartBroker {
         id: NodeId,
     },
@@ -136,6 +144,8 @@ pub struct Scenario {
     pub version: u32,
     pub seed: u64,
     pub brokers: u32,
+    #[serde(default = "default_controllers")]
+    pub controllers: u32,
     #[serde(default)]
     pub network: NetworkConfig,
     /// Broker defaults for topic configs.
@@ -145,11 +155,16 @@ pub struct Scenario {
     pub actions: Vec<ScenarioEntry>,
 }
 
+fn default_controllers() -> u32 {
+    ClusterConfig::default().controllers
+}
+
 impl Scenario {
     pub fn cluster_config(&self) -> ClusterConfig {
         ClusterConfig {
             seed: self.seed,
             brokers: self.brokers,
+            controllers: self.controllers,
             network: self.network,
             broker_config: self.config.clone(),
         }

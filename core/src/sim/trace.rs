@@ -41,6 +41,14 @@ pub enum TraceKind {
     NetworkHealed,
     NetworkChanged { latency_ms: u64, jitter_ms: u64, drop_rate: f64 },
     LinkChanged { a: NodeId, b: NodeId, network: Option<crate::sim::network::NetworkConfig> },
+    ControllerElected { term: u64 },
+    BrokerRegistered { broker: NodeId, incarnation: u64 },
+    BrokerFenced { broker: NodeId, silent_ms: u64 },
+    BrokerUnfenced { broker: NodeId },
+    PartitionChanged { topic: String, partition: u32, leader: NodeId, leader_epoch: LeaderEpoch, isr: Vec<NodeId>, unclean: bool },
+    BecameFollower { topic: String, partition: u32, leader: NodeId, leader_epoch: LeaderEpoch },
+    LogTruncated { topic: String, partition: u32, from_offset: Offset, to_offset: Offset },
+    NodeAdded { role: String },
 }
 
 impl TraceKind {
@@ -69,6 +77,14 @@ impl TraceKind {
             TraceKind::NetworkHealed => "network_healed",
             TraceKind::NetworkChanged { .. } => "network_changed",
             TraceKind::LinkChanged { .. } => "link_changed",
+            TraceKind::ControllerElected { .. } => "controller_elected",
+            TraceKind::BrokerRegistered { .. } => "broker_registered",
+            TraceKind::BrokerFenced { .. } => "broker_fenced",
+            TraceKind::BrokerUnfenced { .. } => "broker_unfenced",
+            TraceKind::PartitionChanged { .. } => "partition_changed",
+            TraceKind::BecameFollower { .. } => "became_follower",
+            TraceKind::LogTruncated { .. } => "log_truncated",
+            TraceKind::NodeAdded { .. } => "node_added",
         }
     }
 
@@ -144,6 +160,34 @@ impl TraceKind {
             TraceKind::LinkChanged { a, b, network: None } => {
                 format!("link {a} <-> {b} back to the network's settings")
             }
+            TraceKind::ControllerElected { term } => {
+                format!("became the active controller (Raft leader of the metadata log) in term {term}")
+            }
+            TraceKind::BrokerRegistered { broker, incarnation } => {
+                format!("registered broker {broker} (incarnation {incarnation}); it stays fenced until it catches up")
+            }
+            TraceKind::BrokerFenced { broker, silent_ms } => format!(
+                "fenced broker {broker}: no heartbeat for {silent_ms} ms (broker.session.timeout.ms); it leaves every ISR"
+            ),
+            TraceKind::BrokerUnfenced { broker } => {
+                format!("unfenced broker {broker}: it caught up with the metadata log")
+            }
+            TraceKind::PartitionChanged { topic, partition, leader, leader_epoch, isr, unclean } => {
+                let leader = if *leader < 0 { String::from("none") } else { format!("{leader}") };
+                let unclean = if *unclean {
+                    " (UNCLEAN election: the new leader was not in the ISR; acknowledged records it lacks are lost)"
+                } else {
+                    ""
+                };
+                format!("{topic}-{partition}: leader {leader}, leader epoch {leader_epoch}, ISR {isr:?}{unclean}")
+            }
+            TraceKind::BecameFollower { topic, partition, leader, leader_epoch } => {
+                format!("became follower of {topic}-{partition}, fetching from broker {leader} (leader epoch {leader_epoch})")
+            }
+            TraceKind::LogTruncated { topic, partition, from_offset, to_offset } => format!(
+                "truncated {topic}-{partition} from offset {from_offset} to {to_offset}: those records diverged from the leader's log"
+            ),
+            TraceKind::NodeAdded { role } => format!("joined the cluster ({role})"),
         }
     }
 }

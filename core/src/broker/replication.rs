@@ -1,0 +1,401 @@
+//! Replication, Kafka's way. A follower fetches from its leader (one session per leader broker, all the
+//! partitions it follows there) with its LEO and the epoch of its last batch; the leader checks the
+//! epoch (KIP-320: a diverging follower is told where to truncate), records the follower's progress,
+//! advances the high watermark over the ISR and answers with batches and the HW. The leader shrinks the
+//! ISR when a follower has not caught up for `replica.lag.time.max.ms` and expands it when one catches
+//! up, both through AlterPartition to the controller.
+
+use alloc::vec::Vec;
+
+use super::partition::PendingIsr;
+use super::{min_isr, Broker};
+use crate::error::Result;
+use crate::message::{
+    CorrelationId, Message, Outbox, PartitionState, ReplicaFetchData, ReplicaFetchPartition, ReplicaFetchResult,
+};
+use crate::sim::trace::TraceKind;
+use crate::types::{NodeId, Offset, NO_NODE};
+
+/// Kafka's `replica.fetch.max.bytes`.
+pub const REPLICA_FETCH_MAX_BYTES: usize = 1_048_576;
+/// Kafka's `replica.fetch.backoff.ms`: the pause after a failed fetch.
+pub const REPLICA_FETCH_BACKOFF_MS: u64 = 1_000;
+/// How long a follower waits for a fetch answer beyond the leader's wait, before asking again.
+pub const REPLICA_FETCH_TIMEOUT_MS: u64 = 2_000;
+/// How long a leader waits for the controller's answer to an AlterPartition.
+pub const ALTER_PARTITION_TIMEOUT_MS: u64 = 5_000;
+
+/// A follower's fetch parked at the leader until there is something to send or its wait ends.
+#[derive(Clone, Debug)]
+pub(super) struct DelayedReplicaFetch {
+    pub from: NodeId,
+    pub correlation_id: CorrelationId,
+    pub max_bytes: usize,
+    pub partitions: Vec<ReplicaFetchPartition>,
+    pub deadline_ms: u64,
+}
+
+/// A follower's fetch session with one leader broker.
+#[derive(Clone, Debug, Default)]
+pub(super) struct FetchSession {
+    in_flight: Option<(CorrelationId, u64)>,
+    backoff_until_ms: u64,
+}
+
+impl Broker {
+    // The leader's side.
+
+    pub(super) fn on_replica_fetch(&mut self, now_ms: u64, fetch: DelayedReplicaFetch, out: &mut Outbox) {
+        for request in &fetch.partitions {
+            self.record_follower_fetch(now_ms, fetch.from, request, out);
+        }
+        let results = self.replica_fetch_results(fetch.from, &fetch.partitions, fetch.max_bytes);
+        if worth_answering(&fetch.partitions, &results) || now_ms >= fetch.deadline_ms {
+            out.send(fetch.from, Message::ReplicaFetchResponse { correlation_id: fetch.correlation_id, partitions: results });
+        } else {
+            self.delayed_replica_fetches.push(fetch);
+        }
+    }
+
+    pub(super) fn complete_replica_fetches(&mut self, now_ms: u64, out: &mut Outbox) {
+        for fetch in core::mem::take(&mut self.delayed_replica_fetches) {
+            let results = self.replica_fetch_results(fetch.from, &fetch.partitions, fetch.max_bytes);
+            if worth_answering(&fetch.partitions, &results) || now_ms >= fetch.deadline_ms {
+                let correlation_id = fetch.correlation_id;
+                out.send(fetch.from, Message::ReplicaFetchResponse { correlation_id, partitions: results });
+            } else {
+                self.delayed_replica_fetches.push(fetch);
+            }
+        }
+    }
+
+    /// Checks one partition of a follower's fetch against this leader.
+    fn check_follower(&self, follower: NodeId, request: &ReplicaFetchPartition) -> Result<()> {
+        let tp = crate::types::TopicPartition::new(request.topic.clone(), request.partition);
+        let (p, _) = self.leader_partition(&tp)?;
+        if request.current_leader_epoch < p.leader_epoch {
+            return Err(franz_err!(
+                FencedLeaderEpoch,
+                "The follower knows leader epoch {} of {tp}; it is {} now",
+                request.current_leader_epoch,
+                p.leader_epoch
+            ));
+        }
+        if request.current_leader_epoch > p.leader_epoch {
+            return Err(franz_err!(UnknownLeaderEpoch, "Leader epoch {} of {tp} is not known here yet", request.current_leader_epoch));
+        }
+        if !p.replicas.contains(&follower) {
+            return Err(franz_err!(NotLeaderOrFollower, "Broker {follower} is not a replica of {tp}"));
+        }
+        Ok(())
+    }
+
+    /// Where the follower's log diverges from this leader's, if it does (KIP-320).
+    fn divergence(&self, request: &ReplicaFetchPartition) -> Option<(i32, Offset)> {
+        let p = self.partition(&request.topic, request.partition)?;
+        let epoch = request.last_fetched_epoch?;
+        match p.log.end_offset_for_epoch(epoch) {
+            Some((found, end)) if found == epoch && end >= request.fetch_offset => None,
+            Some((found, end)) => Some((found, end.min(request.fetch_offset))),
+            // This leader has nothing from that epoch or before: the follower keeps nothing above our start.
+            None if request.fetch_offset > p.log.log_start_offset() => Some((-1, p.log.log_start_offset())),
+            None => None,
+        }
+    }
+
+    /// The leader learns the follower's LEO from its fetch offset (Kafka's `updateFollowerFetchState`),
+    /// may advance the HW and may ask to add the follower to the ISR.
+    fn record_follower_fetch(&mut self, now_ms: u64, follower: NodeId, request: &ReplicaFetchPartition, out: &mut Outbox) {
+        if self.check_follower(follower, request).is_err() || self.divergence(request).is_some() {
+            return;
+        }
+        let id = self.id;
+        let Some(topic) = self.topics.get_mut(&request.topic) else { return };
+        let min_isr = |p: &super::Partition| min_isr(&topic.config, p);
+        let Some(p) = topic.partitions.get_mut(&request.partition) else { return };
+        let leo = p.log.log_end_offset();
+        if request.fetch_offset > leo {
+            return;
+        }
+        let state = p.followers.entry(follower).or_default();
+        if request.fetch_offset >= leo {
+            state.last_caught_up_ms = now_ms;
+        } else if request.fetch_offset >= state.last_fetch_leader_log_end_offset {
+            state.last_caught_up_ms = state.last_caught_up_ms.max(state.last_fetch_ms);
+        }
+        state.log_end_offset = request.fetch_offset;
+        state.last_fetch_ms = now_ms;
+        state.last_fetch_leader_log_end_offset = leo;
+        // Expand: caught up to the HW and to the start of this leader's epoch.
+        let epoch_start = p.log.epoch_cache().iter().find(|(e, _)| *e == p.leader_epoch).map_or(leo, |(_, s)| *s);
+        let expand = !p.isr.contains(&follower)
+            && p.pending_isr.is_none()
+            && request.fetch_offset >= p.high_watermark
+            && request.fetch_offset >= epoch_start;
+        let min = min_isr(p);
+        if let Some(high_watermark) = p.maybe_advance_high_watermark(id, min) {
+            let (topic, partition) = (request.topic.clone(), request.partition);
+            out.trace(TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark });
+        }
+        if expand {
+            let mut isr = p.isr.clone();
+            isr.push(follower);
+            isr.sort_by_key(|r| p.replicas.iter().position(|x| x == r));
+            self.send_alter_partition(now_ms, &request.topic.clone(), request.partition, isr, out);
+        }
+    }
+
+    fn replica_fetch_results(
+        &self,
+        follower: NodeId,
+        partitions: &[ReplicaFetchPartition],
+        max_bytes: usize,
+    ) -> Vec<ReplicaFetchResult> {
+        let mut budget = max_bytes;
+        partitions
+            .iter()
+            .map(|request| {
+                let result = self.check_follower(follower, request).and_then(|()| {
+                    let Some(p) = self.partition(&request.topic, request.partition) else {
+                        return Err(franz_err!(UnknownTopicOrPartition, "{}-{} is gone", request.topic, request.partition));
+                    };
+                    let (high_watermark, log_start_offset) = (p.high_watermark, p.log.log_start_offset());
+                    if let Some(diverging) = self.divergence(request) {
+                        return Ok(ReplicaFetchData { high_watermark, log_start_offset, diverging_epoch: Some(diverging), batches: Vec::new() });
+                    }
+                    if request.fetch_offset < log_start_offset || request.fetch_offset > p.log.log_end_offset() {
+                        // Below our log start: the follower starts over there (it sees log_start_offset).
+                        return Ok(ReplicaFetchData { high_watermark, log_start_offset, diverging_epoch: None, batches: Vec::new() });
+                    }
+                    let batches = if budget > 0 { p.log.read_batches(request.fetch_offset, budget)? } else { Vec::new() };
+                    let bytes: usize = batches.iter().flat_map(|b| b.records.iter()).map(crate::types::Record::size_bytes).sum();
+                    budget = budget.saturating_sub(bytes);
+                    Ok(ReplicaFetchData { high_watermark, log_start_offset, diverging_epoch: None, batches })
+                });
+                ReplicaFetchResult { topic: request.topic.clone(), partition: request.partition, result }
+            })
+            .collect()
+    }
+
+    /// Every `replica.lag.time.max.ms / 2`, a leader drops followers that have not caught up for
+    /// `replica.lag.time.max.ms` from the ISR.
+    pub(super) fn check_isr(&mut self, now_ms: u64, out: &mut Outbox) {
+        for p in self.topics.values_mut().flat_map(|t| t.partitions.values_mut()) {
+            if p.pending_isr.as_ref().is_some_and(|pending| now_ms >= pending.deadline_ms) {
+                p.pending_isr = None; // the controller never answered: the next check asks again
+            }
+        }
+        let interval = self.config.replica_lag_time_max_ms / 2;
+        if now_ms < self.last_isr_check_ms + interval {
+            return;
+        }
+        self.last_isr_check_ms = now_ms;
+        let lag_max = self.config.replica_lag_time_max_ms;
+        let id = self.id;
+        let mut shrinks = Vec::new();
+        for (name, topic) in &self.topics {
+            for (&i, p) in &topic.partitions {
+                if p.leader != id || p.pending_isr.is_some() {
+                    continue;
+                }
+                let lagging = |r: &NodeId| {
+                    *r != id && p.followers.get(r).is_none_or(|f| now_ms.saturating_sub(f.last_caught_up_ms) > lag_max)
+                };
+                if p.isr.iter().any(lagging) {
+                    let isr: Vec<NodeId> = p.isr.iter().copied().filter(|r| !lagging(r)).collect();
+                    shrinks.push((name.clone(), i, isr));
+                }
+            }
+        }
+        for (topic, partition, isr) in shrinks {
+            self.send_alter_partition(now_ms, &topic, partition, isr, out);
+        }
+    }
+
+    fn send_alter_partition(&mut self, now_ms: u64, topic: &str, partition: u32, isr: Vec<NodeId>, out: &mut Outbox) {
+        let correlation_id = self.next_correlation_id();
+        let controller = self.channel.controller();
+        let Some(p) = self.topics.get_mut(topic).and_then(|t| t.partitions.get_mut(&partition)) else { return };
+        let (leader_epoch, partition_epoch) = (p.leader_epoch, p.partition_epoch);
+        p.pending_isr = Some(PendingIsr { correlation_id, isr: isr.clone(), deadline_ms: now_ms + ALTER_PARTITION_TIMEOUT_MS });
+        let topic = alloc::string::String::from(topic);
+        out.send(controller, Message::AlterPartitionRequest { correlation_id, topic, partition, leader_epoch, partition_epoch, isr });
+    }
+
+    pub(super) fn on_alter_partition_response(
+        &mut self,
+        now_ms: u64,
+        correlation_id: CorrelationId,
+        topic: &str,
+        partition: u32,
+        result: Result<PartitionState>,
+        out: &mut Outbox,
+    ) {
+        let id = self.id;
+        let Some(t) = self.topics.get_mut(topic) else { return };
+        let min = |p: &super::Partition| min_isr(&t.config, p);
+        let Some(p) = t.partitions.get_mut(&partition) else { return };
+        if p.pending_isr.as_ref().is_none_or(|pending| pending.correlation_id != correlation_id) {
+            return;
+        }
+        p.pending_isr = None;
+        match result {
+            Ok(state) if state.leader_epoch == p.leader_epoch && state.partition_epoch > p.partition_epoch => {
+                p.isr = state.isr;
+                p.partition_epoch = state.partition_epoch;
+                let min = min(p);
+                if let Some(high_watermark) = p.maybe_advance_high_watermark(id, min) {
+                    let topic = alloc::string::String::from(topic);
+                    out.trace(TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark });
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                if e.code == crate::error::ErrorCode::NotController {
+                    self.channel.rotate(now_ms);
+                }
+            }
+        }
+        self.complete_delayed(now_ms, out);
+    }
+
+    // The follower's side.
+
+    /// Sends a fetch to every leader this broker follows and has no fetch out to.
+    pub(super) fn send_replica_fetches(&mut self, now_ms: u64, out: &mut Outbox) {
+        let id = self.id;
+        let mut by_leader: alloc::collections::BTreeMap<NodeId, Vec<ReplicaFetchPartition>> = Default::default();
+        for (name, topic) in &self.topics {
+            for (&i, p) in &topic.partitions {
+                if p.leader == id || p.leader == NO_NODE {
+                    continue;
+                }
+                by_leader.entry(p.leader).or_default().push(ReplicaFetchPartition {
+                    topic: name.clone(),
+                    partition: i,
+                    current_leader_epoch: p.leader_epoch,
+                    fetch_offset: p.log.log_end_offset(),
+                    last_fetched_epoch: p.log.latest_epoch(),
+                    high_watermark: p.high_watermark,
+                });
+            }
+        }
+        self.fetch_sessions.retain(|leader, s| by_leader.contains_key(leader) || s.in_flight.is_some());
+        let max_wait_ms = self.config.replica_fetch_wait_max_ms;
+        for (leader, partitions) in by_leader {
+            let session = self.fetch_sessions.entry(leader).or_default();
+            if session.in_flight.is_some_and(|(_, deadline)| now_ms >= deadline) {
+                session.in_flight = None; // the leader went silent
+            }
+            if session.in_flight.is_some() || now_ms < session.backoff_until_ms {
+                continue;
+            }
+            let correlation_id = self.next_correlation_id;
+            self.next_correlation_id += 1;
+            let session = self.fetch_sessions.entry(leader).or_default();
+            session.in_flight = Some((correlation_id, now_ms + max_wait_ms + REPLICA_FETCH_TIMEOUT_MS));
+            let max_bytes = REPLICA_FETCH_MAX_BYTES;
+            out.send(leader, Message::ReplicaFetchRequest { correlation_id, max_wait_ms, max_bytes, partitions });
+        }
+    }
+
+    pub(super) fn on_replica_fetch_response(
+        &mut self,
+        now_ms: u64,
+        leader: NodeId,
+        correlation_id: CorrelationId,
+        partitions: Vec<ReplicaFetchResult>,
+        out: &mut Outbox,
+    ) {
+        let Some(session) = self.fetch_sessions.get_mut(&leader) else { return };
+        if session.in_flight.is_none_or(|(id, _)| id != correlation_id) {
+            return;
+        }
+        session.in_flight = None;
+        let mut failed = false;
+        for result in partitions {
+            let Some(topic) = self.topics.get_mut(&result.topic) else { continue };
+            let config = topic.config.clone();
+            let Some(p) = topic.partitions.get_mut(&result.partition) else { continue };
+            if p.leader != leader {
+                continue; // the leadership moved while the fetch was out
+            }
+            let data = match result.result {
+                Ok(data) => data,
+                Err(_) => {
+                    failed = true;
+                    continue;
+                }
+            };
+            let (name, partition) = (result.topic, result.partition);
+            if let Some((epoch, end)) = data.diverging_epoch {
+                let own_end = if epoch < 0 { end } else { p.log.end_offset_for_epoch(epoch).map_or(end, |(_, e)| e.min(end)) };
+                let from_offset = p.log.log_end_offset();
+                let to_offset = own_end.max(p.log.log_start_offset()).min(from_offset);
+                p.log.truncate_to(to_offset);
+                p.high_watermark = p.high_watermark.min(to_offset);
+                p.rebuild_producer_state();
+                if to_offset < from_offset {
+                    out.trace(TraceKind::LogTruncated { topic: name, partition, from_offset, to_offset });
+                }
+                continue;
+            }
+            if data.log_start_offset > p.log.log_end_offset() {
+                p.log.truncate_fully_and_start_at(data.log_start_offset, now_ms);
+                p.high_watermark = data.log_start_offset;
+                p.producers.clear();
+            }
+            for batch in data.batches {
+                let (count, stamp, base) = (batch.records.len(), batch.producer, batch.base_offset);
+                if p.log.append_replicated(batch, now_ms, &config).is_err() {
+                    failed = true;
+                    break;
+                }
+                if stamp.producer_id >= 0 && count > 0 {
+                    p.remember_batch(stamp, count, base);
+                }
+            }
+            p.maybe_flush(now_ms, &config);
+            let leo = p.log.log_end_offset();
+            p.high_watermark = data.high_watermark.min(leo).max(p.log.log_start_offset().min(leo));
+            p.assert_invariants();
+        }
+        if failed {
+            if let Some(session) = self.fetch_sessions.get_mut(&leader) {
+                session.backoff_until_ms = now_ms + REPLICA_FETCH_BACKOFF_MS;
+            }
+        }
+    }
+
+    pub(super) fn next_replication_timer_ms(&self) -> Option<u64> {
+        let sessions = self.fetch_sessions.values().map(|s| match s.in_flight {
+            Some((_, deadline)) => deadline,
+            None => s.backoff_until_ms,
+        });
+        let id = self.id;
+        let leads_with_followers =
+            self.topics.values().flat_map(|t| t.partitions.values()).any(|p| p.leader == id && p.replicas.len() > 1);
+        let isr_check =
+            leads_with_followers.then(|| self.last_isr_check_ms + self.config.replica_lag_time_max_ms / 2);
+        let pending = self
+            .topics
+            .values()
+            .flat_map(|t| t.partitions.values())
+            .filter_map(|p| p.pending_isr.as_ref().map(|pending| pending.deadline_ms));
+        sessions.chain(isr_check).chain(pending).min()
+    }
+}
+
+/// A parked follower fetch is answered when some partition has batches, a divergence, an error or a
+/// newer HW for it.
+fn worth_answering(requests: &[ReplicaFetchPartition], results: &[ReplicaFetchResult]) -> bool {
+    requests.iter().zip(results).any(|(request, result)| match &result.result {
+        Err(_) => true,
+        Ok(data) => {
+            !data.batches.is_empty()
+                || data.diverging_epoch.is_some()
+                || data.high_watermark != request.high_watermark
+                || data.log_start_offset > request.fetch_offset
+        }
+    })
+}
