@@ -24,3 +24,9 @@ pub fn text(bytes: &Option<Bytes>) -> Option<&str> {
 /// The trace hash of `tests/fixtures/basic-scenario.json`, checked natively and in wasm (web/tests/node.rs
 /// reads the same file).
 pub const FIXTURE_TRACE_HASH: &str = include_str!("../tests/fixtures/basic-scenario.hash");
+
+/// A cluster of one broker (and the default three controllers): the single-partition-replica tests of the
+/// log, the simulator and the clients, where which broker leads is not the question.
+pub fn one_broker() -> franz_core::ClusterConfig {
+    franz_core::ClusterConfig { brokers: 1, ..Default::default() }
+}

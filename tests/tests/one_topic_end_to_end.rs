@@ -9,7 +9,7 @@ use franz_core::{ClusterConfig, ErrorCode, World};
 use franz_tests::{kv, text, value};
 
 fn world() -> World {
-    World::new(ClusterConfig::default()).unwrap()
+    World::new(franz_tests::one_broker()).unwrap()
 }
 
 #[test]
@@ -123,7 +123,7 @@ fn the_trace_tells_what_happened() {
 #[test]
 fn the_same_seed_gives_the_same_trace() {
     let run = |seed| {
-        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        let mut w = World::new(ClusterConfig { seed, ..franz_tests::one_broker() }).unwrap();
         w.create_topic("t", 4, None, ConfigMap::new()).unwrap();
         let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
         for i in 0..50 {
@@ -244,7 +244,7 @@ mod review_fixes {
     #[test]
     fn settings_that_would_stall_time_are_refused() {
         let zero_latency = NetworkConfig { latency_ms: 0, jitter_ms: 0, drop_rate: 0.0 };
-        let err = World::new(ClusterConfig { network: zero_latency, ..Default::default() }).err().unwrap();
+        let err = World::new(ClusterConfig { network: zero_latency, ..franz_tests::one_broker() }).err().unwrap();
         assert_eq!(err.code, ErrorCode::InvalidConfig);
         let mut w = world();
         let producer = ProducerConfig { request_timeout_ms: 0, ..ProducerConfig::default() };
@@ -278,7 +278,8 @@ mod review_fixes {
 
     #[test]
     fn long_runs_merge_into_valid_actions_and_replay_the_same() {
-        let mut w = world();
+        // One controller and one broker: two idle days are cheap to simulate (and to replay).
+        let mut w = World::new(ClusterConfig { controllers: 1, ..franz_tests::one_broker() }).unwrap();
         w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
         w.run_for(86_400_000);
         w.run_for(86_400_000);

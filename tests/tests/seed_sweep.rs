@@ -21,7 +21,7 @@ fn run(seed: u64) -> (u64, u64) {
     };
     let broker_config: ConfigMap =
         [("log.retention.check.interval.ms", "1000")].map(|(k, v)| (k.into(), v.into())).into();
-    let mut w = World::new(ClusterConfig { seed, network, broker_config, ..Default::default() }).unwrap();
+    let mut w = World::new(ClusterConfig { seed, network, broker_config, ..franz_tests::one_broker() }).unwrap();
     let topic_config: ConfigMap =
         [("flush.messages", "1"), ("segment.bytes", "2000")].map(|(k, v)| (k.into(), v.into())).into();
     w.create_topic("t", 3, None, topic_config).unwrap();

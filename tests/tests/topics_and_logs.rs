@@ -16,7 +16,7 @@ fn map(pairs: &[(&str, &str)]) -> ConfigMap {
 /// A cluster whose broker checks retention every second and cleans every second (Kafka: 5 min, 15 s).
 fn quick_cluster() -> World {
     let config = map(&[("log.retention.check.interval.ms", "1000"), ("log.cleaner.backoff.ms", "1000")]);
-    World::new(ClusterConfig { broker_config: config, ..Default::default() }).unwrap()
+    World::new(ClusterConfig { broker_config: config, ..franz_tests::one_broker() }).unwrap()
 }
 
 fn earliest_consumer(w: &mut World, name: &str, tp: &TopicPartition) -> i32 {

@@ -44,6 +44,9 @@ pub struct ProducerConfig {
     pub enable_idempotence: bool,
     /// `metadata.max.age.ms`: how long partition counts and leaders are trusted before asking again.
     pub metadata_max_age_ms: u64,
+    /// `max.block.ms`: how long `send` waits for the topic to appear in metadata (a topic just created
+    /// reaches the brokers a moment after the controller commits it).
+    pub max_block_ms: u64,
 }
 
 impl Default for ProducerConfig {
@@ -57,6 +60,7 @@ impl Default for ProducerConfig {
             request_timeout_ms: 30_000,
             enable_idempotence: true,
             metadata_max_age_ms: 300_000,
+            max_block_ms: 60_000,
         }
     }
 }
@@ -70,6 +74,7 @@ impl ProducerConfig {
         super::check_range("request.timeout.ms", self.request_timeout_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
         super::check_range("delivery.timeout.ms", self.delivery_timeout_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
         super::check_range("metadata.max.age.ms", self.metadata_max_age_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
+        super::check_range("max.block.ms", self.max_block_ms, 0, CLIENT_TIMEOUT_MS_MAX)?;
         super::check_range("batch.size", self.batch_size_bytes as u64, 0, 1 << 30)
     }
 
@@ -100,6 +105,8 @@ struct PendingSend {
     /// Filled per record as partitions answer.
     outcome: Vec<Option<RecordMetadata>>,
     deadline_ms: u64,
+    /// Until when the send waits for its topic to appear in metadata (`max.block.ms`).
+    metadata_deadline_ms: u64,
     requests_left: usize,
     dispatched: bool,
     /// Metadata was asked again for this send once already (an explicit partition the cache did not know).
@@ -135,6 +142,8 @@ pub struct Producer {
     metadata: MetadataCache,
     /// Metadata request in flight, with its deadline.
     metadata_in_flight: Option<(CorrelationId, u64)>,
+    /// When to ask again for a topic the brokers did not know yet.
+    metadata_retry_at_ms: Option<u64>,
     sticky: BTreeMap<String, StickyPartitioner>,
     next_correlation_id: CorrelationId,
     next_send_id: u64,
@@ -158,6 +167,7 @@ impl Producer {
             rng,
             metadata: MetadataCache::default(),
             metadata_in_flight: None,
+            metadata_retry_at_ms: None,
             sticky: BTreeMap::new(),
             next_correlation_id: 1,
             next_send_id: 1,
@@ -219,6 +229,7 @@ impl Producer {
             outcome: alloc::vec![None; records.len()],
             records,
             deadline_ms: now_ms.saturating_add(self.config.delivery_timeout_ms),
+            metadata_deadline_ms: now_ms.saturating_add(self.config.max_block_ms),
             requests_left: 0,
             dispatched: false,
             metadata_refreshed: false,
@@ -269,11 +280,24 @@ impl Producer {
                     }
                 }
                 Some(Err(e)) => {
-                    // Kafka's producer keeps asking; Franz fails the send at once, but does not remember the
-                    // answer: the next send asks again (the topic may have been created since).
+                    // As Kafka's producer: keep asking (every retry.backoff.ms) until max.block.ms, then fail.
+                    // The answer is not remembered: the next send asks again.
                     let e = e.clone();
                     self.metadata.forget(&topic);
-                    self.fail(send_id, e, out);
+                    let deadline = self.sends.get(&send_id).map_or(0, |s| s.metadata_deadline_ms);
+                    if now_ms >= deadline {
+                        let e = FranzError::new(
+                            e.code,
+                            alloc::format!(
+                                "Topic {topic} not present in metadata after {} ms (max.block.ms): {}",
+                                self.config.max_block_ms,
+                                e.message
+                            ),
+                        );
+                        self.fail(send_id, e, out);
+                    } else {
+                        self.metadata_retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
+                    }
                 }
                 Some(Ok(_)) => self.dispatch(now_ms, send_id, out),
             }
@@ -580,6 +604,10 @@ impl Actor for Producer {
     }
 
     fn on_timer(&mut self, now_ms: u64, out: &mut Outbox) {
+        if self.metadata_retry_at_ms.is_some_and(|t| t <= now_ms) {
+            self.metadata_retry_at_ms = None;
+            self.dispatch_ready(now_ms, out);
+        }
         if self.metadata_in_flight.is_some_and(|(_, deadline)| deadline <= now_ms) {
             self.metadata_in_flight = None;
             self.bootstrap.rotate();
@@ -623,7 +651,7 @@ impl Actor for Producer {
     }
 
     fn next_timer_ms(&self) -> Option<u64> {
-        let metadata = self.metadata_in_flight.map(|(_, d)| d);
+        let metadata = self.metadata_in_flight.map(|(_, d)| d).or(self.metadata_retry_at_ms);
         let init = self.init_in_flight.map(|(_, d)| d);
         let requests = self.in_flight.values().map(|f| f.deadline_ms);
         let sends = self.sends.values().map(|s| s.deadline_ms);

@@ -174,6 +174,12 @@ impl World {
     /// A new cluster, already formed: the controllers elected a leader and every broker registered and
     /// was unfenced (the trace shows how), so that the first action finds a working cluster.
     pub fn new(config: ClusterConfig) -> Result<World> {
+        World::form(config, None)
+    }
+
+    /// Builds the cluster and lets it form, never running past `horizon_ms` (time travel to an instant
+    /// before the cluster had formed shows it forming).
+    fn form(config: ClusterConfig, horizon_ms: Option<u64>) -> Result<World> {
         if config.brokers == 0 || config.brokers > BROKERS_MAX {
             return Err(franz_err!(
                 InvalidConfig,
@@ -216,7 +222,7 @@ impl World {
             history: History::default(),
             actions: Vec::new(),
             actions_overflowed: false,
-            horizon_ms: None,
+            horizon_ms,
             config,
         };
         for &id in &controllers {

@@ -162,9 +162,8 @@ impl World {
         if until_ms.is_some_and(|u| u > SCENARIO_VIRTUAL_MS_MAX) {
             return Err(franz_err!(InvalidRequest, "untilMs is at most {SCENARIO_VIRTUAL_MS_MAX} (30 days)"));
         }
-        let mut world = World::new(scenario.cluster_config())?;
         let horizon = until_ms.unwrap_or(SCENARIO_VIRTUAL_MS_MAX);
-        world.horizon_ms = Some(horizon);
+        let mut world = World::form(scenario.cluster_config(), Some(horizon))?;
         for entry in &scenario.actions {
             if entry.at_ms > horizon {
                 break;
