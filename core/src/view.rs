@@ -7,9 +7,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Serialize;
 
-use crate::controller::raft::Role;
 use crate::check::{check, CheckReport, LoggedRecord, ReplicaSnapshot, Replicas};
 use crate::config::{effective_topic_config, ConfigMap};
+use crate::controller::raft::Role;
 use crate::error::Result;
 use crate::sim::{Node, World};
 use crate::types::{Bytes, Header, LeaderEpoch, NodeId, Offset, TopicPartition, NO_NODE};
@@ -223,11 +223,8 @@ impl World {
             .enumerate()
             .map(|(i, p)| {
                 let i = i as u32;
-                let hosted: Vec<(NodeId, &crate::broker::Partition)> = p
-                    .replicas
-                    .iter()
-                    .filter_map(|&b| Some((b, self.broker(b)?.partition(name, i)?)))
-                    .collect();
+                let hosted: Vec<(NodeId, &crate::broker::Partition)> =
+                    p.replicas.iter().filter_map(|&b| Some((b, self.broker(b)?.partition(name, i)?))).collect();
                 let leader = hosted.iter().find(|(b, _)| *b == p.leader).or(hosted.first()).map(|(_, r)| *r);
                 PartitionDescription {
                     partition: i,
@@ -336,10 +333,7 @@ impl World {
                         .topics()
                         .iter()
                         .flat_map(|(name, t)| {
-                            t.partitions
-                                .iter()
-                                .filter(|(_, p)| p.leader == id)
-                                .map(move |(i, _)| format!("{name}-{i}"))
+                            t.partitions.iter().filter(|(_, p)| p.leader == id).map(move |(i, _)| format!("{name}-{i}"))
                         })
                         .collect(),
                 }),

@@ -56,14 +56,15 @@ test("sendAsync completes as virtual time advances", () => {
 });
 
 test("faults, the checker and replay, from plain JS", () => {
-  const cluster = new franz.Cluster({ seed: 3, network: { latencyMs: 5 } });
+  // One broker (one replica per partition), so that a power loss can lose what was not flushed.
+  const cluster = new franz.Cluster({ seed: 3, brokers: 1, network: { latencyMs: 5 } });
   cluster.createTopic("t", { config: { "flush.messages": 2 } });
   const producer = cluster.producer();
   for (const value of ["a", "b", "c"]) producer.send("t", [{ value }]);
   cluster.powerLoss(1);
   assert.deepEqual(cluster.describeCluster().brokers, [{ id: 1, state: "crashed" }]);
   cluster.restartBroker(1);
-  assert.deepEqual(cluster.describeCluster(), { controller: { leaderId: null, term: 0, voters: [] }, brokers: [{ id: 1, state: "running" }] });
+  assert.notEqual(cluster.describeCluster().brokers[0].state, "crashed");
   const report = cluster.check();
   assert.equal(report.ok, false);
   assert.deepEqual(report.violations.map((v) => [v.kind, v.offset]), [["lost_write", 2]], "flush.messages=2 kept a and b");
@@ -117,6 +118,48 @@ test("topic administration, retention and compaction, from plain JS", () => {
   assert.throws(() => cluster.deleteTopic("logs"), { code: "UNKNOWN_TOPIC_OR_PARTITION" });
   assert.throws(() => cluster.deleteTopic("__consumer_offsets"), { code: "INVALID_TOPIC_EXCEPTION" });
   assert.throws(() => producer.send("state", [{ value: "no key" }]), { code: "INVALID_RECORD" });
+  assert.equal(cluster.check().ok, true);
+});
+
+test("the controller quorum: failover, a lost quorum, a new broker", () => {
+  const cluster = new franz.Cluster({ seed: 5 });
+  const before = cluster.describeCluster();
+  assert.deepEqual(before.controller.voters.map((v) => v.id), [1001, 1002, 1003]);
+  assert.deepEqual(before.brokers.map((b) => b.state), ["running", "running", "running"]);
+  const active = before.controller.leaderId;
+  assert.ok([1001, 1002, 1003].includes(active));
+  assert.equal(before.controller.voters.find((v) => v.id === active).role, "leader");
+  cluster.createTopic("t", { partitions: 2 });
+  assert.deepEqual(cluster.describeTopic("t").partitions[0].replicas.length, 3);
+
+  cluster.crashController(active);
+  assert.throws(() => cluster.crashController(active), { code: "INVALID_REQUEST" });
+  cluster.runFor(3000);
+  const after = cluster.describeCluster();
+  assert.ok(after.controller.leaderId !== null && after.controller.leaderId !== active, "another controller took over");
+  assert.ok(after.controller.term > before.controller.term);
+  assert.deepEqual(cluster.listTopics(), ["t"], "the committed topic survived the failover");
+  cluster.createTopic("u");
+
+  // Two of three down: no quorum. Metadata changes wait (and time out); partitions keep serving.
+  const others = [1001, 1002, 1003].filter((id) => id !== active && id !== after.controller.leaderId);
+  cluster.crashController(after.controller.leaderId);
+  cluster.crashController(others[0]);
+  const producer = cluster.producer();
+  assert.equal(producer.send("t", [{ value: "still served" }]).length, 1);
+  assert.throws(() => cluster.createTopic("v"), { code: "REQUEST_TIMED_OUT" });
+  cluster.restartController(others[0]);
+  cluster.restartController(active);
+  cluster.runFor(3000);
+  cluster.createTopic("v");
+  assert.deepEqual(cluster.listTopics(), ["t", "u", "v"]);
+
+  const id = cluster.addBroker();
+  assert.equal(id, 4);
+  cluster.runFor(100);
+  assert.equal(cluster.describeCluster().brokers.find((b) => b.id === 4).state, "running");
+  assert.throws(() => cluster.restartController(7), { code: "INVALID_REQUEST" });
+  assert.throws(() => new franz.Cluster({ controllers: 8 }), { code: "INVALID_CONFIG" });
   assert.equal(cluster.check().ok, true);
 });
 

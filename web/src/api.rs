@@ -24,7 +24,8 @@ const TS_TYPES: &'static str = r#"
 export interface FranzError extends Error { code: string; retriable: boolean; }
 export interface NetworkOptions { latencyMs?: number; jitterMs?: number; dropRate?: number; }
 export interface ClusterOptions {
-  brokers?: number; seed?: number; network?: NetworkOptions;
+  /** Brokers (ids 1, 2, 3 ...), default 3; controllers (the Raft quorum, ids 1001 ...), 1 to 7, default 3. */
+  brokers?: number; controllers?: number; seed?: number; network?: NetworkOptions;
   /** Broker defaults for topic configs, with Kafka's keys: { "min.insync.replicas": "2" }. */
   config?: Record<string, string | number | boolean>;
 }
@@ -62,7 +63,11 @@ export interface LogRecord { offset: number; timestamp: number; key: Bytes | nul
 export interface ReadLogOptions { fromOffset?: number; maxRecords?: number; }
 export interface Violation { kind: string; topic: string; partition: number; offset: number | null; detail: string; }
 export interface ClusterDescription {
-  controller: { leaderId: number | null; term: number; voters: { id: number; state: string; role: string }[] };
+  controller: {
+    leaderId: number | null; term: number;
+    voters: { id: number; state: "running" | "crashed"; role: "leader" | "follower" | "candidate"; term: number;
+              committedOffset: number; logLength: number }[];
+  };
   brokers: { id: number; state: "running" | "fenced" | "crashed" }[];
 }
 export interface CheckReport { ok: boolean; violations: Violation[]; historyComplete: boolean; }
@@ -204,18 +209,13 @@ impl Cluster {
         console_error_panic_hook::set_once();
         let o: ClusterOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "cluster")?;
         let network = network_config(o.network.unwrap_or_default(), NetworkConfig::default())?;
-        if let Some(c) = o.controllers {
-            whole(c, "controllers", 7.0)?;
-        }
         let config = ClusterConfig {
             seed: opt_whole(o.seed, "seed", MAX_SAFE_INTEGER, 1)?,
-            brokers: opt_whole(o.brokers, "brokers", MAX_SAFE_INTEGER, 1)? as u32,
+            brokers: opt_whole(o.brokers, "brokers", MAX_SAFE_INTEGER, 3)?.min(u64::from(u32::MAX)) as u32,
+            controllers: opt_whole(o.controllers, "controllers", MAX_SAFE_INTEGER, 3)?.min(u64::from(u32::MAX)) as u32,
             network,
             broker_config: config_map(o.config),
         };
-        if o.brokers.is_some_and(|b| b > f64::from(u32::MAX)) {
-            return Err(invalid(ErrorCode::InvalidConfig, "brokers is far too large"));
-        }
         let world = World::new(config).map_err(js_error)?;
         Ok(Cluster { world: Rc::new(RefCell::new(world)) })
     }
@@ -252,6 +252,28 @@ impl Cluster {
     pub fn restart_broker(&self, id: f64) -> Result<(), JsValue> {
         let id = node_id(id)?;
         with_world(&self.world, |w| w.restart_broker(id).map_err(js_error))
+    }
+
+    /// Controller `id`'s process dies; its Raft log and vote stay on disk. If it was active, the others
+    /// elect a new one within the election timeout.
+    #[wasm_bindgen(js_name = crashController)]
+    pub fn crash_controller(&self, id: f64) -> Result<(), JsValue> {
+        let id = node_id(id)?;
+        with_world(&self.world, |w| w.crash_controller(id).map_err(js_error))
+    }
+
+    /// Controller `id` restarts from its disk and catches up with the quorum.
+    #[wasm_bindgen(js_name = restartController)]
+    pub fn restart_controller(&self, id: f64) -> Result<(), JsValue> {
+        let id = node_id(id)?;
+        with_world(&self.world, |w| w.restart_controller(id).map_err(js_error))
+    }
+
+    /// A new broker joins with the next free id (returned); it registers, is unfenced once caught up and
+    /// takes replicas of topics created from then on.
+    #[wasm_bindgen(js_name = addBroker)]
+    pub fn add_broker(&self) -> Result<f64, JsValue> {
+        with_world(&self.world, |w| w.add_broker().map(f64::from).map_err(js_error))
     }
 
     /// Broker `id`'s machine loses power: memory and unflushed records are lost (`flush.messages`, `flush.ms`).
@@ -319,8 +341,8 @@ impl Cluster {
         })
     }
 
-    /// `{ controller: { leaderId, term, voters }, brokers: [{ id, state }] }`. This build has no controller
-    /// nodes yet (the single broker decides): `leaderId` is null and `voters` empty.
+    /// `{ controller: { leaderId, term, voters }, brokers: [{ id, state }] }`: the quorum (each voter's role,
+    /// term and committed metadata offset) and each broker's state (running, fenced, crashed).
     #[wasm_bindgen(js_name = describeCluster, unchecked_return_type = "ClusterDescription")]
     pub fn describe_cluster(&self) -> Result<JsValue, JsValue> {
         read_world(&self.world, |w| to_js(&w.describe_cluster()))

@@ -15,8 +15,8 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-pub use partition::{FollowerState, Partition};
 use partition::SequenceCheck;
+pub use partition::{FollowerState, Partition};
 
 use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
 use crate::controller::metadata::MetadataImage;
@@ -203,9 +203,10 @@ impl Broker {
 
     fn leader_partition_mut(&mut self, tp: &TopicPartition) -> Result<(&mut Partition, &TopicConfig)> {
         self.leader_partition(tp)?; // the checks and their messages
-        let found = self.topics.get_mut(&tp.topic).and_then(|Topic { config, partitions, .. }| {
-            partitions.get_mut(&tp.partition).map(|p| (p, &*config))
-        });
+        let found = self
+            .topics
+            .get_mut(&tp.topic)
+            .and_then(|Topic { config, partitions, .. }| partitions.get_mut(&tp.partition).map(|p| (p, &*config)));
         found.ok_or_else(|| franz_err!(UnknownTopicOrPartition, "This server does not host {tp}"))
     }
 

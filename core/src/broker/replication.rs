@@ -51,7 +51,10 @@ impl Broker {
         }
         let results = self.replica_fetch_results(fetch.from, &fetch.partitions, fetch.max_bytes);
         if worth_answering(&fetch.partitions, &results) || now_ms >= fetch.deadline_ms {
-            out.send(fetch.from, Message::ReplicaFetchResponse { correlation_id: fetch.correlation_id, partitions: results });
+            out.send(
+                fetch.from,
+                Message::ReplicaFetchResponse { correlation_id: fetch.correlation_id, partitions: results },
+            );
         } else {
             self.delayed_replica_fetches.push(fetch);
         }
@@ -82,7 +85,11 @@ impl Broker {
             ));
         }
         if request.current_leader_epoch > p.leader_epoch {
-            return Err(franz_err!(UnknownLeaderEpoch, "Leader epoch {} of {tp} is not known here yet", request.current_leader_epoch));
+            return Err(franz_err!(
+                UnknownLeaderEpoch,
+                "Leader epoch {} of {tp} is not known here yet",
+                request.current_leader_epoch
+            ));
         }
         if !p.replicas.contains(&follower) {
             return Err(franz_err!(NotLeaderOrFollower, "Broker {follower} is not a replica of {tp}"));
@@ -105,7 +112,13 @@ impl Broker {
 
     /// The leader learns the follower's LEO from its fetch offset (Kafka's `updateFollowerFetchState`),
     /// may advance the HW and may ask to add the follower to the ISR.
-    fn record_follower_fetch(&mut self, now_ms: u64, follower: NodeId, request: &ReplicaFetchPartition, out: &mut Outbox) {
+    fn record_follower_fetch(
+        &mut self,
+        now_ms: u64,
+        follower: NodeId,
+        request: &ReplicaFetchPartition,
+        out: &mut Outbox,
+    ) {
         if self.check_follower(follower, request).is_err() || self.divergence(request).is_some() {
             return;
         }
@@ -157,18 +170,35 @@ impl Broker {
             .map(|request| {
                 let result = self.check_follower(follower, request).and_then(|()| {
                     let Some(p) = self.partition(&request.topic, request.partition) else {
-                        return Err(franz_err!(UnknownTopicOrPartition, "{}-{} is gone", request.topic, request.partition));
+                        return Err(franz_err!(
+                            UnknownTopicOrPartition,
+                            "{}-{} is gone",
+                            request.topic,
+                            request.partition
+                        ));
                     };
                     let (high_watermark, log_start_offset) = (p.high_watermark, p.log.log_start_offset());
                     if let Some(diverging) = self.divergence(request) {
-                        return Ok(ReplicaFetchData { high_watermark, log_start_offset, diverging_epoch: Some(diverging), batches: Vec::new() });
+                        return Ok(ReplicaFetchData {
+                            high_watermark,
+                            log_start_offset,
+                            diverging_epoch: Some(diverging),
+                            batches: Vec::new(),
+                        });
                     }
                     if request.fetch_offset < log_start_offset || request.fetch_offset > p.log.log_end_offset() {
                         // Below our log start: the follower starts over there (it sees log_start_offset).
-                        return Ok(ReplicaFetchData { high_watermark, log_start_offset, diverging_epoch: None, batches: Vec::new() });
+                        return Ok(ReplicaFetchData {
+                            high_watermark,
+                            log_start_offset,
+                            diverging_epoch: None,
+                            batches: Vec::new(),
+                        });
                     }
-                    let batches = if budget > 0 { p.log.read_batches(request.fetch_offset, budget)? } else { Vec::new() };
-                    let bytes: usize = batches.iter().flat_map(|b| b.records.iter()).map(crate::types::Record::size_bytes).sum();
+                    let batches =
+                        if budget > 0 { p.log.read_batches(request.fetch_offset, budget)? } else { Vec::new() };
+                    let bytes: usize =
+                        batches.iter().flat_map(|b| b.records.iter()).map(crate::types::Record::size_bytes).sum();
                     budget = budget.saturating_sub(bytes);
                     Ok(ReplicaFetchData { high_watermark, log_start_offset, diverging_epoch: None, batches })
                 });
@@ -217,9 +247,13 @@ impl Broker {
         let controller = self.channel.controller();
         let Some(p) = self.topics.get_mut(topic).and_then(|t| t.partitions.get_mut(&partition)) else { return };
         let (leader_epoch, partition_epoch) = (p.leader_epoch, p.partition_epoch);
-        p.pending_isr = Some(PendingIsr { correlation_id, isr: isr.clone(), deadline_ms: now_ms + ALTER_PARTITION_TIMEOUT_MS });
+        p.pending_isr =
+            Some(PendingIsr { correlation_id, isr: isr.clone(), deadline_ms: now_ms + ALTER_PARTITION_TIMEOUT_MS });
         let topic = alloc::string::String::from(topic);
-        out.send(controller, Message::AlterPartitionRequest { correlation_id, topic, partition, leader_epoch, partition_epoch, isr });
+        out.send(
+            controller,
+            Message::AlterPartitionRequest { correlation_id, topic, partition, leader_epoch, partition_epoch, isr },
+        );
     }
 
     pub(super) fn on_alter_partition_response(
@@ -329,7 +363,8 @@ impl Broker {
             };
             let (name, partition) = (result.topic, result.partition);
             if let Some((epoch, end)) = data.diverging_epoch {
-                let own_end = if epoch < 0 { end } else { p.log.end_offset_for_epoch(epoch).map_or(end, |(_, e)| e.min(end)) };
+                let own_end =
+                    if epoch < 0 { end } else { p.log.end_offset_for_epoch(epoch).map_or(end, |(_, e)| e.min(end)) };
                 let from_offset = p.log.log_end_offset();
                 let to_offset = own_end.max(p.log.log_start_offset()).min(from_offset);
                 p.log.truncate_to(to_offset);
@@ -375,8 +410,7 @@ impl Broker {
         let id = self.id;
         let leads_with_followers =
             self.topics.values().flat_map(|t| t.partitions.values()).any(|p| p.leader == id && p.replicas.len() > 1);
-        let isr_check =
-            leads_with_followers.then(|| self.last_isr_check_ms + self.config.replica_lag_time_max_ms / 2);
+        let isr_check = leads_with_followers.then(|| self.last_isr_check_ms + self.config.replica_lag_time_max_ms / 2);
         let pending = self
             .topics
             .values()

@@ -59,7 +59,8 @@ impl AdminClient {
         let request_id = self.next_request_id;
         self.next_request_id += 1;
         let deadline_ms = now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS);
-        self.calls.insert(request_id, AdminCall { op, attempt: None, retry_at_ms: now_ms, deadline_ms, last_error: None });
+        self.calls
+            .insert(request_id, AdminCall { op, attempt: None, retry_at_ms: now_ms, deadline_ms, last_error: None });
         self.send_due(now_ms, out);
         request_id
     }
@@ -119,8 +120,7 @@ impl Actor for AdminClient {
             let error = franz_err!(RequestTimedOut, "Controller {} did not answer", self.bootstrap.current());
             self.retry(request_id, now_ms, error);
         }
-        let expired: Vec<u64> =
-            self.calls.iter().filter(|(_, c)| now_ms >= c.deadline_ms).map(|(&r, _)| r).collect();
+        let expired: Vec<u64> = self.calls.iter().filter(|(_, c)| now_ms >= c.deadline_ms).map(|(&r, _)| r).collect();
         for request_id in expired {
             let Some(call) = self.calls.remove(&request_id) else { continue };
             let why = call.last_error.map(|e| alloc::format!(" (last: {e})")).unwrap_or_default();

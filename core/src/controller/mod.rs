@@ -5,7 +5,7 @@
 //! single broker decides topic administration itself (see `broker::admin`).
 
 pub mod election;
-pub mod node;
 pub mod metadata;
+pub mod node;
 pub mod placement;
 pub mod raft;

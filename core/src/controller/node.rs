@@ -166,7 +166,11 @@ impl Controller {
         }
     }
 
-    fn raft_step(&mut self, out: &mut Outbox, f: impl FnOnce(&mut RaftNode<MetadataRecord>, &mut Vec<(NodeId, RaftMessage<MetadataRecord>)>)) {
+    fn raft_step(
+        &mut self,
+        out: &mut Outbox,
+        f: impl FnOnce(&mut RaftNode<MetadataRecord>, &mut Vec<(NodeId, RaftMessage<MetadataRecord>)>),
+    ) {
         let mut raft_out = Vec::new();
         f(&mut self.raft, &mut raft_out);
         for (to, message) in raft_out {
@@ -273,7 +277,8 @@ impl Controller {
             Reply::AlterPartition { correlation_id, topic, partition } => {
                 let result = result.and_then(|()| {
                     let p = self.image.topics.get(&topic).and_then(|t| t.partitions.get(partition as usize));
-                    p.map(partition_state).ok_or_else(|| franz_err!(UnknownTopicOrPartition, "{topic}-{partition} is gone"))
+                    p.map(partition_state)
+                        .ok_or_else(|| franz_err!(UnknownTopicOrPartition, "{topic}-{partition} is gone"))
                 });
                 out.send(p.to, Message::AlterPartitionResponse { correlation_id, topic, partition, result });
             }
@@ -358,7 +363,14 @@ impl Controller {
         records
     }
 
-    fn on_registration(&mut self, now_ms: u64, from: NodeId, correlation_id: CorrelationId, incarnation: u64, out: &mut Outbox) {
+    fn on_registration(
+        &mut self,
+        now_ms: u64,
+        from: NodeId,
+        correlation_id: CorrelationId,
+        incarnation: u64,
+        out: &mut Outbox,
+    ) {
         let reply = Reply::Registration { correlation_id };
         if !self.is_active() {
             return self.wait_for_commit(None, from, reply, out);
@@ -451,13 +463,7 @@ impl Controller {
         self.propose(now_ms, records, out);
     }
 
-    fn on_alter_partition(
-        &mut self,
-        now_ms: u64,
-        from: NodeId,
-        request: AlterPartition,
-        out: &mut Outbox,
-    ) {
+    fn on_alter_partition(&mut self, now_ms: u64, from: NodeId, request: AlterPartition, out: &mut Outbox) {
         let AlterPartition { correlation_id, topic, partition, leader_epoch, partition_epoch, isr } = request;
         let reply = Reply::AlterPartition { correlation_id, topic: topic.clone(), partition };
         if !self.is_active() {
@@ -536,7 +542,10 @@ impl Controller {
                     return Err(franz_err!(TopicAlreadyExists, "Topic '{name}' already exists."));
                 }
                 if self.latest.topics.len() >= TOPICS_MAX {
-                    return Err(franz_err!(PolicyViolation, "Franz keeps at most {TOPICS_MAX} topics; delete one first"));
+                    return Err(franz_err!(
+                        PolicyViolation,
+                        "Franz keeps at most {TOPICS_MAX} topics; delete one first"
+                    ));
                 }
                 if partitions == 0 || partitions > PARTITIONS_PER_TOPIC_MAX {
                     return Err(franz_err!(
@@ -551,7 +560,13 @@ impl Controller {
                 for (partition, replicas) in assignment.into_iter().enumerate() {
                     let leader = replicas[0];
                     let isr = replicas.clone();
-                    records.push(MetadataRecord::Partition { topic: name.clone(), partition: partition as u32, replicas, isr, leader });
+                    records.push(MetadataRecord::Partition {
+                        topic: name.clone(),
+                        partition: partition as u32,
+                        replicas,
+                        isr,
+                        leader,
+                    });
                 }
                 for (key, value) in crate::config::trimmed(&config) {
                     records.push(MetadataRecord::Config { topic: name.clone(), key, value: Some(value) });
@@ -632,7 +647,15 @@ impl Controller {
             .ok_or_else(|| franz_err!(UnknownTopicOrPartition, "This server does not host topic {name}"))
     }
 
-    fn on_metadata_fetch(&mut self, now_ms: u64, from: NodeId, correlation_id: CorrelationId, offset: u64, max_wait_ms: u64, out: &mut Outbox) {
+    fn on_metadata_fetch(
+        &mut self,
+        now_ms: u64,
+        from: NodeId,
+        correlation_id: CorrelationId,
+        offset: u64,
+        max_wait_ms: u64,
+        out: &mut Outbox,
+    ) {
         if !self.is_active() {
             let result = Err(self.not_controller());
             return out.send(from, Message::MetadataFetchResponse { correlation_id, result });

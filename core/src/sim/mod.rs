@@ -21,8 +21,8 @@ use core::cmp::{Ordering, Reverse};
 
 use crate::broker::Broker;
 use crate::client::{AdminClient, Consumer, Producer};
-use crate::controller::node::Controller;
 use crate::config::{self, ConfigMap};
+use crate::controller::node::Controller;
 use crate::error::Result;
 use crate::message::{Actor, Message, Outbox};
 use crate::types::{NodeId, FIRST_CLIENT_ID};
@@ -228,7 +228,8 @@ impl World {
         for &id in &controllers {
             let raft_rng = stream_rng(world.config.seed, Stream::Actor(id));
             let placement_rng = stream_rng(world.config.seed, Stream::Placement(id));
-            let controller = Controller::new(id, controllers.clone(), world.broker_config.clone(), raft_rng, placement_rng);
+            let controller =
+                Controller::new(id, controllers.clone(), world.broker_config.clone(), raft_rng, placement_rng);
             world.nodes.insert(id, Node::Controller(controller));
             world.names.insert(id, crate::controller::node::controller_name(id));
             world.arm_timer(id);

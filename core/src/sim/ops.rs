@@ -8,9 +8,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::network::{NetworkConfig, PARTITION_SIDES_MAX};
+use super::rng::{stream_rng, Stream};
 use super::scenario::{Action, Scenario, SCENARIO_VERSION, SCENARIO_VIRTUAL_MS_MAX};
 use super::trace::TraceKind;
-use super::rng::{stream_rng, Stream};
 use super::{ClusterConfig, Node, World};
 use crate::client::admin::DEFAULT_API_TIMEOUT_MS;
 use crate::client::{Consumer, ConsumerConfig, ConsumerRecord, Producer, ProducerConfig, RecordMetadata, SendResult};
@@ -532,7 +532,11 @@ impl World {
 
     fn exec_crash_controller(&mut self, id: NodeId) -> Result<()> {
         if self.controller(id).is_none() {
-            return Err(franz_err!(InvalidRequest, "There is no controller {id}; controllers are {:?}", self.controllers));
+            return Err(franz_err!(
+                InvalidRequest,
+                "There is no controller {id}; controllers are {:?}",
+                self.controllers
+            ));
         }
         if !self.crashed.insert(id) {
             return Err(franz_err!(InvalidRequest, "Controller {id} is down already"));
@@ -546,7 +550,11 @@ impl World {
 
     fn exec_restart_controller(&mut self, id: NodeId) -> Result<()> {
         if self.controller(id).is_none() {
-            return Err(franz_err!(InvalidRequest, "There is no controller {id}; controllers are {:?}", self.controllers));
+            return Err(franz_err!(
+                InvalidRequest,
+                "There is no controller {id}; controllers are {:?}",
+                self.controllers
+            ));
         }
         if !self.crashed.remove(&id) {
             return Err(franz_err!(InvalidRequest, "Controller {id} is running; crash it first"));

@@ -19,36 +19,142 @@ pub const TRACE_EVENTS_KEPT_MAX: usize = 10_000;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum TraceKind {
-    TopicCreated { topic: String, partitions: u32, replication_factor: u32 },
-    RecordsAppended { topic: String, partition: u32, base_offset: Offset, count: u64, leader_epoch: LeaderEpoch },
-    HighWatermarkAdvanced { topic: String, partition: u32, high_watermark: Offset },
-    ProduceRetry { topic: String, partition: u32, error: ErrorCode, attempt: u32 },
-    ProduceFailed { topic: String, partition: Option<u32>, error: ErrorCode, message: String },
-    ConsumerOffsetReset { topic: String, partition: u32, offset: Offset, policy: String },
-    ClientStarted { client_id: String, role: String },
-    ClientStopped { crashed: bool },
-    TopicDeleted { topic: String },
-    PartitionsCreated { topic: String, from: u32, to: u32 },
-    TopicConfigChanged { topic: String, keys: Vec<String> },
-    SegmentsDeleted { topic: String, partition: u32, segments: u64, records: u64, log_start_offset: Offset },
-    LogCompacted { topic: String, partition: u32, records_removed: u64, tombstones_removed: u64 },
-    LeaderElected { topic: String, partition: u32, leader: NodeId, leader_epoch: LeaderEpoch },
-    BrokerCrashed { power_loss: bool },
-    RecordsLostOnPowerLoss { topic: String, partition: u32, count: u64 },
+    TopicCreated {
+        topic: String,
+        partitions: u32,
+        replication_factor: u32,
+    },
+    RecordsAppended {
+        topic: String,
+        partition: u32,
+        base_offset: Offset,
+        count: u64,
+        leader_epoch: LeaderEpoch,
+    },
+    HighWatermarkAdvanced {
+        topic: String,
+        partition: u32,
+        high_watermark: Offset,
+    },
+    ProduceRetry {
+        topic: String,
+        partition: u32,
+        error: ErrorCode,
+        attempt: u32,
+    },
+    ProduceFailed {
+        topic: String,
+        partition: Option<u32>,
+        error: ErrorCode,
+        message: String,
+    },
+    ConsumerOffsetReset {
+        topic: String,
+        partition: u32,
+        offset: Offset,
+        policy: String,
+    },
+    ClientStarted {
+        client_id: String,
+        role: String,
+    },
+    ClientStopped {
+        crashed: bool,
+    },
+    TopicDeleted {
+        topic: String,
+    },
+    PartitionsCreated {
+        topic: String,
+        from: u32,
+        to: u32,
+    },
+    TopicConfigChanged {
+        topic: String,
+        keys: Vec<String>,
+    },
+    SegmentsDeleted {
+        topic: String,
+        partition: u32,
+        segments: u64,
+        records: u64,
+        log_start_offset: Offset,
+    },
+    LogCompacted {
+        topic: String,
+        partition: u32,
+        records_removed: u64,
+        tombstones_removed: u64,
+    },
+    LeaderElected {
+        topic: String,
+        partition: u32,
+        leader: NodeId,
+        leader_epoch: LeaderEpoch,
+    },
+    BrokerCrashed {
+        power_loss: bool,
+    },
+    RecordsLostOnPowerLoss {
+        topic: String,
+        partition: u32,
+        count: u64,
+    },
     BrokerRestarted,
-    NodePaused { ms: u64 },
-    NetworkPartitioned { sides: Vec<Vec<NodeId>> },
+    NodePaused {
+        ms: u64,
+    },
+    NetworkPartitioned {
+        sides: Vec<Vec<NodeId>>,
+    },
     NetworkHealed,
-    NetworkChanged { latency_ms: u64, jitter_ms: u64, drop_rate: f64 },
-    LinkChanged { a: NodeId, b: NodeId, network: Option<crate::sim::network::NetworkConfig> },
-    ControllerElected { term: u64 },
-    BrokerRegistered { broker: NodeId, incarnation: u64 },
-    BrokerFenced { broker: NodeId, silent_ms: u64 },
-    BrokerUnfenced { broker: NodeId },
-    PartitionChanged { topic: String, partition: u32, leader: NodeId, leader_epoch: LeaderEpoch, isr: Vec<NodeId>, unclean: bool },
-    BecameFollower { topic: String, partition: u32, leader: NodeId, leader_epoch: LeaderEpoch },
-    LogTruncated { topic: String, partition: u32, from_offset: Offset, to_offset: Offset },
-    NodeAdded { role: String },
+    NetworkChanged {
+        latency_ms: u64,
+        jitter_ms: u64,
+        drop_rate: f64,
+    },
+    LinkChanged {
+        a: NodeId,
+        b: NodeId,
+        network: Option<crate::sim::network::NetworkConfig>,
+    },
+    ControllerElected {
+        term: u64,
+    },
+    BrokerRegistered {
+        broker: NodeId,
+        incarnation: u64,
+    },
+    BrokerFenced {
+        broker: NodeId,
+        silent_ms: u64,
+    },
+    BrokerUnfenced {
+        broker: NodeId,
+    },
+    PartitionChanged {
+        topic: String,
+        partition: u32,
+        leader: NodeId,
+        leader_epoch: LeaderEpoch,
+        isr: Vec<NodeId>,
+        unclean: bool,
+    },
+    BecameFollower {
+        topic: String,
+        partition: u32,
+        leader: NodeId,
+        leader_epoch: LeaderEpoch,
+    },
+    LogTruncated {
+        topic: String,
+        partition: u32,
+        from_offset: Offset,
+        to_offset: Offset,
+    },
+    NodeAdded {
+        role: String,
+    },
 }
 
 impl TraceKind {

@@ -36,6 +36,7 @@ mod tests {
             version: SCENARIO_VERSION,
             seed: 9,
             brokers: 1,
+            controllers: 3,
             network: Default::default(),
             config: Default::default(),
             actions: vec![ScenarioEntry { at_ms: 0, action: Action::RunFor { ms: 5 } }],
