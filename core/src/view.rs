@@ -290,13 +290,18 @@ impl World {
     /// Runs the checker over this run's history and every replica's log (a crashed broker's disk included).
     pub fn check(&self) -> CheckReport {
         let mut replicas = Replicas::new();
+        let image = self.metadata_image();
+        // The leader is the one the committed metadata names (a cut-off old leader may still think it leads).
+        let leads = |id: NodeId, topic: &str, partition: u32| {
+            image.topics.get(topic).and_then(|t| t.partitions.get(partition as usize)).is_some_and(|p| p.leader == id)
+        };
         for &id in self.brokers() {
             let Some(b) = self.broker(id) else { continue };
             for (name, topic) in b.topics() {
                 for (&i, p) in &topic.partitions {
                     replicas.entry(TopicPartition::new(name.clone(), i)).or_default().push(ReplicaSnapshot {
                         broker: id,
-                        is_leader: p.leader == id && !self.is_crashed(id),
+                        is_leader: p.leader == id && leads(id, name, i) && !self.is_crashed(id),
                         high_watermark: p.high_watermark,
                         log_start_offset: p.log.log_start_offset(),
                         cleaned_up_to: p.log.cleaned_up_to(),

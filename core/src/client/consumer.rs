@@ -385,7 +385,11 @@ impl Consumer {
         }
         if matches!(
             error.code,
-            ErrorCode::NotLeaderOrFollower | ErrorCode::UnknownTopicOrPartition | ErrorCode::LeaderNotAvailable
+            ErrorCode::NotLeaderOrFollower
+                | ErrorCode::UnknownTopicOrPartition
+                | ErrorCode::LeaderNotAvailable
+                | ErrorCode::RequestTimedOut
+                | ErrorCode::FencedLeaderEpoch
         ) {
             self.metadata.forget(&tp.topic);
         }

@@ -107,6 +107,8 @@ struct PendingSend {
     deadline_ms: u64,
     /// Until when the send waits for its topic to appear in metadata (`max.block.ms`).
     metadata_deadline_ms: u64,
+    /// Why the last attempt failed, for the message when the send finally expires.
+    last_error: Option<FranzError>,
     requests_left: usize,
     dispatched: bool,
     /// Metadata was asked again for this send once already (an explicit partition the cache did not know).
@@ -230,6 +232,7 @@ impl Producer {
             records,
             deadline_ms: now_ms.saturating_add(self.config.delivery_timeout_ms),
             metadata_deadline_ms: now_ms.saturating_add(self.config.max_block_ms),
+            last_error: None,
             requests_left: 0,
             dispatched: false,
             metadata_refreshed: false,
@@ -437,9 +440,15 @@ impl Producer {
         let Some(batch) = send.batches.get_mut(&partition) else { return };
         batch.retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
         let attempt = batch.attempts + 1;
-        if matches!(error.code, ErrorCode::NotLeaderOrFollower | ErrorCode::LeaderNotAvailable) {
+        // The leader may have moved (a silent leader may be dead): relearn it, as Kafka's client does when
+        // a request fails this way or a connection times out.
+        if matches!(
+            error.code,
+            ErrorCode::NotLeaderOrFollower | ErrorCode::LeaderNotAvailable | ErrorCode::RequestTimedOut
+        ) {
             self.metadata.forget(&topic);
         }
+        send.last_error = Some(error.clone());
         out.trace(TraceKind::ProduceRetry { topic, partition, error: error.code, attempt });
     }
 
@@ -641,9 +650,11 @@ impl Actor for Producer {
         }
         let expired: Vec<u64> = self.sends.iter().filter(|(_, s)| s.deadline_ms <= now_ms).map(|(&id, _)| id).collect();
         for send_id in expired {
+            let last = self.sends.get(&send_id).and_then(|s| s.last_error.as_ref());
+            let why = last.map(|e| alloc::format!("; the last attempt failed with {e}")).unwrap_or_default();
             let e = franz_err!(
                 RequestTimedOut,
-                "Expiring the send: delivery.timeout.ms ({} ms) has passed since it was made",
+                "Expiring the send: delivery.timeout.ms ({} ms) has passed since it was made{why}",
                 self.config.delivery_timeout_ms
             );
             self.fail(send_id, e, out);

@@ -132,8 +132,8 @@ impl App {
     fn act(&mut self, msg: Msg) -> Result<String, String> {
         let w = &mut self.world;
         match msg {
-            Msg::Topic(TopicAction::Create { name, partitions, config }) => {
-                w.create_topic(&name, partitions, None, config).map_err(|e| e.to_string())?;
+            Msg::Topic(TopicAction::Create { name, partitions, replication_factor, config }) => {
+                w.create_topic(&name, partitions, replication_factor, config).map_err(|e| e.to_string())?;
                 Ok(format!("Created topic {name} with {partitions} partition(s)."))
             }
             Msg::Topic(TopicAction::Delete(name)) => {
@@ -182,6 +182,12 @@ impl App {
                     BrokerAction::PowerLoss => w.power_loss(id),
                     BrokerAction::Isolate => w.partition_network(vec![vec![id]]),
                     BrokerAction::Pause => w.pause_node(id, PAUSE_BUTTON_MS),
+                    BrokerAction::CrashController => w.crash_controller(id),
+                    BrokerAction::RestartController => w.restart_controller(id),
+                    BrokerAction::AddBroker => {
+                        let id = w.add_broker().map_err(|e| e.to_string())?;
+                        return Ok(action.done_text(id));
+                    }
                 };
                 result.map_err(|e| e.to_string())?;
                 Ok(action.done_text(id))
@@ -308,7 +314,8 @@ impl Component for App {
         let mut logs: BTreeMap<(String, u32), PartitionLogView> = BTreeMap::new();
         for t in &view.topics {
             for p in &t.partitions {
-                let Some(&broker) = p.replicas.first() else { continue };
+                // The leader's log (or, while there is none, the first replica's).
+                let Some(broker) = p.leader.or(p.replicas.first().copied()) else { continue };
                 let leo = p.log_end_offsets.get(&broker.to_string()).copied().unwrap_or(0);
                 let from = leo.saturating_sub(LOG_STRIP_RECORDS_MAX);
                 let records = world
@@ -337,7 +344,7 @@ impl Component for App {
                 }
                 <main class="grid">
                     <div class="column left">
-                        <ClusterPanel brokers={view.brokers.clone()} on_action={link.callback(|(id, a)| Msg::Broker(id, a))} />
+                        <ClusterPanel brokers={view.brokers.clone()} controller={view.controller.clone()} on_action={link.callback(|(id, a)| Msg::Broker(id, a))} />
                         <NetworkPanel
                             network={view.network.clone()}
                             on_apply={link.callback(Msg::SetNetwork)}

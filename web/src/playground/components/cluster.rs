@@ -1,5 +1,5 @@
 use franz_core::types::NodeId;
-use franz_core::view::BrokerView;
+use franz_core::view::{BrokerView, ControllerDescription};
 use yew::prelude::*;
 
 use crate::playground::format::ms;
@@ -12,6 +12,9 @@ pub enum BrokerAction {
     PowerLoss,
     Isolate,
     Pause,
+    CrashController,
+    RestartController,
+    AddBroker,
 }
 
 impl BrokerAction {
@@ -20,8 +23,13 @@ impl BrokerAction {
             BrokerAction::Crash => format!("Broker {id} crashed: its memory is gone, its disk is kept."),
             BrokerAction::Restart => format!("Broker {id} restarted and recovered from its disk."),
             BrokerAction::PowerLoss => format!("Broker {id} lost power: what it had not flushed is gone."),
-            BrokerAction::Isolate => format!("Broker {id} is cut off from every other node. Heal the network to undo."),
-            BrokerAction::Pause => format!("Broker {id} is paused (a long GC): alive but silent for a while."),
+            BrokerAction::Isolate => format!("Node {id} is cut off from every other node. Heal the network to undo."),
+            BrokerAction::Pause => format!("Node {id} is paused (a long GC): alive but silent for a while."),
+            BrokerAction::CrashController => {
+                format!("Controller {id} crashed. If it was active, the others elect a new one within the election timeout.")
+            }
+            BrokerAction::RestartController => format!("Controller {id} restarted from its Raft log on disk."),
+            BrokerAction::AddBroker => format!("Broker {id} joined: it registers, then is unfenced once caught up."),
         }
     }
 }
@@ -29,6 +37,7 @@ impl BrokerAction {
 #[derive(Properties, PartialEq)]
 pub struct ClusterPanelProps {
     pub brokers: Vec<BrokerView>,
+    pub controller: ControllerDescription,
     pub on_action: Callback<(NodeId, BrokerAction)>,
 }
 
@@ -36,14 +45,54 @@ pub struct ClusterPanelProps {
 pub fn cluster_panel(p: &ClusterPanelProps) -> Html {
     let button = |id: NodeId, action: BrokerAction, label: &str, title: &str| {
         let cb = p.on_action.clone();
+        let kind = if matches!(action, BrokerAction::CrashController | BrokerAction::RestartController)
+            || id >= franz_core::sim::FIRST_CONTROLLER_ID
+        {
+            "controller"
+        } else {
+            "broker"
+        };
         html! {
-            <button class="small" data-testid={format!("broker-{id}-{}", label.to_lowercase().replace(' ', "-"))}
+            <button class="small" data-testid={format!("{kind}-{id}-{}", label.to_lowercase().replace(' ', "-"))}
                     title={title.to_string()} onclick={Callback::from(move |_| cb.emit((id, action)))}>{ label }</button>
         }
     };
+    let add = {
+        let cb = p.on_action.clone();
+        Callback::from(move |_| cb.emit((0, BrokerAction::AddBroker)))
+    };
+    let q = &p.controller;
     html! {
         <section class="panel cluster" data-testid="cluster">
             <h2>{ "Cluster" }</h2>
+            <h3 class="subhead">{ "Controllers (Raft quorum of the metadata log)" }</h3>
+            <div class="controllers" data-testid="controllers">
+                { for q.voters.iter().map(|v| {
+                    let crashed = v.state == "crashed";
+                    html! {
+                        <div class={classes!("broker", "controller", v.state.clone(), v.role.clone())} data-testid={format!("controller-{}", v.id)}>
+                            <div class="broker-name">{ format!("controller {}", v.id) }</div>
+                            <div class="broker-state" data-testid={format!("controller-{}-state", v.id)}>
+                                { if crashed { "crashed".to_string() } else { format!("{} · term {}", v.role, v.term) } }
+                            </div>
+                            <div class="broker-leads">{ format!("committed metadata offset {} · log {} entries", v.committed_offset, v.log_length) }</div>
+                            <div class="buttons">
+                                if crashed {
+                                    { button(v.id, BrokerAction::RestartController, "Restart", "start it again from its Raft log") }
+                                } else {
+                                    { button(v.id, BrokerAction::CrashController, "Crash", "the controller process dies") }
+                                    { button(v.id, BrokerAction::Isolate, "Isolate", "cut it off from every other node") }
+                                }
+                            </div>
+                        </div>
+                    }
+                }) }
+                <p class="hint" data-testid="quorum">{ match q.leader_id {
+                    Some(id) => format!("active controller: {id} (term {})", q.term),
+                    None => "no active controller: an election is under way, or the quorum is lost".to_string(),
+                } }</p>
+            </div>
+            <h3 class="subhead">{ "Brokers" }</h3>
             <div class="brokers">
                 { for p.brokers.iter().map(|b| {
                     let crashed = b.state == "crashed";
@@ -70,7 +119,7 @@ pub fn cluster_panel(p: &ClusterPanelProps) -> Html {
                     }
                 }) }
             </div>
-            <p class="hint">{ "One broker decides everything in this build; the controller quorum comes next." }</p>
+            <button class="small" data-testid="add-broker" onclick={add} title="a new broker joins with the next free id">{ "+ broker" }</button>
         </section>
     }
 }

@@ -63,6 +63,21 @@ pub fn log_strip(p: &LogStripProps) -> Html {
                 <span class="meta">{ format!("leader {} · epoch {} · log start {} · HW {} · LEO {} · {} segment(s)",
                     d.leader.map_or("none".into(), |l| l.to_string()), d.leader_epoch, d.log_start_offset, d.high_watermark, leo, p.segments.len()) }</span>
             </div>
+            <div class="replicas" data-testid={format!("replicas-{}-{}", p.topic, d.partition)}>
+                { for d.replicas.iter().map(|r| {
+                    let leo = d.log_end_offsets.get(&r.to_string()).copied();
+                    let role = if d.leader == Some(*r) { "leader" } else { "follower" };
+                    let in_isr = d.isr.contains(r);
+                    let title = format!("broker {r}: {role}, {} the ISR", if in_isr { "in" } else { "out of" });
+                    html! {
+                        <span class={classes!("replica", role, (!in_isr).then_some("out-of-isr"))} title={title}
+                              data-testid={format!("replica-{}-{}-{r}", p.topic, d.partition)}>
+                            { format!("{}{r} LEO {}", if role == "leader" { "★" } else { "" }, leo.map_or("?".to_string(), |l| l.to_string())) }
+                        </span>
+                    }
+                }) }
+                <span class="meta">{ format!("ISR {:?}", d.isr) }</span>
+            </div>
             <div class="records">
                 if p.records.is_empty() {
                     <span class="empty">{ if d.log_start_offset > 0 { "every record was deleted by retention" } else { "empty: produce a record" } }</span>

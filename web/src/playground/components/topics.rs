@@ -10,10 +10,23 @@ use crate::playground::format::parse_config;
 /// What the user asks of a topic.
 #[derive(Clone, PartialEq, Debug)]
 pub enum TopicAction {
-    Create { name: String, partitions: u32, config: BTreeMap<String, String> },
+    /// `replication_factor: None` is Kafka's default, min(3, brokers).
+    Create {
+        name: String,
+        partitions: u32,
+        replication_factor: Option<u32>,
+        config: BTreeMap<String, String>,
+    },
     Delete(String),
-    AddPartition { name: String, total: u32 },
-    SetConfig { name: String, key: String, value: Option<String> },
+    AddPartition {
+        name: String,
+        total: u32,
+    },
+    SetConfig {
+        name: String,
+        key: String,
+        value: Option<String>,
+    },
 }
 
 #[derive(Properties, PartialEq)]
@@ -40,14 +53,19 @@ fn text_state(state: &UseStateHandle<String>) -> Callback<InputEvent> {
 pub fn topics_panel(p: &TopicsPanelProps) -> Html {
     let name = use_state(|| String::from("orders"));
     let partitions = use_state(|| String::from("1"));
+    let replication = use_state(String::new);
     let config = use_state(String::new);
     let on_submit = {
-        let (name, partitions, config, cb) = (name.clone(), partitions.clone(), config.clone(), p.on_action.clone());
+        let (name, partitions, replication, config, cb) =
+            (name.clone(), partitions.clone(), replication.clone(), config.clone(), p.on_action.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            // An unparsable count goes through as 0, so the cluster answers with Kafka's INVALID_PARTITIONS.
+            // An unparsable count goes through as 0, so the cluster answers with Kafka's own error.
             let partitions = partitions.trim().parse().unwrap_or(0);
-            cb.emit(TopicAction::Create { name: (*name).clone(), partitions, config: parse_config(&config) });
+            let rf = replication.trim();
+            let replication_factor = (!rf.is_empty()).then(|| rf.parse().unwrap_or(0));
+            let (name, config) = ((*name).clone(), parse_config(&config));
+            cb.emit(TopicAction::Create { name, partitions, replication_factor, config });
         })
     };
     html! {
@@ -56,6 +74,7 @@ pub fn topics_panel(p: &TopicsPanelProps) -> Html {
             <form class="inline-form" onsubmit={on_submit}>
                 <input data-testid="topic-name" placeholder="topic name" value={(*name).clone()} oninput={text_state(&name)} />
                 <input data-testid="topic-partitions" class="narrow" type="number" min="1" value={(*partitions).clone()} oninput={text_state(&partitions)} title="partitions" />
+                <input data-testid="topic-replication" class="narrow" type="number" min="1" placeholder="RF" value={(*replication).clone()} oninput={text_state(&replication)} title="replication factor (empty: min(3, brokers))" />
                 <input data-testid="topic-config" placeholder="config: retention.ms=60000, cleanup.policy=compact" value={(*config).clone()} oninput={text_state(&config)} />
                 <button data-testid="create-topic" type="submit">{ "Create topic" }</button>
             </form>

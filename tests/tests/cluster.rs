@@ -1,0 +1,301 @@
+//! The controller quorum and replication across brokers, as a user of Kafka would check them: brokers
+//! dying and partitions moving, controllers failing over, a lost quorum, acks and the ISR, leader epochs,
+//! unclean elections and what the checker says about each.
+
+use franz_core::check::ViolationKind;
+use franz_core::client::ProducerConfig;
+use franz_core::config::ConfigMap;
+use franz_core::message::Acks;
+use franz_core::sim::network::NetworkConfig;
+use franz_core::trace::TraceKind;
+use franz_core::types::NodeId;
+use franz_core::{ClusterConfig, ErrorCode, World};
+use franz_tests::value;
+
+fn config(pairs: &[(&str, &str)]) -> ConfigMap {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn cluster(seed: u64) -> World {
+    World::new(ClusterConfig { seed, ..Default::default() }).unwrap()
+}
+
+fn leader(w: &World, topic: &str, partition: usize) -> Option<NodeId> {
+    w.describe_topic(topic).unwrap().partitions[partition].leader
+}
+
+/// Cuts the link between two nodes both ways (every message on it is dropped).
+fn cut(w: &mut World, a: NodeId, b: NodeId) {
+    w.set_link(a, b, Some(NetworkConfig { drop_rate: 1.0, ..Default::default() })).unwrap();
+}
+
+fn kinds(w: &World) -> Vec<TraceKind> {
+    w.trace().since(0).into_iter().map(|e| e.kind).collect()
+}
+
+#[test]
+fn a_new_cluster_has_an_active_controller_and_every_broker_unfenced() {
+    let w = cluster(1);
+    let d = w.describe_cluster();
+    let leader = d.controller.leader_id.expect("an active controller");
+    assert!(w.controllers().contains(&leader));
+    assert_eq!(d.controller.voters.iter().filter(|v| v.role == "leader").count(), 1);
+    assert!(d.brokers.iter().all(|b| b.state == "running"), "{:?}", d.brokers);
+    let active = d.controller.voters.iter().find(|v| v.id == leader).unwrap();
+    assert!(active.committed_offset >= 6, "three registrations and three unfencings: {active:?}");
+}
+
+#[test]
+fn a_dead_brokers_partitions_move_to_isr_members_within_the_session_timeout() {
+    let mut w = cluster(2);
+    w.create_topic("t", 6, None, ConfigMap::new()).unwrap();
+    let before = w.describe_topic("t").unwrap();
+    let victim = before.partitions[0].leader.unwrap();
+    let crashed_at = w.now_ms();
+    w.crash_broker(victim).unwrap();
+    w.run_for(9_000 + 500);
+    let fenced_at = w
+        .trace()
+        .since(0)
+        .iter()
+        .find(|e| matches!(e.kind, TraceKind::BrokerFenced { broker, .. } if broker == victim))
+        .map(|e| e.time_ms)
+        .expect("the controller fenced the silent broker");
+    assert!(fenced_at <= crashed_at + 9_000, "fenced within broker.session.timeout.ms: {} ms", fenced_at - crashed_at);
+    let after = w.describe_topic("t").unwrap();
+    for (b, a) in before.partitions.iter().zip(&after.partitions) {
+        let new_leader = a.leader.expect("an ISR member took over");
+        assert_ne!(new_leader, victim);
+        assert!(b.isr.contains(&new_leader), "the new leader comes from the ISR");
+        assert!(!a.isr.contains(&victim), "the fenced broker left the ISR");
+        if b.leader == Some(victim) {
+            assert_eq!(a.leader_epoch, b.leader_epoch + 1, "a new leader, a new epoch");
+        } else {
+            assert_eq!(a.leader, b.leader, "a leader still in the ISR stays");
+        }
+    }
+    assert_eq!(w.describe_cluster().brokers.iter().find(|b| b.id == victim).unwrap().state, "crashed");
+    // Back: it registers again, catches up and rejoins the ISR.
+    w.restart_broker(victim).unwrap();
+    w.run_for(3_000);
+    let healed = w.describe_topic("t").unwrap();
+    assert!(healed.partitions.iter().all(|p| p.isr.contains(&victim)), "{:?}", healed.partitions);
+    assert!(w.check().ok, "{:?}", w.check().violations);
+}
+
+#[test]
+fn the_preferred_leader_comes_back_after_the_imbalance_check() {
+    let broker_config = config(&[("leader.imbalance.check.interval.seconds", "10")]);
+    let mut w = World::new(ClusterConfig { seed: 3, broker_config, ..Default::default() }).unwrap();
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let preferred = w.describe_topic("t").unwrap().partitions[0].replicas[0];
+    w.crash_broker(preferred).unwrap();
+    w.run_for(10_000);
+    assert_ne!(leader(&w, "t", 0), Some(preferred));
+    w.restart_broker(preferred).unwrap();
+    w.run_for(12_000);
+    assert_eq!(leader(&w, "t", 0), Some(preferred), "auto.leader.rebalance.enable restores the first replica");
+}
+
+#[test]
+fn crashing_the_active_controller_elects_another_and_loses_no_committed_record() {
+    let mut w = cluster(4);
+    w.create_topic("a", 2, None, ConfigMap::new()).unwrap();
+    w.create_topic("b", 1, None, ConfigMap::new()).unwrap();
+    let before = w.describe_cluster().controller;
+    let active = before.leader_id.unwrap();
+    let committed = w.controller(active).unwrap().image().clone();
+    w.crash_controller(active).unwrap();
+    let crashed_at = w.now_ms();
+    // Within Raft's election timeout (1 to 2 s after the last heartbeat) and a vote round trip.
+    let mut elected_after = None;
+    for _ in 0..30 {
+        w.run_for(100);
+        if let Some(new) = w.describe_cluster().controller.leader_id.filter(|&l| l != active) {
+            elected_after = Some((new, w.now_ms() - crashed_at));
+            break;
+        }
+    }
+    let (new, after_ms) = elected_after.expect("a new active controller");
+    assert!(after_ms <= 2_600, "elected after {after_ms} ms");
+    let image = w.controller(new).unwrap().image();
+    assert!(image.applied >= committed.applied, "nothing committed is lost");
+    assert_eq!(image.topics, committed.topics);
+    // The new controller decides: a topic, and the old one rejoins as a follower.
+    w.create_topic("c", 1, None, ConfigMap::new()).unwrap();
+    w.restart_controller(active).unwrap();
+    w.run_for(2_000);
+    let c = w.controller(active).unwrap();
+    assert!(c.image().topics.contains_key("c"), "the restarted controller caught up");
+    assert!(w.describe_cluster().controller.term > before.term);
+}
+
+#[test]
+fn without_a_quorum_metadata_changes_wait_while_partitions_keep_serving() {
+    let mut w = cluster(5);
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
+    w.send(producer, "t", vec![value("before")]).unwrap();
+    let voters = w.controllers().to_vec();
+    w.crash_controller(voters[0]).unwrap();
+    w.crash_controller(voters[1]).unwrap();
+    assert_eq!(w.send(producer, "t", vec![value("during")]).unwrap()[0].offset, Some(1), "the leader keeps serving");
+    let err = w.create_topic("u", 1, None, ConfigMap::new()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::RequestTimedOut, "{err}");
+    assert_eq!(w.describe_cluster().controller.leader_id, None, "one voter of three cannot lead");
+    w.restart_controller(voters[0]).unwrap();
+    w.run_for(3_000);
+    w.create_topic("u", 1, None, ConfigMap::new()).unwrap();
+    assert_eq!(w.list_topics(), ["t", "u"]);
+    assert!(w.check().ok, "{:?}", w.check().violations);
+}
+
+#[test]
+fn a_broker_added_later_registers_and_takes_new_replicas() {
+    let mut w = cluster(6);
+    let id = w.add_broker().unwrap();
+    assert_eq!(id, 4);
+    w.run_for(200);
+    assert_eq!(w.describe_cluster().brokers.iter().find(|b| b.id == 4).unwrap().state, "running");
+    w.create_topic("wide", 8, Some(1), ConfigMap::new()).unwrap();
+    let leaders: Vec<_> = w.describe_topic("wide").unwrap().partitions.iter().map(|p| p.leader.unwrap()).collect();
+    assert!(leaders.contains(&4), "placement spreads over all four brokers: {leaders:?}");
+}
+
+/// A producer writes while the leader of its partition crashes: with RF=3, min.insync.replicas=2 and
+/// acks=all nothing acknowledged may be lost.
+#[test]
+fn a_leader_crash_under_acks_all_loses_nothing_acknowledged() {
+    for seed in 0..6 {
+        let mut w = cluster(100 + seed);
+        w.create_topic("t", 1, Some(3), config(&[("min.insync.replicas", "2")])).unwrap();
+        let p = w.add_producer(ProducerConfig { request_timeout_ms: 2_000, ..ProducerConfig::named("p") }).unwrap();
+        let first_leader = leader(&w, "t", 0).unwrap();
+        for i in 0..40 {
+            let _ = w.send_async(p, "t", vec![value(&format!("v{i}"))]);
+            w.run_for(20);
+            if i == 20 {
+                w.crash_broker(first_leader).unwrap();
+            }
+        }
+        w.run_for(30_000);
+        let results = w.producer_results(p).unwrap();
+        assert!(results.iter().filter(|r| r.result.is_ok()).count() >= 30, "seed {seed}: most sends succeeded");
+        assert_ne!(leader(&w, "t", 0), Some(first_leader));
+        let report = w.check();
+        assert!(report.ok, "seed {seed}: {:?}", report.violations);
+    }
+}
+
+/// acks=1: the leader answers after its own append. If it dies before a follower copied the records,
+/// they are gone, and the checker names exactly them.
+#[test]
+fn acks_1_and_a_leader_crash_lose_exactly_what_no_follower_had() {
+    let mut w = cluster(7);
+    w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+    let p = w.add_producer(ProducerConfig { acks: Acks::Leader, ..ProducerConfig::named("p") }).unwrap();
+    w.send(p, "t", vec![value("safe")]).unwrap();
+    w.run_for(1_000); // followers have it
+    let l = leader(&w, "t", 0).unwrap();
+    for f in w.brokers().to_vec().into_iter().filter(|&b| b != l) {
+        cut(&mut w, l, f);
+    }
+    let lost = w.send(p, "t", vec![value("lost-1"), value("lost-2")]).unwrap();
+    assert_eq!(lost.iter().map(|m| m.offset).collect::<Vec<_>>(), [Some(1), Some(2)], "acknowledged by the leader");
+    w.crash_broker(l).unwrap();
+    w.run_for(10_000); // fenced; a follower (still in the ISR) leads without them
+    let new_leader = leader(&w, "t", 0).unwrap();
+    assert_ne!(new_leader, l);
+    let report = w.check();
+    let lost_offsets: Vec<_> =
+        report.violations.iter().filter(|v| v.kind == ViolationKind::LostWrite).map(|v| v.offset).collect();
+    assert_eq!(lost_offsets, [Some(1), Some(2)], "{:?}", report.violations);
+    // The old leader comes back, finds its log diverged and truncates to the new leader's.
+    for f in w.brokers().to_vec() {
+        if f != l {
+            w.set_link(l, f, None).unwrap();
+        }
+    }
+    w.send(p, "t", vec![value("after")]).unwrap();
+    w.restart_broker(l).unwrap();
+    w.run_for(3_000);
+    assert!(
+        kinds(&w).iter().any(|k| matches!(k, TraceKind::LogTruncated { .. })),
+        "the returning replica truncated its divergent suffix"
+    );
+    let logs: Vec<Vec<_>> = w
+        .brokers()
+        .iter()
+        .map(|&b| w.read_log(b, "t", 0, 0, 100).unwrap().into_iter().map(|r| r.value).collect())
+        .collect();
+    assert!(logs.windows(2).all(|pair| pair[0] == pair[1]), "replicas agree again: {logs:?}");
+}
+
+/// A follower cut off from its leader leaves the ISR after replica.lag.time.max.ms and comes back once it
+/// catches up; while the ISR is below min.insync.replicas, acks=all is refused.
+#[test]
+fn the_isr_shrinks_and_expands_and_acks_all_needs_min_insync_replicas() {
+    let mut w = cluster(8);
+    w.create_topic("t", 1, Some(3), config(&[("min.insync.replicas", "2")])).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    w.send(p, "t", vec![value("a")]).unwrap();
+    let l = leader(&w, "t", 0).unwrap();
+    let followers: Vec<NodeId> = w.brokers().iter().copied().filter(|&b| b != l).collect();
+    for &f in &followers {
+        cut(&mut w, l, f);
+    }
+    w.run_for(31_000 + 15_000);
+    assert_eq!(w.describe_topic("t").unwrap().partitions[0].isr, [l], "both followers lagged out");
+    // NOT_ENOUGH_REPLICAS is retriable: the producer retries until delivery.timeout.ms, then gives up.
+    let impatient =
+        w.add_producer(ProducerConfig { delivery_timeout_ms: 2_000, ..ProducerConfig::named("i") }).unwrap();
+    let err = w.send(impatient, "t", vec![value("refused")]).unwrap_err();
+    assert_eq!(err.code, ErrorCode::RequestTimedOut, "{err}");
+    assert!(err.message.contains("NOT_ENOUGH_REPLICAS"), "{err}");
+    assert!(kinds(&w).iter().any(|k| matches!(k, TraceKind::ProduceRetry { error: ErrorCode::NotEnoughReplicas, .. })));
+    for &f in &followers {
+        w.set_link(l, f, None).unwrap();
+    }
+    w.run_for(5_000); // the followers' fetches that were lost time out; the next ones get through
+    let isr = w.describe_topic("t").unwrap().partitions[0].isr.clone();
+    assert_eq!(isr.len(), 3, "caught up, back in the ISR: {isr:?}");
+    w.send(p, "t", vec![value("b")]).unwrap();
+    assert!(w.check().ok, "{:?}", w.check().violations);
+}
+
+/// The last ISR member dies: without unclean election the partition waits with no leader; with it, an
+/// out-of-sync replica leads and what it lacked is lost, which the checker reports.
+#[test]
+fn unclean_election_loses_acknowledged_records_and_the_checker_says_so() {
+    for unclean in [false, true] {
+        let mut w = cluster(9);
+        let topic_config = config(&[("unclean.leader.election.enable", if unclean { "true" } else { "false" })]);
+        w.create_topic("t", 1, Some(3), topic_config).unwrap();
+        let p = w.add_producer(ProducerConfig { delivery_timeout_ms: 5_000, ..ProducerConfig::named("p") }).unwrap();
+        w.send(p, "t", vec![value("everyone has it")]).unwrap();
+        let l = leader(&w, "t", 0).unwrap();
+        for f in w.brokers().to_vec().into_iter().filter(|&b| b != l) {
+            cut(&mut w, l, f);
+        }
+        w.run_for(46_000); // the ISR shrinks to the leader alone
+        w.send(p, "t", vec![value("only the leader has it")]).unwrap();
+        w.crash_broker(l).unwrap();
+        w.run_for(10_000);
+        let d = w.describe_topic("t").unwrap().partitions[0].clone();
+        if unclean {
+            assert!(d.leader.is_some_and(|n| n != l), "an out-of-sync replica leads: {d:?}");
+            assert!(!d.isr.contains(&l), "the ISR restarted from the new leader: {:?}", d.isr);
+            let report = w.check();
+            let lost: Vec<_> = report.violations.iter().filter(|v| v.kind == ViolationKind::LostWrite).collect();
+            assert_eq!(lost.len(), 1, "{:?}", report.violations);
+            assert_eq!(lost[0].offset, Some(1));
+            assert!(kinds(&w).iter().any(|k| matches!(k, TraceKind::PartitionChanged { unclean: true, .. })));
+        } else {
+            assert_eq!(d.leader, None, "no ISR member alive: the partition has no leader");
+            assert_eq!(d.isr, [l], "the ISR is never emptied");
+            let err = w.send(p, "t", vec![value("nowhere to go")]).unwrap_err();
+            assert!(err.retriable(), "{err}");
+            assert!(w.check().ok, "{:?}", w.check().violations);
+        }
+    }
+}
