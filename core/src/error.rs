@@ -43,6 +43,7 @@ pub enum ErrorCode {
     InvalidUpdateVersion,
     IneligibleReplica,
     StaleBrokerEpoch,
+    InvalidReplicaAssignment,
 }
 
 impl ErrorCode {
@@ -82,6 +83,7 @@ impl ErrorCode {
             InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
             IneligibleReplica => "INELIGIBLE_REPLICA",
             StaleBrokerEpoch => "STALE_BROKER_EPOCH",
+            InvalidReplicaAssignment => "INVALID_REPLICA_ASSIGNMENT",
         }
     }
 

@@ -146,6 +146,15 @@ pub enum AdminOp {
         name: String,
         changes: Vec<(String, Option<String>)>,
     },
+    /// AlterPartitionReassignments: each listed partition moves to the given replicas.
+    ReassignPartitions {
+        name: String,
+        assignments: Vec<(u32, Vec<NodeId>)>,
+    },
+    /// ElectLeaders (preferred): each partition of the topic (or of every topic) back to its first replica.
+    ElectPreferredLeaders {
+        name: Option<String>,
+    },
 }
 
 impl AdminOp {
@@ -155,6 +164,8 @@ impl AdminOp {
             AdminOp::DeleteTopic { .. } => "DeleteTopics",
             AdminOp::CreatePartitions { .. } => "CreatePartitions",
             AdminOp::AlterConfigs { .. } => "IncrementalAlterConfigs",
+            AdminOp::ReassignPartitions { .. } => "AlterPartitionReassignments",
+            AdminOp::ElectPreferredLeaders { .. } => "ElectLeaders",
         }
     }
 }

@@ -299,3 +299,55 @@ fn unclean_election_loses_acknowledged_records_and_the_checker_says_so() {
         }
     }
 }
+
+/// A reassignment copies the log to the new replicas, waits for them in the ISR, then drops the old ones;
+/// a leader that is not in the target hands over.
+#[test]
+fn a_partition_reassignment_moves_replicas_and_keeps_every_record() {
+    let mut w = cluster(10);
+    w.add_broker().unwrap();
+    w.run_for(200);
+    w.create_topic("t", 1, Some(2), ConfigMap::new()).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    for i in 0..20 {
+        w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+    }
+    let before = w.describe_topic("t").unwrap().partitions[0].clone();
+    let target: Vec<NodeId> = [1, 2, 3, 4].into_iter().filter(|b| !before.replicas.contains(b)).collect();
+    assert_eq!(target.len(), 2);
+    w.reassign_partitions("t", [(0, target.clone())].into()).unwrap();
+    w.run_for(3_000);
+    let after = w.describe_topic("t").unwrap().partitions[0].clone();
+    assert_eq!(after.replicas, target, "{after:?}");
+    assert!(target.contains(&after.leader.unwrap()), "the leader moved into the target");
+    assert_eq!(after.isr.len(), 2);
+    for &b in &target {
+        assert_eq!(w.read_log(b, "t", 0, 0, 100).unwrap().len(), 20, "broker {b} copied the whole log");
+    }
+    for &b in &before.replicas {
+        assert!(w.read_log(b, "t", 0, 0, 100).is_err(), "broker {b} dropped its replica");
+    }
+    w.send(p, "t", vec![value("after the move")]).unwrap();
+    assert!(w.check().ok, "{:?}", w.check().violations);
+    let err = w.reassign_partitions("t", [(0, vec![9])].into()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidReplicaAssignment);
+    let err = w.reassign_partitions("t", [(5, vec![1])].into()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::UnknownTopicOrPartition);
+}
+
+#[test]
+fn electing_preferred_leaders_on_demand() {
+    let mut w = cluster(11);
+    w.create_topic("t", 3, None, ConfigMap::new()).unwrap();
+    let victim = w.describe_topic("t").unwrap().partitions[0].replicas[0];
+    w.crash_broker(victim).unwrap();
+    w.run_for(10_000);
+    w.restart_broker(victim).unwrap();
+    w.run_for(2_000);
+    assert_ne!(leader(&w, "t", 0), Some(victim), "not yet: the imbalance check runs every 300 s by default");
+    w.elect_preferred_leaders(Some("t")).unwrap();
+    w.run_for(100);
+    let d = w.describe_topic("t").unwrap();
+    assert!(d.partitions.iter().all(|p| p.leader == Some(p.replicas[0])), "{:?}", d.partitions);
+    assert_eq!(w.elect_preferred_leaders(Some("nope")).unwrap_err().code, ErrorCode::UnknownTopicOrPartition);
+}

@@ -427,6 +427,43 @@ impl Cluster {
         with_world(&self.world, |w| w.alter_topic_config(&name, changes).map_err(js_error))
     }
 
+    /// `reassignPartitions(name, { 0: [2, 3, 4] })`: moves partitions to new replicas. Returns once the move
+    /// started; the new replicas copy the log, join the ISR, and then the old ones are dropped.
+    #[wasm_bindgen(js_name = reassignPartitions)]
+    pub fn reassign_partitions(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Record<number, number[]>")] assignments: JsValue,
+    ) -> Result<(), JsValue> {
+        let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
+        let raw: BTreeMap<String, Vec<f64>> = from_json(&assignments)
+            .map_err(|e| invalid(ErrorCode::InvalidReplicaAssignment, format!("Invalid reassignment: {e}")))?;
+        let mut parsed = BTreeMap::new();
+        for (partition, replicas) in raw {
+            let partition: u32 = partition.parse().map_err(|_| {
+                invalid(ErrorCode::InvalidReplicaAssignment, format!("\"{partition}\" is not a partition number"))
+            })?;
+            let replicas = replicas.into_iter().map(node_id).collect::<Result<Vec<_>, _>>()?;
+            parsed.insert(partition, replicas);
+        }
+        with_world(&self.world, |w| w.reassign_partitions(&name, parsed).map_err(js_error))
+    }
+
+    /// `electPreferredLeaders(name?)`: leadership back to each partition's first replica where it is in the
+    /// ISR (Kafka's `kafka-leader-election --election-type PREFERRED`).
+    #[wasm_bindgen(js_name = electPreferredLeaders)]
+    pub fn elect_preferred_leaders(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] name: JsValue,
+    ) -> Result<(), JsValue> {
+        let name = if name.is_undefined() || name.is_null() {
+            None
+        } else {
+            Some(string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?)
+        };
+        with_world(&self.world, |w| w.elect_preferred_leaders(name.as_deref()).map_err(js_error))
+    }
+
     #[wasm_bindgen(js_name = listTopics, unchecked_return_type = "string[]")]
     pub fn list_topics(&self) -> Result<JsValue, JsValue> {
         read_world(&self.world, |w| to_js(&w.list_topics()))

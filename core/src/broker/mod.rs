@@ -190,6 +190,11 @@ impl Broker {
 
     fn leader_partition(&self, tp: &TopicPartition) -> Result<(&Partition, &TopicConfig)> {
         let Some(t) = self.topics.get(&tp.topic) else {
+            let known = self.image.topics.get(&tp.topic).is_some_and(|t| (tp.partition as usize) < t.partitions.len());
+            if known {
+                // The partition exists, elsewhere: the client's metadata is stale.
+                return Err(franz_err!(NotLeaderOrFollower, "Broker {} is not a replica of {tp}", self.id));
+            }
             return Err(franz_err!(UnknownTopicOrPartition, "This server does not host topic {}", tp.topic));
         };
         let Some(p) = t.partitions.get(&tp.partition) else {

@@ -41,6 +41,12 @@ pub enum MetadataRecord {
         isr: Option<Vec<NodeId>>,
         replicas: Option<Vec<NodeId>>,
     },
+    /// A reassignment starts (`Some`: the replicas it moves to) or ends (`None`).
+    PartitionReassignment {
+        topic: String,
+        partition: u32,
+        target: Option<Vec<NodeId>>,
+    },
     RemoveTopic {
         name: String,
     },
@@ -65,6 +71,8 @@ pub struct PartitionImage {
     pub leader: NodeId,
     pub leader_epoch: LeaderEpoch,
     pub partition_epoch: i32,
+    /// While a reassignment runs: the replicas it moves to (`replicas` holds old and new until it ends).
+    pub target_replicas: Option<Vec<NodeId>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -110,7 +118,15 @@ impl MetadataImage {
                     return Err(franz_err!(UnknownServerError, "metadata: partition {topic}-{partition} out of order"));
                 }
                 let (replicas, isr, leader) = (replicas.clone(), isr.clone(), *leader);
-                t.partitions.push(PartitionImage { replicas, isr, leader, leader_epoch: 0, partition_epoch: 0 });
+                let p = PartitionImage {
+                    replicas,
+                    isr,
+                    leader,
+                    leader_epoch: 0,
+                    partition_epoch: 0,
+                    target_replicas: None,
+                };
+                t.partitions.push(p);
             }
             MetadataRecord::PartitionChange { topic, partition, leader, isr, replicas } => {
                 let p = self
@@ -133,6 +149,14 @@ impl MetadataImage {
                 p.partition_epoch += 1;
                 debug_assert!(p.isr.iter().all(|r| p.replicas.contains(r)), "ISR ⊆ replicas");
                 debug_assert!(p.leader == NO_NODE || p.isr.contains(&p.leader), "the leader is in the ISR");
+            }
+            MetadataRecord::PartitionReassignment { topic, partition, target } => {
+                let p = self
+                    .topic_mut(topic)?
+                    .partitions
+                    .get_mut(*partition as usize)
+                    .ok_or_else(|| franz_err!(UnknownServerError, "metadata: no partition {topic}-{partition}"))?;
+                p.target_replicas = target.clone();
             }
             MetadataRecord::RemoveTopic { name } => {
                 self.topics.remove(name);

@@ -450,17 +450,23 @@ impl Controller {
     fn rebalance_leaders(&mut self, now_ms: u64, out: &mut Outbox) {
         self.last_rebalance_ms = now_ms;
         let mut trace = Vec::new();
+        let records = self.preferred_leader_changes(None, &mut trace);
+        trace.into_iter().for_each(|t| out.trace(t));
+        self.propose(now_ms, records, out);
+    }
+
+    /// Partitions (of `topic`, or all) whose preferred replica is in the ISR, unfenced and not leading.
+    fn preferred_leader_changes(&self, topic: Option<&str>, trace: &mut Vec<TraceKind>) -> Vec<MetadataRecord> {
         let mut records = Vec::new();
-        for (name, topic) in &self.latest.topics {
-            for (i, p) in topic.partitions.iter().enumerate() {
+        for (name, t) in self.latest.topics.iter().filter(|(name, _)| topic.is_none_or(|n| n == name.as_str())) {
+            for (i, p) in t.partitions.iter().enumerate() {
                 let Some(&preferred) = p.replicas.first() else { continue };
                 if p.leader != preferred && p.isr.contains(&preferred) && self.unfenced(preferred) {
-                    records.extend(change(name, i as u32, p, preferred, p.isr.clone(), false, &mut trace));
+                    records.extend(change(name, i as u32, p, preferred, p.isr.clone(), false, trace));
                 }
             }
         }
-        trace.into_iter().for_each(|t| out.trace(t));
-        self.propose(now_ms, records, out);
+        records
     }
 
     fn on_alter_partition(&mut self, now_ms: u64, from: NodeId, request: AlterPartition, out: &mut Outbox) {
@@ -505,6 +511,7 @@ impl Controller {
                 trace.into_iter().for_each(|t| out.trace(t));
                 let index = self.propose(now_ms, records.into_iter().collect(), out);
                 self.wait_for_commit(index, from, reply, out);
+                self.complete_reassignments(now_ms, out);
             }
             Err(e) => {
                 out.send(from, Message::AlterPartitionResponse { correlation_id, topic, partition, result: Err(e) });
@@ -523,6 +530,7 @@ impl Controller {
             Ok(records) => {
                 let index = self.propose(now_ms, records, out);
                 self.wait_for_commit(index, from, Reply::Admin { correlation_id, trace, history }, out);
+                self.complete_reassignments(now_ms, out);
             }
             Err(e) => out.send(from, Message::AdminResponse { correlation_id, result: Err(e) }),
         }
@@ -637,7 +645,102 @@ impl Controller {
                 trace.push(TraceKind::TopicConfigChanged { topic: name, keys });
                 Ok(records)
             }
+            AdminOp::ReassignPartitions { name, assignments } => {
+                user_topic(&name)?;
+                let topic = self.existing_topic(&name)?;
+                let mut records = Vec::new();
+                for (partition, target) in assignments {
+                    let p = topic.partitions.get(partition as usize).ok_or_else(|| {
+                        franz_err!(UnknownTopicOrPartition, "Topic {name} has no partition {partition}")
+                    })?;
+                    let mut seen = Vec::new();
+                    for &r in &target {
+                        if !self.latest.brokers.contains_key(&r) {
+                            return Err(franz_err!(InvalidReplicaAssignment, "Broker {r} is not registered"));
+                        }
+                        if seen.contains(&r) {
+                            return Err(franz_err!(InvalidReplicaAssignment, "Broker {r} is listed twice"));
+                        }
+                        seen.push(r);
+                    }
+                    if target.is_empty() {
+                        return Err(franz_err!(
+                            InvalidReplicaAssignment,
+                            "{name}-{partition} needs at least one replica"
+                        ));
+                    }
+                    if target == p.replicas || p.target_replicas.as_ref() == Some(&target) {
+                        continue;
+                    }
+                    // Kafka's way: the replica set is the target plus the replicas leaving, until the end.
+                    let mut replicas = target.clone();
+                    replicas.extend(p.replicas.iter().filter(|r| !target.contains(r)));
+                    let topic = name.clone();
+                    trace.push(TraceKind::ReassignmentStarted {
+                        topic: topic.clone(),
+                        partition,
+                        target: target.clone(),
+                    });
+                    records.push(MetadataRecord::PartitionChange {
+                        topic: topic.clone(),
+                        partition,
+                        leader: None,
+                        isr: None,
+                        replicas: Some(replicas),
+                    });
+                    records.push(MetadataRecord::PartitionReassignment { topic, partition, target: Some(target) });
+                }
+                Ok(records)
+            }
+            AdminOp::ElectPreferredLeaders { name } => {
+                if let Some(name) = &name {
+                    self.existing_topic(name)?;
+                }
+                Ok(self.preferred_leader_changes(name.as_deref(), trace))
+            }
         }
+    }
+
+    /// Records that finish reassignments whose target replicas are all in the ISR: the replica set becomes
+    /// the target, the ISR keeps only target replicas, and a leader outside the target hands over.
+    fn complete_reassignments(&mut self, now_ms: u64, out: &mut Outbox) {
+        let mut trace = Vec::new();
+        let mut records = Vec::new();
+        for (name, topic) in &self.latest.topics {
+            for (i, p) in topic.partitions.iter().enumerate() {
+                let Some(target) = &p.target_replicas else { continue };
+                if !target.iter().all(|r| p.isr.contains(r)) {
+                    continue;
+                }
+                let isr: Vec<NodeId> = target.iter().copied().filter(|r| p.isr.contains(r)).collect();
+                let leader = if target.contains(&p.leader) {
+                    p.leader
+                } else {
+                    isr.iter().copied().find(|&r| self.unfenced(r)).unwrap_or(NO_NODE)
+                };
+                let leader_changed = leader != p.leader;
+                let leader_epoch = if leader_changed { p.leader_epoch + 1 } else { p.leader_epoch };
+                let (topic, partition) = (name.clone(), i as u32);
+                trace.push(TraceKind::PartitionChanged {
+                    topic: topic.clone(),
+                    partition,
+                    leader,
+                    leader_epoch,
+                    isr: isr.clone(),
+                    unclean: false,
+                });
+                records.push(MetadataRecord::PartitionChange {
+                    topic: topic.clone(),
+                    partition,
+                    leader: leader_changed.then_some(leader),
+                    isr: Some(isr),
+                    replicas: Some(target.clone()),
+                });
+                records.push(MetadataRecord::PartitionReassignment { topic, partition, target: None });
+            }
+        }
+        trace.into_iter().for_each(|t| out.trace(t));
+        self.propose(now_ms, records, out);
     }
 
     fn existing_topic(&self, name: &str) -> Result<&super::metadata::TopicImage> {

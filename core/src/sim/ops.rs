@@ -73,6 +73,13 @@ impl World {
                 let changes = config.into_iter().collect();
                 self.exec_admin(AdminOp::AlterConfigs { name, changes }).map(|_| Outcome::Done)
             }
+            Action::ReassignPartitions { name, assignments } => {
+                let assignments = assignments.into_iter().collect();
+                self.exec_admin(AdminOp::ReassignPartitions { name, assignments }).map(|_| Outcome::Done)
+            }
+            Action::ElectPreferredLeaders { name } => {
+                self.exec_admin(AdminOp::ElectPreferredLeaders { name }).map(|_| Outcome::Done)
+            }
             Action::AddProducer { config } => self.exec_add_producer(config).map(Outcome::ClientId),
             Action::Send { producer, topic, records, wait: false } => {
                 self.exec_send_async(producer, topic, records).map(Outcome::RequestId)
@@ -219,6 +226,17 @@ impl World {
     /// `AdminClient.incrementalAlterConfigs`: `Some` sets a key, `None` returns it to the default.
     pub fn alter_topic_config(&mut self, name: &str, config: BTreeMap<String, Option<String>>) -> Result<()> {
         self.apply(Action::AlterTopicConfig { name: String::from(name), config }).map(|_| ())
+    }
+
+    /// `AdminClient.alterPartitionReassignments`: each listed partition moves to the given brokers (the
+    /// call returns once the move started; it ends when the new replicas are in the ISR).
+    pub fn reassign_partitions(&mut self, name: &str, assignments: BTreeMap<u32, Vec<NodeId>>) -> Result<()> {
+        self.apply(Action::ReassignPartitions { name: String::from(name), assignments }).map(|_| ())
+    }
+
+    /// `AdminClient.electLeaders(PREFERRED, ...)` for one topic, or every topic with `None`.
+    pub fn elect_preferred_leaders(&mut self, name: Option<&str>) -> Result<()> {
+        self.apply(Action::ElectPreferredLeaders { name: name.map(String::from) }).map(|_| ())
     }
 
     /// Starts a producer client; returns its node id.

@@ -53,6 +53,16 @@ pub enum Action {
         name: String,
         config: alloc::collections::BTreeMap<String, Option<String>>,
     },
+    /// Moves partitions to new replicas: `{ partition: [broker ids] }`.
+    ReassignPartitions {
+        name: String,
+        assignments: alloc::collections::BTreeMap<u32, Vec<NodeId>>,
+    },
+    /// Leadership back to each partition's first replica, for one topic or all.
+    ElectPreferredLeaders {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
     AddProducer {
         #[serde(default)]
         config: ProducerConfig,

@@ -155,6 +155,11 @@ pub enum TraceKind {
     NodeAdded {
         role: String,
     },
+    ReassignmentStarted {
+        topic: String,
+        partition: u32,
+        target: Vec<NodeId>,
+    },
 }
 
 impl TraceKind {
@@ -191,6 +196,7 @@ impl TraceKind {
             TraceKind::BecameFollower { .. } => "became_follower",
             TraceKind::LogTruncated { .. } => "log_truncated",
             TraceKind::NodeAdded { .. } => "node_added",
+            TraceKind::ReassignmentStarted { .. } => "reassignment_started",
         }
     }
 
@@ -294,6 +300,9 @@ impl TraceKind {
                 "truncated {topic}-{partition} from offset {from_offset} to {to_offset}: those records diverged from the leader's log"
             ),
             TraceKind::NodeAdded { role } => format!("joined the cluster ({role})"),
+            TraceKind::ReassignmentStarted { topic, partition, target } => format!(
+                "reassigning {topic}-{partition} to {target:?}: new replicas copy the log, join the ISR, then the old ones go"
+            ),
         }
     }
 }
