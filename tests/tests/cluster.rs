@@ -351,3 +351,58 @@ fn electing_preferred_leaders_on_demand() {
     assert!(d.partitions.iter().all(|p| p.leader == Some(p.replicas[0])), "{:?}", d.partitions);
     assert_eq!(w.elect_preferred_leaders(Some("nope")).unwrap_err().code, ErrorCode::UnknownTopicOrPartition);
 }
+
+/// The record accumulator: with `linger.ms`, sends made close together travel in one batch (one append);
+/// `batch.size` caps a batch; `max.in.flight.requests.per.connection` holds batches back until answers come.
+#[test]
+fn linger_ms_and_batch_size_shape_the_batches() {
+    let appends =
+        |w: &World| w.trace().since(0).iter().filter(|e| matches!(e.kind, TraceKind::RecordsAppended { .. })).count();
+    let mut w = cluster(12);
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let lingering = w.add_producer(ProducerConfig { linger_ms: 50, ..ProducerConfig::named("lingering") }).unwrap();
+    w.send(lingering, "t", vec![value("warm-up")]).unwrap(); // producer id and metadata known
+    let before = appends(&w);
+    let ids: Vec<u64> = (0..10).map(|i| w.send_async(lingering, "t", vec![value(&format!("v{i}"))]).unwrap()).collect();
+    w.run_for(40);
+    assert!(w.producer_results(lingering).unwrap().is_empty(), "still lingering");
+    w.run_for(100);
+    let results = w.producer_results(lingering).unwrap();
+    assert_eq!(results.len(), 10);
+    let offsets: Vec<_> = ids
+        .iter()
+        .map(|id| results.iter().find(|r| r.request_id == *id).unwrap().result.as_ref().unwrap()[0].offset.unwrap())
+        .collect();
+    assert_eq!(offsets, (1..=10).collect::<Vec<_>>(), "in send order");
+    assert_eq!(appends(&w) - before, 1, "ten sends, one batch, one append on the leader");
+
+    // batch.size of about two records: ten sends make five batches.
+    let small = ProducerConfig { linger_ms: 50, batch_size_bytes: 60, ..ProducerConfig::named("small") };
+    let small = w.add_producer(small).unwrap();
+    w.send(small, "t", vec![value("warm-up")]).unwrap();
+    let before = appends(&w);
+    for i in 0..10 {
+        w.send_async(small, "t", vec![value(&format!("s{i}"))]).unwrap();
+    }
+    w.run_for(200);
+    assert_eq!(w.producer_results(small).unwrap().iter().filter(|r| r.result.is_ok()).count(), 10);
+    assert_eq!(appends(&w) - before, 5);
+
+    // One request in flight at a time: sends made meanwhile wait, then go together.
+    let one = ProducerConfig { max_in_flight_requests_per_connection: 1, ..ProducerConfig::named("one") };
+    let one = w.add_producer(one).unwrap();
+    w.send(one, "t", vec![value("warm-up")]).unwrap();
+    let before = appends(&w);
+    for i in 0..6 {
+        w.send_async(one, "t", vec![value(&format!("o{i}"))]).unwrap();
+    }
+    w.run_for(200);
+    assert_eq!(w.producer_results(one).unwrap().iter().filter(|r| r.result.is_ok()).count(), 6);
+    assert_eq!(appends(&w) - before, 2, "the first alone, the other five batched behind it");
+    assert!(w.check().ok, "{:?}", w.check().violations);
+
+    let err = w
+        .add_producer(ProducerConfig { max_in_flight_requests_per_connection: 6, ..ProducerConfig::named("x") })
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidConfig, "idempotence allows at most 5 in flight");
+}

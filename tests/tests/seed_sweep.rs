@@ -93,6 +93,11 @@ fn run(seed: u64, brokers: u32) -> (u64, u64, u64) {
             },
         }
         let report = w.check();
+        if !report.ok && std::env::var("FRANZ_SWEEP_TRACE").is_ok() {
+            for e in w.trace().since(0) {
+                eprintln!("{}", e.text);
+            }
+        }
         assert!(
             report.ok,
             "seed {seed} step {step}: {:#?}\nreplay: {}",

@@ -38,8 +38,12 @@ test("errors are Error objects with Kafka's code", () => {
   consumer.assign([{ topic: "t", partition: 0 }]);
   assert.throws(() => consumer.seek("t", 0, -1), { code: "OFFSET_OUT_OF_RANGE" });
   assert.throws(() => cluster.createTopic("t"), { code: "TOPIC_ALREADY_EXISTS" });
-  assert.throws(() => cluster.producer({ lingerMs: 5 }), { code: "INVALID_CONFIG" });
-  cluster.producer({ lingerMs: 0 }).close();
+  assert.throws(() => cluster.producer({ maxInFlightRequestsPerConnection: 6 }), { code: "INVALID_CONFIG" });
+  assert.throws(() => cluster.producer({ lingerMs: -1 }), { code: "INVALID_REQUEST" });
+  const lingering = cluster.producer({ lingerMs: 20, batchSize: 1000, maxInFlightRequestsPerConnection: 2 });
+  const ids = [lingering.sendAsync("t", [{ value: "x" }]), lingering.sendAsync("t", [{ value: "y" }])];
+  cluster.runFor(100);
+  assert.deepEqual(lingering.results().map((r) => [r.requestId, r.ok]), ids.map((id) => [id, true]));
 });
 
 test("sendAsync completes as virtual time advances", () => {

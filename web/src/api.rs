@@ -43,7 +43,8 @@ export interface RecordMetadata { partition: number; offset: number | null; }
 export interface SendResult { requestId: number; ok: boolean; partition?: number; offset?: number | null; records?: RecordMetadata[]; code?: string; message?: string; }
 export interface ProducerOptions {
   clientId?: string; acks?: "0" | "1" | "all" | "-1" | 0 | 1 | -1; idempotent?: boolean; batchSize?: number;
-  deliveryTimeoutMs?: number; requestTimeoutMs?: number; /** Only 0 for now: each send goes at once. */ lingerMs?: 0;
+  deliveryTimeoutMs?: number; requestTimeoutMs?: number; lingerMs?: number; maxInFlightRequestsPerConnection?: number;
+  /** How long a send waits for its topic to appear in metadata (Kafka's max.block.ms, default 60000). */ maxBlockMs?: number;
 }
 export interface ConsumerOptions {
   clientId?: string; groupId?: string; autoOffsetReset?: "earliest" | "latest" | "none"; maxPollRecords?: number;
@@ -146,6 +147,8 @@ struct ProducerOptions {
     delivery_timeout_ms: Option<f64>,
     request_timeout_ms: Option<f64>,
     linger_ms: Option<f64>,
+    max_in_flight_requests_per_connection: Option<f64>,
+    max_block_ms: Option<f64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -530,12 +533,15 @@ impl Cluster {
             })?;
         }
         config.enable_idempotence = o.idempotent.unwrap_or(true);
-        if o.linger_ms.is_some_and(|l| l != 0.0) {
-            return Err(invalid(
-                ErrorCode::InvalidConfig,
-                "lingerMs is not modelled yet: Franz sends each send at once, as linger.ms=0 does (pass 0 or leave it out)",
-            ));
-        }
+        config.linger_ms = opt_whole(o.linger_ms, "lingerMs", MAX_SAFE_INTEGER, config.linger_ms)?;
+        config.max_in_flight_requests_per_connection = opt_whole(
+            o.max_in_flight_requests_per_connection,
+            "maxInFlightRequestsPerConnection",
+            MAX_SAFE_INTEGER,
+            u64::from(config.max_in_flight_requests_per_connection),
+        )?
+        .min(u64::from(u32::MAX)) as u32;
+        config.max_block_ms = opt_whole(o.max_block_ms, "maxBlockMs", MAX_SAFE_INTEGER, config.max_block_ms)?;
         config.batch_size_bytes = opt_whole(o.batch_size, "batchSize", 1.0e9, config.batch_size_bytes as u64)? as usize;
         config.delivery_timeout_ms =
             opt_whole(o.delivery_timeout_ms, "deliveryTimeoutMs", MAX_SAFE_INTEGER, config.delivery_timeout_ms)?;

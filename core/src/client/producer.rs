@@ -7,7 +7,9 @@
 //! it already has and answer with the original offset instead of appending it twice. Without it, a retry
 //! after a lost response writes the records again: a duplicate, as in Kafka.
 //!
-//! Not yet modelled: batching across sends (`linger.ms`); one request carries one partition's batch.
+//! Records wait in Kafka's record accumulator: per partition, a batch collects records (from one send or
+//! several) until `batch.size` bytes or `linger.ms` pass, and goes when its leader has fewer than
+//! `max.in.flight.requests.per.connection` requests out. A batch is sent, retried and numbered as one.
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -47,6 +49,10 @@ pub struct ProducerConfig {
     /// `max.block.ms`: how long `send` waits for the topic to appear in metadata (a topic just created
     /// reaches the brokers a moment after the controller commits it).
     pub max_block_ms: u64,
+    /// `linger.ms`: how long a batch waits for more records before it goes.
+    pub linger_ms: u64,
+    /// `max.in.flight.requests.per.connection`: requests one leader may have unanswered at once.
+    pub max_in_flight_requests_per_connection: u32,
 }
 
 impl Default for ProducerConfig {
@@ -61,6 +67,8 @@ impl Default for ProducerConfig {
             enable_idempotence: true,
             metadata_max_age_ms: 300_000,
             max_block_ms: 60_000,
+            linger_ms: 0,
+            max_in_flight_requests_per_connection: 5,
         }
     }
 }
@@ -75,6 +83,15 @@ impl ProducerConfig {
         super::check_range("delivery.timeout.ms", self.delivery_timeout_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
         super::check_range("metadata.max.age.ms", self.metadata_max_age_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
         super::check_range("max.block.ms", self.max_block_ms, 0, CLIENT_TIMEOUT_MS_MAX)?;
+        super::check_range("linger.ms", self.linger_ms, 0, CLIENT_TIMEOUT_MS_MAX)?;
+        let in_flight = u64::from(self.max_in_flight_requests_per_connection);
+        super::check_range("max.in.flight.requests.per.connection", in_flight, 1, 1_000)?;
+        if self.enable_idempotence && self.acks == Acks::All && in_flight > 5 {
+            return Err(franz_err!(
+                InvalidConfig,
+                "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer"
+            ));
+        }
         super::check_range("batch.size", self.batch_size_bytes as u64, 0, 1 << 30)
     }
 
@@ -109,29 +126,59 @@ struct PendingSend {
     metadata_deadline_ms: u64,
     /// Why the last attempt failed, for the message when the send finally expires.
     last_error: Option<FranzError>,
-    requests_left: usize,
+    /// Partition shares of this send not yet acknowledged.
+    shares_left: usize,
     dispatched: bool,
     /// Metadata was asked again for this send once already (an explicit partition the cache did not know).
     metadata_refreshed: bool,
-    /// Per partition: the batch this send makes for it, kept until acknowledged so it can be retried.
-    batches: BTreeMap<u32, PartitionBatch>,
 }
 
-/// One partition's share of a send, as sent (and as re-sent on a retry: same records, same sequence).
+/// One send's records for one partition, inside a batch.
 #[derive(Clone, Debug)]
-struct PartitionBatch {
+struct Share {
+    send_id: u64,
     record_indexes: Vec<usize>,
     records: Vec<Record>,
-    producer: ProducerStamp,
+}
+
+/// Kafka's `ProducerBatch`: records for one partition, from one or more sends, sent and retried as one
+/// (same records, same sequence numbers), so that the broker can recognise a retry.
+#[derive(Clone, Debug)]
+struct ProducerBatch {
+    topic: String,
+    partition: u32,
+    shares: Vec<Share>,
+    size_bytes: usize,
+    created_ms: u64,
+    /// Stamped when first sent; `None` while the batch still takes records.
+    producer: Option<ProducerStamp>,
     attempts: u32,
-    /// When to send it again after a retriable failure; `None` while in flight or done.
+    /// When to send it again after a retriable failure.
     retry_at_ms: Option<u64>,
+    in_flight: bool,
+    /// Ready, but its leader has `max.in.flight.requests.per.connection` requests out: an answer frees it.
+    waiting_for_room: bool,
+}
+
+impl ProducerBatch {
+    /// The records as the request carries them: offsets are deltas within the batch.
+    fn records(&self) -> Vec<Record> {
+        let mut records: Vec<Record> = self.shares.iter().flat_map(|s| s.records.iter().cloned()).collect();
+        for (delta, r) in records.iter_mut().enumerate() {
+            r.offset = delta as Offset;
+        }
+        records
+    }
+
+    fn record_count(&self) -> usize {
+        self.shares.iter().map(|s| s.records.len()).sum()
+    }
 }
 
 #[derive(Clone, Debug)]
 struct InFlightProduce {
-    send_id: u64,
-    partition: u32,
+    batch_id: u64,
+    leader: NodeId,
     deadline_ms: u64,
 }
 
@@ -150,6 +197,9 @@ pub struct Producer {
     next_correlation_id: CorrelationId,
     next_send_id: u64,
     sends: BTreeMap<u64, PendingSend>,
+    /// The record accumulator: batches by id, oldest first.
+    batches: BTreeMap<u64, ProducerBatch>,
+    next_batch_id: u64,
     in_flight: BTreeMap<CorrelationId, InFlightProduce>,
     completed: Vec<SendResult>,
     /// The idempotent producer's id and epoch, once a broker gave them.
@@ -174,6 +224,8 @@ impl Producer {
             next_correlation_id: 1,
             next_send_id: 1,
             sends: BTreeMap::new(),
+            batches: BTreeMap::new(),
+            next_batch_id: 1,
             in_flight: BTreeMap::new(),
             completed: Vec::new(),
             producer_id: None,
@@ -233,10 +285,9 @@ impl Producer {
             deadline_ms: now_ms.saturating_add(self.config.delivery_timeout_ms),
             metadata_deadline_ms: now_ms.saturating_add(self.config.max_block_ms),
             last_error: None,
-            requests_left: 0,
+            shares_left: 0,
             dispatched: false,
             metadata_refreshed: false,
-            batches: BTreeMap::new(),
         };
         self.sends.insert(send_id, send);
         self.dispatch_ready(now_ms, out);
@@ -339,7 +390,7 @@ impl Producer {
         Ok(sticky.partition(count, bytes, self.config.batch_size_bytes, &mut self.rng))
     }
 
-    /// Splits one send by partition and sends a Produce request to each partition's leader.
+    /// Splits one send by partition into the accumulator's batches, then sends what is ready.
     fn dispatch(&mut self, now_ms: u64, send_id: u64, out: &mut Outbox) {
         let Some(send) = self.sends.get(&send_id) else {
             return;
@@ -363,83 +414,159 @@ impl Producer {
                 Err(e) => return self.fail(send_id, e, out),
             }
         }
-        let requests_left = by_partition.len();
-        let mut batches = BTreeMap::new();
+        if let Some(send) = self.sends.get_mut(&send_id) {
+            send.dispatched = true;
+            send.shares_left = by_partition.len();
+        }
         for (partition, record_indexes) in by_partition {
-            let batch_records: Vec<Record> = record_indexes
+            let share_records: Vec<Record> = record_indexes
                 .iter()
-                .enumerate()
-                .map(|(delta, &i)| {
+                .map(|&i| {
                     let r = &records[i];
                     let timestamp_ms = r.timestamp_ms.unwrap_or(now_ms as i64);
                     let mut record = Record::new(timestamp_ms, r.key.clone(), r.value.clone());
-                    record.offset = delta as Offset;
                     record.headers = r.headers.clone();
                     record
                 })
                 .collect();
-            let producer = match self.producer_id {
-                Some((producer_id, producer_epoch)) if self.idempotent() => {
-                    let next = self.sequences.entry(TopicPartition::new(topic.clone(), partition)).or_insert(0);
-                    let base_sequence = *next;
-                    *next = next.wrapping_add(batch_records.len() as i32);
-                    ProducerStamp { producer_id, producer_epoch, base_sequence }
+            let bytes: usize = share_records.iter().map(Record::size_bytes).sum();
+            let share = Share { send_id, record_indexes, records: share_records };
+            let open = self
+                .batches
+                .iter_mut()
+                .rev()
+                .find(|(_, b)| b.topic == topic && b.partition == partition && b.producer.is_none());
+            match open {
+                Some((_, batch)) if batch.size_bytes + bytes <= self.config.batch_size_bytes => {
+                    batch.size_bytes += bytes;
+                    batch.shares.push(share);
                 }
-                _ => ProducerStamp::NONE,
-            };
-            let batch =
-                PartitionBatch { record_indexes, records: batch_records, producer, attempts: 0, retry_at_ms: None };
-            batches.insert(partition, batch);
+                _ => {
+                    let id = self.next_batch_id;
+                    self.next_batch_id += 1;
+                    let batch = ProducerBatch {
+                        topic: topic.clone(),
+                        partition,
+                        shares: alloc::vec![share],
+                        size_bytes: bytes,
+                        created_ms: now_ms,
+                        producer: None,
+                        attempts: 0,
+                        retry_at_ms: None,
+                        in_flight: false,
+                        waiting_for_room: false,
+                    };
+                    self.batches.insert(id, batch);
+                }
+            }
         }
-        let partitions: Vec<u32> = batches.keys().copied().collect();
-        if let Some(send) = self.sends.get_mut(&send_id) {
-            send.batches = batches;
-            send.dispatched = true;
-            send.requests_left = if self.config.acks == Acks::None { 0 } else { requests_left };
-        }
-        for partition in partitions {
-            self.send_batch(now_ms, send_id, partition, out);
-        }
-        self.maybe_complete(send_id, out);
+        self.drain(now_ms, out);
     }
 
-    /// Sends (or re-sends) one partition's batch of a send to the partition's leader.
-    fn send_batch(&mut self, now_ms: u64, send_id: u64, partition: u32, out: &mut Outbox) {
-        let Some(send) = self.sends.get_mut(&send_id) else { return };
-        let topic = send.topic.clone();
-        let Some(batch) = send.batches.get_mut(&partition) else { return };
+    /// Sends every batch that is ready (full, lingered long enough, or due for a retry) and whose leader has
+    /// room for another request.
+    fn drain(&mut self, now_ms: u64, out: &mut Outbox) {
+        let ready: Vec<u64> =
+            self.batches
+                .iter()
+                .filter(|(id, b)| {
+                    !b.in_flight
+                        && match (b.producer, b.retry_at_ms) {
+                            (_, Some(at)) => now_ms >= at,
+                            (None, None) => {
+                                let newer = self.batches.range(*id + 1..).any(|(_, n)| {
+                                    n.topic == b.topic && n.partition == b.partition && n.producer.is_none()
+                                });
+                                newer
+                                    || b.size_bytes >= self.config.batch_size_bytes
+                                    || now_ms >= b.created_ms.saturating_add(self.config.linger_ms)
+                            }
+                            (Some(_), None) => false,
+                        }
+                })
+                .map(|(&id, _)| id)
+                .collect();
+        for batch_id in ready {
+            self.send_batch(now_ms, batch_id, out);
+        }
+    }
+
+    /// Sends (or re-sends) one batch to its partition's leader.
+    fn send_batch(&mut self, now_ms: u64, batch_id: u64, out: &mut Outbox) {
+        let Some(batch) = self.batches.get(&batch_id) else { return };
+        let (topic, partition) = (batch.topic.clone(), batch.partition);
         let leader = self.metadata.leader(&topic, partition);
         if leader == NO_NODE {
             // No leader known: ask where it is, and try again after the backoff.
-            batch.retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
+            if let Some(batch) = self.batches.get_mut(&batch_id) {
+                batch.retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
+            }
             self.request_metadata(now_ms, alloc::vec![topic], out);
             return;
         }
-        batch.retry_at_ms = None;
-        batch.attempts += 1;
-        let (records, producer, indexes) = (batch.records.clone(), batch.producer, batch.record_indexes.clone());
+        let busy = self.in_flight.values().filter(|f| f.leader == leader).count();
+        if busy >= self.config.max_in_flight_requests_per_connection as usize {
+            // Waits for an answer from that broker (which drains again).
+            if let Some(batch) = self.batches.get_mut(&batch_id) {
+                batch.waiting_for_room = true;
+            }
+            return;
+        }
+        let stamp = match (batch.producer, self.producer_id) {
+            (Some(stamp), _) => stamp,
+            (None, Some((producer_id, producer_epoch))) if self.idempotent() => {
+                let next = self.sequences.entry(TopicPartition::new(topic.clone(), partition)).or_insert(0);
+                let base_sequence = *next;
+                *next = next.wrapping_add(batch.record_count() as i32);
+                ProducerStamp { producer_id, producer_epoch, base_sequence }
+            }
+            (None, _) => ProducerStamp::NONE,
+        };
+        let records = batch.records();
         let correlation_id = self.next_correlation_id();
+        let Some(batch) = self.batches.get_mut(&batch_id) else { return };
+        batch.producer = Some(stamp);
+        batch.retry_at_ms = None;
+        batch.waiting_for_room = false;
+        batch.attempts += 1;
         let (acks, timeout_ms) = (self.config.acks, self.config.request_timeout_ms);
+        let producer = stamp;
         out.send(
             leader,
             Message::ProduceRequest { correlation_id, acks, timeout_ms, topic, partition, producer, records },
         );
         if acks == Acks::None {
-            // acks=0: nothing will answer; the record counts as sent once it is on the wire.
-            self.record_outcome(send_id, &indexes, partition, None);
+            // acks=0: nothing will answer; the records count as sent once they are on the wire.
+            self.batch_done(batch_id, None, out);
         } else {
+            batch.in_flight = true;
             let deadline_ms = now_ms.saturating_add(timeout_ms);
-            self.in_flight.insert(correlation_id, InFlightProduce { send_id, partition, deadline_ms });
+            self.in_flight.insert(correlation_id, InFlightProduce { batch_id, leader, deadline_ms });
+        }
+    }
+
+    /// A batch was acknowledged (or, with acks=0, sent): each send with records in it gets their offsets.
+    fn batch_done(&mut self, batch_id: u64, base_offset: Option<Offset>, out: &mut Outbox) {
+        let Some(batch) = self.batches.remove(&batch_id) else { return };
+        let mut delta = 0;
+        for share in batch.shares {
+            let base = base_offset.map(|b| b + delta);
+            delta += share.records.len() as Offset;
+            self.record_outcome(share.send_id, &share.record_indexes, batch.partition, base);
+            if let Some(send) = self.sends.get_mut(&share.send_id) {
+                send.shares_left = send.shares_left.saturating_sub(1);
+            }
+            self.maybe_complete(share.send_id, out);
         }
     }
 
     /// A retriable failure: the batch goes again after `retry.backoff.ms` (within `delivery.timeout.ms`).
-    fn schedule_retry(&mut self, now_ms: u64, send_id: u64, partition: u32, error: &FranzError, out: &mut Outbox) {
-        let Some(send) = self.sends.get_mut(&send_id) else { return };
-        let topic = send.topic.clone();
-        let Some(batch) = send.batches.get_mut(&partition) else { return };
+    fn schedule_retry(&mut self, now_ms: u64, batch_id: u64, error: &FranzError, out: &mut Outbox) {
+        let Some(batch) = self.batches.get_mut(&batch_id) else { return };
+        batch.in_flight = false;
         batch.retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
-        let attempt = batch.attempts + 1;
+        let (topic, partition, attempt) = (batch.topic.clone(), batch.partition, batch.attempts + 1);
+        let senders: Vec<u64> = batch.shares.iter().map(|s| s.send_id).collect();
         // The leader may have moved (a silent leader may be dead): relearn it, as Kafka's client does when
         // a request fails this way or a connection times out.
         if matches!(
@@ -448,7 +575,11 @@ impl Producer {
         ) {
             self.metadata.forget(&topic);
         }
-        send.last_error = Some(error.clone());
+        for send_id in senders {
+            if let Some(send) = self.sends.get_mut(&send_id) {
+                send.last_error = Some(error.clone());
+            }
+        }
         out.trace(TraceKind::ProduceRetry { topic, partition, error: error.code, attempt });
     }
 
@@ -464,7 +595,7 @@ impl Producer {
     }
 
     fn maybe_complete(&mut self, send_id: u64, out: &mut Outbox) {
-        let done = self.sends.get(&send_id).is_some_and(|s| s.dispatched && s.requests_left == 0);
+        let done = self.sends.get(&send_id).is_some_and(|s| s.dispatched && s.shares_left == 0);
         if !done {
             return;
         }
@@ -481,12 +612,17 @@ impl Producer {
         }
     }
 
-    /// Fails a whole send: Franz's `send` reports one outcome per call, as a `Future` per batch would.
+    /// Fails a whole send: Franz's `send` reports one outcome per call, as a `Future` per batch would. Its
+    /// records leave the batches not yet sent; those already sent stay as they are (a retry must match).
     fn fail(&mut self, send_id: u64, error: FranzError, out: &mut Outbox) {
         let Some(send) = self.sends.remove(&send_id) else {
             return;
         };
-        self.in_flight.retain(|_, f| f.send_id != send_id);
+        for batch in self.batches.values_mut().filter(|b| b.producer.is_none()) {
+            batch.shares.retain(|s| s.send_id != send_id);
+            batch.size_bytes = batch.shares.iter().flat_map(|s| s.records.iter()).map(Record::size_bytes).sum();
+        }
+        self.batches.retain(|_, b| !b.shares.is_empty());
         out.history(Op::SendFailed {
             producer: self.id,
             request_id: send_id,
@@ -512,41 +648,28 @@ impl Producer {
         let Some(request) = self.in_flight.remove(&correlation_id) else {
             return;
         };
-        let indexes = self
-            .sends
-            .get(&request.send_id)
-            .and_then(|s| s.batches.get(&request.partition))
-            .map(|b| b.record_indexes.clone())
-            .unwrap_or_default();
+        let batch_id = request.batch_id;
         match result {
-            Ok(base_offset) => {
-                self.record_outcome(request.send_id, &indexes, request.partition, Some(base_offset));
-                if let Some(send) = self.sends.get_mut(&request.send_id) {
-                    send.requests_left = send.requests_left.saturating_sub(1);
-                    send.batches.remove(&request.partition); // acknowledged: never re-sent, never renumbered
-                }
-                self.maybe_complete(request.send_id, out);
-            }
+            Ok(base_offset) => self.batch_done(batch_id, Some(base_offset), out),
             Err(error) if Self::retry_worthy(error.code) => {
-                if error.code == ErrorCode::OutOfOrderSequenceNumber
-                    && !self.gap_pending(request.send_id, request.partition)
-                {
+                if error.code == ErrorCode::OutOfOrderSequenceNumber && !self.gap_pending(batch_id) {
                     // No earlier batch of ours can fill the gap: the broker lost records it had (a power loss,
                     // an unclean election). As Kafka's idempotent producer does (KIP-360), start a new epoch.
                     self.bump_epoch();
                 }
-                self.schedule_retry(now_ms, request.send_id, request.partition, &error, out);
+                self.schedule_retry(now_ms, batch_id, &error, out);
             }
             Err(error) => {
+                let Some(batch) = self.batches.remove(&batch_id) else { return };
                 if error.code == ErrorCode::UnknownTopicOrPartition {
-                    if let Some(send) = self.sends.get(&request.send_id) {
-                        let topic = send.topic.clone();
-                        self.metadata.forget(&topic);
-                    }
+                    self.metadata.forget(&batch.topic);
                 }
-                self.fail(request.send_id, error, out);
+                for share in batch.shares {
+                    self.fail(share.send_id, error.clone(), out);
+                }
             }
         }
+        self.drain(now_ms, out);
     }
 
     /// Kafka's retriable errors, except UNKNOWN_TOPIC_OR_PARTITION: Franz does not auto-create topics, so
@@ -558,30 +681,29 @@ impl Producer {
     }
 
     /// Whether an unacknowledged batch of ours, earlier in the same partition's sequence, is still to land.
-    fn gap_pending(&self, send_id: u64, partition: u32) -> bool {
-        let Some(this) = self.sends.get(&send_id).and_then(|s| s.batches.get(&partition)) else { return false };
-        let (epoch, sequence) = (this.producer.producer_epoch, this.producer.base_sequence);
-        self.sends.iter().any(|(&id, s)| {
-            id != send_id
-                && s.batches
-                    .get(&partition)
-                    .is_some_and(|b| b.producer.producer_epoch == epoch && b.producer.base_sequence < sequence)
+    fn gap_pending(&self, batch_id: u64) -> bool {
+        let Some(this) = self.batches.get(&batch_id) else { return false };
+        let Some(stamp) = this.producer else { return false };
+        self.batches.iter().any(|(&id, b)| {
+            id != batch_id
+                && b.topic == this.topic
+                && b.partition == this.partition
+                && b.producer
+                    .is_some_and(|p| p.producer_epoch == stamp.producer_epoch && p.base_sequence < stamp.base_sequence)
         })
     }
 
-    /// A new epoch: sequences start again from 0, and every batch not yet acknowledged is renumbered, in
-    /// the order it was sent.
+    /// A new epoch: sequences start again from 0, and every batch sent but not yet acknowledged is
+    /// renumbered, in the order it was first sent.
     fn bump_epoch(&mut self) {
         let Some((producer_id, epoch)) = self.producer_id else { return };
         let producer_epoch = epoch.wrapping_add(1);
         self.producer_id = Some((producer_id, producer_epoch));
         self.sequences.clear();
-        for send in self.sends.values_mut() {
-            for (&partition, batch) in send.batches.iter_mut() {
-                let next = self.sequences.entry(TopicPartition::new(send.topic.clone(), partition)).or_insert(0);
-                batch.producer = ProducerStamp { producer_id, producer_epoch, base_sequence: *next };
-                *next = next.wrapping_add(batch.records.len() as i32);
-            }
+        for batch in self.batches.values_mut().filter(|b| b.producer.is_some()) {
+            let next = self.sequences.entry(TopicPartition::new(batch.topic.clone(), batch.partition)).or_insert(0);
+            batch.producer = Some(ProducerStamp { producer_id, producer_epoch, base_sequence: *next });
+            *next = next.wrapping_add(batch.record_count() as i32);
         }
     }
 }
@@ -636,28 +758,40 @@ impl Actor for Producer {
                 "No answer to Produce within request.timeout.ms ({} ms)",
                 self.config.request_timeout_ms
             );
-            self.schedule_retry(now_ms, request.send_id, request.partition, &e, out);
+            self.schedule_retry(now_ms, request.batch_id, &e, out);
         }
-        let due: Vec<(u64, u32)> = self
-            .sends
-            .iter()
-            .flat_map(|(&id, s)| {
-                s.batches.iter().filter(|(_, b)| b.retry_at_ms.is_some_and(|t| t <= now_ms)).map(move |(&p, _)| (id, p))
-            })
-            .collect();
-        for (send_id, partition) in due {
-            self.send_batch(now_ms, send_id, partition, out);
-        }
+        self.drain(now_ms, out);
         let expired: Vec<u64> = self.sends.iter().filter(|(_, s)| s.deadline_ms <= now_ms).map(|(&id, _)| id).collect();
         for send_id in expired {
-            let last = self.sends.get(&send_id).and_then(|s| s.last_error.as_ref());
-            let why = last.map(|e| alloc::format!("; the last attempt failed with {e}")).unwrap_or_default();
+            let Some(send) = self.sends.get(&send_id) else { continue }; // failed with an earlier batch
+            let why = send.last_error.as_ref().map(|e| alloc::format!("; the last attempt failed with {e}"));
             let e = franz_err!(
                 RequestTimedOut,
-                "Expiring the send: delivery.timeout.ms ({} ms) has passed since it was made{why}",
-                self.config.delivery_timeout_ms
+                "Expiring the send: delivery.timeout.ms ({} ms) has passed since it was made{}",
+                self.config.delivery_timeout_ms,
+                why.unwrap_or_default()
             );
-            self.fail(send_id, e, out);
+            // As Kafka expires batches: every batch with records of this send stops, and every send with
+            // records in those batches fails. (Sequence numbers left unused make the next batch out of
+            // order; the producer then starts a new epoch.)
+            let batches: Vec<u64> = self
+                .batches
+                .iter()
+                .filter(|(_, b)| b.shares.iter().any(|s| s.send_id == send_id))
+                .map(|(&id, _)| id)
+                .collect();
+            let mut senders = alloc::vec![send_id];
+            for batch_id in batches {
+                if let Some(batch) = self.batches.remove(&batch_id) {
+                    senders.extend(batch.shares.iter().map(|s| s.send_id));
+                }
+            }
+            self.in_flight.retain(|_, f| self.batches.contains_key(&f.batch_id));
+            senders.sort_unstable();
+            senders.dedup();
+            for id in senders {
+                self.fail(id, e.clone(), out);
+            }
         }
     }
 
@@ -666,7 +800,15 @@ impl Actor for Producer {
         let init = self.init_in_flight.map(|(_, d)| d);
         let requests = self.in_flight.values().map(|f| f.deadline_ms);
         let sends = self.sends.values().map(|s| s.deadline_ms);
-        let retries = self.sends.values().flat_map(|s| s.batches.values().filter_map(|b| b.retry_at_ms));
-        requests.chain(sends).chain(metadata).chain(init).chain(retries).min()
+        let linger = self.config.linger_ms;
+        let batches = self.batches.values().filter(|b| !b.in_flight && !b.waiting_for_room).map(|b| {
+            match (b.producer, b.retry_at_ms) {
+                (_, Some(at)) => at,
+                (None, None) => b.created_ms.saturating_add(linger),
+                // Sent once, waiting for room at its leader: an answer (or a request timeout) frees it.
+                (Some(_), None) => u64::MAX,
+            }
+        });
+        requests.chain(sends).chain(metadata).chain(init).chain(batches).min()
     }
 }
