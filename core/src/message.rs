@@ -221,6 +221,8 @@ pub enum Message {
         max_wait_ms: u64,
         topic: String,
         partition: u32,
+        /// The leader epoch the consumer's metadata names (KIP-320); a stale one is `FENCED_LEADER_EPOCH`.
+        current_leader_epoch: LeaderEpoch,
         fetch_offset: Offset,
         max_bytes: usize,
     },

@@ -52,6 +52,7 @@ struct DelayedFetch {
     from: NodeId,
     correlation_id: CorrelationId,
     tp: TopicPartition,
+    current_leader_epoch: i32,
     fetch_offset: Offset,
     max_bytes: usize,
     deadline_ms: u64,
@@ -294,15 +295,32 @@ impl Broker {
         self.complete_delayed(now_ms, out);
     }
 
-    fn read(&self, tp: &TopicPartition, fetch_offset: Offset, max_bytes: usize) -> Result<FetchedPartition> {
+    fn read(&self, fetch: &DelayedFetch) -> Result<FetchedPartition> {
+        let (tp, fetch_offset, max_bytes) = (&fetch.tp, fetch.fetch_offset, fetch.max_bytes);
         let (p, _) = self.leader_partition(tp)?;
+        // KIP-320: a consumer whose metadata names an older leader epoch must refresh it first.
+        if fetch.current_leader_epoch >= 0 && fetch.current_leader_epoch < p.leader_epoch {
+            return Err(franz_err!(
+                FencedLeaderEpoch,
+                "The fetch names leader epoch {} of {tp}; the leader is at epoch {}",
+                fetch.current_leader_epoch,
+                p.leader_epoch
+            ));
+        }
+        if fetch.current_leader_epoch > p.leader_epoch {
+            return Err(franz_err!(
+                UnknownLeaderEpoch,
+                "Leader epoch {} of {tp} is not known here yet",
+                fetch.current_leader_epoch
+            ));
+        }
         // Consumers (read_uncommitted) read only below the high watermark.
         let records = p.log.read(fetch_offset, p.high_watermark, max_bytes)?;
         Ok(FetchedPartition { high_watermark: p.high_watermark, log_start_offset: p.log.log_start_offset(), records })
     }
 
     fn on_fetch(&mut self, now_ms: u64, from: NodeId, fetch: DelayedFetch, out: &mut Outbox) {
-        match self.read(&fetch.tp, fetch.fetch_offset, fetch.max_bytes) {
+        match self.read(&fetch) {
             Ok(data) if data.records.is_empty() && fetch.deadline_ms > now_ms => self.delayed_fetches.push(fetch),
             result => respond_fetch(from, &fetch, result, out),
         }
@@ -312,7 +330,7 @@ impl Broker {
     fn complete_delayed(&mut self, now_ms: u64, out: &mut Outbox) {
         let fetches = core::mem::take(&mut self.delayed_fetches);
         for fetch in fetches {
-            let result = self.read(&fetch.tp, fetch.fetch_offset, fetch.max_bytes);
+            let result = self.read(&fetch);
             let ready = !matches!(&result, Ok(data) if data.records.is_empty());
             if ready || now_ms >= fetch.deadline_ms {
                 respond_fetch(fetch.from, &fetch, result, out);
@@ -445,10 +463,26 @@ impl Actor for Broker {
                 self.next_producer_id += 1;
                 out.send(from, Message::InitProducerIdResponse { correlation_id, result: Ok((producer_id, 0)) });
             }
-            Message::FetchRequest { correlation_id, max_wait_ms, topic, partition, fetch_offset, max_bytes } => {
+            Message::FetchRequest {
+                correlation_id,
+                max_wait_ms,
+                topic,
+                partition,
+                current_leader_epoch,
+                fetch_offset,
+                max_bytes,
+            } => {
                 let tp = TopicPartition::new(topic, partition);
                 let deadline_ms = now_ms.saturating_add(max_wait_ms);
-                let fetch = DelayedFetch { from, correlation_id, tp, fetch_offset, max_bytes, deadline_ms };
+                let fetch = DelayedFetch {
+                    from,
+                    correlation_id,
+                    tp,
+                    current_leader_epoch,
+                    fetch_offset,
+                    max_bytes,
+                    deadline_ms,
+                };
                 self.on_fetch(now_ms, from, fetch, out);
             }
             Message::ListOffsetsRequest { correlation_id, topic, partition, spec } => {

@@ -330,6 +330,7 @@ impl Consumer {
                     let (max_wait_ms, max_bytes) =
                         (self.config.fetch_max_wait_ms, self.config.max_partition_fetch_bytes);
                     let pending = Pending::Fetch(tp.clone(), fetch_offset);
+                    let current_leader_epoch = self.metadata.leader_epoch(&tp.topic, tp.partition);
                     self.request(
                         now_ms,
                         leader,
@@ -339,6 +340,7 @@ impl Consumer {
                             max_wait_ms,
                             topic: tp.topic.clone(),
                             partition: tp.partition,
+                            current_leader_epoch,
                             fetch_offset,
                             max_bytes,
                         },
@@ -401,6 +403,7 @@ impl Consumer {
         tp: TopicPartition,
         fetch_offset: Offset,
         result: Result<FetchedPartition>,
+        out: &mut Outbox,
     ) {
         let Some(state) = self.assignment.get_mut(&tp) else {
             return;
@@ -425,7 +428,11 @@ impl Consumer {
                     ));
                 }
             }
-            Err(e) => self.back_off(now_ms, &tp, &e),
+            Err(e) => {
+                let (topic, partition, error) = (tp.topic.clone(), tp.partition, e.code);
+                out.trace(TraceKind::ConsumerRetry { topic, partition, error });
+                self.back_off(now_ms, &tp, &e)
+            }
         }
     }
 
@@ -445,7 +452,11 @@ impl Consumer {
                     policy: String::from(self.config.auto_offset_reset.name()),
                 });
             }
-            Err(e) => self.back_off(now_ms, &tp, &e),
+            Err(e) => {
+                let (topic, partition, error) = (tp.topic.clone(), tp.partition, e.code);
+                out.trace(TraceKind::ConsumerRetry { topic, partition, error });
+                self.back_off(now_ms, &tp, &e)
+            }
         }
     }
 }
@@ -475,7 +486,7 @@ impl Actor for Consumer {
                 self.metadata.update(now_ms, topics);
             }
             (Pending::Fetch(tp, offset), Message::FetchResponse { result, .. }) => {
-                self.on_fetch_response(now_ms, tp, offset, result)
+                self.on_fetch_response(now_ms, tp, offset, result, out)
             }
             (Pending::ListOffsets(tp), Message::ListOffsetsResponse { result, .. }) => {
                 self.on_list_offsets_response(now_ms, tp, result, out)

@@ -55,6 +55,14 @@ impl MetadataCache {
         }
     }
 
+    /// The leader epoch the cached metadata names for the partition (-1 when unknown).
+    pub fn leader_epoch(&self, topic: &str, partition: u32) -> crate::types::LeaderEpoch {
+        match self.topics.get(topic) {
+            Some(Ok(partitions)) => partitions.get(partition as usize).map_or(-1, |p| p.leader_epoch),
+            _ => -1,
+        }
+    }
+
     pub fn forget(&mut self, topic: &str) {
         self.topics.remove(topic);
         self.fetched_ms.remove(topic);

@@ -160,6 +160,11 @@ pub enum TraceKind {
         partition: u32,
         target: Vec<NodeId>,
     },
+    ConsumerRetry {
+        topic: String,
+        partition: u32,
+        error: ErrorCode,
+    },
 }
 
 impl TraceKind {
@@ -197,6 +202,7 @@ impl TraceKind {
             TraceKind::LogTruncated { .. } => "log_truncated",
             TraceKind::NodeAdded { .. } => "node_added",
             TraceKind::ReassignmentStarted { .. } => "reassignment_started",
+            TraceKind::ConsumerRetry { .. } => "consumer_retry",
         }
     }
 
@@ -300,6 +306,9 @@ impl TraceKind {
                 "truncated {topic}-{partition} from offset {from_offset} to {to_offset}: those records diverged from the leader's log"
             ),
             TraceKind::NodeAdded { role } => format!("joined the cluster ({role})"),
+            TraceKind::ConsumerRetry { topic, partition, error } => format!(
+                "reading {topic}-{partition} failed with {error}; trying again after retry.backoff.ms (with fresh metadata if the leader may have moved)"
+            ),
             TraceKind::ReassignmentStarted { topic, partition, target } => format!(
                 "reassigning {topic}-{partition} to {target:?}: new replicas copy the log, join the ISR, then the old ones go"
             ),
