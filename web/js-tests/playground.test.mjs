@@ -259,3 +259,20 @@ test("producer settings: acks=0 sends without an acknowledgement", async () => {
   assert.match(await page.locator('[data-testid="clients"]').innerText(), /playground-producer-acks-0/);
   assert.deepEqual(errors, []);
 });
+
+test("a producer stream sends at a rate as virtual time passes", async () => {
+  const { page, errors } = await openPlayground();
+  await createTopicAndSend(page, "stream", ["first"]);
+  await page.fill('[data-testid="stream-rate"]', "50");
+  await page.click('[data-testid="stream"]');
+  const status = page.locator('[data-testid="stream-status"]');
+  await status.waitFor();
+  await page.waitForFunction(() => {
+    const m = document.querySelector('[data-testid="stream-status"]').innerText.match(/(\d+) acknowledged/);
+    return m && Number(m[1]) >= 20;
+  });
+  await page.click('[data-testid="stream"]'); // stop
+  await status.waitFor({ state: "detached" });
+  await page.locator('[data-testid="log-stream-0"] .log-record[data-offset="20"]').waitFor();
+  assert.deepEqual(errors, []);
+});

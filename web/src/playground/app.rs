@@ -12,7 +12,7 @@ use gloo::render::{request_animation_frame, AnimationFrame};
 use yew::prelude::*;
 
 use super::components::checker::CheckerPanel;
-use super::components::clients::{ClientsPanel, PolledRecord, SendRequest};
+use super::components::clients::{ClientsPanel, PolledRecord, SendRequest, StreamStatus};
 use super::components::cluster::{BrokerAction, ClusterPanel};
 use super::components::network::NetworkPanel;
 use super::components::scenario::ScenarioPanel;
@@ -39,6 +39,7 @@ pub enum Msg {
     Send(SendRequest),
     Poll { topic: String, partition: u32 },
     Broker(NodeId, BrokerAction),
+    Stream(Option<(SendRequest, f64)>),
     HealNetwork,
     SetNetwork(NetworkConfig),
     Check,
@@ -59,7 +60,22 @@ pub struct App {
     polled: Vec<PolledRecord>,
     report: Option<CheckReport>,
     notice: Option<(bool, String)>,
+    stream: Option<Stream>,
 }
+
+/// The producer stream: which producer, where, how fast, and how it went.
+struct Stream {
+    producer: NodeId,
+    key: String,
+    value: String,
+    /// Records due but not yet sent (fractions carry over between frames).
+    carry: f64,
+    status: StreamStatus,
+}
+
+/// Franz's bound on the records a stream sends in one frame, so that a high rate at a high speed cannot
+/// freeze the page.
+const STREAM_RECORDS_PER_FRAME_MAX: u64 = 200;
 
 /// The playground's cluster: Kafka's defaults, but retention and the log cleaner look every 5 s of virtual
 /// time (Kafka: 5 min and 15 s) so that a person sees them work. The README says so.
@@ -94,9 +110,39 @@ impl App {
         let whole = self.carry_ms.floor();
         self.carry_ms -= whole;
         if whole >= 1.0 {
+            self.send_stream(whole);
             self.world.run_for(whole as u64);
         }
+        if let Some(stream) = &mut self.stream {
+            for result in self.world.producer_results(stream.producer).unwrap_or_default() {
+                match result.result {
+                    Ok(_) => stream.status.acknowledged += 1,
+                    Err(_) => stream.status.failed += 1,
+                }
+            }
+        }
         true
+    }
+
+    /// Sends what the stream owes for `virtual_ms` more of virtual time (asynchronously: the sends complete
+    /// as time runs).
+    fn send_stream(&mut self, virtual_ms: f64) {
+        let Some(stream) = &mut self.stream else { return };
+        stream.carry += stream.status.records_per_sec * virtual_ms / 1000.0;
+        let due = (stream.carry.floor() as u64).min(STREAM_RECORDS_PER_FRAME_MAX);
+        stream.carry -= stream.carry.floor();
+        for _ in 0..due {
+            let n = stream.status.sent;
+            let record = ProducerRecord {
+                key: (!stream.key.is_empty()).then(|| stream.key.clone().into_bytes().into()),
+                value: Some(format!("{}-{n}", stream.value).into_bytes().into()),
+                ..Default::default()
+            };
+            if self.world.send_async(stream.producer, &stream.status.topic, vec![record]).is_err() {
+                stream.status.failed += 1;
+            }
+            stream.status.sent += 1;
+        }
     }
 
     /// The playground's producer for these settings, started on first use (found by its name, which says its
@@ -127,6 +173,7 @@ impl App {
         self.world = world;
         self.polled.clear();
         self.report = None;
+        self.stream = None; // its producer belongs to the world that is gone
     }
 
     fn act(&mut self, msg: Msg) -> Result<String, String> {
@@ -165,6 +212,20 @@ impl App {
                     Some(offset) => format!("Acknowledged: {topic}-{} at offset {offset}.", m.partition),
                     None => format!("Sent to {topic}-{} with acks=0: no acknowledgement, no offset.", m.partition),
                 })
+            }
+            Msg::Stream(None) => {
+                self.stream = None;
+                Ok("Stream stopped.".into())
+            }
+            Msg::Stream(Some((SendRequest { topic, key, value, acks, idempotent }, records_per_sec))) => {
+                if !(records_per_sec > 0.0 && records_per_sec <= 10_000.0) {
+                    return Err("A stream sends 1 to 10000 records per second of virtual time.".into());
+                }
+                let producer = self.producer(&acks, idempotent)?;
+                let status = StreamStatus { topic, records_per_sec, sent: 0, acknowledged: 0, failed: 0 };
+                let text = format!("Streaming {records_per_sec} records/s to {} with acks={acks}.", status.topic);
+                self.stream = Some(Stream { producer, key, value, carry: 0.0, status });
+                Ok(text)
             }
             Msg::Poll { topic, partition } => {
                 let tp = TopicPartition::new(topic, partition);
@@ -270,6 +331,7 @@ impl Component for App {
             polled: Vec::new(),
             report: None,
             notice,
+            stream: None,
         };
         app.request_frame(ctx);
         app
@@ -369,6 +431,8 @@ impl Component for App {
                             topics={topic_names}
                             polled={self.polled.clone()}
                             on_send={link.callback(Msg::Send)}
+                            on_stream={link.callback(Msg::Stream)}
+                            stream={self.stream.as_ref().map(|s| s.status.clone())}
                             on_poll={link.callback(|(topic, partition)| Msg::Poll { topic, partition })}
                         />
                         <CheckerPanel report={self.report.clone()} on_check={link.callback(|_| Msg::Check)} />

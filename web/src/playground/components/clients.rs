@@ -36,12 +36,25 @@ pub struct SendRequest {
     pub idempotent: bool,
 }
 
+/// A steady stream of records from the playground's producer, as virtual time passes.
+#[derive(Clone, PartialEq, Debug)]
+pub struct StreamStatus {
+    pub topic: String,
+    pub records_per_sec: f64,
+    pub sent: u64,
+    pub acknowledged: u64,
+    pub failed: u64,
+}
+
 #[derive(Properties, PartialEq)]
 pub struct ClientsPanelProps {
     pub clients: Vec<ClientView>,
     pub topics: Vec<String>,
     pub polled: Vec<PolledRecord>,
     pub on_send: Callback<SendRequest>,
+    /// Start a stream at this many records per second of virtual time (with the form's settings), or stop.
+    pub on_stream: Callback<Option<(SendRequest, f64)>>,
+    pub stream: Option<StreamStatus>,
     /// (topic, partition)
     pub on_poll: Callback<(String, u32)>,
 }
@@ -69,6 +82,28 @@ pub fn clients_panel(p: &ClientsPanelProps) -> Html {
                 idempotent: *idempotent,
             });
         })
+    };
+    let rate = use_state(|| String::from("20"));
+    let on_stream = {
+        let (chosen, key, value, cb) = (chosen.clone(), key.clone(), value.clone(), p.on_stream.clone());
+        let (acks, idempotent, rate, streaming) = (acks.clone(), idempotent.clone(), rate.clone(), p.stream.is_some());
+        Callback::from(move |_: MouseEvent| {
+            if streaming {
+                return cb.emit(None);
+            }
+            let request = SendRequest {
+                topic: chosen.clone(),
+                key: (*key).clone(),
+                value: (*value).clone(),
+                acks: (*acks).clone(),
+                idempotent: *idempotent,
+            };
+            cb.emit(Some((request, rate.trim().parse().unwrap_or(-1.0))));
+        })
+    };
+    let on_rate = {
+        let rate = rate.clone();
+        Callback::from(move |e: InputEvent| rate.set(input_text(&e)))
     };
     let on_acks = {
         let acks = acks.clone();
@@ -124,6 +159,17 @@ pub fn clients_panel(p: &ClientsPanelProps) -> Html {
                 <input data-testid="send-value" placeholder="value" value={(*value).clone()} oninput={on_value} />
                 <button data-testid="send" type="submit" disabled={no_topics}>{ "Send" }</button>
             </form>
+            <div class="inline-form" title="keep sending records (the value gets a counter) as virtual time passes">
+                <input data-testid="stream-rate" class="narrow" type="number" min="1" value={(*rate).clone()} oninput={on_rate} />
+                <span class="meta">{ " records/s " }</span>
+                <button class="small" data-testid="stream" onclick={on_stream} disabled={no_topics}>
+                    { if p.stream.is_some() { "Stop stream" } else { "Start stream" } }
+                </button>
+            </div>
+            if let Some(s) = &p.stream {
+                <p class="hint" data-testid="stream-status">{ format!("streaming {}/s to {}: {} sent, {} acknowledged, {} failed",
+                    s.records_per_sec, s.topic, s.sent, s.acknowledged, s.failed) }</p>
+            }
             <h3>{ "Consumer" }<span class="meta">{ " · assign + poll, auto.offset.reset=earliest" }</span></h3>
             <form class="inline-form" onsubmit={on_poll}>
                 <input data-testid="poll-partition" class="narrow" type="number" min="0" value={(*poll_partition).clone()} oninput={on_partition} title="partition" />

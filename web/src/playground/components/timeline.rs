@@ -14,7 +14,11 @@ pub fn timeline(p: &TimelineProps) -> Html {
             <h2>{ "Events" }</h2>
             <ol class="events">
                 { for p.events.iter().map(|e| {
-                    html! { <li class={classes!("event", e.kind.kind_name())} key={e.seq}>{ &e.text }</li> }
+                    {
+                        // An unclean election is where acknowledged records are lost: mark it.
+                        let unclean = matches!(e.kind, franz_core::trace::TraceKind::PartitionChanged { unclean: true, .. });
+                        html! { <li class={classes!("event", e.kind.kind_name(), unclean.then_some("unclean"))} key={e.seq}>{ &e.text }</li> }
+                    }
                 }) }
             </ol>
         </section>
