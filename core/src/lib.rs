@@ -1,6 +1,6 @@
 //! # franz-core
 //!
-//! A whole Kafka cluster (brokers, clients and the network between them) as deterministic state
+//! A whole Kafka cluster (controllers, brokers, clients and the network between them) as deterministic state
 //! machines, driven by a simulator on virtual time. No I/O, no clock, no threads, no OS randomness:
 //! given a seed and the same inputs, the world produces the same trace, natively and in wasm.
 //!
@@ -12,11 +12,13 @@
 //! - [`partitioner`]: murmur2 (byte-compatible with Kafka) and the uniform sticky partitioner.
 //! - [`message`]: the Kafka-shaped requests and responses actors exchange, and the [`message::Actor`] shape.
 //! - [`broker`]: one broker: partition replicas, Produce/Fetch/ListOffsets/Metadata/InitProducerId,
-//!   idempotent-producer state, purgatories, housekeeping (flush, HW checkpoints, retention, cleaner), and,
-//!   until the quorum is wired, topic administration.
-//! - [`client`]: the admin client, the producer (retries, idempotence) and the consumer (manual assignment).
-//! - [`controller`]: the coordinator quorum's parts: Raft, the metadata records and image, placement,
-//!   leader election (not yet wired into the world).
+//!   idempotent-producer state, purgatories, housekeeping (flush, HW checkpoints, retention, cleaner), its
+//!   life with the controllers (registration, heartbeats, the metadata log) and replication (follower
+//!   fetches, HW, ISR changes, leader epochs and truncation).
+//! - [`client`]: the admin client, the producer (record accumulator, retries, idempotence) and the consumer
+//!   (manual assignment).
+//! - [`controller`]: the coordinator quorum: Raft, the metadata records and image, the controller actor
+//!   (placement, leader election, broker liveness, AlterPartition, reassignment).
 //! - [`group`]: consumer groups; so far the assignors (range, roundrobin, sticky, cooperative-sticky).
 //! - [`sim`]: the world: virtual clock, event queue, network model and faults, seeded RNG streams, trace,
 //!   history, scenarios and replay, the standard benchmark workload.

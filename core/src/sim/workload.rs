@@ -1,6 +1,8 @@
 //! The standard workload, defined once so that benchmarks natively and in wasm (and across changes)
-//! measure the same thing: one topic of 4 partitions, a producer sending 20 batches of 100 keyed records
-//! of 100 bytes with `acks=all`, and a consumer reading all 2,000 back, over the default network.
+//! measure the same thing: the default cluster (3 controllers, 3 brokers) formed, one topic of 4 partitions
+//! replicated 3 times, a producer sending 20 batches of 100 keyed records of 100 bytes with `acks=all`
+//! (each acknowledged once replicated to the ISR), and a consumer reading all 2,000 back, over the default
+//! network.
 
 use alloc::format;
 use alloc::vec;
