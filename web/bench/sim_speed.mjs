@@ -24,7 +24,7 @@ if (native.events !== wasm.events || native.virtualMs !== wasm.virtualMs) {
   console.error("native and wasm ran different workloads:", native, wasm);
   process.exit(1);
 }
-console.log("\nStandard workload (1 broker, 4 partitions, 2,000 records of 100 B, acks=all, then consumed):");
+console.log("\nStandard workload (3 controllers, 3 brokers, 4 partitions replicated 3 times, 2,000 records of 100 B, acks=all, then consumed):");
 console.log(`${"".padEnd(22)}${"wall ms/run".padStart(12)}${"events/s".padStart(14)}${"records/s".padStart(14)}${"dilation".padStart(12)}`);
 for (const r of [native, wasm]) {
   console.log(`${r.where.padEnd(22)}${String(r.wallMs).padStart(12)}${r.eventsPerSecond.toLocaleString("en").padStart(14)}${r.recordsPerSecond.toLocaleString("en").padStart(14)}${(r.dilation.toLocaleString("en") + "×").padStart(12)}`);

@@ -298,21 +298,8 @@ impl Broker {
     fn read(&self, fetch: &DelayedFetch) -> Result<FetchedPartition> {
         let (tp, fetch_offset, max_bytes) = (&fetch.tp, fetch.fetch_offset, fetch.max_bytes);
         let (p, _) = self.leader_partition(tp)?;
-        // KIP-320: a consumer whose metadata names an older leader epoch must refresh it first.
-        if fetch.current_leader_epoch >= 0 && fetch.current_leader_epoch < p.leader_epoch {
-            return Err(franz_err!(
-                FencedLeaderEpoch,
-                "The fetch names leader epoch {} of {tp}; the leader is at epoch {}",
-                fetch.current_leader_epoch,
-                p.leader_epoch
-            ));
-        }
-        if fetch.current_leader_epoch > p.leader_epoch {
-            return Err(franz_err!(
-                UnknownLeaderEpoch,
-                "Leader epoch {} of {tp} is not known here yet",
-                fetch.current_leader_epoch
-            ));
+        if fetch.current_leader_epoch >= 0 {
+            check_leader_epoch(tp, p, fetch.current_leader_epoch)?;
         }
         // Consumers (read_uncommitted) read only below the high watermark.
         let records = p.log.read(fetch_offset, p.high_watermark, max_bytes)?;
@@ -416,6 +403,22 @@ impl Broker {
             })
             .collect()
     }
+}
+
+/// KIP-320: a fetch names the leader epoch its sender knows. An older one is fenced (its sender must
+/// refresh its metadata); a newer one is not known here yet (this broker must catch up first).
+fn check_leader_epoch(tp: &TopicPartition, p: &Partition, known: crate::types::LeaderEpoch) -> Result<()> {
+    if known < p.leader_epoch {
+        return Err(franz_err!(
+            FencedLeaderEpoch,
+            "The request names leader epoch {known} of {tp}; the leader is at epoch {}",
+            p.leader_epoch
+        ));
+    }
+    if known > p.leader_epoch {
+        return Err(franz_err!(UnknownLeaderEpoch, "Leader epoch {known} of {tp} is not known here yet"));
+    }
+    Ok(())
 }
 
 /// Kafka's effective minimum ISR: `min.insync.replicas`, but never more than the replicas there are.

@@ -76,21 +76,7 @@ impl Broker {
     fn check_follower(&self, follower: NodeId, request: &ReplicaFetchPartition) -> Result<()> {
         let tp = crate::types::TopicPartition::new(request.topic.clone(), request.partition);
         let (p, _) = self.leader_partition(&tp)?;
-        if request.current_leader_epoch < p.leader_epoch {
-            return Err(franz_err!(
-                FencedLeaderEpoch,
-                "The follower knows leader epoch {} of {tp}; it is {} now",
-                request.current_leader_epoch,
-                p.leader_epoch
-            ));
-        }
-        if request.current_leader_epoch > p.leader_epoch {
-            return Err(franz_err!(
-                UnknownLeaderEpoch,
-                "Leader epoch {} of {tp} is not known here yet",
-                request.current_leader_epoch
-            ));
-        }
+        super::check_leader_epoch(&tp, p, request.current_leader_epoch)?;
         if !p.replicas.contains(&follower) {
             return Err(franz_err!(NotLeaderOrFollower, "Broker {follower} is not a replica of {tp}"));
         }

@@ -84,9 +84,23 @@ pub struct Controller {
 impl Controller {
     pub fn new(id: NodeId, voters: Vec<NodeId>, config: BrokerConfig, rng: Pcg32, placement_rng: Pcg32) -> Controller {
         let disk = RaftDisk { term: 0, voted_for: None, log: Vec::new() };
+        Controller::from_disk(id, voters, config, disk, rng, placement_rng, 0)
+    }
+
+    /// A controller process starting with `disk` (Raft's term, vote and log); the rest is memory, rebuilt
+    /// from the log as entries commit.
+    fn from_disk(
+        id: NodeId,
+        voters: Vec<NodeId>,
+        config: BrokerConfig,
+        disk: RaftDisk<MetadataRecord>,
+        rng: Pcg32,
+        placement_rng: Pcg32,
+        now_ms: u64,
+    ) -> Controller {
         Controller {
             id,
-            raft: RaftNode::new(id, voters.clone(), disk, rng, 0),
+            raft: RaftNode::new(id, voters.clone(), disk, rng, now_ms),
             voters,
             config,
             rng: placement_rng,
@@ -98,7 +112,7 @@ impl Controller {
             latest_term: 0,
             last_heartbeat_ms: BTreeMap::new(),
             registration_offset: BTreeMap::new(),
-            last_rebalance_ms: 0,
+            last_rebalance_ms: now_ms,
             pending: Vec::new(),
             parked: Vec::new(),
         }
@@ -136,21 +150,9 @@ impl Controller {
 
     /// The process restarts from its disk (Raft's term, vote and log); everything else is rebuilt.
     pub fn restart(&mut self, now_ms: u64, rng: Pcg32) {
+        let (voters, config, placement_rng) = (self.voters.clone(), self.config.clone(), self.rng.clone());
         let disk = self.raft.disk().clone();
-        *self = Controller {
-            raft: RaftNode::new(self.id, self.voters.clone(), disk, rng, now_ms),
-            records: Vec::new(),
-            image: MetadataImage::default(),
-            applied_index: 0,
-            latest: MetadataImage::default(),
-            latest_index: 0,
-            latest_term: 0,
-            last_heartbeat_ms: BTreeMap::new(),
-            registration_offset: BTreeMap::new(),
-            pending: Vec::new(),
-            parked: Vec::new(),
-            ..self.clone()
-        };
+        *self = Controller::from_disk(self.id, voters, config, disk, rng, placement_rng, now_ms);
     }
 
     fn is_active(&self) -> bool {
