@@ -173,6 +173,8 @@ const BROKER_ONLY_DEFS: &[ConfigDef] = &[
     ConfigDef { key: "replica.lag.time.max.ms", default: "30000", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "replica.fetch.wait.max.ms", default: "500", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "leader.imbalance.check.interval.seconds", default: "300", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "offsets.topic.num.partitions", default: "50", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "offsets.topic.replication.factor", default: "3", kind: Kind::Long { min: 1 } },
 ];
 
 /// A broker's configuration: its own settings and the defaults it gives topics.
@@ -188,6 +190,9 @@ pub struct BrokerConfig {
     pub replica_fetch_wait_max_ms: u64,
     /// Kafka's `leader.imbalance.check.interval.seconds`, in ms: how often preferred leaders are restored.
     pub leader_imbalance_check_interval_ms: u64,
+    pub offsets_topic_num_partitions: u32,
+    /// Kafka's `offsets.topic.replication.factor`; Franz uses min(it, live brokers).
+    pub offsets_topic_replication_factor: u32,
 }
 
 impl Default for BrokerConfig {
@@ -201,6 +206,8 @@ impl Default for BrokerConfig {
             replica_lag_time_max_ms: 30_000,
             replica_fetch_wait_max_ms: 500,
             leader_imbalance_check_interval_ms: 300_000,
+            offsets_topic_num_partitions: 50,
+            offsets_topic_replication_factor: 3,
         }
     }
 }
@@ -227,6 +234,11 @@ impl BrokerConfig {
                     "broker.session.timeout.ms" => config.broker_session_timeout_ms = v,
                     "replica.lag.time.max.ms" => config.replica_lag_time_max_ms = v,
                     "replica.fetch.wait.max.ms" => config.replica_fetch_wait_max_ms = v,
+                    "offsets.topic.num.partitions" => {
+                        config.offsets_topic_num_partitions =
+                            v.min(u64::from(crate::broker::PARTITIONS_PER_TOPIC_MAX)) as u32
+                    }
+                    "offsets.topic.replication.factor" => config.offsets_topic_replication_factor = v.min(16) as u32,
                     "leader.imbalance.check.interval.seconds" => {
                         config.leader_imbalance_check_interval_ms = v.saturating_mul(1_000)
                     }

@@ -44,6 +44,9 @@ pub enum ErrorCode {
     IneligibleReplica,
     StaleBrokerEpoch,
     InvalidReplicaAssignment,
+    CoordinatorNotAvailable,
+    NotCoordinator,
+    InvalidGroupId,
 }
 
 impl ErrorCode {
@@ -84,6 +87,9 @@ impl ErrorCode {
             IneligibleReplica => "INELIGIBLE_REPLICA",
             StaleBrokerEpoch => "STALE_BROKER_EPOCH",
             InvalidReplicaAssignment => "INVALID_REPLICA_ASSIGNMENT",
+            CoordinatorNotAvailable => "COORDINATOR_NOT_AVAILABLE",
+            NotCoordinator => "NOT_COORDINATOR",
+            InvalidGroupId => "INVALID_GROUP_ID",
         }
     }
 
@@ -102,6 +108,8 @@ impl ErrorCode {
                 | NotController
                 | FencedLeaderEpoch
                 | UnknownLeaderEpoch
+                | CoordinatorNotAvailable
+                | NotCoordinator
         )
     }
 }

@@ -14,7 +14,7 @@ use crate::error::FranzError;
 use crate::log::{ProducerStamp, RecordBatch};
 use crate::sim::history::Op;
 use crate::sim::trace::TraceKind;
-use crate::types::{LeaderEpoch, NodeId, Offset, Record};
+use crate::types::{LeaderEpoch, NodeId, Offset, Record, TopicPartition};
 
 pub type CorrelationId = u64;
 
@@ -303,6 +303,35 @@ pub enum Message {
         correlation_id: CorrelationId,
         partitions: Vec<ReplicaFetchResult>,
     },
+    /// Which broker coordinates the group (the leader of its `__consumer_offsets` partition).
+    FindCoordinatorRequest {
+        correlation_id: CorrelationId,
+        group_id: String,
+    },
+    FindCoordinatorResponse {
+        correlation_id: CorrelationId,
+        result: Result<NodeId, FranzError>,
+    },
+    /// Stores the group's next offsets to read, replicated like any record.
+    OffsetCommitRequest {
+        correlation_id: CorrelationId,
+        group_id: String,
+        offsets: Vec<(TopicPartition, Offset)>,
+    },
+    OffsetCommitResponse {
+        correlation_id: CorrelationId,
+        result: Result<(), FranzError>,
+    },
+    OffsetFetchRequest {
+        correlation_id: CorrelationId,
+        group_id: String,
+        partitions: Vec<TopicPartition>,
+    },
+    OffsetFetchResponse {
+        correlation_id: CorrelationId,
+        /// Per partition, the committed offset (`None`: nothing committed).
+        result: Result<Vec<(TopicPartition, Option<Offset>)>, FranzError>,
+    },
 }
 
 impl Message {
@@ -325,6 +354,9 @@ impl Message {
             Message::MetadataFetchRequest { .. } | Message::MetadataFetchResponse { .. } => "MetadataFetch",
             Message::AlterPartitionRequest { .. } | Message::AlterPartitionResponse { .. } => "AlterPartition",
             Message::ReplicaFetchRequest { .. } | Message::ReplicaFetchResponse { .. } => "Fetch",
+            Message::FindCoordinatorRequest { .. } | Message::FindCoordinatorResponse { .. } => "FindCoordinator",
+            Message::OffsetCommitRequest { .. } | Message::OffsetCommitResponse { .. } => "OffsetCommit",
+            Message::OffsetFetchRequest { .. } | Message::OffsetFetchResponse { .. } => "OffsetFetch",
         }
     }
 }

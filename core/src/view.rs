@@ -149,6 +149,18 @@ pub struct BrokerState {
     pub state: String,
 }
 
+/// `groupOffsets(groupId)`: one partition's committed offset and lag.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupOffset {
+    pub topic: String,
+    pub partition: u32,
+    pub committed: Offset,
+    pub high_watermark: Offset,
+    /// HW − committed: records the group has not committed past yet.
+    pub lag: u64,
+}
+
 /// Everything the playground draws in one frame.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -239,6 +251,40 @@ impl World {
             })
             .collect();
         Ok(TopicDescription { name: String::from(name), config: effective_topic_config(&t.config), partitions })
+    }
+
+    /// The group's committed offsets, as the leader of its `__consumer_offsets` partition holds them (below
+    /// its HW), with each partition's lag. Empty when the group never committed.
+    pub fn group_offsets(&self, group_id: &str) -> Vec<GroupOffset> {
+        use crate::group::{coordinator_partition, OFFSETS_TOPIC};
+        let image = self.metadata_image();
+        let Some(offsets_topic) = image.topics.get(OFFSETS_TOPIC) else { return Vec::new() };
+        let partition = coordinator_partition(group_id, offsets_topic.partitions.len() as u32);
+        let Some(p) = offsets_topic.partitions.get(partition as usize) else { return Vec::new() };
+        let replica = self.broker(p.leader).and_then(|b| b.partition(OFFSETS_TOPIC, partition)).or_else(|| {
+            p.replicas
+                .iter()
+                .filter_map(|&b| self.broker(b)?.partition(OFFSETS_TOPIC, partition))
+                .max_by_key(|r| r.high_watermark)
+        });
+        let Some(replica) = replica else { return Vec::new() };
+        crate::broker::committed_offsets(replica, group_id)
+            .into_iter()
+            .map(|(tp, committed)| {
+                let high_watermark = self
+                    .describe_topic(&tp.topic)
+                    .ok()
+                    .and_then(|d| d.partitions.get(tp.partition as usize).map(|p| p.high_watermark))
+                    .unwrap_or(0);
+                GroupOffset {
+                    topic: tp.topic,
+                    partition: tp.partition,
+                    committed,
+                    high_watermark,
+                    lag: high_watermark.saturating_sub(committed),
+                }
+            })
+            .collect()
     }
 
     /// One replica's log, as that broker holds it (beyond the high watermark too).

@@ -167,6 +167,28 @@ test("the controller quorum: failover, a lost quorum, a new broker", () => {
   assert.equal(cluster.check().ok, true);
 });
 
+test("committed offsets: commitSync, groupOffsets and a consumer that resumes", () => {
+  const cluster = new franz.Cluster({ seed: 8 });
+  cluster.createTopic("t");
+  const producer = cluster.producer();
+  producer.send("t", ["a", "b", "c", "d"].map((value) => ({ value })));
+  const first = cluster.consumer({ groupId: "billing", autoOffsetReset: "earliest", maxPollRecords: 2 });
+  first.assign([{ topic: "t", partition: 0 }]);
+  assert.deepEqual(first.poll(1000).map((r) => r.value), ["a", "b"]);
+  first.commitSync();
+  assert.deepEqual(cluster.groupOffsets("billing"), [{ topic: "t", partition: 0, committed: 2, highWatermark: 4, lag: 2 }]);
+  first.crash();
+  const second = cluster.consumer({ groupId: "billing", autoOffsetReset: "earliest" });
+  second.assign([{ topic: "t", partition: 0 }]);
+  assert.deepEqual(second.poll(1000).map((r) => r.value), ["c", "d"]);
+  second.commitSync([{ topic: "t", partition: 0, offset: 4 }]);
+  assert.equal(cluster.groupOffsets("billing")[0].lag, 0);
+  assert.deepEqual(cluster.groupOffsets("nobody"), []);
+  assert.throws(() => cluster.consumer().commitSync(), { code: "INVALID_GROUP_ID" });
+  assert.throws(() => second.commitSync([{ topic: "t" }]), { code: "INVALID_REQUEST" });
+  assert.ok(cluster.listTopics().includes("__consumer_offsets"));
+});
+
 test("assignPartitions answers what Kafka's assignors would do", () => {
   const question = { members: [{ memberId: "C0", topics: ["t0", "t1"] }, { memberId: "C1", topics: ["t0", "t1"] }], partitions: { t0: 3, t1: 3 } };
   const show = (a) => Object.fromEntries(Object.entries(a).map(([m, l]) => [m, l.map((tp) => `${tp.topic}p${tp.partition}`)]));

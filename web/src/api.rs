@@ -9,7 +9,7 @@ use franz_core::error::ErrorCode;
 use franz_core::group::assignor::{assign, Assignor, Member};
 use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
-use franz_core::sim::scenario::Scenario;
+use franz_core::sim::scenario::{PartitionOffset, Scenario};
 use franz_core::types::{NodeId, TopicPartition};
 use franz_core::{ClusterConfig, World};
 use js_sys::Array;
@@ -49,6 +49,8 @@ export interface ProducerOptions {
 export interface ConsumerOptions {
   clientId?: string; groupId?: string; autoOffsetReset?: "earliest" | "latest" | "none"; maxPollRecords?: number;
   fetchMaxWaitMs?: number; maxPartitionFetchBytes?: number; requestTimeoutMs?: number;
+  /** With a groupId: commit positions every autoCommitIntervalMs (5000), on poll. */
+  enableAutoCommit?: boolean; autoCommitIntervalMs?: number;
 }
 export interface TopicPartition { topic: string; partition: number; }
 export interface AssignQuestion {
@@ -71,6 +73,7 @@ export interface ClusterDescription {
   };
   brokers: { id: number; state: "running" | "fenced" | "crashed" }[];
 }
+export interface GroupOffset { topic: string; partition: number; committed: number; highWatermark: number; lag: number; }
 export interface CheckReport { ok: boolean; violations: Violation[]; historyComplete: boolean; }
 export interface TraceEvent { seq: number; timeMs: number; node: number; nodeName: string; kind: string; text: string; [field: string]: unknown; }
 "#;
@@ -161,6 +164,8 @@ struct ConsumerOptions {
     fetch_max_wait_ms: Option<f64>,
     max_partition_fetch_bytes: Option<f64>,
     request_timeout_ms: Option<f64>,
+    enable_auto_commit: Option<bool>,
+    auto_commit_interval_ms: Option<f64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -342,6 +347,12 @@ impl Cluster {
             let config = options.map(|n| network_config(n, w.network().config())).transpose()?;
             w.set_link(a, b, config).map_err(js_error)
         })
+    }
+
+    /// `groupOffsets(groupId)`: `[{ topic, partition, committed, highWatermark, lag }]`, lag = HW − committed.
+    #[wasm_bindgen(js_name = groupOffsets, unchecked_return_type = "GroupOffset[]")]
+    pub fn group_offsets(&self, #[wasm_bindgen(js_name = "groupId")] group_id: String) -> Result<JsValue, JsValue> {
+        read_world(&self.world, |w| to_js(&w.group_offsets(&group_id)))
     }
 
     /// `{ controller: { leaderId, term, voters }, brokers: [{ id, state }] }`: the quorum (each voter's role,
@@ -576,6 +587,13 @@ impl Cluster {
         )? as usize;
         config.request_timeout_ms =
             opt_whole(o.request_timeout_ms, "requestTimeoutMs", MAX_SAFE_INTEGER, config.request_timeout_ms)?;
+        config.enable_auto_commit = o.enable_auto_commit.unwrap_or(config.enable_auto_commit);
+        config.auto_commit_interval_ms = opt_whole(
+            o.auto_commit_interval_ms,
+            "autoCommitIntervalMs",
+            MAX_SAFE_INTEGER,
+            config.auto_commit_interval_ms,
+        )?;
         let id = with_world(&self.world, |w| w.add_consumer(config).map_err(js_error))?;
         Ok(Consumer { world: self.world.clone(), id })
     }
@@ -733,6 +751,22 @@ impl Consumer {
         let timeout = opt_whole(timeout_ms, "timeoutMs", RUN_FOR_MS_MAX, 1_000)?;
         let records = with_world(&self.world, |w| w.poll(self.id, timeout).map_err(js_error))?;
         Ok(consumer_records_to_js(&records))
+    }
+
+    /// `commitSync(offsets?)`: stores `[{ topic, partition, offset }]` (or every position) as the group's next
+    /// offsets to read, in `__consumer_offsets`; waits until replicated. Needs a `groupId`.
+    #[wasm_bindgen(js_name = commitSync)]
+    pub fn commit_sync(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "{ topic: string; partition: number; offset: number }[] | undefined")]
+        offsets: JsValue,
+    ) -> Result<(), JsValue> {
+        let offsets: Option<Vec<PartitionOffset>> = if offsets.is_undefined() || offsets.is_null() {
+            None
+        } else {
+            Some(from_json(&offsets).map_err(|e| invalid(ErrorCode::InvalidRequest, format!("Invalid offsets: {e}")))?)
+        };
+        with_world(&self.world, |w| w.commit_sync(self.id, offsets).map_err(js_error))
     }
 
     /// Stops the consumer; later calls throw.

@@ -313,8 +313,7 @@ impl Broker {
                 NotLeaderOrFollower,
                 "The leadership of {tp} changed while the batch waited for replication"
             ));
-            let (correlation_id, topic, partition) = (produce.correlation_id, tp.topic.clone(), tp.partition);
-            out.send(produce.from, Message::ProduceResponse { correlation_id, topic, partition, result });
+            produce.answer(result, out);
         }
     }
 }

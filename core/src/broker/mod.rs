@@ -6,6 +6,7 @@
 //! Requests that cannot be answered yet wait in a purgatory, as in Kafka: a fetch waits up to its
 //! `max_wait_ms` for data, and an `acks=all` produce waits for the high watermark to pass its batch.
 
+mod coordinator;
 mod housekeeping;
 mod lifecycle;
 mod partition;
@@ -15,6 +16,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+pub use coordinator::committed_offsets;
 use partition::SequenceCheck;
 pub use partition::{FollowerState, Partition};
 
@@ -67,6 +69,27 @@ struct DelayedProduce {
     base_offset: Offset,
     required_offset: Offset,
     deadline_ms: u64,
+    /// An OffsetCommit waiting for its records to be replicated, rather than a client's Produce.
+    offset_commit: bool,
+}
+
+impl DelayedProduce {
+    /// The answer, once the batch is replicated (or cannot be).
+    fn answer(&self, result: Result<Offset>, out: &mut Outbox) {
+        let correlation_id = self.correlation_id;
+        if self.offset_commit {
+            let result = result.map(|_| ()).map_err(|e| match e.code {
+                crate::error::ErrorCode::NotLeaderOrFollower => {
+                    franz_err!(NotCoordinator, "The coordinator moved while the commit was being replicated")
+                }
+                _ => e,
+            });
+            out.send(self.from, Message::OffsetCommitResponse { correlation_id, result });
+        } else {
+            let (topic, partition) = (self.tp.topic.clone(), self.tp.partition);
+            out.send(self.from, Message::ProduceResponse { correlation_id, topic, partition, result });
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -90,6 +113,8 @@ pub struct Broker {
     last_retention_check_ms: u64,
     last_cleaner_run_ms: u64,
     last_isr_check_ms: u64,
+    /// When this broker last asked the controller to create `__consumer_offsets` (at most once a second).
+    offsets_topic_requested_ms: Option<u64>,
     /// On disk: the next producer id to hand out (InitProducerId), unique across restarts and brokers.
     next_producer_id: i64,
 }
@@ -112,6 +137,7 @@ impl Broker {
             last_retention_check_ms: 0,
             last_cleaner_run_ms: 0,
             last_isr_check_ms: 0,
+            offsets_topic_requested_ms: None,
             // Each broker hands out its own range (Kafka's controller allocates blocks of ids instead).
             next_producer_id: i64::from(id) << 32,
         }
@@ -283,7 +309,15 @@ impl Broker {
             (Acks::None, _) => {}
             (Acks::All, Ok((base_offset, required_offset))) => {
                 let deadline_ms = now_ms.saturating_add(timeout_ms);
-                let delayed = DelayedProduce { from, correlation_id, tp, base_offset, required_offset, deadline_ms };
+                let delayed = DelayedProduce {
+                    from,
+                    correlation_id,
+                    tp,
+                    base_offset,
+                    required_offset,
+                    deadline_ms,
+                    offset_commit: false,
+                };
                 self.delayed_produces.push(delayed);
             }
             (_, result) => {
@@ -357,11 +391,7 @@ impl Broker {
                 _ => None,
             };
             match result {
-                Some(result) => {
-                    let (correlation_id, topic, partition) =
-                        (produce.correlation_id, produce.tp.topic.clone(), produce.tp.partition);
-                    out.send(produce.from, Message::ProduceResponse { correlation_id, topic, partition, result });
-                }
+                Some(result) => produce.answer(result, out),
                 None => self.delayed_produces.push(produce),
             }
         }
@@ -511,6 +541,17 @@ impl Actor for Broker {
             }
             Message::MetadataFetchResponse { correlation_id, result } => {
                 self.on_metadata_fetch_response(now_ms, correlation_id, result, out);
+            }
+            Message::FindCoordinatorRequest { correlation_id, group_id } => {
+                let result = self.find_coordinator(now_ms, &group_id, out);
+                out.send(from, Message::FindCoordinatorResponse { correlation_id, result });
+            }
+            Message::OffsetCommitRequest { correlation_id, group_id, offsets } => {
+                self.on_offset_commit(now_ms, from, correlation_id, &group_id, offsets, out);
+            }
+            Message::OffsetFetchRequest { correlation_id, group_id, partitions } => {
+                let result = self.offset_fetch(&group_id, &partitions);
+                out.send(from, Message::OffsetFetchResponse { correlation_id, result });
             }
             // Responses are for clients, Raft is for controllers, the rest for controllers too: a broker
             // ignores a stray one.

@@ -2,7 +2,11 @@
 //! ListOffsets, or the user's `seek`), keeps one long-polling Fetch in flight to the leader while its
 //! buffer is empty, and hands buffered records out on `poll`, advancing the position.
 //!
-//! Not yet modelled (issue 7): group membership (`subscribe`), committed offsets, pause/resume.
+//! With a `group.id` it also keeps committed offsets: a partition without a position first asks the group's
+//! coordinator (FindCoordinator, OffsetFetch) and starts from the committed offset, if any; `commitSync` and
+//! auto-commit (every `auto.commit.interval.ms`, on poll) store positions (OffsetCommit).
+//!
+//! Not yet modelled (issue 7): group membership (`subscribe`, rebalances), pause/resume.
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
@@ -58,6 +62,9 @@ pub struct ConsumerConfig {
     pub fetch_max_wait_ms: u64,
     pub max_partition_fetch_bytes: usize,
     pub request_timeout_ms: u64,
+    /// `enable.auto.commit`: with a group id, positions are committed every `auto.commit.interval.ms`.
+    pub enable_auto_commit: bool,
+    pub auto_commit_interval_ms: u64,
 }
 
 impl Default for ConsumerConfig {
@@ -71,6 +78,8 @@ impl Default for ConsumerConfig {
             fetch_max_wait_ms: 500,
             max_partition_fetch_bytes: 1_048_576,
             request_timeout_ms: 30_000,
+            enable_auto_commit: true,
+            auto_commit_interval_ms: 5_000,
         }
     }
 }
@@ -82,6 +91,10 @@ impl ConsumerConfig {
         super::check_range("request.timeout.ms", self.request_timeout_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
         super::check_range("fetch.max.wait.ms", self.fetch_max_wait_ms, 0, CLIENT_TIMEOUT_MS_MAX)?;
         super::check_range("max.poll.records", self.max_poll_records as u64, 1, 1_000_000)?;
+        super::check_range("auto.commit.interval.ms", self.auto_commit_interval_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
+        if self.group_id.as_ref().is_some_and(|g| g.len() > 255) {
+            return Err(franz_err!(InvalidGroupId, "group.id is at most 255 characters in Franz"));
+        }
         super::check_range("max.partition.fetch.bytes", self.max_partition_fetch_bytes as u64, 1, 1 << 30)
     }
 
@@ -113,6 +126,8 @@ struct PartitionState {
     backoff_until_ms: u64,
     request_in_flight: bool,
     high_watermark: Option<Offset>,
+    /// With a group: the coordinator was asked for a committed offset (so a reset may follow).
+    committed_checked: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -120,6 +135,20 @@ enum Pending {
     Metadata,
     ListOffsets(TopicPartition),
     Fetch(TopicPartition, Offset),
+    FindCoordinator,
+    OffsetFetch(Vec<TopicPartition>),
+    OffsetCommit(u64),
+}
+
+/// A commit in progress: what to store; whether someone waits for the outcome (commitSync) or not
+/// (auto-commit).
+#[derive(Clone, Debug)]
+struct PendingCommit {
+    offsets: Vec<(TopicPartition, Offset)>,
+    in_flight: bool,
+    retry_at_ms: u64,
+    deadline_ms: u64,
+    reported: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -133,6 +162,13 @@ pub struct Consumer {
     in_flight: BTreeMap<CorrelationId, (Pending, u64)>,
     /// An error `poll` must throw (e.g. `OFFSET_OUT_OF_RANGE` with `auto.offset.reset=none`).
     error: Option<FranzError>,
+    /// The group's coordinator, once found; no FindCoordinator before the backoff time.
+    coordinator: Option<NodeId>,
+    coordinator_backoff_until_ms: u64,
+    commits: BTreeMap<u64, PendingCommit>,
+    next_commit_id: u64,
+    commit_results: BTreeMap<u64, Result<()>>,
+    last_auto_commit_ms: u64,
 }
 
 impl Consumer {
@@ -146,7 +182,62 @@ impl Consumer {
             next_correlation_id: 1,
             in_flight: BTreeMap::new(),
             error: None,
+            coordinator: None,
+            coordinator_backoff_until_ms: 0,
+            commits: BTreeMap::new(),
+            next_commit_id: 1,
+            commit_results: BTreeMap::new(),
+            last_auto_commit_ms: 0,
         }
+    }
+
+    /// `commitSync(offsets?)`: stores the given offsets (or every known position) as the group's next
+    /// offsets to read; the outcome appears in [`Consumer::take_commit_result`].
+    pub fn commit(
+        &mut self,
+        now_ms: u64,
+        offsets: Option<Vec<(TopicPartition, Offset)>>,
+        out: &mut Outbox,
+    ) -> Result<u64> {
+        if self.config.group_id.is_none() {
+            return Err(franz_err!(
+                InvalidGroupId,
+                "To commit offsets the consumer needs a group id (groupId / group.id)"
+            ));
+        }
+        let offsets = offsets.unwrap_or_else(|| self.positions());
+        let id = self.start_commit(now_ms, offsets, true);
+        self.fill(now_ms, out);
+        Ok(id)
+    }
+
+    pub fn take_commit_result(&mut self, id: u64) -> Option<Result<()>> {
+        self.commit_results.remove(&id)
+    }
+
+    fn positions(&self) -> Vec<(TopicPartition, Offset)> {
+        self.assignment.iter().filter_map(|(tp, s)| Some((tp.clone(), s.position?))).collect()
+    }
+
+    fn start_commit(&mut self, now_ms: u64, offsets: Vec<(TopicPartition, Offset)>, reported: bool) -> u64 {
+        let id = self.next_commit_id;
+        self.next_commit_id += 1;
+        if offsets.is_empty() {
+            if reported {
+                self.commit_results.insert(id, Ok(()));
+            }
+            return id;
+        }
+        let deadline_ms = now_ms.saturating_add(super::admin::DEFAULT_API_TIMEOUT_MS);
+        self.commits
+            .insert(id, PendingCommit { offsets, in_flight: false, retry_at_ms: now_ms, deadline_ms, reported });
+        id
+    }
+
+    /// The coordinator is gone or unknown: find it again after `retry.backoff.ms`.
+    fn lose_coordinator(&mut self, now_ms: u64) {
+        self.coordinator = None;
+        self.coordinator_backoff_until_ms = now_ms + RETRY_BACKOFF_MS;
     }
 
     pub fn id(&self) -> NodeId {
@@ -176,8 +267,8 @@ impl Consumer {
             self.assignment.insert(tp, state);
         }
         self.in_flight.retain(|_, (p, _)| match p {
-            Pending::Metadata => true,
             Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => !old.contains_key(tp),
+            _ => true,
         });
         self.error = None;
         out.history(Op::PositionReset { consumer: self.id, partitions: self.assignment.keys().cloned().collect() });
@@ -229,6 +320,16 @@ impl Consumer {
     pub fn take_records(&mut self, now_ms: u64, out: &mut Outbox) -> Result<Vec<ConsumerRecord>> {
         if let Some(error) = self.error.take() {
             return Err(error);
+        }
+        // Auto-commit, as Kafka's consumer does it: on poll, once the interval has passed, the positions as they
+        // were before this poll hands out more records (what earlier polls returned counts as processed).
+        if self.config.group_id.is_some()
+            && self.config.enable_auto_commit
+            && now_ms >= self.last_auto_commit_ms.saturating_add(self.config.auto_commit_interval_ms)
+        {
+            self.last_auto_commit_ms = now_ms;
+            let positions = self.positions();
+            self.start_commit(now_ms, positions, false);
         }
         let mut records = Vec::new();
         let mut polled = Vec::new();
@@ -298,8 +399,14 @@ impl Consumer {
         let metadata_in_flight = self.in_flight.values().any(|(p, _)| matches!(p, Pending::Metadata));
         let mut missing_topics: Vec<String> = Vec::new();
         let mut work: Vec<(TopicPartition, NodeId, Option<Offset>)> = Vec::new();
+        let grouped = self.config.group_id.is_some();
+        let mut needs_committed: Vec<TopicPartition> = Vec::new();
         for (tp, state) in &self.assignment {
             if state.request_in_flight || !state.buffer.is_empty() || state.backoff_until_ms > now_ms {
+                continue;
+            }
+            if grouped && state.position.is_none() && !state.committed_checked {
+                needs_committed.push(tp.clone());
                 continue;
             }
             let leader = self.metadata.leader(&tp.topic, tp.partition);
@@ -311,6 +418,7 @@ impl Consumer {
             }
             work.push((tp.clone(), leader, state.position));
         }
+        self.fill_group(now_ms, needs_committed, out);
         if !missing_topics.is_empty() && !metadata_in_flight {
             let to = self.bootstrap.current();
             self.request(
@@ -375,6 +483,82 @@ impl Consumer {
                         },
                         out,
                     );
+                }
+            }
+        }
+    }
+
+    /// The group's requests: find the coordinator, fetch committed offsets, send commits.
+    fn fill_group(&mut self, now_ms: u64, needs_committed: Vec<TopicPartition>, out: &mut Outbox) {
+        let Some(group_id) = self.config.group_id.clone() else { return };
+        let commits_waiting = self.commits.values().any(|c| !c.in_flight && c.retry_at_ms <= now_ms);
+        if needs_committed.is_empty() && !commits_waiting {
+            return;
+        }
+        let Some(coordinator) = self.coordinator else {
+            let asking = self.in_flight.values().any(|(p, _)| matches!(p, Pending::FindCoordinator));
+            if !asking && now_ms >= self.coordinator_backoff_until_ms {
+                let to = self.bootstrap.current();
+                let group_id = group_id.clone();
+                self.request(
+                    now_ms,
+                    to,
+                    Pending::FindCoordinator,
+                    |correlation_id| Message::FindCoordinatorRequest { correlation_id, group_id },
+                    out,
+                );
+            }
+            return;
+        };
+        if !needs_committed.is_empty() {
+            for tp in &needs_committed {
+                if let Some(state) = self.assignment.get_mut(tp) {
+                    state.request_in_flight = true;
+                }
+            }
+            let (group_id, partitions) = (group_id.clone(), needs_committed.clone());
+            self.request(
+                now_ms,
+                coordinator,
+                Pending::OffsetFetch(needs_committed),
+                |correlation_id| Message::OffsetFetchRequest { correlation_id, group_id, partitions },
+                out,
+            );
+        }
+        let due: Vec<u64> =
+            self.commits.iter().filter(|(_, c)| !c.in_flight && c.retry_at_ms <= now_ms).map(|(&id, _)| id).collect();
+        for id in due {
+            let Some(commit) = self.commits.get_mut(&id) else { continue };
+            commit.in_flight = true;
+            let (group_id, offsets) = (group_id.clone(), commit.offsets.clone());
+            self.request(
+                now_ms,
+                coordinator,
+                Pending::OffsetCommit(id),
+                |correlation_id| Message::OffsetCommitRequest { correlation_id, group_id, offsets },
+                out,
+            );
+        }
+    }
+
+    fn on_commit_result(&mut self, now_ms: u64, id: u64, result: Result<()>) {
+        let Some(commit) = self.commits.get_mut(&id) else { return };
+        commit.in_flight = false;
+        match result {
+            Err(e) if e.retriable() && now_ms < commit.deadline_ms => {
+                commit.retry_at_ms = now_ms + RETRY_BACKOFF_MS;
+                if matches!(
+                    e.code,
+                    ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable | ErrorCode::RequestTimedOut
+                ) {
+                    self.lose_coordinator(now_ms);
+                }
+            }
+            result => {
+                if let Some(commit) = self.commits.remove(&id) {
+                    if commit.reported {
+                        self.commit_results.insert(id, result);
+                    }
                 }
             }
         }
@@ -466,7 +650,10 @@ impl Actor for Consumer {
         let correlation_id = match &message {
             Message::MetadataResponse { correlation_id, .. }
             | Message::FetchResponse { correlation_id, .. }
-            | Message::ListOffsetsResponse { correlation_id, .. } => *correlation_id,
+            | Message::ListOffsetsResponse { correlation_id, .. }
+            | Message::FindCoordinatorResponse { correlation_id, .. }
+            | Message::OffsetFetchResponse { correlation_id, .. }
+            | Message::OffsetCommitResponse { correlation_id, .. } => *correlation_id,
             _ => return,
         };
         let Some((pending, _)) = self.in_flight.remove(&correlation_id) else {
@@ -491,6 +678,35 @@ impl Actor for Consumer {
             (Pending::ListOffsets(tp), Message::ListOffsetsResponse { result, .. }) => {
                 self.on_list_offsets_response(now_ms, tp, result, out)
             }
+            (Pending::FindCoordinator, Message::FindCoordinatorResponse { result, .. }) => match result {
+                Ok(node) => self.coordinator = Some(node),
+                Err(_) => {
+                    self.bootstrap.rotate();
+                    self.lose_coordinator(now_ms);
+                }
+            },
+            (Pending::OffsetFetch(asked), Message::OffsetFetchResponse { result, .. }) => {
+                for tp in &asked {
+                    if let Some(state) = self.assignment.get_mut(tp) {
+                        state.request_in_flight = false;
+                    }
+                }
+                match result {
+                    Ok(committed) => {
+                        for (tp, offset) in committed {
+                            // Only a partition still waiting for its start (a seek may have come meanwhile).
+                            if let Some(state) = self.assignment.get_mut(&tp).filter(|s| s.position.is_none()) {
+                                state.committed_checked = true;
+                                state.position = offset;
+                            }
+                        }
+                    }
+                    Err(_) => self.lose_coordinator(now_ms),
+                }
+            }
+            (Pending::OffsetCommit(id), Message::OffsetCommitResponse { result, .. }) => {
+                self.on_commit_result(now_ms, id, result)
+            }
             _ => {}
         }
         self.fill(now_ms, out);
@@ -503,6 +719,22 @@ impl Actor for Consumer {
             if let Some((pending, _)) = self.in_flight.remove(&correlation_id) {
                 match pending {
                     Pending::Metadata => self.bootstrap.rotate(),
+                    Pending::FindCoordinator => {
+                        self.bootstrap.rotate();
+                        self.lose_coordinator(now_ms);
+                    }
+                    Pending::OffsetFetch(asked) => {
+                        for tp in &asked {
+                            if let Some(state) = self.assignment.get_mut(tp) {
+                                state.request_in_flight = false;
+                            }
+                        }
+                        self.lose_coordinator(now_ms);
+                    }
+                    Pending::OffsetCommit(id) => {
+                        let e = franz_err!(RequestTimedOut, "No answer to OffsetCommit within request.timeout.ms");
+                        self.on_commit_result(now_ms, id, Err(e));
+                    }
                     Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => {
                         if let Some(state) = self.assignment.get_mut(&tp) {
                             state.request_in_flight = false;
@@ -524,6 +756,13 @@ impl Actor for Consumer {
             .filter(|s| !s.request_in_flight && s.buffer.is_empty())
             .map(|s| s.backoff_until_ms)
             .filter(|&t| t > 0);
-        deadlines.chain(backoffs).min()
+        let group = self.config.group_id.is_some().then(|| {
+            let commits = self.commits.values().filter(|c| !c.in_flight).map(|c| c.retry_at_ms);
+            let waiting = self.assignment.values().any(|s| s.position.is_none() && !s.committed_checked);
+            let find = (self.coordinator.is_none() && (waiting || !self.commits.is_empty()))
+                .then_some(self.coordinator_backoff_until_ms);
+            commits.chain(find).min()
+        });
+        deadlines.chain(backoffs).chain(group.flatten()).min()
     }
 }

@@ -528,7 +528,9 @@ impl Controller {
         }
         let mut trace = Vec::new();
         let mut history = Vec::new();
-        match self.admin_records(op, &mut trace, &mut history) {
+        // Brokers may create internal topics (`__consumer_offsets` on first use); clients may not.
+        let internal_allowed = self.latest.brokers.contains_key(&from);
+        match self.admin_records(op, internal_allowed, &mut trace, &mut history) {
             Ok(records) => {
                 let index = self.propose(now_ms, records, out);
                 self.wait_for_commit(index, from, Reply::Admin { correlation_id, trace, history }, out);
@@ -542,12 +544,17 @@ impl Controller {
     fn admin_records(
         &mut self,
         op: AdminOp,
+        internal_allowed: bool,
         trace: &mut Vec<TraceKind>,
         history: &mut Vec<Op>,
     ) -> Result<Vec<MetadataRecord>> {
         match op {
             AdminOp::CreateTopic { name, partitions, replication_factor, config } => {
-                user_topic(&name)?;
+                if internal_allowed && is_internal_topic(&name) {
+                    validate_topic_name(&name)?;
+                } else {
+                    user_topic(&name)?;
+                }
                 if self.latest.topics.contains_key(&name) {
                     return Err(franz_err!(TopicAlreadyExists, "Topic '{name}' already exists."));
                 }

@@ -99,6 +99,12 @@ impl World {
                 self.exec_position(consumer, &TopicPartition::new(topic, partition)).map(Outcome::Position)
             }
             Action::Poll { consumer, timeout_ms } => self.exec_poll(consumer, timeout_ms).map(Outcome::Polled),
+            Action::CommitSync { consumer, offsets } => {
+                let offsets = offsets.map(|list| {
+                    list.into_iter().map(|o| (TopicPartition::new(o.topic, o.partition), o.offset)).collect()
+                });
+                self.exec_commit_sync(consumer, offsets).map(|_| Outcome::Done)
+            }
             Action::CloseClient { id } => self.exec_stop_client(id, false).map(|_| Outcome::Done),
             Action::CrashClient { id } => self.exec_stop_client(id, true).map(|_| Outcome::Done),
             Action::CrashBroker { id } => self.exec_crash_broker(id, false).map(|_| Outcome::Done),
@@ -307,6 +313,16 @@ impl World {
         }
     }
 
+    /// `consumer.commitSync(offsets?)`: stores the offsets (or the consumer's positions) with the group's
+    /// coordinator, waiting up to `default.api.timeout.ms`.
+    pub fn commit_sync(
+        &mut self,
+        consumer: NodeId,
+        offsets: Option<Vec<super::scenario::PartitionOffset>>,
+    ) -> Result<()> {
+        self.apply(Action::CommitSync { consumer, offsets }).map(|_| ())
+    }
+
     /// Stops a client cleanly (`close()`).
     pub fn close_client(&mut self, id: NodeId) -> Result<()> {
         self.apply(Action::CloseClient { id }).map(|_| ())
@@ -507,6 +523,25 @@ impl World {
             _ => Ok(Vec::new()),
         })
         .unwrap_or_else(|| Ok(Vec::new()))
+    }
+
+    fn exec_commit_sync(&mut self, consumer: NodeId, offsets: Option<Vec<(TopicPartition, Offset)>>) -> Result<()> {
+        self.consumer_mut(consumer)?;
+        let id = self
+            .command(consumer, |node, now, out| match node {
+                Node::Consumer(c) => c.commit(now, offsets, out),
+                _ => Err(franz_err!(InvalidRequest, "Consumer {consumer} is not running")),
+            })
+            .unwrap_or_else(|| Err(franz_err!(InvalidRequest, "Consumer {consumer} is not running")))?;
+        let deadline = self.now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS + 1);
+        let mut result = None;
+        self.run_until(deadline, |w| {
+            result = w.consumer_mut(consumer).ok().and_then(|c| c.take_commit_result(id));
+            result.is_some()
+        });
+        result.unwrap_or_else(|| {
+            Err(franz_err!(RequestTimedOut, "The commit got no answer within default.api.timeout.ms"))
+        })
     }
 
     fn broker_mut(&mut self, id: NodeId) -> Result<&mut crate::broker::Broker> {

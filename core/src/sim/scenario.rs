@@ -98,6 +98,12 @@ pub enum Action {
         consumer: NodeId,
         timeout_ms: u64,
     },
+    /// `commitSync(offsets?)`: without offsets, the consumer's positions.
+    CommitSync {
+        consumer: NodeId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        offsets: Option<Vec<PartitionOffset>>,
+    },
     CloseClient {
         id: NodeId,
     },
@@ -138,6 +144,15 @@ pub enum Action {
         b: NodeId,
         network: Option<NetworkConfig>,
     },
+}
+
+/// One partition's offset, as `commitSync` takes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PartitionOffset {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
