@@ -47,6 +47,10 @@ pub enum ErrorCode {
     CoordinatorNotAvailable,
     NotCoordinator,
     InvalidGroupId,
+    RebalanceInProgress,
+    IllegalGeneration,
+    UnknownMemberId,
+    InconsistentGroupProtocol,
 }
 
 impl ErrorCode {
@@ -90,6 +94,10 @@ impl ErrorCode {
             CoordinatorNotAvailable => "COORDINATOR_NOT_AVAILABLE",
             NotCoordinator => "NOT_COORDINATOR",
             InvalidGroupId => "INVALID_GROUP_ID",
+            RebalanceInProgress => "REBALANCE_IN_PROGRESS",
+            IllegalGeneration => "ILLEGAL_GENERATION",
+            UnknownMemberId => "UNKNOWN_MEMBER_ID",
+            InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
         }
     }
 

@@ -124,6 +124,24 @@ pub struct ReplicaFetchResult {
     pub result: Result<ReplicaFetchData, FranzError>,
 }
 
+/// A member as the group leader's JoinGroup response lists it, for the assignor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinedMember {
+    pub member_id: String,
+    pub topics: Vec<String>,
+}
+
+/// A completed join: the generation, the chosen assignor, the leader, this member's id, and (for the
+/// leader only) every member with its subscription.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinResult {
+    pub generation: i32,
+    pub protocol: String,
+    pub leader: String,
+    pub member_id: String,
+    pub members: Vec<JoinedMember>,
+}
+
 /// Topic administration, as Kafka's admin APIs ask for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AdminOp {
@@ -332,6 +350,54 @@ pub enum Message {
         /// Per partition, the committed offset (`None`: nothing committed).
         result: Result<Vec<(TopicPartition, Option<Offset>)>, FranzError>,
     },
+    JoinGroupRequest {
+        correlation_id: CorrelationId,
+        group_id: String,
+        /// Empty on a first join.
+        member_id: String,
+        client_id: String,
+        group_instance_id: Option<String>,
+        session_timeout_ms: u64,
+        rebalance_timeout_ms: u64,
+        topics: Vec<String>,
+        /// Assignor names the member supports, preferred first.
+        protocols: Vec<String>,
+    },
+    JoinGroupResponse {
+        correlation_id: CorrelationId,
+        result: Result<JoinResult, FranzError>,
+    },
+    SyncGroupRequest {
+        correlation_id: CorrelationId,
+        group_id: String,
+        generation: i32,
+        member_id: String,
+        /// The leader's assignment for every member; empty from the others.
+        assignments: Vec<(String, Vec<TopicPartition>)>,
+    },
+    SyncGroupResponse {
+        correlation_id: CorrelationId,
+        result: Result<Vec<TopicPartition>, FranzError>,
+    },
+    HeartbeatRequest {
+        correlation_id: CorrelationId,
+        group_id: String,
+        generation: i32,
+        member_id: String,
+    },
+    HeartbeatResponse {
+        correlation_id: CorrelationId,
+        result: Result<(), FranzError>,
+    },
+    LeaveGroupRequest {
+        correlation_id: CorrelationId,
+        group_id: String,
+        member_id: String,
+    },
+    LeaveGroupResponse {
+        correlation_id: CorrelationId,
+        result: Result<(), FranzError>,
+    },
 }
 
 impl Message {
@@ -357,6 +423,10 @@ impl Message {
             Message::FindCoordinatorRequest { .. } | Message::FindCoordinatorResponse { .. } => "FindCoordinator",
             Message::OffsetCommitRequest { .. } | Message::OffsetCommitResponse { .. } => "OffsetCommit",
             Message::OffsetFetchRequest { .. } | Message::OffsetFetchResponse { .. } => "OffsetFetch",
+            Message::JoinGroupRequest { .. } | Message::JoinGroupResponse { .. } => "JoinGroup",
+            Message::SyncGroupRequest { .. } | Message::SyncGroupResponse { .. } => "SyncGroup",
+            Message::HeartbeatRequest { .. } | Message::HeartbeatResponse { .. } => "Heartbeat",
+            Message::LeaveGroupRequest { .. } | Message::LeaveGroupResponse { .. } => "LeaveGroup",
         }
     }
 }

@@ -149,6 +149,29 @@ pub struct BrokerState {
     pub state: String,
 }
 
+/// `describeGroup(groupId)`, as its coordinator knows the group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupDescription {
+    pub group_id: String,
+    /// "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead" (unknown to the coordinator).
+    pub state: String,
+    pub generation: i32,
+    pub protocol: Option<String>,
+    pub leader: Option<String>,
+    pub coordinator: Option<NodeId>,
+    pub members: Vec<GroupMemberDescription>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupMemberDescription {
+    pub member_id: String,
+    pub client_id: String,
+    pub group_instance_id: Option<String>,
+    pub assignment: Vec<TopicPartition>,
+}
+
 /// `groupOffsets(groupId)`: one partition's committed offset and lag.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -251,6 +274,46 @@ impl World {
             })
             .collect();
         Ok(TopicDescription { name: String::from(name), config: effective_topic_config(&t.config), partitions })
+    }
+
+    /// The group as its coordinator (the leader of its `__consumer_offsets` partition) holds it.
+    pub fn describe_group(&self, group_id: &str) -> GroupDescription {
+        use crate::group::{coordinator_partition, OFFSETS_TOPIC};
+        let image = self.metadata_image();
+        let coordinator = image.topics.get(OFFSETS_TOPIC).and_then(|t| {
+            let p = t.partitions.get(coordinator_partition(group_id, t.partitions.len() as u32) as usize)?;
+            (p.leader != NO_NODE).then_some(p.leader)
+        });
+        let group = coordinator.filter(|c| !self.is_crashed(*c)).and_then(|c| self.broker(c)?.groups().get(group_id));
+        match group {
+            Some(g) => GroupDescription {
+                group_id: String::from(group_id),
+                state: String::from(g.state.name()),
+                generation: g.generation,
+                protocol: g.protocol.clone(),
+                leader: g.leader.clone(),
+                coordinator,
+                members: g
+                    .members
+                    .values()
+                    .map(|m| GroupMemberDescription {
+                        member_id: m.member_id.clone(),
+                        client_id: m.client_id.clone(),
+                        group_instance_id: m.group_instance_id.clone(),
+                        assignment: m.assignment.clone(),
+                    })
+                    .collect(),
+            },
+            None => GroupDescription {
+                group_id: String::from(group_id),
+                state: String::from("Dead"),
+                generation: 0,
+                protocol: None,
+                leader: None,
+                coordinator,
+                members: Vec::new(),
+            },
+        }
     }
 
     /// The group's committed offsets, as the leader of its `__consumer_offsets` partition holds them (below

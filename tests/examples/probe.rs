@@ -1,22 +1,35 @@
-use franz_core::client::ProducerConfig;
+use franz_core::client::{AutoOffsetReset, ConsumerConfig};
 use franz_core::sim::{ClusterConfig, World};
-use franz_core::types::ProducerRecord;
 fn main() {
-    let mut w = World::new(ClusterConfig { seed: 10, ..Default::default() }).unwrap();
-    w.add_broker().unwrap();
-    w.run_for(200);
-    w.create_topic("t", 1, Some(2), Default::default()).unwrap();
-    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
-    let rec = |v: &str| ProducerRecord { value: Some(v.as_bytes().to_vec().into()), ..Default::default() };
-    for i in 0..20 {
-        w.send(p, "t", vec![rec(&format!("v{i}"))]).unwrap();
+    let mut w = World::new(ClusterConfig { seed: 5, ..Default::default() }).unwrap();
+    w.create_topic("t", 4, None, Default::default()).unwrap();
+    let mut ids = vec![];
+    for name in ["a", "b", "c"] {
+        let c = w
+            .add_consumer(ConsumerConfig {
+                group_id: Some("g".into()),
+                auto_offset_reset: AutoOffsetReset::Earliest,
+                assignor: "roundrobin".into(),
+                ..ConsumerConfig::named(name)
+            })
+            .unwrap();
+        w.subscribe(c, vec!["t".into()]).unwrap();
+        ids.push(c);
     }
-    println!("{:?}", w.describe_cluster().controller);
-    for &c in w.controllers() {
-        println!("{c}: {:?}", w.controller(c).unwrap().image().topics.keys().collect::<Vec<_>>());
+    w.run_for(5_000);
+    w.crash_client(ids[0]).unwrap();
+    for _ in 0..20 {
+        for &c in &ids[1..] {
+            w.poll(c, 1_500).unwrap();
+        }
     }
-    println!("{:?}", w.reassign_partitions("t", [(0, vec![1, 2])].into()));
-    for e in w.trace().since(0).iter().rev().take(15) {
+    for e in w
+        .trace()
+        .since(0)
+        .iter()
+        .filter(|e| e.kind.kind_name().starts_with("group") || e.text.contains("consumer_offsets with"))
+    {
         println!("{}", e.text);
     }
+    println!("{:?}", w.describe_group("g"));
 }

@@ -102,3 +102,100 @@ fn auto_commit_stores_what_earlier_polls_returned() {
     let no_group = w.add_consumer(ConsumerConfig::named("loner")).unwrap();
     assert_eq!(w.commit_sync(no_group, None).unwrap_err().code, ErrorCode::InvalidGroupId);
 }
+
+fn member(w: &mut World, group: &str, name: &str, topics: &[&str], tweak: impl FnOnce(&mut ConsumerConfig)) -> NodeId {
+    let mut config = ConsumerConfig {
+        group_id: Some(group.into()),
+        auto_offset_reset: AutoOffsetReset::Earliest,
+        ..ConsumerConfig::named(name)
+    };
+    tweak(&mut config);
+    let c = w.add_consumer(config).unwrap();
+    w.subscribe(c, topics.iter().map(|t| t.to_string()).collect()).unwrap();
+    c
+}
+
+fn owned(w: &World, group: &str) -> Vec<(String, Vec<String>)> {
+    w.describe_group(group)
+        .members
+        .into_iter()
+        .map(|m| (m.client_id, m.assignment.iter().map(|tp| tp.to_string()).collect()))
+        .collect()
+}
+
+#[test]
+fn subscribed_members_share_the_partitions_by_range_and_rebalance_when_one_crashes() {
+    let mut w = World::new(ClusterConfig { seed: 5, ..Default::default() }).unwrap();
+    w.create_topic("t", 4, None, ConfigMap::new()).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    for i in 0..40 {
+        w.send(p, "t", vec![franz_tests::kv(&format!("k{i}"), &format!("v{i}"))]).unwrap();
+    }
+    let a = member(&mut w, "g", "a", &["t"], |_| {});
+    let b = member(&mut w, "g", "b", &["t"], |_| {});
+    w.run_for(4_000); // group.initial.rebalance.delay.ms, join, sync
+    let d = w.describe_group("g");
+    assert_eq!(d.state, "Stable");
+    assert_eq!(d.protocol.as_deref(), Some("range"));
+    assert_eq!(
+        owned(&w, "g"),
+        [("a".into(), vec!["t-0".into(), "t-1".into()]), ("b".into(), vec!["t-2".into(), "t-3".into()])]
+    );
+    let first = w.poll(a, 1_000).unwrap().len() + w.poll(b, 1_000).unwrap().len();
+    assert!(first > 0);
+    w.commit_sync(a, None).unwrap();
+    w.commit_sync(b, None).unwrap();
+    let generation = d.generation;
+
+    // a crashes: after session.timeout.ms (45 s) b owns everything and resumes from the commits.
+    w.crash_client(a).unwrap();
+    for _ in 0..20 {
+        w.poll(b, 3_000).unwrap();
+    }
+    let d = w.describe_group("g");
+    assert!(d.generation > generation, "a new generation");
+    assert_eq!(owned(&w, "g"), [("b".into(), (0..4).map(|p| format!("t-{p}")).collect())]);
+    let kinds: Vec<&str> = w.trace().since(0).iter().map(|e| e.kind.kind_name()).collect();
+    assert!(kinds.contains(&"group_rebalanced") && kinds.contains(&"group_assigned"));
+    let report = w.check();
+    assert!(report.ok, "{:?}", report.violations);
+}
+
+#[test]
+fn a_clean_close_leaves_at_once_and_a_slow_consumer_is_removed_after_max_poll_interval() {
+    let mut w = World::new(ClusterConfig { seed: 6, ..Default::default() }).unwrap();
+    w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+    let a = member(&mut w, "g", "a", &["t"], |c| c.max_poll_interval_ms = 10_000);
+    let b = member(&mut w, "g", "b", &["t"], |_| {});
+    w.run_for(4_000);
+    assert_eq!(w.describe_group("g").members.len(), 2);
+    // b polls, a does not: after max.poll.interval.ms a leaves and b gets both partitions.
+    for _ in 0..8 {
+        w.poll(b, 2_000).unwrap();
+    }
+    assert_eq!(owned(&w, "g"), [("b".into(), vec!["t-0".into(), "t-1".into()])]);
+    // a polls again and rejoins; then b closes cleanly and a owns everything without waiting 45 s.
+    for _ in 0..3 {
+        w.poll(a, 2_000).unwrap();
+        w.poll(b, 100).unwrap();
+    }
+    assert_eq!(w.describe_group("g").members.len(), 2, "{:?}", owned(&w, "g"));
+    w.close_client(b).unwrap();
+    for _ in 0..3 {
+        w.poll(a, 1_000).unwrap();
+    }
+    assert_eq!(owned(&w, "g"), [("a".into(), vec!["t-0".into(), "t-1".into()])]);
+    assert!(w.check().ok, "{:?}", w.check().violations);
+}
+
+#[test]
+fn group_errors_are_kafkas() {
+    let mut w = World::new(ClusterConfig { seed: 7, ..Default::default() }).unwrap();
+    let loner = w.add_consumer(ConsumerConfig::named("loner")).unwrap();
+    assert_eq!(w.subscribe(loner, vec!["t".into()]).unwrap_err().code, ErrorCode::InvalidGroupId);
+    let c = member(&mut w, "g", "c", &["t"], |_| {});
+    assert_eq!(w.assign(c, vec![TopicPartition::new("t", 0)]).unwrap_err().code, ErrorCode::InvalidRequest);
+    let bad = ConsumerConfig { group_id: Some("g".into()), assignor: "fastest".into(), ..ConsumerConfig::named("x") };
+    assert_eq!(w.add_consumer(bad).unwrap_err().code, ErrorCode::InvalidConfig);
+    assert_eq!(w.describe_group("nobody").state, "Dead");
+}

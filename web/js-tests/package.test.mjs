@@ -189,6 +189,35 @@ test("committed offsets: commitSync, groupOffsets and a consumer that resumes", 
   assert.ok(cluster.listTopics().includes("__consumer_offsets"));
 });
 
+test("consumer groups: subscribe, rebalance on close, describeGroup", () => {
+  const cluster = new franz.Cluster({ seed: 9 });
+  cluster.createTopic("orders", { partitions: 3 });
+  const producer = cluster.producer();
+  for (let i = 0; i < 9; i++) producer.send("orders", [{ key: `k${i}`, value: `v${i}` }]);
+  const make = (clientId) => {
+    const c = cluster.consumer({ clientId, groupId: "shipping", autoOffsetReset: "earliest", assignor: "roundrobin" });
+    c.subscribe(["orders"]);
+    return c;
+  };
+  const a = make("a");
+  const b = make("b");
+  cluster.runFor(4000);
+  const group = cluster.describeGroup("shipping");
+  assert.equal(group.state, "Stable");
+  assert.equal(group.protocol, "roundrobin");
+  assert.deepEqual(group.members.map((m) => m.assignment.length).sort(), [1, 2]);
+  const seen = [...a.poll(1000), ...b.poll(1000)].map((r) => r.value);
+  b.close();
+  for (let i = 0; i < 3; i++) seen.push(...a.poll(1000).map((r) => r.value));
+  assert.deepEqual(cluster.describeGroup("shipping").members.map((m) => m.clientId), ["a"]);
+  assert.equal(cluster.describeGroup("shipping").members[0].assignment.length, 3);
+  assert.deepEqual(new Set(seen), new Set(Array.from({ length: 9 }, (_, i) => `v${i}`)), "every record read");
+  assert.throws(() => cluster.consumer({ groupId: "x", assignor: "best" }), { code: "INVALID_CONFIG" });
+  assert.throws(() => cluster.consumer().subscribe(["orders"]), { code: "INVALID_GROUP_ID" });
+  assert.equal(cluster.describeGroup("nobody").state, "Dead");
+  assert.equal(cluster.check().ok, true);
+});
+
 test("assignPartitions answers what Kafka's assignors would do", () => {
   const question = { members: [{ memberId: "C0", topics: ["t0", "t1"] }, { memberId: "C1", topics: ["t0", "t1"] }], partitions: { t0: 3, t1: 3 } };
   const show = (a) => Object.fromEntries(Object.entries(a).map(([m, l]) => [m, l.map((tp) => `${tp.topic}p${tp.partition}`)]));

@@ -51,6 +51,13 @@ export interface ConsumerOptions {
   fetchMaxWaitMs?: number; maxPartitionFetchBytes?: number; requestTimeoutMs?: number;
   /** With a groupId: commit positions every autoCommitIntervalMs (5000), on poll. */
   enableAutoCommit?: boolean; autoCommitIntervalMs?: number;
+  assignor?: "range" | "roundrobin" | "sticky" | "cooperative-sticky"; sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number; maxPollIntervalMs?: number; groupInstanceId?: string;
+}
+export interface GroupDescription {
+  groupId: string; state: "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead";
+  generation: number; protocol: string | null; leader: string | null; coordinator: number | null;
+  members: { memberId: string; clientId: string; groupInstanceId: string | null; assignment: TopicPartition[] }[];
 }
 export interface TopicPartition { topic: string; partition: number; }
 export interface AssignQuestion {
@@ -166,6 +173,11 @@ struct ConsumerOptions {
     request_timeout_ms: Option<f64>,
     enable_auto_commit: Option<bool>,
     auto_commit_interval_ms: Option<f64>,
+    assignor: Option<String>,
+    session_timeout_ms: Option<f64>,
+    heartbeat_interval_ms: Option<f64>,
+    max_poll_interval_ms: Option<f64>,
+    group_instance_id: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -347,6 +359,13 @@ impl Cluster {
             let config = options.map(|n| network_config(n, w.network().config())).transpose()?;
             w.set_link(a, b, config).map_err(js_error)
         })
+    }
+
+    /// `describeGroup(groupId)`: state, generation, assignor, leader and each member's partitions, as the
+    /// group's coordinator knows them (`state: "Dead"` for a group it does not know).
+    #[wasm_bindgen(js_name = describeGroup, unchecked_return_type = "GroupDescription")]
+    pub fn describe_group(&self, #[wasm_bindgen(js_name = "groupId")] group_id: String) -> Result<JsValue, JsValue> {
+        read_world(&self.world, |w| to_js(&w.describe_group(&group_id)))
     }
 
     /// `groupOffsets(groupId)`: `[{ topic, partition, committed, highWatermark, lag }]`, lag = HW − committed.
@@ -594,6 +613,16 @@ impl Cluster {
             MAX_SAFE_INTEGER,
             config.auto_commit_interval_ms,
         )?;
+        if let Some(assignor) = o.assignor {
+            config.assignor = assignor;
+        }
+        config.session_timeout_ms =
+            opt_whole(o.session_timeout_ms, "sessionTimeoutMs", MAX_SAFE_INTEGER, config.session_timeout_ms)?;
+        config.heartbeat_interval_ms =
+            opt_whole(o.heartbeat_interval_ms, "heartbeatIntervalMs", MAX_SAFE_INTEGER, config.heartbeat_interval_ms)?;
+        config.max_poll_interval_ms =
+            opt_whole(o.max_poll_interval_ms, "maxPollIntervalMs", MAX_SAFE_INTEGER, config.max_poll_interval_ms)?;
+        config.group_instance_id = o.group_instance_id;
         let id = with_world(&self.world, |w| w.add_consumer(config).map_err(js_error))?;
         Ok(Consumer { world: self.world.clone(), id })
     }
@@ -751,6 +780,13 @@ impl Consumer {
         let timeout = opt_whole(timeout_ms, "timeoutMs", RUN_FOR_MS_MAX, 1_000)?;
         let records = with_world(&self.world, |w| w.poll(self.id, timeout).map_err(js_error))?;
         Ok(consumer_records_to_js(&records))
+    }
+
+    /// `subscribe(topics)`: the consumer joins its group, which assigns it partitions (needs a `groupId`).
+    pub fn subscribe(&self, #[wasm_bindgen(unchecked_param_type = "string[]")] topics: JsValue) -> Result<(), JsValue> {
+        let topics: Vec<String> =
+            from_json(&topics).map_err(|e| invalid(ErrorCode::InvalidRequest, format!("Invalid topics: {e}")))?;
+        with_world(&self.world, |w| w.subscribe(self.id, topics).map_err(js_error))
     }
 
     /// `commitSync(offsets?)`: stores `[{ topic, partition, offset }]` (or every position) as the group's next

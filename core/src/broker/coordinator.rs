@@ -134,6 +134,102 @@ impl Broker {
     }
 }
 
+impl Broker {
+    /// JoinGroup, SyncGroup, Heartbeat and LeaveGroup, for groups this broker coordinates.
+    pub(super) fn on_group_request(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
+        use crate::group::coordinator::{Group, JoinRequest};
+        let (group_id, correlation_id) = match &message {
+            Message::JoinGroupRequest { group_id, correlation_id, .. }
+            | Message::SyncGroupRequest { group_id, correlation_id, .. }
+            | Message::HeartbeatRequest { group_id, correlation_id, .. }
+            | Message::LeaveGroupRequest { group_id, correlation_id, .. } => (group_id.clone(), *correlation_id),
+            _ => return,
+        };
+        if let Err(e) = self.coordinated_partition(&group_id) {
+            let reply = match message {
+                Message::JoinGroupRequest { .. } => Message::JoinGroupResponse { correlation_id, result: Err(e) },
+                Message::SyncGroupRequest { .. } => Message::SyncGroupResponse { correlation_id, result: Err(e) },
+                Message::HeartbeatRequest { .. } => Message::HeartbeatResponse { correlation_id, result: Err(e) },
+                _ => Message::LeaveGroupResponse { correlation_id, result: Err(e) },
+            };
+            return out.send(from, reply);
+        }
+        let group = self.groups.entry(group_id.clone()).or_insert_with(|| Group::new(&group_id));
+        let generation_before = group.generation;
+        let sends = match message {
+            Message::JoinGroupRequest {
+                member_id,
+                client_id,
+                group_instance_id,
+                session_timeout_ms,
+                rebalance_timeout_ms,
+                topics,
+                protocols,
+                ..
+            } => {
+                let request = JoinRequest {
+                    member_id,
+                    client_id,
+                    group_instance_id,
+                    session_timeout_ms,
+                    rebalance_timeout_ms,
+                    topics,
+                    protocols,
+                };
+                group.join(now_ms, from, correlation_id, request)
+            }
+            Message::SyncGroupRequest { generation, member_id, assignments, .. } => {
+                group.sync(from, correlation_id, generation, &member_id, assignments)
+            }
+            Message::HeartbeatRequest { generation, member_id, .. } => {
+                let result = group.heartbeat(now_ms, generation, &member_id);
+                alloc::vec![(from, Message::HeartbeatResponse { correlation_id, result })]
+            }
+            Message::LeaveGroupRequest { member_id, .. } => {
+                let (result, mut sends) = group.leave(now_ms, &member_id);
+                sends.push((from, Message::LeaveGroupResponse { correlation_id, result }));
+                sends
+            }
+            _ => Vec::new(),
+        };
+        trace_generation(group, generation_before, out);
+        for (to, message) in sends {
+            out.send(to, message);
+        }
+    }
+
+    /// Session timeouts and join deadlines; groups whose coordinator this broker no longer is are dropped
+    /// (their members find the new coordinator and join again).
+    pub(super) fn tick_groups(&mut self, now_ms: u64, out: &mut Outbox) {
+        let ids: Vec<String> = self.groups.keys().cloned().collect();
+        for id in ids {
+            if self.coordinated_partition(&id).is_err() {
+                self.groups.remove(&id);
+                continue;
+            }
+            let Some(group) = self.groups.get_mut(&id) else { continue };
+            let before = group.generation;
+            let sends = group.tick(now_ms);
+            trace_generation(group, before, out);
+            for (to, message) in sends {
+                out.send(to, message);
+            }
+        }
+    }
+}
+
+fn trace_generation(group: &crate::group::coordinator::Group, before: i32, out: &mut Outbox) {
+    if group.generation != before {
+        out.trace(crate::sim::trace::TraceKind::GroupRebalanced {
+            group: group.group_id.clone(),
+            generation: group.generation,
+            members: group.members.keys().cloned().collect(),
+            leader: group.leader.clone().filter(|_| !group.members.is_empty()),
+            protocol: group.protocol.clone(),
+        });
+    }
+}
+
 /// A group's committed offsets as one replica of its offsets partition holds them, below its HW.
 pub fn committed_offsets(p: &super::Partition, group_id: &str) -> BTreeMap<TopicPartition, Offset> {
     let mut committed = BTreeMap::new();

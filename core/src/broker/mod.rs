@@ -113,6 +113,8 @@ pub struct Broker {
     last_retention_check_ms: u64,
     last_cleaner_run_ms: u64,
     last_isr_check_ms: u64,
+    /// Memory: the consumer groups this broker coordinates.
+    groups: BTreeMap<String, crate::group::coordinator::Group>,
     /// When this broker last asked the controller to create `__consumer_offsets` (at most once a second).
     offsets_topic_requested_ms: Option<u64>,
     /// On disk: the next producer id to hand out (InitProducerId), unique across restarts and brokers.
@@ -138,6 +140,7 @@ impl Broker {
             last_cleaner_run_ms: 0,
             last_isr_check_ms: 0,
             offsets_topic_requested_ms: None,
+            groups: BTreeMap::new(),
             // Each broker hands out its own range (Kafka's controller allocates blocks of ids instead).
             next_producer_id: i64::from(id) << 32,
         }
@@ -160,6 +163,11 @@ impl Broker {
         &self.image
     }
 
+    /// The consumer groups this broker coordinates now.
+    pub fn groups(&self) -> &BTreeMap<String, crate::group::coordinator::Group> {
+        &self.groups
+    }
+
     /// Registered with the controller and unfenced, as the last heartbeat said.
     pub fn is_fenced(&self) -> bool {
         self.channel.fenced
@@ -178,6 +186,7 @@ impl Broker {
         self.delayed_produces.clear();
         self.delayed_replica_fetches.clear();
         self.fetch_sessions.clear();
+        self.groups.clear();
         self.image = MetadataImage::default();
         self.channel.reset();
         let mut lost = Vec::new();
@@ -553,6 +562,10 @@ impl Actor for Broker {
                 let result = self.offset_fetch(&group_id, &partitions);
                 out.send(from, Message::OffsetFetchResponse { correlation_id, result });
             }
+            Message::JoinGroupRequest { .. }
+            | Message::SyncGroupRequest { .. }
+            | Message::HeartbeatRequest { .. }
+            | Message::LeaveGroupRequest { .. } => self.on_group_request(now_ms, from, message, out),
             // Responses are for clients, Raft is for controllers, the rest for controllers too: a broker
             // ignores a stray one.
             _ => {}
@@ -563,6 +576,7 @@ impl Actor for Broker {
 
     fn on_timer(&mut self, now_ms: u64, out: &mut Outbox) {
         self.on_housekeeping(now_ms, out);
+        self.tick_groups(now_ms, out);
         self.check_isr(now_ms, out);
         self.complete_delayed(now_ms, out);
         self.drive(now_ms, out);
@@ -578,6 +592,7 @@ impl Actor for Broker {
             .chain(self.next_housekeeping_ms())
             .chain(self.channel.next_timer_ms())
             .chain(self.next_replication_timer_ms())
+            .chain(self.groups.values().filter_map(|g| g.next_timer_ms()))
             .min()
     }
 }

@@ -6,7 +6,12 @@
 //! coordinator (FindCoordinator, OffsetFetch) and starts from the committed offset, if any; `commitSync` and
 //! auto-commit (every `auto.commit.interval.ms`, on poll) store positions (OffsetCommit).
 //!
-//! Not yet modelled (issue 7): group membership (`subscribe`, rebalances), pause/resume.
+//! `subscribe` makes it a group member (Kafka's classic protocol, eager): it finds the coordinator, joins,
+//! the leader computes the assignment with the group's assignor, everyone syncs it and heartbeats every
+//! `heartbeat.interval.ms`; a rebalance revokes every partition (committing first with auto-commit) and
+//! joins again. A consumer that does not poll within `max.poll.interval.ms` leaves the group.
+//!
+//! Not yet modelled: pause/resume, cooperative rebalancing.
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
@@ -65,6 +70,13 @@ pub struct ConsumerConfig {
     /// `enable.auto.commit`: with a group id, positions are committed every `auto.commit.interval.ms`.
     pub enable_auto_commit: bool,
     pub auto_commit_interval_ms: u64,
+    /// `partition.assignment.strategy` (one assignor): range, roundrobin, sticky or cooperative-sticky.
+    pub assignor: String,
+    pub session_timeout_ms: u64,
+    pub heartbeat_interval_ms: u64,
+    pub max_poll_interval_ms: u64,
+    /// `group.instance.id`: a static member keeps its member id across restarts.
+    pub group_instance_id: Option<String>,
 }
 
 impl Default for ConsumerConfig {
@@ -80,6 +92,11 @@ impl Default for ConsumerConfig {
             request_timeout_ms: 30_000,
             enable_auto_commit: true,
             auto_commit_interval_ms: 5_000,
+            assignor: String::from("range"),
+            session_timeout_ms: 45_000,
+            heartbeat_interval_ms: 3_000,
+            max_poll_interval_ms: 300_000,
+            group_instance_id: None,
         }
     }
 }
@@ -92,6 +109,13 @@ impl ConsumerConfig {
         super::check_range("fetch.max.wait.ms", self.fetch_max_wait_ms, 0, CLIENT_TIMEOUT_MS_MAX)?;
         super::check_range("max.poll.records", self.max_poll_records as u64, 1, 1_000_000)?;
         super::check_range("auto.commit.interval.ms", self.auto_commit_interval_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
+        crate::group::assignor::Assignor::parse(&self.assignor)?;
+        super::check_range("session.timeout.ms", self.session_timeout_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
+        super::check_range("heartbeat.interval.ms", self.heartbeat_interval_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
+        super::check_range("max.poll.interval.ms", self.max_poll_interval_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
+        if self.heartbeat_interval_ms >= self.session_timeout_ms {
+            return Err(franz_err!(InvalidConfig, "heartbeat.interval.ms must be lower than session.timeout.ms"));
+        }
         if self.group_id.as_ref().is_some_and(|g| g.len() > 255) {
             return Err(franz_err!(InvalidGroupId, "group.id is at most 255 characters in Franz"));
         }
@@ -138,6 +162,35 @@ enum Pending {
     FindCoordinator,
     OffsetFetch(Vec<TopicPartition>),
     OffsetCommit(u64),
+    JoinGroup,
+    SyncGroup,
+    Heartbeat,
+    LeaveGroup,
+}
+
+/// Where a subscribed consumer stands in its group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Must (re)join, not before `rejoin_at_ms`.
+    NeedJoin,
+    Joining,
+    /// The leader computes the assignment once it knows every subscribed topic's partitions.
+    Assigning(crate::message::JoinResult),
+    Syncing,
+    Stable,
+    /// Left for exceeding `max.poll.interval.ms`: joins again on the next poll.
+    LeftUntilPoll,
+}
+
+#[derive(Clone, Debug)]
+struct Membership {
+    topics: Vec<String>,
+    member_id: String,
+    generation: i32,
+    phase: Phase,
+    rejoin_at_ms: u64,
+    next_heartbeat_ms: u64,
+    last_poll_ms: u64,
 }
 
 /// A commit in progress: what to store; whether someone waits for the outcome (commitSync) or not
@@ -169,6 +222,8 @@ pub struct Consumer {
     next_commit_id: u64,
     commit_results: BTreeMap<u64, Result<()>>,
     last_auto_commit_ms: u64,
+    /// Set by `subscribe`: the group membership.
+    membership: Option<Membership>,
 }
 
 impl Consumer {
@@ -188,7 +243,123 @@ impl Consumer {
             next_commit_id: 1,
             commit_results: BTreeMap::new(),
             last_auto_commit_ms: 0,
+            membership: None,
         }
+    }
+
+    /// `KafkaConsumer.subscribe`: the group assigns the partitions. Needs a group id.
+    pub fn subscribe(&mut self, now_ms: u64, topics: Vec<String>, out: &mut Outbox) -> Result<()> {
+        if self.config.group_id.is_none() {
+            return Err(franz_err!(InvalidGroupId, "To subscribe the consumer needs a group id (groupId / group.id)"));
+        }
+        if topics.is_empty() || topics.len() > ASSIGNED_PARTITIONS_MAX {
+            return Err(franz_err!(InvalidRequest, "Subscribe to 1 to {ASSIGNED_PARTITIONS_MAX} topics"));
+        }
+        for t in &topics {
+            crate::types::validate_topic_name(t)?;
+        }
+        let mut topics = topics;
+        topics.sort();
+        topics.dedup();
+        let member_id = self.membership.as_ref().map(|m| m.member_id.clone()).unwrap_or_default();
+        self.membership = Some(Membership {
+            topics,
+            member_id,
+            generation: -1,
+            phase: Phase::NeedJoin,
+            rejoin_at_ms: now_ms,
+            next_heartbeat_ms: 0,
+            last_poll_ms: now_ms,
+        });
+        self.revoke_all(now_ms, out);
+        self.fill(now_ms, out);
+        Ok(())
+    }
+
+    /// Whether this consumer's partitions come from a group (`subscribe`).
+    pub fn is_subscribed(&self) -> bool {
+        self.membership.is_some()
+    }
+
+    /// `close()`: commits the positions (with auto-commit) and leaves the group, so that the others need not
+    /// wait for its session to expire.
+    pub fn close(&mut self, now_ms: u64, out: &mut Outbox) {
+        if self.config.enable_auto_commit && self.membership.as_ref().is_some_and(|m| m.phase == Phase::Stable) {
+            let positions = self.positions();
+            self.start_commit(now_ms, positions, false);
+            self.fill(now_ms, out);
+        }
+        self.leave_group(now_ms, out);
+    }
+
+    fn leave_group(&mut self, now_ms: u64, out: &mut Outbox) {
+        let (Some(group_id), Some(coordinator)) = (self.config.group_id.clone(), self.coordinator) else { return };
+        let Some(m) = self.membership.as_ref().filter(|m| !m.member_id.is_empty()) else { return };
+        let member_id = m.member_id.clone();
+        self.request(
+            now_ms,
+            coordinator,
+            Pending::LeaveGroup,
+            |correlation_id| Message::LeaveGroupRequest { correlation_id, group_id, member_id },
+            out,
+        );
+    }
+
+    /// Eager rebalancing: every partition is given up before joining again (committed first with
+    /// auto-commit, as Kafka's `onPartitionsRevoked` does).
+    fn revoke_all(&mut self, now_ms: u64, out: &mut Outbox) {
+        if self.assignment.is_empty() {
+            return;
+        }
+        if self.config.enable_auto_commit {
+            let positions = self.positions();
+            self.start_commit(now_ms, positions, false);
+        }
+        let revoked = core::mem::take(&mut self.assignment);
+        self.in_flight.retain(|_, (p, _)| match p {
+            Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => !revoked.contains_key(tp),
+            Pending::OffsetFetch(_) => false,
+            _ => true,
+        });
+        let _ = out;
+    }
+
+    /// The group handed this member `partitions` for `generation`.
+    fn adopt(&mut self, now_ms: u64, partitions: Vec<TopicPartition>, out: &mut Outbox) {
+        let Some(m) = self.membership.as_mut() else { return };
+        m.phase = Phase::Stable;
+        m.next_heartbeat_ms = now_ms + self.config.heartbeat_interval_ms;
+        let (generation, member) = (m.generation, m.member_id.clone());
+        let group = self.config.group_id.clone().unwrap_or_default();
+        self.assignment = partitions.iter().map(|tp| (tp.clone(), PartitionState::default())).collect();
+        out.history(Op::GroupAssignment {
+            group: group.clone(),
+            generation: generation.max(0) as u32,
+            member: member.clone(),
+            partitions: partitions.clone(),
+        });
+        out.history(Op::PositionReset { consumer: self.id, partitions: partitions.clone() });
+        let partitions = partitions.iter().map(|tp| alloc::format!("{tp}")).collect();
+        out.trace(TraceKind::GroupAssigned { group, generation, member, partitions });
+    }
+
+    /// A group error: join again (after a backoff for errors that are not about the rebalance itself).
+    fn rejoin(&mut self, now_ms: u64, error: &FranzError, out: &mut Outbox) {
+        if matches!(
+            error.code,
+            ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable | ErrorCode::RequestTimedOut
+        ) {
+            self.lose_coordinator(now_ms);
+        }
+        let backoff = if error.code == ErrorCode::RebalanceInProgress { 0 } else { RETRY_BACKOFF_MS };
+        if let Some(m) = self.membership.as_mut() {
+            if matches!(error.code, ErrorCode::UnknownMemberId) {
+                m.member_id.clear();
+            }
+            m.phase = Phase::NeedJoin;
+            m.rejoin_at_ms = now_ms + backoff;
+        }
+        self.revoke_all(now_ms, out);
     }
 
     /// `commitSync(offsets?)`: stores the given offsets (or every known position) as the group's next
@@ -251,6 +422,12 @@ impl Consumer {
     /// Manual assignment (`KafkaConsumer.assign`): replaces the assignment; kept partitions keep their
     /// positions.
     pub fn assign(&mut self, now_ms: u64, partitions: Vec<TopicPartition>, out: &mut Outbox) -> Result<()> {
+        if self.membership.is_some() {
+            return Err(franz_err!(
+                InvalidRequest,
+                "Subscription to topics and manual assignment are mutually exclusive: this consumer subscribed"
+            ));
+        }
         if partitions.len() > ASSIGNED_PARTITIONS_MAX {
             return Err(franz_err!(
                 InvalidRequest,
@@ -323,8 +500,17 @@ impl Consumer {
         }
         // Auto-commit, as Kafka's consumer does it: on poll, once the interval has passed, the positions as they
         // were before this poll hands out more records (what earlier polls returned counts as processed).
+        if let Some(m) = self.membership.as_mut() {
+            m.last_poll_ms = now_ms;
+            if m.phase == Phase::LeftUntilPoll {
+                m.phase = Phase::NeedJoin;
+                m.rejoin_at_ms = now_ms;
+            }
+        }
+        let in_generation = self.membership.as_ref().is_none_or(|m| m.phase == Phase::Stable);
         if self.config.group_id.is_some()
             && self.config.enable_auto_commit
+            && in_generation
             && now_ms >= self.last_auto_commit_ms.saturating_add(self.config.auto_commit_interval_ms)
         {
             self.last_auto_commit_ms = now_ms;
@@ -492,7 +678,15 @@ impl Consumer {
     fn fill_group(&mut self, now_ms: u64, needs_committed: Vec<TopicPartition>, out: &mut Outbox) {
         let Some(group_id) = self.config.group_id.clone() else { return };
         let commits_waiting = self.commits.values().any(|c| !c.in_flight && c.retry_at_ms <= now_ms);
-        if needs_committed.is_empty() && !commits_waiting {
+        let membership_work = self.membership.as_ref().is_some_and(|m| match &m.phase {
+            Phase::NeedJoin => now_ms >= m.rejoin_at_ms,
+            Phase::Assigning(_) => true,
+            Phase::Stable => {
+                now_ms >= m.next_heartbeat_ms || now_ms >= m.last_poll_ms + self.config.max_poll_interval_ms
+            }
+            _ => false,
+        });
+        if needs_committed.is_empty() && !commits_waiting && !membership_work {
             return;
         }
         let Some(coordinator) = self.coordinator else {
@@ -525,6 +719,9 @@ impl Consumer {
                 out,
             );
         }
+        if membership_work {
+            self.fill_membership(now_ms, coordinator, &group_id, out);
+        }
         let due: Vec<u64> =
             self.commits.iter().filter(|(_, c)| !c.in_flight && c.retry_at_ms <= now_ms).map(|(&id, _)| id).collect();
         for id in due {
@@ -539,6 +736,120 @@ impl Consumer {
                 out,
             );
         }
+    }
+
+    /// Join, assign (as leader), heartbeat, or leave for a missed poll.
+    fn fill_membership(&mut self, now_ms: u64, coordinator: NodeId, group_id: &str, out: &mut Outbox) {
+        let Some(m) = self.membership.clone() else { return };
+        let group_id = String::from(group_id);
+        match m.phase {
+            Phase::NeedJoin => {
+                let request = Message::JoinGroupRequest {
+                    correlation_id: 0,
+                    group_id,
+                    member_id: m.member_id.clone(),
+                    client_id: self.config.client_id.clone().unwrap_or_default(),
+                    group_instance_id: self.config.group_instance_id.clone(),
+                    session_timeout_ms: self.config.session_timeout_ms,
+                    rebalance_timeout_ms: self.config.max_poll_interval_ms,
+                    topics: m.topics.clone(),
+                    protocols: alloc::vec![self.config.assignor.clone()],
+                };
+                if let Some(m) = self.membership.as_mut() {
+                    m.phase = Phase::Joining;
+                }
+                self.request(
+                    now_ms,
+                    coordinator,
+                    Pending::JoinGroup,
+                    |correlation_id| with_correlation(request, correlation_id),
+                    out,
+                );
+            }
+            Phase::Assigning(join) => {
+                let mut topics: Vec<String> = join.members.iter().flat_map(|x| x.topics.iter().cloned()).collect();
+                topics.sort();
+                topics.dedup();
+                let missing: Vec<String> =
+                    topics.iter().filter(|t| self.metadata.partition_count(t).is_none()).cloned().collect();
+                if !missing.is_empty() {
+                    if !self.in_flight.values().any(|(p, _)| matches!(p, Pending::Metadata)) {
+                        let to = self.bootstrap.current();
+                        self.request(
+                            now_ms,
+                            to,
+                            Pending::Metadata,
+                            |correlation_id| Message::MetadataRequest { correlation_id, topics: missing },
+                            out,
+                        );
+                    }
+                    return;
+                }
+                let counts =
+                    topics.iter().filter_map(|t| Some((t.clone(), self.metadata.partition_count(t)?))).collect();
+                let members: Vec<crate::group::assignor::Member> = join
+                    .members
+                    .iter()
+                    .map(|x| crate::group::assignor::Member {
+                        member_id: x.member_id.clone(),
+                        topics: x.topics.clone(),
+                    })
+                    .collect();
+                let assignor = crate::group::assignor::Assignor::parse(&join.protocol)
+                    .unwrap_or(crate::group::assignor::Assignor::Range);
+                let assignments = crate::group::assignor::assign(assignor, &members, &counts, &BTreeMap::new())
+                    .map(|a| a.into_iter().collect())
+                    .unwrap_or_default();
+                self.send_sync(now_ms, coordinator, group_id, join.generation, assignments, out);
+            }
+            Phase::Stable if now_ms >= m.last_poll_ms + self.config.max_poll_interval_ms => {
+                // Kafka's heartbeat thread: a consumer that stopped polling leaves, so its partitions move.
+                self.leave_group(now_ms, out);
+                if let Some(m) = self.membership.as_mut() {
+                    m.phase = Phase::LeftUntilPoll;
+                    m.member_id.clear();
+                }
+                self.revoke_all(now_ms, out);
+            }
+            Phase::Stable => {
+                if self.in_flight.values().any(|(p, _)| matches!(p, Pending::Heartbeat)) {
+                    return;
+                }
+                if let Some(m) = self.membership.as_mut() {
+                    m.next_heartbeat_ms = now_ms + self.config.heartbeat_interval_ms;
+                }
+                let (generation, member_id) = (m.generation, m.member_id.clone());
+                self.request(
+                    now_ms,
+                    coordinator,
+                    Pending::Heartbeat,
+                    |correlation_id| Message::HeartbeatRequest { correlation_id, group_id, generation, member_id },
+                    out,
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn send_sync(
+        &mut self,
+        now_ms: u64,
+        coordinator: NodeId,
+        group_id: String,
+        generation: i32,
+        assignments: Vec<(String, Vec<TopicPartition>)>,
+        out: &mut Outbox,
+    ) {
+        let Some(m) = self.membership.as_mut() else { return };
+        m.phase = Phase::Syncing;
+        let member_id = m.member_id.clone();
+        self.request(
+            now_ms,
+            coordinator,
+            Pending::SyncGroup,
+            |correlation_id| Message::SyncGroupRequest { correlation_id, group_id, generation, member_id, assignments },
+            out,
+        );
     }
 
     fn on_commit_result(&mut self, now_ms: u64, id: u64, result: Result<()>) {
@@ -645,6 +956,14 @@ impl Consumer {
     }
 }
 
+/// A request built before its correlation id was known.
+fn with_correlation(mut message: Message, id: CorrelationId) -> Message {
+    if let Message::JoinGroupRequest { correlation_id, .. } = &mut message {
+        *correlation_id = id;
+    }
+    message
+}
+
 impl Actor for Consumer {
     fn on_message(&mut self, now_ms: u64, _from: NodeId, message: Message, out: &mut Outbox) {
         let correlation_id = match &message {
@@ -653,7 +972,11 @@ impl Actor for Consumer {
             | Message::ListOffsetsResponse { correlation_id, .. }
             | Message::FindCoordinatorResponse { correlation_id, .. }
             | Message::OffsetFetchResponse { correlation_id, .. }
-            | Message::OffsetCommitResponse { correlation_id, .. } => *correlation_id,
+            | Message::OffsetCommitResponse { correlation_id, .. }
+            | Message::JoinGroupResponse { correlation_id, .. }
+            | Message::SyncGroupResponse { correlation_id, .. }
+            | Message::HeartbeatResponse { correlation_id, .. }
+            | Message::LeaveGroupResponse { correlation_id, .. } => *correlation_id,
             _ => return,
         };
         let Some((pending, _)) = self.in_flight.remove(&correlation_id) else {
@@ -707,6 +1030,31 @@ impl Actor for Consumer {
             (Pending::OffsetCommit(id), Message::OffsetCommitResponse { result, .. }) => {
                 self.on_commit_result(now_ms, id, result)
             }
+            (Pending::JoinGroup, Message::JoinGroupResponse { result, .. }) => match result {
+                Ok(join) => {
+                    let leader = join.leader == join.member_id;
+                    if let Some(m) = self.membership.as_mut() {
+                        m.member_id = join.member_id.clone();
+                        m.generation = join.generation;
+                        m.phase = Phase::Assigning(join.clone());
+                    }
+                    if !leader {
+                        if let (Some(coordinator), Some(group_id)) = (self.coordinator, self.config.group_id.clone()) {
+                            self.send_sync(now_ms, coordinator, group_id, join.generation, Vec::new(), out);
+                        }
+                    }
+                }
+                Err(e) => self.rejoin(now_ms, &e, out),
+            },
+            (Pending::SyncGroup, Message::SyncGroupResponse { result, .. }) => match result {
+                Ok(partitions) => self.adopt(now_ms, partitions, out),
+                Err(e) => self.rejoin(now_ms, &e, out),
+            },
+            (Pending::Heartbeat, Message::HeartbeatResponse { result: Err(e), .. })
+                if self.membership.as_ref().is_some_and(|m| m.phase == Phase::Stable) =>
+            {
+                self.rejoin(now_ms, &e, out)
+            }
             _ => {}
         }
         self.fill(now_ms, out);
@@ -735,6 +1083,11 @@ impl Actor for Consumer {
                         let e = franz_err!(RequestTimedOut, "No answer to OffsetCommit within request.timeout.ms");
                         self.on_commit_result(now_ms, id, Err(e));
                     }
+                    Pending::JoinGroup | Pending::SyncGroup | Pending::Heartbeat => {
+                        let e = franz_err!(RequestTimedOut, "The group coordinator did not answer");
+                        self.rejoin(now_ms, &e, out);
+                    }
+                    Pending::LeaveGroup => {}
                     Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => {
                         if let Some(state) = self.assignment.get_mut(&tp) {
                             state.request_in_flight = false;
@@ -759,9 +1112,15 @@ impl Actor for Consumer {
         let group = self.config.group_id.is_some().then(|| {
             let commits = self.commits.values().filter(|c| !c.in_flight).map(|c| c.retry_at_ms);
             let waiting = self.assignment.values().any(|s| s.position.is_none() && !s.committed_checked);
-            let find = (self.coordinator.is_none() && (waiting || !self.commits.is_empty()))
+            let member = self.membership.as_ref().and_then(|m| match m.phase {
+                Phase::NeedJoin => Some(m.rejoin_at_ms),
+                Phase::Stable => Some(m.next_heartbeat_ms.min(m.last_poll_ms + self.config.max_poll_interval_ms)),
+                _ => None,
+            });
+            let joining = self.membership.as_ref().is_some_and(|m| matches!(m.phase, Phase::NeedJoin));
+            let find = (self.coordinator.is_none() && (waiting || joining || !self.commits.is_empty()))
                 .then_some(self.coordinator_backoff_until_ms);
-            commits.chain(find).min()
+            commits.chain(find).chain(member).min()
         });
         deadlines.chain(backoffs).chain(group.flatten()).min()
     }

@@ -3,6 +3,7 @@
 //! written to the internal topic `__consumer_offsets` (compacted: the latest commit per key stays).
 
 pub mod assignor;
+pub mod coordinator;
 
 use alloc::format;
 use alloc::string::String;

@@ -91,6 +91,9 @@ impl World {
             Action::Assign { consumer, partitions } => {
                 self.on_consumer(consumer, |c, now, out| c.assign(now, partitions, out))
             }
+            Action::Subscribe { consumer, topics } => {
+                self.on_consumer(consumer, |c, now, out| c.subscribe(now, topics, out))
+            }
             Action::Seek { consumer, topic, partition, offset } => {
                 let tp = TopicPartition::new(topic, partition);
                 self.on_consumer(consumer, |c, now, out| c.seek(now, &tp, offset, out))
@@ -286,6 +289,11 @@ impl World {
         self.apply(Action::Assign { consumer, partitions }).map(|_| ())
     }
 
+    /// `consumer.subscribe(topics)`: the consumer's group assigns its partitions.
+    pub fn subscribe(&mut self, consumer: NodeId, topics: Vec<String>) -> Result<()> {
+        self.apply(Action::Subscribe { consumer, topics }).map(|_| ())
+    }
+
     pub fn seek(&mut self, consumer: NodeId, tp: &TopicPartition, offset: i64) -> Result<()> {
         let (topic, partition) = (tp.topic.clone(), tp.partition);
         self.apply(Action::Seek { consumer, topic, partition, offset }).map(|_| ())
@@ -432,6 +440,14 @@ impl World {
     fn exec_stop_client(&mut self, id: NodeId, crashed: bool) -> Result<()> {
         match self.nodes.get(&id) {
             Some(Node::Producer(_) | Node::Consumer(_)) => {
+                if !crashed {
+                    // A clean close says goodbye: the consumer commits (auto-commit) and leaves its group.
+                    self.command(id, |node, now, out| {
+                        if let Node::Consumer(c) = node {
+                            c.close(now, out);
+                        }
+                    });
+                }
                 self.record(id, TraceKind::ClientStopped { crashed });
                 self.remove_node(id);
                 self.drop_in_flight(|_, to| to == id);

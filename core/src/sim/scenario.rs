@@ -82,6 +82,10 @@ pub enum Action {
         consumer: NodeId,
         partitions: Vec<TopicPartition>,
     },
+    Subscribe {
+        consumer: NodeId,
+        topics: Vec<String>,
+    },
     Seek {
         consumer: NodeId,
         topic: String,

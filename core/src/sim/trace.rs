@@ -165,6 +165,19 @@ pub enum TraceKind {
         partition: u32,
         error: ErrorCode,
     },
+    GroupRebalanced {
+        group: String,
+        generation: i32,
+        members: Vec<String>,
+        leader: Option<String>,
+        protocol: Option<String>,
+    },
+    GroupAssigned {
+        group: String,
+        generation: i32,
+        member: String,
+        partitions: Vec<String>,
+    },
 }
 
 impl TraceKind {
@@ -203,6 +216,8 @@ impl TraceKind {
             TraceKind::NodeAdded { .. } => "node_added",
             TraceKind::ReassignmentStarted { .. } => "reassignment_started",
             TraceKind::ConsumerRetry { .. } => "consumer_retry",
+            TraceKind::GroupRebalanced { .. } => "group_rebalanced",
+            TraceKind::GroupAssigned { .. } => "group_assigned",
         }
     }
 
@@ -306,6 +321,16 @@ impl TraceKind {
                 "truncated {topic}-{partition} from offset {from_offset} to {to_offset}: those records diverged from the leader's log"
             ),
             TraceKind::NodeAdded { role } => format!("joined the cluster ({role})"),
+            TraceKind::GroupRebalanced { group, generation, members, leader, protocol } => match leader {
+                Some(leader) => format!(
+                    "group {group} generation {generation}: members {members:?}, leader {leader}, assignor {}",
+                    protocol.as_deref().unwrap_or("none")
+                ),
+                None => format!("group {group} generation {generation}: no members left (Empty)"),
+            },
+            TraceKind::GroupAssigned { group, generation, member, partitions } => {
+                format!("{member} owns {partitions:?} in group {group} generation {generation}")
+            }
             TraceKind::ConsumerRetry { topic, partition, error } => format!(
                 "reading {topic}-{partition} failed with {error}; trying again after retry.backoff.ms (with fresh metadata if the leader may have moved)"
             ),
