@@ -129,6 +129,8 @@ pub struct ReplicaFetchResult {
 pub struct JoinedMember {
     pub member_id: String,
     pub topics: Vec<String>,
+    /// What it owned before this rebalance (for the sticky assignors).
+    pub owned: Vec<TopicPartition>,
 }
 
 /// A completed join: the generation, the chosen assignor, the leader, this member's id, and (for the
@@ -362,6 +364,8 @@ pub enum Message {
         topics: Vec<String>,
         /// Assignor names the member supports, preferred first.
         protocols: Vec<String>,
+        /// The partitions it owned before (the sticky assignors keep them where they can).
+        owned: Vec<TopicPartition>,
     },
     JoinGroupResponse {
         correlation_id: CorrelationId,

@@ -199,3 +199,60 @@ fn group_errors_are_kafkas() {
     assert_eq!(w.add_consumer(bad).unwrap_err().code, ErrorCode::InvalidConfig);
     assert_eq!(w.describe_group("nobody").state, "Dead");
 }
+
+#[test]
+fn a_group_carries_on_when_its_coordinator_crashes() {
+    let mut w = World::new(ClusterConfig { seed: 8, ..Default::default() }).unwrap();
+    w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    w.send(p, "t", (0..10).map(|i| franz_tests::kv(&format!("k{i}"), &format!("v{i}"))).collect()).unwrap();
+    let c = member(&mut w, "g", "c", &["t"], |_| {});
+    w.run_for(4_000); // group.initial.rebalance.delay.ms, then join and sync
+    let mut read = 0;
+    for _ in 0..3 {
+        read += w.poll(c, 1_000).unwrap().len();
+    }
+    assert_eq!(read, 10);
+    w.commit_sync(c, None).unwrap();
+    let coordinator = w.describe_group("g").coordinator.unwrap();
+    w.crash_broker(coordinator).unwrap();
+    w.send(p, "t", (10..14).map(|i| franz_tests::kv(&format!("k{i}"), &format!("v{i}"))).collect()).unwrap();
+    // The consumer notices when its heartbeat goes unanswered (request.timeout.ms, 30 s), finds the new
+    // coordinator and joins again.
+    let mut after = Vec::new();
+    for _ in 0..45 {
+        after.extend(w.poll(c, 1_000).unwrap().into_iter().map(|r| text(&r.value).unwrap().to_string()));
+    }
+    let d = w.describe_group("g");
+    assert_ne!(d.coordinator, Some(coordinator), "another broker coordinates");
+    assert_eq!(d.state, "Stable");
+    after.sort();
+    assert_eq!(after, ["v10", "v11", "v12", "v13"], "committed offsets intact: nothing re-read, nothing skipped");
+    assert!(w.check().ok, "{:?}", w.check().violations);
+}
+
+#[test]
+fn static_members_keep_their_place_and_cooperative_sticky_moves_in_two_rebalances() {
+    let mut w = World::new(ClusterConfig { seed: 9, ..Default::default() }).unwrap();
+    w.create_topic("t", 4, None, ConfigMap::new()).unwrap();
+    let a = member(&mut w, "s", "a", &["t"], |c| c.group_instance_id = Some("host-a".into()));
+    w.run_for(4_000);
+    let generation = w.describe_group("s").generation;
+    w.crash_client(a).unwrap();
+    let a2 = member(&mut w, "s", "a-again", &["t"], |c| c.group_instance_id = Some("host-a".into()));
+    w.run_for(1_000);
+    assert_eq!(w.describe_group("s").generation, generation, "no rebalance for a static member's return");
+    assert_eq!(w.assignment(a2).unwrap().len(), 4);
+
+    let coop = |c: &mut ConsumerConfig| c.assignor = "cooperative-sticky".into();
+    let x = member(&mut w, "c", "x", &["t"], coop);
+    w.run_for(4_000);
+    let before = w.describe_group("c").generation;
+    let _y = member(&mut w, "c", "y", &["t"], coop);
+    for _ in 0..10 {
+        w.poll(x, 1_000).unwrap();
+    }
+    let d = w.describe_group("c");
+    assert!(d.generation >= before + 2, "revoke, then assign: {} → {}", before, d.generation);
+    assert_eq!(d.members.iter().map(|m| m.assignment.len()).collect::<Vec<_>>(), [2, 2]);
+}

@@ -206,6 +206,11 @@ test("consumer groups: subscribe, rebalance on close, describeGroup", () => {
   assert.equal(group.state, "Stable");
   assert.equal(group.protocol, "roundrobin");
   assert.deepEqual(group.members.map((m) => m.assignment.length).sort(), [1, 2]);
+  const aParts = a.assignment();
+  a.pause(aParts);
+  assert.deepEqual(a.poll(200), [], "paused: nothing");
+  a.resume(aParts);
+  assert.throws(() => a.pause([{ topic: "orders", partition: 99 }]), { code: "UNKNOWN_TOPIC_OR_PARTITION" });
   const seen = [...a.poll(1000), ...b.poll(1000)].map((r) => r.value);
   b.close();
   for (let i = 0; i < 3; i++) seen.push(...a.poll(1000).map((r) => r.value));

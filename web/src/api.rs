@@ -725,6 +725,13 @@ fn topic_partition(topic: &JsValue, partition: f64) -> Result<TopicPartition, Js
     Ok(TopicPartition::new(topic, partition))
 }
 
+/// `[{ topic, partition }]` from JS, validated.
+fn topic_partitions(value: &JsValue, call: &str) -> Result<Vec<TopicPartition>, JsValue> {
+    let list: Vec<JsTopicPartition> = from_json(value)
+        .map_err(|e| invalid(ErrorCode::InvalidRequest, format!("{call} takes [{{ topic, partition }}]: {e}")))?;
+    list.into_iter().map(|tp| topic_partition(&JsValue::from_str(&tp.topic), tp.partition)).collect()
+}
+
 #[wasm_bindgen]
 impl Consumer {
     /// Manual assignment, no group: `assign([{ topic, partition }])`.
@@ -732,13 +739,26 @@ impl Consumer {
         &self,
         #[wasm_bindgen(unchecked_param_type = "TopicPartition[]")] partitions: JsValue,
     ) -> Result<(), JsValue> {
-        let list: Vec<JsTopicPartition> = from_json(&partitions)
-            .map_err(|e| invalid(ErrorCode::InvalidRequest, format!("assign takes [{{ topic, partition }}]: {e}")))?;
-        let tps = list
-            .into_iter()
-            .map(|tp| topic_partition(&JsValue::from_str(&tp.topic), tp.partition))
-            .collect::<Result<Vec<_>, _>>()?;
+        let tps = topic_partitions(&partitions, "assign")?;
         with_world(&self.world, |w| w.assign(self.id, tps).map_err(js_error))
+    }
+
+    /// `pause([{ topic, partition }])`: not fetched, and `poll` returns none of their records until `resume`.
+    pub fn pause(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "TopicPartition[]")] partitions: JsValue,
+    ) -> Result<(), JsValue> {
+        let tps = topic_partitions(&partitions, "pause")?;
+        with_world(&self.world, |w| w.pause_partitions(self.id, tps, true).map_err(js_error))
+    }
+
+    /// `resume([{ topic, partition }])`.
+    pub fn resume(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "TopicPartition[]")] partitions: JsValue,
+    ) -> Result<(), JsValue> {
+        let tps = topic_partitions(&partitions, "resume")?;
+        with_world(&self.world, |w| w.pause_partitions(self.id, tps, false).map_err(js_error))
     }
 
     #[wasm_bindgen(unchecked_return_type = "TopicPartition[]")]

@@ -165,6 +165,7 @@ impl Broker {
                 rebalance_timeout_ms,
                 topics,
                 protocols,
+                owned,
                 ..
             } => {
                 let request = JoinRequest {
@@ -175,6 +176,7 @@ impl Broker {
                     rebalance_timeout_ms,
                     topics,
                     protocols,
+                    owned,
                 };
                 group.join(now_ms, from, correlation_id, request)
             }

@@ -152,6 +152,8 @@ struct PartitionState {
     high_watermark: Option<Offset>,
     /// With a group: the coordinator was asked for a committed offset (so a reset may follow).
     committed_checked: bool,
+    /// `pause`d: not fetched, and `poll` returns nothing of it until `resume`.
+    paused: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -191,6 +193,10 @@ struct Membership {
     rejoin_at_ms: u64,
     next_heartbeat_ms: u64,
     last_poll_ms: u64,
+    /// What the last generation gave this member (sent when joining, for the sticky assignors).
+    owned: Vec<TopicPartition>,
+    /// The leader withheld partitions (cooperative-sticky's first phase): rebalance again once synced.
+    follow_up: bool,
 }
 
 /// A commit in progress: what to store; whether someone waits for the outcome (commitSync) or not
@@ -270,6 +276,8 @@ impl Consumer {
             rejoin_at_ms: now_ms,
             next_heartbeat_ms: 0,
             last_poll_ms: now_ms,
+            owned: Vec::new(),
+            follow_up: false,
         });
         self.revoke_all(now_ms, out);
         self.fill(now_ms, out);
@@ -329,6 +337,11 @@ impl Consumer {
         let Some(m) = self.membership.as_mut() else { return };
         m.phase = Phase::Stable;
         m.next_heartbeat_ms = now_ms + self.config.heartbeat_interval_ms;
+        m.owned = partitions.clone();
+        if core::mem::take(&mut m.follow_up) {
+            m.phase = Phase::NeedJoin;
+            m.rejoin_at_ms = now_ms;
+        }
         let (generation, member) = (m.generation, m.member_id.clone());
         let group = self.config.group_id.clone().unwrap_or_default();
         self.assignment = partitions.iter().map(|tp| (tp.clone(), PartitionState::default())).collect();
@@ -489,7 +502,33 @@ impl Consumer {
 
     /// Whether `poll` has something to return now: records, or an error.
     pub fn has_poll_result(&self) -> bool {
-        self.error.is_some() || self.assignment.values().any(|s| !s.buffer.is_empty())
+        self.error.is_some() || self.assignment.values().any(|s| !s.paused && !s.buffer.is_empty())
+    }
+
+    /// `pause(partitions)` / `resume(partitions)`: a paused partition is not fetched and `poll` returns none of
+    /// its records; its position stays.
+    pub fn set_paused(
+        &mut self,
+        now_ms: u64,
+        partitions: &[TopicPartition],
+        paused: bool,
+        out: &mut Outbox,
+    ) -> Result<()> {
+        if let Some(tp) = partitions.iter().find(|tp| !self.assignment.contains_key(tp)) {
+            return Err(franz_err!(UnknownTopicOrPartition, "No current assignment for partition {tp}"));
+        }
+        for tp in partitions {
+            if let Some(state) = self.assignment.get_mut(tp) {
+                state.paused = paused;
+            }
+        }
+        self.fill(now_ms, out);
+        Ok(())
+    }
+
+    /// The partitions `pause`d now.
+    pub fn paused(&self) -> Vec<TopicPartition> {
+        self.assignment.iter().filter(|(_, s)| s.paused).map(|(tp, _)| tp.clone()).collect()
     }
 
     /// Takes up to `max.poll.records` buffered records, partition by partition in order, advancing
@@ -519,7 +558,7 @@ impl Consumer {
         }
         let mut records = Vec::new();
         let mut polled = Vec::new();
-        for (tp, state) in self.assignment.iter_mut() {
+        for (tp, state) in self.assignment.iter_mut().filter(|(_, s)| !s.paused) {
             while records.len() < self.config.max_poll_records {
                 let Some((record, high_watermark)) = state.buffer.pop_front() else {
                     break;
@@ -588,7 +627,7 @@ impl Consumer {
         let grouped = self.config.group_id.is_some();
         let mut needs_committed: Vec<TopicPartition> = Vec::new();
         for (tp, state) in &self.assignment {
-            if state.request_in_flight || !state.buffer.is_empty() || state.backoff_until_ms > now_ms {
+            if state.paused || state.request_in_flight || !state.buffer.is_empty() || state.backoff_until_ms > now_ms {
                 continue;
             }
             if grouped && state.position.is_none() && !state.committed_checked {
@@ -754,6 +793,7 @@ impl Consumer {
                     rebalance_timeout_ms: self.config.max_poll_interval_ms,
                     topics: m.topics.clone(),
                     protocols: alloc::vec![self.config.assignor.clone()],
+                    owned: m.owned.clone(),
                 };
                 if let Some(m) = self.membership.as_mut() {
                     m.phase = Phase::Joining;
@@ -797,9 +837,18 @@ impl Consumer {
                     .collect();
                 let assignor = crate::group::assignor::Assignor::parse(&join.protocol)
                     .unwrap_or(crate::group::assignor::Assignor::Range);
-                let assignments = crate::group::assignor::assign(assignor, &members, &counts, &BTreeMap::new())
-                    .map(|a| a.into_iter().collect())
-                    .unwrap_or_default();
+                let previous = join.members.iter().map(|x| (x.member_id.clone(), x.owned.clone())).collect();
+                let assignments: Vec<(String, Vec<TopicPartition>)> =
+                    crate::group::assignor::assign(assignor, &members, &counts, &previous)
+                        .map(|a| a.into_iter().collect())
+                        .unwrap_or_default();
+                // Cooperative-sticky's first phase withholds the partitions that move (they are revoked);
+                // the leader asks for the follow-up rebalance that hands them out (KIP-429).
+                let assigned: usize = assignments.iter().map(|(_, p)| p.len()).sum();
+                let wanted: u32 = counts.values().sum();
+                if let Some(m) = self.membership.as_mut() {
+                    m.follow_up = (assigned as u32) < wanted;
+                }
                 self.send_sync(now_ms, coordinator, group_id, join.generation, assignments, out);
             }
             Phase::Stable if now_ms >= m.last_poll_ms + self.config.max_poll_interval_ms => {

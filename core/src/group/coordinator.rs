@@ -50,6 +50,7 @@ pub struct JoinRequest {
     pub rebalance_timeout_ms: u64,
     pub topics: Vec<String>,
     pub protocols: Vec<String>,
+    pub owned: Vec<TopicPartition>,
 }
 
 #[derive(Clone, Debug)]
@@ -64,6 +65,7 @@ pub struct GroupMember {
     pub protocols: Vec<String>,
     pub last_heartbeat_ms: u64,
     pub assignment: Vec<TopicPartition>,
+    owned: Vec<TopicPartition>,
     /// A JoinGroup waiting for the rebalance to complete.
     join: Option<CorrelationId>,
     /// A SyncGroup waiting for the leader's assignment.
@@ -156,17 +158,38 @@ impl Group {
             protocols: Vec::new(),
             last_heartbeat_ms: now_ms,
             assignment: Vec::new(),
+            owned: Vec::new(),
             join: None,
             sync: None,
         });
         member.node = from;
-        member.topics = request.topics;
         member.protocols = request.protocols;
         member.session_timeout_ms = request.session_timeout_ms;
         member.rebalance_timeout_ms = request.rebalance_timeout_ms;
         member.last_heartbeat_ms = now_ms;
+        member.owned = request.owned;
+        // A static member coming back (a restart within its session) with the same subscription gets its
+        // place back without a rebalance, as KIP-345 has it.
+        let static_return = request.group_instance_id.is_some()
+            && request.member_id.is_empty()
+            && self.state == GroupState::Stable
+            && self.generation > 0
+            && member.topics == request.topics;
+        if static_return {
+            member.node = from;
+            let result = Ok(crate::message::JoinResult {
+                generation: self.generation,
+                protocol: self.protocol.clone().unwrap_or_default(),
+                leader: self.leader.clone().unwrap_or_default(),
+                member_id: member_id.clone(),
+                members: Vec::new(),
+            });
+            out.push((from, Message::JoinGroupResponse { correlation_id, result }));
+            return out;
+        }
+        member.topics = request.topics;
         member.join = Some(correlation_id);
-        // Any join starts a rebalance (the eager protocol), or joins the one under way.
+        // Any other join starts a rebalance (the eager protocol), or joins the one under way.
         if self.state != GroupState::PreparingRebalance {
             self.prepare_rebalance(now_ms, &mut out);
         }
@@ -304,7 +327,7 @@ impl Group {
         let everyone: Vec<JoinedMember> = self
             .members
             .values()
-            .map(|m| JoinedMember { member_id: m.member_id.clone(), topics: m.topics.clone() })
+            .map(|m| JoinedMember { member_id: m.member_id.clone(), topics: m.topics.clone(), owned: m.owned.clone() })
             .collect();
         for m in self.members.values_mut() {
             m.assignment.clear();

@@ -91,6 +91,9 @@ impl World {
             Action::Assign { consumer, partitions } => {
                 self.on_consumer(consumer, |c, now, out| c.assign(now, partitions, out))
             }
+            Action::Pause { consumer, partitions, paused } => {
+                self.on_consumer(consumer, |c, now, out| c.set_paused(now, &partitions, paused, out))
+            }
             Action::Subscribe { consumer, topics } => {
                 self.on_consumer(consumer, |c, now, out| c.subscribe(now, topics, out))
             }
@@ -287,6 +290,11 @@ impl World {
 
     pub fn assign(&mut self, consumer: NodeId, partitions: Vec<TopicPartition>) -> Result<()> {
         self.apply(Action::Assign { consumer, partitions }).map(|_| ())
+    }
+
+    /// `consumer.pause(partitions)` (`paused: true`) or `resume` (`false`).
+    pub fn pause_partitions(&mut self, consumer: NodeId, partitions: Vec<TopicPartition>, paused: bool) -> Result<()> {
+        self.apply(Action::Pause { consumer, partitions, paused }).map(|_| ())
     }
 
     /// `consumer.subscribe(topics)`: the consumer's group assigns its partitions.

@@ -86,6 +86,12 @@ pub enum Action {
         consumer: NodeId,
         topics: Vec<String>,
     },
+    /// `pause(partitions)` with `paused: true`, `resume(partitions)` with `false`.
+    Pause {
+        consumer: NodeId,
+        partitions: Vec<TopicPartition>,
+        paused: bool,
+    },
     Seek {
         consumer: NodeId,
         topic: String,
