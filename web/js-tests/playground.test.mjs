@@ -276,3 +276,30 @@ test("a producer stream sends at a rate as virtual time passes", async () => {
   await page.locator('[data-testid="log-stream-0"] .log-record[data-offset="20"]').waitFor();
   assert.deepEqual(errors, []);
 });
+
+test("consumer groups: members join, share the partitions, commit, and rebalance when one stops", async () => {
+  const { page, errors } = await openPlayground();
+  await page.fill('[data-testid="topic-partitions"]', "2");
+  await createTopicAndSend(page, "jobs", ["j0", "j1", "j2"]);
+  await page.click('[data-testid="add-member"]');
+  await page.click('[data-testid="add-member"]');
+  await page.selectOption('[data-testid="speed"]', "10");
+  const state = page.locator('[data-testid="group-playground-group-state"]');
+  await page.waitForFunction(() => /Stable · generation \d/.test(document.querySelector('[data-testid="group-playground-group-state"]')?.innerText ?? ""), null, { timeout: 20000 });
+  const owns = async () => page.locator('[data-testid="group-playground-group"] .members').innerText();
+  assert.match(await owns(), /playground-group-member-1.*owns \[jobs-\d\]/);
+  assert.match(await owns(), /playground-group-member-2.*owns \[jobs-\d\]/);
+  // Auto-commit (every 5 s) shows up as committed offsets with their lag.
+  await page.locator('[data-testid^="lag-playground-group-jobs-"]').first().waitFor({ timeout: 20000 });
+  const members = await page.locator('[data-testid="groups"] .client-list li').allInnerTexts();
+  const second = await page.locator('[data-testid="groups"] .client-list li').nth(1).locator('[data-testid$="-stop"]').getAttribute("data-testid");
+  await page.click(`[data-testid="${second}"]`);
+  await page.waitForFunction(() => /member-1.*owns \[jobs-0, jobs-1\]/.test(document.querySelector('[data-testid="group-playground-group"] .members').innerText), null, { timeout: 20000 });
+  assert.match(await state.innerText(), /Stable/);
+  assert.equal(members.length, 2);
+  const timeline = await page.locator('[data-testid="timeline"]').innerText();
+  assert.match(timeline, /group playground-group generation/);
+  fs.mkdirSync(path.join(root, "target"), { recursive: true });
+  await page.screenshot({ path: path.join(root, "target", "playground-groups.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+});

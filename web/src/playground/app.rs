@@ -14,6 +14,7 @@ use yew::prelude::*;
 use super::components::checker::CheckerPanel;
 use super::components::clients::{ClientsPanel, PolledRecord, SendRequest, StreamStatus};
 use super::components::cluster::{BrokerAction, ClusterPanel};
+use super::components::groups::{GroupsPanel, MemberAction, MemberUi};
 use super::components::network::NetworkPanel;
 use super::components::scenario::ScenarioPanel;
 use super::components::timeline::Timeline;
@@ -40,6 +41,8 @@ pub enum Msg {
     Poll { topic: String, partition: u32 },
     Broker(NodeId, BrokerAction),
     Stream(Option<(SendRequest, f64)>),
+    AddMember(String, String),
+    Member(NodeId, MemberAction),
     HealNetwork,
     SetNetwork(NetworkConfig),
     Check,
@@ -61,7 +64,15 @@ pub struct App {
     report: Option<CheckReport>,
     notice: Option<(bool, String)>,
     stream: Option<Stream>,
+    /// Group members the page started, and when it last polled them.
+    members: Vec<MemberUi>,
+    last_member_poll_ms: u64,
 }
+
+/// The page polls its group members once per this much virtual time (each poll is an action in the scenario).
+const MEMBER_POLL_INTERVAL_MS: u64 = 1_000;
+/// The playground's group members leave after this long without a poll (Kafka: 300000), so "Slow" shows.
+const MEMBER_MAX_POLL_INTERVAL_MS: u64 = 10_000;
 
 /// The producer stream: which producer, where, how fast, and how it went.
 struct Stream {
@@ -78,11 +89,16 @@ struct Stream {
 const STREAM_RECORDS_PER_FRAME_MAX: u64 = 200;
 
 /// The playground's cluster: Kafka's defaults, but retention and the log cleaner look every 5 s of virtual
-/// time (Kafka: 5 min and 15 s) so that a person sees them work. The README says so.
+/// time (Kafka: 5 min and 15 s) so that a person sees them work, and `__consumer_offsets` has 3 partitions
+/// (Kafka: 50) so that its log strips fit the page. The README says so.
 fn new_world(seed: u64) -> World {
-    let broker_config = [("log.retention.check.interval.ms", "5000"), ("log.cleaner.backoff.ms", "5000")]
-        .map(|(k, v)| (k.into(), v.into()))
-        .into();
+    let broker_config = [
+        ("log.retention.check.interval.ms", "5000"),
+        ("log.cleaner.backoff.ms", "5000"),
+        ("offsets.topic.num.partitions", "3"),
+    ]
+    .map(|(k, v)| (k.into(), v.into()))
+    .into();
     match World::new(ClusterConfig { seed, broker_config, ..ClusterConfig::default() }) {
         Ok(world) => world,
         // The default cluster is always valid; a panic here would be a bug in Franz, shown in the console.
@@ -113,6 +129,7 @@ impl App {
             self.send_stream(whole);
             self.world.run_for(whole as u64);
         }
+        self.poll_members();
         if let Some(stream) = &mut self.stream {
             for result in self.world.producer_results(stream.producer).unwrap_or_default() {
                 match result.result {
@@ -122,6 +139,20 @@ impl App {
             }
         }
         true
+    }
+
+    /// Group members poll (without waiting) once per `MEMBER_POLL_INTERVAL_MS`, except the slow ones.
+    fn poll_members(&mut self) {
+        let now = self.world.now_ms();
+        if now < self.last_member_poll_ms + MEMBER_POLL_INTERVAL_MS {
+            return;
+        }
+        self.last_member_poll_ms = now;
+        for m in self.members.iter_mut().filter(|m| !m.slow) {
+            if let Ok(records) = self.world.poll(m.id, 0) {
+                m.consumed += records.len() as u64;
+            }
+        }
     }
 
     /// Sends what the stream owes for `virtual_ms` more of virtual time (asynchronously: the sends complete
@@ -174,6 +205,7 @@ impl App {
         self.polled.clear();
         self.report = None;
         self.stream = None; // its producer belongs to the world that is gone
+        self.members.clear();
     }
 
     fn act(&mut self, msg: Msg) -> Result<String, String> {
@@ -212,6 +244,45 @@ impl App {
                     Some(offset) => format!("Acknowledged: {topic}-{} at offset {offset}.", m.partition),
                     None => format!("Sent to {topic}-{} with acks=0: no acknowledgement, no offset.", m.partition),
                 })
+            }
+            Msg::AddMember(group, topic) => {
+                let n = self.members.iter().filter(|m| m.group == group).count() + 1;
+                let name = format!("{group}-member-{n}");
+                let config = ConsumerConfig {
+                    group_id: Some(group.clone()),
+                    auto_offset_reset: AutoOffsetReset::Earliest,
+                    max_poll_interval_ms: MEMBER_MAX_POLL_INTERVAL_MS,
+                    ..ConsumerConfig::named(name.clone())
+                };
+                let id = self.world.add_consumer(config).map_err(|e| e.to_string())?;
+                self.world.subscribe(id, vec![topic.clone()]).map_err(|e| e.to_string())?;
+                self.members.push(MemberUi { id, name: name.clone(), group: group.clone(), slow: false, consumed: 0 });
+                Ok(format!("{name} joins group {group} on {topic}: watch the rebalance."))
+            }
+            Msg::Member(id, action) => {
+                let name = self.members.iter().find(|m| m.id == id).map(|m| m.name.clone()).unwrap_or_default();
+                match action {
+                    MemberAction::ToggleSlow => {
+                        let m = self.members.iter_mut().find(|m| m.id == id).ok_or("no such member")?;
+                        m.slow = !m.slow;
+                        Ok(if m.slow {
+                            format!("{name} stops polling: after max.poll.interval.ms it leaves the group.")
+                        } else {
+                            format!("{name} polls again and rejoins the group.")
+                        })
+                    }
+                    MemberAction::Close | MemberAction::Crash => {
+                        let crash = action == MemberAction::Crash;
+                        let r = if crash { self.world.crash_client(id) } else { self.world.close_client(id) };
+                        r.map_err(|e| e.to_string())?;
+                        self.members.retain(|m| m.id != id);
+                        Ok(if crash {
+                            format!("{name} crashed: the coordinator notices after session.timeout.ms (45 s).")
+                        } else {
+                            format!("{name} closed: it committed and left, the others rebalance now.")
+                        })
+                    }
+                }
             }
             Msg::Stream(None) => {
                 self.stream = None;
@@ -332,6 +403,8 @@ impl Component for App {
             report: None,
             notice,
             stream: None,
+            members: Vec::new(),
+            last_member_poll_ms: 0,
         };
         app.request_frame(ctx);
         app
@@ -390,6 +463,11 @@ impl Component for App {
         let mut events = world.trace().since(world.trace().len().saturating_sub(TIMELINE_EVENTS_MAX as u64));
         events.reverse();
         let topic_names: Vec<String> = view.topics.iter().map(|t| t.name.clone()).collect();
+        let user_topics: Vec<String> = topic_names.iter().filter(|t| !t.starts_with("__")).cloned().collect();
+        let mut group_ids: Vec<String> = self.members.iter().map(|m| m.group.clone()).collect();
+        group_ids.sort();
+        group_ids.dedup();
+        let groups = group_ids.iter().map(|g| (world.describe_group(g), world.group_offsets(g))).collect::<Vec<_>>();
         html! {
             <div class="app">
                 <TopBar
@@ -428,12 +506,19 @@ impl Component for App {
                     <div class="column right">
                         <ClientsPanel
                             clients={view.clients.clone()}
-                            topics={topic_names}
+                            topics={user_topics.clone()}
                             polled={self.polled.clone()}
                             on_send={link.callback(Msg::Send)}
                             on_stream={link.callback(Msg::Stream)}
                             stream={self.stream.as_ref().map(|s| s.status.clone())}
                             on_poll={link.callback(|(topic, partition)| Msg::Poll { topic, partition })}
+                        />
+                        <GroupsPanel
+                            groups={groups}
+                            members={self.members.clone()}
+                            topics={user_topics}
+                            on_add={link.callback(|(g, t)| Msg::AddMember(g, t))}
+                            on_member={link.callback(|(id, a)| Msg::Member(id, a))}
                         />
                         <CheckerPanel report={self.report.clone()} on_check={link.callback(|_| Msg::Check)} />
                     </div>

@@ -186,7 +186,6 @@ pub fn clients_panel(p: &ClientsPanelProps) -> Html {
                     <li data-testid={format!("client-{}", c.client_id)}>{ format!("{} · {}", c.client_id, c.role) }</li>
                 }) }
             </ul>
-            <p class="hint">{ "Consumer groups arrive with the group coordinator." }</p>
         </section>
     }
 }

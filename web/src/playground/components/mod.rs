@@ -3,6 +3,7 @@
 pub mod checker;
 pub mod clients;
 pub mod cluster;
+pub mod groups;
 pub mod log_strip;
 pub mod network;
 pub mod scenario;
