@@ -11,15 +11,17 @@
 //!   retention and compaction.
 //! - [`partitioner`]: murmur2 (byte-compatible with Kafka) and the uniform sticky partitioner.
 //! - [`message`]: the Kafka-shaped requests and responses actors exchange, and the [`message::Actor`] shape.
-//! - [`broker`]: one broker: partition replicas, Produce/Fetch/ListOffsets/Metadata/InitProducerId,
+//! - [`broker`]: one broker: partition replicas, Produce/Fetch/ListOffsets/Metadata/InitProducerId, the
+//!   group coordinator (groups it coordinates, OffsetCommit/OffsetFetch),
 //!   idempotent-producer state, purgatories, housekeeping (flush, HW checkpoints, retention, cleaner), its
 //!   life with the controllers (registration, heartbeats, the metadata log) and replication (follower
 //!   fetches, HW, ISR changes, leader epochs and truncation).
 //! - [`client`]: the admin client, the producer (record accumulator, retries, idempotence) and the consumer
-//!   (manual assignment).
+//!   (manual assignment or group membership, committed offsets).
 //! - [`controller`]: the coordinator quorum: Raft, the metadata records and image, the controller actor
 //!   (placement, leader election, broker liveness, AlterPartition, reassignment).
-//! - [`group`]: consumer groups; so far the assignors (range, roundrobin, sticky, cooperative-sticky).
+//! - [`group`]: consumer groups: the assignors (range, roundrobin, sticky, cooperative-sticky), the
+//!   coordinator's group state machine, and where committed offsets live (`__consumer_offsets`).
 //! - [`sim`]: the world: virtual clock, event queue, network model and faults, seeded RNG streams, trace,
 //!   history, scenarios and replay, the standard benchmark workload.
 //! - [`check`]: the checker: lost writes, duplicates, inconsistent offsets, non-monotonic sends and polls,

@@ -446,6 +446,10 @@ impl Component for App {
         let link = ctx.link();
         let world = &self.world;
         let view = world.view();
+        let mut group_ids: Vec<String> = self.members.iter().map(|m| m.group.clone()).collect();
+        group_ids.sort();
+        group_ids.dedup();
+        let groups = group_ids.iter().map(|g| (world.describe_group(g), world.group_offsets(g))).collect::<Vec<_>>();
         let mut logs: BTreeMap<(String, u32), PartitionLogView> = BTreeMap::new();
         for t in &view.topics {
             for p in &t.partitions {
@@ -457,17 +461,21 @@ impl Component for App {
                     .read_log(broker, &t.name, p.partition, from, LOG_STRIP_RECORDS_MAX as usize)
                     .unwrap_or_default();
                 let segments = world.segments(broker, &t.name, p.partition);
-                logs.insert((t.name.clone(), p.partition), PartitionLogView { from_offset: from, records, segments });
+                let committed = groups
+                    .iter()
+                    .flat_map(|(d, offsets)| offsets.iter().map(move |o| (d, o)))
+                    .filter(|(_, o)| o.topic == t.name && o.partition == p.partition)
+                    .map(|(d, o)| (d.group_id.clone(), o.committed))
+                    .collect();
+                let log = PartitionLogView { from_offset: from, records, segments, committed };
+                logs.insert((t.name.clone(), p.partition), log);
             }
         }
         let mut events = world.trace().since(world.trace().len().saturating_sub(TIMELINE_EVENTS_MAX as u64));
         events.reverse();
         let topic_names: Vec<String> = view.topics.iter().map(|t| t.name.clone()).collect();
         let user_topics: Vec<String> = topic_names.iter().filter(|t| !t.starts_with("__")).cloned().collect();
-        let mut group_ids: Vec<String> = self.members.iter().map(|m| m.group.clone()).collect();
-        group_ids.sort();
-        group_ids.dedup();
-        let groups = group_ids.iter().map(|g| (world.describe_group(g), world.group_offsets(g))).collect::<Vec<_>>();
+
         html! {
             <div class="app">
                 <TopBar

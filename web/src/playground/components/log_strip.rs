@@ -12,6 +12,9 @@ pub struct LogStripProps {
     pub segments: Vec<SegmentView>,
     /// The offset the strip starts from (records before it are not shown).
     pub from_offset: u64,
+    /// Each consumer group's committed offset here (the next record it will read).
+    #[prop_or_default]
+    pub committed: Vec<(String, u64)>,
 }
 
 /// One partition's log, oldest to newest: segment boundaries, records (dashed above the high
@@ -44,6 +47,10 @@ pub fn log_strip(p: &LogStripProps) -> Html {
             );
         }
         next = r.offset + 1;
+        for (group, _) in p.committed.iter().filter(|(_, c)| *c == r.offset) {
+            let title = format!("group {group} committed offset {}: it reads from here next", r.offset);
+            cells.push(html! { <div class="commit-mark" data-testid={format!("commit-{group}")} title={title}>{ format!("▼ {group}") }</div> });
+        }
         let committed = r.offset < d.high_watermark;
         cells.push(html! {
             <div class={classes!("log-record", (!committed).then_some("uncommitted"), r.value.is_none().then_some("tombstone"))}
@@ -55,6 +62,10 @@ pub fn log_strip(p: &LogStripProps) -> Html {
                 <div class="ts">{ format!("@{}", ms(r.timestamp_ms.max(0) as u64)) }</div>
             </div>
         });
+    }
+    for (group, _) in p.committed.iter().filter(|(_, c)| *c == next && !p.records.is_empty()) {
+        let title = format!("group {group} committed offset {next}: it has read everything here");
+        cells.push(html! { <div class="commit-mark" data-testid={format!("commit-{group}")} title={title}>{ format!("▼ {group}") }</div> });
     }
     html! {
         <div class="log-strip" data-testid={format!("log-{}-{}", p.topic, d.partition)}>

@@ -42,6 +42,8 @@ pub struct PartitionLogView {
     pub from_offset: u64,
     pub records: Vec<RecordView>,
     pub segments: Vec<SegmentView>,
+    /// Each group's committed offset on this partition.
+    pub committed: Vec<(String, u64)>,
 }
 
 fn text_state(state: &UseStateHandle<String>) -> Callback<InputEvent> {
@@ -139,7 +141,7 @@ fn topic_card(p: &TopicCardProps) -> Html {
             </div>
             { for t.partitions.iter().map(|d| {
                 let log = p.logs.get(&(t.name.clone(), d.partition)).cloned().unwrap_or_default();
-                html! { <LogStrip topic={t.name.clone()} partition={d.clone()} records={log.records} segments={log.segments} from_offset={log.from_offset} /> }
+                html! { <LogStrip topic={t.name.clone()} partition={d.clone()} records={log.records} segments={log.segments} from_offset={log.from_offset} committed={log.committed} /> }
             }) }
         </div>
     }
