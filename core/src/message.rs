@@ -355,17 +355,7 @@ pub enum Message {
     JoinGroupRequest {
         correlation_id: CorrelationId,
         group_id: String,
-        /// Empty on a first join.
-        member_id: String,
-        client_id: String,
-        group_instance_id: Option<String>,
-        session_timeout_ms: u64,
-        rebalance_timeout_ms: u64,
-        topics: Vec<String>,
-        /// Assignor names the member supports, preferred first.
-        protocols: Vec<String>,
-        /// The partitions it owned before (the sticky assignors keep them where they can).
-        owned: Vec<TopicPartition>,
+        join: crate::group::coordinator::JoinRequest,
     },
     JoinGroupResponse {
         correlation_id: CorrelationId,

@@ -137,7 +137,7 @@ impl Broker {
 impl Broker {
     /// JoinGroup, SyncGroup, Heartbeat and LeaveGroup, for groups this broker coordinates.
     pub(super) fn on_group_request(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
-        use crate::group::coordinator::{Group, JoinRequest};
+        use crate::group::coordinator::Group;
         let (group_id, correlation_id) = match &message {
             Message::JoinGroupRequest { group_id, correlation_id, .. }
             | Message::SyncGroupRequest { group_id, correlation_id, .. }
@@ -157,29 +157,7 @@ impl Broker {
         let group = self.groups.entry(group_id.clone()).or_insert_with(|| Group::new(&group_id));
         let generation_before = group.generation;
         let sends = match message {
-            Message::JoinGroupRequest {
-                member_id,
-                client_id,
-                group_instance_id,
-                session_timeout_ms,
-                rebalance_timeout_ms,
-                topics,
-                protocols,
-                owned,
-                ..
-            } => {
-                let request = JoinRequest {
-                    member_id,
-                    client_id,
-                    group_instance_id,
-                    session_timeout_ms,
-                    rebalance_timeout_ms,
-                    topics,
-                    protocols,
-                    owned,
-                };
-                group.join(now_ms, from, correlation_id, request)
-            }
+            Message::JoinGroupRequest { join, .. } => group.join(now_ms, from, correlation_id, join),
             Message::SyncGroupRequest { generation, member_id, assignments, .. } => {
                 group.sync(from, correlation_id, generation, &member_id, assignments)
             }

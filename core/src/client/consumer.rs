@@ -279,7 +279,7 @@ impl Consumer {
             owned: Vec::new(),
             follow_up: false,
         });
-        self.revoke_all(now_ms, out);
+        self.revoke_all(now_ms);
         self.fill(now_ms, out);
         Ok(())
     }
@@ -315,7 +315,7 @@ impl Consumer {
 
     /// Eager rebalancing: every partition is given up before joining again (committed first with
     /// auto-commit, as Kafka's `onPartitionsRevoked` does).
-    fn revoke_all(&mut self, now_ms: u64, out: &mut Outbox) {
+    fn revoke_all(&mut self, now_ms: u64) {
         if self.assignment.is_empty() {
             return;
         }
@@ -329,7 +329,6 @@ impl Consumer {
             Pending::OffsetFetch(_) => false,
             _ => true,
         });
-        let _ = out;
     }
 
     /// The group handed this member `partitions` for `generation`.
@@ -357,7 +356,7 @@ impl Consumer {
     }
 
     /// A group error: join again (after a backoff for errors that are not about the rebalance itself).
-    fn rejoin(&mut self, now_ms: u64, error: &FranzError, out: &mut Outbox) {
+    fn rejoin(&mut self, now_ms: u64, error: &FranzError) {
         if matches!(
             error.code,
             ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable | ErrorCode::RequestTimedOut
@@ -372,7 +371,7 @@ impl Consumer {
             m.phase = Phase::NeedJoin;
             m.rejoin_at_ms = now_ms + backoff;
         }
-        self.revoke_all(now_ms, out);
+        self.revoke_all(now_ms);
     }
 
     /// `commitSync(offsets?)`: stores the given offsets (or every known position) as the group's next
@@ -783,9 +782,7 @@ impl Consumer {
         let group_id = String::from(group_id);
         match m.phase {
             Phase::NeedJoin => {
-                let request = Message::JoinGroupRequest {
-                    correlation_id: 0,
-                    group_id,
+                let join = crate::group::coordinator::JoinRequest {
                     member_id: m.member_id.clone(),
                     client_id: self.config.client_id.clone().unwrap_or_default(),
                     group_instance_id: self.config.group_instance_id.clone(),
@@ -802,7 +799,7 @@ impl Consumer {
                     now_ms,
                     coordinator,
                     Pending::JoinGroup,
-                    |correlation_id| with_correlation(request, correlation_id),
+                    |correlation_id| Message::JoinGroupRequest { correlation_id, group_id, join },
                     out,
                 );
             }
@@ -858,7 +855,7 @@ impl Consumer {
                     m.phase = Phase::LeftUntilPoll;
                     m.member_id.clear();
                 }
-                self.revoke_all(now_ms, out);
+                self.revoke_all(now_ms);
             }
             Phase::Stable => {
                 if self.in_flight.values().any(|(p, _)| matches!(p, Pending::Heartbeat)) {
@@ -1005,14 +1002,6 @@ impl Consumer {
     }
 }
 
-/// A request built before its correlation id was known.
-fn with_correlation(mut message: Message, id: CorrelationId) -> Message {
-    if let Message::JoinGroupRequest { correlation_id, .. } = &mut message {
-        *correlation_id = id;
-    }
-    message
-}
-
 impl Actor for Consumer {
     fn on_message(&mut self, now_ms: u64, _from: NodeId, message: Message, out: &mut Outbox) {
         let correlation_id = match &message {
@@ -1093,16 +1082,16 @@ impl Actor for Consumer {
                         }
                     }
                 }
-                Err(e) => self.rejoin(now_ms, &e, out),
+                Err(e) => self.rejoin(now_ms, &e),
             },
             (Pending::SyncGroup, Message::SyncGroupResponse { result, .. }) => match result {
                 Ok(partitions) => self.adopt(now_ms, partitions, out),
-                Err(e) => self.rejoin(now_ms, &e, out),
+                Err(e) => self.rejoin(now_ms, &e),
             },
             (Pending::Heartbeat, Message::HeartbeatResponse { result: Err(e), .. })
                 if self.membership.as_ref().is_some_and(|m| m.phase == Phase::Stable) =>
             {
-                self.rejoin(now_ms, &e, out)
+                self.rejoin(now_ms, &e)
             }
             _ => {}
         }
@@ -1134,7 +1123,7 @@ impl Actor for Consumer {
                     }
                     Pending::JoinGroup | Pending::SyncGroup | Pending::Heartbeat => {
                         let e = franz_err!(RequestTimedOut, "The group coordinator did not answer");
-                        self.rejoin(now_ms, &e, out);
+                        self.rejoin(now_ms, &e);
                     }
                     Pending::LeaveGroup => {}
                     Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => {
