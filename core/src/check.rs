@@ -109,9 +109,14 @@ impl Report {
     }
 }
 
-/// The replica whose log counts as the partition's log: the running leader, else the one with the highest HW.
+/// The replica whose log counts as the partition's log: the leader the metadata names, else the most complete.
 fn authoritative(replicas: &[ReplicaSnapshot]) -> Option<&ReplicaSnapshot> {
-    replicas.iter().find(|r| r.is_leader).or_else(|| replicas.iter().max_by_key(|r| (r.high_watermark, r.broker)))
+    // Without a leader, the most complete replica: the partition cannot hold more than it once a leader
+    // comes back, so nothing is reported lost that some replica still has.
+    replicas
+        .iter()
+        .find(|r| r.is_leader)
+        .or_else(|| replicas.iter().max_by_key(|r| (r.log_end_offset(), r.high_watermark, r.broker)))
 }
 
 fn show(bytes: &Option<Bytes>) -> String {

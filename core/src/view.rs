@@ -400,7 +400,8 @@ impl World {
     pub fn check(&self) -> CheckReport {
         let mut replicas = Replicas::new();
         let image = self.metadata_image();
-        // The leader is the one the committed metadata names (a cut-off old leader may still think it leads).
+        // The leader is the one the committed metadata names (a cut-off old leader may still think it leads,
+        // and a restarting one does not know yet that it leads).
         let leads = |id: NodeId, topic: &str, partition: u32| {
             image.topics.get(topic).and_then(|t| t.partitions.get(partition as usize)).is_some_and(|p| p.leader == id)
         };
@@ -410,7 +411,8 @@ impl World {
                 for (&i, p) in &topic.partitions {
                     replicas.entry(TopicPartition::new(name.clone(), i)).or_default().push(ReplicaSnapshot {
                         broker: id,
-                        is_leader: p.leader == id && leads(id, name, i) && !self.is_crashed(id),
+                        // Even while that broker restarts: its disk is what the partition serves next.
+                        is_leader: leads(id, name, i),
                         high_watermark: p.high_watermark,
                         log_start_offset: p.log.log_start_offset(),
                         cleaned_up_to: p.log.cleaned_up_to(),

@@ -149,5 +149,6 @@ fn soak_one_broker_nothing_acknowledged_is_lost() {
 #[test]
 #[ignore = "long: run with `make soak`"]
 fn soak_three_brokers_nothing_acknowledged_is_lost() {
-    sweep(2_000_000..2_000_000 + soak_seeds(), 3);
+    let first = std::env::var("FRANZ_SOAK_FIRST").ok().and_then(|s| s.parse().ok()).unwrap_or(2_000_000);
+    sweep(first..first + soak_seeds(), 3);
 }

@@ -152,6 +152,8 @@ pub struct World {
     brokers: Vec<NodeId>,
     controllers: Vec<NodeId>,
     broker_config: config::BrokerConfig,
+    /// For views only (it never feeds back into the simulation): the newest committed metadata image.
+    committed_image: crate::controller::metadata::MetadataImage,
     admin: NodeId,
     next_client_id: NodeId,
     /// Per-role counters for Kafka-style default client ids (`producer-1`, `consumer-1`).
@@ -213,6 +215,7 @@ impl World {
             brokers: Vec::new(),
             controllers: controllers.clone(),
             broker_config,
+            committed_image: Default::default(),
             admin: FIRST_CLIENT_ID,
             next_client_id: FIRST_CLIENT_ID + 1,
             client_counters: BTreeMap::new(),
@@ -271,16 +274,11 @@ impl World {
         }
     }
 
-    /// The most complete committed metadata any controller holds (committed records are one log, so the
-    /// longest is the newest).
+    /// The newest committed metadata any controller has applied so far. Committed records are one log, so
+    /// the world keeps the longest image it has seen: a controller that knew it may have crashed or
+    /// restarted since (Raft's commit index is memory), yet what was committed stays committed.
     pub fn metadata_image(&self) -> &crate::controller::metadata::MetadataImage {
-        static EMPTY: crate::controller::metadata::MetadataImage = crate::controller::metadata::MetadataImage::EMPTY;
-        self.controllers
-            .iter()
-            .filter_map(|&id| self.controller(id))
-            .filter(|c| !self.crashed.contains(&c.id()))
-            .max_by_key(|c| (c.committed_offset(), core::cmp::Reverse(c.id())))
-            .map_or(&EMPTY, |c| c.image())
+        &self.committed_image
     }
 
     pub fn config(&self) -> &ClusterConfig {
@@ -440,6 +438,11 @@ impl World {
             return;
         }; // a message to a node that is gone
         f(n.actor(), now, &mut out);
+        if let Node::Controller(c) = n {
+            if c.committed_offset() > self.committed_image.applied {
+                self.committed_image = c.image().clone();
+            }
+        }
         self.route(node, out);
     }
 
