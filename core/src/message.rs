@@ -84,6 +84,17 @@ pub struct FetchedPartition {
     pub records: Vec<Record>,
 }
 
+/// An AlterPartition request: the ISR a leader wants, at the epochs it knows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlterPartition {
+    pub correlation_id: CorrelationId,
+    pub topic: String,
+    pub partition: u32,
+    pub leader_epoch: LeaderEpoch,
+    pub partition_epoch: i32,
+    pub isr: Vec<NodeId>,
+}
+
 /// A partition's leadership and ISR as the controller last decided them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartitionState {
@@ -298,14 +309,7 @@ pub enum Message {
         result: Result<Vec<MetadataRecord>, FranzError>,
     },
     /// A leader asks the controller to change a partition's ISR (checked against the partition epoch).
-    AlterPartitionRequest {
-        correlation_id: CorrelationId,
-        topic: String,
-        partition: u32,
-        leader_epoch: LeaderEpoch,
-        partition_epoch: i32,
-        isr: Vec<NodeId>,
-    },
+    AlterPartitionRequest(AlterPartition),
     AlterPartitionResponse {
         correlation_id: CorrelationId,
         topic: String,
@@ -412,7 +416,7 @@ impl Message {
             }
             Message::BrokerHeartbeatRequest { .. } | Message::BrokerHeartbeatResponse { .. } => "BrokerHeartbeat",
             Message::MetadataFetchRequest { .. } | Message::MetadataFetchResponse { .. } => "MetadataFetch",
-            Message::AlterPartitionRequest { .. } | Message::AlterPartitionResponse { .. } => "AlterPartition",
+            Message::AlterPartitionRequest(_) | Message::AlterPartitionResponse { .. } => "AlterPartition",
             Message::ReplicaFetchRequest { .. } | Message::ReplicaFetchResponse { .. } => "Fetch",
             Message::FindCoordinatorRequest { .. } | Message::FindCoordinatorResponse { .. } => "FindCoordinator",
             Message::OffsetCommitRequest { .. } | Message::OffsetCommitResponse { .. } => "OffsetCommit",

@@ -238,7 +238,14 @@ impl Broker {
         let topic = alloc::string::String::from(topic);
         out.send(
             controller,
-            Message::AlterPartitionRequest { correlation_id, topic, partition, leader_epoch, partition_epoch, isr },
+            Message::AlterPartitionRequest(crate::message::AlterPartition {
+                correlation_id,
+                topic,
+                partition,
+                leader_epoch,
+                partition_epoch,
+                isr,
+            }),
         );
     }
 

@@ -20,10 +20,10 @@ use super::raft::{LogIndex, RaftDisk, RaftMessage, RaftNode, Role, Term};
 use crate::broker::{PARTITIONS_PER_TOPIC_MAX, TOPICS_MAX};
 use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
 use crate::error::{FranzError, Result};
-use crate::message::{Actor, AdminOp, CorrelationId, Message, Outbox, PartitionState};
+use crate::message::{Actor, AdminOp, AlterPartition, CorrelationId, Message, Outbox, PartitionState};
 use crate::sim::history::Op;
 use crate::sim::trace::TraceKind;
-use crate::types::{is_internal_topic, validate_topic_name, LeaderEpoch, NodeId, NO_NODE};
+use crate::types::{is_internal_topic, validate_topic_name, NodeId, NO_NODE};
 
 /// Franz's bound on metadata records in one MetadataFetch response.
 pub const METADATA_RECORDS_PER_FETCH_MAX: usize = 1_000;
@@ -779,16 +779,6 @@ impl Controller {
     }
 }
 
-/// An AlterPartition request's fields.
-struct AlterPartition {
-    correlation_id: CorrelationId,
-    topic: String,
-    partition: u32,
-    leader_epoch: LeaderEpoch,
-    partition_epoch: i32,
-    isr: Vec<NodeId>,
-}
-
 fn user_topic(name: &str) -> Result<()> {
     validate_topic_name(name)?;
     if is_internal_topic(name) {
@@ -861,10 +851,7 @@ impl Actor for Controller {
             Message::MetadataFetchRequest { correlation_id, offset, max_wait_ms } => {
                 self.on_metadata_fetch(now_ms, from, correlation_id, offset, max_wait_ms, out)
             }
-            Message::AlterPartitionRequest { correlation_id, topic, partition, leader_epoch, partition_epoch, isr } => {
-                let request = AlterPartition { correlation_id, topic, partition, leader_epoch, partition_epoch, isr };
-                self.on_alter_partition(now_ms, from, request, out)
-            }
+            Message::AlterPartitionRequest(request) => self.on_alter_partition(now_ms, from, request, out),
             Message::MetadataRequest { correlation_id, .. } => {
                 // Clients ask brokers; a controller answers with nothing it leads.
                 out.send(from, Message::MetadataResponse { correlation_id, brokers: Vec::new(), topics: Vec::new() });
