@@ -51,6 +51,7 @@ pub enum ErrorCode {
     IllegalGeneration,
     UnknownMemberId,
     InconsistentGroupProtocol,
+    NetworkException,
 }
 
 impl ErrorCode {
@@ -98,6 +99,7 @@ impl ErrorCode {
             IllegalGeneration => "ILLEGAL_GENERATION",
             UnknownMemberId => "UNKNOWN_MEMBER_ID",
             InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
+            NetworkException => "NETWORK_EXCEPTION",
         }
     }
 
@@ -118,6 +120,7 @@ impl ErrorCode {
                 | UnknownLeaderEpoch
                 | CoordinatorNotAvailable
                 | NotCoordinator
+                | NetworkException
         )
     }
 }

@@ -95,6 +95,15 @@ pub struct AlterPartition {
     pub isr: Vec<NodeId>,
 }
 
+/// A page of the committed metadata log, and where the committed log ends (Raft's high watermark): a
+/// broker publishes its image only once it has read that far (Kafka's `MetadataLoader`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetadataFetchData {
+    /// The records from the requested offset on (at most a page).
+    pub records: Vec<MetadataRecord>,
+    pub high_watermark: u64,
+}
+
 /// A partition's leadership and ISR as the controller last decided them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartitionState {
@@ -277,6 +286,10 @@ pub enum Message {
     },
     /// Between controllers: KRaft's quorum traffic, as Raft's two RPCs.
     Raft(RaftMessage<MetadataRecord>),
+    /// The sender's host refused the connection, or reset it: its process is down (a crash, not a power
+    /// loss, which is silent). Requests out to it are lost; the receiver learns at once instead of by
+    /// timeout, as a Kafka client's `NetworkClient` sees a disconnect.
+    Disconnected,
     /// A broker (re)starting announces itself; `incarnation` tells this run from its earlier ones.
     BrokerRegistrationRequest {
         correlation_id: CorrelationId,
@@ -291,6 +304,8 @@ pub enum Message {
         correlation_id: CorrelationId,
         incarnation: u64,
         metadata_offset: u64,
+        /// Kafka's `wantFence`: the broker has not loaded the metadata log yet and must stay fenced.
+        want_fence: bool,
     },
     BrokerHeartbeatResponse {
         correlation_id: CorrelationId,
@@ -305,8 +320,10 @@ pub enum Message {
     },
     MetadataFetchResponse {
         correlation_id: CorrelationId,
-        /// The records from the requested offset on.
-        result: Result<Vec<MetadataRecord>, FranzError>,
+        result: Result<MetadataFetchData, FranzError>,
+        /// The quorum's leader as the answering controller knows it (KRaft's `currentLeader`): how brokers
+        /// find a new active controller.
+        current_leader: Option<NodeId>,
     },
     /// A leader asks the controller to change a partition's ISR (checked against the partition epoch).
     AlterPartitionRequest(AlterPartition),
@@ -411,6 +428,7 @@ impl Message {
             Message::ListOffsetsRequest { .. } | Message::ListOffsetsResponse { .. } => "ListOffsets",
             Message::Raft(RaftMessage::RequestVote { .. } | RaftMessage::VoteResponse { .. }) => "Vote",
             Message::Raft(_) => "AppendEntries",
+            Message::Disconnected => "Disconnect",
             Message::BrokerRegistrationRequest { .. } | Message::BrokerRegistrationResponse { .. } => {
                 "BrokerRegistration"
             }

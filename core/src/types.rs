@@ -23,6 +23,10 @@ pub type Offset = u64;
 /// Kafka's leader epoch (`int`).
 pub type LeaderEpoch = i32;
 
+/// A topic's id (KIP-516): the metadata offset of the record that created it, so a topic deleted and
+/// created again under the same name is another topic. 0 is "not known".
+pub type TopicId = u64;
+
 /// Kafka's limit on a topic name's length (`Topic.MAX_NAME_LENGTH`).
 pub const TOPIC_NAME_LENGTH_MAX: usize = 249;
 

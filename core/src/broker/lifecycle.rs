@@ -3,14 +3,13 @@
 //! record to its image, then makes its replicas match: create or delete logs, lead or follow.
 
 use alloc::collections::BTreeMap;
-use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::partition::PartitionTransition;
 use super::{Broker, Partition, Topic};
 use crate::config::TopicConfig;
-use crate::controller::metadata::MetadataRecord;
 use crate::error::{ErrorCode, FranzError, Result};
-use crate::message::{CorrelationId, Message, Outbox};
+use crate::message::{CorrelationId, Message, MetadataFetchData, Outbox};
 use crate::sim::trace::TraceKind;
 use crate::types::{NodeId, TopicPartition, NO_NODE};
 
@@ -21,26 +20,38 @@ pub const METADATA_FETCH_MAX_WAIT_MS: u64 = 1_000;
 /// Pause before asking another controller after a refusal (no leader yet, or not the leader).
 pub const CONTROLLER_RETRY_BACKOFF_MS: u64 = 100;
 
-/// Requests to the controller quorum and where they stand.
+/// A request out to a controller: which one, and when it is given up on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct InFlight {
+    pub(super) correlation_id: CorrelationId,
+    pub(super) to: NodeId,
+    pub(super) deadline_ms: u64,
+}
+
+/// Requests to the controller quorum and where they stand. Every request goes to the controller this
+/// broker believes active. It learns the active one as KRaft's observers do, from the quorum: a
+/// controller that is not active names the leader it knows in its MetadataFetch answer. Without a name (no
+/// leader known, or a silent controller), it asks the next controller in turn.
 #[derive(Clone, Debug)]
 pub(super) struct ControllerChannel {
     controllers: Vec<NodeId>,
-    /// Which controller this broker believes active (rotated on refusal or silence).
-    current: usize,
+    /// The controller this broker believes active.
+    active: NodeId,
     pub(super) registered: bool,
     pub(super) fenced: bool,
-    registration: Option<(CorrelationId, u64)>,
-    heartbeat: Option<(CorrelationId, u64)>,
-    metadata_fetch: Option<(CorrelationId, u64)>,
+    registration: Option<InFlight>,
+    heartbeat: Option<InFlight>,
+    metadata_fetch: Option<InFlight>,
     next_heartbeat_ms: u64,
     backoff_until_ms: u64,
 }
 
 impl ControllerChannel {
     pub(super) fn new(controllers: Vec<NodeId>) -> ControllerChannel {
+        let active = controllers.first().copied().unwrap_or(NO_NODE);
         ControllerChannel {
             controllers,
-            current: 0,
+            active,
             registered: false,
             fenced: true,
             registration: None,
@@ -51,22 +62,54 @@ impl ControllerChannel {
         }
     }
 
-    /// A crash: every request in flight is forgotten; the broker registers again.
-    pub(super) fn reset(&mut self) {
-        *self = ControllerChannel::new(core::mem::take(&mut self.controllers));
+    pub(super) fn controllers(&self) -> &[NodeId] {
+        &self.controllers
     }
 
     pub(super) fn controller(&self) -> NodeId {
-        self.controllers.get(self.current % self.controllers.len().max(1)).copied().unwrap_or(NO_NODE)
+        self.active
     }
 
-    pub(super) fn rotate(&mut self, now_ms: u64) {
-        self.current = self.current.wrapping_add(1);
+    fn request(&self, correlation_id: CorrelationId, deadline_ms: u64) -> Option<InFlight> {
+        Some(InFlight { correlation_id, to: self.active, deadline_ms })
+    }
+
+    /// Turns to `controller` (named by the quorum, or the next in turn): requests out to another one are
+    /// given up, to be sent again at once.
+    fn switch_to(&mut self, controller: NodeId) {
+        if controller == self.active {
+            return;
+        }
+        self.active = controller;
+        for slot in [&mut self.registration, &mut self.heartbeat, &mut self.metadata_fetch] {
+            if slot.is_some_and(|r| r.to != controller) {
+                *slot = None;
+            }
+        }
+    }
+
+    /// `from` refused or went silent: if it is the one this broker believes active, ask the next one
+    /// after a short backoff. (A refusal from a controller already left behind changes nothing.)
+    pub(super) fn rotate(&mut self, now_ms: u64, from: NodeId) {
+        if from != self.active {
+            return;
+        }
+        let at = self.controllers.iter().position(|&c| c == self.active).unwrap_or(0);
+        let next = self.controllers.get((at + 1) % self.controllers.len().max(1)).copied().unwrap_or(NO_NODE);
+        self.switch_to(next);
         self.backoff_until_ms = now_ms + CONTROLLER_RETRY_BACKOFF_MS;
     }
 
+    /// The quorum named its leader.
+    pub(super) fn learned_leader(&mut self, leader: NodeId) {
+        if self.controllers.contains(&leader) {
+            self.switch_to(leader);
+        }
+    }
+
     pub(super) fn next_timer_ms(&self) -> Option<u64> {
-        let deadlines = [self.registration, self.heartbeat, self.metadata_fetch].into_iter().flatten().map(|(_, d)| d);
+        let deadlines =
+            [self.registration, self.heartbeat, self.metadata_fetch].into_iter().flatten().map(|r| r.deadline_ms);
         let idle = if self.registration.is_none() && !self.registered {
             Some(self.backoff_until_ms)
         } else if self.registered {
@@ -92,7 +135,8 @@ impl Broker {
                     let correlation_id = self.next_correlation_id();
                     let incarnation = self.incarnation;
                     out.send(controller, Message::BrokerRegistrationRequest { correlation_id, incarnation });
-                    self.channel.registration = Some((correlation_id, now_ms + CONTROLLER_REQUEST_TIMEOUT_MS));
+                    self.channel.registration =
+                        self.channel.request(correlation_id, now_ms + CONTROLLER_REQUEST_TIMEOUT_MS);
                 }
             } else {
                 if self.channel.heartbeat.is_none() && now_ms >= self.channel.next_heartbeat_ms {
@@ -104,7 +148,7 @@ impl Broker {
                     let max_wait_ms = METADATA_FETCH_MAX_WAIT_MS;
                     out.send(controller, Message::MetadataFetchRequest { correlation_id, offset, max_wait_ms });
                     let deadline = now_ms + max_wait_ms + CONTROLLER_REQUEST_TIMEOUT_MS;
-                    self.channel.metadata_fetch = Some((correlation_id, deadline));
+                    self.channel.metadata_fetch = self.channel.request(correlation_id, deadline);
                 }
             }
         }
@@ -114,44 +158,60 @@ impl Broker {
     fn send_heartbeat(&mut self, now_ms: u64, out: &mut Outbox) {
         let correlation_id = self.next_correlation_id();
         let (incarnation, metadata_offset) = (self.incarnation, self.image.applied);
+        // Kafka's wantFence: until this run has loaded the metadata log, it must not be unfenced.
+        let want_fence = !self.metadata_published;
         let to = self.channel.controller();
-        out.send(to, Message::BrokerHeartbeatRequest { correlation_id, incarnation, metadata_offset });
-        self.channel.heartbeat = Some((correlation_id, now_ms + CONTROLLER_REQUEST_TIMEOUT_MS));
+        out.send(to, Message::BrokerHeartbeatRequest { correlation_id, incarnation, metadata_offset, want_fence });
+        self.channel.heartbeat = self.channel.request(correlation_id, now_ms + CONTROLLER_REQUEST_TIMEOUT_MS);
         self.channel.next_heartbeat_ms = now_ms + self.config.broker_heartbeat_interval_ms;
     }
 
-    /// A controller that does not answer in time is given up on: the next one is asked.
+    /// A controller that does not answer in time is given up on: if it is the active one, the next one is
+    /// asked.
     fn expire_controller_requests(&mut self, now_ms: u64) {
         let c = &mut self.channel;
-        let mut expired = false;
+        let mut silent = Vec::new();
         for slot in [&mut c.registration, &mut c.heartbeat, &mut c.metadata_fetch] {
-            if slot.is_some_and(|(_, deadline)| now_ms >= deadline) {
+            if let Some(request) = slot.filter(|r| now_ms >= r.deadline_ms) {
                 *slot = None;
-                expired = true;
+                silent.push(request.to);
             }
         }
-        if expired {
-            c.rotate(now_ms);
+        for controller in silent {
+            c.rotate(now_ms, controller);
         }
     }
 
-    /// A refusal (`NOT_CONTROLLER`, no leader): ask the next controller after a short backoff.
-    fn controller_refused(&mut self, now_ms: u64, error: &FranzError) {
+    /// A refusal (`NOT_CONTROLLER`, no leader) from `from`: ask the next controller after a short backoff.
+    fn controller_refused(&mut self, now_ms: u64, from: NodeId, error: &FranzError) {
         if error.code == ErrorCode::StaleBrokerEpoch {
             self.channel.registered = false;
             self.channel.fenced = true;
         }
-        self.channel.rotate(now_ms);
+        self.channel.rotate(now_ms, from);
+    }
+
+    /// The host of `node` refused a connection (its process is down): requests out to it are lost, and if
+    /// it was the active controller the next one is asked at once.
+    pub(super) fn controller_unreachable(&mut self, now_ms: u64, node: NodeId) {
+        let c = &mut self.channel;
+        for slot in [&mut c.registration, &mut c.heartbeat, &mut c.metadata_fetch] {
+            if slot.is_some_and(|r| r.to == node) {
+                *slot = None;
+            }
+        }
+        c.rotate(now_ms, node);
     }
 
     pub(super) fn on_registration_response(
         &mut self,
         now_ms: u64,
+        from: NodeId,
         correlation_id: CorrelationId,
         result: Result<()>,
         out: &mut Outbox,
     ) {
-        if self.channel.registration.is_none_or(|(id, _)| id != correlation_id) {
+        if self.channel.registration.is_none_or(|r| r.correlation_id != correlation_id) {
             return;
         }
         self.channel.registration = None;
@@ -162,51 +222,67 @@ impl Broker {
                 self.channel.next_heartbeat_ms = now_ms;
                 self.drive(now_ms, out);
             }
-            Err(e) => self.controller_refused(now_ms, &e),
+            Err(e) => self.controller_refused(now_ms, from, &e),
         }
     }
 
     pub(super) fn on_heartbeat_response(
         &mut self,
         now_ms: u64,
+        from: NodeId,
         correlation_id: CorrelationId,
         result: Result<bool>,
-        _out: &mut Outbox,
     ) {
-        if self.channel.heartbeat.is_none_or(|(id, _)| id != correlation_id) {
+        if self.channel.heartbeat.is_none_or(|r| r.correlation_id != correlation_id) {
             return;
         }
         self.channel.heartbeat = None;
         match result {
             Ok(fenced) => self.channel.fenced = fenced,
-            Err(e) => self.controller_refused(now_ms, &e),
+            Err(e) => self.controller_refused(now_ms, from, &e),
         }
     }
 
     pub(super) fn on_metadata_fetch_response(
         &mut self,
         now_ms: u64,
+        from: NodeId,
         correlation_id: CorrelationId,
-        result: Result<Vec<MetadataRecord>>,
+        result: Result<MetadataFetchData>,
+        current_leader: Option<NodeId>,
         out: &mut Outbox,
     ) {
-        if self.channel.metadata_fetch.is_none_or(|(id, _)| id != correlation_id) {
+        if self.channel.metadata_fetch.is_none_or(|r| r.correlation_id != correlation_id) {
             return;
         }
         self.channel.metadata_fetch = None;
-        let records = match result {
-            Ok(records) => records,
-            Err(e) => return self.controller_refused(now_ms, &e),
+        let data = match result {
+            Ok(data) => data,
+            Err(e) => {
+                return match current_leader {
+                    Some(leader) if leader != from => self.channel.learned_leader(leader),
+                    _ => self.controller_refused(now_ms, from, &e),
+                };
+            }
         };
-        if records.is_empty() {
-            return;
-        }
-        for record in &records {
+        for record in &data.records {
             if self.image.apply(record).is_err() {
                 // A record that does not fit means this image is off: read the log again from the start.
                 self.image = Default::default();
-                break;
+                self.metadata_published = false;
+                return;
             }
+        }
+        // Published once this run read the log up to the quorum's high watermark, then after every page.
+        if !self.metadata_published && self.image.applied < data.high_watermark {
+            return;
+        }
+        if data.records.is_empty() && self.metadata_published {
+            return;
+        }
+        self.metadata_published = true;
+        if self.image.applied >= self.metadata_snapshot.applied + super::METADATA_SNAPSHOT_INTERVAL_RECORDS {
+            self.metadata_snapshot = self.image.clone();
         }
         self.reconcile(now_ms, out);
         // While fenced, tell the controller at once how far the log is read, so it can unfence.
@@ -215,92 +291,91 @@ impl Broker {
         }
     }
 
-    /// Makes this broker's replicas match the image: logs for the partitions it hosts, none for the
-    /// others, and each replica leading or following as the metadata says.
+    /// Makes this broker's replicas match a complete image: logs for the partitions it hosts (of the topic
+    /// id the image names), none for the others, and each replica leading or following as the metadata
+    /// says, through the partition's own transitions.
     fn reconcile(&mut self, now_ms: u64, out: &mut Outbox) {
+        self.delete_stray_logs(out);
         let id = self.id;
-        // Topics and replicas no longer here.
-        let image = &self.image;
-        self.topics.retain(|name, _| image.topics.contains_key(name));
-        for (name, t) in &mut self.topics {
-            let hosted = &image.topics[name].partitions;
-            t.partitions.retain(|&i, _| hosted.get(i as usize).is_some_and(|p| p.replicas.contains(&id)));
-        }
-        let names: Vec<String> = self.image.topics.keys().cloned().collect();
-        let mut moved = Vec::new();
-        for name in names {
-            let timage = &self.image.topics[&name];
-            let mut merged = self.config.topic_defaults.clone();
-            merged.extend(timage.config.iter().map(|(k, v)| (k.clone(), v.clone())));
-            let config = TopicConfig::parse(&merged).unwrap_or_default();
-            let hosted: Vec<(u32, crate::controller::metadata::PartitionImage)> = timage
-                .partitions
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.replicas.contains(&id))
-                .map(|(i, p)| (i as u32, p.clone()))
-                .collect();
-            let overrides = timage.config.clone();
-            if hosted.is_empty() {
-                self.topics.remove(&name);
+        let mut ended = Vec::new();
+        for (name, timage) in &self.image.topics {
+            let hosted = || timage.partitions.iter().enumerate().filter(|(_, p)| p.replicas.contains(&id));
+            if hosted().next().is_none() {
                 continue;
             }
             let topic = self.topics.entry(name.clone()).or_insert_with(|| Topic {
+                topic_id: timage.topic_id,
                 config_overrides: BTreeMap::new(),
                 config: TopicConfig::default(),
                 partitions: BTreeMap::new(),
             });
-            topic.config = config;
-            topic.config_overrides = overrides;
-            for (i, pimage) in hosted {
+            topic.config = super::effective_config(&self.config, &timage.config);
+            topic.config_overrides = timage.config.clone();
+            let min_isr_config = topic.config.min_insync_replicas;
+            for (i, state) in hosted() {
+                let i = i as u32;
                 let p = topic.partitions.entry(i).or_insert_with(|| Partition::new(now_ms));
                 let was_leader = p.leader == id;
-                let epoch_changed = pimage.leader_epoch != p.leader_epoch || pimage.leader != p.leader;
-                p.replicas = pimage.replicas.clone();
-                if pimage.partition_epoch > p.partition_epoch {
-                    p.isr = pimage.isr.clone();
-                    p.partition_epoch = pimage.partition_epoch;
-                    if p.pending_isr.as_ref().is_some_and(|pending| pending.isr == p.isr) {
-                        p.pending_isr = None;
+                let change = p.apply_metadata(id, state, now_ms);
+                let tp = || (name.clone(), i);
+                match change {
+                    PartitionTransition::BecameLeader => {
+                        let (topic, partition) = tp();
+                        let leader_epoch = state.leader_epoch;
+                        out.trace(TraceKind::LeaderElected { topic, partition, leader: id, leader_epoch });
                     }
-                }
-                if !epoch_changed {
-                    continue;
-                }
-                p.leader = pimage.leader;
-                p.leader_epoch = pimage.leader_epoch;
-                p.pending_isr = None;
-                p.followers.clear();
-                if pimage.leader == id {
-                    // Kafka's makeLeader: followers start caught up (as of now) with an unknown LEO.
-                    for &r in p.replicas.iter().filter(|&&r| r != id) {
-                        let state = super::FollowerState { last_caught_up_ms: now_ms, ..Default::default() };
-                        p.followers.insert(r, state);
+                    PartitionTransition::BecameFollower if state.leader != NO_NODE => {
+                        let (topic, partition) = tp();
+                        let (leader, leader_epoch) = (state.leader, state.leader_epoch);
+                        out.trace(TraceKind::BecameFollower { topic, partition, leader, leader_epoch });
                     }
-                    p.rebuild_producer_state();
-                    out.trace(TraceKind::LeaderElected {
-                        topic: name.clone(),
-                        partition: i,
-                        leader: id,
-                        leader_epoch: pimage.leader_epoch,
-                    });
-                } else if pimage.leader != NO_NODE {
-                    out.trace(TraceKind::BecameFollower {
-                        topic: name.clone(),
-                        partition: i,
-                        leader: pimage.leader,
-                        leader_epoch: pimage.leader_epoch,
-                    });
+                    _ => {}
                 }
-                if was_leader || pimage.leader == id {
-                    moved.push(TopicPartition::new(name.clone(), i));
+                if was_leader && p.leader != id {
+                    ended.push(TopicPartition::new(name.clone(), i));
+                }
+                // Kafka's makeLeader and ISR updates end with maybeIncrementLeaderHW: a smaller ISR, or a
+                // replica leading alone, may let the HW move at once.
+                if p.leader == id {
+                    let min_isr = super::min_isr_of(min_isr_config, p);
+                    if let Some(high_watermark) = p.maybe_advance_high_watermark(id, min_isr) {
+                        let (topic, partition) = tp();
+                        out.trace(TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark });
+                    }
                 }
             }
         }
-        for tp in moved {
+        for tp in ended {
             self.fail_parked_for(&tp, out);
         }
         self.complete_delayed(now_ms, out);
+    }
+
+    /// Stray detection on a complete image: logs of topics deleted (or created again under a new id) and
+    /// of replicas that moved away are deleted.
+    fn delete_stray_logs(&mut self, out: &mut Outbox) {
+        let (id, image) = (self.id, &self.image);
+        let mut stray = Vec::new();
+        for (name, topic) in &self.topics {
+            let current = image.topics.get(name).filter(|t| t.topic_id == topic.topic_id);
+            for (&i, p) in &topic.partitions {
+                let hosted = current.and_then(|t| t.partitions.get(i as usize)).is_some_and(|s| s.replicas.contains(&id));
+                if !hosted {
+                    stray.push((name.clone(), i, p.log.log_end_offset() - p.log.log_start_offset()));
+                }
+            }
+        }
+        for (topic, partition, records) in stray {
+            if let Some(t) = self.topics.get_mut(&topic) {
+                t.partitions.remove(&partition);
+                if t.partitions.is_empty() {
+                    self.topics.remove(&topic);
+                }
+            }
+            let tp = TopicPartition::new(topic.clone(), partition);
+            self.fail_parked_for(&tp, out);
+            out.trace(TraceKind::StrayLogDeleted { topic, partition, records });
+        }
     }
 
     /// Requests parked under a leadership that ended are answered `NOT_LEADER_OR_FOLLOWER`.

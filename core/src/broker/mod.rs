@@ -27,7 +27,7 @@ use crate::log::ProducerStamp;
 use crate::message::{Acks, Actor, CorrelationId, FetchedPartition, Message, OffsetSpec, Outbox};
 use crate::message::{PartitionMetadata, TopicMetadata};
 use crate::sim::trace::TraceKind;
-use crate::types::{NodeId, Offset, Record, TopicPartition};
+use crate::types::{NodeId, Offset, Record, TopicId, TopicPartition};
 use lifecycle::ControllerChannel;
 use replication::{DelayedReplicaFetch, FetchSession};
 
@@ -40,12 +40,39 @@ pub const HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS: u64 = 5_000;
 
 #[derive(Clone, Debug)]
 pub struct Topic {
+    /// On disk with each log (Kafka's `partition.metadata`): which incarnation of the name these logs are.
+    pub topic_id: TopicId,
     /// The topic's own settings (what `alterTopicConfig` changes).
     pub config_overrides: ConfigMap,
     /// Effective: broker defaults, then the overrides.
     pub config: TopicConfig,
     /// The replicas this broker hosts, by partition number.
     pub partitions: BTreeMap<u32, Partition>,
+}
+
+/// Kafka's `metadata.log.max.record.bytes.between.snapshots`, in records: how often a broker writes the
+/// metadata image to disk, so that a restart reads only the rest of the log.
+pub const METADATA_SNAPSHOT_INTERVAL_RECORDS: u64 = 1_000;
+
+/// What survives a broker's crash: its disk. A crash drops the broker; a restart builds a new one from
+/// this ([`Broker::from_disk`]), so nothing held in memory survives by accident.
+#[derive(Clone, Debug)]
+pub struct BrokerDisk {
+    /// How many times this broker started; the controller tells runs apart by it.
+    pub incarnation: u64,
+    /// The next producer id to hand out (InitProducerId), unique across restarts and brokers.
+    pub next_producer_id: i64,
+    /// The newest metadata snapshot: the image at some offset of the metadata log.
+    pub metadata_snapshot: MetadataImage,
+    /// Each replica's log (with its leader-epoch cache), topic id and HW checkpoint.
+    pub replicas: BTreeMap<TopicPartition, ReplicaDisk>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReplicaDisk {
+    pub topic_id: TopicId,
+    pub log: crate::log::PartitionLog,
+    pub high_watermark_checkpoint: Offset,
 }
 
 /// A fetch parked until data arrives or its wait runs out.
@@ -98,8 +125,14 @@ pub struct Broker {
     config: BrokerConfig,
     /// On disk: how many times this broker started; the controller tells runs apart by it.
     incarnation: u64,
+    /// On disk: the newest metadata snapshot ([`METADATA_SNAPSHOT_INTERVAL_RECORDS`]).
+    metadata_snapshot: MetadataImage,
     /// Memory: the metadata log as far as this broker has read it.
     image: MetadataImage,
+    /// Memory: this run has read the metadata log up to the controller's high watermark once. Until
+    /// then the image is incomplete (a restart starts from a snapshot), so nothing is published: no log
+    /// is created or deleted, no replica leads or follows (Kafka's `MetadataLoader`).
+    metadata_published: bool,
     channel: ControllerChannel,
     /// On disk: the logs. In memory: leadership, ISR and follower progress (rebuilt from metadata).
     topics: BTreeMap<String, Topic>,
@@ -123,27 +156,82 @@ pub struct Broker {
 
 impl Broker {
     pub fn new(id: NodeId, controllers: Vec<NodeId>, config: BrokerConfig) -> Broker {
+        let disk = BrokerDisk {
+            incarnation: 0,
+            // Each broker hands out its own range (Kafka's controller allocates blocks of ids instead).
+            next_producer_id: i64::from(id) << 32,
+            metadata_snapshot: MetadataImage::default(),
+            replicas: BTreeMap::new(),
+        };
+        Broker::from_disk(id, controllers, config, disk, 0)
+    }
+
+    /// A broker process starting at `now_ms` with `disk`: the logs are recovered as Kafka does (the HW
+    /// from its checkpoint, producer state from the log), the metadata image from the snapshot; it then
+    /// registers as a new incarnation and reads the rest of the metadata log. Everything else starts empty.
+    pub fn from_disk(id: NodeId, controllers: Vec<NodeId>, config: BrokerConfig, disk: BrokerDisk, now_ms: u64) -> Broker {
+        let BrokerDisk { incarnation, next_producer_id, metadata_snapshot, replicas } = disk;
+        let mut topics: BTreeMap<String, Topic> = BTreeMap::new();
+        for (tp, replica) in replicas {
+            let topic = topics.entry(tp.topic.clone()).or_insert_with(|| {
+                let overrides = metadata_snapshot.topics.get(&tp.topic).map(|t| t.config.clone()).unwrap_or_default();
+                Topic {
+                    topic_id: replica.topic_id,
+                    config: effective_config(&config, &overrides),
+                    config_overrides: overrides,
+                    partitions: BTreeMap::new(),
+                }
+            });
+            topic.partitions.insert(tp.partition, Partition::from_disk(replica.log, replica.high_watermark_checkpoint, now_ms));
+        }
         Broker {
             id,
             config,
-            incarnation: 1,
-            image: MetadataImage::default(),
+            incarnation: incarnation + 1,
+            image: metadata_snapshot.clone(),
+            metadata_snapshot,
+            metadata_published: false,
             channel: ControllerChannel::new(controllers),
-            topics: BTreeMap::new(),
+            topics,
             delayed_fetches: Vec::new(),
             delayed_produces: Vec::new(),
             delayed_replica_fetches: Vec::new(),
             fetch_sessions: BTreeMap::new(),
             next_correlation_id: 1,
-            last_high_watermark_checkpoint_ms: 0,
-            last_retention_check_ms: 0,
-            last_cleaner_run_ms: 0,
-            last_isr_check_ms: 0,
+            last_high_watermark_checkpoint_ms: now_ms,
+            last_retention_check_ms: now_ms,
+            last_cleaner_run_ms: now_ms,
+            last_isr_check_ms: now_ms,
             offsets_topic_requested_ms: None,
             groups: BTreeMap::new(),
-            // Each broker hands out its own range (Kafka's controller allocates blocks of ids instead).
-            next_producer_id: i64::from(id) << 32,
+            next_producer_id,
         }
+    }
+
+    /// What a crash keeps. With `power_loss`, records not flushed are gone too; returns, per partition that
+    /// lost records, how many.
+    fn take_disk(&mut self, power_loss: bool) -> (BrokerDisk, Vec<(TopicPartition, u64)>) {
+        let mut lost = Vec::new();
+        let mut replicas = BTreeMap::new();
+        for (name, topic) in core::mem::take(&mut self.topics) {
+            for (i, p) in topic.partitions {
+                let tp = TopicPartition::new(name.clone(), i);
+                let mut log = p.log;
+                if power_loss && log.unflushed_count() > 0 {
+                    lost.push((tp.clone(), log.unflushed_count()));
+                    log.lose_unflushed();
+                }
+                let high_watermark_checkpoint = p.high_watermark_checkpoint;
+                replicas.insert(tp, ReplicaDisk { topic_id: topic.topic_id, log, high_watermark_checkpoint });
+            }
+        }
+        let disk = BrokerDisk {
+            incarnation: self.incarnation,
+            next_producer_id: self.next_producer_id,
+            metadata_snapshot: core::mem::take(&mut self.metadata_snapshot),
+            replicas,
+        };
+        (disk, lost)
     }
 
     pub fn id(&self) -> NodeId {
@@ -179,48 +267,24 @@ impl Broker {
         id
     }
 
-    /// The process dies: memory is gone (purgatories, metadata, leadership, follower progress). With
-    /// `power_loss`, so is every record not flushed. Returns, per partition that lost records, how many.
-    pub fn crash(&mut self, power_loss: bool) -> Vec<(TopicPartition, u64)> {
-        self.delayed_fetches.clear();
-        self.delayed_produces.clear();
-        self.delayed_replica_fetches.clear();
-        self.fetch_sessions.clear();
-        self.groups.clear();
-        self.image = MetadataImage::default();
-        self.channel.reset();
-        let mut lost = Vec::new();
-        for (name, topic) in &mut self.topics {
-            for (&i, p) in topic.partitions.iter_mut() {
-                if power_loss && p.log.unflushed_count() > 0 {
-                    lost.push((TopicPartition::new(name.clone(), i), p.log.unflushed_count()));
-                    p.log.lose_unflushed();
-                }
-                p.high_watermark_checkpoint = p.high_watermark_checkpoint.min(p.log.log_end_offset());
-                p.high_watermark = p.high_watermark.min(p.log.log_end_offset());
-                p.producers.clear(); // memory: rebuilt from the log on restart
-                p.followers.clear();
-                p.pending_isr = None;
-                p.leader = crate::types::NO_NODE;
-                p.leader_epoch = -1;
-                p.partition_epoch = -1;
-            }
-        }
+    /// The process dies at `now_ms`: memory is gone (purgatories, metadata, leadership, follower progress,
+    /// groups). What stays is a broker built from its disk, inert until [`Broker::restart`]. With
+    /// `power_loss`, every record not flushed is gone too. Returns, per partition that lost records, how many.
+    pub fn crash(&mut self, power_loss: bool, now_ms: u64) -> Vec<(TopicPartition, u64)> {
+        let (disk, lost) = self.take_disk(power_loss);
+        let controllers = self.channel.controllers().to_vec();
+        *self = Broker::from_disk(self.id, controllers, self.config.clone(), disk, now_ms);
         lost
     }
 
-    /// Restart: recover the logs from disk as Kafka does (the HW from its checkpoint), then register as a
-    /// new incarnation and read the metadata log again; leadership comes back through the controller.
+    /// The process starts again (on the disk a crash left, as a new incarnation): its clocks start now.
     pub fn restart(&mut self, now_ms: u64) {
-        self.incarnation += 1;
         self.last_high_watermark_checkpoint_ms = now_ms;
         self.last_retention_check_ms = now_ms;
         self.last_cleaner_run_ms = now_ms;
         self.last_isr_check_ms = now_ms;
         for p in self.topics.values_mut().flat_map(|t| t.partitions.values_mut()) {
-            p.high_watermark = p.high_watermark_checkpoint.clamp(p.log.log_start_offset(), p.log.log_end_offset());
             p.last_flush_ms = now_ms;
-            p.rebuild_producer_state();
         }
     }
 
@@ -460,9 +524,21 @@ fn check_leader_epoch(tp: &TopicPartition, p: &Partition, known: crate::types::L
     Ok(())
 }
 
+/// A topic's effective config: the broker's defaults, then the topic's overrides (refused ones fall back to
+/// the defaults: the controller validated them).
+fn effective_config(config: &BrokerConfig, overrides: &ConfigMap) -> TopicConfig {
+    let mut merged = config.topic_defaults.clone();
+    merged.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+    TopicConfig::parse(&merged).unwrap_or_default()
+}
+
 /// Kafka's effective minimum ISR: `min.insync.replicas`, but never more than the replicas there are.
 fn min_isr(config: &TopicConfig, p: &Partition) -> usize {
-    (config.min_insync_replicas.max(1) as usize).min(p.replicas.len().max(1))
+    min_isr_of(config.min_insync_replicas, p)
+}
+
+fn min_isr_of(min_insync_replicas: i64, p: &Partition) -> usize {
+    (min_insync_replicas.max(1) as usize).min(p.replicas.len().max(1))
 }
 
 struct ProduceArgs {
@@ -540,16 +616,23 @@ impl Actor for Broker {
                 self.on_replica_fetch_response(now_ms, from, correlation_id, partitions, out);
             }
             Message::AlterPartitionResponse { correlation_id, topic, partition, result } => {
-                self.on_alter_partition_response(now_ms, correlation_id, &topic, partition, result, out);
+                self.on_alter_partition_response(now_ms, from, correlation_id, &topic, partition, result, out);
             }
             Message::BrokerRegistrationResponse { correlation_id, result } => {
-                self.on_registration_response(now_ms, correlation_id, result, out);
+                self.on_registration_response(now_ms, from, correlation_id, result, out);
             }
             Message::BrokerHeartbeatResponse { correlation_id, result } => {
-                self.on_heartbeat_response(now_ms, correlation_id, result, out);
+                self.on_heartbeat_response(now_ms, from, correlation_id, result);
             }
-            Message::MetadataFetchResponse { correlation_id, result } => {
-                self.on_metadata_fetch_response(now_ms, correlation_id, result, out);
+            Message::Disconnected => {
+                if self.channel.controllers().contains(&from) {
+                    self.controller_unreachable(now_ms, from);
+                } else {
+                    self.leader_unreachable(now_ms, from);
+                }
+            }
+            Message::MetadataFetchResponse { correlation_id, result, current_leader } => {
+                self.on_metadata_fetch_response(now_ms, from, correlation_id, result, current_leader, out);
             }
             Message::FindCoordinatorRequest { correlation_id, group_id } => {
                 let result = self.find_coordinator(now_ms, &group_id, out);

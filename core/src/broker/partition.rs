@@ -5,7 +5,8 @@ use alloc::vec::Vec;
 
 use crate::config::TopicConfig;
 use crate::log::{PartitionLog, ProducerStamp};
-use crate::types::{LeaderEpoch, NodeId, Offset};
+use crate::controller::metadata::PartitionImage;
+use crate::types::{LeaderEpoch, NodeId, Offset, NO_NODE};
 
 /// Kafka keeps the last five batches of each idempotent producer, to recognise a retried one.
 pub const PRODUCER_BATCHES_KEPT: usize = 5;
@@ -25,6 +26,17 @@ pub enum SequenceCheck {
     Next,
     /// Already appended (a retry): answer with this base offset, do not append again.
     Duplicate(Offset),
+}
+
+/// What a metadata update did to this replica.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartitionTransition {
+    /// A new leader epoch names this broker.
+    BecameLeader,
+    /// A new leader epoch names another broker (or none).
+    BecameFollower,
+    /// Same leader epoch; the ISR or the replicas may have changed.
+    Updated,
 }
 
 /// What a leader knows of one follower (Kafka's `Replica` state).
@@ -85,6 +97,60 @@ impl Partition {
             pending_isr: None,
             producers: BTreeMap::new(),
         }
+    }
+
+    /// A replica recovered from disk at a restart: the HW from its checkpoint (Kafka's recovery), producer
+    /// state from the log; leadership and the rest come from the metadata log.
+    pub fn from_disk(log: PartitionLog, high_watermark_checkpoint: Offset, now_ms: u64) -> Partition {
+        let mut p = Partition { log, high_watermark_checkpoint, ..Partition::new(now_ms) };
+        p.high_watermark = high_watermark_checkpoint.clamp(p.log.log_start_offset(), p.log.log_end_offset());
+        p.rebuild_producer_state();
+        p.assert_invariants();
+        p
+    }
+
+    /// Takes the partition's state from a complete metadata image: the only way leader, leader epoch,
+    /// partition epoch, replicas and ISR change (besides an AlterPartition this leader asked for). A new
+    /// leader epoch makes this replica leader (Kafka's `makeLeader`: followers start caught up as of now,
+    /// with an unknown LEO; producer state is rebuilt from the log) or follower.
+    pub fn apply_metadata(&mut self, self_id: NodeId, state: &PartitionImage, now_ms: u64) -> PartitionTransition {
+        debug_assert!(state.leader_epoch >= self.leader_epoch, "leader epochs only grow");
+        let new_epoch = state.leader_epoch != self.leader_epoch || state.leader != self.leader;
+        self.replicas = state.replicas.clone();
+        if state.partition_epoch > self.partition_epoch {
+            self.isr = state.isr.clone();
+            self.partition_epoch = state.partition_epoch;
+            if self.pending_isr.as_ref().is_some_and(|pending| pending.isr == self.isr) {
+                self.pending_isr = None;
+            }
+        }
+        let transition = if !new_epoch {
+            PartitionTransition::Updated
+        } else {
+            self.leader = state.leader;
+            self.leader_epoch = state.leader_epoch;
+            self.pending_isr = None;
+            self.followers.clear();
+            if state.leader == self_id {
+                for &r in self.replicas.iter().filter(|&&r| r != self_id) {
+                    self.followers.insert(r, FollowerState { last_caught_up_ms: now_ms, ..Default::default() });
+                }
+                self.rebuild_producer_state();
+                PartitionTransition::BecameLeader
+            } else {
+                PartitionTransition::BecameFollower
+            }
+        };
+        if self.leader == self_id {
+            // Replicas added by a reassignment are followers too; removed ones are forgotten.
+            let replicas = &self.replicas;
+            self.followers.retain(|r, _| replicas.contains(r));
+            for &r in self.replicas.iter().filter(|&&r| r != self_id) {
+                self.followers.entry(r).or_default();
+            }
+        }
+        self.assert_invariants();
+        transition
     }
 
     /// The ISR the HW is computed over: the committed one plus replicas a pending change adds (Kafka's
@@ -194,6 +260,7 @@ impl Partition {
         debug_assert!(self.high_watermark <= self.log.log_end_offset(), "HW ≤ LEO");
         debug_assert!(self.high_watermark >= self.log.log_start_offset(), "HW ≥ log start");
         debug_assert!(self.isr.iter().all(|r| self.replicas.contains(r)), "ISR ⊆ replicas");
+        debug_assert!(self.leader == NO_NODE || self.isr.is_empty() || self.isr.contains(&self.leader), "leader ∈ ISR");
     }
 }
 

@@ -252,6 +252,7 @@ impl Broker {
     pub(super) fn on_alter_partition_response(
         &mut self,
         now_ms: u64,
+        from: NodeId,
         correlation_id: CorrelationId,
         topic: &str,
         partition: u32,
@@ -279,7 +280,7 @@ impl Broker {
             Ok(_) => {}
             Err(e) => {
                 if e.code == crate::error::ErrorCode::NotController {
-                    self.channel.rotate(now_ms);
+                    self.channel.rotate(now_ms, from);
                 }
             }
         }
@@ -392,6 +393,15 @@ impl Broker {
             if let Some(session) = self.fetch_sessions.get_mut(&leader) {
                 session.backoff_until_ms = now_ms + REPLICA_FETCH_BACKOFF_MS;
             }
+        }
+    }
+
+    /// The leader's process is down: the fetch out to it is lost; fetch again after `replica.fetch.backoff.ms`
+    /// (by then the controller may have named another leader).
+    pub(super) fn leader_unreachable(&mut self, now_ms: u64, leader: NodeId) {
+        if let Some(session) = self.fetch_sessions.get_mut(&leader) {
+            session.in_flight = None;
+            session.backoff_until_ms = now_ms + REPLICA_FETCH_BACKOFF_MS;
         }
     }
 

@@ -93,7 +93,16 @@ impl AdminClient {
 }
 
 impl Actor for AdminClient {
-    fn on_message(&mut self, now_ms: u64, _from: NodeId, message: Message, out: &mut Outbox) {
+    fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
+        if matches!(message, Message::Disconnected) && from == self.bootstrap.current() {
+            // The controller's process is down: every attempt out to it is lost; ask the next one.
+            self.bootstrap.rotate();
+            for call in self.calls.values_mut().filter(|c| c.attempt.is_some()) {
+                call.attempt = None;
+                call.retry_at_ms = now_ms;
+                call.last_error = Some(franz_err!(NetworkException, "Controller {from} is down"));
+            }
+        }
         if let Message::AdminResponse { correlation_id, result } = message {
             let found =
                 self.calls.iter().find(|(_, c)| c.attempt.is_some_and(|(id, _)| id == correlation_id)).map(|(&r, _)| r);

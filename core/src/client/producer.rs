@@ -180,6 +180,8 @@ struct InFlightProduce {
     batch_id: u64,
     leader: NodeId,
     deadline_ms: u64,
+    /// The connection to the leader broke while it was out.
+    disconnected: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -541,7 +543,7 @@ impl Producer {
         } else {
             batch.in_flight = true;
             let deadline_ms = now_ms.saturating_add(timeout_ms);
-            self.in_flight.insert(correlation_id, InFlightProduce { batch_id, leader, deadline_ms });
+            self.in_flight.insert(correlation_id, InFlightProduce { batch_id, leader, deadline_ms, disconnected: false });
         }
     }
 
@@ -571,7 +573,10 @@ impl Producer {
         // a request fails this way or a connection times out.
         if matches!(
             error.code,
-            ErrorCode::NotLeaderOrFollower | ErrorCode::LeaderNotAvailable | ErrorCode::RequestTimedOut
+            ErrorCode::NotLeaderOrFollower
+                | ErrorCode::LeaderNotAvailable
+                | ErrorCode::RequestTimedOut
+                | ErrorCode::NetworkException
         ) {
             self.metadata.forget(&topic);
         }
@@ -709,8 +714,9 @@ impl Producer {
 }
 
 impl Actor for Producer {
-    fn on_message(&mut self, now_ms: u64, _from: NodeId, message: Message, out: &mut Outbox) {
+    fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
         match message {
+            Message::Disconnected => self.on_disconnected(now_ms, from, out),
             Message::MetadataResponse { correlation_id, topics, .. }
                 if self.metadata_in_flight.is_some_and(|(id, _)| id == correlation_id) =>
             {
@@ -735,6 +741,37 @@ impl Actor for Producer {
     }
 
     fn on_timer(&mut self, now_ms: u64, out: &mut Outbox) {
+        self.expire_requests(now_ms, out);
+        self.drain(now_ms, out);
+        self.expire_sends(now_ms, out);
+    }
+
+    fn next_timer_ms(&self) -> Option<u64> {
+        self.next_timer()
+    }
+}
+
+impl Producer {
+    /// A broker's process is down: what was out to it is lost now (Kafka's NetworkClient sees the
+    /// disconnect), so it is retried at once rather than after `request.timeout.ms`.
+    fn on_disconnected(&mut self, now_ms: u64, node: NodeId, out: &mut Outbox) {
+        if self.bootstrap.current() == node {
+            for slot in [&mut self.metadata_in_flight, &mut self.init_in_flight] {
+                if let Some((_, deadline)) = slot {
+                    *deadline = now_ms;
+                }
+            }
+        }
+        for request in self.in_flight.values_mut().filter(|f| f.leader == node) {
+            request.deadline_ms = now_ms;
+            request.disconnected = true;
+        }
+        self.expire_requests(now_ms, out);
+        self.drain(now_ms, out);
+    }
+
+    /// Requests whose answer did not come in time (or whose connection broke) are retried.
+    fn expire_requests(&mut self, now_ms: u64, out: &mut Outbox) {
         if self.metadata_retry_at_ms.is_some_and(|t| t <= now_ms) {
             self.metadata_retry_at_ms = None;
             self.dispatch_ready(now_ms, out);
@@ -753,14 +790,21 @@ impl Actor for Producer {
             self.in_flight.iter().filter(|(_, f)| f.deadline_ms <= now_ms).map(|(&c, f)| (c, f.clone())).collect();
         for (correlation_id, request) in timed_out {
             self.in_flight.remove(&correlation_id);
-            let e = franz_err!(
-                RequestTimedOut,
-                "No answer to Produce within request.timeout.ms ({} ms)",
-                self.config.request_timeout_ms
-            );
+            let e = if request.disconnected {
+                franz_err!(NetworkException, "Broker {} disconnected while the Produce was out", request.leader)
+            } else {
+                franz_err!(
+                    RequestTimedOut,
+                    "No answer to Produce within request.timeout.ms ({} ms)",
+                    self.config.request_timeout_ms
+                )
+            };
             self.schedule_retry(now_ms, request.batch_id, &e, out);
         }
-        self.drain(now_ms, out);
+    }
+
+    /// Sends older than `delivery.timeout.ms` fail.
+    fn expire_sends(&mut self, now_ms: u64, out: &mut Outbox) {
         let expired: Vec<u64> = self.sends.iter().filter(|(_, s)| s.deadline_ms <= now_ms).map(|(&id, _)| id).collect();
         for send_id in expired {
             let Some(send) = self.sends.get(&send_id) else { continue }; // failed with an earlier batch
@@ -795,7 +839,7 @@ impl Actor for Producer {
         }
     }
 
-    fn next_timer_ms(&self) -> Option<u64> {
+    fn next_timer(&self) -> Option<u64> {
         let metadata = self.metadata_in_flight.map(|(_, d)| d).or(self.metadata_retry_at_ms);
         let init = self.init_in_flight.map(|(_, d)| d);
         let requests = self.in_flight.values().map(|f| f.deadline_ms);

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use crate::config::ConfigMap;
 use crate::error::Result;
-use crate::types::{LeaderEpoch, NodeId, NO_NODE};
+use crate::types::{LeaderEpoch, NodeId, TopicId, NO_NODE};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MetadataRecord {
@@ -22,8 +22,10 @@ pub enum MetadataRecord {
     UnfenceBroker {
         broker: NodeId,
     },
+    /// A topic is created with an id (KIP-516) that tells it apart from an earlier topic of the same name.
     Topic {
         name: String,
+        topic_id: TopicId,
     },
     Partition {
         topic: String,
@@ -62,6 +64,9 @@ pub enum MetadataRecord {
 pub struct BrokerRegistration {
     pub incarnation: u64,
     pub fenced: bool,
+    /// Kafka's broker epoch: the metadata offset of the registration record. A broker is caught up once it
+    /// has applied the log this far; requests naming another epoch come from an older run (KIP-903).
+    pub broker_epoch: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,6 +82,7 @@ pub struct PartitionImage {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TopicImage {
+    pub topic_id: TopicId,
     pub partitions: Vec<PartitionImage>,
     pub config: ConfigMap,
 }
@@ -99,7 +105,8 @@ impl MetadataImage {
     pub fn apply(&mut self, record: &MetadataRecord) -> Result<()> {
         match record {
             MetadataRecord::RegisterBroker { broker, incarnation } => {
-                self.brokers.insert(*broker, BrokerRegistration { incarnation: *incarnation, fenced: true });
+                let broker_epoch = self.applied + 1;
+                self.brokers.insert(*broker, BrokerRegistration { incarnation: *incarnation, fenced: true, broker_epoch });
             }
             MetadataRecord::FenceBroker { broker } | MetadataRecord::UnfenceBroker { broker } => {
                 let fenced = matches!(record, MetadataRecord::FenceBroker { .. });
@@ -109,8 +116,11 @@ impl MetadataImage {
                     .ok_or_else(|| franz_err!(UnknownServerError, "metadata: broker {broker} is not registered"))?;
                 registration.fenced = fenced;
             }
-            MetadataRecord::Topic { name } => {
-                self.topics.entry(name.clone()).or_default();
+            MetadataRecord::Topic { name, topic_id } => {
+                if self.topics.contains_key(name) {
+                    return Err(franz_err!(UnknownServerError, "metadata: topic {name} exists already"));
+                }
+                self.topics.insert(name.clone(), TopicImage { topic_id: *topic_id, ..Default::default() });
             }
             MetadataRecord::Partition { topic, partition, replicas, isr, leader } => {
                 let t = self.topic_mut(topic)?;
@@ -202,7 +212,7 @@ mod tests {
             MetadataRecord::RegisterBroker { broker: 1, incarnation: 1 },
             MetadataRecord::RegisterBroker { broker: 2, incarnation: 1 },
             MetadataRecord::UnfenceBroker { broker: 1 },
-            MetadataRecord::Topic { name: "t".into() },
+            MetadataRecord::Topic { name: "t".into(), topic_id: 1 },
             MetadataRecord::Partition {
                 topic: "t".into(),
                 partition: 0,
@@ -243,12 +253,12 @@ mod tests {
             MetadataRecord::Partition { topic: "x".into(), partition: 0, replicas: vec![1], isr: vec![1], leader: 1 };
         assert!(replay(&[orphan]).is_err());
         let skipped = vec![
-            MetadataRecord::Topic { name: "t".into() },
+            MetadataRecord::Topic { name: "t".into(), topic_id: 1 },
             MetadataRecord::Partition { topic: "t".into(), partition: 1, replicas: vec![1], isr: vec![1], leader: 1 },
         ];
         assert!(replay(&skipped).is_err());
         let removed =
-            replay(&[MetadataRecord::Topic { name: "t".into() }, MetadataRecord::RemoveTopic { name: "t".into() }]);
+            replay(&[MetadataRecord::Topic { name: "t".into(), topic_id: 1 }, MetadataRecord::RemoveTopic { name: "t".into() }]);
         assert!(removed.unwrap().topics.is_empty());
     }
 }

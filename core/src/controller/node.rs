@@ -73,9 +73,8 @@ pub struct Controller {
     latest_index: LogIndex,
     /// The term `latest` was built in; a new term rebuilds it.
     latest_term: Term,
-    /// Leader only: when each broker last heartbeated, and the metadata offset of its registration.
+    /// Leader only: when each broker last heartbeated.
     last_heartbeat_ms: BTreeMap<NodeId, u64>,
-    registration_offset: BTreeMap<NodeId, u64>,
     last_rebalance_ms: u64,
     pending: Vec<Pending>,
     parked: Vec<ParkedFetch>,
@@ -111,7 +110,6 @@ impl Controller {
             latest_index: 0,
             latest_term: 0,
             last_heartbeat_ms: BTreeMap::new(),
-            registration_offset: BTreeMap::new(),
             last_rebalance_ms: now_ms,
             pending: Vec::new(),
             parked: Vec::new(),
@@ -231,7 +229,6 @@ impl Controller {
             out.trace(TraceKind::ControllerElected { term: self.raft.term() });
             // A new leader gives every broker a full session before judging it.
             self.last_heartbeat_ms = self.latest.brokers.keys().map(|&b| (b, now_ms)).collect();
-            self.registration_offset.clear();
             self.last_rebalance_ms = now_ms;
         }
         if !self.is_active() {
@@ -241,8 +238,9 @@ impl Controller {
                 self.answer(p, Err(self.not_controller()), out);
             }
             for f in core::mem::take(&mut self.parked) {
-                let result = Err(self.not_controller());
-                out.send(f.from, Message::MetadataFetchResponse { correlation_id: f.correlation_id, result });
+                let (result, current_leader) = (Err(self.not_controller()), self.raft.leader());
+                let correlation_id = f.correlation_id;
+                out.send(f.from, Message::MetadataFetchResponse { correlation_id, result, current_leader });
             }
             return;
         }
@@ -290,8 +288,10 @@ impl Controller {
     fn answer_fetch(&self, to: NodeId, correlation_id: CorrelationId, offset: u64, out: &mut Outbox) {
         let from = (offset as usize).min(self.records.len());
         let to_index = (from + METADATA_RECORDS_PER_FETCH_MAX).min(self.records.len());
-        let result = Ok(self.records[from..to_index].to_vec());
-        out.send(to, Message::MetadataFetchResponse { correlation_id, result });
+        let records = self.records[from..to_index].to_vec();
+        let result = Ok(crate::message::MetadataFetchData { records, high_watermark: self.records.len() as u64 });
+        let current_leader = Some(self.id);
+        out.send(to, Message::MetadataFetchResponse { correlation_id, result, current_leader });
     }
 
     fn wait_for_commit(&mut self, index: Option<LogIndex>, to: NodeId, reply: Reply, out: &mut Outbox) {
@@ -385,7 +385,6 @@ impl Controller {
         let mut trace = Vec::new();
         let mut records = self.leave_partitions(from, &mut trace);
         records.push(MetadataRecord::RegisterBroker { broker: from, incarnation });
-        self.registration_offset.insert(from, self.latest.applied + records.len() as u64);
         self.last_heartbeat_ms.insert(from, now_ms);
         trace.push(TraceKind::BrokerRegistered { broker: from, incarnation });
         trace.into_iter().for_each(|t| out.trace(t));
@@ -415,8 +414,10 @@ impl Controller {
         if committed != Some(incarnation) {
             return; // the registration is not committed yet
         }
-        let needed = self.registration_offset.get(&broker).copied().unwrap_or(0);
-        if metadata_offset < needed.min(self.records.len() as u64) {
+        // Caught up: it has applied the log up to its own registration (its broker epoch), which a new
+        // controller knows from the log as well as the old one did.
+        let needed = self.latest.brokers.get(&broker).map_or(u64::MAX, |r| r.broker_epoch);
+        if metadata_offset < needed {
             return;
         }
         let mut trace = alloc::vec![TraceKind::BrokerUnfenced { broker }];
@@ -573,7 +574,9 @@ impl Controller {
                 self.topic_config(&config)?;
                 let brokers = self.latest.live_brokers();
                 let assignment = assign_replicas_random(&brokers, partitions, replication_factor, &mut self.rng)?;
-                let mut records = alloc::vec![MetadataRecord::Topic { name: name.clone() }];
+                // The record's own offset in the metadata log, once committed: unique, and the same everywhere.
+                let topic_id = self.latest.applied + 1;
+                let mut records = alloc::vec![MetadataRecord::Topic { name: name.clone(), topic_id }];
                 for (partition, replicas) in assignment.into_iter().enumerate() {
                     let leader = replicas[0];
                     let isr = replicas.clone();
@@ -769,8 +772,8 @@ impl Controller {
         out: &mut Outbox,
     ) {
         if !self.is_active() {
-            let result = Err(self.not_controller());
-            return out.send(from, Message::MetadataFetchResponse { correlation_id, result });
+            let (result, current_leader) = (Err(self.not_controller()), self.raft.leader());
+            return out.send(from, Message::MetadataFetchResponse { correlation_id, result, current_leader });
         }
         if (offset as usize) < self.records.len() || max_wait_ms == 0 || self.parked.len() >= PENDING_REQUESTS_MAX {
             return self.answer_fetch(from, correlation_id, offset, out);
@@ -840,11 +843,11 @@ impl Actor for Controller {
             Message::BrokerRegistrationRequest { correlation_id, incarnation } => {
                 self.on_registration(now_ms, from, correlation_id, incarnation, out)
             }
-            Message::BrokerHeartbeatRequest { correlation_id, incarnation, metadata_offset } => {
+            Message::BrokerHeartbeatRequest { correlation_id, incarnation, metadata_offset, want_fence } => {
                 let result = self.on_heartbeat(now_ms, from, incarnation);
                 let fenced = matches!(result, Ok(true));
                 out.send(from, Message::BrokerHeartbeatResponse { correlation_id, result });
-                if fenced {
+                if fenced && !want_fence {
                     self.maybe_unfence(now_ms, from, metadata_offset, out);
                 }
             }

@@ -161,6 +161,8 @@ pub struct World {
     events_dispatched: u64,
     /// Brokers whose process is down (crashed or powered off); their disk stays in `nodes`.
     crashed: BTreeSet<NodeId>,
+    /// Of those, the machines without power: they refuse nothing, they are silent.
+    powered_off: BTreeSet<NodeId>,
     /// Nodes in a stop-the-world pause, until when.
     paused_until_ms: BTreeMap<NodeId, u64>,
     history: History,
@@ -221,6 +223,7 @@ impl World {
             client_counters: BTreeMap::new(),
             events_dispatched: 0,
             crashed: BTreeSet::new(),
+            powered_off: BTreeSet::new(),
             paused_until_ms: BTreeMap::new(),
             history: History::default(),
             actions: Vec::new(),
@@ -394,7 +397,10 @@ impl World {
                 }
                 EventKind::Deliver { from, to, message } => {
                     if self.crashed.contains(&to) || !self.nodes.contains_key(&to) {
-                        self.network.count_drop(); // connection refused
+                        self.network.count_drop();
+                        if !matches!(message, Message::Disconnected) {
+                            self.refuse(to, from);
+                        }
                     } else {
                         self.dispatch(to, |actor, now, out| actor.on_message(now, from, message, out));
                     }
@@ -542,16 +548,35 @@ impl World {
         self.paused_until_ms.remove(&id);
     }
 
-    /// Drops queued messages that `lost` says a fault took (a reset connection, a cut link).
-    fn drop_in_flight(&mut self, mut lost: impl FnMut(NodeId, NodeId) -> bool) {
-        let before = self.queue.len();
+    /// The host of `node`, whose process is down, refuses `sender`'s connection: the sender learns at once
+    /// (a machine without power, or a node that is gone, says nothing).
+    fn refuse(&mut self, node: NodeId, sender: NodeId) {
+        let silent = self.powered_off.contains(&node) || !self.nodes.contains_key(&node);
+        if silent || self.crashed.contains(&sender) || !self.nodes.contains_key(&sender) {
+            return;
+        }
+        if let Some(at) = self.network.delivery_time_ms(self.now_ms, node, sender) {
+            self.push(at, EventKind::Deliver { from: node, to: sender, message: Message::Disconnected });
+        }
+    }
+
+    /// Drops queued messages that `lost` says a fault took (a reset connection, a cut link). Returns the
+    /// (sender, receiver) of each.
+    fn drop_in_flight(&mut self, mut lost: impl FnMut(NodeId, NodeId) -> bool) -> Vec<(NodeId, NodeId)> {
+        let mut dropped = Vec::new();
         self.queue.retain(|Reverse(e)| match &e.kind {
-            EventKind::Deliver { from, to, .. } => !lost(*from, *to),
-            EventKind::Timer { .. } => true,
+            EventKind::Deliver { from, to, message } if lost(*from, *to) => {
+                if !matches!(message, Message::Disconnected) {
+                    dropped.push((*from, *to));
+                }
+                false
+            }
+            _ => true,
         });
-        for _ in self.queue.len()..before {
+        for _ in &dropped {
             self.network.count_drop();
         }
+        dropped
     }
 
     /// Remembers a user action for `scenario()`; consecutive `RunFor`s merge (running a then b is

@@ -580,12 +580,21 @@ impl World {
         if self.crashed.contains(&id) && !power_loss {
             return Err(franz_err!(InvalidRequest, "Broker {id} is down already"));
         }
-        let lost = self.broker_mut(id)?.crash(power_loss);
+        let now_ms = self.now_ms;
+        let lost = self.broker_mut(id)?.crash(power_loss, now_ms);
         self.crashed.insert(id);
+        if power_loss {
+            self.powered_off.insert(id);
+        }
         self.timer_at_ms.remove(&id);
         self.paused_until_ms.remove(&id);
-        // Connections to it are reset; a machine that lost power also loses what it was sending.
-        self.drop_in_flight(|from, to| to == id || (power_loss && from == id));
+        // Connections to it are reset (its peers learn, unless the machine lost power: then it is silent,
+        // and what it was sending is lost too).
+        for (from, to) in self.drop_in_flight(|from, to| to == id || (power_loss && from == id)) {
+            if to == id {
+                self.refuse(id, from);
+            }
+        }
         self.record(id, TraceKind::BrokerCrashed { power_loss });
         for (tp, count) in lost {
             self.record(id, TraceKind::RecordsLostOnPowerLoss { topic: tp.topic, partition: tp.partition, count });
@@ -598,6 +607,7 @@ impl World {
         if !self.crashed.remove(&id) {
             return Err(franz_err!(InvalidRequest, "Broker {id} is running; crash it first"));
         }
+        self.powered_off.remove(&id);
         self.record(id, TraceKind::BrokerRestarted);
         self.command(id, |node, now, _out| {
             if let Node::Broker(b) = node {
@@ -620,7 +630,9 @@ impl World {
         }
         self.timer_at_ms.remove(&id);
         self.paused_until_ms.remove(&id);
-        self.drop_in_flight(|_, to| to == id);
+        for (from, _) in self.drop_in_flight(|_, to| to == id) {
+            self.refuse(id, from);
+        }
         self.record(id, TraceKind::BrokerCrashed { power_loss: false });
         Ok(())
     }

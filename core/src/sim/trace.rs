@@ -152,6 +152,13 @@ pub enum TraceKind {
         from_offset: Offset,
         to_offset: Offset,
     },
+    /// A replica's log that the metadata no longer assigns here (its topic was deleted, perhaps created
+    /// again with another id, or the replica moved away) is deleted.
+    StrayLogDeleted {
+        topic: String,
+        partition: u32,
+        records: u64,
+    },
     NodeAdded {
         role: String,
     },
@@ -213,6 +220,7 @@ impl TraceKind {
             TraceKind::PartitionChanged { .. } => "partition_changed",
             TraceKind::BecameFollower { .. } => "became_follower",
             TraceKind::LogTruncated { .. } => "log_truncated",
+            TraceKind::StrayLogDeleted { .. } => "stray_log_deleted",
             TraceKind::NodeAdded { .. } => "node_added",
             TraceKind::ReassignmentStarted { .. } => "reassignment_started",
             TraceKind::ConsumerRetry { .. } => "consumer_retry",
@@ -319,6 +327,9 @@ impl TraceKind {
             }
             TraceKind::LogTruncated { topic, partition, from_offset, to_offset } => format!(
                 "truncated {topic}-{partition} from offset {from_offset} to {to_offset}: those records diverged from the leader's log"
+            ),
+            TraceKind::StrayLogDeleted { topic, partition, records } => format!(
+                "deleted its log of {topic}-{partition} ({records} record(s)): the metadata no longer places that replica here"
             ),
             TraceKind::NodeAdded { role } => format!("joined the cluster ({role})"),
             TraceKind::GroupRebalanced { group, generation, members, leader, protocol } => match leader {

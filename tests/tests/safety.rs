@@ -1,0 +1,157 @@
+//! Kafka's guarantees after the fault, not just at it: each test is named after a safety bug a user found,
+//! replays the scenario that showed it, and checks the whole aftermath (brokers unfenced, topics creatable,
+//! sends and polls succeed, `check()` clean), over several seeds.
+
+use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
+use franz_core::config::ConfigMap;
+use franz_core::types::{NodeId, TopicPartition};
+use franz_core::{ClusterConfig, World};
+use franz_tests::value;
+
+fn config(pairs: &[(&str, &str)]) -> ConfigMap {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn cluster(seed: u64, brokers: u32) -> World {
+    World::new(ClusterConfig { seed, brokers, ..Default::default() }).unwrap()
+}
+
+/// The cluster still does everything a user asks: every running broker unfenced, a new topic created, a
+/// record sent with acks=all and read back, and the checker clean.
+fn assert_serving(w: &mut World, what: &str) {
+    let d = w.describe_cluster();
+    assert!(d.controller.leader_id.is_some(), "{what}: an active controller");
+    for b in &d.brokers {
+        assert_ne!(b.state, "fenced", "{what}: broker {} is still fenced: {:?}", b.id, d.brokers);
+    }
+    let running = d.brokers.iter().filter(|b| b.state == "running").count() as u32;
+    let topic = format!("after-{}", w.now_ms());
+    w.create_topic(&topic, 3, Some(running.min(3)), ConfigMap::new()).unwrap_or_else(|e| panic!("{what}: createTopic: {e}"));
+    let p = w.add_producer(ProducerConfig::named(&format!("p-{topic}"))).unwrap();
+    let sent = w.send(p, &topic, vec![value("still-serving")]).unwrap_or_else(|e| panic!("{what}: send: {e}"));
+    let c = w
+        .add_consumer(ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") })
+        .unwrap();
+    w.assign(c, vec![TopicPartition::new(topic.as_str(), sent[0].partition)]).unwrap();
+    let mut got = Vec::new();
+    for _ in 0..10 {
+        got.extend(w.poll(c, 1_000).unwrap_or_else(|e| panic!("{what}: poll: {e}")));
+        if !got.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(got.len(), 1, "{what}: the record sent is read back");
+    let report = w.check();
+    assert!(report.ok, "{what}: {:#?}", report.violations);
+}
+
+fn active_controller(w: &World) -> NodeId {
+    w.describe_cluster().controller.leader_id.expect("an active controller")
+}
+
+#[test]
+fn bug0_a_controller_crash_leaves_the_cluster_serving() {
+    for seed in 1..=6 {
+        for brokers in [3, 5] {
+            let mut w = cluster(seed, brokers);
+            w.create_topic("t", 3, None, ConfigMap::new()).unwrap();
+            let old = active_controller(&w);
+            w.crash_controller(old).unwrap();
+            w.run_for(30_000);
+            let new = active_controller(&w);
+            assert_ne!(new, old, "seed {seed}: another controller leads");
+            assert_serving(&mut w, &format!("seed {seed}, {brokers} brokers, controller {old} crashed"));
+            // And again, with the first one back: a second failover.
+            w.restart_controller(old).unwrap();
+            w.crash_controller(new).unwrap();
+            w.run_for(30_000);
+            assert_serving(&mut w, &format!("seed {seed}, {brokers} brokers, then controller {new} crashed"));
+        }
+    }
+}
+
+#[test]
+fn bug1_a_restarted_broker_keeps_its_logs_after_thousands_of_metadata_records() {
+    for seed in 1..=3 {
+        let mut w = cluster(seed, 3);
+        // Thousands of metadata records: topics created and deleted, configs changed.
+        for i in 0..90 {
+            let name = format!("churn-{i}");
+            w.create_topic(&name, 4, None, ConfigMap::new()).unwrap();
+            let keys = ["retention.ms", "segment.ms", "flush.ms", "delete.retention.ms", "min.compaction.lag.ms"];
+            let changes = keys.iter().map(|k| (k.to_string(), Some(format!("{}", 600_000 + i)))).collect();
+            w.alter_topic_config(&name, changes).unwrap();
+            w.alter_topic_config(&name, [("retention.bytes".to_string(), Some("100000000".to_string()))].into()).unwrap();
+            if i % 2 == 0 {
+                w.delete_topic(&name).unwrap();
+            }
+        }
+        let offset = w.describe_cluster().controller.voters.iter().map(|v| v.committed_offset).max().unwrap();
+        assert!(offset > 1_000, "seed {seed}: only {offset} metadata records");
+        w.create_topic("late", 1, None, config(&[("min.insync.replicas", "2")])).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        for i in 0..5 {
+            w.send(p, "late", vec![value(&format!("v{i}"))]).unwrap();
+        }
+        for b in 1..=3 {
+            w.crash_broker(b).unwrap();
+            w.run_for(200);
+            w.restart_broker(b).unwrap();
+            w.run_for(15_000);
+            let logs = w.describe_topic("late").unwrap().partitions[0].log_end_offsets.clone();
+            assert_eq!(logs.get(&b.to_string()), Some(&5), "seed {seed}: broker {b} kept its log of 'late': {logs:?}");
+        }
+        assert_serving(&mut w, &format!("seed {seed}: brokers restarted one by one"));
+    }
+}
+
+#[test]
+fn bug2_parked_acks_all_produces_complete_when_the_controller_shrinks_the_isr() {
+    for seed in 1..=4 {
+        let mut w = cluster(seed, 3);
+        w.create_topic("t", 1, None, config(&[("min.insync.replicas", "2")])).unwrap();
+        let leader = w.describe_topic("t").unwrap().partitions[0].leader.unwrap();
+        let follower = w.describe_topic("t").unwrap().partitions[0].replicas.iter().copied().find(|&r| r != leader);
+        let follower = follower.unwrap();
+        // The follower dies; the controller fences it and shrinks the ISR. A send waiting on it completes.
+        let p = w
+            .add_producer(ProducerConfig { enable_idempotence: false, ..ProducerConfig::named("p") })
+            .unwrap();
+        w.crash_broker(follower).unwrap();
+        let sent = w.send(p, "t", vec![value("during-shrink")]);
+        assert!(sent.is_ok(), "seed {seed}: the send completes once the ISR shrank: {sent:?}");
+        let d = w.describe_topic("t").unwrap();
+        assert!(!d.partitions[0].isr.contains(&follower), "seed {seed}: {:?}", d.partitions[0]);
+        assert_eq!(d.partitions[0].high_watermark, 1, "seed {seed}: no duplicate appended by a retry");
+        assert_serving(&mut w, &format!("seed {seed}: follower {follower} crashed"));
+    }
+}
+
+#[test]
+fn bug2_a_quick_restart_of_a_one_replica_leader_keeps_its_high_watermark() {
+    for seed in 1..=4 {
+        let mut w = World::new(ClusterConfig { seed, brokers: 1, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        for i in 0..3 {
+            w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+        }
+        // Before the HW checkpoint (every 5 s) is written.
+        w.crash_broker(1).unwrap();
+        w.restart_broker(1).unwrap();
+        w.run_for(5_000);
+        let hw = w.describe_topic("t").unwrap().partitions[0].high_watermark;
+        assert_eq!(hw, 3, "seed {seed}: the leader's HW is its LEO again once it leads");
+        let c = w
+            .add_consumer(ConsumerConfig {
+                auto_offset_reset: AutoOffsetReset::Earliest,
+                ..ConsumerConfig::named("c")
+            })
+            .unwrap();
+        w.assign(c, vec![TopicPartition::new("t", 0)]).unwrap();
+        let got = w.poll(c, 2_000).unwrap();
+        assert_eq!(got.len(), 3, "seed {seed}: every acknowledged record is readable");
+        assert_serving(&mut w, &format!("seed {seed}: quick restart"));
+    }
+}
+
