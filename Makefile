@@ -29,8 +29,9 @@ lint:
 	cargo clippy -p franz-web --all-targets --features playground -- -D warnings
 
 native:
-	cargo test --workspace
+	cargo test --workspace -- --skip explorer_
 	cargo test -p franz-web --features playground --lib
+	cargo test --profile explore -p franz-tests --test explorer -- --nocapture
 
 # The core is no_std + alloc: it must build for a bare-metal target without std.
 nostd:
@@ -68,7 +69,7 @@ bench: setup
 
 ## make soak: the long seeded sweeps kept out of CI
 soak: setup
-	FRANZ_SOAK=1 cargo test --release -p franz-tests -- --include-ignored
+	FRANZ_SOAK=1 cargo test --profile explore -p franz-tests -- --include-ignored --nocapture
 
 clean:
 	cargo clean

@@ -10,6 +10,8 @@
 //! - `read_past_high_watermark`: a poll returned a record at or above the high watermark it came with.
 //! - `replica_divergence`: two replicas hold different records below both their high watermarks.
 //! - `two_owners`: one partition assigned to two members in the same group generation.
+//! - `phantom_read`: a consumer read a record that no producer sent to that topic since it was last created
+//!   (a record of a deleted topic read from its successor, or one made up).
 //!
 //! Offsets below a log's start offset were deleted on purpose (retention): they are not lost.
 
@@ -37,6 +39,7 @@ pub enum ViolationKind {
     ReadPastHighWatermark,
     ReplicaDivergence,
     TwoOwners,
+    PhantomRead,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -170,6 +173,9 @@ pub fn check(history: &History, replicas: &Replicas) -> CheckReport {
     let acks = acknowledged(history);
     check_sends(history, &acks, replicas, &mut report);
     check_polls(history, replicas, &mut report);
+    if complete {
+        check_phantom_reads(history, &mut report);
+    }
     check_observations(history, &acks, &mut report);
     check_replicas(replicas, &mut report);
     check_owners(history, &mut report);
@@ -355,6 +361,34 @@ fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
     }
 }
 
+/// Every record read was sent to its topic in the topic's current life (the history before its last
+/// deletion is gone already). Needs the whole history: an old send may have left memory.
+fn check_phantom_reads(history: &History, report: &mut Report) {
+    let mut sent: BTreeMap<(&str, Payload), ()> = BTreeMap::new();
+    for entry in history.entries() {
+        if let Op::SendInvoked { topic, records, .. } = &entry.op {
+            for r in records {
+                sent.insert((topic.as_str(), (r.key.clone(), r.value.clone())), ());
+            }
+        }
+    }
+    for entry in history.entries() {
+        let Op::Polled { consumer, records } = &entry.op else { continue };
+        for r in records {
+            if !sent.contains_key(&(r.topic.as_str(), (r.key.clone(), r.value.clone()))) {
+                let tp = TopicPartition::new(r.topic.clone(), r.partition);
+                let detail = format!(
+                    "consumer {consumer} read {} at offset {}, which no producer sent to {} since it was created",
+                    show_record(&r.key, &r.value),
+                    r.offset,
+                    r.topic
+                );
+                report.add(ViolationKind::PhantomRead, &tp, Some(r.offset), detail);
+            }
+        }
+    }
+}
+
 /// One offset, two different records, across every acknowledgement and poll.
 fn check_observations(history: &History, acks: &[Ack], report: &mut Report) {
     let mut seen: BTreeMap<(TopicPartition, Offset), (Payload, String)> = BTreeMap::new();
@@ -522,6 +556,22 @@ mod tests {
             [ViolationKind::LostWrite],
             "the new one still counts"
         );
+    }
+
+    #[test]
+    fn a_record_of_a_deleted_topic_read_from_its_successor_is_a_phantom_read() {
+        let ops = vec![
+            sent(1, &["old"]),
+            acked(1, &[0]),
+            Op::TopicDeleted { topic: "t".into() },
+            sent(2, &["new"]),
+            acked(2, &[0]),
+            polled(&[(0, "old", 1)]),
+        ];
+        let kinds = run(ops, vec![replica(1, true, 1, &["new"])]);
+        assert!(kinds.contains(&ViolationKind::PhantomRead), "{kinds:?}");
+        let fine = vec![sent(1, &["a"]), acked(1, &[0]), polled(&[(0, "a", 1)])];
+        assert_eq!(run(fine, vec![replica(1, true, 1, &["a"])]), []);
     }
 
     #[test]

@@ -408,6 +408,11 @@ impl World {
         for &id in self.brokers() {
             let Some(b) = self.broker(id) else { continue };
             for (name, topic) in b.topics() {
+                // A log of an earlier topic of that name (its broker was down when it was deleted) is stray:
+                // it is deleted once that broker reads the metadata, and is no replica of today's topic.
+                if image.topics.get(name).is_none_or(|t| t.topic_id != topic.topic_id) {
+                    continue;
+                }
                 for (&i, p) in &topic.partitions {
                     replicas.entry(TopicPartition::new(name.clone(), i)).or_default().push(ReplicaSnapshot {
                         broker: id,

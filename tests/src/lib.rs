@@ -1,5 +1,7 @@
 //! Helpers shared by Franz's integration tests: small builders that keep scenarios readable.
 
+pub mod explorer;
+
 use franz_core::types::Bytes;
 use franz_core::types::ProducerRecord;
 

@@ -1,0 +1,687 @@
+//! The explorer: a seeded generator of whole-cluster histories, each checked for what Kafka promises.
+//!
+//! A history is a cluster (1 to 5 brokers, 1, 3 or 5 controllers, a sampled network) and a few hundred
+//! actions drawn from the seed: producers (acks 0, 1 or all, idempotent or not), consumers that assign or
+//! subscribe (every assignor, static and dynamic members, commits and auto-commit, close and crash), topics
+//! created, deleted, created again, grown, reconfigured, moved and re-led, brokers added, stopped, crashed
+//! and powered off, controllers crashed, the network cut, slowed and made lossy, and (in long histories)
+//! enough topic churn to pass thousands of metadata records.
+//!
+//! What each history must keep:
+//! - Kafka's safety, as [`franz_core::check`] judges it. Topics written by acks=all idempotent producers
+//!   ("strong" topics: replication min(3, brokers), `min.insync.replicas` 2, clean elections, and
+//!   `flush.messages=1` in histories with power losses) must show no violation of any kind. Topics written
+//!   by acks=0/1 or non-idempotent producers ("weak" topics) may lose, repeat and reorder what those promise
+//!   nothing about (`lost_write`, `duplicate`, `inconsistent_offsets`, `nonmonotonic_send`), and nothing else.
+//! - Kafka's liveness, after the faults: once the network heals and every process is back, the cluster
+//!   serves again within a minute (an active controller, every broker unfenced, every partition led, a new
+//!   topic created, a send to every topic acknowledged).
+//! - No panic (a panic is an invariant the core asserts, or a bug: in wasm it kills the page).
+//!
+//! A failing history is printed with its seed and scenario JSON, and [`shrink`] cuts it down to a minimal
+//! scenario that still fails the same way, to be saved as a regression fixture (`tests/fixtures/regressions`).
+
+use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use franz_core::check::ViolationKind;
+use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
+use franz_core::config::ConfigMap;
+use franz_core::message::Acks;
+use franz_core::sim::network::NetworkConfig;
+use franz_core::sim::rng::{stream_rng, Stream};
+use franz_core::sim::scenario::{Action, Scenario};
+use franz_core::types::{Bytes, NodeId, ProducerRecord, TopicPartition};
+use franz_core::{ClusterConfig, World};
+use rand_core::RngCore;
+use rand_pcg::Pcg32;
+
+/// How big a history is.
+#[derive(Clone, Copy, Debug)]
+pub struct Size {
+    /// Actions drawn (not counting the final heal-and-check phase).
+    pub steps: u32,
+    /// Every how many steps the checker runs during the history (and once at the end).
+    pub check_every: u32,
+}
+
+impl Size {
+    /// What CI runs per history.
+    pub const CI: Size = Size { steps: 60, check_every: 20 };
+    /// What `make soak` runs per history.
+    pub const SOAK: Size = Size { steps: 150, check_every: 25 };
+}
+
+/// What one history did: operations and faults by name, so coverage is visible.
+pub type Coverage = BTreeMap<&'static str, u64>;
+
+#[derive(Debug)]
+pub struct Failure {
+    pub seed: u64,
+    /// The rule broken, in a line (the kind of failure is its first word: `violation`, `liveness`, `panic`).
+    pub reason: String,
+    pub scenario: Scenario,
+}
+
+impl Failure {
+    /// The class a shrunk scenario must keep failing with.
+    pub fn class(&self) -> String {
+        self.reason.split(':').next().unwrap_or_default().to_string()
+    }
+}
+
+/// The strong-topic promises depend on these; every generated topic config goes through them.
+fn topic_config(strong: bool, brokers: u32, power_losses: bool) -> (u32, ConfigMap) {
+    let mut config = ConfigMap::new();
+    config.insert("unclean.leader.election.enable".into(), "false".into());
+    let rf = brokers.min(3);
+    if strong {
+        config.insert("min.insync.replicas".into(), rf.min(2).to_string());
+        if power_losses {
+            config.insert("flush.messages".into(), "1".into());
+        }
+    }
+    (rf, config)
+}
+
+struct TopicModel {
+    name: String,
+    strong: bool,
+    partitions: u32,
+}
+
+struct Model {
+    dice: Pcg32,
+    brokers: u32,
+    power_losses: bool,
+    long: bool,
+    topics: Vec<TopicModel>,
+    next_topic: u32,
+    /// (id, writes strong topics)
+    producers: Vec<(NodeId, bool)>,
+    consumers: Vec<NodeId>,
+    next_instance: u32,
+    next_value: u64,
+    coverage: Coverage,
+}
+
+impl Model {
+    fn roll(&mut self, n: u32) -> u32 {
+        self.dice.next_u32() % n.max(1)
+    }
+
+    fn chance(&mut self, percent: u32) -> bool {
+        self.roll(100) < percent
+    }
+
+    fn count(&mut self, what: &'static str) {
+        *self.coverage.entry(what).or_default() += 1;
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> Option<T> {
+        (!items.is_empty()).then(|| items[self.roll(items.len() as u32) as usize])
+    }
+
+    fn topic(&mut self, strong: Option<bool>) -> Option<(String, u32)> {
+        let fits: Vec<usize> =
+            (0..self.topics.len()).filter(|&i| strong.is_none_or(|s| self.topics[i].strong == s)).collect();
+        let i = self.pick(&fits)?;
+        Some((self.topics[i].name.clone(), self.topics[i].partitions))
+    }
+}
+
+/// The cluster a seed draws.
+fn cluster_for(seed: u64, dice: &mut Pcg32) -> (ClusterConfig, bool, bool) {
+    let brokers = [1, 3, 3, 3, 4, 5][(dice.next_u32() % 6) as usize];
+    let controllers = [1, 3, 3, 3, 5][(dice.next_u32() % 5) as usize];
+    let network = NetworkConfig {
+        latency_ms: 1 + u64::from(dice.next_u32() % 5),
+        jitter_ms: u64::from(dice.next_u32() % 10),
+        drop_rate: 0.0,
+    };
+    let power_losses = dice.next_u32() % 3 == 0;
+    let long = dice.next_u32() % 8 == 0;
+    let broker_config: ConfigMap = [
+        ("log.retention.check.interval.ms", "2000"),
+        ("log.cleaner.backoff.ms", "2000"),
+        ("offsets.topic.num.partitions", "3"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .into();
+    (ClusterConfig { seed, brokers, controllers, network, broker_config }, power_losses, long)
+}
+
+/// Generates and runs one history; `Err` when it breaks a promise.
+pub fn explore(seed: u64, size: Size) -> Result<Coverage, Box<Failure>> {
+    let mut dice = stream_rng(seed, Stream::Workload);
+    let (config, power_losses, long) = cluster_for(seed, &mut dice);
+    let brokers = config.brokers;
+    let mut world = World::new(config).map_err(|e| failure(seed, format!("setup: {e}"), None))?;
+    let mut model = Model {
+        dice,
+        brokers,
+        power_losses,
+        long,
+        topics: Vec::new(),
+        next_topic: 0,
+        producers: Vec::new(),
+        consumers: Vec::new(),
+        next_instance: 0,
+        next_value: 0,
+        coverage: Coverage::new(),
+    };
+    let ran = catch_unwind(AssertUnwindSafe(|| {
+        for step in 0..size.steps {
+            act(&mut world, &mut model);
+            if (step + 1) % size.check_every == 0 {
+                safety(&world, &model.weak_topics())?;
+            }
+        }
+        Ok(())
+    }));
+    // The scenario before the final phase: `judge` replays it and runs that phase again.
+    let scenario = world.scenario().ok();
+    let outcome = match ran {
+        Ok(Ok(())) => match catch_unwind(AssertUnwindSafe(|| finish(&mut world, &model.weak_topics()))) {
+            Ok(result) => result,
+            Err(panic) => Err(format!("panic: {}", panic_text(&panic))),
+        },
+        Ok(Err(reason)) => Err(reason),
+        Err(panic) => Err(format!("panic: {}", panic_text(&panic))),
+    };
+    match outcome {
+        Ok(()) => {
+            let records = world.metadata_image().applied;
+            *model.coverage.entry("metadata records").or_default() += records;
+            Ok(model.coverage)
+        }
+        Err(reason) => Err(failure(seed, reason, scenario)),
+    }
+}
+
+impl Model {
+    fn weak_topics(&self) -> Vec<String> {
+        self.topics.iter().filter(|t| !t.strong).map(|t| t.name.clone()).collect()
+    }
+}
+
+fn failure(seed: u64, reason: String, scenario: Option<Scenario>) -> Box<Failure> {
+    let scenario = scenario.unwrap_or_else(|| Scenario {
+        version: franz_core::sim::scenario::SCENARIO_VERSION,
+        seed,
+        brokers: 1,
+        controllers: 1,
+        network: NetworkConfig::default(),
+        config: ConfigMap::new(),
+        actions: Vec::new(),
+    });
+    Box::new(Failure { seed, reason, scenario })
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic".into())
+}
+
+/// One action drawn from the dice and the model of what exists.
+fn act(w: &mut World, m: &mut Model) {
+    let brokers: Vec<NodeId> = w.brokers().to_vec();
+    let controllers: Vec<NodeId> = w.controllers().to_vec();
+    let broker = m.pick(&brokers).unwrap_or(1);
+    let controller = m.pick(&controllers).unwrap_or(1001);
+    match m.roll(100) {
+        0..=17 => {
+            m.count("runFor");
+            let ms = [5, 50, 300, 1_000, 3_000, 10_000][m.roll(6) as usize];
+            w.run_for(u64::from(m.roll(ms)) + 1);
+        }
+        18..=23 => create_topic(w, m),
+        24 => {
+            if let Some((name, _)) = m.topic(None) {
+                m.count("deleteTopic");
+                if w.delete_topic(&name).is_ok() {
+                    m.topics.retain(|t| t.name != name);
+                }
+            }
+        }
+        25 => {
+            if let Some((name, _)) = m.topic(None) {
+                m.count("recreateTopic");
+                let strong = m.topics.iter().any(|t| t.name == name && t.strong);
+                if w.delete_topic(&name).is_ok() {
+                    m.topics.retain(|t| t.name != name);
+                    create_named(w, m, name, strong);
+                }
+            }
+        }
+        26 => {
+            if let Some((name, partitions)) = m.topic(None) {
+                m.count("createPartitions");
+                if w.create_partitions(&name, partitions + 1).is_ok() {
+                    m.topics.iter_mut().filter(|t| t.name == name).for_each(|t| t.partitions += 1);
+                }
+            }
+        }
+        27 => {
+            if let Some((name, _)) = m.topic(None) {
+                m.count("alterTopicConfig");
+                let (key, value) = match m.roll(4) {
+                    0 => ("segment.bytes", "4000"),
+                    1 => ("retention.ms", "600000"),
+                    2 => ("segment.ms", "5000"),
+                    _ => ("max.message.bytes", "100000"),
+                };
+                let _ = w.alter_topic_config(&name, [(key.to_string(), Some(value.to_string()))].into());
+            }
+        }
+        28 => {
+            if let Some((name, partitions)) = m.topic(None) {
+                m.count("reassignPartitions");
+                let mut target = brokers.clone();
+                for i in (1..target.len()).rev() {
+                    let j = m.roll(i as u32 + 1) as usize;
+                    target.swap(i, j);
+                }
+                target.truncate(m.brokers.min(3) as usize);
+                let partition = m.roll(partitions);
+                let _ = w.reassign_partitions(&name, [(partition, target)].into());
+            }
+        }
+        29 => {
+            m.count("electPreferredLeaders");
+            let _ = w.elect_preferred_leaders(None);
+        }
+        30..=32 => add_producer(w, m),
+        33..=50 => send(w, m),
+        51..=53 => add_consumer(w, m),
+        54..=63 => {
+            if let Some(c) = m.pick(&m.consumers.clone()) {
+                m.count("poll");
+                let _ = w.poll(c, u64::from(m.roll(1_000)) + 1);
+            }
+        }
+        64..=65 => {
+            if let Some(c) = m.pick(&m.consumers.clone()) {
+                m.count("commitSync");
+                let _ = w.commit_sync(c, None);
+            }
+        }
+        66..=67 => {
+            if let Some(c) = m.pick(&m.consumers.clone()) {
+                let crash = m.chance(50);
+                m.count(if crash { "crashConsumer" } else { "closeConsumer" });
+                let _ = if crash { w.crash_client(c) } else { w.close_client(c) };
+                m.consumers.retain(|&x| x != c);
+            }
+        }
+        68 => {
+            let ids: Vec<NodeId> = m.producers.iter().map(|p| p.0).collect();
+            if let Some(p) = m.pick(&ids) {
+                let crash = m.chance(50);
+                m.count(if crash { "crashProducer" } else { "closeProducer" });
+                let _ = if crash { w.crash_client(p) } else { w.close_client(p) };
+                m.producers.retain(|x| x.0 != p);
+            }
+        }
+        69..=72 => {
+            m.count("crashBroker");
+            let _ = w.crash_broker(broker);
+        }
+        73 if m.power_losses => {
+            m.count("powerLoss");
+            let _ = w.power_loss(broker);
+        }
+        74..=78 => {
+            m.count("restartBroker");
+            let _ = w.restart_broker(broker);
+        }
+        79 => {
+            if w.brokers().len() < 6 {
+                m.count("addBroker");
+                if w.add_broker().is_ok() {
+                    m.brokers += 1;
+                }
+            }
+        }
+        80..=81 => {
+            m.count("crashController");
+            let _ = w.crash_controller(controller);
+        }
+        82..=84 => {
+            m.count("restartController");
+            let _ = w.restart_controller(controller);
+        }
+        85..=86 => {
+            m.count("partitionNetwork");
+            let mut nodes: Vec<NodeId> = brokers.iter().chain(&controllers).copied().collect();
+            nodes.retain(|_| m.chance(35));
+            if !nodes.is_empty() {
+                let _ = w.partition_network(vec![nodes]);
+            }
+        }
+        87..=89 => {
+            m.count("healNetwork");
+            let _ = w.heal_network();
+        }
+        90 => {
+            m.count("lossyNetwork");
+            let drop_rate = f64::from(m.roll(20)) / 100.0;
+            let _ = w.set_network(NetworkConfig { drop_rate, ..w.network().config() });
+        }
+        91 => {
+            m.count("pauseNode");
+            let node = if m.chance(70) { broker } else { controller };
+            let _ = w.pause_node(node, u64::from(m.roll(12_000)));
+        }
+        92..=93 if m.long => {
+            // Churn: topics come and go, so the metadata log passes thousands of records.
+            m.count("metadataChurn");
+            for _ in 0..20 {
+                let name = format!("churn-{}", m.next_topic);
+                m.next_topic += 1;
+                if w.create_topic(&name, 1 + m.roll(8), Some(1), ConfigMap::new()).is_ok() {
+                    let _ = w.alter_topic_config(&name, [("retention.ms".into(), Some("900000".into()))].into());
+                    let _ = w.delete_topic(&name);
+                }
+            }
+        }
+        _ => {
+            m.count("runFor");
+            w.run_for(u64::from(m.roll(500)) + 1);
+        }
+    }
+}
+
+fn create_topic(w: &mut World, m: &mut Model) {
+    let strong = m.chance(60);
+    let name = format!("{}{}", if strong { "s" } else { "w" }, m.next_topic);
+    m.next_topic += 1;
+    create_named(w, m, name, strong);
+}
+
+fn create_named(w: &mut World, m: &mut Model, name: String, strong: bool) {
+    m.count(if strong { "createTopic(strong)" } else { "createTopic(weak)" });
+    let partitions = 1 + m.roll(4);
+    let (rf, config) = topic_config(strong, m.brokers, m.power_losses);
+    if w.create_topic(&name, partitions, Some(rf), config).is_ok() {
+        m.topics.push(TopicModel { name, strong, partitions });
+    }
+}
+
+fn add_producer(w: &mut World, m: &mut Model) {
+    let strong = m.chance(60);
+    let (acks, enable_idempotence) = if strong {
+        (Acks::All, true)
+    } else {
+        [(Acks::None, false), (Acks::Leader, false), (Acks::All, false)][m.roll(3) as usize]
+    };
+    m.count(match (acks, enable_idempotence) {
+        (Acks::All, true) => "addProducer(acks=all, idempotent)",
+        (Acks::All, false) => "addProducer(acks=all)",
+        (Acks::Leader, _) => "addProducer(acks=1)",
+        (Acks::None, _) => "addProducer(acks=0)",
+    });
+    let config = ProducerConfig {
+        acks,
+        enable_idempotence,
+        request_timeout_ms: 1_000 + u64::from(m.roll(2_000)),
+        delivery_timeout_ms: 5_000 + u64::from(m.roll(10_000)),
+        max_block_ms: 3_000,
+        linger_ms: u64::from(m.roll(3)) * 5,
+        ..ProducerConfig::default()
+    };
+    if let Ok(id) = w.add_producer(config) {
+        m.producers.push((id, strong));
+    }
+}
+
+fn send(w: &mut World, m: &mut Model) {
+    let producers = m.producers.clone();
+    let Some(&(producer, strong)) = producers.get(m.roll(producers.len() as u32) as usize) else { return };
+    let Some((topic, partitions)) = m.topic(Some(strong)) else { return };
+    let count = 1 + m.roll(3) as usize;
+    let records = (0..count)
+        .map(|_| {
+            m.next_value += 1;
+            let key = m.chance(70).then(|| Bytes::from(format!("k{}", m.roll(8))));
+            let partition = m.chance(15).then(|| m.roll(partitions));
+            ProducerRecord {
+                key,
+                value: Some(Bytes::from(format!("{producer}-{}", m.next_value))),
+                partition,
+                ..Default::default()
+            }
+        })
+        .collect();
+    if m.chance(30) {
+        m.count("sendAsync");
+        let _ = w.send_async(producer, &topic, records);
+    } else {
+        m.count("send");
+        let _ = w.send(producer, &topic, records);
+    }
+}
+
+fn add_consumer(w: &mut World, m: &mut Model) {
+    let subscribe = m.chance(65);
+    let assignor = ["range", "roundrobin", "sticky", "cooperative-sticky"][m.roll(4) as usize];
+    let group = format!("g{}", m.roll(3));
+    let static_member = subscribe && m.chance(30);
+    let instance = static_member.then(|| {
+        m.next_instance += 1;
+        format!("i{}", m.roll(3 + m.next_instance % 2))
+    });
+    let config = ConsumerConfig {
+        group_id: (subscribe || m.chance(30)).then(|| group.clone()),
+        auto_offset_reset: if m.chance(70) { AutoOffsetReset::Earliest } else { AutoOffsetReset::Latest },
+        enable_auto_commit: m.chance(50),
+        assignor: assignor.to_string(),
+        session_timeout_ms: 6_000 + u64::from(m.roll(6_000)),
+        heartbeat_interval_ms: 1_000,
+        max_poll_interval_ms: 20_000 + u64::from(m.roll(20_000)),
+        request_timeout_ms: 2_000 + u64::from(m.roll(3_000)),
+        group_instance_id: instance,
+        ..ConsumerConfig::default()
+    };
+    m.count(match (subscribe, static_member) {
+        (true, true) => "addConsumer(subscribe, static)",
+        (true, false) => "addConsumer(subscribe)",
+        _ => "addConsumer(assign)",
+    });
+    let Ok(c) = w.add_consumer(config) else { return };
+    m.consumers.push(c);
+    if subscribe {
+        let topics: Vec<String> = m.topics.iter().filter(|_| m.dice.next_u32() % 2 == 0).map(|t| t.name.clone()).collect();
+        let _ = w.subscribe(c, if topics.is_empty() { m.topics.iter().map(|t| t.name.clone()).collect() } else { topics });
+    } else {
+        let partitions: Vec<TopicPartition> = m
+            .topics
+            .iter()
+            .flat_map(|t| (0..t.partitions).map(|p| TopicPartition::new(t.name.clone(), p)))
+            .filter(|_| m.dice.next_u32() % 3 == 0)
+            .collect();
+        let _ = w.assign(c, partitions);
+    }
+}
+
+/// What weak topics may show: what acks=0/1 and non-idempotent producers promise nothing about.
+fn tolerated(kind: ViolationKind) -> bool {
+    matches!(
+        kind,
+        ViolationKind::LostWrite
+            | ViolationKind::Duplicate
+            | ViolationKind::InconsistentOffsets
+            | ViolationKind::NonmonotonicSend
+    )
+}
+
+/// The checker's verdict, less what weak topics are allowed.
+fn safety(w: &World, weak: &[String]) -> Result<(), String> {
+    let report = w.check();
+    let broken: Vec<_> =
+        report.violations.iter().filter(|v| !(weak.contains(&v.topic) && tolerated(v.kind))).collect();
+    match broken.first() {
+        None => Ok(()),
+        Some(v) => Err(format!(
+            "violation: {:?} on {}-{} at offset {:?}: {} ({} in all)",
+            v.kind,
+            v.topic,
+            v.partition,
+            v.offset,
+            v.detail,
+            broken.len()
+        )),
+    }
+}
+
+/// Heals every fault, lets a minute pass, and asks the cluster to serve.
+fn finish(w: &mut World, weak: &[String]) -> Result<(), String> {
+    let _ = w.heal_network();
+    let _ = w.set_network(NetworkConfig { drop_rate: 0.0, ..w.network().config() });
+    for b in w.brokers().to_vec() {
+        let _ = w.restart_broker(b);
+    }
+    for c in w.controllers().to_vec() {
+        let _ = w.restart_controller(c);
+    }
+    w.run_for(60_000);
+    safety(w, weak)?;
+    let cluster = w.describe_cluster();
+    if cluster.controller.leader_id.is_none() {
+        return Err("liveness: no active controller a minute after every fault healed".into());
+    }
+    if let Some(b) = cluster.brokers.iter().find(|b| b.state != "running") {
+        return Err(format!("liveness: broker {} is {} a minute after every fault healed", b.id, b.state));
+    }
+    let topics: Vec<String> = w.list_topics().into_iter().filter(|t| !t.starts_with("__")).collect();
+    for topic in &topics {
+        let Ok(d) = w.describe_topic(topic) else { continue };
+        if let Some(p) = d.partitions.iter().find(|p| p.leader.is_none()) {
+            return Err(format!("liveness: {topic}-{} has no leader a minute after every fault healed", p.partition));
+        }
+    }
+    let config = ProducerConfig { delivery_timeout_ms: 30_000, ..ProducerConfig::named("liveness-probe") };
+    let probe = w.add_producer(config).map_err(|e| format!("liveness: a new producer: {e}"))?;
+    for topic in &topics {
+        let record = ProducerRecord { value: Some(Bytes::from(format!("probe-{topic}"))), ..Default::default() };
+        if let Err(e) = w.send(probe, topic, vec![record]) {
+            return Err(format!("liveness: a send to {topic} after every fault healed failed: {e}"));
+        }
+    }
+    w.create_topic("liveness-probe", 1, None, ConfigMap::new())
+        .map_err(|e| format!("liveness: createTopic after every fault healed: {e}"))?;
+    safety(w, weak)
+}
+
+/// Replays `scenario` (a history without its final phase) and judges it as [`explore`] does: the checker,
+/// then every fault healed and the liveness questions. `Err` with the reason when it fails.
+pub fn judge(scenario: &Scenario) -> Result<(), String> {
+    let weak: Vec<String> = weak_topics_of(scenario);
+    let ran = catch_unwind(AssertUnwindSafe(|| {
+        let mut w = World::replay(scenario, None).map_err(|e| format!("replay: {e}"))?;
+        safety(&w, &weak)?;
+        finish(&mut w, &weak)
+    }));
+    match ran {
+        Ok(result) => result,
+        Err(panic) => Err(format!("panic: {}", panic_text(&panic))),
+    }
+}
+
+fn weak_topics_of(scenario: &Scenario) -> Vec<String> {
+    scenario
+        .actions
+        .iter()
+        .filter_map(|e| match &e.action {
+            Action::CreateTopic { name, .. } if name.starts_with('w') => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Cuts a failing scenario down (delta debugging over its actions, then shorter waits) while it keeps
+/// failing with the same class of failure. At most `attempts` replays.
+pub fn shrink(failure: &Failure, attempts: u32) -> Scenario {
+    let class = failure.class();
+    let still_fails = |s: &Scenario| judge(s).err().is_some_and(|r| r.starts_with(&class));
+    let mut best = failure.scenario.clone();
+    if !still_fails(&best) {
+        return best;
+    }
+    let mut budget = attempts;
+    let mut chunk = best.actions.len().div_ceil(2).max(1);
+    while chunk >= 1 && budget > 0 {
+        let mut i = 0;
+        let mut removed_any = false;
+        while i < best.actions.len() && budget > 0 {
+            let mut candidate = best.clone();
+            let end = (i + chunk).min(candidate.actions.len());
+            candidate.actions.drain(i..end);
+            budget -= 1;
+            if still_fails(&candidate) {
+                best = candidate;
+                removed_any = true;
+            } else {
+                i += chunk;
+            }
+        }
+        if !removed_any {
+            if chunk == 1 {
+                break;
+            }
+            chunk = chunk.div_ceil(2);
+        }
+    }
+    // Shorter waits: each runFor halved while it still fails.
+    for i in 0..best.actions.len() {
+        while budget > 0 {
+            let Action::RunFor { ms } = best.actions[i].action else { break };
+            if ms <= 1 {
+                break;
+            }
+            let mut candidate = best.clone();
+            candidate.actions[i].action = Action::RunFor { ms: ms / 2 };
+            budget -= 1;
+            if still_fails(&candidate) {
+                best = candidate;
+            } else {
+                break;
+            }
+        }
+    }
+    best
+}
+
+/// Runs `seeds`, adding up coverage; the first failure is shrunk, printed and returned.
+pub fn sweep(seeds: std::ops::Range<u64>, size: Size) -> Result<Coverage, Box<Failure>> {
+    let mut total = Coverage::new();
+    for seed in seeds {
+        match explore(seed, size) {
+            Ok(coverage) => {
+                for (k, v) in coverage {
+                    *total.entry(k).or_default() += v;
+                }
+                *total.entry("histories").or_default() += 1;
+            }
+            Err(failure) => return Err(failure),
+        }
+    }
+    Ok(total)
+}
+
+/// A report a person reads: the failure, its seed, and the shrunk scenario to save as a fixture.
+pub fn report(failure: &Failure, shrunk: &Scenario) -> String {
+    format!(
+        "seed {} failed: {}\nreplay it: franz.Cluster.replay(json) or `FRANZ_EXPLORE_SEED={} cargo test -p franz-tests --test explorer`\n\
+         shrunk to {} actions (from {}); save as tests/fixtures/regressions/<name>.json:\n{}\n",
+        failure.seed,
+        failure.reason,
+        failure.seed,
+        shrunk.actions.len(),
+        failure.scenario.actions.len(),
+        shrunk.to_json()
+    )
+}

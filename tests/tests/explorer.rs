@@ -1,0 +1,122 @@
+//! The explorer's sweeps: seeded whole-cluster histories, each checked for Kafka's safety and, once every
+//! fault heals, for liveness (see `franz_tests::explorer`). CI explores 1,000 histories; `make soak` explores
+//! 100,000 (`FRANZ_SOAK=1`, spread over every core). `FRANZ_EXPLORE_SEED=n` replays one history and prints
+//! its trace. Every scenario in `tests/fixtures/regressions/` (a shrunk failure, saved when its bug was
+//! fixed) must pass.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use franz_core::sim::scenario::Scenario;
+use franz_core::World;
+use franz_tests::explorer::{explore, judge, report, shrink, Coverage, Failure, Size};
+
+/// Explores `count` histories from `first` on every core; panics with the first failure, shrunk.
+fn sweep(first: u64, count: u64, size: Size) -> Coverage {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+    let next = AtomicU64::new(first);
+    let total = Mutex::new(Coverage::new());
+    let failed: Mutex<Option<Box<Failure>>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let seed = next.fetch_add(1, Ordering::Relaxed);
+                if seed >= first + count || failed.lock().unwrap().is_some() {
+                    return;
+                }
+                match explore(seed, size) {
+                    Ok(coverage) => {
+                        let mut total = total.lock().unwrap();
+                        for (k, v) in coverage {
+                            *total.entry(k).or_default() += v;
+                        }
+                        *total.entry("histories").or_default() += 1;
+                    }
+                    Err(failure) => {
+                        let mut slot = failed.lock().unwrap();
+                        if slot.as_ref().is_none_or(|f| failure.seed < f.seed) {
+                            *slot = Some(failure);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(failure) = failed.into_inner().unwrap() {
+        let shrunk = shrink(&failure, 300);
+        panic!("{}", report(&failure, &shrunk));
+    }
+    let total = total.into_inner().unwrap();
+    println!("explored from seed {first}: {total:#?}");
+    total
+}
+
+#[test]
+fn explorer_1000_histories_keep_kafkas_promises() {
+    if std::env::var("FRANZ_EXPLORE_SEED").is_ok() {
+        return;
+    }
+    let coverage = sweep(0, 1_000, Size::CI);
+    assert_eq!(coverage.get("histories"), Some(&1_000));
+    println!("{coverage:#?}");
+    // A sweep that does not reach these paths proves nothing about them.
+    for op in [
+        "send",
+        "poll",
+        "crashBroker",
+        "powerLoss",
+        "restartBroker",
+        "crashController",
+        "partitionNetwork",
+        "addConsumer(subscribe, static)",
+        "addConsumer(assign)",
+        "addProducer(acks=0)",
+        "addProducer(acks=1)",
+        "recreateTopic",
+        "reassignPartitions",
+        "metadataChurn",
+        "crashConsumer",
+    ] {
+        assert!(coverage.get(op).copied().unwrap_or(0) > 10, "only {:?} of {op}", coverage.get(op));
+    }
+}
+
+#[test]
+#[ignore = "long: run with `make soak`"]
+fn soak_explorer_100000_histories() {
+    let count = std::env::var("FRANZ_SOAK_HISTORIES").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let first = std::env::var("FRANZ_SOAK_FIRST").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000_000);
+    sweep(first, count, Size::SOAK);
+}
+
+/// `FRANZ_EXPLORE_SEED=n cargo test -p franz-tests --test explorer -- one_seed --nocapture`
+#[test]
+fn one_seed() {
+    let Some(seed) = std::env::var("FRANZ_EXPLORE_SEED").ok().and_then(|s| s.parse().ok()) else { return };
+    let size = if std::env::var("FRANZ_SOAK").is_ok() { Size::SOAK } else { Size::CI };
+    match explore(seed, size) {
+        Ok(coverage) => println!("seed {seed} passed: {coverage:#?}"),
+        Err(failure) => {
+            if let Ok(w) = World::replay(&failure.scenario, None) {
+                for e in w.trace().since(0) {
+                    println!("{}", e.text);
+                }
+            }
+            let shrunk = shrink(&failure, 300);
+            panic!("{}", report(&failure, &shrunk));
+        }
+    }
+}
+
+#[test]
+fn every_saved_regression_scenario_passes() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/regressions");
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+        let scenario = Scenario::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+        if let Err(reason) = judge(&scenario) {
+            panic!("{} fails again: {reason}", path.display());
+        }
+    }
+}
