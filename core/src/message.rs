@@ -84,7 +84,9 @@ pub struct FetchedPartition {
     pub records: Vec<Record>,
 }
 
-/// An AlterPartition request: the ISR a leader wants, at the epochs it knows.
+/// An AlterPartition request: the ISR a leader wants, at the epochs it knows. Each member comes with the
+/// broker epoch the leader saw it fetch with (KIP-903), so that a broker that restarted since (perhaps
+/// with an empty disk) is not put back by a stale request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AlterPartition {
     pub correlation_id: CorrelationId,
@@ -93,6 +95,8 @@ pub struct AlterPartition {
     pub leader_epoch: LeaderEpoch,
     pub partition_epoch: i32,
     pub isr: Vec<NodeId>,
+    /// The broker epoch of each ISR member, in `isr`'s order.
+    pub broker_epochs: Vec<u64>,
 }
 
 /// A page of the committed metadata log, and where the committed log ends (Raft's high watermark): a
@@ -306,6 +310,8 @@ pub enum Message {
         metadata_offset: u64,
         /// Kafka's `wantFence`: the broker has not loaded the metadata log yet and must stay fenced.
         want_fence: bool,
+        /// Kafka's `wantShutDown`: a controlled shutdown; move this broker's leaderships away.
+        want_shut_down: bool,
     },
     BrokerHeartbeatResponse {
         correlation_id: CorrelationId,
@@ -336,6 +342,8 @@ pub enum Message {
     /// A follower's fetch from a leader, for every partition it follows there.
     ReplicaFetchRequest {
         correlation_id: CorrelationId,
+        /// The follower's broker epoch (KIP-903's `ReplicaEpoch`).
+        broker_epoch: u64,
         max_wait_ms: u64,
         max_bytes: usize,
         partitions: Vec<ReplicaFetchPartition>,

@@ -326,9 +326,13 @@ fn act(w: &mut World, m: &mut Model) {
                 m.producers.retain(|x| x.0 != p);
             }
         }
-        69..=72 => {
+        69..=71 => {
             m.count("crashBroker");
             let _ = w.crash_broker(broker);
+        }
+        72 => {
+            m.count("stopBroker");
+            let _ = w.stop_broker(broker);
         }
         73 if m.power_losses => {
             m.count("powerLoss");

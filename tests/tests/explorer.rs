@@ -32,6 +32,10 @@ fn sweep(first: u64, count: u64, size: Size) -> Coverage {
                         }
                         *total.entry("histories").or_default() += 1;
                     }
+                    Err(failure) if std::env::var("FRANZ_EXPLORE_ALL").is_ok() => {
+                        // Survey mode: every failing seed, one line each, no shrinking.
+                        println!("seed {} failed: {}", failure.seed, failure.reason);
+                    }
                     Err(failure) => {
                         let mut slot = failed.lock().unwrap();
                         if slot.as_ref().is_none_or(|f| failure.seed < f.seed) {
@@ -56,8 +60,9 @@ fn explorer_1000_histories_keep_kafkas_promises() {
     if std::env::var("FRANZ_EXPLORE_SEED").is_ok() {
         return;
     }
-    let coverage = sweep(0, 1_000, Size::CI);
-    assert_eq!(coverage.get("histories"), Some(&1_000));
+    let count = std::env::var("FRANZ_EXPLORE_HISTORIES").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000);
+    let coverage = sweep(0, count, Size::CI);
+    assert_eq!(coverage.get("histories"), Some(&count));
     println!("{coverage:#?}");
     // A sweep that does not reach these paths proves nothing about them.
     for op in [

@@ -155,3 +155,66 @@ fn bug2_a_quick_restart_of_a_one_replica_leader_keeps_its_high_watermark() {
     }
 }
 
+
+#[test]
+fn stop_broker_moves_leadership_away_before_the_broker_stops() {
+    for seed in 1..=4 {
+        let mut w = cluster(seed, 3);
+        w.create_topic("t", 6, None, config(&[("min.insync.replicas", "2")])).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        for i in 0..12 {
+            w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+        }
+        let victim = w.describe_topic("t").unwrap().partitions[0].leader.unwrap();
+        let started = w.now_ms();
+        w.stop_broker(victim).unwrap();
+        assert!(w.now_ms() - started < 5_000, "seed {seed}: a controlled shutdown takes moments, not a session timeout");
+        let d = w.describe_topic("t").unwrap();
+        for part in &d.partitions {
+            assert_ne!(part.leader, Some(victim), "seed {seed}: {part:?}");
+            assert!(part.leader.is_some(), "seed {seed}: every partition still led: {part:?}");
+        }
+        let kinds: Vec<&str> = w.trace().since(0).iter().map(|e| e.kind.kind_name()).collect();
+        assert!(kinds.contains(&"controlled_shutdown") && kinds.contains(&"broker_stopped"), "seed {seed}");
+        // Sends go on at once (no NOT_LEADER wait for a session timeout), and nothing is lost.
+        for i in 0..6 {
+            w.send(p, "t", vec![value(&format!("after-{i}"))]).unwrap();
+        }
+        w.restart_broker(victim).unwrap();
+        w.run_for(10_000);
+        assert_serving(&mut w, &format!("seed {seed}: broker {victim} stopped and restarted"));
+    }
+}
+
+#[test]
+fn bug5_a_replica_down_during_delete_and_recreate_keeps_nothing_of_the_old_topic() {
+    for seed in 1..=4 {
+        let mut w = cluster(seed, 3);
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        for i in 0..5 {
+            w.send(p, "t", vec![value(&format!("old-{i}"))]).unwrap();
+        }
+        let down = w.describe_topic("t").unwrap().partitions[0].replicas[1];
+        w.crash_broker(down).unwrap();
+        w.delete_topic("t").unwrap();
+        w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap_err(); // two brokers left: RF 3 refused
+        w.create_topic("t", 1, Some(2), ConfigMap::new()).unwrap();
+        w.send(p, "t", vec![value("new-0")]).unwrap();
+        w.restart_broker(down).unwrap();
+        w.run_for(10_000);
+        w.reassign_partitions("t", [(0, vec![1, 2, 3])].into()).unwrap();
+        w.run_for(10_000);
+        let logs = w.describe_topic("t").unwrap().partitions[0].log_end_offsets.clone();
+        for (broker, leo) in &logs {
+            assert_eq!(*leo, 1, "seed {seed}: broker {broker} holds only the new topic's record: {logs:?}");
+        }
+        let c = w
+            .add_consumer(ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") })
+            .unwrap();
+        w.assign(c, vec![TopicPartition::new("t", 0)]).unwrap();
+        let got = w.poll(c, 2_000).unwrap();
+        assert_eq!(got.iter().map(|r| franz_tests::text(&r.value).unwrap()).collect::<Vec<_>>(), ["new-0"]);
+        assert_serving(&mut w, &format!("seed {seed}: topic recreated while broker {down} was down"));
+    }
+}

@@ -267,6 +267,14 @@ impl Cluster {
         with_world(&self.world, |w| w.crash_broker(id).map_err(js_error))
     }
 
+    /// `kafka-server-stop` for broker `id`: a controlled shutdown. Its leaderships move to other ISR
+    /// members first, then it flushes and stops; `restartBroker` brings it back.
+    #[wasm_bindgen(js_name = stopBroker)]
+    pub fn stop_broker(&self, id: f64) -> Result<(), JsValue> {
+        let id = node_id(id)?;
+        with_world(&self.world, |w| w.stop_broker(id).map_err(js_error))
+    }
+
     /// Broker `id` restarts and recovers from its disk.
     #[wasm_bindgen(js_name = restartBroker)]
     pub fn restart_broker(&self, id: f64) -> Result<(), JsValue> {

@@ -159,11 +159,37 @@ impl Broker {
         let correlation_id = self.next_correlation_id();
         let (incarnation, metadata_offset) = (self.incarnation, self.image.applied);
         // Kafka's wantFence: until this run has loaded the metadata log, it must not be unfenced.
-        let want_fence = !self.metadata_published;
+        let (want_fence, want_shut_down) = (!self.metadata_published, self.shutdown_requested);
         let to = self.channel.controller();
-        out.send(to, Message::BrokerHeartbeatRequest { correlation_id, incarnation, metadata_offset, want_fence });
+        let heartbeat =
+            Message::BrokerHeartbeatRequest { correlation_id, incarnation, metadata_offset, want_fence, want_shut_down };
+        out.send(to, heartbeat);
         self.channel.heartbeat = self.channel.request(correlation_id, now_ms + CONTROLLER_REQUEST_TIMEOUT_MS);
         self.channel.next_heartbeat_ms = now_ms + self.config.broker_heartbeat_interval_ms;
+    }
+
+    /// `stopBroker` (Kafka's controlled shutdown): the next heartbeat, sent now, asks the controller to move
+    /// this broker's leaderships away and fence it.
+    pub fn request_controlled_shutdown(&mut self, now_ms: u64, out: &mut Outbox) {
+        self.shutdown_requested = true;
+        if self.channel.registered && self.channel.heartbeat.is_none() {
+            self.send_heartbeat(now_ms, out);
+        }
+    }
+
+    /// The controller has fenced this broker and it leads nothing: it may stop.
+    pub fn controlled_shutdown_done(&self) -> bool {
+        let id = self.id;
+        let leads = self.image.topics.values().flat_map(|t| t.partitions.iter()).any(|p| p.leader == id);
+        self.shutdown_requested && self.image.brokers.get(&id).is_none_or(|r| r.fenced) && !leads
+    }
+
+    /// A clean stop: every log flushed and every HW checkpointed, as Kafka does on shutdown.
+    pub fn flush_for_stop(&mut self) {
+        for p in self.topics.values_mut().flat_map(|t| t.partitions.values_mut()) {
+            p.log.flush();
+            p.high_watermark_checkpoint = p.high_watermark;
+        }
     }
 
     /// A controller that does not answer in time is given up on: if it is the active one, the next one is

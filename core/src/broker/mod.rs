@@ -133,6 +133,8 @@ pub struct Broker {
     /// then the image is incomplete (a restart starts from a snapshot), so nothing is published: no log
     /// is created or deleted, no replica leads or follows (Kafka's `MetadataLoader`).
     metadata_published: bool,
+    /// Memory: `stopBroker` asked for a controlled shutdown.
+    shutdown_requested: bool,
     channel: ControllerChannel,
     /// On disk: the logs. In memory: leadership, ISR and follower progress (rebuilt from metadata).
     topics: BTreeMap<String, Topic>,
@@ -191,6 +193,7 @@ impl Broker {
             image: metadata_snapshot.clone(),
             metadata_snapshot,
             metadata_published: false,
+            shutdown_requested: false,
             channel: ControllerChannel::new(controllers),
             topics,
             delayed_fetches: Vec::new(),
@@ -254,6 +257,11 @@ impl Broker {
     /// The consumer groups this broker coordinates now.
     pub fn groups(&self) -> &BTreeMap<String, crate::group::coordinator::Group> {
         &self.groups
+    }
+
+    /// This run's broker epoch: the offset of its registration in the metadata log (0 until it has read it).
+    fn broker_epoch(&self) -> u64 {
+        self.image.brokers.get(&self.id).filter(|r| r.incarnation == self.incarnation).map_or(0, |r| r.broker_epoch)
     }
 
     /// Registered with the controller and unfenced, as the last heartbeat said.
@@ -607,9 +615,10 @@ impl Actor for Broker {
                 let result = self.list_offsets(&TopicPartition::new(topic.clone(), partition), spec);
                 out.send(from, Message::ListOffsetsResponse { correlation_id, topic, partition, result });
             }
-            Message::ReplicaFetchRequest { correlation_id, max_wait_ms, max_bytes, partitions } => {
+            Message::ReplicaFetchRequest { correlation_id, broker_epoch, max_wait_ms, max_bytes, partitions } => {
                 let deadline_ms = now_ms.saturating_add(max_wait_ms);
-                let fetch = DelayedReplicaFetch { from, correlation_id, max_bytes, partitions, deadline_ms };
+                let fetch =
+                    DelayedReplicaFetch { from, correlation_id, broker_epoch, max_bytes, partitions, deadline_ms };
                 self.on_replica_fetch(now_ms, fetch, out);
             }
             Message::ReplicaFetchResponse { correlation_id, partitions } => {

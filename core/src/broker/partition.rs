@@ -49,6 +49,8 @@ pub struct FollowerState {
     pub last_fetch_ms: u64,
     /// The leader's LEO at the follower's last fetch.
     pub last_fetch_leader_log_end_offset: Offset,
+    /// The broker epoch the follower fetched with (KIP-903).
+    pub broker_epoch: u64,
 }
 
 /// An AlterPartition this leader sent and waits on.

@@ -30,6 +30,7 @@ pub const ALTER_PARTITION_TIMEOUT_MS: u64 = 5_000;
 pub(super) struct DelayedReplicaFetch {
     pub from: NodeId,
     pub correlation_id: CorrelationId,
+    pub broker_epoch: u64,
     pub max_bytes: usize,
     pub partitions: Vec<ReplicaFetchPartition>,
     pub deadline_ms: u64,
@@ -47,7 +48,7 @@ impl Broker {
 
     pub(super) fn on_replica_fetch(&mut self, now_ms: u64, fetch: DelayedReplicaFetch, out: &mut Outbox) {
         for request in &fetch.partitions {
-            self.record_follower_fetch(now_ms, fetch.from, request, out);
+            self.record_follower_fetch(now_ms, fetch.from, fetch.broker_epoch, request, out);
         }
         let results = self.replica_fetch_results(fetch.from, &fetch.partitions, fetch.max_bytes);
         if worth_answering(&fetch.partitions, &results) || now_ms >= fetch.deadline_ms {
@@ -102,6 +103,7 @@ impl Broker {
         &mut self,
         now_ms: u64,
         follower: NodeId,
+        broker_epoch: u64,
         request: &ReplicaFetchPartition,
         out: &mut Outbox,
     ) {
@@ -124,6 +126,7 @@ impl Broker {
         }
         state.log_end_offset = request.fetch_offset;
         state.last_fetch_ms = now_ms;
+        state.broker_epoch = broker_epoch;
         state.last_fetch_leader_log_end_offset = leo;
         // Expand: caught up to the HW and to the start of this leader's epoch.
         let epoch_start = p.log.epoch_cache().iter().find(|(e, _)| *e == p.leader_epoch).map_or(leo, |(_, s)| *s);
@@ -230,9 +233,12 @@ impl Broker {
 
     fn send_alter_partition(&mut self, now_ms: u64, topic: &str, partition: u32, isr: Vec<NodeId>, out: &mut Outbox) {
         let correlation_id = self.next_correlation_id();
+        let own_epoch = self.broker_epoch();
         let controller = self.channel.controller();
         let Some(p) = self.topics.get_mut(topic).and_then(|t| t.partitions.get_mut(&partition)) else { return };
         let (leader_epoch, partition_epoch) = (p.leader_epoch, p.partition_epoch);
+        let broker_epochs =
+            isr.iter().map(|r| if *r == self.id { own_epoch } else { p.followers.get(r).map_or(0, |f| f.broker_epoch) }).collect();
         p.pending_isr =
             Some(PendingIsr { correlation_id, isr: isr.clone(), deadline_ms: now_ms + ALTER_PARTITION_TIMEOUT_MS });
         let topic = alloc::string::String::from(topic);
@@ -245,6 +251,7 @@ impl Broker {
                 leader_epoch,
                 partition_epoch,
                 isr,
+                broker_epochs,
             }),
         );
     }
@@ -323,7 +330,11 @@ impl Broker {
             let session = self.fetch_sessions.entry(leader).or_default();
             session.in_flight = Some((correlation_id, now_ms + max_wait_ms + REPLICA_FETCH_TIMEOUT_MS));
             let max_bytes = REPLICA_FETCH_MAX_BYTES;
-            out.send(leader, Message::ReplicaFetchRequest { correlation_id, max_wait_ms, max_bytes, partitions });
+            let broker_epoch = self.broker_epoch();
+            out.send(
+                leader,
+                Message::ReplicaFetchRequest { correlation_id, broker_epoch, max_wait_ms, max_bytes, partitions },
+            );
         }
     }
 

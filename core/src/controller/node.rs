@@ -430,6 +430,16 @@ impl Controller {
         self.propose(now_ms, records, out);
     }
 
+    /// Kafka's controlled shutdown: the broker is fenced, leaves every ISR it need not stay in, and its
+    /// leaderships move to other ISR members, before it stops.
+    fn controlled_shutdown(&mut self, now_ms: u64, broker: NodeId, out: &mut Outbox) {
+        let mut trace = alloc::vec![TraceKind::ControlledShutdown { broker }];
+        let mut records = self.leave_partitions(broker, &mut trace);
+        records.insert(0, MetadataRecord::FenceBroker { broker });
+        trace.into_iter().for_each(|t| out.trace(t));
+        self.propose(now_ms, records, out);
+    }
+
     fn fence_silent_brokers(&mut self, now_ms: u64, out: &mut Outbox) {
         let timeout = self.config.broker_session_timeout_ms;
         let silent: Vec<NodeId> = self
@@ -473,7 +483,8 @@ impl Controller {
     }
 
     fn on_alter_partition(&mut self, now_ms: u64, from: NodeId, request: AlterPartition, out: &mut Outbox) {
-        let AlterPartition { correlation_id, topic, partition, leader_epoch, partition_epoch, isr } = request;
+        let AlterPartition { correlation_id, topic, partition, leader_epoch, partition_epoch, isr, broker_epochs } =
+            request;
         let reply = Reply::AlterPartition { correlation_id, topic: topic.clone(), partition };
         if !self.is_active() {
             return self.wait_for_commit(None, from, reply, out);
@@ -504,6 +515,17 @@ impl Controller {
             }
             if let Some(&r) = isr.iter().find(|&&r| !p.isr.contains(&r) && !self.unfenced(r)) {
                 return Err(franz_err!(IneligibleReplica, "Broker {r} is fenced and cannot join the ISR"));
+            }
+            // KIP-903: a member seen under another broker epoch has restarted since (its disk may be empty).
+            // 0: the leader has not seen it fetch yet (Kafka's -1), nothing to check.
+            for (&r, &epoch) in isr.iter().zip(&broker_epochs).filter(|(_, &e)| e != 0) {
+                let current = self.latest.brokers.get(&r).map(|b| b.broker_epoch);
+                if current != Some(epoch) {
+                    return Err(franz_err!(
+                        IneligibleReplica,
+                        "Broker {r} was seen at broker epoch {epoch}, but its registration is at {current:?}: it restarted"
+                    ));
+                }
             }
             Ok(p.clone())
         })();
@@ -843,11 +865,20 @@ impl Actor for Controller {
             Message::BrokerRegistrationRequest { correlation_id, incarnation } => {
                 self.on_registration(now_ms, from, correlation_id, incarnation, out)
             }
-            Message::BrokerHeartbeatRequest { correlation_id, incarnation, metadata_offset, want_fence } => {
+            Message::BrokerHeartbeatRequest {
+                correlation_id,
+                incarnation,
+                metadata_offset,
+                want_fence,
+                want_shut_down,
+            } => {
                 let result = self.on_heartbeat(now_ms, from, incarnation);
                 let fenced = matches!(result, Ok(true));
+                if matches!(result, Ok(false)) && want_shut_down {
+                    self.controlled_shutdown(now_ms, from, out);
+                }
                 out.send(from, Message::BrokerHeartbeatResponse { correlation_id, result });
-                if fenced && !want_fence {
+                if fenced && !want_fence && !want_shut_down {
                     self.maybe_unfence(now_ms, from, metadata_offset, out);
                 }
             }

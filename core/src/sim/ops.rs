@@ -22,6 +22,10 @@ use crate::types::{NodeId, Offset, ProducerRecord, TopicPartition};
 /// A finished asynchronous send, as `producer.results()` lists it.
 pub type SendOutcome = SendResult;
 
+/// How long `stopBroker` waits for the controller to move leaderships away before stopping anyway (Kafka
+/// retries `controlled.shutdown.max.retries` times, then shuts down uncleanly).
+pub const CONTROLLED_SHUTDOWN_TIMEOUT_MS: u64 = 30_000;
+
 /// Franz's bound on one `runFor` or pause: a day of virtual time.
 pub const RUN_FOR_MS_MAX: u64 = 86_400_000;
 
@@ -114,6 +118,7 @@ impl World {
             Action::CloseClient { id } => self.exec_stop_client(id, false).map(|_| Outcome::Done),
             Action::CrashClient { id } => self.exec_stop_client(id, true).map(|_| Outcome::Done),
             Action::CrashBroker { id } => self.exec_crash_broker(id, false).map(|_| Outcome::Done),
+            Action::StopBroker { id } => self.exec_stop_broker(id).map(|_| Outcome::Done),
             Action::PowerLoss { id } => self.exec_crash_broker(id, true).map(|_| Outcome::Done),
             Action::RestartBroker { id } => self.exec_restart_broker(id).map(|_| Outcome::Done),
             Action::CrashController { id } => self.exec_crash_controller(id).map(|_| Outcome::Done),
@@ -354,6 +359,12 @@ impl World {
         self.apply(Action::CrashBroker { id }).map(|_| ())
     }
 
+    /// `kafka-server-stop`: a controlled shutdown. The controller moves the broker's leaderships away (up
+    /// to [`CONTROLLED_SHUTDOWN_TIMEOUT_MS`], as Kafka's retries), then the broker flushes and stops.
+    pub fn stop_broker(&mut self, id: NodeId) -> Result<()> {
+        self.apply(Action::StopBroker { id }).map(|_| ())
+    }
+
     /// The broker's machine loses power: memory and unflushed records lost.
     pub fn power_loss(&mut self, id: NodeId) -> Result<()> {
         self.apply(Action::PowerLoss { id }).map(|_| ())
@@ -575,13 +586,42 @@ impl World {
         }
     }
 
+    fn exec_stop_broker(&mut self, id: NodeId) -> Result<()> {
+        self.broker_mut(id)?;
+        if self.crashed.contains(&id) {
+            return Err(franz_err!(InvalidRequest, "Broker {id} is down already"));
+        }
+        self.command(id, |node, now, out| {
+            if let Node::Broker(b) = node {
+                b.request_controlled_shutdown(now, out);
+            }
+        });
+        let deadline = self.now_ms.saturating_add(CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+        self.run_until(deadline, |w| w.broker(id).is_none_or(|b| b.controlled_shutdown_done()));
+        if self.horizon_ms.is_some_and(|h| self.now_ms >= h) && !self.broker(id).is_none_or(|b| b.controlled_shutdown_done()) {
+            return Ok(()); // time travel stopped in the middle of the shutdown
+        }
+        if let Ok(b) = self.broker_mut(id) {
+            b.flush_for_stop();
+        }
+        self.take_down_broker(id, false, TraceKind::BrokerStopped);
+        Ok(())
+    }
+
     fn exec_crash_broker(&mut self, id: NodeId, power_loss: bool) -> Result<()> {
         self.broker_mut(id)?;
         if self.crashed.contains(&id) && !power_loss {
             return Err(franz_err!(InvalidRequest, "Broker {id} is down already"));
         }
+        self.take_down_broker(id, power_loss, TraceKind::BrokerCrashed { power_loss });
+        Ok(())
+    }
+
+    /// The broker's process ends (its disk stays): crashed, powered off or stopped, as `why` says.
+    fn take_down_broker(&mut self, id: NodeId, power_loss: bool, why: TraceKind) {
         let now_ms = self.now_ms;
-        let lost = self.broker_mut(id)?.crash(power_loss, now_ms);
+        let Ok(broker) = self.broker_mut(id) else { return };
+        let lost = broker.crash(power_loss, now_ms);
         self.crashed.insert(id);
         if power_loss {
             self.powered_off.insert(id);
@@ -595,11 +635,10 @@ impl World {
                 self.refuse(id, from);
             }
         }
-        self.record(id, TraceKind::BrokerCrashed { power_loss });
+        self.record(id, why);
         for (tp, count) in lost {
             self.record(id, TraceKind::RecordsLostOnPowerLoss { topic: tp.topic, partition: tp.partition, count });
         }
-        Ok(())
     }
 
     fn exec_restart_broker(&mut self, id: NodeId) -> Result<()> {

@@ -123,6 +123,10 @@ pub enum Action {
     CrashBroker {
         id: NodeId,
     },
+    /// A controlled shutdown (`kafka-server-stop`): leaderships move away first, then a clean stop.
+    StopBroker {
+        id: NodeId,
+    },
     CrashController {
         id: NodeId,
     },

@@ -92,6 +92,11 @@ pub enum TraceKind {
         leader: NodeId,
         leader_epoch: LeaderEpoch,
     },
+    /// `stopBroker`: the broker asked the controller to move its leaderships away, then stopped cleanly.
+    ControlledShutdown {
+        broker: NodeId,
+    },
+    BrokerStopped,
     BrokerCrashed {
         power_loss: bool,
     },
@@ -205,6 +210,8 @@ impl TraceKind {
             TraceKind::SegmentsDeleted { .. } => "segments_deleted",
             TraceKind::LogCompacted { .. } => "log_compacted",
             TraceKind::LeaderElected { .. } => "leader_elected",
+            TraceKind::ControlledShutdown { .. } => "controlled_shutdown",
+            TraceKind::BrokerStopped => "broker_stopped",
             TraceKind::BrokerCrashed { .. } => "broker_crashed",
             TraceKind::RecordsLostOnPowerLoss { .. } => "records_lost_on_power_loss",
             TraceKind::BrokerRestarted => "broker_restarted",
@@ -274,6 +281,12 @@ impl TraceKind {
             ),
             TraceKind::LeaderElected { topic, partition, leader_epoch, .. } => {
                 format!("became leader of {topic}-{partition} at epoch {leader_epoch}")
+            }
+            TraceKind::ControlledShutdown { broker } => format!(
+                "controlled shutdown of broker {broker}: fenced, out of every ISR it need not be in, its leaderships moved"
+            ),
+            TraceKind::BrokerStopped => {
+                String::from("stopped cleanly (kafka-server-stop): logs flushed, high watermarks checkpointed")
             }
             TraceKind::BrokerCrashed { power_loss: false } => {
                 String::from("crashed: memory lost, disk kept (the page cache survives a process crash)")

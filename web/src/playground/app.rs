@@ -309,6 +309,7 @@ impl App {
             }
             Msg::Broker(id, action) => {
                 let result = match action {
+                    BrokerAction::Stop => w.stop_broker(id),
                     BrokerAction::Crash => w.crash_broker(id),
                     BrokerAction::Restart => w.restart_broker(id),
                     BrokerAction::PowerLoss => w.power_loss(id),

@@ -7,6 +7,7 @@ use crate::playground::format::ms;
 /// What the buttons on a broker card do.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum BrokerAction {
+    Stop,
     Crash,
     Restart,
     PowerLoss,
@@ -20,6 +21,9 @@ pub enum BrokerAction {
 impl BrokerAction {
     pub fn done_text(self, id: NodeId) -> String {
         match self {
+            BrokerAction::Stop => {
+                format!("Broker {id} stopped cleanly: its leaderships moved to other replicas first, then it flushed and exited.")
+            }
             BrokerAction::Crash => format!("Broker {id} crashed: its memory is gone, its disk is kept."),
             BrokerAction::Restart => format!("Broker {id} restarted and recovered from its disk."),
             BrokerAction::PowerLoss => format!("Broker {id} lost power: what it had not flushed is gone."),
@@ -109,6 +113,7 @@ pub fn cluster_panel(p: &ClusterPanelProps) -> Html {
                                 if crashed {
                                     { button(b.id, BrokerAction::Restart, "Restart", "start it again; it recovers from its disk") }
                                 } else {
+                                    { button(b.id, BrokerAction::Stop, "Stop", "kafka-server-stop: a controlled shutdown, leaderships move away first") }
                                     { button(b.id, BrokerAction::Crash, "Crash", "the process dies: memory lost, disk kept") }
                                     { button(b.id, BrokerAction::PowerLoss, "Power loss", "the machine dies: unflushed records are lost too") }
                                     { button(b.id, BrokerAction::Pause, "Pause", "a 5 s stop-the-world pause, like a long GC") }
