@@ -611,7 +611,7 @@ mod tests {
 
     #[test]
     fn two_records_at_one_offset_are_inconsistent_offsets() {
-        let ops = vec![sent(1, &["a"]), acked(1, &[0]), polled(&[(0, "z", 1)])];
+        let ops = vec![sent(1, &["a"]), acked(1, &[0]), sent(2, &["z"]), polled(&[(0, "z", 1)])];
         assert_eq!(run(ops, vec![replica(1, true, 1, &["a"])]), [ViolationKind::InconsistentOffsets]);
     }
 
@@ -626,11 +626,13 @@ mod tests {
 
     #[test]
     fn polls_going_back_or_skipping_without_a_seek() {
-        let back = vec![polled(&[(0, "a", 3), (1, "b", 3)]), polled(&[(1, "b", 3)])];
+        let sends = || sent(1, &["a", "b", "c"]);
+        let back = vec![sends(), polled(&[(0, "a", 3), (1, "b", 3)]), polled(&[(1, "b", 3)])];
         assert_eq!(run(back, vec![replica(1, true, 3, &["a", "b", "c"])]), [ViolationKind::NonmonotonicPoll]);
-        let skip = vec![polled(&[(0, "a", 3)]), polled(&[(2, "c", 3)])];
+        let skip = vec![sends(), polled(&[(0, "a", 3)]), polled(&[(2, "c", 3)])];
         assert_eq!(run(skip, vec![replica(1, true, 3, &["a", "b", "c"])]), [ViolationKind::PollSkip]);
         let seek = vec![
+            sends(),
             polled(&[(0, "a", 3), (1, "b", 3)]),
             Op::PositionReset { consumer: 10_003, partitions: vec![tp()] },
             polled(&[(0, "a", 3)]),
@@ -640,7 +642,7 @@ mod tests {
 
     #[test]
     fn a_read_at_or_above_the_high_watermark() {
-        let ops = vec![polled(&[(0, "a", 0)])];
+        let ops = vec![sent(1, &["a"]), polled(&[(0, "a", 0)])];
         assert_eq!(run(ops, vec![replica(1, true, 1, &["a"])]), [ViolationKind::ReadPastHighWatermark]);
     }
 

@@ -19,7 +19,7 @@
 //! - No panic (a panic is an invariant the core asserts, or a bug: in wasm it kills the page).
 //!
 //! A failing history is printed with its seed and scenario JSON, and [`shrink`] cuts it down to a minimal
-//! scenario that still fails the same way, to be saved as a regression fixture (`tests/fixtures/regressions`).
+//! scenario that still fails the same way, to be saved as a regression fixture (`tests/tests/fixtures/regressions`).
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -295,7 +295,11 @@ fn act(w: &mut World, m: &mut Model) {
             let _ = w.elect_preferred_leaders(None);
         }
         30..=32 => add_producer(w, m),
-        33..=50 => send(w, m),
+        33..=50 => {
+            for _ in 0..1 + m.roll(4) {
+                send(w, m);
+            }
+        }
         51..=53 => add_consumer(w, m),
         54..=63 => {
             if let Some(c) = m.pick(&m.consumers.clone()) {
@@ -383,7 +387,7 @@ fn act(w: &mut World, m: &mut Model) {
         92..=93 if m.long => {
             // Churn: topics come and go, so the metadata log passes thousands of records.
             m.count("metadataChurn");
-            for _ in 0..20 {
+            for _ in 0..60 {
                 let name = format!("churn-{}", m.next_topic);
                 m.next_topic += 1;
                 if w.create_topic(&name, 1 + m.roll(8), Some(1), ConfigMap::new()).is_ok() {
@@ -680,7 +684,7 @@ pub fn sweep(seeds: std::ops::Range<u64>, size: Size) -> Result<Coverage, Box<Fa
 pub fn report(failure: &Failure, shrunk: &Scenario) -> String {
     format!(
         "seed {} failed: {}\nreplay it: franz.Cluster.replay(json) or `FRANZ_EXPLORE_SEED={} cargo test -p franz-tests --test explorer`\n\
-         shrunk to {} actions (from {}); save as tests/fixtures/regressions/<name>.json:\n{}\n",
+         shrunk to {} actions (from {}); save as tests/tests/fixtures/regressions/<name>.json:\n{}\n",
         failure.seed,
         failure.reason,
         failure.seed,

@@ -1,7 +1,7 @@
 //! The explorer's sweeps: seeded whole-cluster histories, each checked for Kafka's safety and, once every
 //! fault heals, for liveness (see `franz_tests::explorer`). CI explores 1,000 histories; `make soak` explores
 //! 100,000 (`FRANZ_SOAK=1`, spread over every core). `FRANZ_EXPLORE_SEED=n` replays one history and prints
-//! its trace. Every scenario in `tests/fixtures/regressions/` (a shrunk failure, saved when its bug was
+//! its trace. Every scenario in `tests/tests/fixtures/regressions/` (a shrunk failure, saved when its bug was
 //! fixed) must pass.
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -219,6 +219,8 @@ pub struct Consumer {
     assignment: BTreeMap<TopicPartition, PartitionState>,
     next_correlation_id: CorrelationId,
     in_flight: BTreeMap<CorrelationId, (Pending, u64)>,
+    /// Where each request went, so that a disconnect fails the ones out to that node.
+    requests_to: BTreeMap<CorrelationId, NodeId>,
     /// An error `poll` must throw (e.g. `OFFSET_OUT_OF_RANGE` with `auto.offset.reset=none`).
     error: Option<FranzError>,
     /// The group's coordinator, once found; no FindCoordinator before the backoff time.
@@ -242,6 +244,7 @@ impl Consumer {
             assignment: BTreeMap::new(),
             next_correlation_id: 1,
             in_flight: BTreeMap::new(),
+            requests_to: BTreeMap::new(),
             error: None,
             coordinator: None,
             coordinator_backoff_until_ms: 0,
@@ -610,7 +613,21 @@ impl Consumer {
         let correlation_id = self.next_correlation_id();
         let deadline = now_ms.saturating_add(self.config.request_timeout_ms);
         self.in_flight.insert(correlation_id, (pending, deadline));
+        self.requests_to.insert(correlation_id, to);
         out.send(to, make(correlation_id));
+    }
+
+    /// `node`'s process is down (its host refused the connection): what was out to it is lost now, as
+    /// Kafka's NetworkClient sees a disconnect, rather than after `request.timeout.ms`.
+    fn on_disconnected(&mut self, now_ms: u64, node: NodeId, out: &mut Outbox) {
+        let in_flight = &self.in_flight;
+        self.requests_to.retain(|id, _| in_flight.contains_key(id));
+        for (id, _) in self.requests_to.iter().filter(|(_, &to)| to == node) {
+            if let Some((_, deadline)) = self.in_flight.get_mut(id) {
+                *deadline = now_ms;
+            }
+        }
+        self.on_timer(now_ms, out);
     }
 
     /// Sends every request the assignment needs now: metadata, offset resets and fetches.
@@ -1003,7 +1020,10 @@ impl Consumer {
 }
 
 impl Actor for Consumer {
-    fn on_message(&mut self, now_ms: u64, _from: NodeId, message: Message, out: &mut Outbox) {
+    fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
+        if matches!(message, Message::Disconnected) {
+            return self.on_disconnected(now_ms, from, out);
+        }
         let correlation_id = match &message {
             Message::MetadataResponse { correlation_id, .. }
             | Message::FetchResponse { correlation_id, .. }
