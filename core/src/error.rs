@@ -51,6 +51,7 @@ pub enum ErrorCode {
     IllegalGeneration,
     UnknownMemberId,
     InconsistentGroupProtocol,
+    FencedInstanceId,
 }
 
 impl ErrorCode {
@@ -98,6 +99,7 @@ impl ErrorCode {
             IllegalGeneration => "ILLEGAL_GENERATION",
             UnknownMemberId => "UNKNOWN_MEMBER_ID",
             InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
+            FencedInstanceId => "FENCED_INSTANCE_ID",
         }
     }
 

@@ -115,6 +115,8 @@ pub struct Broker {
     last_isr_check_ms: u64,
     /// Memory: the consumer groups this broker coordinates.
     groups: BTreeMap<String, crate::group::coordinator::Group>,
+    /// Memory: per `__consumer_offsets` partition, the (incarnation, leader epoch) whose groups were loaded.
+    groups_loaded: BTreeMap<u32, (u64, crate::types::LeaderEpoch)>,
     /// When this broker last asked the controller to create `__consumer_offsets` (at most once a second).
     offsets_topic_requested_ms: Option<u64>,
     /// On disk: the next producer id to hand out (InitProducerId), unique across restarts and brokers.
@@ -141,6 +143,7 @@ impl Broker {
             last_isr_check_ms: 0,
             offsets_topic_requested_ms: None,
             groups: BTreeMap::new(),
+            groups_loaded: BTreeMap::new(),
             // Each broker hands out its own range (Kafka's controller allocates blocks of ids instead).
             next_producer_id: i64::from(id) << 32,
         }
@@ -404,6 +407,7 @@ impl Broker {
                 None => self.delayed_produces.push(produce),
             }
         }
+        self.complete_group_stores(now_ms, out);
         self.complete_replica_fetches(now_ms, out);
     }
 
@@ -555,9 +559,6 @@ impl Actor for Broker {
                 let result = self.find_coordinator(now_ms, &group_id, out);
                 out.send(from, Message::FindCoordinatorResponse { correlation_id, result });
             }
-            Message::OffsetCommitRequest { correlation_id, group_id, offsets } => {
-                self.on_offset_commit(now_ms, from, correlation_id, &group_id, offsets, out);
-            }
             Message::OffsetFetchRequest { correlation_id, group_id, partitions } => {
                 let result = self.offset_fetch(&group_id, &partitions);
                 out.send(from, Message::OffsetFetchResponse { correlation_id, result });
@@ -565,7 +566,8 @@ impl Actor for Broker {
             Message::JoinGroupRequest { .. }
             | Message::SyncGroupRequest { .. }
             | Message::HeartbeatRequest { .. }
-            | Message::LeaveGroupRequest { .. } => self.on_group_request(now_ms, from, message, out),
+            | Message::LeaveGroupRequest { .. }
+            | Message::OffsetCommitRequest { .. } => self.on_group_request(now_ms, from, message, out),
             // Responses are for clients, Raft is for controllers, the rest for controllers too: a broker
             // ignores a stray one.
             _ => {}
