@@ -52,6 +52,7 @@ pub enum ErrorCode {
     UnknownMemberId,
     InconsistentGroupProtocol,
     FencedInstanceId,
+    MemberIdRequired,
 }
 
 impl ErrorCode {
@@ -100,6 +101,7 @@ impl ErrorCode {
             UnknownMemberId => "UNKNOWN_MEMBER_ID",
             InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
             FencedInstanceId => "FENCED_INSTANCE_ID",
+            MemberIdRequired => "MEMBER_ID_REQUIRED",
         }
     }
 

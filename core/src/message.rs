@@ -371,6 +371,9 @@ pub enum Message {
     },
     JoinGroupResponse {
         correlation_id: CorrelationId,
+        /// With `MEMBER_ID_REQUIRED` (KIP-394): the member id to join again with; empty otherwise (a
+        /// completed join names it in its result).
+        member_id: String,
         result: Result<JoinResult, FranzError>,
     },
     SyncGroupRequest {

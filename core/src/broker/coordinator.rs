@@ -158,7 +158,7 @@ struct OffsetCommitArgs {
 fn refusal(message: &Message, e: crate::error::FranzError) -> Option<Message> {
     Some(match *message {
         Message::JoinGroupRequest { correlation_id, .. } => {
-            Message::JoinGroupResponse { correlation_id, result: Err(e) }
+            Message::JoinGroupResponse { correlation_id, member_id: String::new(), result: Err(e) }
         }
         Message::SyncGroupRequest { correlation_id, .. } => {
             Message::SyncGroupResponse { correlation_id, result: Err(e) }

@@ -1253,6 +1253,15 @@ impl Actor for Consumer {
             (Pending::OffsetCommit(id), Message::OffsetCommitResponse { result, .. }) => {
                 self.on_commit_result(now_ms, id, result, out)
             }
+            (Pending::JoinGroup, Message::JoinGroupResponse { member_id, result: Err(e), .. })
+                if e.code == ErrorCode::MemberIdRequired =>
+            {
+                if let Some(m) = self.membership.as_mut() {
+                    m.member_id = member_id;
+                    m.phase = Phase::NeedJoin;
+                    m.rejoin_at_ms = now_ms;
+                }
+            }
             (Pending::JoinGroup, Message::JoinGroupResponse { result, .. }) => match result {
                 Ok(join) => {
                     let leader = join.leader == join.member_id && !join.skip_assignment;
@@ -1338,17 +1347,27 @@ impl Actor for Consumer {
             .filter(|&t| t > 0);
         let group = self.config.group_id.is_some().then(|| {
             let commits = self.commits.values().filter(|c| !c.in_flight).map(|c| c.retry_at_ms);
-            let waiting = self.assignment.values().any(|s| s.position.is_none() && !s.committed_checked);
             let member = self.membership.as_ref().and_then(|m| match m.phase {
                 Phase::NeedJoin if self.commit_before_join() => None,
                 Phase::NeedJoin => Some(m.rejoin_at_ms),
-                Phase::Stable => Some(m.next_heartbeat_ms.min(m.last_poll_ms + self.config.max_poll_interval_ms)),
+                Phase::Stable => {
+                    let beating = self.in_flight.values().any(|(p, _)| matches!(p, Pending::Heartbeat));
+                    let heartbeat = if beating { u64::MAX } else { m.next_heartbeat_ms };
+                    Some(heartbeat.min(m.last_poll_ms + self.config.max_poll_interval_ms))
+                }
                 _ => None,
             });
-            let joining = self.membership.as_ref().is_some_and(|m| matches!(m.phase, Phase::NeedJoin));
-            let find = (self.coordinator.is_none() && (waiting || joining || !self.commits.is_empty()))
-                .then_some(self.coordinator_backoff_until_ms);
-            commits.chain(find).chain(member).min()
+            let work = commits.chain(member).min();
+            if self.coordinator.is_some() {
+                return work;
+            }
+            // Without a coordinator, all of it waits for FindCoordinator (whose deadline, if asked, is above).
+            if self.in_flight.values().any(|(p, _)| matches!(p, Pending::FindCoordinator)) {
+                return None;
+            }
+            let waiting = self.assignment.values().any(|s| s.position.is_none() && !s.committed_checked);
+            let work = if waiting { Some(0) } else { work };
+            work.map(|t| t.max(self.coordinator_backoff_until_ms))
         });
         deadlines.chain(backoffs).chain(group.flatten()).min()
     }

@@ -183,6 +183,9 @@ pub struct Group {
     /// random UUID), so that no id handed out before is handed out again after the coordinator moves.
     member_id_tag: String,
     next_member_number: u64,
+    /// KIP-394: ids handed out with `MEMBER_ID_REQUIRED` that have not joined yet, and until when they are
+    /// kept. A JoinGroup that times out is sent again with the id, so no ghost member waits in the group.
+    pending_members: BTreeMap<String, u64>,
     stores: Vec<PendingStore>,
     next_store_id: u64,
 }
@@ -211,6 +214,7 @@ impl Group {
             initial_join: false,
             member_id_tag: String::from(member_id_tag),
             next_member_number: 1,
+            pending_members: BTreeMap::new(),
             stores: Vec::new(),
             next_store_id: 1,
         }
@@ -322,25 +326,37 @@ impl Group {
         fx: &mut Effects,
     ) {
         let refuse = |e: FranzError, fx: &mut Effects| {
-            fx.sends.push((from, Message::JoinGroupResponse { correlation_id, result: Err(e) }))
+            fx.sends
+                .push((from, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result: Err(e) }))
         };
-        if !request.member_id.is_empty() {
-            if let Err(e) = self.validate_member(&request.member_id, request.group_instance_id.as_deref()) {
+        let member_id = request.member_id.clone();
+        if self.pending_members.remove(&member_id).is_some() && request.group_instance_id.is_none() {
+            self.members.insert(member_id.clone(), GroupMember::new(member_id.clone(), from, &request, now_ms));
+            return self.rejoin(now_ms, from, correlation_id, &member_id, request, fx);
+        }
+        if !member_id.is_empty() {
+            if let Err(e) = self.validate_member(&member_id, request.group_instance_id.as_deref()) {
                 return refuse(e, fx);
             }
-            let member_id = request.member_id.clone();
             return self.rejoin(now_ms, from, correlation_id, &member_id, request, fx);
         }
         let known = request.group_instance_id.as_deref().and_then(|i| self.static_member_id(i)).map(String::from);
         if let Some(old_member_id) = known {
             return self.replace_static_member(now_ms, from, correlation_id, &old_member_id, request, fx);
         }
-        if self.members.len() >= GROUP_MEMBERS_MAX {
+        if self.members.len() + self.pending_members.len() >= GROUP_MEMBERS_MAX {
             return refuse(franz_err!(PolicyViolation, "Franz groups hold at most {GROUP_MEMBERS_MAX} members"), fx);
         }
         let member_id = self.new_member_id(&request);
-        self.members.insert(member_id.clone(), GroupMember::new(member_id.clone(), from, &request, now_ms));
-        self.rejoin(now_ms, from, correlation_id, &member_id, request, fx)
+        if request.group_instance_id.is_some() {
+            // A static member's id is bound to its instance id: it joins at once.
+            self.members.insert(member_id.clone(), GroupMember::new(member_id.clone(), from, &request, now_ms));
+            return self.rejoin(now_ms, from, correlation_id, &member_id, request, fx);
+        }
+        // KIP-394: a dynamic member learns its id first, then joins with it.
+        self.pending_members.insert(member_id.clone(), now_ms.saturating_add(request.session_timeout_ms));
+        let result = Err(franz_err!(MemberIdRequired, "Join again with member id {member_id}"));
+        fx.sends.push((from, Message::JoinGroupResponse { correlation_id, member_id, result }));
     }
 
     /// A member's JoinGroup: it waits for the join phase, which this starts (the eager protocol) or joins.
@@ -382,7 +398,8 @@ impl Group {
         let instance = request.group_instance_id.clone().unwrap_or_default();
         if let Some(correlation_id) = member.join.take() {
             let result = Err(fenced(&instance, &new_member_id));
-            fx.sends.push((member.node, Message::JoinGroupResponse { correlation_id, result }));
+            fx.sends
+                .push((member.node, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result }));
         }
         if let Some(correlation_id) = member.sync.take() {
             let result = Err(fenced(&instance, &new_member_id));
@@ -544,6 +561,7 @@ impl Group {
 
     /// Ends a join phase that can end, and removes members whose session expired.
     pub fn tick(&mut self, now_ms: u64, fx: &mut Effects) {
+        self.pending_members.retain(|_, until_ms| now_ms < *until_ms);
         let expired: Vec<String> = self
             .members
             .values()
@@ -611,7 +629,7 @@ impl Group {
                     skip_assignment: false,
                 }),
             };
-            fx.sends.push((m.node, Message::JoinGroupResponse { correlation_id, result }));
+            fx.sends.push((m.node, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result }));
         }
     }
 
@@ -623,7 +641,8 @@ impl Group {
             .map(|m| m.last_heartbeat_ms.saturating_add(m.session_timeout_ms));
         let rebalance = (self.state == GroupState::PreparingRebalance).then_some(self.rebalance_deadline_ms);
         let stores = self.stores.iter().map(|s| s.deadline_ms);
-        sessions.chain(rebalance).chain(stores).min()
+        let pending = self.pending_members.values().copied();
+        sessions.chain(rebalance).chain(stores).chain(pending).min()
     }
 }
 
@@ -746,6 +765,6 @@ impl Group {
                 Err(e)
             }
         };
-        fx.sends.push((node, Message::JoinGroupResponse { correlation_id, result }));
+        fx.sends.push((node, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result }));
     }
 }
