@@ -376,7 +376,7 @@ fn after_the_coordinator_moves_the_group_keeps_its_generation_and_old_commits_ar
     // Shorter than Kafka's defaults (30 s, 45 s) so that the run is shorter; the same story.
     let settings = |c: &mut ConsumerConfig| {
         c.max_poll_records = 2;
-        c.request_timeout_ms = 10_000;
+        c.request_timeout_ms = 20_000;
         c.session_timeout_ms = 30_000;
     };
     let a = member(&mut w, "g", "a", &["t"], settings);
@@ -394,10 +394,12 @@ fn after_the_coordinator_moves_the_group_keeps_its_generation_and_old_commits_ar
     assert!(before.generation >= 2);
     let ids: Vec<String> = before.members.iter().map(|m| m.member_id.clone()).collect();
 
-    // The coordinator crashes; a newcomer arrives before a and b notice (when a heartbeat goes unanswered
-    // for request.timeout.ms).
+    // The coordinator crashes. Once another broker leads the group's offsets partition, a newcomer
+    // arrives, before a and b notice (when a heartbeat goes unanswered for request.timeout.ms).
     let coordinator = before.coordinator.unwrap();
     w.crash_broker(coordinator).unwrap();
+    let moved_on = |w: &World| w.describe_group("g").coordinator.is_some_and(|n| n != coordinator);
+    assert!(run_until(&mut w, 15, &[], &[a, b], &mut read, moved_on));
     let c = member(&mut w, "g", "c", &["t"], settings);
     let consumers = [a, b, c];
     let c_joined = |w: &World| w.describe_group("g").members.iter().any(|m| m.client_id == "c");

@@ -209,8 +209,20 @@ struct Membership {
     follow_up: bool,
 }
 
+/// Who asked for a commit, which says whether it is retried and whether someone waits for its outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CommitKind {
+    /// `commitSync`: retried until `default.api.timeout.ms`; its outcome is reported.
+    Sync,
+    /// Auto-commit on poll: not retried (Kafka's async commit; the next one carries newer positions), so
+    /// that a stale commit never lands after a newer one.
+    Auto,
+    /// The positions given up before a rebalance or on close: retried; the next JoinGroup waits for it.
+    Revocation,
+}
+
 /// A commit in progress: what to store, as which member of which generation (-1 and no member id with
-/// `assign`); whether someone waits for the outcome (commitSync) or not (auto-commit).
+/// `assign`).
 #[derive(Clone, Debug)]
 struct PendingCommit {
     offsets: Vec<(TopicPartition, Offset)>,
@@ -219,7 +231,7 @@ struct PendingCommit {
     in_flight: bool,
     retry_at_ms: u64,
     deadline_ms: u64,
-    reported: bool,
+    kind: CommitKind,
 }
 
 #[derive(Clone, Debug)]
@@ -308,7 +320,7 @@ impl Consumer {
     pub fn close(&mut self, now_ms: u64, out: &mut Outbox) {
         if self.config.enable_auto_commit && self.membership.as_ref().is_some_and(|m| m.phase == Phase::Stable) {
             let positions = self.positions();
-            self.start_commit(now_ms, positions, false);
+            self.start_commit(now_ms, positions, CommitKind::Revocation);
             self.fill(now_ms, out);
         }
         self.leave_group(now_ms, out);
@@ -341,7 +353,7 @@ impl Consumer {
         }
         if commit && self.config.enable_auto_commit {
             let positions = self.positions();
-            self.start_commit(now_ms, positions, false);
+            self.start_commit(now_ms, positions, CommitKind::Revocation);
         }
         let revoked = core::mem::take(&mut self.assignment);
         self.in_flight.retain(|_, (p, _)| match p {
@@ -457,7 +469,7 @@ impl Consumer {
             });
         }
         let offsets = offsets.unwrap_or_else(|| self.positions());
-        let id = self.start_commit(now_ms, offsets, true);
+        let id = self.start_commit(now_ms, offsets, CommitKind::Sync);
         self.fill(now_ms, out);
         Ok(id)
     }
@@ -470,11 +482,11 @@ impl Consumer {
         self.assignment.iter().filter_map(|(tp, s)| Some((tp.clone(), s.position?))).collect()
     }
 
-    fn start_commit(&mut self, now_ms: u64, offsets: Vec<(TopicPartition, Offset)>, reported: bool) -> u64 {
+    fn start_commit(&mut self, now_ms: u64, offsets: Vec<(TopicPartition, Offset)>, kind: CommitKind) -> u64 {
         let id = self.next_commit_id;
         self.next_commit_id += 1;
         if offsets.is_empty() {
-            if reported {
+            if kind == CommitKind::Sync {
                 self.commit_results.insert(id, Ok(()));
             }
             return id;
@@ -485,23 +497,68 @@ impl Consumer {
             Some(m) => (m.generation, m.member_id.clone()),
             None => (-1, String::new()),
         };
-        let commit = PendingCommit {
-            offsets,
-            generation,
-            member_id,
-            in_flight: false,
-            retry_at_ms: now_ms,
-            deadline_ms,
-            reported,
-        };
+        let commit =
+            PendingCommit { offsets, generation, member_id, in_flight: false, retry_at_ms: now_ms, deadline_ms, kind };
         self.commits.insert(id, commit);
         id
     }
 
-    /// The coordinator is gone or unknown: find it again after `retry.backoff.ms`.
+    /// The coordinator is gone or unknown: find it again after `retry.backoff.ms`. As Kafka's
+    /// `markCoordinatorUnknown` closes the connection, what was in flight to it fails now rather than at
+    /// its timeout: commits are retried with the next coordinator, a join or sync starts again.
     fn lose_coordinator(&mut self, now_ms: u64) {
         self.coordinator = None;
-        self.coordinator_backoff_until_ms = now_ms + RETRY_BACKOFF_MS;
+        let retry_at_ms = now_ms + RETRY_BACKOFF_MS;
+        self.coordinator_backoff_until_ms = retry_at_ms;
+        let to_coordinator: Vec<CorrelationId> = self
+            .in_flight
+            .iter()
+            .filter(|(_, (p, _))| {
+                matches!(
+                    p,
+                    Pending::OffsetFetch(..)
+                        | Pending::OffsetCommit(_)
+                        | Pending::JoinGroup
+                        | Pending::SyncGroup
+                        | Pending::Heartbeat
+                        | Pending::LeaveGroup
+                )
+            })
+            .map(|(&c, _)| c)
+            .collect();
+        for correlation_id in to_coordinator {
+            let Some((pending, _)) = self.in_flight.remove(&correlation_id) else { continue };
+            match pending {
+                Pending::OffsetCommit(id) => self.drop_or_retry_commit(now_ms, id),
+                Pending::OffsetFetch(asked, _) => {
+                    for tp in &asked {
+                        if let Some(state) = self.assignment.get_mut(tp) {
+                            state.request_in_flight = false;
+                        }
+                    }
+                }
+                Pending::JoinGroup | Pending::SyncGroup => {
+                    if let Some(m) = self.membership.as_mut() {
+                        m.phase = Phase::NeedJoin;
+                        m.rejoin_at_ms = retry_at_ms;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A commit that failed in a way worth retrying: again after `retry.backoff.ms`, unless it is an
+    /// auto-commit (then the next auto-commit comes after the backoff, with the positions of then).
+    fn drop_or_retry_commit(&mut self, now_ms: u64, id: u64) {
+        let Some(commit) = self.commits.get_mut(&id) else { return };
+        commit.in_flight = false;
+        commit.retry_at_ms = now_ms + RETRY_BACKOFF_MS;
+        if commit.kind == CommitKind::Auto {
+            self.commits.remove(&id);
+            let next_ms = now_ms + RETRY_BACKOFF_MS;
+            self.last_auto_commit_ms = next_ms.saturating_sub(self.config.auto_commit_interval_ms);
+        }
     }
 
     pub fn id(&self) -> NodeId {
@@ -637,7 +694,7 @@ impl Consumer {
         {
             self.last_auto_commit_ms = now_ms;
             let positions = self.positions();
-            self.start_commit(now_ms, positions, false);
+            self.start_commit(now_ms, positions, CommitKind::Auto);
         }
         let mut records = Vec::new();
         let mut polled = Vec::new();
@@ -874,7 +931,8 @@ impl Consumer {
     /// the group move to the next generation and refuse that commit.
     fn commit_before_join(&self) -> bool {
         let Some(m) = self.membership.as_ref() else { return false };
-        m.generation >= 0 && self.commits.values().any(|c| c.in_flight && c.generation == m.generation)
+        let revoking = |c: &PendingCommit| c.kind == CommitKind::Revocation && c.generation == m.generation;
+        m.generation >= 0 && self.commits.values().any(|c| c.in_flight && revoking(c))
     }
 
     /// Join, assign (as leader), heartbeat, or leave for a missed poll.
@@ -1020,7 +1078,7 @@ impl Consumer {
         commit.in_flight = false;
         if let Err(e) = &result {
             if e.retriable() && now_ms < commit.deadline_ms {
-                commit.retry_at_ms = now_ms + RETRY_BACKOFF_MS;
+                self.drop_or_retry_commit(now_ms, id);
                 if is_coordinator_error(e.code) {
                     self.lose_coordinator(now_ms);
                 }
@@ -1045,7 +1103,7 @@ impl Consumer {
             }
             Err(e) => Err(self.on_commit_refused(now_ms, &commit, e, out)),
         };
-        if commit.reported {
+        if commit.kind == CommitKind::Sync {
             self.commit_results.insert(id, result);
         }
     }
