@@ -12,10 +12,19 @@
 //! - `two_owners`: one partition assigned to two members in the same group generation.
 //! - `phantom_read`: a consumer read a record that no producer sent to that topic since it was last created
 //!   (a record of a deleted topic read from its successor, or one made up).
+//! - `two_owners`: a consumer was handed a partition of its group that another consumer instance still
+//!   believed it owned, while the other was still a member (the coordinator had not removed its member id,
+//!   and it had not given the partition up). A consumer the coordinator removed (session timeout, a newer
+//!   instance of its `group.instance.id`) may still believe it owns partitions: that zombie is legal in
+//!   Kafka, whose commits it cannot make any more.
+//! - `generation_went_back`: a consumer got an assignment of a generation older than one its group had
+//!   already handed out.
+//! - `committed_offset_went_back`: an OffsetFetch returned a committed offset lower than (or none instead
+//!   of) the one acknowledged last before it was sent, and no commit acknowledged after that named it.
 //!
 //! Offsets below a log's start offset were deleted on purpose (retention): they are not lost.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -40,6 +49,8 @@ pub enum ViolationKind {
     ReplicaDivergence,
     TwoOwners,
     PhantomRead,
+    GenerationWentBack,
+    CommittedOffsetWentBack,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -155,10 +166,12 @@ fn live_history(history: &History) -> History {
                 }
             }
             Op::Polled { records, .. } => records.retain(|r| !before_deletion(i, &r.topic)),
-            Op::PositionReset { partitions, .. } | Op::GroupAssignment { partitions, .. } => {
-                partitions.retain(|tp| !before_deletion(i, &tp.topic))
-            }
-            Op::TopicDeleted { .. } => {}
+            Op::PositionReset { partitions, .. }
+            | Op::AssignmentReceived { partitions, .. }
+            | Op::AssignmentRevoked { partitions, .. } => partitions.retain(|tp| !before_deletion(i, &tp.topic)),
+            Op::OffsetsCommitted { offsets, .. } => offsets.retain(|o| !before_deletion(i, &o.topic)),
+            Op::CommittedOffsetsFetched { offsets, .. } => offsets.retain(|o| !before_deletion(i, &o.topic)),
+            Op::TopicDeleted { .. } | Op::GroupMemberRemoved { .. } => {}
         }
         entries.push(entry);
     }
@@ -179,6 +192,7 @@ pub fn check(history: &History, replicas: &Replicas) -> CheckReport {
     check_observations(history, &acks, &mut report);
     check_replicas(replicas, &mut report);
     check_owners(history, &mut report);
+    check_committed_offsets(history, &mut report);
     report
         .violations
         .sort_by(|a, b| (a.kind, &a.topic, a.partition, a.offset).cmp(&(b.kind, &b.topic, b.partition, b.offset)));
@@ -445,24 +459,105 @@ fn check_replicas(replicas: &Replicas, report: &mut Report) {
     }
 }
 
+/// What one consumer instance believes it owns in one group.
+struct Belief {
+    member_id: String,
+    generation: i32,
+    partitions: Vec<TopicPartition>,
+}
+
+/// Two owners and generations going back, from the consumers' side: keyed by consumer instance (node id),
+/// not member id, since two instances can claim one member id.
 fn check_owners(history: &History, report: &mut Report) {
-    let mut owners: BTreeMap<(&str, u32, &TopicPartition), &str> = BTreeMap::new();
+    let mut beliefs: BTreeMap<(&str, NodeId), Belief> = BTreeMap::new();
+    let mut removed: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut newest: BTreeMap<&str, (i32, NodeId)> = BTreeMap::new();
     for entry in history.entries() {
-        let Op::GroupAssignment { group, generation, member, partitions } = &entry.op else {
-            continue;
-        };
-        for tp in partitions {
-            match owners.get(&(group.as_str(), *generation, tp)) {
-                Some(&other) if other != member.as_str() => report.add(
-                    ViolationKind::TwoOwners,
-                    tp,
-                    None,
-                    format!("group {group} generation {generation} gave {tp} to both {other} and {member}"),
-                ),
-                _ => {
-                    owners.insert((group.as_str(), *generation, tp), member.as_str());
+        match &entry.op {
+            Op::GroupMemberRemoved { group, member_id, .. } => {
+                removed.insert((group.as_str(), member_id.as_str()));
+            }
+            Op::AssignmentRevoked { consumer, group, partitions, .. } => {
+                if let Some(b) = beliefs.get_mut(&(group.as_str(), *consumer)) {
+                    b.partitions.retain(|tp| !partitions.contains(tp));
                 }
             }
+            Op::AssignmentReceived { consumer, group, generation, member_id, partitions } => {
+                let tp_of = || partitions.first().cloned().unwrap_or_else(|| TopicPartition::new("", 0));
+                match newest.get(group.as_str()) {
+                    Some(&(seen, by)) if *generation < seen => report.add(
+                        ViolationKind::GenerationWentBack,
+                        &tp_of(),
+                        None,
+                        format!(
+                            "group {group}: consumer {consumer} got generation {generation} after consumer {by} had got generation {seen}"
+                        ),
+                    ),
+                    Some(&(seen, _)) if *generation == seen => {}
+                    _ => {
+                        newest.insert(group.as_str(), (*generation, *consumer));
+                    }
+                }
+                for tp in partitions {
+                    let holders = beliefs.iter().filter(|((g, c), b)| {
+                        *g == group.as_str()
+                            && c != consumer
+                            && b.partitions.contains(tp)
+                            && !removed.contains(&(group.as_str(), b.member_id.as_str()))
+                    });
+                    for ((_, other), b) in holders {
+                        report.add(
+                            ViolationKind::TwoOwners,
+                            tp,
+                            None,
+                            format!(
+                                "group {group}: consumer {consumer} (member {member_id}, generation {generation}) was handed {tp} while consumer {other} (member {}, generation {}) still owned it and was still a member",
+                                b.member_id, b.generation
+                            ),
+                        );
+                    }
+                }
+                let belief =
+                    Belief { member_id: member_id.clone(), generation: *generation, partitions: partitions.clone() };
+                beliefs.insert((group.as_str(), *consumer), belief);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A committed offset read back must be at least the one acknowledged last before the read was sent,
+/// unless a commit acknowledged since (concurrent with the read) named what was read.
+fn check_committed_offsets(history: &History, report: &mut Report) {
+    // Per (group, partition): every acknowledged commit, (acknowledged at, offset), in order.
+    let mut acked: BTreeMap<(&str, TopicPartition), Vec<(u64, Offset)>> = BTreeMap::new();
+    for entry in history.entries() {
+        if let Op::OffsetsCommitted { group, offsets, .. } = &entry.op {
+            for o in offsets {
+                let tp = TopicPartition::new(o.topic.clone(), o.partition);
+                acked.entry((group.as_str(), tp)).or_default().push((entry.time_ms, o.offset));
+            }
+        }
+    }
+    for entry in history.entries() {
+        let Op::CommittedOffsetsFetched { consumer, group, requested_ms, offsets } = &entry.op else { continue };
+        for o in offsets {
+            let tp = TopicPartition::new(o.topic.clone(), o.partition);
+            let Some(commits) = acked.get(&(group.as_str(), tp.clone())) else { continue };
+            let Some(&(at_ms, last)) = commits.iter().rev().find(|(t, _)| t < requested_ms) else { continue };
+            let concurrent = commits.iter().any(|&(t, offset)| t >= *requested_ms && Some(offset) == o.offset);
+            if o.offset.is_some_and(|fetched| fetched >= last) || concurrent {
+                continue;
+            }
+            let fetched = o.offset.map_or(String::from("no committed offset"), |f| format!("offset {f}"));
+            report.add(
+                ViolationKind::CommittedOffsetWentBack,
+                &tp,
+                o.offset,
+                format!(
+                    "consumer {consumer} read {fetched} as group {group}'s committed offset (asked at t={requested_ms} ms), but offset {last} had been acknowledged at t={at_ms} ms"
+                ),
+            );
         }
     }
 }
@@ -654,15 +749,110 @@ mod tests {
         assert_eq!(run(vec![], above), [], "above the HW replicas may differ");
     }
 
-    #[test]
-    fn one_partition_two_owners_in_a_generation() {
-        let assign = |member: &str, generation| Op::GroupAssignment {
+    fn received(consumer: NodeId, member: &str, generation: i32) -> Op {
+        Op::AssignmentReceived {
+            consumer,
             group: "g".into(),
             generation,
-            member: member.into(),
+            member_id: member.into(),
+            partitions: vec![tp()],
+        }
+    }
+
+    fn kinds(ops: Vec<Op>) -> Vec<ViolationKind> {
+        run(ops, vec![])
+    }
+
+    #[test]
+    fn a_partition_handed_to_a_second_live_consumer_is_two_owners() {
+        // Bug 3's shape: two instances, one member id, one generation.
+        assert_eq!(kinds(vec![received(1, "m", 1), received(2, "m", 1)]), [ViolationKind::TwoOwners]);
+        // Bug 4's shape: a newcomer handed what a member of another generation still reads.
+        assert_eq!(
+            kinds(vec![received(1, "m1", 5), received(2, "m2", 6)]),
+            [ViolationKind::TwoOwners],
+            "whatever generation each thinks it is in"
+        );
+    }
+
+    #[test]
+    fn a_partition_given_up_or_held_by_a_removed_member_may_move() {
+        let revoked = Op::AssignmentRevoked {
+            consumer: 1,
+            group: "g".into(),
+            partitions: vec![tp()],
+            reason: crate::sim::history::RevokeReason::Rebalance,
+        };
+        assert_eq!(kinds(vec![received(1, "m1", 1), revoked, received(2, "m2", 2)]), []);
+        let removed = |member: &str| Op::GroupMemberRemoved {
+            group: "g".into(),
+            member_id: member.into(),
+            reason: crate::sim::history::RemovalReason::SessionTimeout,
+        };
+        assert_eq!(kinds(vec![received(1, "m1", 1), removed("m1"), received(2, "m2", 2)]), [], "a zombie");
+        assert_eq!(
+            kinds(vec![received(1, "m1", 1), removed("m1"), received(2, "m2", 1)]),
+            [],
+            "a static member's replacement keeps the generation"
+        );
+        assert_eq!(kinds(vec![received(1, "m1", 1), received(1, "m1", 2)]), [], "one consumer, a new generation");
+        let other_group = Op::AssignmentReceived {
+            consumer: 2,
+            group: "h".into(),
+            generation: 1,
+            member_id: "m2".into(),
             partitions: vec![tp()],
         };
-        assert_eq!(run(vec![assign("m1", 1), assign("m2", 1)], vec![]), [ViolationKind::TwoOwners]);
-        assert_eq!(run(vec![assign("m1", 1), assign("m2", 2)], vec![]), [], "a new generation may move it");
+        assert_eq!(kinds(vec![received(1, "m1", 1), other_group]), [], "groups read independently");
+    }
+
+    #[test]
+    fn an_assignment_of_an_older_generation_is_generation_went_back() {
+        let revoked = |consumer| Op::AssignmentRevoked {
+            consumer,
+            group: "g".into(),
+            partitions: vec![tp()],
+            reason: crate::sim::history::RevokeReason::Lost,
+        };
+        assert_eq!(
+            kinds(vec![received(1, "m1", 7), revoked(1), received(2, "m2", 1)]),
+            [ViolationKind::GenerationWentBack]
+        );
+        assert_eq!(
+            kinds(vec![received(1, "m1", 7), revoked(1), received(2, "m2", 7), revoked(2), received(1, "m1", 8)]),
+            []
+        );
+    }
+
+    fn committed(offset: Offset) -> Op {
+        let offsets = vec![crate::sim::history::CommittedOffset { topic: "t".into(), partition: 0, offset }];
+        Op::OffsetsCommitted { consumer: 10_003, group: "g".into(), offsets }
+    }
+
+    fn fetched(requested_ms: u64, offset: Option<Offset>) -> Op {
+        let offsets = vec![crate::sim::history::FetchedCommittedOffset { topic: "t".into(), partition: 0, offset }];
+        Op::CommittedOffsetsFetched { consumer: 10_004, group: "g".into(), requested_ms, offsets }
+    }
+
+    #[test]
+    fn a_committed_offset_read_below_the_last_acknowledged_one_went_back() {
+        // `run` stamps entry i at t=i ms.
+        let back = ViolationKind::CommittedOffsetWentBack;
+        assert_eq!(kinds(vec![committed(10), fetched(1, Some(5))]), [back]);
+        assert_eq!(kinds(vec![committed(10), fetched(1, None)]), [back], "the commit vanished");
+        assert_eq!(kinds(vec![committed(10), committed(3), fetched(2, Some(0))]), [back]);
+    }
+
+    #[test]
+    fn committed_offsets_read_at_or_after_the_last_acknowledged_one_are_fine() {
+        assert_eq!(kinds(vec![committed(10), fetched(1, Some(10))]), []);
+        assert_eq!(kinds(vec![committed(10), fetched(1, Some(12))]), [], "a commit not yet acknowledged");
+        assert_eq!(kinds(vec![committed(10), committed(3), fetched(2, Some(3))]), [], "rewound on purpose");
+        assert_eq!(kinds(vec![committed(3), fetched(0, Some(1))]), [], "asked before the commit was acknowledged");
+        assert_eq!(
+            kinds(vec![committed(10), fetched(2, Some(4)), committed(4)]),
+            [],
+            "a commit acknowledged after the read was sent may have been what it read"
+        );
     }
 }

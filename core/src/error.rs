@@ -52,6 +52,8 @@ pub enum ErrorCode {
     UnknownMemberId,
     InconsistentGroupProtocol,
     NetworkException,
+    FencedInstanceId,
+    MemberIdRequired,
 }
 
 impl ErrorCode {
@@ -100,6 +102,8 @@ impl ErrorCode {
             UnknownMemberId => "UNKNOWN_MEMBER_ID",
             InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
             NetworkException => "NETWORK_EXCEPTION",
+            FencedInstanceId => "FENCED_INSTANCE_ID",
+            MemberIdRequired => "MEMBER_ID_REQUIRED",
         }
     }
 

@@ -166,6 +166,9 @@ pub struct JoinResult {
     pub leader: String,
     pub member_id: String,
     pub members: Vec<JoinedMember>,
+    /// KIP-814: the leader rejoined (a static member's return) without a rebalance; the assignment stands,
+    /// so it syncs without computing one.
+    pub skip_assignment: bool,
 }
 
 /// Topic administration, as Kafka's admin APIs ask for it.
@@ -361,10 +364,15 @@ pub enum Message {
         correlation_id: CorrelationId,
         result: Result<NodeId, FranzError>,
     },
-    /// Stores the group's next offsets to read, replicated like any record.
+    /// Stores the group's next offsets to read, replicated like any record. A member names its generation,
+    /// member id and `group.instance.id`, so that the coordinator refuses a member that is no longer in the
+    /// group (a zombie); a consumer using `assign` sends generation -1 and no member id.
     OffsetCommitRequest {
         correlation_id: CorrelationId,
         group_id: String,
+        generation: i32,
+        member_id: String,
+        group_instance_id: Option<String>,
         offsets: Vec<(TopicPartition, Offset)>,
     },
     OffsetCommitResponse {
@@ -388,6 +396,9 @@ pub enum Message {
     },
     JoinGroupResponse {
         correlation_id: CorrelationId,
+        /// With `MEMBER_ID_REQUIRED` (KIP-394): the member id to join again with; empty otherwise (a
+        /// completed join names it in its result).
+        member_id: String,
         result: Result<JoinResult, FranzError>,
     },
     SyncGroupRequest {
@@ -395,6 +406,7 @@ pub enum Message {
         group_id: String,
         generation: i32,
         member_id: String,
+        group_instance_id: Option<String>,
         /// The leader's assignment for every member; empty from the others.
         assignments: Vec<(String, Vec<TopicPartition>)>,
     },
@@ -407,6 +419,7 @@ pub enum Message {
         group_id: String,
         generation: i32,
         member_id: String,
+        group_instance_id: Option<String>,
     },
     HeartbeatResponse {
         correlation_id: CorrelationId,

@@ -261,3 +261,206 @@ fn static_members_keep_their_place_and_cooperative_sticky_moves_in_two_rebalance
     assert!(d.generation >= before + 2, "revoke, then assign: {} → {}", before, d.generation);
     assert_eq!(d.members.iter().map(|m| m.assignment.len()).collect::<Vec<_>>(), [2, 2]);
 }
+
+fn keyed_records(w: &mut World, count: usize) {
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    let records = (0..count).map(|i| franz_tests::kv(&format!("k{i}"), &format!("v{i}"))).collect();
+    w.send(p, "t", records).unwrap();
+}
+
+fn static_member(w: &mut World, group: &str, name: &str, instance: &str) -> NodeId {
+    member(w, group, name, &["t"], |c| {
+        c.group_instance_id = Some(instance.into());
+        c.max_poll_records = 5;
+    })
+}
+
+/// Bug 3 of issue 11: a second consumer with the same `group.instance.id` used to get the same member id
+/// while the first kept heartbeating, so both owned every partition. Kafka (KIP-345, `replaceStaticMember`):
+/// the newcomer gets a new member id and the old one's place; the old instance is fenced.
+#[test]
+fn two_consumers_with_one_group_instance_id_never_both_own_the_partitions() {
+    let mut w = World::new(ClusterConfig { seed: 11, ..Default::default() }).unwrap();
+    w.create_topic("t", 4, None, ConfigMap::new()).unwrap();
+    keyed_records(&mut w, 20);
+    let first = static_member(&mut w, "s", "first", "host-a");
+    w.run_for(4_000);
+    let before = w.describe_group("s");
+    let old_member = before.members[0].member_id.clone();
+    let mut read = values(&w.poll(first, 1_000).unwrap());
+    assert_eq!(read.len(), 5);
+    w.commit_sync(first, None).unwrap();
+
+    // The same instance id again while `first` still runs (a restart whose old process is not dead yet).
+    let second = static_member(&mut w, "s", "second", "host-a");
+    w.run_for(1_000);
+    let after = w.describe_group("s");
+    assert_eq!(after.generation, before.generation, "no rebalance: the newcomer takes the old member's place");
+    assert_eq!(after.members.len(), 1);
+    assert_ne!(after.members[0].member_id, old_member, "the newcomer has a new member id");
+    assert_eq!(after.members[0].client_id, "second");
+    assert_eq!(w.assignment(second).unwrap().len(), 4, "the old member's assignment");
+
+    // `first` learns at its next heartbeat: fenced, it gives its partitions up and stops for good.
+    w.run_for(3_500);
+    assert!(w.assignment(first).unwrap().is_empty());
+    assert_eq!(w.poll(first, 100).unwrap_err().code, ErrorCode::FencedInstanceId);
+    assert_eq!(w.poll(first, 100).unwrap_err().code, ErrorCode::FencedInstanceId, "every poll says so");
+    assert_eq!(w.commit_sync(first, None).unwrap_err().code, ErrorCode::FencedInstanceId);
+    let kinds: Vec<&str> = w.trace().since(0).iter().map(|e| e.kind.kind_name()).collect();
+    assert!(kinds.contains(&"consumer_fenced") && kinds.contains(&"group_member_removed"));
+
+    // The group keeps serving: `second` resumes from `first`'s commit, reads the rest and commits.
+    for _ in 0..6 {
+        read.extend(values(&w.poll(second, 1_000).unwrap()));
+    }
+    read.sort();
+    read.dedup();
+    assert_eq!(read.len(), 20, "nothing skipped");
+    w.commit_sync(second, None).unwrap();
+    assert_eq!(w.group_offsets("s").iter().map(|o| o.committed).sum::<u64>(), 20);
+    w.close_client(first).unwrap();
+    assert_eq!(w.describe_group("s").members.len(), 1, "the fenced consumer's close changes nothing");
+
+    // A static member does not leave on close: its place waits session.timeout.ms for it.
+    w.close_client(second).unwrap();
+    w.run_for(1_000);
+    assert_eq!(w.describe_group("s").members.len(), 1);
+    w.run_for(45_000);
+    assert_eq!(w.describe_group("s").state, "Empty");
+    let report = w.check();
+    assert!(report.ok, "{:?}", report.violations);
+}
+
+/// Each partition held by at most one of `consumers`, as they believe it.
+fn assert_disjoint(w: &mut World, consumers: &[NodeId]) {
+    let mut held: Vec<TopicPartition> = consumers.iter().flat_map(|&c| w.assignment(c).unwrap()).collect();
+    let count = held.len();
+    held.sort();
+    held.dedup();
+    assert_eq!(held.len(), count, "a partition held twice at t={} ms: {held:?}", w.now_ms());
+}
+
+/// A second at a time, up to `seconds`: each running consumer of `polling` polls, and no partition is held
+/// twice among `owners`; stops once `done` holds.
+fn run_until(
+    w: &mut World,
+    seconds: u32,
+    polling: &[NodeId],
+    owners: &[NodeId],
+    read: &mut Vec<String>,
+    done: impl Fn(&World) -> bool,
+) -> bool {
+    for _ in 0..seconds {
+        if done(w) {
+            return true;
+        }
+        for &consumer in polling {
+            read.extend(values(&w.poll(consumer, 0).unwrap()));
+        }
+        w.run_for(1_000);
+        assert_disjoint(w, owners);
+    }
+    done(w)
+}
+
+/// Bug 4 of issue 11: after the coordinator moved, the group started again at generation 1 while the old
+/// members kept consuming, so a newcomer was handed partitions they still read. Kafka: the group is a record
+/// in `__consumer_offsets`; the new coordinator loads it and the generation goes on, the members keep their
+/// ids, and a commit from a member that is no longer in the generation is refused.
+#[test]
+fn after_the_coordinator_moves_the_group_keeps_its_generation_and_old_commits_are_refused() {
+    let mut w = World::new(ClusterConfig { seed: 12, ..Default::default() }).unwrap();
+    w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+    keyed_records(&mut w, 40);
+    // Shorter than Kafka's defaults (30 s, 45 s) so that the run is shorter; the same story.
+    let settings = |c: &mut ConsumerConfig| {
+        c.max_poll_records = 2;
+        c.request_timeout_ms = 20_000;
+        c.session_timeout_ms = 30_000;
+    };
+    let a = member(&mut w, "g", "a", &["t"], settings);
+    w.run_for(4_000);
+    let b = member(&mut w, "g", "b", &["t"], settings);
+    let mut read: Vec<String> = Vec::new();
+    for _ in 0..3 {
+        read.extend(values(&w.poll(a, 1_000).unwrap()));
+        read.extend(values(&w.poll(b, 1_000).unwrap()));
+    }
+    w.commit_sync(a, None).unwrap();
+    w.commit_sync(b, None).unwrap();
+    let before = w.describe_group("g");
+    assert_eq!((before.state.as_str(), before.members.len()), ("Stable", 2));
+    assert!(before.generation >= 2);
+    let ids: Vec<String> = before.members.iter().map(|m| m.member_id.clone()).collect();
+
+    // The coordinator crashes. Once another broker leads the group's offsets partition, a newcomer
+    // arrives, before a and b notice (when a heartbeat goes unanswered for request.timeout.ms).
+    let coordinator = before.coordinator.unwrap();
+    w.crash_broker(coordinator).unwrap();
+    let moved_on = |w: &World| w.describe_group("g").coordinator.is_some_and(|n| n != coordinator);
+    assert!(run_until(&mut w, 15, &[], &[a, b], &mut read, moved_on));
+    let c = member(&mut w, "g", "c", &["t"], settings);
+    let consumers = [a, b, c];
+    let c_joined = |w: &World| w.describe_group("g").members.iter().any(|m| m.client_id == "c");
+    assert!(run_until(&mut w, 30, &[], &consumers, &mut read, c_joined));
+    let moved = w.describe_group("g");
+    assert_ne!(moved.coordinator, Some(coordinator));
+    assert_eq!(moved.generation, before.generation, "read back from the log, not started again: {moved:?}");
+    assert!(ids.iter().all(|id| moved.members.iter().any(|m| &m.member_id == id)), "{moved:?}");
+    assert!(w.assignment(c).unwrap().is_empty(), "the rebalance waits for a and b, who still own their partitions");
+
+    // a and b find the new coordinator, keep their member ids, and rebalance with c.
+    let stable_with = |n: usize| {
+        move |w: &World| {
+            let d = w.describe_group("g");
+            d.state == "Stable" && d.members.len() == n
+        }
+    };
+    assert!(run_until(&mut w, 60, &consumers, &consumers, &mut read, stable_with(3)), "{:?}", w.describe_group("g"));
+    let joined = w.describe_group("g");
+    assert!(joined.generation > before.generation);
+    assert!(ids.iter().all(|id| joined.members.iter().any(|m| &m.member_id == id)), "same member ids: {joined:?}");
+
+    // A zombie: b stops for longer than session.timeout.ms and the group moves on without it (b still
+    // believes it owns its partitions: legal, and the reason commits name their generation). Its commit is
+    // refused (Kafka's CommitFailedException), and b joins again.
+    w.pause_node(b, 40_000).unwrap();
+    assert!(run_until(&mut w, 38, &[a, c], &[a, c], &mut read, stable_with(2)), "{:?}", w.describe_group("g"));
+    let without_b = w.describe_group("g");
+    let e = w.commit_sync(b, None).unwrap_err();
+    assert!(matches!(e.code, ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration), "{e:?}");
+    assert!(e.message.starts_with("CommitFailedException:"), "{}", e.message);
+    assert!(run_until(&mut w, 30, &consumers, &consumers, &mut read, stable_with(3)), "{:?}", w.describe_group("g"));
+    assert!(w.describe_group("g").generation > without_b.generation);
+
+    // The group keeps serving: everything read, from the committed offsets on, and committed.
+    run_until(&mut w, 10, &consumers, &consumers, &mut read, |_| false);
+    for &consumer in &consumers {
+        w.commit_sync(consumer, None).unwrap();
+    }
+    read.sort();
+    read.dedup();
+    assert_eq!(read.len(), 40);
+    assert_eq!(w.group_offsets("g").iter().map(|o| o.committed).sum::<u64>(), 40);
+    let report = w.check();
+    assert!(report.ok, "{:?}", report.violations);
+}
+
+/// Kafka's rule for a commit without a member id (a consumer using `assign`): only while the group has no
+/// members.
+#[test]
+fn a_consumer_using_assign_cannot_commit_for_a_group_with_members() {
+    let mut w = world_with_records(13, 10);
+    let loner = group_consumer(&mut w, "g", "loner");
+    w.poll(loner, 1_000).unwrap();
+    w.commit_sync(loner, None).unwrap();
+    let m = member(&mut w, "g", "m", &["t"], |_| {});
+    w.run_for(4_000);
+    assert_eq!(w.describe_group("g").members.len(), 1);
+    assert_eq!(w.commit_sync(loner, None).unwrap_err().code, ErrorCode::UnknownMemberId);
+    assert_eq!(values(&w.poll(m, 1_000).unwrap()), ["v5", "v6", "v7", "v8", "v9"], "from the loner's commit");
+    w.commit_sync(m, None).unwrap();
+    assert_eq!(w.group_offsets("g")[0].committed, 10);
+    assert!(w.check().ok, "{:?}", w.check().violations);
+}

@@ -1,7 +1,9 @@
-//! The group coordinator's committed offsets. A group's coordinator is the leader of its partition of
-//! `__consumer_offsets` (created on first use, compacted, replicated like any topic); a commit is a record
-//! appended there with `acks=all`, answered once replicated, so committed offsets survive the
-//! coordinator's crash: the next leader of the partition reads them from its own replica.
+//! The group coordinator: committed offsets and group membership. A group's coordinator is the leader of
+//! its partition of `__consumer_offsets` (created on first use, compacted, replicated like any topic); a
+//! commit is a record appended there with `acks=all`, answered once replicated, so committed offsets survive
+//! the coordinator's crash: the next leader of the partition reads them from its own replica. The group
+//! itself ([`Group`]) is written there too when a rebalance completes, and the next leader reads it back
+//! ([`Broker::load_groups`]): members keep their ids and generation when the coordinator moves.
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -10,12 +12,14 @@ use alloc::vec::Vec;
 use super::{Broker, DelayedProduce};
 use crate::config::ConfigMap;
 use crate::error::Result;
+use crate::group::coordinator::{Effects, Group};
 use crate::group::{
-    coordinator_partition, offset_commit_key, offset_commit_value, parse_offset_commit_key, parse_offset_commit_value,
-    OFFSETS_TOPIC,
+    coordinator_partition, group_metadata_key, offset_commit_key, offset_commit_value, parse_group_metadata_key,
+    parse_offset_commit_key, parse_offset_commit_value, GroupMetadataValue, OFFSETS_TOPIC,
 };
 use crate::log::ProducerStamp;
 use crate::message::{Acks, AdminOp, CorrelationId, Message, Outbox};
+use crate::sim::history::Op;
 use crate::types::{NodeId, Offset, Record, TopicPartition, NO_NODE};
 
 /// Franz's bound on partitions in one OffsetCommit or OffsetFetch.
@@ -68,15 +72,10 @@ impl Broker {
         }
     }
 
-    pub(super) fn on_offset_commit(
-        &mut self,
-        now_ms: u64,
-        from: NodeId,
-        correlation_id: CorrelationId,
-        group_id: &str,
-        offsets: Vec<(TopicPartition, Offset)>,
-        out: &mut Outbox,
-    ) {
+    /// OffsetCommit, checked against the group (Kafka's `validateOffsetCommit`), then appended with
+    /// `acks=all` and answered once replicated.
+    fn on_offset_commit(&mut self, now_ms: u64, from: NodeId, request: OffsetCommitArgs, out: &mut Outbox) {
+        let OffsetCommitArgs { correlation_id, group_id, generation, member_id, group_instance_id, offsets } = request;
         let result = (|| {
             if offsets.is_empty() || offsets.len() > OFFSETS_PER_REQUEST_MAX {
                 return Err(franz_err!(
@@ -84,11 +83,22 @@ impl Broker {
                     "An OffsetCommit carries 1 to {OFFSETS_PER_REQUEST_MAX} partitions"
                 ));
             }
-            let tp = self.coordinated_partition(group_id)?;
+            let tp = self.coordinated_partition(&group_id)?;
+            match self.groups.get(&group_id) {
+                Some(group) => group.validate_offset_commit(&member_id, group_instance_id.as_deref(), generation)?,
+                None if generation < 0 => {} // a consumer using assign, for a group with no members
+                // Kafka before OffsetCommit v9 (which says GROUP_ID_NOT_FOUND).
+                None => {
+                    return Err(franz_err!(
+                        IllegalGeneration,
+                        "Group {group_id} has no generation {generation}: it has no members here"
+                    ))
+                }
+            }
             let records = offsets
                 .iter()
                 .map(|(committed, offset)| {
-                    let key = offset_commit_key(group_id, committed);
+                    let key = offset_commit_key(&group_id, committed);
                     Record::new(now_ms as i64, Some(key.into()), Some(offset_commit_value(*offset).into()))
                 })
                 .collect();
@@ -134,66 +144,240 @@ impl Broker {
     }
 }
 
+/// An OffsetCommit's fields.
+struct OffsetCommitArgs {
+    correlation_id: CorrelationId,
+    group_id: String,
+    generation: i32,
+    member_id: String,
+    group_instance_id: Option<String>,
+    offsets: Vec<(TopicPartition, Offset)>,
+}
+
+/// The error a group request gets from a broker that cannot serve it.
+fn refusal(message: &Message, e: crate::error::FranzError) -> Option<Message> {
+    Some(match *message {
+        Message::JoinGroupRequest { correlation_id, .. } => {
+            Message::JoinGroupResponse { correlation_id, member_id: String::new(), result: Err(e) }
+        }
+        Message::SyncGroupRequest { correlation_id, .. } => {
+            Message::SyncGroupResponse { correlation_id, result: Err(e) }
+        }
+        Message::HeartbeatRequest { correlation_id, .. } => {
+            Message::HeartbeatResponse { correlation_id, result: Err(e) }
+        }
+        Message::LeaveGroupRequest { correlation_id, .. } => {
+            Message::LeaveGroupResponse { correlation_id, result: Err(e) }
+        }
+        Message::OffsetCommitRequest { correlation_id, .. } => {
+            Message::OffsetCommitResponse { correlation_id, result: Err(e) }
+        }
+        _ => return None,
+    })
+}
+
+/// Kafka's `appendGroupMetadataErrorToResponseError`: what members hear when the group's record could not
+/// be written.
+fn store_error(e: crate::error::FranzError) -> crate::error::FranzError {
+    use crate::error::ErrorCode::*;
+    match e.code {
+        NotLeaderOrFollower => {
+            franz_err!(NotCoordinator, "The coordinator moved while writing the group: {}", e.message)
+        }
+        UnknownTopicOrPartition | NotEnoughReplicas | NotEnoughReplicasAfterAppend | RequestTimedOut => {
+            franz_err!(CoordinatorNotAvailable, "The group could not be written: {}", e.message)
+        }
+        MessageTooLarge | RecordListTooLarge => {
+            franz_err!(UnknownServerError, "The group's record is too large: {}", e.message)
+        }
+        _ => e,
+    }
+}
+
 impl Broker {
-    /// JoinGroup, SyncGroup, Heartbeat and LeaveGroup, for groups this broker coordinates.
+    /// JoinGroup, SyncGroup, Heartbeat, LeaveGroup and OffsetCommit, for groups this broker coordinates.
     pub(super) fn on_group_request(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
-        use crate::group::coordinator::Group;
-        let (group_id, correlation_id) = match &message {
-            Message::JoinGroupRequest { group_id, correlation_id, .. }
-            | Message::SyncGroupRequest { group_id, correlation_id, .. }
-            | Message::HeartbeatRequest { group_id, correlation_id, .. }
-            | Message::LeaveGroupRequest { group_id, correlation_id, .. } => (group_id.clone(), *correlation_id),
+        let group_id = match &message {
+            Message::JoinGroupRequest { group_id, .. }
+            | Message::SyncGroupRequest { group_id, .. }
+            | Message::HeartbeatRequest { group_id, .. }
+            | Message::LeaveGroupRequest { group_id, .. }
+            | Message::OffsetCommitRequest { group_id, .. } => group_id.clone(),
             _ => return,
         };
-        if let Err(e) = self.coordinated_partition(&group_id) {
-            let reply = match message {
-                Message::JoinGroupRequest { .. } => Message::JoinGroupResponse { correlation_id, result: Err(e) },
-                Message::SyncGroupRequest { .. } => Message::SyncGroupResponse { correlation_id, result: Err(e) },
-                Message::HeartbeatRequest { .. } => Message::HeartbeatResponse { correlation_id, result: Err(e) },
-                _ => Message::LeaveGroupResponse { correlation_id, result: Err(e) },
-            };
-            return out.send(from, reply);
-        }
-        let group = self.groups.entry(group_id.clone()).or_insert_with(|| Group::new(&group_id));
-        let generation_before = group.generation;
-        let sends = match message {
-            Message::JoinGroupRequest { join, .. } => group.join(now_ms, from, correlation_id, join),
-            Message::SyncGroupRequest { generation, member_id, assignments, .. } => {
-                group.sync(from, correlation_id, generation, &member_id, assignments)
+        let tp = match self.coordinated_partition(&group_id) {
+            Ok(tp) => tp,
+            Err(e) => {
+                if let Some(reply) = refusal(&message, e) {
+                    out.send(from, reply);
+                }
+                return;
             }
-            Message::HeartbeatRequest { generation, member_id, .. } => {
-                let result = group.heartbeat(now_ms, generation, &member_id);
-                alloc::vec![(from, Message::HeartbeatResponse { correlation_id, result })]
-            }
-            Message::LeaveGroupRequest { member_id, .. } => {
-                let (result, mut sends) = group.leave(now_ms, &member_id);
-                sends.push((from, Message::LeaveGroupResponse { correlation_id, result }));
-                sends
-            }
-            _ => Vec::new(),
         };
-        trace_generation(group, generation_before, out);
-        for (to, message) in sends {
-            out.send(to, message);
+        self.load_groups(now_ms, tp.partition, out);
+        if let Message::OffsetCommitRequest {
+            correlation_id,
+            group_id,
+            generation,
+            member_id,
+            group_instance_id,
+            offsets,
+        } = message
+        {
+            let args = OffsetCommitArgs { correlation_id, group_id, generation, member_id, group_instance_id, offsets };
+            return self.on_offset_commit(now_ms, from, args, out);
         }
+        if !self.groups.contains_key(&group_id) {
+            if !matches!(message, Message::JoinGroupRequest { .. }) {
+                let e = franz_err!(UnknownMemberId, "Group {group_id} has no members");
+                if let Some(reply) = refusal(&message, e) {
+                    out.send(from, reply);
+                }
+                return;
+            }
+            let tag = self.member_id_tag(&tp);
+            self.groups.insert(group_id.clone(), Group::new(&group_id, &tag));
+        }
+        let Some(group) = self.groups.get_mut(&group_id) else { return };
+        let generation_before = group.generation;
+        let mut fx = Effects::default();
+        match message {
+            Message::JoinGroupRequest { correlation_id, join, .. } => {
+                group.join(now_ms, from, correlation_id, join, &mut fx)
+            }
+            Message::SyncGroupRequest {
+                correlation_id, generation, member_id, group_instance_id, assignments, ..
+            } => {
+                let instance = group_instance_id.as_deref();
+                group.sync(now_ms, from, correlation_id, generation, &member_id, instance, assignments, &mut fx)
+            }
+            Message::HeartbeatRequest { correlation_id, generation, member_id, group_instance_id, .. } => {
+                let result = group.heartbeat(now_ms, generation, &member_id, group_instance_id.as_deref());
+                fx.sends.push((from, Message::HeartbeatResponse { correlation_id, result }));
+            }
+            Message::LeaveGroupRequest { correlation_id, member_id, .. } => {
+                let result = group.leave(now_ms, &member_id, &mut fx);
+                fx.sends.push((from, Message::LeaveGroupResponse { correlation_id, result }));
+            }
+            _ => {}
+        }
+        trace_generation(group, generation_before, out);
+        self.apply_group_effects(now_ms, &group_id, fx, out);
     }
 
     /// Session timeouts and join deadlines; groups whose coordinator this broker no longer is are dropped
-    /// (their members find the new coordinator and join again).
+    /// (their members find the new coordinator, which reads the group back from the log).
     pub(super) fn tick_groups(&mut self, now_ms: u64, out: &mut Outbox) {
+        let hosted: Vec<u32> =
+            self.topics.get(OFFSETS_TOPIC).map(|t| t.partitions.keys().copied().collect()).unwrap_or_default();
+        for partition in hosted {
+            self.load_groups(now_ms, partition, out);
+        }
         let ids: Vec<String> = self.groups.keys().cloned().collect();
         for id in ids {
             if self.coordinated_partition(&id).is_err() {
+                self.complete_group_stores(now_ms, out); // those waiting for its writes hear NOT_COORDINATOR
                 self.groups.remove(&id);
                 continue;
             }
             let Some(group) = self.groups.get_mut(&id) else { continue };
             let before = group.generation;
-            let sends = group.tick(now_ms);
+            let mut fx = Effects::default();
+            group.tick(now_ms, &mut fx);
             trace_generation(group, before, out);
-            for (to, message) in sends {
+            self.apply_group_effects(now_ms, &id, fx, out);
+        }
+    }
+
+    /// A coordinator run's tag for the member ids it hands out: the offsets partition's leader epoch and this
+    /// broker's incarnation (one leader per epoch; a restart within an epoch is a new incarnation).
+    fn member_id_tag(&self, tp: &TopicPartition) -> String {
+        let epoch = self.partition(&tp.topic, tp.partition).map_or(-1, |p| p.leader_epoch);
+        alloc::format!("{epoch}.{}", self.incarnation)
+    }
+
+    /// Kafka's `loadGroupsAndOffsets`: on becoming leader of an offsets partition (a new leader epoch, or a
+    /// new run of this broker), the groups it holds are read back from the log, their latest record each;
+    /// what was in memory for that partition belonged to an earlier term and goes.
+    fn load_groups(&mut self, now_ms: u64, partition: u32, out: &mut Outbox) {
+        let tp = TopicPartition::new(OFFSETS_TOPIC, partition);
+        let Some(p) = self.partition(OFFSETS_TOPIC, partition).filter(|p| p.leader == self.id) else { return };
+        let term = (self.incarnation, p.leader_epoch);
+        if self.groups_loaded.get(&partition) == Some(&term) {
+            return;
+        }
+        let latest = latest_group_records(p);
+        let count = self.image.topics.get(OFFSETS_TOPIC).map_or(0, |t| t.partitions.len() as u32);
+        let tag = self.member_id_tag(&tp);
+        self.groups.retain(|id, _| coordinator_partition(id, count) != partition);
+        for (id, value) in latest {
+            let group = Group::load(&id, &value, now_ms, &tag);
+            out.trace(crate::sim::trace::TraceKind::GroupLoaded {
+                group: id.clone(),
+                generation: group.generation,
+                members: group.members.keys().cloned().collect(),
+            });
+            self.groups.insert(id, group);
+        }
+        self.groups_loaded.insert(partition, term);
+    }
+
+    /// Sends what a group call produced, appends the group records it asked for, and notes removed members.
+    fn apply_group_effects(&mut self, now_ms: u64, group_id: &str, mut fx: Effects, out: &mut Outbox) {
+        while !fx.stores.is_empty() {
+            for (store, value) in core::mem::take(&mut fx.stores) {
+                let key = group_metadata_key(group_id);
+                let record = Record::new(now_ms as i64, Some(key.into()), Some(value.to_bytes().into()));
+                let appended = self
+                    .coordinated_partition(group_id)
+                    .and_then(|tp| self.append(&tp, Acks::All, ProducerStamp::NONE, alloc::vec![record], now_ms, out));
+                let Some(group) = self.groups.get_mut(group_id) else { break };
+                match appended {
+                    Ok((_, required_offset)) => {
+                        group.store_appended(store, required_offset, now_ms + OFFSET_COMMIT_TIMEOUT_MS)
+                    }
+                    Err(e) => group.store_completed(now_ms, store, Err(store_error(e)), &mut fx),
+                }
+            }
+        }
+        for (member_id, reason) in fx.removed {
+            let group = String::from(group_id);
+            out.history(Op::GroupMemberRemoved { group: group.clone(), member_id: member_id.clone(), reason });
+            out.trace(crate::sim::trace::TraceKind::GroupMemberRemoved { group, member: member_id, reason });
+        }
+        for (to, message) in fx.sends {
+            if to != NO_NODE {
                 out.send(to, message);
             }
+        }
+    }
+
+    /// Group writes whose record the high watermark passed are done; those that cannot be (this broker no
+    /// longer leads the partition, or `offsets.commit.timeout.ms` passed) fail.
+    pub(super) fn complete_group_stores(&mut self, now_ms: u64, out: &mut Outbox) {
+        let waiting: Vec<String> =
+            self.groups.iter().filter(|(_, g)| !g.stores_in_flight().is_empty()).map(|(id, _)| id.clone()).collect();
+        for id in waiting {
+            let high_watermark = self
+                .coordinated_partition(&id)
+                .ok()
+                .and_then(|tp| self.partition(&tp.topic, tp.partition))
+                .map(|p| p.high_watermark);
+            let Some(group) = self.groups.get_mut(&id) else { continue };
+            let mut fx = Effects::default();
+            for (store, required_offset, deadline_ms) in group.stores_in_flight() {
+                let result = match (high_watermark, required_offset) {
+                    (None, _) => Err(franz_err!(NotCoordinator, "Broker {} no longer coordinates group {id}", self.id)),
+                    (Some(hw), Some(required)) if hw >= required => Ok(()),
+                    _ if now_ms >= deadline_ms => Err(franz_err!(
+                        CoordinatorNotAvailable,
+                        "The group's record was not replicated within offsets.commit.timeout.ms"
+                    )),
+                    _ => continue,
+                };
+                group.store_completed(now_ms, store, result, &mut fx);
+            }
+            self.apply_group_effects(now_ms, &id, fx, out);
         }
     }
 }
@@ -208,6 +392,20 @@ fn trace_generation(group: &crate::group::coordinator::Group, before: i32, out: 
             protocol: group.protocol.clone(),
         });
     }
+}
+
+/// The latest metadata record of each group in an offsets partition, the whole log read (a leader's log is
+/// the partition's: what lies above its high watermark will be committed). A tombstone removes the group.
+fn latest_group_records(p: &super::Partition) -> BTreeMap<String, GroupMetadataValue> {
+    let mut groups = BTreeMap::new();
+    for r in p.log.iter() {
+        let Some(group) = r.key.as_deref().and_then(parse_group_metadata_key) else { continue };
+        match r.value.as_deref().and_then(GroupMetadataValue::parse) {
+            Some(value) => groups.insert(group, value),
+            None => groups.remove(&group),
+        };
+    }
+    groups
 }
 
 /// A group's committed offsets as one replica of its offsets partition holds them, below its HW.

@@ -150,6 +150,8 @@ pub struct Broker {
     last_isr_check_ms: u64,
     /// Memory: the consumer groups this broker coordinates.
     groups: BTreeMap<String, crate::group::coordinator::Group>,
+    /// Memory: per `__consumer_offsets` partition, the (incarnation, leader epoch) whose groups were loaded.
+    groups_loaded: BTreeMap<u32, (u64, crate::types::LeaderEpoch)>,
     /// When this broker last asked the controller to create `__consumer_offsets` (at most once a second).
     offsets_topic_requested_ms: Option<u64>,
     /// On disk: the next producer id to hand out (InitProducerId), unique across restarts and brokers.
@@ -208,6 +210,7 @@ impl Broker {
             offsets_topic_requested_ms: None,
             groups: BTreeMap::new(),
             next_producer_id,
+            groups_loaded: BTreeMap::new(),
         }
     }
 
@@ -476,6 +479,7 @@ impl Broker {
                 None => self.delayed_produces.push(produce),
             }
         }
+        self.complete_group_stores(now_ms, out);
         self.complete_replica_fetches(now_ms, out);
     }
 
@@ -647,9 +651,6 @@ impl Actor for Broker {
                 let result = self.find_coordinator(now_ms, &group_id, out);
                 out.send(from, Message::FindCoordinatorResponse { correlation_id, result });
             }
-            Message::OffsetCommitRequest { correlation_id, group_id, offsets } => {
-                self.on_offset_commit(now_ms, from, correlation_id, &group_id, offsets, out);
-            }
             Message::OffsetFetchRequest { correlation_id, group_id, partitions } => {
                 let result = self.offset_fetch(&group_id, &partitions);
                 out.send(from, Message::OffsetFetchResponse { correlation_id, result });
@@ -657,7 +658,8 @@ impl Actor for Broker {
             Message::JoinGroupRequest { .. }
             | Message::SyncGroupRequest { .. }
             | Message::HeartbeatRequest { .. }
-            | Message::LeaveGroupRequest { .. } => self.on_group_request(now_ms, from, message, out),
+            | Message::LeaveGroupRequest { .. }
+            | Message::OffsetCommitRequest { .. } => self.on_group_request(now_ms, from, message, out),
             // Responses are for clients, Raft is for controllers, the rest for controllers too: a broker
             // ignores a stray one.
             _ => {}

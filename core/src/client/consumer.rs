@@ -9,7 +9,13 @@
 //! `subscribe` makes it a group member (Kafka's classic protocol, eager): it finds the coordinator, joins,
 //! the leader computes the assignment with the group's assignor, everyone syncs it and heartbeats every
 //! `heartbeat.interval.ms`; a rebalance revokes every partition (committing first with auto-commit) and
-//! joins again. A consumer that does not poll within `max.poll.interval.ms` leaves the group.
+//! joins again. A consumer that does not poll within `max.poll.interval.ms` leaves the group. Commits name
+//! the member and its generation: one the group refused (the group rebalanced without it) fails as Kafka's
+//! `CommitFailedException` and the consumer joins again. A static member (`group.instance.id`) that a newer
+//! instance replaced is fenced (`FENCED_INSTANCE_ID`): it stops, and every poll says so. A static member does
+//! not leave on `close()`: the group keeps its place for `session.timeout.ms`.
+//!
+//! For the checker it notes what it believes it owns: each assignment received and each one given up.
 //!
 //! Not yet modelled: pause/resume, cooperative rebalancing.
 
@@ -21,7 +27,7 @@ use super::metadata::MetadataCache;
 use super::{Bootstrap, RETRY_BACKOFF_MS};
 use crate::error::{ErrorCode, FranzError, Result};
 use crate::message::{Actor, CorrelationId, FetchedPartition, Message, OffsetSpec, Outbox};
-use crate::sim::history::{Op, PolledRecord};
+use crate::sim::history::{CommittedOffset, FetchedCommittedOffset, Op, PolledRecord, RevokeReason};
 use crate::sim::trace::TraceKind;
 use crate::types::{Bytes, Header, NodeId, Offset, Record, TopicPartition, NO_NODE};
 
@@ -162,7 +168,8 @@ enum Pending {
     ListOffsets(TopicPartition),
     Fetch(TopicPartition, Offset),
     FindCoordinator,
-    OffsetFetch(Vec<TopicPartition>),
+    /// The partitions asked for, and when.
+    OffsetFetch(Vec<TopicPartition>, u64),
     OffsetCommit(u64),
     JoinGroup,
     SyncGroup,
@@ -182,6 +189,9 @@ enum Phase {
     Stable,
     /// Left for exceeding `max.poll.interval.ms`: joins again on the next poll.
     LeftUntilPoll,
+    /// Another instance with this `group.instance.id` took its place: no more group requests; every poll
+    /// throws `FENCED_INSTANCE_ID` (fatal in Kafka).
+    Fenced,
 }
 
 #[derive(Clone, Debug)]
@@ -199,15 +209,29 @@ struct Membership {
     follow_up: bool,
 }
 
-/// A commit in progress: what to store; whether someone waits for the outcome (commitSync) or not
-/// (auto-commit).
+/// Who asked for a commit, which says whether it is retried and whether someone waits for its outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CommitKind {
+    /// `commitSync`: retried until `default.api.timeout.ms`; its outcome is reported.
+    Sync,
+    /// Auto-commit on poll: not retried (Kafka's async commit; the next one carries newer positions), so
+    /// that a stale commit never lands after a newer one.
+    Auto,
+    /// The positions given up before a rebalance or on close: retried; the next JoinGroup waits for it.
+    Revocation,
+}
+
+/// A commit in progress: what to store, as which member of which generation (-1 and no member id with
+/// `assign`).
 #[derive(Clone, Debug)]
 struct PendingCommit {
     offsets: Vec<(TopicPartition, Offset)>,
+    generation: i32,
+    member_id: String,
     in_flight: bool,
     retry_at_ms: u64,
     deadline_ms: u64,
-    reported: bool,
+    kind: CommitKind,
 }
 
 #[derive(Clone, Debug)]
@@ -267,6 +291,7 @@ impl Consumer {
         for t in &topics {
             crate::types::validate_topic_name(t)?;
         }
+        self.check_not_fenced()?;
         let mut topics = topics;
         topics.sort();
         topics.dedup();
@@ -282,7 +307,7 @@ impl Consumer {
             owned: Vec::new(),
             follow_up: false,
         });
-        self.revoke_all(now_ms);
+        self.revoke_all(now_ms, true, RevokeReason::Rebalance, out);
         self.fill(now_ms, out);
         Ok(())
     }
@@ -293,18 +318,24 @@ impl Consumer {
     }
 
     /// `close()`: commits the positions (with auto-commit) and leaves the group, so that the others need not
-    /// wait for its session to expire.
+    /// wait for its session to expire. A static member does not leave (Kafka's rule): the group keeps its
+    /// place for `session.timeout.ms`, so that a restart gets it back without a rebalance.
     pub fn close(&mut self, now_ms: u64, out: &mut Outbox) {
         if self.config.enable_auto_commit && self.membership.as_ref().is_some_and(|m| m.phase == Phase::Stable) {
             let positions = self.positions();
-            self.start_commit(now_ms, positions, false);
+            self.start_commit(now_ms, positions, CommitKind::Revocation);
             self.fill(now_ms, out);
         }
         self.leave_group(now_ms, out);
+        self.revoke_all(now_ms, false, RevokeReason::Closed, out);
     }
 
+    /// LeaveGroup, for a dynamic member (a static one waits for its session to expire instead).
     fn leave_group(&mut self, now_ms: u64, out: &mut Outbox) {
         let (Some(group_id), Some(coordinator)) = (self.config.group_id.clone(), self.coordinator) else { return };
+        if self.config.group_instance_id.is_some() {
+            return;
+        }
         let Some(m) = self.membership.as_ref().filter(|m| !m.member_id.is_empty()) else { return };
         let member_id = m.member_id.clone();
         self.request(
@@ -317,21 +348,26 @@ impl Consumer {
     }
 
     /// Eager rebalancing: every partition is given up before joining again (committed first with
-    /// auto-commit, as Kafka's `onPartitionsRevoked` does).
-    fn revoke_all(&mut self, now_ms: u64) {
+    /// auto-commit, as Kafka's `onPartitionsRevoked` does; not when the group no longer knows this member:
+    /// Kafka's `onPartitionsLost`, whose commit would be refused).
+    fn revoke_all(&mut self, now_ms: u64, commit: bool, reason: RevokeReason, out: &mut Outbox) {
         if self.assignment.is_empty() {
             return;
         }
-        if self.config.enable_auto_commit {
+        if commit && self.config.enable_auto_commit {
             let positions = self.positions();
-            self.start_commit(now_ms, positions, false);
+            self.start_commit(now_ms, positions, CommitKind::Revocation);
         }
         let revoked = core::mem::take(&mut self.assignment);
         self.in_flight.retain(|_, (p, _)| match p {
             Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => !revoked.contains_key(tp),
-            Pending::OffsetFetch(_) => false,
+            Pending::OffsetFetch(..) => false,
             _ => true,
         });
+        if let (Some(group), true) = (self.config.group_id.clone(), self.membership.is_some()) {
+            let partitions = revoked.into_keys().collect();
+            out.history(Op::AssignmentRevoked { consumer: self.id, group, partitions, reason });
+        }
     }
 
     /// The group handed this member `partitions` for `generation`.
@@ -347,10 +383,11 @@ impl Consumer {
         let (generation, member) = (m.generation, m.member_id.clone());
         let group = self.config.group_id.clone().unwrap_or_default();
         self.assignment = partitions.iter().map(|tp| (tp.clone(), PartitionState::default())).collect();
-        out.history(Op::GroupAssignment {
+        out.history(Op::AssignmentReceived {
+            consumer: self.id,
             group: group.clone(),
-            generation: generation.max(0) as u32,
-            member: member.clone(),
+            generation,
+            member_id: member.clone(),
             partitions: partitions.clone(),
         });
         out.history(Op::PositionReset { consumer: self.id, partitions: partitions.clone() });
@@ -358,15 +395,17 @@ impl Consumer {
         out.trace(TraceKind::GroupAssigned { group, generation, member, partitions });
     }
 
-    /// A group error: join again (after a backoff for errors that are not about the rebalance itself).
-    fn rejoin(&mut self, now_ms: u64, error: &FranzError) {
-        if matches!(
-            error.code,
-            ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable | ErrorCode::RequestTimedOut
-        ) {
+    /// A group error: join again (after a backoff for errors that are not about the rebalance itself), or
+    /// stop for good if another instance took this one's `group.instance.id`.
+    fn rejoin(&mut self, now_ms: u64, error: &FranzError, out: &mut Outbox) {
+        if error.code == ErrorCode::FencedInstanceId {
+            return self.fence(now_ms, error, out);
+        }
+        if is_coordinator_error(error.code) {
             self.lose_coordinator(now_ms);
         }
         let backoff = if error.code == ErrorCode::RebalanceInProgress { 0 } else { RETRY_BACKOFF_MS };
+        let lost = matches!(error.code, ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration);
         if let Some(m) = self.membership.as_mut() {
             if matches!(error.code, ErrorCode::UnknownMemberId) {
                 m.member_id.clear();
@@ -374,7 +413,34 @@ impl Consumer {
             m.phase = Phase::NeedJoin;
             m.rejoin_at_ms = now_ms + backoff;
         }
-        self.revoke_all(now_ms);
+        let reason = if lost { RevokeReason::Lost } else { RevokeReason::Rebalance };
+        self.revoke_all(now_ms, !lost, reason, out);
+    }
+
+    /// FENCED_INSTANCE_ID: a newer consumer with this `group.instance.id` took the member's place. Fatal, as
+    /// in Kafka: the partitions are gone, no group request follows, and every poll throws the error.
+    fn fence(&mut self, now_ms: u64, error: &FranzError, out: &mut Outbox) {
+        let Some(m) = self.membership.as_mut() else { return };
+        if m.phase == Phase::Fenced {
+            return;
+        }
+        m.phase = Phase::Fenced;
+        let (group, member) = (self.config.group_id.clone().unwrap_or_default(), m.member_id.clone());
+        out.trace(TraceKind::ConsumerFenced { group, member });
+        self.error = Some(error.clone());
+        self.revoke_all(now_ms, false, RevokeReason::Fenced, out);
+    }
+
+    /// A fenced consumer refuses everything with the error that fenced it.
+    fn check_not_fenced(&self) -> Result<()> {
+        if self.membership.as_ref().is_some_and(|m| m.phase == Phase::Fenced) {
+            let instance = self.config.group_instance_id.as_deref().unwrap_or_default();
+            return Err(franz_err!(
+                FencedInstanceId,
+                "This consumer was fenced: another consumer with group.instance.id {instance} took its place; close it"
+            ));
+        }
+        Ok(())
     }
 
     /// `commitSync(offsets?)`: stores the given offsets (or every known position) as the group's next
@@ -391,8 +457,22 @@ impl Consumer {
                 "To commit offsets the consumer needs a group id (groupId / group.id)"
             ));
         }
+        self.check_not_fenced()?;
+        if let Some(m) = self.membership.as_ref().filter(|m| m.phase != Phase::Stable) {
+            // Kafka's client refuses before asking: no generation to commit in.
+            return Err(match m.phase {
+                Phase::LeftUntilPoll => franz_err!(
+                    UnknownMemberId,
+                    "CommitFailedException: the consumer is not part of an active group (it left for exceeding max.poll.interval.ms); poll to rejoin"
+                ),
+                _ => franz_err!(
+                    RebalanceInProgress,
+                    "RebalanceInProgressException: the consumer is rebalancing; call poll() to complete the rebalance, then commit again"
+                ),
+            });
+        }
         let offsets = offsets.unwrap_or_else(|| self.positions());
-        let id = self.start_commit(now_ms, offsets, true);
+        let id = self.start_commit(now_ms, offsets, CommitKind::Sync);
         self.fill(now_ms, out);
         Ok(id)
     }
@@ -405,25 +485,83 @@ impl Consumer {
         self.assignment.iter().filter_map(|(tp, s)| Some((tp.clone(), s.position?))).collect()
     }
 
-    fn start_commit(&mut self, now_ms: u64, offsets: Vec<(TopicPartition, Offset)>, reported: bool) -> u64 {
+    fn start_commit(&mut self, now_ms: u64, offsets: Vec<(TopicPartition, Offset)>, kind: CommitKind) -> u64 {
         let id = self.next_commit_id;
         self.next_commit_id += 1;
         if offsets.is_empty() {
-            if reported {
+            if kind == CommitKind::Sync {
                 self.commit_results.insert(id, Ok(()));
             }
             return id;
         }
         let deadline_ms = now_ms.saturating_add(super::admin::DEFAULT_API_TIMEOUT_MS);
-        self.commits
-            .insert(id, PendingCommit { offsets, in_flight: false, retry_at_ms: now_ms, deadline_ms, reported });
+        // As this member of this generation (Kafka: -1 and no member id for a consumer using assign).
+        let (generation, member_id) = match &self.membership {
+            Some(m) => (m.generation, m.member_id.clone()),
+            None => (-1, String::new()),
+        };
+        let commit =
+            PendingCommit { offsets, generation, member_id, in_flight: false, retry_at_ms: now_ms, deadline_ms, kind };
+        self.commits.insert(id, commit);
         id
     }
 
-    /// The coordinator is gone or unknown: find it again after `retry.backoff.ms`.
+    /// The coordinator is gone or unknown: find it again after `retry.backoff.ms`. As Kafka's
+    /// `markCoordinatorUnknown` closes the connection, what was in flight to it fails now rather than at
+    /// its timeout: commits are retried with the next coordinator, a join or sync starts again.
     fn lose_coordinator(&mut self, now_ms: u64) {
         self.coordinator = None;
-        self.coordinator_backoff_until_ms = now_ms + RETRY_BACKOFF_MS;
+        let retry_at_ms = now_ms + RETRY_BACKOFF_MS;
+        self.coordinator_backoff_until_ms = retry_at_ms;
+        let to_coordinator: Vec<CorrelationId> = self
+            .in_flight
+            .iter()
+            .filter(|(_, (p, _))| {
+                matches!(
+                    p,
+                    Pending::OffsetFetch(..)
+                        | Pending::OffsetCommit(_)
+                        | Pending::JoinGroup
+                        | Pending::SyncGroup
+                        | Pending::Heartbeat
+                        | Pending::LeaveGroup
+                )
+            })
+            .map(|(&c, _)| c)
+            .collect();
+        for correlation_id in to_coordinator {
+            let Some((pending, _)) = self.in_flight.remove(&correlation_id) else { continue };
+            match pending {
+                Pending::OffsetCommit(id) => self.drop_or_retry_commit(now_ms, id),
+                Pending::OffsetFetch(asked, _) => {
+                    for tp in &asked {
+                        if let Some(state) = self.assignment.get_mut(tp) {
+                            state.request_in_flight = false;
+                        }
+                    }
+                }
+                Pending::JoinGroup | Pending::SyncGroup => {
+                    if let Some(m) = self.membership.as_mut() {
+                        m.phase = Phase::NeedJoin;
+                        m.rejoin_at_ms = retry_at_ms;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A commit that failed in a way worth retrying: again after `retry.backoff.ms`, unless it is an
+    /// auto-commit (then the next auto-commit comes after the backoff, with the positions of then).
+    fn drop_or_retry_commit(&mut self, now_ms: u64, id: u64) {
+        let Some(commit) = self.commits.get_mut(&id) else { return };
+        commit.in_flight = false;
+        commit.retry_at_ms = now_ms + RETRY_BACKOFF_MS;
+        if commit.kind == CommitKind::Auto {
+            self.commits.remove(&id);
+            let next_ms = now_ms + RETRY_BACKOFF_MS;
+            self.last_auto_commit_ms = next_ms.saturating_sub(self.config.auto_commit_interval_ms);
+        }
     }
 
     pub fn id(&self) -> NodeId {
@@ -504,7 +642,9 @@ impl Consumer {
 
     /// Whether `poll` has something to return now: records, or an error.
     pub fn has_poll_result(&self) -> bool {
-        self.error.is_some() || self.assignment.values().any(|s| !s.paused && !s.buffer.is_empty())
+        self.error.is_some()
+            || self.check_not_fenced().is_err()
+            || self.assignment.values().any(|s| !s.paused && !s.buffer.is_empty())
     }
 
     /// `pause(partitions)` / `resume(partitions)`: a paused partition is not fetched and `poll` returns none of
@@ -539,6 +679,7 @@ impl Consumer {
         if let Some(error) = self.error.take() {
             return Err(error);
         }
+        self.check_not_fenced()?;
         // Auto-commit, as Kafka's consumer does it: on poll, once the interval has passed, the positions as they
         // were before this poll hands out more records (what earlier polls returned counts as processed).
         if let Some(m) = self.membership.as_mut() {
@@ -556,7 +697,7 @@ impl Consumer {
         {
             self.last_auto_commit_ms = now_ms;
             let positions = self.positions();
-            self.start_commit(now_ms, positions, false);
+            self.start_commit(now_ms, positions, CommitKind::Auto);
         }
         let mut records = Vec::new();
         let mut polled = Vec::new();
@@ -769,28 +910,46 @@ impl Consumer {
             self.request(
                 now_ms,
                 coordinator,
-                Pending::OffsetFetch(needs_committed),
+                Pending::OffsetFetch(needs_committed, now_ms),
                 |correlation_id| Message::OffsetFetchRequest { correlation_id, group_id, partitions },
                 out,
             );
         }
-        if membership_work {
-            self.fill_membership(now_ms, coordinator, &group_id, out);
-        }
+        // Commits before a JoinGroup: the positions of the generation being left count in it.
         let due: Vec<u64> =
             self.commits.iter().filter(|(_, c)| !c.in_flight && c.retry_at_ms <= now_ms).map(|(&id, _)| id).collect();
         for id in due {
             let Some(commit) = self.commits.get_mut(&id) else { continue };
             commit.in_flight = true;
             let (group_id, offsets) = (group_id.clone(), commit.offsets.clone());
+            let (generation, member_id) = (commit.generation, commit.member_id.clone());
+            let group_instance_id = if generation >= 0 { self.config.group_instance_id.clone() } else { None };
             self.request(
                 now_ms,
                 coordinator,
                 Pending::OffsetCommit(id),
-                |correlation_id| Message::OffsetCommitRequest { correlation_id, group_id, offsets },
+                |correlation_id| Message::OffsetCommitRequest {
+                    correlation_id,
+                    group_id,
+                    generation,
+                    member_id,
+                    group_instance_id,
+                    offsets,
+                },
                 out,
             );
         }
+        if membership_work {
+            self.fill_membership(now_ms, coordinator, &group_id, out);
+        }
+    }
+
+    /// Kafka's `onJoinPrepare` waits for the commit of the positions it revoked: a JoinGroup first would let
+    /// the group move to the next generation and refuse that commit.
+    fn commit_before_join(&self) -> bool {
+        let Some(m) = self.membership.as_ref() else { return false };
+        let revoking = |c: &PendingCommit| c.kind == CommitKind::Revocation && c.generation == m.generation;
+        m.generation >= 0 && self.commits.values().any(|c| c.in_flight && revoking(c))
     }
 
     /// Join, assign (as leader), heartbeat, or leave for a missed poll.
@@ -798,6 +957,7 @@ impl Consumer {
         let Some(m) = self.membership.clone() else { return };
         let group_id = String::from(group_id);
         match m.phase {
+            Phase::NeedJoin if self.commit_before_join() => {}
             Phase::NeedJoin => {
                 let join = crate::group::coordinator::JoinRequest {
                     member_id: m.member_id.clone(),
@@ -872,7 +1032,7 @@ impl Consumer {
                     m.phase = Phase::LeftUntilPoll;
                     m.member_id.clear();
                 }
-                self.revoke_all(now_ms);
+                self.revoke_all(now_ms, true, RevokeReason::PollTimeout, out);
             }
             Phase::Stable => {
                 if self.in_flight.values().any(|(p, _)| matches!(p, Pending::Heartbeat)) {
@@ -882,11 +1042,18 @@ impl Consumer {
                     m.next_heartbeat_ms = now_ms + self.config.heartbeat_interval_ms;
                 }
                 let (generation, member_id) = (m.generation, m.member_id.clone());
+                let group_instance_id = self.config.group_instance_id.clone();
                 self.request(
                     now_ms,
                     coordinator,
                     Pending::Heartbeat,
-                    |correlation_id| Message::HeartbeatRequest { correlation_id, group_id, generation, member_id },
+                    |correlation_id| Message::HeartbeatRequest {
+                        correlation_id,
+                        group_id,
+                        generation,
+                        member_id,
+                        group_instance_id,
+                    },
                     out,
                 );
             }
@@ -906,35 +1073,101 @@ impl Consumer {
         let Some(m) = self.membership.as_mut() else { return };
         m.phase = Phase::Syncing;
         let member_id = m.member_id.clone();
+        let group_instance_id = self.config.group_instance_id.clone();
         self.request(
             now_ms,
             coordinator,
             Pending::SyncGroup,
-            |correlation_id| Message::SyncGroupRequest { correlation_id, group_id, generation, member_id, assignments },
+            |correlation_id| Message::SyncGroupRequest {
+                correlation_id,
+                group_id,
+                generation,
+                member_id,
+                group_instance_id,
+                assignments,
+            },
             out,
         );
     }
 
-    fn on_commit_result(&mut self, now_ms: u64, id: u64, result: Result<()>) {
+    fn on_commit_result(&mut self, now_ms: u64, id: u64, result: Result<()>, out: &mut Outbox) {
         let Some(commit) = self.commits.get_mut(&id) else { return };
         commit.in_flight = false;
-        match result {
-            Err(e) if e.retriable() && now_ms < commit.deadline_ms => {
-                commit.retry_at_ms = now_ms + RETRY_BACKOFF_MS;
-                if matches!(
-                    e.code,
-                    ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable | ErrorCode::RequestTimedOut
-                ) {
+        if let Err(e) = &result {
+            if e.retriable() && now_ms < commit.deadline_ms {
+                self.drop_or_retry_commit(now_ms, id);
+                if is_coordinator_error(e.code) {
                     self.lose_coordinator(now_ms);
                 }
+                return;
             }
-            result => {
-                if let Some(commit) = self.commits.remove(&id) {
-                    if commit.reported {
-                        self.commit_results.insert(id, result);
-                    }
+        }
+        let Some(commit) = self.commits.remove(&id) else { return };
+        let result = match result {
+            Ok(()) => {
+                let group = self.config.group_id.clone().unwrap_or_default();
+                let offsets = commit
+                    .offsets
+                    .iter()
+                    .map(|(tp, offset)| CommittedOffset {
+                        topic: tp.topic.clone(),
+                        partition: tp.partition,
+                        offset: *offset,
+                    })
+                    .collect();
+                out.history(Op::OffsetsCommitted { consumer: self.id, group, offsets });
+                Ok(())
+            }
+            Err(e) => Err(self.on_commit_refused(now_ms, &commit, e, out)),
+        };
+        if commit.kind == CommitKind::Sync {
+            self.commit_results.insert(id, result);
+        }
+    }
+
+    /// A commit the group refused because this member is not (or no longer) in the generation it named:
+    /// Kafka's `CommitFailedException`. If the member still stands where the commit did, it joins again.
+    fn on_commit_refused(
+        &mut self,
+        now_ms: u64,
+        commit: &PendingCommit,
+        e: FranzError,
+        out: &mut Outbox,
+    ) -> FranzError {
+        let current = self.membership.as_ref().is_some_and(|m| {
+            m.phase == Phase::Stable && m.generation == commit.generation && m.member_id == commit.member_id
+        });
+        match e.code {
+            ErrorCode::FencedInstanceId => {
+                self.fence(now_ms, &e, out);
+                e
+            }
+            ErrorCode::IllegalGeneration | ErrorCode::UnknownMemberId | ErrorCode::RebalanceInProgress => {
+                if current {
+                    self.rejoin(now_ms, &e, out);
                 }
+                FranzError::new(
+                    e.code,
+                    alloc::format!(
+                        "CommitFailedException: the commit cannot be completed since the group has already rebalanced and may have assigned the partitions to another member; this consumer must join the group again (poll), then commit what it processes after that ({})",
+                        e.message
+                    ),
+                )
             }
+            _ => e,
+        }
+    }
+
+    /// A heartbeat that failed. The coordinator moved or went silent: find it again and keep heartbeating
+    /// as the same member of the same generation (the new coordinator read the group back), keeping the
+    /// partitions. Any other error is about the membership: join again (or stop, if fenced).
+    fn on_heartbeat_error(&mut self, now_ms: u64, error: &FranzError, out: &mut Outbox) {
+        if !is_coordinator_error(error.code) {
+            return self.rejoin(now_ms, error, out);
+        }
+        self.lose_coordinator(now_ms);
+        if let Some(m) = self.membership.as_mut() {
+            m.next_heartbeat_ms = now_ms + RETRY_BACKOFF_MS;
         }
     }
 
@@ -1066,7 +1299,7 @@ impl Actor for Consumer {
                     self.lose_coordinator(now_ms);
                 }
             },
-            (Pending::OffsetFetch(asked), Message::OffsetFetchResponse { result, .. }) => {
+            (Pending::OffsetFetch(asked, requested_ms), Message::OffsetFetchResponse { result, .. }) => {
                 for tp in &asked {
                     if let Some(state) = self.assignment.get_mut(tp) {
                         state.request_in_flight = false;
@@ -1074,6 +1307,16 @@ impl Actor for Consumer {
                 }
                 match result {
                     Ok(committed) => {
+                        let offsets = committed
+                            .iter()
+                            .map(|(tp, offset)| FetchedCommittedOffset {
+                                topic: tp.topic.clone(),
+                                partition: tp.partition,
+                                offset: *offset,
+                            })
+                            .collect();
+                        let group = self.config.group_id.clone().unwrap_or_default();
+                        out.history(Op::CommittedOffsetsFetched { consumer: self.id, group, requested_ms, offsets });
                         for (tp, offset) in committed {
                             // Only a partition still waiting for its start (a seek may have come meanwhile).
                             if let Some(state) = self.assignment.get_mut(&tp).filter(|s| s.position.is_none()) {
@@ -1086,11 +1329,20 @@ impl Actor for Consumer {
                 }
             }
             (Pending::OffsetCommit(id), Message::OffsetCommitResponse { result, .. }) => {
-                self.on_commit_result(now_ms, id, result)
+                self.on_commit_result(now_ms, id, result, out)
+            }
+            (Pending::JoinGroup, Message::JoinGroupResponse { member_id, result: Err(e), .. })
+                if e.code == ErrorCode::MemberIdRequired =>
+            {
+                if let Some(m) = self.membership.as_mut() {
+                    m.member_id = member_id;
+                    m.phase = Phase::NeedJoin;
+                    m.rejoin_at_ms = now_ms;
+                }
             }
             (Pending::JoinGroup, Message::JoinGroupResponse { result, .. }) => match result {
                 Ok(join) => {
-                    let leader = join.leader == join.member_id;
+                    let leader = join.leader == join.member_id && !join.skip_assignment;
                     if let Some(m) = self.membership.as_mut() {
                         m.member_id = join.member_id.clone();
                         m.generation = join.generation;
@@ -1102,16 +1354,16 @@ impl Actor for Consumer {
                         }
                     }
                 }
-                Err(e) => self.rejoin(now_ms, &e),
+                Err(e) => self.rejoin(now_ms, &e, out),
             },
             (Pending::SyncGroup, Message::SyncGroupResponse { result, .. }) => match result {
                 Ok(partitions) => self.adopt(now_ms, partitions, out),
-                Err(e) => self.rejoin(now_ms, &e),
+                Err(e) => self.rejoin(now_ms, &e, out),
             },
             (Pending::Heartbeat, Message::HeartbeatResponse { result: Err(e), .. })
                 if self.membership.as_ref().is_some_and(|m| m.phase == Phase::Stable) =>
             {
-                self.rejoin(now_ms, &e)
+                self.on_heartbeat_error(now_ms, &e, out)
             }
             _ => {}
         }
@@ -1129,7 +1381,7 @@ impl Actor for Consumer {
                         self.bootstrap.rotate();
                         self.lose_coordinator(now_ms);
                     }
-                    Pending::OffsetFetch(asked) => {
+                    Pending::OffsetFetch(asked, _) => {
                         for tp in &asked {
                             if let Some(state) = self.assignment.get_mut(tp) {
                                 state.request_in_flight = false;
@@ -1139,11 +1391,15 @@ impl Actor for Consumer {
                     }
                     Pending::OffsetCommit(id) => {
                         let e = franz_err!(RequestTimedOut, "No answer to OffsetCommit within request.timeout.ms");
-                        self.on_commit_result(now_ms, id, Err(e));
+                        self.on_commit_result(now_ms, id, Err(e), out);
                     }
-                    Pending::JoinGroup | Pending::SyncGroup | Pending::Heartbeat => {
+                    Pending::Heartbeat => {
+                        let e = franz_err!(RequestTimedOut, "The group coordinator did not answer the heartbeat");
+                        self.on_heartbeat_error(now_ms, &e, out);
+                    }
+                    Pending::JoinGroup | Pending::SyncGroup => {
                         let e = franz_err!(RequestTimedOut, "The group coordinator did not answer");
-                        self.rejoin(now_ms, &e);
+                        self.rejoin(now_ms, &e, out);
                     }
                     Pending::LeaveGroup => {}
                     Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => {
@@ -1169,17 +1425,33 @@ impl Actor for Consumer {
             .filter(|&t| t > 0);
         let group = self.config.group_id.is_some().then(|| {
             let commits = self.commits.values().filter(|c| !c.in_flight).map(|c| c.retry_at_ms);
-            let waiting = self.assignment.values().any(|s| s.position.is_none() && !s.committed_checked);
             let member = self.membership.as_ref().and_then(|m| match m.phase {
+                Phase::NeedJoin if self.commit_before_join() => None,
                 Phase::NeedJoin => Some(m.rejoin_at_ms),
-                Phase::Stable => Some(m.next_heartbeat_ms.min(m.last_poll_ms + self.config.max_poll_interval_ms)),
+                Phase::Stable => {
+                    let beating = self.in_flight.values().any(|(p, _)| matches!(p, Pending::Heartbeat));
+                    let heartbeat = if beating { u64::MAX } else { m.next_heartbeat_ms };
+                    Some(heartbeat.min(m.last_poll_ms + self.config.max_poll_interval_ms))
+                }
                 _ => None,
             });
-            let joining = self.membership.as_ref().is_some_and(|m| matches!(m.phase, Phase::NeedJoin));
-            let find = (self.coordinator.is_none() && (waiting || joining || !self.commits.is_empty()))
-                .then_some(self.coordinator_backoff_until_ms);
-            commits.chain(find).chain(member).min()
+            let work = commits.chain(member).min();
+            if self.coordinator.is_some() {
+                return work;
+            }
+            // Without a coordinator, all of it waits for FindCoordinator (whose deadline, if asked, is above).
+            if self.in_flight.values().any(|(p, _)| matches!(p, Pending::FindCoordinator)) {
+                return None;
+            }
+            let waiting = self.assignment.values().any(|s| s.position.is_none() && !s.committed_checked);
+            let work = if waiting { Some(0) } else { work };
+            work.map(|t| t.max(self.coordinator_backoff_until_ms))
         });
         deadlines.chain(backoffs).chain(group.flatten()).min()
     }
+}
+
+/// The errors that mean "find the coordinator again".
+fn is_coordinator_error(code: ErrorCode) -> bool {
+    matches!(code, ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable | ErrorCode::RequestTimedOut)
 }

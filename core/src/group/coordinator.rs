@@ -3,8 +3,15 @@
 //! and names a leader; the leader's consumer computes the assignment and hands it in (SyncGroup); members
 //! heartbeat within `session.timeout.ms` or are removed, which starts a new rebalance.
 //!
-//! Sans-IO like the actors: calls return what to send (`Vec<(to, Message)>`), `next_timer_ms` says when the
-//! coordinator must look again. Memory only: after a coordinator moves, members rejoin.
+//! The group's metadata is written to its `__consumer_offsets` partition when a rebalance completes (the
+//! members get their assignment only once that record is replicated), when a static member takes an old
+//! member's place, and when the group becomes Empty; a new coordinator [`Group::load`]s the latest record and
+//! the generation goes on. Every request names the member (and its `group.instance.id`), checked as Kafka's
+//! `ClassicGroup.validateMember` does: an unknown member is `UNKNOWN_MEMBER_ID`, an old instance whose
+//! `group.instance.id` a newer one took is `FENCED_INSTANCE_ID`.
+//!
+//! Sans-IO like the actors: calls fill [`Effects`] (messages, records to write, members removed);
+//! `next_timer_ms` says when the coordinator must look again.
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -12,14 +19,18 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Serialize;
 
+use super::{GroupMetadataValue, MemberMetadataValue};
 use crate::error::{FranzError, Result};
-use crate::message::{CorrelationId, JoinedMember, Message};
-use crate::types::{NodeId, TopicPartition};
+use crate::message::{CorrelationId, JoinResult, JoinedMember, Message};
+use crate::sim::history::RemovalReason;
+use crate::types::{NodeId, Offset, TopicPartition, NO_NODE};
 
 /// Kafka's `group.initial.rebalance.delay.ms`: a new group waits this long for more members.
 pub const GROUP_INITIAL_REBALANCE_DELAY_MS: u64 = 3_000;
 /// Franz's bound on members in one group.
 pub const GROUP_MEMBERS_MAX: usize = 1_000;
+/// Franz's bound on one group's metadata writes waiting for replication.
+pub const GROUP_STORES_PENDING_MAX: usize = 64;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum GroupState {
@@ -58,6 +69,8 @@ pub struct GroupMember {
     pub member_id: String,
     pub client_id: String,
     pub group_instance_id: Option<String>,
+    /// Where its parked JoinGroup or SyncGroup is answered (`NO_NODE` for a member loaded from the log
+    /// that has not spoken to this coordinator yet).
     pub node: NodeId,
     pub session_timeout_ms: u64,
     pub rebalance_timeout_ms: u64,
@@ -72,6 +85,87 @@ pub struct GroupMember {
     sync: Option<CorrelationId>,
 }
 
+impl GroupMember {
+    fn new(member_id: String, from: NodeId, request: &JoinRequest, now_ms: u64) -> GroupMember {
+        GroupMember {
+            member_id,
+            client_id: request.client_id.clone(),
+            group_instance_id: request.group_instance_id.clone(),
+            node: from,
+            session_timeout_ms: request.session_timeout_ms,
+            rebalance_timeout_ms: request.rebalance_timeout_ms,
+            topics: request.topics.clone(),
+            protocols: request.protocols.clone(),
+            last_heartbeat_ms: now_ms,
+            assignment: Vec::new(),
+            owned: Vec::new(),
+            join: None,
+            sync: None,
+        }
+    }
+
+    /// A member as a group record holds it; its session starts afresh with the new coordinator.
+    fn loaded(m: &MemberMetadataValue, now_ms: u64) -> GroupMember {
+        GroupMember {
+            member_id: m.member_id.clone(),
+            client_id: m.client_id.clone(),
+            group_instance_id: m.group_instance_id.clone(),
+            node: NO_NODE,
+            session_timeout_ms: m.session_timeout_ms,
+            rebalance_timeout_ms: m.rebalance_timeout_ms,
+            topics: m.topics.clone(),
+            protocols: m.protocols.clone(),
+            last_heartbeat_ms: now_ms,
+            assignment: m.assignment.clone(),
+            owned: m.assignment.clone(),
+            join: None,
+            sync: None,
+        }
+    }
+
+    /// What a (re)join says about the member: where it is, its settings and what it owns now.
+    fn update(&mut self, from: NodeId, now_ms: u64, request: &JoinRequest) {
+        self.node = from;
+        self.client_id = request.client_id.clone();
+        self.protocols = request.protocols.clone();
+        self.session_timeout_ms = request.session_timeout_ms;
+        self.rebalance_timeout_ms = request.rebalance_timeout_ms;
+        self.last_heartbeat_ms = now_ms;
+        self.owned = request.owned.clone();
+    }
+}
+
+/// What a group write is for: who waits for it to be replicated.
+#[derive(Clone, Debug)]
+enum StorePurpose {
+    /// The leader's assignment of `generation`: the members get it once the record is replicated.
+    Assignment { generation: i32, assignment: BTreeMap<String, Vec<TopicPartition>> },
+    /// A static member took `old_member_id`'s place without a rebalance: its JoinGroup waits.
+    StaticReplacement { new_member_id: String, old_member_id: String },
+    /// The group became Empty: nobody waits.
+    Empty,
+}
+
+/// A group record appended to the offsets partition, waiting for the high watermark to pass it.
+#[derive(Clone, Debug)]
+struct PendingStore {
+    id: u64,
+    purpose: StorePurpose,
+    /// The offset the high watermark must reach, once appended.
+    required_offset: Option<Offset>,
+    deadline_ms: u64,
+}
+
+/// What a group call asks of its coordinator.
+#[derive(Debug, Default)]
+pub struct Effects {
+    pub sends: Vec<(NodeId, Message)>,
+    /// Group records to append, each with the id of the store waiting for it.
+    pub stores: Vec<(u64, GroupMetadataValue)>,
+    /// Member ids the group no longer has.
+    pub removed: Vec<(String, RemovalReason)>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Group {
     pub group_id: String,
@@ -83,13 +177,32 @@ pub struct Group {
     pub members: BTreeMap<String, GroupMember>,
     /// PreparingRebalance: when the join phase ends whoever has not rejoined.
     rebalance_deadline_ms: u64,
+    /// The join phase started from Empty: it waits `group.initial.rebalance.delay.ms` for more members.
+    initial_join: bool,
+    /// Member ids are `<client or instance id>-<tag>-<n>`: the tag names this coordinator's run (Kafka uses a
+    /// random UUID), so that no id handed out before is handed out again after the coordinator moves.
+    member_id_tag: String,
     next_member_number: u64,
+    /// KIP-394: ids handed out with `MEMBER_ID_REQUIRED` that have not joined yet, and until when they are
+    /// kept. A JoinGroup that times out is sent again with the id, so no ghost member waits in the group.
+    pending_members: BTreeMap<String, u64>,
+    stores: Vec<PendingStore>,
+    next_store_id: u64,
 }
 
-type Out = Vec<(NodeId, Message)>;
+fn fenced(instance: &str, by: &str) -> FranzError {
+    franz_err!(
+        FencedInstanceId,
+        "group.instance.id {instance} is now member {by}: a newer consumer with this instance id took its place"
+    )
+}
+
+fn rebalancing() -> FranzError {
+    franz_err!(RebalanceInProgress, "The group is rebalancing; join again")
+}
 
 impl Group {
-    pub fn new(group_id: &str) -> Group {
+    pub fn new(group_id: &str, member_id_tag: &str) -> Group {
         Group {
             group_id: String::from(group_id),
             state: GroupState::Empty,
@@ -98,157 +211,281 @@ impl Group {
             leader: None,
             members: BTreeMap::new(),
             rebalance_deadline_ms: 0,
+            initial_join: false,
+            member_id_tag: String::from(member_id_tag),
             next_member_number: 1,
+            pending_members: BTreeMap::new(),
+            stores: Vec::new(),
+            next_store_id: 1,
         }
     }
 
-    fn prepare_rebalance(&mut self, now_ms: u64, out: &mut Out) {
+    /// The group as its latest record left it (Kafka's `loadGroup`): Stable with its members, or Empty.
+    pub fn load(group_id: &str, value: &GroupMetadataValue, now_ms: u64, member_id_tag: &str) -> Group {
+        let mut group = Group::new(group_id, member_id_tag);
+        group.generation = value.generation;
+        group.protocol = value.protocol.clone();
+        group.members = value
+            .members
+            .iter()
+            .take(GROUP_MEMBERS_MAX)
+            .map(|m| (m.member_id.clone(), GroupMember::loaded(m, now_ms)))
+            .collect();
+        group.leader = value.leader.clone().filter(|l| group.members.contains_key(l));
+        if group.leader.is_none() {
+            group.leader = group.members.keys().next().cloned();
+        }
+        group.state = if group.members.is_empty() { GroupState::Empty } else { GroupState::Stable };
+        group
+    }
+
+    /// The record a store writes: the group now, with `assignment` if one is being handed out.
+    fn metadata_value(&self, assignment: Option<&BTreeMap<String, Vec<TopicPartition>>>) -> GroupMetadataValue {
+        let members = self
+            .members
+            .values()
+            .map(|m| MemberMetadataValue {
+                member_id: m.member_id.clone(),
+                group_instance_id: m.group_instance_id.clone(),
+                client_id: m.client_id.clone(),
+                session_timeout_ms: m.session_timeout_ms,
+                rebalance_timeout_ms: m.rebalance_timeout_ms,
+                topics: m.topics.clone(),
+                protocols: m.protocols.clone(),
+                assignment: match assignment {
+                    Some(a) => a.get(&m.member_id).cloned().unwrap_or_default(),
+                    None => m.assignment.clone(),
+                },
+            })
+            .collect();
+        GroupMetadataValue {
+            protocol_type: String::from("consumer"),
+            generation: self.generation,
+            protocol: self.protocol.clone(),
+            leader: self.leader.clone(),
+            members,
+        }
+    }
+
+    fn static_member_id(&self, instance: &str) -> Option<&str> {
+        self.members.values().find(|m| m.group_instance_id.as_deref() == Some(instance)).map(|m| m.member_id.as_str())
+    }
+
+    /// Kafka's `validateMember`: a static member must be the instance's current member id.
+    fn validate_member(&self, member_id: &str, instance: Option<&str>) -> Result<()> {
+        if let Some(instance) = instance {
+            match self.static_member_id(instance) {
+                None => {
+                    return Err(franz_err!(
+                        UnknownMemberId,
+                        "group.instance.id {instance} has no member in group {}",
+                        self.group_id
+                    ))
+                }
+                Some(current) if current != member_id => return Err(fenced(instance, current)),
+                Some(_) => {}
+            }
+        }
+        if !self.members.contains_key(member_id) {
+            return Err(franz_err!(UnknownMemberId, "Member {member_id} is not in group {}", self.group_id));
+        }
+        Ok(())
+    }
+
+    fn new_member_id(&mut self, request: &JoinRequest) -> String {
+        let prefix = request.group_instance_id.as_deref().unwrap_or(&request.client_id);
+        let id = format!("{prefix}-{}-{}", self.member_id_tag, self.next_member_number);
+        self.next_member_number += 1;
+        id
+    }
+
+    fn prepare_rebalance(&mut self, now_ms: u64, fx: &mut Effects) {
         let timeout = self.members.values().map(|m| m.rebalance_timeout_ms).max().unwrap_or(0);
         if self.state == GroupState::Empty {
+            self.initial_join = true;
             self.rebalance_deadline_ms = now_ms + GROUP_INITIAL_REBALANCE_DELAY_MS.min(timeout.max(1));
         } else if self.state != GroupState::PreparingRebalance {
+            self.initial_join = false;
             self.rebalance_deadline_ms = now_ms + timeout;
         }
         // Members waiting in SyncGroup learn that another rebalance began.
         for m in self.members.values_mut() {
             if let Some(correlation_id) = m.sync.take() {
-                let result = Err(franz_err!(RebalanceInProgress, "The group is rebalancing; join again"));
-                out.push((m.node, Message::SyncGroupResponse { correlation_id, result }));
+                fx.sends.push((m.node, Message::SyncGroupResponse { correlation_id, result: Err(rebalancing()) }));
             }
         }
         self.state = GroupState::PreparingRebalance;
     }
 
-    pub fn join(&mut self, now_ms: u64, from: NodeId, correlation_id: CorrelationId, request: JoinRequest) -> Out {
-        let mut out = Vec::new();
-        let mut member_id = request.member_id.clone();
-        if member_id.is_empty() {
-            // Static membership: the same instance keeps its member id (and, if nothing changed, its share).
-            let known = request
-                .group_instance_id
-                .as_ref()
-                .and_then(|i| self.members.values().find(|m| m.group_instance_id.as_ref() == Some(i)));
-            member_id = match known {
-                Some(m) => m.member_id.clone(),
-                None => {
-                    if self.members.len() >= GROUP_MEMBERS_MAX {
-                        let result =
-                            Err(franz_err!(PolicyViolation, "Franz groups hold at most {GROUP_MEMBERS_MAX} members"));
-                        out.push((from, Message::JoinGroupResponse { correlation_id, result }));
-                        return out;
-                    }
-                    let id = format!("{}-{}", request.client_id, self.next_member_number);
-                    self.next_member_number += 1;
-                    id
-                }
-            };
-        } else if !self.members.contains_key(&member_id) {
-            let result = Err(franz_err!(UnknownMemberId, "Member {member_id} is not in group {}", self.group_id));
-            out.push((from, Message::JoinGroupResponse { correlation_id, result }));
-            return out;
+    pub fn join(
+        &mut self,
+        now_ms: u64,
+        from: NodeId,
+        correlation_id: CorrelationId,
+        request: JoinRequest,
+        fx: &mut Effects,
+    ) {
+        let refuse = |e: FranzError, fx: &mut Effects| {
+            fx.sends
+                .push((from, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result: Err(e) }))
+        };
+        let member_id = request.member_id.clone();
+        if self.pending_members.remove(&member_id).is_some() && request.group_instance_id.is_none() {
+            self.members.insert(member_id.clone(), GroupMember::new(member_id.clone(), from, &request, now_ms));
+            return self.rejoin(now_ms, from, correlation_id, &member_id, request, fx);
         }
-        let member = self.members.entry(member_id.clone()).or_insert_with(|| GroupMember {
-            member_id: member_id.clone(),
-            client_id: request.client_id.clone(),
-            group_instance_id: request.group_instance_id.clone(),
-            node: from,
-            session_timeout_ms: request.session_timeout_ms,
-            rebalance_timeout_ms: request.rebalance_timeout_ms,
-            topics: Vec::new(),
-            protocols: Vec::new(),
-            last_heartbeat_ms: now_ms,
-            assignment: Vec::new(),
-            owned: Vec::new(),
-            join: None,
-            sync: None,
-        });
-        member.node = from;
-        member.protocols = request.protocols;
-        member.session_timeout_ms = request.session_timeout_ms;
-        member.rebalance_timeout_ms = request.rebalance_timeout_ms;
-        member.last_heartbeat_ms = now_ms;
-        member.owned = request.owned;
-        // A static member coming back (a restart within its session) with the same subscription gets its
-        // place back without a rebalance, as KIP-345 has it.
-        let static_return = request.group_instance_id.is_some()
-            && request.member_id.is_empty()
-            && self.state == GroupState::Stable
-            && self.generation > 0
-            && member.topics == request.topics;
-        if static_return {
-            member.node = from;
-            let result = Ok(crate::message::JoinResult {
-                generation: self.generation,
-                protocol: self.protocol.clone().unwrap_or_default(),
-                leader: self.leader.clone().unwrap_or_default(),
-                member_id: member_id.clone(),
-                members: Vec::new(),
-            });
-            out.push((from, Message::JoinGroupResponse { correlation_id, result }));
-            return out;
+        if !member_id.is_empty() {
+            if let Err(e) = self.validate_member(&member_id, request.group_instance_id.as_deref()) {
+                return refuse(e, fx);
+            }
+            return self.rejoin(now_ms, from, correlation_id, &member_id, request, fx);
         }
-        member.topics = request.topics;
-        member.join = Some(correlation_id);
-        // Any other join starts a rebalance (the eager protocol), or joins the one under way.
-        if self.state != GroupState::PreparingRebalance {
-            self.prepare_rebalance(now_ms, &mut out);
+        let known = request.group_instance_id.as_deref().and_then(|i| self.static_member_id(i)).map(String::from);
+        if let Some(old_member_id) = known {
+            return self.replace_static_member(now_ms, from, correlation_id, &old_member_id, request, fx);
         }
-        out.extend(self.tick(now_ms));
-        out
+        if self.members.len() + self.pending_members.len() >= GROUP_MEMBERS_MAX {
+            return refuse(franz_err!(PolicyViolation, "Franz groups hold at most {GROUP_MEMBERS_MAX} members"), fx);
+        }
+        let member_id = self.new_member_id(&request);
+        if request.group_instance_id.is_some() {
+            // A static member's id is bound to its instance id: it joins at once.
+            self.members.insert(member_id.clone(), GroupMember::new(member_id.clone(), from, &request, now_ms));
+            return self.rejoin(now_ms, from, correlation_id, &member_id, request, fx);
+        }
+        // KIP-394: a dynamic member learns its id first, then joins with it.
+        self.pending_members.insert(member_id.clone(), now_ms.saturating_add(request.session_timeout_ms));
+        let result = Err(franz_err!(MemberIdRequired, "Join again with member id {member_id}"));
+        fx.sends.push((from, Message::JoinGroupResponse { correlation_id, member_id, result }));
     }
 
+    /// A member's JoinGroup: it waits for the join phase, which this starts (the eager protocol) or joins.
+    fn rejoin(
+        &mut self,
+        now_ms: u64,
+        from: NodeId,
+        correlation_id: CorrelationId,
+        member_id: &str,
+        request: JoinRequest,
+        fx: &mut Effects,
+    ) {
+        let Some(member) = self.members.get_mut(member_id) else { return };
+        member.update(from, now_ms, &request);
+        member.topics = request.topics;
+        member.join = Some(correlation_id);
+        if self.state != GroupState::PreparingRebalance {
+            self.prepare_rebalance(now_ms, fx);
+        }
+        self.tick(now_ms, fx);
+    }
+
+    /// KIP-345: a static member joins with no member id while its `group.instance.id` has one. The newcomer
+    /// gets a new member id and the old one's place and assignment; the old id is gone, so the instance
+    /// still holding it is fenced (`FENCED_INSTANCE_ID`) at its next request. Without a change of
+    /// subscription in a Stable group there is no rebalance: the record of the replacement is written, then
+    /// the newcomer is answered with the current generation.
+    fn replace_static_member(
+        &mut self,
+        now_ms: u64,
+        from: NodeId,
+        correlation_id: CorrelationId,
+        old_member_id: &str,
+        request: JoinRequest,
+        fx: &mut Effects,
+    ) {
+        let new_member_id = self.new_member_id(&request);
+        let Some(mut member) = self.members.remove(old_member_id) else { return };
+        let instance = request.group_instance_id.clone().unwrap_or_default();
+        if let Some(correlation_id) = member.join.take() {
+            let result = Err(fenced(&instance, &new_member_id));
+            fx.sends
+                .push((member.node, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result }));
+        }
+        if let Some(correlation_id) = member.sync.take() {
+            let result = Err(fenced(&instance, &new_member_id));
+            fx.sends.push((member.node, Message::SyncGroupResponse { correlation_id, result }));
+        }
+        fx.removed.push((String::from(old_member_id), RemovalReason::Replaced));
+        let unchanged =
+            member.topics == request.topics && self.protocol.as_ref().is_some_and(|p| request.protocols.contains(p));
+        member.member_id = new_member_id.clone();
+        member.update(from, now_ms, &request);
+        member.topics = request.topics;
+        member.join = Some(correlation_id);
+        self.members.insert(new_member_id.clone(), member);
+        if self.leader.as_deref() == Some(old_member_id) {
+            self.leader = Some(new_member_id.clone());
+        }
+        match self.state {
+            GroupState::Stable if unchanged => {
+                let purpose =
+                    StorePurpose::StaticReplacement { new_member_id, old_member_id: String::from(old_member_id) };
+                let value = self.metadata_value(None);
+                self.store(now_ms, purpose, value, fx);
+            }
+            GroupState::PreparingRebalance => self.tick(now_ms, fx),
+            // A changed subscription, or an assignment already computed for the old member id: rebalance.
+            _ => {
+                self.prepare_rebalance(now_ms, fx);
+                self.tick(now_ms, fx);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
     pub fn sync(
         &mut self,
+        now_ms: u64,
         from: NodeId,
         correlation_id: CorrelationId,
         generation: i32,
         member_id: &str,
+        instance: Option<&str>,
         assignments: Vec<(String, Vec<TopicPartition>)>,
-    ) -> Out {
-        let mut out = Vec::new();
-        let reply =
-            |result: Result<Vec<TopicPartition>, FranzError>| Message::SyncGroupResponse { correlation_id, result };
-        let Some(member) = self.members.get_mut(member_id) else {
-            out.push((from, reply(Err(franz_err!(UnknownMemberId, "Member {member_id} is not in the group")))));
-            return out;
+        fx: &mut Effects,
+    ) {
+        let reply = |result: Result<Vec<TopicPartition>, FranzError>| {
+            (from, Message::SyncGroupResponse { correlation_id, result })
         };
+        if let Err(e) = self.validate_member(member_id, instance) {
+            return fx.sends.push(reply(Err(e)));
+        }
         if generation != self.generation {
             let e =
                 franz_err!(IllegalGeneration, "Generation {generation} is over; the group is at {}", self.generation);
-            out.push((from, reply(Err(e))));
-            return out;
+            return fx.sends.push(reply(Err(e)));
         }
+        let is_leader = self.leader.as_deref() == Some(member_id);
+        let storing = self
+            .stores
+            .iter()
+            .any(|s| matches!(&s.purpose, StorePurpose::Assignment { generation: g, .. } if *g == generation));
+        let Some(member) = self.members.get_mut(member_id) else { return };
         match self.state {
-            GroupState::PreparingRebalance | GroupState::Empty => {
-                out.push((from, reply(Err(franz_err!(RebalanceInProgress, "The group is rebalancing; join again")))));
-            }
-            GroupState::Stable => out.push((from, reply(Ok(member.assignment.clone())))),
+            GroupState::PreparingRebalance | GroupState::Empty => fx.sends.push(reply(Err(rebalancing()))),
+            GroupState::Stable => fx.sends.push(reply(Ok(member.assignment.clone()))),
             GroupState::CompletingRebalance => {
                 member.sync = Some(correlation_id);
                 member.node = from;
-                if self.leader.as_deref() == Some(member_id) {
-                    let assigned: BTreeMap<String, Vec<TopicPartition>> = assignments.into_iter().collect();
-                    for m in self.members.values_mut() {
-                        m.assignment = assigned.get(&m.member_id).cloned().unwrap_or_default();
-                    }
-                    self.state = GroupState::Stable;
-                    for m in self.members.values_mut() {
-                        if let Some(correlation_id) = m.sync.take() {
-                            let result = Ok(m.assignment.clone());
-                            out.push((m.node, Message::SyncGroupResponse { correlation_id, result }));
-                        }
-                    }
+                if is_leader && !storing {
+                    // Kafka's storeGroup: the assignment reaches the members once its record is replicated,
+                    // so that a new coordinator never starts from an older generation than a member saw.
+                    let given: BTreeMap<String, Vec<TopicPartition>> = assignments.into_iter().collect();
+                    let assignment = self
+                        .members
+                        .keys()
+                        .map(|id| (id.clone(), given.get(id).cloned().unwrap_or_default()))
+                        .collect();
+                    let value = self.metadata_value(Some(&assignment));
+                    self.store(now_ms, StorePurpose::Assignment { generation, assignment }, value, fx);
                 }
             }
         }
-        out
     }
 
-    pub fn heartbeat(&mut self, now_ms: u64, generation: i32, member_id: &str) -> Result<()> {
-        let Some(member) = self.members.get_mut(member_id) else {
-            return Err(franz_err!(UnknownMemberId, "Member {member_id} is not in group {}", self.group_id));
-        };
-        member.last_heartbeat_ms = now_ms;
+    /// Heartbeat, checked as Kafka does: the member, then its generation, then the state.
+    pub fn heartbeat(&mut self, now_ms: u64, generation: i32, member_id: &str, instance: Option<&str>) -> Result<()> {
+        self.validate_member(member_id, instance)?;
         if generation != self.generation {
             return Err(franz_err!(
                 IllegalGeneration,
@@ -256,36 +493,75 @@ impl Group {
                 self.generation
             ));
         }
+        if let Some(member) = self.members.get_mut(member_id) {
+            member.last_heartbeat_ms = now_ms;
+        }
         if self.state == GroupState::PreparingRebalance {
-            return Err(franz_err!(RebalanceInProgress, "The group is rebalancing; join again"));
+            return Err(rebalancing());
         }
         Ok(())
     }
 
-    pub fn leave(&mut self, now_ms: u64, member_id: &str) -> (Result<()>, Out) {
-        let mut out = Vec::new();
+    pub fn leave(&mut self, now_ms: u64, member_id: &str, fx: &mut Effects) -> Result<()> {
         if self.members.remove(member_id).is_none() {
-            let e = franz_err!(UnknownMemberId, "Member {member_id} is not in group {}", self.group_id);
-            return (Err(e), out);
+            return Err(franz_err!(UnknownMemberId, "Member {member_id} is not in group {}", self.group_id));
         }
-        self.after_removal(now_ms, &mut out);
-        (Ok(()), out)
+        fx.removed.push((String::from(member_id), RemovalReason::Left));
+        self.after_removal(now_ms, fx);
+        Ok(())
     }
 
-    fn after_removal(&mut self, now_ms: u64, out: &mut Out) {
-        if self.members.is_empty() {
-            self.state = GroupState::Empty;
-            self.leader = None;
-            self.generation += 1;
-        } else if self.state != GroupState::PreparingRebalance {
-            self.prepare_rebalance(now_ms, out);
+    /// Kafka's `ClassicGroup.validateOffsetCommit`: a member commits in its generation; a consumer that uses
+    /// `assign` (generation -1, no member id) only while the group has no members.
+    pub fn validate_offset_commit(&self, member_id: &str, instance: Option<&str>, generation: i32) -> Result<()> {
+        if generation < 0 && self.state == GroupState::Empty {
+            return Ok(());
         }
-        out.extend(self.tick(now_ms));
+        if generation >= 0 || !member_id.is_empty() || instance.is_some() {
+            self.validate_member(member_id, instance)?;
+            if generation != self.generation {
+                return Err(franz_err!(
+                    IllegalGeneration,
+                    "The commit is from generation {generation}; group {} is at generation {}",
+                    self.group_id,
+                    self.generation
+                ));
+            }
+        } else if self.state != GroupState::Empty {
+            return Err(franz_err!(
+                UnknownMemberId,
+                "Group {} has members: a commit without a member id (a consumer using assign) is refused",
+                self.group_id
+            ));
+        }
+        if self.state == GroupState::CompletingRebalance {
+            return Err(rebalancing());
+        }
+        Ok(())
+    }
+
+    fn after_removal(&mut self, now_ms: u64, fx: &mut Effects) {
+        if self.members.is_empty() {
+            self.become_empty(now_ms, fx);
+        } else if self.state != GroupState::PreparingRebalance {
+            self.prepare_rebalance(now_ms, fx);
+        }
+        self.tick(now_ms, fx);
+    }
+
+    /// No members left: the next generation is an empty one (Kafka's `initNextGeneration`), written down.
+    fn become_empty(&mut self, now_ms: u64, fx: &mut Effects) {
+        self.generation += 1;
+        self.state = GroupState::Empty;
+        self.leader = None;
+        self.protocol = None;
+        let value = self.metadata_value(None);
+        self.store(now_ms, StorePurpose::Empty, value, fx);
     }
 
     /// Ends a join phase that can end, and removes members whose session expired.
-    pub fn tick(&mut self, now_ms: u64) -> Out {
-        let mut out = Vec::new();
+    pub fn tick(&mut self, now_ms: u64, fx: &mut Effects) {
+        self.pending_members.retain(|_, until_ms| now_ms < *until_ms);
         let expired: Vec<String> = self
             .members
             .values()
@@ -293,34 +569,43 @@ impl Group {
             .map(|m| m.member_id.clone())
             .collect();
         if !expired.is_empty() {
-            for id in &expired {
-                self.members.remove(id);
+            for id in expired {
+                self.members.remove(&id);
+                fx.removed.push((id, RemovalReason::SessionTimeout));
             }
-            self.after_removal(now_ms, &mut out);
-            return out;
+            return self.after_removal(now_ms, fx);
         }
         if self.state != GroupState::PreparingRebalance {
-            return out;
+            return;
         }
         let all_joined = self.members.values().all(|m| m.join.is_some());
-        if !(now_ms >= self.rebalance_deadline_ms || (all_joined && self.generation > 0)) {
-            return out;
+        if !(now_ms >= self.rebalance_deadline_ms || (all_joined && !self.initial_join)) {
+            return;
         }
-        self.members.retain(|_, m| m.join.is_some()); // those that did not rejoin in time are out
+        // Those that did not rejoin in time are out.
+        let late: Vec<String> =
+            self.members.values().filter(|m| m.join.is_none()).map(|m| m.member_id.clone()).collect();
+        for id in late {
+            self.members.remove(&id);
+            fx.removed.push((id, RemovalReason::RebalanceTimeout));
+        }
         if self.members.is_empty() {
-            self.state = GroupState::Empty;
-            return out;
+            return self.become_empty(now_ms, fx);
         }
+        self.complete_join_phase(now_ms, fx);
+    }
+
+    /// The next generation: a leader, an assignor every member supports, and the join responses.
+    fn complete_join_phase(&mut self, now_ms: u64, fx: &mut Effects) {
         self.generation += 1;
         let leader = match &self.leader {
             Some(l) if self.members.contains_key(l) => l.clone(),
             _ => self.members.keys().next().cloned().unwrap_or_default(),
         };
-        let protocol = self.members[&leader]
-            .protocols
-            .iter()
-            .find(|p| self.members.values().all(|m| m.protocols.contains(p)))
-            .cloned();
+        let protocol = self
+            .members
+            .get(&leader)
+            .and_then(|l| l.protocols.iter().find(|p| self.members.values().all(|m| m.protocols.contains(p))).cloned());
         self.leader = Some(leader.clone());
         self.protocol = protocol.clone();
         self.state = GroupState::CompletingRebalance;
@@ -335,17 +620,17 @@ impl Group {
             let Some(correlation_id) = m.join.take() else { continue };
             let result = match &protocol {
                 None => Err(franz_err!(InconsistentGroupProtocol, "The members share no assignor")),
-                Some(protocol) => Ok(crate::message::JoinResult {
+                Some(protocol) => Ok(JoinResult {
                     generation: self.generation,
                     protocol: protocol.clone(),
                     leader: leader.clone(),
                     member_id: m.member_id.clone(),
                     members: if m.member_id == leader { everyone.clone() } else { Vec::new() },
+                    skip_assignment: false,
                 }),
             };
-            out.push((m.node, Message::JoinGroupResponse { correlation_id, result }));
+            fx.sends.push((m.node, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result }));
         }
-        out
     }
 
     pub fn next_timer_ms(&self) -> Option<u64> {
@@ -355,6 +640,131 @@ impl Group {
             .filter(|m| m.join.is_none())
             .map(|m| m.last_heartbeat_ms.saturating_add(m.session_timeout_ms));
         let rebalance = (self.state == GroupState::PreparingRebalance).then_some(self.rebalance_deadline_ms);
-        sessions.chain(rebalance).min()
+        let stores = self.stores.iter().map(|s| s.deadline_ms);
+        let pending = self.pending_members.values().copied();
+        sessions.chain(rebalance).chain(stores).chain(pending).min()
+    }
+}
+
+/// Writing the group down: the coordinator appends each record the group asks for ([`Effects::stores`]),
+/// tells the group where it landed, and reports when it is replicated or cannot be.
+impl Group {
+    fn store(&mut self, now_ms: u64, purpose: StorePurpose, value: GroupMetadataValue, fx: &mut Effects) {
+        let id = self.next_store_id;
+        self.next_store_id += 1;
+        self.stores.push(PendingStore { id, purpose, required_offset: None, deadline_ms: now_ms });
+        if self.stores.len() > GROUP_STORES_PENDING_MAX {
+            let e = franz_err!(CoordinatorNotAvailable, "Too many writes of group {} in flight", self.group_id);
+            return self.store_completed(now_ms, id, Err(e), fx);
+        }
+        fx.stores.push((id, value));
+    }
+
+    /// The record of store `id` is in the log: it counts once the high watermark reaches `required_offset`.
+    pub fn store_appended(&mut self, id: u64, required_offset: Offset, deadline_ms: u64) {
+        if let Some(s) = self.stores.iter_mut().find(|s| s.id == id) {
+            s.required_offset = Some(required_offset);
+            s.deadline_ms = deadline_ms;
+        }
+    }
+
+    /// The writes in flight: (store id, the offset the high watermark must reach, deadline).
+    pub fn stores_in_flight(&self) -> Vec<(u64, Option<Offset>, u64)> {
+        self.stores.iter().map(|s| (s.id, s.required_offset, s.deadline_ms)).collect()
+    }
+
+    /// Store `id` is replicated (`Ok`) or failed: those waiting for it get their answer.
+    pub fn store_completed(&mut self, now_ms: u64, id: u64, result: Result<()>, fx: &mut Effects) {
+        let Some(i) = self.stores.iter().position(|s| s.id == id) else { return };
+        let store = self.stores.remove(i);
+        match (store.purpose, result) {
+            (StorePurpose::Assignment { generation, assignment }, result) => {
+                if self.state == GroupState::CompletingRebalance && self.generation == generation {
+                    self.hand_out(now_ms, assignment, result, fx);
+                }
+            }
+            (StorePurpose::StaticReplacement { new_member_id, old_member_id }, result) => {
+                self.answer_static_member(&new_member_id, &old_member_id, result, fx);
+            }
+            (StorePurpose::Empty, _) => {}
+        }
+    }
+
+    /// The generation's assignment is written: every member waiting in SyncGroup gets its share. If the
+    /// write failed they get the error and the group rebalances again (Kafka's
+    /// `resetAndPropagateAssignmentError`, then `maybePrepareRebalance`).
+    fn hand_out(
+        &mut self,
+        now_ms: u64,
+        mut assignment: BTreeMap<String, Vec<TopicPartition>>,
+        result: Result<()>,
+        fx: &mut Effects,
+    ) {
+        if let Err(e) = result {
+            for m in self.members.values_mut() {
+                if let Some(correlation_id) = m.sync.take() {
+                    fx.sends.push((m.node, Message::SyncGroupResponse { correlation_id, result: Err(e.clone()) }));
+                }
+            }
+            self.prepare_rebalance(now_ms, fx);
+            return;
+        }
+        self.state = GroupState::Stable;
+        for m in self.members.values_mut() {
+            m.assignment = assignment.remove(&m.member_id).unwrap_or_default();
+            if let Some(correlation_id) = m.sync.take() {
+                fx.sends
+                    .push((m.node, Message::SyncGroupResponse { correlation_id, result: Ok(m.assignment.clone()) }));
+            }
+        }
+    }
+
+    /// The replacement of a static member is written: the newcomer learns its member id and the current
+    /// generation (the leader is told to skip the assignment, which stands). If the write failed, the old
+    /// member id is put back and the newcomer gets the error.
+    fn answer_static_member(&mut self, new_member_id: &str, old_member_id: &str, result: Result<()>, fx: &mut Effects) {
+        if self.state != GroupState::Stable {
+            return; // a rebalance began meanwhile: the newcomer's join waits for it
+        }
+        let Some(member) = self.members.get_mut(new_member_id) else { return };
+        let Some(correlation_id) = member.join.take() else { return };
+        let node = member.node;
+        let result = match result {
+            Ok(()) => {
+                let is_leader = self.leader.as_deref() == Some(new_member_id);
+                let members = if is_leader {
+                    let owned = |m: &GroupMember| m.assignment.clone();
+                    self.members
+                        .values()
+                        .map(|m| JoinedMember {
+                            member_id: m.member_id.clone(),
+                            topics: m.topics.clone(),
+                            owned: owned(m),
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                Ok(JoinResult {
+                    generation: self.generation,
+                    protocol: self.protocol.clone().unwrap_or_default(),
+                    leader: self.leader.clone().unwrap_or_default(),
+                    member_id: String::from(new_member_id),
+                    members,
+                    skip_assignment: is_leader,
+                })
+            }
+            Err(e) => {
+                if let Some(mut m) = self.members.remove(new_member_id) {
+                    m.member_id = String::from(old_member_id);
+                    self.members.insert(String::from(old_member_id), m);
+                }
+                if self.leader.as_deref() == Some(new_member_id) {
+                    self.leader = Some(String::from(old_member_id));
+                }
+                Err(e)
+            }
+        };
+        fx.sends.push((node, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result }));
     }
 }

@@ -3,6 +3,10 @@
 //! A send is invoked (with its records) and later completes (acknowledged with offsets, or failed with an
 //! error name); a send that never completes (its producer crashed) is indeterminate. A poll records what it
 //! returned, with the high watermark the broker reported alongside.
+//!
+//! Groups: each consumer notes what it believes it owns (an assignment received, partitions given up), and
+//! each commit acknowledged and each committed offset read; the coordinator notes when it removes a member
+//! (so the checker can tell a zombie, which Kafka fences, from a second live owner).
 
 use alloc::collections::VecDeque;
 use alloc::string::String;
@@ -76,13 +80,98 @@ pub enum Op {
     TopicDeleted {
         topic: String,
     },
-    /// A group generation's assignment as its leader computed it.
-    GroupAssignment {
+    /// A consumer got its assignment from SyncGroup: from now on it believes it owns `partitions` (and
+    /// nothing else) in `group`, as member `member_id` of `generation`.
+    AssignmentReceived {
+        consumer: NodeId,
         group: String,
-        generation: u32,
-        member: String,
+        generation: i32,
+        member_id: String,
         partitions: Vec<TopicPartition>,
     },
+    /// A consumer gave partitions up: it no longer believes it owns them.
+    AssignmentRevoked {
+        consumer: NodeId,
+        group: String,
+        partitions: Vec<TopicPartition>,
+        reason: RevokeReason,
+    },
+    /// The coordinator removed a member id from the group (a member it replaced, expired or that left).
+    GroupMemberRemoved {
+        group: String,
+        member_id: String,
+        reason: RemovalReason,
+    },
+    /// An OffsetCommit was acknowledged: these are the group's committed offsets now.
+    OffsetsCommitted {
+        consumer: NodeId,
+        group: String,
+        offsets: Vec<CommittedOffset>,
+    },
+    /// An OffsetFetch, sent at `requested_ms`, answered these committed offsets (`None`: nothing committed).
+    CommittedOffsetsFetched {
+        consumer: NodeId,
+        group: String,
+        requested_ms: u64,
+        offsets: Vec<FetchedCommittedOffset>,
+    },
+}
+
+/// Why a consumer gave its partitions up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeReason {
+    /// Eager rebalancing: everything goes before joining again.
+    Rebalance,
+    /// The group no longer knows this member (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION): Kafka's "lost".
+    Lost,
+    /// Another instance with the same `group.instance.id` took its place (FENCED_INSTANCE_ID).
+    Fenced,
+    /// It left for exceeding `max.poll.interval.ms`.
+    PollTimeout,
+    /// `close()`.
+    Closed,
+}
+
+/// Why the coordinator removed a member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemovalReason {
+    /// No heartbeat within `session.timeout.ms`.
+    SessionTimeout,
+    /// It did not join again before the rebalance timeout.
+    RebalanceTimeout,
+    /// LeaveGroup.
+    Left,
+    /// A new instance with its `group.instance.id` replaced it (KIP-345).
+    Replaced,
+}
+
+impl RemovalReason {
+    pub fn describe(self) -> &'static str {
+        match self {
+            RemovalReason::SessionTimeout => "no heartbeat within session.timeout.ms",
+            RemovalReason::RebalanceTimeout => "it did not join again before the rebalance timeout",
+            RemovalReason::Left => "it left (LeaveGroup)",
+            RemovalReason::Replaced => "a new consumer with its group.instance.id took its place",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommittedOffset {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: Offset,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FetchedCommittedOffset {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: Option<Offset>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -190,6 +190,22 @@ pub enum TraceKind {
         member: String,
         partitions: Vec<String>,
     },
+    /// A new coordinator read the group back from its `__consumer_offsets` partition.
+    GroupLoaded {
+        group: String,
+        generation: i32,
+        members: Vec<String>,
+    },
+    GroupMemberRemoved {
+        group: String,
+        member: String,
+        reason: crate::sim::history::RemovalReason,
+    },
+    /// A consumer was fenced: another with its `group.instance.id` took its place.
+    ConsumerFenced {
+        group: String,
+        member: String,
+    },
 }
 
 impl TraceKind {
@@ -233,6 +249,9 @@ impl TraceKind {
             TraceKind::ConsumerRetry { .. } => "consumer_retry",
             TraceKind::GroupRebalanced { .. } => "group_rebalanced",
             TraceKind::GroupAssigned { .. } => "group_assigned",
+            TraceKind::GroupLoaded { .. } => "group_loaded",
+            TraceKind::GroupMemberRemoved { .. } => "group_member_removed",
+            TraceKind::ConsumerFenced { .. } => "consumer_fenced",
         }
     }
 
@@ -355,6 +374,15 @@ impl TraceKind {
             TraceKind::GroupAssigned { group, generation, member, partitions } => {
                 format!("{member} owns {partitions:?} in group {group} generation {generation}")
             }
+            TraceKind::GroupLoaded { group, generation, members } => format!(
+                "became coordinator of group {group}: read generation {generation} back from the log, members {members:?}"
+            ),
+            TraceKind::GroupMemberRemoved { group, member, reason } => {
+                format!("removed {member} from group {group}: {}", reason.describe())
+            }
+            TraceKind::ConsumerFenced { group, member } => format!(
+                "fenced (FENCED_INSTANCE_ID): another consumer with this group.instance.id replaced member {member} of group {group}; this consumer stops"
+            ),
             TraceKind::ConsumerRetry { topic, partition, error } => format!(
                 "reading {topic}-{partition} failed with {error}; trying again after retry.backoff.ms (with fresh metadata if the leader may have moved)"
             ),
