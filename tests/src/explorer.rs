@@ -502,8 +502,10 @@ fn add_consumer(w: &mut World, m: &mut Model) {
     let Ok(c) = w.add_consumer(config) else { return };
     m.consumers.push(c);
     if subscribe {
-        let topics: Vec<String> = m.topics.iter().filter(|_| m.dice.next_u32() % 2 == 0).map(|t| t.name.clone()).collect();
-        let _ = w.subscribe(c, if topics.is_empty() { m.topics.iter().map(|t| t.name.clone()).collect() } else { topics });
+        let topics: Vec<String> =
+            m.topics.iter().filter(|_| m.dice.next_u32() % 2 == 0).map(|t| t.name.clone()).collect();
+        let _ =
+            w.subscribe(c, if topics.is_empty() { m.topics.iter().map(|t| t.name.clone()).collect() } else { topics });
     } else {
         let partitions: Vec<TopicPartition> = m
             .topics
@@ -529,8 +531,7 @@ fn tolerated(kind: ViolationKind) -> bool {
 /// The checker's verdict, less what weak topics are allowed.
 fn safety(w: &World, weak: &[String]) -> Result<(), String> {
     let report = w.check();
-    let broken: Vec<_> =
-        report.violations.iter().filter(|v| !(weak.contains(&v.topic) && tolerated(v.kind))).collect();
+    let broken: Vec<_> = report.violations.iter().filter(|v| !(weak.contains(&v.topic) && tolerated(v.kind))).collect();
     match broken.first() {
         None => Ok(()),
         Some(v) => Err(format!(

@@ -26,7 +26,8 @@ fn assert_serving(w: &mut World, what: &str) {
     }
     let running = d.brokers.iter().filter(|b| b.state == "running").count() as u32;
     let topic = format!("after-{}", w.now_ms());
-    w.create_topic(&topic, 3, Some(running.min(3)), ConfigMap::new()).unwrap_or_else(|e| panic!("{what}: createTopic: {e}"));
+    w.create_topic(&topic, 3, Some(running.min(3)), ConfigMap::new())
+        .unwrap_or_else(|e| panic!("{what}: createTopic: {e}"));
     let p = w.add_producer(ProducerConfig::named(&format!("p-{topic}"))).unwrap();
     let sent = w.send(p, &topic, vec![value("still-serving")]).unwrap_or_else(|e| panic!("{what}: send: {e}"));
     let c = w
@@ -81,7 +82,8 @@ fn bug1_a_restarted_broker_keeps_its_logs_after_thousands_of_metadata_records() 
             let keys = ["retention.ms", "segment.ms", "flush.ms", "delete.retention.ms", "min.compaction.lag.ms"];
             let changes = keys.iter().map(|k| (k.to_string(), Some(format!("{}", 600_000 + i)))).collect();
             w.alter_topic_config(&name, changes).unwrap();
-            w.alter_topic_config(&name, [("retention.bytes".to_string(), Some("100000000".to_string()))].into()).unwrap();
+            w.alter_topic_config(&name, [("retention.bytes".to_string(), Some("100000000".to_string()))].into())
+                .unwrap();
             if i % 2 == 0 {
                 w.delete_topic(&name).unwrap();
             }
@@ -114,9 +116,7 @@ fn bug2_parked_acks_all_produces_complete_when_the_controller_shrinks_the_isr() 
         let follower = w.describe_topic("t").unwrap().partitions[0].replicas.iter().copied().find(|&r| r != leader);
         let follower = follower.unwrap();
         // The follower dies; the controller fences it and shrinks the ISR. A send waiting on it completes.
-        let p = w
-            .add_producer(ProducerConfig { enable_idempotence: false, ..ProducerConfig::named("p") })
-            .unwrap();
+        let p = w.add_producer(ProducerConfig { enable_idempotence: false, ..ProducerConfig::named("p") }).unwrap();
         w.crash_broker(follower).unwrap();
         let sent = w.send(p, "t", vec![value("during-shrink")]);
         assert!(sent.is_ok(), "seed {seed}: the send completes once the ISR shrank: {sent:?}");
@@ -143,10 +143,7 @@ fn bug2_a_quick_restart_of_a_one_replica_leader_keeps_its_high_watermark() {
         let hw = w.describe_topic("t").unwrap().partitions[0].high_watermark;
         assert_eq!(hw, 3, "seed {seed}: the leader's HW is its LEO again once it leads");
         let c = w
-            .add_consumer(ConsumerConfig {
-                auto_offset_reset: AutoOffsetReset::Earliest,
-                ..ConsumerConfig::named("c")
-            })
+            .add_consumer(ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") })
             .unwrap();
         w.assign(c, vec![TopicPartition::new("t", 0)]).unwrap();
         let got = w.poll(c, 2_000).unwrap();
@@ -154,7 +151,6 @@ fn bug2_a_quick_restart_of_a_one_replica_leader_keeps_its_high_watermark() {
         assert_serving(&mut w, &format!("seed {seed}: quick restart"));
     }
 }
-
 
 #[test]
 fn stop_broker_moves_leadership_away_before_the_broker_stops() {
@@ -168,7 +164,10 @@ fn stop_broker_moves_leadership_away_before_the_broker_stops() {
         let victim = w.describe_topic("t").unwrap().partitions[0].leader.unwrap();
         let started = w.now_ms();
         w.stop_broker(victim).unwrap();
-        assert!(w.now_ms() - started < 5_000, "seed {seed}: a controlled shutdown takes moments, not a session timeout");
+        assert!(
+            w.now_ms() - started < 5_000,
+            "seed {seed}: a controlled shutdown takes moments, not a session timeout"
+        );
         let d = w.describe_topic("t").unwrap();
         for part in &d.partitions {
             assert_ne!(part.leader, Some(victim), "seed {seed}: {part:?}");

@@ -161,8 +161,13 @@ impl Broker {
         // Kafka's wantFence: until this run has loaded the metadata log, it must not be unfenced.
         let (want_fence, want_shut_down) = (!self.metadata_published, self.shutdown_requested);
         let to = self.channel.controller();
-        let heartbeat =
-            Message::BrokerHeartbeatRequest { correlation_id, incarnation, metadata_offset, want_fence, want_shut_down };
+        let heartbeat = Message::BrokerHeartbeatRequest {
+            correlation_id,
+            incarnation,
+            metadata_offset,
+            want_fence,
+            want_shut_down,
+        };
         out.send(to, heartbeat);
         self.channel.heartbeat = self.channel.request(correlation_id, now_ms + CONTROLLER_REQUEST_TIMEOUT_MS);
         self.channel.next_heartbeat_ms = now_ms + self.config.broker_heartbeat_interval_ms;
@@ -385,7 +390,8 @@ impl Broker {
         for (name, topic) in &self.topics {
             let current = image.topics.get(name).filter(|t| t.topic_id == topic.topic_id);
             for (&i, p) in &topic.partitions {
-                let hosted = current.and_then(|t| t.partitions.get(i as usize)).is_some_and(|s| s.replicas.contains(&id));
+                let hosted =
+                    current.and_then(|t| t.partitions.get(i as usize)).is_some_and(|s| s.replicas.contains(&id));
                 if !hosted {
                     stray.push((name.clone(), i, p.log.log_end_offset() - p.log.log_start_offset()));
                 }

@@ -173,7 +173,13 @@ impl Broker {
     /// A broker process starting at `now_ms` with `disk`: the logs are recovered as Kafka does (the HW
     /// from its checkpoint, producer state from the log), the metadata image from the snapshot; it then
     /// registers as a new incarnation and reads the rest of the metadata log. Everything else starts empty.
-    pub fn from_disk(id: NodeId, controllers: Vec<NodeId>, config: BrokerConfig, disk: BrokerDisk, now_ms: u64) -> Broker {
+    pub fn from_disk(
+        id: NodeId,
+        controllers: Vec<NodeId>,
+        config: BrokerConfig,
+        disk: BrokerDisk,
+        now_ms: u64,
+    ) -> Broker {
         let BrokerDisk { incarnation, next_producer_id, metadata_snapshot, replicas } = disk;
         let mut topics: BTreeMap<String, Topic> = BTreeMap::new();
         for (tp, replica) in replicas {
@@ -186,7 +192,9 @@ impl Broker {
                     partitions: BTreeMap::new(),
                 }
             });
-            topic.partitions.insert(tp.partition, Partition::from_disk(replica.log, replica.high_watermark_checkpoint, now_ms));
+            topic
+                .partitions
+                .insert(tp.partition, Partition::from_disk(replica.log, replica.high_watermark_checkpoint, now_ms));
         }
         Broker {
             id,

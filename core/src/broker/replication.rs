@@ -237,8 +237,10 @@ impl Broker {
         let controller = self.channel.controller();
         let Some(p) = self.topics.get_mut(topic).and_then(|t| t.partitions.get_mut(&partition)) else { return };
         let (leader_epoch, partition_epoch) = (p.leader_epoch, p.partition_epoch);
-        let broker_epochs =
-            isr.iter().map(|r| if *r == self.id { own_epoch } else { p.followers.get(r).map_or(0, |f| f.broker_epoch) }).collect();
+        let broker_epochs = isr
+            .iter()
+            .map(|r| if *r == self.id { own_epoch } else { p.followers.get(r).map_or(0, |f| f.broker_epoch) })
+            .collect();
         p.pending_isr =
             Some(PendingIsr { correlation_id, isr: isr.clone(), deadline_ms: now_ms + ALTER_PARTITION_TIMEOUT_MS });
         let topic = alloc::string::String::from(topic);

@@ -543,7 +543,8 @@ impl Producer {
         } else {
             batch.in_flight = true;
             let deadline_ms = now_ms.saturating_add(timeout_ms);
-            self.in_flight.insert(correlation_id, InFlightProduce { batch_id, leader, deadline_ms, disconnected: false });
+            self.in_flight
+                .insert(correlation_id, InFlightProduce { batch_id, leader, deadline_ms, disconnected: false });
         }
     }
 

@@ -106,7 +106,8 @@ impl MetadataImage {
         match record {
             MetadataRecord::RegisterBroker { broker, incarnation } => {
                 let broker_epoch = self.applied + 1;
-                self.brokers.insert(*broker, BrokerRegistration { incarnation: *incarnation, fenced: true, broker_epoch });
+                self.brokers
+                    .insert(*broker, BrokerRegistration { incarnation: *incarnation, fenced: true, broker_epoch });
             }
             MetadataRecord::FenceBroker { broker } | MetadataRecord::UnfenceBroker { broker } => {
                 let fenced = matches!(record, MetadataRecord::FenceBroker { .. });
@@ -257,8 +258,10 @@ mod tests {
             MetadataRecord::Partition { topic: "t".into(), partition: 1, replicas: vec![1], isr: vec![1], leader: 1 },
         ];
         assert!(replay(&skipped).is_err());
-        let removed =
-            replay(&[MetadataRecord::Topic { name: "t".into(), topic_id: 1 }, MetadataRecord::RemoveTopic { name: "t".into() }]);
+        let removed = replay(&[
+            MetadataRecord::Topic { name: "t".into(), topic_id: 1 },
+            MetadataRecord::RemoveTopic { name: "t".into() },
+        ]);
         assert!(removed.unwrap().topics.is_empty());
     }
 }

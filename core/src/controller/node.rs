@@ -21,7 +21,6 @@ use crate::broker::{PARTITIONS_PER_TOPIC_MAX, TOPICS_MAX};
 use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
 use crate::error::{FranzError, Result};
 use crate::message::{Actor, AdminOp, AlterPartition, CorrelationId, Message, Outbox, PartitionState};
-use crate::sim::history::Op;
 use crate::sim::trace::TraceKind;
 use crate::types::{is_internal_topic, validate_topic_name, NodeId, NO_NODE};
 
@@ -33,7 +32,7 @@ pub const PENDING_REQUESTS_MAX: usize = 10_000;
 /// What to answer once a request's records are committed.
 #[derive(Clone, Debug)]
 enum Reply {
-    Admin { correlation_id: CorrelationId, trace: Vec<TraceKind>, history: Vec<Op> },
+    Admin { correlation_id: CorrelationId, trace: Vec<TraceKind> },
     Registration { correlation_id: CorrelationId },
     AlterPartition { correlation_id: CorrelationId, topic: String, partition: u32 },
 }
@@ -264,10 +263,9 @@ impl Controller {
 
     fn answer(&mut self, p: Pending, result: Result<()>, out: &mut Outbox) {
         match p.reply {
-            Reply::Admin { correlation_id, trace, history } => {
+            Reply::Admin { correlation_id, trace } => {
                 if result.is_ok() {
                     trace.into_iter().for_each(|t| out.trace(t));
-                    history.into_iter().for_each(|h| out.history(h));
                 }
                 out.send(p.to, Message::AdminResponse { correlation_id, result });
             }
@@ -546,17 +544,16 @@ impl Controller {
 
     fn on_admin(&mut self, now_ms: u64, from: NodeId, correlation_id: CorrelationId, op: AdminOp, out: &mut Outbox) {
         if !self.is_active() {
-            let reply = Reply::Admin { correlation_id, trace: Vec::new(), history: Vec::new() };
+            let reply = Reply::Admin { correlation_id, trace: Vec::new() };
             return self.wait_for_commit(None, from, reply, out);
         }
         let mut trace = Vec::new();
-        let mut history = Vec::new();
         // Brokers may create internal topics (`__consumer_offsets` on first use); clients may not.
         let internal_allowed = self.latest.brokers.contains_key(&from);
-        match self.admin_records(op, internal_allowed, &mut trace, &mut history) {
+        match self.admin_records(op, internal_allowed, &mut trace) {
             Ok(records) => {
                 let index = self.propose(now_ms, records, out);
-                self.wait_for_commit(index, from, Reply::Admin { correlation_id, trace, history }, out);
+                self.wait_for_commit(index, from, Reply::Admin { correlation_id, trace }, out);
                 self.complete_reassignments(now_ms, out);
             }
             Err(e) => out.send(from, Message::AdminResponse { correlation_id, result: Err(e) }),
@@ -569,7 +566,6 @@ impl Controller {
         op: AdminOp,
         internal_allowed: bool,
         trace: &mut Vec<TraceKind>,
-        history: &mut Vec<Op>,
     ) -> Result<Vec<MetadataRecord>> {
         match op {
             AdminOp::CreateTopic { name, partitions, replication_factor, config } => {
@@ -620,7 +616,6 @@ impl Controller {
                 user_topic(&name)?;
                 self.existing_topic(&name)?;
                 trace.push(TraceKind::TopicDeleted { topic: name.clone() });
-                history.push(Op::TopicDeleted { topic: name.clone() });
                 Ok(alloc::vec![MetadataRecord::RemoveTopic { name }])
             }
             AdminOp::CreatePartitions { name, total_count } => {

@@ -446,7 +446,15 @@ impl World {
         f(n.actor(), now, &mut out);
         if let Node::Controller(c) = n {
             if c.committed_offset() > self.committed_image.applied {
-                self.committed_image = c.image().clone();
+                let image = c.image().clone();
+                // A topic removed (or created again under a new id) in the committed log is deleted, whether or
+                // not its admin call was answered: the checker forgets what was written to it before.
+                for (name, topic) in &self.committed_image.topics {
+                    if image.topics.get(name).is_none_or(|t| t.topic_id != topic.topic_id) {
+                        self.history.record(now, history::Op::TopicDeleted { topic: name.clone() });
+                    }
+                }
+                self.committed_image = image;
             }
         }
         self.route(node, out);

@@ -598,7 +598,9 @@ impl World {
         });
         let deadline = self.now_ms.saturating_add(CONTROLLED_SHUTDOWN_TIMEOUT_MS);
         self.run_until(deadline, |w| w.broker(id).is_none_or(|b| b.controlled_shutdown_done()));
-        if self.horizon_ms.is_some_and(|h| self.now_ms >= h) && !self.broker(id).is_none_or(|b| b.controlled_shutdown_done()) {
+        if self.horizon_ms.is_some_and(|h| self.now_ms >= h)
+            && !self.broker(id).is_none_or(|b| b.controlled_shutdown_done())
+        {
             return Ok(()); // time travel stopped in the middle of the shutdown
         }
         if let Ok(b) = self.broker_mut(id) {
