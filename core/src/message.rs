@@ -404,11 +404,7 @@ pub enum Message {
     SyncGroupRequest {
         correlation_id: CorrelationId,
         group_id: String,
-        generation: i32,
-        member_id: String,
-        group_instance_id: Option<String>,
-        /// The leader's assignment for every member; empty from the others.
-        assignments: Vec<(String, Vec<TopicPartition>)>,
+        sync: crate::group::coordinator::SyncRequest,
     },
     SyncGroupResponse {
         correlation_id: CorrelationId,

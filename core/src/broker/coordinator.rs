@@ -245,11 +245,8 @@ impl Broker {
             Message::JoinGroupRequest { correlation_id, join, .. } => {
                 group.join(now_ms, from, correlation_id, join, &mut fx)
             }
-            Message::SyncGroupRequest {
-                correlation_id, generation, member_id, group_instance_id, assignments, ..
-            } => {
-                let instance = group_instance_id.as_deref();
-                group.sync(now_ms, from, correlation_id, generation, &member_id, instance, assignments, &mut fx)
+            Message::SyncGroupRequest { correlation_id, sync, .. } => {
+                group.sync(now_ms, from, correlation_id, sync, &mut fx)
             }
             Message::HeartbeatRequest { correlation_id, generation, member_id, group_instance_id, .. } => {
                 let result = group.heartbeat(now_ms, generation, &member_id, group_instance_id.as_deref());
@@ -309,7 +306,20 @@ impl Broker {
         let latest = latest_group_records(p);
         let count = self.image.topics.get(OFFSETS_TOPIC).map_or(0, |t| t.partitions.len() as u32);
         let tag = self.member_id_tag(&tp);
-        self.groups.retain(|id, _| coordinator_partition(id, count) != partition);
+        let stale: Vec<String> =
+            self.groups.keys().filter(|id| coordinator_partition(id, count) == partition).cloned().collect();
+        for id in stale {
+            // Whoever waits for a write of that earlier term hears NOT_COORDINATOR, and finds us again.
+            let Some(mut group) = self.groups.remove(&id) else { continue };
+            let mut fx = Effects::default();
+            for (store, _, _) in group.stores_in_flight() {
+                let e = franz_err!(NotCoordinator, "Group {id} was loaded again by a new coordinator term");
+                group.store_completed(now_ms, store, Err(e), &mut fx);
+            }
+            for (to, message) in fx.sends.into_iter().filter(|(to, _)| *to != NO_NODE) {
+                out.send(to, message);
+            }
+        }
         for (id, value) in latest {
             let group = Group::load(&id, &value, now_ms, &tag);
             out.trace(crate::sim::trace::TraceKind::GroupLoaded {
@@ -356,7 +366,7 @@ impl Broker {
     /// longer leads the partition, or `offsets.commit.timeout.ms` passed) fail.
     pub(super) fn complete_group_stores(&mut self, now_ms: u64, out: &mut Outbox) {
         let waiting: Vec<String> =
-            self.groups.iter().filter(|(_, g)| !g.stores_in_flight().is_empty()).map(|(id, _)| id.clone()).collect();
+            self.groups.iter().filter(|(_, g)| g.has_stores_in_flight()).map(|(id, _)| id.clone()).collect();
         for id in waiting {
             let high_watermark = self
                 .coordinated_partition(&id)

@@ -173,7 +173,8 @@ enum Pending {
     OffsetCommit(u64),
     JoinGroup,
     SyncGroup,
-    Heartbeat,
+    /// Sent as this member id of this generation.
+    Heartbeat(i32, String),
     LeaveGroup,
 }
 
@@ -523,7 +524,7 @@ impl Consumer {
                         | Pending::OffsetCommit(_)
                         | Pending::JoinGroup
                         | Pending::SyncGroup
-                        | Pending::Heartbeat
+                        | Pending::Heartbeat(..)
                         | Pending::LeaveGroup
                 )
             })
@@ -1035,7 +1036,7 @@ impl Consumer {
                 self.revoke_all(now_ms, true, RevokeReason::PollTimeout, out);
             }
             Phase::Stable => {
-                if self.in_flight.values().any(|(p, _)| matches!(p, Pending::Heartbeat)) {
+                if self.in_flight.values().any(|(p, _)| matches!(p, Pending::Heartbeat(..))) {
                     return;
                 }
                 if let Some(m) = self.membership.as_mut() {
@@ -1046,7 +1047,7 @@ impl Consumer {
                 self.request(
                     now_ms,
                     coordinator,
-                    Pending::Heartbeat,
+                    Pending::Heartbeat(generation, member_id.clone()),
                     |correlation_id| Message::HeartbeatRequest {
                         correlation_id,
                         group_id,
@@ -1081,10 +1082,7 @@ impl Consumer {
             |correlation_id| Message::SyncGroupRequest {
                 correlation_id,
                 group_id,
-                generation,
-                member_id,
-                group_instance_id,
-                assignments,
+                sync: crate::group::coordinator::SyncRequest { generation, member_id, group_instance_id, assignments },
             },
             out,
         );
@@ -1134,16 +1132,22 @@ impl Consumer {
         e: FranzError,
         out: &mut Outbox,
     ) -> FranzError {
-        let current = self.membership.as_ref().is_some_and(|m| {
-            m.phase == Phase::Stable && m.generation == commit.generation && m.member_id == commit.member_id
-        });
+        // Kafka's `generationUnchanged`: only an answer about the member as it still stands changes it.
+        let unchanged = self
+            .membership
+            .as_ref()
+            .is_some_and(|m| m.generation == commit.generation && m.member_id == commit.member_id);
+        let stable = self.membership.as_ref().is_some_and(|m| m.phase == Phase::Stable);
         match e.code {
-            ErrorCode::FencedInstanceId => {
+            ErrorCode::FencedInstanceId if unchanged => {
                 self.fence(now_ms, &e, out);
                 e
             }
-            ErrorCode::IllegalGeneration | ErrorCode::UnknownMemberId | ErrorCode::RebalanceInProgress => {
-                if current {
+            ErrorCode::IllegalGeneration
+            | ErrorCode::UnknownMemberId
+            | ErrorCode::RebalanceInProgress
+            | ErrorCode::FencedInstanceId => {
+                if unchanged && stable {
                     self.rejoin(now_ms, &e, out);
                 }
                 FranzError::new(
@@ -1360,8 +1364,10 @@ impl Actor for Consumer {
                 Ok(partitions) => self.adopt(now_ms, partitions, out),
                 Err(e) => self.rejoin(now_ms, &e, out),
             },
-            (Pending::Heartbeat, Message::HeartbeatResponse { result: Err(e), .. })
-                if self.membership.as_ref().is_some_and(|m| m.phase == Phase::Stable) =>
+            (Pending::Heartbeat(generation, member_id), Message::HeartbeatResponse { result: Err(e), .. })
+                if self.membership.as_ref().is_some_and(|m| {
+                    m.phase == Phase::Stable && m.generation == generation && m.member_id == member_id
+                }) =>
             {
                 self.on_heartbeat_error(now_ms, &e, out)
             }
@@ -1393,7 +1399,7 @@ impl Actor for Consumer {
                         let e = franz_err!(RequestTimedOut, "No answer to OffsetCommit within request.timeout.ms");
                         self.on_commit_result(now_ms, id, Err(e), out);
                     }
-                    Pending::Heartbeat => {
+                    Pending::Heartbeat(..) => {
                         let e = franz_err!(RequestTimedOut, "The group coordinator did not answer the heartbeat");
                         self.on_heartbeat_error(now_ms, &e, out);
                     }
@@ -1429,7 +1435,7 @@ impl Actor for Consumer {
                 Phase::NeedJoin if self.commit_before_join() => None,
                 Phase::NeedJoin => Some(m.rejoin_at_ms),
                 Phase::Stable => {
-                    let beating = self.in_flight.values().any(|(p, _)| matches!(p, Pending::Heartbeat));
+                    let beating = self.in_flight.values().any(|(p, _)| matches!(p, Pending::Heartbeat(..)));
                     let heartbeat = if beating { u64::MAX } else { m.next_heartbeat_ms };
                     Some(heartbeat.min(m.last_poll_ms + self.config.max_poll_interval_ms))
                 }

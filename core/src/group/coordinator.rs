@@ -51,6 +51,16 @@ impl GroupState {
     }
 }
 
+/// A member's SyncGroup: its generation and identity, and from the leader the assignment of every member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncRequest {
+    pub generation: i32,
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+    /// The leader's assignment for every member; empty from the others.
+    pub assignments: Vec<(String, Vec<TopicPartition>)>,
+}
+
 /// What a member asks for when it joins.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JoinRequest {
@@ -432,18 +442,16 @@ impl Group {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub fn sync(
         &mut self,
         now_ms: u64,
         from: NodeId,
         correlation_id: CorrelationId,
-        generation: i32,
-        member_id: &str,
-        instance: Option<&str>,
-        assignments: Vec<(String, Vec<TopicPartition>)>,
+        request: SyncRequest,
         fx: &mut Effects,
     ) {
+        let SyncRequest { generation, member_id, group_instance_id, assignments } = request;
+        let (member_id, instance) = (member_id.as_str(), group_instance_id.as_deref());
         let reply = |result: Result<Vec<TopicPartition>, FranzError>| {
             (from, Message::SyncGroupResponse { correlation_id, result })
         };
@@ -666,6 +674,10 @@ impl Group {
             s.required_offset = Some(required_offset);
             s.deadline_ms = deadline_ms;
         }
+    }
+
+    pub fn has_stores_in_flight(&self) -> bool {
+        !self.stores.is_empty()
     }
 
     /// The writes in flight: (store id, the offset the high watermark must reach, deadline).
