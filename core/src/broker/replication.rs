@@ -258,6 +258,7 @@ impl Broker {
         );
     }
 
+    #[allow(clippy::too_many_arguments)] // the response's fields, as the message carries them
     pub(super) fn on_alter_partition_response(
         &mut self,
         now_ms: u64,

@@ -757,10 +757,8 @@ impl Producer {
     /// disconnect), so it is retried at once rather than after `request.timeout.ms`.
     fn on_disconnected(&mut self, now_ms: u64, node: NodeId, out: &mut Outbox) {
         if self.bootstrap.current() == node {
-            for slot in [&mut self.metadata_in_flight, &mut self.init_in_flight] {
-                if let Some((_, deadline)) = slot {
-                    *deadline = now_ms;
-                }
+            for (_, deadline) in [&mut self.metadata_in_flight, &mut self.init_in_flight].into_iter().flatten() {
+                *deadline = now_ms;
             }
         }
         for request in self.in_flight.values_mut().filter(|f| f.leader == node) {
