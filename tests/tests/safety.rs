@@ -28,7 +28,7 @@ fn assert_serving(w: &mut World, what: &str) {
     let topic = format!("after-{}", w.now_ms());
     w.create_topic(&topic, 3, Some(running.min(3)), ConfigMap::new())
         .unwrap_or_else(|e| panic!("{what}: createTopic: {e}"));
-    let p = w.add_producer(ProducerConfig::named(&format!("p-{topic}"))).unwrap();
+    let p = w.add_producer(ProducerConfig::named(format!("p-{topic}"))).unwrap();
     let sent = w.send(p, &topic, vec![value("still-serving")]).unwrap_or_else(|e| panic!("{what}: send: {e}"));
     let c = w
         .add_consumer(ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") })
