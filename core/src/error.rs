@@ -52,6 +52,7 @@ pub enum ErrorCode {
     UnknownMemberId,
     InconsistentGroupProtocol,
     NetworkException,
+    OffsetNotAvailable,
     FencedInstanceId,
     MemberIdRequired,
 }
@@ -102,6 +103,7 @@ impl ErrorCode {
             UnknownMemberId => "UNKNOWN_MEMBER_ID",
             InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
             NetworkException => "NETWORK_EXCEPTION",
+            OffsetNotAvailable => "OFFSET_NOT_AVAILABLE",
             FencedInstanceId => "FENCED_INSTANCE_ID",
             MemberIdRequired => "MEMBER_ID_REQUIRED",
         }
@@ -125,6 +127,7 @@ impl ErrorCode {
                 | CoordinatorNotAvailable
                 | NotCoordinator
                 | NetworkException
+                | OffsetNotAvailable
         )
     }
 }

@@ -52,6 +52,16 @@ impl Acks {
     }
 }
 
+/// Kafka's `isolation.level`: how far a consumer reads. Without transactions the last stable offset is the
+/// high watermark, so both read the same; `read_committed` will skip aborted batches once transactions come.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IsolationLevel {
+    #[default]
+    ReadUncommitted,
+    ReadCommitted,
+}
+
 /// Where a consumer without a position starts (`ListOffsets` with a special timestamp).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OffsetSpec {
@@ -272,6 +282,7 @@ pub enum Message {
         current_leader_epoch: LeaderEpoch,
         fetch_offset: Offset,
         max_bytes: usize,
+        isolation_level: IsolationLevel,
     },
     FetchResponse {
         correlation_id: CorrelationId,

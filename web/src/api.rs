@@ -7,7 +7,7 @@ use std::rc::Rc;
 use franz_core::client::{AutoOffsetReset, ConsumerConfig, ConsumerRecord, ProducerConfig, RecordMetadata};
 use franz_core::error::ErrorCode;
 use franz_core::group::assignor::{assign, Assignor, Member};
-use franz_core::message::Acks;
+use franz_core::message::{Acks, IsolationLevel};
 use franz_core::sim::network::NetworkConfig;
 use franz_core::sim::scenario::{PartitionOffset, Scenario};
 use franz_core::types::{NodeId, TopicPartition};
@@ -53,6 +53,8 @@ export interface ConsumerOptions {
   enableAutoCommit?: boolean; autoCommitIntervalMs?: number;
   assignor?: "range" | "roundrobin" | "sticky" | "cooperative-sticky"; sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number; maxPollIntervalMs?: number; groupInstanceId?: string;
+  /** Kafka's isolation.level; without transactions both read up to the high watermark. */
+  isolationLevel?: "read_uncommitted" | "read_committed";
 }
 export interface GroupDescription {
   groupId: string; state: "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead";
@@ -178,6 +180,7 @@ struct ConsumerOptions {
     heartbeat_interval_ms: Option<f64>,
     max_poll_interval_ms: Option<f64>,
     group_instance_id: Option<String>,
+    isolation_level: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -631,6 +634,16 @@ impl Cluster {
         config.max_poll_interval_ms =
             opt_whole(o.max_poll_interval_ms, "maxPollIntervalMs", MAX_SAFE_INTEGER, config.max_poll_interval_ms)?;
         config.group_instance_id = o.group_instance_id;
+        config.isolation_level = match o.isolation_level.as_deref() {
+            None | Some("read_uncommitted") => IsolationLevel::ReadUncommitted,
+            Some("read_committed") => IsolationLevel::ReadCommitted,
+            Some(other) => {
+                return Err(invalid(
+                    ErrorCode::InvalidConfig,
+                    format!("isolationLevel must be read_uncommitted or read_committed, got {other}"),
+                ))
+            }
+        };
         let id = with_world(&self.world, |w| w.add_consumer(config).map_err(js_error))?;
         Ok(Consumer { world: self.world.clone(), id })
     }

@@ -84,6 +84,7 @@ struct DelayedFetch {
     current_leader_epoch: i32,
     fetch_offset: Offset,
     max_bytes: usize,
+    isolation_level: crate::message::IsolationLevel,
     deadline_ms: u64,
 }
 
@@ -427,8 +428,13 @@ impl Broker {
         if fetch.current_leader_epoch >= 0 {
             check_leader_epoch(tp, p, fetch.current_leader_epoch)?;
         }
-        // Consumers (read_uncommitted) read only below the high watermark.
-        let records = p.log.read(fetch_offset, p.high_watermark, max_bytes)?;
+        // Consumers read only below the high watermark (read_uncommitted) or the last stable offset
+        // (read_committed), which is the HW while there are no transactions.
+        let upper = match fetch.isolation_level {
+            crate::message::IsolationLevel::ReadUncommitted => p.high_watermark,
+            crate::message::IsolationLevel::ReadCommitted => p.last_stable_offset(),
+        };
+        let records = p.log.read(fetch_offset, upper, max_bytes)?;
         Ok(FetchedPartition { high_watermark: p.high_watermark, log_start_offset: p.log.log_start_offset(), records })
     }
 
@@ -455,7 +461,8 @@ impl Broker {
         for produce in produces {
             let state = self.topics.get(&produce.tp.topic).and_then(|t| {
                 let p = t.partitions.get(&produce.tp.partition)?;
-                Some((p.high_watermark, p.leader == self.id, p.isr.len() >= min_isr(&t.config, p)))
+                // Kafka's checkEnoughReplicasReachOffset: judged against the maximal ISR.
+                Some((p.high_watermark, p.leader == self.id, p.maximal_isr().len() >= min_isr(&t.config, p)))
             });
             let result = match state {
                 None => Some(Err(franz_err!(UnknownTopicOrPartition, "{} was deleted", produce.tp))),
@@ -495,7 +502,17 @@ impl Broker {
         let (p, _) = self.leader_partition(tp)?;
         Ok(match spec {
             OffsetSpec::Earliest => p.log.log_start_offset(),
-            OffsetSpec::Latest => p.high_watermark,
+            OffsetSpec::Latest => {
+                // KIP-207: a new leader learns the HW from its followers; until it passes the start of its
+                // epoch, its HW may be older than the one its predecessor gave out.
+                if p.leader_epoch_start_offset.is_some_and(|start| p.high_watermark < start) {
+                    return Err(franz_err!(
+                        OffsetNotAvailable,
+                        "The leader of {tp} has not caught its high watermark up to its epoch's start yet; retry"
+                    ));
+                }
+                p.high_watermark
+            }
         })
     }
 
@@ -609,6 +626,7 @@ impl Actor for Broker {
                 current_leader_epoch,
                 fetch_offset,
                 max_bytes,
+                isolation_level,
             } => {
                 let tp = TopicPartition::new(topic, partition);
                 let deadline_ms = now_ms.saturating_add(max_wait_ms);
@@ -619,6 +637,7 @@ impl Actor for Broker {
                     current_leader_epoch,
                     fetch_offset,
                     max_bytes,
+                    isolation_level,
                     deadline_ms,
                 };
                 self.on_fetch(now_ms, from, fetch, out);

@@ -78,6 +78,8 @@ pub struct Partition {
     /// Leader only: each follower's progress, and an ISR change waiting on the controller.
     pub followers: BTreeMap<NodeId, FollowerState>,
     pub pending_isr: Option<PendingIsr>,
+    /// Leader only: the LEO when this replica became leader (Kafka's `leaderEpochStartOffsetOpt`).
+    pub leader_epoch_start_offset: Option<Offset>,
     /// Idempotent producers' recent batches, by producer id.
     pub producers: BTreeMap<i64, ProducerEntry>,
 }
@@ -97,6 +99,7 @@ impl Partition {
             isr: Vec::new(),
             followers: BTreeMap::new(),
             pending_isr: None,
+            leader_epoch_start_offset: None,
             producers: BTreeMap::new(),
         }
     }
@@ -133,6 +136,7 @@ impl Partition {
             self.leader_epoch = state.leader_epoch;
             self.pending_isr = None;
             self.followers.clear();
+            self.leader_epoch_start_offset = (state.leader == self_id).then(|| self.log.log_end_offset());
             if state.leader == self_id {
                 for &r in self.replicas.iter().filter(|&&r| r != self_id) {
                     self.followers.insert(r, FollowerState { last_caught_up_ms: now_ms, ..Default::default() });
@@ -153,6 +157,12 @@ impl Partition {
         }
         self.assert_invariants();
         transition
+    }
+
+    /// Kafka's last stable offset: below it no transaction is open. Franz has no transactions yet, so it is
+    /// the high watermark.
+    pub fn last_stable_offset(&self) -> Offset {
+        self.high_watermark
     }
 
     /// The ISR the HW is computed over: the committed one plus replicas a pending change adds (Kafka's
@@ -178,7 +188,17 @@ impl Partition {
             ));
         }
         if stamp.producer_epoch > entry.epoch {
-            return Ok(SequenceCheck::Next); // a new epoch numbers from scratch
+            // A new epoch numbers from scratch (Kafka: "Invalid sequence number for new epoch").
+            if stamp.base_sequence != 0 {
+                return Err(franz_err!(
+                    OutOfOrderSequenceNumber,
+                    "Producer {} starts epoch {} at sequence {}, not 0",
+                    stamp.producer_id,
+                    stamp.producer_epoch,
+                    stamp.base_sequence
+                ));
+            }
+            return Ok(SequenceCheck::Next);
         }
         let last_sequence = stamp.base_sequence.wrapping_add(count as i32 - 1);
         if let Some(&(_, _, base)) =
@@ -297,6 +317,7 @@ mod tests {
         assert_eq!(p.check_sequence(stamp(0, 3), 1).unwrap(), SequenceCheck::Next);
         assert_eq!(p.check_sequence(stamp(0, 5), 1).unwrap_err().code, ErrorCode::OutOfOrderSequenceNumber);
         assert_eq!(p.check_sequence(stamp(1, 0), 1).unwrap(), SequenceCheck::Next, "a new epoch starts over");
+        assert_eq!(p.check_sequence(stamp(1, 4), 1).unwrap_err().code, ErrorCode::OutOfOrderSequenceNumber, "at 0");
         p.remember_batch(stamp(1, 0), 1, 13);
         assert_eq!(p.check_sequence(stamp(0, 3), 1).unwrap_err().code, ErrorCode::InvalidProducerEpoch, "fenced");
         for i in 1..10 {

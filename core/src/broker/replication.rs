@@ -129,7 +129,7 @@ impl Broker {
         state.broker_epoch = broker_epoch;
         state.last_fetch_leader_log_end_offset = leo;
         // Expand: caught up to the HW and to the start of this leader's epoch.
-        let epoch_start = p.log.epoch_cache().iter().find(|(e, _)| *e == p.leader_epoch).map_or(leo, |(_, s)| *s);
+        let epoch_start = p.leader_epoch_start_offset.unwrap_or(leo);
         let expand = !p.isr.contains(&follower)
             && p.pending_isr.is_none()
             && request.fetch_offset >= p.high_watermark
@@ -217,8 +217,13 @@ impl Broker {
                 if p.leader != id || p.pending_isr.is_some() {
                     continue;
                 }
+                // Kafka's isCaughtUp: at the leader's LEO, or caught up within replica.lag.time.max.ms.
+                let leo = p.log.log_end_offset();
                 let lagging = |r: &NodeId| {
-                    *r != id && p.followers.get(r).is_none_or(|f| now_ms.saturating_sub(f.last_caught_up_ms) > lag_max)
+                    *r != id
+                        && p.followers.get(r).is_none_or(|f| {
+                            f.log_end_offset != leo && now_ms.saturating_sub(f.last_caught_up_ms) > lag_max
+                        })
                 };
                 if p.isr.iter().any(lagging) {
                     let isr: Vec<NodeId> = p.isr.iter().copied().filter(|r| !lagging(r)).collect();

@@ -83,6 +83,9 @@ pub struct ConsumerConfig {
     pub max_poll_interval_ms: u64,
     /// `group.instance.id`: a static member keeps its member id across restarts.
     pub group_instance_id: Option<String>,
+    /// `isolation.level`: `read_uncommitted` (Kafka's default) reads to the HW, `read_committed` to the
+    /// last stable offset.
+    pub isolation_level: crate::message::IsolationLevel,
 }
 
 impl Default for ConsumerConfig {
@@ -103,6 +106,7 @@ impl Default for ConsumerConfig {
             heartbeat_interval_ms: 3_000,
             max_poll_interval_ms: 300_000,
             group_instance_id: None,
+            isolation_level: crate::message::IsolationLevel::ReadUncommitted,
         }
     }
 }
@@ -822,6 +826,7 @@ impl Consumer {
                         (self.config.fetch_max_wait_ms, self.config.max_partition_fetch_bytes);
                     let pending = Pending::Fetch(tp.clone(), fetch_offset);
                     let current_leader_epoch = self.metadata.leader_epoch(&tp.topic, tp.partition);
+                    let isolation_level = self.config.isolation_level;
                     self.request(
                         now_ms,
                         leader,
@@ -834,6 +839,7 @@ impl Consumer {
                             current_leader_epoch,
                             fetch_offset,
                             max_bytes,
+                            isolation_level,
                         },
                         out,
                     );

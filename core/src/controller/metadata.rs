@@ -155,6 +155,12 @@ impl MetadataImage {
                     p.isr = isr.clone();
                 }
                 if let Some(replicas) = replicas {
+                    // Replicas removed (a reassignment ending): a new leader epoch, so that a removed replica
+                    // fetching at the old one is fenced, as KRaft's PartitionChangeBuilder does.
+                    let removed = p.replicas.iter().any(|r| !replicas.contains(r));
+                    if removed && leader.is_none_or(|l| l == p.leader) {
+                        p.leader_epoch += 1;
+                    }
                     p.replicas = replicas.clone();
                 }
                 p.partition_epoch += 1;

@@ -748,7 +748,8 @@ impl Controller {
                     isr.iter().copied().find(|&r| self.unfenced(r)).unwrap_or(NO_NODE)
                 };
                 let leader_changed = leader != p.leader;
-                let leader_epoch = if leader_changed { p.leader_epoch + 1 } else { p.leader_epoch };
+                let removes_replicas = p.replicas.iter().any(|r| !target.contains(r));
+                let leader_epoch = if leader_changed || removes_replicas { p.leader_epoch + 1 } else { p.leader_epoch };
                 let (topic, partition) = (name.clone(), i as u32);
                 trace.push(TraceKind::PartitionChanged {
                     topic: topic.clone(),
