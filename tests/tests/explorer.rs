@@ -47,7 +47,8 @@ fn sweep(first: u64, count: u64, size: Size) -> Coverage {
         }
     });
     if let Some(failure) = failed.into_inner().unwrap() {
-        let shrunk = shrink(&failure, 300);
+        let attempts = std::env::var("FRANZ_EXPLORE_SHRINK").ok().and_then(|s| s.parse().ok()).unwrap_or(300);
+        let shrunk = shrink(&failure, attempts);
         panic!("{}", report(&failure, &shrunk));
     }
     let total = total.into_inner().unwrap();
