@@ -4,7 +4,9 @@
 
 use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
 use franz_core::config::ConfigMap;
+use franz_core::trace::TraceKind;
 use franz_core::types::{NodeId, TopicPartition};
+use franz_core::ErrorCode;
 use franz_core::{ClusterConfig, World};
 use franz_tests::value;
 
@@ -215,4 +217,57 @@ fn bug5_a_replica_down_during_delete_and_recreate_keeps_nothing_of_the_old_topic
         assert_eq!(got.iter().map(|r| franz_tests::text(&r.value).unwrap()).collect::<Vec<_>>(), ["new-0"]);
         assert_serving(&mut w, &format!("seed {seed}: topic recreated while broker {down} was down"));
     }
+}
+
+#[test]
+fn bug6_a_stale_alter_partition_cannot_put_a_restarted_replica_back_in_the_isr() {
+    use franz_core::sim::network::NetworkConfig;
+    let mut refused_seeds = 0;
+    for seed in 1..=4 {
+        let mut w = cluster(seed, 3);
+        w.create_topic("t", 1, None, config(&[("min.insync.replicas", "2")])).unwrap();
+        let d = w.describe_topic("t").unwrap();
+        let leader = d.partitions[0].leader.unwrap();
+        let follower = d.partitions[0].replicas.iter().copied().find(|&r| r != leader).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        // The follower drops out of the ISR, and misses records.
+        w.crash_broker(follower).unwrap();
+        w.run_for(12_000);
+        for i in 0..5 {
+            w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+        }
+        // The leader's AlterPartitions take 2 s to reach the controller.
+        let controller = active_controller(&w);
+        w.set_link(leader, controller, Some(NetworkConfig { latency_ms: 2_000, jitter_ms: 0, drop_rate: 0.0 }))
+            .unwrap();
+        w.restart_broker(follower).unwrap();
+        let asking = |w: &World| {
+            let p = w.broker(leader).and_then(|b| b.partition("t", 0));
+            p.and_then(|p| p.pending_isr.as_ref()).is_some_and(|pending| pending.isr.contains(&follower))
+        };
+        for _ in 0..200 {
+            if asking(&w) {
+                break;
+            }
+            w.run_for(10);
+        }
+        assert!(asking(&w), "seed {seed}: the leader asks to add the caught-up follower");
+        // While that request travels, the follower restarts: a new broker epoch (its disk could be empty).
+        w.crash_broker(follower).unwrap();
+        w.restart_broker(follower).unwrap();
+        w.run_for(6_000);
+        let refused = w.trace().since(0).iter().any(|e| {
+            matches!(&e.kind, TraceKind::AlterPartitionRefused { error: ErrorCode::IneligibleReplica, isr, .. }
+                if isr.contains(&follower))
+        });
+        refused_seeds += u32::from(refused);
+        w.set_link(leader, controller, None).unwrap();
+        w.run_for(10_000);
+        assert!(w.describe_topic("t").unwrap().partitions[0].isr.contains(&follower), "seed {seed}: back in the ISR");
+        assert_serving(&mut w, &format!("seed {seed}: follower {follower} restarted twice"));
+    }
+    assert!(
+        refused_seeds >= 3,
+        "the stale request was refused (INELIGIBLE_REPLICA) in only {refused_seeds} of 4 seeds"
+    );
 }

@@ -281,7 +281,7 @@ impl Broker {
         if p.pending_isr.as_ref().is_none_or(|pending| pending.correlation_id != correlation_id) {
             return;
         }
-        p.pending_isr = None;
+        let Some(asked) = p.pending_isr.take() else { return };
         match result {
             Ok(state) if state.leader_epoch == p.leader_epoch && state.partition_epoch > p.partition_epoch => {
                 p.isr = state.isr;
@@ -293,11 +293,14 @@ impl Broker {
                 }
             }
             Ok(_) => {}
-            Err(e) => {
-                if e.code == crate::error::ErrorCode::NotController {
-                    self.channel.rotate(now_ms, from);
-                }
-            }
+            Err(e) if e.code == crate::error::ErrorCode::NotController => self.channel.rotate(now_ms, from),
+            Err(e) => out.trace(TraceKind::AlterPartitionRefused {
+                topic: alloc::string::String::from(topic),
+                partition,
+                isr: asked.isr,
+                error: e.code,
+                message: e.message,
+            }),
         }
         self.complete_delayed(now_ms, out);
     }

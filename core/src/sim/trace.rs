@@ -42,6 +42,15 @@ pub enum TraceKind {
         error: ErrorCode,
         attempt: u32,
     },
+    /// The controller refused an ISR change a leader asked for (a stale partition epoch, a fenced or
+    /// restarted replica: KIP-903's INELIGIBLE_REPLICA).
+    AlterPartitionRefused {
+        topic: String,
+        partition: u32,
+        isr: Vec<NodeId>,
+        error: ErrorCode,
+        message: String,
+    },
     ProduceFailed {
         topic: String,
         partition: Option<u32>,
@@ -216,6 +225,7 @@ impl TraceKind {
             TraceKind::RecordsAppended { .. } => "records_appended",
             TraceKind::HighWatermarkAdvanced { .. } => "high_watermark_advanced",
             TraceKind::ProduceRetry { .. } => "produce_retry",
+            TraceKind::AlterPartitionRefused { .. } => "alter_partition_refused",
             TraceKind::ProduceFailed { .. } => "produce_failed",
             TraceKind::ConsumerOffsetReset { .. } => "consumer_offset_reset",
             TraceKind::ClientStarted { .. } => "client_started",
@@ -276,6 +286,9 @@ impl TraceKind {
             }
             TraceKind::ProduceRetry { topic, partition, error, attempt } => {
                 format!("retrying its send to {topic}-{partition} after {error} (attempt {attempt})")
+            }
+            TraceKind::AlterPartitionRefused { topic, partition, isr, error, message } => {
+                format!("the controller refused ISR {isr:?} for {topic}-{partition}: {error}: {message}")
             }
             TraceKind::ProduceFailed { topic, partition, error, message } => match partition {
                 Some(p) => format!("send to {topic}-{p} failed with {error}: {message}"),
