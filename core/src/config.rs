@@ -21,6 +21,12 @@ enum Kind {
     Boolean,
     /// `cleanup.policy`: a comma-separated list of `delete` and `compact`.
     CleanupPolicy,
+    /// A number between 0 and 1 (`min.cleanable.dirty.ratio`).
+    Ratio,
+    /// One of the listed words.
+    OneOf(&'static [&'static str]),
+    /// Any text (accepted, not modelled).
+    Text,
 }
 
 struct ConfigDef {
@@ -43,10 +49,57 @@ const TOPIC_CONFIG_DEFS: &[ConfigDef] = &[
     ConfigDef { key: "segment.bytes", default: "1073741824", kind: Kind::Long { min: 14 } },
     ConfigDef { key: "segment.ms", default: "604800000", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "unclean.leader.election.enable", default: "false", kind: Kind::Boolean },
+    ConfigDef { key: "min.cleanable.dirty.ratio", default: "0.5", kind: Kind::Ratio },
+    ConfigDef { key: "max.compaction.lag.ms", default: "9223372036854775807", kind: Kind::Long { min: 1 } },
+    ConfigDef {
+        key: "message.timestamp.type",
+        default: "CreateTime",
+        kind: Kind::OneOf(&["CreateTime", "LogAppendTime"]),
+    },
+    ConfigDef { key: "message.timestamp.before.max.ms", default: "9223372036854775807", kind: Kind::Long { min: 0 } },
+    ConfigDef { key: "message.timestamp.after.max.ms", default: "3600000", kind: Kind::Long { min: 0 } },
 ];
 
+/// Topic configs Kafka accepts that change nothing Franz shows (compression, throttles, index and file
+/// layout, tiered storage, formats): accepted with Kafka's type checks, so copied settings work. The README
+/// lists them.
+const TOPIC_CONFIG_ACCEPTED: &[ConfigDef] = &[
+    ConfigDef {
+        key: "compression.type",
+        default: "producer",
+        kind: Kind::OneOf(&["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"]),
+    },
+    ConfigDef { key: "compression.gzip.level", default: "-1", kind: Kind::Long { min: -1 } },
+    ConfigDef { key: "compression.lz4.level", default: "9", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "compression.zstd.level", default: "3", kind: Kind::Long { min: -131072 } },
+    ConfigDef { key: "file.delete.delay.ms", default: "60000", kind: Kind::Long { min: 0 } },
+    ConfigDef { key: "follower.replication.throttled.replicas", default: "", kind: Kind::Text },
+    ConfigDef { key: "leader.replication.throttled.replicas", default: "", kind: Kind::Text },
+    ConfigDef { key: "index.interval.bytes", default: "4096", kind: Kind::Long { min: 0 } },
+    ConfigDef { key: "local.retention.bytes", default: "-2", kind: Kind::Long { min: -2 } },
+    ConfigDef { key: "local.retention.ms", default: "-2", kind: Kind::Long { min: -2 } },
+    ConfigDef { key: "message.downconversion.enable", default: "true", kind: Kind::Boolean },
+    ConfigDef { key: "message.format.version", default: "3.0-IV1", kind: Kind::Text },
+    ConfigDef {
+        key: "message.timestamp.difference.max.ms",
+        default: "9223372036854775807",
+        kind: Kind::Long { min: 0 },
+    },
+    ConfigDef { key: "preallocate", default: "false", kind: Kind::Boolean },
+    ConfigDef { key: "remote.storage.enable", default: "false", kind: Kind::Boolean },
+    ConfigDef { key: "remote.log.copy.disable", default: "false", kind: Kind::Boolean },
+    ConfigDef { key: "remote.log.delete.on.disable", default: "false", kind: Kind::Boolean },
+    ConfigDef { key: "segment.index.bytes", default: "10485760", kind: Kind::Long { min: 4 } },
+    ConfigDef { key: "segment.jitter.ms", default: "0", kind: Kind::Long { min: 0 } },
+];
+
+/// The definition of a topic config key Kafka knows, modelled or only accepted.
+fn topic_config_def(key: &str) -> Option<&'static ConfigDef> {
+    TOPIC_CONFIG_DEFS.iter().chain(TOPIC_CONFIG_ACCEPTED).find(|d| d.key == key)
+}
+
 /// A topic's effective configuration, parsed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TopicConfig {
     pub cleanup_policy_delete: bool,
     pub cleanup_policy_compact: bool,
@@ -63,6 +116,16 @@ pub struct TopicConfig {
     pub segment_bytes: i64,
     pub segment_ms: i64,
     pub unclean_leader_election_enable: bool,
+    /// The cleaner compacts a log only when this share of it is dirty (not yet cleaned)...
+    pub min_cleanable_dirty_ratio: f64,
+    /// ...or when its oldest dirty record is older than this.
+    pub max_compaction_lag_ms: i64,
+    /// `LogAppendTime`: the leader stamps each record with its append time.
+    pub log_append_time: bool,
+    /// With `CreateTime`, a record's timestamp may be at most this far in the past / future of the broker's
+    /// clock (`INVALID_TIMESTAMP` otherwise).
+    pub message_timestamp_before_max_ms: i64,
+    pub message_timestamp_after_max_ms: i64,
 }
 
 impl Default for TopicConfig {
@@ -99,6 +162,11 @@ impl TopicConfig {
             segment_bytes: long("segment.bytes"),
             segment_ms: long("segment.ms"),
             unclean_leader_election_enable: bool_("unclean.leader.election.enable"),
+            min_cleanable_dirty_ratio: get("min.cleanable.dirty.ratio").parse::<f64>().unwrap_or(0.5),
+            max_compaction_lag_ms: long("max.compaction.lag.ms"),
+            log_append_time: get("message.timestamp.type") == "LogAppendTime",
+            message_timestamp_before_max_ms: long("message.timestamp.before.max.ms"),
+            message_timestamp_after_max_ms: long("message.timestamp.after.max.ms"),
         }
     }
 }
@@ -116,14 +184,14 @@ pub fn effective_topic_config(overrides: &ConfigMap) -> ConfigMap {
 fn effective_value<'a>(overrides: &'a ConfigMap, key: &str) -> &'a str {
     match overrides.get(key) {
         Some(value) => value.as_str(),
-        None => TOPIC_CONFIG_DEFS.iter().find(|d| d.key == key).map_or("", |d| d.default),
+        None => topic_config_def(key).map_or("", |d| d.default),
     }
 }
 
 /// Checks every key is known and every value has its type, with Kafka's wording.
 pub fn validate(overrides: &ConfigMap) -> Result<()> {
     for (key, value) in overrides {
-        let Some(def) = TOPIC_CONFIG_DEFS.iter().find(|d| d.key == key.as_str()) else {
+        let Some(def) = topic_config_def(key) else {
             return Err(franz_err!(InvalidConfig, "Unknown topic config name: {key}"));
         };
         let value = value.trim();
@@ -133,12 +201,18 @@ pub fn validate(overrides: &ConfigMap) -> Result<()> {
             Kind::CleanupPolicy => {
                 !value.is_empty() && value.split(',').all(|p| matches!(p.trim(), "delete" | "compact"))
             }
+            Kind::Ratio => value.parse::<f64>().is_ok_and(|v| (0.0..=1.0).contains(&v)),
+            Kind::OneOf(words) => words.contains(&value),
+            Kind::Text => true,
         };
         if !ok {
             let expected = match def.kind {
                 Kind::Long { min } => alloc::format!("a whole number of at least {min}"),
                 Kind::Boolean => "true or false".to_string(),
                 Kind::CleanupPolicy => "a list of delete and compact".to_string(),
+                Kind::Ratio => "a number between 0 and 1".to_string(),
+                Kind::OneOf(words) => alloc::format!("one of {}", words.join(", ")),
+                Kind::Text => String::new(),
             };
             return Err(franz_err!(
                 InvalidConfig,
@@ -153,6 +227,12 @@ pub fn validate(overrides: &ConfigMap) -> Result<()> {
 /// `retention.ms` unless the topic overrides it).
 const BROKER_SYNONYMS: &[(&str, &str)] = &[
     ("log.cleaner.delete.retention.ms", "delete.retention.ms"),
+    ("log.cleaner.min.cleanable.ratio", "min.cleanable.dirty.ratio"),
+    ("log.cleaner.max.compaction.lag.ms", "max.compaction.lag.ms"),
+    ("log.message.timestamp.type", "message.timestamp.type"),
+    ("log.message.timestamp.before.max.ms", "message.timestamp.before.max.ms"),
+    ("log.message.timestamp.after.max.ms", "message.timestamp.after.max.ms"),
+    ("compression.type", "compression.type"),
     ("log.cleaner.min.compaction.lag.ms", "min.compaction.lag.ms"),
     ("log.cleanup.policy", "cleanup.policy"),
     ("log.flush.interval.messages", "flush.messages"),
@@ -247,7 +327,7 @@ impl BrokerConfig {
                 continue;
             }
             let topic_key = BROKER_SYNONYMS.iter().find(|(b, _)| *b == key.as_str()).map_or(key.as_str(), |(_, t)| *t);
-            if !TOPIC_CONFIG_DEFS.iter().any(|d| d.key == topic_key) {
+            if topic_config_def(topic_key).is_none() {
                 return Err(franz_err!(InvalidConfig, "Unknown broker config name: {key}"));
             }
             config.topic_defaults.insert(topic_key.to_owned(), value.clone());

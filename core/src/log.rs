@@ -453,9 +453,46 @@ impl PartitionLog {
 
     /// One pass of Kafka's log cleaner over a compacted log: below the first uncleanable offset, keep only
     /// the latest record per key; drop tombstones whose delete horizon passed. Offsets never change.
+    /// When the cleaner should next compact this log, if ever: now (0) once the dirty part (not yet cleaned,
+    /// below the active segment and the HW) is at least `min.cleanable.dirty.ratio` of the cleanable log,
+    /// else when its oldest dirty record passes `max.compaction.lag.ms`.
+    pub fn compaction_due_ms(&self, high_watermark: Offset, config: &TopicConfig) -> Option<u64> {
+        if !config.cleanup_policy_compact || self.segments.len() < 2 {
+            return None;
+        }
+        let upper = self.segments[self.segments.len() - 1].base_offset.min(high_watermark);
+        // Tombstones past their delete horizon are due for removal whatever the ratio.
+        let tombstones_due = self
+            .segments
+            .iter()
+            .flat_map(|s| s.batches.iter())
+            .take_while(|b| b.last_offset < upper)
+            .filter_map(|b| b.delete_horizon_ms)
+            .min();
+        let (mut clean_bytes, mut dirty_bytes, mut oldest_dirty_ms) = (0usize, 0usize, i64::MAX);
+        for r in self.segments.iter().flat_map(Segment::records).take_while(|r| r.offset < upper) {
+            if r.offset < self.cleaned_up_to {
+                clean_bytes += r.size_bytes();
+            } else {
+                dirty_bytes += r.size_bytes();
+                oldest_dirty_ms = oldest_dirty_ms.min(r.timestamp_ms);
+            }
+        }
+        if dirty_bytes == 0 {
+            return tombstones_due;
+        }
+        let ratio = dirty_bytes as f64 / (clean_bytes + dirty_bytes) as f64;
+        if ratio >= config.min_cleanable_dirty_ratio {
+            return Some(0);
+        }
+        let lag_due = (config.max_compaction_lag_ms != i64::MAX)
+            .then(|| oldest_dirty_ms.saturating_add(config.max_compaction_lag_ms).max(0) as u64);
+        lag_due.into_iter().chain(tombstones_due).min()
+    }
+
     pub fn compact(&mut self, now_ms: u64, high_watermark: Offset, config: &TopicConfig) -> CompactionOutcome {
         let mut outcome = CompactionOutcome::default();
-        if !config.cleanup_policy_compact || self.segments.len() < 2 {
+        if self.compaction_due_ms(high_watermark, config).is_none_or(|due| due > now_ms) {
             return outcome;
         }
         // The active segment, the HW and min.compaction.lag.ms bound what may be cleaned.

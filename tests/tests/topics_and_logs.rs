@@ -212,3 +212,84 @@ fn a_record_lost_from_a_compacted_topic_is_still_caught() {
     let report = w.check();
     assert_eq!(report.violations.iter().map(|v| v.kind).collect::<Vec<_>>(), [ViolationKind::LostWrite]);
 }
+
+#[test]
+fn every_topic_config_kafka_accepts_is_accepted_and_type_checked() {
+    let mut w = quick_cluster();
+    // Settings copied from a real Kafka topic: the ones Franz does not model are accepted as they are.
+    let copied = map(&[
+        ("compression.type", "zstd"),
+        ("min.cleanable.dirty.ratio", "0.1"),
+        ("max.compaction.lag.ms", "60000"),
+        ("message.timestamp.type", "LogAppendTime"),
+        ("preallocate", "false"),
+        ("segment.index.bytes", "10485760"),
+        ("segment.jitter.ms", "0"),
+        ("index.interval.bytes", "4096"),
+        ("file.delete.delay.ms", "60000"),
+        ("remote.storage.enable", "false"),
+        ("leader.replication.throttled.replicas", ""),
+    ]);
+    w.create_topic("copied", 1, None, copied).unwrap();
+    for (key, bad) in [
+        ("min.cleanable.dirty.ratio", "1.5"),
+        ("compression.type", "brotli"),
+        ("message.timestamp.type", "Sometime"),
+        ("preallocate", "maybe"),
+        ("no.such.config", "1"),
+    ] {
+        let err = w.create_topic("bad", 1, None, map(&[(key, bad)])).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidConfig, "{key}={bad}: {err}");
+    }
+}
+
+#[test]
+fn message_timestamp_type_and_bounds() {
+    let mut w = quick_cluster();
+    w.create_topic("appended", 1, None, map(&[("message.timestamp.type", "LogAppendTime")])).unwrap();
+    w.create_topic("created", 1, None, map(&[("message.timestamp.after.max.ms", "1000")])).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    let old = ProducerRecord { timestamp_ms: Some(5), ..value("old") };
+    w.send(p, "appended", vec![old.clone()]).unwrap();
+    let stamped = w.read_log(1, "appended", 0, 0, 10).unwrap();
+    assert!(stamped[0].timestamp_ms > 1_000, "LogAppendTime: the broker's clock, not 5: {stamped:?}");
+    let future = ProducerRecord { timestamp_ms: Some(w.now_ms() as i64 + 60_000), ..value("future") };
+    let err = w.send(p, "created", vec![future]).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidTimestamp, "{err}");
+    w.send(p, "created", vec![old]).unwrap(); // before.max.ms is unbounded by default
+}
+
+#[test]
+fn the_cleaner_waits_for_min_cleanable_dirty_ratio_unless_max_compaction_lag_passes() {
+    let mut w = quick_cluster();
+    let base = [("cleanup.policy", "compact"), ("segment.bytes", "200")];
+    let lazy: Vec<(&str, &str)> = base.iter().copied().chain([("min.cleanable.dirty.ratio", "0.99")]).collect();
+    let lagged: Vec<(&str, &str)> = lazy.iter().copied().chain([("max.compaction.lag.ms", "20000")]).collect();
+    w.create_topic("lazy", 1, None, map(&lazy)).unwrap();
+    w.create_topic("lagged", 1, None, map(&lagged)).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    let compactions = |w: &World, topic: &str| {
+        w.trace().since(0).iter().filter(|e| e.text.contains(&format!("compacted {topic}-0"))).count()
+    };
+    // A new log is all dirty: the first cleaning comes at once.
+    for topic in ["lazy", "lagged"] {
+        for i in 0..20 {
+            w.send(p, topic, vec![kv(&format!("k{}", i % 4), &format!("v{i}"))]).unwrap();
+        }
+    }
+    w.run_for(3_000);
+    assert_eq!((compactions(&w, "lazy"), compactions(&w, "lagged")), (1, 1), "all dirty: cleaned");
+    // Then a few rewrites: a dirty share well below 0.99.
+    for topic in ["lazy", "lagged"] {
+        for i in 0..6 {
+            w.send(p, topic, vec![kv(&format!("k{}", i % 4), &format!("again{i}"))]).unwrap();
+        }
+    }
+    w.run_for(5_000);
+    assert_eq!(compactions(&w, "lazy"), 1, "a dirty ratio below 0.99 waits");
+    assert_eq!(compactions(&w, "lagged"), 1, "not yet: the oldest dirty record is younger than 20 s");
+    w.run_for(30_000);
+    assert_eq!(compactions(&w, "lazy"), 1, "still below the ratio, and no max.compaction.lag.ms");
+    assert_eq!(compactions(&w, "lagged"), 2, "max.compaction.lag.ms passed: cleaned whatever the ratio");
+    assert!(w.check().ok, "{:?}", w.check().violations);
+}

@@ -76,14 +76,12 @@ impl Broker {
         let retention = partitions()
             .any(|(t, p)| t.config.cleanup_policy_delete && p.log.log_start_offset() < p.high_watermark)
             .then(|| self.last_retention_check_ms.saturating_add(self.config.log_retention_check_interval_ms));
-        // Only while some range below the active segment and the HW has not been cleaned yet.
-        let uncleaned = |p: &super::Partition| {
-            let active_base = p.log.segments().last().map_or(0, |s| s.base_offset);
-            p.log.cleaned_up_to() < active_base.min(p.high_watermark)
-        };
+        // Only when some log is due for cleaning (min.cleanable.dirty.ratio, max.compaction.lag.ms).
+        let next_run = self.last_cleaner_run_ms.saturating_add(self.config.log_cleaner_backoff_ms);
         let cleaning = partitions()
-            .any(|(t, p)| t.config.cleanup_policy_compact && uncleaned(p))
-            .then(|| self.last_cleaner_run_ms.saturating_add(self.config.log_cleaner_backoff_ms));
+            .filter_map(|(t, p)| p.log.compaction_due_ms(p.high_watermark, &t.config))
+            .map(|due| due.max(next_run))
+            .min();
         flushes.chain(checkpoint).chain(retention).chain(cleaning).min()
     }
 }

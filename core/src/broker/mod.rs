@@ -341,12 +341,13 @@ impl Broker {
         tp: &TopicPartition,
         acks: Acks,
         producer: ProducerStamp,
-        records: Vec<Record>,
+        mut records: Vec<Record>,
         now_ms: u64,
         out: &mut Outbox,
     ) -> Result<(Offset, Offset)> {
         let id = self.id;
         let (p, config) = self.leader_partition_mut(tp)?;
+        stamp_timestamps(&mut records, now_ms, config, tp)?;
         if records.is_empty() {
             return Err(franz_err!(InvalidRecord, "A produce request must carry at least one record"));
         }
@@ -559,6 +560,27 @@ fn check_leader_epoch(tp: &TopicPartition, p: &Partition, known: crate::types::L
         return Err(franz_err!(UnknownLeaderEpoch, "Leader epoch {known} of {tp} is not known here yet"));
     }
     Ok(())
+}
+
+/// `message.timestamp.type`: `LogAppendTime` stamps each record with the leader's clock; `CreateTime` keeps
+/// the producer's, if within `message.timestamp.before.max.ms` / `after.max.ms` of the leader's clock.
+fn stamp_timestamps(records: &mut [Record], now_ms: u64, config: &TopicConfig, tp: &TopicPartition) -> Result<()> {
+    let now = now_ms as i64;
+    if config.log_append_time {
+        records.iter_mut().for_each(|r| r.timestamp_ms = now);
+        return Ok(());
+    }
+    let earliest = now.saturating_sub(config.message_timestamp_before_max_ms);
+    let latest = now.saturating_add(config.message_timestamp_after_max_ms);
+    match records.iter().find(|r| r.timestamp_ms < earliest || r.timestamp_ms > latest) {
+        Some(r) => Err(franz_err!(
+            InvalidTimestamp,
+            "Timestamp {} of a record for {tp} is out of range: the broker's clock is {now}, and \
+             message.timestamp.before.max.ms / after.max.ms allow [{earliest}, {latest}]",
+            r.timestamp_ms
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A topic's effective config: the broker's defaults, then the topic's overrides (refused ones fall back to
