@@ -223,6 +223,7 @@ impl World {
                     _ if crashed => "follower",
                     Role::Leader => "leader",
                     Role::Candidate => "candidate",
+                    Role::Prospective => "prospective",
                     Role::Follower => "follower",
                 };
                 VoterState {

@@ -244,6 +244,10 @@ fn the_isr_shrinks_and_expands_and_acks_all_needs_min_insync_replicas() {
     for &f in &followers {
         cut(&mut w, l, f);
     }
+    // Kafka's isCaughtUp: a follower at the leader's LEO stays in sync however long it is silent, so the
+    // leader must have something new for the silent followers to fall behind.
+    let nudge = w.add_producer(ProducerConfig { acks: Acks::None, ..ProducerConfig::named("nudge") }).unwrap();
+    w.send(nudge, "t", vec![value("news")]).unwrap();
     w.run_for(31_000 + 15_000);
     assert_eq!(w.describe_topic("t").unwrap().partitions[0].isr, [l], "both followers lagged out");
     // NOT_ENOUGH_REPLICAS is retriable: the producer retries until delivery.timeout.ms, then gives up.
@@ -277,6 +281,9 @@ fn unclean_election_loses_acknowledged_records_and_the_checker_says_so() {
         for f in w.brokers().to_vec().into_iter().filter(|&b| b != l) {
             cut(&mut w, l, f);
         }
+        // Something new on the leader (acks=0 promises nothing), so that the silent followers fall behind.
+        let nudge = w.add_producer(ProducerConfig { acks: Acks::None, ..ProducerConfig::named("nudge") }).unwrap();
+        w.send(nudge, "t", vec![value("news")]).unwrap();
         w.run_for(46_000); // the ISR shrinks to the leader alone
         w.send(p, "t", vec![value("only the leader has it")]).unwrap();
         w.crash_broker(l).unwrap();
@@ -288,7 +295,7 @@ fn unclean_election_loses_acknowledged_records_and_the_checker_says_so() {
             let report = w.check();
             let lost: Vec<_> = report.violations.iter().filter(|v| v.kind == ViolationKind::LostWrite).collect();
             assert_eq!(lost.len(), 1, "{:?}", report.violations);
-            assert_eq!(lost[0].offset, Some(1));
+            assert_eq!(lost[0].offset, Some(2));
             assert!(kinds(&w).iter().any(|k| matches!(k, TraceKind::PartitionChanged { unclean: true, .. })));
         } else {
             assert_eq!(d.leader, None, "no ISR member alive: the partition has no leader");
@@ -405,4 +412,26 @@ fn linger_ms_and_batch_size_shape_the_batches() {
         .add_producer(ProducerConfig { max_in_flight_requests_per_connection: 6, ..ProducerConfig::named("x") })
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidConfig, "idempotence allows at most 5 in flight");
+}
+
+/// KIP-996: a controller cut off from the quorum asks for pre-votes, which change no term, so when it comes
+/// back it does not depose the active controller with a higher term.
+#[test]
+fn a_controller_back_from_a_partition_does_not_disturb_the_quorum() {
+    for seed in 1..=5 {
+        let mut w = cluster(seed);
+        let d = w.describe_cluster();
+        let (leader, term) = (d.controller.leader_id.unwrap(), d.controller.term);
+        let loner = *w.controllers().iter().find(|&&c| c != leader).unwrap();
+        w.partition_network(vec![vec![loner]]).unwrap();
+        w.run_for(20_000);
+        let cut_off = w.describe_cluster().controller.voters.into_iter().find(|v| v.id == loner).unwrap();
+        assert_eq!(cut_off.term, term, "seed {seed}: pre-votes moved no term: {cut_off:?}");
+        assert_eq!(cut_off.role, "prospective", "seed {seed}");
+        w.heal_network().unwrap();
+        w.run_for(5_000);
+        let after = w.describe_cluster();
+        assert_eq!((after.controller.leader_id, after.controller.term), (Some(leader), term), "seed {seed}");
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    }
 }

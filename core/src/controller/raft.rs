@@ -37,14 +37,19 @@ pub struct Entry<E> {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RaftMessage<E> {
+    /// `pre_vote` (KIP-996): "would you vote for me at `term`?", asked before a real election; it changes
+    /// nobody's term or vote, so a node cut off from the quorum cannot disturb it with ever higher terms.
     RequestVote {
         term: Term,
         last_log_index: LogIndex,
         last_log_term: Term,
+        pre_vote: bool,
     },
+    /// A granted pre-vote carries the term asked for; a refusal, the voter's own term.
     VoteResponse {
         term: Term,
         granted: bool,
+        pre_vote: bool,
     },
     AppendEntries {
         term: Term,
@@ -74,6 +79,8 @@ impl<E> RaftMessage<E> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     Follower,
+    /// KIP-996: asking for pre-votes before becoming a candidate.
+    Prospective,
     Candidate,
     Leader,
 }
@@ -102,6 +109,8 @@ pub struct RaftNode<E> {
     match_index: BTreeMap<NodeId, LogIndex>,
     /// Leader: when each follower last answered, for stepping down without a majority.
     last_heard_ms: BTreeMap<NodeId, u64>,
+    /// When a current leader was last heard from (a follower refuses pre-votes while it has one).
+    leader_heard_ms: Option<u64>,
     became_leader_ms: u64,
 }
 
@@ -121,6 +130,7 @@ impl<E: Clone> RaftNode<E> {
             next_index: BTreeMap::new(),
             match_index: BTreeMap::new(),
             last_heard_ms: BTreeMap::new(),
+            leader_heard_ms: None,
             became_leader_ms: 0,
         };
         node.reset_election_timer(now_ms);
@@ -249,7 +259,23 @@ impl<E: Clone> RaftNode<E> {
                     self.broadcast_append(now_ms, out);
                 }
             }
-            Role::Follower | Role::Candidate => self.start_election(now_ms, out),
+            Role::Follower | Role::Prospective | Role::Candidate => self.start_pre_vote(now_ms, out),
+        }
+    }
+
+    /// KIP-996: before a real election, ask whether a majority would vote for this node at the next term.
+    fn start_pre_vote(&mut self, now_ms: u64, out: &mut Vec<(NodeId, RaftMessage<E>)>) {
+        self.role = Role::Prospective;
+        self.leader = None;
+        self.votes = alloc::vec![self.id];
+        self.reset_election_timer(now_ms);
+        if self.votes.len() >= self.majority() {
+            return self.start_election(now_ms, out);
+        }
+        let (term, last_log_index, last_log_term) = (self.disk.term + 1, self.last_log_index(), self.last_log_term());
+        let others: Vec<NodeId> = self.others().collect();
+        for v in others {
+            out.push((v, RaftMessage::RequestVote { term, last_log_index, last_log_term, pre_vote: true }));
         }
     }
 
@@ -267,7 +293,7 @@ impl<E: Clone> RaftNode<E> {
         let (term, last_log_index, last_log_term) = (self.disk.term, self.last_log_index(), self.last_log_term());
         let others: Vec<NodeId> = self.others().collect();
         for v in others {
-            out.push((v, RaftMessage::RequestVote { term, last_log_index, last_log_term }));
+            out.push((v, RaftMessage::RequestVote { term, last_log_index, last_log_term, pre_vote: false }));
         }
     }
 
@@ -332,22 +358,46 @@ impl<E: Clone> RaftNode<E> {
         if !self.voters.contains(&from) {
             return;
         }
-        if message.term() > self.disk.term {
+        // Pre-vote requests and granted pre-votes name a term nobody is in yet: they move no term.
+        let hypothetical = matches!(
+            message,
+            RaftMessage::RequestVote { pre_vote: true, .. }
+                | RaftMessage::VoteResponse { pre_vote: true, granted: true, .. }
+        );
+        if !hypothetical && message.term() > self.disk.term {
             let leader = matches!(message, RaftMessage::AppendEntries { .. }).then_some(from);
             self.become_follower(now_ms, message.term(), leader);
         }
         let term = self.disk.term;
         match message {
-            RaftMessage::RequestVote { term: t, last_log_index, last_log_term } => {
+            RaftMessage::RequestVote { term: t, last_log_index, last_log_term, pre_vote: true } => {
+                let up_to_date = (last_log_term, last_log_index) >= (self.last_log_term(), self.last_log_index());
+                // A follower that hears from its leader refuses: the quorum works, no election is needed.
+                let leader_alive = self.role == Role::Leader
+                    || (self.leader.is_some()
+                        && self.leader_heard_ms.is_some_and(|h| now_ms.saturating_sub(h) < ELECTION_TIMEOUT_MS));
+                let granted = t > term && up_to_date && !leader_alive;
+                let answer_term = if granted { t } else { term };
+                out.push((from, RaftMessage::VoteResponse { term: answer_term, granted, pre_vote: true }));
+            }
+            RaftMessage::RequestVote { term: t, last_log_index, last_log_term, pre_vote: false } => {
                 let up_to_date = (last_log_term, last_log_index) >= (self.last_log_term(), self.last_log_index());
                 let granted = t == term && up_to_date && self.disk.voted_for.is_none_or(|v| v == from);
                 if granted {
                     self.disk.voted_for = Some(from);
                     self.reset_election_timer(now_ms);
                 }
-                out.push((from, RaftMessage::VoteResponse { term, granted }));
+                out.push((from, RaftMessage::VoteResponse { term, granted, pre_vote: false }));
             }
-            RaftMessage::VoteResponse { term: t, granted } => {
+            RaftMessage::VoteResponse { term: t, granted, pre_vote: true } => {
+                if self.role == Role::Prospective && t == term + 1 && granted && !self.votes.contains(&from) {
+                    self.votes.push(from);
+                    if self.votes.len() >= self.majority() {
+                        self.start_election(now_ms, out);
+                    }
+                }
+            }
+            RaftMessage::VoteResponse { term: t, granted, pre_vote: false } => {
                 if self.role == Role::Candidate && t == term && granted && !self.votes.contains(&from) {
                     self.votes.push(from);
                     if self.votes.len() >= self.majority() {
@@ -363,6 +413,7 @@ impl<E: Clone> RaftNode<E> {
                 // A current-term AppendEntries: `from` is the leader.
                 self.role = Role::Follower;
                 self.leader = Some(from);
+                self.leader_heard_ms = Some(now_ms);
                 self.reset_election_timer(now_ms);
                 if prev_log_index > self.last_log_index() || self.term_at(prev_log_index) != prev_log_term {
                     let hint = prev_log_index.saturating_sub(1).min(self.last_log_index());
