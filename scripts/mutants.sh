@@ -20,7 +20,7 @@ for patch in "${patches[@]}"; do
   start=$(date +%s)
   if (cd "$scratch/tree" && FRANZ_EXPLORE_HISTORIES=${FRANZ_EXPLORE_HISTORIES:-1000} FRANZ_EXPLORE_SHRINK=0 \
       cargo test -q --profile explore -p franz-tests --test explorer -- explorer_ >"$scratch/$name.log" 2>&1); then
-    if (cd "$scratch/tree" && cargo test -q --profile explore -p franz-tests --test safety --test groups \
+    if (cd "$scratch/tree" && cargo test -q --profile explore -p franz-tests --test safety --test groups --test cluster \
         >>"$scratch/$name.log" 2>&1); then
       echo "$name: SURVIVED ($(( $(date +%s) - start )) s): neither the explorer nor the scenario tests noticed"
     else

@@ -193,6 +193,11 @@ pub fn explore(seed: u64, size: Size) -> Result<Coverage, Box<Failure>> {
         Ok(Err(reason)) => Err(reason),
         Err(panic) => Err(format!("panic: {}", panic_text(&panic))),
     };
+    if std::env::var("FRANZ_EXPLORE_TRACE").is_ok() {
+        for e in world.trace().since(0) {
+            println!("{}", e.text);
+        }
+    }
     match outcome {
         Ok(()) => {
             let records = world.metadata_image().applied;
@@ -391,7 +396,7 @@ fn act(w: &mut World, m: &mut Model) {
         92..=93 if m.long => {
             // Churn: topics come and go, so the metadata log passes thousands of records.
             m.count("metadataChurn");
-            for _ in 0..60 {
+            for _ in 0..150 {
                 let name = format!("churn-{}", m.next_topic);
                 m.next_topic += 1;
                 if w.create_topic(&name, 1 + m.roll(8), Some(1), ConfigMap::new()).is_ok() {

@@ -466,31 +466,56 @@ impl Producer {
     }
 
     /// Sends every batch that is ready (full, lingered long enough, or due for a retry) and whose leader has
-    /// room for another request.
+    /// room for another request, partition by partition in order, as Kafka's `RecordAccumulator.drain`
+    /// takes the head of each partition's queue: a head backing off before a retry holds the partition
+    /// back (a later batch must not overtake it), and an idempotent producer sends a retried batch only once
+    /// no earlier sequence of its partition is out (in flight drops to one until the retries are through).
     fn drain(&mut self, now_ms: u64, out: &mut Outbox) {
-        let ready: Vec<u64> =
-            self.batches
-                .iter()
-                .filter(|(id, b)| {
-                    !b.in_flight
-                        && match (b.producer, b.retry_at_ms) {
-                            (_, Some(at)) => now_ms >= at,
-                            (None, None) => {
-                                let newer = self.batches.range(*id + 1..).any(|(_, n)| {
-                                    n.topic == b.topic && n.partition == b.partition && n.producer.is_none()
-                                });
-                                newer
-                                    || b.size_bytes >= self.config.batch_size_bytes
-                                    || now_ms >= b.created_ms.saturating_add(self.config.linger_ms)
-                            }
-                            (Some(_), None) => false,
-                        }
-                })
-                .map(|(&id, _)| id)
-                .collect();
+        let mut held: Vec<(&str, u32)> = Vec::new();
+        let mut ready = Vec::new();
+        for (&id, b) in &self.batches {
+            let partition = (b.topic.as_str(), b.partition);
+            if b.in_flight || held.contains(&partition) {
+                continue;
+            }
+            let due = match (b.producer, b.retry_at_ms) {
+                (_, Some(at)) => now_ms >= at,
+                (None, None) => {
+                    let newer = self
+                        .batches
+                        .range(id + 1..)
+                        .any(|(_, n)| n.topic == b.topic && n.partition == b.partition && n.producer.is_none());
+                    newer
+                        || b.size_bytes >= self.config.batch_size_bytes
+                        || now_ms >= b.created_ms.saturating_add(self.config.linger_ms)
+                }
+                (Some(_), None) => false,
+            };
+            let retry = b.producer.is_some();
+            let earlier_out = retry && self.idempotent() && self.earlier_sequence_in_flight(id);
+            if due && !earlier_out {
+                ready.push(id);
+            }
+            if !due || earlier_out || retry {
+                held.push(partition);
+            }
+        }
         for batch_id in ready {
             self.send_batch(now_ms, batch_id, out);
         }
+    }
+
+    /// Whether a batch of the same partition with a lower sequence (this epoch) is in flight.
+    fn earlier_sequence_in_flight(&self, batch_id: u64) -> bool {
+        let Some(this) = self.batches.get(&batch_id) else { return false };
+        let Some(stamp) = this.producer else { return false };
+        self.batches.values().any(|b| {
+            b.in_flight
+                && b.topic == this.topic
+                && b.partition == this.partition
+                && b.producer
+                    .is_some_and(|p| p.producer_epoch == stamp.producer_epoch && p.base_sequence < stamp.base_sequence)
+        })
     }
 
     /// Sends (or re-sends) one batch to its partition's leader.
