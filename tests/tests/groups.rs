@@ -464,3 +464,85 @@ fn a_consumer_using_assign_cannot_commit_for_a_group_with_members() {
     assert_eq!(w.group_offsets("g")[0].committed, 10);
     assert!(w.check().ok, "{:?}", w.check().violations);
 }
+
+/// One seeded run of a group under faults: members come and go (closed, crashed, paused past their session,
+/// replaced by a second instance of their `group.instance.id`), the coordinator crashes and restarts, and
+/// everyone polls and commits. Returns how many records were polled and rebalances completed.
+fn group_under_faults(seed: u64) -> (usize, usize) {
+    use franz_core::sim::rng::{stream_rng, Stream};
+    use rand_core::RngCore;
+    let mut dice = stream_rng(seed, Stream::Workload);
+    let broker_config: ConfigMap = [("offsets.topic.num.partitions", "3")].map(|(k, v)| (k.into(), v.into())).into();
+    let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
+    w.create_topic("t", 4, None, ConfigMap::new()).unwrap();
+    keyed_records(&mut w, 200);
+    let settings = |c: &mut ConsumerConfig| {
+        c.max_poll_records = 3;
+        c.request_timeout_ms = 5_000;
+        c.session_timeout_ms = 10_000;
+        c.max_poll_interval_ms = 20_000;
+    };
+    let mut members: Vec<NodeId> = Vec::new();
+    let mut next_name = 0;
+    let mut polled = 0;
+    for _ in 0..90 {
+        let (roll, which, pause_ms) = (dice.next_u32(), dice.next_u32() as usize, dice.next_u32() % 15_000);
+        let pick = |n: usize| which % n.max(1);
+        match roll % 16 {
+            0 | 1 if members.len() < 4 => {
+                next_name += 1;
+                let name = format!("m{next_name}");
+                let instance = (roll % 4 < 2).then(|| format!("host-{}", which % 2));
+                members.push(member(&mut w, "g", &name, &["t"], |c| {
+                    settings(c);
+                    c.group_instance_id = instance;
+                }));
+            }
+            2 if !members.is_empty() => {
+                let gone = members.remove(pick(members.len()));
+                let _ = if roll % 2 == 0 { w.close_client(gone) } else { w.crash_client(gone) };
+            }
+            3 if !members.is_empty() => {
+                let _ = w.pause_node(members[pick(members.len())], u64::from(pause_ms));
+            }
+            4 => {
+                if let Some(coordinator) = w.describe_group("g").coordinator {
+                    let _ = w.crash_broker(coordinator);
+                }
+            }
+            5 | 6 => {
+                for b in 1..=3 {
+                    let _ = w.restart_broker(b);
+                }
+            }
+            7 if !members.is_empty() => {
+                let _ = w.commit_sync(members[pick(members.len())], None);
+            }
+            _ => {}
+        }
+        for &m in &members {
+            match w.poll(m, 0) {
+                Ok(records) => polled += records.len(),
+                Err(e) => assert_eq!(e.code, ErrorCode::FencedInstanceId, "seed {seed}: {e}"),
+            }
+        }
+        w.run_for(1_000);
+    }
+    let report = w.check();
+    assert!(report.ok, "seed {seed}: {:#?}", report.violations);
+    let rebalances = w.trace().since(0).iter().filter(|e| e.kind.kind_name() == "group_rebalanced").count();
+    (polled, rebalances)
+}
+
+#[test]
+fn a_group_under_faults_never_has_two_live_owners_nor_goes_back() {
+    let (mut polled, mut rebalances) = (0, 0);
+    let seeds: u64 = std::env::var("FRANZ_GROUP_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(4);
+    for seed in 0..seeds {
+        let (p, r) = group_under_faults(seed);
+        polled += p;
+        rebalances += r;
+    }
+    println!("{polled} records polled, {rebalances} rebalances");
+    assert!(polled > 0 && rebalances > 8, "{polled} records polled, {rebalances} rebalances");
+}
