@@ -253,14 +253,20 @@ impl World {
         let Some(t) = self.metadata_image().topics.get(name) else {
             return Err(franz_err!(UnknownTopicOrPartition, "Topic {name} does not exist"));
         };
+        let topic_id = t.topic_id;
         let partitions = t
             .partitions
             .iter()
             .enumerate()
             .map(|(i, p)| {
                 let i = i as u32;
+                // A log of an earlier topic of that name (on a broker down when it was deleted) is not this one.
+                let replica = |b: NodeId| {
+                    let topic = self.broker(b)?.topics().get(name).filter(|t| t.topic_id == topic_id)?;
+                    topic.partitions.get(&i)
+                };
                 let hosted: Vec<(NodeId, &crate::broker::Partition)> =
-                    p.replicas.iter().filter_map(|&b| Some((b, self.broker(b)?.partition(name, i)?))).collect();
+                    p.replicas.iter().filter_map(|&b| Some((b, replica(b)?))).collect();
                 let leader = hosted.iter().find(|(b, _)| *b == p.leader).or(hosted.first()).map(|(_, r)| *r);
                 PartitionDescription {
                     partition: i,

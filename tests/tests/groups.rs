@@ -546,3 +546,94 @@ fn a_group_under_faults_never_has_two_live_owners_nor_goes_back() {
     println!("{polled} records polled, {rebalances} rebalances");
     assert!(polled > 0 && rebalances > 8, "{polled} records polled, {rebalances} rebalances");
 }
+
+fn cooperative(w: &mut World, name: &str, max_poll_interval_ms: u64) -> NodeId {
+    let config = ConsumerConfig {
+        group_id: Some("g".into()),
+        auto_offset_reset: AutoOffsetReset::Earliest,
+        enable_auto_commit: false,
+        assignor: "cooperative-sticky".into(),
+        max_poll_interval_ms,
+        ..ConsumerConfig::named(name)
+    };
+    let c = w.add_consumer(config).unwrap();
+    w.subscribe(c, vec!["t".into()]).unwrap();
+    c
+}
+
+/// Found by an adversary: a member that left for exceeding max.poll.interval.ms rejoined claiming the
+/// partitions it held before, and cooperative-sticky handed them over from their new owner at once.
+#[test]
+fn a_member_back_after_a_poll_timeout_claims_nothing_it_lost() {
+    for seed in 1..=8 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 4, None, ConfigMap::new()).unwrap();
+        let a = cooperative(&mut w, "a", 20_000);
+        w.poll(a, 100).unwrap();
+        w.run_for(15_000);
+        let b = cooperative(&mut w, "b", 20_000);
+        for _ in 0..12 {
+            w.poll(b, 1_000).unwrap();
+        }
+        let d = cooperative(&mut w, "d", 20_000);
+        w.poll(d, 100).unwrap();
+        let _ = w.poll(a, 3_000);
+        for _ in 0..5 {
+            for c in [b, d, a] {
+                let _ = w.poll(c, 1_000);
+            }
+        }
+        let report = w.check();
+        assert!(report.ok, "seed {seed}: {:#?}", report.violations);
+    }
+}
+
+/// Found by an adversary: after cooperative-sticky's follow-up rebalance, a fetch still out for the
+/// earlier assignment and a new one for the same offset both filled the buffer: one poll, one record twice.
+#[test]
+fn a_poll_never_returns_a_record_twice_after_a_follow_up_rebalance() {
+    for seed in 1..=8 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+        let a = cooperative(&mut w, "a", 300_000);
+        for _ in 0..5 {
+            w.poll(a, 1_000).unwrap();
+        }
+        let b = cooperative(&mut w, "b", 300_000);
+        w.poll(b, 8_000).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        let record = franz_core::types::ProducerRecord { partition: Some(0), ..value("one") };
+        w.send(p, "t", vec![record]).unwrap();
+        let mut offsets = Vec::new();
+        for _ in 0..3 {
+            offsets.extend(w.poll(a, 1_000).unwrap().iter().map(|r| (r.partition, r.offset)));
+        }
+        let mut unique = offsets.clone();
+        unique.dedup();
+        assert_eq!(offsets, unique, "seed {seed}: a record came twice");
+        let report = w.check();
+        assert!(report.ok, "seed {seed}: {:#?}", report.violations);
+    }
+}
+
+/// Kafka reads `subscribe([])` as `unsubscribe()`: the member leaves and its partitions go to the others.
+#[test]
+fn subscribing_to_nothing_unsubscribes() {
+    let mut w = World::new(ClusterConfig { seed: 3, ..Default::default() }).unwrap();
+    w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+    let a = cooperative(&mut w, "a", 300_000);
+    let b = cooperative(&mut w, "b", 300_000);
+    for _ in 0..8 {
+        w.poll(a, 1_000).unwrap();
+        w.poll(b, 1_000).unwrap();
+    }
+    assert_eq!(w.assignment(a).unwrap().len() + w.assignment(b).unwrap().len(), 2);
+    w.subscribe(b, vec![]).unwrap();
+    assert!(w.assignment(b).unwrap().is_empty());
+    for _ in 0..8 {
+        w.poll(a, 1_000).unwrap();
+    }
+    assert_eq!(w.assignment(a).unwrap().len(), 2, "the one left holds both");
+    assert_eq!(w.describe_group("g").members.len(), 1);
+    assert!(w.check().ok, "{:?}", w.check().violations);
+}

@@ -293,3 +293,22 @@ fn the_cleaner_waits_for_min_cleanable_dirty_ratio_unless_max_compaction_lag_pas
     assert_eq!(compactions(&w, "lagged"), 2, "max.compaction.lag.ms passed: cleaned whatever the ratio");
     assert!(w.check().ok, "{:?}", w.check().violations);
 }
+
+#[test]
+fn topic_names_that_collide_in_metric_names_are_refused() {
+    let mut w = quick_cluster();
+    w.create_topic("orders.eu", 1, None, ConfigMap::new()).unwrap();
+    let err = w.create_topic("orders_eu", 1, None, ConfigMap::new()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidTopicException, "{err}");
+    assert!(err.message.contains("collides with existing topic: orders.eu"), "{err}");
+}
+
+#[test]
+fn an_empty_send_is_done_at_once() {
+    let mut w = quick_cluster();
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    let before = w.now_ms();
+    assert_eq!(w.send(p, "t", vec![]).unwrap(), []);
+    assert_eq!(w.now_ms(), before, "no time passes for nothing");
+}

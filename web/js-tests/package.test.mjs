@@ -235,6 +235,32 @@ test("assignPartitions answers what Kafka's assignors would do", () => {
   assert.throws(() => franz.assignPartitions("range", { members: "x" }), { code: "INVALID_REQUEST" });
 });
 
+test("issue 11 from JS: stopBroker, a controller crash, isolationLevel, strict records", () => {
+  const cluster = new franz.Cluster({ seed: 4 });
+  cluster.createTopic("t", { partitions: 3, config: { "min.insync.replicas": "2" } });
+  const producer = cluster.producer({ clientId: "p" });
+  producer.send("t", [{ value: "before" }]);
+  const victim = cluster.describeTopic("t").partitions[0].leader;
+  cluster.stopBroker(victim);
+  for (const p of cluster.describeTopic("t").partitions) {
+    assert.notEqual(p.leader, victim, "leadership moved away before the stop");
+  }
+  assert.ok(cluster.events().some((e) => e.kind === "controlled_shutdown"));
+  cluster.restartBroker(victim);
+  const active = cluster.describeCluster().controller.leaderId;
+  cluster.crashController(active);
+  cluster.runFor(30000);
+  assert.ok(cluster.describeCluster().brokers.every((b) => b.state === "running"), "nobody stays fenced");
+  cluster.createTopic("after", {});
+  producer.send("after", [{ value: "still serving" }]);
+  const consumer = cluster.consumer({ isolationLevel: "read_committed", autoOffsetReset: "earliest" });
+  consumer.assign([{ topic: "after", partition: 0 }]);
+  assert.deepEqual(consumer.poll(2000).map((r) => r.value), ["still serving"]);
+  assert.throws(() => cluster.consumer({ isolationLevel: "serializable" }), (e) => e.code === "INVALID_CONFIG");
+  assert.throws(() => producer.send("t", [{ valu: "typo" }]), (e) => e.code === "INVALID_RECORD");
+  assert.equal(cluster.check().ok, true);
+});
+
 test("the package ships TypeScript types", () => {
   const dts = fs.readFileSync(path.join(pkgDir, "franz_web.d.ts"), "utf8");
   for (const name of ["class Cluster", "createTopic(name: string, options?: TopicOptions", "interface TopicDescription", "describeTopic(name: string): TopicDescription"]) {

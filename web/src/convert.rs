@@ -143,6 +143,18 @@ pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue
         if !item.is_object() {
             return Err(invalid(ErrorCode::InvalidRecord, "Each record must be an object: { key, value }"));
         }
+        // A misspelt field would otherwise send a tombstone (no value) without a word.
+        let fields = Object::keys(item.unchecked_ref::<Object>());
+        if let Some(other) = fields
+            .iter()
+            .filter_map(|k| k.as_string())
+            .find(|k| !matches!(k.as_str(), "key" | "value" | "partition" | "headers" | "timestamp"))
+        {
+            return Err(invalid(
+                ErrorCode::InvalidRecord,
+                format!("A record has key, value, partition, headers and timestamp; \"{other}\" is not one of them"),
+            ));
+        }
         let partition = match optional_number(&item, "partition")? {
             None => None,
             Some(p) => Some(whole(p, "partition", f64::from(u32::MAX))? as u32),

@@ -290,8 +290,13 @@ impl Consumer {
         if self.config.group_id.is_none() {
             return Err(franz_err!(InvalidGroupId, "To subscribe the consumer needs a group id (groupId / group.id)"));
         }
-        if topics.is_empty() || topics.len() > ASSIGNED_PARTITIONS_MAX {
-            return Err(franz_err!(InvalidRequest, "Subscribe to 1 to {ASSIGNED_PARTITIONS_MAX} topics"));
+        if topics.is_empty() {
+            // Kafka reads `subscribe([])` as `unsubscribe()`.
+            self.unsubscribe(now_ms, out);
+            return Ok(());
+        }
+        if topics.len() > ASSIGNED_PARTITIONS_MAX {
+            return Err(franz_err!(InvalidRequest, "Subscribe to at most {ASSIGNED_PARTITIONS_MAX} topics"));
         }
         for t in &topics {
             crate::types::validate_topic_name(t)?;
@@ -326,13 +331,28 @@ impl Consumer {
     /// wait for its session to expire. A static member does not leave (Kafka's rule): the group keeps its
     /// place for `session.timeout.ms`, so that a restart gets it back without a rebalance.
     pub fn close(&mut self, now_ms: u64, out: &mut Outbox) {
+        self.give_up_membership(now_ms, RevokeReason::Closed, out);
+    }
+
+    /// The partitions are given up (committed first with auto-commit) and the group left.
+    fn give_up_membership(&mut self, now_ms: u64, reason: RevokeReason, out: &mut Outbox) {
         if self.config.enable_auto_commit && self.membership.as_ref().is_some_and(|m| m.phase == Phase::Stable) {
             let positions = self.positions();
             self.start_commit(now_ms, positions, CommitKind::Revocation);
             self.fill(now_ms, out);
         }
         self.leave_group(now_ms, out);
-        self.revoke_all(now_ms, false, RevokeReason::Closed, out);
+        self.revoke_all(now_ms, false, reason, out);
+    }
+
+    /// `unsubscribe()`: the partitions are given up (committed first with auto-commit) and the group left;
+    /// the consumer may subscribe or assign again.
+    pub fn unsubscribe(&mut self, now_ms: u64, out: &mut Outbox) {
+        if self.membership.is_none() {
+            return;
+        }
+        self.give_up_membership(now_ms, RevokeReason::Unsubscribed, out);
+        self.membership = None;
     }
 
     /// LeaveGroup, for a dynamic member (a static one waits for its session to expire instead).
@@ -369,6 +389,14 @@ impl Consumer {
             Pending::OffsetFetch(..) => false,
             _ => true,
         });
+        // Kafka's onPartitionsLost (and a member that leaves): what it held is no longer its to claim, so its
+        // next JoinGroup names no owned partitions (a stale claim would let the cooperative assignor hand a
+        // partition over without the revocation phase). An eager revocation keeps the claim, for stickiness.
+        if reason != RevokeReason::Rebalance {
+            if let Some(m) = self.membership.as_mut() {
+                m.owned.clear();
+            }
+        }
         if let (Some(group), true) = (self.config.group_id.clone(), self.membership.is_some()) {
             let partitions = revoked.into_keys().collect();
             out.history(Op::AssignmentRevoked { consumer: self.id, group, partitions, reason });
@@ -387,6 +415,9 @@ impl Consumer {
         }
         let (generation, member) = (m.generation, m.member_id.clone());
         let group = self.config.group_id.clone().unwrap_or_default();
+        // Every partition starts afresh (its position from the committed offset): fetches still out for the
+        // assignment before are answered into nothing, so that no record is buffered twice.
+        self.in_flight.retain(|_, (p, _)| !matches!(p, Pending::ListOffsets(_) | Pending::Fetch(..)));
         self.assignment = partitions.iter().map(|tp| (tp.clone(), PartitionState::default())).collect();
         out.history(Op::AssignmentReceived {
             consumer: self.id,
@@ -1213,7 +1244,8 @@ impl Consumer {
         match result {
             Ok(data) => {
                 state.high_watermark = Some(data.high_watermark);
-                if state.position == Some(fetch_offset) {
+                // Kafka drops fetched data whose offset is no longer the position, or that a buffer holds already.
+                if state.position == Some(fetch_offset) && state.buffer.is_empty() {
                     let hw = data.high_watermark;
                     let fresh = data.records.into_iter().filter(|r| r.offset >= fetch_offset);
                     state.buffer.extend(fresh.map(|r| (r, hw)));

@@ -577,6 +577,14 @@ impl Controller {
                 if self.latest.topics.contains_key(&name) {
                     return Err(franz_err!(TopicAlreadyExists, "Topic '{name}' already exists."));
                 }
+                // Kafka's Topic.hasCollision: '.' and '_' read the same in metric names.
+                let unified = |n: &str| n.replace('.', "_");
+                if let Some(other) = self.latest.topics.keys().find(|t| unified(t) == unified(&name)) {
+                    return Err(franz_err!(
+                        InvalidTopicException,
+                        "Topic '{name}' collides with existing topic: {other} ('.' and '_' are the same in metric names)"
+                    ));
+                }
                 if self.latest.topics.len() >= TOPICS_MAX {
                     return Err(franz_err!(
                         PolicyViolation,

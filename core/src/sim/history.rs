@@ -131,6 +131,8 @@ pub enum RevokeReason {
     PollTimeout,
     /// `close()`.
     Closed,
+    /// `unsubscribe()`, or `subscribe([])`.
+    Unsubscribed,
 }
 
 /// Why the coordinator removed a member.
