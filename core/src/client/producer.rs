@@ -209,7 +209,11 @@ pub struct Producer {
     /// InitProducerId in flight, with its deadline.
     init_in_flight: Option<(CorrelationId, u64)>,
     /// The next sequence number per partition (idempotence).
-    sequences: BTreeMap<TopicPartition, i32>,
+    /// Per partition: the epoch its batches are numbered in, and the next sequence (idempotence). A
+    /// partition moves to a new producer epoch only once none of its batches is out (Kafka's
+    /// `maybeUpdateProducerIdAndEpoch`), so that a batch whose first attempt may have landed keeps the
+    /// numbers the broker knows it by.
+    sequences: BTreeMap<TopicPartition, (i16, i32)>,
 }
 
 impl Producer {
@@ -547,10 +551,16 @@ impl Producer {
         let stamp = match (batch.producer, self.producer_id) {
             (Some(stamp), _) => stamp,
             (None, Some((producer_id, producer_epoch))) if self.idempotent() => {
-                let next = self.sequences.entry(TopicPartition::new(topic.clone(), partition)).or_insert(0);
-                let base_sequence = *next;
-                *next = next.wrapping_add(batch.record_count() as i32);
-                ProducerStamp { producer_id, producer_epoch, base_sequence }
+                let tp = TopicPartition::new(topic.clone(), partition);
+                let outstanding =
+                    self.batches.values().any(|b| b.topic == topic && b.partition == partition && b.producer.is_some());
+                let entry = self.sequences.entry(tp).or_insert((producer_epoch, 0));
+                if entry.0 != producer_epoch && !outstanding {
+                    *entry = (producer_epoch, 0);
+                }
+                let base_sequence = entry.1;
+                entry.1 = entry.1.wrapping_add(batch.record_count() as i32);
+                ProducerStamp { producer_id, producer_epoch: entry.0, base_sequence }
             }
             (None, _) => ProducerStamp::NONE,
         };
@@ -691,7 +701,7 @@ impl Producer {
                 if error.code == ErrorCode::OutOfOrderSequenceNumber && !self.gap_pending(batch_id) {
                     // No earlier batch of ours can fill the gap: the broker lost records it had (a power loss,
                     // an unclean election). As Kafka's idempotent producer does (KIP-360), start a new epoch.
-                    self.bump_epoch();
+                    self.bump_epoch(batch_id);
                 }
                 self.schedule_retry(now_ms, batch_id, &error, out);
             }
@@ -729,18 +739,25 @@ impl Producer {
         })
     }
 
-    /// A new epoch: sequences start again from 0, and every batch sent but not yet acknowledged is
-    /// renumbered, in the order it was first sent.
-    fn bump_epoch(&mut self) {
+    /// A new epoch, for the partition of `batch_id` whose broker lost what it had (KIP-360): its batches
+    /// sent but not yet acknowledged are renumbered from 0, in the order they were first sent (each was
+    /// refused, so none of them is in the log). Other partitions move to the new epoch once nothing of
+    /// theirs is out.
+    fn bump_epoch(&mut self, batch_id: u64) {
         let Some((producer_id, epoch)) = self.producer_id else { return };
+        let Some(tp) = self.batches.get(&batch_id).map(|b| TopicPartition::new(b.topic.clone(), b.partition)) else {
+            return;
+        };
         let producer_epoch = epoch.wrapping_add(1);
         self.producer_id = Some((producer_id, producer_epoch));
-        self.sequences.clear();
+        let mut next = 0i32;
         for batch in self.batches.values_mut().filter(|b| b.producer.is_some()) {
-            let next = self.sequences.entry(TopicPartition::new(batch.topic.clone(), batch.partition)).or_insert(0);
-            batch.producer = Some(ProducerStamp { producer_id, producer_epoch, base_sequence: *next });
-            *next = next.wrapping_add(batch.record_count() as i32);
+            if batch.topic == tp.topic && batch.partition == tp.partition {
+                batch.producer = Some(ProducerStamp { producer_id, producer_epoch, base_sequence: next });
+                next = next.wrapping_add(batch.record_count() as i32);
+            }
         }
+        self.sequences.insert(tp, (producer_epoch, next));
     }
 }
 
@@ -866,13 +883,37 @@ impl Producer {
                 self.fail(id, e.clone(), out);
             }
         }
+        // A batch expires on its own clock too (Kafka's `hasReachedDeliveryTimeout`), even when the sends it
+        // carried failed already: none is retried forever.
+        let stale: Vec<u64> = self
+            .batches
+            .iter()
+            .filter(|(_, b)| b.created_ms.saturating_add(self.config.delivery_timeout_ms) <= now_ms)
+            .map(|(&id, _)| id)
+            .collect();
+        for batch_id in stale {
+            let Some(batch) = self.batches.remove(&batch_id) else { continue };
+            let e = franz_err!(
+                RequestTimedOut,
+                "Expiring a batch for {}-{}: delivery.timeout.ms ({} ms) has passed since it was made",
+                batch.topic,
+                batch.partition,
+                self.config.delivery_timeout_ms
+            );
+            for share in batch.shares {
+                self.fail(share.send_id, e.clone(), out);
+            }
+        }
+        self.in_flight.retain(|_, f| self.batches.contains_key(&f.batch_id));
     }
 
     fn next_timer(&self) -> Option<u64> {
         let metadata = self.metadata_in_flight.map(|(_, d)| d).or(self.metadata_retry_at_ms);
         let init = self.init_in_flight.map(|(_, d)| d);
         let requests = self.in_flight.values().map(|f| f.deadline_ms);
+        let delivery_timeout_ms = self.config.delivery_timeout_ms;
         let sends = self.sends.values().map(|s| s.deadline_ms);
+        let batch_expiry = self.batches.values().map(|b| b.created_ms.saturating_add(delivery_timeout_ms));
         let linger = self.config.linger_ms;
         let batches = self.batches.values().filter(|b| !b.in_flight && !b.waiting_for_room).map(|b| {
             match (b.producer, b.retry_at_ms) {
@@ -882,6 +923,6 @@ impl Producer {
                 (Some(_), None) => u64::MAX,
             }
         });
-        requests.chain(sends).chain(metadata).chain(init).chain(batches).min()
+        requests.chain(sends).chain(batch_expiry).chain(metadata).chain(init).chain(batches).min()
     }
 }
