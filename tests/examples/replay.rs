@@ -1,0 +1,29 @@
+//! Replays a scenario file and prints what the checker says: `cargo run --profile explore -p franz-tests
+//! --example replay -- path/to/scenario.json`.
+use franz_core::sim::scenario::Scenario;
+use franz_core::World;
+
+fn main() {
+    let path = std::env::args().nth(1).expect("a scenario file");
+    let json = std::fs::read_to_string(&path).expect("readable");
+    let scenario = Scenario::parse(&json).expect("a scenario");
+    let started = std::time::Instant::now();
+    let w = World::replay(&scenario, None).expect("replayed");
+    let report = w.check();
+    println!(
+        "{} actions, {} ms of virtual time, replayed in {:?}: ok={} historyComplete={}",
+        scenario.actions.len(),
+        w.now_ms(),
+        started.elapsed(),
+        report.ok,
+        report.history_complete
+    );
+    let mut kinds = std::collections::BTreeMap::new();
+    for v in &report.violations {
+        *kinds.entry(format!("{:?}", v.kind)).or_insert(0) += 1;
+    }
+    println!("{kinds:?}");
+    for v in report.violations.iter().take(5) {
+        println!("{:?} {}-{} {:?}: {}", v.kind, v.topic, v.partition, v.offset, v.detail);
+    }
+}
