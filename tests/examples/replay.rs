@@ -8,7 +8,24 @@ fn main() {
     let json = std::fs::read_to_string(&path).expect("readable");
     let scenario = Scenario::parse(&json).expect("a scenario");
     let started = std::time::Instant::now();
-    let w = World::replay(&scenario, None).expect("replayed");
+    let until: Option<u64> = std::env::args().nth(2).and_then(|s| s.parse().ok());
+    let w = World::replay(&scenario, until).expect("replayed");
+    // `replay file until broker topic partition`: that replica as its broker holds it, then.
+    if let (Some(b), Some(t), Some(p)) = (std::env::args().nth(3), std::env::args().nth(4), std::env::args().nth(5)) {
+        let (b, p): (i32, u32) = (b.parse().unwrap(), p.parse().unwrap());
+        if let Some(r) = w.broker(b).and_then(|x| x.partition(&t, p)) {
+            println!(
+                "broker {b} {t}-{p}: leader {} epoch {} isr {:?} pending {:?} hw {} leo {} followers {:?}",
+                r.leader,
+                r.leader_epoch,
+                r.isr,
+                r.pending_isr,
+                r.high_watermark,
+                r.log.log_end_offset(),
+                r.followers
+            );
+        }
+    }
     let report = w.check();
     println!(
         "{} actions, {} ms of virtual time, replayed in {:?}: ok={} historyComplete={}",

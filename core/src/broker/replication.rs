@@ -199,10 +199,19 @@ impl Broker {
     /// Every `replica.lag.time.max.ms / 2`, a leader drops followers that have not caught up for
     /// `replica.lag.time.max.ms` from the ISR.
     pub(super) fn check_isr(&mut self, now_ms: u64, out: &mut Outbox) {
-        for p in self.topics.values_mut().flat_map(|t| t.partitions.values_mut()) {
-            if p.pending_isr.as_ref().is_some_and(|pending| now_ms >= pending.deadline_ms) {
-                p.pending_isr = None; // the controller never answered: the next check asks again
+        // An unanswered AlterPartition is asked again, never dropped (Kafka's AlterPartitionManager retries
+        // until it hears back): until then the HW counts the ISR it would add (the maximal ISR), so a leader
+        // cut off from the controllers cannot fall back to an older, smaller ISR and acknowledge alone.
+        let mut unanswered = Vec::new();
+        for (name, topic) in &self.topics {
+            for (&i, p) in &topic.partitions {
+                if let Some(pending) = p.pending_isr.as_ref().filter(|pending| now_ms >= pending.deadline_ms) {
+                    unanswered.push((name.clone(), i, pending.isr.clone()));
+                }
             }
+        }
+        for (topic, partition, isr) in unanswered {
+            self.send_alter_partition(now_ms, &topic, partition, isr, out);
         }
         let interval = self.config.replica_lag_time_max_ms / 2;
         if now_ms < self.last_isr_check_ms + interval {
