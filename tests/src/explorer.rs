@@ -537,26 +537,10 @@ fn tolerated(kind: ViolationKind) -> bool {
     )
 }
 
-/// Open bugs the explorer finds and issue 15 ("the producer's order") owns: an idempotent producer's batch
-/// written twice after a new producer epoch renumbered it while its first attempt's outcome was unknown.
-/// They are printed with the seed (so they stay visible and countable), not failed, until that issue
-/// lands; then this list goes.
-fn known_open(kind: ViolationKind) -> bool {
-    matches!(kind, ViolationKind::Duplicate)
-}
-
-/// The checker's verdict, less what weak topics are allowed (and issue 15's open bugs, reported).
+/// The checker's verdict, less what weak topics are allowed.
 fn safety(w: &World, weak: &[String]) -> Result<(), String> {
     let report = w.check();
-    for v in report.violations.iter().filter(|v| !weak.contains(&v.topic) && known_open(v.kind)) {
-        let seed = w.config().seed;
-        println!("known open (issue 15), seed {seed}: {:?} on {}-{}: {}", v.kind, v.topic, v.partition, v.detail);
-    }
-    let broken: Vec<_> = report
-        .violations
-        .iter()
-        .filter(|v| !(known_open(v.kind) || (weak.contains(&v.topic) && tolerated(v.kind))))
-        .collect();
+    let broken: Vec<_> = report.violations.iter().filter(|v| !(weak.contains(&v.topic) && tolerated(v.kind))).collect();
     match broken.first() {
         None => Ok(()),
         Some(v) => Err(format!(
