@@ -271,3 +271,23 @@ fn bug6_a_stale_alter_partition_cannot_put_a_restarted_replica_back_in_the_isr()
         "the stale request was refused (INELIGIBLE_REPLICA) in only {refused_seeds} of 4 seeds"
     );
 }
+
+/// A reassignment that removes replicas ends with a new leader epoch, so that a removed replica fetching at
+/// the old one is fenced.
+#[test]
+fn a_reassignment_that_removes_replicas_bumps_the_leader_epoch() {
+    let mut w = World::new(ClusterConfig { seed: 3, brokers: 4, ..Default::default() }).unwrap();
+    w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+    let before = w.describe_topic("t").unwrap().partitions[0].clone();
+    let leader = before.leader.unwrap();
+    let newcomer = (1..=4).find(|b| !before.replicas.contains(b)).unwrap();
+    let dropped = *before.replicas.iter().find(|&&r| r != leader).unwrap();
+    let target: Vec<NodeId> = before.replicas.iter().copied().filter(|&r| r != dropped).chain([newcomer]).collect();
+    w.reassign_partitions("t", [(0, target.clone())].into()).unwrap();
+    w.run_for(10_000);
+    let after = w.describe_topic("t").unwrap().partitions[0].clone();
+    assert_eq!(after.replicas, target);
+    assert_eq!(after.leader, Some(leader), "the leader stays");
+    assert!(after.leader_epoch > before.leader_epoch, "{before:?} → {after:?}");
+    assert_serving(&mut w, "after the reassignment");
+}
