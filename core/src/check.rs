@@ -2,7 +2,9 @@
 //! what only an omniscient observer of every replica can see.
 //!
 //! - `lost_write`: a send was acknowledged at an offset, but the log no longer holds that record there.
-//! - `duplicate`: a record appears in the log more often than it was sent.
+//! - `duplicate`: one record of one producer batch appears in the log at two offsets (a retry appended
+//!   again). A record is known by who wrote it (the simulation's [`BatchOrigin`]), not by its value, so a
+//!   value sent again on purpose is no duplicate, and no history is needed to judge it.
 //! - `inconsistent_offsets`: two different records were seen (acknowledged or polled) at one offset.
 //! - `nonmonotonic_send`: a producer's later send got a lower offset on the same partition.
 //! - `nonmonotonic_poll`: a consumer's polls on a partition went back (or repeated) without a seek/assign.
@@ -22,6 +24,10 @@
 //!   of) the one acknowledged last before it was sent, and no commit acknowledged after that named it.
 //!
 //! Offsets below a log's start offset were deleted on purpose (retention): they are not lost.
+//!
+//! The history is bounded: when its oldest entries were dropped, every rule judges only what it still
+//! holds (a rule never counts what it no longer remembers), and the report says how many sends it judged
+//! and how many it forgot.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
@@ -29,6 +35,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Serialize;
 
+use crate::log::BatchOrigin;
 use crate::sim::history::{History, Op};
 use crate::types::{Bytes, NodeId, Offset, TopicPartition};
 
@@ -70,6 +77,41 @@ pub struct CheckReport {
     pub violations: Vec<Violation>,
     /// False when the oldest history was dropped to bound memory: the check then saw only part of the run.
     pub history_complete: bool,
+    /// Sends whose records the check judged (those the history still holds).
+    pub sends_judged: u64,
+    /// The oldest sends, dropped from the history, whose records it could not judge.
+    pub sends_forgotten: u64,
+}
+
+impl CheckReport {
+    /// What the verdict covers, in a sentence: "judged 48,000 sends; the oldest 12,000 left the history".
+    pub fn scope(&self) -> String {
+        let judged = format!("judged {} send(s)", thousands(self.sends_judged));
+        match self.sends_forgotten {
+            0 if self.history_complete => format!("{judged}, the whole run"),
+            0 => format!("{judged}; the oldest history entries (no sends) left the history"),
+            n => format!("{judged}; the oldest {} left the history and were not judged", thousands(n)),
+        }
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = format!("{n}");
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Who wrote a record: the record at `index` of a simulated producer's batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RecordOrigin {
+    pub batch: BatchOrigin,
+    pub index: u32,
 }
 
 /// A record as a replica holds it, for comparison.
@@ -79,6 +121,8 @@ pub struct LoggedRecord {
     pub key: Option<Bytes>,
     pub value: Option<Bytes>,
     pub leader_epoch: i32,
+    /// `None` for a record no simulated producer wrote.
+    pub origin: Option<RecordOrigin>,
 }
 
 /// One replica of one partition as the checker sees it.
@@ -190,7 +234,7 @@ fn live_history(history: &History) -> History {
         }
         entries.push(entry);
     }
-    History::from_entries(entries)
+    history.with_entries(entries)
 }
 
 /// Checks a run: its history against the replicas' logs.
@@ -199,7 +243,7 @@ pub fn check(history: &History, replicas: &Replicas) -> CheckReport {
     let history = &live_history(history);
     let mut report = Report { violations: Vec::new() };
     let acks = acknowledged(history);
-    check_sends(history, &acks, replicas, &mut report);
+    check_sends(&acks, replicas, &mut report);
     check_polls(history, replicas, &mut report);
     if complete {
         check_phantom_reads(history, &mut report);
@@ -211,7 +255,14 @@ pub fn check(history: &History, replicas: &Replicas) -> CheckReport {
     report
         .violations
         .sort_by(|a, b| (a.kind, &a.topic, a.partition, a.offset).cmp(&(b.kind, &b.topic, b.partition, b.offset)));
-    CheckReport { ok: report.violations.is_empty(), violations: report.violations, history_complete: complete }
+    let sends_judged = history.entries().filter(|e| matches!(e.op, Op::SendInvoked { .. })).count() as u64;
+    CheckReport {
+        ok: report.violations.is_empty(),
+        violations: report.violations,
+        history_complete: complete,
+        sends_judged,
+        sends_forgotten: history.dropped_sends(),
+    }
 }
 
 /// One acknowledged record: a send's record paired with the offset its acknowledgement gave it.
@@ -255,8 +306,8 @@ fn acknowledged(history: &History) -> Vec<Ack> {
     acks
 }
 
-/// Lost writes, non-monotonic sends and (with the whole history) duplicates.
-fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mut Report) {
+/// Lost writes, non-monotonic sends and duplicates.
+fn check_sends(acks: &[Ack], replicas: &Replicas, report: &mut Report) {
     for ack in acks {
         let (tp, offset) = (&ack.tp, ack.offset);
         let Some(log) = replicas.get(tp).and_then(|r| authoritative(r)) else {
@@ -301,37 +352,29 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
             report.add(ViolationKind::NonmonotonicSend, &b.tp, Some(b.offset), detail);
         }
     }
-    // Duplicates need every send: with the oldest history dropped, a count would be too low.
-    if history.dropped() == 0 {
-        check_duplicates(history, replicas, report);
-    }
+    check_duplicates(replicas, report);
 }
 
-/// A record in the log more often than it was sent (across all producers, so repeats on purpose are fine).
-fn check_duplicates(history: &History, replicas: &Replicas, report: &mut Report) {
-    let mut sent_count: BTreeMap<(String, Payload), u64> = BTreeMap::new();
-    for entry in history.entries() {
-        if let Op::SendInvoked { topic, records, .. } = &entry.op {
-            for r in records {
-                *sent_count.entry((topic.clone(), (r.key.clone(), r.value.clone()))).or_default() += 1;
-            }
-        }
-    }
+/// One record of one producer batch at two offsets of the log: a retry appended again.
+fn check_duplicates(replicas: &Replicas, report: &mut Report) {
     for (tp, list) in replicas {
         let Some(log) = authoritative(list) else { continue };
-        let mut seen: BTreeMap<Payload, Vec<Offset>> = BTreeMap::new();
+        let mut seen: BTreeMap<RecordOrigin, Vec<&LoggedRecord>> = BTreeMap::new();
         for r in &log.records {
-            seen.entry((r.key.clone(), r.value.clone())).or_default().push(r.offset);
-        }
-        for (payload, offsets) in seen {
-            let sent = sent_count.get(&(tp.topic.clone(), payload.clone())).copied().unwrap_or(0);
-            if sent > 0 && offsets.len() as u64 > sent {
-                let detail = format!(
-                    "{} was sent {sent} time(s) but the log holds it at offsets {offsets:?}",
-                    show_record(&payload.0, &payload.1)
-                );
-                report.add(ViolationKind::Duplicate, tp, offsets.get(sent as usize).copied(), detail);
+            if let Some(origin) = r.origin {
+                seen.entry(origin).or_default().push(r);
             }
+        }
+        for (origin, copies) in seen.iter().filter(|(_, copies)| copies.len() > 1) {
+            let offsets: Vec<Offset> = copies.iter().map(|r| r.offset).collect();
+            let detail = format!(
+                "producer {} sent {} once (record {} of its batch #{}), but the log holds it at offsets {offsets:?}",
+                origin.batch.producer,
+                show_record(&copies[0].key, &copies[0].value),
+                origin.index,
+                origin.batch.batch_id
+            );
+            report.add(ViolationKind::Duplicate, tp, offsets.get(1).copied(), detail);
         }
     }
 }
@@ -639,7 +682,7 @@ mod tests {
             records: values
                 .iter()
                 .enumerate()
-                .map(|(i, v)| LoggedRecord { offset: i as u64, key: None, value: b(v), leader_epoch: 0 })
+                .map(|(i, v)| LoggedRecord { offset: i as u64, key: None, value: b(v), leader_epoch: 0, origin: None })
                 .collect(),
         }
     }
@@ -691,6 +734,47 @@ mod tests {
     }
 
     #[test]
+    fn a_truncated_history_judges_only_what_it_still_holds() {
+        // One value sent again and again for longer than the history holds (two entries per send): half the
+        // sends leave it. Each copy in the log is its own batch's, so none is a duplicate.
+        let sends = crate::sim::history::HISTORY_ENTRIES_MAX as u64;
+        let mut history = History::default();
+        for i in 0..sends {
+            history.record(i, sent(i, &["hello-0"]));
+            history.record(i, acked(i, &[i]));
+        }
+        let mut log = replica(1, true, sends, &vec!["hello-0"; sends as usize]);
+        for r in &mut log.records {
+            r.origin = Some(RecordOrigin { batch: BatchOrigin { producer: 10_002, batch_id: r.offset }, index: 0 });
+        }
+        let report = check(&history, &[(tp(), vec![log.clone()])].into());
+        assert!(report.ok, "{:?}", report.violations.first());
+        assert!(!report.history_complete);
+        assert_eq!((report.sends_judged, report.sends_forgotten), (sends / 2, sends / 2));
+        // What it still holds is judged: a retained acknowledged record overwritten is a lost write.
+        log.records[sends as usize - 1].value = b("other");
+        let report = check(&history, &[(tp(), vec![log])].into());
+        assert_eq!(report.violations.iter().map(|v| v.kind).collect::<Vec<_>>(), [ViolationKind::LostWrite]);
+    }
+
+    #[test]
+    fn the_scope_says_what_was_judged() {
+        let report = |judged, forgotten, complete| CheckReport {
+            ok: true,
+            violations: vec![],
+            history_complete: complete,
+            sends_judged: judged,
+            sends_forgotten: forgotten,
+        };
+        assert_eq!(report(3, 0, true).scope(), "judged 3 send(s), the whole run");
+        assert_eq!(
+            report(48_000, 12_000, false).scope(),
+            "judged 48,000 send(s); the oldest 12,000 left the history and were not judged"
+        );
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
     fn a_clean_run_passes() {
         let ops = vec![sent(1, &["a", "b"]), acked(1, &[0, 1]), polled(&[(0, "a", 2), (1, "b", 2)])];
         assert_eq!(run(ops, vec![replica(1, true, 2, &["a", "b"])]), []);
@@ -718,11 +802,18 @@ mod tests {
     }
 
     #[test]
-    fn a_record_in_the_log_twice_but_sent_once_is_a_duplicate() {
+    fn one_record_of_one_batch_at_two_offsets_is_a_duplicate() {
+        let origin = |batch_id| RecordOrigin { batch: BatchOrigin { producer: 10_001, batch_id }, index: 0 };
         let ops = vec![sent(1, &["a"]), acked(1, &[0])];
-        assert_eq!(run(ops, vec![replica(1, true, 2, &["a", "a"])]), [ViolationKind::Duplicate]);
+        let mut log = replica(1, true, 2, &["a", "a"]);
+        log.records.iter_mut().for_each(|r| r.origin = Some(origin(1)));
+        assert_eq!(run(ops, vec![log.clone()]), [ViolationKind::Duplicate]);
+        // Near miss: the same value in two batches, sent twice on purpose.
         let twice = vec![sent(1, &["a"]), acked(1, &[0]), sent(2, &["a"]), acked(2, &[1])];
-        assert_eq!(run(twice, vec![replica(1, true, 2, &["a", "a"])]), [], "sent twice, held twice: fine");
+        log.records[1].origin = Some(origin(2));
+        assert_eq!(run(twice, vec![log.clone()]), [], "sent twice, held twice: fine");
+        // Near miss: the history that saw the sends is gone; the log alone says who wrote what.
+        assert_eq!(run(vec![], vec![log]), []);
     }
 
     #[test]

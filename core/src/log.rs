@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 
 use crate::config::TopicConfig;
 use crate::error::Result;
-use crate::types::{Bytes, LeaderEpoch, Offset, Record};
+use crate::types::{Bytes, LeaderEpoch, NodeId, Offset, Record};
 
 /// Bytes Kafka's v2 batch header takes, counted toward `segment.bytes`.
 pub const BATCH_OVERHEAD_BYTES: usize = 61;
@@ -37,6 +37,15 @@ impl ProducerStamp {
         ProducerStamp { producer_id: NO_PRODUCER_ID, producer_epoch: -1, base_sequence: -1 };
 }
 
+/// Who made a batch, as only the simulation knows it (it is not on Kafka's wire): the producer client and
+/// its batch number, kept through retries, replication, restarts and compaction. The checker identifies a
+/// written record by it, so a retry appended twice is told apart from one value sent twice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BatchOrigin {
+    pub producer: NodeId,
+    pub batch_id: u64,
+}
+
 /// One produce request's records for one partition, as Kafka keeps them: a batch with a header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordBatch {
@@ -45,6 +54,8 @@ pub struct RecordBatch {
     pub last_offset: Offset,
     pub leader_epoch: LeaderEpoch,
     pub producer: ProducerStamp,
+    /// `None` for records no simulated producer made (offset commits, group metadata).
+    pub origin: Option<BatchOrigin>,
     /// When the cleaner may drop this batch's tombstones (set when it first cleans them).
     pub delete_horizon_ms: Option<u64>,
     pub records: Vec<Record>,
@@ -194,6 +205,7 @@ impl PartitionLog {
         mut records: Vec<Record>,
         leader_epoch: LeaderEpoch,
         producer: ProducerStamp,
+        origin: Option<BatchOrigin>,
         now_ms: u64,
         config: &TopicConfig,
     ) -> Offset {
@@ -207,7 +219,8 @@ impl PartitionLog {
             return base_offset;
         }
         let last_offset = base_offset + records.len() as Offset - 1;
-        let batch = RecordBatch { base_offset, last_offset, leader_epoch, producer, delete_horizon_ms: None, records };
+        let batch =
+            RecordBatch { base_offset, last_offset, leader_epoch, producer, origin, delete_horizon_ms: None, records };
         self.push_batch(batch, now_ms, config);
         base_offset
     }
@@ -598,7 +611,7 @@ mod tests {
     }
 
     fn append(log: &mut PartitionLog, batch: Vec<Record>, now_ms: u64, config: &TopicConfig) -> Offset {
-        log.append(batch, 0, ProducerStamp::NONE, now_ms, config)
+        log.append(batch, 0, ProducerStamp::NONE, None, now_ms, config)
     }
 
     #[test]
@@ -646,7 +659,7 @@ mod tests {
         assert_eq!(log.unflushed_count(), 1);
         log.lose_unflushed();
         assert_eq!(log.log_end_offset(), 2);
-        assert_eq!(log.append(vec![data("d")], 1, ProducerStamp::NONE, 0, &c), 2, "dense after truncation");
+        assert_eq!(log.append(vec![data("d")], 1, ProducerStamp::NONE, None, 0, &c), 2, "dense after truncation");
         log.truncate_to(1);
         assert_eq!((log.log_end_offset(), log.recovery_point()), (1, 1));
     }
@@ -655,10 +668,10 @@ mod tests {
     fn leader_epoch_cache_answers_offsets_for_leader_epoch() {
         let c = TopicConfig::default();
         let mut log = PartitionLog::new(0);
-        log.append(vec![data("a"), data("b")], 0, ProducerStamp::NONE, 0, &c);
-        log.append(vec![data("c")], 2, ProducerStamp::NONE, 0, &c);
-        log.append(vec![data("d")], 2, ProducerStamp::NONE, 0, &c);
-        log.append(vec![data("e")], 5, ProducerStamp::NONE, 0, &c);
+        log.append(vec![data("a"), data("b")], 0, ProducerStamp::NONE, None, 0, &c);
+        log.append(vec![data("c")], 2, ProducerStamp::NONE, None, 0, &c);
+        log.append(vec![data("d")], 2, ProducerStamp::NONE, None, 0, &c);
+        log.append(vec![data("e")], 5, ProducerStamp::NONE, None, 0, &c);
         assert_eq!(log.epoch_cache(), [(0, 0), (2, 2), (5, 4)]);
         assert_eq!(log.end_offset_for_epoch(0), Some((0, 2)));
         assert_eq!(log.end_offset_for_epoch(1), Some((0, 2)), "largest epoch ≤ 1 is 0");
@@ -675,7 +688,14 @@ mod tests {
         let c = config(&[("segment.bytes", "200"), ("retention.ms", "1000")]);
         let mut log = PartitionLog::new(0);
         for t in [0, 100, 200, 5_000] {
-            log.append(vec![Record { timestamp_ms: t, ..data(&"y".repeat(60)) }], 0, ProducerStamp::NONE, t as u64, &c);
+            log.append(
+                vec![Record { timestamp_ms: t, ..data(&"y".repeat(60)) }],
+                0,
+                ProducerStamp::NONE,
+                None,
+                t as u64,
+                &c,
+            );
         }
         assert_eq!(log.segments().count(), 4);
         let hw_low = log.apply_retention(5_500, 1, &c);
@@ -688,7 +708,7 @@ mod tests {
         let all = log.apply_retention(100_000, 4, &c);
         assert_eq!(all.segments_deleted, 1, "an expired active segment is rolled, then deleted");
         assert_eq!((log.log_start_offset(), log.log_end_offset()), (4, 4));
-        assert_eq!(log.append(vec![data("z")], 0, ProducerStamp::NONE, 100_000, &c), 4);
+        assert_eq!(log.append(vec![data("z")], 0, ProducerStamp::NONE, None, 100_000, &c), 4);
     }
 
     #[test]
@@ -809,7 +829,7 @@ mod tests {
             let c = config(&[("segment.bytes", "300"), ("retention.bytes", &retention_bytes.to_string()), ("retention.ms", "10")]);
             let mut log = PartitionLog::new(0);
             for (t, n) in sizes.iter().enumerate() {
-                log.append(vec![Record { timestamp_ms: t as i64, ..data(&"v".repeat(*n)) }], 0, ProducerStamp::NONE, t as u64, &c);
+                log.append(vec![Record { timestamp_ms: t as i64, ..data(&"v".repeat(*n)) }], 0, ProducerStamp::NONE, None, t as u64, &c);
             }
             let before: Vec<Record> = log.iter().cloned().collect();
             let hw = (log.log_end_offset() as f64 * hw_fraction) as Offset;

@@ -11,7 +11,7 @@ use crate::config::ConfigMap;
 use crate::controller::metadata::MetadataRecord;
 use crate::controller::raft::RaftMessage;
 use crate::error::FranzError;
-use crate::log::{ProducerStamp, RecordBatch};
+use crate::log::{BatchOrigin, ProducerStamp, RecordBatch};
 use crate::sim::history::Op;
 use crate::sim::trace::TraceKind;
 use crate::types::{LeaderEpoch, NodeId, Offset, Record, TopicPartition};
@@ -265,6 +265,8 @@ pub enum Message {
         producer: ProducerStamp,
         /// Offsets are deltas within the batch until the leader appends it.
         records: Vec<Record>,
+        /// The simulation's provenance of the batch (not Kafka's wire); `None` from a client it did not make.
+        origin: Option<BatchOrigin>,
     },
     ProduceResponse {
         correlation_id: CorrelationId,

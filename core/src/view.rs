@@ -7,7 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Serialize;
 
-use crate::check::{check, CheckReport, LoggedRecord, ReplicaSnapshot, Replicas};
+use crate::check::{check, CheckReport, LoggedRecord, RecordOrigin, ReplicaSnapshot, Replicas};
 use crate::config::{effective_topic_config, ConfigMap};
 use crate::controller::raft::Role;
 use crate::error::Result;
@@ -430,12 +430,18 @@ impl World {
                         cleaned_up_to: p.log.cleaned_up_to(),
                         records: p
                             .log
-                            .iter()
-                            .map(|r| LoggedRecord {
-                                offset: r.offset,
-                                key: r.key.clone(),
-                                value: r.value.clone(),
-                                leader_epoch: r.leader_epoch,
+                            .segments()
+                            .flat_map(|s| &s.batches)
+                            .flat_map(|b| {
+                                b.records.iter().map(move |r| LoggedRecord {
+                                    offset: r.offset,
+                                    key: r.key.clone(),
+                                    value: r.value.clone(),
+                                    leader_epoch: r.leader_epoch,
+                                    origin: b
+                                        .origin
+                                        .map(|batch| RecordOrigin { batch, index: (r.offset - b.base_offset) as u32 }),
+                                })
                             })
                             .collect(),
                     });

@@ -40,7 +40,7 @@ fn main() {
                 )
             })
             .collect();
-        log.append(batch, 0, ProducerStamp::NONE, 0, &config);
+        log.append(batch, 0, ProducerStamp::NONE, None, 0, &config);
     }
     let used = LIVE_BYTES.load(Ordering::Relaxed) - before;
     let payload = records * (value_bytes + key_bytes);

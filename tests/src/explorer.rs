@@ -409,10 +409,57 @@ fn act(w: &mut World, m: &mut Model) {
                 let _ = w.restart_broker(b);
             }
         }
+        94..=95 => stream_through_isolation(w, m),
         _ => {
             m.count("runFor");
             w.run_for(u64::from(m.roll(500)) + 1);
         }
+    }
+}
+
+/// Issue 15's shape: a long stream from an idempotent producer at five requests in flight to one partition,
+/// with short request timeouts, while that partition's leader is cut off and later healed. Retries then
+/// cross leader changes, timeouts and out-of-order answers, and the checker judges their order.
+fn stream_through_isolation(w: &mut World, m: &mut Model) {
+    let Some((topic, partitions)) = m.topic(Some(true)) else { return };
+    m.count("streamThroughIsolation");
+    let request_timeout_ms = 300 + u64::from(m.roll(1_500));
+    let config = ProducerConfig {
+        acks: Acks::All,
+        enable_idempotence: true,
+        max_in_flight_requests_per_connection: 5,
+        request_timeout_ms,
+        delivery_timeout_ms: request_timeout_ms + 20_000 + u64::from(m.roll(30_000)),
+        linger_ms: u64::from(m.roll(3)) * 5,
+        ..ProducerConfig::default()
+    };
+    let Ok(producer) = w.add_producer(config) else { return };
+    m.producers.push((producer, true));
+    let partition = m.roll(partitions);
+    let leader = w.describe_topic(&topic).ok().and_then(|d| d.partitions.get(partition as usize)?.leader);
+    let isolate_at = 10 + m.roll(60);
+    let heal_at = isolate_at + 5 + m.roll(80);
+    for step in 0..150 {
+        if step == isolate_at {
+            if let Some(leader) = leader {
+                let _ = w.partition_network(vec![vec![leader]]);
+            }
+        }
+        if step == heal_at {
+            let _ = w.heal_network();
+        }
+        let records = (0..1 + m.roll(3))
+            .map(|_| {
+                m.next_value += 1;
+                ProducerRecord {
+                    value: Some(Bytes::from(format!("{producer}-{}", m.next_value))),
+                    partition: Some(partition),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let _ = w.send_async(producer, &topic, records);
+        w.run_for(1 + u64::from(m.roll(40)));
     }
 }
 
@@ -540,26 +587,10 @@ fn tolerated(kind: ViolationKind) -> bool {
     )
 }
 
-/// An open bug issue 15 ("the producer's order") owns: an idempotent producer's first batch to a partition
-/// times out while its next one lands first (a broker accepts any sequence from a producer it does not know
-/// yet), so the retry, renumbered in a new epoch, lands after it. Seed 435 of the CI range shows it. It is
-/// printed with its seed, so it stays visible and countable, not failed; when issue 15 lands, this goes.
-fn known_open(kind: ViolationKind) -> bool {
-    matches!(kind, ViolationKind::NonmonotonicSend)
-}
-
-/// The checker's verdict, less what weak topics are allowed (and issue 15's open reordering, reported).
+/// The checker's verdict, less what weak topics are allowed.
 fn safety(w: &World, weak: &[String]) -> Result<(), String> {
     let report = w.check();
-    for v in report.violations.iter().filter(|v| !weak.contains(&v.topic) && known_open(v.kind)) {
-        let seed = w.config().seed;
-        println!("known open (issue 15), seed {seed}: {:?} on {}-{}: {}", v.kind, v.topic, v.partition, v.detail);
-    }
-    let broken: Vec<_> = report
-        .violations
-        .iter()
-        .filter(|v| !(known_open(v.kind) || (weak.contains(&v.topic) && tolerated(v.kind))))
-        .collect();
+    let broken: Vec<_> = report.violations.iter().filter(|v| !(weak.contains(&v.topic) && tolerated(v.kind))).collect();
     match broken.first() {
         None => Ok(()),
         Some(v) => Err(format!(

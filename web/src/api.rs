@@ -83,7 +83,16 @@ export interface ClusterDescription {
   brokers: { id: number; state: "running" | "fenced" | "crashed" }[];
 }
 export interface GroupOffset { topic: string; partition: number; committed: number; highWatermark: number; lag: number; }
-export interface CheckReport { ok: boolean; violations: Violation[]; historyComplete: boolean; }
+export interface CheckReport {
+  ok: boolean;
+  violations: Violation[];
+  /** False once the oldest history was dropped to bound memory: then only what it still holds is judged. */
+  historyComplete: boolean;
+  /** Sends whose records were judged. */
+  sendsJudged: number;
+  /** The oldest sends, dropped from the history, that were not judged. */
+  sendsForgotten: number;
+}
 export interface TraceEvent { seq: number; timeMs: number; node: number; nodeName: string; kind: string; text: string; [field: string]: unknown; }
 "#;
 

@@ -103,7 +103,7 @@ impl Broker {
                 })
                 .collect();
             let (base_offset, required_offset) =
-                self.append(&tp, Acks::All, ProducerStamp::NONE, records, now_ms, out)?;
+                self.append(&tp, Acks::All, (ProducerStamp::NONE, None), records, now_ms, out)?;
             Ok((tp, base_offset, required_offset))
         })();
         match result {
@@ -338,9 +338,9 @@ impl Broker {
             for (store, value) in core::mem::take(&mut fx.stores) {
                 let key = group_metadata_key(group_id);
                 let record = Record::new(now_ms as i64, Some(key.into()), Some(value.to_bytes().into()));
-                let appended = self
-                    .coordinated_partition(group_id)
-                    .and_then(|tp| self.append(&tp, Acks::All, ProducerStamp::NONE, alloc::vec![record], now_ms, out));
+                let appended = self.coordinated_partition(group_id).and_then(|tp| {
+                    self.append(&tp, Acks::All, (ProducerStamp::NONE, None), alloc::vec![record], now_ms, out)
+                });
                 let Some(group) = self.groups.get_mut(group_id) else { break };
                 match appended {
                     Ok((_, required_offset)) => {

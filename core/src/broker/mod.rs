@@ -23,7 +23,7 @@ pub use partition::{FollowerState, Partition};
 use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
 use crate::controller::metadata::MetadataImage;
 use crate::error::{FranzError, Result};
-use crate::log::ProducerStamp;
+use crate::log::{BatchOrigin, ProducerStamp};
 use crate::message::{Acks, Actor, CorrelationId, FetchedPartition, Message, OffsetSpec, Outbox};
 use crate::message::{PartitionMetadata, TopicMetadata};
 use crate::sim::trace::TraceKind;
@@ -340,7 +340,7 @@ impl Broker {
         &mut self,
         tp: &TopicPartition,
         acks: Acks,
-        producer: ProducerStamp,
+        (producer, origin): (ProducerStamp, Option<BatchOrigin>),
         mut records: Vec<Record>,
         now_ms: u64,
         out: &mut Outbox,
@@ -381,7 +381,7 @@ impl Broker {
                 return Ok((base_offset, base_offset + count)); // a retry of a batch already here
             }
         }
-        let base_offset = p.log.append(records, p.leader_epoch, producer, now_ms, config);
+        let base_offset = p.log.append(records, p.leader_epoch, producer, origin, now_ms, config);
         if idempotent {
             p.remember_batch(producer, count as usize, base_offset);
         }
@@ -397,8 +397,8 @@ impl Broker {
     }
 
     fn on_produce(&mut self, now_ms: u64, from: NodeId, request: ProduceArgs, out: &mut Outbox) {
-        let ProduceArgs { correlation_id, acks, timeout_ms, tp, producer, records } = request;
-        let result = self.append(&tp, acks, producer, records, now_ms, out);
+        let ProduceArgs { correlation_id, acks, timeout_ms, tp, producer, records, origin } = request;
+        let result = self.append(&tp, acks, (producer, origin), records, now_ms, out);
         match (acks, result) {
             (Acks::None, _) => {}
             (Acks::All, Ok((base_offset, required_offset))) => {
@@ -607,6 +607,7 @@ struct ProduceArgs {
     tp: TopicPartition,
     producer: ProducerStamp,
     records: Vec<Record>,
+    origin: Option<BatchOrigin>,
 }
 
 fn respond_fetch(to: NodeId, fetch: &DelayedFetch, result: Result<FetchedPartition>, out: &mut Outbox) {
@@ -630,9 +631,18 @@ impl Actor for Broker {
                 let brokers = self.image.live_brokers();
                 out.send(from, Message::MetadataResponse { correlation_id, brokers, topics });
             }
-            Message::ProduceRequest { correlation_id, acks, timeout_ms, topic, partition, producer, records } => {
+            Message::ProduceRequest {
+                correlation_id,
+                acks,
+                timeout_ms,
+                topic,
+                partition,
+                producer,
+                records,
+                origin,
+            } => {
                 let tp = TopicPartition::new(topic, partition);
-                let args = ProduceArgs { correlation_id, acks, timeout_ms, tp, producer, records };
+                let args = ProduceArgs { correlation_id, acks, timeout_ms, tp, producer, records, origin };
                 self.on_produce(now_ms, from, args, out);
             }
             Message::InitProducerIdRequest { correlation_id } => {

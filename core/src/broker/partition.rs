@@ -177,7 +177,22 @@ impl Partition {
 
     /// Kafka's idempotence check for a batch with `count` records.
     pub(super) fn check_sequence(&self, stamp: ProducerStamp, count: usize) -> crate::error::Result<SequenceCheck> {
-        let Some(entry) = self.producers.get(&stamp.producer_id) else { return Ok(SequenceCheck::Next) };
+        let Some(entry) = self.producers.get(&stamp.producer_id) else {
+            // Kafka accepts any sequence from a producer it has no state for (KIP-360), because retention may
+            // have removed that state, and over one TCP connection a batch cannot overtake an earlier one.
+            // Franz's network loses single messages, so while nothing was ever removed from the log's start,
+            // a first batch that is not sequence 0 means an earlier one is missing: refuse it, and the
+            // producer retries in order (or, with nothing of its own in flight, starts a new epoch).
+            if stamp.base_sequence != 0 && self.log.log_start_offset() == 0 {
+                return Err(franz_err!(
+                    OutOfOrderSequenceNumber,
+                    "Producer {} is unknown here and sent sequence {}, not 0: an earlier batch is missing",
+                    stamp.producer_id,
+                    stamp.base_sequence
+                ));
+            }
+            return Ok(SequenceCheck::Next);
+        };
         if stamp.producer_epoch < entry.epoch {
             return Err(franz_err!(
                 InvalidProducerEpoch,
@@ -311,6 +326,11 @@ mod tests {
     fn kafkas_sequence_rules() {
         let mut p = Partition::new(0);
         assert_eq!(p.check_sequence(stamp(0, 0), 2).unwrap(), SequenceCheck::Next, "a new producer");
+        assert_eq!(
+            p.check_sequence(stamp(0, 2), 2).unwrap_err().code,
+            ErrorCode::OutOfOrderSequenceNumber,
+            "a new producer's batch overtook its first"
+        );
         p.remember_batch(stamp(0, 0), 2, 10);
         p.remember_batch(stamp(0, 2), 1, 12);
         assert_eq!(p.check_sequence(stamp(0, 0), 2).unwrap(), SequenceCheck::Duplicate(10), "a retry of an old batch");

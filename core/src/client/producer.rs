@@ -20,7 +20,7 @@ use super::metadata::MetadataCache;
 use super::{Bootstrap, RETRY_BACKOFF_MS};
 use crate::error::ErrorCode;
 use crate::error::{FranzError, Result};
-use crate::log::ProducerStamp;
+use crate::log::{BatchOrigin, ProducerStamp};
 use crate::message::{Acks, Actor, CorrelationId, Message, Outbox};
 use crate::partitioner::{partition_for_key, StickyPartitioner};
 use crate::sim::history::{AckedRecord, Op, SentRecord};
@@ -158,6 +158,8 @@ struct ProducerBatch {
     in_flight: bool,
     /// Ready, but its leader has `max.in.flight.requests.per.connection` requests out: an answer frees it.
     waiting_for_room: bool,
+    /// Its place among the batches its partition numbered (idempotence), counting from 0.
+    ordinal: u64,
 }
 
 impl ProducerBatch {
@@ -213,7 +215,15 @@ pub struct Producer {
     /// partition moves to a new producer epoch only once none of its batches is out (Kafka's
     /// `maybeUpdateProducerIdAndEpoch`), so that a batch whose first attempt may have landed keeps the
     /// numbers the broker knows it by.
-    sequences: BTreeMap<TopicPartition, (i16, i32)>,
+    sequences: BTreeMap<TopicPartition, PartitionSequence>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct PartitionSequence {
+    epoch: i16,
+    next_sequence: i32,
+    /// Batches numbered so far, in any epoch: how far ahead of the oldest unacknowledged one it is.
+    batches_numbered: u64,
 }
 
 impl Producer {
@@ -466,6 +476,7 @@ impl Producer {
                         retry_at_ms: None,
                         in_flight: false,
                         waiting_for_room: false,
+                        ordinal: 0,
                     };
                     self.batches.insert(id, batch);
                 }
@@ -479,9 +490,16 @@ impl Producer {
     /// takes the head of each partition's queue: a head backing off before a retry holds the partition
     /// back (a later batch must not overtake it), and an idempotent producer sends a retried batch only once
     /// no earlier sequence of its partition is out (in flight drops to one until the retries are through).
+    ///
+    /// An idempotent producer also numbers no batch `max.in.flight.requests.per.connection` or more places
+    /// after its partition's oldest unacknowledged one. Over Kafka's TCP connection that follows from the
+    /// request limit (a lost answer resets the connection, so nothing later is acknowledged before the
+    /// retry); Franz's network loses single messages, so the window is kept here. Either way a retried
+    /// batch is among the last five the broker appended, which it remembers: a duplicate, not a gap.
     fn drain(&mut self, now_ms: u64, out: &mut Outbox) {
         let mut held: Vec<(&str, u32)> = Vec::new();
-        let mut ready = Vec::new();
+        let mut ready: Vec<(u64, (&str, u32))> = Vec::new();
+        let unacknowledged_max = u64::from(self.config.max_in_flight_requests_per_connection);
         for (&id, b) in &self.batches {
             let partition = (b.topic.as_str(), b.partition);
             if b.in_flight || held.contains(&partition) {
@@ -502,13 +520,29 @@ impl Producer {
             };
             let retry = b.producer.is_some();
             let earlier_out = retry && self.idempotent() && self.earlier_sequence_in_flight(id);
-            if due && !earlier_out {
-                ready.push(id);
+            let too_many_unacknowledged = !retry && self.idempotent() && {
+                let oldest_unacknowledged = self
+                    .batches
+                    .values()
+                    .filter(|o| o.topic == b.topic && o.partition == b.partition && o.producer.is_some())
+                    .map(|o| o.ordinal)
+                    .min();
+                let numbered = self
+                    .sequences
+                    .iter()
+                    .find(|(tp, _)| tp.topic == b.topic && tp.partition == b.partition)
+                    .map_or(0, |(_, s)| s.batches_numbered);
+                let about_to_be = ready.iter().filter(|(_, p)| *p == partition).count() as u64;
+                oldest_unacknowledged.is_some_and(|o| numbered + about_to_be - o >= unacknowledged_max)
+            };
+            if due && !earlier_out && !too_many_unacknowledged {
+                ready.push((id, partition));
             }
-            if !due || earlier_out || retry {
+            if !due || earlier_out || retry || too_many_unacknowledged {
                 held.push(partition);
             }
         }
+        let ready: Vec<u64> = ready.into_iter().map(|(id, _)| id).collect();
         for batch_id in ready {
             self.send_batch(now_ms, batch_id, out);
         }
@@ -548,19 +582,26 @@ impl Producer {
             }
             return;
         }
+        let mut ordinal = batch.ordinal;
         let stamp = match (batch.producer, self.producer_id) {
             (Some(stamp), _) => stamp,
             (None, Some((producer_id, producer_epoch))) if self.idempotent() => {
                 let tp = TopicPartition::new(topic.clone(), partition);
                 let outstanding =
                     self.batches.values().any(|b| b.topic == topic && b.partition == partition && b.producer.is_some());
-                let entry = self.sequences.entry(tp).or_insert((producer_epoch, 0));
-                if entry.0 != producer_epoch && !outstanding {
-                    *entry = (producer_epoch, 0);
+                let entry = self.sequences.entry(tp).or_insert(PartitionSequence {
+                    epoch: producer_epoch,
+                    next_sequence: 0,
+                    batches_numbered: 0,
+                });
+                if entry.epoch != producer_epoch && !outstanding {
+                    (entry.epoch, entry.next_sequence) = (producer_epoch, 0);
                 }
-                let base_sequence = entry.1;
-                entry.1 = entry.1.wrapping_add(batch.record_count() as i32);
-                ProducerStamp { producer_id, producer_epoch: entry.0, base_sequence }
+                let base_sequence = entry.next_sequence;
+                entry.next_sequence = entry.next_sequence.wrapping_add(batch.record_count() as i32);
+                ordinal = entry.batches_numbered;
+                entry.batches_numbered += 1;
+                ProducerStamp { producer_id, producer_epoch: entry.epoch, base_sequence }
             }
             (None, _) => ProducerStamp::NONE,
         };
@@ -568,14 +609,15 @@ impl Producer {
         let correlation_id = self.next_correlation_id();
         let Some(batch) = self.batches.get_mut(&batch_id) else { return };
         batch.producer = Some(stamp);
+        batch.ordinal = ordinal;
         batch.retry_at_ms = None;
         batch.waiting_for_room = false;
         batch.attempts += 1;
         let (acks, timeout_ms) = (self.config.acks, self.config.request_timeout_ms);
-        let producer = stamp;
+        let (producer, origin) = (stamp, Some(BatchOrigin { producer: self.id, batch_id }));
         out.send(
             leader,
-            Message::ProduceRequest { correlation_id, acks, timeout_ms, topic, partition, producer, records },
+            Message::ProduceRequest { correlation_id, acks, timeout_ms, topic, partition, producer, records, origin },
         );
         if acks == Acks::None {
             // acks=0: nothing will answer; the records count as sent once they are on the wire.
@@ -757,7 +799,8 @@ impl Producer {
                 next = next.wrapping_add(batch.record_count() as i32);
             }
         }
-        self.sequences.insert(tp, (producer_epoch, next));
+        let batches_numbered = self.sequences.get(&tp).map_or(0, |s| s.batches_numbered);
+        self.sequences.insert(tp, PartitionSequence { epoch: producer_epoch, next_sequence: next, batches_numbered });
     }
 }
 

@@ -188,12 +188,15 @@ pub struct HistoryEntry {
 pub struct History {
     entries: VecDeque<HistoryEntry>,
     dropped: u64,
+    dropped_sends: u64,
 }
 
 impl History {
     pub fn record(&mut self, time_ms: u64, op: Op) {
         if self.entries.len() == HISTORY_ENTRIES_MAX {
-            self.entries.pop_front();
+            if let Some(HistoryEntry { op: Op::SendInvoked { .. }, .. }) = self.entries.pop_front() {
+                self.dropped_sends += 1;
+            }
             self.dropped += 1;
         }
         self.entries.push_back(HistoryEntry { time_ms, op });
@@ -208,7 +211,17 @@ impl History {
         self.dropped
     }
 
+    /// How many of the dropped entries were sends (their records can no longer be judged).
+    pub fn dropped_sends(&self) -> u64 {
+        self.dropped_sends
+    }
+
     pub fn from_entries(entries: Vec<HistoryEntry>) -> History {
-        History { entries: entries.into(), dropped: 0 }
+        History { entries: entries.into(), dropped: 0, dropped_sends: 0 }
+    }
+
+    /// Other entries in place of these, with what was dropped before them still counted.
+    pub fn with_entries(&self, entries: Vec<HistoryEntry>) -> History {
+        History { entries: entries.into(), ..*self }
     }
 }

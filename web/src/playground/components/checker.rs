@@ -16,6 +16,7 @@ pub fn checker_panel(p: &CheckerPanelProps) -> Html {
             <h2>{ "Checker" }</h2>
             <button data-testid="check" onclick={on_check} title="lost writes, duplicates, reordering, reads past the HW ...">{ "Check this run" }</button>
             if let Some(report) = &p.report {
+                <p class="scope" data-testid="check-scope">{ format!("The checker {}.", report.scope()) }</p>
                 if report.ok {
                     <p class="ok" data-testid="check-ok">{ "No anomaly: nothing acknowledged was lost." }</p>
                 } else {
