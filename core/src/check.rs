@@ -820,6 +820,12 @@ mod tests {
     fn two_records_at_one_offset_are_inconsistent_offsets() {
         let ops = vec![sent(1, &["a"]), acked(1, &[0]), sent(2, &["z"]), polled(&[(0, "z", 1)])];
         assert_eq!(run(ops, vec![replica(1, true, 1, &["a"])]), [ViolationKind::InconsistentOffsets]);
+        // Near miss: one offset seen by an acknowledgement and by two polls, the same record each time.
+        let same = vec![sent(1, &["a"]), acked(1, &[0]), polled(&[(0, "a", 1)]), polled(&[(0, "a", 1)])];
+        let seek = Op::PositionReset { consumer: 10_003, partitions: vec![tp()] };
+        let mut same = same;
+        same.insert(3, seek);
+        assert_eq!(run(same, vec![replica(1, true, 1, &["a"])]), []);
     }
 
     #[test]
@@ -851,6 +857,9 @@ mod tests {
     fn a_read_at_or_above_the_high_watermark() {
         let ops = vec![sent(1, &["a"]), polled(&[(0, "a", 0)])];
         assert_eq!(run(ops, vec![replica(1, true, 1, &["a"])]), [ViolationKind::ReadPastHighWatermark]);
+        // Near miss: the last record below the high watermark.
+        let ops = vec![sent(1, &["a"]), polled(&[(0, "a", 1)])];
+        assert_eq!(run(ops, vec![replica(1, true, 1, &["a"])]), []);
     }
 
     #[test]

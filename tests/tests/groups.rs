@@ -253,9 +253,11 @@ fn static_members_keep_their_place_and_cooperative_sticky_moves_in_two_rebalance
     let x = member(&mut w, "c", "x", &["t"], coop);
     w.run_for(4_000);
     let before = w.describe_group("c").generation;
-    let _y = member(&mut w, "c", "y", &["t"], coop);
+    let y = member(&mut w, "c", "y", &["t"], coop);
+    // Both poll, as Kafka's members must: a rebalance's revocation and rejoin happen inside poll().
     for _ in 0..10 {
         w.poll(x, 1_000).unwrap();
+        w.poll(y, 1_000).unwrap();
     }
     let d = w.describe_group("c");
     assert!(d.generation >= before + 2, "revoke, then assign: {} → {}", before, d.generation);
@@ -383,9 +385,15 @@ fn after_the_coordinator_moves_the_group_keeps_its_generation_and_old_commits_ar
     w.run_for(4_000);
     let b = member(&mut w, "g", "b", &["t"], settings);
     let mut read: Vec<String> = Vec::new();
-    for _ in 0..3 {
+    // A rebalance completes inside the members' polls (Kafka's consumer rejoins in poll()).
+    for round in 0.. {
         read.extend(values(&w.poll(a, 1_000).unwrap()));
         read.extend(values(&w.poll(b, 1_000).unwrap()));
+        let d = w.describe_group("g");
+        if round >= 2 && d.state == "Stable" && d.members.iter().all(|m| !m.assignment.is_empty()) {
+            break;
+        }
+        assert!(round < 20, "the group settles: {d:?}");
     }
     w.commit_sync(a, None).unwrap();
     w.commit_sync(b, None).unwrap();
@@ -636,4 +644,47 @@ fn subscribing_to_nothing_unsubscribes() {
     assert_eq!(w.assignment(a).unwrap().len(), 2, "the one left holds both");
     assert_eq!(w.describe_group("g").members.len(), 1);
     assert!(w.check().ok, "{:?}", w.check().violations);
+}
+
+/// Issue 17, item 1: Kafka's consumer auto-commits only inside `poll()` (and in `close()`), so records a
+/// poll returned are committed only once the application polls again. A member that learns of a
+/// rebalance from a heartbeat while it processes, or that leaves on `max.poll.interval.ms`, commits
+/// nothing behind the application's back: if it then dies, its successor reads those records again.
+#[test]
+fn auto_commit_never_commits_what_the_application_may_still_be_processing() {
+    for seed in 1..=3 {
+        for poll_timeout in [false, true] {
+            let mut w = world_with_records(seed, 10);
+            let settings = |c: &mut ConsumerConfig| {
+                c.max_poll_records = 100;
+                c.auto_commit_interval_ms = 100;
+                c.max_poll_interval_ms = 8_000;
+            };
+            let a = member(&mut w, "g", "a", &["t"], settings);
+            w.run_for(4_000);
+            let mut got = Vec::new();
+            while got.len() < 10 {
+                got.extend(values(&w.poll(a, 1_000).unwrap()));
+            }
+            // The application processes the ten records and does not poll. Meanwhile b joins (a's
+            // heartbeat learns of the rebalance), or the poll interval runs out.
+            if !poll_timeout {
+                member(&mut w, "g", "b", &["t"], settings);
+            }
+            w.run_for(if poll_timeout { 12_000 } else { 5_000 });
+            assert!(w.group_offsets("g").iter().all(|o| o.committed == 0), "seed {seed}");
+            w.crash_client(a).unwrap();
+            let b =
+                if poll_timeout { member(&mut w, "g", "b", &["t"], settings) } else { w.client_by_name("b").unwrap() };
+            let mut again = Vec::new();
+            for _ in 0..60 {
+                again.extend(values(&w.poll(b, 1_000).unwrap()));
+                if again.len() >= 10 {
+                    break;
+                }
+            }
+            assert_eq!(again, got, "seed {seed}, poll timeout {poll_timeout}: at least once");
+            assert!(w.check().ok, "{:?}", w.check().violations);
+        }
+    }
 }

@@ -73,6 +73,7 @@ test("faults, the checker and replay, from plain JS", () => {
   assert.equal(report.ok, false);
   assert.deepEqual(report.violations.map((v) => [v.kind, v.offset]), [["lost_write", 2]], "flush.messages=2 kept a and b");
   assert.match(report.violations[0].detail, /"c" was acknowledged/);
+  assert.deepEqual([report.historyComplete, report.sendsJudged, report.sendsForgotten], [true, 3, 0]);
   cluster.setLink(1, 10002, { latencyMs: 50 });
   const before = cluster.now();
   producer.send("t", [{ value: "slow" }]);

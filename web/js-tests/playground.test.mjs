@@ -125,6 +125,7 @@ test("the controllers and brokers show their state; a leader crash moves leaders
   await page.click(`[data-testid="broker-${leader}-restart"]`);
   await page.click('[data-testid="check"]');
   await page.locator('[data-testid="check-ok"]').waitFor();
+  assert.match(await page.locator('[data-testid="check-scope"]').innerText(), /judged \d+ send\(s\), the whole run/);
   const timeline = await page.locator('[data-testid="timeline"]').innerText();
   assert.match(timeline, /fenced broker/);
   assert.match(timeline, /became leader of orders-0 at epoch 1/);

@@ -210,6 +210,10 @@ struct Membership {
     last_poll_ms: u64,
     /// What the last generation gave this member (sent when joining, for the sticky assignors).
     owned: Vec<TopicPartition>,
+    /// The group rebalances (a heartbeat said so) while the application is not in `poll`: as Kafka's
+    /// `requestRejoin`, the revocation (and its auto-commit) and the JoinGroup wait for the next poll, so
+    /// that nothing the application may still be processing is committed behind its back.
+    rejoin_requested: bool,
     /// The leader withheld partitions (cooperative-sticky's first phase): rebalance again once synced.
     follow_up: bool,
 }
@@ -261,6 +265,8 @@ pub struct Consumer {
     last_auto_commit_ms: u64,
     /// Set by `subscribe`: the group membership.
     membership: Option<Membership>,
+    /// The application is inside `poll` (Kafka's consumer does its group work there, not in the background).
+    in_poll: bool,
 }
 
 impl Consumer {
@@ -282,6 +288,7 @@ impl Consumer {
             commit_results: BTreeMap::new(),
             last_auto_commit_ms: 0,
             membership: None,
+            in_poll: false,
         }
     }
 
@@ -315,6 +322,7 @@ impl Consumer {
             next_heartbeat_ms: 0,
             last_poll_ms: now_ms,
             owned: Vec::new(),
+            rejoin_requested: false,
             follow_up: false,
         });
         self.revoke_all(now_ms, true, RevokeReason::Rebalance, out);
@@ -440,14 +448,21 @@ impl Consumer {
         if is_coordinator_error(error.code) {
             self.lose_coordinator(now_ms);
         }
-        let backoff = if error.code == ErrorCode::RebalanceInProgress { 0 } else { RETRY_BACKOFF_MS };
         let lost = matches!(error.code, ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration);
+        if !lost && !self.in_poll {
+            if let Some(m) = self.membership.as_mut().filter(|m| m.phase == Phase::Stable) {
+                m.rejoin_requested = true;
+                return;
+            }
+        }
+        let backoff = if error.code == ErrorCode::RebalanceInProgress { 0 } else { RETRY_BACKOFF_MS };
         if let Some(m) = self.membership.as_mut() {
             if matches!(error.code, ErrorCode::UnknownMemberId) {
                 m.member_id.clear();
             }
             m.phase = Phase::NeedJoin;
             m.rejoin_at_ms = now_ms + backoff;
+            m.rejoin_requested = false;
         }
         let reason = if lost { RevokeReason::Lost } else { RevokeReason::Rebalance };
         self.revoke_all(now_ms, !lost, reason, out);
@@ -677,6 +692,19 @@ impl Consumer {
     }
 
     /// Whether `poll` has something to return now: records, or an error.
+    /// `poll` begins: the group work that waited for it (a rebalance a heartbeat learned of) happens now.
+    pub fn begin_poll(&mut self, now_ms: u64, out: &mut Outbox) {
+        self.in_poll = true;
+        if let Some(m) = self.membership.as_mut() {
+            m.last_poll_ms = now_ms;
+        }
+        if self.membership.as_ref().is_some_and(|m| m.rejoin_requested) {
+            let error = franz_err!(RebalanceInProgress, "The group is rebalancing");
+            self.rejoin(now_ms, &error, out);
+        }
+        self.fill(now_ms, out);
+    }
+
     pub fn has_poll_result(&self) -> bool {
         self.error.is_some()
             || self.check_not_fenced().is_err()
@@ -712,6 +740,7 @@ impl Consumer {
     /// Takes up to `max.poll.records` buffered records, partition by partition in order, advancing
     /// positions; or the pending error.
     pub fn take_records(&mut self, now_ms: u64, out: &mut Outbox) -> Result<Vec<ConsumerRecord>> {
+        self.in_poll = false;
         if let Some(error) = self.error.take() {
             return Err(error);
         }
@@ -1063,14 +1092,16 @@ impl Consumer {
                 }
                 self.send_sync(now_ms, coordinator, group_id, join.generation, assignments, out);
             }
-            Phase::Stable if now_ms >= m.last_poll_ms + self.config.max_poll_interval_ms => {
-                // Kafka's heartbeat thread: a consumer that stopped polling leaves, so its partitions move.
+            Phase::Stable if now_ms >= m.last_poll_ms + self.config.max_poll_interval_ms && !self.in_poll => {
+                // Kafka's heartbeat thread: a consumer that stopped polling leaves, so its partitions move. It
+                // commits nothing: the application may still be processing what its last poll returned.
                 self.leave_group(now_ms, out);
                 if let Some(m) = self.membership.as_mut() {
                     m.phase = Phase::LeftUntilPoll;
                     m.member_id.clear();
+                    m.rejoin_requested = false;
                 }
-                self.revoke_all(now_ms, true, RevokeReason::PollTimeout, out);
+                self.revoke_all(now_ms, false, RevokeReason::PollTimeout, out);
             }
             Phase::Stable => {
                 if self.in_flight.values().any(|(p, _)| matches!(p, Pending::Heartbeat(..))) {

@@ -551,6 +551,11 @@ impl World {
             return Err(franz_err!(InvalidRequest, "poll waits at most {RUN_FOR_MS_MAX} ms, got {timeout_ms}"));
         }
         self.consumer_mut(consumer)?;
+        self.command(consumer, |node, now, out| {
+            if let Node::Consumer(c) = node {
+                c.begin_poll(now, out);
+            }
+        });
         let deadline = self.now_ms.saturating_add(timeout_ms);
         self.run_until(deadline, |w| w.consumer_mut(consumer).is_ok_and(|c| c.has_poll_result()));
         self.command(consumer, |node, now, out| match node {
