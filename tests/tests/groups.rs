@@ -688,3 +688,78 @@ fn auto_commit_never_commits_what_the_application_may_still_be_processing() {
         }
     }
 }
+
+/// Issue 17, item 2: `close()` commits and waits for the answer before it leaves, as Kafka's does; were
+/// the LeaveGroup first, the next owner's OffsetFetch could overtake the commit (here the commit's
+/// replication is slow) and hand out again what the closed consumer's polls had returned.
+#[test]
+fn close_commits_before_it_leaves_so_the_next_owner_starts_after_what_was_returned() {
+    for seed in 1..=4 {
+        let mut w = World::new(ClusterConfig { seed, brokers: 3, ..Default::default() }).unwrap();
+        w.create_topic("t", 2, Some(3), ConfigMap::new()).unwrap();
+        keyed_records(&mut w, 40);
+        let settings = |c: &mut ConsumerConfig| {
+            c.max_poll_records = 3;
+            c.auto_commit_interval_ms = 60_000;
+            c.heartbeat_interval_ms = 100; // b learns of the rebalance at once
+        };
+        let a = member(&mut w, "g", "a", &["t"], settings);
+        // b commits nothing itself, so nothing of its own holds its next JoinGroup back.
+        let b = member(&mut w, "g", "b", &["t"], |c| {
+            settings(c);
+            c.enable_auto_commit = false;
+        });
+        let (mut read_a, mut read_b) = (Vec::new(), Vec::new());
+        for _ in 0..8 {
+            read_a.extend(values(&w.poll(a, 500).unwrap()));
+            read_b.extend(values(&w.poll(b, 500).unwrap()));
+        }
+        assert!(!read_a.is_empty(), "seed {seed}");
+        let coordinator = w.describe_group("g").coordinator.unwrap();
+        let slow = franz_core::sim::network::NetworkConfig { latency_ms: 1_000, jitter_ms: 0, drop_rate: 0.0 };
+        for &other in w.brokers().to_vec().iter().filter(|&&x| x != coordinator) {
+            w.set_link(coordinator, other, Some(slow)).unwrap();
+        }
+        let positions: Vec<(u32, u64)> =
+            w.assignment(a).unwrap().iter().map(|tp| (tp.partition, w.position(a, tp).unwrap())).collect();
+        w.close_client(a).unwrap();
+        // close() returned: its commit is acknowledged (replicated), not merely sent.
+        for (partition, position) in positions {
+            let committed = w.group_offsets("g").into_iter().find(|o| o.partition == partition).map(|o| o.committed);
+            assert_eq!(committed, Some(position), "seed {seed}: a's commit of partition {partition}");
+        }
+        for _ in 0..30 {
+            read_b.extend(values(&w.poll(b, 500).unwrap()));
+        }
+        let twice: Vec<&String> = read_b.iter().filter(|v| read_a.contains(v)).collect();
+        assert!(twice.is_empty(), "seed {seed}: b read again what a's polls returned: {twice:?}");
+        let mut all: Vec<&String> = read_a.iter().chain(&read_b).collect();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 40, "seed {seed}: every record read");
+    }
+}
+
+/// Issue 17, item 5: a consumer closed while its first JoinGroup is out is not left in the group: with
+/// KIP-394 the coordinator first answers MEMBER_ID_REQUIRED with the id, so close() can leave with it (or
+/// the coordinator never made it a member), and no partition waits `session.timeout.ms` for it.
+#[test]
+fn a_consumer_closed_while_joining_leaves_no_member_behind() {
+    for seed in 1..=3 {
+        for wait_ms in [0, 1, 3, 6, 10] {
+            let mut w = world_with_records(seed, 10);
+            let a = member(&mut w, "g", "a", &["t"], |_| {});
+            w.run_for(4_000);
+            let b = member(&mut w, "g", "b", &["t"], |_| {});
+            w.run_for(wait_ms);
+            w.close_client(b).unwrap();
+            let mut read = Vec::new();
+            for _ in 0..8 {
+                read.extend(values(&w.poll(a, 1_000).unwrap()));
+            }
+            let d = w.describe_group("g");
+            assert_eq!(d.members.len(), 1, "seed {seed}, {wait_ms} ms: {d:?}");
+            assert_eq!(read.len(), 10, "seed {seed}, {wait_ms} ms: a reads everything within seconds");
+        }
+    }
+}

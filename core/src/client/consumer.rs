@@ -267,6 +267,16 @@ pub struct Consumer {
     membership: Option<Membership>,
     /// The application is inside `poll` (Kafka's consumer does its group work there, not in the background).
     in_poll: bool,
+    /// `close()`: the auto-commit goes first; once it is answered the group is left.
+    closing: Option<Closing>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Closing {
+    /// Waiting for the commit of the positions (with auto-commit).
+    Committing,
+    /// LeaveGroup sent (for a dynamic member); done once it is answered.
+    Left,
 }
 
 impl Consumer {
@@ -289,6 +299,7 @@ impl Consumer {
             last_auto_commit_ms: 0,
             membership: None,
             in_poll: false,
+            closing: None,
         }
     }
 
@@ -338,8 +349,41 @@ impl Consumer {
     /// `close()`: commits the positions (with auto-commit) and leaves the group, so that the others need not
     /// wait for its session to expire. A static member does not leave (Kafka's rule): the group keeps its
     /// place for `session.timeout.ms`, so that a restart gets it back without a rebalance.
+    ///
+    /// As Kafka's `close()` (`maybeAutoCommitOffsetsSync`, then `maybeLeaveGroup`, then waiting for pending
+    /// requests), the LeaveGroup goes only once the commit is answered: otherwise the next generation's
+    /// OffsetFetch could overtake the commit and hand out records already returned. [`Consumer::is_closed`]
+    /// says when it is done; the world waits for it up to Kafka's default close timeout.
     pub fn close(&mut self, now_ms: u64, out: &mut Outbox) {
-        self.give_up_membership(now_ms, RevokeReason::Closed, out);
+        if self.closing.is_some() {
+            return;
+        }
+        self.closing = Some(Closing::Committing);
+        let stable = self.membership.as_ref().is_some_and(|m| m.phase == Phase::Stable);
+        let assigned = self.membership.is_none() && !self.assignment.is_empty();
+        if self.config.group_id.is_some() && self.config.enable_auto_commit && (stable || assigned) {
+            let positions = self.positions();
+            self.start_commit(now_ms, positions, CommitKind::Revocation);
+            self.fill(now_ms, out);
+        }
+        self.maybe_finish_close(now_ms, out);
+    }
+
+    /// Leaves the group once the closing commit is answered (or given up).
+    fn maybe_finish_close(&mut self, now_ms: u64, out: &mut Outbox) {
+        if self.closing != Some(Closing::Committing) || self.commits.values().any(|c| c.kind == CommitKind::Revocation)
+        {
+            return;
+        }
+        self.closing = Some(Closing::Left);
+        self.leave_group(now_ms, out);
+        self.revoke_all(now_ms, false, RevokeReason::Closed, out);
+    }
+
+    /// After `close()`: the commit answered and the LeaveGroup too (nothing left out to the coordinator).
+    pub fn is_closed(&self) -> bool {
+        self.closing == Some(Closing::Left)
+            && !self.in_flight.values().any(|(p, _)| matches!(p, Pending::LeaveGroup | Pending::OffsetCommit(_)))
     }
 
     /// The partitions are given up (committed first with auto-commit) and the group left.
@@ -1021,7 +1065,7 @@ impl Consumer {
 
     /// Join, assign (as leader), heartbeat, or leave for a missed poll.
     fn fill_membership(&mut self, now_ms: u64, coordinator: NodeId, group_id: &str, out: &mut Outbox) {
-        let Some(m) = self.membership.clone() else { return };
+        let Some(m) = self.membership.clone().filter(|_| self.closing.is_none()) else { return };
         let group_id = String::from(group_id);
         match m.phase {
             Phase::NeedJoin if self.commit_before_join() => {}
@@ -1189,6 +1233,7 @@ impl Consumer {
         if commit.kind == CommitKind::Sync {
             self.commit_results.insert(id, result);
         }
+        self.maybe_finish_close(now_ms, out);
     }
 
     /// A commit the group refused because this member is not (or no longer) in the generation it named:

@@ -210,12 +210,13 @@ pub struct Producer {
     producer_id: Option<(i64, i16)>,
     /// InitProducerId in flight, with its deadline.
     init_in_flight: Option<(CorrelationId, u64)>,
-    /// The next sequence number per partition (idempotence).
     /// Per partition: the epoch its batches are numbered in, and the next sequence (idempotence). A
     /// partition moves to a new producer epoch only once none of its batches is out (Kafka's
     /// `maybeUpdateProducerIdAndEpoch`), so that a batch whose first attempt may have landed keeps the
     /// numbers the broker knows it by.
     sequences: BTreeMap<TopicPartition, PartitionSequence>,
+    /// `close()` was called: lingering batches go at once, and the producer is done once nothing is left.
+    closing: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -247,6 +248,7 @@ impl Producer {
             producer_id: None,
             init_in_flight: None,
             sequences: BTreeMap::new(),
+            closing: false,
         }
     }
 
@@ -313,6 +315,18 @@ impl Producer {
         self.sends.insert(send_id, send);
         self.dispatch_ready(now_ms, out);
         Ok(send_id)
+    }
+
+    /// `close()`: as Kafka's, it sends what lingers at once and completes every send (acknowledged, or
+    /// failed at its `delivery.timeout.ms`) before the producer goes; [`Producer::is_closed`] says when.
+    pub fn close(&mut self, now_ms: u64, out: &mut Outbox) {
+        self.closing = true;
+        self.drain(now_ms, out);
+    }
+
+    /// After `close()`: every send has its outcome.
+    pub fn is_closed(&self) -> bool {
+        self.closing && self.sends.is_empty() && self.batches.is_empty()
     }
 
     pub fn take_result(&mut self, request_id: u64) -> Option<SendResult> {
@@ -513,6 +527,7 @@ impl Producer {
                         .range(id + 1..)
                         .any(|(_, n)| n.topic == b.topic && n.partition == b.partition && n.producer.is_none());
                     newer
+                        || self.closing
                         || b.size_bytes >= self.config.batch_size_bytes
                         || now_ms >= b.created_ms.saturating_add(self.config.linger_ms)
                 }

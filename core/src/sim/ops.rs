@@ -28,6 +28,8 @@ pub const CONTROLLED_SHUTDOWN_TIMEOUT_MS: u64 = 30_000;
 
 /// Franz's bound on one `runFor` or pause: a day of virtual time.
 pub const RUN_FOR_MS_MAX: u64 = 86_400_000;
+/// How long a consumer's `close()` waits for its commit and LeaveGroup (Kafka's `DEFAULT_CLOSE_TIMEOUT_MS`).
+pub const CONSUMER_CLOSE_TIMEOUT_MS: u64 = 30_000;
 
 /// What an action gave back.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -460,11 +462,22 @@ impl World {
         match self.nodes.get(&id) {
             Some(Node::Producer(_) | Node::Consumer(_)) => {
                 if !crashed {
-                    // A clean close says goodbye: the consumer commits (auto-commit) and leaves its group.
-                    self.command(id, |node, now, out| {
-                        if let Node::Consumer(c) = node {
-                            c.close(now, out);
-                        }
+                    // A clean close says goodbye and waits, as Kafka's does: the consumer commits (auto-commit),
+                    // then leaves its group; the producer completes every send.
+                    self.command(id, |node, now, out| match node {
+                        Node::Consumer(c) => c.close(now, out),
+                        Node::Producer(p) => p.close(now, out),
+                        _ => {}
+                    });
+                    let timeout_ms = match self.nodes.get(&id) {
+                        Some(Node::Producer(p)) => p.config().delivery_timeout_ms + p.config().max_block_ms,
+                        _ => CONSUMER_CLOSE_TIMEOUT_MS,
+                    };
+                    let deadline = self.now_ms.saturating_add(timeout_ms);
+                    self.run_until(deadline, |w| match w.nodes.get(&id) {
+                        Some(Node::Consumer(c)) => c.is_closed(),
+                        Some(Node::Producer(p)) => p.is_closed(),
+                        _ => true,
                     });
                 }
                 self.record(id, TraceKind::ClientStopped { crashed });
