@@ -3,6 +3,7 @@
 
 use franz_core::client::ProducerConfig;
 use franz_core::config::ConfigMap;
+use franz_core::sim::network::NetworkConfig;
 use franz_core::{ClusterConfig, World};
 use franz_tests::value;
 
@@ -29,6 +30,62 @@ fn producer_close_sends_what_lingers_and_waits_for_every_send() {
         w.close_client(fresh).unwrap();
         assert!(w.now_ms() - before < 5_000, "seed {seed}: close does not wait out linger.ms");
         assert_eq!(high_watermark(&w, "t"), 5, "seed {seed}: close() delivered every send");
+        assert!(w.check().ok, "{:?}", w.check().violations);
+    }
+}
+
+/// Issue 17, item 11: a reassignment moves the leader while acks=all sends wait on it. Kafka's old leader
+/// answers them NOT_LEADER_OR_FOLLOWER (the partition still exists, elsewhere), and the producer retries
+/// with the new leader: every send succeeds, each record once.
+#[test]
+fn sends_parked_on_a_leader_a_reassignment_moves_away_are_retried_not_failed() {
+    for seed in 1..=3 {
+        let mut w = World::new(ClusterConfig { seed, brokers: 4, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, Some(2), ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "t", vec![value("first")]).unwrap();
+        let before = w.describe_topic("t").unwrap().partitions[0].clone();
+        let target: Vec<_> = w.brokers().iter().copied().filter(|b| !before.replicas.contains(b)).collect();
+        // Slow replication: acks=all sends wait on the old leader when the reassignment removes it.
+        let slow = NetworkConfig { latency_ms: 150, jitter_ms: 0, drop_rate: 0.0 };
+        let leader = before.leader.unwrap();
+        for b in w.brokers().to_vec().into_iter().filter(|&b| b != leader) {
+            w.set_link(leader, b, Some(slow)).unwrap();
+        }
+        w.reassign_partitions("t", [(0, target.clone())].into()).unwrap();
+        for i in 0..150 {
+            w.send_async(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+            w.run_for(20);
+        }
+        w.run_for(10_000);
+        assert_eq!(w.describe_topic("t").unwrap().partitions[0].replicas, target, "seed {seed}");
+        let failed: Vec<_> = w.producer_results(p).unwrap().into_iter().filter(|r| r.result.is_err()).collect();
+        assert!(failed.is_empty(), "seed {seed}: {failed:?}");
+        assert_eq!(high_watermark(&w, "t"), 151, "seed {seed}");
+        assert!(w.check().ok, "{:?}", w.check().violations);
+    }
+}
+
+/// Issue 17, item 9: a leader that has not yet learned a new topic answers UNKNOWN_TOPIC_OR_PARTITION,
+/// which is retriable in Kafka: the producer retries until the leader knows, rather than failing.
+#[test]
+fn a_send_to_a_leader_that_has_not_learned_the_topic_yet_is_retried() {
+    for seed in 1..=3 {
+        let mut w = World::new(ClusterConfig { seed, brokers: 3, ..Default::default() }).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.create_topic("warm", 1, Some(1), ConfigMap::new()).unwrap();
+        w.send(p, "warm", vec![value("warm")]).unwrap();
+        // Broker 3 hears the controllers late: it learns of new topics a second after the others.
+        let slow = NetworkConfig { latency_ms: 1_000, jitter_ms: 0, drop_rate: 0.0 };
+        for c in w.controllers().to_vec() {
+            w.set_link(c, 3, Some(slow)).unwrap();
+        }
+        w.create_topic("t", 3, Some(1), ConfigMap::new()).unwrap();
+        let on_3 = w.describe_topic("t").unwrap().partitions.iter().position(|p| p.leader == Some(3));
+        let partition = on_3.expect("a partition led by broker 3") as u32;
+        let record = franz_core::types::ProducerRecord { partition: Some(partition), ..value("to-3") };
+        let sent = w.send(p, "t", vec![record]);
+        assert!(sent.is_ok(), "seed {seed}: {sent:?}");
         assert!(w.check().ok, "{:?}", w.check().violations);
     }
 }

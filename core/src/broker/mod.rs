@@ -466,6 +466,21 @@ impl Broker {
                 Some((p.high_watermark, p.leader == self.id, p.maximal_isr().len() >= min_isr(&t.config, p)))
             });
             let result = match state {
+                // Kafka's getPartitionOrError: a partition still in the metadata moved away (a reassignment
+                // removed this replica), and the producer retries with the new leader.
+                None if self
+                    .image
+                    .topics
+                    .get(&produce.tp.topic)
+                    .is_some_and(|t| (produce.tp.partition as usize) < t.partitions.len()) =>
+                {
+                    Some(Err(franz_err!(
+                        NotLeaderOrFollower,
+                        "Broker {} is no longer a replica of {}",
+                        self.id,
+                        produce.tp
+                    )))
+                }
                 None => Some(Err(franz_err!(UnknownTopicOrPartition, "{} was deleted", produce.tp))),
                 Some((_, false, _)) => Some(Err(franz_err!(
                     NotLeaderOrFollower,

@@ -673,6 +673,7 @@ impl Producer {
             error.code,
             ErrorCode::NotLeaderOrFollower
                 | ErrorCode::LeaderNotAvailable
+                | ErrorCode::UnknownTopicOrPartition
                 | ErrorCode::RequestTimedOut
                 | ErrorCode::NetworkException
         ) {
@@ -775,12 +776,11 @@ impl Producer {
         self.drain(now_ms, out);
     }
 
-    /// Kafka's retriable errors, except UNKNOWN_TOPIC_OR_PARTITION: Franz does not auto-create topics, so
-    /// it fails at once rather than waiting for a topic that will not come. An out-of-order sequence means
-    /// an earlier batch is being retried: this one goes again after it.
+    /// Kafka's retriable errors, UNKNOWN_TOPIC_OR_PARTITION among them (a leader that has not yet learned a
+    /// new topic says so; a deleted topic's batches expire at `delivery.timeout.ms`, as in Kafka). An
+    /// out-of-order sequence means an earlier batch is being retried: this one goes again after it.
     fn retry_worthy(code: ErrorCode) -> bool {
-        (code.retriable() && code != ErrorCode::UnknownTopicOrPartition)
-            || matches!(code, ErrorCode::OutOfOrderSequenceNumber | ErrorCode::InvalidProducerEpoch)
+        code.retriable() || matches!(code, ErrorCode::OutOfOrderSequenceNumber | ErrorCode::InvalidProducerEpoch)
     }
 
     /// Whether an unacknowledged batch of ours, earlier in the same partition's sequence, is still to land.
