@@ -89,3 +89,48 @@ fn a_send_to_a_leader_that_has_not_learned_the_topic_yet_is_retried() {
         assert!(w.check().ok, "{:?}", w.check().violations);
     }
 }
+
+/// Issue 17, item 10: `send` waits for metadata at most `max.block.ms`, even when no broker answers at all
+/// (not `delivery.timeout.ms`); and right after `createPartitions` a send to a new partition waits for
+/// the metadata that names it rather than failing at once.
+#[test]
+fn a_send_waits_for_metadata_max_block_ms_and_no_longer() {
+    for seed in 1..=3 {
+        let mut w = World::new(ClusterConfig { seed, brokers: 3, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+        let p = w
+            .add_producer(ProducerConfig {
+                max_block_ms: 5_000,
+                enable_idempotence: false,
+                ..ProducerConfig::named("p")
+            })
+            .unwrap();
+        for b in w.brokers().to_vec() {
+            w.crash_broker(b).unwrap();
+        }
+        let before = w.now_ms();
+        let e = w.send(p, "t", vec![value("nobody answers")]).unwrap_err();
+        let waited = w.now_ms() - before;
+        assert!((5_000..6_000).contains(&waited), "seed {seed}: waited {waited} ms: {e}");
+        assert!(e.message.contains("max.block.ms"), "{e}");
+    }
+}
+
+#[test]
+fn a_send_to_a_partition_just_added_waits_for_the_metadata_that_names_it() {
+    for seed in 1..=3 {
+        let mut w = World::new(ClusterConfig { seed, brokers: 3, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "t", vec![value("old partition")]).unwrap();
+        w.create_partitions("t", 3).unwrap();
+        let record = franz_core::types::ProducerRecord { partition: Some(2), ..value("new partition") };
+        let sent = w.send(p, "t", vec![record]).unwrap();
+        assert_eq!(sent[0].partition, 2, "seed {seed}");
+        let record = franz_core::types::ProducerRecord { partition: Some(7), ..value("no such partition") };
+        let before = w.now_ms();
+        let e = w.send(p, "t", vec![record]).unwrap_err();
+        assert!(w.now_ms() - before >= 60_000, "seed {seed}: waits max.block.ms for partition 7: {e}");
+        assert!(e.message.contains("Partition 7 of topic t with partition count 3"), "{e}");
+    }
+}

@@ -129,8 +129,6 @@ struct PendingSend {
     /// Partition shares of this send not yet acknowledged.
     shares_left: usize,
     dispatched: bool,
-    /// Metadata was asked again for this send once already (an explicit partition the cache did not know).
-    metadata_refreshed: bool,
 }
 
 /// One send's records for one partition, inside a batch.
@@ -310,7 +308,6 @@ impl Producer {
             last_error: None,
             shares_left: 0,
             dispatched: false,
-            metadata_refreshed: false,
         };
         self.sends.insert(send_id, send);
         self.dispatch_ready(now_ms, out);
@@ -433,12 +430,18 @@ impl Producer {
         let topic = send.topic.clone();
         let records = send.records.clone();
         let count = self.metadata.partition_count(&topic).unwrap_or(0);
-        // An explicit partition beyond what the cache knows: the topic may have grown. Ask once more.
-        if records.iter().any(|r| r.partition.is_some_and(|p| p >= count)) && !send.metadata_refreshed {
-            if let Some(send) = self.sends.get_mut(&send_id) {
-                send.metadata_refreshed = true;
+        // An explicit partition beyond what the cache knows: the topic may have grown (createPartitions).
+        // As Kafka's `waitOnMetadata`, ask again every retry.backoff.ms until max.block.ms.
+        if let Some(p) = records.iter().filter_map(|r| r.partition).find(|&p| p >= count) {
+            if now_ms >= send.metadata_deadline_ms {
+                let e = franz_err!(
+                    RequestTimedOut,
+                    "Partition {p} of topic {topic} with partition count {count} is not present in metadata after {} ms (max.block.ms)",
+                    self.config.max_block_ms
+                );
+                return self.fail(send_id, e, out);
             }
-            self.metadata.forget(&topic);
+            self.metadata_retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
             self.request_metadata(now_ms, alloc::vec![topic], out);
             return;
         }
@@ -909,6 +912,24 @@ impl Producer {
 
     /// Sends older than `delivery.timeout.ms` fail.
     fn expire_sends(&mut self, now_ms: u64, out: &mut Outbox) {
+        // A send still without its topic's metadata fails at max.block.ms (Kafka's send() blocks that long),
+        // even when no broker answers at all.
+        let blocked: Vec<u64> = self
+            .sends
+            .iter()
+            .filter(|(_, s)| !s.dispatched && s.metadata_deadline_ms <= now_ms)
+            .filter(|(_, s)| self.metadata.partition_count(&s.topic).is_none())
+            .map(|(&id, _)| id)
+            .collect();
+        for send_id in blocked {
+            let Some(topic) = self.sends.get(&send_id).map(|s| s.topic.clone()) else { continue };
+            let e = franz_err!(
+                RequestTimedOut,
+                "Topic {topic} not present in metadata after {} ms (max.block.ms)",
+                self.config.max_block_ms
+            );
+            self.fail(send_id, e, out);
+        }
         let expired: Vec<u64> = self.sends.iter().filter(|(_, s)| s.deadline_ms <= now_ms).map(|(&id, _)| id).collect();
         for send_id in expired {
             let Some(send) = self.sends.get(&send_id) else { continue }; // failed with an earlier batch
@@ -970,7 +991,13 @@ impl Producer {
         let init = self.init_in_flight.map(|(_, d)| d);
         let requests = self.in_flight.values().map(|f| f.deadline_ms);
         let delivery_timeout_ms = self.config.delivery_timeout_ms;
-        let sends = self.sends.values().map(|s| s.deadline_ms);
+        let sends = self.sends.values().map(|s| {
+            if s.dispatched {
+                s.deadline_ms
+            } else {
+                s.deadline_ms.min(s.metadata_deadline_ms)
+            }
+        });
         let batch_expiry = self.batches.values().map(|b| b.created_ms.saturating_add(delivery_timeout_ms));
         let linger = self.config.linger_ms;
         let batches = self.batches.values().filter(|b| !b.in_flight && !b.waiting_for_room).map(|b| {
