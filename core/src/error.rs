@@ -55,6 +55,9 @@ pub enum ErrorCode {
     OffsetNotAvailable,
     FencedInstanceId,
     MemberIdRequired,
+    /// Not a protocol error: the consumer's `NoOffsetForPartitionException` (no committed offset, no
+    /// position, and `auto.offset.reset=none`).
+    NoOffsetForPartition,
 }
 
 impl ErrorCode {
@@ -106,6 +109,7 @@ impl ErrorCode {
             OffsetNotAvailable => "OFFSET_NOT_AVAILABLE",
             FencedInstanceId => "FENCED_INSTANCE_ID",
             MemberIdRequired => "MEMBER_ID_REQUIRED",
+            NoOffsetForPartition => "NO_OFFSET_FOR_PARTITION",
         }
     }
 

@@ -224,6 +224,13 @@ mod bad_input {
         strict.auto_offset_reset = AutoOffsetReset::None;
         let strict = w.add_consumer(strict).unwrap();
         w.assign(strict, vec![tp.clone()]).unwrap();
+        // Kafka's NoOffsetForPartitionException, from poll and at once from position.
+        assert_eq!(w.poll(strict, 1_000).unwrap_err().code, ErrorCode::NoOffsetForPartition);
+        let before = w.now_ms();
+        assert_eq!(w.position(strict, &tp).unwrap_err().code, ErrorCode::NoOffsetForPartition);
+        assert!(w.now_ms() - before < 1_000, "position says so without waiting default.api.timeout.ms");
+        // Out of range after a seek past the end: OFFSET_OUT_OF_RANGE (Kafka's OffsetOutOfRangeException).
+        w.seek(strict, &tp, 99).unwrap();
         assert_eq!(w.poll(strict, 1_000).unwrap_err().code, ErrorCode::OffsetOutOfRange);
     }
 

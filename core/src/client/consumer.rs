@@ -164,6 +164,8 @@ struct PartitionState {
     committed_checked: bool,
     /// `pause`d: not fetched, and `poll` returns nothing of it until `resume`.
     paused: bool,
+    /// No committed offset and `auto.offset.reset=none`: `position` and `poll` throw until a seek.
+    no_offset: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -717,9 +719,14 @@ impl Consumer {
             ));
         };
         state.position = Some(offset as Offset);
+        state.no_offset = false;
         state.buffer.clear();
         // An answer to a request made before the seek must not move the position.
         state.request_in_flight = false;
+        let still_undefined = self.assignment.values().any(|s| s.no_offset && s.position.is_none());
+        if !still_undefined && self.error.as_ref().is_some_and(|e| e.code == ErrorCode::NoOffsetForPartition) {
+            self.error = None;
+        }
         self.in_flight.retain(|_, (p, _)| !matches!(p, Pending::ListOffsets(t) | Pending::Fetch(t, _) if t == tp));
         self.fill(now_ms, out);
         Ok(())
@@ -728,6 +735,7 @@ impl Consumer {
     /// The offset of the next record `poll` would return, if known.
     pub fn position(&self, tp: &TopicPartition) -> Result<Option<Offset>> {
         match self.assignment.get(tp) {
+            Some(state) if state.no_offset && state.position.is_none() => Err(no_offset_error(tp)),
             Some(state) => Ok(state.position),
             None => {
                 Err(franz_err!(UnknownTopicOrPartition, "No current assignment for partition {tp}: assign it first"))
@@ -735,7 +743,6 @@ impl Consumer {
         }
     }
 
-    /// Whether `poll` has something to return now: records, or an error.
     /// `poll` begins: the group work that waited for it (a rebalance a heartbeat learned of) happens now.
     pub fn begin_poll(&mut self, now_ms: u64, out: &mut Outbox) {
         self.in_poll = true;
@@ -749,6 +756,7 @@ impl Consumer {
         self.fill(now_ms, out);
     }
 
+    /// Whether `poll` has something to return now: records, or an error.
     pub fn has_poll_result(&self) -> bool {
         self.error.is_some()
             || self.check_not_fenced().is_err()
@@ -955,11 +963,10 @@ impl Consumer {
                         AutoOffsetReset::None => {
                             if let Some(state) = self.assignment.get_mut(&tp) {
                                 state.request_in_flight = false;
+                                state.no_offset = true;
                             }
-                            self.error = Some(franz_err!(
-                                OffsetOutOfRange,
-                                "No position for partition {tp} and auto.offset.reset is none: seek first"
-                            ));
+                            // An out-of-range error not yet thrown says more; it goes first.
+                            self.error.get_or_insert_with(|| no_offset_error(&tp));
                             continue;
                         }
                     };
@@ -1572,6 +1579,13 @@ impl Actor for Consumer {
 }
 
 /// The errors that mean "find the coordinator again".
+fn no_offset_error(tp: &TopicPartition) -> FranzError {
+    franz_err!(
+        NoOffsetForPartition,
+        "NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: [{tp}] (auto.offset.reset=none): seek first"
+    )
+}
+
 fn is_coordinator_error(code: ErrorCode) -> bool {
     matches!(code, ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable | ErrorCode::RequestTimedOut)
 }

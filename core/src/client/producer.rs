@@ -370,6 +370,9 @@ impl Producer {
                     // The answer is not remembered: the next send asks again.
                     let e = e.clone();
                     self.metadata.forget(&topic);
+                    if let Some(send) = self.sends.get_mut(&send_id) {
+                        send.last_error = Some(e.clone());
+                    }
                     let deadline = self.sends.get(&send_id).map_or(0, |s| s.metadata_deadline_ms);
                     if now_ms >= deadline {
                         let e = FranzError::new(
@@ -435,7 +438,7 @@ impl Producer {
         if let Some(p) = records.iter().filter_map(|r| r.partition).find(|&p| p >= count) {
             if now_ms >= send.metadata_deadline_ms {
                 let e = franz_err!(
-                    RequestTimedOut,
+                    UnknownTopicOrPartition,
                     "Partition {p} of topic {topic} with partition count {count} is not present in metadata after {} ms (max.block.ms)",
                     self.config.max_block_ms
                 );
@@ -922,13 +925,18 @@ impl Producer {
             .map(|(&id, _)| id)
             .collect();
         for send_id in blocked {
-            let Some(topic) = self.sends.get(&send_id).map(|s| s.topic.clone()) else { continue };
-            let e = franz_err!(
-                RequestTimedOut,
-                "Topic {topic} not present in metadata after {} ms (max.block.ms)",
+            let Some(send) = self.sends.get(&send_id) else { continue };
+            // The brokers' last word on the topic (UNKNOWN_TOPIC_OR_PARTITION), or none at all (a timeout).
+            let (code, why) = match &send.last_error {
+                Some(e) => (e.code, alloc::format!(": {}", e.message)),
+                None => (ErrorCode::RequestTimedOut, String::new()),
+            };
+            let message = alloc::format!(
+                "Topic {} not present in metadata after {} ms (max.block.ms){why}",
+                send.topic,
                 self.config.max_block_ms
             );
-            self.fail(send_id, e, out);
+            self.fail(send_id, FranzError::new(code, message), out);
         }
         let expired: Vec<u64> = self.sends.iter().filter(|(_, s)| s.deadline_ms <= now_ms).map(|(&id, _)| id).collect();
         for send_id in expired {

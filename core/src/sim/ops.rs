@@ -553,10 +553,10 @@ impl World {
         let deadline = self.now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS);
         let mut found = None;
         self.run_until(deadline, |w| {
-            found = w.consumer_mut(consumer).ok().and_then(|c| c.position(tp).ok().flatten());
+            found = w.consumer_mut(consumer).ok().and_then(|c| c.position(tp).transpose());
             found.is_some()
         });
-        found.ok_or_else(|| franz_err!(RequestTimedOut, "No position for {tp} within default.api.timeout.ms"))
+        found.unwrap_or_else(|| Err(franz_err!(RequestTimedOut, "No position for {tp} within default.api.timeout.ms")))
     }
 
     fn exec_poll(&mut self, consumer: NodeId, timeout_ms: u64) -> Result<Vec<ConsumerRecord>> {
