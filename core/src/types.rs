@@ -20,6 +20,9 @@ pub const FIRST_CLIENT_ID: NodeId = 10_001;
 /// A position in a partition log. Kafka uses a signed `long`; Franz keeps offsets unsigned inside and
 /// rejects negative ones where they enter.
 pub type Offset = u64;
+/// The largest offset Franz accepts from a user (a commit, a seek): 2^53 − 1, so that every offset reaches
+/// JavaScript exactly (Kafka's limit is 2^63 − 1, far beyond any simulated log).
+pub const OFFSET_MAX: Offset = (1 << 53) - 1;
 /// Kafka's leader epoch (`int`).
 pub type LeaderEpoch = i32;
 

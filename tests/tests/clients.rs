@@ -134,3 +134,29 @@ fn a_send_to_a_partition_just_added_waits_for_the_metadata_that_names_it() {
         assert!(e.message.contains("Partition 7 of topic t with partition count 3"), "{e}");
     }
 }
+
+/// Issue 17, item 7: commitSync validates as Kafka does: a partition the metadata does not know is
+/// UNKNOWN_TOPIC_OR_PARTITION, and an offset beyond what reaches JS exactly (2^53 − 1) is refused, so
+/// groupOffsets keeps working.
+#[test]
+fn commit_sync_refuses_unknown_partitions_and_offsets_beyond_two_to_the_53() {
+    use franz_core::client::ConsumerConfig;
+    use franz_core::sim::scenario::PartitionOffset;
+    use franz_core::types::TopicPartition;
+    use franz_core::ErrorCode;
+    let at = |topic: &str, partition, offset| Some(vec![PartitionOffset { topic: topic.into(), partition, offset }]);
+    let mut w = World::new(ClusterConfig { seed: 1, ..Default::default() }).unwrap();
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let c = w.add_consumer(ConsumerConfig { group_id: Some("g".into()), ..ConsumerConfig::named("c") }).unwrap();
+    let tp = TopicPartition::new("t", 0);
+    w.assign(c, vec![tp.clone()]).unwrap();
+    let e = w.commit_sync(c, at("nope", 0, 1)).unwrap_err();
+    assert_eq!(e.code, ErrorCode::UnknownTopicOrPartition, "{e}");
+    let e = w.commit_sync(c, at("t", 5, 1)).unwrap_err();
+    assert_eq!(e.code, ErrorCode::UnknownTopicOrPartition, "{e}");
+    let e = w.commit_sync(c, at("t", 0, (1 << 53) + 2)).unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidRequest, "{e}");
+    assert_eq!(w.seek(c, &tp, (1 << 53) + 2).unwrap_err().code, ErrorCode::InvalidRequest);
+    w.commit_sync(c, at("t", 0, 7)).unwrap();
+    assert_eq!(w.group_offsets("g").iter().map(|o| o.committed).collect::<Vec<_>>(), [7]);
+}

@@ -84,6 +84,19 @@ impl Broker {
                 ));
             }
             let tp = self.coordinated_partition(&group_id)?;
+            // Kafka's GroupMetadataManager stores offsets only for partitions the metadata knows.
+            let unknown = offsets.iter().map(|(committed, _)| committed).find(|committed| {
+                self.image
+                    .topics
+                    .get(&committed.topic)
+                    .is_none_or(|t| committed.partition as usize >= t.partitions.len())
+            });
+            if let Some(unknown) = unknown {
+                return Err(franz_err!(
+                    UnknownTopicOrPartition,
+                    "Cannot commit an offset for {unknown}: no such partition"
+                ));
+            }
             match self.groups.get(&group_id) {
                 Some(group) => group.validate_offset_commit(&member_id, group_instance_id.as_deref(), generation)?,
                 None if generation < 0 => {} // a consumer using assign, for a group with no members

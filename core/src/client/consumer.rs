@@ -568,6 +568,13 @@ impl Consumer {
                 ),
             });
         }
+        if let Some((tp, offset)) = offsets.iter().flatten().find(|(_, o)| *o > crate::types::OFFSET_MAX) {
+            return Err(franz_err!(
+                InvalidRequest,
+                "Cannot commit offset {offset} for {tp}: offsets go up to 2^53 - 1 ({})",
+                crate::types::OFFSET_MAX
+            ));
+        }
         let offsets = offsets.unwrap_or_else(|| self.positions());
         let id = self.start_commit(now_ms, offsets, CommitKind::Sync);
         self.fill(now_ms, out);
@@ -711,6 +718,13 @@ impl Consumer {
     pub fn seek(&mut self, now_ms: u64, tp: &TopicPartition, offset: i64, out: &mut Outbox) -> Result<()> {
         if offset < 0 {
             return Err(franz_err!(OffsetOutOfRange, "Seek offset must not be a negative number, got {offset}"));
+        }
+        if offset as Offset > crate::types::OFFSET_MAX {
+            return Err(franz_err!(
+                InvalidRequest,
+                "Cannot seek to {offset}: offsets go up to 2^53 - 1 ({})",
+                crate::types::OFFSET_MAX
+            ));
         }
         let Some(state) = self.assignment.get_mut(tp) else {
             return Err(franz_err!(
@@ -1211,7 +1225,8 @@ impl Consumer {
         let Some(commit) = self.commits.get_mut(&id) else { return };
         commit.in_flight = false;
         if let Err(e) = &result {
-            if e.retriable() && now_ms < commit.deadline_ms {
+            // Kafka's OffsetCommit handler fails at once on a partition that does not exist.
+            if e.retriable() && e.code != ErrorCode::UnknownTopicOrPartition && now_ms < commit.deadline_ms {
                 self.drop_or_retry_commit(now_ms, id);
                 if is_coordinator_error(e.code) {
                     self.lose_coordinator(now_ms);
