@@ -763,3 +763,35 @@ fn a_consumer_closed_while_joining_leaves_no_member_behind() {
         }
     }
 }
+
+/// Issue 17, item 3: a newcomer whose assignor no member supports is refused alone with
+/// INCONSISTENT_GROUP_PROTOCOL, thrown from its poll(); the group keeps its members and partitions.
+#[test]
+fn a_newcomer_with_another_assignor_is_refused_alone() {
+    for seed in 1..=3 {
+        let mut w = world_with_records(seed, 6);
+        let a = member(&mut w, "g", "a", &["t"], |_| {});
+        let b = member(&mut w, "g", "b", &["t"], |_| {});
+        for _ in 0..5 {
+            w.poll(a, 500).unwrap();
+            w.poll(b, 500).unwrap();
+        }
+        let before = w.describe_group("g");
+        let odd = member(&mut w, "g", "odd", &["t"], |c| c.assignor = "roundrobin".into());
+        let mut refused = None;
+        for _ in 0..5 {
+            w.poll(a, 500).unwrap();
+            w.poll(b, 500).unwrap();
+            if let Err(e) = w.poll(odd, 500) {
+                refused = Some(e);
+            }
+        }
+        assert_eq!(refused.map(|e| e.code), Some(ErrorCode::InconsistentGroupProtocol), "seed {seed}");
+        let after = w.describe_group("g");
+        assert_eq!((after.generation, after.members.len()), (before.generation, 2), "seed {seed}: {after:?}");
+        let assignments = |d: &franz_core::view::GroupDescription| {
+            d.members.iter().map(|m| (m.member_id.clone(), m.assignment.clone())).collect::<Vec<_>>()
+        };
+        assert_eq!(assignments(&after), assignments(&before), "seed {seed}: nobody lost partitions");
+    }
+}

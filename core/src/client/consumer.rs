@@ -1480,6 +1480,15 @@ impl Actor for Consumer {
                     m.rejoin_at_ms = now_ms;
                 }
             }
+            (Pending::JoinGroup, Message::JoinGroupResponse { result: Err(e), .. })
+                if e.code == ErrorCode::InconsistentGroupProtocol =>
+            {
+                // Kafka's InconsistentGroupProtocolException: thrown from poll, which tries to join again.
+                if let Some(m) = self.membership.as_mut() {
+                    m.phase = Phase::LeftUntilPoll;
+                }
+                self.error = Some(e);
+            }
             (Pending::JoinGroup, Message::JoinGroupResponse { result, .. }) => match result {
                 Ok(join) => {
                     let leader = join.leader == join.member_id && !join.skip_assignment;

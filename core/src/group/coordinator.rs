@@ -340,6 +340,25 @@ impl Group {
                 .push((from, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result: Err(e) }))
         };
         let member_id = request.member_id.clone();
+        // Kafka's supportsProtocols: a member whose assignors share none with every other member's is refused
+        // alone; the group carries on without it.
+        let others = self.members.values().filter(|m| m.member_id != member_id);
+        let mut common: Option<Vec<&String>> = None;
+        for m in others {
+            let mine: Vec<&String> = m.protocols.iter().collect();
+            common = Some(match common {
+                None => mine,
+                Some(c) => c.into_iter().filter(|p| mine.contains(p)).collect(),
+            });
+        }
+        if let Some(common) = common.filter(|c| !c.iter().any(|p| request.protocols.contains(p))) {
+            let e = franz_err!(
+                InconsistentGroupProtocol,
+                "The group's members use {common:?}; this consumer offers {:?} (partition.assignment.strategy)",
+                request.protocols
+            );
+            return refuse(e, fx);
+        }
         if self.pending_members.remove(&member_id).is_some() && request.group_instance_id.is_none() {
             self.members.insert(member_id.clone(), GroupMember::new(member_id.clone(), from, &request, now_ms));
             return self.rejoin(now_ms, from, correlation_id, &member_id, request, fx);
