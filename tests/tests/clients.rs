@@ -160,3 +160,30 @@ fn commit_sync_refuses_unknown_partitions_and_offsets_beyond_two_to_the_53() {
     w.commit_sync(c, at("t", 0, 7)).unwrap();
     assert_eq!(w.group_offsets("g").iter().map(|o| o.committed).collect::<Vec<_>>(), [7]);
 }
+
+/// Issue 17, item 20: seek() is in the history, so the checker judges polls from the new position: a
+/// rewind is no nonmonotonic_poll, and a skip ahead no poll_skip.
+#[test]
+fn a_seek_back_or_ahead_is_no_anomaly() {
+    use franz_core::client::{AutoOffsetReset, ConsumerConfig};
+    use franz_core::types::TopicPartition;
+    let mut w = World::new(ClusterConfig { seed: 2, ..Default::default() }).unwrap();
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    w.send(p, "t", (0..10).map(|i| value(&format!("v{i}"))).collect()).unwrap();
+    let config = ConsumerConfig {
+        auto_offset_reset: AutoOffsetReset::Earliest,
+        max_poll_records: 3,
+        ..ConsumerConfig::named("c")
+    };
+    let c = w.add_consumer(config).unwrap();
+    let tp = TopicPartition::new("t", 0);
+    w.assign(c, vec![tp.clone()]).unwrap();
+    let first = w.poll(c, 1_000).unwrap();
+    assert_eq!(first.iter().map(|r| r.offset).collect::<Vec<_>>(), [0, 1, 2]);
+    w.seek(c, &tp, 1).unwrap();
+    assert_eq!(w.poll(c, 1_000).unwrap()[0].offset, 1, "rewound");
+    w.seek(c, &tp, 8).unwrap();
+    assert_eq!(w.poll(c, 1_000).unwrap()[0].offset, 8, "skipped ahead");
+    assert!(w.check().ok, "{:?}", w.check().violations);
+}

@@ -795,3 +795,42 @@ fn a_newcomer_with_another_assignor_is_refused_alone() {
         assert_eq!(assignments(&after), assignments(&before), "seed {seed}: nobody lost partitions");
     }
 }
+
+/// Issue 17, item 4: the group's leader rereads its topics every `metadata.max.age.ms`; partitions added
+/// to a subscribed topic get assigned, and a deleted topic's partitions leave every assignment.
+#[test]
+fn metadata_changes_rebalance_the_group() {
+    for seed in 1..=3 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+        w.create_topic("u", 2, None, ConfigMap::new()).unwrap();
+        let settings = |c: &mut ConsumerConfig| c.metadata_max_age_ms = 5_000;
+        let a = member(&mut w, "g", "a", &["t", "u"], settings);
+        let b = member(&mut w, "g", "b", &["t", "u"], settings);
+        let assigned = |w: &World| {
+            let mut all: Vec<String> = w
+                .describe_group("g")
+                .members
+                .iter()
+                .flat_map(|m| m.assignment.iter().map(|tp| format!("{}-{}", tp.topic, tp.partition)))
+                .collect();
+            all.sort();
+            all
+        };
+        let poll_both = |w: &mut World| {
+            for _ in 0..12 {
+                w.poll(a, 500).unwrap();
+                w.poll(b, 500).unwrap();
+            }
+        };
+        poll_both(&mut w);
+        assert_eq!(assigned(&w), ["t-0", "t-1", "u-0", "u-1"], "seed {seed}");
+        w.create_partitions("t", 4).unwrap();
+        poll_both(&mut w);
+        assert_eq!(assigned(&w), ["t-0", "t-1", "t-2", "t-3", "u-0", "u-1"], "seed {seed}: added partitions");
+        w.delete_topic("u").unwrap();
+        poll_both(&mut w);
+        assert_eq!(assigned(&w), ["t-0", "t-1", "t-2", "t-3"], "seed {seed}: the deleted topic left");
+        assert!(w.check().ok, "{:?}", w.check().violations);
+    }
+}

@@ -53,6 +53,8 @@ export interface ConsumerOptions {
   enableAutoCommit?: boolean; autoCommitIntervalMs?: number;
   assignor?: "range" | "roundrobin" | "sticky" | "cooperative-sticky"; sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number; maxPollIntervalMs?: number; groupInstanceId?: string;
+  /** metadata.max.age.ms (300000): how often the group's leader rereads its topics, to rebalance on a change. */
+  metadataMaxAgeMs?: number;
   /** Kafka's isolation.level; without transactions both read up to the high watermark. */
   isolationLevel?: "read_uncommitted" | "read_committed";
 }
@@ -190,6 +192,7 @@ struct ConsumerOptions {
     max_poll_interval_ms: Option<f64>,
     group_instance_id: Option<String>,
     isolation_level: Option<String>,
+    metadata_max_age_ms: Option<f64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -642,6 +645,8 @@ impl Cluster {
             opt_whole(o.heartbeat_interval_ms, "heartbeatIntervalMs", MAX_SAFE_INTEGER, config.heartbeat_interval_ms)?;
         config.max_poll_interval_ms =
             opt_whole(o.max_poll_interval_ms, "maxPollIntervalMs", MAX_SAFE_INTEGER, config.max_poll_interval_ms)?;
+        config.metadata_max_age_ms =
+            opt_whole(o.metadata_max_age_ms, "metadataMaxAgeMs", MAX_SAFE_INTEGER, config.metadata_max_age_ms)?;
         config.group_instance_id = o.group_instance_id;
         config.isolation_level = match o.isolation_level.as_deref() {
             None | Some("read_uncommitted") => IsolationLevel::ReadUncommitted,

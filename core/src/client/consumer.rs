@@ -86,6 +86,9 @@ pub struct ConsumerConfig {
     /// `isolation.level`: `read_uncommitted` (Kafka's default) reads to the HW, `read_committed` to the
     /// last stable offset.
     pub isolation_level: crate::message::IsolationLevel,
+    /// `metadata.max.age.ms`: how often a group's leader rereads its subscribed topics, to rebalance when
+    /// their partitions changed (added, or the topic deleted).
+    pub metadata_max_age_ms: u64,
 }
 
 impl Default for ConsumerConfig {
@@ -107,6 +110,7 @@ impl Default for ConsumerConfig {
             max_poll_interval_ms: 300_000,
             group_instance_id: None,
             isolation_level: crate::message::IsolationLevel::ReadUncommitted,
+            metadata_max_age_ms: 300_000,
         }
     }
 }
@@ -123,6 +127,7 @@ impl ConsumerConfig {
         super::check_range("session.timeout.ms", self.session_timeout_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
         super::check_range("heartbeat.interval.ms", self.heartbeat_interval_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
         super::check_range("max.poll.interval.ms", self.max_poll_interval_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
+        super::check_range("metadata.max.age.ms", self.metadata_max_age_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
         if self.heartbeat_interval_ms >= self.session_timeout_ms {
             return Err(franz_err!(InvalidConfig, "heartbeat.interval.ms must be lower than session.timeout.ms"));
         }
@@ -218,6 +223,10 @@ struct Membership {
     rejoin_requested: bool,
     /// The leader withheld partitions (cooperative-sticky's first phase): rebalance again once synced.
     follow_up: bool,
+    /// As the group's leader: the partition count of each topic it assigned, and when it last reread them
+    /// (Kafka's `assignmentSnapshot` against the metadata, every `metadata.max.age.ms`).
+    assigned_counts: Option<BTreeMap<String, u32>>,
+    metadata_checked_ms: u64,
 }
 
 /// Who asked for a commit, which says whether it is retried and whether someone waits for its outcome.
@@ -336,6 +345,8 @@ impl Consumer {
             last_poll_ms: now_ms,
             owned: Vec::new(),
             rejoin_requested: false,
+            assigned_counts: None,
+            metadata_checked_ms: 0,
             follow_up: false,
         });
         self.revoke_all(now_ms, true, RevokeReason::Rebalance, out);
@@ -737,6 +748,8 @@ impl Consumer {
         state.buffer.clear();
         // An answer to a request made before the seek must not move the position.
         state.request_in_flight = false;
+        // The checker judges polls from here: going back or skipping ahead is the user's doing.
+        out.history(Op::PositionReset { consumer: self.id, partitions: alloc::vec![tp.clone()] });
         let still_undefined = self.assignment.values().any(|s| s.no_offset && s.position.is_none());
         if !still_undefined && self.error.as_ref().is_some_and(|e| e.code == ErrorCode::NoOffsetForPartition) {
             self.error = None;
@@ -1002,9 +1015,50 @@ impl Consumer {
         }
     }
 
+    /// As the group's leader, every `metadata.max.age.ms`: reread the topics it assigned; an answer that
+    /// differs from what it assigned from makes it rejoin (Kafka's `rejoinNeededOrPending`).
+    fn refresh_assigned_metadata(&mut self, now_ms: u64, out: &mut Outbox) {
+        let age_ms = self.config.metadata_max_age_ms;
+        let Some(m) = self.membership.as_mut().filter(|m| m.phase == Phase::Stable) else { return };
+        let Some(snapshot) = &m.assigned_counts else { return };
+        if now_ms < m.metadata_checked_ms.saturating_add(age_ms) {
+            return;
+        }
+        if self.in_flight.values().any(|(p, _)| matches!(p, Pending::Metadata)) {
+            return;
+        }
+        m.metadata_checked_ms = now_ms;
+        let topics: Vec<String> = snapshot.keys().cloned().collect();
+        let to = self.bootstrap.current();
+        self.request(
+            now_ms,
+            to,
+            Pending::Metadata,
+            |correlation_id| Message::MetadataRequest { correlation_id, topics },
+            out,
+        );
+    }
+
+    /// After a metadata answer: has a topic this leader assigned gained partitions or gone?
+    fn check_assignment_snapshot(&mut self, now_ms: u64, out: &mut Outbox) {
+        let Some(m) = self.membership.as_ref().filter(|m| m.phase == Phase::Stable) else { return };
+        let Some(snapshot) = &m.assigned_counts else { return };
+        let changed = snapshot
+            .iter()
+            .find(|(t, &n)| self.metadata.topic(t).is_some() && self.metadata.partition_count(t).unwrap_or(0) != n);
+        let Some((topic, &before)) = changed else { return };
+        let now = self.metadata.partition_count(topic).unwrap_or(0);
+        let reason = alloc::format!("the partitions of {topic} changed from {before} to {now}: rebalancing");
+        if let Some(m) = self.membership.as_mut() {
+            m.assigned_counts = None;
+        }
+        self.rejoin(now_ms, &FranzError::new(ErrorCode::RebalanceInProgress, reason), out);
+    }
+
     /// The group's requests: find the coordinator, fetch committed offsets, send commits.
     fn fill_group(&mut self, now_ms: u64, needs_committed: Vec<TopicPartition>, out: &mut Outbox) {
         let Some(group_id) = self.config.group_id.clone() else { return };
+        self.refresh_assigned_metadata(now_ms, out);
         let commits_waiting = self.commits.values().any(|c| !c.in_flight && c.retry_at_ms <= now_ms);
         let membership_work = self.membership.as_ref().is_some_and(|m| match &m.phase {
             Phase::NeedJoin => now_ms >= m.rejoin_at_ms,
@@ -1116,8 +1170,9 @@ impl Consumer {
                 let mut topics: Vec<String> = join.members.iter().flat_map(|x| x.topics.iter().cloned()).collect();
                 topics.sort();
                 topics.dedup();
+                // A topic the brokers said does not exist (deleted) counts as none: only unasked ones wait.
                 let missing: Vec<String> =
-                    topics.iter().filter(|t| self.metadata.partition_count(t).is_none()).cloned().collect();
+                    topics.iter().filter(|t| self.metadata.topic(t).is_none()).cloned().collect();
                 if !missing.is_empty() {
                     if !self.in_flight.values().any(|(p, _)| matches!(p, Pending::Metadata)) {
                         let to = self.bootstrap.current();
@@ -1154,6 +1209,9 @@ impl Consumer {
                 let wanted: u32 = counts.values().sum();
                 if let Some(m) = self.membership.as_mut() {
                     m.follow_up = (assigned as u32) < wanted;
+                    let snapshot = topics.iter().map(|t| (t.clone(), counts.get(t).copied().unwrap_or(0))).collect();
+                    m.assigned_counts = Some(snapshot);
+                    m.metadata_checked_ms = now_ms;
                 }
                 self.send_sync(now_ms, coordinator, group_id, join.generation, assignments, out);
             }
@@ -1425,6 +1483,7 @@ impl Actor for Consumer {
                     }
                 }
                 self.metadata.update(now_ms, topics);
+                self.check_assignment_snapshot(now_ms, out);
             }
             (Pending::Fetch(tp, offset), Message::FetchResponse { result, .. }) => {
                 self.on_fetch_response(now_ms, tp, offset, result, out)
@@ -1582,7 +1641,11 @@ impl Actor for Consumer {
                 Phase::Stable => {
                     let beating = self.in_flight.values().any(|(p, _)| matches!(p, Pending::Heartbeat(..)));
                     let heartbeat = if beating { u64::MAX } else { m.next_heartbeat_ms };
-                    Some(heartbeat.min(m.last_poll_ms + self.config.max_poll_interval_ms))
+                    let metadata = m
+                        .assigned_counts
+                        .as_ref()
+                        .map_or(u64::MAX, |_| m.metadata_checked_ms.saturating_add(self.config.metadata_max_age_ms));
+                    Some(heartbeat.min(metadata).min(m.last_poll_ms + self.config.max_poll_interval_ms))
                 }
                 _ => None,
             });
