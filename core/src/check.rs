@@ -22,6 +22,11 @@
 //!   already handed out.
 //! - `committed_offset_went_back`: an OffsetFetch returned a committed offset lower than (or none instead
 //!   of) the one acknowledged last before it was sent, and no commit acknowledged after that named it.
+//! - `committed_unread`: a group committed its consumer's position past a record the log holds that no
+//!   poll of the group's consumers ever returned (at-least-once broken: nobody will read it). Judged
+//!   between two commits of the consumers' own positions, unless a seek, an `assign` or
+//!   `auto.offset.reset` moved a position in between (the application's choice), and only with the whole
+//!   history.
 //!
 //! Offsets below a log's start offset were deleted on purpose (retention): they are not lost.
 //!
@@ -57,6 +62,7 @@ pub enum ViolationKind {
     PhantomRead,
     GenerationWentBack,
     CommittedOffsetWentBack,
+    CommittedUnread,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -252,6 +258,9 @@ pub fn check(history: &History, replicas: &Replicas) -> CheckReport {
     check_replicas(replicas, &mut report);
     check_owners(history, &mut report);
     check_committed_offsets(history, &mut report);
+    if complete {
+        check_committed_unread(history, replicas, &mut report);
+    }
     report
         .violations
         .sort_by(|a, b| (a.kind, &a.topic, a.partition, a.offset).cmp(&(b.kind, &b.topic, b.partition, b.offset)));
@@ -384,7 +393,7 @@ fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
     let mut last: BTreeMap<(NodeId, TopicPartition), Offset> = BTreeMap::new();
     for entry in history.entries() {
         match &entry.op {
-            Op::PositionReset { consumer, partitions } => {
+            Op::PositionReset { consumer, partitions, .. } => {
                 for tp in partitions {
                     last.remove(&(*consumer, tp.clone()));
                 }
@@ -619,6 +628,76 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
     }
 }
 
+/// At-least-once: between a group's commit of offset `from` and its next commit of `to` > `from` (both the
+/// consumers' positions), every record the log holds in [from, to) was returned by some poll of the group.
+fn check_committed_unread(history: &History, replicas: &Replicas, report: &mut Report) {
+    use crate::sim::history::ResetReason;
+    // Which consumers belong to which group (a consumer has one group id).
+    let mut group_of: BTreeMap<NodeId, &str> = BTreeMap::new();
+    for entry in history.entries() {
+        match &entry.op {
+            Op::OffsetsCommitted { consumer, group, .. }
+            | Op::AssignmentReceived { consumer, group, .. }
+            | Op::CommittedOffsetsFetched { consumer, group, .. } => {
+                group_of.insert(*consumer, group.as_str());
+            }
+            _ => {}
+        }
+    }
+    type Key<'a> = (&'a str, TopicPartition);
+    let mut polled: BTreeMap<Key, BTreeSet<Offset>> = BTreeMap::new();
+    // The last commit of positions per (group, partition), and whether a position jumped since.
+    let mut last: BTreeMap<Key, (Offset, bool)> = BTreeMap::new();
+    for entry in history.entries() {
+        match &entry.op {
+            Op::Polled { consumer, records } => {
+                let Some(&group) = group_of.get(consumer) else { continue };
+                for r in records {
+                    let tp = TopicPartition::new(r.topic.clone(), r.partition);
+                    polled.entry((group, tp)).or_default().insert(r.offset);
+                }
+            }
+            Op::PositionReset { consumer, partitions, reason } if *reason != ResetReason::GroupAssignment => {
+                let Some(&group) = group_of.get(consumer) else { continue };
+                for tp in partitions {
+                    if let Some(l) = last.get_mut(&(group, tp.clone())) {
+                        l.1 = true;
+                    }
+                }
+            }
+            Op::OffsetsCommitted { group, offsets, explicit, consumer } => {
+                for o in offsets {
+                    let key = (group.as_str(), TopicPartition::new(o.topic.clone(), o.partition));
+                    // An explicit commit is the application's choice: the next one is not judged from it.
+                    let previous = last.insert(key.clone(), (o.offset, *explicit));
+                    let Some((from, _)) = previous.filter(|&(from, jumped)| !jumped && !explicit && from < o.offset)
+                    else {
+                        continue;
+                    };
+                    let Some(log) = replicas.get(&key.1).and_then(|r| authoritative(r)) else { continue };
+                    let read = polled.get(&key);
+                    let unread = log
+                        .records
+                        .iter()
+                        .filter(|r| r.offset >= from.max(log.log_start_offset) && r.offset < o.offset)
+                        .find(|r| read.is_none_or(|read| !read.contains(&r.offset)));
+                    if let Some(r) = unread {
+                        let detail = format!(
+                            "consumer {consumer} committed group {group}'s offset {} (t={} ms), past {} at offset {}, which no poll of the group returned",
+                            o.offset,
+                            entry.time_ms,
+                            show_record(&r.key, &r.value),
+                            r.offset
+                        );
+                        report.add(ViolationKind::CommittedUnread, &key.1, Some(r.offset), detail);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -822,7 +901,11 @@ mod tests {
         assert_eq!(run(ops, vec![replica(1, true, 1, &["a"])]), [ViolationKind::InconsistentOffsets]);
         // Near miss: one offset seen by an acknowledgement and by two polls, the same record each time.
         let same = vec![sent(1, &["a"]), acked(1, &[0]), polled(&[(0, "a", 1)]), polled(&[(0, "a", 1)])];
-        let seek = Op::PositionReset { consumer: 10_003, partitions: vec![tp()] };
+        let seek = Op::PositionReset {
+            consumer: 10_003,
+            partitions: vec![tp()],
+            reason: crate::sim::history::ResetReason::Seek,
+        };
         let mut same = same;
         same.insert(3, seek);
         assert_eq!(run(same, vec![replica(1, true, 1, &["a"])]), []);
@@ -847,7 +930,11 @@ mod tests {
         let seek = vec![
             sends(),
             polled(&[(0, "a", 3), (1, "b", 3)]),
-            Op::PositionReset { consumer: 10_003, partitions: vec![tp()] },
+            Op::PositionReset {
+                consumer: 10_003,
+                partitions: vec![tp()],
+                reason: crate::sim::history::ResetReason::Seek,
+            },
             polled(&[(0, "a", 3)]),
         ];
         assert_eq!(run(seek, vec![replica(1, true, 3, &["a", "b", "c"])]), [], "a seek makes going back legal");
@@ -947,7 +1034,7 @@ mod tests {
 
     fn committed(offset: Offset) -> Op {
         let offsets = vec![crate::sim::history::CommittedOffset { topic: "t".into(), partition: 0, offset }];
-        Op::OffsetsCommitted { consumer: 10_003, group: "g".into(), offsets }
+        Op::OffsetsCommitted { consumer: 10_003, group: "g".into(), offsets, explicit: false }
     }
 
     fn fetched(requested_ms: u64, offset: Option<Offset>) -> Op {
@@ -962,6 +1049,47 @@ mod tests {
         assert_eq!(kinds(vec![committed(10), fetched(1, Some(5))]), [back]);
         assert_eq!(kinds(vec![committed(10), fetched(1, None)]), [back], "the commit vanished");
         assert_eq!(kinds(vec![committed(10), committed(3), fetched(2, Some(0))]), [back]);
+    }
+
+    fn commit_positions(offset: Offset, explicit: bool) -> Op {
+        let offsets = vec![crate::sim::history::CommittedOffset { topic: "t".into(), partition: 0, offset }];
+        Op::OffsetsCommitted { consumer: 10_003, group: "g".into(), offsets, explicit }
+    }
+
+    #[test]
+    fn a_commit_past_a_record_no_poll_returned_is_committed_unread() {
+        let log = || vec![replica(1, true, 4, &["a", "b", "c", "d"])];
+        let unread = vec![
+            sent(1, &["a", "b", "c", "d"]),
+            commit_positions(0, false),
+            polled(&[(0, "a", 4)]),
+            commit_positions(3, false),
+        ];
+        assert_eq!(run(unread, log()), [ViolationKind::CommittedUnread], "b and c were never returned");
+        // Near misses: everything below the commit was returned; a seek moved the position; the
+        // application committed an offset of its choosing.
+        let read = vec![
+            sent(1, &["a", "b", "c", "d"]),
+            commit_positions(0, false),
+            polled(&[(0, "a", 4), (1, "b", 4), (2, "c", 4)]),
+            commit_positions(3, false),
+        ];
+        assert_eq!(run(read, log()), []);
+        let seek = Op::PositionReset {
+            consumer: 10_003,
+            partitions: vec![tp()],
+            reason: crate::sim::history::ResetReason::Seek,
+        };
+        let sought = vec![
+            sent(1, &["a", "b", "c", "d"]),
+            commit_positions(0, false),
+            seek,
+            polled(&[(2, "c", 4)]),
+            commit_positions(3, false),
+        ];
+        assert_eq!(run(sought, log()), []);
+        let chosen = vec![sent(1, &["a", "b", "c", "d"]), commit_positions(0, false), commit_positions(3, true)];
+        assert_eq!(run(chosen, log()), []);
     }
 
     #[test]

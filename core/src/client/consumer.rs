@@ -27,7 +27,7 @@ use super::metadata::MetadataCache;
 use super::{Bootstrap, RETRY_BACKOFF_MS};
 use crate::error::{ErrorCode, FranzError, Result};
 use crate::message::{Actor, CorrelationId, FetchedPartition, Message, OffsetSpec, Outbox};
-use crate::sim::history::{CommittedOffset, FetchedCommittedOffset, Op, PolledRecord, RevokeReason};
+use crate::sim::history::{CommittedOffset, FetchedCommittedOffset, Op, PolledRecord, ResetReason, RevokeReason};
 use crate::sim::trace::TraceKind;
 use crate::types::{Bytes, Header, NodeId, Offset, Record, TopicPartition, NO_NODE};
 
@@ -252,6 +252,8 @@ struct PendingCommit {
     retry_at_ms: u64,
     deadline_ms: u64,
     kind: CommitKind,
+    /// `commitSync(offsets)`: offsets the application chose, not its positions.
+    explicit: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -491,7 +493,8 @@ impl Consumer {
             member_id: member.clone(),
             partitions: partitions.clone(),
         });
-        out.history(Op::PositionReset { consumer: self.id, partitions: partitions.clone() });
+        let reason = ResetReason::GroupAssignment;
+        out.history(Op::PositionReset { consumer: self.id, partitions: partitions.clone(), reason });
         let partitions = partitions.iter().map(|tp| alloc::format!("{tp}")).collect();
         out.trace(TraceKind::GroupAssigned { group, generation, member, partitions });
     }
@@ -586,8 +589,12 @@ impl Consumer {
                 crate::types::OFFSET_MAX
             ));
         }
+        let explicit = offsets.is_some();
         let offsets = offsets.unwrap_or_else(|| self.positions());
         let id = self.start_commit(now_ms, offsets, CommitKind::Sync);
+        if let Some(commit) = self.commits.get_mut(&id) {
+            commit.explicit = explicit;
+        }
         self.fill(now_ms, out);
         Ok(id)
     }
@@ -615,8 +622,16 @@ impl Consumer {
             Some(m) => (m.generation, m.member_id.clone()),
             None => (-1, String::new()),
         };
-        let commit =
-            PendingCommit { offsets, generation, member_id, in_flight: false, retry_at_ms: now_ms, deadline_ms, kind };
+        let commit = PendingCommit {
+            offsets,
+            generation,
+            member_id,
+            in_flight: false,
+            retry_at_ms: now_ms,
+            deadline_ms,
+            kind,
+            explicit: false,
+        };
         self.commits.insert(id, commit);
         id
     }
@@ -716,7 +731,8 @@ impl Consumer {
             _ => true,
         });
         self.error = None;
-        out.history(Op::PositionReset { consumer: self.id, partitions: self.assignment.keys().cloned().collect() });
+        let partitions = self.assignment.keys().cloned().collect();
+        out.history(Op::PositionReset { consumer: self.id, partitions, reason: ResetReason::Assign });
         self.fill(now_ms, out);
         Ok(())
     }
@@ -749,7 +765,11 @@ impl Consumer {
         // An answer to a request made before the seek must not move the position.
         state.request_in_flight = false;
         // The checker judges polls from here: going back or skipping ahead is the user's doing.
-        out.history(Op::PositionReset { consumer: self.id, partitions: alloc::vec![tp.clone()] });
+        out.history(Op::PositionReset {
+            consumer: self.id,
+            partitions: alloc::vec![tp.clone()],
+            reason: ResetReason::Seek,
+        });
         let still_undefined = self.assignment.values().any(|s| s.no_offset && s.position.is_none());
         if !still_undefined && self.error.as_ref().is_some_and(|e| e.code == ErrorCode::NoOffsetForPartition) {
             self.error = None;
@@ -1305,7 +1325,8 @@ impl Consumer {
                         offset: *offset,
                     })
                     .collect();
-                out.history(Op::OffsetsCommitted { consumer: self.id, group, offsets });
+                let explicit = commit.explicit;
+                out.history(Op::OffsetsCommitted { consumer: self.id, group, offsets, explicit });
                 Ok(())
             }
             Err(e) => Err(self.on_commit_refused(now_ms, &commit, e, out)),
@@ -1433,7 +1454,8 @@ impl Consumer {
         match result {
             Ok(offset) => {
                 state.position = Some(offset);
-                out.history(Op::PositionReset { consumer: self.id, partitions: alloc::vec![tp.clone()] });
+                let (partitions, reason) = (alloc::vec![tp.clone()], ResetReason::AutoOffsetReset);
+                out.history(Op::PositionReset { consumer: self.id, partitions, reason });
                 out.trace(TraceKind::ConsumerOffsetReset {
                     topic: tp.topic.clone(),
                     partition: tp.partition,

@@ -71,10 +71,11 @@ pub enum Op {
         consumer: NodeId,
         records: Vec<PolledRecord>,
     },
-    /// `assign` or `seek`: the consumer's position moved by the user's hand, so polls may go back.
+    /// The consumer's position was set other than by polling, so polls may go back or skip.
     PositionReset {
         consumer: NodeId,
         partitions: Vec<TopicPartition>,
+        reason: ResetReason,
     },
     /// A topic was deleted: what was written to it before is gone on purpose.
     TopicDeleted {
@@ -107,6 +108,8 @@ pub enum Op {
         consumer: NodeId,
         group: String,
         offsets: Vec<CommittedOffset>,
+        /// `commitSync(offsets)`: offsets the application chose, rather than the consumer's positions.
+        explicit: bool,
     },
     /// An OffsetFetch, sent at `requested_ms`, answered these committed offsets (`None`: nothing committed).
     CommittedOffsetsFetched {
@@ -115,6 +118,20 @@ pub enum Op {
         requested_ms: u64,
         offsets: Vec<FetchedCommittedOffset>,
     },
+}
+
+/// Why a consumer's position was set other than by polling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetReason {
+    /// `assign(partitions)`.
+    Assign,
+    /// `seek(partition, offset)`.
+    Seek,
+    /// The group assigned the partition: the position comes from the committed offset (or a reset).
+    GroupAssignment,
+    /// `auto.offset.reset` moved it (no committed offset, or out of range).
+    AutoOffsetReset,
 }
 
 /// Why a consumer gave its partitions up.
