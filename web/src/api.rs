@@ -43,6 +43,7 @@ export interface RecordMetadata { partition: number; offset: number | null; }
 export interface SendResult { requestId: number; ok: boolean; partition?: number; offset?: number | null; records?: RecordMetadata[]; code?: string; message?: string; }
 export interface ProducerOptions {
   clientId?: string; acks?: "0" | "1" | "all" | "-1" | 0 | 1 | -1; idempotent?: boolean; batchSize?: number;
+  /** At least lingerMs + requestTimeoutMs (else INVALID_CONFIG, as Kafka); when not given, 120000 or that sum. */
   deliveryTimeoutMs?: number; requestTimeoutMs?: number; lingerMs?: number; maxInFlightRequestsPerConnection?: number;
   /** How long a send waits for its topic to appear in metadata (Kafka's max.block.ms, default 60000). */ maxBlockMs?: number;
 }
@@ -597,6 +598,12 @@ impl Cluster {
             opt_whole(o.delivery_timeout_ms, "deliveryTimeoutMs", MAX_SAFE_INTEGER, config.delivery_timeout_ms)?;
         config.request_timeout_ms =
             opt_whole(o.request_timeout_ms, "requestTimeoutMs", MAX_SAFE_INTEGER, config.request_timeout_ms)?;
+        if o.delivery_timeout_ms.is_none() {
+            // As KafkaProducer: an unset delivery.timeout.ms is raised to linger.ms + request.timeout.ms; one the
+            // user set below that is refused (by the core's validation).
+            let floor = config.linger_ms.saturating_add(config.request_timeout_ms);
+            config.delivery_timeout_ms = config.delivery_timeout_ms.max(floor);
+        }
         let id = with_world(&self.world, |w| w.add_producer(config).map_err(js_error))?;
         Ok(Producer { world: self.world.clone(), id })
     }
