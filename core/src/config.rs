@@ -176,9 +176,41 @@ pub fn trimmed(map: &ConfigMap) -> ConfigMap {
     map.iter().map(|(k, v)| (k.clone(), v.trim().to_owned())).collect()
 }
 
-/// Every modelled key with its effective value (override or Kafka's default), as `describeConfigs` lists them.
-pub fn effective_topic_config(overrides: &ConfigMap) -> ConfigMap {
-    TOPIC_CONFIG_DEFS.iter().map(|def| (def.key.to_owned(), effective_value(overrides, def.key).to_owned())).collect()
+/// Where a topic config's value in force comes from, in Kafka's words (`ConfigEntry.ConfigSource`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConfigSource {
+    /// Set on the topic (at creation or by `alterTopicConfig`).
+    DynamicTopicConfig,
+    /// The cluster's `config`, Kafka's `server.properties`: a default for every topic.
+    StaticBrokerConfig,
+    /// Kafka's own default.
+    DefaultConfig,
+}
+
+/// One topic config as `kafka-configs --describe --all` shows it: the value in force and its source.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ConfigEntry {
+    pub name: String,
+    pub value: String,
+    pub source: ConfigSource,
+}
+
+/// Every topic config Kafka knows (modelled or only accepted), by name, with the value in force: the topic's
+/// override, else the cluster's default for topics (`broker_defaults`, by topic-level names), else Kafka's.
+pub fn describe_topic_config(broker_defaults: &ConfigMap, overrides: &ConfigMap) -> alloc::vec::Vec<ConfigEntry> {
+    let mut defs: alloc::vec::Vec<&ConfigDef> = TOPIC_CONFIG_DEFS.iter().chain(TOPIC_CONFIG_ACCEPTED).collect();
+    defs.sort_by_key(|d| d.key);
+    defs.into_iter()
+        .map(|def| {
+            let (value, source) = match (overrides.get(def.key), broker_defaults.get(def.key)) {
+                (Some(v), _) => (v.trim(), ConfigSource::DynamicTopicConfig),
+                (None, Some(v)) => (v.trim(), ConfigSource::StaticBrokerConfig),
+                (None, None) => (def.default, ConfigSource::DefaultConfig),
+            };
+            ConfigEntry { name: def.key.to_owned(), value: value.to_owned(), source }
+        })
+        .collect()
 }
 
 fn effective_value<'a>(overrides: &'a ConfigMap, key: &str) -> &'a str {

@@ -38,3 +38,38 @@ fn delivery_timeout_below_linger_plus_request_timeout_is_refused() {
     // Near miss: exactly linger.ms + request.timeout.ms is what Kafka accepts.
     w.add_producer(ProducerConfig { delivery_timeout_ms: 30_005, ..short }).unwrap();
 }
+
+#[test]
+fn describe_topic_config_shows_the_cluster_defaults_in_force_and_where_each_value_comes_from() {
+    use franz_core::config::ConfigSource;
+    let defaults = map(&[
+        ("log.retention.ms", "60000"),
+        ("min.insync.replicas", "2"),
+        ("unclean.leader.election.enable", "true"),
+        ("log.segment.bytes", "1048576"),
+    ]);
+    let mut w = cluster(3, defaults);
+    w.create_topic("t", 1, Some(3), map(&[("segment.bytes", "4096"), ("compression.type", "zstd")])).unwrap();
+    let d = w.describe_topic("t").unwrap();
+    // The values the brokers and the controller apply, not Kafka's built-in defaults.
+    assert_eq!(d.config["retention.ms"], "60000");
+    assert_eq!(d.config["min.insync.replicas"], "2");
+    assert_eq!(d.config["unclean.leader.election.enable"], "true");
+    assert_eq!(d.config["segment.bytes"], "4096", "the topic's override wins over the cluster's default");
+    assert_eq!(d.config["cleanup.policy"], "delete", "Kafka's default where nobody set it");
+    assert_eq!(d.config["compression.type"], "zstd", "accepted configs show too, as --describe --all does");
+    let source = |name: &str| d.config_entries.iter().find(|e| e.name == name).map(|e| (e.value.as_str(), e.source));
+    assert_eq!(source("retention.ms"), Some(("60000", ConfigSource::StaticBrokerConfig)));
+    assert_eq!(source("min.insync.replicas"), Some(("2", ConfigSource::StaticBrokerConfig)));
+    assert_eq!(source("segment.bytes"), Some(("4096", ConfigSource::DynamicTopicConfig)));
+    assert_eq!(source("cleanup.policy"), Some(("delete", ConfigSource::DefaultConfig)));
+    assert_eq!(d.config_entries.len(), d.config.len(), "one entry per config, as the map");
+    assert!(d.config_entries.iter().all(|e| d.config[&e.name] == e.value));
+
+    // Back to the default: the cluster's value is in force again, and says so.
+    w.alter_topic_config("t", [("segment.bytes".to_string(), None)].into()).unwrap();
+    let d = w.describe_topic("t").unwrap();
+    assert_eq!(d.config["segment.bytes"], "1048576");
+    let entry = d.config_entries.iter().find(|e| e.name == "segment.bytes").unwrap();
+    assert_eq!(entry.source, ConfigSource::StaticBrokerConfig);
+}

@@ -34,7 +34,20 @@ export interface PartitionDescription {
   partition: number; leader: number | null; leaderEpoch: number; replicas: number[]; isr: number[];
   highWatermark: number; logStartOffset: number; logEndOffsets: Record<string, number>;
 }
-export interface TopicDescription { name: string; config: Record<string, string>; partitions: PartitionDescription[]; }
+/** One topic config as `kafka-configs --describe --all` shows it: the value in force and where it comes from. */
+export interface ConfigEntry {
+  name: string; value: string;
+  /** The topic's own setting, the cluster's `config` (Kafka's server.properties), or Kafka's default. */
+  source: "DYNAMIC_TOPIC_CONFIG" | "STATIC_BROKER_CONFIG" | "DEFAULT_CONFIG";
+}
+export interface TopicDescription {
+  name: string;
+  /** Every topic config with the value in force: the topic's, else the cluster's default, else Kafka's. */
+  config: Record<string, string>;
+  /** The same, with each value's source, sorted by name. */
+  configEntries: ConfigEntry[];
+  partitions: PartitionDescription[];
+}
 export type Bytes = string | Uint8Array;
 export interface ProducerRecord {
   key?: Bytes | null; value: Bytes | null; partition?: number; headers?: Record<string, Bytes | null>; timestamp?: number;
