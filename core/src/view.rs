@@ -105,6 +105,8 @@ pub struct NetworkView {
 pub struct LinkView {
     pub a: NodeId,
     pub b: NodeId,
+    /// These settings apply to messages from `a` to `b` only.
+    pub one_way: bool,
     pub latency_ms: u64,
     pub jitter_ms: u64,
     pub drop_rate: f64,
@@ -492,9 +494,10 @@ impl World {
             links: self
                 .network()
                 .link_overrides()
-                .map(|(a, b, c)| LinkView {
+                .map(|(a, b, one_way, c)| LinkView {
                     a,
                     b,
+                    one_way,
                     latency_ms: c.latency_ms,
                     jitter_ms: c.jitter_ms,
                     drop_rate: c.drop_rate,

@@ -23,6 +23,8 @@ const TS_TYPES: &'static str = r#"
 /** Thrown by every call that fails: `code` is Kafka's error name. */
 export interface FranzError extends Error { code: string; retriable: boolean; }
 export interface NetworkOptions { latencyMs?: number; jitterMs?: number; dropRate?: number; }
+/** `oneWay`: the settings apply to messages from the first node to the second only (an asymmetric fault). */
+export interface LinkOptions { oneWay?: boolean; }
 export interface ClusterOptions {
   /** Brokers (ids 1, 2, 3 ...), default 3; controllers (the Raft quorum, ids 1001 ...), 1 to 7, default 3. */
   brokers?: number; controllers?: number; seed?: number; network?: NetworkOptions;
@@ -145,6 +147,12 @@ struct NetworkOptions {
     latency_ms: Option<f64>,
     jitter_ms: Option<f64>,
     drop_rate: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LinkOptions {
+    one_way: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -377,21 +385,30 @@ impl Cluster {
         })
     }
 
-    /// `setLink(a, b, { latencyMs, jitterMs, dropRate })`: settings for the link between two nodes (both
-    /// ways), starting from the network's; `null` goes back to the network's settings.
+    /// `setLink(a, b, { latencyMs, jitterMs, dropRate }, { oneWay })`: settings for the link between two
+    /// nodes, starting from the network's; both ways, or only for messages from `a` to `b` with `oneWay` (an
+    /// asymmetric fault, as Jepsen's one-way partitions). `null` goes back to the network's settings (that
+    /// way only, with `oneWay`).
     #[wasm_bindgen(js_name = setLink)]
     pub fn set_link(
         &self,
         a: f64,
         b: f64,
         #[wasm_bindgen(unchecked_param_type = "NetworkOptions | null")] network: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "LinkOptions | undefined")] link: JsValue,
     ) -> Result<(), JsValue> {
         let (a, b) = (node_id(a)?, node_id(b)?);
         let options: Option<NetworkOptions> =
             if network.is_null() || network.is_undefined() { None } else { Some(parse_options(network, "link")?) };
+        let link: LinkOptions = parse_options(link, "setLink")?;
+        let one_way = link.one_way.unwrap_or(false);
         with_world(&self.world, |w| {
             let config = options.map(|n| network_config(n, w.network().config())).transpose()?;
-            w.set_link(a, b, config).map_err(js_error)
+            if one_way {
+                w.set_link_one_way(a, b, config).map_err(js_error)
+            } else {
+                w.set_link(a, b, config).map_err(js_error)
+            }
         })
     }
 
