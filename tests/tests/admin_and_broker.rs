@@ -73,3 +73,38 @@ fn describe_topic_config_shows_the_cluster_defaults_in_force_and_where_each_valu
     let entry = d.config_entries.iter().find(|e| e.name == "segment.bytes").unwrap();
     assert_eq!(entry.source, ConfigSource::StaticBrokerConfig);
 }
+
+/// Cuts `from → to` only (every message that way is dropped; the other way works).
+fn cut_one_way(w: &mut World, from: NodeId, to: NodeId) {
+    let lost = franz_core::sim::network::NetworkConfig { drop_rate: 1.0, ..Default::default() };
+    w.set_link_one_way(from, to, Some(lost)).unwrap();
+}
+
+#[test]
+fn create_partitions_during_a_reassignment_is_reassignment_in_progress() {
+    let mut w = cluster(6, ConfigMap::new());
+    w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+    let p0 = w.describe_topic("t").unwrap().partitions[0].clone();
+    let target: Vec<NodeId> = w.brokers().iter().copied().filter(|b| !p0.replicas.contains(b)).collect();
+    // The new replicas cannot fetch from the leader, so the move stays in progress (six replicas listed).
+    let leader = p0.leader.unwrap();
+    for &r in &target {
+        cut_one_way(&mut w, leader, r);
+    }
+    w.reassign_partitions("t", BTreeMap::from([(0, target.clone())])).unwrap();
+    w.run_for(1_000);
+    assert_eq!(w.describe_topic("t").unwrap().partitions[0].replicas.len(), 6, "old and new replicas, moving");
+    let err = w.create_partitions("t", 2).unwrap_err();
+    assert_eq!(err.code, ErrorCode::ReassignmentInProgress, "{err}");
+    assert_eq!(w.describe_topic("t").unwrap().partitions.len(), 1, "nothing was created");
+
+    // Once the move is done, new partitions get the topic's replication factor.
+    for &r in &target {
+        w.set_link_one_way(leader, r, None).unwrap();
+    }
+    w.run_for(10_000);
+    assert_eq!(w.describe_topic("t").unwrap().partitions[0].replicas, target, "the move completed");
+    w.create_partitions("t", 3).unwrap();
+    let d = w.describe_topic("t").unwrap();
+    assert!(d.partitions.iter().all(|p| p.replicas.len() == 3), "{:?}", d.partitions);
+}
