@@ -287,6 +287,8 @@ const BROKER_ONLY_DEFS: &[ConfigDef] = &[
     ConfigDef { key: "leader.imbalance.check.interval.seconds", default: "300", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "offsets.topic.num.partitions", default: "50", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "offsets.topic.replication.factor", default: "3", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "log.flush.scheduler.interval.ms", default: "9223372036854775807", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "log.initial.task.delay.ms", default: "30000", kind: Kind::Long { min: 0 } },
 ];
 
 /// A broker's configuration: its own settings and the defaults it gives topics.
@@ -305,6 +307,11 @@ pub struct BrokerConfig {
     pub offsets_topic_num_partitions: u32,
     /// Kafka's `offsets.topic.replication.factor`; Franz uses min(it, live brokers).
     pub offsets_topic_replication_factor: u32,
+    /// How often the log flusher looks for logs unflushed longer than their `flush.ms` (Kafka's default:
+    /// never again after its first run).
+    pub log_flush_scheduler_interval_ms: u64,
+    /// When the log flusher first runs after the broker starts.
+    pub log_initial_task_delay_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -320,6 +327,8 @@ impl Default for BrokerConfig {
             leader_imbalance_check_interval_ms: 300_000,
             offsets_topic_num_partitions: 50,
             offsets_topic_replication_factor: 3,
+            log_flush_scheduler_interval_ms: i64::MAX as u64,
+            log_initial_task_delay_ms: 30_000,
         }
     }
 }
@@ -334,9 +343,13 @@ impl BrokerConfig {
                 let v =
                     value.trim().parse::<i64>().ok().filter(|&v| matches!(def.kind, Kind::Long { min } if v >= min));
                 let Some(v) = v else {
+                    let min = match def.kind {
+                        Kind::Long { min } => min,
+                        _ => 0,
+                    };
                     return Err(franz_err!(
                         InvalidConfig,
-                        "Invalid value {value} for configuration {key}: expected a positive whole number"
+                        "Invalid value {value} for configuration {key}: expected a whole number of at least {min}"
                     ));
                 };
                 let v = v as u64;
@@ -354,6 +367,8 @@ impl BrokerConfig {
                     "leader.imbalance.check.interval.seconds" => {
                         config.leader_imbalance_check_interval_ms = v.saturating_mul(1_000)
                     }
+                    "log.flush.scheduler.interval.ms" => config.log_flush_scheduler_interval_ms = v,
+                    "log.initial.task.delay.ms" => config.log_initial_task_delay_ms = v,
                     _ => config.log_retention_check_interval_ms = v,
                 }
                 continue;
@@ -363,6 +378,11 @@ impl BrokerConfig {
                 return Err(franz_err!(InvalidConfig, "Unknown broker config name: {key}"));
             }
             config.topic_defaults.insert(topic_key.to_owned(), value.clone());
+        }
+        // Kafka's log.flush.interval.ms defaults to the flusher's interval: setting only the interval makes
+        // every topic flush on each run.
+        if let Some(interval) = map.get("log.flush.scheduler.interval.ms") {
+            config.topic_defaults.entry(String::from("flush.ms")).or_insert_with(|| interval.clone());
         }
         validate(&config.topic_defaults)?;
         if config.broker_heartbeat_interval_ms >= config.broker_session_timeout_ms {

@@ -108,3 +108,57 @@ fn create_partitions_during_a_reassignment_is_reassignment_in_progress() {
     let d = w.describe_topic("t").unwrap();
     assert!(d.partitions.iter().all(|p| p.replicas.len() == 3), "{:?}", d.partitions);
 }
+
+/// A producer whose sends promise nothing beyond the leader's append, so that power losses in between
+/// leave it no state to sort out.
+fn leader_acks_producer(w: &mut World, name: &str) -> i32 {
+    let config = ProducerConfig { acks: Acks::Leader, enable_idempotence: false, ..ProducerConfig::named(name) };
+    w.add_producer(config).unwrap()
+}
+
+fn values_on(w: &World, broker: NodeId) -> Vec<String> {
+    let records = w.read_log(broker, "t", 0, 0, 100).unwrap();
+    records.iter().map(|r| franz_tests::text(&r.value).unwrap_or("null").to_string()).collect()
+}
+
+#[test]
+fn flush_ms_is_the_log_flushers_job_not_the_appends() {
+    // Kafka's defaults: the log flusher runs once, log.initial.task.delay.ms (30 s) after the broker
+    // starts, and never again (log.flush.scheduler.interval.ms is Long.MAX_VALUE).
+    let mut w = cluster(1, ConfigMap::new());
+    w.create_topic("t", 1, None, map(&[("flush.ms", "100")])).unwrap();
+    let p = leader_acks_producer(&mut w, "p");
+    w.send(p, "t", vec![value("a")]).unwrap();
+    w.run_for(500);
+    // More than flush.ms since the last flush: an append does not flush for that, only flush.messages.
+    w.send(p, "t", vec![value("b")]).unwrap();
+    assert!(w.now_ms() < 30_000, "before the flusher's first run");
+    w.power_loss(1).unwrap();
+    assert_eq!(values_on(&w, 1), Vec::<String>::new(), "nothing was flushed");
+    w.restart_broker(1).unwrap();
+    w.run_for(3_000);
+    w.send(p, "t", vec![value("c")]).unwrap();
+    w.run_for(31_000); // the restarted broker's flusher runs once, 30 s after its start
+    w.send(p, "t", vec![value("d")]).unwrap();
+    w.run_for(60_000); // and never again
+    w.power_loss(1).unwrap();
+    assert_eq!(values_on(&w, 1), ["c"], "c flushed by the flusher's one run, d never");
+
+    // With log.flush.scheduler.interval.ms set, flush.ms is checked on each run.
+    let flusher = map(&[("log.flush.scheduler.interval.ms", "1000"), ("log.initial.task.delay.ms", "0")]);
+    let mut w = cluster(1, flusher);
+    w.create_topic("t", 1, None, map(&[("flush.ms", "100")])).unwrap();
+    let p = leader_acks_producer(&mut w, "p");
+    w.send(p, "t", vec![value("a")]).unwrap();
+    w.run_for(1_200); // a run at least 100 ms after the append flushed it
+    w.run_for(1_050 - w.now_ms() % 1_000); // 50 ms after a run (runs are at whole seconds from the start)
+    w.send(p, "t", vec![value("b")]).unwrap();
+    w.run_for(900 - w.now_ms() % 1_000); // b is older than flush.ms, but the next run is yet to come
+    w.power_loss(1).unwrap();
+    assert_eq!(values_on(&w, 1), ["a"]);
+    // Setting only the interval makes it every topic's flush.ms too (Kafka's log.flush.interval.ms default).
+    let d = w.describe_topic("t").unwrap();
+    assert_eq!(d.config["flush.ms"], "100");
+    w.create_topic("u", 1, None, ConfigMap::new()).unwrap();
+    assert_eq!(w.describe_topic("u").unwrap().config["flush.ms"], "1000");
+}
