@@ -162,3 +162,29 @@ fn flush_ms_is_the_log_flushers_job_not_the_appends() {
     w.create_topic("u", 1, None, ConfigMap::new()).unwrap();
     assert_eq!(w.describe_topic("u").unwrap().config["flush.ms"], "1000");
 }
+
+#[test]
+fn replica_divergence_is_not_reported_when_replicas_compact_on_their_own_schedules() {
+    let cleaner = map(&[("log.cleaner.backoff.ms", "1000"), ("log.retention.check.interval.ms", "1000")]);
+    let mut w = cluster(3, cleaner);
+    let compacted =
+        map(&[("cleanup.policy", "compact"), ("segment.bytes", "400"), ("min.cleanable.dirty.ratio", "0.1")]);
+    w.create_topic("t", 1, Some(3), compacted).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    let mut compactions = 0;
+    for round in 0..60 {
+        for key in 0..8 {
+            w.send(p, "t", vec![kv(&format!("k{key}"), &format!("v{round}"))]).unwrap();
+        }
+        w.run_for(377); // out of step with every broker's cleaner
+        compactions = w.trace().since(0).iter().filter(|e| e.kind.kind_name() == "log_compacted").count();
+        let report = w.check();
+        let divergent: Vec<_> =
+            report.violations.iter().filter(|v| v.kind == ViolationKind::ReplicaDivergence).collect();
+        assert!(divergent.is_empty(), "round {round}, {compactions} compactions: {divergent:?}");
+    }
+    assert!(compactions >= 3, "the replicas' cleaners ran ({compactions} compactions)");
+    let lengths: Vec<usize> = w.brokers().iter().map(|&b| w.read_log(b, "t", 0, 0, 10_000).unwrap().len()).collect();
+    assert!(lengths.iter().all(|&n| n < 480), "records were compacted away on every replica: {lengths:?}");
+    assert!(w.check().ok, "{:?}", w.check().violations);
+}

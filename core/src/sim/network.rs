@@ -254,7 +254,8 @@ mod tests {
 
     #[test]
     fn a_one_way_cut_loses_messages_one_way_only() {
-        let mut net = Network::new(NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 0.0 }, stream_rng(1, Stream::Network));
+        let mut net =
+            Network::new(NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 0.0 }, stream_rng(1, Stream::Network));
         let cut = NetworkConfig { drop_rate: 1.0, ..Default::default() };
         net.set_link(1, 2, Some(cut), true).unwrap();
         assert_eq!(net.delivery_time_ms(0, 1, 2), None, "1 → 2 is cut");
