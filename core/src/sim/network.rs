@@ -34,14 +34,12 @@ impl NetworkConfig {
             // Every message takes time; zero latency would let two actors talk forever at one instant.
             return Err(franz_err!(InvalidConfig, "latencyMs must be at least 1"));
         }
-        if self.latency_ms > LATENCY_MS_MAX || self.jitter_ms > LATENCY_MS_MAX {
-            return Err(franz_err!(
-                InvalidConfig,
-                "latencyMs and jitterMs must be at most {LATENCY_MS_MAX}, got {} and {}",
-                self.latency_ms,
-                self.jitter_ms
-            ));
+        for (name, ms) in [("latencyMs", self.latency_ms), ("jitterMs", self.jitter_ms)] {
+            if ms > LATENCY_MS_MAX {
+                return Err(franz_err!(InvalidConfig, "{name} must be at most {LATENCY_MS_MAX}, got {ms}"));
+            }
         }
+        // NaN fails this too (no comparison holds for it), as do the infinities.
         if !(0.0..=1.0).contains(&self.drop_rate) {
             return Err(franz_err!(InvalidConfig, "dropRate must be between 0 and 1, got {}", self.drop_rate));
         }
@@ -273,8 +271,19 @@ mod tests {
 
     #[test]
     fn bad_configs_are_rejected() {
-        assert!(NetworkConfig { drop_rate: 1.5, ..Default::default() }.validate().is_err());
-        assert!(NetworkConfig { drop_rate: f64::NAN, ..Default::default() }.validate().is_err());
+        for drop_rate in [1.5, -0.1, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let err = NetworkConfig { drop_rate, ..Default::default() }.validate().unwrap_err();
+            assert_eq!(err.code, crate::error::ErrorCode::InvalidConfig);
+            assert!(err.message.starts_with("dropRate must be between 0 and 1"), "{err}");
+        }
+        let err = NetworkConfig { jitter_ms: u64::MAX, ..Default::default() }.validate().unwrap_err();
+        assert!(err.message.starts_with("jitterMs"), "names the field: {err}");
         assert!(NetworkConfig { latency_ms: u64::MAX, ..Default::default() }.validate().is_err());
+        let mut net = Network::new(NetworkConfig::default(), stream_rng(1, Stream::Network));
+        assert!(net.set_config(NetworkConfig { drop_rate: f64::NAN, ..Default::default() }).is_err());
+        assert!(net
+            .set_link(1, 2, Some(NetworkConfig { drop_rate: f64::INFINITY, ..Default::default() }), true)
+            .is_err());
+        assert_eq!(net.config(), NetworkConfig::default(), "nothing stored");
     }
 }
