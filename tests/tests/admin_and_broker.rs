@@ -188,3 +188,43 @@ fn replica_divergence_is_not_reported_when_replicas_compact_on_their_own_schedul
     assert!(lengths.iter().all(|&n| n < 480), "records were compacted away on every replica: {lengths:?}");
     assert!(w.check().ok, "{:?}", w.check().violations);
 }
+
+fn broker_state(w: &World, broker: NodeId) -> String {
+    w.describe_cluster().brokers.iter().find(|b| b.id == broker).map(|b| b.state.clone()).unwrap_or_default()
+}
+
+#[test]
+fn a_one_way_cut_loses_messages_one_way_only_and_replays() {
+    use franz_core::sim::scenario::{Action, Scenario};
+    let mut w = cluster(3, ConfigMap::new());
+    let active = w.describe_cluster().controller.leader_id.unwrap();
+    // The broker's heartbeats never reach the controller: fenced after broker.session.timeout.ms.
+    cut_one_way(&mut w, 2, active);
+    w.run_for(12_000);
+    assert_eq!(broker_state(&w, 2), "fenced");
+    w.set_link_one_way(2, active, None).unwrap();
+    w.run_for(5_000);
+    assert_eq!(broker_state(&w, 2), "running", "heartbeats get through again");
+    // The other way: the controller's answers are lost, but it hears every heartbeat, so the broker stays.
+    cut_one_way(&mut w, active, 2);
+    w.run_for(12_000);
+    assert_eq!(w.describe_cluster().controller.leader_id, Some(active));
+    assert_eq!(broker_state(&w, 2), "running", "only the answers are lost");
+    let texts: Vec<String> = w.trace().since(0).iter().map(|e| e.text.clone()).collect();
+    assert!(texts.iter().any(|t| t.contains(&format!("link {active} -> 2 set to"))), "the trace names the direction");
+    w.set_link_one_way(active, 2, None).unwrap();
+    w.run_for(1_000);
+    assert!(w.check().ok, "{:?}", w.check().violations);
+
+    // The scenario says oneWay, and replays to the same trace; one written before oneWay existed still reads.
+    let scenario = w.scenario().unwrap();
+    let json = scenario.to_json();
+    assert!(json.contains("\"oneWay\":true"), "{json}");
+    let again = World::replay(&Scenario::parse(&json).unwrap(), None).unwrap();
+    assert_eq!(again.trace().hash(), w.trace().hash());
+    let old = r#"{"version":1,"seed":1,"brokers":1,"actions":[
+        {"atMs":0,"action":{"type":"setLink","a":1,"b":2,"network":null}}]}"#;
+    let old = Scenario::parse(old).unwrap();
+    assert_eq!(old.actions[0].action, Action::SetLink { a: 1, b: 2, network: None, one_way: false });
+    assert!(!old.to_json().contains("oneWay"), "two-way links are written as before");
+}
