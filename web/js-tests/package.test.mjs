@@ -301,6 +301,7 @@ test("issue 17 from JS: refused configs, configs in force, NaN options, one-way 
   const leader = cluster.describeTopic("t").partitions[0].leader;
   const consumer = cluster.consumer({ autoOffsetReset: "earliest", requestTimeoutMs: 2000 });
   consumer.assign([{ topic: "t", partition: 0 }]);
+  // Client ids count from 10001 (the admin client), in order: 10002 and 10003 are the producers.
   cluster.setLink(leader, 10004, { dropRate: 1 }, { oneWay: true });
   assert.deepEqual(consumer.poll(1000), []);
   assert.ok(cluster.events().some((e) => e.kind === "link_changed" && e.oneWay === true && / -> /.test(e.text)));
