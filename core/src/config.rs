@@ -176,9 +176,41 @@ pub fn trimmed(map: &ConfigMap) -> ConfigMap {
     map.iter().map(|(k, v)| (k.clone(), v.trim().to_owned())).collect()
 }
 
-/// Every modelled key with its effective value (override or Kafka's default), as `describeConfigs` lists them.
-pub fn effective_topic_config(overrides: &ConfigMap) -> ConfigMap {
-    TOPIC_CONFIG_DEFS.iter().map(|def| (def.key.to_owned(), effective_value(overrides, def.key).to_owned())).collect()
+/// Where a topic config's value in force comes from, in Kafka's words (`ConfigEntry.ConfigSource`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConfigSource {
+    /// Set on the topic (at creation or by `alterTopicConfig`).
+    DynamicTopicConfig,
+    /// The cluster's `config`, Kafka's `server.properties`: a default for every topic.
+    StaticBrokerConfig,
+    /// Kafka's own default.
+    DefaultConfig,
+}
+
+/// One topic config as `kafka-configs --describe --all` shows it: the value in force and its source.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ConfigEntry {
+    pub name: String,
+    pub value: String,
+    pub source: ConfigSource,
+}
+
+/// Every topic config Kafka knows (modelled or only accepted), by name, with the value in force: the topic's
+/// override, else the cluster's default for topics (`broker_defaults`, by topic-level names), else Kafka's.
+pub fn describe_topic_config(broker_defaults: &ConfigMap, overrides: &ConfigMap) -> alloc::vec::Vec<ConfigEntry> {
+    let mut defs: alloc::vec::Vec<&ConfigDef> = TOPIC_CONFIG_DEFS.iter().chain(TOPIC_CONFIG_ACCEPTED).collect();
+    defs.sort_by_key(|d| d.key);
+    defs.into_iter()
+        .map(|def| {
+            let (value, source) = match (overrides.get(def.key), broker_defaults.get(def.key)) {
+                (Some(v), _) => (v.trim(), ConfigSource::DynamicTopicConfig),
+                (None, Some(v)) => (v.trim(), ConfigSource::StaticBrokerConfig),
+                (None, None) => (def.default, ConfigSource::DefaultConfig),
+            };
+            ConfigEntry { name: def.key.to_owned(), value: value.to_owned(), source }
+        })
+        .collect()
 }
 
 fn effective_value<'a>(overrides: &'a ConfigMap, key: &str) -> &'a str {
@@ -255,6 +287,8 @@ const BROKER_ONLY_DEFS: &[ConfigDef] = &[
     ConfigDef { key: "leader.imbalance.check.interval.seconds", default: "300", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "offsets.topic.num.partitions", default: "50", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "offsets.topic.replication.factor", default: "3", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "log.flush.scheduler.interval.ms", default: "9223372036854775807", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "log.initial.task.delay.ms", default: "30000", kind: Kind::Long { min: 0 } },
 ];
 
 /// A broker's configuration: its own settings and the defaults it gives topics.
@@ -273,6 +307,11 @@ pub struct BrokerConfig {
     pub offsets_topic_num_partitions: u32,
     /// Kafka's `offsets.topic.replication.factor`; Franz uses min(it, live brokers).
     pub offsets_topic_replication_factor: u32,
+    /// How often the log flusher looks for logs unflushed longer than their `flush.ms` (Kafka's default:
+    /// never again after its first run).
+    pub log_flush_scheduler_interval_ms: u64,
+    /// When the log flusher first runs after the broker starts.
+    pub log_initial_task_delay_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -288,6 +327,8 @@ impl Default for BrokerConfig {
             leader_imbalance_check_interval_ms: 300_000,
             offsets_topic_num_partitions: 50,
             offsets_topic_replication_factor: 3,
+            log_flush_scheduler_interval_ms: i64::MAX as u64,
+            log_initial_task_delay_ms: 30_000,
         }
     }
 }
@@ -302,9 +343,13 @@ impl BrokerConfig {
                 let v =
                     value.trim().parse::<i64>().ok().filter(|&v| matches!(def.kind, Kind::Long { min } if v >= min));
                 let Some(v) = v else {
+                    let min = match def.kind {
+                        Kind::Long { min } => min,
+                        _ => 0,
+                    };
                     return Err(franz_err!(
                         InvalidConfig,
-                        "Invalid value {value} for configuration {key}: expected a positive whole number"
+                        "Invalid value {value} for configuration {key}: expected a whole number of at least {min}"
                     ));
                 };
                 let v = v as u64;
@@ -322,6 +367,8 @@ impl BrokerConfig {
                     "leader.imbalance.check.interval.seconds" => {
                         config.leader_imbalance_check_interval_ms = v.saturating_mul(1_000)
                     }
+                    "log.flush.scheduler.interval.ms" => config.log_flush_scheduler_interval_ms = v,
+                    "log.initial.task.delay.ms" => config.log_initial_task_delay_ms = v,
                     _ => config.log_retention_check_interval_ms = v,
                 }
                 continue;
@@ -331,6 +378,11 @@ impl BrokerConfig {
                 return Err(franz_err!(InvalidConfig, "Unknown broker config name: {key}"));
             }
             config.topic_defaults.insert(topic_key.to_owned(), value.clone());
+        }
+        // Kafka's log.flush.interval.ms defaults to the flusher's interval: setting only the interval makes
+        // every topic flush on each run.
+        if let Some(interval) = map.get("log.flush.scheduler.interval.ms") {
+            config.topic_defaults.entry(String::from("flush.ms")).or_insert_with(|| interval.clone());
         }
         validate(&config.topic_defaults)?;
         if config.broker_heartbeat_interval_ms >= config.broker_session_timeout_ms {

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::check::{check, CheckReport, LoggedRecord, RecordOrigin, ReplicaSnapshot, Replicas};
-use crate::config::{effective_topic_config, ConfigMap};
+use crate::config::{describe_topic_config, ConfigEntry, ConfigMap};
 use crate::controller::raft::Role;
 use crate::error::Result;
 use crate::sim::{Node, World};
@@ -36,8 +36,10 @@ pub struct PartitionDescription {
 #[serde(rename_all = "camelCase")]
 pub struct TopicDescription {
     pub name: String,
-    /// Every modelled config with its effective value.
+    /// Every topic config with the value in force (the topic's, else the cluster's default, else Kafka's).
     pub config: ConfigMap,
+    /// The same configs with where each value comes from, as `kafka-configs --describe --all` shows them.
+    pub config_entries: Vec<ConfigEntry>,
     pub partitions: Vec<PartitionDescription>,
 }
 
@@ -103,6 +105,8 @@ pub struct NetworkView {
 pub struct LinkView {
     pub a: NodeId,
     pub b: NodeId,
+    /// These settings apply to messages from `a` to `b` only.
+    pub one_way: bool,
     pub latency_ms: u64,
     pub jitter_ms: u64,
     pub drop_rate: f64,
@@ -280,7 +284,9 @@ impl World {
                 }
             })
             .collect();
-        Ok(TopicDescription { name: String::from(name), config: effective_topic_config(&t.config), partitions })
+        let config_entries = describe_topic_config(&self.broker_config().topic_defaults, &t.config);
+        let config = config_entries.iter().map(|e| (e.name.clone(), e.value.clone())).collect();
+        Ok(TopicDescription { name: String::from(name), config, config_entries, partitions })
     }
 
     /// The group as its coordinator (the leader of its `__consumer_offsets` partition) holds it.
@@ -488,9 +494,10 @@ impl World {
             links: self
                 .network()
                 .link_overrides()
-                .map(|(a, b, c)| LinkView {
+                .map(|(a, b, one_way, c)| LinkView {
                     a,
                     b,
+                    one_way,
                     latency_ms: c.latency_ms,
                     jitter_ms: c.jitter_ms,
                     drop_rate: c.drop_rate,

@@ -4,7 +4,7 @@
 //! actions drawn from the seed: producers (acks 0, 1 or all, idempotent or not), consumers that assign or
 //! subscribe (every assignor, static and dynamic members, commits and auto-commit, close and crash), topics
 //! created, deleted, created again, grown, reconfigured, moved and re-led, brokers added, stopped, crashed
-//! and powered off, controllers crashed, the network cut, slowed and made lossy, and (in long histories)
+//! and powered off, controllers crashed, the network cut (both ways or one way), slowed and made lossy, and (in long histories)
 //! enough topic churn to pass thousands of metadata records.
 //!
 //! What each history must keep:
@@ -380,6 +380,7 @@ fn act(w: &mut World, m: &mut Model) {
         87..=89 => {
             m.count("healNetwork");
             let _ = w.heal_network();
+            heal_links(w);
         }
         90 => {
             m.count("lossyNetwork");
@@ -410,10 +411,47 @@ fn act(w: &mut World, m: &mut Model) {
             }
         }
         94..=95 => stream_through_isolation(w, m),
+        96 => one_way_fault(w, m, broker, controller),
         _ => {
             m.count("runFor");
             w.run_for(u64::from(m.roll(500)) + 1);
         }
+    }
+}
+
+/// Jepsen's asymmetric partition: messages one way between two nodes are lost (or some of them), the other
+/// way works. A broker's requests to the active controller, the controller's answers to a broker, or the
+/// fetches (or their answers) between a partition's leader and one of its followers.
+fn one_way_fault(w: &mut World, m: &mut Model, broker: NodeId, controller: NodeId) {
+    m.count("oneWayFault");
+    let active = w.describe_cluster().controller.leader_id.unwrap_or(controller);
+    let replication = m.topic(None).and_then(|(topic, partitions)| {
+        let p = w.describe_topic(&topic).ok()?.partitions.get(m.roll(partitions) as usize)?.clone();
+        let leader = p.leader?;
+        let followers: Vec<NodeId> = p.replicas.iter().copied().filter(|&r| r != leader).collect();
+        Some((leader, m.pick(&followers)?))
+    });
+    let (from, to) = match (m.roll(3), replication) {
+        (0, Some((leader, follower))) => {
+            if m.chance(50) {
+                (leader, follower)
+            } else {
+                (follower, leader)
+            }
+        }
+        (1, _) => (active, broker),
+        _ => (broker, active),
+    };
+    let drop_rate = if m.chance(75) { 1.0 } else { f64::from(10 + m.roll(60)) / 100.0 };
+    let _ = w.set_link_one_way(from, to, Some(NetworkConfig { drop_rate, ..w.network().config() }));
+}
+
+/// Every link back to the network's settings.
+fn heal_links(w: &mut World) {
+    let links: Vec<(NodeId, NodeId, bool)> =
+        w.network().link_overrides().map(|(a, b, one_way, _)| (a, b, one_way)).collect();
+    for (a, b, one_way) in links {
+        let _ = if one_way { w.set_link_one_way(a, b, None) } else { w.set_link(a, b, None) };
     }
 }
 
@@ -608,6 +646,7 @@ fn safety(w: &World, weak: &[String]) -> Result<(), String> {
 /// Heals every fault, lets a minute pass, and asks the cluster to serve.
 fn finish(w: &mut World, weak: &[String]) -> Result<(), String> {
     let _ = w.heal_network();
+    heal_links(w);
     let _ = w.set_network(NetworkConfig { drop_rate: 0.0, ..w.network().config() });
     for b in w.brokers().to_vec() {
         let _ = w.restart_broker(b);

@@ -252,7 +252,8 @@ fn the_isr_shrinks_and_expands_and_acks_all_needs_min_insync_replicas() {
     assert_eq!(w.describe_topic("t").unwrap().partitions[0].isr, [l], "both followers lagged out");
     // NOT_ENOUGH_REPLICAS is retriable: the producer retries until delivery.timeout.ms, then gives up.
     let impatient =
-        w.add_producer(ProducerConfig { delivery_timeout_ms: 2_000, ..ProducerConfig::named("i") }).unwrap();
+        ProducerConfig { delivery_timeout_ms: 2_000, request_timeout_ms: 1_000, ..ProducerConfig::named("i") };
+    let impatient = w.add_producer(impatient).unwrap();
     let err = w.send(impatient, "t", vec![value("refused")]).unwrap_err();
     assert_eq!(err.code, ErrorCode::RequestTimedOut, "{err}");
     assert!(err.message.contains("NOT_ENOUGH_REPLICAS"), "{err}");
@@ -275,7 +276,9 @@ fn unclean_election_loses_acknowledged_records_and_the_checker_says_so() {
         let mut w = cluster(9);
         let topic_config = config(&[("unclean.leader.election.enable", if unclean { "true" } else { "false" })]);
         w.create_topic("t", 1, Some(3), topic_config).unwrap();
-        let p = w.add_producer(ProducerConfig { delivery_timeout_ms: 5_000, ..ProducerConfig::named("p") }).unwrap();
+        let patient_enough =
+            ProducerConfig { delivery_timeout_ms: 5_000, request_timeout_ms: 2_000, ..ProducerConfig::named("p") };
+        let p = w.add_producer(patient_enough).unwrap();
         w.send(p, "t", vec![value("everyone has it")]).unwrap();
         let l = leader(&w, "t", 0).unwrap();
         for f in w.brokers().to_vec().into_iter().filter(|&b| b != l) {

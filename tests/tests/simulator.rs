@@ -79,11 +79,16 @@ fn power_loss_keeps_what_flush_messages_made_durable() {
 }
 
 #[test]
-fn flush_ms_flushes_on_a_timer() {
-    let flush_soon: ConfigMap = [("flush.ms".to_string(), "100".to_string())].into();
-    let (mut w, producer) = world_with_topic(flush_soon);
+fn flush_ms_flushes_on_the_log_flushers_runs() {
+    // Kafka's log flusher runs every log.flush.scheduler.interval.ms (never again after its first run, by
+    // default): here every 100 ms, from the broker's start.
+    let flusher = [("log.flush.scheduler.interval.ms", "100"), ("log.initial.task.delay.ms", "0")];
+    let broker_config = flusher.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut w = World::new(ClusterConfig { broker_config, ..franz_tests::one_broker() }).unwrap();
+    w.create_topic("t", 1, None, [("flush.ms".to_string(), "100".to_string())].into()).unwrap();
+    let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
     w.send(producer, "t", vec![value("a")]).unwrap();
-    w.run_for(150);
+    w.run_for(250);
     w.power_loss(1).unwrap();
     assert_eq!(w.read_log(1, "t", 0, 0, 10).unwrap().len(), 1, "flushed by flush.ms before the power went");
 }

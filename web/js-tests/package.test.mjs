@@ -268,3 +268,47 @@ test("the package ships TypeScript types", () => {
     assert.ok(dts.includes(name), `${name} in franz_web.d.ts`);
   }
 });
+
+test("issue 17 from JS: refused configs, configs in force, NaN options, one-way links", () => {
+  const cluster = new franz.Cluster({ seed: 17, config: { "log.retention.ms": 60000, "min.insync.replicas": 2 } });
+  // delivery.timeout.ms below linger.ms + request.timeout.ms: Kafka's ConfigException; unset, it is raised.
+  assert.throws(
+    () => cluster.producer({ deliveryTimeoutMs: 1000, lingerMs: 5, requestTimeoutMs: 1000 }),
+    (e) => e.code === "INVALID_CONFIG" && /delivery\.timeout\.ms should be equal to or larger than/.test(e.message),
+  );
+  cluster.producer({ requestTimeoutMs: 200000 });
+  // describeTopic shows the cluster's defaults in force, and where each value comes from.
+  cluster.createTopic("t", { config: { "segment.bytes": 4096 } });
+  const d = cluster.describeTopic("t");
+  assert.equal(d.config["retention.ms"], "60000");
+  assert.equal(d.config["min.insync.replicas"], "2");
+  const entry = (name) => d.configEntries.find((e) => e.name === name);
+  assert.deepEqual(entry("retention.ms"), { name: "retention.ms", value: "60000", source: "STATIC_BROKER_CONFIG" });
+  assert.equal(entry("segment.bytes").source, "DYNAMIC_TOPIC_CONFIG");
+  assert.equal(entry("cleanup.policy").source, "DEFAULT_CONFIG");
+  // NaN and Infinity are refused by name (JSON would have turned them into null: "not given").
+  for (const bad of [{ dropRate: NaN }, { dropRate: Infinity }, { latencyMs: NaN }, { jitterMs: -Infinity }]) {
+    const field = Object.keys(bad)[0];
+    assert.throws(() => cluster.setNetwork(bad), (e) => e.code === "INVALID_CONFIG" && e.message.includes(field), field);
+    assert.throws(() => cluster.setLink(1, 2, bad), (e) => e.code === "INVALID_CONFIG" && e.message.includes(field), field);
+  }
+  assert.throws(() => cluster.setNetwork({ dropRate: -0.5 }), (e) => e.code === "INVALID_CONFIG" && /dropRate/.test(e.message));
+  assert.throws(() => new franz.Cluster({ network: { dropRate: NaN } }), (e) => /network\.dropRate/.test(e.message));
+  assert.throws(() => cluster.alterTopicConfig("t", { "retention.ms": NaN }), { code: "INVALID_CONFIG" });
+  assert.equal(cluster.describeTopic("t").config["retention.ms"], "60000", "NaN did not reset it");
+  // A one-way cut: the consumer's requests reach the leader, its answers never come back.
+  const producer = cluster.producer({ clientId: "p" });
+  producer.send("t", [{ value: "a" }]);
+  const leader = cluster.describeTopic("t").partitions[0].leader;
+  const consumer = cluster.consumer({ autoOffsetReset: "earliest", requestTimeoutMs: 2000 });
+  consumer.assign([{ topic: "t", partition: 0 }]);
+  // Client ids count from 10001 (the admin client), in order: 10002 and 10003 are the producers.
+  cluster.setLink(leader, 10004, { dropRate: 1 }, { oneWay: true });
+  assert.deepEqual(consumer.poll(1000), []);
+  assert.ok(cluster.events().some((e) => e.kind === "link_changed" && e.oneWay === true && / -> /.test(e.text)));
+  cluster.setLink(leader, 10004, null, { oneWay: true });
+  assert.deepEqual(consumer.poll(5000).map((r) => r.value), ["a"]);
+  assert.throws(() => cluster.setLink(1, 2, null, { oneway: true }), { code: "INVALID_CONFIG" });
+  const again = franz.Cluster.replay(cluster.scenario());
+  assert.equal(again.traceHash(), cluster.traceHash());
+});

@@ -23,6 +23,8 @@ const TS_TYPES: &'static str = r#"
 /** Thrown by every call that fails: `code` is Kafka's error name. */
 export interface FranzError extends Error { code: string; retriable: boolean; }
 export interface NetworkOptions { latencyMs?: number; jitterMs?: number; dropRate?: number; }
+/** `oneWay`: the settings apply to messages from the first node to the second only (an asymmetric fault). */
+export interface LinkOptions { oneWay?: boolean; }
 export interface ClusterOptions {
   /** Brokers (ids 1, 2, 3 ...), default 3; controllers (the Raft quorum, ids 1001 ...), 1 to 7, default 3. */
   brokers?: number; controllers?: number; seed?: number; network?: NetworkOptions;
@@ -34,7 +36,20 @@ export interface PartitionDescription {
   partition: number; leader: number | null; leaderEpoch: number; replicas: number[]; isr: number[];
   highWatermark: number; logStartOffset: number; logEndOffsets: Record<string, number>;
 }
-export interface TopicDescription { name: string; config: Record<string, string>; partitions: PartitionDescription[]; }
+/** One topic config as `kafka-configs --describe --all` shows it: the value in force and where it comes from. */
+export interface ConfigEntry {
+  name: string; value: string;
+  /** The topic's own setting, the cluster's `config` (Kafka's server.properties), or Kafka's default. */
+  source: "DYNAMIC_TOPIC_CONFIG" | "STATIC_BROKER_CONFIG" | "DEFAULT_CONFIG";
+}
+export interface TopicDescription {
+  name: string;
+  /** Every topic config with the value in force: the topic's, else the cluster's default, else Kafka's. */
+  config: Record<string, string>;
+  /** The same, with each value's source, sorted by name. */
+  configEntries: ConfigEntry[];
+  partitions: PartitionDescription[];
+}
 export type Bytes = string | Uint8Array;
 export interface ProducerRecord {
   key?: Bytes | null; value: Bytes | null; partition?: number; headers?: Record<string, Bytes | null>; timestamp?: number;
@@ -43,6 +58,7 @@ export interface RecordMetadata { partition: number; offset: number | null; }
 export interface SendResult { requestId: number; ok: boolean; partition?: number; offset?: number | null; records?: RecordMetadata[]; code?: string; message?: string; }
 export interface ProducerOptions {
   clientId?: string; acks?: "0" | "1" | "all" | "-1" | 0 | 1 | -1; idempotent?: boolean; batchSize?: number;
+  /** At least lingerMs + requestTimeoutMs (else INVALID_CONFIG, as Kafka); when not given, 120000 or that sum. */
   deliveryTimeoutMs?: number; requestTimeoutMs?: number; lingerMs?: number; maxInFlightRequestsPerConnection?: number;
   /** How long a send waits for its topic to appear in metadata (Kafka's max.block.ms, default 60000). */ maxBlockMs?: number;
 }
@@ -133,6 +149,12 @@ struct NetworkOptions {
     latency_ms: Option<f64>,
     jitter_ms: Option<f64>,
     drop_rate: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LinkOptions {
+    one_way: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -366,21 +388,30 @@ impl Cluster {
         })
     }
 
-    /// `setLink(a, b, { latencyMs, jitterMs, dropRate })`: settings for the link between two nodes (both
-    /// ways), starting from the network's; `null` goes back to the network's settings.
+    /// `setLink(a, b, { latencyMs, jitterMs, dropRate }, { oneWay })`: settings for the link between two
+    /// nodes, starting from the network's; both ways, or only for messages from `a` to `b` with `oneWay` (an
+    /// asymmetric fault, as Jepsen's one-way partitions). `null` goes back to the network's settings (that
+    /// way only, with `oneWay`).
     #[wasm_bindgen(js_name = setLink)]
     pub fn set_link(
         &self,
         a: f64,
         b: f64,
         #[wasm_bindgen(unchecked_param_type = "NetworkOptions | null")] network: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "LinkOptions | undefined")] link: JsValue,
     ) -> Result<(), JsValue> {
         let (a, b) = (node_id(a)?, node_id(b)?);
         let options: Option<NetworkOptions> =
             if network.is_null() || network.is_undefined() { None } else { Some(parse_options(network, "link")?) };
+        let link: LinkOptions = parse_options(link, "setLink")?;
+        let one_way = link.one_way.unwrap_or(false);
         with_world(&self.world, |w| {
             let config = options.map(|n| network_config(n, w.network().config())).transpose()?;
-            w.set_link(a, b, config).map_err(js_error)
+            if one_way {
+                w.set_link_one_way(a, b, config).map_err(js_error)
+            } else {
+                w.set_link(a, b, config).map_err(js_error)
+            }
         })
     }
 
@@ -600,6 +631,12 @@ impl Cluster {
             opt_whole(o.delivery_timeout_ms, "deliveryTimeoutMs", MAX_SAFE_INTEGER, config.delivery_timeout_ms)?;
         config.request_timeout_ms =
             opt_whole(o.request_timeout_ms, "requestTimeoutMs", MAX_SAFE_INTEGER, config.request_timeout_ms)?;
+        if o.delivery_timeout_ms.is_none() {
+            // As KafkaProducer: an unset delivery.timeout.ms is raised to linger.ms + request.timeout.ms; one the
+            // user set below that is refused (by the core's validation).
+            let floor = config.linger_ms.saturating_add(config.request_timeout_ms);
+            config.delivery_timeout_ms = config.delivery_timeout_ms.max(floor);
+        }
         let id = with_world(&self.world, |w| w.add_producer(config).map_err(js_error))?;
         Ok(Producer { world: self.world.clone(), id })
     }

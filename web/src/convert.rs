@@ -38,7 +38,33 @@ pub fn from_json<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| String::from("it is not plain data (JSON.stringify refused it)"))?;
+    // JSON has no NaN or Infinity: JSON.stringify writes null, which would read as "not given".
+    if let Some((path, n)) = non_finite_number(value, "", 0) {
+        return Err(format!("{path} must be a finite number, got {n}"));
+    }
     serde_json::from_str(&json).map_err(|e| e.to_string())
+}
+
+/// Franz's bound on how deep `non_finite_number` looks (serde_json reads no deeper than 128 anyway).
+const OPTIONS_DEPTH_MAX: usize = 64;
+
+/// The first NaN or ±Infinity in a plain JS value, with where it is (`network.dropRate`, `[2]`).
+fn non_finite_number(value: &JsValue, path: &str, depth: usize) -> Option<(String, f64)> {
+    if let Some(n) = value.as_f64() {
+        return (!n.is_finite()).then(|| (if path.is_empty() { "the value" } else { path }.to_string(), n));
+    }
+    if depth >= OPTIONS_DEPTH_MAX || !value.is_object() || js_sys::ArrayBuffer::is_view(value) {
+        return None;
+    }
+    if let Some(array) = value.dyn_ref::<Array>() {
+        return array.iter().enumerate().find_map(|(i, v)| non_finite_number(&v, &format!("{path}[{i}]"), depth + 1));
+    }
+    Object::entries(value.unchecked_ref::<Object>()).iter().find_map(|entry| {
+        let pair: Array = entry.unchecked_into();
+        let key = pair.get(0).as_string().unwrap_or_default();
+        let path = if path.is_empty() { key } else { format!("{path}.{key}") };
+        non_finite_number(&pair.get(1), &path, depth + 1)
+    })
 }
 
 /// To a plain JS value: objects for maps, numbers for 64-bit integers (all offsets fit in 2^53).

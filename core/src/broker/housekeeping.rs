@@ -1,5 +1,6 @@
-//! What a broker does on its own clock: flush logs (`flush.messages`, `flush.ms`), checkpoint high
-//! watermarks, delete old segments (retention) and compact (the log cleaner).
+//! What a broker does on its own clock: the log flusher (`flush.ms`, checked every
+//! `log.flush.scheduler.interval.ms`), high-watermark checkpoints, retention (deleting old segments) and
+//! the log cleaner (compaction).
 
 use alloc::string::String;
 
@@ -8,13 +9,26 @@ use crate::message::Outbox;
 use crate::sim::trace::TraceKind;
 
 impl Broker {
-    pub(super) fn on_housekeeping(&mut self, now_ms: u64, out: &mut Outbox) {
+    /// Kafka's log flusher (`LogManager.flushDirtyLogs`), run at a fixed rate: each run flushes the logs
+    /// whose last flush is at least `flush.ms` old. Called before the broker handles anything, so that runs
+    /// passed since are settled on the state they saw: the timer is armed only for runs that find a log to
+    /// flush, and nothing changed since the last event, so a run passed unarmed had nothing to do. A paused
+    /// broker makes its due run late, once, as a fixed-rate scheduler catching up.
+    pub(super) fn run_log_flusher(&mut self, now_ms: u64) {
+        if now_ms < self.log_flusher_next_run_ms {
+            return;
+        }
+        let run_ms = self.log_flusher_run_at_or_before(now_ms);
         for topic in self.topics.values_mut() {
             let config = &topic.config;
             for p in topic.partitions.values_mut() {
-                p.maybe_flush(now_ms, config);
+                p.flush_if_time_due(run_ms, now_ms, config);
             }
         }
+        self.log_flusher_next_run_ms = run_ms.saturating_add(self.config.log_flush_scheduler_interval_ms);
+    }
+
+    pub(super) fn on_housekeeping(&mut self, now_ms: u64, out: &mut Outbox) {
         if now_ms >= self.last_high_watermark_checkpoint_ms + HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS {
             self.last_high_watermark_checkpoint_ms = now_ms;
             for p in self.topics.values_mut().flat_map(|t| t.partitions.values_mut()) {
@@ -65,11 +79,29 @@ impl Broker {
         }
     }
 
+    /// The log flusher's latest run at or before `ms` (it runs at the first run, then every interval).
+    fn log_flusher_run_at_or_before(&self, ms: u64) -> u64 {
+        let (first, interval) = (self.log_flusher_first_run_ms, self.config.log_flush_scheduler_interval_ms.max(1));
+        first + (ms.saturating_sub(first) / interval) * interval
+    }
+
+    /// The log flusher's first run at or after `ms` not yet made, if it ever runs again.
+    fn log_flusher_run_at_or_after(&self, ms: u64) -> Option<u64> {
+        let ms = ms.max(self.log_flusher_next_run_ms);
+        let (first, interval) = (self.log_flusher_first_run_ms, self.config.log_flush_scheduler_interval_ms.max(1));
+        let runs = ms.saturating_sub(first).div_ceil(interval);
+        runs.checked_mul(interval).and_then(|d| first.checked_add(d))
+    }
+
     /// The next time housekeeping has something to do. Nothing is armed for an idle broker, so that an
     /// idle world has no events.
     pub(super) fn next_housekeeping_ms(&self) -> Option<u64> {
         let partitions = || self.topics.values().flat_map(|t| t.partitions.values().map(move |p| (t, p)));
-        let flushes = partitions().filter_map(|(t, p)| p.next_flush_ms(&t.config));
+        // Only the flusher runs that will find a log to flush.
+        let flushes = partitions()
+            .filter_map(|(t, p)| p.flush_due_ms(&t.config))
+            .min()
+            .and_then(|due| self.log_flusher_run_at_or_after(due));
         let checkpoint = partitions()
             .any(|(_, p)| p.high_watermark != p.high_watermark_checkpoint)
             .then(|| self.last_high_watermark_checkpoint_ms.saturating_add(HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS));
@@ -82,6 +114,6 @@ impl Broker {
             .filter_map(|(t, p)| p.log.compaction_due_ms(p.high_watermark, &t.config))
             .map(|due| due.max(next_run))
             .min();
-        flushes.chain(checkpoint).chain(retention).chain(cleaning).min()
+        flushes.into_iter().chain(checkpoint).chain(retention).chain(cleaning).min()
     }
 }

@@ -149,6 +149,10 @@ pub struct Broker {
     last_retention_check_ms: u64,
     last_cleaner_run_ms: u64,
     last_isr_check_ms: u64,
+    /// The log flusher's schedule: it runs `log.initial.task.delay.ms` after the broker starts, then every
+    /// `log.flush.scheduler.interval.ms` at a fixed rate; the next run not yet made.
+    log_flusher_first_run_ms: u64,
+    log_flusher_next_run_ms: u64,
     /// Memory: the consumer groups this broker coordinates.
     groups: BTreeMap<String, crate::group::coordinator::Group>,
     /// Memory: per `__consumer_offsets` partition, the (incarnation, leader epoch) whose groups were loaded.
@@ -197,6 +201,7 @@ impl Broker {
                 .partitions
                 .insert(tp.partition, Partition::from_disk(replica.log, replica.high_watermark_checkpoint, now_ms));
         }
+        let log_flusher_first_run_ms = now_ms.saturating_add(config.log_initial_task_delay_ms);
         Broker {
             id,
             config,
@@ -216,6 +221,8 @@ impl Broker {
             last_retention_check_ms: now_ms,
             last_cleaner_run_ms: now_ms,
             last_isr_check_ms: now_ms,
+            log_flusher_first_run_ms,
+            log_flusher_next_run_ms: log_flusher_first_run_ms,
             offsets_topic_requested_ms: None,
             groups: BTreeMap::new(),
             next_producer_id,
@@ -303,6 +310,8 @@ impl Broker {
         self.last_retention_check_ms = now_ms;
         self.last_cleaner_run_ms = now_ms;
         self.last_isr_check_ms = now_ms;
+        self.log_flusher_first_run_ms = now_ms.saturating_add(self.config.log_initial_task_delay_ms);
+        self.log_flusher_next_run_ms = self.log_flusher_first_run_ms;
         for p in self.topics.values_mut().flat_map(|t| t.partitions.values_mut()) {
             p.last_flush_ms = now_ms;
         }
@@ -385,7 +394,7 @@ impl Broker {
         if idempotent {
             p.remember_batch(producer, count as usize, base_offset);
         }
-        p.maybe_flush(now_ms, config);
+        p.flush_if_messages_due(now_ms, config);
         let leader_epoch = p.leader_epoch;
         let new_hw = p.maybe_advance_high_watermark(id, min_isr);
         let (topic, partition) = (tp.topic.clone(), tp.partition);
@@ -632,6 +641,7 @@ fn respond_fetch(to: NodeId, fetch: &DelayedFetch, result: Result<FetchedPartiti
 
 impl Actor for Broker {
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
+        self.run_log_flusher(now_ms);
         match message {
             Message::AdminRequest { correlation_id, .. } => {
                 let result = Err(franz_err!(
@@ -743,6 +753,7 @@ impl Actor for Broker {
     }
 
     fn on_timer(&mut self, now_ms: u64, out: &mut Outbox) {
+        self.run_log_flusher(now_ms);
         self.on_housekeeping(now_ms, out);
         self.tick_groups(now_ms, out);
         self.check_isr(now_ms, out);

@@ -271,26 +271,35 @@ impl Partition {
         }
     }
 
-    /// Flushes when `flush.messages` records wait or `flush.ms` passed since the last flush.
-    pub(super) fn maybe_flush(&mut self, now_ms: u64, config: &TopicConfig) {
+    /// At append (leader or follower), as Kafka's `UnifiedLog.append`: flushes once `flush.messages` records
+    /// wait. Time (`flush.ms`) is the periodic log flusher's business, not the append's.
+    pub(super) fn flush_if_messages_due(&mut self, now_ms: u64, config: &TopicConfig) {
         let unflushed = self.log.unflushed_count();
-        if unflushed == 0 {
-            return;
-        }
-        let by_count = unflushed as i64 >= config.flush_messages;
-        let by_time = now_ms.saturating_sub(self.last_flush_ms) as i64 >= config.flush_ms;
-        if by_count || by_time {
-            self.log.flush();
-            self.last_flush_ms = now_ms;
+        if unflushed > 0 && unflushed as i64 >= config.flush_messages {
+            self.flush(now_ms);
         }
     }
 
-    /// When `maybe_flush` will next want to flush by time, if ever.
-    pub(super) fn next_flush_ms(&self, config: &TopicConfig) -> Option<u64> {
+    /// The log flusher's check at its run `run_ms` (Kafka's `LogManager.flushDirtyLogs`): flushes if the
+    /// last flush is at least `flush.ms` old.
+    pub(super) fn flush_if_time_due(&mut self, run_ms: u64, now_ms: u64, config: &TopicConfig) {
+        if self.flush_due_ms(config).is_some_and(|due| due <= run_ms) {
+            self.flush(now_ms);
+        }
+    }
+
+    fn flush(&mut self, now_ms: u64) {
+        self.log.flush();
+        self.last_flush_ms = now_ms;
+    }
+
+    /// From when the log flusher would flush this log (it has unflushed records and `flush.ms` passed since
+    /// the last flush), if ever.
+    pub(super) fn flush_due_ms(&self, config: &TopicConfig) -> Option<u64> {
         if self.log.unflushed_count() == 0 || config.flush_ms == i64::MAX {
             return None;
         }
-        Some(self.last_flush_ms.saturating_add(config.flush_ms as u64))
+        Some(self.last_flush_ms.saturating_add(config.flush_ms.max(0) as u64))
     }
 
     pub(super) fn assert_invariants(&self) {

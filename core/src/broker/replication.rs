@@ -415,7 +415,7 @@ impl Broker {
                     p.remember_batch(stamp, count, base);
                 }
             }
-            p.maybe_flush(now_ms, &config);
+            p.flush_if_messages_due(now_ms, &config);
             let leo = p.log.log_end_offset();
             p.high_watermark = data.high_watermark.min(leo).max(p.log.log_start_offset().min(leo));
             p.assert_invariants();

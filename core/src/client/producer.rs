@@ -84,6 +84,18 @@ impl ProducerConfig {
         super::check_range("metadata.max.age.ms", self.metadata_max_age_ms, 1, CLIENT_TIMEOUT_MS_MAX)?;
         super::check_range("max.block.ms", self.max_block_ms, 0, CLIENT_TIMEOUT_MS_MAX)?;
         super::check_range("linger.ms", self.linger_ms, 0, CLIENT_TIMEOUT_MS_MAX)?;
+        // Kafka's KafkaProducer refuses this (a ConfigException): a batch could expire before its first
+        // request had the chance to time out.
+        if self.delivery_timeout_ms < self.linger_ms + self.request_timeout_ms {
+            return Err(franz_err!(
+                InvalidConfig,
+                "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms \
+                 (got {} < {} + {})",
+                self.delivery_timeout_ms,
+                self.linger_ms,
+                self.request_timeout_ms
+            ));
+        }
         let in_flight = u64::from(self.max_in_flight_requests_per_connection);
         super::check_range("max.in.flight.requests.per.connection", in_flight, 1, 1_000)?;
         if self.enable_idempotence && self.acks == Acks::All && in_flight > 5 {

@@ -629,6 +629,15 @@ impl Controller {
             AdminOp::CreatePartitions { name, total_count } => {
                 user_topic(&name)?;
                 let topic = self.existing_topic(&name)?;
+                // A moving partition lists its old and new replicas together, so its replica count is not the
+                // topic's replication factor: refused, as ZooKeeper-era Kafka's createPartitions does (KRaft's
+                // controller takes whichever partition it meets first, and can give the new ones six).
+                if topic.partitions.iter().any(|p| p.target_replicas.is_some()) {
+                    return Err(franz_err!(
+                        ReassignmentInProgress,
+                        "A partition reassignment is in progress for the topic '{name}'."
+                    ));
+                }
                 let current = topic.partitions.len() as u32;
                 let replication_factor = topic.partitions.first().map_or(1, |p| p.replicas.len() as u32);
                 if total_count <= current {

@@ -304,6 +304,11 @@ impl World {
         &self.network
     }
 
+    /// The brokers' settings and the defaults they give topics, parsed from the cluster's `config`.
+    pub fn broker_config(&self) -> &config::BrokerConfig {
+        &self.broker_config
+    }
+
     pub fn is_crashed(&self, node: NodeId) -> bool {
         self.crashed.contains(&node)
     }

@@ -34,14 +34,12 @@ impl NetworkConfig {
             // Every message takes time; zero latency would let two actors talk forever at one instant.
             return Err(franz_err!(InvalidConfig, "latencyMs must be at least 1"));
         }
-        if self.latency_ms > LATENCY_MS_MAX || self.jitter_ms > LATENCY_MS_MAX {
-            return Err(franz_err!(
-                InvalidConfig,
-                "latencyMs and jitterMs must be at most {LATENCY_MS_MAX}, got {} and {}",
-                self.latency_ms,
-                self.jitter_ms
-            ));
+        for (name, ms) in [("latencyMs", self.latency_ms), ("jitterMs", self.jitter_ms)] {
+            if ms > LATENCY_MS_MAX {
+                return Err(franz_err!(InvalidConfig, "{name} must be at most {LATENCY_MS_MAX}, got {ms}"));
+            }
         }
+        // NaN fails this too (no comparison holds for it), as do the infinities.
         if !(0.0..=1.0).contains(&self.drop_rate) {
             return Err(franz_err!(InvalidConfig, "dropRate must be between 0 and 1, got {}", self.drop_rate));
         }
@@ -55,7 +53,8 @@ pub struct Network {
     rng: Pcg32,
     /// The last delivery time scheduled on each link, so that a link never reorders.
     link_last_delivery_ms: BTreeMap<(NodeId, NodeId), u64>,
-    /// Per-link settings that differ from `config`, keyed (smaller id, larger id).
+    /// Per-link settings that differ from `config`, keyed (sender, receiver): a two-way setting is two
+    /// entries, a one-way fault (Jepsen's asymmetric partition) one.
     link_overrides: BTreeMap<(NodeId, NodeId), NetworkConfig>,
     /// While partitioned: each named node's side. Nodes not named share one more side.
     sides: BTreeMap<NodeId, usize>,
@@ -63,8 +62,8 @@ pub struct Network {
     dropped_count: u64,
 }
 
-/// Franz's bound on links with settings of their own.
-pub const LINK_OVERRIDES_MAX: usize = 4_096;
+/// Franz's bound on link directions with settings of their own (4,096 links set both ways).
+pub const LINK_OVERRIDES_MAX: usize = 8_192;
 
 /// Franz's bound on the sides of one network partition.
 pub const PARTITION_SIDES_MAX: usize = 64;
@@ -129,33 +128,49 @@ impl Network {
         self.dropped_count += 1;
     }
 
-    /// Overrides latency, jitter and drop rate between `a` and `b` (both ways); `None` goes back to the
-    /// network's settings.
-    pub fn set_link(&mut self, a: NodeId, b: NodeId, config: Option<NetworkConfig>) -> Result<()> {
-        let key = (a.min(b), a.max(b));
+    /// Overrides latency, jitter and drop rate from `a` to `b`, and from `b` to `a` unless `one_way`; `None`
+    /// goes back to the network's settings (that way only, if `one_way`).
+    pub fn set_link(&mut self, a: NodeId, b: NodeId, config: Option<NetworkConfig>, one_way: bool) -> Result<()> {
+        let keys: &[(NodeId, NodeId)] = if one_way { &[(a, b)] } else { &[(a, b), (b, a)] };
         match config {
             Some(config) => {
                 config.validate()?;
-                if self.link_overrides.len() >= LINK_OVERRIDES_MAX && !self.link_overrides.contains_key(&key) {
-                    return Err(franz_err!(PolicyViolation, "Franz keeps at most {LINK_OVERRIDES_MAX} link settings"));
+                let new = keys.iter().filter(|k| !self.link_overrides.contains_key(k)).count();
+                if self.link_overrides.len() + new > LINK_OVERRIDES_MAX {
+                    return Err(franz_err!(
+                        PolicyViolation,
+                        "Franz keeps at most {LINK_OVERRIDES_MAX} link settings (a two-way link counts twice)"
+                    ));
                 }
-                self.link_overrides.insert(key, config);
+                for &key in keys {
+                    self.link_overrides.insert(key, config);
+                }
             }
             None => {
-                self.link_overrides.remove(&key);
+                for key in keys {
+                    self.link_overrides.remove(key);
+                }
             }
         }
         Ok(())
     }
 
-    /// The settings that apply between `a` and `b`.
-    pub fn link_config(&self, a: NodeId, b: NodeId) -> NetworkConfig {
-        self.link_overrides.get(&(a.min(b), a.max(b))).copied().unwrap_or(self.config)
+    /// The settings that apply to messages from `from` to `to`.
+    pub fn link_config(&self, from: NodeId, to: NodeId) -> NetworkConfig {
+        self.link_overrides.get(&(from, to)).copied().unwrap_or(self.config)
     }
 
-    /// Every per-link override, as (a, b, settings) with a < b.
-    pub fn link_overrides(&self) -> impl Iterator<Item = (NodeId, NodeId, NetworkConfig)> + '_ {
-        self.link_overrides.iter().map(|(&(a, b), &c)| (a, b, c))
+    /// Every per-link override as (a, b, one_way, settings): a link set alike both ways once, with a < b;
+    /// otherwise each direction as one way from `a` to `b`.
+    pub fn link_overrides(&self) -> impl Iterator<Item = (NodeId, NodeId, bool, NetworkConfig)> + '_ {
+        self.link_overrides.iter().filter_map(|(&(a, b), &c)| {
+            let both_ways = self.link_overrides.get(&(b, a)) == Some(&c);
+            match (both_ways, a < b) {
+                (true, true) => Some((a, b, false, c)),
+                (true, false) => None,
+                (false, _) => Some((a, b, true, c)),
+            }
+        })
     }
 
     /// When a message sent now arrives, or `None` if it is lost.
@@ -227,18 +242,48 @@ mod tests {
     fn a_link_can_be_slower_than_the_rest() {
         let mut net =
             Network::new(NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 0.0 }, stream_rng(1, Stream::Network));
-        net.set_link(2, 1, Some(NetworkConfig { latency_ms: 100, jitter_ms: 0, drop_rate: 0.0 })).unwrap();
+        net.set_link(2, 1, Some(NetworkConfig { latency_ms: 100, jitter_ms: 0, drop_rate: 0.0 }), false).unwrap();
         assert_eq!(net.delivery_time_ms(0, 1, 2), Some(100), "both directions");
         assert_eq!(net.delivery_time_ms(0, 1, 3), Some(1));
-        net.set_link(1, 2, None).unwrap();
+        net.set_link(1, 2, None, false).unwrap();
         assert_eq!(net.delivery_time_ms(200, 2, 1), Some(201));
-        assert!(net.set_link(1, 2, Some(NetworkConfig { drop_rate: 2.0, ..Default::default() })).is_err());
+        assert!(net.set_link(1, 2, Some(NetworkConfig { drop_rate: 2.0, ..Default::default() }), false).is_err());
+    }
+
+    #[test]
+    fn a_one_way_cut_loses_messages_one_way_only() {
+        let mut net =
+            Network::new(NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 0.0 }, stream_rng(1, Stream::Network));
+        let cut = NetworkConfig { drop_rate: 1.0, ..Default::default() };
+        net.set_link(1, 2, Some(cut), true).unwrap();
+        assert_eq!(net.delivery_time_ms(0, 1, 2), None, "1 → 2 is cut");
+        assert_eq!(net.delivery_time_ms(0, 2, 1), Some(1), "2 → 1 still works");
+        assert_eq!(net.link_overrides().collect::<Vec<_>>(), [(1, 2, true, cut)]);
+        // Both ways alike reads as one two-way link; removing one direction leaves the other.
+        net.set_link(2, 1, Some(cut), true).unwrap();
+        assert_eq!(net.link_overrides().collect::<Vec<_>>(), [(1, 2, false, cut)]);
+        net.set_link(1, 2, None, true).unwrap();
+        assert_eq!(net.delivery_time_ms(10, 1, 2), Some(11));
+        assert_eq!(net.delivery_time_ms(10, 2, 1), None);
+        net.set_link(2, 1, None, false).unwrap();
+        assert_eq!(net.link_overrides().count(), 0);
     }
 
     #[test]
     fn bad_configs_are_rejected() {
-        assert!(NetworkConfig { drop_rate: 1.5, ..Default::default() }.validate().is_err());
-        assert!(NetworkConfig { drop_rate: f64::NAN, ..Default::default() }.validate().is_err());
+        for drop_rate in [1.5, -0.1, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let err = NetworkConfig { drop_rate, ..Default::default() }.validate().unwrap_err();
+            assert_eq!(err.code, crate::error::ErrorCode::InvalidConfig);
+            assert!(err.message.starts_with("dropRate must be between 0 and 1"), "{err}");
+        }
+        let err = NetworkConfig { jitter_ms: u64::MAX, ..Default::default() }.validate().unwrap_err();
+        assert!(err.message.starts_with("jitterMs"), "names the field: {err}");
         assert!(NetworkConfig { latency_ms: u64::MAX, ..Default::default() }.validate().is_err());
+        let mut net = Network::new(NetworkConfig::default(), stream_rng(1, Stream::Network));
+        assert!(net.set_config(NetworkConfig { drop_rate: f64::NAN, ..Default::default() }).is_err());
+        assert!(net
+            .set_link(1, 2, Some(NetworkConfig { drop_rate: f64::INFINITY, ..Default::default() }), true)
+            .is_err());
+        assert_eq!(net.config(), NetworkConfig::default(), "nothing stored");
     }
 }

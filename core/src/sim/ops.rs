@@ -135,14 +135,14 @@ impl World {
                 }
                 Ok(Outcome::Done)
             }
-            Action::SetLink { a, b, network } => {
+            Action::SetLink { a, b, network, one_way } => {
                 for id in [a, b] {
                     if !self.names.contains_key(&id) || id == super::NO_NODE_NETWORK {
                         return Err(franz_err!(InvalidRequest, "There is no node {id}"));
                     }
                 }
-                self.network.set_link(a, b, network)?;
-                self.record(super::NO_NODE_NETWORK, TraceKind::LinkChanged { a, b, network });
+                self.network.set_link(a, b, network, one_way)?;
+                self.record(super::NO_NODE_NETWORK, TraceKind::LinkChanged { a, b, network, one_way });
                 Ok(Outcome::Done)
             }
             Action::SetNetwork { network } => {
@@ -413,7 +413,13 @@ impl World {
 
     /// Settings for one link (both ways), or `None` to use the network's again.
     pub fn set_link(&mut self, a: NodeId, b: NodeId, network: Option<NetworkConfig>) -> Result<()> {
-        self.apply(Action::SetLink { a, b, network }).map(|_| ())
+        self.apply(Action::SetLink { a, b, network, one_way: false }).map(|_| ())
+    }
+
+    /// Settings for messages from `from` to `to` only (the other way keeps its own): an asymmetric fault,
+    /// such as a cut that loses a broker's requests but not the answers to it.
+    pub fn set_link_one_way(&mut self, from: NodeId, to: NodeId, network: Option<NetworkConfig>) -> Result<()> {
+        self.apply(Action::SetLink { a: from, b: to, network, one_way: true }).map(|_| ())
     }
 
     // The executors.

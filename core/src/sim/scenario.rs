@@ -152,12 +152,20 @@ pub enum Action {
     SetNetwork {
         network: NetworkConfig,
     },
-    /// Settings for the link between two nodes (both ways); `network: null` removes them.
+    /// Settings for the link between two nodes (both ways, or only from `a` to `b` if `oneWay`: an
+    /// asymmetric fault); `network: null` removes them.
     SetLink {
         a: NodeId,
         b: NodeId,
         network: Option<NetworkConfig>,
+        /// Absent in scenarios written before one-way links: they replay as they did.
+        #[serde(default, skip_serializing_if = "is_false")]
+        one_way: bool,
     },
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// One partition's offset, as `commitSync` takes it.

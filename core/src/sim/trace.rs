@@ -131,6 +131,8 @@ pub enum TraceKind {
         a: NodeId,
         b: NodeId,
         network: Option<crate::sim::network::NetworkConfig>,
+        /// Only messages from `a` to `b`.
+        one_way: bool,
     },
     ControllerElected {
         term: u64,
@@ -339,12 +341,15 @@ impl TraceKind {
             TraceKind::NetworkChanged { latency_ms, jitter_ms, drop_rate } => {
                 format!("network set to latency {latency_ms} ms, jitter {jitter_ms} ms, drop rate {drop_rate}")
             }
-            TraceKind::LinkChanged { a, b, network: Some(n) } => format!(
-                "link {a} <-> {b} set to latency {} ms, jitter {} ms, drop rate {}",
-                n.latency_ms, n.jitter_ms, n.drop_rate
+            TraceKind::LinkChanged { a, b, network: Some(n), one_way } => format!(
+                "link {a} {} {b} set to latency {} ms, jitter {} ms, drop rate {}",
+                if *one_way { "->" } else { "<->" },
+                n.latency_ms,
+                n.jitter_ms,
+                n.drop_rate
             ),
-            TraceKind::LinkChanged { a, b, network: None } => {
-                format!("link {a} <-> {b} back to the network's settings")
+            TraceKind::LinkChanged { a, b, network: None, one_way } => {
+                format!("link {a} {} {b} back to the network's settings", if *one_way { "->" } else { "<->" })
             }
             TraceKind::ControllerElected { term } => {
                 format!("became the active controller (Raft leader of the metadata log) in term {term}")
