@@ -53,7 +53,14 @@ fn topic_lifecycle_create_describe_delete_recreate() {
     w.delete_topic("orders").unwrap();
     assert_eq!(w.list_topics(), ["audit"]);
     assert_eq!(w.describe_topic("orders").unwrap_err().code, ErrorCode::UnknownTopicOrPartition);
+    // The producer still knows the old topic: as Kafka's, it retries UNKNOWN_TOPIC_OR_PARTITION (retriable)
+    // until delivery.timeout.ms, then expires the send naming the last error.
     let err = w.send(p, "orders", vec![value("y")]).unwrap_err();
+    assert_eq!(err.code, ErrorCode::RequestTimedOut, "{err}");
+    assert!(err.message.contains("UNKNOWN_TOPIC_OR_PARTITION"), "{err}");
+    // A producer that never knew it waits max.block.ms for its metadata, then says the topic is unknown.
+    let fresh = w.add_producer(ProducerConfig::named("fresh")).unwrap();
+    let err = w.send(fresh, "orders", vec![value("y")]).unwrap_err();
     assert_eq!(err.code, ErrorCode::UnknownTopicOrPartition, "{err}");
     assert_eq!(w.delete_topic("orders").unwrap_err().code, ErrorCode::UnknownTopicOrPartition);
 
