@@ -834,3 +834,40 @@ fn metadata_changes_rebalance_the_group() {
         assert!(w.check().ok, "{:?}", w.check().violations);
     }
 }
+
+/// A survivor waiting in SyncGroup while the leader that should assign has died keeps its membership
+/// (Kafka's heartbeat thread runs through CompletingRebalance): when the leader's session expires, the
+/// parked SyncGroup is answered REBALANCE_IN_PROGRESS and the survivor takes every partition then.
+#[test]
+fn a_member_waiting_in_sync_group_outlives_a_leader_that_died_before_assigning() {
+    for seed in 1..=4 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+        let settings = |c: &mut ConsumerConfig| {
+            c.session_timeout_ms = 10_000;
+            c.heartbeat_interval_ms = 1_000;
+        };
+        let a = member(&mut w, "g", "a", &["t"], settings);
+        let b = member(&mut w, "g", "b", &["t"], settings);
+        while w.describe_group("g").state != "CompletingRebalance" {
+            assert!(w.step(), "seed {seed}: the group reaches its first assignment");
+        }
+        let leader = w.describe_group("g").leader.unwrap();
+        let (dead, survivor) = if leader.starts_with('a') { (a, b) } else { (b, a) };
+        let crashed_at = w.now_ms();
+        w.crash_client(dead).unwrap();
+        let mut owned_at = None;
+        for _ in 0..60 {
+            let _ = w.poll(survivor, 1_000);
+            if w.assignment(survivor).unwrap().len() == 2 {
+                owned_at = Some(w.now_ms());
+                break;
+            }
+        }
+        let after = owned_at.map(|t| t - crashed_at);
+        assert!(after.is_some_and(|ms| ms <= 16_000), "seed {seed}: the survivor owns both after {after:?} ms");
+        let d = w.describe_group("g");
+        assert_eq!(d.members.len(), 1, "seed {seed}: {d:?}");
+        assert!(w.check().ok, "{:?}", w.check().violations);
+    }
+}

@@ -143,6 +143,13 @@ impl GroupMember {
         self.last_heartbeat_ms = now_ms;
         self.owned = request.owned.clone();
     }
+
+    /// Whether its session can expire: not while its JoinGroup or SyncGroup waits at the coordinator (in
+    /// Kafka its heartbeat thread keeps it alive through CompletingRebalance; the parked SyncGroup is
+    /// answered REBALANCE_IN_PROGRESS when the group moves on, e.g. because the leader's session expired).
+    fn awaits_session(&self) -> bool {
+        self.join.is_none() && self.sync.is_none()
+    }
 }
 
 /// What a group write is for: who waits for it to be replicated.
@@ -592,7 +599,7 @@ impl Group {
         let expired: Vec<String> = self
             .members
             .values()
-            .filter(|m| m.join.is_none() && now_ms >= m.last_heartbeat_ms.saturating_add(m.session_timeout_ms))
+            .filter(|m| m.awaits_session() && now_ms >= m.last_heartbeat_ms.saturating_add(m.session_timeout_ms))
             .map(|m| m.member_id.clone())
             .collect();
         if !expired.is_empty() {
@@ -664,7 +671,7 @@ impl Group {
         let sessions = self
             .members
             .values()
-            .filter(|m| m.join.is_none())
+            .filter(|m| m.awaits_session())
             .map(|m| m.last_heartbeat_ms.saturating_add(m.session_timeout_ms));
         let rebalance = (self.state == GroupState::PreparingRebalance).then_some(self.rebalance_deadline_ms);
         let stores = self.stores.iter().map(|s| s.deadline_ms);
@@ -744,6 +751,7 @@ impl Group {
         for m in self.members.values_mut() {
             m.assignment = assignment.remove(&m.member_id).unwrap_or_default();
             if let Some(correlation_id) = m.sync.take() {
+                m.last_heartbeat_ms = now_ms; // its session counts from its answer
                 fx.sends
                     .push((m.node, Message::SyncGroupResponse { correlation_id, result: Ok(m.assignment.clone()) }));
             }
