@@ -871,3 +871,37 @@ fn a_member_waiting_in_sync_group_outlives_a_leader_that_died_before_assigning()
         assert!(w.check().ok, "{:?}", w.check().violations);
     }
 }
+
+/// Deleting a topic removes every group's committed offsets for it (Kafka's `onPartitionsDeleted` writes
+/// tombstones): a topic created again under the name is read from `auto.offset.reset`, not from an offset
+/// of the old one (found by the adversary).
+#[test]
+fn deleting_a_topic_deletes_the_groups_committed_offsets_for_it() {
+    for seed in 1..=4 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("u", 1, None, ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "u", (0..5).map(|i| value(&format!("old{i}"))).collect()).unwrap();
+        let a = group_consumer(&mut w, "g", "a");
+        w.assign(a, vec![TopicPartition::new("u", 0)]).unwrap();
+        let mut n = 0;
+        while n < 5 {
+            n += w.poll(a, 1_000).unwrap().len();
+        }
+        w.commit_sync(a, None).unwrap();
+        w.close_client(a).unwrap();
+        assert_eq!(w.group_offsets("g").len(), 1);
+        w.delete_topic("u").unwrap();
+        w.run_for(5_000);
+        assert_eq!(w.group_offsets("g"), [], "seed {seed}: no offsets for a deleted topic");
+        w.create_topic("u", 1, None, ConfigMap::new()).unwrap();
+        w.send(p, "u", (0..7).map(|i| value(&format!("new{i}"))).collect()).unwrap();
+        let b = group_consumer(&mut w, "g", "b");
+        w.assign(b, vec![TopicPartition::new("u", 0)]).unwrap();
+        let mut got = Vec::new();
+        for _ in 0..5 {
+            got.extend(values(&w.poll(b, 1_000).unwrap()));
+        }
+        assert_eq!(got.len(), 7, "seed {seed}: {got:?}");
+    }
+}

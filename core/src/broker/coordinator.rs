@@ -405,6 +405,50 @@ impl Broker {
     }
 }
 
+impl Broker {
+    /// Kafka's `onPartitionsDeleted`: once a topic is deleted (or recreated under a new id), every group's
+    /// committed offsets for it are removed, with tombstones in the offsets partitions this broker leads, so
+    /// that a topic created again under that name is read from where `auto.offset.reset` says.
+    pub(super) fn delete_offsets_of_deleted_topics(&mut self, now_ms: u64, out: &mut Outbox) {
+        let current: BTreeMap<String, crate::types::TopicId> =
+            self.image.topics.iter().map(|(name, t)| (name.clone(), t.topic_id)).collect();
+        let gone: Vec<String> = self
+            .topic_ids_seen
+            .iter()
+            .filter(|(name, id)| current.get(*name) != Some(id))
+            .map(|(n, _)| n.clone())
+            .collect();
+        self.topic_ids_seen = current;
+        if gone.is_empty() {
+            return;
+        }
+        let led: Vec<u32> = self
+            .topics
+            .get(OFFSETS_TOPIC)
+            .map(|t| t.partitions.iter().filter(|(_, p)| p.leader == self.id).map(|(&i, _)| i).collect())
+            .unwrap_or_default();
+        for partition in led {
+            let Some(p) = self.partition(OFFSETS_TOPIC, partition) else { continue };
+            let mut live: BTreeMap<(String, TopicPartition), bool> = BTreeMap::new();
+            for r in p.log.iter() {
+                let Some((group, tp)) = r.key.as_deref().and_then(parse_offset_commit_key) else { continue };
+                if gone.contains(&tp.topic) {
+                    live.insert((group, tp), r.value.is_some());
+                }
+            }
+            let tombstones: Vec<Record> = live
+                .into_iter()
+                .filter(|(_, committed)| *committed)
+                .map(|((group, tp), _)| Record::new(now_ms as i64, Some(offset_commit_key(&group, &tp).into()), None))
+                .collect();
+            if !tombstones.is_empty() {
+                let tp = TopicPartition::new(OFFSETS_TOPIC, partition);
+                let _ = self.append(&tp, Acks::All, (ProducerStamp::NONE, None), tombstones, now_ms, out);
+            }
+        }
+    }
+}
+
 fn trace_generation(group: &crate::group::coordinator::Group, before: i32, out: &mut Outbox) {
     if group.generation != before {
         out.trace(crate::sim::trace::TraceKind::GroupRebalanced {

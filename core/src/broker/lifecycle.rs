@@ -327,6 +327,7 @@ impl Broker {
     /// says, through the partition's own transitions.
     fn reconcile(&mut self, now_ms: u64, out: &mut Outbox) {
         self.delete_stray_logs(out);
+        self.delete_offsets_of_deleted_topics(now_ms, out);
         let id = self.id;
         let mut ended = Vec::new();
         for (name, timage) in &self.image.topics {

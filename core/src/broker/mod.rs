@@ -141,6 +141,8 @@ pub struct Broker {
     topics: BTreeMap<String, Topic>,
     delayed_fetches: Vec<DelayedFetch>,
     delayed_produces: Vec<DelayedProduce>,
+    /// The topics (and ids) of the last published image, so that the coordinator sees a deletion.
+    topic_ids_seen: BTreeMap<String, crate::types::TopicId>,
     delayed_replica_fetches: Vec<DelayedReplicaFetch>,
     /// As follower: one fetch session per leader broker.
     fetch_sessions: BTreeMap<NodeId, FetchSession>,
@@ -214,6 +216,7 @@ impl Broker {
             topics,
             delayed_fetches: Vec::new(),
             delayed_produces: Vec::new(),
+            topic_ids_seen: BTreeMap::new(),
             delayed_replica_fetches: Vec::new(),
             fetch_sessions: BTreeMap::new(),
             next_correlation_id: 1,
