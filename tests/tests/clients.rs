@@ -30,6 +30,12 @@ fn producer_close_sends_what_lingers_and_waits_for_every_send() {
         w.close_client(fresh).unwrap();
         assert!(w.now_ms() - before < 5_000, "seed {seed}: close does not wait out linger.ms");
         assert_eq!(high_watermark(&w, "t"), 5, "seed {seed}: close() delivered every send");
+        // The outcomes close() completed stay readable (Kafka fires every callback before close returns).
+        let results = w.producer_results(warm).unwrap();
+        assert_eq!(results.len(), 3, "seed {seed}");
+        assert!(results.iter().all(|r| r.result.is_ok()), "seed {seed}: {results:?}");
+        assert_eq!(w.producer_results(fresh).unwrap().len(), 1);
+        assert!(w.producer_results(warm).is_err(), "then the closed producer is gone");
         assert!(w.check().ok, "{:?}", w.check().violations);
     }
 }

@@ -232,6 +232,8 @@ mod bad_input {
         // Out of range after a seek past the end: OFFSET_OUT_OF_RANGE (Kafka's OffsetOutOfRangeException).
         w.seek(strict, &tp, 99).unwrap();
         assert_eq!(w.poll(strict, 1_000).unwrap_err().code, ErrorCode::OffsetOutOfRange);
+        assert_eq!(w.position(strict, &tp).unwrap(), 99, "the position stays until the application seeks");
+        assert_eq!(w.poll(strict, 1_000).unwrap_err().code, ErrorCode::OffsetOutOfRange, "and poll keeps saying so");
     }
 
     #[test]

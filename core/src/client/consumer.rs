@@ -1429,13 +1429,16 @@ impl Consumer {
                 }
             }
             Err(e) if e.code == ErrorCode::OffsetOutOfRange => {
-                // Kafka's rule: out of range → apply auto.offset.reset (or fail with `none`).
-                state.position = None;
+                // Kafka's rule: out of range → apply auto.offset.reset; with `none` the position stays and
+                // poll throws (and tries again after the backoff) until the application seeks.
                 if self.config.auto_offset_reset == AutoOffsetReset::None {
                     self.error = Some(franz_err!(
                         OffsetOutOfRange,
                         "Fetch position {fetch_offset} is out of range for partition {tp} and auto.offset.reset is none"
                     ));
+                    self.back_off(now_ms, &tp, &e);
+                } else {
+                    state.position = None;
                 }
             }
             Err(e) => {

@@ -165,6 +165,8 @@ pub struct World {
     powered_off: BTreeSet<NodeId>,
     /// Nodes in a stop-the-world pause, until when.
     paused_until_ms: BTreeMap<NodeId, u64>,
+    /// The outcomes a producer completed in `close()`, not yet taken: `producer_results` still reads them.
+    closed_producer_results: BTreeMap<NodeId, Vec<crate::client::SendResult>>,
     history: History,
     /// The user's actions so far, for `scenario()`.
     actions: Vec<ScenarioEntry>,
@@ -224,6 +226,7 @@ impl World {
             events_dispatched: 0,
             crashed: BTreeSet::new(),
             powered_off: BTreeSet::new(),
+            closed_producer_results: BTreeMap::new(),
             paused_until_ms: BTreeMap::new(),
             history: History::default(),
             actions: Vec::new(),

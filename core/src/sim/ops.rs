@@ -292,6 +292,9 @@ impl World {
 
     /// Finished asynchronous sends not yet reported. (A read: the world's future does not depend on it.)
     pub fn producer_results(&mut self, producer: NodeId) -> Result<Vec<SendOutcome>> {
+        if let Some(results) = self.closed_producer_results.remove(&producer) {
+            return Ok(results);
+        }
         Ok(self.producer_mut(producer)?.take_results())
     }
 
@@ -487,6 +490,13 @@ impl World {
                     });
                 }
                 self.record(id, TraceKind::ClientStopped { crashed });
+                if let (false, Some(Node::Producer(p))) = (crashed, self.nodes.get_mut(&id)) {
+                    // close() completed these sends: their outcomes stay readable, as Kafka's callbacks fire.
+                    let results = p.take_results();
+                    if !results.is_empty() {
+                        self.closed_producer_results.insert(id, results);
+                    }
+                }
                 self.remove_node(id);
                 self.drop_in_flight(|_, to| to == id);
                 Ok(())
