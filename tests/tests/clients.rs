@@ -193,3 +193,29 @@ fn a_seek_back_or_ahead_is_no_anomaly() {
     assert_eq!(w.poll(c, 1_000).unwrap()[0].offset, 8, "skipped ahead");
     assert!(w.check().ok, "{:?}", w.check().violations);
 }
+
+/// Kafka's send() blocks its caller while it waits for metadata, so a later send cannot overtake it: here
+/// a send with a record for a partition the producer does not know yet (just added) holds back the next
+/// send to that topic, and the partition they share gets their records in the order they were sent.
+#[test]
+fn a_send_waiting_for_metadata_is_not_overtaken_by_a_later_one() {
+    for seed in 1..=3 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "t", vec![value("first")]).unwrap();
+        w.create_partitions("t", 2).unwrap();
+        let on = |partition, v: &str| franz_core::types::ProducerRecord { partition: Some(partition), ..value(v) };
+        w.send_async(p, "t", vec![on(1, "a-on-1"), on(0, "a-on-0")]).unwrap();
+        w.send_async(p, "t", vec![on(0, "b-on-0")]).unwrap();
+        w.run_for(5_000);
+        let log: Vec<String> = w
+            .read_log(w.describe_topic("t").unwrap().partitions[0].leader.unwrap(), "t", 0, 0, 10)
+            .unwrap()
+            .iter()
+            .map(|r| franz_tests::text(&r.value).unwrap().to_string())
+            .collect();
+        assert_eq!(log, ["first", "a-on-0", "b-on-0"], "seed {seed}");
+        assert!(w.check().ok, "{:?}", w.check().violations);
+    }
+}

@@ -367,10 +367,17 @@ impl Producer {
         }
         let waiting: Vec<u64> = self.sends.iter().filter(|(_, s)| !s.dispatched).map(|(&id, _)| id).collect();
         let mut needs_metadata: Vec<String> = Vec::new();
+        // Kafka's send() blocks its caller while it waits for metadata, so a later send cannot overtake an
+        // earlier one: here, a send waits behind an earlier send to its topic that still waits.
+        let mut blocked: Vec<String> = Vec::new();
         for send_id in waiting {
             let Some(topic) = self.sends.get(&send_id).map(|s| s.topic.clone()) else {
                 continue;
             };
+            if blocked.contains(&topic) {
+                continue;
+            }
+            let this_topic = topic.clone();
             match self.metadata.topic(&topic) {
                 None => {
                     if !needs_metadata.contains(&topic) {
@@ -401,6 +408,9 @@ impl Producer {
                     }
                 }
                 Some(Ok(_)) => self.dispatch(now_ms, send_id, out),
+            }
+            if self.sends.get(&send_id).is_some_and(|s| !s.dispatched) {
+                blocked.push(this_topic);
             }
         }
         if !needs_metadata.is_empty() {
