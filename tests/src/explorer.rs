@@ -589,7 +589,7 @@ fn add_consumer(w: &mut World, m: &mut Model) {
         max_poll_interval_ms: 20_000 + u64::from(m.roll(20_000)),
         request_timeout_ms: 2_000 + u64::from(m.roll(3_000)),
         // Short, so that a group's leader notices added partitions and deleted topics within a history.
-        metadata_max_age_ms: 15_000,
+        metadata_max_age_ms: 5_000 + u64::from(m.roll(20_000)),
         group_instance_id: instance,
         ..ConsumerConfig::default()
     };
