@@ -10,8 +10,9 @@
 //! - `nonmonotonic_poll`: a consumer's polls on a partition went back (or repeated) without a seek/assign.
 //! - `poll_skip`: a consumer's polls jumped over records the log holds, without a seek/assign.
 //! - `read_past_high_watermark`: a poll returned a record at or above the high watermark it came with.
+//! - `high_watermark_went_back`: a consumer saw a partition's high watermark go back within one leader
+//!   epoch (a new leader may start lower, KIP-207; one leader's HW only grows).
 //! - `replica_divergence`: two replicas hold different records below both their high watermarks.
-//! - `two_owners`: one partition assigned to two members in the same group generation.
 //! - `phantom_read`: a consumer read a record that no producer ever sent to that topic.
 //! - `two_owners`: a consumer was handed a partition of its group that another consumer instance still
 //!   believed it owned, while the other was still a member (the coordinator had not removed its member id,
@@ -22,6 +23,11 @@
 //!   already handed out.
 //! - `committed_offset_went_back`: an OffsetFetch returned a committed offset lower than (or none instead
 //!   of) the one acknowledged last before it was sent, and no commit acknowledged after that named it.
+//! - `stale_commit_accepted`: an offset commit naming generation g was acknowledged, though a consumer of
+//!   the group had been handed a newer generation before the commit was sent (the coordinator must answer
+//!   ILLEGAL_GENERATION: a zombie's commit would overwrite what the new owner committed). The generation
+//!   continues across coordinator moves, so this holds whichever coordinator answered. Commits of consumers
+//!   using `assign` (generation -1) are not judged here.
 //! - `committed_unread`: a group committed its consumer's position past a record the log holds that no
 //!   poll of the group's consumers ever returned (at-least-once broken: nobody will read it). Judged
 //!   between two commits of the consumers' own positions, unless a seek, an `assign` or
@@ -57,12 +63,14 @@ pub enum ViolationKind {
     NonmonotonicPoll,
     PollSkip,
     ReadPastHighWatermark,
+    HighWatermarkWentBack,
     ReplicaDivergence,
     TwoOwners,
     PhantomRead,
     GenerationWentBack,
     CommittedOffsetWentBack,
     CommittedUnread,
+    StaleCommitAccepted,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -258,6 +266,7 @@ pub fn check(history: &History, replicas: &Replicas) -> CheckReport {
     check_replicas(replicas, &mut report);
     check_owners(history, &mut report);
     check_committed_offsets(history, &mut report);
+    check_commit_generations(history, &mut report);
     if complete {
         check_committed_unread(history, replicas, &mut report);
     }
@@ -388,11 +397,14 @@ fn check_duplicates(replicas: &Replicas, report: &mut Report) {
     }
 }
 
-/// Non-monotonic polls, poll skips and reads past the high watermark.
+/// Non-monotonic polls, poll skips, reads past the high watermark, and the high watermark going back.
 fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
     let mut last: BTreeMap<(NodeId, TopicPartition), Offset> = BTreeMap::new();
+    // A consumer's fetches of one partition are answered in order, so the HWs its polls carry are too.
+    let mut seen_hw: BTreeMap<(NodeId, TopicPartition), (crate::types::LeaderEpoch, Offset)> = BTreeMap::new();
     for entry in history.entries() {
         match &entry.op {
+            Op::TopicDeleted { topic } => seen_hw.retain(|(_, tp), _| tp.topic != *topic),
             Op::PositionReset { consumer, partitions, .. } => {
                 for tp in partitions {
                     last.remove(&(*consumer, tp.clone()));
@@ -411,6 +423,21 @@ fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
                                 r.offset, r.high_watermark
                             ),
                         );
+                    }
+                    match seen_hw.get(&(*consumer, tp.clone())) {
+                        Some(&(epoch, hw)) if epoch == r.leader_epoch && r.high_watermark < hw => report.add(
+                            ViolationKind::HighWatermarkWentBack,
+                            &tp,
+                            Some(r.offset),
+                            format!(
+                                "consumer {consumer} saw the high watermark go back from {hw} to {} within leader epoch {epoch}",
+                                r.high_watermark
+                            ),
+                        ),
+                        Some(&(epoch, _)) if epoch > r.leader_epoch => {}
+                        _ => {
+                            seen_hw.insert((*consumer, tp.clone()), (r.leader_epoch, r.high_watermark));
+                        }
                     }
                     if let Some(&previous) = last.get(&(*consumer, tp.clone())) {
                         if r.offset <= previous {
@@ -597,6 +624,42 @@ fn check_owners(history: &History, report: &mut Report) {
     }
 }
 
+/// Kafka's `validateOffsetCommit`: a commit of an older generation than the group's is refused. The group
+/// had moved past generation g once any of its consumers was handed a newer one, so a commit of g sent
+/// after that moment must not be acknowledged.
+fn check_commit_generations(history: &History, report: &mut Report) {
+    // Per group: (received at, generation), generations in the order they were handed out.
+    let mut handed: BTreeMap<&str, Vec<(u64, i32)>> = BTreeMap::new();
+    for entry in history.entries() {
+        if let Op::AssignmentReceived { group, generation, .. } = &entry.op {
+            let list = handed.entry(group.as_str()).or_default();
+            if list.last().is_none_or(|&(_, g)| *generation > g) {
+                list.push((entry.time_ms, *generation));
+            }
+        }
+    }
+    for entry in history.entries() {
+        let Op::OffsetsCommitted { consumer, group, offsets, generation, member_id, requested_ms, .. } = &entry.op
+        else {
+            continue;
+        };
+        if *generation < 0 {
+            continue;
+        }
+        let Some(list) = handed.get(group.as_str()) else { continue };
+        let newer = list.iter().take_while(|(at, _)| at < requested_ms).find(|(_, g)| g > generation);
+        let (Some(&(at_ms, newer)), Some(o)) = (newer, offsets.first()) else { continue };
+        report.add(
+            ViolationKind::StaleCommitAccepted,
+            &TopicPartition::new(o.topic.clone(), o.partition),
+            Some(o.offset),
+            format!(
+                "group {group} acknowledged consumer {consumer}'s commit as member {member_id} of generation {generation} (sent at t={requested_ms} ms), though generation {newer} had been handed out at t={at_ms} ms"
+            ),
+        );
+    }
+}
+
 /// A committed offset read back must be at least the one acknowledged last before the read was sent,
 /// unless a commit acknowledged since (concurrent with the read) named what was read.
 fn check_committed_offsets(history: &History, report: &mut Report) {
@@ -670,7 +733,7 @@ fn check_committed_unread(history: &History, replicas: &Replicas, report: &mut R
                     }
                 }
             }
-            Op::OffsetsCommitted { group, offsets, explicit, consumer } => {
+            Op::OffsetsCommitted { group, offsets, explicit, consumer, .. } => {
                 for o in offsets {
                     let key = (group.as_str(), TopicPartition::new(o.topic.clone(), o.partition));
                     // An explicit commit is the application's choice: the next one is not judged from it.
@@ -740,6 +803,10 @@ mod tests {
     }
 
     fn polled(records: &[(u64, &str, u64)]) -> Op {
+        polled_at_epoch(0, records)
+    }
+
+    fn polled_at_epoch(leader_epoch: i32, records: &[(u64, &str, u64)]) -> Op {
         Op::Polled {
             consumer: 10_003,
             records: records
@@ -751,9 +818,29 @@ mod tests {
                     key: None,
                     value: b(v),
                     high_watermark,
+                    leader_epoch,
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_high_watermark_going_back_within_one_leader_epoch_is_reported() {
+        let log = || vec![replica(1, true, 4, &["a", "b", "c", "d"])];
+        let sends = || vec![sent(1, &["a", "b", "c", "d"]), acked(1, &[0, 1, 2, 3])];
+        let with = |polls: Vec<Op>| run(sends().into_iter().chain(polls).collect(), log());
+        let back = ViolationKind::HighWatermarkWentBack;
+        assert_eq!(with(vec![polled_at_epoch(3, &[(0, "a", 4)]), polled_at_epoch(3, &[(1, "b", 2)])]), [back]);
+        // Near misses: a new leader may start lower; an answer from an older leader is no news.
+        assert_eq!(with(vec![polled_at_epoch(3, &[(0, "a", 4)]), polled_at_epoch(4, &[(1, "b", 2)])]), []);
+        assert_eq!(
+            with(vec![
+                polled_at_epoch(4, &[(0, "a", 4)]),
+                polled_at_epoch(3, &[(1, "b", 2)]),
+                polled_at_epoch(4, &[(2, "c", 4)])
+            ]),
+            []
+        );
     }
 
     fn replica(broker: NodeId, is_leader: bool, high_watermark: Offset, values: &[&str]) -> ReplicaSnapshot {
@@ -1053,8 +1140,42 @@ mod tests {
     }
 
     fn committed(offset: Offset) -> Op {
+        commit_as(-1, "", 0, offset, false)
+    }
+
+    /// An acknowledged commit of `offset` as `member` of `generation`, sent at `requested_ms`.
+    fn commit_as(generation: i32, member: &str, requested_ms: u64, offset: Offset, explicit: bool) -> Op {
         let offsets = vec![crate::sim::history::CommittedOffset { topic: "t".into(), partition: 0, offset }];
-        Op::OffsetsCommitted { consumer: 10_003, group: "g".into(), offsets, explicit: false }
+        Op::OffsetsCommitted {
+            consumer: 10_003,
+            group: "g".into(),
+            offsets,
+            explicit,
+            generation,
+            member_id: member.into(),
+            requested_ms,
+        }
+    }
+
+    #[test]
+    fn a_commit_of_a_generation_the_group_had_left_is_stale_commit_accepted() {
+        // Consumer 1 gave the partition up, so there is no second owner, only a late commit.
+        let with = |commit: Op| {
+            let revoked = Op::AssignmentRevoked {
+                consumer: 1,
+                group: "g".into(),
+                partitions: vec![tp()],
+                reason: crate::sim::history::RevokeReason::Lost,
+            };
+            kinds(vec![received(1, "m1", 7), revoked, received(2, "m2", 8), commit])
+        };
+        // `run` stamps entry i at t=i ms: generation 8 is handed out at t=2.
+        assert_eq!(with(commit_as(7, "m1", 3, 5, false)), [ViolationKind::StaleCommitAccepted]);
+        // Near misses: sent before the newer generation was handed out, of the newest generation, or with
+        // `assign`.
+        assert_eq!(with(commit_as(7, "m1", 2, 5, false)), []);
+        assert_eq!(with(commit_as(8, "m2", 3, 5, false)), []);
+        assert_eq!(with(commit_as(-1, "", 3, 5, false)), []);
     }
 
     fn fetched(requested_ms: u64, offset: Option<Offset>) -> Op {
@@ -1072,8 +1193,7 @@ mod tests {
     }
 
     fn commit_positions(offset: Offset, explicit: bool) -> Op {
-        let offsets = vec![crate::sim::history::CommittedOffset { topic: "t".into(), partition: 0, offset }];
-        Op::OffsetsCommitted { consumer: 10_003, group: "g".into(), offsets, explicit }
+        commit_as(-1, "", 0, offset, explicit)
     }
 
     #[test]

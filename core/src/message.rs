@@ -90,6 +90,8 @@ pub struct TopicMetadata {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FetchedPartition {
     pub high_watermark: Offset,
+    /// The leader's epoch when it answered: within one epoch the high watermark it reports never goes back.
+    pub leader_epoch: crate::types::LeaderEpoch,
     pub log_start_offset: Offset,
     pub records: Vec<Record>,
 }

@@ -405,18 +405,47 @@ fn act(w: &mut World, m: &mut Model) {
                     let _ = w.delete_topic(&name);
                 }
             }
-            if let Some(b) = down {
-                m.count("restartAfterChurn");
-                let _ = w.restart_broker(b);
+            match down {
+                Some(b) => {
+                    m.count("restartAfterChurn");
+                    let _ = w.restart_broker(b);
+                }
+                None => late_topic_then_restart(w, m, broker),
             }
         }
         94..=95 => stream_through_isolation(w, m),
         96 => one_way_fault(w, m, broker, controller),
+        97 => zombie_consumer(w, m),
+        98 => static_twin(w, m),
         _ => {
             m.count("runFor");
             w.run_for(u64::from(m.roll(500)) + 1);
         }
     }
+}
+
+/// After churn, a strong topic created past the first page of metadata since any snapshot, written, and a
+/// broker restarted: the restart reads the log in pages and must keep every log it hosts.
+fn late_topic_then_restart(w: &mut World, m: &mut Model, broker: NodeId) {
+    m.count("lateTopicThenRestart");
+    let name = format!("s{}", m.next_topic);
+    m.next_topic += 1;
+    create_named(w, m, name.clone(), true);
+    let config = ProducerConfig { max_block_ms: 3_000, delivery_timeout_ms: 10_000, ..ProducerConfig::default() };
+    if let Ok(producer) = w.add_producer(config) {
+        m.producers.push((producer, true));
+        for _ in 0..3 {
+            m.next_value += 1;
+            let record = ProducerRecord {
+                value: Some(Bytes::from(format!("{producer}-{}", m.next_value))),
+                ..Default::default()
+            };
+            let _ = w.send(producer, &name, vec![record]);
+        }
+    }
+    let _ = w.crash_broker(broker);
+    w.run_for(u64::from(m.roll(3_000)) + 1);
+    let _ = w.restart_broker(broker);
 }
 
 /// Jepsen's asymmetric partition: messages one way between two nodes are lost (or some of them), the other
@@ -498,6 +527,76 @@ fn stream_through_isolation(w: &mut World, m: &mut Model) {
             .collect();
         let _ = w.send_async(producer, &topic, records);
         w.run_for(1 + u64::from(m.roll(40)));
+    }
+}
+
+/// Kafka's zombie consumer: a member stops (a long GC pause) past its `session.timeout.ms`, the group moves
+/// on without it, and the moment it wakes it commits its positions as a member of the generation the group
+/// left. The coordinator must refuse that commit (UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION), or it would
+/// overwrite what the new owner committed.
+fn zombie_consumer(w: &mut World, m: &mut Model) {
+    let Some(zombie) = m.pick(&m.consumers.clone()) else { return };
+    m.count("zombieConsumer");
+    let _ = w.poll(zombie, 500);
+    // Longer than any session timeout the explorer draws (6 to 12 s).
+    let pause_ms = 12_500 + u64::from(m.roll(8_000));
+    let wakes_at = w.now_ms() + pause_ms;
+    if w.pause_node(zombie, pause_ms).is_err() {
+        return;
+    }
+    let others: Vec<NodeId> = m.consumers.iter().copied().filter(|&c| c != zombie).collect();
+    while w.now_ms() + 600 < wakes_at {
+        for &c in &others {
+            let _ = w.poll(c, 100);
+        }
+        w.run_for(300);
+    }
+    w.run_for(wakes_at.saturating_sub(w.now_ms()));
+    let _ = w.commit_sync(zombie, None);
+    let _ = w.poll(zombie, 500);
+}
+
+/// A second instance of one `group.instance.id`: a static member restarted while its old process was
+/// crashed, or (half the time) a misconfigured copy while the first still runs. The newer one takes the
+/// place under a new member id and the older one is fenced (FENCED_INSTANCE_ID): never may both own a
+/// partition of the group.
+fn static_twin(w: &mut World, m: &mut Model) {
+    if m.topics.is_empty() {
+        return;
+    }
+    m.count("staticTwin");
+    let topics: Vec<String> = m.topics.iter().map(|t| t.name.clone()).collect();
+    let instance = format!("twin{}", m.roll(2));
+    let assignor = ["range", "roundrobin", "sticky", "cooperative-sticky"][m.roll(4) as usize];
+    let config = ConsumerConfig {
+        group_id: Some("g-static".into()),
+        group_instance_id: Some(instance),
+        assignor: assignor.to_string(),
+        session_timeout_ms: 6_000 + u64::from(m.roll(6_000)),
+        heartbeat_interval_ms: 1_000,
+        max_poll_interval_ms: 30_000,
+        enable_auto_commit: m.chance(50),
+        ..ConsumerConfig::default()
+    };
+    let Ok(first) = w.add_consumer(config.clone()) else { return };
+    m.consumers.push(first);
+    let _ = w.subscribe(first, topics.clone());
+    for _ in 0..5 {
+        let _ = w.poll(first, 300);
+    }
+    let crashed = m.chance(50);
+    if crashed {
+        let _ = w.crash_client(first);
+        m.consumers.retain(|&c| c != first);
+    }
+    let Ok(second) = w.add_consumer(config) else { return };
+    m.consumers.push(second);
+    let _ = w.subscribe(second, topics);
+    for _ in 0..20 + m.roll(30) {
+        let _ = w.poll(second, 200);
+        if !crashed {
+            let _ = w.poll(first, 200);
+        }
     }
 }
 
@@ -645,7 +744,9 @@ fn safety(w: &World, weak: &[String]) -> Result<(), String> {
     }
 }
 
-/// Heals every fault, lets a minute pass, and asks the cluster to serve.
+/// Heals every fault, lets a minute pass, and asks the cluster to serve. Then, with three controllers or
+/// more, crashes the active one and leaves it down: a quorum remains, so the cluster must serve again (the
+/// aftermath of a failover, not only the election).
 fn finish(w: &mut World, weak: &[String]) -> Result<(), String> {
     let _ = w.heal_network();
     heal_links(w);
@@ -657,45 +758,54 @@ fn finish(w: &mut World, weak: &[String]) -> Result<(), String> {
         let _ = w.restart_controller(c);
     }
     w.run_for(60_000);
+    serving(w, weak, "a minute after every fault healed", "liveness-probe")?;
+    if w.controllers().len() >= 3 {
+        if let Some(active) = w.describe_cluster().controller.leader_id {
+            let _ = w.crash_controller(active);
+            w.run_for(30_000);
+            serving(w, weak, &format!("30 s after the active controller {active} crashed"), "liveness-probe-2")?;
+        }
+    }
+    Ok(())
+}
+
+/// The cluster serves: the checker is clean, a controller is active, every broker runs, every partition is
+/// led with its HW at its leader's log end, a send to every topic is acknowledged, a topic can be created.
+fn serving(w: &mut World, weak: &[String], when: &str, probe_topic: &str) -> Result<(), String> {
     safety(w, weak)?;
     let cluster = w.describe_cluster();
     if cluster.controller.leader_id.is_none() {
-        return Err("liveness: no active controller a minute after every fault healed".into());
+        return Err(format!("liveness: no active controller {when}"));
     }
     if let Some(b) = cluster.brokers.iter().find(|b| b.state != "running") {
-        return Err(format!("liveness: broker {} is {} a minute after every fault healed", b.id, b.state));
+        return Err(format!("liveness: broker {} is {} {when}", b.id, b.state));
     }
     let topics: Vec<String> = w.list_topics().into_iter().filter(|t| !t.starts_with("__")).collect();
     for topic in &topics {
         let Ok(d) = w.describe_topic(topic) else { continue };
         for p in &d.partitions {
             let Some(leader) = p.leader else {
-                return Err(format!(
-                    "liveness: {topic}-{} has no leader a minute after every fault healed",
-                    p.partition
-                ));
+                return Err(format!("liveness: {topic}-{} has no leader {when}", p.partition));
             };
             // A calm minute with every replica back: the HW has reached the leader's log end.
             let leo = p.log_end_offsets.get(&leader.to_string()).copied().unwrap_or(0);
             if p.high_watermark < leo {
                 return Err(format!(
-                    "liveness: {topic}-{} has HW {} below its leader's LEO {leo} a minute after every fault healed \
-                     (ISR {:?})",
+                    "liveness: {topic}-{} has HW {} below its leader's LEO {leo} {when} (ISR {:?})",
                     p.partition, p.high_watermark, p.isr
                 ));
             }
         }
     }
-    let config = ProducerConfig { delivery_timeout_ms: 30_000, ..ProducerConfig::named("liveness-probe") };
+    let config = ProducerConfig { delivery_timeout_ms: 30_000, ..ProducerConfig::named(probe_topic) };
     let probe = w.add_producer(config).map_err(|e| format!("liveness: a new producer: {e}"))?;
     for topic in &topics {
         let record = ProducerRecord { value: Some(Bytes::from(format!("probe-{topic}"))), ..Default::default() };
         if let Err(e) = w.send(probe, topic, vec![record]) {
-            return Err(format!("liveness: a send to {topic} after every fault healed failed: {e}"));
+            return Err(format!("liveness: a send to {topic} {when} failed: {e}"));
         }
     }
-    w.create_topic("liveness-probe", 1, None, ConfigMap::new())
-        .map_err(|e| format!("liveness: createTopic after every fault healed: {e}"))?;
+    w.create_topic(probe_topic, 1, None, ConfigMap::new()).map_err(|e| format!("liveness: createTopic {when}: {e}"))?;
     safety(w, weak)
 }
 

@@ -109,6 +109,41 @@ fn bug1_a_restarted_broker_keeps_its_logs_after_thousands_of_metadata_records() 
     }
 }
 
+/// Kafka's `MetadataLoader` and `wantFence`: a broker back from a crash serves nothing until it has read
+/// the metadata log up to where the quorum had committed it. A broker down through thousands of records
+/// reads them in pages; publishing (and asking to be unfenced) after the first page would make it lead,
+/// follow and delete logs by a picture of the cluster minutes old.
+#[test]
+fn bug1_a_broker_back_from_a_long_absence_is_unfenced_only_once_it_has_read_the_whole_metadata_log() {
+    for seed in 1..=3 {
+        let mut w = cluster(seed, 3);
+        w.create_topic("kept", 3, None, config(&[("min.insync.replicas", "2")])).unwrap();
+        w.crash_broker(3).unwrap();
+        for i in 0..240 {
+            let name = format!("churn-{i}");
+            w.create_topic(&name, 8, Some(2), ConfigMap::new()).unwrap();
+            w.alter_topic_config(&name, [("retention.ms".to_string(), Some("900000".to_string()))].into()).unwrap();
+            w.delete_topic(&name).unwrap();
+        }
+        // More than two pages of records past any snapshot broker 3 wrote before its crash.
+        let committed = w.metadata_image().applied;
+        assert!(committed > 2_500, "seed {seed}: only {committed} metadata records");
+        w.restart_broker(3).unwrap();
+        let mut unfenced_at = None;
+        for _ in 0..4_000 {
+            w.run_for(5);
+            let b = w.broker(3).unwrap();
+            if !b.is_fenced() {
+                let read = b.metadata().applied;
+                assert!(read >= committed, "seed {seed}: broker 3 unfenced having read {read} of {committed} records");
+                unfenced_at.get_or_insert(w.now_ms());
+            }
+        }
+        assert!(unfenced_at.is_some(), "seed {seed}: broker 3 is unfenced once it has caught up");
+        assert_serving(&mut w, &format!("seed {seed}: broker 3 back after {committed} records"));
+    }
+}
+
 #[test]
 fn bug2_parked_acks_all_produces_complete_when_the_controller_shrinks_the_isr() {
     for seed in 1..=4 {
@@ -290,4 +325,60 @@ fn a_reassignment_that_removes_replicas_bumps_the_leader_epoch() {
     assert_eq!(after.leader, Some(leader), "the leader stays");
     assert!(after.leader_epoch > before.leader_epoch, "{before:?} → {after:?}");
     assert_serving(&mut w, "after the reassignment");
+}
+
+/// KIP-207: a new leader learns the high watermark from its followers, so for a moment its HW can be below
+/// what its predecessor gave out. ListOffsets(latest) then answers OFFSET_NOT_AVAILABLE (the client retries)
+/// rather than an old offset, so a consumer starting at `latest` never starts before records that were
+/// already acknowledged when it started.
+#[test]
+fn a_new_leader_answers_offset_not_available_until_its_high_watermark_reaches_its_epoch_start() {
+    for seed in 1..=4 {
+        let mut w = cluster(seed, 3);
+        w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        for i in 0..20 {
+            w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+        }
+        w.run_for(2_000);
+        // Slow replication: a follower learns a new HW 1.5 s after the leader has it, and a new leader
+        // learns it from a follower's fetch as late.
+        let slow = franz_core::sim::network::NetworkConfig { latency_ms: 1_500, jitter_ms: 0, drop_rate: 0.0 };
+        for (a, b) in [(1, 2), (1, 3), (2, 3)] {
+            w.set_link(a, b, Some(slow.clone())).unwrap();
+        }
+        let acked = w.send(p, "t", (20..30).map(|i| value(&format!("v{i}"))).collect()).unwrap();
+        let latest = acked.last().unwrap().offset.unwrap() + 1;
+        // The leader is cut off before the fetch answer that carries the new HW reaches its followers.
+        let old = w.describe_topic("t").unwrap().partitions[0].leader.unwrap();
+        w.partition_network(vec![vec![old]]).unwrap();
+        for _ in 0..600 {
+            if w.describe_topic("t").unwrap().partitions[0].leader.is_some_and(|l| l != old) {
+                break;
+            }
+            w.run_for(50);
+        }
+        let tp = TopicPartition::new("t", 0);
+        let consumer = ConsumerConfig {
+            auto_offset_reset: AutoOffsetReset::Latest,
+            request_timeout_ms: 1_000,
+            ..ConsumerConfig::named("c")
+        };
+        let c = w.add_consumer(consumer).unwrap();
+        w.assign(c, vec![tp.clone()]).unwrap();
+        let position = w.position(c, &tp).unwrap();
+        assert_eq!(position, latest, "seed {seed}: a consumer at latest starts after every acknowledged record");
+        let retried = w.trace().since(0).iter().any(|e| {
+            matches!(&e.kind, TraceKind::ConsumerRetry { error, .. } if *error == ErrorCode::OffsetNotAvailable)
+        });
+        assert!(retried, "seed {seed}: the new leader answered OFFSET_NOT_AVAILABLE while its HW lagged");
+        let got = w.poll(c, 2_000).unwrap();
+        assert!(got.iter().all(|r| r.offset >= latest), "seed {seed}: {got:?}");
+        w.heal_network().unwrap();
+        for (a, b) in [(1, 2), (1, 3), (2, 3)] {
+            w.set_link(a, b, None).unwrap();
+        }
+        w.run_for(15_000);
+        assert_serving(&mut w, &format!("seed {seed}: after the failover"));
+    }
 }

@@ -51,8 +51,10 @@ pub struct Topic {
 }
 
 /// Kafka's `metadata.log.max.record.bytes.between.snapshots`, in records: how often a broker writes the
-/// metadata image to disk, so that a restart reads only the rest of the log.
-pub const METADATA_SNAPSHOT_INTERVAL_RECORDS: u64 = 1_000;
+/// metadata image to disk, so that a restart reads only the rest of the log. As in Kafka (20 MiB between
+/// snapshots, 8 MiB a fetch), the rest can span several MetadataFetch pages: a broker must not act on the
+/// image until it has read them all.
+pub const METADATA_SNAPSHOT_INTERVAL_RECORDS: u64 = 5_000;
 
 /// What survives a broker's crash: its disk. A crash drops the broker; a restart builds a new one from
 /// this ([`Broker::from_disk`]), so nothing held in memory survives by accident.
@@ -448,7 +450,12 @@ impl Broker {
             crate::message::IsolationLevel::ReadCommitted => p.last_stable_offset(),
         };
         let records = p.log.read(fetch_offset, upper, max_bytes)?;
-        Ok(FetchedPartition { high_watermark: p.high_watermark, log_start_offset: p.log.log_start_offset(), records })
+        Ok(FetchedPartition {
+            high_watermark: p.high_watermark,
+            leader_epoch: p.leader_epoch,
+            log_start_offset: p.log.log_start_offset(),
+            records,
+        })
     }
 
     fn on_fetch(&mut self, now_ms: u64, from: NodeId, fetch: DelayedFetch, out: &mut Outbox) {

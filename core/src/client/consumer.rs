@@ -29,7 +29,7 @@ use crate::error::{ErrorCode, FranzError, Result};
 use crate::message::{Actor, CorrelationId, FetchedPartition, Message, OffsetSpec, Outbox};
 use crate::sim::history::{CommittedOffset, FetchedCommittedOffset, Op, PolledRecord, ResetReason, RevokeReason};
 use crate::sim::trace::TraceKind;
-use crate::types::{Bytes, Header, NodeId, Offset, Record, TopicPartition, NO_NODE};
+use crate::types::{Bytes, Header, LeaderEpoch, NodeId, Offset, Record, TopicPartition, NO_NODE};
 
 /// Franz's bound on partitions one consumer is assigned.
 pub const ASSIGNED_PARTITIONS_MAX: usize = 4096;
@@ -160,7 +160,8 @@ struct PartitionState {
     /// The offset of the next record `poll` returns; `None` until reset or seek.
     position: Option<Offset>,
     /// Fetched records not yet returned, each with the HW its fetch response reported.
-    buffer: VecDeque<(Record, Offset)>,
+    /// Fetched records with the high watermark and leader epoch their fetch answer carried.
+    buffer: VecDeque<(Record, Offset, LeaderEpoch)>,
     /// No request for this partition before this time (after an error).
     backoff_until_ms: u64,
     request_in_flight: bool,
@@ -254,6 +255,8 @@ struct PendingCommit {
     kind: CommitKind,
     /// `commitSync(offsets)`: offsets the application chose, not its positions.
     explicit: bool,
+    /// When the last attempt was sent.
+    sent_ms: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -631,6 +634,7 @@ impl Consumer {
             deadline_ms,
             kind,
             explicit: false,
+            sent_ms: now_ms,
         };
         self.commits.insert(id, commit);
         id
@@ -867,7 +871,7 @@ impl Consumer {
         let mut polled = Vec::new();
         for (tp, state) in self.assignment.iter_mut().filter(|(_, s)| !s.paused) {
             while records.len() < self.config.max_poll_records {
-                let Some((record, high_watermark)) = state.buffer.pop_front() else {
+                let Some((record, high_watermark, leader_epoch)) = state.buffer.pop_front() else {
                     break;
                 };
                 polled.push(PolledRecord {
@@ -877,6 +881,7 @@ impl Consumer {
                     key: record.key.clone(),
                     value: record.value.clone(),
                     high_watermark,
+                    leader_epoch,
                 });
                 debug_assert!(
                     state.position.is_some_and(|p| record.offset >= p),
@@ -1127,6 +1132,7 @@ impl Consumer {
         for id in due {
             let Some(commit) = self.commits.get_mut(&id) else { continue };
             commit.in_flight = true;
+            commit.sent_ms = now_ms;
             let (group_id, offsets) = (group_id.clone(), commit.offsets.clone());
             let (generation, member_id) = (commit.generation, commit.member_id.clone());
             let group_instance_id = if generation >= 0 { self.config.group_instance_id.clone() } else { None };
@@ -1325,8 +1331,15 @@ impl Consumer {
                         offset: *offset,
                     })
                     .collect();
-                let explicit = commit.explicit;
-                out.history(Op::OffsetsCommitted { consumer: self.id, group, offsets, explicit });
+                out.history(Op::OffsetsCommitted {
+                    consumer: self.id,
+                    group,
+                    offsets,
+                    explicit: commit.explicit,
+                    generation: commit.generation,
+                    member_id: commit.member_id.clone(),
+                    requested_ms: commit.sent_ms,
+                });
                 Ok(())
             }
             Err(e) => Err(self.on_commit_refused(now_ms, &commit, e, out)),
@@ -1423,9 +1436,9 @@ impl Consumer {
                 state.high_watermark = Some(data.high_watermark);
                 // Kafka drops fetched data whose offset is no longer the position, or that a buffer holds already.
                 if state.position == Some(fetch_offset) && state.buffer.is_empty() {
-                    let hw = data.high_watermark;
+                    let (hw, epoch) = (data.high_watermark, data.leader_epoch);
                     let fresh = data.records.into_iter().filter(|r| r.offset >= fetch_offset);
-                    state.buffer.extend(fresh.map(|r| (r, hw)));
+                    state.buffer.extend(fresh.map(|r| (r, hw, epoch)));
                 }
             }
             Err(e) if e.code == ErrorCode::OffsetOutOfRange => {

@@ -44,6 +44,8 @@ pub struct PolledRecord {
     pub value: Option<Bytes>,
     /// The high watermark the broker reported with the fetch that brought this record.
     pub high_watermark: Offset,
+    /// The leader epoch of the broker that answered that fetch.
+    pub leader_epoch: crate::types::LeaderEpoch,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -110,6 +112,12 @@ pub enum Op {
         offsets: Vec<CommittedOffset>,
         /// `commitSync(offsets)`: offsets the application chose, rather than the consumer's positions.
         explicit: bool,
+        /// The generation and member id the commit named (-1 and "" with `assign`): the coordinator must
+        /// refuse a generation the group has left (ILLEGAL_GENERATION).
+        generation: i32,
+        member_id: String,
+        /// When the acknowledged attempt was sent.
+        requested_ms: u64,
     },
     /// An OffsetFetch, sent at `requested_ms`, answered these committed offsets (`None`: nothing committed).
     CommittedOffsetsFetched {
