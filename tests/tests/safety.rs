@@ -345,7 +345,7 @@ fn a_new_leader_answers_offset_not_available_until_its_high_watermark_reaches_it
         // learns it from a follower's fetch as late.
         let slow = franz_core::sim::network::NetworkConfig { latency_ms: 1_500, jitter_ms: 0, drop_rate: 0.0 };
         for (a, b) in [(1, 2), (1, 3), (2, 3)] {
-            w.set_link(a, b, Some(slow.clone())).unwrap();
+            w.set_link(a, b, Some(slow)).unwrap();
         }
         let acked = w.send(p, "t", (20..30).map(|i| value(&format!("v{i}"))).collect()).unwrap();
         let latest = acked.last().unwrap().offset.unwrap() + 1;
@@ -368,9 +368,9 @@ fn a_new_leader_answers_offset_not_available_until_its_high_watermark_reaches_it
         w.assign(c, vec![tp.clone()]).unwrap();
         let position = w.position(c, &tp).unwrap();
         assert_eq!(position, latest, "seed {seed}: a consumer at latest starts after every acknowledged record");
-        let retried = w.trace().since(0).iter().any(|e| {
-            matches!(&e.kind, TraceKind::ConsumerRetry { error, .. } if *error == ErrorCode::OffsetNotAvailable)
-        });
+        let retried = w.trace().since(0).iter().any(
+            |e| matches!(&e.kind, TraceKind::ConsumerRetry { error, .. } if *error == ErrorCode::OffsetNotAvailable),
+        );
         assert!(retried, "seed {seed}: the new leader answered OFFSET_NOT_AVAILABLE while its HW lagged");
         let got = w.poll(c, 2_000).unwrap();
         assert!(got.iter().all(|r| r.offset >= latest), "seed {seed}: {got:?}");
