@@ -96,6 +96,16 @@ pub struct FetchedPartition {
     pub records: Vec<Record>,
 }
 
+/// What an OffsetCommit stores, and as which member of which generation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OffsetCommit {
+    pub group_id: String,
+    pub generation: i32,
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+    pub offsets: Vec<(TopicPartition, Offset)>,
+}
+
 /// An AlterPartition request: the ISR a leader wants, at the epochs it knows. Each member comes with the
 /// broker epoch the leader saw it fetch with (KIP-903), so that a broker that restarted since (perhaps
 /// with an empty disk) is not put back by a stale request.
@@ -384,11 +394,7 @@ pub enum Message {
     /// group (a zombie); a consumer using `assign` sends generation -1 and no member id.
     OffsetCommitRequest {
         correlation_id: CorrelationId,
-        group_id: String,
-        generation: i32,
-        member_id: String,
-        group_instance_id: Option<String>,
-        offsets: Vec<(TopicPartition, Offset)>,
+        commit: OffsetCommit,
     },
     OffsetCommitResponse {
         correlation_id: CorrelationId,

@@ -18,7 +18,7 @@ use crate::group::{
     parse_offset_commit_key, parse_offset_commit_value, GroupMetadataValue, OFFSETS_TOPIC,
 };
 use crate::log::ProducerStamp;
-use crate::message::{Acks, AdminOp, CorrelationId, Message, Outbox};
+use crate::message::{Acks, AdminOp, CorrelationId, Message, OffsetCommit, Outbox};
 use crate::sim::history::Op;
 use crate::types::{NodeId, Offset, Record, TopicPartition, NO_NODE};
 
@@ -74,8 +74,15 @@ impl Broker {
 
     /// OffsetCommit, checked against the group (Kafka's `validateOffsetCommit`), then appended with
     /// `acks=all` and answered once replicated.
-    fn on_offset_commit(&mut self, now_ms: u64, from: NodeId, request: OffsetCommitArgs, out: &mut Outbox) {
-        let OffsetCommitArgs { correlation_id, group_id, generation, member_id, group_instance_id, offsets } = request;
+    fn on_offset_commit(
+        &mut self,
+        now_ms: u64,
+        from: NodeId,
+        correlation_id: CorrelationId,
+        commit: OffsetCommit,
+        out: &mut Outbox,
+    ) {
+        let OffsetCommit { group_id, generation, member_id, group_instance_id, offsets } = commit;
         let result = (|| {
             if offsets.is_empty() || offsets.len() > OFFSETS_PER_REQUEST_MAX {
                 return Err(franz_err!(
@@ -157,16 +164,6 @@ impl Broker {
     }
 }
 
-/// An OffsetCommit's fields.
-struct OffsetCommitArgs {
-    correlation_id: CorrelationId,
-    group_id: String,
-    generation: i32,
-    member_id: String,
-    group_instance_id: Option<String>,
-    offsets: Vec<(TopicPartition, Offset)>,
-}
-
 /// The error a group request gets from a broker that cannot serve it.
 fn refusal(message: &Message, e: crate::error::FranzError) -> Option<Message> {
     Some(match *message {
@@ -215,7 +212,7 @@ impl Broker {
             | Message::SyncGroupRequest { group_id, .. }
             | Message::HeartbeatRequest { group_id, .. }
             | Message::LeaveGroupRequest { group_id, .. }
-            | Message::OffsetCommitRequest { group_id, .. } => group_id.clone(),
+            | Message::OffsetCommitRequest { commit: OffsetCommit { group_id, .. }, .. } => group_id.clone(),
             _ => return,
         };
         let tp = match self.coordinated_partition(&group_id) {
@@ -228,17 +225,8 @@ impl Broker {
             }
         };
         self.load_groups(now_ms, tp.partition, out);
-        if let Message::OffsetCommitRequest {
-            correlation_id,
-            group_id,
-            generation,
-            member_id,
-            group_instance_id,
-            offsets,
-        } = message
-        {
-            let args = OffsetCommitArgs { correlation_id, group_id, generation, member_id, group_instance_id, offsets };
-            return self.on_offset_commit(now_ms, from, args, out);
+        if let Message::OffsetCommitRequest { correlation_id, commit } = message {
+            return self.on_offset_commit(now_ms, from, correlation_id, commit, out);
         }
         if !self.groups.contains_key(&group_id) {
             if !matches!(message, Message::JoinGroupRequest { .. }) {

@@ -26,7 +26,7 @@ use alloc::vec::Vec;
 use super::metadata::MetadataCache;
 use super::{Bootstrap, RETRY_BACKOFF_MS};
 use crate::error::{ErrorCode, FranzError, Result};
-use crate::message::{Actor, CorrelationId, FetchedPartition, Message, OffsetSpec, Outbox};
+use crate::message::{Actor, CorrelationId, FetchedPartition, Message, OffsetCommit, OffsetSpec, Outbox};
 use crate::sim::history::{CommittedOffset, FetchedCommittedOffset, Op, PolledRecord, ResetReason, RevokeReason};
 use crate::sim::trace::TraceKind;
 use crate::types::{Bytes, Header, LeaderEpoch, NodeId, Offset, Record, TopicPartition, NO_NODE};
@@ -1142,11 +1142,7 @@ impl Consumer {
                 Pending::OffsetCommit(id),
                 |correlation_id| Message::OffsetCommitRequest {
                     correlation_id,
-                    group_id,
-                    generation,
-                    member_id,
-                    group_instance_id,
-                    offsets,
+                    commit: OffsetCommit { group_id, generation, member_id, group_instance_id, offsets },
                 },
                 out,
             );
