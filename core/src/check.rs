@@ -47,7 +47,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::log::BatchOrigin;
-use crate::sim::history::{History, Op};
+use crate::protocol::history::{History, Op};
 use crate::types::{Bytes, NodeId, Offset, TopicPartition};
 
 /// Franz reports at most this many violations (the first ones found).
@@ -224,7 +224,7 @@ fn live_history(history: &History) -> History {
             }
         }
     }
-    let old_only = |topic: &str, r: &crate::sim::history::PolledRecord| {
+    let old_only = |topic: &str, r: &crate::protocol::history::PolledRecord| {
         last_deletion.contains_key(topic) && sent_since.get(&(topic, (r.key.clone(), r.value.clone()))) == Some(&false)
     };
     let mut entries = Vec::new();
@@ -296,7 +296,7 @@ struct Ack {
 
 /// Every record acknowledged with an offset (`acks=0` promises none), in acknowledgement order.
 fn acknowledged(history: &History) -> Vec<Ack> {
-    let mut invoked: BTreeMap<(NodeId, u64), &Vec<crate::sim::history::SentRecord>> = BTreeMap::new();
+    let mut invoked: BTreeMap<(NodeId, u64), &Vec<crate::protocol::history::SentRecord>> = BTreeMap::new();
     let mut acks = Vec::new();
     for entry in history.entries() {
         match &entry.op {
@@ -699,7 +699,7 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
 /// At-least-once: between a group's commit of offset `from` and its next commit of `to` > `from` (both the
 /// consumers' positions), every record the log holds in [from, to) was returned by some poll of the group.
 fn check_committed_unread(history: &History, replicas: &Replicas, report: &mut Report) {
-    use crate::sim::history::ResetReason;
+    use crate::protocol::history::ResetReason;
     // Which consumers belong to which group (a consumer has one group id).
     let mut group_of: BTreeMap<NodeId, &str> = BTreeMap::new();
     for entry in history.entries() {
@@ -769,7 +769,7 @@ fn check_committed_unread(history: &History, replicas: &Replicas, report: &mut R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::history::{AckedRecord, HistoryEntry, PolledRecord, SentRecord};
+    use crate::protocol::history::{AckedRecord, HistoryEntry, PolledRecord, SentRecord};
     use alloc::vec;
 
     fn b(s: &str) -> Option<Bytes> {
@@ -908,7 +908,7 @@ mod tests {
     fn a_truncated_history_judges_only_what_it_still_holds() {
         // One value sent again and again for longer than the history holds (two entries per send): half the
         // sends leave it. Each copy in the log is its own batch's, so none is a duplicate.
-        let sends = crate::sim::history::HISTORY_ENTRIES_MAX as u64;
+        let sends = crate::protocol::history::HISTORY_ENTRIES_MAX as u64;
         let mut history = History::default();
         for i in 0..sends {
             history.record(i, sent(i, &["hello-0"]));
@@ -996,7 +996,7 @@ mod tests {
         let seek = Op::PositionReset {
             consumer: 10_003,
             partitions: vec![tp()],
-            reason: crate::sim::history::ResetReason::Seek,
+            reason: crate::protocol::history::ResetReason::Seek,
         };
         let mut same = same;
         same.insert(3, seek);
@@ -1025,7 +1025,7 @@ mod tests {
             Op::PositionReset {
                 consumer: 10_003,
                 partitions: vec![tp()],
-                reason: crate::sim::history::ResetReason::Seek,
+                reason: crate::protocol::history::ResetReason::Seek,
             },
             polled(&[(0, "a", 3)]),
         ];
@@ -1096,13 +1096,13 @@ mod tests {
             consumer: 1,
             group: "g".into(),
             partitions: vec![tp()],
-            reason: crate::sim::history::RevokeReason::Rebalance,
+            reason: crate::protocol::history::RevokeReason::Rebalance,
         };
         assert_eq!(kinds(vec![received(1, "m1", 1), revoked, received(2, "m2", 2)]), []);
         let removed = |member: &str| Op::GroupMemberRemoved {
             group: "g".into(),
             member_id: member.into(),
-            reason: crate::sim::history::RemovalReason::SessionTimeout,
+            reason: crate::protocol::history::RemovalReason::SessionTimeout,
         };
         assert_eq!(kinds(vec![received(1, "m1", 1), removed("m1"), received(2, "m2", 2)]), [], "a zombie");
         assert_eq!(
@@ -1127,7 +1127,7 @@ mod tests {
             consumer,
             group: "g".into(),
             partitions: vec![tp()],
-            reason: crate::sim::history::RevokeReason::Lost,
+            reason: crate::protocol::history::RevokeReason::Lost,
         };
         assert_eq!(
             kinds(vec![received(1, "m1", 7), revoked(1), received(2, "m2", 1)]),
@@ -1145,7 +1145,7 @@ mod tests {
 
     /// An acknowledged commit of `offset` as `member` of `generation`, sent at `requested_ms`.
     fn commit_as(generation: i32, member: &str, requested_ms: u64, offset: Offset, explicit: bool) -> Op {
-        let offsets = vec![crate::sim::history::CommittedOffset { topic: "t".into(), partition: 0, offset }];
+        let offsets = vec![crate::protocol::history::CommittedOffset { topic: "t".into(), partition: 0, offset }];
         Op::OffsetsCommitted {
             consumer: 10_003,
             group: "g".into(),
@@ -1165,7 +1165,7 @@ mod tests {
                 consumer: 1,
                 group: "g".into(),
                 partitions: vec![tp()],
-                reason: crate::sim::history::RevokeReason::Lost,
+                reason: crate::protocol::history::RevokeReason::Lost,
             };
             kinds(vec![received(1, "m1", 7), revoked, received(2, "m2", 8), commit])
         };
@@ -1179,7 +1179,8 @@ mod tests {
     }
 
     fn fetched(requested_ms: u64, offset: Option<Offset>) -> Op {
-        let offsets = vec![crate::sim::history::FetchedCommittedOffset { topic: "t".into(), partition: 0, offset }];
+        let offsets =
+            vec![crate::protocol::history::FetchedCommittedOffset { topic: "t".into(), partition: 0, offset }];
         Op::CommittedOffsetsFetched { consumer: 10_004, group: "g".into(), requested_ms, offsets }
     }
 
@@ -1218,7 +1219,7 @@ mod tests {
         let seek = Op::PositionReset {
             consumer: 10_003,
             partitions: vec![tp()],
-            reason: crate::sim::history::ResetReason::Seek,
+            reason: crate::protocol::history::ResetReason::Seek,
         };
         let sought = vec![
             sent(1, &["a", "b", "c", "d"]),

@@ -9,6 +9,11 @@ use alloc::string::{String, ToString};
 
 use crate::error::Result;
 
+/// Franz's bound on one topic's partitions (Kafka has none; a browser does).
+pub const PARTITIONS_PER_TOPIC_MAX: u32 = 1024;
+/// Franz's bound on topics in a cluster.
+pub const TOPICS_MAX: usize = 1024;
+
 /// String keys to string values, Kafka's config shape. Ordered, so iteration is deterministic.
 pub type ConfigMap = BTreeMap<String, String>;
 
@@ -360,8 +365,7 @@ impl BrokerConfig {
                     "replica.lag.time.max.ms" => config.replica_lag_time_max_ms = v,
                     "replica.fetch.wait.max.ms" => config.replica_fetch_wait_max_ms = v,
                     "offsets.topic.num.partitions" => {
-                        config.offsets_topic_num_partitions =
-                            v.min(u64::from(crate::broker::PARTITIONS_PER_TOPIC_MAX)) as u32
+                        config.offsets_topic_num_partitions = v.min(u64::from(PARTITIONS_PER_TOPIC_MAX)) as u32
                     }
                     "offsets.topic.replication.factor" => config.offsets_topic_replication_factor = v.min(16) as u32,
                     "leader.imbalance.check.interval.seconds" => {
@@ -396,6 +400,45 @@ impl BrokerConfig {
         Ok(config)
     }
 }
+
+/// The network's settings (the simulated network itself is the world's, in `sim::network`).
+/// Franz's bound on one-way latency and jitter: a minute.
+pub const LATENCY_MS_MAX: u64 = 60_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct NetworkConfig {
+    pub latency_ms: u64,
+    pub jitter_ms: u64,
+    /// Probability in [0, 1] that a message is lost.
+    pub drop_rate: f64,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig { latency_ms: 2, jitter_ms: 1, drop_rate: 0.0 }
+    }
+}
+
+impl NetworkConfig {
+    pub fn validate(&self) -> Result<()> {
+        if self.latency_ms == 0 {
+            // Every message takes time; zero latency would let two actors talk forever at one instant.
+            return Err(franz_err!(InvalidConfig, "latencyMs must be at least 1"));
+        }
+        for (name, ms) in [("latencyMs", self.latency_ms), ("jitterMs", self.jitter_ms)] {
+            if ms > LATENCY_MS_MAX {
+                return Err(franz_err!(InvalidConfig, "{name} must be at most {LATENCY_MS_MAX}, got {ms}"));
+            }
+        }
+        // NaN fails this too (no comparison holds for it), as do the infinities.
+        if !(0.0..=1.0).contains(&self.drop_rate) {
+            return Err(franz_err!(InvalidConfig, "dropRate must be between 0 and 1, got {}", self.drop_rate));
+        }
+        Ok(())
+    }
+}
+
 
 #[cfg(test)]
 mod tests {

@@ -47,11 +47,14 @@ pub mod controller;
 pub mod error;
 pub mod group;
 pub mod log;
-pub mod message;
+pub mod metadata;
 pub mod partitioner;
+pub mod protocol;
+pub mod rng;
 pub mod sim;
 pub mod types;
 pub mod view;
 
 pub use error::{ErrorCode, FranzError, Result};
+pub use protocol::message;
 pub use sim::{trace, ClusterConfig, World};

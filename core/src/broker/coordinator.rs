@@ -18,8 +18,8 @@ use crate::group::{
     parse_offset_commit_key, parse_offset_commit_value, GroupMetadataValue, OFFSETS_TOPIC,
 };
 use crate::log::ProducerStamp;
-use crate::message::{Acks, AdminOp, CorrelationId, Message, OffsetCommit, Outbox};
-use crate::sim::history::Op;
+use crate::protocol::history::Op;
+use crate::protocol::message::{Acks, AdminOp, CorrelationId, Message, OffsetCommit, Outbox};
 use crate::types::{NodeId, Offset, Record, TopicPartition, NO_NODE};
 
 /// Franz's bound on partitions in one OffsetCommit or OffsetFetch.
@@ -323,7 +323,7 @@ impl Broker {
         }
         for (id, value) in latest {
             let group = Group::load(&id, &value, now_ms, &tag);
-            out.trace(crate::sim::trace::TraceKind::GroupLoaded {
+            out.trace(crate::protocol::trace::TraceKind::GroupLoaded {
                 group: id.clone(),
                 generation: group.generation,
                 members: group.members.keys().cloned().collect(),
@@ -354,7 +354,7 @@ impl Broker {
         for (member_id, reason) in fx.removed {
             let group = String::from(group_id);
             out.history(Op::GroupMemberRemoved { group: group.clone(), member_id: member_id.clone(), reason });
-            out.trace(crate::sim::trace::TraceKind::GroupMemberRemoved { group, member: member_id, reason });
+            out.trace(crate::protocol::trace::TraceKind::GroupMemberRemoved { group, member: member_id, reason });
         }
         for (to, message) in fx.sends {
             if to != NO_NODE {
@@ -439,7 +439,7 @@ impl Broker {
 
 fn trace_generation(group: &crate::group::coordinator::Group, before: i32, out: &mut Outbox) {
     if group.generation != before {
-        out.trace(crate::sim::trace::TraceKind::GroupRebalanced {
+        out.trace(crate::protocol::trace::TraceKind::GroupRebalanced {
             group: group.group_id.clone(),
             generation: group.generation,
             members: group.members.keys().cloned().collect(),

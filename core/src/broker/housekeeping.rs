@@ -5,8 +5,8 @@
 use alloc::string::String;
 
 use super::{Broker, HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS};
-use crate::message::Outbox;
-use crate::sim::trace::TraceKind;
+use crate::protocol::message::Outbox;
+use crate::protocol::trace::TraceKind;
 
 impl Broker {
     /// Kafka's log flusher (`LogManager.flushDirtyLogs`), run at a fixed rate: each run flushes the logs

@@ -9,8 +9,8 @@ use super::partition::PartitionTransition;
 use super::{Broker, Partition, Topic};
 use crate::config::TopicConfig;
 use crate::error::{ErrorCode, FranzError, Result};
-use crate::message::{CorrelationId, Message, MetadataFetchData, Outbox};
-use crate::sim::trace::TraceKind;
+use crate::protocol::message::{CorrelationId, Message, MetadataFetchData, Outbox};
+use crate::protocol::trace::TraceKind;
 use crate::types::{NodeId, TopicPartition, NO_NODE};
 
 /// How long a broker waits for a controller's answer before asking another.

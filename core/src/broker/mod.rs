@@ -21,20 +21,17 @@ use partition::SequenceCheck;
 pub use partition::{FollowerState, Partition};
 
 use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
-use crate::controller::metadata::MetadataImage;
 use crate::error::{FranzError, Result};
 use crate::log::{BatchOrigin, ProducerStamp};
-use crate::message::{Acks, Actor, CorrelationId, FetchedPartition, Message, OffsetSpec, Outbox};
-use crate::message::{PartitionMetadata, TopicMetadata};
-use crate::sim::trace::TraceKind;
+use crate::metadata::MetadataImage;
+use crate::protocol::message::{Acks, Actor, CorrelationId, FetchedPartition, Message, OffsetSpec, Outbox};
+use crate::protocol::message::{PartitionMetadata, TopicMetadata};
+use crate::protocol::trace::TraceKind;
 use crate::types::{NodeId, Offset, Record, TopicId, TopicPartition};
 use lifecycle::ControllerChannel;
 use replication::{DelayedReplicaFetch, FetchSession};
 
-/// Franz's bound on one topic's partitions (Kafka has none; a browser does).
-pub const PARTITIONS_PER_TOPIC_MAX: u32 = 1024;
-/// Franz's bound on topics in a cluster.
-pub const TOPICS_MAX: usize = 1024;
+pub use crate::config::{PARTITIONS_PER_TOPIC_MAX, TOPICS_MAX};
 /// Kafka's `replica.high.watermark.checkpoint.interval.ms`: how often HWs are written to disk.
 pub const HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS: u64 = 5_000;
 
@@ -86,7 +83,7 @@ struct DelayedFetch {
     current_leader_epoch: i32,
     fetch_offset: Offset,
     max_bytes: usize,
-    isolation_level: crate::message::IsolationLevel,
+    isolation_level: crate::protocol::message::IsolationLevel,
     deadline_ms: u64,
 }
 
@@ -446,8 +443,8 @@ impl Broker {
         // Consumers read only below the high watermark (read_uncommitted) or the last stable offset
         // (read_committed), which is the HW while there are no transactions.
         let upper = match fetch.isolation_level {
-            crate::message::IsolationLevel::ReadUncommitted => p.high_watermark,
-            crate::message::IsolationLevel::ReadCommitted => p.last_stable_offset(),
+            crate::protocol::message::IsolationLevel::ReadUncommitted => p.high_watermark,
+            crate::protocol::message::IsolationLevel::ReadCommitted => p.last_stable_offset(),
         };
         let records = p.log.read(fetch_offset, upper, max_bytes)?;
         Ok(FetchedPartition {

@@ -4,8 +4,8 @@ use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 
 use crate::config::TopicConfig;
-use crate::controller::metadata::PartitionImage;
 use crate::log::{PartitionLog, ProducerStamp};
+use crate::metadata::PartitionImage;
 use crate::types::{LeaderEpoch, NodeId, Offset, NO_NODE};
 
 /// Kafka keeps the last five batches of each idempotent producer, to recognise a retried one.

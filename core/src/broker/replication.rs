@@ -10,10 +10,10 @@ use alloc::vec::Vec;
 use super::partition::PendingIsr;
 use super::{min_isr, Broker};
 use crate::error::Result;
-use crate::message::{
+use crate::protocol::message::{
     CorrelationId, Message, Outbox, PartitionState, ReplicaFetchData, ReplicaFetchPartition, ReplicaFetchResult,
 };
-use crate::sim::trace::TraceKind;
+use crate::protocol::trace::TraceKind;
 use crate::types::{NodeId, Offset, NO_NODE};
 
 /// Kafka's `replica.fetch.max.bytes`.
@@ -260,7 +260,7 @@ impl Broker {
         let topic = alloc::string::String::from(topic);
         out.send(
             controller,
-            Message::AlterPartitionRequest(crate::message::AlterPartition {
+            Message::AlterPartitionRequest(crate::protocol::message::AlterPartition {
                 correlation_id,
                 topic,
                 partition,

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use super::Bootstrap;
 use crate::error::Result;
-use crate::message::{Actor, AdminOp, CorrelationId, Message, Outbox};
+use crate::protocol::message::{Actor, AdminOp, CorrelationId, Message, Outbox};
 use crate::types::NodeId;
 
 /// Kafka's `default.api.timeout.ms`.

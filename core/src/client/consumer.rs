@@ -26,9 +26,9 @@ use alloc::vec::Vec;
 use super::metadata::MetadataCache;
 use super::{Bootstrap, RETRY_BACKOFF_MS};
 use crate::error::{ErrorCode, FranzError, Result};
-use crate::message::{Actor, CorrelationId, FetchedPartition, Message, OffsetCommit, OffsetSpec, Outbox};
-use crate::sim::history::{CommittedOffset, FetchedCommittedOffset, Op, PolledRecord, ResetReason, RevokeReason};
-use crate::sim::trace::TraceKind;
+use crate::protocol::history::{CommittedOffset, FetchedCommittedOffset, Op, PolledRecord, ResetReason, RevokeReason};
+use crate::protocol::message::{Actor, CorrelationId, FetchedPartition, Message, OffsetCommit, OffsetSpec, Outbox};
+use crate::protocol::trace::TraceKind;
 use crate::types::{Bytes, Header, LeaderEpoch, NodeId, Offset, Record, TopicPartition, NO_NODE};
 
 /// Franz's bound on partitions one consumer is assigned.
@@ -85,7 +85,7 @@ pub struct ConsumerConfig {
     pub group_instance_id: Option<String>,
     /// `isolation.level`: `read_uncommitted` (Kafka's default) reads to the HW, `read_committed` to the
     /// last stable offset.
-    pub isolation_level: crate::message::IsolationLevel,
+    pub isolation_level: crate::protocol::message::IsolationLevel,
     /// `metadata.max.age.ms`: how often a group's leader rereads its subscribed topics, to rebalance when
     /// their partitions changed (added, or the topic deleted).
     pub metadata_max_age_ms: u64,
@@ -109,7 +109,7 @@ impl Default for ConsumerConfig {
             heartbeat_interval_ms: 3_000,
             max_poll_interval_ms: 300_000,
             group_instance_id: None,
-            isolation_level: crate::message::IsolationLevel::ReadUncommitted,
+            isolation_level: crate::protocol::message::IsolationLevel::ReadUncommitted,
             metadata_max_age_ms: 300_000,
         }
     }
@@ -197,7 +197,7 @@ enum Phase {
     NeedJoin,
     Joining,
     /// The leader computes the assignment once it knows every subscribed topic's partitions.
-    Assigning(crate::message::JoinResult),
+    Assigning(crate::protocol::message::JoinResult),
     Syncing,
     Stable,
     /// Left for exceeding `max.poll.interval.ms`: joins again on the next poll.

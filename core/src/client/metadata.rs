@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::error::FranzError;
-use crate::message::{PartitionMetadata, TopicMetadata};
+use crate::protocol::message::{PartitionMetadata, TopicMetadata};
 use crate::types::{NodeId, NO_NODE};
 
 #[derive(Clone, Debug, Default)]

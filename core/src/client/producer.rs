@@ -21,10 +21,10 @@ use super::{Bootstrap, RETRY_BACKOFF_MS};
 use crate::error::ErrorCode;
 use crate::error::{FranzError, Result};
 use crate::log::{BatchOrigin, ProducerStamp};
-use crate::message::{Acks, Actor, CorrelationId, Message, Outbox};
 use crate::partitioner::{partition_for_key, StickyPartitioner};
-use crate::sim::history::{AckedRecord, Op, SentRecord};
-use crate::sim::trace::TraceKind;
+use crate::protocol::history::{AckedRecord, Op, SentRecord};
+use crate::protocol::message::{Acks, Actor, CorrelationId, Message, Outbox};
+use crate::protocol::trace::TraceKind;
 use crate::types::{NodeId, Offset, ProducerRecord, Record, TopicPartition, NO_NODE};
 
 /// Franz's bound on records in one `send` call.

@@ -3,7 +3,8 @@
 //! with [`placement`] and [`election`] and writes the records).
 
 pub mod election;
-pub mod metadata;
+/// The metadata image is machinery below the actors; here for old paths.
+pub use crate::metadata;
 pub mod node;
 pub mod placement;
 pub mod raft;

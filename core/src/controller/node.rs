@@ -17,11 +17,11 @@ use super::election::{elect_leader, isr_without};
 use super::metadata::{MetadataImage, MetadataRecord, PartitionImage};
 use super::placement::assign_replicas_random;
 use super::raft::{LogIndex, RaftDisk, RaftMessage, RaftNode, Role, Term};
-use crate::broker::{PARTITIONS_PER_TOPIC_MAX, TOPICS_MAX};
 use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
+use crate::config::{PARTITIONS_PER_TOPIC_MAX, TOPICS_MAX};
 use crate::error::{FranzError, Result};
-use crate::message::{Actor, AdminOp, AlterPartition, CorrelationId, Message, Outbox, PartitionState};
-use crate::sim::trace::TraceKind;
+use crate::protocol::message::{Actor, AdminOp, AlterPartition, CorrelationId, Message, Outbox, PartitionState};
+use crate::protocol::trace::TraceKind;
 use crate::types::{is_internal_topic, validate_topic_name, NodeId, NO_NODE};
 
 /// Franz's bound on metadata records in one MetadataFetch response.
@@ -287,7 +287,8 @@ impl Controller {
         let from = (offset as usize).min(self.records.len());
         let to_index = (from + METADATA_RECORDS_PER_FETCH_MAX).min(self.records.len());
         let records = self.records[from..to_index].to_vec();
-        let result = Ok(crate::message::MetadataFetchData { records, high_watermark: self.records.len() as u64 });
+        let result =
+            Ok(crate::protocol::message::MetadataFetchData { records, high_watermark: self.records.len() as u64 });
         let current_leader = Some(self.id);
         out.send(to, Message::MetadataFetchResponse { correlation_id, result, current_leader });
     }

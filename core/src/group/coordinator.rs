@@ -21,8 +21,9 @@ use serde::Serialize;
 
 use super::{GroupMetadataValue, MemberMetadataValue};
 use crate::error::{FranzError, Result};
-use crate::message::{CorrelationId, JoinResult, JoinedMember, Message};
-use crate::sim::history::RemovalReason;
+use crate::protocol::history::RemovalReason;
+use crate::protocol::message::{CorrelationId, JoinResult, JoinedMember, Message};
+pub use crate::protocol::message::{JoinRequest, SyncRequest};
 use crate::types::{NodeId, Offset, TopicPartition, NO_NODE};
 
 /// Kafka's `group.initial.rebalance.delay.ms`: a new group waits this long for more members.
@@ -49,29 +50,6 @@ impl GroupState {
             GroupState::Stable => "Stable",
         }
     }
-}
-
-/// A member's SyncGroup: its generation and identity, and from the leader the assignment of every member.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SyncRequest {
-    pub generation: i32,
-    pub member_id: String,
-    pub group_instance_id: Option<String>,
-    /// The leader's assignment for every member; empty from the others.
-    pub assignments: Vec<(String, Vec<TopicPartition>)>,
-}
-
-/// What a member asks for when it joins.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JoinRequest {
-    pub member_id: String,
-    pub client_id: String,
-    pub group_instance_id: Option<String>,
-    pub session_timeout_ms: u64,
-    pub rebalance_timeout_ms: u64,
-    pub topics: Vec<String>,
-    pub protocols: Vec<String>,
-    pub owned: Vec<TopicPartition>,
 }
 
 #[derive(Clone, Debug)]

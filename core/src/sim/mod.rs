@@ -5,12 +5,12 @@
 //! delay or drop it), each trace line into the trace. Timers are re-armed from `next_timer_ms` after
 //! every dispatch. Nothing here reads a clock or the OS: a seed and the same inputs give the same trace.
 
-pub mod history;
 pub mod network;
+/// The history, trace and RNG streams live below the world (actors record into them); here for old paths.
+pub use crate::protocol::{history, trace};
+pub use crate::rng;
 mod ops;
-pub mod rng;
 pub mod scenario;
-pub mod trace;
 pub mod workload;
 
 use alloc::collections::{BTreeMap, BTreeSet, BinaryHeap};
@@ -24,7 +24,7 @@ use crate::client::{AdminClient, Consumer, Producer};
 use crate::config::{self, ConfigMap};
 use crate::controller::node::Controller;
 use crate::error::Result;
-use crate::message::{Actor, Message, Outbox};
+use crate::protocol::message::{Actor, Message, Outbox};
 use crate::types::{NodeId, FIRST_CLIENT_ID};
 use history::History;
 use network::{Network, NetworkConfig};
@@ -153,7 +153,7 @@ pub struct World {
     controllers: Vec<NodeId>,
     broker_config: config::BrokerConfig,
     /// For views only (it never feeds back into the simulation): the newest committed metadata image.
-    committed_image: crate::controller::metadata::MetadataImage,
+    committed_image: crate::metadata::MetadataImage,
     admin: NodeId,
     next_client_id: NodeId,
     /// Per-role counters for Kafka-style default client ids (`producer-1`, `consumer-1`).
@@ -283,7 +283,7 @@ impl World {
     /// The newest committed metadata any controller has applied so far. Committed records are one log, so
     /// the world keeps the longest image it has seen: a controller that knew it may have crashed or
     /// restarted since (Raft's commit index is memory), yet what was committed stays committed.
-    pub fn metadata_image(&self) -> &crate::controller::metadata::MetadataImage {
+    pub fn metadata_image(&self) -> &crate::metadata::MetadataImage {
         &self.committed_image
     }
 

@@ -5,47 +5,11 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use rand_core::RngCore;
 use rand_pcg::Pcg32;
-use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::types::NodeId;
 
-/// Franz's bound on one-way latency and jitter: a minute.
-pub const LATENCY_MS_MAX: u64 = 60_000;
-
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-pub struct NetworkConfig {
-    pub latency_ms: u64,
-    pub jitter_ms: u64,
-    /// Probability in [0, 1] that a message is lost.
-    pub drop_rate: f64,
-}
-
-impl Default for NetworkConfig {
-    fn default() -> Self {
-        NetworkConfig { latency_ms: 2, jitter_ms: 1, drop_rate: 0.0 }
-    }
-}
-
-impl NetworkConfig {
-    pub fn validate(&self) -> Result<()> {
-        if self.latency_ms == 0 {
-            // Every message takes time; zero latency would let two actors talk forever at one instant.
-            return Err(franz_err!(InvalidConfig, "latencyMs must be at least 1"));
-        }
-        for (name, ms) in [("latencyMs", self.latency_ms), ("jitterMs", self.jitter_ms)] {
-            if ms > LATENCY_MS_MAX {
-                return Err(franz_err!(InvalidConfig, "{name} must be at most {LATENCY_MS_MAX}, got {ms}"));
-            }
-        }
-        // NaN fails this too (no comparison holds for it), as do the infinities.
-        if !(0.0..=1.0).contains(&self.drop_rate) {
-            return Err(franz_err!(InvalidConfig, "dropRate must be between 0 and 1, got {}", self.drop_rate));
-        }
-        Ok(())
-    }
-}
+pub use crate::config::{NetworkConfig, LATENCY_MS_MAX};
 
 #[derive(Clone, Debug)]
 pub struct Network {
@@ -199,7 +163,7 @@ impl Network {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::rng::{stream_rng, Stream};
+    use crate::rng::{stream_rng, Stream};
 
     #[test]
     fn latency_within_bounds_and_links_keep_order() {

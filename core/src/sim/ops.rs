@@ -16,7 +16,7 @@ use crate::client::admin::DEFAULT_API_TIMEOUT_MS;
 use crate::client::{Consumer, ConsumerConfig, ConsumerRecord, Producer, ProducerConfig, RecordMetadata, SendResult};
 use crate::config::ConfigMap;
 use crate::error::{FranzError, Result};
-use crate::message::AdminOp;
+use crate::protocol::message::AdminOp;
 use crate::types::{NodeId, Offset, ProducerRecord, TopicPartition};
 
 /// A finished asynchronous send, as `producer.results()` lists it.
@@ -522,7 +522,7 @@ impl World {
     fn on_consumer(
         &mut self,
         consumer: NodeId,
-        f: impl FnOnce(&mut Consumer, u64, &mut crate::message::Outbox) -> Result<()>,
+        f: impl FnOnce(&mut Consumer, u64, &mut crate::protocol::message::Outbox) -> Result<()>,
     ) -> Result<Outcome> {
         self.consumer_mut(consumer)?;
         self.command(consumer, |node, now, out| match node {

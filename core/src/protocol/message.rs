@@ -8,12 +8,12 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::config::ConfigMap;
-use crate::controller::metadata::MetadataRecord;
-use crate::controller::raft::RaftMessage;
 use crate::error::FranzError;
-use crate::log::{BatchOrigin, ProducerStamp, RecordBatch};
-use crate::sim::history::Op;
-use crate::sim::trace::TraceKind;
+use crate::protocol::history::Op;
+use crate::protocol::metadata::MetadataRecord;
+use crate::protocol::raft::RaftMessage;
+use crate::protocol::record::{BatchOrigin, ProducerStamp, RecordBatch};
+use crate::protocol::trace::TraceKind;
 use crate::types::{LeaderEpoch, NodeId, Offset, Record, TopicPartition};
 
 pub type CorrelationId = u64;
@@ -104,6 +104,29 @@ pub struct OffsetCommit {
     pub member_id: String,
     pub group_instance_id: Option<String>,
     pub offsets: Vec<(TopicPartition, Offset)>,
+}
+
+/// A member's SyncGroup: its generation and identity, and from the leader the assignment of every member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncRequest {
+    pub generation: i32,
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+    /// The leader's assignment for every member; empty from the others.
+    pub assignments: Vec<(String, Vec<TopicPartition>)>,
+}
+
+/// What a member asks for when it joins.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinRequest {
+    pub member_id: String,
+    pub client_id: String,
+    pub group_instance_id: Option<String>,
+    pub session_timeout_ms: u64,
+    pub rebalance_timeout_ms: u64,
+    pub topics: Vec<String>,
+    pub protocols: Vec<String>,
+    pub owned: Vec<TopicPartition>,
 }
 
 /// An AlterPartition request: the ISR a leader wants, at the epochs it knows. Each member comes with the
@@ -413,7 +436,7 @@ pub enum Message {
     JoinGroupRequest {
         correlation_id: CorrelationId,
         group_id: String,
-        join: crate::group::coordinator::JoinRequest,
+        join: JoinRequest,
     },
     JoinGroupResponse {
         correlation_id: CorrelationId,
@@ -425,7 +448,7 @@ pub enum Message {
     SyncGroupRequest {
         correlation_id: CorrelationId,
         group_id: String,
-        sync: crate::group::coordinator::SyncRequest,
+        sync: SyncRequest,
     },
     SyncGroupResponse {
         correlation_id: CorrelationId,

@@ -7,58 +7,8 @@ use alloc::vec::Vec;
 
 use crate::config::ConfigMap;
 use crate::error::Result;
+pub use crate::protocol::metadata::MetadataRecord;
 use crate::types::{LeaderEpoch, NodeId, TopicId, NO_NODE};
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum MetadataRecord {
-    /// A broker (re)joined; it starts fenced.
-    RegisterBroker {
-        broker: NodeId,
-        incarnation: u64,
-    },
-    FenceBroker {
-        broker: NodeId,
-    },
-    UnfenceBroker {
-        broker: NodeId,
-    },
-    /// A topic is created with an id (KIP-516) that tells it apart from an earlier topic of the same name.
-    Topic {
-        name: String,
-        topic_id: TopicId,
-    },
-    Partition {
-        topic: String,
-        partition: u32,
-        replicas: Vec<NodeId>,
-        isr: Vec<NodeId>,
-        leader: NodeId,
-    },
-    /// What changed for a partition; `None` fields stay. A new leader bumps the leader epoch; any change
-    /// bumps the partition epoch (which AlterPartition requests are checked against).
-    PartitionChange {
-        topic: String,
-        partition: u32,
-        leader: Option<NodeId>,
-        isr: Option<Vec<NodeId>>,
-        replicas: Option<Vec<NodeId>>,
-    },
-    /// A reassignment starts (`Some`: the replicas it moves to) or ends (`None`).
-    PartitionReassignment {
-        topic: String,
-        partition: u32,
-        target: Option<Vec<NodeId>>,
-    },
-    RemoveTopic {
-        name: String,
-    },
-    /// A topic config set (`Some`) or returned to its default (`None`).
-    Config {
-        topic: String,
-        key: String,
-        value: Option<String>,
-    },
-}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BrokerRegistration {

@@ -130,7 +130,7 @@ pub enum TraceKind {
     LinkChanged {
         a: NodeId,
         b: NodeId,
-        network: Option<crate::sim::network::NetworkConfig>,
+        network: Option<crate::config::NetworkConfig>,
         /// Only messages from `a` to `b`.
         one_way: bool,
     },
@@ -210,7 +210,7 @@ pub enum TraceKind {
     GroupMemberRemoved {
         group: String,
         member: String,
-        reason: crate::sim::history::RemovalReason,
+        reason: crate::protocol::history::RemovalReason,
     },
     /// A consumer was fenced: another with its `group.instance.id` took its place.
     ConsumerFenced {
