@@ -204,12 +204,15 @@ fn show_record(key: &Option<Bytes>, value: &Option<Bytes>) -> String {
     format!("{}={}", show(key), show(value))
 }
 
-/// The history without what a topic deletion made moot: operations on a topic before its (last) deletion.
+/// The history without what a topic deletion made moot: operations on a topic before its (last) deletion,
+/// and writes acknowledged by a deleted topic's log (a leader that had not learned of the deletion yet).
 fn live_history(history: &History) -> History {
     let mut last_deletion: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut deleted_ids: BTreeSet<(&str, crate::types::TopicId)> = BTreeSet::new();
     for (i, entry) in history.entries().enumerate() {
-        if let Op::TopicDeleted { topic } = &entry.op {
+        if let Op::TopicDeleted { topic, topic_id } = &entry.op {
             last_deletion.insert(topic.as_str(), i);
+            deleted_ids.insert((topic.as_str(), *topic_id));
         }
     }
     let before_deletion = |i: usize, topic: &str| last_deletion.get(topic).is_some_and(|&d| i < d);
@@ -231,9 +234,20 @@ fn live_history(history: &History) -> History {
     for (i, entry) in history.entries().enumerate() {
         let mut entry = entry.clone();
         match &mut entry.op {
-            Op::SendInvoked { topic, .. } | Op::SendAcked { topic, .. } | Op::SendFailed { topic, .. } => {
+            Op::SendInvoked { topic, .. } | Op::SendFailed { topic, .. } => {
                 if before_deletion(i, topic) {
                     continue;
+                }
+            }
+            Op::SendAcked { topic, records, .. } => {
+                if before_deletion(i, topic) {
+                    continue;
+                }
+                // Taken by the deleted topic: gone with it, on purpose (its offset says nothing of the new one).
+                for r in records.iter_mut() {
+                    if r.topic_id.is_some_and(|id| deleted_ids.contains(&(topic.as_str(), id))) {
+                        r.offset = None;
+                    }
                 }
             }
             Op::Polled { records, .. } => {
@@ -404,7 +418,7 @@ fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
     let mut seen_hw: BTreeMap<(NodeId, TopicPartition), (crate::types::LeaderEpoch, Offset)> = BTreeMap::new();
     for entry in history.entries() {
         match &entry.op {
-            Op::TopicDeleted { topic } => seen_hw.retain(|(_, tp), _| tp.topic != *topic),
+            Op::TopicDeleted { topic, .. } => seen_hw.retain(|(_, tp), _| tp.topic != *topic),
             Op::PositionReset { consumer, partitions, .. } => {
                 for tp in partitions {
                     last.remove(&(*consumer, tp.clone()));
@@ -794,11 +808,19 @@ mod tests {
     }
 
     fn acked(request_id: u64, offsets: &[u64]) -> Op {
+        acked_by(request_id, offsets, 1)
+    }
+
+    /// Acknowledged by the log of topic id `topic_id`.
+    fn acked_by(request_id: u64, offsets: &[u64], topic_id: u64) -> Op {
         Op::SendAcked {
             producer: 10_002,
             request_id,
             topic: "t".into(),
-            records: offsets.iter().map(|&o| AckedRecord { partition: 0, offset: Some(o) }).collect(),
+            records: offsets
+                .iter()
+                .map(|&o| AckedRecord { partition: 0, offset: Some(o), topic_id: Some(topic_id) })
+                .collect(),
         }
     }
 
@@ -869,9 +891,9 @@ mod tests {
         let ops = vec![
             sent(1, &["old"]),
             acked(1, &[0]),
-            Op::TopicDeleted { topic: "t".into() },
+            Op::TopicDeleted { topic: "t".into(), topic_id: 1 },
             sent(2, &["new"]),
-            acked(2, &[0]),
+            acked_by(2, &[0], 2),
         ];
         assert_eq!(run(ops.clone(), vec![replica(1, true, 1, &["new"])]), [], "recreated: the old offset 0 is moot");
         assert_eq!(
@@ -882,14 +904,24 @@ mod tests {
     }
 
     #[test]
+    fn a_write_the_deleted_topic_took_after_its_deletion_is_not_lost() {
+        // A leader that had not learned of the deletion yet appended to the old topic's log.
+        let ops = vec![Op::TopicDeleted { topic: "t".into(), topic_id: 1 }, sent(1, &["late"]), acked_by(1, &[0], 1)];
+        assert_eq!(run(ops, vec![replica(1, true, 1, &["other"])]), []);
+        // Near miss: the same write, taken by the new topic, is lost if the log no longer has it.
+        let ops = vec![Op::TopicDeleted { topic: "t".into(), topic_id: 1 }, sent(1, &["late"]), acked_by(1, &[0], 2)];
+        assert_eq!(run(ops, vec![replica(1, true, 1, &["other"])]), [ViolationKind::LostWrite]);
+    }
+
+    #[test]
     fn a_record_of_the_deleted_topic_polled_after_the_deletion_is_moot() {
         // Fetched before the deletion, returned by a poll after it: Kafka's consumer may do that.
         let ops = vec![
             sent(1, &["old"]),
             acked(1, &[0]),
-            Op::TopicDeleted { topic: "t".into() },
+            Op::TopicDeleted { topic: "t".into(), topic_id: 1 },
             sent(2, &["new"]),
-            acked(2, &[0]),
+            acked_by(2, &[0], 2),
             polled(&[(0, "old", 1)]),
         ];
         assert_eq!(run(ops, vec![replica(1, true, 1, &["new"])]), []);

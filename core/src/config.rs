@@ -439,7 +439,6 @@ impl NetworkConfig {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,6 +42,8 @@ pub enum ErrorCode {
     UnknownLeaderEpoch,
     InvalidUpdateVersion,
     IneligibleReplica,
+    /// KIP-516: the request names another incarnation of the topic (a topic id) than the broker's log.
+    InconsistentTopicId,
     StaleBrokerEpoch,
     InvalidReplicaAssignment,
     ReassignmentInProgress,
@@ -97,6 +99,7 @@ impl ErrorCode {
             UnknownLeaderEpoch => "UNKNOWN_LEADER_EPOCH",
             InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
             IneligibleReplica => "INELIGIBLE_REPLICA",
+            InconsistentTopicId => "INCONSISTENT_TOPIC_ID",
             StaleBrokerEpoch => "STALE_BROKER_EPOCH",
             InvalidReplicaAssignment => "INVALID_REPLICA_ASSIGNMENT",
             ReassignmentInProgress => "REASSIGNMENT_IN_PROGRESS",
@@ -134,6 +137,7 @@ impl ErrorCode {
                 | NotCoordinator
                 | NetworkException
                 | OffsetNotAvailable
+                | InconsistentTopicId
         )
     }
 }

@@ -54,8 +54,7 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
             let code = text.split("#[cfg(test)]").next().unwrap_or_default();
             let targets = graph.entry(module.clone()).or_default();
             for (i, _) in code.match_indices("crate::") {
-                let name: String =
-                    code[i + 7..].chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+                let name: String = code[i + 7..].chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
                 if !name.is_empty() && name != module {
                     targets.insert(name);
                 }
@@ -79,11 +78,7 @@ fn every_module_imports_only_from_its_layer_or_below() {
     for (module, targets) in imports() {
         for target in targets {
             if layer(&target) > layer(&module) {
-                upward.push(format!(
-                    "{module} (layer {}) imports {target} (layer {})",
-                    layer(&module),
-                    layer(&target)
-                ));
+                upward.push(format!("{module} (layer {}) imports {target} (layer {})", layer(&module), layer(&target)));
             }
         }
     }

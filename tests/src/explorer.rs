@@ -31,6 +31,7 @@ use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
 use franz_core::sim::rng::{stream_rng, Stream};
 use franz_core::sim::scenario::{Action, Scenario};
+use franz_core::trace::TraceKind;
 use franz_core::types::{Bytes, NodeId, ProducerRecord, TopicPartition};
 use franz_core::{ClusterConfig, World};
 use rand_core::RngCore;
@@ -183,6 +184,10 @@ pub fn explore(seed: u64, size: Size) -> Result<Coverage, Box<Failure>> {
     }));
     // The scenario before the final phase: `judge` replays it and runs that phase again.
     let scenario = world.scenario().ok();
+    // `FRANZ_EXPLORE_SAVE=path`: keep the history as a scenario (to turn a fixed failure into a fixture).
+    if let (Ok(path), Some(s)) = (std::env::var("FRANZ_EXPLORE_SAVE"), &scenario) {
+        let _ = std::fs::write(path, s.to_json());
+    }
     let outcome = match ran {
         Ok(Ok(())) => match catch_unwind(AssertUnwindSafe(|| finish(&mut world, &model.weak_topics()))) {
             Ok(result) => result,
@@ -746,7 +751,9 @@ fn safety(w: &World, weak: &[String]) -> Result<(), String> {
 
 /// Heals every fault, lets a minute pass, and asks the cluster to serve. Then, with three controllers or
 /// more, crashes the active one and leaves it down: a quorum remains, so the cluster must serve again (the
-/// aftermath of a failover, not only the election).
+/// aftermath of a failover, not only the election), and no broker may be fenced on the way. A new active
+/// controller gives every broker `broker.session.timeout.ms` from its election, and a broker finds it from
+/// the quorum's answers well within that, so a failover is invisible to the data plane in Kafka.
 fn finish(w: &mut World, weak: &[String]) -> Result<(), String> {
     let _ = w.heal_network();
     heal_links(w);
@@ -761,8 +768,13 @@ fn finish(w: &mut World, weak: &[String]) -> Result<(), String> {
     serving(w, weak, "a minute after every fault healed", "liveness-probe")?;
     if w.controllers().len() >= 3 {
         if let Some(active) = w.describe_cluster().controller.leader_id {
+            let before = w.trace().len();
             let _ = w.crash_controller(active);
             w.run_for(30_000);
+            let fenced = w.trace().since(before).into_iter().find(|e| matches!(e.kind, TraceKind::BrokerFenced { .. }));
+            if let Some(e) = fenced {
+                return Err(format!("liveness: the failover of controller {active} fenced a broker: {}", e.text));
+            }
             serving(w, weak, &format!("30 s after the active controller {active} crashed"), "liveness-probe-2")?;
         }
     }

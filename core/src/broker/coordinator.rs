@@ -137,6 +137,7 @@ impl Broker {
                     required_offset,
                     deadline_ms,
                     offset_commit: true,
+                    topic_id: None,
                 });
                 self.complete_delayed(now_ms, out);
             }

@@ -224,14 +224,20 @@ impl Broker {
 
     /// The host of `node` refused a connection (its process is down): requests out to it are lost, and if
     /// it was the active controller the next one is asked at once.
-    pub(super) fn controller_unreachable(&mut self, now_ms: u64, node: NodeId) {
+    /// `node` refused `refused` (or every request, if `None`): those are lost. A refusal of a request
+    /// already answered or given up changes nothing.
+    pub(super) fn controller_unreachable(&mut self, now_ms: u64, node: NodeId, refused: Option<CorrelationId>) {
         let c = &mut self.channel;
+        let mut lost_any = false;
         for slot in [&mut c.registration, &mut c.heartbeat, &mut c.metadata_fetch] {
-            if slot.is_some_and(|r| r.to == node) {
+            if slot.is_some_and(|r| r.to == node && refused.is_none_or(|id| id == r.correlation_id)) {
                 *slot = None;
+                lost_any = true;
             }
         }
-        c.rotate(now_ms, node);
+        if lost_any || refused.is_none() {
+            c.rotate(now_ms, node);
+        }
     }
 
     pub(super) fn on_registration_response(

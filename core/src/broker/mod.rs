@@ -98,6 +98,8 @@ struct DelayedProduce {
     deadline_ms: u64,
     /// An OffsetCommit waiting for its records to be replicated, rather than a client's Produce.
     offset_commit: bool,
+    /// The id of the topic whose log took the batch.
+    topic_id: Option<TopicId>,
 }
 
 impl DelayedProduce {
@@ -113,8 +115,8 @@ impl DelayedProduce {
             });
             out.send(self.from, Message::OffsetCommitResponse { correlation_id, result });
         } else {
-            let (topic, partition) = (self.tp.topic.clone(), self.tp.partition);
-            out.send(self.from, Message::ProduceResponse { correlation_id, topic, partition, result });
+            let (topic, partition, topic_id) = (self.tp.topic.clone(), self.tp.partition, self.topic_id);
+            out.send(self.from, Message::ProduceResponse { correlation_id, topic, partition, topic_id, result });
         }
     }
 }
@@ -410,6 +412,7 @@ impl Broker {
     fn on_produce(&mut self, now_ms: u64, from: NodeId, request: ProduceArgs, out: &mut Outbox) {
         let ProduceArgs { correlation_id, acks, timeout_ms, tp, producer, records, origin } = request;
         let result = self.append(&tp, acks, (producer, origin), records, now_ms, out);
+        let topic_id = self.topics.get(&tp.topic).map(|t| t.topic_id);
         match (acks, result) {
             (Acks::None, _) => {}
             (Acks::All, Ok((base_offset, required_offset))) => {
@@ -417,6 +420,7 @@ impl Broker {
                 let delayed = DelayedProduce {
                     from,
                     correlation_id,
+                    topic_id,
                     tp,
                     base_offset,
                     required_offset,
@@ -428,7 +432,7 @@ impl Broker {
             (_, result) => {
                 let result = result.map(|(base, _)| base);
                 let (topic, partition) = (tp.topic, tp.partition);
-                out.send(from, Message::ProduceResponse { correlation_id, topic, partition, result });
+                out.send(from, Message::ProduceResponse { correlation_id, topic, partition, topic_id, result });
             }
         }
         self.complete_delayed(now_ms, out);
@@ -728,11 +732,11 @@ impl Actor for Broker {
             Message::BrokerHeartbeatResponse { correlation_id, result } => {
                 self.on_heartbeat_response(now_ms, from, correlation_id, result);
             }
-            Message::Disconnected => {
+            Message::Disconnected { correlation_id } => {
                 if self.channel.controllers().contains(&from) {
-                    self.controller_unreachable(now_ms, from);
+                    self.controller_unreachable(now_ms, from, correlation_id);
                 } else {
-                    self.leader_unreachable(now_ms, from);
+                    self.leader_unreachable(now_ms, from, correlation_id);
                 }
             }
             Message::MetadataFetchResponse { correlation_id, result, current_leader } => {

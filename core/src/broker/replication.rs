@@ -77,6 +77,15 @@ impl Broker {
     fn check_follower(&self, follower: NodeId, request: &ReplicaFetchPartition) -> Result<()> {
         let tp = crate::types::TopicPartition::new(request.topic.clone(), request.partition);
         let (p, _) = self.leader_partition(&tp)?;
+        let topic_id = self.topics.get(&request.topic).map(|t| t.topic_id);
+        if topic_id != Some(request.topic_id) {
+            return Err(franz_err!(
+                InconsistentTopicId,
+                "{tp}: broker {follower} follows topic id {} but this leader's log has topic id {}",
+                request.topic_id,
+                topic_id.map_or(String::from("none"), |id| id.to_string())
+            ));
+        }
         super::check_leader_epoch(&tp, p, request.current_leader_epoch)?;
         if !p.replicas.contains(&follower) {
             return Err(franz_err!(NotLeaderOrFollower, "Broker {follower} is not a replica of {tp}"));
@@ -327,6 +336,7 @@ impl Broker {
                 }
                 by_leader.entry(p.leader).or_default().push(ReplicaFetchPartition {
                     topic: name.clone(),
+                    topic_id: topic.topic_id,
                     partition: i,
                     current_leader_epoch: p.leader_epoch,
                     fetch_offset: p.log.log_end_offset(),
@@ -429,8 +439,9 @@ impl Broker {
 
     /// The leader's process is down: the fetch out to it is lost; fetch again after `replica.fetch.backoff.ms`
     /// (by then the controller may have named another leader).
-    pub(super) fn leader_unreachable(&mut self, now_ms: u64, leader: NodeId) {
-        if let Some(session) = self.fetch_sessions.get_mut(&leader) {
+    pub(super) fn leader_unreachable(&mut self, now_ms: u64, leader: NodeId, refused: Option<CorrelationId>) {
+        let session = self.fetch_sessions.get_mut(&leader);
+        if let Some(session) = session.filter(|s| refused.is_none_or(|id| s.in_flight.is_some_and(|(c, _)| c == id))) {
             session.in_flight = None;
             session.backoff_until_ms = now_ms + REPLICA_FETCH_BACKOFF_MS;
         }

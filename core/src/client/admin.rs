@@ -94,10 +94,14 @@ impl AdminClient {
 
 impl Actor for AdminClient {
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
-        if matches!(message, Message::Disconnected) && from == self.bootstrap.current() {
-            // The controller's process is down: every attempt out to it is lost; ask the next one.
+        if let Message::Disconnected { correlation_id: refused } = message {
+            // The controller's process is down: the attempt it refused is lost; ask the next one.
+            let lost = |c: &&mut AdminCall| c.attempt.is_some_and(|(id, _)| refused.is_none_or(|r| r == id));
+            if from != self.bootstrap.current() || !self.calls.values_mut().any(|c| lost(&c)) {
+                return;
+            }
             self.bootstrap.rotate();
-            for call in self.calls.values_mut().filter(|c| c.attempt.is_some()) {
+            for call in self.calls.values_mut().filter(lost) {
                 call.attempt = None;
                 call.retry_at_ms = now_ms;
                 call.last_error = Some(franz_err!(NetworkException, "Controller {from} is down"));

@@ -272,6 +272,9 @@ pub struct Consumer {
     requests_to: BTreeMap<CorrelationId, NodeId>,
     /// An error `poll` must throw (e.g. `OFFSET_OUT_OF_RANGE` with `auto.offset.reset=none`).
     error: Option<FranzError>,
+    /// After a Metadata request failed (no answer, or its broker down), no other before this time (Kafka's
+    /// `retry.backoff.ms`), so that a consumer whose only bootstrap broker is down does not spin; 0: none.
+    metadata_retry_at_ms: u64,
     /// The group's coordinator, once found; no FindCoordinator before the backoff time.
     coordinator: Option<NodeId>,
     coordinator_backoff_until_ms: u64,
@@ -308,6 +311,7 @@ impl Consumer {
             requests_to: BTreeMap::new(),
             error: None,
             coordinator: None,
+            metadata_retry_at_ms: 0,
             coordinator_backoff_until_ms: 0,
             commits: BTreeMap::new(),
             next_commit_id: 1,
@@ -929,10 +933,13 @@ impl Consumer {
 
     /// `node`'s process is down (its host refused the connection): what was out to it is lost now, as
     /// Kafka's NetworkClient sees a disconnect, rather than after `request.timeout.ms`.
-    fn on_disconnected(&mut self, now_ms: u64, node: NodeId, out: &mut Outbox) {
+    fn on_disconnected(&mut self, now_ms: u64, node: NodeId, refused: Option<CorrelationId>, out: &mut Outbox) {
         let in_flight = &self.in_flight;
         self.requests_to.retain(|id, _| in_flight.contains_key(id));
-        for (id, _) in self.requests_to.iter().filter(|(_, &to)| to == node) {
+        // Only the request refused is lost: one sent since went out on a new connection, and gets its own
+        // answer (or refusal).
+        let lost = |id: &CorrelationId| refused.is_none_or(|r| r == *id);
+        for (id, _) in self.requests_to.iter().filter(|(id, &to)| to == node && lost(id)) {
             if let Some((_, deadline)) = self.in_flight.get_mut(id) {
                 *deadline = now_ms;
             }
@@ -947,7 +954,11 @@ impl Consumer {
                 state.backoff_until_ms = 0;
             }
         }
-        let metadata_in_flight = self.in_flight.values().any(|(p, _)| matches!(p, Pending::Metadata));
+        if self.metadata_retry_at_ms <= now_ms {
+            self.metadata_retry_at_ms = 0;
+        }
+        let metadata_in_flight =
+            self.in_flight.values().any(|(p, _)| matches!(p, Pending::Metadata)) || self.metadata_retry_at_ms > now_ms;
         let mut missing_topics: Vec<String> = Vec::new();
         let mut work: Vec<(TopicPartition, NodeId, Option<Offset>)> = Vec::new();
         let grouped = self.config.group_id.is_some();
@@ -1049,7 +1060,7 @@ impl Consumer {
         if now_ms < m.metadata_checked_ms.saturating_add(age_ms) {
             return;
         }
-        if self.in_flight.values().any(|(p, _)| matches!(p, Pending::Metadata)) {
+        if self.in_flight.values().any(|(p, _)| matches!(p, Pending::Metadata)) || self.metadata_retry_at_ms > now_ms {
             return;
         }
         m.metadata_checked_ms = now_ms;
@@ -1486,8 +1497,8 @@ impl Consumer {
 
 impl Actor for Consumer {
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
-        if matches!(message, Message::Disconnected) {
-            return self.on_disconnected(now_ms, from, out);
+        if let Message::Disconnected { correlation_id } = message {
+            return self.on_disconnected(now_ms, from, correlation_id, out);
         }
         let correlation_id = match &message {
             Message::MetadataResponse { correlation_id, .. }
@@ -1620,7 +1631,10 @@ impl Actor for Consumer {
         for correlation_id in expired {
             if let Some((pending, _)) = self.in_flight.remove(&correlation_id) {
                 match pending {
-                    Pending::Metadata => self.bootstrap.rotate(),
+                    Pending::Metadata => {
+                        self.bootstrap.rotate();
+                        self.metadata_retry_at_ms = now_ms + RETRY_BACKOFF_MS;
+                    }
                     Pending::FindCoordinator => {
                         self.bootstrap.rotate();
                         self.lose_coordinator(now_ms);
@@ -1695,7 +1709,8 @@ impl Actor for Consumer {
             let work = if waiting { Some(0) } else { work };
             work.map(|t| t.max(self.coordinator_backoff_until_ms))
         });
-        deadlines.chain(backoffs).chain(group.flatten()).min()
+        let metadata_retry = Some(self.metadata_retry_at_ms).filter(|&t| t > 0);
+        deadlines.chain(backoffs).chain(group.flatten()).chain(metadata_retry).min()
     }
 }
 

@@ -25,7 +25,7 @@ use crate::partitioner::{partition_for_key, StickyPartitioner};
 use crate::protocol::history::{AckedRecord, Op, SentRecord};
 use crate::protocol::message::{Acks, Actor, CorrelationId, Message, Outbox};
 use crate::protocol::trace::TraceKind;
-use crate::types::{NodeId, Offset, ProducerRecord, Record, TopicPartition, NO_NODE};
+use crate::types::{NodeId, Offset, ProducerRecord, Record, TopicId, TopicPartition, NO_NODE};
 
 /// Franz's bound on records in one `send` call.
 pub const RECORDS_PER_SEND_MAX: usize = 10_000;
@@ -133,6 +133,9 @@ struct PendingSend {
     records: Vec<ProducerRecord>,
     /// Filled per record as partitions answer.
     outcome: Vec<Option<RecordMetadata>>,
+    /// The topic id of the log that took each partition's records (for the checker: a leader that had not
+    /// learned of a deletion may have taken them into the deleted topic).
+    acked_by: BTreeMap<u32, TopicId>,
     deadline_ms: u64,
     /// Until when the send waits for its topic to appear in metadata (`max.block.ms`).
     metadata_deadline_ms: u64,
@@ -314,6 +317,7 @@ impl Producer {
         let send = PendingSend {
             topic,
             outcome: alloc::vec![None; records.len()],
+            acked_by: BTreeMap::new(),
             records,
             deadline_ms: now_ms.saturating_add(self.config.delivery_timeout_ms),
             metadata_deadline_ms: now_ms.saturating_add(self.config.max_block_ms),
@@ -664,7 +668,7 @@ impl Producer {
         );
         if acks == Acks::None {
             // acks=0: nothing will answer; the records count as sent once they are on the wire.
-            self.batch_done(batch_id, None, out);
+            self.batch_done(batch_id, None, None, out);
         } else {
             batch.in_flight = true;
             let deadline_ms = now_ms.saturating_add(timeout_ms);
@@ -674,7 +678,7 @@ impl Producer {
     }
 
     /// A batch was acknowledged (or, with acks=0, sent): each send with records in it gets their offsets.
-    fn batch_done(&mut self, batch_id: u64, base_offset: Option<Offset>, out: &mut Outbox) {
+    fn batch_done(&mut self, batch_id: u64, base_offset: Option<Offset>, topic_id: Option<TopicId>, out: &mut Outbox) {
         let Some(batch) = self.batches.remove(&batch_id) else { return };
         let mut delta = 0;
         for share in batch.shares {
@@ -683,6 +687,9 @@ impl Producer {
             self.record_outcome(share.send_id, &share.record_indexes, batch.partition, base);
             if let Some(send) = self.sends.get_mut(&share.send_id) {
                 send.shares_left = send.shares_left.saturating_sub(1);
+                if let Some(id) = topic_id {
+                    send.acked_by.insert(batch.partition, id);
+                }
             }
             self.maybe_complete(share.send_id, out);
         }
@@ -738,7 +745,14 @@ impl Producer {
                 producer: self.id,
                 request_id: send_id,
                 topic: send.topic,
-                records: metadata.iter().map(|m| AckedRecord { partition: m.partition, offset: m.offset }).collect(),
+                records: metadata
+                    .iter()
+                    .map(|m| AckedRecord {
+                        partition: m.partition,
+                        offset: m.offset,
+                        topic_id: send.acked_by.get(&m.partition).copied(),
+                    })
+                    .collect(),
             });
             self.completed.push(SendResult { request_id: send_id, result: Ok(metadata) });
         }
@@ -774,7 +788,7 @@ impl Producer {
         &mut self,
         now_ms: u64,
         correlation_id: CorrelationId,
-        result: Result<Offset>,
+        result: Result<(Offset, Option<TopicId>)>,
         out: &mut Outbox,
     ) {
         let Some(request) = self.in_flight.remove(&correlation_id) else {
@@ -782,7 +796,7 @@ impl Producer {
         };
         let batch_id = request.batch_id;
         match result {
-            Ok(base_offset) => self.batch_done(batch_id, Some(base_offset), out),
+            Ok((base_offset, topic_id)) => self.batch_done(batch_id, Some(base_offset), topic_id, out),
             Err(error) if Self::retry_worthy(error.code) => {
                 if error.code == ErrorCode::OutOfOrderSequenceNumber && !self.gap_pending(batch_id) {
                     // No earlier batch of ours can fill the gap: the broker lost records it had (a power loss,
@@ -850,7 +864,7 @@ impl Producer {
 impl Actor for Producer {
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
         match message {
-            Message::Disconnected => self.on_disconnected(now_ms, from, out),
+            Message::Disconnected { correlation_id } => self.on_disconnected(now_ms, from, correlation_id, out),
             Message::MetadataResponse { correlation_id, topics, .. }
                 if self.metadata_in_flight.is_some_and(|(id, _)| id == correlation_id) =>
             {
@@ -858,8 +872,8 @@ impl Actor for Producer {
                 self.metadata.update(now_ms, topics);
                 self.dispatch_ready(now_ms, out);
             }
-            Message::ProduceResponse { correlation_id, result, .. } => {
-                self.on_produce_response(now_ms, correlation_id, result, out);
+            Message::ProduceResponse { correlation_id, result, topic_id, .. } => {
+                self.on_produce_response(now_ms, correlation_id, result.map(|base| (base, topic_id)), out);
             }
             Message::InitProducerIdResponse { correlation_id, result }
                 if self.init_in_flight.is_some_and(|(id, _)| id == correlation_id) =>
@@ -888,13 +902,17 @@ impl Actor for Producer {
 impl Producer {
     /// A broker's process is down: what was out to it is lost now (Kafka's NetworkClient sees the
     /// disconnect), so it is retried at once rather than after `request.timeout.ms`.
-    fn on_disconnected(&mut self, now_ms: u64, node: NodeId, out: &mut Outbox) {
+    fn on_disconnected(&mut self, now_ms: u64, node: NodeId, refused: Option<CorrelationId>, out: &mut Outbox) {
+        // Only the request refused is lost: one sent since went out on a new connection.
+        let lost = |id: CorrelationId| refused.is_none_or(|r| r == id);
         if self.bootstrap.current() == node {
-            for (_, deadline) in [&mut self.metadata_in_flight, &mut self.init_in_flight].into_iter().flatten() {
-                *deadline = now_ms;
+            for (id, deadline) in [&mut self.metadata_in_flight, &mut self.init_in_flight].into_iter().flatten() {
+                if lost(*id) {
+                    *deadline = now_ms;
+                }
             }
         }
-        for request in self.in_flight.values_mut().filter(|f| f.leader == node) {
+        for (_, request) in self.in_flight.iter_mut().filter(|(&id, f)| f.leader == node && lost(id)) {
             request.deadline_ms = now_ms;
             request.disconnected = true;
         }

@@ -32,6 +32,8 @@ pub struct AckedRecord {
     pub partition: u32,
     /// `None` with `acks=0`.
     pub offset: Option<Offset>,
+    /// The topic id of the log that acknowledged it (`None` with `acks=0`).
+    pub topic_id: Option<crate::types::TopicId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -82,6 +84,8 @@ pub enum Op {
     /// A topic was deleted: what was written to it before is gone on purpose.
     TopicDeleted {
         topic: String,
+        /// Which incarnation of the name (KIP-516): a write one acknowledged went with it.
+        topic_id: crate::types::TopicId,
     },
     /// A consumer got its assignment from SyncGroup: from now on it believes it owns `partitions` (and
     /// nothing else) in `group`, as member `member_id` of `generation`.

@@ -166,6 +166,9 @@ pub struct PartitionState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReplicaFetchPartition {
     pub topic: String,
+    /// The follower's topic id (KIP-516's Fetch v13): a leader still holding a deleted topic of the same
+    /// name refuses, so a follower of the new topic never copies the old one's records.
+    pub topic_id: crate::types::TopicId,
     pub partition: u32,
     /// The leader epoch the follower knows; a leader at another epoch refuses (KIP-320).
     pub current_leader_epoch: LeaderEpoch,
@@ -307,6 +310,9 @@ pub enum Message {
         correlation_id: CorrelationId,
         topic: String,
         partition: u32,
+        /// The topic id (KIP-516) of the log that took the batch: a leader that has not yet learned of a
+        /// deletion appends to the old topic, which then goes with everything written to it.
+        topic_id: Option<crate::types::TopicId>,
         /// The base offset of the appended batch.
         result: Result<Offset, FranzError>,
     },
@@ -344,7 +350,10 @@ pub enum Message {
     /// The sender's host refused the connection, or reset it: its process is down (a crash, not a power
     /// loss, which is silent). Requests out to it are lost; the receiver learns at once instead of by
     /// timeout, as a Kafka client's `NetworkClient` sees a disconnect.
-    Disconnected,
+    Disconnected {
+        /// The request refused, when it had one (Raft traffic has none): only that request is lost.
+        correlation_id: Option<CorrelationId>,
+    },
     /// A broker (re)starting announces itself; `incarnation` tells this run from its earlier ones.
     BrokerRegistrationRequest {
         correlation_id: CorrelationId,
@@ -477,6 +486,49 @@ pub enum Message {
 }
 
 impl Message {
+    /// The correlation id a request or its response carries (Raft traffic and disconnects carry none).
+    pub fn correlation_id(&self) -> Option<CorrelationId> {
+        match self {
+            Message::AdminRequest { correlation_id, .. }
+            | Message::AdminResponse { correlation_id, .. }
+            | Message::InitProducerIdRequest { correlation_id, .. }
+            | Message::InitProducerIdResponse { correlation_id, .. }
+            | Message::MetadataRequest { correlation_id, .. }
+            | Message::MetadataResponse { correlation_id, .. }
+            | Message::ProduceRequest { correlation_id, .. }
+            | Message::ProduceResponse { correlation_id, .. }
+            | Message::FetchRequest { correlation_id, .. }
+            | Message::FetchResponse { correlation_id, .. }
+            | Message::ListOffsetsRequest { correlation_id, .. }
+            | Message::ListOffsetsResponse { correlation_id, .. }
+            | Message::BrokerRegistrationRequest { correlation_id, .. }
+            | Message::BrokerRegistrationResponse { correlation_id, .. }
+            | Message::BrokerHeartbeatRequest { correlation_id, .. }
+            | Message::BrokerHeartbeatResponse { correlation_id, .. }
+            | Message::MetadataFetchRequest { correlation_id, .. }
+            | Message::MetadataFetchResponse { correlation_id, .. }
+            | Message::AlterPartitionResponse { correlation_id, .. }
+            | Message::ReplicaFetchRequest { correlation_id, .. }
+            | Message::ReplicaFetchResponse { correlation_id, .. }
+            | Message::FindCoordinatorRequest { correlation_id, .. }
+            | Message::FindCoordinatorResponse { correlation_id, .. }
+            | Message::OffsetCommitRequest { correlation_id, .. }
+            | Message::OffsetCommitResponse { correlation_id, .. }
+            | Message::OffsetFetchRequest { correlation_id, .. }
+            | Message::OffsetFetchResponse { correlation_id, .. }
+            | Message::JoinGroupRequest { correlation_id, .. }
+            | Message::JoinGroupResponse { correlation_id, .. }
+            | Message::SyncGroupRequest { correlation_id, .. }
+            | Message::SyncGroupResponse { correlation_id, .. }
+            | Message::HeartbeatRequest { correlation_id, .. }
+            | Message::HeartbeatResponse { correlation_id, .. }
+            | Message::LeaveGroupRequest { correlation_id, .. }
+            | Message::LeaveGroupResponse { correlation_id, .. } => Some(*correlation_id),
+            Message::AlterPartitionRequest(request) => Some(request.correlation_id),
+            Message::Raft(_) | Message::Disconnected { .. } => None,
+        }
+    }
+
     /// Kafka's API name, for the trace and the network view.
     pub fn api_name(&self) -> &'static str {
         match self {
@@ -489,7 +541,7 @@ impl Message {
             Message::ListOffsetsRequest { .. } | Message::ListOffsetsResponse { .. } => "ListOffsets",
             Message::Raft(RaftMessage::RequestVote { .. } | RaftMessage::VoteResponse { .. }) => "Vote",
             Message::Raft(_) => "AppendEntries",
-            Message::Disconnected => "Disconnect",
+            Message::Disconnected { .. } => "Disconnect",
             Message::BrokerRegistrationRequest { .. } | Message::BrokerRegistrationResponse { .. } => {
                 "BrokerRegistration"
             }

@@ -24,7 +24,7 @@ use crate::client::{AdminClient, Consumer, Producer};
 use crate::config::{self, ConfigMap};
 use crate::controller::node::Controller;
 use crate::error::Result;
-use crate::protocol::message::{Actor, Message, Outbox};
+use crate::protocol::message::{Actor, CorrelationId, Message, Outbox};
 use crate::types::{NodeId, FIRST_CLIENT_ID};
 use history::History;
 use network::{Network, NetworkConfig};
@@ -406,8 +406,8 @@ impl World {
                 EventKind::Deliver { from, to, message } => {
                     if self.crashed.contains(&to) || !self.nodes.contains_key(&to) {
                         self.network.count_drop();
-                        if !matches!(message, Message::Disconnected) {
-                            self.refuse(to, from);
+                        if !matches!(message, Message::Disconnected { .. }) {
+                            self.refuse(to, from, message.correlation_id());
                         }
                     } else {
                         self.dispatch(to, |actor, now, out| actor.on_message(now, from, message, out));
@@ -459,7 +459,8 @@ impl World {
                 // not its admin call was answered: the checker forgets what was written to it before.
                 for (name, topic) in &self.committed_image.topics {
                     if image.topics.get(name).is_none_or(|t| t.topic_id != topic.topic_id) {
-                        self.history.record(now, history::Op::TopicDeleted { topic: name.clone() });
+                        let (topic, topic_id) = (name.clone(), topic.topic_id);
+                        self.history.record(now, history::Op::TopicDeleted { topic, topic_id });
                     }
                 }
                 self.committed_image = image;
@@ -566,24 +567,30 @@ impl World {
 
     /// The host of `node`, whose process is down, refuses `sender`'s connection: the sender learns at once
     /// (a machine without power, or a node that is gone, says nothing).
-    fn refuse(&mut self, node: NodeId, sender: NodeId) {
+    fn refuse(&mut self, node: NodeId, sender: NodeId, correlation_id: Option<CorrelationId>) {
         let silent = self.powered_off.contains(&node) || !self.nodes.contains_key(&node);
         if silent || self.crashed.contains(&sender) || !self.nodes.contains_key(&sender) {
             return;
         }
         if let Some(at) = self.network.delivery_time_ms(self.now_ms, node, sender) {
-            self.push(at, EventKind::Deliver { from: node, to: sender, message: Message::Disconnected });
+            self.push(
+                at,
+                EventKind::Deliver { from: node, to: sender, message: Message::Disconnected { correlation_id } },
+            );
         }
     }
 
     /// Drops queued messages that `lost` says a fault took (a reset connection, a cut link). Returns the
-    /// (sender, receiver) of each.
-    fn drop_in_flight(&mut self, mut lost: impl FnMut(NodeId, NodeId) -> bool) -> Vec<(NodeId, NodeId)> {
+    /// sender, receiver and correlation id of each.
+    fn drop_in_flight(
+        &mut self,
+        mut lost: impl FnMut(NodeId, NodeId) -> bool,
+    ) -> Vec<(NodeId, NodeId, Option<CorrelationId>)> {
         let mut dropped = Vec::new();
         self.queue.retain(|Reverse(e)| match &e.kind {
             EventKind::Deliver { from, to, message } if lost(*from, *to) => {
-                if !matches!(message, Message::Disconnected) {
-                    dropped.push((*from, *to));
+                if !matches!(message, Message::Disconnected { .. }) {
+                    dropped.push((*from, *to, message.correlation_id()));
                 }
                 false
             }

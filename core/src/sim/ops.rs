@@ -666,9 +666,9 @@ impl World {
         self.paused_until_ms.remove(&id);
         // Connections to it are reset (its peers learn, unless the machine lost power: then it is silent,
         // and what it was sending is lost too).
-        for (from, to) in self.drop_in_flight(|from, to| to == id || (power_loss && from == id)) {
+        for (from, to, correlation_id) in self.drop_in_flight(|from, to| to == id || (power_loss && from == id)) {
             if to == id {
-                self.refuse(id, from);
+                self.refuse(id, from, correlation_id);
             }
         }
         self.record(id, why);
@@ -705,8 +705,8 @@ impl World {
         }
         self.timer_at_ms.remove(&id);
         self.paused_until_ms.remove(&id);
-        for (from, _) in self.drop_in_flight(|_, to| to == id) {
-            self.refuse(id, from);
+        for (from, _, correlation_id) in self.drop_in_flight(|_, to| to == id) {
+            self.refuse(id, from, correlation_id);
         }
         self.record(id, TraceKind::BrokerCrashed { power_loss: false });
         Ok(())
