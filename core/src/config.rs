@@ -179,6 +179,7 @@ pub fn trimmed(map: &ConfigMap) -> ConfigMap {
 /// Where a topic config's value in force comes from, in Kafka's words (`ConfigEntry.ConfigSource`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub enum ConfigSource {
     /// Set on the topic (at creation or by `alterTopicConfig`).
     DynamicTopicConfig,
@@ -190,6 +191,7 @@ pub enum ConfigSource {
 
 /// One topic config as `kafka-configs --describe --all` shows it: the value in force and its source.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ConfigEntry {
     pub name: String,
     pub value: String,

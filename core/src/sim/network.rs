@@ -15,6 +15,7 @@ pub const LATENCY_MS_MAX: u64 = 60_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct NetworkConfig {
     pub latency_ms: u64,
     pub jitter_ms: u64,
