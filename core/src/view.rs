@@ -39,6 +39,7 @@ pub struct PartitionDescription {
 pub struct TopicDescription {
     pub name: String,
     /// Every topic config with the value in force (the topic's, else the cluster's default, else Kafka's).
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, string>"))]
     pub config: ConfigMap,
     /// The same configs with where each value comes from, as `kafka-configs --describe --all` shows them.
     pub config_entries: Vec<ConfigEntry>,

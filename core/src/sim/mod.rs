@@ -63,6 +63,7 @@ pub struct ClusterConfig {
     pub controllers: u32,
     pub network: NetworkConfig,
     /// Broker-wide defaults for topic configs, with Kafka's keys (`min.insync.replicas` ...).
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, string>"))]
     #[serde(rename = "config")]
     pub broker_config: ConfigMap,
 }
