@@ -43,10 +43,12 @@ wasm-node:
 wasm-browser:
 	cd web && wasm-pack test --headless --chrome -- --test browser
 
-# The npm package as Node users load it, tested from plain JS.
+# The npm package as Node users load it: tested from plain JS, fuzzed with hostile values (fast-check), and
+# its generated TypeScript types checked with a strict example (tsc --strict, web/js-tests/tsconfig.json).
 package-test:
 	cd web && wasm-pack build --release --target nodejs --out-dir ../target/pkg-node --out-name franz_web
-	node --test web/js-tests/package.test.mjs
+	node --test web/js-tests/package.test.mjs web/js-tests/fuzz.test.mjs
+	tsc --noEmit --strict -p web/js-tests
 
 dist:
 	trunk build --release

@@ -47,10 +47,12 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     chromium chromium-driver fonts-liberation >/dev/null
 fi
 
-# wasm-opt (binaryen 132, not Debian's 108) and playwright-core come from npm, pinned in package-lock.json.
+# wasm-opt (binaryen 132, not Debian's 108), playwright-core, typescript (tsc checks the package's types) and
+# fast-check (the JS API's fuzz test) come from npm, pinned in package-lock.json.
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] \
+   || [ ! -x node_modules/.bin/tsc ] || [ ! -d node_modules/fast-check ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "npm ci (binaryen, playwright-core)"
+  say "npm ci (binaryen, playwright-core, typescript, fast-check)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 say "toolchain ready"

@@ -55,6 +55,7 @@ pub const VIOLATIONS_REPORTED_MAX: usize = 1_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub enum ViolationKind {
     LostWrite,
     Duplicate,
@@ -75,6 +76,7 @@ pub enum ViolationKind {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Violation {
     pub kind: ViolationKind,
     pub topic: String,
@@ -86,6 +88,7 @@ pub struct Violation {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct CheckReport {
     pub ok: bool,
     pub violations: Vec<Violation>,

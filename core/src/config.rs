@@ -184,6 +184,7 @@ pub fn trimmed(map: &ConfigMap) -> ConfigMap {
 /// Where a topic config's value in force comes from, in Kafka's words (`ConfigEntry.ConfigSource`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub enum ConfigSource {
     /// Set on the topic (at creation or by `alterTopicConfig`).
     DynamicTopicConfig,
@@ -195,6 +196,7 @@ pub enum ConfigSource {
 
 /// One topic config as `kafka-configs --describe --all` shows it: the value in force and its source.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ConfigEntry {
     pub name: String,
     pub value: String,
@@ -407,6 +409,7 @@ pub const LATENCY_MS_MAX: u64 = 60_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct NetworkConfig {
     pub latency_ms: u64,
     pub jitter_ms: u64,

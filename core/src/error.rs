@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// A Kafka error code, by its protocol name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub enum ErrorCode {
     UnknownServerError,
     OffsetOutOfRange,

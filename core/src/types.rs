@@ -11,6 +11,7 @@ use crate::error::Result;
 
 /// A node of the world: broker (1, 2, 3 ...), controller (1001 ...) or client (10001 ...), as Kafka's
 /// `int` node ids. `-1` is Kafka's "none" (no leader).
+#[cfg_attr(feature = "tsify", tsify::declare)]
 pub type NodeId = i32;
 /// Kafka's "no leader".
 pub const NO_NODE: NodeId = -1;
@@ -19,21 +20,25 @@ pub const FIRST_CLIENT_ID: NodeId = 10_001;
 
 /// A position in a partition log. Kafka uses a signed `long`; Franz keeps offsets unsigned inside and
 /// rejects negative ones where they enter.
+#[cfg_attr(feature = "tsify", tsify::declare)]
 pub type Offset = u64;
 /// The largest offset Franz accepts from a user (a commit, a seek): 2^53 − 1, so that every offset reaches
 /// JavaScript exactly (Kafka's limit is 2^63 − 1, far beyond any simulated log).
 pub const OFFSET_MAX: Offset = (1 << 53) - 1;
 /// Kafka's leader epoch (`int`).
+#[cfg_attr(feature = "tsify", tsify::declare)]
 pub type LeaderEpoch = i32;
 
 /// A topic's id (KIP-516): the metadata offset of the record that created it, so a topic deleted and
 /// created again under the same name is another topic. 0 is "not known".
+#[cfg_attr(feature = "tsify", tsify::declare)]
 pub type TopicId = u64;
 
 /// Kafka's limit on a topic name's length (`Topic.MAX_NAME_LENGTH`).
 pub const TOPIC_NAME_LENGTH_MAX: usize = 249;
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct TopicPartition {
     pub topic: String,
     pub partition: u32,

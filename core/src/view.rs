@@ -19,6 +19,7 @@ pub const READ_LOG_RECORDS_MAX: usize = 10_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct PartitionDescription {
     pub partition: u32,
     /// `None` when the partition has no leader (Kafka's `-1`).
@@ -34,9 +35,11 @@ pub struct PartitionDescription {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct TopicDescription {
     pub name: String,
     /// Every topic config with the value in force (the topic's, else the cluster's default, else Kafka's).
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, string>"))]
     pub config: ConfigMap,
     /// The same configs with where each value comes from, as `kafka-configs --describe --all` shows them.
     pub config_entries: Vec<ConfigEntry>,
@@ -115,6 +118,7 @@ pub struct LinkView {
 /// `describeCluster()`: the controller quorum and the brokers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ClusterDescription {
     pub controller: ControllerDescription,
     pub brokers: Vec<BrokerState>,
@@ -123,6 +127,7 @@ pub struct ClusterDescription {
 /// The controller quorum: the active controller (Raft leader), its term, and every voter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ControllerDescription {
     /// `None` while no running controller leads (an election, or the quorum lost).
     pub leader_id: Option<NodeId>,
@@ -132,11 +137,14 @@ pub struct ControllerDescription {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct VoterState {
     pub id: NodeId,
     /// "running" | "crashed".
+    #[cfg_attr(feature = "tsify", tsify(type = "\"running\" | \"crashed\""))]
     pub state: String,
-    /// "leader" | "follower" | "candidate".
+    /// "leader" | "follower" | "candidate" | "prospective" (KIP-996's pre-vote).
+    #[cfg_attr(feature = "tsify", tsify(type = "\"leader\" | \"follower\" | \"candidate\" | \"prospective\""))]
     pub role: String,
     pub term: u64,
     /// Metadata records this controller knows are committed (and has applied).
@@ -147,18 +155,25 @@ pub struct VoterState {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct BrokerState {
     pub id: NodeId,
     /// "running" | "fenced" | "crashed".
+    #[cfg_attr(feature = "tsify", tsify(type = "\"running\" | \"fenced\" | \"crashed\""))]
     pub state: String,
 }
 
 /// `describeGroup(groupId)`, as its coordinator knows the group.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct GroupDescription {
     pub group_id: String,
     /// "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead" (unknown to the coordinator).
+    #[cfg_attr(
+        feature = "tsify",
+        tsify(type = "\"Empty\" | \"PreparingRebalance\" | \"CompletingRebalance\" | \"Stable\" | \"Dead\"")
+    )]
     pub state: String,
     pub generation: i32,
     pub protocol: Option<String>,
@@ -169,6 +184,7 @@ pub struct GroupDescription {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct GroupMemberDescription {
     pub member_id: String,
     pub client_id: String,
@@ -179,6 +195,7 @@ pub struct GroupMemberDescription {
 /// `groupOffsets(groupId)`: one partition's committed offset and lag.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct GroupOffset {
     pub topic: String,
     pub partition: u32,

@@ -1,117 +1,64 @@
 //! The JS API (`../shared/JS-API.md`): `Cluster`, `Producer`, `Consumer` and the pure helpers.
+//!
+//! Every entry point takes its arguments as `JsValue` (or an `Option` of an imported JS type, which
+//! wasm-bindgen passes as an opaque handle): a Rust `String` or `&str` parameter lets wasm-bindgen's glue read
+//! `.length` of whatever JS passed, and a number or an object there traps the module ("memory access out of
+//! bounds"). Each argument is then checked here into a Kafka error (`INVALID_REQUEST`, `INVALID_CONFIG` ...).
+//!
+//! The TypeScript types come from the Rust types (tsify: the core's views, report, trace and configs, this
+//! crate's options), so they cannot drift; the custom section below holds only what no Rust type describes.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use franz_core::client::{AutoOffsetReset, ConsumerConfig, ConsumerRecord, ProducerConfig, RecordMetadata};
+use franz_core::client::{ConsumerConfig, ConsumerRecord, ProducerConfig, RecordMetadata};
 use franz_core::error::ErrorCode;
 use franz_core::group::assignor::{assign, Assignor, Member};
-use franz_core::message::{Acks, IsolationLevel};
 use franz_core::sim::network::NetworkConfig;
 use franz_core::sim::scenario::{PartitionOffset, Scenario};
 use franz_core::types::{NodeId, TopicPartition};
 use franz_core::{ClusterConfig, World};
 use js_sys::Array;
 use serde::Deserialize;
+use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::*;
 
+/// What no Rust type describes: the thrown error (a JS `Error` with fields added), keys and values (a string
+/// or a `Uint8Array`, chosen per value at run time), the records and send results built field by field, and
+/// the options' JS conveniences on top of the core's configs (numbers and booleans for config values, the
+/// names JS-API.md promised before the configs had theirs: `batchSize`, `idempotent`).
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
 /** Thrown by every call that fails: `code` is Kafka's error name. */
-export interface FranzError extends Error { code: string; retriable: boolean; }
-export interface NetworkOptions { latencyMs?: number; jitterMs?: number; dropRate?: number; }
-/** `oneWay`: the settings apply to messages from the first node to the second only (an asymmetric fault). */
-export interface LinkOptions { oneWay?: boolean; }
-export interface ClusterOptions {
-  /** Brokers (ids 1, 2, 3 ...), default 3; controllers (the Raft quorum, ids 1001 ...), 1 to 7, default 3. */
-  brokers?: number; controllers?: number; seed?: number; network?: NetworkOptions;
-  /** Broker defaults for topic configs, with Kafka's keys: { "min.insync.replicas": "2" }. */
-  config?: Record<string, string | number | boolean>;
-}
-export interface TopicOptions { partitions?: number; replicationFactor?: number; config?: Record<string, string | number | boolean>; }
-export interface PartitionDescription {
-  partition: number; leader: number | null; leaderEpoch: number; replicas: number[]; isr: number[];
-  highWatermark: number; logStartOffset: number; logEndOffsets: Record<string, number>;
-}
-/** One topic config as `kafka-configs --describe --all` shows it: the value in force and where it comes from. */
-export interface ConfigEntry {
-  name: string; value: string;
-  /** The topic's own setting, the cluster's `config` (Kafka's server.properties), or Kafka's default. */
-  source: "DYNAMIC_TOPIC_CONFIG" | "STATIC_BROKER_CONFIG" | "DEFAULT_CONFIG";
-}
-export interface TopicDescription {
-  name: string;
-  /** Every topic config with the value in force: the topic's, else the cluster's default, else Kafka's. */
-  config: Record<string, string>;
-  /** The same, with each value's source, sorted by name. */
-  configEntries: ConfigEntry[];
-  partitions: PartitionDescription[];
-}
+export interface FranzError extends Error { code: ErrorCode; retriable: boolean; }
+/** A string is UTF-8; a `Uint8Array` passes bytes through. Read back as a string when the bytes are UTF-8. */
 export type Bytes = string | Uint8Array;
 export interface ProducerRecord {
   key?: Bytes | null; value: Bytes | null; partition?: number; headers?: Record<string, Bytes | null>; timestamp?: number;
 }
-export interface RecordMetadata { partition: number; offset: number | null; }
-export interface SendResult { requestId: number; ok: boolean; partition?: number; offset?: number | null; records?: RecordMetadata[]; code?: string; message?: string; }
-export interface ProducerOptions {
-  clientId?: string; acks?: "0" | "1" | "all" | "-1" | 0 | 1 | -1; idempotent?: boolean; batchSize?: number;
-  /** At least lingerMs + requestTimeoutMs (else INVALID_CONFIG, as Kafka); when not given, 120000 or that sum. */
-  deliveryTimeoutMs?: number; requestTimeoutMs?: number; lingerMs?: number; maxInFlightRequestsPerConnection?: number;
-  /** How long a send waits for its topic to appear in metadata (Kafka's max.block.ms, default 60000). */ maxBlockMs?: number;
-}
-export interface ConsumerOptions {
-  clientId?: string; groupId?: string; autoOffsetReset?: "earliest" | "latest" | "none"; maxPollRecords?: number;
-  fetchMaxWaitMs?: number; maxPartitionFetchBytes?: number; requestTimeoutMs?: number;
-  /** With a groupId: commit positions every autoCommitIntervalMs (5000), on poll. */
-  enableAutoCommit?: boolean; autoCommitIntervalMs?: number;
-  assignor?: "range" | "roundrobin" | "sticky" | "cooperative-sticky"; sessionTimeoutMs?: number;
-  heartbeatIntervalMs?: number; maxPollIntervalMs?: number; groupInstanceId?: string;
-  /** metadata.max.age.ms (300000): how often the group's leader rereads its topics, to rebalance on a change. */
-  metadataMaxAgeMs?: number;
-  /** Kafka's isolation.level; without transactions both read up to the high watermark. */
-  isolationLevel?: "read_uncommitted" | "read_committed";
-}
-export interface GroupDescription {
-  groupId: string; state: "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead";
-  generation: number; protocol: string | null; leader: string | null; coordinator: number | null;
-  members: { memberId: string; clientId: string; groupInstanceId: string | null; assignment: TopicPartition[] }[];
-}
-export interface TopicPartition { topic: string; partition: number; }
-export interface AssignQuestion {
-  members: { memberId: string; topics: string[] }[];
-  partitions: Record<string, number>;
-  previous?: Record<string, TopicPartition[]>;
+export interface SendResult {
+  requestId: number; ok: boolean; partition?: number; offset?: number | null; records?: RecordMetadata[];
+  code?: ErrorCode; message?: string;
 }
 export interface ConsumerRecord {
   topic: string; partition: number; offset: number; key: Bytes | null; value: Bytes | null; timestamp: number;
   headers: Record<string, Bytes | null>;
 }
-export interface LogRecord { offset: number; timestamp: number; key: Bytes | null; value: Bytes | null; headers: Record<string, Bytes | null>; leaderEpoch: number; }
-export interface ReadLogOptions { fromOffset?: number; maxRecords?: number; }
-export interface Violation { kind: string; topic: string; partition: number; offset: number | null; detail: string; }
-export interface ClusterDescription {
-  controller: {
-    leaderId: number | null; term: number;
-    voters: { id: number; state: "running" | "crashed"; role: "leader" | "follower" | "candidate"; term: number;
-              committedOffset: number; logLength: number }[];
-  };
-  brokers: { id: number; state: "running" | "fenced" | "crashed" }[];
+export interface LogRecord {
+  offset: number; timestamp: number; key: Bytes | null; value: Bytes | null; headers: Record<string, Bytes | null>;
+  leaderEpoch: number;
 }
-export interface GroupOffset { topic: string; partition: number; committed: number; highWatermark: number; lag: number; }
-export interface CheckReport {
-  ok: boolean;
-  violations: Violation[];
-  /** False once the oldest history was dropped to bound memory: then only what it still holds is judged. */
-  historyComplete: boolean;
-  /** Sends whose records were judged. */
-  sendsJudged: number;
-  /** The oldest sends, dropped from the history, that were not judged. */
-  sendsForgotten: number;
-}
-export interface TraceEvent { seq: number; timeMs: number; node: number; nodeName: string; kind: string; text: string; [field: string]: unknown; }
+/** `new Cluster(options)`: a scenario's head (`ClusterConfig`), with config values as numbers or booleans too. */
+export type ClusterOptions = Omit<ClusterConfig, "config"> & { config?: Record<string, ConfigValue> };
+/** `producer(options)`: `ProducerConfig`, with `acks` as a number too, and JS-API.md's `batchSize` (for
+ * `batchSizeBytes`) and `idempotent` (for `enableIdempotence`). An unset `deliveryTimeoutMs` is raised to
+ * `lingerMs + requestTimeoutMs`, as KafkaProducer does. */
+export type ProducerOptions = Omit<ProducerConfig, "acks"> & {
+  acks?: Acks | "-1" | 0 | 1 | -1; batchSize?: number; idempotent?: boolean;
+};
 "#;
 
 #[wasm_bindgen]
@@ -124,8 +71,19 @@ extern "C" {
     pub type ReadLogOptionsJs;
     #[wasm_bindgen(typescript_type = "ProducerOptions")]
     pub type ProducerOptionsJs;
-    #[wasm_bindgen(typescript_type = "ConsumerOptions")]
+    #[wasm_bindgen(typescript_type = "ConsumerConfig")]
     pub type ConsumerOptionsJs;
+    #[wasm_bindgen(typescript_type = "LinkOptions")]
+    pub type LinkOptionsJs;
+    /// An optional number argument (`poll(timeoutMs?)`): a handle to any JS value, checked in Rust, since an
+    /// `Option<f64>` would let the glue coerce `"5"` and throw a bare `TypeError` on a BigInt.
+    #[wasm_bindgen(typescript_type = "number")]
+    pub type NumberJs;
+    /// An optional string argument (`electPreferredLeaders(topic?)`), checked in Rust as `NumberJs` is.
+    #[wasm_bindgen(typescript_type = "string")]
+    pub type StringJs;
+    #[wasm_bindgen(typescript_type = "PartitionOffset[]")]
+    pub type PartitionOffsetsJs;
 }
 
 type Shared = Rc<RefCell<World>>;
@@ -143,85 +101,37 @@ fn with_world<T>(world: &Shared, f: impl FnOnce(&mut World) -> Result<T, JsValue
     f(&mut w)
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct NetworkOptions {
-    latency_ms: Option<f64>,
-    jitter_ms: Option<f64>,
-    drop_rate: Option<f64>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// `setLink`'s fourth argument.
+#[derive(Deserialize, Default, Tsify)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[tsify(missing_as_null)]
 struct LinkOptions {
-    one_way: Option<bool>,
+    /// The settings apply to messages from the first node to the second only (an asymmetric fault).
+    one_way: bool,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ClusterOptions {
-    brokers: Option<f64>,
-    controllers: Option<f64>,
-    seed: Option<f64>,
-    network: Option<NetworkOptions>,
-    config: Option<BTreeMap<String, ConfigValue>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// `createTopic(name, options)`.
+#[derive(Deserialize, Default, Tsify)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[tsify(missing_as_null, hashmap_as_object)]
 struct TopicOptions {
-    partitions: Option<f64>,
-    replication_factor: Option<f64>,
+    /// Default 1.
+    partitions: Option<u32>,
+    /// Default min(3, brokers).
+    replication_factor: Option<u32>,
+    /// Topic configs with Kafka's keys: `{ "cleanup.policy": "compact", "min.insync.replicas": 2 }`.
     config: Option<BTreeMap<String, ConfigValue>>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum AcksOption {
-    Text(String),
-    Number(f64),
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ProducerOptions {
-    client_id: Option<String>,
-    acks: Option<AcksOption>,
-    idempotent: Option<bool>,
-    batch_size: Option<f64>,
-    delivery_timeout_ms: Option<f64>,
-    request_timeout_ms: Option<f64>,
-    linger_ms: Option<f64>,
-    max_in_flight_requests_per_connection: Option<f64>,
-    max_block_ms: Option<f64>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ConsumerOptions {
-    client_id: Option<String>,
-    group_id: Option<String>,
-    auto_offset_reset: Option<String>,
-    max_poll_records: Option<f64>,
-    fetch_max_wait_ms: Option<f64>,
-    max_partition_fetch_bytes: Option<f64>,
-    request_timeout_ms: Option<f64>,
-    enable_auto_commit: Option<bool>,
-    auto_commit_interval_ms: Option<f64>,
-    assignor: Option<String>,
-    session_timeout_ms: Option<f64>,
-    heartbeat_interval_ms: Option<f64>,
-    max_poll_interval_ms: Option<f64>,
-    group_instance_id: Option<String>,
-    isolation_level: Option<String>,
-    metadata_max_age_ms: Option<f64>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// `readLog(brokerId, topic, partition, options)`.
+#[derive(Deserialize, Default, Tsify)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[tsify(missing_as_null)]
 struct ReadLogOptions {
-    from_offset: Option<f64>,
-    max_records: Option<f64>,
+    /// Default 0.
+    from_offset: Option<u64>,
+    /// Default 100.
+    max_records: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -238,17 +148,25 @@ fn node_id(id: f64) -> Result<NodeId, JsValue> {
     Ok(whole(id, "node id", f64::from(i32::MAX))? as NodeId)
 }
 
-/// Network options over `base`: what is not given keeps its value.
-fn network_config(n: NetworkOptions, base: NetworkConfig) -> Result<NetworkConfig, JsValue> {
-    Ok(NetworkConfig {
-        latency_ms: opt_whole(n.latency_ms, "network.latencyMs", MAX_SAFE_INTEGER, base.latency_ms)?,
-        jitter_ms: opt_whole(n.jitter_ms, "network.jitterMs", MAX_SAFE_INTEGER, base.jitter_ms)?,
-        drop_rate: n.drop_rate.unwrap_or(base.drop_rate),
-    })
+fn node_id_arg(id: &JsValue) -> Result<NodeId, JsValue> {
+    Ok(number_arg(id, "node id", f64::from(i32::MAX))? as NodeId)
 }
 
-fn opt_whole(value: Option<f64>, what: &str, max: f64, default: u64) -> Result<u64, JsValue> {
-    value.map_or(Ok(default), |v| whole(v, what, max))
+/// Network options over `base`: what is not given keeps its value. Counts are checked as everywhere;
+/// `dropRate` is a fraction, which the core checks.
+fn network_config(value: &JsValue, base: NetworkConfig, what: &str) -> Result<NetworkConfig, JsValue> {
+    let Some(given) = options_map(value, what, &["dropRate"])? else {
+        return Ok(base);
+    };
+    let serde_json::Value::Object(mut map) = serde_json::to_value(base).unwrap_or_default() else {
+        return Err(invalid(ErrorCode::UnknownServerError, "The network settings did not convert to JSON"));
+    };
+    map.extend(given);
+    from_map(map, what)
+}
+
+fn opt_js<T: Into<JsValue>>(value: Option<T>) -> JsValue {
+    value.map_or(JsValue::UNDEFINED, Into::into)
 }
 
 /// A simulated Kafka cluster: brokers, clients and the network between them, on virtual time.
@@ -264,15 +182,9 @@ impl Cluster {
     pub fn new(options: Option<ClusterOptionsJs>) -> Result<Cluster, JsValue> {
         // A bug in Franz then shows in the console with its Rust message rather than as "unreachable".
         console_error_panic_hook::set_once();
-        let o: ClusterOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "cluster")?;
-        let network = network_config(o.network.unwrap_or_default(), NetworkConfig::default())?;
-        let config = ClusterConfig {
-            seed: opt_whole(o.seed, "seed", MAX_SAFE_INTEGER, 1)?,
-            brokers: opt_whole(o.brokers, "brokers", MAX_SAFE_INTEGER, 3)?.min(u64::from(u32::MAX)) as u32,
-            controllers: opt_whole(o.controllers, "controllers", MAX_SAFE_INTEGER, 3)?.min(u64::from(u32::MAX)) as u32,
-            network,
-            broker_config: config_map(o.config),
-        };
+        let config: ClusterConfig = parse_options_with(opt_js(options), "cluster", &["dropRate", "config"], |map| {
+            config_strings(map, "config")
+        })?;
         let world = World::new(config).map_err(js_error)?;
         Ok(Cluster { world: Rc::new(RefCell::new(world)) })
     }
@@ -284,8 +196,8 @@ impl Cluster {
 
     /// Advances virtual time by `ms`, running everything scheduled until then.
     #[wasm_bindgen(js_name = runFor)]
-    pub fn run_for(&self, ms: f64) -> Result<(), JsValue> {
-        let ms = whole(ms, "runFor's ms", RUN_FOR_MS_MAX)?;
+    pub fn run_for(&self, #[wasm_bindgen(unchecked_param_type = "number")] ms: JsValue) -> Result<(), JsValue> {
+        let ms = number_arg(&ms, "runFor's ms", RUN_FOR_MS_MAX)?;
         with_world(&self.world, |w| {
             w.run_for(ms);
             Ok(())
@@ -299,38 +211,44 @@ impl Cluster {
 
     /// The process of broker `id` dies: memory lost, disk kept.
     #[wasm_bindgen(js_name = crashBroker)]
-    pub fn crash_broker(&self, id: f64) -> Result<(), JsValue> {
-        let id = node_id(id)?;
+    pub fn crash_broker(&self, #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue) -> Result<(), JsValue> {
+        let id = node_id_arg(&id)?;
         with_world(&self.world, |w| w.crash_broker(id).map_err(js_error))
     }
 
     /// `kafka-server-stop` for broker `id`: a controlled shutdown. Its leaderships move to other ISR
     /// members first, then it flushes and stops; `restartBroker` brings it back.
     #[wasm_bindgen(js_name = stopBroker)]
-    pub fn stop_broker(&self, id: f64) -> Result<(), JsValue> {
-        let id = node_id(id)?;
+    pub fn stop_broker(&self, #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue) -> Result<(), JsValue> {
+        let id = node_id_arg(&id)?;
         with_world(&self.world, |w| w.stop_broker(id).map_err(js_error))
     }
 
     /// Broker `id` restarts and recovers from its disk.
     #[wasm_bindgen(js_name = restartBroker)]
-    pub fn restart_broker(&self, id: f64) -> Result<(), JsValue> {
-        let id = node_id(id)?;
+    pub fn restart_broker(&self, #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue) -> Result<(), JsValue> {
+        let id = node_id_arg(&id)?;
         with_world(&self.world, |w| w.restart_broker(id).map_err(js_error))
     }
 
     /// Controller `id`'s process dies; its Raft log and vote stay on disk. If it was active, the others
     /// elect a new one within the election timeout.
     #[wasm_bindgen(js_name = crashController)]
-    pub fn crash_controller(&self, id: f64) -> Result<(), JsValue> {
-        let id = node_id(id)?;
+    pub fn crash_controller(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue,
+    ) -> Result<(), JsValue> {
+        let id = node_id_arg(&id)?;
         with_world(&self.world, |w| w.crash_controller(id).map_err(js_error))
     }
 
     /// Controller `id` restarts from its disk and catches up with the quorum.
     #[wasm_bindgen(js_name = restartController)]
-    pub fn restart_controller(&self, id: f64) -> Result<(), JsValue> {
-        let id = node_id(id)?;
+    pub fn restart_controller(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue,
+    ) -> Result<(), JsValue> {
+        let id = node_id_arg(&id)?;
         with_world(&self.world, |w| w.restart_controller(id).map_err(js_error))
     }
 
@@ -343,16 +261,20 @@ impl Cluster {
 
     /// Broker `id`'s machine loses power: memory and unflushed records are lost (`flush.messages`, `flush.ms`).
     #[wasm_bindgen(js_name = powerLoss)]
-    pub fn power_loss(&self, id: f64) -> Result<(), JsValue> {
-        let id = node_id(id)?;
+    pub fn power_loss(&self, #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue) -> Result<(), JsValue> {
+        let id = node_id_arg(&id)?;
         with_world(&self.world, |w| w.power_loss(id).map_err(js_error))
     }
 
     /// A stop-the-world pause (a long GC): node `id` stays alive but silent for `ms`.
     #[wasm_bindgen(js_name = pauseNode)]
-    pub fn pause_node(&self, id: f64, ms: f64) -> Result<(), JsValue> {
-        let id = node_id(id)?;
-        let ms = whole(ms, "ms", RUN_FOR_MS_MAX)?;
+    pub fn pause_node(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] ms: JsValue,
+    ) -> Result<(), JsValue> {
+        let id = node_id_arg(&id)?;
+        let ms = number_arg(&ms, "ms", RUN_FOR_MS_MAX)?;
         with_world(&self.world, |w| w.pause_node(id, ms).map_err(js_error))
     }
 
@@ -378,12 +300,10 @@ impl Cluster {
     #[wasm_bindgen(js_name = setNetwork)]
     pub fn set_network(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "NetworkOptions")] network: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "NetworkConfig")] network: JsValue,
     ) -> Result<(), JsValue> {
-        let n: NetworkOptions = parse_options(network, "network")?;
         with_world(&self.world, |w| {
-            let current = w.network().config();
-            let config = network_config(n, current)?;
+            let config = network_config(&network, w.network().config(), "network")?;
             w.set_network(config).map_err(js_error)
         })
     }
@@ -395,19 +315,20 @@ impl Cluster {
     #[wasm_bindgen(js_name = setLink)]
     pub fn set_link(
         &self,
-        a: f64,
-        b: f64,
-        #[wasm_bindgen(unchecked_param_type = "NetworkOptions | null")] network: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "LinkOptions | undefined")] link: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] a: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] b: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "NetworkConfig | null")] network: JsValue,
+        link: Option<LinkOptionsJs>,
     ) -> Result<(), JsValue> {
-        let (a, b) = (node_id(a)?, node_id(b)?);
-        let options: Option<NetworkOptions> =
-            if network.is_null() || network.is_undefined() { None } else { Some(parse_options(network, "link")?) };
-        let link: LinkOptions = parse_options(link, "setLink")?;
-        let one_way = link.one_way.unwrap_or(false);
+        let (a, b) = (node_id_arg(&a)?, node_id_arg(&b)?);
+        let link: LinkOptions = parse_options(opt_js(link), "setLink")?;
         with_world(&self.world, |w| {
-            let config = options.map(|n| network_config(n, w.network().config())).transpose()?;
-            if one_way {
+            let config = if network.is_null() || network.is_undefined() {
+                None
+            } else {
+                Some(network_config(&network, w.network().config(), "link")?)
+            };
+            if link.one_way {
                 w.set_link_one_way(a, b, config).map_err(js_error)
             } else {
                 w.set_link(a, b, config).map_err(js_error)
@@ -418,13 +339,21 @@ impl Cluster {
     /// `describeGroup(groupId)`: state, generation, assignor, leader and each member's partitions, as the
     /// group's coordinator knows them (`state: "Dead"` for a group it does not know).
     #[wasm_bindgen(js_name = describeGroup, unchecked_return_type = "GroupDescription")]
-    pub fn describe_group(&self, #[wasm_bindgen(js_name = "groupId")] group_id: String) -> Result<JsValue, JsValue> {
+    pub fn describe_group(
+        &self,
+        #[wasm_bindgen(js_name = "groupId", unchecked_param_type = "string")] group_id: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let group_id = string_arg(&group_id, "The group id", ErrorCode::InvalidGroupId)?;
         read_world(&self.world, |w| to_js(&w.describe_group(&group_id)))
     }
 
     /// `groupOffsets(groupId)`: `[{ topic, partition, committed, highWatermark, lag }]`, lag = HW − committed.
     #[wasm_bindgen(js_name = groupOffsets, unchecked_return_type = "GroupOffset[]")]
-    pub fn group_offsets(&self, #[wasm_bindgen(js_name = "groupId")] group_id: String) -> Result<JsValue, JsValue> {
+    pub fn group_offsets(
+        &self,
+        #[wasm_bindgen(js_name = "groupId", unchecked_param_type = "string")] group_id: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let group_id = string_arg(&group_id, "The group id", ErrorCode::InvalidGroupId)?;
         read_world(&self.world, |w| to_js(&w.group_offsets(&group_id)))
     }
 
@@ -449,12 +378,13 @@ impl Cluster {
 
     /// Rebuilds a run from `scenario()`'s JSON, up to `untilMs` of virtual time if given.
     pub fn replay(
-        scenario: &str,
-        #[wasm_bindgen(js_name = "untilMs")] until_ms: Option<f64>,
+        #[wasm_bindgen(unchecked_param_type = "string")] scenario: JsValue,
+        #[wasm_bindgen(js_name = "untilMs")] until_ms: Option<NumberJs>,
     ) -> Result<Cluster, JsValue> {
         console_error_panic_hook::set_once();
-        let until = until_ms.map(|u| whole(u, "untilMs", MAX_SAFE_INTEGER)).transpose()?;
-        let scenario = Scenario::parse(scenario).map_err(js_error)?;
+        let scenario = string_arg(&scenario, "The scenario (scenario()'s JSON)", ErrorCode::InvalidRequest)?;
+        let until = until_ms.map(|u| number_arg(&u.into(), "untilMs", MAX_SAFE_INTEGER)).transpose()?;
+        let scenario = Scenario::parse(&scenario).map_err(js_error)?;
         let world = World::replay(&scenario, until).map_err(js_error)?;
         Ok(Cluster { world: Rc::new(RefCell::new(world)) })
     }
@@ -473,11 +403,10 @@ impl Cluster {
         options: Option<TopicOptionsJs>,
     ) -> Result<(), JsValue> {
         let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
-        let o: TopicOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "topic")?;
-        let partitions = opt_whole(o.partitions, "partitions", f64::from(u32::MAX), 1)? as u32;
-        let rf = o.replication_factor.map(|r| whole(r, "replicationFactor", f64::from(u32::MAX))).transpose()?;
+        let o: TopicOptions = parse_options_with(opt_js(options), "topic", &["config"], |_| Ok(()))?;
         let config = config_map(o.config);
-        with_world(&self.world, |w| w.create_topic(&name, partitions, rf.map(|r| r as u32), config).map_err(js_error))
+        let partitions = o.partitions.unwrap_or(1);
+        with_world(&self.world, |w| w.create_topic(&name, partitions, o.replication_factor, config).map_err(js_error))
     }
 
     /// Deletes a topic and its records.
@@ -492,10 +421,10 @@ impl Cluster {
     pub fn create_partitions(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(js_name = "totalCount")] total_count: f64,
+        #[wasm_bindgen(js_name = "totalCount", unchecked_param_type = "number")] total_count: JsValue,
     ) -> Result<(), JsValue> {
         let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
-        let total = whole(total_count, "totalCount", f64::from(u32::MAX))? as u32;
+        let total = number_arg(&total_count, "totalCount", f64::from(u32::MAX))? as u32;
         with_world(&self.world, |w| w.create_partitions(&name, total).map_err(js_error))
     }
 
@@ -505,7 +434,7 @@ impl Cluster {
     pub fn alter_topic_config(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Record<string, string | number | boolean | null>")] config: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, ConfigValue | null>")] config: JsValue,
     ) -> Result<(), JsValue> {
         let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
         let changes: BTreeMap<String, Option<ConfigValue>> =
@@ -539,10 +468,8 @@ impl Cluster {
     /// `electPreferredLeaders(name?)`: leadership back to each partition's first replica where it is in the
     /// ISR (Kafka's `kafka-leader-election --election-type PREFERRED`).
     #[wasm_bindgen(js_name = electPreferredLeaders)]
-    pub fn elect_preferred_leaders(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string | undefined")] name: JsValue,
-    ) -> Result<(), JsValue> {
+    pub fn elect_preferred_leaders(&self, name: Option<StringJs>) -> Result<(), JsValue> {
+        let name = opt_js(name);
         let name = if name.is_undefined() || name.is_null() {
             None
         } else {
@@ -570,17 +497,17 @@ impl Cluster {
     #[wasm_bindgen(js_name = readLog, unchecked_return_type = "LogRecord[]")]
     pub fn read_log(
         &self,
-        #[wasm_bindgen(js_name = "brokerId")] broker_id: f64,
+        #[wasm_bindgen(js_name = "brokerId", unchecked_param_type = "number")] broker_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] topic: JsValue,
-        partition: f64,
+        #[wasm_bindgen(unchecked_param_type = "number")] partition: JsValue,
         options: Option<ReadLogOptionsJs>,
     ) -> Result<JsValue, JsValue> {
-        let broker = whole(broker_id, "brokerId", f64::from(i32::MAX))? as NodeId;
+        let broker = number_arg(&broker_id, "brokerId", f64::from(i32::MAX))? as NodeId;
         let topic = string_arg(&topic, "The topic name", ErrorCode::InvalidTopicException)?;
-        let partition = whole(partition, "partition", f64::from(u32::MAX))? as u32;
-        let o: ReadLogOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "readLog")?;
-        let from = opt_whole(o.from_offset, "fromOffset", MAX_SAFE_INTEGER, 0)?;
-        let max = opt_whole(o.max_records, "maxRecords", MAX_SAFE_INTEGER, 100)? as usize;
+        let partition = number_arg(&partition, "partition", f64::from(u32::MAX))? as u32;
+        let o: ReadLogOptions = parse_options(opt_js(options), "readLog")?;
+        let from = o.from_offset.unwrap_or(0);
+        let max = usize::try_from(o.max_records.unwrap_or(100)).unwrap_or(usize::MAX);
         let records = read_world(&self.world, |w| w.read_log(broker, &topic, partition, from, max).map_err(js_error))?;
         let out = Array::new();
         for r in &records {
@@ -598,40 +525,22 @@ impl Cluster {
 
     /// The trace since `sinceSeq` (exclusive), in words a person reads and with structured fields.
     #[wasm_bindgen(unchecked_return_type = "TraceEvent[]")]
-    pub fn events(&self, #[wasm_bindgen(js_name = "sinceSeq")] since_seq: Option<f64>) -> Result<JsValue, JsValue> {
-        let since = opt_whole(since_seq, "sinceSeq", MAX_SAFE_INTEGER, 0)?;
+    pub fn events(
+        &self,
+        #[wasm_bindgen(js_name = "sinceSeq")] since_seq: Option<NumberJs>,
+    ) -> Result<JsValue, JsValue> {
+        let since = opt_number_arg(since_seq.map(Into::into), "sinceSeq", MAX_SAFE_INTEGER, 0)?;
         read_world(&self.world, |w| to_js(&w.trace().since(since)))
     }
 
     /// A producer client: `producer({ clientId, acks = "all", idempotent = true, ... })`.
     pub fn producer(&self, options: Option<ProducerOptionsJs>) -> Result<Producer, JsValue> {
-        let o: ProducerOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "producer")?;
-        let mut config = ProducerConfig { client_id: o.client_id, ..ProducerConfig::default() };
-        if let Some(acks) = o.acks {
-            let text = match acks {
-                AcksOption::Text(s) => s,
-                AcksOption::Number(n) => format!("{n}"),
-            };
-            config.acks = Acks::parse(&text).ok_or_else(|| {
-                invalid(ErrorCode::InvalidConfig, format!("acks must be \"0\", \"1\" or \"all\", got {text}"))
-            })?;
-        }
-        config.enable_idempotence = o.idempotent.unwrap_or(true);
-        config.linger_ms = opt_whole(o.linger_ms, "lingerMs", MAX_SAFE_INTEGER, config.linger_ms)?;
-        config.max_in_flight_requests_per_connection = opt_whole(
-            o.max_in_flight_requests_per_connection,
-            "maxInFlightRequestsPerConnection",
-            MAX_SAFE_INTEGER,
-            u64::from(config.max_in_flight_requests_per_connection),
-        )?
-        .min(u64::from(u32::MAX)) as u32;
-        config.max_block_ms = opt_whole(o.max_block_ms, "maxBlockMs", MAX_SAFE_INTEGER, config.max_block_ms)?;
-        config.batch_size_bytes = opt_whole(o.batch_size, "batchSize", 1.0e9, config.batch_size_bytes as u64)? as usize;
-        config.delivery_timeout_ms =
-            opt_whole(o.delivery_timeout_ms, "deliveryTimeoutMs", MAX_SAFE_INTEGER, config.delivery_timeout_ms)?;
-        config.request_timeout_ms =
-            opt_whole(o.request_timeout_ms, "requestTimeoutMs", MAX_SAFE_INTEGER, config.request_timeout_ms)?;
-        if o.delivery_timeout_ms.is_none() {
+        let mut delivery_timeout_given = false;
+        let mut config: ProducerConfig = parse_options_with(opt_js(options), "producer", &["acks"], |map| {
+            delivery_timeout_given = map.contains_key("deliveryTimeoutMs");
+            producer_conveniences(map)
+        })?;
+        if !delivery_timeout_given {
             // As KafkaProducer: an unset delivery.timeout.ms is raised to linger.ms + request.timeout.ms; one the
             // user set below that is refused (by the core's validation).
             let floor = config.linger_ms.saturating_add(config.request_timeout_ms);
@@ -643,70 +552,32 @@ impl Cluster {
 
     /// A consumer client: `consumer({ clientId, autoOffsetReset = "latest", maxPollRecords, ... })`.
     pub fn consumer(&self, options: Option<ConsumerOptionsJs>) -> Result<Consumer, JsValue> {
-        let o: ConsumerOptions = parse_options(options.map_or(JsValue::UNDEFINED, JsValue::from), "consumer")?;
-        let mut config = ConsumerConfig { client_id: o.client_id, ..ConsumerConfig::default() };
-        config.group_id = o.group_id;
-        if let Some(reset) = o.auto_offset_reset {
-            config.auto_offset_reset = AutoOffsetReset::parse(&reset).ok_or_else(|| {
-                invalid(
-                    ErrorCode::InvalidConfig,
-                    format!("autoOffsetReset must be earliest, latest or none, got {reset}"),
-                )
-            })?;
-        }
-        config.max_poll_records =
-            opt_whole(o.max_poll_records, "maxPollRecords", 1.0e6, config.max_poll_records as u64)? as usize;
-        config.fetch_max_wait_ms =
-            opt_whole(o.fetch_max_wait_ms, "fetchMaxWaitMs", MAX_SAFE_INTEGER, config.fetch_max_wait_ms)?;
-        config.max_partition_fetch_bytes = opt_whole(
-            o.max_partition_fetch_bytes,
-            "maxPartitionFetchBytes",
-            1.0e9,
-            config.max_partition_fetch_bytes as u64,
-        )? as usize;
-        config.request_timeout_ms =
-            opt_whole(o.request_timeout_ms, "requestTimeoutMs", MAX_SAFE_INTEGER, config.request_timeout_ms)?;
-        config.enable_auto_commit = o.enable_auto_commit.unwrap_or(config.enable_auto_commit);
-        config.auto_commit_interval_ms = opt_whole(
-            o.auto_commit_interval_ms,
-            "autoCommitIntervalMs",
-            MAX_SAFE_INTEGER,
-            config.auto_commit_interval_ms,
-        )?;
-        if let Some(assignor) = o.assignor {
-            config.assignor = assignor;
-        }
-        config.session_timeout_ms =
-            opt_whole(o.session_timeout_ms, "sessionTimeoutMs", MAX_SAFE_INTEGER, config.session_timeout_ms)?;
-        config.heartbeat_interval_ms =
-            opt_whole(o.heartbeat_interval_ms, "heartbeatIntervalMs", MAX_SAFE_INTEGER, config.heartbeat_interval_ms)?;
-        config.max_poll_interval_ms =
-            opt_whole(o.max_poll_interval_ms, "maxPollIntervalMs", MAX_SAFE_INTEGER, config.max_poll_interval_ms)?;
-        config.metadata_max_age_ms =
-            opt_whole(o.metadata_max_age_ms, "metadataMaxAgeMs", MAX_SAFE_INTEGER, config.metadata_max_age_ms)?;
-        config.group_instance_id = o.group_instance_id;
-        config.isolation_level = match o.isolation_level.as_deref() {
-            None | Some("read_uncommitted") => IsolationLevel::ReadUncommitted,
-            Some("read_committed") => IsolationLevel::ReadCommitted,
-            Some(other) => {
-                return Err(invalid(
-                    ErrorCode::InvalidConfig,
-                    format!("isolationLevel must be read_uncommitted or read_committed, got {other}"),
-                ))
-            }
-        };
+        let config: ConsumerConfig = parse_options(opt_js(options), "consumer")?;
         let id = with_world(&self.world, |w| w.add_consumer(config).map_err(js_error))?;
         Ok(Consumer { world: self.world.clone(), id })
     }
 }
 
-fn metadata_to_js(records: &[RecordMetadata]) -> JsValue {
-    let out = Array::new();
-    for m in records {
-        let offset = m.offset.map_or(JsValue::NULL, |o| (o as f64).into());
-        out.push(&object(&[("partition", m.partition.into()), ("offset", offset)]));
+/// The producer options' JS conveniences as `ProducerConfig`'s JSON: `acks` as a number (`-1`, `0`, `1`),
+/// and JS-API.md's `batchSize` and `idempotent` for `batchSizeBytes` and `enableIdempotence`.
+fn producer_conveniences(map: &mut JsonMap) -> Result<(), JsValue> {
+    if let Some(serde_json::Value::Number(n)) = map.get("acks") {
+        let text = n.to_string();
+        map.insert(String::from("acks"), serde_json::Value::String(text));
     }
-    out.into()
+    for (short, long) in [("batchSize", "batchSizeBytes"), ("idempotent", "enableIdempotence")] {
+        if let Some(v) = map.remove(short) {
+            if map.contains_key(long) {
+                return Err(invalid(ErrorCode::InvalidConfig, format!("Give {short} or {long}, not both")));
+            }
+            map.insert(String::from(long), v);
+        }
+    }
+    Ok(())
+}
+
+fn metadata_to_js(records: &[RecordMetadata]) -> JsValue {
+    to_js(records).unwrap_or(JsValue::NULL)
 }
 
 /// A producer client of a [`Cluster`].
@@ -791,6 +662,12 @@ pub struct Consumer {
     id: NodeId,
 }
 
+fn topic_partition_arg(topic: &JsValue, partition: &JsValue) -> Result<TopicPartition, JsValue> {
+    let topic = string_arg(topic, "The topic name", ErrorCode::InvalidTopicException)?;
+    let partition = number_arg(partition, "partition", f64::from(u32::MAX))? as u32;
+    Ok(TopicPartition::new(topic, partition))
+}
+
 fn topic_partition(topic: &JsValue, partition: f64) -> Result<TopicPartition, JsValue> {
     let topic = string_arg(topic, "The topic name", ErrorCode::InvalidTopicException)?;
     let partition = whole(partition, "partition", f64::from(u32::MAX))? as u32;
@@ -843,10 +720,14 @@ impl Consumer {
     pub fn seek(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] topic: JsValue,
-        partition: f64,
-        offset: f64,
+        #[wasm_bindgen(unchecked_param_type = "number")] partition: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] offset: JsValue,
     ) -> Result<(), JsValue> {
-        let tp = topic_partition(&topic, partition)?;
+        let tp = topic_partition_arg(&topic, &partition)?;
+        let Some(offset) = offset.as_f64() else {
+            let got = type_name(&offset);
+            return Err(invalid(ErrorCode::InvalidRequest, format!("Seek offset must be a number, got {got}")));
+        };
         if !offset.is_finite() || offset.fract() != 0.0 || offset.abs() > MAX_SAFE_INTEGER {
             return Err(invalid(
                 ErrorCode::OffsetOutOfRange,
@@ -860,16 +741,19 @@ impl Consumer {
     pub fn position(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] topic: JsValue,
-        partition: f64,
+        #[wasm_bindgen(unchecked_param_type = "number")] partition: JsValue,
     ) -> Result<f64, JsValue> {
-        let tp = topic_partition(&topic, partition)?;
+        let tp = topic_partition_arg(&topic, &partition)?;
         with_world(&self.world, |w| w.position(self.id, &tp).map(|o| o as f64).map_err(js_error))
     }
 
     /// Waits up to `timeoutMs` (default 1000) of virtual time for records.
     #[wasm_bindgen(unchecked_return_type = "ConsumerRecord[]")]
-    pub fn poll(&self, #[wasm_bindgen(js_name = "timeoutMs")] timeout_ms: Option<f64>) -> Result<JsValue, JsValue> {
-        let timeout = opt_whole(timeout_ms, "timeoutMs", RUN_FOR_MS_MAX, 1_000)?;
+    pub fn poll(
+        &self,
+        #[wasm_bindgen(js_name = "timeoutMs")] timeout_ms: Option<NumberJs>,
+    ) -> Result<JsValue, JsValue> {
+        let timeout = opt_number_arg(timeout_ms.map(Into::into), "timeoutMs", RUN_FOR_MS_MAX, 1_000)?;
         let records = with_world(&self.world, |w| w.poll(self.id, timeout).map_err(js_error))?;
         Ok(consumer_records_to_js(&records))
     }
@@ -884,11 +768,8 @@ impl Consumer {
     /// `commitSync(offsets?)`: stores `[{ topic, partition, offset }]` (or every position) as the group's next
     /// offsets to read, in `__consumer_offsets`; waits until replicated. Needs a `groupId`.
     #[wasm_bindgen(js_name = commitSync)]
-    pub fn commit_sync(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "{ topic: string; partition: number; offset: number }[] | undefined")]
-        offsets: JsValue,
-    ) -> Result<(), JsValue> {
+    pub fn commit_sync(&self, offsets: Option<PartitionOffsetsJs>) -> Result<(), JsValue> {
+        let offsets = opt_js(offsets);
         let offsets: Option<Vec<PartitionOffset>> = if offsets.is_undefined() || offsets.is_null() {
             None
         } else {
@@ -934,19 +815,26 @@ fn key_bytes(key: &JsValue) -> Result<Vec<u8>, JsValue> {
     }
 }
 
-#[derive(Deserialize)]
+/// A group member as an assignor sees it.
+#[derive(Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct JsMember {
+struct AssignMember {
     member_id: String,
+    /// The topics it subscribes to.
     topics: Vec<String>,
 }
 
-#[derive(Deserialize)]
+/// `assignPartitions(strategy, question)`'s question.
+#[derive(Deserialize, Tsify)]
 #[serde(deny_unknown_fields)]
+#[tsify(hashmap_as_object)]
 struct AssignQuestion {
-    members: Vec<JsMember>,
+    members: Vec<AssignMember>,
+    /// Partitions per topic.
     partitions: BTreeMap<String, u32>,
+    /// What each member owned before (the sticky assignors keep it where they can).
     #[serde(default)]
+    #[tsify(type = "Record<string, TopicPartition[]>")]
     previous: BTreeMap<String, Vec<JsTopicPartition>>,
 }
 
@@ -955,10 +843,11 @@ struct AssignQuestion {
 /// `{ memberId: [{ topic, partition }] }`. Strategies: range, roundrobin, sticky, cooperative-sticky.
 #[wasm_bindgen(js_name = assignPartitions, unchecked_return_type = "Record<string, TopicPartition[]>")]
 pub fn assign_partitions(
-    strategy: &str,
+    #[wasm_bindgen(unchecked_param_type = "ConsumerConfig[\"assignor\"]")] strategy: JsValue,
     #[wasm_bindgen(unchecked_param_type = "AssignQuestion")] question: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let assignor = Assignor::parse(strategy).map_err(js_error)?;
+    let strategy = string_arg(&strategy, "The strategy", ErrorCode::InvalidConfig)?;
+    let assignor = Assignor::parse(&strategy).map_err(js_error)?;
     let q: AssignQuestion = from_json(&question).map_err(|e| {
         invalid(ErrorCode::InvalidRequest, format!("assignPartitions takes {{ members, partitions, previous? }}: {e}"))
     })?;
@@ -986,9 +875,9 @@ pub fn murmur2(#[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] key
 #[wasm_bindgen(js_name = partitionForKey)]
 pub fn partition_for_key(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] key: JsValue,
-    #[wasm_bindgen(js_name = "numPartitions")] num_partitions: f64,
+    #[wasm_bindgen(js_name = "numPartitions", unchecked_param_type = "number")] num_partitions: JsValue,
 ) -> Result<u32, JsValue> {
-    let n = whole(num_partitions, "numPartitions", f64::from(u32::MAX))? as u32;
+    let n = number_arg(&num_partitions, "numPartitions", f64::from(u32::MAX))? as u32;
     if n == 0 {
         return Err(invalid(ErrorCode::InvalidPartitions, "numPartitions must be at least 1"));
     }

@@ -8,6 +8,7 @@ use franz_core::types::{Header, ProducerRecord};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -24,12 +25,132 @@ pub fn invalid(code: ErrorCode, message: impl Into<String>) -> JsValue {
 }
 
 /// Options objects: `undefined`/`null` means all defaults; unknown keys are refused, so a typo does not
-/// silently keep a default. (Parsed through JSON, because serde-wasm-bindgen ignores unknown keys.)
+/// silently keep a default.
 pub fn parse_options<T: DeserializeOwned + Default>(value: JsValue, what: &str) -> Result<T, JsValue> {
-    if value.is_undefined() || value.is_null() {
+    parse_options_with(value, what, &[], |_| Ok(()))
+}
+
+/// Options as `parse_options` reads them, for a config whose fields are not all whole numbers (`not_whole`
+/// names those, at any depth: `dropRate`, a topic `config`), after `normalize` turned JS conveniences into
+/// the config's own JSON (a number for `acks`, `2` for `"2"`).
+pub fn parse_options_with<T: DeserializeOwned + Default>(
+    value: JsValue,
+    what: &str,
+    not_whole: &[&str],
+    normalize: impl FnOnce(&mut JsonMap) -> Result<(), JsValue>,
+) -> Result<T, JsValue> {
+    let Some(mut map) = options_map(&value, what, not_whole)? else {
         return Ok(T::default());
+    };
+    normalize(&mut map)?;
+    from_map(map, what)
+}
+
+pub type JsonMap = serde_json::Map<String, serde_json::Value>;
+
+/// An options object as JSON, checked: plain data, an object, every count, time and offset a whole number
+/// (`INVALID_REQUEST`, as a bad argument); `None` for `undefined`/`null`. Serde would only say "expected
+/// u64", and JS callers are told which field and why.
+pub fn options_map(value: &JsValue, what: &str, not_whole: &[&str]) -> Result<Option<JsonMap>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
     }
-    from_json(&value).map_err(|e| invalid(ErrorCode::InvalidConfig, format!("Invalid {what} options: {e}")))
+    let json: serde_json::Value =
+        from_json(value).map_err(|e| invalid(ErrorCode::InvalidConfig, format!("Invalid {what} options: {e}")))?;
+    let serde_json::Value::Object(map) = json else {
+        return Err(invalid(ErrorCode::InvalidConfig, format!("The {what} options must be an object {{ ... }}")));
+    };
+    for (key, v) in &map {
+        if let Some((path, n)) = not_whole_number(v, key, not_whole, 0) {
+            return Err(invalid(
+                ErrorCode::InvalidRequest,
+                format!("{path} must be a whole number from 0 to {MAX_SAFE_INTEGER}, got {n}"),
+            ));
+        }
+    }
+    Ok(Some(map))
+}
+
+/// The checked options into the core's config type; unknown keys and wrong types are `INVALID_CONFIG`.
+pub fn from_map<T: DeserializeOwned>(map: JsonMap, what: &str) -> Result<T, JsValue> {
+    serde_json::from_value(serde_json::Value::Object(map))
+        .map_err(|e| invalid(ErrorCode::InvalidConfig, format!("Invalid {what} options: {e}")))
+}
+
+/// The first number under `path` that is not a whole number in 0..=2^53-1, skipping keys in `not_whole`.
+fn not_whole_number(
+    value: &serde_json::Value,
+    path: &str,
+    not_whole: &[&str],
+    depth: usize,
+) -> Option<(String, String)> {
+    if not_whole.iter().any(|k| path.rsplit('.').next() == Some(*k)) || depth > OPTIONS_DEPTH_MAX {
+        return None;
+    }
+    match value {
+        serde_json::Value::Number(n) => {
+            let ok = n.as_u64().is_some_and(|u| u as f64 <= MAX_SAFE_INTEGER);
+            (!ok).then(|| (path.to_string(), n.to_string()))
+        }
+        serde_json::Value::Object(map) => {
+            map.iter().find_map(|(k, v)| not_whole_number(v, &format!("{path}.{k}"), not_whole, depth + 1))
+        }
+        // Arrays in options hold no counts (none today); their numbers are the config's to judge.
+        _ => None,
+    }
+}
+
+/// A topic or broker `config` object as Kafka's strings: `2`, `"2"` and `true` are Kafka's `"2"`, `"true"`.
+pub fn config_strings(map: &mut JsonMap, key: &str) -> Result<(), JsValue> {
+    let Some(serde_json::Value::Object(config)) = map.get_mut(key) else {
+        return Ok(());
+    };
+    for (name, v) in config.iter_mut() {
+        let text = match v {
+            serde_json::Value::String(s) => std::mem::take(s),
+            serde_json::Value::Bool(b) => format!("{b}"),
+            serde_json::Value::Number(n) => match n.as_f64() {
+                Some(f) if n.is_f64() => ConfigValue::Number(f).into_kafka_string(),
+                _ => n.to_string(),
+            },
+            _ => {
+                return Err(invalid(
+                    ErrorCode::InvalidConfig,
+                    format!("Config {name} must be a string, a number or a boolean"),
+                ))
+            }
+        };
+        *v = serde_json::Value::String(text);
+    }
+    Ok(())
+}
+
+/// A required number argument: a JS number (a string that looks like one is refused, not coerced), whole
+/// and within `max`. Anything else is `INVALID_REQUEST`, never a trap.
+pub fn number_arg(value: &JsValue, what: &str, max: f64) -> Result<u64, JsValue> {
+    let n = value.as_f64().ok_or_else(|| {
+        invalid(ErrorCode::InvalidRequest, format!("{what} must be a number, got {}", type_name(value)))
+    })?;
+    whole(n, what, max)
+}
+
+/// An optional number argument: `undefined`/`null` (or left out) is `default`.
+pub fn opt_number_arg(value: Option<JsValue>, what: &str, max: f64, default: u64) -> Result<u64, JsValue> {
+    match value {
+        Some(v) if !v.is_undefined() && !v.is_null() => number_arg(&v, what, max),
+        _ => Ok(default),
+    }
+}
+
+/// What a wrong argument was, for the error message: `object`, `array`, `null`, `string`, `bigint` ...
+pub fn type_name(value: &JsValue) -> String {
+    if value.is_null() {
+        String::from("null")
+    } else if Array::is_array(value) {
+        String::from("an array")
+    } else {
+        value.js_typeof().as_string().unwrap_or_default()
+    }
 }
 
 /// Reads a plain JS value (objects, arrays, strings, numbers) into `T`, strictly.
@@ -75,7 +196,7 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
 }
 
 /// A config value as users write it: `"2"`, `2` or `true` all mean Kafka's string form.
-#[derive(Deserialize)]
+#[derive(Deserialize, Tsify)]
 #[serde(untagged)]
 pub enum ConfigValue {
     Text(String),
@@ -111,8 +232,9 @@ pub fn whole(value: f64, what: &str, max: f64) -> Result<u64, JsValue> {
 /// The largest integer a JS number holds exactly.
 pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
+/// A required string argument: anything else (a number, an object) is `code`, never a trap.
 pub fn string_arg(value: &JsValue, what: &str, code: ErrorCode) -> Result<String, JsValue> {
-    value.as_string().ok_or_else(|| invalid(code, format!("{what} must be a string")))
+    value.as_string().ok_or_else(|| invalid(code, format!("{what} must be a string, got {}", type_name(value))))
 }
 
 /// Keys and values: a string is UTF-8, a `Uint8Array` passes through, `null`/`undefined` is none.

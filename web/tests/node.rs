@@ -19,6 +19,16 @@ fn code(err: JsValue) -> String {
     get(&err, "code").as_string().unwrap()
 }
 
+/// A number argument: entry points take `JsValue`s and check them (a string or an object is a Kafka error).
+fn n(x: f64) -> JsValue {
+    JsValue::from(x)
+}
+
+/// An optional number argument, as JS passes it: a handle to any value.
+fn opt<T: JsCast>(x: f64) -> T {
+    JsValue::from(x).unchecked_into()
+}
+
 fn cluster() -> Cluster {
     Cluster::new(None).unwrap()
 }
@@ -37,12 +47,12 @@ fn produce_then_consume_one_topic() {
 
     let consumer = c.consumer(Some(js(r#"{"autoOffsetReset": "earliest"}"#).into())).unwrap();
     consumer.assign(js(r#"[{"topic": "orders", "partition": 0}]"#)).unwrap();
-    consumer.seek("orders".into(), 0.0, 1.0).unwrap();
-    let records: Array = consumer.poll(Some(1000.0)).unwrap().dyn_into().unwrap();
+    consumer.seek("orders".into(), n(0.0), n(1.0)).unwrap();
+    let records: Array = consumer.poll(Some(opt(1000.0))).unwrap().dyn_into().unwrap();
     assert_eq!(records.length(), 1);
     assert_eq!(get(&records.get(0), "value").as_string().as_deref(), Some("v1"));
     assert_eq!(get(&records.get(0), "key"), JsValue::NULL);
-    assert_eq!(consumer.position("orders".into(), 0.0).unwrap(), 2.0);
+    assert_eq!(consumer.position("orders".into(), n(0.0)).unwrap(), 2.0);
 
     let d = c.describe_topic("orders".into()).unwrap();
     let p0 = Array::from(&get(&d, "partitions")).get(0);
@@ -63,7 +73,7 @@ fn bytes_pass_through_and_events_read_like_sentences() {
     Reflect::set(&record, &"value".into(), &js_sys::Uint8Array::from(&[0xff_u8, 0x00][..])).unwrap();
     records.push(&record);
     p.send("bin".into(), records.into()).unwrap();
-    let log: Array = c.read_log(1.0, "bin".into(), 0.0, None).unwrap().dyn_into().unwrap();
+    let log: Array = c.read_log(n(1.0), "bin".into(), n(0.0), None).unwrap().dyn_into().unwrap();
     let value = get(&log.get(0), "value").dyn_into::<js_sys::Uint8Array>().unwrap();
     assert_eq!(value.to_vec(), [0xff, 0x00]);
     let events: Array = c.events(None).unwrap().dyn_into().unwrap();
@@ -97,9 +107,9 @@ fn bad_input_throws_kafka_errors_never_panics() {
     c.create_topic("t".into(), None).unwrap();
     let consumer = c.consumer(None).unwrap();
     consumer.assign(js(r#"[{"topic": "t", "partition": 0}]"#)).unwrap();
-    assert_eq!(code(consumer.seek("t".into(), 0.0, -1.0).unwrap_err()), "OFFSET_OUT_OF_RANGE");
-    assert_eq!(code(consumer.seek("t".into(), 0.0, f64::NAN).unwrap_err()), "OFFSET_OUT_OF_RANGE");
-    assert_eq!(code(c.run_for(-5.0).unwrap_err()), "INVALID_REQUEST");
+    assert_eq!(code(consumer.seek("t".into(), n(0.0), n(-1.0)).unwrap_err()), "OFFSET_OUT_OF_RANGE");
+    assert_eq!(code(consumer.seek("t".into(), n(0.0), n(f64::NAN)).unwrap_err()), "OFFSET_OUT_OF_RANGE");
+    assert_eq!(code(c.run_for(n(-5.0)).unwrap_err()), "INVALID_REQUEST");
     assert_eq!(code(Cluster::new(Some(js(r#"{"brokers": 1000000000}"#).into())).err().unwrap()), "INVALID_CONFIG");
     assert_eq!(code(Cluster::new(Some(js(r#"{"network": {"dropRate": 2}}"#).into())).err().unwrap()), "INVALID_CONFIG");
     assert_eq!(code(c.producer(Some(js(r#"{"acks": "2"}"#).into())).err().unwrap()), "INVALID_CONFIG");
@@ -111,7 +121,10 @@ fn bad_input_throws_kafka_errors_never_panics() {
         "INVALID_CONFIG"
     );
     assert_eq!(code(p.send("t".into(), js(r#"[{"value": "x", "timestamp": -1}]"#)).unwrap_err()), "INVALID_TIMESTAMP");
-    assert_eq!(code(Cluster::replay(&c.scenario().unwrap(), Some(9.0e15)).err().unwrap()), "INVALID_REQUEST");
+    assert_eq!(
+        code(Cluster::replay(c.scenario().unwrap().into(), Some(opt(9.0e15))).err().unwrap()),
+        "INVALID_REQUEST"
+    );
     // After all that, the cluster still works.
     assert!(p.send("t".into(), js(r#"[{"value": "ok"}]"#)).is_ok());
 }
@@ -120,7 +133,7 @@ fn bad_input_throws_kafka_errors_never_panics() {
 fn the_fixture_scenario_replays_to_the_native_trace_hash() {
     let json = include_str!("../../tests/tests/fixtures/basic-scenario.json");
     let expected = include_str!("../../tests/tests/fixtures/basic-scenario.hash").trim();
-    let c = Cluster::replay(json, None).unwrap();
+    let c = Cluster::replay(json.into(), None).unwrap();
     assert_eq!(c.trace_hash(), expected, "wasm and native give the same trace, bit for bit");
 }
 
@@ -131,9 +144,9 @@ fn faults_checker_and_replay() {
     c.create_topic("t".into(), None).unwrap();
     let p = c.producer(None).unwrap();
     p.send("t".into(), js(r#"[{"value": "a"}, {"value": "b"}]"#)).unwrap();
-    c.power_loss(1.0).unwrap();
-    assert_eq!(code(c.crash_broker(1.0).unwrap_err()), "INVALID_REQUEST", "down already");
-    c.restart_broker(1.0).unwrap();
+    c.power_loss(n(1.0)).unwrap();
+    assert_eq!(code(c.crash_broker(n(1.0)).unwrap_err()), "INVALID_REQUEST", "down already");
+    c.restart_broker(n(1.0)).unwrap();
     let report = c.check().unwrap();
     assert_eq!(get(&report, "ok"), JsValue::FALSE, "unflushed acknowledged records were lost");
     let violations = Array::from(&get(&report, "violations"));
@@ -143,22 +156,22 @@ fn faults_checker_and_replay() {
     c.partition_network(js("[[1]]")).unwrap();
     c.heal_network().unwrap();
     c.set_network(js(r#"{"dropRate": 0.5}"#)).unwrap();
-    c.pause_node(1.0, 100.0).unwrap();
-    c.run_for(1000.0).unwrap();
+    c.pause_node(n(1.0), n(100.0)).unwrap();
+    c.run_for(n(1000.0)).unwrap();
     assert_eq!(code(c.partition_network(js("[[42]]")).unwrap_err()), "INVALID_REQUEST");
     assert_eq!(code(c.set_network(js(r#"{"dropRate": 3}"#)).unwrap_err()), "INVALID_CONFIG");
 
-    let again = Cluster::replay(&c.scenario().unwrap(), None).unwrap();
+    let again = Cluster::replay(c.scenario().unwrap().into(), None).unwrap();
     assert_eq!(again.trace_hash(), c.trace_hash());
-    let past = Cluster::replay(&c.scenario().unwrap(), Some(5.0)).unwrap();
+    let past = Cluster::replay(c.scenario().unwrap().into(), Some(opt(5.0))).unwrap();
     assert_eq!(past.now(), 5.0);
-    assert_eq!(code(Cluster::replay("{nope", None).err().unwrap()), "INVALID_REQUEST");
+    assert_eq!(code(Cluster::replay("{nope".into(), None).err().unwrap()), "INVALID_REQUEST");
 }
 
 #[wasm_bindgen_test]
 fn pure_helpers_match_kafka() {
     assert_eq!(murmur2("21".into()).unwrap(), -973_932_308);
     assert_eq!(murmur2(js_sys::Uint8Array::from(&b"abc"[..]).into()).unwrap(), 479_470_107);
-    assert_eq!(partition_for_key("foobar".into(), 10.0).unwrap(), ((-790_332_482_i32 & 0x7fff_ffff) % 10) as u32);
-    assert_eq!(code(partition_for_key("k".into(), 0.0).unwrap_err()), "INVALID_PARTITIONS");
+    assert_eq!(partition_for_key("foobar".into(), n(10.0)).unwrap(), ((-790_332_482_i32 & 0x7fff_ffff) % 10) as u32);
+    assert_eq!(code(partition_for_key("k".into(), n(0.0)).unwrap_err()), "INVALID_PARTITIONS");
 }

@@ -36,6 +36,7 @@ pub const ASSIGNED_PARTITIONS_MAX: usize = 4096;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub enum AutoOffsetReset {
     Earliest,
     Latest,
@@ -64,6 +65,7 @@ impl AutoOffsetReset {
 /// The consumer's settings, Kafka's names in camelCase (`maxPollRecords` is `max.poll.records`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ConsumerConfig {
     /// `client.id`; Kafka's `consumer-N` when absent.
     pub client_id: Option<String>,
@@ -77,6 +79,7 @@ pub struct ConsumerConfig {
     pub enable_auto_commit: bool,
     pub auto_commit_interval_ms: u64,
     /// `partition.assignment.strategy` (one assignor): range, roundrobin, sticky or cooperative-sticky.
+    #[cfg_attr(feature = "tsify", tsify(type = "\"range\" | \"roundrobin\" | \"sticky\" | \"cooperative-sticky\""))]
     pub assignor: String,
     pub session_timeout_ms: u64,
     pub heartbeat_interval_ms: u64,

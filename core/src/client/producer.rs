@@ -35,6 +35,7 @@ pub const SENDS_IN_FLIGHT_MAX: usize = 10_000;
 /// The producer's settings, Kafka's names in camelCase (`deliveryTimeoutMs` is `delivery.timeout.ms`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ProducerConfig {
     /// `client.id`; Kafka's `producer-N` when absent.
     pub client_id: Option<String>,
@@ -115,6 +116,7 @@ impl ProducerConfig {
 
 /// Where a record landed. `offset` is `None` with `acks=0`, where Kafka reports `-1`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct RecordMetadata {
     pub partition: u32,
     pub offset: Option<Offset>,

@@ -20,6 +20,7 @@ pub type CorrelationId = u64;
 
 /// Kafka's `acks`: how many replicas must have a batch before the leader answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub enum Acks {
     /// `acks=0`: no response at all.
     #[serde(rename = "0")]
@@ -56,6 +57,7 @@ impl Acks {
 /// high watermark, so both read the same; `read_committed` will skip aborted batches once transactions come.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub enum IsolationLevel {
     #[default]
     ReadUncommitted,

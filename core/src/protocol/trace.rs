@@ -18,6 +18,7 @@ pub const TRACE_EVENTS_KEPT_MAX: usize = 10_000;
 /// What happened, with the fields a program reads.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub enum TraceKind {
     TopicCreated {
         topic: String,
@@ -413,6 +414,7 @@ impl TraceKind {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct TraceEvent {
     pub seq: u64,
     pub time_ms: u64,
@@ -422,6 +424,8 @@ pub struct TraceEvent {
     /// The whole line: "t=12,340 ms broker 2: appended …".
     pub text: String,
     #[serde(flatten)]
+    // A named type, not a reference: tsify then writes an intersection (an interface cannot extend a union).
+    #[cfg_attr(feature = "tsify", tsify(type = "TraceKind"))]
     pub kind: TraceKind,
 }
 

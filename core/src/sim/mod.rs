@@ -50,8 +50,12 @@ pub const EVENTS_QUEUED_MAX: usize = 1_000_000;
 /// The trace's name for events of the network itself (partitions, heals).
 const NO_NODE_NETWORK: NodeId = crate::types::NO_NODE;
 
-/// What a cluster is made of: the part of a scenario that is not its actions.
-#[derive(Clone, Debug, PartialEq)]
+/// What a cluster is made of: the part of a scenario that is not its actions. Its JSON names are the
+/// scenario's (`seed`, `brokers`, `controllers`, `network`, `config`), so `new Cluster(options)` and a
+/// scenario's head read alike; what is not given keeps its default.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ClusterConfig {
     pub seed: u64,
     pub brokers: u32,
@@ -59,6 +63,8 @@ pub struct ClusterConfig {
     pub controllers: u32,
     pub network: NetworkConfig,
     /// Broker-wide defaults for topic configs, with Kafka's keys (`min.insync.replicas` ...).
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, string>"))]
+    #[serde(rename = "config")]
     pub broker_config: ConfigMap,
 }
 

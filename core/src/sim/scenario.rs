@@ -171,6 +171,7 @@ fn is_false(b: &bool) -> bool {
 /// One partition's offset, as `commitSync` takes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct PartitionOffset {
     pub topic: String,
     pub partition: u32,
