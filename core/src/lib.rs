@@ -4,29 +4,50 @@
 //! machines, driven by a simulator on virtual time. No I/O, no clock, no threads, no OS randomness:
 //! given a seed and the same inputs, the world produces the same trace, natively and in wasm.
 //!
-//! Where each Kafka concept lives:
-//! - [`types`]: node ids, offsets, records, topic names; [`error`]: Kafka's error names;
-//!   [`config`]: topic and broker configs with Kafka's keys and defaults.
-//! - [`log`]: a partition log: batches in segments, dense offsets, recovery point, leader-epoch cache,
-//!   retention and compaction.
-//! - [`partitioner`]: murmur2 (byte-compatible with Kafka) and the uniform sticky partitioner.
-//! - [`message`]: the Kafka-shaped requests and responses actors exchange, and the [`message::Actor`] shape.
-//! - [`broker`]: one broker: partition replicas, Produce/Fetch/ListOffsets/Metadata/InitProducerId, the
-//!   group coordinator (groups it coordinates, OffsetCommit/OffsetFetch),
-//!   idempotent-producer state, purgatories, housekeeping (flush, HW checkpoints, retention, cleaner), its
-//!   life with the controllers (registration, heartbeats, the metadata log) and replication (follower
-//!   fetches, HW, ISR changes, leader epochs and truncation).
-//! - [`client`]: the admin client, the producer (record accumulator, retries, idempotence) and the consumer
-//!   (manual assignment or group membership, committed offsets).
-//! - [`controller`]: the coordinator quorum: Raft, the metadata records and image, the controller actor
-//!   (placement, leader election, broker liveness, AlterPartition, reassignment).
-//! - [`group`]: consumer groups: the assignors (range, roundrobin, sticky, cooperative-sticky), the
-//!   coordinator's group state machine, and where committed offsets live (`__consumer_offsets`).
-//! - [`sim`]: the world: virtual clock, event queue, network model and faults, seeded RNG streams, trace,
-//!   history, scenarios and replay, the standard benchmark workload.
-//! - [`check`]: the checker: lost writes, duplicates, inconsistent offsets, non-monotonic sends and polls,
-//!   poll skips, reads past the HW, diverging replicas, two owners in a generation.
-//! - [`view`]: read-only snapshots for user interfaces (`describeTopic`, `describeCluster`, `readLog` ...).
+//! ## Layers
+//!
+//! Each layer imports only from the layers below it (`core/tests/layers.rs` fails on an upward import or
+//! an import cycle between top-level modules):
+//!
+//! 1. **Types, errors, configs, limits, randomness**: [`types`] (node ids, offsets, records), [`error`]
+//!    (Kafka's error names), [`config`] (topic, broker and network configs with Kafka's keys and defaults,
+//!    Franz's limits), [`rng`] (the seeded RNG streams).
+//! 2. **The protocol** ([`protocol`]): everything actors exchange or record and nothing that acts: the
+//!    Kafka-shaped requests and responses with the [`message::Actor`] interface and its [`message::Outbox`],
+//!    the metadata log's records, Raft's messages, record batches, trace events and the history the
+//!    checker judges.
+//! 3. **Machinery**: [`log`] (a partition log: batches in segments, leader-epoch cache, retention,
+//!    compaction), [`partitioner`] (murmur2, byte-compatible with Kafka, and the sticky partitioner),
+//!    [`metadata`] (the image brokers and controllers build from the metadata log).
+//! 4. **Actors**, each a sans-IO state machine (messages and timers in, an outbox out): [`broker`]
+//!    (replicas, Produce/Fetch/ListOffsets/Metadata, the group coordinator it hosts, its life with the
+//!    controllers, replication), [`controller`] (the KRaft quorum: Raft, placement, elections, broker
+//!    liveness, AlterPartition, reassignment), [`client`] (admin client, producer, consumer), [`group`]
+//!    (the assignors and the coordinator's group state machine).
+//! 5. **The world**: [`sim`] (virtual clock, event queue, network and faults, scenarios and replay),
+//!    [`check`] (the checker), [`view`] (read-only snapshots for user interfaces).
+//!
+//! ## The actor interface
+//!
+//! Every process implements [`message::Actor`]: `on_message(now, from, message, out)` and
+//! `on_timer(now, out)` feed it, `next_timer_ms()` says when it next wants `on_timer`, and everything it
+//! does goes into the [`message::Outbox`]: messages to send, trace events, and history operations for the
+//! checker. The world alone owns time, the network and randomness; an actor never sees another actor.
+//! Commands from the user (`send`, `poll`, `createTopic` ...) are methods on the client actors that fill
+//! the same outbox, and their results are read back by the world (`take_result`, `poll`'s return).
+//!
+//! ## How a record travels from `send` to `poll`
+//!
+//! `World::send` calls `Producer::send`, which partitions the records (murmur2 on the key, or sticky),
+//! appends them to a batch per partition, and once `linger.ms` passes sends a `ProduceRequest` to the
+//! partition's leader from its metadata. The world queues it with the link's latency. The leader's
+//! `Broker::on_produce` checks the producer's sequence (idempotence), appends the batch to its
+//! [`log::PartitionLog`] at the log end offset, and with `acks=all` parks the request until the high
+//! watermark passes it. Followers fetch (`ReplicaFetchRequest`), append the same batch, and their next
+//! fetch offsets let the leader advance the HW (the smallest log end of the ISR); the parked request is
+//! then answered and the producer completes the send, recording `SendAcked` in the history. A consumer's
+//! `FetchRequest` reads below the HW; its `poll` hands the records out in offset order and records
+//! `Polled`. `check()` then compares the history with every replica's log.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 
