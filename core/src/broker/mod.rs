@@ -786,3 +786,6 @@ impl Actor for Broker {
             .min()
     }
 }
+
+#[cfg(test)]
+mod tests;

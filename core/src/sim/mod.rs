@@ -160,6 +160,8 @@ pub struct World {
     broker_config: config::BrokerConfig,
     /// For views only (it never feeds back into the simulation): the newest committed metadata image.
     committed_image: crate::metadata::MetadataImage,
+    /// Raft's election safety, asserted as it happens: who led each term (at most one controller may).
+    leaders_by_term: BTreeMap<u64, NodeId>,
     admin: NodeId,
     next_client_id: NodeId,
     /// Per-role counters for Kafka-style default client ids (`producer-1`, `consumer-1`).
@@ -226,6 +228,7 @@ impl World {
             controllers: controllers.clone(),
             broker_config,
             committed_image: Default::default(),
+            leaders_by_term: BTreeMap::new(),
             admin: FIRST_CLIENT_ID,
             next_client_id: FIRST_CLIENT_ID + 1,
             client_counters: BTreeMap::new(),
@@ -459,6 +462,10 @@ impl World {
         }; // a message to a node that is gone
         f(n.actor(), now, &mut out);
         if let Node::Controller(c) = n {
+            if c.role() == crate::controller::raft::Role::Leader {
+                let leader = *self.leaders_by_term.entry(c.term()).or_insert(node);
+                assert_eq!(leader, node, "Raft's election safety: two leaders in term {}", c.term());
+            }
             if c.committed_offset() > self.committed_image.applied {
                 let image = c.image().clone();
                 // A topic removed (or created again under a new id) in the committed log is deleted, whether or

@@ -1,0 +1,208 @@
+//! One broker alone, fed hand-made messages as raft-rs tests one Raft node: what it sends back is the
+//! whole of what it does.
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::Broker;
+use crate::config::BrokerConfig;
+use crate::error::ErrorCode;
+use crate::protocol::message::{Acks, Actor, IsolationLevel, Message, MetadataFetchData, Outbox};
+use crate::protocol::metadata::MetadataRecord;
+use crate::protocol::record::ProducerStamp;
+use crate::types::{Bytes, NodeId, Record};
+
+const CONTROLLER: NodeId = 1001;
+const CLIENT: NodeId = 10_001;
+const TOPIC_ID: u64 = 7;
+
+fn sent(out: Outbox) -> Vec<(NodeId, Message)> {
+    out.messages
+}
+
+fn record(value: &str) -> Record {
+    Record {
+        offset: 0,
+        timestamp_ms: 0,
+        key: None,
+        value: Some(Bytes::from(String::from(value))),
+        headers: Vec::new(),
+        leader_epoch: 0,
+    }
+}
+
+/// Broker 1 registered with the controller and read a metadata log that makes it the only replica (and
+/// so the leader) of `t-0`.
+fn leader_of_t() -> Broker {
+    let mut b = Broker::new(1, vec![CONTROLLER], BrokerConfig::default());
+    let mut out = Outbox::default();
+    b.on_timer(0, &mut out);
+    let (incarnation, registration) = match &sent(out)[..] {
+        [(CONTROLLER, Message::BrokerRegistrationRequest { correlation_id, incarnation })] => {
+            (*incarnation, *correlation_id)
+        }
+        other => panic!("a new broker registers first: {other:?}"),
+    };
+    let mut out = Outbox::default();
+    b.on_message(
+        1,
+        CONTROLLER,
+        Message::BrokerRegistrationResponse { correlation_id: registration, result: Ok(()) },
+        &mut out,
+    );
+    b.on_timer(1, &mut out);
+    let fetch = sent(out)
+        .into_iter()
+        .find_map(|(to, m)| match m {
+            Message::MetadataFetchRequest { correlation_id, offset: 0, .. } if to == CONTROLLER => Some(correlation_id),
+            _ => None,
+        })
+        .expect("then reads the metadata log from its start");
+    let records = vec![
+        MetadataRecord::RegisterBroker { broker: 1, incarnation },
+        MetadataRecord::UnfenceBroker { broker: 1 },
+        MetadataRecord::Topic { name: "t".into(), topic_id: TOPIC_ID },
+        MetadataRecord::Partition { topic: "t".into(), partition: 0, replicas: vec![1], isr: vec![1], leader: 1 },
+    ];
+    let data = MetadataFetchData { high_watermark: records.len() as u64, records };
+    let response =
+        Message::MetadataFetchResponse { correlation_id: fetch, result: Ok(data), current_leader: Some(CONTROLLER) };
+    let mut out = Outbox::default();
+    b.on_message(2, CONTROLLER, response, &mut out);
+    assert!(b.partition("t", 0).is_some_and(|p| p.leader == 1), "it leads t-0 once the image is complete");
+    b
+}
+
+fn produce(b: &mut Broker, now_ms: u64, correlation_id: u64, topic: &str, values: &[&str]) -> Message {
+    let request = Message::ProduceRequest {
+        correlation_id,
+        acks: Acks::Leader,
+        timeout_ms: 30_000,
+        topic: topic.into(),
+        partition: 0,
+        producer: ProducerStamp::NONE,
+        records: values.iter().map(|v| record(v)).collect(),
+        origin: None,
+    };
+    let mut out = Outbox::default();
+    b.on_message(now_ms, CLIENT, request, &mut out);
+    let mut answers = sent(out);
+    assert_eq!(answers.len(), 1, "one answer per produce: {answers:?}");
+    let (to, answer) = answers.remove(0);
+    assert_eq!(to, CLIENT);
+    answer
+}
+
+#[test]
+fn a_leader_appends_at_its_log_end_and_answers_with_the_offset_and_topic_id() {
+    let mut b = leader_of_t();
+    match produce(&mut b, 10, 1, "t", &["a", "b"]) {
+        Message::ProduceResponse { correlation_id: 1, result: Ok(0), topic_id: Some(TOPIC_ID), .. } => {}
+        other => panic!("{other:?}"),
+    }
+    match produce(&mut b, 11, 2, "t", &["c"]) {
+        Message::ProduceResponse { result: Ok(2), .. } => {}
+        other => panic!("the next batch goes at the log end: {other:?}"),
+    }
+    // One replica: the HW follows the log end, and a consumer reads everything below it.
+    let fetch = Message::FetchRequest {
+        correlation_id: 3,
+        max_wait_ms: 0,
+        topic: "t".into(),
+        partition: 0,
+        current_leader_epoch: 0,
+        fetch_offset: 1,
+        max_bytes: 1 << 20,
+        isolation_level: IsolationLevel::ReadUncommitted,
+    };
+    let mut out = Outbox::default();
+    b.on_message(12, CLIENT, fetch, &mut out);
+    match &sent(out)[..] {
+        [(CLIENT, Message::FetchResponse { result: Ok(data), .. })] => {
+            assert_eq!(data.high_watermark, 3);
+            assert_eq!(data.leader_epoch, 0);
+            let offsets: Vec<u64> = data.records.iter().map(|r| r.offset).collect();
+            assert_eq!(offsets, [1, 2]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_broker_refuses_what_it_does_not_lead_by_name() {
+    let mut b = leader_of_t();
+    match produce(&mut b, 10, 1, "missing", &["a"]) {
+        Message::ProduceResponse { result: Err(e), topic_id: None, .. } => {
+            assert_eq!(e.code, ErrorCode::UnknownTopicOrPartition)
+        }
+        other => panic!("{other:?}"),
+    }
+    // A consumer whose metadata names a newer leader epoch than this broker knows.
+    let fetch = Message::FetchRequest {
+        correlation_id: 2,
+        max_wait_ms: 0,
+        topic: "t".into(),
+        partition: 0,
+        current_leader_epoch: 5,
+        fetch_offset: 0,
+        max_bytes: 1 << 20,
+        isolation_level: IsolationLevel::ReadUncommitted,
+    };
+    let mut out = Outbox::default();
+    b.on_message(11, CLIENT, fetch, &mut out);
+    match &sent(out)[..] {
+        [(CLIENT, Message::FetchResponse { result: Err(e), .. })] => assert_eq!(e.code, ErrorCode::UnknownLeaderEpoch),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_broker_stays_fenced_until_it_has_read_the_log_up_to_the_quorums_high_watermark() {
+    let mut b = Broker::new(1, vec![CONTROLLER], BrokerConfig::default());
+    let mut out = Outbox::default();
+    b.on_timer(0, &mut out);
+    let (incarnation, registration) = match &sent(out)[..] {
+        [(_, Message::BrokerRegistrationRequest { correlation_id, incarnation })] => (*incarnation, *correlation_id),
+        other => panic!("{other:?}"),
+    };
+    let mut out = Outbox::default();
+    let registered = Message::BrokerRegistrationResponse { correlation_id: registration, result: Ok(()) };
+    b.on_message(1, CONTROLLER, registered, &mut out);
+    b.on_timer(1, &mut out);
+    let first = sent(out);
+    let fetch = first
+        .iter()
+        .find_map(|(_, m)| match m {
+            Message::MetadataFetchRequest { correlation_id, .. } => Some(*correlation_id),
+            _ => None,
+        })
+        .unwrap();
+    let heartbeat = |messages: &[(NodeId, Message)]| {
+        messages.iter().find_map(|(_, m)| match m {
+            Message::BrokerHeartbeatRequest { correlation_id, want_fence, .. } => Some((*correlation_id, *want_fence)),
+            _ => None,
+        })
+    };
+    let (beat, want_fence) = heartbeat(&first).expect("a registered broker heartbeats");
+    assert!(want_fence, "before it has read anything");
+    // A first page of a longer log: the image is not complete, so nothing is published and the broker
+    // still asks to stay fenced.
+    let records = vec![
+        MetadataRecord::RegisterBroker { broker: 1, incarnation },
+        MetadataRecord::Topic { name: "t".into(), topic_id: TOPIC_ID },
+        MetadataRecord::Partition { topic: "t".into(), partition: 0, replicas: vec![1], isr: vec![1], leader: 1 },
+    ];
+    let data = MetadataFetchData { high_watermark: 2_000, records };
+    let mut out = Outbox::default();
+    let page = Message::MetadataFetchResponse { correlation_id: fetch, result: Ok(data), current_leader: None };
+    b.on_message(2, CONTROLLER, page, &mut out);
+    assert!(b.partition("t", 0).is_none(), "a partial image makes no replica");
+    b.on_message(3, CONTROLLER, Message::BrokerHeartbeatResponse { correlation_id: beat, result: Ok(true) }, &mut out);
+    let mut next = None;
+    for now_ms in (4..20_000).step_by(50) {
+        b.on_timer(now_ms, &mut out);
+        next = next.or(heartbeat(&core::mem::take(&mut out.messages)));
+    }
+    assert_eq!(next.map(|(_, want_fence)| want_fence), Some(true), "it heartbeats wantFence until caught up");
+}
