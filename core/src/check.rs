@@ -183,6 +183,12 @@ impl Report {
     }
 }
 
+/// Some replica's cleaner removed `offset`: each replica compacts on its own schedule, so a consumer that
+/// read from that replica skipped it legitimately, though the leader now may still hold it.
+fn compacted_somewhere(replicas: &[ReplicaSnapshot], offset: Offset) -> bool {
+    replicas.iter().any(|r| offset >= r.log_start_offset && offset < r.cleaned_up_to && r.at(offset).is_none())
+}
+
 /// The replica whose log counts as the partition's log: the leader the metadata names, else the most complete.
 fn authoritative(replicas: &[ReplicaSnapshot]) -> Option<&ReplicaSnapshot> {
     // Without a leader, the most complete replica: the partition cannot hold more than it once a leader
@@ -207,8 +213,11 @@ fn show_record(key: &Option<Bytes>, value: &Option<Bytes>) -> String {
     format!("{}={}", show(key), show(value))
 }
 
-/// The history without what a topic deletion made moot: operations on a topic before its (last) deletion,
-/// and writes acknowledged by a deleted topic's log (a leader that had not learned of the deletion yet).
+/// The history without what a topic deletion made moot. Acknowledgements and polls say which topic id
+/// (KIP-516) took or served a record, so a write taken by a deleted topic, or a read from one (a broker that
+/// had not learned of the deletion yet), goes with it, while a send made before a deletion and retried into
+/// the topic created again counts for the new one. Operations that name no topic id (assignments, resets,
+/// commits) count from the last deletion of their topic's name on.
 fn live_history(history: &History) -> History {
     let mut last_deletion: BTreeMap<&str, usize> = BTreeMap::new();
     let mut deleted_ids: BTreeSet<(&str, crate::types::TopicId)> = BTreeSet::new();
@@ -219,43 +228,24 @@ fn live_history(history: &History) -> History {
         }
     }
     let before_deletion = |i: usize, topic: &str| last_deletion.get(topic).is_some_and(|&d| i < d);
-    // A consumer may return, after a deletion, records it fetched before it (a poll does not say when its
-    // records were fetched, nor under which topic id): a record sent only to the earlier topic is moot too.
-    let mut sent_since: BTreeMap<(&str, Payload), bool> = BTreeMap::new();
-    for (i, entry) in history.entries().enumerate() {
-        if let Op::SendInvoked { topic, records, .. } = &entry.op {
-            for r in records {
-                let live = sent_since.entry((topic.as_str(), (r.key.clone(), r.value.clone()))).or_insert(false);
-                *live |= !before_deletion(i, topic);
-            }
-        }
-    }
-    let old_only = |topic: &str, r: &crate::protocol::history::PolledRecord| {
-        last_deletion.contains_key(topic) && sent_since.get(&(topic, (r.key.clone(), r.value.clone()))) == Some(&false)
+    // Without a topic id (a history made by hand), by time: what came before the topic's last deletion.
+    let gone = |i: usize, topic: &str, id: Option<crate::types::TopicId>| match id {
+        Some(id) => deleted_ids.contains(&(topic, id)),
+        None => before_deletion(i, topic),
     };
     let mut entries = Vec::new();
     for (i, entry) in history.entries().enumerate() {
         let mut entry = entry.clone();
         match &mut entry.op {
-            Op::SendInvoked { topic, .. } | Op::SendFailed { topic, .. } => {
-                if before_deletion(i, topic) {
-                    continue;
-                }
-            }
+            Op::SendInvoked { .. } | Op::SendFailed { .. } => {}
             Op::SendAcked { topic, records, .. } => {
-                if before_deletion(i, topic) {
-                    continue;
-                }
-                // Taken by the deleted topic: gone with it, on purpose (its offset says nothing of the new one).
                 for r in records.iter_mut() {
-                    if r.topic_id.is_some_and(|id| deleted_ids.contains(&(topic.as_str(), id))) {
+                    if gone(i, topic, r.topic_id) {
                         r.offset = None;
                     }
                 }
             }
-            Op::Polled { records, .. } => {
-                records.retain(|r| !before_deletion(i, &r.topic) && !old_only(&r.topic, r));
-            }
+            Op::Polled { records, .. } => records.retain(|r| !gone(i, &r.topic, r.topic_id)),
             Op::PositionReset { partitions, .. }
             | Op::AssignmentReceived { partitions, .. }
             | Op::AssignmentRevoked { partitions, .. } => partitions.retain(|tp| !before_deletion(i, &tp.topic)),
@@ -465,9 +455,11 @@ fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
                                 format!("consumer {consumer} polled offset {} after offset {previous}, with no seek in between", r.offset),
                             );
                         } else if r.offset > previous + 1 {
-                            let log = replicas.get(&tp).and_then(|l| authoritative(l));
-                            let skipped: Vec<Offset> =
-                                (previous + 1..r.offset).filter(|&o| log.is_some_and(|l| l.at(o).is_some())).collect();
+                            let list = replicas.get(&tp).map_or(&[][..], |l| &l[..]);
+                            let log = authoritative(list);
+                            let skipped: Vec<Offset> = (previous + 1..r.offset)
+                                .filter(|&o| log.is_some_and(|l| l.at(o).is_some()) && !compacted_somewhere(list, o))
+                                .collect();
                             if !skipped.is_empty() {
                                 report.add(
                                     ViolationKind::PollSkip,
@@ -759,12 +751,14 @@ fn check_committed_unread(history: &History, replicas: &Replicas, report: &mut R
                     else {
                         continue;
                     };
-                    let Some(log) = replicas.get(&key.1).and_then(|r| authoritative(r)) else { continue };
+                    let Some(list) = replicas.get(&key.1) else { continue };
+                    let Some(log) = authoritative(list) else { continue };
                     let read = polled.get(&key);
                     let unread = log
                         .records
                         .iter()
                         .filter(|r| r.offset >= from.max(log.log_start_offset) && r.offset < o.offset)
+                        .filter(|r| !compacted_somewhere(list, r.offset))
                         .find(|r| read.is_none_or(|read| !read.contains(&r.offset)));
                     if let Some(r) = unread {
                         let detail = format!(
@@ -844,6 +838,7 @@ mod tests {
                     value: b(v),
                     high_watermark,
                     leader_epoch,
+                    topic_id: Some(1),
                 })
                 .collect(),
         }
@@ -913,6 +908,34 @@ mod tests {
         assert_eq!(run(ops, vec![replica(1, true, 1, &["other"])]), []);
         // Near miss: the same write, taken by the new topic, is lost if the log no longer has it.
         let ops = vec![Op::TopicDeleted { topic: "t".into(), topic_id: 1 }, sent(1, &["late"]), acked_by(1, &[0], 2)];
+        assert_eq!(run(ops, vec![replica(1, true, 1, &["other"])]), [ViolationKind::LostWrite]);
+    }
+
+    #[test]
+    fn skipping_what_one_replicas_cleaner_removed_is_no_poll_skip() {
+        // Issue 11's adversary: read from a leader that had compacted 1..4 away; a follower that has not
+        // cleaned yet leads now.
+        let values = ["a", "b", "c", "d", "e", "f"];
+        let ops = vec![sent(1, &values), acked(1, &[0, 1, 2, 3, 4, 5]), polled(&[(0, "a", 6), (5, "f", 6)])];
+        let mut cleaned = replica(2, false, 6, &values);
+        cleaned.records.retain(|r| r.offset == 0 || r.offset == 5);
+        cleaned.cleaned_up_to = 5;
+        assert_eq!(run(ops.clone(), vec![replica(1, true, 6, &values), cleaned]), []);
+        // Near miss: no replica cleaned them, so the consumer did skip records.
+        assert_eq!(run(ops, vec![replica(1, true, 6, &values)]), [ViolationKind::PollSkip]);
+    }
+
+    #[test]
+    fn a_send_made_before_a_deletion_and_retried_into_the_new_topic_counts_for_the_new_topic() {
+        // Issue 11's adversary: the retry landed in the topic created again (id 2) and was read there.
+        let mut read = polled(&[(0, "early", 1)]);
+        if let Op::Polled { records, .. } = &mut read {
+            records[0].topic_id = Some(2);
+        }
+        let ops =
+            vec![sent(1, &["early"]), Op::TopicDeleted { topic: "t".into(), topic_id: 1 }, acked_by(1, &[0], 2), read];
+        assert_eq!(run(ops.clone(), vec![replica(1, true, 1, &["early"])]), []);
+        // Near miss: the new topic took it, so losing it is a lost write.
         assert_eq!(run(ops, vec![replica(1, true, 1, &["other"])]), [ViolationKind::LostWrite]);
     }
 

@@ -454,6 +454,7 @@ impl Broker {
         Ok(FetchedPartition {
             high_watermark: p.high_watermark,
             leader_epoch: p.leader_epoch,
+            topic_id: self.topics.get(&fetch.tp.topic).map(|t| t.topic_id),
             log_start_offset: p.log.log_start_offset(),
             records,
         })

@@ -206,3 +206,37 @@ fn a_broker_stays_fenced_until_it_has_read_the_log_up_to_the_quorums_high_waterm
     }
     assert_eq!(next.map(|(_, want_fence)| want_fence), Some(true), "it heartbeats wantFence until caught up");
 }
+
+#[test]
+fn a_leader_refuses_a_follower_of_another_incarnation_of_the_topic() {
+    // KIP-516: a broker that still holds a deleted topic must not feed a follower of the topic created
+    // again under the same name (nor count it toward its high watermark).
+    let mut b = leader_of_t();
+    let fetch = |topic_id| Message::ReplicaFetchRequest {
+        correlation_id: 9,
+        broker_epoch: 0,
+        max_wait_ms: 0,
+        max_bytes: 1 << 20,
+        partitions: vec![crate::protocol::message::ReplicaFetchPartition {
+            topic: "t".into(),
+            topic_id,
+            partition: 0,
+            current_leader_epoch: 0,
+            fetch_offset: 0,
+            last_fetched_epoch: None,
+            high_watermark: 0,
+        }],
+    };
+    let answer = |b: &mut Broker, topic_id| {
+        let mut out = Outbox::default();
+        b.on_message(20, 2, fetch(topic_id), &mut out);
+        match sent(out).pop() {
+            Some((2, Message::ReplicaFetchResponse { mut partitions, .. })) => {
+                partitions.remove(0).result.err().map(|e| e.code)
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(answer(&mut b, TOPIC_ID + 1), Some(ErrorCode::InconsistentTopicId));
+    assert_ne!(answer(&mut b, TOPIC_ID), Some(ErrorCode::InconsistentTopicId));
+}

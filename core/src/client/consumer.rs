@@ -163,8 +163,8 @@ struct PartitionState {
     /// The offset of the next record `poll` returns; `None` until reset or seek.
     position: Option<Offset>,
     /// Fetched records not yet returned, each with the HW its fetch response reported.
-    /// Fetched records with the high watermark and leader epoch their fetch answer carried.
-    buffer: VecDeque<(Record, Offset, LeaderEpoch)>,
+    /// Fetched records with what their fetch answer said besides.
+    buffer: VecDeque<(Record, FetchedWith)>,
     /// No request for this partition before this time (after an error).
     backoff_until_ms: u64,
     request_in_flight: bool,
@@ -243,6 +243,14 @@ enum CommitKind {
     Auto,
     /// The positions given up before a rebalance or on close: retried; the next JoinGroup waits for it.
     Revocation,
+}
+
+/// What a fetch answer said of the records it brought, kept with each for the history.
+#[derive(Clone, Copy, Debug)]
+struct FetchedWith {
+    high_watermark: Offset,
+    leader_epoch: LeaderEpoch,
+    topic_id: Option<crate::types::TopicId>,
 }
 
 /// A commit in progress: what to store, as which member of which generation (-1 and no member id with
@@ -878,7 +886,8 @@ impl Consumer {
         let mut polled = Vec::new();
         for (tp, state) in self.assignment.iter_mut().filter(|(_, s)| !s.paused) {
             while records.len() < self.config.max_poll_records {
-                let Some((record, high_watermark, leader_epoch)) = state.buffer.pop_front() else {
+                let Some((record, FetchedWith { high_watermark, leader_epoch, topic_id })) = state.buffer.pop_front()
+                else {
                     break;
                 };
                 polled.push(PolledRecord {
@@ -889,6 +898,7 @@ impl Consumer {
                     value: record.value.clone(),
                     high_watermark,
                     leader_epoch,
+                    topic_id,
                 });
                 debug_assert!(
                     state.position.is_some_and(|p| record.offset >= p),
@@ -1446,9 +1456,13 @@ impl Consumer {
                 state.high_watermark = Some(data.high_watermark);
                 // Kafka drops fetched data whose offset is no longer the position, or that a buffer holds already.
                 if state.position == Some(fetch_offset) && state.buffer.is_empty() {
-                    let (hw, epoch) = (data.high_watermark, data.leader_epoch);
+                    let with = FetchedWith {
+                        high_watermark: data.high_watermark,
+                        leader_epoch: data.leader_epoch,
+                        topic_id: data.topic_id,
+                    };
                     let fresh = data.records.into_iter().filter(|r| r.offset >= fetch_offset);
-                    state.buffer.extend(fresh.map(|r| (r, hw, epoch)));
+                    state.buffer.extend(fresh.map(|r| (r, with)));
                 }
             }
             Err(e) if e.code == ErrorCode::OffsetOutOfRange => {

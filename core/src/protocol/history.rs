@@ -48,6 +48,8 @@ pub struct PolledRecord {
     pub high_watermark: Offset,
     /// The leader epoch of the broker that answered that fetch.
     pub leader_epoch: crate::types::LeaderEpoch,
+    /// The topic id of the log that fetch read.
+    pub topic_id: Option<crate::types::TopicId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -94,6 +94,9 @@ pub struct FetchedPartition {
     pub high_watermark: Offset,
     /// The leader's epoch when it answered: within one epoch the high watermark it reports never goes back.
     pub leader_epoch: crate::types::LeaderEpoch,
+    /// The topic id of the log read (Fetch v13 answers carry it, KIP-516): a broker that has not yet
+    /// learned of a deletion still serves the deleted topic.
+    pub topic_id: Option<crate::types::TopicId>,
     pub log_start_offset: Offset,
     pub records: Vec<Record>,
 }
