@@ -83,7 +83,7 @@ impl Broker {
                 InconsistentTopicId,
                 "{tp}: broker {follower} follows topic id {} but this leader's log has topic id {}",
                 request.topic_id,
-                topic_id.map_or(String::from("none"), |id| id.to_string())
+                topic_id.map_or(alloc::string::String::from("none"), |id| alloc::format!("{id}"))
             ));
         }
         super::check_leader_epoch(&tp, p, request.current_leader_epoch)?;
