@@ -785,3 +785,129 @@ impl Group {
         fx.sends.push((node, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result }));
     }
 }
+
+/// One group alone, fed hand-made requests as raft-rs tests one Raft node: what it answers, and the
+/// records it asks to store, are the whole of what it does.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use alloc::vec;
+
+    const MEMBER_NODE: NodeId = 10_001;
+    const TWIN_NODE: NodeId = 10_002;
+
+    fn join_request(member_id: &str, instance: Option<&str>) -> JoinRequest {
+        JoinRequest {
+            member_id: member_id.into(),
+            client_id: "c".into(),
+            group_instance_id: instance.map(String::from),
+            session_timeout_ms: 10_000,
+            rebalance_timeout_ms: 30_000,
+            topics: vec!["t".into()],
+            protocols: vec!["range".into()],
+            owned: Vec::new(),
+        }
+    }
+
+    fn tp(p: u32) -> TopicPartition {
+        TopicPartition::new("t", p)
+    }
+
+    /// Completes every store the effects ask for, as the broker does once the record is replicated.
+    fn replicate(group: &mut Group, now_ms: u64, fx: &mut Effects) {
+        for (id, _) in core::mem::take(&mut fx.stores) {
+            group.store_appended(id, 1, now_ms + 5_000);
+            group.store_completed(now_ms, id, Ok(()), fx);
+        }
+    }
+
+    /// A dynamic member joins (KIP-394, then the initial rebalance delay), syncs as leader and is Stable.
+    fn stable_group_of_one() -> (Group, String) {
+        let mut g = Group::new("g", "0.1");
+        let mut fx = Effects::default();
+        g.join(0, MEMBER_NODE, 1, join_request("", None), &mut fx);
+        let member_id = match fx.sends.pop() {
+            Some((MEMBER_NODE, Message::JoinGroupResponse { member_id, result: Err(e), .. })) => {
+                assert_eq!(e.code, ErrorCode::MemberIdRequired);
+                member_id
+            }
+            other => panic!("a new dynamic member learns its id first: {other:?}"),
+        };
+        g.join(1, MEMBER_NODE, 2, join_request(&member_id, None), &mut fx);
+        assert!(fx.sends.is_empty(), "the first join waits group.initial.rebalance.delay.ms: {:?}", fx.sends);
+        g.tick(1 + GROUP_INITIAL_REBALANCE_DELAY_MS, &mut fx);
+        match fx.sends.pop() {
+            Some((MEMBER_NODE, Message::JoinGroupResponse { correlation_id: 2, result: Ok(joined), .. })) => {
+                assert_eq!((joined.generation, joined.leader.as_str()), (1, member_id.as_str()));
+            }
+            other => panic!("{other:?}"),
+        }
+        let assignments = vec![(member_id.clone(), vec![tp(0), tp(1)])];
+        let sync = SyncRequest { generation: 1, member_id: member_id.clone(), group_instance_id: None, assignments };
+        g.sync(3_100, MEMBER_NODE, 3, sync, &mut fx);
+        assert!(fx.sends.is_empty(), "the assignment is answered once its record is replicated");
+        assert_eq!(fx.stores.len(), 1);
+        replicate(&mut g, 3_200, &mut fx);
+        match fx.sends.pop() {
+            Some((MEMBER_NODE, Message::SyncGroupResponse { correlation_id: 3, result: Ok(partitions) })) => {
+                assert_eq!(partitions, [tp(0), tp(1)]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!((g.state, g.generation), (GroupState::Stable, 1));
+        (g, member_id)
+    }
+
+    #[test]
+    fn a_group_forms_in_kafkas_order_and_fences_what_is_not_its_generation() {
+        let (g, member_id) = stable_group_of_one();
+        assert!(g.validate_offset_commit(&member_id, None, 1).is_ok());
+        let code = |r: Result<()>| r.err().map(|e| e.code);
+        assert_eq!(code(g.validate_offset_commit(&member_id, None, 0)), Some(ErrorCode::IllegalGeneration));
+        assert_eq!(code(g.validate_offset_commit("someone-else", None, 1)), Some(ErrorCode::UnknownMemberId));
+        assert!(
+            g.validate_offset_commit("", None, -1).is_err(),
+            "a consumer using assign cannot commit while members exist"
+        );
+    }
+
+    #[test]
+    fn a_second_instance_of_a_group_instance_id_replaces_the_first_under_a_new_member_id() {
+        let mut g = Group::new("g", "0.1");
+        let mut fx = Effects::default();
+        g.join(0, MEMBER_NODE, 1, join_request("", Some("i")), &mut fx);
+        g.tick(GROUP_INITIAL_REBALANCE_DELAY_MS, &mut fx);
+        let first = match fx.sends.pop() {
+            Some((MEMBER_NODE, Message::JoinGroupResponse { result: Ok(joined), .. })) => joined.member_id,
+            other => panic!("a static member joins at once: {other:?}"),
+        };
+        let sync = SyncRequest {
+            generation: 1,
+            member_id: first.clone(),
+            group_instance_id: Some("i".into()),
+            assignments: vec![(first.clone(), vec![tp(0)])],
+        };
+        g.sync(3_100, MEMBER_NODE, 2, sync, &mut fx);
+        replicate(&mut g, 3_200, &mut fx);
+        fx.sends.clear();
+        // The twin: same instance id, no member id.
+        g.join(4_000, TWIN_NODE, 1, join_request("", Some("i")), &mut fx);
+        replicate(&mut g, 4_100, &mut fx);
+        let second = match fx.sends.pop() {
+            Some((TWIN_NODE, Message::JoinGroupResponse { result: Ok(joined), .. })) => joined.member_id,
+            other => panic!("{other:?}"),
+        };
+        assert_ne!(second, first, "KIP-345: the newcomer gets a new member id");
+        assert_eq!(g.generation, 1, "a Stable group with an unchanged subscription does not rebalance");
+        assert_eq!(fx.removed.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>(), [first.as_str()]);
+        let fenced = g.heartbeat(4_200, 1, &first, Some("i")).unwrap_err();
+        assert_eq!(fenced.code, ErrorCode::FencedInstanceId, "the old instance is fenced");
+        assert!(g.heartbeat(4_200, 1, &second, Some("i")).is_ok());
+        assert_eq!(
+            g.validate_offset_commit(&first, Some("i"), 1).unwrap_err().code,
+            ErrorCode::FencedInstanceId,
+            "and so are its commits"
+        );
+    }
+}
