@@ -1,0 +1,208 @@
+//! The consumer's fetcher (Kafka's `Fetcher` and `OffsetFetcher`): for each assigned partition, the
+//! metadata that names its leader, a starting position (`auto.offset.reset` through ListOffsets), and one
+//! long-polling Fetch in flight while its buffer is empty; errors back the partition off.
+
+use alloc::vec::Vec;
+
+use super::*;
+
+impl Consumer {
+    /// Sends every request the assignment needs now: metadata, offset resets and fetches.
+    pub(super) fn fill(&mut self, now_ms: u64, out: &mut Outbox) {
+        for state in self.assignment.values_mut() {
+            if state.backoff_until_ms <= now_ms {
+                state.backoff_until_ms = 0;
+            }
+        }
+        if self.metadata_retry_at_ms <= now_ms {
+            self.metadata_retry_at_ms = 0;
+        }
+        let metadata_in_flight =
+            self.in_flight.values().any(|(p, _)| matches!(p, Pending::Metadata)) || self.metadata_retry_at_ms > now_ms;
+        let mut missing_topics: Vec<String> = Vec::new();
+        let mut work: Vec<(TopicPartition, NodeId, Option<Offset>)> = Vec::new();
+        let grouped = self.config.group_id.is_some();
+        let mut needs_committed: Vec<TopicPartition> = Vec::new();
+        for (tp, state) in &self.assignment {
+            if state.paused || state.request_in_flight || !state.buffer.is_empty() || state.backoff_until_ms > now_ms {
+                continue;
+            }
+            if grouped && state.position.is_none() && !state.committed_checked {
+                needs_committed.push(tp.clone());
+                continue;
+            }
+            let leader = self.metadata.leader(&tp.topic, tp.partition);
+            if leader == NO_NODE {
+                if !missing_topics.contains(&tp.topic) {
+                    missing_topics.push(tp.topic.clone());
+                }
+                continue;
+            }
+            work.push((tp.clone(), leader, state.position));
+        }
+        self.fill_group(now_ms, needs_committed, out);
+        if !missing_topics.is_empty() && !metadata_in_flight {
+            let to = self.bootstrap.current();
+            self.request(
+                now_ms,
+                to,
+                Pending::Metadata,
+                |correlation_id| Message::MetadataRequest { correlation_id, topics: missing_topics },
+                out,
+            );
+        }
+        for (tp, leader, position) in work {
+            if let Some(state) = self.assignment.get_mut(&tp) {
+                state.request_in_flight = true;
+            }
+            match position {
+                Some(fetch_offset) => {
+                    let (max_wait_ms, max_bytes) =
+                        (self.config.fetch_max_wait_ms, self.config.max_partition_fetch_bytes);
+                    let pending = Pending::Fetch(tp.clone(), fetch_offset);
+                    let current_leader_epoch = self.metadata.leader_epoch(&tp.topic, tp.partition);
+                    let isolation_level = self.config.isolation_level;
+                    self.request(
+                        now_ms,
+                        leader,
+                        pending,
+                        |correlation_id| Message::FetchRequest {
+                            correlation_id,
+                            max_wait_ms,
+                            topic: tp.topic.clone(),
+                            partition: tp.partition,
+                            current_leader_epoch,
+                            fetch_offset,
+                            max_bytes,
+                            isolation_level,
+                        },
+                        out,
+                    );
+                }
+                None => {
+                    let spec = match self.config.auto_offset_reset {
+                        AutoOffsetReset::Earliest => OffsetSpec::Earliest,
+                        AutoOffsetReset::Latest => OffsetSpec::Latest,
+                        AutoOffsetReset::None => {
+                            if let Some(state) = self.assignment.get_mut(&tp) {
+                                state.request_in_flight = false;
+                                state.no_offset = true;
+                            }
+                            // An out-of-range error not yet thrown says more; it goes first.
+                            self.error.get_or_insert_with(|| no_offset_error(&tp));
+                            continue;
+                        }
+                    };
+                    let pending = Pending::ListOffsets(tp.clone());
+                    self.request(
+                        now_ms,
+                        leader,
+                        pending,
+                        |correlation_id| Message::ListOffsetsRequest {
+                            correlation_id,
+                            topic: tp.topic.clone(),
+                            partition: tp.partition,
+                            spec,
+                        },
+                        out,
+                    );
+                }
+            }
+        }
+    }
+
+    /// After a retriable error: wait `retry.backoff.ms`, relearn the leader.
+    pub(super) fn back_off(&mut self, now_ms: u64, tp: &TopicPartition, error: &FranzError) {
+        if let Some(state) = self.assignment.get_mut(tp) {
+            state.backoff_until_ms = now_ms + RETRY_BACKOFF_MS;
+        }
+        if matches!(
+            error.code,
+            ErrorCode::NotLeaderOrFollower
+                | ErrorCode::UnknownTopicOrPartition
+                | ErrorCode::LeaderNotAvailable
+                | ErrorCode::RequestTimedOut
+                | ErrorCode::FencedLeaderEpoch
+        ) {
+            self.metadata.forget(&tp.topic);
+        }
+    }
+
+    pub(super) fn on_fetch_response(
+        &mut self,
+        now_ms: u64,
+        tp: TopicPartition,
+        fetch_offset: Offset,
+        result: Result<FetchedPartition>,
+        out: &mut Outbox,
+    ) {
+        let Some(state) = self.assignment.get_mut(&tp) else {
+            return;
+        };
+        state.request_in_flight = false;
+        match result {
+            Ok(data) => {
+                state.high_watermark = Some(data.high_watermark);
+                // Kafka drops fetched data whose offset is no longer the position, or that a buffer holds already.
+                if state.position == Some(fetch_offset) && state.buffer.is_empty() {
+                    let with = FetchedWith {
+                        high_watermark: data.high_watermark,
+                        leader_epoch: data.leader_epoch,
+                        topic_id: data.topic_id,
+                    };
+                    let fresh = data.records.into_iter().filter(|r| r.offset >= fetch_offset);
+                    state.buffer.extend(fresh.map(|r| (r, with)));
+                }
+            }
+            Err(e) if e.code == ErrorCode::OffsetOutOfRange => {
+                // Kafka's rule: out of range → apply auto.offset.reset; with `none` the position stays and
+                // poll throws (and tries again after the backoff) until the application seeks.
+                if self.config.auto_offset_reset == AutoOffsetReset::None {
+                    self.error = Some(franz_err!(
+                        OffsetOutOfRange,
+                        "Fetch position {fetch_offset} is out of range for partition {tp} and auto.offset.reset is none"
+                    ));
+                    self.back_off(now_ms, &tp, &e);
+                } else {
+                    state.position = None;
+                }
+            }
+            Err(e) => {
+                let (topic, partition, error) = (tp.topic.clone(), tp.partition, e.code);
+                out.trace(TraceKind::ConsumerRetry { topic, partition, error });
+                self.back_off(now_ms, &tp, &e)
+            }
+        }
+    }
+
+    pub(super) fn on_list_offsets_response(
+        &mut self,
+        now_ms: u64,
+        tp: TopicPartition,
+        result: Result<Offset>,
+        out: &mut Outbox,
+    ) {
+        let Some(state) = self.assignment.get_mut(&tp) else {
+            return;
+        };
+        state.request_in_flight = false;
+        match result {
+            Ok(offset) => {
+                state.position = Some(offset);
+                let (partitions, reason) = (alloc::vec![tp.clone()], ResetReason::AutoOffsetReset);
+                out.history(Op::PositionReset { consumer: self.id, partitions, reason });
+                out.trace(TraceKind::ConsumerOffsetReset {
+                    topic: tp.topic.clone(),
+                    partition: tp.partition,
+                    offset,
+                    policy: String::from(self.config.auto_offset_reset.name()),
+                });
+            }
+            Err(e) => {
+                let (topic, partition, error) = (tp.topic.clone(), tp.partition, e.code);
+                out.trace(TraceKind::ConsumerRetry { topic, partition, error });
+                self.back_off(now_ms, &tp, &e)
+            }
+        }
+    }
+}
