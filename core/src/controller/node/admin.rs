@@ -1,0 +1,231 @@
+//! Admin requests at the active controller: create and delete topics, add partitions, alter configs,
+//! reassign partitions and elect leaders, each checked and turned into metadata records.
+
+use super::*;
+
+impl Controller {
+    pub(super) fn topic_config(&self, overrides: &ConfigMap) -> Result<TopicConfig> {
+        let mut merged = self.config.topic_defaults.clone();
+        merged.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+        TopicConfig::parse(&merged)
+    }
+
+    pub(super) fn on_admin(
+        &mut self,
+        now_ms: u64,
+        from: NodeId,
+        correlation_id: CorrelationId,
+        op: AdminOp,
+        out: &mut Outbox,
+    ) {
+        if !self.is_active() {
+            let reply = Reply::Admin { correlation_id, trace: Vec::new() };
+            return self.wait_for_commit(None, from, reply, out);
+        }
+        let mut trace = Vec::new();
+        // Brokers may create internal topics (`__consumer_offsets` on first use); clients may not.
+        let internal_allowed = self.latest.brokers.contains_key(&from);
+        match self.admin_records(op, internal_allowed, &mut trace) {
+            Ok(records) => {
+                let index = self.propose(now_ms, records, out);
+                self.wait_for_commit(index, from, Reply::Admin { correlation_id, trace }, out);
+                self.complete_reassignments(now_ms, out);
+            }
+            Err(e) => out.send(from, Message::AdminResponse { correlation_id, result: Err(e) }),
+        }
+    }
+
+    /// Kafka's validations of topic administration, and the records that carry it out.
+    pub(super) fn admin_records(
+        &mut self,
+        op: AdminOp,
+        internal_allowed: bool,
+        trace: &mut Vec<TraceKind>,
+    ) -> Result<Vec<MetadataRecord>> {
+        match op {
+            AdminOp::CreateTopic { name, partitions, replication_factor, config } => {
+                if internal_allowed && is_internal_topic(&name) {
+                    validate_topic_name(&name)?;
+                } else {
+                    user_topic(&name)?;
+                }
+                if self.latest.topics.contains_key(&name) {
+                    return Err(franz_err!(TopicAlreadyExists, "Topic '{name}' already exists."));
+                }
+                // Kafka's Topic.hasCollision: '.' and '_' read the same in metric names.
+                let unified = |n: &str| n.replace('.', "_");
+                if let Some(other) = self.latest.topics.keys().find(|t| unified(t) == unified(&name)) {
+                    return Err(franz_err!(
+                        InvalidTopicException,
+                        "Topic '{name}' collides with existing topic: {other} ('.' and '_' are the same in metric names)"
+                    ));
+                }
+                if self.latest.topics.len() >= TOPICS_MAX {
+                    return Err(franz_err!(
+                        PolicyViolation,
+                        "Franz keeps at most {TOPICS_MAX} topics; delete one first"
+                    ));
+                }
+                if partitions == 0 || partitions > PARTITIONS_PER_TOPIC_MAX {
+                    return Err(franz_err!(
+                        InvalidPartitions,
+                        "Number of partitions must be between 1 and {PARTITIONS_PER_TOPIC_MAX}, got {partitions}"
+                    ));
+                }
+                self.topic_config(&config)?;
+                let brokers = self.latest.live_brokers();
+                let assignment = assign_replicas_random(&brokers, partitions, replication_factor, &mut self.rng)?;
+                // The record's own offset in the metadata log, once committed: unique, and the same everywhere.
+                let topic_id = self.latest.applied + 1;
+                let mut records = alloc::vec![MetadataRecord::Topic { name: name.clone(), topic_id }];
+                for (partition, replicas) in assignment.into_iter().enumerate() {
+                    let leader = replicas[0];
+                    let isr = replicas.clone();
+                    records.push(MetadataRecord::Partition {
+                        topic: name.clone(),
+                        partition: partition as u32,
+                        replicas,
+                        isr,
+                        leader,
+                    });
+                }
+                for (key, value) in crate::config::trimmed(&config) {
+                    records.push(MetadataRecord::Config { topic: name.clone(), key, value: Some(value) });
+                }
+                trace.push(TraceKind::TopicCreated { topic: name, partitions, replication_factor });
+                Ok(records)
+            }
+            AdminOp::DeleteTopic { name } => {
+                user_topic(&name)?;
+                self.existing_topic(&name)?;
+                trace.push(TraceKind::TopicDeleted { topic: name.clone() });
+                Ok(alloc::vec![MetadataRecord::RemoveTopic { name }])
+            }
+            AdminOp::CreatePartitions { name, total_count } => {
+                user_topic(&name)?;
+                let topic = self.existing_topic(&name)?;
+                // A moving partition lists its old and new replicas together, so its replica count is not the
+                // topic's replication factor: refused, as ZooKeeper-era Kafka's createPartitions does (KRaft's
+                // controller takes whichever partition it meets first, and can give the new ones six).
+                if topic.partitions.iter().any(|p| p.target_replicas.is_some()) {
+                    return Err(franz_err!(
+                        ReassignmentInProgress,
+                        "A partition reassignment is in progress for the topic '{name}'."
+                    ));
+                }
+                let current = topic.partitions.len() as u32;
+                let replication_factor = topic.partitions.first().map_or(1, |p| p.replicas.len() as u32);
+                if total_count <= current {
+                    return Err(franz_err!(
+                        InvalidPartitions,
+                        "Topic currently has {current} partitions, which is higher than the requested {total_count}."
+                    ));
+                }
+                if total_count > PARTITIONS_PER_TOPIC_MAX {
+                    return Err(franz_err!(
+                        InvalidPartitions,
+                        "Franz keeps at most {PARTITIONS_PER_TOPIC_MAX} partitions a topic"
+                    ));
+                }
+                let brokers = self.latest.live_brokers();
+                let assignment =
+                    assign_replicas_random(&brokers, total_count - current, replication_factor, &mut self.rng)?;
+                let records = assignment
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, replicas)| MetadataRecord::Partition {
+                        topic: name.clone(),
+                        partition: current + i as u32,
+                        leader: replicas[0],
+                        isr: replicas.clone(),
+                        replicas,
+                    })
+                    .collect();
+                trace.push(TraceKind::PartitionsCreated { topic: name, from: current, to: total_count });
+                Ok(records)
+            }
+            AdminOp::AlterConfigs { name, changes } => {
+                user_topic(&name)?;
+                let mut overrides = self.existing_topic(&name)?.config.clone();
+                for (key, value) in &changes {
+                    match value {
+                        Some(v) => overrides.insert(key.clone(), String::from(v.trim())),
+                        None => overrides.remove(key),
+                    };
+                }
+                self.topic_config(&overrides)?;
+                let records = changes
+                    .iter()
+                    .map(|(key, value)| MetadataRecord::Config {
+                        topic: name.clone(),
+                        key: key.clone(),
+                        value: value.as_ref().map(|v| String::from(v.trim())),
+                    })
+                    .collect();
+                let keys = changes.into_iter().map(|(k, _)| k).collect();
+                trace.push(TraceKind::TopicConfigChanged { topic: name, keys });
+                Ok(records)
+            }
+            AdminOp::ReassignPartitions { name, assignments } => {
+                user_topic(&name)?;
+                let topic = self.existing_topic(&name)?;
+                let mut records = Vec::new();
+                for (partition, target) in assignments {
+                    let p = topic.partitions.get(partition as usize).ok_or_else(|| {
+                        franz_err!(UnknownTopicOrPartition, "Topic {name} has no partition {partition}")
+                    })?;
+                    let mut seen = Vec::new();
+                    for &r in &target {
+                        if !self.latest.brokers.contains_key(&r) {
+                            return Err(franz_err!(InvalidReplicaAssignment, "Broker {r} is not registered"));
+                        }
+                        if seen.contains(&r) {
+                            return Err(franz_err!(InvalidReplicaAssignment, "Broker {r} is listed twice"));
+                        }
+                        seen.push(r);
+                    }
+                    if target.is_empty() {
+                        return Err(franz_err!(
+                            InvalidReplicaAssignment,
+                            "{name}-{partition} needs at least one replica"
+                        ));
+                    }
+                    if target == p.replicas || p.target_replicas.as_ref() == Some(&target) {
+                        continue;
+                    }
+                    // Kafka's way: the replica set is the target plus the replicas leaving, until the end.
+                    let mut replicas = target.clone();
+                    replicas.extend(p.replicas.iter().filter(|r| !target.contains(r)));
+                    let topic = name.clone();
+                    trace.push(TraceKind::ReassignmentStarted {
+                        topic: topic.clone(),
+                        partition,
+                        target: target.clone(),
+                    });
+                    records.push(MetadataRecord::PartitionChange {
+                        topic: topic.clone(),
+                        partition,
+                        leader: None,
+                        isr: None,
+                        replicas: Some(replicas),
+                    });
+                    records.push(MetadataRecord::PartitionReassignment { topic, partition, target: Some(target) });
+                }
+                Ok(records)
+            }
+            AdminOp::ElectPreferredLeaders { name } => {
+                if let Some(name) = &name {
+                    self.existing_topic(name)?;
+                }
+                Ok(self.preferred_leader_changes(name.as_deref(), trace))
+            }
+        }
+    }
+
+    pub(super) fn existing_topic(&self, name: &str) -> Result<&crate::metadata::TopicImage> {
+        self.latest
+            .topics
+            .get(name)
+            .ok_or_else(|| franz_err!(UnknownTopicOrPartition, "This server does not host topic {name}"))
+    }
+}
