@@ -17,8 +17,8 @@
 //!
 //! For the checker it notes what it believes it owns: each assignment received and each one given up.
 //!
-//! The work is split as Kafka's client splits it: [`fetcher`] (positions and fetches), [`commits`] and
-//! [`membership`] (coordinator, join, sync, heartbeats); this file holds the state, the application's calls
+//! The work is split as Kafka's client splits it: `fetcher` (positions and fetches), `commits` and
+//! `membership` (coordinator, join, sync, heartbeats); this file holds the state, the application's calls
 //! and the actor's entry points.
 
 mod commits;

@@ -7,8 +7,8 @@
 //! answers what it still owed with `NOT_CONTROLLER`; its uncommitted records may vanish, and the client
 //! tries again.
 //!
-//! Split by job, as KRaft's controller is: [`admin`] (topic administration), [`liveness`] (registrations,
-//! heartbeats, fencing) and [`partitions`] (AlterPartition, preferred leaders, reassignments); this file
+//! Split by job, as KRaft's controller is: `admin` (topic administration), `liveness` (registrations,
+//! heartbeats, fencing) and `partitions` (AlterPartition, preferred leaders, reassignments); this file
 //! holds the Raft glue, answering and the metadata log's readers.
 
 mod admin;
