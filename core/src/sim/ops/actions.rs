@@ -1,0 +1,201 @@
+//! What the user asks of clients and the admin client: create and stop clients, send, poll, seek, commit,
+//! and the admin calls, each run until its answer as Kafka's blocking calls are.
+
+use super::*;
+
+impl World {
+    /// Sends an admin request and waits for its answer up to `default.api.timeout.ms`.
+    pub(in crate::sim) fn exec_admin(&mut self, op: AdminOp) -> Result<()> {
+        let admin = self.admin;
+        let request = self
+            .command(admin, |node, now, out| match node {
+                Node::Admin(a) => Some(a.request(now, op, out)),
+                _ => None,
+            })
+            .flatten()
+            .ok_or_else(|| franz_err!(UnknownServerError, "the admin client is missing"))?;
+        let deadline = self.now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS + 1);
+        let mut result = None;
+        self.run_until(deadline, |w| {
+            result = match w.nodes.get_mut(&admin) {
+                Some(Node::Admin(a)) => a.take_result(request),
+                _ => None,
+            };
+            result.is_some()
+        });
+        result.unwrap_or_else(|| Err(franz_err!(RequestTimedOut, "The admin request got no answer in time")))
+    }
+
+    pub(in crate::sim) fn exec_add_producer(&mut self, config: ProducerConfig) -> Result<NodeId> {
+        config.validate()?;
+        let given = config.client_id.clone();
+        self.add_client("producer", given, |id, client_id, brokers, rng| {
+            let config = ProducerConfig { client_id: Some(client_id), ..config };
+            Node::Producer(Producer::new(id, config, brokers, rng))
+        })
+    }
+
+    pub(in crate::sim) fn exec_add_consumer(&mut self, config: ConsumerConfig) -> Result<NodeId> {
+        config.validate()?;
+        let given = config.client_id.clone();
+        self.add_client("consumer", given, |id, client_id, brokers, _rng| {
+            let config = ConsumerConfig { client_id: Some(client_id), ..config };
+            Node::Consumer(Consumer::new(id, config, brokers))
+        })
+    }
+
+    pub(in crate::sim) fn exec_stop_client(&mut self, id: NodeId, crashed: bool) -> Result<()> {
+        match self.nodes.get(&id) {
+            Some(Node::Producer(_) | Node::Consumer(_)) => {
+                if !crashed {
+                    // A clean close says goodbye and waits, as Kafka's does: the consumer commits (auto-commit),
+                    // then leaves its group; the producer completes every send.
+                    self.command(id, |node, now, out| match node {
+                        Node::Consumer(c) => c.close(now, out),
+                        Node::Producer(p) => p.close(now, out),
+                        _ => {}
+                    });
+                    let timeout_ms = match self.nodes.get(&id) {
+                        Some(Node::Producer(p)) => p.config().delivery_timeout_ms + p.config().max_block_ms,
+                        _ => CONSUMER_CLOSE_TIMEOUT_MS,
+                    };
+                    let deadline = self.now_ms.saturating_add(timeout_ms);
+                    self.run_until(deadline, |w| match w.nodes.get(&id) {
+                        Some(Node::Consumer(c)) => c.is_closed(),
+                        Some(Node::Producer(p)) => p.is_closed(),
+                        _ => true,
+                    });
+                }
+                self.record(id, TraceKind::ClientStopped { crashed });
+                if let (false, Some(Node::Producer(p))) = (crashed, self.nodes.get_mut(&id)) {
+                    // close() completed these sends: their outcomes stay readable, as Kafka's callbacks fire.
+                    let results = p.take_results();
+                    if !results.is_empty() {
+                        self.closed_producer_results.insert(id, results);
+                    }
+                }
+                self.remove_node(id);
+                self.drop_in_flight(|_, to| to == id);
+                Ok(())
+            }
+            _ => Err(franz_err!(InvalidRequest, "Client {id} is not running (closed already?)")),
+        }
+    }
+
+    pub(in crate::sim) fn producer_mut(&mut self, id: NodeId) -> Result<&mut Producer> {
+        match self.nodes.get_mut(&id) {
+            Some(Node::Producer(p)) => Ok(p),
+            _ => Err(franz_err!(InvalidRequest, "Producer {id} is not running; create a new one")),
+        }
+    }
+
+    pub(in crate::sim) fn consumer_mut(&mut self, id: NodeId) -> Result<&mut Consumer> {
+        match self.nodes.get_mut(&id) {
+            Some(Node::Consumer(c)) => Ok(c),
+            _ => Err(franz_err!(InvalidRequest, "Consumer {id} is not running; create a new one")),
+        }
+    }
+
+    pub(in crate::sim) fn on_consumer(
+        &mut self,
+        consumer: NodeId,
+        f: impl FnOnce(&mut Consumer, u64, &mut crate::protocol::message::Outbox) -> Result<()>,
+    ) -> Result<Outcome> {
+        self.consumer_mut(consumer)?;
+        self.command(consumer, |node, now, out| match node {
+            Node::Consumer(c) => f(c, now, out),
+            _ => Ok(()),
+        })
+        .unwrap_or(Ok(()))
+        .map(|_| Outcome::Done)
+    }
+
+    pub(in crate::sim) fn exec_send_async(
+        &mut self,
+        producer: NodeId,
+        topic: String,
+        records: Vec<ProducerRecord>,
+    ) -> Result<u64> {
+        self.producer_mut(producer)?;
+        self.command(producer, |node, now, out| match node {
+            Node::Producer(p) => p.send(now, topic, records, out),
+            _ => Err(franz_err!(InvalidRequest, "Producer {producer} is not running")),
+        })
+        .unwrap_or_else(|| Err(franz_err!(InvalidRequest, "Producer {producer} is not running")))
+    }
+
+    pub(in crate::sim) fn exec_send(
+        &mut self,
+        producer: NodeId,
+        topic: String,
+        records: Vec<ProducerRecord>,
+    ) -> Result<Vec<RecordMetadata>> {
+        let delivery_timeout_ms = self.producer_mut(producer)?.config().delivery_timeout_ms;
+        let request = self.exec_send_async(producer, topic, records)?;
+        let deadline = self.now_ms.saturating_add(delivery_timeout_ms.saturating_add(1));
+        let mut result = None;
+        self.run_until(deadline, |w| {
+            result = w.producer_mut(producer).ok().and_then(|p| p.take_result(request));
+            result.is_some()
+        });
+        match result {
+            Some(r) => r.result,
+            None => Err(franz_err!(RequestTimedOut, "No outcome for the send within delivery.timeout.ms")),
+        }
+    }
+
+    pub(in crate::sim) fn exec_position(&mut self, consumer: NodeId, tp: &TopicPartition) -> Result<Offset> {
+        if let Some(p) = self.consumer_mut(consumer)?.position(tp)? {
+            return Ok(p);
+        }
+        let deadline = self.now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS);
+        let mut found = None;
+        self.run_until(deadline, |w| {
+            found = w.consumer_mut(consumer).ok().and_then(|c| c.position(tp).transpose());
+            found.is_some()
+        });
+        found.unwrap_or_else(|| Err(franz_err!(RequestTimedOut, "No position for {tp} within default.api.timeout.ms")))
+    }
+
+    pub(in crate::sim) fn exec_poll(&mut self, consumer: NodeId, timeout_ms: u64) -> Result<Vec<ConsumerRecord>> {
+        if timeout_ms > RUN_FOR_MS_MAX {
+            return Err(franz_err!(InvalidRequest, "poll waits at most {RUN_FOR_MS_MAX} ms, got {timeout_ms}"));
+        }
+        self.consumer_mut(consumer)?;
+        self.command(consumer, |node, now, out| {
+            if let Node::Consumer(c) = node {
+                c.begin_poll(now, out);
+            }
+        });
+        let deadline = self.now_ms.saturating_add(timeout_ms);
+        self.run_until(deadline, |w| w.consumer_mut(consumer).is_ok_and(|c| c.has_poll_result()));
+        self.command(consumer, |node, now, out| match node {
+            Node::Consumer(c) => c.take_records(now, out),
+            _ => Ok(Vec::new()),
+        })
+        .unwrap_or_else(|| Ok(Vec::new()))
+    }
+
+    pub(in crate::sim) fn exec_commit_sync(
+        &mut self,
+        consumer: NodeId,
+        offsets: Option<Vec<(TopicPartition, Offset)>>,
+    ) -> Result<()> {
+        self.consumer_mut(consumer)?;
+        let id = self
+            .command(consumer, |node, now, out| match node {
+                Node::Consumer(c) => c.commit(now, offsets, out),
+                _ => Err(franz_err!(InvalidRequest, "Consumer {consumer} is not running")),
+            })
+            .unwrap_or_else(|| Err(franz_err!(InvalidRequest, "Consumer {consumer} is not running")))?;
+        let deadline = self.now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS + 1);
+        let mut result = None;
+        self.run_until(deadline, |w| {
+            result = w.consumer_mut(consumer).ok().and_then(|c| c.take_commit_result(id));
+            result.is_some()
+        });
+        result.unwrap_or_else(|| {
+            Err(franz_err!(RequestTimedOut, "The commit got no answer within default.api.timeout.ms"))
+        })
+    }
+}

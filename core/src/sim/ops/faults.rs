@@ -1,0 +1,182 @@
+//! Faults and the processes' lives: crash, stop (controlled shutdown), power loss and restart of brokers and
+//! controllers, added brokers, pauses and network partitions.
+
+use super::*;
+
+impl World {
+    pub(in crate::sim) fn broker_mut(&mut self, id: NodeId) -> Result<&mut crate::broker::Broker> {
+        match self.nodes.get_mut(&id) {
+            Some(Node::Broker(b)) => Ok(b),
+            _ => Err(franz_err!(InvalidRequest, "There is no broker {id}; brokers are {:?}", self.brokers)),
+        }
+    }
+
+    pub(in crate::sim) fn exec_stop_broker(&mut self, id: NodeId) -> Result<()> {
+        self.broker_mut(id)?;
+        if self.crashed.contains(&id) {
+            return Err(franz_err!(InvalidRequest, "Broker {id} is down already"));
+        }
+        self.command(id, |node, now, out| {
+            if let Node::Broker(b) = node {
+                b.request_controlled_shutdown(now, out);
+            }
+        });
+        let deadline = self.now_ms.saturating_add(CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+        self.run_until(deadline, |w| w.broker(id).is_none_or(|b| b.controlled_shutdown_done()));
+        if self.horizon_ms.is_some_and(|h| self.now_ms >= h)
+            && !self.broker(id).is_none_or(|b| b.controlled_shutdown_done())
+        {
+            return Ok(()); // time travel stopped in the middle of the shutdown
+        }
+        if let Ok(b) = self.broker_mut(id) {
+            b.flush_for_stop();
+        }
+        self.take_down_broker(id, false, TraceKind::BrokerStopped);
+        Ok(())
+    }
+
+    pub(in crate::sim) fn exec_crash_broker(&mut self, id: NodeId, power_loss: bool) -> Result<()> {
+        self.broker_mut(id)?;
+        if self.crashed.contains(&id) && !power_loss {
+            return Err(franz_err!(InvalidRequest, "Broker {id} is down already"));
+        }
+        self.take_down_broker(id, power_loss, TraceKind::BrokerCrashed { power_loss });
+        Ok(())
+    }
+
+    /// The broker's process ends (its disk stays): crashed, powered off or stopped, as `why` says.
+    pub(in crate::sim) fn take_down_broker(&mut self, id: NodeId, power_loss: bool, why: TraceKind) {
+        let now_ms = self.now_ms;
+        let Ok(broker) = self.broker_mut(id) else { return };
+        let lost = broker.crash(power_loss, now_ms);
+        self.crashed.insert(id);
+        if power_loss {
+            self.powered_off.insert(id);
+        }
+        self.timer_at_ms.remove(&id);
+        self.paused_until_ms.remove(&id);
+        // Connections to it are reset (its peers learn, unless the machine lost power: then it is silent,
+        // and what it was sending is lost too).
+        for (from, to, correlation_id) in self.drop_in_flight(|from, to| to == id || (power_loss && from == id)) {
+            if to == id {
+                self.refuse(id, from, correlation_id);
+            }
+        }
+        self.record(id, why);
+        for (tp, count) in lost {
+            self.record(id, TraceKind::RecordsLostOnPowerLoss { topic: tp.topic, partition: tp.partition, count });
+        }
+    }
+
+    pub(in crate::sim) fn exec_restart_broker(&mut self, id: NodeId) -> Result<()> {
+        self.broker_mut(id)?;
+        if !self.crashed.remove(&id) {
+            return Err(franz_err!(InvalidRequest, "Broker {id} is running; crash it first"));
+        }
+        self.powered_off.remove(&id);
+        self.record(id, TraceKind::BrokerRestarted);
+        self.command(id, |node, now, _out| {
+            if let Node::Broker(b) = node {
+                b.restart(now);
+            }
+        });
+        Ok(())
+    }
+
+    pub(in crate::sim) fn exec_crash_controller(&mut self, id: NodeId) -> Result<()> {
+        if self.controller(id).is_none() {
+            return Err(franz_err!(
+                InvalidRequest,
+                "There is no controller {id}; controllers are {:?}",
+                self.controllers
+            ));
+        }
+        if !self.crashed.insert(id) {
+            return Err(franz_err!(InvalidRequest, "Controller {id} is down already"));
+        }
+        self.timer_at_ms.remove(&id);
+        self.paused_until_ms.remove(&id);
+        for (from, _, correlation_id) in self.drop_in_flight(|_, to| to == id) {
+            self.refuse(id, from, correlation_id);
+        }
+        self.record(id, TraceKind::BrokerCrashed { power_loss: false });
+        Ok(())
+    }
+
+    pub(in crate::sim) fn exec_restart_controller(&mut self, id: NodeId) -> Result<()> {
+        if self.controller(id).is_none() {
+            return Err(franz_err!(
+                InvalidRequest,
+                "There is no controller {id}; controllers are {:?}",
+                self.controllers
+            ));
+        }
+        if !self.crashed.remove(&id) {
+            return Err(franz_err!(InvalidRequest, "Controller {id} is running; crash it first"));
+        }
+        self.record(id, TraceKind::BrokerRestarted);
+        // A new run's election timeouts come from a stream of its own (the seed and the restart time).
+        let rng = stream_rng(self.config.seed ^ self.now_ms, Stream::Actor(id));
+        self.command(id, |node, now, _out| {
+            if let Node::Controller(c) = node {
+                c.restart(now, rng);
+            }
+        });
+        Ok(())
+    }
+
+    /// `addBroker()`: the next free id joins, registers and (once unfenced) takes new partitions.
+    pub(in crate::sim) fn exec_add_broker(&mut self) -> Result<NodeId> {
+        if self.brokers.len() as u32 >= crate::sim::BROKERS_MAX {
+            return Err(franz_err!(PolicyViolation, "Franz runs at most {} brokers", crate::sim::BROKERS_MAX));
+        }
+        let id = self.brokers.iter().max().copied().unwrap_or(0) + 1;
+        self.start_broker(id);
+        self.record(id, TraceKind::NodeAdded { role: String::from("broker") });
+        Ok(id)
+    }
+
+    pub(in crate::sim) fn exec_pause(&mut self, id: NodeId, ms: u64) -> Result<()> {
+        if !self.nodes.contains_key(&id) || self.crashed.contains(&id) {
+            return Err(franz_err!(InvalidRequest, "Node {id} is not running"));
+        }
+        if ms > RUN_FOR_MS_MAX {
+            return Err(franz_err!(InvalidRequest, "A pause lasts at most {RUN_FOR_MS_MAX} ms, got {ms}"));
+        }
+        let until = self.now_ms + ms;
+        let current = self.paused_until_ms.get(&id).copied().unwrap_or(0);
+        self.paused_until_ms.insert(id, until.max(current));
+        self.record(id, TraceKind::NodePaused { ms });
+        Ok(())
+    }
+
+    pub(in crate::sim) fn exec_partition(&mut self, sides: Vec<Vec<NodeId>>) -> Result<()> {
+        if sides.is_empty() || sides.len() > PARTITION_SIDES_MAX {
+            return Err(franz_err!(
+                InvalidRequest,
+                "A partition has 1 to {PARTITION_SIDES_MAX} sides, got {}",
+                sides.len()
+            ));
+        }
+        let mut seen = alloc::collections::BTreeSet::new();
+        for &node in sides.iter().flatten() {
+            if !self.brokers.contains(&node) && !self.controllers.contains(&node) {
+                return Err(franz_err!(
+                    InvalidRequest,
+                    "Sides name brokers and controllers (brokers are {:?}, controllers {:?}); {node} is not one",
+                    self.brokers,
+                    self.controllers
+                ));
+            }
+            if !seen.insert(node) {
+                return Err(franz_err!(InvalidRequest, "Node {node} is on two sides"));
+            }
+        }
+        self.network.partition(&sides);
+        // What was in flight between the sides is lost, as a reset TCP connection loses it.
+        let network = self.network.clone();
+        self.drop_in_flight(|from, to| !network.connected(from, to));
+        self.record(crate::sim::NO_NODE_NETWORK, TraceKind::NetworkPartitioned { sides });
+        Ok(())
+    }
+}
