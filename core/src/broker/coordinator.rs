@@ -44,7 +44,7 @@ impl Broker {
                     replication_factor,
                     config,
                 };
-                let correlation_id = self.next_correlation_id();
+                let correlation_id = self.correlation_ids.next_id();
                 out.send(self.channel.controller(), Message::AdminRequest { correlation_id, op });
             }
             return Err(franz_err!(CoordinatorNotAvailable, "{OFFSETS_TOPIC} is being created; ask again"));

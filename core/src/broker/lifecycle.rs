@@ -132,7 +132,7 @@ impl Broker {
         if now_ms >= self.channel.backoff_until_ms {
             if !self.channel.registered {
                 if self.channel.registration.is_none() {
-                    let correlation_id = self.next_correlation_id();
+                    let correlation_id = self.correlation_ids.next_id();
                     let incarnation = self.incarnation;
                     out.send(controller, Message::BrokerRegistrationRequest { correlation_id, incarnation });
                     self.channel.registration =
@@ -143,7 +143,7 @@ impl Broker {
                     self.send_heartbeat(now_ms, out);
                 }
                 if self.channel.metadata_fetch.is_none() {
-                    let correlation_id = self.next_correlation_id();
+                    let correlation_id = self.correlation_ids.next_id();
                     let offset = self.image.applied;
                     let max_wait_ms = METADATA_FETCH_MAX_WAIT_MS;
                     out.send(controller, Message::MetadataFetchRequest { correlation_id, offset, max_wait_ms });
@@ -156,7 +156,7 @@ impl Broker {
     }
 
     fn send_heartbeat(&mut self, now_ms: u64, out: &mut Outbox) {
-        let correlation_id = self.next_correlation_id();
+        let correlation_id = self.correlation_ids.next_id();
         let (incarnation, metadata_offset) = (self.incarnation, self.image.applied);
         // Kafka's wantFence: until this run has loaded the metadata log, it must not be unfenced.
         let (want_fence, want_shut_down) = (!self.metadata_published, self.shutdown_requested);

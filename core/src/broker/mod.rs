@@ -147,7 +147,7 @@ pub struct Broker {
     delayed_replica_fetches: Vec<DelayedReplicaFetch>,
     /// As follower: one fetch session per leader broker.
     fetch_sessions: BTreeMap<NodeId, FetchSession>,
-    next_correlation_id: CorrelationId,
+    correlation_ids: crate::protocol::message::CorrelationIds,
     last_high_watermark_checkpoint_ms: u64,
     last_retention_check_ms: u64,
     last_cleaner_run_ms: u64,
@@ -220,7 +220,7 @@ impl Broker {
             topic_ids_seen: BTreeMap::new(),
             delayed_replica_fetches: Vec::new(),
             fetch_sessions: BTreeMap::new(),
-            next_correlation_id: 1,
+            correlation_ids: Default::default(),
             last_high_watermark_checkpoint_ms: now_ms,
             last_retention_check_ms: now_ms,
             last_cleaner_run_ms: now_ms,
@@ -290,12 +290,6 @@ impl Broker {
     /// Registered with the controller and unfenced, as the last heartbeat said.
     pub fn is_fenced(&self) -> bool {
         self.channel.fenced
-    }
-
-    fn next_correlation_id(&mut self) -> CorrelationId {
-        let id = self.next_correlation_id;
-        self.next_correlation_id += 1;
-        id
     }
 
     /// The process dies at `now_ms`: memory is gone (purgatories, metadata, leadership, follower progress,

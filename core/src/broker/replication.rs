@@ -255,7 +255,7 @@ impl Broker {
     }
 
     fn send_alter_partition(&mut self, now_ms: u64, topic: &str, partition: u32, isr: Vec<NodeId>, out: &mut Outbox) {
-        let correlation_id = self.next_correlation_id();
+        let correlation_id = self.correlation_ids.next_id();
         let own_epoch = self.broker_epoch();
         let controller = self.channel.controller();
         let Some(p) = self.topics.get_mut(topic).and_then(|t| t.partitions.get_mut(&partition)) else { return };
@@ -355,8 +355,7 @@ impl Broker {
             if session.in_flight.is_some() || now_ms < session.backoff_until_ms {
                 continue;
             }
-            let correlation_id = self.next_correlation_id;
-            self.next_correlation_id += 1;
+            let correlation_id = self.correlation_ids.next_id();
             let session = self.fetch_sessions.entry(leader).or_default();
             session.in_flight = Some((correlation_id, now_ms + max_wait_ms + REPLICA_FETCH_TIMEOUT_MS));
             let max_bytes = REPLICA_FETCH_MAX_BYTES;

@@ -32,7 +32,7 @@ pub struct AdminClient {
     /// The controllers: admin requests go to the active one (found by asking, as KIP-919's admin
     /// client does with `bootstrap.controllers`).
     bootstrap: Bootstrap,
-    next_correlation_id: CorrelationId,
+    correlation_ids: crate::protocol::message::CorrelationIds,
     calls: BTreeMap<u64, AdminCall>,
     next_request_id: u64,
     results: BTreeMap<u64, Result<()>>,
@@ -43,7 +43,7 @@ impl AdminClient {
         AdminClient {
             id,
             bootstrap: Bootstrap::new(controllers),
-            next_correlation_id: 1,
+            correlation_ids: Default::default(),
             calls: BTreeMap::new(),
             next_request_id: 1,
             results: BTreeMap::new(),
@@ -73,8 +73,7 @@ impl AdminClient {
         let to = self.bootstrap.current();
         for call in self.calls.values_mut() {
             if call.attempt.is_none() && now_ms >= call.retry_at_ms {
-                let correlation_id = self.next_correlation_id;
-                self.next_correlation_id += 1;
+                let correlation_id = self.correlation_ids.next_id();
                 call.attempt = Some((correlation_id, now_ms.saturating_add(ADMIN_ATTEMPT_TIMEOUT_MS)));
                 out.send(to, Message::AdminRequest { correlation_id, op: call.op.clone() });
             }

@@ -213,7 +213,7 @@ pub struct Producer {
     /// When to ask again for a topic the brokers did not know yet.
     metadata_retry_at_ms: Option<u64>,
     sticky: BTreeMap<String, StickyPartitioner>,
-    next_correlation_id: CorrelationId,
+    correlation_ids: crate::protocol::message::CorrelationIds,
     next_send_id: u64,
     sends: BTreeMap<u64, PendingSend>,
     /// The record accumulator: batches by id, oldest first.
@@ -253,7 +253,7 @@ impl Producer {
             metadata_in_flight: None,
             metadata_retry_at_ms: None,
             sticky: BTreeMap::new(),
-            next_correlation_id: 1,
+            correlation_ids: Default::default(),
             next_send_id: 1,
             sends: BTreeMap::new(),
             batches: BTreeMap::new(),
@@ -354,18 +354,12 @@ impl Producer {
         core::mem::take(&mut self.completed)
     }
 
-    fn next_correlation_id(&mut self) -> CorrelationId {
-        let id = self.next_correlation_id;
-        self.next_correlation_id += 1;
-        id
-    }
-
     /// Sends whatever waiting sends can go now, and asks for metadata the others need.
     fn dispatch_ready(&mut self, now_ms: u64, out: &mut Outbox) {
         self.metadata.expire(now_ms, self.config.metadata_max_age_ms);
         if self.idempotent() && self.producer_id.is_none() {
             if self.init_in_flight.is_none() && self.sends.values().any(|s| !s.dispatched) {
-                let correlation_id = self.next_correlation_id();
+                let correlation_id = self.correlation_ids.next_id();
                 self.init_in_flight = Some((correlation_id, now_ms.saturating_add(self.config.request_timeout_ms)));
                 out.send(self.bootstrap.current(), Message::InitProducerIdRequest { correlation_id });
             }
@@ -430,7 +424,7 @@ impl Producer {
         if self.metadata_in_flight.is_some() {
             return;
         }
-        let correlation_id = self.next_correlation_id();
+        let correlation_id = self.correlation_ids.next_id();
         self.metadata_in_flight = Some((correlation_id, now_ms.saturating_add(self.config.request_timeout_ms)));
         out.send(self.bootstrap.current(), Message::MetadataRequest { correlation_id, topics });
     }
@@ -655,7 +649,7 @@ impl Producer {
             (None, _) => ProducerStamp::NONE,
         };
         let records = batch.records();
-        let correlation_id = self.next_correlation_id();
+        let correlation_id = self.correlation_ids.next_id();
         let Some(batch) = self.batches.get_mut(&batch_id) else { return };
         batch.producer = Some(stamp);
         batch.ordinal = ordinal;

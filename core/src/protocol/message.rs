@@ -18,6 +18,27 @@ use crate::types::{LeaderEpoch, NodeId, Offset, Record, TopicPartition};
 
 pub type CorrelationId = u64;
 
+/// An actor's correlation ids, from 1 (Kafka's clients number their requests the same way): one counter
+/// per actor, so that an answer matches exactly one question.
+#[derive(Clone, Debug)]
+pub struct CorrelationIds {
+    next: CorrelationId,
+}
+
+impl Default for CorrelationIds {
+    fn default() -> Self {
+        CorrelationIds { next: 1 }
+    }
+}
+
+impl CorrelationIds {
+    pub fn next_id(&mut self) -> CorrelationId {
+        let id = self.next;
+        self.next += 1;
+        id
+    }
+}
+
 /// Kafka's `acks`: how many replicas must have a batch before the leader answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]

@@ -283,7 +283,7 @@ pub struct Consumer {
     bootstrap: Bootstrap,
     metadata: MetadataCache,
     assignment: BTreeMap<TopicPartition, PartitionState>,
-    next_correlation_id: CorrelationId,
+    correlation_ids: crate::protocol::message::CorrelationIds,
     in_flight: BTreeMap<CorrelationId, (Pending, u64)>,
     /// Where each request went, so that a disconnect fails the ones out to that node.
     requests_to: BTreeMap<CorrelationId, NodeId>,
@@ -323,7 +323,7 @@ impl Consumer {
             bootstrap: Bootstrap::new(bootstrap),
             metadata: MetadataCache::default(),
             assignment: BTreeMap::new(),
-            next_correlation_id: 1,
+            correlation_ids: Default::default(),
             in_flight: BTreeMap::new(),
             requests_to: BTreeMap::new(),
             error: None,
@@ -645,12 +645,6 @@ impl Consumer {
         Ok(records)
     }
 
-    fn next_correlation_id(&mut self) -> CorrelationId {
-        let id = self.next_correlation_id;
-        self.next_correlation_id += 1;
-        id
-    }
-
     fn request(
         &mut self,
         now_ms: u64,
@@ -659,7 +653,7 @@ impl Consumer {
         make: impl FnOnce(CorrelationId) -> Message,
         out: &mut Outbox,
     ) {
-        let correlation_id = self.next_correlation_id();
+        let correlation_id = self.correlation_ids.next_id();
         let deadline = now_ms.saturating_add(self.config.request_timeout_ms);
         self.in_flight.insert(correlation_id, (pending, deadline));
         self.requests_to.insert(correlation_id, to);
