@@ -189,14 +189,19 @@ fn compacted_somewhere(replicas: &[ReplicaSnapshot], offset: Offset) -> bool {
     replicas.iter().any(|r| offset >= r.log_start_offset && offset < r.cleaned_up_to && r.at(offset).is_none())
 }
 
-/// The replica whose log counts as the partition's log: the leader the metadata names, else the most complete.
+/// The replica whose log counts as the partition's log: the leader the metadata names, else the one whose
+/// log would win an election.
 fn authoritative(replicas: &[ReplicaSnapshot]) -> Option<&ReplicaSnapshot> {
-    // Without a leader, the most complete replica: the partition cannot hold more than it once a leader
-    // comes back, so nothing is reported lost that some replica still has.
-    replicas
-        .iter()
-        .find(|r| r.is_leader)
-        .or_else(|| replicas.iter().max_by_key(|r| (r.log_end_offset(), r.high_watermark, r.broker)))
+    // Without a leader, the most up-to-date log as Raft and KIP-101 compare them: the newest leader epoch
+    // first, then the length. A zombie leader of an old epoch may have appended more records than the
+    // replica that holds what was committed since; its log is the one that will be truncated. So nothing is
+    // reported lost that the log a leader would come back with still has.
+    replicas.iter().find(|r| r.is_leader).or_else(|| {
+        replicas.iter().max_by_key(|r| {
+            let last_epoch = r.records.last().map_or(-1, |l| l.leader_epoch);
+            (last_epoch, r.log_end_offset(), r.high_watermark, r.broker)
+        })
+    })
 }
 
 fn show(bytes: &Option<Bytes>) -> String {
@@ -909,6 +914,21 @@ mod tests {
         // Near miss: the same write, taken by the new topic, is lost if the log no longer has it.
         let ops = vec![Op::TopicDeleted { topic: "t".into(), topic_id: 1 }, sent(1, &["late"]), acked_by(1, &[0], 2)];
         assert_eq!(run(ops, vec![replica(1, true, 1, &["other"])]), [ViolationKind::LostWrite]);
+    }
+
+    #[test]
+    fn without_a_leader_the_log_of_the_newest_epoch_counts_not_a_longer_zombies() {
+        // The soak's seed 10000041: broker 2, cut off from the controllers since epoch 0, kept appending as
+        // leader (nothing it took was acknowledged); broker 1 holds what epoch 1 committed.
+        let ops = vec![sent(1, &["a", "b"]), acked(1, &[0, 1])];
+        let mut committed = replica(1, false, 2, &["a", "b"]);
+        committed.records.iter_mut().for_each(|r| r.leader_epoch = 1);
+        let zombie = replica(2, false, 0, &["z0", "z1", "z2", "z3"]);
+        assert_eq!(run(ops.clone(), vec![committed.clone(), zombie.clone()]), []);
+        // Near miss: the same zombie log in the newest epoch would be what a leader comes back with.
+        let mut newer = zombie;
+        newer.records.iter_mut().for_each(|r| r.leader_epoch = 2);
+        assert_eq!(run(ops, vec![committed, newer]), [ViolationKind::LostWrite, ViolationKind::LostWrite]);
     }
 
     #[test]
