@@ -436,8 +436,15 @@ fn late_topic_then_restart(w: &mut World, m: &mut Model, broker: NodeId) {
     let name = format!("s{}", m.next_topic);
     m.next_topic += 1;
     create_named(w, m, name.clone(), true);
-    let config = ProducerConfig { max_block_ms: 3_000, delivery_timeout_ms: 10_000, ..ProducerConfig::default() };
-    if let Ok(producer) = w.add_producer(config) {
+    let config = ProducerConfig {
+        max_block_ms: 3_000,
+        request_timeout_ms: 3_000,
+        delivery_timeout_ms: 10_000,
+        ..ProducerConfig::default()
+    };
+    let producer = w.add_producer(config);
+    debug_assert!(producer.is_ok(), "a valid producer config: {producer:?}");
+    if let Ok(producer) = producer {
         m.producers.push((producer, true));
         for _ in 0..3 {
             m.next_value += 1;
