@@ -14,11 +14,11 @@ impl Consumer {
                 state.backoff_until_ms = 0;
             }
         }
-        if self.metadata_retry_at_ms <= now_ms {
-            self.metadata_retry_at_ms = 0;
+        if self.metadata_retry_at_ms.is_some_and(|t| t <= now_ms) {
+            self.metadata_retry_at_ms = None;
         }
         let metadata_in_flight =
-            self.in_flight.values().any(|(p, _)| matches!(p, Pending::Metadata)) || self.metadata_retry_at_ms > now_ms;
+            self.in_flight.values().any(|(p, _)| matches!(p, Pending::Metadata)) || self.metadata_retry_at_ms.is_some();
         let mut missing_topics: Vec<String> = Vec::new();
         let mut work: Vec<(TopicPartition, NodeId, Option<Offset>)> = Vec::new();
         let grouped = self.config.group_id.is_some();

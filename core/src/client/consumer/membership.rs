@@ -204,7 +204,9 @@ impl Consumer {
         if now_ms < m.metadata_checked_ms.saturating_add(age_ms) {
             return;
         }
-        if self.in_flight.values().any(|(p, _)| matches!(p, Pending::Metadata)) || self.metadata_retry_at_ms > now_ms {
+        if self.in_flight.values().any(|(p, _)| matches!(p, Pending::Metadata))
+            || self.metadata_retry_at_ms.is_some_and(|t| t > now_ms)
+        {
             return;
         }
         m.metadata_checked_ms = now_ms;

@@ -290,8 +290,8 @@ pub struct Consumer {
     /// An error `poll` must throw (e.g. `OFFSET_OUT_OF_RANGE` with `auto.offset.reset=none`).
     error: Option<FranzError>,
     /// After a Metadata request failed (no answer, or its broker down), no other before this time (Kafka's
-    /// `retry.backoff.ms`), so that a consumer whose only bootstrap broker is down does not spin; 0: none.
-    metadata_retry_at_ms: u64,
+    /// `retry.backoff.ms`), so that a consumer whose only bootstrap broker is down does not spin.
+    metadata_retry_at_ms: Option<u64>,
     /// The group's coordinator, once found; no FindCoordinator before the backoff time.
     coordinator: Option<NodeId>,
     coordinator_backoff_until_ms: u64,
@@ -328,7 +328,7 @@ impl Consumer {
             requests_to: BTreeMap::new(),
             error: None,
             coordinator: None,
-            metadata_retry_at_ms: 0,
+            metadata_retry_at_ms: None,
             coordinator_backoff_until_ms: 0,
             commits: BTreeMap::new(),
             next_commit_id: 1,
@@ -815,7 +815,7 @@ impl Actor for Consumer {
                 match pending {
                     Pending::Metadata => {
                         self.bootstrap.rotate();
-                        self.metadata_retry_at_ms = now_ms + RETRY_BACKOFF_MS;
+                        self.metadata_retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
                     }
                     Pending::FindCoordinator => {
                         self.bootstrap.rotate();
@@ -891,8 +891,7 @@ impl Actor for Consumer {
             let work = if waiting { Some(0) } else { work };
             work.map(|t| t.max(self.coordinator_backoff_until_ms))
         });
-        let metadata_retry = Some(self.metadata_retry_at_ms).filter(|&t| t > 0);
-        deadlines.chain(backoffs).chain(group.flatten()).chain(metadata_retry).min()
+        deadlines.chain(backoffs).chain(group.flatten()).chain(self.metadata_retry_at_ms).min()
     }
 }
 
