@@ -155,8 +155,9 @@ fn cluster_for(seed: u64, dice: &mut Pcg32) -> (ClusterConfig, bool, bool) {
     (ClusterConfig { seed, brokers, controllers, network, broker_config }, power_losses, long)
 }
 
-/// Generates and runs one history; `Err` when it breaks a promise.
-pub fn explore(seed: u64, size: Size) -> Result<Coverage, Box<Failure>> {
+/// Draws and runs one history's actions (not its final phase): the world after them, the model that drew
+/// them, and `Err` if a check during the history failed or something panicked.
+fn run_history(seed: u64, size: Size) -> Result<(World, Model, Result<(), String>), Box<Failure>> {
     let mut dice = stream_rng(seed, Stream::Workload);
     let (config, power_losses, long) = cluster_for(seed, &mut dice);
     let brokers = config.brokers;
@@ -182,6 +183,22 @@ pub fn explore(seed: u64, size: Size) -> Result<Coverage, Box<Failure>> {
         }
         Ok(())
     }));
+    let ran = match ran {
+        Ok(result) => result,
+        Err(panic) => Err(format!("panic: {}", panic_text(&panic))),
+    };
+    Ok((world, model, ran))
+}
+
+/// The scenario of one history without its final phase, as [`explore`] would save it.
+pub fn history_scenario(seed: u64, size: Size) -> Option<Scenario> {
+    let (world, _, _) = run_history(seed, size).ok()?;
+    world.scenario().ok()
+}
+
+/// Generates and runs one history; `Err` when it breaks a promise.
+pub fn explore(seed: u64, size: Size) -> Result<Coverage, Box<Failure>> {
+    let (mut world, mut model, ran) = run_history(seed, size)?;
     // The scenario before the final phase: `judge` replays it and runs that phase again.
     let scenario = world.scenario().ok();
     // `FRANZ_EXPLORE_SAVE=path`: keep the history as a scenario (to turn a fixed failure into a fixture).
@@ -189,12 +206,11 @@ pub fn explore(seed: u64, size: Size) -> Result<Coverage, Box<Failure>> {
         let _ = std::fs::write(path, s.to_json());
     }
     let outcome = match ran {
-        Ok(Ok(())) => match catch_unwind(AssertUnwindSafe(|| finish(&mut world, &model.weak_topics()))) {
+        Ok(()) => match catch_unwind(AssertUnwindSafe(|| finish(&mut world, &model.weak_topics()))) {
             Ok(result) => result,
             Err(panic) => Err(format!("panic: {}", panic_text(&panic))),
         },
-        Ok(Err(reason)) => Err(reason),
-        Err(panic) => Err(format!("panic: {}", panic_text(&panic))),
+        Err(reason) => Err(reason),
     };
     if std::env::var("FRANZ_EXPLORE_TRACE").is_ok() {
         for e in world.trace().since(0) {

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use franz_core::sim::scenario::Scenario;
 use franz_core::World;
-use franz_tests::explorer::{explore, judge, report, shrink, Coverage, Failure, Size};
+use franz_tests::explorer::{explore, history_scenario, judge, report, shrink, Coverage, Failure, Size};
 
 /// Explores `count` histories from `first` on every core; panics with the first failure, shrunk.
 fn sweep(first: u64, count: u64, size: Size) -> Coverage {
@@ -114,27 +114,65 @@ fn one_seed() {
     }
 }
 
-/// Named `explorer_` so that it runs in the optimized profile only: some scenarios are long.
-#[test]
-fn explorer_every_saved_regression_scenario_passes() {
+/// Every saved regression scenario, by file name.
+fn regression_scenarios() -> Vec<(String, Scenario)> {
     use std::io::Read;
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/regressions");
     let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
-    for path in
-        files.iter().filter(|p| p.to_string_lossy().ends_with(".json") || p.to_string_lossy().ends_with(".json.gz"))
-    {
-        let bytes = std::fs::read(path).unwrap();
-        let json = if path.to_string_lossy().ends_with(".gz") {
-            let mut text = String::new();
-            flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut text).unwrap();
-            text
-        } else {
-            String::from_utf8(bytes).unwrap()
-        };
-        let scenario = Scenario::parse(&json).unwrap();
+    let scenarios = files.iter().filter(|p| {
+        let name = p.to_string_lossy();
+        name.ends_with(".json") || name.ends_with(".json.gz")
+    });
+    scenarios
+        .map(|path| {
+            let bytes = std::fs::read(path).unwrap();
+            let json = if path.to_string_lossy().ends_with(".gz") {
+                let mut text = String::new();
+                flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut text).unwrap();
+                text
+            } else {
+                String::from_utf8(bytes).unwrap()
+            };
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, Scenario::parse(&json).unwrap())
+        })
+        .collect()
+}
+
+/// Named `explorer_` so that it runs in the optimized profile only: some scenarios are long.
+#[test]
+fn explorer_every_saved_regression_scenario_passes() {
+    for (name, scenario) in regression_scenarios() {
         if let Err(reason) = judge(&scenario) {
-            panic!("{} fails again: {reason}", path.display());
+            panic!("{name} fails again: {reason}");
         }
     }
+}
+
+/// A refactoring changes no behaviour: each saved scenario and the first explorer histories replay to the
+/// trace hashes in `fixtures/trace-hashes.txt`. A change that means to alter behaviour updates the file
+/// (`FRANZ_BLESS=1`) and says why in its commit.
+#[test]
+fn explorer_trace_hashes_are_known() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/trace-hashes.txt");
+    let mut scenarios = regression_scenarios();
+    let basic = include_str!("fixtures/basic-scenario.json");
+    scenarios.push((String::from("basic-scenario.json"), Scenario::parse(basic).unwrap()));
+    for seed in 1..=6 {
+        scenarios.push((format!("explorer seed {seed}"), history_scenario(seed, Size::CI).unwrap()));
+    }
+    let actual: String = scenarios
+        .iter()
+        .map(|(name, scenario)| {
+            let world = World::replay(scenario, None).unwrap();
+            format!("{:016x} {name}\n", world.trace().hash())
+        })
+        .collect();
+    if std::env::var("FRANZ_BLESS").is_ok() {
+        std::fs::write(path, &actual).unwrap();
+        return;
+    }
+    let known = std::fs::read_to_string(path).unwrap_or_default();
+    assert_eq!(actual, known, "trace hashes changed (FRANZ_BLESS=1 records them, if the change means to)");
 }

@@ -18,7 +18,6 @@ use crate::group::{
     parse_offset_commit_key, parse_offset_commit_value, GroupMetadataValue, OFFSETS_TOPIC,
 };
 use crate::log::ProducerStamp;
-use crate::protocol::history::Op;
 use crate::protocol::message::{Acks, AdminOp, CorrelationId, Message, OffsetCommit, Outbox};
 use crate::types::{NodeId, Offset, Record, TopicPartition, NO_NODE};
 
@@ -252,11 +251,11 @@ impl Broker {
             }
             Message::HeartbeatRequest { correlation_id, generation, member_id, group_instance_id, .. } => {
                 let result = group.heartbeat(now_ms, generation, &member_id, group_instance_id.as_deref());
-                fx.sends.push((from, Message::HeartbeatResponse { correlation_id, result }));
+                fx.out.send(from, Message::HeartbeatResponse { correlation_id, result });
             }
             Message::LeaveGroupRequest { correlation_id, member_id, .. } => {
                 let result = group.leave(now_ms, &member_id, &mut fx);
-                fx.sends.push((from, Message::LeaveGroupResponse { correlation_id, result }));
+                fx.out.send(from, Message::LeaveGroupResponse { correlation_id, result });
             }
             _ => {}
         }
@@ -318,7 +317,7 @@ impl Broker {
                 let e = franz_err!(NotCoordinator, "Group {id} was loaded again by a new coordinator term");
                 group.store_completed(now_ms, store, Err(e), &mut fx);
             }
-            for (to, message) in fx.sends.into_iter().filter(|(to, _)| *to != NO_NODE) {
+            for (to, message) in fx.out.take_messages().into_iter().filter(|(to, _)| *to != NO_NODE) {
                 out.send(to, message);
             }
         }
@@ -334,7 +333,7 @@ impl Broker {
         self.groups_loaded.insert(partition, term);
     }
 
-    /// Sends what a group call produced, appends the group records it asked for, and notes removed members.
+    /// Appends the group records a group call asked for, then forwards its outbox (removed members, answers).
     fn apply_group_effects(&mut self, now_ms: u64, group_id: &str, mut fx: Effects, out: &mut Outbox) {
         while !fx.stores.is_empty() {
             for (store, value) in core::mem::take(&mut fx.stores) {
@@ -352,16 +351,7 @@ impl Broker {
                 }
             }
         }
-        for (member_id, reason) in fx.removed {
-            let group = String::from(group_id);
-            out.history(Op::GroupMemberRemoved { group: group.clone(), member_id: member_id.clone(), reason });
-            out.trace(crate::protocol::trace::TraceKind::GroupMemberRemoved { group, member: member_id, reason });
-        }
-        for (to, message) in fx.sends {
-            if to != NO_NODE {
-                out.send(to, message);
-            }
-        }
+        out.absorb(fx.out, |to, message| (to != NO_NODE).then_some(message));
     }
 
     /// Group writes whose record the high watermark passed are done; those that cannot be (this broker no

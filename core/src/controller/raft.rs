@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 use rand_core::RngCore;
 use rand_pcg::Pcg32;
 
+use crate::protocol::message::Outbox;
 pub use crate::protocol::raft::{Entry, LogIndex, RaftMessage, Term};
 use crate::types::NodeId;
 
@@ -166,12 +167,7 @@ impl<E: Clone> RaftNode<E> {
 
     /// The leader adds entries to replicate; returns the index of the last, or `None` if this node is not
     /// the leader.
-    pub fn propose(
-        &mut self,
-        now_ms: u64,
-        payloads: Vec<E>,
-        out: &mut Vec<(NodeId, RaftMessage<E>)>,
-    ) -> Option<LogIndex> {
+    pub fn propose(&mut self, now_ms: u64, payloads: Vec<E>, out: &mut Outbox<RaftMessage<E>>) -> Option<LogIndex> {
         if self.role != Role::Leader {
             return None;
         }
@@ -188,7 +184,7 @@ impl<E: Clone> RaftNode<E> {
         Some(self.deadline_ms)
     }
 
-    pub fn on_timer(&mut self, now_ms: u64, out: &mut Vec<(NodeId, RaftMessage<E>)>) {
+    pub fn on_timer(&mut self, now_ms: u64, out: &mut Outbox<RaftMessage<E>>) {
         if now_ms < self.deadline_ms {
             return;
         }
@@ -211,7 +207,7 @@ impl<E: Clone> RaftNode<E> {
     }
 
     /// KIP-996: before a real election, ask whether a majority would vote for this node at the next term.
-    fn start_pre_vote(&mut self, now_ms: u64, out: &mut Vec<(NodeId, RaftMessage<E>)>) {
+    fn start_pre_vote(&mut self, now_ms: u64, out: &mut Outbox<RaftMessage<E>>) {
         self.role = Role::Prospective;
         self.leader = None;
         self.votes = alloc::vec![self.id];
@@ -222,11 +218,11 @@ impl<E: Clone> RaftNode<E> {
         let (term, last_log_index, last_log_term) = (self.disk.term + 1, self.last_log_index(), self.last_log_term());
         let others: Vec<NodeId> = self.others().collect();
         for v in others {
-            out.push((v, RaftMessage::RequestVote { term, last_log_index, last_log_term, pre_vote: true }));
+            out.send(v, RaftMessage::RequestVote { term, last_log_index, last_log_term, pre_vote: true });
         }
     }
 
-    fn start_election(&mut self, now_ms: u64, out: &mut Vec<(NodeId, RaftMessage<E>)>) {
+    fn start_election(&mut self, now_ms: u64, out: &mut Outbox<RaftMessage<E>>) {
         self.disk.term += 1;
         self.disk.voted_for = Some(self.id);
         self.role = Role::Candidate;
@@ -240,11 +236,11 @@ impl<E: Clone> RaftNode<E> {
         let (term, last_log_index, last_log_term) = (self.disk.term, self.last_log_index(), self.last_log_term());
         let others: Vec<NodeId> = self.others().collect();
         for v in others {
-            out.push((v, RaftMessage::RequestVote { term, last_log_index, last_log_term, pre_vote: false }));
+            out.send(v, RaftMessage::RequestVote { term, last_log_index, last_log_term, pre_vote: false });
         }
     }
 
-    fn become_leader(&mut self, now_ms: u64, out: &mut Vec<(NodeId, RaftMessage<E>)>) {
+    fn become_leader(&mut self, now_ms: u64, out: &mut Outbox<RaftMessage<E>>) {
         self.role = Role::Leader;
         self.leader = Some(self.id);
         self.became_leader_ms = now_ms;
@@ -260,7 +256,7 @@ impl<E: Clone> RaftNode<E> {
         self.broadcast_append(now_ms, out);
     }
 
-    fn broadcast_append(&mut self, now_ms: u64, out: &mut Vec<(NodeId, RaftMessage<E>)>) {
+    fn broadcast_append(&mut self, now_ms: u64, out: &mut Outbox<RaftMessage<E>>) {
         let others: Vec<NodeId> = self.others().collect();
         for v in others {
             self.send_append(v, out);
@@ -268,7 +264,7 @@ impl<E: Clone> RaftNode<E> {
         self.deadline_ms = now_ms + HEARTBEAT_INTERVAL_MS;
     }
 
-    fn send_append(&mut self, to: NodeId, out: &mut Vec<(NodeId, RaftMessage<E>)>) {
+    fn send_append(&mut self, to: NodeId, out: &mut Outbox<RaftMessage<E>>) {
         let next = self.next_index.get(&to).copied().unwrap_or(1).max(1);
         let prev_log_index = next - 1;
         let prev_log_term = self.term_at(prev_log_index);
@@ -281,7 +277,7 @@ impl<E: Clone> RaftNode<E> {
             entries,
             leader_commit: self.commit_index,
         };
-        out.push((to, message));
+        out.send(to, message);
     }
 
     /// The leader commits an index once a majority has it and it is from the current term (§5.4.2).
@@ -295,13 +291,7 @@ impl<E: Clone> RaftNode<E> {
         }
     }
 
-    pub fn on_message(
-        &mut self,
-        now_ms: u64,
-        from: NodeId,
-        message: RaftMessage<E>,
-        out: &mut Vec<(NodeId, RaftMessage<E>)>,
-    ) {
+    pub fn on_message(&mut self, now_ms: u64, from: NodeId, message: RaftMessage<E>, out: &mut Outbox<RaftMessage<E>>) {
         if !self.voters.contains(&from) {
             return;
         }
@@ -325,7 +315,7 @@ impl<E: Clone> RaftNode<E> {
                         && self.leader_heard_ms.is_some_and(|h| now_ms.saturating_sub(h) < ELECTION_TIMEOUT_MS));
                 let granted = t > term && up_to_date && !leader_alive;
                 let answer_term = if granted { t } else { term };
-                out.push((from, RaftMessage::VoteResponse { term: answer_term, granted, pre_vote: true }));
+                out.send(from, RaftMessage::VoteResponse { term: answer_term, granted, pre_vote: true });
             }
             RaftMessage::RequestVote { term: t, last_log_index, last_log_term, pre_vote: false } => {
                 let up_to_date = (last_log_term, last_log_index) >= (self.last_log_term(), self.last_log_index());
@@ -334,7 +324,7 @@ impl<E: Clone> RaftNode<E> {
                     self.disk.voted_for = Some(from);
                     self.reset_election_timer(now_ms);
                 }
-                out.push((from, RaftMessage::VoteResponse { term, granted, pre_vote: false }));
+                out.send(from, RaftMessage::VoteResponse { term, granted, pre_vote: false });
             }
             RaftMessage::VoteResponse { term: t, granted, pre_vote: true } => {
                 if self.role == Role::Prospective && t == term + 1 && granted && !self.votes.contains(&from) {
@@ -354,7 +344,7 @@ impl<E: Clone> RaftNode<E> {
             }
             RaftMessage::AppendEntries { term: t, prev_log_index, prev_log_term, entries, leader_commit } => {
                 if t < term {
-                    out.push((from, RaftMessage::AppendResponse { term, success: false, match_index: 0 }));
+                    out.send(from, RaftMessage::AppendResponse { term, success: false, match_index: 0 });
                     return;
                 }
                 // A current-term AppendEntries: `from` is the leader.
@@ -364,7 +354,7 @@ impl<E: Clone> RaftNode<E> {
                 self.reset_election_timer(now_ms);
                 if prev_log_index > self.last_log_index() || self.term_at(prev_log_index) != prev_log_term {
                     let hint = prev_log_index.saturating_sub(1).min(self.last_log_index());
-                    out.push((from, RaftMessage::AppendResponse { term, success: false, match_index: hint }));
+                    out.send(from, RaftMessage::AppendResponse { term, success: false, match_index: hint });
                     return;
                 }
                 let mut index = prev_log_index;
@@ -379,7 +369,7 @@ impl<E: Clone> RaftNode<E> {
                 }
                 // Never backwards: a stale AppendEntries may carry an older leader_commit.
                 self.commit_index = self.commit_index.max(leader_commit.min(index));
-                out.push((from, RaftMessage::AppendResponse { term, success: true, match_index: index }));
+                out.send(from, RaftMessage::AppendResponse { term, success: true, match_index: index });
             }
             RaftMessage::AppendResponse { term: t, success, match_index } => {
                 if self.role != Role::Leader || t != term {
@@ -453,8 +443,8 @@ mod tests {
             }
         }
 
-        fn send(&mut self, from: NodeId, out: Vec<(NodeId, RaftMessage<u64>)>) {
-            for (to, m) in out {
+        fn send(&mut self, from: NodeId, mut out: Outbox<RaftMessage<u64>>) {
+            for (to, m) in out.take_messages() {
                 let lost =
                     self.cut.contains(&from) != self.cut.contains(&to) || self.rng.next_u32() % 100 < self.drop_rate;
                 if !lost {
@@ -477,7 +467,7 @@ mod tests {
                     self.now_ms = until_ms;
                     return;
                 }
-                let mut out = Vec::new();
+                let mut out = Outbox::default();
                 let from;
                 if msg_time <= timer_time {
                     let i = self.queue.iter().position(|q| (q.0, q.1) == next_msg.unwrap_or_default()).unwrap_or(0);
@@ -516,7 +506,7 @@ mod tests {
             let Some(id) = self.leader() else { return };
             let payload = self.next_payload;
             self.next_payload += 1;
-            let mut out = Vec::new();
+            let mut out = Outbox::default();
             if let Some(Some(node)) = self.nodes.get_mut(&id) {
                 node.propose(self.now_ms, alloc::vec![payload], &mut out);
             }

@@ -10,7 +10,7 @@
 //! `ClassicGroup.validateMember` does: an unknown member is `UNKNOWN_MEMBER_ID`, an old instance whose
 //! `group.instance.id` a newer one took is `FENCED_INSTANCE_ID`.
 //!
-//! Sans-IO like the actors: calls fill [`Effects`] (messages, records to write, members removed);
+//! Sans-IO like the actors: calls fill [`Effects`] (an outbox of answers and removed members, records to write);
 //! `next_timer_ms` says when the coordinator must look again.
 
 use alloc::collections::BTreeMap;
@@ -21,9 +21,10 @@ use serde::Serialize;
 
 use super::{GroupMetadataValue, MemberMetadataValue};
 use crate::error::{FranzError, Result};
-use crate::protocol::history::RemovalReason;
-use crate::protocol::message::{CorrelationId, JoinResult, JoinedMember, Message};
+use crate::protocol::history::{Op, RemovalReason};
+use crate::protocol::message::{CorrelationId, JoinResult, JoinedMember, Message, Outbox};
 pub use crate::protocol::message::{JoinRequest, SyncRequest};
+use crate::protocol::trace::TraceKind;
 use crate::types::{NodeId, Offset, TopicPartition, NO_NODE};
 
 /// Kafka's `group.initial.rebalance.delay.ms`: a new group waits this long for more members.
@@ -154,11 +155,19 @@ struct PendingStore {
 /// What a group call asks of its coordinator.
 #[derive(Debug, Default)]
 pub struct Effects {
-    pub sends: Vec<(NodeId, Message)>,
+    /// Answers to members (a member loaded from the log, whose node is not known, is [`NO_NODE`]: its
+    /// answer is not sent), and the trace and history of members the group no longer has.
+    pub out: Outbox,
     /// Group records to append, each with the id of the store waiting for it.
     pub stores: Vec<(u64, GroupMetadataValue)>,
-    /// Member ids the group no longer has.
-    pub removed: Vec<(String, RemovalReason)>,
+}
+
+impl Effects {
+    fn member_removed(&mut self, group: &str, member_id: String, reason: RemovalReason) {
+        let group = String::from(group);
+        self.out.history(Op::GroupMemberRemoved { group: group.clone(), member_id: member_id.clone(), reason });
+        self.out.trace(TraceKind::GroupMemberRemoved { group, member: member_id, reason });
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -306,7 +315,7 @@ impl Group {
         // Members waiting in SyncGroup learn that another rebalance began.
         for m in self.members.values_mut() {
             if let Some(correlation_id) = m.sync.take() {
-                fx.sends.push((m.node, Message::SyncGroupResponse { correlation_id, result: Err(rebalancing()) }));
+                fx.out.send(m.node, Message::SyncGroupResponse { correlation_id, result: Err(rebalancing()) });
             }
         }
         self.state = GroupState::PreparingRebalance;
@@ -321,8 +330,7 @@ impl Group {
         fx: &mut Effects,
     ) {
         let refuse = |e: FranzError, fx: &mut Effects| {
-            fx.sends
-                .push((from, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result: Err(e) }))
+            fx.out.send(from, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result: Err(e) })
         };
         let member_id = request.member_id.clone();
         // Kafka's supportsProtocols: a member whose assignors share none with every other member's is refused
@@ -370,7 +378,7 @@ impl Group {
         // KIP-394: a dynamic member learns its id first, then joins with it.
         self.pending_members.insert(member_id.clone(), now_ms.saturating_add(request.session_timeout_ms));
         let result = Err(franz_err!(MemberIdRequired, "Join again with member id {member_id}"));
-        fx.sends.push((from, Message::JoinGroupResponse { correlation_id, member_id, result }));
+        fx.out.send(from, Message::JoinGroupResponse { correlation_id, member_id, result });
     }
 
     /// A member's JoinGroup: it waits for the join phase, which this starts (the eager protocol) or joins.
@@ -412,14 +420,13 @@ impl Group {
         let instance = request.group_instance_id.clone().unwrap_or_default();
         if let Some(correlation_id) = member.join.take() {
             let result = Err(fenced(&instance, &new_member_id));
-            fx.sends
-                .push((member.node, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result }));
+            fx.out.send(member.node, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result });
         }
         if let Some(correlation_id) = member.sync.take() {
             let result = Err(fenced(&instance, &new_member_id));
-            fx.sends.push((member.node, Message::SyncGroupResponse { correlation_id, result }));
+            fx.out.send(member.node, Message::SyncGroupResponse { correlation_id, result });
         }
-        fx.removed.push((String::from(old_member_id), RemovalReason::Replaced));
+        fx.member_removed(&self.group_id, String::from(old_member_id), RemovalReason::Replaced);
         let unchanged =
             member.topics == request.topics && self.protocol.as_ref().is_some_and(|p| request.protocols.contains(p));
         member.member_id = new_member_id.clone();
@@ -456,16 +463,15 @@ impl Group {
     ) {
         let SyncRequest { generation, member_id, group_instance_id, assignments } = request;
         let (member_id, instance) = (member_id.as_str(), group_instance_id.as_deref());
-        let reply = |result: Result<Vec<TopicPartition>, FranzError>| {
-            (from, Message::SyncGroupResponse { correlation_id, result })
-        };
+        let reply =
+            |result: Result<Vec<TopicPartition>, FranzError>| Message::SyncGroupResponse { correlation_id, result };
         if let Err(e) = self.validate_member(member_id, instance) {
-            return fx.sends.push(reply(Err(e)));
+            return fx.out.send(from, reply(Err(e)));
         }
         if generation != self.generation {
             let e =
                 franz_err!(IllegalGeneration, "Generation {generation} is over; the group is at {}", self.generation);
-            return fx.sends.push(reply(Err(e)));
+            return fx.out.send(from, reply(Err(e)));
         }
         let is_leader = self.leader.as_deref() == Some(member_id);
         let storing = self
@@ -474,8 +480,8 @@ impl Group {
             .any(|s| matches!(&s.purpose, StorePurpose::Assignment { generation: g, .. } if *g == generation));
         let Some(member) = self.members.get_mut(member_id) else { return };
         match self.state {
-            GroupState::PreparingRebalance | GroupState::Empty => fx.sends.push(reply(Err(rebalancing()))),
-            GroupState::Stable => fx.sends.push(reply(Ok(member.assignment.clone()))),
+            GroupState::PreparingRebalance | GroupState::Empty => fx.out.send(from, reply(Err(rebalancing()))),
+            GroupState::Stable => fx.out.send(from, reply(Ok(member.assignment.clone()))),
             GroupState::CompletingRebalance => {
                 member.sync = Some(correlation_id);
                 member.node = from;
@@ -518,7 +524,7 @@ impl Group {
         if self.members.remove(member_id).is_none() {
             return Err(franz_err!(UnknownMemberId, "Member {member_id} is not in group {}", self.group_id));
         }
-        fx.removed.push((String::from(member_id), RemovalReason::Left));
+        fx.member_removed(&self.group_id, String::from(member_id), RemovalReason::Left);
         self.after_removal(now_ms, fx);
         Ok(())
     }
@@ -583,7 +589,7 @@ impl Group {
         if !expired.is_empty() {
             for id in expired {
                 self.members.remove(&id);
-                fx.removed.push((id, RemovalReason::SessionTimeout));
+                fx.member_removed(&self.group_id, id, RemovalReason::SessionTimeout);
             }
             return self.after_removal(now_ms, fx);
         }
@@ -599,7 +605,7 @@ impl Group {
             self.members.values().filter(|m| m.join.is_none()).map(|m| m.member_id.clone()).collect();
         for id in late {
             self.members.remove(&id);
-            fx.removed.push((id, RemovalReason::RebalanceTimeout));
+            fx.member_removed(&self.group_id, id, RemovalReason::RebalanceTimeout);
         }
         if self.members.is_empty() {
             return self.become_empty(now_ms, fx);
@@ -641,7 +647,7 @@ impl Group {
                     skip_assignment: false,
                 }),
             };
-            fx.sends.push((m.node, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result }));
+            fx.out.send(m.node, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result });
         }
     }
 
@@ -719,7 +725,7 @@ impl Group {
         if let Err(e) = result {
             for m in self.members.values_mut() {
                 if let Some(correlation_id) = m.sync.take() {
-                    fx.sends.push((m.node, Message::SyncGroupResponse { correlation_id, result: Err(e.clone()) }));
+                    fx.out.send(m.node, Message::SyncGroupResponse { correlation_id, result: Err(e.clone()) });
                 }
             }
             self.prepare_rebalance(now_ms, fx);
@@ -730,8 +736,7 @@ impl Group {
             m.assignment = assignment.remove(&m.member_id).unwrap_or_default();
             if let Some(correlation_id) = m.sync.take() {
                 m.last_heartbeat_ms = now_ms; // its session counts from its answer
-                fx.sends
-                    .push((m.node, Message::SyncGroupResponse { correlation_id, result: Ok(m.assignment.clone()) }));
+                fx.out.send(m.node, Message::SyncGroupResponse { correlation_id, result: Ok(m.assignment.clone()) });
             }
         }
     }
@@ -782,7 +787,7 @@ impl Group {
                 Err(e)
             }
         };
-        fx.sends.push((node, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result }));
+        fx.out.send(node, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result });
     }
 }
 
@@ -827,7 +832,7 @@ mod tests {
         let mut g = Group::new("g", "0.1");
         let mut fx = Effects::default();
         g.join(0, MEMBER_NODE, 1, join_request("", None), &mut fx);
-        let member_id = match fx.sends.pop() {
+        let member_id = match fx.out.messages.pop() {
             Some((MEMBER_NODE, Message::JoinGroupResponse { member_id, result: Err(e), .. })) => {
                 assert_eq!(e.code, ErrorCode::MemberIdRequired);
                 member_id
@@ -835,9 +840,13 @@ mod tests {
             other => panic!("a new dynamic member learns its id first: {other:?}"),
         };
         g.join(1, MEMBER_NODE, 2, join_request(&member_id, None), &mut fx);
-        assert!(fx.sends.is_empty(), "the first join waits group.initial.rebalance.delay.ms: {:?}", fx.sends);
+        assert!(
+            fx.out.messages.is_empty(),
+            "the first join waits group.initial.rebalance.delay.ms: {:?}",
+            fx.out.messages
+        );
         g.tick(1 + GROUP_INITIAL_REBALANCE_DELAY_MS, &mut fx);
-        match fx.sends.pop() {
+        match fx.out.messages.pop() {
             Some((MEMBER_NODE, Message::JoinGroupResponse { correlation_id: 2, result: Ok(joined), .. })) => {
                 assert_eq!((joined.generation, joined.leader.as_str()), (1, member_id.as_str()));
             }
@@ -846,10 +855,10 @@ mod tests {
         let assignments = vec![(member_id.clone(), vec![tp(0), tp(1)])];
         let sync = SyncRequest { generation: 1, member_id: member_id.clone(), group_instance_id: None, assignments };
         g.sync(3_100, MEMBER_NODE, 3, sync, &mut fx);
-        assert!(fx.sends.is_empty(), "the assignment is answered once its record is replicated");
+        assert!(fx.out.messages.is_empty(), "the assignment is answered once its record is replicated");
         assert_eq!(fx.stores.len(), 1);
         replicate(&mut g, 3_200, &mut fx);
-        match fx.sends.pop() {
+        match fx.out.messages.pop() {
             Some((MEMBER_NODE, Message::SyncGroupResponse { correlation_id: 3, result: Ok(partitions) })) => {
                 assert_eq!(partitions, [tp(0), tp(1)]);
             }
@@ -878,7 +887,7 @@ mod tests {
         let mut fx = Effects::default();
         g.join(0, MEMBER_NODE, 1, join_request("", Some("i")), &mut fx);
         g.tick(GROUP_INITIAL_REBALANCE_DELAY_MS, &mut fx);
-        let first = match fx.sends.pop() {
+        let first = match fx.out.messages.pop() {
             Some((MEMBER_NODE, Message::JoinGroupResponse { result: Ok(joined), .. })) => joined.member_id,
             other => panic!("a static member joins at once: {other:?}"),
         };
@@ -890,17 +899,26 @@ mod tests {
         };
         g.sync(3_100, MEMBER_NODE, 2, sync, &mut fx);
         replicate(&mut g, 3_200, &mut fx);
-        fx.sends.clear();
+        fx.out.messages.clear();
         // The twin: same instance id, no member id.
         g.join(4_000, TWIN_NODE, 1, join_request("", Some("i")), &mut fx);
         replicate(&mut g, 4_100, &mut fx);
-        let second = match fx.sends.pop() {
+        let second = match fx.out.messages.pop() {
             Some((TWIN_NODE, Message::JoinGroupResponse { result: Ok(joined), .. })) => joined.member_id,
             other => panic!("{other:?}"),
         };
         assert_ne!(second, first, "KIP-345: the newcomer gets a new member id");
         assert_eq!(g.generation, 1, "a Stable group with an unchanged subscription does not rebalance");
-        assert_eq!(fx.removed.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>(), [first.as_str()]);
+        let removed: Vec<&str> = fx
+            .out
+            .history
+            .iter()
+            .filter_map(|op| match op {
+                Op::GroupMemberRemoved { member_id, reason: RemovalReason::Replaced, .. } => Some(member_id.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(removed, [first.as_str()]);
         let fenced = g.heartbeat(4_200, 1, &first, Some("i")).unwrap_err();
         assert_eq!(fenced.code, ErrorCode::FencedInstanceId, "the old instance is fenced");
         assert!(g.heartbeat(4_200, 1, &second, Some("i")).is_ok());

@@ -586,17 +586,25 @@ impl Message {
     }
 }
 
-/// What an actor hands back from one step: messages to send and trace lines to record.
-/// The simulator empties it after every dispatch.
-#[derive(Debug, Default)]
-pub struct Outbox {
-    pub(crate) messages: Vec<(NodeId, Message)>,
+/// What a state machine hands back from one step: messages to send, trace lines and history entries to record.
+/// Every state machine writes into one: the actors (`Outbox<Message>`, which the simulator empties after every
+/// dispatch), Raft (`Outbox<RaftMessage>`, which the controller wraps into messages) and a group (whose host
+/// broker forwards it).
+#[derive(Debug)]
+pub struct Outbox<M = Message> {
+    pub(crate) messages: Vec<(NodeId, M)>,
     pub(crate) trace: Vec<TraceKind>,
     pub(crate) history: Vec<Op>,
 }
 
-impl Outbox {
-    pub fn send(&mut self, to: NodeId, message: Message) {
+impl<M> Default for Outbox<M> {
+    fn default() -> Self {
+        Outbox { messages: Vec::new(), trace: Vec::new(), history: Vec::new() }
+    }
+}
+
+impl<M> Outbox<M> {
+    pub fn send(&mut self, to: NodeId, message: M) {
         self.messages.push((to, message));
     }
 
@@ -607,6 +615,23 @@ impl Outbox {
     /// A client operation's invocation or completion, for the checker.
     pub fn history(&mut self, op: Op) {
         self.history.push(op);
+    }
+
+    /// The messages sent so far, in order, leaving the trace and history.
+    pub fn take_messages(&mut self) -> Vec<(NodeId, M)> {
+        core::mem::take(&mut self.messages)
+    }
+
+    /// Moves what an inner state machine produced into this outbox, its messages wrapped by `wrap` (those
+    /// `wrap` drops are not sent), after what is here already.
+    pub fn absorb<N>(&mut self, inner: Outbox<N>, mut wrap: impl FnMut(NodeId, N) -> Option<M>) {
+        self.trace.extend(inner.trace);
+        self.history.extend(inner.history);
+        for (to, message) in inner.messages {
+            if let Some(message) = wrap(to, message) {
+                self.messages.push((to, message));
+            }
+        }
     }
 }
 

@@ -176,13 +176,11 @@ impl Controller {
     fn raft_step(
         &mut self,
         out: &mut Outbox,
-        f: impl FnOnce(&mut RaftNode<MetadataRecord>, &mut Vec<(NodeId, RaftMessage<MetadataRecord>)>),
+        f: impl FnOnce(&mut RaftNode<MetadataRecord>, &mut Outbox<RaftMessage<MetadataRecord>>),
     ) {
-        let mut raft_out = Vec::new();
+        let mut raft_out = Outbox::default();
         f(&mut self.raft, &mut raft_out);
-        for (to, message) in raft_out {
-            out.send(to, Message::Raft(message));
-        }
+        out.absorb(raft_out, |_, message| Some(Message::Raft(message)));
     }
 
     /// Writes records (leader only) and applies them to the latest image; returns the last one's index.
