@@ -905,3 +905,38 @@ fn deleting_a_topic_deletes_the_groups_committed_offsets_for_it() {
         assert_eq!(got.len(), 7, "seed {seed}: {got:?}");
     }
 }
+
+#[test]
+fn every_node_names_what_it_waits_for() {
+    use franz_core::protocol::actor::TimerName;
+    let mut w = World::new(ClusterConfig { seed: 3, ..Default::default() }).unwrap();
+    w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+    let c = member(&mut w, "g", "c", &["t"], |_| {});
+    w.run_for(10_000);
+    assert_eq!(owned(&w, "g").len(), 1, "the member joined");
+    let names =
+        |w: &World, node: NodeId| -> Vec<TimerName> { w.timers(node).unwrap().iter().map(|t| t.name).collect() };
+    let now = w.now_ms();
+    for node in [c].into_iter().chain(w.brokers().iter().copied()).chain(w.controllers().iter().copied()) {
+        let timers = w.timers(node).unwrap();
+        assert!(timers.windows(2).all(|p| p[0].at_ms <= p[1].at_ms), "earliest first: {timers:?}");
+        assert!(timers.iter().all(|t| t.at_ms + 1 >= now), "nothing overdue at {now}: {timers:?}");
+    }
+    let consumer = names(&w, c);
+    assert!(consumer.contains(&TimerName::HeartbeatInterval), "{consumer:?}");
+    assert!(consumer.contains(&TimerName::MaxPollInterval), "{consumer:?}");
+    let coordinator = w.describe_group("g").coordinator.unwrap();
+    let broker = names(&w, coordinator);
+    assert!(broker.contains(&TimerName::SessionTimeout), "the coordinator watches the member: {broker:?}");
+    assert!(broker.contains(&TimerName::BrokerHeartbeatInterval), "{broker:?}");
+    let active = w.controllers().iter().copied().find(|&n| names(&w, n).contains(&TimerName::BrokerSessionTimeout));
+    let active = active.expect("the active controller watches every broker's session");
+    let fences = names(&w, active).iter().filter(|&&n| n == TimerName::BrokerSessionTimeout).count();
+    assert_eq!(fences, w.brokers().len(), "one broker.session.timeout.ms per unfenced broker");
+    assert!(names(&w, active).contains(&TimerName::QuorumFetchTimeout), "the quorum leader");
+    assert_eq!(TimerName::BrokerSessionTimeout.config_key(), "broker.session.timeout.ms");
+    let other = w.brokers().iter().copied().find(|&b| b != coordinator).unwrap();
+    w.crash_broker(other).unwrap();
+    assert!(w.timers(other).unwrap().is_empty(), "a crashed broker waits for nothing");
+    assert_eq!(w.timers(4242).unwrap_err().code, ErrorCode::InvalidRequest);
+}

@@ -5,6 +5,7 @@
 use alloc::string::String;
 
 use super::{Broker, HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS};
+use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::message::Outbox;
 use crate::protocol::trace::TraceKind;
 
@@ -95,7 +96,7 @@ impl Broker {
 
     /// The next time housekeeping has something to do. Nothing is armed for an idle broker, so that an
     /// idle world has no events.
-    pub(super) fn next_housekeeping_ms(&self) -> Option<u64> {
+    pub(super) fn housekeeping_timers(&self, timers: &mut Timers) {
         let partitions = || self.topics.values().flat_map(|t| t.partitions.values().map(move |p| (t, p)));
         // Only the flusher runs that will find a log to flush.
         let flushes = partitions()
@@ -114,6 +115,9 @@ impl Broker {
             .filter_map(|(t, p)| p.log.compaction_due_ms(p.high_watermark, &t.config))
             .map(|due| due.max(next_run))
             .min();
-        flushes.into_iter().chain(checkpoint).chain(retention).chain(cleaning).min()
+        timers.set(TimerName::LogFlushScheduler, flushes);
+        timers.set(TimerName::HighWatermarkCheckpoint, checkpoint);
+        timers.set(TimerName::LogRetentionCheck, retention);
+        timers.set(TimerName::LogCleanerBackoff, cleaning);
     }
 }

@@ -9,6 +9,7 @@ use super::partition::PartitionTransition;
 use super::{Broker, Partition, Topic};
 use crate::config::TopicConfig;
 use crate::error::{ErrorCode, FranzError, Result};
+use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::message::{CorrelationId, Message, MetadataFetchData, Outbox};
 use crate::protocol::trace::TraceKind;
 use crate::types::{NodeId, TopicPartition, NO_NODE};
@@ -107,19 +108,21 @@ impl ControllerChannel {
         }
     }
 
-    pub(super) fn next_timer_ms(&self) -> Option<u64> {
+    pub(super) fn timers(&self, timers: &mut Timers) {
         let deadlines =
             [self.registration, self.heartbeat, self.metadata_fetch].into_iter().flatten().map(|r| r.deadline_ms);
-        let idle = if self.registration.is_none() && !self.registered {
-            Some(self.backoff_until_ms)
+        timers.set_all(TimerName::RequestTimeout, deadlines);
+        if self.registration.is_none() && !self.registered {
+            timers.set(TimerName::RetryBackoff, self.backoff_until_ms);
         } else if self.registered {
-            let heartbeat = self.heartbeat.is_none().then_some(self.next_heartbeat_ms.max(self.backoff_until_ms));
-            let fetch = self.metadata_fetch.is_none().then_some(self.backoff_until_ms);
-            heartbeat.into_iter().chain(fetch).min()
-        } else {
-            None
-        };
-        deadlines.chain(idle).min()
+            if self.heartbeat.is_none() {
+                let at_ms = self.next_heartbeat_ms.max(self.backoff_until_ms);
+                timers.set(TimerName::BrokerHeartbeatInterval, at_ms);
+            }
+            if self.metadata_fetch.is_none() {
+                timers.set(TimerName::RetryBackoff, self.backoff_until_ms);
+            }
+        }
     }
 }
 

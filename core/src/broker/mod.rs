@@ -24,6 +24,7 @@ use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
 use crate::error::{FranzError, Result};
 use crate::log::{BatchOrigin, ProducerStamp};
 use crate::metadata::MetadataImage;
+use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::message::{Acks, Actor, CorrelationId, FetchedPartition, Message, OffsetSpec, Outbox};
 use crate::protocol::message::{PartitionMetadata, TopicMetadata};
 use crate::protocol::trace::TraceKind;
@@ -767,18 +768,16 @@ impl Actor for Broker {
         self.drive(now_ms, out);
     }
 
-    fn next_timer_ms(&self) -> Option<u64> {
-        let fetches = self.delayed_fetches.iter().map(|f| f.deadline_ms);
-        let produces = self.delayed_produces.iter().map(|p| p.deadline_ms);
-        let replica_fetches = self.delayed_replica_fetches.iter().map(|f| f.deadline_ms);
-        fetches
-            .chain(produces)
-            .chain(replica_fetches)
-            .chain(self.next_housekeeping_ms())
-            .chain(self.channel.next_timer_ms())
-            .chain(self.next_replication_timer_ms())
-            .chain(self.groups.values().filter_map(|g| g.next_timer_ms()))
-            .min()
+    fn timers(&self, timers: &mut Timers) {
+        timers.set_all(TimerName::FetchMaxWait, self.delayed_fetches.iter().map(|f| f.deadline_ms));
+        timers.set_all(TimerName::ProduceTimeout, self.delayed_produces.iter().map(|p| p.deadline_ms));
+        timers.set_all(TimerName::ReplicaFetchWaitMax, self.delayed_replica_fetches.iter().map(|f| f.deadline_ms));
+        self.housekeeping_timers(timers);
+        self.channel.timers(timers);
+        self.replication_timers(timers);
+        for group in self.groups.values() {
+            group.timers(timers);
+        }
     }
 }
 

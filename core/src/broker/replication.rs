@@ -10,6 +10,7 @@ use alloc::vec::Vec;
 use super::partition::PendingIsr;
 use super::{min_isr, Broker};
 use crate::error::Result;
+use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::message::{
     CorrelationId, Message, Outbox, PartitionState, ReplicaFetchData, ReplicaFetchPartition, ReplicaFetchResult,
 };
@@ -446,11 +447,13 @@ impl Broker {
         }
     }
 
-    pub(super) fn next_replication_timer_ms(&self) -> Option<u64> {
-        let sessions = self.fetch_sessions.values().map(|s| match s.in_flight {
-            Some((_, deadline)) => deadline,
-            None => s.backoff_until_ms,
-        });
+    pub(super) fn replication_timers(&self, timers: &mut Timers) {
+        for session in self.fetch_sessions.values() {
+            match session.in_flight {
+                Some((_, deadline)) => timers.set(TimerName::ReplicaSocketTimeout, deadline),
+                None => timers.set(TimerName::ReplicaFetchBackoff, session.backoff_until_ms),
+            }
+        }
         let id = self.id;
         let leads_with_followers =
             self.topics.values().flat_map(|t| t.partitions.values()).any(|p| p.leader == id && p.replicas.len() > 1);
@@ -460,7 +463,8 @@ impl Broker {
             .values()
             .flat_map(|t| t.partitions.values())
             .filter_map(|p| p.pending_isr.as_ref().map(|pending| pending.deadline_ms));
-        sessions.chain(isr_check).chain(pending).min()
+        timers.set(TimerName::ReplicaLagTimeMax, isr_check);
+        timers.set_all(TimerName::RequestTimeout, pending);
     }
 }
 

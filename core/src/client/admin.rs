@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 
 use super::Bootstrap;
 use crate::error::Result;
+use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::message::{Actor, AdminOp, CorrelationId, Message, Outbox};
 use crate::types::NodeId;
 
@@ -147,13 +148,13 @@ impl Actor for AdminClient {
         self.send_due(now_ms, out);
     }
 
-    fn next_timer_ms(&self) -> Option<u64> {
-        self.calls
-            .values()
-            .map(|c| match c.attempt {
-                Some((_, until)) => until.min(c.deadline_ms),
-                None => c.retry_at_ms.min(c.deadline_ms),
-            })
-            .min()
+    fn timers(&self, timers: &mut Timers) {
+        for call in self.calls.values() {
+            match call.attempt {
+                Some((_, until)) => timers.set(TimerName::RequestTimeout, until),
+                None => timers.set(TimerName::RetryBackoff, call.retry_at_ms),
+            }
+            timers.set(TimerName::DefaultApiTimeout, call.deadline_ms);
+        }
     }
 }

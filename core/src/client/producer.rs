@@ -22,6 +22,7 @@ use crate::error::ErrorCode;
 use crate::error::{FranzError, Result};
 use crate::log::{BatchOrigin, ProducerStamp};
 use crate::partitioner::{partition_for_key, StickyPartitioner};
+use crate::protocol::actor::{InFlight, TimerName, Timers};
 use crate::protocol::history::{AckedRecord, Op, SentRecord};
 use crate::protocol::message::{Acks, Actor, CorrelationId, Message, Outbox};
 use crate::protocol::trace::TraceKind;
@@ -192,13 +193,16 @@ impl ProducerBatch {
     }
 }
 
+/// What the producer awaits an answer to.
 #[derive(Clone, Debug)]
-struct InFlightProduce {
-    batch_id: u64,
-    leader: NodeId,
-    deadline_ms: u64,
-    /// The connection to the leader broke while it was out.
-    disconnected: bool,
+enum ProducerRequest {
+    Metadata,
+    InitProducerId,
+    Produce {
+        batch_id: u64,
+        /// The connection to the leader broke while it was out.
+        disconnected: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -208,23 +212,20 @@ pub struct Producer {
     bootstrap: Bootstrap,
     rng: Pcg32,
     metadata: MetadataCache,
-    /// Metadata request in flight, with its deadline.
-    metadata_in_flight: Option<(CorrelationId, u64)>,
     /// When to ask again for a topic the brokers did not know yet.
     metadata_retry_at_ms: Option<u64>,
     sticky: BTreeMap<String, StickyPartitioner>,
-    correlation_ids: crate::protocol::message::CorrelationIds,
     next_send_id: u64,
     sends: BTreeMap<u64, PendingSend>,
     /// The record accumulator: batches by id, oldest first.
     batches: BTreeMap<u64, ProducerBatch>,
     next_batch_id: u64,
-    in_flight: BTreeMap<CorrelationId, InFlightProduce>,
+    /// Metadata, InitProducerId and Produce requests awaiting answers (one Metadata and one InitProducerId
+    /// at most).
+    in_flight: InFlight<ProducerRequest>,
     completed: Vec<SendResult>,
     /// The idempotent producer's id and epoch, once a broker gave them.
     producer_id: Option<(i64, i16)>,
-    /// InitProducerId in flight, with its deadline.
-    init_in_flight: Option<(CorrelationId, u64)>,
     /// Per partition: the epoch its batches are numbered in, and the next sequence (idempotence). A
     /// partition moves to a new producer epoch only once none of its batches is out (Kafka's
     /// `maybeUpdateProducerIdAndEpoch`), so that a batch whose first attempt may have landed keeps the
@@ -250,18 +251,15 @@ impl Producer {
             bootstrap: Bootstrap::new(bootstrap),
             rng,
             metadata: MetadataCache::default(),
-            metadata_in_flight: None,
             metadata_retry_at_ms: None,
             sticky: BTreeMap::new(),
-            correlation_ids: Default::default(),
             next_send_id: 1,
             sends: BTreeMap::new(),
             batches: BTreeMap::new(),
             next_batch_id: 1,
-            in_flight: BTreeMap::new(),
+            in_flight: InFlight::default(),
             completed: Vec::new(),
             producer_id: None,
-            init_in_flight: None,
             sequences: BTreeMap::new(),
             closing: false,
         }
@@ -358,10 +356,12 @@ impl Producer {
     fn dispatch_ready(&mut self, now_ms: u64, out: &mut Outbox) {
         self.metadata.expire(now_ms, self.config.metadata_max_age_ms);
         if self.idempotent() && self.producer_id.is_none() {
-            if self.init_in_flight.is_none() && self.sends.values().any(|s| !s.dispatched) {
-                let correlation_id = self.correlation_ids.next_id();
-                self.init_in_flight = Some((correlation_id, now_ms.saturating_add(self.config.request_timeout_ms)));
-                out.send(self.bootstrap.current(), Message::InitProducerIdRequest { correlation_id });
+            let asking = self.in_flight.any(|r| matches!(r, ProducerRequest::InitProducerId));
+            if !asking && self.sends.values().any(|s| !s.dispatched) {
+                let (to, deadline_ms) =
+                    (self.bootstrap.current(), now_ms.saturating_add(self.config.request_timeout_ms));
+                let correlation_id = self.in_flight.start(to, deadline_ms, ProducerRequest::InitProducerId);
+                out.send(to, Message::InitProducerIdRequest { correlation_id });
             }
             return;
         }
@@ -421,12 +421,12 @@ impl Producer {
     /// Asks a broker where `topics` live, unless a Metadata request is already out (its answer will
     /// trigger another round for whatever is still missing).
     fn request_metadata(&mut self, now_ms: u64, topics: Vec<String>, out: &mut Outbox) {
-        if self.metadata_in_flight.is_some() {
+        if self.in_flight.any(|r| matches!(r, ProducerRequest::Metadata)) {
             return;
         }
-        let correlation_id = self.correlation_ids.next_id();
-        self.metadata_in_flight = Some((correlation_id, now_ms.saturating_add(self.config.request_timeout_ms)));
-        out.send(self.bootstrap.current(), Message::MetadataRequest { correlation_id, topics });
+        let (to, deadline_ms) = (self.bootstrap.current(), now_ms.saturating_add(self.config.request_timeout_ms));
+        let correlation_id = self.in_flight.start(to, deadline_ms, ProducerRequest::Metadata);
+        out.send(to, Message::MetadataRequest { correlation_id, topics });
     }
 
     fn choose_partition(&mut self, topic: &str, record: &ProducerRecord, count: u32) -> Result<u32> {
@@ -617,7 +617,7 @@ impl Producer {
             self.request_metadata(now_ms, alloc::vec![topic], out);
             return;
         }
-        let busy = self.in_flight.values().filter(|f| f.leader == leader).count();
+        let busy = self.in_flight.count_to(leader, |r| matches!(r, ProducerRequest::Produce { .. }));
         if busy >= self.config.max_in_flight_requests_per_connection as usize {
             // Waits for an answer from that broker (which drains again).
             if let Some(batch) = self.batches.get_mut(&batch_id) {
@@ -649,14 +649,19 @@ impl Producer {
             (None, _) => ProducerStamp::NONE,
         };
         let records = batch.records();
-        let correlation_id = self.correlation_ids.next_id();
         let Some(batch) = self.batches.get_mut(&batch_id) else { return };
+        let (acks, timeout_ms) = (self.config.acks, self.config.request_timeout_ms);
+        let correlation_id = if acks == Acks::None {
+            self.in_flight.unawaited_id()
+        } else {
+            let request = ProducerRequest::Produce { batch_id, disconnected: false };
+            self.in_flight.start(leader, now_ms.saturating_add(timeout_ms), request)
+        };
         batch.producer = Some(stamp);
         batch.ordinal = ordinal;
         batch.retry_at_ms = None;
         batch.waiting_for_room = false;
         batch.attempts += 1;
-        let (acks, timeout_ms) = (self.config.acks, self.config.request_timeout_ms);
         let (producer, origin) = (stamp, Some(BatchOrigin { producer: self.id, batch_id }));
         out.send(
             leader,
@@ -667,9 +672,6 @@ impl Producer {
             self.batch_done(batch_id, None, None, out);
         } else {
             batch.in_flight = true;
-            let deadline_ms = now_ms.saturating_add(timeout_ms);
-            self.in_flight
-                .insert(correlation_id, InFlightProduce { batch_id, leader, deadline_ms, disconnected: false });
         }
     }
 
@@ -787,10 +789,11 @@ impl Producer {
         result: Result<(Offset, Option<TopicId>)>,
         out: &mut Outbox,
     ) {
-        let Some(request) = self.in_flight.remove(&correlation_id) else {
-            return;
+        let batch_id = match self.in_flight.get(correlation_id).map(|r| &r.pending) {
+            Some(&ProducerRequest::Produce { batch_id, .. }) => batch_id,
+            _ => return,
         };
-        let batch_id = request.batch_id;
+        self.in_flight.take(correlation_id);
         match result {
             Ok((base_offset, topic_id)) => self.batch_done(batch_id, Some(base_offset), topic_id, out),
             Err(error) if Self::retry_worthy(error.code) => {
@@ -862,9 +865,9 @@ impl Actor for Producer {
         match message {
             Message::Disconnected { correlation_id } => self.on_disconnected(now_ms, from, correlation_id, out),
             Message::MetadataResponse { correlation_id, topics, .. }
-                if self.metadata_in_flight.is_some_and(|(id, _)| id == correlation_id) =>
+                if self.awaits(correlation_id, |r| matches!(r, ProducerRequest::Metadata)) =>
             {
-                self.metadata_in_flight = None;
+                self.in_flight.take(correlation_id);
                 self.metadata.update(now_ms, topics);
                 self.dispatch_ready(now_ms, out);
             }
@@ -872,9 +875,9 @@ impl Actor for Producer {
                 self.on_produce_response(now_ms, correlation_id, result.map(|base| (base, topic_id)), out);
             }
             Message::InitProducerIdResponse { correlation_id, result }
-                if self.init_in_flight.is_some_and(|(id, _)| id == correlation_id) =>
+                if self.awaits(correlation_id, |r| matches!(r, ProducerRequest::InitProducerId)) =>
             {
-                self.init_in_flight = None;
+                self.in_flight.take(correlation_id);
                 if let Ok(id) = result {
                     self.producer_id = Some(id);
                 }
@@ -890,8 +893,8 @@ impl Actor for Producer {
         self.expire_sends(now_ms, out);
     }
 
-    fn next_timer_ms(&self) -> Option<u64> {
-        self.next_timer()
+    fn timers(&self, timers: &mut Timers) {
+        self.producer_timers(timers)
     }
 }
 
@@ -900,18 +903,11 @@ impl Producer {
     /// disconnect), so it is retried at once rather than after `request.timeout.ms`.
     fn on_disconnected(&mut self, now_ms: u64, node: NodeId, refused: Option<CorrelationId>, out: &mut Outbox) {
         // Only the request refused is lost: one sent since went out on a new connection.
-        let lost = |id: CorrelationId| refused.is_none_or(|r| r == id);
-        if self.bootstrap.current() == node {
-            for (id, deadline) in [&mut self.metadata_in_flight, &mut self.init_in_flight].into_iter().flatten() {
-                if lost(*id) {
-                    *deadline = now_ms;
-                }
+        self.in_flight.disconnected(now_ms, node, refused, |r| {
+            if let ProducerRequest::Produce { disconnected, .. } = r {
+                *disconnected = true;
             }
-        }
-        for (_, request) in self.in_flight.iter_mut().filter(|(&id, f)| f.leader == node && lost(id)) {
-            request.deadline_ms = now_ms;
-            request.disconnected = true;
-        }
+        });
         self.expire_requests(now_ms, out);
         self.drain(now_ms, out);
     }
@@ -922,22 +918,20 @@ impl Producer {
             self.metadata_retry_at_ms = None;
             self.dispatch_ready(now_ms, out);
         }
-        if self.metadata_in_flight.is_some_and(|(_, deadline)| deadline <= now_ms) {
-            self.metadata_in_flight = None;
-            self.bootstrap.rotate();
-            self.dispatch_ready(now_ms, out);
+        for kind in [ProducerRequest::Metadata, ProducerRequest::InitProducerId] {
+            let same = |r: &ProducerRequest| core::mem::discriminant(r) == core::mem::discriminant(&kind);
+            for correlation_id in self.in_flight.due(now_ms, same) {
+                self.in_flight.take(correlation_id);
+                self.bootstrap.rotate();
+                self.dispatch_ready(now_ms, out);
+            }
         }
-        if self.init_in_flight.is_some_and(|(_, deadline)| deadline <= now_ms) {
-            self.init_in_flight = None;
-            self.bootstrap.rotate();
-            self.dispatch_ready(now_ms, out);
-        }
-        let timed_out: Vec<(CorrelationId, InFlightProduce)> =
-            self.in_flight.iter().filter(|(_, f)| f.deadline_ms <= now_ms).map(|(&c, f)| (c, f.clone())).collect();
-        for (correlation_id, request) in timed_out {
-            self.in_flight.remove(&correlation_id);
-            let e = if request.disconnected {
-                franz_err!(NetworkException, "Broker {} disconnected while the Produce was out", request.leader)
+        let produces = self.in_flight.due(now_ms, |r| matches!(r, ProducerRequest::Produce { .. }));
+        for correlation_id in produces {
+            let Some(request) = self.in_flight.take(correlation_id) else { continue };
+            let ProducerRequest::Produce { batch_id, disconnected } = request.pending else { continue };
+            let e = if disconnected {
+                franz_err!(NetworkException, "Broker {} disconnected while the Produce was out", request.to)
             } else {
                 franz_err!(
                     RequestTimedOut,
@@ -945,7 +939,7 @@ impl Producer {
                     self.config.request_timeout_ms
                 )
             };
-            self.schedule_retry(now_ms, request.batch_id, &e, out);
+            self.schedule_retry(now_ms, batch_id, &e, out);
         }
     }
 
@@ -999,7 +993,7 @@ impl Producer {
                     senders.extend(batch.shares.iter().map(|s| s.send_id));
                 }
             }
-            self.in_flight.retain(|_, f| self.batches.contains_key(&f.batch_id));
+            self.forget_requests_of_gone_batches();
             senders.sort_unstable();
             senders.dedup();
             for id in senders {
@@ -1027,31 +1021,45 @@ impl Producer {
                 self.fail(share.send_id, e.clone(), out);
             }
         }
-        self.in_flight.retain(|_, f| self.batches.contains_key(&f.batch_id));
+        self.forget_requests_of_gone_batches();
     }
 
-    fn next_timer(&self) -> Option<u64> {
-        let metadata = self.metadata_in_flight.map(|(_, d)| d).or(self.metadata_retry_at_ms);
-        let init = self.init_in_flight.map(|(_, d)| d);
-        let requests = self.in_flight.values().map(|f| f.deadline_ms);
+    /// The producer's answer to `correlation_id` is awaited, for a request `which` selects.
+    fn awaits(&self, correlation_id: CorrelationId, which: impl Fn(&ProducerRequest) -> bool) -> bool {
+        self.in_flight.get(correlation_id).is_some_and(|r| which(&r.pending))
+    }
+
+    fn forget_requests_of_gone_batches(&mut self) {
+        let batches = &self.batches;
+        self.in_flight.retain(|r| match r {
+            ProducerRequest::Produce { batch_id, .. } => batches.contains_key(batch_id),
+            _ => true,
+        });
+    }
+
+    fn producer_timers(&self, timers: &mut Timers) {
+        timers.set_all(TimerName::RequestTimeout, self.in_flight.deadlines_ms());
+        if !self.in_flight.any(|r| matches!(r, ProducerRequest::Metadata)) {
+            timers.set(TimerName::RetryBackoff, self.metadata_retry_at_ms);
+        }
+        for send in self.sends.values() {
+            timers.set(TimerName::DeliveryTimeout, send.deadline_ms);
+            if !send.dispatched {
+                timers.set(TimerName::MaxBlock, send.metadata_deadline_ms);
+            }
+        }
         let delivery_timeout_ms = self.config.delivery_timeout_ms;
-        let sends = self.sends.values().map(|s| {
-            if s.dispatched {
-                s.deadline_ms
-            } else {
-                s.deadline_ms.min(s.metadata_deadline_ms)
+        for batch in self.batches.values() {
+            timers.set(TimerName::DeliveryTimeout, batch.created_ms.saturating_add(delivery_timeout_ms));
+            if batch.in_flight || batch.waiting_for_room {
+                continue;
             }
-        });
-        let batch_expiry = self.batches.values().map(|b| b.created_ms.saturating_add(delivery_timeout_ms));
-        let linger = self.config.linger_ms;
-        let batches = self.batches.values().filter(|b| !b.in_flight && !b.waiting_for_room).map(|b| {
-            match (b.producer, b.retry_at_ms) {
-                (_, Some(at)) => at,
-                (None, None) => b.created_ms.saturating_add(linger),
+            match (batch.producer, batch.retry_at_ms) {
+                (_, Some(at)) => timers.set(TimerName::RetryBackoff, at),
+                (None, None) => timers.set(TimerName::Linger, batch.created_ms.saturating_add(self.config.linger_ms)),
                 // Sent once, waiting for room at its leader: an answer (or a request timeout) frees it.
-                (Some(_), None) => u64::MAX,
+                (Some(_), None) => {}
             }
-        });
-        requests.chain(sends).chain(batch_expiry).chain(metadata).chain(init).chain(batches).min()
+        }
     }
 }

@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use super::{GroupMetadataValue, MemberMetadataValue};
 use crate::error::{FranzError, Result};
+use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::history::{Op, RemovalReason};
 use crate::protocol::message::{CorrelationId, JoinResult, JoinedMember, Message, Outbox};
 pub use crate::protocol::message::{JoinRequest, SyncRequest};
@@ -651,16 +652,23 @@ impl Group {
         }
     }
 
-    pub fn next_timer_ms(&self) -> Option<u64> {
+    pub fn timers(&self, timers: &mut Timers) {
         let sessions = self
             .members
             .values()
             .filter(|m| m.awaits_session())
             .map(|m| m.last_heartbeat_ms.saturating_add(m.session_timeout_ms));
+        timers.set_all(TimerName::SessionTimeout, sessions);
         let rebalance = (self.state == GroupState::PreparingRebalance).then_some(self.rebalance_deadline_ms);
-        let stores = self.stores.iter().map(|s| s.deadline_ms);
-        let pending = self.pending_members.values().copied();
-        sessions.chain(rebalance).chain(stores).chain(pending).min()
+        timers.set(TimerName::RebalanceTimeout, rebalance);
+        timers.set_all(TimerName::OffsetsCommitTimeout, self.stores.iter().map(|s| s.deadline_ms));
+        timers.set_all(TimerName::SessionTimeout, self.pending_members.values().copied());
+    }
+
+    pub fn next_timer_ms(&self) -> Option<u64> {
+        let mut timers = Timers::earliest();
+        self.timers(&mut timers);
+        timers.next_ms()
     }
 }
 

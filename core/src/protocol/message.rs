@@ -9,35 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::ConfigMap;
 use crate::error::FranzError;
-use crate::protocol::history::Op;
 use crate::protocol::metadata::MetadataRecord;
 use crate::protocol::raft::RaftMessage;
 use crate::protocol::record::{BatchOrigin, ProducerStamp, RecordBatch};
-use crate::protocol::trace::TraceKind;
 use crate::types::{LeaderEpoch, NodeId, Offset, Record, TopicPartition};
 
-pub type CorrelationId = u64;
-
-/// An actor's correlation ids, from 1 (Kafka's clients number their requests the same way): one counter
-/// per actor, so that an answer matches exactly one question.
-#[derive(Clone, Debug)]
-pub struct CorrelationIds {
-    next: CorrelationId,
-}
-
-impl Default for CorrelationIds {
-    fn default() -> Self {
-        CorrelationIds { next: 1 }
-    }
-}
-
-impl CorrelationIds {
-    pub fn next_id(&mut self) -> CorrelationId {
-        let id = self.next;
-        self.next += 1;
-        id
-    }
-}
+pub use crate::protocol::actor::{Actor, CorrelationId, CorrelationIds, Outbox};
 
 /// Kafka's `acks`: how many replicas must have a batch before the leader answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -584,61 +561,4 @@ impl Message {
             Message::LeaveGroupRequest { .. } | Message::LeaveGroupResponse { .. } => "LeaveGroup",
         }
     }
-}
-
-/// What a state machine hands back from one step: messages to send, trace lines and history entries to record.
-/// Every state machine writes into one: the actors (`Outbox<Message>`, which the simulator empties after every
-/// dispatch), Raft (`Outbox<RaftMessage>`, which the controller wraps into messages) and a group (whose host
-/// broker forwards it).
-#[derive(Debug)]
-pub struct Outbox<M = Message> {
-    pub(crate) messages: Vec<(NodeId, M)>,
-    pub(crate) trace: Vec<TraceKind>,
-    pub(crate) history: Vec<Op>,
-}
-
-impl<M> Default for Outbox<M> {
-    fn default() -> Self {
-        Outbox { messages: Vec::new(), trace: Vec::new(), history: Vec::new() }
-    }
-}
-
-impl<M> Outbox<M> {
-    pub fn send(&mut self, to: NodeId, message: M) {
-        self.messages.push((to, message));
-    }
-
-    pub fn trace(&mut self, kind: TraceKind) {
-        self.trace.push(kind);
-    }
-
-    /// A client operation's invocation or completion, for the checker.
-    pub fn history(&mut self, op: Op) {
-        self.history.push(op);
-    }
-
-    /// The messages sent so far, in order, leaving the trace and history.
-    pub fn take_messages(&mut self) -> Vec<(NodeId, M)> {
-        core::mem::take(&mut self.messages)
-    }
-
-    /// Moves what an inner state machine produced into this outbox, its messages wrapped by `wrap` (those
-    /// `wrap` drops are not sent), after what is here already.
-    pub fn absorb<N>(&mut self, inner: Outbox<N>, mut wrap: impl FnMut(NodeId, N) -> Option<M>) {
-        self.trace.extend(inner.trace);
-        self.history.extend(inner.history);
-        for (to, message) in inner.messages {
-            if let Some(message) = wrap(to, message) {
-                self.messages.push((to, message));
-            }
-        }
-    }
-}
-
-/// The shape every simulated process has (raft-rs's step/tick, quinn-proto's handle/poll_timeout).
-pub trait Actor {
-    fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox);
-    fn on_timer(&mut self, now_ms: u64, out: &mut Outbox);
-    /// When `on_timer` wants to run next, if ever.
-    fn next_timer_ms(&self) -> Option<u64>;
 }

@@ -24,6 +24,7 @@ use crate::client::{AdminClient, Consumer, Producer};
 use crate::config::{self, ConfigMap};
 use crate::controller::node::Controller;
 use crate::error::Result;
+use crate::protocol::actor::{Timer, Timers};
 use crate::protocol::message::{Actor, CorrelationId, Message, Outbox};
 use crate::types::{NodeId, FIRST_CLIENT_ID};
 use history::History;
@@ -101,14 +102,18 @@ impl Node {
         }
     }
 
-    fn next_timer_ms(&self) -> Option<u64> {
+    fn as_actor(&self) -> &dyn Actor {
         match self {
-            Node::Broker(b) => b.next_timer_ms(),
-            Node::Controller(c) => c.next_timer_ms(),
-            Node::Admin(a) => a.next_timer_ms(),
-            Node::Producer(p) => p.next_timer_ms(),
-            Node::Consumer(c) => c.next_timer_ms(),
+            Node::Broker(b) => b,
+            Node::Controller(c) => c,
+            Node::Admin(a) => a,
+            Node::Producer(p) => p,
+            Node::Consumer(c) => c,
         }
+    }
+
+    fn next_timer_ms(&self) -> Option<u64> {
+        self.as_actor().next_timer_ms()
     }
 }
 
@@ -319,6 +324,18 @@ impl World {
     /// The brokers' settings and the defaults they give topics, parsed from the cluster's `config`.
     pub fn broker_config(&self) -> &config::BrokerConfig {
         &self.broker_config
+    }
+
+    /// What `node` waits for, earliest first, each named by the Kafka setting behind it (nothing while it is
+    /// crashed).
+    pub fn timers(&self, node: NodeId) -> Result<Vec<Timer>> {
+        let actor = self.nodes.get(&node).ok_or_else(|| franz_err!(InvalidRequest, "No node {node}"))?;
+        if self.crashed.contains(&node) {
+            return Ok(Vec::new());
+        }
+        let mut timers = Timers::listing();
+        actor.as_actor().timers(&mut timers);
+        Ok(timers.into_list())
     }
 
     pub fn is_crashed(&self, node: NodeId) -> bool {

@@ -18,7 +18,7 @@ impl Consumer {
             self.metadata_retry_at_ms = None;
         }
         let metadata_in_flight =
-            self.in_flight.values().any(|(p, _)| matches!(p, Pending::Metadata)) || self.metadata_retry_at_ms.is_some();
+            self.in_flight.any(|p| matches!(p, Pending::Metadata)) || self.metadata_retry_at_ms.is_some();
         let mut missing_topics: Vec<String> = Vec::new();
         let mut work: Vec<(TopicPartition, NodeId, Option<Offset>)> = Vec::new();
         let grouped = self.config.group_id.is_some();

@@ -47,7 +47,7 @@ impl Consumer {
             self.start_commit(now_ms, positions, CommitKind::Revocation);
         }
         let revoked = core::mem::take(&mut self.assignment);
-        self.in_flight.retain(|_, (p, _)| match p {
+        self.in_flight.retain(|p| match p {
             Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => !revoked.contains_key(tp),
             Pending::OffsetFetch(..) => false,
             _ => true,
@@ -80,7 +80,7 @@ impl Consumer {
         let group = self.config.group_id.clone().unwrap_or_default();
         // Every partition starts afresh (its position from the committed offset): fetches still out for the
         // assignment before are answered into nothing, so that no record is buffered twice.
-        self.in_flight.retain(|_, (p, _)| !matches!(p, Pending::ListOffsets(_) | Pending::Fetch(..)));
+        self.in_flight.retain(|p| !matches!(p, Pending::ListOffsets(_) | Pending::Fetch(..)));
         self.assignment = partitions.iter().map(|tp| (tp.clone(), PartitionState::default())).collect();
         out.history(Op::AssignmentReceived {
             consumer: self.id,
@@ -160,7 +160,8 @@ impl Consumer {
         let to_coordinator: Vec<CorrelationId> = self
             .in_flight
             .iter()
-            .filter(|(_, (p, _))| {
+            .filter(|(_, r)| {
+                let p = &r.pending;
                 matches!(
                     p,
                     Pending::OffsetFetch(..)
@@ -171,10 +172,10 @@ impl Consumer {
                         | Pending::LeaveGroup
                 )
             })
-            .map(|(&c, _)| c)
+            .map(|(c, _)| c)
             .collect();
         for correlation_id in to_coordinator {
-            let Some((pending, _)) = self.in_flight.remove(&correlation_id) else { continue };
+            let Some(InFlightRequest { pending, .. }) = self.in_flight.take(correlation_id) else { continue };
             match pending {
                 Pending::OffsetCommit(id) => self.drop_or_retry_commit(now_ms, id),
                 Pending::OffsetFetch(asked, _) => {
@@ -204,7 +205,7 @@ impl Consumer {
         if now_ms < m.metadata_checked_ms.saturating_add(age_ms) {
             return;
         }
-        if self.in_flight.values().any(|(p, _)| matches!(p, Pending::Metadata))
+        if self.in_flight.any(|p| matches!(p, Pending::Metadata))
             || self.metadata_retry_at_ms.is_some_and(|t| t > now_ms)
         {
             return;
@@ -254,7 +255,7 @@ impl Consumer {
             return;
         }
         let Some(coordinator) = self.coordinator else {
-            let asking = self.in_flight.values().any(|(p, _)| matches!(p, Pending::FindCoordinator));
+            let asking = self.in_flight.any(|p| matches!(p, Pending::FindCoordinator));
             if !asking && now_ms >= self.coordinator_backoff_until_ms {
                 let to = self.bootstrap.current();
                 let group_id = group_id.clone();
@@ -345,7 +346,7 @@ impl Consumer {
                 let missing: Vec<String> =
                     topics.iter().filter(|t| self.metadata.topic(t).is_none()).cloned().collect();
                 if !missing.is_empty() {
-                    if !self.in_flight.values().any(|(p, _)| matches!(p, Pending::Metadata)) {
+                    if !self.in_flight.any(|p| matches!(p, Pending::Metadata)) {
                         let to = self.bootstrap.current();
                         self.request(
                             now_ms,
@@ -398,7 +399,7 @@ impl Consumer {
                 self.revoke_all(now_ms, false, RevokeReason::PollTimeout, out);
             }
             Phase::Stable => {
-                if self.in_flight.values().any(|(p, _)| matches!(p, Pending::Heartbeat(..))) {
+                if self.in_flight.any(|p| matches!(p, Pending::Heartbeat(..))) {
                     return;
                 }
                 if let Some(m) = self.membership.as_mut() {

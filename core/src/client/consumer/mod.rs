@@ -32,6 +32,7 @@ use alloc::vec::Vec;
 use super::metadata::MetadataCache;
 use super::{Bootstrap, RETRY_BACKOFF_MS};
 use crate::error::{ErrorCode, FranzError, Result};
+use crate::protocol::actor::{InFlight, InFlightRequest, TimerName, Timers};
 use crate::protocol::history::{CommittedOffset, FetchedCommittedOffset, Op, PolledRecord, ResetReason, RevokeReason};
 use crate::protocol::message::{Actor, CorrelationId, FetchedPartition, Message, OffsetCommit, OffsetSpec, Outbox};
 use crate::protocol::trace::TraceKind;
@@ -283,10 +284,7 @@ pub struct Consumer {
     bootstrap: Bootstrap,
     metadata: MetadataCache,
     assignment: BTreeMap<TopicPartition, PartitionState>,
-    correlation_ids: crate::protocol::message::CorrelationIds,
-    in_flight: BTreeMap<CorrelationId, (Pending, u64)>,
-    /// Where each request went, so that a disconnect fails the ones out to that node.
-    requests_to: BTreeMap<CorrelationId, NodeId>,
+    in_flight: InFlight<Pending>,
     /// An error `poll` must throw (e.g. `OFFSET_OUT_OF_RANGE` with `auto.offset.reset=none`).
     error: Option<FranzError>,
     /// After a Metadata request failed (no answer, or its broker down), no other before this time (Kafka's
@@ -323,9 +321,7 @@ impl Consumer {
             bootstrap: Bootstrap::new(bootstrap),
             metadata: MetadataCache::default(),
             assignment: BTreeMap::new(),
-            correlation_ids: Default::default(),
-            in_flight: BTreeMap::new(),
-            requests_to: BTreeMap::new(),
+            in_flight: InFlight::default(),
             error: None,
             coordinator: None,
             metadata_retry_at_ms: None,
@@ -422,7 +418,7 @@ impl Consumer {
     /// After `close()`: the commit answered and the LeaveGroup too (nothing left out to the coordinator).
     pub fn is_closed(&self) -> bool {
         self.closing == Some(Closing::Left)
-            && !self.in_flight.values().any(|(p, _)| matches!(p, Pending::LeaveGroup | Pending::OffsetCommit(_)))
+            && !self.in_flight.any(|p| matches!(p, Pending::LeaveGroup | Pending::OffsetCommit(_)))
     }
 
     /// `unsubscribe()`: the partitions are given up (committed first with auto-commit) and the group left;
@@ -467,7 +463,7 @@ impl Consumer {
             let state = old.remove(&tp).unwrap_or_default();
             self.assignment.insert(tp, state);
         }
-        self.in_flight.retain(|_, (p, _)| match p {
+        self.in_flight.retain(|p| match p {
             Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => !old.contains_key(tp),
             _ => true,
         });
@@ -515,7 +511,7 @@ impl Consumer {
         if !still_undefined && self.error.as_ref().is_some_and(|e| e.code == ErrorCode::NoOffsetForPartition) {
             self.error = None;
         }
-        self.in_flight.retain(|_, (p, _)| !matches!(p, Pending::ListOffsets(t) | Pending::Fetch(t, _) if t == tp));
+        self.in_flight.retain(|p| !matches!(p, Pending::ListOffsets(t) | Pending::Fetch(t, _) if t == tp));
         self.fill(now_ms, out);
         Ok(())
     }
@@ -653,26 +649,17 @@ impl Consumer {
         make: impl FnOnce(CorrelationId) -> Message,
         out: &mut Outbox,
     ) {
-        let correlation_id = self.correlation_ids.next_id();
-        let deadline = now_ms.saturating_add(self.config.request_timeout_ms);
-        self.in_flight.insert(correlation_id, (pending, deadline));
-        self.requests_to.insert(correlation_id, to);
+        let deadline_ms = now_ms.saturating_add(self.config.request_timeout_ms);
+        let correlation_id = self.in_flight.start(to, deadline_ms, pending);
         out.send(to, make(correlation_id));
     }
 
     /// `node`'s process is down (its host refused the connection): what was out to it is lost now, as
     /// Kafka's NetworkClient sees a disconnect, rather than after `request.timeout.ms`.
     fn on_disconnected(&mut self, now_ms: u64, node: NodeId, refused: Option<CorrelationId>, out: &mut Outbox) {
-        let in_flight = &self.in_flight;
-        self.requests_to.retain(|id, _| in_flight.contains_key(id));
         // Only the request refused is lost: one sent since went out on a new connection, and gets its own
         // answer (or refusal).
-        let lost = |id: &CorrelationId| refused.is_none_or(|r| r == *id);
-        for (id, _) in self.requests_to.iter().filter(|(id, &to)| to == node && lost(id)) {
-            if let Some((_, deadline)) = self.in_flight.get_mut(id) {
-                *deadline = now_ms;
-            }
-        }
+        self.in_flight.disconnected(now_ms, node, refused, |_| {});
         self.on_timer(now_ms, out);
     }
 }
@@ -695,7 +682,7 @@ impl Actor for Consumer {
             | Message::LeaveGroupResponse { correlation_id, .. } => *correlation_id,
             _ => return,
         };
-        let Some((pending, _)) = self.in_flight.remove(&correlation_id) else {
+        let Some(InFlightRequest { pending, .. }) = self.in_flight.take(correlation_id) else {
             return;
         };
         match (pending, message) {
@@ -808,10 +795,8 @@ impl Actor for Consumer {
     }
 
     fn on_timer(&mut self, now_ms: u64, out: &mut Outbox) {
-        let expired: Vec<CorrelationId> =
-            self.in_flight.iter().filter(|(_, (_, d))| *d <= now_ms).map(|(&c, _)| c).collect();
-        for correlation_id in expired {
-            if let Some((pending, _)) = self.in_flight.remove(&correlation_id) {
+        for correlation_id in self.in_flight.due(now_ms, |_| true) {
+            if let Some(InFlightRequest { pending, .. }) = self.in_flight.take(correlation_id) {
                 match pending {
                     Pending::Metadata => {
                         self.bootstrap.rotate();
@@ -855,43 +840,53 @@ impl Actor for Consumer {
         self.fill(now_ms, out);
     }
 
-    fn next_timer_ms(&self) -> Option<u64> {
-        let deadlines = self.in_flight.values().map(|(_, d)| *d);
+    fn timers(&self, timers: &mut Timers) {
+        timers.set_all(TimerName::RequestTimeout, self.in_flight.deadlines_ms());
         let backoffs = self
             .assignment
             .values()
             .filter(|s| !s.request_in_flight && s.buffer.is_empty())
             .map(|s| s.backoff_until_ms)
             .filter(|&t| t > 0);
-        let group = self.config.group_id.is_some().then(|| {
-            let commits = self.commits.values().filter(|c| !c.in_flight).map(|c| c.retry_at_ms);
-            let member = self.membership.as_ref().and_then(|m| match m.phase {
-                Phase::NeedJoin if self.commit_before_join() => None,
-                Phase::NeedJoin => Some(m.rejoin_at_ms),
-                Phase::Stable => {
-                    let beating = self.in_flight.values().any(|(p, _)| matches!(p, Pending::Heartbeat(..)));
-                    let heartbeat = if beating { u64::MAX } else { m.next_heartbeat_ms };
-                    let metadata = m
-                        .assigned_counts
-                        .as_ref()
-                        .map_or(u64::MAX, |_| m.metadata_checked_ms.saturating_add(self.config.metadata_max_age_ms));
-                    Some(heartbeat.min(metadata).min(m.last_poll_ms + self.config.max_poll_interval_ms))
+        timers.set_all(TimerName::RetryBackoff, backoffs);
+        timers.set(TimerName::RetryBackoff, self.metadata_retry_at_ms);
+        if self.config.group_id.is_some() {
+            self.group_timers(timers);
+        }
+    }
+}
+
+impl Consumer {
+    /// Commits to send, the member's heartbeat, poll interval and metadata check; without a coordinator,
+    /// all of it waits for FindCoordinator (whose deadline, if asked, is a request timeout).
+    fn group_timers(&self, timers: &mut Timers) {
+        let work_ms = |t: u64| if self.coordinator.is_some() { t } else { t.max(self.coordinator_backoff_until_ms) };
+        if self.coordinator.is_none() {
+            if self.in_flight.any(|p| matches!(p, Pending::FindCoordinator)) {
+                return;
+            }
+            if self.assignment.values().any(|s| s.position.is_none() && !s.committed_checked) {
+                return timers.set(TimerName::RetryBackoff, work_ms(0));
+            }
+        }
+        let commits = self.commits.values().filter(|c| !c.in_flight).map(|c| work_ms(c.retry_at_ms));
+        timers.set_all(TimerName::RetryBackoff, commits);
+        let Some(m) = self.membership.as_ref() else { return };
+        match m.phase {
+            Phase::NeedJoin if self.commit_before_join() => {}
+            Phase::NeedJoin => timers.set(TimerName::RetryBackoff, work_ms(m.rejoin_at_ms)),
+            Phase::Stable => {
+                if !self.in_flight.any(|p| matches!(p, Pending::Heartbeat(..))) {
+                    timers.set(TimerName::HeartbeatInterval, work_ms(m.next_heartbeat_ms));
                 }
-                _ => None,
-            });
-            let work = commits.chain(member).min();
-            if self.coordinator.is_some() {
-                return work;
+                if m.assigned_counts.is_some() {
+                    let at_ms = m.metadata_checked_ms.saturating_add(self.config.metadata_max_age_ms);
+                    timers.set(TimerName::MetadataMaxAge, work_ms(at_ms));
+                }
+                timers.set(TimerName::MaxPollInterval, work_ms(m.last_poll_ms + self.config.max_poll_interval_ms));
             }
-            // Without a coordinator, all of it waits for FindCoordinator (whose deadline, if asked, is above).
-            if self.in_flight.values().any(|(p, _)| matches!(p, Pending::FindCoordinator)) {
-                return None;
-            }
-            let waiting = self.assignment.values().any(|s| s.position.is_none() && !s.committed_checked);
-            let work = if waiting { Some(0) } else { work };
-            work.map(|t| t.max(self.coordinator_backoff_until_ms))
-        });
-        deadlines.chain(backoffs).chain(group.flatten()).chain(self.metadata_retry_at_ms).min()
+            _ => {}
+        }
     }
 }
 

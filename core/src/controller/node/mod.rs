@@ -28,6 +28,7 @@ use super::raft::{LogIndex, RaftDisk, RaftMessage, RaftNode, Role, Term};
 use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
 use crate::config::{PARTITIONS_PER_TOPIC_MAX, TOPICS_MAX};
 use crate::error::{FranzError, Result};
+use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::message::{Actor, AdminOp, AlterPartition, CorrelationId, Message, Outbox, PartitionState};
 use crate::protocol::trace::TraceKind;
 use crate::types::{is_internal_topic, validate_topic_name, NodeId, NO_NODE};
@@ -441,10 +442,14 @@ impl Actor for Controller {
         }
     }
 
-    fn next_timer_ms(&self) -> Option<u64> {
-        let raft = self.raft.next_timer_ms();
+    fn timers(&self, timers: &mut Timers) {
+        let quorum = match self.raft.role() {
+            Role::Leader => TimerName::QuorumFetchTimeout,
+            _ => TimerName::QuorumElectionTimeout,
+        };
+        timers.set(quorum, self.raft.next_timer_ms());
         if !self.is_active() {
-            return raft;
+            return;
         }
         let timeout = self.config.broker_session_timeout_ms;
         let fences = self
@@ -453,9 +458,10 @@ impl Actor for Controller {
             .iter()
             .filter(|(_, r)| !r.fenced)
             .map(|(b, _)| self.last_heartbeat_ms.get(b).map_or(0, |&t| t + timeout));
-        let fetches = self.parked.iter().map(|f| f.deadline_ms);
+        timers.set_all(TimerName::BrokerSessionTimeout, fences);
+        timers.set_all(TimerName::ReplicaFetchWaitMax, self.parked.iter().map(|f| f.deadline_ms));
         let rebalance = self.last_rebalance_ms.saturating_add(self.config.leader_imbalance_check_interval_ms);
-        raft.into_iter().chain(fences).chain(fetches).chain(Some(rebalance)).min()
+        timers.set(TimerName::LeaderImbalanceCheck, rebalance);
     }
 }
 

@@ -1,0 +1,347 @@
+//! The actor interface every simulated process implements, in quinn-proto's and raft-rs's spirit: messages
+//! and timers in, an [`Outbox`] out; the timers an actor waits for, named in a table ([`Timers`]); and the
+//! requests it awaits answers to ([`InFlight`]).
+//!
+//! Commands (a user's `send`, `poll`, `createTopic` ...) are each actor's own methods, called by the world
+//! between steps: they fill the same outbox, and their results are read back from the actor (a producer's
+//! `take_results`, an admin client's `take_result`), so an answer that takes network round trips arrives as
+//! a result to collect, as with Kafka's futures.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use serde::Serialize;
+
+use crate::protocol::history::Op;
+use crate::protocol::message::Message;
+use crate::protocol::trace::TraceKind;
+use crate::types::NodeId;
+
+pub type CorrelationId = u64;
+
+/// An actor's correlation ids, from 1 (Kafka's clients number their requests the same way): one counter
+/// per actor, so that an answer matches exactly one question.
+#[derive(Clone, Debug)]
+pub struct CorrelationIds {
+    next: CorrelationId,
+}
+
+impl Default for CorrelationIds {
+    fn default() -> Self {
+        CorrelationIds { next: 1 }
+    }
+}
+
+impl CorrelationIds {
+    pub fn next_id(&mut self) -> CorrelationId {
+        let id = self.next;
+        self.next += 1;
+        id
+    }
+}
+
+/// What a state machine hands back from one step: messages to send, trace lines and history entries to record.
+/// Every state machine writes into one: the actors (`Outbox<Message>`, which the simulator empties after every
+/// dispatch), Raft (`Outbox<RaftMessage>`, which the controller wraps into messages) and a group (whose host
+/// broker forwards it).
+#[derive(Debug)]
+pub struct Outbox<M = Message> {
+    pub(crate) messages: Vec<(NodeId, M)>,
+    pub(crate) trace: Vec<TraceKind>,
+    pub(crate) history: Vec<Op>,
+}
+
+impl<M> Default for Outbox<M> {
+    fn default() -> Self {
+        Outbox { messages: Vec::new(), trace: Vec::new(), history: Vec::new() }
+    }
+}
+
+impl<M> Outbox<M> {
+    pub fn send(&mut self, to: NodeId, message: M) {
+        self.messages.push((to, message));
+    }
+
+    pub fn trace(&mut self, kind: TraceKind) {
+        self.trace.push(kind);
+    }
+
+    /// A client operation's invocation or completion, for the checker.
+    pub fn history(&mut self, op: Op) {
+        self.history.push(op);
+    }
+
+    /// The messages sent so far, in order, leaving the trace and history.
+    pub fn take_messages(&mut self) -> Vec<(NodeId, M)> {
+        core::mem::take(&mut self.messages)
+    }
+
+    /// Moves what an inner state machine produced into this outbox, its messages wrapped by `wrap` (those
+    /// `wrap` drops are not sent), after what is here already.
+    pub fn absorb<N>(&mut self, inner: Outbox<N>, mut wrap: impl FnMut(NodeId, N) -> Option<M>) {
+        self.trace.extend(inner.trace);
+        self.history.extend(inner.history);
+        for (to, message) in inner.messages {
+            if let Some(message) = wrap(to, message) {
+                self.messages.push((to, message));
+            }
+        }
+    }
+}
+
+/// The shape every simulated process has (raft-rs's step/tick, quinn-proto's handle/poll_timeout).
+pub trait Actor {
+    fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox);
+    /// Runs whatever is due at `now_ms`; the world calls it at [`Actor::next_timer_ms`].
+    fn on_timer(&mut self, now_ms: u64, out: &mut Outbox);
+    /// Every timer the actor waits for, by name.
+    fn timers(&self, timers: &mut Timers);
+    /// When `on_timer` wants to run next, if ever: the earliest of [`Actor::timers`].
+    fn next_timer_ms(&self) -> Option<u64> {
+        let mut timers = Timers::earliest();
+        self.timers(&mut timers);
+        timers.next_ms()
+    }
+}
+
+/// What an actor waits for, named by the Kafka setting that sets the wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum TimerName {
+    /// An answer awaited (clients, a broker's requests to the controller).
+    RequestTimeout,
+    /// Waiting before asking again after a failure (metadata, coordinator, a commit, a rejoin).
+    RetryBackoff,
+    /// A producer batch waiting for more records.
+    Linger,
+    /// A send that fails if not acknowledged by then.
+    DeliveryTimeout,
+    /// A send waiting for its topic's metadata.
+    MaxBlock,
+    /// A group member's next heartbeat.
+    HeartbeatInterval,
+    /// A member's liveness, as its coordinator sees it (and KIP-394's pending members).
+    SessionTimeout,
+    /// A consumer that has not polled leaves its group then.
+    MaxPollInterval,
+    /// Metadata reread (a group leader's assigned topics).
+    MetadataMaxAge,
+    /// A rebalance's join phase ends then, without whoever has not rejoined.
+    RebalanceTimeout,
+    /// A group record awaiting replication.
+    OffsetsCommitTimeout,
+    /// An admin call's overall deadline.
+    DefaultApiTimeout,
+    /// A long-polling consumer fetch.
+    FetchMaxWait,
+    /// A produce waiting for its acks.
+    ProduceTimeout,
+    /// A parked follower fetch (or a broker's metadata fetch at the controller).
+    ReplicaFetchWaitMax,
+    /// A follower fetch awaited from its leader.
+    ReplicaSocketTimeout,
+    /// A follower waiting before fetching again from a leader that failed.
+    ReplicaFetchBackoff,
+    /// The leader's next look at its followers' lag.
+    ReplicaLagTimeMax,
+    /// The log flusher (flush.ms, flush.messages).
+    LogFlushScheduler,
+    /// The high watermark checkpoint file.
+    HighWatermarkCheckpoint,
+    /// The retention check (retention.ms, retention.bytes).
+    LogRetentionCheck,
+    /// The log cleaner's next run (compaction).
+    LogCleanerBackoff,
+    /// A broker's next heartbeat to the controller.
+    BrokerHeartbeatInterval,
+    /// The controller fences a broker that has not heartbeated by then.
+    BrokerSessionTimeout,
+    /// A quorum follower or candidate starts an election.
+    QuorumElectionTimeout,
+    /// A quorum leader that hears from no majority steps down.
+    QuorumFetchTimeout,
+    /// The controller's preferred-leader check.
+    LeaderImbalanceCheck,
+}
+
+impl TimerName {
+    /// The Kafka setting (or constant) behind the wait, as the page names it.
+    pub fn config_key(self) -> &'static str {
+        match self {
+            TimerName::RequestTimeout => "request.timeout.ms",
+            TimerName::RetryBackoff => "retry.backoff.ms",
+            TimerName::Linger => "linger.ms",
+            TimerName::DeliveryTimeout => "delivery.timeout.ms",
+            TimerName::MaxBlock => "max.block.ms",
+            TimerName::HeartbeatInterval => "heartbeat.interval.ms",
+            TimerName::SessionTimeout => "session.timeout.ms",
+            TimerName::MaxPollInterval => "max.poll.interval.ms",
+            TimerName::MetadataMaxAge => "metadata.max.age.ms",
+            TimerName::RebalanceTimeout => "rebalance.timeout.ms",
+            TimerName::OffsetsCommitTimeout => "offsets.commit.timeout.ms",
+            TimerName::DefaultApiTimeout => "default.api.timeout.ms",
+            TimerName::FetchMaxWait => "fetch.max.wait.ms",
+            TimerName::ProduceTimeout => "timeout.ms",
+            TimerName::ReplicaFetchWaitMax => "replica.fetch.wait.max.ms",
+            TimerName::ReplicaSocketTimeout => "replica.socket.timeout.ms",
+            TimerName::ReplicaFetchBackoff => "replica.fetch.backoff.ms",
+            TimerName::ReplicaLagTimeMax => "replica.lag.time.max.ms",
+            TimerName::LogFlushScheduler => "log.flush.scheduler.interval.ms",
+            TimerName::HighWatermarkCheckpoint => "replica.high.watermark.checkpoint.interval.ms",
+            TimerName::LogRetentionCheck => "log.retention.check.interval.ms",
+            TimerName::LogCleanerBackoff => "log.cleaner.backoff.ms",
+            TimerName::BrokerHeartbeatInterval => "broker.heartbeat.interval.ms",
+            TimerName::BrokerSessionTimeout => "broker.session.timeout.ms",
+            TimerName::QuorumElectionTimeout => "controller.quorum.election.timeout.ms",
+            TimerName::QuorumFetchTimeout => "controller.quorum.fetch.timeout.ms",
+            TimerName::LeaderImbalanceCheck => "leader.imbalance.check.interval.seconds",
+        }
+    }
+}
+
+/// One timer an actor waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct Timer {
+    pub name: TimerName,
+    pub at_ms: u64,
+}
+
+/// The table of timers an actor reports. Asked for its next wake-up only ([`Timers::earliest`]) it keeps
+/// the minimum and allocates nothing; asked to list them ([`Timers::listing`]) it keeps each.
+#[derive(Clone, Debug)]
+pub struct Timers {
+    earliest: Option<u64>,
+    listed: Option<Vec<Timer>>,
+}
+
+impl Timers {
+    pub fn earliest() -> Timers {
+        Timers { earliest: None, listed: None }
+    }
+
+    pub fn listing() -> Timers {
+        Timers { earliest: None, listed: Some(Vec::new()) }
+    }
+
+    /// The actor wants to run at `at_ms` (nothing if `None`) for `name`.
+    pub fn set(&mut self, name: TimerName, at_ms: impl Into<Option<u64>>) {
+        let Some(at_ms) = at_ms.into() else { return };
+        self.earliest = Some(self.earliest.map_or(at_ms, |e| e.min(at_ms)));
+        if let Some(listed) = self.listed.as_mut() {
+            listed.push(Timer { name, at_ms });
+        }
+    }
+
+    /// Several timers of one name.
+    pub fn set_all(&mut self, name: TimerName, at_ms: impl IntoIterator<Item = u64>) {
+        for at in at_ms {
+            self.set(name, at);
+        }
+    }
+
+    pub fn next_ms(&self) -> Option<u64> {
+        self.earliest
+    }
+
+    /// The timers listed, earliest first (ties by name); empty unless made with [`Timers::listing`].
+    pub fn into_list(self) -> Vec<Timer> {
+        let mut listed = self.listed.unwrap_or_default();
+        listed.sort_by_key(|t| (t.at_ms, t.name));
+        listed
+    }
+}
+
+/// One request awaiting its answer.
+#[derive(Clone, Debug)]
+pub struct InFlightRequest<P> {
+    pub to: NodeId,
+    /// The answer is given up on at this time (the sender's request timeout), or at once if the
+    /// connection to `to` broke.
+    pub deadline_ms: u64,
+    /// What the sender must remember to handle the answer.
+    pub pending: P,
+}
+
+/// The requests an actor sent and awaits, by correlation id (Kafka's `InFlightRequests` of its
+/// `NetworkClient`), with the counter that numbers them.
+#[derive(Clone, Debug)]
+pub struct InFlight<P> {
+    ids: CorrelationIds,
+    requests: BTreeMap<CorrelationId, InFlightRequest<P>>,
+}
+
+impl<P> Default for InFlight<P> {
+    fn default() -> Self {
+        InFlight { ids: CorrelationIds::default(), requests: BTreeMap::new() }
+    }
+}
+
+impl<P> InFlight<P> {
+    /// Numbers a new request to `to` and records it; the caller sends it with the id returned.
+    pub fn start(&mut self, to: NodeId, deadline_ms: u64, pending: P) -> CorrelationId {
+        let correlation_id = self.ids.next_id();
+        self.requests.insert(correlation_id, InFlightRequest { to, deadline_ms, pending });
+        correlation_id
+    }
+
+    /// A number for a request no answer is awaited to (acks=0).
+    pub fn unawaited_id(&mut self) -> CorrelationId {
+        self.ids.next_id()
+    }
+
+    /// The answer to `correlation_id` came, or it is given up on: what it was for, if still awaited.
+    pub fn take(&mut self, correlation_id: CorrelationId) -> Option<InFlightRequest<P>> {
+        self.requests.remove(&correlation_id)
+    }
+
+    pub fn get(&self, correlation_id: CorrelationId) -> Option<&InFlightRequest<P>> {
+        self.requests.get(&correlation_id)
+    }
+
+    /// The requests past their deadline that `which` selects, oldest first; the caller [`InFlight::take`]s
+    /// each in turn (handling one may forget another).
+    pub fn due(&self, now_ms: u64, which: impl Fn(&P) -> bool) -> Vec<CorrelationId> {
+        self.requests.iter().filter(|(_, r)| r.deadline_ms <= now_ms && which(&r.pending)).map(|(&id, _)| id).collect()
+    }
+
+    /// The connection to `node` broke: its requests (only `refused`, when the refusal names one: those sent
+    /// since went out on a new connection) are due now; `mark` notes the cause on each.
+    pub fn disconnected(
+        &mut self,
+        now_ms: u64,
+        node: NodeId,
+        refused: Option<CorrelationId>,
+        mut mark: impl FnMut(&mut P),
+    ) {
+        let lost = |id: CorrelationId| refused.is_none_or(|r| r == id);
+        for (_, request) in self.requests.iter_mut().filter(|(&id, r)| r.to == node && lost(id)) {
+            request.deadline_ms = now_ms;
+            mark(&mut request.pending);
+        }
+    }
+
+    /// Forgets the requests whose answer no longer matters.
+    pub fn retain(&mut self, mut keep: impl FnMut(&P) -> bool) {
+        self.requests.retain(|_, r| keep(&r.pending));
+    }
+
+    pub fn any(&self, f: impl Fn(&P) -> bool) -> bool {
+        self.requests.values().any(|r| f(&r.pending))
+    }
+
+    /// The requests, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = (CorrelationId, &InFlightRequest<P>)> {
+        self.requests.iter().map(|(&id, r)| (id, r))
+    }
+
+    /// Requests to `to` that `which` selects.
+    pub fn count_to(&self, to: NodeId, which: impl Fn(&P) -> bool) -> usize {
+        self.requests.values().filter(|r| r.to == to && which(&r.pending)).count()
+    }
+
+    pub fn deadlines_ms(&self) -> impl Iterator<Item = u64> + '_ {
+        self.requests.values().map(|r| r.deadline_ms)
+    }
+}
