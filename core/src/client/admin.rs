@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use super::Bootstrap;
 use crate::error::Result;
-use crate::protocol::actor::{TimerName, Timers};
+use crate::protocol::actor::{InFlight, TimerName, Timers};
 use crate::protocol::message::{Actor, AdminOp, CorrelationId, Message, Outbox};
 use crate::types::NodeId;
 
@@ -20,8 +20,6 @@ pub const ADMIN_ATTEMPT_TIMEOUT_MS: u64 = 5_000;
 #[derive(Clone, Debug)]
 struct AdminCall {
     op: AdminOp,
-    /// The correlation id of the attempt in flight, if one is.
-    attempt: Option<(CorrelationId, u64)>,
     retry_at_ms: u64,
     deadline_ms: u64,
     last_error: Option<crate::error::FranzError>,
@@ -33,7 +31,8 @@ pub struct AdminClient {
     /// The controllers: admin requests go to the active one (found by asking, as KIP-919's admin
     /// client does with `bootstrap.controllers`).
     bootstrap: Bootstrap,
-    correlation_ids: crate::protocol::message::CorrelationIds,
+    /// Attempts out, by the admin call (request id) each is for: at most one per call.
+    in_flight: InFlight<u64>,
     calls: BTreeMap<u64, AdminCall>,
     next_request_id: u64,
     results: BTreeMap<u64, Result<()>>,
@@ -44,7 +43,7 @@ impl AdminClient {
         AdminClient {
             id,
             bootstrap: Bootstrap::new(controllers),
-            correlation_ids: Default::default(),
+            in_flight: InFlight::default(),
             calls: BTreeMap::new(),
             next_request_id: 1,
             results: BTreeMap::new(),
@@ -60,8 +59,7 @@ impl AdminClient {
         let request_id = self.next_request_id;
         self.next_request_id += 1;
         let deadline_ms = now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS);
-        self.calls
-            .insert(request_id, AdminCall { op, attempt: None, retry_at_ms: now_ms, deadline_ms, last_error: None });
+        self.calls.insert(request_id, AdminCall { op, retry_at_ms: now_ms, deadline_ms, last_error: None });
         self.send_due(now_ms, out);
         request_id
     }
@@ -72,10 +70,10 @@ impl AdminClient {
 
     fn send_due(&mut self, now_ms: u64, out: &mut Outbox) {
         let to = self.bootstrap.current();
-        for call in self.calls.values_mut() {
-            if call.attempt.is_none() && now_ms >= call.retry_at_ms {
-                let correlation_id = self.correlation_ids.next_id();
-                call.attempt = Some((correlation_id, now_ms.saturating_add(ADMIN_ATTEMPT_TIMEOUT_MS)));
+        for (&request_id, call) in &self.calls {
+            if !self.in_flight.any(|&r| r == request_id) && now_ms >= call.retry_at_ms {
+                let deadline_ms = now_ms.saturating_add(ADMIN_ATTEMPT_TIMEOUT_MS);
+                let correlation_id = self.in_flight.start(to, deadline_ms, request_id);
                 out.send(to, Message::AdminRequest { correlation_id, op: call.op.clone() });
             }
         }
@@ -84,8 +82,8 @@ impl AdminClient {
     /// The controller asked was not the active one, or did not answer: ask the next after a backoff.
     fn retry(&mut self, request_id: u64, now_ms: u64, error: crate::error::FranzError) {
         self.bootstrap.rotate();
+        self.in_flight.retain(|&r| r != request_id);
         if let Some(call) = self.calls.get_mut(&request_id) {
-            call.attempt = None;
             call.retry_at_ms = now_ms + super::RETRY_BACKOFF_MS;
             call.last_error = Some(error);
         }
@@ -96,21 +94,26 @@ impl Actor for AdminClient {
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
         if let Message::Disconnected { correlation_id: refused } = message {
             // The controller's process is down: the attempt it refused is lost; ask the next one.
-            let lost = |c: &&mut AdminCall| c.attempt.is_some_and(|(id, _)| refused.is_none_or(|r| r == id));
-            if from != self.bootstrap.current() || !self.calls.values_mut().any(|c| lost(&c)) {
+            let lost: Vec<(CorrelationId, u64)> = self
+                .in_flight
+                .iter()
+                .filter(|&(id, r)| r.to == from && refused.is_none_or(|refused| refused == id))
+                .map(|(id, r)| (id, r.pending))
+                .collect();
+            if from != self.bootstrap.current() || lost.is_empty() {
                 return;
             }
             self.bootstrap.rotate();
-            for call in self.calls.values_mut().filter(lost) {
-                call.attempt = None;
-                call.retry_at_ms = now_ms;
-                call.last_error = Some(franz_err!(NetworkException, "Controller {from} is down"));
+            for (correlation_id, request_id) in lost {
+                self.in_flight.take(correlation_id);
+                if let Some(call) = self.calls.get_mut(&request_id) {
+                    call.retry_at_ms = now_ms;
+                    call.last_error = Some(franz_err!(NetworkException, "Controller {from} is down"));
+                }
             }
         }
         if let Message::AdminResponse { correlation_id, result } = message {
-            let found =
-                self.calls.iter().find(|(_, c)| c.attempt.is_some_and(|(id, _)| id == correlation_id)).map(|(&r, _)| r);
-            let Some(request_id) = found else { return };
+            let Some(request_id) = self.in_flight.take(correlation_id).map(|r| r.pending) else { return };
             match result {
                 Err(e) if e.code == crate::error::ErrorCode::NotController => self.retry(request_id, now_ms, e),
                 result => {
@@ -124,10 +127,10 @@ impl Actor for AdminClient {
 
     fn on_timer(&mut self, now_ms: u64, out: &mut Outbox) {
         let silent: Vec<u64> = self
-            .calls
-            .iter()
-            .filter(|(_, c)| c.attempt.is_some_and(|(_, until)| now_ms >= until))
-            .map(|(&r, _)| r)
+            .in_flight
+            .due(now_ms, |_| true)
+            .into_iter()
+            .filter_map(|id| self.in_flight.get(id).map(|r| r.pending))
             .collect();
         for request_id in silent {
             let error = franz_err!(RequestTimedOut, "Controller {} did not answer", self.bootstrap.current());
@@ -136,6 +139,7 @@ impl Actor for AdminClient {
         let expired: Vec<u64> = self.calls.iter().filter(|(_, c)| now_ms >= c.deadline_ms).map(|(&r, _)| r).collect();
         for request_id in expired {
             let Some(call) = self.calls.remove(&request_id) else { continue };
+            self.in_flight.retain(|&r| r != request_id);
             let why = call.last_error.map(|e| alloc::format!(" (last: {e})")).unwrap_or_default();
             let err = franz_err!(
                 RequestTimedOut,
@@ -149,10 +153,10 @@ impl Actor for AdminClient {
     }
 
     fn timers(&self, timers: &mut Timers) {
-        for call in self.calls.values() {
-            match call.attempt {
-                Some((_, until)) => timers.set(TimerName::RequestTimeout, until),
-                None => timers.set(TimerName::RetryBackoff, call.retry_at_ms),
+        timers.set_all(TimerName::RequestTimeout, self.in_flight.deadlines_ms());
+        for (&request_id, call) in &self.calls {
+            if !self.in_flight.any(|&r| r == request_id) {
+                timers.set(TimerName::RetryBackoff, call.retry_at_ms);
             }
             timers.set(TimerName::DefaultApiTimeout, call.deadline_ms);
         }
