@@ -428,7 +428,15 @@ impl Broker {
     }
 }
 
+/// Traces a new generation; within one coordinator's run a group's generation only grows (a new one bumps
+/// it, nothing takes it back).
 fn trace_generation(group: &crate::group::coordinator::Group, before: i32, out: &mut Outbox) {
+    assert!(
+        group.generation >= before,
+        "group {} went back from generation {before} to {}",
+        group.group_id,
+        group.generation
+    );
     if group.generation != before {
         out.trace(crate::protocol::trace::TraceKind::GroupRebalanced {
             group: group.group_id.clone(),

@@ -287,6 +287,7 @@ impl<E: Clone> RaftNode<E> {
         matched.sort_unstable_by(|a, b| b.cmp(a));
         let candidate = matched.get(self.majority() - 1).copied().unwrap_or(0);
         if candidate > self.commit_index && self.term_at(candidate) == self.disk.term {
+            assert!(candidate <= self.last_log_index(), "a leader commits only what it has");
             self.commit_index = candidate;
         }
     }
@@ -362,7 +363,7 @@ impl<E: Clone> RaftNode<E> {
                     index += 1;
                     if self.term_at(index) != entry.term || index > self.last_log_index() {
                         // A conflict (or the end): drop our suffix, take the leader's (§5.3).
-                        debug_assert!(index > self.commit_index, "a follower never truncates a committed entry");
+                        assert!(index > self.commit_index, "a follower never truncates a committed entry");
                         self.disk.log.truncate(index as usize - 1);
                         self.disk.log.push(entry);
                     }

@@ -902,3 +902,6 @@ fn no_offset_error(tp: &TopicPartition) -> FranzError {
 fn is_coordinator_error(code: ErrorCode) -> bool {
     matches!(code, ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable | ErrorCode::RequestTimedOut)
 }
+
+#[cfg(test)]
+mod tests;

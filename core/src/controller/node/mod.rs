@@ -469,3 +469,6 @@ impl Actor for Controller {
 pub fn controller_name(id: NodeId) -> String {
     format!("controller {id}")
 }
+
+#[cfg(test)]
+mod tests;

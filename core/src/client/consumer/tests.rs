@@ -1,0 +1,193 @@
+//! One consumer alone, fed hand-made answers as raft-rs tests one Raft node: its requests are the whole of
+//! what it does.
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::{AutoOffsetReset, Consumer, ConsumerConfig};
+use crate::error::ErrorCode;
+use crate::protocol::actor::{Actor, Outbox, TimerName, Timers};
+use crate::protocol::message::{FetchedPartition, Message, OffsetSpec, PartitionMetadata, TopicMetadata};
+use crate::types::{Bytes, NodeId, Record, TopicPartition};
+
+const BROKER: NodeId = 1;
+const OTHER_BROKER: NodeId = 2;
+const ME: NodeId = 10_001;
+const REQUEST_TIMEOUT_MS: u64 = 30_000;
+
+fn sent(out: &mut Outbox) -> Vec<(NodeId, Message)> {
+    out.take_messages()
+}
+
+fn tp() -> TopicPartition {
+    TopicPartition::new("t", 0)
+}
+
+fn record(offset: u64, value: &str) -> Record {
+    Record {
+        offset,
+        timestamp_ms: 0,
+        key: None,
+        value: Some(Bytes::from(String::from(value))),
+        headers: Vec::new(),
+        leader_epoch: 0,
+    }
+}
+
+/// The one request the consumer sent, which must be to `to`.
+fn only_request(out: &mut Outbox, to: NodeId) -> Message {
+    match &mut sent(out)[..] {
+        [(node, message)] if *node == to => message.clone(),
+        other => panic!("expected one request to {to}: {other:?}"),
+    }
+}
+
+/// A consumer (no group) assigned `t-0`, told that broker 1 leads it at epoch 3, with its position reset
+/// to the earliest offset, 0: what it sends next is its first Fetch.
+fn consumer_at_zero(now_ms: u64) -> (Consumer, Outbox) {
+    let config = ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") };
+    let mut c = Consumer::new(ME, config, vec![BROKER]);
+    let mut out = Outbox::default();
+    c.assign(now_ms, vec![tp()], &mut out).unwrap();
+    let Message::MetadataRequest { correlation_id, topics } = only_request(&mut out, BROKER) else {
+        panic!("a consumer first asks where its partition lives")
+    };
+    assert_eq!(topics, ["t"]);
+    let partition =
+        PartitionMetadata { partition: 0, leader: BROKER, leader_epoch: 3, replicas: vec![1], isr: vec![1] };
+    let topics = vec![TopicMetadata { name: "t".into(), partitions: Ok(vec![partition]) }];
+    c.on_message(now_ms + 1, BROKER, Message::MetadataResponse { correlation_id, brokers: vec![1], topics }, &mut out);
+    let Message::ListOffsetsRequest { correlation_id, spec, .. } = only_request(&mut out, BROKER) else {
+        panic!("without a committed offset, auto.offset.reset=earliest asks the leader for the log start")
+    };
+    assert_eq!(spec, OffsetSpec::Earliest);
+    let answer = Message::ListOffsetsResponse { correlation_id, topic: "t".into(), partition: 0, result: Ok(0) };
+    c.on_message(now_ms + 2, BROKER, answer, &mut out);
+    assert_eq!(c.position(&tp()).unwrap(), Some(0));
+    (c, out)
+}
+
+fn fetched(records: Vec<Record>, high_watermark: u64) -> FetchedPartition {
+    FetchedPartition { high_watermark, leader_epoch: 3, topic_id: Some(7), log_start_offset: 0, records }
+}
+
+#[test]
+fn fetches_from_the_leader_at_its_position_and_polls_in_order() {
+    let (mut c, mut out) = consumer_at_zero(0);
+    let Message::FetchRequest { correlation_id, fetch_offset, current_leader_epoch, .. } =
+        only_request(&mut out, BROKER)
+    else {
+        panic!("then it fetches")
+    };
+    assert_eq!((fetch_offset, current_leader_epoch), (0, 3), "at its position, naming the epoch it knows (KIP-320)");
+    let answer = Message::FetchResponse {
+        correlation_id,
+        topic: "t".into(),
+        partition: 0,
+        result: Ok(fetched(vec![record(0, "a"), record(1, "b")], 2)),
+    };
+    c.on_message(10, BROKER, answer, &mut out);
+    c.begin_poll(11, &mut out);
+    let records = c.take_records(11, &mut out).unwrap();
+    let offsets: Vec<u64> = records.iter().map(|r| r.offset).collect();
+    assert_eq!(offsets, [0, 1]);
+    assert_eq!(c.position(&tp()).unwrap(), Some(2), "the position is past what poll returned");
+    let next = sent(&mut out).into_iter().find_map(|(_, m)| match m {
+        Message::FetchRequest { fetch_offset, .. } => Some(fetch_offset),
+        _ => None,
+    });
+    assert_eq!(next, Some(2), "the next fetch starts where poll left off");
+}
+
+#[test]
+fn a_fetch_unanswered_within_request_timeout_is_retried_after_the_backoff_with_fresh_metadata() {
+    let (mut c, mut out) = consumer_at_zero(0);
+    let Message::FetchRequest { .. } = only_request(&mut out, BROKER) else { panic!("it fetches") };
+    let mut timers = Timers::listing();
+    c.timers(&mut timers);
+    let deadline = timers.into_list().into_iter().find(|t| t.name == TimerName::RequestTimeout).map(|t| t.at_ms);
+    assert_eq!(deadline, Some(2 + REQUEST_TIMEOUT_MS), "it waits request.timeout.ms for the answer");
+    assert_eq!(c.next_timer_ms(), deadline);
+    c.on_timer(2 + REQUEST_TIMEOUT_MS, &mut out);
+    assert!(
+        !sent(&mut out).iter().any(|(_, m)| matches!(m, Message::FetchRequest { .. })),
+        "no new fetch before retry.backoff.ms"
+    );
+    let retry_at = c.next_timer_ms().unwrap();
+    assert!(retry_at > 2 + REQUEST_TIMEOUT_MS, "it backs off");
+    c.on_timer(retry_at, &mut out);
+    assert!(
+        sent(&mut out).iter().any(|(_, m)| matches!(m, Message::MetadataRequest { .. })),
+        "the leader may have moved: it asks for metadata again"
+    );
+}
+
+#[test]
+fn a_disconnect_loses_only_the_request_it_names() {
+    let (mut c, mut out) = consumer_at_zero(0);
+    let Message::FetchRequest { correlation_id, .. } = only_request(&mut out, BROKER) else { panic!("it fetches") };
+    // A refusal of some other request, from another broker: the fetch is still awaited.
+    c.on_message(5, OTHER_BROKER, Message::Disconnected { correlation_id: Some(correlation_id) }, &mut out);
+    assert!(sent(&mut out).is_empty());
+    assert_eq!(c.next_timer_ms(), Some(2 + REQUEST_TIMEOUT_MS));
+    // Another correlation id refused by the leader: nothing lost either.
+    c.on_message(6, BROKER, Message::Disconnected { correlation_id: Some(correlation_id + 100) }, &mut out);
+    assert_eq!(c.next_timer_ms(), Some(2 + REQUEST_TIMEOUT_MS));
+    // The fetch itself: lost now, not after request.timeout.ms.
+    c.on_message(7, BROKER, Message::Disconnected { correlation_id: Some(correlation_id) }, &mut out);
+    assert!(c.next_timer_ms().is_some_and(|t| t < 2 + REQUEST_TIMEOUT_MS), "it retries after the backoff");
+}
+
+#[test]
+fn an_answer_to_a_request_it_never_sent_is_ignored() {
+    let (mut c, mut out) = consumer_at_zero(0);
+    let Message::FetchRequest { correlation_id, .. } = only_request(&mut out, BROKER) else { panic!("it fetches") };
+    let stray = Message::FetchResponse {
+        correlation_id: correlation_id + 1,
+        topic: "t".into(),
+        partition: 0,
+        result: Ok(fetched(vec![record(0, "forged")], 1)),
+    };
+    c.on_message(3, BROKER, stray, &mut out);
+    c.begin_poll(4, &mut out);
+    assert!(c.take_records(4, &mut out).unwrap().is_empty(), "nothing it did not ask for reaches poll");
+    assert_eq!(c.position(&tp()).unwrap(), Some(0));
+}
+
+#[test]
+fn out_of_range_with_no_reset_policy_keeps_the_position_and_throws_until_a_seek() {
+    let config = ConsumerConfig { auto_offset_reset: AutoOffsetReset::None, ..ConsumerConfig::named("c") };
+    let mut c = Consumer::new(ME, config, vec![BROKER]);
+    let mut out = Outbox::default();
+    c.assign(0, vec![tp()], &mut out).unwrap();
+    c.seek(0, &tp(), 5, &mut out).unwrap();
+    let Message::MetadataRequest { correlation_id, .. } = only_request(&mut out, BROKER) else { panic!("metadata") };
+    let partition =
+        PartitionMetadata { partition: 0, leader: BROKER, leader_epoch: 3, replicas: vec![1], isr: vec![1] };
+    let topics = vec![TopicMetadata { name: "t".into(), partitions: Ok(vec![partition]) }];
+    c.on_message(1, BROKER, Message::MetadataResponse { correlation_id, brokers: vec![1], topics }, &mut out);
+    let mut now_ms = 2;
+    for _ in 0..2 {
+        let Message::FetchRequest { correlation_id, fetch_offset: 5, .. } = only_request(&mut out, BROKER) else {
+            panic!("it fetches at the offset it was told")
+        };
+        let e = franz_err!(OffsetOutOfRange, "5 is past the log end 2");
+        let answer = Message::FetchResponse { correlation_id, topic: "t".into(), partition: 0, result: Err(e) };
+        c.on_message(now_ms, BROKER, answer, &mut out);
+        c.begin_poll(now_ms, &mut out);
+        assert!(c.has_poll_result());
+        assert_eq!(c.take_records(now_ms, &mut out).unwrap_err().code, ErrorCode::OffsetOutOfRange);
+        assert_eq!(c.position(&tp()).unwrap(), Some(5), "auto.offset.reset=none moves nothing");
+        // It tries again after retry.backoff.ms, and poll throws again.
+        now_ms = c.next_timer_ms().unwrap();
+        c.on_timer(now_ms, &mut out);
+    }
+    let Message::FetchRequest { fetch_offset: 5, .. } = only_request(&mut out, BROKER) else { panic!("again at 5") };
+    c.seek(now_ms, &tp(), 1, &mut out).unwrap();
+    let refetch = sent(&mut out).into_iter().find_map(|(_, m)| match m {
+        Message::FetchRequest { fetch_offset, .. } => Some(fetch_offset),
+        _ => None,
+    });
+    assert_eq!(refetch, Some(1), "a seek moves it on");
+}
