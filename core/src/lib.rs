@@ -13,8 +13,8 @@
 //!    (Kafka's error names), [`config`] (topic, broker and network configs with Kafka's keys and defaults,
 //!    Franz's limits), [`rng`] (the seeded RNG streams).
 //! 2. **The protocol** ([`protocol`]): everything actors exchange or record and nothing that acts: the
-//!    Kafka-shaped requests and responses with the [`message::Actor`] interface and its [`message::Outbox`],
-//!    the metadata log's records, Raft's messages, record batches, trace events and the history the
+//!    Kafka-shaped requests and responses, the actor interface ([`protocol::actor`]: [`message::Actor`],
+//!    its [`message::Outbox`], named timers, in-flight requests), the metadata log's records, Raft's messages, record batches, trace events and the history the
 //!    checker judges.
 //! 3. **Machinery**: [`log`] (a partition log: batches in segments, leader-epoch cache, retention,
 //!    compaction), [`partitioner`] (murmur2, byte-compatible with Kafka, and the sticky partitioner),
@@ -30,11 +30,17 @@
 //! ## The actor interface
 //!
 //! Every process implements [`message::Actor`]: `on_message(now, from, message, out)` and
-//! `on_timer(now, out)` feed it, `next_timer_ms()` says when it next wants `on_timer`, and everything it
-//! does goes into the [`message::Outbox`]: messages to send, trace events, and history operations for the
-//! checker. The world alone owns time, the network and randomness; an actor never sees another actor.
-//! Commands from the user (`send`, `poll`, `createTopic` ...) are methods on the client actors that fill
-//! the same outbox, and their results are read back by the world (`take_result`, `poll`'s return).
+//! `on_timer(now, out)` feed it, and everything it does goes into the [`message::Outbox`]: messages to
+//! send, trace events, and history operations for the checker. Raft and a group's state machine write into
+//! an outbox too (their host wraps or forwards it). `timers(table)` names each timer the actor waits for by
+//! the Kafka setting behind it ([`protocol::actor::TimerName`]: `request.timeout.ms`,
+//! `heartbeat.interval.ms`, `broker.session.timeout.ms` ...); the earliest is when the world calls
+//! `on_timer`, and `World::timers(node)` lists them. Requests awaiting answers live in one
+//! [`protocol::actor::InFlight`] table per actor: correlation ids, where each went, its deadline, and what
+//! its answer is for; a disconnect loses only the request it names. The world alone owns time, the network
+//! and randomness; an actor never sees another actor. Commands from the user (`send`, `poll`,
+//! `createTopic` ...) are methods on the client actors that fill the same outbox, and their results are
+//! read back by the world (`take_result`, `poll`'s return).
 //!
 //! ## How a record travels from `send` to `poll`
 //!
