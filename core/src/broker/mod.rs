@@ -1,6 +1,6 @@
 //! One broker: it hosts partition replicas, answers Produce, Fetch, ListOffsets and Metadata, runs its
 //! housekeeping (flush, HW checkpoints, retention, compaction), follows the controllers' metadata log
-//! ([`lifecycle`]) and replicates ([`replication`]): as leader it serves followers' fetches and keeps the
+//! (`lifecycle`) and replicates (`replication`): as leader it serves followers' fetches and keeps the
 //! ISR, as follower it fetches from the leader.
 //!
 //! Requests that cannot be answered yet wait in a purgatory, as in Kafka: a fetch waits up to its

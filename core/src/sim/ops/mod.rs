@@ -313,7 +313,7 @@ impl World {
     }
 
     /// `kafka-server-stop`: a controlled shutdown. The controller moves the broker's leaderships away (up
-    /// to [`CONTROLLED_SHUTDOWN_TIMEOUT_MS`], as Kafka's retries), then the broker flushes and stops.
+    /// to `CONTROLLED_SHUTDOWN_TIMEOUT_MS`, as Kafka's retries), then the broker flushes and stops.
     pub fn stop_broker(&mut self, id: NodeId) -> Result<()> {
         self.apply(Action::StopBroker { id }).map(|_| ())
     }
