@@ -21,9 +21,11 @@ pub const METADATA_FETCH_MAX_WAIT_MS: u64 = 1_000;
 /// Pause before asking another controller after a refusal (no leader yet, or not the leader).
 pub const CONTROLLER_RETRY_BACKOFF_MS: u64 = 100;
 
-/// A request out to a controller: which one, and when it is given up on.
+/// A request out to a controller: which one, and when it is given up on. The channel keeps one slot per
+/// purpose (registration, heartbeat, metadata fetch), as Kafka's controller channel has one outstanding
+/// request of each; the numbering is the broker's one counter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct InFlight {
+pub(super) struct ControllerRequest {
     pub(super) correlation_id: CorrelationId,
     pub(super) to: NodeId,
     pub(super) deadline_ms: u64,
@@ -40,9 +42,9 @@ pub(super) struct ControllerChannel {
     active: NodeId,
     pub(super) registered: bool,
     pub(super) fenced: bool,
-    registration: Option<InFlight>,
-    heartbeat: Option<InFlight>,
-    metadata_fetch: Option<InFlight>,
+    registration: Option<ControllerRequest>,
+    heartbeat: Option<ControllerRequest>,
+    metadata_fetch: Option<ControllerRequest>,
     next_heartbeat_ms: u64,
     backoff_until_ms: u64,
 }
@@ -71,8 +73,8 @@ impl ControllerChannel {
         self.active
     }
 
-    fn request(&self, correlation_id: CorrelationId, deadline_ms: u64) -> Option<InFlight> {
-        Some(InFlight { correlation_id, to: self.active, deadline_ms })
+    fn request(&self, correlation_id: CorrelationId, deadline_ms: u64) -> Option<ControllerRequest> {
+        Some(ControllerRequest { correlation_id, to: self.active, deadline_ms })
     }
 
     /// Turns to `controller` (named by the quorum, or the next in turn): requests out to another one are
