@@ -44,7 +44,7 @@ use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::log::BatchOrigin;
 use crate::protocol::history::{History, Op};
@@ -53,7 +53,7 @@ use crate::types::{Bytes, NodeId, Offset, TopicPartition};
 /// Franz reports at most this many violations (the first ones found).
 pub const VIOLATIONS_REPORTED_MAX: usize = 1_000;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub enum ViolationKind {

@@ -25,7 +25,8 @@
 //!    liveness, AlterPartition, reassignment), [`client`] (admin client, producer, consumer), [`group`]
 //!    (the assignors and the coordinator's group state machine).
 //! 5. **The world**: [`sim`] (virtual clock, event queue, network and faults, scenarios and replay),
-//!    [`check`] (the checker), [`view`] (read-only snapshots for user interfaces).
+//!    [`check`] (the checker), [`view`] (read-only snapshots for user interfaces), [`lesson`] (narrated
+//!    lessons whose every claim is checked against the simulation).
 //!
 //! ## The actor interface
 //!
@@ -73,6 +74,7 @@ pub mod config;
 pub mod controller;
 pub mod error;
 pub mod group;
+pub mod lesson;
 pub mod log;
 pub mod metadata;
 pub mod partitioner;

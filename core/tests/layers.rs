@@ -26,6 +26,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("sim", 5),
     ("check", 5),
     ("view", 5),
+    ("lesson", 5),
 ];
 
 /// Top-level module → the top-level modules its non-test code names through `crate::`.

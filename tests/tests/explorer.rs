@@ -150,8 +150,8 @@ fn explorer_every_saved_regression_scenario_passes() {
     }
 }
 
-/// A refactoring changes no behaviour: each saved scenario and the first explorer histories replay to the
-/// trace hashes in `fixtures/trace-hashes.txt`. A change that means to alter behaviour updates the file
+/// A refactoring changes no behaviour: each saved scenario, the first explorer histories and every lesson
+/// replay to the trace hashes in `fixtures/trace-hashes.txt`. A change that means to alter behaviour updates the file
 /// (`FRANZ_BLESS=1`) and says why in its commit.
 #[test]
 fn explorer_trace_hashes_are_known() {
@@ -162,13 +162,17 @@ fn explorer_trace_hashes_are_known() {
     for seed in 1..=6 {
         scenarios.push((format!("explorer seed {seed}"), history_scenario(seed, Size::CI).unwrap()));
     }
-    let actual: String = scenarios
+    let mut actual: String = scenarios
         .iter()
         .map(|(name, scenario)| {
             let world = World::replay(scenario, None).unwrap();
             format!("{:016x} {name}\n", world.trace().hash())
         })
         .collect();
+    for lesson in franz_core::lesson::library() {
+        let (world, _) = franz_core::lesson::play(&lesson).unwrap();
+        actual += &format!("{:016x} lesson {}\n", world.trace().hash(), lesson.id);
+    }
     if std::env::var("FRANZ_BLESS").is_ok() {
         std::fs::write(path, &actual).unwrap();
         return;

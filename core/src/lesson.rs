@@ -1,0 +1,552 @@
+//! Lessons: a guided story about one Kafka behaviour, as data. A lesson has a title, the question it
+//! answers, a starting cluster and steps; each step has narration (what to do or watch, and why Kafka does
+//! it), the actions it performs, and expectations about the world afterwards. The runner plays a step and
+//! checks every expectation against the simulation, so a lesson's claims are tested (`make test` plays the
+//! whole library) and the page shows each one met or not.
+//!
+//! Lessons are JSON (`core/lessons/*.json`), parsed as untrusted input like scenarios, so a run saved as a
+//! lesson draft can join the library.
+
+use alloc::collections::BTreeSet;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::check::ViolationKind;
+use crate::config::ConfigMap;
+use crate::error::{ErrorCode, Result};
+use crate::sim::network::NetworkConfig;
+use crate::sim::scenario::Action;
+use crate::sim::Outcome;
+use crate::sim::{ClusterConfig, World};
+use crate::types::NodeId;
+
+/// Franz's bound on a lesson's JSON text.
+pub const LESSON_JSON_BYTES_MAX: usize = 256 * 1024;
+/// Franz's bound on a lesson's steps.
+pub const LESSON_STEPS_MAX: usize = 100;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Lesson {
+    /// The lesson's name in links (`#lesson=<id>`).
+    pub id: String,
+    /// Where the picker groups it.
+    pub chapter: String,
+    pub title: String,
+    /// The question it answers.
+    pub question: String,
+    /// What the learner will have seen, in one line.
+    pub promise: String,
+    pub cluster: LessonCluster,
+    pub steps: Vec<LessonStep>,
+}
+
+/// The cluster a lesson starts from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LessonCluster {
+    pub seed: u64,
+    pub brokers: u32,
+    #[serde(default = "default_controllers")]
+    pub controllers: u32,
+    #[serde(default)]
+    pub network: NetworkConfig,
+    /// Broker defaults for topic configs.
+    #[serde(default)]
+    pub config: ConfigMap,
+}
+
+fn default_controllers() -> u32 {
+    ClusterConfig::default().controllers
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LessonStep {
+    pub narration: String,
+    #[serde(default)]
+    pub actions: Vec<LessonAction>,
+    #[serde(default)]
+    pub expect: Vec<Expectation>,
+}
+
+/// One action of a step, and what its own outcome must be.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LessonAction {
+    #[serde(rename = "do")]
+    pub action: Action,
+    /// It fails with this error (otherwise it must succeed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fails: Option<ErrorCode>,
+    /// A send's records went to these partitions, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_to: Option<Vec<u32>>,
+    /// A poll returned this many records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polled: Option<usize>,
+}
+
+/// A claim about the world after a step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
+pub enum Expectation {
+    /// The partition's leader (`null`: it has none).
+    Leader {
+        topic: String,
+        partition: u32,
+        is: Option<NodeId>,
+    },
+    /// The leader is some broker other than `not` (it moved).
+    LeaderNot {
+        topic: String,
+        partition: u32,
+        not: NodeId,
+    },
+    /// The ISR, in any order.
+    Isr {
+        topic: String,
+        partition: u32,
+        is: Vec<NodeId>,
+    },
+    HighWatermark {
+        topic: String,
+        partition: u32,
+        is: u64,
+    },
+    /// Retention or compaction removed the log's start (the log start offset is at least this).
+    LogStartOffsetAtLeast {
+        topic: String,
+        partition: u32,
+        at_least: u64,
+    },
+    /// Records one replica holds (compaction keeps the latest per key).
+    RecordsInLog {
+        broker: NodeId,
+        topic: String,
+        partition: u32,
+        is: usize,
+    },
+    /// "running", "fenced" or "crashed".
+    BrokerState {
+        broker: NodeId,
+        is: String,
+    },
+    /// The active controller (`null`: none, the quorum is lost).
+    ActiveController {
+        is: Option<NodeId>,
+    },
+    ActiveControllerNot {
+        not: NodeId,
+    },
+    PartitionCount {
+        topic: String,
+        is: u32,
+    },
+    /// The group's state, Kafka's name ("Stable", "Empty" ...).
+    GroupState {
+        group: String,
+        is: String,
+    },
+    GroupMembers {
+        group: String,
+        count: usize,
+    },
+    /// Which member (by client.id) owns the partition; `null`: nobody.
+    Owner {
+        group: String,
+        topic: String,
+        partition: u32,
+        client_id: Option<String>,
+    },
+    Committed {
+        group: String,
+        topic: String,
+        partition: u32,
+        is: u64,
+    },
+    /// The group's lag summed over its partitions.
+    Lag {
+        group: String,
+        is: u64,
+    },
+    /// The checker reports exactly these kinds of violation (none: every promise kept).
+    Violations {
+        kinds: Vec<ViolationKind>,
+    },
+    /// The checker reports this many violations of one kind.
+    ViolationCount {
+        kind: ViolationKind,
+        count: usize,
+    },
+    /// During the step, a trace event of this kind happened (its `kind` in the trace: `leader_elected` ...).
+    Happened {
+        event: String,
+    },
+    NotHappened {
+        event: String,
+    },
+}
+
+impl Lesson {
+    /// Parses and checks a lesson (untrusted: a draft someone sent).
+    pub fn parse(json: &str) -> Result<Lesson> {
+        if json.len() > LESSON_JSON_BYTES_MAX {
+            return Err(franz_err!(InvalidRequest, "A lesson is at most {LESSON_JSON_BYTES_MAX} bytes of JSON"));
+        }
+        let lesson: Lesson = serde_json::from_str(json).map_err(|e| franz_err!(InvalidRequest, "Not a lesson: {e}"))?;
+        if lesson.id.is_empty() || !lesson.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(franz_err!(InvalidRequest, "A lesson id is letters, digits and '-', got {:?}", lesson.id));
+        }
+        if lesson.steps.is_empty() || lesson.steps.len() > LESSON_STEPS_MAX {
+            return Err(franz_err!(InvalidRequest, "A lesson has 1 to {LESSON_STEPS_MAX} steps"));
+        }
+        Ok(lesson)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    pub fn cluster_config(&self) -> ClusterConfig {
+        let LessonCluster { seed, brokers, controllers, network, config } = self.cluster.clone();
+        ClusterConfig { seed, brokers, controllers, network, broker_config: config }
+    }
+}
+
+/// One claim's verdict.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+pub struct Verdict {
+    /// The claim, as the page shows it.
+    pub claim: String,
+    pub met: bool,
+    /// What the world shows, when the claim is not met.
+    pub actual: String,
+}
+
+/// What one step did and whether its claims held.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+pub struct StepReport {
+    pub step: usize,
+    /// The virtual time when the step ended.
+    pub ended_ms: u64,
+    pub verdicts: Vec<Verdict>,
+}
+
+impl StepReport {
+    pub fn all_met(&self) -> bool {
+        self.verdicts.iter().all(|v| v.met)
+    }
+}
+
+/// A lesson being played: its world, and how many steps have run.
+pub struct LessonRun {
+    pub world: World,
+    steps_done: usize,
+}
+
+impl LessonRun {
+    pub fn start(lesson: &Lesson) -> Result<LessonRun> {
+        Ok(LessonRun { world: World::new(lesson.cluster_config())?, steps_done: 0 })
+    }
+
+    pub fn steps_done(&self) -> usize {
+        self.steps_done
+    }
+
+    /// Runs the next step's actions and judges its claims.
+    pub fn play_step(&mut self, lesson: &Lesson) -> Result<StepReport> {
+        let step = lesson
+            .steps
+            .get(self.steps_done)
+            .ok_or_else(|| franz_err!(InvalidRequest, "The lesson has no step {}", self.steps_done + 1))?;
+        let since_seq = self.world.trace().len();
+        let mut verdicts = Vec::new();
+        for lesson_action in &step.actions {
+            let outcome = self.world.apply(lesson_action.action.clone());
+            verdicts.extend(judge_action(lesson_action, &outcome));
+        }
+        for expectation in &step.expect {
+            verdicts.push(expectation.judge(&self.world, since_seq));
+        }
+        self.steps_done += 1;
+        Ok(StepReport { step: self.steps_done - 1, ended_ms: self.world.now_ms(), verdicts })
+    }
+}
+
+/// Plays a whole lesson: the world at its end and every step's report.
+pub fn play(lesson: &Lesson) -> Result<(World, Vec<StepReport>)> {
+    let mut run = LessonRun::start(lesson)?;
+    let mut reports = Vec::new();
+    while run.steps_done() < lesson.steps.len() {
+        reports.push(run.play_step(lesson)?);
+    }
+    Ok((run.world, reports))
+}
+
+fn action_name(action: &Action) -> String {
+    serde_json::to_value(action)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(String::from))
+        .unwrap_or_default()
+}
+
+fn judge_action(expected: &LessonAction, outcome: &Result<Outcome>) -> Vec<Verdict> {
+    let name = action_name(&expected.action);
+    let mut verdicts = Vec::new();
+    let actual = match outcome {
+        Ok(_) => String::from("it succeeded"),
+        Err(e) => format!("it failed: {e}"),
+    };
+    match (expected.fails, outcome) {
+        (Some(code), Err(e)) => verdicts.push(Verdict {
+            claim: format!("{name} fails with {}", code.name()),
+            met: e.code == code,
+            actual: actual.clone(),
+        }),
+        (Some(code), Ok(_)) => verdicts.push(Verdict {
+            claim: format!("{name} fails with {}", code.name()),
+            met: false,
+            actual: actual.clone(),
+        }),
+        (None, Err(_)) => {
+            verdicts.push(Verdict { claim: format!("{name} succeeds"), met: false, actual: actual.clone() })
+        }
+        (None, Ok(_)) => {}
+    }
+    if let Some(partitions) = &expected.sent_to {
+        let sent: Option<Vec<u32>> = match outcome {
+            Ok(Outcome::Sent(meta)) => Some(meta.iter().map(|m| m.partition).collect()),
+            _ => None,
+        };
+        verdicts.push(Verdict {
+            claim: format!("the records go to partitions {partitions:?}"),
+            met: sent.as_ref() == Some(partitions),
+            actual: sent.map_or(actual.clone(), |s| format!("they went to {s:?}")),
+        });
+    }
+    if let Some(count) = expected.polled {
+        let polled = match outcome {
+            Ok(Outcome::Polled(records)) => Some(records.len()),
+            _ => None,
+        };
+        verdicts.push(Verdict {
+            claim: format!("poll returns {count} record(s)"),
+            met: polled == Some(count),
+            actual: polled.map_or(actual, |n| format!("it returned {n}")),
+        });
+    }
+    verdicts
+}
+
+fn name_of(broker: Option<NodeId>) -> String {
+    broker.map_or(String::from("none"), |b| format!("broker {b}"))
+}
+
+impl Expectation {
+    /// The claim in words.
+    pub fn claim(&self) -> String {
+        match self {
+            Expectation::Leader { topic, partition, is } => format!("{topic}-{partition}'s leader is {}", name_of(*is)),
+            Expectation::LeaderNot { topic, partition, not } => {
+                format!("{topic}-{partition}'s leader is no longer broker {not}")
+            }
+            Expectation::Isr { topic, partition, is } => format!("{topic}-{partition}'s ISR is {is:?}"),
+            Expectation::HighWatermark { topic, partition, is } => {
+                format!("{topic}-{partition}'s high watermark is {is}")
+            }
+            Expectation::LogStartOffsetAtLeast { topic, partition, at_least } => {
+                format!("{topic}-{partition}'s log starts at offset {at_least} or later")
+            }
+            Expectation::RecordsInLog { broker, topic, partition, is } => {
+                format!("broker {broker} holds {is} record(s) of {topic}-{partition}")
+            }
+            Expectation::BrokerState { broker, is } => format!("broker {broker} is {is}"),
+            Expectation::ActiveController { is: Some(c) } => format!("controller {c} is the active controller"),
+            Expectation::ActiveController { is: None } => String::from("no controller is active"),
+            Expectation::ActiveControllerNot { not } => format!("the active controller is one other than {not}"),
+            Expectation::PartitionCount { topic, is } => format!("{topic} has {is} partition(s)"),
+            Expectation::GroupState { group, is } => format!("group {group} is {is}"),
+            Expectation::GroupMembers { group, count } => format!("group {group} has {count} member(s)"),
+            Expectation::Owner { group, topic, partition, client_id: Some(c) } => {
+                format!("{c} owns {topic}-{partition} in group {group}")
+            }
+            Expectation::Owner { group, topic, partition, client_id: None } => {
+                format!("nobody in group {group} owns {topic}-{partition}")
+            }
+            Expectation::Committed { group, topic, partition, is } => {
+                format!("group {group}'s committed offset for {topic}-{partition} is {is}")
+            }
+            Expectation::Lag { group, is } => format!("group {group}'s lag is {is}"),
+            Expectation::Violations { kinds } if kinds.is_empty() => {
+                String::from("the checker finds every promise kept")
+            }
+            Expectation::Violations { kinds } => format!("the checker reports exactly: {}", kind_names(kinds)),
+            Expectation::ViolationCount { kind, count } => {
+                format!("the checker reports {count} {}", kind_names(core::slice::from_ref(kind)))
+            }
+            Expectation::Happened { event } => format!("{} happens", event.replace('_', " ")),
+            Expectation::NotHappened { event } => format!("no {} happens", event.replace('_', " ")),
+        }
+    }
+
+    /// Judges the claim against `world`; the step's trace events are those after `since_seq`.
+    pub fn judge(&self, world: &World, since_seq: u64) -> Verdict {
+        let (met, actual) = self.evaluate(world, since_seq);
+        Verdict { claim: self.claim(), met, actual: if met { String::new() } else { actual } }
+    }
+
+    fn evaluate(&self, world: &World, since_seq: u64) -> (bool, String) {
+        let partition_of = |topic: &str, partition: u32| {
+            world.describe_topic(topic).ok().and_then(|d| d.partitions.into_iter().nth(partition as usize))
+        };
+        let missing = |topic: &str, partition: u32| (false, format!("{topic}-{partition} does not exist"));
+        match self {
+            Expectation::Leader { topic, partition, is } => match partition_of(topic, *partition) {
+                Some(p) => (p.leader == *is, format!("the leader is {}", name_of(p.leader))),
+                None => missing(topic, *partition),
+            },
+            Expectation::LeaderNot { topic, partition, not } => match partition_of(topic, *partition) {
+                Some(p) => (p.leader.is_some_and(|l| l != *not), format!("the leader is {}", name_of(p.leader))),
+                None => missing(topic, *partition),
+            },
+            Expectation::Isr { topic, partition, is } => match partition_of(topic, *partition) {
+                Some(p) => {
+                    let (mut isr, mut want) = (p.isr.clone(), is.clone());
+                    isr.sort_unstable();
+                    want.sort_unstable();
+                    (isr == want, format!("the ISR is {:?}", p.isr))
+                }
+                None => missing(topic, *partition),
+            },
+            Expectation::HighWatermark { topic, partition, is } => match partition_of(topic, *partition) {
+                Some(p) => (p.high_watermark == *is, format!("it is {}", p.high_watermark)),
+                None => missing(topic, *partition),
+            },
+            Expectation::LogStartOffsetAtLeast { topic, partition, at_least } => {
+                match partition_of(topic, *partition) {
+                    Some(p) => (p.log_start_offset >= *at_least, format!("it starts at {}", p.log_start_offset)),
+                    None => missing(topic, *partition),
+                }
+            }
+            Expectation::RecordsInLog { broker, topic, partition, is } => {
+                let held =
+                    world.broker(*broker).and_then(|b| b.partition(topic, *partition)).map(|p| p.log.iter().count());
+                match held {
+                    Some(n) => (n == *is, format!("it holds {n}")),
+                    None => (false, format!("broker {broker} holds no replica of {topic}-{partition}")),
+                }
+            }
+            Expectation::BrokerState { broker, is } => {
+                let state = if world.is_crashed(*broker) {
+                    "crashed"
+                } else if world.metadata_image().brokers.get(broker).is_some_and(|r| !r.fenced) {
+                    "running"
+                } else {
+                    "fenced"
+                };
+                (state == is, format!("it is {state}"))
+            }
+            Expectation::ActiveController { is } => {
+                let leader = world.describe_cluster().controller.leader_id;
+                (leader == *is, format!("the active controller is {}", controller_name(leader)))
+            }
+            Expectation::ActiveControllerNot { not } => {
+                let leader = world.describe_cluster().controller.leader_id;
+                (leader.is_some_and(|l| l != *not), format!("the active controller is {}", controller_name(leader)))
+            }
+            Expectation::PartitionCount { topic, is } => match world.describe_topic(topic) {
+                Ok(d) => (d.partitions.len() as u32 == *is, format!("it has {}", d.partitions.len())),
+                Err(e) => (false, e.to_string()),
+            },
+            Expectation::GroupState { group, is } => {
+                let state = json_text(&world.describe_group(group).state);
+                (state == *is, format!("it is {state}"))
+            }
+            Expectation::GroupMembers { group, count } => {
+                let members = world.describe_group(group).members.len();
+                (members == *count, format!("it has {members}"))
+            }
+            Expectation::Owner { group, topic, partition, client_id } => {
+                let owner = world
+                    .describe_group(group)
+                    .members
+                    .into_iter()
+                    .find(|m| m.assignment.iter().any(|tp| tp.topic == *topic && tp.partition == *partition))
+                    .map(|m| m.client_id);
+                (owner == *client_id, format!("the owner is {}", owner.as_deref().unwrap_or("nobody")))
+            }
+            Expectation::Committed { group, topic, partition, is } => {
+                let committed = world
+                    .group_offsets(group)
+                    .into_iter()
+                    .find(|o| o.topic == *topic && o.partition == *partition)
+                    .map(|o| o.committed);
+                (
+                    committed == Some(*is),
+                    committed.map_or(String::from("nothing is committed"), |c| format!("it is {c}")),
+                )
+            }
+            Expectation::Lag { group, is } => {
+                let lag: u64 = world.group_offsets(group).iter().map(|o| o.lag).sum();
+                (lag == *is, format!("it is {lag}"))
+            }
+            Expectation::Violations { kinds } => {
+                let report = world.check();
+                let found: BTreeSet<String> = report.violations.iter().map(|v| json_text(&v.kind)).collect();
+                let want: BTreeSet<String> = kinds.iter().map(json_text).collect();
+                let actual = if found.is_empty() {
+                    String::from("the checker finds none")
+                } else {
+                    format!("the checker reports {}", found.iter().cloned().collect::<Vec<_>>().join(", "))
+                };
+                (found == want, actual)
+            }
+            Expectation::ViolationCount { kind, count } => {
+                let found = world.check().violations.iter().filter(|v| v.kind == *kind).count();
+                (found == *count, format!("it reports {found}"))
+            }
+            Expectation::Happened { event } | Expectation::NotHappened { event } => {
+                let seen = world.trace().since(since_seq).iter().filter(|e| e.kind.kind_name() == event).count();
+                let want_seen = matches!(self, Expectation::Happened { .. });
+                ((seen > 0) == want_seen, format!("{seen} {} event(s) during the step", event.replace('_', " ")))
+            }
+        }
+    }
+}
+
+fn controller_name(id: Option<NodeId>) -> String {
+    id.map_or(String::from("none"), |c| format!("controller {c}"))
+}
+
+/// A value's JSON text without quotes: a state's or a kind's name as the JS API spells it.
+fn json_text<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+fn kind_names(kinds: &[ViolationKind]) -> String {
+    kinds.iter().map(json_text).collect::<Vec<_>>().join(", ")
+}
+
+/// The lessons that ship with Franz, in the picker's order.
+const LIBRARY: &[&str] = &[include_str!("../lessons/01-partitions-and-keys.json")];
+
+/// Every lesson of the library (each is checked by `make test`, so none fails to parse).
+pub fn library() -> Vec<Lesson> {
+    LIBRARY.iter().filter_map(|json| Lesson::parse(json).ok()).collect()
+}
+
+/// The library's lesson `id`.
+pub fn lesson(id: &str) -> Result<Lesson> {
+    library().into_iter().find(|l| l.id == id).ok_or_else(|| franz_err!(InvalidRequest, "No lesson {id:?}"))
+}

@@ -1,0 +1,87 @@
+//! Every lesson of the library, played natively: each claim of each step must hold. `FRANZ_LESSON=path`
+//! plays a lesson draft from a file and prints every verdict (for lesson authors).
+
+use franz_core::lesson::{library, play, Lesson, StepReport, LESSON_STEPS_MAX};
+
+fn report(lesson: &Lesson, reports: &[StepReport]) -> String {
+    let mut text = format!("lesson {}:\n", lesson.id);
+    for r in reports {
+        text += &format!("  step {} (ended at {} ms):\n", r.step + 1, r.ended_ms);
+        for v in &r.verdicts {
+            let mark = if v.met { "ok  " } else { "FAIL" };
+            text +=
+                &format!("    {mark} {}{}\n", v.claim, if v.met { String::new() } else { format!(": {}", v.actual) });
+        }
+    }
+    text
+}
+
+#[test]
+fn every_lesson_keeps_every_claim() {
+    let lessons = library();
+    assert!(!lessons.is_empty());
+    let mut failed = Vec::new();
+    for lesson in &lessons {
+        let (_, reports) = play(lesson).unwrap();
+        assert_eq!(reports.len(), lesson.steps.len());
+        if !reports.iter().all(StepReport::all_met) {
+            failed.push(report(lesson, &reports));
+        }
+    }
+    assert!(failed.is_empty(), "claims that do not hold:\n{}", failed.join("\n"));
+}
+
+#[test]
+fn the_library_is_whole_and_every_lesson_is_distinct() {
+    let lessons = library();
+    let sources = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../core/lessons")).unwrap().count();
+    assert_eq!(lessons.len(), sources, "every file in core/lessons parses and is in the library");
+    let mut ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), lessons.len(), "lesson ids are unique");
+    for lesson in &lessons {
+        assert!(lesson.steps.len() <= LESSON_STEPS_MAX);
+        assert!(lesson.steps.iter().all(|s| !s.narration.is_empty() && !(s.actions.is_empty() && s.expect.is_empty())));
+        assert_eq!(Lesson::parse(&lesson.to_json()).unwrap(), *lesson, "a lesson reads back as written");
+    }
+}
+
+#[test]
+fn bad_lessons_are_refused_by_name() {
+    use franz_core::ErrorCode;
+    for bad in [
+        "",
+        "{}",
+        "[1]",
+        r#"{"id":"x y","chapter":"","title":"","question":"","promise":"","cluster":{"seed":1,"brokers":1},"steps":[]}"#,
+    ] {
+        assert_eq!(Lesson::parse(bad).unwrap_err().code, ErrorCode::InvalidRequest, "{bad}");
+    }
+    let huge = "x".repeat(franz_core::lesson::LESSON_JSON_BYTES_MAX + 1);
+    assert_eq!(Lesson::parse(&huge).unwrap_err().code, ErrorCode::InvalidRequest);
+}
+
+#[test]
+fn a_claim_that_does_not_hold_is_reported_with_what_the_world_shows() {
+    let mut lesson = library().into_iter().next().unwrap();
+    let json = lesson.to_json().replace(r#""is": 3"#, r#""is": 4"#);
+    lesson = Lesson::parse(&json).unwrap();
+    let (_, reports) = play(&lesson).unwrap();
+    let failed: Vec<_> = reports.iter().flat_map(|r| &r.verdicts).filter(|v| !v.met).collect();
+    assert!(!failed.is_empty());
+    assert!(failed.iter().all(|v| !v.actual.is_empty()), "{failed:?}");
+}
+
+#[test]
+fn a_lesson_draft_from_a_file() {
+    let Ok(path) = std::env::var("FRANZ_LESSON") else { return };
+    let lesson = Lesson::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let (world, reports) = play(&lesson).unwrap();
+    println!("{}", report(&lesson, &reports));
+    if std::env::var("FRANZ_LESSON_TRACE").is_ok() {
+        for e in world.trace().since(0) {
+            println!("{}", e.text);
+        }
+    }
+}
