@@ -1,5 +1,5 @@
 use franz_core::types::NodeId;
-use franz_core::view::{BrokerView, ControllerDescription};
+use franz_core::view::{BrokerStatus, BrokerView, ControllerDescription, VoterStatus};
 use yew::prelude::*;
 
 use crate::playground::format::ms;
@@ -72,9 +72,9 @@ pub fn cluster_panel(p: &ClusterPanelProps) -> Html {
             <h3 class="subhead">{ "Controllers (Raft quorum of the metadata log)" }</h3>
             <div class="controllers" data-testid="controllers">
                 { for q.voters.iter().map(|v| {
-                    let crashed = v.state == "crashed";
+                    let crashed = v.state == VoterStatus::Crashed;
                     html! {
-                        <div class={classes!("broker", "controller", v.state.clone(), v.role.clone())} data-testid={format!("controller-{}", v.id)}>
+                        <div class={classes!("broker", "controller", v.state.name(), v.role.name())} data-testid={format!("controller-{}", v.id)}>
                             <div class="broker-name">{ format!("controller {}", v.id) }</div>
                             <div class="broker-state" data-testid={format!("controller-{}-state", v.id)}>
                                 { if crashed { "crashed".to_string() } else { format!("{} · term {}", v.role, v.term) } }
@@ -99,12 +99,12 @@ pub fn cluster_panel(p: &ClusterPanelProps) -> Html {
             <h3 class="subhead">{ "Brokers" }</h3>
             <div class="brokers">
                 { for p.brokers.iter().map(|b| {
-                    let crashed = b.state == "crashed";
+                    let crashed = b.state == BrokerStatus::Crashed;
                     html! {
-                        <div class={classes!("broker", b.state.clone(), b.paused_until_ms.is_some().then_some("paused"))} data-testid={format!("broker-{}", b.id)}>
+                        <div class={classes!("broker", b.state.name(), b.paused_until_ms.is_some().then_some("paused"))} data-testid={format!("broker-{}", b.id)}>
                             <div class="broker-name">{ format!("broker {}", b.id) }</div>
                             <div class="broker-state" data-testid={format!("broker-{}-state", b.id)}>
-                                { match b.paused_until_ms { Some(t) => format!("{} · paused until {}", b.state, ms(t)), None => b.state.clone() } }
+                                { match b.paused_until_ms { Some(t) => format!("{} · paused until {}", b.state, ms(t)), None => b.state.to_string() } }
                             </div>
                             <div class="broker-leads">
                                 { if b.leader_of.is_empty() { "leads no partition".to_string() } else { format!("leader of {}", b.leader_of.join(", ")) } }
