@@ -3,40 +3,7 @@ use franz_core::view::{BrokerStatus, BrokerView, ControllerDescription, VoterSta
 use yew::prelude::*;
 
 use crate::playground::format::ms;
-
-/// What the buttons on a broker card do.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum BrokerAction {
-    Stop,
-    Crash,
-    Restart,
-    PowerLoss,
-    Isolate,
-    Pause,
-    CrashController,
-    RestartController,
-    AddBroker,
-}
-
-impl BrokerAction {
-    pub fn done_text(self, id: NodeId) -> String {
-        match self {
-            BrokerAction::Stop => {
-                format!("Broker {id} stopped cleanly: its leaderships moved to other replicas first, then it flushed and exited.")
-            }
-            BrokerAction::Crash => format!("Broker {id} crashed: its memory is gone, its disk is kept."),
-            BrokerAction::Restart => format!("Broker {id} restarted and recovered from its disk."),
-            BrokerAction::PowerLoss => format!("Broker {id} lost power: what it had not flushed is gone."),
-            BrokerAction::Isolate => format!("Node {id} is cut off from every other node. Heal the network to undo."),
-            BrokerAction::Pause => format!("Node {id} is paused (a long GC): alive but silent for a while."),
-            BrokerAction::CrashController => {
-                format!("Controller {id} crashed. If it was active, the others elect a new one within the election timeout.")
-            }
-            BrokerAction::RestartController => format!("Controller {id} restarted from its Raft log on disk."),
-            BrokerAction::AddBroker => format!("Broker {id} joined: it registers, then is unfenced once caught up."),
-        }
-    }
-}
+use crate::playground::state::BrokerAction;
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterPanelProps {
