@@ -691,3 +691,288 @@ impl Playground {
         Snapshot { view, groups, logs, events, user_topics }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use franz_core::view::{BrokerStatus, ConsumerGroupState};
+
+    fn create_topic(p: &mut Playground, name: &str, partitions: u32) -> Outcome {
+        p.reduce(Action::Topic(TopicAction::Create {
+            name: name.into(),
+            partitions,
+            replication_factor: None,
+            config: BTreeMap::new(),
+        }))
+    }
+
+    fn record(topic: &str, value: &str, acks: &str) -> SendRequest {
+        SendRequest {
+            topic: topic.into(),
+            key: "user-1".into(),
+            value: value.into(),
+            acks: acks.into(),
+            idempotent: acks == "all",
+        }
+    }
+
+    fn info(text: &str) -> Option<Notice> {
+        Some(Notice::info(text))
+    }
+
+    /// Animation frames `wall_ms` apart, `n` of them after the last one.
+    fn frames(p: &mut Playground, n: usize, wall_ms: f64) {
+        let mut t = p.last_frame_ms.unwrap_or(0.0);
+        p.reduce(Action::Frame(t));
+        for _ in 0..n {
+            t += wall_ms;
+            p.reduce(Action::Frame(t));
+        }
+    }
+
+    #[test]
+    fn a_page_without_a_link_plays_a_new_cluster() {
+        let p = Playground::from_fragment("");
+        assert!(p.playing());
+        assert_eq!(p.speed(), 1.0);
+        assert_eq!(p.notice(), None);
+        assert_eq!(p.world().config().seed, 1);
+        assert!(p.snapshot().user_topics.is_empty());
+    }
+
+    #[test]
+    fn creating_a_topic_says_so_and_draws_its_log_strips() {
+        let mut p = Playground::from_fragment("");
+        let outcome = create_topic(&mut p, "orders", 2);
+        assert_eq!(
+            outcome,
+            Outcome { changed: true, notice: info("Created topic orders with 2 partition(s)."), ..Outcome::default() }
+        );
+        assert_eq!(p.notice(), outcome.notice.as_ref(), "the state keeps the notice it posted");
+        assert_eq!(p.world().list_topics(), ["orders"]);
+        let snapshot = p.snapshot();
+        assert_eq!(snapshot.user_topics, ["orders"]);
+        assert!(snapshot.logs.contains_key(&("orders".to_string(), 0)));
+        assert!(snapshot.logs.contains_key(&("orders".to_string(), 1)));
+        assert!(
+            snapshot.events.iter().any(|e| e.text.contains("created topic orders")),
+            "newest first, in the timeline"
+        );
+    }
+
+    #[test]
+    fn a_send_is_acknowledged_with_its_offset() {
+        let mut p = Playground::from_fragment("");
+        create_topic(&mut p, "orders", 1);
+        let outcome = p.reduce(Action::Send(record("orders", "apple", "all")));
+        assert_eq!(outcome.notice, info("Acknowledged: orders-0 at offset 0."));
+        let outcome = p.reduce(Action::Send(record("orders", "banana", "all")));
+        assert_eq!(outcome.notice, info("Acknowledged: orders-0 at offset 1."));
+        let outcome = p.reduce(Action::Send(record("orders", "and-forget", "0")));
+        assert_eq!(outcome.notice, info("Sent to orders-0 with acks=0: no acknowledgement, no offset."));
+        let clients = p.snapshot().view.clients;
+        assert!(clients.iter().any(|c| c.client_id == "playground-producer-acks-all-idempotent"));
+        assert!(clients.iter().any(|c| c.client_id == "playground-producer-acks-0"));
+        let log = &p.snapshot().logs[&("orders".to_string(), 0)];
+        assert_eq!(log.records.iter().map(|r| bytes(&r.value)).collect::<Vec<_>>()[..2], ["apple", "banana"]);
+
+        let outcome = p.reduce(Action::Poll { topic: "orders".into(), partition: 0 });
+        assert!(outcome.notice.as_ref().is_some_and(|n| !n.error && n.text.ends_with("record(s) from orders-0.")));
+        assert_eq!(p.polled().last().map(|r| (r.offset, r.value.as_str())), Some((0, "apple")), "newest first");
+    }
+
+    #[test]
+    fn bad_input_posts_an_error_with_kafkas_error_name() {
+        let mut p = Playground::from_fragment("");
+        let outcome = create_topic(&mut p, "bad name!", 1);
+        let notice = outcome.notice.unwrap();
+        assert!(notice.error);
+        assert!(notice.text.starts_with("INVALID_TOPIC_EXCEPTION: "), "{}", notice.text);
+        assert_eq!(p.notice(), Some(&notice));
+
+        let notice = create_topic(&mut p, "zero", 0).notice.unwrap();
+        assert!(notice.error && notice.text.starts_with("INVALID_PARTITIONS: "), "{}", notice.text);
+        let notice = p.reduce(Action::Send(record("nowhere", "v", "all"))).notice.unwrap();
+        assert!(notice.error && notice.text.starts_with("UNKNOWN_TOPIC_OR_PARTITION: "), "{}", notice.text);
+        let config = NetworkConfig { drop_rate: 7.0, ..NetworkConfig::default() };
+        let notice = p.reduce(Action::SetNetwork(config)).notice.unwrap();
+        assert!(
+            notice.error && notice.text.starts_with("INVALID_CONFIG: dropRate must be between 0 and 1"),
+            "{}",
+            notice.text
+        );
+        let notice = p.reduce(Action::Send(record("orders", "v", "2"))).notice.unwrap();
+        assert_eq!(notice, Notice::error("acks must be all, 1 or 0"));
+
+        // The page keeps working: the next good action posts its own notice.
+        assert_eq!(create_topic(&mut p, "good", 1).notice, info("Created topic good with 1 partition(s)."));
+    }
+
+    #[test]
+    fn two_group_members_get_two_names_and_share_the_partitions() {
+        let mut p = Playground::from_fragment("");
+        create_topic(&mut p, "jobs", 2);
+        let first = p.reduce(Action::AddMember("g".into(), "jobs".into()));
+        let second = p.reduce(Action::AddMember("g".into(), "jobs".into()));
+        assert_eq!(first.notice, info("g-member-1 joins group g on jobs: watch the rebalance."));
+        assert_eq!(second.notice, info("g-member-2 joins group g on jobs: watch the rebalance."));
+        let names: Vec<&str> = p.members().iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["g-member-1", "g-member-2"]);
+        assert_ne!(p.members()[0].id, p.members()[1].id);
+
+        // Frames run the world (10 s of virtual time each at 100x) and poll the members.
+        p.reduce(Action::SetSpeed(100.0));
+        frames(&mut p, 5, 100.0);
+        let (group, _) = &p.snapshot().groups[0];
+        assert_eq!(group.group_id, "g");
+        assert_eq!(group.state, ConsumerGroupState::Stable);
+        assert_eq!(group.members.len(), 2);
+        assert!(group.members.iter().all(|m| m.assignment.len() == 1), "{:?}", group.members);
+
+        let id = p.members()[1].id;
+        let outcome = p.reduce(Action::Member(id, MemberAction::ToggleSlow));
+        assert_eq!(outcome.notice, info("g-member-2 stops polling: after max.poll.interval.ms it leaves the group."));
+        assert!(p.members()[1].slow);
+        let outcome = p.reduce(Action::Member(id, MemberAction::Close));
+        assert_eq!(outcome.notice, info("g-member-2 closed: it committed and left, the others rebalance now."));
+        assert_eq!(p.members().len(), 1);
+    }
+
+    #[test]
+    fn a_stream_sends_as_virtual_time_passes() {
+        let mut p = Playground::from_fragment("");
+        create_topic(&mut p, "clicks", 1);
+        let bad = p.reduce(Action::Stream(Some((record("clicks", "c", "all"), 0.0))));
+        assert_eq!(bad.notice, Some(Notice::error("A stream sends 1 to 10000 records per second of virtual time.")));
+        assert!(p.stream().is_none());
+
+        let outcome = p.reduce(Action::Stream(Some((record("clicks", "c", "all"), 100.0))));
+        assert_eq!(outcome.notice, info("Streaming 100 records/s to clicks with acks=all."));
+        // 20 frames 100 ms apart at 1x: 2 s of virtual time, 10 records a frame.
+        frames(&mut p, 20, 100.0);
+        let status = p.stream().unwrap().clone();
+        assert_eq!(status.sent, 200);
+        assert!(status.acknowledged > 150, "{status:?}");
+        assert_eq!(status.failed, 0);
+        let log = &p.snapshot().logs[&("clicks".to_string(), 0)];
+        assert_eq!(log.records.last().map(|r| bytes(&r.value)), Some(format!("c-{}", status.acknowledged - 1)));
+
+        // Paused, frames send nothing and draw nothing.
+        p.reduce(Action::TogglePlay);
+        let now = p.world().now_ms();
+        assert!(!p.reduce(Action::Frame(1_000_000.0)).changed);
+        assert_eq!((p.world().now_ms(), p.stream().unwrap().sent), (now, 200));
+
+        assert_eq!(p.reduce(Action::Stream(None)).notice, info("Stream stopped."));
+        assert!(p.stream().is_none());
+    }
+
+    #[test]
+    fn frames_run_virtual_time_at_the_speed_and_step_pauses() {
+        let mut p = Playground::from_fragment("");
+        let t0 = p.world().now_ms();
+        frames(&mut p, 2, 50.0);
+        assert_eq!(p.world().now_ms(), t0 + 100);
+        p.reduce(Action::SetSpeed(10.0));
+        // A long gap between frames (a background tab) is worth at most 100 ms of wall time.
+        let last = p.last_frame_ms.unwrap();
+        assert!(p.reduce(Action::Frame(last + 60_000.0)).changed);
+        assert_eq!(p.world().now_ms(), t0 + 100 + 1_000);
+
+        let outcome = p.reduce(Action::Step);
+        assert!(outcome.changed && !p.playing());
+        p.reduce(Action::TogglePlay);
+        assert!(p.playing());
+    }
+
+    #[test]
+    fn time_travel_replays_to_an_earlier_time_and_pauses() {
+        let mut p = Playground::from_fragment("");
+        create_topic(&mut p, "orders", 1);
+        let before_send = p.world().now_ms() + 50;
+        frames(&mut p, 1, 100.0);
+        p.reduce(Action::Send(record("orders", "apple", "all")));
+        p.reduce(Action::Poll { topic: "orders".into(), partition: 0 });
+        p.reduce(Action::Check);
+        assert!(p.report().is_some_and(|r| r.ok));
+        assert_eq!(p.snapshot().logs[&("orders".to_string(), 0)].records.len(), 1);
+
+        let outcome = p.reduce(Action::TimeTravel(before_send));
+        let text = format!(
+            "Replayed from the seed to t = {before_send} ms (paused). Actions from here on start a new branch."
+        );
+        assert_eq!(outcome, Outcome { changed: true, notice: info(&text), fragment: None, world_replaced: true });
+        assert_eq!(p.world().now_ms(), before_send);
+        assert!(!p.playing());
+        assert_eq!(p.world().list_topics(), ["orders"], "the topic was created before");
+        assert!(p.snapshot().logs[&("orders".to_string(), 0)].records.is_empty(), "the record was sent after");
+        assert!(p.polled().is_empty() && p.report().is_none(), "what the page had of the later run is gone");
+
+        let later = p.world().now_ms() + 1_000_000_000_000;
+        let notice = p.reduce(Action::TimeTravel(later)).notice.unwrap();
+        assert!(notice.error && notice.text.starts_with("INVALID_REQUEST: "), "{}", notice.text);
+    }
+
+    #[test]
+    fn a_new_cluster_replaces_the_world_and_clears_the_link() {
+        let mut p = Playground::from_fragment("");
+        create_topic(&mut p, "jobs", 1);
+        p.reduce(Action::AddMember("g".into(), "jobs".into()));
+        p.reduce(Action::Stream(Some((record("jobs", "j", "all"), 10.0))));
+        p.reduce(Action::Check);
+        let outcome = p.reduce(Action::NewCluster(7));
+        assert_eq!(
+            outcome,
+            Outcome {
+                changed: true,
+                notice: info("A new cluster with seed 7."),
+                fragment: Some(String::new()),
+                world_replaced: true
+            }
+        );
+        assert_eq!(p.world().config().seed, 7);
+        assert!(p.world().list_topics().is_empty());
+        assert!(p.members().is_empty() && p.stream().is_none() && p.report().is_none());
+        assert!(p.snapshot().groups.is_empty());
+    }
+
+    #[test]
+    fn a_share_link_replays_the_same_run() {
+        let mut p = Playground::from_fragment("");
+        create_topic(&mut p, "shared", 1);
+        p.reduce(Action::Send(record("shared", "x", "all")));
+        let outcome = p.reduce(Action::Share);
+        assert_eq!(outcome.notice, info("The link in the address bar now replays this run: copy it to share."));
+        assert!(!outcome.world_replaced);
+        let fragment = outcome.fragment.unwrap();
+        assert!(fragment.starts_with("#s="));
+
+        let replayed = Playground::from_fragment(&fragment);
+        let notice = replayed.notice().unwrap();
+        assert!(!notice.error && notice.text.starts_with("Replayed the shared run: seed 1, "), "{}", notice.text);
+        assert!(!replayed.playing(), "a replayed run starts paused");
+        assert_eq!(replayed.world().now_ms(), p.world().now_ms());
+        assert_eq!(replayed.snapshot().logs, p.snapshot().logs);
+
+        let damaged = Playground::from_fragment("#s=garbage!");
+        let notice = damaged.notice().unwrap();
+        assert!(notice.error && notice.text.starts_with("The shared link cannot be read: "), "{}", notice.text);
+        assert_eq!(damaged.world().config().seed, 1);
+    }
+
+    #[test]
+    fn broker_buttons_crash_and_restart() {
+        let mut p = Playground::from_fragment("");
+        p.reduce(Action::SetSpeed(100.0));
+        frames(&mut p, 1, 100.0);
+        let outcome = p.reduce(Action::Broker(1, BrokerAction::Crash));
+        assert_eq!(outcome.notice, info("Broker 1 crashed: its memory is gone, its disk is kept."));
+        assert_eq!(p.snapshot().view.brokers[0].state, BrokerStatus::Crashed);
+        let outcome = p.reduce(Action::Broker(1, BrokerAction::Restart));
+        assert_eq!(outcome.notice, info("Broker 1 restarted and recovered from its disk."));
+        let outcome = p.reduce(Action::Broker(0, BrokerAction::AddBroker));
+        assert_eq!(outcome.notice, info("Broker 4 joined: it registers, then is unfenced once caught up."));
+        let notice = p.reduce(Action::Broker(99, BrokerAction::Crash)).notice.unwrap();
+        assert!(notice.error && notice.text.starts_with("INVALID_REQUEST: "), "{}", notice.text);
+    }
+}
