@@ -11,6 +11,7 @@ use crate::check::{check, CheckReport, LoggedRecord, RecordOrigin, ReplicaSnapsh
 use crate::config::{describe_topic_config, ConfigEntry, ConfigMap};
 use crate::controller::raft::Role;
 use crate::error::Result;
+use crate::group::coordinator::GroupState;
 use crate::sim::{Node, World};
 use crate::types::{Bytes, Header, LeaderEpoch, NodeId, Offset, TopicPartition, NO_NODE};
 
@@ -72,8 +73,7 @@ pub struct SegmentView {
 #[serde(rename_all = "camelCase")]
 pub struct BrokerView {
     pub id: NodeId,
-    /// "running" | "fenced" | "crashed".
-    pub state: String,
+    pub state: BrokerStatus,
     /// Set while the broker is in a stop-the-world pause.
     pub paused_until_ms: Option<u64>,
     /// Partitions this broker leads, as "topic-p".
@@ -85,8 +85,7 @@ pub struct BrokerView {
 pub struct ClientView {
     pub id: NodeId,
     pub client_id: String,
-    /// "producer" | "consumer" | "admin".
-    pub role: String,
+    pub role: ClientRole,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -140,12 +139,9 @@ pub struct ControllerDescription {
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct VoterState {
     pub id: NodeId,
-    /// "running" | "crashed".
-    #[cfg_attr(feature = "tsify", tsify(type = "\"running\" | \"crashed\""))]
-    pub state: String,
-    /// "leader" | "follower" | "candidate" | "prospective" (KIP-996's pre-vote).
-    #[cfg_attr(feature = "tsify", tsify(type = "\"leader\" | \"follower\" | \"candidate\" | \"prospective\""))]
-    pub role: String,
+    pub state: VoterStatus,
+    /// A crashed controller is a follower (it comes back as one).
+    pub role: VoterRole,
     pub term: u64,
     /// Metadata records this controller knows are committed (and has applied).
     pub committed_offset: u64,
@@ -158,9 +154,7 @@ pub struct VoterState {
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct BrokerState {
     pub id: NodeId,
-    /// "running" | "fenced" | "crashed".
-    #[cfg_attr(feature = "tsify", tsify(type = "\"running\" | \"fenced\" | \"crashed\""))]
-    pub state: String,
+    pub state: BrokerStatus,
 }
 
 /// `describeGroup(groupId)`, as its coordinator knows the group.
@@ -169,12 +163,7 @@ pub struct BrokerState {
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct GroupDescription {
     pub group_id: String,
-    /// "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead" (unknown to the coordinator).
-    #[cfg_attr(
-        feature = "tsify",
-        tsify(type = "\"Empty\" | \"PreparingRebalance\" | \"CompletingRebalance\" | \"Stable\" | \"Dead\"")
-    )]
-    pub state: String,
+    pub state: ConsumerGroupState,
     pub generation: i32,
     pub protocol: Option<String>,
     pub leader: Option<String>,
@@ -205,6 +194,155 @@ pub struct GroupOffset {
     pub lag: u64,
 }
 
+/// A broker's state in the views: `"running"` | `"fenced"` | `"crashed"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+pub enum BrokerStatus {
+    /// Registered and unfenced: the controller lets it lead and be in ISRs.
+    Running,
+    /// Alive (or restarting) but fenced by the controller: not registered yet, not caught up, or its
+    /// heartbeats stopped.
+    Fenced,
+    Crashed,
+}
+
+impl BrokerStatus {
+    /// The name the views serialize: "running", "fenced", "crashed".
+    pub fn name(self) -> &'static str {
+        match self {
+            BrokerStatus::Running => "running",
+            BrokerStatus::Fenced => "fenced",
+            BrokerStatus::Crashed => "crashed",
+        }
+    }
+}
+
+/// A controller's process state in the views: `"running"` | `"crashed"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+pub enum VoterStatus {
+    Running,
+    Crashed,
+}
+
+impl VoterStatus {
+    /// The name the views serialize: "running", "crashed".
+    pub fn name(self) -> &'static str {
+        match self {
+            VoterStatus::Running => "running",
+            VoterStatus::Crashed => "crashed",
+        }
+    }
+}
+
+/// A controller's Raft role in the views: `"leader"` | `"follower"` | `"candidate"` | `"prospective"`
+/// (KIP-996's pre-vote).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+pub enum VoterRole {
+    Leader,
+    Follower,
+    Candidate,
+    /// KIP-996's pre-vote: asking whether an election could be won before starting one.
+    Prospective,
+}
+
+impl VoterRole {
+    /// The name the views serialize: "leader", "follower", "candidate", "prospective".
+    pub fn name(self) -> &'static str {
+        match self {
+            VoterRole::Leader => "leader",
+            VoterRole::Follower => "follower",
+            VoterRole::Candidate => "candidate",
+            VoterRole::Prospective => "prospective",
+        }
+    }
+}
+
+impl From<Role> for VoterRole {
+    fn from(role: Role) -> VoterRole {
+        match role {
+            Role::Leader => VoterRole::Leader,
+            Role::Follower => VoterRole::Follower,
+            Role::Candidate => VoterRole::Candidate,
+            Role::Prospective => VoterRole::Prospective,
+        }
+    }
+}
+
+/// What a client node is: `"producer"` | `"consumer"` | `"admin"`. Only the playground's [`ClusterView`]
+/// carries it, so it has no TypeScript type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClientRole {
+    Producer,
+    Consumer,
+    Admin,
+}
+
+impl ClientRole {
+    /// The name the views serialize: "producer", "consumer", "admin".
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientRole::Producer => "producer",
+            ClientRole::Consumer => "consumer",
+            ClientRole::Admin => "admin",
+        }
+    }
+}
+
+/// A consumer group's state as `describeGroup` reports it, with the names Kafka's admin client gives them:
+/// the group coordinator's state, or `"Dead"` for a group its coordinator does not know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+pub enum ConsumerGroupState {
+    Empty,
+    PreparingRebalance,
+    CompletingRebalance,
+    Stable,
+    /// Unknown to the coordinator (never created, or no coordinator is reachable).
+    Dead,
+}
+
+impl ConsumerGroupState {
+    /// The name the views serialize: "Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead".
+    pub fn name(self) -> &'static str {
+        match self {
+            ConsumerGroupState::Empty => "Empty",
+            ConsumerGroupState::PreparingRebalance => "PreparingRebalance",
+            ConsumerGroupState::CompletingRebalance => "CompletingRebalance",
+            ConsumerGroupState::Stable => "Stable",
+            ConsumerGroupState::Dead => "Dead",
+        }
+    }
+}
+
+/// The coordinator's [`GroupState`] (a group it holds is never dead).
+impl From<GroupState> for ConsumerGroupState {
+    fn from(state: GroupState) -> ConsumerGroupState {
+        match state {
+            GroupState::Empty => ConsumerGroupState::Empty,
+            GroupState::PreparingRebalance => ConsumerGroupState::PreparingRebalance,
+            GroupState::CompletingRebalance => ConsumerGroupState::CompletingRebalance,
+            GroupState::Stable => ConsumerGroupState::Stable,
+        }
+    }
+}
+
+macro_rules! display_by_name {
+    ($($t:ty),*) => {$(
+        impl core::fmt::Display for $t {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    )*};
+}
+display_by_name!(BrokerStatus, VoterStatus, VoterRole, ClientRole, ConsumerGroupState);
+
 /// Everything the playground draws in one frame.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -219,49 +357,39 @@ pub struct ClusterView {
 
 impl World {
     pub fn describe_cluster(&self) -> ClusterDescription {
-        let image = self.metadata_image();
-        let brokers = self
-            .brokers()
-            .iter()
-            .map(|&id| {
-                let state = if self.is_crashed(id) {
-                    "crashed"
-                } else if image.brokers.get(&id).is_some_and(|r| !r.fenced) {
-                    "running"
-                } else {
-                    "fenced"
-                };
-                BrokerState { id, state: String::from(state) }
-            })
-            .collect();
+        let brokers = self.brokers().iter().map(|&id| BrokerState { id, state: self.broker_status(id) }).collect();
         let voters: Vec<VoterState> = self
             .controllers()
             .iter()
             .filter_map(|&id| self.controller(id))
             .map(|c| {
                 let crashed = self.is_crashed(c.id());
-                let role = match c.role() {
-                    _ if crashed => "follower",
-                    Role::Leader => "leader",
-                    Role::Candidate => "candidate",
-                    Role::Prospective => "prospective",
-                    Role::Follower => "follower",
-                };
                 VoterState {
                     id: c.id(),
-                    state: String::from(if crashed { "crashed" } else { "running" }),
-                    role: String::from(role),
+                    state: if crashed { VoterStatus::Crashed } else { VoterStatus::Running },
+                    role: if crashed { VoterRole::Follower } else { c.role().into() },
                     term: c.term(),
                     committed_offset: c.committed_offset(),
                     log_length: c.raft().last_log_index(),
                 }
             })
             .collect();
-        let leader = voters.iter().filter(|v| v.role == "leader").max_by_key(|v| v.term);
-        let term = voters.iter().filter(|v| v.state == "running").map(|v| v.term).max().unwrap_or(0);
+        let leader = voters.iter().filter(|v| v.role == VoterRole::Leader).max_by_key(|v| v.term);
+        let term = voters.iter().filter(|v| v.state == VoterStatus::Running).map(|v| v.term).max().unwrap_or(0);
         ClusterDescription {
             controller: ControllerDescription { leader_id: leader.map(|v| v.id), term, voters },
             brokers,
+        }
+    }
+
+    /// Crashed, else running once the committed metadata has it registered and unfenced, else fenced.
+    fn broker_status(&self, id: NodeId) -> BrokerStatus {
+        if self.is_crashed(id) {
+            BrokerStatus::Crashed
+        } else if self.metadata_image().brokers.get(&id).is_some_and(|r| !r.fenced) {
+            BrokerStatus::Running
+        } else {
+            BrokerStatus::Fenced
         }
     }
 
@@ -318,7 +446,7 @@ impl World {
         match group {
             Some(g) => GroupDescription {
                 group_id: String::from(group_id),
-                state: String::from(g.state.name()),
+                state: g.state.into(),
                 generation: g.generation,
                 protocol: g.protocol.clone(),
                 leader: g.leader.clone(),
@@ -336,7 +464,7 @@ impl World {
             },
             None => GroupDescription {
                 group_id: String::from(group_id),
-                state: String::from("Dead"),
+                state: ConsumerGroupState::Dead,
                 generation: 0,
                 protocol: None,
                 leader: None,
@@ -476,15 +604,14 @@ impl World {
 
     pub fn view(&self) -> ClusterView {
         let cluster = self.describe_cluster();
-        let broker_states: BTreeMap<NodeId, String> = cluster.brokers.iter().map(|b| (b.id, b.state.clone())).collect();
         let mut brokers = Vec::new();
         let mut clients = Vec::new();
         for (&id, node) in self.nodes() {
-            let client = |role: &str| ClientView { id, client_id: self.node_name(id), role: String::from(role) };
+            let client = |role| ClientView { id, client_id: self.node_name(id), role };
             match node {
                 Node::Broker(b) => brokers.push(BrokerView {
                     id,
-                    state: broker_states.get(&id).cloned().unwrap_or_default(),
+                    state: self.broker_status(id),
                     paused_until_ms: self.paused_until_ms(id),
                     leader_of: b
                         .topics()
@@ -495,9 +622,9 @@ impl World {
                         .collect(),
                 }),
                 Node::Controller(_) => {}
-                Node::Admin(_) => clients.push(client("admin")),
-                Node::Producer(_) => clients.push(client("producer")),
-                Node::Consumer(_) => clients.push(client("consumer")),
+                Node::Admin(_) => clients.push(client(ClientRole::Admin)),
+                Node::Producer(_) => clients.push(client(ClientRole::Producer)),
+                Node::Consumer(_) => clients.push(client(ClientRole::Consumer)),
             }
         }
         let topics = self.list_topics().iter().filter_map(|t| self.describe_topic(t).ok()).collect();
@@ -522,5 +649,60 @@ impl World {
                 .collect(),
         };
         ClusterView { now_ms: self.now_ms(), controller: cluster.controller, brokers, topics, clients, network }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    /// The enums serialize to the very strings the views had when they were strings (the JS API's JSON).
+    #[test]
+    fn view_states_serialize_as_their_names() {
+        fn json<T: Serialize>(t: T) -> String {
+            serde_json::to_string(&t).unwrap()
+        }
+        for s in [BrokerStatus::Running, BrokerStatus::Fenced, BrokerStatus::Crashed] {
+            assert_eq!(json(s), format!("\"{}\"", s.name()));
+            assert_eq!(s.to_string(), s.name());
+        }
+        assert_eq!(json(BrokerStatus::Fenced), "\"fenced\"");
+        for s in [VoterStatus::Running, VoterStatus::Crashed] {
+            assert_eq!(json(s), format!("\"{}\"", s.name()));
+        }
+        assert_eq!(json(VoterStatus::Crashed), "\"crashed\"");
+        for r in [VoterRole::Leader, VoterRole::Follower, VoterRole::Candidate, VoterRole::Prospective] {
+            assert_eq!(json(r), format!("\"{}\"", r.name()));
+        }
+        assert_eq!(json(VoterRole::Prospective), "\"prospective\"");
+        for r in [ClientRole::Producer, ClientRole::Consumer, ClientRole::Admin] {
+            assert_eq!(json(r), format!("\"{}\"", r.name()));
+        }
+        assert_eq!(json(ClientRole::Admin), "\"admin\"");
+        for s in
+            [GroupState::Empty, GroupState::PreparingRebalance, GroupState::CompletingRebalance, GroupState::Stable]
+        {
+            let view = ConsumerGroupState::from(s);
+            assert_eq!(view.name(), s.name());
+            assert_eq!(json(view), json(s), "the coordinator's state and the view's serialize alike");
+        }
+        assert_eq!(json(ConsumerGroupState::Dead), "\"Dead\"");
+    }
+
+    #[test]
+    fn a_new_cluster_describes_itself_with_the_enums() {
+        let mut w = World::new(crate::sim::ClusterConfig::default()).unwrap();
+        w.run_for(5_000);
+        let d = w.describe_cluster();
+        assert!(d.brokers.iter().all(|b| b.state == BrokerStatus::Running), "{:?}", d.brokers);
+        assert_eq!(d.controller.voters.iter().filter(|v| v.role == VoterRole::Leader).count(), 1);
+        assert!(d.controller.voters.iter().all(|v| v.state == VoterStatus::Running));
+        let json = serde_json::to_string(&d.brokers[0]).unwrap();
+        assert_eq!(json, format!("{{\"id\":{},\"state\":\"running\"}}", d.brokers[0].id));
+        assert_eq!(w.describe_group("nobody").state, ConsumerGroupState::Dead);
+        let view = w.view();
+        assert_eq!(view.clients.first().map(|c| c.role), Some(ClientRole::Admin));
+        assert!(view.brokers.iter().all(|b| b.state == BrokerStatus::Running));
     }
 }

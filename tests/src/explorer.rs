@@ -33,6 +33,7 @@ use franz_core::sim::rng::{stream_rng, Stream};
 use franz_core::sim::scenario::{Action, Scenario};
 use franz_core::trace::TraceKind;
 use franz_core::types::{Bytes, NodeId, ProducerRecord, TopicPartition};
+use franz_core::view::BrokerStatus;
 use franz_core::{ClusterConfig, World};
 use rand_core::RngCore;
 use rand_pcg::Pcg32;
@@ -812,7 +813,7 @@ fn serving(w: &mut World, weak: &[String], when: &str, probe_topic: &str) -> Res
     if cluster.controller.leader_id.is_none() {
         return Err(format!("liveness: no active controller {when}"));
     }
-    if let Some(b) = cluster.brokers.iter().find(|b| b.state != "running") {
+    if let Some(b) = cluster.brokers.iter().find(|b| b.state != BrokerStatus::Running) {
         return Err(format!("liveness: broker {} is {} {when}", b.id, b.state));
     }
     let topics: Vec<String> = w.list_topics().into_iter().filter(|t| !t.starts_with("__")).collect();

@@ -9,6 +9,7 @@ use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
 use franz_core::trace::TraceKind;
 use franz_core::types::NodeId;
+use franz_core::view::{BrokerStatus, VoterRole};
 use franz_core::{ClusterConfig, ErrorCode, World};
 use franz_tests::value;
 
@@ -39,8 +40,8 @@ fn a_new_cluster_has_an_active_controller_and_every_broker_unfenced() {
     let d = w.describe_cluster();
     let leader = d.controller.leader_id.expect("an active controller");
     assert!(w.controllers().contains(&leader));
-    assert_eq!(d.controller.voters.iter().filter(|v| v.role == "leader").count(), 1);
-    assert!(d.brokers.iter().all(|b| b.state == "running"), "{:?}", d.brokers);
+    assert_eq!(d.controller.voters.iter().filter(|v| v.role == VoterRole::Leader).count(), 1);
+    assert!(d.brokers.iter().all(|b| b.state == BrokerStatus::Running), "{:?}", d.brokers);
     let active = d.controller.voters.iter().find(|v| v.id == leader).unwrap();
     assert!(active.committed_offset >= 6, "three registrations and three unfencings: {active:?}");
 }
@@ -74,7 +75,7 @@ fn a_dead_brokers_partitions_move_to_isr_members_within_the_session_timeout() {
             assert_eq!(a.leader, b.leader, "a leader still in the ISR stays");
         }
     }
-    assert_eq!(w.describe_cluster().brokers.iter().find(|b| b.id == victim).unwrap().state, "crashed");
+    assert_eq!(w.describe_cluster().brokers.iter().find(|b| b.id == victim).unwrap().state, BrokerStatus::Crashed);
     // Back: it registers again, catches up and rejoins the ISR.
     w.restart_broker(victim).unwrap();
     w.run_for(3_000);
@@ -156,7 +157,7 @@ fn a_broker_added_later_registers_and_takes_new_replicas() {
     let id = w.add_broker().unwrap();
     assert_eq!(id, 4);
     w.run_for(200);
-    assert_eq!(w.describe_cluster().brokers.iter().find(|b| b.id == 4).unwrap().state, "running");
+    assert_eq!(w.describe_cluster().brokers.iter().find(|b| b.id == 4).unwrap().state, BrokerStatus::Running);
     w.create_topic("wide", 8, Some(1), ConfigMap::new()).unwrap();
     let leaders: Vec<_> = w.describe_topic("wide").unwrap().partitions.iter().map(|p| p.leader.unwrap()).collect();
     assert!(leaders.contains(&4), "placement spreads over all four brokers: {leaders:?}");
@@ -430,7 +431,7 @@ fn a_controller_back_from_a_partition_does_not_disturb_the_quorum() {
         w.run_for(20_000);
         let cut_off = w.describe_cluster().controller.voters.into_iter().find(|v| v.id == loner).unwrap();
         assert_eq!(cut_off.term, term, "seed {seed}: pre-votes moved no term: {cut_off:?}");
-        assert_eq!(cut_off.role, "prospective", "seed {seed}");
+        assert_eq!(cut_off.role, VoterRole::Prospective, "seed {seed}");
         w.heal_network().unwrap();
         w.run_for(5_000);
         let after = w.describe_cluster();

@@ -6,6 +6,7 @@ use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
 use franz_core::config::ConfigMap;
 use franz_core::group::{coordinator_partition, OFFSETS_TOPIC};
 use franz_core::types::{NodeId, TopicPartition};
+use franz_core::view::ConsumerGroupState;
 use franz_core::{ClusterConfig, ErrorCode, World};
 use franz_tests::{text, value};
 
@@ -135,7 +136,7 @@ fn subscribed_members_share_the_partitions_by_range_and_rebalance_when_one_crash
     let b = member(&mut w, "g", "b", &["t"], |_| {});
     w.run_for(4_000); // group.initial.rebalance.delay.ms, join, sync
     let d = w.describe_group("g");
-    assert_eq!(d.state, "Stable");
+    assert_eq!(d.state, ConsumerGroupState::Stable);
     assert_eq!(d.protocol.as_deref(), Some("range"));
     assert_eq!(
         owned(&w, "g"),
@@ -202,7 +203,7 @@ fn group_errors_are_kafkas() {
     assert_eq!(w.assign(c, vec![TopicPartition::new("t", 0)]).unwrap_err().code, ErrorCode::InvalidRequest);
     let bad = ConsumerConfig { group_id: Some("g".into()), assignor: "fastest".into(), ..ConsumerConfig::named("x") };
     assert_eq!(w.add_consumer(bad).unwrap_err().code, ErrorCode::InvalidConfig);
-    assert_eq!(w.describe_group("nobody").state, "Dead");
+    assert_eq!(w.describe_group("nobody").state, ConsumerGroupState::Dead);
 }
 
 #[test]
@@ -230,7 +231,7 @@ fn a_group_carries_on_when_its_coordinator_crashes() {
     }
     let d = w.describe_group("g");
     assert_ne!(d.coordinator, Some(coordinator), "another broker coordinates");
-    assert_eq!(d.state, "Stable");
+    assert_eq!(d.state, ConsumerGroupState::Stable);
     after.sort();
     assert_eq!(after, ["v10", "v11", "v12", "v13"], "committed offsets intact: nothing re-read, nothing skipped");
     assert!(w.check().ok, "{:?}", w.check().violations);
@@ -329,7 +330,7 @@ fn two_consumers_with_one_group_instance_id_never_both_own_the_partitions() {
     w.run_for(1_000);
     assert_eq!(w.describe_group("s").members.len(), 1);
     w.run_for(45_000);
-    assert_eq!(w.describe_group("s").state, "Empty");
+    assert_eq!(w.describe_group("s").state, ConsumerGroupState::Empty);
     let report = w.check();
     assert!(report.ok, "{:?}", report.violations);
 }
@@ -390,7 +391,7 @@ fn after_the_coordinator_moves_the_group_keeps_its_generation_and_old_commits_ar
         read.extend(values(&w.poll(a, 1_000).unwrap()));
         read.extend(values(&w.poll(b, 1_000).unwrap()));
         let d = w.describe_group("g");
-        if round >= 2 && d.state == "Stable" && d.members.iter().all(|m| !m.assignment.is_empty()) {
+        if round >= 2 && d.state == ConsumerGroupState::Stable && d.members.iter().all(|m| !m.assignment.is_empty()) {
             break;
         }
         assert!(round < 20, "the group settles: {d:?}");
@@ -398,7 +399,7 @@ fn after_the_coordinator_moves_the_group_keeps_its_generation_and_old_commits_ar
     w.commit_sync(a, None).unwrap();
     w.commit_sync(b, None).unwrap();
     let before = w.describe_group("g");
-    assert_eq!((before.state.as_str(), before.members.len()), ("Stable", 2));
+    assert_eq!((before.state, before.members.len()), (ConsumerGroupState::Stable, 2));
     assert!(before.generation >= 2);
     let ids: Vec<String> = before.members.iter().map(|m| m.member_id.clone()).collect();
 
@@ -422,7 +423,7 @@ fn after_the_coordinator_moves_the_group_keeps_its_generation_and_old_commits_ar
     let stable_with = |n: usize| {
         move |w: &World| {
             let d = w.describe_group("g");
-            d.state == "Stable" && d.members.len() == n
+            d.state == ConsumerGroupState::Stable && d.members.len() == n
         }
     };
     assert!(run_until(&mut w, 60, &consumers, &consumers, &mut read, stable_with(3)), "{:?}", w.describe_group("g"));
@@ -849,7 +850,7 @@ fn a_member_waiting_in_sync_group_outlives_a_leader_that_died_before_assigning()
         };
         let a = member(&mut w, "g", "a", &["t"], settings);
         let b = member(&mut w, "g", "b", &["t"], settings);
-        while w.describe_group("g").state != "CompletingRebalance" {
+        while w.describe_group("g").state != ConsumerGroupState::CompletingRebalance {
             assert!(w.step(), "seed {seed}: the group reaches its first assignment");
         }
         let leader = w.describe_group("g").leader.unwrap();

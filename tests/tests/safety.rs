@@ -6,6 +6,7 @@ use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
 use franz_core::config::ConfigMap;
 use franz_core::trace::TraceKind;
 use franz_core::types::{NodeId, TopicPartition};
+use franz_core::view::BrokerStatus;
 use franz_core::ErrorCode;
 use franz_core::{ClusterConfig, World};
 use franz_tests::value;
@@ -24,9 +25,9 @@ fn assert_serving(w: &mut World, what: &str) {
     let d = w.describe_cluster();
     assert!(d.controller.leader_id.is_some(), "{what}: an active controller");
     for b in &d.brokers {
-        assert_ne!(b.state, "fenced", "{what}: broker {} is still fenced: {:?}", b.id, d.brokers);
+        assert_ne!(b.state, BrokerStatus::Fenced, "{what}: broker {} is still fenced: {:?}", b.id, d.brokers);
     }
-    let running = d.brokers.iter().filter(|b| b.state == "running").count() as u32;
+    let running = d.brokers.iter().filter(|b| b.state == BrokerStatus::Running).count() as u32;
     let topic = format!("after-{}", w.now_ms());
     w.create_topic(&topic, 3, Some(running.min(3)), ConfigMap::new())
         .unwrap_or_else(|e| panic!("{what}: createTopic: {e}"));

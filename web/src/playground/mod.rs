@@ -1,12 +1,15 @@
 //! The playground: a live view of a simulated cluster, built with Yew.
 //!
-//! [`app::App`] owns the world and advances it on animation frames at the chosen speed; the components
-//! under `components/` only render the snapshots they are given and send messages back.
+//! [`state::Playground`] holds the world and what the page did with it, and changes only through its
+//! reducer (`reduce(action) -> Outcome`: pure Rust, no DOM, tested natively); [`app::App`] feeds it animation
+//! frames and the user's actions, writes the URL it asks for, and renders its snapshot; the components under
+//! `components/` only render what they are given and send actions back.
 
 mod app;
 mod components;
 mod format;
 mod share;
+mod state;
 
 pub use app::App;
 

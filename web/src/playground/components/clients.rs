@@ -1,50 +1,8 @@
-use franz_core::client::ConsumerRecord;
 use franz_core::view::ClientView;
 use yew::prelude::*;
 
 use super::{input_text, input_value};
-use crate::playground::format::bytes;
-
-/// A record a playground consumer polled, ready to show.
-#[derive(Clone, PartialEq)]
-pub struct PolledRecord {
-    pub partition: String,
-    pub offset: u64,
-    pub key: String,
-    pub value: String,
-}
-
-impl From<ConsumerRecord> for PolledRecord {
-    fn from(r: ConsumerRecord) -> Self {
-        PolledRecord {
-            partition: format!("{}-{}", r.topic, r.partition),
-            offset: r.offset,
-            key: bytes(&r.key),
-            value: bytes(&r.value),
-        }
-    }
-}
-
-/// What the producer form asks for: a record, and the producer settings to send it with.
-#[derive(Clone, PartialEq, Debug)]
-pub struct SendRequest {
-    pub topic: String,
-    pub key: String,
-    pub value: String,
-    /// "all", "1" or "0".
-    pub acks: String,
-    pub idempotent: bool,
-}
-
-/// A steady stream of records from the playground's producer, as virtual time passes.
-#[derive(Clone, PartialEq, Debug)]
-pub struct StreamStatus {
-    pub topic: String,
-    pub records_per_sec: f64,
-    pub sent: u64,
-    pub acknowledged: u64,
-    pub failed: u64,
-}
+use crate::playground::state::{PolledRecord, SendRequest, StreamStatus};
 
 #[derive(Properties, PartialEq)]
 pub struct ClientsPanelProps {

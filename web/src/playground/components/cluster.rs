@@ -1,42 +1,9 @@
 use franz_core::types::NodeId;
-use franz_core::view::{BrokerView, ControllerDescription};
+use franz_core::view::{BrokerStatus, BrokerView, ControllerDescription, VoterStatus};
 use yew::prelude::*;
 
 use crate::playground::format::ms;
-
-/// What the buttons on a broker card do.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum BrokerAction {
-    Stop,
-    Crash,
-    Restart,
-    PowerLoss,
-    Isolate,
-    Pause,
-    CrashController,
-    RestartController,
-    AddBroker,
-}
-
-impl BrokerAction {
-    pub fn done_text(self, id: NodeId) -> String {
-        match self {
-            BrokerAction::Stop => {
-                format!("Broker {id} stopped cleanly: its leaderships moved to other replicas first, then it flushed and exited.")
-            }
-            BrokerAction::Crash => format!("Broker {id} crashed: its memory is gone, its disk is kept."),
-            BrokerAction::Restart => format!("Broker {id} restarted and recovered from its disk."),
-            BrokerAction::PowerLoss => format!("Broker {id} lost power: what it had not flushed is gone."),
-            BrokerAction::Isolate => format!("Node {id} is cut off from every other node. Heal the network to undo."),
-            BrokerAction::Pause => format!("Node {id} is paused (a long GC): alive but silent for a while."),
-            BrokerAction::CrashController => {
-                format!("Controller {id} crashed. If it was active, the others elect a new one within the election timeout.")
-            }
-            BrokerAction::RestartController => format!("Controller {id} restarted from its Raft log on disk."),
-            BrokerAction::AddBroker => format!("Broker {id} joined: it registers, then is unfenced once caught up."),
-        }
-    }
-}
+use crate::playground::state::BrokerAction;
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterPanelProps {
@@ -72,9 +39,9 @@ pub fn cluster_panel(p: &ClusterPanelProps) -> Html {
             <h3 class="subhead">{ "Controllers (Raft quorum of the metadata log)" }</h3>
             <div class="controllers" data-testid="controllers">
                 { for q.voters.iter().map(|v| {
-                    let crashed = v.state == "crashed";
+                    let crashed = v.state == VoterStatus::Crashed;
                     html! {
-                        <div class={classes!("broker", "controller", v.state.clone(), v.role.clone())} data-testid={format!("controller-{}", v.id)}>
+                        <div class={classes!("broker", "controller", v.state.name(), v.role.name())} data-testid={format!("controller-{}", v.id)}>
                             <div class="broker-name">{ format!("controller {}", v.id) }</div>
                             <div class="broker-state" data-testid={format!("controller-{}-state", v.id)}>
                                 { if crashed { "crashed".to_string() } else { format!("{} · term {}", v.role, v.term) } }
@@ -99,12 +66,12 @@ pub fn cluster_panel(p: &ClusterPanelProps) -> Html {
             <h3 class="subhead">{ "Brokers" }</h3>
             <div class="brokers">
                 { for p.brokers.iter().map(|b| {
-                    let crashed = b.state == "crashed";
+                    let crashed = b.state == BrokerStatus::Crashed;
                     html! {
-                        <div class={classes!("broker", b.state.clone(), b.paused_until_ms.is_some().then_some("paused"))} data-testid={format!("broker-{}", b.id)}>
+                        <div class={classes!("broker", b.state.name(), b.paused_until_ms.is_some().then_some("paused"))} data-testid={format!("broker-{}", b.id)}>
                             <div class="broker-name">{ format!("broker {}", b.id) }</div>
                             <div class="broker-state" data-testid={format!("broker-{}-state", b.id)}>
-                                { match b.paused_until_ms { Some(t) => format!("{} · paused until {}", b.state, ms(t)), None => b.state.clone() } }
+                                { match b.paused_until_ms { Some(t) => format!("{} · paused until {}", b.state, ms(t)), None => b.state.to_string() } }
                             </div>
                             <div class="broker-leads">
                                 { if b.leader_of.is_empty() { "leads no partition".to_string() } else { format!("leader of {}", b.leader_of.join(", ")) } }

@@ -3,24 +3,7 @@ use franz_core::view::{GroupDescription, GroupOffset};
 use yew::prelude::*;
 
 use super::input_text;
-
-/// A playground group member, as the page runs it.
-#[derive(Clone, PartialEq, Debug)]
-pub struct MemberUi {
-    pub id: NodeId,
-    pub name: String,
-    pub group: String,
-    /// Not polling: it will exceed `max.poll.interval.ms` and be removed from the group.
-    pub slow: bool,
-    pub consumed: u64,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum MemberAction {
-    Close,
-    Crash,
-    ToggleSlow,
-}
+use crate::playground::state::{MemberAction, MemberUi};
 
 #[derive(Properties, PartialEq)]
 pub struct GroupsPanelProps {

@@ -1,49 +1,18 @@
 use std::collections::BTreeMap;
 
-use franz_core::view::{RecordView, SegmentView, TopicDescription};
+use franz_core::view::TopicDescription;
 use yew::prelude::*;
 
 use super::input_text;
 use super::log_strip::LogStrip;
 use crate::playground::format::parse_config;
-
-/// What the user asks of a topic.
-#[derive(Clone, PartialEq, Debug)]
-pub enum TopicAction {
-    /// `replication_factor: None` is Kafka's default, min(3, brokers).
-    Create {
-        name: String,
-        partitions: u32,
-        replication_factor: Option<u32>,
-        config: BTreeMap<String, String>,
-    },
-    Delete(String),
-    AddPartition {
-        name: String,
-        total: u32,
-    },
-    SetConfig {
-        name: String,
-        key: String,
-        value: Option<String>,
-    },
-}
+use crate::playground::state::{PartitionLogView, TopicAction};
 
 #[derive(Properties, PartialEq)]
 pub struct TopicsPanelProps {
     pub topics: Vec<TopicDescription>,
     pub logs: BTreeMap<(String, u32), PartitionLogView>,
     pub on_action: Callback<TopicAction>,
-}
-
-/// What a log strip shows of one partition: from where, the records, the segments.
-#[derive(Clone, PartialEq, Default)]
-pub struct PartitionLogView {
-    pub from_offset: u64,
-    pub records: Vec<RecordView>,
-    pub segments: Vec<SegmentView>,
-    /// Each group's committed offset on this partition.
-    pub committed: Vec<(String, u64)>,
 }
 
 fn text_state(state: &UseStateHandle<String>) -> Callback<InputEvent> {
