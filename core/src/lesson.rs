@@ -444,13 +444,7 @@ impl Expectation {
                 }
             }
             Expectation::BrokerState { broker, is } => {
-                let state = if world.is_crashed(*broker) {
-                    "crashed"
-                } else if world.metadata_image().brokers.get(broker).is_some_and(|r| !r.fenced) {
-                    "running"
-                } else {
-                    "fenced"
-                };
+                let state = world.broker_status(*broker).name();
                 (state == is, format!("it is {state}"))
             }
             Expectation::ActiveController { is } => {

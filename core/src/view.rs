@@ -383,7 +383,7 @@ impl World {
     }
 
     /// Crashed, else running once the committed metadata has it registered and unfenced, else fenced.
-    fn broker_status(&self, id: NodeId) -> BrokerStatus {
+    pub fn broker_status(&self, id: NodeId) -> BrokerStatus {
         if self.is_crashed(id) {
             BrokerStatus::Crashed
         } else if self.metadata_image().brokers.get(&id).is_some_and(|r| !r.fenced) {
