@@ -932,8 +932,20 @@ fn every_node_names_what_it_waits_for() {
     assert!(broker.contains(&TimerName::BrokerHeartbeatInterval), "{broker:?}");
     let active = w.controllers().iter().copied().find(|&n| names(&w, n).contains(&TimerName::BrokerSessionTimeout));
     let active = active.expect("the active controller watches every broker's session");
-    let fences = names(&w, active).iter().filter(|&&n| n == TimerName::BrokerSessionTimeout).count();
-    assert_eq!(fences, w.brokers().len(), "one broker.session.timeout.ms per unfenced broker");
+    let fences: Vec<String> = w
+        .timers(active)
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.name == TimerName::BrokerSessionTimeout)
+        .filter_map(|t| t.about)
+        .collect();
+    let mut fences_sorted = fences.clone();
+    fences_sorted.sort();
+    let every_broker: Vec<String> = w.brokers().iter().map(|b| format!("broker {b}")).collect();
+    assert_eq!(fences_sorted, every_broker, "one broker.session.timeout.ms per unfenced broker, each named");
+    let member_id = w.describe_group("g").members[0].member_id.clone();
+    let session = w.timers(coordinator).unwrap().into_iter().find(|t| t.name == TimerName::SessionTimeout).unwrap();
+    assert_eq!(session.about, Some(member_id), "the coordinator's session.timeout.ms names its member");
     assert!(names(&w, active).contains(&TimerName::QuorumFetchTimeout), "the quorum leader");
     assert_eq!(TimerName::BrokerSessionTimeout.config_key(), "broker.session.timeout.ms");
     let other = w.brokers().iter().copied().find(|&b| b != coordinator).unwrap();

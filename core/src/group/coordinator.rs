@@ -653,16 +653,16 @@ impl Group {
     }
 
     pub fn timers(&self, timers: &mut Timers) {
-        let sessions = self
-            .members
-            .values()
-            .filter(|m| m.awaits_session())
-            .map(|m| m.last_heartbeat_ms.saturating_add(m.session_timeout_ms));
-        timers.set_all(TimerName::SessionTimeout, sessions);
+        for m in self.members.values().filter(|m| m.awaits_session()) {
+            let at_ms = m.last_heartbeat_ms.saturating_add(m.session_timeout_ms);
+            timers.set_about(TimerName::SessionTimeout, at_ms, || Some(m.member_id.clone()));
+        }
         let rebalance = (self.state == GroupState::PreparingRebalance).then_some(self.rebalance_deadline_ms);
         timers.set(TimerName::RebalanceTimeout, rebalance);
         timers.set_all(TimerName::OffsetsCommitTimeout, self.stores.iter().map(|s| s.deadline_ms));
-        timers.set_all(TimerName::SessionTimeout, self.pending_members.values().copied());
+        for (member_id, &at_ms) in &self.pending_members {
+            timers.set_about(TimerName::SessionTimeout, at_ms, || Some(member_id.clone()));
+        }
     }
 
     pub fn next_timer_ms(&self) -> Option<u64> {

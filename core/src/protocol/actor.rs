@@ -8,6 +8,7 @@
 //! a result to collect, as with Kafka's futures.
 
 use alloc::collections::BTreeMap;
+use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Serialize;
 
@@ -200,12 +201,16 @@ impl TimerName {
 }
 
 /// One timer an actor waits for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct Timer {
     pub name: TimerName,
     pub at_ms: u64,
+    /// Whom it is about, when not the actor itself: "broker 2" (its session at the controller), a group
+    /// member's id (its session at the coordinator).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
 }
 
 /// The table of timers an actor reports. Asked for its next wake-up only ([`Timers::earliest`]) it keeps
@@ -227,10 +232,20 @@ impl Timers {
 
     /// The actor wants to run at `at_ms` (nothing if `None`) for `name`.
     pub fn set(&mut self, name: TimerName, at_ms: impl Into<Option<u64>>) {
+        self.set_about(name, at_ms, || None);
+    }
+
+    /// As [`Timers::set`], for a timer about someone (`about` is only called when listing).
+    pub fn set_about(
+        &mut self,
+        name: TimerName,
+        at_ms: impl Into<Option<u64>>,
+        about: impl FnOnce() -> Option<String>,
+    ) {
         let Some(at_ms) = at_ms.into() else { return };
         self.earliest = Some(self.earliest.map_or(at_ms, |e| e.min(at_ms)));
         if let Some(listed) = self.listed.as_mut() {
-            listed.push(Timer { name, at_ms });
+            listed.push(Timer { name, at_ms, about: about() });
         }
     }
 
@@ -248,7 +263,7 @@ impl Timers {
     /// The timers listed, earliest first (ties by name); empty unless made with [`Timers::listing`].
     pub fn into_list(self) -> Vec<Timer> {
         let mut listed = self.listed.unwrap_or_default();
-        listed.sort_by_key(|t| (t.at_ms, t.name));
+        listed.sort_by(|a, b| (a.at_ms, a.name, &a.about).cmp(&(b.at_ms, b.name, &b.about)));
         listed
     }
 }

@@ -452,13 +452,10 @@ impl Actor for Controller {
             return;
         }
         let timeout = self.config.broker_session_timeout_ms;
-        let fences = self
-            .latest
-            .brokers
-            .iter()
-            .filter(|(_, r)| !r.fenced)
-            .map(|(b, _)| self.last_heartbeat_ms.get(b).map_or(0, |&t| t + timeout));
-        timers.set_all(TimerName::BrokerSessionTimeout, fences);
+        for (&broker, _) in self.latest.brokers.iter().filter(|(_, r)| !r.fenced) {
+            let at_ms = self.last_heartbeat_ms.get(&broker).map_or(0, |&t| t + timeout);
+            timers.set_about(TimerName::BrokerSessionTimeout, at_ms, || Some(format!("broker {broker}")));
+        }
         timers.set_all(TimerName::ReplicaFetchWaitMax, self.parked.iter().map(|f| f.deadline_ms));
         let rebalance = self.last_rebalance_ms.saturating_add(self.config.leader_imbalance_check_interval_ms);
         timers.set(TimerName::LeaderImbalanceCheck, rebalance);
