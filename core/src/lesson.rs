@@ -601,6 +601,8 @@ const LIBRARY: &[&str] = &[
     include_str!("../lessons/01-partitions-and-keys.json"),
     include_str!("../lessons/12-offsets-and-the-high-watermark.json"),
     include_str!("../lessons/13-groups-share-partitions.json"),
+    include_str!("../lessons/14-consumer-crash.json"),
+    include_str!("../lessons/15-auto-commit-duplicates.json"),
 ];
 
 /// Every lesson of the library (each is checked by `make test`, so none fails to parse).
