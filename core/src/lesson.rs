@@ -604,6 +604,7 @@ const LIBRARY: &[&str] = &[
     include_str!("../lessons/14-consumer-crash.json"),
     include_str!("../lessons/15-auto-commit-duplicates.json"),
     include_str!("../lessons/17-static-membership.json"),
+    include_str!("../lessons/18-slow-consumer.json"),
 ];
 
 /// Every lesson of the library (each is checked by `make test`, so none fails to parse).
