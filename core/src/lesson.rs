@@ -605,6 +605,7 @@ const LIBRARY: &[&str] = &[
     include_str!("../lessons/15-auto-commit-duplicates.json"),
     include_str!("../lessons/17-static-membership.json"),
     include_str!("../lessons/18-slow-consumer.json"),
+    include_str!("../lessons/19-adding-partitions-moves-keys.json"),
 ];
 
 /// Every lesson of the library (each is checked by `make test`, so none fails to parse).
