@@ -606,6 +606,7 @@ const LIBRARY: &[&str] = &[
     include_str!("../lessons/17-static-membership.json"),
     include_str!("../lessons/18-slow-consumer.json"),
     include_str!("../lessons/19-adding-partitions-moves-keys.json"),
+    include_str!("../lessons/20-hot-partition.json"),
 ];
 
 /// Every lesson of the library (each is checked by `make test`, so none fails to parse).
