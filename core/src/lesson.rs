@@ -188,6 +188,25 @@ pub enum Expectation {
     NotHappened {
         event: String,
     },
+    /// A consumer's position in a partition: the offset of the next record its poll returns.
+    Position {
+        consumer: NodeId,
+        topic: String,
+        partition: u32,
+        is: u64,
+    },
+    /// The group's generation (each completed rebalance adds one).
+    Generation {
+        group: String,
+        is: i32,
+    },
+    /// Exactly the partitions of `topic` the member (by client.id) owns, in any order (`[]`: none).
+    Owns {
+        group: String,
+        client_id: String,
+        topic: String,
+        partitions: Vec<u32>,
+    },
 }
 
 impl Lesson {
@@ -393,6 +412,16 @@ impl Expectation {
             }
             Expectation::Happened { event } => format!("{} happens", event.replace('_', " ")),
             Expectation::NotHappened { event } => format!("no {} happens", event.replace('_', " ")),
+            Expectation::Position { consumer, topic, partition, is } => {
+                format!("consumer {consumer}'s position in {topic}-{partition} is {is}")
+            }
+            Expectation::Generation { group, is } => format!("group {group} is at generation {is}"),
+            Expectation::Owns { group, client_id, topic, partitions } if partitions.is_empty() => {
+                format!("{client_id} is a member of group {group} and owns no partition of {topic}")
+            }
+            Expectation::Owns { group, client_id, topic, partitions } => {
+                format!("{client_id} owns exactly {topic} partitions {partitions:?} in group {group}")
+            }
         }
     }
 
@@ -511,6 +540,35 @@ impl Expectation {
                 let want_seen = matches!(self, Expectation::Happened { .. });
                 ((seen > 0) == want_seen, format!("{seen} {} event(s) during the step", event.replace('_', " ")))
             }
+            Expectation::Position { consumer, topic, partition, is } => {
+                let tp = crate::types::TopicPartition::new(topic.as_str(), *partition);
+                match world.node(*consumer) {
+                    Some(crate::sim::Node::Consumer(c)) => match c.position(&tp) {
+                        Ok(Some(p)) => (p == *is, format!("it is {p}")),
+                        Ok(None) => (false, String::from("it has no position yet")),
+                        Err(e) => (false, e.to_string()),
+                    },
+                    _ => (false, format!("{consumer} is not a running consumer")),
+                }
+            }
+            Expectation::Generation { group, is } => {
+                let generation = world.describe_group(group).generation;
+                (generation == *is, format!("it is at generation {generation}"))
+            }
+            Expectation::Owns { group, client_id, topic, partitions } => {
+                let member = world.describe_group(group).members.into_iter().find(|m| m.client_id == *client_id);
+                match member {
+                    Some(m) => {
+                        let mut owned: Vec<u32> =
+                            m.assignment.iter().filter(|tp| tp.topic == *topic).map(|tp| tp.partition).collect();
+                        let mut want = partitions.clone();
+                        owned.sort_unstable();
+                        want.sort_unstable();
+                        (owned == want, format!("it owns {owned:?}"))
+                    }
+                    None => (false, format!("{client_id} is not a member")),
+                }
+            }
         }
     }
 }
@@ -533,7 +591,17 @@ fn kind_names(kinds: &[ViolationKind]) -> String {
 }
 
 /// The lessons that ship with Franz, in the picker's order.
-const LIBRARY: &[&str] = &[include_str!("../lessons/01-partitions-and-keys.json")];
+const LIBRARY: &[&str] = &[
+    include_str!("../lessons/01-partitions-and-keys.json"),
+    include_str!("../lessons/12-offsets-and-the-high-watermark.json"),
+    include_str!("../lessons/13-groups-share-partitions.json"),
+    include_str!("../lessons/14-consumer-crash.json"),
+    include_str!("../lessons/15-auto-commit-duplicates.json"),
+    include_str!("../lessons/17-static-membership.json"),
+    include_str!("../lessons/18-slow-consumer.json"),
+    include_str!("../lessons/19-adding-partitions-moves-keys.json"),
+    include_str!("../lessons/20-hot-partition.json"),
+];
 
 /// Every lesson of the library (each is checked by `make test`, so none fails to parse).
 pub fn library() -> Vec<Lesson> {
