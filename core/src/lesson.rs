@@ -597,6 +597,7 @@ const LIBRARY: &[&str] = &[
     include_str!("../lessons/13-groups-share-partitions.json"),
     include_str!("../lessons/14-consumer-crash.json"),
     include_str!("../lessons/15-auto-commit-duplicates.json"),
+    include_str!("../lessons/16-eager-versus-cooperative.json"),
     include_str!("../lessons/17-static-membership.json"),
     include_str!("../lessons/18-slow-consumer.json"),
     include_str!("../lessons/19-adding-partitions-moves-keys.json"),

@@ -66,8 +66,17 @@ impl Consumer {
         }
     }
 
+    /// KIP-429: a cooperative member keeps its partitions through a rebalance and gives up only those the
+    /// new assignment moves away.
+    pub(super) fn cooperative(&self) -> bool {
+        self.config.assignor == "cooperative-sticky"
+    }
+
     /// The group handed this member `partitions` for `generation`.
     pub(super) fn adopt(&mut self, now_ms: u64, partitions: Vec<TopicPartition>, out: &mut Outbox) {
+        if self.cooperative() {
+            self.revoke_moved(now_ms, &partitions, out);
+        }
         let Some(m) = self.membership.as_mut() else { return };
         m.phase = Phase::Stable;
         m.next_heartbeat_ms = now_ms + self.config.heartbeat_interval_ms;
@@ -78,10 +87,17 @@ impl Consumer {
         }
         let (generation, member) = (m.generation, m.member_id.clone());
         let group = self.config.group_id.clone().unwrap_or_default();
-        // Every partition starts afresh (its position from the committed offset): fetches still out for the
-        // assignment before are answered into nothing, so that no record is buffered twice.
-        self.in_flight.retain(|p| !matches!(p, Pending::ListOffsets(_) | Pending::Fetch(..)));
-        self.assignment = partitions.iter().map(|tp| (tp.clone(), PartitionState::default())).collect();
+        // A partition new to this member starts afresh (its position from the committed offset); one it
+        // keeps (cooperative) keeps its position and what it fetched. Fetches still out for a partition that
+        // starts afresh are answered into nothing, so that no record is buffered twice.
+        let fresh: Vec<TopicPartition> =
+            partitions.iter().filter(|tp| !self.assignment.contains_key(*tp)).cloned().collect();
+        self.in_flight.retain(|p| match p {
+            Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => !fresh.contains(tp),
+            _ => true,
+        });
+        let mut kept = core::mem::take(&mut self.assignment);
+        self.assignment = partitions.iter().map(|tp| (tp.clone(), kept.remove(tp).unwrap_or_default())).collect();
         out.history(Op::AssignmentReceived {
             consumer: self.id,
             group: group.clone(),
@@ -90,9 +106,41 @@ impl Consumer {
             partitions: partitions.clone(),
         });
         let reason = ResetReason::GroupAssignment;
-        out.history(Op::PositionReset { consumer: self.id, partitions: partitions.clone(), reason });
+        out.history(Op::PositionReset { consumer: self.id, partitions: fresh, reason });
         let partitions = partitions.iter().map(|tp| alloc::format!("{tp}")).collect();
         out.trace(TraceKind::GroupAssigned { group, generation, member, partitions });
+    }
+
+    /// Cooperative: the partitions the new assignment no longer gives this member are revoked (committed
+    /// first with auto-commit, as `onPartitionsRevoked`), and a member that gave some up joins again at
+    /// once so that the follow-up rebalance can hand them to their new owner (KIP-429).
+    fn revoke_moved(&mut self, now_ms: u64, partitions: &[TopicPartition], out: &mut Outbox) {
+        let moved: Vec<TopicPartition> =
+            self.assignment.keys().filter(|tp| !partitions.contains(tp)).cloned().collect();
+        if moved.is_empty() {
+            return;
+        }
+        let positions: Vec<_> = self.positions().into_iter().filter(|(tp, _)| moved.contains(tp)).collect();
+        if self.config.enable_auto_commit && !positions.is_empty() {
+            self.start_commit(now_ms, positions, CommitKind::Revocation);
+        }
+        for tp in &moved {
+            self.assignment.remove(tp);
+        }
+        self.in_flight.retain(|p| match p {
+            Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => !moved.contains(tp),
+            _ => true,
+        });
+        if let Some(m) = self.membership.as_mut() {
+            m.follow_up = true;
+        }
+        let group = self.config.group_id.clone().unwrap_or_default();
+        out.history(Op::AssignmentRevoked {
+            consumer: self.id,
+            group,
+            partitions: moved,
+            reason: RevokeReason::Rebalance,
+        });
     }
 
     /// A group error: join again (after a backoff for errors that are not about the rebalance itself), or
@@ -120,8 +168,12 @@ impl Consumer {
             m.rejoin_at_ms = now_ms + backoff;
             m.rejoin_requested = false;
         }
-        let reason = if lost { RevokeReason::Lost } else { RevokeReason::Rebalance };
-        self.revoke_all(now_ms, !lost, reason, out);
+        // A cooperative member keeps its partitions while it joins again (KIP-429); a lost member has none.
+        if lost {
+            self.revoke_all(now_ms, false, RevokeReason::Lost, out);
+        } else if !self.cooperative() {
+            self.revoke_all(now_ms, true, RevokeReason::Rebalance, out);
+        }
     }
 
     /// FENCED_INSTANCE_ID: a newer consumer with this `group.instance.id` took the member's place. Fatal, as
