@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::check::ViolationKind;
 use crate::config::ConfigMap;
 use crate::error::{ErrorCode, Result};
+use crate::protocol::history::Op;
+use crate::protocol::trace::TraceKind;
 use crate::sim::network::NetworkConfig;
 use crate::sim::scenario::Action;
 use crate::sim::Outcome;
@@ -187,6 +189,15 @@ pub enum Expectation {
     },
     NotHappened {
         event: String,
+    },
+    /// Sends of this producer acknowledged so far, over the whole run (a `sendAsync` counts once it is).
+    SendsAcknowledged {
+        producer: NodeId,
+        count: usize,
+    },
+    /// During the step, a producer retried a send after this error (a `produce_retry` trace event).
+    ProduceRetried {
+        error: ErrorCode,
     },
 }
 
@@ -393,6 +404,10 @@ impl Expectation {
             }
             Expectation::Happened { event } => format!("{} happens", event.replace('_', " ")),
             Expectation::NotHappened { event } => format!("no {} happens", event.replace('_', " ")),
+            Expectation::SendsAcknowledged { producer, count } => {
+                format!("{count} send(s) of producer {producer} are acknowledged")
+            }
+            Expectation::ProduceRetried { error } => format!("a producer retries a send after {}", error.name()),
         }
     }
 
@@ -517,6 +532,31 @@ impl Expectation {
                 let want_seen = matches!(self, Expectation::Happened { .. });
                 ((seen > 0) == want_seen, format!("{seen} {} event(s) during the step", event.replace('_', " ")))
             }
+            Expectation::SendsAcknowledged { producer, count } => {
+                let acked = world
+                    .history()
+                    .entries()
+                    .filter(|e| matches!(&e.op, Op::SendAcked { producer: p, .. } if p == producer))
+                    .count();
+                (acked == *count, format!("{acked} are"))
+            }
+            Expectation::ProduceRetried { error } => {
+                let errors: Vec<&str> = world
+                    .trace()
+                    .since(since_seq)
+                    .iter()
+                    .filter_map(|e| match &e.kind {
+                        TraceKind::ProduceRetry { error, .. } => Some(error.name()),
+                        _ => None,
+                    })
+                    .collect();
+                let actual = if errors.is_empty() {
+                    String::from("no produce retry during the step")
+                } else {
+                    format!("retries after {}", errors.join(", "))
+                };
+                (errors.contains(&error.name()), actual)
+            }
         }
     }
 }
@@ -539,7 +579,10 @@ fn kind_names(kinds: &[ViolationKind]) -> String {
 }
 
 /// The lessons that ship with Franz, in the picker's order.
-const LIBRARY: &[&str] = &[include_str!("../lessons/01-partitions-and-keys.json")];
+const LIBRARY: &[&str] = &[
+    include_str!("../lessons/01-partitions-and-keys.json"),
+    include_str!("../lessons/02-retention-and-slow-consumers.json"),
+];
 
 /// Every lesson of the library (each is checked by `make test`, so none fails to parse).
 pub fn library() -> Vec<Lesson> {
