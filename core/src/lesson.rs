@@ -582,6 +582,7 @@ fn kind_names(kinds: &[ViolationKind]) -> String {
 const LIBRARY: &[&str] = &[
     include_str!("../lessons/01-partitions-and-keys.json"),
     include_str!("../lessons/02-retention-and-slow-consumers.json"),
+    include_str!("../lessons/03-leader-failover.json"),
 ];
 
 /// Every lesson of the library (each is checked by `make test`, so none fails to parse).
