@@ -587,6 +587,7 @@ const LIBRARY: &[&str] = &[
     include_str!("../lessons/05-unclean-leader-election.json"),
     include_str!("../lessons/06-isr-shrink.json"),
     include_str!("../lessons/07-controller-quorum.json"),
+    include_str!("../lessons/08-idempotent-producer.json"),
 ];
 
 /// Every lesson of the library (each is checked by `make test`, so none fails to parse).
