@@ -588,6 +588,7 @@ const LIBRARY: &[&str] = &[
     include_str!("../lessons/06-isr-shrink.json"),
     include_str!("../lessons/07-controller-quorum.json"),
     include_str!("../lessons/08-idempotent-producer.json"),
+    include_str!("../lessons/09-power-loss.json"),
 ];
 
 /// Every lesson of the library (each is checked by `make test`, so none fails to parse).
