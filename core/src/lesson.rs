@@ -199,6 +199,12 @@ pub enum Expectation {
     ProduceRetried {
         error: ErrorCode,
     },
+    /// The partition's replicas, in assignment order (the first is the preferred leader).
+    Replicas {
+        topic: String,
+        partition: u32,
+        is: Vec<NodeId>,
+    },
 }
 
 impl Lesson {
@@ -408,6 +414,7 @@ impl Expectation {
                 format!("{count} send(s) of producer {producer} are acknowledged")
             }
             Expectation::ProduceRetried { error } => format!("a producer retries a send after {}", error.name()),
+            Expectation::Replicas { topic, partition, is } => format!("{topic}-{partition}'s replicas are {is:?}"),
         }
     }
 
@@ -557,6 +564,10 @@ impl Expectation {
                 };
                 (errors.contains(&error.name()), actual)
             }
+            Expectation::Replicas { topic, partition, is } => match partition_of(topic, *partition) {
+                Some(p) => (p.replicas == *is, format!("they are {:?}", p.replicas)),
+                None => missing(topic, *partition),
+            },
         }
     }
 }
@@ -589,6 +600,7 @@ const LIBRARY: &[&str] = &[
     include_str!("../lessons/07-controller-quorum.json"),
     include_str!("../lessons/08-idempotent-producer.json"),
     include_str!("../lessons/09-power-loss.json"),
+    include_str!("../lessons/10-reassignment-and-preferred-leaders.json"),
 ];
 
 /// Every lesson of the library (each is checked by `make test`, so none fails to parse).
