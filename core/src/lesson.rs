@@ -601,6 +601,7 @@ const LIBRARY: &[&str] = &[
     include_str!("../lessons/08-idempotent-producer.json"),
     include_str!("../lessons/09-power-loss.json"),
     include_str!("../lessons/10-reassignment-and-preferred-leaders.json"),
+    include_str!("../lessons/11-compaction-and-tombstones.json"),
 ];
 
 /// Every lesson of the library (each is checked by `make test`, so none fails to parse).
