@@ -205,6 +205,12 @@ pub enum Expectation {
         partition: u32,
         is: Vec<NodeId>,
     },
+    /// The partition's leader epoch (it grows by one with each new leader).
+    LeaderEpoch {
+        topic: String,
+        partition: u32,
+        is: crate::types::LeaderEpoch,
+    },
 }
 
 impl Lesson {
@@ -415,6 +421,7 @@ impl Expectation {
             }
             Expectation::ProduceRetried { error } => format!("a producer retries a send after {}", error.name()),
             Expectation::Replicas { topic, partition, is } => format!("{topic}-{partition}'s replicas are {is:?}"),
+            Expectation::LeaderEpoch { topic, partition, is } => format!("{topic}-{partition}'s leader epoch is {is}"),
         }
     }
 
@@ -566,6 +573,10 @@ impl Expectation {
             }
             Expectation::Replicas { topic, partition, is } => match partition_of(topic, *partition) {
                 Some(p) => (p.replicas == *is, format!("they are {:?}", p.replicas)),
+                None => missing(topic, *partition),
+            },
+            Expectation::LeaderEpoch { topic, partition, is } => match partition_of(topic, *partition) {
+                Some(p) => (p.leader_epoch == *is, format!("it is {}", p.leader_epoch)),
                 None => missing(topic, *partition),
             },
         }
