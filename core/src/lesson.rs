@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::check::ViolationKind;
 use crate::config::ConfigMap;
 use crate::error::{ErrorCode, Result};
+use crate::protocol::history::Op;
+use crate::protocol::trace::TraceKind;
 use crate::sim::network::NetworkConfig;
 use crate::sim::scenario::Action;
 use crate::sim::Outcome;
@@ -206,6 +208,27 @@ pub enum Expectation {
         client_id: String,
         topic: String,
         partitions: Vec<u32>,
+    },
+    /// Sends of this producer acknowledged so far, over the whole run (a `sendAsync` counts once it is).
+    SendsAcknowledged {
+        producer: NodeId,
+        count: usize,
+    },
+    /// During the step, a producer retried a send after this error (a `produce_retry` trace event).
+    ProduceRetried {
+        error: ErrorCode,
+    },
+    /// The partition's replicas, in assignment order (the first is the preferred leader).
+    Replicas {
+        topic: String,
+        partition: u32,
+        is: Vec<NodeId>,
+    },
+    /// The partition's leader epoch (it grows by one with each new leader).
+    LeaderEpoch {
+        topic: String,
+        partition: u32,
+        is: crate::types::LeaderEpoch,
     },
 }
 
@@ -422,6 +445,12 @@ impl Expectation {
             Expectation::Owns { group, client_id, topic, partitions } => {
                 format!("{client_id} owns exactly {topic} partitions {partitions:?} in group {group}")
             }
+            Expectation::SendsAcknowledged { producer, count } => {
+                format!("{count} send(s) of producer {producer} are acknowledged")
+            }
+            Expectation::ProduceRetried { error } => format!("a producer retries a send after {}", error.name()),
+            Expectation::Replicas { topic, partition, is } => format!("{topic}-{partition}'s replicas are {is:?}"),
+            Expectation::LeaderEpoch { topic, partition, is } => format!("{topic}-{partition}'s leader epoch is {is}"),
         }
     }
 
@@ -569,6 +598,39 @@ impl Expectation {
                     None => (false, format!("{client_id} is not a member")),
                 }
             }
+            Expectation::SendsAcknowledged { producer, count } => {
+                let acked = world
+                    .history()
+                    .entries()
+                    .filter(|e| matches!(&e.op, Op::SendAcked { producer: p, .. } if p == producer))
+                    .count();
+                (acked == *count, format!("{acked} are"))
+            }
+            Expectation::ProduceRetried { error } => {
+                let errors: Vec<&str> = world
+                    .trace()
+                    .since(since_seq)
+                    .iter()
+                    .filter_map(|e| match &e.kind {
+                        TraceKind::ProduceRetry { error, .. } => Some(error.name()),
+                        _ => None,
+                    })
+                    .collect();
+                let actual = if errors.is_empty() {
+                    String::from("no produce retry during the step")
+                } else {
+                    format!("retries after {}", errors.join(", "))
+                };
+                (errors.contains(&error.name()), actual)
+            }
+            Expectation::Replicas { topic, partition, is } => match partition_of(topic, *partition) {
+                Some(p) => (p.replicas == *is, format!("they are {:?}", p.replicas)),
+                None => missing(topic, *partition),
+            },
+            Expectation::LeaderEpoch { topic, partition, is } => match partition_of(topic, *partition) {
+                Some(p) => (p.leader_epoch == *is, format!("it is {}", p.leader_epoch)),
+                None => missing(topic, *partition),
+            },
         }
     }
 }
@@ -593,6 +655,16 @@ fn kind_names(kinds: &[ViolationKind]) -> String {
 /// The lessons that ship with Franz, in the picker's order.
 const LIBRARY: &[&str] = &[
     include_str!("../lessons/01-partitions-and-keys.json"),
+    include_str!("../lessons/02-retention-and-slow-consumers.json"),
+    include_str!("../lessons/03-leader-failover.json"),
+    include_str!("../lessons/04-acks-1-loses-writes.json"),
+    include_str!("../lessons/05-unclean-leader-election.json"),
+    include_str!("../lessons/06-isr-shrink.json"),
+    include_str!("../lessons/07-controller-quorum.json"),
+    include_str!("../lessons/08-idempotent-producer.json"),
+    include_str!("../lessons/09-power-loss.json"),
+    include_str!("../lessons/10-reassignment-and-preferred-leaders.json"),
+    include_str!("../lessons/11-compaction-and-tombstones.json"),
     include_str!("../lessons/12-offsets-and-the-high-watermark.json"),
     include_str!("../lessons/13-groups-share-partitions.json"),
     include_str!("../lessons/14-consumer-crash.json"),

@@ -88,3 +88,47 @@ fn a_lesson_draft_from_a_file() {
         }
     }
 }
+
+#[test]
+fn the_send_retry_replica_and_epoch_claims_say_what_the_world_shows_when_they_fail() {
+    use franz_core::lesson::Expectation;
+    use franz_core::ErrorCode;
+    // Every such claim of the library made false (the actions stay, so the world does not change): each then
+    // fails, and says what the world shows.
+    let mut falsified = 0;
+    for mut lesson in library() {
+        let mut changed = 0;
+        for step in &mut lesson.steps {
+            for claim in &mut step.expect {
+                changed += usize::from(match claim {
+                    Expectation::SendsAcknowledged { count, .. } => {
+                        *count += 1;
+                        true
+                    }
+                    Expectation::ProduceRetried { error } => {
+                        *error = ErrorCode::InvalidRecord;
+                        true
+                    }
+                    Expectation::Replicas { is, .. } => {
+                        is.reverse();
+                        true
+                    }
+                    Expectation::LeaderEpoch { is, .. } => {
+                        *is += 10;
+                        true
+                    }
+                    _ => false,
+                });
+            }
+        }
+        if changed == 0 {
+            continue;
+        }
+        falsified += 1;
+        let (_, reports) = play(&lesson).unwrap();
+        let failed: Vec<_> = reports.iter().flat_map(|r| &r.verdicts).filter(|v| !v.met).collect();
+        assert_eq!(failed.len(), changed, "{}: each falsified claim fails, and only those: {failed:?}", lesson.id);
+        assert!(failed.iter().all(|v| !v.actual.is_empty()), "{failed:?}");
+    }
+    assert!(falsified >= 4, "the library uses these claims");
+}
