@@ -95,20 +95,20 @@ impl MetadataImage {
                     .partitions
                     .get_mut(*partition as usize)
                     .ok_or_else(|| franz_err!(UnknownServerError, "metadata: no partition {topic}-{partition}"))?;
-                if let Some(leader) = leader {
-                    if *leader != p.leader {
-                        p.leader = *leader;
-                        p.leader_epoch += 1;
-                    }
+                let new_leader = leader.filter(|&l| l != p.leader);
+                if let Some(leader) = new_leader {
+                    p.leader = leader;
+                    p.leader_epoch += 1;
                 }
                 if let Some(isr) = isr {
                     p.isr = isr.clone();
                 }
                 if let Some(replicas) = replicas {
                     // Replicas removed (a reassignment ending): a new leader epoch, so that a removed replica
-                    // fetching at the old one is fenced, as KRaft's PartitionChangeBuilder does.
+                    // fetching at the old one is fenced, as KRaft's PartitionChangeBuilder does (once: a new
+                    // leader in the same record bumped it already).
                     let removed = p.replicas.iter().any(|r| !replicas.contains(r));
-                    if removed && leader.is_none_or(|l| l == p.leader) {
+                    if removed && new_leader.is_none() {
                         p.leader_epoch += 1;
                     }
                     p.replicas = replicas.clone();

@@ -31,6 +31,25 @@ fn every_lesson_keeps_every_claim() {
     assert!(failed.is_empty(), "claims that do not hold:\n{}", failed.join("\n"));
 }
 
+/// Behaviours written as lessons (not in the library): Kafka's rules that a lesson writer found Franz
+/// breaking, kept so they stay fixed.
+#[test]
+fn every_behaviour_fixture_keeps_every_claim() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/behaviours");
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let mut failed = Vec::new();
+    for path in files {
+        let lesson = Lesson::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let (_, reports) = play(&lesson).unwrap();
+        if !reports.iter().all(StepReport::all_met) {
+            failed.push(report(&lesson, &reports));
+        }
+    }
+    assert!(failed.is_empty(), "claims that do not hold:\n{}", failed.join("\n"));
+}
+
 #[test]
 fn the_library_is_whole_and_every_lesson_is_distinct() {
     let lessons = library();

@@ -65,6 +65,11 @@ impl ControllerChannel {
         }
     }
 
+    /// A request is out to `controller`.
+    pub(super) fn awaits(&self, controller: NodeId) -> bool {
+        [self.registration, self.heartbeat, self.metadata_fetch].into_iter().flatten().any(|r| r.to == controller)
+    }
+
     pub(super) fn controllers(&self) -> &[NodeId] {
         &self.controllers
     }

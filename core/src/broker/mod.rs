@@ -647,6 +647,10 @@ fn respond_fetch(to: NodeId, fetch: &DelayedFetch, result: Result<FetchedPartiti
 }
 
 impl Actor for Broker {
+    fn awaits_answer_from(&self, node: NodeId) -> bool {
+        self.fetching_from(node) || self.channel.awaits(node)
+    }
+
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
         self.run_log_flusher(now_ms);
         match message {

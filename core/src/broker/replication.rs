@@ -437,6 +437,11 @@ impl Broker {
         }
     }
 
+    /// A follower fetch is out to `leader`.
+    pub(super) fn fetching_from(&self, leader: NodeId) -> bool {
+        self.fetch_sessions.get(&leader).is_some_and(|s| s.in_flight.is_some())
+    }
+
     /// The leader's process is down: the fetch out to it is lost; fetch again after `replica.fetch.backoff.ms`
     /// (by then the controller may have named another leader).
     pub(super) fn leader_unreachable(&mut self, now_ms: u64, leader: NodeId, refused: Option<CorrelationId>) {

@@ -91,6 +91,10 @@ impl AdminClient {
 }
 
 impl Actor for AdminClient {
+    fn awaits_answer_from(&self, node: NodeId) -> bool {
+        self.in_flight.count_to(node, |_| true) > 0
+    }
+
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
         if let Message::Disconnected { correlation_id: refused } = message {
             // The controller's process is down: the attempt it refused is lost; ask the next one.

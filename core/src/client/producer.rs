@@ -809,6 +809,12 @@ impl Producer {
                 if error.code == ErrorCode::UnknownTopicOrPartition {
                     self.metadata.forget(&batch.topic);
                 }
+                // Its sequence numbers will never be in the log: as Kafka's idempotent producer does
+                // (`handleFailedBatch`), a new epoch, which the partition takes up from sequence 0 once none
+                // of its batches is out, so that the next batch leaves no gap.
+                if let (Some(_), Some((producer_id, epoch))) = (batch.producer, self.producer_id) {
+                    self.producer_id = Some((producer_id, epoch.wrapping_add(1)));
+                }
                 for share in batch.shares {
                     self.fail(share.send_id, error.clone(), out);
                 }
@@ -861,6 +867,10 @@ impl Producer {
 }
 
 impl Actor for Producer {
+    fn awaits_answer_from(&self, node: NodeId) -> bool {
+        self.in_flight.count_to(node, |_| true) > 0
+    }
+
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
         match message {
             Message::Disconnected { correlation_id } => self.on_disconnected(now_ms, from, correlation_id, out),

@@ -96,6 +96,11 @@ pub trait Actor {
     fn on_timer(&mut self, now_ms: u64, out: &mut Outbox);
     /// Every timer the actor waits for, by name.
     fn timers(&self, timers: &mut Timers);
+    /// Whether it awaits an answer from `node`: if `node`'s process dies, the world resets the connection
+    /// (a `Disconnected` without a correlation id), as a peer's TCP stack sees a closed socket.
+    fn awaits_answer_from(&self, _node: NodeId) -> bool {
+        false
+    }
     /// When `on_timer` wants to run next, if ever: the earliest of [`Actor::timers`].
     fn next_timer_ms(&self) -> Option<u64> {
         let mut timers = Timers::earliest();

@@ -610,6 +610,24 @@ impl World {
         }
     }
 
+    /// `node`'s process died (its machine still runs): every peer awaiting an answer from it sees the
+    /// connection reset and gives up what was out to it at once (Kafka's clients fail such requests with
+    /// NETWORK_EXCEPTION and retry), rather than after its request timeout.
+    fn reset_connections(&mut self, node: NodeId) {
+        let peers: Vec<NodeId> = self
+            .nodes
+            .iter()
+            .filter(|(&peer, n)| peer != node && !self.crashed.contains(&peer) && n.as_actor().awaits_answer_from(node))
+            .map(|(&peer, _)| peer)
+            .collect();
+        for peer in peers {
+            if let Some(at) = self.network.delivery_time_ms(self.now_ms, node, peer) {
+                let reset = Message::Disconnected { correlation_id: None };
+                self.push(at, EventKind::Deliver { from: node, to: peer, message: reset });
+            }
+        }
+    }
+
     /// Drops queued messages that `lost` says a fault took (a reset connection, a cut link). Returns the
     /// sender, receiver and correlation id of each.
     fn drop_in_flight(

@@ -665,6 +665,10 @@ impl Consumer {
 }
 
 impl Actor for Consumer {
+    fn awaits_answer_from(&self, node: NodeId) -> bool {
+        self.in_flight.count_to(node, |_| true) > 0
+    }
+
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
         if let Message::Disconnected { correlation_id } = message {
             return self.on_disconnected(now_ms, from, correlation_id, out);

@@ -62,6 +62,9 @@ impl World {
                 self.refuse(id, from, correlation_id);
             }
         }
+        if !power_loss {
+            self.reset_connections(id);
+        }
         self.record(id, why);
         for (tp, count) in lost {
             self.record(id, TraceKind::RecordsLostOnPowerLoss { topic: tp.topic, partition: tp.partition, count });
@@ -99,6 +102,7 @@ impl World {
         for (from, _, correlation_id) in self.drop_in_flight(|_, to| to == id) {
             self.refuse(id, from, correlation_id);
         }
+        self.reset_connections(id);
         self.record(id, TraceKind::BrokerCrashed { power_loss: false });
         Ok(())
     }
