@@ -98,6 +98,8 @@ pub struct NetworkView {
     pub sides: Vec<Vec<NodeId>>,
     /// Messages lost so far to drops, partitions and crashes.
     pub dropped_messages: u64,
+    /// The same, by cause.
+    pub lost: crate::sim::network::MessagesLost,
     /// Links with settings of their own.
     pub links: Vec<LinkView>,
 }
@@ -635,6 +637,7 @@ impl World {
             drop_rate: config.drop_rate,
             sides: self.network().sides(),
             dropped_messages: self.network().dropped_count(),
+            lost: self.network().lost(),
             links: self
                 .network()
                 .link_overrides()

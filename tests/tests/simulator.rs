@@ -346,3 +346,28 @@ fn an_idempotent_producer_carries_on_after_the_broker_lost_its_records() {
     assert_eq!(meta[0].offset, Some(2), "appended after a and b");
     assert!(w.trace().since(0).iter().any(|e| e.text.contains("OUT_OF_ORDER_SEQUENCE_NUMBER")));
 }
+
+#[test]
+fn lost_messages_are_counted_by_cause() {
+    let mut w = World::new(ClusterConfig { seed: 5, ..Default::default() }).unwrap();
+    w.create_topic("t", 3, None, ConfigMap::new()).unwrap();
+    w.run_for(2_000);
+    let lost = |w: &World| w.view().network.lost;
+    assert_eq!(lost(&w).total(), 0, "drop rate 0, nothing cut, nothing down: nothing lost");
+    w.crash_broker(2).unwrap();
+    w.run_for(3_000);
+    let after_crash = lost(&w);
+    assert!(after_crash.node_down > 0, "messages to the crashed broker: {after_crash:?}");
+    assert_eq!((after_crash.drop_rate, after_crash.partition), (0, 0), "drop rate 0 and no partition: {after_crash:?}");
+    w.restart_broker(2).unwrap();
+    w.partition_network(vec![vec![3]]).unwrap();
+    w.run_for(3_000);
+    let cut = lost(&w);
+    assert!(cut.partition > 0, "{cut:?}");
+    assert_eq!(cut.drop_rate, 0, "{cut:?}");
+    assert_eq!(w.view().network.dropped_messages, cut.total());
+    w.heal_network().unwrap();
+    w.set_network(NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 0.5 }).unwrap();
+    w.run_for(3_000);
+    assert!(lost(&w).drop_rate > 0);
+}

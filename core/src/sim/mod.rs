@@ -28,7 +28,7 @@ use crate::protocol::actor::{Timer, Timers};
 use crate::protocol::message::{Actor, CorrelationId, Message, Outbox};
 use crate::types::{NodeId, FIRST_CLIENT_ID};
 use history::History;
-use network::{Network, NetworkConfig};
+use network::{LossCause, Network, NetworkConfig};
 use rng::{stream_rng, Stream};
 use scenario::{Action, ScenarioEntry, SCENARIO_ACTIONS_MAX};
 use trace::{Trace, TraceKind};
@@ -431,7 +431,7 @@ impl World {
                 }
                 EventKind::Deliver { from, to, message } => {
                     if self.crashed.contains(&to) || !self.nodes.contains_key(&to) {
-                        self.network.count_drop();
+                        self.network.count_loss(LossCause::NodeDown);
                         if !matches!(message, Message::Disconnected { .. }) {
                             self.refuse(to, from, message.correlation_id());
                         }
@@ -632,6 +632,7 @@ impl World {
     /// sender, receiver and correlation id of each.
     fn drop_in_flight(
         &mut self,
+        cause: LossCause,
         mut lost: impl FnMut(NodeId, NodeId) -> bool,
     ) -> Vec<(NodeId, NodeId, Option<CorrelationId>)> {
         let mut dropped = Vec::new();
@@ -645,7 +646,7 @@ impl World {
             _ => true,
         });
         for _ in &dropped {
-            self.network.count_drop();
+            self.network.count_loss(cause);
         }
         dropped
     }

@@ -5,6 +5,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use rand_core::RngCore;
 use rand_pcg::Pcg32;
+use serde::Serialize;
 
 use crate::error::Result;
 use crate::types::NodeId;
@@ -22,8 +23,36 @@ pub struct Network {
     link_overrides: BTreeMap<(NodeId, NodeId), NetworkConfig>,
     /// While partitioned: each named node's side. Nodes not named share one more side.
     sides: BTreeMap<NodeId, usize>,
-    /// Messages lost so far (drops and partitions), for the UI.
-    dropped_count: u64,
+    lost: MessagesLost,
+}
+
+/// Messages lost so far, by what lost them: what the page says ("3 lost to the drop rate, 12 to the
+/// partition, 40 sent to crashed nodes") rather than one number that rises with drop rate 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
+pub struct MessagesLost {
+    /// Dropped at random (`dropRate`, a link's or the network's).
+    pub drop_rate: u64,
+    /// Between the sides of a network partition (sent across the cut, or in flight when it was made).
+    pub partition: u64,
+    /// Sent to a node whose process was down, or in flight to it when it went down (its host refused or
+    /// reset the connection, or, without power, said nothing).
+    pub node_down: u64,
+}
+
+impl MessagesLost {
+    pub fn total(&self) -> u64 {
+        self.drop_rate + self.partition + self.node_down
+    }
+}
+
+/// Why a message was lost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LossCause {
+    DropRate,
+    Partition,
+    NodeDown,
 }
 
 /// Franz's bound on link directions with settings of their own (4,096 links set both ways).
@@ -40,7 +69,7 @@ impl Network {
             link_last_delivery_ms: BTreeMap::new(),
             link_overrides: BTreeMap::new(),
             sides: BTreeMap::new(),
-            dropped_count: 0,
+            lost: MessagesLost::default(),
         }
     }
 
@@ -83,13 +112,22 @@ impl Network {
         self.sides.get(&a) == self.sides.get(&b)
     }
 
-    /// Messages lost so far (drops, partitions, resets).
+    /// Messages lost so far (drops, partitions, nodes down).
     pub fn dropped_count(&self) -> u64 {
-        self.dropped_count
+        self.lost.total()
     }
 
-    pub fn count_drop(&mut self) {
-        self.dropped_count += 1;
+    pub fn lost(&self) -> MessagesLost {
+        self.lost
+    }
+
+    pub fn count_loss(&mut self, cause: LossCause) {
+        let counter = match cause {
+            LossCause::DropRate => &mut self.lost.drop_rate,
+            LossCause::Partition => &mut self.lost.partition,
+            LossCause::NodeDown => &mut self.lost.node_down,
+        };
+        *counter += 1;
     }
 
     /// Overrides latency, jitter and drop rate from `a` to `b`, and from `b` to `a` unless `one_way`; `None`
@@ -140,14 +178,14 @@ impl Network {
     /// When a message sent now arrives, or `None` if it is lost.
     pub fn delivery_time_ms(&mut self, now_ms: u64, from: NodeId, to: NodeId) -> Option<u64> {
         if !self.connected(from, to) {
-            self.dropped_count += 1;
+            self.count_loss(LossCause::Partition);
             return None;
         }
         let config = self.link_config(from, to);
         if config.drop_rate > 0.0 {
             let roll = f64::from(self.rng.next_u32()) / (f64::from(u32::MAX) + 1.0);
             if roll < config.drop_rate {
-                self.dropped_count += 1;
+                self.count_loss(LossCause::DropRate);
                 return None;
             }
         }

@@ -75,7 +75,7 @@ impl World {
                     }
                 }
                 self.remove_node(id);
-                self.drop_in_flight(|_, to| to == id);
+                self.drop_in_flight(LossCause::NodeDown, |_, to| to == id);
                 Ok(())
             }
             _ => Err(franz_err!(InvalidRequest, "Client {id} is not running (closed already?)")),

@@ -57,7 +57,9 @@ impl World {
         self.paused_until_ms.remove(&id);
         // Connections to it are reset (its peers learn, unless the machine lost power: then it is silent,
         // and what it was sending is lost too).
-        for (from, to, correlation_id) in self.drop_in_flight(|from, to| to == id || (power_loss && from == id)) {
+        for (from, to, correlation_id) in
+            self.drop_in_flight(LossCause::NodeDown, |from, to| to == id || (power_loss && from == id))
+        {
             if to == id {
                 self.refuse(id, from, correlation_id);
             }
@@ -99,7 +101,7 @@ impl World {
         }
         self.timer_at_ms.remove(&id);
         self.paused_until_ms.remove(&id);
-        for (from, _, correlation_id) in self.drop_in_flight(|_, to| to == id) {
+        for (from, _, correlation_id) in self.drop_in_flight(LossCause::NodeDown, |_, to| to == id) {
             self.refuse(id, from, correlation_id);
         }
         self.reset_connections(id);
@@ -179,7 +181,7 @@ impl World {
         self.network.partition(&sides);
         // What was in flight between the sides is lost, as a reset TCP connection loses it.
         let network = self.network.clone();
-        self.drop_in_flight(|from, to| !network.connected(from, to));
+        self.drop_in_flight(LossCause::Partition, |from, to| !network.connected(from, to));
         self.record(crate::sim::NO_NODE_NETWORK, TraceKind::NetworkPartitioned { sides });
         Ok(())
     }

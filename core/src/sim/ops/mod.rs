@@ -11,7 +11,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::network::{NetworkConfig, PARTITION_SIDES_MAX};
+use super::network::{LossCause, NetworkConfig, PARTITION_SIDES_MAX};
 use super::rng::{stream_rng, Stream};
 use super::scenario::{Action, Scenario, SCENARIO_VERSION, SCENARIO_VIRTUAL_MS_MAX};
 use super::trace::TraceKind;
