@@ -464,9 +464,15 @@ impl World {
                     })
                     .collect(),
             },
+            // A group with committed offsets and no members (its consumers used assign(), or the
+            // coordinator has not loaded it yet) is Empty, as Kafka describes it; one with neither is Dead.
             None => GroupDescription {
                 group_id: String::from(group_id),
-                state: ConsumerGroupState::Dead,
+                state: if self.group_offsets(group_id).is_empty() {
+                    ConsumerGroupState::Dead
+                } else {
+                    ConsumerGroupState::Empty
+                },
                 generation: 0,
                 protocol: None,
                 leader: None,

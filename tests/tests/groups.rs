@@ -953,3 +953,22 @@ fn every_node_names_what_it_waits_for() {
     assert!(w.timers(other).unwrap().is_empty(), "a crashed broker waits for nothing");
     assert_eq!(w.timers(4242).unwrap_err().code, ErrorCode::InvalidRequest);
 }
+
+#[test]
+fn a_group_whose_last_member_left_stays_empty_with_its_offsets_and_lag() {
+    let mut w = world_with_records(4, 6);
+    let c = group_consumer(&mut w, "g", "c");
+    assert_eq!(values(&w.poll(c, 1_000).unwrap()).len(), 5);
+    w.commit_sync(c, None).unwrap();
+    w.close_client(c).unwrap();
+    w.run_for(1_000);
+    let p = w.add_producer(ProducerConfig::named("more")).unwrap();
+    w.send(p, "t", vec![value("late")]).unwrap();
+    w.run_for(1_000);
+    let group = w.describe_group("g");
+    assert_eq!(group.state.name(), "Empty", "Kafka keeps a group with committed offsets, Empty");
+    assert!(group.members.is_empty());
+    let offsets = w.group_offsets("g");
+    assert_eq!(offsets.len(), 1);
+    assert_eq!((offsets[0].committed, offsets[0].lag), (5, 2), "its lag grows with the log");
+}
