@@ -337,7 +337,8 @@ impl Cluster {
     }
 
     /// `describeGroup(groupId)`: state, generation, assignor, leader and each member's partitions, as the
-    /// group's coordinator knows them (`state: "Dead"` for a group it does not know; `"Empty"` for one with committed offsets and no members).
+    /// group's coordinator knows them (`state: "Dead"` for a group it does not know; `"Empty"` for one with
+    /// committed offsets and no members).
     #[wasm_bindgen(js_name = describeGroup, unchecked_return_type = "GroupDescription")]
     pub fn describe_group(
         &self,
