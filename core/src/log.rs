@@ -237,11 +237,9 @@ impl PartitionLog {
                 self.log_end_offset
             ));
         }
-        let first_segment = self.segments.partition_point(|s| s.base_offset <= fetch_offset).saturating_sub(1);
-        let batches = self.segments.iter().skip(first_segment).flat_map(|s| s.batches.iter());
         let mut out = Vec::new();
         let mut bytes = 0usize;
-        for batch in batches.filter(|b| b.last_offset >= fetch_offset) {
+        for batch in self.batches_from(fetch_offset) {
             let size = BATCH_OVERHEAD_BYTES + batch.records.iter().map(Record::size_bytes).sum::<usize>();
             if !out.is_empty() && bytes + size > max_bytes {
                 break;
@@ -290,16 +288,19 @@ impl PartitionLog {
         Ok(out)
     }
 
+    /// Every batch holding a record at or after `offset`, in order. Kafka's offset index: a binary search
+    /// for the segment, then for the batch, so a read costs the same at any point of a long log.
+    fn batches_from(&self, offset: Offset) -> impl Iterator<Item = &RecordBatch> {
+        let first_segment = self.segments.partition_point(|s| s.base_offset <= offset).saturating_sub(1);
+        self.segments.iter().skip(first_segment).enumerate().flat_map(move |(i, s)| {
+            let first_batch = if i == 0 { s.batches.partition_point(|b| b.last_offset < offset) } else { 0 };
+            s.batches[first_batch..].iter()
+        })
+    }
+
     /// Every record at or after `offset`, in order.
     pub fn records_from(&self, offset: Offset) -> impl Iterator<Item = &Record> {
-        let first_segment = self.segments.partition_point(|s| s.base_offset <= offset).saturating_sub(1);
-        self.segments
-            .iter()
-            .skip(first_segment)
-            .flat_map(|s| s.batches.iter())
-            .skip_while(move |b| b.last_offset < offset)
-            .flat_map(|b| b.records.iter())
-            .skip_while(move |r| r.offset < offset)
+        self.batches_from(offset).flat_map(|b| b.records.iter()).skip_while(move |r| r.offset < offset)
     }
 
     /// The record at `offset`, if the log holds it.
