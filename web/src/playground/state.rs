@@ -26,7 +26,7 @@ use super::share::{self, Link};
 mod lessons;
 mod timeline;
 
-pub use lessons::{Chapter, LessonSummary, LessonView};
+pub use lessons::{Chapter, LessonView};
 pub use timeline::{Mark, MarkKind, TimelineView, Toward};
 
 /// Records per partition the log strip shows (the newest).
