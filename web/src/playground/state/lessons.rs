@@ -208,12 +208,12 @@ impl Playground {
 
     /// The run so far as a lesson draft to download.
     pub(super) fn save_draft(&self, outcome: &mut Outcome) -> Result<String, String> {
-        let lesson = draft(&self.world)?;
+        let (lesson, json) = draft(&self.world)?;
         let text = format!(
             "Saved this run as a lesson draft ({} step(s)): write each step's narration, then add it to core/lessons/.",
             lesson.steps.len()
         );
-        outcome.download = Some(super::Download { file_name: format!("{}.json", lesson.id), text: lesson.to_json() });
+        outcome.download = Some(super::Download { file_name: format!("{}.json", lesson.id), text: json });
         Ok(text)
     }
 }
@@ -242,11 +242,18 @@ fn batches(actions: &[ScenarioEntry]) -> Vec<Vec<ScenarioEntry>> {
     batches
 }
 
-/// A run as a lesson draft: its cluster, one step per batch of actions (batches merge to stay within
-/// `LESSON_STEPS_MAX`), each action with the outcome it had, narration for the author to write, and on the
-/// last step a claim of exactly what the checker finds now. The draft replays the run: its trace hash is
-/// the run's, or this says why not.
-pub fn draft(world: &World) -> Result<Lesson, String> {
+/// A lesson as indented JSON, for an author to edit. (Through a `serde_json::Value`: the page then carries
+/// one serializer of the scenario's actions, not a second one for indented text: a few KB of wasm.)
+fn pretty_json(lesson: &Lesson) -> Result<String, String> {
+    let value = serde_json::to_value(lesson).map_err(|e| e.to_string())?;
+    serde_json::to_string_pretty(&value).map_err(|e| e.to_string())
+}
+
+/// A run as a lesson draft, and its JSON: its cluster, one step per batch of actions (batches merge to
+/// stay within `LESSON_STEPS_MAX`), each action with the outcome it had, narration for the author to write,
+/// and on the last step a claim of exactly what the checker finds now. The draft replays the run: its
+/// trace hash is the run's, or this says why not.
+pub fn draft(world: &World) -> Result<(Lesson, String), String> {
     let scenario = world.scenario().map_err(|e| e.to_string())?;
     let batches = batches(&scenario.actions);
     let per_step = batches.len().div_ceil(LESSON_STEPS_MAX).max(1);
@@ -302,7 +309,9 @@ pub fn draft(world: &World) -> Result<Lesson, String> {
         cluster: LessonCluster { seed, brokers, controllers, network, config: broker_config },
         steps,
     };
-    Lesson::parse(&lesson.to_json()).map_err(|e| format!("The draft does not read back as a lesson: {e}"))
+    let json = pretty_json(&lesson)?;
+    let parsed = Lesson::parse(&json).map_err(|e| format!("The draft does not read back as a lesson: {e}"))?;
+    Ok((parsed, json))
 }
 
 #[cfg(test)]
