@@ -439,3 +439,31 @@ test("scrubbing the timeline goes back and keeps the present; acting in the past
   await page.screenshot({ path: path.join(root, "target", "playground-timeline.png"), fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test("the cluster map shows the active controller, a crashed broker and its leadership moving", async () => {
+  const { page, errors } = await openPlayground();
+  const map = page.locator('[data-testid="cluster-map"]');
+  await map.waitFor();
+  assert.equal(await page.locator('[data-testid^="map-controller-"][data-active="true"]').count(), 1, "one active controller");
+  await createTopicAndSend(page, "orders", ["a"]);
+  const leaderChip = page.locator('[data-testid^="map-replica-orders-0-"][data-leader="true"]');
+  await leaderChip.waitFor({ state: "attached" });
+  const leader = Number((await leaderChip.getAttribute("data-testid")).match(/-(\d+)$/)[1]);
+  assert.equal(await page.locator('[data-testid^="map-replica-orders-0-"]').count(), 3, "one chip per replica");
+  await page.click(`[data-testid="broker-${leader}-crash"]`);
+  await page.waitForSelector(`[data-testid="map-broker-${leader}"][data-state="crashed"]`, { state: "attached" });
+  await page.selectOption('[data-testid="speed"]', "10");
+  // Fenced after broker.session.timeout.ms: another ISR member leads, and the crashed one leaves the ISR.
+  await page.waitForFunction((id) => {
+    const chip = document.querySelector('[data-testid^="map-replica-orders-0-"][data-leader="true"]');
+    return chip && !chip.dataset.testid.endsWith(`-${id}`);
+  }, leader, { timeout: 20000 });
+  await page.waitForSelector(`[data-testid="map-replica-orders-0-${leader}"][data-isr="false"]`, { state: "attached", timeout: 20000 });
+  assert.match(await text(page, "map-summary"), /1 broker\(s\) down/);
+  // Slowed down, the messages in flight show as dots along their links.
+  await page.selectOption('[data-testid="speed"]', "0.1");
+  await page.waitForSelector('[data-testid="cluster-map"] circle.flight', { state: "attached", timeout: 10000 });
+  fs.mkdirSync(path.join(root, "target"), { recursive: true });
+  await map.screenshot({ path: path.join(root, "target", "playground-map.png") });
+  assert.deepEqual(errors, []);
+});

@@ -10,6 +10,7 @@ use yew::prelude::*;
 use super::components::checker::CheckerPanel;
 use super::components::clients::ClientsPanel;
 use super::components::cluster::ClusterPanel;
+use super::components::cluster_map::ClusterMap;
 use super::components::groups::GroupsPanel;
 use super::components::lesson::LessonPanel;
 use super::components::network::NetworkPanel;
@@ -86,7 +87,7 @@ impl Component for App {
         let link = ctx.link();
         let state = &self.state;
         let world = state.world();
-        let Snapshot { view, groups, logs, events, user_topics } = state.snapshot();
+        let Snapshot { view, groups, logs, events, user_topics, flights } = state.snapshot();
 
         html! {
             <div class="app">
@@ -111,6 +112,14 @@ impl Component for App {
                         on_back={link.callback(|_| Action::LessonBack)}
                         on_draft={link.callback(|_| Action::SaveDraft)}
                         on_free_play={link.callback(|_| Action::NewCluster(1))}
+                    />
+                    <ClusterMap
+                        controller={view.controller.clone()}
+                        brokers={view.brokers.clone()}
+                        topics={view.topics.clone()}
+                        clients={view.clients.clone()}
+                        sides={view.network.sides.clone()}
+                        {flights}
                     />
                     <TimelineScrubber
                         timeline={state.timeline()}

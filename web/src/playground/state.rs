@@ -43,6 +43,8 @@ const PAUSE_BUTTON_MS: u64 = 5_000;
 const MEMBER_POLL_INTERVAL_MS: u64 = 1_000;
 /// The playground's group members leave after this long without a poll (Kafka: 300000), so "Slow" shows.
 const MEMBER_MAX_POLL_INTERVAL_MS: u64 = 10_000;
+/// Messages in flight the map draws (the first to arrive).
+const FLIGHTS_DRAWN_MAX: usize = 200;
 /// Franz's bound on the records a stream sends in one frame, so that a high rate at a high speed cannot
 /// freeze the page.
 const STREAM_RECORDS_PER_FRAME_MAX: u64 = 200;
@@ -331,6 +333,19 @@ pub struct Snapshot {
     pub events: Vec<TraceEvent>,
     /// Topics but the internal ones (`__consumer_offsets`).
     pub user_topics: Vec<String>,
+    /// Messages on their way, for the map.
+    pub flights: Vec<Flight>,
+}
+
+/// A message on its way, as the map draws it: a dot `progress` of the way from its sender to its receiver.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Flight {
+    pub from: NodeId,
+    pub to: NodeId,
+    /// Kafka's API name (`Produce`, `Fetch`, `Vote` ...).
+    pub api: &'static str,
+    /// 0 at the sender, 1 at the receiver; estimated from the link's latency (the jitter is not known).
+    pub progress: f64,
 }
 
 /// The playground's cluster: Kafka's defaults, but retention and the log cleaner look every 5 s of virtual
@@ -803,7 +818,20 @@ impl Playground {
         let mut events = world.trace().since(world.trace().len().saturating_sub(TIMELINE_EVENTS_MAX as u64));
         events.reverse();
         let user_topics = view.topics.iter().map(|t| t.name.clone()).filter(|t| !t.starts_with("__")).collect();
-        Snapshot { view, groups, logs, events, user_topics }
+        Snapshot { view, groups, logs, events, user_topics, flights: self.flights() }
+    }
+
+    /// The messages in flight, each placed along its link.
+    fn flights(&self) -> Vec<Flight> {
+        let world = &self.world;
+        let now = world.now_ms();
+        let flights = world.messages_in_flight(FLIGHTS_DRAWN_MAX).into_iter().map(|m| {
+            let latency_ms = world.network().link_config(m.from, m.to).latency_ms.max(1);
+            let left_ms = m.arrives_ms.saturating_sub(now);
+            let progress = (1.0 - left_ms as f64 / latency_ms as f64).clamp(0.0, 1.0);
+            Flight { from: m.from, to: m.to, api: m.api, progress }
+        });
+        flights.collect()
     }
 }
 
@@ -1080,6 +1108,28 @@ mod tests {
         let notice = damaged.notice().unwrap();
         assert!(notice.error && notice.text.starts_with("The shared link cannot be read: "), "{}", notice.text);
         assert_eq!(damaged.world().config().seed, 1);
+    }
+
+    #[test]
+    fn the_map_places_messages_in_flight_along_their_links() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "orders", 1);
+        p.reduce(Action::Stream(Some((record("orders", "v", "all"), 1_000.0))));
+        p.reduce(Action::SetSpeed(0.1));
+        frames(&mut p, 5, 16.0);
+        let nodes: Vec<NodeId> = p.world().nodes().map(|(id, _)| *id).collect();
+        let mut seen = Vec::new();
+        for _ in 0..200 {
+            p.reduce(Action::Step);
+            for f in p.snapshot().flights {
+                assert!((0.0..=1.0).contains(&f.progress), "{f:?}");
+                assert!(nodes.contains(&f.from) && nodes.contains(&f.to), "{f:?}");
+                seen.push(f.api);
+            }
+        }
+        for api in ["Produce", "Fetch", "AppendEntries", "BrokerHeartbeat"] {
+            assert!(seen.contains(&api), "{api} in flight at some step: {seen:?}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod checker;
 pub mod clients;
 pub mod cluster;
+pub mod cluster_map;
 pub mod groups;
 pub mod lesson;
 pub mod log_strip;
