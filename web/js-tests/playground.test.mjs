@@ -1,5 +1,6 @@
 // Browser test of the playground: serve dist/ on 127.0.0.1, drive Debian's Chromium with playwright-core,
-// create a topic, send a record, and check the page shows it at offset 0. Saves a screenshot in target/.
+// create a topic, send a record, and check the page shows it at offset 0; play a lesson through the page;
+// scrub the timeline back and fork. Saves screenshots in target/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
@@ -40,15 +41,19 @@ after(async () => {
   server?.close();
 });
 
-async function openPlayground() {
+// Free play (`#play`): a new cluster, playing. A visit without a fragment opens the first lesson instead.
+async function openPlayground(fragment = "#play") {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => { if (m.type() === "error" && !m.text().includes("favicon")) errors.push(m.text()); });
-  await page.goto(baseUrl);
+  await page.goto(baseUrl + fragment);
   await page.waitForSelector('[data-testid="broker-1"]');
   return { page, errors };
 }
+
+const text = (page, testid) => page.locator(`[data-testid="${testid}"]`).innerText();
+const stepCount = (page) => page.locator('[data-testid="lesson-step-count"]').innerText();
 
 test("create a topic, send a record, see it at offset 0 in the log strip", async () => {
   const { page, errors } = await openPlayground();
@@ -306,5 +311,159 @@ test("consumer groups: members join, share the partitions, commit, and rebalance
   assert.match(timeline, /group playground-group generation/);
   fs.mkdirSync(path.join(root, "target"), { recursive: true });
   await page.screenshot({ path: path.join(root, "target", "playground-groups.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test("a first visit lands in the first lesson, played to its end through the page with every claim met", async () => {
+  const { page, errors } = await openPlayground("");
+  await page.locator('[data-testid="lesson-step"]').waitFor();
+  assert.match(await text(page, "lesson-title"), /Partitions, and order by key/);
+  assert.ok(await page.locator('[data-testid="lesson-list"] [data-testid="lesson-item"]').count() >= 1);
+  const clock = await text(page, "clock");
+  await page.waitForTimeout(300);
+  assert.equal(await text(page, "clock"), clock, "between steps the clock stands still");
+  const next = page.locator('[data-testid="lesson-next"]');
+  let played = 0;
+  while (await next.isEnabled()) {
+    await next.click();
+    played += 1;
+    await page.waitForFunction((n) => document.querySelector('[data-testid="lesson-step-count"]')?.innerText.startsWith(`Step ${n} of`), played);
+    const verdicts = page.locator('[data-testid="verdict"]');
+    assert.ok(await verdicts.count() > 0, `step ${played} shows its claims`);
+    for (const v of await verdicts.allInnerTexts()) assert.match(v, /^✓/, `step ${played}: ${v}`);
+    assert.equal(await page.locator('[data-testid="verdict"][data-met="false"]').count(), 0);
+  }
+  const [, total] = (await stepCount(page)).match(/Step \d+ of (\d+)/);
+  assert.equal(played, Number(total));
+  assert.match(await text(page, "lesson-done"), /every claim held/);
+  assert.match(page.url(), new RegExp(`#lesson=partitions-and-keys&step=${total}$`));
+  // The cluster panels show the lesson's world: alice's three orders on partition 0.
+  await page.locator('[data-testid="log-orders-0"] .log-record[data-offset="2"]').waitFor();
+  fs.mkdirSync(path.join(root, "target"), { recursive: true });
+  await page.screenshot({ path: path.join(root, "target", "playground-lesson.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test("a lesson link opens at its step; Back replays the previous step; acting forks; a run saves as a lesson draft", async () => {
+  const { page, errors } = await openPlayground("#lesson=partitions-and-keys&step=3");
+  assert.match(await stepCount(page), /^Step 3 of 4/);
+  await page.locator('[data-testid="log-orders-2"] .log-record[data-offset="1"]').waitFor();
+  await page.click('[data-testid="lesson-back"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="lesson-step-count"]').innerText.startsWith("Step 2 of 4"));
+  assert.match(page.url(), /#lesson=partitions-and-keys&step=2$/);
+  await page.waitForFunction(() => !document.querySelector('[data-testid="log-orders-2"] .log-record'), null, { timeout: 5000 });
+  for (const v of await page.locator('[data-testid="verdict"]').allInnerTexts()) assert.match(v, /^✓/);
+
+  // Trying it yourself: a send from the producer panel forks the lesson, and Next is off.
+  await page.fill('[data-testid="send-value"]', "mine");
+  await page.click('[data-testid="send"]');
+  await page.locator('[data-testid="lesson-forked"]').waitFor();
+  assert.match(await text(page, "notice"), /the lesson is forked after step 2, so Next is off/);
+  assert.ok(await page.locator('[data-testid="lesson-next"]').isDisabled());
+  assert.equal(await text(page, "lesson-back"), "Back to step 2");
+
+  // A lesson draft of this run: it parses as a lesson (the native tests replay one).
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="save-draft"]')]);
+  assert.equal(download.suggestedFilename(), "draft-seed-1.json");
+  const draft = JSON.parse(fs.readFileSync(await download.path(), "utf8"));
+  assert.equal(draft.chapter, "Drafts");
+  assert.ok(draft.steps.length >= 2 && draft.steps.every((s) => s.narration.length > 0));
+
+  await page.click('[data-testid="lesson-back"]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="lesson-forked"]'));
+  assert.ok(await page.locator('[data-testid="lesson-next"]').isEnabled());
+  await page.click('[data-testid="lesson-next"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="lesson-step-count"]').innerText.startsWith("Step 3 of 4"));
+
+  // Free play, then the picker opens a lesson again.
+  await page.click('[data-testid="free-play"]');
+  await page.locator('[data-testid="free-play-hint"]').waitFor();
+  assert.match(page.url(), /#play$/);
+  await page.click('[data-testid="lesson-item"][data-lesson="partitions-and-keys"]');
+  await page.locator('[data-testid="lesson-title"]').waitFor();
+  assert.match(await text(page, "lesson-step"), /You will see records with one key land in one partition/);
+  assert.deepEqual(errors, []);
+});
+
+test("scrubbing the timeline goes back and keeps the present; acting in the past forks", async () => {
+  const { page, errors } = await openPlayground();
+  await createTopicAndSend(page, "orders", ["a", "b"]);
+  const leader = Number((await page.locator('[data-testid="log-orders-0"] .meta').first().innerText()).match(/leader (\d+)/)[1]);
+  await page.click(`[data-testid="broker-${leader}-crash"]`);
+  await page.selectOption('[data-testid="speed"]', "10");
+  // After broker.session.timeout.ms the controller fences the broker and another replica is elected.
+  await page.waitForSelector('[data-testid="timeline-mark"][data-kind="leader-election"]', { state: "attached", timeout: 20000 });
+  await page.click('[data-testid="play"]'); // pause: the present stands still
+  const present = await text(page, "clock");
+  const marks = await page.locator('[data-testid="timeline-mark"]').count();
+  for (const kind of ["broker-crash", "controller-election", "isr-change"]) {
+    assert.ok(await page.locator(`[data-testid="timeline-mark"][data-kind="${kind}"]`).count() > 0, kind);
+  }
+  assert.match(await page.locator('[data-testid="timeline-mark"][data-kind="broker-crash"] title').first().textContent(), new RegExp(`broker ${leader}: crashed`));
+
+  // The previous mark, then one more with the arrow key: each replays the run to that moment.
+  const crashAt = Number(await page.locator('[data-testid="timeline-mark"][data-kind="broker-crash"]').first().getAttribute("data-time"));
+  await page.click('[data-testid="mark-previous"]');
+  await page.locator('[data-testid="back-to-now"]').waitFor();
+  assert.match(await text(page, "scrubber-status"), /^Viewing t = .* Playing or acting here forks the run/);
+  const before = await text(page, "clock");
+  await page.focus('[data-testid="timeline-scrubber"] svg.track');
+  await page.keyboard.press("ArrowLeft");
+  await page.waitForFunction((t) => document.querySelector('[data-testid="clock"]').innerText !== t, before);
+  await page.click('[data-testid="back-to-now"]');
+  await page.waitForFunction((t) => document.querySelector('[data-testid="clock"]').innerText === t, present);
+  assert.equal(await page.locator('[data-testid="back-to-now"]').count(), 0);
+
+  // Drag to before the crash: the leader is running again there.
+  const track = page.locator('[data-testid="timeline-scrubber"] svg.track');
+  const box = await track.boundingBox();
+  const end = Number(present.replace(/[^\d]/g, ""));
+  const x = box.x + box.width * ((crashAt - 300) / end);
+  await page.mouse.move(box.x + box.width * 0.9, box.y + 10);
+  await page.mouse.down();
+  await page.mouse.move(x, box.y + 12, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction((id) => document.querySelector(`[data-testid="broker-${id}-state"]`).innerText.startsWith("running"), leader);
+  const past = Number((await text(page, "clock")).replace(/[^\d]/g, ""));
+  assert.ok(past < crashAt && past > crashAt - 1000, `${past} just before ${crashAt}`);
+
+  // Acting here forks: the page said so before (the status line), and says what was discarded.
+  await page.fill('[data-testid="topic-name"]', "fork");
+  await page.click('[data-testid="create-topic"]');
+  await page.waitForSelector('[data-testid="log-fork-0"]');
+  assert.match(await text(page, "notice"), /^Forked at t = [\d,]+ ms: the run after it \(to t = [\d,]+ ms\) is discarded\. Created topic fork/);
+  assert.equal(await page.locator('[data-testid="back-to-now"]').count(), 0);
+  assert.ok(await page.locator('[data-testid="timeline-mark"]').count() < marks, "the discarded future's marks are gone");
+  assert.equal(await page.locator('[data-testid="timeline-mark"][data-kind="broker-crash"]').count(), 0);
+  fs.mkdirSync(path.join(root, "target"), { recursive: true });
+  await page.screenshot({ path: path.join(root, "target", "playground-timeline.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test("the cluster map shows the active controller, a crashed broker and its leadership moving", async () => {
+  const { page, errors } = await openPlayground();
+  const map = page.locator('[data-testid="cluster-map"]');
+  await map.waitFor();
+  assert.equal(await page.locator('[data-testid^="map-controller-"][data-active="true"]').count(), 1, "one active controller");
+  await createTopicAndSend(page, "orders", ["a"]);
+  const leaderChip = page.locator('[data-testid^="map-replica-orders-0-"][data-leader="true"]');
+  await leaderChip.waitFor({ state: "attached" });
+  const leader = Number((await leaderChip.getAttribute("data-testid")).match(/-(\d+)$/)[1]);
+  assert.equal(await page.locator('[data-testid^="map-replica-orders-0-"]').count(), 3, "one chip per replica");
+  await page.click(`[data-testid="broker-${leader}-crash"]`);
+  await page.waitForSelector(`[data-testid="map-broker-${leader}"][data-state="crashed"]`, { state: "attached" });
+  await page.selectOption('[data-testid="speed"]', "10");
+  // Fenced after broker.session.timeout.ms: another ISR member leads, and the crashed one leaves the ISR.
+  await page.waitForFunction((id) => {
+    const chip = document.querySelector('[data-testid^="map-replica-orders-0-"][data-leader="true"]');
+    return chip && !chip.dataset.testid.endsWith(`-${id}`);
+  }, leader, { timeout: 20000 });
+  await page.waitForSelector(`[data-testid="map-replica-orders-0-${leader}"][data-isr="false"]`, { state: "attached", timeout: 20000 });
+  assert.match(await text(page, "map-summary"), /1 broker\(s\) down/);
+  // Slowed down, the messages in flight show as dots along their links.
+  await page.selectOption('[data-testid="speed"]', "0.1");
+  await page.waitForSelector('[data-testid="cluster-map"] circle.flight', { state: "attached", timeout: 10000 });
+  fs.mkdirSync(path.join(root, "target"), { recursive: true });
+  await map.screenshot({ path: path.join(root, "target", "playground-map.png") });
   assert.deepEqual(errors, []);
 });

@@ -117,6 +117,16 @@ impl Node {
     }
 }
 
+/// A message on its way from one node to another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageInFlight {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub arrives_ms: u64,
+    /// Kafka's API name (`Produce`, `Fetch`, `Heartbeat`, Raft's `Vote` ...).
+    pub api: &'static str,
+}
+
 #[derive(Debug)]
 enum EventKind {
     Deliver { from: NodeId, to: NodeId, message: Message },
@@ -387,6 +397,29 @@ impl World {
     /// The time of the next event, if any is scheduled.
     pub fn next_event_ms(&self) -> Option<u64> {
         self.queue.peek().map(|Reverse(e)| e.time_ms)
+    }
+
+    /// The first `max` messages the network is carrying now, in the order they will arrive. Read-only, for
+    /// pictures of the cluster (the playground's map draws them along their links).
+    pub fn messages_in_flight(&self, max: usize) -> Vec<MessageInFlight> {
+        let mut messages: Vec<(u64, u64, MessageInFlight)> = self
+            .queue
+            .iter()
+            .filter_map(|Reverse(e)| match &e.kind {
+                EventKind::Deliver { from, to, message } => {
+                    let m = MessageInFlight { from: *from, to: *to, arrives_ms: e.time_ms, api: message.api_name() };
+                    Some((e.time_ms, e.seq, m))
+                }
+                EventKind::Timer { .. } => None,
+            })
+            .collect();
+        // Only the first `max` are ordered: a busy queue is not sorted whole for a picture.
+        if max < messages.len() {
+            messages.select_nth_unstable_by_key(max, |(time_ms, seq, _)| (*time_ms, *seq));
+            messages.truncate(max);
+        }
+        messages.sort_unstable_by_key(|(time_ms, seq, _)| (*time_ms, *seq));
+        messages.into_iter().map(|(_, _, m)| m).collect()
     }
 
     /// Runs the next event due by `limit_ms`; `false` when there is none. (Unrecorded: users call
@@ -691,6 +724,28 @@ mod tests {
         assert!(start > 0, "forming the cluster takes an election and registrations");
         world.run_for(1_500);
         assert_eq!(world.now_ms(), start + 1_500);
+    }
+
+    #[test]
+    fn messages_in_flight_are_listed_in_arrival_order() {
+        let mut world = World::new(ClusterConfig::default()).unwrap();
+        world.create_topic("orders", 1, None, ConfigMap::new()).unwrap();
+        let producer = world.add_producer(crate::client::ProducerConfig::default()).unwrap();
+        world.send(producer, "orders", alloc::vec![crate::types::ProducerRecord::default()]).unwrap();
+        world.send_async(producer, "orders", alloc::vec![crate::types::ProducerRecord::default()]).unwrap();
+        let mut produce = None;
+        while produce.is_none() && world.step() {
+            let flying = world.messages_in_flight(usize::MAX);
+            assert!(flying.windows(2).all(|w| w[0].arrives_ms <= w[1].arrives_ms));
+            assert!(flying.iter().all(|m| m.arrives_ms >= world.now_ms()));
+            produce = flying.into_iter().find(|m| m.api == "Produce" && m.from == producer);
+        }
+        let leader = world.describe_topic("orders").unwrap().partitions[0].leader;
+        assert_eq!(produce.map(|m| Some(m.to)), Some(leader), "the request is on its way to the leader");
+        let all = world.messages_in_flight(usize::MAX);
+        let first = all.len() - 1;
+        assert!(first >= 1, "{all:?}");
+        assert_eq!(world.messages_in_flight(first), all[..first], "the first to arrive");
     }
 
     #[test]

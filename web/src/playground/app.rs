@@ -1,19 +1,25 @@
 //! The playground's root component: it schedules animation frames, hands every message to the state's
-//! reducer ([`Playground::reduce`]), writes the URL fragment the reducer asks for, and renders the state.
+//! reducer ([`Playground::reduce`]), writes the URL fragment the reducer asks for (replacing the history
+//! entry, so that the browser's Back leaves the page rather than stepping through its fragments), hands
+//! the browser the files it asks to download, and renders the state.
 
 use gloo::render::{request_animation_frame, AnimationFrame};
+use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 use super::components::checker::CheckerPanel;
 use super::components::clients::ClientsPanel;
 use super::components::cluster::ClusterPanel;
+use super::components::cluster_map::ClusterMap;
 use super::components::groups::GroupsPanel;
+use super::components::lesson::LessonPanel;
 use super::components::network::NetworkPanel;
 use super::components::scenario::ScenarioPanel;
+use super::components::scrubber::TimelineScrubber;
 use super::components::timeline::Timeline;
 use super::components::top_bar::TopBar;
 use super::components::topics::TopicsPanel;
-use super::state::{Action, Playground, Snapshot};
+use super::state::{Action, Download, Playground, Snapshot};
 
 pub struct App {
     state: Playground,
@@ -22,6 +28,25 @@ pub struct App {
 
 fn location() -> Option<web_sys::Location> {
     web_sys::window().map(|w| w.location())
+}
+
+/// Writes the fragment in place of the current history entry.
+fn write_fragment(fragment: &str) {
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(fragment));
+    }
+}
+
+/// Hands the browser a file to save, as a data: link clicked once.
+fn download(file: &Download) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Ok(link) = document.create_element("a") else { return };
+    let href = format!("data:application/json;charset=utf-8,{}", js_sys::encode_uri_component(&file.text));
+    let _ = link.set_attribute("href", &href);
+    let _ = link.set_attribute("download", &file.file_name);
+    if let Ok(link) = link.dyn_into::<web_sys::HtmlElement>() {
+        link.click();
+    }
 }
 
 impl App {
@@ -49,8 +74,11 @@ impl Component for App {
         if frame {
             self.request_frame(ctx);
         }
-        if let (Some(fragment), Some(loc)) = (&outcome.fragment, location()) {
-            let _ = loc.set_hash(fragment);
+        if let Some(fragment) = &outcome.fragment {
+            write_fragment(fragment);
+        }
+        if let Some(file) = &outcome.download {
+            download(file);
         }
         outcome.changed
     }
@@ -59,7 +87,7 @@ impl Component for App {
         let link = ctx.link();
         let state = &self.state;
         let world = state.world();
-        let Snapshot { view, groups, logs, events, user_topics } = state.snapshot();
+        let Snapshot { view, groups, logs, events, user_topics, flights } = state.snapshot();
 
         html! {
             <div class="app">
@@ -76,6 +104,29 @@ impl Component for App {
                     <div class={classes!("notice", notice.error.then_some("error"))} data-testid="notice">{ &notice.text }</div>
                 }
                 <main class="grid">
+                    <LessonPanel
+                        chapters={state.chapters()}
+                        lesson={state.lesson()}
+                        on_open={link.callback(Action::OpenLesson)}
+                        on_next={link.callback(|_| Action::LessonNext)}
+                        on_back={link.callback(|_| Action::LessonBack)}
+                        on_draft={link.callback(|_| Action::SaveDraft)}
+                        on_free_play={link.callback(|_| Action::NewCluster(1))}
+                    />
+                    <ClusterMap
+                        controller={view.controller.clone()}
+                        brokers={view.brokers.clone()}
+                        topics={view.topics.clone()}
+                        clients={view.clients.clone()}
+                        sides={view.network.sides.clone()}
+                        {flights}
+                    />
+                    <TimelineScrubber
+                        timeline={state.timeline()}
+                        on_seek={link.callback(Action::TimeTravel)}
+                        on_mark={link.callback(Action::JumpToMark)}
+                        on_now={link.callback(|_| Action::BackToNow)}
+                    />
                     <div class="column left">
                         <ClusterPanel brokers={view.brokers.clone()} controller={view.controller.clone()} on_action={link.callback(|(id, a)| Action::Broker(id, a))} />
                         <NetworkPanel

@@ -1,11 +1,55 @@
-//! Share links: the scenario, deflated and base64url-encoded into the URL fragment (`#s=...`).
-//! A link is untrusted input: inflating is bounded by the scenario size limit, and parsing is strict.
+//! The page's links, in the URL fragment: a shared run (the scenario, deflated and base64url-encoded:
+//! `#s=...`), a lesson (`#lesson=<id>`, at a step with `&step=N`), or free play (`#play`). No fragment at
+//! all is a first visit, which opens the first lesson. A link is untrusted input: inflating is bounded by
+//! the scenario size limit, and parsing is strict.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use franz_core::sim::scenario::{Scenario, SCENARIO_JSON_BYTES_MAX};
 
 const FRAGMENT_PREFIX: &str = "#s=";
+const LESSON_PREFIX: &str = "#lesson=";
+/// Free play on a new cluster (what "New cluster" and "Free play" write, so that a reload stays there).
+pub const FREE_PLAY: &str = "#play";
+
+/// What a URL fragment asks the page to open.
+#[derive(Debug, PartialEq)]
+pub enum Link {
+    /// No fragment: a first visit.
+    FirstVisit,
+    FreePlay,
+    /// A shared run, or why its link cannot be read.
+    Shared(Result<Scenario, String>),
+    /// A lesson by id, with this many steps played.
+    Lesson {
+        id: String,
+        steps: usize,
+    },
+}
+
+/// What a fragment links to. Anything unknown reads as a first visit.
+pub fn parse(fragment: &str) -> Link {
+    if let Some(shared) = decode(fragment) {
+        return Link::Shared(shared);
+    }
+    if fragment == FREE_PLAY {
+        return Link::FreePlay;
+    }
+    let Some(rest) = fragment.strip_prefix(LESSON_PREFIX) else { return Link::FirstVisit };
+    let (id, steps) = match rest.split_once("&step=") {
+        Some((id, n)) => (id, n.parse().unwrap_or(0)),
+        None => (rest, 0),
+    };
+    Link::Lesson { id: id.to_string(), steps }
+}
+
+/// The fragment of a lesson with `steps` steps played.
+pub fn lesson_fragment(id: &str, steps: usize) -> String {
+    match steps {
+        0 => format!("{LESSON_PREFIX}{id}"),
+        n => format!("{LESSON_PREFIX}{id}&step={n}"),
+    }
+}
 
 /// The fragment for a scenario.
 pub fn encode(scenario: &Scenario) -> String {
@@ -44,8 +88,23 @@ mod tests {
         let fragment = encode(&scenario);
         assert!(fragment.starts_with("#s="));
         assert_eq!(decode(&fragment).unwrap().unwrap(), scenario);
+        assert_eq!(parse(&fragment), Link::Shared(Ok(scenario)));
         assert!(decode("#other").is_none());
         assert!(decode("#s=!!!").unwrap().is_err());
         assert!(decode("#s=AAAA").unwrap().is_err());
+    }
+
+    #[test]
+    fn links_name_a_lesson_a_step_or_free_play() {
+        assert_eq!(parse(""), Link::FirstVisit);
+        assert_eq!(parse("#"), Link::FirstVisit);
+        assert_eq!(parse("#whatever"), Link::FirstVisit);
+        assert_eq!(parse("#play"), Link::FreePlay);
+        assert_eq!(parse("#lesson=leader-failover"), Link::Lesson { id: "leader-failover".into(), steps: 0 });
+        assert_eq!(parse("#lesson=a&step=3"), Link::Lesson { id: "a".into(), steps: 3 });
+        assert_eq!(parse("#lesson=a&step=x"), Link::Lesson { id: "a".into(), steps: 0 });
+        for (id, steps) in [("a", 0), ("b-2", 4)] {
+            assert_eq!(parse(&lesson_fragment(id, steps)), Link::Lesson { id: id.into(), steps });
+        }
     }
 }

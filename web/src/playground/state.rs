@@ -3,20 +3,31 @@
 //! it posted, the URL fragment to write, whether the world was replaced. No DOM, no Yew here: the reducer
 //! runs natively (`cargo test -p franz-web --features playground --lib`), and `app.rs` only schedules frames,
 //! writes the URL and renders [`Playground::snapshot`].
+//!
+//! Beside the world it keeps the lesson the page follows (`state/lessons.rs`: Next, Back, forking, lesson
+//! drafts) and the timeline (`state/timeline.rs`: marks, going back while the present is kept, forking).
 
 use std::collections::BTreeMap;
 
 use franz_core::check::CheckReport;
 use franz_core::client::{AutoOffsetReset, ConsumerConfig, ConsumerRecord, ProducerConfig};
+use franz_core::lesson::{library, Lesson};
 use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
+use franz_core::sim::Node;
 use franz_core::trace::TraceEvent;
 use franz_core::types::{NodeId, ProducerRecord, TopicPartition};
 use franz_core::view::{ClusterView, GroupDescription, GroupOffset, RecordView, SegmentView};
 use franz_core::{ClusterConfig, World};
 
 use super::format::bytes;
-use super::share;
+use super::share::{self, Link};
+
+mod lessons;
+mod timeline;
+
+pub use lessons::{Chapter, LessonView};
+pub use timeline::{Mark, MarkKind, TimelineView, Toward};
 
 /// Records per partition the log strip shows (the newest).
 const LOG_STRIP_RECORDS_MAX: u64 = 40;
@@ -32,6 +43,8 @@ const PAUSE_BUTTON_MS: u64 = 5_000;
 const MEMBER_POLL_INTERVAL_MS: u64 = 1_000;
 /// The playground's group members leave after this long without a poll (Kafka: 300000), so "Slow" shows.
 const MEMBER_MAX_POLL_INTERVAL_MS: u64 = 10_000;
+/// Messages in flight the map draws (the first to arrive).
+const FLIGHTS_DRAWN_MAX: usize = 200;
 /// Franz's bound on the records a stream sends in one frame, so that a high rate at a high speed cannot
 /// freeze the page.
 const STREAM_RECORDS_PER_FRAME_MAX: u64 = 200;
@@ -63,10 +76,41 @@ pub enum Action {
     Check,
     /// Put this run into the URL.
     Share,
-    /// Replay this run from its seed up to this virtual time, and pause there.
+    /// Replay this run from its seed up to this virtual time, and pause there. The run's present is kept
+    /// ("back to now") until the user plays or acts in the past, which forks the run.
     TimeTravel(u64),
-    /// A fresh cluster with this seed.
+    /// Go to the previous or next moment with a mark on the timeline.
+    JumpToMark(Toward),
+    /// Back to the run's present, kept while the page showed the past.
+    BackToNow,
+    /// A fresh cluster with this seed, in free play.
     NewCluster(u64),
+    /// Open the library's lesson with this id, at its start.
+    OpenLesson(String),
+    /// Play the lesson's next step and judge its claims.
+    LessonNext,
+    /// Back to the end of the lesson's previous step (in a forked lesson: of the step it forked from).
+    LessonBack,
+    /// Download this run as a lesson draft (JSON).
+    SaveDraft,
+}
+
+/// Whether an action changes the world the page shows (so that, in the past or in a lesson, it forks).
+fn changes_world(action: &Action, playing: bool) -> bool {
+    match action {
+        Action::TogglePlay => !playing,
+        Action::Step
+        | Action::Topic(_)
+        | Action::Send(_)
+        | Action::Poll { .. }
+        | Action::Broker(..)
+        | Action::Stream(_)
+        | Action::AddMember(..)
+        | Action::Member(..)
+        | Action::HealNetwork
+        | Action::SetNetwork(_) => true,
+        _ => false,
+    }
 }
 
 /// What the user asks of a topic.
@@ -218,11 +262,20 @@ pub struct Outcome {
     pub changed: bool,
     /// The notice the action posted (the state keeps it too), if it posted one.
     pub notice: Option<Notice>,
-    /// The URL fragment to write (`""` clears it): a share link, or none for a new cluster.
+    /// The URL fragment to write: a share link, a lesson and its step, free play.
     pub fragment: Option<String>,
-    /// The world was replaced (time travel, a new cluster): the page's clients, polled records, stream,
-    /// members and checker report belonged to the old one and are gone.
+    /// The world was replaced (time travel, a new cluster, a lesson): the page's clients, polled records,
+    /// stream, members and checker report belonged to the old one and are gone.
     pub world_replaced: bool,
+    /// A file for the browser to download.
+    pub download: Option<Download>,
+}
+
+/// A file the page hands to the browser (a lesson draft).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Download {
+    pub file_name: String,
+    pub text: String,
 }
 
 impl Outcome {
@@ -258,6 +311,15 @@ pub struct Playground {
     /// Group members the page started, and when it last polled them.
     members: Vec<MemberUi>,
     last_member_poll_ms: u64,
+    /// The lessons that ship with Franz, parsed once.
+    library: Vec<Lesson>,
+    /// The lesson the page follows, if any.
+    lesson: Option<lessons::LessonMode>,
+    /// The run's present, kept while the page shows an earlier moment of it.
+    present: Option<Box<timeline::Present>>,
+    /// The timeline's marks, oldest first, and the trace sequence number they were read up to.
+    marks: Vec<Mark>,
+    marks_seq: u64,
 }
 
 /// What one render of the page shows: the world's views and what the page keeps beside them.
@@ -271,6 +333,19 @@ pub struct Snapshot {
     pub events: Vec<TraceEvent>,
     /// Topics but the internal ones (`__consumer_offsets`).
     pub user_topics: Vec<String>,
+    /// Messages on their way, for the map.
+    pub flights: Vec<Flight>,
+}
+
+/// A message on its way, as the map draws it: a dot `progress` of the way from its sender to its receiver.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Flight {
+    pub from: NodeId,
+    pub to: NodeId,
+    /// Kafka's API name (`Produce`, `Fetch`, `Vote` ...).
+    pub api: &'static str,
+    /// 0 at the sender, 1 at the receiver; estimated from the link's latency (the jitter is not known).
+    pub progress: f64,
 }
 
 /// The playground's cluster: Kafka's defaults, but retention and the log cleaner look every 5 s of virtual
@@ -306,30 +381,59 @@ impl Playground {
             stream: None,
             members: Vec::new(),
             last_member_poll_ms: 0,
+            library: library(),
+            lesson: None,
+            present: None,
+            marks: Vec::new(),
+            marks_seq: 0,
         }
     }
 
-    /// The page opened with this URL fragment: a shared run is replayed (and paused, with a notice), a
-    /// damaged link says why it cannot be used, anything else starts the default cluster with seed 1.
+    /// The page opened with this URL fragment: a first visit (no fragment) opens the first lesson, a
+    /// lesson link opens that lesson (at its step), `#play` plays a new cluster, a shared run is replayed
+    /// (and paused, with a notice); a damaged link or an unknown lesson says why it cannot be used.
     pub fn from_fragment(fragment: &str) -> Playground {
-        let (world, notice) = match share::decode(fragment) {
-            None => (new_world(1), None),
-            Some(Ok(scenario)) => match World::replay(&scenario, None) {
-                Ok(world) => {
-                    let text = format!(
-                        "Replayed the shared run: seed {}, {} action(s).",
-                        scenario.seed,
-                        scenario.actions.len()
-                    );
-                    (world, Some(Notice::info(text)))
-                }
-                Err(e) => (new_world(1), Some(Notice::error(format!("The shared run cannot be replayed: {e}")))),
-            },
-            Some(Err(e)) => (new_world(1), Some(Notice::error(format!("The shared link cannot be read: {e}")))),
+        let mut playground = Playground::new(lessons::parked_world());
+        let (lesson, steps) = match share::parse(fragment) {
+            Link::FirstVisit => (playground.library.first().map(|l| l.id.clone()), 0),
+            Link::Lesson { id, steps } => (Some(id), steps),
+            Link::FreePlay => (None, 0),
+            Link::Shared(shared) => {
+                let replayed = shared.map_err(|e| format!("The shared link cannot be read: {e}")).and_then(|s| {
+                    let world = World::replay(&s, None);
+                    world.map(|w| (w, s)).map_err(|e| format!("The shared run cannot be replayed: {e}"))
+                });
+                let (world, notice) = match replayed {
+                    Ok((world, scenario)) => {
+                        let text = format!(
+                            "Replayed the shared run: seed {}, {} action(s).",
+                            scenario.seed,
+                            scenario.actions.len()
+                        );
+                        (world, Notice::info(text))
+                    }
+                    Err(e) => (new_world(1), Notice::error(e)),
+                };
+                playground.world = world;
+                playground.playing = notice.error;
+                playground.notice = Some(notice);
+                playground.scan_marks();
+                return playground;
+            }
         };
-        let mut playground = Playground::new(world);
-        playground.playing = notice.is_none();
-        playground.notice = notice;
+        if let Some(id) = lesson {
+            let mut outcome = Outcome::default();
+            if let Err(e) = playground.open_lesson(&id, steps, &mut outcome) {
+                let first = playground.library.first().map(|l| l.id.clone());
+                let opened = first.is_some_and(|f| playground.open_lesson(&f, 0, &mut outcome).is_ok());
+                let instead = if opened { " Here is the first lesson." } else { "" };
+                playground.notice = Some(Notice::error(format!("{e}{instead}")));
+            }
+        }
+        if playground.lesson.is_none() {
+            playground.world = new_world(1);
+        }
+        playground.scan_marks();
         playground
     }
 
@@ -368,6 +472,25 @@ impl Playground {
 
     /// The one way the state changes.
     pub fn reduce(&mut self, action: Action) -> Outcome {
+        // Acting on the past or on a lesson's world forks it: say so before what the action did.
+        let mut forks = Vec::new();
+        if changes_world(&action, self.playing) {
+            forks.extend(self.fork());
+            forks.extend(self.fork_lesson());
+        }
+        let mut outcome = self.run(action);
+        if !forks.is_empty() {
+            let mut text: Vec<String> = forks.into_iter().map(|n| n.text).collect();
+            text.extend(outcome.notice.as_ref().map(|n| n.text.clone()).filter(|t| !t.is_empty()));
+            let error = outcome.notice.as_ref().is_some_and(|n| n.error);
+            outcome.notice = Some(self.post(Notice { error, text: text.join(" ") }));
+            outcome.changed = true;
+        }
+        self.scan_marks();
+        outcome
+    }
+
+    fn run(&mut self, action: Action) -> Outcome {
         match action {
             Action::Frame(now_wall_ms) => Outcome { changed: self.advance(now_wall_ms), ..Outcome::default() },
             Action::TogglePlay => {
@@ -537,6 +660,7 @@ impl Playground {
                 } else {
                     format!("Checker: {} violation(s).", report.violations.len())
                 };
+                self.mark_violations(&report);
                 self.report = Some(report);
                 Ok(text)
             }
@@ -544,20 +668,21 @@ impl Playground {
                 outcome.fragment = Some(share::encode(&w.scenario().map_err(|e| e.to_string())?));
                 Ok("The link in the address bar now replays this run: copy it to share.".into())
             }
-            Action::TimeTravel(until_ms) => {
-                let scenario = w.scenario().map_err(|e| e.to_string())?;
-                let past = World::replay(&scenario, Some(until_ms)).map_err(|e| e.to_string())?;
-                self.replace_world(past, outcome);
-                self.playing = false;
-                Ok(format!(
-                    "Replayed from the seed to t = {until_ms} ms (paused). Actions from here on start a new branch."
-                ))
-            }
+            Action::TimeTravel(until_ms) => self.go_back(until_ms, outcome),
+            Action::JumpToMark(toward) => self.jump_to_mark(toward, outcome),
+            Action::BackToNow => Ok(self.back_to_now()),
             Action::NewCluster(seed) => {
                 self.replace_world(new_world(seed), outcome);
-                outcome.fragment = Some(String::new());
-                Ok(format!("A new cluster with seed {seed}."))
+                self.reset_timeline();
+                self.lesson = None;
+                self.playing = true;
+                outcome.fragment = Some(share::FREE_PLAY.into());
+                Ok(format!("A new cluster with seed {seed}, in free play."))
             }
+            Action::OpenLesson(id) => self.open_lesson(&id, 0, outcome),
+            Action::LessonNext => self.lesson_next(outcome),
+            Action::LessonBack => self.lesson_back(outcome),
+            Action::SaveDraft => self.save_draft(outcome),
             Action::Frame(_) | Action::TogglePlay | Action::Step | Action::SetSpeed(_) => Ok(String::new()),
         }
     }
@@ -660,7 +785,12 @@ impl Playground {
     pub fn snapshot(&self) -> Snapshot {
         let world = &self.world;
         let view = world.view();
-        let mut group_ids: Vec<String> = self.members.iter().map(|m| m.group.clone()).collect();
+        // The page's members' groups, and those of every consumer in the world (a lesson's, a shared run's).
+        let consumer_groups = world.nodes().filter_map(|(_, node)| match node {
+            Node::Consumer(c) => c.config().group_id.clone(),
+            _ => None,
+        });
+        let mut group_ids: Vec<String> = self.members.iter().map(|m| m.group.clone()).chain(consumer_groups).collect();
         group_ids.sort();
         group_ids.dedup();
         let groups = group_ids.iter().map(|g| (world.describe_group(g), world.group_offsets(g))).collect::<Vec<_>>();
@@ -688,7 +818,20 @@ impl Playground {
         let mut events = world.trace().since(world.trace().len().saturating_sub(TIMELINE_EVENTS_MAX as u64));
         events.reverse();
         let user_topics = view.topics.iter().map(|t| t.name.clone()).filter(|t| !t.starts_with("__")).collect();
-        Snapshot { view, groups, logs, events, user_topics }
+        Snapshot { view, groups, logs, events, user_topics, flights: self.flights() }
+    }
+
+    /// The messages in flight, each placed along its link.
+    fn flights(&self) -> Vec<Flight> {
+        let world = &self.world;
+        let now = world.now_ms();
+        let flights = world.messages_in_flight(FLIGHTS_DRAWN_MAX).into_iter().map(|m| {
+            let latency_ms = world.network().link_config(m.from, m.to).latency_ms.max(1);
+            let left_ms = m.arrives_ms.saturating_sub(now);
+            let progress = (1.0 - left_ms as f64 / latency_ms as f64).clamp(0.0, 1.0);
+            Flight { from: m.from, to: m.to, api: m.api, progress }
+        });
+        flights.collect()
     }
 }
 
@@ -697,7 +840,7 @@ mod tests {
     use super::*;
     use franz_core::view::{BrokerStatus, ConsumerGroupState};
 
-    fn create_topic(p: &mut Playground, name: &str, partitions: u32) -> Outcome {
+    pub(super) fn create_topic(p: &mut Playground, name: &str, partitions: u32) -> Outcome {
         p.reduce(Action::Topic(TopicAction::Create {
             name: name.into(),
             partitions,
@@ -706,7 +849,7 @@ mod tests {
         }))
     }
 
-    fn record(topic: &str, value: &str, acks: &str) -> SendRequest {
+    pub(super) fn record(topic: &str, value: &str, acks: &str) -> SendRequest {
         SendRequest {
             topic: topic.into(),
             key: "user-1".into(),
@@ -716,12 +859,12 @@ mod tests {
         }
     }
 
-    fn info(text: &str) -> Option<Notice> {
+    pub(super) fn info(text: &str) -> Option<Notice> {
         Some(Notice::info(text))
     }
 
     /// Animation frames `wall_ms` apart, `n` of them after the last one.
-    fn frames(p: &mut Playground, n: usize, wall_ms: f64) {
+    pub(super) fn frames(p: &mut Playground, n: usize, wall_ms: f64) {
         let mut t = p.last_frame_ms.unwrap_or(0.0);
         p.reduce(Action::Frame(t));
         for _ in 0..n {
@@ -731,8 +874,9 @@ mod tests {
     }
 
     #[test]
-    fn a_page_without_a_link_plays_a_new_cluster() {
-        let p = Playground::from_fragment("");
+    fn a_free_play_link_plays_a_new_cluster() {
+        let p = Playground::from_fragment("#play");
+        assert!(p.lesson().is_none());
         assert!(p.playing());
         assert_eq!(p.speed(), 1.0);
         assert_eq!(p.notice(), None);
@@ -742,7 +886,7 @@ mod tests {
 
     #[test]
     fn creating_a_topic_says_so_and_draws_its_log_strips() {
-        let mut p = Playground::from_fragment("");
+        let mut p = Playground::from_fragment("#play");
         let outcome = create_topic(&mut p, "orders", 2);
         assert_eq!(
             outcome,
@@ -762,7 +906,7 @@ mod tests {
 
     #[test]
     fn a_send_is_acknowledged_with_its_offset() {
-        let mut p = Playground::from_fragment("");
+        let mut p = Playground::from_fragment("#play");
         create_topic(&mut p, "orders", 1);
         let outcome = p.reduce(Action::Send(record("orders", "apple", "all")));
         assert_eq!(outcome.notice, info("Acknowledged: orders-0 at offset 0."));
@@ -783,7 +927,7 @@ mod tests {
 
     #[test]
     fn bad_input_posts_an_error_with_kafkas_error_name() {
-        let mut p = Playground::from_fragment("");
+        let mut p = Playground::from_fragment("#play");
         let outcome = create_topic(&mut p, "bad name!", 1);
         let notice = outcome.notice.unwrap();
         assert!(notice.error);
@@ -810,7 +954,7 @@ mod tests {
 
     #[test]
     fn two_group_members_get_two_names_and_share_the_partitions() {
-        let mut p = Playground::from_fragment("");
+        let mut p = Playground::from_fragment("#play");
         create_topic(&mut p, "jobs", 2);
         let first = p.reduce(Action::AddMember("g".into(), "jobs".into()));
         let second = p.reduce(Action::AddMember("g".into(), "jobs".into()));
@@ -840,7 +984,7 @@ mod tests {
 
     #[test]
     fn a_stream_sends_as_virtual_time_passes() {
-        let mut p = Playground::from_fragment("");
+        let mut p = Playground::from_fragment("#play");
         create_topic(&mut p, "clicks", 1);
         let bad = p.reduce(Action::Stream(Some((record("clicks", "c", "all"), 0.0))));
         assert_eq!(bad.notice, Some(Notice::error("A stream sends 1 to 10000 records per second of virtual time.")));
@@ -869,7 +1013,7 @@ mod tests {
 
     #[test]
     fn frames_run_virtual_time_at_the_speed_and_step_pauses() {
-        let mut p = Playground::from_fragment("");
+        let mut p = Playground::from_fragment("#play");
         let t0 = p.world().now_ms();
         frames(&mut p, 2, 50.0);
         assert_eq!(p.world().now_ms(), t0 + 100);
@@ -887,7 +1031,7 @@ mod tests {
 
     #[test]
     fn time_travel_replays_to_an_earlier_time_and_pauses() {
-        let mut p = Playground::from_fragment("");
+        let mut p = Playground::from_fragment("#play");
         create_topic(&mut p, "orders", 1);
         let before_send = p.world().now_ms() + 50;
         frames(&mut p, 1, 100.0);
@@ -898,24 +1042,29 @@ mod tests {
         assert_eq!(p.snapshot().logs[&("orders".to_string(), 0)].records.len(), 1);
 
         let outcome = p.reduce(Action::TimeTravel(before_send));
-        let text = format!(
-            "Replayed from the seed to t = {before_send} ms (paused). Actions from here on start a new branch."
-        );
-        assert_eq!(outcome, Outcome { changed: true, notice: info(&text), fragment: None, world_replaced: true });
+        let notice = outcome.notice.unwrap();
+        let t = franz_core::trace::group_thousands(before_send);
+        assert!(notice.text.starts_with(&format!("Replayed from the seed to t = {t} ms (paused).")), "{}", notice.text);
+        assert!(notice.text.contains("\"Back to now\" returns to it"), "{}", notice.text);
+        assert!(outcome.world_replaced && outcome.fragment.is_none());
         assert_eq!(p.world().now_ms(), before_send);
         assert!(!p.playing());
         assert_eq!(p.world().list_topics(), ["orders"], "the topic was created before");
         assert!(p.snapshot().logs[&("orders".to_string(), 0)].records.is_empty(), "the record was sent after");
-        assert!(p.polled().is_empty() && p.report().is_none(), "what the page had of the later run is gone");
+        assert!(p.polled().is_empty() && p.report().is_none(), "what the page had beside the present is set aside");
 
+        let notice = p.reduce(Action::BackToNow).notice.unwrap();
+        assert!(notice.text.starts_with("Back to now"), "{}", notice.text);
+        assert_eq!(p.snapshot().logs[&("orders".to_string(), 0)].records.len(), 1, "the present was kept");
+        assert!(p.report().is_some_and(|r| r.ok), "and what the page had beside it");
         let later = p.world().now_ms() + 1_000_000_000_000;
         let notice = p.reduce(Action::TimeTravel(later)).notice.unwrap();
-        assert!(notice.error && notice.text.starts_with("INVALID_REQUEST: "), "{}", notice.text);
+        assert!(notice.error && notice.text.contains("is not in the past"), "{}", notice.text);
     }
 
     #[test]
-    fn a_new_cluster_replaces_the_world_and_clears_the_link() {
-        let mut p = Playground::from_fragment("");
+    fn a_new_cluster_replaces_the_world_in_free_play() {
+        let mut p = Playground::from_fragment("#play");
         create_topic(&mut p, "jobs", 1);
         p.reduce(Action::AddMember("g".into(), "jobs".into()));
         p.reduce(Action::Stream(Some((record("jobs", "j", "all"), 10.0))));
@@ -925,9 +1074,10 @@ mod tests {
             outcome,
             Outcome {
                 changed: true,
-                notice: info("A new cluster with seed 7."),
-                fragment: Some(String::new()),
-                world_replaced: true
+                notice: info("A new cluster with seed 7, in free play."),
+                fragment: Some("#play".into()),
+                world_replaced: true,
+                download: None,
             }
         );
         assert_eq!(p.world().config().seed, 7);
@@ -938,7 +1088,7 @@ mod tests {
 
     #[test]
     fn a_share_link_replays_the_same_run() {
-        let mut p = Playground::from_fragment("");
+        let mut p = Playground::from_fragment("#play");
         create_topic(&mut p, "shared", 1);
         p.reduce(Action::Send(record("shared", "x", "all")));
         let outcome = p.reduce(Action::Share);
@@ -961,8 +1111,30 @@ mod tests {
     }
 
     #[test]
+    fn the_map_places_messages_in_flight_along_their_links() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "orders", 1);
+        p.reduce(Action::Stream(Some((record("orders", "v", "all"), 1_000.0))));
+        p.reduce(Action::SetSpeed(0.1));
+        frames(&mut p, 5, 16.0);
+        let nodes: Vec<NodeId> = p.world().nodes().map(|(id, _)| *id).collect();
+        let mut seen = Vec::new();
+        for _ in 0..200 {
+            p.reduce(Action::Step);
+            for f in p.snapshot().flights {
+                assert!((0.0..=1.0).contains(&f.progress), "{f:?}");
+                assert!(nodes.contains(&f.from) && nodes.contains(&f.to), "{f:?}");
+                seen.push(f.api);
+            }
+        }
+        for api in ["Produce", "Fetch", "AppendEntries", "BrokerHeartbeat"] {
+            assert!(seen.contains(&api), "{api} in flight at some step: {seen:?}");
+        }
+    }
+
+    #[test]
     fn broker_buttons_crash_and_restart() {
-        let mut p = Playground::from_fragment("");
+        let mut p = Playground::from_fragment("#play");
         p.reduce(Action::SetSpeed(100.0));
         frames(&mut p, 1, 100.0);
         let outcome = p.reduce(Action::Broker(1, BrokerAction::Crash));

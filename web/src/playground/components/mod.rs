@@ -3,10 +3,13 @@
 pub mod checker;
 pub mod clients;
 pub mod cluster;
+pub mod cluster_map;
 pub mod groups;
+pub mod lesson;
 pub mod log_strip;
 pub mod network;
 pub mod scenario;
+pub mod scrubber;
 pub mod timeline;
 pub mod top_bar;
 pub mod topics;

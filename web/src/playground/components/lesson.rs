@@ -1,0 +1,131 @@
+use yew::prelude::*;
+
+use crate::playground::state::{Chapter, LessonView};
+
+#[derive(Properties, PartialEq)]
+pub struct LessonPanelProps {
+    pub chapters: Vec<Chapter>,
+    /// The lesson the page follows (none in free play).
+    pub lesson: Option<LessonView>,
+    /// Open the lesson with this id.
+    pub on_open: Callback<String>,
+    pub on_next: Callback<()>,
+    pub on_back: Callback<()>,
+    pub on_draft: Callback<()>,
+    pub on_free_play: Callback<()>,
+}
+
+/// The lesson beside the cluster: its question, the step last played with each claim met (✓) or not (✗
+/// and what the world shows), Next and Back; below, the picker, grouped by chapter.
+#[function_component(LessonPanel)]
+pub fn lesson_panel(p: &LessonPanelProps) -> Html {
+    let on_draft = p.on_draft.reform(|_: MouseEvent| ());
+    let on_free_play = p.on_free_play.reform(|_: MouseEvent| ());
+    html! {
+        <section class="panel lesson" data-testid="lesson">
+            if let Some(l) = &p.lesson {
+                <Current lesson={l.clone()} on_next={p.on_next.clone()} on_back={p.on_back.clone()} />
+            } else {
+                <h2>{ "Lessons" }</h2>
+                <p class="hint" data-testid="free-play-hint">{ "Free play: the cluster is yours. Or pick a lesson: each step is played on a simulated Kafka cluster and every claim it makes is checked." }</p>
+            }
+            <details class="lesson-picker" open={p.lesson.is_none()}>
+                <summary data-testid="lesson-picker">{ "All lessons" }</summary>
+                <div class="lesson-list" data-testid="lesson-list">
+                    { for p.chapters.iter().map(|c| html! {
+                        <div class="chapter">
+                            <h4>{ &c.name }</h4>
+                            <ul>
+                                { for c.lessons.iter().map(|l| {
+                                    let current = p.lesson.as_ref().is_some_and(|v| v.id == l.id);
+                                    let (cb, id) = (p.on_open.clone(), l.id.clone());
+                                    html! {
+                                        <li>
+                                            <button class={classes!("lesson-item", current.then_some("current"))} data-testid="lesson-item"
+                                                    data-lesson={l.id.clone()} onclick={Callback::from(move |_| cb.emit(id.clone()))}>
+                                                <span class="lesson-name">{ &l.title }</span>
+                                                <span class="promise">{ &l.promise }</span>
+                                            </button>
+                                        </li>
+                                    }
+                                }) }
+                            </ul>
+                        </div>
+                    }) }
+                </div>
+            </details>
+            <div class="buttons">
+                <button class="small" data-testid="save-draft" onclick={on_draft}
+                        title="download this run as a lesson (JSON): one step per batch of actions, narration for you to write">{ "Save as lesson draft" }</button>
+                <button class="small" data-testid="free-play" onclick={on_free_play} title="a new cluster of your own">{ "Free play" }</button>
+            </div>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CurrentProps {
+    lesson: LessonView,
+    on_next: Callback<()>,
+    on_back: Callback<()>,
+}
+
+/// The open lesson: where it is, what was just played and what it showed.
+#[function_component(Current)]
+fn current(p: &CurrentProps) -> Html {
+    let l = &p.lesson;
+    let done = l.steps_done == l.steps_total;
+    let on_next = p.on_next.reform(|_: MouseEvent| ());
+    let on_back = p.on_back.reform(|_: MouseEvent| ());
+    let back_label = match (l.forked, l.steps_done) {
+        (true, 0) => String::from("Back to the start"),
+        (true, n) => format!("Back to step {n}"),
+        (false, _) => String::from("Back"),
+    };
+    html! {
+        <>
+            <div class="meta">{ format!("{} · lesson", l.chapter) }</div>
+            <h3 class="lesson-title" data-testid="lesson-title">{ &l.title }</h3>
+            <p class="question">{ &l.question }</p>
+            <div class="lesson-step" data-testid="lesson-step">
+                if let Some(narration) = &l.narration {
+                    <div class="step-count" data-testid="lesson-step-count">{ format!("Step {} of {}", l.steps_done, l.steps_total) }</div>
+                    <p class="narration">{ narration }</p>
+                    <ul class="verdicts" data-testid="lesson-verdicts">
+                        { for l.verdicts.iter().map(|v| html! {
+                            <li class={classes!("verdict", if v.met { "met" } else { "unmet" })} data-testid="verdict" data-met={v.met.to_string()}>
+                                <span class="tick" aria-label={if v.met { "met" } else { "not met" }}>{ if v.met { "✓" } else { "✗" } }</span>
+                                { &v.claim }
+                                if !v.met {
+                                    <span class="actual">{ format!(": {}", v.actual) }</span>
+                                }
+                            </li>
+                        }) }
+                    </ul>
+                } else {
+                    <p class="promise">{ &l.promise }</p>
+                    <p class="hint">{ format!("{} steps. Next plays step 1 on this cluster and checks each of its claims against the simulation.", l.steps_total) }</p>
+                }
+            </div>
+            <div class="progress" aria-hidden="true">
+                { for (0..l.steps_total).map(|i| html! { <span class={classes!("dot", (i < l.steps_done).then_some("done"))}></span> }) }
+            </div>
+            if l.forked {
+                <p class="forked" data-testid="lesson-forked">{ format!(
+                    "Forked: you are trying it yourself on the lesson's world. Next is off; Back returns to the end of step {}.", l.steps_done) }</p>
+            } else if done {
+                <p class={classes!("lesson-done", (l.unmet > 0).then_some("bad"))} data-testid="lesson-done">{
+                    if l.unmet == 0 { String::from("Lesson complete: every claim held.") }
+                    else { format!("Lesson complete: {} claim(s) did not hold.", l.unmet) }
+                }</p>
+            }
+            <div class="buttons lesson-buttons">
+                <button data-testid="lesson-back" onclick={on_back} disabled={l.steps_done == 0 && !l.forked}
+                        title="replay the lesson from its seed to the end of the previous step">{ back_label }</button>
+                <button class="primary" data-testid="lesson-next" onclick={on_next} disabled={l.forked || done}
+                        title="play the next step and check its claims">{ if l.steps_done == 0 { "Start: step 1" } else { "Next" } }</button>
+            </div>
+            <p class="hint">{ "Try it yourself: every panel acts on this lesson's world (doing so forks the lesson)." }</p>
+        </>
+    }
+}

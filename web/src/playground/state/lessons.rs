@@ -1,0 +1,543 @@
+//! Lessons in the page: the picker's chapters, the lesson being played (Next plays a step and judges its
+//! claims, Back replays the lesson for one step fewer), forking into free play, and saving any run as a
+//! lesson draft. The lessons themselves, their runner and their claims live in the core
+//! (`franz_core::lesson`); this file only keeps which lesson the page shows and how far it got.
+//!
+//! While a lesson is followed the clock stands still between steps, so that every step runs on exactly
+//! the world the lesson was written (and tested) for. Anything that changes that world (an action in a
+//! panel, Play, Step) forks the lesson: the page says so, Next is off, and Back returns to the end of the
+//! step the fork left from.
+
+use franz_core::check::ViolationKind;
+use franz_core::lesson::{
+    Expectation, Lesson, LessonAction, LessonCluster, LessonRun, LessonStep, StepReport, Verdict, LESSON_STEPS_MAX,
+};
+use franz_core::sim::scenario::{Action as ScenarioAction, Scenario, ScenarioEntry, SCENARIO_VERSION};
+use franz_core::trace::group_thousands;
+use franz_core::{ClusterConfig, World};
+
+use super::{new_world, share, Notice, Outcome, Playground};
+
+/// A lesson as the picker lists it.
+#[derive(Clone, PartialEq, Debug)]
+pub struct LessonSummary {
+    pub id: String,
+    pub title: String,
+    /// What the learner will have seen, in one line.
+    pub promise: String,
+}
+
+/// The picker's groups, in the library's order.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Chapter {
+    pub name: String,
+    pub lessons: Vec<LessonSummary>,
+}
+
+/// The lessons grouped by chapter: chapters in the order they first appear, lessons in library order.
+pub fn chapters(library: &[Lesson]) -> Vec<Chapter> {
+    let mut chapters: Vec<Chapter> = Vec::new();
+    for l in library {
+        let summary = LessonSummary { id: l.id.clone(), title: l.title.clone(), promise: l.promise.clone() };
+        match chapters.iter_mut().find(|c| c.name == l.chapter) {
+            Some(chapter) => chapter.lessons.push(summary),
+            None => chapters.push(Chapter { name: l.chapter.clone(), lessons: vec![summary] }),
+        }
+    }
+    chapters
+}
+
+/// What the lesson panel shows.
+#[derive(Clone, PartialEq, Debug)]
+pub struct LessonView {
+    pub id: String,
+    pub chapter: String,
+    pub title: String,
+    pub question: String,
+    pub promise: String,
+    pub steps_total: usize,
+    pub steps_done: usize,
+    /// The narration of the step last played (none before the first).
+    pub narration: Option<String>,
+    /// Its claims, each met or not.
+    pub verdicts: Vec<Verdict>,
+    /// Claims not met in all the steps played so far.
+    pub unmet: usize,
+    /// The user changed the lesson's world: Next is off until Back returns to the lesson.
+    pub forked: bool,
+}
+
+/// The lesson the page follows.
+pub(super) struct LessonMode {
+    lesson: Lesson,
+    /// The lesson's runner. Its world is parked: the live one is the playground's, swapped in to play a step.
+    run: LessonRun,
+    /// One report per step played.
+    reports: Vec<StepReport>,
+    forked: bool,
+}
+
+/// A tiny world that holds the place of the lesson runner's own while the playground shows the live one.
+pub(super) fn parked_world() -> World {
+    let scenario = Scenario {
+        version: SCENARIO_VERSION,
+        seed: 0,
+        brokers: 1,
+        controllers: 1,
+        network: Default::default(),
+        config: Default::default(),
+        actions: Vec::new(),
+    };
+    World::replay(&scenario, Some(0)).unwrap_or_else(|_| new_world(1))
+}
+
+/// The lesson played from its start for `steps` steps (at most all of them).
+fn replay(lesson: &Lesson, steps: usize) -> Result<(LessonRun, Vec<StepReport>), String> {
+    let mut run = LessonRun::start(lesson).map_err(|e| e.to_string())?;
+    let reports = (0..steps.min(lesson.steps.len()))
+        .map(|_| run.play_step(lesson))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    Ok((run, reports))
+}
+
+fn claims_summary(report: &StepReport) -> String {
+    let unmet = report.verdicts.iter().filter(|v| !v.met).count();
+    match (report.verdicts.len(), unmet) {
+        (0, _) => String::from("no claims to check."),
+        (n, 0) => format!("all {n} claim(s) hold."),
+        (n, k) => format!("{k} of {n} claim(s) do NOT hold: see what the world shows instead."),
+    }
+}
+
+impl Playground {
+    /// The picker's chapters.
+    pub fn chapters(&self) -> Vec<Chapter> {
+        chapters(&self.library)
+    }
+
+    /// The lesson the page follows, if any.
+    pub fn lesson(&self) -> Option<LessonView> {
+        let mode = self.lesson.as_ref()?;
+        let l = &mode.lesson;
+        let last = mode.reports.last();
+        Some(LessonView {
+            id: l.id.clone(),
+            chapter: l.chapter.clone(),
+            title: l.title.clone(),
+            question: l.question.clone(),
+            promise: l.promise.clone(),
+            steps_total: l.steps.len(),
+            steps_done: mode.reports.len(),
+            narration: last.and_then(|r| l.steps.get(r.step)).map(|s| s.narration.clone()),
+            verdicts: last.map(|r| r.verdicts.clone()).unwrap_or_default(),
+            unmet: mode.reports.iter().flat_map(|r| &r.verdicts).filter(|v| !v.met).count(),
+            forked: mode.forked,
+        })
+    }
+
+    /// Opens the library's lesson `id` with `steps` steps played (replayed from its start), paused.
+    pub(super) fn open_lesson(&mut self, id: &str, steps: usize, outcome: &mut Outcome) -> Result<String, String> {
+        let lesson = self.library.iter().find(|l| l.id == id).cloned().ok_or_else(|| format!("No lesson {id:?}."))?;
+        let (mut run, reports) = replay(&lesson, steps)?;
+        let world = std::mem::replace(&mut run.world, parked_world());
+        self.replace_world(world, outcome);
+        self.reset_timeline();
+        self.playing = false;
+        let done = reports.len();
+        outcome.fragment = Some(share::lesson_fragment(&lesson.id, done));
+        let text = match done {
+            0 => format!("Lesson: {}. {} Next plays step 1 of {}.", lesson.title, lesson.question, lesson.steps.len()),
+            n => format!("Lesson: {}, replayed to the end of step {n} of {}.", lesson.title, lesson.steps.len()),
+        };
+        self.lesson = Some(LessonMode { lesson, run, reports, forked: false });
+        Ok(text)
+    }
+
+    /// Plays the lesson's next step on the world the page shows, and judges its claims.
+    pub(super) fn lesson_next(&mut self, outcome: &mut Outcome) -> Result<String, String> {
+        let back = self.present.is_some().then(|| self.back_to_now());
+        let mode = self.lesson.as_mut().ok_or("No lesson is open: pick one in the list.")?;
+        if mode.forked {
+            let at = mode.reports.len();
+            return Err(format!(
+                "This lesson is forked: you changed its world after step {at}. Back returns to the end of step {at}, then Next goes on."
+            ));
+        }
+        let total = mode.lesson.steps.len();
+        if mode.reports.len() >= total {
+            return Err(format!("The lesson is over ({total} of {total} steps): pick another, or try it yourself."));
+        }
+        std::mem::swap(&mut self.world, &mut mode.run.world);
+        let report = mode.run.play_step(&mode.lesson);
+        std::mem::swap(&mut self.world, &mut mode.run.world);
+        let report = report.map_err(|e| e.to_string())?;
+        let text = format!("Step {} of {total}: {}", report.step + 1, claims_summary(&report));
+        mode.reports.push(report);
+        outcome.fragment = Some(share::lesson_fragment(&mode.lesson.id, mode.reports.len()));
+        Ok(back.map_or(text.clone(), |b| format!("{b} {text}")))
+    }
+
+    /// Back to the end of the previous step (replaying the lesson for one step fewer); in a forked lesson,
+    /// back to the end of the step it forked from.
+    pub(super) fn lesson_back(&mut self, outcome: &mut Outcome) -> Result<String, String> {
+        let mode = self.lesson.as_ref().ok_or("No lesson is open: pick one in the list.")?;
+        let done = mode.reports.len();
+        let target = match (mode.forked, done) {
+            (true, n) => n,
+            (false, 0) => return Err("This is the lesson's start.".into()),
+            (false, n) => n - 1,
+        };
+        let id = mode.lesson.id.clone();
+        self.open_lesson(&id, target, outcome)?;
+        Ok(match target {
+            0 => String::from("Back to the lesson's start (replayed from its seed)."),
+            n => format!("Back to the end of step {n} (the lesson replayed from its seed)."),
+        })
+    }
+
+    /// The user changes the lesson's world: the lesson is forked (once), and the page says so.
+    pub(super) fn fork_lesson(&mut self) -> Option<Notice> {
+        let mode = self.lesson.as_mut().filter(|m| !m.forked)?;
+        mode.forked = true;
+        let at = mode.reports.len();
+        Some(Notice::info(format!(
+            "You are trying it yourself: the lesson is forked after step {at}, so Next is off. Back returns to the end of step {at}."
+        )))
+    }
+
+    /// The run so far as a lesson draft to download.
+    pub(super) fn save_draft(&self, outcome: &mut Outcome) -> Result<String, String> {
+        let (lesson, json) = draft(&self.world)?;
+        let text = format!(
+            "Saved this run as a lesson draft ({} step(s)): write each step's narration, then add it to core/lessons/.",
+            lesson.steps.len()
+        );
+        outcome.download = Some(super::Download { file_name: format!("{}.json", lesson.id), text: json });
+        Ok(text)
+    }
+}
+
+/// The name of an action as a scenario writes it (`createTopic`).
+fn action_name(action: &ScenarioAction) -> String {
+    serde_json::to_value(action)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(String::from))
+        .unwrap_or_default()
+}
+
+/// The run's actions in batches: what was done at one moment, and the time that passed after it.
+fn batches(actions: &[ScenarioEntry]) -> Vec<Vec<ScenarioEntry>> {
+    let mut batches = Vec::new();
+    let mut batch = Vec::new();
+    for entry in actions {
+        batch.push(entry.clone());
+        if matches!(entry.action, ScenarioAction::RunFor { .. } | ScenarioAction::Step) {
+            batches.push(std::mem::take(&mut batch));
+        }
+    }
+    if !batch.is_empty() {
+        batches.push(batch);
+    }
+    batches
+}
+
+/// A lesson as indented JSON, for an author to edit. (Through a `serde_json::Value`: the page then carries
+/// one serializer of the scenario's actions, not a second one for indented text: a few KB of wasm.)
+fn pretty_json(lesson: &Lesson) -> Result<String, String> {
+    let value = serde_json::to_value(lesson).map_err(|e| e.to_string())?;
+    serde_json::to_string_pretty(&value).map_err(|e| e.to_string())
+}
+
+/// A run as a lesson draft, and its JSON: its cluster, one step per batch of actions (batches merge to
+/// stay within `LESSON_STEPS_MAX`), each action with the outcome it had, narration for the author to write,
+/// and on the last step a claim of exactly what the checker finds now. The draft replays the run: its
+/// trace hash is the run's, or this says why not.
+pub fn draft(world: &World) -> Result<(Lesson, String), String> {
+    let scenario = world.scenario().map_err(|e| e.to_string())?;
+    let batches = batches(&scenario.actions);
+    let per_step = batches.len().div_ceil(LESSON_STEPS_MAX).max(1);
+    let ClusterConfig { seed, brokers, controllers, network, broker_config } = scenario.cluster_config();
+    let mut replay = World::new(scenario.cluster_config()).map_err(|e| e.to_string())?;
+    let mut steps: Vec<LessonStep> = Vec::new();
+    for chunk in batches.chunks(per_step) {
+        let entries: Vec<&ScenarioEntry> = chunk.iter().flatten().collect();
+        let at_ms = entries.first().map_or(0, |e| e.at_ms);
+        let mut names: Vec<String> = entries.iter().map(|e| action_name(&e.action)).collect();
+        names.dedup();
+        let actions = entries
+            .iter()
+            .map(|e| LessonAction {
+                action: e.action.clone(),
+                fails: replay.apply(e.action.clone()).err().map(|e| e.code),
+                sent_to: None,
+                polled: None,
+            })
+            .collect();
+        let narration = format!(
+            "(Step {}, from t = {} ms: {}.) Write what the learner should do or watch here, and why Kafka does it.",
+            steps.len() + 1,
+            group_thousands(at_ms),
+            names.join(", ")
+        );
+        steps.push(LessonStep { narration, actions, expect: Vec::new() });
+    }
+    if replay.trace().hash() != world.trace().hash() {
+        return Err(String::from(
+            "This run does not replay as a lesson: a time travel cut an action short. Save a draft before going back.",
+        ));
+    }
+    let mut kinds: Vec<ViolationKind> = Vec::new();
+    for v in world.check().violations {
+        if !kinds.contains(&v.kind) {
+            kinds.push(v.kind);
+        }
+    }
+    if steps.is_empty() {
+        let narration = String::from("(Nothing was done yet.) Write what the learner should watch here.");
+        steps.push(LessonStep { narration, actions: Vec::new(), expect: Vec::new() });
+    }
+    if let Some(last) = steps.last_mut() {
+        last.expect.push(Expectation::Violations { kinds });
+    }
+    let lesson = Lesson {
+        id: format!("draft-seed-{seed}"),
+        chapter: String::from("Drafts"),
+        title: format!("A run of seed {seed} (draft)"),
+        question: String::from("(Which question does this run answer? Write it here.)"),
+        promise: String::from("(What will the learner have seen? One line.)"),
+        cluster: LessonCluster { seed, brokers, controllers, network, config: broker_config },
+        steps,
+    };
+    let json = pretty_json(&lesson)?;
+    let parsed = Lesson::parse(&json).map_err(|e| format!("The draft does not read back as a lesson: {e}"))?;
+    Ok((parsed, json))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{create_topic, frames, record};
+    use super::super::{Action, BrokerAction};
+    use super::*;
+    use franz_core::lesson::{library, play};
+
+    fn first_lesson() -> Lesson {
+        library().into_iter().next().expect("the library has a lesson")
+    }
+
+    /// The world after the lesson's first `steps` steps, played by the core's runner alone.
+    fn hash_after(lesson: &Lesson, steps: usize) -> u64 {
+        replay(lesson, steps).unwrap().0.world.trace().hash()
+    }
+
+    fn open(lesson: &Lesson) -> Playground {
+        Playground::from_fragment(&share::lesson_fragment(&lesson.id, 0))
+    }
+
+    #[test]
+    fn a_first_visit_opens_the_first_lesson_at_its_start_with_the_clock_still() {
+        let mut p = Playground::from_fragment("");
+        let lesson = first_lesson();
+        let view = p.lesson().expect("a lesson is open");
+        assert_eq!((view.id.as_str(), view.steps_done, view.steps_total), (lesson.id.as_str(), 0, lesson.steps.len()));
+        assert_eq!(view.narration, None, "nothing played yet: the page shows the question and the promise");
+        assert!(!view.forked && !p.playing());
+        assert_eq!(p.world().trace().hash(), hash_after(&lesson, 0), "the lesson's own cluster");
+        let t = p.world().now_ms();
+        frames(&mut p, 5, 100.0);
+        assert_eq!(p.world().now_ms(), t, "between steps the clock stands still");
+        let chapters = p.chapters();
+        assert_eq!(chapters.iter().map(|c| c.lessons.len()).sum::<usize>(), library().len());
+        assert_eq!(chapters[0].lessons[0].id, lesson.id);
+    }
+
+    #[test]
+    fn next_plays_every_lesson_to_its_end_with_every_claim_met() {
+        for lesson in library() {
+            let mut p = open(&lesson);
+            let total = lesson.steps.len();
+            for step in 1..=total {
+                let outcome = p.reduce(Action::LessonNext);
+                let notice = outcome.notice.unwrap();
+                assert!(!notice.error, "{}: {}", lesson.id, notice.text);
+                assert!(notice.text.starts_with(&format!("Step {step} of {total}: ")), "{}", notice.text);
+                assert_eq!(outcome.fragment, Some(share::lesson_fragment(&lesson.id, step)));
+                let view = p.lesson().unwrap();
+                assert_eq!(view.steps_done, step);
+                assert_eq!(view.narration.as_ref(), Some(&lesson.steps[step - 1].narration));
+                assert!(view.verdicts.iter().all(|v| v.met), "{}: {:?}", lesson.id, view.verdicts);
+            }
+            assert_eq!(p.lesson().unwrap().unmet, 0);
+            assert_eq!(p.world().trace().hash(), play(&lesson).unwrap().0.trace().hash(), "the core's run, exactly");
+            let notice = p.reduce(Action::LessonNext).notice.unwrap();
+            assert!(notice.error && notice.text.starts_with("The lesson is over"), "{}", notice.text);
+        }
+    }
+
+    #[test]
+    fn a_step_shows_each_claim_met_or_what_the_world_shows() {
+        let mut p = open(&first_lesson());
+        p.reduce(Action::LessonNext);
+        let verdicts = p.lesson().unwrap().verdicts;
+        assert!(verdicts.iter().any(|v| v.claim == "orders has 3 partition(s)" && v.met && v.actual.is_empty()));
+        // The same claim, false: the mode shows what the world has instead.
+        let mode = p.lesson.as_mut().unwrap();
+        mode.lesson.steps[1].expect.push(Expectation::PartitionCount { topic: "orders".into(), is: 5 });
+        let notice = p.reduce(Action::LessonNext).notice.unwrap();
+        assert!(notice.text.contains("1 of 4 claim(s) do NOT hold"), "{}", notice.text);
+        let view = p.lesson().unwrap();
+        let unmet = view.verdicts.iter().find(|v| !v.met).unwrap();
+        assert_eq!((unmet.claim.as_str(), unmet.actual.as_str()), ("orders has 5 partition(s)", "it has 3"));
+        assert_eq!(view.unmet, 1);
+    }
+
+    #[test]
+    fn back_replays_the_lesson_to_the_end_of_the_previous_step() {
+        let lesson = first_lesson();
+        let mut p = open(&lesson);
+        for _ in 0..3 {
+            p.reduce(Action::LessonNext);
+        }
+        let outcome = p.reduce(Action::LessonBack);
+        assert_eq!(outcome.notice.unwrap().text, "Back to the end of step 2 (the lesson replayed from its seed).");
+        assert_eq!(outcome.fragment, Some(share::lesson_fragment(&lesson.id, 2)));
+        assert!(outcome.world_replaced);
+        let view = p.lesson().unwrap();
+        assert_eq!(view.steps_done, 2);
+        assert_eq!(view.narration.as_ref(), Some(&lesson.steps[1].narration), "step 2 and its verdicts again");
+        assert!(!view.verdicts.is_empty() && view.verdicts.iter().all(|v| v.met));
+        assert_eq!(p.world().trace().hash(), hash_after(&lesson, 2));
+        // Next goes on from there as if Back had never happened.
+        p.reduce(Action::LessonNext);
+        assert_eq!(p.world().trace().hash(), hash_after(&lesson, 3));
+
+        p.reduce(Action::LessonBack);
+        p.reduce(Action::LessonBack);
+        p.reduce(Action::LessonBack);
+        assert_eq!(p.lesson().unwrap().steps_done, 0);
+        assert_eq!(p.world().trace().hash(), hash_after(&lesson, 0));
+        let notice = p.reduce(Action::LessonBack).notice.unwrap();
+        assert!(notice.error && notice.text == "This is the lesson's start.", "{}", notice.text);
+    }
+
+    #[test]
+    fn acting_on_the_lessons_world_forks_it_and_back_returns_to_the_lesson() {
+        let lesson = first_lesson();
+        let mut p = open(&lesson);
+        p.reduce(Action::LessonNext);
+        p.reduce(Action::LessonNext);
+        let outcome = p.reduce(Action::Send(record("orders", "mine", "all")));
+        let notice = outcome.notice.unwrap();
+        assert!(
+            notice.text.starts_with("You are trying it yourself: the lesson is forked after step 2, so Next is off."),
+            "{}",
+            notice.text
+        );
+        assert!(
+            notice.text.ends_with(" Acknowledged: orders-2 at offset 0."),
+            "and what the action did: {}",
+            notice.text
+        );
+        assert!(p.lesson().unwrap().forked);
+        let notice = p.reduce(Action::LessonNext).notice.unwrap();
+        assert!(notice.error && notice.text.starts_with("This lesson is forked"), "{}", notice.text);
+        // Acting again says nothing more about the fork.
+        let notice = create_topic(&mut p, "more", 1).notice.unwrap();
+        assert_eq!(notice.text, "Created topic more with 1 partition(s).");
+
+        let notice = p.reduce(Action::LessonBack).notice.unwrap();
+        assert_eq!(notice.text, "Back to the end of step 2 (the lesson replayed from its seed).");
+        assert!(!p.lesson().unwrap().forked);
+        assert_eq!(p.world().trace().hash(), hash_after(&lesson, 2));
+        assert!(!p.reduce(Action::LessonNext).notice.unwrap().error);
+
+        // Play, and Step, change the world too; the speed, the checker and a share link do not.
+        p.reduce(Action::SetSpeed(10.0));
+        p.reduce(Action::Check);
+        p.reduce(Action::Share);
+        assert!(!p.lesson().unwrap().forked);
+        p.reduce(Action::TogglePlay);
+        assert!(p.lesson().unwrap().forked && p.playing());
+    }
+
+    #[test]
+    fn a_lesson_link_opens_at_its_step_and_an_unknown_lesson_says_so() {
+        let lesson = first_lesson();
+        let p = Playground::from_fragment(&format!("#lesson={}&step=2", lesson.id));
+        assert_eq!(p.lesson().unwrap().steps_done, 2);
+        assert_eq!(p.world().trace().hash(), hash_after(&lesson, 2));
+        let p = Playground::from_fragment(&format!("#lesson={}&step=99", lesson.id));
+        assert_eq!(p.lesson().unwrap().steps_done, lesson.steps.len(), "at most every step");
+
+        let p = Playground::from_fragment("#lesson=no-such-lesson");
+        let notice = p.notice().unwrap();
+        assert!(notice.error, "{notice:?}");
+        assert_eq!(notice.text, "No lesson \"no-such-lesson\". Here is the first lesson.");
+        assert_eq!(p.lesson().unwrap().id, lesson.id);
+
+        let mut p = Playground::from_fragment("#play");
+        let outcome = p.reduce(Action::OpenLesson(lesson.id.clone()));
+        assert_eq!(outcome.fragment, Some(share::lesson_fragment(&lesson.id, 0)));
+        assert!(p.lesson().is_some() && !p.playing());
+        let outcome = p.reduce(Action::NewCluster(3));
+        assert_eq!(outcome.fragment.as_deref(), Some("#play"));
+        assert!(p.lesson().is_none() && p.playing());
+    }
+
+    #[test]
+    fn any_run_saves_as_a_lesson_draft_that_parses_and_replays_it() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "orders", 1);
+        create_topic(&mut p, "bad name!", 1);
+        p.reduce(Action::Topic(super::super::TopicAction::Create {
+            name: "single".into(),
+            partitions: 1,
+            replication_factor: Some(1),
+            config: Default::default(),
+        }));
+        p.reduce(Action::SetSpeed(10.0));
+        frames(&mut p, 3, 100.0);
+        p.reduce(Action::Send(record("orders", "a", "all")));
+        p.reduce(Action::Send(record("single", "b", "all")));
+        let leader = p.world().describe_topic("single").unwrap().partitions[0].leader.unwrap();
+        p.reduce(Action::Broker(leader, BrokerAction::PowerLoss));
+        p.reduce(Action::Broker(leader, BrokerAction::Restart));
+        frames(&mut p, 3, 100.0);
+
+        let outcome = p.reduce(Action::SaveDraft);
+        let notice = outcome.notice.unwrap();
+        assert!(!notice.error && notice.text.starts_with("Saved this run as a lesson draft ("), "{}", notice.text);
+        let download = outcome.download.unwrap();
+        assert_eq!(download.file_name, "draft-seed-1.json");
+        let draft = Lesson::parse(&download.text).unwrap();
+        assert_eq!((draft.chapter.as_str(), draft.cluster.seed), ("Drafts", 1));
+        let failing: Vec<_> = draft.steps.iter().flat_map(|s| &s.actions).filter_map(|a| a.fails).collect();
+        assert_eq!(failing, [franz_core::ErrorCode::InvalidTopicException], "the bad name fails as it did");
+        let last = draft.steps.last().unwrap();
+        assert_eq!(last.expect, [Expectation::Violations { kinds: vec![ViolationKind::LostWrite] }]);
+
+        let (world, reports) = play(&draft).unwrap();
+        assert_eq!(world.trace().hash(), p.world().trace().hash(), "the draft replays the run");
+        assert!(reports.iter().all(StepReport::all_met), "{reports:?}");
+
+        // A lesson's own run saves too: its draft replays the lesson.
+        let lesson = first_lesson();
+        let mut p = open(&lesson);
+        p.reduce(Action::LessonNext);
+        p.reduce(Action::LessonNext);
+        let draft = Lesson::parse(&p.reduce(Action::SaveDraft).download.unwrap().text).unwrap();
+        assert_eq!(play(&draft).unwrap().0.trace().hash(), hash_after(&lesson, 2));
+    }
+
+    #[test]
+    fn the_picker_groups_lessons_by_chapter_in_library_order() {
+        let base = first_lesson();
+        let lesson = |id: &str, chapter: &str| Lesson { id: id.into(), chapter: chapter.into(), ..base.clone() };
+        let library = [lesson("a", "Basics"), lesson("b", "Failures"), lesson("c", "Basics"), lesson("d", "Groups")];
+        let chapters = chapters(&library);
+        let shape: Vec<(&str, Vec<&str>)> =
+            chapters.iter().map(|c| (c.name.as_str(), c.lessons.iter().map(|l| l.id.as_str()).collect())).collect();
+        assert_eq!(shape, [("Basics", vec!["a", "c"]), ("Failures", vec!["b"]), ("Groups", vec!["d"])]);
+        assert_eq!(chapters[0].lessons[0].promise, base.promise);
+    }
+}

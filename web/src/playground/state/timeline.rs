@@ -1,0 +1,454 @@
+//! Time you can move through: the marks the scrubber draws (crashes, elections, ISR changes, rebalances,
+//! checker violations), going back to an earlier moment while the run's present is kept ("back to now"),
+//! and forking: acting in the past discards the kept present.
+//!
+//! Going back replays the run's scenario from its seed up to that moment (`World::replay`), so the past is
+//! exactly what happened. The present is kept whole (its world and the page's clients beside it) until the
+//! user acts in the past; then it is dropped and the action is recorded on the new branch.
+
+use franz_core::check::CheckReport;
+use franz_core::trace::group_thousands;
+use franz_core::trace::TraceKind;
+use franz_core::World;
+
+use super::{MemberUi, Notice, Outcome, Playground, PolledRecord, Stream};
+
+/// Franz's bound on the marks the scrubber keeps (the oldest go first).
+const MARKS_MAX: usize = 1_000;
+
+/// What a mark on the timeline stands for; each kind has its colour and shape on the page.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum MarkKind {
+    BrokerCrash,
+    ControllerElection,
+    LeaderElection,
+    IsrChange,
+    UncleanElection,
+    Rebalance,
+    Violation,
+}
+
+impl MarkKind {
+    pub const ALL: [MarkKind; 7] = [
+        MarkKind::BrokerCrash,
+        MarkKind::ControllerElection,
+        MarkKind::LeaderElection,
+        MarkKind::IsrChange,
+        MarkKind::UncleanElection,
+        MarkKind::Rebalance,
+        MarkKind::Violation,
+    ];
+
+    /// Its CSS class and test name.
+    pub fn name(self) -> &'static str {
+        match self {
+            MarkKind::BrokerCrash => "broker-crash",
+            MarkKind::ControllerElection => "controller-election",
+            MarkKind::LeaderElection => "leader-election",
+            MarkKind::IsrChange => "isr-change",
+            MarkKind::UncleanElection => "unclean-election",
+            MarkKind::Rebalance => "rebalance",
+            MarkKind::Violation => "violation",
+        }
+    }
+
+    /// Its name in the legend.
+    pub fn label(self) -> &'static str {
+        match self {
+            MarkKind::BrokerCrash => "broker crash",
+            MarkKind::ControllerElection => "controller election",
+            MarkKind::LeaderElection => "leader election",
+            MarkKind::IsrChange => "leader or ISR change",
+            MarkKind::UncleanElection => "unclean election",
+            MarkKind::Rebalance => "rebalance",
+            MarkKind::Violation => "checker violation",
+        }
+    }
+
+    /// The mark a trace event makes, if it makes one.
+    fn of(kind: &TraceKind) -> Option<MarkKind> {
+        Some(match kind {
+            TraceKind::BrokerCrashed { .. } => MarkKind::BrokerCrash,
+            TraceKind::ControllerElected { .. } => MarkKind::ControllerElection,
+            // Epoch 0 is a new partition's first leader, not an election after a failure.
+            TraceKind::LeaderElected { leader_epoch, .. } if *leader_epoch > 0 => MarkKind::LeaderElection,
+            TraceKind::PartitionChanged { unclean: true, .. } => MarkKind::UncleanElection,
+            TraceKind::PartitionChanged { .. } => MarkKind::IsrChange,
+            TraceKind::GroupRebalanced { .. } => MarkKind::Rebalance,
+            _ => return None,
+        })
+    }
+}
+
+/// One mark: when, what, and the line the page shows on hover.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Mark {
+    /// The trace event's sequence number (for a violation: the last event before the check).
+    pub seq: u64,
+    pub time_ms: u64,
+    pub kind: MarkKind,
+    pub label: String,
+}
+
+/// What the scrubber draws.
+#[derive(Clone, PartialEq, Debug)]
+pub struct TimelineView {
+    /// The moment the page shows.
+    pub now_ms: u64,
+    /// The run's present (later than `now_ms` while the page shows the past).
+    pub end_ms: u64,
+    pub marks: Vec<Mark>,
+}
+
+impl TimelineView {
+    pub fn in_past(&self) -> bool {
+        self.now_ms < self.end_ms
+    }
+}
+
+/// The run's present, kept while the page shows an earlier moment: its world and the page's own state
+/// beside it, restored whole by "back to now".
+pub(super) struct Present {
+    world: World,
+    playing: bool,
+    polled: Vec<PolledRecord>,
+    report: Option<CheckReport>,
+    stream: Option<Stream>,
+    members: Vec<MemberUi>,
+    last_member_poll_ms: u64,
+}
+
+/// Previous or next mark.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Toward {
+    Previous,
+    Next,
+}
+
+impl Playground {
+    /// What the scrubber draws now.
+    pub fn timeline(&self) -> TimelineView {
+        TimelineView { now_ms: self.world.now_ms(), end_ms: self.end_ms(), marks: self.marks.clone() }
+    }
+
+    /// The run's present: the kept one while the page shows the past.
+    fn end_ms(&self) -> u64 {
+        self.present.as_ref().map_or(self.world.now_ms(), |p| p.world.now_ms())
+    }
+
+    /// Adds the marks of the trace events recorded since the last look (only the present makes marks: the
+    /// past's are already there).
+    pub(super) fn scan_marks(&mut self) {
+        if self.present.is_some() || self.world.trace().len() == self.marks_seq {
+            return;
+        }
+        for event in self.world.trace().since(self.marks_seq) {
+            if let Some(kind) = MarkKind::of(&event.kind) {
+                self.marks.push(Mark { seq: event.seq, time_ms: event.time_ms, kind, label: event.text });
+            }
+        }
+        self.marks_seq = self.world.trace().len();
+        let over = self.marks.len().saturating_sub(MARKS_MAX);
+        self.marks.drain(..over);
+    }
+
+    /// Pins the checker's violations where they were found.
+    pub(super) fn mark_violations(&mut self, report: &CheckReport) {
+        if report.ok || self.present.is_some() {
+            return;
+        }
+        let mut kinds: Vec<String> = report.violations.iter().map(|v| format!("{:?}", v.kind)).collect();
+        kinds.dedup();
+        let now = self.world.now_ms();
+        let label = format!(
+            "t={} ms checker: {} violation(s): {}",
+            group_thousands(now),
+            report.violations.len(),
+            kinds.join(", ")
+        );
+        let seq = self.world.trace().len();
+        self.marks.push(Mark { seq, time_ms: now, kind: MarkKind::Violation, label });
+    }
+
+    /// A new world (a new cluster, a lesson): its marks start from nothing, and no present is kept.
+    pub(super) fn reset_timeline(&mut self) {
+        self.present = None;
+        self.marks.clear();
+        self.marks_seq = 0;
+    }
+
+    /// Shows the run at `until_ms` (replayed from its seed), keeping its present for "back to now".
+    pub(super) fn go_back(&mut self, until_ms: u64, outcome: &mut Outcome) -> Result<String, String> {
+        let end = self.end_ms();
+        if until_ms >= end {
+            return match self.present.is_some() {
+                true => Ok(self.back_to_now()),
+                false => Err(format!(
+                    "t = {} ms is not in the past: the run is at t = {} ms.",
+                    group_thousands(until_ms),
+                    group_thousands(end)
+                )),
+            };
+        }
+        let present = self.present.as_ref().map_or(&self.world, |p| &p.world);
+        let scenario = present.scenario().map_err(|e| e.to_string())?;
+        let past = World::replay(&scenario, Some(until_ms)).map_err(|e| e.to_string())?;
+        let world = std::mem::replace(&mut self.world, past);
+        if self.present.is_none() {
+            self.present = Some(Box::new(Present {
+                world,
+                playing: self.playing,
+                polled: std::mem::take(&mut self.polled),
+                report: self.report.take(),
+                stream: self.stream.take(),
+                members: std::mem::take(&mut self.members),
+                last_member_poll_ms: self.last_member_poll_ms,
+            }));
+        } else {
+            self.polled.clear();
+            self.report = None;
+        }
+        self.playing = false;
+        outcome.world_replaced = true;
+        Ok(format!(
+            "Replayed from the seed to t = {} ms (paused). The run up to t = {} ms is kept: \"Back to now\" returns \
+             to it; playing or acting here forks the run and discards everything after t = {} ms.",
+            group_thousands(until_ms),
+            group_thousands(end),
+            group_thousands(until_ms)
+        ))
+    }
+
+    /// Back to the kept present, as it was left.
+    pub(super) fn back_to_now(&mut self) -> String {
+        let Some(present) = self.present.take() else { return String::from("This is the run's present.") };
+        let Present { world, playing, polled, report, stream, members, last_member_poll_ms } = *present;
+        (self.world, self.playing, self.polled, self.report) = (world, playing, polled, report);
+        (self.stream, self.members, self.last_member_poll_ms) = (stream, members, last_member_poll_ms);
+        format!("Back to now: t = {} ms.", group_thousands(self.world.now_ms()))
+    }
+
+    /// The user acts while the page shows the past: the kept present is discarded, and the run goes on
+    /// from here. The page's group members that exist here keep polling.
+    pub(super) fn fork(&mut self) -> Option<Notice> {
+        let present = self.present.take()?;
+        let world = &self.world;
+        self.members = present.members.into_iter().filter(|m| world.client_by_name(&m.name) == Some(m.id)).collect();
+        let seq = world.trace().len();
+        self.marks.retain(|m| m.seq <= seq && m.time_ms <= world.now_ms());
+        self.marks_seq = seq;
+        Some(Notice::info(format!(
+            "Forked at t = {} ms: the run after it (to t = {} ms) is discarded.",
+            group_thousands(world.now_ms()),
+            group_thousands(present.world.now_ms())
+        )))
+    }
+
+    /// Goes to the previous or next moment with a mark.
+    pub(super) fn jump_to_mark(&mut self, toward: Toward, outcome: &mut Outcome) -> Result<String, String> {
+        let now = self.world.now_ms();
+        let target = match toward {
+            Toward::Previous => self.marks.iter().map(|m| m.time_ms).filter(|&t| t < now).max(),
+            Toward::Next => self.marks.iter().map(|m| m.time_ms).filter(|&t| t > now).min(),
+        };
+        match (target, toward) {
+            (Some(t), _) => self.go_back(t, outcome),
+            (None, Toward::Previous) => Err("No mark before this moment.".into()),
+            (None, Toward::Next) if self.present.is_some() => Ok(self.back_to_now()),
+            (None, Toward::Next) => Err("No mark after this moment.".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{create_topic, frames, record};
+    use super::super::{Action, BrokerAction, TopicAction};
+    use super::*;
+
+    fn kinds(p: &Playground) -> Vec<MarkKind> {
+        let mut kinds: Vec<MarkKind> = p.timeline().marks.iter().map(|m| m.kind).collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    }
+
+    /// A run with a failover: a topic, a record, its leader crashed and fenced, 20 s of virtual time.
+    fn failover() -> (Playground, NodeId) {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "orders", 1);
+        p.reduce(Action::Send(record("orders", "a", "all")));
+        let leader = p.world().describe_topic("orders").unwrap().partitions[0].leader.unwrap();
+        p.reduce(Action::SetSpeed(100.0));
+        p.reduce(Action::Broker(leader, BrokerAction::Crash));
+        frames(&mut p, 20, 100.0);
+        (p, leader)
+    }
+
+    use franz_core::types::NodeId;
+
+    #[test]
+    fn a_failover_leaves_marks_of_each_kind_with_its_line() {
+        let (mut p, leader) = failover();
+        assert_eq!(
+            kinds(&p),
+            [MarkKind::BrokerCrash, MarkKind::ControllerElection, MarkKind::LeaderElection, MarkKind::IsrChange]
+        );
+        let marks = p.timeline().marks;
+        let crash = marks.iter().find(|m| m.kind == MarkKind::BrokerCrash).unwrap();
+        assert!(crash.label.contains(&format!("broker {leader}: crashed")), "{}", crash.label);
+        assert!(marks.windows(2).all(|w| w[0].time_ms <= w[1].time_ms && w[0].seq < w[1].seq), "oldest first");
+
+        // A lost write found by the checker is pinned where it was found.
+        p.reduce(Action::Topic(TopicAction::Create {
+            name: "single".into(),
+            partitions: 1,
+            replication_factor: Some(1),
+            config: Default::default(),
+        }));
+        p.reduce(Action::Send(record("single", "b", "all")));
+        let single = p.world().describe_topic("single").unwrap().partitions[0].leader.unwrap();
+        p.reduce(Action::Broker(single, BrokerAction::PowerLoss));
+        p.reduce(Action::Broker(single, BrokerAction::Restart));
+        p.reduce(Action::Check);
+        let last = p.timeline().marks.last().cloned().unwrap();
+        assert_eq!((last.kind, last.time_ms), (MarkKind::Violation, p.world().now_ms()));
+        assert!(
+            last.label.contains(" checker: ") && last.label.ends_with(" violation(s): LostWrite"),
+            "{}",
+            last.label
+        );
+    }
+
+    #[test]
+    fn a_rebalance_and_an_unclean_election_leave_their_marks() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "jobs", 1);
+        p.reduce(Action::AddMember("g".into(), "jobs".into()));
+        p.reduce(Action::SetSpeed(100.0));
+        frames(&mut p, 5, 100.0);
+        assert!(kinds(&p).contains(&MarkKind::Rebalance), "{:?}", kinds(&p));
+
+        // unclean.leader.election.enable: the last ISR member dies, an out-of-sync replica takes over.
+        p.reduce(Action::Topic(TopicAction::Create {
+            name: "risky".into(),
+            partitions: 1,
+            replication_factor: Some(2),
+            config: [("unclean.leader.election.enable".to_string(), "true".to_string())].into(),
+        }));
+        frames(&mut p, 2, 100.0);
+        let replicas = p.world().describe_topic("risky").unwrap().partitions[0].replicas.clone();
+        let (leader, follower) = (replicas[0], replicas[1]);
+        p.reduce(Action::Broker(follower, BrokerAction::Crash));
+        frames(&mut p, 20, 100.0);
+        p.reduce(Action::Broker(leader, BrokerAction::Crash));
+        p.reduce(Action::Broker(follower, BrokerAction::Restart));
+        frames(&mut p, 30, 100.0);
+        assert!(kinds(&p).contains(&MarkKind::UncleanElection), "{:?}", p.timeline().marks);
+    }
+
+    #[test]
+    fn going_back_keeps_the_present_and_back_to_now_returns_to_it_whole() {
+        let (mut p, _) = failover();
+        create_topic(&mut p, "jobs", 2);
+        p.reduce(Action::AddMember("g".into(), "jobs".into()));
+        frames(&mut p, 2, 100.0);
+        let (now, hash, marks) = (p.world().now_ms(), p.world().trace().hash(), p.timeline().marks);
+        let crash = marks.iter().find(|m| m.kind == MarkKind::BrokerCrash).unwrap().time_ms;
+
+        let outcome = p.reduce(Action::TimeTravel(crash));
+        assert!(outcome.world_replaced);
+        let view = p.timeline();
+        assert_eq!((view.now_ms, view.end_ms, view.in_past()), (crash, now, true));
+        assert_eq!(view.marks, marks, "the marks are the whole run's");
+        assert!(!p.playing() && p.members().is_empty());
+        assert!(p.world().list_topics().contains(&"orders".to_string()) && p.world().describe_topic("jobs").is_err());
+        frames(&mut p, 5, 100.0);
+        assert_eq!(p.world().now_ms(), crash, "the past stands still");
+
+        // Another moment of the same run: still replayed from the kept present.
+        p.reduce(Action::TimeTravel(crash / 2));
+        assert_eq!(p.timeline().end_ms, now);
+
+        let notice = p.reduce(Action::BackToNow).notice.unwrap();
+        assert_eq!(notice.text, format!("Back to now: t = {} ms.", franz_core::trace::group_thousands(now)));
+        assert_eq!((p.world().now_ms(), p.world().trace().hash()), (now, hash));
+        assert!(p.playing(), "as it was left");
+        assert_eq!(p.members().len(), 1, "the page's members came back with it");
+        assert!(!p.timeline().in_past());
+    }
+
+    #[test]
+    fn acting_in_the_past_forks_the_run_and_discards_its_future() {
+        let (mut p, leader) = failover();
+        let end = p.world().now_ms();
+        let crash = p.timeline().marks.iter().find(|m| m.kind == MarkKind::BrokerCrash).unwrap().time_ms;
+        p.reduce(Action::TimeTravel(crash - 1));
+        assert_eq!(p.world().broker_status(leader).name(), "running", "before the crash");
+
+        // Changing the speed, checking or sharing the past is not acting on it.
+        p.reduce(Action::Check);
+        p.reduce(Action::SetSpeed(10.0));
+        assert!(p.timeline().in_past());
+
+        let notice = create_topic(&mut p, "fork", 1).notice.unwrap();
+        let (at, to) = (franz_core::trace::group_thousands(crash - 1), franz_core::trace::group_thousands(end));
+        assert_eq!(
+            notice.text,
+            format!("Forked at t = {at} ms: the run after it (to t = {to} ms) is discarded. Created topic fork with 1 partition(s).")
+        );
+        let view = p.timeline();
+        assert!(!view.in_past());
+        assert!(view.marks.iter().all(|m| m.time_ms < crash), "the discarded future's marks are gone");
+        assert_eq!(p.reduce(Action::BackToNow).notice.unwrap().text, "This is the run's present.");
+        assert!(p.world().list_topics().contains(&"fork".to_string()));
+
+        // Play in the past forks too.
+        p.reduce(Action::SetSpeed(100.0));
+        frames(&mut p, 5, 100.0);
+        p.reduce(Action::TimeTravel(crash / 2));
+        let notice = p.reduce(Action::TogglePlay).notice.unwrap();
+        assert!(notice.text.starts_with("Forked at t = "), "{}", notice.text);
+        assert!(p.playing() && !p.timeline().in_past());
+    }
+
+    #[test]
+    fn marks_step_to_the_previous_and_next_moment() {
+        let (mut p, _) = failover();
+        let times: Vec<u64> = {
+            let mut t: Vec<u64> = p.timeline().marks.iter().map(|m| m.time_ms).collect();
+            t.dedup();
+            t
+        };
+        assert!(times.len() >= 3, "{times:?}");
+        let last = *times.last().unwrap();
+        p.reduce(Action::JumpToMark(Toward::Previous));
+        assert_eq!(p.world().now_ms(), last);
+        p.reduce(Action::JumpToMark(Toward::Previous));
+        assert_eq!(p.world().now_ms(), times[times.len() - 2]);
+        p.reduce(Action::JumpToMark(Toward::Next));
+        assert_eq!(p.world().now_ms(), last);
+        let notice = p.reduce(Action::JumpToMark(Toward::Next)).notice.unwrap();
+        assert!(notice.text.starts_with("Back to now"), "past the last mark is the present: {}", notice.text);
+        while p.world().now_ms() > times[0] {
+            p.reduce(Action::JumpToMark(Toward::Previous));
+        }
+        let notice = p.reduce(Action::JumpToMark(Toward::Previous)).notice.unwrap();
+        assert!(notice.error && notice.text == "No mark before this moment.", "{}", notice.text);
+    }
+
+    #[test]
+    fn a_lesson_scrubbed_back_plays_on_from_now() {
+        let mut p = Playground::from_fragment("");
+        p.reduce(Action::LessonNext);
+        p.reduce(Action::LessonNext);
+        let hash = p.world().trace().hash();
+        p.reduce(Action::TimeTravel(p.world().now_ms() - 100));
+        assert!(p.timeline().in_past() && !p.lesson().unwrap().forked, "looking back is not acting");
+        let notice = p.reduce(Action::LessonNext).notice.unwrap();
+        assert!(notice.text.starts_with("Back to now: t = ") && notice.text.contains("Step 3 of"), "{}", notice.text);
+        assert!(!p.timeline().in_past());
+        assert_ne!(p.world().trace().hash(), hash);
+        assert_eq!(p.lesson().unwrap().steps_done, 3);
+    }
+}
