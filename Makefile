@@ -27,6 +27,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p franz-web --all-targets --features playground -- -D warnings
+	cargo clippy -p franz-web --lib --bins --no-default-features --features playground -- -D warnings
 
 native:
 	cargo test --workspace -- --skip explorer_
