@@ -5,7 +5,7 @@
 use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
 use franz_core::config::ConfigMap;
 use franz_core::group::{coordinator_partition, OFFSETS_TOPIC};
-use franz_core::types::{NodeId, TopicPartition};
+use franz_core::types::{NodeId, ProducerRecord, TopicPartition};
 use franz_core::view::ConsumerGroupState;
 use franz_core::{ClusterConfig, ErrorCode, World};
 use franz_tests::{text, value};
@@ -971,4 +971,75 @@ fn a_group_whose_last_member_left_stays_empty_with_its_offsets_and_lag() {
     let offsets = w.group_offsets("g");
     assert_eq!(offsets.len(), 1);
     assert_eq!((offsets[0].committed, offsets[0].lag), (5, 2), "its lag grows with the log");
+}
+
+/// KIP-429 with auto-commit: a cooperative member commits its positions when the rebalance begins, inside
+/// a poll (Kafka's `onJoinPrepare`), and revokes the moving partitions later without a commit of its own
+/// (`onJoinComplete`). What its polls returned during the rebalance is not committed for it, so if it dies
+/// while processing them, the new owner reads them again (at least once, never lost). Found by the
+/// adversary: the revocation committed positions outside poll.
+#[test]
+fn a_cooperative_member_never_commits_what_it_may_still_be_processing() {
+    let cooperative = |c: &mut ConsumerConfig| {
+        c.assignor = "cooperative-sticky".into();
+        c.max_poll_records = 500;
+        // The rebalance timeout: a member that crashed while it waited to join holds the group up this long.
+        c.max_poll_interval_ms = 20_000;
+    };
+    for seed in 1..=3 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 4, None, ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        let batch = |from: usize, partition: u32| -> Vec<ProducerRecord> {
+            (0..5).map(|i| ProducerRecord { partition: Some(partition), ..value(&format!("v{}", from + i)) }).collect()
+        };
+        for partition in 0..4 {
+            w.send(p, "t", batch(0, partition)).unwrap();
+        }
+        let a = member(&mut w, "g", "a", &["t"], cooperative);
+        for _ in 0..6 {
+            w.poll(a, 1_000).unwrap();
+        }
+        w.run_for(6_000);
+        w.poll(a, 100).unwrap(); // auto-commits what earlier polls returned: 5 per partition
+        let b = member(&mut w, "g", "b", &["t"], cooperative);
+        for partition in 0..4 {
+            w.send(p, "t", batch(5, partition)).unwrap();
+        }
+        w.run_for(4_000); // a's heartbeat learns of the rebalance while it is not polling
+        let last = w.poll(a, 1_000).unwrap(); // the join begins here; buffered records come back at once
+        w.run_for(2_000); // a "processes" them, outside poll, while the rebalance completes
+        let kept: Vec<u32> = owned(&w, "g")
+            .into_iter()
+            .find(|(client, _)| client == "a")
+            .map(|(_, parts)| parts.iter().map(|tp| tp.rsplit('-').next().unwrap().parse().unwrap()).collect())
+            .unwrap_or_default();
+        let moved: Vec<u32> = (0..4).filter(|p| !kept.contains(p)).collect();
+        assert!(!moved.is_empty(), "seed {seed}: b took some partitions");
+        for o in w.group_offsets("g").into_iter().filter(|o| moved.contains(&o.partition)) {
+            let returned_last = last.iter().filter(|r| r.partition == o.partition).map(|r| r.offset + 1).max();
+            assert!(
+                returned_last.is_none_or(|end| o.committed < end),
+                "seed {seed}: partition {} committed at {} though a's last poll returned up to {:?} while the \
+                 rebalance ran",
+                o.partition,
+                o.committed,
+                returned_last
+            );
+        }
+        w.crash_client(a).unwrap();
+        let mut again = Vec::new();
+        for _ in 0..120 {
+            again.extend(w.poll(b, 1_000).unwrap());
+        }
+        for r in last.iter().filter(|r| moved.contains(&r.partition)) {
+            assert!(
+                again.iter().any(|x| x.partition == r.partition && x.offset == r.offset),
+                "seed {seed}: {}-{} was returned to a during the rebalance and never to b",
+                r.partition,
+                r.offset
+            );
+        }
+        assert!(w.check().ok, "{:?}", w.check().violations);
+    }
 }

@@ -75,7 +75,7 @@ impl Consumer {
     /// The group handed this member `partitions` for `generation`.
     pub(super) fn adopt(&mut self, now_ms: u64, partitions: Vec<TopicPartition>, out: &mut Outbox) {
         if self.cooperative() {
-            self.revoke_moved(now_ms, &partitions, out);
+            self.revoke_moved(&partitions, out);
         }
         let Some(m) = self.membership.as_mut() else { return };
         m.phase = Phase::Stable;
@@ -111,18 +111,16 @@ impl Consumer {
         out.trace(TraceKind::GroupAssigned { group, generation, member, partitions });
     }
 
-    /// Cooperative: the partitions the new assignment no longer gives this member are revoked (committed
-    /// first with auto-commit, as `onPartitionsRevoked`), and a member that gave some up joins again at
-    /// once so that the follow-up rebalance can hand them to their new owner (KIP-429).
-    fn revoke_moved(&mut self, now_ms: u64, partitions: &[TopicPartition], out: &mut Outbox) {
+    /// Cooperative: the partitions the new assignment no longer gives this member are revoked, and a member
+    /// that gave some up joins again at once so that the follow-up rebalance can hand them to their new
+    /// owner (KIP-429). Nothing is committed here: as Kafka's `onJoinComplete`, which may run while the
+    /// application still processes what its last poll returned; the auto-commit happened when the join
+    /// began, inside a poll (see `rejoin`).
+    fn revoke_moved(&mut self, partitions: &[TopicPartition], out: &mut Outbox) {
         let moved: Vec<TopicPartition> =
             self.assignment.keys().filter(|tp| !partitions.contains(tp)).cloned().collect();
         if moved.is_empty() {
             return;
-        }
-        let positions: Vec<_> = self.positions().into_iter().filter(|(tp, _)| moved.contains(tp)).collect();
-        if self.config.enable_auto_commit && !positions.is_empty() {
-            self.start_commit(now_ms, positions, CommitKind::Revocation);
         }
         for tp in &moved {
             self.assignment.remove(tp);
@@ -160,6 +158,8 @@ impl Consumer {
             }
         }
         let backoff = if error.code == ErrorCode::RebalanceInProgress { 0 } else { RETRY_BACKOFF_MS };
+        // Kafka's `needsJoinPrepare`: the rebalance begins once, when a Stable member first joins again.
+        let begins = self.membership.as_ref().is_some_and(|m| m.phase == Phase::Stable);
         if let Some(m) = self.membership.as_mut() {
             if matches!(error.code, ErrorCode::UnknownMemberId) {
                 m.member_id.clear();
@@ -168,11 +168,16 @@ impl Consumer {
             m.rejoin_at_ms = now_ms + backoff;
             m.rejoin_requested = false;
         }
-        // A cooperative member keeps its partitions while it joins again (KIP-429); a lost member has none.
+        // A cooperative member keeps its partitions while it joins again (KIP-429), committing its positions
+        // first with auto-commit as Kafka's `onJoinPrepare` does (here, inside a poll, before it returns
+        // anything new); a lost member has none.
         if lost {
             self.revoke_all(now_ms, false, RevokeReason::Lost, out);
         } else if !self.cooperative() {
             self.revoke_all(now_ms, true, RevokeReason::Rebalance, out);
+        } else if begins && self.config.enable_auto_commit {
+            let positions = self.positions();
+            self.start_commit(now_ms, positions, CommitKind::Revocation);
         }
     }
 
