@@ -813,7 +813,7 @@ impl Producer {
                 // (`handleFailedBatch`), a new epoch, which the partition takes up from sequence 0 once none
                 // of its batches is out, so that the next batch leaves no gap.
                 if let (Some(_), Some((producer_id, epoch))) = (batch.producer, self.producer_id) {
-                    self.producer_id = Some((producer_id, epoch.wrapping_add(1)));
+                    self.producer_id = next_epoch(producer_id, epoch);
                 }
                 for share in batch.shares {
                     self.fail(share.send_id, error.clone(), out);
@@ -852,8 +852,9 @@ impl Producer {
         let Some(tp) = self.batches.get(&batch_id).map(|b| TopicPartition::new(b.topic.clone(), b.partition)) else {
             return;
         };
-        let producer_epoch = epoch.wrapping_add(1);
-        self.producer_id = Some((producer_id, producer_epoch));
+        self.producer_id = next_epoch(producer_id, epoch);
+        // At the last epoch: a new producer id first (its answer comes back here through the next refusal).
+        let Some((producer_id, producer_epoch)) = self.producer_id else { return };
         let mut next = 0i32;
         for batch in self.batches.values_mut().filter(|b| b.producer.is_some()) {
             if batch.topic == tp.topic && batch.partition == tp.partition {
@@ -864,6 +865,13 @@ impl Producer {
         let batches_numbered = self.sequences.get(&tp).map_or(0, |s| s.batches_numbered);
         self.sequences.insert(tp, PartitionSequence { epoch: producer_epoch, next_sequence: next, batches_numbered });
     }
+}
+
+/// The producer's next epoch; past the last one, none: the producer asks for a new producer id (Kafka's
+/// `bumpIdempotentProducerEpoch` resets the id at `Short.MAX_VALUE`), and its partitions start over at
+/// sequence 0 under it.
+fn next_epoch(producer_id: i64, epoch: i16) -> Option<(i64, i16)> {
+    (epoch < i16::MAX).then(|| (producer_id, epoch + 1))
 }
 
 impl Actor for Producer {
@@ -1071,5 +1079,66 @@ impl Producer {
                 (Some(_), None) => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::message::{PartitionMetadata, TopicMetadata};
+    use crate::rng::{stream_rng, Stream};
+
+    const BROKER: NodeId = 1;
+
+    fn only_request(out: &mut Outbox) -> Message {
+        let mut sent = out.take_messages();
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        sent.remove(0).1
+    }
+
+    /// An idempotent producer at its last epoch, with its metadata: its send goes out as a Produce.
+    fn at_last_epoch(out: &mut Outbox) -> Producer {
+        let mut p =
+            Producer::new(10_002, ProducerConfig::named("p"), vec![BROKER], stream_rng(1, Stream::Actor(10_002)));
+        p.send(0, "t".into(), vec![ProducerRecord { value: Some("v".into()), ..Default::default() }], out).unwrap();
+        let Message::InitProducerIdRequest { correlation_id } = only_request(out) else {
+            panic!("InitProducerId first")
+        };
+        let answer = Message::InitProducerIdResponse { correlation_id, result: Ok((5, i16::MAX)) };
+        p.on_message(1, BROKER, answer, out);
+        let Message::MetadataRequest { correlation_id, .. } = only_request(out) else { panic!("then metadata") };
+        let partition =
+            PartitionMetadata { partition: 0, leader: BROKER, leader_epoch: 0, replicas: vec![1], isr: vec![1] };
+        let topics = vec![TopicMetadata { name: "t".into(), partitions: Ok(vec![partition]) }];
+        p.on_message(2, BROKER, Message::MetadataResponse { correlation_id, brokers: vec![1], topics }, out);
+        p
+    }
+
+    #[test]
+    fn past_the_last_epoch_the_producer_asks_for_a_new_producer_id() {
+        let mut out = Outbox::default();
+        let mut p = at_last_epoch(&mut out);
+        let Message::ProduceRequest { correlation_id, producer, .. } = only_request(&mut out) else {
+            panic!("the send goes out")
+        };
+        assert_eq!((producer.producer_id, producer.producer_epoch), (5, i16::MAX));
+        let refused = Err(franz_err!(InvalidRecord, "a keyless record on a compacted topic"));
+        let answer = Message::ProduceResponse {
+            correlation_id,
+            topic: "t".into(),
+            partition: 0,
+            topic_id: None,
+            result: refused,
+        };
+        p.on_message(3, BROKER, answer, &mut out);
+        assert_eq!(p.take_results().len(), 1, "the send fails for good");
+        p.send(4, "t".into(), vec![ProducerRecord { value: Some("w".into()), ..Default::default() }], &mut out)
+            .unwrap();
+        let Message::InitProducerIdRequest { correlation_id } = only_request(&mut out) else {
+            panic!("no epoch after the last: a new producer id, not a wrapped epoch")
+        };
+        p.on_message(5, BROKER, Message::InitProducerIdResponse { correlation_id, result: Ok((6, 0)) }, &mut out);
+        let Message::ProduceRequest { producer, .. } = only_request(&mut out) else { panic!("the send goes out") };
+        assert_eq!((producer.producer_id, producer.producer_epoch, producer.base_sequence), (6, 0, 0));
     }
 }
