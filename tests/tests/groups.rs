@@ -1043,3 +1043,48 @@ fn a_cooperative_member_never_commits_what_it_may_still_be_processing() {
         assert!(w.check().ok, "{:?}", w.check().violations);
     }
 }
+
+/// KIP-814: a static member that took the leader's place without a rebalance (`skipAssignment`) still
+/// watches the group's topics, so partitions added later reach the group (found by the adversary: they
+/// were never assigned).
+#[test]
+fn a_restarted_static_leader_still_assigns_partitions_added_later() {
+    for (seed, assignor) in [(1, "range"), (2, "cooperative-sticky"), (3, "range")] {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+        let config = |instance: String| {
+            move |c: &mut ConsumerConfig| {
+                c.group_instance_id = Some(instance);
+                c.assignor = assignor.into();
+                c.metadata_max_age_ms = 5_000;
+            }
+        };
+        let a = member(&mut w, "g", "a", &["t"], config("ia".into()));
+        for _ in 0..6 {
+            w.poll(a, 500).unwrap();
+        }
+        let b = member(&mut w, "g", "b", &["t"], config("ib".into()));
+        for _ in 0..10 {
+            w.poll(a, 500).unwrap();
+            w.poll(b, 500).unwrap();
+        }
+        let group = w.describe_group("g");
+        let leader_instance = group.members.iter().find(|m| Some(&m.member_id) == group.leader.as_ref()).unwrap();
+        let leader_instance = leader_instance.group_instance_id.clone().unwrap();
+        let (leader, other) = if leader_instance == "ia" { (a, b) } else { (b, a) };
+        w.crash_client(leader).unwrap();
+        let again = member(&mut w, "g", "again", &["t"], config(leader_instance.clone()));
+        for _ in 0..6 {
+            w.poll(again, 500).unwrap();
+            w.poll(other, 500).unwrap();
+        }
+        w.create_partitions("t", 4).unwrap();
+        for _ in 0..60 {
+            w.poll(again, 500).unwrap();
+            w.poll(other, 500).unwrap();
+        }
+        let mut owned: Vec<String> = owned(&w, "g").into_iter().flat_map(|(_, parts)| parts).collect();
+        owned.sort();
+        assert_eq!(owned, ["t-0", "t-1", "t-2", "t-3"], "seed {seed}, {assignor}: every partition reaches the group");
+    }
+}

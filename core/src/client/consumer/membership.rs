@@ -253,6 +253,32 @@ impl Consumer {
         }
     }
 
+    /// KIP-814: a static member that took the leader's place is told so without assigning (`skipAssignment`);
+    /// it keeps watching the group's topics as a leader does (Kafka's `onLeaderElected` keeps the assignment
+    /// snapshot), so that partitions added later still reach the group. The snapshot is the partition counts
+    /// it knows, else those the current assignment implies.
+    pub(super) fn keep_assignment_snapshot(&mut self, now_ms: u64, join: &crate::protocol::message::JoinResult) {
+        let mut counts: alloc::collections::BTreeMap<String, u32> = alloc::collections::BTreeMap::new();
+        for member in &join.members {
+            for topic in &member.topics {
+                counts.entry(topic.clone()).or_insert(0);
+            }
+            for tp in &member.owned {
+                let count = counts.entry(tp.topic.clone()).or_insert(0);
+                *count = (*count).max(tp.partition + 1);
+            }
+        }
+        for (topic, count) in counts.iter_mut() {
+            if let Some(known) = self.metadata.partition_count(topic) {
+                *count = known;
+            }
+        }
+        if let Some(m) = self.membership.as_mut().filter(|_| !counts.is_empty()) {
+            m.assigned_counts = Some(counts);
+            m.metadata_checked_ms = now_ms;
+        }
+    }
+
     /// As the group's leader, every `metadata.max.age.ms`: reread the topics it assigned; an answer that
     /// differs from what it assigned from makes it rejoin (Kafka's `rejoinNeededOrPending`).
     pub(super) fn refresh_assigned_metadata(&mut self, now_ms: u64, out: &mut Outbox) {

@@ -769,6 +769,9 @@ impl Actor for Consumer {
             (Pending::JoinGroup, Message::JoinGroupResponse { result, .. }) => match result {
                 Ok(join) => {
                     let leader = join.leader == join.member_id && !join.skip_assignment;
+                    if join.skip_assignment {
+                        self.keep_assignment_snapshot(now_ms, &join);
+                    }
                     if let Some(m) = self.membership.as_mut() {
                         m.member_id = join.member_id.clone();
                         m.generation = join.generation;
