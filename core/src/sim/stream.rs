@@ -28,7 +28,7 @@ pub const STREAM_TEXT_BYTES_MAX: usize = 1_000;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
 pub enum StreamKey {
-    /// No key: the partitioner spreads the records (Kafka's sticky partitioner).
+    /// No key: Kafka's sticky partitioner picks a partition, and another after `batch.size` bytes.
     None,
     /// Every record has this key, so all go to one partition.
     Fixed { key: String },

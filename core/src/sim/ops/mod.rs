@@ -70,16 +70,7 @@ impl World {
                 self.advance(ms);
                 Ok(Outcome::Done)
             }
-            Action::Step => {
-                // A stream's records due before the next event are sent first.
-                let horizon = self.horizon_ms.unwrap_or(u64::MAX);
-                if let Some(s) = self.next_stream_ms().filter(|&s| s <= horizon) {
-                    if self.next_event_ms().is_none_or(|t| s <= t) {
-                        self.run_streams(s);
-                    }
-                }
-                Ok(Outcome::Stepped(self.step_event(u64::MAX)))
-            }
+            Action::Step => Ok(Outcome::Stepped(self.step_with_streams())),
             Action::CreateTopic { name, partitions, replication_factor, config } => {
                 let replication_factor = replication_factor.unwrap_or_else(|| (self.brokers.len() as u32).min(3));
                 self.exec_admin(AdminOp::CreateTopic { name, partitions, replication_factor, config })
