@@ -11,7 +11,7 @@ use franz_core::trace::group_thousands;
 use franz_core::trace::TraceKind;
 use franz_core::World;
 
-use super::{MemberUi, Notice, Outcome, Playground, PolledRecord, Stream};
+use super::{MemberUi, Notice, Outcome, Playground, PolledRecord};
 
 /// Franz's bound on the marks the scrubber keeps (the oldest go first).
 const MARKS_MAX: usize = 1_000;
@@ -113,7 +113,6 @@ pub(super) struct Present {
     playing: bool,
     polled: Vec<PolledRecord>,
     report: Option<CheckReport>,
-    stream: Option<Stream>,
     members: Vec<MemberUi>,
     last_member_poll_ms: u64,
 }
@@ -200,7 +199,6 @@ impl Playground {
                 playing: self.playing,
                 polled: std::mem::take(&mut self.polled),
                 report: self.report.take(),
-                stream: self.stream.take(),
                 members: std::mem::take(&mut self.members),
                 last_member_poll_ms: self.last_member_poll_ms,
             }));
@@ -222,9 +220,9 @@ impl Playground {
     /// Back to the kept present, as it was left.
     pub(super) fn back_to_now(&mut self) -> String {
         let Some(present) = self.present.take() else { return String::from("This is the run's present.") };
-        let Present { world, playing, polled, report, stream, members, last_member_poll_ms } = *present;
+        let Present { world, playing, polled, report, members, last_member_poll_ms } = *present;
         (self.world, self.playing, self.polled, self.report) = (world, playing, polled, report);
-        (self.stream, self.members, self.last_member_poll_ms) = (stream, members, last_member_poll_ms);
+        (self.members, self.last_member_poll_ms) = (members, last_member_poll_ms);
         format!("Back to now: t = {} ms.", group_thousands(self.world.now_ms()))
     }
 
@@ -334,7 +332,7 @@ mod tests {
             name: "risky".into(),
             partitions: 1,
             replication_factor: Some(2),
-            config: [("unclean.leader.election.enable".to_string(), "true".to_string())].into(),
+            config: "unclean.leader.election.enable=true".into(),
         }));
         frames(&mut p, 2, 100.0);
         let replicas = p.world().describe_topic("risky").unwrap().partitions[0].replicas.clone();
