@@ -317,6 +317,9 @@ pub struct Playground {
     /// The timeline's marks, oldest first, and the trace sequence number they were read up to.
     marks: Vec<Mark>,
     marks_seq: u64,
+    /// The run's important trace lines (all but appends and high watermarks), oldest first: the event log
+    /// lists them beyond the trace's own window of recent events.
+    important: Vec<franz_core::trace::TraceEvent>,
     events_filter: EventFilter,
 }
 
@@ -400,6 +403,7 @@ impl Playground {
             present: None,
             marks: Vec::new(),
             marks_seq: 0,
+            important: Vec::new(),
             events_filter: EventFilter::default(),
         }
     }
@@ -761,7 +765,7 @@ impl Playground {
             network: explain::network_summary(world, &view),
             consumer: self.consumer_panel(&view),
             producer_waits: self.producer_waits(),
-            events: events::event_lines(world, &self.events_filter),
+            events: events::event_lines(world, &self.events_filter, &self.important),
             flights: self.flights(),
             topics,
             view,

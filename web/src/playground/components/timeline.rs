@@ -53,6 +53,7 @@ pub fn timeline(p: &TimelineProps) -> Html {
                         let unclean = matches!(e.kind, TraceKind::PartitionChanged { unclean: true, .. });
                         html! { <li class={classes!("event", e.kind.kind_name(), unclean.then_some("unclean"))} key={e.seq}>{ &e.text }</li> }
                     }
+                    EventLine::Older => html! { <li class="event older" data-testid="older-events">{ line.text() }</li> },
                     EventLine::Collapsed { .. } => html! {
                         <li class="event routine-run" data-testid="routine-run" title="routine lines, folded: tick \"show routine lines\" to see them">{ line.text() }</li>
                     },

@@ -132,6 +132,8 @@ pub enum EventLine {
         from_ms: u64,
         to_ms: u64,
     },
+    /// Where the trace's window of recent lines ends: older lines are the important ones the page kept.
+    Older,
 }
 
 impl EventLine {
@@ -143,6 +145,9 @@ impl EventLine {
                 group_thousands(*from_ms),
                 group_thousands(*to_ms)
             ),
+            EventLine::Older => {
+                String::from("… older: only the important lines are kept (appends and high watermarks are not)")
+            }
         }
     }
 }
@@ -164,15 +169,22 @@ fn involves(e: &TraceEvent, node: NodeId) -> bool {
         }
 }
 
-/// The log's lines, newest first: at most `EVENT_LINES_MAX`, from the events the trace still keeps.
-pub fn event_lines(world: &World, filter: &EventFilter) -> Vec<EventLine> {
+/// Whether the filter shows the line, and whether it folds into a run of routine lines.
+fn shown(filter: &EventFilter, e: &TraceEvent) -> Option<bool> {
+    let kind = EventKind::of(&e.kind);
+    if filter.kind.is_some_and(|k| k != kind) || filter.node.is_some_and(|n| !involves(e, n)) {
+        return None;
+    }
+    Some(kind == EventKind::Routine && !filter.routine && filter.kind != Some(EventKind::Routine))
+}
+
+/// The log's lines, newest first: at most `EVENT_LINES_MAX`, from the events the trace still keeps, then
+/// the older important lines the page kept (`important`, oldest first).
+pub fn event_lines(world: &World, filter: &EventFilter, important: &[TraceEvent]) -> Vec<EventLine> {
     let mut lines: Vec<EventLine> = Vec::new();
+    let first_kept = world.trace().kept().next().map_or(world.trace().len() + 1, |e| e.seq);
     for e in world.trace().kept().rev() {
-        let kind = EventKind::of(&e.kind);
-        if filter.kind.is_some_and(|k| k != kind) || filter.node.is_some_and(|n| !involves(e, n)) {
-            continue;
-        }
-        let fold = kind == EventKind::Routine && !filter.routine && filter.kind != Some(EventKind::Routine);
+        let Some(fold) = shown(filter, e) else { continue };
         let full = lines.len() >= EVENT_LINES_MAX;
         match lines.last_mut() {
             Some(EventLine::Collapsed { count, from_ms, .. }) if fold => {
@@ -180,11 +192,16 @@ pub fn event_lines(world: &World, filter: &EventFilter) -> Vec<EventLine> {
                 *from_ms = e.time_ms;
                 continue;
             }
-            _ if full => break,
+            _ if full => return lines,
             _ if fold => lines.push(EventLine::Collapsed { count: 1, from_ms: e.time_ms, to_ms: e.time_ms }),
             _ => lines.push(EventLine::Event(e.clone())),
         }
     }
+    let mut older = important.iter().rev().filter(|e| e.seq < first_kept && shown(filter, e).is_some()).peekable();
+    if older.peek().is_some() && lines.len() < EVENT_LINES_MAX {
+        lines.push(EventLine::Older);
+    }
+    lines.extend(older.take(EVENT_LINES_MAX.saturating_sub(lines.len())).cloned().map(EventLine::Event));
     lines
 }
 
@@ -215,7 +232,7 @@ mod tests {
     #[test]
     fn routine_lines_fold_and_the_important_ones_stay() {
         let (p, leader) = busy_failover();
-        let lines = event_lines(p.world(), &EventFilter::default());
+        let lines = event_lines(p.world(), &EventFilter::default(), &[]);
         assert!(lines.len() <= EVENT_LINES_MAX);
         assert!(
             lines.windows(2).all(|w| !matches!(w, [EventLine::Collapsed { .. }, EventLine::Collapsed { .. }])),
@@ -226,7 +243,7 @@ mod tests {
         assert!(all.contains("fenced broker"), "{all}");
         assert!(all.contains("routine line(s), t="), "{all}");
         // Shown one by one, the same stretch is mostly routine, and the crash is further back than 200 lines.
-        let open = event_lines(p.world(), &EventFilter { routine: true, ..EventFilter::default() });
+        let open = event_lines(p.world(), &EventFilter { routine: true, ..EventFilter::default() }, &[]);
         assert_eq!(open.len(), EVENT_LINES_MAX);
         assert!(open.iter().all(|l| matches!(l, EventLine::Event(_))));
     }
@@ -234,13 +251,14 @@ mod tests {
     #[test]
     fn the_filter_keeps_one_kind_or_one_node() {
         let (p, leader) = busy_failover();
-        let elections = event_lines(p.world(), &EventFilter { kind: Some(EventKind::Elections), ..Default::default() });
+        let elections =
+            event_lines(p.world(), &EventFilter { kind: Some(EventKind::Elections), ..Default::default() }, &[]);
         assert!(!elections.is_empty());
         for line in &elections {
             let EventLine::Event(e) = line else { panic!("no routine line under elections") };
             assert_eq!(EventKind::of(&e.kind), EventKind::Elections, "{}", e.text);
         }
-        let node = event_lines(p.world(), &EventFilter { node: Some(leader), ..Default::default() });
+        let node = event_lines(p.world(), &EventFilter { node: Some(leader), ..Default::default() }, &[]);
         let text = texts(&node).join("\n");
         assert!(text.contains(&format!("fenced broker {leader}")), "by the controller, about it: {text}");
         for line in &node {
@@ -250,5 +268,24 @@ mod tests {
         }
         assert_eq!(EventKind::parse("groups"), Some(EventKind::Groups));
         assert_eq!(EventKind::parse("nope"), None);
+    }
+
+    #[test]
+    fn important_lines_outlive_the_traces_window() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "orders", 1);
+        p.reduce(Action::Broker(3, BrokerAction::Crash));
+        // Small batches make many lines: a record or two per batch at 200/s.
+        p.reduce(Action::Stream(Some(super::super::tests::stream_request("orders", 200))));
+        p.reduce(Action::SetSpeed(10.0));
+        while p.world().trace().len() < franz_core::trace::TRACE_EVENTS_KEPT_MAX as u64 + 2_000 {
+            frames(&mut p, 10, 100.0);
+        }
+        assert!(!p.world().trace().kept().any(|e| e.text.contains("broker 3: crashed")), "out of the trace's window");
+        let lines = p.snapshot().events;
+        let text = texts(&lines).join("\n");
+        assert!(lines.contains(&EventLine::Older), "{text}");
+        assert!(text.contains("broker 3: crashed"), "kept by the page: {text}");
+        assert!(text.contains("created topic orders"), "{text}");
     }
 }

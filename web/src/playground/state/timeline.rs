@@ -11,10 +11,13 @@ use franz_core::trace::group_thousands;
 use franz_core::trace::TraceKind;
 use franz_core::World;
 
-use super::{MemberUi, Notice, Outcome, Playground, PolledRecord};
+use super::{EventKind, MemberUi, Notice, Outcome, Playground, PolledRecord};
 
 /// Franz's bound on the marks the scrubber keeps (the oldest go first).
 const MARKS_MAX: usize = 1_000;
+/// Franz's bound on the important trace lines the page keeps beyond the trace's own window (the oldest go
+/// first): the event log still lists them when a stream's routine lines have pushed them out of the trace.
+const IMPORTANT_EVENTS_MAX: usize = 1_000;
 
 /// What a mark on the timeline stands for; each kind has its colour and shape on the page.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -143,12 +146,18 @@ impl Playground {
         }
         for event in self.world.trace().since(self.marks_seq) {
             if let Some(kind) = MarkKind::of(&event.kind) {
-                self.marks.push(Mark { seq: event.seq, time_ms: event.time_ms, kind, label: event.text });
+                let label = event.text.clone();
+                self.marks.push(Mark { seq: event.seq, time_ms: event.time_ms, kind, label });
+            }
+            if EventKind::of(&event.kind) != EventKind::Routine {
+                self.important.push(event);
             }
         }
         self.marks_seq = self.world.trace().len();
         let over = self.marks.len().saturating_sub(MARKS_MAX);
         self.marks.drain(..over);
+        let over = self.important.len().saturating_sub(IMPORTANT_EVENTS_MAX);
+        self.important.drain(..over);
     }
 
     /// Pins the checker's violations where they were found.
@@ -173,6 +182,7 @@ impl Playground {
     pub(super) fn reset_timeline(&mut self) {
         self.present = None;
         self.marks.clear();
+        self.important.clear();
         self.marks_seq = 0;
     }
 
@@ -234,6 +244,7 @@ impl Playground {
         self.members = present.members.into_iter().filter(|m| world.client_by_name(&m.name) == Some(m.id)).collect();
         let seq = world.trace().len();
         self.marks.retain(|m| m.seq <= seq && m.time_ms <= world.now_ms());
+        self.important.retain(|e| e.seq <= seq);
         self.marks_seq = seq;
         Some(Notice::info(format!(
             "Forked at t = {} ms: the run after it (to t = {} ms) is discarded.",
