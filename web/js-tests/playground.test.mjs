@@ -69,8 +69,11 @@ test("create a topic, send a record, see it at offset 0 in the log strip", async
   await page.fill('[data-testid="send-value"]', "banana");
   await page.click('[data-testid="send"]');
   await page.locator('.log-record[data-offset="1"]').waitFor();
-  const timeline = await page.locator('[data-testid="timeline"]').innerText();
+  let timeline = await page.locator('[data-testid="timeline"]').innerText();
   assert.match(timeline, /created topic orders/);
+  assert.match(timeline, /routine line\(s\), t=/, "appends fold into one line");
+  await page.check('[data-testid="events-routine"]');
+  timeline = await page.locator('[data-testid="timeline"]').innerText();
   assert.match(timeline, /appended 1 record to orders-0 at offset 0/);
   assert.match(await page.locator('[data-testid="notice"]').innerText(), /orders-0 at offset 1/);
   fs.mkdirSync(path.join(root, "target"), { recursive: true });
@@ -166,7 +169,7 @@ test("a power loss on a topic's only replica shows up in the checker", async () 
 test("isolate a broker, then heal; network settings are validated", async () => {
   const { page, errors } = await openPlayground();
   await page.click('[data-testid="broker-1-isolate"]');
-  await page.waitForFunction(() => document.querySelector('[data-testid="network-state"]').innerText.includes("Partitioned: [1]"));
+  await page.waitForFunction(() => document.querySelector('[data-testid="network-state"]').innerText.includes("Partitioned: [broker 1]"));
   await page.click('[data-testid="heal"]');
   await page.waitForFunction(() => document.querySelector('[data-testid="network-state"]').innerText.includes("Every node reaches"));
   await page.fill('[data-testid="drop-rate"]', "7");
@@ -183,6 +186,7 @@ test("a share link replays the same run; time travel goes back", async () => {
   const { page, errors } = await openPlayground();
   await createTopicAndSend(page, "shared", ["x", "y", "z"]);
   await page.click('[data-testid="play"]'); // pause, so that the clock stands still
+  await page.check('[data-testid="events-routine"]');
   await page.click('[data-testid="share"]');
   const url = page.url();
   assert.match(url, /#s=/);
@@ -192,6 +196,7 @@ test("a share link replays the same run; time travel goes back", async () => {
   const second = await browser.newPage();
   await second.goto(url);
   await second.waitForSelector('[data-testid="log-shared-0"] .log-record[data-offset="2"]');
+  await second.check('[data-testid="events-routine"]');
   assert.match(await second.locator('[data-testid="notice"]').innerText(), /Replayed the shared run/);
   assert.equal(await second.locator('[data-testid="clock"]').innerText(), clock, "the replay stops where the run was shared");
   assert.equal(await second.locator('[data-testid="timeline"]').innerText(), events, "same events, same times, same words");
@@ -465,5 +470,328 @@ test("the cluster map shows the active controller, a crashed broker and its lead
   await page.waitForSelector('[data-testid="cluster-map"] circle.flight', { state: "attached", timeout: 10000 });
   fs.mkdirSync(path.join(root, "target"), { recursive: true });
   await map.screenshot({ path: path.join(root, "target", "playground-map.png") });
+  assert.deepEqual(errors, []);
+});
+
+// Issue 16: the rough edges of a first visit.
+
+const waitText = (page, testid, re, timeout = 20000) =>
+  page.waitForFunction(([id, src]) => new RegExp(src).test(document.querySelector(`[data-testid="${id}"]`)?.innerText ?? ""), [testid, re.source], { timeout });
+
+async function createTopic(page, name, { partitions = "1", replication = "", config = "" } = {}) {
+  await page.fill('[data-testid="topic-name"]', name);
+  await page.fill('[data-testid="topic-partitions"]', partitions);
+  await page.fill('[data-testid="topic-replication"]', replication);
+  await page.fill('[data-testid="topic-config"]', config);
+  await page.click('[data-testid="create-topic"]');
+}
+
+test("on a phone (390 px) every panel takes the screen's width, one under another, and the header wraps", async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(baseUrl + "#play");
+  await page.waitForSelector('[data-testid="broker-1"]');
+  const layout = await page.evaluate(() => {
+    const box = (e) => { const b = e.getBoundingClientRect(); return { x: b.x, y: b.y + window.scrollY, w: b.width, h: b.height, name: e.dataset.testid ?? e.className }; };
+    const panels = [...document.querySelectorAll(".grid > .panel, .grid > .column > .panel")].map(box);
+    return { doc: document.documentElement.scrollWidth, header: box(document.querySelector(".top-bar")), panels };
+  });
+  assert.ok(layout.doc <= 390, `the page is ${layout.doc} px wide`);
+  assert.ok(layout.header.w <= 390);
+  assert.ok(layout.panels.length >= 8);
+  for (const p of layout.panels) assert.ok(p.w >= 340 && p.x >= 0 && p.x + p.w <= 390, `${p.name}: ${JSON.stringify(p)}`);
+  const sorted = [...layout.panels].sort((a, b) => a.y - b.y);
+  for (let i = 1; i < sorted.length; i++) {
+    assert.ok(sorted[i].y >= sorted[i - 1].y + sorted[i - 1].h - 1, `${sorted[i].name} overlaps ${sorted[i - 1].name}`);
+  }
+  fs.mkdirSync(path.join(root, "target"), { recursive: true });
+  await page.screenshot({ path: path.join(root, "target", "playground-phone.png") });
+  assert.deepEqual(errors, []);
+});
+
+test("the network panel says what is lost and why, and describes the network as it is", async () => {
+  const { page, errors } = await openPlayground();
+  assert.match(await text(page, "network-state"), /Every node reaches every other/);
+  assert.match(await text(page, "network-lost"), /No message lost so far/);
+  await page.click('[data-testid="broker-2-crash"]');
+  await page.selectOption('[data-testid="speed"]', "10");
+  await waitText(page, "network-lost", /sent to a node that was down/);
+  assert.doesNotMatch(await text(page, "network-lost"), /drop rate/, "drop rate 0 loses nothing");
+  assert.match(await text(page, "network-state"), /Down: broker 2/);
+  await page.fill('[data-testid="drop-rate"]', "0.5");
+  await page.click('[data-testid="apply-network"]');
+  await waitText(page, "network-state", /50% of messages dropped at random \(drop rate 0\.5\)/);
+  assert.doesNotMatch(await text(page, "network-state"), /reaches every other/);
+  await waitText(page, "network-lost", /dropped at random \(drop rate\)/);
+  assert.deepEqual(errors, []);
+});
+
+test("an isolated broker says so, counts down to its fencing, offers its own Heal, and shows its zombie leadership", async () => {
+  const { page, errors } = await openPlayground();
+  await createTopicAndSend(page, "orders", ["a"]);
+  const leader = Number((await page.locator('[data-testid="log-orders-0"] .meta').first().innerText()).match(/leader (\d+)/)[1]);
+  await page.click(`[data-testid="broker-${leader}-isolate"]`);
+  await waitText(page, `broker-${leader}-state`, /^isolated/);
+  assert.equal(await page.locator(`[data-testid="broker-${leader}-isolate"]`).count(), 0, "no Isolate on an isolated broker");
+  await page.locator(`[data-testid="broker-${leader}-heal"]`).waitFor();
+  assert.match(await text(page, `broker-${leader}-fencing`), /^fenced by the controller in [\d.]+ s \(broker\.session\.timeout\.ms\)$/);
+  await page.selectOption('[data-testid="speed"]', "10");
+  await waitText(page, `broker-${leader}-state`, /^isolated · fenced$/);
+  const zombie = page.locator(`[data-testid="zombie-${leader}-orders-0"]`);
+  await zombie.waitFor({ timeout: 20000 });
+  assert.match(await zombie.innerText(), /orders-0 at epoch 0: a zombie leader, the controller moved on to broker \d at epoch 1/);
+  await page.click(`[data-testid="broker-${leader}-heal"]`);
+  await waitText(page, "network-state", /Every node reaches every other/);
+  await page.waitForFunction((id) => !document.querySelector(`[data-testid="broker-${id}-state"]`).innerText.startsWith("isolated"), leader);
+  await zombie.waitFor({ state: "detached", timeout: 20000 });
+  assert.deepEqual(errors, []);
+});
+
+test("group members get names never used before, and a group whose last member left stays, Empty, with its lag", async () => {
+  const { page, errors } = await openPlayground();
+  await createTopicAndSend(page, "jobs", ["j0", "j1", "j2"]);
+  await page.click('[data-testid="add-member"]');
+  await page.click('[data-testid="add-member"]');
+  await page.selectOption('[data-testid="speed"]', "10");
+  await waitText(page, "group-playground-group-state", /Stable/);
+  const first = await page.locator('[data-testid="groups"] .client-list li').first().locator('[data-testid$="-crash"]').getAttribute("data-testid");
+  await page.click(`[data-testid="${first}"]`);
+  await page.click('[data-testid="add-member"]');
+  assert.match(await text(page, "notice"), /^playground-group-member-3 joins/);
+  const names = await page.locator('[data-testid="groups"] .client-list li').allInnerTexts();
+  assert.equal(new Set(names.map((n) => n.split(" ")[0])).size, names.length, names.join(" | "));
+  // Every member stops: the group stays, Empty, with its committed offsets, and its lag grows with new records.
+  await page.locator('[data-testid^="lag-playground-group-jobs-"]').first().waitFor({ timeout: 20000 });
+  while (await page.locator('[data-testid="groups"] .client-list [data-testid$="-stop"]').count() > 0) {
+    await page.locator('[data-testid="groups"] .client-list [data-testid$="-stop"]').first().click();
+  }
+  await waitText(page, "group-playground-group-state", /Empty/, 60000);
+  await page.locator('[data-testid="group-playground-group-empty"]').waitFor();
+  await page.locator('[data-testid="commit-playground-group"]').first().waitFor();
+  const lag = async () => Number(await page.locator('[data-testid="lag-playground-group-jobs-0"] td').last().innerText());
+  const before = await lag();
+  for (const v of ["x", "y"]) {
+    await page.fill('[data-testid="send-value"]', v);
+    await page.click('[data-testid="send"]');
+  }
+  await page.waitForFunction((b) => Number(document.querySelector('[data-testid="lag-playground-group-jobs-0"]').lastElementChild.innerText) >= b + 2, before);
+  const after = await lag();
+  assert.ok(after >= before + 2, `the lag grew from ${before} to ${after}`);
+  assert.deepEqual(errors, []);
+});
+
+test("a fast stream says it holds the page's speed down; a rotating key spreads the records", async () => {
+  const { page, errors } = await openPlayground();
+  await createTopic(page, "clicks", { partitions: "4" });
+  await page.waitForSelector('[data-testid="log-clicks-3"]');
+  await page.selectOption('[data-testid="speed"]', "100");
+  await page.fill('[data-testid="stream-rate"]', "1000");
+  await page.selectOption('[data-testid="stream-key"]', "rotating");
+  await page.fill('[data-testid="stream-keys"]', "8");
+  await page.click('[data-testid="stream"]');
+  await page.locator('[data-testid="speed-limit"]').waitFor();
+  assert.match(await text(page, "speed-limit"), /runs at 12\.0× .* while it streams 1000 records\/s/);
+  assert.match(await text(page, "top-speed-limit"), /running at 12\.0×/);
+  assert.match(await text(page, "stream-status"), /streaming 1000\/s to clicks \(keys user-1-0 … user-1-7 in turn\)/);
+  await page.waitForFunction(() => [0, 1, 2, 3].filter((p) => document.querySelector(`[data-testid="log-clicks-${p}"] .log-record`)).length >= 3, null, { timeout: 20000 });
+  await page.click('[data-testid="stream"]');
+  await page.locator('[data-testid="top-speed-limit"]').waitFor({ state: "detached" });
+  assert.deepEqual(errors, []);
+});
+
+test("internal topics come last, folded, and cannot be deleted from the page", async () => {
+  const { page, errors } = await openPlayground();
+  await createTopicAndSend(page, "zebra", ["z"]);
+  await page.click('[data-testid="add-member"]');
+  const internal = page.locator('[data-testid="internal-topics"]');
+  await internal.waitFor({ timeout: 20000 });
+  assert.equal(await internal.getAttribute("open"), null, "folded");
+  assert.match(await internal.locator("summary").innerText(), /Internal topics \(1\): __consumer_offsets/);
+  await createTopic(page, "apple");
+  await page.waitForSelector('[data-testid="topic-apple"]');
+  const order = await page.locator('[data-testid^="topic-"]').evaluateAll((els) => els.map((e) => e.dataset.testid));
+  assert.deepEqual(order.filter((t) => /^topic-(apple|zebra|__consumer_offsets)$/.test(t)), ["topic-apple", "topic-zebra", "topic-__consumer_offsets"]);
+  assert.equal(await page.locator('[data-testid="delete-__consumer_offsets"]').count(), 0);
+  assert.equal(await page.locator('[data-testid="delete-apple"]').count(), 1);
+  assert.deepEqual(errors, []);
+});
+
+test("the log strip keeps its newest end in view, with readable HW and committed-offset markers", async () => {
+  const { page, errors } = await openPlayground();
+  await createTopicAndSend(page, "stream", ["first"]);
+  await page.click('[data-testid="add-member"]');
+  await page.fill('[data-testid="stream-rate"]', "50");
+  await page.selectOption('[data-testid="speed"]', "10");
+  await page.click('[data-testid="stream"]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="log-stream-0"] .log-record').length >= 40, null, { timeout: 20000 });
+  // Auto-commit (every 5 s) lags a 50/s stream by more than the 40 records shown: the head says where.
+  await waitText(page, "committed-playground-group", /^▼ playground-group committed \d+ \(lag \d+\)$/);
+  await page.locator('[data-testid="log-stream-0"] [data-testid="commit-playground-group"]').waitFor({ state: "attached", timeout: 20000 });
+  await page.click('[data-testid="play"]'); // pause: the strip stands still
+  const seen = await page.evaluate(() => {
+    const strip = document.querySelector('[data-testid="records-stream-0"]');
+    const box = strip.getBoundingClientRect();
+    const records = [...strip.querySelectorAll(".log-record")];
+    const newest = records.reduce((a, b) => (Number(a.dataset.offset) > Number(b.dataset.offset) ? a : b));
+    const visible = (e) => { const b = e.getBoundingClientRect(); return b.right > box.left && b.left < box.right; };
+    const hw = strip.querySelector('[data-testid="hw-stream-0"]');
+    const mark = strip.querySelector('[data-testid="commit-playground-group"]');
+    return {
+      overflows: strip.scrollWidth > strip.clientWidth,
+      newestVisible: visible(newest),
+      hwVisible: visible(hw),
+      hwWriting: getComputedStyle(hw).writingMode,
+      markWriting: getComputedStyle(mark).writingMode,
+      markText: mark.innerText,
+    };
+  });
+  assert.ok(seen.overflows, "40 records are wider than the strip");
+  assert.ok(seen.newestVisible, "the newest record is in view");
+  assert.ok(seen.hwVisible, "the HW marker is in view");
+  assert.equal(seen.hwWriting, "horizontal-tb");
+  assert.equal(seen.markWriting, "horizontal-tb");
+  assert.match(seen.markText, /▼ playground-group/);
+  assert.deepEqual(errors, []);
+});
+
+test("typed input is validated with clear messages, shown in the panel where it was typed", async () => {
+  const { page, errors } = await openPlayground();
+  await page.click('[data-testid="play"]'); // pause
+  const clock = await text(page, "clock");
+  const notice = page.locator('[data-testid="scenario"] [data-testid="notice"]');
+  for (const [typed, message] of [["", /^Type the virtual time to go back to/], ["abc", /^"abc" is not a time/], ["-5", /^"-5" is not a time/], ["99999999999", /is not in the past/]]) {
+    await page.fill('[data-testid="travel-to"]', typed);
+    await page.click('[data-testid="time-travel"]');
+    await page.waitForFunction((re) => new RegExp(re).test(document.querySelector('[data-testid="scenario"] [data-testid="notice"]')?.innerText ?? ""), message.source);
+    assert.equal(await text(page, "clock"), clock, "nothing moved");
+    assert.equal(await page.locator('[data-testid="back-to-now"]').count(), 0, "and nothing was discarded");
+  }
+  assert.ok(await notice.isVisible());
+  const inView = await notice.evaluate((e) => { const b = e.getBoundingClientRect(); return b.top >= 0 && b.bottom <= window.innerHeight; });
+  assert.ok(inView, "the answer is next to the button, in view");
+  await page.fill('[data-testid="seed"]', "abc");
+  await page.click('[data-testid="new-cluster"]');
+  await waitText(page, "notice", /^A seed is a whole number from 0 to 18446744073709551615; "abc" is not one\./);
+  for (const bad of ["abc", "-5"]) {
+    await page.fill('[data-testid="latency"]', bad);
+    await page.click('[data-testid="apply-network"]');
+    await page.waitForFunction((b) => (document.querySelector('[data-testid="network"] [data-testid="notice"]')?.innerText ?? "").includes(`"${b}" is not one`), bad);
+    assert.match(await text(page, "notice"), /^latency is a whole number of milliseconds/);
+  }
+  await createTopic(page, "t", { config: "retention.ms=60000, foo" });
+  await page.waitForFunction(() => /Topic config "foo" is not key=value/.test(document.querySelector('[data-testid="topics"] [data-testid="notice"]')?.innerText ?? ""));
+  assert.equal(await page.locator('[data-testid="topic-t"]').count(), 0);
+  await createTopic(page, "strict", { replication: "3", config: "min.insync.replicas=4" });
+  await page.waitForSelector('[data-testid="topic-strict"]');
+  assert.match(await text(page, "notice"), /Created topic strict .* Warning: min\.insync\.replicas=4 is more than the replication factor 3/);
+  assert.match(await text(page, "warning-strict"), /refuses every acks=all send with NOT_ENOUGH_REPLICAS/);
+  assert.deepEqual(errors, []);
+});
+
+test("the event log filters by kind and node, with routine lines folded and the important ones kept", async () => {
+  const { page, errors } = await openPlayground();
+  await createTopicAndSend(page, "orders", ["a"]);
+  const leader = Number((await page.locator('[data-testid="log-orders-0"] .meta').first().innerText()).match(/leader (\d+)/)[1]);
+  await page.fill('[data-testid="stream-rate"]', "200");
+  await page.click('[data-testid="stream"]');
+  await page.selectOption('[data-testid="speed"]', "10");
+  await page.click(`[data-testid="broker-${leader}-crash"]`);
+  await waitText(page, "timeline", new RegExp(`fenced broker ${leader}`));
+  await page.click('[data-testid="play"]'); // pause
+  assert.ok(await page.locator('[data-testid="routine-run"]').count() > 0, "appends fold");
+  assert.match(await text(page, "timeline"), new RegExp(`broker ${leader}: crashed`));
+  await page.selectOption('[data-testid="events-kind"]', "elections");
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="routine-run"]').length === 0);
+  const lines = await page.locator('[data-testid="timeline"] .event').allInnerTexts();
+  assert.ok(lines.length > 0 && lines.every((l) => /active controller|leader of|fenced|registered|ISR|follower|truncat|shutdown|refused/.test(l)), lines.join("\n"));
+  await page.selectOption('[data-testid="events-kind"]', "");
+  await page.selectOption('[data-testid="events-node"]', String(leader));
+  const mine = await page.locator('[data-testid="timeline"] li.event:not(.routine-run)').allInnerTexts();
+  assert.ok(mine.some((l) => l.includes(`fenced broker ${leader}`)), "about it, by the controller");
+  assert.ok(mine.every((l) => l.includes(`broker ${leader}`) || /ISR|leader/.test(l)), mine.join("\n"));
+  assert.deepEqual(errors, []);
+});
+
+test("waiting states count down with the setting behind them", async () => {
+  const { page, errors } = await openPlayground();
+  await createTopicAndSend(page, "jobs", ["a"]);
+  await page.click('[data-testid="add-member"]');
+  await page.selectOption('[data-testid="speed"]', "10");
+  await page.locator('[data-testid="session-playground-group-member-1"]').waitFor({ timeout: 20000 });
+  assert.match(await text(page, "session-playground-group-member-1"), /^session expires in \d+ s \(session\.timeout\.ms\)$/);
+  await page.selectOption('[data-testid="speed"]', "1");
+  await page.click('[data-testid="broker-3-crash"]');
+  await page.locator('[data-testid="broker-3-fencing"]').waitFor();
+  assert.match(await text(page, "broker-3-fencing"), /^fenced by the controller in [\d.]+ s \(broker\.session\.timeout\.ms\)$/);
+  const member = await page.locator('[data-testid="groups"] .client-list li').first().locator('[data-testid$="-slow"]').getAttribute("data-testid");
+  await page.click(`[data-testid="${member}"]`);
+  await page.locator('[data-testid="leaving-playground-group-member-1"]').waitFor();
+  assert.match(await text(page, "leaving-playground-group-member-1"), /^leaves the group \(no poll\) in [\d.]+ s \(max\.poll\.interval\.ms\)$/);
+  // A send to a partition whose leader is cut off waits: its request counts down to request.timeout.ms.
+  const leader = Number((await page.locator('[data-testid="log-jobs-0"] .meta').first().innerText()).match(/leader (\d+)/)[1]);
+  await page.fill('[data-testid="stream-rate"]', "5");
+  await page.click('[data-testid="stream"]');
+  await page.click(`[data-testid="broker-${leader}-isolate"]`);
+  await page.locator('[data-testid="producer-wait"]').first().waitFor({ timeout: 20000 });
+  assert.match(await page.locator('[data-testid="producer-wait"]').first().innerText(), /send waiting: the request times out in [\d.]+ s \(request\.timeout\.ms\)/);
+  await page.locator('[data-testid="stream-pending"]').waitFor();
+  assert.match(await text(page, "stream-pending"), /sent, not acknowledged yet/);
+  assert.deepEqual(errors, []);
+});
+
+test("Copy link copies a short link; the shared run's stream and members go on after the replay", async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseUrl });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(baseUrl + "#play");
+  await page.waitForSelector('[data-testid="broker-1"]');
+  await createTopicAndSend(page, "clicks", ["first"]);
+  await page.click('[data-testid="add-member"]');
+  await page.fill('[data-testid="stream-rate"]', "100");
+  await page.click('[data-testid="stream"]');
+  await page.selectOption('[data-testid="speed"]', "10");
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="stream-status"]')?.innerText.match(/(\d+) sent/)?.[1] ?? 0) >= 1000, null, { timeout: 30000 });
+  await page.click('[data-testid="play"]'); // pause
+  await page.click('[data-testid="share"]');
+  await waitText(page, "notice", /^Link copied \(\d+ action\(s\), [\d,]+ characters\)/);
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(copied, page.url());
+  assert.match(copied, /#s=/);
+  assert.ok(copied.length < 4000, `${copied.length} characters for 1,000 streamed records`);
+  const sent = Number((await text(page, "stream-status")).match(/(\d+) sent/)[1]);
+
+  const second = await context.newPage();
+  await second.goto(copied);
+  await second.locator('[data-testid="stream-status"]').waitFor();
+  assert.match(await second.locator('[data-testid="notice"]').innerText(), /Its stream goes on when you press Play/);
+  assert.equal(Number((await second.locator('[data-testid="stream-status"]').innerText()).match(/(\d+) sent/)[1]), sent);
+  await second.click('[data-testid="play"]');
+  await second.waitForFunction((n) => Number(document.querySelector('[data-testid="stream-status"]').innerText.match(/(\d+) sent/)[1]) > n + 50, sent);
+  assert.equal(await second.locator('[data-testid="groups"] .client-list li').count(), 1, "its member polls again");
+  await context.close();
+  assert.deepEqual(errors, []);
+});
+
+test("the consumer panel shows the partition's range, the position and lag, and why Poll is off", async () => {
+  const { page, errors } = await openPlayground();
+  await createTopicAndSend(page, "orders", ["a", "b", "c"]);
+  await page.fill('[data-testid="poll-partition"]', "99");
+  await waitText(page, "poll-disabled", /^orders has no partition 99: its only partition is 0\.$/);
+  assert.ok(await page.locator('[data-testid="poll"]').isDisabled());
+  assert.equal(await page.locator('[data-testid="poll"]').getAttribute("title"), "orders has no partition 99: its only partition is 0.");
+  await page.fill('[data-testid="poll-partition"]', "0");
+  await waitText(page, "consumer-position", /^orders-0: log start 0 · HW 3 · LEO 3 · position none yet/);
+  await page.click('[data-testid="poll"]');
+  await waitText(page, "consumer-position", /position 3 · lag 0$/);
+  const polled = await page.locator('[data-testid="polled"] li').allInnerTexts();
+  assert.deepEqual(polled.map((l) => Number(l.match(/@(\d+)/)[1])), [2, 1, 0], "in the page: newest first, laid out bottom up");
+  const shown = await page.locator('[data-testid="polled"] li').evaluateAll((els) => els.map((e) => [Number(e.innerText.match(/@(\d+)/)[1]), e.getBoundingClientRect().top]).sort((a, b) => a[1] - b[1]).map((x) => x[0]));
+  assert.deepEqual(shown, [0, 1, 2], "on screen: oldest at the top, newest at the bottom");
+  await page.fill('[data-testid="send-value"]', "d");
+  await page.click('[data-testid="send"]');
+  await waitText(page, "consumer-position", /position 3 · lag 1$/);
   assert.deepEqual(errors, []);
 });

@@ -352,6 +352,13 @@ impl Producer {
         core::mem::take(&mut self.completed)
     }
 
+    /// The finished sends `mine` claims, oldest first; the others stay for their own callers.
+    pub fn take_results_where(&mut self, mine: impl Fn(u64) -> bool) -> Vec<SendResult> {
+        let (taken, kept) = core::mem::take(&mut self.completed).into_iter().partition(|r| mine(r.request_id));
+        self.completed = kept;
+        taken
+    }
+
     /// Sends whatever waiting sends can go now, and asks for metadata the others need.
     fn dispatch_ready(&mut self, now_ms: u64, out: &mut Outbox) {
         self.metadata.expire(now_ms, self.config.metadata_max_age_ms);

@@ -466,6 +466,12 @@ impl Trace {
         self.events.iter().skip(skip).cloned().collect()
     }
 
+    /// The events still kept in memory, oldest first, without copying them (a view that filters them
+    /// walks them from the newest end).
+    pub fn kept(&self) -> impl DoubleEndedIterator<Item = &TraceEvent> + ExactSizeIterator + '_ {
+        self.events.iter()
+    }
+
     /// FNV-1a over every event recorded so far: equal hashes, equal traces.
     pub fn hash(&self) -> u64 {
         self.hash

@@ -11,6 +11,7 @@ pub use crate::protocol::{history, trace};
 pub use crate::rng;
 mod ops;
 pub mod scenario;
+pub mod stream;
 pub mod workload;
 
 use alloc::collections::{BTreeMap, BTreeSet, BinaryHeap};
@@ -197,6 +198,8 @@ pub struct World {
     actions_overflowed: bool,
     /// While replaying to a time: nothing runs past it, not even inside a blocking call.
     horizon_ms: Option<u64>,
+    /// Producers streaming records as time passes (`stream` actions), by producer id.
+    streams: BTreeMap<NodeId, stream::ProducerStream>,
 }
 
 impl World {
@@ -256,6 +259,7 @@ impl World {
             actions: Vec::new(),
             actions_overflowed: false,
             horizon_ms,
+            streams: BTreeMap::new(),
             config,
         };
         for &id in &controllers {
@@ -492,9 +496,16 @@ impl World {
             if done(self) {
                 return true;
             }
+            // A stream's records due before the next event go first.
+            if let Some(s) = self.next_stream_ms().filter(|&s| s <= deadline_ms) {
+                if self.next_event_ms().is_none_or(|t| s <= t) {
+                    self.run_streams(s);
+                    continue;
+                }
+            }
             match self.next_event_ms() {
                 Some(t) if t <= deadline_ms => {
-                    self.step_event(deadline_ms);
+                    self.step_event(deadline_ms.min(self.next_stream_ms().unwrap_or(u64::MAX)));
                 }
                 _ => {
                     self.now_ms = self.now_ms.max(deadline_ms);

@@ -12,6 +12,7 @@ use crate::client::{ConsumerConfig, ProducerConfig};
 use crate::config::ConfigMap;
 use crate::error::Result;
 use crate::sim::network::NetworkConfig;
+use crate::sim::stream::StreamKey;
 use crate::sim::ClusterConfig;
 use crate::types::{NodeId, ProducerRecord, TopicPartition};
 
@@ -67,6 +68,19 @@ pub enum Action {
     AddProducer {
         #[serde(default)]
         config: ProducerConfig,
+    },
+    /// A producer sends records at a steady rate as virtual time passes (`sim::stream`) until `stopStream`;
+    /// a second `stream` on one producer replaces the first. One action for the whole stream, so that a long
+    /// run stays a short scenario.
+    Stream {
+        producer: NodeId,
+        topic: String,
+        records_per_sec: u32,
+        key: StreamKey,
+        value: String,
+    },
+    StopStream {
+        producer: NodeId,
     },
     /// `wait: true` is `send` (blocks until the outcome), `false` is `sendAsync`.
     Send {

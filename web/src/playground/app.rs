@@ -14,12 +14,13 @@ use super::components::cluster_map::ClusterMap;
 use super::components::groups::GroupsPanel;
 use super::components::lesson::LessonPanel;
 use super::components::network::NetworkPanel;
+use super::components::notice::PanelNotice;
 use super::components::scenario::ScenarioPanel;
 use super::components::scrubber::TimelineScrubber;
 use super::components::timeline::Timeline;
 use super::components::top_bar::TopBar;
 use super::components::topics::TopicsPanel;
-use super::state::{Action, Download, Playground, Snapshot};
+use super::state::{Action, Download, Place, Playground, Snapshot};
 
 pub struct App {
     state: Playground,
@@ -46,6 +47,27 @@ fn download(file: &Download) {
     let _ = link.set_attribute("download", &file.file_name);
     if let Ok(link) = link.dyn_into::<web_sys::HtmlElement>() {
         link.click();
+    }
+}
+
+/// Copies the page's address (with the fragment just written) to the clipboard, through
+/// `navigator.clipboard.writeText` (looked up by name: web-sys's Clipboard is an unstable API).
+fn copy_address() {
+    let Some(window) = web_sys::window() else { return };
+    let Ok(href) = window.location().href() else { return };
+    let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &JsValue::from_str(key)).ok();
+    let Some(clipboard) = get(&window.into(), "navigator").and_then(|n| get(&n, "clipboard")) else { return };
+    let Some(write) = get(&clipboard, "writeText").and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else {
+        return;
+    };
+    // A refusal (no permission) rejects the promise: the link is in the address bar anyway. (The handler
+    // is a few bytes, kept for the page's life: one per copy.)
+    if let Ok(promise) = write.call1(&clipboard, &JsValue::from_str(&href)) {
+        if let Ok(promise) = promise.dyn_into::<js_sys::Promise>() {
+            let ignore = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
+            let _ = promise.catch(&ignore);
+            ignore.forget();
+        }
     }
 }
 
@@ -77,6 +99,9 @@ impl Component for App {
         if let Some(fragment) = &outcome.fragment {
             write_fragment(fragment);
         }
+        if outcome.copy_link {
+            copy_address();
+        }
         if let Some(file) = &outcome.download {
             download(file);
         }
@@ -87,22 +112,44 @@ impl Component for App {
         let link = ctx.link();
         let state = &self.state;
         let world = state.world();
-        let Snapshot { view, groups, logs, events, user_topics, flights } = state.snapshot();
-
+        let Snapshot {
+            view,
+            topics,
+            groups,
+            logs,
+            events,
+            user_topics,
+            flights,
+            brokers,
+            network,
+            topic_warnings,
+            consumer,
+            producer_waits,
+        } = state.snapshot();
+        // The notice shows in the panel whose action posted it (the top bar's, lessons' and the timeline's
+        // at the top).
+        let notice = |place: Place| -> Html {
+            match state.notice().filter(|_| state.notice_place() == place) {
+                Some(n) => html! { <PanelNotice notice={n.clone()} /> },
+                None => html! {},
+            }
+        };
+        let stream = state.stream();
         html! {
             <div class="app">
                 <TopBar
                     now_ms={view.now_ms}
                     playing={state.playing()}
                     speed={state.speed()}
+                    speed_limit={stream.as_ref().and_then(|s| s.speed_limit)}
                     events_dispatched={world.events_dispatched()}
                     on_toggle={link.callback(|_| Action::TogglePlay)}
                     on_step={link.callback(|_| Action::Step)}
                     on_speed={link.callback(Action::SetSpeed)}
                 />
-                if let Some(notice) = state.notice() {
-                    <div class={classes!("notice", notice.error.then_some("error"))} data-testid="notice">{ &notice.text }</div>
-                }
+                { notice(Place::Top) }
+                { notice(Place::Lesson) }
+                { notice(Place::Timeline) }
                 <main class="grid">
                     <LessonPanel
                         chapters={state.chapters()}
@@ -128,23 +175,37 @@ impl Component for App {
                         on_now={link.callback(|_| Action::BackToNow)}
                     />
                     <div class="column left">
-                        <ClusterPanel brokers={view.brokers.clone()} controller={view.controller.clone()} on_action={link.callback(|(id, a)| Action::Broker(id, a))} />
+                        <ClusterPanel
+                            {brokers}
+                            controller={view.controller.clone()}
+                            cut_off={view.network.sides.iter().flatten().copied().collect::<Vec<_>>()}
+                            notice={notice(Place::Cluster)}
+                            on_action={link.callback(|(id, a)| Action::Broker(id, a))}
+                            on_heal={link.callback(|_| Action::HealNetwork)}
+                        />
                         <NetworkPanel
                             network={view.network.clone()}
-                            on_apply={link.callback(Action::SetNetwork)}
+                            summary={network}
+                            notice={notice(Place::Network)}
+                            on_apply={link.callback(|(latency, jitter, drop_rate)| Action::SetNetworkText { latency, jitter, drop_rate })}
                             on_heal={link.callback(|_| Action::HealNetwork)}
                         />
                         <ScenarioPanel
                             now_ms={view.now_ms}
                             seed={world.config().seed}
+                            in_past={state.timeline().in_past()}
+                            notice={notice(Place::Replay)}
                             on_share={link.callback(|_| Action::Share)}
-                            on_time_travel={link.callback(Action::TimeTravel)}
-                            on_new={link.callback(Action::NewCluster)}
+                            on_time_travel={link.callback(Action::TimeTravelText)}
+                            on_back_to_now={link.callback(|_| Action::BackToNow)}
+                            on_new={link.callback(Action::NewClusterText)}
                         />
                     </div>
                     <TopicsPanel
-                        topics={view.topics.clone()}
-                        logs={logs}
+                        {topics}
+                        {logs}
+                        warnings={topic_warnings}
+                        notice={notice(Place::Topics)}
                         on_action={link.callback(Action::Topic)}
                     />
                     <div class="column right">
@@ -152,21 +213,32 @@ impl Component for App {
                             clients={view.clients.clone()}
                             topics={user_topics.clone()}
                             polled={state.polled().to_vec()}
+                            {stream}
+                            waits={producer_waits}
+                            {consumer}
+                            producer_notice={notice(Place::Producer)}
+                            consumer_notice={notice(Place::Consumer)}
                             on_send={link.callback(Action::Send)}
                             on_stream={link.callback(Action::Stream)}
-                            stream={state.stream().cloned()}
+                            on_poll_target={link.callback(|(topic, partition)| Action::SetPollTarget { topic, partition })}
                             on_poll={link.callback(|(topic, partition)| Action::Poll { topic, partition })}
                         />
                         <GroupsPanel
-                            groups={groups}
+                            {groups}
                             members={state.members().to_vec()}
                             topics={user_topics}
+                            notice={notice(Place::Groups)}
                             on_add={link.callback(|(g, t)| Action::AddMember(g, t))}
                             on_member={link.callback(|(id, a)| Action::Member(id, a))}
                         />
-                        <CheckerPanel report={state.report().cloned()} on_check={link.callback(|_| Action::Check)} />
+                        <CheckerPanel report={state.report().cloned()} notice={notice(Place::Checker)} on_check={link.callback(|_| Action::Check)} />
                     </div>
-                    <Timeline events={events} />
+                    <Timeline
+                        {events}
+                        filter={state.events_filter().clone()}
+                        nodes={world.nodes().map(|(&id, _)| (id, world.node_name(id))).collect::<Vec<_>>()}
+                        on_filter={link.callback(Action::FilterEvents)}
+                    />
                 </main>
             </div>
         }

@@ -5,49 +5,46 @@
 //! writes the URL and renders [`Playground::snapshot`].
 //!
 //! Beside the world it keeps the lesson the page follows (`state/lessons.rs`: Next, Back, forking, lesson
-//! drafts) and the timeline (`state/timeline.rs`: marks, going back while the present is kept, forking).
+//! drafts), the timeline (`state/timeline.rs`: marks, going back while the present is kept, forking), the
+//! page's clients (`state/clients.rs`: the producer, its stream, the consumer panel; `state/groups.rs`: group
+//! members), and reads the world for what the panels explain (`state/explain.rs`: the network, broker cards,
+//! countdowns, topic warnings; `state/events.rs`: the filtered event log). What the user types is read by
+//! `state/input.rs`, strictly.
 
 use std::collections::BTreeMap;
 
 use franz_core::check::CheckReport;
-use franz_core::client::{AutoOffsetReset, ConsumerConfig, ConsumerRecord, ProducerConfig};
 use franz_core::lesson::{library, Lesson};
-use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
-use franz_core::sim::Node;
-use franz_core::trace::TraceEvent;
-use franz_core::types::{NodeId, ProducerRecord, TopicPartition};
-use franz_core::view::{ClusterView, GroupDescription, GroupOffset, RecordView, SegmentView};
+use franz_core::types::NodeId;
+use franz_core::view::{ClusterView, PartitionDescription, RecordView, SegmentView, TopicDescription};
 use franz_core::{ClusterConfig, World};
 
-use super::format::bytes;
 use super::share::{self, Link};
 
+mod clients;
+mod events;
+mod explain;
+mod groups;
+mod input;
 mod lessons;
 mod timeline;
 
+pub use clients::{speed_limit_text, ConsumerPanel, KeyMode, PolledRecord, SendRequest, StreamRequest, StreamStatus};
+pub use events::{EventFilter, EventKind, EventLine};
+pub use explain::{BrokerCard, Countdown, NetworkSummary};
+pub use groups::{GroupCard, MemberAction, MemberUi};
 pub use lessons::{Chapter, LessonView};
 pub use timeline::{Mark, MarkKind, TimelineView, Toward};
 
 /// Records per partition the log strip shows (the newest).
 const LOG_STRIP_RECORDS_MAX: u64 = 40;
-/// Trace lines the timeline shows (the newest).
-const TIMELINE_EVENTS_MAX: usize = 200;
-/// Records the consumer panel keeps (the newest).
-const POLLED_RECORDS_MAX: usize = 50;
 /// A frame never advances the world by more than this much wall time (a background tab, a breakpoint).
 const FRAME_WALL_MS_MAX: f64 = 100.0;
 /// How long the playground's "Pause" button stops a broker.
 const PAUSE_BUTTON_MS: u64 = 5_000;
-/// The page polls its group members once per this much virtual time (each poll is an action in the scenario).
-const MEMBER_POLL_INTERVAL_MS: u64 = 1_000;
-/// The playground's group members leave after this long without a poll (Kafka: 300000), so "Slow" shows.
-const MEMBER_MAX_POLL_INTERVAL_MS: u64 = 10_000;
 /// Messages in flight the map draws (the first to arrive).
 const FLIGHTS_DRAWN_MAX: usize = 200;
-/// Franz's bound on the records a stream sends in one frame, so that a high rate at a high speed cannot
-/// freeze the page.
-const STREAM_RECORDS_PER_FRAME_MAX: u64 = 200;
 
 /// Everything the page can ask of the playground.
 #[derive(Clone, PartialEq, Debug)]
@@ -61,30 +58,45 @@ pub enum Action {
     SetSpeed(f64),
     Topic(TopicAction),
     Send(SendRequest),
+    /// The consumer panel's topic and partition, as typed.
+    SetPollTarget {
+        topic: String,
+        partition: String,
+    },
     Poll {
         topic: String,
         partition: u32,
     },
     Broker(NodeId, BrokerAction),
-    /// Start a stream at this many records per second of virtual time, or stop it (`None`).
-    Stream(Option<(SendRequest, f64)>),
+    /// Start a stream (with the producer form's settings), or stop it (`None`).
+    Stream(Option<StreamRequest>),
     /// (group id, topic): start one more member subscribed to the topic.
     AddMember(String, String),
     Member(NodeId, MemberAction),
     HealNetwork,
     SetNetwork(NetworkConfig),
+    /// The network form as typed: latency ms, jitter ms, drop rate.
+    SetNetworkText {
+        latency: String,
+        jitter: String,
+        drop_rate: String,
+    },
     Check,
-    /// Put this run into the URL.
+    /// Put this run into the URL, and copy the link.
     Share,
     /// Replay this run from its seed up to this virtual time, and pause there. The run's present is kept
     /// ("back to now") until the user plays or acts in the past, which forks the run.
     TimeTravel(u64),
+    /// "Go back to" with the time as typed.
+    TimeTravelText(String),
     /// Go to the previous or next moment with a mark on the timeline.
     JumpToMark(Toward),
     /// Back to the run's present, kept while the page showed the past.
     BackToNow,
     /// A fresh cluster with this seed, in free play.
     NewCluster(u64),
+    /// "New cluster" with the seed as typed.
+    NewClusterText(String),
     /// Open the library's lesson with this id, at its start.
     OpenLesson(String),
     /// Play the lesson's next step and judge its claims.
@@ -93,6 +105,8 @@ pub enum Action {
     LessonBack,
     /// Download this run as a lesson draft (JSON).
     SaveDraft,
+    /// Which lines the event log shows.
+    FilterEvents(EventFilter),
 }
 
 /// Whether an action changes the world the page shows (so that, in the past or in a lesson, it forks).
@@ -108,20 +122,64 @@ fn changes_world(action: &Action, playing: bool) -> bool {
         | Action::AddMember(..)
         | Action::Member(..)
         | Action::HealNetwork
-        | Action::SetNetwork(_) => true,
+        | Action::SetNetwork(_)
+        | Action::SetNetworkText { .. } => true,
         _ => false,
+    }
+}
+
+/// The panel an action came from: its notice is shown there, where the user is looking.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Place {
+    /// The top bar, or no panel in particular.
+    #[default]
+    Top,
+    Lesson,
+    Timeline,
+    Cluster,
+    Network,
+    Replay,
+    Topics,
+    Producer,
+    Consumer,
+    Groups,
+    Checker,
+}
+
+impl Place {
+    fn of(action: &Action) -> Place {
+        match action {
+            Action::Frame(_) | Action::TogglePlay | Action::Step | Action::SetSpeed(_) => Place::Top,
+            Action::Topic(_) => Place::Topics,
+            Action::Send(_) | Action::Stream(_) => Place::Producer,
+            Action::SetPollTarget { .. } | Action::Poll { .. } => Place::Consumer,
+            Action::Broker(..) => Place::Cluster,
+            Action::AddMember(..) | Action::Member(..) => Place::Groups,
+            Action::HealNetwork | Action::SetNetwork(_) | Action::SetNetworkText { .. } => Place::Network,
+            Action::Check => Place::Checker,
+            Action::Share | Action::TimeTravelText(_) | Action::NewClusterText(_) => Place::Replay,
+            Action::TimeTravel(_) | Action::JumpToMark(_) | Action::BackToNow | Action::FilterEvents(_) => {
+                Place::Timeline
+            }
+            Action::NewCluster(_)
+            | Action::OpenLesson(_)
+            | Action::LessonNext
+            | Action::LessonBack
+            | Action::SaveDraft => Place::Lesson,
+        }
     }
 }
 
 /// What the user asks of a topic.
 #[derive(Clone, PartialEq, Debug)]
 pub enum TopicAction {
-    /// `replication_factor: None` is Kafka's default, min(3, brokers).
+    /// `replication_factor: None` is Kafka's default, min(3, brokers); `config` as typed
+    /// (`retention.ms=60000, cleanup.policy=compact`).
     Create {
         name: String,
         partitions: u32,
         replication_factor: Option<u32>,
-        config: BTreeMap<String, String>,
+        config: String,
     },
     Delete(String),
     AddPartition {
@@ -158,7 +216,9 @@ impl BrokerAction {
             BrokerAction::Crash => format!("Broker {id} crashed: its memory is gone, its disk is kept."),
             BrokerAction::Restart => format!("Broker {id} restarted and recovered from its disk."),
             BrokerAction::PowerLoss => format!("Broker {id} lost power: what it had not flushed is gone."),
-            BrokerAction::Isolate => format!("Node {id} is cut off from every other node. Heal the network to undo."),
+            BrokerAction::Isolate => {
+                format!("Node {id} is cut off from every other node. Heal (on its card, or in Network) undoes it.")
+            }
             BrokerAction::Pause => format!("Node {id} is paused (a long GC): alive but silent for a while."),
             BrokerAction::CrashController => {
                 format!("Controller {id} crashed. If it was active, the others elect a new one within the election timeout.")
@@ -167,65 +227,6 @@ impl BrokerAction {
             BrokerAction::AddBroker => format!("Broker {id} joined: it registers, then is unfenced once caught up."),
         }
     }
-}
-
-/// What the producer form asks for: a record, and the producer settings to send it with.
-#[derive(Clone, PartialEq, Debug)]
-pub struct SendRequest {
-    pub topic: String,
-    pub key: String,
-    pub value: String,
-    /// "all", "1" or "0".
-    pub acks: String,
-    pub idempotent: bool,
-}
-
-/// A steady stream of records from the playground's producer, as virtual time passes.
-#[derive(Clone, PartialEq, Debug)]
-pub struct StreamStatus {
-    pub topic: String,
-    pub records_per_sec: f64,
-    pub sent: u64,
-    pub acknowledged: u64,
-    pub failed: u64,
-}
-
-/// A record a playground consumer polled, ready to show.
-#[derive(Clone, PartialEq, Debug)]
-pub struct PolledRecord {
-    pub partition: String,
-    pub offset: u64,
-    pub key: String,
-    pub value: String,
-}
-
-impl From<ConsumerRecord> for PolledRecord {
-    fn from(r: ConsumerRecord) -> Self {
-        PolledRecord {
-            partition: format!("{}-{}", r.topic, r.partition),
-            offset: r.offset,
-            key: bytes(&r.key),
-            value: bytes(&r.value),
-        }
-    }
-}
-
-/// A playground group member, as the page runs it.
-#[derive(Clone, PartialEq, Debug)]
-pub struct MemberUi {
-    pub id: NodeId,
-    pub name: String,
-    pub group: String,
-    /// Not polling: it will exceed `max.poll.interval.ms` and be removed from the group.
-    pub slow: bool,
-    pub consumed: u64,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum MemberAction {
-    Close,
-    Crash,
-    ToggleSlow,
 }
 
 /// What a log strip shows of one partition: from where, the records, the segments.
@@ -238,7 +239,7 @@ pub struct PartitionLogView {
     pub committed: Vec<(String, u64)>,
 }
 
-/// The line above the page saying what the last action did, or why it failed (with Kafka's error name).
+/// The line saying what the last action did, or why it failed (with Kafka's error name).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Notice {
     pub error: bool,
@@ -264,8 +265,10 @@ pub struct Outcome {
     pub notice: Option<Notice>,
     /// The URL fragment to write: a share link, a lesson and its step, free play.
     pub fragment: Option<String>,
+    /// Copy the page's address (with the fragment just written) to the clipboard.
+    pub copy_link: bool,
     /// The world was replaced (time travel, a new cluster, a lesson): the page's clients, polled records,
-    /// stream, members and checker report belonged to the old one and are gone.
+    /// members and checker report belonged to the old one and are gone.
     pub world_replaced: bool,
     /// A file for the browser to download.
     pub download: Option<Download>,
@@ -284,33 +287,27 @@ impl Outcome {
     }
 }
 
-/// The producer stream: which producer, where, how fast, and how it went.
-#[derive(Debug)]
-struct Stream {
-    producer: NodeId,
-    key: String,
-    value: String,
-    /// Records due but not yet sent (fractions carry over between frames).
-    carry: f64,
-    status: StreamStatus,
-}
-
 /// The playground's whole state: the world and what the page did with it.
 pub struct Playground {
     world: World,
     playing: bool,
-    /// Virtual milliseconds per wall millisecond.
+    /// Virtual milliseconds per wall millisecond, as chosen.
     speed: f64,
     last_frame_ms: Option<f64>,
     /// Fractions of a virtual millisecond not yet run.
     carry_ms: f64,
     polled: Vec<PolledRecord>,
+    /// The consumer panel's topic and partition, as typed.
+    poll_target: (String, String),
     report: Option<CheckReport>,
     notice: Option<Notice>,
-    stream: Option<Stream>,
+    /// Where the notice was asked for.
+    notice_place: Place,
     /// Group members the page started, and when it last polled them.
     members: Vec<MemberUi>,
     last_member_poll_ms: u64,
+    /// Groups the page has shown: kept (Empty, with their offsets and lag) after their last member leaves.
+    known_groups: Vec<String>,
     /// The lessons that ship with Franz, parsed once.
     library: Vec<Lesson>,
     /// The lesson the page follows, if any.
@@ -320,21 +317,34 @@ pub struct Playground {
     /// The timeline's marks, oldest first, and the trace sequence number they were read up to.
     marks: Vec<Mark>,
     marks_seq: u64,
+    /// The run's important trace lines (all but appends and high watermarks), oldest first: the event log
+    /// lists them beyond the trace's own window of recent events.
+    important: Vec<franz_core::trace::TraceEvent>,
+    events_filter: EventFilter,
 }
 
 /// What one render of the page shows: the world's views and what the page keeps beside them.
 pub struct Snapshot {
     pub view: ClusterView,
-    /// The groups of the page's members, each with its committed offsets.
-    pub groups: Vec<(GroupDescription, Vec<GroupOffset>)>,
+    /// Topics in the order the page lists them: the user's, then the internal ones.
+    pub topics: Vec<TopicDescription>,
+    /// The groups the page shows, each with its committed offsets and its members' countdowns.
+    pub groups: Vec<GroupCard>,
     /// Each partition's log strip, by (topic, partition).
     pub logs: BTreeMap<(String, u32), PartitionLogView>,
-    /// The newest trace events, newest first.
-    pub events: Vec<TraceEvent>,
+    /// The event log, newest first, filtered.
+    pub events: Vec<EventLine>,
     /// Topics but the internal ones (`__consumer_offsets`).
     pub user_topics: Vec<String>,
     /// Messages on their way, for the map.
     pub flights: Vec<Flight>,
+    pub brokers: Vec<BrokerCard>,
+    pub network: NetworkSummary,
+    /// Warnings on each topic's settings and partitions, by topic.
+    pub topic_warnings: BTreeMap<String, Vec<String>>,
+    pub consumer: ConsumerPanel,
+    /// What the page's producers wait for, as countdowns (a request, a delivery timeout, metadata).
+    pub producer_waits: Vec<Countdown>,
 }
 
 /// A message on its way, as the map draws it: a dot `progress` of the way from its sender to its receiver.
@@ -346,6 +356,11 @@ pub struct Flight {
     pub api: &'static str,
     /// 0 at the sender, 1 at the receiver; estimated from the link's latency (the jitter is not known).
     pub progress: f64,
+}
+
+/// Topics Kafka keeps for itself (`__consumer_offsets`): listed last, folded, never deleted from the page.
+pub fn is_internal(topic: &str) -> bool {
+    topic.starts_with("__")
 }
 
 /// The playground's cluster: Kafka's defaults, but retention and the log cleaner look every 5 s of virtual
@@ -376,22 +391,27 @@ impl Playground {
             last_frame_ms: None,
             carry_ms: 0.0,
             polled: Vec::new(),
+            poll_target: (String::new(), String::from("0")),
             report: None,
             notice: None,
-            stream: None,
+            notice_place: Place::Top,
             members: Vec::new(),
             last_member_poll_ms: 0,
+            known_groups: Vec::new(),
             library: library(),
             lesson: None,
             present: None,
             marks: Vec::new(),
             marks_seq: 0,
+            important: Vec::new(),
+            events_filter: EventFilter::default(),
         }
     }
 
     /// The page opened with this URL fragment: a first visit (no fragment) opens the first lesson, a
     /// lesson link opens that lesson (at its step), `#play` plays a new cluster, a shared run is replayed
-    /// (and paused, with a notice); a damaged link or an unknown lesson says why it cannot be used.
+    /// (and paused, with a notice; its group members poll again and its stream goes on when played); a
+    /// damaged link or an unknown lesson says why it cannot be used.
     pub fn from_fragment(fragment: &str) -> Playground {
         let mut playground = Playground::new(lessons::parked_world());
         let (lesson, steps) = match share::parse(fragment) {
@@ -405,16 +425,19 @@ impl Playground {
                 });
                 let (world, notice) = match replayed {
                     Ok((world, scenario)) => {
+                        let streams = world.streams().len();
                         let text = format!(
-                            "Replayed the shared run: seed {}, {} action(s).",
+                            "Replayed the shared run: seed {}, {} action(s).{}",
                             scenario.seed,
-                            scenario.actions.len()
+                            scenario.actions.len(),
+                            if streams > 0 { " Its stream goes on when you press Play." } else { "" }
                         );
                         (world, Notice::info(text))
                     }
                     Err(e) => (new_world(1), Notice::error(e)),
                 };
                 playground.world = world;
+                playground.adopt_members();
                 playground.playing = notice.error;
                 playground.notice = Some(notice);
                 playground.scan_marks();
@@ -445,6 +468,7 @@ impl Playground {
         self.playing
     }
 
+    /// The speed chosen (virtual ms per wall ms).
     pub fn speed(&self) -> f64 {
         self.speed
     }
@@ -453,7 +477,12 @@ impl Playground {
         self.notice.as_ref()
     }
 
-    /// The records the consumer panel polled, newest first.
+    /// Where the notice belongs: the panel whose action posted it.
+    pub fn notice_place(&self) -> Place {
+        self.notice_place
+    }
+
+    /// The records the consumer panel polled, oldest first.
     pub fn polled(&self) -> &[PolledRecord] {
         &self.polled
     }
@@ -462,16 +491,17 @@ impl Playground {
         self.report.as_ref()
     }
 
-    pub fn stream(&self) -> Option<&StreamStatus> {
-        self.stream.as_ref().map(|s| &s.status)
-    }
-
     pub fn members(&self) -> &[MemberUi] {
         &self.members
     }
 
+    pub fn events_filter(&self) -> &EventFilter {
+        &self.events_filter
+    }
+
     /// The one way the state changes.
     pub fn reduce(&mut self, action: Action) -> Outcome {
+        let place = Place::of(&action);
         // Acting on the past or on a lesson's world forks it: say so before what the action did.
         let mut forks = Vec::new();
         if changes_world(&action, self.playing) {
@@ -485,6 +515,9 @@ impl Playground {
             let error = outcome.notice.as_ref().is_some_and(|n| n.error);
             outcome.notice = Some(self.post(Notice { error, text: text.join(" ") }));
             outcome.changed = true;
+        }
+        if outcome.notice.is_some() {
+            self.notice_place = place;
         }
         self.scan_marks();
         outcome
@@ -509,6 +542,14 @@ impl Playground {
                 self.speed = s;
                 Outcome::changed()
             }
+            Action::SetPollTarget { topic, partition } => {
+                self.poll_target = (topic, partition);
+                Outcome::changed()
+            }
+            Action::FilterEvents(filter) => {
+                self.events_filter = filter;
+                Outcome::changed()
+            }
             action => {
                 let mut outcome = Outcome::changed();
                 let notice = match self.act(action, &mut outcome) {
@@ -530,107 +571,12 @@ impl Playground {
     fn act(&mut self, action: Action, outcome: &mut Outcome) -> Result<String, String> {
         let w = &mut self.world;
         match action {
-            Action::Topic(TopicAction::Create { name, partitions, replication_factor, config }) => {
-                w.create_topic(&name, partitions, replication_factor, config).map_err(|e| e.to_string())?;
-                Ok(format!("Created topic {name} with {partitions} partition(s)."))
-            }
-            Action::Topic(TopicAction::Delete(name)) => {
-                w.delete_topic(&name).map_err(|e| e.to_string())?;
-                Ok(format!("Deleted topic {name}."))
-            }
-            Action::Topic(TopicAction::AddPartition { name, total }) => {
-                w.create_partitions(&name, total).map_err(|e| e.to_string())?;
-                Ok(format!("Topic {name} now has {total} partitions."))
-            }
-            Action::Topic(TopicAction::SetConfig { name, key, value }) => {
-                let text = match &value {
-                    Some(v) => format!("Set {key}={v} on topic {name}."),
-                    None => format!("Set {key} of topic {name} back to its default."),
-                };
-                w.alter_topic_config(&name, [(key, value)].into()).map_err(|e| e.to_string())?;
-                Ok(text)
-            }
-            Action::Send(SendRequest { topic, key, value, acks, idempotent }) => {
-                let producer = self.producer(&acks, idempotent)?;
-                let record = ProducerRecord {
-                    key: (!key.is_empty()).then(|| key.into_bytes().into()),
-                    value: Some(value.into_bytes().into()),
-                    ..Default::default()
-                };
-                let meta = self.world.send(producer, &topic, vec![record]).map_err(|e| e.to_string())?;
-                let m = meta.first().ok_or("the send returned no record")?;
-                Ok(match m.offset {
-                    Some(offset) => format!("Acknowledged: {topic}-{} at offset {offset}.", m.partition),
-                    None => format!("Sent to {topic}-{} with acks=0: no acknowledgement, no offset.", m.partition),
-                })
-            }
-            Action::AddMember(group, topic) => {
-                let n = self.members.iter().filter(|m| m.group == group).count() + 1;
-                let name = format!("{group}-member-{n}");
-                let config = ConsumerConfig {
-                    group_id: Some(group.clone()),
-                    auto_offset_reset: AutoOffsetReset::Earliest,
-                    max_poll_interval_ms: MEMBER_MAX_POLL_INTERVAL_MS,
-                    ..ConsumerConfig::named(name.clone())
-                };
-                let id = self.world.add_consumer(config).map_err(|e| e.to_string())?;
-                self.world.subscribe(id, vec![topic.clone()]).map_err(|e| e.to_string())?;
-                self.members.push(MemberUi { id, name: name.clone(), group: group.clone(), slow: false, consumed: 0 });
-                Ok(format!("{name} joins group {group} on {topic}: watch the rebalance."))
-            }
-            Action::Member(id, action) => {
-                let name = self.members.iter().find(|m| m.id == id).map(|m| m.name.clone()).unwrap_or_default();
-                match action {
-                    MemberAction::ToggleSlow => {
-                        let m = self.members.iter_mut().find(|m| m.id == id).ok_or("no such member")?;
-                        m.slow = !m.slow;
-                        Ok(if m.slow {
-                            format!("{name} stops polling: after max.poll.interval.ms it leaves the group.")
-                        } else {
-                            format!("{name} polls again and rejoins the group.")
-                        })
-                    }
-                    MemberAction::Close | MemberAction::Crash => {
-                        let crash = action == MemberAction::Crash;
-                        let r = if crash { self.world.crash_client(id) } else { self.world.close_client(id) };
-                        r.map_err(|e| e.to_string())?;
-                        self.members.retain(|m| m.id != id);
-                        Ok(if crash {
-                            format!("{name} crashed: the coordinator notices after session.timeout.ms (45 s).")
-                        } else {
-                            format!("{name} closed: it committed and left, the others rebalance now.")
-                        })
-                    }
-                }
-            }
-            Action::Stream(None) => {
-                self.stream = None;
-                Ok("Stream stopped.".into())
-            }
-            Action::Stream(Some((SendRequest { topic, key, value, acks, idempotent }, records_per_sec))) => {
-                if !(records_per_sec > 0.0 && records_per_sec <= 10_000.0) {
-                    return Err("A stream sends 1 to 10000 records per second of virtual time.".into());
-                }
-                let producer = self.producer(&acks, idempotent)?;
-                let status = StreamStatus { topic, records_per_sec, sent: 0, acknowledged: 0, failed: 0 };
-                let text = format!("Streaming {records_per_sec} records/s to {} with acks={acks}.", status.topic);
-                self.stream = Some(Stream { producer, key, value, carry: 0.0, status });
-                Ok(text)
-            }
-            Action::Poll { topic, partition } => {
-                let tp = TopicPartition::new(topic, partition);
-                let consumer = self.consumer(&tp)?;
-                let records = self.world.poll(consumer, 1_000).map_err(|e| e.to_string())?;
-                let n = records.len();
-                self.polled = records
-                    .into_iter()
-                    .map(PolledRecord::from)
-                    .rev()
-                    .chain(self.polled.drain(..))
-                    .take(POLLED_RECORDS_MAX)
-                    .collect();
-                Ok(format!("Polled {n} record(s) from {tp}."))
-            }
+            Action::Topic(topic) => self.topic(topic),
+            Action::Send(request) => self.send(request),
+            Action::Stream(request) => self.stream_action(request),
+            Action::Poll { topic, partition } => self.poll(topic, partition),
+            Action::AddMember(group, topic) => self.add_member(group, topic),
+            Action::Member(id, action) => self.member(id, action),
             Action::Broker(id, action) => {
                 let result = match action {
                     BrokerAction::Stop => w.stop_broker(id),
@@ -649,8 +595,20 @@ impl Playground {
                 result.map_err(|e| e.to_string())?;
                 Ok(action.done_text(id))
             }
-            Action::HealNetwork => w.heal_network().map(|_| "Network healed.".into()).map_err(|e| e.to_string()),
+            Action::HealNetwork => match w.network().is_partitioned() {
+                true => w.heal_network().map(|_| "Network healed: every node reaches every other again.".into()),
+                false => Ok("The network is not partitioned: nothing to heal.".into()),
+            }
+            .map_err(|e| e.to_string()),
             Action::SetNetwork(config) => {
+                w.set_network(config).map(|_| "Network settings applied.".into()).map_err(|e| e.to_string())
+            }
+            Action::SetNetworkText { latency, jitter, drop_rate } => {
+                let config = NetworkConfig {
+                    latency_ms: input::milliseconds("latency", &latency)?,
+                    jitter_ms: input::milliseconds("jitter", &jitter)?,
+                    drop_rate: input::drop_rate(&drop_rate)?,
+                };
                 w.set_network(config).map(|_| "Network settings applied.".into()).map_err(|e| e.to_string())
             }
             Action::Check => {
@@ -665,25 +623,91 @@ impl Playground {
                 Ok(text)
             }
             Action::Share => {
-                outcome.fragment = Some(share::encode(&w.scenario().map_err(|e| e.to_string())?));
-                Ok("The link in the address bar now replays this run: copy it to share.".into())
+                let scenario = w.scenario().map_err(|e| e.to_string())?;
+                let fragment = share::encode(&scenario);
+                let size = fragment.len();
+                outcome.fragment = Some(fragment);
+                outcome.copy_link = true;
+                Ok(format!(
+                    "Link copied ({} action(s), {} characters): it replays this run. It is in the address bar too.",
+                    scenario.actions.len(),
+                    franz_core::trace::group_thousands(size as u64)
+                ))
             }
             Action::TimeTravel(until_ms) => self.go_back(until_ms, outcome),
+            Action::TimeTravelText(text) => {
+                let until_ms = input::time_to_go_back_to(&text, self.timeline().end_ms)?;
+                self.go_back(until_ms, outcome)
+            }
             Action::JumpToMark(toward) => self.jump_to_mark(toward, outcome),
             Action::BackToNow => Ok(self.back_to_now()),
-            Action::NewCluster(seed) => {
-                self.replace_world(new_world(seed), outcome);
-                self.reset_timeline();
-                self.lesson = None;
-                self.playing = true;
-                outcome.fragment = Some(share::FREE_PLAY.into());
-                Ok(format!("A new cluster with seed {seed}, in free play."))
+            Action::NewCluster(seed) => Ok(self.new_cluster(seed, outcome)),
+            Action::NewClusterText(text) => {
+                let seed = input::seed(&text)?;
+                Ok(self.new_cluster(seed, outcome))
             }
             Action::OpenLesson(id) => self.open_lesson(&id, 0, outcome),
             Action::LessonNext => self.lesson_next(outcome),
             Action::LessonBack => self.lesson_back(outcome),
             Action::SaveDraft => self.save_draft(outcome),
-            Action::Frame(_) | Action::TogglePlay | Action::Step | Action::SetSpeed(_) => Ok(String::new()),
+            Action::Frame(_)
+            | Action::TogglePlay
+            | Action::Step
+            | Action::SetSpeed(_)
+            | Action::SetPollTarget { .. }
+            | Action::FilterEvents(_) => Ok(String::new()),
+        }
+    }
+
+    fn new_cluster(&mut self, seed: u64, outcome: &mut Outcome) -> String {
+        self.replace_world(new_world(seed), outcome);
+        self.reset_timeline();
+        self.lesson = None;
+        self.playing = true;
+        outcome.fragment = Some(share::FREE_PLAY.into());
+        format!("A new cluster with seed {seed}, in free play.")
+    }
+
+    /// Creates, deletes, grows or configures a topic. Internal topics are not deleted from the page; a
+    /// setting Kafka accepts but that cannot work (min.insync.replicas above the replication factor) is
+    /// accepted with a warning.
+    fn topic(&mut self, action: TopicAction) -> Result<String, String> {
+        let w = &mut self.world;
+        let (name, done) = match action {
+            TopicAction::Create { name, partitions, replication_factor, config } => {
+                let config = input::topic_config(&config)?;
+                w.create_topic(&name, partitions, replication_factor, config).map_err(|e| e.to_string())?;
+                let done = format!("Created topic {name} with {partitions} partition(s).");
+                (name, done)
+            }
+            TopicAction::Delete(name) if is_internal(&name) => {
+                return Err(format!(
+                    "{name} is an internal topic: Kafka keeps it for itself (kafka-topics.sh --delete refuses: \
+                     \"Topic {name} is a kafka internal topic and is not allowed to be marked for deletion\")."
+                ));
+            }
+            TopicAction::Delete(name) => {
+                w.delete_topic(&name).map_err(|e| e.to_string())?;
+                return Ok(format!("Deleted topic {name}."));
+            }
+            TopicAction::AddPartition { name, total } => {
+                w.create_partitions(&name, total).map_err(|e| e.to_string())?;
+                let done = format!("Topic {name} now has {total} partitions.");
+                (name, done)
+            }
+            TopicAction::SetConfig { name, key, value } => {
+                let done = match &value {
+                    Some(v) => format!("Set {key}={v} on topic {name}."),
+                    None => format!("Set {key} of topic {name} back to its default."),
+                };
+                w.alter_topic_config(&name, [(key, value)].into()).map_err(|e| e.to_string())?;
+                (name, done)
+            }
+        };
+        let warnings = w.describe_topic(&name).map(|t| explain::topic_warnings(&t)).unwrap_or_default();
+        match warnings.iter().find(|w| w.starts_with("min.insync.replicas=")) {
+            Some(warning) => Ok(format!("{done} Warning: {warning}")),
+            None => Ok(done),
         }
     }
 
@@ -691,134 +715,83 @@ impl Playground {
         self.world = world;
         self.polled.clear();
         self.report = None;
-        self.stream = None; // its producer belongs to the world that is gone
         self.members.clear();
+        self.known_groups.clear();
         outcome.world_replaced = true;
     }
 
-    /// Runs the world for the virtual time this frame is worth (at the chosen speed); false while paused.
+    /// Runs the world for the virtual time this frame is worth (at the speed, or the stream's limit on
+    /// it); false while paused.
     fn advance(&mut self, now_wall_ms: f64) -> bool {
         let dt = self.last_frame_ms.map_or(0.0, |last| (now_wall_ms - last).clamp(0.0, FRAME_WALL_MS_MAX));
         self.last_frame_ms = Some(now_wall_ms);
         if !self.playing {
             return false;
         }
-        self.carry_ms += dt * self.speed;
+        self.carry_ms += dt * self.effective_speed();
         let whole = self.carry_ms.floor();
         self.carry_ms -= whole;
-        if whole >= 1.0 {
-            self.send_stream(whole);
-            self.world.run_for(whole as u64);
-        }
-        self.poll_members();
-        if let Some(stream) = &mut self.stream {
-            for result in self.world.producer_results(stream.producer).unwrap_or_default() {
-                match result.result {
-                    Ok(_) => stream.status.acknowledged += 1,
-                    Err(_) => stream.status.failed += 1,
-                }
-            }
+        // The members poll every second of virtual time, however much a frame is worth (at 100×, a slow
+        // frame is 10 s: they would miss max.poll.interval.ms and leave their group).
+        let target = self.world.now_ms() + whole as u64;
+        while self.world.now_ms() < target {
+            let now = self.world.now_ms();
+            let until = self.next_member_poll_ms().map_or(target, |t| t.clamp(now + 1, target));
+            self.world.run_for(until - now);
+            self.poll_members();
         }
         true
-    }
-
-    /// Group members poll (without waiting) once per `MEMBER_POLL_INTERVAL_MS`, except the slow ones.
-    fn poll_members(&mut self) {
-        let now = self.world.now_ms();
-        if now < self.last_member_poll_ms + MEMBER_POLL_INTERVAL_MS {
-            return;
-        }
-        self.last_member_poll_ms = now;
-        for m in self.members.iter_mut().filter(|m| !m.slow) {
-            if let Ok(records) = self.world.poll(m.id, 0) {
-                m.consumed += records.len() as u64;
-            }
-        }
-    }
-
-    /// Sends what the stream owes for `virtual_ms` more of virtual time (asynchronously: the sends complete
-    /// as time runs).
-    fn send_stream(&mut self, virtual_ms: f64) {
-        let Some(stream) = &mut self.stream else { return };
-        stream.carry += stream.status.records_per_sec * virtual_ms / 1000.0;
-        let due = (stream.carry.floor() as u64).min(STREAM_RECORDS_PER_FRAME_MAX);
-        stream.carry -= stream.carry.floor();
-        for _ in 0..due {
-            let n = stream.status.sent;
-            let record = ProducerRecord {
-                key: (!stream.key.is_empty()).then(|| stream.key.clone().into_bytes().into()),
-                value: Some(format!("{}-{n}", stream.value).into_bytes().into()),
-                ..Default::default()
-            };
-            if self.world.send_async(stream.producer, &stream.status.topic, vec![record]).is_err() {
-                stream.status.failed += 1;
-            }
-            stream.status.sent += 1;
-        }
-    }
-
-    /// The playground's producer for these settings, started on first use (found by its name, which says its
-    /// settings, so it survives a replay).
-    fn producer(&mut self, acks: &str, idempotent: bool) -> Result<NodeId, String> {
-        let name = format!("playground-producer-acks-{acks}{}", if idempotent { "-idempotent" } else { "" });
-        if let Some(id) = self.world.client_by_name(&name) {
-            return Ok(id);
-        }
-        let acks = Acks::parse(acks).ok_or("acks must be all, 1 or 0")?;
-        let config = ProducerConfig { acks, enable_idempotence: idempotent, ..ProducerConfig::named(name) };
-        self.world.add_producer(config).map_err(|e| e.to_string())
-    }
-
-    /// One consumer per partition polled, assigned to it, reading from the earliest offset.
-    fn consumer(&mut self, tp: &TopicPartition) -> Result<NodeId, String> {
-        let name = format!("playground-consumer-{tp}");
-        if let Some(id) = self.world.client_by_name(&name) {
-            return Ok(id);
-        }
-        let config = ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named(name) };
-        let id = self.world.add_consumer(config).map_err(|e| e.to_string())?;
-        self.world.assign(id, vec![tp.clone()]).map_err(|e| e.to_string())?;
-        Ok(id)
     }
 
     /// What the page draws now, read from the world.
     pub fn snapshot(&self) -> Snapshot {
         let world = &self.world;
         let view = world.view();
-        // The page's members' groups, and those of every consumer in the world (a lesson's, a shared run's).
-        let consumer_groups = world.nodes().filter_map(|(_, node)| match node {
-            Node::Consumer(c) => c.config().group_id.clone(),
-            _ => None,
-        });
-        let mut group_ids: Vec<String> = self.members.iter().map(|m| m.group.clone()).chain(consumer_groups).collect();
-        group_ids.sort();
-        group_ids.dedup();
-        let groups = group_ids.iter().map(|g| (world.describe_group(g), world.group_offsets(g))).collect::<Vec<_>>();
+        let groups = self.group_cards();
         let mut logs: BTreeMap<(String, u32), PartitionLogView> = BTreeMap::new();
         for t in &view.topics {
             for p in &t.partitions {
-                // The leader's log (or, while there is none, the first replica's).
-                let Some(broker) = p.leader.or(p.replicas.first().copied()) else { continue };
-                let leo = p.log_end_offsets.get(&broker.to_string()).copied().unwrap_or(0);
-                let from = leo.saturating_sub(LOG_STRIP_RECORDS_MAX);
-                let records = world
-                    .read_log(broker, &t.name, p.partition, from, LOG_STRIP_RECORDS_MAX as usize)
-                    .unwrap_or_default();
-                let segments = world.segments(broker, &t.name, p.partition);
-                let committed = groups
-                    .iter()
-                    .flat_map(|(d, offsets)| offsets.iter().map(move |o| (d, o)))
-                    .filter(|(_, o)| o.topic == t.name && o.partition == p.partition)
-                    .map(|(d, o)| (d.group_id.clone(), o.committed))
-                    .collect();
-                let log = PartitionLogView { from_offset: from, records, segments, committed };
-                logs.insert((t.name.clone(), p.partition), log);
+                if let Some(log) = self.log_strip(&t.name, p, &groups) {
+                    logs.insert((t.name.clone(), p.partition), log);
+                }
             }
         }
-        let mut events = world.trace().since(world.trace().len().saturating_sub(TIMELINE_EVENTS_MAX as u64));
-        events.reverse();
-        let user_topics = view.topics.iter().map(|t| t.name.clone()).filter(|t| !t.starts_with("__")).collect();
-        Snapshot { view, groups, logs, events, user_topics, flights: self.flights() }
+        let mut topics = view.topics.clone();
+        topics.sort_by_key(|t| (is_internal(&t.name), t.name.clone()));
+        let user_topics = topics.iter().map(|t| t.name.clone()).filter(|t| !is_internal(t)).collect();
+        let topic_warnings = topics.iter().map(|t| (t.name.clone(), explain::topic_warnings(t))).collect();
+        Snapshot {
+            brokers: explain::broker_cards(world, &view),
+            network: explain::network_summary(world, &view),
+            consumer: self.consumer_panel(&view),
+            producer_waits: self.producer_waits(),
+            events: events::event_lines(world, &self.events_filter, &self.important),
+            flights: self.flights(),
+            topics,
+            view,
+            groups,
+            logs,
+            user_topics,
+            topic_warnings,
+        }
+    }
+
+    /// One partition's log strip: the newest records of its leader's log (or, while there is none, of its
+    /// first replica's), its segments and the groups' committed offsets on it.
+    fn log_strip(&self, topic: &str, p: &PartitionDescription, groups: &[GroupCard]) -> Option<PartitionLogView> {
+        let broker = p.leader.or(p.replicas.first().copied())?;
+        let leo = p.log_end_offsets.get(&broker.to_string()).copied().unwrap_or(0);
+        let from = leo.saturating_sub(LOG_STRIP_RECORDS_MAX);
+        let records =
+            self.world.read_log(broker, topic, p.partition, from, LOG_STRIP_RECORDS_MAX as usize).unwrap_or_default();
+        let segments = self.world.segments(broker, topic, p.partition);
+        let committed = groups
+            .iter()
+            .flat_map(|g| g.offsets.iter().map(move |o| (g, o)))
+            .filter(|(_, o)| o.topic == topic && o.partition == p.partition)
+            .map(|(g, o)| (g.description.group_id.clone(), o.committed))
+            .collect();
+        Some(PartitionLogView { from_offset: from, records, segments, committed })
     }
 
     /// The messages in flight, each placed along its link.
@@ -838,6 +811,7 @@ impl Playground {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::playground::format::bytes;
     use franz_core::view::{BrokerStatus, ConsumerGroupState};
 
     pub(super) fn create_topic(p: &mut Playground, name: &str, partitions: u32) -> Outcome {
@@ -845,8 +819,17 @@ mod tests {
             name: name.into(),
             partitions,
             replication_factor: None,
-            config: BTreeMap::new(),
+            config: String::new(),
         }))
+    }
+
+    /// A stream of the form's record at this rate, without a key.
+    pub(super) fn stream_request(topic: &str, records_per_sec: u32) -> StreamRequest {
+        StreamRequest {
+            send: record(topic, "c", "all"),
+            records_per_sec: records_per_sec.to_string(),
+            key: KeyMode::None,
+        }
     }
 
     pub(super) fn record(topic: &str, value: &str, acks: &str) -> SendRequest {
@@ -899,7 +882,7 @@ mod tests {
         assert!(snapshot.logs.contains_key(&("orders".to_string(), 0)));
         assert!(snapshot.logs.contains_key(&("orders".to_string(), 1)));
         assert!(
-            snapshot.events.iter().any(|e| e.text.contains("created topic orders")),
+            snapshot.events.iter().any(|e| e.text().contains("created topic orders")),
             "newest first, in the timeline"
         );
     }
@@ -921,8 +904,13 @@ mod tests {
         assert_eq!(log.records.iter().map(|r| bytes(&r.value)).collect::<Vec<_>>()[..2], ["apple", "banana"]);
 
         let outcome = p.reduce(Action::Poll { topic: "orders".into(), partition: 0 });
-        assert!(outcome.notice.as_ref().is_some_and(|n| !n.error && n.text.ends_with("record(s) from orders-0.")));
-        assert_eq!(p.polled().last().map(|r| (r.offset, r.value.as_str())), Some((0, "apple")), "newest first");
+        let notice = outcome.notice.unwrap();
+        assert!(
+            !notice.error && notice.text.ends_with("record(s) from orders-0. Its position is now 3."),
+            "{}",
+            notice.text
+        );
+        assert_eq!(p.polled().first().map(|r| (r.offset, r.value.as_str())), Some((0, "apple")), "oldest first");
     }
 
     #[test]
@@ -967,7 +955,7 @@ mod tests {
         // Frames run the world (10 s of virtual time each at 100x) and poll the members.
         p.reduce(Action::SetSpeed(100.0));
         frames(&mut p, 5, 100.0);
-        let (group, _) = &p.snapshot().groups[0];
+        let group = &p.snapshot().groups[0].description;
         assert_eq!(group.group_id, "g");
         assert_eq!(group.state, ConsumerGroupState::Stable);
         assert_eq!(group.members.len(), 2);
@@ -986,29 +974,32 @@ mod tests {
     fn a_stream_sends_as_virtual_time_passes() {
         let mut p = Playground::from_fragment("#play");
         create_topic(&mut p, "clicks", 1);
-        let bad = p.reduce(Action::Stream(Some((record("clicks", "c", "all"), 0.0))));
-        assert_eq!(bad.notice, Some(Notice::error("A stream sends 1 to 10000 records per second of virtual time.")));
+        let bad = p.reduce(Action::Stream(Some(stream_request("clicks", 0)))).notice.unwrap();
+        assert!(bad.error && bad.text.starts_with("A stream sends 1 to 10000 records per second"), "{}", bad.text);
         assert!(p.stream().is_none());
 
-        let outcome = p.reduce(Action::Stream(Some((record("clicks", "c", "all"), 100.0))));
-        assert_eq!(outcome.notice, info("Streaming 100 records/s to clicks with acks=all."));
-        // 20 frames 100 ms apart at 1x: 2 s of virtual time, 10 records a frame.
+        let outcome = p.reduce(Action::Stream(Some(stream_request("clicks", 100))));
+        assert_eq!(outcome.notice, info("Streaming 100 records/s to clicks with acks=all, no key."));
+        // 20 frames 100 ms apart at 1x: 2 s of virtual time, records due at 0, 10 ... 2000 ms.
         frames(&mut p, 20, 100.0);
-        let status = p.stream().unwrap().clone();
-        assert_eq!(status.sent, 200);
+        let status = p.stream().unwrap();
+        assert_eq!(status.sent, 201);
         assert!(status.acknowledged > 150, "{status:?}");
-        assert_eq!(status.failed, 0);
+        assert_eq!((status.failed, status.speed_limit), (0, None));
+        assert_eq!(status.acknowledged + status.pending, 201);
         let log = &p.snapshot().logs[&("clicks".to_string(), 0)];
-        assert_eq!(log.records.last().map(|r| bytes(&r.value)), Some(format!("c-{}", status.acknowledged - 1)));
+        let last = log.records.last().unwrap();
+        assert_eq!(bytes(&last.value), format!("c-{}", last.offset), "record n of the stream is c-n");
 
         // Paused, frames send nothing and draw nothing.
         p.reduce(Action::TogglePlay);
         let now = p.world().now_ms();
         assert!(!p.reduce(Action::Frame(1_000_000.0)).changed);
-        assert_eq!((p.world().now_ms(), p.stream().unwrap().sent), (now, 200));
+        assert_eq!((p.world().now_ms(), p.stream().unwrap().sent), (now, 201));
 
         assert_eq!(p.reduce(Action::Stream(None)).notice, info("Stream stopped."));
         assert!(p.stream().is_none());
+        assert!(p.reduce(Action::Stream(None)).notice.unwrap().error, "no stream to stop");
     }
 
     #[test]
@@ -1067,7 +1058,7 @@ mod tests {
         let mut p = Playground::from_fragment("#play");
         create_topic(&mut p, "jobs", 1);
         p.reduce(Action::AddMember("g".into(), "jobs".into()));
-        p.reduce(Action::Stream(Some((record("jobs", "j", "all"), 10.0))));
+        p.reduce(Action::Stream(Some(stream_request("jobs", 10))));
         p.reduce(Action::Check);
         let outcome = p.reduce(Action::NewCluster(7));
         assert_eq!(
@@ -1076,6 +1067,7 @@ mod tests {
                 changed: true,
                 notice: info("A new cluster with seed 7, in free play."),
                 fragment: Some("#play".into()),
+                copy_link: false,
                 world_replaced: true,
                 download: None,
             }
@@ -1092,8 +1084,13 @@ mod tests {
         create_topic(&mut p, "shared", 1);
         p.reduce(Action::Send(record("shared", "x", "all")));
         let outcome = p.reduce(Action::Share);
-        assert_eq!(outcome.notice, info("The link in the address bar now replays this run: copy it to share."));
-        assert!(!outcome.world_replaced);
+        let notice = outcome.notice.unwrap();
+        assert!(
+            notice.text.starts_with("Link copied (") && notice.text.ends_with("It is in the address bar too."),
+            "{}",
+            notice.text
+        );
+        assert!(outcome.copy_link && !outcome.world_replaced);
         let fragment = outcome.fragment.unwrap();
         assert!(fragment.starts_with("#s="));
 
@@ -1114,20 +1111,24 @@ mod tests {
     fn the_map_places_messages_in_flight_along_their_links() {
         let mut p = Playground::from_fragment("#play");
         create_topic(&mut p, "orders", 1);
-        p.reduce(Action::Stream(Some((record("orders", "v", "all"), 1_000.0))));
+        p.reduce(Action::Stream(Some(stream_request("orders", 20))));
         p.reduce(Action::SetSpeed(0.1));
         frames(&mut p, 5, 16.0);
         let nodes: Vec<NodeId> = p.world().nodes().map(|(id, _)| *id).collect();
-        let mut seen = Vec::new();
-        for _ in 0..200 {
+        let mut seen = std::collections::BTreeSet::new();
+        let apis = ["Produce", "Fetch", "AppendEntries", "BrokerHeartbeat"];
+        for _ in 0..2_000 {
             p.reduce(Action::Step);
             for f in p.snapshot().flights {
                 assert!((0.0..=1.0).contains(&f.progress), "{f:?}");
                 assert!(nodes.contains(&f.from) && nodes.contains(&f.to), "{f:?}");
-                seen.push(f.api);
+                seen.insert(f.api);
+            }
+            if apis.iter().all(|a| seen.contains(a)) {
+                break;
             }
         }
-        for api in ["Produce", "Fetch", "AppendEntries", "BrokerHeartbeat"] {
+        for api in apis {
             assert!(seen.contains(&api), "{api} in flight at some step: {seen:?}");
         }
     }
@@ -1146,5 +1147,134 @@ mod tests {
         assert_eq!(outcome.notice, info("Broker 4 joined: it registers, then is unfenced once caught up."));
         let notice = p.reduce(Action::Broker(99, BrokerAction::Crash)).notice.unwrap();
         assert!(notice.error && notice.text.starts_with("INVALID_REQUEST: "), "{}", notice.text);
+    }
+
+    #[test]
+    fn internal_topics_come_last_and_are_not_deleted_from_the_page() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "zebra", 1);
+        p.reduce(Action::AddMember("g".into(), "zebra".into()));
+        p.reduce(Action::SetSpeed(10.0));
+        frames(&mut p, 5, 100.0);
+        create_topic(&mut p, "apple", 1);
+        let names: Vec<String> = p.snapshot().topics.iter().map(|t| t.name.clone()).collect();
+        assert_eq!(names, ["apple", "zebra", "__consumer_offsets"]);
+        assert_eq!(p.snapshot().user_topics, ["apple", "zebra"]);
+        let notice = p.reduce(Action::Topic(TopicAction::Delete("__consumer_offsets".into()))).notice.unwrap();
+        assert!(notice.error && notice.text.starts_with("__consumer_offsets is an internal topic"), "{}", notice.text);
+        assert!(p.world().list_topics().contains(&"__consumer_offsets".to_string()));
+    }
+
+    #[test]
+    fn typed_input_is_read_strictly_and_says_what_is_wrong() {
+        let mut p = Playground::from_fragment("#play");
+        let end = p.world().now_ms();
+        for (text, starts) in [
+            ("", "Type the virtual time to go back to"),
+            ("abc", "\"abc\" is not a time"),
+            ("-5", "\"-5\" is not a time"),
+        ] {
+            let notice = p.reduce(Action::TimeTravelText(text.into())).notice.unwrap();
+            assert!(notice.error && notice.text.starts_with(starts), "{text:?}: {}", notice.text);
+            assert_eq!(p.world().now_ms(), end, "and nothing moved");
+            assert!(!p.timeline().in_past());
+        }
+        let later = p.reduce(Action::TimeTravelText("999999999".into())).notice.unwrap();
+        assert!(later.error && later.text.contains("is not in the past"), "{}", later.text);
+        let back = p.reduce(Action::TimeTravelText((end / 2).to_string())).notice.unwrap();
+        assert!(!back.error && p.timeline().in_past(), "{}", back.text);
+        p.reduce(Action::BackToNow);
+
+        let seed = p.reduce(Action::NewClusterText("abc".into())).notice.unwrap();
+        assert!(seed.error && seed.text.starts_with("A seed is a whole number"), "{}", seed.text);
+        assert_eq!(p.world().now_ms(), end, "the cluster was not replaced");
+        let latency = |l: &str| Action::SetNetworkText { latency: l.into(), jitter: "1".into(), drop_rate: "0".into() };
+        for bad in ["abc", "-5"] {
+            let notice = p.reduce(latency(bad)).notice.unwrap();
+            assert!(
+                notice.error && notice.text.starts_with("latency is a whole number of milliseconds"),
+                "{}",
+                notice.text
+            );
+            assert!(!notice.text.contains("18446744073709551615"));
+        }
+        assert!(!p.reduce(latency("20")).notice.unwrap().error);
+        assert_eq!(p.world().network().config().latency_ms, 20);
+
+        let create = |config: &str| {
+            Action::Topic(TopicAction::Create {
+                name: "t".into(),
+                partitions: 1,
+                replication_factor: None,
+                config: config.into(),
+            })
+        };
+        let notice = p.reduce(create("retention.ms=60000, foo")).notice.unwrap();
+        assert!(notice.error && notice.text.starts_with("Topic config \"foo\" is not key=value"), "{}", notice.text);
+        assert!(p.world().describe_topic("t").is_err(), "nothing created");
+        let notice = p.reduce(create("min.insync.replicas=4")).notice.unwrap();
+        assert!(!notice.error, "accepted, as Kafka does");
+        assert!(
+            notice.text.starts_with("Created topic t with 1 partition(s). Warning: min.insync.replicas=4 is more than the replication factor 3"),
+            "{}",
+            notice.text
+        );
+        let set =
+            TopicAction::SetConfig { name: "t".into(), key: "min.insync.replicas".into(), value: Some("2".into()) };
+        assert_eq!(p.reduce(Action::Topic(set)).notice, info("Set min.insync.replicas=2 on topic t."));
+    }
+
+    #[test]
+    fn a_notice_belongs_to_the_panel_whose_action_posted_it() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "orders", 1);
+        assert_eq!(p.notice_place(), Place::Topics);
+        p.reduce(Action::Send(record("orders", "a", "all")));
+        assert_eq!(p.notice_place(), Place::Producer);
+        p.reduce(Action::Broker(1, BrokerAction::Pause));
+        assert_eq!(p.notice_place(), Place::Cluster);
+        p.reduce(Action::AddMember("g".into(), "orders".into()));
+        assert_eq!(p.notice_place(), Place::Groups);
+        p.reduce(Action::TimeTravelText("x".into()));
+        assert_eq!(p.notice_place(), Place::Replay);
+        frames(&mut p, 3, 16.0);
+        assert_eq!(p.notice_place(), Place::Replay, "frames post nothing and move nothing");
+    }
+
+    #[test]
+    fn a_long_session_with_a_stream_and_a_group_shares_as_a_short_link_that_goes_on() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "clicks", 2);
+        p.reduce(Action::Stream(Some(StreamRequest {
+            send: record("clicks", "c", "all"),
+            records_per_sec: "20".into(),
+            key: KeyMode::Rotating(4),
+        })));
+        p.reduce(Action::AddMember("g".into(), "clicks".into()));
+        p.reduce(Action::AddMember("g".into(), "clicks".into()));
+        p.reduce(Action::SetSpeed(100.0));
+        // A minute of virtual time in frames of 16 ms at 100×, as the page runs. The link grows with the
+        // members' polls (one a second each) and the runs between them, not with the stream's records: about
+        // 1.6 KB a minute (the page's own sends made 125 KB for ten minutes).
+        let start = p.world().now_ms();
+        while p.world().now_ms() < start + 60_000 {
+            frames(&mut p, 60, 16.0);
+        }
+        let sent = p.stream().unwrap().sent;
+        assert!(sent >= 1_200, "20 a second for a minute: {sent}");
+        let fragment = p.reduce(Action::Share).fragment.unwrap();
+        assert!(fragment.len() < 2_500, "{} characters", fragment.len());
+
+        let mut replayed = Playground::from_fragment(&fragment);
+        let notice = replayed.notice().unwrap().text.clone();
+        assert!(notice.ends_with("Its stream goes on when you press Play."), "{notice}");
+        assert_eq!(replayed.world().trace().hash(), p.world().trace().hash(), "the same run");
+        let names: Vec<&str> = replayed.members().iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["g-member-1", "g-member-2"], "its members poll again");
+        replayed.reduce(Action::TogglePlay);
+        frames(&mut replayed, 10, 100.0);
+        assert!(replayed.stream().unwrap().sent > sent, "the stream goes on");
+        let group = &replayed.snapshot().groups[0].description;
+        assert_eq!((group.state, group.members.len()), (ConsumerGroupState::Stable, 2));
     }
 }

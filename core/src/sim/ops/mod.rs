@@ -6,6 +6,7 @@
 mod actions;
 mod faults;
 mod replay;
+mod streams;
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -69,7 +70,7 @@ impl World {
                 self.advance(ms);
                 Ok(Outcome::Done)
             }
-            Action::Step => Ok(Outcome::Stepped(self.step_event(u64::MAX))),
+            Action::Step => Ok(Outcome::Stepped(self.step_with_streams())),
             Action::CreateTopic { name, partitions, replication_factor, config } => {
                 let replication_factor = replication_factor.unwrap_or_else(|| (self.brokers.len() as u32).min(3));
                 self.exec_admin(AdminOp::CreateTopic { name, partitions, replication_factor, config })
@@ -97,6 +98,11 @@ impl World {
             Action::Send { producer, topic, records, wait: true } => {
                 self.exec_send(producer, topic, records).map(Outcome::Sent)
             }
+            Action::Stream { producer, topic, records_per_sec, key, value } => {
+                let spec = crate::sim::stream::StreamSpec { topic, records_per_sec, key, value };
+                self.exec_stream(producer, spec).map(|_| Outcome::Done)
+            }
+            Action::StopStream { producer } => self.exec_stop_stream(producer).map(|_| Outcome::Done),
             Action::AddConsumer { config } => self.exec_add_consumer(config).map(Outcome::ClientId),
             Action::Assign { consumer, partitions } => {
                 self.on_consumer(consumer, |c, now, out| c.assign(now, partitions, out))

@@ -4,6 +4,7 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct CheckerPanelProps {
     pub report: Option<CheckReport>,
+    pub notice: Html,
     pub on_check: Callback<()>,
 }
 
@@ -14,6 +15,7 @@ pub fn checker_panel(p: &CheckerPanelProps) -> Html {
     html! {
         <section class="panel checker" data-testid="checker">
             <h2>{ "Checker" }</h2>
+            { p.notice.clone() }
             <button data-testid="check" onclick={on_check} title="lost writes, duplicates, reordering, reads past the HW ...">{ "Check this run" }</button>
             if let Some(report) = &p.report {
                 <p class="scope" data-testid="check-scope">{ format!("The checker {}.", report.scope()) }</p>

@@ -2,19 +2,34 @@ use franz_core::view::ClientView;
 use yew::prelude::*;
 
 use super::{input_text, input_value};
-use crate::playground::state::{PolledRecord, SendRequest, StreamStatus};
+use crate::playground::state::{
+    speed_limit_text, ConsumerPanel, Countdown, KeyMode, PolledRecord, SendRequest, StreamRequest, StreamStatus,
+};
 
 #[derive(Properties, PartialEq)]
 pub struct ClientsPanelProps {
     pub clients: Vec<ClientView>,
     pub topics: Vec<String>,
+    /// Oldest first.
     pub polled: Vec<PolledRecord>,
-    pub on_send: Callback<SendRequest>,
-    /// Start a stream at this many records per second of virtual time (with the form's settings), or stop.
-    pub on_stream: Callback<Option<(SendRequest, f64)>>,
     pub stream: Option<StreamStatus>,
+    /// What the page's producers wait for.
+    pub waits: Vec<Countdown>,
+    pub consumer: ConsumerPanel,
+    pub producer_notice: Html,
+    pub consumer_notice: Html,
+    pub on_send: Callback<SendRequest>,
+    /// Start a stream with the form's settings, or stop it.
+    pub on_stream: Callback<Option<StreamRequest>>,
+    /// The consumer's (topic, partition) as chosen and typed.
+    pub on_poll_target: Callback<(String, String)>,
     /// (topic, partition)
     pub on_poll: Callback<(String, u32)>,
+}
+
+fn text_state(state: &UseStateHandle<String>) -> Callback<InputEvent> {
+    let state = state.clone();
+    Callback::from(move |e: InputEvent| state.set(input_text(&e)))
 }
 
 #[function_component(ClientsPanel)]
@@ -22,83 +37,68 @@ pub fn clients_panel(p: &ClientsPanelProps) -> Html {
     let topic = use_state(String::new);
     let key = use_state(|| String::from("user-1"));
     let value = use_state(|| String::from("hello"));
-    let poll_partition = use_state(|| String::from("0"));
     let chosen =
         if p.topics.contains(&topic) { (*topic).clone() } else { p.topics.first().cloned().unwrap_or_default() };
     let acks = use_state(|| String::from("all"));
     let idempotent = use_state(|| true);
+    let rate = use_state(|| String::from("20"));
+    let key_mode = use_state(|| String::from("fixed"));
+    let rotating = use_state(|| String::from("4"));
+    let request = {
+        let (chosen, key, value, acks, idempotent) =
+            (chosen.clone(), (*key).clone(), (*value).clone(), (*acks).clone(), *idempotent);
+        move || SendRequest {
+            topic: chosen.clone(),
+            key: key.clone(),
+            value: value.clone(),
+            acks: acks.clone(),
+            idempotent,
+        }
+    };
     let on_send = {
-        let (chosen, key, value, cb) = (chosen.clone(), key.clone(), value.clone(), p.on_send.clone());
-        let (acks, idempotent) = (acks.clone(), idempotent.clone());
+        let (request, cb) = (request.clone(), p.on_send.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            cb.emit(SendRequest {
-                topic: chosen.clone(),
-                key: (*key).clone(),
-                value: (*value).clone(),
-                acks: (*acks).clone(),
-                idempotent: *idempotent,
-            });
+            cb.emit(request());
         })
     };
-    let rate = use_state(|| String::from("20"));
     let on_stream = {
-        let (chosen, key, value, cb) = (chosen.clone(), key.clone(), value.clone(), p.on_stream.clone());
-        let (acks, idempotent, rate, streaming) = (acks.clone(), idempotent.clone(), rate.clone(), p.stream.is_some());
+        let (request, cb, streaming) = (request.clone(), p.on_stream.clone(), p.stream.is_some());
+        let (rate, key_mode, rotating) = ((*rate).clone(), (*key_mode).clone(), (*rotating).clone());
         Callback::from(move |_: MouseEvent| {
             if streaming {
                 return cb.emit(None);
             }
-            let request = SendRequest {
-                topic: chosen.clone(),
-                key: (*key).clone(),
-                value: (*value).clone(),
-                acks: (*acks).clone(),
-                idempotent: *idempotent,
+            let key = match key_mode.as_str() {
+                "none" => KeyMode::None,
+                "rotating" => KeyMode::Rotating(rotating.trim().parse().unwrap_or(0)),
+                _ => KeyMode::Fixed,
             };
-            cb.emit(Some((request, rate.trim().parse().unwrap_or(-1.0))));
+            cb.emit(Some(StreamRequest { send: request(), records_per_sec: rate.clone(), key }));
         })
-    };
-    let on_rate = {
-        let rate = rate.clone();
-        Callback::from(move |e: InputEvent| rate.set(input_text(&e)))
     };
     let on_acks = {
         let acks = acks.clone();
         Callback::from(move |e: Event| acks.set(input_value(&e)))
     };
+    let on_key_mode = {
+        let key_mode = key_mode.clone();
+        Callback::from(move |e: Event| key_mode.set(input_value(&e)))
+    };
     let on_idempotent = {
         let idempotent = idempotent.clone();
         Callback::from(move |e: Event| idempotent.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().checked()))
     };
-    let on_poll = {
-        let (chosen, partition, cb) = (chosen.clone(), poll_partition.clone(), p.on_poll.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            cb.emit((chosen.clone(), partition.trim().parse().unwrap_or(0)));
-        })
-    };
     let on_topic = {
         let topic = topic.clone();
         Callback::from(move |e: Event| topic.set(input_value(&e)))
-    };
-    let on_key = {
-        let key = key.clone();
-        Callback::from(move |e: InputEvent| key.set(input_text(&e)))
-    };
-    let on_value = {
-        let value = value.clone();
-        Callback::from(move |e: InputEvent| value.set(input_text(&e)))
-    };
-    let on_partition = {
-        let pp = poll_partition.clone();
-        Callback::from(move |e: InputEvent| pp.set(input_text(&e)))
     };
     let no_topics = p.topics.is_empty();
     html! {
         <section class="panel clients" data-testid="clients">
             <h2>{ "Clients" }</h2>
             <h3>{ "Producer" }</h3>
+            { p.producer_notice.clone() }
             <form class="stack-form" onsubmit={on_send}>
                 <div class="producer-settings">
                     <label title="how many replicas must have the record before the send is acknowledged">{ "acks " }
@@ -113,31 +113,31 @@ pub fn clients_panel(p: &ClientsPanelProps) -> Html {
                 <select data-testid="send-topic" onchange={on_topic} disabled={no_topics}>
                     { for p.topics.iter().map(|t| html! { <option value={t.clone()} selected={*t == chosen}>{ t }</option> }) }
                 </select>
-                <input data-testid="send-key" placeholder="key (empty: null)" value={(*key).clone()} oninput={on_key} />
-                <input data-testid="send-value" placeholder="value" value={(*value).clone()} oninput={on_value} />
-                <button data-testid="send" type="submit" disabled={no_topics}>{ "Send" }</button>
+                <input data-testid="send-key" placeholder="key (empty: null)" value={(*key).clone()} oninput={text_state(&key)} />
+                <input data-testid="send-value" placeholder="value" value={(*value).clone()} oninput={text_state(&value)} />
+                <button data-testid="send" type="submit" disabled={no_topics} title={no_topics.then_some("create a topic first")}>{ "Send" }</button>
             </form>
-            <div class="inline-form" title="keep sending records (the value gets a counter) as virtual time passes">
-                <input data-testid="stream-rate" class="narrow" type="number" min="1" value={(*rate).clone()} oninput={on_rate} />
-                <span class="meta">{ " records/s " }</span>
+            <div class="stream-form" title="keep sending records (each value gets its number) as virtual time passes">
+                <input data-testid="stream-rate" class="narrow" inputmode="numeric" value={(*rate).clone()} oninput={text_state(&rate)} />
+                <span class="meta">{ " records/s · key " }</span>
+                <select data-testid="stream-key" onchange={on_key_mode} title="the key of each streamed record">
+                    <option value="fixed" selected={*key_mode == "fixed"}>{ "the key above (one partition)" }</option>
+                    <option value="rotating" selected={*key_mode == "rotating"}>{ "key-0 … key-N, in turn" }</option>
+                    <option value="none" selected={*key_mode == "none"}>{ "none (sticky: a partition per batch.size bytes)" }</option>
+                </select>
+                if *key_mode == "rotating" {
+                    <input data-testid="stream-keys" class="narrow" inputmode="numeric" value={(*rotating).clone()} oninput={text_state(&rotating)} title="N: how many keys" />
+                }
                 <button class="small" data-testid="stream" onclick={on_stream} disabled={no_topics}>
                     { if p.stream.is_some() { "Stop stream" } else { "Start stream" } }
                 </button>
             </div>
             if let Some(s) = &p.stream {
-                <p class="hint" data-testid="stream-status">{ format!("streaming {}/s to {}: {} sent, {} acknowledged, {} failed",
-                    s.records_per_sec, s.topic, s.sent, s.acknowledged, s.failed) }</p>
+                <StreamLine stream={s.clone()} />
             }
-            <h3>{ "Consumer" }<span class="meta">{ " · assign + poll, auto.offset.reset=earliest" }</span></h3>
-            <form class="inline-form" onsubmit={on_poll}>
-                <input data-testid="poll-partition" class="narrow" type="number" min="0" value={(*poll_partition).clone()} oninput={on_partition} title="partition" />
-                <button data-testid="poll" type="submit" disabled={no_topics}>{ "Poll" }</button>
-            </form>
-            <ul class="polled" data-testid="polled">
-                { for p.polled.iter().map(|r| html! {
-                    <li>{ format!("{} @{}  {} = {}", r.partition, r.offset, r.key, r.value) }</li>
-                }) }
-            </ul>
+            { for p.waits.iter().map(|w| html! { <p class="countdown" data-testid="producer-wait">{ w.text() }</p> }) }
+            <ConsumerForm consumer={p.consumer.clone()} topics={p.topics.clone()} polled={p.polled.clone()}
+                          notice={p.consumer_notice.clone()} on_target={p.on_poll_target.clone()} on_poll={p.on_poll.clone()} />
             <h3>{ "Running" }</h3>
             <ul class="client-list">
                 { for p.clients.iter().map(|c| html! {
@@ -145,5 +145,98 @@ pub fn clients_panel(p: &ClientsPanelProps) -> Html {
                 }) }
             </ul>
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct StreamLineProps {
+    stream: StreamStatus,
+}
+
+/// The stream's counts, why sent and acknowledged differ, and the speed it holds the page to.
+#[function_component(StreamLine)]
+fn stream_line(p: &StreamLineProps) -> Html {
+    let s = &p.stream;
+    html! {
+        <div class="stream-status" data-testid="stream-status">
+            <p class="hint">{ format!("streaming {}/s to {} ({}): {} sent, {} acknowledged, {} failed",
+                s.records_per_sec, s.topic, s.key, s.sent, s.acknowledged, s.failed) }</p>
+            if s.pending > 0 {
+                <p class="hint" data-testid="stream-pending">{ format!(
+                    "{} sent, not acknowledged yet: batched (linger.ms), on the wire, or waiting for the ISR (acks=all waits for every in-sync replica).",
+                    s.pending) }</p>
+            }
+            if s.failed > 0 {
+                <p class="hint warning">{ "Failed sends ran out of delivery.timeout.ms, or met an error Kafka does not retry: see the event log." }</p>
+            }
+            if let Some(limit) = s.speed_limit {
+                <p class="hint warning" data-testid="speed-limit">{ speed_limit_text(s.records_per_sec, limit) }</p>
+            }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ConsumerFormProps {
+    consumer: ConsumerPanel,
+    topics: Vec<String>,
+    polled: Vec<PolledRecord>,
+    notice: Html,
+    on_target: Callback<(String, String)>,
+    on_poll: Callback<(String, u32)>,
+}
+
+/// The plain consumer: pick a partition (its range shown), poll it, and see its position and lag.
+#[function_component(ConsumerForm)]
+fn consumer_form(p: &ConsumerFormProps) -> Html {
+    let c = &p.consumer;
+    let on_topic = {
+        let (cb, partition) = (p.on_target.clone(), c.partition_text.clone());
+        Callback::from(move |e: Event| cb.emit((input_value(&e), partition.clone())))
+    };
+    let on_partition = {
+        let (cb, topic) = (p.on_target.clone(), c.topic.clone());
+        Callback::from(move |e: InputEvent| cb.emit((topic.clone(), input_text(&e))))
+    };
+    let on_poll = {
+        let (cb, topic, target) = (p.on_poll.clone(), c.topic.clone(), c.target.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Ok(partition) = target {
+                cb.emit((topic.clone(), partition));
+            }
+        })
+    };
+    let reason = c.target.clone().err();
+    html! {
+        <>
+            <h3>{ "Consumer" }<span class="meta">{ " · assign + poll, auto.offset.reset=earliest" }</span></h3>
+            { p.notice.clone() }
+            <form class="inline-form consumer-form" onsubmit={on_poll}>
+                <select data-testid="poll-topic" onchange={on_topic} disabled={p.topics.is_empty()} title="topic">
+                    { for p.topics.iter().map(|t| html! { <option value={t.clone()} selected={*t == c.topic}>{ t }</option> }) }
+                </select>
+                <label class="meta">{ "partition " }
+                    <input data-testid="poll-partition" class="narrow" inputmode="numeric" value={c.partition_text.clone()} oninput={on_partition} />
+                </label>
+                <button data-testid="poll" type="submit" disabled={reason.is_some()} title={reason.clone()}>{ "Poll" }</button>
+            </form>
+            if let Some(why) = &reason {
+                <p class="hint" data-testid="poll-disabled">{ why }</p>
+            }
+            if let Some(range) = &c.range {
+                <p class="hint" data-testid="consumer-position">{ format!("{}-{}: {range} · position {} · lag {}",
+                    c.topic, c.target.clone().unwrap_or(0),
+                    c.position.map_or("none yet (poll to start at the earliest offset)".to_string(), |p| p.to_string()),
+                    c.lag.map_or("-".to_string(), |l| l.to_string())) }</p>
+            }
+            <ul class="polled" data-testid="polled" title="oldest first; the newest at the bottom">
+                // Newest first in the page: the list is laid out bottom up (CSS column-reverse), so it stays
+                // scrolled to the newest.
+                { for p.polled.iter().rev().map(|r| html! {
+                    <li>{ format!("{} @{}  {} = {}", r.partition, r.offset, r.key, r.value) }</li>
+                }) }
+            </ul>
+        </>
     }
 }

@@ -1,15 +1,19 @@
 use franz_core::types::NodeId;
-use franz_core::view::{BrokerStatus, BrokerView, ControllerDescription, VoterStatus};
+use franz_core::view::{BrokerStatus, ControllerDescription, VoterStatus};
 use yew::prelude::*;
 
-use crate::playground::format::ms;
-use crate::playground::state::BrokerAction;
+use crate::playground::state::{BrokerAction, BrokerCard};
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterPanelProps {
-    pub brokers: Vec<BrokerView>,
+    pub brokers: Vec<BrokerCard>,
     pub controller: ControllerDescription,
+    /// Nodes cut off by a network partition (they get Heal rather than Isolate).
+    pub cut_off: Vec<NodeId>,
+    /// What the last action taken here did.
+    pub notice: Html,
     pub on_action: Callback<(NodeId, BrokerAction)>,
+    pub on_heal: Callback<()>,
 }
 
 #[function_component(ClusterPanel)]
@@ -28,6 +32,13 @@ pub fn cluster_panel(p: &ClusterPanelProps) -> Html {
                     title={title.to_string()} onclick={Callback::from(move |_| cb.emit((id, action)))}>{ label }</button>
         }
     };
+    let heal = |kind: &str, id: NodeId| {
+        let cb = p.on_heal.reform(|_: MouseEvent| ());
+        html! {
+            <button class="small primary" data-testid={format!("{kind}-{id}-heal")} onclick={cb}
+                    title="heal the network: every node reaches every other again">{ "Heal" }</button>
+        }
+    };
     let add = {
         let cb = p.on_action.clone();
         Callback::from(move |_| cb.emit((0, BrokerAction::AddBroker)))
@@ -36,23 +47,32 @@ pub fn cluster_panel(p: &ClusterPanelProps) -> Html {
     html! {
         <section class="panel cluster" data-testid="cluster">
             <h2>{ "Cluster" }</h2>
+            { p.notice.clone() }
             <h3 class="subhead">{ "Controllers (Raft quorum of the metadata log)" }</h3>
             <div class="controllers" data-testid="controllers">
                 { for q.voters.iter().map(|v| {
                     let crashed = v.state == VoterStatus::Crashed;
+                    let cut = p.cut_off.contains(&v.id);
+                    let state = match (crashed, cut) {
+                        (true, _) => "crashed".to_string(),
+                        (false, true) => format!("isolated · {} · term {}", v.role, v.term),
+                        (false, false) => format!("{} · term {}", v.role, v.term),
+                    };
                     html! {
-                        <div class={classes!("broker", "controller", v.state.name(), v.role.name())} data-testid={format!("controller-{}", v.id)}>
+                        <div class={classes!("broker", "controller", v.state.name(), v.role.name(), cut.then_some("isolated"))} data-testid={format!("controller-{}", v.id)}>
                             <div class="broker-name">{ format!("controller {}", v.id) }</div>
-                            <div class="broker-state" data-testid={format!("controller-{}-state", v.id)}>
-                                { if crashed { "crashed".to_string() } else { format!("{} · term {}", v.role, v.term) } }
-                            </div>
+                            <div class="broker-state" data-testid={format!("controller-{}-state", v.id)}>{ state }</div>
                             <div class="broker-leads">{ format!("committed metadata offset {} · log {} entries", v.committed_offset, v.log_length) }</div>
                             <div class="buttons">
                                 if crashed {
                                     { button(v.id, BrokerAction::RestartController, "Restart", "start it again from its Raft log") }
                                 } else {
                                     { button(v.id, BrokerAction::CrashController, "Crash", "the controller process dies") }
-                                    { button(v.id, BrokerAction::Isolate, "Isolate", "cut it off from every other node") }
+                                    if cut {
+                                        { heal("controller", v.id) }
+                                    } else {
+                                        { button(v.id, BrokerAction::Isolate, "Isolate", "cut it off from every other node") }
+                                    }
                                 }
                             </div>
                         </div>
@@ -67,15 +87,32 @@ pub fn cluster_panel(p: &ClusterPanelProps) -> Html {
             <div class="brokers">
                 { for p.brokers.iter().map(|b| {
                     let crashed = b.state == BrokerStatus::Crashed;
+                    let zombie = b.leads.iter().any(|l| l.zombie.is_some());
                     html! {
-                        <div class={classes!("broker", b.state.name(), b.paused_until_ms.is_some().then_some("paused"))} data-testid={format!("broker-{}", b.id)}>
+                        <div class={classes!("broker", b.state.name(), b.paused_until_ms.is_some().then_some("paused"), b.cut_off.then_some("isolated"))} data-testid={format!("broker-{}", b.id)}>
                             <div class="broker-name">{ format!("broker {}", b.id) }</div>
-                            <div class="broker-state" data-testid={format!("broker-{}-state", b.id)}>
-                                { match b.paused_until_ms { Some(t) => format!("{} · paused until {}", b.state, ms(t)), None => b.state.to_string() } }
+                            <div class="broker-state" data-testid={format!("broker-{}-state", b.id)}>{ b.status_text() }</div>
+                            if let Some(c) = &b.fencing {
+                                <div class="countdown" data-testid={format!("broker-{}-fencing", b.id)}
+                                     title="the active controller fences a broker it has not heard from for broker.session.timeout.ms">{ c.text() }</div>
+                            }
+                            <div class="broker-leads" data-testid={format!("broker-{}-leads", b.id)}>
+                                if b.leads.is_empty() {
+                                    { if crashed { "down: leads nothing" } else { "leads no partition" } }
+                                } else {
+                                    { "leader of " }
+                                    { for b.leads.iter().enumerate().map(|(i, l)| html! {
+                                        <>
+                                            if i > 0 { { ", " } }
+                                            <span class={classes!(l.zombie.is_some().then_some("zombie"))}
+                                                  data-testid={l.zombie.is_some().then(|| format!("zombie-{}-{}", b.id, l.partition))}>{ l.text() }</span>
+                                        </>
+                                    }) }
+                                }
                             </div>
-                            <div class="broker-leads">
-                                { if b.leader_of.is_empty() { "leads no partition".to_string() } else { format!("leader of {}", b.leader_of.join(", ")) } }
-                            </div>
+                            if zombie {
+                                <div class="hint zombie">{ "It has not heard that the controller moved leadership on: clients that still write to it wait, and its acks=all writes cannot reach the ISR." }</div>
+                            }
                             <div class="buttons">
                                 if crashed {
                                     { button(b.id, BrokerAction::Restart, "Restart", "start it again; it recovers from its disk") }
@@ -84,7 +121,11 @@ pub fn cluster_panel(p: &ClusterPanelProps) -> Html {
                                     { button(b.id, BrokerAction::Crash, "Crash", "the process dies: memory lost, disk kept") }
                                     { button(b.id, BrokerAction::PowerLoss, "Power loss", "the machine dies: unflushed records are lost too") }
                                     { button(b.id, BrokerAction::Pause, "Pause", "a 5 s stop-the-world pause, like a long GC") }
-                                    { button(b.id, BrokerAction::Isolate, "Isolate", "cut it off from every other node") }
+                                    if b.cut_off {
+                                        { heal("broker", b.id) }
+                                    } else {
+                                        { button(b.id, BrokerAction::Isolate, "Isolate", "cut it off from every other node") }
+                                    }
                                 }
                             </div>
                         </div>

@@ -1,13 +1,14 @@
 use franz_core::types::NodeId;
-use franz_core::view::{GroupDescription, GroupOffset};
 use yew::prelude::*;
 
 use super::input_text;
-use crate::playground::state::{MemberAction, MemberUi};
+use crate::playground::state::{GroupCard, MemberAction, MemberUi};
 
 #[derive(Properties, PartialEq)]
 pub struct GroupsPanelProps {
-    pub groups: Vec<(GroupDescription, Vec<GroupOffset>)>,
+    /// Each group with its committed offsets and its members' countdowns.
+    pub groups: Vec<GroupCard>,
+    pub notice: Html,
     pub members: Vec<MemberUi>,
     pub topics: Vec<String>,
     /// (group id, topic): start one more member subscribed to the topic.
@@ -46,6 +47,7 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
     html! {
         <section class="panel groups" data-testid="groups">
             <h2>{ "Consumer groups" }</h2>
+            { p.notice.clone() }
             <form class="inline-form" onsubmit={on_add}>
                 <input data-testid="group-id" value={(*group).clone()} oninput={on_group} title="group.id" />
                 <select data-testid="group-topic" onchange={on_topic} disabled={p.topics.is_empty()}>
@@ -53,7 +55,7 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
                 </select>
                 <button class="small" data-testid="add-member" type="submit" disabled={p.topics.is_empty()}>{ "+ member" }</button>
             </form>
-            { for p.groups.iter().map(|(d, offsets)| html! {
+            { for p.groups.iter().map(|g| { let (d, offsets) = (&g.description, &g.offsets); html! {
                 <div class="group" data-testid={format!("group-{}", d.group_id)}>
                     <div class="group-head">
                         <b>{ &d.group_id }</b>
@@ -71,6 +73,13 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
                                     if let Some(u) = ui {
                                         <span class="meta">{ format!(" · read {}{}", u.consumed, if u.slow { " · not polling" } else { "" }) }</span>
                                     }
+                                    if let Some(c) = g.sessions.get(&m.member_id) {
+                                        <div class="countdown" data-testid={format!("session-{}", m.client_id)}
+                                             title="the coordinator removes a member it has not heard a heartbeat from for session.timeout.ms">{ c.text() }</div>
+                                    }
+                                    if let Some(c) = g.leaving.get(&m.client_id) {
+                                        <div class="countdown" data-testid={format!("leaving-{}", m.client_id)}>{ c.text() }</div>
+                                    }
                                 </li>
                             }
                         }) }
@@ -83,8 +92,11 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
                             </tr>
                         }) }
                     </table>
+                    if d.members.is_empty() {
+                        <p class="hint" data-testid={format!("group-{}-empty", d.group_id)}>{ "No member now: the group keeps its committed offsets, and its lag grows as records arrive. A new member starts from them." }</p>
+                    }
                 </div>
-            }) }
+            }}) }
             if !p.members.is_empty() {
                 <h3>{ "Members" }</h3>
                 <ul class="client-list">

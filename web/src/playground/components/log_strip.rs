@@ -18,7 +18,9 @@ pub struct LogStripProps {
 }
 
 /// One partition's log, oldest to newest: segment boundaries, records (dashed above the high
-/// watermark), gaps that compaction left, and where retention has cut the log's start.
+/// watermark), the high watermark and each group's committed offset where they fall, gaps that compaction
+/// left, and where retention has cut the log's start. The strip is laid out from its newest end (CSS
+/// `row-reverse`), so that end stays in view as records arrive; older records scroll to the left.
 #[function_component(LogStrip)]
 pub fn log_strip(p: &LogStripProps) -> Html {
     let d = &p.partition;
@@ -31,8 +33,32 @@ pub fn log_strip(p: &LogStripProps) -> Html {
             </div>
         });
     }
+    // A group whose committed offset is before the first record shown: marked at the strip's oldest end.
+    let first = p.records.first().map(|r| r.offset);
+    for (group, c) in p.committed.iter().filter(|(_, c)| first.is_some_and(|f| *c < f)) {
+        cells.push(html! {
+            <div class="commit-mark behind" data-testid={format!("commit-{group}")}
+                 title={format!("group {group} committed offset {c}, before the records shown here")}>{ format!("▼ {group} @{c} ◀") }</div>
+        });
+    }
     // The offset the next record would have if nothing had been compacted away.
     let mut next = d.log_start_offset.max(p.from_offset);
+    let hw = d.high_watermark;
+    let mut hw_drawn = false;
+    let hw_marker = || {
+        html! {
+            <div class="hw-marker" data-testid={format!("hw-{}-{}", p.topic, d.partition)}
+                 title="high watermark: consumers read below it; records at or above it are not committed yet">{ format!("HW {hw}") }</div>
+        }
+    };
+    let commit_mark = |group: &str, offset: u64, last: bool| {
+        let title = if last {
+            format!("group {group} committed offset {offset}: it has read everything here")
+        } else {
+            format!("group {group} committed offset {offset}: it reads from here next")
+        };
+        html! { <div class="commit-mark" data-testid={format!("commit-{group}")} title={title}>{ format!("▼ {group}") }</div> }
+    };
     for (i, r) in p.records.iter().enumerate() {
         if i > 0 {
             if let Some(s) = p.segments.iter().find(|s| s.base_offset >= next && s.base_offset <= r.offset) {
@@ -47,11 +73,14 @@ pub fn log_strip(p: &LogStripProps) -> Html {
             );
         }
         next = r.offset + 1;
-        for (group, _) in p.committed.iter().filter(|(_, c)| *c == r.offset) {
-            let title = format!("group {group} committed offset {}: it reads from here next", r.offset);
-            cells.push(html! { <div class="commit-mark" data-testid={format!("commit-{group}")} title={title}>{ format!("▼ {group}") }</div> });
+        if !hw_drawn && r.offset >= hw {
+            cells.push(hw_marker());
+            hw_drawn = true;
         }
-        let committed = r.offset < d.high_watermark;
+        for (group, _) in p.committed.iter().filter(|(_, c)| *c == r.offset) {
+            cells.push(commit_mark(group, r.offset, false));
+        }
+        let committed = r.offset < hw;
         cells.push(html! {
             <div class={classes!("log-record", (!committed).then_some("uncommitted"), r.value.is_none().then_some("tombstone"))}
                  data-offset={r.offset.to_string()}
@@ -63,16 +92,31 @@ pub fn log_strip(p: &LogStripProps) -> Html {
             </div>
         });
     }
-    for (group, _) in p.committed.iter().filter(|(_, c)| *c == next && !p.records.is_empty()) {
-        let title = format!("group {group} committed offset {next}: it has read everything here");
-        cells.push(html! { <div class="commit-mark" data-testid={format!("commit-{group}")} title={title}>{ format!("▼ {group}") }</div> });
+    if p.records.is_empty() {
+        let empty =
+            if d.log_start_offset > 0 { "every record was deleted by retention" } else { "empty: produce a record" };
+        cells.push(html! { <span class="empty">{ empty }</span> });
     }
+    if !hw_drawn {
+        cells.push(hw_marker());
+    }
+    for (group, _) in p.committed.iter().filter(|(_, c)| *c == next && !p.records.is_empty()) {
+        cells.push(commit_mark(group, next, true));
+    }
+    // Newest first: the strip lays its cells out from the right.
+    cells.reverse();
     html! {
         <div class="log-strip" data-testid={format!("log-{}-{}", p.topic, d.partition)}>
             <div class="log-head">
                 <span class="partition-name">{ format!("{}-{}", p.topic, d.partition) }</span>
                 <span class="meta">{ format!("leader {} · epoch {} · log start {} · HW {} · LEO {} · {} segment(s)",
                     d.leader.map_or("none".into(), |l| l.to_string()), d.leader_epoch, d.log_start_offset, d.high_watermark, leo, p.segments.len()) }</span>
+                { for p.committed.iter().map(|(group, c)| html! {
+                    <span class="meta commit-head" data-testid={format!("committed-{group}")}
+                          title={format!("group {group} committed offset {c}: it reads from there next")}>
+                        { format!("▼ {group} committed {c} (lag {})", d.high_watermark.saturating_sub(*c)) }
+                    </span>
+                }) }
             </div>
             <div class="replicas" data-testid={format!("replicas-{}-{}", p.topic, d.partition)}>
                 { for d.replicas.iter().map(|r| {
@@ -89,12 +133,8 @@ pub fn log_strip(p: &LogStripProps) -> Html {
                 }) }
                 <span class="meta">{ format!("ISR {:?}", d.isr) }</span>
             </div>
-            <div class="records">
-                if p.records.is_empty() {
-                    <span class="empty">{ if d.log_start_offset > 0 { "every record was deleted by retention" } else { "empty: produce a record" } }</span>
-                }
+            <div class="records" data-testid={format!("records-{}-{}", p.topic, d.partition)}>
                 { for cells }
-                <div class="hw-marker" title="high watermark: consumers read below it">{ format!("HW {}", d.high_watermark) }</div>
             </div>
         </div>
     }

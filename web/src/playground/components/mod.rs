@@ -8,6 +8,7 @@ pub mod groups;
 pub mod lesson;
 pub mod log_strip;
 pub mod network;
+pub mod notice;
 pub mod scenario;
 pub mod scrubber;
 pub mod timeline;

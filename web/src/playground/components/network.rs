@@ -1,17 +1,22 @@
-use franz_core::sim::network::NetworkConfig;
 use franz_core::view::NetworkView;
 use yew::prelude::*;
 
 use super::input_text;
+use crate::playground::state::NetworkSummary;
 
 #[derive(Properties, PartialEq)]
 pub struct NetworkPanelProps {
     pub network: NetworkView,
-    pub on_apply: Callback<NetworkConfig>,
+    /// The network as it is, and what it lost and why.
+    pub summary: NetworkSummary,
+    pub notice: Html,
+    /// (latency ms, jitter ms, drop rate) as typed.
+    pub on_apply: Callback<(String, String, String)>,
     pub on_heal: Callback<()>,
 }
 
-/// Latency, jitter and drop rate for every link, and the partition if there is one.
+/// Latency, jitter and drop rate for every link; the network as it is (partitions, links of their own,
+/// nodes down), and the messages lost so far by cause.
 #[function_component(NetworkPanel)]
 pub fn network_panel(p: &NetworkPanelProps) -> Html {
     let n = &p.network;
@@ -22,12 +27,7 @@ pub fn network_panel(p: &NetworkPanelProps) -> Html {
         let (latency, jitter, drop_rate, cb) = (latency.clone(), jitter.clone(), drop_rate.clone(), p.on_apply.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            // Unparsable numbers go through as out-of-range values so the cluster explains what is allowed.
-            cb.emit(NetworkConfig {
-                latency_ms: latency.trim().parse().unwrap_or(u64::MAX),
-                jitter_ms: jitter.trim().parse().unwrap_or(u64::MAX),
-                drop_rate: drop_rate.trim().parse().unwrap_or(f64::NAN),
-            });
+            cb.emit(((*latency).clone(), (*jitter).clone(), (*drop_rate).clone()));
         })
     };
     let field = |state: &UseStateHandle<String>| {
@@ -38,21 +38,20 @@ pub fn network_panel(p: &NetworkPanelProps) -> Html {
     html! {
         <section class="panel network" data-testid="network">
             <h2>{ "Network" }</h2>
+            { p.notice.clone() }
             <form class="network-form" onsubmit={on_submit}>
-                <label>{ "latency ms" }<input data-testid="latency" value={(*latency).clone()} oninput={field(&latency)} /></label>
-                <label>{ "jitter ms" }<input data-testid="jitter" value={(*jitter).clone()} oninput={field(&jitter)} /></label>
-                <label>{ "drop rate" }<input data-testid="drop-rate" value={(*drop_rate).clone()} oninput={field(&drop_rate)} /></label>
+                <label>{ "latency ms" }<input data-testid="latency" inputmode="numeric" value={(*latency).clone()} oninput={field(&latency)} /></label>
+                <label>{ "jitter ms" }<input data-testid="jitter" inputmode="numeric" value={(*jitter).clone()} oninput={field(&jitter)} /></label>
+                <label>{ "drop rate" }<input data-testid="drop-rate" inputmode="decimal" value={(*drop_rate).clone()} oninput={field(&drop_rate)} /></label>
                 <button data-testid="apply-network" type="submit">{ "Apply" }</button>
             </form>
             <div class="network-state" data-testid="network-state">
-                if n.sides.is_empty() {
-                    { "Every node reaches every other." }
-                } else {
-                    { format!("Partitioned: {} | everyone else. ", n.sides.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(" | ")) }
-                    <button class="small" data-testid="heal" onclick={on_heal}>{ "Heal" }</button>
+                { for p.summary.lines.iter().map(|l| html! { <div>{ l }</div> }) }
+                if !n.sides.is_empty() {
+                    <button class="small primary" data-testid="heal" onclick={on_heal}>{ "Heal" }</button>
                 }
             </div>
-            <div class="meta">{ format!("{} message(s) lost so far", n.dropped_messages) }</div>
+            <div class="meta" data-testid="network-lost" title="messages the network did not deliver, by cause">{ &p.summary.lost }</div>
         </section>
     }
 }

@@ -11,6 +11,8 @@ pub struct TopBarProps {
     pub now_ms: u64,
     pub playing: bool,
     pub speed: f64,
+    /// The speed a stream holds the page to, when below the one chosen.
+    pub speed_limit: Option<f64>,
     pub events_dispatched: u64,
     pub on_toggle: Callback<()>,
     pub on_step: Callback<()>,
@@ -37,6 +39,9 @@ pub fn top_bar(p: &TopBarProps) -> Html {
                     }) }
                 </select>
             </label>
+            if let Some(limit) = p.speed_limit {
+                <span class="speed-limit" data-testid="top-speed-limit" title="a fast stream holds the page's speed down: see the producer panel">{ format!("running at {limit:.1}×") }</span>
+            }
             <div class="events-count" title="events the simulator has run">{ format!("{} events", p.events_dispatched) }</div>
         </header>
     }

@@ -5,13 +5,16 @@ use yew::prelude::*;
 
 use super::input_text;
 use super::log_strip::LogStrip;
-use crate::playground::format::parse_config;
-use crate::playground::state::{PartitionLogView, TopicAction};
+use crate::playground::state::{is_internal, PartitionLogView, TopicAction};
 
 #[derive(Properties, PartialEq)]
 pub struct TopicsPanelProps {
+    /// The user's topics first, then the internal ones.
     pub topics: Vec<TopicDescription>,
     pub logs: BTreeMap<(String, u32), PartitionLogView>,
+    /// Each topic's warnings (settings that cannot work, partitions that cannot take acks=all writes).
+    pub warnings: BTreeMap<String, Vec<String>>,
+    pub notice: Html,
     pub on_action: Callback<TopicAction>,
 }
 
@@ -35,13 +38,19 @@ pub fn topics_panel(p: &TopicsPanelProps) -> Html {
             let partitions = partitions.trim().parse().unwrap_or(0);
             let rf = replication.trim();
             let replication_factor = (!rf.is_empty()).then(|| rf.parse().unwrap_or(0));
-            let (name, config) = ((*name).clone(), parse_config(&config));
+            let (name, config) = ((*name).clone(), (*config).clone());
             cb.emit(TopicAction::Create { name, partitions, replication_factor, config });
         })
+    };
+    let internal: Vec<&TopicDescription> = p.topics.iter().filter(|t| is_internal(&t.name)).collect();
+    let card = |t: &TopicDescription| {
+        let warnings = p.warnings.get(&t.name).cloned().unwrap_or_default();
+        html! { <TopicCard topic={t.clone()} logs={p.logs.clone()} {warnings} on_action={p.on_action.clone()} /> }
     };
     html! {
         <section class="panel topics" data-testid="topics">
             <h2>{ "Topics" }</h2>
+            { p.notice.clone() }
             <form class="inline-form" onsubmit={on_submit}>
                 <input data-testid="topic-name" placeholder="topic name" value={(*name).clone()} oninput={text_state(&name)} />
                 <input data-testid="topic-partitions" class="narrow" type="number" min="1" value={(*partitions).clone()} oninput={text_state(&partitions)} title="partitions" />
@@ -49,10 +58,17 @@ pub fn topics_panel(p: &TopicsPanelProps) -> Html {
                 <input data-testid="topic-config" placeholder="config: retention.ms=60000, cleanup.policy=compact" value={(*config).clone()} oninput={text_state(&config)} />
                 <button data-testid="create-topic" type="submit">{ "Create topic" }</button>
             </form>
-            if p.topics.is_empty() {
+            if p.topics.iter().all(|t| is_internal(&t.name)) {
                 <p class="hint">{ "No topics yet. Create one, then send it a record." }</p>
             }
-            { for p.topics.iter().map(|t| html! { <TopicCard topic={t.clone()} logs={p.logs.clone()} on_action={p.on_action.clone()} /> }) }
+            { for p.topics.iter().filter(|t| !is_internal(&t.name)).map(card) }
+            if !internal.is_empty() {
+                <details class="internal-topics" data-testid="internal-topics">
+                    <summary>{ format!("Internal topics ({}): {}", internal.len(), internal.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")) }</summary>
+                    <p class="hint">{ "Kafka keeps these for itself: __consumer_offsets holds the groups' committed offsets and the groups themselves." }</p>
+                    { for internal.iter().map(|t| card(t)) }
+                </details>
+            }
         </section>
     }
 }
@@ -61,6 +77,7 @@ pub fn topics_panel(p: &TopicsPanelProps) -> Html {
 struct TopicCardProps {
     topic: TopicDescription,
     logs: BTreeMap<(String, u32), PartitionLogView>,
+    warnings: Vec<String>,
     on_action: Callback<TopicAction>,
 }
 
@@ -101,13 +118,16 @@ fn topic_card(p: &TopicCardProps) -> Html {
             </h3>
             <div class="topic-actions">
                 <button class="small" data-testid={format!("grow-{}", t.name)} onclick={on_grow} title="CreatePartitions: one more partition">{ "+ partition" }</button>
-                <button class="small danger" data-testid={format!("delete-{}", t.name)} onclick={on_delete}>{ "Delete topic" }</button>
+                if !is_internal(&t.name) {
+                    <button class="small danger" data-testid={format!("delete-{}", t.name)} onclick={on_delete}>{ "Delete topic" }</button>
+                }
                 <form class="inline-form config-form" onsubmit={on_set}>
                     <input data-testid={format!("config-key-{}", t.name)} value={(*key).clone()} oninput={text_state(&key)} title="config key" />
                     <input data-testid={format!("config-value-{}", t.name)} placeholder="value (empty: default)" value={(*value).clone()} oninput={text_state(&value)} />
                     <button class="small" data-testid={format!("config-set-{}", t.name)} type="submit">{ "Set" }</button>
                 </form>
             </div>
+            { for p.warnings.iter().map(|w| html! { <p class="warning" data-testid={format!("warning-{}", t.name)}>{ w }</p> }) }
             { for t.partitions.iter().map(|d| {
                 let log = p.logs.get(&(t.name.clone(), d.partition)).cloned().unwrap_or_default();
                 html! { <LogStrip topic={t.name.clone()} partition={d.clone()} records={log.records} segments={log.segments} from_offset={log.from_offset} committed={log.committed} /> }

@@ -11,10 +11,13 @@ use franz_core::trace::group_thousands;
 use franz_core::trace::TraceKind;
 use franz_core::World;
 
-use super::{MemberUi, Notice, Outcome, Playground, PolledRecord, Stream};
+use super::{EventKind, MemberUi, Notice, Outcome, Playground, PolledRecord};
 
 /// Franz's bound on the marks the scrubber keeps (the oldest go first).
 const MARKS_MAX: usize = 1_000;
+/// Franz's bound on the important trace lines the page keeps beyond the trace's own window (the oldest go
+/// first): the event log still lists them when a stream's routine lines have pushed them out of the trace.
+const IMPORTANT_EVENTS_MAX: usize = 1_000;
 
 /// What a mark on the timeline stands for; each kind has its colour and shape on the page.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -113,7 +116,6 @@ pub(super) struct Present {
     playing: bool,
     polled: Vec<PolledRecord>,
     report: Option<CheckReport>,
-    stream: Option<Stream>,
     members: Vec<MemberUi>,
     last_member_poll_ms: u64,
 }
@@ -144,12 +146,18 @@ impl Playground {
         }
         for event in self.world.trace().since(self.marks_seq) {
             if let Some(kind) = MarkKind::of(&event.kind) {
-                self.marks.push(Mark { seq: event.seq, time_ms: event.time_ms, kind, label: event.text });
+                let label = event.text.clone();
+                self.marks.push(Mark { seq: event.seq, time_ms: event.time_ms, kind, label });
+            }
+            if EventKind::of(&event.kind) != EventKind::Routine {
+                self.important.push(event);
             }
         }
         self.marks_seq = self.world.trace().len();
         let over = self.marks.len().saturating_sub(MARKS_MAX);
         self.marks.drain(..over);
+        let over = self.important.len().saturating_sub(IMPORTANT_EVENTS_MAX);
+        self.important.drain(..over);
     }
 
     /// Pins the checker's violations where they were found.
@@ -174,6 +182,7 @@ impl Playground {
     pub(super) fn reset_timeline(&mut self) {
         self.present = None;
         self.marks.clear();
+        self.important.clear();
         self.marks_seq = 0;
     }
 
@@ -200,7 +209,6 @@ impl Playground {
                 playing: self.playing,
                 polled: std::mem::take(&mut self.polled),
                 report: self.report.take(),
-                stream: self.stream.take(),
                 members: std::mem::take(&mut self.members),
                 last_member_poll_ms: self.last_member_poll_ms,
             }));
@@ -222,9 +230,9 @@ impl Playground {
     /// Back to the kept present, as it was left.
     pub(super) fn back_to_now(&mut self) -> String {
         let Some(present) = self.present.take() else { return String::from("This is the run's present.") };
-        let Present { world, playing, polled, report, stream, members, last_member_poll_ms } = *present;
+        let Present { world, playing, polled, report, members, last_member_poll_ms } = *present;
         (self.world, self.playing, self.polled, self.report) = (world, playing, polled, report);
-        (self.stream, self.members, self.last_member_poll_ms) = (stream, members, last_member_poll_ms);
+        (self.members, self.last_member_poll_ms) = (members, last_member_poll_ms);
         format!("Back to now: t = {} ms.", group_thousands(self.world.now_ms()))
     }
 
@@ -236,6 +244,7 @@ impl Playground {
         self.members = present.members.into_iter().filter(|m| world.client_by_name(&m.name) == Some(m.id)).collect();
         let seq = world.trace().len();
         self.marks.retain(|m| m.seq <= seq && m.time_ms <= world.now_ms());
+        self.important.retain(|e| e.seq <= seq);
         self.marks_seq = seq;
         Some(Notice::info(format!(
             "Forked at t = {} ms: the run after it (to t = {} ms) is discarded.",
@@ -334,7 +343,7 @@ mod tests {
             name: "risky".into(),
             partitions: 1,
             replication_factor: Some(2),
-            config: [("unclean.leader.election.enable".to_string(), "true".to_string())].into(),
+            config: "unclean.leader.election.enable=true".into(),
         }));
         frames(&mut p, 2, 100.0);
         let replicas = p.world().describe_topic("risky").unwrap().partitions[0].replicas.clone();

@@ -1,0 +1,244 @@
+//! Producer streams (`sim::stream`): started and stopped by an action, run by the world between events.
+
+use super::*;
+use crate::client::producer::RECORDS_PER_SEND_MAX;
+use crate::sim::stream::{ProducerStream, StreamSpec, StreamView};
+
+impl World {
+    pub(in crate::sim) fn exec_stream(&mut self, producer: NodeId, spec: StreamSpec) -> Result<()> {
+        spec.validate()?;
+        self.producer_mut(producer)?;
+        self.streams.insert(producer, ProducerStream::new(spec, self.now_ms));
+        Ok(())
+    }
+
+    pub(in crate::sim) fn exec_stop_stream(&mut self, producer: NodeId) -> Result<()> {
+        match self.streams.remove(&producer) {
+            Some(_) => Ok(()),
+            None => Err(franz_err!(InvalidRequest, "Producer {producer} is not streaming")),
+        }
+    }
+
+    /// One event (a `step`), the streams' records due before it sent first.
+    pub(in crate::sim) fn step_with_streams(&mut self) -> bool {
+        let horizon = self.horizon_ms.unwrap_or(u64::MAX);
+        loop {
+            match (self.next_stream_ms().filter(|&s| s <= horizon), self.next_event_ms()) {
+                (None, _) => return self.step_event(u64::MAX),
+                (Some(s), None) => {
+                    self.run_streams(s);
+                    return self.step_event(u64::MAX);
+                }
+                (Some(s), Some(t)) if s <= t => self.run_streams(s),
+                // An event comes first (or a stale timer, skipped: then look again).
+                (Some(s), Some(_)) => {
+                    if self.step_event(s) {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// When the next stream record is due, if a stream runs.
+    pub(in crate::sim) fn next_stream_ms(&self) -> Option<u64> {
+        self.streams.values().map(ProducerStream::next_ms).min()
+    }
+
+    /// Moves the clock to `at_ms` and sends every stream's records due by then; counts the outcomes of
+    /// the streams' earlier sends. A stream whose producer is gone (closed, crashed) ends.
+    pub(in crate::sim) fn run_streams(&mut self, at_ms: u64) {
+        debug_assert!(at_ms >= self.now_ms, "virtual time never goes back");
+        self.now_ms = self.now_ms.max(at_ms);
+        let producers: Vec<NodeId> = self.streams.keys().copied().collect();
+        for producer in producers {
+            if !matches!(self.nodes.get(&producer), Some(Node::Producer(_))) {
+                self.streams.remove(&producer);
+                continue;
+            }
+            let Some(stream) = self.streams.get_mut(&producer) else { continue };
+            let records = stream.take_due(self.now_ms, RECORDS_PER_SEND_MAX);
+            let topic = stream.spec.topic.clone();
+            if !records.is_empty() {
+                let count = records.len() as u64;
+                let request = self.exec_send_async(producer, topic, records);
+                if let Some(stream) = self.streams.get_mut(&producer) {
+                    stream.sent_as(request, count);
+                }
+            }
+            self.count_stream_outcomes(producer);
+        }
+    }
+
+    fn count_stream_outcomes(&mut self, producer: NodeId) {
+        let Some(stream) = self.streams.get(&producer) else { return };
+        let Some(Node::Producer(p)) = self.nodes.get_mut(&producer) else { return };
+        let done = p.take_results_where(|id| stream.owns(id));
+        if let Some(stream) = self.streams.get_mut(&producer) {
+            done.iter().for_each(|r| stream.completed(r));
+        }
+    }
+
+    /// The streams running now, by producer id. (A read: the counts of outcomes are those seen at the
+    /// stream's last send.)
+    pub fn streams(&self) -> Vec<StreamView> {
+        self.streams.iter().map(|(&producer, s)| s.view(producer)).collect()
+    }
+
+    /// Starts a stream on `producer` (replacing its stream, if it had one).
+    pub fn stream(&mut self, producer: NodeId, spec: StreamSpec) -> Result<()> {
+        let StreamSpec { topic, records_per_sec, key, value } = spec;
+        self.apply(Action::Stream { producer, topic, records_per_sec, key, value }).map(|_| ())
+    }
+
+    pub fn stop_stream(&mut self, producer: NodeId) -> Result<()> {
+        self.apply(Action::StopStream { producer }).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::ProducerConfig;
+    use crate::sim::scenario::Scenario;
+    use crate::sim::stream::StreamKey;
+
+    fn spec(records_per_sec: u32, key: StreamKey) -> StreamSpec {
+        StreamSpec { topic: String::from("clicks"), records_per_sec, key, value: String::from("c") }
+    }
+
+    fn world_with_topic(partitions: u32) -> (World, NodeId) {
+        let mut w = World::new(ClusterConfig::default()).unwrap();
+        w.create_topic("clicks", partitions, None, ConfigMap::new()).unwrap();
+        let producer = w.add_producer(ProducerConfig::named("streamer")).unwrap();
+        (w, producer)
+    }
+
+    fn log_end(w: &World, partition: u32) -> u64 {
+        w.describe_topic("clicks").unwrap().partitions[partition as usize].high_watermark
+    }
+
+    #[test]
+    fn a_stream_sends_at_its_rate_as_one_action_and_stops() {
+        let (mut w, producer) = world_with_topic(1);
+        let actions_before = w.scenario().unwrap().actions.len();
+        w.stream(producer, spec(200, StreamKey::None)).unwrap();
+        for _ in 0..100 {
+            w.run_for(20); // frame-sized runs, as the page makes them
+        }
+        let s = &w.streams()[0];
+        assert_eq!(s.sent, 401, "2 s at 200 records/s: records due at 0, 5 ... 2000 ms");
+        assert!(s.acknowledged >= 390 && s.failed == 0, "{s:?}");
+        assert_eq!(s.acknowledged + s.pending, 401);
+        assert!(log_end(&w, 0) >= 390);
+        let actions = &w.scenario().unwrap().actions[actions_before..];
+        assert_eq!(actions.len(), 2, "the stream and one merged run: {actions:?}");
+        assert!(matches!(actions[1].action, Action::RunFor { ms: 2_000 }));
+
+        w.stop_stream(producer).unwrap();
+        assert!(w.streams().is_empty());
+        w.run_for(1_000);
+        assert!(log_end(&w, 0) <= 401, "nothing more is sent");
+        assert_eq!(w.stop_stream(producer).unwrap_err().code, crate::error::ErrorCode::InvalidRequest);
+    }
+
+    #[test]
+    fn stepping_sends_a_streams_records_when_they_fall_due() {
+        let (mut w, producer) = world_with_topic(1);
+        w.stream(producer, spec(1_000, StreamKey::None)).unwrap();
+        let start = w.now_ms();
+        let mut last = start;
+        while w.now_ms() < start + 50 {
+            assert!(w.step());
+            assert!(w.now_ms() >= last, "virtual time never goes back");
+            last = w.now_ms();
+        }
+        let sent = w.streams()[0].sent;
+        assert!((50..=52).contains(&sent), "one a millisecond: {sent}");
+    }
+
+    #[test]
+    fn a_rotating_key_spreads_a_stream_a_fixed_key_does_not() {
+        let (mut w, producer) = world_with_topic(4);
+        w.stream(producer, spec(100, StreamKey::Fixed { key: String::from("alice") })).unwrap();
+        w.run_for(1_000);
+        let used = (0..4).filter(|&p| log_end(&w, p) > 0).count();
+        assert_eq!(used, 1, "one key, one partition");
+
+        let (mut w, producer) = world_with_topic(4);
+        w.stream(producer, spec(100, StreamKey::Rotating { prefix: String::from("k"), keys: 8 })).unwrap();
+        w.run_for(1_000);
+        assert!((0..4).filter(|&p| log_end(&w, p) > 0).count() >= 2, "eight keys over four partitions");
+        let mut keys = alloc::collections::BTreeSet::new();
+        for p in w.describe_topic("clicks").unwrap().partitions {
+            for r in w.read_log(p.leader.unwrap(), "clicks", p.partition, 0, 1_000).unwrap() {
+                keys.insert(String::from_utf8(r.key.unwrap().to_vec()).unwrap());
+            }
+        }
+        assert_eq!(keys.len(), 8, "{keys:?}");
+    }
+
+    #[test]
+    fn a_replayed_stream_is_the_same_run_and_goes_on() {
+        let (mut w, producer) = world_with_topic(2);
+        w.stream(producer, spec(50, StreamKey::Rotating { prefix: String::from("k"), keys: 3 })).unwrap();
+        for _ in 0..30 {
+            w.run_for(33);
+        }
+        let json = w.scenario().unwrap().to_json();
+        let mut replayed = World::replay(&Scenario::parse(&json).unwrap(), None).unwrap();
+        assert_eq!(replayed.trace().hash(), w.trace().hash(), "bit for bit");
+        assert_eq!(replayed.streams(), w.streams());
+        // The stream runs on after the replay, as in the original.
+        w.run_for(1_000);
+        replayed.run_for(1_000);
+        assert_eq!(replayed.trace().hash(), w.trace().hash());
+        assert_eq!(replayed.streams()[0].sent, 100);
+
+        // Back to the middle: the stream is there, as it was then.
+        let scenario = w.scenario().unwrap();
+        let started = scenario.actions.iter().find(|e| matches!(e.action, Action::Stream { .. })).unwrap().at_ms;
+        let past = World::replay(&scenario, Some(started + 500)).unwrap();
+        assert_eq!(past.streams()[0].sent, 26, "records 0 to 25 are due by 500 ms at 50/s");
+    }
+
+    #[test]
+    fn bad_streams_are_refused_and_a_gone_producer_ends_its_stream() {
+        let (mut w, producer) = world_with_topic(1);
+        let err = w.stream(producer, spec(0, StreamKey::None)).unwrap_err();
+        assert_eq!(err.code, crate::error::ErrorCode::InvalidConfig);
+        assert_eq!(
+            w.stream(99_999, spec(5, StreamKey::None)).unwrap_err().code,
+            crate::error::ErrorCode::InvalidRequest
+        );
+        w.stream(producer, spec(5, StreamKey::None)).unwrap();
+        w.crash_client(producer).unwrap();
+        w.run_for(1_000);
+        assert!(w.streams().is_empty());
+        // A stream to a topic that does not exist fails its records, as sends would.
+        let other = w.add_producer(ProducerConfig { max_block_ms: 100, ..ProducerConfig::named("lost") }).unwrap();
+        let to_nowhere = StreamSpec { topic: String::from("nowhere"), ..spec(10, StreamKey::None) };
+        w.stream(other, to_nowhere).unwrap();
+        w.run_for(2_000);
+        let s = &w.streams()[0];
+        assert!(s.failed > 0 && s.acknowledged == 0, "{s:?}");
+    }
+
+    #[test]
+    fn scenarios_written_before_streams_still_replay() {
+        let json = r#"{"version":1,"seed":3,"brokers":1,"actions":[
+            {"atMs":0,"action":{"type":"createTopic","name":"t","partitions":1}},
+            {"atMs":0,"action":{"type":"runFor","ms":100}}]}"#;
+        assert!(World::replay(&Scenario::parse(json).unwrap(), None).is_ok());
+        let stream = r#"{"version":1,"seed":3,"brokers":1,"actions":[
+            {"atMs":0,"action":{"type":"createTopic","name":"t","partitions":1}},
+            {"atMs":0,"action":{"type":"addProducer"}},
+            {"atMs":0,"action":{"type":"stream","producer":10002,"topic":"t","recordsPerSec":10,
+             "key":{"mode":"rotating","prefix":"k","keys":2},"value":"v"}},
+            {"atMs":0,"action":{"type":"runFor","ms":1000}}]}"#;
+        let scenario = Scenario::parse(stream).unwrap();
+        assert_eq!(Scenario::parse(&scenario.to_json()).unwrap(), scenario, "round trip");
+        let w = World::replay(&scenario, None).unwrap();
+        assert_eq!(w.streams().first().map(|s| s.sent), Some(11), "records due at 0, 100 ... 1000 ms");
+    }
+}

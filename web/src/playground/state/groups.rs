@@ -1,0 +1,285 @@
+//! The page's consumer-group members (added, slowed, closed, crashed; each with a name never used before
+//! in its group), polled as virtual time passes, and the groups the page shows: kept after their last
+//! member leaves (Empty, with their committed offsets and a lag that grows), with each member's countdowns
+//! (its session at the coordinator, `session.timeout.ms`; a slow member's `max.poll.interval.ms`).
+
+use std::collections::BTreeMap;
+
+use franz_core::client::{AutoOffsetReset, ConsumerConfig};
+use franz_core::protocol::actor::TimerName;
+use franz_core::sim::Node;
+use franz_core::types::NodeId;
+use franz_core::view::{ConsumerGroupState, GroupDescription, GroupOffset};
+
+use super::explain::Countdown;
+use super::Playground;
+
+/// The page polls its group members once per this much virtual time (each poll is an action in the scenario).
+const MEMBER_POLL_INTERVAL_MS: u64 = 1_000;
+/// The playground's group members leave after this long without a poll (Kafka: 300000), so "Slow" shows.
+const MEMBER_MAX_POLL_INTERVAL_MS: u64 = 10_000;
+
+/// A playground group member, as the page runs it.
+#[derive(Clone, PartialEq, Debug)]
+pub struct MemberUi {
+    pub id: NodeId,
+    pub name: String,
+    pub group: String,
+    /// Not polling: it will exceed `max.poll.interval.ms` and be removed from the group.
+    pub slow: bool,
+    pub consumed: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum MemberAction {
+    Close,
+    Crash,
+    ToggleSlow,
+}
+
+/// A group as the page shows it.
+#[derive(Clone, PartialEq, Debug)]
+pub struct GroupCard {
+    pub description: GroupDescription,
+    pub offsets: Vec<GroupOffset>,
+    /// Each member's session at the coordinator, by member id: it expires unless a heartbeat comes.
+    pub sessions: BTreeMap<String, Countdown>,
+    /// The page's slow members (not polling), by client id: when they leave the group.
+    pub leaving: BTreeMap<String, Countdown>,
+}
+
+/// The number in a member's name, `{group}-member-{n}`.
+fn member_number(group: &str, name: &str) -> Option<u32> {
+    name.strip_prefix(group)?.strip_prefix("-member-")?.parse().ok()
+}
+
+impl Playground {
+    /// A new member of `group`, subscribed to `topic`, named with a number no member of the group had.
+    pub(super) fn add_member(&mut self, group: String, topic: String) -> Result<String, String> {
+        let name = format!("{group}-member-{}", self.highest_member_number(&group) + 1);
+        let config = ConsumerConfig {
+            group_id: Some(group.clone()),
+            auto_offset_reset: AutoOffsetReset::Earliest,
+            max_poll_interval_ms: MEMBER_MAX_POLL_INTERVAL_MS,
+            ..ConsumerConfig::named(name.clone())
+        };
+        let id = self.world.add_consumer(config).map_err(|e| e.to_string())?;
+        self.world.subscribe(id, vec![topic.clone()]).map_err(|e| e.to_string())?;
+        self.members.push(MemberUi { id, name: name.clone(), group: group.clone(), slow: false, consumed: 0 });
+        if !self.known_groups.contains(&group) {
+            self.known_groups.push(group.clone());
+        }
+        Ok(format!("{name} joins group {group} on {topic}: watch the rebalance."))
+    }
+
+    /// The highest number in the names of the group's members: the page's, the world's consumers, and
+    /// those the coordinator still lists (a crashed member stays until its session expires).
+    fn highest_member_number(&self, group: &str) -> u32 {
+        let page = self.members.iter().map(|m| m.name.clone());
+        let world = self.world.nodes().map(|(&id, _)| self.world.node_name(id));
+        let coordinator = self.world.describe_group(group).members.into_iter().map(|m| m.client_id);
+        page.chain(world).chain(coordinator).filter_map(|n| member_number(group, &n)).max().unwrap_or(0)
+    }
+
+    pub(super) fn member(&mut self, id: NodeId, action: MemberAction) -> Result<String, String> {
+        let name = self.members.iter().find(|m| m.id == id).map(|m| m.name.clone()).unwrap_or_default();
+        match action {
+            MemberAction::ToggleSlow => {
+                let m = self.members.iter_mut().find(|m| m.id == id).ok_or("no such member")?;
+                m.slow = !m.slow;
+                Ok(if m.slow {
+                    format!("{name} stops polling: after max.poll.interval.ms it leaves the group.")
+                } else {
+                    format!("{name} polls again and rejoins the group.")
+                })
+            }
+            MemberAction::Close | MemberAction::Crash => {
+                let crash = action == MemberAction::Crash;
+                let r = if crash { self.world.crash_client(id) } else { self.world.close_client(id) };
+                r.map_err(|e| e.to_string())?;
+                self.members.retain(|m| m.id != id);
+                Ok(if crash {
+                    format!("{name} crashed: the coordinator notices after session.timeout.ms (45 s).")
+                } else {
+                    format!("{name} closed: it committed and left, the others rebalance now.")
+                })
+            }
+        }
+    }
+
+    /// When the members poll next (never, without members).
+    pub(super) fn next_member_poll_ms(&self) -> Option<u64> {
+        (!self.members.is_empty()).then(|| self.last_member_poll_ms + MEMBER_POLL_INTERVAL_MS)
+    }
+
+    /// Group members poll (without waiting) once per `MEMBER_POLL_INTERVAL_MS`, except the slow ones.
+    pub(super) fn poll_members(&mut self) {
+        let now = self.world.now_ms();
+        if now < self.last_member_poll_ms + MEMBER_POLL_INTERVAL_MS {
+            return;
+        }
+        self.last_member_poll_ms = now;
+        for m in self.members.iter_mut().filter(|m| !m.slow) {
+            if let Ok(records) = self.world.poll(m.id, 0) {
+                m.consumed += records.len() as u64;
+            }
+        }
+    }
+
+    /// After a replay, the page's members are the replayed world's consumers named as the page names them:
+    /// they poll again, as they did.
+    pub(super) fn adopt_members(&mut self) {
+        for (&id, node) in self.world.nodes() {
+            let Node::Consumer(c) = node else { continue };
+            let Some(group) = c.config().group_id.clone() else { continue };
+            let name = self.world.node_name(id);
+            if member_number(&group, &name).is_some() {
+                self.members.push(MemberUi { id, name, group: group.clone(), slow: false, consumed: 0 });
+                if !self.known_groups.contains(&group) {
+                    self.known_groups.push(group);
+                }
+            }
+        }
+    }
+
+    /// The groups the page shows: those it has shown (kept while the coordinator knows them or they have
+    /// committed offsets) and those of every consumer in the world (a lesson's, a shared run's).
+    pub(super) fn group_cards(&self) -> Vec<GroupCard> {
+        let world = &self.world;
+        let consumer_groups = world.nodes().filter_map(|(_, node)| match node {
+            Node::Consumer(c) => c.config().group_id.clone(),
+            _ => None,
+        });
+        let mut ids: Vec<String> = self.known_groups.iter().cloned().chain(consumer_groups).collect();
+        ids.sort();
+        ids.dedup();
+        ids.iter()
+            .map(|g| (world.describe_group(g), world.group_offsets(g)))
+            .filter(|(d, offsets)| d.state != ConsumerGroupState::Dead || !offsets.is_empty())
+            .map(|(description, offsets)| {
+                let sessions = self.sessions(&description);
+                let leaving = self.leaving(&description.group_id);
+                GroupCard { description, offsets, sessions, leaving }
+            })
+            .collect()
+    }
+
+    /// Each member's session at the group's coordinator.
+    fn sessions(&self, group: &GroupDescription) -> BTreeMap<String, Countdown> {
+        let now = self.world.now_ms();
+        let Some(timers) = group.coordinator.and_then(|c| self.world.timers(c).ok()) else { return BTreeMap::new() };
+        group
+            .members
+            .iter()
+            .filter_map(|m| {
+                let t = timers.iter().find(|t| {
+                    t.name == TimerName::SessionTimeout && t.about.as_deref() == Some(m.member_id.as_str())
+                })?;
+                let countdown = Countdown {
+                    what: String::from("session expires"),
+                    in_ms: t.at_ms.saturating_sub(now),
+                    config_key: t.name.config_key(),
+                };
+                Some((m.member_id.clone(), countdown))
+            })
+            .collect()
+    }
+
+    /// The page's slow members of `group`: when `max.poll.interval.ms` runs out for them.
+    fn leaving(&self, group: &str) -> BTreeMap<String, Countdown> {
+        let now = self.world.now_ms();
+        self.members
+            .iter()
+            .filter(|m| m.slow && m.group == group)
+            .filter_map(|m| {
+                let timers = self.world.timers(m.id).ok()?;
+                let t = timers.iter().find(|t| t.name == TimerName::MaxPollInterval)?;
+                let countdown = Countdown {
+                    what: String::from("leaves the group (no poll)"),
+                    in_ms: t.at_ms.saturating_sub(now),
+                    config_key: t.name.config_key(),
+                };
+                Some((m.name.clone(), countdown))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{create_topic, frames, record};
+    use super::super::{Action, Playground};
+    use super::*;
+
+    #[test]
+    fn member_names_are_never_used_twice_in_a_group() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "jobs", 2);
+        p.reduce(Action::AddMember("g".into(), "jobs".into()));
+        p.reduce(Action::AddMember("g".into(), "jobs".into()));
+        p.reduce(Action::SetSpeed(100.0));
+        frames(&mut p, 3, 100.0);
+        let first = p.members()[0].id;
+        p.reduce(Action::Member(first, MemberAction::Crash));
+        let notice = p.reduce(Action::AddMember("g".into(), "jobs".into())).notice.unwrap();
+        assert_eq!(notice.text, "g-member-3 joins group g on jobs: watch the rebalance.");
+        frames(&mut p, 3, 100.0);
+        let card = &p.snapshot().groups[0];
+        let mut names: Vec<&str> = card.description.members.iter().map(|m| m.client_id.as_str()).collect();
+        names.sort();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(names.len(), before, "no two members share a name: {names:?}");
+        // Another group numbers its own.
+        let notice = p.reduce(Action::AddMember("h".into(), "jobs".into())).notice.unwrap();
+        assert!(notice.text.starts_with("h-member-1 joins"), "{}", notice.text);
+    }
+
+    #[test]
+    fn a_group_whose_last_member_left_stays_empty_with_its_offsets_and_growing_lag() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "jobs", 1);
+        for v in ["a", "b", "c"] {
+            p.reduce(Action::Send(record("jobs", v, "all")));
+        }
+        p.reduce(Action::AddMember("g".into(), "jobs".into()));
+        p.reduce(Action::SetSpeed(100.0));
+        frames(&mut p, 15, 100.0);
+        let id = p.members()[0].id;
+        p.reduce(Action::Member(id, MemberAction::Close));
+        frames(&mut p, 2, 100.0);
+        let groups = p.snapshot().groups;
+        assert_eq!(groups.len(), 1, "the group is still shown");
+        let g = &groups[0];
+        assert_eq!(g.description.state, ConsumerGroupState::Empty);
+        assert!(g.description.members.is_empty());
+        assert_eq!((g.offsets[0].committed, g.offsets[0].lag), (3, 0), "{:?}", g.offsets);
+        assert!(p.snapshot().logs[&("jobs".to_string(), 0)].committed.contains(&("g".to_string(), 3)));
+        p.reduce(Action::Send(record("jobs", "d", "all")));
+        let lag = p.snapshot().groups[0].offsets[0].lag;
+        assert_eq!(lag, 1, "records sent since are the group's lag");
+    }
+
+    #[test]
+    fn members_show_their_session_and_a_slow_member_when_it_leaves() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "jobs", 1);
+        p.reduce(Action::AddMember("g".into(), "jobs".into()));
+        p.reduce(Action::SetSpeed(10.0));
+        frames(&mut p, 10, 100.0);
+        let card = p.snapshot().groups.remove(0);
+        let member = &card.description.members[0];
+        let session = &card.sessions[&member.member_id];
+        assert_eq!(session.config_key, "session.timeout.ms");
+        assert!(session.in_ms > 30_000 && session.in_ms <= 45_000, "heartbeats keep it near 45 s: {session:?}");
+
+        let id = p.members()[0].id;
+        p.reduce(Action::Member(id, MemberAction::ToggleSlow));
+        frames(&mut p, 3, 100.0);
+        let card = p.snapshot().groups.remove(0);
+        let leaving = &card.leaving["g-member-1"];
+        assert_eq!(leaving.config_key, "max.poll.interval.ms");
+        assert!(leaving.in_ms < 10_000, "{leaving:?}");
+        assert!(leaving.text().starts_with("leaves the group (no poll) in "), "{}", leaving.text());
+    }
+}
