@@ -84,6 +84,8 @@ pub enum Action {
     Check,
     /// Put this run into the URL, and copy the link.
     Share,
+    /// Whether the browser copied the link to the clipboard.
+    LinkCopied(bool),
     /// Replay this run from its seed up to this virtual time, and pause there. The run's present is kept
     /// ("back to now") until the user plays or acts in the past, which forks the run.
     TimeTravel(u64),
@@ -157,7 +159,9 @@ impl Place {
             Action::AddMember(..) | Action::Member(..) => Place::Groups,
             Action::HealNetwork | Action::SetNetwork(_) | Action::SetNetworkText { .. } => Place::Network,
             Action::Check => Place::Checker,
-            Action::Share | Action::TimeTravelText(_) | Action::NewClusterText(_) => Place::Replay,
+            Action::Share | Action::LinkCopied(_) | Action::TimeTravelText(_) | Action::NewClusterText(_) => {
+                Place::Replay
+            }
             Action::TimeTravel(_) | Action::JumpToMark(_) | Action::BackToNow | Action::FilterEvents(_) => {
                 Place::Timeline
             }
@@ -321,6 +325,8 @@ pub struct Playground {
     /// lists them beyond the trace's own window of recent events.
     important: Vec<franz_core::trace::TraceEvent>,
     events_filter: EventFilter,
+    /// The last link shared: its size, as the notice says it.
+    shared_link: Option<String>,
 }
 
 /// What one render of the page shows: the world's views and what the page keeps beside them.
@@ -405,6 +411,7 @@ impl Playground {
             marks_seq: 0,
             important: Vec::new(),
             events_filter: EventFilter::default(),
+            shared_link: None,
         }
     }
 
@@ -625,14 +632,25 @@ impl Playground {
             Action::Share => {
                 let scenario = w.scenario().map_err(|e| e.to_string())?;
                 let fragment = share::encode(&scenario);
-                let size = fragment.len();
+                let link = format!(
+                    "{} action(s), {} characters",
+                    scenario.actions.len(),
+                    franz_core::trace::group_thousands(fragment.len() as u64)
+                );
                 outcome.fragment = Some(fragment);
                 outcome.copy_link = true;
-                Ok(format!(
-                    "Link copied ({} action(s), {} characters): it replays this run. It is in the address bar too.",
-                    scenario.actions.len(),
-                    franz_core::trace::group_thousands(size as u64)
-                ))
+                let text = format!("The link to this run ({link}) is in the address bar; copying it …");
+                self.shared_link = Some(link);
+                Ok(text)
+            }
+            Action::LinkCopied(copied) => {
+                let link = self.shared_link.clone().unwrap_or_default();
+                match copied {
+                    true => Ok(format!("Link copied ({link}): it replays this run. It is in the address bar too.")),
+                    false => Err(format!(
+                        "The browser did not let the page copy the link ({link}): copy it from the address bar."
+                    )),
+                }
             }
             Action::TimeTravel(until_ms) => self.go_back(until_ms, outcome),
             Action::TimeTravelText(text) => {
@@ -1086,11 +1104,19 @@ mod tests {
         let outcome = p.reduce(Action::Share);
         let notice = outcome.notice.unwrap();
         assert!(
-            notice.text.starts_with("Link copied (") && notice.text.ends_with("It is in the address bar too."),
+            notice.text.starts_with("The link to this run (") && notice.text.ends_with("copying it …"),
             "{}",
             notice.text
         );
         assert!(outcome.copy_link && !outcome.world_replaced);
+        let copied = p.reduce(Action::LinkCopied(true)).notice.unwrap();
+        assert!(
+            copied.text.starts_with("Link copied (") && copied.text.ends_with("in the address bar too."),
+            "{}",
+            copied.text
+        );
+        let refused = p.reduce(Action::LinkCopied(false)).notice.unwrap();
+        assert!(refused.error && refused.text.ends_with("copy it from the address bar."), "{}", refused.text);
         let fragment = outcome.fragment.unwrap();
         assert!(fragment.starts_with("#s="));
 
