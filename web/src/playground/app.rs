@@ -226,7 +226,7 @@ impl Component for App {
                         />
                         <GroupsPanel
                             {groups}
-                            members={state.members().to_vec()}
+                            members={state.members()}
                             topics={user_topics}
                             notice={notice(Place::Groups)}
                             on_add={link.callback(|(g, t)| Action::AddMember(g, t))}

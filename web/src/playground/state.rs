@@ -307,9 +307,6 @@ pub struct Playground {
     notice: Option<Notice>,
     /// Where the notice was asked for.
     notice_place: Place,
-    /// Group members the page started, and when it last polled them.
-    members: Vec<MemberUi>,
-    last_member_poll_ms: u64,
     /// Groups the page has shown: kept (Empty, with their offsets and lag) after their last member leaves.
     known_groups: Vec<String>,
     /// The lessons that ship with Franz, parsed once.
@@ -401,8 +398,6 @@ impl Playground {
             report: None,
             notice: None,
             notice_place: Place::Top,
-            members: Vec::new(),
-            last_member_poll_ms: 0,
             known_groups: Vec::new(),
             library: library(),
             lesson: None,
@@ -444,7 +439,7 @@ impl Playground {
                     Err(e) => (new_world(1), Notice::error(e)),
                 };
                 playground.world = world;
-                playground.adopt_members();
+                playground.known_groups = playground.members().into_iter().map(|m| m.group).collect();
                 playground.playing = notice.error;
                 playground.notice = Some(notice);
                 playground.scan_marks();
@@ -496,10 +491,6 @@ impl Playground {
 
     pub fn report(&self) -> Option<&CheckReport> {
         self.report.as_ref()
-    }
-
-    pub fn members(&self) -> &[MemberUi] {
-        &self.members
     }
 
     pub fn events_filter(&self) -> &EventFilter {
@@ -733,7 +724,6 @@ impl Playground {
         self.world = world;
         self.polled.clear();
         self.report = None;
-        self.members.clear();
         self.known_groups.clear();
         outcome.world_replaced = true;
     }
@@ -749,14 +739,8 @@ impl Playground {
         self.carry_ms += dt * self.effective_speed();
         let whole = self.carry_ms.floor();
         self.carry_ms -= whole;
-        // The members poll every second of virtual time, however much a frame is worth (at 100×, a slow
-        // frame is 10 s: they would miss max.poll.interval.ms and leave their group).
-        let target = self.world.now_ms() + whole as u64;
-        while self.world.now_ms() < target {
-            let now = self.world.now_ms();
-            let until = self.next_member_poll_ms().map_or(target, |t| t.clamp(now + 1, target));
-            self.world.run_for(until - now);
-            self.poll_members();
+        if whole >= 1.0 {
+            self.world.run_for(whole as u64);
         }
         true
     }
@@ -966,7 +950,7 @@ mod tests {
         let second = p.reduce(Action::AddMember("g".into(), "jobs".into()));
         assert_eq!(first.notice, info("g-member-1 joins group g on jobs: watch the rebalance."));
         assert_eq!(second.notice, info("g-member-2 joins group g on jobs: watch the rebalance."));
-        let names: Vec<&str> = p.members().iter().map(|m| m.name.as_str()).collect();
+        let names: Vec<String> = p.members().into_iter().map(|m| m.name).collect();
         assert_eq!(names, ["g-member-1", "g-member-2"]);
         assert_ne!(p.members()[0].id, p.members()[1].id);
 
@@ -1093,6 +1077,7 @@ mod tests {
         assert_eq!(p.world().config().seed, 7);
         assert!(p.world().list_topics().is_empty());
         assert!(p.members().is_empty() && p.stream().is_none() && p.report().is_none());
+        assert!(p.world().poll_loops().is_empty());
         assert!(p.snapshot().groups.is_empty());
     }
 
@@ -1279,24 +1264,30 @@ mod tests {
         p.reduce(Action::AddMember("g".into(), "clicks".into()));
         p.reduce(Action::AddMember("g".into(), "clicks".into()));
         p.reduce(Action::SetSpeed(100.0));
-        // A minute of virtual time in frames of 16 ms at 100×, as the page runs. The link grows with the
-        // members' polls (one a second each) and the runs between them, not with the stream's records: about
-        // 1.6 KB a minute (the page's own sends made 125 KB for ten minutes).
+        // A minute of virtual time in frames of 16 ms at 100×, as the page runs. The stream and the members'
+        // poll loops are an action each, and the frames' runs merge into one: the link does not grow with time
+        // (the page's own sends and polls made 125 KB for ten minutes).
         let start = p.world().now_ms();
         while p.world().now_ms() < start + 60_000 {
             frames(&mut p, 60, 16.0);
         }
         let sent = p.stream().unwrap().sent;
         assert!(sent >= 1_200, "20 a second for a minute: {sent}");
-        let fragment = p.reduce(Action::Share).fragment.unwrap();
-        assert!(fragment.len() < 2_500, "{} characters", fragment.len());
+        let outcome = p.reduce(Action::Share);
+        let notice = outcome.notice.unwrap().text;
+        // A topic, a producer and its stream, two members (each: a consumer, its subscription, its poll
+        // loop), and one run.
+        assert!(notice.starts_with("The link to this run (10 action(s), "), "{notice}");
+        let fragment = outcome.fragment.unwrap();
+        assert!(fragment.len() < 1_000, "{} characters", fragment.len());
 
         let mut replayed = Playground::from_fragment(&fragment);
         let notice = replayed.notice().unwrap().text.clone();
         assert!(notice.ends_with("Its stream goes on when you press Play."), "{notice}");
         assert_eq!(replayed.world().trace().hash(), p.world().trace().hash(), "the same run");
-        let names: Vec<&str> = replayed.members().iter().map(|m| m.name.as_str()).collect();
+        let names: Vec<String> = replayed.members().into_iter().map(|m| m.name).collect();
         assert_eq!(names, ["g-member-1", "g-member-2"], "its members poll again");
+        assert!(replayed.members().iter().all(|m| !m.slow));
         replayed.reduce(Action::TogglePlay);
         frames(&mut replayed, 10, 100.0);
         assert!(replayed.stream().unwrap().sent > sent, "the stream goes on");
