@@ -670,6 +670,14 @@ test("typed input is validated with clear messages, shown in the panel where it 
   assert.ok(await notice.isVisible());
   const inView = await notice.evaluate((e) => { const b = e.getBoundingClientRect(); return b.top >= 0 && b.bottom <= window.innerHeight; });
   assert.ok(inView, "the answer is next to the button, in view");
+  // A good time goes back, keeps the present, and the panel offers the way back to it.
+  const now = Number(clock.replace(/[^\d]/g, ""));
+  await page.fill('[data-testid="travel-to"]', String(Math.floor(now / 2)));
+  await page.click('[data-testid="time-travel"]');
+  await page.locator('[data-testid="replay-back-to-now"]').waitFor();
+  await page.click('[data-testid="replay-back-to-now"]');
+  await page.waitForFunction((t) => document.querySelector('[data-testid="clock"]').innerText === t, clock);
+  assert.equal(await page.locator('[data-testid="replay-back-to-now"]').count(), 0);
   await page.fill('[data-testid="seed"]', "abc");
   await page.click('[data-testid="new-cluster"]');
   await waitText(page, "notice", /^A seed is a whole number from 0 to 18446744073709551615; "abc" is not one\./);

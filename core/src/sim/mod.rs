@@ -200,6 +200,8 @@ pub struct World {
     horizon_ms: Option<u64>,
     /// Producers streaming records as time passes (`stream` actions), by producer id.
     streams: BTreeMap<NodeId, stream::ProducerStream>,
+    /// Consumers polling as time passes (`pollLoop` actions), by consumer id.
+    poll_loops: BTreeMap<NodeId, stream::PollLoop>,
 }
 
 impl World {
@@ -260,6 +262,7 @@ impl World {
             actions_overflowed: false,
             horizon_ms,
             streams: BTreeMap::new(),
+            poll_loops: BTreeMap::new(),
             config,
         };
         for &id in &controllers {
@@ -496,16 +499,16 @@ impl World {
             if done(self) {
                 return true;
             }
-            // A stream's records due before the next event go first.
-            if let Some(s) = self.next_stream_ms().filter(|&s| s <= deadline_ms) {
+            // Streams' records and poll loops due before the next event go first.
+            if let Some(s) = self.next_client_loop_ms().filter(|&s| s <= deadline_ms) {
                 if self.next_event_ms().is_none_or(|t| s <= t) {
-                    self.run_streams(s);
+                    self.run_client_loops(s);
                     continue;
                 }
             }
             match self.next_event_ms() {
                 Some(t) if t <= deadline_ms => {
-                    self.step_event(deadline_ms.min(self.next_stream_ms().unwrap_or(u64::MAX)));
+                    self.step_event(deadline_ms.min(self.next_client_loop_ms().unwrap_or(u64::MAX)));
                 }
                 _ => {
                     self.now_ms = self.now_ms.max(deadline_ms);

@@ -82,6 +82,15 @@ pub enum Action {
     StopStream {
         producer: NodeId,
     },
+    /// A consumer polls every `intervalMs` of virtual time, without waiting (an application's poll loop), until
+    /// `stopPollLoop`; see `sim::stream`.
+    PollLoop {
+        consumer: NodeId,
+        interval_ms: u64,
+    },
+    StopPollLoop {
+        consumer: NodeId,
+    },
     /// `wait: true` is `send` (blocks until the outcome), `false` is `sendAsync`.
     Send {
         producer: NodeId,

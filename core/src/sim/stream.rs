@@ -1,6 +1,7 @@
-//! Producer streams: a producer sending records at a steady rate as virtual time passes, started and stopped
-//! by one scenario action each (`stream`, `stopStream`) rather than one `send` per record, so that a long
-//! run stays a short scenario (and a short share link), and a replay carries the stream on.
+//! Producer streams and consumer poll loops: a producer sending records at a steady rate as virtual time
+//! passes, and a consumer polling at a steady interval, each started and stopped by one scenario action
+//! (`stream` / `stopStream`, `pollLoop` / `stopPollLoop`) rather than one `send` or `poll` per step, so that a
+//! long run stays a short scenario (and a short share link), and a replay carries them on.
 //!
 //! Record `n` of a stream started at `started_ms` is due at `started_ms + n × 1000 / recordsPerSec` (whole
 //! milliseconds): the world sends it then, between events, with `send` semantics that do not wait (Kafka's
@@ -248,5 +249,48 @@ mod tests {
         let long = StreamKey::Fixed { key: "x".repeat(STREAM_TEXT_BYTES_MAX + 1) };
         assert!(spec(5, long).validate().is_err());
         assert_eq!(StreamKey::Rotating { prefix: "k".into(), keys: 4 }.describe(), "keys k-0 … k-3 in turn");
+    }
+}
+
+/// Franz's bounds on a poll loop's interval, in ms of virtual time.
+pub const POLL_LOOP_INTERVAL_MS_MIN: u64 = 1;
+pub const POLL_LOOP_INTERVAL_MS_MAX: u64 = 3_600_000;
+
+/// A consumer's application loop (`while (true) consumer.poll(...)`), as the world keeps it: it polls every
+/// `interval_ms` of virtual time, without waiting, and counts what it got. Started and stopped by one action
+/// each (`pollLoop`, `stopPollLoop`), so that a group member polling for an hour is two actions, not 3,600.
+#[derive(Clone, Debug)]
+pub struct PollLoop {
+    pub interval_ms: u64,
+    pub next_ms: u64,
+    /// Records polled so far.
+    pub records: u64,
+    /// Polls that failed (a rebalance under way, a fenced member ...): Kafka's `poll` throws, the loop goes on.
+    pub errors: u64,
+}
+
+/// A poll loop as the views show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PollLoopView {
+    pub consumer: NodeId,
+    pub interval_ms: u64,
+    pub records: u64,
+    pub errors: u64,
+}
+
+impl PollLoop {
+    pub fn new(interval_ms: u64, now_ms: u64) -> Result<PollLoop> {
+        if !(POLL_LOOP_INTERVAL_MS_MIN..=POLL_LOOP_INTERVAL_MS_MAX).contains(&interval_ms) {
+            return Err(franz_err!(
+                InvalidConfig,
+                "A poll loop polls every {POLL_LOOP_INTERVAL_MS_MIN} to {POLL_LOOP_INTERVAL_MS_MAX} ms, got {interval_ms}"
+            ));
+        }
+        Ok(PollLoop { interval_ms, next_ms: now_ms, records: 0, errors: 0 })
+    }
+
+    pub fn view(&self, consumer: NodeId) -> PollLoopView {
+        PollLoopView { consumer, interval_ms: self.interval_ms, records: self.records, errors: self.errors }
     }
 }

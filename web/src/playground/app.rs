@@ -51,24 +51,25 @@ fn download(file: &Download) {
 }
 
 /// Copies the page's address (with the fragment just written) to the clipboard, through
-/// `navigator.clipboard.writeText` (looked up by name: web-sys's Clipboard is an unstable API).
-fn copy_address() {
-    let Some(window) = web_sys::window() else { return };
-    let Ok(href) = window.location().href() else { return };
-    let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &JsValue::from_str(key)).ok();
-    let Some(clipboard) = get(&window.into(), "navigator").and_then(|n| get(&n, "clipboard")) else { return };
-    let Some(write) = get(&clipboard, "writeText").and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else {
-        return;
-    };
-    // A refusal (no permission) rejects the promise: the link is in the address bar anyway. (The handler
-    // is a few bytes, kept for the page's life: one per copy.)
-    if let Ok(promise) = write.call1(&clipboard, &JsValue::from_str(&href)) {
-        if let Ok(promise) = promise.dyn_into::<js_sys::Promise>() {
-            let ignore = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
-            let _ = promise.catch(&ignore);
-            ignore.forget();
-        }
-    }
+/// `navigator.clipboard.writeText` (looked up by name: web-sys's Clipboard is an unstable API), and tells
+/// `done` whether the browser copied it.
+fn copy_address(done: Callback<bool>) {
+    let promise = (|| {
+        let window = web_sys::window()?;
+        let href = window.location().href().ok()?;
+        let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &JsValue::from_str(key)).ok();
+        let clipboard = get(&window.into(), "navigator").and_then(|n| get(&n, "clipboard"))?;
+        let write = get(&clipboard, "writeText")?.dyn_into::<js_sys::Function>().ok()?;
+        write.call1(&clipboard, &JsValue::from_str(&href)).ok()?.dyn_into::<js_sys::Promise>().ok()
+    })();
+    let Some(promise) = promise else { return done.emit(false) };
+    // Each handler runs once; both are kept for the page's life (a few bytes a copy).
+    let (copied, refused) = (done.clone(), done);
+    let on_ok = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| copied.emit(true));
+    let on_err = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| refused.emit(false));
+    let _ = promise.then2(&on_ok, &on_err);
+    on_ok.forget();
+    on_err.forget();
 }
 
 impl App {
@@ -100,7 +101,7 @@ impl Component for App {
             write_fragment(fragment);
         }
         if outcome.copy_link {
-            copy_address();
+            copy_address(ctx.link().callback(Action::LinkCopied));
         }
         if let Some(file) = &outcome.download {
             download(file);
@@ -225,7 +226,7 @@ impl Component for App {
                         />
                         <GroupsPanel
                             {groups}
-                            members={state.members().to_vec()}
+                            members={state.members()}
                             topics={user_topics}
                             notice={notice(Place::Groups)}
                             on_add={link.callback(|(g, t)| Action::AddMember(g, t))}

@@ -84,6 +84,8 @@ pub enum Action {
     Check,
     /// Put this run into the URL, and copy the link.
     Share,
+    /// Whether the browser copied the link to the clipboard.
+    LinkCopied(bool),
     /// Replay this run from its seed up to this virtual time, and pause there. The run's present is kept
     /// ("back to now") until the user plays or acts in the past, which forks the run.
     TimeTravel(u64),
@@ -157,7 +159,9 @@ impl Place {
             Action::AddMember(..) | Action::Member(..) => Place::Groups,
             Action::HealNetwork | Action::SetNetwork(_) | Action::SetNetworkText { .. } => Place::Network,
             Action::Check => Place::Checker,
-            Action::Share | Action::TimeTravelText(_) | Action::NewClusterText(_) => Place::Replay,
+            Action::Share | Action::LinkCopied(_) | Action::TimeTravelText(_) | Action::NewClusterText(_) => {
+                Place::Replay
+            }
             Action::TimeTravel(_) | Action::JumpToMark(_) | Action::BackToNow | Action::FilterEvents(_) => {
                 Place::Timeline
             }
@@ -303,9 +307,6 @@ pub struct Playground {
     notice: Option<Notice>,
     /// Where the notice was asked for.
     notice_place: Place,
-    /// Group members the page started, and when it last polled them.
-    members: Vec<MemberUi>,
-    last_member_poll_ms: u64,
     /// Groups the page has shown: kept (Empty, with their offsets and lag) after their last member leaves.
     known_groups: Vec<String>,
     /// The lessons that ship with Franz, parsed once.
@@ -321,6 +322,8 @@ pub struct Playground {
     /// lists them beyond the trace's own window of recent events.
     important: Vec<franz_core::trace::TraceEvent>,
     events_filter: EventFilter,
+    /// The last link shared: its size, as the notice says it.
+    shared_link: Option<String>,
 }
 
 /// What one render of the page shows: the world's views and what the page keeps beside them.
@@ -395,8 +398,6 @@ impl Playground {
             report: None,
             notice: None,
             notice_place: Place::Top,
-            members: Vec::new(),
-            last_member_poll_ms: 0,
             known_groups: Vec::new(),
             library: library(),
             lesson: None,
@@ -405,6 +406,7 @@ impl Playground {
             marks_seq: 0,
             important: Vec::new(),
             events_filter: EventFilter::default(),
+            shared_link: None,
         }
     }
 
@@ -437,7 +439,7 @@ impl Playground {
                     Err(e) => (new_world(1), Notice::error(e)),
                 };
                 playground.world = world;
-                playground.adopt_members();
+                playground.known_groups = playground.members().into_iter().map(|m| m.group).collect();
                 playground.playing = notice.error;
                 playground.notice = Some(notice);
                 playground.scan_marks();
@@ -489,10 +491,6 @@ impl Playground {
 
     pub fn report(&self) -> Option<&CheckReport> {
         self.report.as_ref()
-    }
-
-    pub fn members(&self) -> &[MemberUi] {
-        &self.members
     }
 
     pub fn events_filter(&self) -> &EventFilter {
@@ -625,14 +623,25 @@ impl Playground {
             Action::Share => {
                 let scenario = w.scenario().map_err(|e| e.to_string())?;
                 let fragment = share::encode(&scenario);
-                let size = fragment.len();
+                let link = format!(
+                    "{} action(s), {} characters",
+                    scenario.actions.len(),
+                    franz_core::trace::group_thousands(fragment.len() as u64)
+                );
                 outcome.fragment = Some(fragment);
                 outcome.copy_link = true;
-                Ok(format!(
-                    "Link copied ({} action(s), {} characters): it replays this run. It is in the address bar too.",
-                    scenario.actions.len(),
-                    franz_core::trace::group_thousands(size as u64)
-                ))
+                let text = format!("The link to this run ({link}) is in the address bar; copying it …");
+                self.shared_link = Some(link);
+                Ok(text)
+            }
+            Action::LinkCopied(copied) => {
+                let link = self.shared_link.clone().unwrap_or_default();
+                match copied {
+                    true => Ok(format!("Link copied ({link}): it replays this run. It is in the address bar too.")),
+                    false => Err(format!(
+                        "The browser did not let the page copy the link ({link}): copy it from the address bar."
+                    )),
+                }
             }
             Action::TimeTravel(until_ms) => self.go_back(until_ms, outcome),
             Action::TimeTravelText(text) => {
@@ -715,7 +724,6 @@ impl Playground {
         self.world = world;
         self.polled.clear();
         self.report = None;
-        self.members.clear();
         self.known_groups.clear();
         outcome.world_replaced = true;
     }
@@ -731,14 +739,8 @@ impl Playground {
         self.carry_ms += dt * self.effective_speed();
         let whole = self.carry_ms.floor();
         self.carry_ms -= whole;
-        // The members poll every second of virtual time, however much a frame is worth (at 100×, a slow
-        // frame is 10 s: they would miss max.poll.interval.ms and leave their group).
-        let target = self.world.now_ms() + whole as u64;
-        while self.world.now_ms() < target {
-            let now = self.world.now_ms();
-            let until = self.next_member_poll_ms().map_or(target, |t| t.clamp(now + 1, target));
-            self.world.run_for(until - now);
-            self.poll_members();
+        if whole >= 1.0 {
+            self.world.run_for(whole as u64);
         }
         true
     }
@@ -948,7 +950,7 @@ mod tests {
         let second = p.reduce(Action::AddMember("g".into(), "jobs".into()));
         assert_eq!(first.notice, info("g-member-1 joins group g on jobs: watch the rebalance."));
         assert_eq!(second.notice, info("g-member-2 joins group g on jobs: watch the rebalance."));
-        let names: Vec<&str> = p.members().iter().map(|m| m.name.as_str()).collect();
+        let names: Vec<String> = p.members().into_iter().map(|m| m.name).collect();
         assert_eq!(names, ["g-member-1", "g-member-2"]);
         assert_ne!(p.members()[0].id, p.members()[1].id);
 
@@ -1075,6 +1077,7 @@ mod tests {
         assert_eq!(p.world().config().seed, 7);
         assert!(p.world().list_topics().is_empty());
         assert!(p.members().is_empty() && p.stream().is_none() && p.report().is_none());
+        assert!(p.world().poll_loops().is_empty());
         assert!(p.snapshot().groups.is_empty());
     }
 
@@ -1086,11 +1089,19 @@ mod tests {
         let outcome = p.reduce(Action::Share);
         let notice = outcome.notice.unwrap();
         assert!(
-            notice.text.starts_with("Link copied (") && notice.text.ends_with("It is in the address bar too."),
+            notice.text.starts_with("The link to this run (") && notice.text.ends_with("copying it …"),
             "{}",
             notice.text
         );
         assert!(outcome.copy_link && !outcome.world_replaced);
+        let copied = p.reduce(Action::LinkCopied(true)).notice.unwrap();
+        assert!(
+            copied.text.starts_with("Link copied (") && copied.text.ends_with("in the address bar too."),
+            "{}",
+            copied.text
+        );
+        let refused = p.reduce(Action::LinkCopied(false)).notice.unwrap();
+        assert!(refused.error && refused.text.ends_with("copy it from the address bar."), "{}", refused.text);
         let fragment = outcome.fragment.unwrap();
         assert!(fragment.starts_with("#s="));
 
@@ -1253,24 +1264,30 @@ mod tests {
         p.reduce(Action::AddMember("g".into(), "clicks".into()));
         p.reduce(Action::AddMember("g".into(), "clicks".into()));
         p.reduce(Action::SetSpeed(100.0));
-        // A minute of virtual time in frames of 16 ms at 100×, as the page runs. The link grows with the
-        // members' polls (one a second each) and the runs between them, not with the stream's records: about
-        // 1.6 KB a minute (the page's own sends made 125 KB for ten minutes).
+        // A minute of virtual time in frames of 16 ms at 100×, as the page runs. The stream and the members'
+        // poll loops are an action each, and the frames' runs merge into one: the link does not grow with time
+        // (the page's own sends and polls made 125 KB for ten minutes).
         let start = p.world().now_ms();
         while p.world().now_ms() < start + 60_000 {
             frames(&mut p, 60, 16.0);
         }
         let sent = p.stream().unwrap().sent;
         assert!(sent >= 1_200, "20 a second for a minute: {sent}");
-        let fragment = p.reduce(Action::Share).fragment.unwrap();
-        assert!(fragment.len() < 2_500, "{} characters", fragment.len());
+        let outcome = p.reduce(Action::Share);
+        let notice = outcome.notice.unwrap().text;
+        // A topic, a producer and its stream, two members (each: a consumer, its subscription, its poll
+        // loop), and one run.
+        assert!(notice.starts_with("The link to this run (10 action(s), "), "{notice}");
+        let fragment = outcome.fragment.unwrap();
+        assert!(fragment.len() < 1_000, "{} characters", fragment.len());
 
         let mut replayed = Playground::from_fragment(&fragment);
         let notice = replayed.notice().unwrap().text.clone();
         assert!(notice.ends_with("Its stream goes on when you press Play."), "{notice}");
         assert_eq!(replayed.world().trace().hash(), p.world().trace().hash(), "the same run");
-        let names: Vec<&str> = replayed.members().iter().map(|m| m.name.as_str()).collect();
+        let names: Vec<String> = replayed.members().into_iter().map(|m| m.name).collect();
         assert_eq!(names, ["g-member-1", "g-member-2"], "its members poll again");
+        assert!(replayed.members().iter().all(|m| !m.slow));
         replayed.reduce(Action::TogglePlay);
         frames(&mut replayed, 10, 100.0);
         assert!(replayed.stream().unwrap().sent > sent, "the stream goes on");

@@ -47,6 +47,9 @@ impl World {
     pub(in crate::sim) fn exec_stop_client(&mut self, id: NodeId, crashed: bool) -> Result<()> {
         match self.nodes.get(&id) {
             Some(Node::Producer(_) | Node::Consumer(_)) => {
+                // Its application loop stops first: `close()` is called from the thread that polls or sends.
+                self.streams.remove(&id);
+                self.poll_loops.remove(&id);
                 if !crashed {
                     // A clean close says goodbye and waits, as Kafka's does: the consumer commits (auto-commit),
                     // then leaves its group; the producer completes every send.

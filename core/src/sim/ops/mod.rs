@@ -103,6 +103,10 @@ impl World {
                 self.exec_stream(producer, spec).map(|_| Outcome::Done)
             }
             Action::StopStream { producer } => self.exec_stop_stream(producer).map(|_| Outcome::Done),
+            Action::PollLoop { consumer, interval_ms } => {
+                self.exec_poll_loop(consumer, interval_ms).map(|_| Outcome::Done)
+            }
+            Action::StopPollLoop { consumer } => self.exec_stop_poll_loop(consumer).map(|_| Outcome::Done),
             Action::AddConsumer { config } => self.exec_add_consumer(config).map(Outcome::ClientId),
             Action::Assign { consumer, partitions } => {
                 self.on_consumer(consumer, |c, now, out| c.assign(now, partitions, out))

@@ -1,8 +1,9 @@
-//! Producer streams (`sim::stream`): started and stopped by an action, run by the world between events.
+//! Producer streams and consumer poll loops (`sim::stream`): started and stopped by an action, run by the
+//! world between events.
 
 use super::*;
 use crate::client::producer::RECORDS_PER_SEND_MAX;
-use crate::sim::stream::{ProducerStream, StreamSpec, StreamView};
+use crate::sim::stream::{PollLoop, PollLoopView, ProducerStream, StreamSpec, StreamView};
 
 impl World {
     pub(in crate::sim) fn exec_stream(&mut self, producer: NodeId, spec: StreamSpec) -> Result<()> {
@@ -19,17 +20,17 @@ impl World {
         }
     }
 
-    /// One event (a `step`), the streams' records due before it sent first.
+    /// One event (a `step`), the streams' records and poll loops due before it run first.
     pub(in crate::sim) fn step_with_streams(&mut self) -> bool {
         let horizon = self.horizon_ms.unwrap_or(u64::MAX);
         loop {
-            match (self.next_stream_ms().filter(|&s| s <= horizon), self.next_event_ms()) {
+            match (self.next_client_loop_ms().filter(|&s| s <= horizon), self.next_event_ms()) {
                 (None, _) => return self.step_event(u64::MAX),
                 (Some(s), None) => {
-                    self.run_streams(s);
+                    self.run_client_loops(s);
                     return self.step_event(u64::MAX);
                 }
-                (Some(s), Some(t)) if s <= t => self.run_streams(s),
+                (Some(s), Some(t)) if s <= t => self.run_client_loops(s),
                 // An event comes first (or a stale timer, skipped: then look again).
                 (Some(s), Some(_)) => {
                     if self.step_event(s) {
@@ -40,14 +41,30 @@ impl World {
         }
     }
 
-    /// When the next stream record is due, if a stream runs.
-    pub(in crate::sim) fn next_stream_ms(&self) -> Option<u64> {
-        self.streams.values().map(ProducerStream::next_ms).min()
+    pub(in crate::sim) fn exec_poll_loop(&mut self, consumer: NodeId, interval_ms: u64) -> Result<()> {
+        self.consumer_mut(consumer)?;
+        let poll_loop = PollLoop::new(interval_ms, self.now_ms)?;
+        self.poll_loops.insert(consumer, poll_loop);
+        Ok(())
     }
 
-    /// Moves the clock to `at_ms` and sends every stream's records due by then; counts the outcomes of
-    /// the streams' earlier sends. A stream whose producer is gone (closed, crashed) ends.
-    pub(in crate::sim) fn run_streams(&mut self, at_ms: u64) {
+    pub(in crate::sim) fn exec_stop_poll_loop(&mut self, consumer: NodeId) -> Result<()> {
+        match self.poll_loops.remove(&consumer) {
+            Some(_) => Ok(()),
+            None => Err(franz_err!(InvalidRequest, "Consumer {consumer} has no poll loop")),
+        }
+    }
+
+    /// When the next stream record or poll loop is due, if any runs.
+    pub(in crate::sim) fn next_client_loop_ms(&self) -> Option<u64> {
+        let streams = self.streams.values().map(ProducerStream::next_ms);
+        streams.chain(self.poll_loops.values().map(|l| l.next_ms)).min()
+    }
+
+    /// Moves the clock to `at_ms`, sends every stream's records due by then (counting the outcomes of the
+    /// streams' earlier sends), and polls with every poll loop due. A stream whose producer is gone (closed,
+    /// crashed) ends, as does a poll loop whose consumer is gone.
+    pub(in crate::sim) fn run_client_loops(&mut self, at_ms: u64) {
         debug_assert!(at_ms >= self.now_ms, "virtual time never goes back");
         self.now_ms = self.now_ms.max(at_ms);
         let producers: Vec<NodeId> = self.streams.keys().copied().collect();
@@ -68,6 +85,37 @@ impl World {
             }
             self.count_stream_outcomes(producer);
         }
+        self.run_poll_loops();
+    }
+
+    /// Each poll loop due polls once, without waiting (what the consumer has buffered; the poll also does the
+    /// group's work: heartbeats, rejoining, auto-commit). A loop whose consumer is gone ends.
+    fn run_poll_loops(&mut self) {
+        let due: Vec<NodeId> =
+            self.poll_loops.iter().filter(|(_, l)| l.next_ms <= self.now_ms).map(|(&c, _)| c).collect();
+        for consumer in due {
+            if !matches!(self.nodes.get(&consumer), Some(Node::Consumer(_))) {
+                self.poll_loops.remove(&consumer);
+                continue;
+            }
+            self.command(consumer, |node, now, out| {
+                if let Node::Consumer(c) = node {
+                    c.begin_poll(now, out);
+                }
+            });
+            let polled = self.command(consumer, |node, now, out| match node {
+                Node::Consumer(c) => c.take_records(now, out).map(|r| r.len() as u64),
+                _ => Ok(0),
+            });
+            let now = self.now_ms;
+            if let Some(l) = self.poll_loops.get_mut(&consumer) {
+                match polled {
+                    Some(Ok(n)) => l.records += n,
+                    _ => l.errors += 1,
+                }
+                l.next_ms = now.saturating_add(l.interval_ms);
+            }
+        }
     }
 
     fn count_stream_outcomes(&mut self, producer: NodeId) {
@@ -83,6 +131,20 @@ impl World {
     /// stream's last send.)
     pub fn streams(&self) -> Vec<StreamView> {
         self.streams.iter().map(|(&producer, s)| s.view(producer)).collect()
+    }
+
+    /// The poll loops running now, by consumer id.
+    pub fn poll_loops(&self) -> Vec<PollLoopView> {
+        self.poll_loops.iter().map(|(&consumer, l)| l.view(consumer)).collect()
+    }
+
+    /// Starts a poll loop on `consumer`: it polls every `interval_ms` (replacing its loop, if it had one).
+    pub fn poll_loop(&mut self, consumer: NodeId, interval_ms: u64) -> Result<()> {
+        self.apply(Action::PollLoop { consumer, interval_ms }).map(|_| ())
+    }
+
+    pub fn stop_poll_loop(&mut self, consumer: NodeId) -> Result<()> {
+        self.apply(Action::StopPollLoop { consumer }).map(|_| ())
     }
 
     /// Starts a stream on `producer` (replacing its stream, if it had one).
@@ -240,5 +302,53 @@ mod tests {
         assert_eq!(Scenario::parse(&scenario.to_json()).unwrap(), scenario, "round trip");
         let w = World::replay(&scenario, None).unwrap();
         assert_eq!(w.streams().first().map(|s| s.sent), Some(11), "records due at 0, 100 ... 1000 ms");
+    }
+
+    fn member(w: &mut World, name: &str) -> NodeId {
+        let config = crate::client::ConsumerConfig {
+            group_id: Some(String::from("g")),
+            auto_offset_reset: crate::client::AutoOffsetReset::Earliest,
+            max_poll_interval_ms: 10_000,
+            ..crate::client::ConsumerConfig::named(name)
+        };
+        let id = w.add_consumer(config).unwrap();
+        w.subscribe(id, alloc::vec![String::from("clicks")]).unwrap();
+        id
+    }
+
+    #[test]
+    fn a_poll_loop_keeps_a_member_in_its_group_reading_and_committing_as_two_actions() {
+        let (mut w, producer) = world_with_topic(2);
+        w.stream(producer, spec(50, StreamKey::Rotating { prefix: String::from("k"), keys: 4 })).unwrap();
+        let consumer = member(&mut w, "m1");
+        let before = w.scenario().unwrap().actions.len();
+        w.poll_loop(consumer, 1_000).unwrap();
+        for _ in 0..60 {
+            w.run_for(1_000);
+        }
+        let actions = &w.scenario().unwrap().actions[before..];
+        assert_eq!(actions.len(), 2, "the loop and one merged run: {actions:?}");
+        let group = w.describe_group("g");
+        assert_eq!((group.state, group.members.len()), (crate::view::ConsumerGroupState::Stable, 1), "{group:?}");
+        let l = &w.poll_loops()[0];
+        assert!(l.records > 2_500, "a minute at 50/s, read as it comes: {l:?}");
+        let lag: u64 = w.group_offsets("g").iter().map(|o| o.lag).sum();
+        assert!(lag < 500, "auto-commit keeps up: lag {lag}");
+
+        // Replayed, the same run, and the loop goes on.
+        let mut replayed = World::replay(&w.scenario().unwrap(), None).unwrap();
+        assert_eq!(replayed.trace().hash(), w.trace().hash());
+        assert_eq!(replayed.poll_loops(), w.poll_loops());
+
+        // Stopped, the member misses max.poll.interval.ms and leaves the group.
+        replayed.stop_poll_loop(consumer).unwrap();
+        replayed.run_for(20_000);
+        assert!(replayed.describe_group("g").members.is_empty());
+        assert_eq!(replayed.stop_poll_loop(consumer).unwrap_err().code, crate::error::ErrorCode::InvalidRequest);
+        assert_eq!(replayed.poll_loop(consumer, 0).unwrap_err().code, crate::error::ErrorCode::InvalidConfig);
+        replayed.poll_loop(consumer, 1_000).unwrap();
+        replayed.close_client(consumer).unwrap();
+        assert!(replayed.poll_loops().is_empty(), "a closed consumer's loop ends with it");
+        replayed.poll_loop(producer, 5).unwrap_err();
     }
 }

@@ -1,7 +1,10 @@
 //! The page's consumer-group members (added, slowed, closed, crashed; each with a name never used before
-//! in its group), polled as virtual time passes, and the groups the page shows: kept after their last
-//! member leaves (Empty, with their committed offsets and a lag that grows), with each member's countdowns
-//! (its session at the coordinator, `session.timeout.ms`; a slow member's `max.poll.interval.ms`).
+//! in its group), each polling in a poll loop of the core (one `pollLoop` action, so that a share link does
+//! not grow with time and a replayed member goes on polling; "Slow" stops the loop), and the groups the page
+//! shows: kept after their last member leaves (Empty, with their committed offsets and a lag that grows),
+//! with each member's countdowns (its session at the coordinator, `session.timeout.ms`; a slow member's
+//! `max.poll.interval.ms`). The members are the world's consumers named as the page names them, so that
+//! time travel and replays need no bookkeeping.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +17,7 @@ use franz_core::view::{ConsumerGroupState, GroupDescription, GroupOffset};
 use super::explain::Countdown;
 use super::Playground;
 
-/// The page polls its group members once per this much virtual time (each poll is an action in the scenario).
+/// The page's group members poll once per this much virtual time (their poll loop).
 const MEMBER_POLL_INTERVAL_MS: u64 = 1_000;
 /// The playground's group members leave after this long without a poll (Kafka: 300000), so "Slow" shows.
 const MEMBER_MAX_POLL_INTERVAL_MS: u64 = 10_000;
@@ -27,6 +30,7 @@ pub struct MemberUi {
     pub group: String,
     /// Not polling: it will exceed `max.poll.interval.ms` and be removed from the group.
     pub slow: bool,
+    /// Records its poll loop got (since its loop last started).
     pub consumed: u64,
 }
 
@@ -54,7 +58,25 @@ fn member_number(group: &str, name: &str) -> Option<u32> {
 }
 
 impl Playground {
-    /// A new member of `group`, subscribed to `topic`, named with a number no member of the group had.
+    /// The page's group members: the world's consumers named `{group}-member-{n}`, polling or not.
+    pub fn members(&self) -> Vec<MemberUi> {
+        let loops = self.world.poll_loops();
+        self.world
+            .nodes()
+            .filter_map(|(&id, node)| {
+                let Node::Consumer(c) = node else { return None };
+                let group = c.config().group_id.clone()?;
+                let name = self.world.node_name(id);
+                member_number(&group, &name)?;
+                let poll_loop = loops.iter().find(|l| l.consumer == id);
+                let consumed = poll_loop.map_or(0, |l| l.records);
+                Some(MemberUi { id, name, group, slow: poll_loop.is_none(), consumed })
+            })
+            .collect()
+    }
+
+    /// A new member of `group`, subscribed to `topic`, named with a number no member of the group had, and
+    /// polling every second.
     pub(super) fn add_member(&mut self, group: String, topic: String) -> Result<String, String> {
         let name = format!("{group}-member-{}", self.highest_member_number(&group) + 1);
         let config = ConsumerConfig {
@@ -63,81 +85,44 @@ impl Playground {
             max_poll_interval_ms: MEMBER_MAX_POLL_INTERVAL_MS,
             ..ConsumerConfig::named(name.clone())
         };
-        let id = self.world.add_consumer(config).map_err(|e| e.to_string())?;
-        self.world.subscribe(id, vec![topic.clone()]).map_err(|e| e.to_string())?;
-        self.members.push(MemberUi { id, name: name.clone(), group: group.clone(), slow: false, consumed: 0 });
+        let w = &mut self.world;
+        let id = w.add_consumer(config).map_err(|e| e.to_string())?;
+        w.subscribe(id, vec![topic.clone()]).map_err(|e| e.to_string())?;
+        w.poll_loop(id, MEMBER_POLL_INTERVAL_MS).map_err(|e| e.to_string())?;
         if !self.known_groups.contains(&group) {
             self.known_groups.push(group.clone());
         }
         Ok(format!("{name} joins group {group} on {topic}: watch the rebalance."))
     }
 
-    /// The highest number in the names of the group's members: the page's, the world's consumers, and
-    /// those the coordinator still lists (a crashed member stays until its session expires).
+    /// The highest number in the names of the group's members: the world's consumers, and those the
+    /// coordinator still lists (a crashed member stays until its session expires).
     fn highest_member_number(&self, group: &str) -> u32 {
-        let page = self.members.iter().map(|m| m.name.clone());
         let world = self.world.nodes().map(|(&id, _)| self.world.node_name(id));
         let coordinator = self.world.describe_group(group).members.into_iter().map(|m| m.client_id);
-        page.chain(world).chain(coordinator).filter_map(|n| member_number(group, &n)).max().unwrap_or(0)
+        world.chain(coordinator).filter_map(|n| member_number(group, &n)).max().unwrap_or(0)
     }
 
     pub(super) fn member(&mut self, id: NodeId, action: MemberAction) -> Result<String, String> {
-        let name = self.members.iter().find(|m| m.id == id).map(|m| m.name.clone()).unwrap_or_default();
+        let m = self.members().into_iter().find(|m| m.id == id).ok_or("No such member: it was closed or crashed.")?;
+        let name = m.name;
+        let w = &mut self.world;
         match action {
+            MemberAction::ToggleSlow if m.slow => {
+                w.poll_loop(id, MEMBER_POLL_INTERVAL_MS).map_err(|e| e.to_string())?;
+                Ok(format!("{name} polls again and rejoins the group."))
+            }
             MemberAction::ToggleSlow => {
-                let m = self.members.iter_mut().find(|m| m.id == id).ok_or("no such member")?;
-                m.slow = !m.slow;
-                Ok(if m.slow {
-                    format!("{name} stops polling: after max.poll.interval.ms it leaves the group.")
-                } else {
-                    format!("{name} polls again and rejoins the group.")
-                })
+                w.stop_poll_loop(id).map_err(|e| e.to_string())?;
+                Ok(format!("{name} stops polling: after max.poll.interval.ms it leaves the group."))
             }
-            MemberAction::Close | MemberAction::Crash => {
-                let crash = action == MemberAction::Crash;
-                let r = if crash { self.world.crash_client(id) } else { self.world.close_client(id) };
-                r.map_err(|e| e.to_string())?;
-                self.members.retain(|m| m.id != id);
-                Ok(if crash {
-                    format!("{name} crashed: the coordinator notices after session.timeout.ms (45 s).")
-                } else {
-                    format!("{name} closed: it committed and left, the others rebalance now.")
-                })
+            MemberAction::Crash => {
+                w.crash_client(id).map_err(|e| e.to_string())?;
+                Ok(format!("{name} crashed: the coordinator notices after session.timeout.ms (45 s)."))
             }
-        }
-    }
-
-    /// When the members poll next (never, without members).
-    pub(super) fn next_member_poll_ms(&self) -> Option<u64> {
-        (!self.members.is_empty()).then(|| self.last_member_poll_ms + MEMBER_POLL_INTERVAL_MS)
-    }
-
-    /// Group members poll (without waiting) once per `MEMBER_POLL_INTERVAL_MS`, except the slow ones.
-    pub(super) fn poll_members(&mut self) {
-        let now = self.world.now_ms();
-        if now < self.last_member_poll_ms + MEMBER_POLL_INTERVAL_MS {
-            return;
-        }
-        self.last_member_poll_ms = now;
-        for m in self.members.iter_mut().filter(|m| !m.slow) {
-            if let Ok(records) = self.world.poll(m.id, 0) {
-                m.consumed += records.len() as u64;
-            }
-        }
-    }
-
-    /// After a replay, the page's members are the replayed world's consumers named as the page names them:
-    /// they poll again, as they did.
-    pub(super) fn adopt_members(&mut self) {
-        for (&id, node) in self.world.nodes() {
-            let Node::Consumer(c) = node else { continue };
-            let Some(group) = c.config().group_id.clone() else { continue };
-            let name = self.world.node_name(id);
-            if member_number(&group, &name).is_some() {
-                self.members.push(MemberUi { id, name, group: group.clone(), slow: false, consumed: 0 });
-                if !self.known_groups.contains(&group) {
-                    self.known_groups.push(group);
-                }
+            MemberAction::Close => {
+                w.close_client(id).map_err(|e| e.to_string())?;
+                Ok(format!("{name} closed: it committed and left, the others rebalance now."))
             }
         }
     }
@@ -188,8 +173,8 @@ impl Playground {
     /// The page's slow members of `group`: when `max.poll.interval.ms` runs out for them.
     fn leaving(&self, group: &str) -> BTreeMap<String, Countdown> {
         let now = self.world.now_ms();
-        self.members
-            .iter()
+        self.members()
+            .into_iter()
             .filter(|m| m.slow && m.group == group)
             .filter_map(|m| {
                 let timers = self.world.timers(m.id).ok()?;

@@ -11,7 +11,7 @@ use franz_core::trace::group_thousands;
 use franz_core::trace::TraceKind;
 use franz_core::World;
 
-use super::{EventKind, MemberUi, Notice, Outcome, Playground, PolledRecord};
+use super::{EventKind, Notice, Outcome, Playground, PolledRecord};
 
 /// Franz's bound on the marks the scrubber keeps (the oldest go first).
 const MARKS_MAX: usize = 1_000;
@@ -116,8 +116,6 @@ pub(super) struct Present {
     playing: bool,
     polled: Vec<PolledRecord>,
     report: Option<CheckReport>,
-    members: Vec<MemberUi>,
-    last_member_poll_ms: u64,
 }
 
 /// Previous or next mark.
@@ -209,8 +207,6 @@ impl Playground {
                 playing: self.playing,
                 polled: std::mem::take(&mut self.polled),
                 report: self.report.take(),
-                members: std::mem::take(&mut self.members),
-                last_member_poll_ms: self.last_member_poll_ms,
             }));
         } else {
             self.polled.clear();
@@ -230,9 +226,8 @@ impl Playground {
     /// Back to the kept present, as it was left.
     pub(super) fn back_to_now(&mut self) -> String {
         let Some(present) = self.present.take() else { return String::from("This is the run's present.") };
-        let Present { world, playing, polled, report, members, last_member_poll_ms } = *present;
+        let Present { world, playing, polled, report } = *present;
         (self.world, self.playing, self.polled, self.report) = (world, playing, polled, report);
-        (self.members, self.last_member_poll_ms) = (members, last_member_poll_ms);
         format!("Back to now: t = {} ms.", group_thousands(self.world.now_ms()))
     }
 
@@ -241,7 +236,6 @@ impl Playground {
     pub(super) fn fork(&mut self) -> Option<Notice> {
         let present = self.present.take()?;
         let world = &self.world;
-        self.members = present.members.into_iter().filter(|m| world.client_by_name(&m.name) == Some(m.id)).collect();
         let seq = world.trace().len();
         self.marks.retain(|m| m.seq <= seq && m.time_ms <= world.now_ms());
         self.important.retain(|e| e.seq <= seq);
