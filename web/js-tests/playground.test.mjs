@@ -432,9 +432,19 @@ test("scrubbing the timeline goes back and keeps the present; acting in the past
   const past = Number((await text(page, "clock")).replace(/[^\d]/g, ""));
   assert.ok(past < crashAt && past > crashAt - 1000, `${past} just before ${crashAt}`);
 
-  // Acting here forks: the page said so before (the status line), and says what was discarded.
+  // Acting here forks: the page said so before (the status line), asks in the panel where the user acted,
+  // and says what was discarded. Cancel keeps the past and the present.
   await page.fill('[data-testid="topic-name"]', "fork");
   await page.click('[data-testid="create-topic"]');
+  const ask = page.locator('[data-testid="topics"] [data-testid="notice"]');
+  await ask.locator('[data-testid="cancel-fork"]').waitFor();
+  assert.match(await ask.innerText(), /^This is t = [\d,]+ ms, in the past: doing this forks the run and discards everything after it \(to t = [\d,]+ ms\)\./);
+  await ask.locator('[data-testid="cancel-fork"]').click();
+  await ask.filter({ hasText: "Not done: the run's future is kept" }).waitFor();
+  assert.equal(await page.locator('[data-testid="log-fork-0"]').count(), 0);
+  assert.equal(await page.locator('[data-testid="back-to-now"]').count(), 1);
+  await page.click('[data-testid="create-topic"]');
+  await page.click('[data-testid="confirm-fork"]');
   await page.waitForSelector('[data-testid="log-fork-0"]');
   assert.match(await text(page, "notice"), /^Forked at t = [\d,]+ ms: the run after it \(to t = [\d,]+ ms\) is discarded\. Created topic fork/);
   assert.equal(await page.locator('[data-testid="back-to-now"]').count(), 0);

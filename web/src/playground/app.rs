@@ -131,7 +131,7 @@ impl Component for App {
         // at the top).
         let notice = |place: Place| -> Html {
             match state.notice().filter(|_| state.notice_place() == place) {
-                Some(n) => html! { <PanelNotice notice={n.clone()} /> },
+                Some(n) => html! { <PanelNotice notice={n.clone()} on_confirm_fork={link.callback(Action::ConfirmFork)} /> },
                 None => html! {},
             }
         };

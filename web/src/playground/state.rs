@@ -109,6 +109,8 @@ pub enum Action {
     SaveDraft,
     /// Which lines the event log shows.
     FilterEvents(EventFilter),
+    /// The answer to "this discards the run's future": fork and do the action that asked (`true`), or not.
+    ConfirmFork(bool),
 }
 
 /// Whether an action changes the world the page shows (so that, in the past or in a lesson, it forks).
@@ -162,9 +164,11 @@ impl Place {
             Action::Share | Action::LinkCopied(_) | Action::TimeTravelText(_) | Action::NewClusterText(_) => {
                 Place::Replay
             }
-            Action::TimeTravel(_) | Action::JumpToMark(_) | Action::BackToNow | Action::FilterEvents(_) => {
-                Place::Timeline
-            }
+            Action::TimeTravel(_)
+            | Action::JumpToMark(_)
+            | Action::BackToNow
+            | Action::FilterEvents(_)
+            | Action::ConfirmFork(_) => Place::Timeline,
             Action::NewCluster(_)
             | Action::OpenLesson(_)
             | Action::LessonNext
@@ -248,15 +252,17 @@ pub struct PartitionLogView {
 pub struct Notice {
     pub error: bool,
     pub text: String,
+    /// The notice asks the user to confirm (or cancel) an action that discards the run's future.
+    pub confirm_fork: bool,
 }
 
 impl Notice {
     fn info(text: impl Into<String>) -> Notice {
-        Notice { error: false, text: text.into() }
+        Notice { error: false, text: text.into(), confirm_fork: false }
     }
 
     fn error(text: impl Into<String>) -> Notice {
-        Notice { error: true, text: text.into() }
+        Notice { error: true, text: text.into(), confirm_fork: false }
     }
 }
 
@@ -324,6 +330,8 @@ pub struct Playground {
     events_filter: EventFilter,
     /// The last link shared: its size, as the notice says it.
     shared_link: Option<String>,
+    /// An action taken in the past, waiting for the user to confirm that it discards the run's future.
+    pending_fork: Option<(Box<Action>, Place)>,
 }
 
 /// What one render of the page shows: the world's views and what the page keeps beside them.
@@ -407,6 +415,7 @@ impl Playground {
             important: Vec::new(),
             events_filter: EventFilter::default(),
             shared_link: None,
+            pending_fork: None,
         }
     }
 
@@ -500,7 +509,48 @@ impl Playground {
     /// The one way the state changes.
     pub fn reduce(&mut self, action: Action) -> Outcome {
         let place = Place::of(&action);
-        // Acting on the past or on a lesson's world forks it: say so before what the action did.
+        match action {
+            // Acting in the past discards the run's kept future: the page asks first, where the user acted.
+            _ if self.present.is_some() && changes_world(&action, self.playing) => {
+                let end = self.end_ms();
+                let notice = self.post(Notice {
+                    error: false,
+                    text: format!(
+                        "This is t = {} ms, in the past: doing this forks the run and discards everything after \
+                         it (to t = {} ms).",
+                        franz_core::trace::group_thousands(self.world.now_ms()),
+                        franz_core::trace::group_thousands(end)
+                    ),
+                    confirm_fork: true,
+                });
+                self.pending_fork = Some((Box::new(action), place));
+                self.notice_place = place;
+                Outcome { changed: true, notice: Some(notice), ..Outcome::default() }
+            }
+            Action::ConfirmFork(confirmed) => match self.pending_fork.take() {
+                Some((action, _)) if confirmed => self.reduce_forking(*action),
+                Some((_, place)) => {
+                    let notice = self.post(Notice::info("Not done: the run's future is kept (\"Back to now\")."));
+                    self.notice_place = place;
+                    Outcome { changed: true, notice: Some(notice), ..Outcome::default() }
+                }
+                None => Outcome::default(),
+            },
+            _ => {
+                let outcome = self.reduce_forking(action);
+                // The moment the question was about is gone.
+                if self.present.is_none() || outcome.world_replaced {
+                    self.pending_fork = None;
+                }
+                outcome
+            }
+        }
+    }
+
+    /// Does the action; acting on the past or on a lesson's world forks it.
+    fn reduce_forking(&mut self, action: Action) -> Outcome {
+        let place = Place::of(&action);
+        // Say that it forked before what the action did.
         let mut forks = Vec::new();
         if changes_world(&action, self.playing) {
             forks.extend(self.fork());
@@ -511,7 +561,7 @@ impl Playground {
             let mut text: Vec<String> = forks.into_iter().map(|n| n.text).collect();
             text.extend(outcome.notice.as_ref().map(|n| n.text.clone()).filter(|t| !t.is_empty()));
             let error = outcome.notice.as_ref().is_some_and(|n| n.error);
-            outcome.notice = Some(self.post(Notice { error, text: text.join(" ") }));
+            outcome.notice = Some(self.post(Notice { error, text: text.join(" "), confirm_fork: false }));
             outcome.changed = true;
         }
         if outcome.notice.is_some() {
@@ -664,7 +714,8 @@ impl Playground {
             | Action::Step
             | Action::SetSpeed(_)
             | Action::SetPollTarget { .. }
-            | Action::FilterEvents(_) => Ok(String::new()),
+            | Action::FilterEvents(_)
+            | Action::ConfirmFork(_) => Ok(String::new()),
         }
     }
 

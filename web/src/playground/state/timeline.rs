@@ -132,7 +132,7 @@ impl Playground {
     }
 
     /// The run's present: the kept one while the page shows the past.
-    fn end_ms(&self) -> u64 {
+    pub(super) fn end_ms(&self) -> u64 {
         self.present.as_ref().map_or(self.world.now_ms(), |p| p.world.now_ms())
     }
 
@@ -266,7 +266,7 @@ impl Playground {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{create_topic, frames, record};
-    use super::super::{Action, BrokerAction, TopicAction};
+    use super::super::{Action, BrokerAction, Place, TopicAction};
     use super::*;
 
     fn kinds(p: &Playground) -> Vec<MarkKind> {
@@ -394,8 +394,25 @@ mod tests {
         p.reduce(Action::SetSpeed(10.0));
         assert!(p.timeline().in_past());
 
-        let notice = create_topic(&mut p, "fork", 1).notice.unwrap();
+        // Acting asks first, where the user acted; cancelling keeps everything.
         let (at, to) = (franz_core::trace::group_thousands(crash - 1), franz_core::trace::group_thousands(end));
+        let ask = create_topic(&mut p, "fork", 1).notice.unwrap();
+        assert!(ask.confirm_fork && !ask.error, "{ask:?}");
+        assert_eq!(
+            ask.text,
+            format!("This is t = {at} ms, in the past: doing this forks the run and discards everything after it (to t = {to} ms).")
+        );
+        assert_eq!(p.notice_place(), Place::Topics);
+        assert!(p.timeline().in_past() && !p.world().list_topics().contains(&"fork".to_string()), "nothing done yet");
+        p.reduce(Action::SetSpeed(10.0));
+        let cancelled = p.reduce(Action::ConfirmFork(false)).notice.unwrap();
+        assert!(!cancelled.confirm_fork && cancelled.text.starts_with("Not done"), "{}", cancelled.text);
+        assert!(p.timeline().in_past() && !p.world().list_topics().contains(&"fork".to_string()));
+        assert_eq!(p.reduce(Action::ConfirmFork(true)), Outcome::default(), "nothing is waiting any more");
+        assert!(p.timeline().in_past());
+
+        create_topic(&mut p, "fork", 1);
+        let notice = p.reduce(Action::ConfirmFork(true)).notice.unwrap();
         assert_eq!(
             notice.text,
             format!("Forked at t = {at} ms: the run after it (to t = {to} ms) is discarded. Created topic fork with 1 partition(s).")
@@ -410,7 +427,14 @@ mod tests {
         p.reduce(Action::SetSpeed(100.0));
         frames(&mut p, 5, 100.0);
         p.reduce(Action::TimeTravel(crash / 2));
-        let notice = p.reduce(Action::TogglePlay).notice.unwrap();
+        assert!(p.reduce(Action::TogglePlay).notice.unwrap().confirm_fork);
+        assert!(!p.playing(), "not before the user says so");
+        // Going elsewhere in time drops the question.
+        p.reduce(Action::TimeTravel(crash / 3));
+        assert_eq!(p.reduce(Action::ConfirmFork(true)), Outcome::default());
+        assert!(p.timeline().in_past() && !p.playing());
+        p.reduce(Action::TogglePlay);
+        let notice = p.reduce(Action::ConfirmFork(true)).notice.unwrap();
         assert!(notice.text.starts_with("Forked at t = "), "{}", notice.text);
         assert!(p.playing() && !p.timeline().in_past());
     }
