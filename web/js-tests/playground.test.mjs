@@ -53,6 +53,13 @@ async function openPlayground(fragment = "#play") {
 }
 
 const text = (page, testid) => page.locator(`[data-testid="${testid}"]`).innerText();
+
+// Pauses the run and waits until the page has drawn its last frame, so that the clock read next stands still.
+async function pause(page) {
+  await page.click('[data-testid="play"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="play"]').innerText === "Play");
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+}
 const stepCount = (page) => page.locator('[data-testid="lesson-step-count"]').innerText();
 
 test("create a topic, send a record, see it at offset 0 in the log strip", async () => {
@@ -86,7 +93,7 @@ test("the virtual clock advances on animation frames and pauses", async () => {
   const clock = () => page.locator('[data-testid="clock"]').innerText();
   const t0 = await clock();
   await page.waitForFunction((t) => document.querySelector('[data-testid="clock"]').innerText !== t, t0);
-  await page.click('[data-testid="play"]'); // pause
+  await pause(page);
   const paused = await clock();
   await page.waitForTimeout(300);
   assert.equal(await clock(), paused, "paused: the clock stands still");
@@ -185,7 +192,7 @@ test("isolate a broker, then heal; network settings are validated", async () => 
 test("a share link replays the same run; time travel goes back", async () => {
   const { page, errors } = await openPlayground();
   await createTopicAndSend(page, "shared", ["x", "y", "z"]);
-  await page.click('[data-testid="play"]'); // pause, so that the clock stands still
+  await pause(page); // pause, so that the clock stands still
   await page.check('[data-testid="events-routine"]');
   await page.click('[data-testid="share"]');
   const url = page.url();
@@ -398,7 +405,7 @@ test("scrubbing the timeline goes back and keeps the present; acting in the past
   await page.selectOption('[data-testid="speed"]', "10");
   // After broker.session.timeout.ms the controller fences the broker and another replica is elected.
   await page.waitForSelector('[data-testid="timeline-mark"][data-kind="leader-election"]', { state: "attached", timeout: 20000 });
-  await page.click('[data-testid="play"]'); // pause: the present stands still
+  await pause(page); // pause: the present stands still
   const present = await text(page, "clock");
   const marks = await page.locator('[data-testid="timeline-mark"]').count();
   for (const kind of ["broker-crash", "controller-election", "isr-change"]) {
@@ -638,7 +645,7 @@ test("the log strip keeps its newest end in view, with readable HW and committed
   // Auto-commit (every 5 s) lags a 50/s stream by more than the 40 records shown: the head says where.
   await waitText(page, "committed-playground-group", /^▼ playground-group committed \d+ \(lag \d+\)$/);
   await page.locator('[data-testid="log-stream-0"] [data-testid="commit-playground-group"]').waitFor({ state: "attached", timeout: 20000 });
-  await page.click('[data-testid="play"]'); // pause: the strip stands still
+  await pause(page); // pause: the strip stands still
   const seen = await page.evaluate(() => {
     const strip = document.querySelector('[data-testid="records-stream-0"]');
     const box = strip.getBoundingClientRect();
@@ -667,7 +674,7 @@ test("the log strip keeps its newest end in view, with readable HW and committed
 
 test("typed input is validated with clear messages, shown in the panel where it was typed", async () => {
   const { page, errors } = await openPlayground();
-  await page.click('[data-testid="play"]'); // pause
+  await pause(page);
   const clock = await text(page, "clock");
   const notice = page.locator('[data-testid="scenario"] [data-testid="notice"]');
   for (const [typed, message] of [["", /^Type the virtual time to go back to/], ["abc", /^"abc" is not a time/], ["-5", /^"-5" is not a time/], ["99999999999", /is not in the past/]]) {
@@ -716,7 +723,7 @@ test("the event log filters by kind and node, with routine lines folded and the 
   await page.selectOption('[data-testid="speed"]', "10");
   await page.click(`[data-testid="broker-${leader}-crash"]`);
   await waitText(page, "timeline", new RegExp(`fenced broker ${leader}`));
-  await page.click('[data-testid="play"]'); // pause
+  await pause(page);
   assert.ok(await page.locator('[data-testid="routine-run"]').count() > 0, "appends fold");
   assert.match(await text(page, "timeline"), new RegExp(`broker ${leader}: crashed`));
   await page.selectOption('[data-testid="events-kind"]', "elections");
@@ -772,7 +779,7 @@ test("Copy link copies a short link; the shared run's stream and members go on a
   await page.click('[data-testid="stream"]');
   await page.selectOption('[data-testid="speed"]', "10");
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="stream-status"]')?.innerText.match(/(\d+) sent/)?.[1] ?? 0) >= 1000, null, { timeout: 30000 });
-  await page.click('[data-testid="play"]'); // pause
+  await pause(page);
   await page.click('[data-testid="share"]');
   await waitText(page, "notice", /^Link copied \(\d+ action\(s\), [\d,]+ characters\)/);
   const copied = await page.evaluate(() => navigator.clipboard.readText());
