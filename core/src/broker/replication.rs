@@ -64,14 +64,36 @@ impl Broker {
 
     pub(super) fn complete_replica_fetches(&mut self, now_ms: u64, out: &mut Outbox) {
         for fetch in core::mem::take(&mut self.delayed_replica_fetches) {
+            // Kafka's purgatory looks again only at the fetches watching a partition that changed; here a
+            // check that reads and allocates nothing passes over the parked fetches nothing has changed for.
+            let due = now_ms >= fetch.deadline_ms;
+            if !due && !fetch.partitions.iter().any(|request| self.may_answer(fetch.from, request)) {
+                self.delayed_replica_fetches.push(fetch);
+                continue;
+            }
             let results = self.replica_fetch_results(fetch.from, &fetch.partitions, fetch.max_bytes);
-            if worth_answering(&fetch.partitions, &results) || now_ms >= fetch.deadline_ms {
+            if worth_answering(&fetch.partitions, &results) || due {
                 let correlation_id = fetch.correlation_id;
                 out.send(fetch.from, Message::ReplicaFetchResponse { correlation_id, partitions: results });
             } else {
                 self.delayed_replica_fetches.push(fetch);
             }
         }
+    }
+
+    /// Whether [`worth_answering`] could hold for this partition of a parked fetch: true whenever the answer
+    /// would carry an error, a divergence, batches, a newer HW or a moved log start (and perhaps more often).
+    fn may_answer(&self, follower: NodeId, request: &ReplicaFetchPartition) -> bool {
+        let Some(topic) = self.topics.get(request.topic.as_str()) else { return true };
+        let Some(p) = topic.partitions.get(&request.partition) else { return true };
+        p.leader != self.id
+            || topic.topic_id != request.topic_id
+            || request.current_leader_epoch != p.leader_epoch
+            || !p.replicas.contains(&follower)
+            || request.fetch_offset < p.log.log_end_offset()
+            || p.high_watermark != request.high_watermark
+            || p.log.log_start_offset() > request.fetch_offset
+            || self.divergence(request).is_some()
     }
 
     /// Checks one partition of a follower's fetch against this leader.
