@@ -34,6 +34,15 @@ pub struct PartitionDescription {
     pub log_end_offsets: BTreeMap<String, Offset>,
 }
 
+impl PartitionDescription {
+    /// The log end offset of the replica the HW and log start were read from: the leader's, or while the
+    /// partition has none, the first replica whose log is known (so that HW ≤ LEO as shown).
+    pub fn log_end_offset(&self) -> Option<Offset> {
+        let from = self.leader.into_iter().chain(self.replicas.iter().copied());
+        from.filter_map(|b| self.log_end_offsets.get(&format!("{b}")).copied()).next()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
@@ -497,14 +506,17 @@ impl World {
                 .max_by_key(|r| r.high_watermark)
         });
         let Some(replica) = replica else { return Vec::new() };
+        // Each topic described once (its partitions' HWs), not once per committed partition.
+        let mut high_watermarks: BTreeMap<String, Vec<Offset>> = BTreeMap::new();
         crate::broker::committed_offsets(replica, group_id)
             .into_iter()
             .map(|(tp, committed)| {
-                let high_watermark = self
-                    .describe_topic(&tp.topic)
-                    .ok()
-                    .and_then(|d| d.partitions.get(tp.partition as usize).map(|p| p.high_watermark))
-                    .unwrap_or(0);
+                let topic = high_watermarks.entry(tp.topic.clone()).or_insert_with(|| {
+                    self.describe_topic(&tp.topic)
+                        .map(|d| d.partitions.iter().map(|p| p.high_watermark).collect())
+                        .unwrap_or_default()
+                });
+                let high_watermark = topic.get(tp.partition as usize).copied().unwrap_or(0);
                 GroupOffset {
                     topic: tp.topic,
                     partition: tp.partition,
@@ -665,6 +677,27 @@ impl World {
 mod tests {
     use super::*;
     use alloc::string::ToString;
+
+    /// A leaderless partition shows the LEO of the replica its HW was read from, never 0 beside an HW of 1
+    /// (found by the adversary: every replica down, the page read "HW 1 · LEO 0").
+    #[test]
+    fn the_log_end_offset_is_the_one_beside_the_hw() {
+        let mut d = PartitionDescription {
+            partition: 0,
+            leader: Some(2),
+            leader_epoch: 1,
+            replicas: alloc::vec![1, 2, 3],
+            isr: alloc::vec![2],
+            high_watermark: 1,
+            log_start_offset: 0,
+            log_end_offsets: [("2".to_string(), 1), ("3".to_string(), 1)].into_iter().collect(),
+        };
+        assert_eq!(d.log_end_offset(), Some(1));
+        d.leader = None;
+        assert_eq!(d.log_end_offset(), Some(1), "replica 1's log is not known: replica 2's is the first");
+        d.log_end_offsets.clear();
+        assert_eq!(d.log_end_offset(), None);
+    }
 
     /// The enums serialize to the very strings the views had when they were strings (the JS API's JSON).
     #[test]

@@ -286,6 +286,32 @@ fn a_scenario_replays_to_the_same_trace() {
     assert_eq!(replayed.check(), original.check());
 }
 
+/// Acting after going back forks the run: the fork's own scenario must replay it as it happened, with the new
+/// action at the moment it was taken (found by the adversary: a runFor or a blocking send spanning the moment
+/// was recorded whole, so the link replayed the action late by the discarded future's length).
+#[test]
+fn a_run_forked_in_the_past_replays_as_it_happened() {
+    let original = eventful_run();
+    let scenario = original.scenario().unwrap();
+    // From the first action on (before it the cluster forms, which a scenario does not record step by step),
+    // including the moment a blocking call began, moments in its middle, and in long runs.
+    let first_ms = scenario.actions[0].at_ms;
+    let moments = [0, 1, 3, 9, 12, 40, 1_200, 2_600].map(|ms| first_ms + ms).into_iter().chain([original.now_ms() - 1]);
+    for until in moments.filter(|&t| t < original.now_ms()) {
+        let mut fork = World::replay(&scenario, Some(until)).unwrap();
+        let crashed = fork.crash_broker(1).is_ok();
+        fork.run_for(500);
+        let again = World::replay(&fork.scenario().unwrap(), None).unwrap();
+        assert_eq!(again.now_ms(), fork.now_ms(), "forked at {until} ms");
+        assert_eq!(again.trace().hash(), fork.trace().hash(), "forked at {until} ms");
+        if crashed {
+            let crashes =
+                again.trace().since(0).into_iter().filter(|e| matches!(e.kind, TraceKind::BrokerCrashed { .. }));
+            assert_eq!(crashes.last().map(|e| e.time_ms), Some(until), "forked at {until} ms");
+        }
+    }
+}
+
 #[test]
 fn replay_until_a_time_is_time_travel() {
     let original = eventful_run();

@@ -3,42 +3,18 @@
 // scrub the timeline back and fork. Saves screenshots in target/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { openBrowser, root } from "./browser.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const dist = path.join(root, "dist");
-const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css" };
-
-let server, browser, baseUrl;
+let browser, baseUrl, close;
 
 before(async () => {
-  assert.ok(fs.existsSync(path.join(dist, "index.html")), "run `trunk build --release` first");
-  server = http.createServer((req, res) => {
-    const url = new URL(req.url, "http://x");
-    let file = path.join(dist, decodeURIComponent(url.pathname));
-    if (!file.startsWith(dist)) return res.writeHead(403).end();
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
-    if (!fs.existsSync(file)) return res.writeHead(404).end();
-    res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" });
-    fs.createReadStream(file).pipe(res);
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    // Playwright adds --headless and a fresh --user-data-dir itself; these keep Chromium off the closed network.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  ({ browser, baseUrl, close } = await openBrowser());
 });
 
 after(async () => {
-  await browser?.close();
-  server?.close();
+  await close?.();
 });
 
 // Free play (`#play`): a new cluster, playing. A visit without a fragment opens the first lesson instead.
@@ -818,5 +794,21 @@ test("the consumer panel shows the partition's range, the position and lag, and 
   await page.fill('[data-testid="send-value"]', "d");
   await page.click('[data-testid="send"]');
   await waitText(page, "consumer-position", /position 3 · lag 1$/);
+  assert.deepEqual(errors, []);
+});
+
+test("a topic of many partitions shows its first log strips, and all of them when asked", async () => {
+  const { page, errors } = await openPlayground();
+  await page.fill('[data-testid="topic-name"]', "wide");
+  await page.fill('[data-testid="topic-partitions"]', "20");
+  await page.click('[data-testid="create-topic"]');
+  await page.waitForSelector('[data-testid="log-wide-11"]');
+  assert.equal(await page.locator('[data-testid="log-wide-12"]').count(), 0);
+  assert.match(await text(page, "strips-shown-wide"), /^Partitions 0–11 of 20 shown/);
+  await page.click('[data-testid="show-all-wide"]');
+  await page.waitForSelector('[data-testid="log-wide-19"]');
+  assert.match(await text(page, "strips-shown-wide"), /^All 20 partitions shown/);
+  await page.click('[data-testid="show-all-wide"]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="log-wide-12"]'));
   assert.deepEqual(errors, []);
 });

@@ -713,7 +713,7 @@ impl World {
             self.actions_overflowed = true;
             return;
         }
-        self.actions.push(ScenarioEntry { at_ms: self.now_ms, action: action.clone() });
+        self.actions.push(ScenarioEntry { at_ms: self.now_ms, action: action.clone(), cut_at_ms: None });
     }
 }
 

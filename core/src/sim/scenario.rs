@@ -208,6 +208,10 @@ pub struct ScenarioEntry {
     /// Virtual time when the action was taken.
     pub at_ms: u64,
     pub action: Action,
+    /// When the action (a blocking call, a run) was cut off before its end: the run was replayed to that
+    /// moment and the user acted there, forking it. A replay stops the action there too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut_at_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -93,8 +93,14 @@ impl Component for App {
 
     fn update(&mut self, ctx: &Context<Self>, action: Action) -> bool {
         let frame = matches!(action, Action::Frame(_));
+        let clock = web_sys::window().and_then(|w| w.performance());
+        let started_ms = clock.as_ref().map(|c| c.now());
         let outcome = self.state.reduce(action);
         if frame {
+            // The reducer keeps a frame's simulation within its share of the frame.
+            if let (Some(clock), Some(started_ms)) = (clock, started_ms) {
+                self.state.reduce(Action::FrameCost(clock.now() - started_ms));
+            }
             self.request_frame(ctx);
         }
         if let Some(fragment) = &outcome.fragment {
@@ -131,7 +137,9 @@ impl Component for App {
         // at the top).
         let notice = |place: Place| -> Html {
             match state.notice().filter(|_| state.notice_place() == place) {
-                Some(n) => html! { <PanelNotice notice={n.clone()} on_confirm_fork={link.callback(Action::ConfirmFork)} /> },
+                Some(n) => {
+                    html! { <PanelNotice notice={n.clone()} on_confirm_fork={link.callback(Action::ConfirmFork)} /> }
+                }
                 None => html! {},
             }
         };
@@ -143,6 +151,7 @@ impl Component for App {
                     playing={state.playing()}
                     speed={state.speed()}
                     speed_limit={stream.as_ref().and_then(|s| s.speed_limit)}
+                    speed_lag={state.speed_lag()}
                     events_dispatched={world.events_dispatched()}
                     on_toggle={link.callback(|_| Action::TogglePlay)}
                     on_step={link.callback(|_| Action::Step)}
@@ -206,8 +215,10 @@ impl Component for App {
                         {topics}
                         {logs}
                         warnings={topic_warnings}
+                        all_partitions_shown={state.all_partitions_shown().clone()}
                         notice={notice(Place::Topics)}
                         on_action={link.callback(Action::Topic)}
+                        on_show_all={link.callback(|(topic, all)| Action::ShowAllPartitions(topic, all))}
                     />
                     <div class="column right">
                         <ClientsPanel

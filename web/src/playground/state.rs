@@ -11,7 +11,7 @@
 //! countdowns, topic warnings; `state/events.rs`: the filtered event log). What the user types is read by
 //! `state/input.rs`, strictly.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use franz_core::check::CheckReport;
 use franz_core::lesson::{library, Lesson};
@@ -39,8 +39,15 @@ pub use timeline::{Mark, MarkKind, TimelineView, Toward};
 
 /// Records per partition the log strip shows (the newest).
 const LOG_STRIP_RECORDS_MAX: u64 = 40;
+/// Log strips a topic shows until the user asks for all its partitions: a topic of hundreds of partitions
+/// would otherwise fill the page, and cost every frame.
+pub const LOG_STRIPS_PER_TOPIC: usize = 12;
 /// A frame never advances the world by more than this much wall time (a background tab, a breakpoint).
 const FRAME_WALL_MS_MAX: f64 = 100.0;
+/// The wall time a frame's simulation may take: with the drawing, a frame stays within 20 ms (50 fps).
+const FRAME_SIMULATION_MS_MAX: f64 = 10.0;
+/// A frame's simulation that took less than this has room for more.
+const FRAME_SIMULATION_MS_ROOMY: f64 = 6.0;
 /// How long the playground's "Pause" button stops a broker.
 const PAUSE_BUTTON_MS: u64 = 5_000;
 /// Messages in flight the map draws (the first to arrive).
@@ -51,6 +58,8 @@ const FLIGHTS_DRAWN_MAX: usize = 200;
 pub enum Action {
     /// An animation frame at this wall-clock time (ms): run the world for the virtual time it is worth.
     Frame(f64),
+    /// How long (wall ms) the last frame's simulation took, as the page measured it.
+    FrameCost(f64),
     TogglePlay,
     /// Run the next event (and pause).
     Step,
@@ -111,6 +120,8 @@ pub enum Action {
     FilterEvents(EventFilter),
     /// The answer to "this discards the run's future": fork and do the action that asked (`true`), or not.
     ConfirmFork(bool),
+    /// Show the log strips of every partition of this topic (`true`), or the first few.
+    ShowAllPartitions(String, bool),
 }
 
 /// Whether an action changes the world the page shows (so that, in the past or in a lesson, it forks).
@@ -153,8 +164,10 @@ pub enum Place {
 impl Place {
     fn of(action: &Action) -> Place {
         match action {
-            Action::Frame(_) | Action::TogglePlay | Action::Step | Action::SetSpeed(_) => Place::Top,
-            Action::Topic(_) => Place::Topics,
+            Action::Frame(_) | Action::FrameCost(_) | Action::TogglePlay | Action::Step | Action::SetSpeed(_) => {
+                Place::Top
+            }
+            Action::Topic(_) | Action::ShowAllPartitions(..) => Place::Topics,
             Action::Send(_) | Action::Stream(_) => Place::Producer,
             Action::SetPollTarget { .. } | Action::Poll { .. } => Place::Consumer,
             Action::Broker(..) => Place::Cluster,
@@ -225,7 +238,10 @@ impl BrokerAction {
             BrokerAction::Restart => format!("Broker {id} restarted and recovered from its disk."),
             BrokerAction::PowerLoss => format!("Broker {id} lost power: what it had not flushed is gone."),
             BrokerAction::Isolate => {
-                format!("Node {id} is cut off from every other node. Heal (on its card, or in Network) undoes it.")
+                format!(
+                    "Node {id} is cut off from every other node (nodes cut off before stay cut off). Heal (on its \
+                     card, or in Network) reconnects every node."
+                )
             }
             BrokerAction::Pause => format!("Node {id} is paused (a long GC): alive but silent for a while."),
             BrokerAction::CrashController => {
@@ -306,6 +322,13 @@ pub struct Playground {
     last_frame_ms: Option<f64>,
     /// Fractions of a virtual millisecond not yet run.
     carry_ms: f64,
+    /// The most virtual time one frame runs: it shrinks while a frame's simulation takes longer than
+    /// [`FRAME_SIMULATION_MS_MAX`] and grows back while it takes less, so the page stays responsive.
+    frame_virtual_ms_max: f64,
+    /// The virtual time the last frame ran.
+    frame_virtual_ms_last: f64,
+    /// The speed frames actually ran at lately (virtual ms per wall ms), averaged.
+    speed_run: f64,
     polled: Vec<PolledRecord>,
     /// The consumer panel's topic and partition, as typed.
     poll_target: (String, String),
@@ -313,6 +336,8 @@ pub struct Playground {
     notice: Option<Notice>,
     /// Where the notice was asked for.
     notice_place: Place,
+    /// Topics whose every partition's log strip the page shows.
+    all_partitions_shown: BTreeSet<String>,
     /// Groups the page has shown: kept (Empty, with their offsets and lag) after their last member leaves.
     known_groups: Vec<String>,
     /// The lessons that ship with Franz, parsed once.
@@ -401,11 +426,15 @@ impl Playground {
             speed: 1.0,
             last_frame_ms: None,
             carry_ms: 0.0,
+            frame_virtual_ms_max: f64::INFINITY,
+            frame_virtual_ms_last: 0.0,
+            speed_run: 1.0,
             polled: Vec::new(),
             poll_target: (String::new(), String::from("0")),
             report: None,
             notice: None,
             notice_place: Place::Top,
+            all_partitions_shown: BTreeSet::new(),
             known_groups: Vec::new(),
             library: library(),
             lesson: None,
@@ -489,6 +518,11 @@ impl Playground {
     }
 
     /// Where the notice belongs: the panel whose action posted it.
+    /// Topics whose every partition's log strip the page shows.
+    pub fn all_partitions_shown(&self) -> &BTreeSet<String> {
+        &self.all_partitions_shown
+    }
+
     pub fn notice_place(&self) -> Place {
         self.notice_place
     }
@@ -586,8 +620,20 @@ impl Playground {
                 }
                 outcome
             }
+            Action::FrameCost(simulation_ms) => {
+                self.frame_virtual_ms_max = match simulation_ms {
+                    ms if ms > FRAME_SIMULATION_MS_MAX => {
+                        self.frame_virtual_ms_max.min(self.frame_virtual_ms_last) * FRAME_SIMULATION_MS_MAX / ms
+                    }
+                    ms if ms < FRAME_SIMULATION_MS_ROOMY => self.frame_virtual_ms_max * 1.1,
+                    _ => self.frame_virtual_ms_max,
+                };
+                Outcome::default()
+            }
             Action::SetSpeed(s) => {
                 self.speed = s;
+                // Measured afresh at the new speed.
+                (self.frame_virtual_ms_max, self.speed_run) = (f64::INFINITY, self.effective_speed());
                 Outcome::changed()
             }
             Action::SetPollTarget { topic, partition } => {
@@ -596,6 +642,14 @@ impl Playground {
             }
             Action::FilterEvents(filter) => {
                 self.events_filter = filter;
+                Outcome::changed()
+            }
+            Action::ShowAllPartitions(topic, true) => {
+                self.all_partitions_shown.insert(topic);
+                Outcome::changed()
+            }
+            Action::ShowAllPartitions(topic, false) => {
+                self.all_partitions_shown.remove(&topic);
                 Outcome::changed()
             }
             action => {
@@ -631,7 +685,18 @@ impl Playground {
                     BrokerAction::Crash => w.crash_broker(id),
                     BrokerAction::Restart => w.restart_broker(id),
                     BrokerAction::PowerLoss => w.power_loss(id),
-                    BrokerAction::Isolate => w.partition_network(vec![vec![id]]),
+                    BrokerAction::Isolate => {
+                        // Cut this node off too: the nodes cut off before stay cut off.
+                        let mut sides: Vec<Vec<NodeId>> = w
+                            .network()
+                            .sides()
+                            .into_iter()
+                            .map(|side| side.into_iter().filter(|&n| n != id).collect::<Vec<_>>())
+                            .filter(|side| !side.is_empty())
+                            .collect();
+                        sides.push(vec![id]);
+                        w.partition_network(sides)
+                    }
                     BrokerAction::Pause => w.pause_node(id, PAUSE_BUTTON_MS),
                     BrokerAction::CrashController => w.crash_controller(id),
                     BrokerAction::RestartController => w.restart_controller(id),
@@ -710,12 +775,14 @@ impl Playground {
             Action::LessonBack => self.lesson_back(outcome),
             Action::SaveDraft => self.save_draft(outcome),
             Action::Frame(_)
+            | Action::FrameCost(_)
             | Action::TogglePlay
             | Action::Step
             | Action::SetSpeed(_)
             | Action::SetPollTarget { .. }
             | Action::FilterEvents(_)
-            | Action::ConfirmFork(_) => Ok(String::new()),
+            | Action::ConfirmFork(_)
+            | Action::ShowAllPartitions(..) => Ok(String::new()),
         }
     }
 
@@ -787,13 +854,31 @@ impl Playground {
         if !self.playing {
             return false;
         }
-        self.carry_ms += dt * self.effective_speed();
+        let speed = self.effective_speed();
+        self.carry_ms += dt * speed;
+        // Never slower than real time (or the speed chosen, if slower), whatever a frame costs.
+        let most_ms = self.frame_virtual_ms_max.max(dt * speed.min(1.0));
+        if self.carry_ms > most_ms {
+            self.carry_ms = most_ms;
+        }
         let whole = self.carry_ms.floor();
+        self.frame_virtual_ms_last = whole;
         self.carry_ms -= whole;
         if whole >= 1.0 {
             self.world.run_for(whole as u64);
         }
+        if dt > 0.0 {
+            self.speed_run = 0.9 * self.speed_run + 0.1 * (whole / dt);
+        }
         true
+    }
+
+    /// The speed the page runs at when the simulation cannot keep up with the one asked for (its events
+    /// cost more wall time than frames have): measured over the last frames.
+    pub fn speed_lag(&self) -> Option<f64> {
+        let asked = self.effective_speed();
+        (self.playing && self.frame_virtual_ms_max.is_finite() && self.speed_run < asked * 0.9)
+            .then_some(self.speed_run)
     }
 
     /// What the page draws now, read from the world.
@@ -803,7 +888,11 @@ impl Playground {
         let groups = self.group_cards();
         let mut logs: BTreeMap<(String, u32), PartitionLogView> = BTreeMap::new();
         for t in &view.topics {
-            for p in &t.partitions {
+            let shown = match self.all_partitions_shown.contains(&t.name) {
+                true => usize::MAX,
+                false => LOG_STRIPS_PER_TOPIC,
+            };
+            for p in t.partitions.iter().take(shown) {
                 if let Some(log) = self.log_strip(&t.name, p, &groups) {
                     logs.insert((t.name.clone(), p.partition), log);
                 }
@@ -1225,6 +1314,63 @@ mod tests {
         let notice = p.reduce(Action::Topic(TopicAction::Delete("__consumer_offsets".into()))).notice.unwrap();
         assert!(notice.error && notice.text.starts_with("__consumer_offsets is an internal topic"), "{}", notice.text);
         assert!(p.world().list_topics().contains(&"__consumer_offsets".to_string()));
+    }
+
+    #[test]
+    fn slow_frames_run_less_simulation_and_say_so_until_frames_are_fast_again() {
+        let mut p = Playground::from_fragment("#play");
+        p.reduce(Action::SetSpeed(100.0));
+        let mut wall = 0.0;
+        // A frame 16 ms after the last, whose simulation took `cost_ms` (as the page measured it).
+        let mut frame = |p: &mut Playground, cost_ms: f64| {
+            wall += 16.0;
+            let before = p.world().now_ms();
+            p.reduce(Action::Frame(wall));
+            p.reduce(Action::FrameCost(cost_ms));
+            p.world().now_ms() - before
+        };
+        frame(&mut p, 0.0);
+        assert_eq!(frame(&mut p, 1.0), 1_600, "a cheap frame runs all it is worth");
+        assert_eq!(p.speed_lag(), None);
+        // Each frame's simulation took 40 ms: the next runs a quarter of it, and never less than real time.
+        let ran: Vec<u64> = (0..8).map(|_| frame(&mut p, 40.0)).collect();
+        assert_eq!(ran[..3], [1_600, 400, 100], "{ran:?}");
+        assert_eq!(*ran.last().unwrap(), 16, "never slower than real time");
+        let lag = p.speed_lag().expect("the page says it runs slower than asked");
+        assert!((1.0..90.0).contains(&lag), "{lag}");
+        // Cheap frames again: back to the speed asked, and the notice goes.
+        for _ in 0..200 {
+            frame(&mut p, 1.0);
+        }
+        assert_eq!(frame(&mut p, 1.0), 1_600);
+        assert_eq!(p.speed_lag(), None);
+    }
+
+    #[test]
+    fn isolating_a_second_node_keeps_the_first_cut_off() {
+        let mut p = Playground::from_fragment("#play");
+        p.reduce(Action::Broker(2, BrokerAction::Isolate));
+        let notice = p.reduce(Action::Broker(1003, BrokerAction::Isolate)).notice.unwrap();
+        assert!(!notice.error && notice.text.contains("nodes cut off before stay cut off"), "{}", notice.text);
+        let network = p.world().network();
+        assert!(!network.connected(2, 1) && !network.connected(1003, 1) && !network.connected(2, 1003));
+        assert!(network.connected(1, 3) && network.connected(1001, 1));
+    }
+
+    #[test]
+    fn a_topic_of_many_partitions_shows_the_first_strips_until_asked_for_all() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "wide", 30);
+        let strips = |p: &Playground| p.snapshot().logs.keys().filter(|(t, _)| t == "wide").count();
+        assert_eq!(strips(&p), LOG_STRIPS_PER_TOPIC);
+        assert_eq!(p.snapshot().topics.iter().find(|t| t.name == "wide").unwrap().partitions.len(), 30);
+        p.reduce(Action::ShowAllPartitions("wide".into(), true));
+        assert_eq!(strips(&p), 30);
+        // Looking at more of the past is not acting on it.
+        p.reduce(Action::TimeTravel(p.world().now_ms() - 1));
+        let outcome = p.reduce(Action::ShowAllPartitions("wide".into(), false));
+        assert!(outcome.notice.is_none() && p.timeline().in_past());
+        assert_eq!(strips(&p), LOG_STRIPS_PER_TOPIC);
     }
 
     #[test]

@@ -60,8 +60,25 @@ impl World {
                 return Err(franz_err!(InvalidRequest, "runFor takes at most {RUN_FOR_MS_MAX} ms, got {ms}"));
             }
         }
+        // Replaying to an instant (time travel) cuts what runs past it: the scenario this world records says
+        // what it ran, a runFor only up to the instant.
+        let action = match (action, self.horizon_ms) {
+            (Action::RunFor { ms }, Some(horizon_ms)) => {
+                Action::RunFor { ms: ms.min(horizon_ms.saturating_sub(self.now_ms)) }
+            }
+            (action, _) => action,
+        };
+        let run = matches!(action, Action::RunFor { .. });
         self.record_action(&action);
-        self.execute(action)
+        let outcome = self.execute(action);
+        // A call that ran into the instant is recorded as cut off there, so that a run forked here replays
+        // as it happened (the user's next action at this instant, not after the call's end).
+        if let Some(horizon_ms) = self.horizon_ms.filter(|&h| !run && !self.actions_overflowed && self.now_ms >= h) {
+            if let Some(entry) = self.actions.last_mut() {
+                entry.cut_at_ms = Some(horizon_ms);
+            }
+        }
+        outcome
     }
 
     fn execute(&mut self, action: Action) -> Result<Outcome> {

@@ -47,7 +47,9 @@ impl World {
             while world.now_ms < entry.at_ms {
                 let _ = world.apply(Action::RunFor { ms: (entry.at_ms - world.now_ms).min(RUN_FOR_MS_MAX) });
             }
+            world.horizon_ms = Some(entry.cut_at_ms.map_or(horizon, |cut_ms| cut_ms.min(horizon)));
             let _ = world.apply(entry.action.clone());
+            world.horizon_ms = Some(horizon);
         }
         if let Some(until) = until_ms {
             while world.now_ms < until {

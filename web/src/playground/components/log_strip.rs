@@ -24,7 +24,7 @@ pub struct LogStripProps {
 #[function_component(LogStrip)]
 pub fn log_strip(p: &LogStripProps) -> Html {
     let d = &p.partition;
-    let leo = d.leader.and_then(|l| d.log_end_offsets.get(&l.to_string()).copied()).unwrap_or(0);
+    let leo = d.log_end_offset().unwrap_or(0);
     let mut cells: Vec<Html> = Vec::new();
     if d.log_start_offset > 0 {
         cells.push(html! {

@@ -13,6 +13,8 @@ pub struct TopBarProps {
     pub speed: f64,
     /// The speed a stream holds the page to, when below the one chosen.
     pub speed_limit: Option<f64>,
+    /// The speed the page manages when the simulation's events cost more than frames have.
+    pub speed_lag: Option<f64>,
     pub events_dispatched: u64,
     pub on_toggle: Callback<()>,
     pub on_step: Callback<()>,
@@ -39,7 +41,11 @@ pub fn top_bar(p: &TopBarProps) -> Html {
                     }) }
                 </select>
             </label>
-            if let Some(limit) = p.speed_limit {
+            if let Some(lag) = p.speed_lag {
+                <span class="speed-limit" data-testid="speed-lag" title="each frame runs only as much of the simulation as keeps the page responsive">
+                    { format!("running at {lag:.1}×: the simulation needs more time than the frames have") }
+                </span>
+            } else if let Some(limit) = p.speed_limit {
                 <span class="speed-limit" data-testid="top-speed-limit" title="a fast stream holds the page's speed down: see the producer panel">{ format!("running at {limit:.1}×") }</span>
             }
             <div class="events-count" title="events the simulator has run">{ format!("{} events", p.events_dispatched) }</div>

@@ -1,11 +1,11 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use franz_core::view::TopicDescription;
 use yew::prelude::*;
 
 use super::input_text;
 use super::log_strip::LogStrip;
-use crate::playground::state::{is_internal, PartitionLogView, TopicAction};
+use crate::playground::state::{is_internal, PartitionLogView, TopicAction, LOG_STRIPS_PER_TOPIC};
 
 #[derive(Properties, PartialEq)]
 pub struct TopicsPanelProps {
@@ -14,8 +14,20 @@ pub struct TopicsPanelProps {
     pub logs: BTreeMap<(String, u32), PartitionLogView>,
     /// Each topic's warnings (settings that cannot work, partitions that cannot take acks=all writes).
     pub warnings: BTreeMap<String, Vec<String>>,
+    /// Topics whose every partition's log strip is shown (the others show the first few).
+    pub all_partitions_shown: BTreeSet<String>,
     pub notice: Html,
     pub on_action: Callback<TopicAction>,
+    /// Show every partition of the topic (`true`), or the first few.
+    pub on_show_all: Callback<(String, bool)>,
+}
+
+/// A count typed in a number field ("12", "1e3"), or 0 when it is not a whole number that fits.
+fn count(text: &str) -> u32 {
+    match text.trim().parse::<f64>() {
+        Ok(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => n as u32,
+        _ => 0,
+    }
 }
 
 fn text_state(state: &UseStateHandle<String>) -> Callback<InputEvent> {
@@ -34,10 +46,12 @@ pub fn topics_panel(p: &TopicsPanelProps) -> Html {
             (name.clone(), partitions.clone(), replication.clone(), config.clone(), p.on_action.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            // An unparsable count goes through as 0, so the cluster answers with Kafka's own error.
-            let partitions = partitions.trim().parse().unwrap_or(0);
+            // A number field takes "1e3" too; what is not a whole count goes through as 0, so the cluster
+            // answers with Kafka's own error.
+            // Left empty: the broker's default, num.partitions (1), as kafka-topics.sh --create does.
+            let partitions = if partitions.trim().is_empty() { 1 } else { count(&partitions) };
             let rf = replication.trim();
-            let replication_factor = (!rf.is_empty()).then(|| rf.parse().unwrap_or(0));
+            let replication_factor = (!rf.is_empty()).then(|| count(rf));
             let (name, config) = ((*name).clone(), (*config).clone());
             cb.emit(TopicAction::Create { name, partitions, replication_factor, config });
         })
@@ -45,7 +59,14 @@ pub fn topics_panel(p: &TopicsPanelProps) -> Html {
     let internal: Vec<&TopicDescription> = p.topics.iter().filter(|t| is_internal(&t.name)).collect();
     let card = |t: &TopicDescription| {
         let warnings = p.warnings.get(&t.name).cloned().unwrap_or_default();
-        html! { <TopicCard topic={t.clone()} logs={p.logs.clone()} {warnings} on_action={p.on_action.clone()} /> }
+        let logs: BTreeMap<u32, PartitionLogView> =
+            p.logs.range((t.name.clone(), 0)..=(t.name.clone(), u32::MAX)).map(|((_, i), l)| (*i, l.clone())).collect();
+        let all_shown = p.all_partitions_shown.contains(&t.name);
+        let on_show_all = p.on_show_all.reform({
+            let name = t.name.clone();
+            move |all| (name.clone(), all)
+        });
+        html! { <TopicCard topic={t.clone()} {logs} {warnings} {all_shown} on_action={p.on_action.clone()} {on_show_all} /> }
     };
     html! {
         <section class="panel topics" data-testid="topics">
@@ -76,9 +97,12 @@ pub fn topics_panel(p: &TopicsPanelProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct TopicCardProps {
     topic: TopicDescription,
-    logs: BTreeMap<(String, u32), PartitionLogView>,
+    /// The log strips drawn, by partition.
+    logs: BTreeMap<u32, PartitionLogView>,
     warnings: Vec<String>,
+    all_shown: bool,
     on_action: Callback<TopicAction>,
+    on_show_all: Callback<bool>,
 }
 
 /// One topic: its settings, its partitions' log strips, and what can be done to it.
@@ -128,10 +152,25 @@ fn topic_card(p: &TopicCardProps) -> Html {
                 </form>
             </div>
             { for p.warnings.iter().map(|w| html! { <p class="warning" data-testid={format!("warning-{}", t.name)}>{ w }</p> }) }
-            { for t.partitions.iter().map(|d| {
-                let log = p.logs.get(&(t.name.clone(), d.partition)).cloned().unwrap_or_default();
-                html! { <LogStrip topic={t.name.clone()} partition={d.clone()} records={log.records} segments={log.segments} from_offset={log.from_offset} committed={log.committed} /> }
+            { for t.partitions.iter().filter_map(|d| {
+                let log = p.logs.get(&d.partition)?.clone();
+                Some(html! { <LogStrip topic={t.name.clone()} partition={d.clone()} records={log.records} segments={log.segments} from_offset={log.from_offset} committed={log.committed} /> })
             }) }
+            if t.partitions.len() > LOG_STRIPS_PER_TOPIC {
+                <p class="meta strips-shown" data-testid={format!("strips-shown-{}", t.name)}>
+                    if p.all_shown {
+                        { format!("All {} partitions shown. ", t.partitions.len()) }
+                        <button class="small" data-testid={format!("show-all-{}", t.name)} onclick={p.on_show_all.reform(|_| false)}>
+                            { format!("Show the first {LOG_STRIPS_PER_TOPIC}") }
+                        </button>
+                    } else {
+                        { format!("Partitions 0–{} of {} shown (each strip costs the page time on every frame). ", LOG_STRIPS_PER_TOPIC - 1, t.partitions.len()) }
+                        <button class="small" data-testid={format!("show-all-{}", t.name)} onclick={p.on_show_all.reform(|_| true)}>
+                            { format!("Show all {}", t.partitions.len()) }
+                        </button>
+                    }
+                </p>
+            }
         </div>
     }
 }

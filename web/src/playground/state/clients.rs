@@ -302,7 +302,7 @@ impl Playground {
         };
         let Ok(partition) = target else { return panel };
         let Some(d) = topic.partitions.get(partition as usize) else { return panel };
-        let leo = d.leader.and_then(|l| d.log_end_offsets.get(&l.to_string()).copied()).unwrap_or(0);
+        let leo = d.log_end_offset().unwrap_or(0);
         panel.range = Some(format!("log start {} · HW {} · LEO {leo}", d.log_start_offset, d.high_watermark));
         panel.position = self.consumer_position(&TopicPartition::new(topic.name.clone(), partition));
         panel.lag = panel.position.map(|p| d.high_watermark.saturating_sub(p));
