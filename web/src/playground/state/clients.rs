@@ -131,11 +131,23 @@ impl Playground {
             value: Some(value.into_bytes().into()),
             ..Default::default()
         };
-        let meta = self.world.send(producer, &topic, vec![record]).map_err(|e| e.to_string())?;
+        let started_ms = self.world.now_ms();
+        let sent = self.world.send(producer, &topic, vec![record]);
+        // The page's Send waits for its outcome: when that takes a while, the clock jumped with it.
+        let waited_ms = self.world.now_ms() - started_ms;
+        let waited = match waited_ms {
+            0..=999 => String::new(),
+            ms => format!(
+                " The send waited {} ms of virtual time for its outcome (the clock moved on with it; retries \
+                 last up to delivery.timeout.ms).",
+                franz_core::trace::group_thousands(ms)
+            ),
+        };
+        let meta = sent.map_err(|e| format!("{e}{waited}"))?;
         let m = meta.first().ok_or("the send returned no record")?;
         Ok(match m.offset {
-            Some(offset) => format!("Acknowledged: {topic}-{} at offset {offset}.", m.partition),
-            None => format!("Sent to {topic}-{} with acks=0: no acknowledgement, no offset.", m.partition),
+            Some(offset) => format!("Acknowledged: {topic}-{} at offset {offset}.{waited}", m.partition),
+            None => format!("Sent to {topic}-{} with acks=0: no acknowledgement, no offset.{waited}", m.partition),
         })
     }
 
@@ -332,6 +344,36 @@ mod tests {
     fn stream(topic: &str, rate: u32, key: &str, mode: KeyMode) -> StreamRequest {
         let send = SendRequest { key: key.into(), ..record(topic, "v", "all") };
         StreamRequest { send, records_per_sec: rate.to_string(), key: mode }
+    }
+
+    /// Found by the adversary: a Send that cannot be acknowledged made the clock jump two minutes unexplained.
+    #[test]
+    fn a_send_that_waits_for_its_outcome_says_how_long_the_clock_moved() {
+        let mut p = Playground::from_fragment("#play");
+        let config = String::from("min.insync.replicas=2");
+        p.reduce(Action::Topic(TopicAction::Create {
+            name: "strict".into(),
+            partitions: 1,
+            replication_factor: None,
+            config,
+        }));
+        // Both followers down and fenced: the ISR is the leader alone, below min.insync.replicas.
+        let d = p.world().describe_topic("strict").unwrap().partitions[0].clone();
+        for follower in d.replicas.iter().filter(|&&b| Some(b) != d.leader) {
+            p.reduce(Action::Broker(*follower, BrokerAction::Crash));
+        }
+        p.reduce(Action::SetSpeed(100.0));
+        frames(&mut p, 30, 10.0);
+        assert_eq!(p.world().describe_topic("strict").unwrap().partitions[0].isr.len(), 1);
+        let before = p.world().now_ms();
+        let notice = p.reduce(Action::Send(record("strict", "a", "all"))).notice.unwrap();
+        let waited = p.world().now_ms() - before;
+        assert!(waited >= 100_000, "{waited}: {}", notice.text);
+        assert!(notice.error && notice.text.contains("NOT_ENOUGH_REPLICAS"), "{}", notice.text);
+        let said = format!("The send waited {} ms of virtual time", franz_core::trace::group_thousands(waited));
+        assert!(notice.text.contains(&said), "{}", notice.text);
+        let quick = p.reduce(Action::Send(record("strict", "b", "1"))).notice.unwrap();
+        assert!(!quick.text.contains("waited"), "{}", quick.text);
     }
 
     #[test]

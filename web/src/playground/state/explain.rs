@@ -221,11 +221,13 @@ pub fn topic_warnings(t: &TopicDescription) -> Vec<String> {
     let mut warnings = Vec::new();
     if min_isr > rf {
         warnings.push(format!(
-            "min.insync.replicas={min_isr} is more than the replication factor {rf}: Kafka accepts it, then refuses \
-             every acks=all send with NOT_ENOUGH_REPLICAS."
+            "min.insync.replicas={min_isr} is more than the replication factor {rf}: Kafka accepts it and (since \
+             3.7) counts it as {rf}, so every acks=all send needs all {rf} replicas in the ISR, and fails with \
+             NOT_ENOUGH_REPLICAS while one is out."
         ));
-        return warnings;
     }
+    // Kafka's effective min ISR: min(min.insync.replicas, replication factor).
+    let min_isr = min_isr.min(rf);
     for p in t.partitions.iter().filter(|p| p.isr.len() < min_isr) {
         warnings.push(format!(
             "{}-{}: the ISR {:?} is smaller than min.insync.replicas={min_isr}: acks=all sends fail with \
@@ -333,6 +335,10 @@ mod tests {
         let w = topic_warnings(&t);
         assert_eq!(w.len(), 1);
         assert!(w[0].starts_with("min.insync.replicas=4 is more than the replication factor 3"), "{w:?}");
+        // Kafka 3.7's effective min ISR, min(4, 3): with every replica in the ISR, acks=all is acknowledged.
+        assert!(w[0].contains("counts it as 3"), "{w:?}");
+        let sent = p.reduce(Action::Send(super::super::tests::record("strict", "a", "all"))).notice.unwrap();
+        assert!(sent.text.starts_with("Acknowledged"), "{}", sent.text);
         create_topic(&mut p, "fine", 1);
         assert!(topic_warnings(&p.world().describe_topic("fine").unwrap()).is_empty());
     }
