@@ -803,3 +803,24 @@ test("the consumer panel shows the partition's range, the position and lag, and 
   await waitText(page, "consumer-position", /position 3 · lag 1$/);
   assert.deepEqual(errors, []);
 });
+
+// Issue 14: the checker's violations pinned where they are.
+
+const count = (page, selector) => page.locator(selector).count();
+
+test("the checker's violations are pinned on the log strip at their offsets", async () => {
+  const { page, errors } = await openPlayground("#lesson=acks-1-loses-writes&step=4");
+  await page.waitForSelector('[data-testid="log-events-0"] .log-record[data-offset="1"]');
+  assert.equal(await count(page, '[data-testid="violation-pin"]'), 0, "nothing pinned before a check");
+  await page.click('[data-testid="check"]');
+  const pin = page.locator('[data-testid="log-events-0"] .log-record[data-offset="1"] [data-testid="violation-pin"]');
+  await pin.waitFor();
+  assert.match(await pin.getAttribute("aria-label"), /^checker: .*LostWrite at offset 1: /s);
+  assert.match(await pin.getAttribute("title"), /LostWrite at offset 1: /);
+  assert.equal(await pin.evaluate((e) => getComputedStyle(e).backgroundColor), "rgb(212, 42, 42)", "red");
+  assert.match(await page.locator('[data-testid="log-events-0"] .log-record[data-offset="1"]').getAttribute("class"), /violated/);
+  assert.equal(await count(page, '[data-testid="log-events-0"] .log-record[data-offset="0"] [data-testid="violation-pin"]'), 0);
+  fs.mkdirSync(path.join(root, "target"), { recursive: true });
+  await page.locator('[data-testid="log-events-0"]').screenshot({ path: path.join(root, "target", "playground-violation-pin.png") });
+  assert.deepEqual(errors, []);
+});

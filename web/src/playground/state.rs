@@ -241,6 +241,16 @@ pub struct PartitionLogView {
     pub segments: Vec<SegmentView>,
     /// Each group's committed offset on this partition.
     pub committed: Vec<(String, u64)>,
+    /// The checker's violations at an offset of this partition, by offset.
+    pub violations: Vec<ViolationPin>,
+}
+
+/// The checker's violations at one offset of a partition, pinned on its log strip.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ViolationPin {
+    pub offset: u64,
+    /// Each violation's kind and sentence, one a line.
+    pub text: String,
 }
 
 /// The line saying what the last action did, or why it failed (with Kafka's error name).
@@ -793,7 +803,21 @@ impl Playground {
             .filter(|(_, o)| o.topic == topic && o.partition == p.partition)
             .map(|(g, o)| (g.description.group_id.clone(), o.committed))
             .collect();
-        Some(PartitionLogView { from_offset: from, records, segments, committed })
+        let violations = self.violation_pins(topic, p.partition);
+        Some(PartitionLogView { from_offset: from, records, segments, committed, violations })
+    }
+
+    /// The checker's last report, as pins on one partition's log strip: its violations that name an
+    /// offset there, one pin per offset.
+    fn violation_pins(&self, topic: &str, partition: u32) -> Vec<ViolationPin> {
+        let mut by_offset: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+        let report = self.report.iter().flat_map(|r| &r.violations);
+        for v in report.filter(|v| v.topic == topic && v.partition == partition) {
+            if let Some(offset) = v.offset {
+                by_offset.entry(offset).or_default().push(format!("{:?} at offset {offset}: {}", v.kind, v.detail));
+            }
+        }
+        by_offset.into_iter().map(|(offset, lines)| ViolationPin { offset, text: lines.join("\n") }).collect()
     }
 
     /// The messages in flight, each placed along its link.
@@ -1158,6 +1182,28 @@ mod tests {
         assert_eq!(outcome.notice, info("Broker 4 joined: it registers, then is unfenced once caught up."));
         let notice = p.reduce(Action::Broker(99, BrokerAction::Crash)).notice.unwrap();
         assert!(notice.error && notice.text.starts_with("INVALID_REQUEST: "), "{}", notice.text);
+    }
+
+    #[test]
+    fn an_acknowledged_write_lost_is_pinned_on_its_partitions_log_strip() {
+        // The acks=1 lesson, played to the end of its fourth step: broker 2 acknowledged offset 1 alone and
+        // crashed; the new leader wrote another record there.
+        let mut p = Playground::from_fragment("#lesson=acks-1-loses-writes&step=4");
+        let events = ("events".to_string(), 0);
+        assert!(p.snapshot().logs[&events].violations.is_empty(), "nothing pinned before a check");
+        p.reduce(Action::Check);
+        let pins = p.snapshot().logs[&events].violations.clone();
+        let lost = pins.iter().find(|v| v.text.contains("LostWrite")).expect("the lost write is pinned");
+        assert_eq!(lost.offset, 1, "{pins:?}");
+        assert!(lost.text.contains("LostWrite at offset 1: "), "{}", lost.text);
+        assert!(pins.windows(2).all(|w| w[0].offset < w[1].offset), "one pin per offset: {pins:?}");
+        let report = p.report().unwrap();
+        let named = report.violations.iter().filter(|v| v.topic == "events" && v.offset.is_some()).count();
+        assert_eq!(pins.iter().map(|v| v.text.lines().count()).sum::<usize>(), named, "every violation at an offset");
+        let others = p.snapshot().logs.into_iter().filter(|(k, _)| *k != events);
+        assert!(others.into_iter().all(|(_, log)| log.violations.is_empty()));
+        p.reduce(Action::TimeTravel(p.world().now_ms() / 2));
+        assert!(p.snapshot().logs.values().all(|log| log.violations.is_empty()), "the report was the present's");
     }
 
     #[test]

@@ -130,7 +130,7 @@ fn topic_card(p: &TopicCardProps) -> Html {
             { for p.warnings.iter().map(|w| html! { <p class="warning" data-testid={format!("warning-{}", t.name)}>{ w }</p> }) }
             { for t.partitions.iter().map(|d| {
                 let log = p.logs.get(&(t.name.clone(), d.partition)).cloned().unwrap_or_default();
-                html! { <LogStrip topic={t.name.clone()} partition={d.clone()} records={log.records} segments={log.segments} from_offset={log.from_offset} committed={log.committed} /> }
+                html! { <LogStrip topic={t.name.clone()} partition={d.clone()} records={log.records} segments={log.segments} from_offset={log.from_offset} committed={log.committed} violations={log.violations} /> }
             }) }
         </div>
     }
