@@ -8,7 +8,9 @@
 //! drafts), the timeline (`state/timeline.rs`: marks, going back while the present is kept, forking), the
 //! page's clients (`state/clients.rs`: the producer, its stream, the consumer panel; `state/groups.rs`: group
 //! members), and reads the world for what the panels explain (`state/explain.rs`: the network, broker cards,
-//! countdowns, topic warnings; `state/events.rs`: the filtered event log). What the user types is read by
+//! countdowns, topic warnings; `state/events.rs`: the filtered event log), and keeps what the cluster map
+//! does beside the world (`state/map.rs`: a node's menu of actions, choosing sides to cut the network, the
+//! kinds of message drawn, and the page's keyboard shortcuts). What the user types is read by
 //! `state/input.rs`, strictly.
 
 use std::collections::BTreeMap;
@@ -28,6 +30,7 @@ mod explain;
 mod groups;
 mod input;
 mod lessons;
+mod map;
 mod timeline;
 
 pub use clients::{speed_limit_text, ConsumerPanel, KeyMode, PolledRecord, SendRequest, StreamRequest, StreamStatus};
@@ -35,6 +38,7 @@ pub use events::{EventFilter, EventKind, EventLine};
 pub use explain::{BrokerCard, Countdown, NetworkSummary};
 pub use groups::{GroupCard, MemberAction, MemberUi};
 pub use lessons::{Chapter, LessonView};
+pub use map::{MapAction, MapView, MenuItem, MessageKind, SHORTCUTS, SHORTCUT_KEYS};
 pub use timeline::{Mark, MarkKind, TimelineView, Toward};
 
 /// Records per partition the log strip shows (the newest).
@@ -109,6 +113,12 @@ pub enum Action {
     SaveDraft,
     /// Which lines the event log shows.
     FilterEvents(EventFilter),
+    /// On the cluster map: a node's menu, choosing sides and cutting the network, the kinds drawn.
+    Map(MapAction),
+    /// Open (or close) the list of keyboard shortcuts.
+    Help(bool),
+    /// A key pressed outside a text field (as the browser names it): the shortcut's action, if it is one.
+    Shortcut(String),
 }
 
 /// Whether an action changes the world the page shows (so that, in the past or in a lesson, it forks).
@@ -126,6 +136,7 @@ fn changes_world(action: &Action, playing: bool) -> bool {
         | Action::HealNetwork
         | Action::SetNetwork(_)
         | Action::SetNetworkText { .. } => true,
+        Action::Map(m) => m.changes_world(),
         _ => false,
     }
 }
@@ -138,6 +149,8 @@ pub enum Place {
     Top,
     Lesson,
     Timeline,
+    /// The cluster map (its menus, its partition tools).
+    Map,
     Cluster,
     Network,
     Replay,
@@ -151,7 +164,13 @@ pub enum Place {
 impl Place {
     fn of(action: &Action) -> Place {
         match action {
-            Action::Frame(_) | Action::TogglePlay | Action::Step | Action::SetSpeed(_) => Place::Top,
+            Action::Frame(_)
+            | Action::TogglePlay
+            | Action::Step
+            | Action::SetSpeed(_)
+            | Action::Help(_)
+            | Action::Shortcut(_) => Place::Top,
+            Action::Map(_) => Place::Map,
             Action::Topic(_) => Place::Topics,
             Action::Send(_) | Action::Stream(_) => Place::Producer,
             Action::SetPollTarget { .. } | Action::Poll { .. } => Place::Consumer,
@@ -334,6 +353,10 @@ pub struct Playground {
     events_filter: EventFilter,
     /// The last link shared: its size, as the notice says it.
     shared_link: Option<String>,
+    /// The cluster map's menu, sides and filter.
+    map: map::MapState,
+    /// The list of keyboard shortcuts is open.
+    help: bool,
 }
 
 /// What one render of the page shows: the world's views and what the page keeps beside them.
@@ -360,15 +383,19 @@ pub struct Snapshot {
     pub producer_waits: Vec<Countdown>,
 }
 
-/// A message on its way, as the map draws it: a dot `progress` of the way from its sender to its receiver.
+/// A message on its way, as the map draws it: a dot `progress` of the way from its sender to its receiver;
+/// or a message the network lost lately, drawn where it died.
 #[derive(Clone, PartialEq, Debug)]
 pub struct Flight {
     pub from: NodeId,
     pub to: NodeId,
     /// Kafka's API name (`Produce`, `Fetch`, `Vote` ...).
     pub api: &'static str,
+    pub kind: MessageKind,
     /// 0 at the sender, 1 at the receiver; estimated from the link's latency (the jitter is not known).
     pub progress: f64,
+    /// Why the network lost it, if it did.
+    pub lost: Option<franz_core::sim::network::LossCause>,
 }
 
 /// Topics Kafka keeps for itself (`__consumer_offsets`): listed last, folded, never deleted from the page.
@@ -417,6 +444,8 @@ impl Playground {
             important: Vec::new(),
             events_filter: EventFilter::default(),
             shared_link: None,
+            map: map::MapState::default(),
+            help: false,
         }
     }
 
@@ -509,7 +538,15 @@ impl Playground {
 
     /// The one way the state changes.
     pub fn reduce(&mut self, action: Action) -> Outcome {
-        let place = Place::of(&action);
+        if let Action::Shortcut(key) = &action {
+            return self.shortcut(key).map_or_else(Outcome::default, |a| self.reduce(a));
+        }
+        // An item of a node's menu on the map: its notice shows there, and the menu closes.
+        let from_menu = self.is_menu_item(&action);
+        let place = if from_menu { Place::Map } else { Place::of(&action) };
+        if from_menu {
+            self.close_map_menu();
+        }
         // Acting on the past or on a lesson's world forks it: say so before what the action did.
         let mut forks = Vec::new();
         if changes_world(&action, self.playing) {
@@ -526,6 +563,9 @@ impl Playground {
         }
         if outcome.notice.is_some() {
             self.notice_place = place;
+        }
+        if outcome.world_replaced {
+            self.reset_map();
         }
         self.scan_marks();
         outcome
@@ -556,6 +596,11 @@ impl Playground {
             }
             Action::FilterEvents(filter) => {
                 self.events_filter = filter;
+                Outcome::changed()
+            }
+            Action::Map(m) if !m.changes_world() => Outcome { changed: self.map_ui(m), ..Outcome::default() },
+            Action::Help(open) => {
+                self.help = open;
                 Outcome::changed()
             }
             action => {
@@ -669,7 +714,10 @@ impl Playground {
             Action::LessonNext => self.lesson_next(outcome),
             Action::LessonBack => self.lesson_back(outcome),
             Action::SaveDraft => self.save_draft(outcome),
+            Action::Map(m) => self.map_act(m, outcome),
             Action::Frame(_)
+            | Action::Help(_)
+            | Action::Shortcut(_)
             | Action::TogglePlay
             | Action::Step
             | Action::SetSpeed(_)
@@ -820,7 +868,7 @@ impl Playground {
         by_offset.into_iter().map(|(offset, lines)| ViolationPin { offset, text: lines.join("\n") }).collect()
     }
 
-    /// The messages in flight, each placed along its link.
+    /// The messages in flight of the kinds the map shows, each placed along its link, then those lost lately.
     fn flights(&self) -> Vec<Flight> {
         let world = &self.world;
         let now = world.now_ms();
@@ -828,9 +876,12 @@ impl Playground {
             let latency_ms = world.network().link_config(m.from, m.to).latency_ms.max(1);
             let left_ms = m.arrives_ms.saturating_sub(now);
             let progress = (1.0 - left_ms as f64 / latency_ms as f64).clamp(0.0, 1.0);
-            Flight { from: m.from, to: m.to, api: m.api, progress }
+            let kind = MessageKind::of(m.api, m.from, m.to, world.brokers());
+            Flight { from: m.from, to: m.to, api: m.api, kind, progress, lost: None }
         });
-        flights.collect()
+        let mut flights: Vec<Flight> = flights.filter(|f| self.shows(f.kind)).collect();
+        flights.extend(self.lost_flights());
+        flights
     }
 }
 
