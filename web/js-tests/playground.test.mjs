@@ -832,6 +832,7 @@ test("a broker on the map opens its actions next to it; they act as the cards do
   assert.match(await page.locator('[data-testid="cluster-map"] [data-testid="notice"]').innerText(), /^Broker 2 crashed: its memory is gone, its disk is kept\.$/);
   assert.match(await text(page, "broker-2-state"), /crashed/, "the card agrees");
   await broker2.click();
+  await menu.waitFor();
   assert.deepEqual(await items(), ["Restart"], "a broker that is down can only restart");
   await page.keyboard.press("Escape");
   await menu.waitFor({ state: "detached" });
@@ -848,6 +849,7 @@ test("a broker on the map opens its actions next to it; they act as the cards do
   await menu.waitFor({ state: "detached" });
   assert.match(await page.locator('[data-testid="cluster-map"] [data-testid="notice"]').innerText(), /^Node 1002 is cut off from every other node/);
   await page.click('[data-testid="map-controller-1002"]');
+  await menu.waitFor();
   assert.deepEqual(await items(), ["Crash", "Heal"]);
   await page.click('[data-testid="clock"]');
   await menu.waitFor({ state: "detached" });
@@ -866,6 +868,7 @@ test("on a phone the map's menu stays on the screen", async () => {
     const box = await page.locator('[data-testid="map-actions"]').boundingBox();
     assert.ok(box.x >= 0 && box.x + box.width <= 390, `broker ${id}: ${JSON.stringify(box)}`);
     await page.keyboard.press("Escape");
+    await page.locator('[data-testid="map-actions"]').waitFor({ state: "detached" });
   }
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 390);
 });
@@ -875,6 +878,7 @@ test("choose sides on the map and cut: the links between them are drawn cut, mes
   await page.click('[data-testid="map-partition"]');
   await page.click('[data-testid="map-broker-1"]');
   await page.click('[data-testid="map-controller-1001"]');
+  await page.waitForSelector('[data-testid="map-controller-1001"][data-side="a"]', { state: "attached" });
   assert.equal(await count(page, '[data-testid="map-actions"]'), 0, "choosing sides opens no menu");
   assert.equal(await page.getAttribute('[data-testid="map-broker-1"]', "data-side"), "a");
   assert.equal(await page.getAttribute('[data-testid="map-broker-2"]', "data-side"), "b");
@@ -923,6 +927,7 @@ test("the map's messages are filtered by kind", async () => {
   const dot = (kind) => page.waitForSelector(`[data-testid="cluster-map"] circle.flight[data-kind="${kind}"]`, { state: "attached", timeout: 15000 });
   await dot("produce");
   await page.uncheck('[data-testid="map-filter-produce"]');
+  await page.waitForFunction(() => !document.querySelector('circle.flight[data-kind="produce"]'));
   for (let i = 0; i < 20; i++) {
     assert.equal(await count(page, 'circle.flight[data-kind="produce"]'), 0, "Produce hidden");
     await page.waitForTimeout(50);
@@ -938,7 +943,7 @@ test("keyboard shortcuts: Space plays and pauses, . steps, ← → go between ma
   const help = page.locator('[data-testid="shortcut-help"]');
   assert.equal(await text(page, "play"), "Pause");
   await page.keyboard.press("Space");
-  assert.equal(await text(page, "play"), "Play");
+  await waitText(page, "play", /^Play$/);
   const events = async () => Number((await page.locator(".events-count").innerText()).replace(/\D/g, ""));
   const before = await events();
   await page.keyboard.press(".");
@@ -975,7 +980,9 @@ test("keyboard shortcuts: Space plays and pauses, . steps, ← → go between ma
   await page.click('[data-testid="clock"]');
   await page.click('[data-testid="step"]');
   await page.keyboard.press("Space");
-  assert.equal(await text(page, "play"), "Pause");
+  await waitText(page, "play", /^Pause$/);
+  await page.waitForTimeout(200);
+  assert.equal(await text(page, "play"), "Pause", "Space played, and did not press Step again");
   await page.locator('[data-testid="timeline-mark"][data-kind="broker-crash"]').waitFor({ state: "attached" });
   await page.waitForTimeout(300);
   await page.keyboard.press("ArrowLeft");
@@ -986,7 +993,7 @@ test("keyboard shortcuts: Space plays and pauses, . steps, ← → go between ma
 
   // On a control reached with Tab, Space is the control's own: Tab from Play to Step, Space steps.
   await page.click('[data-testid="play"]');
-  assert.equal(await text(page, "play"), "Play");
+  await waitText(page, "play", /^Play$/);
   await page.keyboard.press("Tab");
   assert.equal(await focused(page), "step");
   const stepped = await events();
