@@ -812,3 +812,219 @@ test("a topic of many partitions shows its first log strips, and all of them whe
   await page.waitForFunction(() => !document.querySelector('[data-testid="log-wide-12"]'));
   assert.deepEqual(errors, []);
 });
+
+// Issue 14: a picture of the cluster you act on, and a page you drive from the keyboard.
+
+const count = (page, selector) => page.locator(selector).count();
+const focused = (page) => page.evaluate(() => document.activeElement?.dataset?.testid ?? null);
+
+test("a broker on the map opens its actions next to it; they act as the cards do; Escape or a click elsewhere closes them", async () => {
+  const { page, errors } = await openPlayground();
+  const menu = page.locator('[data-testid="map-actions"]');
+  const items = () => menu.locator("button").allInnerTexts();
+  const broker2 = page.locator('[data-testid="map-broker-2"]');
+  assert.equal(await broker2.getAttribute("tabindex"), "0");
+  assert.equal(await broker2.getAttribute("role"), "button");
+  assert.match(await broker2.getAttribute("aria-label"), /^broker 2: running; leads .*Press Enter for its actions/);
+  await broker2.click();
+  await menu.waitFor();
+  assert.deepEqual(await items(), ["Crash", "Power loss", "Pause", "Isolate", "Stop"]);
+  assert.equal(await broker2.getAttribute("aria-expanded"), "true");
+  const rect = (locator) => locator.evaluate((e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; });
+  const node = await rect(broker2);
+  const box = await rect(menu);
+  assert.ok(Math.abs(box.x + box.width / 2 - (node.x + node.width / 2)) < 90 && box.y > node.y && box.y < node.y + node.height + 20,
+    `next to its node: ${JSON.stringify({ node, box })}`);
+  await page.click('[data-testid="map-action-crash"]');
+  await page.waitForSelector('[data-testid="map-broker-2"][data-state="crashed"]', { state: "attached" });
+  assert.equal(await menu.count(), 0, "the menu closes");
+  assert.match(await page.locator('[data-testid="cluster-map"] [data-testid="notice"]').innerText(), /^Broker 2 crashed: its memory is gone, its disk is kept\.$/);
+  assert.match(await text(page, "broker-2-state"), /crashed/, "the card agrees");
+  await broker2.click();
+  await menu.waitFor();
+  assert.deepEqual(await items(), ["Restart"], "a broker that is down can only restart");
+  await page.keyboard.press("Escape");
+  await menu.waitFor({ state: "detached" });
+
+  // From the keyboard: Tab to a node, Enter opens its menu with the first item focused, ↑ ↓ move.
+  await page.focus('[data-testid="map-controller-1002"]');
+  await page.keyboard.press("Enter");
+  await menu.waitFor();
+  assert.deepEqual(await items(), ["Crash", "Isolate"], "a controller crashes or is cut off");
+  assert.equal(await focused(page), "map-action-crash");
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await focused(page), "map-action-isolate");
+  await page.keyboard.press("Enter");
+  await menu.waitFor({ state: "detached" });
+  assert.match(await page.locator('[data-testid="cluster-map"] [data-testid="notice"]').innerText(), /^Node 1002 is cut off from every other node/);
+  await page.click('[data-testid="map-controller-1002"]');
+  await menu.waitFor();
+  assert.deepEqual(await items(), ["Crash", "Heal"]);
+  await page.click('[data-testid="clock"]');
+  await menu.waitFor({ state: "detached" });
+  await page.click('[data-testid="map-broker-2"]');
+  await page.click('[data-testid="map-action-restart"]');
+  await page.waitForSelector('[data-testid="map-broker-2"]:not([data-state="crashed"])', { state: "attached" });
+  assert.deepEqual(errors, []);
+});
+
+test("on a phone the map's menu stays on the screen", async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await page.goto(baseUrl + "#play");
+  await page.waitForSelector('[data-testid="broker-1"]');
+  for (const id of [1, 3]) {
+    await page.click(`[data-testid="map-broker-${id}"]`);
+    const box = await page.locator('[data-testid="map-actions"]').boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= 390, `broker ${id}: ${JSON.stringify(box)}`);
+    await page.keyboard.press("Escape");
+    await page.locator('[data-testid="map-actions"]').waitFor({ state: "detached" });
+  }
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 390);
+});
+
+test("choose sides on the map and cut: the links between them are drawn cut, messages across die there, a share link cuts again, Heal undoes it", async () => {
+  const { page, errors } = await openPlayground();
+  await page.click('[data-testid="map-partition"]');
+  await page.click('[data-testid="map-broker-1"]');
+  await page.click('[data-testid="map-controller-1001"]');
+  await page.waitForSelector('[data-testid="map-controller-1001"][data-side="a"]', { state: "attached" });
+  assert.equal(await count(page, '[data-testid="map-actions"]'), 0, "choosing sides opens no menu");
+  assert.equal(await page.getAttribute('[data-testid="map-broker-1"]', "data-side"), "a");
+  assert.equal(await page.getAttribute('[data-testid="map-broker-2"]', "data-side"), "b");
+  assert.match(await text(page, "map-sides"), /^Side A: 1, 1001\. Side B: every other node, the clients too\./);
+  await page.click('[data-testid="map-cut"]');
+  await page.locator('[data-testid="map-cut-link"]').first().waitFor({ state: "attached" });
+  assert.equal(await count(page, '[data-testid="map-cut-link"]'), 8, "side A's two servers to side B's four");
+  assert.equal(await count(page, '[data-testid="map-cut-link"][data-a="1"][data-b="2"]'), 1);
+  assert.match(await page.locator('[data-testid="cluster-map"] [data-testid="notice"]').innerText(), /^Network partitioned: side A is broker 1, controller 1001/);
+  const style = await page.locator('[data-testid="map-cut-link"] path').first().evaluate((l) => getComputedStyle(l));
+  assert.notEqual(style.strokeDasharray, "none", "dashed");
+  assert.equal(await page.locator('[data-testid="map-cut-link"] text').first().textContent(), "✂");
+  const lost = page.locator('[data-testid="map-lost"]').first();
+  await lost.waitFor({ state: "attached", timeout: 10000 });
+  assert.match(await lost.locator("title").textContent(), /lost: the link is cut$/);
+  assert.match(await text(page, "map-summary"), /lost lately/);
+
+  await page.click('[data-testid="play"]'); // pause
+  await page.click('[data-testid="share"]');
+  await page.waitForFunction(() => location.hash.startsWith("#s="));
+  const replayed = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await replayed.goto(page.url());
+  await replayed.waitForSelector('[data-testid="broker-1"]');
+  assert.equal(await count(replayed, '[data-testid="map-cut-link"]'), 8, "the link replays the cut");
+
+  await page.click('[data-testid="map-heal"]');
+  await page.waitForSelector('[data-testid="map-cut-link"]', { state: "detached" });
+  assert.match(await page.locator('[data-testid="cluster-map"] [data-testid="notice"]').innerText(), /^Network healed/);
+  await page.click('[data-testid="map-partition"]');
+  await page.keyboard.press("Escape");
+  await page.waitForSelector('[data-testid="map-sides"]', { state: "detached" });
+  fs.mkdirSync(path.join(root, "target"), { recursive: true });
+  await replayed.locator('[data-testid="cluster-map"]').screenshot({ path: path.join(root, "target", "playground-map-cut.png") });
+  assert.deepEqual(errors, []);
+});
+
+test("the map's messages are filtered by kind", async () => {
+  const { page, errors } = await openPlayground();
+  for (const kind of ["produce", "fetch", "replica-fetch", "heartbeat", "group", "raft", "other"]) {
+    assert.ok(await page.isChecked(`[data-testid="map-filter-${kind}"]`), kind);
+  }
+  await createTopicAndSend(page, "orders", ["a"]);
+  await page.fill('[data-testid="stream-rate"]', "100");
+  await page.click('[data-testid="stream"]');
+  await page.selectOption('[data-testid="speed"]', "0.1");
+  const dot = (kind) => page.waitForSelector(`[data-testid="cluster-map"] circle.flight[data-kind="${kind}"]`, { state: "attached", timeout: 15000 });
+  await dot("produce");
+  await page.uncheck('[data-testid="map-filter-produce"]');
+  await page.waitForFunction(() => !document.querySelector('circle.flight[data-kind="produce"]'));
+  for (let i = 0; i < 20; i++) {
+    assert.equal(await count(page, 'circle.flight[data-kind="produce"]'), 0, "Produce hidden");
+    await page.waitForTimeout(50);
+  }
+  await dot("replica-fetch");
+  await page.check('[data-testid="map-filter-produce"]');
+  await dot("produce");
+  assert.deepEqual(errors, []);
+});
+
+test("keyboard shortcuts: Space plays and pauses, . steps, ← → go between marks, ? lists them; none while typing", async () => {
+  const { page, errors } = await openPlayground();
+  const help = page.locator('[data-testid="shortcut-help"]');
+  assert.equal(await text(page, "play"), "Pause");
+  await page.keyboard.press("Space");
+  await waitText(page, "play", /^Play$/);
+  const events = async () => Number((await page.locator(".events-count").innerText()).replace(/\D/g, ""));
+  const before = await events();
+  await page.keyboard.press(".");
+  await page.waitForFunction((n) => Number(document.querySelector(".events-count").innerText.replace(/\D/g, "")) === n + 1, before);
+
+  // Typing: the keys go into the field.
+  await page.fill('[data-testid="topic-name"]', "");
+  await page.click('[data-testid="topic-name"]');
+  await page.keyboard.type("a b?.");
+  assert.equal(await page.inputValue('[data-testid="topic-name"]'), "a b?.");
+  assert.equal(await help.count(), 0);
+  assert.equal(await text(page, "play"), "Play", "still paused");
+
+  // ? lists every shortcut; Escape, ? or Close closes the list.
+  await page.click('[data-testid="clock"]');
+  await page.keyboard.press("?");
+  await help.waitFor();
+  assert.equal(await help.getAttribute("role"), "dialog");
+  assert.equal(await help.locator('[data-testid="shortcut"]').count(), 6);
+  assert.match(await help.innerText(), /Space\s+play or pause[\s\S]*←[\s\S]*→[\s\S]*\.[\s\S]*\?[\s\S]*Esc/);
+  await page.keyboard.press("Escape");
+  await help.waitFor({ state: "detached" });
+  await page.keyboard.press("?");
+  await help.waitFor();
+  await page.keyboard.press("?");
+  await help.waitFor({ state: "detached" });
+  await page.click('[data-testid="shortcuts"]');
+  await page.click('[data-testid="shortcut-help-close"]');
+  await help.waitFor({ state: "detached" });
+
+  // After a click on a button, Space plays rather than pressing the button again.
+  await page.click('[data-testid="broker-1-crash"]');
+  await page.selectOption('[data-testid="speed"]', "10");
+  await page.click('[data-testid="clock"]');
+  await page.click('[data-testid="step"]');
+  await page.keyboard.press("Space");
+  await waitText(page, "play", /^Pause$/);
+  await page.waitForTimeout(200);
+  assert.equal(await text(page, "play"), "Pause", "Space played, and did not press Step again");
+  await page.locator('[data-testid="timeline-mark"][data-kind="broker-crash"]').waitFor({ state: "attached" });
+  await page.waitForTimeout(300);
+  await page.keyboard.press("ArrowLeft");
+  await page.locator('[data-testid="back-to-now"]').waitFor();
+  assert.equal(await text(page, "play"), "Play", "going back pauses");
+  await page.keyboard.press("ArrowRight");
+  await page.locator('[data-testid="back-to-now"]').waitFor({ state: "detached" });
+
+  // On a control reached with Tab, Space is the control's own: Tab from Play to Step, Space steps.
+  await page.click('[data-testid="play"]');
+  await waitText(page, "play", /^Play$/);
+  await page.keyboard.press("Tab");
+  assert.equal(await focused(page), "step");
+  const stepped = await events();
+  await page.keyboard.press("Space");
+  await page.waitForFunction((n) => Number(document.querySelector(".events-count").innerText.replace(/\D/g, "")) === n + 1, stepped);
+  assert.equal(await text(page, "play"), "Play");
+  assert.deepEqual(errors, []);
+});
+
+test("the checker's violations are pinned on the log strip at their offsets", async () => {
+  const { page, errors } = await openPlayground("#lesson=acks-1-loses-writes&step=4");
+  await page.waitForSelector('[data-testid="log-events-0"] .log-record[data-offset="1"]');
+  assert.equal(await count(page, '[data-testid="violation-pin"]'), 0, "nothing pinned before a check");
+  await page.click('[data-testid="check"]');
+  const pin = page.locator('[data-testid="log-events-0"] .log-record[data-offset="1"] [data-testid="violation-pin"]');
+  await pin.waitFor();
+  assert.match(await pin.getAttribute("aria-label"), /^checker: .*LostWrite at offset 1: /s);
+  assert.match(await pin.getAttribute("title"), /LostWrite at offset 1: /);
+  assert.equal(await pin.evaluate((e) => getComputedStyle(e).backgroundColor), "rgb(212, 42, 42)", "red");
+  assert.match(await page.locator('[data-testid="log-events-0"] .log-record[data-offset="1"]').getAttribute("class"), /violated/);
+  assert.equal(await count(page, '[data-testid="log-events-0"] .log-record[data-offset="0"] [data-testid="violation-pin"]'), 0);
+  fs.mkdirSync(path.join(root, "target"), { recursive: true });
+  await page.locator('[data-testid="log-events-0"]').screenshot({ path: path.join(root, "target", "playground-violation-pin.png") });
+  assert.deepEqual(errors, []);
+});

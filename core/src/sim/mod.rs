@@ -14,7 +14,7 @@ pub mod scenario;
 pub mod stream;
 pub mod workload;
 
-use alloc::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use alloc::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -128,6 +128,21 @@ pub struct MessageInFlight {
     pub api: &'static str,
 }
 
+/// A message the network did not deliver, kept for pictures of the cluster (the playground's map shows it
+/// dying at a cut link); the simulation never reads it back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageLost {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub lost_ms: u64,
+    /// Kafka's API name, as in [`MessageInFlight`].
+    pub api: &'static str,
+    pub cause: LossCause,
+}
+
+/// Franz's bound on the lost messages the world remembers for pictures (the newest are kept).
+pub const MESSAGES_LOST_KEPT_MAX: usize = 64;
+
 #[derive(Debug)]
 enum EventKind {
     Deliver { from: NodeId, to: NodeId, message: Message },
@@ -202,6 +217,8 @@ pub struct World {
     streams: BTreeMap<NodeId, stream::ProducerStream>,
     /// Consumers polling as time passes (`pollLoop` actions), by consumer id.
     poll_loops: BTreeMap<NodeId, stream::PollLoop>,
+    /// For pictures only (never read by the simulation): the newest messages the network lost, oldest first.
+    recent_losses: VecDeque<MessageLost>,
 }
 
 impl World {
@@ -263,6 +280,7 @@ impl World {
             horizon_ms,
             streams: BTreeMap::new(),
             poll_loops: BTreeMap::new(),
+            recent_losses: VecDeque::new(),
             config,
         };
         for &id in &controllers {
@@ -429,6 +447,20 @@ impl World {
         messages.into_iter().map(|(_, _, m)| m).collect()
     }
 
+    /// The messages the network lost at or after `since_ms` (of the newest [`MESSAGES_LOST_KEPT_MAX`]), oldest
+    /// first: a cut link, the drop rate, a receiver that was down. Read-only, for pictures of the cluster.
+    pub fn messages_lost_since(&self, since_ms: u64) -> Vec<MessageLost> {
+        self.recent_losses.iter().filter(|m| m.lost_ms >= since_ms).copied().collect()
+    }
+
+    /// Keeps a lost message for pictures (the oldest kept goes first).
+    fn remember_loss(&mut self, from: NodeId, to: NodeId, api: &'static str, cause: LossCause) {
+        if self.recent_losses.len() >= MESSAGES_LOST_KEPT_MAX {
+            self.recent_losses.pop_front();
+        }
+        self.recent_losses.push_back(MessageLost { from, to, lost_ms: self.now_ms, api, cause });
+    }
+
     /// Runs the next event due by `limit_ms`; `false` when there is none. (Unrecorded: users call
     /// [`World::step`].)
     fn step_event(&mut self, limit_ms: u64) -> bool {
@@ -472,6 +504,7 @@ impl World {
                 EventKind::Deliver { from, to, message } => {
                     if self.crashed.contains(&to) || !self.nodes.contains_key(&to) {
                         self.network.count_loss(LossCause::NodeDown);
+                        self.remember_loss(from, to, message.api_name(), LossCause::NodeDown);
                         if !matches!(message, Message::Disconnected { .. }) {
                             self.refuse(to, from, message.correlation_id());
                         }
@@ -558,8 +591,13 @@ impl World {
             if self.queue.len() >= EVENTS_QUEUED_MAX {
                 continue;
             }
-            if let Some(at) = self.network.delivery_time_ms(self.now_ms, from, to) {
-                self.push(at, EventKind::Deliver { from, to, message });
+            let cut = !self.network.connected(from, to);
+            match self.network.delivery_time_ms(self.now_ms, from, to) {
+                Some(at) => self.push(at, EventKind::Deliver { from, to, message }),
+                None => {
+                    let cause = if cut { LossCause::Partition } else { LossCause::DropRate };
+                    self.remember_loss(from, to, message.api_name(), cause);
+                }
             }
         }
         self.arm_timer(from);
@@ -683,10 +721,12 @@ impl World {
         mut lost: impl FnMut(NodeId, NodeId) -> bool,
     ) -> Vec<(NodeId, NodeId, Option<CorrelationId>)> {
         let mut dropped = Vec::new();
+        let mut pictured = Vec::new();
         self.queue.retain(|Reverse(e)| match &e.kind {
             EventKind::Deliver { from, to, message } if lost(*from, *to) => {
                 if !matches!(message, Message::Disconnected { .. }) {
                     dropped.push((*from, *to, message.correlation_id()));
+                    pictured.push((e.time_ms, e.seq, *from, *to, message.api_name()));
                 }
                 false
             }
@@ -694,6 +734,11 @@ impl World {
         });
         for _ in &dropped {
             self.network.count_loss(cause);
+        }
+        // In the order they would have arrived (the queue's own order is a heap's).
+        pictured.sort_unstable_by_key(|&(time_ms, seq, ..)| (time_ms, seq));
+        for (_, _, from, to, api) in pictured {
+            self.remember_loss(from, to, api, cause);
         }
         dropped
     }
@@ -760,6 +805,38 @@ mod tests {
         let first = all.len() - 1;
         assert!(first >= 1, "{all:?}");
         assert_eq!(world.messages_in_flight(first), all[..first], "the first to arrive");
+    }
+
+    #[test]
+    fn messages_lost_at_a_cut_are_remembered_for_pictures_only() {
+        let run = |look: bool| {
+            let mut world = World::new(ClusterConfig::default()).unwrap();
+            world.run_for(1_000);
+            let cut_at = world.now_ms();
+            world.partition_network(alloc::vec![alloc::vec![1, FIRST_CONTROLLER_ID]]).unwrap();
+            world.run_for(3_000);
+            if look {
+                let lost = world.messages_lost_since(cut_at);
+                assert!(!lost.is_empty() && lost.len() <= MESSAGES_LOST_KEPT_MAX, "{lost:?}");
+                let side_a = |n: NodeId| n == 1 || n == FIRST_CONTROLLER_ID;
+                for m in &lost {
+                    assert_eq!(m.cause, LossCause::Partition, "{m:?}");
+                    assert_ne!(side_a(m.from), side_a(m.to), "only messages across the cut are lost: {m:?}");
+                    assert!(m.lost_ms >= cut_at && m.lost_ms <= world.now_ms());
+                }
+                assert!(lost.windows(2).all(|w| w[0].lost_ms <= w[1].lost_ms), "oldest first");
+                assert!(lost.iter().any(|m| m.api == "BrokerHeartbeat" || m.api == "AppendEntries"), "{lost:?}");
+            }
+            world.heal_network().unwrap();
+            let healed_at = world.now_ms();
+            world.run_for(3_000);
+            if look {
+                let after = world.messages_lost_since(healed_at + 1);
+                assert!(after.iter().all(|m| m.cause != LossCause::Partition), "{after:?}");
+            }
+            world.trace().hash()
+        };
+        assert_eq!(run(true), run(false), "reading them changes nothing in the run");
     }
 
     #[test]

@@ -1,8 +1,13 @@
 //! The playground's root component: it schedules animation frames, hands every message to the state's
 //! reducer ([`Playground::reduce`]), writes the URL fragment the reducer asks for (replacing the history
 //! entry, so that the browser's Back leaves the page rather than stepping through its fragments), hands
-//! the browser the files it asks to download, and renders the state.
+//! the browser the files it asks to download, listens on the window for the page's keyboard shortcuts (and
+//! for clicks beside the map's menu), and renders the state.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
@@ -17,14 +22,17 @@ use super::components::network::NetworkPanel;
 use super::components::notice::PanelNotice;
 use super::components::scenario::ScenarioPanel;
 use super::components::scrubber::TimelineScrubber;
+use super::components::shortcuts::ShortcutHelp;
 use super::components::timeline::Timeline;
 use super::components::top_bar::TopBar;
 use super::components::topics::TopicsPanel;
-use super::state::{Action, Download, Place, Playground, Snapshot};
+use super::state::{Action, Download, MapAction, Place, Playground, Snapshot, SHORTCUT_KEYS};
 
 pub struct App {
     state: Playground,
     frame: Option<AnimationFrame>,
+    /// The page's keyboard shortcuts, and clicks beside the map's menu (which close it).
+    _listeners: Vec<EventListener>,
 }
 
 fn location() -> Option<web_sys::Location> {
@@ -72,6 +80,85 @@ fn copy_address(done: Callback<bool>) {
     on_err.forget();
 }
 
+/// What Space presses when it has the focus (so that Space there is the control's, not the page's).
+const CONTROLS: &str = "button, a, summary, [role=button], [tabindex]";
+
+/// The shortcut key a key press is, as the browser names the key; `None` while the user types in a field,
+/// uses a control's own key (Space on a control reached with Tab, keys in a menu but Escape), or holds Ctrl,
+/// Alt or Meta, and when a control already handled it (the timeline's own arrows, Enter or Space on a map
+/// node). `clicked` is the control the pointer pressed last: it keeps the focus, yet Space there plays.
+fn shortcut_key(e: &KeyboardEvent, clicked: Option<&web_sys::Element>) -> Option<String> {
+    let key = e.key();
+    if e.default_prevented() || e.ctrl_key() || e.alt_key() || e.meta_key() || !SHORTCUT_KEYS.contains(&key.as_str()) {
+        return None;
+    }
+    if let Some(target) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+        let within = |selector: &str| target.closest(selector).ok().flatten();
+        if within("input, select, textarea, [contenteditable]").is_some()
+            || (key != "Escape" && within("[role=menu]").is_some())
+        {
+            return None;
+        }
+        let control = within(CONTROLS);
+        if key == " " && control.is_some() && control.as_ref() != clicked {
+            return None;
+        }
+    }
+    Some(key)
+}
+
+/// Listens on the window for the page's shortcuts, and for clicks beside the map's menu.
+fn listeners(link: &yew::html::Scope<App>) -> Vec<EventListener> {
+    let Some(window) = web_sys::window() else { return Vec::new() };
+    let clicked: Rc<RefCell<Option<web_sys::Element>>> = Rc::default();
+    let pointer = {
+        let clicked = clicked.clone();
+        EventListener::new(&window, "pointerdown", move |e| {
+            let target = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            *clicked.borrow_mut() = target.and_then(|t| t.closest(CONTROLS).ok().flatten());
+        })
+    };
+    let keys = {
+        let (link, clicked) = (link.clone(), clicked.clone());
+        let options = EventListenerOptions::enable_prevent_default();
+        EventListener::new_with_options(&window, "keydown", options, move |e| {
+            let Some(e) = e.dyn_ref::<KeyboardEvent>() else { return };
+            if e.key() == "Tab" {
+                // The focus moves by keyboard: Space is the next control's own again.
+                *clicked.borrow_mut() = None;
+            }
+            if let Some(key) = shortcut_key(e, clicked.borrow().as_ref()) {
+                if key != "Escape" {
+                    // Space would scroll the page, the arrows too.
+                    e.prevent_default();
+                }
+                link.send_message(Action::Shortcut(key));
+            }
+        })
+    };
+    // A button keeps the focus after a click, and Space would press it on key up.
+    let space_up = {
+        let options = EventListenerOptions::enable_prevent_default();
+        EventListener::new_with_options(&window, "keyup", options, move |e| {
+            let Some(e) = e.dyn_ref::<KeyboardEvent>() else { return };
+            if shortcut_key(e, clicked.borrow().as_ref()).as_deref() == Some(" ") {
+                e.prevent_default();
+            }
+        })
+    };
+    let clicks = {
+        let link = link.clone();
+        EventListener::new(&window, "click", move |e| {
+            let target = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            let on_map = target.and_then(|t| t.closest("[data-testid=map-actions], .map-node").ok().flatten());
+            if on_map.is_none() {
+                link.send_message(Action::Map(MapAction::CloseMenu));
+            }
+        })
+    };
+    vec![pointer, keys, space_up, clicks]
+}
+
 impl App {
     fn request_frame(&mut self, ctx: &Context<Self>) {
         let link = ctx.link().clone();
@@ -86,7 +173,8 @@ impl Component for App {
     /// A run shared as a link is replayed (or the page says why the link cannot be used).
     fn create(ctx: &Context<Self>) -> Self {
         let fragment = location().and_then(|l| l.hash().ok()).unwrap_or_default();
-        let mut app = App { state: Playground::from_fragment(&fragment), frame: None };
+        let _listeners = listeners(ctx.link());
+        let mut app = App { state: Playground::from_fragment(&fragment), frame: None, _listeners };
         app.request_frame(ctx);
         app
     }
@@ -156,7 +244,11 @@ impl Component for App {
                     on_toggle={link.callback(|_| Action::TogglePlay)}
                     on_step={link.callback(|_| Action::Step)}
                     on_speed={link.callback(Action::SetSpeed)}
+                    on_help={link.callback(|_| Action::Help(true))}
                 />
+                if state.help_open() {
+                    <ShortcutHelp on_close={link.callback(|_| Action::Help(false))} />
+                }
                 { notice(Place::Top) }
                 { notice(Place::Lesson) }
                 { notice(Place::Timeline) }
@@ -177,6 +269,9 @@ impl Component for App {
                         clients={view.clients.clone()}
                         sides={view.network.sides.clone()}
                         {flights}
+                        map={state.map_view()}
+                        notice={notice(Place::Map)}
+                        on_action={link.callback(|a| a)}
                     />
                     <TimelineScrubber
                         timeline={state.timeline()}

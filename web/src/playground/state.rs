@@ -8,7 +8,9 @@
 //! drafts), the timeline (`state/timeline.rs`: marks, going back while the present is kept, forking), the
 //! page's clients (`state/clients.rs`: the producer, its stream, the consumer panel; `state/groups.rs`: group
 //! members), and reads the world for what the panels explain (`state/explain.rs`: the network, broker cards,
-//! countdowns, topic warnings; `state/events.rs`: the filtered event log). What the user types is read by
+//! countdowns, topic warnings; `state/events.rs`: the filtered event log), and keeps what the cluster map
+//! does beside the world (`state/map.rs`: a node's menu of actions, choosing sides to cut the network, the
+//! kinds of message drawn, and the page's keyboard shortcuts). What the user types is read by
 //! `state/input.rs`, strictly.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,6 +30,7 @@ mod explain;
 mod groups;
 mod input;
 mod lessons;
+mod map;
 mod timeline;
 
 pub use clients::{speed_limit_text, ConsumerPanel, KeyMode, PolledRecord, SendRequest, StreamRequest, StreamStatus};
@@ -35,6 +38,7 @@ pub use events::{EventFilter, EventKind, EventLine};
 pub use explain::{BrokerCard, Countdown, NetworkSummary};
 pub use groups::{GroupCard, MemberAction, MemberUi};
 pub use lessons::{Chapter, LessonView};
+pub use map::{MapAction, MapView, MenuItem, MessageKind, SHORTCUTS, SHORTCUT_KEYS};
 pub use timeline::{Mark, MarkKind, TimelineView, Toward};
 
 /// Records per partition the log strip shows (the newest).
@@ -122,6 +126,12 @@ pub enum Action {
     ConfirmFork(bool),
     /// Show the log strips of every partition of this topic (`true`), or the first few.
     ShowAllPartitions(String, bool),
+    /// On the cluster map: a node's menu, choosing sides and cutting the network, the kinds drawn.
+    Map(MapAction),
+    /// Open (or close) the list of keyboard shortcuts.
+    Help(bool),
+    /// A key pressed outside a text field (as the browser names it): the shortcut's action, if it is one.
+    Shortcut(String),
 }
 
 /// Whether an action changes the world the page shows (so that, in the past or in a lesson, it forks).
@@ -139,6 +149,7 @@ fn changes_world(action: &Action, playing: bool) -> bool {
         | Action::HealNetwork
         | Action::SetNetwork(_)
         | Action::SetNetworkText { .. } => true,
+        Action::Map(m) => m.changes_world(),
         _ => false,
     }
 }
@@ -151,6 +162,8 @@ pub enum Place {
     Top,
     Lesson,
     Timeline,
+    /// The cluster map (its menus, its partition tools).
+    Map,
     Cluster,
     Network,
     Replay,
@@ -164,9 +177,14 @@ pub enum Place {
 impl Place {
     fn of(action: &Action) -> Place {
         match action {
-            Action::Frame(_) | Action::FrameCost(_) | Action::TogglePlay | Action::Step | Action::SetSpeed(_) => {
-                Place::Top
-            }
+            Action::Frame(_)
+            | Action::FrameCost(_)
+            | Action::TogglePlay
+            | Action::Step
+            | Action::SetSpeed(_)
+            | Action::Help(_)
+            | Action::Shortcut(_) => Place::Top,
+            Action::Map(_) => Place::Map,
             Action::Topic(_) | Action::ShowAllPartitions(..) => Place::Topics,
             Action::Send(_) | Action::Stream(_) => Place::Producer,
             Action::SetPollTarget { .. } | Action::Poll { .. } => Place::Consumer,
@@ -261,6 +279,16 @@ pub struct PartitionLogView {
     pub segments: Vec<SegmentView>,
     /// Each group's committed offset on this partition.
     pub committed: Vec<(String, u64)>,
+    /// The checker's violations at an offset of this partition, by offset.
+    pub violations: Vec<ViolationPin>,
+}
+
+/// The checker's violations at one offset of a partition, pinned on its log strip.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ViolationPin {
+    pub offset: u64,
+    /// Each violation's kind and sentence, one a line.
+    pub text: String,
 }
 
 /// The line saying what the last action did, or why it failed (with Kafka's error name).
@@ -357,6 +385,10 @@ pub struct Playground {
     shared_link: Option<String>,
     /// An action taken in the past, waiting for the user to confirm that it discards the run's future.
     pending_fork: Option<(Box<Action>, Place)>,
+    /// The cluster map's menu, sides and filter.
+    map: map::MapState,
+    /// The list of keyboard shortcuts is open.
+    help: bool,
 }
 
 /// What one render of the page shows: the world's views and what the page keeps beside them.
@@ -383,15 +415,19 @@ pub struct Snapshot {
     pub producer_waits: Vec<Countdown>,
 }
 
-/// A message on its way, as the map draws it: a dot `progress` of the way from its sender to its receiver.
+/// A message on its way, as the map draws it: a dot `progress` of the way from its sender to its receiver;
+/// or a message the network lost lately, drawn where it died.
 #[derive(Clone, PartialEq, Debug)]
 pub struct Flight {
     pub from: NodeId,
     pub to: NodeId,
     /// Kafka's API name (`Produce`, `Fetch`, `Vote` ...).
     pub api: &'static str,
+    pub kind: MessageKind,
     /// 0 at the sender, 1 at the receiver; estimated from the link's latency (the jitter is not known).
     pub progress: f64,
+    /// Why the network lost it, if it did.
+    pub lost: Option<franz_core::sim::network::LossCause>,
 }
 
 /// Topics Kafka keeps for itself (`__consumer_offsets`): listed last, folded, never deleted from the page.
@@ -445,6 +481,8 @@ impl Playground {
             events_filter: EventFilter::default(),
             shared_link: None,
             pending_fork: None,
+            map: map::MapState::default(),
+            help: false,
         }
     }
 
@@ -542,7 +580,10 @@ impl Playground {
 
     /// The one way the state changes.
     pub fn reduce(&mut self, action: Action) -> Outcome {
-        let place = Place::of(&action);
+        if let Action::Shortcut(key) = &action {
+            return self.shortcut(key).map_or_else(Outcome::default, |a| self.reduce(a));
+        }
+        let place = self.place_of(&action);
         match action {
             // Acting in the past discards the run's kept future: the page asks first, where the user acted.
             _ if self.present.is_some() && changes_world(&action, self.playing) => {
@@ -581,9 +622,22 @@ impl Playground {
         }
     }
 
+    /// Where an action's notice shows: on the map for an item of a node's menu there, else its panel's.
+    fn place_of(&self, action: &Action) -> Place {
+        if self.is_menu_item(action) {
+            Place::Map
+        } else {
+            Place::of(action)
+        }
+    }
+
     /// Does the action; acting on the past or on a lesson's world forks it.
     fn reduce_forking(&mut self, action: Action) -> Outcome {
-        let place = Place::of(&action);
+        // An item of a node's menu on the map: its notice shows there, and the menu closes.
+        let place = self.place_of(&action);
+        if self.is_menu_item(&action) {
+            self.close_map_menu();
+        }
         // Say that it forked before what the action did.
         let mut forks = Vec::new();
         if changes_world(&action, self.playing) {
@@ -600,6 +654,9 @@ impl Playground {
         }
         if outcome.notice.is_some() {
             self.notice_place = place;
+        }
+        if outcome.world_replaced {
+            self.reset_map();
         }
         self.scan_marks();
         outcome
@@ -650,6 +707,11 @@ impl Playground {
             }
             Action::ShowAllPartitions(topic, false) => {
                 self.all_partitions_shown.remove(&topic);
+                Outcome::changed()
+            }
+            Action::Map(m) if !m.changes_world() => Outcome { changed: self.map_ui(m), ..Outcome::default() },
+            Action::Help(open) => {
+                self.help = open;
                 Outcome::changed()
             }
             action => {
@@ -774,8 +836,11 @@ impl Playground {
             Action::LessonNext => self.lesson_next(outcome),
             Action::LessonBack => self.lesson_back(outcome),
             Action::SaveDraft => self.save_draft(outcome),
+            Action::Map(m) => self.map_act(m, outcome),
             Action::Frame(_)
             | Action::FrameCost(_)
+            | Action::Help(_)
+            | Action::Shortcut(_)
             | Action::TogglePlay
             | Action::Step
             | Action::SetSpeed(_)
@@ -933,10 +998,24 @@ impl Playground {
             .filter(|(_, o)| o.topic == topic && o.partition == p.partition)
             .map(|(g, o)| (g.description.group_id.clone(), o.committed))
             .collect();
-        Some(PartitionLogView { from_offset: from, records, segments, committed })
+        let violations = self.violation_pins(topic, p.partition);
+        Some(PartitionLogView { from_offset: from, records, segments, committed, violations })
     }
 
-    /// The messages in flight, each placed along its link.
+    /// The checker's last report, as pins on one partition's log strip: its violations that name an
+    /// offset there, one pin per offset.
+    fn violation_pins(&self, topic: &str, partition: u32) -> Vec<ViolationPin> {
+        let mut by_offset: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+        let report = self.report.iter().flat_map(|r| &r.violations);
+        for v in report.filter(|v| v.topic == topic && v.partition == partition) {
+            if let Some(offset) = v.offset {
+                by_offset.entry(offset).or_default().push(format!("{:?} at offset {offset}: {}", v.kind, v.detail));
+            }
+        }
+        by_offset.into_iter().map(|(offset, lines)| ViolationPin { offset, text: lines.join("\n") }).collect()
+    }
+
+    /// The messages in flight of the kinds the map shows, each placed along its link, then those lost lately.
     fn flights(&self) -> Vec<Flight> {
         let world = &self.world;
         let now = world.now_ms();
@@ -944,9 +1023,12 @@ impl Playground {
             let latency_ms = world.network().link_config(m.from, m.to).latency_ms.max(1);
             let left_ms = m.arrives_ms.saturating_sub(now);
             let progress = (1.0 - left_ms as f64 / latency_ms as f64).clamp(0.0, 1.0);
-            Flight { from: m.from, to: m.to, api: m.api, progress }
+            let kind = MessageKind::of(m.api, m.from, m.to, world.brokers());
+            Flight { from: m.from, to: m.to, api: m.api, kind, progress, lost: None }
         });
-        flights.collect()
+        let mut flights: Vec<Flight> = flights.filter(|f| self.shows(f.kind)).collect();
+        flights.extend(self.lost_flights());
+        flights
     }
 }
 
@@ -1298,6 +1380,28 @@ mod tests {
         assert_eq!(outcome.notice, info("Broker 4 joined: it registers, then is unfenced once caught up."));
         let notice = p.reduce(Action::Broker(99, BrokerAction::Crash)).notice.unwrap();
         assert!(notice.error && notice.text.starts_with("INVALID_REQUEST: "), "{}", notice.text);
+    }
+
+    #[test]
+    fn an_acknowledged_write_lost_is_pinned_on_its_partitions_log_strip() {
+        // The acks=1 lesson, played to the end of its fourth step: broker 2 acknowledged offset 1 alone and
+        // crashed; the new leader wrote another record there.
+        let mut p = Playground::from_fragment("#lesson=acks-1-loses-writes&step=4");
+        let events = ("events".to_string(), 0);
+        assert!(p.snapshot().logs[&events].violations.is_empty(), "nothing pinned before a check");
+        p.reduce(Action::Check);
+        let pins = p.snapshot().logs[&events].violations.clone();
+        let lost = pins.iter().find(|v| v.text.contains("LostWrite")).expect("the lost write is pinned");
+        assert_eq!(lost.offset, 1, "{pins:?}");
+        assert!(lost.text.contains("LostWrite at offset 1: "), "{}", lost.text);
+        assert!(pins.windows(2).all(|w| w[0].offset < w[1].offset), "one pin per offset: {pins:?}");
+        let report = p.report().unwrap();
+        let named = report.violations.iter().filter(|v| v.topic == "events" && v.offset.is_some()).count();
+        assert_eq!(pins.iter().map(|v| v.text.lines().count()).sum::<usize>(), named, "every violation at an offset");
+        let others = p.snapshot().logs.into_iter().filter(|(k, _)| *k != events);
+        assert!(others.into_iter().all(|(_, log)| log.violations.is_empty()));
+        p.reduce(Action::TimeTravel(p.world().now_ms() / 2));
+        assert!(p.snapshot().logs.values().all(|log| log.violations.is_empty()), "the report was the present's");
     }
 
     #[test]

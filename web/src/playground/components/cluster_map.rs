@@ -1,12 +1,14 @@
 use std::collections::BTreeMap;
 
+use franz_core::sim::network::LossCause;
 use franz_core::types::NodeId;
 use franz_core::view::{
     BrokerStatus, BrokerView, ClientRole, ClientView, ControllerDescription, TopicDescription, VoterRole, VoterStatus,
 };
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::playground::state::Flight;
+use crate::playground::state::{Action, Flight, MapAction, MapView, MessageKind};
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterMapProps {
@@ -17,6 +19,12 @@ pub struct ClusterMapProps {
     /// Nodes named in a network partition's sides (cut off from the others).
     pub sides: Vec<Vec<NodeId>>,
     pub flights: Vec<Flight>,
+    /// The open menu, the sides being chosen, the kinds drawn, the links cut.
+    pub map: MapView,
+    /// What the last action taken on the map did.
+    pub notice: Html,
+    /// A map action, or an item of a node's menu (the broker cards' own actions).
+    pub on_action: Callback<Action>,
 }
 
 /// The map's width in SVG units (it scales to the panel).
@@ -62,6 +70,38 @@ fn replicas(topics: &[TopicDescription]) -> BTreeMap<NodeId, Vec<Replica>> {
     by_broker
 }
 
+/// The height of the middle of the gap between the controllers' row and the brokers'.
+const GAP_Y: f64 = (CONTROLLER_Y + NODE_H + BROKERS_Y) / 2.0;
+
+/// Where each node is drawn (its centre), and the links between them.
+struct Layout(BTreeMap<NodeId, (f64, f64)>);
+
+impl Layout {
+    /// The ends of the link from `a` to `b`, and its control point: its middle (a straight line), unless
+    /// other nodes of their row stand between two nodes of one row; then the link arches into the gap between
+    /// the controllers' row and the brokers' (the controllers' links a little above the brokers'), so that it
+    /// does not run under them.
+    fn link(&self, a: NodeId, b: NodeId) -> Option<[(f64, f64); 3]> {
+        let (from, to) = (*self.0.get(&a)?, *self.0.get(&b)?);
+        let mid = ((from.0 + to.0) / 2.0, (from.1 + to.1) / 2.0);
+        let (left, right) = (from.0.min(to.0), from.0.max(to.0));
+        let between = self.0.values().any(|&(x, y)| (y - from.1).abs() < 1.0 && x > left + 1.0 && x < right - 1.0);
+        let control = match (from.1 - to.1).abs() < 1.0 && between {
+            // A quadratic curve passes halfway between its ends' middle and its control point.
+            true => (mid.0, 2.0 * (GAP_Y + if from.1 < GAP_Y { -6.0 } else { 6.0 }) - mid.1),
+            false => mid,
+        };
+        Some([from, control, to])
+    }
+
+    /// The point `t` of the way along the link from `a` to `b` (0 at `a`, 1 at `b`).
+    fn along(&self, a: NodeId, b: NodeId, t: f64) -> Option<(f64, f64)> {
+        let [p, c, q] = self.link(a, b)?;
+        let u = 1.0 - t;
+        Some((u * u * p.0 + 2.0 * u * t * c.0 + t * t * q.0, u * u * p.1 + 2.0 * u * t * c.1 + t * t * q.1))
+    }
+}
+
 /// The x of the centre of slot `i` of `n` across the map.
 fn slot_x(i: usize, n: usize) -> f64 {
     WIDTH * (i as f64 + 0.5) / n.max(1) as f64
@@ -75,22 +115,38 @@ fn short(name: &str, chars: usize) -> String {
     }
 }
 
-fn flight_kind(api: &str) -> &'static str {
-    match api {
-        "Produce" => "produce",
-        "Fetch" | "ListOffsets" => "fetch",
-        "Vote" | "AppendEntries" => "raft",
-        "JoinGroup" | "SyncGroup" | "Heartbeat" | "LeaveGroup" | "OffsetCommit" | "OffsetFetch" | "FindCoordinator" => {
-            "group"
-        }
-        "Disconnect" => "refused",
-        _ => "control",
+fn loss_text(cause: LossCause) -> &'static str {
+    match cause {
+        LossCause::Partition => "lost: the link is cut",
+        LossCause::DropRate => "lost: dropped by the network's drop rate",
+        LossCause::NodeDown => "lost: its receiver was down",
     }
+}
+
+/// What a click, Enter or Space on a node does (its menu, or its side while choosing sides).
+fn node_events(id: NodeId, cb: &Callback<Action>) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
+    let on_click = {
+        let cb = cb.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(Action::Map(MapAction::Node(id))))
+    };
+    let on_key = {
+        let cb = cb.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                cb.emit(Action::Map(MapAction::Node(id)));
+            }
+        })
+    };
+    (on_click, on_key)
 }
 
 /// A picture of the cluster: the controller quorum (the active controller marked, with its term), the
 /// brokers (crashed, fenced, paused or cut off shown) each with the replicas it hosts (★ leads it, dashed:
-/// out of the ISR), the clients, and the messages in flight as dots along their links, coloured by kind.
+/// out of the ISR), the clients, and the messages in flight as dots along their links, coloured by kind
+/// (each kind can be hidden); the links a network partition cuts are dashed red with ✂, and messages lost
+/// lately show as ✕ where they died. Click a broker or controller (or Tab to it and press Enter) for its
+/// actions; "Partition…" lets you click the nodes of side A, then cut the network between the two sides.
 #[function_component(ClusterMap)]
 pub fn cluster_map(p: &ClusterMapProps) -> Html {
     let cut: Vec<NodeId> = p.sides.iter().flatten().copied().collect();
@@ -115,17 +171,31 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
         at.insert(c.id, (slot_x(i, shown), clients_y + 13.0));
     }
     let height = clients_y + 34.0;
+    let layout = Layout(at);
+    let at = &layout.0;
     let cut_class = |id: NodeId| cut.contains(&id).then_some("cut");
+    let choosing = p.map.side_a.as_ref();
+    // While choosing sides: which side each broker and controller is on.
+    let side = |id: NodeId| choosing.map(|a| if a.contains(&id) { "a" } else { "b" });
+    let menu_open = |id: NodeId| p.map.menu.as_ref().is_some_and(|(m, _)| *m == id);
 
     let controllers = voters.iter().map(|v| {
         let (x, _) = at[&v.id];
         let active = p.controller.leader_id == Some(v.id);
         let crashed = v.state == VoterStatus::Crashed;
         let state = if crashed { String::from("crashed") } else { format!("{} · term {}", v.role, v.term) };
+        let (onclick, onkeydown) = node_events(v.id, &p.on_action);
+        let what = format!("controller {}: {state}{}", v.id, if active { " (the active controller)" } else { "" });
+        let label = match side(v.id) {
+            Some(s) => format!("{what}. Side {}: press Enter to move it to the other side", s.to_uppercase()),
+            None => format!("{what}. Press Enter for its actions"),
+        };
         html! {
-            <g class={classes!("map-node", "controller", v.state.name(), v.role.name(), active.then_some("active"), cut_class(v.id))}
-               data-testid={format!("map-controller-{}", v.id)} data-active={active.to_string()}>
-                <title>{ format!("controller {}: {state}{}", v.id, if active { " (the active controller)" } else { "" }) }</title>
+            <g class={classes!("map-node", "controller", v.state.name(), v.role.name(), active.then_some("active"), cut_class(v.id), side(v.id).map(|s| format!("side-{s}")))}
+               data-testid={format!("map-controller-{}", v.id)} data-active={active.to_string()} data-side={side(v.id)}
+               tabindex="0" role="button" aria-label={label} aria-haspopup={choosing.is_none().then_some("menu")}
+               aria-expanded={choosing.is_none().then(|| menu_open(v.id).to_string())} {onclick} {onkeydown}>
+                <title>{ what }</title>
                 <rect x={(x - 70.0).to_string()} y={CONTROLLER_Y.to_string()} width="140" height={NODE_H.to_string()} rx="6" />
                 <text x={x.to_string()} y={(CONTROLLER_Y + 16.0).to_string()} class="name">
                     { if active { format!("★ controller {}", v.id) } else { format!("controller {}", v.id) } }
@@ -157,10 +227,19 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
             }
         });
         let more = list.len().saturating_sub(CHIPS_MAX);
+        let (onclick, onkeydown) = node_events(b.id, &p.on_action);
+        let leads = if b.leader_of.is_empty() { String::from("nothing") } else { b.leader_of.join(", ") };
+        let what = format!("broker {}: {state}; leads {leads}", b.id);
+        let label = match side(b.id) {
+            Some(s) => format!("{what}. Side {}: press Enter to move it to the other side", s.to_uppercase()),
+            None => format!("{what}. Press Enter for its actions"),
+        };
         html! {
-            <g class={classes!("map-node", "broker", b.state.name(), b.paused_until_ms.is_some().then_some("paused"), cut_class(b.id))}
-               data-testid={format!("map-broker-{}", b.id)} data-state={b.state.name()}>
-                <title>{ format!("broker {}: {state}; leads {}", b.id, if b.leader_of.is_empty() { String::from("nothing") } else { b.leader_of.join(", ") }) }</title>
+            <g class={classes!("map-node", "broker", b.state.name(), b.paused_until_ms.is_some().then_some("paused"), cut_class(b.id), side(b.id).map(|s| format!("side-{s}")))}
+               data-testid={format!("map-broker-{}", b.id)} data-state={b.state.name()} data-side={side(b.id)}
+               tabindex="0" role="button" aria-label={label} aria-haspopup={choosing.is_none().then_some("menu")}
+               aria-expanded={choosing.is_none().then(|| menu_open(b.id).to_string())} {onclick} {onkeydown}>
+                <title>{ what }</title>
                 <rect x={left.to_string()} y={BROKERS_Y.to_string()} width={broker_w.to_string()} height={broker_h.to_string()} rx="6" />
                 <text x={x.to_string()} y={(BROKERS_Y + 16.0).to_string()} class="name">{ format!("broker {}", b.id) }</text>
                 <text x={x.to_string()} y={(BROKERS_Y + 30.0).to_string()} class="state">{ state }</text>
@@ -175,56 +254,207 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
         let (x, y) = at[&c.id];
         let w = (WIDTH / shown.max(1) as f64 - 12.0).min(150.0);
         html! {
-            <g class={classes!("map-node", "client", c.role.name(), cut_class(c.id))} data-testid={format!("map-client-{}", c.id)}>
+            <g class={classes!("map-node", "client", c.role.name(), cut_class(c.id), choosing.map(|_| "side-b"))} data-testid={format!("map-client-{}", c.id)}>
                 <title>{ format!("{} ({})", c.client_id, c.role.name()) }</title>
                 <rect x={(x - w / 2.0).to_string()} y={(y - 13.0).to_string()} width={w.to_string()} height="26" rx="13" />
                 <text x={x.to_string()} y={(y + 4.0).to_string()} class="name">{ short(&c.client_id, (w / 6.5) as usize) }</text>
             </g>
         }
     });
-    let flights = p.flights.iter().filter_map(|f| {
-        let ((x1, y1), (x2, y2)) = (*at.get(&f.from)?, *at.get(&f.to)?);
-        let (x, y) = (x1 + (x2 - x1) * f.progress, y1 + (y2 - y1) * f.progress);
+    let cut_links = p.map.cut_links.iter().filter_map(|&(a, b)| {
+        let [from, (cx, cy), to] = layout.link(a, b)?;
+        let (mx, my) = layout.along(a, b, 0.5)?;
+        let d = format!("M{:.1} {:.1} Q{cx:.1} {cy:.1} {:.1} {:.1}", from.0, from.1, to.0, to.1);
         Some(html! {
-            <circle class={classes!("flight", flight_kind(f.api))} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="4" data-api={f.api}>
-                <title>{ format!("{} {} → {}", f.api, f.from, f.to) }</title>
-            </circle>
+            <g class="cut-link" data-testid="map-cut-link" data-a={a.to_string()} data-b={b.to_string()}>
+                <title>{ format!("the link between {a} and {b} is cut: messages between them are lost") }</title>
+                <path {d} />
+                <text x={format!("{mx:.1}")} y={format!("{:.1}", my + 5.0)}>{ "✂" }</text>
+            </g>
         })
     });
+    let flights = p.flights.iter().filter_map(|f| {
+        let (x, y) = layout.along(f.from, f.to, f.progress)?;
+        let refused = (f.api == "Disconnect").then_some("refused");
+        Some(match f.lost {
+            None => html! {
+                <circle class={classes!("flight", f.kind.name(), refused)} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="4" data-api={f.api} data-kind={f.kind.name()}>
+                    <title>{ format!("{} {} → {}", f.api, f.from, f.to) }</title>
+                </circle>
+            },
+            Some(cause) => html! {
+                <text class={classes!("lost", f.kind.name())} x={format!("{x:.1}")} y={format!("{:.1}", y + 5.0)} data-testid="map-lost" data-api={f.api} data-kind={f.kind.name()}>
+                    <title>{ format!("{} {} → {} {}", f.api, f.from, f.to, loss_text(cause)) }</title>
+                    { "✕" }
+                </text>
+            },
+        })
+    });
+    let in_flight = p.flights.iter().filter(|f| f.lost.is_none()).count();
     let summary = format!(
         "{} controller(s) (active: {}), {} broker(s), {} client(s), {} message(s) in flight",
         voters.len(),
         p.controller.leader_id.map_or(String::from("none"), |c| c.to_string()),
         p.brokers.len(),
         clients.len(),
-        p.flights.len()
+        in_flight
     );
     let crashed = p.brokers.iter().filter(|b| b.state == BrokerStatus::Crashed).count();
     let candidates = voters.iter().filter(|v| v.role == VoterRole::Candidate).count();
+    let lost = p.flights.len() - in_flight;
+    let head = format!(
+        "{summary}{}{}{}",
+        if crashed > 0 { format!(" · {crashed} broker(s) down") } else { String::new() },
+        if candidates > 0 { " · election under way" } else { "" },
+        if lost > 0 { format!(" · {lost} lost lately (✕)") } else { String::new() }
+    );
+    let emit = |action: Action| {
+        let cb = p.on_action.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(action.clone()))
+    };
+    // The open menu, beside its node (in % of the picture, so that it follows the picture's scale).
+    let menu = p.map.menu.as_ref().and_then(|(id, items)| {
+        let (x, _) = *at.get(id)?;
+        let bottom =
+            if *id >= franz_core::sim::FIRST_CONTROLLER_ID { CONTROLLER_Y + NODE_H } else { BROKERS_Y + NODE_H };
+        let style = format!(
+            "left: clamp(70px, {:.2}%, calc(100% - 70px)); top: {:.2}%;",
+            x / WIDTH * 100.0,
+            bottom / height * 100.0
+        );
+        let name = if *id >= franz_core::sim::FIRST_CONTROLLER_ID {
+            format!("controller {id}")
+        } else {
+            format!("broker {id}")
+        };
+        Some(html! {
+            <MapMenu {name} {style} items={items.clone()} on_action={p.on_action.clone()} />
+        })
+    });
     html! {
         <section class="panel map" data-testid="cluster-map">
             <div class="map-head">
                 <h2>{ "Cluster map" }</h2>
-                <span class="meta" data-testid="map-summary">{ format!("{summary}{}{}",
-                    if crashed > 0 { format!(" · {crashed} broker(s) down") } else { String::new() },
-                    if candidates > 0 { " · election under way" } else { "" }) }</span>
+                <span class="meta" data-testid="map-summary" title={head.clone()}>{ head }</span>
+                <span class="map-tools">
+                    if choosing.is_none() {
+                        <button class="small" data-testid="map-partition" onclick={emit(Action::Map(MapAction::ChooseSides(true)))}
+                                title="choose the nodes of side A on the map, then cut the network between the two sides">{ "Partition…" }</button>
+                    }
+                    if !p.sides.is_empty() {
+                        <button class="small primary" data-testid="map-heal" onclick={emit(Action::Map(MapAction::Heal))}
+                                title="heal the network: every node reaches every other again">{ "Heal" }</button>
+                    }
+                </span>
             </div>
-            <svg class="map-svg" viewBox={format!("0 0 {WIDTH} {height:.0}")} role="img" aria-label={summary.clone()}>
-                <title>{ summary }</title>
-                { for controllers }
-                { for brokers }
-                { for client_nodes }
-                if clients.len() > shown {
-                    <text x={(WIDTH - 4.0).to_string()} y={(clients_y - 6.0).to_string()} class="state more">{ format!("+{} more clients", clients.len() - shown) }</text>
-                }
-                { for flights }
-            </svg>
-            <ul class="legend">
-                { for ["produce", "fetch", "raft", "group", "control", "refused"].iter().map(|k| html! {
-                    <li><svg width="10" height="10"><circle class={classes!("flight", *k)} cx="5" cy="5" r="4" /></svg>{ *k }</li>
+            { p.notice.clone() }
+            if let Some(side_a) = choosing {
+                <div class="map-sides" data-testid="map-sides">
+                    <span>{ if side_a.is_empty() {
+                        String::from("Click the brokers and controllers for side A. Every other node, the clients too, stays on side B.")
+                    } else {
+                        format!("Side A: {}. Side B: every other node, the clients too.",
+                            side_a.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", "))
+                    } }</span>
+                    <button class="small danger" data-testid="map-cut" disabled={side_a.is_empty()} onclick={emit(Action::Map(MapAction::Cut))}
+                            title="partition the network: messages between the two sides are lost">{ "✂ Cut" }</button>
+                    <button class="small" data-testid="map-partition-cancel" onclick={emit(Action::Map(MapAction::ChooseSides(false)))}>{ "Cancel" }</button>
+                </div>
+            }
+            <div class="map-stage">
+                <svg class="map-svg" viewBox={format!("0 0 {WIDTH} {height:.0}")} role="group" aria-label={summary.clone()}>
+                    <title>{ summary }</title>
+                    // Three layers, each always there (so that links stay under the nodes, and messages above
+                    // them, however often each layer empties).
+                    <g class="links">{ for cut_links }</g>
+                    <g class="nodes">
+                        { for controllers }
+                        { for brokers }
+                        { for client_nodes }
+                        if clients.len() > shown {
+                            <text x={(WIDTH - 4.0).to_string()} y={(clients_y - 6.0).to_string()} class="state more">{ format!("+{} more clients", clients.len() - shown) }</text>
+                        }
+                    </g>
+                    <g class="flights">{ for flights }</g>
+                </svg>
+                { for menu }
+            </div>
+            <fieldset class="map-filter" data-testid="map-filter">
+                <legend>{ "Messages drawn" }</legend>
+                { for MessageKind::ALL.iter().map(|&k| {
+                    let cb = p.on_action.clone();
+                    let on = p.map.shown.contains(&k);
+                    let onchange = Callback::from(move |_: Event| cb.emit(Action::Map(MapAction::Show(k, !on))));
+                    html! {
+                        <label>
+                            <input type="checkbox" data-testid={format!("map-filter-{}", k.name())} checked={on} {onchange} />
+                            <svg width="10" height="10" aria-hidden="true"><circle class={classes!("flight", k.name())} cx="5" cy="5" r="4" /></svg>
+                            { k.label() }
+                        </label>
+                    }
                 }) }
-                <li>{ "★ leader · dashed: out of the ISR · dots: messages in flight (drawn at the speed you run; slow down or Step to watch them)" }</li>
-            </ul>
+            </fieldset>
+            <p class="legend meta">{ "★ leader · dashed: out of the ISR · dots: messages in flight (drawn at the speed you run; slow down or Step to watch them) · ✕ lost · click a node for its actions" }</p>
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct MapMenuProps {
+    /// "broker 2".
+    name: String,
+    /// Where it shows, over the picture.
+    style: String,
+    items: Vec<crate::playground::state::MenuItem>,
+    on_action: Callback<Action>,
+}
+
+/// A node's actions, next to it: its first item takes the focus (so that Enter on a node, then Enter,
+/// crashes it), ↑ and ↓ move between items, Escape or a click elsewhere closes it.
+#[function_component(MapMenu)]
+fn map_menu(p: &MapMenuProps) -> Html {
+    let menu = use_node_ref();
+    {
+        let menu = menu.clone();
+        use_effect_with(p.name.clone(), move |_| {
+            let first = menu.cast::<web_sys::Element>().and_then(|m| m.query_selector("button").ok().flatten());
+            if let Some(button) = first.and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = button.focus();
+            }
+        });
+    }
+    let onkeydown = {
+        let menu = menu.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let step: i32 = match e.key().as_str() {
+                "ArrowDown" => 1,
+                "ArrowUp" => -1,
+                _ => return,
+            };
+            e.prevent_default();
+            let Some(m) = menu.cast::<web_sys::Element>() else { return };
+            let Ok(buttons) = m.query_selector_all("button") else { return };
+            let n = buttons.length() as i32;
+            let focused = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element());
+            let at =
+                (0..n).find(|&i| buttons.item(i as u32).map(|b| b.unchecked_into::<web_sys::Element>()) == focused);
+            let next = at.map_or(0, |i| (i + step).rem_euclid(n));
+            if let Some(b) = buttons.item(next as u32).and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = b.focus();
+            }
+        })
+    };
+    html! {
+        <div class="map-actions" role="menu" data-testid="map-actions" aria-label={format!("actions on {}", p.name)}
+             style={p.style.clone()} ref={menu} {onkeydown}>
+            <div class="map-actions-title">{ &p.name }</div>
+            { for p.items.iter().map(|item| {
+                let (cb, action) = (p.on_action.clone(), item.action.clone());
+                html! {
+                    <button class="small" role="menuitem" data-testid={item.testid()} title={item.title}
+                            onclick={Callback::from(move |_: MouseEvent| cb.emit(action.clone()))}>{ item.label }</button>
+                }
+            }) }
+        </div>
     }
 }

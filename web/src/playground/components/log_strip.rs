@@ -2,6 +2,7 @@ use franz_core::view::{PartitionDescription, RecordView, SegmentView};
 use yew::prelude::*;
 
 use crate::playground::format::{bytes, ms};
+use crate::playground::state::ViolationPin;
 
 #[derive(Properties, PartialEq)]
 pub struct LogStripProps {
@@ -15,11 +16,28 @@ pub struct LogStripProps {
     /// Each consumer group's committed offset here (the next record it will read).
     #[prop_or_default]
     pub committed: Vec<(String, u64)>,
+    /// The checker's violations at offsets of this partition.
+    #[prop_or_default]
+    pub violations: Vec<ViolationPin>,
+}
+
+/// A red pin for the checker's violations at one offset, their sentences as its tooltip and label.
+fn pin(v: &ViolationPin) -> Html {
+    html! {
+        <span class="violation-pin" data-testid="violation-pin" data-offset={v.offset.to_string()} role="img"
+              title={v.text.clone()} aria-label={format!("checker: {}", v.text)}>{ "✕" }</span>
+    }
+}
+
+/// Pins at offsets the strip shows no record for (before its first record, or after its last), as cells.
+fn pin_cell(v: &ViolationPin) -> Html {
+    html! { <div class="pin-cell">{ pin(v) }<span class="offset">{ format!("@{}", v.offset) }</span></div> }
 }
 
 /// One partition's log, oldest to newest: segment boundaries, records (dashed above the high
 /// watermark), the high watermark and each group's committed offset where they fall, gaps that compaction
-/// left, and where retention has cut the log's start. The strip is laid out from its newest end (CSS
+/// left, where retention has cut the log's start, and the checker's violations pinned (✕, red) on the offsets
+/// they name. The strip is laid out from its newest end (CSS
 /// `row-reverse`), so that end stays in view as records arrive; older records scroll to the left.
 #[function_component(LogStrip)]
 pub fn log_strip(p: &LogStripProps) -> Html {
@@ -40,6 +58,11 @@ pub fn log_strip(p: &LogStripProps) -> Html {
             <div class="commit-mark behind" data-testid={format!("commit-{group}")}
                  title={format!("group {group} committed offset {c}, before the records shown here")}>{ format!("▼ {group} @{c} ◀") }</div>
         });
+    }
+    let shown = |o: u64| p.records.iter().any(|r| r.offset == o);
+    let first_shown = p.records.first().map_or(u64::MAX, |r| r.offset);
+    for v in p.violations.iter().filter(|v| !shown(v.offset) && v.offset < first_shown) {
+        cells.push(pin_cell(v));
     }
     // The offset the next record would have if nothing had been compacted away.
     let mut next = d.log_start_offset.max(p.from_offset);
@@ -81,11 +104,12 @@ pub fn log_strip(p: &LogStripProps) -> Html {
             cells.push(commit_mark(group, r.offset, false));
         }
         let committed = r.offset < hw;
+        let violation = p.violations.iter().find(|v| v.offset == r.offset);
         cells.push(html! {
-            <div class={classes!("log-record", (!committed).then_some("uncommitted"), r.value.is_none().then_some("tombstone"))}
+            <div class={classes!("log-record", (!committed).then_some("uncommitted"), r.value.is_none().then_some("tombstone"), violation.map(|_| "violated"))}
                  data-offset={r.offset.to_string()}
                  title={format!("offset {} · timestamp {} · leader epoch {}", r.offset, ms(r.timestamp_ms.max(0) as u64), r.leader_epoch)}>
-                <div class="offset">{ r.offset }</div>
+                <div class="offset">{ r.offset }{ for violation.map(pin) }</div>
                 <div class="key">{ bytes(&r.key) }</div>
                 <div class="value">{ if r.value.is_none() { "tombstone".to_string() } else { bytes(&r.value) } }</div>
                 <div class="ts">{ format!("@{}", ms(r.timestamp_ms.max(0) as u64)) }</div>
@@ -99,6 +123,9 @@ pub fn log_strip(p: &LogStripProps) -> Html {
     }
     if !hw_drawn {
         cells.push(hw_marker());
+    }
+    for v in p.violations.iter().filter(|v| !shown(v.offset) && v.offset >= first_shown) {
+        cells.push(pin_cell(v));
     }
     for (group, _) in p.committed.iter().filter(|(_, c)| *c == next && !p.records.is_empty()) {
         cells.push(commit_mark(group, next, true));

@@ -11,6 +11,7 @@ pub mod network;
 pub mod notice;
 pub mod scenario;
 pub mod scrubber;
+pub mod shortcuts;
 pub mod timeline;
 pub mod top_bar;
 pub mod topics;

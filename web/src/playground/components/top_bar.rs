@@ -19,12 +19,15 @@ pub struct TopBarProps {
     pub on_toggle: Callback<()>,
     pub on_step: Callback<()>,
     pub on_speed: Callback<f64>,
+    /// Open the list of keyboard shortcuts.
+    pub on_help: Callback<()>,
 }
 
 #[function_component(TopBar)]
 pub fn top_bar(p: &TopBarProps) -> Html {
     let on_toggle = p.on_toggle.reform(|_: MouseEvent| ());
     let on_step = p.on_step.reform(|_: MouseEvent| ());
+    let on_help = p.on_help.reform(|_: MouseEvent| ());
     let on_speed = p
         .on_speed
         .reform(|e: Event| e.target_unchecked_into::<HtmlSelectElement>().value().parse::<f64>().unwrap_or(1.0));
@@ -32,8 +35,8 @@ pub fn top_bar(p: &TopBarProps) -> Html {
         <header class="top-bar">
             <h1 class="brand">{ "Franz" }<span class="tagline">{ "a Kafka cluster you can watch" }</span></h1>
             <div class="clock" data-testid="clock" title="virtual time since the cluster started">{ format!("t = {}", ms(p.now_ms)) }</div>
-            <button class="play" data-testid="play" onclick={on_toggle}>{ if p.playing { "Pause" } else { "Play" } }</button>
-            <button data-testid="step" onclick={on_step} title="run the next event (a delivery or a timer)">{ "Step" }</button>
+            <button class="play" data-testid="play" onclick={on_toggle} title="play or pause (Space)">{ if p.playing { "Pause" } else { "Play" } }</button>
+            <button data-testid="step" onclick={on_step} title="run the next event (a delivery or a timer) (.)">{ "Step" }</button>
             <label class="speed">{ "Speed " }
                 <select data-testid="speed" onchange={on_speed}>
                     { for SPEEDS.iter().map(|&s| html! {
@@ -49,6 +52,7 @@ pub fn top_bar(p: &TopBarProps) -> Html {
                 <span class="speed-limit" data-testid="top-speed-limit" title="a fast stream holds the page's speed down: see the producer panel">{ format!("running at {limit:.1}×") }</span>
             }
             <div class="events-count" title="events the simulator has run">{ format!("{} events", p.events_dispatched) }</div>
+            <button class="small" data-testid="shortcuts" onclick={on_help} title="keyboard shortcuts (?)" aria-label="keyboard shortcuts">{ "?" }</button>
         </header>
     }
 }
