@@ -6,7 +6,15 @@
 // over 50 ms) are not met when FRANZ_BENCH_STRICT=1.
 // Usage: node web/bench/frames.mjs   (after `trunk build --release`)
 import zlib from "node:zlib";
-import { openBrowser } from "../js-tests/browser.mjs";
+import fs from "node:fs";
+import path from "node:path";
+import { openBrowser, root } from "../js-tests/browser.mjs";
+
+const PLAYGROUND_WASM_GZIP_BUDGET_KB = 450;
+const wasm = fs.readdirSync(path.join(root, "dist")).find((f) => f.endsWith(".wasm"));
+const bytes = fs.readFileSync(path.join(root, "dist", wasm));
+const gzipKb = zlib.gzipSync(bytes, { level: 9 }).length / 1000;
+console.log(`\nPlayground wasm: ${(bytes.length / 1000).toFixed(0)} KB, ${gzipKb.toFixed(0)} KB gzip (budget ${PLAYGROUND_WASM_GZIP_BUDGET_KB} KB gzip)`);
 
 const SPEED = 10;
 const MEASURE_MS = 20_000;
@@ -70,7 +78,7 @@ if (errors.length) {
   console.error("page errors:", errors);
   process.exit(1);
 }
-if (process.env.FRANZ_BENCH_STRICT === "1" && (medianFps < 50 || longest > 50)) {
-  console.error("over budget: median fps must be ≥ 50 and no task may block the main thread > 50 ms");
+if (process.env.FRANZ_BENCH_STRICT === "1" && (medianFps < 50 || longest > 50 || gzipKb > PLAYGROUND_WASM_GZIP_BUDGET_KB)) {
+  console.error("over budget: median fps must be ≥ 50, no task may block the main thread > 50 ms, and the wasm must fit its budget");
   process.exit(1);
 }
