@@ -305,9 +305,9 @@ fn a_run_forked_in_the_past_replays_as_it_happened() {
         assert_eq!(again.now_ms(), fork.now_ms(), "forked at {until} ms");
         assert_eq!(again.trace().hash(), fork.trace().hash(), "forked at {until} ms");
         if crashed {
-            let crashes =
+            let mut crashes =
                 again.trace().since(0).into_iter().filter(|e| matches!(e.kind, TraceKind::BrokerCrashed { .. }));
-            assert_eq!(crashes.last().map(|e| e.time_ms), Some(until), "forked at {until} ms");
+            assert_eq!(crashes.next_back().map(|e| e.time_ms), Some(until), "forked at {until} ms");
         }
     }
 }
