@@ -810,6 +810,13 @@ test("a topic of many partitions shows its first log strips, and all of them whe
   assert.match(await text(page, "strips-shown-wide"), /^All 20 partitions shown/);
   await page.click('[data-testid="show-all-wide"]');
   await page.waitForFunction(() => !document.querySelector('[data-testid="log-wide-12"]'));
+  // A group on it lists the lag of 12 partitions, sums the other 8, and totals them all.
+  await page.click('[data-testid="add-member"]');
+  await page.selectOption('[data-testid="speed"]', "10");
+  await page.locator('[data-testid="lag-playground-group-rest"]').waitFor({ timeout: 30000 });
+  assert.match(await text(page, "lag-playground-group-rest"), /^8 more partitions/);
+  assert.equal(await page.locator('[data-testid^="lag-playground-group-wide-"]').count(), 12);
+  assert.match(await text(page, "lag-playground-group-total"), /^total lag/);
   assert.deepEqual(errors, []);
 });
 

@@ -4,6 +4,10 @@ use yew::prelude::*;
 use super::input_text;
 use crate::playground::state::{GroupCard, MemberAction, MemberUi};
 
+/// Rows of a group's lag table: a group on hundreds of partitions would fill the page (and cost every
+/// frame); the rest is summed in one row, and the total in another.
+const LAG_ROWS_MAX: usize = 12;
+
 #[derive(Properties, PartialEq)]
 pub struct GroupsPanelProps {
     /// Each group with its committed offsets and its members' countdowns.
@@ -86,11 +90,22 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
                     </ul>
                     <table class="lag">
                         <tr><th>{ "partition" }</th><th>{ "committed" }</th><th>{ "HW" }</th><th>{ "lag" }</th></tr>
-                        { for offsets.iter().map(|o| html! {
+                        { for offsets.iter().take(LAG_ROWS_MAX).map(|o| html! {
                             <tr data-testid={format!("lag-{}-{}-{}", d.group_id, o.topic, o.partition)}>
                                 <td>{ format!("{}-{}", o.topic, o.partition) }</td><td>{ o.committed }</td><td>{ o.high_watermark }</td><td>{ o.lag }</td>
                             </tr>
                         }) }
+                        if offsets.len() > LAG_ROWS_MAX {
+                            <tr class="lag-rest" data-testid={format!("lag-{}-rest", d.group_id)}>
+                                <td colspan="3">{ format!("{} more partitions", offsets.len() - LAG_ROWS_MAX) }</td>
+                                <td>{ offsets.iter().skip(LAG_ROWS_MAX).map(|o| o.lag).sum::<u64>() }</td>
+                            </tr>
+                        }
+                        if offsets.len() > 1 {
+                            <tr class="lag-total" data-testid={format!("lag-{}-total", d.group_id)}>
+                                <td colspan="3">{ "total lag" }</td><td>{ offsets.iter().map(|o| o.lag).sum::<u64>() }</td>
+                            </tr>
+                        }
                     </table>
                     if d.members.is_empty() {
                         <p class="hint" data-testid={format!("group-{}-empty", d.group_id)}>{ "No member now: the group keeps its committed offsets, and its lag grows as records arrive. A new member starts from them." }</p>
