@@ -1035,3 +1035,21 @@ test("the checker's violations are pinned on the log strip at their offsets", as
   await page.locator('[data-testid="log-events-0"]').screenshot({ path: path.join(root, "target", "playground-violation-pin.png") });
   assert.deepEqual(errors, []);
 });
+
+// Found by the adversary of issue 16: a long (legal) topic name widened the phone page; "1e3" partitions read as 0.
+test("a long topic name keeps the phone page one screen wide; a count typed as 1e1 is 10 partitions", async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(baseUrl + "#play");
+  await page.waitForSelector('[data-testid="broker-1"]');
+  const name = "customer-orders-events-v2-production-eu-west-1-replicated";
+  await page.fill('[data-testid="topic-name"]', name);
+  await page.fill('[data-testid="topic-partitions"]', "1e1");
+  await page.click('[data-testid="create-topic"]');
+  await page.waitForSelector(`[data-testid="log-${name}-9"]`);
+  assert.equal(await page.locator(`[data-testid="log-${name}-10"]`).count(), 0);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the page is ${width} px wide`);
+  assert.deepEqual(errors, []);
+});
