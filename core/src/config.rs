@@ -176,6 +176,12 @@ impl TopicConfig {
     }
 }
 
+/// Kafka's effective min ISR (3.7+): `min.insync.replicas` above the replication factor counts as the
+/// replication factor, so acks=all needs every replica in the ISR rather than being refused outright.
+pub fn effective_min_insync_replicas(min_insync_replicas: i64, replication_factor: usize) -> usize {
+    (min_insync_replicas.max(1) as usize).min(replication_factor.max(1))
+}
+
 /// Values as Kafka reads them: surrounding whitespace is not part of a value.
 pub fn trimmed(map: &ConfigMap) -> ConfigMap {
     map.iter().map(|(k, v)| (k.clone(), v.trim().to_owned())).collect()

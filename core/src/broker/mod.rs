@@ -628,7 +628,7 @@ fn min_isr(config: &TopicConfig, p: &Partition) -> usize {
 }
 
 fn min_isr_of(min_insync_replicas: i64, p: &Partition) -> usize {
-    (min_insync_replicas.max(1) as usize).min(p.replicas.len().max(1))
+    crate::config::effective_min_insync_replicas(min_insync_replicas, p.replicas.len())
 }
 
 struct ProduceArgs {

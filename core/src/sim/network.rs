@@ -107,6 +107,18 @@ impl Network {
         out
     }
 
+    /// The sides with `node` cut off from every other node too (the nodes cut off before stay cut off).
+    pub fn sides_isolating(&self, node: NodeId) -> Vec<Vec<NodeId>> {
+        let mut sides: Vec<Vec<NodeId>> = self
+            .sides()
+            .into_iter()
+            .map(|side| side.into_iter().filter(|&n| n != node).collect::<Vec<_>>())
+            .filter(|side| !side.is_empty())
+            .collect();
+        sides.push(alloc::vec![node]);
+        sides
+    }
+
     /// Whether a message can go from `a` to `b` now.
     pub fn connected(&self, a: NodeId, b: NodeId) -> bool {
         self.sides.get(&a) == self.sides.get(&b)

@@ -181,14 +181,14 @@ impl Component for App {
 
     fn update(&mut self, ctx: &Context<Self>, action: Action) -> bool {
         let frame = matches!(action, Action::Frame(_));
-        let clock = web_sys::window().and_then(|w| w.performance());
+        // A frame's simulation is timed: the reducer keeps it within its share of the frame.
+        let clock = frame.then(|| web_sys::window().and_then(|w| w.performance())).flatten();
         let started_ms = clock.as_ref().map(|c| c.now());
         let outcome = self.state.reduce(action);
+        if let (Some(clock), Some(started_ms)) = (clock, started_ms) {
+            self.state.reduce(Action::FrameCost(clock.now() - started_ms));
+        }
         if frame {
-            // The reducer keeps a frame's simulation within its share of the frame.
-            if let (Some(clock), Some(started_ms)) = (clock, started_ms) {
-                self.state.reduce(Action::FrameCost(clock.now() - started_ms));
-            }
             self.request_frame(ctx);
         }
         if let Some(fragment) = &outcome.fragment {

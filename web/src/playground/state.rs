@@ -747,18 +747,7 @@ impl Playground {
                     BrokerAction::Crash => w.crash_broker(id),
                     BrokerAction::Restart => w.restart_broker(id),
                     BrokerAction::PowerLoss => w.power_loss(id),
-                    BrokerAction::Isolate => {
-                        // Cut this node off too: the nodes cut off before stay cut off.
-                        let mut sides: Vec<Vec<NodeId>> = w
-                            .network()
-                            .sides()
-                            .into_iter()
-                            .map(|side| side.into_iter().filter(|&n| n != id).collect::<Vec<_>>())
-                            .filter(|side| !side.is_empty())
-                            .collect();
-                        sides.push(vec![id]);
-                        w.partition_network(sides)
-                    }
+                    BrokerAction::Isolate => w.partition_network(w.network().sides_isolating(id)),
                     BrokerAction::Pause => w.pause_node(id, PAUSE_BUTTON_MS),
                     BrokerAction::CrashController => w.crash_controller(id),
                     BrokerAction::RestartController => w.restart_controller(id),

@@ -226,8 +226,7 @@ pub fn topic_warnings(t: &TopicDescription) -> Vec<String> {
              NOT_ENOUGH_REPLICAS while one is out."
         ));
     }
-    // Kafka's effective min ISR: min(min.insync.replicas, replication factor).
-    let min_isr = min_isr.min(rf);
+    let min_isr = franz_core::config::effective_min_insync_replicas(min_isr as i64, rf);
     for p in t.partitions.iter().filter(|p| p.isr.len() < min_isr) {
         warnings.push(format!(
             "{}-{}: the ISR {:?} is smaller than min.insync.replicas={min_isr}: acks=all sends fail with \
