@@ -63,14 +63,17 @@ pkg: setup
 	cd web && wasm-pack build --release --target nodejs --out-dir ../pkg/node --out-name franz_web
 	@ls -l pkg/web/*.wasm pkg/node/*.wasm
 
-## make bench: criterion benchmarks (native), then the standard workload natively and in wasm side by side,
-## then the playground's size and frame rate in headless Chromium
+## make bench: criterion benchmarks (native); the benchmark workloads natively and in wasm as one table (speed,
+## dilation, log reads against a raw copy, memory per record, wasm sizes); the playground's frame rate in headless
+## Chromium
 bench: setup
 	cargo bench -p franz-tests
-	cargo run --quiet --release -p franz-tests --example log_memory
+	cd web && wasm-pack build --release --target web --out-dir ../pkg/web --out-name franz_web
 	cd web && wasm-pack build --release --target nodejs --out-dir ../target/pkg-bench --out-name franz_web -- --features bench
-	node web/bench/sim_speed.mjs target/pkg-bench "$$(cargo run --quiet --release -p franz-tests --example sim_speed)"
 	trunk build --release
+	node web/bench/sim_speed.mjs target/pkg-bench \
+		"$$(cargo run --quiet --profile bench -p franz-tests --example sim_speed)" \
+		"$$(cargo run --quiet --profile bench -p franz-tests --example log_memory)"
 	node web/bench/frames.mjs
 
 ## make soak: the long seeded sweeps kept out of CI

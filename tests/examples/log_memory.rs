@@ -1,4 +1,5 @@
-//! Prints how many bytes of memory a retained record costs beyond its payload (`make bench`).
+//! Prints, as JSON for `make bench`'s table, how many bytes of memory a retained record costs beyond its
+//! payload.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,7 +46,7 @@ fn main() {
     let used = LIVE_BYTES.load(Ordering::Relaxed) - before;
     let payload = records * (value_bytes + key_bytes);
     println!(
-        "log memory: {records} records of {value_bytes} B value + {key_bytes} B key: {used} B live, {:.1} B per record beyond the payload",
+        "{{\"records\":{records},\"valueBytes\":{value_bytes},\"keyBytes\":{key_bytes},\"liveBytes\":{used},\"bytesPerRecordBeyondPayload\":{:.1}}}",
         (used - payload) as f64 / records as f64
     );
     std::hint::black_box(log);

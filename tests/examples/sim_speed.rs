@@ -1,25 +1,103 @@
-//! Prints the standard workload's speed natively as JSON, for `make bench`'s side-by-side table with wasm.
+//! Prints the benchmark workloads' speed natively, one JSON object, for `make bench`'s table:
+//! `web/bench/sim_speed.mjs` runs the same workloads in wasm and prints both side by side.
+//! `sim_speed loaded [seconds]` runs only the loaded cluster, printing each 10 s slice (for a profiler).
 
 use std::time::Instant;
 
-use franz_core::sim::workload::standard_workload;
+use franz_core::config::TopicConfig;
+use franz_core::log::{PartitionLog, ProducerStamp};
+use franz_core::sim::workload::{
+    bulk_workload, idle_cluster, run_idle, standard_workload, LoadedCluster, WorkloadStats,
+};
+use franz_core::types::Record;
+use serde_json::{json, Value};
 
-fn main() {
-    let runs = 20;
-    let first = standard_workload(1).expect("the standard workload runs");
+/// Runs `f` once, then `runs` times timed: its stats and the wall milliseconds of one run.
+fn timed(runs: u32, f: impl Fn() -> WorkloadStats) -> Value {
+    let stats = f();
     let start = Instant::now();
     for _ in 0..runs {
-        std::hint::black_box(standard_workload(1).expect("the standard workload runs"));
+        std::hint::black_box(f());
     }
-    let wall_s = start.elapsed().as_secs_f64() / runs as f64;
-    println!(
-        "{{\"where\":\"native\",\"records\":{},\"events\":{},\"virtualMs\":{},\"wallMs\":{:.3},\"eventsPerSecond\":{:.0},\"recordsPerSecond\":{:.0},\"dilation\":{:.1}}}",
-        first.records,
-        first.events,
-        first.virtual_ms,
-        wall_s * 1000.0,
-        first.events as f64 / wall_s,
-        first.records as f64 / wall_s,
-        first.virtual_ms as f64 / 1000.0 / wall_s,
-    );
+    let wall_ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(runs);
+    json!({ "records": stats.records, "events": stats.events, "virtualMs": stats.virtual_ms, "wallMs": wall_ms })
+}
+
+/// The loaded cluster, 60 s of virtual time in slices of 10 s, each timed (its stats are cumulative).
+fn loaded() -> Value {
+    let mut loaded = LoadedCluster::new(1).expect("the loaded cluster starts");
+    let slices: Vec<Value> = (0..6)
+        .map(|_| {
+            let start = Instant::now();
+            let stats = loaded.run_ms(10_000);
+            let mut slice = serde_json::to_value(stats).expect("stats serialize");
+            slice["wallMs"] = json!(start.elapsed().as_secs_f64() * 1000.0);
+            slice
+        })
+        .collect();
+    Value::Array(slices)
+}
+
+/// Idles a formed cluster for `ms` of virtual time.
+fn idle(brokers: u32, partitions: u32, ms: u64) -> Value {
+    let mut world = idle_cluster(1, brokers, partitions).expect("the idle cluster forms");
+    let start = Instant::now();
+    let stats = run_idle(&mut world, ms);
+    json!({ "events": stats.events, "virtualMs": stats.virtual_ms, "wallMs": start.elapsed().as_secs_f64() * 1000.0 })
+}
+
+/// Reading a partition log of 10,000 records of 100 bytes in 1 MiB fetches, against copying the same bytes
+/// out of a `Vec<u8>` in 1 MiB chunks (the machine's raw-copy baseline, in the same run).
+fn log_read() -> Value {
+    const RECORDS: usize = 10_000;
+    const FETCH_MAX_BYTES: usize = 1_048_576;
+    let config = TopicConfig::default();
+    let mut log = PartitionLog::new(0);
+    for b in 0..RECORDS / 100 {
+        let batch = (0..100).map(|i| Record::new(0, None, Some(vec![(b + i) as u8; 100].into()))).collect();
+        log.append(batch, 0, ProducerStamp::NONE, None, 0, &config);
+    }
+    let bytes = vec![7u8; RECORDS * 100];
+    let runs = 200;
+    let start = Instant::now();
+    for _ in 0..runs {
+        let mut offset = 0;
+        while offset < log.log_end_offset() {
+            let records = log.read(offset, log.log_end_offset(), FETCH_MAX_BYTES).expect("in range");
+            offset = records.last().map_or(offset, |r| r.offset + 1);
+            std::hint::black_box(records);
+        }
+    }
+    let log_ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(runs);
+    let start = Instant::now();
+    for _ in 0..runs {
+        for chunk in bytes.chunks(FETCH_MAX_BYTES) {
+            std::hint::black_box(chunk.to_vec());
+        }
+    }
+    let raw_ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(runs);
+    json!({ "bytes": bytes.len(), "logMs": log_ms, "rawMs": raw_ms })
+}
+
+fn main() {
+    if std::env::args().nth(1).as_deref() == Some("loaded") {
+        let mut loaded = LoadedCluster::new(1).expect("the loaded cluster starts");
+        let seconds: u64 = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(60);
+        for _ in 0..seconds / 10 {
+            let start = Instant::now();
+            let stats = loaded.run_ms(10_000);
+            println!("{:.0} ms {stats:?}", start.elapsed().as_secs_f64() * 1000.0);
+        }
+        return;
+    }
+    let report = json!({
+        "where": "native",
+        "standard": timed(20, || standard_workload(1).expect("the standard workload runs")),
+        "bulk": timed(5, || bulk_workload(1).expect("the bulk workload runs")),
+        "loaded": loaded(),
+        "idleHour": idle(3, 0, 3_600_000),
+        "idleBig": idle(16, 1_000, 60_000),
+        "logRead": log_read(),
+    });
+    println!("{report}");
 }

@@ -10,6 +10,8 @@ mod api;
 mod bench;
 #[cfg(feature = "js-api")]
 mod convert;
+#[cfg(target_arch = "wasm32")]
+mod heap;
 #[cfg(feature = "playground")]
 pub mod playground;
 

@@ -546,22 +546,59 @@ impl Producer {
     /// retry); Franz's network loses single messages, so the window is kept here. Either way a retried
     /// batch is among the last five the broker appended, which it remembers: a duplicate, not a gap.
     fn drain(&mut self, now_ms: u64, out: &mut Outbox) {
-        let mut held: Vec<(&str, u32)> = Vec::new();
-        let mut ready: Vec<(u64, (&str, u32))> = Vec::new();
+        /// What `drain` needs to know of one partition's batches, gathered in one pass (the batches of a
+        /// busy producer number in the hundreds: comparing each with all others cost more than the rest).
+        struct PartitionDrain<'a> {
+            topic: &'a str,
+            partition: u32,
+            /// The newest batch still taking records.
+            newest_open: u64,
+            /// The oldest batch sent and not yet acknowledged (idempotence: its place among the numbered).
+            oldest_unacknowledged: Option<u64>,
+            /// Batches of this partition found ready in this pass, and whether a batch holds the ones after it.
+            ready: u64,
+            held: bool,
+        }
+        let mut partitions: Vec<PartitionDrain> = Vec::new();
+        fn find<'b, 'a>(
+            partitions: &'b mut [PartitionDrain<'a>],
+            topic: &str,
+            partition: u32,
+        ) -> Option<&'b mut PartitionDrain<'a>> {
+            partitions.iter_mut().find(|p| p.partition == partition && p.topic == topic)
+        }
+        for (&id, b) in &self.batches {
+            let entry = match find(&mut partitions, &b.topic, b.partition) {
+                Some(entry) => entry,
+                None => {
+                    partitions.push(PartitionDrain {
+                        topic: &b.topic,
+                        partition: b.partition,
+                        newest_open: 0,
+                        oldest_unacknowledged: None,
+                        ready: 0,
+                        held: false,
+                    });
+                    partitions.last_mut().expect("just pushed")
+                }
+            };
+            if b.producer.is_none() {
+                entry.newest_open = entry.newest_open.max(id);
+            } else {
+                entry.oldest_unacknowledged = Some(entry.oldest_unacknowledged.map_or(b.ordinal, |o| o.min(b.ordinal)));
+            }
+        }
+        let mut ready: Vec<u64> = Vec::new();
         let unacknowledged_max = u64::from(self.config.max_in_flight_requests_per_connection);
         for (&id, b) in &self.batches {
-            let partition = (b.topic.as_str(), b.partition);
-            if b.in_flight || held.contains(&partition) {
+            let Some(entry) = find(&mut partitions, &b.topic, b.partition) else { continue };
+            if b.in_flight || entry.held {
                 continue;
             }
             let due = match (b.producer, b.retry_at_ms) {
                 (_, Some(at)) => now_ms >= at,
                 (None, None) => {
-                    let newer = self
-                        .batches
-                        .range(id + 1..)
-                        .any(|(_, n)| n.topic == b.topic && n.partition == b.partition && n.producer.is_none());
-                    newer
+                    entry.newest_open > id
                         || self.closing
                         || b.size_bytes >= self.config.batch_size_bytes
                         || now_ms >= b.created_ms.saturating_add(self.config.linger_ms)
@@ -571,28 +608,21 @@ impl Producer {
             let retry = b.producer.is_some();
             let earlier_out = retry && self.idempotent() && self.earlier_sequence_in_flight(id);
             let too_many_unacknowledged = !retry && self.idempotent() && {
-                let oldest_unacknowledged = self
-                    .batches
-                    .values()
-                    .filter(|o| o.topic == b.topic && o.partition == b.partition && o.producer.is_some())
-                    .map(|o| o.ordinal)
-                    .min();
                 let numbered = self
                     .sequences
                     .iter()
-                    .find(|(tp, _)| tp.topic == b.topic && tp.partition == b.partition)
+                    .find(|(tp, _)| tp.partition == b.partition && tp.topic == b.topic)
                     .map_or(0, |(_, s)| s.batches_numbered);
-                let about_to_be = ready.iter().filter(|(_, p)| *p == partition).count() as u64;
-                oldest_unacknowledged.is_some_and(|o| numbered + about_to_be - o >= unacknowledged_max)
+                entry.oldest_unacknowledged.is_some_and(|o| numbered + entry.ready - o >= unacknowledged_max)
             };
             if due && !earlier_out && !too_many_unacknowledged {
-                ready.push((id, partition));
+                ready.push(id);
+                entry.ready += 1;
             }
             if !due || earlier_out || retry || too_many_unacknowledged {
-                held.push(partition);
+                entry.held = true;
             }
         }
-        let ready: Vec<u64> = ready.into_iter().map(|(id, _)| id).collect();
         for batch_id in ready {
             self.send_batch(now_ms, batch_id, out);
         }
