@@ -1,6 +1,7 @@
 //! Prints the benchmark workloads' speed natively, one JSON object, for `make bench`'s table:
 //! `web/bench/sim_speed.mjs` runs the same workloads in wasm and prints both side by side.
-//! `sim_speed loaded [seconds]` runs only the loaded cluster, printing each 10 s slice (for a profiler).
+//! `sim_speed loaded [seconds]` runs only the loaded cluster, printing each 10 s slice, and `sim_speed idle-big`
+//! only the idle 16-broker cluster (for a profiler).
 
 use std::time::Instant;
 
@@ -80,6 +81,10 @@ fn log_read() -> Value {
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("idle-big") {
+        println!("{}", idle(16, 1_000, 60_000));
+        return;
+    }
     if std::env::args().nth(1).as_deref() == Some("loaded") {
         let mut loaded = LoadedCluster::new(1).expect("the loaded cluster starts");
         let seconds: u64 = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(60);

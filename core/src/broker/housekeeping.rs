@@ -97,24 +97,28 @@ impl Broker {
     /// The next time housekeeping has something to do. Nothing is armed for an idle broker, so that an
     /// idle world has no events.
     pub(super) fn housekeeping_timers(&self, timers: &mut Timers) {
-        let partitions = || self.topics.values().flat_map(|t| t.partitions.values().map(move |p| (t, p)));
+        // One pass over the partitions (this runs after every event of the broker).
+        let (mut flush_due, mut checkpoint_due, mut retention_due, mut cleaning_due) =
+            (None::<u64>, false, false, None::<u64>);
+        for (t, p) in self.topics.values().flat_map(|t| t.partitions.values().map(move |p| (t, p))) {
+            if let Some(due) = p.flush_due_ms(&t.config) {
+                flush_due = Some(flush_due.map_or(due, |d| d.min(due)));
+            }
+            checkpoint_due |= p.high_watermark != p.high_watermark_checkpoint;
+            retention_due |= t.config.cleanup_policy_delete && p.log.log_start_offset() < p.high_watermark;
+            if let Some(due) = p.log.compaction_due_ms(p.high_watermark, &t.config) {
+                cleaning_due = Some(cleaning_due.map_or(due, |d| d.min(due)));
+            }
+        }
         // Only the flusher runs that will find a log to flush.
-        let flushes = partitions()
-            .filter_map(|(t, p)| p.flush_due_ms(&t.config))
-            .min()
-            .and_then(|due| self.log_flusher_run_at_or_after(due));
-        let checkpoint = partitions()
-            .any(|(_, p)| p.high_watermark != p.high_watermark_checkpoint)
+        let flushes = flush_due.and_then(|due| self.log_flusher_run_at_or_after(due));
+        let checkpoint = checkpoint_due
             .then(|| self.last_high_watermark_checkpoint_ms.saturating_add(HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS));
-        let retention = partitions()
-            .any(|(t, p)| t.config.cleanup_policy_delete && p.log.log_start_offset() < p.high_watermark)
+        let retention = retention_due
             .then(|| self.last_retention_check_ms.saturating_add(self.config.log_retention_check_interval_ms));
         // Only when some log is due for cleaning (min.cleanable.dirty.ratio, max.compaction.lag.ms).
         let next_run = self.last_cleaner_run_ms.saturating_add(self.config.log_cleaner_backoff_ms);
-        let cleaning = partitions()
-            .filter_map(|(t, p)| p.log.compaction_due_ms(p.high_watermark, &t.config))
-            .map(|due| due.max(next_run))
-            .min();
+        let cleaning = cleaning_due.map(|due| due.max(next_run));
         timers.set(TimerName::LogFlushScheduler, flushes);
         timers.set(TimerName::HighWatermarkCheckpoint, checkpoint);
         timers.set(TimerName::LogRetentionCheck, retention);

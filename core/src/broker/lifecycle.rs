@@ -342,6 +342,7 @@ impl Broker {
     /// id the image names), none for the others, and each replica leading or following as the metadata
     /// says, through the partition's own transitions.
     fn reconcile(&mut self, now_ms: u64, out: &mut Outbox) {
+        self.follower_leaders = None;
         self.delete_stray_logs(out);
         self.delete_offsets_of_deleted_topics(now_ms, out);
         let id = self.id;

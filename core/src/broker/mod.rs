@@ -148,6 +148,9 @@ pub struct Broker {
     delayed_replica_fetches: Vec<DelayedReplicaFetch>,
     /// As follower: one fetch session per leader broker.
     fetch_sessions: BTreeMap<NodeId, FetchSession>,
+    /// Memory: the leaders this broker's replicas follow, sorted; `None` after anything that may change a
+    /// leadership (a published image), until the next look. Read after every event, so kept.
+    follower_leaders: Option<Vec<NodeId>>,
     correlation_ids: crate::protocol::message::CorrelationIds,
     last_high_watermark_checkpoint_ms: u64,
     last_retention_check_ms: u64,
@@ -221,6 +224,7 @@ impl Broker {
             topic_ids_seen: BTreeMap::new(),
             delayed_replica_fetches: Vec::new(),
             fetch_sessions: BTreeMap::new(),
+            follower_leaders: None,
             correlation_ids: Default::default(),
             last_high_watermark_checkpoint_ms: now_ms,
             last_retention_check_ms: now_ms,

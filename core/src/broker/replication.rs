@@ -93,7 +93,7 @@ impl Broker {
             || request.fetch_offset < p.log.log_end_offset()
             || p.high_watermark != request.high_watermark
             || p.log.log_start_offset() > request.fetch_offset
-            || self.divergence(request).is_some()
+            || divergence(p, request).is_some()
     }
 
     /// Checks one partition of a follower's fetch against this leader.
@@ -118,15 +118,7 @@ impl Broker {
 
     /// Where the follower's log diverges from this leader's, if it does (KIP-320).
     fn divergence(&self, request: &ReplicaFetchPartition) -> Option<(i32, Offset)> {
-        let p = self.partition(&request.topic, request.partition)?;
-        let epoch = request.last_fetched_epoch?;
-        match p.log.end_offset_for_epoch(epoch) {
-            Some((found, end)) if found == epoch && end >= request.fetch_offset => None,
-            Some((found, end)) => Some((found, end.min(request.fetch_offset))),
-            // This leader has nothing from that epoch or before: the follower keeps nothing above our start.
-            None if request.fetch_offset > p.log.log_start_offset() => Some((-1, p.log.log_start_offset())),
-            None => None,
-        }
+        divergence(self.partition(&request.topic, request.partition)?, request)
     }
 
     /// The leader learns the follower's LEO from its fetch offset (Kafka's `updateFollowerFetchState`),
@@ -350,33 +342,33 @@ impl Broker {
 
     /// Sends a fetch to every leader this broker follows and has no fetch out to.
     pub(super) fn send_replica_fetches(&mut self, now_ms: u64, out: &mut Outbox) {
-        let id = self.id;
-        let mut by_leader: alloc::collections::BTreeMap<NodeId, Vec<ReplicaFetchPartition>> = Default::default();
-        for (name, topic) in &self.topics {
-            for (&i, p) in &topic.partitions {
-                if p.leader == id || p.leader == NO_NODE {
-                    continue;
-                }
-                by_leader.entry(p.leader).or_default().push(ReplicaFetchPartition {
-                    topic: name.clone(),
-                    topic_id: topic.topic_id,
-                    partition: i,
-                    current_leader_epoch: p.leader_epoch,
-                    fetch_offset: p.log.log_end_offset(),
-                    last_fetched_epoch: p.log.latest_epoch(),
-                    high_watermark: p.high_watermark,
-                });
-            }
-        }
-        self.fetch_sessions.retain(|leader, s| by_leader.contains_key(leader) || s.in_flight.is_some());
+        // Runs after every event of this broker, and a follower's fetch to each leader is almost always out
+        // (parked there): the leaders are kept between images, and requests built only for those due.
+        let leaders = self.follower_leaders.take().unwrap_or_else(|| self.leaders_followed());
+        debug_assert_eq!(leaders, self.leaders_followed(), "the leaders kept are those the replicas follow");
+        self.fetch_sessions.retain(|leader, s| leaders.contains(leader) || s.in_flight.is_some());
         let max_wait_ms = self.config.replica_fetch_wait_max_ms;
-        for (leader, partitions) in by_leader {
+        for &leader in &leaders {
             let session = self.fetch_sessions.entry(leader).or_default();
             if session.in_flight.is_some_and(|(_, deadline)| now_ms >= deadline) {
                 session.in_flight = None; // the leader went silent
             }
             if session.in_flight.is_some() || now_ms < session.backoff_until_ms {
                 continue;
+            }
+            let mut partitions = Vec::new();
+            for (name, topic) in &self.topics {
+                for (&i, p) in topic.partitions.iter().filter(|(_, p)| p.leader == leader) {
+                    partitions.push(ReplicaFetchPartition {
+                        topic: name.clone(),
+                        topic_id: topic.topic_id,
+                        partition: i,
+                        current_leader_epoch: p.leader_epoch,
+                        fetch_offset: p.log.log_end_offset(),
+                        last_fetched_epoch: p.log.latest_epoch(),
+                        high_watermark: p.high_watermark,
+                    });
+                }
             }
             let correlation_id = self.correlation_ids.next_id();
             let session = self.fetch_sessions.entry(leader).or_default();
@@ -388,6 +380,20 @@ impl Broker {
                 Message::ReplicaFetchRequest { correlation_id, broker_epoch, max_wait_ms, max_bytes, partitions },
             );
         }
+        self.follower_leaders = Some(leaders);
+    }
+
+    /// The leaders this broker's replicas follow, sorted.
+    fn leaders_followed(&self) -> Vec<NodeId> {
+        let id = self.id;
+        let mut leaders: Vec<NodeId> = Vec::new();
+        for p in self.topics.values().flat_map(|t| t.partitions.values()) {
+            if p.leader != id && p.leader != NO_NODE && !leaders.contains(&p.leader) {
+                leaders.push(p.leader);
+            }
+        }
+        leaders.sort_unstable();
+        leaders
     }
 
     pub(super) fn on_replica_fetch_response(
@@ -492,6 +498,18 @@ impl Broker {
             .filter_map(|p| p.pending_isr.as_ref().map(|pending| pending.deadline_ms));
         timers.set(TimerName::ReplicaLagTimeMax, isr_check);
         timers.set_all(TimerName::RequestTimeout, pending);
+    }
+}
+
+/// Where the follower's log diverges from the leader's replica `p`, if it does (KIP-320).
+fn divergence(p: &super::Partition, request: &ReplicaFetchPartition) -> Option<(i32, Offset)> {
+    let epoch = request.last_fetched_epoch?;
+    match p.log.end_offset_for_epoch(epoch) {
+        Some((found, end)) if found == epoch && end >= request.fetch_offset => None,
+        Some((found, end)) => Some((found, end.min(request.fetch_offset))),
+        // This leader has nothing from that epoch or before: the follower keeps nothing above our start.
+        None if request.fetch_offset > p.log.log_start_offset() => Some((-1, p.log.log_start_offset())),
+        None => None,
     }
 }
 

@@ -505,7 +505,7 @@ impl Producer {
                 .batches
                 .iter_mut()
                 .rev()
-                .find(|(_, b)| b.topic == topic && b.partition == partition && b.producer.is_none());
+                .find(|(_, b)| b.partition == partition && b.producer.is_none() && b.topic == topic);
             match open {
                 Some((_, batch)) if batch.size_bytes + bytes <= self.config.batch_size_bytes => {
                     batch.size_bytes += bytes;
