@@ -47,7 +47,7 @@ wasm-browser:
 # The npm package as Node users load it: tested from plain JS, fuzzed with hostile values (fast-check), and
 # its generated TypeScript types checked with a strict example (tsc --strict, web/js-tests/tsconfig.json).
 package-test:
-	cd web && wasm-pack build --release --target nodejs --out-dir ../target/pkg-node --out-name franz_web
+	cd web && wasm-pack build --profile npm --target nodejs --out-dir ../target/pkg-node --out-name franz_web
 	node --test web/js-tests/package.test.mjs web/js-tests/fuzz.test.mjs
 	tsc --noEmit --strict -p web/js-tests
 
@@ -57,10 +57,11 @@ dist:
 browser-test:
 	node --test web/js-tests/playground.test.mjs
 
-## make pkg: the npm package (no Yew inside), for bundlers/browsers (pkg/web) and for Node (pkg/node)
+## make pkg: the npm package (no Yew inside), for bundlers/browsers (pkg/web) and for Node (pkg/node), built with
+## the `npm` profile (opt-level "s": see Cargo.toml)
 pkg: setup
-	cd web && wasm-pack build --release --target web --out-dir ../pkg/web --out-name franz_web
-	cd web && wasm-pack build --release --target nodejs --out-dir ../pkg/node --out-name franz_web
+	cd web && wasm-pack build --profile npm --target web --out-dir ../pkg/web --out-name franz_web
+	cd web && wasm-pack build --profile npm --target nodejs --out-dir ../pkg/node --out-name franz_web
 	@ls -l pkg/web/*.wasm pkg/node/*.wasm
 
 ## make bench: criterion benchmarks (native); the benchmark workloads natively and in wasm as one table (speed,
@@ -68,8 +69,8 @@ pkg: setup
 ## Chromium
 bench: setup
 	cargo bench -p franz-tests
-	cd web && wasm-pack build --release --target web --out-dir ../pkg/web --out-name franz_web
-	cd web && wasm-pack build --release --target nodejs --out-dir ../target/pkg-bench --out-name franz_web -- --features bench
+	cd web && wasm-pack build --profile npm --target web --out-dir ../pkg/web --out-name franz_web
+	cd web && wasm-pack build --profile npm --target nodejs --out-dir ../target/pkg-bench --out-name franz_web -- --features bench
 	trunk build --release
 	node web/bench/sim_speed.mjs target/pkg-bench \
 		"$$(cargo run --quiet --profile bench -p franz-tests --example sim_speed)" \
