@@ -28,11 +28,25 @@ use super::components::top_bar::TopBar;
 use super::components::topics::TopicsPanel;
 use super::state::{Action, Download, MapAction, Place, Playground, Snapshot, SHORTCUT_KEYS};
 
+/// While time runs, the panels (topics, log strips, groups, the event log ...) are described again at most
+/// this often (wall ms); the map's messages and the clock move every frame. Describing and diffing a cluster
+/// of 200 partitions every frame cost more than the frame (`make bench`: frames.mjs); ten times a second
+/// reads as live. Anything the user does shows at once.
+const PANELS_REFRESH_MS: f64 = 100.0;
+
 pub struct App {
     state: Playground,
     frame: Option<AnimationFrame>,
+    /// What the page shows, and when (performance.now) its panels were last described.
+    shown: Snapshot,
+    shown_at_ms: f64,
     /// The page's keyboard shortcuts, and clicks beside the map's menu (which close it).
     _listeners: Vec<EventListener>,
+}
+
+/// The page's clock (performance.now), in ms.
+fn wall_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
 fn location() -> Option<web_sys::Location> {
@@ -174,7 +188,9 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let fragment = location().and_then(|l| l.hash().ok()).unwrap_or_default();
         let _listeners = listeners(ctx.link());
-        let mut app = App { state: Playground::from_fragment(&fragment), frame: None, _listeners };
+        let state = Playground::from_fragment(&fragment);
+        let shown = state.snapshot();
+        let mut app = App { state, frame: None, shown, shown_at_ms: wall_ms(), _listeners };
         app.request_frame(ctx);
         app
     }
@@ -190,6 +206,14 @@ impl Component for App {
         }
         if frame {
             self.request_frame(ctx);
+        }
+        let now_ms = wall_ms();
+        if !frame || now_ms - self.shown_at_ms >= PANELS_REFRESH_MS {
+            self.shown = self.state.snapshot();
+            self.shown_at_ms = now_ms;
+        } else if outcome.changed {
+            self.shown.flights = self.state.flights();
+            self.shown.view.now_ms = self.state.world().now_ms();
         }
         if let Some(fragment) = &outcome.fragment {
             write_fragment(fragment);
@@ -220,7 +244,7 @@ impl Component for App {
             topic_warnings,
             consumer,
             producer_waits,
-        } = state.snapshot();
+        } = self.shown.clone();
         // The notice shows in the panel whose action posted it (the top bar's, lessons' and the timeline's
         // at the top).
         let notice = |place: Place| -> Html {
