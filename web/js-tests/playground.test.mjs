@@ -302,14 +302,8 @@ test("consumer groups: members join, share the partitions, commit, and rebalance
   assert.deepEqual(errors, []);
 });
 
-test("a first visit lands in the first lesson, played to its end through the page with every claim met", async () => {
-  const { page, errors } = await openPlayground("");
-  await page.locator('[data-testid="lesson-step"]').waitFor();
-  assert.match(await text(page, "lesson-title"), /Partitions, and order by key/);
-  assert.ok(await page.locator('[data-testid="lesson-list"] [data-testid="lesson-item"]').count() >= 1);
-  const clock = await text(page, "clock");
-  await page.waitForTimeout(300);
-  assert.equal(await text(page, "clock"), clock, "between steps the clock stands still");
+/** Clicks Next until the lesson ends, checking that every step shows its claims, all met: the number of steps. */
+async function playLessonToItsEnd(page) {
   const next = page.locator('[data-testid="lesson-next"]');
   let played = 0;
   while (await next.isEnabled()) {
@@ -324,11 +318,35 @@ test("a first visit lands in the first lesson, played to its end through the pag
   const [, total] = (await stepCount(page)).match(/Step \d+ of (\d+)/);
   assert.equal(played, Number(total));
   assert.match(await text(page, "lesson-done"), /every claim held/);
+  return Number(total);
+}
+
+test("a first visit lands in the first lesson, played to its end through the page with every claim met", async () => {
+  const { page, errors } = await openPlayground("");
+  await page.locator('[data-testid="lesson-step"]').waitFor();
+  assert.match(await text(page, "lesson-title"), /Partitions, and order by key/);
+  assert.ok(await page.locator('[data-testid="lesson-list"] [data-testid="lesson-item"]').count() >= 1);
+  const clock = await text(page, "clock");
+  await page.waitForTimeout(300);
+  assert.equal(await text(page, "clock"), clock, "between steps the clock stands still");
+  const total = await playLessonToItsEnd(page);
   assert.match(page.url(), new RegExp(`#lesson=partitions-and-keys&step=${total}$`));
   // The cluster panels show the lesson's world: alice's three orders on partition 0.
   await page.locator('[data-testid="log-orders-0"] .log-record[data-offset="2"]').waitFor();
   fs.mkdirSync(path.join(root, "target"), { recursive: true });
   await page.screenshot({ path: path.join(root, "target", "playground-lesson.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test("a failure lesson, acks=1 losing acknowledged writes, played to its end through the page: its claims, the checker's lost write among them, all met", async () => {
+  const { page, errors } = await openPlayground("#lesson=acks-1-loses-writes");
+  await page.locator('[data-testid="lesson-step"]').waitFor();
+  assert.match(await text(page, "lesson-title"), /acks=1/);
+  const total = await playLessonToItsEnd(page);
+  assert.match(page.url(), new RegExp(`#lesson=acks-1-loses-writes&step=${total}$`));
+  // The last step's verdicts include the checker's: one lost write, shown met (the lesson promised it).
+  const verdicts = (await page.locator('[data-testid="verdict"]').allInnerTexts()).join("\n");
+  assert.match(verdicts, /lost.write/i, verdicts);
   assert.deepEqual(errors, []);
 });
 
