@@ -7,6 +7,7 @@ use alloc::borrow::ToOwned;
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 
+use crate::collect::CollectMap;
 use crate::error::Result;
 
 /// Franz's bound on one topic's partitions (Kafka has none; a browser does).
@@ -184,7 +185,7 @@ pub fn effective_min_insync_replicas(min_insync_replicas: i64, replication_facto
 
 /// Values as Kafka reads them: surrounding whitespace is not part of a value.
 pub fn trimmed(map: &ConfigMap) -> ConfigMap {
-    map.iter().map(|(k, v)| (k.clone(), v.trim().to_owned())).collect()
+    map.iter().map(|(k, v)| (k.clone(), v.trim().to_owned())).collect_map()
 }
 
 /// Where a topic config's value in force comes from, in Kafka's words (`ConfigEntry.ConfigSource`).

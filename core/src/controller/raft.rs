@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 use rand_core::RngCore;
 use rand_pcg::Pcg32;
 
+use crate::collect::CollectMap;
 use crate::protocol::message::Outbox;
 pub use crate::protocol::raft::{Entry, LogIndex, RaftMessage, Term};
 use crate::types::NodeId;
@@ -246,8 +247,8 @@ impl<E: Clone> RaftNode<E> {
         self.became_leader_ms = now_ms;
         let next = self.last_log_index() + 1;
         let voters = self.voters.clone();
-        self.next_index = voters.iter().map(|&v| (v, next)).collect();
-        self.match_index = voters.iter().map(|&v| (v, 0)).collect();
+        self.next_index = voters.iter().map(|&v| (v, next)).collect_map();
+        self.match_index = voters.iter().map(|&v| (v, 0)).collect_map();
         self.match_index.insert(self.id, self.last_log_index());
         self.last_heard_ms.clear();
         self.disk.log.push(Entry { term: self.disk.term, payload: None });

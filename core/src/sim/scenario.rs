@@ -291,14 +291,14 @@ impl Scenario {
 fn partition_keys(value: serde_json::Value) -> json::Result<alloc::collections::BTreeMap<u32, Vec<NodeId>>> {
     use serde::de::Error;
     let by_name: alloc::collections::BTreeMap<String, Vec<NodeId>> = serde::Deserialize::deserialize(value)?;
-    by_name
-        .into_iter()
-        .map(|(k, v)| {
-            k.parse::<u32>()
-                .map(|p| (p, v))
-                .map_err(|_| json::Error::custom(alloc::format!("partition {k:?} is not a partition number")))
-        })
-        .collect()
+    let mut by_partition = alloc::collections::BTreeMap::new();
+    for (k, v) in by_name {
+        let p = k
+            .parse::<u32>()
+            .map_err(|_| json::Error::custom(alloc::format!("partition {k:?} is not a partition number")))?;
+        by_partition.insert(p, v);
+    }
+    Ok(by_partition)
 }
 
 const ACTIONS: &[&str] = &[
