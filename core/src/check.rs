@@ -282,9 +282,9 @@ pub fn check(history: &History, replicas: &Replicas) -> CheckReport {
     if complete {
         check_committed_unread(history, replicas, &mut report);
     }
-    report
-        .violations
-        .sort_by(|a, b| (a.kind, &a.topic, a.partition, a.offset).cmp(&(b.kind, &b.topic, b.partition, b.offset)));
+    crate::collect::sort_by(&mut report.violations, |a, b| {
+        (a.kind, &a.topic, a.partition, a.offset).cmp(&(b.kind, &b.topic, b.partition, b.offset))
+    });
     let sends_judged = history.entries().filter(|e| matches!(e.op, Op::SendInvoked { .. })).count() as u64;
     CheckReport {
         ok: report.violations.is_empty(),

@@ -214,7 +214,7 @@ pub struct ConfigEntry {
 /// override, else the cluster's default for topics (`broker_defaults`, by topic-level names), else Kafka's.
 pub fn describe_topic_config(broker_defaults: &ConfigMap, overrides: &ConfigMap) -> alloc::vec::Vec<ConfigEntry> {
     let mut defs: alloc::vec::Vec<&ConfigDef> = TOPIC_CONFIG_DEFS.iter().chain(TOPIC_CONFIG_ACCEPTED).collect();
-    defs.sort_by_key(|d| d.key);
+    crate::collect::sort_by(&mut defs, |a, b| a.key.cmp(b.key));
     defs.into_iter()
         .map(|def| {
             let (value, source) = match (overrides.get(def.key), broker_defaults.get(def.key)) {

@@ -285,8 +285,9 @@ impl<E: Clone> RaftNode<E> {
     fn advance_commit(&mut self) {
         let mut matched: Vec<LogIndex> =
             self.voters.iter().map(|v| self.match_index.get(v).copied().unwrap_or(0)).collect();
-        matched.sort_unstable_by(|a, b| b.cmp(a));
-        let candidate = matched.get(self.majority() - 1).copied().unwrap_or(0);
+        // The majority-th highest (ascending, as every other sort of numbers in Franz: one copy of the sort).
+        matched.sort_unstable();
+        let candidate = matched.len().checked_sub(self.majority()).map_or(0, |i| matched[i]);
         if candidate > self.commit_index && self.term_at(candidate) == self.disk.term {
             assert!(candidate <= self.last_log_index(), "a leader commits only what it has");
             self.commit_index = candidate;

@@ -954,7 +954,9 @@ impl Playground {
             }
         }
         let mut topics = view.topics.clone();
-        topics.sort_by_key(|t| (is_internal(&t.name), t.name.clone()));
+        franz_core::collect::sort_by(&mut topics, |a, b| {
+            (is_internal(&a.name), &a.name).cmp(&(is_internal(&b.name), &b.name))
+        });
         let user_topics = topics.iter().map(|t| t.name.clone()).filter(|t| !is_internal(t)).collect();
         let topic_warnings = topics.iter().map(|t| (t.name.clone(), explain::topic_warnings(t))).collect_map();
         Snapshot {
