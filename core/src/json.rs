@@ -37,7 +37,7 @@ impl Object {
         let mut object = deserializer.deserialize_map(ObjectVisitor)?;
         let name = match object.map.remove(tag) {
             Some(Value::String(name)) => name,
-            Some(other) => return Err(D::Error::custom(format_args!("{tag} must be a string, got {other}"))),
+            Some(_) => return Err(D::Error::custom(format_args!("{tag} must be a string"))),
             None => return Err(D::Error::missing_field(tag)),
         };
         Ok((name, object))
@@ -80,6 +80,60 @@ impl Object {
     }
 }
 
+/// Compact JSON (serde_json's `to_string`) indented as `to_string_pretty` writes it: two spaces a level,
+/// `": "` after a key, `[]` and `{}` when empty.
+pub fn pretty(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() * 2);
+    let mut depth = 0;
+    let (mut in_string, mut escaped) = (false, false);
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    let mut chars = compact.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                if matches!(chars.peek(), Some('}' | ']')) {
+                    out.extend(chars.next());
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth -= 1;
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// The error for a tag no variant has.
 pub fn unknown_variant(name: &str, variants: &'static [&'static str]) -> Error {
     Error::unknown_variant(name, variants)
@@ -104,5 +158,20 @@ impl<'de> Visitor<'de> for ObjectVisitor {
             map.insert(key, value);
         }
         Ok(Object { map, taken: Vec::new() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pretty_is_serde_json_s_pretty() {
+        let value = serde_json::json!({
+            "a": [1, {"b": "x,y:{z}[\\\"", "c": []}, {}],
+            "d": {"e": null, "f": -1.5e-7, "g": true},
+            "h": "ünïcödé \u{1F600}",
+        });
+        let compact = serde_json::to_string(&value).unwrap();
+        assert_eq!(super::pretty(&compact), serde_json::to_string_pretty(&value).unwrap());
+        assert_eq!(super::pretty("[]"), "[]");
     }
 }

@@ -355,8 +355,10 @@ impl Lesson {
         Ok(lesson)
     }
 
+    /// Indented, for an author to edit. (Written compact and indented by [`json::pretty`]: the page then
+    /// carries one serializer of the actions, the one scenarios use.)
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        json::pretty(&serde_json::to_string(self).unwrap_or_default())
     }
 
     pub fn cluster_config(&self) -> ClusterConfig {
@@ -439,15 +441,8 @@ pub fn play(lesson: &Lesson) -> Result<(World, Vec<StepReport>)> {
     Ok((run.world, reports))
 }
 
-fn action_name(action: &Action) -> String {
-    serde_json::to_value(action)
-        .ok()
-        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(String::from))
-        .unwrap_or_default()
-}
-
 fn judge_action(expected: &LessonAction, outcome: &Result<Outcome>) -> Vec<Verdict> {
-    let name = action_name(&expected.action);
+    let name = expected.action.name();
     let mut verdicts = Vec::new();
     let actual = match outcome {
         Ok(_) => String::from("it succeeded"),
@@ -625,7 +620,7 @@ impl Expectation {
                 Err(e) => (false, e.to_string()),
             },
             Expectation::GroupState { group, is } => {
-                let state = json_text(&world.describe_group(group).state);
+                let state = world.describe_group(group).state.name();
                 (state == *is, format!("it is {state}"))
             }
             Expectation::GroupMembers { group, count } => {
@@ -658,8 +653,8 @@ impl Expectation {
             }
             Expectation::Violations { kinds } => {
                 let report = world.check();
-                let found: BTreeSet<String> = report.violations.iter().map(|v| json_text(&v.kind)).collect();
-                let want: BTreeSet<String> = kinds.iter().map(json_text).collect();
+                let found: BTreeSet<&str> = report.violations.iter().map(|v| v.kind.name()).collect();
+                let want: BTreeSet<&str> = kinds.iter().map(|k| k.name()).collect();
                 let actual = if found.is_empty() {
                     String::from("the checker finds none")
                 } else {
@@ -746,17 +741,8 @@ fn controller_name(id: Option<NodeId>) -> String {
     id.map_or(String::from("none"), |c| format!("controller {c}"))
 }
 
-/// A value's JSON text without quotes: a state's or a kind's name as the JS API spells it.
-fn json_text<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
-    }
-}
-
 fn kind_names(kinds: &[ViolationKind]) -> String {
-    kinds.iter().map(json_text).collect::<Vec<_>>().join(", ")
+    kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
 }
 
 /// The lessons that ship with Franz, in the picker's order.
@@ -842,6 +828,7 @@ mod tests {
     fn every_claim_reads_back_what_to_json_wrote() {
         let lesson = Lesson::parse(EVERY_EXPECTATION).unwrap();
         assert_eq!(Lesson::parse(&lesson.to_json()).unwrap(), lesson, "round trip");
+        assert_eq!(lesson.to_json(), serde_json::to_string_pretty(&lesson).unwrap(), "serde_json's indented JSON");
         let expect = &lesson.steps[0].expect;
         let written: BTreeSet<String> =
             expect.iter().map(|e| serde_json::to_value(e).unwrap()["type"].as_str().unwrap().into()).collect();

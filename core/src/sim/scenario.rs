@@ -348,6 +348,49 @@ impl<'de> Deserialize<'de> for Action {
 }
 
 impl Action {
+    /// Its `type` in the JSON, e.g. `createTopic`.
+    pub fn name(&self) -> &'static str {
+        use Action::*;
+        match self {
+            RunFor { .. } => "runFor",
+            Step => "step",
+            CreateTopic { .. } => "createTopic",
+            DeleteTopic { .. } => "deleteTopic",
+            CreatePartitions { .. } => "createPartitions",
+            AlterTopicConfig { .. } => "alterTopicConfig",
+            ReassignPartitions { .. } => "reassignPartitions",
+            ElectPreferredLeaders { .. } => "electPreferredLeaders",
+            AddProducer { .. } => "addProducer",
+            Stream { .. } => "stream",
+            StopStream { .. } => "stopStream",
+            PollLoop { .. } => "pollLoop",
+            StopPollLoop { .. } => "stopPollLoop",
+            Send { .. } => "send",
+            AddConsumer { .. } => "addConsumer",
+            Assign { .. } => "assign",
+            Subscribe { .. } => "subscribe",
+            Pause { .. } => "pause",
+            Seek { .. } => "seek",
+            Position { .. } => "position",
+            Poll { .. } => "poll",
+            CommitSync { .. } => "commitSync",
+            CloseClient { .. } => "closeClient",
+            CrashClient { .. } => "crashClient",
+            CrashBroker { .. } => "crashBroker",
+            StopBroker { .. } => "stopBroker",
+            CrashController { .. } => "crashController",
+            RestartController { .. } => "restartController",
+            AddBroker => "addBroker",
+            RestartBroker { .. } => "restartBroker",
+            PowerLoss { .. } => "powerLoss",
+            PauseNode { .. } => "pauseNode",
+            PartitionNetwork { .. } => "partitionNetwork",
+            HealNetwork => "healNetwork",
+            SetNetwork { .. } => "setNetwork",
+            SetLink { .. } => "setLink",
+        }
+    }
+
     /// The action named `name` (its `type`), from the object's other fields.
     fn from_object(name: &str, mut o: json::Object) -> json::Result<Action> {
         use Action::*;
@@ -537,7 +580,11 @@ mod tests {
         let written: alloc::collections::BTreeSet<String> = s
             .actions
             .iter()
-            .map(|e| serde_json::to_value(&e.action).unwrap()["type"].as_str().unwrap().into())
+            .map(|e| {
+                let name = serde_json::to_value(&e.action).unwrap()["type"].as_str().unwrap().to_owned();
+                assert_eq!(e.action.name(), name);
+                name
+            })
             .collect();
         let read: alloc::collections::BTreeSet<String> = ACTIONS.iter().map(|&n| n.into()).collect();
         assert_eq!(written, read, "one of each action, and every type the reader knows is one the writer writes");
