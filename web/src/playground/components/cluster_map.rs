@@ -187,7 +187,7 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
         let (onclick, onkeydown) = node_events(v.id, &p.on_action);
         let what = format!("controller {}: {state}{}", v.id, if active { " (the active controller)" } else { "" });
         let label = match side(v.id) {
-            Some(s) => format!("{what}. Side {}: press Enter to move it to the other side", s.to_uppercase()),
+            Some(s) => format!("{what}. Side {}: press Enter to move it to the other side", s.to_ascii_uppercase()),
             None => format!("{what}. Press Enter for its actions"),
         };
         html! {
@@ -231,7 +231,7 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
         let leads = if b.leader_of.is_empty() { String::from("nothing") } else { b.leader_of.join(", ") };
         let what = format!("broker {}: {state}; leads {leads}", b.id);
         let label = match side(b.id) {
-            Some(s) => format!("{what}. Side {}: press Enter to move it to the other side", s.to_uppercase()),
+            Some(s) => format!("{what}. Side {}: press Enter to move it to the other side", s.to_ascii_uppercase()),
             None => format!("{what}. Press Enter for its actions"),
         };
         html! {
