@@ -74,6 +74,30 @@ pub enum ViolationKind {
     StaleCommitAccepted,
 }
 
+impl ViolationKind {
+    /// The name the report serializes, e.g. `lost_write`.
+    pub fn name(self) -> &'static str {
+        use ViolationKind::*;
+        match self {
+            LostWrite => "lost_write",
+            Duplicate => "duplicate",
+            InconsistentOffsets => "inconsistent_offsets",
+            NonmonotonicSend => "nonmonotonic_send",
+            NonmonotonicPoll => "nonmonotonic_poll",
+            PollSkip => "poll_skip",
+            ReadPastHighWatermark => "read_past_high_watermark",
+            HighWatermarkWentBack => "high_watermark_went_back",
+            ReplicaDivergence => "replica_divergence",
+            TwoOwners => "two_owners",
+            PhantomRead => "phantom_read",
+            GenerationWentBack => "generation_went_back",
+            CommittedOffsetWentBack => "committed_offset_went_back",
+            CommittedUnread => "committed_unread",
+            StaleCommitAccepted => "stale_commit_accepted",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
@@ -282,9 +306,9 @@ pub fn check(history: &History, replicas: &Replicas) -> CheckReport {
     if complete {
         check_committed_unread(history, replicas, &mut report);
     }
-    report
-        .violations
-        .sort_by(|a, b| (a.kind, &a.topic, a.partition, a.offset).cmp(&(b.kind, &b.topic, b.partition, b.offset)));
+    crate::collect::sort_by(&mut report.violations, |a, b| {
+        (a.kind, &a.topic, a.partition, a.offset).cmp(&(b.kind, &b.topic, b.partition, b.offset))
+    });
     let sends_judged = history.entries().filter(|e| matches!(e.op, Op::SendInvoked { .. })).count() as u64;
     CheckReport {
         ok: report.violations.is_empty(),
@@ -785,6 +809,30 @@ fn check_committed_unread(history: &History, replicas: &Replicas, report: &mut R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_violation_kind_s_name_is_its_json() {
+        use ViolationKind::*;
+        for kind in [
+            LostWrite,
+            Duplicate,
+            InconsistentOffsets,
+            NonmonotonicSend,
+            NonmonotonicPoll,
+            PollSkip,
+            ReadPastHighWatermark,
+            HighWatermarkWentBack,
+            ReplicaDivergence,
+            TwoOwners,
+            PhantomRead,
+            GenerationWentBack,
+            CommittedOffsetWentBack,
+            CommittedUnread,
+            StaleCommitAccepted,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
+        }
+    }
     use crate::protocol::history::{AckedRecord, HistoryEntry, PolledRecord, SentRecord};
     use alloc::vec;
 

@@ -7,6 +7,7 @@ use alloc::borrow::ToOwned;
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 
+use crate::collect::CollectMap;
 use crate::error::Result;
 
 /// Franz's bound on one topic's partitions (Kafka has none; a browser does).
@@ -184,7 +185,7 @@ pub fn effective_min_insync_replicas(min_insync_replicas: i64, replication_facto
 
 /// Values as Kafka reads them: surrounding whitespace is not part of a value.
 pub fn trimmed(map: &ConfigMap) -> ConfigMap {
-    map.iter().map(|(k, v)| (k.clone(), v.trim().to_owned())).collect()
+    map.iter().map(|(k, v)| (k.clone(), v.trim().to_owned())).collect_map()
 }
 
 /// Where a topic config's value in force comes from, in Kafka's words (`ConfigEntry.ConfigSource`).
@@ -213,7 +214,7 @@ pub struct ConfigEntry {
 /// override, else the cluster's default for topics (`broker_defaults`, by topic-level names), else Kafka's.
 pub fn describe_topic_config(broker_defaults: &ConfigMap, overrides: &ConfigMap) -> alloc::vec::Vec<ConfigEntry> {
     let mut defs: alloc::vec::Vec<&ConfigDef> = TOPIC_CONFIG_DEFS.iter().chain(TOPIC_CONFIG_ACCEPTED).collect();
-    defs.sort_by_key(|d| d.key);
+    crate::collect::sort_by(&mut defs, |a, b| a.key.cmp(b.key));
     defs.into_iter()
         .map(|def| {
             let (value, source) = match (overrides.get(def.key), broker_defaults.get(def.key)) {

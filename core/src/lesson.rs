@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::check::ViolationKind;
 use crate::config::ConfigMap;
 use crate::error::{ErrorCode, Result};
+use crate::json;
 use crate::protocol::history::Op;
 use crate::protocol::trace::TraceKind;
 use crate::sim::network::NetworkConfig;
@@ -92,8 +93,10 @@ pub struct LessonAction {
 }
 
 /// A claim about the world after a step.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
+///
+/// Read by hand (`Deserialize` below, with [`crate::json::Object`]) in the format this derive writes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Expectation {
     /// The partition's leader (`null`: it has none).
     Leader {
@@ -232,6 +235,110 @@ pub enum Expectation {
     },
 }
 
+const EXPECTATIONS: &[&str] = &[
+    "leader",
+    "leaderNot",
+    "isr",
+    "highWatermark",
+    "logStartOffsetAtLeast",
+    "recordsInLog",
+    "brokerState",
+    "activeController",
+    "activeControllerNot",
+    "partitionCount",
+    "groupState",
+    "groupMembers",
+    "owner",
+    "committed",
+    "lag",
+    "violations",
+    "violationCount",
+    "happened",
+    "notHappened",
+    "position",
+    "generation",
+    "owns",
+    "sendsAcknowledged",
+    "produceRetried",
+    "replicas",
+    "leaderEpoch",
+];
+
+impl<'de> Deserialize<'de> for Expectation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> core::result::Result<Self, D::Error> {
+        let (name, object) = json::Object::read_tagged(deserializer, "type")?;
+        Expectation::from_object(&name, object).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Expectation {
+    /// The claim named `name` (its `type`), from the object's other fields.
+    fn from_object(name: &str, mut o: json::Object) -> json::Result<Expectation> {
+        use Expectation::*;
+        let expectation = match name {
+            "leader" => Leader { topic: o.req("topic")?, partition: o.req("partition")?, is: o.opt("is")? },
+            "leaderNot" => LeaderNot { topic: o.req("topic")?, partition: o.req("partition")?, not: o.req("not")? },
+            "isr" => Isr { topic: o.req("topic")?, partition: o.req("partition")?, is: o.req("is")? },
+            "highWatermark" => {
+                HighWatermark { topic: o.req("topic")?, partition: o.req("partition")?, is: o.req("is")? }
+            }
+            "logStartOffsetAtLeast" => LogStartOffsetAtLeast {
+                topic: o.req("topic")?,
+                partition: o.req("partition")?,
+                at_least: o.req("atLeast")?,
+            },
+            "recordsInLog" => RecordsInLog {
+                broker: o.req("broker")?,
+                topic: o.req("topic")?,
+                partition: o.req("partition")?,
+                is: o.req("is")?,
+            },
+            "brokerState" => BrokerState { broker: o.req("broker")?, is: o.req("is")? },
+            "activeController" => ActiveController { is: o.opt("is")? },
+            "activeControllerNot" => ActiveControllerNot { not: o.req("not")? },
+            "partitionCount" => PartitionCount { topic: o.req("topic")?, is: o.req("is")? },
+            "groupState" => GroupState { group: o.req("group")?, is: o.req("is")? },
+            "groupMembers" => GroupMembers { group: o.req("group")?, count: o.req("count")? },
+            "owner" => Owner {
+                group: o.req("group")?,
+                topic: o.req("topic")?,
+                partition: o.req("partition")?,
+                client_id: o.opt("clientId")?,
+            },
+            "committed" => Committed {
+                group: o.req("group")?,
+                topic: o.req("topic")?,
+                partition: o.req("partition")?,
+                is: o.req("is")?,
+            },
+            "lag" => Lag { group: o.req("group")?, is: o.req("is")? },
+            "violations" => Violations { kinds: o.req("kinds")? },
+            "violationCount" => ViolationCount { kind: o.req("kind")?, count: o.req("count")? },
+            "happened" => Happened { event: o.req("event")? },
+            "notHappened" => NotHappened { event: o.req("event")? },
+            "position" => Position {
+                consumer: o.req("consumer")?,
+                topic: o.req("topic")?,
+                partition: o.req("partition")?,
+                is: o.req("is")?,
+            },
+            "generation" => Generation { group: o.req("group")?, is: o.req("is")? },
+            "owns" => Owns {
+                group: o.req("group")?,
+                client_id: o.req("clientId")?,
+                topic: o.req("topic")?,
+                partitions: o.req("partitions")?,
+            },
+            "sendsAcknowledged" => SendsAcknowledged { producer: o.req("producer")?, count: o.req("count")? },
+            "produceRetried" => ProduceRetried { error: o.req("error")? },
+            "replicas" => Replicas { topic: o.req("topic")?, partition: o.req("partition")?, is: o.req("is")? },
+            "leaderEpoch" => LeaderEpoch { topic: o.req("topic")?, partition: o.req("partition")?, is: o.req("is")? },
+            _ => return Err(json::unknown_variant(name, EXPECTATIONS)),
+        };
+        o.end(expectation)
+    }
+}
+
 impl Lesson {
     /// Parses and checks a lesson (untrusted: a draft someone sent).
     pub fn parse(json: &str) -> Result<Lesson> {
@@ -248,8 +355,10 @@ impl Lesson {
         Ok(lesson)
     }
 
+    /// Indented, for an author to edit. (Written compact and indented by [`json::pretty`]: the page then
+    /// carries one serializer of the actions, the one scenarios use.)
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        json::pretty(&serde_json::to_string(self).unwrap_or_default())
     }
 
     pub fn cluster_config(&self) -> ClusterConfig {
@@ -332,15 +441,8 @@ pub fn play(lesson: &Lesson) -> Result<(World, Vec<StepReport>)> {
     Ok((run.world, reports))
 }
 
-fn action_name(action: &Action) -> String {
-    serde_json::to_value(action)
-        .ok()
-        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(String::from))
-        .unwrap_or_default()
-}
-
 fn judge_action(expected: &LessonAction, outcome: &Result<Outcome>) -> Vec<Verdict> {
-    let name = action_name(&expected.action);
+    let name = expected.action.name();
     let mut verdicts = Vec::new();
     let actual = match outcome {
         Ok(_) => String::from("it succeeded"),
@@ -518,7 +620,7 @@ impl Expectation {
                 Err(e) => (false, e.to_string()),
             },
             Expectation::GroupState { group, is } => {
-                let state = json_text(&world.describe_group(group).state);
+                let state = world.describe_group(group).state.name();
                 (state == *is, format!("it is {state}"))
             }
             Expectation::GroupMembers { group, count } => {
@@ -551,8 +653,8 @@ impl Expectation {
             }
             Expectation::Violations { kinds } => {
                 let report = world.check();
-                let found: BTreeSet<String> = report.violations.iter().map(|v| json_text(&v.kind)).collect();
-                let want: BTreeSet<String> = kinds.iter().map(json_text).collect();
+                let found: BTreeSet<&str> = report.violations.iter().map(|v| v.kind.name()).collect();
+                let want: BTreeSet<&str> = kinds.iter().map(|k| k.name()).collect();
                 let actual = if found.is_empty() {
                     String::from("the checker finds none")
                 } else {
@@ -639,17 +741,8 @@ fn controller_name(id: Option<NodeId>) -> String {
     id.map_or(String::from("none"), |c| format!("controller {c}"))
 }
 
-/// A value's JSON text without quotes: a state's or a kind's name as the JS API spells it.
-fn json_text<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
-    }
-}
-
 fn kind_names(kinds: &[ViolationKind]) -> String {
-    kinds.iter().map(json_text).collect::<Vec<_>>().join(", ")
+    kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
 }
 
 /// The lessons that ship with Franz, in the picker's order.
@@ -684,4 +777,70 @@ pub fn library() -> Vec<Lesson> {
 /// The library's lesson `id`.
 pub fn lesson(id: &str) -> Result<Lesson> {
     library().into_iter().find(|l| l.id == id).ok_or_else(|| franz_err!(InvalidRequest, "No lesson {id:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A claim of each type: what `to_json` writes reads back the same (claims are read by hand).
+    const EVERY_EXPECTATION: &str = r#"{"id":"every-claim","chapter":"c","title":"t","question":"q","promise":"p",
+        "cluster":{"seed":1,"brokers":3,"controllers":1,"network":{"latencyMs":2},"config":{"min.insync.replicas":"2"}},
+        "steps":[{"narration":"n","actions":[
+            {"do":{"type":"createTopic","name":"t","partitions":1},"fails":"INVALID_REPLICATION_FACTOR"},
+            {"do":{"type":"send","producer":10004,"topic":"t","records":[{"value":"v"}],"wait":true},"sentTo":[0]},
+            {"do":{"type":"poll","consumer":10006,"timeoutMs":100},"polled":3}
+        ],"expect":[
+            {"type":"leader","topic":"t","partition":0,"is":1},
+            {"type":"leader","topic":"t","partition":0,"is":null},
+            {"type":"leader","topic":"t","partition":0},
+            {"type":"leaderNot","topic":"t","partition":0,"not":1},
+            {"type":"isr","topic":"t","partition":0,"is":[1,2]},
+            {"type":"highWatermark","topic":"t","partition":0,"is":3},
+            {"type":"logStartOffsetAtLeast","topic":"t","partition":0,"atLeast":3},
+            {"type":"recordsInLog","broker":1,"topic":"t","partition":0,"is":3},
+            {"type":"brokerState","broker":1,"is":"running"},
+            {"type":"activeController","is":9001},
+            {"type":"activeController"},
+            {"type":"activeControllerNot","not":9001},
+            {"type":"partitionCount","topic":"t","is":2},
+            {"type":"groupState","group":"g","is":"Stable"},
+            {"type":"groupMembers","group":"g","count":2},
+            {"type":"owner","group":"g","topic":"t","partition":0,"clientId":"c"},
+            {"type":"owner","group":"g","topic":"t","partition":0,"clientId":null},
+            {"type":"committed","group":"g","topic":"t","partition":0,"is":4},
+            {"type":"lag","group":"g","is":0},
+            {"type":"violations","kinds":["lost_write","duplicate"]},
+            {"type":"violations","kinds":[]},
+            {"type":"violationCount","kind":"two_owners","count":1},
+            {"type":"happened","event":"leader_elected"},
+            {"type":"notHappened","event":"leader_elected"},
+            {"type":"position","consumer":10006,"topic":"t","partition":0,"is":5},
+            {"type":"generation","group":"g","is":-1},
+            {"type":"owns","group":"g","clientId":"c","topic":"t","partitions":[0,1]},
+            {"type":"sendsAcknowledged","producer":10004,"count":3},
+            {"type":"produceRetried","error":"NOT_LEADER_OR_FOLLOWER"},
+            {"type":"replicas","topic":"t","partition":0,"is":[1,2,3]},
+            {"type":"leaderEpoch","topic":"t","partition":0,"is":2}
+        ]}]}"#;
+
+    #[test]
+    fn every_claim_reads_back_what_to_json_wrote() {
+        let lesson = Lesson::parse(EVERY_EXPECTATION).unwrap();
+        assert_eq!(Lesson::parse(&lesson.to_json()).unwrap(), lesson, "round trip");
+        assert_eq!(lesson.to_json(), serde_json::to_string_pretty(&lesson).unwrap(), "serde_json's indented JSON");
+        let expect = &lesson.steps[0].expect;
+        let written: BTreeSet<String> =
+            expect.iter().map(|e| serde_json::to_value(e).unwrap()["type"].as_str().unwrap().into()).collect();
+        let read: BTreeSet<String> = EXPECTATIONS.iter().map(|&n| n.into()).collect();
+        assert_eq!(written, read, "one claim of each type, and every type the reader knows is one the writer writes");
+        assert_eq!(expect[2], Expectation::Leader { topic: "t".into(), partition: 0, is: None }, "absent is null");
+        assert_eq!(expect[28], Expectation::ProduceRetried { error: ErrorCode::NotLeaderOrFollower });
+        assert_eq!(lesson.steps[0].actions[0].fails, Some(ErrorCode::InvalidReplicationFactor));
+        let unknown = EVERY_EXPECTATION.replace(r#""atLeast":3"#, r#""atLeast":3,"atMost":4"#);
+        let e = Lesson::parse(&unknown).unwrap_err().message;
+        assert!(e.contains("unknown field `atMost`, expected one of `topic`, `partition`, `atLeast`"), "{e}");
+        let missing = EVERY_EXPECTATION.replace(r#","count":3}"#, "}");
+        assert!(Lesson::parse(&missing).unwrap_err().message.contains("missing field `count`"));
+    }
 }

@@ -11,7 +11,8 @@
 //!
 //! 1. **Types, errors, configs, limits, randomness**: [`types`] (node ids, offsets, records), [`error`]
 //!    (Kafka's error names), [`config`] (topic, broker and network configs with Kafka's keys and defaults,
-//!    Franz's limits), [`rng`] (the seeded RNG streams).
+//!    Franz's limits), [`rng`] (the seeded RNG streams), [`json`] (reading the JSON of tagged enums),
+//!    [`collect`] (maps built without std's per-call-site sort).
 //! 2. **The protocol** ([`protocol`]): everything actors exchange or record and nothing that acts: the
 //!    Kafka-shaped requests and responses, the actor interface ([`protocol::actor`]: [`message::Actor`],
 //!    its [`message::Outbox`], named timers, in-flight requests), the metadata log's records, Raft's messages, record batches, trace events and the history the
@@ -70,10 +71,12 @@ macro_rules! franz_err {
 pub mod broker;
 pub mod check;
 pub mod client;
+pub mod collect;
 pub mod config;
 pub mod controller;
 pub mod error;
 pub mod group;
+pub mod json;
 pub mod lesson;
 pub mod log;
 pub mod metadata;

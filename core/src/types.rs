@@ -90,7 +90,7 @@ pub mod bytes_json {
     use alloc::vec::Vec;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    #[derive(Serialize, Deserialize)]
+    #[derive(Serialize)]
     #[serde(untagged)]
     enum Repr {
         Text(String),
@@ -107,25 +107,29 @@ pub mod bytes_json {
         }
     }
 
+    /// `Repr` as serde's derive read it (untagged: a string, else an object with a string `hex`), by hand: the derive buffers the value and costs the playground's wasm a few KB.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Bytes>, D::Error> {
-        match Option::<Repr>::deserialize(d)? {
-            None => Ok(None),
-            Some(Repr::Text(t)) => Ok(Some(Bytes::from(t.into_bytes()))),
-            Some(Repr::Hex { hex }) => {
-                let digits = hex.as_bytes();
-                if digits.len() % 2 != 0 {
-                    return Err(serde::de::Error::custom("hex bytes need an even number of digits"));
-                }
-                digits
-                    .chunks(2)
-                    .map(|pair| {
-                        let text = core::str::from_utf8(pair).map_err(serde::de::Error::custom)?;
-                        u8::from_str_radix(text, 16).map_err(serde::de::Error::custom)
-                    })
-                    .collect::<Result<Vec<u8>, _>>()
-                    .map(|b| Some(Bytes::from(b)))
-            }
+        let hex = match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Null => return Ok(None),
+            serde_json::Value::String(t) => return Ok(Some(Bytes::from(t.into_bytes()))),
+            serde_json::Value::Object(mut fields) => fields.remove("hex"),
+            _ => None,
+        };
+        let Some(serde_json::Value::String(hex)) = hex else {
+            return Err(serde::de::Error::custom("data did not match any variant of untagged enum Repr"));
+        };
+        let digits = hex.as_bytes();
+        if digits.len() % 2 != 0 {
+            return Err(serde::de::Error::custom("hex bytes need an even number of digits"));
         }
+        digits
+            .chunks(2)
+            .map(|pair| {
+                let text = core::str::from_utf8(pair).map_err(serde::de::Error::custom)?;
+                u8::from_str_radix(text, 16).map_err(serde::de::Error::custom)
+            })
+            .collect::<Result<Vec<u8>, _>>()
+            .map(|b| Some(Bytes::from(b)))
     }
 }
 

@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::check::{check, CheckReport, LoggedRecord, RecordOrigin, ReplicaSnapshot, Replicas};
+use crate::collect::CollectMap;
 use crate::config::{describe_topic_config, ConfigEntry, ConfigMap};
 use crate::controller::raft::Role;
 use crate::error::Result;
@@ -436,12 +437,12 @@ impl World {
                     isr: p.isr.clone(),
                     high_watermark: leader.map_or(0, |r| r.high_watermark),
                     log_start_offset: leader.map_or(0, |r| r.log.log_start_offset()),
-                    log_end_offsets: hosted.iter().map(|(b, r)| (format!("{b}"), r.log.log_end_offset())).collect(),
+                    log_end_offsets: hosted.iter().map(|(b, r)| (format!("{b}"), r.log.log_end_offset())).collect_map(),
                 }
             })
             .collect();
         let config_entries = describe_topic_config(&self.broker_config().topic_defaults, &t.config);
-        let config = config_entries.iter().map(|e| (e.name.clone(), e.value.clone())).collect();
+        let config = config_entries.iter().map(|e| (e.name.clone(), e.value.clone())).collect_map();
         Ok(TopicDescription { name: String::from(name), config, config_entries, partitions })
     }
 

@@ -15,6 +15,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("error", 1),
     ("config", 1),
     ("rng", 1),
+    ("json", 1),
+    ("collect", 1),
     ("protocol", 2),
     ("log", 3),
     ("partitioner", 3),

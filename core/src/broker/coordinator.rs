@@ -10,6 +10,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::{Broker, DelayedProduce};
+use crate::collect::CollectMap;
 use crate::config::ConfigMap;
 use crate::error::Result;
 use crate::group::coordinator::{Effects, Group};
@@ -390,7 +391,7 @@ impl Broker {
     /// that a topic created again under that name is read from where `auto.offset.reset` says.
     pub(super) fn delete_offsets_of_deleted_topics(&mut self, now_ms: u64, out: &mut Outbox) {
         let current: BTreeMap<String, crate::types::TopicId> =
-            self.image.topics.iter().map(|(name, t)| (name.clone(), t.topic_id)).collect();
+            self.image.topics.iter().map(|(name, t)| (name.clone(), t.topic_id)).collect_map();
         let gone: Vec<String> = self
             .topic_ids_seen
             .iter()

@@ -166,7 +166,8 @@ impl Broker {
         if expand {
             let mut isr = p.isr.clone();
             isr.push(follower);
-            isr.sort_by_key(|r| p.replicas.iter().position(|x| x == r));
+            let position = |r: &NodeId| p.replicas.iter().position(|x| x == r);
+            crate::collect::sort_by(&mut isr, |a, b| position(a).cmp(&position(b)));
             self.send_alter_partition(now_ms, &request.topic.clone(), request.partition, isr, out);
         }
     }

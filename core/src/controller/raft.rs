@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 use rand_core::RngCore;
 use rand_pcg::Pcg32;
 
+use crate::collect::CollectMap;
 use crate::protocol::message::Outbox;
 pub use crate::protocol::raft::{Entry, LogIndex, RaftMessage, Term};
 use crate::types::NodeId;
@@ -246,8 +247,8 @@ impl<E: Clone> RaftNode<E> {
         self.became_leader_ms = now_ms;
         let next = self.last_log_index() + 1;
         let voters = self.voters.clone();
-        self.next_index = voters.iter().map(|&v| (v, next)).collect();
-        self.match_index = voters.iter().map(|&v| (v, 0)).collect();
+        self.next_index = voters.iter().map(|&v| (v, next)).collect_map();
+        self.match_index = voters.iter().map(|&v| (v, 0)).collect_map();
         self.match_index.insert(self.id, self.last_log_index());
         self.last_heard_ms.clear();
         self.disk.log.push(Entry { term: self.disk.term, payload: None });
@@ -284,8 +285,9 @@ impl<E: Clone> RaftNode<E> {
     fn advance_commit(&mut self) {
         let mut matched: Vec<LogIndex> =
             self.voters.iter().map(|v| self.match_index.get(v).copied().unwrap_or(0)).collect();
-        matched.sort_unstable_by(|a, b| b.cmp(a));
-        let candidate = matched.get(self.majority() - 1).copied().unwrap_or(0);
+        // The majority-th highest (ascending, as every other sort of numbers in Franz: one copy of the sort).
+        matched.sort_unstable();
+        let candidate = matched.len().checked_sub(self.majority()).map_or(0, |i| matched[i]);
         if candidate > self.commit_index && self.term_at(candidate) == self.disk.term {
             assert!(candidate <= self.last_log_index(), "a leader commits only what it has");
             self.commit_index = candidate;

@@ -6,6 +6,7 @@ use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::collect::CollectMap;
 use crate::error::Result;
 use crate::types::TopicPartition;
 
@@ -65,8 +66,8 @@ pub fn assign(
         return Err(franz_err!(InvalidRequest, "Member id {} appears twice", dup.member_id));
     }
     let mut members: Vec<&Member> = members.iter().collect();
-    members.sort_by(|a, b| a.member_id.cmp(&b.member_id));
-    let mut out: Assignment = members.iter().map(|m| (m.member_id.clone(), Vec::new())).collect();
+    crate::collect::sort_by(&mut members, |a, b| a.member_id.cmp(&b.member_id));
+    let mut out: Assignment = members.iter().map(|m| (m.member_id.clone(), Vec::new())).collect_map();
     match assignor {
         Assignor::Range => range(&members, partitions, &mut out),
         Assignor::RoundRobin => round_robin(&members, partitions, &mut out),
@@ -132,7 +133,7 @@ fn round_robin(members: &[&Member], partitions: &BTreeMap<String, u32>, out: &mu
 /// keeping as much of the previous assignment as that allows.
 fn sticky(members: &[&Member], partitions: &BTreeMap<String, u32>, previous: &Assignment, out: &mut Assignment) {
     let exists = |tp: &TopicPartition| partitions.get(&tp.topic).is_some_and(|&c| tp.partition < c);
-    let by_id: BTreeMap<&str, &Member> = members.iter().map(|m| (m.member_id.as_str(), *m)).collect();
+    let by_id: BTreeMap<&str, &Member> = members.iter().map(|m| (m.member_id.as_str(), *m)).collect_map();
     // 1. Keep what each member still may own (first claim wins if two members claim one partition).
     let mut owner: BTreeMap<TopicPartition, String> = BTreeMap::new();
     for (member_id, owned) in previous {
@@ -168,7 +169,7 @@ fn sticky(members: &[&Member], partitions: &BTreeMap<String, u32>, previous: &As
         // The most loaded give first, to the least loaded: members at their fair share keep what they have.
         let mut loads: Vec<(usize, &str)> =
             members.iter().map(|m| (out.get(&m.member_id).map_or(0, Vec::len), m.member_id.as_str())).collect();
-        loads.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        crate::collect::sort_by(&mut loads, |a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
         'search: for &(heavy_load, heavy) in &loads {
             for &(light_load, light) in loads.iter().rev() {
                 if heavy_load < light_load + 2 {

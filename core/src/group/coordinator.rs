@@ -20,6 +20,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use super::{GroupMetadataValue, MemberMetadataValue};
+use crate::collect::CollectMap;
 use crate::error::{FranzError, Result};
 use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::history::{Op, RemovalReason};
@@ -235,7 +236,7 @@ impl Group {
             .iter()
             .take(GROUP_MEMBERS_MAX)
             .map(|m| (m.member_id.clone(), GroupMember::loaded(m, now_ms)))
-            .collect();
+            .collect_map();
         group.leader = value.leader.clone().filter(|l| group.members.contains_key(l));
         if group.leader.is_none() {
             group.leader = group.members.keys().next().cloned();
@@ -489,12 +490,12 @@ impl Group {
                 if is_leader && !storing {
                     // Kafka's storeGroup: the assignment reaches the members once its record is replicated,
                     // so that a new coordinator never starts from an older generation than a member saw.
-                    let given: BTreeMap<String, Vec<TopicPartition>> = assignments.into_iter().collect();
+                    let given: BTreeMap<String, Vec<TopicPartition>> = assignments.into_iter().collect_map();
                     let assignment = self
                         .members
                         .keys()
                         .map(|id| (id.clone(), given.get(id).cloned().unwrap_or_default()))
-                        .collect();
+                        .collect_map();
                     let value = self.metadata_value(Some(&assignment));
                     self.store(now_ms, StorePurpose::Assignment { generation, assignment }, value, fx);
                 }

@@ -268,7 +268,7 @@ impl Timers {
     /// The timers listed, earliest first (ties by name); empty unless made with [`Timers::listing`].
     pub fn into_list(self) -> Vec<Timer> {
         let mut listed = self.listed.unwrap_or_default();
-        listed.sort_by(|a, b| (a.at_ms, a.name, &a.about).cmp(&(b.at_ms, b.name, &b.about)));
+        crate::collect::sort_by(&mut listed, |a, b| (a.at_ms, a.name, &a.about).cmp(&(b.at_ms, b.name, &b.about)));
         listed
     }
 }

@@ -7,6 +7,7 @@ use rand_core::RngCore;
 use rand_pcg::Pcg32;
 use serde::Serialize;
 
+use crate::collect::CollectMap;
 use crate::error::Result;
 use crate::types::NodeId;
 
@@ -86,7 +87,7 @@ impl Network {
 
     /// Splits the network: each list is one side. `sides` must be validated by the caller.
     pub fn partition(&mut self, sides: &[Vec<NodeId>]) {
-        self.sides = sides.iter().enumerate().flat_map(|(i, side)| side.iter().map(move |&n| (n, i))).collect();
+        self.sides = sides.iter().enumerate().flat_map(|(i, side)| side.iter().map(move |&n| (n, i))).collect_map();
     }
 
     pub fn heal(&mut self) {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::client::{ConsumerConfig, ProducerConfig};
 use crate::config::ConfigMap;
 use crate::error::Result;
+use crate::json;
 use crate::sim::network::NetworkConfig;
 use crate::sim::stream::StreamKey;
 use crate::sim::ClusterConfig;
@@ -27,8 +28,10 @@ pub const SCENARIO_ACTIONS_MAX: usize = 100_000;
 pub const SCENARIO_VIRTUAL_MS_MAX: u64 = 30 * 86_400_000;
 
 /// Something a user does to the world. Reads (describe, events, check) are not actions: they change nothing.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
+///
+/// Read by hand (`Deserialize` below, with [`crate::json::Object`]) in the format this derive writes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Action {
     RunFor {
         ms: u64,
@@ -37,9 +40,9 @@ pub enum Action {
     CreateTopic {
         name: String,
         partitions: u32,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(skip_serializing_if = "Option::is_none")]
         replication_factor: Option<u32>,
-        #[serde(default, skip_serializing_if = "ConfigMap::is_empty")]
+        #[serde(skip_serializing_if = "ConfigMap::is_empty")]
         config: ConfigMap,
     },
     DeleteTopic {
@@ -57,16 +60,14 @@ pub enum Action {
     /// Moves partitions to new replicas: `{ partition: [broker ids] }`.
     ReassignPartitions {
         name: String,
-        #[serde(deserialize_with = "partition_keys")]
         assignments: alloc::collections::BTreeMap<u32, Vec<NodeId>>,
     },
     /// Leadership back to each partition's first replica, for one topic or all.
     ElectPreferredLeaders {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(skip_serializing_if = "Option::is_none")]
         name: Option<String>,
     },
     AddProducer {
-        #[serde(default)]
         config: ProducerConfig,
     },
     /// A producer sends records at a steady rate as virtual time passes (`sim::stream`) until `stopStream`;
@@ -99,7 +100,6 @@ pub enum Action {
         wait: bool,
     },
     AddConsumer {
-        #[serde(default)]
         config: ConsumerConfig,
     },
     Assign {
@@ -135,7 +135,7 @@ pub enum Action {
     /// `commitSync(offsets?)`: without offsets, the consumer's positions.
     CommitSync {
         consumer: NodeId,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(skip_serializing_if = "Option::is_none")]
         offsets: Option<Vec<PartitionOffset>>,
     },
     CloseClient {
@@ -183,7 +183,7 @@ pub enum Action {
         b: NodeId,
         network: Option<NetworkConfig>,
         /// Absent in scenarios written before one-way links: they replay as they did.
-        #[serde(default, skip_serializing_if = "is_false")]
+        #[serde(skip_serializing_if = "is_false")]
         one_way: bool,
     },
 }
@@ -286,24 +286,184 @@ impl Scenario {
     }
 }
 
-/// JSON object keys are strings; an internally tagged enum buffers them, and serde then cannot turn `"1"`
-/// into a `u32` by itself. A scenario with a reassignment must read back what `to_json` wrote.
-fn partition_keys<'de, D>(
-    deserializer: D,
-) -> core::result::Result<alloc::collections::BTreeMap<u32, Vec<NodeId>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
+/// JSON object keys are strings: `"1"` is partition 1. A scenario with a reassignment must read back what
+/// `to_json` wrote.
+fn partition_keys(value: serde_json::Value) -> json::Result<alloc::collections::BTreeMap<u32, Vec<NodeId>>> {
     use serde::de::Error;
-    let by_name: alloc::collections::BTreeMap<String, Vec<NodeId>> = serde::Deserialize::deserialize(deserializer)?;
-    by_name
-        .into_iter()
-        .map(|(k, v)| {
-            k.parse::<u32>()
-                .map(|p| (p, v))
-                .map_err(|_| D::Error::custom(alloc::format!("partition {k:?} is not a partition number")))
-        })
-        .collect()
+    let by_name: alloc::collections::BTreeMap<String, Vec<NodeId>> = serde::Deserialize::deserialize(value)?;
+    let mut by_partition = alloc::collections::BTreeMap::new();
+    for (k, v) in by_name {
+        let p = k
+            .parse::<u32>()
+            .map_err(|_| json::Error::custom(alloc::format!("partition {k:?} is not a partition number")))?;
+        by_partition.insert(p, v);
+    }
+    Ok(by_partition)
+}
+
+const ACTIONS: &[&str] = &[
+    "runFor",
+    "step",
+    "createTopic",
+    "deleteTopic",
+    "createPartitions",
+    "alterTopicConfig",
+    "reassignPartitions",
+    "electPreferredLeaders",
+    "addProducer",
+    "stream",
+    "stopStream",
+    "pollLoop",
+    "stopPollLoop",
+    "send",
+    "addConsumer",
+    "assign",
+    "subscribe",
+    "pause",
+    "seek",
+    "position",
+    "poll",
+    "commitSync",
+    "closeClient",
+    "crashClient",
+    "crashBroker",
+    "stopBroker",
+    "crashController",
+    "restartController",
+    "addBroker",
+    "restartBroker",
+    "powerLoss",
+    "pauseNode",
+    "partitionNetwork",
+    "healNetwork",
+    "setNetwork",
+    "setLink",
+];
+
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> core::result::Result<Self, D::Error> {
+        let (name, object) = json::Object::read_tagged(deserializer, "type")?;
+        Action::from_object(&name, object).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Action {
+    /// Its `type` in the JSON, e.g. `createTopic`.
+    pub fn name(&self) -> &'static str {
+        use Action::*;
+        match self {
+            RunFor { .. } => "runFor",
+            Step => "step",
+            CreateTopic { .. } => "createTopic",
+            DeleteTopic { .. } => "deleteTopic",
+            CreatePartitions { .. } => "createPartitions",
+            AlterTopicConfig { .. } => "alterTopicConfig",
+            ReassignPartitions { .. } => "reassignPartitions",
+            ElectPreferredLeaders { .. } => "electPreferredLeaders",
+            AddProducer { .. } => "addProducer",
+            Stream { .. } => "stream",
+            StopStream { .. } => "stopStream",
+            PollLoop { .. } => "pollLoop",
+            StopPollLoop { .. } => "stopPollLoop",
+            Send { .. } => "send",
+            AddConsumer { .. } => "addConsumer",
+            Assign { .. } => "assign",
+            Subscribe { .. } => "subscribe",
+            Pause { .. } => "pause",
+            Seek { .. } => "seek",
+            Position { .. } => "position",
+            Poll { .. } => "poll",
+            CommitSync { .. } => "commitSync",
+            CloseClient { .. } => "closeClient",
+            CrashClient { .. } => "crashClient",
+            CrashBroker { .. } => "crashBroker",
+            StopBroker { .. } => "stopBroker",
+            CrashController { .. } => "crashController",
+            RestartController { .. } => "restartController",
+            AddBroker => "addBroker",
+            RestartBroker { .. } => "restartBroker",
+            PowerLoss { .. } => "powerLoss",
+            PauseNode { .. } => "pauseNode",
+            PartitionNetwork { .. } => "partitionNetwork",
+            HealNetwork => "healNetwork",
+            SetNetwork { .. } => "setNetwork",
+            SetLink { .. } => "setLink",
+        }
+    }
+
+    /// The action named `name` (its `type`), from the object's other fields.
+    fn from_object(name: &str, mut o: json::Object) -> json::Result<Action> {
+        use Action::*;
+        let action = match name {
+            "runFor" => RunFor { ms: o.req("ms")? },
+            "step" => return Ok(Step),
+            "createTopic" => CreateTopic {
+                name: o.req("name")?,
+                partitions: o.req("partitions")?,
+                replication_factor: o.opt("replicationFactor")?,
+                config: o.opt("config")?,
+            },
+            "deleteTopic" => DeleteTopic { name: o.req("name")? },
+            "createPartitions" => CreatePartitions { name: o.req("name")?, total_count: o.req("totalCount")? },
+            "alterTopicConfig" => AlterTopicConfig { name: o.req("name")?, config: o.req("config")? },
+            "reassignPartitions" => {
+                ReassignPartitions { name: o.req("name")?, assignments: o.req_with("assignments", partition_keys)? }
+            }
+            "electPreferredLeaders" => ElectPreferredLeaders { name: o.opt("name")? },
+            "addProducer" => AddProducer { config: o.opt("config")? },
+            "stream" => Stream {
+                producer: o.req("producer")?,
+                topic: o.req("topic")?,
+                records_per_sec: o.req("recordsPerSec")?,
+                key: o.req("key")?,
+                value: o.req("value")?,
+            },
+            "stopStream" => StopStream { producer: o.req("producer")? },
+            "pollLoop" => PollLoop { consumer: o.req("consumer")?, interval_ms: o.req("intervalMs")? },
+            "stopPollLoop" => StopPollLoop { consumer: o.req("consumer")? },
+            "send" => Send {
+                producer: o.req("producer")?,
+                topic: o.req("topic")?,
+                records: o.req("records")?,
+                wait: o.req("wait")?,
+            },
+            "addConsumer" => AddConsumer { config: o.opt("config")? },
+            "assign" => Assign { consumer: o.req("consumer")?, partitions: o.req("partitions")? },
+            "subscribe" => Subscribe { consumer: o.req("consumer")?, topics: o.req("topics")? },
+            "pause" => {
+                Pause { consumer: o.req("consumer")?, partitions: o.req("partitions")?, paused: o.req("paused")? }
+            }
+            "seek" => Seek {
+                consumer: o.req("consumer")?,
+                topic: o.req("topic")?,
+                partition: o.req("partition")?,
+                offset: o.req("offset")?,
+            },
+            "position" => {
+                Position { consumer: o.req("consumer")?, topic: o.req("topic")?, partition: o.req("partition")? }
+            }
+            "poll" => Poll { consumer: o.req("consumer")?, timeout_ms: o.req("timeoutMs")? },
+            "commitSync" => CommitSync { consumer: o.req("consumer")?, offsets: o.opt("offsets")? },
+            "closeClient" => CloseClient { id: o.req("id")? },
+            "crashClient" => CrashClient { id: o.req("id")? },
+            "crashBroker" => CrashBroker { id: o.req("id")? },
+            "stopBroker" => StopBroker { id: o.req("id")? },
+            "crashController" => CrashController { id: o.req("id")? },
+            "restartController" => RestartController { id: o.req("id")? },
+            "addBroker" => return Ok(AddBroker),
+            "restartBroker" => RestartBroker { id: o.req("id")? },
+            "powerLoss" => PowerLoss { id: o.req("id")? },
+            "pauseNode" => PauseNode { id: o.req("id")?, ms: o.req("ms")? },
+            "partitionNetwork" => PartitionNetwork { sides: o.req("sides")? },
+            "healNetwork" => return Ok(HealNetwork),
+            "setNetwork" => SetNetwork { network: o.req("network")? },
+            "setLink" => {
+                SetLink { a: o.req("a")?, b: o.req("b")?, network: o.opt("network")?, one_way: o.opt("oneWay")? }
+            }
+            _ => return Err(json::unknown_variant(name, ACTIONS)),
+        };
+        o.end(action)
+    }
 }
 
 #[cfg(test)]
@@ -360,5 +520,134 @@ mod tests {
         }
         let huge = alloc::format!("{{\"pad\":\"{}\"}}", "x".repeat(SCENARIO_JSON_BYTES_MAX));
         assert_eq!(Scenario::parse(&huge).unwrap_err().code, ErrorCode::InvalidRequest);
+    }
+
+    /// One action of each type, every optional field given (and some left out): what `to_json` writes reads
+    /// back the same. Actions are read by hand, so this is what keeps the reader and the writer in step.
+    const EVERY_ACTION: &str = r#"{"version":1,"seed":7,"brokers":3,"controllers":3,"network":{"latencyMs":3,"jitterMs":2,"dropRate":0.125},"config":{"retention.ms":"1000"},"actions":[
+        {"atMs":0,"action":{"type":"runFor","ms":10}},
+        {"atMs":0,"action":{"type":"step"}},
+        {"atMs":0,"action":{"type":"createTopic","name":"t","partitions":3,"replicationFactor":2,"config":{"cleanup.policy":"compact"}}},
+        {"atMs":0,"action":{"type":"createTopic","name":"u","partitions":1}},
+        {"atMs":0,"action":{"type":"deleteTopic","name":"u"}},
+        {"atMs":0,"action":{"type":"createPartitions","name":"t","totalCount":4}},
+        {"atMs":0,"action":{"type":"alterTopicConfig","name":"t","config":{"retention.ms":"5","segment.bytes":null}}},
+        {"atMs":0,"action":{"type":"reassignPartitions","name":"t","assignments":{"0":[1,2],"3":[2,3]}}},
+        {"atMs":0,"action":{"type":"electPreferredLeaders","name":"t"}},
+        {"atMs":0,"action":{"type":"electPreferredLeaders"}},
+        {"atMs":0,"action":{"type":"addProducer","config":{"clientId":"p","acks":"all","enableIdempotence":true,"lingerMs":5}}},
+        {"atMs":0,"action":{"type":"addProducer"}},
+        {"atMs":0,"action":{"type":"stream","producer":10004,"topic":"t","recordsPerSec":5,"key":{"mode":"none"},"value":"v"}},
+        {"atMs":0,"action":{"type":"stream","producer":10004,"topic":"t","recordsPerSec":5,"key":{"mode":"fixed","key":"k"},"value":"v"}},
+        {"atMs":0,"action":{"type":"stream","producer":10004,"topic":"t","recordsPerSec":5,"key":{"mode":"rotating","prefix":"k","keys":3},"value":"v"}},
+        {"atMs":0,"action":{"type":"stopStream","producer":10004}},
+        {"atMs":0,"action":{"type":"addConsumer","config":{"groupId":"g","clientId":"c","autoOffsetReset":"earliest"}}},
+        {"atMs":0,"action":{"type":"addConsumer"}},
+        {"atMs":0,"action":{"type":"pollLoop","consumer":10006,"intervalMs":100}},
+        {"atMs":0,"action":{"type":"stopPollLoop","consumer":10006}},
+        {"atMs":0,"action":{"type":"send","producer":10004,"topic":"t","records":[{"key":"k","value":"v"},{"key":{"hex":"ff00"},"value":null,"headers":[{"key":"h","value":"x"},{"key":"h2","value":null}],"partition":1,"timestampMs":-3}],"wait":true}},
+        {"atMs":0,"action":{"type":"send","producer":10004,"topic":"t","records":[{"value":"v"}],"wait":false}},
+        {"atMs":0,"action":{"type":"assign","consumer":10007,"partitions":[{"topic":"t","partition":0}]}},
+        {"atMs":0,"action":{"type":"subscribe","consumer":10006,"topics":["t"]}},
+        {"atMs":0,"action":{"type":"pause","consumer":10006,"partitions":[{"topic":"t","partition":0}],"paused":true}},
+        {"atMs":0,"action":{"type":"seek","consumer":10007,"topic":"t","partition":0,"offset":-1}},
+        {"atMs":0,"action":{"type":"position","consumer":10007,"topic":"t","partition":0}},
+        {"atMs":0,"action":{"type":"poll","consumer":10006,"timeoutMs":100}},
+        {"atMs":0,"action":{"type":"commitSync","consumer":10006}},
+        {"atMs":0,"action":{"type":"commitSync","consumer":10006,"offsets":[{"topic":"t","partition":0,"offset":1}]}},
+        {"atMs":0,"action":{"type":"closeClient","id":10006}},
+        {"atMs":0,"action":{"type":"crashClient","id":10007}},
+        {"atMs":0,"action":{"type":"crashBroker","id":1}},
+        {"atMs":0,"action":{"type":"stopBroker","id":2}},
+        {"atMs":0,"action":{"type":"crashController","id":9001}},
+        {"atMs":0,"action":{"type":"restartController","id":9001}},
+        {"atMs":0,"action":{"type":"addBroker"}},
+        {"atMs":0,"action":{"type":"restartBroker","id":1}},
+        {"atMs":0,"action":{"type":"powerLoss","id":1}},
+        {"atMs":0,"action":{"type":"pauseNode","id":1,"ms":100}},
+        {"atMs":0,"action":{"type":"partitionNetwork","sides":[[1],[2,3]]}},
+        {"atMs":0,"action":{"type":"healNetwork"}},
+        {"atMs":0,"action":{"type":"setNetwork","network":{"latencyMs":5,"jitterMs":0,"dropRate":0.1}}},
+        {"atMs":0,"action":{"type":"setLink","a":1,"b":2,"network":{"latencyMs":5}}},
+        {"atMs":0,"action":{"type":"setLink","a":1,"b":2,"network":null,"oneWay":true}},
+        {"atMs":5,"action":{"type":"runFor","ms":10},"cutAtMs":3}
+    ]}"#;
+
+    #[test]
+    fn every_action_reads_back_what_to_json_wrote() {
+        let s = Scenario::parse(EVERY_ACTION).unwrap();
+        assert_eq!(Scenario::parse(&s.to_json()).unwrap(), s, "round trip");
+        let written: alloc::collections::BTreeSet<String> = s
+            .actions
+            .iter()
+            .map(|e| {
+                let name = serde_json::to_value(&e.action).unwrap()["type"].as_str().unwrap().to_owned();
+                assert_eq!(e.action.name(), name);
+                name
+            })
+            .collect();
+        let read: alloc::collections::BTreeSet<String> = ACTIONS.iter().map(|&n| n.into()).collect();
+        assert_eq!(written, read, "one of each action, and every type the reader knows is one the writer writes");
+        assert_eq!(
+            s.actions[2].action,
+            Action::CreateTopic {
+                name: "t".into(),
+                partitions: 3,
+                replication_factor: Some(2),
+                config: [("cleanup.policy".into(), "compact".into())].into(),
+            }
+        );
+        assert_eq!(
+            s.actions[3].action,
+            Action::CreateTopic { name: "u".into(), partitions: 1, replication_factor: None, config: ConfigMap::new() }
+        );
+        assert_eq!(s.actions[9].action, Action::ElectPreferredLeaders { name: None });
+        assert_eq!(s.actions[11].action, Action::AddProducer { config: ProducerConfig::default() });
+        assert_eq!(
+            s.actions[44].action,
+            Action::SetLink { a: 1, b: 2, network: None, one_way: true },
+            "null and an absent field are both None"
+        );
+        assert_eq!(s.actions[45].cut_at_ms, Some(3));
+    }
+
+    #[test]
+    fn actions_are_read_strictly_as_the_derive_read_them() {
+        let action = |json: &str| {
+            let scenario =
+                alloc::format!(r#"{{"version":1,"seed":1,"brokers":1,"actions":[{{"atMs":0,"action":{json}}}]}}"#);
+            Scenario::parse(&scenario).map(|s| s.actions[0].action.clone()).map_err(|e| e.message)
+        };
+        // The tag anywhere in the object; the extra fields of a fieldless action ignored.
+        assert_eq!(action(r#"{"ms":5,"type":"runFor"}"#), Ok(Action::RunFor { ms: 5 }));
+        assert_eq!(action(r#"{"type":"step","ms":5}"#), Ok(Action::Step));
+        for (json, message) in [
+            (r#"{"type":"runFor","ms":5,"sm":1}"#, "unknown field `sm`, expected `ms`"),
+            (r#"{"type":"pauseNode","id":1,"ms":5,"sm":1}"#, "unknown field `sm`, expected `id` or `ms`"),
+            (r#"{"type":"runFor"}"#, "missing field `ms`"),
+            (r#"{"type":"runFor","ms":"5"}"#, "invalid type: string \"5\", expected u64"),
+            (r#"{"type":"runFor","ms":5,"ms":6}"#, "duplicate field `ms`"),
+            (r#"{"ms":5}"#, "missing field `type`"),
+            (r#"{"type":"walk"}"#, "unknown variant `walk`, expected one of `runFor`"),
+            (r#"{"type":1}"#, "type must be a string"),
+            (r#"["runFor",5]"#, "expected an object"),
+            (
+                r#"{"type":"stream","producer":1,"topic":"t","recordsPerSec":1,"value":"v","key":{"mode":"fixed"}}"#,
+                "missing field `key`",
+            ),
+            (
+                r#"{"type":"stream","producer":1,"topic":"t","recordsPerSec":1,"value":"v","key":{"mode":"none","x":1}}"#,
+                "",
+            ),
+            (
+                r#"{"type":"reassignPartitions","name":"t","assignments":{"one":[1]}}"#,
+                "partition \"one\" is not a partition number",
+            ),
+        ] {
+            match action(json) {
+                Err(e) => assert!(e.contains(message), "{json}: {e}"),
+                Ok(a) => assert!(message.is_empty(), "{json} read as {a:?}"),
+            }
+        }
     }
 }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::SendResult;
 use crate::error::Result;
+use crate::json;
 use crate::types::{NodeId, ProducerRecord};
 
 /// Franz's bound on a stream's rate, in records per second of virtual time.
@@ -25,9 +26,9 @@ pub const STREAM_KEYS_MAX: u32 = 10_000;
 /// Franz's bound on a stream's value (and key) text, in bytes, before the record number is appended.
 pub const STREAM_TEXT_BYTES_MAX: usize = 1_000;
 
-/// The key each record of a stream gets.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "mode", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
+/// The key each record of a stream gets. Read by hand (`Deserialize` below) in the format this derive writes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "mode", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum StreamKey {
     /// No key: Kafka's sticky partitioner picks a partition, and another after `batch.size` bytes.
     None,
@@ -35,6 +36,19 @@ pub enum StreamKey {
     Fixed { key: String },
     /// Keys `prefix-0` ... `prefix-(keys−1)`, in turn: record `n` has key `prefix-(n mod keys)`.
     Rotating { prefix: String, keys: u32 },
+}
+
+impl<'de> Deserialize<'de> for StreamKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> core::result::Result<Self, D::Error> {
+        let (mode, mut o) = json::Object::read_tagged(deserializer, "mode")?;
+        let key = match mode.as_str() {
+            "none" => return Ok(StreamKey::None),
+            "fixed" => o.req("key").map(|key| StreamKey::Fixed { key }),
+            "rotating" => o.req("prefix").and_then(|prefix| Ok(StreamKey::Rotating { prefix, keys: o.req("keys")? })),
+            _ => Err(json::unknown_variant(&mode, &["none", "fixed", "rotating"])),
+        };
+        key.and_then(|key| o.end(key)).map_err(serde::de::Error::custom)
+    }
 }
 
 impl StreamKey {

@@ -289,7 +289,7 @@ impl Component for App {
                     <ClusterMap
                         controller={view.controller.clone()}
                         brokers={view.brokers.clone()}
-                        topics={view.topics.clone()}
+                        topics={topics.clone()}
                         clients={view.clients.clone()}
                         sides={view.network.sides.clone()}
                         {flights}

@@ -16,6 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use franz_core::check::CheckReport;
+use franz_core::collect::CollectMap;
 use franz_core::lesson::{library, Lesson};
 use franz_core::sim::network::NetworkConfig;
 use franz_core::types::NodeId;
@@ -956,9 +957,11 @@ impl Playground {
             }
         }
         let mut topics = view.topics.clone();
-        topics.sort_by_key(|t| (is_internal(&t.name), t.name.clone()));
+        franz_core::collect::sort_by(&mut topics, |a, b| {
+            (is_internal(&a.name), &a.name).cmp(&(is_internal(&b.name), &b.name))
+        });
         let user_topics = topics.iter().map(|t| t.name.clone()).filter(|t| !is_internal(t)).collect();
-        let topic_warnings = topics.iter().map(|t| (t.name.clone(), explain::topic_warnings(t))).collect();
+        let topic_warnings = topics.iter().map(|t| (t.name.clone(), explain::topic_warnings(t))).collect_map();
         Snapshot {
             brokers: explain::broker_cards(world, &view),
             network: explain::network_summary(world, &view),

@@ -5,6 +5,7 @@
 use alloc::vec::Vec;
 
 use super::*;
+use crate::collect::CollectMap;
 
 impl Consumer {
     /// The partitions are given up (committed first with auto-commit) and the group left.
@@ -97,7 +98,7 @@ impl Consumer {
             _ => true,
         });
         let mut kept = core::mem::take(&mut self.assignment);
-        self.assignment = partitions.iter().map(|tp| (tp.clone(), kept.remove(tp).unwrap_or_default())).collect();
+        self.assignment = partitions.iter().map(|tp| (tp.clone(), kept.remove(tp).unwrap_or_default())).collect_map();
         out.history(Op::AssignmentReceived {
             consumer: self.id,
             group: group.clone(),
@@ -442,7 +443,7 @@ impl Consumer {
                     return;
                 }
                 let counts =
-                    topics.iter().filter_map(|t| Some((t.clone(), self.metadata.partition_count(t)?))).collect();
+                    topics.iter().filter_map(|t| Some((t.clone(), self.metadata.partition_count(t)?))).collect_map();
                 let members: Vec<crate::group::assignor::Member> = join
                     .members
                     .iter()
@@ -453,7 +454,7 @@ impl Consumer {
                     .collect();
                 let assignor = crate::group::assignor::Assignor::parse(&join.protocol)
                     .unwrap_or(crate::group::assignor::Assignor::Range);
-                let previous = join.members.iter().map(|x| (x.member_id.clone(), x.owned.clone())).collect();
+                let previous = join.members.iter().map(|x| (x.member_id.clone(), x.owned.clone())).collect_map();
                 let assignments: Vec<(String, Vec<TopicPartition>)> =
                     crate::group::assignor::assign(assignor, &members, &counts, &previous)
                         .map(|a| a.into_iter().collect())
@@ -464,7 +465,8 @@ impl Consumer {
                 let wanted: u32 = counts.values().sum();
                 if let Some(m) = self.membership.as_mut() {
                     m.follow_up = (assigned as u32) < wanted;
-                    let snapshot = topics.iter().map(|t| (t.clone(), counts.get(t).copied().unwrap_or(0))).collect();
+                    let snapshot =
+                        topics.iter().map(|t| (t.clone(), counts.get(t).copied().unwrap_or(0))).collect_map();
                     m.assigned_counts = Some(snapshot);
                     m.metadata_checked_ms = now_ms;
                 }

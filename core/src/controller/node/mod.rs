@@ -25,6 +25,7 @@ use super::election::{elect_leader, isr_without};
 use super::metadata::{MetadataImage, MetadataRecord, PartitionImage};
 use super::placement::assign_replicas_random;
 use super::raft::{LogIndex, RaftDisk, RaftMessage, RaftNode, Role, Term};
+use crate::collect::CollectMap;
 use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
 use crate::config::{PARTITIONS_PER_TOPIC_MAX, TOPICS_MAX};
 use crate::error::{FranzError, Result};
@@ -234,7 +235,7 @@ impl Controller {
             self.sync_latest();
             out.trace(TraceKind::ControllerElected { term: self.raft.term() });
             // A new leader gives every broker a full session before judging it.
-            self.last_heartbeat_ms = self.latest.brokers.keys().map(|&b| (b, now_ms)).collect();
+            self.last_heartbeat_ms = self.latest.brokers.keys().map(|&b| (b, now_ms)).collect_map();
             self.last_rebalance_ms = now_ms;
         }
         if !self.is_active() {

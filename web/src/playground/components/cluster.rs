@@ -28,7 +28,7 @@ pub fn cluster_panel(p: &ClusterPanelProps) -> Html {
             "broker"
         };
         html! {
-            <button class="small" data-testid={format!("{kind}-{id}-{}", label.to_lowercase().replace(' ', "-"))}
+            <button class="small" data-testid={format!("{kind}-{id}-{}", label.to_ascii_lowercase().replace(' ', "-"))}
                     title={title.to_string()} onclick={Callback::from(move |_| cb.emit((id, action)))}>{ label }</button>
         }
     };

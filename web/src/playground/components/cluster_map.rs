@@ -14,6 +14,7 @@ use crate::playground::state::{Action, Flight, MapAction, MapView, MessageKind};
 pub struct ClusterMapProps {
     pub controller: ControllerDescription,
     pub brokers: Vec<BrokerView>,
+    /// In the page's order (`Snapshot::topics`): the user's, then the internal ones.
     pub topics: Vec<TopicDescription>,
     pub clients: Vec<ClientView>,
     /// Nodes named in a network partition's sides (cut off from the others).
@@ -47,12 +48,11 @@ struct Replica {
     summary: String,
 }
 
-/// Each broker's replicas, user topics first (the internal `__consumer_offsets` last).
+/// Each broker's replicas, in the order of `topics` (user topics first, the internal `__consumer_offsets`
+/// last: the snapshot's order).
 fn replicas(topics: &[TopicDescription]) -> BTreeMap<NodeId, Vec<Replica>> {
     let mut by_broker: BTreeMap<NodeId, Vec<Replica>> = BTreeMap::new();
-    let mut sorted: Vec<&TopicDescription> = topics.iter().collect();
-    sorted.sort_by_key(|t| (t.name.starts_with("__"), t.name.clone()));
-    for t in sorted {
+    for t in topics {
         for p in &t.partitions {
             let leader = p.leader.map_or(String::from("none"), |l| l.to_string());
             let summary =
@@ -187,7 +187,7 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
         let (onclick, onkeydown) = node_events(v.id, &p.on_action);
         let what = format!("controller {}: {state}{}", v.id, if active { " (the active controller)" } else { "" });
         let label = match side(v.id) {
-            Some(s) => format!("{what}. Side {}: press Enter to move it to the other side", s.to_uppercase()),
+            Some(s) => format!("{what}. Side {}: press Enter to move it to the other side", s.to_ascii_uppercase()),
             None => format!("{what}. Press Enter for its actions"),
         };
         html! {
@@ -231,7 +231,7 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
         let leads = if b.leader_of.is_empty() { String::from("nothing") } else { b.leader_of.join(", ") };
         let what = format!("broker {}: {state}; leads {leads}", b.id);
         let label = match side(b.id) {
-            Some(s) => format!("{what}. Side {}: press Enter to move it to the other side", s.to_uppercase()),
+            Some(s) => format!("{what}. Side {}: press Enter to move it to the other side", s.to_ascii_uppercase()),
             None => format!("{what}. Press Enter for its actions"),
         };
         html! {

@@ -45,7 +45,7 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
     };
     let button = |id: NodeId, action: MemberAction, label: &str, title: &str| {
         let cb = p.on_member.clone();
-        let testid = format!("member-{id}-{}", label.to_lowercase());
+        let testid = format!("member-{id}-{}", label.to_ascii_lowercase());
         html! { <button class="small" data-testid={testid} title={title.to_string()} onclick={Callback::from(move |_| cb.emit((id, action)))}>{ label }</button> }
     };
     html! {

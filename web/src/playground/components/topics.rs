@@ -1,5 +1,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
+use franz_core::collect::CollectMap;
 use franz_core::view::TopicDescription;
 use yew::prelude::*;
 
@@ -59,8 +60,11 @@ pub fn topics_panel(p: &TopicsPanelProps) -> Html {
     let internal: Vec<&TopicDescription> = p.topics.iter().filter(|t| is_internal(&t.name)).collect();
     let card = |t: &TopicDescription| {
         let warnings = p.warnings.get(&t.name).cloned().unwrap_or_default();
-        let logs: BTreeMap<u32, PartitionLogView> =
-            p.logs.range((t.name.clone(), 0)..=(t.name.clone(), u32::MAX)).map(|((_, i), l)| (*i, l.clone())).collect();
+        let logs: BTreeMap<u32, PartitionLogView> = p
+            .logs
+            .range((t.name.clone(), 0)..=(t.name.clone(), u32::MAX))
+            .map(|((_, i), l)| (*i, l.clone()))
+            .collect_map();
         let all_shown = p.all_partitions_shown.contains(&t.name);
         let on_show_all = p.on_show_all.reform({
             let name = t.name.clone();

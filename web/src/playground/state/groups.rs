@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use franz_core::client::{AutoOffsetReset, ConsumerConfig};
+use franz_core::collect::CollectMap;
 use franz_core::protocol::actor::TimerName;
 use franz_core::sim::Node;
 use franz_core::types::NodeId;
@@ -167,7 +168,7 @@ impl Playground {
                 };
                 Some((m.member_id.clone(), countdown))
             })
-            .collect()
+            .collect_map()
     }
 
     /// The page's slow members of `group`: when `max.poll.interval.ms` runs out for them.
@@ -186,7 +187,7 @@ impl Playground {
                 };
                 Some((m.name.clone(), countdown))
             })
-            .collect()
+            .collect_map()
     }
 }
 

@@ -218,14 +218,6 @@ impl Playground {
     }
 }
 
-/// The name of an action as a scenario writes it (`createTopic`).
-fn action_name(action: &ScenarioAction) -> String {
-    serde_json::to_value(action)
-        .ok()
-        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(String::from))
-        .unwrap_or_default()
-}
-
 /// The run's actions in batches: what was done at one moment, and the time that passed after it.
 fn batches(actions: &[ScenarioEntry]) -> Vec<Vec<ScenarioEntry>> {
     let mut batches = Vec::new();
@@ -242,13 +234,6 @@ fn batches(actions: &[ScenarioEntry]) -> Vec<Vec<ScenarioEntry>> {
     batches
 }
 
-/// A lesson as indented JSON, for an author to edit. (Through a `serde_json::Value`: the page then carries
-/// one serializer of the scenario's actions, not a second one for indented text: a few KB of wasm.)
-fn pretty_json(lesson: &Lesson) -> Result<String, String> {
-    let value = serde_json::to_value(lesson).map_err(|e| e.to_string())?;
-    serde_json::to_string_pretty(&value).map_err(|e| e.to_string())
-}
-
 /// A run as a lesson draft, and its JSON: its cluster, one step per batch of actions (batches merge to
 /// stay within `LESSON_STEPS_MAX`), each action with the outcome it had, narration for the author to write,
 /// and on the last step a claim of exactly what the checker finds now. The draft replays the run: its
@@ -263,7 +248,7 @@ pub fn draft(world: &World) -> Result<(Lesson, String), String> {
     for chunk in batches.chunks(per_step) {
         let entries: Vec<&ScenarioEntry> = chunk.iter().flatten().collect();
         let at_ms = entries.first().map_or(0, |e| e.at_ms);
-        let mut names: Vec<String> = entries.iter().map(|e| action_name(&e.action)).collect();
+        let mut names: Vec<&str> = entries.iter().map(|e| e.action.name()).collect();
         names.dedup();
         let actions = entries
             .iter()
@@ -309,7 +294,7 @@ pub fn draft(world: &World) -> Result<(Lesson, String), String> {
         cluster: LessonCluster { seed, brokers, controllers, network, config: broker_config },
         steps,
     };
-    let json = pretty_json(&lesson)?;
+    let json = lesson.to_json();
     let parsed = Lesson::parse(&json).map_err(|e| format!("The draft does not read back as a lesson: {e}"))?;
     Ok((parsed, json))
 }

@@ -129,7 +129,7 @@ pub struct MenuItem {
 impl MenuItem {
     /// Its test name: `map-action-power-loss`.
     pub fn testid(&self) -> String {
-        format!("map-action-{}", self.label.to_lowercase().replace(' ', "-"))
+        format!("map-action-{}", self.label.to_ascii_lowercase().replace(' ', "-"))
     }
 }
 

@@ -1,0 +1,177 @@
+//! Reading the JSON of Franz's internally tagged enums (a scenario's actions, a lesson's expectations, a
+//! stream's key) by hand.
+//!
+//! Serde's derive for `#[serde(tag = "...")]` buffers the object, then generates a whole deserializer per
+//! variant (a field visitor for strings and bytes, a map and a sequence visitor) over its buffer: in the
+//! playground's wasm that was 250 KB of code (45 KB gzip). Here the object is read once into a map, and each
+//! variant takes its fields by name with [`Object::req`] and [`Object::opt`]. The format is the derive's:
+//! the tag anywhere in the object, fields named as the derive named them, a missing `Option` or
+//! `#[serde(default)]` field its default, unknown or repeated fields refused, and the extra fields of a unit
+//! variant ignored. Two forms the derive also took and `to_json` never wrote are not read: an action as an
+//! array (`["runFor", 5]`) and a variant by its index (`{"type": 0}`). Within a field's value (a topic
+//! config, a record), a repeated key is the last one, as serde_json reads any map.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use serde::de::{DeserializeOwned, Deserializer, Error as _, MapAccess, Visitor};
+use serde_json::{Map, Value};
+
+pub type Error = serde_json::Error;
+pub type Result<T> = core::result::Result<T, Error>;
+
+/// A JSON object read once, its tag taken out; each field is then taken by name.
+pub struct Object {
+    map: Map<String, Value>,
+    /// The fields taken so far, for the message about an unknown one.
+    taken: Vec<&'static str>,
+}
+
+impl Object {
+    /// Reads an object whose variant is named by the string field `tag`; the other fields stay to be taken.
+    pub fn read_tagged<'de, D: Deserializer<'de>>(
+        deserializer: D,
+        tag: &'static str,
+    ) -> core::result::Result<(String, Object), D::Error> {
+        let mut object = deserializer.deserialize_map(ObjectVisitor)?;
+        let name = match object.map.remove(tag) {
+            Some(Value::String(name)) => name,
+            Some(_) => return Err(D::Error::custom(format_args!("{tag} must be a string"))),
+            None => return Err(D::Error::missing_field(tag)),
+        };
+        Ok((name, object))
+    }
+
+    /// A field the variant must have.
+    pub fn req<T: DeserializeOwned>(&mut self, name: &'static str) -> Result<T> {
+        self.taken.push(name);
+        match self.map.remove(name) {
+            Some(value) => T::deserialize(value),
+            None => Err(Error::missing_field(name)),
+        }
+    }
+
+    /// An `Option` or `#[serde(default)]` field: absent, it is the default.
+    pub fn opt<T: DeserializeOwned + Default>(&mut self, name: &'static str) -> Result<T> {
+        self.taken.push(name);
+        self.map.remove(name).map_or_else(|| Ok(T::default()), T::deserialize)
+    }
+
+    /// A field read by a function of its own (`#[serde(deserialize_with)]`).
+    pub fn req_with<T>(&mut self, name: &'static str, read: fn(Value) -> Result<T>) -> Result<T> {
+        self.taken.push(name);
+        self.map.remove(name).map_or_else(|| Err(Error::missing_field(name)), read)
+    }
+
+    /// Every field taken: one left over is unknown (`deny_unknown_fields`).
+    pub fn end<T>(self, value: T) -> Result<T> {
+        let Some(unknown) = self.map.keys().next() else {
+            return Ok(value);
+        };
+        // Serde's wording (`OneOf`).
+        let expected = match self.taken.as_slice() {
+            [] => String::from("there are no fields"),
+            [one] => format!("expected `{one}`"),
+            [one, two] => format!("expected `{one}` or `{two}`"),
+            names => format!("expected one of `{}`", names.join("`, `")),
+        };
+        Err(Error::custom(format_args!("unknown field `{unknown}`, {expected}")))
+    }
+}
+
+/// Compact JSON (serde_json's `to_string`) indented as `to_string_pretty` writes it: two spaces a level,
+/// `": "` after a key, `[]` and `{}` when empty.
+pub fn pretty(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() * 2);
+    let mut depth = 0;
+    let (mut in_string, mut escaped) = (false, false);
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    let mut chars = compact.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                if matches!(chars.peek(), Some('}' | ']')) {
+                    out.extend(chars.next());
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth -= 1;
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The error for a tag no variant has.
+pub fn unknown_variant(name: &str, variants: &'static [&'static str]) -> Error {
+    Error::unknown_variant(name, variants)
+}
+
+struct ObjectVisitor;
+
+impl<'de> Visitor<'de> for ObjectVisitor {
+    type Value = Object;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> core::result::Result<Object, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            let value: Value = access.next_value()?;
+            if map.contains_key(&key) {
+                return Err(A::Error::custom(format_args!("duplicate field `{key}`")));
+            }
+            map.insert(key, value);
+        }
+        Ok(Object { map, taken: Vec::new() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pretty_is_serde_json_s_pretty() {
+        let value = serde_json::json!({
+            "a": [1, {"b": "x,y:{z}[\\\"", "c": []}, {}],
+            "d": {"e": null, "f": -1.5e-7, "g": true},
+            "h": "ünïcödé \u{1F600}",
+        });
+        let compact = serde_json::to_string(&value).unwrap();
+        assert_eq!(super::pretty(&compact), serde_json::to_string_pretty(&value).unwrap());
+        assert_eq!(super::pretty("[]"), "[]");
+    }
+}
