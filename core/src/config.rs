@@ -168,7 +168,7 @@ impl TopicConfig {
             segment_bytes: long("segment.bytes"),
             segment_ms: long("segment.ms"),
             unclean_leader_election_enable: bool_("unclean.leader.election.enable"),
-            min_cleanable_dirty_ratio: get("min.cleanable.dirty.ratio").parse::<f64>().unwrap_or(0.5),
+            min_cleanable_dirty_ratio: crate::json::parse_f64(get("min.cleanable.dirty.ratio")).unwrap_or(0.5),
             max_compaction_lag_ms: long("max.compaction.lag.ms"),
             log_append_time: get("message.timestamp.type") == "LogAppendTime",
             message_timestamp_before_max_ms: long("message.timestamp.before.max.ms"),
@@ -247,7 +247,7 @@ pub fn validate(overrides: &ConfigMap) -> Result<()> {
             Kind::CleanupPolicy => {
                 !value.is_empty() && value.split(',').all(|p| matches!(p.trim(), "delete" | "compact"))
             }
-            Kind::Ratio => value.parse::<f64>().is_ok_and(|v| (0.0..=1.0).contains(&v)),
+            Kind::Ratio => crate::json::parse_f64(value).is_some_and(|v| (0.0..=1.0).contains(&v)),
             Kind::OneOf(words) => words.contains(&value),
             Kind::Text => true,
         };

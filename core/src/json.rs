@@ -80,6 +80,55 @@ impl Object {
     }
 }
 
+/// `text.parse::<f64>().ok()`, read by serde_json's exact float parser (the one every JSON number goes
+/// through): `core`'s parser is a second copy of that work, with a 10 KB table of powers of five in the
+/// wasm. Rust's grammar, not JSON's: a sign, `inf`, `infinity` and `nan` in any case, `5.`, `.5`, leading
+/// zeros, `e` or `E`; a number too large is infinite, one too small zero. Both round correctly, so the
+/// values are the same bits (tested against `parse`).
+pub fn parse_f64(text: &str) -> Option<f64> {
+    let (negative, body) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let signed = |x: f64| if negative { -x } else { x };
+    if body.eq_ignore_ascii_case("inf") || body.eq_ignore_ascii_case("infinity") {
+        return Some(signed(f64::INFINITY));
+    }
+    if body.eq_ignore_ascii_case("nan") {
+        return Some(signed(f64::NAN));
+    }
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
+        return None;
+    }
+    let mut json = String::with_capacity(text.len() + 2);
+    if negative {
+        json.push('-');
+    }
+    let int = int.trim_start_matches('0');
+    json.push_str(if int.is_empty() { "0" } else { int });
+    if !frac.is_empty() {
+        json.push('.');
+        json.push_str(frac);
+    }
+    if let Some(exponent) = exponent {
+        let exponent_digits = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+        if exponent_digits.is_empty() || !digits(exponent_digits) {
+            return None;
+        }
+        json.push('e');
+        json.push_str(exponent);
+    }
+    // Valid JSON now: serde_json's only refusal is a number out of range, which `parse` makes infinite.
+    Some(serde_json::from_str::<f64>(&json).unwrap_or(signed(f64::INFINITY)))
+}
+
 /// Compact JSON (serde_json's `to_string`) indented as `to_string_pretty` writes it: two spaces a level,
 /// `": "` after a key, `[]` and `{}` when empty.
 pub fn pretty(compact: &str) -> String {
@@ -163,6 +212,108 @@ impl<'de> Visitor<'de> for ObjectVisitor {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    fn same(text: &str) {
+        let ours = super::parse_f64(text).map(f64::to_bits);
+        let std = text.parse::<f64>().ok().map(f64::to_bits);
+        assert_eq!(ours, std, "{text:?}");
+    }
+
+    #[test]
+    fn parse_f64_is_parse() {
+        for text in [
+            "0",
+            "-0",
+            "+0",
+            "1",
+            "0.1",
+            ".5",
+            "5.",
+            "-.5",
+            "+5.",
+            "007.50",
+            "1e5",
+            "1E5",
+            "1e+5",
+            "1e-5",
+            "1e05",
+            "2.5e-3",
+            "1e308",
+            "1.8e308",
+            "1e309",
+            "-1e309",
+            "1e-400",
+            "4.9e-324",
+            "2.4703282292062327e-324",
+            "2.4703282292062328e-324",
+            "0.30000000000000004",
+            "9007199254740993",
+            "123456789012345678901234567890",
+            "0e99999999999999999999",
+            "1e99999999999999999999",
+            "1e-99999999999999999999",
+            "inf",
+            "-inf",
+            "+inf",
+            "Infinity",
+            "INF",
+            "nan",
+            "NaN",
+            "-nan",
+            "",
+            ".",
+            "-",
+            "+",
+            "e5",
+            ".e5",
+            "1e",
+            "1e+",
+            "1e-",
+            "1.2.3",
+            "1e5e5",
+            " 1",
+            "1 ",
+            "0x10",
+            "1_000",
+            "++1",
+            "+-1",
+            "--1",
+            "1,5",
+            "∞",
+            "infinit",
+            "nana",
+            "1.e5",
+        ] {
+            same(text);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn parse_f64_is_parse_on_decimals(text in "[+-]?[0-9]{0,20}(\\.[0-9]{0,20})?([eE][+-]?[0-9]{1,4})?") {
+            same(&text);
+        }
+
+        #[test]
+        fn parse_f64_is_parse_near_halfway(digits in "[1-9][0-9]{15,40}", exponent in -340i32..310) {
+            same(&alloc::format!("{digits}e{exponent}"));
+            same(&alloc::format!("0.{digits}e{exponent}"));
+        }
+
+        #[test]
+        fn parse_f64_is_parse_on_every_double(bits in any::<u64>()) {
+            let x = f64::from_bits(bits);
+            same(&alloc::format!("{x:e}"));
+            same(&alloc::format!("{x:.30e}"));
+            same(&alloc::format!("{x}"));
+        }
+
+        #[test]
+        fn parse_f64_is_parse_on_anything(text in "[-+0-9.eEinfaINFA]{0,12}") {
+            same(&text);
+        }
+    }
     #[test]
     fn pretty_is_serde_json_s_pretty() {
         let value = serde_json::json!({

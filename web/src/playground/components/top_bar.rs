@@ -28,9 +28,9 @@ pub fn top_bar(p: &TopBarProps) -> Html {
     let on_toggle = p.on_toggle.reform(|_: MouseEvent| ());
     let on_step = p.on_step.reform(|_: MouseEvent| ());
     let on_help = p.on_help.reform(|_: MouseEvent| ());
-    let on_speed = p
-        .on_speed
-        .reform(|e: Event| e.target_unchecked_into::<HtmlSelectElement>().value().parse::<f64>().unwrap_or(1.0));
+    let on_speed = p.on_speed.reform(|e: Event| {
+        franz_core::json::parse_f64(&e.target_unchecked_into::<HtmlSelectElement>().value()).unwrap_or(1.0)
+    });
     html! {
         <header class="top-bar">
             <h1 class="brand">{ "Franz" }<span class="tagline">{ "a Kafka cluster you can watch" }</span></h1>

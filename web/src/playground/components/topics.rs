@@ -25,8 +25,8 @@ pub struct TopicsPanelProps {
 
 /// A count typed in a number field ("12", "1e3"), or 0 when it is not a whole number that fits.
 fn count(text: &str) -> u32 {
-    match text.trim().parse::<f64>() {
-        Ok(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => n as u32,
+    match franz_core::json::parse_f64(text.trim()) {
+        Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => n as u32,
         _ => 0,
     }
 }

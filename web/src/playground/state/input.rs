@@ -40,9 +40,8 @@ pub fn milliseconds(field: &str, text: &str) -> Result<u64, String> {
 
 /// The drop rate: a number (the cluster then checks it is a probability, from 0 to 1).
 pub fn drop_rate(text: &str) -> Result<f64, String> {
-    text.trim()
-        .parse()
-        .map_err(|_| format!("The drop rate is a number from 0 to 1, such as 0.1; {:?} is not one.", text.trim()))
+    franz_core::json::parse_f64(text.trim())
+        .ok_or_else(|| format!("The drop rate is a number from 0 to 1, such as 0.1; {:?} is not one.", text.trim()))
 }
 
 /// A stream's rate: whole records per second of virtual time, 1 to `max`.
