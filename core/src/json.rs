@@ -43,6 +43,17 @@ impl Object {
         Ok((name, object))
     }
 
+    /// Reads an object whose fields are then taken by name (a struct read by hand).
+    pub fn read<'de, D: Deserializer<'de>>(deserializer: D) -> core::result::Result<Object, D::Error> {
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+
+    /// A field of a struct with `#[serde(default)]`: absent, it is the struct's default's.
+    pub fn opt_or<T: DeserializeOwned>(&mut self, name: &'static str, default: T) -> Result<T> {
+        self.taken.push(name);
+        self.map.remove(name).map_or(Ok(default), T::deserialize)
+    }
+
     /// A field the variant must have.
     pub fn req<T: DeserializeOwned>(&mut self, name: &'static str) -> Result<T> {
         self.taken.push(name);
@@ -314,6 +325,66 @@ mod tests {
             same(&text);
         }
     }
+    /// Every field of a struct read by hand, against what its derived `Serialize` writes: each field given
+    /// reads back; each left out is the default's.
+    fn reads_every_field<T>(given: T)
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned + Default + PartialEq + core::fmt::Debug,
+    {
+        let json = serde_json::to_value(&given).unwrap();
+        assert_eq!(serde_json::from_value::<T>(json.clone()).unwrap(), given);
+        let default = serde_json::to_value(T::default()).unwrap();
+        for (key, value) in json.as_object().unwrap() {
+            assert_ne!(default[key], *value, "{key}: give it a value other than the default's");
+            let mut without = json.as_object().unwrap().clone();
+            without.remove(key);
+            let read = serde_json::to_value(serde_json::from_value::<T>(without.into()).unwrap()).unwrap();
+            assert_eq!(read[key], default[key], "{key} left out");
+        }
+        let mut unknown = json.as_object().unwrap().clone();
+        unknown.insert("lingerMS".into(), 1.into());
+        let e = serde_json::from_value::<T>(unknown.into()).unwrap_err().to_string();
+        assert!(e.starts_with("unknown field `lingerMS`, expected one of `clientId`"), "{e}");
+        assert!(serde_json::from_value::<T>(serde_json::json!({"clientId": null})).unwrap() == T::default());
+        assert!(serde_json::from_value::<T>(serde_json::json!([])).is_err());
+    }
+
+    #[test]
+    fn client_configs_read_every_field() {
+        use crate::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
+        use crate::protocol::message::{Acks, IsolationLevel};
+        reads_every_field(ProducerConfig {
+            client_id: Some("p".into()),
+            acks: Acks::Leader,
+            batch_size_bytes: 1,
+            delivery_timeout_ms: 2,
+            request_timeout_ms: 3,
+            enable_idempotence: false,
+            metadata_max_age_ms: 4,
+            max_block_ms: 5,
+            linger_ms: 6,
+            max_in_flight_requests_per_connection: 7,
+        });
+        reads_every_field(ConsumerConfig {
+            client_id: Some("c".into()),
+            group_id: Some("g".into()),
+            auto_offset_reset: AutoOffsetReset::Earliest,
+            max_poll_records: 1,
+            fetch_max_wait_ms: 2,
+            max_partition_fetch_bytes: 3,
+            request_timeout_ms: 4,
+            enable_auto_commit: false,
+            auto_commit_interval_ms: 5,
+            assignor: "sticky".into(),
+            session_timeout_ms: 6,
+            heartbeat_interval_ms: 7,
+            max_poll_interval_ms: 8,
+            group_instance_id: Some("i".into()),
+            isolation_level: IsolationLevel::ReadCommitted,
+            metadata_max_age_ms: 9,
+        });
+    }
+
     #[test]
     fn pretty_is_serde_json_s_pretty() {
         let value = serde_json::json!({
