@@ -3,7 +3,7 @@
 //!
 //! Serde's derive for `#[serde(tag = "...")]` buffers the object, then generates a whole deserializer per
 //! variant (a field visitor for strings and bytes, a map and a sequence visitor) over its buffer: in the
-//! playground's wasm that was 250 KB of code (45 KB gzip). Here the object is read once into a map, and each
+//! playground's wasm that was 250 KB of code (45 KB gzip). Here the object is read once into a list, and each
 //! variant takes its fields by name with [`Object::req`] and [`Object::opt`]. The format is the derive's:
 //! the tag anywhere in the object, fields named as the derive named them, a missing `Option` or
 //! `#[serde(default)]` field its default, unknown or repeated fields refused, and the extra fields of a unit
@@ -16,14 +16,15 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use serde::de::{DeserializeOwned, Deserializer, Error as _, MapAccess, Visitor};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub type Error = serde_json::Error;
 pub type Result<T> = core::result::Result<T, Error>;
 
 /// A JSON object read once, its tag taken out; each field is then taken by name.
 pub struct Object {
-    map: Map<String, Value>,
+    /// In the text's order (a list: nothing here needs a map's removal code in the wasm).
+    fields: Vec<(String, Value)>,
     /// The fields taken so far, for the message about an unknown one.
     taken: Vec<&'static str>,
 }
@@ -35,12 +36,17 @@ impl Object {
         tag: &'static str,
     ) -> core::result::Result<(String, Object), D::Error> {
         let mut object = deserializer.deserialize_map(ObjectVisitor)?;
-        let name = match object.map.remove(tag) {
+        let name = match object.take(tag) {
             Some(Value::String(name)) => name,
             Some(_) => return Err(D::Error::custom(format_args!("{tag} must be a string"))),
             None => return Err(D::Error::missing_field(tag)),
         };
         Ok((name, object))
+    }
+
+    fn take(&mut self, name: &str) -> Option<Value> {
+        let i = self.fields.iter().position(|(k, _)| k == name)?;
+        Some(self.fields.remove(i).1)
     }
 
     /// Reads an object whose fields are then taken by name (a struct read by hand).
@@ -51,13 +57,13 @@ impl Object {
     /// A field of a struct with `#[serde(default)]`: absent, it is the struct's default's.
     pub fn opt_or<T: DeserializeOwned>(&mut self, name: &'static str, default: T) -> Result<T> {
         self.taken.push(name);
-        self.map.remove(name).map_or(Ok(default), T::deserialize)
+        self.take(name).map_or(Ok(default), T::deserialize)
     }
 
     /// A field the variant must have.
     pub fn req<T: DeserializeOwned>(&mut self, name: &'static str) -> Result<T> {
         self.taken.push(name);
-        match self.map.remove(name) {
+        match self.take(name) {
             Some(value) => T::deserialize(value),
             None => Err(Error::missing_field(name)),
         }
@@ -66,18 +72,18 @@ impl Object {
     /// An `Option` or `#[serde(default)]` field: absent, it is the default.
     pub fn opt<T: DeserializeOwned + Default>(&mut self, name: &'static str) -> Result<T> {
         self.taken.push(name);
-        self.map.remove(name).map_or_else(|| Ok(T::default()), T::deserialize)
+        self.take(name).map_or_else(|| Ok(T::default()), T::deserialize)
     }
 
     /// A field read by a function of its own (`#[serde(deserialize_with)]`).
     pub fn req_with<T>(&mut self, name: &'static str, read: fn(Value) -> Result<T>) -> Result<T> {
         self.taken.push(name);
-        self.map.remove(name).map_or_else(|| Err(Error::missing_field(name)), read)
+        self.take(name).map_or_else(|| Err(Error::missing_field(name)), read)
     }
 
     /// Every field taken: one left over is unknown (`deny_unknown_fields`).
     pub fn end<T>(self, value: T) -> Result<T> {
-        let Some(unknown) = self.map.keys().next() else {
+        let Some((unknown, _)) = self.fields.first() else {
             return Ok(value);
         };
         // Serde's wording (`OneOf`).
@@ -209,15 +215,15 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> core::result::Result<Object, A::Error> {
-        let mut map = Map::new();
+        let mut fields: Vec<(String, Value)> = Vec::new();
         while let Some(key) = access.next_key::<String>()? {
             let value: Value = access.next_value()?;
-            if map.contains_key(&key) {
+            if fields.iter().any(|(k, _)| *k == key) {
                 return Err(A::Error::custom(format_args!("duplicate field `{key}`")));
             }
-            map.insert(key, value);
+            fields.push((key, value));
         }
-        Ok(Object { map, taken: Vec::new() })
+        Ok(Object { fields, taken: Vec::new() })
     }
 }
 
