@@ -3,7 +3,7 @@
 //!
 //! Serde's derive for `#[serde(tag = "...")]` buffers the object, then generates a whole deserializer per
 //! variant (a field visitor for strings and bytes, a map and a sequence visitor) over its buffer: in the
-//! playground's wasm that was 250 KB of code (45 KB gzip). Here the object is read once into a map, and each
+//! playground's wasm that was 250 KB of code (45 KB gzip). Here the object is read once into a list, and each
 //! variant takes its fields by name with [`Object::req`] and [`Object::opt`]. The format is the derive's:
 //! the tag anywhere in the object, fields named as the derive named them, a missing `Option` or
 //! `#[serde(default)]` field its default, unknown or repeated fields refused, and the extra fields of a unit
@@ -16,14 +16,15 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use serde::de::{DeserializeOwned, Deserializer, Error as _, MapAccess, Visitor};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub type Error = serde_json::Error;
 pub type Result<T> = core::result::Result<T, Error>;
 
 /// A JSON object read once, its tag taken out; each field is then taken by name.
 pub struct Object {
-    map: Map<String, Value>,
+    /// In the text's order (a list: nothing here needs a map's removal code in the wasm).
+    fields: Vec<(String, Value)>,
     /// The fields taken so far, for the message about an unknown one.
     taken: Vec<&'static str>,
 }
@@ -35,7 +36,7 @@ impl Object {
         tag: &'static str,
     ) -> core::result::Result<(String, Object), D::Error> {
         let mut object = deserializer.deserialize_map(ObjectVisitor)?;
-        let name = match object.map.remove(tag) {
+        let name = match object.take(tag) {
             Some(Value::String(name)) => name,
             Some(_) => return Err(D::Error::custom(format_args!("{tag} must be a string"))),
             None => return Err(D::Error::missing_field(tag)),
@@ -43,10 +44,26 @@ impl Object {
         Ok((name, object))
     }
 
+    fn take(&mut self, name: &str) -> Option<Value> {
+        let i = self.fields.iter().position(|(k, _)| k == name)?;
+        Some(self.fields.remove(i).1)
+    }
+
+    /// Reads an object whose fields are then taken by name (a struct read by hand).
+    pub fn read<'de, D: Deserializer<'de>>(deserializer: D) -> core::result::Result<Object, D::Error> {
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+
+    /// A field of a struct with `#[serde(default)]`: absent, it is the struct's default's.
+    pub fn opt_or<T: DeserializeOwned>(&mut self, name: &'static str, default: T) -> Result<T> {
+        self.taken.push(name);
+        self.take(name).map_or(Ok(default), T::deserialize)
+    }
+
     /// A field the variant must have.
     pub fn req<T: DeserializeOwned>(&mut self, name: &'static str) -> Result<T> {
         self.taken.push(name);
-        match self.map.remove(name) {
+        match self.take(name) {
             Some(value) => T::deserialize(value),
             None => Err(Error::missing_field(name)),
         }
@@ -55,18 +72,18 @@ impl Object {
     /// An `Option` or `#[serde(default)]` field: absent, it is the default.
     pub fn opt<T: DeserializeOwned + Default>(&mut self, name: &'static str) -> Result<T> {
         self.taken.push(name);
-        self.map.remove(name).map_or_else(|| Ok(T::default()), T::deserialize)
+        self.take(name).map_or_else(|| Ok(T::default()), T::deserialize)
     }
 
     /// A field read by a function of its own (`#[serde(deserialize_with)]`).
     pub fn req_with<T>(&mut self, name: &'static str, read: fn(Value) -> Result<T>) -> Result<T> {
         self.taken.push(name);
-        self.map.remove(name).map_or_else(|| Err(Error::missing_field(name)), read)
+        self.take(name).map_or_else(|| Err(Error::missing_field(name)), read)
     }
 
     /// Every field taken: one left over is unknown (`deny_unknown_fields`).
     pub fn end<T>(self, value: T) -> Result<T> {
-        let Some(unknown) = self.map.keys().next() else {
+        let Some((unknown, _)) = self.fields.first() else {
             return Ok(value);
         };
         // Serde's wording (`OneOf`).
@@ -198,15 +215,15 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> core::result::Result<Object, A::Error> {
-        let mut map = Map::new();
+        let mut fields: Vec<(String, Value)> = Vec::new();
         while let Some(key) = access.next_key::<String>()? {
             let value: Value = access.next_value()?;
-            if map.contains_key(&key) {
+            if fields.iter().any(|(k, _)| *k == key) {
                 return Err(A::Error::custom(format_args!("duplicate field `{key}`")));
             }
-            map.insert(key, value);
+            fields.push((key, value));
         }
-        Ok(Object { map, taken: Vec::new() })
+        Ok(Object { fields, taken: Vec::new() })
     }
 }
 
@@ -314,6 +331,66 @@ mod tests {
             same(&text);
         }
     }
+    /// Every field of a struct read by hand, against what its derived `Serialize` writes: each field given
+    /// reads back; each left out is the default's.
+    fn reads_every_field<T>(given: T)
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned + Default + PartialEq + core::fmt::Debug,
+    {
+        let json = serde_json::to_value(&given).unwrap();
+        assert_eq!(serde_json::from_value::<T>(json.clone()).unwrap(), given);
+        let default = serde_json::to_value(T::default()).unwrap();
+        for (key, value) in json.as_object().unwrap() {
+            assert_ne!(default[key], *value, "{key}: give it a value other than the default's");
+            let mut without = json.as_object().unwrap().clone();
+            without.remove(key);
+            let read = serde_json::to_value(serde_json::from_value::<T>(without.into()).unwrap()).unwrap();
+            assert_eq!(read[key], default[key], "{key} left out");
+        }
+        let mut unknown = json.as_object().unwrap().clone();
+        unknown.insert("lingerMS".into(), 1.into());
+        let e = serde_json::from_value::<T>(unknown.into()).unwrap_err().to_string();
+        assert!(e.starts_with("unknown field `lingerMS`, expected one of `clientId`"), "{e}");
+        assert!(serde_json::from_value::<T>(serde_json::json!({"clientId": null})).unwrap() == T::default());
+        assert!(serde_json::from_value::<T>(serde_json::json!([])).is_err());
+    }
+
+    #[test]
+    fn client_configs_read_every_field() {
+        use crate::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
+        use crate::protocol::message::{Acks, IsolationLevel};
+        reads_every_field(ProducerConfig {
+            client_id: Some("p".into()),
+            acks: Acks::Leader,
+            batch_size_bytes: 1,
+            delivery_timeout_ms: 2,
+            request_timeout_ms: 3,
+            enable_idempotence: false,
+            metadata_max_age_ms: 4,
+            max_block_ms: 5,
+            linger_ms: 6,
+            max_in_flight_requests_per_connection: 7,
+        });
+        reads_every_field(ConsumerConfig {
+            client_id: Some("c".into()),
+            group_id: Some("g".into()),
+            auto_offset_reset: AutoOffsetReset::Earliest,
+            max_poll_records: 1,
+            fetch_max_wait_ms: 2,
+            max_partition_fetch_bytes: 3,
+            request_timeout_ms: 4,
+            enable_auto_commit: false,
+            auto_commit_interval_ms: 5,
+            assignor: "sticky".into(),
+            session_timeout_ms: 6,
+            heartbeat_interval_ms: 7,
+            max_poll_interval_ms: 8,
+            group_instance_id: Some("i".into()),
+            isolation_level: IsolationLevel::ReadCommitted,
+            metadata_max_age_ms: 9,
+        });
+    }
+
     #[test]
     fn pretty_is_serde_json_s_pretty() {
         let value = serde_json::json!({

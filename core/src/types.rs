@@ -112,7 +112,7 @@ pub mod bytes_json {
         let hex = match serde_json::Value::deserialize(d)? {
             serde_json::Value::Null => return Ok(None),
             serde_json::Value::String(t) => return Ok(Some(Bytes::from(t.into_bytes()))),
-            serde_json::Value::Object(mut fields) => fields.remove("hex"),
+            serde_json::Value::Object(fields) => fields.into_iter().find_map(|(k, v)| (k == "hex").then_some(v)),
             _ => None,
         };
         let Some(serde_json::Value::String(hex)) = hex else {

@@ -34,7 +34,8 @@ pub const RECORDS_PER_SEND_MAX: usize = 10_000;
 pub const SENDS_IN_FLIGHT_MAX: usize = 10_000;
 
 /// The producer's settings, Kafka's names in camelCase (`deliveryTimeoutMs` is `delivery.timeout.ms`).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Read by hand (`Deserialize` below, with [`crate::json::Object`]) as this derive would read it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ProducerConfig {
@@ -72,6 +73,29 @@ impl Default for ProducerConfig {
             linger_ms: 0,
             max_in_flight_requests_per_connection: 5,
         }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProducerConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> core::result::Result<Self, D::Error> {
+        let mut o = crate::json::Object::read(deserializer)?;
+        let d = ProducerConfig::default();
+        let read = |o: &mut crate::json::Object| {
+            Ok(ProducerConfig {
+                client_id: o.opt_or("clientId", d.client_id)?,
+                acks: o.opt_or("acks", d.acks)?,
+                batch_size_bytes: o.opt_or("batchSizeBytes", d.batch_size_bytes)?,
+                delivery_timeout_ms: o.opt_or("deliveryTimeoutMs", d.delivery_timeout_ms)?,
+                request_timeout_ms: o.opt_or("requestTimeoutMs", d.request_timeout_ms)?,
+                enable_idempotence: o.opt_or("enableIdempotence", d.enable_idempotence)?,
+                metadata_max_age_ms: o.opt_or("metadataMaxAgeMs", d.metadata_max_age_ms)?,
+                max_block_ms: o.opt_or("maxBlockMs", d.max_block_ms)?,
+                linger_ms: o.opt_or("lingerMs", d.linger_ms)?,
+                max_in_flight_requests_per_connection: o
+                    .opt_or("maxInFlightRequestsPerConnection", d.max_in_flight_requests_per_connection)?,
+            })
+        };
+        read(&mut o).and_then(|config| o.end(config)).map_err(serde::de::Error::custom)
     }
 }
 

@@ -12,19 +12,19 @@ use gloo::render::{request_animation_frame, AnimationFrame};
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
-use super::components::checker::CheckerPanel;
+use super::components::checker::checker_panel;
 use super::components::clients::ClientsPanel;
 use super::components::cluster::ClusterPanel;
 use super::components::cluster_map::ClusterMap;
 use super::components::groups::GroupsPanel;
 use super::components::lesson::LessonPanel;
 use super::components::network::NetworkPanel;
-use super::components::notice::PanelNotice;
+use super::components::notice::panel_notice;
 use super::components::scenario::ScenarioPanel;
 use super::components::scrubber::TimelineScrubber;
 use super::components::shortcuts::ShortcutHelp;
 use super::components::timeline::Timeline;
-use super::components::top_bar::TopBar;
+use super::components::top_bar::{top_bar, TopBarProps};
 use super::components::topics::TopicsPanel;
 use super::state::{Action, Download, MapAction, Place, Playground, Snapshot, SHORTCUT_KEYS};
 
@@ -249,27 +249,25 @@ impl Component for App {
         // at the top).
         let notice = |place: Place| -> Html {
             match state.notice().filter(|_| state.notice_place() == place) {
-                Some(n) => {
-                    html! { <PanelNotice notice={n.clone()} on_confirm_fork={link.callback(Action::ConfirmFork)} /> }
-                }
+                Some(n) => panel_notice(n, &link.callback(Action::ConfirmFork)),
                 None => html! {},
             }
         };
         let stream = state.stream();
         html! {
             <div class="app">
-                <TopBar
-                    now_ms={view.now_ms}
-                    playing={state.playing()}
-                    speed={state.speed()}
-                    speed_limit={stream.as_ref().and_then(|s| s.speed_limit)}
-                    speed_lag={state.speed_lag()}
-                    events_dispatched={world.events_dispatched()}
-                    on_toggle={link.callback(|_| Action::TogglePlay)}
-                    on_step={link.callback(|_| Action::Step)}
-                    on_speed={link.callback(Action::SetSpeed)}
-                    on_help={link.callback(|_| Action::Help(true))}
-                />
+                { top_bar(TopBarProps {
+                    now_ms: view.now_ms,
+                    playing: state.playing(),
+                    speed: state.speed(),
+                    speed_limit: stream.as_ref().and_then(|s| s.speed_limit),
+                    speed_lag: state.speed_lag(),
+                    events_dispatched: world.events_dispatched(),
+                    on_toggle: link.callback(|_| Action::TogglePlay),
+                    on_step: link.callback(|_| Action::Step),
+                    on_speed: link.callback(Action::SetSpeed),
+                    on_help: link.callback(|_| Action::Help(true)),
+                }) }
                 if state.help_open() {
                     <ShortcutHelp on_close={link.callback(|_| Action::Help(false))} />
                 }
@@ -362,7 +360,7 @@ impl Component for App {
                             on_add={link.callback(|(g, t)| Action::AddMember(g, t))}
                             on_member={link.callback(|(id, a)| Action::Member(id, a))}
                         />
-                        <CheckerPanel report={state.report().cloned()} notice={notice(Place::Checker)} on_check={link.callback(|_| Action::Check)} />
+                        { checker_panel(state.report(), notice(Place::Checker), &link.callback(|_| Action::Check)) }
                     </div>
                     <Timeline
                         {events}

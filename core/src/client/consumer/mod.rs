@@ -70,7 +70,8 @@ impl AutoOffsetReset {
 }
 
 /// The consumer's settings, Kafka's names in camelCase (`maxPollRecords` is `max.poll.records`).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Read by hand (`Deserialize` below, with [`crate::json::Object`]) as this derive would read it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ConsumerConfig {
@@ -122,6 +123,34 @@ impl Default for ConsumerConfig {
             isolation_level: crate::protocol::message::IsolationLevel::ReadUncommitted,
             metadata_max_age_ms: 300_000,
         }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConsumerConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> core::result::Result<Self, D::Error> {
+        let mut o = crate::json::Object::read(deserializer)?;
+        let d = ConsumerConfig::default();
+        let read = |o: &mut crate::json::Object| {
+            Ok(ConsumerConfig {
+                client_id: o.opt_or("clientId", d.client_id)?,
+                group_id: o.opt_or("groupId", d.group_id)?,
+                auto_offset_reset: o.opt_or("autoOffsetReset", d.auto_offset_reset)?,
+                max_poll_records: o.opt_or("maxPollRecords", d.max_poll_records)?,
+                fetch_max_wait_ms: o.opt_or("fetchMaxWaitMs", d.fetch_max_wait_ms)?,
+                max_partition_fetch_bytes: o.opt_or("maxPartitionFetchBytes", d.max_partition_fetch_bytes)?,
+                request_timeout_ms: o.opt_or("requestTimeoutMs", d.request_timeout_ms)?,
+                enable_auto_commit: o.opt_or("enableAutoCommit", d.enable_auto_commit)?,
+                auto_commit_interval_ms: o.opt_or("autoCommitIntervalMs", d.auto_commit_interval_ms)?,
+                assignor: o.opt_or("assignor", d.assignor)?,
+                session_timeout_ms: o.opt_or("sessionTimeoutMs", d.session_timeout_ms)?,
+                heartbeat_interval_ms: o.opt_or("heartbeatIntervalMs", d.heartbeat_interval_ms)?,
+                max_poll_interval_ms: o.opt_or("maxPollIntervalMs", d.max_poll_interval_ms)?,
+                group_instance_id: o.opt_or("groupInstanceId", d.group_instance_id)?,
+                isolation_level: o.opt_or("isolationLevel", d.isolation_level)?,
+                metadata_max_age_ms: o.opt_or("metadataMaxAgeMs", d.metadata_max_age_ms)?,
+            })
+        };
+        read(&mut o).and_then(|config| o.end(config)).map_err(serde::de::Error::custom)
     }
 }
 

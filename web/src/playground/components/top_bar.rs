@@ -6,7 +6,7 @@ use crate::playground::format::ms;
 /// Speeds offered: virtual milliseconds per wall millisecond.
 const SPEEDS: [f64; 7] = [0.1, 0.25, 0.5, 1.0, 2.0, 10.0, 100.0];
 
-#[derive(Properties, PartialEq)]
+/// What the top bar shows, and its callbacks.
 pub struct TopBarProps {
     pub now_ms: u64,
     pub playing: bool,
@@ -23,8 +23,9 @@ pub struct TopBarProps {
     pub on_help: Callback<()>,
 }
 
-#[function_component(TopBar)]
-pub fn top_bar(p: &TopBarProps) -> Html {
+/// The top bar. (A function, not a component: it changes every frame (the clock), so a component's check
+/// for unchanged props never spares a render, and its machinery costs the wasm about 2 KB.)
+pub fn top_bar(p: TopBarProps) -> Html {
     let on_toggle = p.on_toggle.reform(|_: MouseEvent| ());
     let on_step = p.on_step.reform(|_: MouseEvent| ());
     let on_help = p.on_help.reform(|_: MouseEvent| ());
