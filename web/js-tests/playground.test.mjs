@@ -721,11 +721,21 @@ test("the event log filters by kind and node, with routine lines folded and the 
   assert.ok(await page.locator('[data-testid="routine-run"]').count() > 0, "appends fold");
   assert.match(await text(page, "timeline"), new RegExp(`broker ${leader}: crashed`));
   await page.selectOption('[data-testid="events-kind"]', "elections");
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="routine-run"]').length === 0);
+  const electionLine = /active controller|leader of|fenced|registered|ISR|follower|truncat|shutdown|refused/;
+  await page.waitForFunction(
+    (re) => document.querySelectorAll('[data-testid="routine-run"]').length === 0 &&
+      [...document.querySelectorAll('[data-testid="timeline"] .event')].every((l) => new RegExp(re).test(l.innerText)),
+    electionLine.source,
+  );
   const lines = await page.locator('[data-testid="timeline"] .event').allInnerTexts();
-  assert.ok(lines.length > 0 && lines.every((l) => /active controller|leader of|fenced|registered|ISR|follower|truncat|shutdown|refused/.test(l)), lines.join("\n"));
+  assert.ok(lines.length > 0 && lines.every((l) => electionLine.test(l)), lines.join("\n"));
   await page.selectOption('[data-testid="events-kind"]', "");
   await page.selectOption('[data-testid="events-node"]', String(leader));
+  // The page renders the filtered list on its next update: wait for it (a lost filter still fails here).
+  await page.waitForFunction(
+    (n) => [...document.querySelectorAll('[data-testid="timeline"] li.event:not(.routine-run)')].every((l) => l.innerText.includes(`broker ${n}`) || /ISR|leader/.test(l.innerText)),
+    leader,
+  );
   const mine = await page.locator('[data-testid="timeline"] li.event:not(.routine-run)').allInnerTexts();
   assert.ok(mine.some((l) => l.includes(`fenced broker ${leader}`)), "about it, by the controller");
   assert.ok(mine.every((l) => l.includes(`broker ${leader}`) || /ISR|leader/.test(l)), mine.join("\n"));
