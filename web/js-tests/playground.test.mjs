@@ -569,7 +569,7 @@ test("group members get names never used before, and a group whose last member l
   const first = await page.locator('[data-testid="groups"] .client-list li').first().locator('[data-testid$="-crash"]').getAttribute("data-testid");
   await page.click(`[data-testid="${first}"]`);
   await page.click('[data-testid="add-member"]');
-  assert.match(await text(page, "notice"), /^playground-group-member-3 joins/);
+  await waitText(page, "notice", /^playground-group-member-3 joins/);
   const names = await page.locator('[data-testid="groups"] .client-list li').allInnerTexts();
   assert.equal(new Set(names.map((n) => n.split(" ")[0])).size, names.length, names.join(" | "));
   // Every member stops: the group stays, Empty, with its committed offsets, and its lag grows with new records.
@@ -782,7 +782,7 @@ test("Copy link copies a short link; the shared run's stream and members go on a
   await page.fill('[data-testid="stream-rate"]', "100");
   await page.click('[data-testid="stream"]');
   await page.selectOption('[data-testid="speed"]', "10");
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="stream-status"]')?.innerText.match(/(\d+) sent/)?.[1] ?? 0) >= 1000, null, { timeout: 30000 });
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="stream-status"]')?.innerText.match(/(\d+) sent/)?.[1] ?? 0) >= 1000, null, { timeout: 60000 });
   await pause(page);
   await page.click('[data-testid="share"]');
   await waitText(page, "notice", /^Link copied \(\d+ action\(s\), [\d,]+ characters\)/);
