@@ -4,7 +4,7 @@
 
 use alloc::string::String;
 
-use super::{Broker, HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS};
+use super::{Broker, PartitionTimers, HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS};
 use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::message::Outbox;
 use crate::protocol::trace::TraceKind;
@@ -20,7 +20,7 @@ impl Broker {
             return;
         }
         let run_ms = self.log_flusher_run_at_or_before(now_ms);
-        for topic in self.topics.values_mut() {
+        for topic in self.topics.changing().values_mut() {
             let config = &topic.config;
             for p in topic.partitions.values_mut() {
                 p.flush_if_time_due(run_ms, now_ms, config);
@@ -32,7 +32,7 @@ impl Broker {
     pub(super) fn on_housekeeping(&mut self, now_ms: u64, out: &mut Outbox) {
         if now_ms >= self.last_high_watermark_checkpoint_ms + HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS {
             self.last_high_watermark_checkpoint_ms = now_ms;
-            for p in self.topics.values_mut().flat_map(|t| t.partitions.values_mut()) {
+            for p in self.topics.changing().values_mut().flat_map(|t| t.partitions.values_mut()) {
                 p.high_watermark_checkpoint = p.high_watermark;
             }
         }
@@ -47,7 +47,7 @@ impl Broker {
     }
 
     fn apply_retention(&mut self, now_ms: u64, out: &mut Outbox) {
-        for (name, topic) in &mut self.topics {
+        for (name, topic) in self.topics.changing().iter_mut() {
             for (&i, p) in topic.partitions.iter_mut() {
                 let outcome = p.log.apply_retention(now_ms, p.high_watermark, &topic.config);
                 if outcome.segments_deleted > 0 {
@@ -65,7 +65,7 @@ impl Broker {
     }
 
     fn clean(&mut self, now_ms: u64, out: &mut Outbox) {
-        for (name, topic) in &mut self.topics {
+        for (name, topic) in self.topics.changing().iter_mut() {
             for (&i, p) in topic.partitions.iter_mut() {
                 let outcome = p.log.compact(now_ms, p.high_watermark, &topic.config);
                 if outcome.records_removed > 0 {
@@ -94,22 +94,42 @@ impl Broker {
         runs.checked_mul(interval).and_then(|d| first.checked_add(d))
     }
 
+    /// What the timers take from the partitions, in one pass.
+    pub(super) fn compute_partition_timers(&self) -> PartitionTimers {
+        let mut t = PartitionTimers { version: self.topics.version(), ..PartitionTimers::default() };
+        let id = self.id;
+        for (topic, p) in self.topics.values().flat_map(|topic| topic.partitions.values().map(move |p| (topic, p))) {
+            if let Some(due) = p.flush_due_ms(&topic.config) {
+                t.flush_due_ms = Some(t.flush_due_ms.map_or(due, |d| d.min(due)));
+            }
+            t.checkpoint_due |= p.high_watermark != p.high_watermark_checkpoint;
+            t.retention_due |= topic.config.cleanup_policy_delete && p.log.log_start_offset() < p.high_watermark;
+            if let Some(due) = p.log.compaction_due_ms(p.high_watermark, &topic.config) {
+                t.cleaning_due_ms = Some(t.cleaning_due_ms.map_or(due, |d| d.min(due)));
+            }
+            t.leads_with_followers |= p.leader == id && p.replicas.len() > 1;
+            t.pending_isr_deadlines_ms.extend(p.pending_isr.as_ref().map(|pending| pending.deadline_ms));
+        }
+        t
+    }
+
+    /// Keeps the partitions' part of the timers for the events that change no partition.
+    pub(super) fn refresh_partition_timers(&mut self) {
+        if self.partition_timers.version != self.topics.version() {
+            self.partition_timers = self.compute_partition_timers();
+        }
+    }
+
     /// The next time housekeeping has something to do. Nothing is armed for an idle broker, so that an
     /// idle world has no events.
-    pub(super) fn housekeeping_timers(&self, timers: &mut Timers) {
-        // One pass over the partitions (this runs after every event of the broker).
-        let (mut flush_due, mut checkpoint_due, mut retention_due, mut cleaning_due) =
-            (None::<u64>, false, false, None::<u64>);
-        for (t, p) in self.topics.values().flat_map(|t| t.partitions.values().map(move |p| (t, p))) {
-            if let Some(due) = p.flush_due_ms(&t.config) {
-                flush_due = Some(flush_due.map_or(due, |d| d.min(due)));
-            }
-            checkpoint_due |= p.high_watermark != p.high_watermark_checkpoint;
-            retention_due |= t.config.cleanup_policy_delete && p.log.log_start_offset() < p.high_watermark;
-            if let Some(due) = p.log.compaction_due_ms(p.high_watermark, &t.config) {
-                cleaning_due = Some(cleaning_due.map_or(due, |d| d.min(due)));
-            }
-        }
+    pub(super) fn housekeeping_timers(&self, partitions: &PartitionTimers, timers: &mut Timers) {
+        let PartitionTimers {
+            flush_due_ms: flush_due,
+            checkpoint_due,
+            retention_due,
+            cleaning_due_ms: cleaning_due,
+            ..
+        } = *partitions;
         // Only the flusher runs that will find a log to flush.
         let flushes = flush_due.and_then(|due| self.log_flusher_run_at_or_after(due));
         let checkpoint = checkpoint_due

@@ -201,7 +201,7 @@ impl Broker {
 
     /// A clean stop: every log flushed and every HW checkpointed, as Kafka does on shutdown.
     pub fn flush_for_stop(&mut self) {
-        for p in self.topics.values_mut().flat_map(|t| t.partitions.values_mut()) {
+        for p in self.topics.changing().values_mut().flat_map(|t| t.partitions.values_mut()) {
             p.log.flush();
             p.high_watermark_checkpoint = p.high_watermark;
         }
@@ -342,7 +342,7 @@ impl Broker {
     /// id the image names), none for the others, and each replica leading or following as the metadata
     /// says, through the partition's own transitions.
     fn reconcile(&mut self, now_ms: u64, out: &mut Outbox) {
-        self.follower_leaders = None;
+        self.followed = None;
         self.delete_stray_logs(out);
         self.delete_offsets_of_deleted_topics(now_ms, out);
         let id = self.id;
@@ -352,7 +352,7 @@ impl Broker {
             if hosted().next().is_none() {
                 continue;
             }
-            let topic = self.topics.entry(name.clone()).or_insert_with(|| Topic {
+            let topic = self.topics.changing().entry(name.clone()).or_insert_with(|| Topic {
                 topic_id: timage.topic_id,
                 config_overrides: BTreeMap::new(),
                 config: TopicConfig::default(),
@@ -405,7 +405,7 @@ impl Broker {
     fn delete_stray_logs(&mut self, out: &mut Outbox) {
         let (id, image) = (self.id, &self.image);
         let mut stray = Vec::new();
-        for (name, topic) in &self.topics {
+        for (name, topic) in self.topics.iter() {
             let current = image.topics.get(name).filter(|t| t.topic_id == topic.topic_id);
             for (&i, p) in &topic.partitions {
                 let hosted =
@@ -416,10 +416,10 @@ impl Broker {
             }
         }
         for (topic, partition, records) in stray {
-            if let Some(t) = self.topics.get_mut(&topic) {
+            if let Some(t) = self.topics.changing().get_mut(&topic) {
                 t.partitions.remove(&partition);
                 if t.partitions.is_empty() {
-                    self.topics.remove(&topic);
+                    self.topics.changing().remove(&topic);
                 }
             }
             let tp = TopicPartition::new(topic.clone(), partition);

@@ -48,6 +48,65 @@ pub struct Topic {
     pub partitions: BTreeMap<u32, Partition>,
 }
 
+/// The replicas a broker hosts, by topic. Every mutable access counts as a change (`version`), so that work
+/// that depends only on them (parked follower fetches, the partitions' timers) is redone only after one:
+/// an idle broker's events (a follower's fetch parked, an empty answer to its own) then cost no pass over
+/// every partition. Derived state is checked against a fresh computation under debug assertions.
+#[derive(Clone, Debug, Default)]
+pub struct HostedTopics {
+    topics: BTreeMap<String, Topic>,
+    version: u64,
+}
+
+impl core::ops::Deref for HostedTopics {
+    type Target = BTreeMap<String, Topic>;
+
+    fn deref(&self) -> &BTreeMap<String, Topic> {
+        &self.topics
+    }
+}
+
+impl HostedTopics {
+    /// The topics, to change: counts as a change.
+    fn changing(&mut self) -> &mut BTreeMap<String, Topic> {
+        self.version += 1;
+        &mut self.topics
+    }
+
+    /// The topics, to record a follower's progress or a follower's empty answer: the caller calls
+    /// [`HostedTopics::changed`] if anything else changed (the logs' offsets, a HW, a flush).
+    fn quietly(&mut self) -> &mut BTreeMap<String, Topic> {
+        &mut self.topics
+    }
+
+    fn changed(&mut self) {
+        self.version += 1;
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+/// What the broker's timers take from its partitions, kept with the [`HostedTopics::version`] it was
+/// computed at.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct PartitionTimers {
+    version: u64,
+    /// The earliest time some log is due for a flush (`flush.ms`).
+    flush_due_ms: Option<u64>,
+    /// Some HW moved since its checkpoint.
+    checkpoint_due: bool,
+    /// Some log of a `delete` topic has records below its HW (retention may delete them).
+    retention_due: bool,
+    /// The earliest time some log is due for cleaning.
+    cleaning_due_ms: Option<u64>,
+    /// This broker leads a partition with followers (the ISR check runs).
+    leads_with_followers: bool,
+    /// The deadlines of unanswered AlterPartition requests.
+    pending_isr_deadlines_ms: Vec<u64>,
+}
+
 /// Kafka's `metadata.log.max.record.bytes.between.snapshots`, in records: how often a broker writes the
 /// metadata image to disk, so that a restart reads only the rest of the log. As in Kafka (20 MiB between
 /// snapshots, 8 MiB a fetch), the rest can span several MetadataFetch pages: a broker must not act on the
@@ -140,7 +199,11 @@ pub struct Broker {
     shutdown_requested: bool,
     channel: ControllerChannel,
     /// On disk: the logs. In memory: leadership, ISR and follower progress (rebuilt from metadata).
-    topics: BTreeMap<String, Topic>,
+    topics: HostedTopics,
+    /// Memory: the partitions' part of the timers, as of a version of `topics`.
+    partition_timers: PartitionTimers,
+    /// Memory: the version of `topics` the parked follower fetches were last checked against.
+    replica_fetches_checked_version: Option<u64>,
     delayed_fetches: Vec<DelayedFetch>,
     delayed_produces: Vec<DelayedProduce>,
     /// The topics (and ids) of the last published image, so that the coordinator sees a deletion.
@@ -148,9 +211,9 @@ pub struct Broker {
     delayed_replica_fetches: Vec<DelayedReplicaFetch>,
     /// As follower: one fetch session per leader broker.
     fetch_sessions: BTreeMap<NodeId, FetchSession>,
-    /// Memory: the leaders this broker's replicas follow, sorted; `None` after anything that may change a
-    /// leadership (a published image), until the next look. Read after every event, so kept.
-    follower_leaders: Option<Vec<NodeId>>,
+    /// Memory: the partitions this broker's replicas follow, by leader; `None` after anything that may
+    /// change a leadership (a published image), until the next look. Read after every event, so kept.
+    followed: Option<BTreeMap<NodeId, Vec<(String, u32)>>>,
     correlation_ids: crate::protocol::message::CorrelationIds,
     last_high_watermark_checkpoint_ms: u64,
     last_retention_check_ms: u64,
@@ -218,13 +281,15 @@ impl Broker {
             metadata_published: false,
             shutdown_requested: false,
             channel: ControllerChannel::new(controllers),
-            topics,
+            topics: HostedTopics { topics, version: 0 },
+            partition_timers: PartitionTimers { version: u64::MAX, ..PartitionTimers::default() },
+            replica_fetches_checked_version: None,
             delayed_fetches: Vec::new(),
             delayed_produces: Vec::new(),
             topic_ids_seen: BTreeMap::new(),
             delayed_replica_fetches: Vec::new(),
             fetch_sessions: BTreeMap::new(),
-            follower_leaders: None,
+            followed: None,
             correlation_ids: Default::default(),
             last_high_watermark_checkpoint_ms: now_ms,
             last_retention_check_ms: now_ms,
@@ -244,7 +309,7 @@ impl Broker {
     fn take_disk(&mut self, power_loss: bool) -> (BrokerDisk, Vec<(TopicPartition, u64)>) {
         let mut lost = Vec::new();
         let mut replicas = BTreeMap::new();
-        for (name, topic) in core::mem::take(&mut self.topics) {
+        for (name, topic) in core::mem::take(self.topics.changing()) {
             for (i, p) in topic.partitions {
                 let tp = TopicPartition::new(name.clone(), i);
                 let mut log = p.log;
@@ -315,7 +380,7 @@ impl Broker {
         self.last_isr_check_ms = now_ms;
         self.log_flusher_first_run_ms = now_ms.saturating_add(self.config.log_initial_task_delay_ms);
         self.log_flusher_next_run_ms = self.log_flusher_first_run_ms;
-        for p in self.topics.values_mut().flat_map(|t| t.partitions.values_mut()) {
+        for p in self.topics.changing().values_mut().flat_map(|t| t.partitions.values_mut()) {
             p.last_flush_ms = now_ms;
         }
     }
@@ -342,6 +407,7 @@ impl Broker {
         self.leader_partition(tp)?; // the checks and their messages
         let found = self
             .topics
+            .changing()
             .get_mut(&tp.topic)
             .and_then(|Topic { config, partitions, .. }| partitions.get_mut(&tp.partition).map(|p| (p, &*config)));
         found.ok_or_else(|| franz_err!(UnknownTopicOrPartition, "This server does not host {tp}"))
@@ -765,6 +831,7 @@ impl Actor for Broker {
         }
         self.complete_delayed(now_ms, out);
         self.drive(now_ms, out);
+        self.refresh_partition_timers();
     }
 
     fn on_timer(&mut self, now_ms: u64, out: &mut Outbox) {
@@ -774,15 +841,24 @@ impl Actor for Broker {
         self.check_isr(now_ms, out);
         self.complete_delayed(now_ms, out);
         self.drive(now_ms, out);
+        self.refresh_partition_timers();
     }
 
     fn timers(&self, timers: &mut Timers) {
         timers.set_all(TimerName::FetchMaxWait, self.delayed_fetches.iter().map(|f| f.deadline_ms));
         timers.set_all(TimerName::ProduceTimeout, self.delayed_produces.iter().map(|p| p.deadline_ms));
         timers.set_all(TimerName::ReplicaFetchWaitMax, self.delayed_replica_fetches.iter().map(|f| f.deadline_ms));
-        self.housekeeping_timers(timers);
+        let fresh;
+        let partitions = if self.partition_timers.version == self.topics.version() {
+            debug_assert_eq!(self.partition_timers, self.compute_partition_timers(), "kept timers are current");
+            &self.partition_timers
+        } else {
+            fresh = self.compute_partition_timers();
+            &fresh
+        };
+        self.housekeeping_timers(partitions, timers);
         self.channel.timers(timers);
-        self.replication_timers(timers);
+        self.replication_timers(partitions, timers);
         for group in self.groups.values() {
             group.timers(timers);
         }

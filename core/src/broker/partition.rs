@@ -295,6 +295,13 @@ impl Partition {
 
     /// From when the log flusher would flush this log (it has unflushed records and `flush.ms` passed since
     /// the last flush), if ever.
+    /// What a follower's fetch answer may move: the log's ends, the HW, what is flushed (see
+    /// [`super::HostedTopics::quietly`]).
+    pub(super) fn progress(&self) -> (Offset, Offset, Offset, u64, u64) {
+        let log = &self.log;
+        (log.log_start_offset(), log.log_end_offset(), self.high_watermark, log.unflushed_count(), self.last_flush_ms)
+    }
+
     pub(super) fn flush_due_ms(&self, config: &TopicConfig) -> Option<u64> {
         if self.log.unflushed_count() == 0 || config.flush_ms == i64::MAX {
             return None;

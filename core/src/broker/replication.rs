@@ -5,6 +5,8 @@
 //! ISR when a follower has not caught up for `replica.lag.time.max.ms` and expands it when one catches
 //! up, both through AlterPartition to the controller.
 
+use alloc::collections::BTreeMap;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::partition::PendingIsr;
@@ -63,10 +65,27 @@ impl Broker {
     }
 
     pub(super) fn complete_replica_fetches(&mut self, now_ms: u64, out: &mut Outbox) {
+        // Kafka's purgatory looks again only at the fetches watching a partition that changed. Here: while
+        // no partition changed since the last look, only the fetches whose wait ended are answered (each of
+        // the others was parked because its answer was not worth sending then: it still is not).
+        let version = self.topics.version();
+        let unchanged = self.replica_fetches_checked_version == Some(version);
+        self.replica_fetches_checked_version = Some(version);
         for fetch in core::mem::take(&mut self.delayed_replica_fetches) {
-            // Kafka's purgatory looks again only at the fetches watching a partition that changed; here a
-            // check that reads and allocates nothing passes over the parked fetches nothing has changed for.
             let due = now_ms >= fetch.deadline_ms;
+            if unchanged && !due {
+                debug_assert!(
+                    !fetch.partitions.iter().any(|request| self.may_answer(fetch.from, request))
+                        || !worth_answering(
+                            &fetch.partitions,
+                            &self.replica_fetch_results(fetch.from, &fetch.partitions, fetch.max_bytes)
+                        ),
+                    "a parked follower fetch became worth answering with no partition changed"
+                );
+                self.delayed_replica_fetches.push(fetch);
+                continue;
+            }
+            // A check that reads and allocates nothing passes over the parked fetches nothing has changed for.
             if !due && !fetch.partitions.iter().any(|request| self.may_answer(fetch.from, request)) {
                 self.delayed_replica_fetches.push(fetch);
                 continue;
@@ -96,8 +115,20 @@ impl Broker {
             || divergence(p, request).is_some()
     }
 
-    /// Checks one partition of a follower's fetch against this leader.
-    fn check_follower(&self, follower: NodeId, request: &ReplicaFetchPartition) -> Result<()> {
+    /// Checks one partition of a follower's fetch against this leader; its replica if the fetch may be served.
+    fn check_follower(&self, follower: NodeId, request: &ReplicaFetchPartition) -> Result<&super::Partition> {
+        // Every fetch of every follower comes here: the usual case first, with nothing allocated.
+        let served = self
+            .topics
+            .get(request.topic.as_str())
+            .filter(|t| t.topic_id == request.topic_id)
+            .and_then(|t| t.partitions.get(&request.partition))
+            .filter(|p| {
+                p.leader == self.id && p.leader_epoch == request.current_leader_epoch && p.replicas.contains(&follower)
+            });
+        if let Some(p) = served {
+            return Ok(p);
+        }
         let tp = crate::types::TopicPartition::new(request.topic.clone(), request.partition);
         let (p, _) = self.leader_partition(&tp)?;
         let topic_id = self.topics.get(&request.topic).map(|t| t.topic_id);
@@ -113,12 +144,7 @@ impl Broker {
         if !p.replicas.contains(&follower) {
             return Err(franz_err!(NotLeaderOrFollower, "Broker {follower} is not a replica of {tp}"));
         }
-        Ok(())
-    }
-
-    /// Where the follower's log diverges from this leader's, if it does (KIP-320).
-    fn divergence(&self, request: &ReplicaFetchPartition) -> Option<(i32, Offset)> {
-        divergence(self.partition(&request.topic, request.partition)?, request)
+        Ok(p)
     }
 
     /// The leader learns the follower's LEO from its fetch offset (Kafka's `updateFollowerFetchState`),
@@ -131,11 +157,12 @@ impl Broker {
         request: &ReplicaFetchPartition,
         out: &mut Outbox,
     ) {
-        if self.check_follower(follower, request).is_err() || self.divergence(request).is_some() {
+        if !self.check_follower(follower, request).is_ok_and(|p| divergence(p, request).is_none()) {
             return;
         }
         let id = self.id;
-        let Some(topic) = self.topics.get_mut(&request.topic) else { return };
+        // A follower's progress alone changes nothing a parked fetch or a timer looks at.
+        let Some(topic) = self.topics.quietly().get_mut(&request.topic) else { return };
         let min_isr = |p: &super::Partition| min_isr(&topic.config, p);
         let Some(p) = topic.partitions.get_mut(&request.partition) else { return };
         let leo = p.log.log_end_offset();
@@ -159,16 +186,21 @@ impl Broker {
             && request.fetch_offset >= p.high_watermark
             && request.fetch_offset >= epoch_start;
         let min = min_isr(p);
-        if let Some(high_watermark) = p.maybe_advance_high_watermark(id, min) {
-            let (topic, partition) = (request.topic.clone(), request.partition);
-            out.trace(TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark });
-        }
-        if expand {
+        let advanced = p.maybe_advance_high_watermark(id, min);
+        let isr = expand.then(|| {
             let mut isr = p.isr.clone();
             isr.push(follower);
             let position = |r: &NodeId| p.replicas.iter().position(|x| x == r);
             crate::collect::sort_by(&mut isr, |a, b| position(a).cmp(&position(b)));
-            self.send_alter_partition(now_ms, &request.topic.clone(), request.partition, isr, out);
+            isr
+        });
+        if let Some(high_watermark) = advanced {
+            let (topic, partition) = (request.topic.clone(), request.partition);
+            out.trace(TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark });
+            self.topics.changed();
+        }
+        if let Some(isr) = isr {
+            self.send_alter_partition(now_ms, &request.topic, request.partition, isr, out);
         }
     }
 
@@ -182,17 +214,9 @@ impl Broker {
         partitions
             .iter()
             .map(|request| {
-                let result = self.check_follower(follower, request).and_then(|()| {
-                    let Some(p) = self.partition(&request.topic, request.partition) else {
-                        return Err(franz_err!(
-                            UnknownTopicOrPartition,
-                            "{}-{} is gone",
-                            request.topic,
-                            request.partition
-                        ));
-                    };
+                let result = self.check_follower(follower, request).and_then(|p| {
                     let (high_watermark, log_start_offset) = (p.high_watermark, p.log.log_start_offset());
-                    if let Some(diverging) = self.divergence(request) {
+                    if let Some(diverging) = divergence(p, request) {
                         return Ok(ReplicaFetchData {
                             high_watermark,
                             log_start_offset,
@@ -228,7 +252,7 @@ impl Broker {
         // until it hears back): until then the HW counts the ISR it would add (the maximal ISR), so a leader
         // cut off from the controllers cannot fall back to an older, smaller ISR and acknowledge alone.
         let mut unanswered = Vec::new();
-        for (name, topic) in &self.topics {
+        for (name, topic) in self.topics.iter() {
             for (&i, p) in &topic.partitions {
                 if let Some(pending) = p.pending_isr.as_ref().filter(|pending| now_ms >= pending.deadline_ms) {
                     unanswered.push((name.clone(), i, pending.isr.clone()));
@@ -246,7 +270,7 @@ impl Broker {
         let lag_max = self.config.replica_lag_time_max_ms;
         let id = self.id;
         let mut shrinks = Vec::new();
-        for (name, topic) in &self.topics {
+        for (name, topic) in self.topics.iter() {
             for (&i, p) in &topic.partitions {
                 if p.leader != id || p.pending_isr.is_some() {
                     continue;
@@ -274,7 +298,9 @@ impl Broker {
         let correlation_id = self.correlation_ids.next_id();
         let own_epoch = self.broker_epoch();
         let controller = self.channel.controller();
-        let Some(p) = self.topics.get_mut(topic).and_then(|t| t.partitions.get_mut(&partition)) else { return };
+        let Some(p) = self.topics.changing().get_mut(topic).and_then(|t| t.partitions.get_mut(&partition)) else {
+            return;
+        };
         let (leader_epoch, partition_epoch) = (p.leader_epoch, p.partition_epoch);
         let broker_epochs = isr
             .iter()
@@ -309,7 +335,7 @@ impl Broker {
         out: &mut Outbox,
     ) {
         let id = self.id;
-        let Some(t) = self.topics.get_mut(topic) else { return };
+        let Some(t) = self.topics.changing().get_mut(topic) else { return };
         let min = |p: &super::Partition| min_isr(&t.config, p);
         let Some(p) = t.partitions.get_mut(&partition) else { return };
         if p.pending_isr.as_ref().is_none_or(|pending| pending.correlation_id != correlation_id) {
@@ -344,12 +370,13 @@ impl Broker {
     /// Sends a fetch to every leader this broker follows and has no fetch out to.
     pub(super) fn send_replica_fetches(&mut self, now_ms: u64, out: &mut Outbox) {
         // Runs after every event of this broker, and a follower's fetch to each leader is almost always out
-        // (parked there): the leaders are kept between images, and requests built only for those due.
-        let leaders = self.follower_leaders.take().unwrap_or_else(|| self.leaders_followed());
-        debug_assert_eq!(leaders, self.leaders_followed(), "the leaders kept are those the replicas follow");
-        self.fetch_sessions.retain(|leader, s| leaders.contains(leader) || s.in_flight.is_some());
+        // (parked there): the partitions followed are kept between images, and requests built only for the
+        // leaders due.
+        let followed = self.followed.take().unwrap_or_else(|| self.partitions_followed());
+        debug_assert_eq!(followed, self.partitions_followed(), "the partitions kept are those the replicas follow");
+        self.fetch_sessions.retain(|leader, s| followed.contains_key(leader) || s.in_flight.is_some());
         let max_wait_ms = self.config.replica_fetch_wait_max_ms;
-        for &leader in &leaders {
+        for (&leader, followed) in &followed {
             let session = self.fetch_sessions.entry(leader).or_default();
             if session.in_flight.is_some_and(|(_, deadline)| now_ms >= deadline) {
                 session.in_flight = None; // the leader went silent
@@ -357,20 +384,22 @@ impl Broker {
             if session.in_flight.is_some() || now_ms < session.backoff_until_ms {
                 continue;
             }
-            let mut partitions = Vec::new();
-            for (name, topic) in &self.topics {
-                for (&i, p) in topic.partitions.iter().filter(|(_, p)| p.leader == leader) {
-                    partitions.push(ReplicaFetchPartition {
+            let partitions = followed
+                .iter()
+                .filter_map(|(name, i)| {
+                    let topic = self.topics.get(name)?;
+                    let p = topic.partitions.get(i)?;
+                    Some(ReplicaFetchPartition {
                         topic: name.clone(),
                         topic_id: topic.topic_id,
-                        partition: i,
+                        partition: *i,
                         current_leader_epoch: p.leader_epoch,
                         fetch_offset: p.log.log_end_offset(),
                         last_fetched_epoch: p.log.latest_epoch(),
                         high_watermark: p.high_watermark,
-                    });
-                }
-            }
+                    })
+                })
+                .collect();
             let correlation_id = self.correlation_ids.next_id();
             let session = self.fetch_sessions.entry(leader).or_default();
             session.in_flight = Some((correlation_id, now_ms + max_wait_ms + REPLICA_FETCH_TIMEOUT_MS));
@@ -381,20 +410,20 @@ impl Broker {
                 Message::ReplicaFetchRequest { correlation_id, broker_epoch, max_wait_ms, max_bytes, partitions },
             );
         }
-        self.follower_leaders = Some(leaders);
+        self.followed = Some(followed);
     }
 
-    /// The leaders this broker's replicas follow, sorted.
-    fn leaders_followed(&self) -> Vec<NodeId> {
-        let id = self.id;
-        let mut leaders: Vec<NodeId> = Vec::new();
-        for p in self.topics.values().flat_map(|t| t.partitions.values()) {
-            if p.leader != id && p.leader != NO_NODE && !leaders.contains(&p.leader) {
-                leaders.push(p.leader);
+    /// The partitions this broker's replicas follow, by leader (in the topics' order).
+    fn partitions_followed(&self) -> BTreeMap<NodeId, Vec<(String, u32)>> {
+        let mut followed: BTreeMap<NodeId, Vec<(String, u32)>> = BTreeMap::new();
+        for (name, topic) in self.topics.iter() {
+            for (&i, p) in &topic.partitions {
+                if p.leader != self.id && p.leader != NO_NODE {
+                    followed.entry(p.leader).or_default().push((name.clone(), i));
+                }
             }
         }
-        leaders.sort_unstable();
-        leaders
+        followed
     }
 
     pub(super) fn on_replica_fetch_response(
@@ -410,9 +439,10 @@ impl Broker {
             return;
         }
         session.in_flight = None;
-        let mut failed = false;
+        let (mut failed, mut changed) = (false, false);
         for result in partitions {
-            let Some(topic) = self.topics.get_mut(&result.topic) else { continue };
+            // An empty answer (a long poll that ended) changes nothing: only what moved counts as a change.
+            let Some(topic) = self.topics.quietly().get_mut(&result.topic) else { continue };
             let config = topic.config.clone();
             let Some(p) = topic.partitions.get_mut(&result.partition) else { continue };
             if p.leader != leader {
@@ -426,7 +456,9 @@ impl Broker {
                 }
             };
             let (name, partition) = (result.topic, result.partition);
+            let before = p.progress();
             if let Some((epoch, end)) = data.diverging_epoch {
+                changed = true;
                 let own_end =
                     if epoch < 0 { end } else { p.log.end_offset_for_epoch(epoch).map_or(end, |(_, e)| e.min(end)) };
                 let from_offset = p.log.log_end_offset();
@@ -458,6 +490,10 @@ impl Broker {
             let leo = p.log.log_end_offset();
             p.high_watermark = data.high_watermark.min(leo).max(p.log.log_start_offset().min(leo));
             p.assert_invariants();
+            changed |= p.progress() != before;
+        }
+        if changed {
+            self.topics.changed();
         }
         if failed {
             if let Some(session) = self.fetch_sessions.get_mut(&leader) {
@@ -481,24 +517,17 @@ impl Broker {
         }
     }
 
-    pub(super) fn replication_timers(&self, timers: &mut Timers) {
+    pub(super) fn replication_timers(&self, partitions: &super::PartitionTimers, timers: &mut Timers) {
         for session in self.fetch_sessions.values() {
             match session.in_flight {
                 Some((_, deadline)) => timers.set(TimerName::ReplicaSocketTimeout, deadline),
                 None => timers.set(TimerName::ReplicaFetchBackoff, session.backoff_until_ms),
             }
         }
-        let id = self.id;
-        let leads_with_followers =
-            self.topics.values().flat_map(|t| t.partitions.values()).any(|p| p.leader == id && p.replicas.len() > 1);
-        let isr_check = leads_with_followers.then(|| self.last_isr_check_ms + self.config.replica_lag_time_max_ms / 2);
-        let pending = self
-            .topics
-            .values()
-            .flat_map(|t| t.partitions.values())
-            .filter_map(|p| p.pending_isr.as_ref().map(|pending| pending.deadline_ms));
+        let interval_ms = self.config.replica_lag_time_max_ms / 2;
+        let isr_check = partitions.leads_with_followers.then(|| self.last_isr_check_ms + interval_ms);
         timers.set(TimerName::ReplicaLagTimeMax, isr_check);
-        timers.set_all(TimerName::RequestTimeout, pending);
+        timers.set_all(TimerName::RequestTimeout, partitions.pending_isr_deadlines_ms.iter().copied());
     }
 }
 
