@@ -94,7 +94,8 @@ impl Broker {
         runs.checked_mul(interval).and_then(|d| first.checked_add(d))
     }
 
-    /// What the timers take from the partitions, in one pass.
+    /// What the timers take from the partitions, in one pass. Kept between changes of `topics`: whatever it
+    /// reads that a follower's answer can move must be in `Partition::progress`.
     pub(super) fn compute_partition_timers(&self) -> PartitionTimers {
         let mut t = PartitionTimers { version: self.topics.version(), ..PartitionTimers::default() };
         let id = self.id;

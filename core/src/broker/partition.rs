@@ -293,15 +293,16 @@ impl Partition {
         self.last_flush_ms = now_ms;
     }
 
-    /// From when the log flusher would flush this log (it has unflushed records and `flush.ms` passed since
-    /// the last flush), if ever.
     /// What a follower's fetch answer may move: the log's ends, the HW, what is flushed (see
-    /// [`super::HostedTopics::quietly`]).
+    /// [`super::HostedTopics::quietly`]). It must cover whatever that path writes and the broker's kept state
+    /// reads (`Broker::compute_partition_timers`, the parked follower fetches' checks).
     pub(super) fn progress(&self) -> (Offset, Offset, Offset, u64, u64) {
         let log = &self.log;
         (log.log_start_offset(), log.log_end_offset(), self.high_watermark, log.unflushed_count(), self.last_flush_ms)
     }
 
+    /// From when the log flusher would flush this log (it has unflushed records and `flush.ms` passed since
+    /// the last flush), if ever.
     pub(super) fn flush_due_ms(&self, config: &TopicConfig) -> Option<u64> {
         if self.log.unflushed_count() == 0 || config.flush_ms == i64::MAX {
             return None;
