@@ -603,7 +603,11 @@ test("a fast stream says it holds the page's speed down; a rotating key spreads 
   await page.click('[data-testid="stream"]');
   await page.locator('[data-testid="speed-limit"]').waitFor();
   assert.match(await text(page, "speed-limit"), /runs at 12\.0× .* while it streams 1000 records\/s/);
-  assert.match(await text(page, "top-speed-limit"), /running at 12\.0×/);
+  // The top bar says the stream holds the speed down, or, on a machine too busy for even that, that the
+  // simulation lags (it then shows the speed it reaches).
+  const top = page.locator('[data-testid="top-speed-limit"], [data-testid="speed-lag"]').first();
+  await top.waitFor();
+  assert.match(await top.innerText(), /^running at (12\.0×$|[\d.]+×: the simulation needs more time)/);
   assert.match(await text(page, "stream-status"), /streaming 1000\/s to clicks \(keys user-1-0 … user-1-7 in turn\)/);
   await page.waitForFunction(() => [0, 1, 2, 3].filter((p) => document.querySelector(`[data-testid="log-clicks-${p}"] .log-record`)).length >= 3, null, { timeout: 20000 });
   await page.click('[data-testid="stream"]');
