@@ -288,6 +288,13 @@ impl PartitionLog {
         Ok(out)
     }
 
+    /// Whether [`PartitionLog::read`] with these offsets would return no record and no error: what a parked
+    /// fetch checks after every change, without copying a record.
+    pub fn read_is_empty(&self, fetch_offset: Offset, upper_offset: Offset) -> bool {
+        let in_range = fetch_offset >= self.log_start_offset && fetch_offset <= self.log_end_offset;
+        in_range && self.records_from(fetch_offset).next().is_none_or(|r| r.offset >= upper_offset)
+    }
+
     /// Every batch holding a record at or after `offset`, in order. Kafka's offset index: a binary search
     /// for the segment, then for the batch, so a read costs the same at any point of a long log.
     fn batches_from(&self, offset: Offset) -> impl Iterator<Item = &RecordBatch> {

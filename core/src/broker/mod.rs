@@ -204,6 +204,8 @@ pub struct Broker {
     partition_timers: PartitionTimers,
     /// Memory: the version of `topics` the parked follower fetches were last checked against.
     replica_fetches_checked_version: Option<u64>,
+    /// The hosted partitions' version when the parked consumer fetches were last looked at.
+    fetches_checked_version: Option<u64>,
     delayed_fetches: Vec<DelayedFetch>,
     delayed_produces: Vec<DelayedProduce>,
     /// The topics (and ids) of the last published image, so that the coordinator sees a deletion.
@@ -284,6 +286,7 @@ impl Broker {
             topics: HostedTopics { topics, version: 0 },
             partition_timers: PartitionTimers { version: u64::MAX, ..PartitionTimers::default() },
             replica_fetches_checked_version: None,
+            fetches_checked_version: None,
             delayed_fetches: Vec::new(),
             delayed_produces: Vec::new(),
             topic_ids_seen: BTreeMap::new(),
@@ -503,11 +506,11 @@ impl Broker {
         self.complete_delayed(now_ms, out);
     }
 
-    fn read(&self, fetch: &DelayedFetch) -> Result<FetchedPartition> {
-        let (tp, fetch_offset, max_bytes) = (&fetch.tp, fetch.fetch_offset, fetch.max_bytes);
-        let (p, _) = self.leader_partition(tp)?;
+    /// The partition a consumer's fetch reads and the offset its read stops below, or why it cannot read.
+    fn fetch_bounds(&self, fetch: &DelayedFetch) -> Result<(&Partition, Offset)> {
+        let (p, _) = self.leader_partition(&fetch.tp)?;
         if fetch.current_leader_epoch >= 0 {
-            check_leader_epoch(tp, p, fetch.current_leader_epoch)?;
+            check_leader_epoch(&fetch.tp, p, fetch.current_leader_epoch)?;
         }
         // Consumers read only below the high watermark (read_uncommitted) or the last stable offset
         // (read_committed), which is the HW while there are no transactions.
@@ -515,7 +518,12 @@ impl Broker {
             crate::protocol::message::IsolationLevel::ReadUncommitted => p.high_watermark,
             crate::protocol::message::IsolationLevel::ReadCommitted => p.last_stable_offset(),
         };
-        let records = p.log.read(fetch_offset, upper, max_bytes)?;
+        Ok((p, upper))
+    }
+
+    fn read(&self, fetch: &DelayedFetch) -> Result<FetchedPartition> {
+        let (p, upper) = self.fetch_bounds(fetch)?;
+        let records = p.log.read(fetch.fetch_offset, upper, fetch.max_bytes)?;
         Ok(FetchedPartition {
             high_watermark: p.high_watermark,
             leader_epoch: p.leader_epoch,
@@ -534,8 +542,26 @@ impl Broker {
 
     /// Answers every parked request that can be answered now: data arrived, HW passed, or time ran out.
     fn complete_delayed(&mut self, now_ms: u64, out: &mut Outbox) {
-        let fetches = core::mem::take(&mut self.delayed_fetches);
-        for fetch in fetches {
+        // Kafka's DelayedFetch.tryComplete: a parked fetch is read again only when it has something to
+        // answer (an error, or a record below its bound) or its wait ended. Its answer depends on the hosted
+        // partitions alone (a parked fetch met no error), so while none changed, only the due ones are looked at.
+        let version = self.topics.version();
+        let unchanged = self.fetches_checked_version == Some(version);
+        self.fetches_checked_version = Some(version);
+        for fetch in core::mem::take(&mut self.delayed_fetches) {
+            let due = now_ms >= fetch.deadline_ms;
+            let has_answer = || match self.fetch_bounds(&fetch) {
+                Ok((p, upper)) => !p.log.read_is_empty(fetch.fetch_offset, upper),
+                Err(_) => true,
+            };
+            if !due && (unchanged || !has_answer()) {
+                debug_assert!(
+                    !has_answer() && matches!(self.read(&fetch), Ok(data) if data.records.is_empty()),
+                    "a parked fetch has an answer it was not given"
+                );
+                self.delayed_fetches.push(fetch);
+                continue;
+            }
             let result = self.read(&fetch);
             let ready = !matches!(&result, Ok(data) if data.records.is_empty());
             if ready || now_ms >= fetch.deadline_ms {
