@@ -26,7 +26,11 @@ use super::components::shortcuts::ShortcutHelp;
 use super::components::timeline::Timeline;
 use super::components::top_bar::{top_bar, TopBarProps};
 use super::components::topics::TopicsPanel;
-use super::state::{Action, Download, MapAction, Place, Playground, Snapshot, SHORTCUT_KEYS};
+use super::state::{
+    Action, BrokerAction, Download, EventFilter, MapAction, MemberAction, Place, Playground, SendRequest, Snapshot,
+    StreamRequest, TopicAction, Toward, SHORTCUT_KEYS,
+};
+use franz_core::types::NodeId;
 
 /// While time runs, the panels (topics, log strips, groups, the event log ...) are described again at most
 /// this often (wall ms); the map's messages and the clock move every frame. Describing and diffing a cluster
@@ -34,8 +38,83 @@ use super::state::{Action, Download, MapAction, Place, Playground, Snapshot, SHO
 /// reads as live. Anything the user does shows at once.
 const PANELS_REFRESH_MS: f64 = 100.0;
 
+/// The callbacks the panels are given, made once: a callback compares by identity, and a new one every
+/// frame would make every panel render again every frame.
+struct Callbacks {
+    toggle: Callback<()>,
+    step: Callback<()>,
+    speed: Callback<f64>,
+    help_open: Callback<()>,
+    help_close: Callback<()>,
+    confirm_fork: Callback<bool>,
+    open_lesson: Callback<String>,
+    lesson_next: Callback<()>,
+    lesson_back: Callback<()>,
+    save_draft: Callback<()>,
+    free_play: Callback<()>,
+    action: Callback<Action>,
+    time_travel: Callback<u64>,
+    jump_to_mark: Callback<Toward>,
+    back_to_now: Callback<()>,
+    broker: Callback<(NodeId, BrokerAction)>,
+    heal: Callback<()>,
+    network: Callback<(String, String, String)>,
+    share: Callback<()>,
+    time_travel_text: Callback<String>,
+    new_cluster: Callback<String>,
+    topic: Callback<TopicAction>,
+    show_all: Callback<(String, bool)>,
+    send: Callback<SendRequest>,
+    stream: Callback<Option<StreamRequest>>,
+    poll_target: Callback<(String, String)>,
+    poll: Callback<(String, u32)>,
+    add_member: Callback<(String, String)>,
+    member: Callback<(NodeId, MemberAction)>,
+    check: Callback<()>,
+    filter_events: Callback<EventFilter>,
+}
+
+impl Callbacks {
+    fn new(link: &yew::html::Scope<App>) -> Callbacks {
+        Callbacks {
+            toggle: link.callback(|_| Action::TogglePlay),
+            step: link.callback(|_| Action::Step),
+            speed: link.callback(Action::SetSpeed),
+            help_open: link.callback(|_| Action::Help(true)),
+            help_close: link.callback(|_| Action::Help(false)),
+            confirm_fork: link.callback(Action::ConfirmFork),
+            open_lesson: link.callback(Action::OpenLesson),
+            lesson_next: link.callback(|_| Action::LessonNext),
+            lesson_back: link.callback(|_| Action::LessonBack),
+            save_draft: link.callback(|_| Action::SaveDraft),
+            free_play: link.callback(|_| Action::NewCluster(1)),
+            action: link.callback(|a| a),
+            time_travel: link.callback(Action::TimeTravel),
+            jump_to_mark: link.callback(Action::JumpToMark),
+            back_to_now: link.callback(|_| Action::BackToNow),
+            broker: link.callback(|(id, a)| Action::Broker(id, a)),
+            heal: link.callback(|_| Action::HealNetwork),
+            network: link.callback(|(latency, jitter, drop_rate)| Action::SetNetworkText { latency, jitter, drop_rate }),
+            share: link.callback(|_| Action::Share),
+            time_travel_text: link.callback(Action::TimeTravelText),
+            new_cluster: link.callback(Action::NewClusterText),
+            topic: link.callback(Action::Topic),
+            show_all: link.callback(|(topic, all)| Action::ShowAllPartitions(topic, all)),
+            send: link.callback(Action::Send),
+            stream: link.callback(Action::Stream),
+            poll_target: link.callback(|(topic, partition)| Action::SetPollTarget { topic, partition }),
+            poll: link.callback(|(topic, partition)| Action::Poll { topic, partition }),
+            add_member: link.callback(|(g, t)| Action::AddMember(g, t)),
+            member: link.callback(|(id, a)| Action::Member(id, a)),
+            check: link.callback(|_| Action::Check),
+            filter_events: link.callback(Action::FilterEvents),
+        }
+    }
+}
+
 pub struct App {
     state: Playground,
+    callbacks: Callbacks,
     frame: Option<AnimationFrame>,
     /// What the page shows, and when (performance.now) its panels were last described.
     shown: Snapshot,
@@ -190,7 +269,8 @@ impl Component for App {
         let _listeners = listeners(ctx.link());
         let state = Playground::from_fragment(&fragment);
         let shown = state.snapshot();
-        let mut app = App { state, frame: None, shown, shown_at_ms: wall_ms(), _listeners };
+        let callbacks = Callbacks::new(ctx.link());
+        let mut app = App { state, callbacks, frame: None, shown, shown_at_ms: wall_ms(), _listeners };
         app.request_frame(ctx);
         app
     }
@@ -209,11 +289,11 @@ impl Component for App {
         }
         let now_ms = wall_ms();
         if !frame || now_ms - self.shown_at_ms >= PANELS_REFRESH_MS {
-            self.shown = self.state.snapshot();
+            self.shown = Snapshot::keep_unchanged(&self.shown, self.state.snapshot());
             self.shown_at_ms = now_ms;
         } else if outcome.changed {
-            self.shown.flights = self.state.flights();
-            self.shown.view.now_ms = self.state.world().now_ms();
+            self.shown.flights = self.state.flights().into();
+            self.shown.now_ms = self.state.world().now_ms();
         }
         if let Some(fragment) = &outcome.fragment {
             write_fragment(fragment);
@@ -227,29 +307,17 @@ impl Component for App {
         outcome.changed
     }
 
-    fn view(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
+    fn view(&self, _ctx: &Context<Self>) -> Html {
         let state = &self.state;
         let world = state.world();
-        let Snapshot {
-            view,
-            topics,
-            groups,
-            logs,
-            events,
-            user_topics,
-            flights,
-            brokers,
-            network,
-            topic_warnings,
-            consumer,
-            producer_waits,
-        } = self.shown.clone();
+        let cb = &self.callbacks;
+        let shown = &self.shown;
+        let view = &shown.view;
         // The notice shows in the panel whose action posted it (the top bar's, lessons' and the timeline's
         // at the top).
         let notice = |place: Place| -> Html {
             match state.notice().filter(|_| state.notice_place() == place) {
-                Some(n) => panel_notice(n, &link.callback(Action::ConfirmFork)),
+                Some(n) => panel_notice(n, &cb.confirm_fork),
                 None => html! {},
             }
         };
@@ -257,116 +325,113 @@ impl Component for App {
         html! {
             <div class="app">
                 { top_bar(TopBarProps {
-                    now_ms: view.now_ms,
+                    now_ms: shown.now_ms,
                     playing: state.playing(),
                     speed: state.speed(),
                     speed_limit: stream.as_ref().and_then(|s| s.speed_limit),
                     speed_lag: state.speed_lag(),
                     events_dispatched: world.events_dispatched(),
-                    on_toggle: link.callback(|_| Action::TogglePlay),
-                    on_step: link.callback(|_| Action::Step),
-                    on_speed: link.callback(Action::SetSpeed),
-                    on_help: link.callback(|_| Action::Help(true)),
+                    on_toggle: cb.toggle.clone(),
+                    on_step: cb.step.clone(),
+                    on_speed: cb.speed.clone(),
+                    on_help: cb.help_open.clone(),
                 }) }
                 if state.help_open() {
-                    <ShortcutHelp on_close={link.callback(|_| Action::Help(false))} />
+                    <ShortcutHelp on_close={cb.help_close.clone()} />
                 }
                 { notice(Place::Top) }
                 { notice(Place::Lesson) }
                 { notice(Place::Timeline) }
                 <main class="grid">
                     <LessonPanel
-                        chapters={state.chapters()}
-                        lesson={state.lesson()}
-                        on_open={link.callback(Action::OpenLesson)}
-                        on_next={link.callback(|_| Action::LessonNext)}
-                        on_back={link.callback(|_| Action::LessonBack)}
-                        on_draft={link.callback(|_| Action::SaveDraft)}
-                        on_free_play={link.callback(|_| Action::NewCluster(1))}
+                        chapters={shown.chapters.clone()}
+                        lesson={shown.lesson.clone()}
+                        on_open={cb.open_lesson.clone()}
+                        on_next={cb.lesson_next.clone()}
+                        on_back={cb.lesson_back.clone()}
+                        on_draft={cb.save_draft.clone()}
+                        on_free_play={cb.free_play.clone()}
                     />
                     <ClusterMap
-                        controller={view.controller.clone()}
-                        brokers={view.brokers.clone()}
-                        topics={topics.clone()}
-                        clients={view.clients.clone()}
-                        sides={view.network.sides.clone()}
-                        {flights}
+                        view={view.clone()}
+                        topics={shown.topics.clone()}
+                        flights={shown.flights.clone()}
                         map={state.map_view()}
                         notice={notice(Place::Map)}
-                        on_action={link.callback(|a| a)}
+                        on_action={cb.action.clone()}
                     />
                     <TimelineScrubber
                         timeline={state.timeline()}
-                        on_seek={link.callback(Action::TimeTravel)}
-                        on_mark={link.callback(Action::JumpToMark)}
-                        on_now={link.callback(|_| Action::BackToNow)}
+                        on_seek={cb.time_travel.clone()}
+                        on_mark={cb.jump_to_mark.clone()}
+                        on_now={cb.back_to_now.clone()}
                     />
                     <div class="column left">
                         <ClusterPanel
-                            {brokers}
+                            brokers={shown.brokers.clone()}
                             controller={view.controller.clone()}
                             cut_off={view.network.sides.iter().flatten().copied().collect::<Vec<_>>()}
                             notice={notice(Place::Cluster)}
-                            on_action={link.callback(|(id, a)| Action::Broker(id, a))}
-                            on_heal={link.callback(|_| Action::HealNetwork)}
+                            on_action={cb.broker.clone()}
+                            on_heal={cb.heal.clone()}
                         />
                         <NetworkPanel
                             network={view.network.clone()}
-                            summary={network}
+                            summary={shown.network.clone()}
                             notice={notice(Place::Network)}
-                            on_apply={link.callback(|(latency, jitter, drop_rate)| Action::SetNetworkText { latency, jitter, drop_rate })}
-                            on_heal={link.callback(|_| Action::HealNetwork)}
+                            on_apply={cb.network.clone()}
+                            on_heal={cb.heal.clone()}
                         />
                         <ScenarioPanel
-                            now_ms={view.now_ms}
+                            now_ms={shown.now_ms}
                             seed={world.config().seed}
                             in_past={state.timeline().in_past()}
                             notice={notice(Place::Replay)}
-                            on_share={link.callback(|_| Action::Share)}
-                            on_time_travel={link.callback(Action::TimeTravelText)}
-                            on_back_to_now={link.callback(|_| Action::BackToNow)}
-                            on_new={link.callback(Action::NewClusterText)}
+                            on_share={cb.share.clone()}
+                            on_time_travel={cb.time_travel_text.clone()}
+                            on_back_to_now={cb.back_to_now.clone()}
+                            on_new={cb.new_cluster.clone()}
                         />
                     </div>
                     <TopicsPanel
-                        {topics}
-                        {logs}
-                        warnings={topic_warnings}
+                        topics={shown.topics.clone()}
+                        logs={shown.logs.clone()}
+                        warnings={shown.topic_warnings.clone()}
                         all_partitions_shown={state.all_partitions_shown().clone()}
                         notice={notice(Place::Topics)}
-                        on_action={link.callback(Action::Topic)}
-                        on_show_all={link.callback(|(topic, all)| Action::ShowAllPartitions(topic, all))}
+                        on_action={cb.topic.clone()}
+                        on_show_all={cb.show_all.clone()}
                     />
                     <div class="column right">
                         <ClientsPanel
                             clients={view.clients.clone()}
-                            topics={user_topics.clone()}
-                            polled={state.polled().to_vec()}
+                            topics={shown.user_topics.clone()}
+                            polled={shown.polled.clone()}
                             {stream}
-                            waits={producer_waits}
-                            {consumer}
+                            waits={shown.producer_waits.clone()}
+                            consumer={shown.consumer.clone()}
                             producer_notice={notice(Place::Producer)}
                             consumer_notice={notice(Place::Consumer)}
-                            on_send={link.callback(Action::Send)}
-                            on_stream={link.callback(Action::Stream)}
-                            on_poll_target={link.callback(|(topic, partition)| Action::SetPollTarget { topic, partition })}
-                            on_poll={link.callback(|(topic, partition)| Action::Poll { topic, partition })}
+                            on_send={cb.send.clone()}
+                            on_stream={cb.stream.clone()}
+                            on_poll_target={cb.poll_target.clone()}
+                            on_poll={cb.poll.clone()}
                         />
                         <GroupsPanel
-                            {groups}
-                            members={state.members()}
-                            topics={user_topics}
+                            groups={shown.groups.clone()}
+                            members={shown.members.clone()}
+                            topics={shown.user_topics.clone()}
                             notice={notice(Place::Groups)}
-                            on_add={link.callback(|(g, t)| Action::AddMember(g, t))}
-                            on_member={link.callback(|(id, a)| Action::Member(id, a))}
+                            on_add={cb.add_member.clone()}
+                            on_member={cb.member.clone()}
                         />
-                        { checker_panel(state.report(), notice(Place::Checker), &link.callback(|_| Action::Check)) }
+                        { checker_panel(state.report(), notice(Place::Checker), &cb.check) }
                     </div>
                     <Timeline
-                        {events}
+                        events={shown.events.clone()}
                         filter={state.events_filter().clone()}
-                        nodes={world.nodes().map(|(&id, _)| (id, world.node_name(id))).collect::<Vec<_>>()}
-                        on_filter={link.callback(Action::FilterEvents)}
+                        nodes={shown.nodes.clone()}
+                        on_filter={cb.filter_events.clone()}
                     />
                 </main>
             </div>

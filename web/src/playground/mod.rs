@@ -9,6 +9,7 @@ mod app;
 mod components;
 mod format;
 mod share;
+mod shared;
 mod state;
 
 pub use app::App;

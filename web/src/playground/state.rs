@@ -24,6 +24,7 @@ use franz_core::view::{ClusterView, PartitionDescription, RecordView, SegmentVie
 use franz_core::{ClusterConfig, World};
 
 use super::share::{self, Link};
+use super::shared::Shared;
 
 mod clients;
 mod events;
@@ -394,29 +395,71 @@ pub struct Playground {
     help: bool,
 }
 
-/// What one render of the page shows: the world's views and what the page keeps beside them.
+/// What one render of the page shows: the world's views and what the page keeps beside them. Taken at a
+/// refresh (or after an action); between refreshes only `now_ms` and `flights` change, and the panels,
+/// whose parts are [`Shared`], are not rendered again.
 #[derive(Clone)]
 pub struct Snapshot {
-    pub view: ClusterView,
+    /// The world's clock (it moves every frame; `view.now_ms` is the refresh's).
+    pub now_ms: u64,
+    pub view: Shared<ClusterView>,
     /// Topics in the order the page lists them: the user's, then the internal ones.
-    pub topics: Vec<TopicDescription>,
+    pub topics: Shared<Vec<TopicDescription>>,
     /// The groups the page shows, each with its committed offsets and its members' countdowns.
-    pub groups: Vec<GroupCard>,
+    pub groups: Shared<Vec<GroupCard>>,
     /// Each partition's log strip, by (topic, partition).
-    pub logs: BTreeMap<(String, u32), PartitionLogView>,
+    pub logs: Shared<BTreeMap<(String, u32), PartitionLogView>>,
     /// The event log, newest first, filtered.
-    pub events: Vec<EventLine>,
+    pub events: Shared<Vec<EventLine>>,
     /// Topics but the internal ones (`__consumer_offsets`).
-    pub user_topics: Vec<String>,
+    pub user_topics: Shared<Vec<String>>,
     /// Messages on their way, for the map.
-    pub flights: Vec<Flight>,
-    pub brokers: Vec<BrokerCard>,
-    pub network: NetworkSummary,
+    pub flights: Shared<Vec<Flight>>,
+    pub brokers: Shared<Vec<BrokerCard>>,
+    pub network: Shared<NetworkSummary>,
     /// Warnings on each topic's settings and partitions, by topic.
-    pub topic_warnings: BTreeMap<String, Vec<String>>,
-    pub consumer: ConsumerPanel,
+    pub topic_warnings: Shared<BTreeMap<String, Vec<String>>>,
+    pub consumer: Shared<ConsumerPanel>,
     /// What the page's producers wait for, as countdowns (a request, a delivery timeout, metadata).
-    pub producer_waits: Vec<Countdown>,
+    pub producer_waits: Shared<Vec<Countdown>>,
+    /// The group members the page started, with their poll loops.
+    pub members: Shared<Vec<MemberUi>>,
+    /// The records the page's consumer polled, oldest first.
+    pub polled: Shared<Vec<PolledRecord>>,
+    /// Every node, with its name, for the event log's node filter.
+    pub nodes: Shared<Vec<(NodeId, String)>>,
+    pub chapters: Shared<Vec<Chapter>>,
+    pub lesson: Shared<Option<LessonView>>,
+}
+
+impl Snapshot {
+    /// `fresh`, with every part equal to the one `shown` has taken from `shown`: the panels given it compare
+    /// one pointer, and their components see no change.
+    pub fn keep_unchanged(shown: &Snapshot, fresh: Snapshot) -> Snapshot {
+        fn keep<T: PartialEq>(old: &Shared<T>, new: Shared<T>) -> Shared<T> {
+            if *old == new { old.clone() } else { new }
+        }
+        Snapshot {
+            now_ms: fresh.now_ms,
+            view: keep(&shown.view, fresh.view),
+            topics: keep(&shown.topics, fresh.topics),
+            groups: keep(&shown.groups, fresh.groups),
+            logs: keep(&shown.logs, fresh.logs),
+            events: keep(&shown.events, fresh.events),
+            user_topics: keep(&shown.user_topics, fresh.user_topics),
+            flights: keep(&shown.flights, fresh.flights),
+            brokers: keep(&shown.brokers, fresh.brokers),
+            network: keep(&shown.network, fresh.network),
+            topic_warnings: keep(&shown.topic_warnings, fresh.topic_warnings),
+            consumer: keep(&shown.consumer, fresh.consumer),
+            producer_waits: keep(&shown.producer_waits, fresh.producer_waits),
+            members: keep(&shown.members, fresh.members),
+            polled: keep(&shown.polled, fresh.polled),
+            nodes: keep(&shown.nodes, fresh.nodes),
+            chapters: keep(&shown.chapters, fresh.chapters),
+            lesson: keep(&shown.lesson, fresh.lesson),
+        }
+    }
 }
 
 /// A message on its way, as the map draws it: a dot `progress` of the way from its sender to its receiver;
@@ -570,6 +613,7 @@ impl Playground {
     }
 
     /// The records the consumer panel polled, oldest first.
+    #[cfg(test)]
     pub fn polled(&self) -> &[PolledRecord] {
         &self.polled
     }
@@ -960,21 +1004,27 @@ impl Playground {
         franz_core::collect::sort_by(&mut topics, |a, b| {
             (is_internal(&a.name), &a.name).cmp(&(is_internal(&b.name), &b.name))
         });
-        let user_topics = topics.iter().map(|t| t.name.clone()).filter(|t| !is_internal(t)).collect();
+        let user_topics: Vec<String> = topics.iter().map(|t| t.name.clone()).filter(|t| !is_internal(t)).collect();
         let topic_warnings = topics.iter().map(|t| (t.name.clone(), explain::topic_warnings(t))).collect_map();
         Snapshot {
-            brokers: explain::broker_cards(world, &view),
-            network: explain::network_summary(world, &view),
-            consumer: self.consumer_panel(&view),
-            producer_waits: self.producer_waits(),
-            events: events::event_lines(world, &self.events_filter, &self.important),
-            flights: self.flights(),
-            topics,
-            view,
-            groups,
-            logs,
-            user_topics,
-            topic_warnings,
+            now_ms: world.now_ms(),
+            brokers: explain::broker_cards(world, &view).into(),
+            network: explain::network_summary(world, &view).into(),
+            consumer: self.consumer_panel(&view).into(),
+            producer_waits: self.producer_waits().into(),
+            events: events::event_lines(world, &self.events_filter, &self.important).into(),
+            flights: self.flights().into(),
+            topics: topics.into(),
+            view: view.into(),
+            groups: groups.into(),
+            logs: logs.into(),
+            user_topics: user_topics.into(),
+            topic_warnings: topic_warnings.into(),
+            members: self.members().into(),
+            polled: self.polled.clone().into(),
+            nodes: world.nodes().map(|(&id, _)| (id, world.node_name(id))).collect::<Vec<_>>().into(),
+            chapters: self.chapters().into(),
+            lesson: self.lesson().into(),
         }
     }
 
@@ -1097,7 +1147,7 @@ mod tests {
         assert_eq!(p.notice(), outcome.notice.as_ref(), "the state keeps the notice it posted");
         assert_eq!(p.world().list_topics(), ["orders"]);
         let snapshot = p.snapshot();
-        assert_eq!(snapshot.user_topics, ["orders"]);
+        assert_eq!(*snapshot.user_topics, ["orders"]);
         assert!(snapshot.logs.contains_key(&("orders".to_string(), 0)));
         assert!(snapshot.logs.contains_key(&("orders".to_string(), 1)));
         assert!(
@@ -1116,7 +1166,7 @@ mod tests {
         assert_eq!(outcome.notice, info("Acknowledged: orders-0 at offset 1."));
         let outcome = p.reduce(Action::Send(record("orders", "and-forget", "0")));
         assert_eq!(outcome.notice, info("Sent to orders-0 with acks=0: no acknowledgement, no offset."));
-        let clients = p.snapshot().view.clients;
+        let clients = p.snapshot().view.clients.clone();
         assert!(clients.iter().any(|c| c.client_id == "playground-producer-acks-all-idempotent"));
         assert!(clients.iter().any(|c| c.client_id == "playground-producer-acks-0"));
         let log = &p.snapshot().logs[&("orders".to_string(), 0)];
@@ -1347,7 +1397,7 @@ mod tests {
         let apis = ["Produce", "Fetch", "AppendEntries", "BrokerHeartbeat"];
         for _ in 0..2_000 {
             p.reduce(Action::Step);
-            for f in p.snapshot().flights {
+            for f in p.snapshot().flights.iter() {
                 assert!((0.0..=1.0).contains(&f.progress), "{f:?}");
                 assert!(nodes.contains(&f.from) && nodes.contains(&f.to), "{f:?}");
                 seen.insert(f.api);
@@ -1393,7 +1443,8 @@ mod tests {
         let report = p.report().unwrap();
         let named = report.violations.iter().filter(|v| v.topic == "events" && v.offset.is_some()).count();
         assert_eq!(pins.iter().map(|v| v.text.lines().count()).sum::<usize>(), named, "every violation at an offset");
-        let others = p.snapshot().logs.into_iter().filter(|(k, _)| *k != events);
+        let logs = p.snapshot().logs;
+        let others = logs.iter().filter(|(k, _)| **k != events);
         assert!(others.into_iter().all(|(_, log)| log.violations.is_empty()));
         p.reduce(Action::TimeTravel(p.world().now_ms() / 2));
         assert!(p.snapshot().logs.values().all(|log| log.violations.is_empty()), "the report was the present's");
@@ -1409,7 +1460,7 @@ mod tests {
         create_topic(&mut p, "apple", 1);
         let names: Vec<String> = p.snapshot().topics.iter().map(|t| t.name.clone()).collect();
         assert_eq!(names, ["apple", "zebra", "__consumer_offsets"]);
-        assert_eq!(p.snapshot().user_topics, ["apple", "zebra"]);
+        assert_eq!(*p.snapshot().user_topics, ["apple", "zebra"]);
         let notice = p.reduce(Action::Topic(TopicAction::Delete("__consumer_offsets".into()))).notice.unwrap();
         assert!(notice.error && notice.text.starts_with("__consumer_offsets is an internal topic"), "{}", notice.text);
         assert!(p.world().list_topics().contains(&"__consumer_offsets".to_string()));

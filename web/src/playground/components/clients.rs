@@ -2,6 +2,7 @@ use franz_core::view::ClientView;
 use yew::prelude::*;
 
 use super::{input_text, input_value};
+use crate::playground::shared::Shared;
 use crate::playground::state::{
     speed_limit_text, ConsumerPanel, Countdown, KeyMode, PolledRecord, SendRequest, StreamRequest, StreamStatus,
 };
@@ -9,13 +10,13 @@ use crate::playground::state::{
 #[derive(Properties, PartialEq)]
 pub struct ClientsPanelProps {
     pub clients: Vec<ClientView>,
-    pub topics: Vec<String>,
+    pub topics: Shared<Vec<String>>,
     /// Oldest first.
-    pub polled: Vec<PolledRecord>,
+    pub polled: Shared<Vec<PolledRecord>>,
     pub stream: Option<StreamStatus>,
     /// What the page's producers wait for.
-    pub waits: Vec<Countdown>,
-    pub consumer: ConsumerPanel,
+    pub waits: Shared<Vec<Countdown>>,
+    pub consumer: Shared<ConsumerPanel>,
     pub producer_notice: Html,
     pub consumer_notice: Html,
     pub on_send: Callback<SendRequest>,
@@ -172,9 +173,9 @@ fn stream_line(s: &StreamStatus) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct ConsumerFormProps {
-    consumer: ConsumerPanel,
-    topics: Vec<String>,
-    polled: Vec<PolledRecord>,
+    consumer: Shared<ConsumerPanel>,
+    topics: Shared<Vec<String>>,
+    polled: Shared<Vec<PolledRecord>>,
     notice: Html,
     on_target: Callback<(String, String)>,
     on_poll: Callback<(String, u32)>,

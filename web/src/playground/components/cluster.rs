@@ -2,11 +2,12 @@ use franz_core::types::NodeId;
 use franz_core::view::{BrokerStatus, ControllerDescription, VoterStatus};
 use yew::prelude::*;
 
+use crate::playground::shared::Shared;
 use crate::playground::state::{BrokerAction, BrokerCard};
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterPanelProps {
-    pub brokers: Vec<BrokerCard>,
+    pub brokers: Shared<Vec<BrokerCard>>,
     pub controller: ControllerDescription,
     /// Nodes cut off by a network partition (they get Heal rather than Isolate).
     pub cut_off: Vec<NodeId>,

@@ -2,24 +2,21 @@ use std::collections::BTreeMap;
 
 use franz_core::sim::network::LossCause;
 use franz_core::types::NodeId;
-use franz_core::view::{
-    BrokerStatus, BrokerView, ClientRole, ClientView, ControllerDescription, TopicDescription, VoterRole, VoterStatus,
-};
+use franz_core::view::{BrokerStatus, ClientRole, ClientView, ClusterView, TopicDescription, VoterRole, VoterStatus};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::playground::shared::Shared;
 use crate::playground::state::{Action, Flight, MapAction, MapView, MessageKind};
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterMapProps {
-    pub controller: ControllerDescription,
-    pub brokers: Vec<BrokerView>,
+    /// The controllers, brokers, clients and network of the last refresh.
+    pub view: Shared<ClusterView>,
     /// In the page's order (`Snapshot::topics`): the user's, then the internal ones.
-    pub topics: Vec<TopicDescription>,
-    pub clients: Vec<ClientView>,
-    /// Nodes named in a network partition's sides (cut off from the others).
-    pub sides: Vec<Vec<NodeId>>,
-    pub flights: Vec<Flight>,
+    pub topics: Shared<Vec<TopicDescription>>,
+    /// Messages on their way (they move every frame).
+    pub flights: Shared<Vec<Flight>>,
     /// The open menu, the sides being chosen, the kinds drawn, the links cut.
     pub map: MapView,
     /// What the last action taken on the map did.
@@ -41,6 +38,7 @@ const CHIPS_MAX: usize = 12;
 const CLIENTS_MAX: usize = 10;
 
 /// One replica a broker hosts: its partition, and whether it leads it or is in its ISR.
+#[derive(PartialEq)]
 struct Replica {
     name: String,
     leader: bool,
@@ -74,6 +72,7 @@ fn replicas(topics: &[TopicDescription]) -> BTreeMap<NodeId, Vec<Replica>> {
 const GAP_Y: f64 = (CONTROLLER_Y + NODE_H + BROKERS_Y) / 2.0;
 
 /// Where each node is drawn (its centre), and the links between them.
+#[derive(PartialEq)]
 struct Layout(BTreeMap<NodeId, (f64, f64)>);
 
 impl Layout {
@@ -147,41 +146,246 @@ fn node_events(id: NodeId, cb: &Callback<Action>) -> (Callback<MouseEvent>, Call
 /// (each kind can be hidden); the links a network partition cuts are dashed red with ✂, and messages lost
 /// lately show as ✕ where they died. Click a broker or controller (or Tab to it and press Enter) for its
 /// actions; "Partition…" lets you click the nodes of side A, then cut the network between the two sides.
+/// The picture's geometry and each broker's replicas: computed when a refresh brings a new view or new
+/// topics, not every frame.
+#[derive(PartialEq)]
+struct MapLayout {
+    layout: Layout,
+    /// Each broker's replicas (the chips it shows).
+    hosted: BTreeMap<NodeId, Vec<Replica>>,
+    broker_w: f64,
+    broker_h: f64,
+    /// Replica chips per row of a broker.
+    per_row: usize,
+    /// The clients drawn (the others are counted), and the y of their row.
+    clients_shown: usize,
+    clients_y: f64,
+    height: f64,
+}
+
+impl MapLayout {
+    fn new(view: &ClusterView, topics: &[TopicDescription]) -> MapLayout {
+        let mut at: BTreeMap<NodeId, (f64, f64)> = BTreeMap::new();
+        let voters = &view.controller.voters;
+        for (i, v) in voters.iter().enumerate() {
+            at.insert(v.id, (slot_x(i, voters.len()), CONTROLLER_Y + NODE_H / 2.0));
+        }
+        let hosted = replicas(topics);
+        let brokers = &view.brokers;
+        let broker_w = (WIDTH / brokers.len().max(3) as f64 - 16.0).min(2.0 * CHIP_W + 24.0);
+        let per_row = (((broker_w - 8.0) / (CHIP_W + 4.0)).floor() as usize).max(1);
+        let chip_rows = |id: NodeId| hosted.get(&id).map_or(0, |r| r.len().min(CHIPS_MAX + 1)).div_ceil(per_row);
+        let rows = brokers.iter().map(|b| chip_rows(b.id)).max().unwrap_or(0);
+        let broker_h = NODE_H + rows as f64 * (CHIP_H + 4.0);
+        for (i, b) in brokers.iter().enumerate() {
+            at.insert(b.id, (slot_x(i, brokers.len()), BROKERS_Y + 20.0));
+        }
+        let clients: Vec<&ClientView> = drawn_clients(view).collect();
+        let clients_shown = clients.len().min(CLIENTS_MAX);
+        let clients_y = BROKERS_Y + broker_h + 40.0;
+        for (i, c) in clients.iter().take(clients_shown).enumerate() {
+            at.insert(c.id, (slot_x(i, clients_shown), clients_y + 13.0));
+        }
+        MapLayout {
+            layout: Layout(at),
+            hosted,
+            broker_w,
+            broker_h,
+            per_row,
+            clients_shown,
+            clients_y,
+            height: clients_y + 34.0,
+        }
+    }
+}
+
+/// The clients the map knows of (the admin client is the page's own).
+fn drawn_clients(view: &ClusterView) -> impl Iterator<Item = &ClientView> {
+    view.clients.iter().filter(|c| c.role != ClientRole::Admin)
+}
+
+/// A picture of the cluster: the controller quorum (the active controller marked, with its term), the
+/// brokers (crashed, fenced, paused or cut off shown) each with the replicas it hosts (★ leads it, dashed:
+/// out of the ISR), the clients, and the messages in flight as dots along their links, coloured by kind
+/// (each kind can be hidden); the links a network partition cuts are dashed red with ✂, and messages lost
+/// lately show as ✕ where they died. Click a broker or controller (or Tab to it and press Enter) for its
+/// actions; "Partition…" lets you click the nodes of side A, then cut the network between the two sides.
+/// It renders every frame (the messages move); its nodes ([`MapNodes`]) only when a refresh changed them.
 #[function_component(ClusterMap)]
 pub fn cluster_map(p: &ClusterMapProps) -> Html {
-    let cut: Vec<NodeId> = p.sides.iter().flatten().copied().collect();
-    let mut at: BTreeMap<NodeId, (f64, f64)> = BTreeMap::new();
-    let voters = &p.controller.voters;
-    for (i, v) in voters.iter().enumerate() {
-        at.insert(v.id, (slot_x(i, voters.len()), CONTROLLER_Y + NODE_H / 2.0));
-    }
-    let hosted = replicas(&p.topics);
-    let broker_w = (WIDTH / p.brokers.len().max(3) as f64 - 16.0).min(2.0 * CHIP_W + 24.0);
-    let per_row = (((broker_w - 8.0) / (CHIP_W + 4.0)).floor() as usize).max(1);
-    let chip_rows = |id: NodeId| hosted.get(&id).map_or(0, |r| r.len().min(CHIPS_MAX + 1)).div_ceil(per_row);
-    let rows = p.brokers.iter().map(|b| chip_rows(b.id)).max().unwrap_or(0);
-    let broker_h = NODE_H + rows as f64 * (CHIP_H + 4.0);
-    for (i, b) in p.brokers.iter().enumerate() {
-        at.insert(b.id, (slot_x(i, p.brokers.len()), BROKERS_Y + 20.0));
-    }
-    let clients: Vec<&ClientView> = p.clients.iter().filter(|c| c.role != ClientRole::Admin).collect();
-    let shown = clients.len().min(CLIENTS_MAX);
-    let clients_y = BROKERS_Y + broker_h + 40.0;
-    for (i, c) in clients.iter().take(shown).enumerate() {
-        at.insert(c.id, (slot_x(i, shown), clients_y + 13.0));
-    }
-    let height = clients_y + 34.0;
-    let layout = Layout(at);
+    let geometry = use_memo((p.view.clone(), p.topics.clone()), |(view, topics)| MapLayout::new(view, topics));
+    let geometry = Shared::from_rc(geometry);
+    let layout = &geometry.layout;
     let at = &layout.0;
-    let cut_class = |id: NodeId| cut.contains(&id).then_some("cut");
+    let voters = &p.view.controller.voters;
+    let clients = drawn_clients(&p.view).count();
+    let height = geometry.height;
     let choosing = p.map.side_a.as_ref();
+    let cut_links = p.map.cut_links.iter().filter_map(|&(a, b)| {
+        let [from, (cx, cy), to] = layout.link(a, b)?;
+        let (mx, my) = layout.along(a, b, 0.5)?;
+        let d = format!("M{:.1} {:.1} Q{cx:.1} {cy:.1} {:.1} {:.1}", from.0, from.1, to.0, to.1);
+        Some(html! {
+            <g class="cut-link" data-testid="map-cut-link" data-a={a.to_string()} data-b={b.to_string()}>
+                <title>{ format!("the link between {a} and {b} is cut: messages between them are lost") }</title>
+                <path {d} />
+                <text x={format!("{mx:.1}")} y={format!("{:.1}", my + 5.0)}>{ "✂" }</text>
+            </g>
+        })
+    });
+    let flights = p.flights.iter().filter_map(|f| {
+        let (x, y) = layout.along(f.from, f.to, f.progress)?;
+        let refused = (f.api == "Disconnect").then_some("refused");
+        Some(match f.lost {
+            None => html! {
+                <circle class={classes!("flight", f.kind.name(), refused)} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="4" data-api={f.api} data-kind={f.kind.name()}>
+                    <title>{ format!("{} {} → {}", f.api, f.from, f.to) }</title>
+                </circle>
+            },
+            Some(cause) => html! {
+                <text class={classes!("lost", f.kind.name())} x={format!("{x:.1}")} y={format!("{:.1}", y + 5.0)} data-testid="map-lost" data-api={f.api} data-kind={f.kind.name()}>
+                    <title>{ format!("{} {} → {} {}", f.api, f.from, f.to, loss_text(cause)) }</title>
+                    { "✕" }
+                </text>
+            },
+        })
+    });
+    let in_flight = p.flights.iter().filter(|f| f.lost.is_none()).count();
+    let summary = format!(
+        "{} controller(s) (active: {}), {} broker(s), {} client(s), {} message(s) in flight",
+        voters.len(),
+        p.view.controller.leader_id.map_or(String::from("none"), |c| c.to_string()),
+        p.view.brokers.len(),
+        clients,
+        in_flight
+    );
+    let crashed = p.view.brokers.iter().filter(|b| b.state == BrokerStatus::Crashed).count();
+    let candidates = voters.iter().filter(|v| v.role == VoterRole::Candidate).count();
+    let lost = p.flights.len() - in_flight;
+    let head = format!(
+        "{summary}{}{}{}",
+        if crashed > 0 { format!(" · {crashed} broker(s) down") } else { String::new() },
+        if candidates > 0 { " · election under way" } else { "" },
+        if lost > 0 { format!(" · {lost} lost lately (✕)") } else { String::new() }
+    );
+    let emit = |action: Action| {
+        let cb = p.on_action.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(action.clone()))
+    };
+    // The open menu, beside its node (in % of the picture, so that it follows the picture's scale).
+    let menu = p.map.menu.as_ref().and_then(|(id, items)| {
+        let (x, _) = *at.get(id)?;
+        let bottom =
+            if *id >= franz_core::sim::FIRST_CONTROLLER_ID { CONTROLLER_Y + NODE_H } else { BROKERS_Y + NODE_H };
+        let style = format!(
+            "left: clamp(70px, {:.2}%, calc(100% - 70px)); top: {:.2}%;",
+            x / WIDTH * 100.0,
+            bottom / height * 100.0
+        );
+        let name = if *id >= franz_core::sim::FIRST_CONTROLLER_ID {
+            format!("controller {id}")
+        } else {
+            format!("broker {id}")
+        };
+        Some(html! {
+            <MapMenu {name} {style} items={items.clone()} on_action={p.on_action.clone()} />
+        })
+    });
+    html! {
+        <section class="panel map" data-testid="cluster-map">
+            <div class="map-head">
+                <h2>{ "Cluster map" }</h2>
+                <span class="meta" data-testid="map-summary" title={head.clone()}>{ head }</span>
+                <span class="map-tools">
+                    if choosing.is_none() {
+                        <button class="small" data-testid="map-partition" onclick={emit(Action::Map(MapAction::ChooseSides(true)))}
+                                title="choose the nodes of side A on the map, then cut the network between the two sides">{ "Partition…" }</button>
+                    }
+                    if !p.view.network.sides.is_empty() {
+                        <button class="small primary" data-testid="map-heal" onclick={emit(Action::Map(MapAction::Heal))}
+                                title="heal the network: every node reaches every other again">{ "Heal" }</button>
+                    }
+                </span>
+            </div>
+            { p.notice.clone() }
+            if let Some(side_a) = choosing {
+                <div class="map-sides" data-testid="map-sides">
+                    <span>{ if side_a.is_empty() {
+                        String::from("Click the brokers and controllers for side A. Every other node, the clients too, stays on side B.")
+                    } else {
+                        format!("Side A: {}. Side B: every other node, the clients too.",
+                            side_a.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", "))
+                    } }</span>
+                    <button class="small danger" data-testid="map-cut" disabled={side_a.is_empty()} onclick={emit(Action::Map(MapAction::Cut))}
+                            title="partition the network: messages between the two sides are lost">{ "✂ Cut" }</button>
+                    <button class="small" data-testid="map-partition-cancel" onclick={emit(Action::Map(MapAction::ChooseSides(false)))}>{ "Cancel" }</button>
+                </div>
+            }
+            <div class="map-stage">
+                <svg class="map-svg" viewBox={format!("0 0 {WIDTH} {height:.0}")} role="group" aria-label={summary.clone()}>
+                    <title>{ summary }</title>
+                    // Links under the nodes; each layer always there, however often it empties.
+                    <g class="links">{ for cut_links }</g>
+                    <MapNodes view={p.view.clone()} geometry={geometry.clone()} menu={p.map.menu.as_ref().map(|(id, _)| *id)}
+                              side_a={p.map.side_a.clone()} on_action={p.on_action.clone()} />
+                </svg>
+                // The messages move every frame: drawn over the picture in a picture of their own (its own
+                // compositing layer), so that the browser repaints the dots, not every node and its text.
+                <svg class="map-svg map-flights" viewBox={format!("0 0 {WIDTH} {height:.0}")} aria-hidden="true">
+                    <g class="flights">{ for flights }</g>
+                </svg>
+                { for menu }
+            </div>
+            <fieldset class="map-filter" data-testid="map-filter">
+                <legend>{ "Messages drawn" }</legend>
+                { for MessageKind::ALL.iter().map(|&k| {
+                    let cb = p.on_action.clone();
+                    let on = p.map.shown.contains(&k);
+                    let onchange = Callback::from(move |_: Event| cb.emit(Action::Map(MapAction::Show(k, !on))));
+                    html! {
+                        <label>
+                            <input type="checkbox" data-testid={format!("map-filter-{}", k.name())} checked={on} {onchange} />
+                            <svg width="10" height="10" aria-hidden="true"><circle class={classes!("flight", k.name())} cx="5" cy="5" r="4" /></svg>
+                            { k.label() }
+                        </label>
+                    }
+                }) }
+            </fieldset>
+            <p class="legend meta">{ "★ leader · dashed: out of the ISR · dots: messages in flight (drawn at the speed you run; slow down or Step to watch them) · ✕ lost · click a node for its actions" }</p>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct MapNodesProps {
+    view: Shared<ClusterView>,
+    geometry: Shared<MapLayout>,
+    /// The node whose menu is open.
+    menu: Option<NodeId>,
+    /// While choosing sides: the nodes on side A.
+    side_a: Option<Vec<NodeId>>,
+    on_action: Callback<Action>,
+}
+
+/// The map's nodes: controllers, brokers with their replicas, clients.
+#[function_component(MapNodes)]
+fn map_nodes(p: &MapNodesProps) -> Html {
+    let g = &*p.geometry;
+    let at = &g.layout.0;
+    let (broker_w, broker_h, per_row, shown, clients_y) = (g.broker_w, g.broker_h, g.per_row, g.clients_shown, g.clients_y);
+    let hosted = &g.hosted;
+    let voters = &p.view.controller.voters;
+    let cut: Vec<NodeId> = p.view.network.sides.iter().flatten().copied().collect();
+    let clients: Vec<&ClientView> = drawn_clients(&p.view).collect();
+    let cut_class = |id: NodeId| cut.contains(&id).then_some("cut");
+    let choosing = p.side_a.as_ref();
     // While choosing sides: which side each broker and controller is on.
     let side = |id: NodeId| choosing.map(|a| if a.contains(&id) { "a" } else { "b" });
-    let menu_open = |id: NodeId| p.map.menu.as_ref().is_some_and(|(m, _)| *m == id);
+    let menu_open = |id: NodeId| p.menu == Some(id);
 
     let controllers = voters.iter().map(|v| {
         let (x, _) = at[&v.id];
-        let active = p.controller.leader_id == Some(v.id);
+        let active = p.view.controller.leader_id == Some(v.id);
         let crashed = v.state == VoterStatus::Crashed;
         let state = if crashed { String::from("crashed") } else { format!("{} · term {}", v.role, v.term) };
         let (onclick, onkeydown) = node_events(v.id, &p.on_action);
@@ -204,7 +408,7 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
             </g>
         }
     });
-    let brokers = p.brokers.iter().map(|b| {
+    let brokers = p.view.brokers.iter().map(|b| {
         let (x, _) = at[&b.id];
         let left = x - broker_w / 2.0;
         let list = hosted.get(&b.id).map(Vec::as_slice).unwrap_or_default();
@@ -261,141 +465,15 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
             </g>
         }
     });
-    let cut_links = p.map.cut_links.iter().filter_map(|&(a, b)| {
-        let [from, (cx, cy), to] = layout.link(a, b)?;
-        let (mx, my) = layout.along(a, b, 0.5)?;
-        let d = format!("M{:.1} {:.1} Q{cx:.1} {cy:.1} {:.1} {:.1}", from.0, from.1, to.0, to.1);
-        Some(html! {
-            <g class="cut-link" data-testid="map-cut-link" data-a={a.to_string()} data-b={b.to_string()}>
-                <title>{ format!("the link between {a} and {b} is cut: messages between them are lost") }</title>
-                <path {d} />
-                <text x={format!("{mx:.1}")} y={format!("{:.1}", my + 5.0)}>{ "✂" }</text>
-            </g>
-        })
-    });
-    let flights = p.flights.iter().filter_map(|f| {
-        let (x, y) = layout.along(f.from, f.to, f.progress)?;
-        let refused = (f.api == "Disconnect").then_some("refused");
-        Some(match f.lost {
-            None => html! {
-                <circle class={classes!("flight", f.kind.name(), refused)} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="4" data-api={f.api} data-kind={f.kind.name()}>
-                    <title>{ format!("{} {} → {}", f.api, f.from, f.to) }</title>
-                </circle>
-            },
-            Some(cause) => html! {
-                <text class={classes!("lost", f.kind.name())} x={format!("{x:.1}")} y={format!("{:.1}", y + 5.0)} data-testid="map-lost" data-api={f.api} data-kind={f.kind.name()}>
-                    <title>{ format!("{} {} → {} {}", f.api, f.from, f.to, loss_text(cause)) }</title>
-                    { "✕" }
-                </text>
-            },
-        })
-    });
-    let in_flight = p.flights.iter().filter(|f| f.lost.is_none()).count();
-    let summary = format!(
-        "{} controller(s) (active: {}), {} broker(s), {} client(s), {} message(s) in flight",
-        voters.len(),
-        p.controller.leader_id.map_or(String::from("none"), |c| c.to_string()),
-        p.brokers.len(),
-        clients.len(),
-        in_flight
-    );
-    let crashed = p.brokers.iter().filter(|b| b.state == BrokerStatus::Crashed).count();
-    let candidates = voters.iter().filter(|v| v.role == VoterRole::Candidate).count();
-    let lost = p.flights.len() - in_flight;
-    let head = format!(
-        "{summary}{}{}{}",
-        if crashed > 0 { format!(" · {crashed} broker(s) down") } else { String::new() },
-        if candidates > 0 { " · election under way" } else { "" },
-        if lost > 0 { format!(" · {lost} lost lately (✕)") } else { String::new() }
-    );
-    let emit = |action: Action| {
-        let cb = p.on_action.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(action.clone()))
-    };
-    // The open menu, beside its node (in % of the picture, so that it follows the picture's scale).
-    let menu = p.map.menu.as_ref().and_then(|(id, items)| {
-        let (x, _) = *at.get(id)?;
-        let bottom =
-            if *id >= franz_core::sim::FIRST_CONTROLLER_ID { CONTROLLER_Y + NODE_H } else { BROKERS_Y + NODE_H };
-        let style = format!(
-            "left: clamp(70px, {:.2}%, calc(100% - 70px)); top: {:.2}%;",
-            x / WIDTH * 100.0,
-            bottom / height * 100.0
-        );
-        let name = if *id >= franz_core::sim::FIRST_CONTROLLER_ID {
-            format!("controller {id}")
-        } else {
-            format!("broker {id}")
-        };
-        Some(html! {
-            <MapMenu {name} {style} items={items.clone()} on_action={p.on_action.clone()} />
-        })
-    });
     html! {
-        <section class="panel map" data-testid="cluster-map">
-            <div class="map-head">
-                <h2>{ "Cluster map" }</h2>
-                <span class="meta" data-testid="map-summary" title={head.clone()}>{ head }</span>
-                <span class="map-tools">
-                    if choosing.is_none() {
-                        <button class="small" data-testid="map-partition" onclick={emit(Action::Map(MapAction::ChooseSides(true)))}
-                                title="choose the nodes of side A on the map, then cut the network between the two sides">{ "Partition…" }</button>
-                    }
-                    if !p.sides.is_empty() {
-                        <button class="small primary" data-testid="map-heal" onclick={emit(Action::Map(MapAction::Heal))}
-                                title="heal the network: every node reaches every other again">{ "Heal" }</button>
-                    }
-                </span>
-            </div>
-            { p.notice.clone() }
-            if let Some(side_a) = choosing {
-                <div class="map-sides" data-testid="map-sides">
-                    <span>{ if side_a.is_empty() {
-                        String::from("Click the brokers and controllers for side A. Every other node, the clients too, stays on side B.")
-                    } else {
-                        format!("Side A: {}. Side B: every other node, the clients too.",
-                            side_a.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", "))
-                    } }</span>
-                    <button class="small danger" data-testid="map-cut" disabled={side_a.is_empty()} onclick={emit(Action::Map(MapAction::Cut))}
-                            title="partition the network: messages between the two sides are lost">{ "✂ Cut" }</button>
-                    <button class="small" data-testid="map-partition-cancel" onclick={emit(Action::Map(MapAction::ChooseSides(false)))}>{ "Cancel" }</button>
-                </div>
+        <g class="nodes">
+            { for controllers }
+            { for brokers }
+            { for client_nodes }
+            if clients.len() > shown {
+                <text x={(WIDTH - 4.0).to_string()} y={(clients_y - 6.0).to_string()} class="state more">{ format!("+{} more clients", clients.len() - shown) }</text>
             }
-            <div class="map-stage">
-                <svg class="map-svg" viewBox={format!("0 0 {WIDTH} {height:.0}")} role="group" aria-label={summary.clone()}>
-                    <title>{ summary }</title>
-                    // Three layers, each always there (so that links stay under the nodes, and messages above
-                    // them, however often each layer empties).
-                    <g class="links">{ for cut_links }</g>
-                    <g class="nodes">
-                        { for controllers }
-                        { for brokers }
-                        { for client_nodes }
-                        if clients.len() > shown {
-                            <text x={(WIDTH - 4.0).to_string()} y={(clients_y - 6.0).to_string()} class="state more">{ format!("+{} more clients", clients.len() - shown) }</text>
-                        }
-                    </g>
-                    <g class="flights">{ for flights }</g>
-                </svg>
-                { for menu }
-            </div>
-            <fieldset class="map-filter" data-testid="map-filter">
-                <legend>{ "Messages drawn" }</legend>
-                { for MessageKind::ALL.iter().map(|&k| {
-                    let cb = p.on_action.clone();
-                    let on = p.map.shown.contains(&k);
-                    let onchange = Callback::from(move |_: Event| cb.emit(Action::Map(MapAction::Show(k, !on))));
-                    html! {
-                        <label>
-                            <input type="checkbox" data-testid={format!("map-filter-{}", k.name())} checked={on} {onchange} />
-                            <svg width="10" height="10" aria-hidden="true"><circle class={classes!("flight", k.name())} cx="5" cy="5" r="4" /></svg>
-                            { k.label() }
-                        </label>
-                    }
-                }) }
-            </fieldset>
-            <p class="legend meta">{ "★ leader · dashed: out of the ISR · dots: messages in flight (drawn at the speed you run; slow down or Step to watch them) · ✕ lost · click a node for its actions" }</p>
-        </section>
+        </g>
     }
 }
 

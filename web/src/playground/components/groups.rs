@@ -2,6 +2,7 @@ use franz_core::types::NodeId;
 use yew::prelude::*;
 
 use super::input_text;
+use crate::playground::shared::Shared;
 use crate::playground::state::{GroupCard, MemberAction, MemberUi};
 
 /// Rows of a group's lag table: a group on hundreds of partitions would fill the page (and cost every
@@ -11,10 +12,10 @@ const LAG_ROWS_MAX: usize = 12;
 #[derive(Properties, PartialEq)]
 pub struct GroupsPanelProps {
     /// Each group with its committed offsets and its members' countdowns.
-    pub groups: Vec<GroupCard>,
+    pub groups: Shared<Vec<GroupCard>>,
     pub notice: Html,
-    pub members: Vec<MemberUi>,
-    pub topics: Vec<String>,
+    pub members: Shared<Vec<MemberUi>>,
+    pub topics: Shared<Vec<String>>,
     /// (group id, topic): start one more member subscribed to the topic.
     pub on_add: Callback<(String, String)>,
     pub on_member: Callback<(NodeId, MemberAction)>,

@@ -1,12 +1,13 @@
 use yew::prelude::*;
 
+use crate::playground::shared::Shared;
 use crate::playground::state::{Chapter, LessonView};
 
 #[derive(Properties, PartialEq)]
 pub struct LessonPanelProps {
-    pub chapters: Vec<Chapter>,
+    pub chapters: Shared<Vec<Chapter>>,
     /// The lesson the page follows (none in free play).
-    pub lesson: Option<LessonView>,
+    pub lesson: Shared<Option<LessonView>>,
     /// Open the lesson with this id.
     pub on_open: Callback<String>,
     pub on_next: Callback<()>,
@@ -23,7 +24,7 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
     let on_free_play = p.on_free_play.reform(|_: MouseEvent| ());
     html! {
         <section class="panel lesson" data-testid="lesson">
-            if let Some(l) = &p.lesson {
+            if let Some(l) = &*p.lesson {
                 <Current lesson={l.clone()} on_next={p.on_next.clone()} on_back={p.on_back.clone()} />
             } else {
                 <h2>{ "Lessons" }</h2>

@@ -2,13 +2,14 @@ use franz_core::view::NetworkView;
 use yew::prelude::*;
 
 use super::input_text;
+use crate::playground::shared::Shared;
 use crate::playground::state::NetworkSummary;
 
 #[derive(Properties, PartialEq)]
 pub struct NetworkPanelProps {
     pub network: NetworkView,
     /// The network as it is, and what it lost and why.
-    pub summary: NetworkSummary,
+    pub summary: Shared<NetworkSummary>,
     pub notice: Html,
     /// (latency ms, jitter ms, drop rate) as typed.
     pub on_apply: Callback<(String, String, String)>,

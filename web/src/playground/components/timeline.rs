@@ -3,15 +3,16 @@ use franz_core::types::NodeId;
 use yew::prelude::*;
 
 use super::input_value;
+use crate::playground::shared::Shared;
 use crate::playground::state::{EventFilter, EventKind, EventLine};
 
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
     /// Newest first, filtered, routine runs folded.
-    pub events: Vec<EventLine>,
+    pub events: Shared<Vec<EventLine>>,
     pub filter: EventFilter,
     /// Every node, with its name, for the node filter.
-    pub nodes: Vec<(NodeId, String)>,
+    pub nodes: Shared<Vec<(NodeId, String)>>,
     pub on_filter: Callback<EventFilter>,
 }
 

@@ -6,15 +6,16 @@ use yew::prelude::*;
 
 use super::input_text;
 use super::log_strip::LogStrip;
+use crate::playground::shared::Shared;
 use crate::playground::state::{is_internal, PartitionLogView, TopicAction, LOG_STRIPS_PER_TOPIC};
 
 #[derive(Properties, PartialEq)]
 pub struct TopicsPanelProps {
     /// The user's topics first, then the internal ones.
-    pub topics: Vec<TopicDescription>,
-    pub logs: BTreeMap<(String, u32), PartitionLogView>,
+    pub topics: Shared<Vec<TopicDescription>>,
+    pub logs: Shared<BTreeMap<(String, u32), PartitionLogView>>,
     /// Each topic's warnings (settings that cannot work, partitions that cannot take acks=all writes).
-    pub warnings: BTreeMap<String, Vec<String>>,
+    pub warnings: Shared<BTreeMap<String, Vec<String>>>,
     /// Topics whose every partition's log strip is shown (the others show the first few).
     pub all_partitions_shown: BTreeSet<String>,
     pub notice: Html,

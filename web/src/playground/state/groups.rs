@@ -253,7 +253,7 @@ mod tests {
         p.reduce(Action::AddMember("g".into(), "jobs".into()));
         p.reduce(Action::SetSpeed(10.0));
         frames(&mut p, 10, 100.0);
-        let card = p.snapshot().groups.remove(0);
+        let card = p.snapshot().groups[0].clone();
         let member = &card.description.members[0];
         let session = &card.sessions[&member.member_id];
         assert_eq!(session.config_key, "session.timeout.ms");
@@ -262,7 +262,7 @@ mod tests {
         let id = p.members()[0].id;
         p.reduce(Action::Member(id, MemberAction::ToggleSlow));
         frames(&mut p, 3, 100.0);
-        let card = p.snapshot().groups.remove(0);
+        let card = p.snapshot().groups[0].clone();
         let leaving = &card.leaving["g-member-1"];
         assert_eq!(leaving.config_key, "max.poll.interval.ms");
         assert!(leaving.in_ms < 10_000, "{leaving:?}");

@@ -495,7 +495,7 @@ mod tests {
         // Messages sent across are lost, and the map shows them where they died.
         p.reduce(Action::SetSpeed(1.0));
         frames(&mut p, 30, 100.0);
-        let lost: Vec<Flight> = p.snapshot().flights.into_iter().filter(|f| f.lost.is_some()).collect();
+        let lost: Vec<Flight> = p.snapshot().flights.iter().filter(|f| f.lost.is_some()).cloned().collect();
         assert!(!lost.is_empty());
         let side_a = |n: NodeId| n == 1 || n == 1001;
         for f in &lost {
@@ -546,7 +546,7 @@ mod tests {
         let mut seen = BTreeSet::new();
         for _ in 0..3_000 {
             p.reduce(Action::Step);
-            for f in p.snapshot().flights {
+            for f in p.snapshot().flights.iter() {
                 assert_ne!(f.kind, MessageKind::Produce, "hidden: {f:?}");
                 seen.insert(f.kind);
             }
