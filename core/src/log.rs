@@ -292,7 +292,10 @@ impl PartitionLog {
     /// fetch checks after every change, without copying a record.
     pub fn read_is_empty(&self, fetch_offset: Offset, upper_offset: Offset) -> bool {
         let in_range = fetch_offset >= self.log_start_offset && fetch_offset <= self.log_end_offset;
-        in_range && self.records_from(fetch_offset).next().is_none_or(|r| r.offset >= upper_offset)
+        // A parked fetch usually waits at the bound (the HW) itself: nothing to look up.
+        in_range
+            && (fetch_offset >= upper_offset
+                || self.records_from(fetch_offset).next().is_none_or(|r| r.offset >= upper_offset))
     }
 
     /// Every batch holding a record at or after `offset`, in order. Kafka's offset index: a binary search
