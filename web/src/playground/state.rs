@@ -52,7 +52,9 @@ pub const LOG_STRIPS_PER_TOPIC: usize = 12;
 const FRAME_WALL_MS_MAX: f64 = 100.0;
 /// The wall time a frame's simulation may take: with the drawing, a frame stays within one 60 Hz refresh.
 /// Measured (`make bench`, frames.mjs): a 10 ms share gave 30 fps (frames missed every other refresh), 5 ms
-/// gives 60 fps at 70% of that share's virtual speed.
+/// gives 60 fps at 70% of that share's virtual speed. Again after the panels stopped rendering every frame
+/// (2026-12-02): 8 ms ran the 200-partition bench 1.8x faster, but with 5x the tasks over 50 ms (p95 frame
+/// 67-83 ms against 33).
 const FRAME_SIMULATION_MS_MAX: f64 = 5.0;
 /// A frame's simulation that took less than this has room for more.
 const FRAME_SIMULATION_MS_ROOMY: f64 = 3.0;

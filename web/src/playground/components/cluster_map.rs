@@ -329,8 +329,8 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
                     <MapNodes view={p.view.clone()} geometry={geometry.clone()} menu={p.map.menu.as_ref().map(|(id, _)| *id)}
                               side_a={p.map.side_a.clone()} on_action={p.on_action.clone()} />
                 </svg>
-                // The messages move every frame: drawn over the picture in a picture of their own (its own
-                // compositing layer), so that the browser repaints the dots, not every node and its text.
+                // The messages move every frame: drawn over the picture in a picture of their own, so that
+                // the nodes' picture is left as it is between refreshes.
                 <svg class="map-svg map-flights" viewBox={format!("0 0 {WIDTH} {height:.0}")} aria-hidden="true">
                     <g class="flights">{ for flights }</g>
                 </svg>
