@@ -1,12 +1,15 @@
 //! Prints the benchmark workloads' speed natively, one JSON object, for `make bench`'s table:
 //! `web/bench/sim_speed.mjs` runs the same workloads in wasm and prints both side by side.
 //! `sim_speed loaded [seconds]` runs only the loaded cluster, printing each 10 s slice, and `sim_speed idle-big`
-//! only the idle 16-broker cluster (for a profiler).
+//! only the idle 16-broker cluster (for a profiler), `sim_speed frames-cluster [seconds]` the cluster of the
+//! playground's frame bench (`web/bench/frames.mjs`), each 5 s of virtual time timed.
 
 use std::time::Instant;
 
 use franz_core::config::TopicConfig;
 use franz_core::log::{PartitionLog, ProducerStamp};
+use franz_core::sim::scenario::Scenario;
+use franz_core::sim::World;
 use franz_core::sim::workload::{
     bulk_workload, idle_cluster, run_idle, standard_workload, LoadedCluster, WorkloadStats,
 };
@@ -80,7 +83,33 @@ fn log_read() -> Value {
     json!({ "bytes": bytes.len(), "logMs": log_ms, "rawMs": raw_ms })
 }
 
+/// `web/bench/frames.mjs`'s shared run: 9 brokers, one topic of 200 partitions RF 3, a producer streaming 200
+/// keyed records/s, a group member polling every 100 ms. Its simulation is what bounds the playground's speed
+/// on that cluster (a frame gives it 5 ms).
+const FRAMES_CLUSTER: &str = r#"{"version":1,"seed":7,"brokers":9,"controllers":3,
+  "network":{"latencyMs":1,"jitterMs":1,"dropRate":0},"config":{},"actions":[
+  {"atMs":3000,"action":{"type":"createTopic","name":"load","partitions":200,"replicationFactor":3,"config":{}}},
+  {"atMs":3000,"action":{"type":"addProducer","config":{"acks":"all","lingerMs":5}}},
+  {"atMs":3000,"action":{"type":"addConsumer","config":{"groupId":"bench","autoOffsetReset":"earliest"}}},
+  {"atMs":3000,"action":{"type":"subscribe","consumer":10003,"topics":["load"]}},
+  {"atMs":3000,"action":{"type":"pollLoop","consumer":10003,"intervalMs":100}},
+  {"atMs":3000,"action":{"type":"stream","producer":10002,"topic":"load","recordsPerSec":200,
+    "key":{"mode":"rotating","prefix":"k","keys":1000},"value":"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"}},
+  {"atMs":3000,"action":{"type":"runFor","ms":5000}}]}"#;
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("frames-cluster") {
+        let scenario = Scenario::parse(FRAMES_CLUSTER).expect("the frame bench's run parses");
+        let mut world = World::replay(&scenario, None).expect("the frame bench's run replays");
+        let seconds: u64 = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(30);
+        for _ in 0..seconds / 5 {
+            let (events, start) = (world.events_dispatched(), Instant::now());
+            world.run_for(5_000);
+            let wall_ms = start.elapsed().as_secs_f64() * 1000.0;
+            println!("{wall_ms:.0} ms per 5 s of virtual time, {} events", world.events_dispatched() - events);
+        }
+        return;
+    }
     if std::env::args().nth(1).as_deref() == Some("idle-big") {
         println!("{}", idle(16, 1_000, 60_000));
         return;
