@@ -9,10 +9,10 @@ use std::time::Instant;
 use franz_core::config::TopicConfig;
 use franz_core::log::{PartitionLog, ProducerStamp};
 use franz_core::sim::scenario::Scenario;
-use franz_core::sim::World;
 use franz_core::sim::workload::{
     bulk_workload, idle_cluster, run_idle, standard_workload, LoadedCluster, WorkloadStats,
 };
+use franz_core::sim::World;
 use franz_core::types::Record;
 use serde_json::{json, Value};
 

@@ -94,7 +94,11 @@ impl Callbacks {
             back_to_now: link.callback(|_| Action::BackToNow),
             broker: link.callback(|(id, a)| Action::Broker(id, a)),
             heal: link.callback(|_| Action::HealNetwork),
-            network: link.callback(|(latency, jitter, drop_rate)| Action::SetNetworkText { latency, jitter, drop_rate }),
+            network: link.callback(|(latency, jitter, drop_rate)| Action::SetNetworkText {
+                latency,
+                jitter,
+                drop_rate,
+            }),
             share: link.callback(|_| Action::Share),
             time_travel_text: link.callback(Action::TimeTravelText),
             new_cluster: link.callback(Action::NewClusterText),

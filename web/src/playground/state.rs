@@ -439,7 +439,11 @@ impl Snapshot {
     /// one pointer, and their components see no change.
     pub fn keep_unchanged(shown: &Snapshot, fresh: Snapshot) -> Snapshot {
         fn keep<T: PartialEq>(old: &Shared<T>, new: Shared<T>) -> Shared<T> {
-            if *old == new { old.clone() } else { new }
+            if *old == new {
+                old.clone()
+            } else {
+                new
+            }
         }
         Snapshot {
             now_ms: fresh.now_ms,

@@ -372,7 +372,8 @@ struct MapNodesProps {
 fn map_nodes(p: &MapNodesProps) -> Html {
     let g = &*p.geometry;
     let at = &g.layout.0;
-    let (broker_w, broker_h, per_row, shown, clients_y) = (g.broker_w, g.broker_h, g.per_row, g.clients_shown, g.clients_y);
+    let (broker_w, broker_h, per_row, shown, clients_y) =
+        (g.broker_w, g.broker_h, g.per_row, g.clients_shown, g.clients_y);
     let hosted = &g.hosted;
     let voters = &p.view.controller.voters;
     let cut: Vec<NodeId> = p.view.network.sides.iter().flatten().copied().collect();
