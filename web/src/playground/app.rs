@@ -292,7 +292,8 @@ impl Component for App {
             self.request_frame(ctx);
         }
         let now_ms = wall_ms();
-        if !frame || now_ms - self.shown_at_ms >= PANELS_REFRESH_MS {
+        // A paused page's frames change nothing: no refresh to take.
+        if !frame || (outcome.changed && now_ms - self.shown_at_ms >= PANELS_REFRESH_MS) {
             self.shown = Snapshot::keep_unchanged(&self.shown, self.state.snapshot());
             self.shown_at_ms = now_ms;
         } else if outcome.changed {
