@@ -358,8 +358,7 @@ impl Component for App {
                         on_free_play={cb.free_play.clone()}
                     />
                     <ClusterMap
-                        view={view.clone()}
-                        topics={shown.topics.clone()}
+                        picture={shown.map.clone()}
                         flights={shown.flights.clone()}
                         map={state.map_view()}
                         notice={notice(Place::Map)}

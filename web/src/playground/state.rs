@@ -40,7 +40,7 @@ pub use events::{EventFilter, EventKind, EventLine};
 pub use explain::{BrokerCard, Countdown, NetworkSummary};
 pub use groups::{GroupCard, MemberAction, MemberUi};
 pub use lessons::{Chapter, LessonView};
-pub use map::{MapAction, MapView, MenuItem, MessageKind, SHORTCUTS, SHORTCUT_KEYS};
+pub use map::{MapAction, MapPartition, MapPicture, MapView, MenuItem, MessageKind, SHORTCUTS, SHORTCUT_KEYS};
 pub use timeline::{Mark, MarkKind, TimelineView, Toward};
 
 /// Records per partition the log strip shows (the newest).
@@ -417,6 +417,8 @@ pub struct Snapshot {
     pub user_topics: Shared<Vec<String>>,
     /// Messages on their way, for the map.
     pub flights: Shared<Vec<Flight>>,
+    /// The map's nodes and where the replicas are.
+    pub map: Shared<MapPicture>,
     pub brokers: Shared<Vec<BrokerCard>>,
     pub network: Shared<NetworkSummary>,
     /// Warnings on each topic's settings and partitions, by topic.
@@ -454,6 +456,7 @@ impl Snapshot {
             events: keep(&shown.events, fresh.events),
             user_topics: keep(&shown.user_topics, fresh.user_topics),
             flights: keep(&shown.flights, fresh.flights),
+            map: keep(&shown.map, fresh.map),
             brokers: keep(&shown.brokers, fresh.brokers),
             network: keep(&shown.network, fresh.network),
             topic_warnings: keep(&shown.topic_warnings, fresh.topic_warnings),
@@ -1020,6 +1023,7 @@ impl Playground {
             producer_waits: self.producer_waits().into(),
             events: events::event_lines(world, &self.events_filter, &self.important).into(),
             flights: self.flights().into(),
+            map: MapPicture::new(&view, &topics).into(),
             topics: topics.into(),
             view: view.into(),
             groups: groups.into(),
@@ -1160,6 +1164,25 @@ mod tests {
             snapshot.events.iter().any(|e| e.text().contains("created topic orders")),
             "newest first, in the timeline"
         );
+    }
+
+    #[test]
+    fn a_refresh_keeps_the_parts_that_did_not_change() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "orders", 1);
+        p.reduce(Action::Send(record("orders", "apple", "all"))); // the page's producer joins the map
+        let before = p.snapshot();
+        p.reduce(Action::Send(record("orders", "banana", "all")));
+        let after = Snapshot::keep_unchanged(&before, p.snapshot());
+        let same = |a: &Shared<MapPicture>, b: &Shared<MapPicture>| std::ptr::eq(&**a, &**b);
+        assert!(same(&before.map, &after.map), "an append moves no node, leader or ISR: the map is kept");
+        assert!(std::ptr::eq(&*before.chapters, &*after.chapters), "the lessons are kept");
+        assert_ne!(before.logs, after.logs, "the log strip shows the record");
+        assert!(!std::ptr::eq(&*before.topics, &*after.topics), "the offsets moved");
+        p.reduce(Action::Broker(1, BrokerAction::Crash));
+        let crashed = Snapshot::keep_unchanged(&after, p.snapshot());
+        assert!(!same(&after.map, &crashed.map), "a crash changes the map");
+        assert_eq!(crashed.map.brokers[0].state, BrokerStatus::Crashed);
     }
 
     #[test]

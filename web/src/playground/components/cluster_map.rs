@@ -2,19 +2,17 @@ use std::collections::BTreeMap;
 
 use franz_core::sim::network::LossCause;
 use franz_core::types::NodeId;
-use franz_core::view::{BrokerStatus, ClientRole, ClientView, ClusterView, TopicDescription, VoterRole, VoterStatus};
+use franz_core::view::{BrokerStatus, ClientRole, ClientView, VoterRole, VoterStatus};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::playground::shared::Shared;
-use crate::playground::state::{Action, Flight, MapAction, MapView, MessageKind};
+use crate::playground::state::{Action, Flight, MapAction, MapPartition, MapPicture, MapView, MessageKind};
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterMapProps {
-    /// The controllers, brokers, clients and network of the last refresh.
-    pub view: Shared<ClusterView>,
-    /// In the page's order (`Snapshot::topics`): the user's, then the internal ones.
-    pub topics: Shared<Vec<TopicDescription>>,
+    /// The controllers, brokers, clients and replicas of the last refresh.
+    pub picture: Shared<MapPicture>,
     /// Messages on their way (they move every frame).
     pub flights: Shared<Vec<Flight>>,
     /// The open menu, the sides being chosen, the kinds drawn, the links cut.
@@ -46,23 +44,21 @@ struct Replica {
     summary: String,
 }
 
-/// Each broker's replicas, in the order of `topics` (user topics first, the internal `__consumer_offsets`
-/// last: the snapshot's order).
-fn replicas(topics: &[TopicDescription]) -> BTreeMap<NodeId, Vec<Replica>> {
+/// Each broker's replicas, in the order of the picture's partitions (user topics first, the internal
+/// `__consumer_offsets` last: the snapshot's order).
+fn replicas(partitions: &[MapPartition]) -> BTreeMap<NodeId, Vec<Replica>> {
     let mut by_broker: BTreeMap<NodeId, Vec<Replica>> = BTreeMap::new();
-    for t in topics {
-        for p in &t.partitions {
-            let leader = p.leader.map_or(String::from("none"), |l| l.to_string());
-            let summary =
-                format!("{}-{}: leader {leader}, ISR {:?}, replicas {:?}", t.name, p.partition, p.isr, p.replicas);
-            for &r in &p.replicas {
-                by_broker.entry(r).or_default().push(Replica {
-                    name: format!("{}-{}", t.name, p.partition),
-                    leader: p.leader == Some(r),
-                    in_isr: p.isr.contains(&r),
-                    summary: summary.clone(),
-                });
-            }
+    for p in partitions {
+        let leader = p.leader.map_or(String::from("none"), |l| l.to_string());
+        let summary =
+            format!("{}-{}: leader {leader}, ISR {:?}, replicas {:?}", p.topic, p.partition, p.isr, p.replicas);
+        for &r in &p.replicas {
+            by_broker.entry(r).or_default().push(Replica {
+                name: format!("{}-{}", p.topic, p.partition),
+                leader: p.leader == Some(r),
+                in_isr: p.isr.contains(&r),
+                summary: summary.clone(),
+            });
         }
     }
     by_broker
@@ -164,14 +160,14 @@ struct MapLayout {
 }
 
 impl MapLayout {
-    fn new(view: &ClusterView, topics: &[TopicDescription]) -> MapLayout {
+    fn new(picture: &MapPicture) -> MapLayout {
         let mut at: BTreeMap<NodeId, (f64, f64)> = BTreeMap::new();
-        let voters = &view.controller.voters;
+        let voters = &picture.voters;
         for (i, v) in voters.iter().enumerate() {
             at.insert(v.id, (slot_x(i, voters.len()), CONTROLLER_Y + NODE_H / 2.0));
         }
-        let hosted = replicas(topics);
-        let brokers = &view.brokers;
+        let hosted = replicas(&picture.partitions);
+        let brokers = &picture.brokers;
         let broker_w = (WIDTH / brokers.len().max(3) as f64 - 16.0).min(2.0 * CHIP_W + 24.0);
         let per_row = (((broker_w - 8.0) / (CHIP_W + 4.0)).floor() as usize).max(1);
         let chip_rows = |id: NodeId| hosted.get(&id).map_or(0, |r| r.len().min(CHIPS_MAX + 1)).div_ceil(per_row);
@@ -180,7 +176,7 @@ impl MapLayout {
         for (i, b) in brokers.iter().enumerate() {
             at.insert(b.id, (slot_x(i, brokers.len()), BROKERS_Y + 20.0));
         }
-        let clients: Vec<&ClientView> = drawn_clients(view).collect();
+        let clients: Vec<&ClientView> = drawn_clients(picture).collect();
         let clients_shown = clients.len().min(CLIENTS_MAX);
         let clients_y = BROKERS_Y + broker_h + 40.0;
         for (i, c) in clients.iter().take(clients_shown).enumerate() {
@@ -200,8 +196,8 @@ impl MapLayout {
 }
 
 /// The clients the map knows of (the admin client is the page's own).
-fn drawn_clients(view: &ClusterView) -> impl Iterator<Item = &ClientView> {
-    view.clients.iter().filter(|c| c.role != ClientRole::Admin)
+fn drawn_clients(picture: &MapPicture) -> impl Iterator<Item = &ClientView> {
+    picture.clients.iter().filter(|c| c.role != ClientRole::Admin)
 }
 
 /// A picture of the cluster: the controller quorum (the active controller marked, with its term), the
@@ -213,12 +209,12 @@ fn drawn_clients(view: &ClusterView) -> impl Iterator<Item = &ClientView> {
 /// It renders every frame (the messages move); its nodes ([`MapNodes`]) only when a refresh changed them.
 #[function_component(ClusterMap)]
 pub fn cluster_map(p: &ClusterMapProps) -> Html {
-    let geometry = use_memo((p.view.clone(), p.topics.clone()), |(view, topics)| MapLayout::new(view, topics));
+    let geometry = use_memo(p.picture.clone(), |picture| MapLayout::new(picture));
     let geometry = Shared::from_rc(geometry);
     let layout = &geometry.layout;
     let at = &layout.0;
-    let voters = &p.view.controller.voters;
-    let clients = drawn_clients(&p.view).count();
+    let voters = &p.picture.voters;
+    let clients = drawn_clients(&p.picture).count();
     let height = geometry.height;
     let choosing = p.map.side_a.as_ref();
     let cut_links = p.map.cut_links.iter().filter_map(|&(a, b)| {
@@ -254,12 +250,12 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
     let summary = format!(
         "{} controller(s) (active: {}), {} broker(s), {} client(s), {} message(s) in flight",
         voters.len(),
-        p.view.controller.leader_id.map_or(String::from("none"), |c| c.to_string()),
-        p.view.brokers.len(),
+        p.picture.leader_id.map_or(String::from("none"), |c| c.to_string()),
+        p.picture.brokers.len(),
         clients,
         in_flight
     );
-    let crashed = p.view.brokers.iter().filter(|b| b.state == BrokerStatus::Crashed).count();
+    let crashed = p.picture.brokers.iter().filter(|b| b.state == BrokerStatus::Crashed).count();
     let candidates = voters.iter().filter(|v| v.role == VoterRole::Candidate).count();
     let lost = p.flights.len() - in_flight;
     let head = format!(
@@ -301,7 +297,7 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
                         <button class="small" data-testid="map-partition" onclick={emit(Action::Map(MapAction::ChooseSides(true)))}
                                 title="choose the nodes of side A on the map, then cut the network between the two sides">{ "Partition…" }</button>
                     }
-                    if !p.view.network.sides.is_empty() {
+                    if !p.picture.sides.is_empty() {
                         <button class="small primary" data-testid="map-heal" onclick={emit(Action::Map(MapAction::Heal))}
                                 title="heal the network: every node reaches every other again">{ "Heal" }</button>
                     }
@@ -326,7 +322,7 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
                     <title>{ summary }</title>
                     // Links under the nodes; each layer always there, however often it empties.
                     <g class="links">{ for cut_links }</g>
-                    <MapNodes view={p.view.clone()} geometry={geometry.clone()} menu={p.map.menu.as_ref().map(|(id, _)| *id)}
+                    <MapNodes picture={p.picture.clone()} geometry={geometry.clone()} menu={p.map.menu.as_ref().map(|(id, _)| *id)}
                               side_a={p.map.side_a.clone()} on_action={p.on_action.clone()} />
                 </svg>
                 // The messages move every frame: drawn over the picture in a picture of their own, so that
@@ -358,7 +354,7 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct MapNodesProps {
-    view: Shared<ClusterView>,
+    picture: Shared<MapPicture>,
     geometry: Shared<MapLayout>,
     /// The node whose menu is open.
     menu: Option<NodeId>,
@@ -375,9 +371,9 @@ fn map_nodes(p: &MapNodesProps) -> Html {
     let (broker_w, broker_h, per_row, shown, clients_y) =
         (g.broker_w, g.broker_h, g.per_row, g.clients_shown, g.clients_y);
     let hosted = &g.hosted;
-    let voters = &p.view.controller.voters;
-    let cut: Vec<NodeId> = p.view.network.sides.iter().flatten().copied().collect();
-    let clients: Vec<&ClientView> = drawn_clients(&p.view).collect();
+    let voters = &p.picture.voters;
+    let cut: Vec<NodeId> = p.picture.sides.iter().flatten().copied().collect();
+    let clients: Vec<&ClientView> = drawn_clients(&p.picture).collect();
     let cut_class = |id: NodeId| cut.contains(&id).then_some("cut");
     let choosing = p.side_a.as_ref();
     // While choosing sides: which side each broker and controller is on.
@@ -386,7 +382,7 @@ fn map_nodes(p: &MapNodesProps) -> Html {
 
     let controllers = voters.iter().map(|v| {
         let (x, _) = at[&v.id];
-        let active = p.view.controller.leader_id == Some(v.id);
+        let active = p.picture.leader_id == Some(v.id);
         let crashed = v.state == VoterStatus::Crashed;
         let state = if crashed { String::from("crashed") } else { format!("{} · term {}", v.role, v.term) };
         let (onclick, onkeydown) = node_events(v.id, &p.on_action);
@@ -409,7 +405,7 @@ fn map_nodes(p: &MapNodesProps) -> Html {
             </g>
         }
     });
-    let brokers = p.view.brokers.iter().map(|b| {
+    let brokers = p.picture.brokers.iter().map(|b| {
         let (x, _) = at[&b.id];
         let left = x - broker_w / 2.0;
         let list = hosted.get(&b.id).map(Vec::as_slice).unwrap_or_default();

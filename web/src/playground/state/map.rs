@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use franz_core::sim::network::LossCause;
 use franz_core::sim::FIRST_CONTROLLER_ID;
 use franz_core::types::NodeId;
+use franz_core::view::{BrokerView, ClientView, ClusterView, TopicDescription, VoterRole, VoterStatus};
 
 use super::{Action, BrokerAction, Flight, Outcome, Playground};
 
@@ -144,6 +145,70 @@ pub struct MapView {
     pub shown: Vec<MessageKind>,
     /// The links a network partition cuts (between two brokers or controllers, or a client and a broker).
     pub cut_links: Vec<(NodeId, NodeId)>,
+}
+
+/// What the map's nodes show, taken at a refresh: only what changes the picture (not offsets or counters,
+/// which change at every refresh while time runs), so that the nodes are drawn again only when a node, a
+/// leader or an ISR changed.
+#[derive(Clone, PartialEq, Debug)]
+pub struct MapPicture {
+    /// The active controller.
+    pub leader_id: Option<NodeId>,
+    pub voters: Vec<MapVoter>,
+    pub brokers: Vec<BrokerView>,
+    pub clients: Vec<ClientView>,
+    /// Nodes named in a network partition's sides (cut off from the others).
+    pub sides: Vec<Vec<NodeId>>,
+    /// Every partition, in the page's order of topics (the user's, then the internal ones).
+    pub partitions: Vec<MapPartition>,
+}
+
+#[derive(Clone, PartialEq, Debug)]
+pub struct MapVoter {
+    pub id: NodeId,
+    pub state: VoterStatus,
+    pub role: VoterRole,
+    pub term: u64,
+}
+
+/// A partition as the map shows it: on which brokers, led by which, with which in its ISR.
+#[derive(Clone, PartialEq, Debug)]
+pub struct MapPartition {
+    pub topic: String,
+    pub partition: u32,
+    pub leader: Option<NodeId>,
+    pub replicas: Vec<NodeId>,
+    pub isr: Vec<NodeId>,
+}
+
+impl MapPicture {
+    /// `topics` in the page's order (`Snapshot::topics`).
+    pub fn new(view: &ClusterView, topics: &[TopicDescription]) -> MapPicture {
+        let c = &view.controller;
+        MapPicture {
+            leader_id: c.leader_id,
+            voters: c
+                .voters
+                .iter()
+                .map(|v| MapVoter { id: v.id, state: v.state, role: v.role, term: v.term })
+                .collect(),
+            brokers: view.brokers.clone(),
+            clients: view.clients.clone(),
+            sides: view.network.sides.clone(),
+            partitions: topics
+                .iter()
+                .flat_map(|t| {
+                    t.partitions.iter().map(|p| MapPartition {
+                        topic: t.name.clone(),
+                        partition: p.partition,
+                        leader: p.leader,
+                        replicas: p.replicas.clone(),
+                        isr: p.isr.clone(),
+                    })
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The map's part of the playground's state.
