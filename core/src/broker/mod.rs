@@ -564,7 +564,7 @@ impl Broker {
             }
             let result = self.read(&fetch);
             let ready = !matches!(&result, Ok(data) if data.records.is_empty());
-            if ready || now_ms >= fetch.deadline_ms {
+            if ready || due {
                 respond_fetch(fetch.from, &fetch, result, out);
             } else {
                 self.delayed_fetches.push(fetch);
