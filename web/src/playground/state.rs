@@ -437,8 +437,8 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// `fresh`, with every part equal to the one `shown` has taken from `shown`: the panels given it compare
-    /// one pointer, and their components see no change.
+    /// `fresh`, where each part equal to `shown`'s is `shown`'s own allocation: the panels given it compare one
+    /// pointer, and their components see no change.
     pub fn keep_unchanged(shown: &Snapshot, fresh: Snapshot) -> Snapshot {
         fn keep<T: PartialEq>(old: &Shared<T>, new: Shared<T>) -> Shared<T> {
             if *old == new {
