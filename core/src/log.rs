@@ -16,11 +16,10 @@ use alloc::vec::Vec;
 
 use crate::config::TopicConfig;
 use crate::error::Result;
-pub use crate::protocol::record::{BatchOrigin, ProducerStamp, RecordBatch, NO_PRODUCER_ID};
+pub use crate::protocol::record::{
+    batch_size_bytes, BatchOrigin, BatchRecords, ProducerStamp, RecordBatch, BATCH_OVERHEAD_BYTES, NO_PRODUCER_ID,
+};
 use crate::types::{Bytes, LeaderEpoch, Offset, Record};
-
-/// Bytes Kafka's v2 batch header takes, counted toward `segment.bytes`.
-pub const BATCH_OVERHEAD_BYTES: usize = 61;
 /// A piece of the log: retention deletes whole segments; the last one (active) takes appends.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Segment {
@@ -50,11 +49,7 @@ impl Segment {
     }
 
     fn recompute(&mut self) {
-        self.size_bytes = self
-            .batches
-            .iter()
-            .map(|b| BATCH_OVERHEAD_BYTES + b.records.iter().map(Record::size_bytes).sum::<usize>())
-            .sum();
+        self.size_bytes = self.batches.iter().map(|b| b.size_bytes).sum();
         self.max_timestamp_ms = self.records().map(|r| r.timestamp_ms).max().unwrap_or(i64::MIN);
     }
 }
@@ -179,8 +174,18 @@ impl PartitionLog {
             return base_offset;
         }
         let last_offset = base_offset + records.len() as Offset - 1;
-        let batch =
-            RecordBatch { base_offset, last_offset, leader_epoch, producer, origin, delete_horizon_ms: None, records };
+        let size_bytes = batch_size_bytes(&records);
+        let records = BatchRecords::from(records);
+        let batch = RecordBatch {
+            base_offset,
+            last_offset,
+            leader_epoch,
+            producer,
+            origin,
+            delete_horizon_ms: None,
+            size_bytes,
+            records,
+        };
         self.push_batch(batch, now_ms, config);
         base_offset
     }
@@ -207,7 +212,7 @@ impl PartitionLog {
     }
 
     fn push_batch(&mut self, batch: RecordBatch, now_ms: u64, config: &TopicConfig) {
-        let batch_bytes = BATCH_OVERHEAD_BYTES + batch.records.iter().map(Record::size_bytes).sum::<usize>();
+        let batch_bytes = batch.size_bytes;
         let active = self.active();
         let full = active.size_bytes + batch_bytes > config.segment_bytes.max(0) as usize;
         let old = now_ms.saturating_sub(active.created_ms) as i64 >= config.segment_ms;
@@ -240,7 +245,7 @@ impl PartitionLog {
         let mut out = Vec::new();
         let mut bytes = 0usize;
         for batch in self.batches_from(fetch_offset) {
-            let size = BATCH_OVERHEAD_BYTES + batch.records.iter().map(Record::size_bytes).sum::<usize>();
+            let size = batch.size_bytes;
             if !out.is_empty() && bytes + size > max_bytes {
                 break;
             }
@@ -248,7 +253,7 @@ impl PartitionLog {
             let mut batch = batch.clone();
             if batch.base_offset < fetch_offset {
                 let skipped = (fetch_offset - batch.base_offset) as i32;
-                batch.records.retain(|r| r.offset >= fetch_offset);
+                batch.retain_records(|r| r.offset >= fetch_offset);
                 batch.base_offset = fetch_offset;
                 if batch.producer.producer_id >= 0 {
                     batch.producer.base_sequence = batch.producer.base_sequence.wrapping_add(skipped);
@@ -262,7 +267,9 @@ impl PartitionLog {
     /// Records from `fetch_offset` (or the next one after a gap) up to, not including, `upper_offset`; at
     /// most `max_bytes` of them but never fewer than one when one is there. `fetch_offset` outside
     /// `[log start, LEO]` is `OFFSET_OUT_OF_RANGE`; at or above `upper_offset` it is an empty read.
-    pub fn read(&self, fetch_offset: Offset, upper_offset: Offset, max_bytes: usize) -> Result<Vec<Record>> {
+    /// The records come as views of the log's batches (none empty), not copies: a read costs a step per
+    /// batch, and a step per record only in a batch it cuts.
+    pub fn read(&self, fetch_offset: Offset, upper_offset: Offset, max_bytes: usize) -> Result<Vec<BatchRecords>> {
         let leo = self.log_end_offset;
         if fetch_offset < self.log_start_offset || fetch_offset > leo {
             return Err(franz_err!(
@@ -272,18 +279,42 @@ impl PartitionLog {
             ));
         }
         let upper = upper_offset.min(leo);
-        // Room for what can come back (no record is smaller than its overhead), so the copy never regrows.
-        let most =
-            (upper.saturating_sub(fetch_offset) as usize).min(max_bytes / crate::types::RECORD_OVERHEAD_BYTES + 1);
-        let mut out = Vec::with_capacity(most);
-        let mut bytes = 0usize;
-        for record in self.records_from(fetch_offset).take_while(|r| r.offset < upper) {
-            let size = record.size_bytes();
-            if !out.is_empty() && bytes + size > max_bytes {
+        let mut out = Vec::new();
+        let (mut bytes, mut count) = (0usize, 0usize);
+        for batch in self.batches_from(fetch_offset) {
+            let records = &batch.records;
+            let from = if batch.base_offset < fetch_offset { records.partition_point(|r| r.offset < fetch_offset) } else { 0 };
+            let to = if batch.last_offset < upper { records.len() } else { records.partition_point(|r| r.offset < upper) };
+            if from < to {
+                let whole = from == 0 && to == records.len();
+                let size = if whole {
+                    batch.size_bytes - BATCH_OVERHEAD_BYTES
+                } else {
+                    records[from..to].iter().map(Record::size_bytes).sum()
+                };
+                if bytes + size <= max_bytes {
+                    bytes += size;
+                    count += to - from;
+                    out.push(if whole { records.clone() } else { records.slice(from..to) });
+                } else {
+                    // The batch that reaches max_bytes: as many of its records as fit (at least one overall).
+                    let mut end = from;
+                    for record in &records[from..to] {
+                        let size = record.size_bytes();
+                        if count > 0 && bytes + size > max_bytes {
+                            break;
+                        }
+                        (bytes, count, end) = (bytes + size, count + 1, end + 1);
+                    }
+                    if end > from {
+                        out.push(records.slice(from..end));
+                    }
+                    break;
+                }
+            }
+            if to < records.len() {
                 break;
             }
-            bytes += size;
-            out.push(record.clone());
         }
         Ok(out)
     }
@@ -337,7 +368,7 @@ impl PartitionLog {
         }
         active.batches.retain(|b| b.base_offset < offset);
         if let Some(last) = active.batches.last_mut() {
-            last.records.retain(|r| r.offset < offset);
+            last.retain_records(|r| r.offset < offset);
             last.last_offset = last.last_offset.min(offset - 1);
         }
         active.recompute();
@@ -505,7 +536,7 @@ impl PartitionLog {
                 let before = batch.records.len();
                 let mut tombstones_removed = 0;
                 let batch_horizon = batch.delete_horizon_ms;
-                batch.records.retain(|r| {
+                batch.retain_records(|r| {
                     let Some(key) = &r.key else { return true };
                     if latest.get(key) != Some(&r.offset) {
                         return false; // a later record has this key
@@ -585,6 +616,24 @@ mod tests {
         log.append(batch, 0, ProducerStamp::NONE, None, now_ms, config)
     }
 
+    /// A read's records, copied out of the views.
+    fn read(log: &PartitionLog, fetch_offset: Offset, upper: Offset, max_bytes: usize) -> Result<Vec<Record>> {
+        Ok(log.read(fetch_offset, upper, max_bytes)?.iter().flat_map(|b| b.iter().cloned()).collect())
+    }
+
+    /// What a read returns, record by record: the rule `read` implements a batch at a time.
+    fn read_record_by_record(log: &PartitionLog, fetch_offset: Offset, upper: Offset, max_bytes: usize) -> Vec<Record> {
+        let (mut out, mut bytes) = (Vec::new(), 0usize);
+        for record in log.records_from(fetch_offset).take_while(|r| r.offset < upper.min(log.log_end_offset())) {
+            if !out.is_empty() && bytes + record.size_bytes() > max_bytes {
+                break;
+            }
+            bytes += record.size_bytes();
+            out.push(record.clone());
+        }
+        out
+    }
+
     #[test]
     fn offsets_start_at_zero_and_are_dense() {
         let c = TopicConfig::default();
@@ -592,7 +641,7 @@ mod tests {
         assert_eq!(append(&mut log, vec![data("a"), data("b")], 0, &c), 0);
         assert_eq!(append(&mut log, vec![data("c")], 0, &c), 2);
         assert_eq!(log.log_end_offset(), 3);
-        let read = log.read(1, 3, usize::MAX).unwrap();
+        let read = read(&log, 1, 3, usize::MAX).unwrap();
         assert_eq!(read.iter().map(|r| r.offset).collect::<Vec<_>>(), vec![1, 2]);
     }
 
@@ -604,7 +653,10 @@ mod tests {
         assert!(log.read(3, 3, 100).unwrap().is_empty(), "at LEO: empty, not an error");
         assert!(log.read(2, 1, 100).unwrap().is_empty(), "above the upper bound: empty");
         assert_eq!(log.read(4, 4, 100).unwrap_err().code, ErrorCode::OffsetOutOfRange);
-        assert_eq!(log.read(0, 3, 1).unwrap().len(), 1, "at least one record even if over max bytes");
+        assert_eq!(read(&log, 0, 3, 1).unwrap().len(), 1, "at least one record even if over max bytes");
+        let views = log.read(1, 3, usize::MAX).unwrap();
+        assert_eq!(views.len(), 1, "one view of the batch, cut to the records asked for");
+        assert_eq!(views[0].iter().map(|r| r.offset).collect::<Vec<_>>(), [1, 2]);
     }
 
     #[test]
@@ -716,7 +768,7 @@ mod tests {
         let left: Vec<(Offset, Option<&[u8]>)> = log.iter().map(|r| (r.offset, r.value.as_deref())).collect();
         assert_eq!(left, [(3, None), (4, Some(&b"1"[..])), (5, Some(&b"3"[..])), (6, Some(&b"active"[..]))]);
         assert_eq!(log.log_start_offset(), 0, "compaction never moves the log start");
-        assert_eq!(log.read(0, 10, usize::MAX).unwrap()[0].offset, 3, "a read in a gap starts at the next record");
+        assert_eq!(read(&log, 0, 10, usize::MAX).unwrap()[0].offset, 3, "a read in a gap starts at the next record");
         assert_eq!(log.compact(500, log.log_end_offset(), &c).tombstones_removed, 0, "tombstone kept");
         assert_eq!(log.compact(1_011, log.log_end_offset(), &c).tombstones_removed, 1, "then dropped");
         assert!(log.get(3).is_none());
@@ -745,7 +797,7 @@ mod tests {
                 prop_assert_eq!(base, expected_base);
                 expected_base += n as Offset;
             }
-            let all = log.read(0, Offset::MAX, usize::MAX).unwrap();
+            let all = read(&log, 0, Offset::MAX, usize::MAX).unwrap();
             prop_assert_eq!(all.len() as Offset, expected_base);
             for (i, r) in all.iter().enumerate() {
                 prop_assert_eq!(r.offset, i as Offset);
@@ -788,6 +840,41 @@ mod tests {
             for r in &before {
                 let latest = before.iter().filter(|b| b.key == r.key).max_by_key(|b| b.offset);
                 prop_assert!(after.iter().any(|a| Some(a) == latest));
+            }
+        }
+
+        #[test]
+        fn a_read_returns_what_the_record_by_record_rule_returns(
+            batches in proptest::collection::vec(proptest::collection::vec((0u8..5, 1usize..40), 1..8), 1..20),
+            compact_at in proptest::option::of(0.0f64..=1.0),
+            truncate_at in proptest::option::of(0.0f64..=1.0),
+            fetch_fraction in 0.0f64..=1.0,
+            upper_fraction in 0.0f64..=1.2,
+            max_bytes in 1usize..400,
+        ) {
+            let c = config(&[("cleanup.policy", "compact"), ("segment.bytes", "400")]);
+            let mut log = PartitionLog::new(0);
+            for batch in &batches {
+                let records = batch.iter().map(|(k, len)| keyed(&k.to_string(), Some(&"v".repeat(*len)), 0)).collect();
+                append(&mut log, records, 0, &c);
+            }
+            if let Some(f) = compact_at {
+                log.compact(0, (log.log_end_offset() as f64 * f) as Offset, &c);
+            }
+            if let Some(f) = truncate_at {
+                log.truncate_to((log.log_end_offset() as f64 * f) as Offset);
+            }
+            let (start, end) = (log.log_start_offset(), log.log_end_offset());
+            let fetch_offset = start + ((end - start) as f64 * fetch_fraction) as Offset;
+            let upper = (end as f64 * upper_fraction) as Offset;
+            let views = log.read(fetch_offset, upper, max_bytes).unwrap();
+            prop_assert!(views.iter().all(|v| !v.is_empty()), "no empty view");
+            let records: Vec<Record> = views.iter().flat_map(|v| v.iter().cloned()).collect();
+            prop_assert_eq!(records, read_record_by_record(&log, fetch_offset, upper, max_bytes));
+            prop_assert_eq!(log.read_is_empty(fetch_offset, upper), views.is_empty());
+            // A batch's size is what its records make, after every cut.
+            for batch in log.segments().flat_map(|s| s.batches.iter()) {
+                prop_assert_eq!(batch.size_bytes, batch_size_bytes(&batch.records));
             }
         }
 

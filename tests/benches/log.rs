@@ -92,7 +92,7 @@ fn read(c: &mut Criterion) {
             let (mut offset, mut n) = (0, 0);
             while offset < log.log_end_offset() {
                 let records = log.read(offset, log.log_end_offset(), FETCH_MAX_BYTES).expect("in range");
-                offset = records.last().map_or(offset, |r| r.offset + 1);
+                offset = records.last().and_then(|batch| batch.last()).map_or(offset, |r| r.offset + 1);
                 n += records.len();
             }
             n

@@ -68,7 +68,7 @@ fn log_read() -> Value {
         let mut offset = 0;
         while offset < log.log_end_offset() {
             let records = log.read(offset, log.log_end_offset(), FETCH_MAX_BYTES).expect("in range");
-            offset = records.last().map_or(offset, |r| r.offset + 1);
+            offset = records.last().and_then(|batch| batch.last()).map_or(offset, |r| r.offset + 1);
             std::hint::black_box(records);
         }
     }

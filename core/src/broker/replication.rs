@@ -235,8 +235,7 @@ impl Broker {
                     }
                     let batches =
                         if budget > 0 { p.log.read_batches(request.fetch_offset, budget)? } else { Vec::new() };
-                    let bytes: usize =
-                        batches.iter().flat_map(|b| b.records.iter()).map(crate::types::Record::size_bytes).sum();
+                    let bytes: usize = batches.iter().map(|b| b.size_bytes - crate::log::BATCH_OVERHEAD_BYTES).sum();
                     budget = budget.saturating_sub(bytes);
                     Ok(ReplicaFetchData { high_watermark, log_start_offset, diverging_epoch: None, batches })
                 });

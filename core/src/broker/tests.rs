@@ -122,7 +122,7 @@ fn a_leader_appends_at_its_log_end_and_answers_with_the_offset_and_topic_id() {
         [(CLIENT, Message::FetchResponse { result: Ok(data), .. })] => {
             assert_eq!(data.high_watermark, 3);
             assert_eq!(data.leader_epoch, 0);
-            let offsets: Vec<u64> = data.records.iter().map(|r| r.offset).collect();
+            let offsets: Vec<u64> = data.records().map(|r| r.offset).collect();
             assert_eq!(offsets, [1, 2]);
         }
         other => panic!("{other:?}"),

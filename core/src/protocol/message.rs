@@ -96,7 +96,15 @@ pub struct FetchedPartition {
     /// learned of a deletion still serves the deleted topic.
     pub topic_id: Option<crate::types::TopicId>,
     pub log_start_offset: Offset,
-    pub records: Vec<Record>,
+    /// Views of the leader's batches (none empty), shared rather than copied.
+    pub records: Vec<crate::protocol::record::BatchRecords>,
+}
+
+impl FetchedPartition {
+    /// The records read, in offset order.
+    pub fn records(&self) -> impl Iterator<Item = &Record> {
+        self.records.iter().flat_map(|batch| batch.iter())
+    }
 }
 
 /// What an OffsetCommit stores, and as which member of which generation.

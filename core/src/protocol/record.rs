@@ -1,9 +1,14 @@
 //! A record batch as brokers store and send it (Kafka's v2 batch: header and records), with the idempotent
 //! producer's stamp, and who made it as only the simulation knows it.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::ops::Deref;
 
 use crate::types::{LeaderEpoch, NodeId, Offset, Record};
+
+/// Bytes Kafka's v2 batch header takes, counted toward `segment.bytes`.
+pub const BATCH_OVERHEAD_BYTES: usize = 61;
 
 /// Kafka's "no producer id" (a non-idempotent producer).
 pub const NO_PRODUCER_ID: i64 = -1;
@@ -43,5 +48,84 @@ pub struct RecordBatch {
     pub origin: Option<BatchOrigin>,
     /// When the cleaner may drop this batch's tombstones (set when it first cleans them).
     pub delete_horizon_ms: Option<u64>,
-    pub records: Vec<Record>,
+    /// Kafka's `sizeInBytes`: [`BATCH_OVERHEAD_BYTES`] plus its records' sizes, counted once when the batch
+    /// is made and again only when it loses records.
+    pub size_bytes: usize,
+    pub records: BatchRecords,
+}
+
+impl RecordBatch {
+    /// Drops the records `keep` refuses, and counts the batch's size again.
+    pub fn retain_records(&mut self, keep: impl FnMut(&Record) -> bool) {
+        if self.records.retain(keep) {
+            self.size_bytes = batch_size_bytes(&self.records);
+        }
+    }
+}
+
+/// [`BATCH_OVERHEAD_BYTES`] plus the records' sizes.
+pub fn batch_size_bytes(records: &[Record]) -> usize {
+    BATCH_OVERHEAD_BYTES + records.iter().map(Record::size_bytes).sum::<usize>()
+}
+
+/// A batch's records, shared: as Kafka hands a fetch a slice of the segment file rather than a copy, a
+/// fetch, a follower's replica and a read of the log take a reference-counted view of the records the leader
+/// appended, never a copy of each record.
+#[derive(Clone)]
+pub struct BatchRecords {
+    all: Arc<[Record]>,
+    start: usize,
+    end: usize,
+}
+
+impl BatchRecords {
+    /// The records `range` of this view (indexes into it), sharing them.
+    pub fn slice(&self, range: core::ops::Range<usize>) -> BatchRecords {
+        assert!(range.start <= range.end && range.end <= self.len(), "a slice within the batch");
+        BatchRecords { all: self.all.clone(), start: self.start + range.start, end: self.start + range.end }
+    }
+
+    /// Keeps the records `keep` accepts, in order; whether any went. A kept run at either end stays shared.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Record) -> bool) -> bool {
+        let kept: Vec<bool> = self.iter().map(&mut keep).collect();
+        let (first, last) = (kept.iter().position(|&k| k), kept.iter().rposition(|&k| k));
+        match (first, last) {
+            _ if kept.iter().all(|&k| k) => return false,
+            (Some(first), Some(last)) if kept[first..=last].iter().all(|&k| k) => *self = self.slice(first..last + 1),
+            _ => {
+                let records: Vec<Record> = self.iter().zip(&kept).filter(|(_, &k)| k).map(|(r, _)| r.clone()).collect();
+                *self = BatchRecords::from(records);
+            }
+        }
+        true
+    }
+}
+
+impl From<Vec<Record>> for BatchRecords {
+    fn from(records: Vec<Record>) -> Self {
+        let end = records.len();
+        BatchRecords { all: Arc::from(records), start: 0, end }
+    }
+}
+
+impl Deref for BatchRecords {
+    type Target = [Record];
+
+    fn deref(&self) -> &[Record] {
+        &self.all[self.start..self.end]
+    }
+}
+
+impl PartialEq for BatchRecords {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for BatchRecords {}
+
+impl core::fmt::Debug for BatchRecords {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }

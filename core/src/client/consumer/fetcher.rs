@@ -150,8 +150,8 @@ impl Consumer {
                         leader_epoch: data.leader_epoch,
                         topic_id: data.topic_id,
                     };
-                    let fresh = data.records.into_iter().filter(|r| r.offset >= fetch_offset);
-                    state.buffer.extend(fresh.map(|r| (r, with)));
+                    let fresh = data.records().filter(|r| r.offset >= fetch_offset);
+                    state.buffer.extend(fresh.map(|r| (r.clone(), with)));
                 }
             }
             Err(e) if e.code == ErrorCode::OffsetOutOfRange => {
