@@ -44,13 +44,13 @@ impl Segment {
         self.batches.is_empty()
     }
 
-    fn records(&self) -> impl Iterator<Item = &Record> {
+    fn records(&self) -> impl Iterator<Item = Record> + '_ {
         self.batches.iter().flat_map(|b| b.records.iter())
     }
 
     fn recompute(&mut self) {
         self.size_bytes = self.batches.iter().map(|b| b.size_bytes).sum();
-        self.max_timestamp_ms = self.records().map(|r| r.timestamp_ms).max().unwrap_or(i64::MIN);
+        self.max_timestamp_ms = self.batches.iter().map(|b| b.records.max_timestamp_ms()).max().unwrap_or(i64::MIN);
     }
 }
 
@@ -283,15 +283,11 @@ impl PartitionLog {
         let (mut bytes, mut count) = (0usize, 0usize);
         for batch in self.batches_from(fetch_offset) {
             let records = &batch.records;
-            let from = if batch.base_offset < fetch_offset { records.partition_point(|r| r.offset < fetch_offset) } else { 0 };
-            let to = if batch.last_offset < upper { records.len() } else { records.partition_point(|r| r.offset < upper) };
+            let from = if batch.base_offset < fetch_offset { records.count_below(fetch_offset) } else { 0 };
+            let to = if batch.last_offset < upper { records.len() } else { records.count_below(upper) };
             if from < to {
                 let whole = from == 0 && to == records.len();
-                let size = if whole {
-                    batch.size_bytes - BATCH_OVERHEAD_BYTES
-                } else {
-                    records[from..to].iter().map(Record::size_bytes).sum()
-                };
+                let size = if whole { batch.size_bytes - BATCH_OVERHEAD_BYTES } else { records.size_bytes(from..to) };
                 if bytes + size <= max_bytes {
                     bytes += size;
                     count += to - from;
@@ -299,8 +295,8 @@ impl PartitionLog {
                 } else {
                     // The batch that reaches max_bytes: as many of its records as fit (at least one overall).
                     let mut end = from;
-                    for record in &records[from..to] {
-                        let size = record.size_bytes();
+                    for i in from..to {
+                        let size = records.size_bytes(i..i + 1);
                         if count > 0 && bytes + size > max_bytes {
                             break;
                         }
@@ -326,7 +322,7 @@ impl PartitionLog {
         // A parked fetch usually waits at the bound (the HW) itself: nothing to look up.
         in_range
             && (fetch_offset >= upper_offset
-                || self.records_from(fetch_offset).next().is_none_or(|r| r.offset >= upper_offset))
+                || self.first_offset_from(fetch_offset).is_none_or(|o| o >= upper_offset))
     }
 
     /// Every batch holding a record at or after `offset`, in order. Kafka's offset index: a binary search
@@ -339,17 +335,22 @@ impl PartitionLog {
         })
     }
 
-    /// Every record at or after `offset`, in order.
-    pub fn records_from(&self, offset: Offset) -> impl Iterator<Item = &Record> {
-        self.batches_from(offset).flat_map(|b| b.records.iter()).skip_while(move |r| r.offset < offset)
+    /// Every record at or after `offset`, in order (each made from its batch as it comes).
+    pub fn records_from(&self, offset: Offset) -> impl Iterator<Item = Record> + '_ {
+        self.batches_from(offset).flat_map(move |b| (b.records.count_below(offset)..b.records.len()).filter_map(|i| b.records.get(i)))
+    }
+
+    /// The offset of the first record at or after `offset`, if any.
+    fn first_offset_from(&self, offset: Offset) -> Option<Offset> {
+        self.batches_from(offset).find_map(|b| b.records.offsets().find(|&o| o >= offset))
     }
 
     /// The record at `offset`, if the log holds it.
-    pub fn get(&self, offset: Offset) -> Option<&Record> {
+    pub fn get(&self, offset: Offset) -> Option<Record> {
         self.records_from(offset).next().filter(|r| r.offset == offset)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &Record> {
+    pub fn iter(&self) -> impl Iterator<Item = Record> + '_ {
         self.segments.iter().flat_map(Segment::records)
     }
 
@@ -485,12 +486,13 @@ impl PartitionLog {
             .filter_map(|b| b.delete_horizon_ms)
             .min();
         let (mut clean_bytes, mut dirty_bytes, mut oldest_dirty_ms) = (0usize, 0usize, i64::MAX);
-        for r in self.segments.iter().flat_map(Segment::records).take_while(|r| r.offset < upper) {
-            if r.offset < self.cleaned_up_to {
-                clean_bytes += r.size_bytes();
+        let records = self.segments.iter().flat_map(|s| &s.batches).flat_map(|b| b.records.sizes());
+        for (offset, timestamp_ms, size) in records.take_while(|&(offset, ..)| offset < upper) {
+            if offset < self.cleaned_up_to {
+                clean_bytes += size;
             } else {
-                dirty_bytes += r.size_bytes();
-                oldest_dirty_ms = oldest_dirty_ms.min(r.timestamp_ms);
+                dirty_bytes += size;
+                oldest_dirty_ms = oldest_dirty_ms.min(timestamp_ms);
             }
         }
         if dirty_bytes == 0 {
@@ -572,11 +574,9 @@ impl PartitionLog {
         debug_assert!(!self.segments.is_empty(), "a log always has an active segment");
         debug_assert!(self.log_start_offset <= self.log_end_offset, "log start ≤ LEO");
         debug_assert!(self.recovery_point <= self.log_end_offset, "recovery point ≤ LEO");
-        debug_assert!(
-            self.iter().zip(self.iter().skip(1)).all(|(a, b)| a.offset < b.offset),
-            "offsets strictly increase"
-        );
-        debug_assert!(self.iter().all(|r| r.offset >= self.log_start_offset && r.offset < self.log_end_offset));
+        let offsets = || self.segments.iter().flat_map(|s| &s.batches).flat_map(|b| b.records.offsets());
+        debug_assert!(offsets().zip(offsets().skip(1)).all(|(a, b)| a < b), "offsets strictly increase");
+        debug_assert!(offsets().all(|o| o >= self.log_start_offset && o < self.log_end_offset));
         debug_assert!(self
             .segments
             .iter()
@@ -618,7 +618,7 @@ mod tests {
 
     /// A read's records, copied out of the views.
     fn read(log: &PartitionLog, fetch_offset: Offset, upper: Offset, max_bytes: usize) -> Result<Vec<Record>> {
-        Ok(log.read(fetch_offset, upper, max_bytes)?.iter().flat_map(|b| b.iter().cloned()).collect())
+        Ok(log.read(fetch_offset, upper, max_bytes)?.iter().flat_map(|b| b.iter()).collect())
     }
 
     /// What a read returns, record by record: the rule `read` implements a batch at a time.
@@ -629,7 +629,7 @@ mod tests {
                 break;
             }
             bytes += record.size_bytes();
-            out.push(record.clone());
+            out.push(record);
         }
         out
     }
@@ -765,8 +765,9 @@ mod tests {
         append(&mut log, vec![keyed("z", Some("active"), 0)], 0, &c);
         let outcome = log.compact(10, log.log_end_offset(), &c);
         assert_eq!(outcome.records_removed, 3, "{outcome:?}");
-        let left: Vec<(Offset, Option<&[u8]>)> = log.iter().map(|r| (r.offset, r.value.as_deref())).collect();
-        assert_eq!(left, [(3, None), (4, Some(&b"1"[..])), (5, Some(&b"3"[..])), (6, Some(&b"active"[..]))]);
+        let left: Vec<(Offset, Option<Bytes>)> = log.iter().map(|r| (r.offset, r.value)).collect();
+        let value = |v: &'static str| Some(Bytes::from_static(v.as_bytes()));
+        assert_eq!(left, [(3, None), (4, value("1")), (5, value("3")), (6, value("active"))]);
         assert_eq!(log.log_start_offset(), 0, "compaction never moves the log start");
         assert_eq!(read(&log, 0, 10, usize::MAX).unwrap()[0].offset, 3, "a read in a gap starts at the next record");
         assert_eq!(log.compact(500, log.log_end_offset(), &c).tombstones_removed, 0, "tombstone kept");
@@ -814,10 +815,10 @@ mod tests {
             for (k, v) in &writes {
                 append(&mut log, vec![keyed(&k.to_string(), Some(&v.to_string()), 0)], 0, &c);
             }
-            let before: Vec<Record> = log.iter().cloned().collect();
+            let before: Vec<Record> = log.iter().collect();
             let hw = (log.log_end_offset() as f64 * hw_fraction) as Offset;
             log.compact(0, hw, &c);
-            let after: Vec<Record> = log.iter().cloned().collect();
+            let after: Vec<Record> = log.iter().collect();
             // Never reorders, never renumbers, never invents.
             prop_assert!(after.windows(2).all(|w| w[0].offset < w[1].offset));
             prop_assert!(after.iter().all(|r| before.iter().any(|b| b == r)));
@@ -869,12 +870,12 @@ mod tests {
             let upper = (end as f64 * upper_fraction) as Offset;
             let views = log.read(fetch_offset, upper, max_bytes).unwrap();
             prop_assert!(views.iter().all(|v| !v.is_empty()), "no empty view");
-            let records: Vec<Record> = views.iter().flat_map(|v| v.iter().cloned()).collect();
+            let records: Vec<Record> = views.iter().flat_map(|v| v.iter()).collect();
             prop_assert_eq!(records, read_record_by_record(&log, fetch_offset, upper, max_bytes));
             prop_assert_eq!(log.read_is_empty(fetch_offset, upper), views.is_empty());
             // A batch's size is what its records make, after every cut.
             for batch in log.segments().flat_map(|s| s.batches.iter()) {
-                prop_assert_eq!(batch.size_bytes, batch_size_bytes(&batch.records));
+                prop_assert_eq!(batch.size_bytes, batch_size_bytes(&batch.records.iter().collect::<Vec<_>>()));
             }
         }
 
@@ -889,12 +890,12 @@ mod tests {
             for (t, n) in sizes.iter().enumerate() {
                 log.append(vec![Record { timestamp_ms: t as i64, ..data(&"v".repeat(*n)) }], 0, ProducerStamp::NONE, None, t as u64, &c);
             }
-            let before: Vec<Record> = log.iter().cloned().collect();
+            let before: Vec<Record> = log.iter().collect();
             let hw = (log.log_end_offset() as f64 * hw_fraction) as Offset;
             log.apply_retention(1_000_000, hw, &c);
             prop_assert!(log.log_start_offset() <= hw, "start {} hw {}", log.log_start_offset(), hw);
             for r in before.iter().filter(|r| r.offset >= hw) {
-                prop_assert_eq!(log.get(r.offset), Some(r));
+                prop_assert_eq!(log.get(r.offset), Some(r.clone()));
             }
         }
     }

@@ -64,6 +64,13 @@ pub struct Header {
     pub value: Option<Bytes>,
 }
 
+impl Header {
+    /// What a header adds to its record's size: its key and value and two bytes of framing.
+    pub fn size_bytes(&self) -> usize {
+        self.key.len() + self.value.as_ref().map_or(0, Bytes::len) + 2
+    }
+}
+
 /// One record as a producer hands it over. A `None` value is a tombstone.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -163,7 +170,7 @@ impl Record {
 pub const RECORD_OVERHEAD_BYTES: usize = 21;
 
 pub(crate) fn record_size_bytes(key: &Option<Bytes>, value: &Option<Bytes>, headers: &[Header]) -> usize {
-    let header_bytes: usize = headers.iter().map(|h| h.key.len() + h.value.as_ref().map_or(0, Bytes::len) + 2).sum();
+    let header_bytes: usize = headers.iter().map(Header::size_bytes).sum();
     RECORD_OVERHEAD_BYTES + key.as_ref().map_or(0, Bytes::len) + value.as_ref().map_or(0, Bytes::len) + header_bytes
 }
 

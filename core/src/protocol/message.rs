@@ -102,7 +102,7 @@ pub struct FetchedPartition {
 
 impl FetchedPartition {
     /// The records read, in offset order.
-    pub fn records(&self) -> impl Iterator<Item = &Record> {
+    pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
         self.records.iter().flat_map(|batch| batch.iter())
     }
 }

@@ -1,11 +1,11 @@
 //! A record batch as brokers store and send it (Kafka's v2 batch: header and records), with the idempotent
 //! producer's stamp, and who made it as only the simulation knows it.
 
+use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::ops::Deref;
 
-use crate::types::{LeaderEpoch, NodeId, Offset, Record};
+use crate::types::{Bytes, Header, LeaderEpoch, NodeId, Offset, Record};
 
 /// Bytes Kafka's v2 batch header takes, counted toward `segment.bytes`.
 pub const BATCH_OVERHEAD_BYTES: usize = 61;
@@ -58,7 +58,7 @@ impl RecordBatch {
     /// Drops the records `keep` refuses, and counts the batch's size again.
     pub fn retain_records(&mut self, keep: impl FnMut(&Record) -> bool) {
         if self.records.retain(keep) {
-            self.size_bytes = batch_size_bytes(&self.records);
+            self.size_bytes = BATCH_OVERHEAD_BYTES + self.records.size_bytes(0..self.records.len());
         }
     }
 }
@@ -68,32 +68,142 @@ pub fn batch_size_bytes(records: &[Record]) -> usize {
     BATCH_OVERHEAD_BYTES + records.iter().map(Record::size_bytes).sum::<usize>()
 }
 
-/// A batch's records, shared: as Kafka hands a fetch a slice of the segment file rather than a copy, a
-/// fetch, a follower's replica and a read of the log take a reference-counted view of the records the leader
-/// appended, never a copy of each record.
+/// A batch's records, shared and packed. Shared: as Kafka hands a fetch a slice of the segment file rather
+/// than a copy, a fetch, a follower's replica and a read of the log take a reference-counted view of the
+/// records the leader appended. Packed: every key and value lies in one buffer and each record is a
+/// 32-byte entry, so a retained record costs about that beyond its payload (a [`Record`] is 112 bytes). A
+/// record is made (its key and value shared views of the buffer) when someone asks for it.
 #[derive(Clone)]
 pub struct BatchRecords {
-    all: Arc<[Record]>,
+    data: Arc<PackedRecords>,
     start: usize,
     end: usize,
 }
 
+struct PackedRecords {
+    /// Every key and value, back to back.
+    payload: Bytes,
+    entries: Box<[RecordEntry]>,
+    /// The headers of the records that have any, by entry index, ascending (most records have none).
+    headers: Box<[(u32, Vec<Header>)]>,
+}
+
+/// One record of a packed batch: its value follows its key in the payload. `NULL_LEN` is a null key or value.
+#[derive(Clone, Copy)]
+struct RecordEntry {
+    offset: Offset,
+    timestamp_ms: i64,
+    key_at: u32,
+    key_len: u32,
+    value_len: u32,
+    leader_epoch: LeaderEpoch,
+}
+
+const NULL_LEN: u32 = u32::MAX;
+
+impl RecordEntry {
+    fn len(length: u32) -> usize {
+        if length == NULL_LEN { 0 } else { length as usize }
+    }
+
+    fn value_at(&self) -> usize {
+        self.key_at as usize + RecordEntry::len(self.key_len)
+    }
+}
+
 impl BatchRecords {
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    fn entries(&self) -> &[RecordEntry] {
+        &self.data.entries[self.start..self.end]
+    }
+
+    fn headers_of(&self, index: usize) -> &[Header] {
+        let headers = &self.data.headers;
+        headers.binary_search_by_key(&(index as u32), |(i, _)| *i).map_or(&[][..], |found| &headers[found].1)
+    }
+
+    fn field(&self, at: usize, length: u32) -> Option<Bytes> {
+        (length != NULL_LEN).then(|| self.data.payload.slice(at..at + length as usize))
+    }
+
+    /// The record at `i` of this view.
+    pub fn get(&self, i: usize) -> Option<Record> {
+        let e = self.entries().get(i)?;
+        Some(Record {
+            offset: e.offset,
+            timestamp_ms: e.timestamp_ms,
+            key: self.field(e.key_at as usize, e.key_len),
+            value: self.field(e.value_at(), e.value_len),
+            headers: self.headers_of(self.start + i).to_vec(),
+            leader_epoch: e.leader_epoch,
+        })
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Record> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    pub fn first(&self) -> Option<Record> {
+        self.get(0)
+    }
+
+    pub fn last(&self) -> Option<Record> {
+        self.get(self.len().checked_sub(1)?)
+    }
+
+    /// The records' offsets, ascending.
+    pub fn offsets(&self) -> impl Iterator<Item = Offset> + '_ {
+        self.entries().iter().map(|e| e.offset)
+    }
+
+    /// How many records come before `offset` (the index of the first at or after it).
+    pub fn count_below(&self, offset: Offset) -> usize {
+        self.entries().partition_point(|e| e.offset < offset)
+    }
+
+    /// The largest record timestamp, `i64::MIN` when empty.
+    pub fn max_timestamp_ms(&self) -> i64 {
+        self.entries().iter().map(|e| e.timestamp_ms).max().unwrap_or(i64::MIN)
+    }
+
+    /// What the records `range` count toward batch and fetch sizes ([`Record::size_bytes`] each).
+    pub fn size_bytes(&self, range: core::ops::Range<usize>) -> usize {
+        range.map(|i| self.record_size_bytes(i)).sum()
+    }
+
+    fn record_size_bytes(&self, i: usize) -> usize {
+        let e = &self.entries()[i];
+        let headers: usize = self.headers_of(self.start + i).iter().map(Header::size_bytes).sum();
+        crate::types::RECORD_OVERHEAD_BYTES + RecordEntry::len(e.key_len) + RecordEntry::len(e.value_len) + headers
+    }
+
+    /// Each record's offset, timestamp and size, without making the record.
+    pub fn sizes(&self) -> impl Iterator<Item = (Offset, i64, usize)> + '_ {
+        self.entries().iter().enumerate().map(|(i, e)| (e.offset, e.timestamp_ms, self.record_size_bytes(i)))
+    }
+
     /// The records `range` of this view (indexes into it), sharing them.
     pub fn slice(&self, range: core::ops::Range<usize>) -> BatchRecords {
         assert!(range.start <= range.end && range.end <= self.len(), "a slice within the batch");
-        BatchRecords { all: self.all.clone(), start: self.start + range.start, end: self.start + range.end }
+        BatchRecords { data: self.data.clone(), start: self.start + range.start, end: self.start + range.end }
     }
 
     /// Keeps the records `keep` accepts, in order; whether any went. A kept run at either end stays shared.
     pub fn retain(&mut self, mut keep: impl FnMut(&Record) -> bool) -> bool {
-        let kept: Vec<bool> = self.iter().map(&mut keep).collect();
+        let kept: Vec<bool> = self.iter().map(|r| keep(&r)).collect();
         let (first, last) = (kept.iter().position(|&k| k), kept.iter().rposition(|&k| k));
         match (first, last) {
             _ if kept.iter().all(|&k| k) => return false,
             (Some(first), Some(last)) if kept[first..=last].iter().all(|&k| k) => *self = self.slice(first..last + 1),
             _ => {
-                let records: Vec<Record> = self.iter().zip(&kept).filter(|(_, &k)| k).map(|(r, _)| r.clone()).collect();
+                let records: Vec<Record> = self.iter().zip(&kept).filter(|(_, &k)| k).map(|(r, _)| r).collect();
                 *self = BatchRecords::from(records);
             }
         }
@@ -103,22 +213,46 @@ impl BatchRecords {
 
 impl From<Vec<Record>> for BatchRecords {
     fn from(records: Vec<Record>) -> Self {
-        let end = records.len();
-        BatchRecords { all: Arc::from(records), start: 0, end }
-    }
-}
-
-impl Deref for BatchRecords {
-    type Target = [Record];
-
-    fn deref(&self) -> &[Record] {
-        &self.all[self.start..self.end]
+        let payload_bytes: usize =
+            records.iter().map(|r| r.key.as_ref().map_or(0, Bytes::len) + r.value.as_ref().map_or(0, Bytes::len)).sum();
+        let mut payload = Vec::with_capacity(payload_bytes);
+        let mut headers = Vec::new();
+        let mut entries = Vec::with_capacity(records.len());
+        for (i, r) in records.into_iter().enumerate() {
+            let key_at = payload.len() as u32;
+            let mut put = |field: Option<Bytes>| match field {
+                Some(bytes) => {
+                    payload.extend_from_slice(&bytes);
+                    bytes.len() as u32
+                }
+                None => NULL_LEN,
+            };
+            let (key_len, value_len) = (put(r.key), put(r.value));
+            entries.push(RecordEntry {
+                offset: r.offset,
+                timestamp_ms: r.timestamp_ms,
+                key_at,
+                key_len,
+                value_len,
+                leader_epoch: r.leader_epoch,
+            });
+            if !r.headers.is_empty() {
+                headers.push((i as u32, r.headers));
+            }
+        }
+        let end = entries.len();
+        let data = PackedRecords {
+            payload: Bytes::from(payload),
+            entries: entries.into_boxed_slice(),
+            headers: headers.into_boxed_slice(),
+        };
+        BatchRecords { data: Arc::new(data), start: 0, end }
     }
 }
 
 impl PartialEq for BatchRecords {
     fn eq(&self, other: &Self) -> bool {
-        **self == **other
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
@@ -127,5 +261,56 @@ impl Eq for BatchRecords {}
 impl core::fmt::Debug for BatchRecords {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::string::ToString;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn record(offset: Offset, key: Option<u8>, value: Option<u8>, headers: u8) -> Record {
+        let bytes = |b: u8| Bytes::from(alloc::vec![b; b as usize % 7]);
+        Record {
+            offset,
+            timestamp_ms: offset as i64 * 3 - 5,
+            key: key.map(bytes),
+            value: value.map(bytes),
+            headers: (0..headers % 3).map(|h| Header { key: h.to_string(), value: value.map(bytes) }).collect(),
+            leader_epoch: (offset % 4) as LeaderEpoch,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn packed_records_are_the_records_packed(
+            fields in proptest::collection::vec((any::<Option<u8>>(), any::<Option<u8>>(), any::<u8>(), any::<bool>()), 0..30),
+            cut in (0usize..30, 0usize..30),
+        ) {
+            let records: Vec<Record> =
+                fields.iter().enumerate().map(|(i, &(k, v, h, _))| record(i as Offset * 2, k, v, h)).collect();
+            let packed = BatchRecords::from(records.clone());
+            prop_assert_eq!(packed.iter().collect::<Vec<_>>(), records.clone());
+            prop_assert_eq!(packed.size_bytes(0..packed.len()), records.iter().map(Record::size_bytes).sum::<usize>());
+            prop_assert_eq!(packed.max_timestamp_ms(), records.iter().map(|r| r.timestamp_ms).max().unwrap_or(i64::MIN));
+            // A view of a slice is that slice; the offsets below one are counted.
+            let (from, to) = (cut.0.min(cut.1).min(records.len()), cut.0.max(cut.1).min(records.len()));
+            let view = packed.slice(from..to);
+            prop_assert_eq!(view.iter().collect::<Vec<_>>(), records[from..to].to_vec());
+            prop_assert_eq!(view.size_bytes(0..view.len()), records[from..to].iter().map(Record::size_bytes).sum::<usize>());
+            prop_assert_eq!(packed.count_below(from as Offset * 2), from);
+            // Keeping some is Vec::retain, whether the kept ones are a run or not.
+            let mut kept = view.clone();
+            let mut keep = fields[from..to].iter().map(|f| f.3);
+            let changed = kept.retain(|_| keep.next().unwrap_or(true));
+            let mut expected = records[from..to].to_vec();
+            let mut keep = fields[from..to].iter().map(|f| f.3);
+            expected.retain(|_| keep.next().unwrap_or(true));
+            prop_assert_eq!(changed, expected.len() < to - from);
+            prop_assert_eq!(kept.iter().collect::<Vec<_>>(), expected);
+        }
     }
 }

@@ -151,7 +151,7 @@ impl Consumer {
                         topic_id: data.topic_id,
                     };
                     let fresh = data.records().filter(|r| r.offset >= fetch_offset);
-                    state.buffer.extend(fresh.map(|r| (r.clone(), with)));
+                    state.buffer.extend(fresh.map(|r| (r, with)));
                 }
             }
             Err(e) if e.code == ErrorCode::OffsetOutOfRange => {
