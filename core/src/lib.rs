@@ -85,6 +85,7 @@ pub mod protocol;
 pub mod rng;
 pub mod sim;
 pub mod types;
+pub mod vec_map;
 pub mod view;
 
 pub use error::{ErrorCode, FranzError, Result};

@@ -321,8 +321,7 @@ impl PartitionLog {
         let in_range = fetch_offset >= self.log_start_offset && fetch_offset <= self.log_end_offset;
         // A parked fetch usually waits at the bound (the HW) itself: nothing to look up.
         in_range
-            && (fetch_offset >= upper_offset
-                || self.first_offset_from(fetch_offset).is_none_or(|o| o >= upper_offset))
+            && (fetch_offset >= upper_offset || self.first_offset_from(fetch_offset).is_none_or(|o| o >= upper_offset))
     }
 
     /// Every batch holding a record at or after `offset`, in order. Kafka's offset index: a binary search
@@ -337,7 +336,8 @@ impl PartitionLog {
 
     /// Every record at or after `offset`, in order (each made from its batch as it comes).
     pub fn records_from(&self, offset: Offset) -> impl Iterator<Item = Record> + '_ {
-        self.batches_from(offset).flat_map(move |b| (b.records.count_below(offset)..b.records.len()).filter_map(|i| b.records.get(i)))
+        self.batches_from(offset)
+            .flat_map(move |b| (b.records.count_below(offset)..b.records.len()).filter_map(|i| b.records.get(i)))
     }
 
     /// The offset of the first record at or after `offset`, if any.

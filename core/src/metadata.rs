@@ -1,7 +1,7 @@
 //! The metadata log's records and the image built by replaying them, as KRaft has them: the controllers
 //! replicate the records with Raft; every broker fetches them in order and applies them to its image.
 
-use alloc::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -40,15 +40,15 @@ pub struct TopicImage {
 /// The cluster's metadata as of some offset of the metadata log.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MetadataImage {
-    pub brokers: BTreeMap<NodeId, BrokerRegistration>,
-    pub topics: BTreeMap<String, TopicImage>,
+    pub brokers: VecMap<NodeId, BrokerRegistration>,
+    pub topics: VecMap<String, TopicImage>,
     /// How many records were applied.
     pub applied: u64,
 }
 
 impl MetadataImage {
     /// The image of an empty log.
-    pub const EMPTY: MetadataImage = MetadataImage { brokers: BTreeMap::new(), topics: BTreeMap::new(), applied: 0 };
+    pub const EMPTY: MetadataImage = MetadataImage { brokers: VecMap::new(), topics: VecMap::new(), applied: 0 };
 
     /// Applies the next record. A record that does not fit the image (a partition of a missing topic) is an
     /// error: the log is replicated by Raft, so that would be a bug, reported rather than panicking.

@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("rng", 1),
     ("json", 1),
     ("collect", 1),
+    ("vec_map", 1),
     ("protocol", 2),
     ("log", 3),
     ("partitioner", 3),

@@ -854,7 +854,7 @@ pub fn assign_partitions(
     })?;
     let members: Vec<Member> =
         q.members.into_iter().map(|m| Member { member_id: m.member_id, topics: m.topics }).collect();
-    let mut previous = BTreeMap::new();
+    let mut previous = franz_core::vec_map::VecMap::new();
     for (member, list) in q.previous {
         let tps = list
             .into_iter()
@@ -862,7 +862,8 @@ pub fn assign_partitions(
             .collect::<Result<Vec<_>, _>>()?;
         previous.insert(member, tps);
     }
-    let assignment = assign(assignor, &members, &q.partitions, &previous).map_err(js_error)?;
+    let partitions = q.partitions.into_iter().collect();
+    let assignment = assign(assignor, &members, &partitions, &previous).map_err(js_error)?;
     to_js(&assignment)
 }
 

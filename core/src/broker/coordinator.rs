@@ -5,12 +5,11 @@
 //! itself ([`Group`]) is written there too when a rebalance completes, and the next leader reads it back
 //! ([`Broker::load_groups`]): members keep their ids and generation when the coordinator moves.
 
-use alloc::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::{Broker, DelayedProduce};
-use crate::collect::CollectMap;
 use crate::config::ConfigMap;
 use crate::error::Result;
 use crate::group::coordinator::{Effects, Group};
@@ -390,8 +389,8 @@ impl Broker {
     /// committed offsets for it are removed, with tombstones in the offsets partitions this broker leads, so
     /// that a topic created again under that name is read from where `auto.offset.reset` says.
     pub(super) fn delete_offsets_of_deleted_topics(&mut self, now_ms: u64, out: &mut Outbox) {
-        let current: BTreeMap<String, crate::types::TopicId> =
-            self.image.topics.iter().map(|(name, t)| (name.clone(), t.topic_id)).collect_map();
+        let current: VecMap<String, crate::types::TopicId> =
+            self.image.topics.iter().map(|(name, t)| (name.clone(), t.topic_id)).collect();
         let gone: Vec<String> = self
             .topic_ids_seen
             .iter()
@@ -409,7 +408,7 @@ impl Broker {
             .unwrap_or_default();
         for partition in led {
             let Some(p) = self.partition(OFFSETS_TOPIC, partition) else { continue };
-            let mut live: BTreeMap<(String, TopicPartition), bool> = BTreeMap::new();
+            let mut live: VecMap<(String, TopicPartition), bool> = VecMap::new();
             for r in p.log.iter() {
                 let Some((group, tp)) = r.key.as_deref().and_then(parse_offset_commit_key) else { continue };
                 if gone.contains(&tp.topic) {
@@ -451,8 +450,8 @@ fn trace_generation(group: &crate::group::coordinator::Group, before: i32, out: 
 
 /// The latest metadata record of each group in an offsets partition, the whole log read (a leader's log is
 /// the partition's: what lies above its high watermark will be committed). A tombstone removes the group.
-fn latest_group_records(p: &super::Partition) -> BTreeMap<String, GroupMetadataValue> {
-    let mut groups = BTreeMap::new();
+fn latest_group_records(p: &super::Partition) -> VecMap<String, GroupMetadataValue> {
+    let mut groups = VecMap::new();
     for r in p.log.iter() {
         let Some(group) = r.key.as_deref().and_then(parse_group_metadata_key) else { continue };
         match r.value.as_deref().and_then(GroupMetadataValue::parse) {
@@ -464,8 +463,8 @@ fn latest_group_records(p: &super::Partition) -> BTreeMap<String, GroupMetadataV
 }
 
 /// A group's committed offsets as one replica of its offsets partition holds them, below its HW.
-pub fn committed_offsets(p: &super::Partition, group_id: &str) -> BTreeMap<TopicPartition, Offset> {
-    let mut committed = BTreeMap::new();
+pub fn committed_offsets(p: &super::Partition, group_id: &str) -> VecMap<TopicPartition, Offset> {
+    let mut committed = VecMap::new();
     for r in p.log.iter().take_while(|r| r.offset < p.high_watermark) {
         let Some((group, tp)) = r.key.as_deref().and_then(parse_offset_commit_key) else { continue };
         if group != group_id {

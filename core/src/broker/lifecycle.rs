@@ -2,7 +2,7 @@
 //! `broker.heartbeat.interval.ms`, reads the metadata log (a long-polling MetadataFetch) and applies each
 //! record to its image, then makes its replicas match: create or delete logs, lead or follow.
 
-use alloc::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use alloc::vec::Vec;
 
 use super::partition::PartitionTransition;
@@ -354,9 +354,9 @@ impl Broker {
             }
             let topic = self.topics.changing().entry(name.clone()).or_insert_with(|| Topic {
                 topic_id: timage.topic_id,
-                config_overrides: BTreeMap::new(),
+                config_overrides: alloc::collections::BTreeMap::new(),
                 config: TopicConfig::default(),
-                partitions: BTreeMap::new(),
+                partitions: VecMap::new(),
             });
             topic.config = super::effective_config(&self.config, &timage.config);
             topic.config_overrides = timage.config.clone();

@@ -12,7 +12,7 @@ mod lifecycle;
 mod partition;
 mod replication;
 
-use alloc::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -45,7 +45,7 @@ pub struct Topic {
     /// Effective: broker defaults, then the overrides.
     pub config: TopicConfig,
     /// The replicas this broker hosts, by partition number.
-    pub partitions: BTreeMap<u32, Partition>,
+    pub partitions: VecMap<u32, Partition>,
 }
 
 /// The replicas a broker hosts, by topic. Every mutable access counts as a change (`version`), so that work
@@ -54,28 +54,28 @@ pub struct Topic {
 /// every partition. Derived state is checked against a fresh computation under debug assertions.
 #[derive(Clone, Debug, Default)]
 pub struct HostedTopics {
-    topics: BTreeMap<String, Topic>,
+    topics: VecMap<String, Topic>,
     version: u64,
 }
 
 impl core::ops::Deref for HostedTopics {
-    type Target = BTreeMap<String, Topic>;
+    type Target = VecMap<String, Topic>;
 
-    fn deref(&self) -> &BTreeMap<String, Topic> {
+    fn deref(&self) -> &VecMap<String, Topic> {
         &self.topics
     }
 }
 
 impl HostedTopics {
     /// The topics, to change: counts as a change.
-    fn changing(&mut self) -> &mut BTreeMap<String, Topic> {
+    fn changing(&mut self) -> &mut VecMap<String, Topic> {
         self.version += 1;
         &mut self.topics
     }
 
     /// The topics, to record a follower's progress or a follower's empty answer: the caller calls
     /// [`HostedTopics::changed`] if anything else changed (the logs' offsets, a HW, a flush).
-    fn quietly(&mut self) -> &mut BTreeMap<String, Topic> {
+    fn quietly(&mut self) -> &mut VecMap<String, Topic> {
         &mut self.topics
     }
 
@@ -124,7 +124,7 @@ pub struct BrokerDisk {
     /// The newest metadata snapshot: the image at some offset of the metadata log.
     pub metadata_snapshot: MetadataImage,
     /// Each replica's log (with its leader-epoch cache), topic id and HW checkpoint.
-    pub replicas: BTreeMap<TopicPartition, ReplicaDisk>,
+    pub replicas: VecMap<TopicPartition, ReplicaDisk>,
 }
 
 #[derive(Clone, Debug)]
@@ -209,13 +209,13 @@ pub struct Broker {
     delayed_fetches: Vec<DelayedFetch>,
     delayed_produces: Vec<DelayedProduce>,
     /// The topics (and ids) of the last published image, so that the coordinator sees a deletion.
-    topic_ids_seen: BTreeMap<String, crate::types::TopicId>,
+    topic_ids_seen: VecMap<String, crate::types::TopicId>,
     delayed_replica_fetches: Vec<DelayedReplicaFetch>,
     /// As follower: one fetch session per leader broker.
-    fetch_sessions: BTreeMap<NodeId, FetchSession>,
+    fetch_sessions: VecMap<NodeId, FetchSession>,
     /// Memory: the partitions this broker's replicas follow, by leader; `None` after anything that may
     /// change a leadership (a published image), until the next look. Read after every event, so kept.
-    followed: Option<BTreeMap<NodeId, Vec<(String, u32)>>>,
+    followed: Option<VecMap<NodeId, Vec<(String, u32)>>>,
     correlation_ids: crate::protocol::message::CorrelationIds,
     last_high_watermark_checkpoint_ms: u64,
     last_retention_check_ms: u64,
@@ -226,9 +226,9 @@ pub struct Broker {
     log_flusher_first_run_ms: u64,
     log_flusher_next_run_ms: u64,
     /// Memory: the consumer groups this broker coordinates.
-    groups: BTreeMap<String, crate::group::coordinator::Group>,
+    groups: VecMap<String, crate::group::coordinator::Group>,
     /// Memory: per `__consumer_offsets` partition, the (incarnation, leader epoch) whose groups were loaded.
-    groups_loaded: BTreeMap<u32, (u64, crate::types::LeaderEpoch)>,
+    groups_loaded: VecMap<u32, (u64, crate::types::LeaderEpoch)>,
     /// When this broker last asked the controller to create `__consumer_offsets` (at most once a second).
     offsets_topic_requested_ms: Option<u64>,
     /// On disk: the next producer id to hand out (InitProducerId), unique across restarts and brokers.
@@ -242,7 +242,7 @@ impl Broker {
             // Each broker hands out its own range (Kafka's controller allocates blocks of ids instead).
             next_producer_id: i64::from(id) << 32,
             metadata_snapshot: MetadataImage::default(),
-            replicas: BTreeMap::new(),
+            replicas: VecMap::new(),
         };
         Broker::from_disk(id, controllers, config, disk, 0)
     }
@@ -258,7 +258,7 @@ impl Broker {
         now_ms: u64,
     ) -> Broker {
         let BrokerDisk { incarnation, next_producer_id, metadata_snapshot, replicas } = disk;
-        let mut topics: BTreeMap<String, Topic> = BTreeMap::new();
+        let mut topics: VecMap<String, Topic> = VecMap::new();
         for (tp, replica) in replicas {
             let topic = topics.entry(tp.topic.clone()).or_insert_with(|| {
                 let overrides = metadata_snapshot.topics.get(&tp.topic).map(|t| t.config.clone()).unwrap_or_default();
@@ -266,7 +266,7 @@ impl Broker {
                     topic_id: replica.topic_id,
                     config: effective_config(&config, &overrides),
                     config_overrides: overrides,
-                    partitions: BTreeMap::new(),
+                    partitions: VecMap::new(),
                 }
             });
             topic
@@ -289,9 +289,9 @@ impl Broker {
             fetches_checked_version: None,
             delayed_fetches: Vec::new(),
             delayed_produces: Vec::new(),
-            topic_ids_seen: BTreeMap::new(),
+            topic_ids_seen: VecMap::new(),
             delayed_replica_fetches: Vec::new(),
-            fetch_sessions: BTreeMap::new(),
+            fetch_sessions: VecMap::new(),
             followed: None,
             correlation_ids: Default::default(),
             last_high_watermark_checkpoint_ms: now_ms,
@@ -301,9 +301,9 @@ impl Broker {
             log_flusher_first_run_ms,
             log_flusher_next_run_ms: log_flusher_first_run_ms,
             offsets_topic_requested_ms: None,
-            groups: BTreeMap::new(),
+            groups: VecMap::new(),
             next_producer_id,
-            groups_loaded: BTreeMap::new(),
+            groups_loaded: VecMap::new(),
         }
     }
 
@@ -311,7 +311,7 @@ impl Broker {
     /// lost records, how many.
     fn take_disk(&mut self, power_loss: bool) -> (BrokerDisk, Vec<(TopicPartition, u64)>) {
         let mut lost = Vec::new();
-        let mut replicas = BTreeMap::new();
+        let mut replicas = VecMap::new();
         for (name, topic) in core::mem::take(self.topics.changing()) {
             for (i, p) in topic.partitions {
                 let tp = TopicPartition::new(name.clone(), i);
@@ -337,7 +337,7 @@ impl Broker {
         self.id
     }
 
-    pub fn topics(&self) -> &BTreeMap<String, Topic> {
+    pub fn topics(&self) -> &VecMap<String, Topic> {
         &self.topics
     }
 
@@ -351,7 +351,7 @@ impl Broker {
     }
 
     /// The consumer groups this broker coordinates now.
-    pub fn groups(&self) -> &BTreeMap<String, crate::group::coordinator::Group> {
+    pub fn groups(&self) -> &VecMap<String, crate::group::coordinator::Group> {
         &self.groups
     }
 

@@ -1,6 +1,7 @@
 //! One replica of one partition, as a broker holds it: the log on disk, the high watermark in memory.
 
-use alloc::collections::{BTreeMap, VecDeque};
+use crate::vec_map::VecMap;
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use crate::config::TopicConfig;
@@ -76,12 +77,12 @@ pub struct Partition {
     pub replicas: Vec<NodeId>,
     pub isr: Vec<NodeId>,
     /// Leader only: each follower's progress, and an ISR change waiting on the controller.
-    pub followers: BTreeMap<NodeId, FollowerState>,
+    pub followers: VecMap<NodeId, FollowerState>,
     pub pending_isr: Option<PendingIsr>,
     /// Leader only: the LEO when this replica became leader (Kafka's `leaderEpochStartOffsetOpt`).
     pub leader_epoch_start_offset: Option<Offset>,
     /// Idempotent producers' recent batches, by producer id.
-    pub producers: BTreeMap<i64, ProducerEntry>,
+    pub producers: VecMap<i64, ProducerEntry>,
 }
 
 impl Partition {
@@ -97,10 +98,10 @@ impl Partition {
             partition_epoch: -1,
             replicas: Vec::new(),
             isr: Vec::new(),
-            followers: BTreeMap::new(),
+            followers: VecMap::new(),
             pending_isr: None,
             leader_epoch_start_offset: None,
-            producers: BTreeMap::new(),
+            producers: VecMap::new(),
         }
     }
 
@@ -240,7 +241,7 @@ impl Partition {
 
     /// After a restart or a truncation: what the producers wrote is read back from the log's batch headers.
     pub(super) fn rebuild_producer_state(&mut self) {
-        let mut producers = BTreeMap::new();
+        let mut producers = VecMap::new();
         for batch in self.log.segments().flat_map(|s| s.batches.iter()).filter(|b| b.producer.producer_id >= 0) {
             let count = (batch.last_offset + 1 - batch.base_offset) as usize;
             remember(&mut producers, batch.producer, count, batch.base_offset);
@@ -318,7 +319,7 @@ impl Partition {
     }
 }
 
-fn remember(producers: &mut BTreeMap<i64, ProducerEntry>, stamp: ProducerStamp, count: usize, base_offset: Offset) {
+fn remember(producers: &mut VecMap<i64, ProducerEntry>, stamp: ProducerStamp, count: usize, base_offset: Offset) {
     let entry = producers.entry(stamp.producer_id).or_default();
     if stamp.producer_epoch > entry.epoch {
         entry.batches.clear();

@@ -5,7 +5,7 @@
 //! ISR when a follower has not caught up for `replica.lag.time.max.ms` and expands it when one catches
 //! up, both through AlterPartition to the controller.
 
-use alloc::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -413,8 +413,8 @@ impl Broker {
     }
 
     /// The partitions this broker's replicas follow, by leader (in the topics' order).
-    fn partitions_followed(&self) -> BTreeMap<NodeId, Vec<(String, u32)>> {
-        let mut followed: BTreeMap<NodeId, Vec<(String, u32)>> = BTreeMap::new();
+    fn partitions_followed(&self) -> VecMap<NodeId, Vec<(String, u32)>> {
+        let mut followed: VecMap<NodeId, Vec<(String, u32)>> = VecMap::new();
         for (name, topic) in self.topics.iter() {
             for (&i, p) in &topic.partitions {
                 if p.leader != self.id && p.leader != NO_NODE {

@@ -1,7 +1,7 @@
 //! The admin client: topic creation, deletion, partition growth and config changes, as Kafka's
 //! `AdminClient` asks for them.
 
-use alloc::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use alloc::vec::Vec;
 
 use super::Bootstrap;
@@ -33,9 +33,9 @@ pub struct AdminClient {
     bootstrap: Bootstrap,
     /// Attempts out, by the admin call (request id) each is for: at most one per call.
     in_flight: InFlight<u64>,
-    calls: BTreeMap<u64, AdminCall>,
+    calls: VecMap<u64, AdminCall>,
     next_request_id: u64,
-    results: BTreeMap<u64, Result<()>>,
+    results: VecMap<u64, Result<()>>,
 }
 
 impl AdminClient {
@@ -44,9 +44,9 @@ impl AdminClient {
             id,
             bootstrap: Bootstrap::new(controllers),
             in_flight: InFlight::default(),
-            calls: BTreeMap::new(),
+            calls: VecMap::new(),
             next_request_id: 1,
-            results: BTreeMap::new(),
+            results: VecMap::new(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! A client's view of where partitions live, refreshed by Metadata requests.
 
-use alloc::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -10,9 +10,9 @@ use crate::types::{NodeId, NO_NODE};
 
 #[derive(Clone, Debug, Default)]
 pub struct MetadataCache {
-    topics: BTreeMap<String, Result<Vec<PartitionMetadata>, FranzError>>,
+    topics: VecMap<String, Result<Vec<PartitionMetadata>, FranzError>>,
     /// When each topic's metadata arrived, for `metadata.max.age.ms`.
-    fetched_ms: BTreeMap<String, u64>,
+    fetched_ms: VecMap<String, u64>,
 }
 
 impl MetadataCache {

@@ -11,7 +11,7 @@
 //! several) until `batch.size` bytes or `linger.ms` pass, and goes when its leader has fewer than
 //! `max.in.flight.requests.per.connection` requests out. A batch is sent, retried and numbered as one.
 
-use alloc::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use rand_pcg::Pcg32;
@@ -162,7 +162,7 @@ struct PendingSend {
     outcome: Vec<Option<RecordMetadata>>,
     /// The topic id of the log that took each partition's records (for the checker: a leader that had not
     /// learned of a deletion may have taken them into the deleted topic).
-    acked_by: BTreeMap<u32, TopicId>,
+    acked_by: VecMap<u32, TopicId>,
     deadline_ms: u64,
     /// Until when the send waits for its topic to appear in metadata (`max.block.ms`).
     metadata_deadline_ms: u64,
@@ -238,11 +238,11 @@ pub struct Producer {
     metadata: MetadataCache,
     /// When to ask again for a topic the brokers did not know yet.
     metadata_retry_at_ms: Option<u64>,
-    sticky: BTreeMap<String, StickyPartitioner>,
+    sticky: VecMap<String, StickyPartitioner>,
     next_send_id: u64,
-    sends: BTreeMap<u64, PendingSend>,
+    sends: VecMap<u64, PendingSend>,
     /// The record accumulator: batches by id, oldest first.
-    batches: BTreeMap<u64, ProducerBatch>,
+    batches: VecMap<u64, ProducerBatch>,
     next_batch_id: u64,
     /// Metadata, InitProducerId and Produce requests awaiting answers (one Metadata and one InitProducerId
     /// at most).
@@ -254,7 +254,7 @@ pub struct Producer {
     /// partition moves to a new producer epoch only once none of its batches is out (Kafka's
     /// `maybeUpdateProducerIdAndEpoch`), so that a batch whose first attempt may have landed keeps the
     /// numbers the broker knows it by.
-    sequences: BTreeMap<TopicPartition, PartitionSequence>,
+    sequences: VecMap<TopicPartition, PartitionSequence>,
     /// `close()` was called: lingering batches go at once, and the producer is done once nothing is left.
     closing: bool,
 }
@@ -276,15 +276,15 @@ impl Producer {
             rng,
             metadata: MetadataCache::default(),
             metadata_retry_at_ms: None,
-            sticky: BTreeMap::new(),
+            sticky: VecMap::new(),
             next_send_id: 1,
-            sends: BTreeMap::new(),
-            batches: BTreeMap::new(),
+            sends: VecMap::new(),
+            batches: VecMap::new(),
             next_batch_id: 1,
             in_flight: InFlight::default(),
             completed: Vec::new(),
             producer_id: None,
-            sequences: BTreeMap::new(),
+            sequences: VecMap::new(),
             closing: false,
         }
     }
@@ -341,7 +341,7 @@ impl Producer {
         let send = PendingSend {
             topic,
             outcome: alloc::vec![None; records.len()],
-            acked_by: BTreeMap::new(),
+            acked_by: VecMap::new(),
             records,
             deadline_ms: now_ms.saturating_add(self.config.delivery_timeout_ms),
             metadata_deadline_ms: now_ms.saturating_add(self.config.max_block_ms),
@@ -501,7 +501,7 @@ impl Producer {
             self.request_metadata(now_ms, alloc::vec![topic], out);
             return;
         }
-        let mut by_partition: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+        let mut by_partition: VecMap<u32, Vec<usize>> = VecMap::new();
         for (i, record) in records.iter().enumerate() {
             match self.choose_partition(&topic, record, count) {
                 Ok(p) => by_partition.entry(p).or_default().push(i),

@@ -6,12 +6,11 @@
 //! random part, a leader that steps down when it has not heard from a majority within the fetch timeout
 //! (2000 ms), and heartbeats (empty AppendEntries) well inside the election timeout.
 
-use alloc::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use alloc::vec::Vec;
 use rand_core::RngCore;
 use rand_pcg::Pcg32;
 
-use crate::collect::CollectMap;
 use crate::protocol::message::Outbox;
 pub use crate::protocol::raft::{Entry, LogIndex, RaftMessage, Term};
 use crate::types::NodeId;
@@ -54,10 +53,10 @@ pub struct RaftNode<E> {
     /// Follower/candidate: when to start an election. Leader: when to send heartbeats.
     deadline_ms: u64,
     votes: Vec<NodeId>,
-    next_index: BTreeMap<NodeId, LogIndex>,
-    match_index: BTreeMap<NodeId, LogIndex>,
+    next_index: VecMap<NodeId, LogIndex>,
+    match_index: VecMap<NodeId, LogIndex>,
     /// Leader: when each follower last answered, for stepping down without a majority.
-    last_heard_ms: BTreeMap<NodeId, u64>,
+    last_heard_ms: VecMap<NodeId, u64>,
     /// When a current leader was last heard from (a follower refuses pre-votes while it has one).
     leader_heard_ms: Option<u64>,
     became_leader_ms: u64,
@@ -76,9 +75,9 @@ impl<E: Clone> RaftNode<E> {
             rng,
             deadline_ms: 0,
             votes: Vec::new(),
-            next_index: BTreeMap::new(),
-            match_index: BTreeMap::new(),
-            last_heard_ms: BTreeMap::new(),
+            next_index: VecMap::new(),
+            match_index: VecMap::new(),
+            last_heard_ms: VecMap::new(),
             leader_heard_ms: None,
             became_leader_ms: 0,
         };
@@ -247,8 +246,8 @@ impl<E: Clone> RaftNode<E> {
         self.became_leader_ms = now_ms;
         let next = self.last_log_index() + 1;
         let voters = self.voters.clone();
-        self.next_index = voters.iter().map(|&v| (v, next)).collect_map();
-        self.match_index = voters.iter().map(|&v| (v, 0)).collect_map();
+        self.next_index = voters.iter().map(|&v| (v, next)).collect();
+        self.match_index = voters.iter().map(|&v| (v, 0)).collect();
         self.match_index.insert(self.id, self.last_log_index());
         self.last_heard_ms.clear();
         self.disk.log.push(Entry { term: self.disk.term, payload: None });
@@ -408,15 +407,15 @@ mod tests {
     /// A little world for Raft alone: nodes, a message queue with random delays and drops, crashes and
     /// partitions from a seeded RNG; invariants checked after every event.
     struct Harness {
-        nodes: BTreeMap<NodeId, Option<RaftNode<u64>>>,
-        disks: BTreeMap<NodeId, RaftDisk<u64>>,
+        nodes: VecMap<NodeId, Option<RaftNode<u64>>>,
+        disks: VecMap<NodeId, RaftDisk<u64>>,
         queue: Vec<(u64, u64, NodeId, NodeId, RaftMessage<u64>)>,
         seq: u64,
         now_ms: u64,
         rng: Pcg32,
         cut: BTreeSet<NodeId>,
         drop_rate: u32,
-        leaders_by_term: BTreeMap<Term, NodeId>,
+        leaders_by_term: VecMap<Term, NodeId>,
         committed: Vec<Entry<u64>>,
         next_payload: u64,
     }
@@ -433,14 +432,14 @@ mod tests {
                 .collect();
             Harness {
                 nodes,
-                disks: BTreeMap::new(),
+                disks: VecMap::new(),
                 queue: Vec::new(),
                 seq: 0,
                 now_ms: 0,
                 rng: stream_rng(seed, Stream::Faults),
                 cut: BTreeSet::new(),
                 drop_rate: 0,
-                leaders_by_term: BTreeMap::new(),
+                leaders_by_term: VecMap::new(),
                 committed: Vec::new(),
                 next_payload: 1,
             }

@@ -2,11 +2,11 @@
 //! cooperative-sticky. Each takes the members (with their subscriptions), the partition counts and, for the
 //! sticky ones, the previous assignment, and says who owns what.
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use crate::vec_map::VecMap;
+use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::collect::CollectMap;
 use crate::error::Result;
 use crate::types::TopicPartition;
 
@@ -45,13 +45,13 @@ pub struct Member {
     pub topics: Vec<String>,
 }
 
-pub type Assignment = BTreeMap<String, Vec<TopicPartition>>;
+pub type Assignment = VecMap<String, Vec<TopicPartition>>;
 
 /// Assigns `partitions` (topic → count) to `members`. `previous` is what each member owned (sticky only).
 pub fn assign(
     assignor: Assignor,
     members: &[Member],
-    partitions: &BTreeMap<String, u32>,
+    partitions: &VecMap<String, u32>,
     previous: &Assignment,
 ) -> Result<Assignment> {
     if members.len() > ASSIGNOR_MEMBERS_MAX {
@@ -67,7 +67,7 @@ pub fn assign(
     }
     let mut members: Vec<&Member> = members.iter().collect();
     crate::collect::sort_by(&mut members, |a, b| a.member_id.cmp(&b.member_id));
-    let mut out: Assignment = members.iter().map(|m| (m.member_id.clone(), Vec::new())).collect_map();
+    let mut out: Assignment = members.iter().map(|m| (m.member_id.clone(), Vec::new())).collect();
     match assignor {
         Assignor::Range => range(&members, partitions, &mut out),
         Assignor::RoundRobin => round_robin(&members, partitions, &mut out),
@@ -89,7 +89,7 @@ fn subscribed(m: &Member, topic: &str) -> bool {
 
 /// Range: per topic, the subscribed members in id order take consecutive ranges; the first `P % C` take one
 /// more.
-fn range(members: &[&Member], partitions: &BTreeMap<String, u32>, out: &mut Assignment) {
+fn range(members: &[&Member], partitions: &VecMap<String, u32>, out: &mut Assignment) {
     for (topic, &count) in partitions {
         let takers: Vec<&&Member> = members.iter().filter(|m| subscribed(m, topic)).collect();
         if takers.is_empty() {
@@ -109,7 +109,7 @@ fn range(members: &[&Member], partitions: &BTreeMap<String, u32>, out: &mut Assi
 
 /// RoundRobin: every partition in (topic, partition) order to the next member, circularly, skipping members
 /// not subscribed to its topic.
-fn round_robin(members: &[&Member], partitions: &BTreeMap<String, u32>, out: &mut Assignment) {
+fn round_robin(members: &[&Member], partitions: &VecMap<String, u32>, out: &mut Assignment) {
     if members.is_empty() {
         return;
     }
@@ -131,11 +131,11 @@ fn round_robin(members: &[&Member], partitions: &BTreeMap<String, u32>, out: &mu
 
 /// Sticky: balanced (no member has two more than another member that could take one of its partitions),
 /// keeping as much of the previous assignment as that allows.
-fn sticky(members: &[&Member], partitions: &BTreeMap<String, u32>, previous: &Assignment, out: &mut Assignment) {
+fn sticky(members: &[&Member], partitions: &VecMap<String, u32>, previous: &Assignment, out: &mut Assignment) {
     let exists = |tp: &TopicPartition| partitions.get(&tp.topic).is_some_and(|&c| tp.partition < c);
-    let by_id: BTreeMap<&str, &Member> = members.iter().map(|m| (m.member_id.as_str(), *m)).collect_map();
+    let by_id: VecMap<&str, &Member> = members.iter().map(|m| (m.member_id.as_str(), *m)).collect();
     // 1. Keep what each member still may own (first claim wins if two members claim one partition).
-    let mut owner: BTreeMap<TopicPartition, String> = BTreeMap::new();
+    let mut owner: VecMap<TopicPartition, String> = VecMap::new();
     for (member_id, owned) in previous {
         let Some(m) = by_id.get(member_id.as_str()) else { continue };
         for tp in owned {
@@ -198,7 +198,7 @@ fn sticky(members: &[&Member], partitions: &BTreeMap<String, u32>, previous: &As
 /// members that left, and new ones, are assigned at once.
 fn withhold_moving(previous: &Assignment, out: &mut Assignment) {
     let members: BTreeSet<String> = out.keys().cloned().collect();
-    let mut previous_owner: BTreeMap<TopicPartition, String> = BTreeMap::new();
+    let mut previous_owner: VecMap<TopicPartition, String> = VecMap::new();
     for (member_id, owned) in previous {
         for tp in owned {
             previous_owner.entry(tp.clone()).or_insert_with(|| member_id.clone());
@@ -228,7 +228,7 @@ mod tests {
             .collect()
     }
 
-    fn counts(list: &[(&str, u32)]) -> BTreeMap<String, u32> {
+    fn counts(list: &[(&str, u32)]) -> VecMap<String, u32> {
         list.iter().map(|(t, c)| (t.to_string(), *c)).collect()
     }
 
@@ -313,7 +313,7 @@ mod tests {
                 member_id: alloc::format!("m{i}"),
                 topics: topics.iter().map(|t| alloc::format!("t{t}")).collect(),
             }).collect();
-            let p: BTreeMap<String, u32> = topic_counts.iter().enumerate().map(|(i, &c)| (alloc::format!("t{i}"), c)).collect();
+            let p: VecMap<String, u32> = topic_counts.iter().enumerate().map(|(i, &c)| (alloc::format!("t{i}"), c)).collect();
             let a = assign(s, &m, &p, &Assignment::new()).unwrap();
             for (topic, &count) in &p {
                 let wanted = m.iter().any(|mm| mm.topics.contains(topic));

@@ -13,14 +13,13 @@
 //! Sans-IO like the actors: calls fill [`Effects`] (an outbox of answers and removed members, records to write);
 //! `next_timer_ms` says when the coordinator must look again.
 
-use alloc::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Serialize;
 
 use super::{GroupMetadataValue, MemberMetadataValue};
-use crate::collect::CollectMap;
 use crate::error::{FranzError, Result};
 use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::history::{Op, RemovalReason};
@@ -137,7 +136,7 @@ impl GroupMember {
 #[derive(Clone, Debug)]
 enum StorePurpose {
     /// The leader's assignment of `generation`: the members get it once the record is replicated.
-    Assignment { generation: i32, assignment: BTreeMap<String, Vec<TopicPartition>> },
+    Assignment { generation: i32, assignment: VecMap<String, Vec<TopicPartition>> },
     /// A static member took `old_member_id`'s place without a rebalance: its JoinGroup waits.
     StaticReplacement { new_member_id: String, old_member_id: String },
     /// The group became Empty: nobody waits.
@@ -180,7 +179,7 @@ pub struct Group {
     pub protocol: Option<String>,
     pub leader: Option<String>,
     /// By member id.
-    pub members: BTreeMap<String, GroupMember>,
+    pub members: VecMap<String, GroupMember>,
     /// PreparingRebalance: when the join phase ends whoever has not rejoined.
     rebalance_deadline_ms: u64,
     /// The join phase started from Empty: it waits `group.initial.rebalance.delay.ms` for more members.
@@ -191,7 +190,7 @@ pub struct Group {
     next_member_number: u64,
     /// KIP-394: ids handed out with `MEMBER_ID_REQUIRED` that have not joined yet, and until when they are
     /// kept. A JoinGroup that times out is sent again with the id, so no ghost member waits in the group.
-    pending_members: BTreeMap<String, u64>,
+    pending_members: VecMap<String, u64>,
     stores: Vec<PendingStore>,
     next_store_id: u64,
 }
@@ -215,12 +214,12 @@ impl Group {
             generation: 0,
             protocol: None,
             leader: None,
-            members: BTreeMap::new(),
+            members: VecMap::new(),
             rebalance_deadline_ms: 0,
             initial_join: false,
             member_id_tag: String::from(member_id_tag),
             next_member_number: 1,
-            pending_members: BTreeMap::new(),
+            pending_members: VecMap::new(),
             stores: Vec::new(),
             next_store_id: 1,
         }
@@ -236,7 +235,7 @@ impl Group {
             .iter()
             .take(GROUP_MEMBERS_MAX)
             .map(|m| (m.member_id.clone(), GroupMember::loaded(m, now_ms)))
-            .collect_map();
+            .collect();
         group.leader = value.leader.clone().filter(|l| group.members.contains_key(l));
         if group.leader.is_none() {
             group.leader = group.members.keys().next().cloned();
@@ -246,7 +245,7 @@ impl Group {
     }
 
     /// The record a store writes: the group now, with `assignment` if one is being handed out.
-    fn metadata_value(&self, assignment: Option<&BTreeMap<String, Vec<TopicPartition>>>) -> GroupMetadataValue {
+    fn metadata_value(&self, assignment: Option<&VecMap<String, Vec<TopicPartition>>>) -> GroupMetadataValue {
         let members = self
             .members
             .values()
@@ -490,12 +489,12 @@ impl Group {
                 if is_leader && !storing {
                     // Kafka's storeGroup: the assignment reaches the members once its record is replicated,
                     // so that a new coordinator never starts from an older generation than a member saw.
-                    let given: BTreeMap<String, Vec<TopicPartition>> = assignments.into_iter().collect_map();
+                    let given: VecMap<String, Vec<TopicPartition>> = assignments.into_iter().collect();
                     let assignment = self
                         .members
                         .keys()
                         .map(|id| (id.clone(), given.get(id).cloned().unwrap_or_default()))
-                        .collect_map();
+                        .collect();
                     let value = self.metadata_value(Some(&assignment));
                     self.store(now_ms, StorePurpose::Assignment { generation, assignment }, value, fx);
                 }
@@ -727,7 +726,7 @@ impl Group {
     fn hand_out(
         &mut self,
         now_ms: u64,
-        mut assignment: BTreeMap<String, Vec<TopicPartition>>,
+        mut assignment: VecMap<String, Vec<TopicPartition>>,
         result: Result<()>,
         fx: &mut Effects,
     ) {

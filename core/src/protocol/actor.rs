@@ -7,7 +7,7 @@
 //! `take_results`, an admin client's `take_result`), so an answer that takes network round trips arrives as
 //! a result to collect, as with Kafka's futures.
 
-use alloc::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Serialize;
@@ -289,12 +289,12 @@ pub struct InFlightRequest<P> {
 #[derive(Clone, Debug)]
 pub struct InFlight<P> {
     ids: CorrelationIds,
-    requests: BTreeMap<CorrelationId, InFlightRequest<P>>,
+    requests: VecMap<CorrelationId, InFlightRequest<P>>,
 }
 
 impl<P> Default for InFlight<P> {
     fn default() -> Self {
-        InFlight { ids: CorrelationIds::default(), requests: BTreeMap::new() }
+        InFlight { ids: CorrelationIds::default(), requests: VecMap::new() }
     }
 }
 

@@ -103,7 +103,11 @@ const NULL_LEN: u32 = u32::MAX;
 
 impl RecordEntry {
     fn len(length: u32) -> usize {
-        if length == NULL_LEN { 0 } else { length as usize }
+        if length == NULL_LEN {
+            0
+        } else {
+            length as usize
+        }
     }
 
     fn value_at(&self) -> usize {

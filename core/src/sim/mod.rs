@@ -14,7 +14,8 @@ pub mod scenario;
 pub mod stream;
 pub mod workload;
 
-use alloc::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use crate::vec_map::VecMap;
+use alloc::collections::{BTreeSet, BinaryHeap, VecDeque};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -178,12 +179,12 @@ pub struct World {
     now_ms: u64,
     next_event_seq: u64,
     queue: BinaryHeap<Reverse<Event>>,
-    nodes: BTreeMap<NodeId, Node>,
-    names: BTreeMap<NodeId, String>,
+    nodes: VecMap<NodeId, Node>,
+    names: VecMap<NodeId, String>,
     /// The time each node's timer is armed for; a queued timer event at another time is stale.
-    timer_at_ms: BTreeMap<NodeId, u64>,
+    timer_at_ms: VecMap<NodeId, u64>,
     /// When each node's timer last fired.
-    timer_fired_ms: BTreeMap<NodeId, u64>,
+    timer_fired_ms: VecMap<NodeId, u64>,
     network: Network,
     trace: Trace,
     brokers: Vec<NodeId>,
@@ -192,20 +193,20 @@ pub struct World {
     /// For views only (it never feeds back into the simulation): the newest committed metadata image.
     committed_image: crate::metadata::MetadataImage,
     /// Raft's election safety, asserted as it happens: who led each term (at most one controller may).
-    leaders_by_term: BTreeMap<u64, NodeId>,
+    leaders_by_term: VecMap<u64, NodeId>,
     admin: NodeId,
     next_client_id: NodeId,
     /// Per-role counters for Kafka-style default client ids (`producer-1`, `consumer-1`).
-    client_counters: BTreeMap<&'static str, u32>,
+    client_counters: VecMap<&'static str, u32>,
     events_dispatched: u64,
     /// Brokers whose process is down (crashed or powered off); their disk stays in `nodes`.
     crashed: BTreeSet<NodeId>,
     /// Of those, the machines without power: they refuse nothing, they are silent.
     powered_off: BTreeSet<NodeId>,
     /// Nodes in a stop-the-world pause, until when.
-    paused_until_ms: BTreeMap<NodeId, u64>,
+    paused_until_ms: VecMap<NodeId, u64>,
     /// The outcomes a producer completed in `close()`, not yet taken: `producer_results` still reads them.
-    closed_producer_results: BTreeMap<NodeId, Vec<crate::client::SendResult>>,
+    closed_producer_results: VecMap<NodeId, Vec<crate::client::SendResult>>,
     history: History,
     /// The user's actions so far, for `scenario()`.
     actions: Vec<ScenarioEntry>,
@@ -214,9 +215,9 @@ pub struct World {
     /// While replaying to a time: nothing runs past it, not even inside a blocking call.
     horizon_ms: Option<u64>,
     /// Producers streaming records as time passes (`stream` actions), by producer id.
-    streams: BTreeMap<NodeId, stream::ProducerStream>,
+    streams: VecMap<NodeId, stream::ProducerStream>,
     /// Consumers polling as time passes (`pollLoop` actions), by consumer id.
-    poll_loops: BTreeMap<NodeId, stream::PollLoop>,
+    poll_loops: VecMap<NodeId, stream::PollLoop>,
     /// For pictures only (never read by the simulation): the newest messages the network lost, oldest first.
     recent_losses: VecDeque<MessageLost>,
 }
@@ -255,31 +256,31 @@ impl World {
             now_ms: 0,
             next_event_seq: 0,
             queue: BinaryHeap::new(),
-            nodes: BTreeMap::new(),
-            names: BTreeMap::new(),
-            timer_at_ms: BTreeMap::new(),
-            timer_fired_ms: BTreeMap::new(),
+            nodes: VecMap::new(),
+            names: VecMap::new(),
+            timer_at_ms: VecMap::new(),
+            timer_fired_ms: VecMap::new(),
             network,
             trace: Trace::default(),
             brokers: Vec::new(),
             controllers: controllers.clone(),
             broker_config,
             committed_image: Default::default(),
-            leaders_by_term: BTreeMap::new(),
+            leaders_by_term: VecMap::new(),
             admin: FIRST_CLIENT_ID,
             next_client_id: FIRST_CLIENT_ID + 1,
-            client_counters: BTreeMap::new(),
+            client_counters: VecMap::new(),
             events_dispatched: 0,
             crashed: BTreeSet::new(),
             powered_off: BTreeSet::new(),
-            closed_producer_results: BTreeMap::new(),
-            paused_until_ms: BTreeMap::new(),
+            closed_producer_results: VecMap::new(),
+            paused_until_ms: VecMap::new(),
             history: History::default(),
             actions: Vec::new(),
             actions_overflowed: false,
             horizon_ms,
-            streams: BTreeMap::new(),
-            poll_loops: BTreeMap::new(),
+            streams: VecMap::new(),
+            poll_loops: VecMap::new(),
             recent_losses: VecDeque::new(),
             config,
         };

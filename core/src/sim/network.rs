@@ -1,13 +1,12 @@
 //! The network between every pair of nodes: latency with jitter and random drops, drawn from the
 //! world's network RNG stream. Each link (sender → receiver) delivers in order, as one TCP connection does.
 
-use alloc::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use alloc::vec::Vec;
 use rand_core::RngCore;
 use rand_pcg::Pcg32;
 use serde::Serialize;
 
-use crate::collect::CollectMap;
 use crate::error::Result;
 use crate::types::NodeId;
 
@@ -18,12 +17,12 @@ pub struct Network {
     config: NetworkConfig,
     rng: Pcg32,
     /// The last delivery time scheduled on each link, so that a link never reorders.
-    link_last_delivery_ms: BTreeMap<(NodeId, NodeId), u64>,
+    link_last_delivery_ms: VecMap<(NodeId, NodeId), u64>,
     /// Per-link settings that differ from `config`, keyed (sender, receiver): a two-way setting is two
     /// entries, a one-way fault (Jepsen's asymmetric partition) one.
-    link_overrides: BTreeMap<(NodeId, NodeId), NetworkConfig>,
+    link_overrides: VecMap<(NodeId, NodeId), NetworkConfig>,
     /// While partitioned: each named node's side. Nodes not named share one more side.
-    sides: BTreeMap<NodeId, usize>,
+    sides: VecMap<NodeId, usize>,
     lost: MessagesLost,
 }
 
@@ -67,9 +66,9 @@ impl Network {
         Network {
             config,
             rng,
-            link_last_delivery_ms: BTreeMap::new(),
-            link_overrides: BTreeMap::new(),
-            sides: BTreeMap::new(),
+            link_last_delivery_ms: VecMap::new(),
+            link_overrides: VecMap::new(),
+            sides: VecMap::new(),
             lost: MessagesLost::default(),
         }
     }
@@ -87,7 +86,7 @@ impl Network {
 
     /// Splits the network: each list is one side. `sides` must be validated by the caller.
     pub fn partition(&mut self, sides: &[Vec<NodeId>]) {
-        self.sides = sides.iter().enumerate().flat_map(|(i, side)| side.iter().map(move |&n| (n, i))).collect_map();
+        self.sides = sides.iter().enumerate().flat_map(|(i, side)| side.iter().map(move |&n| (n, i))).collect();
     }
 
     pub fn heal(&mut self) {

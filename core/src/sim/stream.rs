@@ -8,7 +8,7 @@
 //! `producer.send()` without `.get()`). Records due at the same millisecond go in one send. The stream counts
 //! what it sent and, as the producer completes its own sends, what was acknowledged or failed.
 
-use alloc::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -127,7 +127,7 @@ pub struct ProducerStream {
     pub acknowledged: u64,
     pub failed: u64,
     /// The stream's sends not completed yet: request id → records in it.
-    pending: BTreeMap<u64, u64>,
+    pending: VecMap<u64, u64>,
 }
 
 /// A stream as the views show it.
@@ -146,7 +146,7 @@ pub struct StreamView {
 
 impl ProducerStream {
     pub fn new(spec: StreamSpec, started_ms: u64) -> ProducerStream {
-        ProducerStream { spec, started_ms, sent: 0, acknowledged: 0, failed: 0, pending: BTreeMap::new() }
+        ProducerStream { spec, started_ms, sent: 0, acknowledged: 0, failed: 0, pending: VecMap::new() }
     }
 
     /// When record `n` is due.

@@ -5,7 +5,6 @@
 use alloc::vec::Vec;
 
 use super::*;
-use crate::collect::CollectMap;
 
 impl Consumer {
     /// The partitions are given up (committed first with auto-commit) and the group left.
@@ -98,7 +97,7 @@ impl Consumer {
             _ => true,
         });
         let mut kept = core::mem::take(&mut self.assignment);
-        self.assignment = partitions.iter().map(|tp| (tp.clone(), kept.remove(tp).unwrap_or_default())).collect_map();
+        self.assignment = partitions.iter().map(|tp| (tp.clone(), kept.remove(tp).unwrap_or_default())).collect();
         out.history(Op::AssignmentReceived {
             consumer: self.id,
             group: group.clone(),
@@ -259,7 +258,7 @@ impl Consumer {
     /// snapshot), so that partitions added later still reach the group. The snapshot is the partition counts
     /// it knows, else those the current assignment implies.
     pub(super) fn keep_assignment_snapshot(&mut self, now_ms: u64, join: &crate::protocol::message::JoinResult) {
-        let mut counts: alloc::collections::BTreeMap<String, u32> = alloc::collections::BTreeMap::new();
+        let mut counts: crate::vec_map::VecMap<String, u32> = crate::vec_map::VecMap::new();
         for member in &join.members {
             for topic in &member.topics {
                 counts.entry(topic.clone()).or_insert(0);
@@ -443,7 +442,7 @@ impl Consumer {
                     return;
                 }
                 let counts =
-                    topics.iter().filter_map(|t| Some((t.clone(), self.metadata.partition_count(t)?))).collect_map();
+                    topics.iter().filter_map(|t| Some((t.clone(), self.metadata.partition_count(t)?))).collect();
                 let members: Vec<crate::group::assignor::Member> = join
                     .members
                     .iter()
@@ -454,7 +453,7 @@ impl Consumer {
                     .collect();
                 let assignor = crate::group::assignor::Assignor::parse(&join.protocol)
                     .unwrap_or(crate::group::assignor::Assignor::Range);
-                let previous = join.members.iter().map(|x| (x.member_id.clone(), x.owned.clone())).collect_map();
+                let previous = join.members.iter().map(|x| (x.member_id.clone(), x.owned.clone())).collect();
                 let assignments: Vec<(String, Vec<TopicPartition>)> =
                     crate::group::assignor::assign(assignor, &members, &counts, &previous)
                         .map(|a| a.into_iter().collect())
@@ -465,8 +464,7 @@ impl Consumer {
                 let wanted: u32 = counts.values().sum();
                 if let Some(m) = self.membership.as_mut() {
                     m.follow_up = (assigned as u32) < wanted;
-                    let snapshot =
-                        topics.iter().map(|t| (t.clone(), counts.get(t).copied().unwrap_or(0))).collect_map();
+                    let snapshot = topics.iter().map(|t| (t.clone(), counts.get(t).copied().unwrap_or(0))).collect();
                     m.assigned_counts = Some(snapshot);
                     m.metadata_checked_ms = now_ms;
                 }

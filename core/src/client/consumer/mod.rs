@@ -25,7 +25,8 @@ mod commits;
 mod fetcher;
 mod membership;
 
-use alloc::collections::{BTreeMap, VecDeque};
+use crate::vec_map::VecMap;
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -265,7 +266,7 @@ struct Membership {
     follow_up: bool,
     /// As the group's leader: the partition count of each topic it assigned, and when it last reread them
     /// (Kafka's `assignmentSnapshot` against the metadata, every `metadata.max.age.ms`).
-    assigned_counts: Option<BTreeMap<String, u32>>,
+    assigned_counts: Option<VecMap<String, u32>>,
     metadata_checked_ms: u64,
 }
 
@@ -312,7 +313,7 @@ pub struct Consumer {
     config: ConsumerConfig,
     bootstrap: Bootstrap,
     metadata: MetadataCache,
-    assignment: BTreeMap<TopicPartition, PartitionState>,
+    assignment: VecMap<TopicPartition, PartitionState>,
     in_flight: InFlight<Pending>,
     /// An error `poll` must throw (e.g. `OFFSET_OUT_OF_RANGE` with `auto.offset.reset=none`).
     error: Option<FranzError>,
@@ -322,9 +323,9 @@ pub struct Consumer {
     /// The group's coordinator, once found; no FindCoordinator before the backoff time.
     coordinator: Option<NodeId>,
     coordinator_backoff_until_ms: u64,
-    commits: BTreeMap<u64, PendingCommit>,
+    commits: VecMap<u64, PendingCommit>,
     next_commit_id: u64,
-    commit_results: BTreeMap<u64, Result<()>>,
+    commit_results: VecMap<u64, Result<()>>,
     last_auto_commit_ms: u64,
     /// Set by `subscribe`: the group membership.
     membership: Option<Membership>,
@@ -349,15 +350,15 @@ impl Consumer {
             config,
             bootstrap: Bootstrap::new(bootstrap),
             metadata: MetadataCache::default(),
-            assignment: BTreeMap::new(),
+            assignment: VecMap::new(),
             in_flight: InFlight::default(),
             error: None,
             coordinator: None,
             metadata_retry_at_ms: None,
             coordinator_backoff_until_ms: 0,
-            commits: BTreeMap::new(),
+            commits: VecMap::new(),
             next_commit_id: 1,
-            commit_results: BTreeMap::new(),
+            commit_results: VecMap::new(),
             last_auto_commit_ms: 0,
             membership: None,
             in_poll: false,

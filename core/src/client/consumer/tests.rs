@@ -69,7 +69,13 @@ fn consumer_at_zero(now_ms: u64) -> (Consumer, Outbox) {
 }
 
 fn fetched(records: Vec<Record>, high_watermark: u64) -> FetchedPartition {
-    FetchedPartition { high_watermark, leader_epoch: 3, topic_id: Some(7), log_start_offset: 0, records: if records.is_empty() { vec![] } else { vec![records.into()] } }
+    FetchedPartition {
+        high_watermark,
+        leader_epoch: 3,
+        topic_id: Some(7),
+        log_start_offset: 0,
+        records: if records.is_empty() { vec![] } else { vec![records.into()] },
+    }
 }
 
 #[test]

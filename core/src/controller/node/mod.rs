@@ -15,7 +15,7 @@ mod admin;
 mod liveness;
 mod partitions;
 
-use alloc::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -25,7 +25,6 @@ use super::election::{elect_leader, isr_without};
 use super::metadata::{MetadataImage, MetadataRecord, PartitionImage};
 use super::placement::assign_replicas_random;
 use super::raft::{LogIndex, RaftDisk, RaftMessage, RaftNode, Role, Term};
-use crate::collect::CollectMap;
 use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
 use crate::config::{PARTITIONS_PER_TOPIC_MAX, TOPICS_MAX};
 use crate::error::{FranzError, Result};
@@ -83,7 +82,7 @@ pub struct Controller {
     /// The term `latest` was built in; a new term rebuilds it.
     latest_term: Term,
     /// Leader only: when each broker last heartbeated.
-    last_heartbeat_ms: BTreeMap<NodeId, u64>,
+    last_heartbeat_ms: VecMap<NodeId, u64>,
     last_rebalance_ms: u64,
     pending: Vec<Pending>,
     parked: Vec<ParkedFetch>,
@@ -118,7 +117,7 @@ impl Controller {
             latest: MetadataImage::default(),
             latest_index: 0,
             latest_term: 0,
-            last_heartbeat_ms: BTreeMap::new(),
+            last_heartbeat_ms: VecMap::new(),
             last_rebalance_ms: now_ms,
             pending: Vec::new(),
             parked: Vec::new(),
@@ -235,7 +234,7 @@ impl Controller {
             self.sync_latest();
             out.trace(TraceKind::ControllerElected { term: self.raft.term() });
             // A new leader gives every broker a full session before judging it.
-            self.last_heartbeat_ms = self.latest.brokers.keys().map(|&b| (b, now_ms)).collect_map();
+            self.last_heartbeat_ms = self.latest.brokers.keys().map(|&b| (b, now_ms)).collect();
             self.last_rebalance_ms = now_ms;
         }
         if !self.is_active() {

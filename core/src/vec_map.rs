@@ -1,0 +1,411 @@
+//! A map kept as a sorted vector: `BTreeMap`'s order and interface, a fraction of its code.
+//!
+//! Each `BTreeMap<K, V>` type instantiates its own node search, split, rebalancing, iterators and drop
+//! (about 4 KB of wasm per type; the core has about a hundred, a third of the npm package's code). A
+//! sorted vector needs a binary search and a vector's insert. The actors' maps are small (partitions of a
+//! broker, members of a group, requests in flight) and mostly grow at their end (ascending ids and
+//! offsets), where inserting is as fast as a tree's; the checker's and the views' large maps keep `BTreeMap`.
+//! Iteration is in key order, as with `BTreeMap`, so a run's trace is the same with either.
+
+use alloc::vec::Vec;
+use core::borrow::Borrow;
+use core::fmt;
+
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VecMap<K, V> {
+    entries: Vec<(K, V)>,
+}
+
+impl<K, V> Default for VecMap<K, V> {
+    fn default() -> Self {
+        VecMap { entries: Vec::new() }
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for VecMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.entries.iter().map(|(k, v)| (k, v))).finish()
+    }
+}
+
+type Pair<'a, K, V> = (&'a K, &'a V);
+type PairMut<'a, K, V> = (&'a K, &'a mut V);
+pub type Iter<'a, K, V> = core::iter::Map<core::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> Pair<'a, K, V>>;
+pub type IterMut<'a, K, V> = core::iter::Map<core::slice::IterMut<'a, (K, V)>, fn(&'a mut (K, V)) -> PairMut<'a, K, V>>;
+
+impl<K, V> VecMap<K, V> {
+    pub const fn new() -> Self {
+        VecMap { entries: Vec::new() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
+        self.entries.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + ExactSizeIterator + Clone + '_ {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator + Clone + '_ {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> + ExactSizeIterator + '_ {
+        self.entries.iter_mut().map(|(_, v)| v)
+    }
+
+    pub fn into_keys(self) -> impl DoubleEndedIterator<Item = K> + ExactSizeIterator {
+        self.entries.into_iter().map(|(k, _)| k)
+    }
+
+    pub fn into_values(self) -> impl DoubleEndedIterator<Item = V> + ExactSizeIterator {
+        self.entries.into_iter().map(|(_, v)| v)
+    }
+
+    pub fn first_key_value(&self) -> Option<(&K, &V)> {
+        self.entries.first().map(|(k, v)| (k, v))
+    }
+
+    pub fn last_key_value(&self) -> Option<(&K, &V)> {
+        self.entries.last().map(|(k, v)| (k, v))
+    }
+
+    pub fn pop_first(&mut self) -> Option<(K, V)> {
+        (!self.entries.is_empty()).then(|| self.entries.remove(0))
+    }
+
+    pub fn pop_last(&mut self) -> Option<(K, V)> {
+        self.entries.pop()
+    }
+
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        self.entries.retain_mut(|(k, v)| keep(k, v));
+    }
+}
+
+impl<K: Ord, V> VecMap<K, V> {
+    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
+    where
+        K: Borrow<Q>,
+    {
+        // Most inserts come at the end (ascending ids, offsets, partitions): checked before searching.
+        match self.entries.last() {
+            Some((last, _)) if last.borrow() < key => Err(self.entries.len()),
+            _ => self.entries.binary_search_by(|(k, _)| k.borrow().cmp(key)),
+        }
+    }
+
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| &self.entries[i].1)
+    }
+
+    pub fn get_key_value<Q: Ord + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| (&self.entries[i].0, &self.entries[i].1))
+    }
+
+    pub fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| &mut self.entries[i].1)
+    }
+
+    pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).is_ok()
+    }
+
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.find(&key) {
+            Ok(i) => Some(core::mem::replace(&mut self.entries[i].1, value)),
+            Err(i) => {
+                self.entries.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    pub fn remove<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        self.remove_entry(key).map(|(_, v)| v)
+    }
+
+    pub fn remove_entry<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| self.entries.remove(i))
+    }
+
+    pub fn entry(&mut self, key: K) -> Entry<'_, K, V> {
+        match self.find(&key) {
+            Ok(index) => Entry::Occupied(OccupiedEntry { map: self, index }),
+            Err(index) => Entry::Vacant(VacantEntry { map: self, index, key }),
+        }
+    }
+
+    /// Moves every entry of `other` into this map (a key in both takes `other`'s value).
+    pub fn append(&mut self, other: &mut Self) {
+        for (k, v) in other.entries.drain(..) {
+            self.insert(k, v);
+        }
+    }
+
+    /// The entries whose keys lie in `range`, in order.
+    pub fn range<Q: Ord + ?Sized, R: core::ops::RangeBounds<Q>>(&self, range: R) -> Iter<'_, K, V>
+    where
+        K: Borrow<Q>,
+    {
+        use core::ops::Bound;
+        let start = match range.start_bound() {
+            Bound::Included(q) => self.entries.partition_point(|(k, _)| k.borrow() < q),
+            Bound::Excluded(q) => self.entries.partition_point(|(k, _)| k.borrow() <= q),
+            Bound::Unbounded => 0,
+        };
+        let end = match range.end_bound() {
+            Bound::Included(q) => self.entries.partition_point(|(k, _)| k.borrow() <= q),
+            Bound::Excluded(q) => self.entries.partition_point(|(k, _)| k.borrow() < q),
+            Bound::Unbounded => self.entries.len(),
+        };
+        self.entries[start..end.max(start)].iter().map(|(k, v)| (k, v))
+    }
+}
+
+pub enum Entry<'a, K, V> {
+    Occupied(OccupiedEntry<'a, K, V>),
+    Vacant(VacantEntry<'a, K, V>),
+}
+
+pub struct OccupiedEntry<'a, K, V> {
+    map: &'a mut VecMap<K, V>,
+    index: usize,
+}
+
+pub struct VacantEntry<'a, K, V> {
+    map: &'a mut VecMap<K, V>,
+    index: usize,
+    key: K,
+}
+
+impl<'a, K, V> OccupiedEntry<'a, K, V> {
+    pub fn key(&self) -> &K {
+        &self.map.entries[self.index].0
+    }
+
+    pub fn get(&self) -> &V {
+        &self.map.entries[self.index].1
+    }
+
+    pub fn get_mut(&mut self) -> &mut V {
+        &mut self.map.entries[self.index].1
+    }
+
+    pub fn into_mut(self) -> &'a mut V {
+        &mut self.map.entries[self.index].1
+    }
+
+    pub fn insert(&mut self, value: V) -> V {
+        core::mem::replace(self.get_mut(), value)
+    }
+
+    pub fn remove(self) -> V {
+        self.map.entries.remove(self.index).1
+    }
+}
+
+impl<'a, K, V> VacantEntry<'a, K, V> {
+    pub fn key(&self) -> &K {
+        &self.key
+    }
+
+    pub fn insert(self, value: V) -> &'a mut V {
+        self.map.entries.insert(self.index, (self.key, value));
+        &mut self.map.entries[self.index].1
+    }
+}
+
+impl<'a, K, V> Entry<'a, K, V> {
+    pub fn key(&self) -> &K {
+        match self {
+            Entry::Occupied(e) => e.key(),
+            Entry::Vacant(e) => e.key(),
+        }
+    }
+
+    pub fn or_insert(self, default: V) -> &'a mut V {
+        self.or_insert_with(|| default)
+    }
+
+    pub fn or_insert_with(self, default: impl FnOnce() -> V) -> &'a mut V {
+        match self {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(default()),
+        }
+    }
+
+    pub fn or_default(self) -> &'a mut V
+    where
+        V: Default,
+    {
+        self.or_insert_with(V::default)
+    }
+
+    pub fn and_modify(mut self, f: impl FnOnce(&mut V)) -> Self {
+        if let Entry::Occupied(e) = &mut self {
+            f(e.get_mut());
+        }
+        self
+    }
+}
+
+impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(pairs: I) -> Self {
+        let mut map = VecMap::new();
+        map.extend(pairs);
+        map
+    }
+}
+
+impl<K: Ord, V> Extend<(K, V)> for VecMap<K, V> {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, pairs: I) {
+        for (k, v) in pairs {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<K: Ord, V, const N: usize> From<[(K, V); N]> for VecMap<K, V> {
+    fn from(pairs: [(K, V); N]) -> Self {
+        pairs.into_iter().collect()
+    }
+}
+
+impl<K, V> IntoIterator for VecMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = alloc::vec::IntoIter<(K, V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+impl<'a, K, V> IntoIterator for &'a VecMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = Iter<'a, K, V>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<'a, K, V> IntoIterator for &'a mut VecMap<K, V> {
+    type Item = (&'a K, &'a mut V);
+    type IntoIter = IterMut<'a, K, V>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter_mut()
+    }
+}
+
+impl<K: serde::Serialize, V: serde::Serialize> serde::Serialize for VecMap<K, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<K: Ord + Borrow<Q>, Q: Ord + ?Sized, V> core::ops::Index<&Q> for VecMap<K, V> {
+    type Output = V;
+
+    fn index(&self, key: &Q) -> &V {
+        self.get(key).expect("no entry found for key")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Insert(u8, u32),
+        Remove(u8),
+        EntryAdd(u8, u32),
+        Retain(u8),
+        PopFirst,
+        PopLast,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (any::<u8>(), any::<u32>()).prop_map(|(k, v)| Op::Insert(k % 40, v)),
+            any::<u8>().prop_map(|k| Op::Remove(k % 40)),
+            (any::<u8>(), any::<u32>()).prop_map(|(k, v)| Op::EntryAdd(k % 40, v % 100)),
+            any::<u8>().prop_map(|m| Op::Retain(m % 5 + 2)),
+            Just(Op::PopFirst),
+            Just(Op::PopLast),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn it_behaves_as_a_btree_map(ops in proptest::collection::vec(op(), 0..200), lo in 0u8..40, hi in 0u8..40) {
+            let (mut ours, mut std) = (VecMap::new(), BTreeMap::new());
+            for op in ops {
+                match op {
+                    Op::Insert(k, v) => prop_assert_eq!(ours.insert(k, v), std.insert(k, v)),
+                    Op::Remove(k) => prop_assert_eq!(ours.remove(&k), std.remove(&k)),
+                    Op::EntryAdd(k, v) => {
+                        *ours.entry(k).and_modify(|x| *x += v).or_insert(v) += 1;
+                        *std.entry(k).and_modify(|x| *x += v).or_insert(v) += 1;
+                    }
+                    Op::Retain(m) => {
+                        ours.retain(|k, v| (*k as u32 + *v) % m as u32 != 0);
+                        std.retain(|k, v| (*k as u32 + *v) % m as u32 != 0);
+                    }
+                    Op::PopFirst => prop_assert_eq!(ours.pop_first(), std.pop_first()),
+                    Op::PopLast => prop_assert_eq!(ours.pop_last(), std.pop_last()),
+                }
+                prop_assert!(ours.iter().eq(std.iter()), "same entries, same order");
+            }
+            prop_assert_eq!(ours.len(), std.len());
+            for k in 0..40u8 {
+                prop_assert_eq!(ours.get(&k), std.get(&k));
+            }
+            let (lo, hi) = (lo.min(hi), lo.max(hi));
+            prop_assert!(ours.range(lo..hi).eq(std.range(lo..hi)));
+            prop_assert!(ours.range(lo..=hi).eq(std.range(lo..=hi)));
+            prop_assert!(ours.range(..hi).eq(std.range(..hi)));
+            prop_assert!(ours.range(lo..).eq(std.range(lo..)));
+        }
+    }
+}
