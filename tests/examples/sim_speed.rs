@@ -1,8 +1,9 @@
 //! Prints the benchmark workloads' speed natively, one JSON object, for `make bench`'s table:
 //! `web/bench/sim_speed.mjs` runs the same workloads in wasm and prints both side by side.
 //! `sim_speed loaded [seconds]` runs only the loaded cluster, printing each 10 s slice, and `sim_speed idle-big`
-//! only the idle 16-broker cluster (for a profiler), `sim_speed frames-cluster [seconds]` the cluster of the
-//! playground's frame bench (`web/bench/frames.mjs`), each 5 s of virtual time timed.
+//! only the idle 16-broker cluster (for a profiler), `sim_speed idle [brokers] [partitions] [seconds]` any idle
+//! cluster, `sim_speed frames-cluster [seconds]` the cluster of the playground's frame bench
+//! (`web/bench/frames.mjs`), each 5 s of virtual time timed.
 
 use std::time::Instant;
 
@@ -108,6 +109,17 @@ fn main() {
             let wall_ms = start.elapsed().as_secs_f64() * 1000.0;
             println!("{wall_ms:.0} ms per 5 s of virtual time, {} events", world.events_dispatched() - events);
         }
+        return;
+    }
+    if std::env::args().nth(1).as_deref() == Some("idle") {
+        let arg = |i: usize, default: u64| std::env::args().nth(i).and_then(|s| s.parse().ok()).unwrap_or(default);
+        let (brokers, partitions, seconds) = (arg(2, 16) as u32, arg(3, 1_000) as u32, arg(4, 60));
+        let start = Instant::now();
+        let mut world = idle_cluster(1, brokers, partitions).expect("the idle cluster forms");
+        let formed_ms = start.elapsed().as_secs_f64() * 1000.0;
+        let stats = run_idle(&mut world, seconds * 1000);
+        let wall_ms = start.elapsed().as_secs_f64() * 1000.0 - formed_ms;
+        println!("{brokers} brokers, {partitions} partitions: formed in {formed_ms:.0} ms, {seconds} s idle in {wall_ms:.0} ms ({} events)", stats.events);
         return;
     }
     if std::env::args().nth(1).as_deref() == Some("idle-big") {
