@@ -13,10 +13,11 @@
 //! kinds of message drawn, and the page's keyboard shortcuts). What the user types is read by
 //! `state/input.rs`, strictly.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+
+use franz_core::vec_map::VecMap;
 
 use franz_core::check::CheckReport;
-use franz_core::collect::CollectMap;
 use franz_core::lesson::{library, Lesson};
 use franz_core::sim::network::NetworkConfig;
 use franz_core::types::NodeId;
@@ -410,7 +411,7 @@ pub struct Snapshot {
     /// The groups the page shows, each with its committed offsets and its members' countdowns.
     pub groups: Shared<Vec<GroupCard>>,
     /// Each partition's log strip, by (topic, partition).
-    pub logs: Shared<BTreeMap<(String, u32), PartitionLogView>>,
+    pub logs: Shared<VecMap<(String, u32), PartitionLogView>>,
     /// The event log, newest first, filtered.
     pub events: Shared<Vec<EventLine>>,
     /// Topics but the internal ones (`__consumer_offsets`).
@@ -422,7 +423,7 @@ pub struct Snapshot {
     pub brokers: Shared<Vec<BrokerCard>>,
     pub network: Shared<NetworkSummary>,
     /// Warnings on each topic's settings and partitions, by topic.
-    pub topic_warnings: Shared<BTreeMap<String, Vec<String>>>,
+    pub topic_warnings: Shared<VecMap<String, Vec<String>>>,
     pub consumer: Shared<ConsumerPanel>,
     /// What the page's producers wait for, as countdowns (a request, a delivery timeout, metadata).
     pub producer_waits: Shared<Vec<Countdown>>,
@@ -997,7 +998,7 @@ impl Playground {
         let world = &self.world;
         let view = world.view();
         let groups = self.group_cards();
-        let mut logs: BTreeMap<(String, u32), PartitionLogView> = BTreeMap::new();
+        let mut logs: VecMap<(String, u32), PartitionLogView> = VecMap::new();
         for t in &view.topics {
             let shown = match self.all_partitions_shown.contains(&t.name) {
                 true => usize::MAX,
@@ -1014,7 +1015,8 @@ impl Playground {
             (is_internal(&a.name), &a.name).cmp(&(is_internal(&b.name), &b.name))
         });
         let user_topics: Vec<String> = topics.iter().map(|t| t.name.clone()).filter(|t| !is_internal(t)).collect();
-        let topic_warnings = topics.iter().map(|t| (t.name.clone(), explain::topic_warnings(t))).collect_map();
+        let topic_warnings: VecMap<_, _> =
+            topics.iter().map(|t| (t.name.clone(), explain::topic_warnings(t))).collect();
         Snapshot {
             now_ms: world.now_ms(),
             brokers: explain::broker_cards(world, &view).into(),
@@ -1060,7 +1062,7 @@ impl Playground {
     /// The checker's last report, as pins on one partition's log strip: its violations that name an
     /// offset there, one pin per offset.
     fn violation_pins(&self, topic: &str, partition: u32) -> Vec<ViolationPin> {
-        let mut by_offset: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+        let mut by_offset: VecMap<u64, Vec<String>> = VecMap::new();
         let report = self.report.iter().flat_map(|r| &r.violations);
         for v in report.filter(|v| v.topic == topic && v.partition == partition) {
             if let Some(offset) = v.offset {

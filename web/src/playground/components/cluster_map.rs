@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use franz_core::vec_map::VecMap;
 
 use franz_core::sim::network::LossCause;
 use franz_core::types::NodeId;
@@ -46,8 +46,8 @@ struct Replica {
 
 /// Each broker's replicas, in the order of the picture's partitions (user topics first, the internal
 /// `__consumer_offsets` last: the snapshot's order).
-fn replicas(partitions: &[MapPartition]) -> BTreeMap<NodeId, Vec<Replica>> {
-    let mut by_broker: BTreeMap<NodeId, Vec<Replica>> = BTreeMap::new();
+fn replicas(partitions: &[MapPartition]) -> VecMap<NodeId, Vec<Replica>> {
+    let mut by_broker: VecMap<NodeId, Vec<Replica>> = VecMap::new();
     for p in partitions {
         let leader = p.leader.map_or(String::from("none"), |l| l.to_string());
         let summary =
@@ -69,7 +69,7 @@ const GAP_Y: f64 = (CONTROLLER_Y + NODE_H + BROKERS_Y) / 2.0;
 
 /// Where each node is drawn (its centre), and the links between them.
 #[derive(PartialEq)]
-struct Layout(BTreeMap<NodeId, (f64, f64)>);
+struct Layout(VecMap<NodeId, (f64, f64)>);
 
 impl Layout {
     /// The ends of the link from `a` to `b`, and its control point: its middle (a straight line), unless
@@ -148,7 +148,7 @@ fn node_events(id: NodeId, cb: &Callback<Action>) -> (Callback<MouseEvent>, Call
 struct MapLayout {
     layout: Layout,
     /// Each broker's replicas (the chips it shows).
-    hosted: BTreeMap<NodeId, Vec<Replica>>,
+    hosted: VecMap<NodeId, Vec<Replica>>,
     broker_w: f64,
     broker_h: f64,
     /// Replica chips per row of a broker.
@@ -161,7 +161,7 @@ struct MapLayout {
 
 impl MapLayout {
     fn new(picture: &MapPicture) -> MapLayout {
-        let mut at: BTreeMap<NodeId, (f64, f64)> = BTreeMap::new();
+        let mut at: VecMap<NodeId, (f64, f64)> = VecMap::new();
         let voters = &picture.voters;
         for (i, v) in voters.iter().enumerate() {
             at.insert(v.id, (slot_x(i, voters.len()), CONTROLLER_Y + NODE_H / 2.0));

@@ -1,6 +1,7 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use franz_core::collect::CollectMap;
+use franz_core::vec_map::VecMap;
+
 use franz_core::view::TopicDescription;
 use yew::prelude::*;
 
@@ -13,9 +14,9 @@ use crate::playground::state::{is_internal, PartitionLogView, TopicAction, LOG_S
 pub struct TopicsPanelProps {
     /// The user's topics first, then the internal ones.
     pub topics: Shared<Vec<TopicDescription>>,
-    pub logs: Shared<BTreeMap<(String, u32), PartitionLogView>>,
+    pub logs: Shared<VecMap<(String, u32), PartitionLogView>>,
     /// Each topic's warnings (settings that cannot work, partitions that cannot take acks=all writes).
-    pub warnings: Shared<BTreeMap<String, Vec<String>>>,
+    pub warnings: Shared<VecMap<String, Vec<String>>>,
     /// Topics whose every partition's log strip is shown (the others show the first few).
     pub all_partitions_shown: BTreeSet<String>,
     pub notice: Html,
@@ -61,11 +62,8 @@ pub fn topics_panel(p: &TopicsPanelProps) -> Html {
     let internal: Vec<&TopicDescription> = p.topics.iter().filter(|t| is_internal(&t.name)).collect();
     let card = |t: &TopicDescription| {
         let warnings = p.warnings.get(&t.name).cloned().unwrap_or_default();
-        let logs: BTreeMap<u32, PartitionLogView> = p
-            .logs
-            .range((t.name.clone(), 0)..=(t.name.clone(), u32::MAX))
-            .map(|((_, i), l)| (*i, l.clone()))
-            .collect_map();
+        let logs: VecMap<u32, PartitionLogView> =
+            p.logs.range((t.name.clone(), 0)..=(t.name.clone(), u32::MAX)).map(|((_, i), l)| (*i, l.clone())).collect();
         let all_shown = p.all_partitions_shown.contains(&t.name);
         let on_show_all = p.on_show_all.reform({
             let name = t.name.clone();
@@ -103,7 +101,7 @@ pub fn topics_panel(p: &TopicsPanelProps) -> Html {
 struct TopicCardProps {
     topic: TopicDescription,
     /// The log strips drawn, by partition.
-    logs: BTreeMap<u32, PartitionLogView>,
+    logs: VecMap<u32, PartitionLogView>,
     warnings: Vec<String>,
     all_shown: bool,
     on_action: Callback<TopicAction>,

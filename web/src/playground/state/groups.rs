@@ -6,10 +6,9 @@
 //! `max.poll.interval.ms`). The members are the world's consumers named as the page names them, so that
 //! time travel and replays need no bookkeeping.
 
-use std::collections::BTreeMap;
+use franz_core::vec_map::VecMap;
 
 use franz_core::client::{AutoOffsetReset, ConsumerConfig};
-use franz_core::collect::CollectMap;
 use franz_core::protocol::actor::TimerName;
 use franz_core::sim::Node;
 use franz_core::types::NodeId;
@@ -48,9 +47,9 @@ pub struct GroupCard {
     pub description: GroupDescription,
     pub offsets: Vec<GroupOffset>,
     /// Each member's session at the coordinator, by member id: it expires unless a heartbeat comes.
-    pub sessions: BTreeMap<String, Countdown>,
+    pub sessions: VecMap<String, Countdown>,
     /// The page's slow members (not polling), by client id: when they leave the group.
-    pub leaving: BTreeMap<String, Countdown>,
+    pub leaving: VecMap<String, Countdown>,
 }
 
 /// The number in a member's name, `{group}-member-{n}`.
@@ -151,9 +150,9 @@ impl Playground {
     }
 
     /// Each member's session at the group's coordinator.
-    fn sessions(&self, group: &GroupDescription) -> BTreeMap<String, Countdown> {
+    fn sessions(&self, group: &GroupDescription) -> VecMap<String, Countdown> {
         let now = self.world.now_ms();
-        let Some(timers) = group.coordinator.and_then(|c| self.world.timers(c).ok()) else { return BTreeMap::new() };
+        let Some(timers) = group.coordinator.and_then(|c| self.world.timers(c).ok()) else { return VecMap::new() };
         group
             .members
             .iter()
@@ -168,11 +167,11 @@ impl Playground {
                 };
                 Some((m.member_id.clone(), countdown))
             })
-            .collect_map()
+            .collect()
     }
 
     /// The page's slow members of `group`: when `max.poll.interval.ms` runs out for them.
-    fn leaving(&self, group: &str) -> BTreeMap<String, Countdown> {
+    fn leaving(&self, group: &str) -> VecMap<String, Countdown> {
         let now = self.world.now_ms();
         self.members()
             .into_iter()
@@ -187,7 +186,7 @@ impl Playground {
                 };
                 Some((m.name.clone(), countdown))
             })
-            .collect_map()
+            .collect()
     }
 }
 
