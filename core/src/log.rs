@@ -222,7 +222,7 @@ impl PartitionLog {
         if self.epoch_cache.last().is_none_or(|&(e, _)| batch.leader_epoch > e) {
             self.epoch_cache.push((batch.leader_epoch, batch.base_offset));
         }
-        let max_ts = batch.records.iter().map(|r| r.timestamp_ms).max().unwrap_or(i64::MIN);
+        let max_ts = batch.records.max_timestamp_ms();
         self.log_end_offset = batch.last_offset + 1;
         let active = self.active();
         active.size_bytes += batch_bytes;
@@ -253,7 +253,10 @@ impl PartitionLog {
             let mut batch = batch.clone();
             if batch.base_offset < fetch_offset {
                 let skipped = (fetch_offset - batch.base_offset) as i32;
-                batch.retain_records(|r| r.offset >= fetch_offset);
+                // A view of the rest of the batch: the fetch shares it, as it shares every whole batch.
+                let skipped_records = batch.records.count_below(fetch_offset);
+                batch.records = batch.records.slice(skipped_records..batch.records.len());
+                batch.size_bytes = BATCH_OVERHEAD_BYTES + batch.records.size_bytes(0..batch.records.len());
                 batch.base_offset = fetch_offset;
                 if batch.producer.producer_id >= 0 {
                     batch.producer.base_sequence = batch.producer.base_sequence.wrapping_add(skipped);

@@ -12,6 +12,7 @@
 //! `max.in.flight.requests.per.connection` requests out. A batch is sent, retried and numbered as one.
 
 use crate::vec_map::VecMap;
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use rand_pcg::Pcg32;
@@ -240,9 +241,11 @@ pub struct Producer {
     metadata_retry_at_ms: Option<u64>,
     sticky: VecMap<String, StickyPartitioner>,
     next_send_id: u64,
-    sends: VecMap<u64, PendingSend>,
+    /// Queues that empty from their oldest end (up to `SENDS_IN_FLIGHT_MAX` sends while a leader is away, a
+    /// batch per partition and more in flight): a tree, where a sorted vector would shift at every removal.
+    sends: BTreeMap<u64, PendingSend>,
     /// The record accumulator: batches by id, oldest first.
-    batches: VecMap<u64, ProducerBatch>,
+    batches: BTreeMap<u64, ProducerBatch>,
     next_batch_id: u64,
     /// Metadata, InitProducerId and Produce requests awaiting answers (one Metadata and one InitProducerId
     /// at most).
@@ -278,8 +281,8 @@ impl Producer {
             metadata_retry_at_ms: None,
             sticky: VecMap::new(),
             next_send_id: 1,
-            sends: VecMap::new(),
-            batches: VecMap::new(),
+            sends: BTreeMap::new(),
+            batches: BTreeMap::new(),
             next_batch_id: 1,
             in_flight: InFlight::default(),
             completed: Vec::new(),

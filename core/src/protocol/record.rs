@@ -199,13 +199,19 @@ impl BatchRecords {
         BatchRecords { data: self.data.clone(), start: self.start + range.start, end: self.start + range.end }
     }
 
-    /// Keeps the records `keep` accepts, in order; whether any went. A kept run at either end stays shared.
+    /// Keeps the records `keep` accepts, in order; whether any went. A kept run stays a view of the shared
+    /// records while it holds at least half of them; less is copied out, so that what the log dropped
+    /// (compaction keeps a key's last record, often a batch's last) frees its memory.
     pub fn retain(&mut self, mut keep: impl FnMut(&Record) -> bool) -> bool {
         let kept: Vec<bool> = self.iter().map(|r| keep(&r)).collect();
         let (first, last) = (kept.iter().position(|&k| k), kept.iter().rposition(|&k| k));
         match (first, last) {
             _ if kept.iter().all(|&k| k) => return false,
-            (Some(first), Some(last)) if kept[first..=last].iter().all(|&k| k) => *self = self.slice(first..last + 1),
+            (Some(first), Some(last))
+                if kept[first..=last].iter().all(|&k| k) && 2 * (last + 1 - first) >= self.data.entries.len() =>
+            {
+                *self = self.slice(first..last + 1)
+            }
             _ => {
                 let records: Vec<Record> = self.iter().zip(&kept).filter(|(_, &k)| k).map(|(r, _)| r).collect();
                 *self = BatchRecords::from(records);
@@ -219,6 +225,8 @@ impl From<Vec<Record>> for BatchRecords {
     fn from(records: Vec<Record>) -> Self {
         let payload_bytes: usize =
             records.iter().map(|r| r.key.as_ref().map_or(0, Bytes::len) + r.value.as_ref().map_or(0, Bytes::len)).sum();
+        // Offsets and lengths are u32 (u32::MAX is null): max.message.bytes keeps a batch far below.
+        debug_assert!(payload_bytes < NULL_LEN as usize, "a batch's payload fits u32 offsets");
         let mut payload = Vec::with_capacity(payload_bytes);
         let mut headers = Vec::new();
         let mut entries = Vec::with_capacity(records.len());
@@ -286,6 +294,19 @@ mod tests {
             headers: (0..headers % 3).map(|h| Header { key: h.to_string(), value: value.map(bytes) }).collect(),
             leader_epoch: (offset % 4) as LeaderEpoch,
         }
+    }
+
+    #[test]
+    fn a_few_records_kept_of_many_are_copied_out_so_the_rest_is_freed() {
+        let records: Vec<Record> = (0..1000).map(|i| record(i, Some(1), Some(200), 0)).collect();
+        let mut tail = BatchRecords::from(records.clone());
+        tail.retain(|r| r.offset == 999);
+        assert_eq!(tail.iter().collect::<Vec<_>>(), records[999..]);
+        assert_eq!(tail.data.entries.len(), 1, "the one record kept no longer holds the 999 dropped");
+        let mut most = BatchRecords::from(records.clone());
+        most.retain(|r| r.offset >= 10);
+        assert_eq!(most.iter().collect::<Vec<_>>(), records[10..]);
+        assert_eq!(most.data.entries.len(), 1000, "most of the batch kept: still a view of it");
     }
 
     proptest! {
