@@ -406,6 +406,8 @@ mod tests {
             prop_assert!(ours.range(lo..=hi).eq(std.range(lo..=hi)));
             prop_assert!(ours.range(..hi).eq(std.range(..hi)));
             prop_assert!(ours.range(lo..).eq(std.range(lo..)));
+            use core::ops::Bound::{Excluded, Included};
+            prop_assert!(ours.range((Excluded(lo), Included(hi))).eq(std.range((Excluded(lo), Included(hi)))));
         }
     }
 }
