@@ -580,6 +580,14 @@ impl PartitionLog {
         let offsets = || self.segments.iter().flat_map(|s| &s.batches).flat_map(|b| b.records.offsets());
         debug_assert!(offsets().zip(offsets().skip(1)).all(|(a, b)| a < b), "offsets strictly increase");
         debug_assert!(offsets().all(|o| o >= self.log_start_offset && o < self.log_end_offset));
+        debug_assert!(
+            self.segments
+                .iter()
+                .flat_map(|s| &s.batches)
+                .all(|b| b.size_bytes == BATCH_OVERHEAD_BYTES + b.records.size_bytes(0..b.records.len())
+                    && b.records.offsets().next_back().is_none_or(|o| o <= b.last_offset)),
+            "a batch's size is its records', and they lie within its offsets"
+        );
         debug_assert!(self
             .segments
             .iter()

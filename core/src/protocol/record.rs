@@ -163,7 +163,7 @@ impl BatchRecords {
     }
 
     /// The records' offsets, ascending.
-    pub fn offsets(&self) -> impl Iterator<Item = Offset> + '_ {
+    pub fn offsets(&self) -> impl DoubleEndedIterator<Item = Offset> + '_ {
         self.entries().iter().map(|e| e.offset)
     }
 
