@@ -551,9 +551,9 @@ impl World {
             .map(|r| RecordView {
                 offset: r.offset,
                 timestamp_ms: r.timestamp_ms,
-                key: r.key.clone(),
-                value: r.value.clone(),
-                headers: r.headers.clone(),
+                key: r.key,
+                value: r.value,
+                headers: r.headers,
                 leader_epoch: r.leader_epoch,
             })
             .collect())
@@ -606,13 +606,13 @@ impl World {
                             .flat_map(|s| &s.batches)
                             .flat_map(|b| {
                                 b.records.iter().map(move |r| LoggedRecord {
-                                    offset: r.offset,
-                                    key: r.key.clone(),
-                                    value: r.value.clone(),
-                                    leader_epoch: r.leader_epoch,
                                     origin: b
                                         .origin
                                         .map(|batch| RecordOrigin { batch, index: (r.offset - b.base_offset) as u32 }),
+                                    offset: r.offset,
+                                    key: r.key,
+                                    value: r.value,
+                                    leader_epoch: r.leader_epoch,
                                 })
                             })
                             .collect(),
