@@ -25,7 +25,9 @@ use crate::error::{FranzError, Result};
 use crate::log::{BatchOrigin, ProducerStamp};
 use crate::metadata::MetadataImage;
 use crate::protocol::actor::{TimerName, Timers};
-use crate::protocol::message::{Acks, Actor, CorrelationId, FetchedPartition, Message, OffsetSpec, Outbox};
+use crate::protocol::message::{
+    Acks, Actor, CorrelationId, FetchPartitionResult, FetchedPartition, IsolationLevel, Message, OffsetSpec, Outbox,
+};
 use crate::protocol::message::{PartitionMetadata, TopicMetadata};
 use crate::protocol::trace::TraceKind;
 use crate::types::{NodeId, Offset, Record, TopicId, TopicPartition};
@@ -134,17 +136,24 @@ pub struct ReplicaDisk {
     pub high_watermark_checkpoint: Offset,
 }
 
-/// A fetch parked until data arrives or its wait runs out.
+/// A consumer's fetch, parked until some partition has records or an error, or its wait runs out (Kafka's
+/// `DelayedFetch` with `fetch.min.bytes=1`).
 #[derive(Clone, Debug)]
 struct DelayedFetch {
     from: NodeId,
     correlation_id: CorrelationId,
+    isolation_level: crate::protocol::message::IsolationLevel,
+    deadline_ms: u64,
+    partitions: Vec<PartitionFetch>,
+}
+
+/// One partition of a consumer's fetch.
+#[derive(Clone, Debug)]
+struct PartitionFetch {
     tp: TopicPartition,
     current_leader_epoch: i32,
     fetch_offset: Offset,
     max_bytes: usize,
-    isolation_level: crate::protocol::message::IsolationLevel,
-    deadline_ms: u64,
 }
 
 /// An `acks=all` produce parked until the high watermark reaches `required_offset`.
@@ -507,22 +516,22 @@ impl Broker {
     }
 
     /// The partition a consumer's fetch reads and the offset its read stops below, or why it cannot read.
-    fn fetch_bounds(&self, fetch: &DelayedFetch) -> Result<(&Partition, Offset)> {
+    fn fetch_bounds(&self, fetch: &PartitionFetch, isolation_level: IsolationLevel) -> Result<(&Partition, Offset)> {
         let (p, _) = self.leader_partition(&fetch.tp)?;
         if fetch.current_leader_epoch >= 0 {
             check_leader_epoch(&fetch.tp, p, fetch.current_leader_epoch)?;
         }
         // Consumers read only below the high watermark (read_uncommitted) or the last stable offset
         // (read_committed), which is the HW while there are no transactions.
-        let upper = match fetch.isolation_level {
-            crate::protocol::message::IsolationLevel::ReadUncommitted => p.high_watermark,
-            crate::protocol::message::IsolationLevel::ReadCommitted => p.last_stable_offset(),
+        let upper = match isolation_level {
+            IsolationLevel::ReadUncommitted => p.high_watermark,
+            IsolationLevel::ReadCommitted => p.last_stable_offset(),
         };
         Ok((p, upper))
     }
 
-    fn read(&self, fetch: &DelayedFetch) -> Result<FetchedPartition> {
-        let (p, upper) = self.fetch_bounds(fetch)?;
+    fn read(&self, fetch: &PartitionFetch, isolation_level: IsolationLevel) -> Result<FetchedPartition> {
+        let (p, upper) = self.fetch_bounds(fetch, isolation_level)?;
         let records = p.log.read(fetch.fetch_offset, upper, fetch.max_bytes)?;
         Ok(FetchedPartition {
             high_watermark: p.high_watermark,
@@ -533,10 +542,27 @@ impl Broker {
         })
     }
 
-    fn on_fetch(&mut self, now_ms: u64, from: NodeId, fetch: DelayedFetch, out: &mut Outbox) {
-        match self.read(&fetch) {
-            Ok(data) if data.records.is_empty() && fetch.deadline_ms > now_ms => self.delayed_fetches.push(fetch),
-            result => respond_fetch(from, &fetch, result, out),
+    /// Whether a read of this partition would give records or an error, checked without reading.
+    fn has_answer(&self, fetch: &PartitionFetch, isolation_level: IsolationLevel) -> bool {
+        match self.fetch_bounds(fetch, isolation_level) {
+            Ok((p, upper)) => !p.log.read_is_empty(fetch.fetch_offset, upper),
+            Err(_) => true,
+        }
+    }
+
+    /// The partitions of the fetch with records or an error, read (Kafka answers at once when there is one).
+    /// The others are left out, as a fetch session's incremental answer leaves out the partitions with
+    /// nothing new (KIP-227): the consumer asks for them again in its next fetch.
+    fn answers(&self, fetch: &DelayedFetch) -> Vec<(usize, Result<FetchedPartition>)> {
+        let answered = fetch.partitions.iter().enumerate().filter(|(_, f)| self.has_answer(f, fetch.isolation_level));
+        let read = answered.map(|(i, f)| (i, self.read(f, fetch.isolation_level)));
+        read.filter(|(_, r)| !matches!(r, Ok(data) if data.records.is_empty())).collect()
+    }
+
+    fn on_fetch(&mut self, now_ms: u64, fetch: DelayedFetch, out: &mut Outbox) {
+        match self.answers(&fetch) {
+            answers if answers.is_empty() && fetch.deadline_ms > now_ms => self.delayed_fetches.push(fetch),
+            answers => respond_fetch(fetch, answers, out),
         }
     }
 
@@ -550,24 +576,21 @@ impl Broker {
         self.fetches_checked_version = Some(version);
         for fetch in core::mem::take(&mut self.delayed_fetches) {
             let due = now_ms >= fetch.deadline_ms;
-            let has_answer = || match self.fetch_bounds(&fetch) {
-                Ok((p, upper)) => !p.log.read_is_empty(fetch.fetch_offset, upper),
-                Err(_) => true,
-            };
+            let has_answer = || fetch.partitions.iter().any(|f| self.has_answer(f, fetch.isolation_level));
             if !due && (unchanged || !has_answer()) {
                 debug_assert!(
-                    !has_answer() && matches!(self.read(&fetch), Ok(data) if data.records.is_empty()),
+                    !has_answer()
+                        && fetch.partitions.iter().all(|f| {
+                            matches!(self.read(f, fetch.isolation_level), Ok(data) if data.records.is_empty())
+                        }),
                     "a parked fetch has an answer it was not given"
                 );
                 self.delayed_fetches.push(fetch);
                 continue;
             }
-            let result = self.read(&fetch);
-            let ready = !matches!(&result, Ok(data) if data.records.is_empty());
-            if ready || due {
-                respond_fetch(fetch.from, &fetch, result, out);
-            } else {
-                self.delayed_fetches.push(fetch);
+            match self.answers(&fetch) {
+                answers if answers.is_empty() && !due => self.delayed_fetches.push(fetch),
+                answers => respond_fetch(fetch, answers, out),
             }
         }
         let produces = core::mem::take(&mut self.delayed_produces);
@@ -737,9 +760,16 @@ struct ProduceArgs {
     origin: Option<BatchOrigin>,
 }
 
-fn respond_fetch(to: NodeId, fetch: &DelayedFetch, result: Result<FetchedPartition>, out: &mut Outbox) {
-    let (correlation_id, topic, partition) = (fetch.correlation_id, fetch.tp.topic.clone(), fetch.tp.partition);
-    out.send(to, Message::FetchResponse { correlation_id, topic, partition, result });
+fn respond_fetch(fetch: DelayedFetch, answers: Vec<(usize, Result<FetchedPartition>)>, out: &mut Outbox) {
+    let mut asked = fetch.partitions;
+    let partitions = answers
+        .into_iter()
+        .map(|(i, result)| {
+            let (topic, partition) = (core::mem::take(&mut asked[i].tp.topic), asked[i].tp.partition);
+            FetchPartitionResult { topic, partition, result }
+        })
+        .collect();
+    out.send(fetch.from, Message::FetchResponse { correlation_id: fetch.correlation_id, partitions });
 }
 
 impl Actor for Broker {
@@ -782,29 +812,19 @@ impl Actor for Broker {
                 self.next_producer_id += 1;
                 out.send(from, Message::InitProducerIdResponse { correlation_id, result: Ok((producer_id, 0)) });
             }
-            Message::FetchRequest {
-                correlation_id,
-                max_wait_ms,
-                topic,
-                partition,
-                current_leader_epoch,
-                fetch_offset,
-                max_bytes,
-                isolation_level,
-            } => {
-                let tp = TopicPartition::new(topic, partition);
+            Message::FetchRequest { correlation_id, max_wait_ms, isolation_level, partitions } => {
+                let partitions = partitions
+                    .into_iter()
+                    .map(|p| PartitionFetch {
+                        tp: TopicPartition::new(p.topic, p.partition),
+                        current_leader_epoch: p.current_leader_epoch,
+                        fetch_offset: p.fetch_offset,
+                        max_bytes: p.max_bytes,
+                    })
+                    .collect();
                 let deadline_ms = now_ms.saturating_add(max_wait_ms);
-                let fetch = DelayedFetch {
-                    from,
-                    correlation_id,
-                    tp,
-                    current_leader_epoch,
-                    fetch_offset,
-                    max_bytes,
-                    isolation_level,
-                    deadline_ms,
-                };
-                self.on_fetch(now_ms, from, fetch, out);
+                let fetch = DelayedFetch { from, correlation_id, isolation_level, deadline_ms, partitions };
+                self.on_fetch(now_ms, fetch, out);
             }
             Message::ListOffsetsRequest { correlation_id, topic, partition, spec } => {
                 let result = self.list_offsets(&TopicPartition::new(topic.clone(), partition), spec);

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use super::Broker;
 use crate::config::BrokerConfig;
 use crate::error::ErrorCode;
-use crate::protocol::message::{Acks, Actor, IsolationLevel, Message, MetadataFetchData, Outbox};
+use crate::protocol::message::{Acks, Actor, FetchPartition, IsolationLevel, Message, MetadataFetchData, Outbox};
 use crate::protocol::metadata::MetadataRecord;
 use crate::protocol::record::ProducerStamp;
 use crate::types::{Bytes, NodeId, Record};
@@ -74,6 +74,21 @@ fn leader_of_t() -> Broker {
     b
 }
 
+/// A consumer's Fetch of these (topic, partition 0, leader epoch, offset)s.
+fn consumer_fetch(correlation_id: u64, max_wait_ms: u64, partitions: &[(&str, i32, u64)]) -> Message {
+    let partitions = partitions
+        .iter()
+        .map(|&(topic, current_leader_epoch, fetch_offset)| FetchPartition {
+            topic: topic.into(),
+            partition: 0,
+            current_leader_epoch,
+            fetch_offset,
+            max_bytes: 1 << 20,
+        })
+        .collect();
+    Message::FetchRequest { correlation_id, max_wait_ms, isolation_level: IsolationLevel::ReadUncommitted, partitions }
+}
+
 fn produce(b: &mut Broker, now_ms: u64, correlation_id: u64, topic: &str, values: &[&str]) -> Message {
     let request = Message::ProduceRequest {
         correlation_id,
@@ -106,27 +121,75 @@ fn a_leader_appends_at_its_log_end_and_answers_with_the_offset_and_topic_id() {
         other => panic!("the next batch goes at the log end: {other:?}"),
     }
     // One replica: the HW follows the log end, and a consumer reads everything below it.
-    let fetch = Message::FetchRequest {
-        correlation_id: 3,
-        max_wait_ms: 0,
-        topic: "t".into(),
-        partition: 0,
-        current_leader_epoch: 0,
-        fetch_offset: 1,
-        max_bytes: 1 << 20,
-        isolation_level: IsolationLevel::ReadUncommitted,
-    };
     let mut out = Outbox::default();
-    b.on_message(12, CLIENT, fetch, &mut out);
+    b.on_message(12, CLIENT, consumer_fetch(3, 0, &[("t", 0, 1)]), &mut out);
     match &sent(out)[..] {
-        [(CLIENT, Message::FetchResponse { result: Ok(data), .. })] => {
-            assert_eq!(data.high_watermark, 3);
-            assert_eq!(data.leader_epoch, 0);
-            let offsets: Vec<u64> = data.records().map(|r| r.offset).collect();
-            assert_eq!(offsets, [1, 2]);
-        }
+        [(CLIENT, Message::FetchResponse { partitions, .. })] => match &partitions[..] {
+            [p] => {
+                let data = p.result.as_ref().unwrap();
+                assert_eq!(data.high_watermark, 3);
+                assert_eq!(data.leader_epoch, 0);
+                let offsets: Vec<u64> = data.records().map(|r| r.offset).collect();
+                assert_eq!(offsets, [1, 2]);
+            }
+            other => panic!("{other:?}"),
+        },
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_consumer_fetch_waits_for_any_of_its_partitions_and_answers_them_all_in_order() {
+    let mut b = leader_of_t();
+    produce(&mut b, 10, 1, "t", &["a"]);
+    // At the log end with no time to wait: answered at once, leaving out the partition with nothing new
+    // (as a fetch session's incremental answer does).
+    let mut out = Outbox::default();
+    b.on_message(11, CLIENT, consumer_fetch(9, 0, &[("t", 0, 1)]), &mut out);
+    match &sent(out)[..] {
+        [(CLIENT, Message::FetchResponse { correlation_id: 9, partitions })] => assert!(partitions.is_empty()),
+        other => panic!("{other:?}"),
+    }
+    // At the log end, nothing to send: it waits (fetch.max.wait.ms).
+    let mut out = Outbox::default();
+    b.on_message(11, CLIENT, consumer_fetch(2, 500, &[("t", 0, 1)]), &mut out);
+    assert!(sent(out).is_empty(), "a fetch with nothing to read is parked");
+    // A record arrives: the parked fetch is answered with it.
+    let mut out = Outbox::default();
+    b.on_message(12, CLIENT, consumer_fetch(3, 500, &[("missing", 0, 0), ("t", 0, 0)]), &mut out);
+    match &sent(out)[..] {
+        [(CLIENT, Message::FetchResponse { correlation_id: 3, partitions })] => {
+            let names: Vec<&str> = partitions.iter().map(|p| p.topic.as_str()).collect();
+            assert_eq!(names, ["missing", "t"], "the partitions with an answer, in the request's order");
+            assert_eq!(partitions[0].result.as_ref().unwrap_err().code, ErrorCode::UnknownTopicOrPartition);
+            let offsets: Vec<u64> = partitions[1].result.as_ref().unwrap().records().map(|r| r.offset).collect();
+            assert_eq!(offsets, [0], "an error in one partition answers at once, with the others' records");
+        }
+        other => panic!("an error answers at once: {other:?}"),
+    }
+    let request = Message::ProduceRequest {
+        correlation_id: 4,
+        acks: Acks::Leader,
+        timeout_ms: 30_000,
+        topic: "t".into(),
+        partition: 0,
+        producer: ProducerStamp::NONE,
+        records: vec![record("b")],
+        origin: None,
+    };
+    let mut out = Outbox::default();
+    b.on_message(13, CLIENT, request, &mut out);
+    let answered: Vec<u64> = sent(out)
+        .into_iter()
+        .filter_map(|(_, m)| match m {
+            Message::FetchResponse { correlation_id: 2, partitions } => {
+                Some(partitions[0].result.as_ref().unwrap().records().map(|r| r.offset).collect::<Vec<_>>())
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(answered, [1], "the parked fetch is answered with the new record");
 }
 
 #[test]
@@ -139,20 +202,12 @@ fn a_broker_refuses_what_it_does_not_lead_by_name() {
         other => panic!("{other:?}"),
     }
     // A consumer whose metadata names a newer leader epoch than this broker knows.
-    let fetch = Message::FetchRequest {
-        correlation_id: 2,
-        max_wait_ms: 0,
-        topic: "t".into(),
-        partition: 0,
-        current_leader_epoch: 5,
-        fetch_offset: 0,
-        max_bytes: 1 << 20,
-        isolation_level: IsolationLevel::ReadUncommitted,
-    };
     let mut out = Outbox::default();
-    b.on_message(11, CLIENT, fetch, &mut out);
+    b.on_message(11, CLIENT, consumer_fetch(2, 0, &[("t", 5, 0)]), &mut out);
     match &sent(out)[..] {
-        [(CLIENT, Message::FetchResponse { result: Err(e), .. })] => assert_eq!(e.code, ErrorCode::UnknownLeaderEpoch),
+        [(CLIENT, Message::FetchResponse { partitions, .. })] => {
+            assert_eq!(partitions[0].result.as_ref().unwrap_err().code, ErrorCode::UnknownLeaderEpoch)
+        }
         other => panic!("{other:?}"),
     }
 }

@@ -82,7 +82,7 @@ impl AdminClient {
     /// The controller asked was not the active one, or did not answer: ask the next after a backoff.
     fn retry(&mut self, request_id: u64, now_ms: u64, error: crate::error::FranzError) {
         self.bootstrap.rotate();
-        self.in_flight.retain(|&r| r != request_id);
+        self.in_flight.retain(|r| *r != request_id);
         if let Some(call) = self.calls.get_mut(&request_id) {
             call.retry_at_ms = now_ms + super::RETRY_BACKOFF_MS;
             call.last_error = Some(error);
@@ -143,7 +143,7 @@ impl Actor for AdminClient {
         let expired: Vec<u64> = self.calls.iter().filter(|(_, c)| now_ms >= c.deadline_ms).map(|(&r, _)| r).collect();
         for request_id in expired {
             let Some(call) = self.calls.remove(&request_id) else { continue };
-            self.in_flight.retain(|&r| r != request_id);
+            self.in_flight.retain(|r| *r != request_id);
             let why = call.last_error.map(|e| alloc::format!(" (last: {e})")).unwrap_or_default();
             let err = franz_err!(
                 RequestTimedOut,

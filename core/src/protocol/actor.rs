@@ -342,9 +342,9 @@ impl<P> InFlight<P> {
         }
     }
 
-    /// Forgets the requests whose answer no longer matters.
-    pub fn retain(&mut self, mut keep: impl FnMut(&P) -> bool) {
-        self.requests.retain(|_, r| keep(&r.pending));
+    /// Forgets the requests whose answer no longer matters (`keep` may also narrow what one awaits).
+    pub fn retain(&mut self, mut keep: impl FnMut(&mut P) -> bool) {
+        self.requests.retain(|_, r| keep(&mut r.pending));
     }
 
     pub fn any(&self, f: impl Fn(&P) -> bool) -> bool {

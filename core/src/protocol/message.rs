@@ -173,6 +173,26 @@ pub struct PartitionState {
     pub partition_epoch: i32,
 }
 
+/// One partition of a consumer's fetch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchPartition {
+    pub topic: String,
+    pub partition: u32,
+    /// The leader epoch the consumer's metadata names (KIP-320); a stale one is `FENCED_LEADER_EPOCH`.
+    pub current_leader_epoch: LeaderEpoch,
+    pub fetch_offset: Offset,
+    /// Kafka's `max.partition.fetch.bytes`.
+    pub max_bytes: usize,
+}
+
+/// One partition of a consumer's fetch answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchPartitionResult {
+    pub topic: String,
+    pub partition: u32,
+    pub result: Result<FetchedPartition, FranzError>,
+}
+
 /// One partition of a follower's fetch: where its log ends and what it last got.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReplicaFetchPartition {
@@ -327,22 +347,20 @@ pub enum Message {
         /// The base offset of the appended batch.
         result: Result<Offset, FranzError>,
     },
+    /// A consumer's fetch: every partition it reads from this leader with nothing buffered, in one request
+    /// (Kafka's consumer keeps one Fetch in flight per broker). The leader answers when some partition has
+    /// records or an error, or when `max_wait_ms` ends.
     FetchRequest {
         correlation_id: CorrelationId,
         max_wait_ms: u64,
-        topic: String,
-        partition: u32,
-        /// The leader epoch the consumer's metadata names (KIP-320); a stale one is `FENCED_LEADER_EPOCH`.
-        current_leader_epoch: LeaderEpoch,
-        fetch_offset: Offset,
-        max_bytes: usize,
         isolation_level: IsolationLevel,
+        partitions: Vec<FetchPartition>,
     },
+    /// The partitions asked for that have records or an error, in the request's order; those with nothing
+    /// new are left out, as in an incremental answer of a fetch session (KIP-227).
     FetchResponse {
         correlation_id: CorrelationId,
-        topic: String,
-        partition: u32,
-        result: Result<FetchedPartition, FranzError>,
+        partitions: Vec<FetchPartitionResult>,
     },
     ListOffsetsRequest {
         correlation_id: CorrelationId,

@@ -1,6 +1,7 @@
 //! The consumer's fetcher (Kafka's `Fetcher` and `OffsetFetcher`): for each assigned partition, the
-//! metadata that names its leader, a starting position (`auto.offset.reset` through ListOffsets), and one
-//! long-polling Fetch in flight while its buffer is empty; errors back the partition off.
+//! metadata that names its leader and a starting position (`auto.offset.reset` through ListOffsets); to
+//! each leader, one long-polling Fetch in flight at a time for every partition it leads whose buffer is
+//! empty. Errors back a partition off.
 
 use alloc::vec::Vec;
 
@@ -19,6 +20,9 @@ impl Consumer {
         }
         let metadata_in_flight =
             self.in_flight.any(|p| matches!(p, Pending::Metadata)) || self.metadata_retry_at_ms.is_some();
+        // Kafka's `prepareFetchRequests`: a node with a fetch in flight gets no other until it answers.
+        let busy: Vec<NodeId> =
+            self.in_flight.iter().filter(|(_, r)| matches!(r.pending, Pending::Fetch(_))).map(|(_, r)| r.to).collect();
         let mut missing_topics: Vec<String> = Vec::new();
         let mut work: Vec<(TopicPartition, NodeId, Option<Offset>)> = Vec::new();
         let grouped = self.config.group_id.is_some();
@@ -38,6 +42,9 @@ impl Consumer {
                 }
                 continue;
             }
+            if state.position.is_some() && busy.contains(&leader) {
+                continue; // its leader has this consumer's fetch already
+            }
             work.push((tp.clone(), leader, state.position));
         }
         self.fill_group(now_ms, needs_committed, out);
@@ -51,33 +58,14 @@ impl Consumer {
                 out,
             );
         }
+        let mut fetches: VecMap<NodeId, Vec<(TopicPartition, Offset)>> = VecMap::new();
         for (tp, leader, position) in work {
-            if let Some(state) = self.assignment.get_mut(&tp) {
-                state.request_in_flight = true;
-            }
             match position {
                 Some(fetch_offset) => {
-                    let (max_wait_ms, max_bytes) =
-                        (self.config.fetch_max_wait_ms, self.config.max_partition_fetch_bytes);
-                    let pending = Pending::Fetch(tp.clone(), fetch_offset);
-                    let current_leader_epoch = self.metadata.leader_epoch(&tp.topic, tp.partition);
-                    let isolation_level = self.config.isolation_level;
-                    self.request(
-                        now_ms,
-                        leader,
-                        pending,
-                        |correlation_id| Message::FetchRequest {
-                            correlation_id,
-                            max_wait_ms,
-                            topic: tp.topic.clone(),
-                            partition: tp.partition,
-                            current_leader_epoch,
-                            fetch_offset,
-                            max_bytes,
-                            isolation_level,
-                        },
-                        out,
-                    );
+                    if let Some(state) = self.assignment.get_mut(&tp) {
+                        state.request_in_flight = true;
+                    }
+                    fetches.entry(leader).or_default().push((tp, fetch_offset));
                 }
                 None => {
                     let spec = match self.config.auto_offset_reset {
@@ -85,7 +73,6 @@ impl Consumer {
                         AutoOffsetReset::Latest => OffsetSpec::Latest,
                         AutoOffsetReset::None => {
                             if let Some(state) = self.assignment.get_mut(&tp) {
-                                state.request_in_flight = false;
                                 state.no_offset = true;
                             }
                             // An out-of-range error not yet thrown says more; it goes first.
@@ -93,6 +80,9 @@ impl Consumer {
                             continue;
                         }
                     };
+                    if let Some(state) = self.assignment.get_mut(&tp) {
+                        state.request_in_flight = true;
+                    }
                     let pending = Pending::ListOffsets(tp.clone());
                     self.request(
                         now_ms,
@@ -109,6 +99,50 @@ impl Consumer {
                 }
             }
         }
+        let (max_wait_ms, max_bytes) = (self.config.fetch_max_wait_ms, self.config.max_partition_fetch_bytes);
+        let isolation_level = self.config.isolation_level;
+        for (leader, wanted) in fetches {
+            let partitions = wanted
+                .iter()
+                .map(|(tp, fetch_offset)| FetchPartition {
+                    topic: tp.topic.clone(),
+                    partition: tp.partition,
+                    current_leader_epoch: self.metadata.leader_epoch(&tp.topic, tp.partition),
+                    fetch_offset: *fetch_offset,
+                    max_bytes,
+                })
+                .collect();
+            self.request(
+                now_ms,
+                leader,
+                Pending::Fetch(wanted),
+                |correlation_id| Message::FetchRequest { correlation_id, max_wait_ms, isolation_level, partitions },
+                out,
+            );
+        }
+    }
+
+    /// The answers still due for these partitions must not be used (a seek, or a new assignment that
+    /// starts them afresh): their ListOffsets are forgotten, and they are dropped from the Fetches out
+    /// (whose other partitions are still awaited).
+    pub(super) fn forget_requests_for(&mut self, forget: impl Fn(&TopicPartition) -> bool) {
+        self.in_flight.retain(|p| match p {
+            Pending::ListOffsets(tp) => !forget(tp),
+            Pending::Fetch(asked) => {
+                asked.retain(|(tp, _)| !forget(tp));
+                true
+            }
+            _ => true,
+        });
+    }
+
+    /// A request for this partition went unanswered: back off, and relearn its leader.
+    pub(super) fn request_lost(&mut self, now_ms: u64, tp: &TopicPartition) {
+        if let Some(state) = self.assignment.get_mut(tp) {
+            state.request_in_flight = false;
+            state.backoff_until_ms = now_ms + RETRY_BACKOFF_MS; // retry.backoff.ms
+        }
+        self.metadata.forget(&tp.topic);
     }
 
     /// After a retriable error: wait `retry.backoff.ms`, relearn the leader.
@@ -128,7 +162,32 @@ impl Consumer {
         }
     }
 
+    /// A fetch's answer: each partition asked for at the offset it was asked at (those no longer asked for
+    /// were dropped from `asked` by a seek or a new assignment, and their answers are not used).
     pub(super) fn on_fetch_response(
+        &mut self,
+        now_ms: u64,
+        asked: Vec<(TopicPartition, Offset)>,
+        mut answers: Vec<FetchPartitionResult>,
+        out: &mut Outbox,
+    ) {
+        for (tp, fetch_offset) in asked {
+            let answer = answers.iter().position(|a| a.topic == tp.topic && a.partition == tp.partition);
+            match answer {
+                Some(i) => {
+                    let result = answers.swap_remove(i).result;
+                    self.on_partition_fetched(now_ms, tp, fetch_offset, result, out);
+                }
+                None => {
+                    if let Some(state) = self.assignment.get_mut(&tp) {
+                        state.request_in_flight = false;
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_partition_fetched(
         &mut self,
         now_ms: u64,
         tp: TopicPartition,

@@ -47,11 +47,8 @@ impl Consumer {
             self.start_commit(now_ms, positions, CommitKind::Revocation);
         }
         let revoked = core::mem::take(&mut self.assignment);
-        self.in_flight.retain(|p| match p {
-            Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => !revoked.contains_key(tp),
-            Pending::OffsetFetch(..) => false,
-            _ => true,
-        });
+        self.forget_requests_for(|tp| revoked.contains_key(tp));
+        self.in_flight.retain(|p| !matches!(p, Pending::OffsetFetch(..)));
         // Kafka's onPartitionsLost (and a member that leaves): what it held is no longer its to claim, so its
         // next JoinGroup names no owned partitions (a stale claim would let the cooperative assignor hand a
         // partition over without the revocation phase). An eager revocation keeps the claim, for stickiness.
@@ -92,10 +89,7 @@ impl Consumer {
         // starts afresh are answered into nothing, so that no record is buffered twice.
         let fresh: Vec<TopicPartition> =
             partitions.iter().filter(|tp| !self.assignment.contains_key(*tp)).cloned().collect();
-        self.in_flight.retain(|p| match p {
-            Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => !fresh.contains(tp),
-            _ => true,
-        });
+        self.forget_requests_for(|tp| fresh.contains(tp));
         let mut kept = core::mem::take(&mut self.assignment);
         self.assignment = partitions.iter().map(|tp| (tp.clone(), kept.remove(tp).unwrap_or_default())).collect();
         out.history(Op::AssignmentReceived {
@@ -125,10 +119,7 @@ impl Consumer {
         for tp in &moved {
             self.assignment.remove(tp);
         }
-        self.in_flight.retain(|p| match p {
-            Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => !moved.contains(tp),
-            _ => true,
-        });
+        self.forget_requests_for(|tp| moved.contains(tp));
         if let Some(m) = self.membership.as_mut() {
             m.follow_up = true;
         }

@@ -35,7 +35,10 @@ use super::{Bootstrap, RETRY_BACKOFF_MS};
 use crate::error::{ErrorCode, FranzError, Result};
 use crate::protocol::actor::{InFlight, InFlightRequest, TimerName, Timers};
 use crate::protocol::history::{CommittedOffset, FetchedCommittedOffset, Op, PolledRecord, ResetReason, RevokeReason};
-use crate::protocol::message::{Actor, CorrelationId, FetchedPartition, Message, OffsetCommit, OffsetSpec, Outbox};
+use crate::protocol::message::{
+    Actor, CorrelationId, FetchPartition, FetchPartitionResult, FetchedPartition, Message, OffsetCommit, OffsetSpec,
+    Outbox,
+};
 use crate::protocol::trace::TraceKind;
 use crate::types::{Bytes, Header, LeaderEpoch, NodeId, Offset, Record, TopicPartition, NO_NODE};
 
@@ -218,7 +221,8 @@ struct PartitionState {
 enum Pending {
     Metadata,
     ListOffsets(TopicPartition),
-    Fetch(TopicPartition, Offset),
+    /// The partitions a Fetch asked for, each at its offset.
+    Fetch(Vec<(TopicPartition, Offset)>),
     FindCoordinator,
     /// The partitions asked for, and when.
     OffsetFetch(Vec<TopicPartition>, u64),
@@ -493,10 +497,7 @@ impl Consumer {
             let state = old.remove(&tp).unwrap_or_default();
             self.assignment.insert(tp, state);
         }
-        self.in_flight.retain(|p| match p {
-            Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => !old.contains_key(tp),
-            _ => true,
-        });
+        self.forget_requests_for(|tp| old.contains_key(tp));
         self.error = None;
         let partitions = self.assignment.keys().cloned().collect();
         out.history(Op::PositionReset { consumer: self.id, partitions, reason: ResetReason::Assign });
@@ -541,7 +542,7 @@ impl Consumer {
         if !still_undefined && self.error.as_ref().is_some_and(|e| e.code == ErrorCode::NoOffsetForPartition) {
             self.error = None;
         }
-        self.in_flight.retain(|p| !matches!(p, Pending::ListOffsets(t) | Pending::Fetch(t, _) if t == tp));
+        self.forget_requests_for(|t| t == tp);
         self.fill(now_ms, out);
         Ok(())
     }
@@ -733,8 +734,8 @@ impl Actor for Consumer {
                 self.metadata.update(now_ms, topics);
                 self.check_assignment_snapshot(now_ms, out);
             }
-            (Pending::Fetch(tp, offset), Message::FetchResponse { result, .. }) => {
-                self.on_fetch_response(now_ms, tp, offset, result, out)
+            (Pending::Fetch(asked), Message::FetchResponse { partitions, .. }) => {
+                self.on_fetch_response(now_ms, asked, partitions, out)
             }
             (Pending::ListOffsets(tp), Message::ListOffsetsResponse { result, .. }) => {
                 self.on_list_offsets_response(now_ms, tp, result, out)
@@ -864,12 +865,11 @@ impl Actor for Consumer {
                         self.rejoin(now_ms, &e, out);
                     }
                     Pending::LeaveGroup => {}
-                    Pending::ListOffsets(tp) | Pending::Fetch(tp, _) => {
-                        if let Some(state) = self.assignment.get_mut(&tp) {
-                            state.request_in_flight = false;
-                            state.backoff_until_ms = now_ms + RETRY_BACKOFF_MS; // retry.backoff.ms
+                    Pending::ListOffsets(tp) => self.request_lost(now_ms, &tp),
+                    Pending::Fetch(asked) => {
+                        for (tp, _) in &asked {
+                            self.request_lost(now_ms, tp);
                         }
-                        self.metadata.forget(&tp.topic);
                     }
                 }
             }

@@ -7,9 +7,12 @@ use alloc::vec::Vec;
 
 use super::{AutoOffsetReset, Consumer, ConsumerConfig};
 use crate::error::ErrorCode;
+use crate::error::FranzError;
 use crate::protocol::actor::{Actor, Outbox, TimerName, Timers};
-use crate::protocol::message::{FetchedPartition, Message, OffsetSpec, PartitionMetadata, TopicMetadata};
-use crate::types::{Bytes, NodeId, Record, TopicPartition};
+use crate::protocol::message::{
+    CorrelationId, FetchPartitionResult, FetchedPartition, Message, OffsetSpec, PartitionMetadata, TopicMetadata,
+};
+use crate::types::{Bytes, LeaderEpoch, NodeId, Offset, Record, TopicPartition};
 
 const BROKER: NodeId = 1;
 const OTHER_BROKER: NodeId = 2;
@@ -41,6 +44,31 @@ fn only_request(out: &mut Outbox, to: NodeId) -> Message {
         [(node, message)] if *node == to => message.clone(),
         other => panic!("expected one request to {to}: {other:?}"),
     }
+}
+
+/// A Fetch for `t-0` alone: its correlation id, offset and leader epoch.
+fn fetch_of_t0(message: &Message) -> Option<(CorrelationId, Offset, LeaderEpoch)> {
+    match message {
+        Message::FetchRequest { correlation_id, partitions, .. } => match &partitions[..] {
+            [p] if p.topic == "t" && p.partition == 0 => {
+                Some((*correlation_id, p.fetch_offset, p.current_leader_epoch))
+            }
+            other => panic!("a fetch of t-0 alone: {other:?}"),
+        },
+        _ => None,
+    }
+}
+
+/// The one request sent, a Fetch of `t-0` alone to the broker: its correlation id and offset.
+fn only_fetch(out: &mut Outbox) -> (CorrelationId, Offset) {
+    let (correlation_id, offset, _) = fetch_of_t0(&only_request(out, BROKER)).expect("a fetch");
+    (correlation_id, offset)
+}
+
+/// The answer to a Fetch of `t-0`.
+fn answer_t0(correlation_id: CorrelationId, result: Result<FetchedPartition, FranzError>) -> Message {
+    let partitions = vec![FetchPartitionResult { topic: "t".into(), partition: 0, result }];
+    Message::FetchResponse { correlation_id, partitions }
 }
 
 /// A consumer (no group) assigned `t-0`, told that broker 1 leads it at epoch 3, with its position reset
@@ -81,35 +109,24 @@ fn fetched(records: Vec<Record>, high_watermark: u64) -> FetchedPartition {
 #[test]
 fn fetches_from_the_leader_at_its_position_and_polls_in_order() {
     let (mut c, mut out) = consumer_at_zero(0);
-    let Message::FetchRequest { correlation_id, fetch_offset, current_leader_epoch, .. } =
-        only_request(&mut out, BROKER)
-    else {
-        panic!("then it fetches")
-    };
+    let (correlation_id, fetch_offset, current_leader_epoch) =
+        fetch_of_t0(&only_request(&mut out, BROKER)).expect("then it fetches");
     assert_eq!((fetch_offset, current_leader_epoch), (0, 3), "at its position, naming the epoch it knows (KIP-320)");
-    let answer = Message::FetchResponse {
-        correlation_id,
-        topic: "t".into(),
-        partition: 0,
-        result: Ok(fetched(vec![record(0, "a"), record(1, "b")], 2)),
-    };
+    let answer = answer_t0(correlation_id, Ok(fetched(vec![record(0, "a"), record(1, "b")], 2)));
     c.on_message(10, BROKER, answer, &mut out);
     c.begin_poll(11, &mut out);
     let records = c.take_records(11, &mut out).unwrap();
     let offsets: Vec<u64> = records.iter().map(|r| r.offset).collect();
     assert_eq!(offsets, [0, 1]);
     assert_eq!(c.position(&tp()).unwrap(), Some(2), "the position is past what poll returned");
-    let next = sent(&mut out).into_iter().find_map(|(_, m)| match m {
-        Message::FetchRequest { fetch_offset, .. } => Some(fetch_offset),
-        _ => None,
-    });
+    let next = sent(&mut out).iter().find_map(|(_, m)| fetch_of_t0(m)).map(|(_, offset, _)| offset);
     assert_eq!(next, Some(2), "the next fetch starts where poll left off");
 }
 
 #[test]
 fn a_fetch_unanswered_within_request_timeout_is_retried_after_the_backoff_with_fresh_metadata() {
     let (mut c, mut out) = consumer_at_zero(0);
-    let Message::FetchRequest { .. } = only_request(&mut out, BROKER) else { panic!("it fetches") };
+    only_fetch(&mut out);
     let mut timers = Timers::listing();
     c.timers(&mut timers);
     let deadline = timers.into_list().into_iter().find(|t| t.name == TimerName::RequestTimeout).map(|t| t.at_ms);
@@ -132,7 +149,7 @@ fn a_fetch_unanswered_within_request_timeout_is_retried_after_the_backoff_with_f
 #[test]
 fn a_disconnect_loses_only_the_request_it_names() {
     let (mut c, mut out) = consumer_at_zero(0);
-    let Message::FetchRequest { correlation_id, .. } = only_request(&mut out, BROKER) else { panic!("it fetches") };
+    let (correlation_id, _) = only_fetch(&mut out);
     // A refusal of some other request, from another broker: the fetch is still awaited.
     c.on_message(5, OTHER_BROKER, Message::Disconnected { correlation_id: Some(correlation_id) }, &mut out);
     assert!(sent(&mut out).is_empty());
@@ -148,13 +165,8 @@ fn a_disconnect_loses_only_the_request_it_names() {
 #[test]
 fn an_answer_to_a_request_it_never_sent_is_ignored() {
     let (mut c, mut out) = consumer_at_zero(0);
-    let Message::FetchRequest { correlation_id, .. } = only_request(&mut out, BROKER) else { panic!("it fetches") };
-    let stray = Message::FetchResponse {
-        correlation_id: correlation_id + 1,
-        topic: "t".into(),
-        partition: 0,
-        result: Ok(fetched(vec![record(0, "forged")], 1)),
-    };
+    let (correlation_id, _) = only_fetch(&mut out);
+    let stray = answer_t0(correlation_id + 1, Ok(fetched(vec![record(0, "forged")], 1)));
     c.on_message(3, BROKER, stray, &mut out);
     c.begin_poll(4, &mut out);
     assert!(c.take_records(4, &mut out).unwrap().is_empty(), "nothing it did not ask for reaches poll");
@@ -175,11 +187,10 @@ fn out_of_range_with_no_reset_policy_keeps_the_position_and_throws_until_a_seek(
     c.on_message(1, BROKER, Message::MetadataResponse { correlation_id, brokers: vec![1], topics }, &mut out);
     let mut now_ms = 2;
     for _ in 0..2 {
-        let Message::FetchRequest { correlation_id, fetch_offset: 5, .. } = only_request(&mut out, BROKER) else {
-            panic!("it fetches at the offset it was told")
-        };
+        let (correlation_id, fetch_offset) = only_fetch(&mut out);
+        assert_eq!(fetch_offset, 5, "it fetches at the offset it was told");
         let e = franz_err!(OffsetOutOfRange, "5 is past the log end 2");
-        let answer = Message::FetchResponse { correlation_id, topic: "t".into(), partition: 0, result: Err(e) };
+        let answer = answer_t0(correlation_id, Err(e));
         c.on_message(now_ms, BROKER, answer, &mut out);
         c.begin_poll(now_ms, &mut out);
         assert!(c.has_poll_result());
@@ -189,11 +200,13 @@ fn out_of_range_with_no_reset_policy_keeps_the_position_and_throws_until_a_seek(
         now_ms = c.next_timer_ms().unwrap();
         c.on_timer(now_ms, &mut out);
     }
-    let Message::FetchRequest { fetch_offset: 5, .. } = only_request(&mut out, BROKER) else { panic!("again at 5") };
+    let (correlation_id, fetch_offset) = only_fetch(&mut out);
+    assert_eq!(fetch_offset, 5, "again at 5");
     c.seek(now_ms, &tp(), 1, &mut out).unwrap();
-    let refetch = sent(&mut out).into_iter().find_map(|(_, m)| match m {
-        Message::FetchRequest { fetch_offset, .. } => Some(fetch_offset),
-        _ => None,
-    });
-    assert_eq!(refetch, Some(1), "a seek moves it on");
+    assert!(sent(&mut out).is_empty(), "one fetch at a time to a broker (Kafka's consumer): the one at 5 is out");
+    // Its answer comes (records from 5): not used, the position is 1 now; the next fetch is from there.
+    c.on_message(now_ms + 1, BROKER, answer_t0(correlation_id, Ok(fetched(vec![record(5, "late")], 6))), &mut out);
+    assert_eq!(only_fetch(&mut out).1, 1, "a seek moves it on");
+    c.begin_poll(now_ms + 2, &mut out);
+    assert!(c.take_records(now_ms + 2, &mut out).unwrap().is_empty(), "nothing fetched before the seek is polled");
 }
