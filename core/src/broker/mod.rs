@@ -57,7 +57,11 @@ pub struct Topic {
 #[derive(Clone, Debug, Default)]
 pub struct HostedTopics {
     topics: VecMap<String, Topic>,
+    /// Counts every change.
     version: u64,
+    /// Counts the changes that may concern the partitions this broker leads (all but a follower's progress):
+    /// what the parked fetches, which only a leader answers, wait on.
+    led_version: u64,
 }
 
 impl core::ops::Deref for HostedTopics {
@@ -71,7 +75,7 @@ impl core::ops::Deref for HostedTopics {
 impl HostedTopics {
     /// The topics, to change: counts as a change.
     fn changing(&mut self) -> &mut VecMap<String, Topic> {
-        self.version += 1;
+        self.changed();
         &mut self.topics
     }
 
@@ -83,10 +87,20 @@ impl HostedTopics {
 
     fn changed(&mut self) {
         self.version += 1;
+        self.led_version += 1;
+    }
+
+    /// Only partitions this broker follows changed (what it copied from their leaders).
+    fn changed_as_follower(&mut self) {
+        self.version += 1;
     }
 
     fn version(&self) -> u64 {
         self.version
+    }
+
+    fn led_version(&self) -> u64 {
+        self.led_version
     }
 }
 
@@ -211,9 +225,9 @@ pub struct Broker {
     topics: HostedTopics,
     /// Memory: the partitions' part of the timers, as of a version of `topics`.
     partition_timers: PartitionTimers,
-    /// Memory: the version of `topics` the parked follower fetches were last checked against.
+    /// Memory: the led version of `topics` the parked follower fetches were last checked against.
     replica_fetches_checked_version: Option<u64>,
-    /// The hosted partitions' version when the parked consumer fetches were last looked at.
+    /// The hosted partitions' led version when the parked consumer fetches were last looked at.
     fetches_checked_version: Option<u64>,
     delayed_fetches: Vec<DelayedFetch>,
     delayed_produces: Vec<DelayedProduce>,
@@ -292,7 +306,7 @@ impl Broker {
             metadata_published: false,
             shutdown_requested: false,
             channel: ControllerChannel::new(controllers),
-            topics: HostedTopics { topics, version: 0 },
+            topics: HostedTopics { topics, version: 0, led_version: 0 },
             partition_timers: PartitionTimers { version: u64::MAX, ..PartitionTimers::default() },
             replica_fetches_checked_version: None,
             fetches_checked_version: None,
@@ -571,7 +585,7 @@ impl Broker {
         // Kafka's DelayedFetch.tryComplete: a parked fetch is read again only when it has something to
         // answer (an error, or a record below its bound) or its wait ended. Its answer depends on the hosted
         // partitions alone (a parked fetch met no error), so while none changed, only the due ones are looked at.
-        let version = self.topics.version();
+        let version = self.topics.led_version();
         let unchanged = self.fetches_checked_version == Some(version);
         self.fetches_checked_version = Some(version);
         for fetch in core::mem::take(&mut self.delayed_fetches) {

@@ -68,7 +68,7 @@ impl Broker {
         // Kafka's purgatory looks again only at the fetches watching a partition that changed. Here: while
         // no partition changed since the last look, only the fetches whose wait ended are answered (each of
         // the others was parked because its answer was not worth sending then: it still is not).
-        let version = self.topics.version();
+        let version = self.topics.led_version();
         let unchanged = self.replica_fetches_checked_version == Some(version);
         self.replica_fetches_checked_version = Some(version);
         for fetch in core::mem::take(&mut self.delayed_replica_fetches) {
@@ -492,7 +492,8 @@ impl Broker {
             changed |= p.progress() != before;
         }
         if changed {
-            self.topics.changed();
+            // Partitions led elsewhere: no parked fetch here waits on them.
+            self.topics.changed_as_follower();
         }
         if failed {
             if let Some(session) = self.fetch_sessions.get_mut(&leader) {
