@@ -11,7 +11,7 @@ use crate::collect::CollectMap;
 use crate::error::Result;
 
 /// Franz's bound on one topic's partitions (Kafka has none; a browser does).
-pub const PARTITIONS_PER_TOPIC_MAX: u32 = 1024;
+pub const PARTITIONS_PER_TOPIC_MAX: u32 = 10_000;
 /// Franz's bound on topics in a cluster.
 pub const TOPICS_MAX: usize = 1024;
 

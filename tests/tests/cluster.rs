@@ -439,3 +439,25 @@ fn a_controller_back_from_a_partition_does_not_disturb_the_quorum() {
         w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
     }
 }
+
+/// Issue 13's scale: 64 brokers and a topic of 10,000 partitions (RF 1 here, to keep the debug build quick;
+/// `sim_speed idle 64 10000 10` times the RF 3 cluster), and no further.
+#[test]
+fn a_cluster_of_64_brokers_serves_a_topic_of_10000_partitions() {
+    let mut w = World::new(ClusterConfig { brokers: 64, seed: 9, ..Default::default() }).unwrap();
+    assert_eq!(w.describe_cluster().brokers.iter().filter(|b| b.state == BrokerStatus::Running).count(), 64);
+    assert_eq!(w.add_broker().unwrap_err().code, ErrorCode::PolicyViolation, "64 is the most");
+    assert_eq!(
+        w.create_topic("too-wide", 10_001, Some(1), ConfigMap::new()).unwrap_err().code,
+        ErrorCode::InvalidPartitions
+    );
+    w.create_topic("wide", 10_000, Some(1), ConfigMap::new()).unwrap();
+    let described = w.describe_topic("wide").unwrap();
+    assert_eq!(described.partitions.len(), 10_000);
+    let leaders: std::collections::BTreeSet<NodeId> = described.partitions.iter().filter_map(|p| p.leader).collect();
+    assert_eq!(leaders.len(), 64, "every broker leads some of them");
+    let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
+    let record = franz_core::types::ProducerRecord { partition: Some(9_999), ..value("last") };
+    let sent = w.send(producer, "wide", vec![record]).unwrap();
+    assert_eq!((sent[0].partition, sent[0].offset), (9_999, Some(0)));
+}

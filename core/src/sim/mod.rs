@@ -38,7 +38,7 @@ use trace::{Trace, TraceKind};
 pub use ops::{Outcome, SendOutcome, RUN_FOR_MS_MAX};
 
 /// Franz's bound on brokers in a cluster (`addBroker` included): a page shows them all.
-pub const BROKERS_MAX: u32 = 16;
+pub const BROKERS_MAX: u32 = 64;
 /// Kafka's quorum sizes that make sense: 1 to 7 voters.
 pub const CONTROLLERS_MAX: u32 = 7;
 /// Controllers' node ids start here (brokers are 1, 2, 3 ...).

@@ -34,6 +34,10 @@ const CHIP_H: f64 = 16.0;
 const CHIPS_MAX: usize = 12;
 /// Clients the map shows (then "+n more").
 const CLIENTS_MAX: usize = 10;
+/// Brokers side by side; more go in further rows (a cluster has up to 64).
+const BROKERS_PER_ROW: usize = 16;
+/// The space between two rows of brokers.
+const BROKER_ROW_GAP: f64 = 14.0;
 
 /// One replica a broker hosts: its partition, and whether it leads it or is in its ISR.
 #[derive(PartialEq)]
@@ -151,6 +155,8 @@ struct MapLayout {
     hosted: VecMap<NodeId, Vec<Replica>>,
     broker_w: f64,
     broker_h: f64,
+    /// A replica chip's width: narrower than `CHIP_W` in narrow brokers.
+    chip_w: f64,
     /// Replica chips per row of a broker.
     per_row: usize,
     /// The clients drawn (the others are counted), and the y of their row.
@@ -168,17 +174,23 @@ impl MapLayout {
         }
         let hosted = replicas(&picture.partitions);
         let brokers = &picture.brokers;
-        let broker_w = (WIDTH / brokers.len().max(3) as f64 - 16.0).min(2.0 * CHIP_W + 24.0);
-        let per_row = (((broker_w - 8.0) / (CHIP_W + 4.0)).floor() as usize).max(1);
+        let across = brokers.len().clamp(3, BROKERS_PER_ROW);
+        let broker_w = (WIDTH / across as f64 - 16.0).min(2.0 * CHIP_W + 24.0);
+        let chip_w = CHIP_W.min(broker_w - 12.0);
+        let per_row = (((broker_w - 8.0) / (chip_w + 4.0)).floor() as usize).max(1);
         let chip_rows = |id: NodeId| hosted.get(&id).map_or(0, |r| r.len().min(CHIPS_MAX + 1)).div_ceil(per_row);
         let rows = brokers.iter().map(|b| chip_rows(b.id)).max().unwrap_or(0);
         let broker_h = NODE_H + rows as f64 * (CHIP_H + 4.0);
+        let row_h = broker_h + BROKER_ROW_GAP;
         for (i, b) in brokers.iter().enumerate() {
-            at.insert(b.id, (slot_x(i, brokers.len()), BROKERS_Y + 20.0));
+            let row = i / BROKERS_PER_ROW;
+            let in_row = (brokers.len() - row * BROKERS_PER_ROW).min(BROKERS_PER_ROW);
+            at.insert(b.id, (slot_x(i % BROKERS_PER_ROW, in_row), BROKERS_Y + row as f64 * row_h + 20.0));
         }
+        let broker_rows = brokers.len().div_ceil(BROKERS_PER_ROW).max(1);
         let clients: Vec<&ClientView> = drawn_clients(picture).collect();
         let clients_shown = clients.len().min(CLIENTS_MAX);
-        let clients_y = BROKERS_Y + broker_h + 40.0;
+        let clients_y = BROKERS_Y + broker_rows as f64 * row_h - BROKER_ROW_GAP + 40.0;
         for (i, c) in clients.iter().take(clients_shown).enumerate() {
             at.insert(c.id, (slot_x(i, clients_shown), clients_y + 13.0));
         }
@@ -187,6 +199,7 @@ impl MapLayout {
             hosted,
             broker_w,
             broker_h,
+            chip_w,
             per_row,
             clients_shown,
             clients_y,
@@ -270,9 +283,10 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
     };
     // The open menu, beside its node (in % of the picture, so that it follows the picture's scale).
     let menu = p.map.menu.as_ref().and_then(|(id, items)| {
-        let (x, _) = *at.get(id)?;
+        let (x, y) = *at.get(id)?;
+        // A node's centre is 20 below its top (a broker's name row), and its menu hangs below its header.
         let bottom =
-            if *id >= franz_core::sim::FIRST_CONTROLLER_ID { CONTROLLER_Y + NODE_H } else { BROKERS_Y + NODE_H };
+            if *id >= franz_core::sim::FIRST_CONTROLLER_ID { CONTROLLER_Y + NODE_H } else { y - 20.0 + NODE_H };
         let style = format!(
             "left: clamp(70px, {:.2}%, calc(100% - 70px)); top: {:.2}%;",
             x / WIDTH * 100.0,
@@ -368,8 +382,8 @@ struct MapNodesProps {
 fn map_nodes(p: &MapNodesProps) -> Html {
     let g = &*p.geometry;
     let at = &g.layout.0;
-    let (broker_w, broker_h, per_row, shown, clients_y) =
-        (g.broker_w, g.broker_h, g.per_row, g.clients_shown, g.clients_y);
+    let (broker_w, broker_h, chip_w, per_row, shown, clients_y) =
+        (g.broker_w, g.broker_h, g.chip_w, g.per_row, g.clients_shown, g.clients_y);
     let hosted = &g.hosted;
     let voters = &p.picture.voters;
     let cut: Vec<NodeId> = p.picture.sides.iter().flatten().copied().collect();
@@ -406,23 +420,24 @@ fn map_nodes(p: &MapNodesProps) -> Html {
         }
     });
     let brokers = p.picture.brokers.iter().map(|b| {
-        let (x, _) = at[&b.id];
-        let left = x - broker_w / 2.0;
+        let (x, y) = at[&b.id];
+        let (left, top) = (x - broker_w / 2.0, y - 20.0);
         let list = hosted.get(&b.id).map(Vec::as_slice).unwrap_or_default();
         let state = match b.paused_until_ms {
             Some(_) => format!("{} · paused", b.state),
             None => b.state.to_string(),
         };
         let chips = list.iter().take(CHIPS_MAX).enumerate().map(|(i, r)| {
-            let cx = left + 6.0 + (i % per_row) as f64 * (CHIP_W + 4.0);
-            let cy = BROKERS_Y + NODE_H + (i / per_row) as f64 * (CHIP_H + 4.0) - 4.0;
+            let cx = left + 6.0 + (i % per_row) as f64 * (chip_w + 4.0);
+            let cy = top + NODE_H + (i / per_row) as f64 * (CHIP_H + 4.0) - 4.0;
+            let name = if r.leader { format!("★ {}", r.name) } else { r.name.clone() };
             html! {
                 <g class={classes!("replica-chip", r.leader.then_some("leader"), (!r.in_isr).then_some("out-of-isr"))}
                    data-testid={format!("map-replica-{}-{}", r.name, b.id)} data-leader={r.leader.to_string()} data-isr={r.in_isr.to_string()}>
                     <title>{ &r.summary }</title>
-                    <rect x={cx.to_string()} y={cy.to_string()} width={CHIP_W.to_string()} height={CHIP_H.to_string()} rx="3" />
-                    <text x={(cx + CHIP_W / 2.0).to_string()} y={(cy + 12.0).to_string()}>
-                        { if r.leader { format!("★ {}", r.name) } else { r.name.clone() } }
+                    <rect x={cx.to_string()} y={cy.to_string()} width={chip_w.to_string()} height={CHIP_H.to_string()} rx="3" />
+                    <text x={(cx + chip_w / 2.0).to_string()} y={(cy + 12.0).to_string()}>
+                        { short(&name, (chip_w / 6.0) as usize) }
                     </text>
                 </g>
             }
@@ -441,12 +456,16 @@ fn map_nodes(p: &MapNodesProps) -> Html {
                tabindex="0" role="button" aria-label={label} aria-haspopup={choosing.is_none().then_some("menu")}
                aria-expanded={choosing.is_none().then(|| menu_open(b.id).to_string())} {onclick} {onkeydown}>
                 <title>{ what }</title>
-                <rect x={left.to_string()} y={BROKERS_Y.to_string()} width={broker_w.to_string()} height={broker_h.to_string()} rx="6" />
-                <text x={x.to_string()} y={(BROKERS_Y + 16.0).to_string()} class="name">{ format!("broker {}", b.id) }</text>
-                <text x={x.to_string()} y={(BROKERS_Y + 30.0).to_string()} class="state">{ state }</text>
+                <rect x={left.to_string()} y={top.to_string()} width={broker_w.to_string()} height={broker_h.to_string()} rx="6" />
+                <text x={x.to_string()} y={(top + 16.0).to_string()} class="name">
+                    { if broker_w < 60.0 { b.id.to_string() } else { format!("broker {}", b.id) } }
+                </text>
+                <text x={x.to_string()} y={(top + 30.0).to_string()} class="state">{ short(&state, (broker_w / 5.5) as usize) }</text>
                 { for chips }
                 if more > 0 {
-                    <text x={x.to_string()} y={(BROKERS_Y + broker_h - 4.0).to_string()} class="state">{ format!("+{more} more") }</text>
+                    <text x={x.to_string()} y={(top + broker_h - 4.0).to_string()} class="state">
+                        { if broker_w < 60.0 { format!("+{more}") } else { format!("+{more} more") } }
+                    </text>
                 }
             </g>
         }
