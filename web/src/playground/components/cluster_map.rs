@@ -114,6 +114,16 @@ fn short(name: &str, chars: usize) -> String {
     }
 }
 
+/// A name cut to its last `chars` characters (with an ellipsis before): a replica's partition number is at
+/// its end.
+fn short_tail(name: &str, chars: usize) -> String {
+    let count = name.chars().count();
+    match count > chars {
+        true => format!("…{}", name.chars().skip(count + 1 - chars.max(1)).collect::<String>()),
+        false => name.to_string(),
+    }
+}
+
 fn loss_text(cause: LossCause) -> &'static str {
     match cause {
         LossCause::Partition => "lost: the link is cut",
@@ -159,6 +169,10 @@ struct MapLayout {
     chip_w: f64,
     /// Replica chips per row of a broker.
     per_row: usize,
+    /// Replica chips a broker shows (then "+n more"): fewer when the brokers take several rows.
+    chips_max: usize,
+    /// The rows of brokers.
+    broker_rows: usize,
     /// The clients drawn (the others are counted), and the y of their row.
     clients_shown: usize,
     clients_y: f64,
@@ -178,7 +192,9 @@ impl MapLayout {
         let broker_w = (WIDTH / across as f64 - 16.0).min(2.0 * CHIP_W + 24.0);
         let chip_w = CHIP_W.min(broker_w - 12.0);
         let per_row = (((broker_w - 8.0) / (chip_w + 4.0)).floor() as usize).max(1);
-        let chip_rows = |id: NodeId| hosted.get(&id).map_or(0, |r| r.len().min(CHIPS_MAX + 1)).div_ceil(per_row);
+        let broker_rows = brokers.len().div_ceil(BROKERS_PER_ROW).max(1);
+        let chips_max = if broker_rows > 1 { (2 * per_row).min(CHIPS_MAX) } else { CHIPS_MAX };
+        let chip_rows = |id: NodeId| hosted.get(&id).map_or(0, |r| r.len().min(chips_max + 1)).div_ceil(per_row);
         let rows = brokers.iter().map(|b| chip_rows(b.id)).max().unwrap_or(0);
         let broker_h = NODE_H + rows as f64 * (CHIP_H + 4.0);
         let row_h = broker_h + BROKER_ROW_GAP;
@@ -187,7 +203,6 @@ impl MapLayout {
             let in_row = (brokers.len() - row * BROKERS_PER_ROW).min(BROKERS_PER_ROW);
             at.insert(b.id, (slot_x(i % BROKERS_PER_ROW, in_row), BROKERS_Y + row as f64 * row_h + 20.0));
         }
-        let broker_rows = brokers.len().div_ceil(BROKERS_PER_ROW).max(1);
         let clients: Vec<&ClientView> = drawn_clients(picture).collect();
         let clients_shown = clients.len().min(CLIENTS_MAX);
         let clients_y = BROKERS_Y + broker_rows as f64 * row_h - BROKER_ROW_GAP + 40.0;
@@ -201,6 +216,8 @@ impl MapLayout {
             broker_h,
             chip_w,
             per_row,
+            chips_max,
+            broker_rows,
             clients_shown,
             clients_y,
             height: clients_y + 34.0,
@@ -229,6 +246,8 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
     let voters = &p.picture.voters;
     let clients = drawn_clients(&p.picture).count();
     let height = geometry.height;
+    // Each further row of brokers lets the picture grow taller on the page (rather than shrink).
+    let svg_style = format!("max-height: {}px", 340 + 110 * (geometry.broker_rows - 1));
     let choosing = p.map.side_a.as_ref();
     let cut_links = p.map.cut_links.iter().filter_map(|&(a, b)| {
         let [from, (cx, cy), to] = layout.link(a, b)?;
@@ -332,7 +351,7 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
                 </div>
             }
             <div class="map-stage">
-                <svg class="map-svg" viewBox={format!("0 0 {WIDTH} {height:.0}")} role="group" aria-label={summary.clone()}>
+                <svg class="map-svg" style={svg_style.clone()} viewBox={format!("0 0 {WIDTH} {height:.0}")} role="group" aria-label={summary.clone()}>
                     <title>{ summary }</title>
                     // Links under the nodes; each layer always there, however often it empties.
                     <g class="links">{ for cut_links }</g>
@@ -341,7 +360,7 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
                 </svg>
                 // The messages move every frame: drawn over the picture in a picture of their own, so that
                 // the nodes' picture is left as it is between refreshes.
-                <svg class="map-svg map-flights" viewBox={format!("0 0 {WIDTH} {height:.0}")} aria-hidden="true">
+                <svg class="map-svg map-flights" style={svg_style} viewBox={format!("0 0 {WIDTH} {height:.0}")} aria-hidden="true">
                     <g class="flights">{ for flights }</g>
                 </svg>
                 { for menu }
@@ -382,8 +401,8 @@ struct MapNodesProps {
 fn map_nodes(p: &MapNodesProps) -> Html {
     let g = &*p.geometry;
     let at = &g.layout.0;
-    let (broker_w, broker_h, chip_w, per_row, shown, clients_y) =
-        (g.broker_w, g.broker_h, g.chip_w, g.per_row, g.clients_shown, g.clients_y);
+    let (broker_w, broker_h, chip_w, per_row, chips_max, shown, clients_y) =
+        (g.broker_w, g.broker_h, g.chip_w, g.per_row, g.chips_max, g.clients_shown, g.clients_y);
     let hosted = &g.hosted;
     let voters = &p.picture.voters;
     let cut: Vec<NodeId> = p.picture.sides.iter().flatten().copied().collect();
@@ -427,22 +446,23 @@ fn map_nodes(p: &MapNodesProps) -> Html {
             Some(_) => format!("{} · paused", b.state),
             None => b.state.to_string(),
         };
-        let chips = list.iter().take(CHIPS_MAX).enumerate().map(|(i, r)| {
+        let chips = list.iter().take(chips_max).enumerate().map(|(i, r)| {
             let cx = left + 6.0 + (i % per_row) as f64 * (chip_w + 4.0);
             let cy = top + NODE_H + (i / per_row) as f64 * (CHIP_H + 4.0) - 4.0;
-            let name = if r.leader { format!("★ {}", r.name) } else { r.name.clone() };
+            let name = short_tail(&r.name, ((chip_w / 6.5) as usize).saturating_sub(usize::from(r.leader)));
+            let name = if r.leader { format!("★ {name}") } else { name };
             html! {
                 <g class={classes!("replica-chip", r.leader.then_some("leader"), (!r.in_isr).then_some("out-of-isr"))}
                    data-testid={format!("map-replica-{}-{}", r.name, b.id)} data-leader={r.leader.to_string()} data-isr={r.in_isr.to_string()}>
                     <title>{ &r.summary }</title>
                     <rect x={cx.to_string()} y={cy.to_string()} width={chip_w.to_string()} height={CHIP_H.to_string()} rx="3" />
                     <text x={(cx + chip_w / 2.0).to_string()} y={(cy + 12.0).to_string()}>
-                        { short(&name, (chip_w / 6.0) as usize) }
+                        { name }
                     </text>
                 </g>
             }
         });
-        let more = list.len().saturating_sub(CHIPS_MAX);
+        let more = list.len().saturating_sub(chips_max);
         let (onclick, onkeydown) = node_events(b.id, &p.on_action);
         let leads = if b.leader_of.is_empty() { String::from("nothing") } else { b.leader_of.join(", ") };
         let what = format!("broker {}: {state}; leads {leads}", b.id);
@@ -550,5 +570,18 @@ fn map_menu(p: &MapMenuProps) -> Html {
                 }
             }) }
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_tail;
+
+    #[test]
+    fn a_narrow_chip_keeps_the_partition_number() {
+        assert_eq!(short_tail("orders-0", 12), "orders-0");
+        assert_eq!(short_tail("wide-127", 5), "…-127");
+        assert_eq!(short_tail("wide-127", 4), "…127");
+        assert_eq!(short_tail("wide-127", 0), "…7");
     }
 }
