@@ -1085,3 +1085,21 @@ test("a long topic name keeps the phone page one screen wide; a count typed as 1
   assert.ok(width <= 390, `the page is ${width} px wide`);
   assert.deepEqual(errors, []);
 });
+
+// Issue 13: up to 64 brokers. The map lays them out 16 to a row, each one clickable, and the picture grows.
+test("a cluster of 64 brokers: the map draws them in rows of 16, and a 65th is refused", async () => {
+  const { page, errors } = await openPlayground();
+  for (let i = 0; i < 61; i++) await page.click('[data-testid="add-broker"]');
+  await page.waitForSelector('[data-testid="map-broker-64"]');
+  const box = async (id) => page.locator(`[data-testid="map-broker-${id}"] rect`).first().boundingBox();
+  const [b1, b16, b17, b64] = [await box(1), await box(16), await box(17), await box(64)];
+  assert.ok(Math.abs(b1.y - b16.y) < 1 && b16.x > b1.x, "brokers 1 to 16 side by side");
+  assert.ok(b17.y > b1.y + b1.height && Math.abs(b17.x - b1.x) < 1, "broker 17 starts the next row");
+  assert.ok(b64.y > b17.y && b64.width > 20, `the fourth row, still readable (${b64.width} px wide)`);
+  await page.click('[data-testid="add-broker"]');
+  await page.waitForFunction(() => /64 brokers|at most 64/.test(document.body.innerText));
+  assert.equal(await page.locator('[data-testid="map-broker-65"]').count(), 0);
+  fs.mkdirSync(path.join(root, "target"), { recursive: true });
+  await page.locator('[data-testid="cluster-map"]').screenshot({ path: path.join(root, "target", "playground-map-64-brokers.png") });
+  assert.deepEqual(errors, []);
+});
