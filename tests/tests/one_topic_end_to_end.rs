@@ -83,6 +83,29 @@ fn a_waiting_poll_wakes_when_a_record_arrives() {
     assert_eq!(results[0].request_id, request);
 }
 
+/// Found by an adversary of the per-broker Fetch: a partition that shares its leader with an idle one got
+/// each record only after fetch.max.wait.ms, because the next fetch went out (naming only the idle partition,
+/// the busy one's records still buffered) before poll took the records, and was parked there.
+#[test]
+fn a_busy_partition_beside_an_idle_one_on_its_leader_gets_each_record_at_once() {
+    let mut w = world();
+    w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+    let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
+    let config = ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") };
+    let consumer = w.add_consumer(config).unwrap();
+    w.assign(consumer, vec![TopicPartition::new("t", 0), TopicPartition::new("t", 1)]).unwrap();
+    assert!(w.poll(consumer, 1_000).unwrap().is_empty());
+    for i in 0..5 {
+        let record = franz_core::types::ProducerRecord { partition: Some(0), ..value(&i.to_string()) };
+        w.send(producer, "t", vec![record]).unwrap(); // acks=all: committed when it returns
+        let acknowledged_ms = w.now_ms();
+        let polled = w.poll(consumer, 1_000).unwrap();
+        assert_eq!(polled.iter().map(|r| r.offset).collect::<Vec<_>>(), [i], "record {i}");
+        let waited_ms = w.now_ms() - acknowledged_ms;
+        assert!(waited_ms < 50, "record {i} reached poll {waited_ms} ms after its acknowledgement");
+    }
+}
+
 #[test]
 fn keyed_records_go_where_kafkas_partitioner_puts_them() {
     let mut w = world();

@@ -20,9 +20,15 @@ impl Consumer {
         }
         let metadata_in_flight =
             self.in_flight.any(|p| matches!(p, Pending::Metadata)) || self.metadata_retry_at_ms.is_some();
-        // Kafka's `prepareFetchRequests`: a node with a fetch in flight gets no other until it answers.
-        let busy: Vec<NodeId> =
+        // Kafka's `prepareFetchRequests`: a node with a fetch in flight gets no other until it answers. And
+        // as Kafka's consumer sends its next fetches from `poll`, once poll has taken what was buffered, a
+        // leader whose records wait for poll gets the next fetch then, for all of its partitions: sent now,
+        // it would leave those out and be parked for up to fetch.max.wait.ms, holding them back as long.
+        let mut busy: Vec<NodeId> =
             self.in_flight.iter().filter(|(_, r)| matches!(r.pending, Pending::Fetch(_))).map(|(_, r)| r.to).collect();
+        for (tp, _) in self.assignment.iter().filter(|(_, s)| !s.paused && !s.buffer.is_empty()) {
+            busy.push(self.metadata.leader(&tp.topic, tp.partition));
+        }
         let mut missing_topics: Vec<String> = Vec::new();
         let mut work: Vec<(TopicPartition, NodeId, Option<Offset>)> = Vec::new();
         let grouped = self.config.group_id.is_some();
@@ -43,7 +49,7 @@ impl Consumer {
                 continue;
             }
             if state.position.is_some() && busy.contains(&leader) {
-                continue; // its leader has this consumer's fetch already
+                continue; // its leader has this consumer's fetch already, or records for poll
             }
             work.push((tp.clone(), leader, state.position));
         }
