@@ -461,3 +461,39 @@ fn a_cluster_of_64_brokers_serves_a_topic_of_10000_partitions() {
     let sent = w.send(producer, "wide", vec![record]).unwrap();
     assert_eq!((sent[0].partition, sent[0].offset), (9_999, Some(0)));
 }
+
+/// Found by an adversary: a consumer never refreshed its metadata by age, so one fetching from a zombie
+/// leader (cut off from the controllers and the other brokers, still reachable by clients, answering every
+/// fetch with nothing) never learned the new leader. Kafka's `metadata.max.age.ms` bounds that.
+#[test]
+fn a_consumer_of_a_zombie_leader_finds_the_new_one_within_metadata_max_age_ms() {
+    use franz_core::client::{AutoOffsetReset, ConsumerConfig};
+    use franz_core::types::{ProducerRecord, TopicPartition};
+    let mut w = cluster(3);
+    w.create_topic("t", 3, None, ConfigMap::new()).unwrap();
+    let described = w.describe_topic("t").unwrap();
+    let p = described.partitions.iter().find(|p| p.leader != Some(1)).unwrap();
+    let (partition, zombie) = (p.partition, p.leader.unwrap());
+    let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
+    let config = ConsumerConfig {
+        auto_offset_reset: AutoOffsetReset::Earliest,
+        metadata_max_age_ms: 10_000,
+        ..ConsumerConfig::named("c")
+    };
+    let consumer = w.add_consumer(config).unwrap();
+    w.assign(consumer, vec![TopicPartition::new("t", partition)]).unwrap();
+    assert!(w.poll(consumer, 1_000).unwrap().is_empty());
+    for n in [1, 2, 3, 1001, 1002, 1003].into_iter().filter(|&n| n != zombie) {
+        cut(&mut w, zombie, n);
+    }
+    w.run_for(15_000);
+    assert_ne!(leader(&w, "t", partition as usize), Some(zombie), "the controller moved the leadership away");
+    w.send(producer, "t", vec![ProducerRecord { partition: Some(partition), ..value("after") }]).unwrap();
+    let start = w.now_ms();
+    let mut polled = Vec::new();
+    while polled.is_empty() && w.now_ms() - start < 60_000 {
+        polled = w.poll(consumer, 1_000).unwrap();
+    }
+    assert_eq!(polled.len(), 1, "the record reached the consumer");
+    assert!(w.now_ms() - start <= 10_000 + 1_000, "within metadata.max.age.ms: {} ms", w.now_ms() - start);
+}

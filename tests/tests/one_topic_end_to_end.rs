@@ -106,6 +106,40 @@ fn a_busy_partition_beside_an_idle_one_on_its_leader_gets_each_record_at_once() 
     }
 }
 
+/// Found by an adversary: a paused partition got no position (Kafka's `updateFetchPositions` resets paused
+/// partitions too: pause stops fetching only), and a seek to the position threw away what was fetched.
+#[test]
+fn a_paused_partition_gets_its_position_and_a_seek_to_the_position_keeps_what_was_fetched() {
+    let mut w = world();
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
+    w.send(producer, "t", vec![value("a"), value("b")]).unwrap();
+    let tp = TopicPartition::new("t", 0);
+    let earliest = ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("e") };
+    let consumer = w.add_consumer(earliest).unwrap();
+    w.assign(consumer, vec![tp.clone()]).unwrap();
+    w.pause_partitions(consumer, vec![tp.clone()], true).unwrap();
+    let before = w.now_ms();
+    assert_eq!(w.position(consumer, &tp).unwrap(), 0);
+    assert!(w.now_ms() - before < 100, "looked up at once, paused or not");
+    // auto.offset.reset=latest, paused: the position is the log end when assigned, so a record written
+    // while paused is read after resume.
+    let latest = w.add_consumer(ConsumerConfig::named("l")).unwrap();
+    w.assign(latest, vec![tp.clone()]).unwrap();
+    w.pause_partitions(latest, vec![tp.clone()], true).unwrap();
+    assert!(w.poll(latest, 200).unwrap().is_empty());
+    w.send(producer, "t", vec![value("c")]).unwrap();
+    w.pause_partitions(latest, vec![tp.clone()], false).unwrap();
+    let read = w.poll(latest, 1_000).unwrap();
+    assert_eq!(read.iter().map(|r| text(&r.value).unwrap()).collect::<Vec<_>>(), ["c"]);
+    // A seek to where the consumer stands changes nothing: what it fetched is still returned.
+    w.pause_partitions(consumer, vec![tp.clone()], false).unwrap();
+    w.run_for(100);
+    w.seek(consumer, &tp, 0).unwrap();
+    let read = w.poll(consumer, 0).unwrap();
+    assert_eq!(read.iter().map(|r| text(&r.value).unwrap()).collect::<Vec<_>>(), ["a", "b", "c"]);
+}
+
 #[test]
 fn keyed_records_go_where_kafkas_partitioner_puts_them() {
     let mut w = world();

@@ -18,6 +18,9 @@ impl Consumer {
         if self.metadata_retry_at_ms.is_some_and(|t| t <= now_ms) {
             self.metadata_retry_at_ms = None;
         }
+        // Kafka's `metadata.max.age.ms`: leaders learned that long ago are asked for again (a leader that
+        // lost its leadership without knowing it keeps answering fetches with nothing).
+        self.metadata.expire(now_ms, self.config.metadata_max_age_ms);
         let metadata_in_flight =
             self.in_flight.any(|p| matches!(p, Pending::Metadata)) || self.metadata_retry_at_ms.is_some();
         // Kafka's `prepareFetchRequests`: a node with a fetch in flight gets no other until it answers. And
@@ -34,11 +37,16 @@ impl Consumer {
         let grouped = self.config.group_id.is_some();
         let mut needs_committed: Vec<TopicPartition> = Vec::new();
         for (tp, state) in &self.assignment {
-            if state.paused || state.request_in_flight || !state.buffer.is_empty() || state.backoff_until_ms > now_ms {
+            if state.request_in_flight || !state.buffer.is_empty() || state.backoff_until_ms > now_ms {
                 continue;
             }
+            // A paused partition is not fetched, but gets its position (Kafka's `updateFetchPositions` resets
+            // every assigned partition awaiting one).
             if grouped && state.position.is_none() && !state.committed_checked {
                 needs_committed.push(tp.clone());
+                continue;
+            }
+            if state.paused && state.position.is_some() {
                 continue;
             }
             let leader = self.metadata.leader(&tp.topic, tp.partition);
