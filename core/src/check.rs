@@ -754,6 +754,8 @@ fn check_committed_unread(history: &History, replicas: &Replicas, report: &mut R
     let mut polled: BTreeMap<Key, BTreeSet<Offset>> = BTreeMap::new();
     // The last commit of positions per (group, partition), and whether a position jumped since.
     let mut last: BTreeMap<Key, (Offset, bool)> = BTreeMap::new();
+    // When a position was last moved on purpose (a seek), per (group, partition).
+    let mut reset_ms: BTreeMap<Key, u64> = BTreeMap::new();
     for entry in history.entries() {
         match &entry.op {
             Op::Polled { consumer, records } => {
@@ -769,13 +771,17 @@ fn check_committed_unread(history: &History, replicas: &Replicas, report: &mut R
                     if let Some(l) = last.get_mut(&(group, tp.clone())) {
                         l.1 = true;
                     }
+                    reset_ms.insert((group, tp.clone()), entry.time_ms);
                 }
             }
-            Op::OffsetsCommitted { group, offsets, explicit, consumer, .. } => {
+            Op::OffsetsCommitted { group, offsets, explicit, consumer, requested_ms, .. } => {
                 for o in offsets {
                     let key = (group.as_str(), TopicPartition::new(o.topic.clone(), o.partition));
-                    // An explicit commit is the application's choice: the next one is not judged from it.
-                    let previous = last.insert(key.clone(), (o.offset, *explicit));
+                    // An explicit commit is the application's choice, and one sent before a seek it was
+                    // acknowledged after holds a position from before the jump: the next one is not judged
+                    // from either.
+                    let sent_before_a_seek = reset_ms.get(&key).is_some_and(|&at| at >= *requested_ms);
+                    let previous = last.insert(key.clone(), (o.offset, *explicit || sent_before_a_seek));
                     let Some((from, _)) = previous.filter(|&(from, jumped)| !jumped && !explicit && from < o.offset)
                     else {
                         continue;
@@ -1357,6 +1363,34 @@ mod tests {
         assert_eq!(run(sought, log()), []);
         let chosen = vec![sent(1, &["a", "b", "c", "d"]), commit_positions(0, false), commit_positions(3, true)];
         assert_eq!(run(chosen, log()), []);
+        // Found by an adversary: an auto-commit sent before a seek forward and acknowledged after it (`run`
+        // stamps entry i at t=i ms) holds a position from before the jump.
+        let seek = || Op::PositionReset {
+            consumer: 10_003,
+            partitions: vec![tp()],
+            reason: crate::protocol::history::ResetReason::Seek,
+        };
+        let late = vec![
+            sent(1, &["a", "b", "c", "d"]),
+            commit_as(-1, "", 0, 0, false),
+            polled(&[(0, "a", 4)]),
+            seek(),
+            commit_as(-1, "", 2, 1, false),
+            polled(&[(3, "d", 4)]),
+            commit_as(-1, "", 6, 4, false),
+        ];
+        assert_eq!(run(late, log()), [], "b and c were skipped by the seek");
+        // The near miss: the same commit sent after the seek, and b and c unread since.
+        let after = vec![
+            sent(1, &["a", "b", "c", "d"]),
+            commit_as(-1, "", 0, 0, false),
+            polled(&[(0, "a", 4)]),
+            seek(),
+            commit_as(-1, "", 4, 1, false),
+            polled(&[(3, "d", 4)]),
+            commit_as(-1, "", 6, 4, false),
+        ];
+        assert_eq!(run(after, log()), [ViolationKind::CommittedUnread]);
     }
 
     #[test]
