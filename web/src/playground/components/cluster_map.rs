@@ -119,7 +119,7 @@ fn short(name: &str, chars: usize) -> String {
 fn short_tail(name: &str, chars: usize) -> String {
     let count = name.chars().count();
     match count > chars {
-        true => format!("…{}", name.chars().skip(count + 1 - chars.max(1)).collect::<String>()),
+        true => format!("…{}", name.chars().skip(count - chars.saturating_sub(1).max(1)).collect::<String>()),
         false => name.to_string(),
     }
 }
