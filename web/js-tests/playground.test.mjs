@@ -288,7 +288,7 @@ test("consumer groups: members join, share the partitions, commit, and rebalance
   assert.match(await owns(), /playground-group-member-1.*owns \[jobs-\d\]/);
   assert.match(await owns(), /playground-group-member-2.*owns \[jobs-\d\]/);
   // Auto-commit (every 5 s) shows up as committed offsets with their lag.
-  await page.locator('[data-testid^="lag-playground-group-jobs-"]').first().waitFor({ timeout: 20000 });
+  await page.locator('[data-testid^="lag-playground-group-jobs-"]').first().waitFor({ timeout: 60000 });
   const members = await page.locator('[data-testid="groups"] .client-list li').allInnerTexts();
   const second = await page.locator('[data-testid="groups"] .client-list li').nth(1).locator('[data-testid$="-stop"]').getAttribute("data-testid");
   await page.click(`[data-testid="${second}"]`);
@@ -573,7 +573,7 @@ test("group members get names never used before, and a group whose last member l
   const names = await page.locator('[data-testid="groups"] .client-list li').allInnerTexts();
   assert.equal(new Set(names.map((n) => n.split(" ")[0])).size, names.length, names.join(" | "));
   // Every member stops: the group stays, Empty, with its committed offsets, and its lag grows with new records.
-  await page.locator('[data-testid^="lag-playground-group-jobs-"]').first().waitFor({ timeout: 20000 });
+  await page.locator('[data-testid^="lag-playground-group-jobs-"]').first().waitFor({ timeout: 60000 });
   while (await page.locator('[data-testid="groups"] .client-list [data-testid$="-stop"]').count() > 0) {
     await page.locator('[data-testid="groups"] .client-list [data-testid$="-stop"]').first().click();
   }
