@@ -59,6 +59,10 @@ pub enum ErrorCode {
     OffsetNotAvailable,
     FencedInstanceId,
     MemberIdRequired,
+    /// KIP-227: the leader keeps no fetch session of that id (it restarted, or replaced it).
+    FetchSessionIdNotFound,
+    /// KIP-227: a fetch out of its session's order.
+    InvalidFetchSessionEpoch,
     /// Not a protocol error: the consumer's `NoOffsetForPartitionException` (no committed offset, no
     /// position, and `auto.offset.reset=none`).
     NoOffsetForPartition,
@@ -115,6 +119,8 @@ impl ErrorCode {
             OffsetNotAvailable => "OFFSET_NOT_AVAILABLE",
             FencedInstanceId => "FENCED_INSTANCE_ID",
             MemberIdRequired => "MEMBER_ID_REQUIRED",
+            FetchSessionIdNotFound => "FETCH_SESSION_ID_NOT_FOUND",
+            InvalidFetchSessionEpoch => "INVALID_FETCH_SESSION_EPOCH",
             NoOffsetForPartition => "NO_OFFSET_FOR_PARTITION",
         }
     }
@@ -139,6 +145,8 @@ impl ErrorCode {
                 | NetworkException
                 | OffsetNotAvailable
                 | InconsistentTopicId
+                | FetchSessionIdNotFound
+                | InvalidFetchSessionEpoch
         )
     }
 }

@@ -32,8 +32,14 @@ impl Broker {
     pub(super) fn on_housekeeping(&mut self, now_ms: u64, out: &mut Outbox) {
         if now_ms >= self.last_high_watermark_checkpoint_ms + HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS {
             self.last_high_watermark_checkpoint_ms = now_ms;
-            for p in self.topics.changing().values_mut().flat_map(|t| t.partitions.values_mut()) {
+            // A checkpoint changes nothing a parked fetch waits on, and an unchanged one nothing at all.
+            let mut written = false;
+            for p in self.topics.quietly().values_mut().flat_map(|t| t.partitions.values_mut()) {
+                written |= p.high_watermark_checkpoint != p.high_watermark;
                 p.high_watermark_checkpoint = p.high_watermark;
+            }
+            if written {
+                self.topics.changed_not_led();
             }
         }
         if now_ms >= self.last_retention_check_ms + self.config.log_retention_check_interval_ms {
@@ -65,6 +71,13 @@ impl Broker {
     }
 
     fn clean(&mut self, now_ms: u64, out: &mut Outbox) {
+        let due = |t: &super::Topic| {
+            let due = |p: &super::Partition| p.log.compaction_due_ms(p.high_watermark, &t.config);
+            t.partitions.values().any(|p| due(p).is_some_and(|due| due <= now_ms))
+        };
+        if !self.topics.values().any(due) {
+            return; // nothing to clean: nothing changes
+        }
         for (name, topic) in self.topics.changing().iter_mut() {
             for (&i, p) in topic.partitions.iter_mut() {
                 let outcome = p.log.compact(now_ms, p.high_watermark, &topic.config);

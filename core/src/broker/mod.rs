@@ -32,7 +32,7 @@ use crate::protocol::message::{PartitionMetadata, TopicMetadata};
 use crate::protocol::trace::TraceKind;
 use crate::types::{NodeId, Offset, Record, TopicId, TopicPartition};
 use lifecycle::ControllerChannel;
-use replication::{DelayedReplicaFetch, FetchSession};
+use replication::{DelayedReplicaFetch, FetchSession, ReplicaFetchSession};
 
 pub use crate::config::{PARTITIONS_PER_TOPIC_MAX, TOPICS_MAX};
 /// Kafka's `replica.high.watermark.checkpoint.interval.ms`: how often HWs are written to disk.
@@ -90,8 +90,9 @@ impl HostedTopics {
         self.led_version += 1;
     }
 
-    /// Only partitions this broker follows changed (what it copied from their leaders).
-    fn changed_as_follower(&mut self) {
+    /// Only what no parked fetch waits on changed: partitions this broker follows (what it copied from
+    /// their leaders), a HW checkpoint.
+    fn changed_not_led(&mut self) {
         self.version += 1;
     }
 
@@ -234,6 +235,13 @@ pub struct Broker {
     /// The topics (and ids) of the last published image, so that the coordinator sees a deletion.
     topic_ids_seen: VecMap<String, crate::types::TopicId>,
     delayed_replica_fetches: Vec<DelayedReplicaFetch>,
+    /// As leader: each follower's fetch session (KIP-227).
+    replica_fetch_sessions: VecMap<NodeId, ReplicaFetchSession>,
+    /// The id of the last fetch session opened here.
+    last_replica_fetch_session_id: crate::protocol::message::FetchSessionId,
+    /// As follower: the earliest time a fetch may be due (one came back, one timed out, a backoff ended);
+    /// before it, and while the partitions followed stay, no fetch is due.
+    replica_fetches_due_ms: u64,
     /// As follower: one fetch session per leader broker.
     fetch_sessions: VecMap<NodeId, FetchSession>,
     /// Memory: the partitions this broker's replicas follow, by leader; `None` after anything that may
@@ -314,6 +322,9 @@ impl Broker {
             delayed_produces: Vec::new(),
             topic_ids_seen: VecMap::new(),
             delayed_replica_fetches: Vec::new(),
+            replica_fetch_sessions: VecMap::new(),
+            replica_fetches_due_ms: 0,
+            last_replica_fetch_session_id: 0,
             fetch_sessions: VecMap::new(),
             followed: None,
             correlation_ids: Default::default(),
@@ -844,14 +855,9 @@ impl Actor for Broker {
                 let result = self.list_offsets(&TopicPartition::new(topic.clone(), partition), spec);
                 out.send(from, Message::ListOffsetsResponse { correlation_id, topic, partition, result });
             }
-            Message::ReplicaFetchRequest { correlation_id, broker_epoch, max_wait_ms, max_bytes, partitions } => {
-                let deadline_ms = now_ms.saturating_add(max_wait_ms);
-                let fetch =
-                    DelayedReplicaFetch { from, correlation_id, broker_epoch, max_bytes, partitions, deadline_ms };
-                self.on_replica_fetch(now_ms, fetch, out);
-            }
-            Message::ReplicaFetchResponse { correlation_id, partitions } => {
-                self.on_replica_fetch_response(now_ms, from, correlation_id, partitions, out);
+            Message::ReplicaFetchRequest(fetch) => self.on_replica_fetch(now_ms, from, fetch, out),
+            Message::ReplicaFetchResponse { correlation_id, session, partitions } => {
+                self.on_replica_fetch_response(now_ms, from, correlation_id, session, partitions, out);
             }
             Message::AlterPartitionResponse { correlation_id, topic, partition, result } => {
                 self.on_alter_partition_response(now_ms, from, correlation_id, &topic, partition, result, out);

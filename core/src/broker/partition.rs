@@ -52,6 +52,27 @@ pub struct FollowerState {
     pub last_fetch_leader_log_end_offset: Offset,
     /// The broker epoch the follower fetched with (KIP-903).
     pub broker_epoch: u64,
+    /// Recorded in the follower's fetch session, and since then neither side changed: each later fetch of
+    /// the session would record the same, only at its own time. So the leader records nothing for it
+    /// (an idle partition costs a fetch nothing) and [`FollowerState::settled`] reads the session's time.
+    pub in_fetch_session: bool,
+}
+
+impl FollowerState {
+    /// The state as recording every fetch would leave it, given when the follower's fetch session last
+    /// fetched: its last fetch then, and, if it was caught up, caught up then (Kafka's
+    /// `updateFollowerFetchState` with an unchanged fetch offset and leader LEO).
+    pub fn settled(self, session_last_fetch_ms: u64) -> FollowerState {
+        if !self.in_fetch_session {
+            return self;
+        }
+        let caught_up = self.log_end_offset >= self.last_fetch_leader_log_end_offset;
+        FollowerState {
+            last_fetch_ms: session_last_fetch_ms,
+            last_caught_up_ms: if caught_up { session_last_fetch_ms } else { self.last_caught_up_ms },
+            ..self
+        }
+    }
 }
 
 /// An AlterPartition this leader sent and waits on.

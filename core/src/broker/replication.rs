@@ -14,7 +14,8 @@ use super::{min_isr, Broker};
 use crate::error::Result;
 use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::message::{
-    CorrelationId, Message, Outbox, PartitionState, ReplicaFetchData, ReplicaFetchPartition, ReplicaFetchResult,
+    CorrelationId, FetchSessionId, Message, Outbox, PartitionState, ReplicaFetch, ReplicaFetchData,
+    ReplicaFetchPartition, ReplicaFetchResult,
 };
 use crate::protocol::trace::TraceKind;
 use crate::types::{NodeId, Offset, NO_NODE};
@@ -33,10 +34,40 @@ pub const ALTER_PARTITION_TIMEOUT_MS: u64 = 5_000;
 pub(super) struct DelayedReplicaFetch {
     pub from: NodeId,
     pub correlation_id: CorrelationId,
-    pub broker_epoch: u64,
+    /// The session it came in (its partitions are the session's).
+    pub session_id: FetchSessionId,
+    /// The session's full fetch: answered for every partition.
+    pub full: bool,
     pub max_bytes: usize,
-    pub partitions: Vec<ReplicaFetchPartition>,
     pub deadline_ms: u64,
+}
+
+/// A follower's fetch session as its leader keeps it (KIP-227): what the follower last told of each
+/// partition it fetches here, so that its fetches need to name only what changed.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ReplicaFetchSession {
+    id: FetchSessionId,
+    /// The epoch the next incremental fetch carries.
+    next_epoch: i32,
+    /// Sorted by topic and partition.
+    partitions: Vec<ReplicaFetchPartition>,
+    broker_epoch: u64,
+    /// When the follower last fetched: what a state kept in the session ([`FollowerState::in_fetch_session`])
+    /// reads as its last fetch.
+    ///
+    /// [`FollowerState::in_fetch_session`]: super::partition::FollowerState::in_fetch_session
+    pub(super) last_fetch_ms: u64,
+    /// The led version once the last fetch was recorded: while it holds, a partition a fetch does not name
+    /// records nothing new.
+    recorded_at_led_version: Option<u64>,
+    /// The led version at which no partition of the session had anything to answer.
+    quiet_at_led_version: Option<u64>,
+}
+
+impl ReplicaFetchSession {
+    fn position(&self, topic: &str, partition: u32) -> core::result::Result<usize, usize> {
+        self.partitions.binary_search_by(|p| (p.topic.as_str(), p.partition).cmp(&(topic, partition)))
+    }
 }
 
 /// A follower's fetch session with one leader broker.
@@ -44,24 +75,209 @@ pub(super) struct DelayedReplicaFetch {
 pub(super) struct FetchSession {
     in_flight: Option<(CorrelationId, u64)>,
     backoff_until_ms: u64,
+    /// The leader's session for this broker and the epoch of the next fetch in it; `None`: the next fetch
+    /// is full (Kafka's `FetchSessionHandler`).
+    session: Option<(FetchSessionId, i32)>,
+    /// What the leader's session holds: each partition as last told, sorted by topic and partition.
+    told: Vec<ReplicaFetchPartition>,
+    /// The topics' version when `told` was last compared with the replicas.
+    told_at_version: Option<u64>,
+}
+
+impl FetchSession {
+    /// A fetch failed or was refused: the next one is full, in a new session.
+    fn reset(&mut self) {
+        self.session = None;
+        self.told.clear();
+        self.told_at_version = None;
+    }
 }
 
 impl Broker {
     // The leader's side.
 
-    pub(super) fn on_replica_fetch(&mut self, now_ms: u64, fetch: DelayedReplicaFetch, out: &mut Outbox) {
-        for request in &fetch.partitions {
-            self.record_follower_fetch(now_ms, fetch.from, fetch.broker_epoch, request, out);
-        }
-        let results = self.replica_fetch_results(fetch.from, &fetch.partitions, fetch.max_bytes);
-        if worth_answering(&fetch.partitions, &results) || now_ms >= fetch.deadline_ms {
-            out.send(
-                fetch.from,
-                Message::ReplicaFetchResponse { correlation_id: fetch.correlation_id, partitions: results },
-            );
+    pub(super) fn on_replica_fetch(&mut self, now_ms: u64, from: NodeId, fetch: ReplicaFetch, out: &mut Outbox) {
+        let ReplicaFetch { correlation_id, broker_epoch, max_wait_ms, max_bytes, .. } = fetch;
+        let full = fetch.session_id == 0;
+        let (mut session, named) = match self.open_replica_fetch_session(from, fetch) {
+            Ok(opened) => opened,
+            Err(e) => {
+                let refused = Message::ReplicaFetchResponse { correlation_id, session: Err(e), partitions: Vec::new() };
+                out.send(from, refused);
+                return;
+            }
+        };
+        // Only the partitions the fetch names, unless this leader's side changed since the last fetch.
+        let led_version = self.topics.led_version();
+        let lazy =
+            !full && session.recorded_at_led_version == Some(led_version) && session.broker_epoch == broker_epoch;
+        session.broker_epoch = broker_epoch;
+        let since_ms = session.last_fetch_ms;
+        if lazy {
+            for &i in &named {
+                self.record_follower_fetch(now_ms, from, broker_epoch, &session.partitions[i], since_ms, out);
+            }
         } else {
-            self.delayed_replica_fetches.push(fetch);
+            for request in &session.partitions {
+                self.record_follower_fetch(now_ms, from, broker_epoch, request, since_ms, out);
+            }
         }
+        session.last_fetch_ms = now_ms;
+        session.recorded_at_led_version = Some(self.topics.led_version());
+        let deadline_ms = now_ms.saturating_add(max_wait_ms);
+        let (partitions, worth) = self.replica_fetch_answer(from, &session, full, Some(&named), max_bytes, false);
+        session.quiet_at_led_version = (!worth).then_some(self.topics.led_version());
+        let session_id = session.id;
+        self.put_replica_fetch_session(from, session);
+        match worth || now_ms >= deadline_ms {
+            true => {
+                out.send(from, Message::ReplicaFetchResponse { correlation_id, session: Ok(session_id), partitions })
+            }
+            false => self.delayed_replica_fetches.push(DelayedReplicaFetch {
+                from,
+                correlation_id,
+                session_id,
+                full,
+                max_bytes,
+                deadline_ms,
+            }),
+        }
+    }
+
+    /// The follower's session after this fetch (a new one for a full fetch), taken out of the map (to be
+    /// put back), and the indexes of the partitions the fetch names; or why the fetch is refused.
+    fn open_replica_fetch_session(
+        &mut self,
+        from: NodeId,
+        fetch: ReplicaFetch,
+    ) -> Result<(ReplicaFetchSession, Vec<usize>)> {
+        // Taken out by a swap, so that the map's entries do not move for each fetch.
+        let existing = self.replica_fetch_sessions.get_mut(&from).map(core::mem::take);
+        if fetch.session_id == 0 {
+            if let Some(old) = existing {
+                self.close_replica_fetch_session(from, &old, old.partitions.iter());
+            }
+            self.last_replica_fetch_session_id = self.last_replica_fetch_session_id % i32::MAX + 1;
+            let mut partitions = fetch.partitions;
+            crate::collect::sort_by(&mut partitions, |a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+            partitions.dedup_by(|a, b| a.topic == b.topic && a.partition == b.partition);
+            let named = (0..partitions.len()).collect();
+            let session = ReplicaFetchSession {
+                id: self.last_replica_fetch_session_id,
+                next_epoch: 1,
+                partitions,
+                broker_epoch: fetch.broker_epoch,
+                ..ReplicaFetchSession::default()
+            };
+            return Ok((session, named));
+        }
+        let mut session = match existing {
+            Some(session) if session.id == fetch.session_id => session,
+            other => {
+                // Another session (a newer one) stays as it is.
+                if let Some(other) = other {
+                    self.put_replica_fetch_session(from, other);
+                }
+                return Err(franz_err!(
+                    FetchSessionIdNotFound,
+                    "Broker {} keeps no fetch session {} for broker {from}: fetch in full",
+                    self.id,
+                    fetch.session_id
+                ));
+            }
+        };
+        if fetch.session_epoch != session.next_epoch {
+            self.close_replica_fetch_session(from, &session, session.partitions.iter());
+            self.replica_fetch_sessions.remove(&from);
+            return Err(franz_err!(
+                InvalidFetchSessionEpoch,
+                "Fetch session {} of broker {from} expected epoch {}, got {}: fetch in full",
+                session.id,
+                session.next_epoch,
+                fetch.session_epoch
+            ));
+        }
+        session.next_epoch = session.next_epoch % i32::MAX + 1;
+        for (topic, partition) in &fetch.forgotten {
+            if let Ok(i) = session.position(topic, *partition) {
+                let forgotten = session.partitions.remove(i);
+                self.close_replica_fetch_session(from, &session, core::iter::once(&forgotten));
+            }
+        }
+        let keys: Vec<(String, u32)> = fetch.partitions.iter().map(|r| (r.topic.clone(), r.partition)).collect();
+        for request in fetch.partitions {
+            match session.position(&request.topic, request.partition) {
+                Ok(i) => session.partitions[i] = request,
+                Err(i) => session.partitions.insert(i, request),
+            }
+        }
+        let mut named: Vec<usize> =
+            keys.iter().filter_map(|(topic, partition)| session.position(topic, *partition).ok()).collect();
+        named.sort_unstable();
+        named.dedup();
+        Ok((session, named))
+    }
+
+    fn put_replica_fetch_session(&mut self, follower: NodeId, session: ReplicaFetchSession) {
+        match self.replica_fetch_sessions.get_mut(&follower) {
+            Some(slot) => *slot = session,
+            None => {
+                self.replica_fetch_sessions.insert(follower, session);
+            }
+        }
+    }
+
+    /// The follower no longer fetches these partitions in `session`: what the session kept of them lazily
+    /// is written down.
+    fn close_replica_fetch_session<'a>(
+        &mut self,
+        follower: NodeId,
+        session: &ReplicaFetchSession,
+        partitions: impl Iterator<Item = &'a ReplicaFetchPartition>,
+    ) {
+        for request in partitions {
+            let topic = self.topics.quietly().get_mut(&request.topic);
+            let p = topic.and_then(|t| t.partitions.get_mut(&request.partition));
+            if let Some(state) = p.and_then(|p| p.followers.get_mut(&follower)) {
+                *state = state.settled(session.last_fetch_ms);
+                state.in_fetch_session = false;
+            }
+        }
+    }
+
+    /// What to answer a fetch of `session`: every partition for a full fetch, those worth answering for an
+    /// incremental one; and whether it is worth answering (else it waits, unless its wait ended: `due`).
+    /// `named`: the partitions the fetch just named, the only ones that can have something to answer while
+    /// the session is quiet.
+    fn replica_fetch_answer(
+        &self,
+        follower: NodeId,
+        session: &ReplicaFetchSession,
+        full: bool,
+        named: Option<&[usize]>,
+        max_bytes: usize,
+        due: bool,
+    ) -> (Vec<ReplicaFetchResult>, bool) {
+        let quiet = session.quiet_at_led_version == Some(self.topics.led_version());
+        let all = session.partitions.iter();
+        if full {
+            if quiet && !due {
+                return (Vec::new(), false);
+            }
+            let results = self.replica_fetch_results(follower, all, max_bytes, false);
+            let worth = worth_answering(&session.partitions, &results);
+            return (results, worth);
+        }
+        let results = match named {
+            _ if !quiet => self.replica_fetch_results(follower, all, max_bytes, true),
+            Some(named) => {
+                let named = named.iter().map(|&i| &session.partitions[i]);
+                self.replica_fetch_results(follower, named, max_bytes, true)
+            }
+            None => Vec::new(),
+        };
+        let worth = !results.is_empty();
+        (results, worth)
     }
 
     pub(super) fn complete_replica_fetches(&mut self, now_ms: u64, out: &mut Outbox) {
@@ -71,29 +287,48 @@ impl Broker {
         let version = self.topics.led_version();
         let unchanged = self.replica_fetches_checked_version == Some(version);
         self.replica_fetches_checked_version = Some(version);
+        if unchanged && self.delayed_replica_fetches.iter().all(|f| now_ms < f.deadline_ms) {
+            debug_assert!(
+                self.delayed_replica_fetches.iter().all(|fetch| {
+                    self.replica_fetch_sessions.get(&fetch.from).filter(|s| s.id == fetch.session_id).is_none_or(
+                        |session| {
+                            let all = session.partitions.iter();
+                            let results = self.replica_fetch_results(fetch.from, all, fetch.max_bytes, false);
+                            !worth_answering(&session.partitions, &results)
+                        },
+                    )
+                }),
+                "a parked follower fetch became worth answering with no partition changed"
+            );
+            return;
+        }
         for fetch in core::mem::take(&mut self.delayed_replica_fetches) {
             let due = now_ms >= fetch.deadline_ms;
-            if unchanged && !due {
-                debug_assert!(
-                    !fetch.partitions.iter().any(|request| self.may_answer(fetch.from, request))
-                        || !worth_answering(
-                            &fetch.partitions,
-                            &self.replica_fetch_results(fetch.from, &fetch.partitions, fetch.max_bytes)
-                        ),
-                    "a parked follower fetch became worth answering with no partition changed"
-                );
-                self.delayed_replica_fetches.push(fetch);
+            let Some(session) = self.replica_fetch_sessions.get(&fetch.from).filter(|s| s.id == fetch.session_id)
+            else {
+                // The follower gave up on this fetch and opened another session (or none is left): answered
+                // when its wait ends, as every request is, though no longer awaited.
+                if due {
+                    let e = franz_err!(FetchSessionIdNotFound, "Fetch session {} was replaced", fetch.session_id);
+                    let refused = Message::ReplicaFetchResponse {
+                        correlation_id: fetch.correlation_id,
+                        session: Err(e),
+                        partitions: Vec::new(),
+                    };
+                    out.send(fetch.from, refused);
+                } else {
+                    self.delayed_replica_fetches.push(fetch);
+                }
                 continue;
+            };
+            let (partitions, worth) =
+                self.replica_fetch_answer(fetch.from, session, fetch.full, None, fetch.max_bytes, due);
+            if let Some(session) = self.replica_fetch_sessions.get_mut(&fetch.from) {
+                session.quiet_at_led_version = (!worth).then_some(version);
             }
-            // A check that reads and allocates nothing passes over the parked fetches nothing has changed for.
-            if !due && !fetch.partitions.iter().any(|request| self.may_answer(fetch.from, request)) {
-                self.delayed_replica_fetches.push(fetch);
-                continue;
-            }
-            let results = self.replica_fetch_results(fetch.from, &fetch.partitions, fetch.max_bytes);
-            if worth_answering(&fetch.partitions, &results) || due {
-                let correlation_id = fetch.correlation_id;
-                out.send(fetch.from, Message::ReplicaFetchResponse { correlation_id, partitions: results });
+            if worth || due {
+                let (correlation_id, session) = (fetch.correlation_id, Ok(fetch.session_id));
+                out.send(fetch.from, Message::ReplicaFetchResponse { correlation_id, session, partitions });
             } else {
                 self.delayed_replica_fetches.push(fetch);
             }
@@ -155,21 +390,27 @@ impl Broker {
         follower: NodeId,
         broker_epoch: u64,
         request: &ReplicaFetchPartition,
+        session_last_fetch_ms: u64,
         out: &mut Outbox,
     ) {
-        if !self.check_follower(follower, request).is_ok_and(|p| divergence(p, request).is_none()) {
-            return;
-        }
+        let valid = self.check_follower(follower, request).is_ok_and(|p| divergence(p, request).is_none());
         let id = self.id;
         // A follower's progress alone changes nothing a parked fetch or a timer looks at.
         let Some(topic) = self.topics.quietly().get_mut(&request.topic) else { return };
         let min_isr = |p: &super::Partition| min_isr(&topic.config, p);
         let Some(p) = topic.partitions.get_mut(&request.partition) else { return };
         let leo = p.log.log_end_offset();
-        if request.fetch_offset > leo {
+        if !valid || request.fetch_offset > leo {
+            // Not recorded: what the session kept of it lazily is written down, and stays as it is.
+            if let Some(state) = p.followers.get_mut(&follower) {
+                *state = state.settled(session_last_fetch_ms);
+                state.in_fetch_session = false;
+            }
             return;
         }
         let state = p.followers.entry(follower).or_default();
+        *state = state.settled(session_last_fetch_ms);
+        state.in_fetch_session = true;
         if request.fetch_offset >= leo {
             state.last_caught_up_ms = now_ms;
         } else if request.fetch_offset >= state.last_fetch_leader_log_end_offset {
@@ -204,15 +445,18 @@ impl Broker {
         }
     }
 
-    fn replica_fetch_results(
+    /// The answer for each partition, in order, within `max_bytes` of records; with `only_worth`, only the
+    /// partitions worth answering (an incremental fetch's answer).
+    fn replica_fetch_results<'a>(
         &self,
         follower: NodeId,
-        partitions: &[ReplicaFetchPartition],
+        partitions: impl Iterator<Item = &'a ReplicaFetchPartition>,
         max_bytes: usize,
+        only_worth: bool,
     ) -> Vec<ReplicaFetchResult> {
         let mut budget = max_bytes;
         partitions
-            .iter()
+            .filter(|request| !only_worth || self.may_answer(follower, request))
             .map(|request| {
                 let result = self.check_follower(follower, request).and_then(|p| {
                     let (high_watermark, log_start_offset) = (p.high_watermark, p.log.log_start_offset());
@@ -239,8 +483,10 @@ impl Broker {
                     budget = budget.saturating_sub(bytes);
                     Ok(ReplicaFetchData { high_watermark, log_start_offset, diverging_epoch: None, batches })
                 });
-                ReplicaFetchResult { topic: request.topic.clone(), partition: request.partition, result }
+                (request, ReplicaFetchResult { topic: request.topic.clone(), partition: request.partition, result })
             })
+            .filter(|(request, result)| !only_worth || worth_answering_partition(request, result))
+            .map(|(_, result)| result)
             .collect()
     }
 
@@ -279,6 +525,7 @@ impl Broker {
                 let lagging = |r: &NodeId| {
                     *r != id
                         && p.followers.get(r).is_none_or(|f| {
+                            let f = f.settled(self.replica_fetch_sessions.get(r).map_or(0, |s| s.last_fetch_ms));
                             f.log_end_offset != leo && now_ms.saturating_sub(f.last_caught_up_ms) > lag_max
                         })
                 };
@@ -371,45 +618,76 @@ impl Broker {
         // Runs after every event of this broker, and a follower's fetch to each leader is almost always out
         // (parked there): the partitions followed are kept between images, and requests built only for the
         // leaders due.
+        let recomputed = self.followed.is_none();
+        if !recomputed && now_ms < self.replica_fetches_due_ms {
+            debug_assert!(
+                self.followed.iter().flat_map(|f| f.keys()).all(|leader| self.fetch_sessions.get(leader).is_some_and(
+                    |s| s.in_flight.map_or(now_ms < s.backoff_until_ms, |(_, deadline_ms)| now_ms < deadline_ms)
+                )),
+                "no fetch is due before replica_fetches_due_ms"
+            );
+            return; // every fetch is out, or backing off
+        }
         let followed = self.followed.take().unwrap_or_else(|| self.partitions_followed());
         debug_assert_eq!(followed, self.partitions_followed(), "the partitions kept are those the replicas follow");
         self.fetch_sessions.retain(|leader, s| followed.contains_key(leader) || s.in_flight.is_some());
         let max_wait_ms = self.config.replica_fetch_wait_max_ms;
+        let version = self.topics.version();
         for (&leader, followed) in &followed {
             let session = self.fetch_sessions.entry(leader).or_default();
+            if recomputed {
+                session.told_at_version = None;
+            }
             if session.in_flight.is_some_and(|(_, deadline)| now_ms >= deadline) {
                 session.in_flight = None; // the leader went silent
+                session.reset();
             }
             if session.in_flight.is_some() || now_ms < session.backoff_until_ms {
                 continue;
             }
-            let partitions = followed
-                .iter()
-                .filter_map(|(name, i)| {
-                    let topic = self.topics.get(name)?;
-                    let p = topic.partitions.get(i)?;
-                    Some(ReplicaFetchPartition {
-                        topic: name.clone(),
-                        topic_id: topic.topic_id,
-                        partition: *i,
-                        current_leader_epoch: p.leader_epoch,
-                        fetch_offset: p.log.log_end_offset(),
-                        last_fetched_epoch: p.log.latest_epoch(),
-                        high_watermark: p.high_watermark,
-                    })
-                })
-                .collect();
+            let (session_id, session_epoch, partitions, forgotten) = match session.session {
+                None => {
+                    let partitions: Vec<ReplicaFetchPartition> =
+                        followed.iter().filter_map(|(name, i)| fetch_state(&self.topics, name, *i)).collect();
+                    session.told = partitions.clone();
+                    (0, 0, partitions, Vec::new())
+                }
+                // Nothing changed on this broker since the leader was last told: an empty fetch.
+                Some((id, epoch)) if session.told_at_version == Some(version) => (id, epoch, Vec::new(), Vec::new()),
+                Some((id, epoch)) => {
+                    let (partitions, forgotten) = tell_changes(&self.topics, followed, &mut session.told);
+                    (id, epoch, partitions, forgotten)
+                }
+            };
+            session.told_at_version = Some(version);
+            if let Some((_, epoch)) = session.session.as_mut() {
+                *epoch = *epoch % i32::MAX + 1;
+            }
             let correlation_id = self.correlation_ids.next_id();
-            let session = self.fetch_sessions.entry(leader).or_default();
             session.in_flight = Some((correlation_id, now_ms + max_wait_ms + REPLICA_FETCH_TIMEOUT_MS));
             let max_bytes = REPLICA_FETCH_MAX_BYTES;
             let broker_epoch = self.broker_epoch();
             out.send(
                 leader,
-                Message::ReplicaFetchRequest { correlation_id, broker_epoch, max_wait_ms, max_bytes, partitions },
+                Message::ReplicaFetchRequest(ReplicaFetch {
+                    correlation_id,
+                    broker_epoch,
+                    max_wait_ms,
+                    max_bytes,
+                    session_id,
+                    session_epoch,
+                    partitions,
+                    forgotten,
+                }),
             );
         }
         self.followed = Some(followed);
+        self.replica_fetches_due_ms = self
+            .fetch_sessions
+            .values()
+            .map(|s| s.in_flight.map_or(s.backoff_until_ms, |(_, deadline_ms)| deadline_ms))
+            .min()
+            .unwrap_or(u64::MAX);
     }
 
     /// The partitions this broker's replicas follow, by leader (in the topics' order).
@@ -430,6 +708,7 @@ impl Broker {
         now_ms: u64,
         leader: NodeId,
         correlation_id: CorrelationId,
+        session_id: Result<FetchSessionId>,
         partitions: Vec<ReplicaFetchResult>,
         out: &mut Outbox,
     ) {
@@ -438,6 +717,15 @@ impl Broker {
             return;
         }
         session.in_flight = None;
+        self.replica_fetches_due_ms = 0;
+        match session_id {
+            // The full fetch opened this session: the next fetches are incremental.
+            Ok(id) if session.session.is_none() => session.session = Some((id, 1)),
+            Ok(_) => {}
+            // FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH: at once in full (Kafka's fetcher does
+            // not back off for these).
+            Err(_) => session.reset(),
+        }
         let (mut failed, mut changed) = (false, false);
         for result in partitions {
             // An empty answer (a long poll that ended) changes nothing: only what moved counts as a change.
@@ -493,7 +781,7 @@ impl Broker {
         }
         if changed {
             // Partitions led elsewhere: no parked fetch here waits on them.
-            self.topics.changed_as_follower();
+            self.topics.changed_not_led();
         }
         if failed {
             if let Some(session) = self.fetch_sessions.get_mut(&leader) {
@@ -513,6 +801,8 @@ impl Broker {
         let session = self.fetch_sessions.get_mut(&leader);
         if let Some(session) = session.filter(|s| refused.is_none_or(|id| s.in_flight.is_some_and(|(c, _)| c == id))) {
             session.in_flight = None;
+            session.reset();
+            self.replica_fetches_due_ms = 0;
             session.backoff_until_ms = now_ms + REPLICA_FETCH_BACKOFF_MS;
         }
     }
@@ -531,6 +821,45 @@ impl Broker {
     }
 }
 
+/// What a follower tells its leader of one partition it follows there; `None` if it hosts no such replica.
+fn fetch_state(topics: &super::HostedTopics, name: &str, partition: u32) -> Option<ReplicaFetchPartition> {
+    let topic = topics.get(name)?;
+    let p = topic.partitions.get(&partition)?;
+    Some(ReplicaFetchPartition {
+        topic: String::from(name),
+        topic_id: topic.topic_id,
+        partition,
+        current_leader_epoch: p.leader_epoch,
+        fetch_offset: p.log.log_end_offset(),
+        last_fetched_epoch: p.log.latest_epoch(),
+        high_watermark: p.high_watermark,
+    })
+}
+
+/// An incremental fetch's partitions: those `followed` whose state differs from what the leader was `told`
+/// (which becomes what it is told now), and those told before and no longer followed (forgotten).
+fn tell_changes(
+    topics: &super::HostedTopics,
+    followed: &[(String, u32)],
+    told: &mut Vec<ReplicaFetchPartition>,
+) -> (Vec<ReplicaFetchPartition>, Vec<(String, u32)>) {
+    let (mut changed, mut forgotten) = (Vec::new(), Vec::new());
+    let mut before = core::mem::take(told).into_iter().peekable();
+    for (name, i) in followed {
+        let Some(now) = fetch_state(topics, name, *i) else { continue };
+        while let Some(gone) = before.next_if(|t| (t.topic.as_str(), t.partition) < (name.as_str(), *i)) {
+            forgotten.push((gone.topic, gone.partition));
+        }
+        if before.next_if(|t| *t == now).is_none() {
+            before.next_if(|t| t.topic == *name && t.partition == *i);
+            changed.push(now.clone());
+        }
+        told.push(now);
+    }
+    forgotten.extend(before.map(|gone| (gone.topic, gone.partition)));
+    (changed, forgotten)
+}
+
 /// Where the follower's log diverges from the leader's replica `p`, if it does (KIP-320).
 fn divergence(p: &super::Partition, request: &ReplicaFetchPartition) -> Option<(i32, Offset)> {
     let epoch = request.last_fetched_epoch?;
@@ -546,7 +875,11 @@ fn divergence(p: &super::Partition, request: &ReplicaFetchPartition) -> Option<(
 /// A parked follower fetch is answered when some partition has batches, a divergence, an error or a
 /// newer HW for it.
 fn worth_answering(requests: &[ReplicaFetchPartition], results: &[ReplicaFetchResult]) -> bool {
-    requests.iter().zip(results).any(|(request, result)| match &result.result {
+    requests.iter().zip(results).any(|(request, result)| worth_answering_partition(request, result))
+}
+
+fn worth_answering_partition(request: &ReplicaFetchPartition, result: &ReplicaFetchResult) -> bool {
+    match &result.result {
         Err(_) => true,
         Ok(data) => {
             !data.batches.is_empty()
@@ -554,5 +887,5 @@ fn worth_answering(requests: &[ReplicaFetchPartition], results: &[ReplicaFetchRe
                 || data.high_watermark != request.high_watermark
                 || data.log_start_offset > request.fetch_offset
         }
-    })
+    }
 }

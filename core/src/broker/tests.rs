@@ -8,7 +8,10 @@ use alloc::vec::Vec;
 use super::Broker;
 use crate::config::BrokerConfig;
 use crate::error::ErrorCode;
-use crate::protocol::message::{Acks, Actor, FetchPartition, IsolationLevel, Message, MetadataFetchData, Outbox};
+use crate::protocol::message::{
+    Acks, Actor, FetchPartition, IsolationLevel, Message, MetadataFetchData, Outbox, ReplicaFetch,
+    ReplicaFetchPartition,
+};
 use crate::protocol::metadata::MetadataRecord;
 use crate::protocol::record::ProducerStamp;
 use crate::types::{Bytes, NodeId, Record};
@@ -35,6 +38,12 @@ fn record(value: &str) -> Record {
 /// Broker 1 registered with the controller and read a metadata log that makes it the only replica (and
 /// so the leader) of `t-0`.
 fn leader_of_t() -> Broker {
+    replica_of_t(&[1], 1)
+}
+
+/// Broker 1 registered with the controller and read a metadata log that makes it a replica of `t-0`, with
+/// these replicas (all in the ISR) and this leader.
+fn replica_of_t(replicas: &[NodeId], leader: NodeId) -> Broker {
     let mut b = Broker::new(1, vec![CONTROLLER], BrokerConfig::default());
     let mut out = Outbox::default();
     b.on_timer(0, &mut out);
@@ -59,18 +68,24 @@ fn leader_of_t() -> Broker {
             _ => None,
         })
         .expect("then reads the metadata log from its start");
-    let records = vec![
-        MetadataRecord::RegisterBroker { broker: 1, incarnation },
-        MetadataRecord::UnfenceBroker { broker: 1 },
-        MetadataRecord::Topic { name: "t".into(), topic_id: TOPIC_ID },
-        MetadataRecord::Partition { topic: "t".into(), partition: 0, replicas: vec![1], isr: vec![1], leader: 1 },
-    ];
+    let mut records = Vec::new();
+    for &broker in replicas {
+        let incarnation = if broker == 1 { incarnation } else { 1 };
+        records.push(MetadataRecord::RegisterBroker { broker, incarnation });
+        records.push(MetadataRecord::UnfenceBroker { broker });
+    }
+    records.push(MetadataRecord::Topic { name: "t".into(), topic_id: TOPIC_ID });
+    let (replicas, isr) = (replicas.to_vec(), replicas.to_vec());
+    records.push(MetadataRecord::Partition { topic: "t".into(), partition: 0, replicas, isr, leader });
     let data = MetadataFetchData { high_watermark: records.len() as u64, records };
     let response =
         Message::MetadataFetchResponse { correlation_id: fetch, result: Ok(data), current_leader: Some(CONTROLLER) };
     let mut out = Outbox::default();
     b.on_message(2, CONTROLLER, response, &mut out);
-    assert!(b.partition("t", 0).is_some_and(|p| p.leader == 1), "it leads t-0 once the image is complete");
+    assert!(
+        b.partition("t", 0).is_some_and(|p| p.leader == leader),
+        "it knows t-0's leader once the image is complete"
+    );
     b
 }
 
@@ -267,20 +282,25 @@ fn a_leader_refuses_a_follower_of_another_incarnation_of_the_topic() {
     // KIP-516: a broker that still holds a deleted topic must not feed a follower of the topic created
     // again under the same name (nor count it toward its high watermark).
     let mut b = leader_of_t();
-    let fetch = |topic_id| Message::ReplicaFetchRequest {
-        correlation_id: 9,
-        broker_epoch: 0,
-        max_wait_ms: 0,
-        max_bytes: 1 << 20,
-        partitions: vec![crate::protocol::message::ReplicaFetchPartition {
-            topic: "t".into(),
-            topic_id,
-            partition: 0,
-            current_leader_epoch: 0,
-            fetch_offset: 0,
-            last_fetched_epoch: None,
-            high_watermark: 0,
-        }],
+    let fetch = |topic_id| {
+        Message::ReplicaFetchRequest(crate::protocol::message::ReplicaFetch {
+            correlation_id: 9,
+            broker_epoch: 0,
+            max_wait_ms: 0,
+            max_bytes: 1 << 20,
+            session_id: 0,
+            session_epoch: 0,
+            forgotten: vec![],
+            partitions: vec![crate::protocol::message::ReplicaFetchPartition {
+                topic: "t".into(),
+                topic_id,
+                partition: 0,
+                current_leader_epoch: 0,
+                fetch_offset: 0,
+                last_fetched_epoch: None,
+                high_watermark: 0,
+            }],
+        })
     };
     let answer = |b: &mut Broker, topic_id| {
         let mut out = Outbox::default();
@@ -294,4 +314,161 @@ fn a_leader_refuses_a_follower_of_another_incarnation_of_the_topic() {
     };
     assert_eq!(answer(&mut b, TOPIC_ID + 1), Some(ErrorCode::InconsistentTopicId));
     assert_ne!(answer(&mut b, TOPIC_ID), Some(ErrorCode::InconsistentTopicId));
+}
+
+/// A follower's fetch of `t-0` in a fetch session (`session_id` 0: a full fetch), answered at once.
+fn replica_fetch(correlation_id: u64, session_id: i32, session_epoch: i32, partitions: &[(u64, u64)]) -> Message {
+    Message::ReplicaFetchRequest(ReplicaFetch {
+        correlation_id,
+        broker_epoch: 0,
+        max_wait_ms: 0,
+        max_bytes: 1 << 20,
+        session_id,
+        session_epoch,
+        partitions: partitions
+            .iter()
+            .map(|&(fetch_offset, high_watermark)| ReplicaFetchPartition {
+                topic: "t".into(),
+                topic_id: TOPIC_ID,
+                partition: 0,
+                current_leader_epoch: 0,
+                fetch_offset,
+                last_fetched_epoch: None,
+                high_watermark,
+            })
+            .collect(),
+        forgotten: vec![],
+    })
+}
+
+/// The answer to a follower's fetch: its session (or error) and how many partitions it names.
+fn replica_fetch_answer(out: Outbox) -> (Result<i32, ErrorCode>, usize) {
+    let answers: Vec<_> = sent(out)
+        .into_iter()
+        .filter_map(|(to, m)| match m {
+            Message::ReplicaFetchResponse { session, partitions, .. } if to == 2 => {
+                Some((session.map_err(|e| e.code), partitions.len()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answers.len(), 1, "one answer per fetch: {answers:?}");
+    answers[0]
+}
+
+fn isr_asked(out: Outbox) -> Option<Vec<NodeId>> {
+    sent(out).into_iter().find_map(|(_, m)| match m {
+        Message::AlterPartitionRequest(alter) => Some(alter.isr),
+        _ => None,
+    })
+}
+
+#[test]
+fn an_idle_follower_fetches_nothing_in_its_session_and_stays_caught_up() {
+    // KIP-227: after the full fetch, an idle follower's fetches name no partition and get empty answers;
+    // the leader records nothing for the partitions they do not name, yet counts each fetch: a follower
+    // that fetched until a record arrived is not lagging for replica.lag.time.max.ms after its last fetch.
+    let mut b = replica_of_t(&[1, 2], 1);
+    let mut out = Outbox::default();
+    b.on_message(10, 2, replica_fetch(1, 0, 0, &[(0, 0)]), &mut out);
+    let (session, named) = replica_fetch_answer(out);
+    let session = session.expect("a full fetch opens a session");
+    assert_eq!(named, 1, "a full fetch is answered for every partition");
+    for (epoch, now_ms) in (1..).zip((500..=60_000).step_by(500)) {
+        let mut out = Outbox::default();
+        b.on_message(now_ms, 2, replica_fetch(now_ms, session, epoch, &[]), &mut out);
+        assert_eq!(replica_fetch_answer(out), (Ok(session), 0), "nothing to say at {now_ms} ms");
+        let mut out = Outbox::default();
+        b.on_timer(now_ms, &mut out);
+        assert_eq!(isr_asked(out), None, "a follower at the log end stays in the ISR ({now_ms} ms)");
+    }
+    let mut out = Outbox::default();
+    let request = Message::ProduceRequest {
+        correlation_id: 1,
+        acks: Acks::Leader,
+        timeout_ms: 30_000,
+        topic: "t".into(),
+        partition: 0,
+        producer: ProducerStamp::NONE,
+        records: vec![record("a")],
+        origin: None,
+    };
+    b.on_message(60_100, CLIENT, request, &mut out);
+    // The follower's last fetch was at 60,000 ms: it lags from 90,000 ms on, not before.
+    for now_ms in (60_200..=89_900).step_by(100) {
+        let mut out = Outbox::default();
+        b.on_timer(now_ms, &mut out);
+        assert_eq!(isr_asked(out), None, "caught up at its last fetch, 60,000 ms ({now_ms} ms)");
+    }
+    let shrunk = (90_000..=110_000).step_by(100).find_map(|now_ms| {
+        let mut out = Outbox::default();
+        b.on_timer(now_ms, &mut out);
+        isr_asked(out)
+    });
+    assert_eq!(shrunk, Some(vec![1]), "a follower silent for replica.lag.time.max.ms leaves the ISR");
+}
+
+#[test]
+fn a_fetch_outside_its_session_is_refused_and_the_follower_starts_again_in_full() {
+    let mut b = replica_of_t(&[1, 2], 1);
+    let mut out = Outbox::default();
+    b.on_message(10, 2, replica_fetch(1, 0, 0, &[(0, 0)]), &mut out);
+    let session = replica_fetch_answer(out).0.unwrap();
+    let mut out = Outbox::default();
+    b.on_message(20, 2, replica_fetch(2, session + 1, 1, &[]), &mut out);
+    assert_eq!(replica_fetch_answer(out).0, Err(ErrorCode::FetchSessionIdNotFound));
+    let mut out = Outbox::default();
+    b.on_message(30, 2, replica_fetch(3, session, 1, &[]), &mut out);
+    assert_eq!(replica_fetch_answer(out), (Ok(session), 0), "the session outlived a stray fetch");
+    let mut out = Outbox::default();
+    b.on_message(40, 2, replica_fetch(4, session, 5, &[]), &mut out);
+    assert_eq!(replica_fetch_answer(out).0, Err(ErrorCode::InvalidFetchSessionEpoch));
+    let mut out = Outbox::default();
+    b.on_message(50, 2, replica_fetch(5, session, 2, &[]), &mut out);
+    assert_eq!(replica_fetch_answer(out).0, Err(ErrorCode::FetchSessionIdNotFound), "a session out of order is closed");
+    let mut out = Outbox::default();
+    b.on_message(60, 2, replica_fetch(6, 0, 0, &[(0, 0)]), &mut out);
+    let (again, named) = replica_fetch_answer(out);
+    assert!(again.is_ok_and(|id| id != session), "a full fetch opens a new session: {again:?}");
+    assert_eq!(named, 1);
+}
+
+#[test]
+fn a_follower_names_only_what_changed_and_fetches_in_full_after_its_session_is_lost() {
+    let mut b = replica_of_t(&[2, 1], 2);
+    let next_fetch = |out: Outbox| {
+        let fetches: Vec<ReplicaFetch> = sent(out)
+            .into_iter()
+            .filter_map(|(to, m)| match m {
+                Message::ReplicaFetchRequest(fetch) if to == 2 => Some(fetch),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(fetches.len(), 1, "one fetch at a time to a leader: {fetches:?}");
+        fetches.into_iter().next().unwrap()
+    };
+    // Its first fetch went out with the image that made it a follower; it goes unanswered, and after
+    // replica.fetch.wait.max.ms and the request timeout the follower asks again, in full.
+    let mut out = Outbox::default();
+    b.on_timer(2 + 500 + 2_000, &mut out);
+    let full = next_fetch(out);
+    assert_eq!((full.session_id, full.session_epoch, full.partitions.len()), (0, 0, 1));
+    let answer = |fetch: &ReplicaFetch, session: Result<i32, ErrorCode>| Message::ReplicaFetchResponse {
+        correlation_id: fetch.correlation_id,
+        session: session.map_err(|code| crate::error::FranzError::new(code, "")),
+        partitions: vec![],
+    };
+    let mut out = Outbox::default();
+    b.on_message(2_505, 2, answer(&full, Ok(7)), &mut out);
+    let first = next_fetch(out);
+    assert_eq!((first.session_id, first.session_epoch), (7, 1));
+    assert!(first.partitions.is_empty() && first.forgotten.is_empty(), "nothing changed: {first:?}");
+    let mut out = Outbox::default();
+    b.on_message(2_510, 2, answer(&first, Ok(7)), &mut out);
+    let second = next_fetch(out);
+    assert_eq!((second.session_id, second.session_epoch, second.partitions.len()), (7, 2, 0));
+    let mut out = Outbox::default();
+    b.on_message(2_515, 2, answer(&second, Err(ErrorCode::FetchSessionIdNotFound)), &mut out);
+    let again = next_fetch(out);
+    assert_eq!((again.session_id, again.session_epoch, again.partitions.len()), (0, 0, 1), "at once, in full");
 }

@@ -193,6 +193,31 @@ pub struct FetchPartitionResult {
     pub result: Result<FetchedPartition, FranzError>,
 }
 
+/// Kafka's fetch session id (KIP-227); 0 names none.
+pub type FetchSessionId = i32;
+
+/// A follower's fetch from one leader in its fetch session there (KIP-227): a full fetch (session id 0)
+/// names every partition the follower follows there and opens a session; an incremental one names only the
+/// partitions whose fetch state changed since the last, and those no longer fetched, so that an idle pair
+/// of brokers exchanges empty fetches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaFetch {
+    pub correlation_id: CorrelationId,
+    /// The follower's broker epoch (KIP-903's `ReplicaEpoch`).
+    pub broker_epoch: u64,
+    pub max_wait_ms: u64,
+    pub max_bytes: usize,
+    /// 0: a full fetch, opening a new session.
+    pub session_id: FetchSessionId,
+    /// The fetch's place in its session: 0 for the full fetch, then 1, 2, ...
+    pub session_epoch: i32,
+    /// Full: every partition followed there; incremental: those whose fetch state changed. Sorted by topic
+    /// and partition.
+    pub partitions: Vec<ReplicaFetchPartition>,
+    /// Incremental: the partitions no longer fetched in this session.
+    pub forgotten: Vec<(String, u32)>,
+}
+
 /// One partition of a follower's fetch: where its log ends and what it last got.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReplicaFetchPartition {
@@ -428,17 +453,15 @@ pub enum Message {
         partition: u32,
         result: Result<PartitionState, FranzError>,
     },
-    /// A follower's fetch from a leader, for every partition it follows there.
-    ReplicaFetchRequest {
-        correlation_id: CorrelationId,
-        /// The follower's broker epoch (KIP-903's `ReplicaEpoch`).
-        broker_epoch: u64,
-        max_wait_ms: u64,
-        max_bytes: usize,
-        partitions: Vec<ReplicaFetchPartition>,
-    },
+    /// A follower's fetch from a leader, in its fetch session there.
+    ReplicaFetchRequest(ReplicaFetch),
+    /// Full: every partition of the fetch; incremental: those with something to say (records, a new HW or
+    /// log start, a divergence, an error).
     ReplicaFetchResponse {
         correlation_id: CorrelationId,
+        /// The session's id (a new one after a full fetch), or why the fetch was refused
+        /// (`FETCH_SESSION_ID_NOT_FOUND`, `INVALID_FETCH_SESSION_EPOCH`: fetch in full again).
+        session: Result<FetchSessionId, FranzError>,
         partitions: Vec<ReplicaFetchResult>,
     },
     /// Which broker coordinates the group (the leader of its `__consumer_offsets` partition).
@@ -537,7 +560,7 @@ impl Message {
             | Message::MetadataFetchRequest { correlation_id, .. }
             | Message::MetadataFetchResponse { correlation_id, .. }
             | Message::AlterPartitionResponse { correlation_id, .. }
-            | Message::ReplicaFetchRequest { correlation_id, .. }
+            | Message::ReplicaFetchRequest(ReplicaFetch { correlation_id, .. })
             | Message::ReplicaFetchResponse { correlation_id, .. }
             | Message::FindCoordinatorRequest { correlation_id, .. }
             | Message::FindCoordinatorResponse { correlation_id, .. }
@@ -577,7 +600,7 @@ impl Message {
             Message::BrokerHeartbeatRequest { .. } | Message::BrokerHeartbeatResponse { .. } => "BrokerHeartbeat",
             Message::MetadataFetchRequest { .. } | Message::MetadataFetchResponse { .. } => "MetadataFetch",
             Message::AlterPartitionRequest(_) | Message::AlterPartitionResponse { .. } => "AlterPartition",
-            Message::ReplicaFetchRequest { .. } | Message::ReplicaFetchResponse { .. } => "Fetch",
+            Message::ReplicaFetchRequest(_) | Message::ReplicaFetchResponse { .. } => "Fetch",
             Message::FindCoordinatorRequest { .. } | Message::FindCoordinatorResponse { .. } => "FindCoordinator",
             Message::OffsetCommitRequest { .. } | Message::OffsetCommitResponse { .. } => "OffsetCommit",
             Message::OffsetFetchRequest { .. } | Message::OffsetFetchResponse { .. } => "OffsetFetch",
