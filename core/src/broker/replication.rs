@@ -101,11 +101,7 @@ impl Broker {
         let full = fetch.session_id == 0;
         let (mut session, named) = match self.open_replica_fetch_session(from, fetch) {
             Ok(opened) => opened,
-            Err(e) => {
-                let refused = Message::ReplicaFetchResponse { correlation_id, session: Err(e), partitions: Vec::new() };
-                out.send(from, refused);
-                return;
-            }
+            Err(e) => return refuse_replica_fetch(from, correlation_id, e, out),
         };
         // Only the partitions the fetch names, unless this leader's side changed since the last fetch.
         let led_version = self.topics.led_version();
@@ -128,19 +124,12 @@ impl Broker {
         let (partitions, worth) = self.replica_fetch_answer(from, &session, full, Some(&named), max_bytes, false);
         session.quiet_at_led_version = (!worth).then_some(self.topics.led_version());
         let session_id = session.id;
-        self.put_replica_fetch_session(from, session);
-        match worth || now_ms >= deadline_ms {
-            true => {
-                out.send(from, Message::ReplicaFetchResponse { correlation_id, session: Ok(session_id), partitions })
-            }
-            false => self.delayed_replica_fetches.push(DelayedReplicaFetch {
-                from,
-                correlation_id,
-                session_id,
-                full,
-                max_bytes,
-                deadline_ms,
-            }),
+        self.replica_fetch_sessions.insert(from, session); // in place: VecMap replaces
+        if worth || now_ms >= deadline_ms {
+            out.send(from, Message::ReplicaFetchResponse { correlation_id, session: Ok(session_id), partitions });
+        } else {
+            let parked = DelayedReplicaFetch { from, correlation_id, session_id, full, max_bytes, deadline_ms };
+            self.delayed_replica_fetches.push(parked);
         }
     }
 
@@ -176,7 +165,7 @@ impl Broker {
             other => {
                 // Another session (a newer one) stays as it is.
                 if let Some(other) = other {
-                    self.put_replica_fetch_session(from, other);
+                    self.replica_fetch_sessions.insert(from, other);
                 }
                 return Err(franz_err!(
                     FetchSessionIdNotFound,
@@ -216,15 +205,6 @@ impl Broker {
         named.sort_unstable();
         named.dedup();
         Ok((session, named))
-    }
-
-    fn put_replica_fetch_session(&mut self, follower: NodeId, session: ReplicaFetchSession) {
-        match self.replica_fetch_sessions.get_mut(&follower) {
-            Some(slot) => *slot = session,
-            None => {
-                self.replica_fetch_sessions.insert(follower, session);
-            }
-        }
     }
 
     /// The follower no longer fetches these partitions in `session`: what the session kept of them lazily
@@ -310,12 +290,7 @@ impl Broker {
                 // when its wait ends, as every request is, though no longer awaited.
                 if due {
                     let e = franz_err!(FetchSessionIdNotFound, "Fetch session {} was replaced", fetch.session_id);
-                    let refused = Message::ReplicaFetchResponse {
-                        correlation_id: fetch.correlation_id,
-                        session: Err(e),
-                        partitions: Vec::new(),
-                    };
-                    out.send(fetch.from, refused);
+                    refuse_replica_fetch(fetch.from, fetch.correlation_id, e, out);
                 } else {
                     self.delayed_replica_fetches.push(fetch);
                 }
@@ -819,6 +794,11 @@ impl Broker {
         timers.set(TimerName::ReplicaLagTimeMax, isr_check);
         timers.set_all(TimerName::RequestTimeout, partitions.pending_isr_deadlines_ms.iter().copied());
     }
+}
+
+/// Answers a follower's fetch with a session error (it fetches in full next).
+fn refuse_replica_fetch(to: NodeId, correlation_id: CorrelationId, e: crate::error::FranzError, out: &mut Outbox) {
+    out.send(to, Message::ReplicaFetchResponse { correlation_id, session: Err(e), partitions: Vec::new() });
 }
 
 /// What a follower tells its leader of one partition it follows there; `None` if it hosts no such replica.
