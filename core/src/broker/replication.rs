@@ -458,7 +458,8 @@ impl Broker {
                     budget = budget.saturating_sub(bytes);
                     Ok(ReplicaFetchData { high_watermark, log_start_offset, diverging_epoch: None, batches })
                 });
-                (request, ReplicaFetchResult { topic: request.topic.clone(), partition: request.partition, result })
+                let (topic, topic_id, partition) = (request.topic.clone(), request.topic_id, request.partition);
+                (request, ReplicaFetchResult { topic, topic_id, partition, result })
             })
             .filter(|(request, result)| !only_worth || worth_answering_partition(request, result))
             .map(|(_, result)| result)
@@ -705,6 +706,9 @@ impl Broker {
         for result in partitions {
             // An empty answer (a long poll that ended) changes nothing: only what moved counts as a change.
             let Some(topic) = self.topics.quietly().get_mut(&result.topic) else { continue };
+            if topic.topic_id != result.topic_id {
+                continue; // the topic was deleted and created again while the fetch was out
+            }
             let config = topic.config.clone();
             let Some(p) = topic.partitions.get_mut(&result.partition) else { continue };
             if p.leader != leader {

@@ -472,3 +472,82 @@ fn a_follower_names_only_what_changed_and_fetches_in_full_after_its_session_is_l
     let again = next_fetch(out);
     assert_eq!((again.session_id, again.session_epoch, again.partitions.len()), (0, 0, 1), "at once, in full");
 }
+
+#[test]
+fn a_follower_drops_an_answer_about_a_deleted_incarnation_of_its_topic() {
+    // The follower's fetch went out for topic id 7; before its answer arrives, the follower learns that `t`
+    // was deleted and created again (id 8, same replicas, empty). The answer carries the old topic's
+    // records: appending them would put a deleted topic's data at the start of the new one.
+    let mut b = replica_of_t(&[2, 1], 2);
+    let mut out = Outbox::default();
+    b.on_timer(2 + 500 + 2_000, &mut out);
+    let messages = sent(out);
+    let fetch = messages
+        .iter()
+        .find_map(|(to, m)| match m {
+            Message::ReplicaFetchRequest(fetch) if *to == 2 => Some(fetch.clone()),
+            _ => None,
+        })
+        .expect("a follower fetches from its leader");
+    assert_eq!(fetch.partitions.iter().map(|p| p.topic_id).collect::<Vec<_>>(), vec![TOPIC_ID]);
+    let mut metadata_fetch = messages.iter().find_map(|(_, m)| match m {
+        Message::MetadataFetchRequest { correlation_id, offset, .. } => Some((*correlation_id, *offset)),
+        _ => None,
+    });
+    let mut now_ms = 2_505;
+    while metadata_fetch.is_none() && now_ms < 10_000 {
+        let mut out = Outbox::default();
+        b.on_timer(now_ms, &mut out);
+        metadata_fetch = sent(out).into_iter().find_map(|(_, m)| match m {
+            Message::MetadataFetchRequest { correlation_id, offset, .. } => Some((correlation_id, offset)),
+            _ => None,
+        });
+        now_ms += 100;
+    }
+    let (correlation_id, offset) = metadata_fetch.expect("the broker keeps reading the metadata log");
+    let records = vec![
+        MetadataRecord::RemoveTopic { name: "t".into() },
+        MetadataRecord::Topic { name: "t".into(), topic_id: TOPIC_ID + 1 },
+        MetadataRecord::Partition { topic: "t".into(), partition: 0, replicas: vec![2, 1], isr: vec![2, 1], leader: 2 },
+    ];
+    let data = MetadataFetchData { high_watermark: offset + records.len() as u64, records };
+    let response =
+        Message::MetadataFetchResponse { correlation_id, result: Ok(data), current_leader: Some(CONTROLLER) };
+    b.on_message(now_ms, CONTROLLER, response, &mut Outbox::default());
+    assert_eq!(b.partition("t", 0).map(|p| (p.leader, p.log.log_end_offset())), Some((2, 0)));
+
+    let old_records: Vec<Record> =
+        ["a", "b"].iter().enumerate().map(|(offset, v)| Record { offset: offset as u64, ..record(v) }).collect();
+    let batch = crate::protocol::record::RecordBatch {
+        base_offset: 0,
+        last_offset: 1,
+        leader_epoch: 0,
+        producer: ProducerStamp::NONE,
+        origin: None,
+        delete_horizon_ms: None,
+        size_bytes: crate::protocol::record::batch_size_bytes(&old_records),
+        records: old_records.into(),
+    };
+    let answer = Message::ReplicaFetchResponse {
+        correlation_id: fetch.correlation_id,
+        session: Ok(3),
+        partitions: vec![crate::protocol::message::ReplicaFetchResult {
+            topic: "t".into(),
+            topic_id: TOPIC_ID,
+            partition: 0,
+            result: Ok(crate::protocol::message::ReplicaFetchData {
+                high_watermark: 2,
+                log_start_offset: 0,
+                diverging_epoch: None,
+                batches: vec![batch],
+            }),
+        }],
+    };
+    b.on_message(now_ms + 1, 2, answer, &mut Outbox::default());
+    let p = b.partition("t", 0).expect("the new t-0");
+    assert_eq!(
+        (p.log.log_end_offset(), p.high_watermark),
+        (0, 0),
+        "the deleted topic's records and high watermark stay out of the new topic's replica"
+    );
+}

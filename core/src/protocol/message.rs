@@ -248,6 +248,9 @@ pub struct ReplicaFetchData {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReplicaFetchResult {
     pub topic: String,
+    /// The topic id the fetch named (Fetch v13 answers by id): a follower that saw the topic deleted and
+    /// created again while the fetch was out drops an answer about the old one.
+    pub topic_id: crate::types::TopicId,
     pub partition: u32,
     pub result: Result<ReplicaFetchData, FranzError>,
 }
