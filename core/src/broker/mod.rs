@@ -62,7 +62,16 @@ pub struct HostedTopics {
     /// Counts the changes that may concern the partitions this broker leads (all but a follower's progress):
     /// what the parked fetches, which only a leader answers, wait on.
     led_version: u64,
+    /// The partitions changed one at a time since `journal_since` (a led version), each with the led version
+    /// of its last change, oldest first: a parked fetch is looked at again only when one of its partitions
+    /// is among them (Kafka's purgatory watches each fetch by partition). A change of many at once (metadata,
+    /// housekeeping) starts it again.
+    journal: Vec<(u64, TopicPartition)>,
+    journal_since: u64,
 }
+
+/// More single-partition changes than this between two looks at the parked fetches count as a change of all.
+const JOURNAL_MAX: usize = 64;
 
 impl core::ops::Deref for HostedTopics {
     type Target = VecMap<String, Topic>;
@@ -85,9 +94,42 @@ impl HostedTopics {
         &mut self.topics
     }
 
+    /// Any of the partitions may have changed.
     fn changed(&mut self) {
         self.version += 1;
         self.led_version += 1;
+        self.journal.clear();
+        self.journal_since = self.led_version;
+    }
+
+    /// The topics, to change one partition (led or not) and nothing else: counts as a change of that one.
+    fn changing_partition(&mut self, topic: &str, partition: u32) -> &mut VecMap<String, Topic> {
+        self.changed_partition(topic, partition);
+        &mut self.topics
+    }
+
+    fn changed_partition(&mut self, topic: &str, partition: u32) {
+        if self.journal.len() >= JOURNAL_MAX {
+            return self.changed();
+        }
+        self.version += 1;
+        self.led_version += 1;
+        match self.journal.last_mut() {
+            Some((version, tp)) if tp.partition == partition && tp.topic == topic => *version = self.led_version,
+            _ => self.journal.push((self.led_version, TopicPartition::new(String::from(topic), partition))),
+        }
+    }
+
+    /// The partitions changed since led version `since`, if they are known one by one.
+    fn led_changes_since(&self, since: Option<u64>) -> Option<Vec<TopicPartition>> {
+        let since = since.filter(|&since| since >= self.journal_since)?;
+        Some(self.journal.iter().filter(|(version, _)| *version > since).map(|(_, tp)| tp.clone()).collect())
+    }
+
+    /// No one will ask for the changes up to led version `until` any more.
+    fn forget_changes_until(&mut self, until: u64) {
+        self.journal.retain(|(version, _)| *version > until);
+        self.journal_since = self.journal_since.max(until);
     }
 
     /// Only what no parked fetch waits on changed: partitions this broker follows (what it copied from
@@ -314,7 +356,7 @@ impl Broker {
             metadata_published: false,
             shutdown_requested: false,
             channel: ControllerChannel::new(controllers),
-            topics: HostedTopics { topics, version: 0, led_version: 0 },
+            topics: HostedTopics { topics, ..HostedTopics::default() },
             partition_timers: PartitionTimers { version: u64::MAX, ..PartitionTimers::default() },
             replica_fetches_checked_version: None,
             fetches_checked_version: None,
@@ -444,7 +486,7 @@ impl Broker {
         self.leader_partition(tp)?; // the checks and their messages
         let found = self
             .topics
-            .changing()
+            .changing_partition(&tp.topic, tp.partition)
             .get_mut(&tp.topic)
             .and_then(|Topic { config, partitions, .. }| partitions.get_mut(&tp.partition).map(|p| (p, &*config)));
         found.ok_or_else(|| franz_err!(UnknownTopicOrPartition, "This server does not host {tp}"))
@@ -594,15 +636,18 @@ impl Broker {
     /// Answers every parked request that can be answered now: data arrived, HW passed, or time ran out.
     fn complete_delayed(&mut self, now_ms: u64, out: &mut Outbox) {
         // Kafka's DelayedFetch.tryComplete: a parked fetch is read again only when it has something to
-        // answer (an error, or a record below its bound) or its wait ended. Its answer depends on the hosted
-        // partitions alone (a parked fetch met no error), so while none changed, only the due ones are looked at.
+        // answer (an error, or a record below its bound) or its wait ended. Its answer depends on its
+        // partitions alone (a parked fetch met no error), so only those that changed since the last look
+        // are looked at (all of them when what changed is not known partition by partition).
         let version = self.topics.led_version();
-        let unchanged = self.fetches_checked_version == Some(version);
+        let changed = self.topics.led_changes_since(self.fetches_checked_version);
         self.fetches_checked_version = Some(version);
         for fetch in core::mem::take(&mut self.delayed_fetches) {
             let due = now_ms >= fetch.deadline_ms;
+            let touched =
+                changed.as_ref().is_none_or(|changed| fetch.partitions.iter().any(|f| changed.contains(&f.tp)));
             let has_answer = || fetch.partitions.iter().any(|f| self.has_answer(f, fetch.isolation_level));
-            if !due && (unchanged || !has_answer()) {
+            if !due && (!touched || !has_answer()) {
                 debug_assert!(
                     !has_answer()
                         && fetch.partitions.iter().all(|f| {
@@ -672,6 +717,7 @@ impl Broker {
         }
         self.complete_group_stores(now_ms, out);
         self.complete_replica_fetches(now_ms, out);
+        self.topics.forget_changes_until(version);
     }
 
     fn list_offsets(&self, tp: &TopicPartition, spec: OffsetSpec) -> Result<Offset> {

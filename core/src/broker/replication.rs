@@ -261,29 +261,39 @@ impl Broker {
     }
 
     pub(super) fn complete_replica_fetches(&mut self, now_ms: u64, out: &mut Outbox) {
-        // Kafka's purgatory looks again only at the fetches watching a partition that changed. Here: while
-        // no partition changed since the last look, only the fetches whose wait ended are answered (each of
-        // the others was parked because its answer was not worth sending then: it still is not).
+        // Kafka's purgatory looks again only at the fetches watching a partition that changed: here, a parked
+        // fetch whose wait has not ended is looked at again only if one of its session's partitions changed
+        // since the last look (each was parked because its answer was not worth sending then: if none of
+        // its partitions changed, it still is not). All are, when what changed is not known one by one.
         let version = self.topics.led_version();
-        let unchanged = self.replica_fetches_checked_version == Some(version);
+        let checked = self.replica_fetches_checked_version;
+        let changed = self.topics.led_changes_since(checked);
         self.replica_fetches_checked_version = Some(version);
+        let unchanged = changed.as_ref().is_some_and(|changed| changed.is_empty());
         if unchanged && self.delayed_replica_fetches.iter().all(|f| now_ms < f.deadline_ms) {
             debug_assert!(
-                self.delayed_replica_fetches.iter().all(|fetch| {
-                    self.replica_fetch_sessions.get(&fetch.from).filter(|s| s.id == fetch.session_id).is_none_or(
-                        |session| {
-                            let all = session.partitions.iter();
-                            let results = self.replica_fetch_results(fetch.from, all, fetch.max_bytes, false);
-                            !worth_answering(&session.partitions, &results)
-                        },
-                    )
-                }),
+                self.delayed_replica_fetches.iter().all(|fetch| !self.parked_replica_fetch_worth_answering(fetch)),
                 "a parked follower fetch became worth answering with no partition changed"
             );
             return;
         }
         for fetch in core::mem::take(&mut self.delayed_replica_fetches) {
             let due = now_ms >= fetch.deadline_ms;
+            let session = self.replica_fetch_sessions.get_mut(&fetch.from).filter(|s| s.id == fetch.session_id);
+            if let (false, Some(session), Some(changed)) = (due, session, &changed) {
+                if !changed.iter().any(|tp| session.position(&tp.topic, tp.partition).is_ok()) {
+                    // Still as quiet as when it was last found so, if that was since the last look.
+                    if session.quiet_at_led_version.is_some_and(|quiet| checked.is_some_and(|c| quiet >= c)) {
+                        session.quiet_at_led_version = Some(version);
+                    }
+                    debug_assert!(
+                        !self.parked_replica_fetch_worth_answering(&fetch),
+                        "a parked follower fetch became worth answering with none of its partitions changed"
+                    );
+                    self.delayed_replica_fetches.push(fetch);
+                    continue;
+                }
+            }
             let Some(session) = self.replica_fetch_sessions.get(&fetch.from).filter(|s| s.id == fetch.session_id)
             else {
                 // The follower gave up on this fetch and opened another session (or none is left): answered
@@ -308,6 +318,15 @@ impl Broker {
                 self.delayed_replica_fetches.push(fetch);
             }
         }
+    }
+
+    /// Whether a parked fetch's answer, read in full, would be worth sending (for debug assertions).
+    fn parked_replica_fetch_worth_answering(&self, fetch: &DelayedReplicaFetch) -> bool {
+        let session = self.replica_fetch_sessions.get(&fetch.from).filter(|s| s.id == fetch.session_id);
+        session.is_some_and(|session| {
+            let results = self.replica_fetch_results(fetch.from, session.partitions.iter(), fetch.max_bytes, false);
+            worth_answering(&session.partitions, &results)
+        })
     }
 
     /// Whether [`worth_answering`] could hold for this partition of a parked fetch: true whenever the answer
@@ -413,7 +432,7 @@ impl Broker {
         if let Some(high_watermark) = advanced {
             let (topic, partition) = (request.topic.clone(), request.partition);
             out.trace(TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark });
-            self.topics.changed();
+            self.topics.changed_partition(&request.topic, request.partition);
         }
         if let Some(isr) = isr {
             self.send_alter_partition(now_ms, &request.topic, request.partition, isr, out);
@@ -520,7 +539,8 @@ impl Broker {
         let correlation_id = self.correlation_ids.next_id();
         let own_epoch = self.broker_epoch();
         let controller = self.channel.controller();
-        let Some(p) = self.topics.changing().get_mut(topic).and_then(|t| t.partitions.get_mut(&partition)) else {
+        let topics = self.topics.changing_partition(topic, partition);
+        let Some(p) = topics.get_mut(topic).and_then(|t| t.partitions.get_mut(&partition)) else {
             return;
         };
         let (leader_epoch, partition_epoch) = (p.leader_epoch, p.partition_epoch);
@@ -557,7 +577,7 @@ impl Broker {
         out: &mut Outbox,
     ) {
         let id = self.id;
-        let Some(t) = self.topics.changing().get_mut(topic) else { return };
+        let Some(t) = self.topics.changing_partition(topic, partition).get_mut(topic) else { return };
         let min = |p: &super::Partition| min_isr(&t.config, p);
         let Some(p) = t.partitions.get_mut(&partition) else { return };
         if p.pending_isr.as_ref().is_none_or(|pending| pending.correlation_id != correlation_id) {
