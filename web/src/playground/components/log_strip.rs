@@ -31,7 +31,7 @@ fn pin(v: &ViolationPin) -> Html {
 
 /// Pins at offsets the strip shows no record for (before its first record, or after its last), as cells.
 fn pin_cell(v: &ViolationPin) -> Html {
-    html! { <div class="pin-cell">{ pin(v) }<span class="offset">{ format!("@{}", v.offset) }</span></div> }
+    html! { <div key={format!("pin-{}", v.offset)} class="pin-cell">{ pin(v) }<span class="offset">{ format!("@{}", v.offset) }</span></div> }
 }
 
 /// One partition's log, oldest to newest: segment boundaries, records (dashed above the high
@@ -46,7 +46,7 @@ pub fn log_strip(p: &LogStripProps) -> Html {
     let mut cells: Vec<Html> = Vec::new();
     if d.log_start_offset > 0 {
         cells.push(html! {
-            <div class="log-cut" data-testid="log-start" title="retention deleted everything before the log start offset">
+            <div key="log-start" class="log-cut" data-testid="log-start" title="retention deleted everything before the log start offset">
                 { format!("deleted < {}", d.log_start_offset) }
             </div>
         });
@@ -55,7 +55,7 @@ pub fn log_strip(p: &LogStripProps) -> Html {
     let first = p.records.first().map(|r| r.offset);
     for (group, c) in p.committed.iter().filter(|(_, c)| first.is_some_and(|f| *c < f)) {
         cells.push(html! {
-            <div class="commit-mark behind" data-testid={format!("commit-{group}")}
+            <div key={format!("behind-{group}")} class="commit-mark behind" data-testid={format!("commit-{group}")}
                  title={format!("group {group} committed offset {c}, before the records shown here")}>{ format!("▼ {group} @{c} ◀") }</div>
         });
     }
@@ -70,7 +70,7 @@ pub fn log_strip(p: &LogStripProps) -> Html {
     let mut hw_drawn = false;
     let hw_marker = || {
         html! {
-            <div class="hw-marker" data-testid={format!("hw-{}-{}", p.topic, d.partition)}
+            <div key="hw" class="hw-marker" data-testid={format!("hw-{}-{}", p.topic, d.partition)}
                  title="high watermark: consumers read below it; records at or above it are not committed yet">{ format!("HW {hw}") }</div>
         }
     };
@@ -80,19 +80,19 @@ pub fn log_strip(p: &LogStripProps) -> Html {
         } else {
             format!("group {group} committed offset {offset}: it reads from here next")
         };
-        html! { <div class="commit-mark" data-testid={format!("commit-{group}")} title={title}>{ format!("▼ {group}") }</div> }
+        html! { <div key={format!("commit-{group}")} class="commit-mark" data-testid={format!("commit-{group}")} title={title}>{ format!("▼ {group}") }</div> }
     };
     for (i, r) in p.records.iter().enumerate() {
         if i > 0 {
             if let Some(s) = p.segments.iter().find(|s| s.base_offset >= next && s.base_offset <= r.offset) {
                 let title = format!("a new segment starts at offset {} ({} bytes)", s.base_offset, s.size_bytes);
-                cells.push(html! { <div class="segment-mark" title={title}></div> });
+                cells.push(html! { <div key={format!("segment-{}", s.base_offset)} class="segment-mark" title={title}></div> });
             }
         }
         if r.offset > next {
             let title = "removed by compaction: a later record has the same key";
             cells.push(
-                html! { <div class="compacted-gap" title={title}>{ format!("{} compacted", r.offset - next) }</div> },
+                html! { <div key={format!("gap-{}", r.offset)} class="compacted-gap" title={title}>{ format!("{} compacted", r.offset - next) }</div> },
             );
         }
         next = r.offset + 1;
@@ -106,7 +106,7 @@ pub fn log_strip(p: &LogStripProps) -> Html {
         let committed = r.offset < hw;
         let violation = p.violations.iter().find(|v| v.offset == r.offset);
         cells.push(html! {
-            <div class={classes!("log-record", (!committed).then_some("uncommitted"), r.value.is_none().then_some("tombstone"), violation.map(|_| "violated"))}
+            <div key={r.offset.to_string()} class={classes!("log-record", (!committed).then_some("uncommitted"), r.value.is_none().then_some("tombstone"), violation.map(|_| "violated"))}
                  data-offset={r.offset.to_string()}
                  title={format!("offset {} · timestamp {} · leader epoch {}", r.offset, ms(r.timestamp_ms.max(0) as u64), r.leader_epoch)}>
                 <div class="offset">{ r.offset }{ for violation.map(pin) }</div>
@@ -119,7 +119,7 @@ pub fn log_strip(p: &LogStripProps) -> Html {
     if p.records.is_empty() {
         let empty =
             if d.log_start_offset > 0 { "every record was deleted by retention" } else { "empty: produce a record" };
-        cells.push(html! { <span class="empty">{ empty }</span> });
+        cells.push(html! { <span key="empty" class="empty">{ empty }</span> });
     }
     if !hw_drawn {
         cells.push(hw_marker());
