@@ -111,6 +111,19 @@ impl<K: Ord, V> VecMap<K, V> {
         }
     }
 
+    /// Where `key` is among the entries, in order (valid until the next insert or removal).
+    pub fn index_of<Q: Ord + ?Sized>(&self, key: &Q) -> Option<usize>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).ok()
+    }
+
+    /// The entry at `index`, in order.
+    pub fn get_index(&self, index: usize) -> Option<(&K, &V)> {
+        self.entries.get(index).map(|(k, v)| (k, v))
+    }
+
     pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,

@@ -4,7 +4,7 @@
 
 use alloc::string::String;
 
-use super::{Broker, PartitionTimers, HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS};
+use super::{Broker, Partition, PartitionTimer, PartitionTimers, Topic, HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS};
 use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::message::Outbox;
 use crate::protocol::trace::TraceKind;
@@ -110,28 +110,60 @@ impl Broker {
     /// What the timers take from the partitions, in one pass. Kept between changes of `topics`: whatever it
     /// reads that a follower's answer can move must be in `Partition::progress`.
     pub(super) fn compute_partition_timers(&self) -> PartitionTimers {
-        let mut t = PartitionTimers { version: self.topics.version(), ..PartitionTimers::default() };
-        let id = self.id;
-        for (topic, p) in self.topics.values().flat_map(|topic| topic.partitions.values().map(move |p| (topic, p))) {
-            if let Some(due) = p.flush_due_ms(&topic.config) {
-                t.flush_due_ms = Some(t.flush_due_ms.map_or(due, |d| d.min(due)));
-            }
-            t.checkpoint_due |= p.high_watermark != p.high_watermark_checkpoint;
-            t.retention_due |= topic.config.cleanup_policy_delete && p.log.log_start_offset() < p.high_watermark;
-            if let Some(due) = p.log.compaction_due_ms(p.high_watermark, &topic.config) {
-                t.cleaning_due_ms = Some(t.cleaning_due_ms.map_or(due, |d| d.min(due)));
-            }
-            t.leads_with_followers |= p.leader == id && p.replicas.len() > 1;
-            t.pending_isr_deadlines_ms.extend(p.pending_isr.as_ref().map(|pending| pending.deadline_ms));
-        }
-        t
+        let by_topic =
+            self.topics.values().map(|t| t.partitions.values().map(|p| self.partition_timer(t, p)).collect());
+        PartitionTimers::from_partitions(self.topics.version(), by_topic.collect())
     }
 
-    /// Keeps the partitions' part of the timers for the events that change no partition.
-    pub(super) fn refresh_partition_timers(&mut self) {
-        if self.partition_timers.version != self.topics.version() {
-            self.partition_timers = self.compute_partition_timers();
+    fn partition_timer(&self, topic: &Topic, p: &Partition) -> PartitionTimer {
+        PartitionTimer {
+            flush_due_ms: p.flush_due_ms(&topic.config),
+            checkpoint_due: p.high_watermark != p.high_watermark_checkpoint,
+            retention_due: topic.config.cleanup_policy_delete && p.log.log_start_offset() < p.high_watermark,
+            cleaning_due_ms: p.log.compaction_due_ms(p.high_watermark, &topic.config),
+            leads_with_followers: p.leader == self.id && p.replicas.len() > 1,
+            pending_isr_deadline_ms: p.pending_isr.as_ref().map(|pending| pending.deadline_ms),
         }
+    }
+
+    /// Keeps the partitions' part of the timers for the events that change no partition, and computes again
+    /// only the partitions that changed when they are known one by one.
+    pub(super) fn refresh_partition_timers(&mut self) {
+        let version = self.topics.version();
+        if self.partition_timers.version != version {
+            let mut by_topic = core::mem::take(&mut self.partition_timers.by_topic);
+            let mut moved = false;
+            let changes = self.topics.changes_since(self.partition_timers.version);
+            let updated = changes.is_some_and(|mut changes| {
+                by_topic.len() == self.topics.len()
+                    && changes.all(|tp| {
+                        let Some(i) = self.topics.index_of(tp.topic.as_str()) else { return false };
+                        let Some((_, topic)) = self.topics.get_index(i) else { return false };
+                        let Some(j) = topic.partitions.index_of(&tp.partition) else { return false };
+                        let Some((_, p)) = topic.partitions.get_index(j) else { return false };
+                        let Some(timers) = by_topic.get_mut(i).filter(|t| t.len() == topic.partitions.len()) else {
+                            return false;
+                        };
+                        let Some(slot) = timers.get_mut(j) else { return false };
+                        let timer = self.partition_timer(topic, p);
+                        moved |= *slot != timer;
+                        *slot = timer;
+                        true
+                    })
+            });
+            if !updated {
+                self.partition_timers = self.compute_partition_timers();
+            } else if moved {
+                self.partition_timers = PartitionTimers::from_partitions(version, by_topic);
+            } else {
+                // The partitions that changed take the same part in the timers as before.
+                self.partition_timers.by_topic = by_topic;
+                self.partition_timers.version = version;
+            }
+        }
+        let (fetches, replica_fetches) = (self.fetches_checked_version, self.replica_fetches_checked_version);
+        let led_version = fetches.unwrap_or(0).min(replica_fetches.unwrap_or(0));
+        self.topics.forget_changes_until(version, led_version);
     }
 
     /// The next time housekeeping has something to do. Nothing is armed for an idle broker, so that an

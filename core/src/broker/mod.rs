@@ -62,15 +62,24 @@ pub struct HostedTopics {
     /// Counts the changes that may concern the partitions this broker leads (all but a follower's progress):
     /// what the parked fetches, which only a leader answers, wait on.
     led_version: u64,
-    /// The partitions changed one at a time since `journal_since` (a led version), each with the led version
-    /// of its last change, oldest first: a parked fetch is looked at again only when one of its partitions
-    /// is among them (Kafka's purgatory watches each fetch by partition). A change of many at once (metadata,
-    /// housekeeping) starts it again.
-    journal: Vec<(u64, TopicPartition)>,
-    journal_since: u64,
+    /// The partitions changed one at a time, oldest first, each with the version (and led version) of its
+    /// last change, complete since `journal_since` (a version, a led version): a parked fetch is looked at
+    /// again only when one of its partitions changed (Kafka's purgatory watches each fetch by partition), and
+    /// the timers are computed again only for the partitions that changed. A change of many at once
+    /// (metadata, housekeeping) starts it again.
+    journal: Vec<JournalEntry>,
+    journal_since: (u64, u64),
 }
 
-/// More single-partition changes than this between two looks at the parked fetches count as a change of all.
+#[derive(Clone, Debug)]
+struct JournalEntry {
+    version: u64,
+    /// `None` while only what no parked fetch waits on changed (a followed partition's progress).
+    led_version: Option<u64>,
+    tp: TopicPartition,
+}
+
+/// More single-partition changes than this between two looks count as a change of all.
 const JOURNAL_MAX: usize = 64;
 
 impl core::ops::Deref for HostedTopics {
@@ -99,7 +108,13 @@ impl HostedTopics {
         self.version += 1;
         self.led_version += 1;
         self.journal.clear();
-        self.journal_since = self.led_version;
+        self.journal_since = (self.version, self.led_version);
+    }
+
+    /// Only what no parked fetch waits on changed, in any of the partitions (a HW checkpoint).
+    fn changed_not_led(&mut self) {
+        self.version += 1;
+        self.journal_since.0 = self.version;
     }
 
     /// The topics, to change one partition (led or not) and nothing else: counts as a change of that one.
@@ -112,30 +127,50 @@ impl HostedTopics {
         if self.journal.len() >= JOURNAL_MAX {
             return self.changed();
         }
-        self.version += 1;
         self.led_version += 1;
+        self.journal_partition(topic, partition, Some(self.led_version));
+    }
+
+    /// A partition this broker follows moved (what it copied from its leader): no parked fetch waits on it.
+    fn changed_partition_not_led(&mut self, topic: &str, partition: u32) {
+        if self.journal.len() >= JOURNAL_MAX {
+            return self.changed_not_led();
+        }
+        self.journal_partition(topic, partition, None);
+    }
+
+    fn journal_partition(&mut self, topic: &str, partition: u32, led_version: Option<u64>) {
+        self.version += 1;
+        let version = self.version;
         match self.journal.last_mut() {
-            Some((version, tp)) if tp.partition == partition && tp.topic == topic => *version = self.led_version,
-            _ => self.journal.push((self.led_version, TopicPartition::new(String::from(topic), partition))),
+            Some(last) if last.tp.partition == partition && last.tp.topic == topic => {
+                last.version = version;
+                last.led_version = led_version.or(last.led_version);
+            }
+            _ => {
+                let tp = TopicPartition::new(String::from(topic), partition);
+                self.journal.push(JournalEntry { version, led_version, tp });
+            }
         }
     }
 
-    /// The partitions changed since led version `since`, if they are known one by one.
+    /// The partitions changed since version `since`, if they are known one by one.
+    fn changes_since(&self, since: u64) -> Option<impl Iterator<Item = &TopicPartition> + '_> {
+        (since >= self.journal_since.0).then(|| self.journal.iter().filter(move |e| e.version > since).map(|e| &e.tp))
+    }
+
+    /// The partitions changed in a way a parked fetch may wait on since led version `since`, if they are
+    /// known one by one.
     fn led_changes_since(&self, since: Option<u64>) -> Option<Vec<TopicPartition>> {
-        let since = since.filter(|&since| since >= self.journal_since)?;
-        Some(self.journal.iter().filter(|(version, _)| *version > since).map(|(_, tp)| tp.clone()).collect())
+        let since = since.filter(|&since| since >= self.journal_since.1)?;
+        let changed = self.journal.iter().filter(|e| e.led_version.is_some_and(|led| led > since));
+        Some(changed.map(|e| e.tp.clone()).collect())
     }
 
-    /// No one will ask for the changes up to led version `until` any more.
-    fn forget_changes_until(&mut self, until: u64) {
-        self.journal.retain(|(version, _)| *version > until);
-        self.journal_since = self.journal_since.max(until);
-    }
-
-    /// Only what no parked fetch waits on changed: partitions this broker follows (what it copied from
-    /// their leaders), a HW checkpoint.
-    fn changed_not_led(&mut self) {
-        self.version += 1;
+    /// No one will ask for the changes up to this version and led version any more.
+    fn forget_changes_until(&mut self, version: u64, led_version: u64) {
+        self.journal.retain(|e| e.version > version || e.led_version.is_some_and(|led| led > led_version));
+        self.journal_since = (self.journal_since.0.max(version), self.journal_since.1.max(led_version));
     }
 
     fn version(&self) -> u64 {
@@ -164,6 +199,40 @@ struct PartitionTimers {
     leads_with_followers: bool,
     /// The deadlines of unanswered AlterPartition requests.
     pending_isr_deadlines_ms: Vec<u64>,
+    /// Each partition's part, by topic and partition in order: a change of one partition computes only its
+    /// own again.
+    by_topic: Vec<Vec<PartitionTimer>>,
+}
+
+impl PartitionTimers {
+    fn from_partitions(version: u64, by_topic: Vec<Vec<PartitionTimer>>) -> PartitionTimers {
+        let mut t = PartitionTimers { version, ..PartitionTimers::default() };
+        let earliest = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        for p in by_topic.iter().flatten() {
+            t.flush_due_ms = earliest(t.flush_due_ms, p.flush_due_ms);
+            t.checkpoint_due |= p.checkpoint_due;
+            t.retention_due |= p.retention_due;
+            t.cleaning_due_ms = earliest(t.cleaning_due_ms, p.cleaning_due_ms);
+            t.leads_with_followers |= p.leads_with_followers;
+            t.pending_isr_deadlines_ms.extend(p.pending_isr_deadline_ms);
+        }
+        t.by_topic = by_topic;
+        t
+    }
+}
+
+/// What the broker's timers take from one partition.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct PartitionTimer {
+    flush_due_ms: Option<u64>,
+    checkpoint_due: bool,
+    retention_due: bool,
+    cleaning_due_ms: Option<u64>,
+    leads_with_followers: bool,
+    pending_isr_deadline_ms: Option<u64>,
 }
 
 /// Kafka's `metadata.log.max.record.bytes.between.snapshots`, in records: how often a broker writes the
@@ -717,7 +786,6 @@ impl Broker {
         }
         self.complete_group_stores(now_ms, out);
         self.complete_replica_fetches(now_ms, out);
-        self.topics.forget_changes_until(version);
     }
 
     fn list_offsets(&self, tp: &TopicPartition, spec: OffsetSpec) -> Result<Offset> {

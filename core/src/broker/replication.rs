@@ -722,7 +722,7 @@ impl Broker {
             // not back off for these).
             Err(_) => session.reset(),
         }
-        let (mut failed, mut changed) = (false, false);
+        let mut failed = false;
         for result in partitions {
             // An empty answer (a long poll that ended) changes nothing: only what moved counts as a change.
             let Some(topic) = self.topics.quietly().get_mut(&result.topic) else { continue };
@@ -744,7 +744,6 @@ impl Broker {
             let (name, partition) = (result.topic, result.partition);
             let before = p.progress();
             if let Some((epoch, end)) = data.diverging_epoch {
-                changed = true;
                 let own_end =
                     if epoch < 0 { end } else { p.log.end_offset_for_epoch(epoch).map_or(end, |(_, e)| e.min(end)) };
                 let from_offset = p.log.log_end_offset();
@@ -752,6 +751,7 @@ impl Broker {
                 p.log.truncate_to(to_offset);
                 p.high_watermark = p.high_watermark.min(to_offset);
                 p.rebuild_producer_state();
+                self.topics.changed_partition_not_led(&name, partition);
                 if to_offset < from_offset {
                     out.trace(TraceKind::LogTruncated { topic: name, partition, from_offset, to_offset });
                 }
@@ -776,11 +776,9 @@ impl Broker {
             let leo = p.log.log_end_offset();
             p.high_watermark = data.high_watermark.min(leo).max(p.log.log_start_offset().min(leo));
             p.assert_invariants();
-            changed |= p.progress() != before;
-        }
-        if changed {
-            // Partitions led elsewhere: no parked fetch here waits on them.
-            self.topics.changed_not_led();
+            if p.progress() != before {
+                self.topics.changed_partition_not_led(&name, partition);
+            }
         }
         if failed {
             if let Some(session) = self.fetch_sessions.get_mut(&leader) {

@@ -15,6 +15,7 @@ pub mod stream;
 pub mod workload;
 
 use crate::vec_map::VecMap;
+use alloc::boxed::Box;
 use alloc::collections::{BTreeSet, BinaryHeap, VecDeque};
 use alloc::format;
 use alloc::string::String;
@@ -86,7 +87,8 @@ impl Default for ClusterConfig {
 /// A simulated process.
 #[derive(Clone, Debug)]
 pub enum Node {
-    Broker(Broker),
+    /// Boxed: a broker's state is the largest of the nodes'.
+    Broker(Box<Broker>),
     Controller(Controller),
     Admin(AdminClient),
     Producer(Producer),
@@ -96,7 +98,7 @@ pub enum Node {
 impl Node {
     fn actor(&mut self) -> &mut dyn Actor {
         match self {
-            Node::Broker(b) => b,
+            Node::Broker(b) => b.as_mut(),
             Node::Controller(c) => c,
             Node::Admin(a) => a,
             Node::Producer(p) => p,
@@ -106,7 +108,7 @@ impl Node {
 
     fn as_actor(&self) -> &dyn Actor {
         match self {
-            Node::Broker(b) => b,
+            Node::Broker(b) => b.as_ref(),
             Node::Controller(c) => c,
             Node::Admin(a) => a,
             Node::Producer(p) => p,
@@ -304,7 +306,7 @@ impl World {
 
     fn start_broker(&mut self, id: NodeId) {
         let broker = Broker::new(id, self.controllers.clone(), self.broker_config.clone());
-        self.nodes.insert(id, Node::Broker(broker));
+        self.nodes.insert(id, Node::Broker(Box::new(broker)));
         self.names.insert(id, format!("broker {id}"));
         self.brokers.push(id);
         self.arm_timer(id);
@@ -415,7 +417,7 @@ impl World {
 
     pub fn broker(&self, id: NodeId) -> Option<&Broker> {
         match self.nodes.get(&id)? {
-            Node::Broker(b) => Some(b),
+            Node::Broker(b) => Some(b.as_ref()),
             _ => None,
         }
     }

@@ -6,7 +6,7 @@ use super::*;
 impl World {
     pub(in crate::sim) fn broker_mut(&mut self, id: NodeId) -> Result<&mut crate::broker::Broker> {
         match self.nodes.get_mut(&id) {
-            Some(Node::Broker(b)) => Ok(b),
+            Some(Node::Broker(b)) => Ok(b.as_mut()),
             _ => Err(franz_err!(InvalidRequest, "There is no broker {id}; brokers are {:?}", self.brokers)),
         }
     }

@@ -86,7 +86,9 @@ pub fn log_strip(p: &LogStripProps) -> Html {
         if i > 0 {
             if let Some(s) = p.segments.iter().find(|s| s.base_offset >= next && s.base_offset <= r.offset) {
                 let title = format!("a new segment starts at offset {} ({} bytes)", s.base_offset, s.size_bytes);
-                cells.push(html! { <div key={format!("segment-{}", s.base_offset)} class="segment-mark" title={title}></div> });
+                cells.push(
+                    html! { <div key={format!("segment-{}", s.base_offset)} class="segment-mark" title={title}></div> },
+                );
             }
         }
         if r.offset > next {
