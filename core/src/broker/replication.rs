@@ -839,7 +839,8 @@ fn fetch_state(topics: &super::HostedTopics, name: &str, partition: u32) -> Opti
 }
 
 /// An incremental fetch's partitions: those `followed` whose state differs from what the leader was `told`
-/// (which becomes what it is told now), and those told before and no longer followed (forgotten).
+/// (which becomes what it is told now), and those told before and no longer followed (forgotten). What was
+/// told is updated in place: a partition that did not move costs no allocation.
 fn tell_changes(
     topics: &super::HostedTopics,
     followed: &[(String, u32)],
@@ -848,14 +849,49 @@ fn tell_changes(
     let (mut changed, mut forgotten) = (Vec::new(), Vec::new());
     let mut before = core::mem::take(told).into_iter().peekable();
     for (name, i) in followed {
-        let Some(now) = fetch_state(topics, name, *i) else { continue };
+        let Some(topic) = topics.get(name.as_str()) else { continue };
+        let Some(p) = topic.partitions.get(i) else { continue };
         while let Some(gone) = before.next_if(|t| (t.topic.as_str(), t.partition) < (name.as_str(), *i)) {
             forgotten.push((gone.topic, gone.partition));
         }
-        if before.next_if(|t| *t == now).is_none() {
-            before.next_if(|t| t.topic == *name && t.partition == *i);
-            changed.push(now.clone());
-        }
+        let state = (topic.topic_id, p.leader_epoch, p.log.log_end_offset(), p.log.latest_epoch(), p.high_watermark);
+        let now = match before.next_if(|t| t.topic == *name && t.partition == *i) {
+            Some(mut was) => {
+                let told_state = (
+                    was.topic_id,
+                    was.current_leader_epoch,
+                    was.fetch_offset,
+                    was.last_fetched_epoch,
+                    was.high_watermark,
+                );
+                if told_state != state {
+                    (
+                        was.topic_id,
+                        was.current_leader_epoch,
+                        was.fetch_offset,
+                        was.last_fetched_epoch,
+                        was.high_watermark,
+                    ) = state;
+                    changed.push(was.clone());
+                }
+                was
+            }
+            None => {
+                let (topic_id, current_leader_epoch, fetch_offset, last_fetched_epoch, high_watermark) = state;
+                let (topic, partition) = (name.clone(), *i);
+                let now = ReplicaFetchPartition {
+                    topic,
+                    topic_id,
+                    partition,
+                    current_leader_epoch,
+                    fetch_offset,
+                    last_fetched_epoch,
+                    high_watermark,
+                };
+                changed.push(now.clone());
+                now
+            }
+        };
         told.push(now);
     }
     forgotten.extend(before.map(|gone| (gone.topic, gone.partition)));
