@@ -490,30 +490,12 @@ fn a_follower_drops_an_answer_about_a_deleted_incarnation_of_its_topic() {
         })
         .expect("a follower fetches from its leader");
     assert_eq!(fetch.partitions.iter().map(|p| p.topic_id).collect::<Vec<_>>(), vec![TOPIC_ID]);
-    let mut metadata_fetch = messages.iter().find_map(|(_, m)| match m {
-        Message::MetadataFetchRequest { correlation_id, offset, .. } => Some((*correlation_id, *offset)),
-        _ => None,
-    });
-    let mut now_ms = 2_505;
-    while metadata_fetch.is_none() && now_ms < 10_000 {
-        let mut out = Outbox::default();
-        b.on_timer(now_ms, &mut out);
-        metadata_fetch = sent(out).into_iter().find_map(|(_, m)| match m {
-            Message::MetadataFetchRequest { correlation_id, offset, .. } => Some((correlation_id, offset)),
-            _ => None,
-        });
-        now_ms += 100;
-    }
-    let (correlation_id, offset) = metadata_fetch.expect("the broker keeps reading the metadata log");
     let records = vec![
         MetadataRecord::RemoveTopic { name: "t".into() },
         MetadataRecord::Topic { name: "t".into(), topic_id: TOPIC_ID + 1 },
         MetadataRecord::Partition { topic: "t".into(), partition: 0, replicas: vec![2, 1], isr: vec![2, 1], leader: 2 },
     ];
-    let data = MetadataFetchData { high_watermark: offset + records.len() as u64, records };
-    let response =
-        Message::MetadataFetchResponse { correlation_id, result: Ok(data), current_leader: Some(CONTROLLER) };
-    b.on_message(now_ms, CONTROLLER, response, &mut Outbox::default());
+    let now_ms = apply_metadata(&mut b, 2_505, &messages, records);
     assert_eq!(b.partition("t", 0).map(|p| (p.leader, p.log.log_end_offset())), Some((2, 0)));
 
     let old_records: Vec<Record> =
@@ -550,4 +532,28 @@ fn a_follower_drops_an_answer_about_a_deleted_incarnation_of_its_topic() {
         (0, 0),
         "the deleted topic's records and high watermark stay out of the new topic's replica"
     );
+}
+
+/// The broker's next MetadataFetchRequest (driving its timers from `now_ms` if none is out yet), answered with
+/// `records`; the time it was answered at.
+fn apply_metadata(b: &mut Broker, mut now_ms: u64, already: &[(NodeId, Message)], records: Vec<MetadataRecord>) -> u64 {
+    let find = |messages: &[(NodeId, Message)]| {
+        messages.iter().find_map(|(_, m)| match m {
+            Message::MetadataFetchRequest { correlation_id, offset, .. } => Some((*correlation_id, *offset)),
+            _ => None,
+        })
+    };
+    let mut request = find(already);
+    while request.is_none() && now_ms < 10_000 {
+        let mut out = Outbox::default();
+        b.on_timer(now_ms, &mut out);
+        request = find(&sent(out));
+        now_ms += 100;
+    }
+    let (correlation_id, offset) = request.expect("the broker keeps reading the metadata log");
+    let data = MetadataFetchData { high_watermark: offset + records.len() as u64, records };
+    let response =
+        Message::MetadataFetchResponse { correlation_id, result: Ok(data), current_leader: Some(CONTROLLER) };
+    b.on_message(now_ms, CONTROLLER, response, &mut Outbox::default());
+    now_ms
 }
