@@ -18,7 +18,7 @@ use crate::protocol::message::{
     ReplicaFetchPartition, ReplicaFetchResult,
 };
 use crate::protocol::trace::TraceKind;
-use crate::types::{NodeId, Offset, NO_NODE};
+use crate::types::{LeaderEpoch, NodeId, Offset, TopicId, NO_NODE};
 
 /// Kafka's `replica.fetch.max.bytes`.
 pub const REPLICA_FETCH_MAX_BYTES: usize = 1_048_576;
@@ -193,17 +193,21 @@ impl Broker {
                 self.close_replica_fetch_session(from, &session, core::iter::once(&forgotten));
             }
         }
-        let keys: Vec<(String, u32)> = fetch.partitions.iter().map(|r| (r.topic.clone(), r.partition)).collect();
+        // Whether each of the session's partitions is named, kept aligned with them as they are inserted.
+        let mut named = alloc::vec![false; session.partitions.len()];
         for request in fetch.partitions {
             match session.position(&request.topic, request.partition) {
-                Ok(i) => session.partitions[i] = request,
-                Err(i) => session.partitions.insert(i, request),
+                Ok(i) => {
+                    session.partitions[i] = request;
+                    named[i] = true;
+                }
+                Err(i) => {
+                    session.partitions.insert(i, request);
+                    named.insert(i, true);
+                }
             }
         }
-        let mut named: Vec<usize> =
-            keys.iter().filter_map(|(topic, partition)| session.position(topic, *partition).ok()).collect();
-        named.sort_unstable();
-        named.dedup();
+        let named = named.iter().enumerate().filter(|(_, &named)| named).map(|(i, _)| i).collect();
         Ok((session, named))
     }
 
@@ -823,19 +827,33 @@ fn refuse_replica_fetch(to: NodeId, correlation_id: CorrelationId, e: crate::err
     out.send(to, Message::ReplicaFetchResponse { correlation_id, session: Err(e), partitions: Vec::new() });
 }
 
+/// What a follower tells its leader of a partition, beyond its name: topic id, leader epoch, LEO, last
+/// fetched epoch, HW.
+type FetchPosition = (TopicId, LeaderEpoch, Offset, Option<LeaderEpoch>, Offset);
+
+fn fetch_position(topic: &super::Topic, p: &super::Partition) -> FetchPosition {
+    (topic.topic_id, p.leader_epoch, p.log.log_end_offset(), p.log.latest_epoch(), p.high_watermark)
+}
+
+fn fetch_partition(topic: &str, partition: u32, position: FetchPosition) -> ReplicaFetchPartition {
+    let (topic_id, current_leader_epoch, fetch_offset, last_fetched_epoch, high_watermark) = position;
+    let topic = String::from(topic);
+    ReplicaFetchPartition {
+        topic,
+        topic_id,
+        partition,
+        current_leader_epoch,
+        fetch_offset,
+        last_fetched_epoch,
+        high_watermark,
+    }
+}
+
 /// What a follower tells its leader of one partition it follows there; `None` if it hosts no such replica.
 fn fetch_state(topics: &super::HostedTopics, name: &str, partition: u32) -> Option<ReplicaFetchPartition> {
     let topic = topics.get(name)?;
     let p = topic.partitions.get(&partition)?;
-    Some(ReplicaFetchPartition {
-        topic: String::from(name),
-        topic_id: topic.topic_id,
-        partition,
-        current_leader_epoch: p.leader_epoch,
-        fetch_offset: p.log.log_end_offset(),
-        last_fetched_epoch: p.log.latest_epoch(),
-        high_watermark: p.high_watermark,
-    })
+    Some(fetch_partition(name, partition, fetch_position(topic, p)))
 }
 
 /// An incremental fetch's partitions: those `followed` whose state differs from what the leader was `told`
@@ -854,40 +872,26 @@ fn tell_changes(
         while let Some(gone) = before.next_if(|t| (t.topic.as_str(), t.partition) < (name.as_str(), *i)) {
             forgotten.push((gone.topic, gone.partition));
         }
-        let state = (topic.topic_id, p.leader_epoch, p.log.log_end_offset(), p.log.latest_epoch(), p.high_watermark);
+        let position = fetch_position(topic, p);
         let now = match before.next_if(|t| t.topic == *name && t.partition == *i) {
-            Some(mut was) => {
-                let told_state = (
+            Some(was) => {
+                let told_position = (
                     was.topic_id,
                     was.current_leader_epoch,
                     was.fetch_offset,
                     was.last_fetched_epoch,
                     was.high_watermark,
                 );
-                if told_state != state {
-                    (
-                        was.topic_id,
-                        was.current_leader_epoch,
-                        was.fetch_offset,
-                        was.last_fetched_epoch,
-                        was.high_watermark,
-                    ) = state;
-                    changed.push(was.clone());
+                if told_position == position {
+                    was
+                } else {
+                    let now = ReplicaFetchPartition { topic: was.topic, ..fetch_partition("", *i, position) };
+                    changed.push(now.clone());
+                    now
                 }
-                was
             }
             None => {
-                let (topic_id, current_leader_epoch, fetch_offset, last_fetched_epoch, high_watermark) = state;
-                let (topic, partition) = (name.clone(), *i);
-                let now = ReplicaFetchPartition {
-                    topic,
-                    topic_id,
-                    partition,
-                    current_leader_epoch,
-                    fetch_offset,
-                    last_fetched_epoch,
-                    high_watermark,
-                };
+                let now = fetch_partition(name, *i, position);
                 changed.push(now.clone());
                 now
             }

@@ -525,13 +525,24 @@ fn a_follower_drops_an_answer_about_a_deleted_incarnation_of_its_topic() {
             }),
         }],
     };
-    b.on_message(now_ms + 1, 2, answer, &mut Outbox::default());
+    let mut out = Outbox::default();
+    b.on_message(now_ms + 1, 2, answer, &mut out);
     let p = b.partition("t", 0).expect("the new t-0");
     assert_eq!(
         (p.log.log_end_offset(), p.high_watermark),
         (0, 0),
         "the deleted topic's records and high watermark stay out of the new topic's replica"
     );
+    // And it goes on replicating the new topic: its next fetch names t-0 by the new id, from offset 0.
+    let next = sent(out)
+        .into_iter()
+        .find_map(|(to, m)| match m {
+            Message::ReplicaFetchRequest(fetch) if to == 2 => Some(fetch),
+            _ => None,
+        })
+        .expect("the follower fetches again at once");
+    let told: Vec<_> = next.partitions.iter().map(|p| (p.topic.as_str(), p.topic_id, p.fetch_offset)).collect();
+    assert_eq!(told, vec![("t", TOPIC_ID + 1, 0)], "{next:?}");
 }
 
 /// The broker's next MetadataFetchRequest (driving its timers from `now_ms` if none is out yet), answered with
