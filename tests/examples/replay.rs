@@ -1,5 +1,5 @@
 //! Replays a scenario file and prints what the checker says: `cargo run --profile explore -p franz-tests
-//! --example replay -- path/to/scenario.json`.
+//! --example replay -- path/to/scenario.json [until_ms [client <name> | <broker> <topic> <partition>]]`.
 use franz_core::sim::scenario::Scenario;
 use franz_core::World;
 
@@ -10,6 +10,17 @@ fn main() {
     let started = std::time::Instant::now();
     let until: Option<u64> = std::env::args().nth(2).and_then(|s| s.parse().ok());
     let w = World::replay(&scenario, until).expect("replayed");
+    // `replay file until client <name>`: that client's whole state then (its requests out, its metadata).
+    if std::env::args().nth(3).as_deref() == Some("client") {
+        let name = std::env::args().nth(4).expect("a client name");
+        let node = w.client_by_name(&name).and_then(|id| w.node(id));
+        match node {
+            Some(franz_core::sim::Node::Consumer(c)) => println!("{c:#?}"),
+            Some(franz_core::sim::Node::Producer(p)) => println!("{p:#?}"),
+            _ => println!("no client named {name}"),
+        }
+        return;
+    }
     // `replay file until broker topic partition`: that replica as its broker holds it, then.
     if let (Some(b), Some(t), Some(p)) = (std::env::args().nth(3), std::env::args().nth(4), std::env::args().nth(5)) {
         let (b, p): (i32, u32) = (b.parse().unwrap(), p.parse().unwrap());

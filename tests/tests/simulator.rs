@@ -110,6 +110,34 @@ fn a_partition_cuts_clients_off_and_healing_restores_them() {
 }
 
 #[test]
+fn a_consumer_whose_fetch_answer_a_cut_lost_reads_again_once_the_cut_heals() {
+    // Over TCP a short cut only delays: the lost answer is sent again once the link is back. Franz loses the
+    // answer, so at the heal the consumer sees its connection reset and fetches again, rather than waiting
+    // out request.timeout.ms (30 s). Kafka's consumer resumes as soon as the network does.
+    let (mut w, producer) = world_with_topic(ConfigMap::new());
+    w.send(producer, "t", vec![value("before")]).unwrap();
+    let config = ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") };
+    let consumer = w.add_consumer(config).unwrap();
+    let tp = TopicPartition { topic: "t".into(), partition: 0 };
+    w.assign(consumer, vec![tp.clone()]).unwrap();
+    assert_eq!(w.poll(consumer, 2_000).unwrap().len(), 1);
+    w.poll(consumer, 100).unwrap(); // the next fetch is parked at the leader (fetch.max.wait.ms 500)
+    w.partition_network(vec![vec![1]]).unwrap(); // its answer is lost on the way back
+    w.run_for(1_000);
+    w.heal_network().unwrap();
+    let healed_ms = w.now_ms();
+    w.send(producer, "t", vec![value("after")]).unwrap();
+    let mut got = Vec::new();
+    while got.is_empty() && w.now_ms() < healed_ms + 5_000 {
+        got = w.poll(consumer, 100).unwrap();
+    }
+    assert_eq!(got.iter().map(|r| r.offset).collect::<Vec<_>>(), [1]);
+    let waited_ms = w.now_ms() - healed_ms;
+    assert!(waited_ms < 1_000, "read {waited_ms} ms after the heal");
+    assert!(w.check().ok, "{:?}", w.check().violations);
+}
+
+#[test]
 fn messages_in_flight_across_a_new_partition_are_lost() {
     let (mut w, producer) = world_with_topic(ConfigMap::new());
     let slow = NetworkConfig { latency_ms: 50, ..Default::default() };

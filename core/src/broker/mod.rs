@@ -812,6 +812,7 @@ impl Broker {
             .iter()
             .map(|name| TopicMetadata {
                 name: name.clone(),
+                topic_id: self.image.topics.get(name).map(|t| t.topic_id),
                 partitions: match self.image.topics.get(name) {
                     Some(t) => Ok(t
                         .partitions

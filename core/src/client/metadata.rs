@@ -6,21 +6,65 @@ use alloc::vec::Vec;
 
 use crate::error::FranzError;
 use crate::protocol::message::{PartitionMetadata, TopicMetadata};
-use crate::types::{NodeId, NO_NODE};
+use crate::types::{LeaderEpoch, NodeId, TopicId, NO_NODE};
 
 #[derive(Clone, Debug, Default)]
 pub struct MetadataCache {
     topics: VecMap<String, Result<Vec<PartitionMetadata>, FranzError>>,
     /// When each topic's metadata arrived, for `metadata.max.age.ms`.
     fetched_ms: VecMap<String, u64>,
+    /// KIP-320 (Kafka's `Metadata.lastSeenLeaderEpochs`): the newest leader epoch seen for each partition of
+    /// each topic incarnation. It outlives `forget`, so that an answer from a broker that has not yet learned
+    /// of a newer leader never takes the client back to the old one (which may still take writes: an
+    /// idempotent producer refused there would start a new epoch and write its batch twice).
+    last_seen_epochs: VecMap<String, (Option<TopicId>, Vec<LeaderEpoch>)>,
 }
 
 impl MetadataCache {
-    pub fn update(&mut self, now_ms: u64, topics: Vec<TopicMetadata>) {
-        for t in topics {
+    /// Takes a Metadata answer. Returns whether it was older than what this client has seen for some
+    /// partition (kept as cached, or leaderless until a newer answer): the caller asks another broker.
+    #[must_use]
+    pub fn update(&mut self, now_ms: u64, topics: Vec<TopicMetadata>) -> bool {
+        let mut stale = false;
+        for mut t in topics {
+            match &mut t.partitions {
+                Ok(partitions) => {
+                    let seen = self.last_seen_epochs.entry(t.name.clone()).or_insert((t.topic_id, Vec::new()));
+                    if seen.0 != t.topic_id {
+                        *seen = (t.topic_id, Vec::new()); // created again: its epochs start over
+                    }
+                    let cached = match self.topics.get(&t.name) {
+                        Some(Ok(cached)) => cached.as_slice(),
+                        _ => &[],
+                    };
+                    for p in partitions.iter_mut() {
+                        let i = p.partition as usize;
+                        if seen.1.len() <= i {
+                            seen.1.resize(i + 1, -1);
+                        }
+                        let newest = seen.1[i];
+                        if p.leader_epoch >= newest {
+                            seen.1[i] = p.leader_epoch;
+                            continue;
+                        }
+                        stale = true;
+                        match cached.get(i).filter(|c| c.leader_epoch >= newest) {
+                            Some(c) => *p = c.clone(),
+                            None => {
+                                p.leader = NO_NODE;
+                                p.leader_epoch = newest;
+                            }
+                        }
+                    }
+                }
+                Err(_) => {
+                    self.last_seen_epochs.remove(&t.name);
+                }
+            }
             self.fetched_ms.insert(t.name.clone(), now_ms);
             self.topics.insert(t.name, t.partitions);
         }
+        stale
     }
 
     /// Forgets what is older than `max_age_ms` (Kafka's `metadata.max.age.ms`), so it is asked again.
@@ -66,5 +110,39 @@ impl MetadataCache {
     pub fn forget(&mut self, topic: &str) {
         self.topics.remove(topic);
         self.fetched_ms.remove(topic);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn answer(topic_id: u64, leader: NodeId, leader_epoch: LeaderEpoch) -> Vec<TopicMetadata> {
+        let partition = PartitionMetadata { partition: 0, leader, leader_epoch, replicas: vec![1, 2], isr: vec![1, 2] };
+        vec![TopicMetadata { name: "t".into(), topic_id: Some(topic_id), partitions: Ok(vec![partition]) }]
+    }
+
+    #[test]
+    fn an_answer_naming_an_older_leader_epoch_never_takes_the_client_back() {
+        let mut cache = MetadataCache::default();
+        assert!(!cache.update(0, answer(7, 1, 3)));
+        assert!(!cache.update(1, answer(7, 2, 4)), "a newer leader");
+        assert!(cache.update(2, answer(7, 1, 3)), "a broker that has not learned of epoch 4 yet");
+        assert_eq!((cache.leader("t", 0), cache.leader_epoch("t", 0)), (2, 4), "the cached leader stays");
+        // Forgotten (after an error, or metadata.max.age.ms), the stale answer leaves the partition leaderless.
+        cache.forget("t");
+        assert!(cache.update(3, answer(7, 1, 3)));
+        assert_eq!(cache.leader("t", 0), NO_NODE);
+        assert!(!cache.update(4, answer(7, 2, 4)), "the same epoch again");
+        assert_eq!(cache.leader("t", 0), 2);
+    }
+
+    #[test]
+    fn a_topic_created_again_starts_its_leader_epochs_over() {
+        let mut cache = MetadataCache::default();
+        assert!(!cache.update(0, answer(7, 2, 9)));
+        assert!(!cache.update(1, answer(8, 1, 0)), "another incarnation (topic id)");
+        assert_eq!((cache.leader("t", 0), cache.leader_epoch("t", 0)), (1, 0));
     }
 }

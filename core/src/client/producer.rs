@@ -950,7 +950,9 @@ impl Actor for Producer {
                 if self.awaits(correlation_id, |r| matches!(r, ProducerRequest::Metadata)) =>
             {
                 self.in_flight.take(correlation_id);
-                self.metadata.update(now_ms, topics);
+                if self.metadata.update(now_ms, topics) {
+                    self.bootstrap.rotate(); // that broker has not learned of a newer leader yet
+                }
                 self.dispatch_ready(now_ms, out);
             }
             Message::ProduceResponse { correlation_id, result, topic_id, .. } => {
@@ -1173,7 +1175,7 @@ mod tests {
         let Message::MetadataRequest { correlation_id, .. } = only_request(out) else { panic!("then metadata") };
         let partition =
             PartitionMetadata { partition: 0, leader: BROKER, leader_epoch: 0, replicas: vec![1], isr: vec![1] };
-        let topics = vec![TopicMetadata { name: "t".into(), partitions: Ok(vec![partition]) }];
+        let topics = vec![TopicMetadata { name: "t".into(), topic_id: Some(1), partitions: Ok(vec![partition]) }];
         p.on_message(2, BROKER, Message::MetadataResponse { correlation_id, brokers: vec![1], topics }, out);
         p
     }

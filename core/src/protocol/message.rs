@@ -83,6 +83,9 @@ pub struct PartitionMetadata {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TopicMetadata {
     pub name: String,
+    /// The topic's id (Metadata v10+, KIP-516), when it exists: a client's leader epochs are of one
+    /// incarnation of the topic, and start over when it is created again.
+    pub topic_id: Option<crate::types::TopicId>,
     /// `Err(UNKNOWN_TOPIC_OR_PARTITION)` when the broker does not know the topic.
     pub partitions: Result<Vec<PartitionMetadata>, FranzError>,
 }

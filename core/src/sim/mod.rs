@@ -205,6 +205,11 @@ pub struct World {
     crashed: BTreeSet<NodeId>,
     /// Of those, the machines without power: they refuse nothing, they are silent.
     powered_off: BTreeSet<NodeId>,
+    /// Pairs of nodes (lower id first) that lost a message to a network partition since it cut them apart.
+    /// Over TCP such a connection is broken; when the cut heals, whichever of the two still awaits an answer
+    /// from the other learns it (as a retransmission meets a reset socket), and retries at once rather than
+    /// after its whole request timeout (a consumer's 30 s `request.timeout.ms`).
+    cut_losses: BTreeSet<(NodeId, NodeId)>,
     /// Nodes in a stop-the-world pause, until when.
     paused_until_ms: VecMap<NodeId, u64>,
     /// The outcomes a producer completed in `close()`, not yet taken: `producer_results` still reads them.
@@ -275,6 +280,7 @@ impl World {
             events_dispatched: 0,
             crashed: BTreeSet::new(),
             powered_off: BTreeSet::new(),
+            cut_losses: BTreeSet::new(),
             closed_producer_results: VecMap::new(),
             paused_until_ms: VecMap::new(),
             history: History::default(),
@@ -599,6 +605,9 @@ impl World {
                 Some(at) => self.push(at, EventKind::Deliver { from, to, message }),
                 None => {
                     let cause = if cut { LossCause::Partition } else { LossCause::DropRate };
+                    if cut {
+                        self.cut_losses.insert((from.min(to), from.max(to)));
+                    }
                     self.remember_loss(from, to, message.api_name(), cause);
                 }
             }
@@ -716,6 +725,26 @@ impl World {
         }
     }
 
+    /// The cut between pairs that lost messages to it has healed: each side that still awaits an answer from
+    /// the other sees its connection reset (see `cut_losses`).
+    fn reset_healed_connections(&mut self) {
+        let healed: Vec<(NodeId, NodeId)> =
+            self.cut_losses.iter().copied().filter(|&(a, b)| self.network.connected(a, b)).collect();
+        for (a, b) in healed {
+            self.cut_losses.remove(&(a, b));
+            for (waiting, peer) in [(a, b), (b, a)] {
+                let waits = !self.crashed.contains(&waiting)
+                    && self.nodes.get(&waiting).is_some_and(|n| n.as_actor().awaits_answer_from(peer));
+                if waits {
+                    if let Some(at) = self.network.delivery_time_ms(self.now_ms, peer, waiting) {
+                        let reset = Message::Disconnected { correlation_id: None };
+                        self.push(at, EventKind::Deliver { from: peer, to: waiting, message: reset });
+                    }
+                }
+            }
+        }
+    }
+
     /// Drops queued messages that `lost` says a fault took (a reset connection, a cut link). Returns the
     /// sender, receiver and correlation id of each.
     fn drop_in_flight(
@@ -735,8 +764,11 @@ impl World {
             }
             _ => true,
         });
-        for _ in &dropped {
+        for &(from, to, _) in &dropped {
             self.network.count_loss(cause);
+            if cause == LossCause::Partition {
+                self.cut_losses.insert((from.min(to), from.max(to)));
+            }
         }
         // In the order they would have arrived (the queue's own order is a heap's).
         pictured.sort_unstable_by_key(|&(time_ms, seq, ..)| (time_ms, seq));

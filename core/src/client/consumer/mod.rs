@@ -737,7 +737,9 @@ impl Actor for Consumer {
                         }
                     }
                 }
-                self.metadata.update(now_ms, topics);
+                if self.metadata.update(now_ms, topics) {
+                    self.bootstrap.rotate(); // that broker has not learned of a newer leader yet
+                }
                 self.check_assignment_snapshot(now_ms, out);
             }
             (Pending::Fetch(asked), Message::FetchResponse { partitions, .. }) => {

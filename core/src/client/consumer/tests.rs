@@ -84,7 +84,7 @@ fn consumer_at_zero(now_ms: u64) -> (Consumer, Outbox) {
     assert_eq!(topics, ["t"]);
     let partition =
         PartitionMetadata { partition: 0, leader: BROKER, leader_epoch: 3, replicas: vec![1], isr: vec![1] };
-    let topics = vec![TopicMetadata { name: "t".into(), partitions: Ok(vec![partition]) }];
+    let topics = vec![TopicMetadata { name: "t".into(), topic_id: Some(1), partitions: Ok(vec![partition]) }];
     c.on_message(now_ms + 1, BROKER, Message::MetadataResponse { correlation_id, brokers: vec![1], topics }, &mut out);
     let Message::ListOffsetsRequest { correlation_id, spec, .. } = only_request(&mut out, BROKER) else {
         panic!("without a committed offset, auto.offset.reset=earliest asks the leader for the log start")
@@ -183,7 +183,7 @@ fn out_of_range_with_no_reset_policy_keeps_the_position_and_throws_until_a_seek(
     let Message::MetadataRequest { correlation_id, .. } = only_request(&mut out, BROKER) else { panic!("metadata") };
     let partition =
         PartitionMetadata { partition: 0, leader: BROKER, leader_epoch: 3, replicas: vec![1], isr: vec![1] };
-    let topics = vec![TopicMetadata { name: "t".into(), partitions: Ok(vec![partition]) }];
+    let topics = vec![TopicMetadata { name: "t".into(), topic_id: Some(1), partitions: Ok(vec![partition]) }];
     c.on_message(1, BROKER, Message::MetadataResponse { correlation_id, brokers: vec![1], topics }, &mut out);
     let mut now_ms = 2;
     for _ in 0..2 {

@@ -183,6 +183,8 @@ impl World {
         let network = self.network.clone();
         self.drop_in_flight(LossCause::Partition, |from, to| !network.connected(from, to));
         self.record(crate::sim::NO_NODE_NETWORK, TraceKind::NetworkPartitioned { sides });
+        // A new partition can join what the last one cut apart.
+        self.reset_healed_connections();
         Ok(())
     }
 }

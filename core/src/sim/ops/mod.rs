@@ -163,6 +163,7 @@ impl World {
                 if self.network.is_partitioned() {
                     self.network.heal();
                     self.record(super::NO_NODE_NETWORK, TraceKind::NetworkHealed);
+                    self.reset_healed_connections();
                 }
                 Ok(Outcome::Done)
             }
