@@ -8,7 +8,7 @@ use franz_core::config::ConfigMap;
 use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
 use franz_core::trace::TraceKind;
-use franz_core::types::NodeId;
+use franz_core::types::{NodeId, ProducerRecord};
 use franz_core::view::{BrokerStatus, VoterRole};
 use franz_core::{ClusterConfig, ErrorCode, World};
 use franz_tests::value;
@@ -344,6 +344,39 @@ fn a_partition_reassignment_moves_replicas_and_keeps_every_record() {
     assert_eq!(err.code, ErrorCode::InvalidReplicaAssignment);
     let err = w.reassign_partitions("t", [(5, vec![1])].into()).unwrap_err();
     assert_eq!(err.code, ErrorCode::UnknownTopicOrPartition);
+}
+
+#[test]
+fn one_partitions_fetch_error_delays_only_that_partition_not_its_leaders_others() {
+    // Moving one partition fences its followers' fetches of it (FENCED_LEADER_EPOCH) for a moment. As in
+    // Kafka (`delayPartitions`), only that partition waits replica.fetch.backoff.ms: the follower's fetch
+    // session goes on with the leader's other partitions, whose acks=all sends take milliseconds, not a second.
+    for seed in [1, 4, 5] {
+        let broker_config = config(&[("min.insync.replicas", "2")]);
+        let mut w = World::new(ClusterConfig { seed, brokers: 4, broker_config, ..Default::default() }).unwrap();
+        w.create_topic("a", 8, Some(3), ConfigMap::new()).unwrap();
+        w.run_for(1_000);
+        let partitions = w.describe_topic("a").unwrap().partitions;
+        let moved = &partitions[0];
+        let spare = [1, 2, 3, 4].into_iter().find(|b| !moved.replicas.contains(b)).unwrap();
+        let target = vec![moved.replicas[0], moved.replicas[1], spare];
+        let others: Vec<u32> =
+            partitions.iter().filter(|p| p.partition != 0 && p.leader == moved.leader).map(|p| p.partition).collect();
+        assert!(!others.is_empty(), "seed {seed}: the leader of a-0 leads others");
+        let p = w.add_producer(ProducerConfig { linger_ms: 0, ..ProducerConfig::named("p") }).unwrap();
+        w.send(p, "a", vec![ProducerRecord { partition: Some(0), ..value("x") }]).unwrap();
+        w.reassign_partitions("a", [(0, target)].into()).unwrap();
+        let (start_ms, mut worst_ms) = (w.now_ms(), 0);
+        while w.now_ms() < start_ms + 3_000 {
+            for &partition in &others {
+                let sent_ms = w.now_ms();
+                w.send(p, "a", vec![ProducerRecord { partition: Some(partition), ..value("v") }]).unwrap();
+                worst_ms = worst_ms.max(w.now_ms() - sent_ms);
+            }
+        }
+        assert!(worst_ms < 200, "seed {seed}: an acks=all send to a sibling partition took {worst_ms} ms");
+        assert!(w.check().ok, "{:?}", w.check().violations);
+    }
 }
 
 #[test]

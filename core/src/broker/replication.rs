@@ -82,6 +82,10 @@ pub(super) struct FetchSession {
     told: Vec<ReplicaFetchPartition>,
     /// The topics' version when `told` was last compared with the replicas.
     told_at_version: Option<u64>,
+    /// Partitions whose last answer was an error, left out of the fetches until the time given (Kafka's
+    /// `delayPartitions` by `replica.fetch.backoff.ms`): the session's other partitions go on at once.
+    /// Cleared when the partitions followed change (new metadata may have resolved the error).
+    delayed: Vec<(String, u32, u64)>,
 }
 
 impl FetchSession {
@@ -642,9 +646,29 @@ impl Broker {
                 session.in_flight = None; // the leader went silent
                 session.reset();
             }
+            if recomputed {
+                session.delayed.clear();
+            }
             if session.in_flight.is_some() || now_ms < session.backoff_until_ms {
                 continue;
             }
+            let delays_before = session.delayed.len();
+            session.delayed.retain(|&(_, _, until_ms)| now_ms < until_ms);
+            if session.delayed.len() != delays_before {
+                session.told_at_version = None; // partitions back from their delay are told again
+            }
+            let kept: Vec<(String, u32)>;
+            let followed: &[(String, u32)] = if session.delayed.is_empty() {
+                followed
+            } else {
+                let delayed = &session.delayed;
+                kept = followed
+                    .iter()
+                    .filter(|(name, i)| !delayed.iter().any(|(t, p, _)| t == name && p == i))
+                    .cloned()
+                    .collect();
+                &kept
+            };
             let (session_id, session_epoch, partitions, forgotten) = match session.session {
                 None => {
                     let partitions: Vec<ReplicaFetchPartition> =
@@ -726,7 +750,7 @@ impl Broker {
             // not back off for these).
             Err(_) => session.reset(),
         }
-        let mut failed = false;
+        let mut failed: Vec<(String, u32)> = Vec::new();
         for result in partitions {
             // An empty answer (a long poll that ended) changes nothing: only what moved counts as a change.
             let Some(topic) = self.topics.quietly().get_mut(&result.topic) else { continue };
@@ -738,14 +762,14 @@ impl Broker {
             if p.leader != leader {
                 continue; // the leadership moved while the fetch was out
             }
+            let (name, partition) = (result.topic, result.partition);
             let data = match result.result {
                 Ok(data) => data,
                 Err(_) => {
-                    failed = true;
+                    failed.push((name, partition));
                     continue;
                 }
             };
-            let (name, partition) = (result.topic, result.partition);
             let before = p.progress();
             if let Some((epoch, end)) = data.diverging_epoch {
                 let own_end =
@@ -769,7 +793,7 @@ impl Broker {
             for batch in data.batches {
                 let (count, stamp, base) = (batch.records.len(), batch.producer, batch.base_offset);
                 if p.log.append_replicated(batch, now_ms, &config).is_err() {
-                    failed = true;
+                    failed.push((name.clone(), partition));
                     break;
                 }
                 if stamp.producer_id >= 0 && count > 0 {
@@ -784,9 +808,11 @@ impl Broker {
                 self.topics.changed_partition_not_led(&name, partition);
             }
         }
-        if failed {
+        if !failed.is_empty() {
             if let Some(session) = self.fetch_sessions.get_mut(&leader) {
-                session.backoff_until_ms = now_ms + REPLICA_FETCH_BACKOFF_MS;
+                let until_ms = now_ms + REPLICA_FETCH_BACKOFF_MS;
+                session.delayed.extend(failed.into_iter().map(|(name, partition)| (name, partition, until_ms)));
+                session.told_at_version = None; // the next fetch leaves them out
             }
         }
     }
