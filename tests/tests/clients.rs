@@ -219,3 +219,51 @@ fn a_send_waiting_for_metadata_is_not_overtaken_by_a_later_one() {
         assert!(w.check().ok, "{:?}", w.check().violations);
     }
 }
+
+#[test]
+fn one_partitions_fetch_error_does_not_hold_back_its_siblings() {
+    // After a reassignment, the consumer's fetch of the moved partition fails (FENCED_LEADER_EPOCH or
+    // NOT_LEADER_OR_FOLLOWER). Kafka's consumer asks for new metadata and keeps the leaders it knows for the
+    // topic's other partitions; forgetting them all left those partitions out of the next fetch to their
+    // leader, which then waited fetch.max.wait.ms (500) with only another topic's partitions.
+    use franz_core::client::{AutoOffsetReset, ConsumerConfig};
+    use franz_core::message::Acks;
+    use franz_core::types::{ProducerRecord, TopicPartition};
+    for seed in [1, 2, 4, 5] {
+        let broker_config: ConfigMap = [("min.insync.replicas".to_string(), "2".to_string())].into();
+        let mut w = World::new(ClusterConfig { seed, brokers: 4, broker_config, ..Default::default() }).unwrap();
+        w.create_topic("a", 8, Some(3), ConfigMap::new()).unwrap();
+        w.create_topic("b", 8, Some(3), ConfigMap::new()).unwrap();
+        w.run_for(1_000);
+        let partitions = w.describe_topic("a").unwrap().partitions;
+        let moved = &partitions[0];
+        let spare = [1, 2, 3, 4].into_iter().find(|b| !moved.replicas.contains(b)).unwrap();
+        let target = vec![moved.replicas[0], moved.replicas[1], spare];
+        let siblings: Vec<u32> =
+            partitions.iter().filter(|p| p.partition != 0 && p.leader == moved.leader).map(|p| p.partition).collect();
+        let producer =
+            w.add_producer(ProducerConfig { acks: Acks::Leader, linger_ms: 0, ..ProducerConfig::named("p") }).unwrap();
+        let consumer = w
+            .add_consumer(ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") })
+            .unwrap();
+        let every = (0..8).flat_map(|p| ["a", "b"].map(|t| TopicPartition { topic: t.into(), partition: p }));
+        w.assign(consumer, every.collect()).unwrap();
+        w.poll(consumer, 500).unwrap();
+        w.reassign_partitions("a", [(0, target)].into()).unwrap();
+        let (start_ms, mut worst_ms) = (w.now_ms(), 0);
+        let mut i = 0;
+        while w.now_ms() < start_ms + 2_500 {
+            let partition = siblings[i % siblings.len()];
+            i += 1;
+            let sent = w.send(producer, "a", vec![ProducerRecord { partition: Some(partition), ..value("v") }]);
+            let (offset, acked_ms) = (sent.unwrap()[0].offset, w.now_ms());
+            let mut got = false;
+            while !got && w.now_ms() < acked_ms + 2_000 {
+                let records = w.poll(consumer, 5).unwrap();
+                got = records.iter().any(|r| r.topic == "a" && r.partition == partition && Some(r.offset) == offset);
+            }
+            worst_ms = worst_ms.max(w.now_ms() - acked_ms);
+        }
+        assert!(worst_ms < 300, "seed {seed}: a sibling's record reached the consumer {worst_ms} ms after its ack");
+    }
+}

@@ -107,6 +107,16 @@ impl MetadataCache {
         }
     }
 
+    /// A request to the partition's leader failed as if it moved: that partition's leader is asked for
+    /// again, while its siblings keep theirs (Kafka's clients request a metadata update and keep the cache).
+    pub fn forget_leader(&mut self, topic: &str, partition: u32) {
+        if let Some(Ok(partitions)) = self.topics.get_mut(topic) {
+            if let Some(p) = partitions.get_mut(partition as usize) {
+                p.leader = NO_NODE;
+            }
+        }
+    }
+
     pub fn forget(&mut self, topic: &str) {
         self.topics.remove(topic);
         self.fetched_ms.remove(topic);

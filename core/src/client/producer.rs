@@ -766,15 +766,13 @@ impl Producer {
         let senders: Vec<u64> = batch.shares.iter().map(|s| s.send_id).collect();
         // The leader may have moved (a silent leader may be dead): relearn it, as Kafka's client does when
         // a request fails this way or a connection times out.
-        if matches!(
-            error.code,
+        match error.code {
+            ErrorCode::UnknownTopicOrPartition => self.metadata.forget(&topic),
             ErrorCode::NotLeaderOrFollower
-                | ErrorCode::LeaderNotAvailable
-                | ErrorCode::UnknownTopicOrPartition
-                | ErrorCode::RequestTimedOut
-                | ErrorCode::NetworkException
-        ) {
-            self.metadata.forget(&topic);
+            | ErrorCode::LeaderNotAvailable
+            | ErrorCode::RequestTimedOut
+            | ErrorCode::NetworkException => self.metadata.forget_leader(&topic, partition),
+            _ => {}
         }
         for send_id in senders {
             if let Some(send) = self.sends.get_mut(&send_id) {

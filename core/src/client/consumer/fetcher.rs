@@ -156,7 +156,7 @@ impl Consumer {
             state.request_in_flight = false;
             state.backoff_until_ms = now_ms + RETRY_BACKOFF_MS; // retry.backoff.ms
         }
-        self.metadata.forget(&tp.topic);
+        self.metadata.forget_leader(&tp.topic, tp.partition);
     }
 
     /// After a retriable error: wait `retry.backoff.ms`, relearn the leader.
@@ -164,15 +164,14 @@ impl Consumer {
         if let Some(state) = self.assignment.get_mut(tp) {
             state.backoff_until_ms = now_ms + RETRY_BACKOFF_MS;
         }
-        if matches!(
-            error.code,
+        match error.code {
+            // The topic may be gone (or not yet known to that broker): all of it is asked for again.
+            ErrorCode::UnknownTopicOrPartition => self.metadata.forget(&tp.topic),
             ErrorCode::NotLeaderOrFollower
-                | ErrorCode::UnknownTopicOrPartition
-                | ErrorCode::LeaderNotAvailable
-                | ErrorCode::RequestTimedOut
-                | ErrorCode::FencedLeaderEpoch
-        ) {
-            self.metadata.forget(&tp.topic);
+            | ErrorCode::LeaderNotAvailable
+            | ErrorCode::RequestTimedOut
+            | ErrorCode::FencedLeaderEpoch => self.metadata.forget_leader(&tp.topic, tp.partition),
+            _ => {}
         }
     }
 
