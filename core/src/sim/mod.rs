@@ -146,10 +146,20 @@ pub struct MessageLost {
 /// Franz's bound on the lost messages the world remembers for pictures (the newest are kept).
 pub const MESSAGES_LOST_KEPT_MAX: usize = 64;
 
-#[derive(Debug)]
+/// A queued event stays small (the heap moves events as it sifts them): a message waits in its slot of
+/// [`World::carried`], and the event names the slot.
+#[derive(Debug, Clone, Copy)]
 enum EventKind {
-    Deliver { from: NodeId, to: NodeId, message: Message },
+    Deliver { slot: u32 },
     Timer { node: NodeId },
+}
+
+/// A message the network carries, in its slot until it arrives or is lost.
+#[derive(Debug)]
+struct Carried {
+    from: NodeId,
+    to: NodeId,
+    message: Message,
 }
 
 #[derive(Debug)]
@@ -181,6 +191,9 @@ pub struct World {
     now_ms: u64,
     next_event_seq: u64,
     queue: BinaryHeap<Reverse<Event>>,
+    /// The messages of the queue's `Deliver` events, by slot; a slot is reused once its message is out.
+    carried: Vec<Option<Carried>>,
+    free_slots: Vec<u32>,
     nodes: VecMap<NodeId, Node>,
     names: VecMap<NodeId, String>,
     /// The time each node's timer is armed for; a queued timer event at another time is stale.
@@ -263,6 +276,8 @@ impl World {
             now_ms: 0,
             next_event_seq: 0,
             queue: BinaryHeap::new(),
+            carried: Vec::new(),
+            free_slots: Vec::new(),
             nodes: VecMap::new(),
             names: VecMap::new(),
             timer_at_ms: VecMap::new(),
@@ -439,8 +454,9 @@ impl World {
         let mut messages: Vec<(u64, u64, MessageInFlight)> = self
             .queue
             .iter()
-            .filter_map(|Reverse(e)| match &e.kind {
-                EventKind::Deliver { from, to, message } => {
+            .filter_map(|Reverse(e)| match e.kind {
+                EventKind::Deliver { slot } => {
+                    let Carried { from, to, message } = self.carried[slot as usize].as_ref()?;
                     let m = MessageInFlight { from: *from, to: *to, arrives_ms: e.time_ms, api: message.api_name() };
                     Some((e.time_ms, e.seq, m))
                 }
@@ -482,9 +498,15 @@ impl World {
                 return false;
             };
             debug_assert!(event.time_ms >= self.now_ms, "virtual time never goes back");
-            let node = match &event.kind {
-                EventKind::Timer { node } => *node,
-                EventKind::Deliver { to, .. } => *to,
+            let node = match event.kind {
+                EventKind::Timer { node } => node,
+                EventKind::Deliver { slot } => match self.carried.get(slot as usize).and_then(Option::as_ref) {
+                    Some(carried) => carried.to,
+                    None => {
+                        debug_assert!(false, "a queued delivery's slot holds its message");
+                        continue;
+                    }
+                },
             };
             if let EventKind::Timer { node } = event.kind {
                 if self.timer_at_ms.get(&node) != Some(&event.time_ms) {
@@ -497,7 +519,7 @@ impl World {
                     if let EventKind::Timer { node } = event.kind {
                         self.timer_at_ms.insert(node, until);
                     }
-                    self.push(until, event.kind);
+                    self.push_event(until, event.kind);
                     continue;
                 }
                 self.paused_until_ms.remove(&node);
@@ -510,7 +532,11 @@ impl World {
                     self.timer_fired_ms.insert(node, event.time_ms);
                     self.dispatch(node, |actor, now, out| actor.on_timer(now, out));
                 }
-                EventKind::Deliver { from, to, message } => {
+                EventKind::Deliver { slot } => {
+                    let Some(Carried { from, to, message }) = self.carried[slot as usize].take() else {
+                        continue;
+                    };
+                    self.free_slots.push(slot);
                     if self.crashed.contains(&to) || !self.nodes.contains_key(&to) {
                         self.network.count_loss(LossCause::NodeDown);
                         self.remember_loss(from, to, message.api_name(), LossCause::NodeDown);
@@ -602,7 +628,7 @@ impl World {
             }
             let cut = !self.network.connected(from, to);
             match self.network.delivery_time_ms(self.now_ms, from, to) {
-                Some(at) => self.push(at, EventKind::Deliver { from, to, message }),
+                Some(at) => self.push_message(at, from, to, message),
                 None => {
                     let cause = if cut { LossCause::Partition } else { LossCause::DropRate };
                     if cut {
@@ -628,13 +654,29 @@ impl World {
                 let t = t.max(floor);
                 if self.timer_at_ms.get(&node) != Some(&t) {
                     self.timer_at_ms.insert(node, t);
-                    self.push(t, EventKind::Timer { node });
+                    self.push_event(t, EventKind::Timer { node });
                 }
             }
         }
     }
 
-    fn push(&mut self, time_ms: u64, kind: EventKind) {
+    fn push_message(&mut self, time_ms: u64, from: NodeId, to: NodeId, message: Message) {
+        let carried = Some(Carried { from, to, message });
+        let slot = match self.free_slots.pop() {
+            Some(slot) => {
+                debug_assert!(self.carried[slot as usize].is_none(), "a free slot holds no message");
+                self.carried[slot as usize] = carried;
+                slot
+            }
+            None => {
+                self.carried.push(carried);
+                (self.carried.len() - 1) as u32
+            }
+        };
+        self.push_event(time_ms, EventKind::Deliver { slot });
+    }
+
+    fn push_event(&mut self, time_ms: u64, kind: EventKind) {
         let seq = self.next_event_seq;
         self.next_event_seq += 1;
         self.queue.push(Reverse(Event { time_ms, seq, kind }));
@@ -700,10 +742,7 @@ impl World {
             return;
         }
         if let Some(at) = self.network.delivery_time_ms(self.now_ms, node, sender) {
-            self.push(
-                at,
-                EventKind::Deliver { from: node, to: sender, message: Message::Disconnected { correlation_id } },
-            );
+            self.push_message(at, node, sender, Message::Disconnected { correlation_id });
         }
     }
 
@@ -720,7 +759,7 @@ impl World {
         for peer in peers {
             if let Some(at) = self.network.delivery_time_ms(self.now_ms, node, peer) {
                 let reset = Message::Disconnected { correlation_id: None };
-                self.push(at, EventKind::Deliver { from: node, to: peer, message: reset });
+                self.push_message(at, node, peer, reset);
             }
         }
     }
@@ -738,7 +777,7 @@ impl World {
                 if waits {
                     if let Some(at) = self.network.delivery_time_ms(self.now_ms, peer, waiting) {
                         let reset = Message::Disconnected { correlation_id: None };
-                        self.push(at, EventKind::Deliver { from: peer, to: waiting, message: reset });
+                        self.push_message(at, peer, waiting, reset);
                     }
                 }
             }
@@ -754,15 +793,20 @@ impl World {
     ) -> Vec<(NodeId, NodeId, Option<CorrelationId>)> {
         let mut dropped = Vec::new();
         let mut pictured = Vec::new();
-        self.queue.retain(|Reverse(e)| match &e.kind {
-            EventKind::Deliver { from, to, message } if lost(*from, *to) => {
-                if !matches!(message, Message::Disconnected { .. }) {
-                    dropped.push((*from, *to, message.correlation_id()));
-                    pictured.push((e.time_ms, e.seq, *from, *to, message.api_name()));
-                }
-                false
+        let (carried, free_slots) = (&mut self.carried, &mut self.free_slots);
+        self.queue.retain(|Reverse(e)| {
+            let EventKind::Deliver { slot } = e.kind else { return true };
+            let Some(Carried { from, to, message }) = carried[slot as usize].as_ref() else { return true };
+            if !lost(*from, *to) {
+                return true;
             }
-            _ => true,
+            if !matches!(message, Message::Disconnected { .. }) {
+                dropped.push((*from, *to, message.correlation_id()));
+                pictured.push((e.time_ms, e.seq, *from, *to, message.api_name()));
+            }
+            carried[slot as usize] = None;
+            free_slots.push(slot);
+            false
         });
         for &(from, to, _) in &dropped {
             self.network.count_loss(cause);
