@@ -634,11 +634,23 @@ impl Broker {
         }
         let followed = self.followed.take().unwrap_or_else(|| self.partitions_followed());
         debug_assert_eq!(followed, self.partitions_followed(), "the partitions kept are those the replicas follow");
-        self.fetch_sessions.retain(|leader, s| followed.contains_key(leader) || s.in_flight.is_some());
+        // Every leader followed has a session, and no other session is kept once its fetch is back; so while
+        // the leaders followed stay the same, the sessions are walked beside them (no lookup per leader).
+        if recomputed || self.fetch_sessions.len() != followed.len() {
+            self.fetch_sessions.retain(|leader, s| followed.contains_key(leader) || s.in_flight.is_some());
+            for &leader in followed.keys() {
+                self.fetch_sessions.entry(leader).or_default();
+            }
+        }
         let max_wait_ms = self.config.replica_fetch_wait_max_ms;
         let version = self.topics.version();
+        let broker_epoch = self.broker_epoch();
+        let mut sessions = self.fetch_sessions.iter_mut();
         for (&leader, followed) in &followed {
-            let session = self.fetch_sessions.entry(leader).or_default();
+            let Some(session) = sessions.by_ref().find_map(|(&l, s)| (l == leader).then_some(s)) else {
+                debug_assert!(false, "every leader followed has a fetch session");
+                break;
+            };
             if recomputed {
                 session.told_at_version = None;
             }
@@ -690,7 +702,6 @@ impl Broker {
             let correlation_id = self.correlation_ids.next_id();
             session.in_flight = Some((correlation_id, now_ms + max_wait_ms + REPLICA_FETCH_TIMEOUT_MS));
             let max_bytes = REPLICA_FETCH_MAX_BYTES;
-            let broker_epoch = self.broker_epoch();
             out.send(
                 leader,
                 Message::ReplicaFetchRequest(ReplicaFetch {
