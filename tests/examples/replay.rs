@@ -17,6 +17,10 @@ fn main() {
         match node {
             Some(franz_core::sim::Node::Consumer(c)) => println!("{c:#?}"),
             Some(franz_core::sim::Node::Producer(p)) => println!("{p:#?}"),
+            None if name.parse::<i32>().is_ok() => match w.node(name.parse().unwrap()) {
+                Some(node) => println!("{node:#?}"),
+                None => println!("no node {name}"),
+            },
             _ => println!("no client named {name}"),
         }
         return;

@@ -1088,3 +1088,47 @@ fn a_restarted_static_leader_still_assigns_partitions_added_later() {
         assert_eq!(owned, ["t-0", "t-1", "t-2", "t-3"], "seed {seed}, {assignor}: every partition reaches the group");
     }
 }
+
+#[test]
+fn a_member_waiting_at_a_coordinator_that_lost_the_group_hears_not_coordinator() {
+    // An adversary's run (seed 2): the group's coordinator went stale (its requests to the active controller
+    // lost), then a partition cut the clients off from it and from the controller until the member was
+    // expelled; healed at 80,980 ms. The member asked the stale broker to join again; once that broker
+    // learned it no longer coordinated the group, it dropped the group without a word, and the member waited
+    // out request.timeout.ms (30 s, owning partitions again at ~114 s). Kafka's onGroupUnloaded answers
+    // NOT_COORDINATOR, and the member finds the real coordinator within seconds.
+    let json = include_str!("fixtures/regressions/a-join-parked-at-a-coordinator-that-lost-the-group.json");
+    let scenario = franz_core::sim::scenario::Scenario::parse(json).unwrap();
+    let w = World::replay(&scenario, Some(90_000)).unwrap();
+    let member = w.client_by_name("cg").unwrap();
+    let group = w.describe_group("g");
+    assert_eq!(group.state, ConsumerGroupState::Stable, "{group:?}");
+    assert_eq!(group.members.len(), 1, "{group:?}");
+    assert!(group.generation >= 3, "{group:?}");
+    assert_eq!(group.members[0].assignment.len(), 6, "{group:?} (member {member})");
+}
+
+#[test]
+fn a_leader_that_assigned_from_an_unknown_topic_asks_again_and_rebalances() {
+    // An adversary's run: after a coordinator failover the group's only member, its leader, was answered
+    // "topic t does not exist" by a broker that had not yet learned of it, assigned itself nothing
+    // (generation 2, at 55,995 ms) and would have looked again only after metadata.max.age.ms (5 min).
+    // Kafka's client asks again for a topic answered UNKNOWN_TOPIC_OR_PARTITION (backing off up to
+    // retry.backoff.max.ms), sees the partitions, and rebalances.
+    use std::io::Read;
+    let gz = include_bytes!(
+        "fixtures/regressions/a-group-leader-assigning-from-a-topic-a-stale-broker-did-not-know.json.gz"
+    );
+    let mut json = String::new();
+    flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut json).unwrap();
+    let scenario = franz_core::sim::scenario::Scenario::parse(&json).unwrap();
+    let mut w = World::replay(&scenario, None).unwrap();
+    let member = w.client_by_name("cg").unwrap();
+    let until_ms = w.now_ms() + 5_000;
+    while w.now_ms() < until_ms {
+        w.poll(member, 100).unwrap();
+    }
+    let group = w.describe_group("g");
+    assert_eq!(group.state, ConsumerGroupState::Stable, "{group:?}");
+    assert_eq!(group.members.iter().map(|m| m.assignment.len()).sum::<usize>(), 6, "{group:?}");
+}

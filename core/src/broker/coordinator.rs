@@ -275,7 +275,11 @@ impl Broker {
         for id in ids {
             if self.coordinated_partition(&id).is_err() {
                 self.complete_group_stores(now_ms, out); // those waiting for its writes hear NOT_COORDINATOR
-                self.groups.remove(&id);
+                if let Some(mut group) = self.groups.remove(&id) {
+                    let mut fx = Effects::default();
+                    group.unload(&mut fx);
+                    out.absorb(fx.out, |to, message| (to != NO_NODE).then_some(message));
+                }
                 continue;
             }
             let Some(group) = self.groups.get_mut(&id) else { continue };
@@ -317,6 +321,7 @@ impl Broker {
                 let e = franz_err!(NotCoordinator, "Group {id} was loaded again by a new coordinator term");
                 group.store_completed(now_ms, store, Err(e), &mut fx);
             }
+            group.unload(&mut fx);
             for (to, message) in fx.out.take_messages().into_iter().filter(|(to, _)| *to != NO_NODE) {
                 out.send(to, message);
             }

@@ -26,6 +26,9 @@ pub(crate) fn check_range(name: &str, value: u64, min: u64, max: u64) -> crate::
 /// Kafka's `retry.backoff.ms` default.
 pub const RETRY_BACKOFF_MS: u64 = 100;
 
+/// Kafka's `retry.backoff.max.ms` default (KIP-580): the longest a client backs off between retries.
+pub const RETRY_BACKOFF_MAX_MS: u64 = 1_000;
+
 /// Picks the broker a client asks first: the bootstrap list, rotated on each failure, as Kafka's
 /// `LeastLoadedNode` would settle on a live one.
 #[derive(Clone, Debug)]

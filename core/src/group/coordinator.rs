@@ -698,6 +698,27 @@ impl Group {
         !self.stores.is_empty()
     }
 
+    /// Kafka's `onGroupUnloaded`: this broker no longer coordinates the group, so the members whose JoinGroup
+    /// or SyncGroup waits here hear NOT_COORDINATOR now (and find the new coordinator) rather than after
+    /// their request timeout.
+    pub fn unload(&mut self, fx: &mut Effects) {
+        let e = || {
+            FranzError::new(
+                crate::error::ErrorCode::NotCoordinator,
+                format!("Group {} moved to another coordinator", self.group_id),
+            )
+        };
+        for m in self.members.values_mut() {
+            if let Some(correlation_id) = m.join.take() {
+                let result = Err(e());
+                fx.out.send(m.node, Message::JoinGroupResponse { correlation_id, member_id: String::new(), result });
+            }
+            if let Some(correlation_id) = m.sync.take() {
+                fx.out.send(m.node, Message::SyncGroupResponse { correlation_id, result: Err(e()) });
+            }
+        }
+    }
+
     /// The writes in flight: (store id, the offset the high watermark must reach, deadline).
     pub fn stores_in_flight(&self) -> Vec<(u64, Option<Offset>, u64)> {
         self.stores.iter().map(|s| (s.id, s.required_offset, s.deadline_ms)).collect()

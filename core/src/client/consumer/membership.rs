@@ -273,12 +273,16 @@ impl Consumer {
     /// As the group's leader, every `metadata.max.age.ms`: reread the topics it assigned; an answer that
     /// differs from what it assigned from makes it rejoin (Kafka's `rejoinNeededOrPending`).
     pub(super) fn refresh_assigned_metadata(&mut self, now_ms: u64, out: &mut Outbox) {
-        let age_ms = self.config.metadata_max_age_ms;
-        let Some(m) = self.membership.as_mut().filter(|m| m.phase == Phase::Stable) else { return };
-        let Some(snapshot) = &m.assigned_counts else { return };
-        if now_ms < m.metadata_checked_ms.saturating_add(age_ms) {
+        if self.assigned_metadata_due_ms().is_none_or(|due_ms| now_ms < due_ms) {
             return;
         }
+        let unknown = self
+            .membership
+            .as_ref()
+            .and_then(|m| m.assigned_counts.as_ref())
+            .is_some_and(|snapshot| snapshot.keys().any(|t| self.metadata.partition_count(t).is_none()));
+        let Some(m) = self.membership.as_mut() else { return };
+        let Some(snapshot) = &m.assigned_counts else { return };
         if self.in_flight.any(|p| matches!(p, Pending::Metadata))
             || self.metadata_retry_at_ms.is_some_and(|t| t > now_ms)
         {
@@ -286,6 +290,9 @@ impl Consumer {
         }
         m.metadata_checked_ms = now_ms;
         let topics: Vec<String> = snapshot.keys().cloned().collect();
+        if unknown {
+            self.bootstrap.rotate(); // the broker that did not know the topic may not have caught up yet
+        }
         let to = self.bootstrap.current();
         self.request(
             now_ms,
@@ -294,6 +301,18 @@ impl Consumer {
             |correlation_id| Message::MetadataRequest { correlation_id, topics },
             out,
         );
+    }
+
+    /// When the leader next rereads the topics it assigned: after `metadata.max.age.ms`, or, while one of
+    /// them is unknown to it (a broker that had not yet learned of it answered), after
+    /// `retry.backoff.max.ms` (Kafka's client asks again for a topic answered with
+    /// UNKNOWN_TOPIC_OR_PARTITION, with backoff up to that), so that the topic is assigned once it is known.
+    pub(super) fn assigned_metadata_due_ms(&self) -> Option<u64> {
+        let m = self.membership.as_ref().filter(|m| m.phase == Phase::Stable)?;
+        let snapshot = m.assigned_counts.as_ref()?;
+        let unknown = snapshot.keys().any(|t| self.metadata.partition_count(t).is_none());
+        let wait_ms = if unknown { RETRY_BACKOFF_MAX_MS } else { self.config.metadata_max_age_ms };
+        Some(m.metadata_checked_ms.saturating_add(wait_ms))
     }
 
     /// After a metadata answer: has a topic this leader assigned gained partitions or gone?

@@ -31,7 +31,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::metadata::MetadataCache;
-use super::{Bootstrap, RETRY_BACKOFF_MS};
+use super::{Bootstrap, RETRY_BACKOFF_MAX_MS, RETRY_BACKOFF_MS};
 use crate::error::{ErrorCode, FranzError, Result};
 use crate::protocol::actor::{InFlight, InFlightRequest, TimerName, Timers};
 use crate::protocol::history::{CommittedOffset, FetchedCommittedOffset, Op, PolledRecord, ResetReason, RevokeReason};
@@ -924,8 +924,7 @@ impl Consumer {
                 if !self.in_flight.any(|p| matches!(p, Pending::Heartbeat(..))) {
                     timers.set(TimerName::HeartbeatInterval, work_ms(m.next_heartbeat_ms));
                 }
-                if m.assigned_counts.is_some() {
-                    let at_ms = m.metadata_checked_ms.saturating_add(self.config.metadata_max_age_ms);
+                if let Some(at_ms) = self.assigned_metadata_due_ms() {
                     timers.set(TimerName::MetadataMaxAge, work_ms(at_ms));
                 }
                 timers.set(TimerName::MaxPollInterval, work_ms(m.last_poll_ms + self.config.max_poll_interval_ms));
