@@ -32,3 +32,24 @@ pub const FIXTURE_TRACE_HASH: &str = include_str!("../tests/fixtures/basic-scena
 pub fn one_broker() -> franz_core::ClusterConfig {
     franz_core::ClusterConfig { brokers: 1, ..Default::default() }
 }
+
+/// A 4-broker cluster (`min.insync.replicas` 2, seeded) with topic `a` of 8 partitions RF 3 (and any `more`
+/// topics alike), about to move a-0 off one of its followers onto the broker without it: the world, that
+/// target replica list, and the other partitions a-0's leader leads (the ones a reassignment must not slow).
+pub fn moving_one_partition(seed: u64, more: &[&str]) -> (franz_core::World, Vec<i32>, Vec<u32>) {
+    use franz_core::config::ConfigMap;
+    let broker_config: ConfigMap = [("min.insync.replicas".to_string(), "2".to_string())].into();
+    let config = franz_core::ClusterConfig { seed, brokers: 4, broker_config, ..Default::default() };
+    let mut w = franz_core::World::new(config).unwrap();
+    for topic in core::iter::once(&"a").chain(more) {
+        w.create_topic(topic, 8, Some(3), ConfigMap::new()).unwrap();
+    }
+    w.run_for(1_000);
+    let partitions = w.describe_topic("a").unwrap().partitions;
+    let moved = &partitions[0];
+    let spare = [1, 2, 3, 4].into_iter().find(|b| !moved.replicas.contains(b)).unwrap();
+    let target = vec![moved.replicas[0], moved.replicas[1], spare];
+    let siblings =
+        partitions.iter().filter(|p| p.partition != 0 && p.leader == moved.leader).map(|p| p.partition).collect();
+    (w, target, siblings)
+}

@@ -230,17 +230,7 @@ fn one_partitions_fetch_error_does_not_hold_back_its_siblings() {
     use franz_core::message::Acks;
     use franz_core::types::{ProducerRecord, TopicPartition};
     for seed in [1, 2, 4, 5] {
-        let broker_config: ConfigMap = [("min.insync.replicas".to_string(), "2".to_string())].into();
-        let mut w = World::new(ClusterConfig { seed, brokers: 4, broker_config, ..Default::default() }).unwrap();
-        w.create_topic("a", 8, Some(3), ConfigMap::new()).unwrap();
-        w.create_topic("b", 8, Some(3), ConfigMap::new()).unwrap();
-        w.run_for(1_000);
-        let partitions = w.describe_topic("a").unwrap().partitions;
-        let moved = &partitions[0];
-        let spare = [1, 2, 3, 4].into_iter().find(|b| !moved.replicas.contains(b)).unwrap();
-        let target = vec![moved.replicas[0], moved.replicas[1], spare];
-        let siblings: Vec<u32> =
-            partitions.iter().filter(|p| p.partition != 0 && p.leader == moved.leader).map(|p| p.partition).collect();
+        let (mut w, target, siblings) = franz_tests::moving_one_partition(seed, &["b"]);
         let producer =
             w.add_producer(ProducerConfig { acks: Acks::Leader, linger_ms: 0, ..ProducerConfig::named("p") }).unwrap();
         let consumer = w
@@ -265,5 +255,6 @@ fn one_partitions_fetch_error_does_not_hold_back_its_siblings() {
             worst_ms = worst_ms.max(w.now_ms() - acked_ms);
         }
         assert!(worst_ms < 300, "seed {seed}: a sibling's record reached the consumer {worst_ms} ms after its ack");
+        assert!(w.check().ok, "{:?}", w.check().violations);
     }
 }

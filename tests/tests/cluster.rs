@@ -352,16 +352,7 @@ fn one_partitions_fetch_error_delays_only_that_partition_not_its_leaders_others(
     // Kafka (`delayPartitions`), only that partition waits replica.fetch.backoff.ms: the follower's fetch
     // session goes on with the leader's other partitions, whose acks=all sends take milliseconds, not a second.
     for seed in [1, 4, 5] {
-        let broker_config = config(&[("min.insync.replicas", "2")]);
-        let mut w = World::new(ClusterConfig { seed, brokers: 4, broker_config, ..Default::default() }).unwrap();
-        w.create_topic("a", 8, Some(3), ConfigMap::new()).unwrap();
-        w.run_for(1_000);
-        let partitions = w.describe_topic("a").unwrap().partitions;
-        let moved = &partitions[0];
-        let spare = [1, 2, 3, 4].into_iter().find(|b| !moved.replicas.contains(b)).unwrap();
-        let target = vec![moved.replicas[0], moved.replicas[1], spare];
-        let others: Vec<u32> =
-            partitions.iter().filter(|p| p.partition != 0 && p.leader == moved.leader).map(|p| p.partition).collect();
+        let (mut w, target, others) = franz_tests::moving_one_partition(seed, &[]);
         assert!(!others.is_empty(), "seed {seed}: the leader of a-0 leads others");
         let p = w.add_producer(ProducerConfig { linger_ms: 0, ..ProducerConfig::named("p") }).unwrap();
         w.send(p, "a", vec![ProducerRecord { partition: Some(0), ..value("x") }]).unwrap();

@@ -27,38 +27,35 @@ impl MetadataCache {
     pub fn update(&mut self, now_ms: u64, topics: Vec<TopicMetadata>) -> bool {
         let mut stale = false;
         for mut t in topics {
-            match &mut t.partitions {
-                Ok(partitions) => {
-                    let seen = self.last_seen_epochs.entry(t.name.clone()).or_insert((t.topic_id, Vec::new()));
-                    if seen.0 != t.topic_id {
-                        *seen = (t.topic_id, Vec::new()); // created again: its epochs start over
-                    }
-                    let cached = match self.topics.get(&t.name) {
-                        Some(Ok(cached)) => cached.as_slice(),
-                        _ => &[],
-                    };
-                    for p in partitions.iter_mut() {
-                        let i = p.partition as usize;
-                        if seen.1.len() <= i {
-                            seen.1.resize(i + 1, -1);
-                        }
-                        let newest = seen.1[i];
-                        if p.leader_epoch >= newest {
-                            seen.1[i] = p.leader_epoch;
-                            continue;
-                        }
-                        stale = true;
-                        match cached.get(i).filter(|c| c.leader_epoch >= newest) {
-                            Some(c) => *p = c.clone(),
-                            None => {
-                                p.leader = NO_NODE;
-                                p.leader_epoch = newest;
-                            }
-                        }
-                    }
+            // An error ("no such topic") forgets no epoch: it may come from a broker that has not learned of
+            // the topic yet; a topic created again comes back under a new id, which starts its epochs over.
+            if let Ok(partitions) = &mut t.partitions {
+                let seen = self.last_seen_epochs.entry(t.name.clone()).or_insert((t.topic_id, Vec::new()));
+                if seen.0 != t.topic_id {
+                    *seen = (t.topic_id, Vec::new()); // created again: its epochs start over
                 }
-                Err(_) => {
-                    self.last_seen_epochs.remove(&t.name);
+                let cached = match self.topics.get(&t.name) {
+                    Some(Ok(cached)) => cached.as_slice(),
+                    _ => &[],
+                };
+                for p in partitions.iter_mut() {
+                    let i = p.partition as usize;
+                    if seen.1.len() <= i {
+                        seen.1.resize(i + 1, -1);
+                    }
+                    let newest = seen.1[i];
+                    if p.leader_epoch >= newest {
+                        seen.1[i] = p.leader_epoch;
+                        continue;
+                    }
+                    stale = true;
+                    match cached.get(i).filter(|c| c.leader_epoch >= newest) {
+                        Some(c) => *p = c.clone(),
+                        None => {
+                            p.leader = NO_NODE;
+                            p.leader_epoch = newest;
+                        }
+                    }
                 }
             }
             self.fetched_ms.insert(t.name.clone(), now_ms);
@@ -146,6 +143,11 @@ mod tests {
         assert_eq!(cache.leader("t", 0), NO_NODE);
         assert!(!cache.update(4, answer(7, 2, 4)), "the same epoch again");
         assert_eq!(cache.leader("t", 0), 2);
+        // "No such topic" from a broker that has not learned of it yet forgets no epoch.
+        let unknown = FranzError::new(crate::error::ErrorCode::UnknownTopicOrPartition, "unknown");
+        assert!(!cache.update(5, vec![TopicMetadata { name: "t".into(), topic_id: None, partitions: Err(unknown) }]));
+        assert!(cache.update(6, answer(7, 1, 3)), "still older than epoch 4");
+        assert_eq!(cache.leader("t", 0), NO_NODE);
     }
 
     #[test]

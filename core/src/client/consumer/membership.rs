@@ -276,11 +276,7 @@ impl Consumer {
         if self.assigned_metadata_due_ms().is_none_or(|due_ms| now_ms < due_ms) {
             return;
         }
-        let unknown = self
-            .membership
-            .as_ref()
-            .and_then(|m| m.assigned_counts.as_ref())
-            .is_some_and(|snapshot| snapshot.keys().any(|t| self.metadata.partition_count(t).is_none()));
+        let unknown = self.assigned_topic_unknown();
         let Some(m) = self.membership.as_mut() else { return };
         let Some(snapshot) = &m.assigned_counts else { return };
         if self.in_flight.any(|p| matches!(p, Pending::Metadata))
@@ -308,11 +304,16 @@ impl Consumer {
     /// `retry.backoff.max.ms` (Kafka's client asks again for a topic answered with
     /// UNKNOWN_TOPIC_OR_PARTITION, with backoff up to that), so that the topic is assigned once it is known.
     pub(super) fn assigned_metadata_due_ms(&self) -> Option<u64> {
-        let m = self.membership.as_ref().filter(|m| m.phase == Phase::Stable)?;
-        let snapshot = m.assigned_counts.as_ref()?;
-        let unknown = snapshot.keys().any(|t| self.metadata.partition_count(t).is_none());
-        let wait_ms = if unknown { RETRY_BACKOFF_MAX_MS } else { self.config.metadata_max_age_ms };
+        let m = self.membership.as_ref().filter(|m| m.phase == Phase::Stable && m.assigned_counts.is_some())?;
+        let wait_ms =
+            if self.assigned_topic_unknown() { RETRY_BACKOFF_MAX_MS } else { self.config.metadata_max_age_ms };
         Some(m.metadata_checked_ms.saturating_add(wait_ms))
+    }
+
+    /// Whether a topic this leader assigned is unknown to its metadata.
+    fn assigned_topic_unknown(&self) -> bool {
+        let snapshot = self.membership.as_ref().and_then(|m| m.assigned_counts.as_ref());
+        snapshot.is_some_and(|s| s.keys().any(|t| self.metadata.partition_count(t).is_none()))
     }
 
     /// After a metadata answer: has a topic this leader assigned gained partitions or gone?
