@@ -737,7 +737,7 @@ impl Broker {
             let state = self.topics.get(&produce.tp.topic).and_then(|t| {
                 let p = t.partitions.get(&produce.tp.partition)?;
                 // Kafka's checkEnoughReplicasReachOffset: judged against the maximal ISR.
-                Some((p.high_watermark, p.leader == self.id, p.maximal_isr().len() >= min_isr(&t.config, p)))
+                Some((p.high_watermark, p.leader == self.id, p.maximal_isr().count() >= min_isr(&t.config, p)))
             });
             let result = match state {
                 // Kafka's getPartitionOrError: a partition still in the metadata moved away (a reassignment

@@ -189,12 +189,10 @@ impl Partition {
 
     /// The ISR the HW is computed over: the committed one plus replicas a pending change adds (Kafka's
     /// "maximal ISR": an expansion counts at once, a shrink only once committed).
-    pub fn maximal_isr(&self) -> Vec<NodeId> {
-        let mut isr = self.isr.clone();
-        if let Some(pending) = &self.pending_isr {
-            isr.extend(pending.isr.iter().filter(|r| !self.isr.contains(r)));
-        }
-        isr
+    /// (An iterator: it is read at every produce and fetch answer, and a list would be an allocation each.)
+    pub fn maximal_isr(&self) -> impl Iterator<Item = NodeId> + '_ {
+        let added = self.pending_isr.iter().flat_map(|p| p.isr.iter()).filter(|r| !self.isr.contains(r));
+        self.isr.iter().chain(added).copied()
     }
 
     /// Kafka's idempotence check for a batch with `count` records.
@@ -279,8 +277,7 @@ impl Partition {
         let leo = self.log.log_end_offset();
         let candidate = self
             .maximal_isr()
-            .iter()
-            .map(|r| if *r == self_id { leo } else { self.followers.get(r).map_or(0, |f| f.log_end_offset) })
+            .map(|r| if r == self_id { leo } else { self.followers.get(&r).map_or(0, |f| f.log_end_offset) })
             .min()
             .unwrap_or(leo)
             .min(leo);

@@ -244,6 +244,10 @@ pub struct Producer {
     /// Queues that empty from their oldest end (up to `SENDS_IN_FLIGHT_MAX` sends while a leader is away, a
     /// batch per partition and more in flight): a tree, where a sorted vector would shift at every removal.
     sends: BTreeMap<u64, PendingSend>,
+    /// The sends not split into batches yet, oldest first (most sends are split at once: `dispatch_ready`
+    /// runs at every send and answer, and must not walk every send in flight to find none). Ids of sends
+    /// since failed or dispatched are dropped when next read.
+    undispatched: Vec<u64>,
     /// The record accumulator: batches by id, oldest first.
     batches: BTreeMap<u64, ProducerBatch>,
     next_batch_id: u64,
@@ -282,6 +286,7 @@ impl Producer {
             sticky: VecMap::new(),
             next_send_id: 1,
             sends: BTreeMap::new(),
+            undispatched: Vec::new(),
             batches: BTreeMap::new(),
             next_batch_id: 1,
             in_flight: InFlight::default(),
@@ -353,6 +358,7 @@ impl Producer {
             dispatched: false,
         };
         self.sends.insert(send_id, send);
+        self.undispatched.push(send_id);
         self.dispatch_ready(now_ms, out);
         Ok(send_id)
     }
@@ -389,9 +395,11 @@ impl Producer {
     /// Sends whatever waiting sends can go now, and asks for metadata the others need.
     fn dispatch_ready(&mut self, now_ms: u64, out: &mut Outbox) {
         self.metadata.expire(now_ms, self.config.metadata_max_age_ms);
+        let sends = &self.sends;
+        self.undispatched.retain(|id| sends.get(id).is_some_and(|s| !s.dispatched));
         if self.idempotent() && self.producer_id.is_none() {
             let asking = self.in_flight.any(|r| matches!(r, ProducerRequest::InitProducerId));
-            if !asking && self.sends.values().any(|s| !s.dispatched) {
+            if !asking && !self.undispatched.is_empty() {
                 let (to, deadline_ms) =
                     (self.bootstrap.current(), now_ms.saturating_add(self.config.request_timeout_ms));
                 let correlation_id = self.in_flight.start(to, deadline_ms, ProducerRequest::InitProducerId);
@@ -399,12 +407,16 @@ impl Producer {
             }
             return;
         }
-        let waiting: Vec<u64> = self.sends.iter().filter(|(_, s)| !s.dispatched).map(|(&id, _)| id).collect();
+        if self.undispatched.is_empty() {
+            return;
+        }
+        // Taken while the sends are dispatched (nothing below adds a send), and put back.
+        let waiting = core::mem::take(&mut self.undispatched);
         let mut needs_metadata: Vec<String> = Vec::new();
         // Kafka's send() blocks its caller while it waits for metadata, so a later send cannot overtake an
         // earlier one: here, a send waits behind an earlier send to its topic that still waits.
         let mut blocked: Vec<String> = Vec::new();
-        for send_id in waiting {
+        for &send_id in &waiting {
             let Some(topic) = self.sends.get(&send_id).map(|s| s.topic.clone()) else {
                 continue;
             };
@@ -447,6 +459,7 @@ impl Producer {
                 blocked.push(this_topic);
             }
         }
+        self.undispatched = waiting;
         if !needs_metadata.is_empty() {
             self.request_metadata(now_ms, needs_metadata, out);
         }
@@ -487,11 +500,10 @@ impl Producer {
             return;
         };
         let topic = send.topic.clone();
-        let records = send.records.clone();
         let count = self.metadata.partition_count(&topic).unwrap_or(0);
         // An explicit partition beyond what the cache knows: the topic may have grown (createPartitions).
         // As Kafka's `waitOnMetadata`, ask again every retry.backoff.ms until max.block.ms.
-        if let Some(p) = records.iter().filter_map(|r| r.partition).find(|&p| p >= count) {
+        if let Some(p) = send.records.iter().filter_map(|r| r.partition).find(|&p| p >= count) {
             if now_ms >= send.metadata_deadline_ms {
                 let e = franz_err!(
                     UnknownTopicOrPartition,
@@ -504,17 +516,30 @@ impl Producer {
             self.request_metadata(now_ms, alloc::vec![topic], out);
             return;
         }
+        // The records leave the send while the partitioner (which needs `self`) places them, and come back.
+        let records = self.sends.get_mut(&send_id).map(|s| core::mem::take(&mut s.records)).unwrap_or_default();
         let mut by_partition: VecMap<u32, Vec<usize>> = VecMap::new();
+        let mut refused = None;
         for (i, record) in records.iter().enumerate() {
             match self.choose_partition(&topic, record, count) {
                 Ok(p) => by_partition.entry(p).or_default().push(i),
-                Err(e) => return self.fail(send_id, e, out),
+                Err(e) => {
+                    refused = Some(e);
+                    break;
+                }
             }
         }
-        if let Some(send) = self.sends.get_mut(&send_id) {
-            send.dispatched = true;
-            send.shares_left = by_partition.len();
+        let Some(send) = self.sends.get_mut(&send_id) else { return };
+        send.records = records;
+        if let Some(e) = refused {
+            return self.fail(send_id, e, out);
         }
+        send.dispatched = true;
+        send.shares_left = by_partition.len();
+        let records = &self.sends[&send_id].records;
+        // Only a batch that became ready can change what `drain` sends: a new batch (it closes the one before
+        // it), or one now full or lingered long enough.
+        let mut drain = false;
         for (partition, record_indexes) in by_partition {
             let share_records: Vec<Record> = record_indexes
                 .iter()
@@ -537,8 +562,12 @@ impl Producer {
                 Some((_, batch)) if batch.size_bytes + bytes <= self.config.batch_size_bytes => {
                     batch.size_bytes += bytes;
                     batch.shares.push(share);
+                    drain |= self.closing
+                        || batch.size_bytes >= self.config.batch_size_bytes
+                        || now_ms >= batch.created_ms.saturating_add(self.config.linger_ms);
                 }
                 _ => {
+                    drain = true;
                     let id = self.next_batch_id;
                     self.next_batch_id += 1;
                     let batch = ProducerBatch {
@@ -558,7 +587,9 @@ impl Producer {
                 }
             }
         }
-        self.drain(now_ms, out);
+        if drain {
+            self.drain(now_ms, out);
+        }
     }
 
     /// Sends every batch that is ready (full, lingered long enough, or due for a retry) and whose leader has
@@ -585,18 +616,21 @@ impl Producer {
             /// Batches of this partition found ready in this pass, and whether a batch holds the ones after it.
             ready: u64,
             held: bool,
+            /// Batches numbered so far (idempotence).
+            numbered: u64,
         }
-        let mut partitions: Vec<PartitionDrain> = Vec::new();
-        fn find<'b, 'a>(
-            partitions: &'b mut [PartitionDrain<'a>],
-            topic: &str,
-            partition: u32,
-        ) -> Option<&'b mut PartitionDrain<'a>> {
-            partitions.iter_mut().find(|p| p.partition == partition && p.topic == topic)
-        }
+        let idempotent = self.idempotent();
+        let sequences = &self.sequences;
+        let numbered = |topic: &str, partition: u32| {
+            let mut numbered = sequences.iter().filter(|(tp, _)| tp.partition == partition && tp.topic == topic);
+            numbered.next().map_or(0, |(_, s)| s.batches_numbered)
+        };
+        let mut partitions: Vec<PartitionDrain> = Vec::with_capacity(self.batches.len());
+        // Each batch's place in `partitions`, in the batches' order, for the second pass.
+        let mut slots: Vec<usize> = Vec::with_capacity(self.batches.len());
         for (&id, b) in &self.batches {
-            let entry = match find(&mut partitions, &b.topic, b.partition) {
-                Some(entry) => entry,
+            let slot = match partitions.iter().position(|p| p.partition == b.partition && p.topic == b.topic) {
+                Some(slot) => slot,
                 None => {
                     partitions.push(PartitionDrain {
                         topic: &b.topic,
@@ -605,20 +639,23 @@ impl Producer {
                         oldest_unacknowledged: None,
                         ready: 0,
                         held: false,
+                        numbered: if idempotent { numbered(&b.topic, b.partition) } else { 0 },
                     });
-                    partitions.last_mut().expect("just pushed")
+                    partitions.len() - 1
                 }
             };
+            slots.push(slot);
+            let entry = &mut partitions[slot];
             if b.producer.is_none() {
                 entry.newest_open = entry.newest_open.max(id);
             } else {
                 entry.oldest_unacknowledged = Some(entry.oldest_unacknowledged.map_or(b.ordinal, |o| o.min(b.ordinal)));
             }
         }
-        let mut ready: Vec<u64> = Vec::new();
+        let mut ready: Vec<u64> = Vec::with_capacity(self.batches.len());
         let unacknowledged_max = u64::from(self.config.max_in_flight_requests_per_connection);
-        for (&id, b) in &self.batches {
-            let Some(entry) = find(&mut partitions, &b.topic, b.partition) else { continue };
+        for ((&id, b), &slot) in self.batches.iter().zip(&slots) {
+            let entry = &mut partitions[slot];
             if b.in_flight || entry.held {
                 continue;
             }
@@ -633,15 +670,10 @@ impl Producer {
                 (Some(_), None) => false,
             };
             let retry = b.producer.is_some();
-            let earlier_out = retry && self.idempotent() && self.earlier_sequence_in_flight(id);
-            let too_many_unacknowledged = !retry && self.idempotent() && {
-                let numbered = self
-                    .sequences
-                    .iter()
-                    .find(|(tp, _)| tp.partition == b.partition && tp.topic == b.topic)
-                    .map_or(0, |(_, s)| s.batches_numbered);
-                entry.oldest_unacknowledged.is_some_and(|o| numbered + entry.ready - o >= unacknowledged_max)
-            };
+            let earlier_out = retry && idempotent && self.earlier_sequence_in_flight(id);
+            let too_many_unacknowledged = !retry
+                && idempotent
+                && entry.oldest_unacknowledged.is_some_and(|o| entry.numbered + entry.ready - o >= unacknowledged_max);
             if due && !earlier_out && !too_many_unacknowledged {
                 ready.push(id);
                 entry.ready += 1;
@@ -670,25 +702,24 @@ impl Producer {
 
     /// Sends (or re-sends) one batch to its partition's leader.
     fn send_batch(&mut self, now_ms: u64, batch_id: u64, out: &mut Outbox) {
-        let Some(batch) = self.batches.get(&batch_id) else { return };
-        let (topic, partition) = (batch.topic.clone(), batch.partition);
-        let leader = self.metadata.leader(&topic, partition);
+        let Some(batch) = self.batches.get_mut(&batch_id) else { return };
+        let leader = self.metadata.leader(&batch.topic, batch.partition);
         if leader == NO_NODE {
             // No leader known: ask where it is, and try again after the backoff.
-            if let Some(batch) = self.batches.get_mut(&batch_id) {
-                batch.retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
-            }
+            batch.retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
+            let topic = batch.topic.clone();
             self.request_metadata(now_ms, alloc::vec![topic], out);
             return;
         }
+        // (Checked before anything is copied: under load most ready batches find their leader busy.)
         let busy = self.in_flight.count_to(leader, |r| matches!(r, ProducerRequest::Produce { .. }));
         if busy >= self.config.max_in_flight_requests_per_connection as usize {
             // Waits for an answer from that broker (which drains again).
-            if let Some(batch) = self.batches.get_mut(&batch_id) {
-                batch.waiting_for_room = true;
-            }
+            batch.waiting_for_room = true;
             return;
         }
+        let (topic, partition) = (batch.topic.clone(), batch.partition);
+        let batch = &self.batches[&batch_id];
         let mut ordinal = batch.ordinal;
         let stamp = match (batch.producer, self.producer_id) {
             (Some(stamp), _) => stamp,
@@ -1124,15 +1155,20 @@ impl Producer {
         if !self.in_flight.any(|r| matches!(r, ProducerRequest::Metadata)) {
             timers.set(TimerName::RetryBackoff, self.metadata_retry_at_ms);
         }
-        for send in self.sends.values() {
+        // Sends and batches expire in the order they were made (each `delivery.timeout.ms` after it was): the
+        // oldest is the next, and a busy producer has hundreds (this runs after every event).
+        let all = if timers.lists_all() { usize::MAX } else { 1 };
+        for send in self.sends.values().take(all) {
             timers.set(TimerName::DeliveryTimeout, send.deadline_ms);
-            if !send.dispatched {
-                timers.set(TimerName::MaxBlock, send.metadata_deadline_ms);
-            }
+        }
+        for send in self.undispatched.iter().filter_map(|id| self.sends.get(id)).filter(|s| !s.dispatched) {
+            timers.set(TimerName::MaxBlock, send.metadata_deadline_ms);
         }
         let delivery_timeout_ms = self.config.delivery_timeout_ms;
-        for batch in self.batches.values() {
+        for batch in self.batches.values().take(all) {
             timers.set(TimerName::DeliveryTimeout, batch.created_ms.saturating_add(delivery_timeout_ms));
+        }
+        for batch in self.batches.values() {
             if batch.in_flight || batch.waiting_for_room {
                 continue;
             }

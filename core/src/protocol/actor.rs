@@ -235,6 +235,12 @@ impl Timers {
         Timers { earliest: None, listed: Some(Vec::new()) }
     }
 
+    /// Whether every timer is wanted (a view), not just the earliest: an actor whose timers fall due in a
+    /// known order may then skip all but the first.
+    pub fn lists_all(&self) -> bool {
+        self.listed.is_some()
+    }
+
     /// The actor wants to run at `at_ms` (nothing if `None`) for `name`.
     pub fn set(&mut self, name: TimerName, at_ms: impl Into<Option<u64>>) {
         self.set_about(name, at_ms, || None);

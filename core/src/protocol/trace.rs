@@ -4,9 +4,9 @@
 //! those still kept in memory), so two runs agree bit for bit exactly when their hashes agree.
 
 use alloc::collections::VecDeque;
-use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::fmt::{self, Write as _};
 use serde::Serialize;
 
 use crate::error::ErrorCode;
@@ -270,79 +270,89 @@ impl TraceKind {
 
     /// The sentence after `t=… ms <node>:`.
     pub fn describe(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// The sentence, written where it goes (the trace writes its line in one buffer).
+impl fmt::Display for TraceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TraceKind::TopicCreated { topic, partitions, replication_factor } => {
-                format!("created topic {topic} with {partitions} partition(s), replication factor {replication_factor}")
+                write!(f, "created topic {topic} with {partitions} partition(s), replication factor {replication_factor}")
             }
             TraceKind::RecordsAppended { topic, partition, base_offset, count, leader_epoch } => {
                 if *count == 1 {
-                    format!("appended 1 record to {topic}-{partition} at offset {base_offset} (leader epoch {leader_epoch})")
+                    write!(f, "appended 1 record to {topic}-{partition} at offset {base_offset} (leader epoch {leader_epoch})")
                 } else {
-                    format!(
+                    write!(f,
                         "appended {count} records to {topic}-{partition} at offsets {base_offset}..{} (leader epoch {leader_epoch})",
                         base_offset + count - 1
                     )
                 }
             }
             TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark } => {
-                format!("high watermark of {topic}-{partition} is now {high_watermark}")
+                write!(f, "high watermark of {topic}-{partition} is now {high_watermark}")
             }
             TraceKind::ProduceRetry { topic, partition, error, attempt } => {
-                format!("retrying its send to {topic}-{partition} after {error} (attempt {attempt})")
+                write!(f, "retrying its send to {topic}-{partition} after {error} (attempt {attempt})")
             }
             TraceKind::AlterPartitionRefused { topic, partition, isr, error, message } => {
-                format!("the controller refused ISR {isr:?} for {topic}-{partition}: {error}: {message}")
+                write!(f, "the controller refused ISR {isr:?} for {topic}-{partition}: {error}: {message}")
             }
             TraceKind::ProduceFailed { topic, partition, error, message } => match partition {
-                Some(p) => format!("send to {topic}-{p} failed with {error}: {message}"),
-                None => format!("send to {topic} failed with {error}: {message}"),
+                Some(p) => write!(f, "send to {topic}-{p} failed with {error}: {message}"),
+                None => write!(f, "send to {topic} failed with {error}: {message}"),
             },
             TraceKind::ConsumerOffsetReset { topic, partition, offset, policy } => {
-                format!("reset position of {topic}-{partition} to offset {offset} (auto.offset.reset={policy})")
+                write!(f, "reset position of {topic}-{partition} to offset {offset} (auto.offset.reset={policy})")
             }
-            TraceKind::ClientStarted { role, .. } => format!("started ({role})"),
-            TraceKind::ClientStopped { crashed: true } => String::from("crashed: requests in flight are lost"),
-            TraceKind::ClientStopped { crashed: false } => String::from("closed"),
-            TraceKind::TopicDeleted { topic } => format!("deleted topic {topic}"),
+            TraceKind::ClientStarted { role, .. } => write!(f, "started ({role})"),
+            TraceKind::ClientStopped { crashed: true } => f.write_str("crashed: requests in flight are lost"),
+            TraceKind::ClientStopped { crashed: false } => f.write_str("closed"),
+            TraceKind::TopicDeleted { topic } => write!(f, "deleted topic {topic}"),
             TraceKind::PartitionsCreated { topic, from, to } => {
-                format!("grew topic {topic} from {from} to {to} partitions")
+                write!(f, "grew topic {topic} from {from} to {to} partitions")
             }
-            TraceKind::TopicConfigChanged { topic, keys } => format!("changed {} of topic {topic}", keys.join(", ")),
-            TraceKind::SegmentsDeleted { topic, partition, segments, records, log_start_offset } => format!(
+            TraceKind::TopicConfigChanged { topic, keys } => write!(f, "changed {} of topic {topic}", keys.join(", ")),
+            TraceKind::SegmentsDeleted { topic, partition, segments, records, log_start_offset } => write!(f,
                 "retention deleted {segments} segment(s), {records} record(s), of {topic}-{partition}: the log now starts at offset {log_start_offset}"
             ),
-            TraceKind::LogCompacted { topic, partition, records_removed, tombstones_removed } => format!(
+            TraceKind::LogCompacted { topic, partition, records_removed, tombstones_removed } => write!(f,
                 "compacted {topic}-{partition}: removed {records_removed} record(s) superseded by a later one with the same key ({tombstones_removed} expired tombstone(s))"
             ),
             TraceKind::LeaderElected { topic, partition, leader_epoch, .. } => {
-                format!("became leader of {topic}-{partition} at epoch {leader_epoch}")
+                write!(f, "became leader of {topic}-{partition} at epoch {leader_epoch}")
             }
-            TraceKind::ControlledShutdown { broker } => format!(
+            TraceKind::ControlledShutdown { broker } => write!(f,
                 "controlled shutdown of broker {broker}: fenced, out of every ISR it need not be in, its leaderships moved"
             ),
             TraceKind::BrokerStopped => {
-                String::from("stopped cleanly (kafka-server-stop): logs flushed, high watermarks checkpointed")
+                f.write_str("stopped cleanly (kafka-server-stop): logs flushed, high watermarks checkpointed")
             }
             TraceKind::BrokerCrashed { power_loss: false } => {
-                String::from("crashed: memory lost, disk kept (the page cache survives a process crash)")
+                f.write_str("crashed: memory lost, disk kept (the page cache survives a process crash)")
             }
             TraceKind::BrokerCrashed { power_loss: true } => {
-                String::from("lost power: memory and every record not yet flushed to disk are gone")
+                f.write_str("lost power: memory and every record not yet flushed to disk are gone")
             }
             TraceKind::RecordsLostOnPowerLoss { topic, partition, count } => {
-                format!("power loss erased {count} unflushed record(s) of {topic}-{partition} (see flush.messages, flush.ms)")
+                write!(f, "power loss erased {count} unflushed record(s) of {topic}-{partition} (see flush.messages, flush.ms)")
             }
-            TraceKind::BrokerRestarted => String::from("restarted and recovered its logs from disk"),
-            TraceKind::NodePaused { ms } => format!("paused for {ms} ms (a stop-the-world pause): alive but silent"),
+            TraceKind::BrokerRestarted => f.write_str("restarted and recovered its logs from disk"),
+            TraceKind::NodePaused { ms } => write!(f, "paused for {ms} ms (a stop-the-world pause): alive but silent"),
             TraceKind::NetworkPartitioned { sides } => {
-                let sides: Vec<String> = sides.iter().map(|s| format!("{s:?}")).collect();
-                format!("network partitioned into {} | everyone else", sides.join(" | "))
+                f.write_str("network partitioned into ")?;
+                for (i, side) in sides.iter().enumerate() {
+                    write!(f, "{}{side:?}", if i > 0 { " | " } else { "" })?;
+                }
+                f.write_str(" | everyone else")
             }
-            TraceKind::NetworkHealed => String::from("network healed: every node can reach every other"),
+            TraceKind::NetworkHealed => f.write_str("network healed: every node can reach every other"),
             TraceKind::NetworkChanged { latency_ms, jitter_ms, drop_rate } => {
-                format!("network set to latency {latency_ms} ms, jitter {jitter_ms} ms, drop rate {drop_rate}")
+                write!(f, "network set to latency {latency_ms} ms, jitter {jitter_ms} ms, drop rate {drop_rate}")
             }
-            TraceKind::LinkChanged { a, b, network: Some(n), one_way } => format!(
+            TraceKind::LinkChanged { a, b, network: Some(n), one_way } => write!(f,
                 "link {a} {} {b} set to latency {} ms, jitter {} ms, drop rate {}",
                 if *one_way { "->" } else { "<->" },
                 n.latency_ms,
@@ -350,62 +360,62 @@ impl TraceKind {
                 n.drop_rate
             ),
             TraceKind::LinkChanged { a, b, network: None, one_way } => {
-                format!("link {a} {} {b} back to the network's settings", if *one_way { "->" } else { "<->" })
+                write!(f, "link {a} {} {b} back to the network's settings", if *one_way { "->" } else { "<->" })
             }
             TraceKind::ControllerElected { term } => {
-                format!("became the active controller (Raft leader of the metadata log) in term {term}")
+                write!(f, "became the active controller (Raft leader of the metadata log) in term {term}")
             }
             TraceKind::BrokerRegistered { broker, incarnation } => {
-                format!("registered broker {broker} (incarnation {incarnation}); it stays fenced until it catches up")
+                write!(f, "registered broker {broker} (incarnation {incarnation}); it stays fenced until it catches up")
             }
-            TraceKind::BrokerFenced { broker, silent_ms } => format!(
+            TraceKind::BrokerFenced { broker, silent_ms } => write!(f,
                 "fenced broker {broker}: no heartbeat for {silent_ms} ms (broker.session.timeout.ms); it leaves every ISR"
             ),
             TraceKind::BrokerUnfenced { broker } => {
-                format!("unfenced broker {broker}: it caught up with the metadata log")
+                write!(f, "unfenced broker {broker}: it caught up with the metadata log")
             }
             TraceKind::PartitionChanged { topic, partition, leader, leader_epoch, isr, unclean } => {
-                let leader = if *leader < 0 { String::from("none") } else { format!("{leader}") };
+                let leader = if *leader < 0 { String::from("none") } else { leader.to_string() };
                 let unclean = if *unclean {
                     " (UNCLEAN election: the new leader was not in the ISR; acknowledged records it lacks are lost)"
                 } else {
                     ""
                 };
-                format!("{topic}-{partition}: leader {leader}, leader epoch {leader_epoch}, ISR {isr:?}{unclean}")
+                write!(f, "{topic}-{partition}: leader {leader}, leader epoch {leader_epoch}, ISR {isr:?}{unclean}")
             }
             TraceKind::BecameFollower { topic, partition, leader, leader_epoch } => {
-                format!("became follower of {topic}-{partition}, fetching from broker {leader} (leader epoch {leader_epoch})")
+                write!(f, "became follower of {topic}-{partition}, fetching from broker {leader} (leader epoch {leader_epoch})")
             }
-            TraceKind::LogTruncated { topic, partition, from_offset, to_offset } => format!(
+            TraceKind::LogTruncated { topic, partition, from_offset, to_offset } => write!(f,
                 "truncated {topic}-{partition} from offset {from_offset} to {to_offset}: those records diverged from the leader's log"
             ),
-            TraceKind::StrayLogDeleted { topic, partition, records } => format!(
+            TraceKind::StrayLogDeleted { topic, partition, records } => write!(f,
                 "deleted its log of {topic}-{partition} ({records} record(s)): the metadata no longer places that replica here"
             ),
-            TraceKind::NodeAdded { role } => format!("joined the cluster ({role})"),
+            TraceKind::NodeAdded { role } => write!(f, "joined the cluster ({role})"),
             TraceKind::GroupRebalanced { group, generation, members, leader, protocol } => match leader {
-                Some(leader) => format!(
+                Some(leader) => write!(f,
                     "group {group} generation {generation}: members {members:?}, leader {leader}, assignor {}",
                     protocol.as_deref().unwrap_or("none")
                 ),
-                None => format!("group {group} generation {generation}: no members left (Empty)"),
+                None => write!(f, "group {group} generation {generation}: no members left (Empty)"),
             },
             TraceKind::GroupAssigned { group, generation, member, partitions } => {
-                format!("{member} owns {partitions:?} in group {group} generation {generation}")
+                write!(f, "{member} owns {partitions:?} in group {group} generation {generation}")
             }
-            TraceKind::GroupLoaded { group, generation, members } => format!(
+            TraceKind::GroupLoaded { group, generation, members } => write!(f,
                 "became coordinator of group {group}: read generation {generation} back from the log, members {members:?}"
             ),
             TraceKind::GroupMemberRemoved { group, member, reason } => {
-                format!("removed {member} from group {group}: {}", reason.describe())
+                write!(f, "removed {member} from group {group}: {}", reason.describe())
             }
-            TraceKind::ConsumerFenced { group, member } => format!(
+            TraceKind::ConsumerFenced { group, member } => write!(f,
                 "fenced (FENCED_INSTANCE_ID): another consumer with this group.instance.id replaced member {member} of group {group}; this consumer stops"
             ),
-            TraceKind::ConsumerRetry { topic, partition, error } => format!(
+            TraceKind::ConsumerRetry { topic, partition, error } => write!(f,
                 "reading {topic}-{partition} failed with {error}; trying again after retry.backoff.ms (with fresh metadata if the leader may have moved)"
             ),
-            TraceKind::ReassignmentStarted { topic, partition, target } => format!(
+            TraceKind::ReassignmentStarted { topic, partition, target } => write!(f,
                 "reassigning {topic}-{partition} to {target:?}: new replicas copy the log, join the ISR, then the old ones go"
             ),
         }
@@ -449,7 +459,9 @@ impl Trace {
     pub fn record(&mut self, time_ms: u64, node: NodeId, node_name: String, kind: TraceKind) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let text = format!("t={} ms {node_name}: {}", group_thousands(time_ms), kind.describe());
+        // One buffer, written once (the trace records an event per append and per HW move).
+        let mut text = String::with_capacity(TRACE_LINE_BYTES);
+        let _ = write!(text, "t={} ms {node_name}: {kind}", Thousands(time_ms));
         for chunk in [&seq.to_le_bytes()[..], &time_ms.to_le_bytes(), &node.to_le_bytes(), text.as_bytes()] {
             self.hash = fnv1a(self.hash, chunk);
         }
@@ -495,17 +507,38 @@ fn fnv1a(mut hash: u64, bytes: &[u8]) -> u64 {
     hash
 }
 
+/// A trace line's usual length: most fit without the buffer growing.
+const TRACE_LINE_BYTES: usize = 112;
+
 /// `12340` → `"12,340"`, as the trace prints times.
 pub fn group_thousands(n: u64) -> String {
-    let digits = format!("{n}");
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
+    Thousands(n).to_string()
+}
+
+/// A number written with its thousands grouped, without a buffer of its own.
+struct Thousands(u64);
+
+impl fmt::Display for Thousands {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut digits = [0u8; 20];
+        let (mut rest, mut start) = (self.0, digits.len());
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
         }
-        out.push(c);
+        let digits = &digits[start..];
+        for (i, d) in digits.iter().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                f.write_char(',')?;
+            }
+            f.write_char(char::from(*d))?;
+        }
+        Ok(())
     }
-    out
 }
 
 #[cfg(test)]

@@ -637,8 +637,9 @@ impl Consumer {
             let positions = self.positions();
             self.start_commit(now_ms, positions, CommitKind::Auto);
         }
-        let mut records = Vec::new();
-        let mut polled = Vec::new();
+        let buffered: usize = self.assignment.values().filter(|s| !s.paused).map(|s| s.buffer.len()).sum();
+        let mut records = Vec::with_capacity(buffered.min(self.config.max_poll_records));
+        let mut polled = Vec::with_capacity(records.capacity());
         for (tp, state) in self.assignment.iter_mut().filter(|(_, s)| !s.paused) {
             while records.len() < self.config.max_poll_records {
                 let Some((record, FetchedWith { high_watermark, leader_epoch, topic_id })) = state.buffer.pop_front()
