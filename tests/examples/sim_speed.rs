@@ -1,7 +1,7 @@
 //! Prints the benchmark workloads' speed natively, one JSON object, for `make bench`'s table:
 //! `web/bench/sim_speed.mjs` runs the same workloads in wasm and prints both side by side.
 //! `sim_speed loaded [seconds]` runs only the loaded cluster, printing each 10 s slice, and `sim_speed idle-big`
-//! only the idle 16-broker cluster (for a profiler), `sim_speed idle [brokers] [partitions] [seconds]` any idle
+//! only the idle 16-broker cluster and `sim_speed bulk` only the bulk workload (for a profiler), `sim_speed idle [brokers] [partitions] [seconds]` any idle
 //! cluster, `sim_speed frames-cluster [seconds]` the cluster of the playground's frame bench
 //! (`web/bench/frames.mjs`), each 5 s of virtual time timed.
 
@@ -124,6 +124,10 @@ fn main() {
     }
     if std::env::args().nth(1).as_deref() == Some("idle-big") {
         println!("{}", idle(16, 1_000, 60_000));
+        return;
+    }
+    if std::env::args().nth(1).as_deref() == Some("bulk") {
+        println!("{}", timed(1, || bulk_workload(1).expect("the bulk workload runs")));
         return;
     }
     if std::env::args().nth(1).as_deref() == Some("loaded") {

@@ -285,7 +285,9 @@ impl Broker {
             );
             return;
         }
-        for fetch in core::mem::take(&mut self.delayed_replica_fetches) {
+        // Those still waiting go back into a list with room for all (growing it from nothing each time cost).
+        let parked = self.delayed_replica_fetches.len();
+        for fetch in core::mem::replace(&mut self.delayed_replica_fetches, Vec::with_capacity(parked)) {
             let due = now_ms >= fetch.deadline_ms;
             let session = self.replica_fetch_sessions.get_mut(&fetch.from).filter(|s| s.id == fetch.session_id);
             if let (false, Some(session), Some(changed)) = (due, session, &changed) {

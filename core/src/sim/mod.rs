@@ -194,6 +194,9 @@ pub struct World {
     /// The messages of the queue's `Deliver` events, by slot; a slot is reused once its message is out.
     carried: Vec<Option<Carried>>,
     free_slots: Vec<u32>,
+    /// The outbox every dispatch writes into, kept empty between dispatches: reused, it allocates nothing
+    /// once its lists have room (an event sends a message or two, and each new list cost an allocation).
+    outbox: Outbox,
     nodes: VecMap<NodeId, Node>,
     names: VecMap<NodeId, String>,
     /// The time each node's timer is armed for; a queued timer event at another time is stale.
@@ -278,6 +281,7 @@ impl World {
             queue: BinaryHeap::new(),
             carried: Vec::new(),
             free_slots: Vec::new(),
+            outbox: Outbox::default(),
             nodes: VecMap::new(),
             names: VecMap::new(),
             timer_at_ms: VecMap::new(),
@@ -587,11 +591,11 @@ impl World {
     }
 
     fn dispatch(&mut self, node: NodeId, f: impl FnOnce(&mut dyn Actor, u64, &mut Outbox)) {
-        let mut out = Outbox::default();
         let now = self.now_ms;
         let Some(n) = self.nodes.get_mut(&node) else {
             return;
         }; // a message to a node that is gone
+        let mut out = core::mem::take(&mut self.outbox);
         f(n.actor(), now, &mut out);
         if let Node::Controller(c) = n {
             if c.role() == crate::controller::raft::Role::Leader {
@@ -615,14 +619,14 @@ impl World {
     }
 
     /// Sends an actor's outbox into the world and re-arms its timer.
-    fn route(&mut self, from: NodeId, out: Outbox) {
-        for kind in out.trace {
+    fn route(&mut self, from: NodeId, mut out: Outbox) {
+        for kind in out.trace.drain(..) {
             self.record(from, kind);
         }
-        for op in out.history {
+        for op in out.history.drain(..) {
             self.history.record(self.now_ms, op);
         }
-        for (to, message) in out.messages {
+        for (to, message) in out.messages.drain(..) {
             if self.queue.len() >= EVENTS_QUEUED_MAX {
                 continue;
             }
@@ -638,6 +642,7 @@ impl World {
                 }
             }
         }
+        self.outbox = out;
         self.arm_timer(from);
     }
 
@@ -689,9 +694,9 @@ impl World {
 
     /// Runs a user command on a node (a client call such as `send`) and routes what it produced.
     fn command<T>(&mut self, node: NodeId, f: impl FnOnce(&mut Node, u64, &mut Outbox) -> T) -> Option<T> {
-        let mut out = Outbox::default();
         let now = self.now_ms;
         let n = self.nodes.get_mut(&node)?;
+        let mut out = core::mem::take(&mut self.outbox);
         let value = f(n, now, &mut out);
         self.route(node, out);
         Some(value)
