@@ -518,29 +518,33 @@ impl Producer {
         }
         // The records leave the send while the partitioner (which needs `self`) places them, and come back.
         let records = self.sends.get_mut(&send_id).map(|s| core::mem::take(&mut s.records)).unwrap_or_default();
-        let mut by_partition: VecMap<u32, Vec<usize>> = VecMap::new();
+        // (partition, record index), then sorted: each partition's records in a run, in send order.
+        let mut placed: Vec<(u32, usize)> = Vec::with_capacity(records.len());
         let mut refused = None;
         for (i, record) in records.iter().enumerate() {
             match self.choose_partition(&topic, record, count) {
-                Ok(p) => by_partition.entry(p).or_default().push(i),
+                Ok(p) => placed.push((p, i)),
                 Err(e) => {
                     refused = Some(e);
                     break;
                 }
             }
         }
+        placed.sort_unstable();
         let Some(send) = self.sends.get_mut(&send_id) else { return };
         send.records = records;
         if let Some(e) = refused {
             return self.fail(send_id, e, out);
         }
         send.dispatched = true;
-        send.shares_left = by_partition.len();
+        send.shares_left = placed.chunk_by(|a, b| a.0 == b.0).count();
         let records = &self.sends[&send_id].records;
         // Only a batch that became ready can change what `drain` sends: a new batch (it closes the one before
         // it), or one now full or lingered long enough.
         let mut drain = false;
-        for (partition, record_indexes) in by_partition {
+        for run in placed.chunk_by(|a, b| a.0 == b.0) {
+            let partition = run[0].0;
+            let record_indexes: Vec<usize> = run.iter().map(|&(_, i)| i).collect();
             let share_records: Vec<Record> = record_indexes
                 .iter()
                 .map(|&i| {
@@ -654,9 +658,17 @@ impl Producer {
         }
         let mut ready: Vec<u64> = Vec::with_capacity(self.batches.len());
         let unacknowledged_max = u64::from(self.config.max_in_flight_requests_per_connection);
+        let guarantee_order = self.config.max_in_flight_requests_per_connection == 1;
         for ((&id, b), &slot) in self.batches.iter().zip(&slots) {
             let entry = &mut partitions[slot];
-            if b.in_flight || entry.held {
+            if b.in_flight {
+                // Kafka's `guaranteeMessageOrder`: with one request in flight a connection, a partition is muted
+                // while a batch of it is out, whichever broker it went to (a new leader must not get the next
+                // batch before the old one's retry).
+                entry.held |= guarantee_order;
+                continue;
+            }
+            if entry.held {
                 continue;
             }
             let due = match (b.producer, b.retry_at_ms) {
@@ -830,7 +842,8 @@ impl Producer {
             return;
         }
         if let Some(send) = self.sends.remove(&send_id) {
-            let metadata: Vec<RecordMetadata> = send.outcome.into_iter().flatten().collect();
+            let mut metadata = Vec::with_capacity(send.outcome.len());
+            metadata.extend(send.outcome.into_iter().flatten());
             debug_assert_eq!(metadata.len(), send.records.len(), "every record of a finished send has an outcome");
             out.history(Op::SendAcked {
                 producer: self.id,
