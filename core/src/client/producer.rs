@@ -167,11 +167,22 @@ struct PendingSend {
     deadline_ms: u64,
     /// Until when the send waits for its topic to appear in metadata (`max.block.ms`).
     metadata_deadline_ms: u64,
+    /// It waited for metadata: its `delivery.timeout.ms` then counts from when its records join batches, as
+    /// Kafka's `send()` blocks for the metadata before it appends.
+    waited_for_metadata: bool,
     /// Why the last attempt failed, for the message when the send finally expires.
     last_error: Option<FranzError>,
     /// Partition shares of this send not yet acknowledged.
     shares_left: usize,
     dispatched: bool,
+}
+
+impl PendingSend {
+    /// A send waiting for its topic's metadata is bounded by `max.block.ms` alone (Kafka's caller is still
+    /// blocked in `send()`); its `delivery.timeout.ms` starts once its records join batches.
+    fn delivery_clock_running(&self) -> bool {
+        self.dispatched || !self.waited_for_metadata
+    }
 }
 
 /// One send's records for one partition, inside a batch.
@@ -353,6 +364,7 @@ impl Producer {
             records,
             deadline_ms: now_ms.saturating_add(self.config.delivery_timeout_ms),
             metadata_deadline_ms: now_ms.saturating_add(self.config.max_block_ms),
+            waited_for_metadata: false,
             last_error: None,
             shares_left: 0,
             dispatched: false,
@@ -421,11 +433,14 @@ impl Producer {
                 continue;
             };
             if blocked.contains(&topic) {
+                // Kafka's caller is still blocked in the earlier send: this one has not started yet.
+                self.mark_waited_for_metadata(send_id);
                 continue;
             }
             let this_topic = topic.clone();
             match self.metadata.topic(&topic) {
                 None => {
+                    self.mark_waited_for_metadata(send_id);
                     if !needs_metadata.contains(&topic) {
                         needs_metadata.push(topic);
                     }
@@ -437,6 +452,7 @@ impl Producer {
                     self.metadata.forget(&topic);
                     if let Some(send) = self.sends.get_mut(&send_id) {
                         send.last_error = Some(e.clone());
+                        send.waited_for_metadata = true;
                     }
                     let deadline = self.sends.get(&send_id).map_or(0, |s| s.metadata_deadline_ms);
                     if now_ms >= deadline {
@@ -462,6 +478,12 @@ impl Producer {
         self.undispatched = waiting;
         if !needs_metadata.is_empty() {
             self.request_metadata(now_ms, needs_metadata, out);
+        }
+    }
+
+    fn mark_waited_for_metadata(&mut self, send_id: u64) {
+        if let Some(send) = self.sends.get_mut(&send_id) {
+            send.waited_for_metadata = true;
         }
     }
 
@@ -512,6 +534,7 @@ impl Producer {
                 );
                 return self.fail(send_id, e, out);
             }
+            self.mark_waited_for_metadata(send_id);
             self.metadata_retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
             self.request_metadata(now_ms, alloc::vec![topic], out);
             return;
@@ -537,6 +560,9 @@ impl Producer {
             return self.fail(send_id, e, out);
         }
         send.dispatched = true;
+        if send.waited_for_metadata {
+            send.deadline_ms = now_ms.saturating_add(self.config.delivery_timeout_ms);
+        }
         send.shares_left = placed.chunk_by(|a, b| a.0 == b.0).count();
         let records = &self.sends[&send_id].records;
         // Only a batch that became ready can change what `drain` sends: a new batch (it closes the one before
@@ -1094,13 +1120,18 @@ impl Producer {
             );
             self.fail(send_id, FranzError::new(code, message), out);
         }
-        let expired: Vec<u64> = self.sends.iter().filter(|(_, s)| s.deadline_ms <= now_ms).map(|(&id, _)| id).collect();
+        let expired: Vec<u64> = self
+            .sends
+            .iter()
+            .filter(|(_, s)| s.delivery_clock_running() && s.deadline_ms <= now_ms)
+            .map(|(&id, _)| id)
+            .collect();
         for send_id in expired {
             let Some(send) = self.sends.get(&send_id) else { continue }; // failed with an earlier batch
             let why = send.last_error.as_ref().map(|e| alloc::format!("; the last attempt failed with {e}"));
             let e = franz_err!(
                 RequestTimedOut,
-                "Expiring the send: delivery.timeout.ms ({} ms) has passed since it was made{}",
+                "Expiring the send: delivery.timeout.ms ({} ms) has passed since its records joined batches{}",
                 self.config.delivery_timeout_ms,
                 why.unwrap_or_default()
             );
@@ -1168,15 +1199,15 @@ impl Producer {
         if !self.in_flight.any(|r| matches!(r, ProducerRequest::Metadata)) {
             timers.set(TimerName::RetryBackoff, self.metadata_retry_at_ms);
         }
-        // Sends and batches expire in the order they were made (each `delivery.timeout.ms` after it was): the
-        // oldest is the next, and a busy producer has hundreds (this runs after every event).
-        let all = if timers.lists_all() { usize::MAX } else { 1 };
-        for send in self.sends.values().take(all) {
+        for send in self.sends.values().filter(|s| s.delivery_clock_running()) {
             timers.set(TimerName::DeliveryTimeout, send.deadline_ms);
         }
         for send in self.undispatched.iter().filter_map(|id| self.sends.get(id)).filter(|s| !s.dispatched) {
             timers.set(TimerName::MaxBlock, send.metadata_deadline_ms);
         }
+        // Batches expire in the order they were made (each `delivery.timeout.ms` after it was): the oldest is
+        // the next, and a busy producer has hundreds (this runs after every event).
+        let all = if timers.lists_all() { usize::MAX } else { 1 };
         let delivery_timeout_ms = self.config.delivery_timeout_ms;
         for batch in self.batches.values().take(all) {
             timers.set(TimerName::DeliveryTimeout, batch.created_ms.saturating_add(delivery_timeout_ms));

@@ -133,9 +133,11 @@ impl World {
         topic: String,
         records: Vec<ProducerRecord>,
     ) -> Result<Vec<RecordMetadata>> {
-        let delivery_timeout_ms = self.producer_mut(producer)?.config().delivery_timeout_ms;
+        // Kafka's send() blocks up to max.block.ms for the topic's metadata, then delivery.timeout.ms runs.
+        let config = self.producer_mut(producer)?.config();
+        let outcome_within_ms = config.max_block_ms.saturating_add(config.delivery_timeout_ms).saturating_add(1);
         let request = self.exec_send_async(producer, topic, records)?;
-        let deadline = self.now_ms.saturating_add(delivery_timeout_ms.saturating_add(1));
+        let deadline = self.now_ms.saturating_add(outcome_within_ms);
         let mut result = None;
         self.run_until(deadline, |w| {
             result = w.producer_mut(producer).ok().and_then(|p| p.take_result(request));
