@@ -202,6 +202,20 @@ pub fn is_internal_topic(name: &str) -> bool {
     name.starts_with("__")
 }
 
+/// `n`'s decimal digits, written into `buf` (no allocation, no formatting machinery: the trace and the
+/// streams write numbers per event and per record).
+pub(crate) fn decimal_digits(n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let (mut rest, mut start) = (n, buf.len());
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            return &buf[start..];
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

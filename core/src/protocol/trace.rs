@@ -520,17 +520,8 @@ struct Thousands(u64);
 
 impl fmt::Display for Thousands {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut digits = [0u8; 20];
-        let (mut rest, mut start) = (self.0, digits.len());
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        let digits = &digits[start..];
+        let mut buf = [0u8; 20];
+        let digits = crate::types::decimal_digits(self.0, &mut buf);
         for (i, d) in digits.iter().enumerate() {
             if i > 0 && (digits.len() - i) % 3 == 0 {
                 f.write_char(',')?;

@@ -55,19 +55,9 @@ impl<'de> Deserialize<'de> for StreamKey {
 /// Appends `<prefix>-<n>` to `out`, without `format!` (its machinery, and its buffer growing as it writes,
 /// cost a tenth of a loaded run: a loaded stream writes two per record).
 fn push_numbered(out: &mut Vec<u8>, prefix: &str, n: u64) {
-    let mut digits = [0u8; 20];
-    let (mut rest, mut start) = (n, digits.len());
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
     out.extend_from_slice(prefix.as_bytes());
     out.push(b'-');
-    out.extend_from_slice(&digits[start..]);
+    out.extend_from_slice(crate::types::decimal_digits(n, &mut [0u8; 20]));
 }
 
 #[cfg(test)]
