@@ -652,8 +652,8 @@ impl Producer {
         let idempotent = self.idempotent();
         let sequences = &self.sequences;
         let numbered = |topic: &str, partition: u32| {
-            let mut numbered = sequences.iter().filter(|(tp, _)| tp.partition == partition && tp.topic == topic);
-            numbered.next().map_or(0, |(_, s)| s.batches_numbered)
+            let found = sequences.iter().find(|(tp, _)| tp.partition == partition && tp.topic == topic);
+            found.map_or(0, |(_, s)| s.batches_numbered)
         };
         let mut partitions: Vec<PartitionDrain> = Vec::with_capacity(self.batches.len());
         // Each batch's place in `partitions`, in the batches' order, for the second pass.
