@@ -259,6 +259,14 @@ fn one_partitions_fetch_error_does_not_hold_back_its_siblings() {
     }
 }
 
+/// The default three brokers, formed, with topic `t` (one partition, RF 3).
+fn three_brokers_with_topic_t(seed: u64) -> World {
+    let mut w = World::new(ClusterConfig { seed, brokers: 3, ..ClusterConfig::default() }).unwrap();
+    w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+    w.run_for(1_000);
+    w
+}
+
 #[test]
 fn one_request_in_flight_keeps_a_partitions_order_across_a_leader_change() {
     // Kafka's producer with max.in.flight.requests.per.connection=1 (and no idempotence) mutes a partition
@@ -267,9 +275,7 @@ fn one_request_in_flight_keeps_a_partitions_order_across_a_leader_change() {
     // the old, cut-off leader, whose retry then landed after it (an adversary's run, seeds 1, 3, 4, 5).
     use franz_core::message::Acks;
     for seed in 1..=5 {
-        let mut w = World::new(ClusterConfig { seed, brokers: 3, ..ClusterConfig::default() }).unwrap();
-        w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
-        w.run_for(1_000);
+        let mut w = three_brokers_with_topic_t(seed);
         let config = ProducerConfig {
             enable_idempotence: false,
             acks: Acks::All,
@@ -300,6 +306,8 @@ fn one_request_in_flight_keeps_a_partitions_order_across_a_leader_change() {
         let at = |v: &[u8]| values.iter().position(|x| *x == v);
         assert!(at(b"B1").is_some() && at(b"B2").is_some(), "seed {seed}: both batches land: {values:?}");
         assert!(at(b"B1") < at(b"B2"), "seed {seed}: B2 was sent after B1, so it follows it: {values:?}");
+        // The aftermath: the healed cluster still takes writes from the same producer.
+        assert!(w.send(producer, "t", vec![value("after")]).is_ok(), "seed {seed}: a send after the heal");
         assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
     }
 }
@@ -310,9 +318,7 @@ fn a_sends_delivery_timeout_counts_from_when_its_topic_is_known() {
     // delivery.timeout.ms counts from the append. With delivery.timeout.ms 2 s and max.block.ms 10 s, a send to
     // a topic created 2.5 s later is delivered; Franz failed it at 2 s (an adversary's run, seeds 1-5).
     for seed in 1..=3 {
-        let mut w = World::new(ClusterConfig { seed, brokers: 3, ..ClusterConfig::default() }).unwrap();
-        w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
-        w.run_for(1_000);
+        let mut w = three_brokers_with_topic_t(seed);
         let config = ProducerConfig {
             delivery_timeout_ms: 2_000,
             request_timeout_ms: 1_000,
