@@ -180,7 +180,8 @@ impl TopicConfig {
 /// Kafka's effective min ISR (3.7+): `min.insync.replicas` above the replication factor counts as the
 /// replication factor, so acks=all needs every replica in the ISR rather than being refused outright.
 pub fn effective_min_insync_replicas(min_insync_replicas: i64, replication_factor: usize) -> usize {
-    (min_insync_replicas.max(1) as usize).min(replication_factor.max(1))
+    // No `as usize`: on wasm32 it would cut 2^32 to 0 and let acks=all through where native refuses.
+    usize::try_from(min_insync_replicas.max(1)).unwrap_or(usize::MAX).min(replication_factor.max(1))
 }
 
 /// Values as Kafka reads them: surrounding whitespace is not part of a value.

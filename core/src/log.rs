@@ -214,7 +214,9 @@ impl PartitionLog {
     fn push_batch(&mut self, batch: RecordBatch, now_ms: u64, config: &TopicConfig) {
         let batch_bytes = batch.size_bytes;
         let active = self.active();
-        let full = active.size_bytes + batch_bytes > config.segment_bytes.max(0) as usize;
+        // No `as usize`: on wasm32 it would cut 2^32 to 0 and roll a segment per batch where native does not.
+        let segment_bytes = usize::try_from(config.segment_bytes.max(0)).unwrap_or(usize::MAX);
+        let full = active.size_bytes + batch_bytes > segment_bytes;
         let old = now_ms.saturating_sub(active.created_ms) as i64 >= config.segment_ms;
         if !active.is_empty() && (full || old) {
             self.roll(now_ms);

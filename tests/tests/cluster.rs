@@ -98,6 +98,23 @@ fn the_preferred_leader_comes_back_after_the_imbalance_check() {
     assert_eq!(leader(&w, "t", 0), Some(preferred), "auto.leader.rebalance.enable restores the first replica");
 }
 
+/// An interval too long to ever end means no imbalance check, not an overflow (a panic in a debug build, a
+/// check on every timer in release).
+#[test]
+fn a_leader_imbalance_check_interval_too_long_to_end_never_checks() {
+    let broker_config = config(&[("leader.imbalance.check.interval.seconds", "9223372036854775807")]);
+    let mut w = World::new(ClusterConfig { seed: 3, broker_config, ..Default::default() }).unwrap();
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let preferred = w.describe_topic("t").unwrap().partitions[0].replicas[0];
+    w.crash_broker(preferred).unwrap();
+    w.run_for(10_000);
+    w.restart_broker(preferred).unwrap();
+    w.run_for(60_000);
+    assert_ne!(leader(&w, "t", 0), Some(preferred), "no imbalance check ran");
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    w.send(p, "t", vec![value("still served")]).unwrap();
+}
+
 #[test]
 fn crashing_the_active_controller_elects_another_and_loses_no_committed_record() {
     let mut w = cluster(4);

@@ -137,6 +137,26 @@ fn the_fixture_scenario_replays_to_the_native_trace_hash() {
     assert_eq!(c.trace_hash(), expected, "wasm and native give the same trace, bit for bit");
 }
 
+/// A config number above 32 bits means in wasm32 what it means natively: min.insync.replicas 2^32 counts
+/// as the replication factor, so with a follower down acks=all is refused (a truncating cast made it 0).
+#[wasm_bindgen_test]
+fn config_numbers_above_32_bits_mean_what_they_mean_natively() {
+    let c = cluster();
+    let topic = r#"{"partitions": 1, "replicationFactor": 3,
+        "config": {"min.insync.replicas": "4294967296", "segment.bytes": "4294967296"}}"#;
+    c.create_topic("t".into(), Some(js(topic).into())).unwrap();
+    let p0 = Array::from(&get(&c.describe_topic("t".into()).unwrap(), "partitions")).get(0);
+    let leader = get(&p0, "leader").as_f64().unwrap();
+    let replicas: Vec<f64> = Array::from(&get(&p0, "replicas")).iter().filter_map(|r| r.as_f64()).collect();
+    let follower = replicas.into_iter().find(|&r| r != leader).unwrap();
+    c.crash_broker(n(follower)).unwrap();
+    c.run_for(n(20_000.0)).unwrap();
+    let p = c.producer(Some(js(r#"{"deliveryTimeoutMs": 2000, "requestTimeoutMs": 1000}"#).into())).unwrap();
+    let err = p.send("t".into(), js(r#"[{"value": "x"}]"#)).unwrap_err();
+    let message = get(&err, "message").as_string().unwrap();
+    assert!(message.contains("NOT_ENOUGH_REPLICAS"), "{message}");
+}
+
 #[wasm_bindgen_test]
 fn faults_checker_and_replay() {
     // One broker, one replica: a power loss takes what was not flushed.

@@ -435,7 +435,7 @@ impl Actor for Controller {
         self.sync(now_ms, out);
         if self.is_active() {
             self.fence_silent_brokers(now_ms, out);
-            if now_ms >= self.last_rebalance_ms + self.config.leader_imbalance_check_interval_ms {
+            if now_ms >= self.last_rebalance_ms.saturating_add(self.config.leader_imbalance_check_interval_ms) {
                 self.rebalance_leaders(now_ms, out);
             }
             self.sync(now_ms, out);
