@@ -84,9 +84,9 @@ fn a_dead_brokers_partitions_move_to_isr_members_within_the_session_timeout() {
     assert!(w.check().ok, "{:?}", w.check().violations);
 }
 
-#[test]
-fn the_preferred_leader_comes_back_after_the_imbalance_check() {
-    let broker_config = config(&[("leader.imbalance.check.interval.seconds", "10")]);
+/// A topic's preferred leader (its first replica) crashed, lost its leadership, and restarted `then_ms` ago.
+fn preferred_leader_restarted(imbalance_check_interval_s: &str, then_ms: u64) -> (World, NodeId) {
+    let broker_config = config(&[("leader.imbalance.check.interval.seconds", imbalance_check_interval_s)]);
     let mut w = World::new(ClusterConfig { seed: 3, broker_config, ..Default::default() }).unwrap();
     w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
     let preferred = w.describe_topic("t").unwrap().partitions[0].replicas[0];
@@ -94,7 +94,13 @@ fn the_preferred_leader_comes_back_after_the_imbalance_check() {
     w.run_for(10_000);
     assert_ne!(leader(&w, "t", 0), Some(preferred));
     w.restart_broker(preferred).unwrap();
-    w.run_for(12_000);
+    w.run_for(then_ms);
+    (w, preferred)
+}
+
+#[test]
+fn the_preferred_leader_comes_back_after_the_imbalance_check() {
+    let (w, preferred) = preferred_leader_restarted("10", 12_000);
     assert_eq!(leader(&w, "t", 0), Some(preferred), "auto.leader.rebalance.enable restores the first replica");
 }
 
@@ -102,17 +108,11 @@ fn the_preferred_leader_comes_back_after_the_imbalance_check() {
 /// check on every timer in release).
 #[test]
 fn a_leader_imbalance_check_interval_too_long_to_end_never_checks() {
-    let broker_config = config(&[("leader.imbalance.check.interval.seconds", "9223372036854775807")]);
-    let mut w = World::new(ClusterConfig { seed: 3, broker_config, ..Default::default() }).unwrap();
-    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
-    let preferred = w.describe_topic("t").unwrap().partitions[0].replicas[0];
-    w.crash_broker(preferred).unwrap();
-    w.run_for(10_000);
-    w.restart_broker(preferred).unwrap();
-    w.run_for(60_000);
+    let (mut w, preferred) = preferred_leader_restarted("9223372036854775807", 60_000);
     assert_ne!(leader(&w, "t", 0), Some(preferred), "no imbalance check ran");
     let p = w.add_producer(ProducerConfig::named("p")).unwrap();
     w.send(p, "t", vec![value("still served")]).unwrap();
+    assert!(w.check().ok, "{:?}", w.check().violations);
 }
 
 #[test]
