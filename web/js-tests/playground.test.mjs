@@ -325,7 +325,9 @@ test("a first visit lands in the first lesson, played to its end through the pag
   const { page, errors } = await openPlayground("");
   await page.locator('[data-testid="lesson-step"]').waitFor();
   assert.match(await text(page, "lesson-title"), /Partitions, and order by key/);
-  assert.ok(await page.locator('[data-testid="lesson-list"] [data-testid="lesson-item"]').count() >= 1);
+  // The page fetched every lesson its index names (the wasm carries none).
+  const library = JSON.parse(fs.readFileSync(path.join(root, "core", "lessons", "index.json"), "utf8"));
+  assert.equal(await page.locator('[data-testid="lesson-list"] [data-testid="lesson-item"]').count(), library.length);
   const clock = await text(page, "clock");
   await page.waitForTimeout(300);
   assert.equal(await text(page, "clock"), clock, "between steps the clock stands still");
@@ -336,6 +338,22 @@ test("a first visit lands in the first lesson, played to its end through the pag
   fs.mkdirSync(path.join(root, "target"), { recursive: true });
   await page.screenshot({ path: path.join(root, "target", "playground-lesson.png"), fullPage: true });
   assert.deepEqual(errors, []);
+});
+
+test("lessons that cannot be fetched: the page says why and plays a new cluster instead", async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.route("**/lessons/*-*.json", (route) => route.fulfill({ status: 404, body: "gone" }));
+  await page.goto(baseUrl);
+  await page.waitForSelector('[data-testid="broker-1"]');
+  assert.match(await page.locator(".notice.error").innerText(), /The lessons could not be loaded \(lessons\/01-partitions-and-keys\.json: HTTP 404\): free play/);
+  assert.equal(await page.locator('[data-testid="lesson-step"]').count(), 0);
+  await page.fill('[data-testid="topic-name"]', "orders");
+  await page.click('[data-testid="create-topic"]');
+  await page.waitForSelector('[data-testid="log-orders-0"]');
+  assert.deepEqual(errors, []);
+  await page.close();
 });
 
 test("a failure lesson, acks=1 losing acknowledged writes, played to its end through the page: its claims, the checker's lost write among them, all met", async () => {

@@ -26,6 +26,7 @@ use super::components::shortcuts::ShortcutHelp;
 use super::components::timeline::Timeline;
 use super::components::top_bar::{top_bar, TopBarProps};
 use super::components::topics::TopicsPanel;
+use super::library::Library;
 use super::state::{
     Action, BrokerAction, Download, EventFilter, MapAction, MemberAction, Place, Playground, SendRequest, Snapshot,
     StreamRequest, TopicAction, Toward, SHORTCUT_KEYS,
@@ -263,15 +264,21 @@ impl App {
     }
 }
 
+/// The lessons, as [`super::library::Root`] fetched them.
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    pub library: Library,
+}
+
 impl Component for App {
     type Message = Action;
-    type Properties = ();
+    type Properties = AppProps;
 
     /// A run shared as a link is replayed (or the page says why the link cannot be used).
     fn create(ctx: &Context<Self>) -> Self {
         let fragment = location().and_then(|l| l.hash().ok()).unwrap_or_default();
         let _listeners = listeners(ctx.link());
-        let state = Playground::from_fragment(&fragment);
+        let state = Playground::open(&fragment, (*ctx.props().library).clone());
         let shown = state.snapshot();
         let callbacks = Callbacks::new(ctx.link());
         let mut app = App { state, callbacks, frame: None, shown, shown_at_ms: wall_ms(), _listeners };

@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use franz_core::vec_map::VecMap;
 
 use franz_core::check::CheckReport;
-use franz_core::lesson::{library, Lesson};
+use franz_core::lesson::Lesson;
 use franz_core::sim::network::NetworkConfig;
 use franz_core::types::NodeId;
 use franz_core::view::{ClusterView, PartitionDescription, RecordView, SegmentView, TopicDescription};
@@ -375,7 +375,7 @@ pub struct Playground {
     all_partitions_shown: BTreeSet<String>,
     /// Groups the page has shown: kept (Empty, with their offsets and lag) after their last member leaves.
     known_groups: Vec<String>,
-    /// The lessons that ship with Franz, parsed once.
+    /// The lessons that ship with Franz, parsed once (fetched by the page: `app.rs`).
     library: Vec<Lesson>,
     /// The lesson the page follows, if any.
     lesson: Option<lessons::LessonMode>,
@@ -512,7 +512,7 @@ pub fn new_world(seed: u64) -> World {
 
 impl Playground {
     /// A playground on this world, playing, with nothing done yet.
-    pub fn new(world: World) -> Playground {
+    pub fn new(world: World, library: Vec<Lesson>) -> Playground {
         Playground {
             world,
             playing: true,
@@ -529,7 +529,7 @@ impl Playground {
             notice_place: Place::Top,
             all_partitions_shown: BTreeSet::new(),
             known_groups: Vec::new(),
-            library: library(),
+            library,
             lesson: None,
             present: None,
             marks: Vec::new(),
@@ -546,9 +546,14 @@ impl Playground {
     /// The page opened with this URL fragment: a first visit (no fragment) opens the first lesson, a
     /// lesson link opens that lesson (at its step), `#play` plays a new cluster, a shared run is replayed
     /// (and paused, with a notice; its group members poll again and its stream goes on when played); a
-    /// damaged link or an unknown lesson says why it cannot be used.
-    pub fn from_fragment(fragment: &str) -> Playground {
-        let mut playground = Playground::new(lessons::parked_world());
+    /// damaged link or an unknown lesson says why it cannot be used. `library` is the lessons as fetched,
+    /// or why they could not be: the page then says so and plays a new cluster (a shared run still replays).
+    pub fn open(fragment: &str, library: Result<Vec<Lesson>, String>) -> Playground {
+        let (library, unloaded) = match library {
+            Ok(library) => (library, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        let mut playground = Playground::new(lessons::parked_world(), library);
         let (lesson, steps) = match share::parse(fragment) {
             Link::FirstVisit => (playground.library.first().map(|l| l.id.clone()), 0),
             Link::Lesson { id, steps } => (Some(id), steps),
@@ -588,11 +593,20 @@ impl Playground {
                 playground.notice = Some(Notice::error(format!("{e}{instead}")));
             }
         }
+        if let Some(e) = unloaded {
+            playground.notice = Some(Notice::error(format!("The lessons could not be loaded ({e}): free play.")));
+        }
         if playground.lesson.is_none() {
             playground.world = new_world(1);
         }
         playground.scan_marks();
         playground
+    }
+
+    /// [`Playground::open`] with the library as the core ships it (the page fetches the same files).
+    #[cfg(test)]
+    pub fn from_fragment(fragment: &str) -> Playground {
+        Playground::open(fragment, Ok(franz_core::lesson::library()))
     }
 
     pub fn world(&self) -> &World {

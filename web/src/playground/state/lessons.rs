@@ -337,6 +337,20 @@ mod tests {
     }
 
     #[test]
+    fn lessons_that_could_not_be_fetched_leave_free_play_and_say_why() {
+        for fragment in ["", "#lesson=acks-1-loses-writes"] {
+            let mut p = Playground::open(fragment, Err(String::from("lessons/index.json: HTTP 404")));
+            let notice = p.notice().expect("the page says why there is no lesson");
+            assert!(notice.error, "{}", notice.text);
+            assert_eq!(notice.text, "The lessons could not be loaded (lessons/index.json: HTTP 404): free play.");
+            assert!(p.lesson().is_none() && p.chapters().is_empty() && p.playing());
+            create_topic(&mut p, "t", 1);
+            frames(&mut p, 20, 100.0);
+            assert!(p.snapshot().logs.get(&(String::from("t"), 0)).is_some(), "free play works: {:?}", p.notice());
+        }
+    }
+
+    #[test]
     fn next_plays_every_lesson_to_its_end_with_every_claim_met() {
         for lesson in library() {
             let mut p = open(&lesson);
