@@ -4,7 +4,10 @@
 // own requestAnimationFrame callbacks time every frame. Long tasks (the main thread blocked > 50 ms) are
 // counted by a PerformanceObserver. Prints one table; exits 1 if the budgets (median ≥ 50 fps, no task
 // over 50 ms) are not met when FRANZ_BENCH_STRICT=1.
-// Usage: node web/bench/frames.mjs   (after `trunk build --release`)
+// Usage: node web/bench/frames.mjs   (after `trunk build --release`). To see where the page's time goes:
+// FRANZ_CPU_PROFILE=page.cpuprofile writes Chromium's CPU profile of the measured 20 s (open it in DevTools;
+// for Rust names, build the page with `data-wasm-opt-params="--converge -g"` into another folder and point
+// FRANZ_DIST at it).
 import zlib from "node:zlib";
 import fs from "node:fs";
 import path from "node:path";
@@ -47,6 +50,11 @@ await page.selectOption('[data-testid="speed"]', String(SPEED));
 const clockMs = async () => Number((await page.locator('[data-testid="clock"]').innerText()).replace(/[^\d]/g, ""));
 if ((await page.locator('[data-testid="play"]').innerText()) === "Play") await page.click('[data-testid="play"]');
 await page.waitForTimeout(2000); // warm up: the JIT, the first renders at speed
+const cdp = process.env.FRANZ_CPU_PROFILE && await page.context().newCDPSession(page);
+if (cdp) {
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.start");
+}
 const virtualStart = await clockMs();
 const result = await page.evaluate((measureMs) => new Promise((done) => {
   const frames = [];
@@ -64,6 +72,7 @@ const result = await page.evaluate((measureMs) => new Promise((done) => {
   requestAnimationFrame((now) => { last = now; requestAnimationFrame(frame); });
 }), MEASURE_MS);
 const virtualMs = (await clockMs()) - virtualStart;
+if (cdp) fs.writeFileSync(process.env.FRANZ_CPU_PROFILE, JSON.stringify((await cdp.send("Profiler.stop")).profile));
 const partitions = await page.locator('[data-testid^="log-load-"]').count();
 await close();
 

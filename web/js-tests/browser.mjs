@@ -7,8 +7,9 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const dist = path.join(root, "dist");
-const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css" };
+// FRANZ_DIST: another build of the page (say one whose wasm keeps its function names, for a profile).
+const dist = path.resolve(process.env.FRANZ_DIST ?? path.join(root, "dist"));
+const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css", ".json": "application/json" };
 
 /** Serves dist/ and starts Chromium: `{ baseUrl, browser, close }`. */
 export async function openBrowser() {
