@@ -11,6 +11,9 @@ use alloc::vec::Vec;
 use core::borrow::Borrow;
 use core::fmt;
 
+/// Up to this many entries a lookup scans for an equal key before it searches in order.
+const SMALL_MAP_LEN: usize = 4;
+
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct VecMap<K, V> {
     entries: Vec<(K, V)>,
@@ -100,6 +103,21 @@ impl<K, V> VecMap<K, V> {
 }
 
 impl<K: Ord, V> VecMap<K, V> {
+    /// Where `key` is, if present: the lookups' search.
+    fn position<Q: Ord + ?Sized>(&self, key: &Q) -> Option<usize>
+    where
+        K: Borrow<Q>,
+    {
+        // A small map (a broker's topics, a client's metadata) is looked up far more often than changed: its
+        // keys compared for equality, which for strings first compares their lengths, with no ordering
+        // comparison (a call to memcmp each) on the way.
+        if self.entries.len() <= SMALL_MAP_LEN {
+            return self.entries.iter().position(|(k, _)| k.borrow() == key);
+        }
+        self.find(key).ok()
+    }
+
+    /// Where `key` is, or where it would be inserted: the changes' search.
     fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
     where
         K: Borrow<Q>,
@@ -116,7 +134,7 @@ impl<K: Ord, V> VecMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        self.find(key).ok()
+        self.position(key)
     }
 
     /// The entry at `index`, in order.
@@ -128,28 +146,28 @@ impl<K: Ord, V> VecMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        self.find(key).ok().map(|i| &self.entries[i].1)
+        self.position(key).map(|i| &self.entries[i].1)
     }
 
     pub fn get_key_value<Q: Ord + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
     where
         K: Borrow<Q>,
     {
-        self.find(key).ok().map(|i| (&self.entries[i].0, &self.entries[i].1))
+        self.position(key).map(|i| (&self.entries[i].0, &self.entries[i].1))
     }
 
     pub fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
     where
         K: Borrow<Q>,
     {
-        self.find(key).ok().map(|i| &mut self.entries[i].1)
+        self.position(key).map(|i| &mut self.entries[i].1)
     }
 
     pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
     {
-        self.find(key).is_ok()
+        self.position(key).is_some()
     }
 
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
@@ -409,6 +427,11 @@ mod tests {
                     Op::PopLast => prop_assert_eq!(ours.pop_last(), std.pop_last()),
                 }
                 prop_assert!(ours.iter().eq(std.iter()), "same entries, same order");
+                // Every lookup, at every size (a small map is searched another way).
+                for k in 0..40u8 {
+                    prop_assert_eq!(ours.get(&k), std.get(&k));
+                    prop_assert_eq!(ours.index_of(&k), std.keys().position(|x| *x == k));
+                }
             }
             prop_assert_eq!(ours.len(), std.len());
             for k in 0..40u8 {
