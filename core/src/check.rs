@@ -701,14 +701,20 @@ fn check_commit_generations(history: &History, report: &mut Report) {
 /// A committed offset read back must be at least the one acknowledged last before the read was sent,
 /// unless a commit acknowledged since (concurrent with the read) named what was read.
 fn check_committed_offsets(history: &History, report: &mut Report) {
-    // Per (group, partition): every acknowledged commit, (acknowledged at, offset), in order.
-    let mut acked: BTreeMap<(&str, TopicPartition), Vec<(u64, Offset)>> = BTreeMap::new();
+    // Per (group, partition): every acknowledged commit, (acknowledged at, sent at, offset), in order.
+    let mut acked: BTreeMap<(&str, TopicPartition), Vec<(u64, u64, Offset)>> = BTreeMap::new();
+    // When each topic name was deleted (or created again under a new id).
+    let mut deleted_ms: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
     for entry in history.entries() {
-        if let Op::OffsetsCommitted { group, offsets, .. } = &entry.op {
-            for o in offsets {
-                let tp = TopicPartition::new(o.topic.clone(), o.partition);
-                acked.entry((group.as_str(), tp)).or_default().push((entry.time_ms, o.offset));
+        match &entry.op {
+            Op::OffsetsCommitted { group, offsets, requested_ms, .. } => {
+                for o in offsets {
+                    let tp = TopicPartition::new(o.topic.clone(), o.partition);
+                    acked.entry((group.as_str(), tp)).or_default().push((entry.time_ms, *requested_ms, o.offset));
+                }
             }
+            Op::TopicDeleted { topic, .. } => deleted_ms.entry(topic.as_str()).or_default().push(entry.time_ms),
+            _ => {}
         }
     }
     for entry in history.entries() {
@@ -716,8 +722,17 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
         for o in offsets {
             let tp = TopicPartition::new(o.topic.clone(), o.partition);
             let Some(commits) = acked.get(&(group.as_str(), tp.clone())) else { continue };
-            let Some(&(at_ms, last)) = commits.iter().rev().find(|(t, _)| t < requested_ms) else { continue };
-            let concurrent = commits.iter().any(|&(t, offset)| t >= *requested_ms && Some(offset) == o.offset);
+            let Some(&(at_ms, sent_ms, last)) = commits.iter().rev().find(|(t, _, _)| t < requested_ms) else {
+                continue;
+            };
+            // Kafka's `onPartitionsDeleted`: a deleted topic's committed offsets are deleted with it, and so is
+            // a commit sent before the deletion, even if its answer came after (its write precedes the
+            // coordinator's tombstone).
+            let deleted = deleted_ms.get(tp.topic.as_str());
+            if deleted.is_some_and(|times| times.iter().any(|&d| sent_ms <= d && d <= *requested_ms)) {
+                continue;
+            }
+            let concurrent = commits.iter().any(|&(t, _, offset)| t >= *requested_ms && Some(offset) == o.offset);
             if o.offset.is_some_and(|fetched| fetched >= last) || concurrent {
                 continue;
             }
@@ -1323,6 +1338,25 @@ mod tests {
         assert_eq!(kinds(vec![committed(10), fetched(1, Some(5))]), [back]);
         assert_eq!(kinds(vec![committed(10), fetched(1, None)]), [back], "the commit vanished");
         assert_eq!(kinds(vec![committed(10), committed(3), fetched(2, Some(0))]), [back]);
+    }
+
+    #[test]
+    fn a_commit_sent_before_its_topic_was_deleted_is_deleted_with_it() {
+        // Found by the soak (seed 10000512): a commit sent, its topic deleted (the coordinator writes the
+        // tombstone after the commit), the commit acknowledged, then a fetch that finds nothing committed.
+        let back = ViolationKind::CommittedOffsetWentBack;
+        let deleted = || Op::TopicDeleted { topic: "t".into(), topic_id: 1 };
+        // `run` stamps entry i at t=i ms: the commit is sent at t=0, the topic deleted at t=1.
+        assert_eq!(kinds(vec![deleted(), committed(10), fetched(3, None)]), []);
+        assert_eq!(kinds(vec![committed(10), deleted(), fetched(3, None)]), []);
+        // Near misses: a commit sent after the deletion (for the topic created again), and a deletion after the
+        // fetch was sent, still count.
+        let after = commit_as(-1, "", 2, 10, false);
+        assert_eq!(
+            kinds(vec![Op::TopicDeleted { topic: "t".into(), topic_id: 1 }, fetched(0, None), after, fetched(3, None)]),
+            [back]
+        );
+        assert_eq!(kinds(vec![committed(10), fetched(1, None), deleted()]), [back]);
     }
 
     fn commit_positions(offset: Offset, explicit: bool) -> Op {

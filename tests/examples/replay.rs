@@ -1,5 +1,6 @@
 //! Replays a scenario file and prints what the checker says: `cargo run --profile explore -p franz-tests
 //! --example replay -- path/to/scenario.json [until_ms [client <name> | <broker> <topic> <partition>]]`.
+//! `FRANZ_REPLAY_TRACE=1` prints the whole trace first.
 use franz_core::sim::scenario::Scenario;
 use franz_core::World;
 
@@ -39,6 +40,11 @@ fn main() {
                 r.log.log_end_offset(),
                 r.followers
             );
+        }
+    }
+    if std::env::var("FRANZ_REPLAY_TRACE").is_ok() {
+        for e in w.trace().since(0) {
+            println!("{}", e.text);
         }
     }
     let report = w.check();

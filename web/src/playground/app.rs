@@ -265,9 +265,16 @@ impl App {
 }
 
 /// The lessons, as [`super::library::Root`] fetched them.
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct AppProps {
     pub library: Library,
+}
+
+/// The same fetch: comparing the lessons themselves would cost 6 KB of wasm for a root rendered once.
+impl PartialEq for AppProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.library, &other.library)
+    }
 }
 
 impl Component for App {
