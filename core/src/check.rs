@@ -700,9 +700,16 @@ fn check_commit_generations(history: &History, report: &mut Report) {
 
 /// A committed offset read back must be at least the one acknowledged last before the read was sent,
 /// unless a commit acknowledged since (concurrent with the read) named what was read.
+/// An acknowledged commit of one partition's offset: when it was acknowledged and sent.
+struct AckedCommit {
+    acked_ms: u64,
+    sent_ms: u64,
+    offset: Offset,
+}
+
 fn check_committed_offsets(history: &History, report: &mut Report) {
-    // Per (group, partition): every acknowledged commit, (acknowledged at, sent at, offset), in order.
-    let mut acked: BTreeMap<(&str, TopicPartition), Vec<(u64, u64, Offset)>> = BTreeMap::new();
+    // Per (group, partition): every acknowledged commit, in order.
+    let mut acked: BTreeMap<(&str, TopicPartition), Vec<AckedCommit>> = BTreeMap::new();
     // When each topic name was deleted (or created again under a new id).
     let mut deleted_ms: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
     for entry in history.entries() {
@@ -710,7 +717,8 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
             Op::OffsetsCommitted { group, offsets, requested_ms, .. } => {
                 for o in offsets {
                     let tp = TopicPartition::new(o.topic.clone(), o.partition);
-                    acked.entry((group.as_str(), tp)).or_default().push((entry.time_ms, *requested_ms, o.offset));
+                    let commit = AckedCommit { acked_ms: entry.time_ms, sent_ms: *requested_ms, offset: o.offset };
+                    acked.entry((group.as_str(), tp)).or_default().push(commit);
                 }
             }
             Op::TopicDeleted { topic, .. } => deleted_ms.entry(topic.as_str()).or_default().push(entry.time_ms),
@@ -722,18 +730,16 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
         for o in offsets {
             let tp = TopicPartition::new(o.topic.clone(), o.partition);
             let Some(commits) = acked.get(&(group.as_str(), tp.clone())) else { continue };
-            let Some(&(at_ms, sent_ms, last)) = commits.iter().rev().find(|(t, _, _)| t < requested_ms) else {
-                continue;
-            };
+            let Some(last) = commits.iter().rev().find(|c| c.acked_ms < *requested_ms) else { continue };
             // Kafka's `onPartitionsDeleted`: a deleted topic's committed offsets are deleted with it, and so is
             // a commit sent before the deletion, even if its answer came after (its write precedes the
             // coordinator's tombstone).
             let deleted = deleted_ms.get(tp.topic.as_str());
-            if deleted.is_some_and(|times| times.iter().any(|&d| sent_ms <= d && d <= *requested_ms)) {
+            if deleted.is_some_and(|times| times.iter().any(|&d| last.sent_ms <= d && d <= *requested_ms)) {
                 continue;
             }
-            let concurrent = commits.iter().any(|&(t, _, offset)| t >= *requested_ms && Some(offset) == o.offset);
-            if o.offset.is_some_and(|fetched| fetched >= last) || concurrent {
+            let concurrent = commits.iter().any(|c| c.acked_ms >= *requested_ms && Some(c.offset) == o.offset);
+            if o.offset.is_some_and(|fetched| fetched >= last.offset) || concurrent {
                 continue;
             }
             let fetched = o.offset.map_or(String::from("no committed offset"), |f| format!("offset {f}"));
@@ -742,7 +748,8 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
                 &tp,
                 o.offset,
                 format!(
-                    "consumer {consumer} read {fetched} as group {group}'s committed offset (asked at t={requested_ms} ms), but offset {last} had been acknowledged at t={at_ms} ms"
+                    "consumer {consumer} read {fetched} as group {group}'s committed offset (asked at t={requested_ms} ms), but offset {} had been acknowledged at t={} ms",
+                    last.offset, last.acked_ms
                 ),
             );
         }
