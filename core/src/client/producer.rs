@@ -164,6 +164,8 @@ struct PendingSend {
     /// The topic id of the log that took each partition's records (for the checker: a leader that had not
     /// learned of a deletion may have taken them into the deleted topic).
     acked_by: VecMap<u32, TopicId>,
+    /// The batch that carried its records of each partition (a send's records of one partition share one).
+    batch_of: VecMap<u32, u64>,
     deadline_ms: u64,
     /// Until when the send waits for its topic to appear in metadata (`max.block.ms`).
     metadata_deadline_ms: u64,
@@ -361,6 +363,7 @@ impl Producer {
             topic,
             outcome: alloc::vec![None; records.len()],
             acked_by: VecMap::new(),
+            batch_of: VecMap::new(),
             records,
             deadline_ms: now_ms.saturating_add(self.config.delivery_timeout_ms),
             metadata_deadline_ms: now_ms.saturating_add(self.config.max_block_ms),
@@ -821,6 +824,7 @@ impl Producer {
                 if let Some(id) = topic_id {
                     send.acked_by.insert(batch.partition, id);
                 }
+                send.batch_of.insert(batch.partition, batch_id);
             }
             self.maybe_complete(share.send_id, out);
         }
@@ -881,6 +885,7 @@ impl Producer {
                         partition: m.partition,
                         offset: m.offset,
                         topic_id: send.acked_by.get(&m.partition).copied(),
+                        batch_id: send.batch_of.get(&m.partition).copied().unwrap_or_default(),
                     })
                     .collect(),
             });

@@ -34,6 +34,9 @@ pub struct AckedRecord {
     pub offset: Option<Offset>,
     /// The topic id of the log that acknowledged it (`None` with `acks=0`).
     pub topic_id: Option<crate::types::TopicId>,
+    /// The producer's batch that carried it: the checker tells it from an equal record another batch wrote
+    /// at the same offset.
+    pub batch_id: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
