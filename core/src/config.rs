@@ -300,6 +300,7 @@ const BROKER_ONLY_DEFS: &[ConfigDef] = &[
     ConfigDef { key: "replica.lag.time.max.ms", default: "30000", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "replica.fetch.wait.max.ms", default: "500", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "leader.imbalance.check.interval.seconds", default: "300", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "unclean.leader.election.interval.ms", default: "300000", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "offsets.topic.num.partitions", default: "50", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "offsets.topic.replication.factor", default: "3", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "log.flush.scheduler.interval.ms", default: "9223372036854775807", kind: Kind::Long { min: 1 } },
@@ -319,6 +320,9 @@ pub struct BrokerConfig {
     pub replica_fetch_wait_max_ms: u64,
     /// Kafka's `leader.imbalance.check.interval.seconds`, in ms: how often preferred leaders are restored.
     pub leader_imbalance_check_interval_ms: u64,
+    /// Kafka's `unclean.leader.election.interval.ms`: how often the controller gives leaderless partitions
+    /// of topics that allow it an unclean leader (so that enabling it later takes effect).
+    pub unclean_leader_election_interval_ms: u64,
     pub offsets_topic_num_partitions: u32,
     /// Kafka's `offsets.topic.replication.factor`; Franz uses min(it, live brokers).
     pub offsets_topic_replication_factor: u32,
@@ -340,6 +344,7 @@ impl Default for BrokerConfig {
             replica_lag_time_max_ms: 30_000,
             replica_fetch_wait_max_ms: 500,
             leader_imbalance_check_interval_ms: 300_000,
+            unclean_leader_election_interval_ms: 300_000,
             offsets_topic_num_partitions: 50,
             offsets_topic_replication_factor: 3,
             log_flush_scheduler_interval_ms: i64::MAX as u64,
@@ -381,6 +386,7 @@ impl BrokerConfig {
                     "leader.imbalance.check.interval.seconds" => {
                         config.leader_imbalance_check_interval_ms = v.saturating_mul(1_000)
                     }
+                    "unclean.leader.election.interval.ms" => config.unclean_leader_election_interval_ms = v,
                     "log.flush.scheduler.interval.ms" => config.log_flush_scheduler_interval_ms = v,
                     "log.initial.task.delay.ms" => config.log_initial_task_delay_ms = v,
                     _ => config.log_retention_check_interval_ms = v,

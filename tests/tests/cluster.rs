@@ -286,38 +286,51 @@ fn the_isr_shrinks_and_expands_and_acks_all_needs_min_insync_replicas() {
     assert!(w.check().ok, "{:?}", w.check().violations);
 }
 
+/// A topic `t` whose leader `l`, alone in the ISR, acknowledged a record no follower has, then crashed;
+/// 10 s later. Unclean election enabled or not on the topic.
+fn sole_isr_member_crashed(unclean: bool) -> (World, NodeId, NodeId) {
+    let mut w = cluster(9);
+    let topic_config = config(&[("unclean.leader.election.enable", if unclean { "true" } else { "false" })]);
+    w.create_topic("t", 1, Some(3), topic_config).unwrap();
+    let patient_enough =
+        ProducerConfig { delivery_timeout_ms: 5_000, request_timeout_ms: 2_000, ..ProducerConfig::named("p") };
+    let p = w.add_producer(patient_enough).unwrap();
+    w.send(p, "t", vec![value("everyone has it")]).unwrap();
+    let l = leader(&w, "t", 0).unwrap();
+    for f in w.brokers().to_vec().into_iter().filter(|&b| b != l) {
+        cut(&mut w, l, f);
+    }
+    // Something new on the leader (acks=0 promises nothing), so that the silent followers fall behind.
+    let nudge = w.add_producer(ProducerConfig { acks: Acks::None, ..ProducerConfig::named("nudge") }).unwrap();
+    w.send(nudge, "t", vec![value("news")]).unwrap();
+    w.run_for(46_000); // the ISR shrinks to the leader alone
+    w.send(p, "t", vec![value("only the leader has it")]).unwrap();
+    w.crash_broker(l).unwrap();
+    w.run_for(10_000);
+    (w, l, p)
+}
+
+/// An out-of-sync replica leads `t`, not `l`, and the record only `l` had is reported lost.
+fn assert_unclean_leader_lost_the_record(w: &World, l: NodeId) {
+    let d = w.describe_topic("t").unwrap().partitions[0].clone();
+    assert!(d.leader.is_some_and(|n| n != l), "an out-of-sync replica leads: {d:?}");
+    assert!(!d.isr.contains(&l), "the ISR restarted from the new leader: {:?}", d.isr);
+    let report = w.check();
+    let lost: Vec<_> = report.violations.iter().filter(|v| v.kind == ViolationKind::LostWrite).collect();
+    assert_eq!(lost.len(), 1, "{:?}", report.violations);
+    assert_eq!(lost[0].offset, Some(2));
+    assert!(kinds(w).iter().any(|k| matches!(k, TraceKind::PartitionChanged { unclean: true, .. })));
+}
+
 /// The last ISR member dies: without unclean election the partition waits with no leader; with it, an
 /// out-of-sync replica leads and what it lacked is lost, which the checker reports.
 #[test]
 fn unclean_election_loses_acknowledged_records_and_the_checker_says_so() {
     for unclean in [false, true] {
-        let mut w = cluster(9);
-        let topic_config = config(&[("unclean.leader.election.enable", if unclean { "true" } else { "false" })]);
-        w.create_topic("t", 1, Some(3), topic_config).unwrap();
-        let patient_enough =
-            ProducerConfig { delivery_timeout_ms: 5_000, request_timeout_ms: 2_000, ..ProducerConfig::named("p") };
-        let p = w.add_producer(patient_enough).unwrap();
-        w.send(p, "t", vec![value("everyone has it")]).unwrap();
-        let l = leader(&w, "t", 0).unwrap();
-        for f in w.brokers().to_vec().into_iter().filter(|&b| b != l) {
-            cut(&mut w, l, f);
-        }
-        // Something new on the leader (acks=0 promises nothing), so that the silent followers fall behind.
-        let nudge = w.add_producer(ProducerConfig { acks: Acks::None, ..ProducerConfig::named("nudge") }).unwrap();
-        w.send(nudge, "t", vec![value("news")]).unwrap();
-        w.run_for(46_000); // the ISR shrinks to the leader alone
-        w.send(p, "t", vec![value("only the leader has it")]).unwrap();
-        w.crash_broker(l).unwrap();
-        w.run_for(10_000);
+        let (mut w, l, p) = sole_isr_member_crashed(unclean);
         let d = w.describe_topic("t").unwrap().partitions[0].clone();
         if unclean {
-            assert!(d.leader.is_some_and(|n| n != l), "an out-of-sync replica leads: {d:?}");
-            assert!(!d.isr.contains(&l), "the ISR restarted from the new leader: {:?}", d.isr);
-            let report = w.check();
-            let lost: Vec<_> = report.violations.iter().filter(|v| v.kind == ViolationKind::LostWrite).collect();
-            assert_eq!(lost.len(), 1, "{:?}", report.violations);
-            assert_eq!(lost[0].offset, Some(2));
-            assert!(kinds(&w).iter().any(|k| matches!(k, TraceKind::PartitionChanged { unclean: true, .. })));
+            assert_unclean_leader_lost_the_record(&w, l);
         } else {
             assert_eq!(d.leader, None, "no ISR member alive: the partition has no leader");
             assert_eq!(d.isr, [l], "the ISR is never emptied");
@@ -326,6 +339,22 @@ fn unclean_election_loses_acknowledged_records_and_the_checker_says_so() {
             assert!(w.check().ok, "{:?}", w.check().violations);
         }
     }
+}
+
+/// Found by an adversary: enabling unclean election on a topic whose partition has no leader left it
+/// leaderless for good. Kafka's controller looks for such partitions every `unclean.leader.election.interval.ms`
+/// (5 minutes by default).
+#[test]
+fn unclean_election_enabled_later_elects_a_leader_within_its_interval() {
+    let (mut w, l, p) = sole_isr_member_crashed(false);
+    let enable = [("unclean.leader.election.enable".to_string(), Some("true".to_string()))].into();
+    w.alter_topic_config("t", enable).unwrap();
+    w.run_for(200_000);
+    assert_eq!(leader(&w, "t", 0), None, "not before the controller's next look");
+    w.run_for(100_000);
+    assert_unclean_leader_lost_the_record(&w, l);
+    // And the partition serves again.
+    w.send(p, "t", vec![value("after")]).unwrap();
 }
 
 /// A reassignment copies the log to the new replicas, waits for them in the ISR, then drops the old ones;

@@ -168,6 +168,8 @@ pub enum TimerName {
     QuorumFetchTimeout,
     /// The controller's preferred-leader check.
     LeaderImbalanceCheck,
+    /// The controller's look for leaderless partitions that may now take an unclean leader.
+    UncleanLeaderElectionCheck,
 }
 
 impl TimerName {
@@ -201,6 +203,7 @@ impl TimerName {
             TimerName::QuorumElectionTimeout => "controller.quorum.election.timeout.ms",
             TimerName::QuorumFetchTimeout => "controller.quorum.fetch.timeout.ms",
             TimerName::LeaderImbalanceCheck => "leader.imbalance.check.interval.seconds",
+            TimerName::UncleanLeaderElectionCheck => "unclean.leader.election.interval.ms",
         }
     }
 }

@@ -84,6 +84,7 @@ pub struct Controller {
     /// Leader only: when each broker last heartbeated.
     last_heartbeat_ms: VecMap<NodeId, u64>,
     last_rebalance_ms: u64,
+    last_unclean_check_ms: u64,
     pending: Vec<Pending>,
     parked: Vec<ParkedFetch>,
 }
@@ -119,6 +120,7 @@ impl Controller {
             latest_term: 0,
             last_heartbeat_ms: VecMap::new(),
             last_rebalance_ms: now_ms,
+            last_unclean_check_ms: now_ms,
             pending: Vec::new(),
             parked: Vec::new(),
         }
@@ -236,6 +238,7 @@ impl Controller {
             // A new leader gives every broker a full session before judging it.
             self.last_heartbeat_ms = self.latest.brokers.keys().map(|&b| (b, now_ms)).collect();
             self.last_rebalance_ms = now_ms;
+            self.last_unclean_check_ms = now_ms;
         }
         if !self.is_active() {
             self.latest_term = 0;
@@ -438,6 +441,9 @@ impl Actor for Controller {
             if now_ms >= self.last_rebalance_ms.saturating_add(self.config.leader_imbalance_check_interval_ms) {
                 self.rebalance_leaders(now_ms, out);
             }
+            if now_ms >= self.last_unclean_check_ms.saturating_add(self.config.unclean_leader_election_interval_ms) {
+                self.elect_unclean_leaders(now_ms, out);
+            }
             self.sync(now_ms, out);
         }
     }
@@ -459,6 +465,8 @@ impl Actor for Controller {
         timers.set_all(TimerName::ReplicaFetchWaitMax, self.parked.iter().map(|f| f.deadline_ms));
         let rebalance = self.last_rebalance_ms.saturating_add(self.config.leader_imbalance_check_interval_ms);
         timers.set(TimerName::LeaderImbalanceCheck, rebalance);
+        let unclean = self.last_unclean_check_ms.saturating_add(self.config.unclean_leader_election_interval_ms);
+        timers.set(TimerName::UncleanLeaderElectionCheck, unclean);
     }
 }
 

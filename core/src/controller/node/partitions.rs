@@ -19,6 +19,25 @@ impl Controller {
         self.propose(now_ms, records, out);
     }
 
+    /// Kafka's periodic unclean election (`unclean.leader.election.interval.ms`): a partition left without a
+    /// leader, of a topic that allows unclean elections (perhaps only since a config change), gets a live
+    /// replica from outside its ISR, and loses what only its ISR held.
+    pub(super) fn elect_unclean_leaders(&mut self, now_ms: u64, out: &mut Outbox) {
+        self.last_unclean_check_ms = now_ms;
+        let mut trace = Vec::new();
+        let mut records = Vec::new();
+        for (name, topic) in self.latest.topics.iter().filter(|(name, _)| self.unclean_allowed(name)) {
+            for (i, p) in topic.partitions.iter().enumerate().filter(|(_, p)| p.leader == NO_NODE) {
+                let election = elect_leader(&p.replicas, &p.isr, NO_NODE, |b| self.unfenced(b), true);
+                records.extend(change(name, i as u32, p, election.leader, election.isr, election.unclean, &mut trace));
+            }
+        }
+        trace.into_iter().for_each(|t| out.trace(t));
+        if !records.is_empty() {
+            self.propose(now_ms, records, out);
+        }
+    }
+
     /// Partitions (of `topic`, or all) whose preferred replica is in the ISR, unfenced and not leading.
     pub(super) fn preferred_leader_changes(
         &self,
