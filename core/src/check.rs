@@ -290,7 +290,8 @@ fn live_history(history: &History) -> History {
 /// Checks a run: its history against the replicas' logs.
 pub fn check(history: &History, replicas: &Replicas) -> CheckReport {
     let complete = history.dropped() == 0;
-    let history = &live_history(history);
+    let recorded = history;
+    let history = &live_history(recorded);
     let mut report = Report { violations: Vec::new() };
     let acks = acknowledged(history);
     check_sends(history, &acks, replicas, &mut report);
@@ -304,7 +305,7 @@ pub fn check(history: &History, replicas: &Replicas) -> CheckReport {
     check_committed_offsets(history, &mut report);
     check_commit_generations(history, &mut report);
     if complete {
-        check_committed_unread(history, replicas, &mut report);
+        check_committed_unread(recorded, history, replicas, &mut report);
     }
     crate::collect::sort_by(&mut report.violations, |a, b| {
         (a.kind, &a.topic, a.partition, a.offset).cmp(&(b.kind, &b.topic, b.partition, b.offset))
@@ -792,7 +793,12 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
 
 /// At-least-once: between a group's commit of offset `from` and its next commit of `to` > `from` (both the
 /// consumers' positions), every record the log holds in [from, to) was returned by some poll of the group.
-fn check_committed_unread(history: &History, replicas: &Replicas, report: &mut Report) {
+/// `recorded` is the history as recorded, `history` its live part (entry for entry): a poll that returned
+/// records of a deleted incarnation of a topic (fetched before the deletion, returned after) moved the
+/// position by a read this log cannot show, as a seek would. Kafka's consumer does the same with what it
+/// prefetched; the next commit is not judged from one sent before that read.
+fn check_committed_unread(recorded: &History, history: &History, replicas: &Replicas, report: &mut Report) {
+    debug_assert_eq!(recorded.entries().count(), history.entries().count(), "the live history keeps every entry");
     use crate::protocol::history::ResetReason;
     // Which consumers belong to which group (a consumer has one group id).
     let mut group_of: BTreeMap<NodeId, &str> = BTreeMap::new();
@@ -812,13 +818,22 @@ fn check_committed_unread(history: &History, replicas: &Replicas, report: &mut R
     let mut last: BTreeMap<Key, (Offset, bool)> = BTreeMap::new();
     // When a position was last moved on purpose (a seek), per (group, partition).
     let mut reset_ms: BTreeMap<Key, u64> = BTreeMap::new();
-    for entry in history.entries() {
+    for (as_recorded, entry) in recorded.entries().zip(history.entries()) {
         match &entry.op {
             Op::Polled { consumer, records } => {
                 let Some(&group) = group_of.get(consumer) else { continue };
                 for r in records {
                     let tp = TopicPartition::new(r.topic.clone(), r.partition);
                     polled.entry((group, tp)).or_default().insert(r.offset);
+                }
+                // As a seek: the position moved without the current log's records.
+                let Op::Polled { records: all, .. } = &as_recorded.op else { continue };
+                for gone in all.iter().filter(|r| !records.contains(r)) {
+                    let key = (group, TopicPartition::new(gone.topic.clone(), gone.partition));
+                    if let Some(l) = last.get_mut(&key) {
+                        l.1 = true;
+                    }
+                    reset_ms.insert(key, entry.time_ms);
                 }
             }
             Op::PositionReset { consumer, partitions, reason } if *reason != ResetReason::GroupAssignment => {
@@ -1449,6 +1464,37 @@ mod tests {
 
     fn commit_positions(offset: Offset, explicit: bool) -> Op {
         commit_as(-1, "", 0, offset, explicit)
+    }
+
+    #[test]
+    fn a_position_moved_by_a_read_of_a_deleted_incarnation_is_not_judged() {
+        // Found by the soak (seed 10001462): a consumer prefetched offset 0 of a topic, the topic was deleted
+        // and created again, its next poll returned that old record (position 1), and it committed 1 past
+        // the new incarnation's offset 0, as Kafka's consumer does with what it prefetched.
+        let log = || vec![replica(1, true, 1, &["new"])];
+        let ops = |poll: Option<Op>| {
+            let mut ops = vec![
+                sent(1, &["old"]),
+                acked_by(1, &[0], 1),
+                Op::TopicDeleted { topic: "t".into(), topic_id: 1 },
+                sent(2, &["new"]),
+                acked_by(2, &[0], 2),
+                commit_positions(0, false),
+            ];
+            ops.extend(poll);
+            ops.push(commit_positions(1, false));
+            ops
+        };
+        let stale = || polled(&[(0, "old", 1)]); // topic id 1, the deleted one
+        assert_eq!(run(ops(Some(stale())), log()), []);
+        // Near miss: no poll moved it, so the commit skipped the new record unread.
+        assert_eq!(run(ops(None), log()), [ViolationKind::CommittedUnread]);
+        // The soak's order: the stale poll (t=5), then the commit of 0 that poll's auto-commit had sent as it
+        // began (t=5), then the commit of 1.
+        let mut soak = ops(None);
+        soak.truncate(5);
+        soak.extend([stale(), commit_as(-1, "", 5, 0, false), commit_as(-1, "", 7, 1, false)]);
+        assert_eq!(run(soak, log()), []);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Replays a scenario file and prints what the checker says: `cargo run --profile explore -p franz-tests
 //! --example replay -- path/to/scenario.json [until_ms [client <name> | <broker> <topic> <partition>]]`.
-//! `FRANZ_REPLAY_TRACE=1` prints the whole trace first.
+//! `FRANZ_REPLAY_TRACE=1` prints the whole trace first. `FRANZ_REPLAY_JUDGE=1`: judged as the explorer
+//! judges (then every fault healed and the cluster asked to serve), printing its verdict and trace.
 use franz_core::sim::scenario::Scenario;
 use franz_core::World;
 
@@ -8,6 +9,14 @@ fn main() {
     let path = std::env::args().nth(1).expect("a scenario file");
     let json = std::fs::read_to_string(&path).expect("readable");
     let scenario = Scenario::parse(&json).expect("a scenario");
+    if std::env::var("FRANZ_REPLAY_JUDGE").is_ok() {
+        let (world, verdict) = franz_tests::explorer::judge_keeping(&scenario);
+        for e in world.iter().flat_map(|w| w.trace().since(0)) {
+            println!("{}", e.text);
+        }
+        println!("judged: {verdict:?}");
+        return;
+    }
     let started = std::time::Instant::now();
     let until: Option<u64> = std::env::args().nth(2).and_then(|s| s.parse().ok());
     let w = World::replay(&scenario, until).expect("replayed");

@@ -848,15 +848,24 @@ fn serving(w: &mut World, weak: &[String], when: &str, probe_topic: &str) -> Res
 /// Replays `scenario` (a history without its final phase) and judges it as [`explore`] does: the checker,
 /// then every fault healed and the liveness questions. `Err` with the reason when it fails.
 pub fn judge(scenario: &Scenario) -> Result<(), String> {
+    judge_keeping(scenario).1
+}
+
+/// [`judge`], and the world it judged (its trace tells what happened; none if it could not be replayed or
+/// panicked).
+pub fn judge_keeping(scenario: &Scenario) -> (Option<World>, Result<(), String>) {
     let weak: Vec<String> = weak_topics_of(scenario);
     let ran = catch_unwind(AssertUnwindSafe(|| {
-        let mut w = World::replay(scenario, None).map_err(|e| format!("replay: {e}"))?;
-        safety(&w, &weak)?;
-        finish(&mut w, &weak)
+        let mut w = match World::replay(scenario, None) {
+            Ok(w) => w,
+            Err(e) => return (None, Err(format!("replay: {e}"))),
+        };
+        let result = safety(&w, &weak).and_then(|()| finish(&mut w, &weak));
+        (Some(w), result)
     }));
     match ran {
-        Ok(result) => result,
-        Err(panic) => Err(format!("panic: {}", panic_text(&panic))),
+        Ok(judged) => judged,
+        Err(panic) => (None, Err(format!("panic: {}", panic_text(&panic)))),
     }
 }
 

@@ -220,6 +220,8 @@ test("consumer groups: subscribe, rebalance on close, describeGroup", () => {
   assert.deepEqual(new Set(seen), new Set(Array.from({ length: 9 }, (_, i) => `v${i}`)), "every record read");
   assert.throws(() => cluster.consumer({ groupId: "x", assignor: "best" }), { code: "INVALID_CONFIG" });
   assert.throws(() => cluster.consumer().subscribe(["orders"]), { code: "INVALID_GROUP_ID" });
+  // Kafka's coordinator refuses an empty group id (KIP-289); found by an adversary, who got a group named "".
+  assert.throws(() => cluster.consumer({ groupId: "" }), { code: "INVALID_GROUP_ID" });
   assert.equal(cluster.describeGroup("nobody").state, "Dead");
   assert.equal(cluster.check().ok, true);
 });

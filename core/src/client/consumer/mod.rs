@@ -177,6 +177,14 @@ impl ConsumerConfig {
         if self.group_id.as_ref().is_some_and(|g| g.len() > 255) {
             return Err(franz_err!(InvalidGroupId, "group.id is at most 255 characters in Franz"));
         }
+        // Kafka's coordinator refuses an empty group id (KIP-289): the consumer then fails with
+        // InvalidGroupIdException. Franz refuses it when the consumer is made, with the same error.
+        if self.group_id.as_deref() == Some("") {
+            return Err(franz_err!(
+                InvalidGroupId,
+                "group.id must not be empty (leave it unset for a consumer without a group)"
+            ));
+        }
         super::check_range("max.partition.fetch.bytes", self.max_partition_fetch_bytes as u64, 1, 1 << 30)
     }
 
