@@ -295,13 +295,6 @@ impl Component for App {
 
     fn update(&mut self, ctx: &Context<Self>, action: Action) -> bool {
         let frame = matches!(action, Action::Frame(_));
-        // Decided before the frame runs, so that its simulation takes the smaller share of a frame that
-        // also draws the panels.
-        let refresh_due = frame && wall_ms() - self.shown_at_ms >= PANELS_REFRESH_MS;
-        let action = match action {
-            Action::Frame(t) if refresh_due => Action::RefreshFrame(t),
-            action => action,
-        };
         // A frame's simulation is timed: the reducer keeps it within its share of the frame.
         let clock = frame.then(|| web_sys::window().and_then(|w| w.performance())).flatten();
         let started_ms = clock.as_ref().map(|c| c.now());
@@ -312,10 +305,11 @@ impl Component for App {
         if frame {
             self.request_frame(ctx);
         }
+        let now_ms = wall_ms();
         // A paused page's frames change nothing: no refresh to take.
-        if !frame || (outcome.changed && refresh_due) {
+        if !frame || (outcome.changed && now_ms - self.shown_at_ms >= PANELS_REFRESH_MS) {
             self.shown = Snapshot::keep_unchanged(&self.shown, self.state.snapshot());
-            self.shown_at_ms = wall_ms();
+            self.shown_at_ms = now_ms;
         } else if outcome.changed {
             self.shown.flights = self.state.flights().into();
             self.shown.now_ms = self.state.world().now_ms();

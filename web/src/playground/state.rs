@@ -55,14 +55,10 @@ const FRAME_WALL_MS_MAX: f64 = 100.0;
 /// Measured (`make bench`, frames.mjs): a 10 ms share gave 30 fps (frames missed every other refresh), 5 ms
 /// gives 60 fps at 70% of that share's virtual speed. Again after the panels stopped rendering every frame
 /// (2026-12-02): 8 ms ran the 200-partition bench 1.8x faster, but with 5x the tasks over 50 ms (p95 frame
-/// 67-83 ms against 33): those long tasks are the frames that also describe and draw the panels again
-/// (`app.rs`, ten times a second). So a frame that only moves the map's messages gets this share, and one
-/// that refreshes the panels the smaller share below.
-const FRAME_SIMULATION_MS_MAX: f64 = 7.0;
-/// The simulation's share of a frame that also refreshes the panels.
-const REFRESH_FRAME_SIMULATION_MS_MAX: f64 = 2.0;
-/// A frame's simulation that took less than this part of its share has room for more.
-const FRAME_SIMULATION_ROOMY: f64 = 0.6;
+/// 67-83 ms against 33).
+const FRAME_SIMULATION_MS_MAX: f64 = 5.0;
+/// A frame's simulation that took less than this has room for more.
+const FRAME_SIMULATION_MS_ROOMY: f64 = 3.0;
 /// How long the playground's "Pause" button stops a broker.
 const PAUSE_BUTTON_MS: u64 = 5_000;
 /// Messages in flight the map draws (the first to arrive).
@@ -73,9 +69,6 @@ const FLIGHTS_DRAWN_MAX: usize = 200;
 pub enum Action {
     /// An animation frame at this wall-clock time (ms): run the world for the virtual time it is worth.
     Frame(f64),
-    /// A frame after which the page describes and draws its panels again: its simulation gets a smaller
-    /// share of the frame.
-    RefreshFrame(f64),
     /// How long (wall ms) the last frame's simulation took, as the page measured it.
     FrameCost(f64),
     TogglePlay,
@@ -192,7 +185,6 @@ impl Place {
     fn of(action: &Action) -> Place {
         match action {
             Action::Frame(_)
-            | Action::RefreshFrame(_)
             | Action::FrameCost(_)
             | Action::TogglePlay
             | Action::Step
@@ -365,12 +357,9 @@ pub struct Playground {
     last_frame_ms: Option<f64>,
     /// Fractions of a virtual millisecond not yet run.
     carry_ms: f64,
-    /// The virtual ms a frame's simulation runs per wall ms of its share (a frame runs at most its share's
-    /// worth): it shrinks while a frame's simulation takes longer than its share and grows back while it
-    /// takes less, so the page stays responsive. Infinite until measured.
-    simulation_rate_max: f64,
-    /// The share (wall ms) of the last frame given to its simulation.
-    frame_share_ms: f64,
+    /// The most virtual time one frame runs: it shrinks while a frame's simulation takes longer than
+    /// [`FRAME_SIMULATION_MS_MAX`] and grows back while it takes less, so the page stays responsive.
+    frame_virtual_ms_max: f64,
     /// The virtual time the last frame ran.
     frame_virtual_ms_last: f64,
     /// The speed frames actually ran at lately (virtual ms per wall ms), averaged.
@@ -530,8 +519,7 @@ impl Playground {
             speed: 1.0,
             last_frame_ms: None,
             carry_ms: 0.0,
-            simulation_rate_max: f64::INFINITY,
-            frame_share_ms: FRAME_SIMULATION_MS_MAX,
+            frame_virtual_ms_max: f64::INFINITY,
             frame_virtual_ms_last: 0.0,
             speed_run: 1.0,
             polled: Vec::new(),
@@ -748,13 +736,7 @@ impl Playground {
 
     fn run(&mut self, action: Action) -> Outcome {
         match action {
-            Action::Frame(now_wall_ms) => {
-                Outcome { changed: self.advance(now_wall_ms, FRAME_SIMULATION_MS_MAX), ..Outcome::default() }
-            }
-            Action::RefreshFrame(now_wall_ms) => {
-                let changed = self.advance(now_wall_ms, REFRESH_FRAME_SIMULATION_MS_MAX);
-                Outcome { changed, ..Outcome::default() }
-            }
+            Action::Frame(now_wall_ms) => Outcome { changed: self.advance(now_wall_ms), ..Outcome::default() },
             Action::TogglePlay => {
                 self.playing = !self.playing;
                 Outcome::changed()
@@ -768,21 +750,19 @@ impl Playground {
                 outcome
             }
             Action::FrameCost(simulation_ms) => {
-                let share = self.frame_share_ms;
-                self.simulation_rate_max = match simulation_ms {
-                    // What it ran per wall ms it took (a frame that ran nothing still runs real time after).
-                    ms if ms > share => {
-                        (self.simulation_rate_max * share).min(self.frame_virtual_ms_last.max(1.0)) / ms
+                self.frame_virtual_ms_max = match simulation_ms {
+                    ms if ms > FRAME_SIMULATION_MS_MAX => {
+                        self.frame_virtual_ms_max.min(self.frame_virtual_ms_last) * FRAME_SIMULATION_MS_MAX / ms
                     }
-                    ms if ms < share * FRAME_SIMULATION_ROOMY => self.simulation_rate_max * 1.1,
-                    _ => self.simulation_rate_max,
+                    ms if ms < FRAME_SIMULATION_MS_ROOMY => self.frame_virtual_ms_max * 1.1,
+                    _ => self.frame_virtual_ms_max,
                 };
                 Outcome::default()
             }
             Action::SetSpeed(s) => {
                 self.speed = s;
                 // Measured afresh at the new speed.
-                (self.simulation_rate_max, self.speed_run) = (f64::INFINITY, self.effective_speed());
+                (self.frame_virtual_ms_max, self.speed_run) = (f64::INFINITY, self.effective_speed());
                 Outcome::changed()
             }
             Action::SetPollTarget { topic, partition } => {
@@ -919,7 +899,6 @@ impl Playground {
             Action::SaveDraft => self.save_draft(outcome),
             Action::Map(m) => self.map_act(m, outcome),
             Action::Frame(_)
-            | Action::RefreshFrame(_)
             | Action::FrameCost(_)
             | Action::Help(_)
             | Action::Shortcut(_)
@@ -995,7 +974,7 @@ impl Playground {
 
     /// Runs the world for the virtual time this frame is worth (at the speed, or the stream's limit on
     /// it); false while paused.
-    fn advance(&mut self, now_wall_ms: f64, share_ms: f64) -> bool {
+    fn advance(&mut self, now_wall_ms: f64) -> bool {
         let dt = self.last_frame_ms.map_or(0.0, |last| (now_wall_ms - last).clamp(0.0, FRAME_WALL_MS_MAX));
         self.last_frame_ms = Some(now_wall_ms);
         if !self.playing {
@@ -1003,9 +982,8 @@ impl Playground {
         }
         let speed = self.effective_speed();
         self.carry_ms += dt * speed;
-        self.frame_share_ms = share_ms;
         // Never slower than real time (or the speed chosen, if slower), whatever a frame costs.
-        let most_ms = (self.simulation_rate_max * share_ms).max(dt * speed.min(1.0));
+        let most_ms = self.frame_virtual_ms_max.max(dt * speed.min(1.0));
         if self.carry_ms > most_ms {
             self.carry_ms = most_ms;
         }
@@ -1025,7 +1003,8 @@ impl Playground {
     /// cost more wall time than frames have): measured over the last frames.
     pub fn speed_lag(&self) -> Option<f64> {
         let asked = self.effective_speed();
-        (self.playing && self.simulation_rate_max.is_finite() && self.speed_run < asked * 0.9).then_some(self.speed_run)
+        (self.playing && self.frame_virtual_ms_max.is_finite() && self.speed_run < asked * 0.9)
+            .then_some(self.speed_run)
     }
 
     /// What the page draws now, read from the world.
@@ -1533,30 +1512,6 @@ mod tests {
     }
 
     #[test]
-    fn a_frame_that_refreshes_the_panels_gives_its_simulation_a_smaller_share() {
-        let mut p = Playground::from_fragment("#play");
-        p.reduce(Action::SetSpeed(100.0));
-        let mut wall = 0.0;
-        // A frame 16 ms after the last, whose simulation took `cost_ms`: the virtual ms it ran.
-        let mut frame = |p: &mut Playground, refresh: bool, cost_ms: f64| {
-            wall += 16.0;
-            let before = p.world().now_ms();
-            p.reduce(if refresh { Action::RefreshFrame(wall) } else { Action::Frame(wall) });
-            p.reduce(Action::FrameCost(cost_ms));
-            p.world().now_ms() - before
-        };
-        frame(&mut p, false, 0.0);
-        // 1,600 virtual ms took 40 ms: 40 virtual ms per wall ms, so a frame's 7 ms share is worth 280.
-        assert_eq!(frame(&mut p, false, 40.0), 1_600);
-        assert_eq!(REFRESH_FRAME_SIMULATION_MS_MAX, 2.0);
-        assert_eq!(frame(&mut p, true, 2.0), 80, "a refreshing frame: a 2 ms share");
-        assert_eq!(frame(&mut p, false, 7.0), 280, "a quiet frame: its 7 ms share");
-        // A refreshing frame is judged against its own share: 80 virtual ms in 4 ms halves the rate.
-        assert_eq!(frame(&mut p, true, 4.0), 80);
-        assert_eq!(frame(&mut p, false, 7.0), 140);
-    }
-
-    #[test]
     fn slow_frames_run_less_simulation_and_say_so_until_frames_are_fast_again() {
         let mut p = Playground::from_fragment("#play");
         p.reduce(Action::SetSpeed(100.0));
@@ -1575,8 +1530,8 @@ mod tests {
         // Each frame's simulation took 40 ms, 8 times its share: the next runs an eighth of it, and never less
         // than real time.
         let ran: Vec<u64> = (0..8).map(|_| frame(&mut p, 40.0)).collect();
-        assert_eq!(FRAME_SIMULATION_MS_MAX, 7.0);
-        assert_eq!(ran[..3], [1_600, 280, 49], "{ran:?}");
+        assert_eq!(FRAME_SIMULATION_MS_MAX, 5.0);
+        assert_eq!(ran[..3], [1_600, 200, 25], "{ran:?}");
         assert_eq!(*ran.last().unwrap(), 16, "never slower than real time");
         let lag = p.speed_lag().expect("the page says it runs slower than asked");
         assert!((1.0..90.0).contains(&lag), "{lag}");
