@@ -366,13 +366,13 @@ fn acknowledged(history: &History) -> Vec<Ack> {
 
 /// Lost writes, non-monotonic sends and duplicates.
 fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mut Report) {
-    // How many records each send carried with each key, by topic: a record compaction removed needs a
-    // later one with its key (held, or sent: it may have been a tombstone, since removed in turn).
-    let mut keyed_sends: BTreeMap<(&str, &Bytes), Vec<(NodeId, u64)>> = BTreeMap::new();
+    // How many records were sent with each key, by topic: a record compaction removed needs a later one with
+    // its key (held, or sent: it may have been a tombstone, since removed in turn).
+    let mut sent_with_key: BTreeMap<(&str, &Bytes), usize> = BTreeMap::new();
     for entry in history.entries() {
-        if let Op::SendInvoked { producer, request_id, topic, records } = &entry.op {
+        if let Op::SendInvoked { topic, records, .. } = &entry.op {
             for key in records.iter().filter_map(|r| r.key.as_ref()) {
-                keyed_sends.entry((topic.as_str(), key)).or_default().push((*producer, *request_id));
+                *sent_with_key.entry((topic.as_str(), key)).or_default() += 1;
             }
         }
     }
@@ -394,9 +394,7 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
             // Compacted away, if a later record has its key (Kafka's cleaner keeps each key's latest).
             let superseded = ack.payload.0.as_ref().is_some_and(|key| {
                 let later_held = log.records.iter().any(|r| r.offset > offset && r.key.as_ref() == Some(key));
-                let sends = keyed_sends.get(&(tp.topic.as_str(), key)).map_or(&[][..], Vec::as_slice);
-                let sent_again = sends.iter().filter(|&&s| s == (ack.producer, ack.request_id)).count() > 1
-                    || sends.iter().any(|&s| s != (ack.producer, ack.request_id));
+                let sent_again = sent_with_key.get(&(tp.topic.as_str(), key)).is_some_and(|&n| n > 1);
                 later_held || sent_again
             });
             if superseded {
@@ -733,8 +731,6 @@ fn check_commit_generations(history: &History, report: &mut Report) {
     }
 }
 
-/// A committed offset read back must be at least the one acknowledged last before the read was sent,
-/// unless a commit acknowledged since (concurrent with the read) named what was read.
 /// An acknowledged commit of one partition's offset: when it was acknowledged and sent.
 struct AckedCommit {
     acked_ms: u64,
@@ -742,6 +738,8 @@ struct AckedCommit {
     offset: Offset,
 }
 
+/// A committed offset read back must be at least the one acknowledged last before the read was sent,
+/// unless a commit acknowledged since (concurrent with the read) named what was read.
 fn check_committed_offsets(history: &History, report: &mut Report) {
     // Per (group, partition): every acknowledged commit, in order.
     let mut acked: BTreeMap<(&str, TopicPartition), Vec<AckedCommit>> = BTreeMap::new();
