@@ -39,6 +39,11 @@ test("errors are Error objects with Kafka's code", () => {
   assert.throws(() => consumer.seek("t", 0, -1), { code: "OFFSET_OUT_OF_RANGE" });
   assert.throws(() => cluster.createTopic("t"), { code: "TOPIC_ALREADY_EXISTS" });
   assert.throws(() => cluster.producer({ maxInFlightRequestsPerConnection: 6 }), { code: "INVALID_CONFIG" });
+  // KafkaProducer: idempotence asked for refuses acks=0/1 (left to its default, it gives way to them).
+  assert.throws(() => cluster.producer({ idempotent: true, acks: 1 }), { code: "INVALID_CONFIG", message: /Must set acks to all/ });
+  assert.throws(() => cluster.producer({ enableIdempotence: true, acks: "0" }), { code: "INVALID_CONFIG" });
+  cluster.producer({ acks: 1 });
+  cluster.producer({ idempotent: false, acks: 1 });
   assert.throws(() => cluster.producer({ lingerMs: -1 }), { code: "INVALID_REQUEST" });
   const lingering = cluster.producer({ lingerMs: 20, batchSize: 1000, maxInFlightRequestsPerConnection: 2 });
   const ids = [lingering.sendAsync("t", [{ value: "x" }]), lingering.sendAsync("t", [{ value: "y" }])];
