@@ -137,13 +137,19 @@ fn the_fixture_scenario_replays_to_the_native_trace_hash() {
     assert_eq!(c.trace_hash(), expected, "wasm and native give the same trace, bit for bit");
 }
 
-/// A config number above 32 bits means in wasm32 what it means natively: min.insync.replicas 2^32 counts
-/// as the replication factor, so with a follower down acks=all is refused (a truncating cast made it 0).
+/// Kafka's INT configs refuse numbers above 2^31 - 1 (a truncating cast once made min.insync.replicas 2^32
+/// zero in wasm32); the largest INT means in wasm32 what it means natively: min.insync.replicas counts as
+/// the replication factor, so with a follower down acks=all is refused.
 #[wasm_bindgen_test]
-fn config_numbers_above_32_bits_mean_what_they_mean_natively() {
+fn int_configs_refuse_more_than_an_int_and_mean_what_they_mean_natively() {
     let c = cluster();
+    for key in ["min.insync.replicas", "segment.bytes", "max.message.bytes"] {
+        let topic = format!(r#"{{"partitions": 1, "config": {{"{key}": "4294967296"}}}}"#);
+        let err = c.create_topic("big".into(), Some(js(&topic).into())).unwrap_err();
+        assert_eq!(code(err), "INVALID_CONFIG", "{key}");
+    }
     let topic = r#"{"partitions": 1, "replicationFactor": 3,
-        "config": {"min.insync.replicas": "4294967296", "segment.bytes": "4294967296"}}"#;
+        "config": {"min.insync.replicas": "2147483647", "segment.bytes": "2147483647"}}"#;
     c.create_topic("t".into(), Some(js(topic).into())).unwrap();
     let p0 = Array::from(&get(&c.describe_topic("t".into()).unwrap(), "partitions")).get(0);
     let leader = get(&p0, "leader").as_f64().unwrap();
