@@ -365,7 +365,7 @@ mod tests {
             batch_size_bytes: 1,
             delivery_timeout_ms: 2,
             request_timeout_ms: 3,
-            enable_idempotence: false,
+            enable_idempotence: Some(false),
             metadata_max_age_ms: 4,
             max_block_ms: 5,
             linger_ms: 6,

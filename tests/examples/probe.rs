@@ -11,7 +11,7 @@ fn main() {
     let d = w.describe_topic("t").unwrap();
     let leader = d.partitions[0].leader.unwrap();
     let follower = d.partitions[0].replicas.iter().copied().find(|&r| r != leader).unwrap();
-    let p = w.add_producer(ProducerConfig { enable_idempotence: false, ..ProducerConfig::named("p") }).unwrap();
+    let p = w.add_producer(ProducerConfig { enable_idempotence: Some(false), ..ProducerConfig::named("p") }).unwrap();
     w.crash_broker(follower).unwrap();
     println!("{:?}", w.send(p, "t", vec![value("during-shrink")]));
     let start = w.now_ms();

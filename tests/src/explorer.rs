@@ -522,7 +522,7 @@ fn stream_through_isolation(w: &mut World, m: &mut Model) {
     let request_timeout_ms = 300 + u64::from(m.roll(1_500));
     let config = ProducerConfig {
         acks: Acks::All,
-        enable_idempotence: true,
+        enable_idempotence: Some(true),
         max_in_flight_requests_per_connection: 5,
         request_timeout_ms,
         delivery_timeout_ms: request_timeout_ms + 20_000 + u64::from(m.roll(30_000)),
@@ -660,7 +660,7 @@ fn add_producer(w: &mut World, m: &mut Model) {
     });
     let config = ProducerConfig {
         acks,
-        enable_idempotence,
+        enable_idempotence: Some(enable_idempotence),
         request_timeout_ms: 1_000 + u64::from(m.roll(2_000)),
         delivery_timeout_ms: 5_000 + u64::from(m.roll(10_000)),
         max_block_ms: 3_000,

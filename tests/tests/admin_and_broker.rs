@@ -113,7 +113,7 @@ fn create_partitions_during_a_reassignment_is_reassignment_in_progress() {
 /// A producer whose sends promise nothing beyond the leader's append, so that power losses in between
 /// leave it no state to sort out.
 fn leader_acks_producer(w: &mut World, name: &str) -> i32 {
-    let config = ProducerConfig { acks: Acks::Leader, enable_idempotence: false, ..ProducerConfig::named(name) };
+    let config = ProducerConfig { acks: Acks::Leader, enable_idempotence: Some(false), ..ProducerConfig::named(name) };
     w.add_producer(config).unwrap()
 }
 

@@ -34,7 +34,7 @@ fn slow_answers(seed: u64, idempotent: bool) -> World {
     w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
     let p = w
         .add_producer(ProducerConfig {
-            enable_idempotence: idempotent,
+            enable_idempotence: Some(idempotent),
             request_timeout_ms: 500,
             delivery_timeout_ms: 20_000,
             ..ProducerConfig::named("p")
@@ -190,7 +190,7 @@ fn lossy_stream(seed: u64, idempotent: bool, warm_up: bool) -> World {
     w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
     let p = w
         .add_producer(ProducerConfig {
-            enable_idempotence: idempotent,
+            enable_idempotence: Some(idempotent),
             max_in_flight_requests_per_connection: 5,
             request_timeout_ms: 300,
             delivery_timeout_ms: 60_000,

@@ -107,7 +107,7 @@ fn a_send_waits_for_metadata_max_block_ms_and_no_longer() {
         let p = w
             .add_producer(ProducerConfig {
                 max_block_ms: 5_000,
-                enable_idempotence: false,
+                enable_idempotence: Some(false),
                 ..ProducerConfig::named("p")
             })
             .unwrap();
@@ -277,7 +277,7 @@ fn one_request_in_flight_keeps_a_partitions_order_across_a_leader_change() {
     for seed in 1..=5 {
         let mut w = three_brokers_with_topic_t(seed);
         let config = ProducerConfig {
-            enable_idempotence: false,
+            enable_idempotence: Some(false),
             acks: Acks::All,
             max_in_flight_requests_per_connection: 1,
             linger_ms: 0,

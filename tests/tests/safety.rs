@@ -154,7 +154,8 @@ fn bug2_parked_acks_all_produces_complete_when_the_controller_shrinks_the_isr() 
         let follower = w.describe_topic("t").unwrap().partitions[0].replicas.iter().copied().find(|&r| r != leader);
         let follower = follower.unwrap();
         // The follower dies; the controller fences it and shrinks the ISR. A send waiting on it completes.
-        let p = w.add_producer(ProducerConfig { enable_idempotence: false, ..ProducerConfig::named("p") }).unwrap();
+        let p =
+            w.add_producer(ProducerConfig { enable_idempotence: Some(false), ..ProducerConfig::named("p") }).unwrap();
         w.crash_broker(follower).unwrap();
         let sent = w.send(p, "t", vec![value("during-shrink")]);
         assert!(sent.is_ok(), "seed {seed}: the send completes once the ISR shrank: {sent:?}");

@@ -160,7 +160,7 @@ fn send_with_lost_response(idempotent: bool) -> World {
     .unwrap();
     w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
     let config =
-        ProducerConfig { request_timeout_ms: 500, enable_idempotence: idempotent, ..ProducerConfig::named("p") };
+        ProducerConfig { request_timeout_ms: 500, enable_idempotence: Some(idempotent), ..ProducerConfig::named("p") };
     let producer = w.add_producer(config).unwrap();
     w.send(producer, "t", vec![value("warm-up")]).unwrap(); // producer id and metadata known
     let request = w.send_async(producer, "t", vec![value("once")]).unwrap();

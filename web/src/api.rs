@@ -15,7 +15,6 @@ use std::rc::Rc;
 use franz_core::client::{ConsumerConfig, ConsumerRecord, ProducerConfig, RecordMetadata};
 use franz_core::error::ErrorCode;
 use franz_core::group::assignor::{assign, Assignor, Member};
-use franz_core::protocol::message::Acks;
 use franz_core::sim::network::NetworkConfig;
 use franz_core::sim::scenario::{PartitionOffset, Scenario};
 use franz_core::types::{NodeId, TopicPartition};
@@ -537,20 +536,11 @@ impl Cluster {
 
     /// A producer client: `producer({ clientId, acks = "all", idempotent = true, ... })`.
     pub fn producer(&self, options: Option<ProducerOptionsJs>) -> Result<Producer, JsValue> {
-        let (mut delivery_timeout_given, mut idempotence_asked) = (false, false);
+        let mut delivery_timeout_given = false;
         let mut config: ProducerConfig = parse_options_with(opt_js(options), "producer", &["acks"], |map| {
             delivery_timeout_given = map.contains_key("deliveryTimeoutMs");
-            producer_conveniences(map)?;
-            idempotence_asked = map.get("enableIdempotence") == Some(&serde_json::Value::Bool(true));
-            Ok(())
+            producer_conveniences(map)
         })?;
-        // As KafkaProducer: idempotence left to its default gives way to acks=0/1; asked for, it refuses them.
-        if idempotence_asked && config.acks != Acks::All {
-            return Err(invalid(
-                ErrorCode::InvalidConfig,
-                "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
-            ));
-        }
         if !delivery_timeout_given {
             // As KafkaProducer: an unset delivery.timeout.ms is raised to linger.ms + request.timeout.ms; one the
             // user set below that is refused (by the core's validation).

@@ -47,7 +47,9 @@ pub struct ProducerConfig {
     pub batch_size_bytes: usize,
     pub delivery_timeout_ms: u64,
     pub request_timeout_ms: u64,
-    pub enable_idempotence: bool,
+    /// `enable.idempotence`: unset (`None`) it is on, and gives way to `acks` 0 or 1 as Kafka's does; set
+    /// to true, `acks` other than all are refused (KafkaProducer's ConfigException).
+    pub enable_idempotence: Option<bool>,
     /// `metadata.max.age.ms`: how long partition counts and leaders are trusted before asking again.
     pub metadata_max_age_ms: u64,
     /// `max.block.ms`: how long `send` waits for the topic to appear in metadata (a topic just created
@@ -68,7 +70,7 @@ impl Default for ProducerConfig {
             batch_size_bytes: 16_384,
             delivery_timeout_ms: 120_000,
             request_timeout_ms: 30_000,
-            enable_idempotence: true,
+            enable_idempotence: None,
             metadata_max_age_ms: 300_000,
             max_block_ms: 60_000,
             linger_ms: 0,
@@ -125,13 +127,26 @@ impl ProducerConfig {
         }
         let in_flight = u64::from(self.max_in_flight_requests_per_connection);
         super::check_range("max.in.flight.requests.per.connection", in_flight, 1, 1_000)?;
-        if self.enable_idempotence && self.acks == Acks::All && in_flight > 5 {
+        if self.enable_idempotence == Some(true) && self.acks != Acks::All {
+            return Err(franz_err!(
+                InvalidConfig,
+                "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee \
+                 idempotence."
+            ));
+        }
+        if self.idempotent() && in_flight > 5 {
             return Err(franz_err!(
                 InvalidConfig,
                 "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer"
             ));
         }
         super::check_range("batch.size", self.batch_size_bytes as u64, 0, 1 << 30)
+    }
+
+    /// Whether the producer numbers its batches: idempotence on (set or left to its default) with
+    /// `acks=all` (left to its default, it gives way to acks 0 or 1, as Kafka's does).
+    pub fn idempotent(&self) -> bool {
+        self.enable_idempotence != Some(false) && self.acks == Acks::All
     }
 
     /// Kafka's defaults with a `client.id`.
@@ -310,10 +325,8 @@ impl Producer {
         }
     }
 
-    /// Idempotence needs `acks=all` (Kafka refuses the combination otherwise; Franz falls back to a plain
-    /// producer, as Kafka does when idempotence was not asked for explicitly).
     fn idempotent(&self) -> bool {
-        self.config.enable_idempotence && self.config.acks == Acks::All
+        self.config.idempotent()
     }
 
     pub fn id(&self) -> NodeId {
@@ -1243,6 +1256,33 @@ mod tests {
         let mut sent = out.take_messages();
         assert_eq!(sent.len(), 1, "{sent:?}");
         sent.remove(0).1
+    }
+
+    /// KafkaProducer's `postProcessAndValidateIdempotenceConfigs`: idempotence asked for refuses acks 0 and 1;
+    /// left unset it gives way to them; on (set or not) with acks=all, it allows at most 5 in flight.
+    #[test]
+    fn idempotence_set_refuses_acks_other_than_all_and_unset_gives_way() {
+        let config = |acks, enable_idempotence, in_flight| ProducerConfig {
+            acks,
+            enable_idempotence,
+            max_in_flight_requests_per_connection: in_flight,
+            ..ProducerConfig::default()
+        };
+        for acks in [Acks::Leader, Acks::None] {
+            let err = config(acks, Some(true), 5).validate().unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidConfig);
+            assert!(err.message.contains("Must set acks to all"), "{}", err.message);
+            for unset_or_off in [None, Some(false)] {
+                let c = config(acks, unset_or_off, 10);
+                assert!(c.validate().is_ok() && !c.idempotent(), "{c:?}");
+            }
+        }
+        for on in [None, Some(true)] {
+            assert!(config(Acks::All, on, 5).idempotent());
+            assert_eq!(config(Acks::All, on, 6).validate().unwrap_err().code, ErrorCode::InvalidConfig);
+        }
+        let off = config(Acks::All, Some(false), 6);
+        assert!(off.validate().is_ok() && !off.idempotent());
     }
 
     /// An idempotent producer at its last epoch, with its metadata: its send goes out as a Produce.

@@ -17,8 +17,10 @@ use crate::sim::stream::StreamKey;
 use crate::sim::ClusterConfig;
 use crate::types::{NodeId, ProducerRecord, TopicPartition};
 
-/// The format version `scenario()` writes and `replay` reads.
-pub const SCENARIO_VERSION: u32 = 1;
+/// The format version `scenario()` writes. `replay` reads it and version 1, which wrote a producer's
+/// `enableIdempotence` left to its default as `true`: read as unset (version 2 writes `null`), so that a
+/// run recorded with `acks: "1"` and the default still replays rather than being refused.
+pub const SCENARIO_VERSION: u32 = 2;
 /// Franz's bound on a scenario's JSON text.
 pub const SCENARIO_JSON_BYTES_MAX: usize = 16 * 1024 * 1024;
 /// Franz's bound on a scenario's actions (consecutive `runFor`s count as one).
@@ -255,14 +257,26 @@ impl Scenario {
                 json.len()
             ));
         }
-        let scenario: Scenario =
+        let mut scenario: Scenario =
             serde_json::from_str(json).map_err(|e| franz_err!(InvalidRequest, "The scenario is not valid: {e}"))?;
-        if scenario.version != SCENARIO_VERSION {
-            return Err(franz_err!(
-                UnsupportedVersion,
-                "Scenario version {} is not supported; this Franz reads version {SCENARIO_VERSION}",
-                scenario.version
-            ));
+        match scenario.version {
+            SCENARIO_VERSION => {}
+            1 => {
+                for entry in &mut scenario.actions {
+                    if let Action::AddProducer { config } = &mut entry.action {
+                        if config.enable_idempotence == Some(true) {
+                            config.enable_idempotence = None;
+                        }
+                    }
+                }
+                scenario.version = SCENARIO_VERSION;
+            }
+            version => {
+                return Err(franz_err!(
+                    UnsupportedVersion,
+                    "Scenario version {version} is not supported; this Franz reads versions 1 and {SCENARIO_VERSION}"
+                ))
+            }
         }
         if let Some(late) = scenario.actions.iter().find(|e| e.at_ms > SCENARIO_VIRTUAL_MS_MAX) {
             return Err(franz_err!(
@@ -470,6 +484,31 @@ impl Action {
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+
+    /// Version 1 wrote a producer's idempotence left to its default as `true`; read so, a run recorded with
+    /// acks=1 would now be refused. It reads as unset, and the run is written back as version 2.
+    #[test]
+    fn version_1_reads_its_default_idempotence_as_unset() {
+        let producer = |version: u32, idempotence: &str| {
+            let json = alloc::format!(
+                r#"{{"version":{version},"seed":7,"brokers":1,"actions":[{{"atMs":0,"action":{{"type":"addProducer","config":{{"acks":"1","enableIdempotence":{idempotence}}}}}}}]}}"#
+            );
+            let s = Scenario::parse(&json).unwrap();
+            assert_eq!(s.version, SCENARIO_VERSION);
+            match &s.actions[0].action {
+                Action::AddProducer { config } => (config.enable_idempotence, s.clone()),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(producer(1, "true").0, None);
+        assert_eq!(producer(1, "false").0, Some(false));
+        let (asked, v2) = producer(2, "true");
+        assert_eq!(asked, Some(true), "version 2 means what it says");
+        assert_eq!(Scenario::parse(&v2.to_json()).unwrap(), v2, "round trip");
+        let (unset, v1) = producer(1, "true");
+        assert!(v1.to_json().contains(r#""enableIdempotence":null"#), "{}", v1.to_json());
+        assert_eq!(unset, None);
+    }
 
     #[test]
     fn actions_read_as_json_a_person_can_write() {

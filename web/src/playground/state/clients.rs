@@ -216,13 +216,16 @@ impl Playground {
 
     /// The playground's producer for these settings, started on first use (found by its name, which says its
     /// settings, so it survives a replay).
+    /// Ticked, "idempotent" is Kafka's default (unset): on with acks=all, given way to acks 0 and 1.
     fn producer(&mut self, acks: &str, idempotent: bool) -> Result<NodeId, String> {
+        let idempotent = idempotent && acks == "all";
         let name = format!("{PRODUCER_PREFIX}acks-{acks}{}", if idempotent { "-idempotent" } else { "" });
         if let Some(id) = self.world.client_by_name(&name) {
             return Ok(id);
         }
         let acks = Acks::parse(acks).ok_or("acks must be all, 1 or 0")?;
-        let config = ProducerConfig { acks, enable_idempotence: idempotent, ..ProducerConfig::named(name) };
+        let enable_idempotence = (!idempotent).then_some(false);
+        let config = ProducerConfig { acks, enable_idempotence, ..ProducerConfig::named(name) };
         self.world.add_producer(config).map_err(|e| e.to_string())
     }
 
