@@ -278,7 +278,9 @@ fn live_history(history: &History) -> History {
             Op::PositionReset { partitions, .. }
             | Op::AssignmentReceived { partitions, .. }
             | Op::AssignmentRevoked { partitions, .. } => partitions.retain(|tp| !before_deletion(i, &tp.topic)),
-            Op::OffsetsCommitted { offsets, .. } => offsets.retain(|o| !before_deletion(i, &o.topic)),
+            // A commit goes with the topic id it was written under: a coordinator that had not learned of a
+            // deletion yet took it for the old topic, and deletes it with that topic (`onPartitionsDeleted`).
+            Op::OffsetsCommitted { offsets, .. } => offsets.retain(|o| !gone(i, &o.topic, o.topic_id)),
             Op::CommittedOffsetsFetched { offsets, .. } => offsets.retain(|o| !before_deletion(i, &o.topic)),
             Op::TopicDeleted { .. } | Op::GroupMemberRemoved { .. } => {}
         }
@@ -1398,7 +1400,8 @@ mod tests {
 
     /// An acknowledged commit of `offset` as `member` of `generation`, sent at `requested_ms`.
     fn commit_as(generation: i32, member: &str, requested_ms: u64, offset: Offset, explicit: bool) -> Op {
-        let offsets = vec![crate::protocol::history::CommittedOffset { topic: "t".into(), partition: 0, offset }];
+        let offsets =
+            vec![crate::protocol::history::CommittedOffset { topic: "t".into(), partition: 0, offset, topic_id: None }];
         Op::OffsetsCommitted {
             consumer: 10_003,
             group: "g".into(),
@@ -1458,6 +1461,26 @@ mod tests {
         // Near miss: a commit sent after the deletion (for the topic created again) still counts.
         let after = commit_as(-1, "", 2, 10, false);
         assert_eq!(kinds(vec![deleted(), fetched(0, None), after, fetched(3, None)]), [back]);
+    }
+
+    #[test]
+    fn a_commit_a_stale_coordinator_wrote_for_the_deleted_topic_is_deleted_with_it() {
+        // Found by the soak (seed 10003338): the topic deleted and created again, then a commit sent and
+        // acknowledged by a coordinator that had not learned of the deletion yet (it wrote the commit under
+        // the old topic id), which it deleted on learning of it: a fetch then finds nothing committed.
+        let back = ViolationKind::CommittedOffsetWentBack;
+        let under = |topic_id: Option<u64>| {
+            let mut commit = commit_as(-1, "", 1, 10, false);
+            if let Op::OffsetsCommitted { offsets, .. } = &mut commit {
+                offsets[0].topic_id = topic_id;
+            }
+            commit
+        };
+        let deleted = || Op::TopicDeleted { topic: "t".into(), topic_id: 1 };
+        assert_eq!(kinds(vec![deleted(), fetched(0, None), under(Some(1)), fetched(3, None)]), []);
+        // Near misses: written under the new topic's id, or with no id (by time, after the deletion).
+        assert_eq!(kinds(vec![deleted(), fetched(0, None), under(Some(2)), fetched(3, None)]), [back]);
+        assert_eq!(kinds(vec![deleted(), fetched(0, None), under(None), fetched(3, None)]), [back]);
     }
 
     fn commit_positions(offset: Offset, explicit: bool) -> Op {

@@ -47,11 +47,11 @@
 //! ## How a record travels from `send` to `poll`
 //!
 //! `World::send` calls `Producer::send`, which partitions the records (murmur2 on the key, or sticky),
-//! appends them to a batch per partition, and once `linger.ms` passes sends a `ProduceRequest` to the
-//! partition's leader from its metadata. The world queues it with the link's latency. The leader's
-//! `Broker::on_produce` checks the producer's sequence (idempotence), appends the batch to its
-//! [`log::PartitionLog`] at the log end offset, and with `acks=all` parks the request until the high
-//! watermark passes it. Followers fetch (`ReplicaFetchRequest`), append the same batch, and their next
+//! appends them to a batch per partition, and once `linger.ms` passes sends each leader (from its
+//! metadata) a `ProduceRequest` with a ready batch of each of its partitions. The world queues it with the
+//! link's latency. The leader's `Broker::on_produce` checks each batch's producer sequence (idempotence),
+//! appends it to its [`log::PartitionLog`] at the log end offset, and with `acks=all` parks the request
+//! until the high watermark of every partition passes its batch. Followers fetch (`ReplicaFetchRequest`), append the same batch, and their next
 //! fetch offsets let the leader advance the HW (the smallest log end of the ISR); the parked request is
 //! then answered and the producer completes the send, recording `SendAcked` in the history. A consumer's
 //! `FetchRequest` reads below the HW; its `poll` hands the records out in offset order and records

@@ -9,7 +9,7 @@ use crate::vec_map::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{Broker, DelayedProduce};
+use super::{Broker, DelayedProduce, PartitionWait};
 use crate::config::ConfigMap;
 use crate::error::Result;
 use crate::group::coordinator::{Effects, Group};
@@ -121,26 +121,34 @@ impl Broker {
                     Record::new(now_ms as i64, Some(key.into()), Some(offset_commit_value(*offset).into()))
                 })
                 .collect();
+            let mut topic_ids: Vec<(String, crate::types::TopicId)> = Vec::new();
+            for (committed, _) in &offsets {
+                if let Some(t) = self.image.topics.get(&committed.topic) {
+                    if !topic_ids.iter().any(|(name, _)| *name == committed.topic) {
+                        topic_ids.push((committed.topic.clone(), t.topic_id));
+                    }
+                }
+            }
             let (base_offset, required_offset) =
                 self.append(&tp, Acks::All, (ProducerStamp::NONE, None), records, now_ms, out)?;
-            Ok((tp, base_offset, required_offset))
+            Ok((tp, base_offset, required_offset, topic_ids))
         })();
         match result {
-            Ok((tp, base_offset, required_offset)) => {
+            Ok((tp, base_offset, required_offset, topic_ids)) => {
                 let deadline_ms = now_ms + OFFSET_COMMIT_TIMEOUT_MS;
+                let wait = PartitionWait { tp, topic_id: None, base_offset, required_offset, result: None };
                 self.delayed_produces.push(DelayedProduce {
                     from,
                     correlation_id,
-                    tp,
-                    base_offset,
-                    required_offset,
                     deadline_ms,
-                    offset_commit: true,
-                    topic_id: None,
+                    offset_commit: Some(topic_ids),
+                    partitions: alloc::vec![wait],
                 });
                 self.complete_delayed(now_ms, out);
             }
-            Err(e) => out.send(from, Message::OffsetCommitResponse { correlation_id, result: Err(e) }),
+            Err(e) => {
+                out.send(from, Message::OffsetCommitResponse { correlation_id, result: Err(e), topic_ids: Vec::new() })
+            }
         }
     }
 
@@ -180,7 +188,7 @@ fn refusal(message: &Message, e: crate::error::FranzError) -> Option<Message> {
             Message::LeaveGroupResponse { correlation_id, result: Err(e) }
         }
         Message::OffsetCommitRequest { correlation_id, .. } => {
-            Message::OffsetCommitResponse { correlation_id, result: Err(e) }
+            Message::OffsetCommitResponse { correlation_id, result: Err(e), topic_ids: Vec::new() }
         }
         _ => return None,
     })

@@ -430,15 +430,19 @@ impl Broker {
 
     /// Requests parked under a leadership that ended are answered `NOT_LEADER_OR_FOLLOWER`.
     fn fail_parked_for(&mut self, tp: &TopicPartition, out: &mut Outbox) {
-        let (gone, kept): (Vec<_>, Vec<_>) =
-            core::mem::take(&mut self.delayed_produces).into_iter().partition(|p| &p.tp == tp);
+        for produce in &mut self.delayed_produces {
+            for wait in produce.partitions.iter_mut().filter(|w| &w.tp == tp && w.result.is_none()) {
+                wait.result = Some(Err(franz_err!(
+                    NotLeaderOrFollower,
+                    "The leadership of {tp} changed while the batch waited for replication"
+                )));
+            }
+        }
+        let (answered, kept): (Vec<_>, Vec<_>) =
+            core::mem::take(&mut self.delayed_produces).into_iter().partition(|p| p.resolved());
         self.delayed_produces = kept;
-        for produce in gone {
-            let result = Err(franz_err!(
-                NotLeaderOrFollower,
-                "The leadership of {tp} changed while the batch waited for replication"
-            ));
-            produce.answer(result, out);
+        for produce in answered {
+            produce.answer(out);
         }
     }
 }

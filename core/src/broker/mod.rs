@@ -27,6 +27,7 @@ use crate::metadata::MetadataImage;
 use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::message::{
     Acks, Actor, CorrelationId, FetchPartitionResult, FetchedPartition, IsolationLevel, Message, OffsetSpec, Outbox,
+    ProducePartition, ProducePartitionResult,
 };
 use crate::protocol::message::{PartitionMetadata, TopicMetadata};
 use crate::protocol::trace::TraceKind;
@@ -282,36 +283,61 @@ struct PartitionFetch {
     max_bytes: usize,
 }
 
-/// An `acks=all` produce parked until the high watermark reaches `required_offset`.
+/// An `acks=all` produce (or an OffsetCommit) parked until the high watermark of each of its partitions
+/// reaches the end of its batch (Kafka's `DelayedProduce`): answered once every partition has its answer.
 #[derive(Clone, Debug)]
 struct DelayedProduce {
     from: NodeId,
     correlation_id: CorrelationId,
-    tp: TopicPartition,
-    base_offset: Offset,
-    required_offset: Offset,
     deadline_ms: u64,
-    /// An OffsetCommit waiting for its records to be replicated, rather than a client's Produce.
-    offset_commit: bool,
+    /// An OffsetCommit waiting for its records to be replicated (one partition), rather than a Produce: the
+    /// topic ids it was written under.
+    offset_commit: Option<Vec<(String, TopicId)>>,
+    partitions: Vec<PartitionWait>,
+}
+
+/// One partition of a parked produce: the offset its high watermark must reach, and its answer once known.
+#[derive(Clone, Debug)]
+struct PartitionWait {
+    tp: TopicPartition,
     /// The id of the topic whose log took the batch.
     topic_id: Option<TopicId>,
+    base_offset: Offset,
+    required_offset: Offset,
+    result: Option<Result<Offset>>,
 }
 
 impl DelayedProduce {
-    /// The answer, once the batch is replicated (or cannot be).
-    fn answer(&self, result: Result<Offset>, out: &mut Outbox) {
-        let correlation_id = self.correlation_id;
-        if self.offset_commit {
+    fn resolved(&self) -> bool {
+        self.partitions.iter().all(|w| w.result.is_some())
+    }
+
+    /// The answer, once every partition has its own (replicated, or cannot be).
+    fn answer(self, out: &mut Outbox) {
+        let DelayedProduce { from, correlation_id, offset_commit, partitions, .. } = self;
+        let unanswered = |tp: &TopicPartition| Err(franz_err!(RequestTimedOut, "{tp} was not answered"));
+        if let Some(topic_ids) = offset_commit {
+            let result = match partitions.into_iter().next() {
+                Some(w) => w.result.unwrap_or_else(|| unanswered(&w.tp)),
+                None => Err(franz_err!(InvalidRequest, "An OffsetCommit without a partition")),
+            };
             let result = result.map(|_| ()).map_err(|e| match e.code {
                 crate::error::ErrorCode::NotLeaderOrFollower => {
                     franz_err!(NotCoordinator, "The coordinator moved while the commit was being replicated")
                 }
                 _ => e,
             });
-            out.send(self.from, Message::OffsetCommitResponse { correlation_id, result });
+            out.send(from, Message::OffsetCommitResponse { correlation_id, result, topic_ids });
         } else {
-            let (topic, partition, topic_id) = (self.tp.topic.clone(), self.tp.partition, self.topic_id);
-            out.send(self.from, Message::ProduceResponse { correlation_id, topic, partition, topic_id, result });
+            let partitions = partitions
+                .into_iter()
+                .map(|w| {
+                    let result = w.result.unwrap_or_else(|| unanswered(&w.tp));
+                    let TopicPartition { topic, partition } = w.tp;
+                    ProducePartitionResult { topic, partition, topic_id: w.topic_id, result }
+                })
+                .collect();
+            out.send(from, Message::ProduceResponse { correlation_id, partitions });
         }
     }
 }
@@ -534,17 +560,17 @@ impl Broker {
     }
 
     fn leader_partition(&self, tp: &TopicPartition) -> Result<(&Partition, &TopicConfig)> {
-        let Some(t) = self.topics.get(&tp.topic) else {
+        // Kafka's getPartitionOrError: a partition the metadata knows is elsewhere (the client's metadata is
+        // stale); one it does not know is unknown.
+        let elsewhere = || {
             let known = self.image.topics.get(&tp.topic).is_some_and(|t| (tp.partition as usize) < t.partitions.len());
-            if known {
-                // The partition exists, elsewhere: the client's metadata is stale.
-                return Err(franz_err!(NotLeaderOrFollower, "Broker {} is not a replica of {tp}", self.id));
+            match known {
+                true => franz_err!(NotLeaderOrFollower, "Broker {} is not a replica of {tp}", self.id),
+                false => franz_err!(UnknownTopicOrPartition, "This server does not host {tp}"),
             }
-            return Err(franz_err!(UnknownTopicOrPartition, "This server does not host topic {}", tp.topic));
         };
-        let Some(p) = t.partitions.get(&tp.partition) else {
-            return Err(franz_err!(NotLeaderOrFollower, "Broker {} does not host {tp}", self.id));
-        };
+        let Some(t) = self.topics.get(&tp.topic) else { return Err(elsewhere()) };
+        let Some(p) = t.partitions.get(&tp.partition) else { return Err(elsewhere()) };
         if p.leader != self.id {
             return Err(franz_err!(NotLeaderOrFollower, "Broker {} is not the leader of {tp}", self.id));
         }
@@ -622,30 +648,28 @@ impl Broker {
         Ok((base_offset, base_offset + count))
     }
 
+    /// Each partition's batch is appended on its own (one refused does not stop the others); with acks=all
+    /// the answer waits until every appended batch is replicated.
     fn on_produce(&mut self, now_ms: u64, from: NodeId, request: ProduceArgs, out: &mut Outbox) {
-        let ProduceArgs { correlation_id, acks, timeout_ms, tp, producer, records, origin } = request;
-        let result = self.append(&tp, acks, (producer, origin), records, now_ms, out);
-        let topic_id = self.topics.get(&tp.topic).map(|t| t.topic_id);
-        match (acks, result) {
-            (Acks::None, _) => {}
-            (Acks::All, Ok((base_offset, required_offset))) => {
-                let deadline_ms = now_ms.saturating_add(timeout_ms);
-                let delayed = DelayedProduce {
-                    from,
-                    correlation_id,
-                    topic_id,
-                    tp,
-                    base_offset,
-                    required_offset,
-                    deadline_ms,
-                    offset_commit: false,
-                };
-                self.delayed_produces.push(delayed);
-            }
-            (_, result) => {
-                let result = result.map(|(base, _)| base);
-                let (topic, partition) = (tp.topic, tp.partition);
-                out.send(from, Message::ProduceResponse { correlation_id, topic, partition, topic_id, result });
+        let ProduceArgs { correlation_id, acks, timeout_ms, partitions } = request;
+        let mut waits = Vec::with_capacity(partitions.len());
+        for ProducePartition { topic, partition, producer, records, origin } in partitions {
+            let tp = TopicPartition { topic, partition };
+            let appended = self.append(&tp, acks, (producer, origin), records, now_ms, out);
+            let topic_id = self.topics.get(&tp.topic).map(|t| t.topic_id);
+            let (base_offset, required_offset, result) = match appended {
+                Ok((base, required)) if acks == Acks::All => (base, required, None),
+                Ok((base, required)) => (base, required, Some(Ok(base))),
+                Err(e) => (0, 0, Some(Err(e))),
+            };
+            waits.push(PartitionWait { tp, topic_id, base_offset, required_offset, result });
+        }
+        if acks != Acks::None {
+            let deadline_ms = now_ms.saturating_add(timeout_ms);
+            let delayed = DelayedProduce { from, correlation_id, deadline_ms, offset_commit: None, partitions: waits };
+            match delayed.resolved() {
+                true => delayed.answer(out),
+                false => self.delayed_produces.push(delayed),
             }
         }
         self.complete_delayed(now_ms, out);
@@ -740,59 +764,56 @@ impl Broker {
         }
         let mut i = 0;
         while i < self.delayed_produces.len() {
-            let produce = &self.delayed_produces[i];
-            let state = self.topics.get(&produce.tp.topic).and_then(|t| {
-                let p = t.partitions.get(&produce.tp.partition)?;
-                // Kafka's checkEnoughReplicasReachOffset: judged against the maximal ISR.
-                Some((p.high_watermark, p.leader == self.id, p.maximal_isr().count() >= min_isr(&t.config, p)))
-            });
-            let result = match state {
-                // Kafka's getPartitionOrError: a partition still in the metadata moved away (a reassignment
-                // removed this replica), and the producer retries with the new leader.
-                None if self
-                    .image
-                    .topics
-                    .get(&produce.tp.topic)
-                    .is_some_and(|t| (produce.tp.partition as usize) < t.partitions.len()) =>
-                {
-                    Some(Err(franz_err!(
-                        NotLeaderOrFollower,
-                        "Broker {} is no longer a replica of {}",
-                        self.id,
-                        produce.tp
-                    )))
+            let due = now_ms >= self.delayed_produces[i].deadline_ms;
+            for j in 0..self.delayed_produces[i].partitions.len() {
+                let wait = &self.delayed_produces[i].partitions[j];
+                if wait.result.is_none() {
+                    let result = self.produce_wait_result(wait, due);
+                    self.delayed_produces[i].partitions[j].result = result;
                 }
-                None => Some(Err(franz_err!(UnknownTopicOrPartition, "{} was deleted", produce.tp))),
-                Some((_, false, _)) => Some(Err(franz_err!(
-                    NotLeaderOrFollower,
-                    "Broker {} is no longer the leader of {}",
-                    self.id,
-                    produce.tp
-                ))),
-                Some((hw, true, enough)) if hw >= produce.required_offset => Some(if enough {
-                    Ok(produce.base_offset)
-                } else {
-                    Err(franz_err!(
-                        NotEnoughReplicasAfterAppend,
-                        "The batch is in the log of {}, but the ISR shrank below min.insync.replicas",
-                        produce.tp
-                    ))
-                }),
-                _ if now_ms >= produce.deadline_ms => Some(Err(franz_err!(
-                    RequestTimedOut,
-                    "The high watermark of {} did not reach offset {} within the request's timeout",
-                    produce.tp,
-                    produce.required_offset
-                ))),
-                _ => None,
-            };
-            match result {
-                Some(result) => self.delayed_produces.remove(i).answer(result, out),
-                None => i += 1,
+            }
+            match self.delayed_produces[i].resolved() {
+                true => self.delayed_produces.remove(i).answer(out),
+                false => i += 1,
             }
         }
         self.complete_group_stores(now_ms, out);
         self.complete_replica_fetches(now_ms, out);
+    }
+
+    /// A parked partition's answer, once it has one: replicated to its offset, or why it cannot be.
+    fn produce_wait_result(&self, wait: &PartitionWait, due: bool) -> Option<Result<Offset>> {
+        let tp = &wait.tp;
+        let state = self.topics.get(&tp.topic).and_then(|t| {
+            let p = t.partitions.get(&tp.partition)?;
+            // Kafka's checkEnoughReplicasReachOffset: judged against the maximal ISR.
+            Some((p.high_watermark, p.leader == self.id, p.maximal_isr().count() >= min_isr(&t.config, p)))
+        });
+        match state {
+            // Kafka's getPartitionOrError: a partition still in the metadata moved away (a reassignment
+            // removed this replica), and the producer retries with the new leader.
+            None if self.image.topics.get(&tp.topic).is_some_and(|t| (tp.partition as usize) < t.partitions.len()) => {
+                Some(Err(franz_err!(NotLeaderOrFollower, "Broker {} is no longer a replica of {tp}", self.id)))
+            }
+            None => Some(Err(franz_err!(UnknownTopicOrPartition, "{tp} was deleted"))),
+            Some((_, false, _)) => {
+                Some(Err(franz_err!(NotLeaderOrFollower, "Broker {} is no longer the leader of {tp}", self.id)))
+            }
+            Some((hw, true, enough)) if hw >= wait.required_offset => Some(if enough {
+                Ok(wait.base_offset)
+            } else {
+                Err(franz_err!(
+                    NotEnoughReplicasAfterAppend,
+                    "The batch is in the log of {tp}, but the ISR shrank below min.insync.replicas"
+                ))
+            }),
+            _ if due => Some(Err(franz_err!(
+                RequestTimedOut,
+                "The high watermark of {tp} did not reach offset {} within the request's timeout",
+                wait.required_offset
+            ))),
+            _ => None,
+        }
     }
 
     fn list_offsets(&self, tp: &TopicPartition, spec: OffsetSpec) -> Result<Offset> {
@@ -901,10 +922,7 @@ struct ProduceArgs {
     correlation_id: CorrelationId,
     acks: Acks,
     timeout_ms: u64,
-    tp: TopicPartition,
-    producer: ProducerStamp,
-    records: Vec<Record>,
-    origin: Option<BatchOrigin>,
+    partitions: Vec<ProducePartition>,
 }
 
 fn respond_fetch(fetch: DelayedFetch, answers: Vec<(usize, Result<FetchedPartition>)>, out: &mut Outbox) {
@@ -940,19 +958,8 @@ impl Actor for Broker {
                 let brokers = self.image.live_brokers();
                 out.send(from, Message::MetadataResponse { correlation_id, brokers, topics });
             }
-            Message::ProduceRequest {
-                correlation_id,
-                acks,
-                timeout_ms,
-                topic,
-                partition,
-                producer,
-                records,
-                origin,
-            } => {
-                let tp = TopicPartition::new(topic, partition);
-                let args = ProduceArgs { correlation_id, acks, timeout_ms, tp, producer, records, origin };
-                self.on_produce(now_ms, from, args, out);
+            Message::ProduceRequest { correlation_id, acks, timeout_ms, partitions } => {
+                self.on_produce(now_ms, from, ProduceArgs { correlation_id, acks, timeout_ms, partitions }, out);
             }
             Message::InitProducerIdRequest { correlation_id } => {
                 let producer_id = self.next_producer_id;

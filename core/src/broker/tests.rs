@@ -7,14 +7,15 @@ use alloc::vec::Vec;
 
 use super::Broker;
 use crate::config::BrokerConfig;
-use crate::error::ErrorCode;
+use crate::error::{ErrorCode, FranzError};
 use crate::protocol::message::{
-    Acks, Actor, FetchPartition, IsolationLevel, Message, MetadataFetchData, Outbox, ReplicaFetch,
+    Acks, Actor, FetchPartition, IsolationLevel, Message, MetadataFetchData, Outbox, ProducePartition, ReplicaFetch,
     ReplicaFetchPartition,
 };
 use crate::protocol::metadata::MetadataRecord;
 use crate::protocol::record::ProducerStamp;
 use crate::types::{Bytes, NodeId, Record};
+use crate::types::{Offset, TopicId};
 
 const CONTROLLER: NodeId = 1001;
 const CLIENT: NodeId = 10_001;
@@ -104,17 +105,29 @@ fn consumer_fetch(correlation_id: u64, max_wait_ms: u64, partitions: &[(&str, i3
     Message::FetchRequest { correlation_id, max_wait_ms, isolation_level: IsolationLevel::ReadUncommitted, partitions }
 }
 
+/// One partition's batch of a Produce, from a client Franz did not make.
+fn batch(topic: &str, partition: u32, values: &[&str]) -> ProducePartition {
+    let records = values.iter().map(|v| record(v)).collect();
+    ProducePartition { topic: topic.into(), partition, producer: ProducerStamp::NONE, records, origin: None }
+}
+
+fn produce_request(correlation_id: u64, acks: Acks, partitions: Vec<ProducePartition>) -> Message {
+    Message::ProduceRequest { correlation_id, acks, timeout_ms: 30_000, partitions }
+}
+
+/// The answer to a Produce of one partition: its correlation id, topic id and result.
+fn produced(answer: Message) -> (u64, Option<TopicId>, Result<Offset, FranzError>) {
+    match answer {
+        Message::ProduceResponse { correlation_id, mut partitions } if partitions.len() == 1 => {
+            let p = partitions.remove(0);
+            (correlation_id, p.topic_id, p.result)
+        }
+        other => panic!("one partition's answer: {other:?}"),
+    }
+}
+
 fn produce(b: &mut Broker, now_ms: u64, correlation_id: u64, topic: &str, values: &[&str]) -> Message {
-    let request = Message::ProduceRequest {
-        correlation_id,
-        acks: Acks::Leader,
-        timeout_ms: 30_000,
-        topic: topic.into(),
-        partition: 0,
-        producer: ProducerStamp::NONE,
-        records: values.iter().map(|v| record(v)).collect(),
-        origin: None,
-    };
+    let request = produce_request(correlation_id, Acks::Leader, vec![batch(topic, 0, values)]);
     let mut out = Outbox::default();
     b.on_message(now_ms, CLIENT, request, &mut out);
     let mut answers = sent(out);
@@ -127,14 +140,8 @@ fn produce(b: &mut Broker, now_ms: u64, correlation_id: u64, topic: &str, values
 #[test]
 fn a_leader_appends_at_its_log_end_and_answers_with_the_offset_and_topic_id() {
     let mut b = leader_of_t();
-    match produce(&mut b, 10, 1, "t", &["a", "b"]) {
-        Message::ProduceResponse { correlation_id: 1, result: Ok(0), topic_id: Some(TOPIC_ID), .. } => {}
-        other => panic!("{other:?}"),
-    }
-    match produce(&mut b, 11, 2, "t", &["c"]) {
-        Message::ProduceResponse { result: Ok(2), .. } => {}
-        other => panic!("the next batch goes at the log end: {other:?}"),
-    }
+    assert_eq!(produced(produce(&mut b, 10, 1, "t", &["a", "b"])), (1, Some(TOPIC_ID), Ok(0)));
+    assert_eq!(produced(produce(&mut b, 11, 2, "t", &["c"])).2, Ok(2), "the next batch goes at the log end");
     // One replica: the HW follows the log end, and a consumer reads everything below it.
     let mut out = Outbox::default();
     b.on_message(12, CLIENT, consumer_fetch(3, 0, &[("t", 0, 1)]), &mut out);
@@ -182,16 +189,7 @@ fn a_consumer_fetch_waits_for_any_of_its_partitions_and_answers_them_all_in_orde
         }
         other => panic!("an error answers at once: {other:?}"),
     }
-    let request = Message::ProduceRequest {
-        correlation_id: 4,
-        acks: Acks::Leader,
-        timeout_ms: 30_000,
-        topic: "t".into(),
-        partition: 0,
-        producer: ProducerStamp::NONE,
-        records: vec![record("b")],
-        origin: None,
-    };
+    let request = produce_request(4, Acks::Leader, vec![batch("t", 0, &["b"])]);
     let mut out = Outbox::default();
     b.on_message(13, CLIENT, request, &mut out);
     let answered: Vec<u64> = sent(out)
@@ -207,15 +205,36 @@ fn a_consumer_fetch_waits_for_any_of_its_partitions_and_answers_them_all_in_orde
     assert_eq!(answered, [1], "the parked fetch is answered with the new record");
 }
 
+/// Kafka's producer sends a leader one request with a batch for each of its partitions: each is appended
+/// or refused on its own, and one answer names every partition, in the request's order.
+#[test]
+fn one_produce_carries_several_partitions_each_answered_on_its_own() {
+    let mut b = leader_of_t();
+    for (correlation_id, acks) in [(1, Acks::Leader), (2, Acks::All)] {
+        let partitions = vec![batch("missing", 0, &["x"]), batch("t", 0, &["a", "b"]), batch("t", 7, &["y"])];
+        let mut out = Outbox::default();
+        b.on_message(10, CLIENT, produce_request(correlation_id, acks, partitions), &mut out);
+        let mut answers = sent(out);
+        assert_eq!(answers.len(), 1, "one answer for the whole request: {answers:?}");
+        let Message::ProduceResponse { correlation_id: answered, partitions } = answers.remove(0).1 else {
+            panic!("a Produce answer")
+        };
+        assert_eq!(answered, correlation_id);
+        let named: Vec<(&str, u32)> = partitions.iter().map(|p| (p.topic.as_str(), p.partition)).collect();
+        assert_eq!(named, [("missing", 0), ("t", 0), ("t", 7)], "in the request's order");
+        let codes: Vec<Option<ErrorCode>> =
+            partitions.iter().map(|p| p.result.as_ref().err().map(|e| e.code)).collect();
+        assert_eq!(codes, [Some(ErrorCode::UnknownTopicOrPartition), None, Some(ErrorCode::UnknownTopicOrPartition)]);
+        let base = 2 * (correlation_id - 1);
+        assert_eq!((partitions[1].result.clone(), partitions[1].topic_id), (Ok(base), Some(TOPIC_ID)));
+    }
+}
+
 #[test]
 fn a_broker_refuses_what_it_does_not_lead_by_name() {
     let mut b = leader_of_t();
-    match produce(&mut b, 10, 1, "missing", &["a"]) {
-        Message::ProduceResponse { result: Err(e), topic_id: None, .. } => {
-            assert_eq!(e.code, ErrorCode::UnknownTopicOrPartition)
-        }
-        other => panic!("{other:?}"),
-    }
+    let (_, topic_id, result) = produced(produce(&mut b, 10, 1, "missing", &["a"]));
+    assert_eq!((topic_id, result.unwrap_err().code), (None, ErrorCode::UnknownTopicOrPartition));
     // A consumer whose metadata names a newer leader epoch than this broker knows.
     let mut out = Outbox::default();
     b.on_message(11, CLIENT, consumer_fetch(2, 0, &[("t", 5, 0)]), &mut out);
@@ -383,16 +402,7 @@ fn an_idle_follower_fetches_nothing_in_its_session_and_stays_caught_up() {
         assert_eq!(isr_asked(out), None, "a follower at the log end stays in the ISR ({now_ms} ms)");
     }
     let mut out = Outbox::default();
-    let request = Message::ProduceRequest {
-        correlation_id: 1,
-        acks: Acks::Leader,
-        timeout_ms: 30_000,
-        topic: "t".into(),
-        partition: 0,
-        producer: ProducerStamp::NONE,
-        records: vec![record("a")],
-        origin: None,
-    };
+    let request = produce_request(1, Acks::Leader, vec![batch("t", 0, &["a"])]);
     b.on_message(60_100, CLIENT, request, &mut out);
     // The follower's last fetch was at 60,000 ms: it lags from 90,000 ms on, not before.
     for now_ms in (60_200..=89_900).step_by(100) {

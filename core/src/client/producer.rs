@@ -25,7 +25,7 @@ use crate::log::{BatchOrigin, ProducerStamp};
 use crate::partitioner::{partition_for_key, StickyPartitioner};
 use crate::protocol::actor::{InFlight, TimerName, Timers};
 use crate::protocol::history::{AckedRecord, Op, SentRecord};
-use crate::protocol::message::{Acks, Actor, CorrelationId, Message, Outbox};
+use crate::protocol::message::{Acks, Actor, CorrelationId, Message, Outbox, ProducePartition, ProducePartitionResult};
 use crate::protocol::trace::TraceKind;
 use crate::types::{NodeId, Offset, ProducerRecord, Record, TopicId, TopicPartition, NO_NODE};
 
@@ -252,7 +252,8 @@ enum ProducerRequest {
     Metadata,
     InitProducerId,
     Produce {
-        batch_id: u64,
+        /// Its batches, one per partition, in the request's order.
+        batch_ids: Vec<u64>,
         /// The connection to the leader broke while it was out.
         disconnected: bool,
     },
@@ -736,8 +737,52 @@ impl Producer {
                 entry.held = true;
             }
         }
+        self.send_ready(now_ms, ready, out);
+    }
+
+    /// Kafka's `RecordAccumulator.drain` and `Sender.sendProduceRequests`: the ready batches go to their
+    /// leaders, one request to a leader carrying at most one batch of a partition, while the leader has room
+    /// for another request (`max.in.flight.requests.per.connection`).
+    fn send_ready(&mut self, now_ms: u64, ready: Vec<u64>, out: &mut Outbox) {
+        let mut by_leader: VecMap<NodeId, Vec<u64>> = VecMap::new();
         for batch_id in ready {
-            self.send_batch(now_ms, batch_id, out);
+            let Some(batch) = self.batches.get_mut(&batch_id) else { continue };
+            let leader = self.metadata.leader(&batch.topic, batch.partition);
+            if leader == NO_NODE {
+                // No leader known: ask where it is, and try again after the backoff.
+                batch.retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
+                let topic = batch.topic.clone();
+                self.request_metadata(now_ms, alloc::vec![topic], out);
+                continue;
+            }
+            by_leader.entry(leader).or_default().push(batch_id);
+        }
+        let room = self.config.max_in_flight_requests_per_connection as usize;
+        for (leader, mut waiting) in by_leader {
+            while !waiting.is_empty() {
+                if self.in_flight.count_to(leader, |r| matches!(r, ProducerRequest::Produce { .. })) >= room {
+                    // They wait for an answer from that broker (which drains again).
+                    for batch_id in waiting {
+                        if let Some(batch) = self.batches.get_mut(&batch_id) {
+                            batch.waiting_for_room = true;
+                        }
+                    }
+                    break;
+                }
+                let (mut request, mut later) = (Vec::new(), Vec::new());
+                for batch_id in waiting {
+                    let Some(b) = self.batches.get(&batch_id) else { continue };
+                    let taken = |id: &u64| {
+                        self.batches.get(id).is_some_and(|o| o.partition == b.partition && o.topic == b.topic)
+                    };
+                    match request.iter().any(taken) {
+                        true => later.push(batch_id),
+                        false => request.push(batch_id),
+                    }
+                }
+                self.send_request(now_ms, leader, request, out);
+                waiting = later;
+            }
         }
     }
 
@@ -754,73 +799,65 @@ impl Producer {
         })
     }
 
-    /// Sends (or re-sends) one batch to its partition's leader.
-    fn send_batch(&mut self, now_ms: u64, batch_id: u64, out: &mut Outbox) {
-        let Some(batch) = self.batches.get_mut(&batch_id) else { return };
-        let leader = self.metadata.leader(&batch.topic, batch.partition);
-        if leader == NO_NODE {
-            // No leader known: ask where it is, and try again after the backoff.
-            batch.retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
-            let topic = batch.topic.clone();
-            self.request_metadata(now_ms, alloc::vec![topic], out);
-            return;
-        }
-        // (Checked before anything is copied: under load most ready batches find their leader busy.)
-        let busy = self.in_flight.count_to(leader, |r| matches!(r, ProducerRequest::Produce { .. }));
-        if busy >= self.config.max_in_flight_requests_per_connection as usize {
-            // Waits for an answer from that broker (which drains again).
-            batch.waiting_for_room = true;
-            return;
-        }
-        let (topic, partition) = (batch.topic.clone(), batch.partition);
-        let batch = &self.batches[&batch_id];
-        let mut ordinal = batch.ordinal;
-        let stamp = match (batch.producer, self.producer_id) {
-            (Some(stamp), _) => stamp,
-            (None, Some((producer_id, producer_epoch))) if self.idempotent() => {
-                let tp = TopicPartition::new(topic.clone(), partition);
-                let outstanding =
-                    self.batches.values().any(|b| b.topic == topic && b.partition == partition && b.producer.is_some());
-                let entry = self.sequences.entry(tp).or_insert(PartitionSequence {
-                    epoch: producer_epoch,
-                    next_sequence: 0,
-                    batches_numbered: 0,
-                });
-                if entry.epoch != producer_epoch && !outstanding {
-                    (entry.epoch, entry.next_sequence) = (producer_epoch, 0);
+    /// Sends (or re-sends) batches of distinct partitions to their leader in one Produce; an idempotent
+    /// producer numbers each batch's records the first time it goes.
+    fn send_request(&mut self, now_ms: u64, leader: NodeId, batch_ids: Vec<u64>, out: &mut Outbox) {
+        let mut partitions = Vec::with_capacity(batch_ids.len());
+        for &batch_id in &batch_ids {
+            let Some(batch) = self.batches.get(&batch_id) else { continue };
+            let (topic, partition) = (batch.topic.clone(), batch.partition);
+            let mut ordinal = batch.ordinal;
+            let stamp = match (batch.producer, self.producer_id) {
+                (Some(stamp), _) => stamp,
+                (None, Some((producer_id, producer_epoch))) if self.idempotent() => {
+                    let tp = TopicPartition::new(topic.clone(), partition);
+                    let outstanding = self
+                        .batches
+                        .values()
+                        .any(|b| b.topic == topic && b.partition == partition && b.producer.is_some());
+                    let entry = self.sequences.entry(tp).or_insert(PartitionSequence {
+                        epoch: producer_epoch,
+                        next_sequence: 0,
+                        batches_numbered: 0,
+                    });
+                    if entry.epoch != producer_epoch && !outstanding {
+                        (entry.epoch, entry.next_sequence) = (producer_epoch, 0);
+                    }
+                    let base_sequence = entry.next_sequence;
+                    entry.next_sequence = entry.next_sequence.wrapping_add(batch.record_count() as i32);
+                    ordinal = entry.batches_numbered;
+                    entry.batches_numbered += 1;
+                    ProducerStamp { producer_id, producer_epoch: entry.epoch, base_sequence }
                 }
-                let base_sequence = entry.next_sequence;
-                entry.next_sequence = entry.next_sequence.wrapping_add(batch.record_count() as i32);
-                ordinal = entry.batches_numbered;
-                entry.batches_numbered += 1;
-                ProducerStamp { producer_id, producer_epoch: entry.epoch, base_sequence }
-            }
-            (None, _) => ProducerStamp::NONE,
-        };
-        let records = batch.records();
-        let Some(batch) = self.batches.get_mut(&batch_id) else { return };
+                (None, _) => ProducerStamp::NONE,
+            };
+            let records = batch.records();
+            let Some(batch) = self.batches.get_mut(&batch_id) else { continue };
+            batch.producer = Some(stamp);
+            batch.ordinal = ordinal;
+            batch.retry_at_ms = None;
+            batch.waiting_for_room = false;
+            batch.attempts += 1;
+            batch.in_flight = self.config.acks != Acks::None;
+            let origin = Some(BatchOrigin { producer: self.id, batch_id });
+            partitions.push(ProducePartition { topic, partition, producer: stamp, records, origin });
+        }
+        if partitions.is_empty() {
+            return;
+        }
         let (acks, timeout_ms) = (self.config.acks, self.config.request_timeout_ms);
         let correlation_id = if acks == Acks::None {
             self.in_flight.unawaited_id()
         } else {
-            let request = ProducerRequest::Produce { batch_id, disconnected: false };
+            let request = ProducerRequest::Produce { batch_ids: batch_ids.clone(), disconnected: false };
             self.in_flight.start(leader, now_ms.saturating_add(timeout_ms), request)
         };
-        batch.producer = Some(stamp);
-        batch.ordinal = ordinal;
-        batch.retry_at_ms = None;
-        batch.waiting_for_room = false;
-        batch.attempts += 1;
-        let (producer, origin) = (stamp, Some(BatchOrigin { producer: self.id, batch_id }));
-        out.send(
-            leader,
-            Message::ProduceRequest { correlation_id, acks, timeout_ms, topic, partition, producer, records, origin },
-        );
+        out.send(leader, Message::ProduceRequest { correlation_id, acks, timeout_ms, partitions });
         if acks == Acks::None {
             // acks=0: nothing will answer; the records count as sent once they are on the wire.
-            self.batch_done(batch_id, None, None, out);
-        } else {
-            batch.in_flight = true;
+            for batch_id in batch_ids {
+                self.batch_done(batch_id, None, None, out);
+            }
         }
     }
 
@@ -936,14 +973,39 @@ impl Producer {
         &mut self,
         now_ms: u64,
         correlation_id: CorrelationId,
+        mut answers: Vec<ProducePartitionResult>,
+        out: &mut Outbox,
+    ) {
+        if !self.awaits(correlation_id, |r| matches!(r, ProducerRequest::Produce { .. })) {
+            return;
+        }
+        let Some(ProducerRequest::Produce { batch_ids, .. }) = self.in_flight.take(correlation_id).map(|r| r.pending)
+        else {
+            return;
+        };
+        for batch_id in batch_ids {
+            let Some(batch) = self.batches.get(&batch_id) else { continue };
+            let found = answers.iter().position(|a| a.partition == batch.partition && a.topic == batch.topic);
+            let result = match found.map(|i| answers.swap_remove(i)) {
+                Some(answer) => answer.result.map(|base| (base, answer.topic_id)),
+                // Franz's brokers answer every partition; one left out is retried, as a lost answer would be.
+                None => {
+                    Err(franz_err!(NetworkException, "The Produce answer left out {}-{}", batch.topic, batch.partition))
+                }
+            };
+            self.on_batch_result(now_ms, batch_id, result, out);
+        }
+        self.drain(now_ms, out);
+    }
+
+    /// One batch's answer: acknowledged, to be retried, or failed for good.
+    fn on_batch_result(
+        &mut self,
+        now_ms: u64,
+        batch_id: u64,
         result: Result<(Offset, Option<TopicId>)>,
         out: &mut Outbox,
     ) {
-        let batch_id = match self.in_flight.get(correlation_id).map(|r| &r.pending) {
-            Some(&ProducerRequest::Produce { batch_id, .. }) => batch_id,
-            _ => return,
-        };
-        self.in_flight.take(correlation_id);
         match result {
             Ok((base_offset, topic_id)) => self.batch_done(batch_id, Some(base_offset), topic_id, out),
             Err(error) if Self::retry_worthy(error.code) => {
@@ -970,7 +1032,6 @@ impl Producer {
                 }
             }
         }
-        self.drain(now_ms, out);
     }
 
     /// Kafka's retriable errors, UNKNOWN_TOPIC_OR_PARTITION among them (a leader that has not yet learned a
@@ -1041,8 +1102,8 @@ impl Actor for Producer {
                 }
                 self.dispatch_ready(now_ms, out);
             }
-            Message::ProduceResponse { correlation_id, result, topic_id, .. } => {
-                self.on_produce_response(now_ms, correlation_id, result.map(|base| (base, topic_id)), out);
+            Message::ProduceResponse { correlation_id, partitions } => {
+                self.on_produce_response(now_ms, correlation_id, partitions, out);
             }
             Message::InitProducerIdResponse { correlation_id, result }
                 if self.awaits(correlation_id, |r| matches!(r, ProducerRequest::InitProducerId)) =>
@@ -1099,7 +1160,7 @@ impl Producer {
         let produces = self.in_flight.due(now_ms, |r| matches!(r, ProducerRequest::Produce { .. }));
         for correlation_id in produces {
             let Some(request) = self.in_flight.take(correlation_id) else { continue };
-            let ProducerRequest::Produce { batch_id, disconnected } = request.pending else { continue };
+            let ProducerRequest::Produce { batch_ids, disconnected } = request.pending else { continue };
             let e = if disconnected {
                 franz_err!(NetworkException, "Broker {} disconnected while the Produce was out", request.to)
             } else {
@@ -1109,7 +1170,9 @@ impl Producer {
                     self.config.request_timeout_ms
                 )
             };
-            self.schedule_retry(now_ms, batch_id, &e, out);
+            for batch_id in batch_ids {
+                self.schedule_retry(now_ms, batch_id, &e, out);
+            }
         }
     }
 
@@ -1207,7 +1270,7 @@ impl Producer {
     fn forget_requests_of_gone_batches(&mut self) {
         let batches = &self.batches;
         self.in_flight.retain(|r| match r {
-            ProducerRequest::Produce { batch_id, .. } => batches.contains_key(batch_id),
+            ProducerRequest::Produce { batch_ids, .. } => batch_ids.iter().any(|id| batches.contains_key(id)),
             _ => true,
         });
     }
@@ -1307,18 +1370,15 @@ mod tests {
     fn past_the_last_epoch_the_producer_asks_for_a_new_producer_id() {
         let mut out = Outbox::default();
         let mut p = at_last_epoch(&mut out);
-        let Message::ProduceRequest { correlation_id, producer, .. } = only_request(&mut out) else {
+        let Message::ProduceRequest { correlation_id, partitions, .. } = only_request(&mut out) else {
             panic!("the send goes out")
         };
+        let producer = partitions[0].producer;
         assert_eq!((producer.producer_id, producer.producer_epoch), (5, i16::MAX));
         let refused = Err(franz_err!(InvalidRecord, "a keyless record on a compacted topic"));
-        let answer = Message::ProduceResponse {
-            correlation_id,
-            topic: "t".into(),
-            partition: 0,
-            topic_id: None,
-            result: refused,
-        };
+        let partitions =
+            vec![ProducePartitionResult { topic: "t".into(), partition: 0, topic_id: None, result: refused }];
+        let answer = Message::ProduceResponse { correlation_id, partitions };
         p.on_message(3, BROKER, answer, &mut out);
         assert_eq!(p.take_results().len(), 1, "the send fails for good");
         p.send(4, "t".into(), vec![ProducerRecord { value: Some("w".into()), ..Default::default() }], &mut out)
@@ -1327,7 +1387,8 @@ mod tests {
             panic!("no epoch after the last: a new producer id, not a wrapped epoch")
         };
         p.on_message(5, BROKER, Message::InitProducerIdResponse { correlation_id, result: Ok((6, 0)) }, &mut out);
-        let Message::ProduceRequest { producer, .. } = only_request(&mut out) else { panic!("the send goes out") };
+        let Message::ProduceRequest { partitions, .. } = only_request(&mut out) else { panic!("the send goes out") };
+        let producer = partitions[0].producer;
         assert_eq!((producer.producer_id, producer.producer_epoch, producer.base_sequence), (6, 0, 0));
     }
 }

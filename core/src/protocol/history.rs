@@ -201,6 +201,9 @@ pub struct CommittedOffset {
     pub topic: String,
     pub partition: u32,
     pub offset: Offset,
+    /// The topic id the coordinator wrote the commit under (`None` in a history made by hand).
+    #[serde(default)]
+    pub topic_id: Option<crate::types::TopicId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

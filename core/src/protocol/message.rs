@@ -327,6 +327,31 @@ impl AdminOp {
     }
 }
 
+/// One partition's batch in a Produce request (Kafka's `PartitionProduceData`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProducePartition {
+    pub topic: String,
+    pub partition: u32,
+    /// The idempotent producer's id, epoch and this batch's first sequence number (or none).
+    pub producer: ProducerStamp,
+    /// Offsets are deltas within the batch until the leader appends it.
+    pub records: Vec<Record>,
+    /// The simulation's provenance of the batch (not Kafka's wire); `None` from a client it did not make.
+    pub origin: Option<BatchOrigin>,
+}
+
+/// One partition's answer to a Produce (Kafka's `PartitionProduceResponse`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProducePartitionResult {
+    pub topic: String,
+    pub partition: u32,
+    /// The topic id (KIP-516) of the log that took the batch: a leader that has not yet learned of a
+    /// deletion appends to the old topic, which then goes with everything written to it.
+    pub topic_id: Option<crate::types::TopicId>,
+    /// The base offset of the appended batch.
+    pub result: Result<Offset, FranzError>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
     AdminRequest {
@@ -355,28 +380,19 @@ pub enum Message {
         brokers: Vec<NodeId>,
         topics: Vec<TopicMetadata>,
     },
+    /// A batch for each of some partitions this broker leads, at most one per partition (Kafka's producer
+    /// drains one batch per partition for each node into one request).
     ProduceRequest {
         correlation_id: CorrelationId,
         acks: Acks,
         timeout_ms: u64,
-        topic: String,
-        partition: u32,
-        /// The idempotent producer's id, epoch and this batch's first sequence number (or none).
-        producer: ProducerStamp,
-        /// Offsets are deltas within the batch until the leader appends it.
-        records: Vec<Record>,
-        /// The simulation's provenance of the batch (not Kafka's wire); `None` from a client it did not make.
-        origin: Option<BatchOrigin>,
+        partitions: Vec<ProducePartition>,
     },
+    /// One answer per partition of the request, in its order; with acks=all, once all are replicated (or
+    /// failed, or the request's timeout ended).
     ProduceResponse {
         correlation_id: CorrelationId,
-        topic: String,
-        partition: u32,
-        /// The topic id (KIP-516) of the log that took the batch: a leader that has not yet learned of a
-        /// deletion appends to the old topic, which then goes with everything written to it.
-        topic_id: Option<crate::types::TopicId>,
-        /// The base offset of the appended batch.
-        result: Result<Offset, FranzError>,
+        partitions: Vec<ProducePartitionResult>,
     },
     /// A consumer's fetch: every partition it reads from this leader with nothing buffered, in one request
     /// (Kafka's consumer keeps one Fetch in flight per broker). The leader answers when some partition has
@@ -489,6 +505,10 @@ pub enum Message {
     OffsetCommitResponse {
         correlation_id: CorrelationId,
         result: Result<(), FranzError>,
+        /// The simulation's provenance (not Kafka's wire): the topic ids (KIP-516) the coordinator knew the
+        /// committed topics by when it wrote the commit. A coordinator that learns of a topic's deletion
+        /// later deletes the commit with the topic, so the checker counts it for that topic id.
+        topic_ids: Vec<(String, crate::types::TopicId)>,
     },
     OffsetFetchRequest {
         correlation_id: CorrelationId,

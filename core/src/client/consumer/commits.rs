@@ -116,7 +116,14 @@ impl Consumer {
         m.generation >= 0 && self.commits.values().any(|c| c.in_flight && revoking(c))
     }
 
-    pub(super) fn on_commit_result(&mut self, now_ms: u64, id: u64, result: Result<()>, out: &mut Outbox) {
+    /// A commit's answer: with the topic ids the coordinator wrote it under, once accepted.
+    pub(super) fn on_commit_result(
+        &mut self,
+        now_ms: u64,
+        id: u64,
+        result: Result<Vec<(String, crate::types::TopicId)>>,
+        out: &mut Outbox,
+    ) {
         let Some(commit) = self.commits.get_mut(&id) else { return };
         commit.in_flight = false;
         if let Err(e) = &result {
@@ -131,8 +138,9 @@ impl Consumer {
         }
         let Some(commit) = self.commits.remove(&id) else { return };
         let result = match result {
-            Ok(()) => {
+            Ok(topic_ids) => {
                 let group = self.config.group_id.clone().unwrap_or_default();
+                let topic_id = |topic: &str| topic_ids.iter().find(|(name, _)| name == topic).map(|&(_, id)| id);
                 let offsets = commit
                     .offsets
                     .iter()
@@ -140,6 +148,7 @@ impl Consumer {
                         topic: tp.topic.clone(),
                         partition: tp.partition,
                         offset: *offset,
+                        topic_id: topic_id(&tp.topic),
                     })
                     .collect();
                 out.history(Op::OffsetsCommitted {

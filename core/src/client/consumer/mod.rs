@@ -793,8 +793,8 @@ impl Actor for Consumer {
                     Err(_) => self.lose_coordinator(now_ms),
                 }
             }
-            (Pending::OffsetCommit(id), Message::OffsetCommitResponse { result, .. }) => {
-                self.on_commit_result(now_ms, id, result, out)
+            (Pending::OffsetCommit(id), Message::OffsetCommitResponse { result, topic_ids, .. }) => {
+                self.on_commit_result(now_ms, id, result.map(|()| topic_ids), out)
             }
             (Pending::JoinGroup, Message::JoinGroupResponse { member_id, result: Err(e), .. })
                 if e.code == ErrorCode::MemberIdRequired =>
