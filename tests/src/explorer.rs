@@ -833,7 +833,8 @@ fn serving(w: &mut World, weak: &[String], when: &str, probe_topic: &str) -> Res
             }
         }
     }
-    let config = ProducerConfig { delivery_timeout_ms: 30_000, ..ProducerConfig::named(probe_topic) };
+    // Sent at once, and given up within a sweep's patience (request.timeout.ms is 30 s).
+    let config = ProducerConfig { delivery_timeout_ms: 30_000, linger_ms: 0, ..ProducerConfig::named(probe_topic) };
     let probe = w.add_producer(config).map_err(|e| format!("liveness: a new producer: {e}"))?;
     for topic in &topics {
         let record = ProducerRecord { value: Some(Bytes::from(format!("probe-{topic}"))), ..Default::default() };

@@ -470,7 +470,7 @@ fn linger_ms_and_batch_size_shape_the_batches() {
     assert_eq!(appends(&w) - before, 5);
 
     // One request in flight at a time: sends made meanwhile wait, then go together.
-    let one = ProducerConfig { max_in_flight_requests_per_connection: 1, ..ProducerConfig::named("one") };
+    let one = ProducerConfig { max_in_flight_requests_per_connection: 1, linger_ms: 0, ..ProducerConfig::named("one") };
     let one = w.add_producer(one).unwrap();
     w.send(one, "t", vec![value("warm-up")]).unwrap();
     let before = appends(&w);

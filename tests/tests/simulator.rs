@@ -159,8 +159,13 @@ fn send_with_lost_response(idempotent: bool) -> World {
     })
     .unwrap();
     w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
-    let config =
-        ProducerConfig { request_timeout_ms: 500, enable_idempotence: Some(idempotent), ..ProducerConfig::named("p") };
+    // Sent at once (no linger.ms), so that the answer is on the wire at 12 ms.
+    let config = ProducerConfig {
+        request_timeout_ms: 500,
+        enable_idempotence: Some(idempotent),
+        linger_ms: 0,
+        ..ProducerConfig::named("p")
+    };
     let producer = w.add_producer(config).unwrap();
     w.send(producer, "t", vec![value("warm-up")]).unwrap(); // producer id and metadata known
     let request = w.send_async(producer, "t", vec![value("once")]).unwrap();

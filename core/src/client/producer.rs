@@ -73,7 +73,7 @@ impl Default for ProducerConfig {
             enable_idempotence: None,
             metadata_max_age_ms: 300_000,
             max_block_ms: 60_000,
-            linger_ms: 0,
+            linger_ms: 5,
             max_in_flight_requests_per_connection: 5,
         }
     }
@@ -1350,8 +1350,8 @@ mod tests {
 
     /// An idempotent producer at its last epoch, with its metadata: its send goes out as a Produce.
     fn at_last_epoch(out: &mut Outbox) -> Producer {
-        let mut p =
-            Producer::new(10_002, ProducerConfig::named("p"), vec![BROKER], stream_rng(1, Stream::Actor(10_002)));
+        let config = ProducerConfig { linger_ms: 0, ..ProducerConfig::named("p") };
+        let mut p = Producer::new(10_002, config, vec![BROKER], stream_rng(1, Stream::Actor(10_002)));
         p.send(0, "t".into(), vec![ProducerRecord { value: Some("v".into()), ..Default::default() }], out).unwrap();
         let Message::InitProducerIdRequest { correlation_id } = only_request(out) else {
             panic!("InitProducerId first")

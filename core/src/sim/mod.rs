@@ -873,7 +873,8 @@ mod tests {
     fn messages_in_flight_are_listed_in_arrival_order() {
         let mut world = World::new(ClusterConfig::default()).unwrap();
         world.create_topic("orders", 1, None, ConfigMap::new()).unwrap();
-        let producer = world.add_producer(crate::client::ProducerConfig::default()).unwrap();
+        let config = crate::client::ProducerConfig { linger_ms: 0, ..crate::client::ProducerConfig::default() };
+        let producer = world.add_producer(config).unwrap();
         world.send(producer, "orders", alloc::vec![crate::types::ProducerRecord::default()]).unwrap();
         world.send_async(producer, "orders", alloc::vec![crate::types::ProducerRecord::default()]).unwrap();
         let mut produce = None;
