@@ -157,7 +157,7 @@ impl PartitionLog {
     /// Appends a batch at the log end; returns the offset of its first record.
     pub fn append(
         &mut self,
-        mut records: Vec<Record>,
+        records: BatchRecords,
         leader_epoch: LeaderEpoch,
         producer: ProducerStamp,
         origin: Option<BatchOrigin>,
@@ -165,17 +165,15 @@ impl PartitionLog {
         config: &TopicConfig,
     ) -> Offset {
         let base_offset = self.log_end_offset;
-        // As Kafka does, the batch arrives with offset deltas; the log stamps absolute offsets in place.
-        for (i, r) in records.iter_mut().enumerate() {
-            r.offset = base_offset + i as Offset;
-            r.leader_epoch = leader_epoch;
-        }
         if records.is_empty() {
             return base_offset;
         }
+        // As Kafka does, the batch arrives with offset deltas; the log stamps absolute offsets (and, with
+        // `message.timestamp.type=LogAppendTime`, its clock).
+        let log_append_time = config.log_append_time.then_some(now_ms as i64);
+        let records = records.stamped(base_offset, leader_epoch, log_append_time);
         let last_offset = base_offset + records.len() as Offset - 1;
-        let size_bytes = batch_size_bytes(&records);
-        let records = BatchRecords::from(records);
+        let size_bytes = BATCH_OVERHEAD_BYTES + records.size_bytes(0..records.len());
         let batch = RecordBatch {
             base_offset,
             last_offset,
@@ -626,7 +624,7 @@ mod tests {
     }
 
     fn append(log: &mut PartitionLog, batch: Vec<Record>, now_ms: u64, config: &TopicConfig) -> Offset {
-        log.append(batch, 0, ProducerStamp::NONE, None, now_ms, config)
+        log.append(batch.into(), 0, ProducerStamp::NONE, None, now_ms, config)
     }
 
     /// A read's records, copied out of the views.
@@ -695,7 +693,11 @@ mod tests {
         assert_eq!(log.unflushed_count(), 1);
         log.lose_unflushed();
         assert_eq!(log.log_end_offset(), 2);
-        assert_eq!(log.append(vec![data("d")], 1, ProducerStamp::NONE, None, 0, &c), 2, "dense after truncation");
+        assert_eq!(
+            log.append(vec![data("d")].into(), 1, ProducerStamp::NONE, None, 0, &c),
+            2,
+            "dense after truncation"
+        );
         log.truncate_to(1);
         assert_eq!((log.log_end_offset(), log.recovery_point()), (1, 1));
     }
@@ -704,10 +706,10 @@ mod tests {
     fn leader_epoch_cache_answers_offsets_for_leader_epoch() {
         let c = TopicConfig::default();
         let mut log = PartitionLog::new(0);
-        log.append(vec![data("a"), data("b")], 0, ProducerStamp::NONE, None, 0, &c);
-        log.append(vec![data("c")], 2, ProducerStamp::NONE, None, 0, &c);
-        log.append(vec![data("d")], 2, ProducerStamp::NONE, None, 0, &c);
-        log.append(vec![data("e")], 5, ProducerStamp::NONE, None, 0, &c);
+        log.append(vec![data("a"), data("b")].into(), 0, ProducerStamp::NONE, None, 0, &c);
+        log.append(vec![data("c")].into(), 2, ProducerStamp::NONE, None, 0, &c);
+        log.append(vec![data("d")].into(), 2, ProducerStamp::NONE, None, 0, &c);
+        log.append(vec![data("e")].into(), 5, ProducerStamp::NONE, None, 0, &c);
         assert_eq!(log.epoch_cache(), [(0, 0), (2, 2), (5, 4)]);
         assert_eq!(log.end_offset_for_epoch(0), Some((0, 2)));
         assert_eq!(log.end_offset_for_epoch(1), Some((0, 2)), "largest epoch ≤ 1 is 0");
@@ -725,7 +727,7 @@ mod tests {
         let mut log = PartitionLog::new(0);
         for t in [0, 100, 200, 5_000] {
             log.append(
-                vec![Record { timestamp_ms: t, ..data(&"y".repeat(60)) }],
+                vec![Record { timestamp_ms: t, ..data(&"y".repeat(60)) }].into(),
                 0,
                 ProducerStamp::NONE,
                 None,
@@ -744,7 +746,7 @@ mod tests {
         let all = log.apply_retention(100_000, 4, &c);
         assert_eq!(all.segments_deleted, 1, "an expired active segment is rolled, then deleted");
         assert_eq!((log.log_start_offset(), log.log_end_offset()), (4, 4));
-        assert_eq!(log.append(vec![data("z")], 0, ProducerStamp::NONE, None, 100_000, &c), 4);
+        assert_eq!(log.append(vec![data("z")].into(), 0, ProducerStamp::NONE, None, 100_000, &c), 4);
     }
 
     #[test]
@@ -901,7 +903,7 @@ mod tests {
             let c = config(&[("segment.bytes", "300"), ("retention.bytes", &retention_bytes.to_string()), ("retention.ms", "10")]);
             let mut log = PartitionLog::new(0);
             for (t, n) in sizes.iter().enumerate() {
-                log.append(vec![Record { timestamp_ms: t as i64, ..data(&"v".repeat(*n)) }], 0, ProducerStamp::NONE, None, t as u64, &c);
+                log.append(vec![Record { timestamp_ms: t as i64, ..data(&"v".repeat(*n)) }].into(), 0, ProducerStamp::NONE, None, t as u64, &c);
             }
             let before: Vec<Record> = log.iter().collect();
             let hw = (log.log_end_offset() as f64 * hw_fraction) as Offset;

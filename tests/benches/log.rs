@@ -38,7 +38,7 @@ fn raw(batches: &[Vec<Record>]) -> Vec<Vec<u8>> {
 fn filled_log(config: &TopicConfig) -> PartitionLog {
     let mut log = PartitionLog::new(0);
     for batch in batches() {
-        log.append(batch, 0, ProducerStamp::NONE, None, 0, config);
+        log.append(batch.into(), 0, ProducerStamp::NONE, None, 0, config);
     }
     log
 }
@@ -53,7 +53,7 @@ fn append(c: &mut Criterion) {
             |batches| {
                 let mut log = PartitionLog::new(0);
                 for batch in batches {
-                    log.append(batch, 0, ProducerStamp::NONE, None, 0, &config);
+                    log.append(batch.into(), 0, ProducerStamp::NONE, None, 0, &config);
                 }
                 log
             },

@@ -41,7 +41,7 @@ fn main() {
                 )
             })
             .collect();
-        log.append(batch, 0, ProducerStamp::NONE, None, 0, &config);
+        log.append(batch.into(), 0, ProducerStamp::NONE, None, 0, &config);
     }
     let used = LIVE_BYTES.load(Ordering::Relaxed) - before;
     let payload = records * (value_bytes + key_bytes);

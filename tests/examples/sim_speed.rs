@@ -59,8 +59,8 @@ fn log_read() -> Value {
     let config = TopicConfig::default();
     let mut log = PartitionLog::new(0);
     for b in 0..RECORDS / 100 {
-        let batch = (0..100).map(|i| Record::new(0, None, Some(vec![(b + i) as u8; 100].into()))).collect();
-        log.append(batch, 0, ProducerStamp::NONE, None, 0, &config);
+        let batch = (0..100).map(|i| Record::new(0, None, Some(vec![(b + i) as u8; 100].into()))).collect::<Vec<_>>();
+        log.append(batch.into(), 0, ProducerStamp::NONE, None, 0, &config);
     }
     let bytes = vec![7u8; RECORDS * 100];
     let runs = 200;

@@ -114,7 +114,7 @@ impl Broker {
                     ))
                 }
             }
-            let records = offsets
+            let records: Vec<Record> = offsets
                 .iter()
                 .map(|(committed, offset)| {
                     let key = offset_commit_key(&group_id, committed);
@@ -130,7 +130,7 @@ impl Broker {
                 }
             }
             let (base_offset, required_offset) =
-                self.append(&tp, Acks::All, (ProducerStamp::NONE, None), records, now_ms, out)?;
+                self.append(&tp, Acks::All, (ProducerStamp::NONE, None), records.into(), now_ms, out)?;
             Ok((tp, base_offset, required_offset, topic_ids))
         })();
         match result {
@@ -353,7 +353,7 @@ impl Broker {
                 let key = group_metadata_key(group_id);
                 let record = Record::new(now_ms as i64, Some(key.into()), Some(value.to_bytes().into()));
                 let appended = self.coordinated_partition(group_id).and_then(|tp| {
-                    self.append(&tp, Acks::All, (ProducerStamp::NONE, None), alloc::vec![record], now_ms, out)
+                    self.append(&tp, Acks::All, (ProducerStamp::NONE, None), alloc::vec![record].into(), now_ms, out)
                 });
                 let Some(group) = self.groups.get_mut(group_id) else { break };
                 match appended {
@@ -435,7 +435,7 @@ impl Broker {
                 .collect();
             if !tombstones.is_empty() {
                 let tp = TopicPartition::new(OFFSETS_TOPIC, partition);
-                let _ = self.append(&tp, Acks::All, (ProducerStamp::NONE, None), tombstones, now_ms, out);
+                let _ = self.append(&tp, Acks::All, (ProducerStamp::NONE, None), tombstones.into(), now_ms, out);
             }
         }
     }

@@ -30,8 +30,9 @@ use crate::protocol::message::{
     ProducePartition, ProducePartitionResult,
 };
 use crate::protocol::message::{PartitionMetadata, TopicMetadata};
+use crate::protocol::record::BatchRecords;
 use crate::protocol::trace::TraceKind;
-use crate::types::{NodeId, Offset, Record, TopicId, TopicPartition};
+use crate::types::{NodeId, Offset, TopicId, TopicPartition};
 use lifecycle::ControllerChannel;
 use replication::{DelayedReplicaFetch, FetchSession, ReplicaFetchSession};
 
@@ -593,23 +594,23 @@ impl Broker {
         tp: &TopicPartition,
         acks: Acks,
         (producer, origin): (ProducerStamp, Option<BatchOrigin>),
-        mut records: Vec<Record>,
+        records: BatchRecords,
         now_ms: u64,
         out: &mut Outbox,
     ) -> Result<(Offset, Offset)> {
         let id = self.id;
         let (p, config) = self.leader_partition_mut(tp)?;
-        stamp_timestamps(&mut records, now_ms, config, tp)?;
+        check_timestamps(&records, now_ms, config, tp)?;
         if records.is_empty() {
             return Err(franz_err!(InvalidRecord, "A produce request must carry at least one record"));
         }
-        if config.cleanup_policy_compact && records.iter().any(|r| r.key.is_none()) {
+        if config.cleanup_policy_compact && records.any_null_key() {
             return Err(franz_err!(
                 InvalidRecord,
                 "Compacted topic cannot accept message without key in topic partition {tp}."
             ));
         }
-        let batch_bytes: usize = records.iter().map(Record::size_bytes).sum();
+        let batch_bytes: usize = records.size_bytes(0..records.len());
         if batch_bytes as i64 > config.max_message_bytes {
             return Err(franz_err!(
                 MessageTooLarge,
@@ -882,20 +883,20 @@ fn check_leader_epoch(tp: &TopicPartition, p: &Partition, known: crate::types::L
 
 /// `message.timestamp.type`: `LogAppendTime` stamps each record with the leader's clock; `CreateTime` keeps
 /// the producer's, if within `message.timestamp.before.max.ms` / `after.max.ms` of the leader's clock.
-fn stamp_timestamps(records: &mut [Record], now_ms: u64, config: &TopicConfig, tp: &TopicPartition) -> Result<()> {
+/// With `CreateTime`, each record's timestamp must lie within the topic's window around the broker's clock;
+/// with `LogAppendTime` the log stamps its own.
+fn check_timestamps(records: &BatchRecords, now_ms: u64, config: &TopicConfig, tp: &TopicPartition) -> Result<()> {
     let now = now_ms as i64;
     if config.log_append_time {
-        records.iter_mut().for_each(|r| r.timestamp_ms = now);
         return Ok(());
     }
     let earliest = now.saturating_sub(config.message_timestamp_before_max_ms);
     let latest = now.saturating_add(config.message_timestamp_after_max_ms);
-    match records.iter().find(|r| r.timestamp_ms < earliest || r.timestamp_ms > latest) {
-        Some(r) => Err(franz_err!(
+    match records.timestamps_ms().find(|&t| t < earliest || t > latest) {
+        Some(timestamp_ms) => Err(franz_err!(
             InvalidTimestamp,
-            "Timestamp {} of a record for {tp} is out of range: the broker's clock is {now}, and \
-             message.timestamp.before.max.ms / after.max.ms allow [{earliest}, {latest}]",
-            r.timestamp_ms
+            "Timestamp {timestamp_ms} of a record for {tp} is out of range: the broker's clock is {now}, and \
+             message.timestamp.before.max.ms / after.max.ms allow [{earliest}, {latest}]"
         )),
         None => Ok(()),
     }

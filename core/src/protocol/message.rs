@@ -335,7 +335,7 @@ pub struct ProducePartition {
     /// The idempotent producer's id, epoch and this batch's first sequence number (or none).
     pub producer: ProducerStamp,
     /// Offsets are deltas within the batch until the leader appends it.
-    pub records: Vec<Record>,
+    pub records: crate::protocol::record::BatchRecords,
     /// The simulation's provenance of the batch (not Kafka's wire); `None` from a client it did not make.
     pub origin: Option<BatchOrigin>,
 }

@@ -221,6 +221,96 @@ impl BatchRecords {
     }
 }
 
+/// One record as a client hands it to [`BatchRecords::pack`]: borrowed, so packing copies each payload
+/// once and shares nothing it must count.
+pub struct RecordParts<'a> {
+    pub timestamp_ms: i64,
+    pub key: Option<&'a [u8]>,
+    pub value: Option<&'a [u8]>,
+    pub headers: &'a [Header],
+}
+
+impl BatchRecords {
+    /// A producer's batch: the records packed in order, offsets as deltas from 0 (the leader stamps them).
+    pub fn pack<'a>(records: impl Iterator<Item = RecordParts<'a>> + Clone) -> BatchRecords {
+        let payload_bytes: usize =
+            records.clone().map(|r| r.key.map_or(0, <[u8]>::len) + r.value.map_or(0, <[u8]>::len)).sum();
+        debug_assert!(payload_bytes < NULL_LEN as usize, "a batch's payload fits u32 offsets");
+        let mut payload = Vec::with_capacity(payload_bytes);
+        let mut headers = Vec::new();
+        let mut entries = Vec::new();
+        for (i, r) in records.enumerate() {
+            let key_at = payload.len() as u32;
+            let mut put = |field: Option<&[u8]>| match field {
+                Some(bytes) => {
+                    payload.extend_from_slice(bytes);
+                    bytes.len() as u32
+                }
+                None => NULL_LEN,
+            };
+            let (key_len, value_len) = (put(r.key), put(r.value));
+            entries.push(RecordEntry {
+                offset: i as Offset,
+                timestamp_ms: r.timestamp_ms,
+                key_at,
+                key_len,
+                value_len,
+                leader_epoch: -1,
+            });
+            if !r.headers.is_empty() {
+                headers.push((i as u32, r.headers.to_vec()));
+            }
+        }
+        let end = entries.len();
+        let data = PackedRecords {
+            payload: Bytes::from(payload),
+            entries: entries.into_boxed_slice(),
+            headers: headers.into_boxed_slice(),
+        };
+        BatchRecords { data: Arc::new(data), start: 0, end }
+    }
+
+    /// The records as the leader appends them: offsets from `base_offset` on, its `leader_epoch`, and with
+    /// `log_append_time` its clock as every timestamp. The payload is shared, not copied (Kafka's broker
+    /// rewrites the batch header in place).
+    pub fn stamped(
+        &self,
+        base_offset: Offset,
+        leader_epoch: LeaderEpoch,
+        log_append_time: Option<i64>,
+    ) -> BatchRecords {
+        let entries: Box<[RecordEntry]> = self
+            .entries()
+            .iter()
+            .enumerate()
+            .map(|(i, e)| RecordEntry {
+                offset: base_offset + i as Offset,
+                timestamp_ms: log_append_time.unwrap_or(e.timestamp_ms),
+                leader_epoch,
+                ..*e
+            })
+            .collect();
+        let (start, end) = (self.start as u32, self.end as u32);
+        let headers = self.data.headers.iter().filter(|(i, _)| (start..end).contains(i));
+        let data = PackedRecords {
+            payload: self.data.payload.clone(),
+            headers: headers.map(|(i, h)| (i - start, h.clone())).collect(),
+            entries,
+        };
+        BatchRecords { end: data.entries.len(), data: Arc::new(data), start: 0 }
+    }
+
+    /// Each record's timestamp, in order.
+    pub fn timestamps_ms(&self) -> impl Iterator<Item = i64> + '_ {
+        self.entries().iter().map(|e| e.timestamp_ms)
+    }
+
+    /// Whether some record has a null key (a compacted topic refuses the batch).
+    pub fn any_null_key(&self) -> bool {
+        self.entries().iter().any(|e| e.key_len == NULL_LEN)
+    }
+}
+
 impl From<Vec<Record>> for BatchRecords {
     fn from(records: Vec<Record>) -> Self {
         let payload_bytes: usize =
@@ -294,6 +384,34 @@ mod tests {
             headers: (0..headers % 3).map(|h| Header { key: h.to_string(), value: value.map(bytes) }).collect(),
             leader_epoch: (offset % 4) as LeaderEpoch,
         }
+    }
+
+    /// A producer's packed batch, stamped by the leader: the same records (headers of a view included),
+    /// with the leader's offsets and epoch, and its clock with LogAppendTime.
+    #[test]
+    fn a_packed_batch_stamped_keeps_its_records_with_the_leaders_offsets_and_epoch() {
+        let records: Vec<Record> =
+            (0..6).map(|o| record(o, (o != 3).then_some(o as u8), Some(o as u8 + 1), o as u8)).collect();
+        let parts = records.iter().map(|r| RecordParts {
+            timestamp_ms: r.timestamp_ms,
+            key: r.key.as_deref(),
+            value: r.value.as_deref(),
+            headers: &r.headers,
+        });
+        let packed = BatchRecords::pack(parts);
+        assert_eq!(packed.offsets().collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5], "offsets are deltas");
+        let view = packed.slice(2..5);
+        let stamped = view.stamped(100, 7, None);
+        let expected: Vec<Record> = records[2..5]
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Record { offset: 100 + i as Offset, leader_epoch: 7, ..r.clone() })
+            .collect();
+        assert_eq!(stamped.iter().collect::<Vec<_>>(), expected);
+        assert!(stamped.any_null_key() && !packed.slice(4..6).any_null_key());
+        let appended = view.stamped(0, 1, Some(42));
+        assert!(appended.timestamps_ms().all(|t| t == 42));
+        assert_eq!(appended.size_bytes(0..3), view.size_bytes(0..3));
     }
 
     #[test]

@@ -222,8 +222,7 @@ impl Consumer {
                         leader_epoch: data.leader_epoch,
                         topic_id: data.topic_id,
                     };
-                    let fresh = data.records().filter(|r| r.offset >= fetch_offset);
-                    state.buffer.extend(fresh.map(|r| (r, with)));
+                    state.buffer = CompletedFetch::new(data.records, fetch_offset, with);
                 }
             }
             Err(e) if e.code == ErrorCode::OffsetOutOfRange => {
