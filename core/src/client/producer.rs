@@ -32,6 +32,9 @@ use crate::types::{NodeId, Offset, ProducerRecord, TopicId, TopicPartition, NO_N
 
 /// Franz's bound on records in one `send` call.
 pub const RECORDS_PER_SEND_MAX: usize = 10_000;
+/// The bytes one send may carry: Kafka's default `buffer.memory`. Kafka's producer would block the caller
+/// until that much had drained; Franz's send keeps a partition's records in one batch, so it refuses more.
+pub const SEND_BYTES_MAX: usize = 32 * 1024 * 1024;
 /// Franz's bound on sends awaiting an answer, per producer (Kafka bounds it by `buffer.memory`).
 pub const SENDS_IN_FLIGHT_MAX: usize = 10_000;
 
@@ -343,6 +346,14 @@ impl Producer {
                 RecordListTooLarge,
                 "A send carries at most {RECORDS_PER_SEND_MAX} records; this one has {}",
                 records.len()
+            ));
+        }
+        let send_bytes: usize =
+            records.iter().map(|r| crate::types::record_size_bytes(&r.key, &r.value, &r.headers)).sum();
+        if send_bytes > SEND_BYTES_MAX {
+            return Err(franz_err!(
+                RecordListTooLarge,
+                "A send carries at most {SEND_BYTES_MAX} bytes (Kafka's default buffer.memory); this one has {send_bytes}"
             ));
         }
         if let Some(t) = records.iter().filter_map(|r| r.timestamp_ms).find(|&t| t < 0) {
@@ -1418,6 +1429,100 @@ mod tests {
         let topics = vec![TopicMetadata { name: "t".into(), topic_id: Some(1), partitions: Ok(vec![partition]) }];
         p.on_message(2, BROKER, Message::MetadataResponse { correlation_id, brokers: vec![1], topics }, out);
         p
+    }
+
+    /// A send larger than Kafka's default buffer.memory is refused at once (its records would share one
+    /// batch, whose offsets are 32-bit), and the producer goes on sending.
+    #[test]
+    fn a_send_of_more_than_buffer_memory_is_refused_and_the_producer_goes_on() {
+        let mut out = Outbox::default();
+        let mut p =
+            Producer::new(10_002, ProducerConfig::named("p"), vec![BROKER], stream_rng(1, Stream::Actor(10_002)));
+        let mebibyte = crate::types::Bytes::from(vec![7u8; 1 << 20]);
+        let big: Vec<ProducerRecord> =
+            (0..32).map(|_| ProducerRecord { value: Some(mebibyte.clone()), ..Default::default() }).collect();
+        let e = p.send(0, "t".into(), big, &mut out).unwrap_err();
+        assert_eq!(e.code, ErrorCode::RecordListTooLarge, "{e}");
+        assert!(out.take_messages().is_empty(), "nothing asked for");
+        let fits: Vec<ProducerRecord> =
+            (0..31).map(|_| ProducerRecord { value: Some(mebibyte.clone()), ..Default::default() }).collect();
+        p.send(0, "t".into(), fits, &mut out).expect("31 MiB fit");
+        let first = only_request(&mut out);
+        assert!(matches!(first, Message::InitProducerIdRequest { .. }), "the send goes on: {first:?}");
+    }
+
+    /// Review of the packed-batch change: a batch that carries a failed send's records (and another's) is
+    /// retried with the very records it first carried, each record without a timestamp stamped with the
+    /// clock when it joined the batch (not when the batch went).
+    #[test]
+    fn a_retried_batch_carries_its_first_records_after_a_send_in_it_failed() {
+        let mut out = Outbox::default();
+        let config = ProducerConfig { linger_ms: 10, enable_idempotence: Some(false), ..ProducerConfig::named("p") };
+        let mut p = Producer::new(10_002, config, vec![BROKER], stream_rng(1, Stream::Actor(10_002)));
+        let rec = |v: &'static str, partition: u32| ProducerRecord {
+            value: Some(v.into()),
+            partition: Some(partition),
+            headers: vec![crate::types::Header { key: v.into(), value: Some(v.into()) }],
+            ..Default::default()
+        };
+        let a = p.send(0, "t".into(), vec![rec("a1", 0), rec("a2", 1)], &mut out).unwrap();
+        let Message::MetadataRequest { correlation_id, .. } = only_request(&mut out) else { panic!("metadata") };
+        let partitions = (0..2)
+            .map(|partition| PartitionMetadata {
+                partition,
+                leader: BROKER,
+                leader_epoch: 0,
+                replicas: vec![1],
+                isr: vec![1],
+            })
+            .collect();
+        let topics = vec![TopicMetadata { name: "t".into(), topic_id: Some(1), partitions: Ok(partitions) }];
+        p.on_message(1, BROKER, Message::MetadataResponse { correlation_id, brokers: vec![1], topics }, &mut out);
+        assert!(out.take_messages().is_empty(), "the batches linger");
+        let b = p.send(4, "t".into(), vec![rec("b1", 0)], &mut out).unwrap();
+        assert!(out.take_messages().is_empty(), "the batches linger");
+        p.on_timer(11, &mut out);
+        let Message::ProduceRequest { correlation_id, partitions: first, .. } = only_request(&mut out) else {
+            panic!("the batches go")
+        };
+        let p0 = first.iter().find(|b| b.partition == 0).unwrap().records.clone();
+        let values: Vec<_> = p0.iter().map(|r| (r.value.unwrap(), r.timestamp_ms, r.offset, r.headers.len())).collect();
+        assert_eq!(values, [("a1".into(), 1, 0, 1), ("b1".into(), 4, 1, 1)], "joined at 1 and 4");
+        let answers = vec![
+            ProducePartitionResult {
+                topic: "t".into(),
+                partition: 0,
+                topic_id: None,
+                result: Err(franz_err!(NotEnoughReplicas, "retry")),
+            },
+            ProducePartitionResult {
+                topic: "t".into(),
+                partition: 1,
+                topic_id: None,
+                result: Err(franz_err!(InvalidRecord, "for good")),
+            },
+        ];
+        p.on_message(12, BROKER, Message::ProduceResponse { correlation_id, partitions: answers }, &mut out);
+        let results = p.take_results();
+        assert_eq!(results.len(), 1);
+        assert_eq!(results[0].request_id, a, "send a failed with partition 1");
+        p.on_timer(12 + RETRY_BACKOFF_MS, &mut out);
+        let Message::ProduceRequest { correlation_id, partitions: retry, .. } = only_request(&mut out) else {
+            panic!("the partition-0 batch is retried")
+        };
+        assert_eq!(retry.len(), 1);
+        assert_eq!(retry[0].records, p0, "the retry carries the first attempt's records, a's included");
+        let ok = vec![ProducePartitionResult { topic: "t".into(), partition: 0, topic_id: Some(1), result: Ok(40) }];
+        p.on_message(
+            13 + RETRY_BACKOFF_MS,
+            BROKER,
+            Message::ProduceResponse { correlation_id, partitions: ok },
+            &mut out,
+        );
+        let results = p.take_results();
+        assert_eq!(results.len(), 1);
+        assert_eq!(results[0].request_id, b);
+        assert_eq!(results[0].result, Ok(vec![RecordMetadata { partition: 0, offset: Some(41) }]), "b1 is second");
     }
 
     #[test]

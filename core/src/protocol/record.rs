@@ -235,7 +235,8 @@ impl BatchRecords {
     pub fn pack<'a>(records: impl Iterator<Item = RecordParts<'a>> + Clone) -> BatchRecords {
         let payload_bytes: usize =
             records.clone().map(|r| r.key.map_or(0, <[u8]>::len) + r.value.map_or(0, <[u8]>::len)).sum();
-        debug_assert!(payload_bytes < NULL_LEN as usize, "a batch's payload fits u32 offsets");
+        // A producer's batch holds at most batch.size (1 GiB at most) or one send (SEND_BYTES_MAX).
+        assert!(payload_bytes < NULL_LEN as usize, "a batch's payload fits u32 offsets");
         let mut payload = Vec::with_capacity(payload_bytes);
         let mut headers = Vec::new();
         let mut entries = Vec::new();
@@ -412,6 +413,52 @@ mod tests {
         let appended = view.stamped(0, 1, Some(42));
         assert!(appended.timestamps_ms().all(|t| t == 42));
         assert_eq!(appended.size_bytes(0..3), view.size_bytes(0..3));
+    }
+
+    proptest! {
+        /// Review of `stamped`: any view (of a packed batch or of a stamped one), headers wherever they
+        /// fall, stamps to the same records with the leader's offsets and epoch, sized as the records are.
+        #[test]
+        fn any_view_stamped_is_its_records_restamped_and_sized_alike(
+            specs in proptest::collection::vec((any::<Option<u8>>(), any::<Option<u8>>(), 0u8..3), 1..12),
+            cut in (0usize..12, 0usize..12),
+            log_append_time in any::<Option<i16>>(),
+        ) {
+            let records: Vec<Record> =
+                specs.iter().enumerate().map(|(o, &(k, v, h))| record(o as Offset, k, v, h)).collect();
+            let parts = records.iter().map(|r| RecordParts {
+                timestamp_ms: r.timestamp_ms,
+                key: r.key.as_deref(),
+                value: r.value.as_deref(),
+                headers: &r.headers,
+            });
+            let packed = BatchRecords::pack(parts);
+            let (a, b) = (cut.0 % (records.len() + 1), cut.1 % (records.len() + 1));
+            let range = a.min(b)..a.max(b);
+            let log_append_time = log_append_time.map(i64::from);
+            for source in [packed.clone(), packed.stamped(1_000, 2, None)] {
+                let view = source.slice(range.clone());
+                let stamped = view.stamped(50, 9, log_append_time);
+                let expected: Vec<Record> = records[range.clone()]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| Record {
+                        offset: 50 + i as Offset,
+                        leader_epoch: 9,
+                        timestamp_ms: log_append_time.unwrap_or(r.timestamp_ms),
+                        ..r.clone()
+                    })
+                    .collect();
+                prop_assert_eq!(stamped.iter().collect::<Vec<_>>(), expected.clone());
+                prop_assert_eq!(
+                    BATCH_OVERHEAD_BYTES + stamped.size_bytes(0..stamped.len()),
+                    batch_size_bytes(&expected)
+                );
+                prop_assert_eq!(stamped.any_null_key(), expected.iter().any(|r| r.key.is_none()));
+                let sizes: Vec<usize> = stamped.sizes().map(|(_, _, s)| s).collect();
+                prop_assert_eq!(sizes, expected.iter().map(Record::size_bytes).collect::<Vec<_>>());
+            }
+        }
     }
 
     #[test]

@@ -210,3 +210,62 @@ fn out_of_range_with_no_reset_policy_keeps_the_position_and_throws_until_a_seek(
     c.begin_poll(now_ms + 2, &mut out);
     assert!(c.take_records(now_ms + 2, &mut out).unwrap().is_empty(), "nothing fetched before the seek is polled");
 }
+
+/// Review of `CompletedFetch`: empty batches are dropped, records below the fetch offset are skipped (in
+/// the first batch, or a whole batch below it), `len` counts what is left, and the cursor crosses batches.
+#[test]
+fn a_completed_fetch_skips_below_its_offset_and_empty_batches() {
+    use super::{CompletedFetch, FetchedWith};
+    use crate::protocol::record::BatchRecords;
+    let batch =
+        |offsets: core::ops::Range<u64>| -> BatchRecords { offsets.map(|o| record(o, "v")).collect::<Vec<_>>().into() };
+    let with = FetchedWith { high_watermark: 9, leader_epoch: 3, topic_id: Some(7) };
+    let batches = || vec![batch(0..0), batch(0..2), batch(2..5), batch(5..5), batch(5..6), batch(6..6)];
+    for (from, expected) in
+        [(0, vec![0, 1, 2, 3, 4, 5]), (2, vec![2, 3, 4, 5]), (3, vec![3, 4, 5]), (5, vec![5]), (6, vec![])]
+    {
+        let mut fetch = CompletedFetch::new(batches(), from, with);
+        assert_eq!(fetch.len(), expected.len(), "from {from}");
+        assert_eq!(fetch.is_empty(), expected.is_empty(), "from {from}");
+        assert!(fetch.batches.iter().all(|b| !b.is_empty()));
+        assert!(fetch.batches.front().is_none_or(|b| fetch.next < b.len()));
+        let mut got = Vec::new();
+        while let Some((r, w)) = fetch.pop_front() {
+            assert_eq!(w.high_watermark, 9);
+            got.push(r.offset);
+            assert_eq!(fetch.len(), expected.len() - got.len());
+            assert!(fetch.batches.front().is_none_or(|b| fetch.next < b.len()));
+        }
+        assert_eq!(got, expected, "from {from}");
+        assert!(fetch.is_empty());
+    }
+}
+
+/// Review of `CompletedFetch` in the consumer: after a seek, a fetch whose first batch starts below the
+/// position (with an empty batch between) is polled from the position, across batches, `max.poll.records`
+/// at a time; a paused partition keeps its buffer and hands it out once resumed.
+#[test]
+fn a_fetch_cut_below_the_position_is_polled_from_it_across_pause_and_resume() {
+    let (mut c, mut out) = consumer_at_zero(0);
+    c.config.max_poll_records = 3;
+    let (first, _) = only_fetch(&mut out);
+    c.seek(3, &tp(), 2, &mut out).unwrap();
+    c.on_message(3, BROKER, answer_t0(first, Ok(fetched(vec![record(0, "stale")], 6))), &mut out);
+    let (correlation_id, offset) = only_fetch(&mut out);
+    assert_eq!(offset, 2);
+    let mut data = fetched(vec![record(0, "a"), record(1, "b"), record(2, "c"), record(3, "d")], 6);
+    data.records.push(Vec::<Record>::new().into());
+    data.records.push(vec![record(4, "e"), record(5, "f")].into());
+    c.on_message(4, BROKER, answer_t0(correlation_id, Ok(data)), &mut out);
+    c.begin_poll(5, &mut out);
+    let offsets: Vec<u64> = c.take_records(5, &mut out).unwrap().iter().map(|r| r.offset).collect();
+    assert_eq!(offsets, [2, 3, 4]);
+    c.set_paused(6, &[tp()], true, &mut out).unwrap();
+    assert!(!c.has_poll_result());
+    assert!(c.take_records(6, &mut out).unwrap().is_empty());
+    c.set_paused(7, &[tp()], false, &mut out).unwrap();
+    assert!(c.has_poll_result());
+    let records = c.take_records(7, &mut out).unwrap();
+    assert_eq!(records.iter().map(|r| (r.offset, r.value.clone().unwrap())).collect::<Vec<_>>(), [(5, "f".into())]);
+    assert_eq!(c.position(&tp()).unwrap(), Some(6));
+}
