@@ -267,8 +267,9 @@ impl PartitionLog {
         Ok(out)
     }
 
-    /// Records from `fetch_offset` (or the next one after a gap) up to, not including, `upper_offset`; at
-    /// most `max_bytes` of them but never fewer than one when one is there. `fetch_offset` outside
+    /// Records from `fetch_offset` (or the next one after a gap) up to, not including, `upper_offset`, in
+    /// whole batches: at most `max_bytes` of them, but the first batch there even when it is larger (Kafka's
+    /// `max.partition.fetch.bytes` / `fetch.max.bytes` rule, KIP-74). `fetch_offset` outside
     /// `[log start, LEO]` is `OFFSET_OUT_OF_RANGE`; at or above `upper_offset` it is an empty read.
     /// The records come as views of the log's batches (none empty), not copies: a read costs a step per
     /// batch, and a step per record only in a batch it cuts.
@@ -296,17 +297,10 @@ impl PartitionLog {
                     count += to - from;
                     out.push(if whole { records.clone() } else { records.slice(from..to) });
                 } else {
-                    // The batch that reaches max_bytes: as many of its records as fit (at least one overall).
-                    let mut end = from;
-                    for i in from..to {
-                        let size = records.size_bytes(i..i + 1);
-                        if count > 0 && bytes + size > max_bytes {
-                            break;
-                        }
-                        (bytes, count, end) = (bytes + size, count + 1, end + 1);
-                    }
-                    if end > from {
-                        out.push(records.slice(from..end));
+                    // Kafka hands out whole batches: the first one even when it is larger than max_bytes (so
+                    // that the consumer makes progress), none that does not fit after it.
+                    if count == 0 {
+                        out.push(if whole { records.clone() } else { records.slice(from..to) });
                     }
                     break;
                 }
@@ -633,14 +627,26 @@ mod tests {
     }
 
     /// What a read returns, record by record: the rule `read` implements a batch at a time.
-    fn read_record_by_record(log: &PartitionLog, fetch_offset: Offset, upper: Offset, max_bytes: usize) -> Vec<Record> {
+    /// Kafka's rule, batch by batch: the records of each batch from `fetch_offset` below `upper`, whole
+    /// batches while they fit in `max_bytes`, the first one even when it does not.
+    fn read_batch_by_batch(log: &PartitionLog, fetch_offset: Offset, upper: Offset, max_bytes: usize) -> Vec<Record> {
+        let upper = upper.min(log.log_end_offset());
         let (mut out, mut bytes) = (Vec::new(), 0usize);
-        for record in log.records_from(fetch_offset).take_while(|r| r.offset < upper.min(log.log_end_offset())) {
-            if !out.is_empty() && bytes + record.size_bytes() > max_bytes {
+        for batch in log.segments().flat_map(|s| s.batches.iter()) {
+            let all: Vec<Record> = batch.records.iter().collect();
+            let records: Vec<Record> =
+                all.iter().filter(|r| r.offset >= fetch_offset && r.offset < upper).cloned().collect();
+            let size: usize = records.iter().map(Record::size_bytes).sum();
+            if !records.is_empty() {
+                if !out.is_empty() && bytes + size > max_bytes {
+                    break;
+                }
+                bytes += size;
+                out.extend(records);
+            }
+            if all.iter().any(|r| r.offset >= upper) {
                 break;
             }
-            bytes += record.size_bytes();
-            out.push(record);
         }
         out
     }
@@ -664,7 +670,11 @@ mod tests {
         assert!(log.read(3, 3, 100).unwrap().is_empty(), "at LEO: empty, not an error");
         assert!(log.read(2, 1, 100).unwrap().is_empty(), "above the upper bound: empty");
         assert_eq!(log.read(4, 4, 100).unwrap_err().code, ErrorCode::OffsetOutOfRange);
-        assert_eq!(read(&log, 0, 3, 1).unwrap().len(), 1, "at least one record even if over max bytes");
+        assert_eq!(read(&log, 0, 3, 1).unwrap().len(), 3, "the whole first batch even if over max bytes");
+        append(&mut log, vec![data("d")], 0, &c);
+        let first_batch = read(&log, 0, 4, usize::MAX).unwrap()[..3].iter().map(Record::size_bytes).sum::<usize>();
+        assert_eq!(read(&log, 0, 4, first_batch).unwrap().len(), 3, "a batch that does not fit after it stays");
+        assert_eq!(read(&log, 0, 4, first_batch + 100).unwrap().len(), 4, "one that fits comes too");
         let views = log.read(1, 3, usize::MAX).unwrap();
         assert_eq!(views.len(), 1, "one view of the batch, cut to the records asked for");
         assert_eq!(views[0].iter().map(|r| r.offset).collect::<Vec<_>>(), [1, 2]);
@@ -860,7 +870,7 @@ mod tests {
         }
 
         #[test]
-        fn a_read_returns_what_the_record_by_record_rule_returns(
+        fn a_read_returns_what_the_batch_by_batch_rule_returns(
             batches in proptest::collection::vec(proptest::collection::vec((0u8..5, 1usize..40), 1..8), 1..20),
             compact_at in proptest::option::of(0.0f64..=1.0),
             truncate_at in proptest::option::of(0.0f64..=1.0),
@@ -886,7 +896,7 @@ mod tests {
             let views = log.read(fetch_offset, upper, max_bytes).unwrap();
             prop_assert!(views.iter().all(|v| !v.is_empty()), "no empty view");
             let records: Vec<Record> = views.iter().flat_map(|v| v.iter()).collect();
-            prop_assert_eq!(records, read_record_by_record(&log, fetch_offset, upper, max_bytes));
+            prop_assert_eq!(records, read_batch_by_batch(&log, fetch_offset, upper, max_bytes));
             prop_assert_eq!(log.read_is_empty(fetch_offset, upper), views.is_empty());
             // A batch's size is what its records make, after every cut.
             for batch in log.segments().flat_map(|s| s.batches.iter()) {
