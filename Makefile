@@ -72,7 +72,9 @@ bench: setup
 	cd web && wasm-pack build --profile npm --target web --out-dir ../pkg/web --out-name franz_web
 	cd web && wasm-pack build --profile npm --target nodejs --out-dir ../target/pkg-bench --out-name franz_web -- --features bench
 	trunk build --release
-	node web/bench/sim_speed.mjs target/pkg-bench \
+	# V8 compiles the whole wasm with its optimizing tier at load (rather than function by function as each gets
+	# hot, which on 2 cores takes ~10 s of a run): the table compares steady states (see sim_speed.mjs).
+	node --no-wasm-dynamic-tiering web/bench/sim_speed.mjs target/pkg-bench \
 		"$$(cargo run --quiet --profile bench -p franz-tests --example sim_speed)" \
 		"$$(cargo run --quiet --profile bench -p franz-tests --example log_memory)"
 	node web/bench/frames.mjs
