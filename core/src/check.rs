@@ -40,6 +40,7 @@
 //! holds (a rule never counts what it no longer remembers), and the report says how many sends it judged
 //! and how many it forgot.
 
+use crate::vec_map::VecMap;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::string::String;
@@ -248,18 +249,18 @@ fn show_record(key: &Option<Bytes>, value: &Option<Bytes>) -> String {
 /// the topic created again counts for the new one. Operations that name no topic id (assignments, resets,
 /// commits) count from the last deletion of their topic's name on.
 fn live_history(history: &History) -> History {
-    let mut last_deletion: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut deleted_ids: BTreeSet<(&str, crate::types::TopicId)> = BTreeSet::new();
+    let mut last_deletion: VecMap<&str, usize> = VecMap::new();
+    let mut deleted_ids: VecMap<(&str, crate::types::TopicId), ()> = VecMap::new();
     for (i, entry) in history.entries().enumerate() {
         if let Op::TopicDeleted { topic, topic_id } = &entry.op {
             last_deletion.insert(topic.as_str(), i);
-            deleted_ids.insert((topic.as_str(), *topic_id));
+            deleted_ids.insert((topic.as_str(), *topic_id), ());
         }
     }
     let before_deletion = |i: usize, topic: &str| last_deletion.get(topic).is_some_and(|&d| i < d);
     // Without a topic id (a history made by hand), by time: what came before the topic's last deletion.
     let gone = |i: usize, topic: &str, id: Option<crate::types::TopicId>| match id {
-        Some(id) => deleted_ids.contains(&(topic, id)),
+        Some(id) => deleted_ids.contains_key(&(topic, id)),
         None => before_deletion(i, topic),
     };
     let mut entries = Vec::new();
@@ -640,13 +641,13 @@ struct Belief {
 /// Two owners and generations going back, from the consumers' side: keyed by consumer instance (node id),
 /// not member id, since two instances can claim one member id.
 fn check_owners(history: &History, report: &mut Report) {
-    let mut beliefs: BTreeMap<(&str, NodeId), Belief> = BTreeMap::new();
-    let mut removed: BTreeSet<(&str, &str)> = BTreeSet::new();
-    let mut newest: BTreeMap<&str, (i32, NodeId)> = BTreeMap::new();
+    let mut beliefs: VecMap<(&str, NodeId), Belief> = VecMap::new();
+    let mut removed: VecMap<(&str, &str), ()> = VecMap::new();
+    let mut newest: VecMap<&str, (i32, NodeId)> = VecMap::new();
     for entry in history.entries() {
         match &entry.op {
             Op::GroupMemberRemoved { group, member_id, .. } => {
-                removed.insert((group.as_str(), member_id.as_str()));
+                removed.insert((group.as_str(), member_id.as_str()), ());
             }
             Op::AssignmentRevoked { consumer, group, partitions, .. } => {
                 if let Some(b) = beliefs.get_mut(&(group.as_str(), *consumer)) {
@@ -674,7 +675,7 @@ fn check_owners(history: &History, report: &mut Report) {
                         *g == group.as_str()
                             && c != consumer
                             && b.partitions.contains(tp)
-                            && !removed.contains(&(group.as_str(), b.member_id.as_str()))
+                            && !removed.contains_key(&(group.as_str(), b.member_id.as_str()))
                     });
                     for ((_, other), b) in holders {
                         report.add(
@@ -702,7 +703,7 @@ fn check_owners(history: &History, report: &mut Report) {
 /// after that moment must not be acknowledged.
 fn check_commit_generations(history: &History, report: &mut Report) {
     // Per group: (received at, generation), generations in the order they were handed out.
-    let mut handed: BTreeMap<&str, Vec<(u64, i32)>> = BTreeMap::new();
+    let mut handed: VecMap<&str, Vec<(u64, i32)>> = VecMap::new();
     for entry in history.entries() {
         if let Op::AssignmentReceived { group, generation, .. } = &entry.op {
             let list = handed.entry(group.as_str()).or_default();
@@ -746,7 +747,7 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
     // Per (group, partition): every acknowledged commit, in order.
     let mut acked: BTreeMap<(&str, TopicPartition), Vec<AckedCommit>> = BTreeMap::new();
     // When each topic name was deleted (or created again under a new id).
-    let mut deleted_ms: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+    let mut deleted_ms: VecMap<&str, Vec<u64>> = VecMap::new();
     for entry in history.entries() {
         match &entry.op {
             Op::OffsetsCommitted { group, offsets, requested_ms, .. } => {
@@ -801,7 +802,7 @@ fn check_committed_unread(recorded: &History, history: &History, replicas: &Repl
     debug_assert_eq!(recorded.entries().count(), history.entries().count(), "the live history keeps every entry");
     use crate::protocol::history::ResetReason;
     // Which consumers belong to which group (a consumer has one group id).
-    let mut group_of: BTreeMap<NodeId, &str> = BTreeMap::new();
+    let mut group_of: VecMap<NodeId, &str> = VecMap::new();
     for entry in history.entries() {
         match &entry.op {
             Op::OffsetsCommitted { consumer, group, .. }

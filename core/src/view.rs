@@ -508,7 +508,7 @@ impl World {
         });
         let Some(replica) = replica else { return Vec::new() };
         // Each topic described once (its partitions' HWs), not once per committed partition.
-        let mut high_watermarks: BTreeMap<String, Vec<Offset>> = BTreeMap::new();
+        let mut high_watermarks: crate::vec_map::VecMap<String, Vec<Offset>> = crate::vec_map::VecMap::new();
         crate::broker::committed_offsets(replica, group_id)
             .into_iter()
             .map(|(tp, committed)| {
