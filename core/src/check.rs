@@ -471,9 +471,9 @@ fn check_duplicates(replicas: &Replicas, report: &mut Report) {
 
 /// Non-monotonic polls, poll skips, reads past the high watermark, and the high watermark going back.
 fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
-    let mut last: BTreeMap<(NodeId, TopicPartition), Offset> = BTreeMap::new();
+    let mut last: VecMap<(NodeId, TopicPartition), Offset> = VecMap::new();
     // A consumer's fetches of one partition are answered in order, so the HWs its polls carry are too.
-    let mut seen_hw: BTreeMap<(NodeId, TopicPartition), (crate::types::LeaderEpoch, Offset)> = BTreeMap::new();
+    let mut seen_hw: VecMap<(NodeId, TopicPartition), (crate::types::LeaderEpoch, Offset)> = VecMap::new();
     for entry in history.entries() {
         match &entry.op {
             Op::TopicDeleted { topic, .. } => seen_hw.retain(|(_, tp), _| tp.topic != *topic),
@@ -745,7 +745,7 @@ struct AckedCommit {
 /// unless a commit acknowledged since (concurrent with the read) named what was read.
 fn check_committed_offsets(history: &History, report: &mut Report) {
     // Per (group, partition): every acknowledged commit, in order.
-    let mut acked: BTreeMap<(&str, TopicPartition), Vec<AckedCommit>> = BTreeMap::new();
+    let mut acked: VecMap<(&str, TopicPartition), Vec<AckedCommit>> = VecMap::new();
     // When each topic name was deleted (or created again under a new id).
     let mut deleted_ms: VecMap<&str, Vec<u64>> = VecMap::new();
     for entry in history.entries() {
@@ -814,11 +814,11 @@ fn check_committed_unread(recorded: &History, history: &History, replicas: &Repl
         }
     }
     type Key<'a> = (&'a str, TopicPartition);
-    let mut polled: BTreeMap<Key, BTreeSet<Offset>> = BTreeMap::new();
+    let mut polled: VecMap<Key, BTreeSet<Offset>> = VecMap::new();
     // The last commit of positions per (group, partition), and whether a position jumped since.
-    let mut last: BTreeMap<Key, (Offset, bool)> = BTreeMap::new();
+    let mut last: VecMap<Key, (Offset, bool)> = VecMap::new();
     // When a position was last moved on purpose (a seek), per (group, partition).
-    let mut reset_ms: BTreeMap<Key, u64> = BTreeMap::new();
+    let mut reset_ms: VecMap<Key, u64> = VecMap::new();
     for (as_recorded, entry) in recorded.entries().zip(history.entries()) {
         match &entry.op {
             Op::Polled { consumer, records } => {
