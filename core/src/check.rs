@@ -471,7 +471,9 @@ fn check_duplicates(replicas: &Replicas, report: &mut Report) {
 
 /// Non-monotonic polls, poll skips, reads past the high watermark, and the high watermark going back.
 fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
-    let mut last: VecMap<(NodeId, TopicPartition), Offset> = VecMap::new();
+    // A reset (at each eager rebalance, every partition of every consumer) forgets the offset but keeps the
+    // key: removing it from the middle of a sorted vector, and inserting it again, would cost every reset.
+    let mut last: VecMap<(NodeId, TopicPartition), Option<Offset>> = VecMap::new();
     // A consumer's fetches of one partition are answered in order, so the HWs its polls carry are too.
     let mut seen_hw: VecMap<(NodeId, TopicPartition), (crate::types::LeaderEpoch, Offset)> = VecMap::new();
     for entry in history.entries() {
@@ -479,7 +481,9 @@ fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
             Op::TopicDeleted { topic, .. } => seen_hw.retain(|(_, tp), _| tp.topic != *topic),
             Op::PositionReset { consumer, partitions, .. } => {
                 for tp in partitions {
-                    last.remove(&(*consumer, tp.clone()));
+                    if let Some(position) = last.get_mut(&(*consumer, tp.clone())) {
+                        *position = None;
+                    }
                 }
             }
             Op::Polled { consumer, records } => {
@@ -511,7 +515,7 @@ fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
                             seen_hw.insert((*consumer, tp.clone()), (r.leader_epoch, r.high_watermark));
                         }
                     }
-                    if let Some(&previous) = last.get(&(*consumer, tp.clone())) {
+                    if let Some(&Some(previous)) = last.get(&(*consumer, tp.clone())) {
                         if r.offset <= previous {
                             report.add(
                                 ViolationKind::NonmonotonicPoll,
@@ -535,7 +539,7 @@ fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
                             }
                         }
                     }
-                    last.insert((*consumer, tp), r.offset);
+                    last.insert((*consumer, tp), Some(r.offset));
                 }
             }
             _ => {}
