@@ -40,7 +40,7 @@
 //! holds (a rule never counts what it no longer remembers), and the report says how many sends it judged
 //! and how many it forgot.
 
-use crate::vec_map::VecMap;
+use crate::vec_map::{VecMap, VecSet};
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::string::String;
@@ -250,17 +250,17 @@ fn show_record(key: &Option<Bytes>, value: &Option<Bytes>) -> String {
 /// commits) count from the last deletion of their topic's name on.
 fn live_history(history: &History) -> History {
     let mut last_deletion: VecMap<&str, usize> = VecMap::new();
-    let mut deleted_ids: VecMap<(&str, crate::types::TopicId), ()> = VecMap::new();
+    let mut deleted_ids: VecSet<(&str, crate::types::TopicId)> = VecSet::new();
     for (i, entry) in history.entries().enumerate() {
         if let Op::TopicDeleted { topic, topic_id } = &entry.op {
             last_deletion.insert(topic.as_str(), i);
-            deleted_ids.insert((topic.as_str(), *topic_id), ());
+            deleted_ids.insert((topic.as_str(), *topic_id));
         }
     }
     let before_deletion = |i: usize, topic: &str| last_deletion.get(topic).is_some_and(|&d| i < d);
     // Without a topic id (a history made by hand), by time: what came before the topic's last deletion.
     let gone = |i: usize, topic: &str, id: Option<crate::types::TopicId>| match id {
-        Some(id) => deleted_ids.contains_key(&(topic, id)),
+        Some(id) => deleted_ids.contains(&(topic, id)),
         None => before_deletion(i, topic),
     };
     let mut entries = Vec::new();
@@ -646,12 +646,12 @@ struct Belief {
 /// not member id, since two instances can claim one member id.
 fn check_owners(history: &History, report: &mut Report) {
     let mut beliefs: VecMap<(&str, NodeId), Belief> = VecMap::new();
-    let mut removed: VecMap<(&str, &str), ()> = VecMap::new();
+    let mut removed: VecSet<(&str, &str)> = VecSet::new();
     let mut newest: VecMap<&str, (i32, NodeId)> = VecMap::new();
     for entry in history.entries() {
         match &entry.op {
             Op::GroupMemberRemoved { group, member_id, .. } => {
-                removed.insert((group.as_str(), member_id.as_str()), ());
+                removed.insert((group.as_str(), member_id.as_str()));
             }
             Op::AssignmentRevoked { consumer, group, partitions, .. } => {
                 if let Some(b) = beliefs.get_mut(&(group.as_str(), *consumer)) {
@@ -679,7 +679,7 @@ fn check_owners(history: &History, report: &mut Report) {
                         *g == group.as_str()
                             && c != consumer
                             && b.partitions.contains(tp)
-                            && !removed.contains_key(&(group.as_str(), b.member_id.as_str()))
+                            && !removed.contains(&(group.as_str(), b.member_id.as_str()))
                     });
                     for ((_, other), b) in holders {
                         report.add(

@@ -382,6 +382,47 @@ impl<K: Ord + Borrow<Q>, Q: Ord + ?Sized, V> core::ops::Index<&Q> for VecMap<K, 
     }
 }
 
+/// A set kept as a sorted vector: `BTreeSet`'s interface over a `VecMap` of `()` (the same code as the maps'
+/// of the same key type).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VecSet<K>(VecMap<K, ()>);
+
+impl<K: Ord> VecSet<K> {
+    pub const fn new() -> Self {
+        VecSet(VecMap::new())
+    }
+
+    /// Whether `key` was new.
+    pub fn insert(&mut self, key: K) -> bool {
+        self.0.insert(key, ()).is_none()
+    }
+
+    /// Whether `key` was there.
+    pub fn remove<Q: Ord + ?Sized>(&mut self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
+        self.0.remove(key).is_some()
+    }
+
+    pub fn contains<Q: Ord + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
+        self.0.contains_key(key)
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &K> + ExactSizeIterator + Clone + '_ {
+        self.0.keys()
+    }
+}
+
+impl<K: Ord> FromIterator<K> for VecSet<K> {
+    fn from_iter<I: IntoIterator<Item = K>>(keys: I) -> Self {
+        VecSet(keys.into_iter().map(|k| (k, ())).collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use alloc::collections::BTreeMap;
@@ -409,6 +450,20 @@ mod tests {
             Just(Op::PopFirst),
             Just(Op::PopLast),
         ]
+    }
+
+    #[test]
+    fn a_set_answers_as_a_btree_set() {
+        let (mut ours, mut std) = (VecSet::new(), alloc::collections::BTreeSet::new());
+        for k in [5, 1, 5, 9, 1, 3] {
+            assert_eq!(ours.insert(k), std.insert(k));
+        }
+        for k in [9, 9, 4] {
+            assert_eq!(ours.remove(&k), std.remove(&k));
+        }
+        assert!(ours.iter().eq(std.iter()), "same keys, same order");
+        assert_eq!((ours.contains(&3), ours.contains(&9)), (true, false));
+        assert_eq!([7, 2, 7].into_iter().collect::<VecSet<i32>>().iter().copied().collect::<Vec<_>>(), [2, 7]);
     }
 
     proptest! {

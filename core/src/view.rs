@@ -15,6 +15,7 @@ use crate::error::Result;
 use crate::group::coordinator::GroupState;
 use crate::sim::{Node, World};
 use crate::types::{Bytes, Header, LeaderEpoch, NodeId, Offset, TopicPartition, NO_NODE};
+use crate::vec_map::VecMap;
 
 /// Franz's bound on records one `readLog` call returns.
 pub const READ_LOG_RECORDS_MAX: usize = 10_000;
@@ -508,7 +509,7 @@ impl World {
         });
         let Some(replica) = replica else { return Vec::new() };
         // Each topic described once (its partitions' HWs), not once per committed partition.
-        let mut high_watermarks: crate::vec_map::VecMap<String, Vec<Offset>> = crate::vec_map::VecMap::new();
+        let mut high_watermarks: VecMap<String, Vec<Offset>> = VecMap::new();
         crate::broker::committed_offsets(replica, group_id)
             .into_iter()
             .map(|(tp, committed)| {

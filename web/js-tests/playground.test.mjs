@@ -782,9 +782,12 @@ test("waiting states count down with the setting behind them", async () => {
   // A send to a partition whose leader is cut off waits: its request counts down to request.timeout.ms.
   // (Not broker 3 while it leads before its fencing: a crashed broker refuses the connection, so the send
   // waits only for its delivery timeout, with no request out.)
-  const leaderOf = async () => Number((await page.locator('[data-testid="log-jobs-0"] .meta').first().innerText()).match(/leader (\d+)/)?.[1]);
-  await page.waitForFunction(() => /leader (1|2)\b/.test(document.querySelector('[data-testid="log-jobs-0"] .meta').innerText), null, { timeout: 20000 });
-  const leader = await leaderOf();
+  const live = await page.waitForFunction(
+    () => document.querySelector('[data-testid="log-jobs-0"] .meta')?.innerText.match(/leader ([12])\b/)?.[1],
+    null,
+    { timeout: 20000 },
+  );
+  const leader = Number(await live.jsonValue());
   await page.fill('[data-testid="stream-rate"]', "5");
   await page.click('[data-testid="stream"]');
   await page.click(`[data-testid="broker-${leader}-isolate"]`);

@@ -2,7 +2,7 @@
 //! cooperative-sticky. Each takes the members (with their subscriptions), the partition counts and, for the
 //! sticky ones, the previous assignment, and says who owns what.
 
-use crate::vec_map::VecMap;
+use crate::vec_map::{VecMap, VecSet};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -60,8 +60,8 @@ pub fn assign(
     if total > ASSIGNOR_PARTITIONS_MAX {
         return Err(franz_err!(InvalidRequest, "At most {ASSIGNOR_PARTITIONS_MAX} partitions, got {total}"));
     }
-    let mut ids = VecMap::new();
-    if let Some(dup) = members.iter().find(|m| ids.insert(m.member_id.as_str(), ()).is_some()) {
+    let mut ids = VecSet::new();
+    if let Some(dup) = members.iter().find(|m| !ids.insert(m.member_id.as_str())) {
         return Err(franz_err!(InvalidRequest, "Member id {} appears twice", dup.member_id));
     }
     let mut members: Vec<&Member> = members.iter().collect();
@@ -196,7 +196,7 @@ fn sticky(members: &[&Member], partitions: &VecMap<String, u32>, previous: &Assi
 /// first revoked (given to nobody in this round) and assigned in the follow-up rebalance. Partitions of
 /// members that left, and new ones, are assigned at once.
 fn withhold_moving(previous: &Assignment, out: &mut Assignment) {
-    let members: VecMap<String, ()> = out.keys().map(|m| (m.clone(), ())).collect();
+    let members: VecSet<String> = out.keys().cloned().collect();
     let mut previous_owner: VecMap<TopicPartition, String> = VecMap::new();
     for (member_id, owned) in previous {
         for tp in owned {
@@ -205,7 +205,7 @@ fn withhold_moving(previous: &Assignment, out: &mut Assignment) {
     }
     for (member_id, list) in out.iter_mut() {
         list.retain(|tp| match previous_owner.get(tp) {
-            Some(was) => was == member_id || !members.contains_key(was),
+            Some(was) => was == member_id || !members.contains(was),
             None => true,
         });
     }

@@ -14,7 +14,7 @@ pub mod scenario;
 pub mod stream;
 pub mod workload;
 
-use crate::vec_map::VecMap;
+use crate::vec_map::{VecMap, VecSet};
 use alloc::boxed::Box;
 use alloc::collections::{BinaryHeap, VecDeque};
 use alloc::format;
@@ -218,14 +218,14 @@ pub struct World {
     client_counters: VecMap<&'static str, u32>,
     events_dispatched: u64,
     /// Brokers whose process is down (crashed or powered off); their disk stays in `nodes`.
-    crashed: VecMap<NodeId, ()>,
+    crashed: VecSet<NodeId>,
     /// Of those, the machines without power: they refuse nothing, they are silent.
-    powered_off: VecMap<NodeId, ()>,
+    powered_off: VecSet<NodeId>,
     /// Pairs of nodes (lower id first) that lost a message to a network partition since it cut them apart.
     /// Over TCP such a connection is broken; when the cut heals, whichever of the two still awaits an answer
     /// from the other learns it (as a retransmission meets a reset socket), and retries at once rather than
     /// after its whole request timeout (a consumer's 30 s `request.timeout.ms`).
-    cut_losses: VecMap<(NodeId, NodeId), ()>,
+    cut_losses: VecSet<(NodeId, NodeId)>,
     /// Nodes in a stop-the-world pause, until when.
     paused_until_ms: VecMap<NodeId, u64>,
     /// The outcomes a producer completed in `close()`, not yet taken: `producer_results` still reads them.
@@ -297,9 +297,9 @@ impl World {
             next_client_id: FIRST_CLIENT_ID + 1,
             client_counters: VecMap::new(),
             events_dispatched: 0,
-            crashed: VecMap::new(),
-            powered_off: VecMap::new(),
-            cut_losses: VecMap::new(),
+            crashed: VecSet::new(),
+            powered_off: VecSet::new(),
+            cut_losses: VecSet::new(),
             closed_producer_results: VecMap::new(),
             paused_until_ms: VecMap::new(),
             history: History::default(),
@@ -342,7 +342,7 @@ impl World {
         let image = self.metadata_image();
         self.brokers
             .iter()
-            .filter(|b| !self.crashed.contains_key(b))
+            .filter(|b| !self.crashed.contains(b))
             .all(|b| image.brokers.get(b).is_some_and(|r| !r.fenced))
     }
 
@@ -393,7 +393,7 @@ impl World {
     /// crashed).
     pub fn timers(&self, node: NodeId) -> Result<Vec<Timer>> {
         let actor = self.nodes.get(&node).ok_or_else(|| franz_err!(InvalidRequest, "No node {node}"))?;
-        if self.crashed.contains_key(&node) {
+        if self.crashed.contains(&node) {
             return Ok(Vec::new());
         }
         let mut timers = Timers::listing();
@@ -402,7 +402,7 @@ impl World {
     }
 
     pub fn is_crashed(&self, node: NodeId) -> bool {
-        self.crashed.contains_key(&node)
+        self.crashed.contains(&node)
     }
 
     /// Until when `node` is paused, if it is.
@@ -541,7 +541,7 @@ impl World {
                         continue;
                     };
                     self.free_slots.push(slot);
-                    if self.crashed.contains_key(&to) || !self.nodes.contains_key(&to) {
+                    if self.crashed.contains(&to) || !self.nodes.contains_key(&to) {
                         self.network.count_loss(LossCause::NodeDown);
                         self.remember_loss(from, to, message.api_name(), LossCause::NodeDown);
                         if !matches!(message, Message::Disconnected { .. }) {
@@ -636,7 +636,7 @@ impl World {
                 None => {
                     let cause = if cut { LossCause::Partition } else { LossCause::DropRate };
                     if cut {
-                        self.cut_losses.insert((from.min(to), from.max(to)), ());
+                        self.cut_losses.insert((from.min(to), from.max(to)));
                     }
                     self.remember_loss(from, to, message.api_name(), cause);
                 }
@@ -648,7 +648,7 @@ impl World {
 
     fn arm_timer(&mut self, node: NodeId) {
         let wanted =
-            if self.crashed.contains_key(&node) { None } else { self.nodes.get(&node).and_then(Node::next_timer_ms) };
+            if self.crashed.contains(&node) { None } else { self.nodes.get(&node).and_then(Node::next_timer_ms) };
         match wanted {
             None => {
                 self.timer_at_ms.remove(&node);
@@ -742,8 +742,8 @@ impl World {
     /// The host of `node`, whose process is down, refuses `sender`'s connection: the sender learns at once
     /// (a machine without power, or a node that is gone, says nothing).
     fn refuse(&mut self, node: NodeId, sender: NodeId, correlation_id: Option<CorrelationId>) {
-        let silent = self.powered_off.contains_key(&node) || !self.nodes.contains_key(&node);
-        if silent || self.crashed.contains_key(&sender) || !self.nodes.contains_key(&sender) {
+        let silent = self.powered_off.contains(&node) || !self.nodes.contains_key(&node);
+        if silent || self.crashed.contains(&sender) || !self.nodes.contains_key(&sender) {
             return;
         }
         if let Some(at) = self.network.delivery_time_ms(self.now_ms, node, sender) {
@@ -758,9 +758,7 @@ impl World {
         let peers: Vec<NodeId> = self
             .nodes
             .iter()
-            .filter(|(&peer, n)| {
-                peer != node && !self.crashed.contains_key(&peer) && n.as_actor().awaits_answer_from(node)
-            })
+            .filter(|(&peer, n)| peer != node && !self.crashed.contains(&peer) && n.as_actor().awaits_answer_from(node))
             .map(|(&peer, _)| peer)
             .collect();
         for peer in peers {
@@ -775,11 +773,11 @@ impl World {
     /// the other sees its connection reset (see `cut_losses`).
     fn reset_healed_connections(&mut self) {
         let healed: Vec<(NodeId, NodeId)> =
-            self.cut_losses.keys().copied().filter(|&(a, b)| self.network.connected(a, b)).collect();
+            self.cut_losses.iter().copied().filter(|&(a, b)| self.network.connected(a, b)).collect();
         for (a, b) in healed {
             self.cut_losses.remove(&(a, b));
             for (waiting, peer) in [(a, b), (b, a)] {
-                let waits = !self.crashed.contains_key(&waiting)
+                let waits = !self.crashed.contains(&waiting)
                     && self.nodes.get(&waiting).is_some_and(|n| n.as_actor().awaits_answer_from(peer));
                 if waits {
                     if let Some(at) = self.network.delivery_time_ms(self.now_ms, peer, waiting) {
@@ -818,7 +816,7 @@ impl World {
         for &(from, to, _) in &dropped {
             self.network.count_loss(cause);
             if cause == LossCause::Partition {
-                self.cut_losses.insert((from.min(to), from.max(to)), ());
+                self.cut_losses.insert((from.min(to), from.max(to)));
             }
         }
         // In the order they would have arrived (the queue's own order is a heap's).

@@ -13,7 +13,7 @@ impl World {
 
     pub(in crate::sim) fn exec_stop_broker(&mut self, id: NodeId) -> Result<()> {
         self.broker_mut(id)?;
-        if self.crashed.contains_key(&id) {
+        if self.crashed.contains(&id) {
             return Err(franz_err!(InvalidRequest, "Broker {id} is down already"));
         }
         self.command(id, |node, now, out| {
@@ -37,7 +37,7 @@ impl World {
 
     pub(in crate::sim) fn exec_crash_broker(&mut self, id: NodeId, power_loss: bool) -> Result<()> {
         self.broker_mut(id)?;
-        if self.crashed.contains_key(&id) && !power_loss {
+        if self.crashed.contains(&id) && !power_loss {
             return Err(franz_err!(InvalidRequest, "Broker {id} is down already"));
         }
         self.take_down_broker(id, power_loss, TraceKind::BrokerCrashed { power_loss });
@@ -49,9 +49,9 @@ impl World {
         let now_ms = self.now_ms;
         let Ok(broker) = self.broker_mut(id) else { return };
         let lost = broker.crash(power_loss, now_ms);
-        self.crashed.insert(id, ());
+        self.crashed.insert(id);
         if power_loss {
-            self.powered_off.insert(id, ());
+            self.powered_off.insert(id);
         }
         self.timer_at_ms.remove(&id);
         self.paused_until_ms.remove(&id);
@@ -75,7 +75,7 @@ impl World {
 
     pub(in crate::sim) fn exec_restart_broker(&mut self, id: NodeId) -> Result<()> {
         self.broker_mut(id)?;
-        if self.crashed.remove(&id).is_none() {
+        if !self.crashed.remove(&id) {
             return Err(franz_err!(InvalidRequest, "Broker {id} is running; crash it first"));
         }
         self.powered_off.remove(&id);
@@ -96,7 +96,7 @@ impl World {
                 self.controllers
             ));
         }
-        if self.crashed.insert(id, ()).is_some() {
+        if !self.crashed.insert(id) {
             return Err(franz_err!(InvalidRequest, "Controller {id} is down already"));
         }
         self.timer_at_ms.remove(&id);
@@ -117,7 +117,7 @@ impl World {
                 self.controllers
             ));
         }
-        if self.crashed.remove(&id).is_none() {
+        if !self.crashed.remove(&id) {
             return Err(franz_err!(InvalidRequest, "Controller {id} is running; crash it first"));
         }
         self.record(id, TraceKind::BrokerRestarted);
@@ -143,7 +143,7 @@ impl World {
     }
 
     pub(in crate::sim) fn exec_pause(&mut self, id: NodeId, ms: u64) -> Result<()> {
-        if !self.nodes.contains_key(&id) || self.crashed.contains_key(&id) {
+        if !self.nodes.contains_key(&id) || self.crashed.contains(&id) {
             return Err(franz_err!(InvalidRequest, "Node {id} is not running"));
         }
         if ms > RUN_FOR_MS_MAX {
@@ -164,7 +164,7 @@ impl World {
                 sides.len()
             ));
         }
-        let mut seen = crate::vec_map::VecMap::new();
+        let mut seen = crate::vec_map::VecSet::new();
         for &node in sides.iter().flatten() {
             if !self.brokers.contains(&node) && !self.controllers.contains(&node) {
                 return Err(franz_err!(
@@ -174,7 +174,7 @@ impl World {
                     self.controllers
                 ));
             }
-            if seen.insert(node, ()).is_some() {
+            if !seen.insert(node) {
                 return Err(franz_err!(InvalidRequest, "Node {node} is on two sides"));
             }
         }
