@@ -437,6 +437,13 @@ pub struct NetworkConfig {
     pub drop_rate: f64,
 }
 
+/// By the drop rate's bits: a trace event carries a link's settings, and the trace hashes its events.
+impl core::hash::Hash for NetworkConfig {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        (self.latency_ms, self.jitter_ms, self.drop_rate.to_bits()).hash(state);
+    }
+}
+
 impl Default for NetworkConfig {
     fn default() -> Self {
         NetworkConfig { latency_ms: 2, jitter_ms: 1, drop_rate: 0.0 }

@@ -27,6 +27,6 @@ fn main() {
         println!("{:?}", w.poll(c, 1_000).map(|r| r.len()));
     }
     for e in w.trace().since(0).iter().filter(|e| e.time_ms >= start) {
-        println!("{}", e.text);
+        println!("{}", e.text());
     }
 }

@@ -12,7 +12,7 @@ fn main() {
     if std::env::var("FRANZ_REPLAY_JUDGE").is_ok() {
         let (world, verdict) = franz_tests::explorer::judge_keeping(&scenario);
         for e in world.iter().flat_map(|w| w.trace().since(0)) {
-            println!("{}", e.text);
+            println!("{}", e.text());
         }
         println!("judged: {verdict:?}");
         return;
@@ -53,7 +53,7 @@ fn main() {
     }
     if std::env::var("FRANZ_REPLAY_TRACE").is_ok() {
         for e in w.trace().since(0) {
-            println!("{}", e.text);
+            println!("{}", e.text());
         }
     }
     let report = w.check();

@@ -215,7 +215,7 @@ pub fn explore(seed: u64, size: Size) -> Result<Coverage, Box<Failure>> {
     };
     if std::env::var("FRANZ_EXPLORE_TRACE").is_ok() {
         for e in world.trace().since(0) {
-            println!("{}", e.text);
+            println!("{}", e.text());
         }
     }
     match outcome {
@@ -797,7 +797,7 @@ fn finish(w: &mut World, weak: &[String]) -> Result<(), String> {
             w.run_for(30_000);
             let fenced = w.trace().since(before).into_iter().find(|e| matches!(e.kind, TraceKind::BrokerFenced { .. }));
             if let Some(e) = fenced {
-                return Err(format!("liveness: the failover of controller {active} fenced a broker: {}", e.text));
+                return Err(format!("liveness: the failover of controller {active} fenced a broker: {}", e.text()));
             }
             serving(w, weak, &format!("30 s after the active controller {active} crashed"), "liveness-probe-2")?;
         }

@@ -105,7 +105,7 @@ fn one_seed() {
         Err(failure) => {
             if let Ok(w) = World::replay(&failure.scenario, None) {
                 for e in w.trace().since(0) {
-                    println!("{}", e.text);
+                    println!("{}", e.text());
                 }
             }
             let shrunk = shrink(&failure, 300);

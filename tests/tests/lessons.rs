@@ -112,7 +112,7 @@ fn a_lesson_draft_from_a_file() {
     println!("{}", report(&lesson, &reports));
     if std::env::var("FRANZ_LESSON_TRACE").is_ok() {
         for e in world.trace().since(0) {
-            println!("{}", e.text);
+            println!("{}", e.text());
         }
     }
 }

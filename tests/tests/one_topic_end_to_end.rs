@@ -177,7 +177,7 @@ fn the_trace_tells_what_happened() {
     let events = w.trace().since(0);
     assert!(events.iter().any(|e| matches!(&e.kind, TraceKind::TopicCreated { topic, .. } if topic == "orders")));
     let appended = events.iter().find(|e| matches!(e.kind, TraceKind::RecordsAppended { .. })).unwrap();
-    assert!(appended.text.contains("broker 1: appended 1 record to orders-0 at offset 0"), "{}", appended.text);
+    assert!(appended.text().contains("broker 1: appended 1 record to orders-0 at offset 0"), "{}", appended.text());
 }
 
 #[test]

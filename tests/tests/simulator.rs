@@ -403,7 +403,7 @@ fn an_idempotent_producer_carries_on_after_the_broker_lost_its_records() {
     w.restart_broker(1).unwrap();
     let meta = w.send(producer, "t", vec![value("after")]).unwrap();
     assert_eq!(meta[0].offset, Some(2), "appended after a and b");
-    assert!(w.trace().since(0).iter().any(|e| e.text.contains("OUT_OF_ORDER_SEQUENCE_NUMBER")));
+    assert!(w.trace().since(0).iter().any(|e| e.text().contains("OUT_OF_ORDER_SEQUENCE_NUMBER")));
 }
 
 #[test]

@@ -67,7 +67,7 @@ fn topic_lifecycle_create_describe_delete_recreate() {
     w.create_topic("orders", 1, None, ConfigMap::new()).unwrap();
     let meta = w.send(p, "orders", vec![value("fresh")]).unwrap();
     assert_eq!((meta[0].partition, meta[0].offset), (0, Some(0)), "a new topic starts at offset 0");
-    assert!(w.trace().since(0).iter().any(|e| e.text.contains("deleted topic orders")));
+    assert!(w.trace().since(0).iter().any(|e| e.text().contains("deleted topic orders")));
 }
 
 #[test]
@@ -148,7 +148,7 @@ fn records_stay_after_they_are_consumed_until_retention_removes_them() {
     let unread = earliest_consumer(&mut w, "never-read", &tp);
     let left = read_all(&mut w, unread);
     assert!(left.iter().all(|(o, _)| *o >= 6), "{left:?}");
-    assert!(w.trace().since(0).iter().any(|e| e.text.contains("retention deleted")));
+    assert!(w.trace().since(0).iter().any(|e| e.text().contains("retention deleted")));
     // A consumer positioned on a deleted offset gets OFFSET_OUT_OF_RANGE and applies auto.offset.reset.
     w.seek(late, &tp, 0).unwrap();
     assert!(read_all(&mut w, late).is_empty());
@@ -198,7 +198,7 @@ fn a_compacted_topic_keeps_the_latest_value_per_key() {
     assert!(!offsets.contains(&0) && !offsets.contains(&1), "superseded alice=v1 and bob=v1 are gone: {read:?}");
     assert!(read.contains(&(2, "v2".to_string())) && read.contains(&(3, "v1".to_string())));
     assert!(read.contains(&(4, "null".to_string())), "bob's tombstone stays for delete.retention.ms: {read:?}");
-    assert!(w.trace().since(0).iter().any(|e| e.text.contains("compacted profiles-0")));
+    assert!(w.trace().since(0).iter().any(|e| e.text().contains("compacted profiles-0")));
     assert!(w.check().ok, "compaction is not loss: {:?}", w.check().violations);
 
     w.run_for(5_000);
@@ -276,7 +276,7 @@ fn the_cleaner_waits_for_min_cleanable_dirty_ratio_unless_max_compaction_lag_pas
     w.create_topic("lagged", 1, None, map(&lagged)).unwrap();
     let p = w.add_producer(ProducerConfig::named("p")).unwrap();
     let compactions = |w: &World, topic: &str| {
-        w.trace().since(0).iter().filter(|e| e.text.contains(&format!("compacted {topic}-0"))).count()
+        w.trace().since(0).iter().filter(|e| e.text().contains(&format!("compacted {topic}-0"))).count()
     };
     // A new log is all dirty: the first cleaning comes at once.
     for topic in ["lazy", "lagged"] {

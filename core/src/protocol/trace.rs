@@ -1,12 +1,15 @@
-//! The trace: every meaningful event of the world, in words a person reads and in structured fields.
+//! The trace: every meaningful event of the world, in structured fields and in words a person reads.
 //!
 //! The trace is also the determinism witness: [`Trace::hash`] folds every event ever recorded (not only
-//! those still kept in memory), so two runs agree bit for bit exactly when their hashes agree.
+//! those still kept in memory), so two runs agree bit for bit exactly when their hashes agree. It folds the
+//! fields, not the words: an event's sentence is written only when someone reads it ([`TraceEvent::text`]),
+//! as formatting every event when it happened cost a tenth of a busy cluster's time.
 
 use alloc::collections::VecDeque;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt::{self, Write as _};
+use core::hash::{Hash, Hasher};
 use serde::Serialize;
 
 use crate::error::ErrorCode;
@@ -16,7 +19,7 @@ use crate::types::{LeaderEpoch, NodeId, Offset};
 pub const TRACE_EVENTS_KEPT_MAX: usize = 10_000;
 
 /// What happened, with the fields a program reads.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub enum TraceKind {
@@ -126,7 +129,8 @@ pub enum TraceKind {
     NetworkChanged {
         latency_ms: u64,
         jitter_ms: u64,
-        drop_rate: f64,
+        #[cfg_attr(feature = "tsify", tsify(type = "number"))]
+        drop_rate: DropRate,
     },
     LinkChanged {
         a: NodeId,
@@ -422,21 +426,70 @@ impl fmt::Display for TraceKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+/// A network's drop rate in a trace event: a probability in [0, 1], hashed by its bits.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct DropRate(pub f64);
+
+impl core::hash::Hash for DropRate {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0.to_bits());
+    }
+}
+
+impl fmt::Display for DropRate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// One event of the trace. JS sees it with its sentence (`text`) as well as its fields.
+#[derive(Clone, Debug, PartialEq)]
 pub struct TraceEvent {
     pub seq: u64,
     pub time_ms: u64,
     pub node: NodeId,
-    /// The node as a person names it: "broker 1", "producer-1".
     pub node_name: String,
-    /// The whole line: "t=12,340 ms broker 2: appended …".
-    pub text: String,
+    pub kind: TraceKind,
+}
+
+impl TraceEvent {
+    /// The event as a sentence: `t=12,340 ms broker 1: created topic orders with 1 partition(s), ...`.
+    pub fn text(&self) -> String {
+        let mut text = String::with_capacity(TRACE_LINE_BYTES);
+        let _ = write!(text, "t={} ms {}: {}", Thousands(self.time_ms), self.node_name, self.kind);
+        text
+    }
+}
+
+/// A trace event as JS reads it: its fields, its kind's fields flattened, and its sentence.
+#[derive(Serialize)]
+#[serde(rename = "TraceEvent", rename_all = "camelCase")]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+struct TraceEventJs {
+    seq: u64,
+    time_ms: u64,
+    node: NodeId,
+    node_name: String,
+    text: String,
     #[serde(flatten)]
     // A named type, not a reference: tsify then writes an intersection (an interface cannot extend a union).
     #[cfg_attr(feature = "tsify", tsify(type = "TraceKind"))]
-    pub kind: TraceKind,
+    kind: TraceKind,
+}
+
+impl Serialize for TraceEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> core::result::Result<S::Ok, S::Error> {
+        TraceEventJs {
+            seq: self.seq,
+            time_ms: self.time_ms,
+            node: self.node,
+            node_name: self.node_name.clone(),
+            text: self.text(),
+            kind: self.kind.clone(),
+        }
+        .serialize(serializer)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -459,16 +512,13 @@ impl Trace {
     pub fn record(&mut self, time_ms: u64, node: NodeId, node_name: String, kind: TraceKind) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        // One buffer, written once (the trace records an event per append and per HW move).
-        let mut text = String::with_capacity(TRACE_LINE_BYTES);
-        let _ = write!(text, "t={} ms {node_name}: {kind}", Thousands(time_ms));
-        for chunk in [&seq.to_le_bytes()[..], &time_ms.to_le_bytes(), &node.to_le_bytes(), text.as_bytes()] {
-            self.hash = fnv1a(self.hash, chunk);
-        }
+        let mut hasher = Fnv1a(self.hash);
+        (seq, time_ms, node, &node_name, &kind).hash(&mut hasher);
+        self.hash = hasher.0;
         if self.events.len() == TRACE_EVENTS_KEPT_MAX {
             self.events.pop_front();
         }
-        self.events.push_back(TraceEvent { seq, time_ms, node, node_name, text, kind });
+        self.events.push_back(TraceEvent { seq, time_ms, node, node_name, kind });
     }
 
     /// Events with `seq > since_seq` still kept in memory, oldest first.
@@ -499,12 +549,29 @@ impl Trace {
     }
 }
 
-fn fnv1a(mut hash: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(FNV_PRIME);
+/// FNV-1a, fed the same bytes on every target: lengths and enum discriminants (usize, isize) as 64 bits,
+/// integers little-endian (as both wasm32 and x86-64 are).
+struct Fnv1a(u64);
+
+impl Hasher for Fnv1a {
+    fn finish(&self) -> u64 {
+        self.0
     }
-    hash
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(FNV_PRIME);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write(&(n as u64).to_le_bytes());
+    }
+
+    fn write_isize(&mut self, n: isize) {
+        self.write(&(n as i64).to_le_bytes());
+    }
 }
 
 /// A trace line's usual length: most fit without the buffer growing.
@@ -545,7 +612,7 @@ mod tests {
         let mut trace = Trace::default();
         trace.record(12_340, 1, "broker 1".into(), created("orders"));
         let e = &trace.since(0)[0];
-        assert_eq!(e.text, "t=12,340 ms broker 1: created topic orders with 1 partition(s), replication factor 1");
+        assert_eq!(e.text(), "t=12,340 ms broker 1: created topic orders with 1 partition(s), replication factor 1");
         assert_eq!(group_thousands(0), "0");
         assert_eq!(group_thousands(1_000_000), "1,000,000");
     }

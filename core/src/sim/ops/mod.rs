@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 use super::network::{LossCause, NetworkConfig, PARTITION_SIDES_MAX};
 use super::rng::{stream_rng, Stream};
 use super::scenario::{Action, Scenario, SCENARIO_VERSION, SCENARIO_VIRTUAL_MS_MAX};
-use super::trace::TraceKind;
+use super::trace::{DropRate, TraceKind};
 use super::{ClusterConfig, Node, World};
 use crate::client::admin::DEFAULT_API_TIMEOUT_MS;
 use crate::client::{Consumer, ConsumerConfig, ConsumerRecord, Producer, ProducerConfig, RecordMetadata, SendResult};
@@ -180,7 +180,10 @@ impl World {
             Action::SetNetwork { network } => {
                 self.network.set_config(network)?;
                 let NetworkConfig { latency_ms, jitter_ms, drop_rate } = network;
-                self.record(super::NO_NODE_NETWORK, TraceKind::NetworkChanged { latency_ms, jitter_ms, drop_rate });
+                self.record(
+                    super::NO_NODE_NETWORK,
+                    TraceKind::NetworkChanged { latency_ms, jitter_ms, drop_rate: DropRate(drop_rate) },
+                );
                 Ok(Outcome::Done)
             }
         }

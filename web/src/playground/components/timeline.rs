@@ -52,7 +52,7 @@ pub fn timeline(p: &TimelineProps) -> Html {
                     EventLine::Event(e) => {
                         // An unclean election is where acknowledged records are lost: mark it.
                         let unclean = matches!(e.kind, TraceKind::PartitionChanged { unclean: true, .. });
-                        html! { <li class={classes!("event", e.kind.kind_name(), unclean.then_some("unclean"))} key={e.seq}>{ &e.text }</li> }
+                        html! { <li class={classes!("event", e.kind.kind_name(), unclean.then_some("unclean"))} key={e.seq}>{ e.text() }</li> }
                     }
                     EventLine::Older => html! { <li class="event older" data-testid="older-events">{ line.text() }</li> },
                     EventLine::Collapsed { .. } => html! {

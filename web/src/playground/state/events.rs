@@ -139,7 +139,7 @@ pub enum EventLine {
 impl EventLine {
     pub fn text(&self) -> String {
         match self {
-            EventLine::Event(e) => e.text.clone(),
+            EventLine::Event(e) => e.text(),
             EventLine::Collapsed { count, from_ms, to_ms } => format!(
                 "… {count} routine line(s), t={} to {} ms: records appended, high watermarks advanced",
                 group_thousands(*from_ms),
@@ -256,14 +256,14 @@ mod tests {
         assert!(!elections.is_empty());
         for line in &elections {
             let EventLine::Event(e) = line else { panic!("no routine line under elections") };
-            assert_eq!(EventKind::of(&e.kind), EventKind::Elections, "{}", e.text);
+            assert_eq!(EventKind::of(&e.kind), EventKind::Elections, "{}", e.text());
         }
         let node = event_lines(p.world(), &EventFilter { node: Some(leader), ..Default::default() }, &[]);
         let text = texts(&node).join("\n");
         assert!(text.contains(&format!("fenced broker {leader}")), "by the controller, about it: {text}");
         for line in &node {
             if let EventLine::Event(e) = line {
-                assert!(involves(e, leader), "{}", e.text);
+                assert!(involves(e, leader), "{}", e.text());
             }
         }
         assert_eq!(EventKind::parse("groups"), Some(EventKind::Groups));
@@ -281,7 +281,7 @@ mod tests {
         while p.world().trace().len() < franz_core::trace::TRACE_EVENTS_KEPT_MAX as u64 + 2_000 {
             frames(&mut p, 10, 100.0);
         }
-        assert!(!p.world().trace().kept().any(|e| e.text.contains("broker 3: crashed")), "out of the trace's window");
+        assert!(!p.world().trace().kept().any(|e| e.text().contains("broker 3: crashed")), "out of the trace's window");
         let lines = p.snapshot().events;
         let text = texts(&lines).join("\n");
         assert!(lines.contains(&EventLine::Older), "{text}");

@@ -144,7 +144,7 @@ impl Playground {
         }
         for event in self.world.trace().since(self.marks_seq) {
             if let Some(kind) = MarkKind::of(&event.kind) {
-                let label = event.text.clone();
+                let label = event.text();
                 self.marks.push(Mark { seq: event.seq, time_ms: event.time_ms, kind, label });
             }
             if EventKind::of(&event.kind) != EventKind::Routine {
