@@ -820,16 +820,17 @@ impl Producer {
                 (Some(stamp), _) => stamp,
                 (None, Some((producer_id, producer_epoch))) if self.idempotent() => {
                     let tp = TopicPartition::new(topic.clone(), partition);
-                    let outstanding = self
-                        .batches
-                        .values()
-                        .any(|b| b.topic == topic && b.partition == partition && b.producer.is_some());
+                    let batches = &self.batches;
+                    // A scan of every batch: asked only at a new epoch.
+                    let outstanding = || {
+                        batches.values().any(|b| b.partition == partition && b.producer.is_some() && b.topic == topic)
+                    };
                     let entry = self.sequences.entry(tp).or_insert(PartitionSequence {
                         epoch: producer_epoch,
                         next_sequence: 0,
                         batches_numbered: 0,
                     });
-                    if entry.epoch != producer_epoch && !outstanding {
+                    if entry.epoch != producer_epoch && !outstanding() {
                         (entry.epoch, entry.next_sequence) = (producer_epoch, 0);
                     }
                     let base_sequence = entry.next_sequence;
