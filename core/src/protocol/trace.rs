@@ -462,25 +462,30 @@ impl TraceEvent {
     }
 }
 
-/// A trace event as JS reads it: its fields, its kind's fields flattened, and its sentence.
-#[derive(Serialize)]
-#[serde(rename = "TraceEvent", rename_all = "camelCase")]
-#[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
-struct TraceEventJs {
-    seq: u64,
-    time_ms: u64,
-    node: NodeId,
-    node_name: String,
-    text: String,
-    #[serde(flatten)]
-    // A named type, not a reference: tsify then writes an intersection (an interface cannot extend a union).
-    #[cfg_attr(feature = "tsify", tsify(type = "TraceKind"))]
-    kind: TraceKind,
+/// A trace event as JS reads it: its fields, its kind's fields flattened, and its sentence. (In a module of
+/// its own so that tsify names its TypeScript type `TraceEvent`.)
+mod js {
+    use super::{NodeId, String, TraceKind};
+
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    #[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
+    pub(super) struct TraceEvent {
+        pub seq: u64,
+        pub time_ms: u64,
+        pub node: NodeId,
+        pub node_name: String,
+        pub text: String,
+        #[serde(flatten)]
+        // A named type, not a reference: tsify then writes an intersection (an interface cannot extend a union).
+        #[cfg_attr(feature = "tsify", tsify(type = "TraceKind"))]
+        pub kind: TraceKind,
+    }
 }
 
 impl Serialize for TraceEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> core::result::Result<S::Ok, S::Error> {
-        TraceEventJs {
+        js::TraceEvent {
             seq: self.seq,
             time_ms: self.time_ms,
             node: self.node,
