@@ -35,6 +35,11 @@ pub fn sort_by<T>(items: &mut Vec<T>, mut compare: impl FnMut(&T, &T) -> Orderin
     items.extend(order.into_iter().filter_map(|i| slots[i].take()));
 }
 
+/// `items.sort()` through the same shared sort (for a list of plain values, stable and unstable agree).
+pub fn sort<T: Ord>(items: &mut Vec<T>) {
+    sort_by(items, T::cmp);
+}
+
 #[inline(never)]
 fn sort_indices(order: &mut [usize], compare: &mut dyn FnMut(usize, usize) -> Ordering) {
     order.sort_by(|&a, &b| compare(a, b));

@@ -579,8 +579,8 @@ impl Expectation {
             Expectation::Isr { topic, partition, is } => match partition_of(topic, *partition) {
                 Some(p) => {
                     let (mut isr, mut want) = (p.isr.clone(), is.clone());
-                    isr.sort_unstable();
-                    want.sort_unstable();
+                    crate::collect::sort(&mut isr);
+                    crate::collect::sort(&mut want);
                     (isr == want, format!("the ISR is {:?}", p.isr))
                 }
                 None => missing(topic, *partition),
@@ -693,8 +693,8 @@ impl Expectation {
                         let mut owned: Vec<u32> =
                             m.assignment.iter().filter(|tp| tp.topic == *topic).map(|tp| tp.partition).collect();
                         let mut want = partitions.clone();
-                        owned.sort_unstable();
-                        want.sort_unstable();
+                        crate::collect::sort(&mut owned);
+                        crate::collect::sort(&mut want);
                         (owned == want, format!("it owns {owned:?}"))
                     }
                     None => (false, format!("{client_id} is not a member")),

@@ -1266,7 +1266,7 @@ impl Producer {
                 }
             }
             self.forget_requests_of_gone_batches();
-            senders.sort_unstable();
+            crate::collect::sort(&mut senders);
             senders.dedup();
             for id in senders {
                 self.fail(id, e.clone(), out);

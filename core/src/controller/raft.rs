@@ -284,8 +284,8 @@ impl<E: Clone> RaftNode<E> {
     fn advance_commit(&mut self) {
         let mut matched: Vec<LogIndex> =
             self.voters.iter().map(|v| self.match_index.get(v).copied().unwrap_or(0)).collect();
-        // The majority-th highest (ascending, as every other sort of numbers in Franz: one copy of the sort).
-        matched.sort_unstable();
+        // The majority-th highest.
+        crate::collect::sort(&mut matched);
         let candidate = matched.len().checked_sub(self.majority()).map_or(0, |i| matched[i]);
         if candidate > self.commit_index && self.term_at(candidate) == self.disk.term {
             assert!(candidate <= self.last_log_index(), "a leader commits only what it has");

@@ -77,7 +77,7 @@ pub fn assign(
         }
     }
     for list in out.values_mut() {
-        list.sort();
+        crate::collect::sort(list);
     }
     Ok(out)
 }

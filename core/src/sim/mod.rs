@@ -820,7 +820,7 @@ impl World {
             }
         }
         // In the order they would have arrived (the queue's own order is a heap's).
-        pictured.sort_unstable_by_key(|&(time_ms, seq, ..)| (time_ms, seq));
+        crate::collect::sort_by(&mut pictured, |a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         for (_, _, from, to, api) in pictured {
             self.remember_loss(from, to, api, cause);
         }

@@ -434,7 +434,7 @@ impl Consumer {
             }
             Phase::Assigning(join) => {
                 let mut topics: Vec<String> = join.members.iter().flat_map(|x| x.topics.iter().cloned()).collect();
-                topics.sort();
+                crate::collect::sort(&mut topics);
                 topics.dedup();
                 // A topic the brokers said does not exist (deleted) counts as none: only unasked ones wait.
                 let missing: Vec<String> =

@@ -447,7 +447,7 @@ impl Consumer {
         }
         self.check_not_fenced()?;
         let mut topics = topics;
-        topics.sort();
+        crate::collect::sort(&mut topics);
         topics.dedup();
         let member_id = self.membership.as_ref().map(|m| m.member_id.clone()).unwrap_or_default();
         self.membership = Some(Membership {

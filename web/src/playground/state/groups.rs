@@ -136,7 +136,7 @@ impl Playground {
             _ => None,
         });
         let mut ids: Vec<String> = self.known_groups.iter().cloned().chain(consumer_groups).collect();
-        ids.sort();
+        franz_core::collect::sort(&mut ids);
         ids.dedup();
         ids.iter()
             .map(|g| (world.describe_group(g), world.group_offsets(g)))

@@ -331,7 +331,7 @@ impl Playground {
                         None if server => side_a.push(id),
                         None => return false,
                     }
-                    side_a.sort_unstable();
+                    franz_core::collect::sort(side_a);
                     true
                 }
                 None if map.menu == Some(id) => {
