@@ -211,7 +211,7 @@ fn a_one_way_cut_loses_messages_one_way_only_and_replays() {
     w.run_for(12_000);
     assert_eq!(w.describe_cluster().controller.leader_id, Some(active));
     assert_eq!(broker_state(&w, 2), Some(BrokerStatus::Running), "only the answers are lost");
-    let texts: Vec<String> = w.trace().since(0).iter().map(|e| e.text().clone()).collect();
+    let texts: Vec<String> = w.trace().since(0).iter().map(|e| e.text()).collect();
     assert!(texts.iter().any(|t| t.contains(&format!("link {active} -> 2 set to"))), "the trace names the direction");
     w.set_link_one_way(active, 2, None).unwrap();
     w.run_for(1_000);

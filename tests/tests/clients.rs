@@ -340,3 +340,114 @@ fn a_sends_delivery_timeout_counts_from_when_its_topic_is_known() {
         assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
     }
 }
+
+/// A producer driven by hand (no world): the states where a ready batch has no timer of its own and must be
+/// sent by the event that frees it.
+mod producer_wakeups {
+    use franz_core::client::producer::{Producer, ProducerConfig};
+    use franz_core::error::{ErrorCode, FranzError};
+    use franz_core::protocol::message::{
+        Actor, Message, Outbox, PartitionMetadata, ProducePartitionResult, TopicMetadata,
+    };
+    use franz_core::rng::{stream_rng, Stream};
+    use franz_core::types::ProducerRecord;
+
+    const BROKER: i32 = 1;
+
+    fn only(out: &mut Outbox) -> Message {
+        let mut sent = out.take_messages();
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        sent.remove(0).1
+    }
+
+    /// Topic `t`: two partitions, both led by broker 1.
+    fn metadata(correlation_id: franz_core::protocol::message::CorrelationId) -> Message {
+        let partitions = (0..2)
+            .map(|partition| PartitionMetadata {
+                partition,
+                leader: BROKER,
+                leader_epoch: 0,
+                replicas: vec![1],
+                isr: vec![1],
+            })
+            .collect();
+        let topics = vec![TopicMetadata { name: "t".into(), topic_id: Some(1), partitions: Ok(partitions) }];
+        Message::MetadataResponse { correlation_id, brokers: vec![1], topics }
+    }
+
+    fn record_to(partition: u32) -> Vec<ProducerRecord> {
+        vec![ProducerRecord { value: Some("v".into()), partition: Some(partition), ..Default::default() }]
+    }
+
+    fn producer(config: ProducerConfig) -> Producer {
+        Producer::new(10_002, config, vec![BROKER], stream_rng(1, Stream::Actor(10_002)))
+    }
+
+    /// A batch waiting for room behind a Produce whose sends expired: dropping that request frees the room.
+    #[test]
+    fn a_batch_waiting_for_room_goes_once_an_expired_send_drops_the_request_ahead_of_it() {
+        let mut out = Outbox::default();
+        let mut p = producer(ProducerConfig {
+            linger_ms: 5,
+            enable_idempotence: Some(false),
+            max_in_flight_requests_per_connection: 1,
+            request_timeout_ms: 1_000,
+            delivery_timeout_ms: 1_005,
+            ..ProducerConfig::named("p")
+        });
+        p.send(0, "t".into(), record_to(0), &mut out).unwrap();
+        let Message::MetadataRequest { correlation_id, .. } = only(&mut out) else { panic!("metadata first") };
+        p.on_message(0, BROKER, metadata(correlation_id), &mut out);
+        p.on_timer(5, &mut out);
+        let Message::ProduceRequest { correlation_id: x, .. } = only(&mut out) else { panic!("batch X goes") };
+        let retry = vec![ProducePartitionResult {
+            topic: "t".into(),
+            partition: 0,
+            topic_id: None,
+            result: Err(FranzError::new(ErrorCode::NotEnoughReplicas, "not enough replicas")),
+        }];
+        p.on_message(10, BROKER, Message::ProduceResponse { correlation_id: x, partitions: retry }, &mut out);
+        assert_eq!(p.next_timer_ms(), Some(110), "X backs off");
+        p.on_timer(110, &mut out);
+        let Message::ProduceRequest { .. } = only(&mut out) else { panic!("X again, out until 1,110") };
+        p.send(120, "t".into(), record_to(1), &mut out).unwrap();
+        p.on_timer(125, &mut out);
+        assert!(out.take_messages().is_empty(), "batch B waits for room (max.in.flight=1)");
+        assert_eq!(p.next_timer_ms(), Some(1_005), "X's send expires first");
+        p.on_timer(1_005, &mut out);
+        let Message::ProduceRequest { .. } = only(&mut out) else { panic!("B goes as X's request is dropped") };
+    }
+
+    /// A batch that waited for room and then found its partition's leader unknown backs off and asks again.
+    #[test]
+    fn a_batch_that_waited_for_room_then_found_no_leader_retries_after_the_backoff() {
+        let mut out = Outbox::default();
+        let mut p = producer(ProducerConfig {
+            linger_ms: 5,
+            enable_idempotence: Some(false),
+            max_in_flight_requests_per_connection: 1,
+            metadata_max_age_ms: 1_000,
+            ..ProducerConfig::named("p")
+        });
+        p.send(0, "t".into(), record_to(0), &mut out).unwrap();
+        let Message::MetadataRequest { correlation_id, .. } = only(&mut out) else { panic!("metadata first") };
+        p.on_message(0, BROKER, metadata(correlation_id), &mut out);
+        p.on_timer(5, &mut out);
+        let Message::ProduceRequest { correlation_id: a, .. } = only(&mut out) else { panic!("batch A goes") };
+        p.send(6, "t".into(), record_to(1), &mut out).unwrap();
+        p.on_timer(11, &mut out);
+        assert!(out.take_messages().is_empty(), "batch B waits for room (max.in.flight=1)");
+        // The metadata ages out; a new send asks for it again.
+        p.send(2_000, "t".into(), record_to(1), &mut out).unwrap();
+        let Message::MetadataRequest { correlation_id: m, .. } = only(&mut out) else { panic!("metadata again") };
+        // A is acknowledged: there is room, but B's leader is unknown until the answer.
+        let ok = vec![ProducePartitionResult { topic: "t".into(), partition: 0, topic_id: Some(1), result: Ok(0) }];
+        p.on_message(2_001, BROKER, Message::ProduceResponse { correlation_id: a, partitions: ok }, &mut out);
+        assert!(out.take_messages().is_empty());
+        p.on_message(2_002, BROKER, metadata(m), &mut out);
+        let at = p.next_timer_ms().expect("B has a timer");
+        assert!(at <= 2_101, "B backs off retry.backoff.ms, not until its delivery timeout: {at}");
+        p.on_timer(at, &mut out);
+        let Message::ProduceRequest { .. } = only(&mut out) else { panic!("B goes after its backoff") };
+    }
+}

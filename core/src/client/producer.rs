@@ -760,6 +760,7 @@ impl Producer {
             if leader == NO_NODE {
                 // No leader known: ask where it is, and try again after the backoff.
                 batch.retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
+                batch.waiting_for_room = false; // it waits for its backoff now (a RetryBackoff timer)
                 let topic = batch.topic.clone();
                 self.request_metadata(now_ms, alloc::vec![topic], out);
                 continue;
@@ -1235,6 +1236,7 @@ impl Producer {
             );
             self.fail(send_id, FranzError::new(code, message), out);
         }
+        let mut forgot = false;
         let expired: Vec<u64> = self
             .sends
             .iter()
@@ -1265,7 +1267,7 @@ impl Producer {
                     senders.extend(batch.shares.iter().map(|s| s.send_id));
                 }
             }
-            self.forget_requests_of_gone_batches();
+            forgot |= self.forget_requests_of_gone_batches();
             crate::collect::sort(&mut senders);
             senders.dedup();
             for id in senders {
@@ -1293,7 +1295,10 @@ impl Producer {
                 self.fail(share.send_id, e.clone(), out);
             }
         }
-        self.forget_requests_of_gone_batches();
+        if self.forget_requests_of_gone_batches() | forgot {
+            // A Produce dropped with its batches frees room at its leader: batches waiting for it go now.
+            self.drain(now_ms, out);
+        }
     }
 
     /// The producer's answer to `correlation_id` is awaited, for a request `which` selects.
@@ -1301,12 +1306,19 @@ impl Producer {
         self.in_flight.get(correlation_id).is_some_and(|r| which(&r.pending))
     }
 
-    fn forget_requests_of_gone_batches(&mut self) {
+    /// Whether it forgot a Produce.
+    fn forget_requests_of_gone_batches(&mut self) -> bool {
         let batches = &self.batches;
+        let mut forgot = false;
         self.in_flight.retain(|r| match r {
-            ProducerRequest::Produce { batch_ids, .. } => batch_ids.iter().any(|id| batches.contains_key(id)),
+            ProducerRequest::Produce { batch_ids, .. } => {
+                let keep = batch_ids.iter().any(|id| batches.contains_key(id));
+                forgot |= !keep;
+                keep
+            }
             _ => true,
         });
+        forgot
     }
 
     fn producer_timers(&self, timers: &mut Timers) {
