@@ -593,9 +593,9 @@ impl Producer {
         // Only a batch that became ready can change what `drain` sends (Kafka's `append` wakes the sender only
         // for a new or full batch): one now full, an open batch closed by a new one behind it, or a new batch
         // ready at once (`linger.ms=0`, or larger than `batch.size`). A batch that lingered long enough went
-        // to `drain` at its linger timer; if it is still here, it waits for room at its leader (or for an
-        // earlier batch), which only an answer gives: draining at each record it gains cost a fifth of a busy
-        // producer's time.
+        // to `drain` at its linger timer; if it is still here, it waits for room at its leader or for an
+        // earlier batch of its partition, and the event that frees it drains (an answer, a timeout, a backoff's
+        // end): draining again at each record it gained cost a busy producer ~7,800 drains per 10 s.
         let mut drain = false;
         for run in placed.chunk_by(|a, b| a.0 == b.0) {
             let partition = run[0].0;
