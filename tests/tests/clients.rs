@@ -450,4 +450,35 @@ mod producer_wakeups {
         p.on_timer(at, &mut out);
         let Message::ProduceRequest { .. } = only(&mut out) else { panic!("B goes after its backoff") };
     }
+
+    /// A lingered batch held behind its partition's batch in flight (one request in flight a connection)
+    /// waits for that answer without waking the producer every millisecond.
+    #[test]
+    fn a_lingered_batch_held_behind_one_in_flight_arms_no_timer() {
+        let mut out = Outbox::default();
+        let mut p = producer(ProducerConfig {
+            linger_ms: 5,
+            enable_idempotence: Some(false),
+            max_in_flight_requests_per_connection: 1,
+            ..ProducerConfig::named("p")
+        });
+        p.send(0, "t".into(), record_to(0), &mut out).unwrap();
+        let Message::MetadataRequest { correlation_id, .. } = only(&mut out) else { panic!("metadata first") };
+        p.on_message(0, BROKER, metadata(correlation_id), &mut out);
+        p.on_timer(5, &mut out);
+        let Message::ProduceRequest { correlation_id: a, .. } = only(&mut out) else { panic!("batch A goes") };
+        p.send(6, "t".into(), record_to(0), &mut out).unwrap();
+        let mut wakeups = 0;
+        let mut now = 6;
+        while let Some(at) = p.next_timer_ms().filter(|&at| at < 1_000) {
+            now = at.max(now + 1);
+            p.on_timer(now, &mut out);
+            wakeups += 1;
+        }
+        assert!(out.take_messages().is_empty(), "B waits for A's answer");
+        assert!(wakeups <= 1, "{wakeups} wakeups while A is out");
+        let ok = vec![ProducePartitionResult { topic: "t".into(), partition: 0, topic_id: Some(1), result: Ok(0) }];
+        p.on_message(1_000, BROKER, Message::ProduceResponse { correlation_id: a, partitions: ok }, &mut out);
+        let Message::ProduceRequest { .. } = only(&mut out) else { panic!("B goes at A's answer") };
+    }
 }

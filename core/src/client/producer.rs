@@ -232,7 +232,11 @@ struct ProducerBatch {
     /// When to send it again after a retriable failure.
     retry_at_ms: Option<u64>,
     in_flight: bool,
-    /// Ready, but its leader has `max.in.flight.requests.per.connection` requests out: an answer frees it.
+    /// Due, but it waits for an answer: its leader has `max.in.flight.requests.per.connection` requests out,
+    /// or a batch before it in its partition is out or backing off (or its idempotence window is full). It
+    /// then arms no timer (its linger or backoff has passed: the timer would wake the producer every
+    /// millisecond until the answer); the event that frees it drains (an answer, a request timeout, a
+    /// disconnect, a request dropped as its sends expire, the backoff timer of the batch holding it back).
     waiting_for_room: bool,
     /// Its place among the batches its partition numbered (idempotence), counting from 0.
     ordinal: u64,
@@ -711,6 +715,8 @@ impl Producer {
         let mut ready: Vec<u64> = Vec::with_capacity(self.batches.len());
         let unacknowledged_max = u64::from(self.config.max_in_flight_requests_per_connection);
         let guarantee_order = self.config.max_in_flight_requests_per_connection == 1;
+        // Due batches held back by one before them: they wait for its answer (or its backoff's end).
+        let mut held_due: Vec<u64> = Vec::new();
         for ((&id, b), &slot) in self.batches.iter().zip(&slots) {
             let entry = &mut partitions[slot];
             if b.in_flight {
@@ -718,9 +724,6 @@ impl Producer {
                 // while a batch of it is out, whichever broker it went to (a new leader must not get the next
                 // batch before the old one's retry).
                 entry.held |= guarantee_order;
-                continue;
-            }
-            if entry.held {
                 continue;
             }
             let due = match (b.producer, b.retry_at_ms) {
@@ -733,6 +736,12 @@ impl Producer {
                 }
                 (Some(_), None) => false,
             };
+            if entry.held {
+                if due && !b.waiting_for_room {
+                    held_due.push(id);
+                }
+                continue;
+            }
             let retry = b.producer.is_some();
             let earlier_out = retry && idempotent && self.earlier_sequence_in_flight(id);
             let too_many_unacknowledged = !retry
@@ -741,9 +750,16 @@ impl Producer {
             if due && !earlier_out && !too_many_unacknowledged {
                 ready.push(id);
                 entry.ready += 1;
+            } else if due && !b.waiting_for_room {
+                held_due.push(id);
             }
             if !due || earlier_out || retry || too_many_unacknowledged {
                 entry.held = true;
+            }
+        }
+        for id in held_due {
+            if let Some(batch) = self.batches.get_mut(&id) {
+                batch.waiting_for_room = true;
             }
         }
         self.send_ready(now_ms, ready, out);
