@@ -341,6 +341,50 @@ fn a_sends_delivery_timeout_counts_from_when_its_topic_is_known() {
     }
 }
 
+/// A batch that expires while it backs off before a retry (its outcome unknown: its last request timed out)
+/// frees its partition: the batch behind it goes at once, not at its own `delivery.timeout.ms`. (The
+/// adversary's run: the link from the producer to the leader cut, healed 50 ms before the first batch
+/// expires; sends every 500 ms meanwhile.)
+#[test]
+fn the_batch_behind_one_that_expired_in_its_backoff_goes_at_once() {
+    for seed in [1, 3, 4] {
+        let mut w = World::new(ClusterConfig { seed, ..ClusterConfig::default() }).unwrap();
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        w.run_for(3_000);
+        let config = ProducerConfig {
+            request_timeout_ms: 1_000,
+            delivery_timeout_ms: 4_700,
+            max_in_flight_requests_per_connection: 1,
+            ..ProducerConfig::named("p")
+        };
+        let p = w.add_producer(config).unwrap();
+        w.send(p, "t", vec![value("warm")]).unwrap();
+        let leader = w.describe_topic("t").unwrap().partitions[0].leader.unwrap();
+        let cut = NetworkConfig { drop_rate: 1.0, ..NetworkConfig::default() };
+        w.set_link(p, leader, Some(cut)).unwrap();
+        let mut sent_at = std::collections::BTreeMap::new();
+        let mut done_at = std::collections::BTreeMap::new();
+        for ms in (0..12_000).step_by(5) {
+            if ms == 4_650 {
+                w.set_link(p, leader, None).unwrap();
+            }
+            if ms == 0 || (ms >= 3_000 && ms % 500 == 0 && ms <= 8_000) {
+                sent_at.insert(w.send_async(p, "t", vec![value(&ms.to_string())]).unwrap(), ms);
+            }
+            w.run_for(5);
+            for r in w.producer_results(p).unwrap() {
+                done_at.insert(r.request_id, (ms + 5, r.result.is_ok()));
+            }
+        }
+        for (id, at) in &sent_at {
+            let (done, ok) = done_at.get(id).copied().unwrap_or((u64::MAX, false));
+            if *at >= 5_000 {
+                assert!(ok && done - at < 1_000, "seed {seed}: the send at {at} ms ended at {done} ms (ok: {ok})");
+            }
+        }
+    }
+}
+
 /// A producer driven by hand (no world): the states where a ready batch has no timer of its own and must be
 /// sent by the event that frees it.
 mod producer_wakeups {

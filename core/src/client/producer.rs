@@ -1229,6 +1229,7 @@ impl Producer {
 
     /// Sends older than `delivery.timeout.ms` fail.
     fn expire_sends(&mut self, now_ms: u64, out: &mut Outbox) {
+        let batches_before = self.batches.len();
         // A send still without its topic's metadata fails at max.block.ms (Kafka's send() blocks that long),
         // even when no broker answers at all.
         let blocked: Vec<u64> = self
@@ -1252,7 +1253,6 @@ impl Producer {
             );
             self.fail(send_id, FranzError::new(code, message), out);
         }
-        let mut forgot = false;
         let expired: Vec<u64> = self
             .sends
             .iter()
@@ -1283,7 +1283,7 @@ impl Producer {
                     senders.extend(batch.shares.iter().map(|s| s.send_id));
                 }
             }
-            forgot |= self.forget_requests_of_gone_batches();
+            self.forget_requests_of_gone_batches();
             crate::collect::sort(&mut senders);
             senders.dedup();
             for id in senders {
@@ -1311,8 +1311,10 @@ impl Producer {
                 self.fail(share.send_id, e.clone(), out);
             }
         }
-        if self.forget_requests_of_gone_batches() | forgot {
-            // A Produce dropped with its batches frees room at its leader: batches waiting for it go now.
+        self.forget_requests_of_gone_batches();
+        // A batch gone frees what waited behind it (room at its leader, the head of its partition): those go
+        // now, as they arm no timer while they wait.
+        if self.batches.len() < batches_before {
             self.drain(now_ms, out);
         }
     }
@@ -1322,19 +1324,12 @@ impl Producer {
         self.in_flight.get(correlation_id).is_some_and(|r| which(&r.pending))
     }
 
-    /// Whether it forgot a Produce.
-    fn forget_requests_of_gone_batches(&mut self) -> bool {
+    fn forget_requests_of_gone_batches(&mut self) {
         let batches = &self.batches;
-        let mut forgot = false;
         self.in_flight.retain(|r| match r {
-            ProducerRequest::Produce { batch_ids, .. } => {
-                let keep = batch_ids.iter().any(|id| batches.contains_key(id));
-                forgot |= !keep;
-                keep
-            }
+            ProducerRequest::Produce { batch_ids, .. } => batch_ids.iter().any(|id| batches.contains_key(id)),
             _ => true,
         });
-        forgot
     }
 
     fn producer_timers(&self, timers: &mut Timers) {
