@@ -237,7 +237,7 @@ struct ProducerBatch {
     /// then arms no timer (its linger or backoff has passed: the timer would wake the producer every
     /// millisecond until the answer); the event that frees it drains (an answer, a request timeout, a
     /// disconnect, a request dropped as its sends expire, the backoff timer of the batch holding it back).
-    waiting_for_room: bool,
+    waits_for_answer: bool,
     /// Its place among the batches its partition numbered (idempotence), counting from 0.
     ordinal: u64,
     /// Its records as first sent, packed once: a retry sends the same.
@@ -639,7 +639,7 @@ impl Producer {
                         attempts: 0,
                         retry_at_ms: None,
                         in_flight: false,
-                        waiting_for_room: false,
+                        waits_for_answer: false,
                         ordinal: 0,
                         packed: None,
                     };
@@ -737,7 +737,7 @@ impl Producer {
                 (Some(_), None) => false,
             };
             if entry.held {
-                if due && !b.waiting_for_room {
+                if due && !b.waits_for_answer {
                     held_due.push(id);
                 }
                 continue;
@@ -750,7 +750,7 @@ impl Producer {
             if due && !earlier_out && !too_many_unacknowledged {
                 ready.push(id);
                 entry.ready += 1;
-            } else if due && !b.waiting_for_room {
+            } else if due && !b.waits_for_answer {
                 held_due.push(id);
             }
             if !due || earlier_out || retry || too_many_unacknowledged {
@@ -759,7 +759,7 @@ impl Producer {
         }
         for id in held_due {
             if let Some(batch) = self.batches.get_mut(&id) {
-                batch.waiting_for_room = true;
+                batch.waits_for_answer = true;
             }
         }
         self.send_ready(now_ms, ready, out);
@@ -776,7 +776,7 @@ impl Producer {
             if leader == NO_NODE {
                 // No leader known: ask where it is, and try again after the backoff.
                 batch.retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
-                batch.waiting_for_room = false; // it waits for its backoff now (a RetryBackoff timer)
+                batch.waits_for_answer = false; // it waits for its backoff now (its RetryBackoff timer)
                 let topic = batch.topic.clone();
                 self.request_metadata(now_ms, alloc::vec![topic], out);
                 continue;
@@ -790,7 +790,7 @@ impl Producer {
                     // They wait for an answer from that broker (which drains again).
                     for batch_id in waiting {
                         if let Some(batch) = self.batches.get_mut(&batch_id) {
-                            batch.waiting_for_room = true;
+                            batch.waits_for_answer = true;
                         }
                     }
                     break;
@@ -867,7 +867,7 @@ impl Producer {
             batch.producer = Some(stamp);
             batch.ordinal = ordinal;
             batch.retry_at_ms = None;
-            batch.waiting_for_room = false;
+            batch.waits_for_answer = false;
             batch.attempts += 1;
             batch.in_flight = self.config.acks != Acks::None;
             let origin = Some(BatchOrigin { producer: self.id, batch_id });
@@ -1351,7 +1351,7 @@ impl Producer {
             timers.set(TimerName::DeliveryTimeout, batch.created_ms.saturating_add(delivery_timeout_ms));
         }
         for batch in self.batches.values() {
-            if batch.in_flight || batch.waiting_for_room {
+            if batch.in_flight || batch.waits_for_answer {
                 continue;
             }
             match (batch.producer, batch.retry_at_ms) {
