@@ -382,6 +382,10 @@ fn the_batch_behind_one_that_expired_in_its_backoff_goes_at_once() {
                 assert!(ok && done - at < 1_000, "seed {seed}: the send at {at} ms ended at {done} ms (ok: {ok})");
             }
         }
+        // The aftermath: a new send is acknowledged, and nothing Kafka promises was broken.
+        w.send(p, "t", vec![value("after")]).unwrap();
+        let report = w.check();
+        assert!(report.ok, "seed {seed}: {:?}", report.violations);
     }
 }
 
@@ -391,7 +395,7 @@ mod producer_wakeups {
     use franz_core::client::producer::{Producer, ProducerConfig};
     use franz_core::error::{ErrorCode, FranzError};
     use franz_core::protocol::message::{
-        Actor, Message, Outbox, PartitionMetadata, ProducePartitionResult, TopicMetadata,
+        Actor, CorrelationId, Message, Outbox, PartitionMetadata, ProducePartitionResult, TopicMetadata,
     };
     use franz_core::rng::{stream_rng, Stream};
     use franz_core::types::ProducerRecord;
@@ -405,7 +409,7 @@ mod producer_wakeups {
     }
 
     /// Topic `t`: two partitions, both led by broker 1.
-    fn metadata(correlation_id: franz_core::protocol::message::CorrelationId) -> Message {
+    fn metadata(correlation_id: CorrelationId) -> Message {
         let partitions = (0..2)
             .map(|partition| PartitionMetadata {
                 partition,
@@ -423,27 +427,42 @@ mod producer_wakeups {
         vec![ProducerRecord { value: Some("v".into()), partition: Some(partition), ..Default::default() }]
     }
 
-    fn producer(config: ProducerConfig) -> Producer {
-        Producer::new(10_002, config, vec![BROKER], stream_rng(1, Stream::Actor(10_002)))
+    /// A producer without idempotence, one request in flight a connection, `linger.ms=5` (and `configure`'s
+    /// settings), whose first batch (to partition 0) is out at 5 ms: that Produce's correlation id.
+    fn first_batch_out(configure: impl FnOnce(&mut ProducerConfig), out: &mut Outbox) -> (Producer, CorrelationId) {
+        let mut config = ProducerConfig {
+            linger_ms: 5,
+            enable_idempotence: Some(false),
+            max_in_flight_requests_per_connection: 1,
+            ..ProducerConfig::named("p")
+        };
+        configure(&mut config);
+        let mut p = Producer::new(10_002, config, vec![BROKER], stream_rng(1, Stream::Actor(10_002)));
+        p.send(0, "t".into(), record_to(0), out).unwrap();
+        let Message::MetadataRequest { correlation_id, .. } = only(out) else { panic!("metadata first") };
+        p.on_message(0, BROKER, metadata(correlation_id), out);
+        p.on_timer(5, out);
+        let Message::ProduceRequest { correlation_id, .. } = only(out) else { panic!("the first batch goes") };
+        (p, correlation_id)
+    }
+
+    /// Broker 1's answer to a Produce of partition 0: appended at offset 0.
+    fn acknowledged(correlation_id: CorrelationId) -> Message {
+        let ok = vec![ProducePartitionResult { topic: "t".into(), partition: 0, topic_id: Some(1), result: Ok(0) }];
+        Message::ProduceResponse { correlation_id, partitions: ok }
     }
 
     /// A batch waiting for room behind a Produce whose sends expired: dropping that request frees the room.
     #[test]
     fn a_batch_waiting_for_room_goes_once_an_expired_send_drops_the_request_ahead_of_it() {
         let mut out = Outbox::default();
-        let mut p = producer(ProducerConfig {
-            linger_ms: 5,
-            enable_idempotence: Some(false),
-            max_in_flight_requests_per_connection: 1,
-            request_timeout_ms: 1_000,
-            delivery_timeout_ms: 1_005,
-            ..ProducerConfig::named("p")
-        });
-        p.send(0, "t".into(), record_to(0), &mut out).unwrap();
-        let Message::MetadataRequest { correlation_id, .. } = only(&mut out) else { panic!("metadata first") };
-        p.on_message(0, BROKER, metadata(correlation_id), &mut out);
-        p.on_timer(5, &mut out);
-        let Message::ProduceRequest { correlation_id: x, .. } = only(&mut out) else { panic!("batch X goes") };
+        let (mut p, x) = first_batch_out(
+            |c| {
+                c.request_timeout_ms = 1_000;
+                c.delivery_timeout_ms = 1_005;
+            },
+            &mut out,
+        );
         let retry = vec![ProducePartitionResult {
             topic: "t".into(),
             partition: 0,
@@ -466,18 +485,7 @@ mod producer_wakeups {
     #[test]
     fn a_batch_that_waited_for_room_then_found_no_leader_retries_after_the_backoff() {
         let mut out = Outbox::default();
-        let mut p = producer(ProducerConfig {
-            linger_ms: 5,
-            enable_idempotence: Some(false),
-            max_in_flight_requests_per_connection: 1,
-            metadata_max_age_ms: 1_000,
-            ..ProducerConfig::named("p")
-        });
-        p.send(0, "t".into(), record_to(0), &mut out).unwrap();
-        let Message::MetadataRequest { correlation_id, .. } = only(&mut out) else { panic!("metadata first") };
-        p.on_message(0, BROKER, metadata(correlation_id), &mut out);
-        p.on_timer(5, &mut out);
-        let Message::ProduceRequest { correlation_id: a, .. } = only(&mut out) else { panic!("batch A goes") };
+        let (mut p, a) = first_batch_out(|c| c.metadata_max_age_ms = 1_000, &mut out);
         p.send(6, "t".into(), record_to(1), &mut out).unwrap();
         p.on_timer(11, &mut out);
         assert!(out.take_messages().is_empty(), "batch B waits for room (max.in.flight=1)");
@@ -485,8 +493,7 @@ mod producer_wakeups {
         p.send(2_000, "t".into(), record_to(1), &mut out).unwrap();
         let Message::MetadataRequest { correlation_id: m, .. } = only(&mut out) else { panic!("metadata again") };
         // A is acknowledged: there is room, but B's leader is unknown until the answer.
-        let ok = vec![ProducePartitionResult { topic: "t".into(), partition: 0, topic_id: Some(1), result: Ok(0) }];
-        p.on_message(2_001, BROKER, Message::ProduceResponse { correlation_id: a, partitions: ok }, &mut out);
+        p.on_message(2_001, BROKER, acknowledged(a), &mut out);
         assert!(out.take_messages().is_empty());
         p.on_message(2_002, BROKER, metadata(m), &mut out);
         let at = p.next_timer_ms().expect("B has a timer");
@@ -500,17 +507,7 @@ mod producer_wakeups {
     #[test]
     fn a_lingered_batch_held_behind_one_in_flight_arms_no_timer() {
         let mut out = Outbox::default();
-        let mut p = producer(ProducerConfig {
-            linger_ms: 5,
-            enable_idempotence: Some(false),
-            max_in_flight_requests_per_connection: 1,
-            ..ProducerConfig::named("p")
-        });
-        p.send(0, "t".into(), record_to(0), &mut out).unwrap();
-        let Message::MetadataRequest { correlation_id, .. } = only(&mut out) else { panic!("metadata first") };
-        p.on_message(0, BROKER, metadata(correlation_id), &mut out);
-        p.on_timer(5, &mut out);
-        let Message::ProduceRequest { correlation_id: a, .. } = only(&mut out) else { panic!("batch A goes") };
+        let (mut p, a) = first_batch_out(|_| {}, &mut out);
         p.send(6, "t".into(), record_to(0), &mut out).unwrap();
         let mut wakeups = 0;
         let mut now = 6;
@@ -521,8 +518,7 @@ mod producer_wakeups {
         }
         assert!(out.take_messages().is_empty(), "B waits for A's answer");
         assert!(wakeups <= 1, "{wakeups} wakeups while A is out");
-        let ok = vec![ProducePartitionResult { topic: "t".into(), partition: 0, topic_id: Some(1), result: Ok(0) }];
-        p.on_message(1_000, BROKER, Message::ProduceResponse { correlation_id: a, partitions: ok }, &mut out);
+        p.on_message(1_000, BROKER, acknowledged(a), &mut out);
         let Message::ProduceRequest { .. } = only(&mut out) else { panic!("B goes at A's answer") };
     }
 }
