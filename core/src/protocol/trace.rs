@@ -3,7 +3,7 @@
 //! The trace is also the determinism witness: [`Trace::hash`] folds every event ever recorded (not only
 //! those still kept in memory), so two runs agree bit for bit exactly when their hashes agree. It folds the
 //! fields, not the words: an event's sentence is written only when someone reads it ([`TraceEvent::text`]),
-//! as formatting every event when it happened cost a tenth of a busy cluster's time.
+//! as formatting every event when it happened cost a twentieth of a busy cluster's time.
 
 use alloc::collections::VecDeque;
 use alloc::string::{String, ToString};
@@ -449,6 +449,7 @@ pub struct TraceEvent {
     pub seq: u64,
     pub time_ms: u64,
     pub node: NodeId,
+    /// The node as a person names it: "broker 1", "producer-1".
     pub node_name: String,
     pub kind: TraceKind,
 }
@@ -474,7 +475,9 @@ mod js {
         pub seq: u64,
         pub time_ms: u64,
         pub node: NodeId,
+        /// The node as a person names it: "broker 1", "producer-1".
         pub node_name: String,
+        /// The whole line: "t=12,340 ms broker 2: appended …".
         pub text: String,
         #[serde(flatten)]
         // A named type, not a reference: tsify then writes an intersection (an interface cannot extend a union).
