@@ -49,6 +49,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::log::BatchOrigin;
 use crate::protocol::history::{History, Op};
+pub use crate::protocol::record::RecordOrigin;
 use crate::types::{Bytes, NodeId, Offset, TopicPartition};
 
 /// Franz reports at most this many violations (the first ones found).
@@ -147,13 +148,6 @@ fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
-}
-
-/// Who wrote a record: the record at `index` of a simulated producer's batch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct RecordOrigin {
-    pub batch: BatchOrigin,
-    pub index: u32,
 }
 
 /// A record as a replica holds it, for comparison.

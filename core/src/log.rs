@@ -17,7 +17,8 @@ use alloc::vec::Vec;
 use crate::config::TopicConfig;
 use crate::error::Result;
 pub use crate::protocol::record::{
-    batch_size_bytes, BatchOrigin, BatchRecords, ProducerStamp, RecordBatch, BATCH_OVERHEAD_BYTES, NO_PRODUCER_ID,
+    batch_size_bytes, BatchOrigin, BatchRecords, ProducerStamp, RecordBatch, RecordOrigin, BATCH_OVERHEAD_BYTES,
+    NO_PRODUCER_ID,
 };
 use crate::types::{Bytes, LeaderEpoch, Offset, Record};
 /// A piece of the log: retention deletes whole segments; the last one (active) takes appends.
@@ -160,7 +161,7 @@ impl PartitionLog {
         records: BatchRecords,
         leader_epoch: LeaderEpoch,
         producer: ProducerStamp,
-        origin: Option<BatchOrigin>,
+        origin: Option<RecordOrigin>,
         now_ms: u64,
         config: &TopicConfig,
     ) -> Offset {

@@ -607,9 +607,10 @@ impl World {
                             .flat_map(|s| &s.batches)
                             .flat_map(|b| {
                                 b.records.iter().map(move |r| LoggedRecord {
-                                    origin: b
-                                        .origin
-                                        .map(|batch| RecordOrigin { batch, index: (r.offset - b.base_offset) as u32 }),
+                                    origin: b.origin.map(|first| RecordOrigin {
+                                        batch: first.batch,
+                                        index: first.index + (r.offset - b.base_offset) as u32,
+                                    }),
                                     offset: r.offset,
                                     key: r.key,
                                     value: r.value,

@@ -222,6 +222,8 @@ pub fn explore(seed: u64, size: Size) -> Result<Coverage, Box<Failure>> {
         Ok(()) => {
             let records = world.metadata_image().applied;
             *model.coverage.entry("metadata records").or_default() += records;
+            let splits = world.trace().since(0).iter().filter(|e| e.kind.kind_name() == "produce_batch_split").count();
+            *model.coverage.entry("batch splits (trace)").or_default() += splits as u64;
             Ok(model.coverage)
         }
         Err(reason) => Err(failure(seed, reason, scenario)),
@@ -639,7 +641,13 @@ fn create_topic(w: &mut World, m: &mut Model) {
 fn create_named(w: &mut World, m: &mut Model, name: String, strong: bool) {
     m.count(if strong { "createTopic(strong)" } else { "createTopic(weak)" });
     let partitions = 1 + m.roll(4);
-    let (rf, config) = topic_config(strong, m.brokers, m.power_losses);
+    let (rf, mut config) = topic_config(strong, m.brokers, m.power_losses);
+    // Batches of four or more of the model's records (~33 bytes each) are refused as too large, and split
+    // (KIP-126), amid the faults.
+    if m.chance(20) {
+        m.count("createTopic(max.message.bytes=100)");
+        config.insert("max.message.bytes".into(), "100".into());
+    }
     if w.create_topic(&name, partitions, Some(rf), config).is_ok() {
         m.topics.push(TopicModel { name, strong, partitions });
     }

@@ -522,3 +522,104 @@ mod producer_wakeups {
         let Message::ProduceRequest { .. } = only(&mut out) else { panic!("B goes at A's answer") };
     }
 }
+
+/// KIP-126: a batch the leader refuses as larger than the topic's `max.message.bytes` is split and sent
+/// again, where each part fits; only a record too large on its own fails.
+mod batch_split {
+    use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
+    use franz_core::config::ConfigMap;
+    use franz_core::error::ErrorCode;
+    use franz_core::types::{NodeId, TopicPartition};
+    use franz_core::{ClusterConfig, World};
+    use franz_tests::{text, value};
+
+    /// A topic `t` of one partition taking batches of at most 1,000 bytes, and a producer whose sends linger
+    /// long enough to share one batch (idempotent or not).
+    fn small_batches(seed: u64, idempotent: bool) -> (World, NodeId) {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        let config: ConfigMap = [("max.message.bytes".to_string(), "1000".to_string())].into();
+        w.create_topic("t", 1, None, config).unwrap();
+        let producer =
+            ProducerConfig { linger_ms: 50, enable_idempotence: Some(idempotent), ..ProducerConfig::named("p") };
+        let p = w.add_producer(producer).unwrap();
+        w.send(p, "t", vec![value("first")]).unwrap(); // metadata and producer id known: the next sends linger
+        (w, p)
+    }
+
+    /// What the log holds, in order.
+    fn log_values(w: &mut World) -> Vec<String> {
+        let reader = ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("reader") };
+        let c = w.add_consumer(reader).unwrap();
+        w.assign(c, vec![TopicPartition::new("t", 0)]).unwrap();
+        let mut values = Vec::new();
+        for _ in 0..20 {
+            values.extend(w.poll(c, 100).unwrap().iter().map(|r| text(&r.value).unwrap_or("?").to_string()));
+        }
+        values
+    }
+
+    fn splits(w: &World) -> usize {
+        w.trace().since(0).iter().filter(|e| e.kind.kind_name() == "produce_batch_split").count()
+    }
+
+    #[test]
+    fn sends_that_fit_alone_but_not_together_are_all_delivered_in_order() {
+        for seed in 1..=3 {
+            for idempotent in [true, false] {
+                let (mut w, p) = small_batches(seed, idempotent);
+                let values: Vec<String> = (0..4).map(|i| format!("{i}{}", "x".repeat(599))).collect();
+                for v in &values {
+                    w.send_async(p, "t", vec![value(v)]).unwrap();
+                }
+                w.run_for(2_000);
+                let results = w.producer_results(p).unwrap();
+                let offsets: Vec<_> = results.iter().map(|r| r.result.as_ref().map(|m| m[0].offset)).collect();
+                let expected: Vec<_> = (1..=4).map(|o| Ok(Some(o))).collect();
+                assert_eq!(offsets, expected, "seed {seed}, idempotent {idempotent}: each send, in order");
+                assert!(splits(&w) >= 1, "seed {seed}: the refused batch was split");
+                let mut expected_log = vec!["first".to_string()];
+                expected_log.extend(values.iter().cloned());
+                assert_eq!(log_values(&mut w), expected_log, "seed {seed}, idempotent {idempotent}");
+                assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
+            }
+        }
+    }
+
+    #[test]
+    fn one_large_send_splits_again_until_each_part_fits() {
+        for seed in 1..=3 {
+            let (mut w, p) = small_batches(seed, true);
+            // One send keeps a partition's records in one batch: 50 records of ~120 bytes, ~6 KB.
+            let values: Vec<String> = (0..50).map(|i| format!("{i:03}{}", "y".repeat(97))).collect();
+            let sent = w.send(p, "t", values.iter().map(|v| value(v)).collect()).unwrap();
+            let offsets: Vec<_> = sent.iter().map(|m| m.offset).collect();
+            assert_eq!(offsets, (1..=50).map(Some).collect::<Vec<_>>(), "seed {seed}");
+            assert!(splits(&w) >= 2, "seed {seed}: a part still too large was split again");
+            assert_eq!(log_values(&mut w)[1..], values[..], "seed {seed}");
+            // The parts did not leave the producer's sequence behind: a later send is written once, after.
+            assert_eq!(w.send(p, "t", vec![value("after")]).unwrap()[0].offset, Some(51));
+            assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
+        }
+    }
+
+    #[test]
+    fn a_record_too_large_alone_fails_and_the_sends_beside_it_are_delivered() {
+        for seed in 1..=3 {
+            for idempotent in [true, false] {
+                let (mut w, p) = small_batches(seed, idempotent);
+                let big = "b".repeat(1_500);
+                for v in ["a", big.as_str(), "c"] {
+                    w.send_async(p, "t", vec![value(v)]).unwrap();
+                }
+                w.run_for(2_000);
+                let results = w.producer_results(p).unwrap();
+                let outcome: Vec<_> = results.iter().map(|r| r.result.as_ref().map_err(|e| e.code).is_ok()).collect();
+                assert_eq!(outcome, [true, false, true], "seed {seed}, idempotent {idempotent}: {results:?}");
+                assert_eq!(results[1].result.as_ref().unwrap_err().code, ErrorCode::MessageTooLarge);
+                assert_eq!(log_values(&mut w), ["first", "a", "c"], "seed {seed}, idempotent {idempotent}");
+                assert_eq!(w.send(p, "t", vec![value("after")]).unwrap()[0].offset, Some(3), "seed {seed}");
+                assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
+            }
+        }
+    }
+}

@@ -82,6 +82,7 @@ fn explorer_1000_histories_keep_kafkas_promises() {
         "reassignPartitions",
         "metadataChurn",
         "crashConsumer",
+        "batch splits (trace)",
     ] {
         assert!(coverage.get(op).copied().unwrap_or(0) > 10, "only {:?} of {op}", coverage.get(op));
     }

@@ -22,7 +22,7 @@ pub use partition::{FollowerState, Partition};
 
 use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
 use crate::error::{FranzError, Result};
-use crate::log::{BatchOrigin, ProducerStamp};
+use crate::log::{ProducerStamp, RecordOrigin};
 use crate::metadata::MetadataImage;
 use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::message::{
@@ -593,7 +593,7 @@ impl Broker {
         &mut self,
         tp: &TopicPartition,
         acks: Acks,
-        (producer, origin): (ProducerStamp, Option<BatchOrigin>),
+        (producer, origin): (ProducerStamp, Option<RecordOrigin>),
         records: BatchRecords,
         now_ms: u64,
         out: &mut Outbox,

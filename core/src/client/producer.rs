@@ -26,7 +26,7 @@ use crate::partitioner::{partition_for_key, StickyPartitioner};
 use crate::protocol::actor::{InFlight, TimerName, Timers};
 use crate::protocol::history::{AckedRecord, Op, SentRecord};
 use crate::protocol::message::{Acks, Actor, CorrelationId, Message, Outbox, ProducePartition, ProducePartitionResult};
-use crate::protocol::record::{BatchRecords, RecordParts};
+use crate::protocol::record::{BatchRecords, RecordOrigin, RecordParts, NO_PRODUCER_ID};
 use crate::protocol::trace::TraceKind;
 use crate::types::{NodeId, Offset, ProducerRecord, TopicId, TopicPartition, NO_NODE};
 
@@ -217,6 +217,16 @@ struct Share {
     size_bytes: usize,
 }
 
+/// A send's records in one part of a split batch.
+struct PartShare {
+    send_id: u64,
+    record_indexes: Vec<usize>,
+    /// Where its first record is in the part.
+    place_in_part: usize,
+    /// They were the send's last records in the batch.
+    last_of_send: bool,
+}
+
 /// Kafka's `ProducerBatch`: records for one partition, from one or more sends, sent and retried as one
 /// (same records, same sequence numbers), so that the broker can recognise a retry.
 #[derive(Clone, Debug)]
@@ -242,6 +252,11 @@ struct ProducerBatch {
     ordinal: u64,
     /// Its records as first sent, packed once: a retry sends the same.
     packed: Option<BatchRecords>,
+    /// After the leader refused it as larger than `max.message.bytes` (KIP-126): where its parts end, in
+    /// records from its start. The first part goes; acknowledged, it leaves the batch. Empty: one part.
+    part_ends: Vec<usize>,
+    /// How many of its records earlier parts took: the place of its first record in the batch as first sent.
+    first_index: u32,
 }
 
 impl ProducerBatch {
@@ -642,6 +657,8 @@ impl Producer {
                         waits_for_answer: false,
                         ordinal: 0,
                         packed: None,
+                        part_ends: Vec::new(),
+                        first_index: 0,
                     };
                     self.batches.insert(id, batch);
                 }
@@ -862,6 +879,9 @@ impl Producer {
                 Some(packed) => packed.clone(),
                 None => self.pack(batch),
             };
+            let part = batch.part_ends.first().map(|&end| records.slice(0..end));
+            let origin =
+                Some(RecordOrigin { batch: BatchOrigin { producer: self.id, batch_id }, index: batch.first_index });
             let Some(batch) = self.batches.get_mut(&batch_id) else { continue };
             batch.packed = Some(records.clone());
             batch.producer = Some(stamp);
@@ -870,7 +890,7 @@ impl Producer {
             batch.waits_for_answer = false;
             batch.attempts += 1;
             batch.in_flight = self.config.acks != Acks::None;
-            let origin = Some(BatchOrigin { producer: self.id, batch_id });
+            let records = part.unwrap_or(records);
             partitions.push(ProducePartition { topic, partition, producer: stamp, records, origin });
         }
         if partitions.is_empty() {
@@ -920,15 +940,135 @@ impl Producer {
             let base = base_offset.map(|b| b + delta);
             delta += share.record_indexes.len() as Offset;
             self.record_outcome(share.send_id, &share.record_indexes, batch.partition, base);
-            if let Some(send) = self.sends.get_mut(&share.send_id) {
-                send.shares_left = send.shares_left.saturating_sub(1);
-                if let Some(id) = topic_id {
-                    send.acked_by.insert(batch.partition, id);
-                }
-                send.batch_of.insert(batch.partition, batch_id);
-            }
-            self.maybe_complete(share.send_id, out);
+            self.share_done(share.send_id, batch.partition, batch_id, topic_id, out);
         }
+    }
+
+    /// A send's records in a batch are all acknowledged.
+    fn share_done(&mut self, send_id: u64, partition: u32, batch_id: u64, topic_id: Option<TopicId>, out: &mut Outbox) {
+        if let Some(send) = self.sends.get_mut(&send_id) {
+            send.shares_left = send.shares_left.saturating_sub(1);
+            if let Some(id) = topic_id {
+                send.acked_by.insert(partition, id);
+            }
+            send.batch_of.insert(partition, batch_id);
+        }
+        self.maybe_complete(send_id, out);
+    }
+
+    /// A part of a split batch was acknowledged, and not its last: its records leave the batch (their sends
+    /// get their offsets, and those it finishes are done), and the next part goes at once, numbered on from
+    /// the sequence after it. False for a batch's last or only part (`batch_done`).
+    fn part_done(
+        &mut self,
+        now_ms: u64,
+        batch_id: u64,
+        base_offset: Offset,
+        topic_id: Option<TopicId>,
+        out: &mut Outbox,
+    ) -> bool {
+        let Some((partition, part)) = self.take_part(now_ms, batch_id) else { return false };
+        for share in part {
+            let base = base_offset + share.place_in_part as Offset;
+            self.record_outcome(share.send_id, &share.record_indexes, partition, Some(base));
+            if share.last_of_send {
+                self.share_done(share.send_id, partition, batch_id, topic_id, out);
+            }
+        }
+        true
+    }
+
+    /// A part of one record the leader refused as too large, with parts after it. Its send fails with
+    /// MESSAGE_TOO_LARGE (Kafka fails that record's future) and the parts after it go on: as Kafka's
+    /// idempotent producer does after a failed batch, in a new epoch, numbered from 0. False for a batch's
+    /// last or only part (the batch fails).
+    fn drop_part(&mut self, now_ms: u64, batch_id: u64, error: &FranzError, out: &mut Outbox) -> bool {
+        let Some((_, part)) = self.take_part(now_ms, batch_id) else { return false };
+        for share in part {
+            self.fail(share.send_id, error.clone(), out);
+        }
+        self.bump_epoch(batch_id);
+        true
+    }
+
+    /// Takes a split batch's first part off its front, if it has another part after it, and readies the
+    /// next to go at once: the part's records send by send, and the partition.
+    fn take_part(&mut self, now_ms: u64, batch_id: u64) -> Option<(u32, Vec<PartShare>)> {
+        let batch = self.batches.get_mut(&batch_id)?;
+        let &end = batch.part_ends.first()?;
+        batch.part_ends.remove(0);
+        batch.part_ends.iter_mut().for_each(|e| *e -= end);
+        batch.first_index += end as u32;
+        if let Some(stamp) = batch.producer.as_mut().filter(|s| s.producer_id != NO_PRODUCER_ID) {
+            stamp.base_sequence = stamp.base_sequence.wrapping_add(end as i32);
+        }
+        batch.packed = batch.packed.as_ref().map(|p| p.slice(end..p.len()));
+        batch.in_flight = false;
+        batch.retry_at_ms = Some(now_ms);
+        batch.waits_for_answer = false;
+        let mut part = Vec::new();
+        let mut taken = 0;
+        while taken < end {
+            let Some(share) = batch.shares.first_mut() else { break };
+            let n = (end - taken).min(share.record_indexes.len());
+            let indexes: Vec<usize> = share.record_indexes.drain(..n).collect();
+            let finished = share.record_indexes.is_empty();
+            part.push(PartShare {
+                send_id: share.send_id,
+                record_indexes: indexes,
+                place_in_part: taken,
+                last_of_send: finished,
+            });
+            if finished {
+                batch.shares.remove(0);
+            }
+            taken += n;
+        }
+        debug_assert_eq!(taken, end, "a part's records are the batch's first");
+        debug_assert_eq!(
+            batch.record_count(),
+            batch.packed.as_ref().map_or(0, BatchRecords::len),
+            "shares match records"
+        );
+        Some((batch.partition, part))
+    }
+
+    /// The leader refused the batch's current part as larger than `max.message.bytes`. As Kafka's producer
+    /// does (`RecordAccumulator.splitAndReenqueue`, KIP-126), its records go again at once in smaller parts,
+    /// numbered on from its sequence and ahead of the partition's later batches: of `batch.size` each, or
+    /// half the refused size when that was within `batch.size` already (Kafka since KAFKA-8350). False for a
+    /// single record, which no split can help: it fails with MESSAGE_TOO_LARGE.
+    fn split(&mut self, now_ms: u64, batch_id: u64, out: &mut Outbox) -> bool {
+        let batch_size_bytes = self.config.batch_size_bytes;
+        let Some(batch) = self.batches.get_mut(&batch_id) else { return false };
+        let Some(packed) = batch.packed.clone() else { return false };
+        let end = batch.part_ends.first().copied().unwrap_or(packed.len());
+        if end < 2 {
+            return false;
+        }
+        let refused_bytes = packed.size_bytes(0..end);
+        let target_bytes = if refused_bytes > batch_size_bytes { batch_size_bytes } else { refused_bytes / 2 };
+        // Where new parts start (at least one: the refused part's records add up to more than the target).
+        let mut cuts = Vec::new();
+        let mut part_bytes = 0;
+        for i in 0..end {
+            let record_bytes = packed.size_bytes(i..i + 1);
+            if part_bytes > 0 && part_bytes + record_bytes > target_bytes {
+                cuts.push(i);
+                part_bytes = 0;
+            }
+            part_bytes += record_bytes;
+        }
+        debug_assert!(!cuts.is_empty(), "a refused part of several records splits");
+        let parts = cuts.len() as u32 + 1;
+        cuts.extend_from_slice(&batch.part_ends);
+        batch.part_ends = cuts;
+        batch.in_flight = false;
+        batch.retry_at_ms = Some(now_ms);
+        batch.waits_for_answer = false;
+        let (topic, partition) = (batch.topic.clone(), batch.partition);
+        out.trace(TraceKind::ProduceBatchSplit { topic, partition, records: end as u32, parts });
+        true
     }
 
     /// A retriable failure: the batch goes again after `retry.backoff.ms` (within `delivery.timeout.ms`).
@@ -1058,7 +1198,14 @@ impl Producer {
         out: &mut Outbox,
     ) {
         match result {
-            Ok((base_offset, topic_id)) => self.batch_done(batch_id, Some(base_offset), topic_id, out),
+            Ok((base_offset, topic_id)) => {
+                if !self.part_done(now_ms, batch_id, base_offset, topic_id, out) {
+                    self.batch_done(batch_id, Some(base_offset), topic_id, out);
+                }
+            }
+            Err(error) if error.code == ErrorCode::MessageTooLarge && self.split(now_ms, batch_id, out) => {}
+            Err(error) if error.code == ErrorCode::MessageTooLarge && self.drop_part(now_ms, batch_id, &error, out) => {
+            }
             Err(error) if Self::retry_worthy(error.code) => {
                 if error.code == ErrorCode::OutOfOrderSequenceNumber && !self.gap_pending(batch_id) {
                     // No earlier batch of ours can fill the gap: the broker lost records it had (a power loss,

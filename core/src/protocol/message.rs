@@ -11,7 +11,7 @@ use crate::config::ConfigMap;
 use crate::error::FranzError;
 use crate::protocol::metadata::MetadataRecord;
 use crate::protocol::raft::RaftMessage;
-use crate::protocol::record::{BatchOrigin, ProducerStamp, RecordBatch};
+use crate::protocol::record::{ProducerStamp, RecordBatch};
 use crate::types::{LeaderEpoch, NodeId, Offset, Record, TopicPartition};
 
 pub use crate::protocol::actor::{Actor, CorrelationId, CorrelationIds, Outbox};
@@ -336,8 +336,9 @@ pub struct ProducePartition {
     pub producer: ProducerStamp,
     /// Offsets are deltas within the batch until the leader appends it.
     pub records: crate::protocol::record::BatchRecords,
-    /// The simulation's provenance of the batch (not Kafka's wire); `None` from a client it did not make.
-    pub origin: Option<BatchOrigin>,
+    /// The simulation's provenance of its first record (not Kafka's wire); `None` from a client it did not
+    /// make.
+    pub origin: Option<crate::protocol::record::RecordOrigin>,
 }
 
 /// One partition's answer to a Produce (Kafka's `PartitionProduceResponse`).

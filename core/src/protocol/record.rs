@@ -36,6 +36,14 @@ pub struct BatchOrigin {
     pub batch_id: u64,
 }
 
+/// Who wrote a record: the record at `index` of a simulated producer's batch. A batch's part (the producer
+/// split a batch the leader refused as too large, KIP-126) names the record it starts at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RecordOrigin {
+    pub batch: BatchOrigin,
+    pub index: u32,
+}
+
 /// One produce request's records for one partition, as Kafka keeps them: a batch with a header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordBatch {
@@ -44,8 +52,9 @@ pub struct RecordBatch {
     pub last_offset: Offset,
     pub leader_epoch: LeaderEpoch,
     pub producer: ProducerStamp,
-    /// `None` for records no simulated producer made (offset commits, group metadata).
-    pub origin: Option<BatchOrigin>,
+    /// Who wrote its first record; `None` for records no simulated producer made (offset commits, group
+    /// metadata).
+    pub origin: Option<RecordOrigin>,
     /// When the cleaner may drop this batch's tombstones (set when it first cleans them).
     pub delete_horizon_ms: Option<u64>,
     /// Kafka's `sizeInBytes`: [`BATCH_OVERHEAD_BYTES`] plus its records' sizes, counted once when the batch

@@ -222,6 +222,14 @@ pub enum TraceKind {
         group: String,
         member: String,
     },
+    /// The leader refused a batch as larger than `max.message.bytes`: the producer sends its `records` again
+    /// in `parts` smaller batches (KIP-126).
+    ProduceBatchSplit {
+        topic: String,
+        partition: u32,
+        records: u32,
+        parts: u32,
+    },
 }
 
 impl TraceKind {
@@ -269,6 +277,7 @@ impl TraceKind {
             TraceKind::GroupLoaded { .. } => "group_loaded",
             TraceKind::GroupMemberRemoved { .. } => "group_member_removed",
             TraceKind::ConsumerFenced { .. } => "consumer_fenced",
+            TraceKind::ProduceBatchSplit { .. } => "produce_batch_split",
         }
     }
 
@@ -421,6 +430,9 @@ impl fmt::Display for TraceKind {
             ),
             TraceKind::ReassignmentStarted { topic, partition, target } => write!(f,
                 "reassigning {topic}-{partition} to {target:?}: new replicas copy the log, join the ISR, then the old ones go"
+            ),
+            TraceKind::ProduceBatchSplit { topic, partition, records, parts } => write!(f,
+                "the leader refused a batch of {records} records for {topic}-{partition} as larger than max.message.bytes (MESSAGE_TOO_LARGE): sending them again as {parts} smaller batches (KIP-126)"
             ),
         }
     }

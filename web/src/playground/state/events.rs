@@ -106,6 +106,7 @@ impl EventKind {
             | T::ClientStopped { .. }
             | T::ProduceRetry { .. }
             | T::ProduceFailed { .. }
+            | T::ProduceBatchSplit { .. }
             | T::ConsumerRetry { .. } => EventKind::Clients,
         }
     }
