@@ -257,6 +257,8 @@ struct ProducerBatch {
     part_ends: Vec<usize>,
     /// How many of its records earlier parts took: the place of its first record in the batch as first sent.
     first_index: u32,
+    /// It was split before (Kafka's `isSplitBatch`): a part refused again is halved.
+    split: bool,
 }
 
 impl ProducerBatch {
@@ -659,6 +661,7 @@ impl Producer {
                         packed: None,
                         part_ends: Vec::new(),
                         first_index: 0,
+                        split: false,
                     };
                     self.batches.insert(id, batch);
                 }
@@ -1035,9 +1038,10 @@ impl Producer {
 
     /// The leader refused the batch's current part as larger than `max.message.bytes`. As Kafka's producer
     /// does (`RecordAccumulator.splitAndReenqueue`, KIP-126), its records go again at once in smaller parts,
-    /// numbered on from its sequence and ahead of the partition's later batches: of `batch.size` each, or
-    /// half the refused size when that was within `batch.size` already (Kafka since KAFKA-8350). False for a
-    /// single record, which no split can help: it fails with MESSAGE_TOO_LARGE.
+    /// numbered on from its sequence and ahead of the partition's later batches: of `batch.size` each the
+    /// first time (a batch within it goes again whole), then of half the refused part, or its largest record
+    /// (Kafka since KAFKA-8350). False for a single record, which no split can help: it fails with
+    /// MESSAGE_TOO_LARGE.
     fn split(&mut self, now_ms: u64, batch_id: u64, out: &mut Outbox) -> bool {
         let batch_size_bytes = self.config.batch_size_bytes;
         let Some(batch) = self.batches.get_mut(&batch_id) else { return false };
@@ -1046,9 +1050,14 @@ impl Producer {
         if end < 2 {
             return false;
         }
-        let refused_bytes = packed.size_bytes(0..end);
-        let target_bytes = if refused_bytes > batch_size_bytes { batch_size_bytes } else { refused_bytes / 2 };
-        // Where new parts start (at least one: the refused part's records add up to more than the target).
+        let target_bytes = if batch.split {
+            let largest = (0..end).map(|i| packed.size_bytes(i..i + 1)).max().unwrap_or(0);
+            largest.max(packed.size_bytes(0..end) / 2)
+        } else {
+            batch_size_bytes
+        };
+        // Where new parts start: none only in a first split of a part within `batch.size`; after that at
+        // least one (two records or more add up to more than half their size, and more than the largest).
         let mut cuts = Vec::new();
         let mut part_bytes = 0;
         for i in 0..end {
@@ -1059,7 +1068,8 @@ impl Producer {
             }
             part_bytes += record_bytes;
         }
-        debug_assert!(!cuts.is_empty(), "a refused part of several records splits");
+        debug_assert!(!cuts.is_empty() || !batch.split, "a part refused again splits");
+        batch.split = true;
         let parts = cuts.len() as u32 + 1;
         cuts.extend_from_slice(&batch.part_ends);
         batch.part_ends = cuts;

@@ -431,6 +431,9 @@ impl fmt::Display for TraceKind {
             TraceKind::ReassignmentStarted { topic, partition, target } => write!(f,
                 "reassigning {topic}-{partition} to {target:?}: new replicas copy the log, join the ISR, then the old ones go"
             ),
+            TraceKind::ProduceBatchSplit { topic, partition, records, parts: 1 } => write!(f,
+                "the leader refused a batch of {records} records for {topic}-{partition} as larger than max.message.bytes (MESSAGE_TOO_LARGE): split at batch.size, as a first split is, it stays one batch and goes again; refused again, it will be halved (KIP-126, KAFKA-8350)"
+            ),
             TraceKind::ProduceBatchSplit { topic, partition, records, parts } => write!(f,
                 "the leader refused a batch of {records} records for {topic}-{partition} as larger than max.message.bytes (MESSAGE_TOO_LARGE): sending them again as {parts} smaller batches (KIP-126)"
             ),
