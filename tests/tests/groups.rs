@@ -1132,3 +1132,43 @@ fn a_leader_that_assigned_from_an_unknown_topic_asks_again_and_rebalances() {
     assert_eq!(group.state, ConsumerGroupState::Stable, "{group:?}");
     assert_eq!(group.members.iter().map(|m| m.assignment.len()).sum::<usize>(), 6, "{group:?}");
 }
+
+/// Whichever broker coordinates the group, a member cut off from it finds the next coordinator after
+/// `request.timeout.ms` and keeps its place: its commit succeeds within `default.api.timeout.ms`, and the
+/// group does not rebalance. (An adversary's run: the consumer asked its bootstrap broker where the
+/// coordinator had gone even when that broker was the coordinator it had just lost; cut off, it timed out
+/// again, the commit failed and the members outlived their session, whenever broker 2 coordinated.)
+#[test]
+fn a_member_cut_from_its_coordinator_finds_the_next_one_whichever_broker_it_was() {
+    use franz_core::sim::scenario::PartitionOffset;
+    let seed = 1;
+    for coordinator in 1..=3 {
+        let mut w = world_with_records(seed, 3);
+        let first = member(&mut w, "first", "first", &["t"], |_| {}); // creates __consumer_offsets
+        while w.describe_group("first").coordinator.is_none() {
+            w.poll(first, 100).unwrap();
+        }
+        w.close_client(first).unwrap();
+        let named = (0..100).map(|g| format!("g{g}"));
+        let group = named.clone().find(|g| w.describe_group(g).coordinator == Some(coordinator)).unwrap();
+        let c = member(&mut w, &group, "c", &["t"], |_| {});
+        for _ in 0..30 {
+            w.poll(c, 300).unwrap(); // past group.initial.rebalance.delay.ms: a stable member
+        }
+        let generation = w.describe_group(&group).generation;
+        w.partition_network(vec![vec![coordinator]]).unwrap();
+        let start_ms = w.now_ms();
+        let offsets = vec![PartitionOffset { topic: "t".into(), partition: 0, offset: 1 }];
+        let committed = w.commit_sync(c, Some(offsets));
+        let took_ms = w.now_ms() - start_ms;
+        assert!(committed.is_ok(), "seed {seed}, coordinator {coordinator}: {committed:?} after {took_ms} ms");
+        assert!(took_ms < 31_000, "seed {seed}, coordinator {coordinator}: {took_ms} ms");
+        // Past the new coordinator's load plus session.timeout.ms (45 s), had no heartbeat reached it.
+        for _ in 0..40 {
+            w.poll(c, 1_000).unwrap();
+        }
+        let after = w.describe_group(&group);
+        assert_ne!(after.coordinator, Some(coordinator), "seed {seed}");
+        assert_eq!(after.generation, generation, "seed {seed}, coordinator {coordinator}: no rebalance");
+    }
+}

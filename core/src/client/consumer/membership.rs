@@ -202,6 +202,12 @@ impl Consumer {
     /// `markCoordinatorUnknown` closes the connection, what was in flight to it fails now rather than at
     /// its timeout: commits are retried with the next coordinator, a join or sync starts again.
     pub(super) fn lose_coordinator(&mut self, now_ms: u64) {
+        // Nor is the lost coordinator asked where the coordinator is: Kafka's client asks its least loaded
+        // node, never one whose connection just failed (cut off, it would time out again, and members
+        // would outlive their session before a second broker is asked).
+        if self.coordinator.is_some_and(|c| c == self.bootstrap.current()) {
+            self.bootstrap.rotate();
+        }
         self.coordinator = None;
         let retry_at_ms = now_ms + RETRY_BACKOFF_MS;
         self.coordinator_backoff_until_ms = retry_at_ms;
