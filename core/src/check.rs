@@ -653,6 +653,20 @@ fn check_owners(history: &History, report: &mut Report) {
                 }
             }
             Op::AssignmentReceived { consumer, group, generation, member_id, partitions } => {
+                // A zombie reading a late SyncGroup answer after the coordinator removed it (a paused
+                // process): as Kafka's, it believes the old assignment until its next heartbeat or commit is
+                // refused, but it is no member, so what it believes is no second owner. (Only the consumer
+                // that was that member: another handed a removed member's id is a live member.)
+                let was_member = beliefs.get(&(group.as_str(), *consumer)).is_some_and(|b| &b.member_id == member_id);
+                if was_member && removed.contains(&(group.as_str(), member_id.as_str())) {
+                    let belief = Belief {
+                        member_id: member_id.clone(),
+                        generation: *generation,
+                        partitions: partitions.clone(),
+                    };
+                    beliefs.insert((group.as_str(), *consumer), belief);
+                    continue;
+                }
                 let tp_of = || partitions.first().cloned().unwrap_or_else(|| TopicPartition::new("", 0));
                 match newest.get(group.as_str()) {
                     Some(&(seen, by)) if *generation < seen => report.add(

@@ -236,3 +236,78 @@ fn nonmonotonic_send_near_miss_the_idempotent_producer_keeps_order_through_the_s
         }
     }
 }
+
+/// A member's process pauses (a long GC) after it sent its SyncGroup and before the answer came, for longer
+/// than `session.timeout.ms`: the coordinator removes it and gives its partitions to the others in a new
+/// generation; when it wakes it reads the old answer and believes the old assignment, as Kafka's consumer
+/// would until its next heartbeat or commit is refused. It is no member then, so it is no second owner, and
+/// its generation going back is no group's generation going back. (An adversary's run: `check()` reported
+/// both, for a pause at any millisecond between the rebalance and the answer, on every seed.)
+#[test]
+fn a_removed_member_reading_a_late_sync_answer_is_no_second_owner() {
+    use franz_core::client::{AutoOffsetReset, ConsumerConfig};
+    use franz_core::protocol::history::Op;
+    use franz_core::trace::TraceKind;
+    for seed in 1..=3 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 4, None, ConfigMap::new()).unwrap();
+        let member = |w: &mut World, name: &str| {
+            let config = ConsumerConfig {
+                group_id: Some("g".into()),
+                auto_offset_reset: AutoOffsetReset::Earliest,
+                session_timeout_ms: 6_000,
+                heartbeat_interval_ms: 2_000,
+                ..ConsumerConfig::named(name)
+            };
+            let c = w.add_consumer(config).unwrap();
+            w.subscribe(c, vec!["t".into()]).unwrap();
+            c
+        };
+        let (a, b) = (member(&mut w, "a"), member(&mut w, "b"));
+        for _ in 0..8 {
+            w.poll(a, 300).unwrap();
+            w.poll(b, 300).unwrap();
+        }
+        let d = member(&mut w, "d");
+        let rebalanced = |w: &World| {
+            let events = w.trace().since(0);
+            events.iter().any(|e| matches!(e.kind, TraceKind::GroupRebalanced { generation: 2, .. }))
+        };
+        while !rebalanced(&w) {
+            for c in [a, b, d] {
+                w.poll(c, 0).unwrap();
+            }
+            w.run_for(1);
+        }
+        // The members have their JoinGroup answers; a's SyncGroup goes out, and a pauses before its answer.
+        for c in [a, b, d] {
+            w.poll(c, 0).unwrap();
+        }
+        w.run_for(3);
+        w.pause_node(a, 15_000).unwrap();
+        for _ in 0..60 {
+            w.poll(b, 100).unwrap();
+            w.poll(d, 100).unwrap();
+            w.run_for(500);
+        }
+        for _ in 0..10 {
+            for c in [a, b, d] {
+                w.poll(c, 100).unwrap();
+            }
+        }
+        // The run is the one meant: a got an assignment after the coordinator removed it.
+        let mut removed = Vec::new();
+        let mut zombie_assignment = false;
+        for entry in w.history().entries() {
+            match &entry.op {
+                Op::GroupMemberRemoved { member_id, .. } => removed.push(member_id.clone()),
+                Op::AssignmentReceived { consumer, member_id, .. } if *consumer == a => {
+                    zombie_assignment |= removed.contains(member_id);
+                }
+                _ => {}
+            }
+        }
+        assert!(zombie_assignment, "seed {seed}: a read its SyncGroup answer after its removal");
+        assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
+    }
+}
