@@ -1172,3 +1172,43 @@ fn a_member_cut_from_its_coordinator_finds_the_next_one_whichever_broker_it_was(
         assert_eq!(after.generation, generation, "seed {seed}, coordinator {coordinator}: no rebalance");
     }
 }
+
+/// A member the coordinator removed while its process was paused learns it from its next heartbeat, and,
+/// as Kafka's heartbeat thread only resets the generation, joins again from its application's next poll,
+/// not before. (An adversary's run: it joined again by itself, took a partition back, and, never polled,
+/// left it unread until max.poll.interval.ms, 270 s later.)
+#[test]
+fn a_removed_member_joins_again_only_when_it_polls() {
+    for seed in 1..=3 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        let short_session = |c: &mut ConsumerConfig| c.session_timeout_ms = 10_000;
+        let a = member(&mut w, "g", "a", &["t"], short_session);
+        let b = member(&mut w, "g", "b", &["t"], short_session);
+        for _ in 0..8 {
+            w.poll(a, 500).unwrap();
+            w.poll(b, 500).unwrap();
+        }
+        assert_eq!(owned(&w, "g").len(), 2, "seed {seed}: two members");
+        w.pause_node(a, 30_000).unwrap();
+        let mut read_by_b = 0;
+        for i in 0..60 {
+            w.send_async(p, "t", vec![ProducerRecord { partition: Some(i % 2), ..value("v") }]).unwrap();
+            read_by_b += w.poll(b, 100).unwrap().len();
+            w.run_for(1_000); // b's application processes what it got
+        }
+        // a woke at 30 s, heard it was removed, and has not polled since: b has read everything.
+        assert_eq!(owned(&w, "g"), [("b".to_string(), vec!["t-0".to_string(), "t-1".to_string()])], "seed {seed}");
+        for _ in 0..5 {
+            read_by_b += w.poll(b, 1_000).unwrap().len();
+        }
+        assert_eq!(read_by_b, 60, "seed {seed}: no partition left to a member that does not poll");
+        for _ in 0..20 {
+            w.poll(a, 500).unwrap();
+            w.poll(b, 500).unwrap();
+        }
+        assert_eq!(owned(&w, "g").len(), 2, "seed {seed}: polling again, a joined again");
+        assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
+    }
+}

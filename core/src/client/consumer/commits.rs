@@ -27,7 +27,7 @@ impl Consumer {
             return Err(match m.phase {
                 Phase::LeftUntilPoll => franz_err!(
                     UnknownMemberId,
-                    "CommitFailedException: the consumer is not part of an active group (it left for exceeding max.poll.interval.ms); poll to rejoin"
+                    "CommitFailedException: the consumer is not part of an active group (it left for exceeding max.poll.interval.ms, or the coordinator removed it); poll to rejoin"
                 ),
                 _ => franz_err!(
                     RebalanceInProgress,

@@ -142,6 +142,19 @@ impl Consumer {
             self.lose_coordinator(now_ms);
         }
         let lost = matches!(error.code, ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration);
+        if lost && !self.in_poll && self.membership.as_ref().is_some_and(|m| m.phase == Phase::Stable) {
+            // Kafka's heartbeat thread only resets the generation: the member's partitions are lost, and it
+            // joins again from the next poll, not while the application is away (it might never poll, and
+            // would hold partitions it never reads until max.poll.interval.ms).
+            if let Some(m) = self.membership.as_mut() {
+                if error.code == ErrorCode::UnknownMemberId {
+                    m.member_id.clear();
+                }
+                m.phase = Phase::LeftUntilPoll;
+                m.rejoin_requested = false;
+            }
+            return self.revoke_all(now_ms, false, RevokeReason::Lost, out);
+        }
         if !lost && !self.in_poll {
             if let Some(m) = self.membership.as_mut().filter(|m| m.phase == Phase::Stable) {
                 m.rejoin_requested = true;

@@ -252,7 +252,8 @@ enum Phase {
     Assigning(crate::protocol::message::JoinResult),
     Syncing,
     Stable,
-    /// Left for exceeding `max.poll.interval.ms`: joins again on the next poll.
+    /// Out of the group until the application polls again: it left for exceeding `max.poll.interval.ms`, or
+    /// learned outside `poll` that the coordinator removed it.
     LeftUntilPoll,
     /// Another instance with this `group.instance.id` took its place: no more group requests; every poll
     /// throws `FENCED_INSTANCE_ID` (fatal in Kafka).
