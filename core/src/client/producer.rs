@@ -180,9 +180,10 @@ struct PendingSend {
     records: Vec<ProducerRecord>,
     /// Filled per record as partitions answer.
     outcome: Vec<Option<RecordMetadata>>,
-    /// The topic id of the log that took each partition's records (for the checker: a leader that had not
-    /// learned of a deletion may have taken them into the deleted topic).
-    acked_by: VecMap<u32, TopicId>,
+    /// The topic id of the log that took each record (for the checker: a leader that had not learned of a
+    /// deletion may have taken them into the deleted topic; the parts of a split batch may land on both
+    /// sides of a deletion).
+    acked_by: Vec<Option<TopicId>>,
     /// The batch that carried its records of each partition (a send's records of one partition share one).
     batch_of: VecMap<u32, u64>,
     deadline_ms: u64,
@@ -405,7 +406,7 @@ impl Producer {
         let send = PendingSend {
             topic,
             outcome: alloc::vec![None; records.len()],
-            acked_by: VecMap::new(),
+            acked_by: alloc::vec![None; records.len()],
             batch_of: VecMap::new(),
             records,
             deadline_ms: now_ms.saturating_add(self.config.delivery_timeout_ms),
@@ -942,18 +943,15 @@ impl Producer {
         for share in batch.shares {
             let base = base_offset.map(|b| b + delta);
             delta += share.record_indexes.len() as Offset;
-            self.record_outcome(share.send_id, &share.record_indexes, batch.partition, base);
-            self.share_done(share.send_id, batch.partition, batch_id, topic_id, out);
+            self.record_outcome(share.send_id, &share.record_indexes, batch.partition, base, topic_id);
+            self.share_done(share.send_id, batch.partition, batch_id, out);
         }
     }
 
     /// A send's records in a batch are all acknowledged.
-    fn share_done(&mut self, send_id: u64, partition: u32, batch_id: u64, topic_id: Option<TopicId>, out: &mut Outbox) {
+    fn share_done(&mut self, send_id: u64, partition: u32, batch_id: u64, out: &mut Outbox) {
         if let Some(send) = self.sends.get_mut(&send_id) {
             send.shares_left = send.shares_left.saturating_sub(1);
-            if let Some(id) = topic_id {
-                send.acked_by.insert(partition, id);
-            }
             send.batch_of.insert(partition, batch_id);
         }
         self.maybe_complete(send_id, out);
@@ -973,9 +971,9 @@ impl Producer {
         let Some((partition, part)) = self.take_part(now_ms, batch_id) else { return false };
         for share in part {
             let base = base_offset + share.place_in_part as Offset;
-            self.record_outcome(share.send_id, &share.record_indexes, partition, Some(base));
+            self.record_outcome(share.send_id, &share.record_indexes, partition, Some(base), topic_id);
             if share.last_of_send {
-                self.share_done(share.send_id, partition, batch_id, topic_id, out);
+                self.share_done(share.send_id, partition, batch_id, out);
             }
         }
         true
@@ -1106,13 +1104,23 @@ impl Producer {
         out.trace(TraceKind::ProduceRetry { topic, partition, error: error.code, attempt });
     }
 
-    fn record_outcome(&mut self, send_id: u64, indexes: &[usize], partition: u32, base_offset: Option<Offset>) {
+    fn record_outcome(
+        &mut self,
+        send_id: u64,
+        indexes: &[usize],
+        partition: u32,
+        base_offset: Option<Offset>,
+        topic_id: Option<TopicId>,
+    ) {
         let Some(send) = self.sends.get_mut(&send_id) else {
             return;
         };
         for (n, &i) in indexes.iter().enumerate() {
             if let Some(slot) = send.outcome.get_mut(i) {
                 *slot = Some(RecordMetadata { partition, offset: base_offset.map(|b| b + n as Offset) });
+            }
+            if let Some(slot) = send.acked_by.get_mut(i) {
+                *slot = topic_id;
             }
         }
     }
@@ -1124,7 +1132,11 @@ impl Producer {
         }
         if let Some(send) = self.sends.remove(&send_id) {
             let mut metadata = Vec::with_capacity(send.outcome.len());
-            metadata.extend(send.outcome.into_iter().flatten());
+            let mut acked_by = Vec::with_capacity(send.outcome.len());
+            for (outcome, topic_id) in send.outcome.into_iter().zip(send.acked_by) {
+                metadata.extend(outcome);
+                acked_by.extend(outcome.map(|_| topic_id));
+            }
             debug_assert_eq!(metadata.len(), send.records.len(), "every record of a finished send has an outcome");
             out.history(Op::SendAcked {
                 producer: self.id,
@@ -1132,10 +1144,11 @@ impl Producer {
                 topic: send.topic,
                 records: metadata
                     .iter()
-                    .map(|m| AckedRecord {
+                    .zip(acked_by)
+                    .map(|(m, topic_id)| AckedRecord {
                         partition: m.partition,
                         offset: m.offset,
-                        topic_id: send.acked_by.get(&m.partition).copied(),
+                        topic_id,
                         batch_id: send.batch_of.get(&m.partition).copied().unwrap_or_default(),
                     })
                     .collect(),
