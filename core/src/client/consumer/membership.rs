@@ -77,6 +77,7 @@ impl Consumer {
         let Some(m) = self.membership.as_mut() else { return };
         m.phase = Phase::Stable;
         m.next_heartbeat_ms = now_ms + self.config.heartbeat_interval_ms;
+        m.session_ok_ms = now_ms;
         m.owned = partitions.clone();
         if core::mem::take(&mut m.follow_up) {
             m.phase = Phase::NeedJoin;
@@ -360,7 +361,9 @@ impl Consumer {
             Phase::NeedJoin => now_ms >= m.rejoin_at_ms,
             Phase::Assigning(_) => true,
             Phase::Stable => {
-                now_ms >= m.next_heartbeat_ms || now_ms >= m.last_poll_ms + self.config.max_poll_interval_ms
+                now_ms >= m.next_heartbeat_ms
+                    || now_ms >= m.last_poll_ms + self.config.max_poll_interval_ms
+                    || now_ms >= m.session_ok_ms + self.config.session_timeout_ms
             }
             _ => false,
         });
@@ -500,6 +503,12 @@ impl Consumer {
                 }
                 self.send_sync(now_ms, coordinator, group_id, join.generation, assignments, out);
             }
+            Phase::Stable if now_ms >= m.session_ok_ms + self.config.session_timeout_ms => {
+                // Kafka's heartbeat thread: no heartbeat answered for session.timeout.ms, so the coordinator
+                // may be gone; what is in flight to it fails, and the coordinator is sought again (its
+                // lookup resets the session timer).
+                self.lose_coordinator(now_ms);
+            }
             Phase::Stable if now_ms >= m.last_poll_ms + self.config.max_poll_interval_ms && !self.in_poll => {
                 // Kafka's heartbeat thread: a consumer that stopped polling leaves, so its partitions move. It
                 // commits nothing: the application may still be processing what its last poll returned.
@@ -568,6 +577,11 @@ impl Consumer {
     /// as the same member of the same generation (the new coordinator read the group back), keeping the
     /// partitions. Any other error is about the membership: join again (or stop, if fenced).
     pub(super) fn on_heartbeat_error(&mut self, now_ms: u64, error: &FranzError, out: &mut Outbox) {
+        if error.code == ErrorCode::RebalanceInProgress {
+            if let Some(m) = self.membership.as_mut() {
+                m.session_ok_ms = now_ms; // the coordinator answered: Kafka's receiveHeartbeat
+            }
+        }
         if !is_coordinator_error(error.code) {
             return self.rejoin(now_ms, error, out);
         }

@@ -268,6 +268,9 @@ struct Membership {
     phase: Phase,
     rejoin_at_ms: u64,
     next_heartbeat_ms: u64,
+    /// Kafka's session timer: when the coordinator last answered a heartbeat, or was found, or the member
+    /// joined. `session.timeout.ms` past it, the coordinator is taken for lost and sought again.
+    session_ok_ms: u64,
     last_poll_ms: u64,
     /// What the last generation gave this member (sent when joining, for the sticky assignors).
     owned: Vec<TopicPartition>,
@@ -458,6 +461,7 @@ impl Consumer {
             phase: Phase::NeedJoin,
             rejoin_at_ms: now_ms,
             next_heartbeat_ms: 0,
+            session_ok_ms: 0,
             last_poll_ms: now_ms,
             owned: Vec::new(),
             rejoin_requested: false,
@@ -810,7 +814,12 @@ impl Actor for Consumer {
                 self.on_list_offsets_response(now_ms, tp, result, out)
             }
             (Pending::FindCoordinator, Message::FindCoordinatorResponse { result, .. }) => match result {
-                Ok(node) => self.coordinator = Some(node),
+                Ok(node) => {
+                    self.coordinator = Some(node);
+                    if let Some(m) = self.membership.as_mut() {
+                        m.session_ok_ms = now_ms; // Kafka's resetSessionTimeout on a coordinator found
+                    }
+                }
                 Err(_) => {
                     self.bootstrap.rotate();
                     self.lose_coordinator(now_ms);
@@ -889,6 +898,11 @@ impl Actor for Consumer {
                 Ok(partitions) => self.adopt(now_ms, partitions, out),
                 Err(e) => self.rejoin(now_ms, &e, out),
             },
+            (Pending::Heartbeat(..), Message::HeartbeatResponse { result: Ok(_), .. }) => {
+                if let Some(m) = self.membership.as_mut() {
+                    m.session_ok_ms = now_ms;
+                }
+            }
             (Pending::Heartbeat(generation, member_id), Message::HeartbeatResponse { result: Err(e), .. })
                 if self.membership.as_ref().is_some_and(|m| {
                     m.phase == Phase::Stable && m.generation == generation && m.member_id == member_id
@@ -982,9 +996,13 @@ impl Consumer {
             Phase::NeedJoin if self.commit_before_join() => {}
             Phase::NeedJoin => timers.set(TimerName::RetryBackoff, work_ms(m.rejoin_at_ms)),
             Phase::Stable => {
-                if !self.in_flight.any(|p| matches!(p, Pending::Heartbeat(..))) {
-                    timers.set(TimerName::HeartbeatInterval, work_ms(m.next_heartbeat_ms));
-                }
+                let session_ms = m.session_ok_ms.saturating_add(self.config.session_timeout_ms);
+                let heartbeat_ms = if self.in_flight.any(|p| matches!(p, Pending::Heartbeat(..))) {
+                    session_ms
+                } else {
+                    m.next_heartbeat_ms.min(session_ms)
+                };
+                timers.set(TimerName::HeartbeatInterval, work_ms(heartbeat_ms));
                 if let Some(at_ms) = self.assigned_metadata_due_ms() {
                     timers.set(TimerName::MetadataMaxAge, work_ms(at_ms));
                 }
