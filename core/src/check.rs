@@ -403,10 +403,11 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
         if held.is_none_or(|h| h.key != ack.payload.0 || h.value != ack.payload.1 || other_batch(h)) {
             let now_there = match held {
                 Some(h) if other_batch(h) => format!(
-                    "broker {} holds an equal record there, written by another batch (producer {}'s #{})",
+                    "broker {} holds an equal record there, written by another batch (producer {}'s #{}, not #{})",
                     log.broker,
                     h.origin.map_or(0, |o| o.batch.producer),
-                    h.origin.map_or(0, |o| o.batch.batch_id)
+                    h.origin.map_or(0, |o| o.batch.batch_id),
+                    ack.batch.batch_id
                 ),
                 Some(h) => format!("broker {} holds {} there", log.broker, show_record(&h.key, &h.value)),
                 None if offset < log.cleaned_up_to => {
@@ -655,10 +656,9 @@ fn check_owners(history: &History, report: &mut Report) {
             Op::AssignmentReceived { consumer, group, generation, member_id, partitions } => {
                 // A zombie reading a late SyncGroup answer after the coordinator removed it (a paused
                 // process): as Kafka's, it believes the old assignment until its next heartbeat or commit is
-                // refused, but it is no member, so what it believes is no second owner. (Only the consumer
-                // that was that member: another handed a removed member's id is a live member.)
-                let was_member = beliefs.get(&(group.as_str(), *consumer)).is_some_and(|b| &b.member_id == member_id);
-                if was_member && removed.contains(&(group.as_str(), member_id.as_str())) {
+                // refused, but it is no member, so what it believes is no second owner. (A removed member's
+                // id never comes back: a member joining again gets a new one.)
+                if removed.contains(&(group.as_str(), member_id.as_str())) {
                     let belief = Belief {
                         member_id: member_id.clone(),
                         generation: *generation,

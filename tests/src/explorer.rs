@@ -105,6 +105,11 @@ struct Model {
     consumers: Vec<NodeId>,
     next_value: u64,
     coverage: Coverage,
+    /// The first liveness promise an action saw broken while the history ran (an action that expects
+    /// progress under its own fault).
+    broken_promise: Option<String>,
+    /// Groups the explorer's own actions made, numbered.
+    next_group: u32,
 }
 
 impl Model {
@@ -174,10 +179,15 @@ fn run_history(seed: u64, size: Size) -> Result<(World, Model, Result<(), String
         consumers: Vec::new(),
         next_value: 0,
         coverage: Coverage::new(),
+        broken_promise: None,
+        next_group: 0,
     };
     let ran = catch_unwind(AssertUnwindSafe(|| {
         for step in 0..size.steps {
             act(&mut world, &mut model);
+            if let Some(broken) = model.broken_promise.take() {
+                return Err(broken);
+            }
             if (step + 1) % size.check_every == 0 {
                 safety(&world, &model.weak_topics())?;
             }
@@ -264,7 +274,9 @@ fn act(w: &mut World, m: &mut Model) {
     let broker = m.pick(&brokers).unwrap_or(1);
     let controller = m.pick(&controllers).unwrap_or(1001);
     match m.roll(100) {
-        0..=17 => {
+        16 => coordinator_cut(w, m),
+        17 => pause_in_rebalance(w, m),
+        0..=15 => {
             m.count("runFor");
             let ms = [5, 50, 300, 1_000, 3_000, 10_000][m.roll(6) as usize];
             w.run_for(u64::from(m.roll(ms)) + 1);
@@ -585,6 +597,130 @@ fn zombie_consumer(w: &mut World, m: &mut Model) {
     w.run_for(wakes_at.saturating_sub(w.now_ms()));
     let _ = w.commit_sync(zombie, None);
     let _ = w.poll(zombie, 500);
+}
+
+/// Two members of a new group (client ids `<group>-a` and `<group>-b`) on a strong topic, polling until the
+/// group is stable.
+fn new_group(w: &mut World, m: &mut Model, topic: &str, session_timeout_ms: u64) -> Option<(String, Vec<NodeId>)> {
+    let group = format!("g-own{}", m.next_group);
+    m.next_group += 1;
+    let mut members = Vec::new();
+    for name in ["a", "b"] {
+        let config = ConsumerConfig {
+            group_id: Some(group.clone()),
+            auto_offset_reset: AutoOffsetReset::Earliest,
+            enable_auto_commit: false,
+            session_timeout_ms,
+            heartbeat_interval_ms: session_timeout_ms / 3,
+            ..ConsumerConfig::named(format!("{group}-{name}"))
+        };
+        let c = w.add_consumer(config).ok()?;
+        m.consumers.push(c);
+        let _ = w.subscribe(c, vec![topic.to_string()]);
+        members.push(c);
+    }
+    for _ in 0..20 {
+        for &c in &members {
+            let _ = w.poll(c, 200);
+        }
+    }
+    Some((group, members))
+}
+
+/// Nothing else is wrong with the cluster: every broker runs, a controller is active, and the network is
+/// whole, without loss.
+fn whole(w: &World) -> bool {
+    let cluster = w.describe_cluster();
+    cluster.brokers.len() >= 3
+        && cluster.brokers.iter().all(|b| b.state == BrokerStatus::Running)
+        && cluster.controller.leader_id.is_some()
+        && !w.network().is_partitioned()
+        && w.network().config().drop_rate == 0.0
+        && w.network().link_overrides().next().is_none()
+        && w.brokers().iter().all(|&b| w.paused_until_ms(b).is_none())
+}
+
+/// A group's coordinator cut off from every other node while a member commits. Kafka's member finds the
+/// next coordinator after `request.timeout.ms` (asking a broker other than the one it lost) and commits
+/// there within `default.api.timeout.ms`. On a cluster with nothing else wrong, a commit that fails is a
+/// broken promise. (An adversary found it failing whenever the lost coordinator was the broker the
+/// consumer asked for metadata.)
+fn coordinator_cut(w: &mut World, m: &mut Model) {
+    let Some((topic, _)) = m.topic(Some(true)) else { return };
+    m.count("coordinatorCut");
+    let Some((group, members)) = new_group(w, m, &topic, 10_000) else { return };
+    let description = w.describe_group(&group);
+    let Some(coordinator) = description.coordinator else { return };
+    // The member with partitions (a commit of none is done at once).
+    let Some(owner) = description.members.iter().find(|d| !d.assignment.is_empty()) else { return };
+    let committer = if owner.client_id.ends_with("-a") { members[0] } else { members[1] };
+    let promised = whole(w);
+    if w.partition_network(vec![vec![coordinator]]).is_err() {
+        return;
+    }
+    let started_ms = w.now_ms();
+    let committed = w.commit_sync(committer, None);
+    let _ = w.heal_network();
+    if let (true, Err(e)) = (promised, committed) {
+        m.broken_promise.get_or_insert(format!(
+            "liveness: a member of {group} cut from its coordinator {coordinator} could not commit: {e} (after {} ms)",
+            w.now_ms() - started_ms
+        ));
+    }
+}
+
+/// A member's process pauses (a long GC) in the middle of a rebalance, after its SyncGroup went out and
+/// before the answer came, for longer than its session: the group moves on without it, and when it wakes it
+/// reads the old answer. As in Kafka it is a zombie until a heartbeat or commit is refused, and the checker
+/// must not count it as a second owner. (An adversary found `check()` did.)
+fn pause_in_rebalance(w: &mut World, m: &mut Model) {
+    let Some((topic, _)) = m.topic(Some(true)) else { return };
+    m.count("pauseInRebalance");
+    let Some((group, members)) = new_group(w, m, &topic, 6_000) else { return };
+    let joiner = ConsumerConfig {
+        group_id: Some(group.clone()),
+        auto_offset_reset: AutoOffsetReset::Earliest,
+        session_timeout_ms: 6_000,
+        heartbeat_interval_ms: 2_000,
+        ..ConsumerConfig::named(format!("{group}-c"))
+    };
+    let Ok(c) = w.add_consumer(joiner) else { return };
+    m.consumers.push(c);
+    let _ = w.subscribe(c, vec![topic]);
+    let all = [members[0], members[1], c];
+    let before = w.trace().len();
+    let rebalanced = |w: &World| {
+        let since = w.trace().since(before);
+        since.iter().any(|e| matches!(&e.kind, TraceKind::GroupRebalanced { group: g, .. } if *g == group))
+    };
+    for _ in 0..10_000 {
+        if rebalanced(w) {
+            break;
+        }
+        for &x in &all {
+            let _ = w.poll(x, 0);
+        }
+        w.run_for(1);
+    }
+    for _ in 0..m.roll(15) {
+        for &x in &all {
+            let _ = w.poll(x, 0);
+        }
+        w.run_for(1);
+    }
+    let zombie = members[0];
+    if w.pause_node(zombie, 12_000 + u64::from(m.roll(8_000))).is_err() {
+        return;
+    }
+    for _ in 0..40 {
+        for &x in &all[1..] {
+            let _ = w.poll(x, 100);
+        }
+        w.run_for(400);
+    }
+    for _ in 0..5 {
+        let _ = w.poll(zombie, 100);
+    }
 }
 
 /// A second instance of one `group.instance.id`: a static member restarted while its old process was

@@ -83,6 +83,8 @@ fn explorer_1000_histories_keep_kafkas_promises() {
         "metadataChurn",
         "crashConsumer",
         "batch splits (trace)",
+        "coordinatorCut",
+        "pauseInRebalance",
     ] {
         assert!(coverage.get(op).copied().unwrap_or(0) > 10, "only {:?} of {op}", coverage.get(op));
     }
