@@ -15,7 +15,9 @@
 //!   nothing about (`lost_write`, `duplicate`, `inconsistent_offsets`, `nonmonotonic_send`), and nothing else.
 //! - Kafka's liveness, after the faults: once the network heals and every process is back, the cluster
 //!   serves again within a minute (an active controller, every broker unfenced, every partition led, a new
-//!   topic created, a send to every topic acknowledged).
+//!   topic created, a send to every topic acknowledged), and so does every consumer group: the members that
+//!   poll hold every partition of their topics, each once. During a fault, what Kafka still promises: a
+//!   member cut from its coordinator commits through the next one.
 //! - No panic (a panic is an invariant the core asserts, or a bug: in wasm it kills the page).
 //!
 //! A failing history is printed with its seed and scenario JSON, and [`shrink`] cuts it down to a minimal
@@ -612,6 +614,8 @@ fn new_group(w: &mut World, m: &mut Model, topic: &str, session_timeout_ms: u64)
             enable_auto_commit: false,
             session_timeout_ms,
             heartbeat_interval_ms: session_timeout_ms / 3,
+            // As the explorer's other consumers: the leader notices a topic recreated with more partitions.
+            metadata_max_age_ms: 10_000,
             ..ConsumerConfig::named(format!("{group}-{name}"))
         };
         let c = w.add_consumer(config).ok()?;
@@ -682,6 +686,7 @@ fn pause_in_rebalance(w: &mut World, m: &mut Model) {
         auto_offset_reset: AutoOffsetReset::Earliest,
         session_timeout_ms: 6_000,
         heartbeat_interval_ms: 2_000,
+        metadata_max_age_ms: 10_000,
         ..ConsumerConfig::named(format!("{group}-c"))
     };
     let Ok(c) = w.add_consumer(joiner) else { return };
@@ -743,6 +748,7 @@ fn static_twin(w: &mut World, m: &mut Model) {
         heartbeat_interval_ms: 1_000,
         max_poll_interval_ms: 30_000,
         enable_auto_commit: m.chance(50),
+        metadata_max_age_ms: 10_000,
         ..ConsumerConfig::default()
     };
     let Ok(first) = w.add_consumer(config.clone()) else { return };
@@ -934,6 +940,7 @@ fn finish(w: &mut World, weak: &[String]) -> Result<(), String> {
     }
     w.run_for(60_000);
     serving(w, weak, "a minute after every fault healed", "liveness-probe")?;
+    groups_serve(w)?;
     if w.controllers().len() >= 3 {
         if let Some(active) = w.describe_cluster().controller.leader_id {
             let before = w.trace().len();
@@ -944,6 +951,59 @@ fn finish(w: &mut World, weak: &[String]) -> Result<(), String> {
                 return Err(format!("liveness: the failover of controller {active} fenced a broker: {}", e.text()));
             }
             serving(w, weak, &format!("30 s after the active controller {active} crashed"), "liveness-probe-2")?;
+        }
+    }
+    Ok(())
+}
+
+/// Every group serves once the faults healed: its members that still poll (a fenced static twin, or a
+/// member whose assignor the group does not share, throws from `poll` and is left out) hold between them
+/// every partition of the topics they subscribe to, each exactly once.
+fn groups_serve(w: &mut World) -> Result<(), String> {
+    use franz_core::sim::Node;
+    /// What one polling member believes.
+    struct Member {
+        id: NodeId,
+        subscription: Vec<String>,
+        assignment: Vec<TopicPartition>,
+    }
+    let mut polling: Vec<NodeId> = w
+        .nodes()
+        .filter(|(_, n)| matches!(n, Node::Consumer(x) if x.is_subscribed() && !x.is_closed()))
+        .map(|(&id, _)| id)
+        .collect();
+    for _ in 0..40 {
+        polling.retain(|&c| w.poll(c, 200).is_ok());
+    }
+    let topics = w.list_topics();
+    let mut groups: BTreeMap<String, Vec<Member>> = BTreeMap::new();
+    for &id in &polling {
+        let Some(Node::Consumer(x)) = w.node(id) else { continue };
+        let Some(group) = x.config().group_id.clone() else { continue };
+        let member = Member { id, subscription: x.subscription(), assignment: x.assignment() };
+        groups.entry(group).or_default().push(member);
+    }
+    for (group, members) in groups {
+        let mut wanted: Vec<TopicPartition> = Vec::new();
+        for topic in members.iter().flat_map(|m| &m.subscription).filter(|t| topics.contains(t)) {
+            let count = w.describe_topic(topic).map_or(0, |d| d.partitions.len() as u32);
+            wanted.extend((0..count).map(|p| TopicPartition::new(topic.clone(), p)));
+        }
+        wanted.sort();
+        wanted.dedup();
+        for tp in wanted {
+            let owners: Vec<NodeId> = members.iter().filter(|m| m.assignment.contains(&tp)).map(|m| m.id).collect();
+            if owners.len() != 1 {
+                let state = w.describe_group(&group);
+                let show = |a: &[TopicPartition]| a.iter().map(|tp| tp.to_string()).collect::<Vec<_>>();
+                return Err(format!(
+                    "liveness: group {group} ({:?}, generation {}) has {tp} owned by {owners:?} a minute after every fault healed (the consumers polling believe {:?}; the coordinator {:?})",
+                    state.state,
+                    state.generation,
+                    members.iter().map(|m| (m.id, show(&m.assignment))).collect::<Vec<_>>(),
+                    state.members.iter().map(|m| (m.member_id.clone(), show(&m.assignment))).collect::<Vec<_>>(),
+                ));
+            }
         }
     }
     Ok(())

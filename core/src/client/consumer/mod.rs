@@ -479,6 +479,11 @@ impl Consumer {
         self.membership.is_some()
     }
 
+    /// The topics it subscribed to (`subscription()`), none with `assign`.
+    pub fn subscription(&self) -> Vec<String> {
+        self.membership.as_ref().map_or_else(Vec::new, |m| m.topics.clone())
+    }
+
     /// `close()`: commits the positions (with auto-commit) and leaves the group, so that the others need not
     /// wait for its session to expire. A static member does not leave (Kafka's rule): the group keeps its
     /// place for `session.timeout.ms`, so that a restart gets it back without a rebalance.
