@@ -66,6 +66,9 @@ pub enum ErrorCode {
     /// Not a protocol error: the consumer's `NoOffsetForPartitionException` (no committed offset, no
     /// position, and `auto.offset.reset=none`).
     NoOffsetForPartition,
+    /// KIP-516: a fetch names a topic id the broker does not know (the topic was deleted, perhaps created
+    /// again under its name).
+    UnknownTopicId,
 }
 
 impl ErrorCode {
@@ -122,6 +125,7 @@ impl ErrorCode {
             FetchSessionIdNotFound => "FETCH_SESSION_ID_NOT_FOUND",
             InvalidFetchSessionEpoch => "INVALID_FETCH_SESSION_EPOCH",
             NoOffsetForPartition => "NO_OFFSET_FOR_PARTITION",
+            UnknownTopicId => "UNKNOWN_TOPIC_ID",
         }
     }
 
@@ -145,6 +149,7 @@ impl ErrorCode {
                 | NetworkException
                 | OffsetNotAvailable
                 | InconsistentTopicId
+                | UnknownTopicId
                 | FetchSessionIdNotFound
                 | InvalidFetchSessionEpoch
         )

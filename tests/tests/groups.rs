@@ -1215,3 +1215,43 @@ fn a_removed_member_joins_again_only_when_it_polls() {
         assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
     }
 }
+
+/// A topic deleted and created again under its name, with more partitions, while the members are paused: they
+/// wake to a topic of the same name. A fetch of the old one fails (UNKNOWN_TOPIC_OR_PARTITION from a leader
+/// that dropped it, or UNKNOWN_TOPIC_ID from one that holds the new one: KIP-516), the consumer asks for
+/// metadata at once, the group's leader sees the new partition count, and the group rebalances over it,
+/// rather than at the next `metadata.max.age.ms` (five minutes).
+#[test]
+fn a_group_takes_up_a_topic_created_again_with_more_partitions() {
+    for seed in 1..=3 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        let a = member(&mut w, "g", "a", &["t"], |_| {});
+        let b = member(&mut w, "g", "b", &["t"], |_| {});
+        for _ in 0..30 {
+            w.poll(a, 300).unwrap();
+            w.poll(b, 300).unwrap();
+        }
+        assert_eq!(owned(&w, "g").iter().map(|(_, p)| p.len()).sum::<usize>(), 1, "seed {seed}");
+        // Paused meanwhile (a GC), the members see no fetch of the deleted topic fail: they wake to a topic of
+        // the same name, whose partition 0 their fetches would read as if nothing had happened.
+        for c in [a, b] {
+            w.pause_node(c, 10_000).unwrap();
+        }
+        w.delete_topic("t").unwrap();
+        w.create_topic("t", 3, None, ConfigMap::new()).unwrap();
+        w.run_for(10_000);
+        let start_ms = w.now_ms();
+        while owned(&w, "g").iter().map(|(_, p)| p.len()).sum::<usize>() < 3 {
+            assert!(w.now_ms() - start_ms < 30_000, "seed {seed}: the group still holds {:?}", owned(&w, "g"));
+            let _ = w.poll(a, 200);
+            let _ = w.poll(b, 200);
+        }
+        for e in w.trace().since(0).iter().filter(|e| e.time_ms > start_ms - 12_000) {
+            if seed == 1 {
+                eprintln!("{}", e.text());
+            }
+        }
+        assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
+    }
+}

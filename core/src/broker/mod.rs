@@ -279,6 +279,7 @@ struct DelayedFetch {
 #[derive(Clone, Debug)]
 struct PartitionFetch {
     tp: TopicPartition,
+    topic_id: Option<crate::types::TopicId>,
     current_leader_epoch: i32,
     fetch_offset: Offset,
     max_bytes: usize,
@@ -679,6 +680,14 @@ impl Broker {
     /// The partition a consumer's fetch reads and the offset its read stops below, or why it cannot read.
     fn fetch_bounds(&self, fetch: &PartitionFetch, isolation_level: IsolationLevel) -> Result<(&Partition, Offset)> {
         let (p, _) = self.leader_partition(&fetch.tp)?;
+        let topic_id = self.topics.get(&fetch.tp.topic).map(|t| t.topic_id);
+        if let Some(asked) = fetch.topic_id.filter(|&asked| Some(asked) != topic_id) {
+            return Err(franz_err!(
+                UnknownTopicId,
+                "{}: topic id {asked} is not the topic this broker holds under that name (deleted, and created again?)",
+                fetch.tp
+            ));
+        }
         if fetch.current_leader_epoch >= 0 {
             check_leader_epoch(&fetch.tp, p, fetch.current_leader_epoch)?;
         }
@@ -971,6 +980,7 @@ impl Actor for Broker {
                 let partitions = partitions
                     .into_iter()
                     .map(|p| PartitionFetch {
+                        topic_id: p.topic_id,
                         tp: TopicPartition::new(p.topic, p.partition),
                         current_leader_epoch: p.current_leader_epoch,
                         fetch_offset: p.fetch_offset,

@@ -96,6 +96,7 @@ fn consumer_fetch(correlation_id: u64, max_wait_ms: u64, partitions: &[(&str, i3
         .iter()
         .map(|&(topic, current_leader_epoch, fetch_offset)| FetchPartition {
             topic: topic.into(),
+            topic_id: None,
             partition: 0,
             current_leader_epoch,
             fetch_offset,
@@ -135,6 +136,35 @@ fn produce(b: &mut Broker, now_ms: u64, correlation_id: u64, topic: &str, values
     let (to, answer) = answers.remove(0);
     assert_eq!(to, CLIENT);
     answer
+}
+
+/// KIP-516: a consumer's fetch names the topic id it knows; a leader whose topic of that name is another
+/// incarnation (the topic was deleted and created again) answers UNKNOWN_TOPIC_ID, so that the consumer
+/// asks for metadata rather than read the new topic as if it were the old one.
+#[test]
+fn a_fetch_of_another_incarnation_of_the_topic_is_unknown_topic_id() {
+    let mut b = leader_of_t();
+    assert_eq!(produced(produce(&mut b, 10, 1, "t", &["a"])).2, Ok(0));
+    let fetch = |topic_id| match consumer_fetch(3, 0, &[("t", 0, 0)]) {
+        Message::FetchRequest { correlation_id, max_wait_ms, isolation_level, mut partitions } => {
+            partitions[0].topic_id = topic_id;
+            Message::FetchRequest { correlation_id, max_wait_ms, isolation_level, partitions }
+        }
+        _ => unreachable!(),
+    };
+    for (topic_id, expected) in
+        [(Some(TOPIC_ID + 1), Err(ErrorCode::UnknownTopicId)), (Some(TOPIC_ID), Ok(1)), (None, Ok(1))]
+    {
+        let mut out = Outbox::default();
+        b.on_message(12, CLIENT, fetch(topic_id), &mut out);
+        match &sent(out)[..] {
+            [(CLIENT, Message::FetchResponse { partitions, .. })] => {
+                let result = partitions[0].result.as_ref().map(|d| d.records().count()).map_err(|e| e.code);
+                assert_eq!(result, expected, "topic id {topic_id:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
 
 #[test]

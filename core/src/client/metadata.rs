@@ -82,6 +82,12 @@ impl MetadataCache {
         self.topics.get(topic)
     }
 
+    /// The topic id the cached metadata names (KIP-516), if any.
+    pub fn topic_id(&self, topic: &str) -> Option<TopicId> {
+        self.topics.get(topic)?.as_ref().ok()?;
+        self.last_seen_epochs.get(topic).and_then(|(id, _)| *id)
+    }
+
     pub fn partition_count(&self, topic: &str) -> Option<u32> {
         match self.topics.get(topic)? {
             Ok(partitions) => Some(partitions.len() as u32),

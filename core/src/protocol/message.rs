@@ -180,6 +180,9 @@ pub struct PartitionState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FetchPartition {
     pub topic: String,
+    /// The topic id the consumer's metadata names (KIP-516's Fetch v13; none if it has none): a broker
+    /// whose topic of that name is another incarnation answers UNKNOWN_TOPIC_ID.
+    pub topic_id: Option<crate::types::TopicId>,
     pub partition: u32,
     /// The leader epoch the consumer's metadata names (KIP-320); a stale one is `FENCED_LEADER_EPOCH`.
     pub current_leader_epoch: LeaderEpoch,

@@ -120,6 +120,7 @@ impl Consumer {
                 .iter()
                 .map(|(tp, fetch_offset)| FetchPartition {
                     topic: tp.topic.clone(),
+                    topic_id: self.metadata.topic_id(&tp.topic),
                     partition: tp.partition,
                     current_leader_epoch: self.metadata.leader_epoch(&tp.topic, tp.partition),
                     fetch_offset: *fetch_offset,
@@ -166,7 +167,7 @@ impl Consumer {
         }
         match error.code {
             // The topic may be gone (or not yet known to that broker): all of it is asked for again.
-            ErrorCode::UnknownTopicOrPartition => self.metadata.forget(&tp.topic),
+            ErrorCode::UnknownTopicOrPartition | ErrorCode::UnknownTopicId => self.metadata.forget(&tp.topic),
             ErrorCode::NotLeaderOrFollower
             | ErrorCode::LeaderNotAvailable
             | ErrorCode::RequestTimedOut
