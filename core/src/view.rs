@@ -37,11 +37,22 @@ pub struct PartitionDescription {
 }
 
 impl PartitionDescription {
-    /// The log end offset of the replica the HW and log start were read from: the leader's, or while the
-    /// partition has none, the first replica whose log is known (so that HW ≤ LEO as shown).
+    /// The replica the HW, log start and LEO are read from: the leader, or while the partition has none, the
+    /// first in the ISR whose log is known (the one an election would pick), else the longest log. Not
+    /// merely the first replica: after a power loss that one may be the replica whose log was erased, and
+    /// the partition would look empty while the others hold every acknowledged record.
+    pub fn shown_replica(&self) -> Option<NodeId> {
+        let known = |b: &NodeId| self.log_end_offsets.contains_key(&format!("{b}"));
+        let leo = |b: &NodeId| self.log_end_offsets.get(&format!("{b}")).copied().unwrap_or(0);
+        self.leader
+            .filter(known)
+            .or_else(|| self.isr.iter().copied().find(known))
+            .or_else(|| self.replicas.iter().copied().filter(known).max_by_key(leo))
+    }
+
+    /// The log end offset of the replica the HW and log start were read from (so that HW ≤ LEO as shown).
     pub fn log_end_offset(&self) -> Option<Offset> {
-        let from = self.leader.into_iter().chain(self.replicas.iter().copied());
-        from.filter_map(|b| self.log_end_offsets.get(&format!("{b}")).copied()).next()
+        self.shown_replica().and_then(|b| self.log_end_offsets.get(&format!("{b}")).copied())
     }
 }
 
@@ -429,17 +440,20 @@ impl World {
                 };
                 let hosted: Vec<(NodeId, &crate::broker::Partition)> =
                     p.replicas.iter().filter_map(|&b| Some((b, replica(b)?))).collect();
-                let leader = hosted.iter().find(|(b, _)| *b == p.leader).or(hosted.first()).map(|(_, r)| *r);
-                PartitionDescription {
+                let mut d = PartitionDescription {
                     partition: i,
                     leader: (p.leader != NO_NODE).then_some(p.leader),
                     leader_epoch: p.leader_epoch,
                     replicas: p.replicas.clone(),
                     isr: p.isr.clone(),
-                    high_watermark: leader.map_or(0, |r| r.high_watermark),
-                    log_start_offset: leader.map_or(0, |r| r.log.log_start_offset()),
+                    high_watermark: 0,
+                    log_start_offset: 0,
                     log_end_offsets: hosted.iter().map(|(b, r)| (format!("{b}"), r.log.log_end_offset())).collect_map(),
-                }
+                };
+                let shown = d.shown_replica().and_then(|s| hosted.iter().find(|(b, _)| *b == s)).map(|(_, r)| *r);
+                d.high_watermark = shown.map_or(0, |r| r.high_watermark);
+                d.log_start_offset = shown.map_or(0, |r| r.log.log_start_offset());
+                d
             })
             .collect();
         let config_entries = describe_topic_config(&self.broker_config().topic_defaults, &t.config);
@@ -700,6 +714,29 @@ mod tests {
         assert_eq!(d.log_end_offset(), Some(1), "replica 1's log is not known: replica 2's is the first");
         d.log_end_offsets.clear();
         assert_eq!(d.log_end_offset(), None);
+    }
+
+    /// Leaderless after a power loss erased the first replica's log: the strip shows the ISR's replica (the
+    /// one an election would pick), else the longest log, not the first replica's empty one (a UI
+    /// adversary's run: "leader none · HW 0 · LEO 0", while two replicas held both acknowledged records).
+    #[test]
+    fn a_leaderless_partition_is_shown_from_the_replica_an_election_would_pick() {
+        let mut d = PartitionDescription {
+            partition: 0,
+            leader: None,
+            leader_epoch: 1,
+            replicas: alloc::vec![2, 3, 1],
+            isr: alloc::vec![3],
+            high_watermark: 0,
+            log_start_offset: 0,
+            log_end_offsets: [("2".to_string(), 0), ("3".to_string(), 2), ("1".to_string(), 2)].into_iter().collect(),
+        };
+        assert_eq!(d.shown_replica(), Some(3));
+        d.isr.clear();
+        d.log_end_offsets.insert("1".to_string(), 3);
+        assert_eq!(d.shown_replica(), Some(1), "no ISR member: the longest log");
+        d.leader = Some(2);
+        assert_eq!(d.shown_replica(), Some(2), "the leader's, whatever it holds");
     }
 
     /// The enums serialize to the very strings the views had when they were strings (the JS API's JSON).

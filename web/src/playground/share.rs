@@ -62,8 +62,15 @@ pub fn decode(fragment: &str) -> Option<Result<Scenario, String>> {
     let data = fragment.strip_prefix(FRAGMENT_PREFIX)?;
     Some((|| {
         let deflated = URL_SAFE_NO_PAD.decode(data).map_err(|e| format!("the link is damaged ({e})"))?;
-        let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&deflated, SCENARIO_JSON_BYTES_MAX)
-            .map_err(|e| format!("the link is damaged or too large ({e:?})"))?;
+        let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&deflated, SCENARIO_JSON_BYTES_MAX).map_err(
+            |e| match e.status {
+                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
+                    format!("the link's scenario is larger than {} MiB", SCENARIO_JSON_BYTES_MAX >> 20)
+                }
+                // Not the error's Debug text: it carries everything inflated so far (a page of numbers).
+                _ => String::from("the link is damaged (cut short, or changed): its scenario does not unpack"),
+            },
+        )?;
         let json = String::from_utf8(json).map_err(|_| String::from("the link's scenario is not UTF-8"))?;
         Scenario::parse(&json).map_err(|e| e.to_string())
     })())
@@ -92,6 +99,14 @@ mod tests {
         assert!(decode("#other").is_none());
         assert!(decode("#s=!!!").unwrap().is_err());
         assert!(decode("#s=AAAA").unwrap().is_err());
+        // A link cut short, or a long run of junk: a sentence, not the inflater's state (an adversary's link
+        // of 200,000 characters made a notice of 900 KB).
+        let cut = &fragment[..fragment.len() - 2];
+        let junk = format!("#s={}", "A".repeat(200_000));
+        for damaged in [cut, "#s=", junk.as_str()] {
+            let error = decode(damaged).unwrap().unwrap_err();
+            assert!(error.len() < 120, "{} characters: {error:.200}", error.len());
+        }
     }
 
     #[test]

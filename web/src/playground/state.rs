@@ -1057,7 +1057,7 @@ impl Playground {
     /// One partition's log strip: the newest records of its leader's log (or, while there is none, of its
     /// first replica's), its segments and the groups' committed offsets on it.
     fn log_strip(&self, topic: &str, p: &PartitionDescription, groups: &[GroupCard]) -> Option<PartitionLogView> {
-        let broker = p.leader.or(p.replicas.first().copied())?;
+        let broker = p.shown_replica()?;
         let leo = p.log_end_offsets.get(&broker.to_string()).copied().unwrap_or(0);
         let from = leo.saturating_sub(LOG_STRIP_RECORDS_MAX);
         let records =

@@ -25,10 +25,12 @@ pub struct TopicsPanelProps {
     pub on_show_all: Callback<(String, bool)>,
 }
 
-/// A count typed in a number field ("12", "1e3"), or 0 when it is not a whole number that fits.
+/// A count typed in a number field ("12", "1e3"): a whole number above any limit is the largest count (the
+/// cluster then refuses it as too many, not as none); 0 when it is not a whole number at all.
 fn count(text: &str) -> u32 {
     match franz_core::json::parse_f64(text.trim()) {
         Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => n as u32,
+        Some(n) if n.fract() == 0.0 && n > f64::from(u32::MAX) => u32::MAX,
         _ => 0,
     }
 }

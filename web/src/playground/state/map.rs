@@ -392,6 +392,9 @@ impl Playground {
     /// names it: `" "`, `"ArrowLeft"`, `"?"`, `"Escape"` ...).
     pub fn shortcut(&self, key: &str) -> Option<Action> {
         Some(match key {
+            // The shortcut list is a dialog: while it is open, only its own keys act (nothing behind it).
+            "?" | "Escape" if self.help => Action::Help(false),
+            _ if self.help => return None,
             " " => Action::TogglePlay,
             "ArrowLeft" => Action::JumpToMark(super::Toward::Previous),
             "ArrowRight" => Action::JumpToMark(super::Toward::Next),
@@ -663,16 +666,21 @@ mod tests {
         p.reduce(Action::Shortcut("?".into()));
         assert!(!p.help_open(), "? closes it again");
         p.reduce(Action::Shortcut("?".into()));
+        let playing = p.playing();
+        assert_eq!(p.shortcut(" "), None, "behind the open shortcut list, nothing acts");
+        assert_eq!(p.shortcut("ArrowLeft"), None);
+        assert_eq!(p.playing(), playing);
         p.reduce(Action::Shortcut("Escape".into()));
         assert!(!p.help_open(), "so does Escape");
         assert_eq!(p.reduce(Action::Shortcut("Escape".into())), Outcome::default(), "nothing open: nothing to do");
         assert_eq!(p.reduce(Action::Shortcut("x".into())), Outcome::default());
         assert_eq!(p.shortcut("ArrowRight"), Some(Action::JumpToMark(Toward::Next)));
 
-        p.reduce(Action::Help(true));
-        for key in SHORTCUT_KEYS {
+        for key in SHORTCUT_KEYS.iter().filter(|&&k| k != "Escape") {
             assert!(p.shortcut(key).is_some(), "{key:?} does something");
         }
+        p.reduce(Action::Help(true));
+        assert!(p.shortcut("Escape").is_some(), "Escape closes the list");
         assert_eq!(SHORTCUTS.len(), SHORTCUT_KEYS.len(), "the list shows every key");
     }
 }
