@@ -179,3 +179,18 @@ fn topic_card(p: &TopicCardProps) -> Html {
         </div>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn a_count_too_large_is_the_largest_not_none() {
+        assert_eq!(count("12"), 12);
+        assert_eq!(count(" 1e3 "), 1_000);
+        assert_eq!(count("99999999999"), u32::MAX, "refused as too many, not read as 0");
+        for bad in ["-1", "2.5", "abc", ""] {
+            assert_eq!(count(bad), 0, "{bad:?}");
+        }
+    }
+}
