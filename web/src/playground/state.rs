@@ -1057,7 +1057,9 @@ impl Playground {
     /// One partition's log strip: the newest records of its leader's log (or, while there is none, of its
     /// first replica's), its segments and the groups' committed offsets on it.
     fn log_strip(&self, topic: &str, p: &PartitionDescription, groups: &[GroupCard]) -> Option<PartitionLogView> {
-        let broker = p.shown_replica()?;
+        // The leader's log even before it is known (a topic just created); leaderless, the replica the HW is
+        // read from.
+        let broker = p.leader.or_else(|| p.shown_replica()).or_else(|| p.replicas.first().copied())?;
         let leo = p.log_end_offsets.get(&broker.to_string()).copied().unwrap_or(0);
         let from = leo.saturating_sub(LOG_STRIP_RECORDS_MAX);
         let records =
