@@ -1173,6 +1173,15 @@ fn a_member_cut_from_its_coordinator_finds_the_next_one_whichever_broker_it_was(
         let after = w.describe_group(&group);
         assert_ne!(after.coordinator, Some(coordinator), "seed {seed}");
         assert_eq!(after.generation, generation, "seed {seed}, coordinator {coordinator}: no rebalance");
+        // The aftermath: the member still reads, and nothing Kafka promises was broken.
+        let p = w.add_producer(ProducerConfig::named("p-after")).unwrap();
+        w.send(p, "t", vec![value("after")]).unwrap();
+        let mut read = 0;
+        for _ in 0..20 {
+            read += w.poll(c, 200).unwrap().iter().filter(|r| text(&r.value) == Some("after")).count();
+        }
+        assert_eq!(read, 1, "seed {seed}, coordinator {coordinator}: a record sent after the cut is read");
+        assert!(w.check().ok, "seed {seed}, coordinator {coordinator}: {:?}", w.check().violations);
     }
 }
 
