@@ -658,7 +658,14 @@ fn coordinator_cut(w: &mut World, m: &mut Model) {
     // The member with partitions (a commit of none is done at once).
     let Some(owner) = description.members.iter().find(|d| !d.assignment.is_empty()) else { return };
     let committer = if owner.client_id.ends_with("-a") { members[0] } else { members[1] };
-    let promised = whole(w);
+    // Kafka promises a next coordinator only if another replica of the group's `__consumer_offsets` partition
+    // is in sync (earlier faults may have shrunk its ISR to the coordinator alone; no unclean election).
+    let offsets_isr = w.describe_topic(franz_core::group::OFFSETS_TOPIC).ok().and_then(|t| {
+        let n = t.partitions.len() as u32;
+        t.partitions.get(franz_core::group::coordinator_partition(&group, n) as usize).map(|p| p.isr.clone())
+    });
+    let successor = offsets_isr.is_some_and(|isr| isr.iter().any(|&b| b != coordinator));
+    let promised = whole(w) && successor;
     if w.partition_network(vec![vec![coordinator]]).is_err() {
         return;
     }
