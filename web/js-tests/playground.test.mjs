@@ -814,7 +814,7 @@ test("Copy link copies a short link; the shared run's stream and members go on a
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="stream-status"]')?.innerText.match(/(\d+) sent/)?.[1] ?? 0) >= 1000, null, { timeout: 60000 });
   await pause(page);
   await page.click('[data-testid="share"]');
-  await waitText(page, "notice", /^Link copied \(\d+ action\(s\), [\d,]+ characters\)/);
+  await waitText(page, "notice", /^Link copied \(\d+ action\(s\), [\d,]+ characters; it replays this run\)/);
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   assert.equal(copied, page.url());
   assert.match(copied, /#s=/);

@@ -1,6 +1,6 @@
 //! The playground's root component: it schedules animation frames, hands every message to the state's
-//! reducer ([`Playground::reduce`]), writes the URL fragment the reducer asks for (replacing the history
-//! entry, so that the browser's Back leaves the page rather than stepping through its fragments), hands
+//! reducer ([`Playground::reduce`]), writes the URL fragment the reducer asks for (a history entry per lesson
+//! step or shared run, and opens a fragment the browser changes: Back goes back a step), hands
 //! the browser the files it asks to download, listens on the window for the page's keyboard shortcuts (and
 //! for clicks beside the map's menu), and renders the state.
 
@@ -137,11 +137,18 @@ fn location() -> Option<web_sys::Location> {
     web_sys::window().map(|w| w.location())
 }
 
-/// Writes the fragment in place of the current history entry.
-fn write_fragment(fragment: &str) {
-    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(fragment));
+/// Writes the fragment: as a new history entry (so that Back returns to the lesson step or run before),
+/// or in place of the current one (what a link opened is named again, a damaged step set right).
+fn write_fragment(fragment: &str, replace: bool) {
+    let current = location().and_then(|l| l.hash().ok()).unwrap_or_default();
+    let Some(history) = web_sys::window().and_then(|w| w.history().ok()) else { return };
+    if fragment == current {
+        return;
     }
+    let _ = match replace || current.is_empty() {
+        true => history.replace_state_with_url(&JsValue::NULL, "", Some(fragment)),
+        false => history.push_state_with_url(&JsValue::NULL, "", Some(fragment)),
+    };
 }
 
 /// Hands the browser a file to save, as a data: link clicked once.
@@ -254,7 +261,16 @@ fn listeners(link: &yew::html::Scope<App>) -> Vec<EventListener> {
             }
         })
     };
-    vec![pointer, keys, space_up, clicks]
+    // The fragment changed by the browser (Back, Forward, a link pasted into the address bar): the page
+    // opens what it names. The page's own writes go through the History API, which fires no hashchange.
+    let links = {
+        let link = link.clone();
+        EventListener::new(&window, "hashchange", move |_| {
+            let fragment = location().and_then(|l| l.hash().ok()).unwrap_or_default();
+            link.send_message(Action::OpenLink(fragment));
+        })
+    };
+    vec![pointer, keys, space_up, clicks, links]
 }
 
 impl App {
@@ -286,6 +302,9 @@ impl Component for App {
         let fragment = location().and_then(|l| l.hash().ok()).unwrap_or_default();
         let _listeners = listeners(ctx.link());
         let state = Playground::open(&fragment, (*ctx.props().library).clone());
+        if let Some((link, _)) = state.lesson_link() {
+            write_fragment(&link, true);
+        }
         let shown = state.snapshot();
         let callbacks = Callbacks::new(ctx.link());
         let mut app = App { state, callbacks, frame: None, shown, shown_at_ms: wall_ms(), _listeners };
@@ -295,6 +314,7 @@ impl Component for App {
 
     fn update(&mut self, ctx: &Context<Self>, action: Action) -> bool {
         let frame = matches!(action, Action::Frame(_));
+        let opened_link = matches!(action, Action::OpenLink(_));
         // A frame's simulation is timed: the reducer keeps it within its share of the frame.
         let clock = frame.then(|| web_sys::window().and_then(|w| w.performance())).flatten();
         let started_ms = clock.as_ref().map(|c| c.now());
@@ -315,7 +335,7 @@ impl Component for App {
             self.shown.now_ms = self.state.world().now_ms();
         }
         if let Some(fragment) = &outcome.fragment {
-            write_fragment(fragment);
+            write_fragment(fragment, opened_link);
         }
         if outcome.copy_link {
             copy_address(ctx.link().callback(Action::LinkCopied));

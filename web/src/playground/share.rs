@@ -20,10 +20,10 @@ pub enum Link {
     FreePlay,
     /// A shared run, or why its link cannot be read.
     Shared(Result<Scenario, String>),
-    /// A lesson by id, with this many steps played.
+    /// A lesson by id, with this many steps played (or the step as written, if it is not a number).
     Lesson {
         id: String,
-        steps: usize,
+        steps: Result<usize, String>,
     },
 }
 
@@ -37,8 +37,8 @@ pub fn parse(fragment: &str) -> Link {
     }
     let Some(rest) = fragment.strip_prefix(LESSON_PREFIX) else { return Link::FirstVisit };
     let (id, steps) = match rest.split_once("&step=") {
-        Some((id, n)) => (id, n.parse().unwrap_or(0)),
-        None => (rest, 0),
+        Some((id, n)) => (id, n.parse().map_err(|_| n.to_string())),
+        None => (rest, Ok(0)),
     };
     Link::Lesson { id: id.to_string(), steps }
 }
@@ -115,11 +115,11 @@ mod tests {
         assert_eq!(parse("#"), Link::FirstVisit);
         assert_eq!(parse("#whatever"), Link::FirstVisit);
         assert_eq!(parse("#play"), Link::FreePlay);
-        assert_eq!(parse("#lesson=leader-failover"), Link::Lesson { id: "leader-failover".into(), steps: 0 });
-        assert_eq!(parse("#lesson=a&step=3"), Link::Lesson { id: "a".into(), steps: 3 });
-        assert_eq!(parse("#lesson=a&step=x"), Link::Lesson { id: "a".into(), steps: 0 });
+        assert_eq!(parse("#lesson=leader-failover"), Link::Lesson { id: "leader-failover".into(), steps: Ok(0) });
+        assert_eq!(parse("#lesson=a&step=3"), Link::Lesson { id: "a".into(), steps: Ok(3) });
+        assert_eq!(parse("#lesson=a&step=x"), Link::Lesson { id: "a".into(), steps: Err("x".into()) });
         for (id, steps) in [("a", 0), ("b-2", 4)] {
-            assert_eq!(parse(&lesson_fragment(id, steps)), Link::Lesson { id: id.into(), steps });
+            assert_eq!(parse(&lesson_fragment(id, steps)), Link::Lesson { id: id.into(), steps: Ok(steps) });
         }
     }
 }

@@ -121,6 +121,9 @@ pub enum Action {
     NewClusterText(String),
     /// Open the library's lesson with this id, at its start.
     OpenLesson(String),
+    /// Open what a URL fragment links to, as a page load would (the browser's Back, a link pasted into the
+    /// address bar of an open page).
+    OpenLink(String),
     /// Play the lesson's next step and judge its claims.
     LessonNext,
     /// Back to the end of the lesson's previous step (in a forked lesson: of the step it forked from).
@@ -211,6 +214,7 @@ impl Place {
             | Action::OpenLesson(_)
             | Action::LessonNext
             | Action::LessonBack
+            | Action::OpenLink(_)
             | Action::SaveDraft => Place::Lesson,
         }
     }
@@ -555,9 +559,9 @@ impl Playground {
         };
         let mut playground = Playground::new(lessons::parked_world(), library);
         let (lesson, steps) = match share::parse(fragment) {
-            Link::FirstVisit => (playground.library.first().map(|l| l.id.clone()), 0),
+            Link::FirstVisit => (playground.library.first().map(|l| l.id.clone()), Ok(0)),
             Link::Lesson { id, steps } => (Some(id), steps),
-            Link::FreePlay => (None, 0),
+            Link::FreePlay => (None, Ok(0)),
             Link::Shared(shared) => {
                 let replayed = shared.map_err(|e| format!("The shared link cannot be read: {e}")).and_then(|s| {
                     let world = World::replay(&s, None);
@@ -586,11 +590,26 @@ impl Playground {
         };
         if let Some(id) = lesson {
             let mut outcome = Outcome::default();
-            if let Err(e) = playground.open_lesson(&id, steps, &mut outcome) {
-                let first = playground.library.first().map(|l| l.id.clone());
-                let opened = first.is_some_and(|f| playground.open_lesson(&f, 0, &mut outcome).is_ok());
-                let instead = if opened { " Here is the first lesson." } else { "" };
-                playground.notice = Some(Notice::error(format!("{e}{instead}")));
+            match playground.open_lesson(&id, *steps.as_ref().unwrap_or(&0), &mut outcome) {
+                Err(e) => {
+                    let first = playground.library.first().map(|l| l.id.clone());
+                    let opened = first.is_some_and(|f| playground.open_lesson(&f, 0, &mut outcome).is_ok());
+                    let instead = if opened { " Here is the first lesson." } else { "" };
+                    playground.notice = Some(Notice::error(format!("{e}{instead}")));
+                }
+                // A link's step that cannot be played is said, not silently changed.
+                Ok(_) => {
+                    let total = playground.lesson.as_ref().map_or(0, |m| m.steps_total());
+                    playground.notice = match steps {
+                        Err(written) => Some(Notice::error(format!(
+                            "The link's step {written:?} is not a step number: the lesson opens at its start."
+                        ))),
+                        Ok(n) if n > total => Some(Notice::error(format!(
+                            "The link asks for step {n}, and this lesson has {total}: it opens at the end of step {total}."
+                        ))),
+                        Ok(_) => None,
+                    };
+                }
             }
         }
         if let Some(e) = unloaded {
@@ -654,6 +673,9 @@ impl Playground {
     pub fn reduce(&mut self, action: Action) -> Outcome {
         if let Action::Shortcut(key) = &action {
             return self.shortcut(key).map_or_else(Outcome::default, |a| self.reduce(a));
+        }
+        if let Action::OpenLink(fragment) = &action {
+            return self.open_link(fragment);
         }
         let place = self.place_of(&action);
         match action {
@@ -805,6 +827,9 @@ impl Playground {
 
     /// The actions that call the world and post a notice: what was done, or why not.
     fn act(&mut self, action: Action, outcome: &mut Outcome) -> Result<String, String> {
+        // In a lesson followed step by step, the link to share is the lesson's own at its step.
+        let lesson_link = matches!(action, Action::Share).then(|| self.lesson_link()).flatten();
+        let lesson_link = lesson_link.filter(|_| self.present.is_none());
         let w = &mut self.world;
         match action {
             Action::Topic(topic) => self.topic(topic),
@@ -858,6 +883,14 @@ impl Playground {
                 self.report = Some(report);
                 Ok(text)
             }
+            Action::Share if lesson_link.is_some() => {
+                let (link, step) = lesson_link.unwrap_or_default();
+                let text = format!("The link to this lesson at step {step} is in the address bar; copying it …");
+                self.shared_link = Some(format!("the lesson at step {step}; it opens there"));
+                outcome.fragment = Some(link);
+                outcome.copy_link = true;
+                Ok(text)
+            }
             Action::Share => {
                 let scenario = w.scenario().map_err(|e| e.to_string())?;
                 let fragment = share::encode(&scenario);
@@ -869,13 +902,13 @@ impl Playground {
                 outcome.fragment = Some(fragment);
                 outcome.copy_link = true;
                 let text = format!("The link to this run ({link}) is in the address bar; copying it …");
-                self.shared_link = Some(link);
+                self.shared_link = Some(format!("{link}; it replays this run"));
                 Ok(text)
             }
             Action::LinkCopied(copied) => {
                 let link = self.shared_link.clone().unwrap_or_default();
                 match copied {
-                    true => Ok(format!("Link copied ({link}): it replays this run. It is in the address bar too.")),
+                    true => Ok(format!("Link copied ({link}). It is in the address bar too.")),
                     false => Err(format!(
                         "The browser did not let the page copy the link ({link}): copy it from the address bar."
                     )),
@@ -908,6 +941,7 @@ impl Playground {
             | Action::SetPollTarget { .. }
             | Action::FilterEvents(_)
             | Action::ConfirmFork(_)
+            | Action::OpenLink(_)
             | Action::ShowAllPartitions(..) => Ok(String::new()),
         }
     }

@@ -1,3 +1,4 @@
+use franz_core::trace::group_thousands;
 use yew::prelude::*;
 
 use crate::playground::shared::Shared;
@@ -64,6 +65,23 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
     }
 }
 
+/// What the page shows while scrubbed back in a lesson: which step's claims are shown, and when they were
+/// checked (claims hold at the end of their step, not at every moment).
+fn past_text(l: &LessonView, t: u64) -> String {
+    let at = group_thousands(t);
+    let now = match l.steps_done {
+        0 => String::from("The lesson is at its start"),
+        n => format!("The lesson is at step {n}"),
+    };
+    match (l.shown_step, l.checked_at_ms) {
+        (0, _) | (_, None) => format!("You are looking at t = {at} ms, before step 1 ended. {now}: \"Back to now\" returns there."),
+        (k, Some(checked)) => format!(
+            "You are looking at t = {at} ms, in the past: below is step {k}, its claims as checked when it ended (t = {} ms). {now}: \"Back to now\" returns there.",
+            group_thousands(checked)
+        ),
+    }
+}
+
 #[derive(Properties, PartialEq)]
 struct CurrentProps {
     lesson: LessonView,
@@ -89,8 +107,11 @@ fn current(p: &CurrentProps) -> Html {
             <h3 class="lesson-title" data-testid="lesson-title">{ &l.title }</h3>
             <p class="question">{ &l.question }</p>
             <div class="lesson-step" data-testid="lesson-step">
+                if let Some(t) = l.past_ms {
+                    <p class="lesson-past" data-testid="lesson-past">{ past_text(l, t) }</p>
+                }
                 if let Some(narration) = &l.narration {
-                    <div class="step-count" data-testid="lesson-step-count">{ format!("Step {} of {}", l.steps_done, l.steps_total) }</div>
+                    <div class="step-count" data-testid="lesson-step-count">{ format!("Step {} of {}", l.shown_step, l.steps_total) }</div>
                     <p class="narration">{ narration }</p>
                     <ul class="verdicts" data-testid="lesson-verdicts">
                         { for l.verdicts.iter().map(|v| html! {

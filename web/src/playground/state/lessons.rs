@@ -57,10 +57,17 @@ pub struct LessonView {
     pub promise: String,
     pub steps_total: usize,
     pub steps_done: usize,
-    /// The narration of the step last played (none before the first).
+    /// The step whose narration and claims are shown: the last played, or, while the page shows the
+    /// past, the last that had ended by then (0: none).
+    pub shown_step: usize,
+    /// The narration of the step shown (none before the first).
     pub narration: Option<String>,
-    /// Its claims, each met or not.
+    /// Its claims, each met or not when it ended.
     pub verdicts: Vec<Verdict>,
+    /// When the shown step ended and its claims were checked.
+    pub checked_at_ms: Option<u64>,
+    /// The earlier moment the page shows (scrubbed back), if it does.
+    pub past_ms: Option<u64>,
     /// Claims not met in all the steps played so far.
     pub unmet: usize,
     /// The user changed the lesson's world: Next is off until Back returns to the lesson.
@@ -75,6 +82,12 @@ pub(super) struct LessonMode {
     /// One report per step played.
     reports: Vec<StepReport>,
     forked: bool,
+}
+
+impl LessonMode {
+    pub(super) fn steps_total(&self) -> usize {
+        self.lesson.steps.len()
+    }
 }
 
 /// A tiny world that holds the place of the lesson runner's own while the playground shows the live one.
@@ -120,7 +133,13 @@ impl Playground {
     pub fn lesson(&self) -> Option<LessonView> {
         let mode = self.lesson.as_ref()?;
         let l = &mode.lesson;
-        let last = mode.reports.last();
+        // In the past, the claims shown are those of the step that had ended by then, not the latest.
+        let past_ms = self.present.is_some().then(|| self.world.now_ms());
+        let shown_step = match past_ms {
+            Some(t) => mode.reports.iter().take_while(|r| r.ended_ms <= t).count(),
+            None => mode.reports.len(),
+        };
+        let last = shown_step.checked_sub(1).and_then(|i| mode.reports.get(i));
         Some(LessonView {
             id: l.id.clone(),
             chapter: l.chapter.clone(),
@@ -129,11 +148,33 @@ impl Playground {
             promise: l.promise.clone(),
             steps_total: l.steps.len(),
             steps_done: mode.reports.len(),
+            shown_step,
             narration: last.and_then(|r| l.steps.get(r.step)).map(|s| s.narration.clone()),
             verdicts: last.map(|r| r.verdicts.clone()).unwrap_or_default(),
+            checked_at_ms: last.map(|r| r.ended_ms),
+            past_ms,
             unmet: mode.reports.iter().flat_map(|r| &r.verdicts).filter(|v| !v.met).count(),
             forked: mode.forked,
         })
+    }
+
+    /// The link to the lesson as the page shows it (its fragment, and the steps played), unless it is forked.
+    pub fn lesson_link(&self) -> Option<(String, usize)> {
+        let mode = self.lesson.as_ref().filter(|m| !m.forked)?;
+        Some((share::lesson_fragment(&mode.lesson.id, mode.reports.len()), mode.reports.len()))
+    }
+
+    /// Opens what a link names as a page load does, with the lessons already fetched.
+    pub(super) fn open_link(&mut self, fragment: &str) -> Outcome {
+        let library = std::mem::take(&mut self.library);
+        *self = Playground::open(fragment, Ok(library));
+        Outcome {
+            changed: true,
+            world_replaced: true,
+            notice: self.notice.clone(),
+            fragment: self.lesson_link().map(|(link, _)| link),
+            ..Outcome::default()
+        }
     }
 
     /// Opens the library's lesson `id` with `steps` steps played (replayed from its start), paused.
@@ -196,10 +237,13 @@ impl Playground {
         })
     }
 
-    /// The user changes the lesson's world: the lesson is forked (once), and the page says so.
+    /// The user changes the lesson's world: the lesson is forked (once), and the page says so. Forked from
+    /// the past, it keeps only the steps that had ended by then (what followed was discarded with the run).
     pub(super) fn fork_lesson(&mut self) -> Option<Notice> {
+        let now_ms = self.world.now_ms();
         let mode = self.lesson.as_mut().filter(|m| !m.forked)?;
         mode.forked = true;
+        mode.reports.retain(|r| r.ended_ms <= now_ms);
         let at = mode.reports.len();
         Some(Notice::info(format!(
             "You are trying it yourself: the lesson is forked after step {at}, so Next is off. Back returns to the end of step {at}."
@@ -459,14 +503,91 @@ mod tests {
         assert!(p.lesson().unwrap().forked && p.playing());
     }
 
+    /// A lesson whose steps 1 to 3 each take time, and a moment inside step 2 (after step 1 ended).
+    fn lesson_in_time() -> (Lesson, u64) {
+        library()
+            .into_iter()
+            .find_map(|l| {
+                let (_, reports) = replay(&l, 3).ok()?;
+                let ends: Vec<u64> = reports.iter().map(|r| r.ended_ms).collect();
+                (ends.len() == 3 && ends[0] + 1 < ends[1] && ends[1] < ends[2]).then(|| (l, ends[0] + 1))
+            })
+            .expect("a lesson whose first steps take time")
+    }
+
+    #[test]
+    fn scrubbed_back_in_a_lesson_the_page_shows_the_claims_of_the_step_that_had_ended() {
+        let (lesson, inside_step_2) = lesson_in_time();
+        let mut p = open(&lesson);
+        for _ in 0..3 {
+            p.reduce(Action::LessonNext);
+        }
+        let (_, reports) = replay(&lesson, 3).unwrap();
+        p.reduce(Action::TimeTravel(inside_step_2));
+        let view = p.lesson().unwrap();
+        assert_eq!((view.steps_done, view.shown_step, view.past_ms), (3, 1, Some(inside_step_2)));
+        assert_eq!(view.narration.as_ref(), Some(&lesson.steps[0].narration));
+        assert_eq!(view.verdicts, reports[0].verdicts, "step 1's claims, not step 3's");
+        assert_eq!(view.checked_at_ms, Some(reports[0].ended_ms));
+        p.reduce(Action::TimeTravel(1));
+        let view = p.lesson().unwrap();
+        assert_eq!(
+            (view.shown_step, view.narration.as_ref(), view.verdicts.len()),
+            (0, None, 0),
+            "before step 1 ended"
+        );
+        p.reduce(Action::BackToNow);
+        let view = p.lesson().unwrap();
+        assert_eq!((view.shown_step, view.past_ms, view.checked_at_ms), (3, None, Some(reports[2].ended_ms)));
+    }
+
+    #[test]
+    fn a_lesson_forked_from_the_past_keeps_the_steps_that_had_ended_and_back_returns_there() {
+        let (lesson, inside_step_2) = lesson_in_time();
+        let mut p = open(&lesson);
+        for _ in 0..3 {
+            p.reduce(Action::LessonNext);
+        }
+        p.reduce(Action::TimeTravel(inside_step_2));
+        p.reduce(Action::Step);
+        let notice = p.reduce(Action::ConfirmFork(true)).notice.unwrap();
+        assert!(notice.text.contains("the lesson is forked after step 1,"), "{}", notice.text);
+        let view = p.lesson().unwrap();
+        assert!(view.forked && view.past_ms.is_none());
+        assert_eq!((view.steps_done, view.shown_step), (1, 1));
+        assert_eq!(view.narration.as_ref(), Some(&lesson.steps[0].narration));
+        let notice = p.reduce(Action::LessonBack).notice.unwrap();
+        assert_eq!(notice.text, "Back to the end of step 1 (the lesson replayed from its seed).");
+        assert_eq!(p.world().trace().hash(), hash_after(&lesson, 1));
+    }
+
     #[test]
     fn a_lesson_link_opens_at_its_step_and_an_unknown_lesson_says_so() {
         let lesson = first_lesson();
         let p = Playground::from_fragment(&format!("#lesson={}&step=2", lesson.id));
         assert_eq!(p.lesson().unwrap().steps_done, 2);
         assert_eq!(p.world().trace().hash(), hash_after(&lesson, 2));
+        let total = lesson.steps.len();
         let p = Playground::from_fragment(&format!("#lesson={}&step=99", lesson.id));
-        assert_eq!(p.lesson().unwrap().steps_done, lesson.steps.len(), "at most every step");
+        assert_eq!(p.lesson().unwrap().steps_done, total, "at most every step");
+        let notice = p.notice().unwrap();
+        assert_eq!(
+            notice.text,
+            format!("The link asks for step 99, and this lesson has {total}: it opens at the end of step {total}.")
+        );
+        assert_eq!(p.lesson_link(), Some((share::lesson_fragment(&lesson.id, total), total)), "the address says so");
+        for bad in ["abc", "-1", "2.5", "", "99999999999999999999"] {
+            let p = Playground::from_fragment(&format!("#lesson={}&step={bad}", lesson.id));
+            assert_eq!(p.lesson().unwrap().steps_done, 0);
+            let notice = p.notice().unwrap();
+            assert!(notice.error, "{notice:?}");
+            assert_eq!(
+                notice.text,
+                format!("The link's step {bad:?} is not a step number: the lesson opens at its start.")
+            );
+            assert_eq!(p.lesson_link(), Some((share::lesson_fragment(&lesson.id, 0), 0)));
+        }
+        assert!(Playground::from_fragment(&format!("#lesson={}&step=2", lesson.id)).notice().is_none());
 
         let p = Playground::from_fragment("#lesson=no-such-lesson");
         let notice = p.notice().unwrap();
@@ -481,6 +602,60 @@ mod tests {
         let outcome = p.reduce(Action::NewCluster(3));
         assert_eq!(outcome.fragment.as_deref(), Some("#play"));
         assert!(p.lesson().is_none() && p.playing());
+    }
+
+    #[test]
+    fn a_link_opened_in_an_open_page_opens_as_a_page_load_would() {
+        let lesson = first_lesson();
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "mine", 1);
+        let outcome = p.reduce(Action::OpenLink(share::lesson_fragment(&lesson.id, 2)));
+        assert!(outcome.changed && outcome.world_replaced);
+        assert_eq!(outcome.fragment, Some(share::lesson_fragment(&lesson.id, 2)));
+        assert_eq!(p.lesson().unwrap().steps_done, 2);
+        assert_eq!(p.world().trace().hash(), hash_after(&lesson, 2), "the lesson's world, not the free play's");
+        // The browser's Back to the step before.
+        p.reduce(Action::OpenLink(share::lesson_fragment(&lesson.id, 1)));
+        assert_eq!(p.world().trace().hash(), hash_after(&lesson, 1));
+        // A shared run, pasted in.
+        let mut other = Playground::from_fragment("#play");
+        create_topic(&mut other, "shared", 1);
+        let link = other.reduce(Action::Share).fragment.unwrap();
+        let outcome = p.reduce(Action::OpenLink(link));
+        assert_eq!(outcome.fragment, None, "the address already names it");
+        assert!(p.lesson().is_none() && p.world().describe_topic("shared").is_ok());
+        let outcome = p.reduce(Action::OpenLink(String::from("#lesson=nope")));
+        assert!(outcome.notice.unwrap().error);
+        assert_eq!(
+            outcome.fragment,
+            Some(share::lesson_fragment(&lesson.id, 0)),
+            "the first lesson, as the address says"
+        );
+        p.reduce(Action::OpenLink(String::from("#play")));
+        assert!(p.lesson().is_none() && p.playing() && !p.chapters().is_empty(), "the lessons are kept");
+    }
+
+    #[test]
+    fn a_link_shared_in_a_lesson_opens_the_lesson_at_its_step() {
+        let lesson = first_lesson();
+        let mut p = open(&lesson);
+        p.reduce(Action::LessonNext);
+        p.reduce(Action::LessonNext);
+        let outcome = p.reduce(Action::Share);
+        assert_eq!(outcome.fragment, Some(share::lesson_fragment(&lesson.id, 2)));
+        assert!(outcome.copy_link);
+        assert_eq!(
+            outcome.notice.unwrap().text,
+            "The link to this lesson at step 2 is in the address bar; copying it …"
+        );
+        let copied = p.reduce(Action::LinkCopied(true)).notice.unwrap();
+        assert_eq!(copied.text, "Link copied (the lesson at step 2; it opens there). It is in the address bar too.");
+        // Forked, the run is the user's own: its link replays it.
+        p.reduce(Action::Send(record("orders", "mine", "all")));
+        let link = p.reduce(Action::Share).fragment.unwrap();
+        assert!(link.starts_with("#s="), "{link}");
+        let shared = Playground::from_fragment(&link);
+        assert_eq!(shared.world().trace().hash(), p.world().trace().hash());
     }
 
     #[test]
