@@ -370,6 +370,7 @@ mod tests {
             max_block_ms: 5,
             linger_ms: 6,
             max_in_flight_requests_per_connection: 7,
+            max_request_size_bytes: 8,
         });
         reads_every_field(ConsumerConfig {
             client_id: Some("c".into()),

@@ -96,6 +96,8 @@ pub struct SegmentView {
 pub struct BrokerView {
     pub id: NodeId,
     pub state: BrokerStatus,
+    /// Down ("crashed") after a controlled shutdown (`kafka-server-stop`), not a crash.
+    pub stopped: bool,
     /// Set while the broker is in a stop-the-world pause.
     pub paused_until_ms: Option<u64>,
     /// Partitions this broker leads, as "topic-p".
@@ -649,6 +651,7 @@ impl World {
                 Node::Broker(b) => brokers.push(BrokerView {
                     id,
                     state: self.broker_status(id),
+                    stopped: self.is_stopped(id),
                     paused_until_ms: self.paused_until_ms(id),
                     leader_of: b
                         .topics()

@@ -254,6 +254,36 @@ mod bad_input {
         assert_eq!(w.send(producer, "t", vec![value("ok")]).unwrap()[0].offset, Some(0));
     }
 
+    /// Kafka's producer refuses a record larger than `max.request.size` (1 MiB) before sending it; raised
+    /// above the topic's `max.message.bytes`, the leader refuses it instead. Either way nothing is appended.
+    #[test]
+    fn a_record_larger_than_max_request_size_fails_in_the_producer() {
+        let mut w = world();
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        let producer = w.add_producer(ProducerConfig::named("p")).unwrap();
+        let two_mib = "x".repeat(2 << 20);
+        let err = w.send(producer, "t", vec![value("fits"), value(&two_mib)]).unwrap_err();
+        assert_eq!(err.code, ErrorCode::MessageTooLarge);
+        assert_eq!(
+            err.message,
+            "The message is 2097234 bytes when serialized which is larger than 1048576, which is the value of the \
+             max.request.size configuration."
+        );
+        let trace_len = w.trace().len();
+        assert_eq!(w.describe_topic("t").unwrap().partitions[0].high_watermark, 0, "nothing sent, not even `fits`");
+        assert_eq!(w.send(producer, "t", vec![value("ok")]).unwrap()[0].offset, Some(0), "the producer goes on");
+        assert!(w.trace().len() > trace_len);
+
+        let config = ProducerConfig { max_request_size_bytes: 4 << 20, ..ProducerConfig::named("big") };
+        let big = w.add_producer(config).unwrap();
+        let err = w.send(big, "t", vec![value(&two_mib)]).unwrap_err();
+        assert_eq!(err.code, ErrorCode::MessageTooLarge, "now the leader's max.message.bytes refuses it: {err}");
+        assert!(err.message.contains("max.message.bytes"), "{err}");
+        assert_eq!(w.describe_topic("t").unwrap().partitions[0].high_watermark, 1);
+        let bad = ProducerConfig { max_request_size_bytes: 0, ..ProducerConfig::named("bad") };
+        assert_eq!(w.add_producer(bad).unwrap_err().code, ErrorCode::InvalidConfig);
+    }
+
     #[test]
     fn negative_or_unassigned_seek() {
         let mut w = world();

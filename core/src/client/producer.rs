@@ -63,6 +63,8 @@ pub struct ProducerConfig {
     pub linger_ms: u64,
     /// `max.in.flight.requests.per.connection`: requests one leader may have unanswered at once.
     pub max_in_flight_requests_per_connection: u32,
+    /// `max.request.size`: a record larger than this, as one batch, is refused before it is sent.
+    pub max_request_size_bytes: usize,
 }
 
 impl Default for ProducerConfig {
@@ -79,6 +81,7 @@ impl Default for ProducerConfig {
             max_block_ms: 60_000,
             linger_ms: 5,
             max_in_flight_requests_per_connection: 5,
+            max_request_size_bytes: 1_048_576,
         }
     }
 }
@@ -100,6 +103,7 @@ impl<'de> serde::Deserialize<'de> for ProducerConfig {
                 linger_ms: o.opt_or("lingerMs", d.linger_ms)?,
                 max_in_flight_requests_per_connection: o
                     .opt_or("maxInFlightRequestsPerConnection", d.max_in_flight_requests_per_connection)?,
+                max_request_size_bytes: o.opt_or("maxRequestSizeBytes", d.max_request_size_bytes)?,
             })
         };
         read(&mut o).and_then(|config| o.end(config)).map_err(serde::de::Error::custom)
@@ -144,6 +148,7 @@ impl ProducerConfig {
                 "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer"
             ));
         }
+        super::check_range("max.request.size", self.max_request_size_bytes as u64, 1, 1 << 30)?;
         super::check_range("batch.size", self.batch_size_bytes as u64, 0, 1 << 30)
     }
 
@@ -376,6 +381,20 @@ impl Producer {
             return Err(franz_err!(
                 RecordListTooLarge,
                 "A send carries at most {SEND_BYTES_MAX} bytes (Kafka's default buffer.memory); this one has {send_bytes}"
+            ));
+        }
+        // KafkaProducer's ensureValidRecordSize: a record that could not go even alone in a request fails
+        // before it is sent (its RecordTooLargeException is MESSAGE_TOO_LARGE).
+        let max_request_size = self.config.max_request_size_bytes;
+        let serialized_bytes = |r: &ProducerRecord| {
+            crate::protocol::record::BATCH_OVERHEAD_BYTES
+                + crate::types::record_size_bytes(&r.key, &r.value, &r.headers)
+        };
+        if let Some(bytes) = records.iter().map(serialized_bytes).find(|&b| b > max_request_size) {
+            return Err(franz_err!(
+                MessageTooLarge,
+                "The message is {bytes} bytes when serialized which is larger than {max_request_size}, which is \
+                 the value of the max.request.size configuration."
             ));
         }
         if let Some(t) = records.iter().filter_map(|r| r.timestamp_ms).find(|&t| t < 0) {
@@ -1639,9 +1658,10 @@ mod tests {
         let mut out = Outbox::default();
         let mut p =
             Producer::new(10_002, ProducerConfig::named("p"), vec![BROKER], stream_rng(1, Stream::Actor(10_002)));
-        let mebibyte = crate::types::Bytes::from(vec![7u8; 1 << 20]);
+        // Each record within max.request.size (1 MiB), 33 of them above buffer.memory (32 MiB).
+        let mebibyte = crate::types::Bytes::from(vec![7u8; (1 << 20) - 100]);
         let big: Vec<ProducerRecord> =
-            (0..32).map(|_| ProducerRecord { value: Some(mebibyte.clone()), ..Default::default() }).collect();
+            (0..33).map(|_| ProducerRecord { value: Some(mebibyte.clone()), ..Default::default() }).collect();
         let e = p.send(0, "t".into(), big, &mut out).unwrap_err();
         assert_eq!(e.code, ErrorCode::RecordListTooLarge, "{e}");
         assert!(out.take_messages().is_empty(), "nothing asked for");

@@ -221,6 +221,8 @@ pub struct World {
     crashed: VecSet<NodeId>,
     /// Of those, the machines without power: they refuse nothing, they are silent.
     powered_off: VecSet<NodeId>,
+    /// Of those, the brokers stopped by a controlled shutdown (`kafka-server-stop`), not a crash.
+    stopped: VecSet<NodeId>,
     /// Pairs of nodes (lower id first) that lost a message to a network partition since it cut them apart.
     /// Over TCP such a connection is broken; when the cut heals, whichever of the two still awaits an answer
     /// from the other learns it (as a retransmission meets a reset socket), and retries at once rather than
@@ -299,6 +301,7 @@ impl World {
             events_dispatched: 0,
             crashed: VecSet::new(),
             powered_off: VecSet::new(),
+            stopped: VecSet::new(),
             cut_losses: VecSet::new(),
             closed_producer_results: VecMap::new(),
             paused_until_ms: VecMap::new(),
@@ -403,6 +406,11 @@ impl World {
 
     pub fn is_crashed(&self, node: NodeId) -> bool {
         self.crashed.contains(&node)
+    }
+
+    /// Down after a controlled shutdown rather than a crash.
+    pub fn is_stopped(&self, node: NodeId) -> bool {
+        self.stopped.contains(&node)
     }
 
     /// Until when `node` is paused, if it is.

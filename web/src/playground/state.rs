@@ -38,7 +38,7 @@ mod timeline;
 
 pub use clients::{speed_limit_text, ConsumerPanel, KeyMode, PolledRecord, SendRequest, StreamRequest, StreamStatus};
 pub use events::{EventFilter, EventKind, EventLine};
-pub use explain::{BrokerCard, Countdown, NetworkSummary};
+pub use explain::{state_text, BrokerCard, Countdown, NetworkSummary};
 pub use groups::{GroupCard, MemberAction, MemberUi};
 pub use lessons::{Chapter, LessonView};
 pub use map::{MapAction, MapPartition, MapPicture, MapView, MenuItem, MessageKind, SHORTCUTS, SHORTCUT_KEYS};
@@ -257,12 +257,50 @@ pub enum BrokerAction {
     AddBroker,
 }
 
+/// The partitions broker `id` leads in the committed metadata, as (topic, partition).
+fn led_partitions(world: &World, id: NodeId) -> Vec<(String, u32)> {
+    let view = world.view();
+    let led = view
+        .topics
+        .iter()
+        .flat_map(|t| t.partitions.iter().filter(|p| p.leader == Some(id)).map(|p| (t.name.clone(), p.partition)));
+    led.collect()
+}
+
+/// What a controlled shutdown did with the leaderships of the partitions `led`: moved to another in-sync
+/// replica, or, with none (replication factor 1, or an ISR of the broker alone), left without a leader.
+fn stop_text(world: &World, id: NodeId, led: &[(String, u32)]) -> String {
+    let view = world.view();
+    let leader = |topic: &str, partition: u32| {
+        let t = view.topics.iter().find(|t| t.name == topic)?;
+        t.partitions.iter().find(|p| p.partition == partition)?.leader
+    };
+    let offline: Vec<String> =
+        led.iter().filter(|(t, p)| leader(t, *p).is_none()).map(|(t, p)| format!("{t}-{p}")).collect();
+    let moved = led.len() - offline.len();
+    let mut text = match moved {
+        0 => format!("Broker {id} stopped cleanly (a controlled shutdown): it flushed and exited."),
+        n => format!(
+            "Broker {id} stopped cleanly: the controller moved its leadership of {n} partition(s) to other in-sync \
+             replicas first, then it flushed and exited."
+        ),
+    };
+    if !offline.is_empty() {
+        let shown = offline.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+        let more = if offline.len() > 5 { format!(" and {} more", offline.len() - 5) } else { String::new() };
+        text.push_str(&format!(
+            " {} partition(s) it led had no other in-sync replica ({shown}{more}): they have no leader until it \
+             restarts, and sends to them wait.",
+            offline.len()
+        ));
+    }
+    text
+}
+
 impl BrokerAction {
     pub fn done_text(self, id: NodeId) -> String {
         match self {
-            BrokerAction::Stop => {
-                format!("Broker {id} stopped cleanly: its leaderships moved to other replicas first, then it flushed and exited.")
-            }
+            BrokerAction::Stop => format!("Broker {id} stopped cleanly (a controlled shutdown)."),
             BrokerAction::Crash => format!("Broker {id} crashed: its memory is gone, its disk is kept."),
             BrokerAction::Restart => format!("Broker {id} restarted and recovered from its disk."),
             BrokerAction::PowerLoss => format!("Broker {id} lost power: what it had not flushed is gone."),
@@ -840,7 +878,11 @@ impl Playground {
             Action::Member(id, action) => self.member(id, action),
             Action::Broker(id, action) => {
                 let result = match action {
-                    BrokerAction::Stop => w.stop_broker(id),
+                    BrokerAction::Stop => {
+                        let led = led_partitions(w, id);
+                        w.stop_broker(id).map_err(|e| e.to_string())?;
+                        return Ok(stop_text(w, id, &led));
+                    }
                     BrokerAction::Crash => w.crash_broker(id),
                     BrokerAction::Restart => w.restart_broker(id),
                     BrokerAction::PowerLoss => w.power_loss(id),
@@ -1196,6 +1238,52 @@ mod tests {
         assert_eq!(p.notice(), None);
         assert_eq!(p.world().config().seed, 1);
         assert!(p.snapshot().user_topics.is_empty());
+    }
+
+    #[test]
+    fn stop_says_which_leaderships_moved_and_which_partitions_it_left_without_a_leader() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "wide", 3);
+        p.reduce(Action::Topic(TopicAction::Create {
+            name: "single".into(),
+            partitions: 1,
+            replication_factor: Some(1),
+            config: String::new(),
+        }));
+        frames(&mut p, 30, 100.0);
+        let leaders = |p: &Playground, t: &str| -> Vec<Option<NodeId>> {
+            p.world().describe_topic(t).unwrap().partitions.iter().map(|d| d.leader).collect()
+        };
+        let alone = leaders(&p, "single")[0].unwrap();
+        let other = leaders(&p, "wide").into_iter().flatten().find(|&b| b != alone).unwrap();
+        let led = leaders(&p, "wide").iter().filter(|&&l| l == Some(other)).count();
+        let notice = p.reduce(Action::Broker(other, BrokerAction::Stop)).notice.unwrap();
+        assert_eq!(
+            notice.text,
+            format!(
+                "Broker {other} stopped cleanly: the controller moved its leadership of {led} partition(s) to other \
+                 in-sync replicas first, then it flushed and exited."
+            )
+        );
+        let card = |p: &Playground, id: NodeId| p.snapshot().brokers.iter().find(|b| b.id == id).cloned().unwrap();
+        assert_eq!((card(&p, other).state, card(&p, other).status_text()), (BrokerStatus::Crashed, "stopped".into()));
+        p.reduce(Action::Broker(other, BrokerAction::Restart));
+        assert_eq!(card(&p, other).status_text(), "fenced", "restarted, not yet caught up");
+
+        let notice = p.reduce(Action::Broker(alone, BrokerAction::Stop)).notice.unwrap();
+        assert!(
+            notice.text.ends_with(
+                " 1 partition(s) it led had no other in-sync replica (single-0): they have no leader until it restarts, \
+                 and sends to them wait."
+            ),
+            "{}",
+            notice.text
+        );
+        assert_eq!(leaders(&p, "single"), [None]);
+        assert_eq!(card(&p, alone).status_text(), "stopped");
+        p.reduce(Action::Broker(alone, BrokerAction::Restart));
+        p.reduce(Action::Broker(alone, BrokerAction::Crash));
+        assert_eq!(card(&p, alone).status_text(), "crashed", "a crash after a restart is a crash");
     }
 
     #[test]

@@ -32,6 +32,7 @@ impl World {
             b.flush_for_stop();
         }
         self.take_down_broker(id, false, TraceKind::BrokerStopped);
+        self.stopped.insert(id);
         Ok(())
     }
 
@@ -79,6 +80,7 @@ impl World {
             return Err(franz_err!(InvalidRequest, "Broker {id} is running; crash it first"));
         }
         self.powered_off.remove(&id);
+        self.stopped.remove(&id);
         self.record(id, TraceKind::BrokerRestarted);
         self.command(id, |node, now, _out| {
             if let Node::Broker(b) = node {

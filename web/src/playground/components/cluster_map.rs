@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::playground::shared::Shared;
-use crate::playground::state::{Action, Flight, MapAction, MapPartition, MapPicture, MapView, MessageKind};
+use crate::playground::state::{state_text, Action, Flight, MapAction, MapPartition, MapPicture, MapView, MessageKind};
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterMapProps {
@@ -444,7 +444,7 @@ fn map_nodes(p: &MapNodesProps) -> Html {
         let list = hosted.get(&b.id).map(Vec::as_slice).unwrap_or_default();
         let state = match b.paused_until_ms {
             Some(_) => format!("{} · paused", b.state),
-            None => b.state.to_string(),
+            None => state_text(b.state, b.stopped),
         };
         let chips = list.iter().take(chips_max).enumerate().map(|(i, r)| {
             let cx = left + 6.0 + (i % per_row) as f64 * (chip_w + 4.0);

@@ -152,11 +152,18 @@ pub fn log_strip(p: &LogStripProps) -> Html {
                     let leo = d.log_end_offsets.get(&r.to_string()).copied();
                     let role = if d.leader == Some(*r) { "leader" } else { "follower" };
                     let in_isr = d.isr.contains(r);
-                    let title = format!("broker {r}: {role}, {} the ISR", if in_isr { "in" } else { "out of" });
+                    let mut title = format!("broker {r}: {role}, {} the ISR", if in_isr { "in" } else { "out of" });
+                    if leo.is_none() {
+                        title.push_str(
+                            "; it holds no log of this partition now: it is down (the log waits on its disk, \
+                             read again when it restarts) or has not created the replica yet",
+                        );
+                    }
+                    let leo = leo.map_or_else(|| String::from("no log"), |l| format!("LEO {l}"));
                     html! {
                         <span class={classes!("replica", role, (!in_isr).then_some("out-of-isr"))} title={title}
                               data-testid={format!("replica-{}-{}-{r}", p.topic, d.partition)}>
-                            { format!("{}{r} LEO {}", if role == "leader" { "★" } else { "" }, leo.map_or("?".to_string(), |l| l.to_string())) }
+                            { format!("{}{r} {leo}", if role == "leader" { "★" } else { "" }) }
                         </span>
                     }
                 }) }

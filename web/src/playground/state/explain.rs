@@ -69,12 +69,22 @@ impl Leadership {
 pub struct BrokerCard {
     pub id: NodeId,
     pub state: BrokerStatus,
+    /// Down after a controlled shutdown, not a crash.
+    pub stopped: bool,
     /// Named on a side of a network partition: cut off from the others.
     pub cut_off: bool,
     pub paused_until_ms: Option<u64>,
     pub leads: Vec<Leadership>,
     /// While it is silent (down, cut off, paused) and not fenced yet: when the controller fences it.
     pub fencing: Option<Countdown>,
+}
+
+/// A broker's state as the page names it: "stopped" for one down after `kafka-server-stop`.
+pub fn state_text(state: BrokerStatus, stopped: bool) -> String {
+    match (state, stopped) {
+        (BrokerStatus::Crashed, true) => String::from("stopped"),
+        _ => state.to_string(),
+    }
 }
 
 impl BrokerCard {
@@ -84,7 +94,7 @@ impl BrokerCard {
         if self.cut_off && self.state != BrokerStatus::Crashed {
             parts.push(String::from("isolated"));
         }
-        parts.push(self.state.to_string());
+        parts.push(state_text(self.state, self.stopped));
         if let Some(t) = self.paused_until_ms {
             parts.push(format!("paused until {} ms", group_thousands(t)));
         }
@@ -116,7 +126,8 @@ pub fn broker_cards(world: &World, view: &ClusterView) -> Vec<BrokerCard> {
                 BrokerStatus::Crashed => Vec::new(),
                 _ => b.leader_of.iter().filter_map(|name| leadership(world, view, b.id, name)).collect(),
             };
-            BrokerCard { id: b.id, state: b.state, cut_off, paused_until_ms: b.paused_until_ms, leads, fencing }
+            let (state, stopped, paused_until_ms) = (b.state, b.stopped, b.paused_until_ms);
+            BrokerCard { id: b.id, state, stopped, cut_off, paused_until_ms, leads, fencing }
         })
         .collect()
 }

@@ -457,7 +457,7 @@ fn node_label(id: NodeId) -> String {
 mod tests {
     use franz_core::types::FIRST_CLIENT_ID;
 
-    use super::super::tests::{create_topic, frames, stream_request};
+    use super::super::tests::{create_topic, frames, record, stream_request};
     use super::super::{Notice, Place, Toward};
     use super::*;
 
@@ -559,6 +559,12 @@ mod tests {
         assert_eq!(servers.len(), 2 * 4, "each of side A's two servers to each of side B's four");
         assert!(view.cut_links.contains(&(1001, 1002)) && view.cut_links.contains(&(1, 2)));
         assert!(!view.cut_links.contains(&(2, 3)) && !view.cut_links.contains(&(1, 1001)), "not within a side");
+
+        // A client made after the cut (with the nodes not named: side B) is cut off from side A's broker.
+        p.reduce(Action::Send(record("orders", "x", "1")));
+        let client = p.world().nodes().map(|(&id, _)| id).find(|&id| id >= FIRST_CLIENT_ID).unwrap();
+        let cut = &p.map_view().cut_links;
+        assert!(cut.contains(&(1, client)) && !cut.contains(&(2, client)), "{cut:?}");
 
         // Messages sent across are lost, and the map shows them where they died.
         p.reduce(Action::SetSpeed(1.0));
