@@ -1128,3 +1128,52 @@ test("a cluster of 64 brokers: the map draws them in rows of 16, and a 65th is r
   await page.locator('[data-testid="cluster-map"]').screenshot({ path: path.join(root, "target", "playground-map-64-brokers.png") });
   assert.deepEqual(errors, []);
 });
+
+test("a link pasted into the open page opens; Back steps back through a lesson; a bad step is said; a megabyte value sends with Enter and shows short; a stopped broker says stopped", async () => {
+  const { page, errors } = await openPlayground();
+  const stepIs = (n) => page.waitForFunction((n) => document.querySelector('[data-testid="lesson-step-count"]')?.innerText.startsWith(`Step ${n} of 4`), n);
+  await page.evaluate(() => { location.hash = "#lesson=partitions-and-keys&step=2"; });
+  await stepIs(2);
+  await page.click('[data-testid="lesson-next"]');
+  await stepIs(3);
+  assert.match(page.url(), /#lesson=partitions-and-keys&step=3$/);
+  await page.goBack();
+  await stepIs(2);
+  assert.match(page.url(), /#lesson=partitions-and-keys&step=2$/);
+  await page.goForward();
+  await stepIs(3);
+  // Scrubbed back, the lesson says which step's claims it shows, and that they were checked when it ended.
+  await page.fill('[data-testid="travel-to"]', "1");
+  await page.click('[data-testid="time-travel"]');
+  await page.locator('[data-testid="lesson-past"]').waitFor();
+  assert.match(await text(page, "lesson-past"), /^You are looking at t = 1 ms, .* The lesson is at step 3: "Back to now" returns there\.$/);
+  await page.click('[data-testid="back-to-now"]');
+  await page.locator('[data-testid="lesson-past"]').waitFor({ state: "detached" });
+
+  await page.evaluate(() => { location.hash = "#lesson=partitions-and-keys&step=abc"; });
+  await page.waitForFunction(() => /is not a step number/.test(document.querySelector('[data-testid="notice"]')?.innerText ?? ""));
+  await page.waitForFunction(() => location.hash === "#lesson=partitions-and-keys", null, { timeout: 5000 });
+
+  await page.evaluate(() => { location.hash = "#play"; });
+  await page.locator('[data-testid="free-play-hint"]').waitFor();
+  await page.fill('[data-testid="topic-name"]', "big");
+  await page.click('[data-testid="create-topic"]');
+  await page.waitForSelector('[data-testid="log-big-0"]');
+  await page.fill('[data-testid="send-value"]', "v".repeat(1_048_000));
+  await page.press('[data-testid="send-value"]', "Enter");
+  const cell = page.locator('[data-testid="log-big-0"] .log-record[data-offset="0"] .value');
+  await cell.waitFor();
+  assert.equal(await cell.innerText(), `${"v".repeat(80)}… (1,048,000 B)`);
+
+  // The producer is a client now: cutting broker 1 off cuts its link to it too.
+  await page.click('[data-testid="map-partition"]');
+  await page.click('[data-testid="map-broker-1"]');
+  await page.click('[data-testid="map-cut"]');
+  await page.locator('[data-testid="map-cut-link"][data-a="1"][data-b="10002"]').waitFor({ state: "attached" });
+  await page.click('[data-testid="map-heal"]');
+
+  await page.click('[data-testid="broker-2-stop"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="broker-2-state"]').innerText === "stopped");
+  assert.match(await text(page, "notice"), /^Broker 2 stopped cleanly/);
+  assert.deepEqual(errors, []);
+});
