@@ -7,6 +7,7 @@ use franz_core::config::ConfigMap;
 use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
 use franz_core::sim::scenario::Scenario;
+use franz_core::sim::Replay;
 use franz_core::trace::TraceKind;
 use franz_core::types::TopicPartition;
 use franz_core::{ClusterConfig, ErrorCode, World};
@@ -360,6 +361,49 @@ fn replay_until_a_time_is_time_travel() {
         let expected = full.iter().take_while(|e| e.time_ms <= until).count();
         assert_eq!(partial.len(), expected, "everything up to {until} ms happened, nothing after");
     }
+}
+
+/// A replay in slices of a few events (the page going back in time across frames) runs the same events as
+/// one done whole: to the end, to instants inside blocking calls, and moved to a later instant midway.
+#[test]
+fn a_replay_in_slices_is_the_replay_whole() {
+    let original = eventful_run();
+    let scenario = original.scenario().unwrap();
+    let sliced = |until: Option<u64>, events: u64| {
+        let mut replay = Replay::start(&scenario, until).unwrap();
+        let mut slices = 1;
+        while !replay.advance(events) {
+            slices += 1;
+        }
+        (replay.finish(), slices)
+    };
+    for until in [None, Some(0), Some(3), Some(9), Some(12), Some(1_200), Some(original.now_ms())] {
+        let whole = World::replay(&scenario, until).unwrap();
+        for events in [1, 7, 500] {
+            let (world, slices) = sliced(until, events);
+            assert_eq!(world.trace().hash(), whole.trace().hash(), "until {until:?} in slices of {events} events");
+            assert_eq!(world.now_ms(), whole.now_ms());
+            assert_eq!(world.scenario().unwrap(), whole.scenario().unwrap(), "the same run recorded");
+            // (The cluster forms in `start`, to 1,739 ms.)
+            assert!(until.is_some_and(|u| u < 2_000) || events > 100 || slices > 1, "{until:?}/{events}: {slices}");
+        }
+    }
+    // Moved to a later instant before reaching the first: as if asked for the later one at the start.
+    let mut replay = Replay::start(&scenario, Some(3_000)).unwrap();
+    assert!(!replay.advance(5) && replay.now_ms() < 3_000);
+    assert!(replay.retarget(2_600));
+    assert_eq!(replay.end_ms(), 2_600);
+    let moved = replay.finish();
+    assert_eq!(moved.trace().hash(), World::replay(&scenario, Some(2_600)).unwrap().trace().hash());
+    // Not once it reached its instant (an action may have been cut there), nor to an instant passed.
+    let mut replay = Replay::start(&scenario, Some(40)).unwrap();
+    while !replay.advance(u64::MAX) {}
+    assert!(!replay.retarget(2_600));
+    let mut replay = Replay::start(&scenario, Some(2_600)).unwrap();
+    while replay.now_ms() == 0 {
+        replay.advance(50);
+    }
+    assert!(!replay.retarget(0), "an instant already passed");
 }
 
 #[test]

@@ -36,7 +36,7 @@ use rng::{stream_rng, Stream};
 use scenario::{Action, ScenarioEntry, SCENARIO_ACTIONS_MAX};
 use trace::{Trace, TraceKind};
 
-pub use ops::{Outcome, SendOutcome, RUN_FOR_MS_MAX};
+pub use ops::{Outcome, Replay, SendOutcome, RUN_FOR_MS_MAX};
 
 /// Franz's bound on brokers in a cluster (`addBroker` included): a page shows them all.
 pub const BROKERS_MAX: u32 = 64;

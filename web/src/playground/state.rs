@@ -423,6 +423,12 @@ pub struct Playground {
     lesson: Option<lessons::LessonMode>,
     /// The run's present, kept while the page shows an earlier moment of it.
     present: Option<Box<timeline::Present>>,
+    /// A time travel under way, replayed a slice per frame.
+    replaying: Option<Box<timeline::Replaying>>,
+    /// The events a frame replays, measured (by the frame's cost) as the page goes back in time.
+    replay_events_per_frame: u64,
+    /// The last frame replayed (its cost tunes `replay_events_per_frame`).
+    replayed_last_frame: bool,
     /// The timeline's marks, oldest first, and the trace sequence number they were read up to.
     marks: Vec<Mark>,
     marks_seq: u64,
@@ -574,6 +580,9 @@ impl Playground {
             library,
             lesson: None,
             present: None,
+            replaying: None,
+            replay_events_per_frame: timeline::REPLAY_EVENTS_FIRST,
+            replayed_last_frame: false,
             marks: Vec::new(),
             marks_seq: 0,
             important: Vec::new(),
@@ -663,7 +672,10 @@ impl Playground {
     /// [`Playground::open`] with the library as the core ships it (the page fetches the same files).
     #[cfg(test)]
     pub fn from_fragment(fragment: &str) -> Playground {
-        Playground::open(fragment, Ok(franz_core::lesson::library()))
+        let mut p = Playground::open(fragment, Ok(franz_core::lesson::library()));
+        // Going back in time is done at once in tests (one test replays in slices, as a page does).
+        p.replay_events_per_frame = u64::MAX;
+        p
     }
 
     pub fn world(&self) -> &World {
@@ -714,6 +726,10 @@ impl Playground {
         }
         if let Action::OpenLink(fragment) = &action {
             return self.open_link(fragment);
+        }
+        // Anything but looking elsewhere in time leaves a time travel under way.
+        if self.replaying.is_some() && !timeline::keeps_replaying(&action) {
+            self.cancel_replay();
         }
         let place = self.place_of(&action);
         match action {
@@ -796,7 +812,22 @@ impl Playground {
 
     fn run(&mut self, action: Action) -> Outcome {
         match action {
+            Action::Frame(now_wall_ms) if self.replaying.is_some() => {
+                self.last_frame_ms = Some(now_wall_ms);
+                match self.advance_replay() {
+                    Some(text) => {
+                        let notice = self.post(Notice::info(text));
+                        self.notice_place = Place::Timeline;
+                        Outcome { changed: true, world_replaced: true, notice: Some(notice), ..Outcome::default() }
+                    }
+                    None => Outcome::default(),
+                }
+            }
             Action::Frame(now_wall_ms) => Outcome { changed: self.advance(now_wall_ms), ..Outcome::default() },
+            Action::FrameCost(simulation_ms) if std::mem::take(&mut self.replayed_last_frame) => {
+                self.replay_events_per_frame = timeline::replay_budget(self.replay_events_per_frame, simulation_ms);
+                Outcome::default()
+            }
             Action::TogglePlay => {
                 self.playing = !self.playing;
                 Outcome::changed()

@@ -6,6 +6,7 @@
 mod actions;
 mod faults;
 mod replay;
+pub use replay::Replay;
 mod streams;
 
 use alloc::collections::BTreeMap;

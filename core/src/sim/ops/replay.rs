@@ -2,6 +2,7 @@
 //! up to a moment if asked (time travel).
 
 use super::*;
+use crate::sim::ScenarioEntry;
 
 impl World {
     /// The run so far as a scenario: seed, cluster and every action with its time.
@@ -35,30 +36,111 @@ impl World {
     /// past it, not even the rest of an action in progress then). Actions that failed when recorded fail the
     /// same way again, and are part of the same trace.
     pub fn replay(scenario: &Scenario, until_ms: Option<u64>) -> Result<World> {
+        let mut replay = Replay::start(scenario, until_ms)?;
+        while !replay.advance(u64::MAX) {}
+        Ok(replay.finish())
+    }
+
+    // The typed conveniences.
+}
+
+/// Virtual time a budgeted replay runs between looks at its budget.
+const REPLAY_CHUNK_MS: u64 = 100;
+
+/// A replay run a slice at a time ([`World::replay`] in steps), so that a page going back in time can
+/// draw frames meanwhile rather than block for the whole run. Sliced or not, it runs the same events.
+pub struct Replay {
+    world: World,
+    actions: Vec<ScenarioEntry>,
+    /// The next action to apply.
+    next: usize,
+    /// What is left to run of the `runFor` being replayed.
+    run_left_ms: u64,
+    /// The instant replayed to, if not the scenario's end.
+    until_ms: Option<u64>,
+}
+
+impl Replay {
+    pub fn start(scenario: &Scenario, until_ms: Option<u64>) -> Result<Replay> {
         if until_ms.is_some_and(|u| u > SCENARIO_VIRTUAL_MS_MAX) {
             return Err(franz_err!(InvalidRequest, "untilMs is at most {SCENARIO_VIRTUAL_MS_MAX} (30 days)"));
         }
         let horizon = until_ms.unwrap_or(SCENARIO_VIRTUAL_MS_MAX);
-        let mut world = World::form(scenario.cluster_config(), Some(horizon))?;
-        for entry in &scenario.actions {
-            if entry.at_ms > horizon {
-                break;
-            }
-            while world.now_ms < entry.at_ms {
-                let _ = world.apply(Action::RunFor { ms: (entry.at_ms - world.now_ms).min(RUN_FOR_MS_MAX) });
-            }
-            world.horizon_ms = Some(entry.cut_at_ms.map_or(horizon, |cut_ms| cut_ms.min(horizon)));
-            let _ = world.apply(entry.action.clone());
-            world.horizon_ms = Some(horizon);
-        }
-        if let Some(until) = until_ms {
-            while world.now_ms < until {
-                let _ = world.apply(Action::RunFor { ms: (until - world.now_ms).min(RUN_FOR_MS_MAX) });
-            }
-        }
-        world.horizon_ms = None;
-        Ok(world)
+        let world = World::form(scenario.cluster_config(), Some(horizon))?;
+        Ok(Replay { world, actions: scenario.actions.clone(), next: 0, run_left_ms: 0, until_ms })
     }
 
-    // The typed conveniences.
+    fn horizon_ms(&self) -> u64 {
+        self.until_ms.unwrap_or(SCENARIO_VIRTUAL_MS_MAX)
+    }
+
+    /// The virtual time replayed so far.
+    pub fn now_ms(&self) -> u64 {
+        self.world.now_ms
+    }
+
+    /// The virtual time the replay ends at.
+    pub fn end_ms(&self) -> u64 {
+        let last = self.actions.iter().rev().map(|e| e.at_ms).find(|&t| t <= self.horizon_ms()).unwrap_or(0);
+        self.until_ms.unwrap_or(last)
+    }
+
+    /// Replays on until about `events_max` more events ran (an action due runs whole, but a `runFor` runs in
+    /// steps), or to the end; returns whether it is done.
+    pub fn advance(&mut self, events_max: u64) -> bool {
+        let horizon = self.horizon_ms();
+        let chunk_ms = if events_max == u64::MAX { RUN_FOR_MS_MAX } else { REPLAY_CHUNK_MS };
+        let first = self.world.events_dispatched();
+        loop {
+            let due = self.actions.get(self.next).filter(|e| e.at_ms <= horizon);
+            // Time to run: to the next action, the rest of a runFor being replayed, or to the instant asked.
+            let run_to_ms = match (self.run_left_ms, due) {
+                (0, Some(entry)) => entry.at_ms,
+                (0, None) => self.until_ms.unwrap_or(0),
+                (left, _) => self.world.now_ms.saturating_add(left).min(horizon),
+            };
+            if self.world.now_ms < run_to_ms {
+                if self.world.events_dispatched() - first >= events_max {
+                    return false;
+                }
+                let ms = (run_to_ms - self.world.now_ms).min(chunk_ms);
+                let _ = self.world.apply(Action::RunFor { ms });
+                self.run_left_ms = self.run_left_ms.saturating_sub(ms);
+                continue;
+            }
+            self.run_left_ms = 0;
+            let Some(entry) = due else { break };
+            match entry.action {
+                // Running a then b is running a + b (the world records them merged): run it in steps.
+                Action::RunFor { ms } if ms > 0 => self.run_left_ms = ms,
+                _ => {
+                    let action = entry.action.clone();
+                    self.world.horizon_ms = Some(entry.cut_at_ms.map_or(horizon, |cut_ms| cut_ms.min(horizon)));
+                    let _ = self.world.apply(action);
+                    self.world.horizon_ms = Some(horizon);
+                }
+            }
+            self.next += 1;
+        }
+        self.world.horizon_ms = None;
+        true
+    }
+
+    /// Replays to another instant, if this replay has not reached either yet (nothing was cut at the old
+    /// one); returns whether it could.
+    pub fn retarget(&mut self, until_ms: u64) -> bool {
+        let now = self.world.now_ms;
+        if self.world.horizon_ms.is_none() || now >= self.horizon_ms() || now > until_ms {
+            return false;
+        }
+        self.until_ms = Some(until_ms.min(SCENARIO_VIRTUAL_MS_MAX));
+        self.world.horizon_ms = Some(self.horizon_ms());
+        true
+    }
+
+    /// The world replayed (the rest of the replay run first, if any).
+    pub fn finish(mut self) -> World {
+        while !self.advance(u64::MAX) {}
+        self.world
+    }
 }

@@ -7,11 +7,12 @@
 //! user acts in the past; then it is dropped and the action is recorded on the new branch.
 
 use franz_core::check::CheckReport;
+use franz_core::sim::Replay;
 use franz_core::trace::group_thousands;
 use franz_core::trace::TraceKind;
 use franz_core::World;
 
-use super::{EventKind, Notice, Outcome, Playground, PolledRecord};
+use super::{Action, EventKind, Notice, Outcome, Playground, PolledRecord};
 
 /// Franz's bound on the marks the scrubber keeps (the oldest go first).
 const MARKS_MAX: usize = 1_000;
@@ -118,6 +119,48 @@ pub(super) struct Present {
     report: Option<CheckReport>,
 }
 
+/// A time travel under way: the run replayed from its seed a slice a frame, so that the page keeps drawing
+/// (replayed whole, a run of a minute at 1,000 records/s blocked the page for half a second).
+pub(super) struct Replaying {
+    replay: Replay,
+    /// Whether the present played when the user went back from it (kept for "back to now").
+    was_playing: bool,
+}
+
+/// The events the first slice of a time travel replays (then measured by the frames' cost): a few
+/// milliseconds of a loaded cluster in wasm.
+pub(super) const REPLAY_EVENTS_FIRST: u64 = 2_000;
+/// The wall time a frame spends replaying: the page is paused meanwhile, so more than when it plays, and
+/// well within the 50 ms a task may take.
+const REPLAY_FRAME_MS: f64 = 20.0;
+
+/// The next frame's replay budget, from what this one cost.
+pub(super) fn replay_budget(events: u64, cost_ms: f64) -> u64 {
+    let scaled = match cost_ms {
+        ms if ms > REPLAY_FRAME_MS => events as f64 * REPLAY_FRAME_MS / ms,
+        ms if ms < REPLAY_FRAME_MS / 2.0 => events as f64 * 1.5,
+        _ => events as f64,
+    };
+    (scaled as u64).clamp(200, 50_000_000)
+}
+
+/// The actions a time travel under way goes on through: frames, and looking at another moment.
+pub(super) fn keeps_replaying(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::Frame(_)
+            | Action::FrameCost(_)
+            | Action::TimeTravel(_)
+            | Action::TimeTravelText(_)
+            | Action::JumpToMark(_)
+            | Action::Shortcut(_)
+            | Action::Help(_)
+            | Action::SetSpeed(_)
+            | Action::FilterEvents(_)
+            | Action::ShowAllPartitions(..)
+    )
+}
+
 /// Previous or next mark.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Toward {
@@ -184,10 +227,13 @@ impl Playground {
         self.marks_seq = 0;
     }
 
-    /// Shows the run at `until_ms` (replayed from its seed), keeping its present for "back to now".
+    /// Shows the run at `until_ms` (replayed from its seed), keeping its present for "back to now". The
+    /// replay runs a slice now and the rest a slice a frame ([`Playground::advance_replay`]); a replay under
+    /// way that has not reached either moment goes on to the new one.
     pub(super) fn go_back(&mut self, until_ms: u64, outcome: &mut Outcome) -> Result<String, String> {
         let end = self.end_ms();
         if until_ms >= end {
+            self.cancel_replay();
             return match self.present.is_some() {
                 true => Ok(self.back_to_now()),
                 false => Err(format!(
@@ -197,14 +243,43 @@ impl Playground {
                 )),
             };
         }
-        let present = self.present.as_ref().map_or(&self.world, |p| &p.world);
-        let scenario = present.scenario().map_err(|e| e.to_string())?;
-        let past = World::replay(&scenario, Some(until_ms)).map_err(|e| e.to_string())?;
+        let retargeted = self.replaying.as_mut().is_some_and(|r| r.replay.retarget(until_ms));
+        if !retargeted {
+            let present = self.present.as_ref().map_or(&self.world, |p| &p.world);
+            let scenario = present.scenario().map_err(|e| e.to_string())?;
+            let replay = Replay::start(&scenario, Some(until_ms)).map_err(|e| e.to_string())?;
+            let was_playing = self.replaying.take().map_or(self.playing, |r| r.was_playing);
+            self.replaying = Some(Box::new(Replaying { replay, was_playing }));
+        }
+        self.playing = false;
+        match self.advance_replay() {
+            Some(text) => {
+                outcome.world_replaced = true;
+                Ok(text)
+            }
+            None => Ok(format!(
+                "Going back to t = {} ms: the run is replayed from its seed, a slice a frame …",
+                group_thousands(until_ms)
+            )),
+        }
+    }
+
+    /// Replays a frame's slice of the time travel under way; once done, shows the past it reached (the
+    /// present kept) and says so.
+    pub(super) fn advance_replay(&mut self) -> Option<String> {
+        let replaying = self.replaying.as_mut()?;
+        self.replayed_last_frame = true;
+        if !replaying.replay.advance(self.replay_events_per_frame) {
+            return None;
+        }
+        let Replaying { replay, was_playing } = *self.replaying.take()?;
+        let past = replay.finish();
+        let until_ms = past.now_ms();
         let world = std::mem::replace(&mut self.world, past);
         if self.present.is_none() {
             self.present = Some(Box::new(Present {
                 world,
-                playing: self.playing,
+                playing: was_playing,
                 polled: std::mem::take(&mut self.polled),
                 report: self.report.take(),
             }));
@@ -213,14 +288,26 @@ impl Playground {
             self.report = None;
         }
         self.playing = false;
-        outcome.world_replaced = true;
-        Ok(format!(
+        let end = self.end_ms();
+        Some(format!(
             "Replayed from the seed to t = {} ms (paused). The run up to t = {} ms is kept: \"Back to now\" returns \
              to it; playing or acting here forks the run and discards everything after t = {} ms.",
             group_thousands(until_ms),
             group_thousands(end),
             group_thousands(until_ms)
         ))
+    }
+
+    /// Leaves a time travel under way: the page stays where it was (playing again if it was the present).
+    pub(super) fn cancel_replay(&mut self) {
+        if let Some(replaying) = self.replaying.take() {
+            self.playing = self.present.is_none() && replaying.was_playing;
+        }
+    }
+
+    /// The moment a time travel under way goes to, if one is.
+    pub(super) fn replaying_to_ms(&self) -> Option<u64> {
+        self.replaying.as_ref().map(|r| r.replay.end_ms())
     }
 
     /// Back to the kept present, as it was left.
@@ -249,7 +336,7 @@ impl Playground {
 
     /// Goes to the previous or next moment with a mark.
     pub(super) fn jump_to_mark(&mut self, toward: Toward, outcome: &mut Outcome) -> Result<String, String> {
-        let now = self.world.now_ms();
+        let now = self.replaying_to_ms().unwrap_or(self.world.now_ms());
         let target = match toward {
             Toward::Previous => self.marks.iter().map(|m| m.time_ms).filter(|&t| t < now).max(),
             Toward::Next => self.marks.iter().map(|m| m.time_ms).filter(|&t| t > now).min(),
@@ -321,6 +408,60 @@ mod tests {
             "{}",
             last.label
         );
+    }
+
+    /// Going back replays the run a slice a frame, as the frames' cost allows: the page draws meanwhile, a
+    /// later moment asked midway goes on from there, anything else leaves the time travel, and the past
+    /// reached is the one a replay done whole reaches.
+    #[test]
+    fn going_back_replays_a_slice_a_frame_and_reaches_the_same_past() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "orders", 3);
+        p.reduce(Action::Stream(Some(crate::playground::state::tests::stream_request("orders", 50))));
+        p.reduce(Action::SetSpeed(10.0));
+        frames(&mut p, 20, 100.0);
+        let (end, hash) = (p.world().now_ms(), p.world().trace().hash());
+        let whole = World::replay(&p.world().scenario().unwrap(), Some(end / 2)).unwrap();
+        p.replay_events_per_frame = REPLAY_EVENTS_FIRST;
+
+        let notice = p.reduce(Action::TimeTravel(end / 4)).notice.unwrap();
+        assert!(notice.text.starts_with("Going back to t = "), "{}", notice.text);
+        assert_eq!((p.world().now_ms(), p.playing()), (end, false), "the present shown, paused, meanwhile");
+        assert_eq!(p.replaying_to_ms(), Some(end / 4));
+        p.reduce(Action::Frame(0.0));
+        p.reduce(Action::FrameCost(40.0));
+        assert_eq!(p.replay_events_per_frame, REPLAY_EVENTS_FIRST / 2, "a costly frame halves the next slice");
+        p.reduce(Action::TimeTravel(end / 2));
+        assert_eq!(p.replaying_to_ms(), Some(end / 2), "the same replay, on to the later moment");
+        let mut frames_taken = 0;
+        let outcome = loop {
+            frames_taken += 1;
+            let outcome = p.reduce(Action::Frame(frames_taken as f64 * 16.0));
+            if outcome.world_replaced {
+                break outcome;
+            }
+            assert!(frames_taken < 10_000);
+        };
+        assert!(frames_taken > 2, "in slices: {frames_taken}");
+        assert!(outcome
+            .notice
+            .unwrap()
+            .text
+            .starts_with(&format!("Replayed from the seed to t = {}", group_thousands(end / 2))));
+        assert_eq!(p.world().trace().hash(), whole.trace().hash(), "the past a whole replay reaches");
+        assert_eq!(p.timeline().end_ms, end, "the present kept");
+        assert_eq!(
+            p.reduce(Action::BackToNow).notice.unwrap().text,
+            format!("Back to now: t = {} ms.", group_thousands(end))
+        );
+        assert_eq!(p.world().trace().hash(), hash);
+        assert!(p.playing(), "it played before going back");
+
+        // Anything else leaves a time travel under way, where it was.
+        p.reduce(Action::TimeTravel(end / 3));
+        assert!(p.replaying_to_ms().is_some());
+        p.reduce(Action::Check);
+        assert_eq!((p.replaying_to_ms(), p.world().trace().hash(), p.playing()), (None, hash, true));
     }
 
     #[test]
