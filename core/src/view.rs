@@ -34,20 +34,29 @@ pub struct PartitionDescription {
     pub log_start_offset: Offset,
     /// Each replica's log end offset, by broker id.
     pub log_end_offsets: BTreeMap<String, Offset>,
+    /// The replicas on brokers that are down (crashed, stopped or without power): their logs wait on disk.
+    /// (Kafka's metadata names offline replicas; the controller may not know yet, and keep one as leader.)
+    pub offline_replicas: Vec<NodeId>,
 }
 
 impl PartitionDescription {
-    /// The replica the HW, log start and LEO are read from: the leader, or while the partition has none, the
-    /// first in the ISR whose log is known (the one an election would pick), else the longest log. Not
-    /// merely the first replica: after a power loss that one may be the replica whose log was erased, and
-    /// the partition would look empty while the others hold every acknowledged record.
+    /// The replica the HW, log start and LEO are read from: the leader, or while the partition has none (or
+    /// its leader is down, not yet fenced), the first in the ISR whose log is known (the one an election
+    /// would pick), else the longest log; replicas on brokers that are up first. Not merely the first
+    /// replica: after a power loss that one may be the replica whose log was erased, and the partition
+    /// would look empty while the others hold every acknowledged record; nor a crashed leader, whose high
+    /// watermark went with its memory.
     pub fn shown_replica(&self) -> Option<NodeId> {
         let known = |b: &NodeId| self.log_end_offsets.contains_key(&format!("{b}"));
         let leo = |b: &NodeId| self.log_end_offsets.get(&format!("{b}")).copied().unwrap_or(0);
-        self.leader
-            .filter(known)
-            .or_else(|| self.isr.iter().copied().find(known))
-            .or_else(|| self.replicas.iter().copied().filter(known).max_by_key(leo))
+        let up = |b: &NodeId| known(b) && !self.offline_replicas.contains(b);
+        let pick = |usable: &dyn Fn(&NodeId) -> bool| {
+            self.leader
+                .filter(|b| usable(b))
+                .or_else(|| self.isr.iter().copied().find(|b| usable(b)))
+                .or_else(|| self.replicas.iter().copied().filter(|b| usable(b)).max_by_key(leo))
+        };
+        pick(&up).or_else(|| pick(&known))
     }
 
     /// The log end offset of the replica the HW and log start were read from (so that HW ≤ LEO as shown).
@@ -451,6 +460,7 @@ impl World {
                     high_watermark: 0,
                     log_start_offset: 0,
                     log_end_offsets: hosted.iter().map(|(b, r)| (format!("{b}"), r.log.log_end_offset())).collect_map(),
+                    offline_replicas: p.replicas.iter().copied().filter(|&b| self.is_crashed(b)).collect(),
                 };
                 let shown = d.shown_replica().and_then(|s| hosted.iter().find(|(b, _)| *b == s)).map(|(_, r)| *r);
                 d.high_watermark = shown.map_or(0, |r| r.high_watermark);
@@ -711,6 +721,7 @@ mod tests {
             high_watermark: 1,
             log_start_offset: 0,
             log_end_offsets: [("2".to_string(), 1), ("3".to_string(), 1)].into_iter().collect(),
+            offline_replicas: Vec::new(),
         };
         assert_eq!(d.log_end_offset(), Some(1));
         d.leader = None;
@@ -733,6 +744,7 @@ mod tests {
             high_watermark: 0,
             log_start_offset: 0,
             log_end_offsets: [("2".to_string(), 0), ("3".to_string(), 2), ("1".to_string(), 2)].into_iter().collect(),
+            offline_replicas: Vec::new(),
         };
         assert_eq!(d.shown_replica(), Some(3));
         d.isr.clear();
@@ -740,6 +752,11 @@ mod tests {
         assert_eq!(d.shown_replica(), Some(1), "no ISR member: the longest log");
         d.leader = Some(2);
         assert_eq!(d.shown_replica(), Some(2), "the leader's, whatever it holds");
+        d.isr = alloc::vec![2, 3];
+        d.offline_replicas = alloc::vec![2];
+        assert_eq!(d.shown_replica(), Some(3), "not a leader that is down: an ISR member that is up");
+        d.offline_replicas = alloc::vec![2, 3, 1];
+        assert_eq!(d.shown_replica(), Some(2), "every replica down: as if all were up");
     }
 
     /// The enums serialize to the very strings the views had when they were strings (the JS API's JSON).

@@ -205,6 +205,32 @@ fn a_leader_crash_under_acks_all_loses_nothing_acknowledged() {
     }
 }
 
+/// A crashed leader the controller has not fenced yet is still named leader, and is offline: the HW shown
+/// is an in-sync replica's, not the crashed one's (its HW went with its memory), so the records every ISR
+/// member acknowledged stay committed in the description.
+#[test]
+fn a_crashed_leader_not_yet_fenced_is_offline_and_the_hw_is_read_from_a_live_isr_member() {
+    let mut w = cluster(7);
+    w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    for v in ["a", "b", "c"] {
+        w.send(p, "t", vec![value(v)]).unwrap();
+    }
+    w.run_for(1_000);
+    let l = leader(&w, "t", 0).unwrap();
+    w.crash_broker(l).unwrap();
+    w.run_for(100);
+    let d = w.describe_topic("t").unwrap().partitions[0].clone();
+    assert_eq!((d.leader, d.offline_replicas.clone()), (Some(l), vec![l]), "not fenced yet");
+    assert_eq!(d.high_watermark, 3, "{d:?}");
+    assert_ne!(d.shown_replica(), Some(l));
+    w.run_for(20_000);
+    let d = w.describe_topic("t").unwrap().partitions[0].clone();
+    assert!(d.leader.is_some_and(|n| n != l) && d.high_watermark == 3, "{d:?}");
+    w.restart_broker(l).unwrap();
+    assert!(w.describe_topic("t").unwrap().partitions[0].offline_replicas.is_empty());
+}
+
 /// acks=1: the leader answers after its own append. If it dies before a follower copied the records,
 /// they are gone, and the checker names exactly them.
 #[test]

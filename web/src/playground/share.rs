@@ -8,7 +8,7 @@ use base64::Engine;
 use franz_core::sim::scenario::{Scenario, SCENARIO_JSON_BYTES_MAX};
 
 const FRAGMENT_PREFIX: &str = "#s=";
-const LESSON_PREFIX: &str = "#lesson=";
+pub const LESSON_PREFIX: &str = "#lesson=";
 /// Free play on a new cluster (what "New cluster" and "Free play" write, so that a reload stays there).
 pub const FREE_PLAY: &str = "#play";
 
@@ -37,10 +37,43 @@ pub fn parse(fragment: &str) -> Link {
     }
     let Some(rest) = fragment.strip_prefix(LESSON_PREFIX) else { return Link::FirstVisit };
     let (id, steps) = match rest.split_once("&step=") {
-        Some((id, n)) => (id, n.parse().map_err(|_| n.to_string())),
+        // Digits only: `+2` and ` 2` are not steps a page writes.
+        Some((id, n)) => {
+            (id, n.parse().ok().filter(|_| n.bytes().all(|b| b.is_ascii_digit())).ok_or_else(|| n.to_string()))
+        }
         None => (rest, Ok(0)),
     };
-    Link::Lesson { id: id.to_string(), steps }
+    Link::Lesson { id: percent_decoded(id), steps }
+}
+
+/// A link's text as the browser may have escaped it (`leader%2Dfailover`); an escape that is not one is
+/// kept as written.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// At most the first 40 characters of what a link says, for a notice (a link can be any length).
+pub fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(40) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
 }
 
 /// The fragment of a lesson with `steps` steps played.
@@ -118,6 +151,12 @@ mod tests {
         assert_eq!(parse("#lesson=leader-failover"), Link::Lesson { id: "leader-failover".into(), steps: Ok(0) });
         assert_eq!(parse("#lesson=a&step=3"), Link::Lesson { id: "a".into(), steps: Ok(3) });
         assert_eq!(parse("#lesson=a&step=x"), Link::Lesson { id: "a".into(), steps: Err("x".into()) });
+        assert_eq!(parse("#lesson=a&step=+2"), Link::Lesson { id: "a".into(), steps: Err("+2".into()) });
+        assert_eq!(parse("#lesson=leader%2Dfailover"), Link::Lesson { id: "leader-failover".into(), steps: Ok(0) });
+        assert_eq!(parse("#lesson=100%25&step=1"), Link::Lesson { id: "100%".into(), steps: Ok(1) });
+        assert_eq!(parse("#lesson=a%2&step=1"), Link::Lesson { id: "a%2".into(), steps: Ok(1) });
+        assert_eq!(excerpt(&"x".repeat(200_000)), format!("{}…", "x".repeat(40)));
+        assert_eq!(excerpt("short"), "short");
         for (id, steps) in [("a", 0), ("b-2", 4)] {
             assert_eq!(parse(&lesson_fragment(id, steps)), Link::Lesson { id: id.into(), steps: Ok(steps) });
         }

@@ -277,14 +277,28 @@ fn stop_text(world: &World, id: NodeId, led: &[(String, u32)]) -> String {
     };
     let offline: Vec<String> =
         led.iter().filter(|(t, p)| leader(t, *p).is_none()).map(|(t, p)| format!("{t}-{p}")).collect();
+    let mut to: Vec<NodeId> = led.iter().filter_map(|(t, p)| leader(t, *p)).collect();
+    to.sort_unstable();
+    to.dedup();
+    let names = |ids: &[NodeId]| ids.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(", ");
     let moved = led.len() - offline.len();
     let mut text = match moved {
         0 => format!("Broker {id} stopped cleanly (a controlled shutdown): it flushed and exited."),
         n => format!(
             "Broker {id} stopped cleanly: the controller moved its leadership of {n} partition(s) to other in-sync \
-             replicas first, then it flushed and exited."
+             replicas first (broker {}), then it flushed and exited.",
+            names(&to)
         ),
     };
+    // A crashed broker the controller has not fenced yet is still in the ISR, and may be elected.
+    let down: Vec<NodeId> = to.iter().copied().filter(|&b| world.is_crashed(b)).collect();
+    if !down.is_empty() {
+        text.push_str(&format!(
+            " Broker {} is down, but the controller does not know it yet (it fences a silent broker after \
+             broker.session.timeout.ms): what it now leads has no working leader until then.",
+            names(&down)
+        ));
+    }
     if !offline.is_empty() {
         let shown = offline.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
         let more = if offline.len() > 5 { format!(" and {} more", offline.len() - 5) } else { String::new() };
@@ -423,6 +437,8 @@ pub struct Playground {
     lesson: Option<lessons::LessonMode>,
     /// The run's present, kept while the page shows an earlier moment of it.
     present: Option<Box<timeline::Present>>,
+    /// The lesson address the page last wrote (it writes it again when the lesson moves on without it).
+    lesson_fragment_written: Option<String>,
     /// A time travel under way, replayed a slice per frame.
     replaying: Option<Box<timeline::Replaying>>,
     /// The events a frame replays, measured (by the frame's cost) as the page goes back in time.
@@ -580,6 +596,7 @@ impl Playground {
             library,
             lesson: None,
             present: None,
+            lesson_fragment_written: None,
             replaying: None,
             replay_events_per_frame: timeline::REPLAY_EVENTS_FIRST,
             replayed_last_frame: false,
@@ -649,7 +666,8 @@ impl Playground {
                     let total = playground.lesson.as_ref().map_or(0, |m| m.steps_total());
                     playground.notice = match steps {
                         Err(written) => Some(Notice::error(format!(
-                            "The link's step {written:?} is not a step number: the lesson opens at its start."
+                            "The link's step {:?} is not a step number: the lesson opens at its start.",
+                            share::excerpt(&written)
                         ))),
                         Ok(n) if n > total => Some(Notice::error(format!(
                             "The link asks for step {n}, and this lesson has {total}: it opens at the end of step {total}."
@@ -659,6 +677,7 @@ impl Playground {
                 }
             }
         }
+        playground.lesson_fragment_written = playground.lesson_fragment();
         if let Some(e) = unloaded {
             playground.notice = Some(Notice::error(format!("The lessons could not be loaded ({e}): free play.")));
         }
@@ -731,6 +750,27 @@ impl Playground {
         if self.replaying.is_some() && !timeline::keeps_replaying(&action) {
             self.cancel_replay();
         }
+        let was_past = self.present.is_some();
+        let mut outcome = self.dispatch(action);
+        self.keep_lesson_address(was_past, &mut outcome);
+        outcome
+    }
+
+    /// The address follows the lesson open: a fork keeps the steps that had ended (a reload opens the
+    /// lesson there), and back from the past (where a link may have been shared) it names the lesson again.
+    fn keep_lesson_address(&mut self, was_past: bool, outcome: &mut Outcome) {
+        if let Some(fragment) = self.lesson_fragment().filter(|_| self.present.is_none() && outcome.fragment.is_none())
+        {
+            if was_past || self.lesson_fragment_written.as_ref() != Some(&fragment) {
+                outcome.fragment = Some(fragment);
+            }
+        }
+        if let Some(fragment) = outcome.fragment.as_ref().filter(|f| f.starts_with(share::LESSON_PREFIX)) {
+            self.lesson_fragment_written = Some(fragment.clone());
+        }
+    }
+
+    fn dispatch(&mut self, action: Action) -> Outcome {
         let place = self.place_of(&action);
         match action {
             // Acting in the past discards the run's kept future: the page asks first, where the user acted.
@@ -958,8 +998,12 @@ impl Playground {
             }
             Action::Share if lesson_link.is_some() => {
                 let (link, step) = lesson_link.unwrap_or_default();
-                let text = format!("The link to this lesson at step {step} is in the address bar; copying it …");
-                self.shared_link = Some(format!("the lesson at step {step}; it opens there"));
+                let at = match step {
+                    0 => String::from("at its start"),
+                    n => format!("at step {n}"),
+                };
+                let text = format!("The link to this lesson {at} is in the address bar; copying it …");
+                self.shared_link = Some(format!("the lesson {at}; it opens there"));
                 outcome.fragment = Some(link);
                 outcome.copy_link = true;
                 Ok(text)
@@ -1161,12 +1205,13 @@ impl Playground {
         }
     }
 
-    /// One partition's log strip: the newest records of its leader's log (or, while there is none, of its
-    /// first replica's), its segments and the groups' committed offsets on it.
+    /// One partition's log strip: the newest records of its leader's log (or, while it has none or it is
+    /// down, of the replica its HW is read from), its segments and the groups' committed offsets on it.
     fn log_strip(&self, topic: &str, p: &PartitionDescription, groups: &[GroupCard]) -> Option<PartitionLogView> {
         // The leader's log even before it is known (a topic just created); leaderless, the replica the HW is
         // read from.
-        let broker = p.leader.or_else(|| p.shown_replica()).or_else(|| p.replicas.first().copied())?;
+        let leader = p.leader.filter(|l| !p.offline_replicas.contains(l));
+        let broker = leader.or_else(|| p.shown_replica()).or_else(|| p.replicas.first().copied())?;
         let leo = p.log_end_offsets.get(&broker.to_string()).copied().unwrap_or(0);
         let from = leo.saturating_sub(LOG_STRIP_RECORDS_MAX);
         let records =
@@ -1287,13 +1332,18 @@ mod tests {
         };
         let alone = leaders(&p, "single")[0].unwrap();
         let other = leaders(&p, "wide").into_iter().flatten().find(|&b| b != alone).unwrap();
-        let led = leaders(&p, "wide").iter().filter(|&&l| l == Some(other)).count();
+        let led: Vec<usize> = (0..3).filter(|&i| leaders(&p, "wide")[i] == Some(other)).collect();
         let notice = p.reduce(Action::Broker(other, BrokerAction::Stop)).notice.unwrap();
+        let mut to: Vec<NodeId> = led.iter().filter_map(|&i| leaders(&p, "wide")[i]).collect();
+        to.dedup();
+        assert_eq!(to.len(), 1, "{to:?}");
         assert_eq!(
             notice.text,
             format!(
-                "Broker {other} stopped cleanly: the controller moved its leadership of {led} partition(s) to other \
-                 in-sync replicas first, then it flushed and exited."
+                "Broker {other} stopped cleanly: the controller moved its leadership of {} partition(s) to other \
+                 in-sync replicas first (broker {}), then it flushed and exited.",
+                led.len(),
+                to[0]
             )
         );
         let card = |p: &Playground, id: NodeId| p.snapshot().brokers.iter().find(|b| b.id == id).cloned().unwrap();
@@ -1315,6 +1365,25 @@ mod tests {
         p.reduce(Action::Broker(alone, BrokerAction::Restart));
         p.reduce(Action::Broker(alone, BrokerAction::Crash));
         assert_eq!(card(&p, alone).status_text(), "crashed", "a crash after a restart is a crash");
+
+        // Stopped while another replica is down but not yet fenced: the controller may hand it leaderships.
+        frames(&mut p, 30, 100.0);
+        p.reduce(Action::Broker(alone, BrokerAction::Restart));
+        frames(&mut p, 100, 100.0);
+        let wide_leader = leaders(&p, "wide")[0].unwrap();
+        let other_isr: Vec<NodeId> = p.world().describe_topic("wide").unwrap().partitions[0].isr.clone();
+        let down = *other_isr.iter().find(|&&b| b != wide_leader).unwrap();
+        p.reduce(Action::Broker(down, BrokerAction::Crash));
+        let notice = p.reduce(Action::Broker(wide_leader, BrokerAction::Stop)).notice.unwrap();
+        assert_eq!(leaders(&p, "wide")[0], Some(down), "moved to the crashed replica, still in the ISR");
+        assert!(
+            notice.text.ends_with(&format!(
+                " Broker {down} is down, but the controller does not know it yet (it fences a silent broker after \
+                 broker.session.timeout.ms): what it now leads has no working leader until then."
+            )),
+            "{}",
+            notice.text
+        );
     }
 
     #[test]

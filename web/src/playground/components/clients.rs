@@ -99,11 +99,14 @@ fn producer_form(p: &ProducerFormProps) -> Html {
         })
     };
     let on_value_key = {
-        let (request, cb) = (request.clone(), p.on_send.clone());
+        let (request, cb, no_topics) = (request.clone(), p.on_send.clone(), p.topics.is_empty());
         Callback::from(move |e: KeyboardEvent| {
             if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
                 e.prevent_default();
-                cb.emit(request());
+                // As the Send button: off until there is a topic.
+                if !no_topics {
+                    cb.emit(request());
+                }
             }
         })
     };

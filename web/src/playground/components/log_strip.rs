@@ -152,16 +152,21 @@ pub fn log_strip(p: &LogStripProps) -> Html {
                     let leo = d.log_end_offsets.get(&r.to_string()).copied();
                     let role = if d.leader == Some(*r) { "leader" } else { "follower" };
                     let in_isr = d.isr.contains(r);
+                    let down = d.offline_replicas.contains(r);
                     let mut title = format!("broker {r}: {role}, {} the ISR", if in_isr { "in" } else { "out of" });
+                    if down {
+                        title.push_str("; the broker is down: this is its log on disk, read again when it restarts");
+                    }
                     if leo.is_none() {
                         title.push_str(
-                            "; it holds no log of this partition now: it is down (the log waits on its disk, \
-                             read again when it restarts) or has not created the replica yet",
+                            "; it holds no log of this partition (yet): it creates the replica when the metadata \
+                             names it (a new topic or partition, a reassignment)",
                         );
                     }
                     let leo = leo.map_or_else(|| String::from("no log"), |l| format!("LEO {l}"));
+                    let leo = if down { format!("down · {leo}") } else { leo };
                     html! {
-                        <span class={classes!("replica", role, (!in_isr).then_some("out-of-isr"))} title={title}
+                        <span class={classes!("replica", role, (!in_isr).then_some("out-of-isr"), down.then_some("down"))} title={title}
                               data-testid={format!("replica-{}-{}-{r}", p.topic, d.partition)}>
                             { format!("{}{r} {leo}", if role == "leader" { "★" } else { "" }) }
                         </span>

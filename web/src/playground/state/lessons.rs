@@ -158,6 +158,13 @@ impl Playground {
         })
     }
 
+    /// The address of the lesson open, at the step it reached (forked: the step it forked after, which a
+    /// reload opens).
+    pub(super) fn lesson_fragment(&self) -> Option<String> {
+        let mode = self.lesson.as_ref()?;
+        Some(share::lesson_fragment(&mode.lesson.id, mode.reports.len()))
+    }
+
     /// The link to the lesson as the page shows it (its fragment, and the steps played), unless it is forked.
     pub fn lesson_link(&self) -> Option<(String, usize)> {
         let mode = self.lesson.as_ref().filter(|m| !m.forked)?;
@@ -179,7 +186,12 @@ impl Playground {
 
     /// Opens the library's lesson `id` with `steps` steps played (replayed from its start), paused.
     pub(super) fn open_lesson(&mut self, id: &str, steps: usize, outcome: &mut Outcome) -> Result<String, String> {
-        let lesson = self.library.iter().find(|l| l.id == id).cloned().ok_or_else(|| format!("No lesson {id:?}."))?;
+        let lesson = self
+            .library
+            .iter()
+            .find(|l| l.id == id)
+            .cloned()
+            .ok_or_else(|| format!("No lesson {:?}.", share::excerpt(id)))?;
         let (mut run, reports) = replay(&lesson, steps)?;
         let world = std::mem::replace(&mut run.world, parked_world());
         self.replace_world(world, outcome);
@@ -241,9 +253,12 @@ impl Playground {
     /// the past, it keeps only the steps that had ended by then (what followed was discarded with the run).
     pub(super) fn fork_lesson(&mut self) -> Option<Notice> {
         let now_ms = self.world.now_ms();
-        let mode = self.lesson.as_mut().filter(|m| !m.forked)?;
-        mode.forked = true;
+        let mode = self.lesson.as_mut()?;
+        // Forked again further back (from the past of a fork), fewer steps had ended.
         mode.reports.retain(|r| r.ended_ms <= now_ms);
+        if std::mem::replace(&mut mode.forked, true) {
+            return None;
+        }
         let at = mode.reports.len();
         Some(Notice::info(format!(
             "You are trying it yourself: the lesson is forked after step {at}, so Next is off. Back returns to the end of step {at}."
@@ -550,12 +565,40 @@ mod tests {
         }
         p.reduce(Action::TimeTravel(inside_step_2));
         p.reduce(Action::Step);
-        let notice = p.reduce(Action::ConfirmFork(true)).notice.unwrap();
+        let outcome = p.reduce(Action::ConfirmFork(true));
+        let notice = outcome.notice.unwrap();
         assert!(notice.text.contains("the lesson is forked after step 1,"), "{}", notice.text);
+        assert_eq!(outcome.fragment, Some(share::lesson_fragment(&lesson.id, 1)), "a reload opens it there");
         let view = p.lesson().unwrap();
         assert!(view.forked && view.past_ms.is_none());
         assert_eq!((view.steps_done, view.shown_step), (1, 1));
         assert_eq!(view.narration.as_ref(), Some(&lesson.steps[0].narration));
+        // Forked again, further back: before step 1 ended.
+        let back = p.reduce(Action::TimeTravel(1)).fragment;
+        assert_eq!(back, None, "in the past the address keeps the lesson's step");
+        p.reduce(Action::Step);
+        let outcome = p.reduce(Action::ConfirmFork(true));
+        assert_eq!(outcome.fragment, Some(share::lesson_fragment(&lesson.id, 0)));
+        let view = p.lesson().unwrap();
+        assert_eq!((view.forked, view.steps_done, view.narration), (true, 0, None), "no step had ended then");
+        p.reduce(Action::LessonNext);
+        p.reduce(Action::LessonBack);
+        let lesson_at = |p: &mut Playground, steps| {
+            let notice = p.reduce(Action::OpenLink(share::lesson_fragment(&lesson.id, steps))).notice;
+            assert!(notice.is_none(), "{notice:?}");
+        };
+        lesson_at(&mut p, 1);
+        let notice = p.reduce(Action::LessonBack).notice.unwrap();
+        assert_eq!(notice.text, "Back to the lesson's start (replayed from its seed).");
+        lesson_at(&mut p, 2);
+        // A link shared from the past, then back to now: the address names the lesson again.
+        p.reduce(Action::TimeTravel(inside_step_2));
+        assert!(p.reduce(Action::Share).fragment.unwrap().starts_with("#s="));
+        assert_eq!(p.reduce(Action::BackToNow).fragment, Some(share::lesson_fragment(&lesson.id, 2)));
+        lesson_at(&mut p, 3);
+        p.reduce(Action::TimeTravel(inside_step_2));
+        p.reduce(Action::Step);
+        p.reduce(Action::ConfirmFork(true));
         let notice = p.reduce(Action::LessonBack).notice.unwrap();
         assert_eq!(notice.text, "Back to the end of step 1 (the lesson replayed from its seed).");
         assert_eq!(p.world().trace().hash(), hash_after(&lesson, 1));
