@@ -190,6 +190,8 @@ pub struct VoterState {
 pub struct BrokerState {
     pub id: NodeId,
     pub state: BrokerStatus,
+    /// Down ("crashed") after a controlled shutdown (`stopBroker`), not a crash.
+    pub stopped: bool,
 }
 
 /// `describeGroup(groupId)`, as its coordinator knows the group.
@@ -392,7 +394,11 @@ pub struct ClusterView {
 
 impl World {
     pub fn describe_cluster(&self) -> ClusterDescription {
-        let brokers = self.brokers().iter().map(|&id| BrokerState { id, state: self.broker_status(id) }).collect();
+        let brokers = self
+            .brokers()
+            .iter()
+            .map(|&id| BrokerState { id, state: self.broker_status(id), stopped: self.is_stopped(id) })
+            .collect();
         let voters: Vec<VoterState> = self
             .controllers()
             .iter()
@@ -502,10 +508,11 @@ impl World {
                     .collect(),
             },
             // A group with committed offsets and no members (its consumers used assign(), or the
-            // coordinator has not loaded it yet) is Empty, as Kafka describes it; one with neither is Dead.
+            // coordinator has not loaded it yet) is Empty, as Kafka describes it; one with neither, or whose
+            // coordinator is down (Kafka's describe fails with COORDINATOR_NOT_AVAILABLE), is Dead.
             None => GroupDescription {
                 group_id: String::from(group_id),
-                state: if self.group_offsets(group_id).is_empty() {
+                state: if coordinator.is_none_or(|c| self.is_crashed(c)) || self.group_offsets(group_id).is_empty() {
                     ConsumerGroupState::Dead
                 } else {
                     ConsumerGroupState::Empty
@@ -520,19 +527,28 @@ impl World {
     }
 
     /// The group's committed offsets, as the leader of its `__consumer_offsets` partition holds them (below
-    /// its HW), with each partition's lag. Empty when the group never committed.
+    /// its HW; while it is down, the live replica furthest on), with each partition's lag. Empty when the
+    /// group never committed.
     pub fn group_offsets(&self, group_id: &str) -> Vec<GroupOffset> {
         use crate::group::{coordinator_partition, OFFSETS_TOPIC};
         let image = self.metadata_image();
         let Some(offsets_topic) = image.topics.get(OFFSETS_TOPIC) else { return Vec::new() };
         let partition = coordinator_partition(group_id, offsets_topic.partitions.len() as u32);
         let Some(p) = offsets_topic.partitions.get(partition as usize) else { return Vec::new() };
-        let replica = self.broker(p.leader).and_then(|b| b.partition(OFFSETS_TOPIC, partition)).or_else(|| {
+        // A crashed leader's HW went with its memory: then the live replica furthest on (the next leader's).
+        let live = |b: &NodeId| !self.is_crashed(*b);
+        let furthest = |live_only: bool| {
             p.replicas
                 .iter()
+                .filter(|b| !live_only || live(b))
                 .filter_map(|&b| self.broker(b)?.partition(OFFSETS_TOPIC, partition))
                 .max_by_key(|r| r.high_watermark)
-        });
+        };
+        let replica = Some(p.leader)
+            .filter(live)
+            .and_then(|l| self.broker(l)?.partition(OFFSETS_TOPIC, partition))
+            .or_else(|| furthest(true))
+            .or_else(|| furthest(false));
         let Some(replica) = replica else { return Vec::new() };
         // Each topic described once (its partitions' HWs), not once per committed partition.
         let mut high_watermarks: VecMap<String, Vec<Offset>> = VecMap::new();

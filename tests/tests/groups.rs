@@ -79,6 +79,13 @@ fn committed_offsets_survive_the_coordinator_crash() {
     let partition = coordinator_partition("survivors", 50);
     let coordinator = w.describe_topic(OFFSETS_TOPIC).unwrap().partitions[partition as usize].leader.unwrap();
     w.crash_broker(coordinator).unwrap();
+    // Before the controller fences it: the offsets shown are the live replicas' (the crashed leader's HW
+    // went with its memory), and the group's coordinator is down (Kafka's describe fails: here Dead).
+    w.run_for(100);
+    assert_eq!(w.describe_topic(OFFSETS_TOPIC).unwrap().partitions[partition as usize].leader, Some(coordinator));
+    assert_eq!(w.group_offsets("survivors")[0].committed, 5);
+    let described = w.describe_group("survivors");
+    assert_eq!((described.state, described.coordinator), (ConsumerGroupState::Dead, Some(coordinator)));
     w.run_for(10_000); // fenced; another replica of the offsets partition leads
     let new_coordinator = w.describe_topic(OFFSETS_TOPIC).unwrap().partitions[partition as usize].leader.unwrap();
     assert_ne!(new_coordinator, coordinator);

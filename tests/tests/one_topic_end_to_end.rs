@@ -252,6 +252,13 @@ mod bad_input {
         assert_eq!(err.code, ErrorCode::MessageTooLarge);
         assert_eq!(w.describe_topic("t").unwrap().partitions[0].high_watermark, 0, "nothing appended");
         assert_eq!(w.send(producer, "t", vec![value("ok")]).unwrap()[0].offset, Some(0));
+        // The batch's 61-byte header counts, as Kafka's sizeInBytes: a 918-byte value is a 1,000-byte batch.
+        let exact: ConfigMap = [("max.message.bytes".to_string(), "1000".to_string())].into();
+        w.create_topic("u", 1, None, exact).unwrap();
+        assert_eq!(w.send(producer, "u", vec![value(&"x".repeat(918))]).unwrap()[0].offset, Some(0));
+        let err = w.send(producer, "u", vec![value(&"x".repeat(919))]).unwrap_err();
+        assert_eq!(err.code, ErrorCode::MessageTooLarge);
+        assert!(err.message.contains("is 1001 bytes which exceeds the maximum configured value of 1000"), "{err}");
     }
 
     /// Kafka's producer refuses a record larger than `max.request.size` (1 MiB) before sending it; raised

@@ -214,11 +214,14 @@ fn stop_broker_moves_leadership_away_before_the_broker_stops() {
         }
         let kinds: Vec<&str> = w.trace().since(0).iter().map(|e| e.kind.kind_name()).collect();
         assert!(kinds.contains(&"controlled_shutdown") && kinds.contains(&"broker_stopped"), "seed {seed}");
+        let described = w.describe_cluster().brokers.into_iter().find(|b| b.id == victim).unwrap();
+        assert!(described.stopped, "seed {seed}: down after a controlled shutdown, not a crash");
         // Sends go on at once (no NOT_LEADER wait for a session timeout), and nothing is lost.
         for i in 0..6 {
             w.send(p, "t", vec![value(&format!("after-{i}"))]).unwrap();
         }
         w.restart_broker(victim).unwrap();
+        assert!(!w.describe_cluster().brokers.iter().any(|b| b.stopped), "seed {seed}: restarted");
         w.run_for(10_000);
         assert_serving(&mut w, &format!("seed {seed}: broker {victim} stopped and restarted"));
     }

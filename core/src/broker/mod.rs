@@ -611,11 +611,13 @@ impl Broker {
                 "Compacted topic cannot accept message without key in topic partition {tp}."
             ));
         }
-        let batch_bytes: usize = records.size_bytes(0..records.len());
+        // Kafka compares the whole batch, its header included (`sizeInBytes`), with max.message.bytes.
+        let batch_bytes = crate::protocol::record::BATCH_OVERHEAD_BYTES + records.size_bytes(0..records.len());
         if batch_bytes as i64 > config.max_message_bytes {
             return Err(franz_err!(
                 MessageTooLarge,
-                "The batch is {batch_bytes} bytes, larger than max.message.bytes ({}) of topic {}",
+                "The record batch size in the append to {tp} is {batch_bytes} bytes which exceeds the maximum \
+                 configured value of {} (max.message.bytes of topic {})",
                 config.max_message_bytes,
                 tp.topic
             ));

@@ -72,10 +72,8 @@ impl World {
                 self.record(id, TraceKind::ClientStopped { crashed });
                 if let (false, Some(Node::Producer(p))) = (crashed, self.nodes.get_mut(&id)) {
                     // close() completed these sends: their outcomes stay readable, as Kafka's callbacks fire.
-                    let results = p.take_results();
-                    if !results.is_empty() {
-                        self.closed_producer_results.insert(id, results);
-                    }
+                    // Kept (empty once read) so that reading a closed producer's results goes on working.
+                    self.closed_producer_results.insert(id, p.take_results());
                 }
                 self.remove_node(id);
                 self.drop_in_flight(LossCause::NodeDown, |_, to| to == id);

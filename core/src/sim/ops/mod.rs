@@ -270,10 +270,11 @@ impl World {
         }
     }
 
-    /// Finished asynchronous sends not yet reported. (A read: the world's future does not depend on it.)
+    /// Finished asynchronous sends not yet reported; after `close()`, those it completed, then none. (A read:
+    /// the world's future does not depend on it.)
     pub fn producer_results(&mut self, producer: NodeId) -> Result<Vec<SendOutcome>> {
-        if let Some(results) = self.closed_producer_results.remove(&producer) {
-            return Ok(results);
+        if let Some(results) = self.closed_producer_results.get_mut(&producer) {
+            return Ok(core::mem::take(results));
         }
         Ok(self.producer_mut(producer)?.take_results())
     }

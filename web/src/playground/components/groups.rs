@@ -68,6 +68,11 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
                             d.state, d.generation, d.protocol.as_deref().unwrap_or("no assignor yet"),
                             d.coordinator.map_or("none".to_string(), |c| format!("broker {c}"))) }</span>
                     </div>
+                    if g.coordinator_down {
+                        <p class="hint warning" data-testid={format!("group-{}-coordinator-down", d.group_id)}>{ format!(
+                            "Its coordinator, broker {}, is down: no one knows the group's members now (Kafka's describe fails with COORDINATOR_NOT_AVAILABLE). Once the controller fences it, another replica of its __consumer_offsets partition leads, loads the committed offsets shown here, and the members join it again.",
+                            d.coordinator.unwrap_or_default()) }</p>
+                    }
                     <ul class="members">
                         { for d.members.iter().map(|m| {
                             let ui = p.members.iter().find(|u| u.name == m.client_id);

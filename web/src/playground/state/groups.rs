@@ -50,6 +50,8 @@ pub struct GroupCard {
     pub sessions: VecMap<String, Countdown>,
     /// The page's slow members (not polling), by client id: when they leave the group.
     pub leaving: VecMap<String, Countdown>,
+    /// Its coordinator is down, not yet replaced: the group is unknown until another broker loads it.
+    pub coordinator_down: bool,
 }
 
 /// The number in a member's name, `{group}-member-{n}`.
@@ -144,7 +146,8 @@ impl Playground {
             .map(|(description, offsets)| {
                 let sessions = self.sessions(&description);
                 let leaving = self.leaving(&description.group_id);
-                GroupCard { description, offsets, sessions, leaving }
+                let coordinator_down = description.coordinator.is_some_and(|c| world.is_crashed(c));
+                GroupCard { description, offsets, sessions, leaving, coordinator_down }
             })
             .collect()
     }
@@ -243,6 +246,30 @@ mod tests {
         p.reduce(Action::Send(record("jobs", "d", "all")));
         let lag = p.snapshot().groups[0].offsets[0].lag;
         assert_eq!(lag, 1, "records sent since are the group's lag");
+    }
+
+    #[test]
+    fn a_group_whose_coordinator_is_down_says_so_and_keeps_its_committed_offsets() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "jobs", 1);
+        for v in ["a", "b", "c"] {
+            p.reduce(Action::Send(record("jobs", v, "all")));
+        }
+        p.reduce(Action::AddMember("g".into(), "jobs".into()));
+        p.reduce(Action::SetSpeed(10.0));
+        frames(&mut p, 60, 100.0);
+        let card = p.snapshot().groups[0].clone();
+        assert!(!card.coordinator_down && card.offsets[0].committed == 3, "{card:?}");
+        let coordinator = card.description.coordinator.unwrap();
+        p.reduce(Action::Broker(coordinator, super::super::BrokerAction::Crash));
+        let card = p.snapshot().groups[0].clone();
+        assert!(card.coordinator_down);
+        assert_eq!(card.description.state, ConsumerGroupState::Dead);
+        assert_eq!(card.offsets[0].committed, 3, "the live replicas' committed offsets");
+        frames(&mut p, 60, 100.0);
+        let card = p.snapshot().groups[0].clone();
+        assert!(!card.coordinator_down && card.description.coordinator != Some(coordinator), "{card:?}");
+        assert_eq!(card.description.state, ConsumerGroupState::Stable, "the member joined the new coordinator");
     }
 
     #[test]
