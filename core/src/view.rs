@@ -105,7 +105,8 @@ pub struct SegmentView {
 pub struct BrokerView {
     pub id: NodeId,
     pub state: BrokerStatus,
-    /// Down ("crashed") after a controlled shutdown (`kafka-server-stop`), not a crash.
+    /// Down ("crashed") after a controlled shutdown (`kafka-server-stop`), not a crash; written only when true.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub stopped: bool,
     /// Set while the broker is in a stop-the-world pause.
     pub paused_until_ms: Option<u64>,
@@ -190,8 +191,13 @@ pub struct VoterState {
 pub struct BrokerState {
     pub id: NodeId,
     pub state: BrokerStatus,
-    /// Down ("crashed") after a controlled shutdown (`stopBroker`), not a crash.
+    /// Down ("crashed") after a controlled shutdown (`stopBroker`), not a crash; written only when true.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub stopped: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// `describeGroup(groupId)`, as its coordinator knows the group.
@@ -822,5 +828,11 @@ mod tests {
         let view = w.view();
         assert_eq!(view.clients.first().map(|c| c.role), Some(ClientRole::Admin));
         assert!(view.brokers.iter().all(|b| b.state == BrokerStatus::Running));
+        let id = d.brokers[0].id;
+        w.stop_broker(id).unwrap();
+        let stopped = w.describe_cluster().brokers.into_iter().find(|b| b.id == id).unwrap();
+        let json = serde_json::to_string(&stopped).unwrap();
+        assert_eq!(json, format!("{{\"id\":{id},\"state\":\"crashed\",\"stopped\":true}}"));
+        w.restart_broker(id).unwrap();
     }
 }

@@ -975,6 +975,8 @@ test("choose sides on the map and cut: the links between them are drawn cut, mes
   const replayed = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await replayed.goto(page.url());
   await replayed.waitForSelector('[data-testid="broker-1"]');
+  // The shared run is replayed a slice a frame: the cut shows once it is done.
+  await replayed.waitForFunction(() => /Replayed the shared run/.test(document.querySelector('[data-testid="notice"]')?.innerText ?? ""));
   assert.equal(await count(replayed, '[data-testid="map-cut-link"]'), 8, "the link replays the cut");
 
   await page.click('[data-testid="map-heal"]');

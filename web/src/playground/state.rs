@@ -20,6 +20,7 @@ use franz_core::vec_map::VecMap;
 use franz_core::check::CheckReport;
 use franz_core::lesson::Lesson;
 use franz_core::sim::network::NetworkConfig;
+use franz_core::sim::Replay;
 use franz_core::types::NodeId;
 use franz_core::view::{ClusterView, PartitionDescription, RecordView, SegmentView, TopicDescription};
 use franz_core::{ClusterConfig, World};
@@ -617,6 +618,11 @@ impl Playground {
     /// damaged link or an unknown lesson says why it cannot be used. `library` is the lessons as fetched,
     /// or why they could not be: the page then says so and plays a new cluster (a shared run still replays).
     pub fn open(fragment: &str, library: Result<Vec<Lesson>, String>) -> Playground {
+        Playground::open_replaying(fragment, library, timeline::REPLAY_EVENTS_FIRST)
+    }
+
+    /// [`Playground::open`], a shared run's replay starting with a slice of `replay_events` events.
+    fn open_replaying(fragment: &str, library: Result<Vec<Lesson>, String>, replay_events: u64) -> Playground {
         let (library, unloaded) = match library {
             Ok(library) => (library, None),
             Err(e) => (Vec::new(), Some(e)),
@@ -627,27 +633,32 @@ impl Playground {
             Link::Lesson { id, steps } => (Some(id), steps),
             Link::FreePlay => (None, Ok(0)),
             Link::Shared(shared) => {
-                let replayed = shared.map_err(|e| format!("The shared link cannot be read: {e}")).and_then(|s| {
-                    let world = World::replay(&s, None);
-                    world.map(|w| (w, s)).map_err(|e| format!("The shared run cannot be replayed: {e}"))
+                // Replayed a slice at a time, as going back in time is: a long run would block the page.
+                let replay = shared.map_err(|e| format!("The shared link cannot be read: {e}")).and_then(|s| {
+                    let replay = Replay::start(&s, None);
+                    replay.map(|r| (r, s)).map_err(|e| format!("The shared run cannot be replayed: {e}"))
                 });
-                let (world, notice) = match replayed {
-                    Ok((world, scenario)) => {
-                        let streams = world.streams().len();
-                        let text = format!(
-                            "Replayed the shared run: seed {}, {} action(s).{}",
-                            scenario.seed,
-                            scenario.actions.len(),
-                            if streams > 0 { " Its stream goes on when you press Play." } else { "" }
-                        );
-                        (world, Notice::info(text))
+                playground.replay_events_per_frame = replay_events;
+                match replay {
+                    Ok((replay, scenario)) => {
+                        let shared = Some((scenario.seed, scenario.actions.len()));
+                        playground.replaying = Some(Box::new(timeline::Replaying::new(replay, false, shared)));
+                        playground.playing = false;
+                        let text = playground.advance_replay().unwrap_or_else(|| {
+                            format!(
+                                "Replaying the shared run (seed {}, {} action(s)) …",
+                                scenario.seed,
+                                scenario.actions.len()
+                            )
+                        });
+                        playground.notice = Some(Notice::info(text));
                     }
-                    Err(e) => (new_world(1), Notice::error(e)),
-                };
-                playground.world = world;
-                playground.known_groups = playground.members().into_iter().map(|m| m.group).collect();
-                playground.playing = notice.error;
-                playground.notice = Some(notice);
+                    Err(e) => {
+                        playground.world = new_world(1);
+                        playground.playing = true;
+                        playground.notice = Some(Notice::error(e));
+                    }
+                }
                 playground.scan_marks();
                 return playground;
             }
@@ -691,8 +702,9 @@ impl Playground {
     /// [`Playground::open`] with the library as the core ships it (the page fetches the same files).
     #[cfg(test)]
     pub fn from_fragment(fragment: &str) -> Playground {
-        let mut p = Playground::open(fragment, Ok(franz_core::lesson::library()));
-        // Going back in time is done at once in tests (one test replays in slices, as a page does).
+        // Replays (a shared run, going back in time) are done at once in tests (one test replays in slices,
+        // as a page does).
+        let mut p = Playground::open_replaying(fragment, Ok(franz_core::lesson::library()), u64::MAX);
         p.replay_events_per_frame = u64::MAX;
         p
     }

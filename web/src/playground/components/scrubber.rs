@@ -131,7 +131,7 @@ pub fn timeline_scrubber(p: &ScrubberProps) -> Html {
                 { mark_button(Toward::Previous, "◀ mark", "mark-previous", "go to the previous mark (←)") }
                 { mark_button(Toward::Next, "mark ▶", "mark-next", "go to the next mark (→)") }
                 if tl.in_past() {
-                    <button class="small primary" data-testid="back-to-now" onclick={on_now} title="back to the run's present (End)">{ "Back to now" }</button>
+                    <button class="small primary" data-testid="back-to-now" onclick={on_now} title="back to the run's present (End, with the timeline focused)">{ "Back to now" }</button>
                 }
                 <span class={classes!("scrubber-status", tl.in_past().then_some("past"))} data-testid="scrubber-status">{
                     if tl.in_past() {

@@ -125,6 +125,14 @@ pub(super) struct Replaying {
     replay: Replay,
     /// Whether the present played when the user went back from it (kept for "back to now").
     was_playing: bool,
+    /// A shared run being opened (its seed and number of actions), rather than the past of this one.
+    shared: Option<(u64, usize)>,
+}
+
+impl Replaying {
+    pub(super) fn new(replay: Replay, was_playing: bool, shared: Option<(u64, usize)>) -> Replaying {
+        Replaying { replay, was_playing, shared }
+    }
 }
 
 /// The events the first slice of a time travel replays (then measured by the frames' cost): a few
@@ -249,7 +257,7 @@ impl Playground {
             let scenario = present.scenario().map_err(|e| e.to_string())?;
             let replay = Replay::start(&scenario, Some(until_ms)).map_err(|e| e.to_string())?;
             let was_playing = self.replaying.take().map_or(self.playing, |r| r.was_playing);
-            self.replaying = Some(Box::new(Replaying { replay, was_playing }));
+            self.replaying = Some(Box::new(Replaying::new(replay, was_playing, None)));
         }
         self.playing = false;
         match self.advance_replay() {
@@ -272,7 +280,17 @@ impl Playground {
         if !replaying.replay.advance(self.replay_events_per_frame) {
             return None;
         }
-        let Replaying { replay, was_playing } = *self.replaying.take()?;
+        let Replaying { replay, was_playing, shared } = *self.replaying.take()?;
+        if let Some((seed, actions)) = shared {
+            self.world = replay.finish();
+            self.known_groups = self.members().into_iter().map(|m| m.group).collect();
+            self.playing = false;
+            let streams = self.world.streams().len();
+            return Some(format!(
+                "Replayed the shared run: seed {seed}, {actions} action(s).{}",
+                if streams > 0 { " Its stream goes on when you press Play." } else { "" }
+            ));
+        }
         let past = replay.finish();
         let until_ms = past.now_ms();
         let world = std::mem::replace(&mut self.world, past);
@@ -298,8 +316,18 @@ impl Playground {
         ))
     }
 
-    /// Leaves a time travel under way: the page stays where it was (playing again if it was the present).
+    /// Leaves a time travel under way: the page stays where it was (playing again if it was the present);
+    /// a shared run being opened is finished instead.
     pub(super) fn cancel_replay(&mut self) {
+        if self.replaying.as_ref().is_some_and(|r| r.shared.is_some()) {
+            // A shared run being opened is the page's world: it is finished first, then the action done.
+            let budget = std::mem::replace(&mut self.replay_events_per_frame, u64::MAX);
+            if let Some(text) = self.advance_replay() {
+                self.notice = Some(Notice::info(text));
+            }
+            (self.replay_events_per_frame, self.replayed_last_frame) = (budget, false);
+            return;
+        }
         if let Some(replaying) = self.replaying.take() {
             self.playing = self.present.is_none() && replaying.was_playing;
         }
@@ -462,6 +490,49 @@ mod tests {
         assert!(p.replaying_to_ms().is_some());
         p.reduce(Action::Check);
         assert_eq!((p.replaying_to_ms(), p.world().trace().hash(), p.playing()), (None, hash, true));
+    }
+
+    /// A shared run opens a slice a frame too (a page load, or a link pasted into an open page); acting
+    /// before it is done finishes it first, then acts on it.
+    #[test]
+    fn a_shared_run_opens_a_slice_a_frame() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "orders", 3);
+        p.reduce(Action::Stream(Some(crate::playground::state::tests::stream_request("orders", 50))));
+        p.reduce(Action::SetSpeed(10.0));
+        frames(&mut p, 20, 100.0);
+        let link = p.reduce(Action::Share).fragment.unwrap();
+        let hash = World::replay(&p.world().scenario().unwrap(), None).unwrap().trace().hash();
+
+        let mut opened = Playground::open(&link, Ok(Vec::new()));
+        assert!(opened.replaying_to_ms().is_some() && !opened.playing());
+        assert!(
+            opened.notice().unwrap().text.starts_with("Replaying the shared run (seed 1, "),
+            "{:?}",
+            opened.notice()
+        );
+        let mut n = 0;
+        while opened.replaying_to_ms().is_some() {
+            n += 1;
+            opened.reduce(Action::Frame(n as f64 * 16.0));
+            assert!(n < 10_000);
+        }
+        assert!(n > 1, "in slices: {n}");
+        assert_eq!(opened.world().trace().hash(), hash);
+        let notice = opened.notice().unwrap();
+        assert!(
+            notice.text.starts_with("Replayed the shared run: seed 1, ")
+                && notice.text.ends_with("when you press Play.")
+        );
+        assert!(opened.timeline().end_ms == opened.world().now_ms(), "no past kept: this is the run's present");
+
+        let mut hurried = Playground::open(&link, Ok(Vec::new()));
+        let notice =
+            hurried.reduce(Action::Send(crate::playground::state::tests::record("orders", "now", "all"))).notice;
+        assert!(hurried.replaying_to_ms().is_none());
+        let text = notice.unwrap().text;
+        assert!(text.starts_with("Acknowledged: orders-"), "sent on the shared run, finished first: {text}");
+        assert!(hurried.world().now_ms() >= opened.world().now_ms());
     }
 
     #[test]
