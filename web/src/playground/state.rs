@@ -866,10 +866,11 @@ impl Playground {
         match action {
             Action::Frame(now_wall_ms) if self.replaying.is_some() => {
                 self.last_frame_ms = Some(now_wall_ms);
+                let place = if self.replaying_shared() { self.notice_place } else { Place::Timeline };
                 match self.advance_replay() {
                     Some(text) => {
                         let notice = self.post(Notice::info(text));
-                        self.notice_place = Place::Timeline;
+                        self.notice_place = place;
                         Outcome { changed: true, world_replaced: true, notice: Some(notice), ..Outcome::default() }
                     }
                     None => Outcome::default(),

@@ -319,7 +319,7 @@ impl Playground {
     /// Leaves a time travel under way: the page stays where it was (playing again if it was the present);
     /// a shared run being opened is finished instead.
     pub(super) fn cancel_replay(&mut self) {
-        if self.replaying.as_ref().is_some_and(|r| r.shared.is_some()) {
+        if self.replaying_shared() {
             // A shared run being opened is the page's world: it is finished first, then the action done.
             let budget = std::mem::replace(&mut self.replay_events_per_frame, u64::MAX);
             if let Some(text) = self.advance_replay() {
@@ -331,6 +331,11 @@ impl Playground {
         if let Some(replaying) = self.replaying.take() {
             self.playing = self.present.is_none() && replaying.was_playing;
         }
+    }
+
+    /// Whether the replay under way opens a shared run.
+    pub(super) fn replaying_shared(&self) -> bool {
+        self.replaying.as_ref().is_some_and(|r| r.shared.is_some())
     }
 
     /// The moment a time travel under way goes to, if one is.
