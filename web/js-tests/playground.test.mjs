@@ -921,6 +921,12 @@ test("a broker on the map opens its actions next to it; they act as the cards do
   await page.keyboard.press("Enter");
   await menu.waitFor({ state: "detached" });
   assert.match(await page.locator('[data-testid="cluster-map"] [data-testid="notice"]').innerText(), /^Node 1002 is cut off from every other node/);
+  assert.equal(await focused(page), "map-controller-1002", "the focus goes back to the node, not to the page's start");
+  await page.keyboard.press("Enter");
+  await menu.waitFor();
+  await page.keyboard.press("Escape");
+  await menu.waitFor({ state: "detached" });
+  assert.equal(await focused(page), "map-controller-1002", "Escape too");
   await page.click('[data-testid="map-controller-1002"]');
   await menu.waitFor();
   assert.deepEqual(await items(), ["Crash", "Heal"]);

@@ -316,8 +316,13 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
         } else {
             format!("broker {id}")
         };
+        let node = if *id >= franz_core::sim::FIRST_CONTROLLER_ID {
+            format!("map-controller-{id}")
+        } else {
+            format!("map-broker-{id}")
+        };
         Some(html! {
-            <MapMenu {name} {style} items={items.clone()} on_action={p.on_action.clone()} />
+            <MapMenu {name} {node} {style} items={items.clone()} on_action={p.on_action.clone()} />
         })
     });
     html! {
@@ -517,6 +522,8 @@ fn map_nodes(p: &MapNodesProps) -> Html {
 struct MapMenuProps {
     /// "broker 2".
     name: String,
+    /// The `data-testid` of the node it belongs to, which takes the focus back when it closes.
+    node: String,
     /// Where it shows, over the picture.
     style: String,
     items: Vec<crate::playground::state::MenuItem>,
@@ -530,10 +537,26 @@ fn map_menu(p: &MapMenuProps) -> Html {
     let menu = use_node_ref();
     {
         let menu = menu.clone();
-        use_effect_with(p.name.clone(), move |_| {
+        use_effect_with(p.node.clone(), move |node| {
             let first = menu.cast::<web_sys::Element>().and_then(|m| m.query_selector("button").ok().flatten());
             if let Some(button) = first.and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
                 let _ = button.focus();
+            }
+            // Closed (an item chosen, Escape): the focus goes back to its node, not to the page's start,
+            // unless the user moved it elsewhere meanwhile.
+            // (Once the page is drawn again: the node may be drawn anew.)
+            let node = node.clone();
+            move || {
+                gloo::timers::callback::Timeout::new(0, move || {
+                    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+                    let body: Option<web_sys::Element> = document.body().map(Into::into);
+                    let lost = document.active_element().is_none_or(|a| Some(&a) == body.as_ref());
+                    let node = document.query_selector(&format!("[data-testid=\"{node}\"]")).ok().flatten();
+                    if let Some(node) = node.filter(|_| lost).and_then(|n| n.dyn_into::<web_sys::SvgElement>().ok()) {
+                        let _ = node.focus();
+                    }
+                })
+                .forget();
             }
         });
     }
