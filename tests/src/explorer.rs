@@ -652,7 +652,12 @@ fn whole(w: &World) -> bool {
 fn coordinator_cut(w: &mut World, m: &mut Model) {
     let Some((topic, _)) = m.topic(Some(true)) else { return };
     m.count("coordinatorCut");
-    let Some((group, members)) = new_group(w, m, &topic, 10_000) else { return };
+    // A session longer than the broker's (9 s) by more than a heartbeat interval, so that the member's
+    // first look for a new coordinator comes after the controller fenced the old one. Close to it (soak seed
+    // 10,003,224: 10 s), the look can land just before the fencing, find the old coordinator again, and
+    // wait a second session while the new coordinator, which loaded the group at the fencing, expires it:
+    // Kafka races alike (its default session is 45 s).
+    let Some((group, members)) = new_group(w, m, &topic, 15_000) else { return };
     let description = w.describe_group(&group);
     let Some(coordinator) = description.coordinator else { return };
     // The member with partitions (a commit of none is done at once).

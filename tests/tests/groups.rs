@@ -97,6 +97,49 @@ fn committed_offsets_survive_the_coordinator_crash() {
     assert!(w.check().ok, "{:?}", w.check().violations);
 }
 
+/// Found by an adversary: the coordinator loses power right after acknowledging a commit; the new one's
+/// HW, as it knew it as a follower, lags until the other follower fetches again, and OffsetFetch read only
+/// below it: a new member started from the commit before (10, not 40). Kafka's coordinator serves what it
+/// loaded on becoming leader, its whole log.
+#[test]
+fn a_new_coordinator_serves_every_commit_acknowledged_before_the_old_one_lost_power() {
+    use franz_core::sim::scenario::PartitionOffset;
+    let commit = |offset| Some(vec![PartitionOffset { topic: "t".into(), partition: 0, offset }]);
+    for seed in [13, 19, 28] {
+        for after_ms in (6_900..7_700).step_by(200) {
+            let config = [("min.insync.replicas".to_string(), "2".to_string())].into();
+            let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+            w.create_topic("t", 1, Some(3), config).unwrap();
+            let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+            for i in 0..50 {
+                w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+            }
+            let a = member(&mut w, "g", "a", &["t"], |c| c.enable_auto_commit = false);
+            let mut read = 0;
+            while read < 50 {
+                read += w.poll(a, 200).unwrap().len();
+            }
+            w.commit_sync(a, commit(10)).unwrap();
+            w.run_for(2_000);
+            w.commit_sync(a, commit(40)).unwrap();
+            let coordinator = w.describe_group("g").coordinator.unwrap();
+            w.power_loss(coordinator).unwrap();
+            w.run_for(after_ms);
+            let config = ConsumerConfig {
+                group_id: Some("g".into()),
+                auto_offset_reset: AutoOffsetReset::None,
+                enable_auto_commit: false,
+                ..ConsumerConfig::named("b")
+            };
+            let b = w.add_consumer(config).unwrap();
+            w.assign(b, vec![TopicPartition::new("t", 0)]).unwrap();
+            let first = (0..200).find_map(|_| w.poll(b, 200).unwrap().first().map(|r| r.offset));
+            assert_eq!(first, Some(40), "seed {seed}, {after_ms} ms after the power loss");
+            assert!(w.check().ok, "seed {seed}, {after_ms} ms: {:?}", w.check().violations);
+        }
+    }
+}
+
 #[test]
 fn auto_commit_stores_what_earlier_polls_returned() {
     let mut w = world_with_records(4, 20);

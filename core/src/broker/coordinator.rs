@@ -153,11 +153,14 @@ impl Broker {
     }
 
     /// OffsetFetch: the latest committed offset per partition, read from the replicated (below-HW) part of
-    /// the coordinator's log.
+    /// the coordinator's log, and from all it loaded on becoming leader (a new leader's HW lags until its
+    /// followers fetch again: an offset acknowledged under the old leader must not read as an older one).
     pub(super) fn offset_fetch(
-        &self,
+        &mut self,
+        now_ms: u64,
         group_id: &str,
         partitions: &[TopicPartition],
+        out: &mut Outbox,
     ) -> Result<Vec<(TopicPartition, Option<Offset>)>> {
         if partitions.len() > OFFSETS_PER_REQUEST_MAX {
             return Err(franz_err!(
@@ -166,8 +169,12 @@ impl Broker {
             ));
         }
         let tp = self.coordinated_partition(group_id)?;
-        let committed =
-            self.partition(&tp.topic, tp.partition).map(|p| committed_offsets(p, group_id)).unwrap_or_default();
+        self.load_groups(now_ms, tp.partition, out);
+        let loaded = self.offsets_loaded_through.get(&tp.partition).copied().unwrap_or(0);
+        let committed = self
+            .partition(&tp.topic, tp.partition)
+            .map(|p| committed_offsets_through(p, group_id, p.high_watermark.max(loaded)))
+            .unwrap_or_default();
         Ok(partitions.iter().map(|tp| (tp.clone(), committed.get(tp).copied())).collect())
     }
 }
@@ -317,6 +324,7 @@ impl Broker {
             return;
         }
         let latest = latest_group_records(p);
+        let loaded_through = p.log.log_end_offset();
         let count = self.image.topics.get(OFFSETS_TOPIC).map_or(0, |t| t.partitions.len() as u32);
         let tag = self.member_id_tag(&tp);
         let stale: Vec<String> =
@@ -343,6 +351,7 @@ impl Broker {
             });
             self.groups.insert(id, group);
         }
+        self.offsets_loaded_through.insert(partition, loaded_through);
         self.groups_loaded.insert(partition, term);
     }
 
@@ -477,8 +486,13 @@ fn latest_group_records(p: &super::Partition) -> VecMap<String, GroupMetadataVal
 
 /// A group's committed offsets as one replica of its offsets partition holds them, below its HW.
 pub fn committed_offsets(p: &super::Partition, group_id: &str) -> VecMap<TopicPartition, Offset> {
+    committed_offsets_through(p, group_id, p.high_watermark)
+}
+
+/// A group's committed offsets in the records of `p` below `end`.
+fn committed_offsets_through(p: &super::Partition, group_id: &str, end: Offset) -> VecMap<TopicPartition, Offset> {
     let mut committed = VecMap::new();
-    for r in p.log.iter().take_while(|r| r.offset < p.high_watermark) {
+    for r in p.log.iter().take_while(|r| r.offset < end) {
         let Some((group, tp)) = r.key.as_deref().and_then(parse_offset_commit_key) else { continue };
         if group != group_id {
             continue;

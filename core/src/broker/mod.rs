@@ -399,6 +399,10 @@ pub struct Broker {
     groups: VecMap<String, crate::group::coordinator::Group>,
     /// Memory: per `__consumer_offsets` partition, the (incarnation, leader epoch) whose groups were loaded.
     groups_loaded: VecMap<u32, (u64, crate::types::LeaderEpoch)>,
+    /// Per offsets partition, its log end when this coordinator term loaded it: Kafka's coordinator loads
+    /// every record there (a new leader keeps its whole log), so its offsets are served from then on even
+    /// while the partition's high watermark, as the new leader knows it, still lags behind.
+    offsets_loaded_through: VecMap<u32, Offset>,
     /// When this broker last asked the controller to create `__consumer_offsets` (at most once a second).
     offsets_topic_requested_ms: Option<u64>,
     /// On disk: the next producer id to hand out (InitProducerId), unique across restarts and brokers.
@@ -477,6 +481,7 @@ impl Broker {
             groups: VecMap::new(),
             next_producer_id,
             groups_loaded: VecMap::new(),
+            offsets_loaded_through: VecMap::new(),
         }
     }
 
@@ -1025,7 +1030,7 @@ impl Actor for Broker {
                 out.send(from, Message::FindCoordinatorResponse { correlation_id, result });
             }
             Message::OffsetFetchRequest { correlation_id, group_id, partitions } => {
-                let result = self.offset_fetch(&group_id, &partitions);
+                let result = self.offset_fetch(now_ms, &group_id, &partitions, out);
                 out.send(from, Message::OffsetFetchResponse { correlation_id, result });
             }
             Message::JoinGroupRequest { .. }
