@@ -287,7 +287,11 @@ mod bad_input {
         assert_eq!(err.code, ErrorCode::MessageTooLarge, "now the leader's max.message.bytes refuses it: {err}");
         assert!(err.message.contains("max.message.bytes"), "{err}");
         assert_eq!(w.describe_topic("t").unwrap().partitions[0].high_watermark, 1);
-        let bad = ProducerConfig { max_request_size_bytes: 0, ..ProducerConfig::named("bad") };
+        // Kafka accepts 0 (every record then fails), and Franz bounds it at 1 GiB.
+        let none = ProducerConfig { max_request_size_bytes: 0, ..ProducerConfig::named("none") };
+        let none = w.add_producer(none).unwrap();
+        assert_eq!(w.send(none, "t", vec![value("x")]).unwrap_err().code, ErrorCode::MessageTooLarge);
+        let bad = ProducerConfig { max_request_size_bytes: (1 << 30) + 1, ..ProducerConfig::named("bad") };
         assert_eq!(w.add_producer(bad).unwrap_err().code, ErrorCode::InvalidConfig);
     }
 

@@ -148,7 +148,7 @@ impl ProducerConfig {
                 "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer"
             ));
         }
-        super::check_range("max.request.size", self.max_request_size_bytes as u64, 1, 1 << 30)?;
+        super::check_range("max.request.size", self.max_request_size_bytes as u64, 0, 1 << 30)?;
         super::check_range("batch.size", self.batch_size_bytes as u64, 0, 1 << 30)
     }
 
