@@ -6,7 +6,7 @@ use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
 use franz_core::config::ConfigMap;
 use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
-use franz_core::sim::scenario::Scenario;
+use franz_core::sim::scenario::{Action, Scenario};
 use franz_core::sim::Replay;
 use franz_core::trace::TraceKind;
 use franz_core::types::TopicPartition;
@@ -360,6 +360,45 @@ fn replay_until_a_time_is_time_travel() {
         assert_eq!(full[..partial.len()], partial[..], "the past at {until} ms is a prefix of the whole run");
         let expected = full.iter().take_while(|e| e.time_ms <= until).count();
         assert_eq!(partial.len(), expected, "everything up to {until} ms happened, nothing after");
+    }
+}
+
+/// Where a runFor ends does not change the run: a page's frames (runs of a few ms each, of any length) and
+/// the replay of its scenario (one long runFor) are the same events. An adversary found a live run and its
+/// replay apart after a minute at 1,000 records/s: a stale timer skipped let a producer's linger timer pass
+/// a stream's record due at the same instant, only when a runFor had ended just before.
+#[test]
+fn where_a_run_for_ends_does_not_change_the_run() {
+    use franz_core::sim::stream::StreamKey;
+    for seed in 1..=3 {
+        let make = || {
+            let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+            w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+            let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+            let stream = Action::Stream {
+                producer: p,
+                topic: "t".into(),
+                records_per_sec: 1_000,
+                key: StreamKey::None,
+                value: "v".into(),
+            };
+            w.apply(stream).unwrap();
+            let c = w.add_consumer(ConsumerConfig::named("c")).unwrap();
+            w.assign(c, vec![TopicPartition::new("t", 0), TopicPartition::new("t", 1)]).unwrap();
+            w.apply(Action::PollLoop { consumer: c, interval_ms: 20 }).unwrap();
+            w
+        };
+        let mut whole = make();
+        whole.run_for(15_000);
+        let mut framed = make();
+        let mut x = seed;
+        while framed.now_ms() < whole.now_ms() {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            framed.run_for(((x >> 33) % 60 + 1).min(whole.now_ms() - framed.now_ms()));
+        }
+        assert_eq!(framed.trace().hash(), whole.trace().hash(), "seed {seed}");
+        let replayed = World::replay(&framed.scenario().unwrap(), None).unwrap();
+        assert_eq!(replayed.trace().hash(), framed.trace().hash(), "seed {seed}: the replay of the framed run");
     }
 }
 

@@ -588,7 +588,11 @@ impl World {
             }
             match self.next_event_ms() {
                 Some(t) if t <= deadline_ms => {
-                    self.step_event(deadline_ms.min(self.next_client_loop_ms().unwrap_or(u64::MAX)));
+                    // Only an event before the client loops due (those at their instant come after them):
+                    // a stale timer skipped first must not let a later event pass the loops, or where a runFor
+                    // ends would change the run (a live page's frames against its replay).
+                    let loops_ms = self.next_client_loop_ms().filter(|&s| s <= deadline_ms);
+                    self.step_event(loops_ms.map_or(deadline_ms, |s| s.saturating_sub(1)));
                 }
                 _ => {
                     self.now_ms = self.now_ms.max(deadline_ms);

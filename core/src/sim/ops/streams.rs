@@ -31,9 +31,10 @@ impl World {
                     return self.step_event(u64::MAX);
                 }
                 (Some(s), Some(t)) if s <= t => self.run_client_loops(s),
-                // An event comes first (or a stale timer, skipped: then look again).
+                // An event comes first (or a stale timer, skipped: then look again; nothing at the loops'
+                // instant or later passes them).
                 (Some(s), Some(_)) => {
-                    if self.step_event(s) {
+                    if self.step_event(s.saturating_sub(1)) {
                         return true;
                     }
                 }
