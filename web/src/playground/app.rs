@@ -327,7 +327,8 @@ impl Component for App {
         }
         let now_ms = wall_ms();
         // A paused page's frames change nothing: no refresh to take.
-        if !frame || (outcome.changed && now_ms - self.shown_at_ms >= PANELS_REFRESH_MS) {
+        // A frame that ended a time travel shows another world: every panel is drawn again at once.
+        if !frame || outcome.world_replaced || (outcome.changed && now_ms - self.shown_at_ms >= PANELS_REFRESH_MS) {
             self.shown = Snapshot::keep_unchanged(&self.shown, self.state.snapshot());
             self.shown_at_ms = now_ms;
         } else if outcome.changed {

@@ -758,12 +758,23 @@ impl Playground {
         if let Action::OpenLink(fragment) = &action {
             return self.open_link(fragment);
         }
-        // Anything but looking elsewhere in time leaves a time travel under way.
-        if self.replaying.is_some() && !timeline::keeps_replaying(&action) {
+        let mut left_replay = false;
+        if self.replaying.is_some() && timeline::leaves_replay(&action) {
+            // Play while going back from the present: stay there, playing (not a toggle back to paused).
+            if action == Action::TogglePlay && self.present.is_none() && !self.replaying_shared() {
+                self.cancel_replay();
+                self.playing = true;
+                return Outcome { changed: true, notice: self.notice.clone(), ..Outcome::default() };
+            }
             self.cancel_replay();
+            left_replay = true;
         }
         let was_past = self.present.is_some();
         let mut outcome = self.dispatch(action);
+        if left_replay {
+            outcome.changed = true;
+            outcome.notice = outcome.notice.or_else(|| self.notice.clone());
+        }
         self.keep_lesson_address(was_past, &mut outcome);
         outcome
     }

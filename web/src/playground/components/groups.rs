@@ -64,9 +64,13 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
                 <div class="group" data-testid={format!("group-{}", d.group_id)}>
                     <div class="group-head">
                         <b>{ &d.group_id }</b>
-                        <span class="meta" data-testid={format!("group-{}-state", d.group_id)}>{ format!(" · {} · generation {} · {} · coordinator {}",
-                            d.state, d.generation, d.protocol.as_deref().unwrap_or("no assignor yet"),
-                            d.coordinator.map_or("none".to_string(), |c| format!("broker {c}"))) }</span>
+                        <span class="meta" data-testid={format!("group-{}-state", d.group_id)}>{ match g.coordinator_down {
+                            // Nobody knows its generation or assignor now: not 0 and none.
+                            true => format!(" · {} · coordinator broker {} (down)", d.state, d.coordinator.unwrap_or_default()),
+                            false => format!(" · {} · generation {} · {} · coordinator {}",
+                                d.state, d.generation, d.protocol.as_deref().unwrap_or("no assignor yet"),
+                                d.coordinator.map_or("none".to_string(), |c| format!("broker {c}"))),
+                        } }</span>
                     </div>
                     if g.coordinator_down {
                         <p class="hint warning" data-testid={format!("group-{}-coordinator-down", d.group_id)}>{ format!(

@@ -152,21 +152,21 @@ pub(super) fn replay_budget(events: u64, cost_ms: f64) -> u64 {
     (scaled as u64).clamp(200, 50_000_000)
 }
 
-/// The actions a time travel under way goes on through: frames, and looking at another moment.
-pub(super) fn keeps_replaying(action: &Action) -> bool {
-    matches!(
-        action,
-        Action::Frame(_)
-            | Action::FrameCost(_)
-            | Action::TimeTravel(_)
-            | Action::TimeTravelText(_)
-            | Action::JumpToMark(_)
-            | Action::Shortcut(_)
-            | Action::Help(_)
-            | Action::SetSpeed(_)
-            | Action::FilterEvents(_)
-            | Action::ShowAllPartitions(..)
-    )
+/// The actions that leave a time travel under way: those that change the world (playing included), and
+/// those that go elsewhere (back to now, another cluster or lesson). Anything else (a click beside a menu,
+/// the checker, a filter, another moment to go back to) lets it go on.
+pub(super) fn leaves_replay(action: &Action) -> bool {
+    super::changes_world(action, false)
+        || matches!(
+            action,
+            Action::BackToNow
+                | Action::NewCluster(_)
+                | Action::NewClusterText(_)
+                | Action::OpenLesson(_)
+                | Action::LessonNext
+                | Action::LessonBack
+                | Action::ConfirmFork(_)
+        )
 }
 
 /// Previous or next mark.
@@ -239,6 +239,9 @@ impl Playground {
     /// replay runs a slice now and the rest a slice a frame ([`Playground::advance_replay`]); a replay under
     /// way that has not reached either moment goes on to the new one.
     pub(super) fn go_back(&mut self, until_ms: u64, outcome: &mut Outcome) -> Result<String, String> {
+        if self.replaying_shared() {
+            return Err(String::from("The shared run is still being replayed: go back in time once it is."));
+        }
         let end = self.end_ms();
         if until_ms >= end {
             self.cancel_replay();
@@ -329,7 +332,13 @@ impl Playground {
             return;
         }
         if let Some(replaying) = self.replaying.take() {
-            self.playing = self.present.is_none() && replaying.was_playing;
+            self.playing = match self.present.is_none() {
+                true => replaying.was_playing,
+                false => false,
+            };
+            // The "Going back …" notice is no longer true (the action's own notice, if any, follows).
+            let at = group_thousands(self.world.now_ms());
+            self.notice = Some(Notice::info(format!("Stayed at t = {at} ms: the time travel under way was left.")));
         }
     }
 
@@ -345,6 +354,7 @@ impl Playground {
 
     /// Back to the kept present, as it was left.
     pub(super) fn back_to_now(&mut self) -> String {
+        self.cancel_replay();
         let Some(present) = self.present.take() else { return String::from("This is the run's present.") };
         let Present { world, playing, polled, report } = *present;
         (self.world, self.playing, self.polled, self.report) = (world, playing, polled, report);
@@ -369,6 +379,9 @@ impl Playground {
 
     /// Goes to the previous or next moment with a mark.
     pub(super) fn jump_to_mark(&mut self, toward: Toward, outcome: &mut Outcome) -> Result<String, String> {
+        if self.replaying_shared() {
+            return Err(String::from("The shared run is still being replayed: its marks come once it is."));
+        }
         let now = self.replaying_to_ms().unwrap_or(self.world.now_ms());
         let target = match toward {
             Toward::Previous => self.marks.iter().map(|m| m.time_ms).filter(|&t| t < now).max(),
@@ -377,7 +390,7 @@ impl Playground {
         match (target, toward) {
             (Some(t), _) => self.go_back(t, outcome),
             (None, Toward::Previous) => Err("No mark before this moment.".into()),
-            (None, Toward::Next) if self.present.is_some() => Ok(self.back_to_now()),
+            (None, Toward::Next) if self.present.is_some() || self.replaying.is_some() => Ok(self.back_to_now()),
             (None, Toward::Next) => Err("No mark after this moment.".into()),
         }
     }
@@ -386,7 +399,7 @@ impl Playground {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{create_topic, frames, record};
-    use super::super::{Action, BrokerAction, Place, TopicAction};
+    use super::super::{Action, BrokerAction, MapAction, Place, TopicAction};
     use super::*;
 
     fn kinds(p: &Playground) -> Vec<MarkKind> {
@@ -490,11 +503,31 @@ mod tests {
         assert_eq!(p.world().trace().hash(), hash);
         assert!(p.playing(), "it played before going back");
 
-        // Anything else leaves a time travel under way, where it was.
+        // What does not change the world (a click beside a menu, the checker) lets it go on; acting leaves
+        // it where it was, and says so.
         p.reduce(Action::TimeTravel(end / 3));
-        assert!(p.replaying_to_ms().is_some());
+        p.reduce(Action::Map(MapAction::CloseMenu));
         p.reduce(Action::Check);
-        assert_eq!((p.replaying_to_ms(), p.world().trace().hash(), p.playing()), (None, hash, true));
+        assert!(p.replaying_to_ms().is_some());
+        let outcome = p.reduce(Action::Topic(TopicAction::Create {
+            name: "more".into(),
+            partitions: 1,
+            replication_factor: None,
+            config: String::new(),
+        }));
+        assert!(outcome.changed && p.replaying_to_ms().is_none() && p.present.is_none());
+        assert!(p.world().describe_topic("more").is_ok(), "done on the present");
+        // Play while going back from the present: the page plays on (not a toggle back to paused).
+        p.reduce(Action::TimeTravel(end / 3));
+        assert!(!p.playing());
+        let outcome = p.reduce(Action::TogglePlay);
+        assert!(outcome.changed && p.playing() && p.replaying_to_ms().is_none());
+        assert!(outcome.notice.unwrap().text.starts_with("Stayed at t = "));
+        // ← then → at once: back to now, as it was.
+        p.reduce(Action::JumpToMark(Toward::Previous));
+        let notice = p.reduce(Action::JumpToMark(Toward::Next)).notice.unwrap();
+        assert!(!notice.error, "{}", notice.text);
+        assert!(p.replaying_to_ms().is_none() && p.present.is_none() && p.playing());
     }
 
     /// A shared run opens a slice a frame too (a page load, or a link pasted into an open page); acting
@@ -530,6 +563,11 @@ mod tests {
                 && notice.text.ends_with("when you press Play.")
         );
         assert!(opened.timeline().end_ms == opened.world().now_ms(), "no past kept: this is the run's present");
+
+        let mut early = Playground::open(&link, Ok(Vec::new()));
+        let notice = early.reduce(Action::TimeTravel(1_000)).notice.unwrap();
+        assert!(notice.error && notice.text.starts_with("The shared run is still being replayed"), "{}", notice.text);
+        assert!(early.replaying_to_ms().is_some(), "it goes on");
 
         let mut hurried = Playground::open(&link, Ok(Vec::new()));
         let notice =
