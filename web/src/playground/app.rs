@@ -301,7 +301,8 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let fragment = location().and_then(|l| l.hash().ok()).unwrap_or_default();
         let _listeners = listeners(ctx.link());
-        let state = Playground::open(&fragment, (*ctx.props().library).clone());
+        let mut state = Playground::open(&fragment, (*ctx.props().library).clone());
+        state.set_clock(std::rc::Rc::new(|| web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())));
         if let Some((link, _)) = state.lesson_link() {
             write_fragment(&link, true);
         }

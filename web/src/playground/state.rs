@@ -446,6 +446,9 @@ pub struct Playground {
     replay_events_per_frame: u64,
     /// The last frame replayed (its cost tunes `replay_events_per_frame`).
     replayed_last_frame: bool,
+    /// The page's clock (ms), where there is one: a replay's slice then ends by wall time, what the events
+    /// cost whatever they are. Without one (tests), by a number of events.
+    clock: Option<std::rc::Rc<dyn Fn() -> f64>>,
     /// The timeline's marks, oldest first, and the trace sequence number they were read up to.
     marks: Vec<Mark>,
     marks_seq: u64,
@@ -601,6 +604,7 @@ impl Playground {
             replaying: None,
             replay_events_per_frame: timeline::REPLAY_EVENTS_FIRST,
             replayed_last_frame: false,
+            clock: None,
             marks: Vec::new(),
             marks_seq: 0,
             important: Vec::new(),
@@ -748,6 +752,11 @@ impl Playground {
 
     pub fn events_filter(&self) -> &EventFilter {
         &self.events_filter
+    }
+
+    /// Hands the state the page's clock (`performance.now()`), which sizes replay slices in wall time.
+    pub fn set_clock(&mut self, clock: std::rc::Rc<dyn Fn() -> f64>) {
+        self.clock = Some(clock);
     }
 
     /// The one way the state changes.

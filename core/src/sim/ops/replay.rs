@@ -88,9 +88,22 @@ impl Replay {
     /// Replays on until about `events_max` more events ran (an action due runs whole, but a `runFor` runs in
     /// steps), or to the end; returns whether it is done.
     pub fn advance(&mut self, events_max: u64) -> bool {
-        let horizon = self.horizon_ms();
-        let chunk_ms = if events_max == u64::MAX { RUN_FOR_MS_MAX } else { REPLAY_CHUNK_MS };
         let first = self.world.events_dispatched();
+        match events_max {
+            u64::MAX => self.run_slices(RUN_FOR_MS_MAX, |_| true),
+            _ => self.run_slices(REPLAY_CHUNK_MS, |w| w.events_dispatched() - first < events_max),
+        }
+    }
+
+    /// Replays on while `more` says so, asked before each 100 ms of virtual time (an action due runs whole):
+    /// a page hands in its own clock, since what an event costs varies a hundredfold (a broker down under a
+    /// stream costs a few events, each walking the producer's whole backlog). Returns whether it is done.
+    pub fn advance_while(&mut self, more: impl FnMut(&World) -> bool) -> bool {
+        self.run_slices(REPLAY_CHUNK_MS, more)
+    }
+
+    fn run_slices(&mut self, chunk_ms: u64, mut more: impl FnMut(&World) -> bool) -> bool {
+        let horizon = self.horizon_ms();
         loop {
             let due = self.actions.get(self.next).filter(|e| e.at_ms <= horizon);
             // Time to run: to the next action, the rest of a runFor being replayed, or to the instant asked.
@@ -100,7 +113,7 @@ impl Replay {
                 (left, _) => self.world.now_ms.saturating_add(left).min(horizon),
             };
             if self.world.now_ms < run_to_ms {
-                if self.world.events_dispatched() - first >= events_max {
+                if !more(&self.world) {
                     return false;
                 }
                 let ms = (run_to_ms - self.world.now_ms).min(chunk_ms);

@@ -173,8 +173,9 @@ impl Playground {
 
     /// Opens what a link names as a page load does, with the lessons already fetched.
     pub(super) fn open_link(&mut self, fragment: &str) -> Outcome {
-        let library = std::mem::take(&mut self.library);
+        let (library, clock) = (std::mem::take(&mut self.library), self.clock.take());
         *self = Playground::open(fragment, Ok(library));
+        self.clock = clock;
         Outcome {
             changed: true,
             world_replaced: true,

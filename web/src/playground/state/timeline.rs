@@ -280,7 +280,14 @@ impl Playground {
     pub(super) fn advance_replay(&mut self) -> Option<String> {
         let replaying = self.replaying.as_mut()?;
         self.replayed_last_frame = true;
-        if !replaying.replay.advance(self.replay_events_per_frame) {
+        let done = match &self.clock {
+            Some(clock) => {
+                let deadline_ms = clock() + REPLAY_FRAME_MS;
+                replaying.replay.advance_while(|_| clock() < deadline_ms)
+            }
+            None => replaying.replay.advance(self.replay_events_per_frame),
+        };
+        if !done {
             return None;
         }
         let Replaying { replay, was_playing, shared } = *self.replaying.take()?;
@@ -528,6 +535,37 @@ mod tests {
         let notice = p.reduce(Action::JumpToMark(Toward::Next)).notice.unwrap();
         assert!(!notice.error, "{}", notice.text);
         assert!(p.replaying_to_ms().is_none() && p.present.is_none() && p.playing());
+    }
+
+    /// With the page's clock, a slice ends by wall time (20 ms of it), whatever the events cost: here a
+    /// clock that moves 1 ms each time it is read, once per 100 ms of virtual time replayed.
+    #[test]
+    fn with_a_clock_a_replay_slice_ends_by_wall_time() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "orders", 1);
+        p.reduce(Action::SetSpeed(100.0));
+        frames(&mut p, 40, 100.0);
+        let end = p.world().now_ms();
+        let whole = World::replay(&p.world().scenario().unwrap(), Some(end - 1)).unwrap();
+        let ticks = std::rc::Rc::new(std::cell::Cell::new(0.0));
+        let clock = ticks.clone();
+        p.set_clock(std::rc::Rc::new(move || {
+            clock.set(clock.get() + 1.0);
+            clock.get()
+        }));
+        p.reduce(Action::TimeTravel(end - 1));
+        let mut slices = 1;
+        while p.replaying_to_ms().is_some() {
+            let before = ticks.get();
+            p.reduce(Action::Frame(slices as f64 * 16.0));
+            assert!(ticks.get() - before <= REPLAY_FRAME_MS + 2.0, "a slice reads the clock until 20 ms passed");
+            slices += 1;
+            assert!(slices < 1_000);
+        }
+        // About 1.9 s of virtual time a slice: 100 ms per clock reading, 20 readings.
+        let expected = end / 1_900;
+        assert!(slices + 2 >= expected as usize && slices <= expected as usize + 3, "{slices} slices for {end} ms");
+        assert_eq!(p.world().trace().hash(), whole.trace().hash());
     }
 
     /// A shared run opens a slice a frame too (a page load, or a link pasted into an open page); acting
