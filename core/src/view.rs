@@ -646,6 +646,7 @@ impl World {
                         broker: id,
                         // Even while that broker restarts: its disk is what the partition serves next.
                         is_leader: leads(id, name, i),
+                        down: self.is_crashed(id),
                         high_watermark: p.high_watermark,
                         log_start_offset: p.log.log_start_offset(),
                         cleaned_up_to: p.log.cleaned_up_to(),
