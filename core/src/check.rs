@@ -546,29 +546,61 @@ fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
     }
 }
 
-/// Every record read was sent to its topic. Needs the whole history: an old send may have left memory.
+/// Every record read was sent to its topic, and to that topic (KIP-516's topic id) rather than to an earlier
+/// one of the same name: a record acknowledged by the log of a deleted topic cannot be in the topic created
+/// again (a leader that had not heard of the deletion handing the old log to followers of the new one would
+/// put it there). A record never acknowledged (failed, pending, or `acks=0`) may be in either. Needs the
+/// whole history: an old send may have left memory.
 fn check_phantom_reads(history: &History, report: &mut Report) {
-    let mut sent: BTreeMap<(&str, Payload), ()> = BTreeMap::new();
+    let mut acked: BTreeMap<(NodeId, u64), &Vec<crate::protocol::history::AckedRecord>> = BTreeMap::new();
     for entry in history.entries() {
-        if let Op::SendInvoked { topic, records, .. } = &entry.op {
-            for r in records {
-                sent.insert((topic.as_str(), (r.key.clone(), r.value.clone())), ());
+        if let Op::SendAcked { producer, request_id, records, .. } = &entry.op {
+            acked.insert((*producer, *request_id), records);
+        }
+    }
+    // The topic ids each record sent can be in; `None`: any topic of its name.
+    let mut homes: BTreeMap<(&str, Payload), Option<BTreeSet<crate::types::TopicId>>> = BTreeMap::new();
+    for entry in history.entries() {
+        let Op::SendInvoked { producer, request_id, topic, records } = &entry.op else { continue };
+        let acks = acked.get(&(*producer, *request_id));
+        for (index, r) in records.iter().enumerate() {
+            let home = acks.and_then(|a| a.get(index)).and_then(|a| a.topic_id);
+            let homes =
+                homes.entry((topic.as_str(), (r.key.clone(), r.value.clone()))).or_insert(Some(BTreeSet::new()));
+            match (home, homes.as_mut()) {
+                (Some(id), Some(ids)) => {
+                    ids.insert(id);
+                }
+                _ => *homes = None,
             }
         }
     }
     for entry in history.entries() {
         let Op::Polled { consumer, records } = &entry.op else { continue };
         for r in records {
-            if !sent.contains_key(&(r.topic.as_str(), (r.key.clone(), r.value.clone()))) {
-                let tp = TopicPartition::new(r.topic.clone(), r.partition);
-                let detail = format!(
+            let detail = match (homes.get(&(r.topic.as_str(), (r.key.clone(), r.value.clone()))), r.topic_id) {
+                (None, _) => format!(
                     "consumer {consumer} read {} at offset {}, which no producer ever sent to {}",
                     show_record(&r.key, &r.value),
                     r.offset,
                     r.topic
-                );
-                report.add(ViolationKind::PhantomRead, &tp, Some(r.offset), detail);
-            }
+                ),
+                (Some(Some(ids)), Some(id)) if !ids.contains(&id) => format!(
+                    "consumer {consumer} read {} at offset {} of {} (topic id {id}), a record acknowledged by the \
+                     topic of that name with id {}, deleted since",
+                    show_record(&r.key, &r.value),
+                    r.offset,
+                    r.topic,
+                    ids.iter().map(|i| format!("{i}")).collect::<Vec<_>>().join(", ")
+                ),
+                _ => continue,
+            };
+            report.add(
+                ViolationKind::PhantomRead,
+                &TopicPartition::new(r.topic.clone(), r.partition),
+                Some(r.offset),
+                detail,
+            );
         }
     }
 }
@@ -1166,6 +1198,21 @@ mod tests {
             polled(&[(0, "old", 1)]),
         ];
         assert_eq!(run(ops, vec![replica(1, true, 1, &["new"])]), []);
+    }
+
+    #[test]
+    fn a_record_acknowledged_by_a_deleted_topic_read_from_the_one_created_again_is_a_phantom_read() {
+        // KIP-516's mutant: a leader that had not heard of the deletion served the old log to the new topic's
+        // followers, one of which then led the new topic.
+        let mut read = polled(&[(0, "old", 1)]);
+        if let Op::Polled { records, .. } = &mut read {
+            records[0].topic_id = Some(2);
+        }
+        let ops = vec![sent(1, &["old"]), acked(1, &[0]), Op::TopicDeleted { topic: "t".into(), topic_id: 1 }, read];
+        assert_eq!(run(ops.clone(), vec![replica(1, true, 1, &["old"])]), [ViolationKind::PhantomRead]);
+        // Near miss: the same record never acknowledged may have been written to either topic.
+        let unacked: Vec<Op> = ops.into_iter().filter(|op| !matches!(op, Op::SendAcked { .. })).collect();
+        assert_eq!(run(unacked, vec![replica(1, true, 1, &["old"])]), []);
     }
 
     #[test]

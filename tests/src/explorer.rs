@@ -292,6 +292,7 @@ fn act(w: &mut World, m: &mut Model) {
                 }
             }
         }
+        25 if m.chance(40) => recreate_under_a_cut_off_leader(w, m, &controllers),
         25 => {
             if let Some((name, _)) = m.topic(None) {
                 m.count("recreateTopic");
@@ -491,6 +492,29 @@ fn late_topic_then_restart(w: &mut World, m: &mut Model, broker: NodeId) {
     let _ = w.crash_broker(broker);
     w.run_for(u64::from(m.roll(3_000)) + 1);
     let _ = w.restart_broker(broker);
+}
+
+/// KIP-516's case: a topic deleted and created again while the leader of its partition 0 is cut off from the
+/// controllers (not yet fenced, so the new topic is placed on it too). Its followers, who heard, fetch the new
+/// topic from it by topic id; it still holds the old topic under the same name and leader epoch. Records are
+/// sent to the new topic, and the cut stays until a later heal (the leader is fenced meanwhile).
+fn recreate_under_a_cut_off_leader(w: &mut World, m: &mut Model, controllers: &[NodeId]) {
+    let Some((name, _)) = m.topic(None) else { return };
+    let Some(leader) = w.describe_topic(&name).ok().and_then(|d| d.partitions.first()?.leader) else { return };
+    m.count("recreateUnderACutOffLeader");
+    for &c in controllers {
+        let _ = w.set_link(leader, c, Some(NetworkConfig { drop_rate: 1.0, ..w.network().config() }));
+    }
+    let strong = m.topics.iter().any(|t| t.name == name && t.strong);
+    if w.delete_topic(&name).is_ok() {
+        m.topics.retain(|t| t.name != name);
+        create_named(w, m, name, strong);
+    }
+    // Past broker.session.timeout.ms (9 s) or not: the cut-off leader fenced, a follower leads the new topic.
+    for _ in 0..1 + m.roll(4) {
+        send(w, m);
+        w.run_for(u64::from(m.roll(6_000)) + 1);
+    }
 }
 
 /// Jepsen's asymmetric partition: messages one way between two nodes are lost (or some of them), the other
