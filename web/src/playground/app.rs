@@ -301,8 +301,9 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let fragment = location().and_then(|l| l.hash().ok()).unwrap_or_default();
         let _listeners = listeners(ctx.link());
-        let mut state = Playground::open(&fragment, (*ctx.props().library).clone());
-        state.set_clock(std::rc::Rc::new(|| web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())));
+        let clock: super::state::Clock =
+            std::rc::Rc::new(|| web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now()));
+        let state = Playground::open(&fragment, (*ctx.props().library).clone(), Some(clock));
         if let Some((link, _)) = state.lesson_link() {
             write_fragment(&link, true);
         }

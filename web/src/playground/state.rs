@@ -25,6 +25,9 @@ use franz_core::types::NodeId;
 use franz_core::view::{ClusterView, PartitionDescription, RecordView, SegmentView, TopicDescription};
 use franz_core::{ClusterConfig, World};
 
+/// The page's clock, in ms (`performance.now()`).
+pub type Clock = std::rc::Rc<dyn Fn() -> f64>;
+
 use super::share::{self, Link};
 use super::shared::Shared;
 
@@ -442,13 +445,11 @@ pub struct Playground {
     lesson_fragment_written: Option<String>,
     /// A time travel under way, replayed a slice per frame.
     replaying: Option<Box<timeline::Replaying>>,
-    /// The events a frame replays, measured (by the frame's cost) as the page goes back in time.
-    replay_events_per_frame: u64,
-    /// The last frame replayed (its cost tunes `replay_events_per_frame`).
+    /// The last frame replayed: its cost is the replay's, not the simulation's.
     replayed_last_frame: bool,
-    /// The page's clock (ms), where there is one: a replay's slice then ends by wall time, what the events
-    /// cost whatever they are. Without one (tests), by a number of events.
-    clock: Option<std::rc::Rc<dyn Fn() -> f64>>,
+    /// The page's clock (ms), where there is one: a replay's slice ends by wall time, whatever the events
+    /// cost. Without one (most tests), a replay is done in one slice.
+    clock: Option<Clock>,
     /// The timeline's marks, oldest first, and the trace sequence number they were read up to.
     marks: Vec<Mark>,
     marks_seq: u64,
@@ -602,7 +603,6 @@ impl Playground {
             present: None,
             lesson_fragment_written: None,
             replaying: None,
-            replay_events_per_frame: timeline::REPLAY_EVENTS_FIRST,
             replayed_last_frame: false,
             clock: None,
             marks: Vec::new(),
@@ -621,17 +621,14 @@ impl Playground {
     /// (and paused, with a notice; its group members poll again and its stream goes on when played); a
     /// damaged link or an unknown lesson says why it cannot be used. `library` is the lessons as fetched,
     /// or why they could not be: the page then says so and plays a new cluster (a shared run still replays).
-    pub fn open(fragment: &str, library: Result<Vec<Lesson>, String>) -> Playground {
-        Playground::open_replaying(fragment, library, timeline::REPLAY_EVENTS_FIRST)
-    }
-
-    /// [`Playground::open`], a shared run's replay starting with a slice of `replay_events` events.
-    fn open_replaying(fragment: &str, library: Result<Vec<Lesson>, String>, replay_events: u64) -> Playground {
+    /// `clock` is the page's (`performance.now()`): a shared run's first slice is already timed by it.
+    pub fn open(fragment: &str, library: Result<Vec<Lesson>, String>, clock: Option<Clock>) -> Playground {
         let (library, unloaded) = match library {
             Ok(library) => (library, None),
             Err(e) => (Vec::new(), Some(e)),
         };
         let mut playground = Playground::new(lessons::parked_world(), library);
+        playground.clock = clock;
         let (lesson, steps) = match share::parse(fragment) {
             Link::FirstVisit => (playground.library.first().map(|l| l.id.clone()), Ok(0)),
             Link::Lesson { id, steps } => (Some(id), steps),
@@ -642,7 +639,6 @@ impl Playground {
                     let replay = Replay::start(&s, None);
                     replay.map(|r| (r, s)).map_err(|e| format!("The shared run cannot be replayed: {e}"))
                 });
-                playground.replay_events_per_frame = replay_events;
                 match replay {
                     Ok((replay, scenario)) => {
                         let shared = Some((scenario.seed, scenario.actions.len()));
@@ -706,11 +702,9 @@ impl Playground {
     /// [`Playground::open`] with the library as the core ships it (the page fetches the same files).
     #[cfg(test)]
     pub fn from_fragment(fragment: &str) -> Playground {
-        // Replays (a shared run, going back in time) are done at once in tests (one test replays in slices,
-        // as a page does).
-        let mut p = Playground::open_replaying(fragment, Ok(franz_core::lesson::library()), u64::MAX);
-        p.replay_events_per_frame = u64::MAX;
-        p
+        // Without a clock, replays (a shared run, going back in time) are done at once (the time-travel tests
+        // hand one in, to replay in slices as a page does).
+        Playground::open(fragment, Ok(franz_core::lesson::library()), None)
     }
 
     pub fn world(&self) -> &World {
@@ -754,8 +748,9 @@ impl Playground {
         &self.events_filter
     }
 
-    /// Hands the state the page's clock (`performance.now()`), which sizes replay slices in wall time.
-    pub fn set_clock(&mut self, clock: std::rc::Rc<dyn Fn() -> f64>) {
+    /// A clock for a test to time replay slices by.
+    #[cfg(test)]
+    pub fn set_clock(&mut self, clock: Clock) {
         self.clock = Some(clock);
     }
 
@@ -897,10 +892,8 @@ impl Playground {
                 }
             }
             Action::Frame(now_wall_ms) => Outcome { changed: self.advance(now_wall_ms), ..Outcome::default() },
-            Action::FrameCost(simulation_ms) if std::mem::take(&mut self.replayed_last_frame) => {
-                self.replay_events_per_frame = timeline::replay_budget(self.replay_events_per_frame, simulation_ms);
-                Outcome::default()
-            }
+            // A replay's slice is timed by the clock itself: its cost does not size the simulation's share.
+            Action::FrameCost(_) if std::mem::take(&mut self.replayed_last_frame) => Outcome::default(),
             Action::TogglePlay => {
                 self.playing = !self.playing;
                 Outcome::changed()

@@ -174,8 +174,7 @@ impl Playground {
     /// Opens what a link names as a page load does, with the lessons already fetched.
     pub(super) fn open_link(&mut self, fragment: &str) -> Outcome {
         let (library, clock) = (std::mem::take(&mut self.library), self.clock.take());
-        *self = Playground::open(fragment, Ok(library));
-        self.clock = clock;
+        *self = Playground::open(fragment, Ok(library), clock);
         Outcome {
             changed: true,
             world_replaced: true,
@@ -399,7 +398,7 @@ mod tests {
     #[test]
     fn lessons_that_could_not_be_fetched_leave_free_play_and_say_why() {
         for fragment in ["", "#lesson=acks-1-loses-writes"] {
-            let mut p = Playground::open(fragment, Err(String::from("lessons/index.json: HTTP 404")));
+            let mut p = Playground::open(fragment, Err(String::from("lessons/index.json: HTTP 404")), None);
             let notice = p.notice().expect("the page says why there is no lesson");
             assert!(notice.error, "{}", notice.text);
             assert_eq!(notice.text, "The lessons could not be loaded (lessons/index.json: HTTP 404): free play.");
