@@ -637,3 +637,35 @@ mod batch_split {
         }
     }
 }
+
+/// Kafka's `socket.connection.setup.timeout.ms` (10 s): a new client whose first bootstrap broker has lost
+/// its power (the machine says nothing, where a host whose process is down refuses at once) gives that
+/// connection up after 10 s and asks the next broker, rather than waiting out `request.timeout.ms` (30 s).
+/// A node that says nothing again waits longer (doubling, up to 30 s): the client's next try goes elsewhere.
+#[test]
+fn a_new_client_gets_past_a_bootstrap_broker_without_power_after_the_connection_setup_timeout() {
+    use franz_core::client::{AutoOffsetReset, ConsumerConfig};
+    use franz_core::types::TopicPartition;
+    for seed in 1..=3 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        w.power_loss(1).unwrap();
+        let start = w.now_ms();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "t", vec![value("past the silent broker")]).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let took_ms = w.now_ms() - start;
+        assert!((10_000..20_000).contains(&took_ms), "seed {seed}: the send took {took_ms} ms");
+        let start = w.now_ms();
+        let c = w
+            .add_consumer(ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") })
+            .unwrap();
+        w.assign(c, vec![TopicPartition::new("t", 0)]).unwrap();
+        let mut read = 0;
+        while read == 0 && w.now_ms() - start < 60_000 {
+            read += w.poll(c, 1_000).unwrap().len();
+        }
+        let took_ms = w.now_ms() - start;
+        assert!(read == 1 && (10_000..20_000).contains(&took_ms), "seed {seed}: read {read} in {took_ms} ms");
+        assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
+    }
+}

@@ -73,7 +73,7 @@ impl AdminClient {
         for (&request_id, call) in &self.calls {
             if !self.in_flight.any(|&r| r == request_id) && now_ms >= call.retry_at_ms {
                 let deadline_ms = now_ms.saturating_add(ADMIN_ATTEMPT_TIMEOUT_MS);
-                let correlation_id = self.in_flight.start(to, deadline_ms, request_id);
+                let correlation_id = self.in_flight.start(now_ms, to, deadline_ms, request_id);
                 out.send(to, Message::AdminRequest { correlation_id, op: call.op.clone() });
             }
         }

@@ -345,7 +345,7 @@ impl Producer {
             undispatched: Vec::new(),
             batches: BTreeMap::new(),
             next_batch_id: 1,
-            in_flight: InFlight::default(),
+            in_flight: InFlight::with_connections(),
             completed: Vec::new(),
             producer_id: None,
             sequences: VecMap::new(),
@@ -480,7 +480,7 @@ impl Producer {
             if !asking && !self.undispatched.is_empty() {
                 let (to, deadline_ms) =
                     (self.bootstrap.current(), now_ms.saturating_add(self.config.request_timeout_ms));
-                let correlation_id = self.in_flight.start(to, deadline_ms, ProducerRequest::InitProducerId);
+                let correlation_id = self.in_flight.start(now_ms, to, deadline_ms, ProducerRequest::InitProducerId);
                 out.send(to, Message::InitProducerIdRequest { correlation_id });
             }
             return;
@@ -560,7 +560,7 @@ impl Producer {
             return;
         }
         let (to, deadline_ms) = (self.bootstrap.current(), now_ms.saturating_add(self.config.request_timeout_ms));
-        let correlation_id = self.in_flight.start(to, deadline_ms, ProducerRequest::Metadata);
+        let correlation_id = self.in_flight.start(now_ms, to, deadline_ms, ProducerRequest::Metadata);
         out.send(to, Message::MetadataRequest { correlation_id, topics });
     }
 
@@ -924,7 +924,7 @@ impl Producer {
             self.in_flight.unawaited_id()
         } else {
             let request = ProducerRequest::Produce { batch_ids: batch_ids.clone(), disconnected: false };
-            self.in_flight.start(leader, now_ms.saturating_add(timeout_ms), request)
+            self.in_flight.start(now_ms, leader, now_ms.saturating_add(timeout_ms), request)
         };
         out.send(leader, Message::ProduceRequest { correlation_id, acks, timeout_ms, partitions });
         if acks == Acks::None {
@@ -1331,6 +1331,9 @@ impl Actor for Producer {
     }
 
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
+        if !matches!(message, Message::Disconnected { .. }) {
+            self.in_flight.heard_from(from);
+        }
         match message {
             Message::Disconnected { correlation_id } => self.on_disconnected(now_ms, from, correlation_id, out),
             Message::MetadataResponse { correlation_id, topics, .. }
@@ -1400,9 +1403,16 @@ impl Producer {
         let produces = self.in_flight.due(now_ms, |r| matches!(r, ProducerRequest::Produce { .. }));
         for correlation_id in produces {
             let Some(request) = self.in_flight.take(correlation_id) else { continue };
+            let connecting = request.timed_out_connecting();
             let ProducerRequest::Produce { batch_ids, disconnected } = request.pending else { continue };
             let e = if disconnected {
                 franz_err!(NetworkException, "Broker {} disconnected while the Produce was out", request.to)
+            } else if connecting {
+                franz_err!(
+                    NetworkException,
+                    "No connection to broker {} within socket.connection.setup.timeout.ms: it says nothing",
+                    request.to
+                )
             } else {
                 franz_err!(
                     RequestTimedOut,

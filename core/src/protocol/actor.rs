@@ -7,7 +7,7 @@
 //! `take_results`, an admin client's `take_result`), so an answer that takes network round trips arrives as
 //! a result to collect, as with Kafka's futures.
 
-use crate::vec_map::VecMap;
+use crate::vec_map::{VecMap, VecSet};
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Serialize;
@@ -282,15 +282,34 @@ impl Timers {
     }
 }
 
+/// Kafka's `socket.connection.setup.timeout.ms` and `socket.connection.setup.timeout.max.ms` (client
+/// defaults): how long a client waits for a connection to a node that says nothing (a machine without power,
+/// a cut link), doubling after each failure to that node up to the maximum. (Kafka adds ±20% jitter.)
+pub const SOCKET_CONNECTION_SETUP_TIMEOUT_MS: u64 = 10_000;
+pub const SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS: u64 = 30_000;
+
 /// One request awaiting its answer.
 #[derive(Clone, Debug)]
 pub struct InFlightRequest<P> {
     pub to: NodeId,
-    /// The answer is given up on at this time (the sender's request timeout), or at once if the
-    /// connection to `to` broke.
+    /// The answer is given up on at this time (the sender's request timeout; earlier while the connection
+    /// is being set up), or at once if the connection to `to` broke.
     pub deadline_ms: u64,
+    /// The request timeout's deadline, once the connection is up.
+    request_deadline_ms: u64,
+    /// It waits for a connection to `to` to be set up (no answer from `to` since the last one broke).
+    connecting: bool,
+    /// Past its deadline, as [`InFlight::due`] found (counted once).
+    expired: bool,
     /// What the sender must remember to handle the answer.
     pub pending: P,
+}
+
+impl<P> InFlightRequest<P> {
+    /// Given up on while its connection was being set up: the node said nothing.
+    pub fn timed_out_connecting(&self) -> bool {
+        self.connecting && self.expired
+    }
 }
 
 /// The requests an actor sent and awaits, by correlation id (Kafka's `InFlightRequests` of its
@@ -299,20 +318,75 @@ pub struct InFlightRequest<P> {
 pub struct InFlight<P> {
     ids: CorrelationIds,
     requests: VecMap<CorrelationId, InFlightRequest<P>>,
+    /// Whether connections are modelled (Kafka's clients: [`InFlight::with_connections`]).
+    connections: bool,
+    /// Nodes with a connection up: one answered since the last break.
+    connected: VecSet<NodeId>,
+    /// Connections being set up, until when; and the setups to each node that failed in a row.
+    setups: VecMap<NodeId, u64>,
+    failed_setups: VecMap<NodeId, u32>,
 }
 
 impl<P> Default for InFlight<P> {
     fn default() -> Self {
-        InFlight { ids: CorrelationIds::default(), requests: VecMap::new() }
+        InFlight {
+            ids: CorrelationIds::default(),
+            requests: VecMap::new(),
+            connections: false,
+            connected: VecSet::new(),
+            setups: VecMap::new(),
+            failed_setups: VecMap::new(),
+        }
     }
 }
 
 impl<P> InFlight<P> {
-    /// Numbers a new request to `to` and records it; the caller sends it with the id returned.
-    pub fn start(&mut self, to: NodeId, deadline_ms: u64, pending: P) -> CorrelationId {
+    /// A client's requests, over connections: the first request to a node that has not answered since its
+    /// connection broke waits for the connection to be set up, and is given up on after
+    /// `socket.connection.setup.timeout.ms` if the node says nothing (a host whose process is down refuses
+    /// at once: [`InFlight::disconnected`]). Kafka's `ClusterConnectionStates`.
+    pub fn with_connections() -> Self {
+        InFlight { connections: true, ..InFlight::default() }
+    }
+
+    /// Numbers a new request to `to`, sent at `now_ms` with its request timeout's deadline, and records it;
+    /// the caller sends it with the id returned.
+    pub fn start(&mut self, now_ms: u64, to: NodeId, deadline_ms: u64, pending: P) -> CorrelationId {
         let correlation_id = self.ids.next_id();
-        self.requests.insert(correlation_id, InFlightRequest { to, deadline_ms, pending });
+        let connecting = self.connections && !self.connected.contains(&to);
+        let effective_ms = match connecting {
+            true => {
+                let failures = self.failed_setups.get(&to).copied().unwrap_or(0);
+                let timeout_ms =
+                    (SOCKET_CONNECTION_SETUP_TIMEOUT_MS << failures.min(8)).min(SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS);
+                let setup_ms = *self.setups.entry(to).or_insert(now_ms.saturating_add(timeout_ms));
+                setup_ms.min(deadline_ms)
+            }
+            false => deadline_ms,
+        };
+        let request = InFlightRequest {
+            to,
+            deadline_ms: effective_ms,
+            request_deadline_ms: deadline_ms,
+            connecting,
+            expired: false,
+            pending,
+        };
+        self.requests.insert(correlation_id, request);
         correlation_id
+    }
+
+    /// `from` answered: the connection to it is up (its requests waiting for it now wait for their answers).
+    pub fn heard_from(&mut self, from: NodeId) {
+        if !self.connections || self.connected.contains(&from) {
+            return;
+        }
+        self.connected.insert(from);
+        self.setups.remove(&from);
+        self.failed_setups.remove(&from);
+        for (_, r) in self.requests.iter_mut().filter(|(_, r)| r.to == from && r.connecting) {
+            (r.connecting, r.deadline_ms) = (false, r.deadline_ms.max(r.request_deadline_ms));
+        }
     }
 
     /// A number for a request no answer is awaited to (acks=0).
@@ -331,8 +405,21 @@ impl<P> InFlight<P> {
 
     /// The requests past their deadline that `which` selects, oldest first; the caller [`InFlight::take`]s
     /// each in turn (handling one may forget another).
-    pub fn due(&self, now_ms: u64, which: impl Fn(&P) -> bool) -> Vec<CorrelationId> {
-        self.requests.iter().filter(|(_, r)| r.deadline_ms <= now_ms && which(&r.pending)).map(|(&id, _)| id).collect()
+    /// Kafka's client closes a connection whose request timed out, and counts a setup that timed out: the
+    /// next request to that node sets up a new one, waiting longer.
+    pub fn due(&mut self, now_ms: u64, which: impl Fn(&P) -> bool) -> Vec<CorrelationId> {
+        let mut due = Vec::new();
+        for (&id, r) in self.requests.iter_mut().filter(|(_, r)| r.deadline_ms <= now_ms && which(&r.pending)) {
+            due.push(id);
+            if core::mem::replace(&mut r.expired, true) || !self.connections {
+                continue;
+            }
+            self.connected.remove(&r.to);
+            if r.connecting && self.setups.remove(&r.to).is_some() {
+                *self.failed_setups.entry(r.to).or_insert(0) += 1;
+            }
+        }
+        due
     }
 
     /// The connection to `node` broke: its requests (only `refused`, when the refusal names one: those sent
@@ -345,6 +432,11 @@ impl<P> InFlight<P> {
         mut mark: impl FnMut(&mut P),
     ) {
         let lost = |id: CorrelationId| refused.is_none_or(|r| r == id);
+        if refused.is_none() {
+            self.connected.remove(&node);
+        }
+        // A refusal needs no timeout to be known: the next connection is tried at once.
+        self.setups.remove(&node);
         for (_, request) in self.requests.iter_mut().filter(|(&id, r)| r.to == node && lost(id)) {
             request.deadline_ms = now_ms;
             mark(&mut request.pending);
@@ -372,5 +464,48 @@ impl<P> InFlight<P> {
 
     pub fn deadlines_ms(&self) -> impl Iterator<Item = u64> + '_ {
         self.requests.values().map(|r| r.deadline_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_setup_times_out_doubling_to_its_maximum_and_an_answer_opens_it() {
+        let mut in_flight: InFlight<()> = InFlight::with_connections();
+        let request_timeout_ms = 30_000;
+        let mut waited = Vec::new();
+        let mut now = 0;
+        for _ in 0..3 {
+            let id = in_flight.start(now, 1, now + request_timeout_ms, ());
+            let deadline = in_flight.get(id).unwrap().deadline_ms;
+            waited.push(deadline - now);
+            assert_eq!(in_flight.due(deadline, |_| true), [id]);
+            assert!(in_flight.take(id).unwrap().timed_out_connecting());
+            now = deadline;
+        }
+        assert_eq!(waited, [10_000, 20_000, 30_000], "socket.connection.setup.timeout.ms, doubled, to .max.ms");
+        // A second request while the first sets up waits for the same setup; an answer opens the connection,
+        // and both then wait their request timeouts.
+        let a = in_flight.start(now, 2, now + request_timeout_ms, ());
+        let b = in_flight.start(now + 5, 2, now + 5 + request_timeout_ms, ());
+        assert_eq!(in_flight.get(b).unwrap().deadline_ms, now + 10_000);
+        in_flight.heard_from(2);
+        assert_eq!(in_flight.get(a).unwrap().deadline_ms, now + request_timeout_ms);
+        assert_eq!(in_flight.get(b).unwrap().deadline_ms, now + 5 + request_timeout_ms);
+        assert!(in_flight.due(now + request_timeout_ms, |_| true) == [a]);
+        // A request timeout closes the connection: the next request sets one up again (from 10 s: it had
+        // answered since its last failed setup).
+        let c = in_flight.start(now + request_timeout_ms, 2, now + 2 * request_timeout_ms, ());
+        assert_eq!(in_flight.get(c).unwrap().deadline_ms, now + request_timeout_ms + 10_000);
+        // Node 1 answers at last: its failures are forgotten, and a request to it waits its request timeout.
+        in_flight.heard_from(1);
+        let d = in_flight.start(now, 1, now + request_timeout_ms, ());
+        assert_eq!(in_flight.get(d).unwrap().deadline_ms, now + request_timeout_ms);
+        // Without connections (a broker's, the admin client's): the request timeout alone.
+        let mut plain: InFlight<()> = InFlight::default();
+        let e = plain.start(0, 1, request_timeout_ms, ());
+        assert_eq!(plain.get(e).unwrap().deadline_ms, request_timeout_ms);
     }
 }

@@ -418,7 +418,7 @@ impl Consumer {
             bootstrap: Bootstrap::new(bootstrap),
             metadata: MetadataCache::default(),
             assignment: VecMap::new(),
-            in_flight: InFlight::default(),
+            in_flight: InFlight::with_connections(),
             error: None,
             coordinator: None,
             metadata_retry_at_ms: None,
@@ -757,7 +757,7 @@ impl Consumer {
         out: &mut Outbox,
     ) {
         let deadline_ms = now_ms.saturating_add(self.config.request_timeout_ms);
-        let correlation_id = self.in_flight.start(to, deadline_ms, pending);
+        let correlation_id = self.in_flight.start(now_ms, to, deadline_ms, pending);
         out.send(to, make(correlation_id));
     }
 
@@ -780,6 +780,7 @@ impl Actor for Consumer {
         if let Message::Disconnected { correlation_id } = message {
             return self.on_disconnected(now_ms, from, correlation_id, out);
         }
+        self.in_flight.heard_from(from);
         let correlation_id = match &message {
             Message::MetadataResponse { correlation_id, .. }
             | Message::FetchResponse { correlation_id, .. }
