@@ -447,3 +447,77 @@ fn kip516_a_follower_of_a_recreated_topic_never_copies_the_old_topic_from_a_lead
     }
     assert!(exercised >= 2, "only {exercised} of 8 seeds placed the new topic's leader on the cut-off broker");
 }
+
+fn retention_cluster(seed: u64) -> World {
+    let broker_config = config(&[("log.retention.check.interval.ms", "500"), ("min.insync.replicas", "2")]);
+    let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
+    w.create_topic("r", 1, Some(3), config(&[("retention.ms", "1000"), ("segment.bytes", "100")])).unwrap();
+    w
+}
+
+/// KAFKA-7190: a partition's producer state outlives the records retention removes. An idempotent producer's
+/// records all deleted, its leader stalls with the next batch; the new leader must refuse the batch after it
+/// (OUT_OF_ORDER_SEQUENCE_NUMBER, so the producer retries in order), not take it first. (An adversary's run:
+/// the new leader had rebuilt its producer state from an empty log and took any sequence.)
+#[test]
+fn an_idempotent_producer_keeps_its_order_after_retention_removed_its_records() {
+    for seed in 1..=8 {
+        let mut w = retention_cluster(seed);
+        let p = w.add_producer(ProducerConfig { metadata_max_age_ms: 1_000, ..ProducerConfig::named("p") }).unwrap();
+        for i in 0..5 {
+            w.send(p, "r", vec![value(&format!("early-{i}"))]).unwrap();
+        }
+        w.run_for(5_000);
+        let d = w.describe_topic("r").unwrap().partitions[0].clone();
+        assert_eq!(d.log_start_offset, 5, "seed {seed}: retention removed every early record: {d:?}");
+        let leader = d.leader.unwrap();
+        w.pause_node(leader, 15_000).unwrap();
+        let a = w.send_async(p, "r", vec![value("A")]).unwrap();
+        w.run_for(12_000);
+        let b = w.send_async(p, "r", vec![value("B")]).unwrap();
+        w.run_for(60_000);
+        let offsets: Vec<(u64, u64)> = w
+            .producer_results(p)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.request_id, r.result.unwrap_or_else(|e| panic!("seed {seed}: {e}"))[0].offset.unwrap()))
+            .collect();
+        let offset = |id| offsets.iter().find(|(r, _)| *r == id).map(|(_, o)| *o).unwrap();
+        assert!(offset(a) < offset(b), "seed {seed}: A at {}, B at {}", offset(a), offset(b));
+        let report = w.check();
+        assert!(report.ok, "seed {seed}: {:#?}", report.violations);
+    }
+}
+
+/// KAFKA-7190 again: a batch written and replicated whose answer was lost, its record then removed by
+/// retention, and the leader crashes: the new leader answers the retry as a duplicate, not a second copy.
+#[test]
+fn an_idempotent_retry_is_written_once_after_retention_removed_the_first_copy() {
+    for seed in 1..=6 {
+        let mut w = retention_cluster(seed);
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "r", vec![value("first")]).unwrap();
+        let leader = w.describe_topic("r").unwrap().partitions[0].leader.unwrap();
+        let lost = franz_core::sim::network::NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 1.0 };
+        w.set_link_one_way(leader, p, Some(lost)).unwrap();
+        w.send_async(p, "r", vec![value("A")]).unwrap();
+        let c = w
+            .add_consumer(ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") })
+            .unwrap();
+        w.assign(c, vec![TopicPartition::new("r", 0)]).unwrap();
+        let mut seen = Vec::new();
+        for _ in 0..10 {
+            seen.extend(w.poll(c, 100).unwrap().iter().map(|r| franz_tests::text(&r.value).unwrap().to_string()));
+        }
+        w.run_for(4_000);
+        w.crash_broker(leader).unwrap();
+        w.set_link_one_way(leader, p, None).unwrap();
+        w.run_for(40_000);
+        for _ in 0..10 {
+            seen.extend(w.poll(c, 100).unwrap().iter().map(|r| franz_tests::text(&r.value).unwrap().to_string()));
+        }
+        assert_eq!(seen.iter().filter(|v| *v == "A").count(), 1, "seed {seed}: the consumer saw {seen:?}");
+        let report = w.check();
+        assert!(report.ok, "seed {seed}: {:#?}", report.violations);
+    }
+}

@@ -262,6 +262,9 @@ pub struct ReplicaDisk {
     pub topic_id: TopicId,
     pub log: crate::log::PartitionLog,
     pub high_watermark_checkpoint: Offset,
+    /// Kafka's producer snapshot: what the partition knew of idempotent producers, including those whose
+    /// records retention has since removed.
+    pub producer_snapshot: VecMap<i64, partition::ProducerEntry>,
 }
 
 /// A consumer's fetch, parked until some partition has records or an error, or its wait runs out (Kafka's
@@ -443,9 +446,10 @@ impl Broker {
                     partitions: VecMap::new(),
                 }
             });
-            topic
-                .partitions
-                .insert(tp.partition, Partition::from_disk(replica.log, replica.high_watermark_checkpoint, now_ms));
+            topic.partitions.insert(
+                tp.partition,
+                Partition::from_disk(replica.log, replica.high_watermark_checkpoint, replica.producer_snapshot, now_ms),
+            );
         }
         let log_flusher_first_run_ms = now_ms.saturating_add(config.log_initial_task_delay_ms);
         Broker {
@@ -498,8 +502,10 @@ impl Broker {
                     lost.push((tp.clone(), log.unflushed_count()));
                     log.lose_unflushed();
                 }
-                let high_watermark_checkpoint = p.high_watermark_checkpoint;
-                replicas.insert(tp, ReplicaDisk { topic_id: topic.topic_id, log, high_watermark_checkpoint });
+                let (high_watermark_checkpoint, producer_snapshot) = (p.high_watermark_checkpoint, p.producers);
+                let replica =
+                    ReplicaDisk { topic_id: topic.topic_id, log, high_watermark_checkpoint, producer_snapshot };
+                replicas.insert(tp, replica);
             }
         }
         let disk = BrokerDisk {

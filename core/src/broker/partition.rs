@@ -128,8 +128,14 @@ impl Partition {
 
     /// A replica recovered from disk at a restart: the HW from its checkpoint (Kafka's recovery), producer
     /// state from the log; leadership and the rest come from the metadata log.
-    pub fn from_disk(log: PartitionLog, high_watermark_checkpoint: Offset, now_ms: u64) -> Partition {
-        let mut p = Partition { log, high_watermark_checkpoint, ..Partition::new(now_ms) };
+    pub fn from_disk(
+        log: PartitionLog,
+        high_watermark_checkpoint: Offset,
+        producer_snapshot: VecMap<i64, ProducerEntry>,
+        now_ms: u64,
+    ) -> Partition {
+        let mut p =
+            Partition { log, high_watermark_checkpoint, producers: producer_snapshot, ..Partition::new(now_ms) };
         p.high_watermark = high_watermark_checkpoint.clamp(p.log.log_start_offset(), p.log.log_end_offset());
         p.rebuild_producer_state();
         p.assert_invariants();
@@ -198,8 +204,8 @@ impl Partition {
     /// Kafka's idempotence check for a batch with `count` records.
     pub(super) fn check_sequence(&self, stamp: ProducerStamp, count: usize) -> crate::error::Result<SequenceCheck> {
         let Some(entry) = self.producers.get(&stamp.producer_id) else {
-            // Kafka accepts any sequence from a producer it has no state for (KIP-360), because retention may
-            // have removed that state, and over one TCP connection a batch cannot overtake an earlier one.
+            // Kafka accepts any sequence from a producer it has no state for (KIP-360: its state may have
+            // expired), and over one TCP connection a batch cannot overtake an earlier one.
             // Franz's network loses single messages, so while nothing was ever removed from the log's start,
             // a first batch that is not sequence 0 means an earlier one is missing: refuse it, and the
             // producer retries in order (or, with nothing of its own in flight, starts a new epoch).
@@ -258,12 +264,27 @@ impl Partition {
         remember(&mut self.producers, stamp, count, base_offset);
     }
 
-    /// After a restart or a truncation: what the producers wrote is read back from the log's batch headers.
+    /// After a restart, a truncation or a new leadership: what the producers wrote is read back from the log's
+    /// batch headers. A producer none of whose batches the log holds any more (retention or compaction
+    /// removed them) keeps what was known of its batches below the log's end, as Kafka's producer state
+    /// outlives its records (KAFKA-7190, Kafka 2.4; its snapshots keep it across restarts): otherwise a new
+    /// leader would take any sequence from it, and a retry or a gap would be written out of order or twice.
     pub(super) fn rebuild_producer_state(&mut self) {
         let mut producers = VecMap::new();
         for batch in self.log.segments().flat_map(|s| s.batches.iter()).filter(|b| b.producer.producer_id >= 0) {
             let count = (batch.last_offset + 1 - batch.base_offset) as usize;
             remember(&mut producers, batch.producer, count, batch.base_offset);
+        }
+        let end = self.log.log_end_offset();
+        for (producer_id, mut entry) in core::mem::take(&mut self.producers) {
+            if producers.contains_key(&producer_id) {
+                continue;
+            }
+            // Batches at or past the end were truncated away (or lost with the power): they never happened.
+            entry.batches.retain(|&(_, _, base_offset)| base_offset < end);
+            if !entry.batches.is_empty() {
+                producers.insert(producer_id, entry);
+            }
         }
         self.producers = producers;
     }
