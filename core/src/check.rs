@@ -367,13 +367,19 @@ fn acknowledged(history: &History) -> Vec<Ack> {
 
 /// Lost writes, non-monotonic sends and duplicates.
 fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mut Report) {
-    // How many records were sent with each key, by topic: a record compaction removed needs a later one with
-    // its key (held, or sent: it may have been a tombstone, since removed in turn).
-    let mut sent_with_key: BTreeMap<(&str, &Bytes), usize> = BTreeMap::new();
+    // Where each record sent with a key ended up, by topic and key: a record compaction removed needs a later
+    // one with its key (held, or sent: it may have been a tombstone, since removed in turn). A record
+    // acknowledged at an earlier offset (or on another partition) is no later one; one never acknowledged
+    // with an offset may be anywhere.
+    let acked_at: BTreeMap<(NodeId, u64, usize), (u32, Offset)> =
+        acks.iter().map(|a| ((a.producer, a.request_id, a.index), (a.tp.partition, a.offset))).collect();
+    let mut sent_with_key: BTreeMap<(&str, &Bytes), Vec<Option<(u32, Offset)>>> = BTreeMap::new();
     for entry in history.entries() {
-        if let Op::SendInvoked { topic, records, .. } = &entry.op {
-            for key in records.iter().filter_map(|r| r.key.as_ref()) {
-                *sent_with_key.entry((topic.as_str(), key)).or_default() += 1;
+        if let Op::SendInvoked { producer, request_id, topic, records } = &entry.op {
+            for (index, r) in records.iter().enumerate() {
+                let Some(key) = r.key.as_ref() else { continue };
+                let at = acked_at.get(&(*producer, *request_id, index)).copied();
+                sent_with_key.entry((topic.as_str(), key)).or_default().push(at);
             }
         }
     }
@@ -395,7 +401,9 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
             // Compacted away, if a later record has its key (Kafka's cleaner keeps each key's latest).
             let superseded = ack.payload.0.as_ref().is_some_and(|key| {
                 let later_held = log.records.iter().any(|r| r.offset > offset && r.key.as_ref() == Some(key));
-                let sent_again = sent_with_key.get(&(tp.topic.as_str(), key)).is_some_and(|&n| n > 1);
+                let later = |at: &Option<(u32, Offset)>| at.is_none_or(|(p, o)| p == tp.partition && o > offset);
+                let sent_again =
+                    sent_with_key.get(&(tp.topic.as_str(), key)).is_some_and(|sent| sent.iter().any(later));
                 later_held || sent_again
             });
             if superseded {
@@ -404,13 +412,16 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
         }
         // The same bytes written by another batch at this offset do not make up for the record lost.
         let other_batch = |h: &LoggedRecord| h.origin.is_some_and(|o| o.batch != ack.batch);
-        if held.is_none_or(|h| h.key != ack.payload.0 || h.value != ack.payload.1 || other_batch(h)) {
+        let equal = |h: &LoggedRecord| h.key == ack.payload.0 && h.value == ack.payload.1;
+        if held.is_none_or(|h| !equal(h) || other_batch(h)) {
             let now_there = match held {
-                Some(h) if other_batch(h) => format!(
-                    "broker {} holds an equal record there, written by another batch (producer {}'s #{}, not #{})",
+                Some(h) if equal(h) => format!(
+                    "broker {} holds an equal record there, written by another batch (producer {}'s batch #{}, not \
+                     producer {}'s #{})",
                     log.broker,
                     h.origin.map_or(0, |o| o.batch.producer),
                     h.origin.map_or(0, |o| o.batch.batch_id),
+                    ack.batch.producer,
                     ack.batch.batch_id
                 ),
                 Some(h) => format!("broker {} holds {} there", log.broker, show_record(&h.key, &h.value)),
@@ -1094,6 +1105,14 @@ mod tests {
         let mut tombstoned = sends();
         tombstoned.push(sent_keyed(2, &[("a0", "")]));
         assert_eq!(run(tombstoned, log(vec![keyed(5, "b", "y", None)])), []);
+        // An adversary's run: the key's only other record was acknowledged at an earlier offset, so it
+        // supersedes nothing (a cleaner keeps the latest of a key, never an older one instead).
+        let earlier =
+            vec![sent_keyed(1, &[("a0", "old")]), acked(1, &[1]), sent_keyed(2, &[("a0", "x")]), acked(2, &[3])];
+        assert_eq!(
+            run(earlier, log(vec![keyed(1, "a0", "old", None), keyed(5, "b", "y", None)])),
+            [ViolationKind::LostWrite]
+        );
     }
 
     #[test]
