@@ -371,9 +371,10 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
     // one with its key (held, or sent: it may have been a tombstone, since removed in turn). A record
     // acknowledged at an earlier offset (or on another partition) is no later one; one never acknowledged
     // with an offset may be anywhere.
-    let acked_at: BTreeMap<(NodeId, u64, usize), (u32, Offset)> =
+    type PartitionOffset = (u32, Offset);
+    let acked_at: BTreeMap<(NodeId, u64, usize), PartitionOffset> =
         acks.iter().map(|a| ((a.producer, a.request_id, a.index), (a.tp.partition, a.offset))).collect();
-    let mut sent_with_key: BTreeMap<(&str, &Bytes), Vec<Option<(u32, Offset)>>> = BTreeMap::new();
+    let mut sent_with_key: BTreeMap<(&str, &Bytes), Vec<Option<PartitionOffset>>> = BTreeMap::new();
     for entry in history.entries() {
         if let Op::SendInvoked { producer, request_id, topic, records } = &entry.op {
             for (index, r) in records.iter().enumerate() {
@@ -401,7 +402,7 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
             // Compacted away, if a later record has its key (Kafka's cleaner keeps each key's latest).
             let superseded = ack.payload.0.as_ref().is_some_and(|key| {
                 let later_held = log.records.iter().any(|r| r.offset > offset && r.key.as_ref() == Some(key));
-                let later = |at: &Option<(u32, Offset)>| at.is_none_or(|(p, o)| p == tp.partition && o > offset);
+                let later = |at: &Option<PartitionOffset>| at.is_none_or(|(p, o)| p == tp.partition && o > offset);
                 let sent_again =
                     sent_with_key.get(&(tp.topic.as_str(), key)).is_some_and(|sent| sent.iter().any(later));
                 later_held || sent_again
