@@ -98,6 +98,7 @@ test("faults, the checker and replay, from plain JS", () => {
   }
   assert.throws(() => franz.Cluster.replay('{"version":1,"seed":1,"brokers":1,"actions":[{"atMs":0,"action":{"type":"nuke"}}]}'), { code: "INVALID_REQUEST" });
   assert.throws(() => cluster.setLink(1, 999, { latencyMs: 1 }), { code: "INVALID_REQUEST" });
+  assert.throws(() => cluster.setLink(1, 1, { dropRate: 1 }), { code: "INVALID_REQUEST" });
 });
 
 test("topic administration, retention and compaction, from plain JS", () => {
@@ -118,6 +119,17 @@ test("topic administration, retention and compaction, from plain JS", () => {
   cluster.createPartitions("logs", 3);
   assert.equal(cluster.describeTopic("logs").partitions.length, 3);
   assert.throws(() => cluster.createPartitions("logs", 2), { code: "INVALID_PARTITIONS" });
+  // KIP-464: -1 asks for the default count; other counts below 1, fractions and counts past Kafka's int are
+  // refused with its error names.
+  cluster.createTopic("defaults", { partitions: -1, replicationFactor: -1 });
+  assert.equal(cluster.describeTopic("defaults").partitions.length, 1);
+  cluster.deleteTopic("defaults");
+  for (const partitions of [0, -2, 2.5, 2 ** 40]) {
+    assert.throws(() => cluster.createTopic("bad", { partitions }), { code: "INVALID_PARTITIONS" }, String(partitions));
+  }
+  for (const replicationFactor of [0, -3, 1.5, 70000]) {
+    assert.throws(() => cluster.createTopic("bad", { replicationFactor }), { code: "INVALID_REPLICATION_FACTOR" });
+  }
   cluster.alterTopicConfig("logs", { "retention.ms": 1, "segment.bytes": null });
   assert.equal(cluster.describeTopic("logs").config["retention.ms"], "1");
   assert.equal(cluster.describeTopic("logs").config["segment.bytes"], "1073741824");
@@ -192,6 +204,7 @@ test("committed offsets: commitSync, groupOffsets and a consumer that resumes", 
   assert.deepEqual(cluster.groupOffsets("nobody"), []);
   assert.throws(() => cluster.consumer().commitSync(), { code: "INVALID_GROUP_ID" });
   assert.throws(() => second.commitSync([{ topic: "t" }]), { code: "INVALID_REQUEST" });
+  assert.throws(() => second.commitSync([{ topic: "t", partition: 0, offset: -3 }]), (e) => e.code === "INVALID_REQUEST" && e.message.includes("Invalid negative offset -3"));
   assert.ok(cluster.listTopics().includes("__consumer_offsets"));
 });
 

@@ -404,7 +404,36 @@ impl Cluster {
         options: Option<TopicOptionsJs>,
     ) -> Result<(), JsValue> {
         let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
-        let o: TopicOptions = parse_options_with(opt_js(options), "topic", &["config"], |_| Ok(()))?;
+        let o: TopicOptions =
+            parse_options_with(opt_js(options), "topic", &["config", "partitions", "replicationFactor"], |map| {
+                // KIP-464: -1 asks for the default; any other count below 1 (or not a whole number) is refused
+                // with Kafka's error and text, not a JSON type error.
+                let counts = [
+                    (
+                        "partitions",
+                        u64::from(u32::MAX),
+                        ErrorCode::InvalidPartitions,
+                        "Number of partitions was set to an invalid non-positive value.",
+                    ),
+                    (
+                        "replicationFactor",
+                        i16::MAX as u64,
+                        ErrorCode::InvalidReplicationFactor,
+                        "Replication factor must be larger than 0, or -1 to use the default value.",
+                    ),
+                ];
+                for (key, max, code, text) in counts {
+                    match map.get(key) {
+                        None | Some(serde_json::Value::Null) => {}
+                        Some(v) if v.as_i64() == Some(-1) => {
+                            map.remove(key);
+                        }
+                        Some(v) if v.as_u64().is_some_and(|n| (1..=max).contains(&n)) => {}
+                        Some(v) => return Err(invalid(code, format!("{text} ({key}: {v})"))),
+                    }
+                }
+                Ok(())
+            })?;
         let config = config_map(o.config);
         let partitions = o.partitions.unwrap_or(1);
         with_world(&self.world, |w| w.create_topic(&name, partitions, o.replication_factor, config).map_err(js_error))
@@ -774,7 +803,21 @@ impl Consumer {
         let offsets: Option<Vec<PartitionOffset>> = if offsets.is_undefined() || offsets.is_null() {
             None
         } else {
-            Some(from_json(&offsets).map_err(|e| invalid(ErrorCode::InvalidRequest, format!("Invalid offsets: {e}")))?)
+            let bad = |e: String| invalid(ErrorCode::InvalidRequest, format!("Invalid offsets: {e}"));
+            let list: serde_json::Value = from_json(&offsets).map_err(|e| bad(e.to_string()))?;
+            // Kafka's OffsetAndMetadata refuses a negative offset ("Invalid negative offset"): said so, not as
+            // a JSON type error.
+            let entries = list.as_array().map(|a| a.as_slice()).unwrap_or_default();
+            if let Some(v) =
+                entries.iter().filter_map(|e| e.get("offset")).find(|v| v.is_number() && v.as_u64().is_none())
+            {
+                let text = match v.as_f64().is_some_and(|f| f < 0.0) {
+                    true => format!("Invalid negative offset {v}"),
+                    false => format!("the offset {v} is not a whole number"),
+                };
+                return Err(bad(text));
+            }
+            Some(serde_json::from_value(list).map_err(|e| bad(e.to_string()))?)
         };
         with_world(&self.world, |w| w.commit_sync(self.id, offsets).map_err(js_error))
     }

@@ -174,6 +174,9 @@ impl World {
                         return Err(franz_err!(InvalidRequest, "There is no node {id}"));
                     }
                 }
+                if a == b {
+                    return Err(franz_err!(InvalidRequest, "A link joins two nodes: node {a} has no link to itself"));
+                }
                 self.network.set_link(a, b, network, one_way)?;
                 self.record(super::NO_NODE_NETWORK, TraceKind::LinkChanged { a, b, network, one_way });
                 Ok(Outcome::Done)
