@@ -399,14 +399,17 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
         }
         let held = log.at(offset);
         if held.is_none() && offset < log.cleaned_up_to {
-            // Compacted away, if a later record has its key (Kafka's cleaner keeps each key's latest).
-            let superseded = ack.payload.0.as_ref().is_some_and(|key| {
-                let later_held = log.records.iter().any(|r| r.offset > offset && r.key.as_ref() == Some(key));
-                let later = |at: &Option<PartitionOffset>| at.is_none_or(|(p, o)| p == tp.partition && o > offset);
-                let sent_again =
-                    sent_with_key.get(&(tp.topic.as_str(), key)).is_some_and(|sent| sent.iter().any(later));
-                later_held || sent_again
-            });
+            // Compacted away, if a later record has its key (Kafka's cleaner keeps each key's latest), or a
+            // tombstone (its cleaner removes them `delete.retention.ms` after it first cleaned them).
+            let tombstone = ack.payload.0.is_some() && ack.payload.1.is_none();
+            let superseded = tombstone
+                || ack.payload.0.as_ref().is_some_and(|key| {
+                    let later_held = log.records.iter().any(|r| r.offset > offset && r.key.as_ref() == Some(key));
+                    let later = |at: &Option<PartitionOffset>| at.is_none_or(|(p, o)| p == tp.partition && o > offset);
+                    let sent_again =
+                        sent_with_key.get(&(tp.topic.as_str(), key)).is_some_and(|sent| sent.iter().any(later));
+                    later_held || sent_again
+                });
             if superseded {
                 continue;
             }
@@ -454,6 +457,41 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
         }
     }
     check_duplicates(replicas, report);
+    check_polled_duplicates(history, replicas, report);
+}
+
+/// One record of one producer batch polled at two offsets of a partition (of one topic id): a retry appended
+/// again, seen by a consumer, though retention may since have removed one copy from the log. (Both copies
+/// still in the log are [`check_duplicates`]' to report.)
+fn check_polled_duplicates(history: &History, replicas: &Replicas, report: &mut Report) {
+    type Place = (TopicPartition, Option<crate::types::TopicId>);
+    let mut polled_at: BTreeMap<(Place, RecordOrigin), BTreeSet<Offset>> = BTreeMap::new();
+    for entry in history.entries() {
+        let Op::Polled { records, .. } = &entry.op else { continue };
+        for r in records {
+            let Some(origin) = r.origin else { continue };
+            let place = (TopicPartition::new(r.topic.clone(), r.partition), r.topic_id);
+            polled_at.entry((place, origin)).or_default().insert(r.offset);
+        }
+    }
+    for (((tp, _), origin), offsets) in polled_at.iter().filter(|(_, offsets)| offsets.len() > 1) {
+        let in_log = |o: &Offset| {
+            replicas
+                .get(tp)
+                .and_then(|r| authoritative(r))
+                .and_then(|log| log.at(*o))
+                .is_some_and(|h| h.origin == Some(*origin))
+        };
+        if offsets.iter().filter(|o| in_log(o)).count() > 1 {
+            continue; // the log's duplicate, reported from the log
+        }
+        let offsets: Vec<Offset> = offsets.iter().copied().collect();
+        let detail = format!(
+            "producer {} sent record {} of its batch #{} once, but consumers polled it at offsets {offsets:?}",
+            origin.batch.producer, origin.index, origin.batch.batch_id
+        );
+        report.add(ViolationKind::Duplicate, tp, offsets.get(1).copied(), detail);
+    }
 }
 
 /// One record of one producer batch at two offsets of the log: a retry appended again.
@@ -1032,6 +1070,7 @@ mod tests {
                     high_watermark,
                     leader_epoch,
                     topic_id: Some(1),
+                    origin: None,
                 })
                 .collect(),
         }
@@ -1114,6 +1153,14 @@ mod tests {
             run(earlier, log(vec![keyed(1, "a0", "old", None), keyed(5, "b", "y", None)])),
             [ViolationKind::LostWrite]
         );
+        // Near miss: the record removed was a tombstone, which the cleaner removes in its time.
+        let tombstone = Op::SendInvoked {
+            producer: 10_002,
+            request_id: 1,
+            topic: "t".into(),
+            records: vec![SentRecord { key: b("a0"), value: None }],
+        };
+        assert_eq!(run(vec![tombstone, acked(1, &[3])], log(vec![keyed(5, "b", "y", None)])), []);
     }
 
     #[test]
@@ -1327,6 +1374,33 @@ mod tests {
         assert_eq!(run(twice, vec![log.clone()]), [], "sent twice, held twice: fine");
         // Near miss: the history that saw the sends is gone; the log alone says who wrote what.
         assert_eq!(run(vec![], vec![log]), []);
+    }
+
+    #[test]
+    fn one_record_of_one_batch_polled_at_two_offsets_is_a_duplicate_though_retention_removed_one() {
+        // An adversary's run: a retry appended again; retention then removed the first copy (offset 1), which a
+        // consumer had polled, as it polled the second (offset 2).
+        let origin = Some(RecordOrigin { batch: BatchOrigin { producer: 10_002, batch_id: 1 }, index: 0 });
+        let polled_with_origin = |offsets: &[u64]| {
+            let mut op = polled(&offsets.iter().map(|&o| (o, "a", 3)).collect::<Vec<_>>());
+            if let Op::Polled { records, .. } = &mut op {
+                records.iter_mut().for_each(|r| r.origin = origin);
+            }
+            op
+        };
+        let mut log = replica(1, true, 3, &["x", "a", "a"]);
+        log.records.iter_mut().skip(1).for_each(|r| r.origin = origin);
+        log.log_start_offset = 2;
+        log.records.retain(|r| r.offset >= 2);
+        let ops = || vec![sent(1, &["a"]), acked(1, &[1]), polled_with_origin(&[1]), polled_with_origin(&[2])];
+        assert_eq!(run(ops(), vec![log.clone()]), [ViolationKind::Duplicate]);
+        // Near misses: polled at one offset only; with both copies still in the log, the log's duplicate is
+        // reported once.
+        let once = vec![sent(1, &["a"]), acked(1, &[2]), polled_with_origin(&[2])];
+        assert_eq!(run(once, vec![log]), []);
+        let mut both = replica(1, true, 3, &["x", "a", "a"]);
+        both.records.iter_mut().skip(1).for_each(|r| r.origin = origin);
+        assert_eq!(run(ops(), vec![both]), [ViolationKind::Duplicate]);
     }
 
     #[test]

@@ -172,7 +172,7 @@ impl PartitionLog {
         // As Kafka does, the batch arrives with offset deltas; the log stamps absolute offsets (and, with
         // `message.timestamp.type=LogAppendTime`, its clock).
         let log_append_time = config.log_append_time.then_some(now_ms as i64);
-        let records = records.stamped(base_offset, leader_epoch, log_append_time);
+        let records = records.stamped(base_offset, leader_epoch, log_append_time, origin);
         let last_offset = base_offset + records.len() as Offset - 1;
         let size_bytes = BATCH_OVERHEAD_BYTES + records.size_bytes(0..records.len());
         let batch = RecordBatch {

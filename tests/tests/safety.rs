@@ -521,3 +521,37 @@ fn an_idempotent_retry_is_written_once_after_retention_removed_the_first_copy() 
         assert!(report.ok, "seed {seed}: {:#?}", report.violations);
     }
 }
+
+/// Without idempotence Kafka may write a retry twice; the checker says so even once retention removed the
+/// first copy from every log, because a consumer polled both. (An adversary's run: `check()` was clean.)
+#[test]
+fn a_retry_written_twice_is_a_duplicate_though_retention_removed_the_first_copy() {
+    for seed in 1..=4 {
+        let mut w = retention_cluster(seed);
+        let config = ProducerConfig { enable_idempotence: Some(false), ..ProducerConfig::named("p") };
+        let p = w.add_producer(config).unwrap();
+        w.send(p, "r", vec![value("first")]).unwrap();
+        let leader = w.describe_topic("r").unwrap().partitions[0].leader.unwrap();
+        let lost = franz_core::sim::network::NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 1.0 };
+        w.set_link_one_way(leader, p, Some(lost)).unwrap();
+        w.send_async(p, "r", vec![value("A")]).unwrap();
+        let c = w
+            .add_consumer(ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") })
+            .unwrap();
+        w.assign(c, vec![TopicPartition::new("r", 0)]).unwrap();
+        let mut seen = Vec::new();
+        for _ in 0..10 {
+            seen.extend(w.poll(c, 100).unwrap().iter().map(|r| franz_tests::text(&r.value).unwrap().to_string()));
+        }
+        w.run_for(4_000);
+        w.crash_broker(leader).unwrap();
+        w.set_link_one_way(leader, p, None).unwrap();
+        w.run_for(40_000);
+        for _ in 0..10 {
+            seen.extend(w.poll(c, 100).unwrap().iter().map(|r| franz_tests::text(&r.value).unwrap().to_string()));
+        }
+        assert_eq!(seen.iter().filter(|v| *v == "A").count(), 2, "seed {seed}: the consumer saw {seen:?}");
+        let kinds: Vec<_> = w.check().violations.iter().map(|v| v.kind).collect();
+        assert_eq!(kinds, [franz_core::check::ViolationKind::Duplicate], "seed {seed}");
+    }
+}

@@ -53,6 +53,10 @@ pub struct PolledRecord {
     pub leader_epoch: crate::types::LeaderEpoch,
     /// The topic id of the log that fetch read.
     pub topic_id: Option<crate::types::TopicId>,
+    /// The producer batch that wrote it (a tag only the simulation keeps): one record of one batch polled at
+    /// two offsets is a duplicate, even once retention removed one of them.
+    #[serde(skip)]
+    pub origin: Option<crate::protocol::record::RecordOrigin>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -95,6 +95,9 @@ struct PackedRecords {
     entries: Box<[RecordEntry]>,
     /// The headers of the records that have any, by entry index, ascending (most records have none).
     headers: Box<[(u32, Vec<Header>)]>,
+    /// Who wrote the record at this offset (a tag only the simulation keeps, for the checker): the records
+    /// after it in the batch are the next ones its producer sent.
+    origin: Option<(RecordOrigin, Offset)>,
 }
 
 /// One record of a packed batch: its value follows its key in the payload. `NULL_LEN` is a null key or value.
@@ -171,6 +174,14 @@ impl BatchRecords {
         self.get(self.len().checked_sub(1)?)
     }
 
+    /// Who wrote record `i` (for the checker: the same record of the same producer batch at two offsets is a
+    /// duplicate).
+    pub fn origin(&self, i: usize) -> Option<RecordOrigin> {
+        let (first, base_offset) = self.data.origin?;
+        let e = self.entries().get(i)?;
+        Some(RecordOrigin { batch: first.batch, index: first.index + (e.offset - base_offset) as u32 })
+    }
+
     /// The records' offsets, ascending.
     pub fn offsets(&self) -> impl DoubleEndedIterator<Item = Offset> + '_ {
         self.entries().iter().map(|e| e.offset)
@@ -223,7 +234,11 @@ impl BatchRecords {
             }
             _ => {
                 let records: Vec<Record> = self.iter().zip(&kept).filter(|(_, &k)| k).map(|(r, _)| r).collect();
+                let origin = self.data.origin;
                 *self = BatchRecords::from(records);
+                if let Some(data) = Arc::get_mut(&mut self.data) {
+                    data.origin = origin;
+                }
             }
         }
         true
@@ -276,6 +291,7 @@ impl BatchRecords {
             payload: Bytes::from(payload),
             entries: entries.into_boxed_slice(),
             headers: headers.into_boxed_slice(),
+            origin: None,
         };
         BatchRecords { data: Arc::new(data), start: 0, end }
     }
@@ -288,6 +304,7 @@ impl BatchRecords {
         base_offset: Offset,
         leader_epoch: LeaderEpoch,
         log_append_time: Option<i64>,
+        origin: Option<RecordOrigin>,
     ) -> BatchRecords {
         let entries: Box<[RecordEntry]> = self
             .entries()
@@ -306,6 +323,7 @@ impl BatchRecords {
             payload: self.data.payload.clone(),
             headers: headers.map(|(i, h)| (i - start, h.clone())).collect(),
             entries,
+            origin: origin.map(|o| (o, base_offset)),
         };
         BatchRecords { end: data.entries.len(), data: Arc::new(data), start: 0 }
     }
@@ -357,6 +375,7 @@ impl From<Vec<Record>> for BatchRecords {
             payload: Bytes::from(payload),
             entries: entries.into_boxed_slice(),
             headers: headers.into_boxed_slice(),
+            origin: None,
         };
         BatchRecords { data: Arc::new(data), start: 0, end }
     }
@@ -411,7 +430,7 @@ mod tests {
         let packed = BatchRecords::pack(parts);
         assert_eq!(packed.offsets().collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5], "offsets are deltas");
         let view = packed.slice(2..5);
-        let stamped = view.stamped(100, 7, None);
+        let stamped = view.stamped(100, 7, None, None);
         let expected: Vec<Record> = records[2..5]
             .iter()
             .enumerate()
@@ -419,7 +438,7 @@ mod tests {
             .collect();
         assert_eq!(stamped.iter().collect::<Vec<_>>(), expected);
         assert!(stamped.any_null_key() && !packed.slice(4..6).any_null_key());
-        let appended = view.stamped(0, 1, Some(42));
+        let appended = view.stamped(0, 1, Some(42), None);
         assert!(appended.timestamps_ms().all(|t| t == 42));
         assert_eq!(appended.size_bytes(0..3), view.size_bytes(0..3));
     }
@@ -445,9 +464,9 @@ mod tests {
             let (a, b) = (cut.0 % (records.len() + 1), cut.1 % (records.len() + 1));
             let range = a.min(b)..a.max(b);
             let log_append_time = log_append_time.map(i64::from);
-            for source in [packed.clone(), packed.stamped(1_000, 2, None)] {
+            for source in [packed.clone(), packed.stamped(1_000, 2, None, None)] {
                 let view = source.slice(range.clone());
-                let stamped = view.stamped(50, 9, log_append_time);
+                let stamped = view.stamped(50, 9, log_append_time, None);
                 let expected: Vec<Record> = records[range.clone()]
                     .iter()
                     .enumerate()

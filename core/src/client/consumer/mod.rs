@@ -337,15 +337,16 @@ impl CompletedFetch {
         *self = CompletedFetch::default();
     }
 
-    fn pop_front(&mut self) -> Option<(Record, FetchedWith)> {
+    /// The next record, who wrote it (the checker's tag), and what its fetch said.
+    fn pop_front(&mut self) -> Option<(Record, Option<crate::protocol::record::RecordOrigin>, FetchedWith)> {
         let first = self.batches.front()?;
-        let record = first.get(self.next)?;
+        let (record, origin) = (first.get(self.next)?, first.origin(self.next));
         self.next += 1;
         if self.next == first.len() {
             self.batches.pop_front();
             self.next = 0;
         }
-        Some((record, self.with?))
+        Some((record, origin, self.with?))
     }
 }
 
@@ -711,7 +712,8 @@ impl Consumer {
         let mut polled = Vec::with_capacity(records.capacity());
         for (tp, state) in self.assignment.iter_mut().filter(|(_, s)| !s.paused && !s.buffer.is_empty()) {
             while records.len() < self.config.max_poll_records {
-                let Some((record, FetchedWith { high_watermark, leader_epoch, topic_id })) = state.buffer.pop_front()
+                let Some((record, origin, FetchedWith { high_watermark, leader_epoch, topic_id })) =
+                    state.buffer.pop_front()
                 else {
                     break;
                 };
@@ -724,6 +726,7 @@ impl Consumer {
                     high_watermark,
                     leader_epoch,
                     topic_id,
+                    origin,
                 });
                 debug_assert!(
                     state.position.is_some_and(|p| record.offset >= p),

@@ -230,7 +230,7 @@ fn a_completed_fetch_skips_below_its_offset_and_empty_batches() {
         assert!(fetch.batches.iter().all(|b| !b.is_empty()));
         assert!(fetch.batches.front().is_none_or(|b| fetch.next < b.len()));
         let mut got = Vec::new();
-        while let Some((r, w)) = fetch.pop_front() {
+        while let Some((r, _, w)) = fetch.pop_front() {
             assert_eq!(w.high_watermark, 9);
             got.push(r.offset);
             assert_eq!(fetch.len(), expected.len() - got.len());
