@@ -2,6 +2,7 @@
 # Mutation checks: each patch in tests/mutants/ reverts one safety rule. A rule counts only if breaking it is
 # caught, so for each patch this applies it to a scratch copy of the tree and runs the explorer's CI sweep
 # (and the scenario tests); it must FAIL. Prints one line per mutant; exits 1 if one survived.
+# (The trace-hash test is skipped: any change of behaviour changes a hash, which says nothing of safety.)
 # Usage: scripts/mutants.sh [patch ...]   (FRANZ_EXPLORE_HISTORIES sizes the sweep; 1,000 by default)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +20,8 @@ for patch in "${patches[@]}"; do
   (cd "$scratch/tree" && git checkout -q -- . && git apply "$patch") || { echo "$name: does not apply"; survived=1; continue; }
   start=$(date +%s)
   if (cd "$scratch/tree" && FRANZ_EXPLORE_HISTORIES=${FRANZ_EXPLORE_HISTORIES:-1000} FRANZ_EXPLORE_SHRINK=0 \
-      cargo test -q --profile explore -p franz-tests --test explorer -- explorer_ >"$scratch/$name.log" 2>&1); then
+      cargo test -q --profile explore -p franz-tests --test explorer -- explorer_ --skip explorer_trace_hashes_are_known \
+      >"$scratch/$name.log" 2>&1); then
     if (cd "$scratch/tree" && cargo test -q --profile explore -p franz-tests --test safety --test groups --test cluster \
         >>"$scratch/$name.log" 2>&1 && cargo test -q --profile explore -p franz-core --lib >>"$scratch/$name.log" 2>&1); then
       echo "$name: SURVIVED ($(( $(date +%s) - start )) s): neither the explorer nor the scenario tests noticed"
