@@ -175,6 +175,9 @@ pub struct ReplicaSnapshot {
     pub log_start_offset: Offset,
     /// Below it, compaction may have removed records (offsets are never reused): a gap there is not a loss.
     pub cleaned_up_to: Offset,
+    /// The newest leader epoch its log was written in (its leader-epoch cache, which outlives the records
+    /// retention removes); -1 for a log never written.
+    pub latest_epoch: crate::types::LeaderEpoch,
     pub records: Vec<LoggedRecord>,
 }
 
@@ -216,15 +219,14 @@ fn compacted_somewhere(replicas: &[ReplicaSnapshot], offset: Offset) -> bool {
 /// log would win an election.
 fn authoritative(replicas: &[ReplicaSnapshot]) -> Option<&ReplicaSnapshot> {
     // Without a leader, the most up-to-date log as Raft and KIP-101 compare them: the newest leader epoch
-    // first, then the length. A zombie leader of an old epoch may have appended more records than the
+    // first (its epoch cache's, not its last record's: retention may have removed every record, as on the
+    // followers of seed 67's retention topic, whose stale crashed leader then looked newer), then the length. A zombie leader of an old epoch may have appended more records than the
     // replica that holds what was committed since; its log is the one that will be truncated. So nothing is
     // reported lost that the log a leader would come back with still has.
-    replicas.iter().find(|r| r.is_leader).or_else(|| {
-        replicas.iter().max_by_key(|r| {
-            let last_epoch = r.records.last().map_or(-1, |l| l.leader_epoch);
-            (last_epoch, r.log_end_offset(), r.high_watermark, r.broker)
-        })
-    })
+    replicas
+        .iter()
+        .find(|r| r.is_leader)
+        .or_else(|| replicas.iter().max_by_key(|r| (r.latest_epoch, r.log_end_offset(), r.high_watermark, r.broker)))
 }
 
 fn show(bytes: &Option<Bytes>) -> String {
@@ -432,6 +434,7 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
                 None if offset < log.cleaned_up_to => {
                     format!("broker {}'s cleaner removed it, though no later record has its key", log.broker)
                 }
+                None if offset < log.log_end_offset() => format!("broker {}'s log has a gap there", log.broker),
                 None => format!("broker {}'s log ends at offset {}", log.broker, log.log_end_offset()),
             };
             let detail = format!(
@@ -1103,6 +1106,7 @@ mod tests {
             high_watermark,
             log_start_offset: 0,
             cleaned_up_to: 0,
+            latest_epoch: if values.is_empty() { -1 } else { 0 },
             records: values
                 .iter()
                 .enumerate()
@@ -1217,12 +1221,24 @@ mod tests {
         let ops = vec![sent(1, &["a", "b"]), acked(1, &[0, 1])];
         let mut committed = replica(1, false, 2, &["a", "b"]);
         committed.records.iter_mut().for_each(|r| r.leader_epoch = 1);
+        committed.latest_epoch = 1;
         let zombie = replica(2, false, 0, &["z0", "z1", "z2", "z3"]);
         assert_eq!(run(ops.clone(), vec![committed.clone(), zombie.clone()]), []);
         // Near miss: the same zombie log in the newest epoch would be what a leader comes back with.
         let mut newer = zombie;
         newer.records.iter_mut().for_each(|r| r.leader_epoch = 2);
-        assert_eq!(run(ops, vec![committed, newer]), [ViolationKind::LostWrite, ViolationKind::LostWrite]);
+        newer.latest_epoch = 2;
+        assert_eq!(
+            run(ops.clone(), vec![committed.clone(), newer]),
+            [ViolationKind::LostWrite, ViolationKind::LostWrite]
+        );
+        // Explorer seed 67: retention removed every record of the newest epoch's replica; its epoch cache still
+        // says epoch 1, newer than a crashed old leader's log of epoch 0, whose longer past is no truth.
+        let mut emptied = committed;
+        emptied.records.clear();
+        emptied.log_start_offset = 2;
+        let stale = replica(2, false, 1, &["a"]);
+        assert_eq!(run(ops, vec![emptied, stale]), []);
     }
 
     #[test]

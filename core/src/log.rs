@@ -206,7 +206,15 @@ impl PartitionLog {
             self.log_start_offset = batch.base_offset;
             self.active().base_offset = batch.base_offset;
         }
+        // Offsets missing before or inside it are the leader cleaner's work (offsets are never reused): this
+        // log holds them cleaned, as far as the batch goes (what the checker excuses, and no dirty bytes).
+        let held = batch.records.len() as Offset;
+        let cleaned = batch.base_offset > self.log_end_offset || held < batch.last_offset + 1 - batch.base_offset;
+        let end = batch.last_offset + 1;
         self.push_batch(batch, now_ms, config);
+        if cleaned {
+            self.cleaned_up_to = self.cleaned_up_to.max(end);
+        }
         Ok(())
     }
 
@@ -376,6 +384,33 @@ impl PartitionLog {
         self.cleaned_up_to = self.cleaned_up_to.min(offset);
         self.epoch_cache.retain(|&(_, start)| start < offset);
         self.assert_invariants();
+    }
+
+    /// Kafka's `maybeIncrementLogStartOffset` on a follower: its leader's log now starts at `offset`
+    /// (retention there), so this replica's records below it go too, as whole batches (one that straddles
+    /// `offset` stays, and the log starts at its base). A record a zombie leader appended there, which its
+    /// truncation kept because the leader no longer knows that epoch, goes with them. Returns how many went.
+    pub fn advance_start_to(&mut self, offset: Offset) -> u64 {
+        let offset = offset.min(self.log_end_offset);
+        if offset <= self.log_start_offset {
+            return 0;
+        }
+        let mut removed = 0;
+        while self.segments.len() > 1 && self.segments[1].base_offset <= offset {
+            removed += self.segments.pop_front().map_or(0, |s| s.record_count() as u64);
+        }
+        let first = &mut self.segments[0];
+        let below = first.batches.partition_point(|b| b.last_offset < offset);
+        removed += first.batches.drain(..below).map(|b| b.records.len() as u64).sum::<u64>();
+        first.recompute();
+        let start = first.batches.first().map_or(offset, |b| b.base_offset.min(offset));
+        first.base_offset = start;
+        self.log_start_offset = start;
+        self.cleaned_up_to = self.cleaned_up_to.max(start);
+        self.recovery_point = self.recovery_point.max(start);
+        self.epoch_cache_drop_below_start();
+        self.assert_invariants();
+        removed
     }
 
     /// A follower that fell below the leader's log start: everything goes, the log restarts at `offset`.
@@ -730,6 +765,25 @@ mod tests {
         log.truncate_to(3);
         assert_eq!(log.epoch_cache(), [(0, 0), (2, 2)]);
         assert_eq!(log.latest_epoch(), Some(2));
+    }
+
+    #[test]
+    fn a_follower_takes_its_leaders_log_start_dropping_whole_batches_below_it() {
+        let c = config(&[("segment.bytes", "200")]);
+        let mut log = PartitionLog::new(0);
+        for epoch in [0, 0, 1, 1, 2] {
+            log.append(vec![data("a"), data("b")].into(), epoch, ProducerStamp::NONE, None, 0, &c);
+        }
+        assert_eq!(log.advance_start_to(0), 0, "never back");
+        // Offset 3 lies inside the batch [2, 3]: it stays, and the log starts at its base.
+        assert_eq!(log.advance_start_to(3), 2);
+        assert_eq!((log.log_start_offset(), log.log_end_offset()), (2, 10));
+        assert_eq!(log.iter().map(|r| r.offset).collect::<Vec<_>>(), (2..10).collect::<Vec<_>>());
+        assert_eq!(log.advance_start_to(8), 6);
+        assert_eq!(log.log_start_offset(), 8);
+        assert_eq!(log.epoch_cache(), [(2, 8)], "the epoch covering the new start is kept");
+        assert_eq!(log.advance_start_to(50), 2, "at most to the LEO");
+        assert_eq!((log.log_start_offset(), log.log_end_offset(), log.is_empty()), (10, 10, true));
     }
 
     #[test]

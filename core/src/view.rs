@@ -650,6 +650,7 @@ impl World {
                         high_watermark: p.high_watermark,
                         log_start_offset: p.log.log_start_offset(),
                         cleaned_up_to: p.log.cleaned_up_to(),
+                        latest_epoch: p.log.latest_epoch().unwrap_or(-1),
                         records: p
                             .log
                             .segments()

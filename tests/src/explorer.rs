@@ -453,6 +453,7 @@ fn act(w: &mut World, m: &mut Model) {
             }
         }
         94..=95 => stream_through_isolation(w, m),
+        96 if m.chance(30) => retention_then_failover(w, m),
         96 => one_way_fault(w, m, broker, controller),
         97 => zombie_consumer(w, m),
         98 => static_twin(w, m),
@@ -492,6 +493,53 @@ fn late_topic_then_restart(w: &mut World, m: &mut Model, broker: NodeId) {
     let _ = w.crash_broker(broker);
     w.run_for(u64::from(m.roll(3_000)) + 1);
     let _ = w.restart_broker(broker);
+}
+
+/// KAFKA-7190's case: an idempotent producer's records all removed by retention (1 s, tiny segments), then its
+/// partition's leader stalls (a pause past `broker.session.timeout.ms`) or loses its answers to the producer
+/// and crashes, while batches are out; the next go to the new leader, which must still know the producer:
+/// refuse a gap (the producer retries in order), answer a retry with its first offset.
+fn retention_then_failover(w: &mut World, m: &mut Model) {
+    m.count("retentionThenFailover");
+    let name = format!("ret{}", m.next_topic);
+    m.next_topic += 1;
+    let (rf, mut config) = topic_config(true, m.brokers, m.power_losses);
+    config.insert("retention.ms".into(), "1000".into());
+    config.insert("segment.bytes".into(), "100".into());
+    if w.create_topic(&name, 1, Some(rf), config).is_err() {
+        return;
+    }
+    m.topics.push(TopicModel { name: name.clone(), strong: true, partitions: 1 });
+    let config = ProducerConfig { acks: Acks::All, enable_idempotence: Some(true), ..ProducerConfig::default() };
+    let Ok(producer) = w.add_producer(config) else { return };
+    m.producers.push((producer, true));
+    let send = |w: &mut World, m: &mut Model| {
+        m.next_value += 1;
+        let record =
+            ProducerRecord { value: Some(Bytes::from(format!("{producer}-{}", m.next_value))), ..Default::default() };
+        let _ = w.send_async(producer, &name, vec![record]);
+    };
+    for _ in 0..1 + m.roll(4) {
+        send(w, m);
+    }
+    w.run_for(3_000 + u64::from(m.roll(3_000)));
+    let Some(leader) = w.describe_topic(&name).ok().and_then(|d| d.partitions.first()?.leader) else { return };
+    let crash = m.chance(50);
+    if crash {
+        let lost = NetworkConfig { drop_rate: 1.0, ..w.network().config() };
+        let _ = w.set_link_one_way(leader, producer, Some(lost));
+    } else {
+        let _ = w.pause_node(leader, 10_000 + u64::from(m.roll(8_000)));
+    }
+    send(w, m);
+    w.run_for(u64::from(m.roll(4_000)) + 1);
+    if crash {
+        let _ = w.crash_broker(leader);
+        let _ = w.set_link_one_way(leader, producer, None);
+    }
+    w.run_for(u64::from(m.roll(12_000)) + 1);
+    send(w, m);
+    w.run_for(u64::from(m.roll(10_000)) + 1);
 }
 
 /// KIP-516's case: a topic deleted and created again while the leader of its partition 0 is cut off from the

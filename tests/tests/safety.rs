@@ -60,10 +60,21 @@ fn bug0_a_controller_crash_leaves_the_cluster_serving() {
             let mut w = cluster(seed, brokers);
             w.create_topic("t", 3, None, ConfigMap::new()).unwrap();
             let old = active_controller(&w);
+            let since = w.trace().since(0).last().map_or(0, |e| e.seq);
             w.crash_controller(old).unwrap();
             w.run_for(30_000);
             let new = active_controller(&w);
             assert_ne!(new, old, "seed {seed}: another controller leads");
+            // Each broker finds the new active controller (the quorum names it) well within its session:
+            // none is fenced for the failover.
+            let fenced: Vec<String> = w
+                .trace()
+                .since(since)
+                .iter()
+                .filter(|e| matches!(e.kind, TraceKind::BrokerFenced { .. }))
+                .map(|e| e.text())
+                .collect();
+            assert!(fenced.is_empty(), "seed {seed}, {brokers} brokers: {fenced:?}");
             assert_serving(&mut w, &format!("seed {seed}, {brokers} brokers, controller {old} crashed"));
             // And again, with the first one back: a second failover.
             w.restart_controller(old).unwrap();
@@ -554,4 +565,29 @@ fn a_retry_written_twice_is_a_duplicate_though_retention_removed_the_first_copy(
         let kinds: Vec<_> = w.check().violations.iter().map(|v| v.kind).collect();
         assert_eq!(kinds, [franz_core::check::ViolationKind::Duplicate], "seed {seed}");
     }
+}
+
+/// The active controller cut off (silent, not crashed): a broker's requests to it time out after it has
+/// already moved to the new active controller the quorum named; those stale timeouts must not move it on
+/// again (to the cut-off one, say), or it misses heartbeats and is fenced though it runs.
+#[test]
+fn bug0_a_silent_controller_leaves_no_running_broker_fenced() {
+    let mut fenced_seeds = Vec::new();
+    for seed in 1..=8 {
+        let mut w = cluster(seed, 3);
+        w.create_topic("t", 3, None, ConfigMap::new()).unwrap();
+        let old = active_controller(&w);
+        let since = w.trace().since(0).last().map_or(0, |e| e.seq);
+        w.partition_network(vec![vec![old]]).unwrap();
+        w.run_for(40_000);
+        assert_ne!(active_controller(&w), old, "seed {seed}: another controller leads");
+        let fenced = w.trace().since(since).iter().filter(|e| matches!(e.kind, TraceKind::BrokerFenced { .. })).count();
+        if fenced > 0 {
+            fenced_seeds.push(seed);
+        }
+        w.heal_network().unwrap();
+        w.run_for(20_000);
+        assert_serving(&mut w, &format!("seed {seed}: controller {old} cut off, then back"));
+    }
+    assert!(fenced_seeds.is_empty(), "running brokers fenced in seeds {fenced_seeds:?}");
 }

@@ -814,6 +814,8 @@ impl Broker {
                 }
             }
             p.flush_if_messages_due(now_ms, &config);
+            // The leader's log start, as Kafka's follower takes it (`maybeIncrementLogStartOffset`).
+            p.log.advance_start_to(data.log_start_offset);
             let leo = p.log.log_end_offset();
             p.high_watermark = data.high_watermark.min(leo).max(p.log.log_start_offset().min(leo));
             p.assert_invariants();
