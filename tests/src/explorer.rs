@@ -510,7 +510,14 @@ fn retention_then_failover(w: &mut World, m: &mut Model) {
         return;
     }
     m.topics.push(TopicModel { name: name.clone(), strong: true, partitions: 1 });
-    let config = ProducerConfig { acks: Acks::All, enable_idempotence: Some(true), ..ProducerConfig::default() };
+    // Metadata refreshed every second: the next batch goes to the new leader while the one before is still
+    // out to the old (the gap a new leader must refuse).
+    let config = ProducerConfig {
+        acks: Acks::All,
+        enable_idempotence: Some(true),
+        metadata_max_age_ms: 1_000,
+        ..ProducerConfig::default()
+    };
     let Ok(producer) = w.add_producer(config) else { return };
     m.producers.push((producer, true));
     let send = |w: &mut World, m: &mut Model| {
