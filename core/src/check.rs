@@ -369,20 +369,15 @@ fn acknowledged(history: &History) -> Vec<Ack> {
 
 /// Lost writes, non-monotonic sends and duplicates.
 fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mut Report) {
-    // Where each record sent with a key ended up, by topic and key: a record compaction removed needs a later
-    // one with its key (held, or sent: it may have been a tombstone, since removed in turn). A record
-    // acknowledged at an earlier offset (or on another partition) is no later one; one never acknowledged
-    // with an offset may be anywhere.
-    type PartitionOffset = (u32, Offset);
-    let acked_at: BTreeMap<(NodeId, u64, usize), PartitionOffset> =
-        acks.iter().map(|a| ((a.producer, a.request_id, a.index), (a.tp.partition, a.offset))).collect();
-    let mut sent_with_key: BTreeMap<(&str, &Bytes), Vec<Option<PartitionOffset>>> = BTreeMap::new();
+    // How many records were sent with each key, by topic: a record compaction removed needs a later one with
+    // its key (held, or sent: it may have been a tombstone, since removed in turn). A record acknowledged at
+    // an earlier offset (or on another partition) is no later one; one never acknowledged with an offset (more
+    // sent with the key than acknowledged) may be anywhere.
+    let mut sent_with_key: BTreeMap<(&str, &Bytes), usize> = BTreeMap::new();
     for entry in history.entries() {
-        if let Op::SendInvoked { producer, request_id, topic, records } = &entry.op {
-            for (index, r) in records.iter().enumerate() {
-                let Some(key) = r.key.as_ref() else { continue };
-                let at = acked_at.get(&(*producer, *request_id, index)).copied();
-                sent_with_key.entry((topic.as_str(), key)).or_default().push(at);
+        if let Op::SendInvoked { topic, records, .. } = &entry.op {
+            for key in records.iter().filter_map(|r| r.key.as_ref()) {
+                *sent_with_key.entry((topic.as_str(), key)).or_default() += 1;
             }
         }
     }
@@ -407,9 +402,12 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
             let superseded = tombstone
                 || ack.payload.0.as_ref().is_some_and(|key| {
                     let later_held = log.records.iter().any(|r| r.offset > offset && r.key.as_ref() == Some(key));
-                    let later = |at: &Option<PartitionOffset>| at.is_none_or(|(p, o)| p == tp.partition && o > offset);
-                    let sent_again =
-                        sent_with_key.get(&(tp.topic.as_str(), key)).is_some_and(|sent| sent.iter().any(later));
+                    // (A scan of the acknowledgements: only for a record the cleaner removed.)
+                    let with_key =
+                        || acks.iter().filter(|a| a.tp.topic == tp.topic && a.payload.0.as_ref() == Some(key));
+                    let acked_later = with_key().any(|a| a.tp.partition == tp.partition && a.offset > offset);
+                    let sent = sent_with_key.get(&(tp.topic.as_str(), key)).copied().unwrap_or(0);
+                    let sent_again = acked_later || sent > with_key().count();
                     later_held || sent_again
                 });
             if superseded {
@@ -468,13 +466,16 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
 /// still in the log are [`check_duplicates`]' to report.)
 fn check_polled_duplicates(history: &History, replicas: &Replicas, report: &mut Report) {
     type Place = (TopicPartition, Option<crate::types::TopicId>);
-    let mut polled_at: BTreeMap<(Place, RecordOrigin), BTreeSet<Offset>> = BTreeMap::new();
+    let mut polled_at: BTreeMap<(Place, RecordOrigin), Vec<Offset>> = BTreeMap::new();
     for entry in history.entries() {
         let Op::Polled { records, .. } = &entry.op else { continue };
         for r in records {
             let Some(origin) = r.origin else { continue };
             let place = (TopicPartition::new(r.topic.clone(), r.partition), r.topic_id);
-            polled_at.entry((place, origin)).or_default().insert(r.offset);
+            let offsets = polled_at.entry((place, origin)).or_default();
+            if !offsets.contains(&r.offset) {
+                offsets.push(r.offset);
+            }
         }
     }
     for (((tp, _), origin), offsets) in polled_at.iter().filter(|(_, offsets)| offsets.len() > 1) {
@@ -488,7 +489,6 @@ fn check_polled_duplicates(history: &History, replicas: &Replicas, report: &mut 
         if offsets.iter().filter(|o| in_log(o)).count() > 1 {
             continue; // the log's duplicate, reported from the log
         }
-        let offsets: Vec<Offset> = offsets.iter().copied().collect();
         let detail = format!(
             "producer {} sent record {} of its batch #{} once, but consumers polled it at offsets {offsets:?}",
             origin.batch.producer, origin.index, origin.batch.batch_id
@@ -612,17 +612,18 @@ fn check_phantom_reads(history: &History, report: &mut Report) {
         }
     }
     // The topic ids each record sent can be in; `None`: any topic of its name.
-    let mut homes: BTreeMap<(&str, Payload), Option<BTreeSet<crate::types::TopicId>>> = BTreeMap::new();
+    let mut homes: BTreeMap<(&str, Payload), Option<Vec<crate::types::TopicId>>> = BTreeMap::new();
     for entry in history.entries() {
         let Op::SendInvoked { producer, request_id, topic, records } = &entry.op else { continue };
         let acks = acked.get(&(*producer, *request_id));
         for (index, r) in records.iter().enumerate() {
             let home = acks.and_then(|a| a.get(index)).and_then(|a| a.topic_id);
-            let homes =
-                homes.entry((topic.as_str(), (r.key.clone(), r.value.clone()))).or_insert(Some(BTreeSet::new()));
+            let homes = homes.entry((topic.as_str(), (r.key.clone(), r.value.clone()))).or_insert(Some(Vec::new()));
             match (home, homes.as_mut()) {
                 (Some(id), Some(ids)) => {
-                    ids.insert(id);
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
                 }
                 _ => *homes = None,
             }

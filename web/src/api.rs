@@ -429,7 +429,11 @@ impl Cluster {
                             map.remove(key);
                         }
                         Some(v) if v.as_u64().is_some_and(|n| (1..=max).contains(&n)) => {}
-                        Some(v) => return Err(invalid(code, format!("{text} ({key}: {v})"))),
+                        // (The value said as a number, or not at all: Value's Display would bring its serializer.)
+                        Some(v) => {
+                            let said = v.as_f64().map(|n| format!(" ({key}: {n})")).unwrap_or_default();
+                            return Err(invalid(code, format!("{text}{said}")));
+                        }
                     }
                 }
                 Ok(())
@@ -804,20 +808,19 @@ impl Consumer {
             None
         } else {
             let bad = |e: String| invalid(ErrorCode::InvalidRequest, format!("Invalid offsets: {e}"));
-            let list: serde_json::Value = from_json(&offsets).map_err(|e| bad(e.to_string()))?;
-            // Kafka's OffsetAndMetadata refuses a negative offset ("Invalid negative offset"): said so, not as
-            // a JSON type error.
-            let entries = list.as_array().map(|a| a.as_slice()).unwrap_or_default();
-            if let Some(v) =
-                entries.iter().filter_map(|e| e.get("offset")).find(|v| v.is_number() && v.as_u64().is_none())
-            {
-                let text = match v.as_f64().is_some_and(|f| f < 0.0) {
-                    true => format!("Invalid negative offset {v}"),
-                    false => format!("the offset {v} is not a whole number"),
-                };
-                return Err(bad(text));
-            }
-            Some(serde_json::from_value(list).map_err(|e| bad(e.to_string()))?)
+            Some(from_json(&offsets).map_err(|e| {
+                // Kafka's OffsetAndMetadata refuses a negative offset ("Invalid negative offset"): said so,
+                // not as a JSON type error. (Read again as plain JSON only then: no second typed reader.)
+                let list: Option<serde_json::Value> = from_json(&offsets).ok();
+                let entries = list.as_ref().and_then(|l| l.as_array()).map(|a| a.as_slice()).unwrap_or_default();
+                let offset =
+                    entries.iter().filter_map(|e| e.get("offset")).find(|v| v.is_number() && v.as_u64().is_none());
+                bad(match offset.and_then(|v| v.as_f64()) {
+                    Some(n) if n < 0.0 => format!("Invalid negative offset {n}"),
+                    Some(n) => format!("the offset {n} is not a whole number"),
+                    None => e,
+                })
+            })?)
         };
         with_world(&self.world, |w| w.commit_sync(self.id, offsets).map_err(js_error))
     }
