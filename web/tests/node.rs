@@ -88,8 +88,8 @@ fn bad_input_throws_kafka_errors_never_panics() {
     assert_eq!(code(c.create_topic("no way".into(), None).unwrap_err()), "INVALID_TOPIC_EXCEPTION");
     assert_eq!(code(c.create_topic(JsValue::from(5), None).unwrap_err()), "INVALID_TOPIC_EXCEPTION");
     assert_eq!(
-        code(c.create_topic("t".into(), Some(js(r#"{"partitions": -1}"#).into())).unwrap_err()),
-        "INVALID_REQUEST"
+        code(c.create_topic("t".into(), Some(js(r#"{"partitions": -2}"#).into())).unwrap_err()),
+        "INVALID_PARTITIONS"
     );
     assert_eq!(code(c.create_topic("t".into(), Some(js(r#"{"partitons": 1}"#).into())).unwrap_err()), "INVALID_CONFIG");
     assert_eq!(
