@@ -500,33 +500,42 @@ fn an_idempotent_producer_keeps_its_order_after_retention_removed_its_records() 
     }
 }
 
-/// KAFKA-7190 again: a batch written and replicated whose answer was lost, its record then removed by
-/// retention, and the leader crashes: the new leader answers the retry as a duplicate, not a second copy.
+/// A batch written and replicated whose answer is lost, its record then removed by retention, and the leader
+/// crashes, so the producer retries with the new leader: what a consumer reading from the start sees of it
+/// (the world returned for the checker).
+fn retry_after_retention_removed_the_first_copy(seed: u64, idempotent: bool) -> (World, Vec<String>) {
+    let mut w = retention_cluster(seed);
+    let p = w.add_producer(ProducerConfig { enable_idempotence: Some(idempotent), ..ProducerConfig::named("p") });
+    let p = p.unwrap();
+    w.send(p, "r", vec![value("first")]).unwrap();
+    let leader = w.describe_topic("r").unwrap().partitions[0].leader.unwrap();
+    let lost = franz_core::sim::network::NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 1.0 };
+    w.set_link_one_way(leader, p, Some(lost)).unwrap();
+    w.send_async(p, "r", vec![value("A")]).unwrap();
+    let c = w
+        .add_consumer(ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") })
+        .unwrap();
+    w.assign(c, vec![TopicPartition::new("r", 0)]).unwrap();
+    let mut seen = Vec::new();
+    let mut poll = |w: &mut World| {
+        for _ in 0..10 {
+            seen.extend(w.poll(c, 100).unwrap().iter().map(|r| franz_tests::text(&r.value).unwrap().to_string()));
+        }
+    };
+    poll(&mut w);
+    w.run_for(4_000);
+    w.crash_broker(leader).unwrap();
+    w.set_link_one_way(leader, p, None).unwrap();
+    w.run_for(40_000);
+    poll(&mut w);
+    (w, seen)
+}
+
+/// KAFKA-7190 again: the new leader answers the retry as a duplicate, not with a second copy.
 #[test]
 fn an_idempotent_retry_is_written_once_after_retention_removed_the_first_copy() {
     for seed in 1..=6 {
-        let mut w = retention_cluster(seed);
-        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
-        w.send(p, "r", vec![value("first")]).unwrap();
-        let leader = w.describe_topic("r").unwrap().partitions[0].leader.unwrap();
-        let lost = franz_core::sim::network::NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 1.0 };
-        w.set_link_one_way(leader, p, Some(lost)).unwrap();
-        w.send_async(p, "r", vec![value("A")]).unwrap();
-        let c = w
-            .add_consumer(ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") })
-            .unwrap();
-        w.assign(c, vec![TopicPartition::new("r", 0)]).unwrap();
-        let mut seen = Vec::new();
-        for _ in 0..10 {
-            seen.extend(w.poll(c, 100).unwrap().iter().map(|r| franz_tests::text(&r.value).unwrap().to_string()));
-        }
-        w.run_for(4_000);
-        w.crash_broker(leader).unwrap();
-        w.set_link_one_way(leader, p, None).unwrap();
-        w.run_for(40_000);
-        for _ in 0..10 {
-            seen.extend(w.poll(c, 100).unwrap().iter().map(|r| franz_tests::text(&r.value).unwrap().to_string()));
-        }
+        let (w, seen) = retry_after_retention_removed_the_first_copy(seed, true);
         assert_eq!(seen.iter().filter(|v| *v == "A").count(), 1, "seed {seed}: the consumer saw {seen:?}");
         let report = w.check();
         assert!(report.ok, "seed {seed}: {:#?}", report.violations);
@@ -538,29 +547,7 @@ fn an_idempotent_retry_is_written_once_after_retention_removed_the_first_copy() 
 #[test]
 fn a_retry_written_twice_is_a_duplicate_though_retention_removed_the_first_copy() {
     for seed in 1..=4 {
-        let mut w = retention_cluster(seed);
-        let config = ProducerConfig { enable_idempotence: Some(false), ..ProducerConfig::named("p") };
-        let p = w.add_producer(config).unwrap();
-        w.send(p, "r", vec![value("first")]).unwrap();
-        let leader = w.describe_topic("r").unwrap().partitions[0].leader.unwrap();
-        let lost = franz_core::sim::network::NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 1.0 };
-        w.set_link_one_way(leader, p, Some(lost)).unwrap();
-        w.send_async(p, "r", vec![value("A")]).unwrap();
-        let c = w
-            .add_consumer(ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") })
-            .unwrap();
-        w.assign(c, vec![TopicPartition::new("r", 0)]).unwrap();
-        let mut seen = Vec::new();
-        for _ in 0..10 {
-            seen.extend(w.poll(c, 100).unwrap().iter().map(|r| franz_tests::text(&r.value).unwrap().to_string()));
-        }
-        w.run_for(4_000);
-        w.crash_broker(leader).unwrap();
-        w.set_link_one_way(leader, p, None).unwrap();
-        w.run_for(40_000);
-        for _ in 0..10 {
-            seen.extend(w.poll(c, 100).unwrap().iter().map(|r| franz_tests::text(&r.value).unwrap().to_string()));
-        }
+        let (w, seen) = retry_after_retention_removed_the_first_copy(seed, false);
         assert_eq!(seen.iter().filter(|v| *v == "A").count(), 2, "seed {seed}: the consumer saw {seen:?}");
         let kinds: Vec<_> = w.check().violations.iter().map(|v| v.kind).collect();
         assert_eq!(kinds, [franz_core::check::ViolationKind::Duplicate], "seed {seed}");
