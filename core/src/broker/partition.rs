@@ -104,6 +104,9 @@ pub struct Partition {
     pub leader_epoch_start_offset: Option<Offset>,
     /// Idempotent producers' recent batches, by producer id.
     pub producers: VecMap<i64, ProducerEntry>,
+    /// What producers wrote here was forgotten (this follower's log was emptied to start at its leader's log
+    /// start): a producer unknown here may have written before.
+    pub producers_forgotten: bool,
 }
 
 impl Partition {
@@ -123,6 +126,7 @@ impl Partition {
             pending_isr: None,
             leader_epoch_start_offset: None,
             producers: VecMap::new(),
+            producers_forgotten: false,
         }
     }
 
@@ -206,10 +210,12 @@ impl Partition {
         let Some(entry) = self.producers.get(&stamp.producer_id) else {
             // Kafka accepts any sequence from a producer it has no state for (KIP-360: its state may have
             // expired), and over one TCP connection a batch cannot overtake an earlier one.
-            // Franz's network loses single messages, so while nothing was ever removed from the log's start,
-            // a first batch that is not sequence 0 means an earlier one is missing: refuse it, and the
-            // producer retries in order (or, with nothing of its own in flight, starts a new epoch).
-            if stamp.base_sequence != 0 && self.log.log_start_offset() == 0 {
+            // Franz's network loses single messages, and producer state outlives retention (KAFKA-7190), so
+            // unless this replica forgot its producers, a first batch that is not sequence 0 means an earlier
+            // one is missing: refuse it, and the producer retries in order (or, with nothing of its own in
+            // flight, starts a new epoch). (Soak seed 10,005,115: after retention the first batch of a new
+            // producer was lost on a cut, the second taken at sequence 3, and the first written after it.)
+            if stamp.base_sequence != 0 && !self.producers_forgotten {
                 return Err(franz_err!(
                     OutOfOrderSequenceNumber,
                     "Producer {} is unknown here and sent sequence {}, not 0: an earlier batch is missing",

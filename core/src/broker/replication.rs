@@ -802,6 +802,7 @@ impl Broker {
                 p.log.truncate_fully_and_start_at(data.log_start_offset, now_ms);
                 p.high_watermark = data.log_start_offset;
                 p.producers.clear();
+                p.producers_forgotten = true;
             }
             for batch in data.batches {
                 let (count, stamp, base) = (batch.records.len(), batch.producer, batch.base_offset);
