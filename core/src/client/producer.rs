@@ -265,6 +265,9 @@ struct ProducerBatch {
     first_index: u32,
     /// It was split before (Kafka's `isSplitBatch`): a part refused again is halved.
     split: bool,
+    /// An attempt ended with no refusal (no answer, or the leader's own timeout after it appended): its
+    /// records may be in a log, so renumbering it could write them twice.
+    maybe_written: bool,
 }
 
 impl ProducerBatch {
@@ -328,6 +331,8 @@ struct PartitionSequence {
     next_sequence: i32,
     /// Batches numbered so far, in any epoch: how far ahead of the oldest unacknowledged one it is.
     batches_numbered: u64,
+    /// The topic id (KIP-516) of the log that acknowledged the partition's latest batch.
+    acked_topic_id: Option<TopicId>,
 }
 
 impl Producer {
@@ -682,6 +687,7 @@ impl Producer {
                         part_ends: Vec::new(),
                         first_index: 0,
                         split: false,
+                        maybe_written: false,
                     };
                     self.batches.insert(id, batch);
                 }
@@ -886,6 +892,7 @@ impl Producer {
                         epoch: producer_epoch,
                         next_sequence: 0,
                         batches_numbered: 0,
+                        acked_topic_id: None,
                     });
                     if entry.epoch != producer_epoch && !outstanding() {
                         (entry.epoch, entry.next_sequence) = (producer_epoch, 0);
@@ -1103,6 +1110,10 @@ impl Producer {
         let Some(batch) = self.batches.get_mut(&batch_id) else { return };
         batch.in_flight = false;
         batch.retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
+        batch.maybe_written |= matches!(
+            error.code,
+            ErrorCode::RequestTimedOut | ErrorCode::NetworkException | ErrorCode::NotEnoughReplicasAfterAppend
+        );
         let (topic, partition, attempt) = (batch.topic.clone(), batch.partition, batch.attempts + 1);
         let senders: Vec<u64> = batch.shares.iter().map(|s| s.send_id).collect();
         // The leader may have moved (a silent leader may be dead): relearn it, as Kafka's client does when
@@ -1219,28 +1230,42 @@ impl Producer {
         for batch_id in batch_ids {
             let Some(batch) = self.batches.get(&batch_id) else { continue };
             let found = answers.iter().position(|a| a.partition == batch.partition && a.topic == batch.topic);
-            let result = match found.map(|i| answers.swap_remove(i)) {
-                Some(answer) => answer.result.map(|base| (base, answer.topic_id)),
+            let (result, topic_id) = match found.map(|i| answers.swap_remove(i)) {
+                Some(answer) => (answer.result, answer.topic_id),
                 // Franz's brokers answer every partition; one left out is retried, as a lost answer would be.
-                None => {
-                    Err(franz_err!(NetworkException, "The Produce answer left out {}-{}", batch.topic, batch.partition))
-                }
+                None => (
+                    Err(franz_err!(
+                        NetworkException,
+                        "The Produce answer left out {}-{}",
+                        batch.topic,
+                        batch.partition
+                    )),
+                    None,
+                ),
             };
-            self.on_batch_result(now_ms, batch_id, result, out);
+            self.on_batch_result(now_ms, batch_id, result, topic_id, out);
         }
         self.drain(now_ms, out);
     }
 
-    /// One batch's answer: acknowledged, to be retried, or failed for good.
+    /// One batch's answer (from the log of topic id `topic_id`): acknowledged, to be retried, or failed for
+    /// good.
     fn on_batch_result(
         &mut self,
         now_ms: u64,
         batch_id: u64,
-        result: Result<(Offset, Option<TopicId>)>,
+        result: Result<Offset>,
+        topic_id: Option<TopicId>,
         out: &mut Outbox,
     ) {
         match result {
-            Ok((base_offset, topic_id)) => {
+            Ok(base_offset) => {
+                if let Some(batch) = self.batches.get(&batch_id).filter(|b| b.producer.is_some()) {
+                    let tp = TopicPartition::new(batch.topic.clone(), batch.partition);
+                    if let Some(sequence) = self.sequences.get_mut(&tp) {
+                        sequence.acked_topic_id = topic_id;
+                    }
+                }
                 if !self.part_done(now_ms, batch_id, base_offset, topic_id, out) {
                     self.batch_done(batch_id, Some(base_offset), topic_id, out);
                 }
@@ -1250,9 +1275,19 @@ impl Producer {
             }
             Err(error) if Self::retry_worthy(error.code) => {
                 if error.code == ErrorCode::OutOfOrderSequenceNumber && !self.gap_pending(batch_id) {
-                    // No earlier batch of ours can fill the gap: the broker lost records it had (a power loss,
-                    // an unclean election). As Kafka's idempotent producer does (KIP-360), start a new epoch.
-                    self.bump_epoch(batch_id);
+                    if self.refused_by_another_incarnation(batch_id, topic_id) {
+                        // A replica of another incarnation of the topic than the log that took our last batch
+                        // here refused it (a zombie leader of a deleted topic, that never saw us), and this
+                        // batch may be in that log already: renumbering it would write it twice. Metadata
+                        // again, and a retry as numbered. (Soak seed 10,005,067.)
+                        let topic = self.batches.get(&batch_id).map(|b| b.topic.clone()).unwrap_or_default();
+                        self.metadata.forget(&topic);
+                    } else {
+                        // No earlier batch of ours can fill the gap: the broker lost records it had (a power
+                        // loss, an unclean election). As Kafka's idempotent producer does (KIP-360), start a
+                        // new epoch.
+                        self.bump_epoch(batch_id);
+                    }
                 }
                 self.schedule_retry(now_ms, batch_id, &error, out);
             }
@@ -1279,6 +1314,15 @@ impl Producer {
     /// out-of-order sequence means an earlier batch is being retried: this one goes again after it.
     fn retry_worthy(code: ErrorCode) -> bool {
         code.retriable() || matches!(code, ErrorCode::OutOfOrderSequenceNumber | ErrorCode::InvalidProducerEpoch)
+    }
+
+    /// Whether `batch_id`, which may be written already, was refused by a log of another topic id than the
+    /// one that acknowledged its partition's latest batch.
+    fn refused_by_another_incarnation(&self, batch_id: u64, topic_id: Option<TopicId>) -> bool {
+        let Some(batch) = self.batches.get(&batch_id).filter(|b| b.maybe_written) else { return false };
+        let tp = TopicPartition::new(batch.topic.clone(), batch.partition);
+        let acked = self.sequences.get(&tp).and_then(|s| s.acked_topic_id);
+        matches!((acked, topic_id), (Some(acked), Some(refuser)) if acked != refuser)
     }
 
     /// Whether an unacknowledged batch of ours, earlier in the same partition's sequence, is still to land.
@@ -1313,8 +1357,12 @@ impl Producer {
                 next = next.wrapping_add(batch.record_count() as i32);
             }
         }
-        let batches_numbered = self.sequences.get(&tp).map_or(0, |s| s.batches_numbered);
-        self.sequences.insert(tp, PartitionSequence { epoch: producer_epoch, next_sequence: next, batches_numbered });
+        let (batches_numbered, acked_topic_id) =
+            self.sequences.get(&tp).map_or((0, None), |s| (s.batches_numbered, s.acked_topic_id));
+        self.sequences.insert(
+            tp,
+            PartitionSequence { epoch: producer_epoch, next_sequence: next, batches_numbered, acked_topic_id },
+        );
     }
 }
 
@@ -1754,6 +1802,78 @@ mod tests {
         assert_eq!(results.len(), 1);
         assert_eq!(results[0].request_id, b);
         assert_eq!(results[0].result, Ok(vec![RecordMetadata { partition: 0, offset: Some(41) }]), "b1 is second");
+    }
+
+    /// Soak seed 10,005,067: a batch whose attempt got no answer (it may be in the log) is refused as out of
+    /// order by a replica of another topic id than the log that acknowledged the batch before it (a zombie
+    /// leader of a deleted topic that never saw this producer). Renumbered in a new epoch it would be written
+    /// twice once it reached the real leader; it keeps its numbers and goes again after a metadata refresh.
+    /// Refused by the log that acknowledged before, it starts a new epoch (KIP-360) as it did.
+    #[test]
+    fn a_refusal_from_another_incarnation_of_the_topic_renumbers_no_batch_that_may_be_written() {
+        // Answers what the producer asks for (time passing while it asks nothing) until a Produce goes out.
+        fn produce(p: &mut Producer, out: &mut Outbox, now: &mut u64) -> (CorrelationId, ProducerStamp) {
+            loop {
+                while out.messages.is_empty() {
+                    *now += 1;
+                    p.on_timer(*now, out);
+                }
+                match only_request(out) {
+                    Message::InitProducerIdRequest { correlation_id } => {
+                        let answer = Message::InitProducerIdResponse { correlation_id, result: Ok((5, 0)) };
+                        p.on_message(*now, BROKER, answer, out);
+                    }
+                    Message::MetadataRequest { correlation_id, .. } => {
+                        let leader = BROKER;
+                        let partition = PartitionMetadata {
+                            partition: 0,
+                            leader,
+                            leader_epoch: 0,
+                            replicas: vec![1],
+                            isr: vec![1],
+                        };
+                        let topic =
+                            TopicMetadata { name: "t".into(), topic_id: Some(1), partitions: Ok(vec![partition]) };
+                        let answer =
+                            Message::MetadataResponse { correlation_id, brokers: vec![1], topics: vec![topic] };
+                        p.on_message(*now, BROKER, answer, out);
+                    }
+                    Message::ProduceRequest { correlation_id, partitions, .. } => {
+                        return (correlation_id, partitions[0].producer)
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+        for (refuser, renumbered) in [(2, false), (1, true)] {
+            let mut out = Outbox::default();
+            let config = ProducerConfig { linger_ms: 0, ..ProducerConfig::named("p") };
+            let mut p = Producer::new(10_002, config, vec![BROKER], stream_rng(1, Stream::Actor(10_002)));
+            let record = || vec![ProducerRecord { value: Some("v".into()), partition: Some(0), ..Default::default() }];
+            p.send(0, "t".into(), record(), &mut out).unwrap();
+            let mut now = 0;
+            let (correlation_id, first) = produce(&mut p, &mut out, &mut now);
+            let ok = vec![ProducePartitionResult { topic: "t".into(), partition: 0, topic_id: Some(1), result: Ok(0) }];
+            p.on_message(now, BROKER, Message::ProduceResponse { correlation_id, partitions: ok }, &mut out);
+            assert_eq!(p.take_results().len(), 1, "the first batch is acknowledged by topic id 1");
+            p.send(now, "t".into(), record(), &mut out).unwrap();
+            let (_, second) = produce(&mut p, &mut out, &mut now);
+            assert_eq!((second.producer_epoch, second.base_sequence), (first.producer_epoch, 1));
+            // No answer within request.timeout.ms: it may be in the log.
+            let (correlation_id, retry) = produce(&mut p, &mut out, &mut now);
+            assert_eq!(retry, second, "a retry as numbered");
+            let refused = Err(franz_err!(OutOfOrderSequenceNumber, "Producer 5 is unknown here"));
+            let topic_id = Some(refuser);
+            let partitions =
+                vec![ProducePartitionResult { topic: "t".into(), partition: 0, topic_id, result: refused }];
+            p.on_message(now, BROKER, Message::ProduceResponse { correlation_id, partitions }, &mut out);
+            let (_, again) = produce(&mut p, &mut out, &mut now);
+            if renumbered {
+                assert_eq!((again.producer_epoch, again.base_sequence), (first.producer_epoch + 1, 0), "KIP-360");
+            } else {
+                assert_eq!(again, second, "refused by topic id {refuser}: the same numbers again");
+            }
+        }
     }
 
     #[test]
