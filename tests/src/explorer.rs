@@ -16,8 +16,10 @@
 //! - Kafka's liveness, after the faults: once the network heals and every process is back, the cluster
 //!   serves again within a minute (an active controller, every broker unfenced, every partition led, a new
 //!   topic created, a send to every topic acknowledged), and so does every consumer group: the members that
-//!   poll hold every partition of their topics, each once. During a fault, what Kafka still promises: a
-//!   member cut from its coordinator commits through the next one.
+//!   poll hold every partition of their topics, each once. Then single faults it must ride out with Kafka's
+//!   own delays only (a crashed broker refusing connections, a controller back from a partition, a silent
+//!   active controller). During a fault, what Kafka still promises: a member cut from its coordinator
+//!   commits through the next one.
 //! - No panic (a panic is an invariant the core asserts, or a bug: in wasm it kills the page).
 //!
 //! A failing history is printed with its seed and scenario JSON, and [`shrink`] cuts it down to a minimal
@@ -1032,6 +1034,7 @@ fn finish(w: &mut World, weak: &[String]) -> Result<(), String> {
     w.run_for(60_000);
     serving(w, weak, "a minute after every fault healed", "liveness-probe")?;
     groups_serve(w)?;
+    tolerated_faults(w, weak)?;
     if w.controllers().len() >= 3 {
         if let Some(active) = w.describe_cluster().controller.leader_id {
             let before = w.trace().len();
@@ -1043,6 +1046,85 @@ fn finish(w: &mut World, weak: &[String]) -> Result<(), String> {
             }
             serving(w, weak, &format!("30 s after the active controller {active} crashed"), "liveness-probe-2")?;
         }
+    }
+    Ok(())
+}
+
+/// Single faults the healed cluster must ride out with no more than Kafka's own delays (each history tries
+/// the first, and one of the other two by its seed):
+/// - a crashed broker's host refuses connections (the process is gone, the machine is up), so a new client
+///   whose first bootstrap broker crashed moves on to the next at once, not after
+///   `socket.connection.setup.timeout.ms` (10 s);
+/// - KIP-996: a controller back from a partition does not depose the active controller (its pre-votes moved
+///   no term);
+/// - a controller that goes silent (cut off, not crashed) is replaced, and no running broker is fenced: the
+///   brokers turn to the new controller instead of waiting on the old one.
+fn tolerated_faults(w: &mut World, weak: &[String]) -> Result<(), String> {
+    let brokers = w.brokers().to_vec();
+    if brokers.len() >= 2 {
+        let crashed = brokers[0];
+        let topic = "liveness-probe-crash";
+        w.create_topic(topic, brokers.len() as u32, Some(1), ConfigMap::new())
+            .map_err(|e| format!("liveness: createTopic before a broker crash: {e}"))?;
+        w.run_for(1_000);
+        let d = w.describe_topic(topic).map_err(|e| format!("liveness: {e}"))?;
+        let Some(p) = d.partitions.iter().find(|p| p.leader.is_some_and(|l| l != crashed)) else {
+            return Err(format!("liveness: no partition of {topic} is led by a broker other than {crashed}"));
+        };
+        let partition = p.partition;
+        let _ = w.crash_broker(crashed);
+        let start = w.now_ms();
+        let config =
+            ProducerConfig { delivery_timeout_ms: 30_000, linger_ms: 0, ..ProducerConfig::named("crash-probe") };
+        let probe = w.add_producer(config).map_err(|e| format!("liveness: a new producer: {e}"))?;
+        let record = ProducerRecord { partition: Some(partition), ..ProducerRecord::default() };
+        let sent = w.send(probe, topic, vec![record]);
+        let took_ms = w.now_ms() - start;
+        if sent.is_err() || took_ms > 5_000 {
+            return Err(format!(
+                "liveness: with broker {crashed} crashed (its host up, refusing connections), a new producer's first send to {topic}-{partition}, led by broker {:?}, took {took_ms} ms: {sent:?}",
+                p.leader
+            ));
+        }
+        let _ = w.close_client(probe);
+        let _ = w.restart_broker(crashed);
+        w.run_for(20_000);
+        serving(w, weak, &format!("20 s after broker {crashed} crashed and came back"), "liveness-probe-3")?;
+    }
+    if w.controllers().len() < 3 {
+        return Ok(());
+    }
+    let d = w.describe_cluster();
+    let (Some(active), term) = (d.controller.leader_id, d.controller.term) else {
+        return Err("liveness: no active controller before the controller probes".into());
+    };
+    if w.config().seed.is_multiple_of(2) {
+        let loner = *w.controllers().iter().find(|&&c| c != active).expect("three controllers");
+        let _ = w.partition_network(vec![vec![loner]]);
+        w.run_for(20_000);
+        let _ = w.heal_network();
+        w.run_for(5_000);
+        let after = w.describe_cluster().controller;
+        if (after.leader_id, after.term) != (Some(active), term) {
+            return Err(format!(
+                "liveness: controller {loner}, back from 20 s cut off, disturbed the quorum: controller {active} led in term {term}, now {:?} in term {} (KIP-996 pre-vote)",
+                after.leader_id, after.term
+            ));
+        }
+    } else {
+        let before = w.trace().len();
+        let _ = w.partition_network(vec![vec![active]]);
+        w.run_for(40_000);
+        let fenced = w.trace().since(before).into_iter().find(|e| matches!(e.kind, TraceKind::BrokerFenced { .. }));
+        if let Some(e) = fenced {
+            return Err(format!(
+                "liveness: with controller {active} cut off (silent, not crashed), a running broker was fenced: {}",
+                e.text()
+            ));
+        }
+        let _ = w.heal_network();
+        w.run_for(20_000);
+        serving(w, weak, &format!("20 s after controller {active} was cut off and came back"), "liveness-probe-4")?;
     }
     Ok(())
 }
