@@ -223,9 +223,11 @@ fn authoritative(replicas: &[ReplicaSnapshot]) -> Option<&ReplicaSnapshot> {
     // followers of seed 67's retention topic, whose stale crashed leader then looked newer), then the length. A zombie leader of an old epoch may have appended more records than the
     // replica that holds what was committed since; its log is the one that will be truncated. So nothing is
     // reported lost that the log a leader would come back with still has.
+    // A leader that is down counts only as one log among the others: if it lost power, what it had not
+    // flushed is gone, and the controller elects another replica before it could serve again.
     replicas
         .iter()
-        .find(|r| r.is_leader)
+        .find(|r| r.is_leader && !r.down)
         .or_else(|| replicas.iter().max_by_key(|r| (r.latest_epoch, r.log_end_offset(), r.high_watermark, r.broker)))
 }
 

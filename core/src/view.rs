@@ -646,7 +646,10 @@ impl World {
                         broker: id,
                         // Even while that broker restarts: its disk is what the partition serves next.
                         is_leader: leads(id, name, i),
-                        down: self.is_crashed(id),
+                        // Or restarted and not registered again yet (the committed metadata names its
+                        // earlier run): it serves nothing, and truncates what it must once it catches up.
+                        down: self.is_crashed(id)
+                            || image.brokers.get(&id).is_some_and(|r| r.incarnation != b.incarnation()),
                         high_watermark: p.high_watermark,
                         log_start_offset: p.log.log_start_offset(),
                         cleaned_up_to: p.log.cleaned_up_to(),

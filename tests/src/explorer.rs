@@ -10,7 +10,9 @@
 //! What each history must keep:
 //! - Kafka's safety, as [`franz_core::check`] judges it. Topics written by acks=all idempotent producers
 //!   ("strong" topics: replication min(3, brokers), `min.insync.replicas` 2, clean elections; in histories
-//!   with power losses the brokers flush every record, `log.flush.interval.messages=1`, but weak topics) must show no violation of any kind. Topics written
+//!   with power losses the brokers flush every record, `log.flush.interval.messages=1`, but weak topics; in
+//!   half the others with three brokers or more, power losses flush nothing but strike only while every
+//!   replica is in sync) must show no violation of any kind. Topics written
 //!   by acks=0/1 or non-idempotent producers ("weak" topics) may lose, repeat and reorder what those promise
 //!   nothing about (`lost_write`, `duplicate`, `inconsistent_offsets`, `nonmonotonic_send`), and nothing else.
 //! - Kafka's liveness, after the faults: once the network heals and every process is back, the cluster
@@ -101,6 +103,9 @@ struct Model {
     dice: Pcg32,
     brokers: u32,
     power_losses: bool,
+    /// Brokers lose power without flushing (Kafka's default), one at a time and only while every partition
+    /// has every replica in sync: what Kafka's replication promises to survive (KIP-903 among it).
+    unflushed_power_losses: bool,
     long: bool,
     topics: Vec<TopicModel>,
     next_topic: u32,
@@ -171,11 +176,14 @@ fn run_history(seed: u64, size: Size) -> Result<(World, Model, Result<(), String
     let mut dice = stream_rng(seed, Stream::Workload);
     let (config, power_losses, long) = cluster_for(seed, &mut dice);
     let brokers = config.brokers;
+    // From the seed, not the dice, so that the other histories draw the same actions as before.
+    let unflushed_power_losses = !power_losses && brokers >= 3 && seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 63 == 0;
     let mut world = World::new(config).map_err(|e| failure(seed, format!("setup: {e}"), None))?;
     let mut model = Model {
         dice,
         brokers,
         power_losses,
+        unflushed_power_losses,
         long,
         topics: Vec::new(),
         next_topic: 0,
@@ -379,8 +387,14 @@ fn act(w: &mut World, m: &mut Model) {
             }
         }
         69..=71 => {
-            m.count("crashBroker");
-            let _ = w.crash_broker(broker);
+            // Where power losses are unflushed, half the crashes while every replica is in sync lose power.
+            if m.unflushed_power_losses && every_replica_in_sync(w) && m.chance(50) {
+                m.count("unflushedPowerLoss");
+                let _ = w.power_loss(broker);
+            } else {
+                m.count("crashBroker");
+                let _ = w.crash_broker(broker);
+            }
         }
         72 => {
             m.count("stopBroker");
@@ -388,6 +402,10 @@ fn act(w: &mut World, m: &mut Model) {
         }
         73 if m.power_losses => {
             m.count("powerLoss");
+            let _ = w.power_loss(broker);
+        }
+        73 if m.unflushed_power_losses && every_replica_in_sync(w) => {
+            m.count("unflushedPowerLoss");
             let _ = w.power_loss(broker);
         }
         74..=78 => {
@@ -599,6 +617,26 @@ fn one_way_fault(w: &mut World, m: &mut Model, broker: NodeId, controller: NodeI
     };
     let drop_rate = if m.chance(75) { 1.0 } else { f64::from(10 + m.roll(60)) / 100.0 };
     let _ = w.set_link_one_way(from, to, Some(NetworkConfig { drop_rate, ..w.network().config() }));
+}
+
+/// Whether one broker may lose what it did not flush without Kafka losing an acknowledged record: every
+/// broker runs, and every partition has a leader and every replica (two or more) in its ISR, so a record
+/// below the HW is on every replica, and the others keep it. (The broker that lost power is back in every
+/// ISR before the next power loss: then only a replica wrongly let back into an ISR, KIP-903, lacks it.)
+fn every_replica_in_sync(w: &World) -> bool {
+    if w.describe_cluster().brokers.iter().any(|b| b.state != BrokerStatus::Running) {
+        return false;
+    }
+    w.list_topics().iter().all(|t| {
+        w.describe_topic(t).is_ok_and(|d| {
+            d.partitions.iter().all(|p| {
+                p.leader.is_some()
+                    && p.replicas.len() >= 2
+                    && p.offline_replicas.is_empty()
+                    && p.replicas.iter().all(|r| p.isr.contains(r))
+            })
+        })
+    })
 }
 
 /// Every link back to the network's settings.

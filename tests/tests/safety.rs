@@ -578,3 +578,30 @@ fn bug0_a_silent_controller_leaves_no_running_broker_fenced() {
     }
     assert!(fenced_seeds.is_empty(), "running brokers fenced in seeds {fenced_seeds:?}");
 }
+
+/// Found by the explorer's unflushed power losses (seed 49): a leader loses power with its records not yet
+/// flushed, and comes back at once. Its followers hold every acknowledged record, and the controller elects
+/// one of them when the broker registers again; until then the broker serves nothing. The checker judged
+/// the partition's log by the metadata's leader, down or restarting, and reported the acknowledged records
+/// lost the instant the power went, and again the instant the broker restarted.
+#[test]
+fn a_leader_that_lost_unflushed_records_is_not_the_partitions_log_while_down_or_restarting() {
+    for seed in 1..=4 {
+        let mut w = cluster(seed, 3);
+        w.create_topic("t", 1, Some(3), config(&[("min.insync.replicas", "2")])).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        for i in 0..5 {
+            w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+        }
+        let leader = w.describe_topic("t").unwrap().partitions[0].leader.unwrap();
+        w.power_loss(leader).unwrap();
+        let report = w.check();
+        assert!(report.ok, "seed {seed}: leader {leader} without power: {:?}", report.violations);
+        w.restart_broker(leader).unwrap();
+        let report = w.check();
+        assert!(report.ok, "seed {seed}: leader {leader} restarting: {:?}", report.violations);
+        w.run_for(15_000);
+        assert_ne!(w.describe_topic("t").unwrap().partitions[0].leader, Some(leader), "seed {seed}: a follower leads");
+        assert_serving(&mut w, &format!("seed {seed}: leader {leader} lost power"));
+    }
+}

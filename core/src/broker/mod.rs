@@ -539,6 +539,11 @@ impl Broker {
         &self.groups
     }
 
+    /// Which run of this broker this is (each restart is a new one, registered anew).
+    pub fn incarnation(&self) -> u64 {
+        self.incarnation
+    }
+
     /// This run's broker epoch: the offset of its registration in the metadata log (0 until it has read it).
     fn broker_epoch(&self) -> u64 {
         self.image.brokers.get(&self.id).filter(|r| r.incarnation == self.incarnation).map_or(0, |r| r.broker_epoch)

@@ -265,9 +265,6 @@ struct ProducerBatch {
     first_index: u32,
     /// It was split before (Kafka's `isSplitBatch`): a part refused again is halved.
     split: bool,
-    /// An attempt ended with no refusal (no answer, or the leader's own timeout after it appended): its
-    /// records may be in a log, so renumbering it could write them twice.
-    maybe_written: bool,
 }
 
 impl ProducerBatch {
@@ -687,7 +684,6 @@ impl Producer {
                         part_ends: Vec::new(),
                         first_index: 0,
                         split: false,
-                        maybe_written: false,
                     };
                     self.batches.insert(id, batch);
                 }
@@ -1110,10 +1106,6 @@ impl Producer {
         let Some(batch) = self.batches.get_mut(&batch_id) else { return };
         batch.in_flight = false;
         batch.retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
-        batch.maybe_written |= matches!(
-            error.code,
-            ErrorCode::RequestTimedOut | ErrorCode::NetworkException | ErrorCode::NotEnoughReplicasAfterAppend
-        );
         let (topic, partition, attempt) = (batch.topic.clone(), batch.partition, batch.attempts + 1);
         let senders: Vec<u64> = batch.shares.iter().map(|s| s.send_id).collect();
         // The leader may have moved (a silent leader may be dead): relearn it, as Kafka's client does when
@@ -1275,11 +1267,12 @@ impl Producer {
             }
             Err(error) if Self::retry_worthy(error.code) => {
                 if error.code == ErrorCode::OutOfOrderSequenceNumber && !self.gap_pending(batch_id) {
-                    if self.refused_by_another_incarnation(batch_id, topic_id) {
-                        // A replica of another incarnation of the topic than the log that took our last batch
-                        // here refused it (a zombie leader of a deleted topic, that never saw us), and this
-                        // batch may be in that log already: renumbering it would write it twice. Metadata
-                        // again, and a retry as numbered. (Soak seed 10,005,067.)
+                    if self.refused_by_an_older_incarnation(batch_id, topic_id) {
+                        // A replica of an older incarnation of the topic than the log that took our last
+                        // batch here refused it: a zombie leader of a deleted topic, that never saw us. This
+                        // batch may be in today's log already (an attempt whose answer was lost), so
+                        // renumbering it would write it twice. Metadata again, and a retry as numbered.
+                        // (Soak seed 10,005,067.)
                         let topic = self.batches.get(&batch_id).map(|b| b.topic.clone()).unwrap_or_default();
                         self.metadata.forget(&topic);
                     } else {
@@ -1316,13 +1309,16 @@ impl Producer {
         code.retriable() || matches!(code, ErrorCode::OutOfOrderSequenceNumber | ErrorCode::InvalidProducerEpoch)
     }
 
-    /// Whether `batch_id`, which may be written already, was refused by a log of another topic id than the
-    /// one that acknowledged its partition's latest batch.
-    fn refused_by_another_incarnation(&self, batch_id: u64, topic_id: Option<TopicId>) -> bool {
-        let Some(batch) = self.batches.get(&batch_id).filter(|b| b.maybe_written) else { return false };
+    /// Whether `batch_id` was refused by a log of an older incarnation of its topic than the one that
+    /// acknowledged its partition's latest batch. (Franz's topic ids are the metadata offsets of the
+    /// topics' creation, so a later incarnation has a larger id; Kafka's are random UUIDs, and its zombie
+    /// leader takes the batch instead of refusing it.) A refusal from a later incarnation (the topic was
+    /// deleted and created again since) is a log that never saw us: a new epoch, as for a lost log.
+    fn refused_by_an_older_incarnation(&self, batch_id: u64, topic_id: Option<TopicId>) -> bool {
+        let Some(batch) = self.batches.get(&batch_id) else { return false };
         let tp = TopicPartition::new(batch.topic.clone(), batch.partition);
         let acked = self.sequences.get(&tp).and_then(|s| s.acked_topic_id);
-        matches!((acked, topic_id), (Some(acked), Some(refuser)) if acked != refuser)
+        matches!((acked, topic_id), (Some(acked), Some(refuser)) if refuser < acked)
     }
 
     /// Whether an unacknowledged batch of ours, earlier in the same partition's sequence, is still to land.
@@ -1805,12 +1801,13 @@ mod tests {
     }
 
     /// Soak seed 10,005,067: a batch whose attempt got no answer (it may be in the log) is refused as out of
-    /// order by a replica of another topic id than the log that acknowledged the batch before it (a zombie
+    /// order by a replica of an older topic id than the log that acknowledged the batch before it (a zombie
     /// leader of a deleted topic that never saw this producer). Renumbered in a new epoch it would be written
     /// twice once it reached the real leader; it keeps its numbers and goes again after a metadata refresh.
-    /// Refused by the log that acknowledged before, it starts a new epoch (KIP-360) as it did.
+    /// Refused by the log that acknowledged before, or by a later incarnation of the topic (deleted and
+    /// created again), it starts a new epoch (KIP-360) as it did.
     #[test]
-    fn a_refusal_from_another_incarnation_of_the_topic_renumbers_no_batch_that_may_be_written() {
+    fn a_refusal_from_an_older_incarnation_of_the_topic_renumbers_no_batch() {
         // Answers what the producer asks for (time passing while it asks nothing) until a Produce goes out.
         fn produce(p: &mut Producer, out: &mut Outbox, now: &mut u64) -> (CorrelationId, ProducerStamp) {
             loop {
@@ -1845,7 +1842,7 @@ mod tests {
                 }
             }
         }
-        for (refuser, renumbered) in [(2, false), (1, true)] {
+        for (refuser, renumbered) in [(0, false), (1, true), (2, true)] {
             let mut out = Outbox::default();
             let config = ProducerConfig { linger_ms: 0, ..ProducerConfig::named("p") };
             let mut p = Producer::new(10_002, config, vec![BROKER], stream_rng(1, Stream::Actor(10_002)));
