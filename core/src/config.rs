@@ -311,6 +311,8 @@ const BROKER_ONLY_DEFS: &[ConfigDef] = &[
     ConfigDef { key: "offsets.topic.replication.factor", default: "3", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "log.flush.scheduler.interval.ms", default: "9223372036854775807", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "log.initial.task.delay.ms", default: "30000", kind: Kind::Long { min: 0 } },
+    ConfigDef { key: "group.min.session.timeout.ms", default: "6000", kind: Kind::Long { min: 0 } },
+    ConfigDef { key: "group.max.session.timeout.ms", default: "1800000", kind: Kind::Long { min: 0 } },
 ];
 
 /// A broker's configuration: its own settings and the defaults it gives topics.
@@ -337,6 +339,10 @@ pub struct BrokerConfig {
     pub log_flush_scheduler_interval_ms: u64,
     /// When the log flusher first runs after the broker starts.
     pub log_initial_task_delay_ms: u64,
+    /// The `session.timeout.ms` a consumer may join a group with (Kafka refuses others with
+    /// `INVALID_SESSION_TIMEOUT`).
+    pub group_min_session_timeout_ms: u64,
+    pub group_max_session_timeout_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -355,6 +361,8 @@ impl Default for BrokerConfig {
             offsets_topic_replication_factor: 3,
             log_flush_scheduler_interval_ms: i64::MAX as u64,
             log_initial_task_delay_ms: 30_000,
+            group_min_session_timeout_ms: 6_000,
+            group_max_session_timeout_ms: 1_800_000,
         }
     }
 }
@@ -395,6 +403,8 @@ impl BrokerConfig {
                     "unclean.leader.election.interval.ms" => config.unclean_leader_election_interval_ms = v,
                     "log.flush.scheduler.interval.ms" => config.log_flush_scheduler_interval_ms = v,
                     "log.initial.task.delay.ms" => config.log_initial_task_delay_ms = v,
+                    "group.min.session.timeout.ms" => config.group_min_session_timeout_ms = v,
+                    "group.max.session.timeout.ms" => config.group_max_session_timeout_ms = v,
                     _ => config.log_retention_check_interval_ms = v,
                 }
                 continue;
@@ -411,6 +421,14 @@ impl BrokerConfig {
             config.topic_defaults.entry(String::from("flush.ms")).or_insert_with(|| interval.clone());
         }
         validate(&config.topic_defaults)?;
+        if config.group_min_session_timeout_ms > config.group_max_session_timeout_ms {
+            return Err(franz_err!(
+                InvalidConfig,
+                "group.min.session.timeout.ms ({}) must not exceed group.max.session.timeout.ms ({})",
+                config.group_min_session_timeout_ms,
+                config.group_max_session_timeout_ms
+            ));
+        }
         if config.broker_heartbeat_interval_ms >= config.broker_session_timeout_ms {
             return Err(franz_err!(
                 InvalidConfig,

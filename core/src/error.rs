@@ -69,6 +69,9 @@ pub enum ErrorCode {
     /// KIP-516: a fetch names a topic id the broker does not know (the topic was deleted, perhaps created
     /// again under its name).
     UnknownTopicId,
+    /// A JoinGroup's `session.timeout.ms` outside the brokers' `group.min.session.timeout.ms` ..
+    /// `group.max.session.timeout.ms`.
+    InvalidSessionTimeout,
 }
 
 impl ErrorCode {
@@ -126,6 +129,7 @@ impl ErrorCode {
             InvalidFetchSessionEpoch => "INVALID_FETCH_SESSION_EPOCH",
             NoOffsetForPartition => "NO_OFFSET_FOR_PARTITION",
             UnknownTopicId => "UNKNOWN_TOPIC_ID",
+            InvalidSessionTimeout => "INVALID_SESSION_TIMEOUT",
         }
     }
 

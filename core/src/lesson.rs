@@ -175,7 +175,7 @@ pub enum Expectation {
     /// The group's lag summed over its partitions.
     Lag {
         group: String,
-        is: u64,
+        is: i64,
     },
     /// The checker reports exactly these kinds of violation (none: every promise kept).
     Violations {
@@ -648,7 +648,7 @@ impl Expectation {
                 )
             }
             Expectation::Lag { group, is } => {
-                let lag: u64 = world.group_offsets(group).iter().map(|o| o.lag).sum();
+                let lag: i64 = world.group_offsets(group).iter().map(|o| o.lag).sum();
                 (lag == *is, format!("it is {lag}"))
             }
             Expectation::Violations { kinds } => {

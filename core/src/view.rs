@@ -233,8 +233,9 @@ pub struct GroupOffset {
     pub partition: u32,
     pub committed: Offset,
     pub high_watermark: Offset,
-    /// HW − committed: records the group has not committed past yet.
-    pub lag: u64,
+    /// HW − committed: records the group has not committed past yet. Negative for a commit past the HW,
+    /// as Kafka's `kafka-consumer-groups.sh` shows it (the next owner will reset per `auto.offset.reset`).
+    pub lag: i64,
 }
 
 /// A broker's state in the views: `"running"` | `"fenced"` | `"crashed"`.
@@ -572,7 +573,7 @@ impl World {
                     partition: tp.partition,
                     committed,
                     high_watermark,
-                    lag: high_watermark.saturating_sub(committed),
+                    lag: high_watermark as i64 - committed as i64,
                 }
             })
             .collect()

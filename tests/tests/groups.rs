@@ -1314,3 +1314,71 @@ fn a_group_takes_up_a_topic_created_again_with_more_partitions() {
         assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
     }
 }
+
+/// Found by an adversary: Kafka's coordinator refuses a JoinGroup whose `session.timeout.ms` is outside
+/// the brokers' `group.min.session.timeout.ms` (6 s) .. `group.max.session.timeout.ms` (30 min) with
+/// `INVALID_SESSION_TIMEOUT`, which `poll` throws; a cluster that lowers the minimum takes it.
+#[test]
+fn a_session_timeout_outside_the_brokers_bounds_is_refused() {
+    for seed in 1..=3 {
+        let mut w = world_with_records(seed, 3);
+        for session_timeout_ms in [1_000, 1_800_001] {
+            let c = member(&mut w, "g", "c", &["t"], |c| {
+                c.session_timeout_ms = session_timeout_ms;
+                c.heartbeat_interval_ms = 300;
+            });
+            let refused = (0..5).find_map(|_| w.poll(c, 500).err());
+            assert_eq!(refused.map(|e| e.code), Some(ErrorCode::InvalidSessionTimeout), "seed {seed}");
+            assert!(w.describe_group("g").members.is_empty(), "seed {seed}: it never joined");
+            w.close_client(c).unwrap();
+        }
+        let config: ConfigMap = [("group.min.session.timeout.ms".to_string(), "1000".to_string())].into();
+        let mut w = World::new(ClusterConfig { seed, broker_config: config, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        let c = member(&mut w, "g", "c", &["t"], |c| {
+            c.session_timeout_ms = 1_000;
+            c.heartbeat_interval_ms = 300;
+        });
+        for _ in 0..10 {
+            w.poll(c, 500).unwrap();
+        }
+        assert_eq!(w.describe_group("g").members.len(), 1, "seed {seed}: group.min.session.timeout.ms=1000");
+    }
+}
+
+/// Found by an adversary: Kafka's consumer refuses a `group.instance.id` that breaks the topic-name rule
+/// (`JoinGroupRequest.validateGroupInstanceId`: empty, `.`, `..`, over 249 characters, or characters other
+/// than ASCII alphanumerics, `.`, `_` and `-`) when it is made, with `InvalidConfigurationException`.
+#[test]
+fn an_illegal_group_instance_id_is_refused_when_the_consumer_is_made() {
+    let mut w = world_with_records(1, 1);
+    let long = "x".repeat(250);
+    for id in ["", ".", "..", "a/b", "a b", long.as_str()] {
+        let config = ConsumerConfig {
+            group_id: Some("g".into()),
+            group_instance_id: Some(id.into()),
+            ..ConsumerConfig::named("c")
+        };
+        let e = w.add_consumer(config).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidConfig, "{id:?}: {e}");
+        assert!(e.message.starts_with("Group instance id"), "{id:?}: {e}");
+    }
+    let fine = ConsumerConfig {
+        group_id: Some("g".into()),
+        group_instance_id: Some(format!("host-a.{}_-9", "x".repeat(239))),
+        ..ConsumerConfig::named("c")
+    };
+    w.add_consumer(fine).expect("249 legal characters");
+}
+
+/// Found by an adversary: a commit past the high watermark shows a negative lag, as Kafka's
+/// `kafka-consumer-groups.sh` computes it (log end − committed), not a lag of 0 that hides it.
+#[test]
+fn a_commit_past_the_high_watermark_shows_a_negative_lag() {
+    let mut w = world_with_records(1, 10);
+    let c = group_consumer(&mut w, "g", "c");
+    let past = franz_core::sim::scenario::PartitionOffset { topic: "t".into(), partition: 0, offset: 1_000 };
+    w.commit_sync(c, Some(vec![past])).unwrap();
+    let offsets = w.group_offsets("g");
+    assert_eq!((offsets[0].committed, offsets[0].high_watermark, offsets[0].lag), (1_000, 10, -990));
+}

@@ -867,6 +867,10 @@ fn key_bytes(key: &JsValue) -> Result<Vec<u8>, JsValue> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct AssignMember {
     member_id: String,
+    /// Its `group.instance.id`, if static: range and roundrobin deal to static members first, by it.
+    #[serde(default)]
+    #[tsify(optional)]
+    group_instance_id: Option<String>,
     /// The topics it subscribes to.
     topics: Vec<String>,
 }
@@ -885,7 +889,7 @@ struct AssignQuestion {
     previous: BTreeMap<String, Vec<JsTopicPartition>>,
 }
 
-/// What a Kafka assignor would do: `assignPartitions("range", { members: [{ memberId, topics }],
+/// What a Kafka assignor would do: `assignPartitions("range", { members: [{ memberId, groupInstanceId?, topics }],
 /// partitions: { topic: count }, previous?: { memberId: [{ topic, partition }] } })` →
 /// `{ memberId: [{ topic, partition }] }`. Strategies: range, roundrobin, sticky, cooperative-sticky.
 #[wasm_bindgen(js_name = assignPartitions, unchecked_return_type = "Record<string, TopicPartition[]>")]
@@ -898,8 +902,11 @@ pub fn assign_partitions(
     let q: AssignQuestion = from_json(&question).map_err(|e| {
         invalid(ErrorCode::InvalidRequest, format!("assignPartitions takes {{ members, partitions, previous? }}: {e}"))
     })?;
-    let members: Vec<Member> =
-        q.members.into_iter().map(|m| Member { member_id: m.member_id, topics: m.topics }).collect();
+    let members: Vec<Member> = q
+        .members
+        .into_iter()
+        .map(|m| Member { member_id: m.member_id, group_instance_id: m.group_instance_id, topics: m.topics })
+        .collect();
     let mut previous = franz_core::vec_map::VecMap::new();
     for (member, list) in q.previous {
         let tps = list

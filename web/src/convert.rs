@@ -39,19 +39,43 @@ pub fn parse_options_with<T: DeserializeOwned + Default>(
     not_whole: &[&str],
     normalize: impl FnOnce(&mut JsonMap) -> Result<(), JsValue>,
 ) -> Result<T, JsValue> {
-    let Some(mut map) = options_map(&value, what, not_whole)? else {
+    let Some(mut map) = options_object(&value, what)? else {
         return Ok(T::default());
     };
+    let not_whole = first_not_whole(&map, not_whole);
     normalize(&mut map)?;
-    from_map(map, what)
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| {
+        // Serde would only say "expected u64": a count, time or offset that is not a whole number is named,
+        // and why. (A number where a string or a flag belongs keeps serde's words: "expected a string".)
+        let text = e.to_string();
+        match not_whole {
+            Some((path, n)) if text.contains("expected u") || text.contains("expected i") => invalid(
+                ErrorCode::InvalidRequest,
+                format!("{path} must be a whole number from 0 to {MAX_SAFE_INTEGER}, got {n}"),
+            ),
+            _ => invalid(ErrorCode::InvalidConfig, format!("Invalid {what} options: {e}")),
+        }
+    })
 }
 
 pub type JsonMap = serde_json::Map<String, serde_json::Value>;
 
 /// An options object as JSON, checked: plain data, an object, every count, time and offset a whole number
-/// (`INVALID_REQUEST`, as a bad argument); `None` for `undefined`/`null`. Serde would only say "expected
-/// u64", and JS callers are told which field and why.
+/// (`INVALID_REQUEST`, as a bad argument); `None` for `undefined`/`null`. For options whose numbers are all
+/// counts, times or offsets (or named in `not_whole`).
 pub fn options_map(value: &JsValue, what: &str, not_whole: &[&str]) -> Result<Option<JsonMap>, JsValue> {
+    let Some(map) = options_object(value, what)? else { return Ok(None) };
+    if let Some((path, n)) = first_not_whole(&map, not_whole) {
+        return Err(invalid(
+            ErrorCode::InvalidRequest,
+            format!("{path} must be a whole number from 0 to {MAX_SAFE_INTEGER}, got {n}"),
+        ));
+    }
+    Ok(Some(map))
+}
+
+/// An options object as JSON: plain data, an object; `None` for `undefined`/`null`.
+fn options_object(value: &JsValue, what: &str) -> Result<Option<JsonMap>, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
@@ -60,15 +84,11 @@ pub fn options_map(value: &JsValue, what: &str, not_whole: &[&str]) -> Result<Op
     let serde_json::Value::Object(map) = json else {
         return Err(invalid(ErrorCode::InvalidConfig, format!("The {what} options must be an object {{ ... }}")));
     };
-    for (key, v) in &map {
-        if let Some((path, n)) = not_whole_number(v, key, not_whole, 0) {
-            return Err(invalid(
-                ErrorCode::InvalidRequest,
-                format!("{path} must be a whole number from 0 to {MAX_SAFE_INTEGER}, got {n}"),
-            ));
-        }
-    }
     Ok(Some(map))
+}
+
+fn first_not_whole(map: &JsonMap, not_whole: &[&str]) -> Option<(String, String)> {
+    map.iter().find_map(|(key, v)| not_whole_number(v, key, not_whole, 0))
 }
 
 /// The checked options into the core's config type; unknown keys and wrong types are `INVALID_CONFIG`.

@@ -125,6 +125,21 @@ fn bad_input_throws_kafka_errors_never_panics() {
         code(Cluster::replay(c.scenario().unwrap().into(), Some(opt(9.0e15))).err().unwrap()),
         "INVALID_REQUEST"
     );
+    // A number where a string or a flag belongs is a wrong type (serde's words), whatever the number; a
+    // count or a time that is not a whole number says which field and why (found by an adversary: -1 for
+    // groupId read "must be a whole number", 0 read "expected a string").
+    for bad in [r#"{"groupId": -1}"#, r#"{"groupId": 0}"#, r#"{"enableAutoCommit": 1.5}"#, r#"{"assignor": -2}"#] {
+        let err = c.consumer(Some(js(bad).into())).err().unwrap();
+        let message = get(&err, "message").as_string().unwrap();
+        assert_eq!(code(err), "INVALID_CONFIG", "{bad}: {message}");
+        assert!(message.contains("invalid type"), "{bad}: {message}");
+    }
+    let err = c.consumer(Some(js(r#"{"sessionTimeoutMs": -1}"#).into())).err().unwrap();
+    let message = get(&err, "message").as_string().unwrap();
+    assert_eq!(
+        (code(err), message.contains("sessionTimeoutMs must be a whole number")),
+        ("INVALID_REQUEST".into(), true)
+    );
     // After all that, the cluster still works.
     assert!(p.send("t".into(), js(r#"[{"value": "ok"}]"#)).is_ok());
 }

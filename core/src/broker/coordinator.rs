@@ -239,6 +239,20 @@ impl Broker {
                 return;
             }
         };
+        if let Message::JoinGroupRequest { join, .. } = &message {
+            let (min, max) = (self.config.group_min_session_timeout_ms, self.config.group_max_session_timeout_ms);
+            if !(min..=max).contains(&join.session_timeout_ms) {
+                let e = franz_err!(
+                    InvalidSessionTimeout,
+                    "session.timeout.ms {} is outside the brokers' group.min.session.timeout.ms ({min}) .. group.max.session.timeout.ms ({max})",
+                    join.session_timeout_ms
+                );
+                if let Some(reply) = refusal(&message, e) {
+                    out.send(from, reply);
+                }
+                return;
+            }
+        }
         self.load_groups(now_ms, tp.partition, out);
         if let Message::OffsetCommitRequest { correlation_id, commit } = message {
             return self.on_offset_commit(now_ms, from, correlation_id, commit, out);

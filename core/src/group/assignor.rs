@@ -41,7 +41,20 @@ impl Assignor {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
     pub member_id: String,
+    pub group_instance_id: Option<String>,
     pub topics: Vec<String>,
+}
+
+/// Kafka's `AbstractPartitionAssignor.MemberInfo` order, which range and roundrobin deal partitions in:
+/// static members first, by `group.instance.id` (so that their share survives a restart, which gives them
+/// a new member id), then dynamic ones by member id.
+fn member_order(a: &Member, b: &Member) -> core::cmp::Ordering {
+    match (&a.group_instance_id, &b.group_instance_id) {
+        (Some(x), Some(y)) => x.cmp(y),
+        (Some(_), None) => core::cmp::Ordering::Less,
+        (None, Some(_)) => core::cmp::Ordering::Greater,
+        (None, None) => a.member_id.cmp(&b.member_id),
+    }
 }
 
 pub type Assignment = VecMap<String, Vec<TopicPartition>>;
@@ -65,7 +78,12 @@ pub fn assign(
         return Err(franz_err!(InvalidRequest, "Member id {} appears twice", dup.member_id));
     }
     let mut members: Vec<&Member> = members.iter().collect();
-    crate::collect::sort_by(&mut members, |a, b| a.member_id.cmp(&b.member_id));
+    match assignor {
+        Assignor::Range | Assignor::RoundRobin => crate::collect::sort_by(&mut members, |a, b| member_order(a, b)),
+        Assignor::Sticky | Assignor::CooperativeSticky => {
+            crate::collect::sort_by(&mut members, |a, b| a.member_id.cmp(&b.member_id))
+        }
+    }
     let mut out: Assignment = members.iter().map(|m| (m.member_id.clone(), Vec::new())).collect();
     match assignor {
         Assignor::Range => range(&members, partitions, &mut out),
@@ -221,6 +239,7 @@ mod tests {
     fn members(list: &[(&str, &[&str])]) -> Vec<Member> {
         list.iter()
             .map(|(id, topics)| Member {
+                group_instance_id: None,
                 member_id: id.to_string(),
                 topics: topics.iter().map(|t| t.to_string()).collect(),
             })
@@ -233,6 +252,25 @@ mod tests {
 
     fn names(a: &Assignment, member: &str) -> Vec<String> {
         a[member].iter().map(|tp| alloc::format!("{}p{}", tp.topic, tp.partition)).collect()
+    }
+
+    /// Found by an adversary: Kafka's range and roundrobin deal in `MemberInfo` order, static members first
+    /// by `group.instance.id`, then dynamic ones by member id; ordering by member id alone gave a dynamic
+    /// member whose id sorts first the static member's share.
+    #[test]
+    fn range_and_roundrobin_deal_to_static_members_first_by_instance_id() {
+        let member = |id: &str, instance: Option<&str>| Member {
+            member_id: id.to_string(),
+            group_instance_id: instance.map(|s| s.to_string()),
+            topics: vec!["t".into()],
+        };
+        let ms = [member("aa-1", None), member("static-z-1", Some("static-z"))];
+        let a = assign(Assignor::Range, &ms, &counts(&[("t", 3)]), &Assignment::new()).unwrap();
+        assert_eq!(names(&a, "static-z-1"), ["tp0", "tp1"], "{a:?}");
+        // Two static members: by instance id ("a" before "a-"), whatever their member ids.
+        let ms = [member("a--1", Some("a-")), member("a-9", Some("a"))];
+        let a = assign(Assignor::RoundRobin, &ms, &counts(&[("t", 3)]), &Assignment::new()).unwrap();
+        assert_eq!(names(&a, "a-9"), ["tp0", "tp2"], "{a:?}");
     }
 
     /// KAFKA-SEMANTICS.md §4: C0, C1 on t0, t1 with 3 partitions each.
@@ -309,6 +347,7 @@ mod tests {
             topic_counts in proptest::collection::vec(0u32..7, 3),
         ) {
             let m: Vec<Member> = subscriptions.iter().enumerate().map(|(i, topics)| Member {
+                group_instance_id: None,
                 member_id: alloc::format!("m{i}"),
                 topics: topics.iter().map(|t| alloc::format!("t{t}")).collect(),
             }).collect();
@@ -345,7 +384,7 @@ mod tests {
             count in 0u32..12,
             previous_owner in proptest::collection::vec(0usize..6, 12),
         ) {
-            let m: Vec<Member> = (0..n_members).map(|i| Member { member_id: alloc::format!("m{i}"), topics: vec!["t".into()] }).collect();
+            let m: Vec<Member> = (0..n_members).map(|i| Member { member_id: alloc::format!("m{i}"), group_instance_id: None, topics: vec!["t".into()] }).collect();
             let p = counts(&[("t", count)]);
             let mut previous = Assignment::new();
             for q in 0..count {

@@ -631,7 +631,12 @@ impl Group {
         let everyone: Vec<JoinedMember> = self
             .members
             .values()
-            .map(|m| JoinedMember { member_id: m.member_id.clone(), topics: m.topics.clone(), owned: m.owned.clone() })
+            .map(|m| JoinedMember {
+                member_id: m.member_id.clone(),
+                group_instance_id: m.group_instance_id.clone(),
+                topics: m.topics.clone(),
+                owned: m.owned.clone(),
+            })
             .collect();
         for m in self.members.values_mut() {
             m.assignment.clear();
@@ -789,6 +794,7 @@ impl Group {
                         .values()
                         .map(|m| JoinedMember {
                             member_id: m.member_id.clone(),
+                            group_instance_id: m.group_instance_id.clone(),
                             topics: m.topics.clone(),
                             owned: owned(m),
                         })

@@ -265,6 +265,8 @@ pub struct ReplicaFetchResult {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JoinedMember {
     pub member_id: String,
+    /// Its `group.instance.id` (static membership): the assignors order static members by it.
+    pub group_instance_id: Option<String>,
     pub topics: Vec<String>,
     /// What it owned before this rebalance (for the sticky assignors).
     pub owned: Vec<TopicPartition>,

@@ -481,6 +481,7 @@ impl Consumer {
                     .iter()
                     .map(|x| crate::group::assignor::Member {
                         member_id: x.member_id.clone(),
+                        group_instance_id: x.group_instance_id.clone(),
                         topics: x.topics.clone(),
                     })
                     .collect();

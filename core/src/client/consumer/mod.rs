@@ -186,6 +186,9 @@ impl ConsumerConfig {
                 "group.id must not be empty (leave it unset for a consumer without a group)"
             ));
         }
+        if let Some(id) = &self.group_instance_id {
+            crate::types::validate_group_instance_id(id)?;
+        }
         super::check_range("max.partition.fetch.bytes", self.max_partition_fetch_bytes as u64, 1, 1 << 30)
     }
 
@@ -876,9 +879,10 @@ impl Actor for Consumer {
                 }
             }
             (Pending::JoinGroup, Message::JoinGroupResponse { result: Err(e), .. })
-                if e.code == ErrorCode::InconsistentGroupProtocol =>
+                if matches!(e.code, ErrorCode::InconsistentGroupProtocol | ErrorCode::InvalidSessionTimeout) =>
             {
-                // Kafka's InconsistentGroupProtocolException: thrown from poll, which tries to join again.
+                // Kafka's InconsistentGroupProtocolException or InvalidSessionTimeoutException: thrown from
+                // poll, which tries to join again.
                 if let Some(m) = self.membership.as_mut() {
                     m.phase = Phase::LeftUntilPoll;
                 }

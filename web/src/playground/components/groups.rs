@@ -108,12 +108,12 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
                         if offsets.len() > LAG_ROWS_MAX {
                             <tr class="lag-rest" data-testid={format!("lag-{}-rest", d.group_id)}>
                                 <td colspan="3">{ format!("{} more partitions", offsets.len() - LAG_ROWS_MAX) }</td>
-                                <td>{ offsets.iter().skip(LAG_ROWS_MAX).map(|o| o.lag).sum::<u64>() }</td>
+                                <td>{ offsets.iter().skip(LAG_ROWS_MAX).map(|o| o.lag).sum::<i64>() }</td>
                             </tr>
                         }
                         if offsets.len() > 1 {
                             <tr class="lag-total" data-testid={format!("lag-{}-total", d.group_id)}>
-                                <td colspan="3">{ "total lag" }</td><td>{ offsets.iter().map(|o| o.lag).sum::<u64>() }</td>
+                                <td colspan="3">{ "total lag" }</td><td>{ offsets.iter().map(|o| o.lag).sum::<i64>() }</td>
                             </tr>
                         }
                     </table>
