@@ -176,17 +176,19 @@ pub(crate) fn record_size_bytes(key: &Option<Bytes>, value: &Option<Bytes>, head
 
 /// Kafka's topic-name rule (`Topic.validate`): 1..=249 of `[a-zA-Z0-9._-]`, not `.` or `..`.
 pub fn validate_topic_name(name: &str) -> Result<()> {
-    validate_name("Topic name", name).map_err(|message| franz_err!(InvalidTopicException, "{message}"))
+    validate_name("Topic name", "topic name", name).map_err(|message| franz_err!(InvalidTopicException, "{message}"))
 }
 
 /// Kafka's rule for a `group.instance.id` (`JoinGroupRequest.validateGroupInstanceId`): the topic-name
 /// rule, refused when the consumer is made (`InvalidConfigurationException`).
 pub fn validate_group_instance_id(id: &str) -> Result<()> {
-    validate_name("Group instance id", id).map_err(|message| franz_err!(InvalidConfig, "{message}"))
+    validate_name("Group instance id", "group instance id", id)
+        .map_err(|message| franz_err!(InvalidConfig, "{message}"))
 }
 
-/// `Topic.validate(name, what)`: what is wrong with `name`, in Kafka's words.
-fn validate_name(what: &str, name: &str) -> core::result::Result<(), String> {
+/// `Topic.validate(name, what)`: what is wrong with `name`, in Kafka's words (`what` begins a sentence,
+/// `what_lower` goes within one).
+fn validate_name(what: &str, what_lower: &str, name: &str) -> core::result::Result<(), String> {
     if name.is_empty() {
         return Err(format!("{what} is illegal, it can't be empty"));
     }
@@ -195,8 +197,7 @@ fn validate_name(what: &str, name: &str) -> core::result::Result<(), String> {
     }
     if name.len() > TOPIC_NAME_LENGTH_MAX {
         return Err(format!(
-            "{what} is illegal, it can't be longer than {TOPIC_NAME_LENGTH_MAX} characters, {}: {name}",
-            what.to_lowercase()
+            "{what} is illegal, it can't be longer than {TOPIC_NAME_LENGTH_MAX} characters, {what_lower}: {name}"
         ));
     }
     if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
