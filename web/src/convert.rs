@@ -44,18 +44,22 @@ pub fn parse_options_with<T: DeserializeOwned + Default>(
     };
     let not_whole = first_not_whole(&map, not_whole);
     normalize(&mut map)?;
-    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| {
-        // Serde would only say "expected u64": a count, time or offset that is not a whole number is named,
-        // and why. (A number where a string or a flag belongs keeps serde's words: "expected a string".)
-        let text = e.to_string();
-        match not_whole {
-            Some((path, n)) if text.contains("expected u") || text.contains("expected i") => invalid(
-                ErrorCode::InvalidRequest,
-                format!("{path} must be a whole number from 0 to {MAX_SAFE_INTEGER}, got {n}"),
-            ),
-            _ => invalid(ErrorCode::InvalidConfig, format!("Invalid {what} options: {e}")),
-        }
-    })
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| options_error(&e, what, not_whole))
+}
+
+/// Serde would only say "expected u64": a count, time or offset that is not a whole number is named, and
+/// why. (A number where a string or a flag belongs keeps serde's words: "expected a string".) Not inlined:
+/// every options type's parser shares it.
+#[inline(never)]
+fn options_error(e: &serde_json::Error, what: &str, not_whole: Option<(String, String)>) -> JsValue {
+    let text = e.to_string();
+    match not_whole {
+        Some((path, n)) if text.contains("expected u") || text.contains("expected i") => invalid(
+            ErrorCode::InvalidRequest,
+            format!("{path} must be a whole number from 0 to {MAX_SAFE_INTEGER}, got {n}"),
+        ),
+        _ => invalid(ErrorCode::InvalidConfig, format!("Invalid {what} options: {text}")),
+    }
 }
 
 pub type JsonMap = serde_json::Map<String, serde_json::Value>;
@@ -75,6 +79,7 @@ pub fn options_map(value: &JsValue, what: &str, not_whole: &[&str]) -> Result<Op
 }
 
 /// An options object as JSON: plain data, an object; `None` for `undefined`/`null`.
+#[inline(never)]
 fn options_object(value: &JsValue, what: &str) -> Result<Option<JsonMap>, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
@@ -87,6 +92,7 @@ fn options_object(value: &JsValue, what: &str) -> Result<Option<JsonMap>, JsValu
     Ok(Some(map))
 }
 
+#[inline(never)]
 fn first_not_whole(map: &JsonMap, not_whole: &[&str]) -> Option<(String, String)> {
     map.iter().find_map(|(key, v)| not_whole_number(v, key, not_whole, 0))
 }

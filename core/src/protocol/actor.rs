@@ -320,11 +320,60 @@ pub struct InFlight<P> {
     requests: VecMap<CorrelationId, InFlightRequest<P>>,
     /// Whether connections are modelled (Kafka's clients: [`InFlight::with_connections`]).
     connections: bool,
+    links: Connections,
+}
+
+/// A client's connections (Kafka's `ClusterConnectionStates`); apart from the requests, so that its code
+/// exists once for every kind of request.
+#[derive(Clone, Debug, Default)]
+struct Connections {
     /// Nodes with a connection up: one answered since the last break.
     connected: VecSet<NodeId>,
     /// Connections being set up, until when; and the setups to each node that failed in a row.
     setups: VecMap<NodeId, u64>,
     failed_setups: VecMap<NodeId, u32>,
+}
+
+impl Connections {
+    /// When a request to `to` sent at `now_ms` with its request deadline is given up on, and whether it
+    /// waits for its connection to be set up.
+    fn deadline_ms(&mut self, now_ms: u64, to: NodeId, deadline_ms: u64) -> (u64, bool) {
+        if self.connected.contains(&to) {
+            return (deadline_ms, false);
+        }
+        let failures = self.failed_setups.get(&to).copied().unwrap_or(0);
+        let timeout_ms =
+            (SOCKET_CONNECTION_SETUP_TIMEOUT_MS << failures.min(8)).min(SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS);
+        let setup_ms = *self.setups.entry(to).or_insert(now_ms.saturating_add(timeout_ms));
+        (setup_ms.min(deadline_ms), true)
+    }
+
+    /// `from` answered: false if its connection was up already.
+    fn heard_from(&mut self, from: NodeId) -> bool {
+        if !self.connected.insert(from) {
+            return false;
+        }
+        self.setups.remove(&from);
+        self.failed_setups.remove(&from);
+        true
+    }
+
+    /// The connection to `node` broke (`closed`: not a refusal naming one request); a refusal needs no
+    /// timeout to be known, so the next connection is tried at once.
+    fn broke(&mut self, node: NodeId, closed: bool) {
+        if closed {
+            self.connected.remove(&node);
+        }
+        self.setups.remove(&node);
+    }
+
+    /// A request to `to` timed out (`connecting`: while its connection was being set up).
+    fn timed_out(&mut self, to: NodeId, connecting: bool) {
+        self.connected.remove(&to);
+        if connecting && self.setups.remove(&to).is_some() {
+            *self.failed_setups.entry(to).or_insert(0) += 1;
+        }
+    }
 }
 
 impl<P> Default for InFlight<P> {
@@ -333,9 +382,7 @@ impl<P> Default for InFlight<P> {
             ids: CorrelationIds::default(),
             requests: VecMap::new(),
             connections: false,
-            connected: VecSet::new(),
-            setups: VecMap::new(),
-            failed_setups: VecMap::new(),
+            links: Connections::default(),
         }
     }
 }
@@ -353,17 +400,8 @@ impl<P> InFlight<P> {
     /// the caller sends it with the id returned.
     pub fn start(&mut self, now_ms: u64, to: NodeId, deadline_ms: u64, pending: P) -> CorrelationId {
         let correlation_id = self.ids.next_id();
-        let connecting = self.connections && !self.connected.contains(&to);
-        let effective_ms = match connecting {
-            true => {
-                let failures = self.failed_setups.get(&to).copied().unwrap_or(0);
-                let timeout_ms =
-                    (SOCKET_CONNECTION_SETUP_TIMEOUT_MS << failures.min(8)).min(SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS);
-                let setup_ms = *self.setups.entry(to).or_insert(now_ms.saturating_add(timeout_ms));
-                setup_ms.min(deadline_ms)
-            }
-            false => deadline_ms,
-        };
+        let (effective_ms, connecting) =
+            if self.connections { self.links.deadline_ms(now_ms, to, deadline_ms) } else { (deadline_ms, false) };
         let request = InFlightRequest {
             to,
             deadline_ms: effective_ms,
@@ -378,12 +416,9 @@ impl<P> InFlight<P> {
 
     /// `from` answered: the connection to it is up (its requests waiting for it now wait for their answers).
     pub fn heard_from(&mut self, from: NodeId) {
-        if !self.connections || self.connected.contains(&from) {
+        if !self.connections || !self.links.heard_from(from) {
             return;
         }
-        self.connected.insert(from);
-        self.setups.remove(&from);
-        self.failed_setups.remove(&from);
         for (_, r) in self.requests.iter_mut().filter(|(_, r)| r.to == from && r.connecting) {
             (r.connecting, r.deadline_ms) = (false, r.deadline_ms.max(r.request_deadline_ms));
         }
@@ -414,10 +449,7 @@ impl<P> InFlight<P> {
             if core::mem::replace(&mut r.expired, true) || !self.connections {
                 continue;
             }
-            self.connected.remove(&r.to);
-            if r.connecting && self.setups.remove(&r.to).is_some() {
-                *self.failed_setups.entry(r.to).or_insert(0) += 1;
-            }
+            self.links.timed_out(r.to, r.connecting);
         }
         due
     }
@@ -432,11 +464,7 @@ impl<P> InFlight<P> {
         mut mark: impl FnMut(&mut P),
     ) {
         let lost = |id: CorrelationId| refused.is_none_or(|r| r == id);
-        if refused.is_none() {
-            self.connected.remove(&node);
-        }
-        // A refusal needs no timeout to be known: the next connection is tried at once.
-        self.setups.remove(&node);
+        self.links.broke(node, refused.is_none());
         for (_, request) in self.requests.iter_mut().filter(|(&id, r)| r.to == node && lost(id)) {
             request.deadline_ms = now_ms;
             mark(&mut request.pending);
