@@ -404,6 +404,7 @@ fn act(w: &mut World, m: &mut Model) {
             m.count("powerLoss");
             let _ = w.power_loss(broker);
         }
+        73 if m.unflushed_power_losses && m.chance(40) => restart_during_isr_expansion(w, m),
         73 if m.unflushed_power_losses && every_replica_in_sync(w) => {
             m.count("unflushedPowerLoss");
             let _ = w.power_loss(broker);
@@ -637,6 +638,73 @@ fn every_replica_in_sync(w: &World) -> bool {
             })
         })
     })
+}
+
+/// Whether `broker` may lose what it did not flush without Kafka losing an acknowledged record: every
+/// broker runs, and every partition whose ISR holds `broker` holds another replica too (each ISR member
+/// holds every record below the HW).
+fn power_loss_keeps_acked(w: &World, broker: NodeId) -> bool {
+    if w.describe_cluster().brokers.iter().any(|b| b.state != BrokerStatus::Running) {
+        return false;
+    }
+    w.list_topics().iter().all(|t| {
+        w.describe_topic(t).is_ok_and(|d| d.partitions.iter().all(|p| !p.isr.contains(&broker) || p.isr.len() >= 2))
+    })
+}
+
+/// KIP-903's case: a follower that fell out of the ISR comes back and catches up; while the leader's
+/// AlterPartition adding it travels (slowly) to the controller, the follower restarts again, losing power
+/// if Kafka's promise allows (what it had not flushed is gone). That request names its old broker epoch:
+/// the controller must refuse it, or a replica without the records is in the ISR (the leader's answers no
+/// longer reach it, so it stays without them), and the leader is crashed next so that it may be elected.
+fn restart_during_isr_expansion(w: &mut World, m: &mut Model) {
+    let Some((name, _)) = m.topic(Some(true)) else { return };
+    let Some(p) = w.describe_topic(&name).ok().and_then(|d| d.partitions.first().cloned()) else { return };
+    let (Some(leader), true) = (p.leader, p.replicas.len() >= 3) else { return };
+    let Some(follower) = m.pick(&p.replicas.iter().copied().filter(|&r| r != leader).collect::<Vec<_>>()) else {
+        return;
+    };
+    let Some(producer) = m.producers.iter().find(|(_, strong)| *strong).map(|&(id, _)| id) else { return };
+    m.count("restartDuringIsrExpansion");
+    let _ = w.crash_broker(follower);
+    w.run_for(12_000);
+    for _ in 0..1 + m.roll(4) {
+        m.next_value += 1;
+        let value = Some(Bytes::from(format!("{producer}-{}", m.next_value)));
+        let _ = w.send_async(producer, &name, vec![ProducerRecord { value, partition: Some(0), ..Default::default() }]);
+    }
+    w.run_for(500);
+    let Some(controller) = w.describe_cluster().controller.leader_id else { return };
+    let slow = NetworkConfig { latency_ms: 2_000, jitter_ms: 0, drop_rate: 0.0 };
+    let _ = w.set_link(leader, controller, Some(slow));
+    let _ = w.restart_broker(follower);
+    let asking = |w: &World| {
+        let p = w.broker(leader).and_then(|b| b.partition(&name, 0));
+        p.and_then(|p| p.pending_isr.as_ref()).is_some_and(|pending| pending.isr.contains(&follower))
+    };
+    for _ in 0..400 {
+        if asking(w) {
+            m.count("restartWhileItsIsrExpansionTravels");
+            break;
+        }
+        w.run_for(10);
+    }
+    if power_loss_keeps_acked(w, follower) {
+        m.count("unflushedPowerLoss");
+        let _ = w.power_loss(follower);
+    } else {
+        let _ = w.crash_broker(follower);
+    }
+    let _ = w.restart_broker(follower);
+    // The leader's fetch answers stop reaching the follower, so that it stays without those records.
+    let lost = NetworkConfig { drop_rate: 1.0, ..w.network().config() };
+    let _ = w.set_link_one_way(leader, follower, Some(lost));
+    w.run_for(6_000);
+    let _ = w.set_link(leader, controller, None);
+    w.run_for(u64::from(m.roll(3_000)) + 1_000);
+    let _ = w.crash_broker(leader);
+    w.run_for(u64::from(m.roll(15_000)) + 1);
+    let _ = w.set_link_one_way(leader, follower, None);
 }
 
 /// Every link back to the network's settings.
