@@ -360,6 +360,16 @@ test("a failure lesson, acks=1 losing acknowledged writes, played to its end thr
   const { page, errors } = await openPlayground("#lesson=acks-1-loses-writes");
   await page.locator('[data-testid="lesson-step"]').waitFor();
   assert.match(await text(page, "lesson-title"), /acks=1/);
+  // A reader who clicked Next and presses Space gets the next step, not Play (which would fork the lesson).
+  await page.click('[data-testid="lesson-next"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="lesson-step-count"]')?.innerText.startsWith("Step 1 of"));
+  await page.keyboard.press("Space");
+  await page.waitForFunction(() => document.querySelector('[data-testid="lesson-step-count"]')?.innerText.startsWith("Step 2 of"));
+  assert.equal(await text(page, "play"), "Play");
+  assert.equal(await page.locator('[data-testid="lesson-forked"]').count(), 0);
+  await page.goto(page.url().replace(/&step=\d+$/, ""));
+  await page.reload();
+  await page.locator('[data-testid="lesson-step"]').waitFor();
   const total = await playLessonToItsEnd(page);
   assert.match(page.url(), new RegExp(`#lesson=acks-1-loses-writes&step=${total}$`));
   // The last step's verdicts include the checker's: one lost write, shown met (the lesson promised it).
@@ -570,6 +580,9 @@ test("an isolated broker says so, counts down to its fencing, offers its own Hea
   const zombie = page.locator(`[data-testid="zombie-${leader}-orders-0"]`);
   await zombie.waitFor({ timeout: 20000 });
   assert.match(await zombie.innerText(), /orders-0 at epoch 0: a zombie leader, the controller moved on to broker \d at epoch 1/);
+  // The map's label for screen readers names the leader the controller chose, and the zombie's belief apart.
+  const label = await page.locator(`[data-testid="map-broker-${leader}"]`).getAttribute("aria-label");
+  assert.match(label, /; leads [^;]*; still believes it leads [^;]*orders-0[^;]* \(a zombie leader/, label);
   await page.click(`[data-testid="broker-${leader}-heal"]`);
   await waitText(page, "network-state", /Every node reaches every other/);
   await page.waitForFunction((id) => !document.querySelector(`[data-testid="broker-${id}-state"]`).innerText.startsWith("isolated"), leader);

@@ -278,11 +278,15 @@ impl Scenario {
                 ))
             }
         }
-        if let Some(late) = scenario.actions.iter().find(|e| e.at_ms > SCENARIO_VIRTUAL_MS_MAX) {
+        // An action's end: a `runFor` of 10^12 ms at 0 would replay for minutes before the page shows a thing.
+        let end_ms = |e: &ScenarioEntry| match e.action {
+            Action::RunFor { ms } => e.at_ms.saturating_add(ms),
+            _ => e.at_ms,
+        };
+        if let Some(late) = scenario.actions.iter().map(end_ms).find(|&end| end > SCENARIO_VIRTUAL_MS_MAX) {
             return Err(franz_err!(
                 InvalidRequest,
-                "A scenario covers at most {SCENARIO_VIRTUAL_MS_MAX} ms of virtual time; an action is at {} ms",
-                late.at_ms
+                "A scenario covers at most {SCENARIO_VIRTUAL_MS_MAX} ms of virtual time; an action reaches {late} ms"
             ));
         }
         if scenario.actions.len() > SCENARIO_ACTIONS_MAX {
@@ -553,6 +557,11 @@ mod tests {
             ),
             (r#"{"version":1,"seed":1,"brokers":1,"surprise":true}"#, ErrorCode::InvalidRequest),
             (r#"{"version":99,"seed":1,"brokers":1}"#, ErrorCode::UnsupportedVersion),
+            // Found by an adversary: a link whose runFor reaches far past 30 days kept the page replaying.
+            (
+                r#"{"version":1,"seed":1,"brokers":1,"actions":[{"atMs":0,"action":{"type":"runFor","ms":1000000000000}}]}"#,
+                ErrorCode::InvalidRequest,
+            ),
         ];
         for (json, code) in cases {
             assert_eq!(Scenario::parse(json).unwrap_err().code, code, "{json}");

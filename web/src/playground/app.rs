@@ -191,7 +191,8 @@ const CONTROLS: &str = "button, a, summary, [role=button], [tabindex]";
 /// The shortcut key a key press is, as the browser names the key; `None` while the user types in a field,
 /// uses a control's own key (Space on a control reached with Tab, keys in a menu but Escape), or holds Ctrl,
 /// Alt or Meta, and when a control already handled it (the timeline's own arrows, Enter or Space on a map
-/// node). `clicked` is the control the pointer pressed last: it keeps the focus, yet Space there plays.
+/// node). `clicked` is the control the pointer pressed last: it keeps the focus, yet Space there plays
+/// (but in the lesson panel).
 fn shortcut_key(e: &KeyboardEvent, clicked: Option<&web_sys::Element>) -> Option<String> {
     let key = e.key();
     if e.default_prevented() || e.ctrl_key() || e.alt_key() || e.meta_key() || !SHORTCUT_KEYS.contains(&key.as_str()) {
@@ -205,7 +206,10 @@ fn shortcut_key(e: &KeyboardEvent, clicked: Option<&web_sys::Element>) -> Option
             return None;
         }
         let control = within(CONTROLS);
-        if key == " " && control.is_some() && control.as_ref() != clicked {
+        // A lesson's controls keep Space even when clicked: a reader who clicked Next presses Space for the
+        // next step, and playing would fork the lesson (found by an adversary).
+        if key == " " && control.is_some() && (control.as_ref() != clicked || within("[data-testid=lesson]").is_some())
+        {
             return None;
         }
     }

@@ -469,8 +469,20 @@ fn map_nodes(p: &MapNodesProps) -> Html {
         });
         let more = list.len().saturating_sub(chips_max);
         let (onclick, onkeydown) = node_events(b.id, &p.on_action);
-        let leads = if b.leader_of.is_empty() { String::from("nothing") } else { b.leader_of.join(", ") };
-        let what = format!("broker {}: {state}; leads {leads}", b.id);
+        // What it leads as the controller decided (the chips' stars); what it still believes it leads beyond
+        // that, cut off from the news, is a zombie's (found by an adversary: the label named the zombie).
+        let leads: Vec<&str> = list.iter().filter(|r| r.leader).map(|r| r.name.as_str()).collect();
+        let mut what = match leads.is_empty() {
+            true => format!("broker {}: {state}; leads nothing", b.id),
+            false => format!("broker {}: {state}; leads {}", b.id, leads.join(", ")),
+        };
+        let zombie: Vec<&str> = b.leader_of.iter().map(String::as_str).filter(|n| !leads.contains(n)).collect();
+        if b.state != BrokerStatus::Crashed && !zombie.is_empty() {
+            what.push_str(&format!(
+                "; still believes it leads {} (a zombie leader: the controller moved leadership on)",
+                zombie.join(", ")
+            ));
+        }
         let label = match side(b.id) {
             Some(s) => format!("{what}. Side {}: press Enter to move it to the other side", s.to_ascii_uppercase()),
             None => format!("{what}. Press Enter for its actions"),

@@ -56,11 +56,19 @@ pub fn records_per_sec(text: &str, max: u32) -> Result<u32, String> {
 }
 
 /// `"retention.ms=60000, cleanup.policy=compact"` → a config map; a piece without `=` or without a key is an
-/// error (the cluster then checks keys and values with Kafka's rules).
+/// error (the cluster then checks keys and values with Kafka's rules). A list value is written as
+/// `kafka-configs.sh --add-config` takes it, `cleanup.policy=[compact,delete]`, or plainly,
+/// `cleanup.policy=compact,delete`: a piece without `=` after a list-valued key goes on its list.
 pub fn topic_config(text: &str) -> Result<BTreeMap<String, String>, String> {
-    let mut config = BTreeMap::new();
-    for piece in text.split([',', ';', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+    let mut config: BTreeMap<String, String> = BTreeMap::new();
+    let mut last_list: Option<String> = None;
+    for piece in split_outside_brackets(text).into_iter().map(str::trim).filter(|p| !p.is_empty()) {
         let Some((k, v)) = piece.split_once('=') else {
+            if let Some(value) = last_list.as_ref().and_then(|k| config.get_mut(k)) {
+                value.push(',');
+                value.push_str(piece);
+                continue;
+            }
             return Err(format!(
                 "Topic config {piece:?} is not key=value: write it as retention.ms=60000, pairs separated by commas."
             ));
@@ -69,9 +77,29 @@ pub fn topic_config(text: &str) -> Result<BTreeMap<String, String>, String> {
         if k.is_empty() {
             return Err(format!("Topic config {piece:?} has no key before its '='."));
         }
-        config.insert(k.to_string(), v.to_string());
+        let v = v.strip_prefix('[').and_then(|v| v.strip_suffix(']')).unwrap_or(v);
+        last_list = (k == "cleanup.policy").then(|| k.to_string());
+        config.insert(k.to_string(), v.split(',').map(str::trim).collect::<Vec<_>>().join(","));
     }
     Ok(config)
+}
+
+/// `text` cut at commas, semicolons and line ends, but not within `[...]`.
+fn split_outside_brackets(text: &str) -> Vec<&str> {
+    let (mut pieces, mut start, mut depth) = (Vec::new(), 0, 0u32);
+    for (i, c) in text.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            ',' | ';' | '\n' if depth == 0 => {
+                pieces.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    pieces.push(&text[start..]);
+    pieces
 }
 
 /// A partition number of a topic with `partitions` partitions.
@@ -140,6 +168,12 @@ mod tests {
         let e = topic_config("retention.ms=1, foo").unwrap_err();
         assert!(e.starts_with("Topic config \"foo\" is not key=value"), "{e}");
         assert!(topic_config("=5").unwrap_err().contains("has no key"));
+        // Found by an adversary: a list value, plainly or as kafka-configs.sh writes it.
+        for text in ["cleanup.policy=compact,delete, retention.ms=5", "cleanup.policy=[compact, delete];retention.ms=5"]
+        {
+            let c = topic_config(text).unwrap();
+            assert_eq!((c["cleanup.policy"].as_str(), c["retention.ms"].as_str()), ("compact,delete", "5"), "{text}");
+        }
     }
 
     #[test]
