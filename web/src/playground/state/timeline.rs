@@ -6,7 +6,7 @@
 //! exactly what happened. The present is kept whole (its world and the page's clients beside it) until the
 //! user acts in the past; then it is dropped and the action is recorded on the new branch.
 
-use franz_core::check::CheckReport;
+use franz_core::check::{CheckReport, ViolationKind};
 use franz_core::sim::Replay;
 use franz_core::trace::group_thousands;
 use franz_core::trace::TraceKind;
@@ -196,22 +196,53 @@ impl Playground {
         self.important.drain(..over);
     }
 
-    /// Pins the checker's violations where they were found.
+    /// Pins the checker's violations where they happened: a record lost, at the truncation or the power loss
+    /// that took it from the log (the latest such event of its partition at or below its offset); a record
+    /// held where it should not be (a duplicate, one out of order), at the append that wrote it. Violations
+    /// without an offset, or whose event the trace no longer keeps, are pinned at the check. One mark per
+    /// moment, naming the kinds found then.
     pub(super) fn mark_violations(&mut self, report: &CheckReport) {
         if report.ok || self.present.is_some() {
             return;
         }
-        let mut kinds: Vec<String> = report.violations.iter().map(|v| format!("{:?}", v.kind)).collect();
-        kinds.dedup();
-        let now = self.world.now_ms();
-        let label = format!(
-            "t={} ms checker: {} violation(s): {}",
-            group_thousands(now),
-            report.violations.len(),
-            kinds.join(", ")
-        );
-        let seq = self.world.trace().len();
-        self.marks.push(Mark { seq, time_ms: now, kind: MarkKind::Violation, label });
+        let trace = self.world.trace();
+        let (check_seq, now) = (trace.len(), self.world.now_ms());
+        // (seq, time) → the kinds found then; a few moments at most, so a list.
+        let mut moments: Vec<((u64, u64), Vec<String>)> = Vec::new();
+        for v in &report.violations {
+            let at = v.offset.and_then(|offset| {
+                let lost = v.kind == ViolationKind::LostWrite;
+                let same = |topic: &str, partition: u32| topic == v.topic && partition == v.partition;
+                trace.kept().rev().find(|e| match &e.kind {
+                    TraceKind::LogTruncated { topic, partition, to_offset, .. } => {
+                        lost && same(topic, *partition) && *to_offset <= offset
+                    }
+                    TraceKind::RecordsLostOnPowerLoss { topic, partition, .. } => lost && same(topic, *partition),
+                    TraceKind::RecordsAppended { topic, partition, base_offset, count, .. } => {
+                        !lost && same(topic, *partition) && (*base_offset..base_offset + count).contains(&offset)
+                    }
+                    _ => false,
+                })
+            });
+            let key = at.map_or((check_seq, now), |e| (e.seq, e.time_ms));
+            let kind = format!("{:?}", v.kind);
+            match moments.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, kinds)) if !kinds.contains(&kind) => kinds.push(kind),
+                Some(_) => {}
+                None => moments.push((key, vec![kind])),
+            }
+        }
+        for ((seq, time_ms), kinds) in moments {
+            let label = format!(
+                "t={} ms: {} (the checker found it at t={} ms)",
+                group_thousands(time_ms),
+                kinds.join(", "),
+                group_thousands(now)
+            );
+            // Marks stay oldest first: a violation may be pinned before later marks.
+            let at = self.marks.partition_point(|m| (m.time_ms, m.seq) <= (time_ms, seq));
+            self.marks.insert(at, Mark { seq, time_ms, kind: MarkKind::Violation, label });
+        }
     }
 
     /// A new world (a new cluster, a lesson): its marks start from nothing, and no present is kept.
@@ -452,15 +483,18 @@ mod tests {
         p.reduce(Action::Send(record("single", "b", "all")));
         let single = p.world().describe_topic("single").unwrap().partitions[0].leader.unwrap();
         p.reduce(Action::Broker(single, BrokerAction::PowerLoss));
+        let lost_at = p.world().now_ms();
         p.reduce(Action::Broker(single, BrokerAction::Restart));
+        for _ in 0..300 {
+            p.reduce(Action::Step);
+        }
+        assert!(p.world().now_ms() > lost_at, "time passed before the check");
         p.reduce(Action::Check);
-        let last = p.timeline().marks.last().cloned().unwrap();
-        assert_eq!((last.kind, last.time_ms), (MarkKind::Violation, p.world().now_ms()));
-        assert!(
-            last.label.contains(" checker: ") && last.label.ends_with(" violation(s): LostWrite"),
-            "{}",
-            last.label
-        );
+        // Pinned at the power loss that erased it, not at the check (found by an adversary).
+        let pin = p.timeline().marks.iter().find(|m| m.kind == MarkKind::Violation).cloned().unwrap();
+        assert_eq!(pin.time_ms, lost_at, "{}", pin.label);
+        assert!(pin.label.contains(": LostWrite (the checker found it at t="), "{}", pin.label);
+        assert!(p.timeline().marks.windows(2).all(|w| w[0].time_ms <= w[1].time_ms), "oldest first");
     }
 
     /// Going back replays the run a slice a frame, as the frames' cost allows: the page draws meanwhile, a
