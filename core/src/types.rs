@@ -190,18 +190,18 @@ pub fn validate_group_instance_id(id: &str) -> Result<()> {
 /// `what_lower` goes within one).
 fn validate_name(what: &str, what_lower: &str, name: &str) -> core::result::Result<(), String> {
     if name.is_empty() {
-        return Err(format!("{what} is illegal, it can't be empty"));
+        return Err(alloc::format!("{what} is illegal, it can't be empty"));
     }
     if name == "." || name == ".." {
-        return Err(format!("{what} cannot be \".\" or \"..\""));
+        return Err(alloc::format!("{what} cannot be \".\" or \"..\""));
     }
     if name.len() > TOPIC_NAME_LENGTH_MAX {
-        return Err(format!(
+        return Err(alloc::format!(
             "{what} is illegal, it can't be longer than {TOPIC_NAME_LENGTH_MAX} characters, {what_lower}: {name}"
         ));
     }
     if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
-        return Err(format!(
+        return Err(alloc::format!(
             "{what} \"{name}\" is illegal: {bad:?} is not one of the legal characters ASCII alphanumerics, '.', '_' and '-'"
         ));
     }
