@@ -20,6 +20,7 @@ use franz_core::vec_map::VecMap;
 use franz_core::check::CheckReport;
 use franz_core::lesson::Lesson;
 use franz_core::sim::network::NetworkConfig;
+use franz_core::sim::scenario::Action as ScenarioAction;
 use franz_core::sim::Replay;
 use franz_core::types::NodeId;
 use franz_core::view::{ClusterView, PartitionDescription, RecordView, SegmentView, TopicDescription};
@@ -146,6 +147,11 @@ pub enum Action {
     Help(bool),
     /// A key pressed outside a text field (as the browser names it): the shortcut's action, if it is one.
     Shortcut(String),
+}
+
+/// Whether an action puts another world in the page's place (a new cluster, a lesson).
+fn replaces_the_world(action: &Action) -> bool {
+    matches!(action, Action::NewCluster(_) | Action::NewClusterText(_) | Action::OpenLesson(_))
 }
 
 /// Whether an action changes the world the page shows (so that, in the past or in a lesson, it forks).
@@ -365,15 +371,17 @@ pub struct Notice {
     pub text: String,
     /// The notice asks the user to confirm (or cancel) an action that discards the run's future.
     pub confirm_fork: bool,
+    /// What it would discard is the whole free-play run (a lesson or a new cluster replaces it).
+    pub discards_run: bool,
 }
 
 impl Notice {
     fn info(text: impl Into<String>) -> Notice {
-        Notice { error: false, text: text.into(), confirm_fork: false }
+        Notice { error: false, text: text.into(), confirm_fork: false, discards_run: false }
     }
 
     fn error(text: impl Into<String>) -> Notice {
-        Notice { error: true, text: text.into(), confirm_fork: false }
+        Notice { error: true, text: text.into(), confirm_fork: false, discards_run: false }
     }
 }
 
@@ -812,6 +820,24 @@ impl Playground {
                         franz_core::trace::group_thousands(end)
                     ),
                     confirm_fork: true,
+                    discards_run: false,
+                });
+                self.pending_fork = Some((Box::new(action), place));
+                self.notice_place = place;
+                Outcome { changed: true, notice: Some(notice), ..Outcome::default() }
+            }
+            // A lesson or a new cluster would replace a free-play run the user acted in: the page asks first
+            // (found by an adversary: the run was gone without a word).
+            _ if self.replaces_a_played_run(&action) => {
+                let notice = self.post(Notice {
+                    error: false,
+                    text: format!(
+                        "This replaces your free-play run (to t = {} ms), which is then gone: \"Copy link\" first \
+                         keeps it.",
+                        franz_core::trace::group_thousands(self.end_ms())
+                    ),
+                    confirm_fork: true,
+                    discards_run: true,
                 });
                 self.pending_fork = Some((Box::new(action), place));
                 self.notice_place = place;
@@ -819,6 +845,11 @@ impl Playground {
             }
             Action::ConfirmFork(confirmed) => match self.pending_fork.take() {
                 Some((action, _)) if confirmed => self.reduce_forking(*action),
+                Some((action, place)) if replaces_the_world(&action) => {
+                    let notice = self.post(Notice::info("Not done: your run is kept."));
+                    self.notice_place = place;
+                    Outcome { changed: true, notice: Some(notice), ..Outcome::default() }
+                }
                 Some((_, place)) => {
                     let notice = self.post(Notice::info("Not done: the run's future is kept (\"Back to now\")."));
                     self.notice_place = place;
@@ -835,6 +866,20 @@ impl Playground {
                 outcome
             }
         }
+    }
+
+    /// Whether `action` would replace a free-play run in which the user did something besides letting time
+    /// pass (a new cluster with a seed that reads, a lesson).
+    fn replaces_a_played_run(&self, action: &Action) -> bool {
+        let replaces = match action {
+            Action::NewClusterText(text) => input::seed(text).is_ok(),
+            other => replaces_the_world(other),
+        };
+        replaces
+            && self.lesson.is_none()
+            && self.world.scenario().is_ok_and(|s| {
+                s.actions.iter().any(|e| !matches!(e.action, ScenarioAction::RunFor { .. } | ScenarioAction::Step))
+            })
     }
 
     /// Where an action's notice shows: on the map for an item of a node's menu there, else its panel's.
@@ -864,7 +909,8 @@ impl Playground {
             let mut text: Vec<String> = forks.into_iter().map(|n| n.text).collect();
             text.extend(outcome.notice.as_ref().map(|n| n.text.clone()).filter(|t| !t.is_empty()));
             let error = outcome.notice.as_ref().is_some_and(|n| n.error);
-            outcome.notice = Some(self.post(Notice { error, text: text.join(" "), confirm_fork: false }));
+            let notice = Notice { error, text: text.join(" "), confirm_fork: false, discards_run: false };
+            outcome.notice = Some(self.post(notice));
             outcome.changed = true;
         }
         if outcome.notice.is_some() {
@@ -1624,7 +1670,16 @@ mod tests {
         p.reduce(Action::AddMember("g".into(), "jobs".into()));
         p.reduce(Action::Stream(Some(stream_request("jobs", 10))));
         p.reduce(Action::Check);
-        let outcome = p.reduce(Action::NewCluster(7));
+        // A run the user acted in is not dropped without asking (found by an adversary); Cancel keeps it.
+        let asked = p.reduce(Action::NewCluster(7)).notice.unwrap();
+        assert!(asked.confirm_fork && asked.discards_run, "{asked:?}");
+        assert!(asked.text.starts_with("This replaces your free-play run"), "{}", asked.text);
+        assert_eq!(p.world().list_topics(), ["jobs"], "nothing replaced yet");
+        p.reduce(Action::ConfirmFork(false));
+        assert_eq!(p.notice().unwrap().text, "Not done: your run is kept.");
+        assert_eq!(p.world().list_topics(), ["jobs"]);
+        p.reduce(Action::NewCluster(7));
+        let outcome = p.reduce(Action::ConfirmFork(true));
         assert_eq!(
             outcome,
             Outcome {
@@ -1638,6 +1693,9 @@ mod tests {
         );
         assert_eq!(p.world().config().seed, 7);
         assert!(p.world().list_topics().is_empty());
+        // A run where only time passed is replaced at once.
+        p.reduce(Action::Step);
+        assert!(p.reduce(Action::NewCluster(8)).world_replaced);
         assert!(p.members().is_empty() && p.stream().is_none() && p.report().is_none());
         assert!(p.world().poll_loops().is_empty());
         assert!(p.snapshot().groups.is_empty());

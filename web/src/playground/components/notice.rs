@@ -13,7 +13,9 @@ pub fn panel_notice(n: &Notice, on_confirm_fork: &Callback<bool>) -> Html {
             { &n.text }
             if n.confirm_fork {
                 <span class="confirm-buttons">
-                    <button data-testid="confirm-fork" onclick={answer(true)}>{ "Fork here and do it" }</button>
+                    <button data-testid="confirm-fork" onclick={answer(true)}>
+                        { if n.discards_run { "Replace it" } else { "Fork here and do it" } }
+                    </button>
                     <button data-testid="cancel-fork" onclick={answer(false)}>{ "Cancel" }</button>
                 </span>
             }
