@@ -956,10 +956,28 @@ test("a broker on the map opens its actions next to it; they act as the cards do
   assert.deepEqual(errors, []);
 });
 
-test("on a phone the map's menu stays on the screen", async () => {
+// Found by an adversary: on a phone the wide map, scaled down, had 4 px labels and 14 px nodes.
+test("on a phone the map is drawn narrower, its labels readable and its nodes tappable; its menu stays on the screen", async () => {
   const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
   await page.goto(baseUrl + "#play");
   await page.waitForSelector('[data-testid="broker-1"]');
+  await page.waitForSelector('[data-testid="map-broker-3"]');
+  const sizes = await page.evaluate(() => {
+    const map = document.querySelector('[data-testid="cluster-map"] svg');
+    const texts = [...map.querySelectorAll(".map-node text")].map((t) => t.getBoundingClientRect().height);
+    const nodes = [...map.querySelectorAll('[data-testid^="map-broker-"] > rect, [data-testid^="map-controller-"] > rect')]
+      .map((r) => r.getBoundingClientRect()).map((r) => [Math.round(r.width), Math.round(r.height)]);
+    return { texts, nodes };
+  });
+  assert.ok(sizes.texts.length >= 6 && Math.min(...sizes.texts) >= 9, `labels: ${JSON.stringify(sizes.texts)}`);
+  for (const [w, h] of sizes.nodes) assert.ok(w >= 44 && h >= 30, `a node of ${w}×${h} px`);
+  // Turned (or resized) to a wide window, the map takes its wide picture again: the brokers in one row.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.waitForFunction(() => {
+    const y = (id) => document.querySelector(`[data-testid="map-broker-${id}"] > rect`).getBoundingClientRect().y;
+    return Math.abs(y(1) - y(3)) < 1;
+  });
+  await page.setViewportSize({ width: 390, height: 844 });
   for (const id of [1, 3]) {
     await page.click(`[data-testid="map-broker-${id}"]`);
     const box = await page.locator('[data-testid="map-actions"]').boundingBox();

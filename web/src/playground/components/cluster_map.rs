@@ -25,6 +25,11 @@ pub struct ClusterMapProps {
 
 /// The map's width in SVG units (it scales to the panel).
 const WIDTH: f64 = 1000.0;
+/// ... on a phone: a narrower picture (fewer nodes side by side, more rows) scaled less, so that its text and
+/// tap targets keep their size (found by an adversary: at 390 px the wide picture's labels were 4 px high).
+const NARROW_WIDTH: f64 = 420.0;
+/// The page's width (CSS px) up to which the map takes its narrow picture.
+const NARROW_PAGE_PX: f64 = 700.0;
 const CONTROLLER_Y: f64 = 12.0;
 const NODE_H: f64 = 40.0;
 const BROKERS_Y: f64 = 84.0;
@@ -101,9 +106,15 @@ impl Layout {
     }
 }
 
-/// The x of the centre of slot `i` of `n` across the map.
-fn slot_x(i: usize, n: usize) -> f64 {
-    WIDTH * (i as f64 + 0.5) / n.max(1) as f64
+/// The x of the centre of slot `i` of `n` across a map `width` wide.
+fn slot_x(width: f64, i: usize, n: usize) -> f64 {
+    width * (i as f64 + 0.5) / n.max(1) as f64
+}
+
+/// Whether the page is a phone's (the map takes its narrow picture).
+fn page_is_narrow() -> bool {
+    let width = web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|w| w.as_f64());
+    width.is_some_and(|w| w <= NARROW_PAGE_PX)
 }
 
 /// A name cut to `chars` characters (with an ellipsis), to fit its node; the full name is in its tooltip.
@@ -161,6 +172,10 @@ fn node_events(id: NodeId, cb: &Callback<Action>) -> (Callback<MouseEvent>, Call
 #[derive(PartialEq)]
 struct MapLayout {
     layout: Layout,
+    /// The picture's width (`WIDTH`, or `NARROW_WIDTH` on a phone).
+    width: f64,
+    /// A controller's width.
+    controller_w: f64,
     /// Each broker's replicas (the chips it shows).
     hosted: VecMap<NodeId, Vec<Replica>>,
     broker_w: f64,
@@ -173,44 +188,58 @@ struct MapLayout {
     chips_max: usize,
     /// The rows of brokers.
     broker_rows: usize,
-    /// The clients drawn (the others are counted), and the y of their row.
+    /// The clients drawn (the others are counted), the y of their first row, and a client's width.
     clients_shown: usize,
     clients_y: f64,
+    client_w: f64,
     height: f64,
 }
 
 impl MapLayout {
-    fn new(picture: &MapPicture) -> MapLayout {
+    /// The picture of `picture`, `narrow` on a phone: three brokers and three clients side by side rather
+    /// than sixteen and ten, and two replica chips across a broker.
+    fn new(picture: &MapPicture, narrow: bool) -> MapLayout {
+        let width = if narrow { NARROW_WIDTH } else { WIDTH };
+        let (brokers_per_row, clients_per_row, clients_max) =
+            if narrow { (3, 3, CLIENTS_MAX / 2) } else { (BROKERS_PER_ROW, CLIENTS_MAX, CLIENTS_MAX) };
         let mut at: VecMap<NodeId, (f64, f64)> = VecMap::new();
         let voters = &picture.voters;
         for (i, v) in voters.iter().enumerate() {
-            at.insert(v.id, (slot_x(i, voters.len()), CONTROLLER_Y + NODE_H / 2.0));
+            at.insert(v.id, (slot_x(width, i, voters.len()), CONTROLLER_Y + NODE_H / 2.0));
         }
+        let controller_w = (width / voters.len().max(1) as f64 - 8.0).min(140.0);
         let hosted = replicas(&picture.partitions);
         let brokers = &picture.brokers;
-        let across = brokers.len().clamp(3, BROKERS_PER_ROW);
-        let broker_w = (WIDTH / across as f64 - 16.0).min(2.0 * CHIP_W + 24.0);
-        let chip_w = CHIP_W.min(broker_w - 12.0);
+        let across = brokers.len().clamp(3, brokers_per_row);
+        let broker_w = (width / across as f64 - 16.0).min(2.0 * CHIP_W + 24.0);
+        let chip_w = if narrow { ((broker_w - 16.0) / 2.0).min(CHIP_W) } else { CHIP_W.min(broker_w - 12.0) };
         let per_row = (((broker_w - 8.0) / (chip_w + 4.0)).floor() as usize).max(1);
-        let broker_rows = brokers.len().div_ceil(BROKERS_PER_ROW).max(1);
+        let broker_rows = brokers.len().div_ceil(brokers_per_row).max(1);
         let chips_max = if broker_rows > 1 { (2 * per_row).min(CHIPS_MAX) } else { CHIPS_MAX };
         let chip_rows = |id: NodeId| hosted.get(&id).map_or(0, |r| r.len().min(chips_max + 1)).div_ceil(per_row);
         let rows = brokers.iter().map(|b| chip_rows(b.id)).max().unwrap_or(0);
         let broker_h = NODE_H + rows as f64 * (CHIP_H + 4.0);
         let row_h = broker_h + BROKER_ROW_GAP;
         for (i, b) in brokers.iter().enumerate() {
-            let row = i / BROKERS_PER_ROW;
-            let in_row = (brokers.len() - row * BROKERS_PER_ROW).min(BROKERS_PER_ROW);
-            at.insert(b.id, (slot_x(i % BROKERS_PER_ROW, in_row), BROKERS_Y + row as f64 * row_h + 20.0));
+            let row = i / brokers_per_row;
+            let in_row = (brokers.len() - row * brokers_per_row).min(brokers_per_row);
+            at.insert(b.id, (slot_x(width, i % brokers_per_row, in_row), BROKERS_Y + row as f64 * row_h + 20.0));
         }
         let clients: Vec<&ClientView> = drawn_clients(picture).collect();
-        let clients_shown = clients.len().min(CLIENTS_MAX);
+        let clients_shown = clients.len().min(clients_max);
         let clients_y = BROKERS_Y + broker_rows as f64 * row_h - BROKER_ROW_GAP + 40.0;
+        const CLIENT_ROW_H: f64 = 34.0;
         for (i, c) in clients.iter().take(clients_shown).enumerate() {
-            at.insert(c.id, (slot_x(i, clients_shown), clients_y + 13.0));
+            let row = i / clients_per_row;
+            let in_row = (clients_shown - row * clients_per_row).min(clients_per_row);
+            let y = clients_y + 13.0 + row as f64 * CLIENT_ROW_H;
+            at.insert(c.id, (slot_x(width, i % clients_per_row, in_row), y));
         }
+        let client_w = (width / clients_shown.clamp(1, clients_per_row) as f64 - 12.0).min(150.0);
         MapLayout {
             layout: Layout(at),
+            width,
+            controller_w,
             hosted,
             broker_w,
             broker_h,
@@ -220,7 +249,8 @@ impl MapLayout {
             broker_rows,
             clients_shown,
             clients_y,
-            height: clients_y + 34.0,
+            client_w,
+            height: clients_y + CLIENT_ROW_H * clients_shown.div_ceil(clients_per_row).max(1) as f64,
         }
     }
 }
@@ -239,7 +269,18 @@ fn drawn_clients(picture: &MapPicture) -> impl Iterator<Item = &ClientView> {
 /// It renders every frame (the messages move); its nodes ([`MapNodes`]) only when a refresh changed them.
 #[function_component(ClusterMap)]
 pub fn cluster_map(p: &ClusterMapProps) -> Html {
-    let geometry = use_memo(p.picture.clone(), |picture| MapLayout::new(picture));
+    // A phone's narrow picture, or the wide one: taken again when the window is resized (or turned).
+    let narrow = use_state_eq(page_is_narrow);
+    {
+        let narrow = narrow.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|window| {
+                gloo::events::EventListener::new(&window, "resize", move |_| narrow.set(page_is_narrow()))
+            });
+            move || drop(listener)
+        });
+    }
+    let geometry = use_memo((p.picture.clone(), *narrow), |(picture, narrow)| MapLayout::new(picture, *narrow));
     let geometry = Shared::from_rc(geometry);
     let layout = &geometry.layout;
     let at = &layout.0;
@@ -247,7 +288,12 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
     let clients = drawn_clients(&p.picture).count();
     let height = geometry.height;
     // Each further row of brokers lets the picture grow taller on the page (rather than shrink).
-    let svg_style = format!("max-height: {}px", 340 + 110 * (geometry.broker_rows - 1));
+    // (A phone's picture is as tall as it needs: the page scrolls.)
+    let svg_style = match *narrow {
+        true => String::from("max-height: none"),
+        false => format!("max-height: {}px", 340 + 110 * (geometry.broker_rows - 1)),
+    };
+    let width = geometry.width;
     let choosing = p.map.side_a.as_ref();
     let cut_links = p.map.cut_links.iter().filter_map(|&(a, b)| {
         let [from, (cx, cy), to] = layout.link(a, b)?;
@@ -308,7 +354,7 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
             if *id >= franz_core::sim::FIRST_CONTROLLER_ID { CONTROLLER_Y + NODE_H } else { y - 20.0 + NODE_H };
         let style = format!(
             "left: clamp(70px, {:.2}%, calc(100% - 70px)); top: {:.2}%;",
-            x / WIDTH * 100.0,
+            x / width * 100.0,
             bottom / height * 100.0
         );
         let name = if *id >= franz_core::sim::FIRST_CONTROLLER_ID {
@@ -356,7 +402,7 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
                 </div>
             }
             <div class="map-stage">
-                <svg class="map-svg" style={svg_style.clone()} viewBox={format!("0 0 {WIDTH} {height:.0}")} role="group" aria-label={summary.clone()}>
+                <svg class="map-svg" style={svg_style.clone()} viewBox={format!("0 0 {width} {height:.0}")} role="group" aria-label={summary.clone()}>
                     <title>{ summary }</title>
                     // Links under the nodes; each layer always there, however often it empties.
                     <g class="links">{ for cut_links }</g>
@@ -365,7 +411,7 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
                 </svg>
                 // The messages move every frame: drawn over the picture in a picture of their own, so that
                 // the nodes' picture is left as it is between refreshes.
-                <svg class="map-svg map-flights" style={svg_style} viewBox={format!("0 0 {WIDTH} {height:.0}")} aria-hidden="true">
+                <svg class="map-svg map-flights" style={svg_style} viewBox={format!("0 0 {width} {height:.0}")} aria-hidden="true">
                     <g class="flights">{ for flights }</g>
                 </svg>
                 { for menu }
@@ -408,6 +454,7 @@ fn map_nodes(p: &MapNodesProps) -> Html {
     let at = &g.layout.0;
     let (broker_w, broker_h, chip_w, per_row, chips_max, shown, clients_y) =
         (g.broker_w, g.broker_h, g.chip_w, g.per_row, g.chips_max, g.clients_shown, g.clients_y);
+    let controller_w = g.controller_w;
     let hosted = &g.hosted;
     let voters = &p.picture.voters;
     let cut: Vec<NodeId> = p.picture.sides.iter().flatten().copied().collect();
@@ -435,11 +482,16 @@ fn map_nodes(p: &MapNodesProps) -> Html {
                tabindex="0" role="button" aria-label={label} aria-haspopup={choosing.is_none().then_some("menu")}
                aria-expanded={choosing.is_none().then(|| menu_open(v.id).to_string())} {onclick} {onkeydown}>
                 <title>{ what }</title>
-                <rect x={(x - 70.0).to_string()} y={CONTROLLER_Y.to_string()} width="140" height={NODE_H.to_string()} rx="6" />
+                <rect x={(x - controller_w / 2.0).to_string()} y={CONTROLLER_Y.to_string()} width={controller_w.to_string()} height={NODE_H.to_string()} rx="6" />
                 <text x={x.to_string()} y={(CONTROLLER_Y + 16.0).to_string()} class="name">
-                    { if active { format!("★ controller {}", v.id) } else { format!("controller {}", v.id) } }
+                    { match (active, controller_w < 112.0) {
+                        (true, false) => format!("★ controller {}", v.id),
+                        (false, false) => format!("controller {}", v.id),
+                        (true, true) => format!("★ {}", v.id),
+                        (false, true) => v.id.to_string(),
+                    } }
                 </text>
-                <text x={x.to_string()} y={(CONTROLLER_Y + 31.0).to_string()} class="state">{ state }</text>
+                <text x={x.to_string()} y={(CONTROLLER_Y + 31.0).to_string()} class="state">{ short(&state, (controller_w / 5.5) as usize) }</text>
             </g>
         }
     });
@@ -509,7 +561,7 @@ fn map_nodes(p: &MapNodesProps) -> Html {
     });
     let client_nodes = clients.iter().take(shown).map(|c| {
         let (x, y) = at[&c.id];
-        let w = (WIDTH / shown.max(1) as f64 - 12.0).min(150.0);
+        let w = g.client_w;
         html! {
             <g class={classes!("map-node", "client", c.role.name(), cut_class(c.id), choosing.map(|_| "side-b"))} data-testid={format!("map-client-{}", c.id)}>
                 <title>{ format!("{} ({})", c.client_id, c.role.name()) }</title>
@@ -524,7 +576,7 @@ fn map_nodes(p: &MapNodesProps) -> Html {
             { for brokers }
             { for client_nodes }
             if clients.len() > shown {
-                <text x={(WIDTH - 4.0).to_string()} y={(clients_y - 6.0).to_string()} class="state more">{ format!("+{} more clients", clients.len() - shown) }</text>
+                <text x={(g.width - 4.0).to_string()} y={(clients_y - 6.0).to_string()} class="state more">{ format!("+{} more clients", clients.len() - shown) }</text>
             }
         </g>
     }
@@ -610,7 +662,58 @@ fn map_menu(p: &MapMenuProps) -> Html {
 
 #[cfg(test)]
 mod tests {
-    use super::short_tail;
+    use super::{short_tail, MapLayout, NARROW_WIDTH, WIDTH};
+    use crate::playground::state::{Action, BrokerAction, Playground, TopicAction};
+
+    /// A free-play cluster of 9 brokers with a topic of 12 partitions, run for `ms`.
+    fn nine_brokers() -> Playground {
+        let mut p = Playground::from_fragment("#play");
+        for _ in 0..6 {
+            p.reduce(Action::Broker(0, BrokerAction::AddBroker));
+        }
+        let (name, partitions, replication_factor, config) = ("orders".into(), 12, Some(3), String::new());
+        p.reduce(Action::Topic(TopicAction::Create { name, partitions, replication_factor, config }));
+        let mut t = 0.0;
+        for _ in 0..100 {
+            p.reduce(Action::Frame(t));
+            t += 50.0;
+        }
+        p
+    }
+
+    /// Found by an adversary: on a phone the wide picture, scaled to 360 px, had 4 px labels and 14 px nodes.
+    #[test]
+    fn on_a_phone_the_map_is_narrower_and_its_nodes_keep_their_size() {
+        let p = nine_brokers();
+        let picture = p.snapshot().map;
+        assert_eq!(picture.brokers.len(), 9);
+        let wide = MapLayout::new(&picture, false);
+        let narrow = MapLayout::new(&picture, true);
+        assert_eq!((wide.width, wide.broker_rows), (WIDTH, 1));
+        assert_eq!((narrow.width, narrow.broker_rows), (NARROW_WIDTH, 3));
+        // At 360 px (a phone's panel) a narrow broker is wider than a 44 px tap target, and its chips still
+        // show a partition's name.
+        let scale = 360.0 / narrow.width;
+        assert!(narrow.broker_w * scale >= 44.0 && narrow.chip_w * scale >= 40.0, "{}", narrow.broker_w);
+        assert!(narrow.controller_w * scale >= 44.0);
+        // Every node inside the picture; no two brokers of a row overlap.
+        let at = &narrow.layout.0;
+        for b in &picture.brokers {
+            let (x, _) = at[&b.id];
+            assert!(x - narrow.broker_w / 2.0 >= 0.0 && x + narrow.broker_w / 2.0 <= narrow.width, "broker {}", b.id);
+            for o in picture.brokers.iter().filter(|o| o.id != b.id) {
+                let (ox, oy) = at[&o.id];
+                if (oy - at[&b.id].1).abs() < 1.0 {
+                    assert!((ox - x).abs() >= narrow.broker_w, "brokers {} and {} overlap", b.id, o.id);
+                }
+            }
+        }
+        for v in &picture.voters {
+            let (x, _) = at[&v.id];
+            assert!(x - narrow.controller_w / 2.0 >= 0.0 && x + narrow.controller_w / 2.0 <= narrow.width);
+        }
+        assert!(narrow.height > wide.height, "the narrow picture grows down, not smaller");
+    }
 
     #[test]
     fn a_narrow_chip_keeps_the_partition_number() {
