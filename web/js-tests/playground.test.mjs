@@ -88,6 +88,35 @@ test("an illegal topic name shows Kafka's error and the page keeps working", asy
   assert.deepEqual(errors, []);
 });
 
+// Found by an adversary: the browser's Back to free play started a new cluster, and Back from a forked lesson
+// dropped it, both without a word.
+test("a free-play run left for a lesson comes back with the browser's Back; Back from a forked lesson asks first", async () => {
+  const { page, errors } = await openPlayground();
+  await createTopicAndSend(page, "mywork", ["precious"]);
+  await page.click('[data-testid="lesson-item"][data-lesson="hot-partition"]');
+  assert.match(await text(page, "notice"), /the browser's Back then replays it/);
+  await page.click('[data-testid="confirm-fork"]');
+  await page.locator('[data-testid="lesson-title"]').waitFor();
+  await page.goBack();
+  // The run, replayed from the link its history entry now holds.
+  await page.locator('[data-testid="log-mywork-0"] .log-record[data-offset="0"]').waitFor();
+  assert.match(page.url(), /#s=/);
+  await page.goForward();
+  await page.locator('[data-testid="lesson-title"]').waitFor();
+  // A forked lesson: Back asks; Cancel keeps the run, its address the lesson's again.
+  await page.click('[data-testid="lesson-next"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="lesson-step-count"]')?.innerText.startsWith("Step 1 of"));
+  await createTopic(page, "forked");
+  await page.locator('[data-testid="lesson-forked"]').waitFor();
+  const forkedAt = page.url();
+  await page.goBack();
+  await page.waitForFunction(() => /The address now names another run/.test(document.querySelector('[data-testid="notice"]')?.innerText ?? ""));
+  await page.click('[data-testid="cancel-fork"]');
+  await page.waitForFunction((u) => location.href === u, forkedAt);
+  assert.ok(await page.locator('[data-testid="log-forked-0"]').count() === 1 && await page.locator('[data-testid="lesson-forked"]').count() === 1);
+  assert.deepEqual(errors, []);
+});
+
 async function createTopicAndSend(page, topic, values, replicationFactor = "") {
   await page.fill('[data-testid="topic-name"]', topic);
   await page.fill('[data-testid="topic-replication"]', replicationFactor);

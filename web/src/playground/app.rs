@@ -341,6 +341,9 @@ impl Component for App {
             self.shown.flights = self.state.flights().into();
             self.shown.now_ms = self.state.world().now_ms();
         }
+        if let Some(run) = &outcome.left_run {
+            write_fragment(run, true);
+        }
         if let Some(fragment) = &outcome.fragment {
             write_fragment(fragment, opened_link);
         }

@@ -154,6 +154,17 @@ fn replaces_the_world(action: &Action) -> bool {
     matches!(action, Action::NewCluster(_) | Action::NewClusterText(_) | Action::OpenLesson(_))
 }
 
+/// Whether a question pending about `action` is whether to replace the run (not to fork its past).
+fn asks_to_replace(action: &Action) -> bool {
+    replaces_the_world(action) || matches!(action, Action::OpenLink(_))
+}
+
+/// The user's own actions in a run (letting time pass is not one).
+fn user_actions(scenario: &franz_core::sim::scenario::Scenario) -> usize {
+    let time = |a: &ScenarioAction| matches!(a, ScenarioAction::RunFor { .. } | ScenarioAction::Step);
+    scenario.actions.iter().filter(|e| !time(&e.action)).count()
+}
+
 /// Whether an action changes the world the page shows (so that, in the past or in a lesson, it forks).
 fn changes_world(action: &Action, playing: bool) -> bool {
     match action {
@@ -394,6 +405,9 @@ pub struct Outcome {
     pub notice: Option<Notice>,
     /// The URL fragment to write: a share link, a lesson and its step, free play.
     pub fragment: Option<String>,
+    /// The link of the run the action replaced, to write in place of the history entry it was on (before
+    /// `fragment`, a new one), so that the browser's Back replays it.
+    pub left_run: Option<String>,
     /// Copy the page's address (with the fragment just written) to the clipboard.
     pub copy_link: bool,
     /// The world was replaced (time travel, a new cluster, a lesson): the page's clients, polled records,
@@ -467,6 +481,9 @@ pub struct Playground {
     events_filter: EventFilter,
     /// The last link shared: its size, as the notice says it.
     shared_link: Option<String>,
+    /// The user's actions in the run that a link holds (the link it was opened from, or the last one copied):
+    /// a run with more would be lost if replaced.
+    saved_actions: usize,
     /// An action taken in the past, waiting for the user to confirm that it discards the run's future.
     pending_fork: Option<(Box<Action>, Place)>,
     /// The cluster map's menu, sides and filter.
@@ -618,6 +635,7 @@ impl Playground {
             important: Vec::new(),
             events_filter: EventFilter::default(),
             shared_link: None,
+            saved_actions: 0,
             pending_fork: None,
             map: map::MapState::default(),
             help: false,
@@ -649,6 +667,7 @@ impl Playground {
                 });
                 match replay {
                     Ok((replay, scenario)) => {
+                        playground.saved_actions = user_actions(&scenario);
                         let shared = Some((scenario.seed, scenario.actions.len()));
                         playground.replaying = Some(Box::new(timeline::Replaying::new(replay, false, shared)));
                         playground.playing = false;
@@ -767,8 +786,11 @@ impl Playground {
         if let Action::Shortcut(key) = &action {
             return self.shortcut(key).map_or_else(Outcome::default, |a| self.reduce(a));
         }
+        // (The browser's Back or Forward from a run that no link holds asks first, as replacing it does.)
         if let Action::OpenLink(fragment) = &action {
-            return self.open_link(fragment);
+            if !self.run_would_be_lost() {
+                return self.open_link(fragment);
+            }
         }
         let mut left_replay = false;
         if self.replaying.is_some() && timeline::leaves_replay(&action) {
@@ -826,25 +848,50 @@ impl Playground {
                 self.notice_place = place;
                 Outcome { changed: true, notice: Some(notice), ..Outcome::default() }
             }
-            // A lesson or a new cluster would replace a free-play run the user acted in: the page asks first
-            // (found by an adversary: the run was gone without a word).
+            // A lesson, a new cluster or the browser's Back would replace a run the user acted in (free play,
+            // a forked lesson): the page asks first (found by an adversary: the run was gone without a word).
             _ if self.replaces_a_played_run(&action) => {
-                let notice = self.post(Notice {
-                    error: false,
-                    text: format!(
-                        "This replaces your free-play run (to t = {} ms), which is then gone: \"Copy link\" first \
-                         keeps it.",
-                        franz_core::trace::group_thousands(self.end_ms())
+                let run = match self.lesson.is_some() {
+                    true => "your run of the forked lesson",
+                    false => "your free-play run",
+                };
+                let end = franz_core::trace::group_thousands(self.end_ms());
+                let text = match action {
+                    // The address already names what the browser went to: the run is in no history entry.
+                    Action::OpenLink(_) => format!(
+                        "The address now names another run: opening it replaces {run} (to t = {end} ms), which no \
+                         link holds. Cancel keeps yours, its link in the address."
                     ),
-                    confirm_fork: true,
-                    discards_run: true,
-                });
+                    _ => format!(
+                        "This replaces {run} (to t = {end} ms): the browser's Back then replays it, from a link."
+                    ),
+                };
+                let notice = self.post(Notice { error: false, text, confirm_fork: true, discards_run: true });
                 self.pending_fork = Some((Box::new(action), place));
                 self.notice_place = place;
                 Outcome { changed: true, notice: Some(notice), ..Outcome::default() }
             }
             Action::ConfirmFork(confirmed) => match self.pending_fork.take() {
-                Some((action, _)) if confirmed => self.reduce_forking(*action),
+                Some((action, _)) if confirmed => match *action {
+                    Action::OpenLink(fragment) => self.open_link(&fragment),
+                    action => {
+                        // The run goes into the history entry it was on, so that Back replays it.
+                        let left_run = self.run_link().filter(|_| replaces_the_world(&action));
+                        let outcome = self.reduce_forking(action);
+                        Outcome { left_run: left_run.filter(|_| outcome.world_replaced), ..outcome }
+                    }
+                },
+                Some((action, place)) if matches!(*action, Action::OpenLink(_)) => {
+                    // (A forked lesson's address names its lesson at the steps that had ended, as before.)
+                    let fragment = match self.lesson.is_some() {
+                        true => self.lesson_fragment(),
+                        false => self.run_link(),
+                    };
+                    self.saved_actions = self.run_world().scenario().map_or(0, |s| user_actions(&s));
+                    let notice = self.post(Notice::info("Not done: your run is kept, and the address names it."));
+                    self.notice_place = place;
+                    Outcome { changed: true, notice: Some(notice), fragment, ..Outcome::default() }
+                }
                 Some((action, place)) if replaces_the_world(&action) => {
                     let notice = self.post(Notice::info("Not done: your run is kept."));
                     self.notice_place = place;
@@ -859,8 +906,10 @@ impl Playground {
             },
             _ => {
                 let outcome = self.reduce_forking(action);
-                // The moment the question was about is gone.
-                if self.present.is_none() || outcome.world_replaced {
+                // The moment a question about forking the past was about is gone (a question about replacing
+                // the run stands while the run goes on: found by an adversary, frames dropped it at once).
+                let replacing = self.pending_fork.as_ref().is_some_and(|(a, _)| asks_to_replace(a));
+                if (self.present.is_none() && !replacing) || outcome.world_replaced {
                     self.pending_fork = None;
                 }
                 outcome
@@ -868,18 +917,29 @@ impl Playground {
         }
     }
 
-    /// Whether `action` would replace a free-play run in which the user did something besides letting time
-    /// pass (a new cluster with a seed that reads, a lesson).
+    /// Whether `action` would replace a run that [`Playground::run_would_be_lost`] (a new cluster with a seed
+    /// that reads, a lesson, a link the browser went to).
     fn replaces_a_played_run(&self, action: &Action) -> bool {
         let replaces = match action {
             Action::NewClusterText(text) => input::seed(text).is_ok(),
+            Action::OpenLink(_) => true,
             other => replaces_the_world(other),
         };
-        replaces
-            && self.lesson.is_none()
-            && self.world.scenario().is_ok_and(|s| {
-                s.actions.iter().any(|e| !matches!(e.action, ScenarioAction::RunFor { .. } | ScenarioAction::Step))
-            })
+        replaces && self.run_would_be_lost()
+    }
+
+    /// Whether replacing the run loses something the user did that no link holds: a lesson they forked, a
+    /// free-play run they acted in since it was opened (or its link copied). Letting time pass is no act.
+    fn run_would_be_lost(&self) -> bool {
+        match &self.lesson {
+            Some(mode) => mode.forked(),
+            None => self.run_world().scenario().is_ok_and(|s| user_actions(&s) > self.saved_actions),
+        }
+    }
+
+    /// A link that replays the run to its present.
+    fn run_link(&self) -> Option<String> {
+        self.run_world().scenario().ok().map(|s| share::encode(&s))
     }
 
     /// Where an action's notice shows: on the map for an item of a node's menu there, else its panel's.
@@ -1090,6 +1150,7 @@ impl Playground {
                 );
                 outcome.fragment = Some(fragment);
                 outcome.copy_link = true;
+                self.saved_actions = user_actions(&scenario);
                 let text = format!("The link to this run ({link}) is in the address bar; copying it …");
                 self.shared_link = Some(format!("{link}; it replays this run"));
                 Ok(text)
@@ -1679,18 +1740,28 @@ mod tests {
         assert_eq!(p.notice().unwrap().text, "Not done: your run is kept.");
         assert_eq!(p.world().list_topics(), ["jobs"]);
         p.reduce(Action::NewCluster(7));
+        // The run goes on while the question stands (a frame does not drop it).
+        frames(&mut p, 3, 16.0);
         let outcome = p.reduce(Action::ConfirmFork(true));
+        // The run goes into the history entry it was on: the browser's Back replays it.
+        let left_run = outcome.left_run.clone().unwrap();
+        assert!(left_run.starts_with("#s="), "{left_run}");
         assert_eq!(
             outcome,
             Outcome {
                 changed: true,
                 notice: info("A new cluster with seed 7, in free play."),
                 fragment: Some("#play".into()),
+                left_run: Some(left_run.clone()),
                 copy_link: false,
                 world_replaced: true,
                 download: None,
             }
         );
+        let mut back = Playground::from_fragment(&left_run);
+        frames(&mut back, 1, 16.0);
+        assert!(back.world().list_topics().contains(&String::from("jobs")));
+        assert!(back.members().len() == 1 && back.stream().is_some(), "its members and stream go on");
         assert_eq!(p.world().config().seed, 7);
         assert!(p.world().list_topics().is_empty());
         // A run where only time passed is replaced at once.
@@ -1699,6 +1770,42 @@ mod tests {
         assert!(p.members().is_empty() && p.stream().is_none() && p.report().is_none());
         assert!(p.world().poll_loops().is_empty());
         assert!(p.snapshot().groups.is_empty());
+    }
+
+    /// Found by an adversary: the browser's Back from a run (free play acted in, a forked lesson) dropped it.
+    #[test]
+    fn the_browsers_back_from_a_run_no_link_holds_asks_first() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "mine", 1);
+        let asked = p.reduce(Action::OpenLink("#lesson=leader-failover".into())).notice.unwrap();
+        assert!(asked.confirm_fork && asked.text.starts_with("The address now names another run"), "{asked:?}");
+        assert_eq!(p.world().list_topics(), ["mine"], "nothing replaced yet");
+        frames(&mut p, 3, 16.0);
+        // Cancel keeps the run, and the address names it (a new entry: the one gone to stays in history).
+        let kept = p.reduce(Action::ConfirmFork(false));
+        assert!(kept.fragment.as_ref().is_some_and(|f| f.starts_with("#s=")), "{kept:?}");
+        assert_eq!(p.world().list_topics(), ["mine"]);
+        // Its link in the address, the run is no longer lost by leaving it.
+        assert!(p.reduce(Action::OpenLink("#play".into())).world_replaced);
+        // A run opened from a link is kept by it, until the user acts.
+        let mut p = Playground::from_fragment(&kept.fragment.unwrap());
+        frames(&mut p, 1, 16.0);
+        assert_eq!(p.world().list_topics(), ["mine"]);
+        assert!(p.reduce(Action::OpenLesson("leader-failover".into())).world_replaced, "no question");
+        // A forked lesson asks; Replace it opens what the browser went to.
+        let mut p = Playground::from_fragment("#lesson=leader-failover&step=1");
+        create_topic(&mut p, "mine", 1);
+        let asked = p.reduce(Action::OpenLink("#lesson=leader-failover".into())).notice.unwrap();
+        assert!(asked.text.contains("your run of the forked lesson"), "{}", asked.text);
+        let replaced = p.reduce(Action::ConfirmFork(true));
+        assert!(replaced.world_replaced && replaced.left_run.is_none(), "the entry it was on is gone already");
+        assert!(!p.world().list_topics().contains(&String::from("mine")));
+        // Cancel in a forked lesson names the lesson at the steps that had ended, as its address did.
+        let mut p = Playground::from_fragment("#lesson=leader-failover&step=1");
+        create_topic(&mut p, "mine", 1);
+        p.reduce(Action::OpenLink("#play".into()));
+        let kept = p.reduce(Action::ConfirmFork(false));
+        assert_eq!(kept.fragment.as_deref(), Some("#lesson=leader-failover&step=1"));
     }
 
     #[test]

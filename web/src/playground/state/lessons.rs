@@ -85,6 +85,13 @@ pub(super) struct LessonMode {
 }
 
 impl LessonMode {
+    /// The user changed the lesson's world ("try it yourself").
+    pub(super) fn forked(&self) -> bool {
+        self.forked
+    }
+}
+
+impl LessonMode {
     pub(super) fn steps_total(&self) -> usize {
         self.lesson.steps.len()
     }
@@ -652,7 +659,10 @@ mod tests {
         let lesson = first_lesson();
         let mut p = Playground::from_fragment("#play");
         create_topic(&mut p, "mine", 1);
-        let outcome = p.reduce(Action::OpenLink(share::lesson_fragment(&lesson.id, 2)));
+        // (The free-play run the user acted in is not dropped without asking.)
+        let asked = p.reduce(Action::OpenLink(share::lesson_fragment(&lesson.id, 2)));
+        assert!(asked.notice.is_some_and(|n| n.confirm_fork) && !asked.world_replaced);
+        let outcome = p.reduce(Action::ConfirmFork(true));
         assert!(outcome.changed && outcome.world_replaced);
         assert_eq!(outcome.fragment, Some(share::lesson_fragment(&lesson.id, 2)));
         assert_eq!(p.lesson().unwrap().steps_done, 2);

@@ -171,7 +171,12 @@ impl Playground {
 
     /// The run's present: the kept one while the page shows the past.
     pub(super) fn end_ms(&self) -> u64 {
-        self.present.as_ref().map_or(self.world.now_ms(), |p| p.world.now_ms())
+        self.run_world().now_ms()
+    }
+
+    /// The world of the run, at its present (kept aside while the page shows its past).
+    pub(super) fn run_world(&self) -> &World {
+        self.present.as_ref().map_or(&self.world, |p| &p.world)
     }
 
     /// Adds the marks of the trace events recorded since the last look (only the present makes marks: the
