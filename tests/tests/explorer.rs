@@ -111,7 +111,8 @@ fn one_seed() {
                     println!("{}", e.text());
                 }
             }
-            let shrunk = shrink(&failure, 300);
+            let attempts = std::env::var("FRANZ_EXPLORE_SHRINK").ok().and_then(|s| s.parse().ok()).unwrap_or(300);
+            let shrunk = shrink(&failure, attempts);
             panic!("{}", report(&failure, &shrunk));
         }
     }

@@ -924,7 +924,7 @@ impl Producer {
         }
         let (acks, timeout_ms) = (self.config.acks, self.config.request_timeout_ms);
         let correlation_id = if acks == Acks::None {
-            self.in_flight.unawaited_id()
+            self.in_flight.unawaited_id(leader)
         } else {
             let request = ProducerRequest::Produce { batch_ids: batch_ids.clone(), disconnected: false };
             self.in_flight.start(now_ms, leader, now_ms.saturating_add(timeout_ms), request)
@@ -1374,9 +1374,13 @@ impl Actor for Producer {
         self.in_flight.count_to(node, |_| true) > 0
     }
 
+    fn connection_generation(&self, node: NodeId) -> Option<u32> {
+        self.in_flight.connection_generation(node)
+    }
+
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
         if !matches!(message, Message::Disconnected { .. }) {
-            self.in_flight.heard_from(from);
+            self.in_flight.heard_from(from, message.correlation_id());
         }
         match message {
             Message::Disconnected { correlation_id } => self.on_disconnected(now_ms, from, correlation_id, out),

@@ -101,6 +101,11 @@ pub trait Actor {
     fn awaits_answer_from(&self, _node: NodeId) -> bool {
         false
     }
+    /// Which of its connections to `node` it uses now, counted from 1, if it keeps connections (clients): a
+    /// connection a lost message broke stays broken until the next one (the world's network keeps TCP's order).
+    fn connection_generation(&self, _node: NodeId) -> Option<u32> {
+        None
+    }
     /// When `on_timer` wants to run next, if ever: the earliest of [`Actor::timers`].
     fn next_timer_ms(&self) -> Option<u64> {
         let mut timers = Timers::earliest();
@@ -321,6 +326,10 @@ pub struct InFlight<P> {
     /// Whether connections are modelled (Kafka's clients: [`InFlight::with_connections`]).
     connections: bool,
     links: Connections,
+    /// Requests the client gave up on before their answer came, by correlation id: to whom, until when, and
+    /// whether while connecting. Kafka's `NetworkClient` still awaits them on their connection, and closes it
+    /// if no answer comes in time (a connection a lost message broke is found so, whatever the client wanted).
+    abandoned: VecMap<CorrelationId, (NodeId, u64, bool)>,
 }
 
 /// A client's connections (Kafka's `ClusterConnectionStates`); apart from the requests, so that its code
@@ -332,6 +341,8 @@ struct Connections {
     /// Connections being set up, until when; and the setups to each node that failed in a row.
     setups: VecMap<NodeId, u64>,
     failed_setups: VecMap<NodeId, u32>,
+    /// The connections set up to each node so far (the one in use is the last).
+    generations: VecMap<NodeId, u32>,
 }
 
 impl Connections {
@@ -344,7 +355,15 @@ impl Connections {
         let failures = self.failed_setups.get(&to).copied().unwrap_or(0);
         let timeout_ms =
             (SOCKET_CONNECTION_SETUP_TIMEOUT_MS << failures.min(8)).min(SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS);
-        let setup_ms = *self.setups.entry(to).or_insert(now_ms.saturating_add(timeout_ms));
+        let setup_ms = match self.setups.get(&to) {
+            Some(&setup_ms) => setup_ms,
+            None => {
+                *self.generations.entry(to).or_insert(0) += 1;
+                let setup_ms = now_ms.saturating_add(timeout_ms);
+                self.setups.insert(to, setup_ms);
+                setup_ms
+            }
+        };
         (setup_ms.min(deadline_ms), true)
     }
 
@@ -383,6 +402,7 @@ impl<P> Default for InFlight<P> {
             requests: VecMap::new(),
             connections: false,
             links: Connections::default(),
+            abandoned: VecMap::new(),
         }
     }
 }
@@ -414,8 +434,12 @@ impl<P> InFlight<P> {
         correlation_id
     }
 
-    /// `from` answered: the connection to it is up (its requests waiting for it now wait for their answers).
-    pub fn heard_from(&mut self, from: NodeId) {
+    /// `from` answered (`correlation_id`, if its message answers one): the connection to it is up (its
+    /// requests waiting for it now wait for their answers).
+    pub fn heard_from(&mut self, from: NodeId, correlation_id: Option<CorrelationId>) {
+        if let Some(id) = correlation_id {
+            self.abandoned.remove(&id);
+        }
         if !self.connections || !self.links.heard_from(from) {
             return;
         }
@@ -424,13 +448,24 @@ impl<P> InFlight<P> {
         }
     }
 
-    /// A number for a request no answer is awaited to (acks=0).
-    pub fn unawaited_id(&mut self) -> CorrelationId {
+    /// Which of its connections to `to` a request sent now goes on (see [`Actor::connection_generation`]).
+    pub fn connection_generation(&self, to: NodeId) -> Option<u32> {
+        self.connections.then(|| self.links.generations.get(&to).copied().unwrap_or(0))
+    }
+
+    /// A number for a request to `to` no answer is awaited to (acks=0). It goes on the connection up, or on a
+    /// new one, taken as up at once (nothing will answer on it to say so).
+    pub fn unawaited_id(&mut self, to: NodeId) -> CorrelationId {
+        if self.connections && !self.links.connected.contains(&to) && !self.links.setups.contains_key(&to) {
+            *self.links.generations.entry(to).or_insert(0) += 1;
+            self.links.connected.insert(to);
+        }
         self.ids.next_id()
     }
 
     /// The answer to `correlation_id` came, or it is given up on: what it was for, if still awaited.
     pub fn take(&mut self, correlation_id: CorrelationId) -> Option<InFlightRequest<P>> {
+        self.abandoned.remove(&correlation_id);
         self.requests.remove(&correlation_id)
     }
 
@@ -443,6 +478,17 @@ impl<P> InFlight<P> {
     /// Kafka's client closes a connection whose request timed out, and counts a setup that timed out: the
     /// next request to that node sets up a new one, waiting longer.
     pub fn due(&mut self, now_ms: u64, which: impl Fn(&P) -> bool) -> Vec<CorrelationId> {
+        let gone: Vec<CorrelationId> = self
+            .abandoned
+            .iter()
+            .filter(|(_, &(_, deadline_ms, _))| deadline_ms <= now_ms)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in gone {
+            if let Some((to, _, connecting)) = self.abandoned.remove(&id) {
+                self.links.timed_out(to, connecting);
+            }
+        }
         let mut due = Vec::new();
         for (&id, r) in self.requests.iter_mut().filter(|(_, r)| r.deadline_ms <= now_ms && which(&r.pending)) {
             due.push(id);
@@ -465,15 +511,31 @@ impl<P> InFlight<P> {
     ) {
         let lost = |id: CorrelationId| refused.is_none_or(|r| r == id);
         self.links.broke(node, refused.is_none());
+        self.abandoned.retain(|&id, &mut (to, _, _)| to != node || !lost(id));
         for (_, request) in self.requests.iter_mut().filter(|(&id, r)| r.to == node && lost(id)) {
             request.deadline_ms = now_ms;
             mark(&mut request.pending);
         }
     }
 
+    /// The client closes its connection to `node` (Kafka's consumer, losing its coordinator): the next
+    /// request to it sets up a new one. What is still out to it keeps its deadline.
+    pub fn close(&mut self, node: NodeId) {
+        if self.connections {
+            self.links.broke(node, true);
+        }
+    }
+
     /// Forgets the requests whose answer no longer matters (`keep` may also narrow what one awaits).
     pub fn retain(&mut self, mut keep: impl FnMut(&mut P) -> bool) {
-        self.requests.retain(|_, r| keep(&mut r.pending));
+        let (connections, abandoned) = (self.connections, &mut self.abandoned);
+        self.requests.retain(|&id, r| {
+            let kept = keep(&mut r.pending);
+            if !kept && connections && !r.expired {
+                abandoned.insert(id, (r.to, r.deadline_ms, r.connecting));
+            }
+            kept
+        });
     }
 
     pub fn any(&self, f: impl Fn(&P) -> bool) -> bool {
@@ -491,7 +553,10 @@ impl<P> InFlight<P> {
     }
 
     pub fn deadlines_ms(&self) -> impl Iterator<Item = u64> + '_ {
-        self.requests.values().map(|r| r.deadline_ms)
+        self.requests
+            .values()
+            .map(|r| r.deadline_ms)
+            .chain(self.abandoned.values().map(|&(_, deadline_ms, _)| deadline_ms))
     }
 }
 
@@ -519,7 +584,7 @@ mod tests {
         let a = in_flight.start(now, 2, now + request_timeout_ms, ());
         let b = in_flight.start(now + 5, 2, now + 5 + request_timeout_ms, ());
         assert_eq!(in_flight.get(b).unwrap().deadline_ms, now + 10_000);
-        in_flight.heard_from(2);
+        in_flight.heard_from(2, None);
         assert_eq!(in_flight.get(a).unwrap().deadline_ms, now + request_timeout_ms);
         assert_eq!(in_flight.get(b).unwrap().deadline_ms, now + 5 + request_timeout_ms);
         assert!(in_flight.due(now + request_timeout_ms, |_| true) == [a]);
@@ -528,12 +593,40 @@ mod tests {
         let c = in_flight.start(now + request_timeout_ms, 2, now + 2 * request_timeout_ms, ());
         assert_eq!(in_flight.get(c).unwrap().deadline_ms, now + request_timeout_ms + 10_000);
         // Node 1 answers at last: its failures are forgotten, and a request to it waits its request timeout.
-        in_flight.heard_from(1);
+        in_flight.heard_from(1, None);
         let d = in_flight.start(now, 1, now + request_timeout_ms, ());
         assert_eq!(in_flight.get(d).unwrap().deadline_ms, now + request_timeout_ms);
         // Without connections (a broker's, the admin client's): the request timeout alone.
         let mut plain: InFlight<()> = InFlight::default();
         let e = plain.start(0, 1, request_timeout_ms, ());
         assert_eq!(plain.get(e).unwrap().deadline_ms, request_timeout_ms);
+    }
+
+    /// Kafka's `NetworkClient` awaits a request the client gave up on: if its answer never comes (a lost
+    /// message broke the connection), the connection is closed at its deadline, and the next request goes on
+    /// a new one. Found by the explorer: a consumer's heartbeats went on a broken connection for minutes.
+    #[test]
+    fn a_request_given_up_on_still_closes_its_connection_when_no_answer_comes() {
+        let mut in_flight: InFlight<u8> = InFlight::with_connections();
+        let a = in_flight.start(0, 1, 100, 0);
+        in_flight.heard_from(1, None);
+        assert_eq!(in_flight.connection_generation(1), Some(1));
+        // Given up on, answered: nothing to close.
+        in_flight.retain(|_| false);
+        in_flight.heard_from(1, Some(a));
+        assert!(in_flight.due(100, |_| true).is_empty());
+        in_flight.start(100, 1, 200, 0);
+        assert_eq!(in_flight.connection_generation(1), Some(1), "the same connection");
+        // Given up on, never answered: closed at its deadline.
+        in_flight.retain(|_| false);
+        assert_eq!(in_flight.deadlines_ms().collect::<Vec<_>>(), [200]);
+        assert!(in_flight.due(200, |_| true).is_empty(), "nothing for the caller");
+        assert_eq!(in_flight.deadlines_ms().count(), 0);
+        in_flight.start(200, 1, 300, 0);
+        assert_eq!(in_flight.connection_generation(1), Some(2), "a new connection");
+        // Closed by the client (a consumer losing its coordinator): the next request opens a new one too.
+        in_flight.close(1);
+        in_flight.start(210, 1, 310, 0);
+        assert_eq!(in_flight.connection_generation(1), Some(3));
     }
 }

@@ -84,6 +84,15 @@ impl Default for ClusterConfig {
     }
 }
 
+/// The connection a message from `from` to `to` travels on, when one end is a client that keeps connections.
+fn connection(nodes: &VecMap<NodeId, Node>, from: NodeId, to: NodeId) -> Option<network::Connection> {
+    let of = |client: NodeId, server: NodeId| {
+        let generation = nodes.get(&client)?.as_actor().connection_generation(server)?;
+        Some(network::Connection { client, server, generation })
+    };
+    of(from, to).or_else(|| of(to, from))
+}
+
 /// A simulated process.
 #[derive(Clone, Debug)]
 pub enum Node {
@@ -642,15 +651,27 @@ impl World {
             if self.queue.len() >= EVENTS_QUEUED_MAX {
                 continue;
             }
-            let cut = !self.network.connected(from, to);
-            match self.network.delivery_time_ms(self.now_ms, from, to) {
-                Some(at) => self.push_message(at, from, to, message),
-                None => {
-                    let cause = if cut { LossCause::Partition } else { LossCause::DropRate };
-                    if cut {
+            let nodes = &self.nodes;
+            match self.network.deliver(self.now_ms, from, to, || connection(nodes, from, to)) {
+                Ok(at) => self.push_message(at, from, to, message),
+                Err(lost) => {
+                    if lost.cause == LossCause::Partition {
                         self.cut_losses.insert((from.min(to), from.max(to)));
                     }
-                    self.remember_loss(from, to, message.api_name(), cause);
+                    self.remember_loss(from, to, message.api_name(), lost.cause);
+                    // A client's connection broken by the drop rate: the client finds out when an answer it
+                    // awaits on it times out (Kafka's clients then close it and connect again). A client that
+                    // awaits nothing there (acks=0) has no timeout to tell it: its TCP stack gives up on the
+                    // bytes and resets the connection. (One broken by a cut is reset when the cut heals.)
+                    let awaits = |c: network::Connection| {
+                        self.nodes.get(&c.client).is_some_and(|n| n.as_actor().awaits_answer_from(c.server))
+                    };
+                    let unawaited = lost.broke.filter(|&c| lost.cause == LossCause::DropRate && !awaits(c));
+                    if let Some(c) = unawaited {
+                        if let Some(at) = self.network.reset_time_ms(self.now_ms, c.server, c.client) {
+                            self.push_message(at, c.server, c.client, Message::Disconnected { correlation_id: None });
+                        }
+                    }
                 }
             }
         }
@@ -789,8 +810,11 @@ impl World {
         for (a, b) in healed {
             self.cut_losses.remove(&(a, b));
             for (waiting, peer) in [(a, b), (b, a)] {
+                // (A client whose connection the cut broke is reset too, awaiting nothing: acks=0.)
                 let waits = !self.crashed.contains(&waiting)
-                    && self.nodes.get(&waiting).is_some_and(|n| n.as_actor().awaits_answer_from(peer));
+                    && self.nodes.get(&waiting).is_some_and(|n| {
+                        n.as_actor().awaits_answer_from(peer) || self.network.connection_broken(waiting, peer)
+                    });
                 if waits {
                     if let Some(at) = self.network.delivery_time_ms(self.now_ms, peer, waiting) {
                         let reset = Message::Disconnected { correlation_id: None };

@@ -1,5 +1,9 @@
 //! The network between every pair of nodes: latency with jitter and random drops, drawn from the
 //! world's network RNG stream. Each link (sender → receiver) delivers in order, as one TCP connection does.
+//! A client's connection to a server is TCP's too: it delivers in order or not at all, so a message lost on it
+//! breaks it, and nothing later on it arrives until the client connects again (Kafka's idempotent producer
+//! counts on this: a batch that overtook a lost one would be written first by a broker that does not yet know
+//! the producer).
 
 use crate::vec_map::VecMap;
 use alloc::vec::Vec;
@@ -23,7 +27,27 @@ pub struct Network {
     link_overrides: VecMap<(NodeId, NodeId), NetworkConfig>,
     /// While partitioned: each named node's side. Nodes not named share one more side.
     sides: VecMap<NodeId, usize>,
+    /// Clients' connections that a lost message broke, keyed (client, server): the connection's generation
+    /// (later ones are new connections) and what broke it.
+    broken: VecMap<(NodeId, NodeId), (u32, LossCause)>,
     lost: MessagesLost,
+}
+
+/// A message's connection, when one end is a client that keeps connections (producers and consumers): which
+/// of the client's connections to the server it travels on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Connection {
+    pub client: NodeId,
+    pub server: NodeId,
+    /// Counts the client's connections to the server: a new one is not broken.
+    pub generation: u32,
+}
+
+/// A message the network lost: why, and whether losing it broke its connection just now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lost {
+    pub cause: LossCause,
+    pub broke: Option<Connection>,
 }
 
 /// Messages lost so far, by what lost them: what the page says ("3 lost to the drop rate, 12 to the
@@ -69,6 +93,7 @@ impl Network {
             link_last_delivery_ms: VecMap::new(),
             link_overrides: VecMap::new(),
             sides: VecMap::new(),
+            broken: VecMap::new(),
             lost: MessagesLost::default(),
         }
     }
@@ -189,30 +214,102 @@ impl Network {
 
     /// When a message sent now arrives, or `None` if it is lost.
     pub fn delivery_time_ms(&mut self, now_ms: u64, from: NodeId, to: NodeId) -> Option<u64> {
-        if !self.connected(from, to) {
-            self.count_loss(LossCause::Partition);
-            return None;
-        }
+        self.deliver(now_ms, from, to, || None).ok()
+    }
+
+    /// When a message sent now on `connection` (asked only if it may be lost) arrives, or why it is lost.
+    pub fn deliver(
+        &mut self,
+        now_ms: u64,
+        from: NodeId,
+        to: NodeId,
+        connection: impl FnOnce() -> Option<Connection>,
+    ) -> core::result::Result<u64, Lost> {
         let config = self.link_config(from, to);
-        if config.drop_rate > 0.0 {
-            let roll = f64::from(self.rng.next_u32()) / (f64::from(u32::MAX) + 1.0);
-            if roll < config.drop_rate {
-                self.count_loss(LossCause::DropRate);
-                return None;
+        let may_be_lost = !self.broken.is_empty() || config.drop_rate > 0.0 || !self.connected(from, to);
+        let connection = if may_be_lost { connection() } else { None };
+        if let Some(c) = connection {
+            match self.broken.get(&(c.client, c.server)) {
+                Some(&(generation, _)) if c.generation > generation => {
+                    self.broken.remove(&(c.client, c.server));
+                }
+                Some(&(_, cause)) => {
+                    self.count_loss(cause);
+                    return Err(Lost { cause, broke: None });
+                }
+                None => {}
             }
         }
+        let lost = if !self.connected(from, to) {
+            Some(LossCause::Partition)
+        } else if config.drop_rate > 0.0 {
+            let roll = f64::from(self.rng.next_u32()) / (f64::from(u32::MAX) + 1.0);
+            (roll < config.drop_rate).then_some(LossCause::DropRate)
+        } else {
+            None
+        };
+        if let Some(cause) = lost {
+            self.count_loss(cause);
+            if let Some(c) = connection {
+                self.broken.insert((c.client, c.server), (c.generation, cause));
+            }
+            return Err(Lost { cause, broke: connection });
+        }
+        Ok(self.arrival_ms(now_ms, from, to, config))
+    }
+
+    /// When a connection reset sent now from `from` to `to` arrives (`None` across a cut): it is not lost to
+    /// the drop rate, so that a client always learns that its connection broke.
+    pub fn reset_time_ms(&mut self, now_ms: u64, from: NodeId, to: NodeId) -> Option<u64> {
+        let config = self.link_config(from, to);
+        self.connected(from, to).then(|| self.arrival_ms(now_ms, from, to, config))
+    }
+
+    /// Whether a lost message broke `client`'s connection to `server`, and it has not connected again since.
+    pub fn connection_broken(&self, client: NodeId, server: NodeId) -> bool {
+        self.broken.contains_key(&(client, server))
+    }
+
+    /// Latency and jitter from now, never before the link's last delivery (a link never reorders).
+    fn arrival_ms(&mut self, now_ms: u64, from: NodeId, to: NodeId, config: NetworkConfig) -> u64 {
         let jitter = if config.jitter_ms > 0 { u64::from(self.rng.next_u32()) % (config.jitter_ms + 1) } else { 0 };
         let sampled = now_ms + config.latency_ms + jitter;
         let last = self.link_last_delivery_ms.entry((from, to)).or_insert(0);
         let at = sampled.max(*last);
         *last = at;
-        Some(at)
+        at
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// TCP delivers a connection's messages in order or not at all: after a loss, nothing more on the
+    /// client's connection arrives, either way, until the client connects again.
+    #[test]
+    fn a_loss_breaks_a_clients_connection_until_it_connects_again() {
+        let mut net =
+            Network::new(NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 0.0 }, stream_rng(1, Stream::Network));
+        let first = Connection { client: 10_001, server: 1, generation: 1 };
+        let lossy = NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 1.0 };
+        net.set_link(10_001, 1, Some(lossy), true).unwrap();
+        let lost = net.deliver(0, 10_001, 1, || Some(first)).unwrap_err();
+        assert_eq!(lost, Lost { cause: LossCause::DropRate, broke: Some(first) });
+        net.set_link(10_001, 1, None, true).unwrap();
+        assert_eq!(net.deliver(1, 10_001, 1, || Some(first)), Err(Lost { cause: LossCause::DropRate, broke: None }));
+        assert!(net.deliver(1, 1, 10_001, || Some(first)).is_err(), "the answers too");
+        assert!(net.connection_broken(10_001, 1));
+        assert_eq!(net.lost().drop_rate, 3);
+        let second = Connection { generation: 2, ..first };
+        assert_eq!(net.deliver(2, 10_001, 1, || Some(second)), Ok(3));
+        assert!(!net.connection_broken(10_001, 1));
+        // Between two brokers (no connection kept), a loss loses one message.
+        net.set_link(1, 2, Some(lossy), true).unwrap();
+        assert!(net.deliver(3, 1, 2, || None).is_err());
+        net.set_link(1, 2, None, true).unwrap();
+        assert!(net.deliver(4, 1, 2, || None).is_ok());
+    }
     use crate::rng::{stream_rng, Stream};
 
     #[test]

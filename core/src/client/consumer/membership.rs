@@ -222,7 +222,11 @@ impl Consumer {
         if self.coordinator.is_some_and(|c| c == self.bootstrap.current()) {
             self.bootstrap.rotate();
         }
-        self.coordinator = None;
+        // The connection is closed: the next request to that broker goes on a new one (one a lost message
+        // broke would otherwise lose every heartbeat after it).
+        if let Some(old) = self.coordinator.take() {
+            self.in_flight.close(old);
+        }
         let retry_at_ms = now_ms + RETRY_BACKOFF_MS;
         self.coordinator_backoff_until_ms = retry_at_ms;
         let to_coordinator: Vec<CorrelationId> = self

@@ -782,11 +782,15 @@ impl Actor for Consumer {
         self.in_flight.count_to(node, |_| true) > 0
     }
 
+    fn connection_generation(&self, node: NodeId) -> Option<u32> {
+        self.in_flight.connection_generation(node)
+    }
+
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
         if let Message::Disconnected { correlation_id } = message {
             return self.on_disconnected(now_ms, from, correlation_id, out);
         }
-        self.in_flight.heard_from(from);
+        self.in_flight.heard_from(from, message.correlation_id());
         let correlation_id = match &message {
             Message::MetadataResponse { correlation_id, .. }
             | Message::FetchResponse { correlation_id, .. }
