@@ -379,6 +379,9 @@ impl Component for App {
                     speed: state.speed(),
                     speed_limit: stream.as_ref().and_then(|s| s.speed_limit),
                     speed_lag: state.speed_lag(),
+                    slow_frames: state
+                        .frames_per_sec_low()
+                        .map(|fps| (fps, shown.topics.iter().map(|t| t.partitions.len()).sum())),
                     events_dispatched: world.events_dispatched(),
                     on_toggle: cb.toggle.clone(),
                     on_step: cb.step.clone(),

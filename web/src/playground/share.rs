@@ -94,7 +94,16 @@ pub fn encode(scenario: &Scenario) -> String {
 pub fn decode(fragment: &str) -> Option<Result<Scenario, String>> {
     let data = fragment.strip_prefix(FRAGMENT_PREFIX)?;
     Some((|| {
-        let deflated = URL_SAFE_NO_PAD.decode(data).map_err(|e| format!("the link is damaged ({e})"))?;
+        // Said in the page's words, not the decoder's ("Invalid symbol 37, offset 0.": found by an adversary).
+        let deflated = URL_SAFE_NO_PAD.decode(data).map_err(|e| match e {
+            base64::DecodeError::InvalidByte(at, byte) | base64::DecodeError::InvalidLastSymbol(at, byte) => format!(
+                "the link is damaged: {:?} (character {} of its scenario) is not in a share link, which has only \
+                 letters, digits, - and _",
+                char::from(byte),
+                at + 1
+            ),
+            _ => String::from("the link is damaged (cut short, or changed): its scenario does not unpack"),
+        })?;
         let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&deflated, SCENARIO_JSON_BYTES_MAX).map_err(
             |e| match e.status {
                 miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
@@ -130,7 +139,11 @@ mod tests {
         assert_eq!(decode(&fragment).unwrap().unwrap(), scenario);
         assert_eq!(parse(&fragment), Link::Shared(Ok(scenario)));
         assert!(decode("#other").is_none());
-        assert!(decode("#s=!!!").unwrap().is_err());
+        assert_eq!(
+            decode("#s=%%%").unwrap().unwrap_err(),
+            "the link is damaged: '%' (character 1 of its scenario) is not in a share link, which has only letters, \
+             digits, - and _"
+        );
         assert!(decode("#s=AAAA").unwrap().is_err());
         // A link cut short, or a long run of junk: a sentence, not the inflater's state (an adversary's link
         // of 200,000 characters made a notice of 900 KB).

@@ -54,6 +54,8 @@ const LOG_STRIP_RECORDS_MAX: u64 = 40;
 /// Log strips a topic shows until the user asks for all its partitions: a topic of hundreds of partitions
 /// would otherwise fill the page, and cost every frame.
 pub const LOG_STRIPS_PER_TOPIC: usize = 12;
+/// Fewer frames a second than this, and the page says so.
+const FRAMES_PER_SEC_LOW: f64 = 20.0;
 /// A frame never advances the world by more than this much wall time (a background tab, a breakpoint).
 const FRAME_WALL_MS_MAX: f64 = 100.0;
 /// The wall time a frame's simulation may take: with the drawing, a frame stays within one 60 Hz refresh.
@@ -446,6 +448,8 @@ pub struct Playground {
     frame_virtual_ms_last: f64,
     /// The speed frames actually ran at lately (virtual ms per wall ms), averaged.
     speed_run: f64,
+    /// The wall time between frames lately (ms), averaged: the page says when it draws few frames a second.
+    frame_interval_ms: f64,
     polled: Vec<PolledRecord>,
     /// The consumer panel's topic and partition, as typed.
     poll_target: (String, String),
@@ -616,6 +620,7 @@ impl Playground {
             frame_virtual_ms_max: f64::INFINITY,
             frame_virtual_ms_last: 0.0,
             speed_run: 1.0,
+            frame_interval_ms: 1000.0 / 60.0,
             polled: Vec::new(),
             poll_target: (String::new(), String::from("0")),
             report: None,
@@ -1279,8 +1284,16 @@ impl Playground {
         }
         if dt > 0.0 {
             self.speed_run = 0.9 * self.speed_run + 0.1 * (whole / dt);
+            self.frame_interval_ms = 0.9 * self.frame_interval_ms + 0.1 * dt;
         }
         true
+    }
+
+    /// The frames a second the page draws lately, while it runs and they are fewer than 20 (a cluster too large
+    /// to draw smoothly: found by an adversary, 30,000 partitions drew 8 frames a second without a word).
+    pub fn frames_per_sec_low(&self) -> Option<f64> {
+        let fps = 1000.0 / self.frame_interval_ms;
+        (self.playing && fps < FRAMES_PER_SEC_LOW).then_some(fps)
     }
 
     /// The speed the page runs at when the simulation cannot keep up with the one asked for (its events
@@ -1956,6 +1969,22 @@ mod tests {
         }
         assert_eq!(frame(&mut p, 1.0), 1_600);
         assert_eq!(p.speed_lag(), None);
+        assert_eq!(p.frames_per_sec_low(), None, "60 frames a second");
+    }
+
+    #[test]
+    fn few_frames_a_second_are_said_while_the_page_runs() {
+        let mut p = Playground::from_fragment("#play");
+        frames(&mut p, 50, 16.0);
+        assert_eq!(p.frames_per_sec_low(), None);
+        frames(&mut p, 50, 125.0);
+        let fps = p.frames_per_sec_low().expect("the page says it draws few frames");
+        assert!((9.0..11.0).contains(&fps), "{fps}");
+        p.reduce(Action::TogglePlay);
+        assert_eq!(p.frames_per_sec_low(), None, "paused, nothing to say");
+        p.reduce(Action::TogglePlay);
+        frames(&mut p, 50, 16.0);
+        assert_eq!(p.frames_per_sec_low(), None, "smooth again");
     }
 
     #[test]

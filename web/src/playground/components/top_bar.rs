@@ -15,6 +15,8 @@ pub struct TopBarProps {
     pub speed_limit: Option<f64>,
     /// The speed the page manages when the simulation's events cost more than frames have.
     pub speed_lag: Option<f64>,
+    /// The frames a second the page draws, when few, and the cluster's partitions.
+    pub slow_frames: Option<(f64, usize)>,
     pub events_dispatched: u64,
     pub on_toggle: Callback<()>,
     pub on_step: Callback<()>,
@@ -51,6 +53,14 @@ pub fn top_bar(p: TopBarProps) -> Html {
                 </span>
             } else if let Some(limit) = p.speed_limit {
                 <span class="speed-limit" data-testid="top-speed-limit" title="a fast stream holds the page's speed down: see the producer panel">{ format!("running at {limit:.1}×") }</span>
+            }
+            if let Some((fps, partitions)) = p.slow_frames {
+                <span class="speed-limit" data-testid="slow-frames" title="the simulation and the drawing of every partition share each frame">
+                    { format!(
+                        "{fps:.0} frames/s: this cluster ({} partitions) is more than the page draws smoothly",
+                        franz_core::trace::group_thousands(partitions as u64)
+                    ) }
+                </span>
             }
             <div class="events-count" title="events the simulator has run">{ format!("{} events", p.events_dispatched) }</div>
             <button class="small" data-testid="shortcuts" onclick={on_help} title="keyboard shortcuts (?)" aria-label="keyboard shortcuts">{ "?" }</button>
