@@ -669,3 +669,82 @@ fn a_new_client_gets_past_a_bootstrap_broker_without_power_after_the_connection_
         assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
     }
 }
+
+fn leader_of(w: &World, topic: &str) -> franz_core::types::NodeId {
+    w.describe_topic(topic).unwrap().partitions[0].leader.unwrap()
+}
+
+/// An acks=0 producer whose leader moved: the old leader refuses its batches and, as Kafka's broker, closes
+/// the connection (a crashed one's host refuses it), so the producer asks for metadata and writes to the new
+/// leader. Found by an adversary: it wrote into the old leader for `metadata.max.age.ms` (285 s).
+#[test]
+fn an_acks_0_producer_follows_a_moved_leader_at_once() {
+    use franz_core::message::Acks;
+    for seed in 1..=4 {
+        for stop in [false, true] {
+            let mut w = World::new(ClusterConfig { seed, brokers: 3, ..Default::default() }).unwrap();
+            w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+            let config =
+                ProducerConfig { acks: Acks::None, enable_idempotence: Some(false), ..ProducerConfig::named("p") };
+            let p = w.add_producer(config).unwrap();
+            w.send(p, "t", vec![value("warm")]).unwrap();
+            w.run_for(100);
+            let old = leader_of(&w, "t");
+            if stop {
+                w.stop_broker(old).unwrap()
+            } else {
+                w.crash_broker(old).unwrap()
+            }
+            w.run_for(15_000);
+            let before = high_watermark(&w, "t");
+            for i in 0..10 {
+                w.send_async(p, "t", vec![value(&format!("x{i}"))]).unwrap();
+                w.run_for(1_000);
+            }
+            let landed = high_watermark(&w, "t") - before;
+            assert!(landed >= 8, "seed {seed}, stopped {stop}: {landed} of 10 sends reached the new leader");
+        }
+    }
+}
+
+/// A short cut, however it ends (a heal, a link's settings, the network's, a new partition): the connections
+/// it broke are reset as it ends, so a send goes through within about a second, not after
+/// `request.timeout.ms` (found by an adversary: 28-30 s unless the cut ended with `healNetwork`).
+#[test]
+fn a_send_across_a_short_cut_goes_through_as_it_ends_however_it_ends() {
+    for seed in 1..=3 {
+        for how in ["heal", "link", "network", "repartition"] {
+            let mut w = World::new(ClusterConfig { seed, brokers: 3, ..Default::default() }).unwrap();
+            w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+            let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+            w.send(p, "t", vec![value("warm")]).unwrap();
+            let leader = leader_of(&w, "t");
+            // (A new partition that cuts off a controller: clients talk to none.)
+            let controller = w.controllers()[0];
+            let cut = NetworkConfig { latency_ms: 2, jitter_ms: 1, drop_rate: 1.0 };
+            match how {
+                "link" => w.set_link(p, leader, Some(cut)).unwrap(),
+                "network" => w.set_network(cut).unwrap(),
+                _ => w.partition_network(vec![vec![leader]]).unwrap(),
+            }
+            let id = w.send_async(p, "t", vec![value("across")]).unwrap();
+            w.run_for(2_000);
+            match how {
+                "link" => w.set_link(p, leader, None).unwrap(),
+                "network" => w.set_network(NetworkConfig { drop_rate: 0.0, ..cut }).unwrap(),
+                "heal" => w.heal_network().unwrap(),
+                _ => w.partition_network(vec![vec![controller]]).unwrap(),
+            }
+            let ended = w.now_ms();
+            let mut acked = None;
+            while acked.is_none() && w.now_ms() - ended < 60_000 {
+                w.run_for(100);
+                let results = w.producer_results(p).unwrap();
+                acked = results.iter().find(|r| r.request_id == id).map(|r| r.result.is_ok());
+            }
+            let took = w.now_ms() - ended;
+            assert_eq!(acked, Some(true), "seed {seed}, {how}");
+            assert!(took <= 3_000, "seed {seed}, {how}: acknowledged {took} ms after the cut ended");
+        }
+    }
+}

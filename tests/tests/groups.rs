@@ -1382,3 +1382,49 @@ fn a_commit_past_the_high_watermark_shows_a_negative_lag() {
     let offsets = w.group_offsets("g");
     assert_eq!((offsets[0].committed, offsets[0].high_watermark, offsets[0].lag), (1_000, 10, -990));
 }
+
+/// A member whose brokers' answers are cut off (a one-way cut towards it) cannot open a new connection (TCP's
+/// handshake needs the way back), so once its connection times out no heartbeat reaches the coordinator: it
+/// leaves the group after `session.timeout.ms` and the other member takes its partition. Found by an
+/// adversary: each new connection's first heartbeat got through and kept the member in the group for ever,
+/// its partition's lag growing.
+#[test]
+fn a_member_cut_off_one_way_from_its_brokers_is_removed_and_its_partition_moves() {
+    for seed in 1..=6 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+        let member = |w: &mut World, name: &str| {
+            let config = ConsumerConfig {
+                group_id: Some("g".into()),
+                auto_offset_reset: AutoOffsetReset::Earliest,
+                ..ConsumerConfig::named(name)
+            };
+            let c = w.add_consumer(config).unwrap();
+            w.subscribe(c, vec!["t".into()]).unwrap();
+            c
+        };
+        let (c0, c1) = (member(&mut w, "c0"), member(&mut w, "c1"));
+        for _ in 0..50 {
+            for c in [c0, c1] {
+                let _ = w.poll(c, 100);
+            }
+        }
+        let mine = w.assignment(c0).unwrap();
+        assert_eq!(mine.len(), 1, "seed {seed}");
+        let leader = w.describe_topic("t").unwrap().partitions[mine[0].partition as usize].leader.unwrap();
+        let coordinator = w.describe_group("g").coordinator.unwrap();
+        let cut = franz_core::sim::network::NetworkConfig { drop_rate: 1.0, ..w.network().config() };
+        for broker in [leader, coordinator] {
+            w.set_link_one_way(broker, c0, Some(cut)).unwrap();
+        }
+        for _ in 0..1_500 {
+            for c in [c0, c1] {
+                let _ = w.poll(c, 100);
+            }
+        }
+        let group = w.describe_group("g");
+        let names: Vec<&str> = group.members.iter().map(|m| m.client_id.as_str()).collect();
+        assert_eq!(names, ["c1"], "seed {seed}: after 150 s");
+        assert_eq!(w.assignment(c1).unwrap().len(), 2, "seed {seed}");
+    }
+}

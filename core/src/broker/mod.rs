@@ -684,6 +684,11 @@ impl Broker {
             };
             waits.push(PartitionWait { tp, topic_id, base_offset, required_offset, result });
         }
+        // acks=0: nothing answers, so a refused batch closes the connection, as Kafka's broker does, for the
+        // producer to ask for metadata again.
+        if acks == Acks::None && waits.iter().any(|w| matches!(w.result, Some(Err(_)))) {
+            out.send(from, Message::Disconnected { correlation_id: None });
+        }
         if acks != Acks::None {
             let deadline_ms = now_ms.saturating_add(timeout_ms);
             let delayed = DelayedProduce { from, correlation_id, deadline_ms, offset_commit: None, partitions: waits };

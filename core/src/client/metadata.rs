@@ -120,6 +120,16 @@ impl MetadataCache {
         }
     }
 
+    /// Every partition `node` leads, as far as the cache knows, has no known leader (Kafka's client asks for
+    /// metadata again when a connection breaks).
+    pub fn forget_leaders_on(&mut self, node: NodeId) {
+        for partitions in self.topics.values_mut().filter_map(|t| t.as_mut().ok()) {
+            for p in partitions.iter_mut().filter(|p| p.leader == node) {
+                p.leader = NO_NODE;
+            }
+        }
+    }
+
     pub fn forget(&mut self, topic: &str) {
         self.topics.remove(topic);
         self.fetched_ms.remove(topic);

@@ -1374,8 +1374,8 @@ impl Actor for Producer {
         self.in_flight.count_to(node, |_| true) > 0
     }
 
-    fn connection_generation(&self, node: NodeId) -> Option<u32> {
-        self.in_flight.connection_generation(node)
+    fn connection(&self, node: NodeId) -> Option<(u32, bool)> {
+        self.in_flight.connection(node)
     }
 
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {
@@ -1424,6 +1424,12 @@ impl Producer {
     /// A broker's process is down: what was out to it is lost now (Kafka's NetworkClient sees the
     /// disconnect), so it is retried at once rather than after `request.timeout.ms`.
     fn on_disconnected(&mut self, now_ms: u64, node: NodeId, refused: Option<CorrelationId>, out: &mut Outbox) {
+        // A connection awaiting nothing (acks=0) broke: its leader may have moved, so its partitions wait for
+        // new metadata (Kafka's broker closes an acks=0 producer's connection on an error so that it does; found
+        // by an adversary: the producer wrote into the old leader for metadata.max.age.ms, 5 minutes).
+        if self.in_flight.count_to(node, |_| true) == 0 {
+            self.metadata.forget_leaders_on(node);
+        }
         // Only the request refused is lost: one sent since went out on a new connection.
         self.in_flight.disconnected(now_ms, node, refused, |r| {
             if let ProducerRequest::Produce { disconnected, .. } = r {

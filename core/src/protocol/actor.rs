@@ -101,9 +101,10 @@ pub trait Actor {
     fn awaits_answer_from(&self, _node: NodeId) -> bool {
         false
     }
-    /// Which of its connections to `node` it uses now, counted from 1, if it keeps connections (clients): a
-    /// connection a lost message broke stays broken until the next one (the world's network keeps TCP's order).
-    fn connection_generation(&self, _node: NodeId) -> Option<u32> {
+    /// Which of its connections to `node` it uses now, counted from 1, and whether `node` has answered on it,
+    /// if it keeps connections (clients): a connection a lost message broke stays broken until the next one
+    /// (the world's network keeps TCP's order).
+    fn connection(&self, _node: NodeId) -> Option<(u32, bool)> {
         None
     }
     /// When `on_timer` wants to run next, if ever: the earliest of [`Actor::timers`].
@@ -326,10 +327,6 @@ pub struct InFlight<P> {
     /// Whether connections are modelled (Kafka's clients: [`InFlight::with_connections`]).
     connections: bool,
     links: Connections,
-    /// Requests the client gave up on before their answer came, by correlation id: to whom, until when, and
-    /// whether while connecting. Kafka's `NetworkClient` still awaits them on their connection, and closes it
-    /// if no answer comes in time (a connection a lost message broke is found so, whatever the client wanted).
-    abandoned: VecMap<CorrelationId, (NodeId, u64, bool)>,
 }
 
 /// A client's connections (Kafka's `ClusterConnectionStates`); apart from the requests, so that its code
@@ -343,6 +340,10 @@ struct Connections {
     failed_setups: VecMap<NodeId, u32>,
     /// The connections set up to each node so far (the one in use is the last).
     generations: VecMap<NodeId, u32>,
+    /// Requests the client gave up on before their answer came, by correlation id: to whom, until when, and
+    /// whether while connecting. Kafka's `NetworkClient` still awaits them on their connection, and closes it
+    /// if no answer comes in time (a connection a lost message broke is found so, whatever the client wanted).
+    abandoned: VecMap<CorrelationId, (NodeId, u64, bool)>,
 }
 
 impl Connections {
@@ -386,6 +387,21 @@ impl Connections {
         self.setups.remove(&node);
     }
 
+    /// The connections whose given-up requests went unanswered past their deadline are closed.
+    fn close_unanswered(&mut self, now_ms: u64) {
+        let gone: Vec<CorrelationId> = self
+            .abandoned
+            .iter()
+            .filter(|(_, &(_, deadline_ms, _))| deadline_ms <= now_ms)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in gone {
+            if let Some((to, _, connecting)) = self.abandoned.remove(&id) {
+                self.timed_out(to, connecting);
+            }
+        }
+    }
+
     /// A request to `to` timed out (`connecting`: while its connection was being set up).
     fn timed_out(&mut self, to: NodeId, connecting: bool) {
         self.connected.remove(&to);
@@ -402,7 +418,6 @@ impl<P> Default for InFlight<P> {
             requests: VecMap::new(),
             connections: false,
             links: Connections::default(),
-            abandoned: VecMap::new(),
         }
     }
 }
@@ -438,7 +453,7 @@ impl<P> InFlight<P> {
     /// requests waiting for it now wait for their answers).
     pub fn heard_from(&mut self, from: NodeId, correlation_id: Option<CorrelationId>) {
         if let Some(id) = correlation_id {
-            self.abandoned.remove(&id);
+            self.links.abandoned.remove(&id);
         }
         if !self.connections || !self.links.heard_from(from) {
             return;
@@ -448,9 +463,10 @@ impl<P> InFlight<P> {
         }
     }
 
-    /// Which of its connections to `to` a request sent now goes on (see [`Actor::connection_generation`]).
-    pub fn connection_generation(&self, to: NodeId) -> Option<u32> {
-        self.connections.then(|| self.links.generations.get(&to).copied().unwrap_or(0))
+    /// Which of its connections to `to` a request sent now goes on (see [`Actor::connection`]).
+    pub fn connection(&self, to: NodeId) -> Option<(u32, bool)> {
+        let generation = self.links.generations.get(&to).copied().unwrap_or(0);
+        self.connections.then(|| (generation, self.links.connected.contains(&to)))
     }
 
     /// A number for a request to `to` no answer is awaited to (acks=0). It goes on the connection up, or on a
@@ -465,7 +481,7 @@ impl<P> InFlight<P> {
 
     /// The answer to `correlation_id` came, or it is given up on: what it was for, if still awaited.
     pub fn take(&mut self, correlation_id: CorrelationId) -> Option<InFlightRequest<P>> {
-        self.abandoned.remove(&correlation_id);
+        self.links.abandoned.remove(&correlation_id);
         self.requests.remove(&correlation_id)
     }
 
@@ -478,17 +494,7 @@ impl<P> InFlight<P> {
     /// Kafka's client closes a connection whose request timed out, and counts a setup that timed out: the
     /// next request to that node sets up a new one, waiting longer.
     pub fn due(&mut self, now_ms: u64, which: impl Fn(&P) -> bool) -> Vec<CorrelationId> {
-        let gone: Vec<CorrelationId> = self
-            .abandoned
-            .iter()
-            .filter(|(_, &(_, deadline_ms, _))| deadline_ms <= now_ms)
-            .map(|(&id, _)| id)
-            .collect();
-        for id in gone {
-            if let Some((to, _, connecting)) = self.abandoned.remove(&id) {
-                self.links.timed_out(to, connecting);
-            }
-        }
+        self.links.close_unanswered(now_ms);
         let mut due = Vec::new();
         for (&id, r) in self.requests.iter_mut().filter(|(_, r)| r.deadline_ms <= now_ms && which(&r.pending)) {
             due.push(id);
@@ -511,7 +517,7 @@ impl<P> InFlight<P> {
     ) {
         let lost = |id: CorrelationId| refused.is_none_or(|r| r == id);
         self.links.broke(node, refused.is_none());
-        self.abandoned.retain(|&id, &mut (to, _, _)| to != node || !lost(id));
+        self.links.abandoned.retain(|&id, &mut (to, _, _)| to != node || !lost(id));
         for (_, request) in self.requests.iter_mut().filter(|(&id, r)| r.to == node && lost(id)) {
             request.deadline_ms = now_ms;
             mark(&mut request.pending);
@@ -528,7 +534,7 @@ impl<P> InFlight<P> {
 
     /// Forgets the requests whose answer no longer matters (`keep` may also narrow what one awaits).
     pub fn retain(&mut self, mut keep: impl FnMut(&mut P) -> bool) {
-        let (connections, abandoned) = (self.connections, &mut self.abandoned);
+        let (connections, abandoned) = (self.connections, &mut self.links.abandoned);
         self.requests.retain(|&id, r| {
             let kept = keep(&mut r.pending);
             if !kept && connections && !r.expired {
@@ -556,7 +562,7 @@ impl<P> InFlight<P> {
         self.requests
             .values()
             .map(|r| r.deadline_ms)
-            .chain(self.abandoned.values().map(|&(_, deadline_ms, _)| deadline_ms))
+            .chain(self.links.abandoned.values().map(|&(_, deadline_ms, _)| deadline_ms))
     }
 }
 
@@ -610,23 +616,23 @@ mod tests {
         let mut in_flight: InFlight<u8> = InFlight::with_connections();
         let a = in_flight.start(0, 1, 100, 0);
         in_flight.heard_from(1, None);
-        assert_eq!(in_flight.connection_generation(1), Some(1));
+        assert_eq!(in_flight.connection(1).map(|c| c.0), Some(1));
         // Given up on, answered: nothing to close.
         in_flight.retain(|_| false);
         in_flight.heard_from(1, Some(a));
         assert!(in_flight.due(100, |_| true).is_empty());
         in_flight.start(100, 1, 200, 0);
-        assert_eq!(in_flight.connection_generation(1), Some(1), "the same connection");
+        assert_eq!(in_flight.connection(1).map(|c| c.0), Some(1), "the same connection");
         // Given up on, never answered: closed at its deadline.
         in_flight.retain(|_| false);
         assert_eq!(in_flight.deadlines_ms().collect::<Vec<_>>(), [200]);
         assert!(in_flight.due(200, |_| true).is_empty(), "nothing for the caller");
         assert_eq!(in_flight.deadlines_ms().count(), 0);
         in_flight.start(200, 1, 300, 0);
-        assert_eq!(in_flight.connection_generation(1), Some(2), "a new connection");
+        assert_eq!(in_flight.connection(1).map(|c| c.0), Some(2), "a new connection");
         // Closed by the client (a consumer losing its coordinator): the next request opens a new one too.
         in_flight.close(1);
         in_flight.start(210, 1, 310, 0);
-        assert_eq!(in_flight.connection_generation(1), Some(3));
+        assert_eq!(in_flight.connection(1).map(|c| c.0), Some(3));
     }
 }

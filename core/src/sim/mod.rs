@@ -87,8 +87,8 @@ impl Default for ClusterConfig {
 /// The connection a message from `from` to `to` travels on, when one end is a client that keeps connections.
 fn connection(nodes: &VecMap<NodeId, Node>, from: NodeId, to: NodeId) -> Option<network::Connection> {
     let of = |client: NodeId, server: NodeId| {
-        let generation = nodes.get(&client)?.as_actor().connection_generation(server)?;
-        Some(network::Connection { client, server, generation })
+        let (generation, open) = nodes.get(&client)?.as_actor().connection(server)?;
+        Some(network::Connection { client, server, generation, open })
     };
     of(from, to).or_else(|| of(to, from))
 }
@@ -659,15 +659,15 @@ impl World {
                         self.cut_losses.insert((from.min(to), from.max(to)));
                     }
                     self.remember_loss(from, to, message.api_name(), lost.cause);
-                    // A client's connection broken by the drop rate: the client finds out when an answer it
-                    // awaits on it times out (Kafka's clients then close it and connect again). A client that
-                    // awaits nothing there (acks=0) has no timeout to tell it: its TCP stack gives up on the
-                    // bytes and resets the connection. (One broken by a cut is reset when the cut heals.)
-                    let awaits = |c: network::Connection| {
-                        self.nodes.get(&c.client).is_some_and(|n| n.as_actor().awaits_answer_from(c.server))
-                    };
-                    let unawaited = lost.broke.filter(|&c| lost.cause == LossCause::DropRate && !awaits(c));
-                    if let Some(c) = unawaited {
+                    // A client's connection a lossy link broke (a drop rate below 1, both ways) is reset at once:
+                    // the client connects again and retries (where TCP would retransmit, it costs a round trip,
+                    // not a request timeout). One a cut broke (a drop rate of 1 either way, a partition), the
+                    // client finds out when an answer it awaits times out (Kafka's clients then close it), or
+                    // when the cut ends (`reset_healed_connections`).
+                    let reset = lost
+                        .broke
+                        .filter(|&c| lost.cause == LossCause::DropRate && self.network.passable(c.client, c.server));
+                    if let Some(c) = reset {
                         if let Some(at) = self.network.reset_time_ms(self.now_ms, c.server, c.client) {
                             self.push_message(at, c.server, c.client, Message::Disconnected { correlation_id: None });
                         }
@@ -803,18 +803,29 @@ impl World {
     }
 
     /// The cut between pairs that lost messages to it has healed: each side that still awaits an answer from
-    /// the other sees its connection reset (see `cut_losses`).
-    fn reset_healed_connections(&mut self) {
+    /// the other sees its connection reset (see `cut_losses`); so does every client whose connection a cut or
+    /// lost message broke, once both ways pass again (however the cut ended: a heal, a link's settings, a new
+    /// partition).
+    pub(crate) fn reset_healed_connections(&mut self) {
+        let repaired: Vec<(NodeId, NodeId)> =
+            self.network.broken_connections().filter(|&(c, s)| self.network.passable(c, s)).collect();
+        for (client, server) in repaired {
+            if self.crashed.contains(&client) || !self.nodes.contains_key(&client) {
+                continue;
+            }
+            if let Some(at) = self.network.reset_time_ms(self.now_ms, server, client) {
+                self.push_message(at, server, client, Message::Disconnected { correlation_id: None });
+            }
+        }
         let healed: Vec<(NodeId, NodeId)> =
             self.cut_losses.iter().copied().filter(|&(a, b)| self.network.connected(a, b)).collect();
         for (a, b) in healed {
             self.cut_losses.remove(&(a, b));
             for (waiting, peer) in [(a, b), (b, a)] {
-                // (A client whose connection the cut broke is reset too, awaiting nothing: acks=0.)
+                // (A client whose connection the cut broke was reset above.)
                 let waits = !self.crashed.contains(&waiting)
-                    && self.nodes.get(&waiting).is_some_and(|n| {
-                        n.as_actor().awaits_answer_from(peer) || self.network.connection_broken(waiting, peer)
-                    });
+                    && !self.network.connection_broken(waiting, peer)
+                    && self.nodes.get(&waiting).is_some_and(|n| n.as_actor().awaits_answer_from(peer));
                 if waits {
                     if let Some(at) = self.network.delivery_time_ms(self.now_ms, peer, waiting) {
                         let reset = Message::Disconnected { correlation_id: None };

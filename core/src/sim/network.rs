@@ -41,6 +41,8 @@ pub struct Connection {
     pub server: NodeId,
     /// Counts the client's connections to the server: a new one is not broken.
     pub generation: u32,
+    /// The server has answered on it (its handshake is done).
+    pub open: bool,
 }
 
 /// A message the network lost: why, and whether losing it broke its connection just now.
@@ -226,7 +228,10 @@ impl Network {
         connection: impl FnOnce() -> Option<Connection>,
     ) -> core::result::Result<u64, Lost> {
         let config = self.link_config(from, to);
-        let may_be_lost = !self.broken.is_empty() || config.drop_rate > 0.0 || !self.connected(from, to);
+        let may_be_lost = !self.broken.is_empty()
+            || config.drop_rate > 0.0
+            || !self.connected(from, to)
+            || self.link_config(to, from).drop_rate >= 1.0;
         let connection = if may_be_lost { connection() } else { None };
         if let Some(c) = connection {
             match self.broken.get(&(c.client, c.server)) {
@@ -240,8 +245,14 @@ impl Network {
                 None => {}
             }
         }
+        // A request on a connection the server has not answered on yet is its handshake: no request reaches
+        // the server before the server's SYN-ACK reaches the client (a one-way cut towards the client keeps
+        // the connection from opening, as TCP's handshake would).
+        let unopened = connection.is_some_and(|c| from == c.client && !c.open);
         let lost = if !self.connected(from, to) {
             Some(LossCause::Partition)
+        } else if unopened && self.link_config(to, from).drop_rate >= 1.0 {
+            Some(LossCause::DropRate)
         } else if config.drop_rate > 0.0 {
             let roll = f64::from(self.rng.next_u32()) / (f64::from(u32::MAX) + 1.0);
             (roll < config.drop_rate).then_some(LossCause::DropRate)
@@ -256,6 +267,16 @@ impl Network {
             return Err(Lost { cause, broke: connection });
         }
         Ok(self.arrival_ms(now_ms, from, to, config))
+    }
+
+    /// Whether messages can pass both ways between `a` and `b` (a link that loses some is passable).
+    pub fn passable(&self, a: NodeId, b: NodeId) -> bool {
+        self.connected(a, b) && self.link_config(a, b).drop_rate < 1.0 && self.link_config(b, a).drop_rate < 1.0
+    }
+
+    /// The clients' connections a lost message broke, as (client, server).
+    pub fn broken_connections(&self) -> impl Iterator<Item = (NodeId, NodeId)> + '_ {
+        self.broken.keys().copied()
     }
 
     /// When a connection reset sent now from `from` to `to` arrives (`None` across a cut): it is not lost to
@@ -291,7 +312,7 @@ mod tests {
     fn a_loss_breaks_a_clients_connection_until_it_connects_again() {
         let mut net =
             Network::new(NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 0.0 }, stream_rng(1, Stream::Network));
-        let first = Connection { client: 10_001, server: 1, generation: 1 };
+        let first = Connection { client: 10_001, server: 1, generation: 1, open: true };
         let lossy = NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 1.0 };
         net.set_link(10_001, 1, Some(lossy), true).unwrap();
         let lost = net.deliver(0, 10_001, 1, || Some(first)).unwrap_err();

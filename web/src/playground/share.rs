@@ -97,7 +97,7 @@ pub fn decode(fragment: &str) -> Option<Result<Scenario, String>> {
         // Said in the page's words, not the decoder's ("Invalid symbol 37, offset 0.": found by an adversary).
         let deflated = URL_SAFE_NO_PAD.decode(data).map_err(|e| match e {
             base64::DecodeError::InvalidByte(at, byte) | base64::DecodeError::InvalidLastSymbol(at, byte) => format!(
-                "the link is damaged: {:?} (character {} of its scenario) is not in a share link, which has only \
+                "the link is damaged: '{}' (character {} of its scenario) is not in a share link, which has only \
                  letters, digits, - and _",
                 char::from(byte),
                 at + 1

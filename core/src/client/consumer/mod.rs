@@ -782,8 +782,8 @@ impl Actor for Consumer {
         self.in_flight.count_to(node, |_| true) > 0
     }
 
-    fn connection_generation(&self, node: NodeId) -> Option<u32> {
-        self.in_flight.connection_generation(node)
+    fn connection(&self, node: NodeId) -> Option<(u32, bool)> {
+        self.in_flight.connection(node)
     }
 
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message, out: &mut Outbox) {

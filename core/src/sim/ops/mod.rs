@@ -179,6 +179,7 @@ impl World {
                 }
                 self.network.set_link(a, b, network, one_way)?;
                 self.record(super::NO_NODE_NETWORK, TraceKind::LinkChanged { a, b, network, one_way });
+                self.reset_healed_connections();
                 Ok(Outcome::Done)
             }
             Action::SetNetwork { network } => {
@@ -188,6 +189,7 @@ impl World {
                     super::NO_NODE_NETWORK,
                     TraceKind::NetworkChanged { latency_ms, jitter_ms, drop_rate: DropRate(drop_rate) },
                 );
+                self.reset_healed_connections();
                 Ok(Outcome::Done)
             }
         }
