@@ -739,8 +739,10 @@ impl Playground {
         Playground::open(fragment, Ok(franz_core::lesson::library()), None)
     }
 
+    /// The world the page shows: while a shared run replays, the run as replayed so far (found by an
+    /// adversary: the page showed a made-up cluster of one controller and one broker meanwhile).
     pub fn world(&self) -> &World {
-        &self.world
+        self.shared_replay_world().unwrap_or(&self.world)
     }
 
     pub fn playing(&self) -> bool {
@@ -1306,7 +1308,7 @@ impl Playground {
 
     /// What the page draws now, read from the world.
     pub fn snapshot(&self) -> Snapshot {
-        let world = &self.world;
+        let world = self.world();
         let view = world.view();
         let groups = self.group_cards();
         let mut logs: VecMap<(String, u32), PartitionLogView> = VecMap::new();
@@ -1851,6 +1853,28 @@ mod tests {
         assert!(!replayed.playing(), "a replayed run starts paused");
         assert_eq!(replayed.world().now_ms(), p.world().now_ms());
         assert_eq!(replayed.snapshot().logs, p.snapshot().logs);
+
+        // Replayed a slice a frame (a page's clock), the page shows the run as replayed so far, not a
+        // placeholder (found by an adversary: one controller and one broker, for the replay's seconds).
+        p.reduce(Action::Broker(0, BrokerAction::AddBroker));
+        frames(&mut p, 400, 16.0);
+        let long = p.reduce(Action::Share).fragment.unwrap();
+        let ticks = std::rc::Rc::new(std::cell::Cell::new(0.0));
+        let clock: Clock = {
+            let ticks = ticks.clone();
+            std::rc::Rc::new(move || {
+                ticks.set(ticks.get() + 7.0);
+                ticks.get()
+            })
+        };
+        let mut opening = Playground::open(&long, Ok(franz_core::lesson::library()), Some(clock));
+        assert!(opening.replaying_shared(), "a slice, not the whole run");
+        assert_eq!(opening.world().view().brokers.len(), 4, "the shared cluster, as replayed so far");
+        assert_eq!(opening.snapshot().map.brokers.len(), 4);
+        while opening.replaying_shared() {
+            opening.reduce(Action::Frame(ticks.get()));
+        }
+        assert_eq!(opening.world().now_ms(), p.world().now_ms());
 
         let damaged = Playground::from_fragment("#s=garbage!");
         let notice = damaged.notice().unwrap();

@@ -74,6 +74,11 @@ impl Replay {
         self.until_ms.unwrap_or(SCENARIO_VIRTUAL_MS_MAX)
     }
 
+    /// The world as replayed so far (a page shows it while it replays).
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
     /// The virtual time replayed so far.
     pub fn now_ms(&self) -> u64 {
         self.world.now_ms

@@ -376,6 +376,11 @@ impl Playground {
         }
     }
 
+    /// The shared run being opened, as replayed so far.
+    pub(super) fn shared_replay_world(&self) -> Option<&World> {
+        self.replaying.as_deref().filter(|r| r.shared.is_some()).map(|r| r.replay.world())
+    }
+
     /// Whether the replay under way opens a shared run.
     pub(super) fn replaying_shared(&self) -> bool {
         self.replaying.as_ref().is_some_and(|r| r.shared.is_some())
