@@ -748,3 +748,46 @@ fn a_send_across_a_short_cut_goes_through_as_it_ends_however_it_ends() {
         }
     }
 }
+
+/// A request that times out closes its connection, and every request out on it fails with it (Kafka's
+/// `NetworkClient`): sends a few seconds apart over a cut link are retried together, with the partition's
+/// new leader, not each after its own `request.timeout.ms` (found by an adversary: 30, 35, 40, 45, 50 s).
+#[test]
+fn requests_out_on_a_connection_that_timed_out_fail_with_it() {
+    for seed in 1..=4 {
+        let mut w = World::new(ClusterConfig { seed, brokers: 3, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "t", vec![value("warm")]).unwrap();
+        let leader = leader_of(&w, "t");
+        let cut = NetworkConfig { latency_ms: 2, jitter_ms: 1, drop_rate: 1.0 };
+        w.set_link_one_way(p, leader, Some(cut)).unwrap();
+        let start = w.now_ms();
+        let ids: Vec<u64> = (0..5)
+            .map(|i| {
+                let id = w.send_async(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+                w.run_for(5_000);
+                id
+            })
+            .collect();
+        // The partition's leadership moves away from the old leader, which stays up.
+        let replicas = w.describe_topic("t").unwrap().partitions[0].replicas.clone();
+        let order: Vec<_> = replicas.iter().copied().filter(|&r| r != leader).chain([leader]).collect();
+        w.reassign_partitions("t", [(0, order)].into_iter().collect()).unwrap();
+        w.run_for(1_000);
+        w.elect_preferred_leaders(Some("t")).unwrap();
+        let mut acked_ms = std::collections::BTreeMap::new();
+        while w.now_ms() - start < 90_000 {
+            w.run_for(100);
+            for r in w.producer_results(p).unwrap() {
+                assert!(r.result.is_ok(), "seed {seed}: {:?}", r.result);
+                acked_ms.insert(r.request_id, w.now_ms() - start);
+            }
+        }
+        let times: Vec<u64> = ids.iter().map(|id| acked_ms[id]).collect();
+        let spread = times.iter().max().unwrap() - times.iter().min().unwrap();
+        assert!(spread <= 1_000, "seed {seed}: acknowledged at {times:?} ms");
+        assert!(*times.iter().max().unwrap() <= 45_000, "seed {seed}: acknowledged at {times:?} ms");
+        assert!(w.check().ok, "seed {seed}: {:#?}", w.check().violations);
+    }
+}

@@ -388,18 +388,22 @@ impl Connections {
     }
 
     /// The connections whose given-up requests went unanswered past their deadline are closed.
-    fn close_unanswered(&mut self, now_ms: u64) {
+    /// Returns the nodes whose connection it closed.
+    fn close_unanswered(&mut self, now_ms: u64) -> Vec<NodeId> {
         let gone: Vec<CorrelationId> = self
             .abandoned
             .iter()
             .filter(|(_, &(_, deadline_ms, _))| deadline_ms <= now_ms)
             .map(|(&id, _)| id)
             .collect();
+        let mut closed = Vec::new();
         for id in gone {
             if let Some((to, _, connecting)) = self.abandoned.remove(&id) {
                 self.timed_out(to, connecting);
+                closed.push(to);
             }
         }
+        closed
     }
 
     /// A request to `to` timed out (`connecting`: while its connection was being set up).
@@ -494,7 +498,16 @@ impl<P> InFlight<P> {
     /// Kafka's client closes a connection whose request timed out, and counts a setup that timed out: the
     /// next request to that node sets up a new one, waiting longer.
     pub fn due(&mut self, now_ms: u64, which: impl Fn(&P) -> bool) -> Vec<CorrelationId> {
-        self.links.close_unanswered(now_ms);
+        let mut closed = self.links.close_unanswered(now_ms);
+        if self.connections {
+            // Kafka's NetworkClient: a request that times out closes its connection, and every request out on
+            // it fails with it, to be retried together rather than each after its own timeout (found by an
+            // adversary: five sends a few seconds apart came back 5 s apart, each after its own 30 s).
+            closed.extend(self.requests.values().filter(|r| r.deadline_ms <= now_ms && !r.expired).map(|r| r.to));
+            for r in self.requests.values_mut().filter(|r| !r.expired && closed.contains(&r.to)) {
+                r.deadline_ms = r.deadline_ms.min(now_ms);
+            }
+        }
         let mut due = Vec::new();
         for (&id, r) in self.requests.iter_mut().filter(|(_, r)| r.deadline_ms <= now_ms && which(&r.pending)) {
             due.push(id);
@@ -593,7 +606,8 @@ mod tests {
         in_flight.heard_from(2, None);
         assert_eq!(in_flight.get(a).unwrap().deadline_ms, now + request_timeout_ms);
         assert_eq!(in_flight.get(b).unwrap().deadline_ms, now + 5 + request_timeout_ms);
-        assert!(in_flight.due(now + request_timeout_ms, |_| true) == [a]);
+        // A request timeout closes the connection, and what was out on it fails with it (Kafka's NetworkClient).
+        assert_eq!(in_flight.due(now + request_timeout_ms, |_| true), [a, b]);
         // A request timeout closes the connection: the next request sets one up again (from 10 s: it had
         // answered since its last failed setup).
         let c = in_flight.start(now + request_timeout_ms, 2, now + 2 * request_timeout_ms, ());
