@@ -639,7 +639,12 @@ impl Broker {
         // Every leader followed has a session, and no other session is kept once its fetch is back; so while
         // the leaders followed stay the same, the sessions are walked beside them (no lookup per leader).
         if recomputed || self.fetch_sessions.len() != followed.len() {
-            self.fetch_sessions.retain(|leader, s| followed.contains_key(leader) || s.in_flight.is_some());
+            // (A session no longer followed is kept while its fetch may still be answered; one whose answer
+            // was lost goes at its deadline, or its timer would fire every millisecond: found by an adversary,
+            // ~1,000 events a second per broker for minutes after a lossy network healed.)
+            self.fetch_sessions.retain(|leader, s| {
+                followed.contains_key(leader) || s.in_flight.is_some_and(|(_, deadline_ms)| now_ms < deadline_ms)
+            });
             for &leader in followed.keys() {
                 self.fetch_sessions.entry(leader).or_default();
             }
