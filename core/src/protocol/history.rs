@@ -138,6 +138,11 @@ pub enum Op {
         group: String,
         requested_ms: u64,
         offsets: Vec<FetchedCommittedOffset>,
+        /// The broker that answered.
+        coordinator: NodeId,
+        /// The committed metadata named another broker the leader of the group's offsets partition when the
+        /// answer was recorded (a zombie coordinator answered from its own state; set by the world).
+        stale_coordinator: bool,
     },
 }
 

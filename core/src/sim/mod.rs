@@ -639,12 +639,25 @@ impl World {
         self.route(node, out);
     }
 
+    /// Whether the committed metadata names `broker` the leader of `group`'s offsets partition (its
+    /// coordinator, as Kafka places it).
+    fn leads_offsets_of(&self, group: &str, broker: NodeId) -> bool {
+        let offsets = self.committed_image.topics.get(crate::group::OFFSETS_TOPIC);
+        offsets.is_none_or(|t| {
+            let p = crate::group::coordinator_partition(group, t.partitions.len() as u32);
+            t.partitions.get(p as usize).is_none_or(|p| p.leader == broker)
+        })
+    }
+
     /// Sends an actor's outbox into the world and re-arms its timer.
     fn route(&mut self, from: NodeId, mut out: Outbox) {
         for kind in out.trace.drain(..) {
             self.record(from, kind);
         }
-        for op in out.history.drain(..) {
+        for mut op in out.history.drain(..) {
+            if let history::Op::CommittedOffsetsFetched { group, coordinator, stale_coordinator, .. } = &mut op {
+                *stale_coordinator = !self.leads_offsets_of(group, *coordinator);
+            }
             self.history.record(self.now_ms, op);
         }
         for (to, message) in out.messages.drain(..) {

@@ -858,7 +858,14 @@ impl Actor for Consumer {
                             })
                             .collect();
                         let group = self.config.group_id.clone().unwrap_or_default();
-                        out.history(Op::CommittedOffsetsFetched { consumer: self.id, group, requested_ms, offsets });
+                        out.history(Op::CommittedOffsetsFetched {
+                            consumer: self.id,
+                            group,
+                            requested_ms,
+                            offsets,
+                            coordinator: from,
+                            stale_coordinator: false,
+                        });
                         for (tp, offset) in committed {
                             // Only a partition still waiting for its start (a seek may have come meanwhile).
                             if let Some(state) = self.assignment.get_mut(&tp).filter(|s| s.position.is_none()) {
