@@ -1262,6 +1262,18 @@ impl Producer {
                     self.batch_done(batch_id, Some(base_offset), topic_id, out);
                 }
             }
+            // A zombie leader of an older incarnation of the topic (whose max.message.bytes may be smaller)
+            // refused it: the batch may be in today's log already (an attempt whose answer was lost), so
+            // splitting it into new sequences would write it twice. Metadata again, and a retry as it is.
+            // (Soak seed 10,006,874.)
+            Err(error)
+                if error.code == ErrorCode::MessageTooLarge
+                    && self.refused_by_an_older_incarnation(batch_id, topic_id) =>
+            {
+                let topic = self.batches.get(&batch_id).map(|b| b.topic.clone()).unwrap_or_default();
+                self.metadata.forget(&topic);
+                self.schedule_retry(now_ms, batch_id, &error, out);
+            }
             Err(error) if error.code == ErrorCode::MessageTooLarge && self.split(now_ms, batch_id, out) => {}
             Err(error) if error.code == ErrorCode::MessageTooLarge && self.drop_part(now_ms, batch_id, &error, out) => {
             }
@@ -1815,14 +1827,17 @@ mod tests {
     /// leader of a deleted topic that never saw this producer). Renumbered in a new epoch it would be written
     /// twice once it reached the real leader; it keeps its numbers and goes again after a metadata refresh.
     /// Refused by the log that acknowledged before, or by a later incarnation of the topic (deleted and
-    /// created again), it starts a new epoch (KIP-360) as it did.
+    /// created again), it starts a new epoch (KIP-360) as it did. The same holds for a refusal as too large
+    /// (soak seed 10,006,874): split, its parts would meet the real leader as out of order and be renumbered.
     #[test]
     fn a_refusal_from_an_older_incarnation_of_the_topic_renumbers_no_batch() {
         // Answers what the producer asks for (time passing while it asks nothing) until a Produce goes out.
         fn produce(p: &mut Producer, out: &mut Outbox, now: &mut u64) -> (CorrelationId, ProducerStamp) {
+            let deadline = *now + 600_000;
             loop {
                 while out.messages.is_empty() {
                     *now += 1;
+                    assert!(*now < deadline, "no request for 600 s: {:?}", p.take_results());
                     p.on_timer(*now, out);
                 }
                 match only_request(out) {
@@ -1852,7 +1867,16 @@ mod tests {
                 }
             }
         }
-        for (refuser, renumbered) in [(0, false), (1, true), (2, true)] {
+        let out_of_order = || franz_err!(OutOfOrderSequenceNumber, "Producer 5 is unknown here");
+        let too_large = || franz_err!(MessageTooLarge, "The batch is larger than max.message.bytes (100)");
+        for (refusal, refuser, renumbered) in [
+            (out_of_order(), 0, false),
+            (out_of_order(), 1, true),
+            (out_of_order(), 2, true),
+            // Soak seed 10,006,874: the zombie's older incarnation had a smaller max.message.bytes.
+            (too_large(), 0, false),
+            (too_large(), 1, true),
+        ] {
             let mut out = Outbox::default();
             let config = ProducerConfig { linger_ms: 0, ..ProducerConfig::named("p") };
             let mut p = Producer::new(10_002, config, vec![BROKER], stream_rng(1, Stream::Actor(10_002)));
@@ -1869,11 +1893,19 @@ mod tests {
             // No answer within request.timeout.ms: it may be in the log.
             let (correlation_id, retry) = produce(&mut p, &mut out, &mut now);
             assert_eq!(retry, second, "a retry as numbered");
-            let refused = Err(franz_err!(OutOfOrderSequenceNumber, "Producer 5 is unknown here"));
+            let too_large_here = refusal.code == ErrorCode::MessageTooLarge && refuser > 0;
+            let refused = Err(refusal);
             let topic_id = Some(refuser);
             let partitions =
                 vec![ProducePartitionResult { topic: "t".into(), partition: 0, topic_id, result: refused }];
             p.on_message(now, BROKER, Message::ProduceResponse { correlation_id, partitions }, &mut out);
+            if too_large_here {
+                // The log that took the last batch judges it too large: one record cannot be split.
+                let results = p.take_results();
+                assert_eq!(results.len(), 1);
+                assert_eq!(results[0].result.as_ref().map_err(|e| e.code), Err(ErrorCode::MessageTooLarge));
+                continue;
+            }
             let (_, again) = produce(&mut p, &mut out, &mut now);
             if renumbered {
                 assert_eq!((again.producer_epoch, again.base_sequence), (first.producer_epoch + 1, 0), "KIP-360");
