@@ -72,9 +72,16 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// The class a shrunk scenario must keep failing with.
+    /// The class a shrunk scenario must keep failing with: a violation of the same kind (any violation would
+    /// let the shrinker drift to another, e.g. a client's actions handed to another client once an earlier
+    /// one is cut, as client ids count up), or the same kind of liveness failure or panic.
     pub fn class(&self) -> String {
-        self.reason.split(':').next().unwrap_or_default().to_string()
+        let mut parts = self.reason.splitn(2, ": ");
+        let head = parts.next().unwrap_or_default();
+        match parts.next().and_then(|rest| rest.split_whitespace().next()) {
+            Some(kind) if head == "violation" => format!("{head}: {kind} "),
+            _ => head.to_string(),
+        }
     }
 }
 

@@ -122,7 +122,7 @@ impl Broker {
             retention_due: topic.config.cleanup_policy_delete && p.log.log_start_offset() < p.high_watermark,
             cleaning_due_ms: p.log.compaction_due_ms(p.high_watermark, &topic.config),
             leads_with_followers: p.leader == self.id && p.replicas.len() > 1,
-            pending_isr_deadline_ms: p.pending_isr.as_ref().map(|pending| pending.deadline_ms),
+            pending_isr_deadline_ms: p.pending_isr.as_ref().and_then(|pending| pending.deadline_ms),
         }
     }
 

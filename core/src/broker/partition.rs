@@ -80,7 +80,11 @@ impl FollowerState {
 pub struct PendingIsr {
     pub correlation_id: u64,
     pub isr: Vec<NodeId>,
-    pub deadline_ms: u64,
+    /// When it is asked again if no answer came. None: the controller answered from a partition state other
+    /// than this leader's (a lost answer's change may be committed already), so the change stays pending,
+    /// counted in the maximal ISR, until the metadata log shows the partition's next state (Kafka's
+    /// `handleAlterPartitionError`: "awaiting the latest metadata").
+    pub deadline_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -155,11 +159,11 @@ impl Partition {
         let new_epoch = state.leader_epoch != self.leader_epoch || state.leader != self.leader;
         self.replicas = state.replicas.clone();
         if state.partition_epoch > self.partition_epoch {
+            // The committed state replaces a pending change (Kafka's `makeLeader`): a change still out was
+            // asked at an older partition epoch, so the controller refuses it unless it is this very state.
             self.isr = state.isr.clone();
             self.partition_epoch = state.partition_epoch;
-            if self.pending_isr.as_ref().is_some_and(|pending| pending.isr == self.isr) {
-                self.pending_isr = None;
-            }
+            self.pending_isr = None;
         }
         let transition = if !new_epoch {
             PartitionTransition::Updated

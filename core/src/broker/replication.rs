@@ -9,6 +9,7 @@ use crate::vec_map::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::lifecycle::CONTROLLER_RETRY_BACKOFF_MS;
 use super::partition::PendingIsr;
 use super::{min_isr, Broker};
 use crate::error::Result;
@@ -504,7 +505,9 @@ impl Broker {
         let mut unanswered = Vec::new();
         for (name, topic) in self.topics.iter() {
             for (&i, p) in &topic.partitions {
-                if let Some(pending) = p.pending_isr.as_ref().filter(|pending| now_ms >= pending.deadline_ms) {
+                if let Some(pending) =
+                    p.pending_isr.as_ref().filter(|pending| pending.deadline_ms.is_some_and(|d| now_ms >= d))
+                {
                     unanswered.push((name.clone(), i, pending.isr.clone()));
                 }
             }
@@ -558,8 +561,11 @@ impl Broker {
             .iter()
             .map(|r| if *r == self.id { own_epoch } else { p.followers.get(r).map_or(0, |f| f.broker_epoch) })
             .collect();
-        p.pending_isr =
-            Some(PendingIsr { correlation_id, isr: isr.clone(), deadline_ms: now_ms + ALTER_PARTITION_TIMEOUT_MS });
+        p.pending_isr = Some(PendingIsr {
+            correlation_id,
+            isr: isr.clone(),
+            deadline_ms: Some(now_ms + ALTER_PARTITION_TIMEOUT_MS),
+        });
         let topic = alloc::string::String::from(topic);
         out.send(
             controller,
@@ -593,9 +599,22 @@ impl Broker {
         if p.pending_isr.as_ref().is_none_or(|pending| pending.correlation_id != correlation_id) {
             return;
         }
-        let Some(asked) = p.pending_isr.take() else { return };
+        // When the change is asked again; None: once the metadata log shows the partition's next state.
+        let ask_again = |p: &mut super::Partition, deadline_ms: Option<u64>| {
+            if let Some(pending) = p.pending_isr.as_mut() {
+                pending.deadline_ms = deadline_ms;
+            }
+        };
+        // Kafka's `Partition.handleAlterPartitionUpdate` and `handleAlterPartitionError`. Only an answer that
+        // says the change was not made, from the partition state this leader has, drops the pending change;
+        // any other keeps it in the maximal ISR: the change may be committed already (an earlier attempt
+        // whose answer was lost), and a leader that fell back to its smaller ISR would advance the HW without
+        // a replica the controller counts in sync, and may elect. (Soak seed 10,008,615: __consumer_offsets
+        // acknowledged by a leader alone, then led by the replica it left out, which had none of it.)
+        use crate::error::ErrorCode;
         match result {
-            Ok(state) if state.leader_epoch == p.leader_epoch && state.partition_epoch > p.partition_epoch => {
+            Ok(state) if state.leader_epoch == p.leader_epoch && state.partition_epoch >= p.partition_epoch => {
+                p.pending_isr = None;
                 p.isr = state.isr;
                 p.partition_epoch = state.partition_epoch;
                 let min = min(p);
@@ -604,15 +623,33 @@ impl Broker {
                     out.trace(TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark });
                 }
             }
-            Ok(_) => {}
-            Err(e) if e.code == crate::error::ErrorCode::NotController => self.channel.rotate(now_ms, from),
-            Err(e) => out.trace(TraceKind::AlterPartitionRefused {
-                topic: alloc::string::String::from(topic),
-                partition,
-                isr: asked.isr,
-                error: e.code,
-                message: e.message,
-            }),
+            // An answer from a state this leader does not have yet: the metadata log will bring it.
+            Ok(_) => ask_again(p, None),
+            // Asked again (of the next controller, or once there is room): Kafka's AlterPartitionManager
+            // retries these itself.
+            Err(e) if matches!(e.code, ErrorCode::NotController | ErrorCode::PolicyViolation) => {
+                ask_again(p, Some(now_ms + CONTROLLER_RETRY_BACKOFF_MS));
+                if e.code == ErrorCode::NotController {
+                    self.channel.rotate(now_ms, from);
+                }
+            }
+            Err(e) => {
+                let asked_isr = p.pending_isr.as_ref().map(|pending| pending.isr.clone()).unwrap_or_default();
+                if e.code == ErrorCode::IneligibleReplica {
+                    // Refused at this leader's partition epoch: the change was not made, by any controller.
+                    p.pending_isr = None;
+                } else {
+                    // A stale leader epoch or partition epoch, or a partition the controller does not know.
+                    ask_again(p, None);
+                }
+                out.trace(TraceKind::AlterPartitionRefused {
+                    topic: alloc::string::String::from(topic),
+                    partition,
+                    isr: asked_isr,
+                    error: e.code,
+                    message: e.message,
+                });
+            }
         }
         self.complete_delayed(now_ms, out);
     }

@@ -595,7 +595,8 @@ fn apply_metadata(b: &mut Broker, mut now_ms: u64, already: &[(NodeId, Message)]
         })
     };
     let mut request = find(already);
-    while request.is_none() && now_ms < 10_000 {
+    let until_ms = now_ms + 10_000;
+    while request.is_none() && now_ms < until_ms {
         let mut out = Outbox::default();
         b.on_timer(now_ms, &mut out);
         request = find(&sent(out));
@@ -607,4 +608,83 @@ fn apply_metadata(b: &mut Broker, mut now_ms: u64, already: &[(NodeId, Message)]
         Message::MetadataFetchResponse { correlation_id, result: Ok(data), current_leader: Some(CONTROLLER) };
     b.on_message(now_ms, CONTROLLER, response, &mut Outbox::default());
     now_ms
+}
+
+/// Soak seed 10,008,615: a leader's ISR expansion was committed, its answer lost; asked again at the old
+/// partition epoch, the controller refused it (INVALID_UPDATE_VERSION), and the leader, back on its smaller
+/// ISR, advanced the HW without the replica the controller counted in sync, which later led with none of it.
+/// As Kafka's `handleAlterPartitionError`: a change refused as stale, or unanswered by a controller that is
+/// not the active one, stays in the maximal ISR (the stale ones until the metadata log shows the partition's
+/// next state, without asking again); only INELIGIBLE_REPLICA, refused at the leader's own partition epoch,
+/// drops it.
+#[test]
+fn an_isr_expansion_refused_as_stale_stays_in_the_maximal_isr_until_the_metadata_shows_the_partition() {
+    use crate::protocol::message::PartitionState;
+    fn asked(out: Outbox) -> Option<(u64, Vec<NodeId>)> {
+        sent(out).into_iter().find_map(|(_, m)| match m {
+            Message::AlterPartitionRequest(alter) => Some((alter.correlation_id, alter.isr)),
+            _ => None,
+        })
+    }
+    fn answer(b: &mut Broker, now_ms: u64, correlation_id: u64, result: Result<PartitionState, FranzError>) {
+        let response = Message::AlterPartitionResponse { correlation_id, topic: "t".into(), partition: 0, result };
+        b.on_message(now_ms, CONTROLLER, response, &mut Outbox::default());
+    }
+    let refusals = [
+        (ErrorCode::InvalidUpdateVersion, true),
+        (ErrorCode::FencedLeaderEpoch, true),
+        (ErrorCode::NotController, true),
+        (ErrorCode::IneligibleReplica, false),
+    ];
+    for (refusal, kept) in refusals {
+        let mut b = replica_of_t(&[1, 2], 1);
+        produce(&mut b, 5, 6, "t", &["x"]);
+        // Broker 2 silent for replica.lag.time.max.ms: out of the ISR (partition epoch 1), and the HW is 1.
+        let (mut now, (correlation_id, isr)) = (1_000..=60_000)
+            .step_by(100)
+            .find_map(|now| {
+                let mut out = Outbox::default();
+                b.on_timer(now, &mut out);
+                asked(out).map(|a| (now, a))
+            })
+            .expect("a shrink");
+        assert_eq!(isr, vec![1]);
+        let shrunk = PartitionState { leader: 1, leader_epoch: 0, isr: vec![1], partition_epoch: 1 };
+        answer(&mut b, now, correlation_id, Ok(shrunk));
+        // It fetches again, caught up: the leader asks to add it back, and is refused.
+        now += 100;
+        let mut out = Outbox::default();
+        b.on_message(now, 2, replica_fetch(1, 0, 0, &[(1, 1)]), &mut out);
+        let (correlation_id, isr) = asked(out).expect("an expansion");
+        assert_eq!(isr, vec![1, 2]);
+        answer(&mut b, now, correlation_id, Err(FranzError::new(refusal, String::from("refused"))));
+        produce(&mut b, now, 7, "t", &["a"]);
+        let p = b.partition("t", 0).expect("t-0");
+        if !kept {
+            assert_eq!((p.high_watermark, p.pending_isr.is_none()), (2, true), "{refusal:?}: not made");
+            continue;
+        }
+        assert_eq!(p.high_watermark, 1, "{refusal:?}: broker 2 may be in the committed ISR, the HW waits for it");
+        let asked_again = (now + 50..now + 10_000).step_by(50).find(|&t| {
+            let mut out = Outbox::default();
+            b.on_timer(t, &mut out);
+            asked(out).is_some_and(|(_, isr)| isr == vec![1, 2])
+        });
+        if refusal == ErrorCode::NotController {
+            assert!(asked_again.is_some_and(|t| t <= now + 200), "asked again of the next controller: {asked_again:?}");
+            continue;
+        }
+        assert_eq!(asked_again, None, "{refusal:?}: not asked again before the metadata shows the partition");
+        // The metadata log: the shrink (partition epoch 1), then the expansion (2).
+        let change = |isr: Vec<NodeId>| MetadataRecord::PartitionChange {
+            topic: "t".into(),
+            partition: 0,
+            leader: None,
+            isr: Some(isr),
+            replicas: None,
+        };
+        apply_metadata(&mut b, now + 10_000, &[], vec![change(vec![1]), change(vec![1, 2])]);
+        let p = b.partition("t", 0).expect("t-0");
+        assert_eq!((p.isr.clone(), p.pending_isr.clone()), (vec![1, 2], None), "{refusal:?}: the committed state");
+    }
 }
