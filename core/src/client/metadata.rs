@@ -31,6 +31,18 @@ impl MetadataCache {
             // the topic yet; a topic created again comes back under a new id, which starts its epochs over.
             if let Ok(partitions) = &mut t.partitions {
                 let seen = self.last_seen_epochs.entry(t.name.clone()).or_insert((t.topic_id, Vec::new()));
+                if let (Some(seen_id), Some(id)) = (seen.0, t.topic_id) {
+                    if id < seen_id {
+                        // An older incarnation, from a broker that missed the deletion (a zombie leader of the
+                        // deleted topic, which still takes writes): as for an older leader epoch, the cache
+                        // keeps what it had. Franz's topic ids grow with each creation; Kafka's are random
+                        // UUIDs, so its client takes either id and may go back to the deleted topic (an
+                        // idempotent producer's retry then lands in both, and is renumbered: soak seed
+                        // 10,009,393).
+                        stale = true;
+                        continue;
+                    }
+                }
                 if seen.0 != t.topic_id {
                     *seen = (t.topic_id, Vec::new()); // created again: its epochs start over
                 }
@@ -172,5 +184,13 @@ mod tests {
         assert!(!cache.update(0, answer(7, 2, 9)));
         assert!(!cache.update(1, answer(8, 1, 0)), "another incarnation (topic id)");
         assert_eq!((cache.leader("t", 0), cache.leader_epoch("t", 0)), (1, 0));
+        // A broker that missed the deletion names the deleted incarnation: the client stays on the new one.
+        assert!(cache.update(2, answer(7, 3, 12)), "an older incarnation is stale");
+        assert_eq!((cache.topic_id("t"), cache.leader("t", 0), cache.leader_epoch("t", 0)), (Some(8), 1, 0));
+        cache.forget("t");
+        assert!(cache.update(3, answer(7, 3, 12)), "forgotten, still stale");
+        assert_eq!(cache.topic("t").map(Result::is_ok), None, "nothing cached: asked again");
+        assert!(!cache.update(4, answer(8, 1, 0)));
+        assert_eq!(cache.leader("t", 0), 1);
     }
 }
