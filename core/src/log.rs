@@ -363,6 +363,11 @@ impl PartitionLog {
     /// Drops every record at or above `offset` (a follower's divergence, or what a power loss took).
     pub fn truncate_to(&mut self, offset: Offset) {
         if offset >= self.log_end_offset {
+            // No record goes, but an epoch that starts at the log end does, as in Kafka's `truncateTo`: one
+            // this replica assigned as leader and wrote nothing in, that its new leader never had (else the
+            // follower would name it again and be told again that it diverged).
+            let end = self.log_end_offset;
+            self.epoch_cache.retain(|&(_, start)| start < end);
             return;
         }
         let offset = offset.max(self.log_start_offset);
@@ -427,6 +432,21 @@ impl PartitionLog {
     /// A power loss: whatever was not flushed is gone.
     pub fn lose_unflushed(&mut self) {
         self.truncate_to(self.recovery_point);
+    }
+
+    /// Kafka's `maybeAssignEpochStartOffset` in `makeLeader`: a new leader's epoch starts at its log end
+    /// before it appends anything (an entry there of an older epoch, which covers no record, gives way).
+    /// Without it, a follower that fetched up to here in an epoch this log never wrote was told it diverged
+    /// again and again, never caught up, and the partition stayed below `min.insync.replicas` with nothing
+    /// to append (soak seed 10,010,519).
+    pub fn assign_epoch(&mut self, epoch: LeaderEpoch) {
+        if self.epoch_cache.last().is_some_and(|&(latest, _)| latest >= epoch) {
+            return;
+        }
+        let start = self.log_end_offset;
+        self.epoch_cache.retain(|&(_, s)| s < start);
+        self.epoch_cache.push((epoch, start));
+        self.assert_invariants();
     }
 
     /// The latest leader epoch written to this log, if any.
@@ -765,6 +785,34 @@ mod tests {
         log.truncate_to(3);
         assert_eq!(log.epoch_cache(), [(0, 0), (2, 2)]);
         assert_eq!(log.latest_epoch(), Some(2));
+    }
+
+    /// Soak seed 10,010,519. A new leader's epoch starts at its log end before it appends (Kafka's
+    /// `makeLeader`), so a follower whose last epoch this log never wrote is not told it diverged; and a
+    /// replica that led an epoch without writing in it drops that epoch when it truncates to its log end (the
+    /// new leader never had it), so that it names it no more.
+    #[test]
+    fn a_leaders_epoch_starts_at_its_log_end_and_an_empty_one_goes_at_truncation() {
+        let c = TopicConfig::default();
+        let mut log = PartitionLog::new(0);
+        log.append(vec![data("a"), data("b")].into(), 0, ProducerStamp::NONE, None, 0, &c);
+        log.advance_start_to(2); // retention, say: nothing left, yet epoch 0 covers the start
+        assert_eq!(log.epoch_cache(), [(0, 2)]);
+        log.assign_epoch(2);
+        assert_eq!(log.epoch_cache(), [(2, 2)], "epoch 0 covered no record");
+        assert_eq!(log.end_offset_for_epoch(1), None, "a follower at offset 2 of epoch 1 has not diverged");
+        assert_eq!(log.end_offset_for_epoch(2), Some((2, 2)));
+        log.assign_epoch(1);
+        assert_eq!(log.epoch_cache(), [(2, 2)], "epochs only grow");
+        // It led epoch 2 and wrote nothing; its new leader says epoch 0 ended at 2: the log keeps its records.
+        log.truncate_to(2);
+        assert_eq!((log.epoch_cache(), log.log_end_offset()), (&[][..], 2));
+        let mut log = PartitionLog::new(0);
+        log.append(vec![data("a")].into(), 0, ProducerStamp::NONE, None, 0, &c);
+        log.assign_epoch(3);
+        assert_eq!(log.epoch_cache(), [(0, 0), (3, 1)]);
+        log.truncate_to(5);
+        assert_eq!((log.epoch_cache(), log.latest_epoch()), (&[(0, 0)][..], Some(0)));
     }
 
     #[test]

@@ -174,6 +174,7 @@ impl Partition {
             self.followers.clear();
             self.leader_epoch_start_offset = (state.leader == self_id).then(|| self.log.log_end_offset());
             if state.leader == self_id {
+                self.log.assign_epoch(state.leader_epoch);
                 for &r in self.replicas.iter().filter(|&&r| r != self_id) {
                     self.followers.insert(r, FollowerState { last_caught_up_ms: now_ms, ..Default::default() });
                 }
