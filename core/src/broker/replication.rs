@@ -431,22 +431,31 @@ impl Broker {
             && p.pending_isr.is_none()
             && request.fetch_offset >= p.high_watermark
             && request.fetch_offset >= epoch_start;
-        let min = min_isr(p);
-        let advanced = p.maybe_advance_high_watermark(id, min);
-        let isr = expand.then(|| {
+        let advanced = if expand {
             let mut isr = p.isr.clone();
             isr.push(follower);
             let position = |r: &NodeId| p.replicas.iter().position(|x| x == r);
             crate::collect::sort_by(&mut isr, |a, b| position(a).cmp(&position(b)));
-            isr
-        });
+            // As Kafka's `updateFollowerFetchState`: the expansion first, then the HW, over the maximal ISR
+            // that now counts the follower at the offset it was judged in sync at. The other way round, the HW
+            // passed the follower's log end while it joined the ISR, and it was elected without a record
+            // acknowledged (soak seed 10,010,911).
+            self.send_alter_partition(now_ms, &request.topic, request.partition, isr, out);
+            let topic = self.topics.quietly().get_mut(&request.topic);
+            let Some((config, p)) = topic.and_then(|t| Some((&t.config, t.partitions.get_mut(&request.partition)?)))
+            else {
+                return;
+            };
+            let min = super::min_isr(config, p);
+            p.maybe_advance_high_watermark(id, min)
+        } else {
+            let min = min_isr(p);
+            p.maybe_advance_high_watermark(id, min)
+        };
         if let Some(high_watermark) = advanced {
             let (topic, partition) = (request.topic.clone(), request.partition);
             out.trace(TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark });
             self.topics.changed_partition(&request.topic, request.partition);
-        }
-        if let Some(isr) = isr {
-            self.send_alter_partition(now_ms, &request.topic, request.partition, isr, out);
         }
     }
 

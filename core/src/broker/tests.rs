@@ -9,8 +9,8 @@ use super::Broker;
 use crate::config::BrokerConfig;
 use crate::error::{ErrorCode, FranzError};
 use crate::protocol::message::{
-    Acks, Actor, FetchPartition, IsolationLevel, Message, MetadataFetchData, Outbox, ProducePartition, ReplicaFetch,
-    ReplicaFetchPartition,
+    Acks, Actor, FetchPartition, IsolationLevel, Message, MetadataFetchData, Outbox, PartitionState, ProducePartition,
+    ReplicaFetch, ReplicaFetchPartition,
 };
 use crate::protocol::metadata::MetadataRecord;
 use crate::protocol::record::ProducerStamp;
@@ -610,6 +610,27 @@ fn apply_metadata(b: &mut Broker, mut now_ms: u64, already: &[(NodeId, Message)]
     now_ms
 }
 
+/// The AlterPartition the broker sent, if any: its correlation id and the ISR asked.
+fn asked(out: Outbox) -> Option<(u64, Vec<NodeId>)> {
+    sent(out).into_iter().find_map(|(_, m)| match m {
+        Message::AlterPartitionRequest(alter) => Some((alter.correlation_id, alter.isr)),
+        _ => None,
+    })
+}
+
+/// The controller's answer to the AlterPartition `correlation_id` about `t-0`.
+fn answer(b: &mut Broker, now_ms: u64, correlation_id: u64, result: Result<PartitionState, FranzError>) {
+    let response = Message::AlterPartitionResponse { correlation_id, topic: "t".into(), partition: 0, result };
+    b.on_message(now_ms, CONTROLLER, response, &mut Outbox::default());
+}
+
+/// Broker 2 (or another follower) fetches `t-0` from broker 1 in full at `fetch_offset`; what broker 1 sent.
+fn follower_fetch(b: &mut Broker, now_ms: u64, follower: NodeId, fetch_offset: u64, high_watermark: u64) -> Outbox {
+    let mut out = Outbox::default();
+    b.on_message(now_ms, follower, replica_fetch(now_ms, 0, 0, &[(fetch_offset, high_watermark)]), &mut out);
+    out
+}
+
 /// Soak seed 10,008,615: a leader's ISR expansion was committed, its answer lost; asked again at the old
 /// partition epoch, the controller refused it (INVALID_UPDATE_VERSION), and the leader, back on its smaller
 /// ISR, advanced the HW without the replica the controller counted in sync, which later led with none of it.
@@ -619,17 +640,6 @@ fn apply_metadata(b: &mut Broker, mut now_ms: u64, already: &[(NodeId, Message)]
 /// drops it.
 #[test]
 fn an_isr_expansion_refused_as_stale_stays_in_the_maximal_isr_until_the_metadata_shows_the_partition() {
-    use crate::protocol::message::PartitionState;
-    fn asked(out: Outbox) -> Option<(u64, Vec<NodeId>)> {
-        sent(out).into_iter().find_map(|(_, m)| match m {
-            Message::AlterPartitionRequest(alter) => Some((alter.correlation_id, alter.isr)),
-            _ => None,
-        })
-    }
-    fn answer(b: &mut Broker, now_ms: u64, correlation_id: u64, result: Result<PartitionState, FranzError>) {
-        let response = Message::AlterPartitionResponse { correlation_id, topic: "t".into(), partition: 0, result };
-        b.on_message(now_ms, CONTROLLER, response, &mut Outbox::default());
-    }
     let refusals = [
         (ErrorCode::InvalidUpdateVersion, true),
         (ErrorCode::FencedLeaderEpoch, true),
@@ -687,4 +697,48 @@ fn an_isr_expansion_refused_as_stale_stays_in_the_maximal_isr_until_the_metadata
         let p = b.partition("t", 0).expect("t-0");
         assert_eq!((p.isr.clone(), p.pending_isr.clone()), (vec![1, 2], None), "{refusal:?}: the committed state");
     }
+}
+
+/// Soak seed 10,010,911: a pending expansion of broker 3 held the HW at 1 (broker 3 had offset 0 only); the
+/// controller refused it (INELIGIBLE_REPLICA), which drops it without moving the HW. Broker 3's next fetch,
+/// at offset 1 (the HW), both qualified it for the ISR and let the HW pass it, to 2, over the ISR without it:
+/// it joined an ISR whose HW it was below, was elected, and an acknowledged record was lost. As Kafka's
+/// `updateFollowerFetchState`, the expansion comes first and the HW counts the follower.
+#[test]
+fn a_follower_judged_in_sync_holds_the_high_watermark_it_was_judged_at() {
+    let mut b = replica_of_t(&[1, 2, 3], 1);
+    produce(&mut b, 5, 7, "t", &["a"]);
+    // Broker 3 fetches nothing for replica.lag.time.max.ms: out of the ISR (partition epoch 1).
+    let mut now = 10;
+    let (correlation_id, isr) = loop {
+        now += 100;
+        follower_fetch(&mut b, now, 2, 1, 0);
+        let mut out = Outbox::default();
+        b.on_timer(now, &mut out);
+        if let Some(asked) = asked(out) {
+            break asked;
+        }
+        assert!(now < 60_000, "a shrink");
+    };
+    assert_eq!(isr, vec![1, 2]);
+    answer(&mut b, now, correlation_id, Ok(PartitionState { leader: 1, leader_epoch: 0, isr, partition_epoch: 1 }));
+    assert_eq!(b.partition("t", 0).map(|p| p.high_watermark), Some(1));
+    // Broker 3 catches up to the HW: the leader asks to add it.
+    now += 100;
+    let (correlation_id, isr) = asked(follower_fetch(&mut b, now, 3, 1, 1)).expect("an expansion");
+    assert_eq!(isr, vec![1, 2, 3]);
+    // A record broker 2 takes: the pending expansion holds the HW at broker 3's offset.
+    produce(&mut b, now, 8, "t", &["b"]);
+    follower_fetch(&mut b, now + 10, 2, 2, 1);
+    assert_eq!(b.partition("t", 0).map(|p| p.high_watermark), Some(1), "the maximal ISR counts broker 3");
+    let refused = FranzError::new(ErrorCode::IneligibleReplica, String::from("Broker 3 is fenced"));
+    answer(&mut b, now + 20, correlation_id, Err(refused));
+    // Broker 3 fetches again at offset 1: in sync at HW 1, so asked for again, and the HW stays below it.
+    let out = follower_fetch(&mut b, now + 30, 3, 1, 1);
+    assert_eq!(asked(out).map(|(_, isr)| isr), Some(vec![1, 2, 3]));
+    let p = b.partition("t", 0).expect("t-0");
+    assert_eq!(p.high_watermark, 1, "not past broker 3, which the ISR asked for holds only offset 0");
+    // Once broker 3 has offset 1 the HW moves.
+    follower_fetch(&mut b, now + 40, 3, 2, 1);
+    assert_eq!(b.partition("t", 0).map(|p| p.high_watermark), Some(2));
 }
