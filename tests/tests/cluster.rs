@@ -617,3 +617,40 @@ fn a_lossy_network_healed_leaves_the_cluster_as_quiet_as_before() {
         assert!(after <= 2 * quiet, "seed {seed}: {after} events in 10 s after the heal, {quiet} before");
     }
 }
+
+/// Found by an adversary: an active controller paused past `broker.session.timeout.ms` while an admin
+/// request waited at it fenced every broker the moment it resumed, before reading the heartbeats that had
+/// waited too; every ISR fell to one replica, and one power loss then lost acknowledged writes. As Kafka's
+/// `maybeFenceOneStaleBroker`, it fences one broker at a time, each check a new event: at most one here.
+#[test]
+fn an_active_controller_back_from_a_pause_fences_one_broker_at_most() {
+    for seed in 1..=4 {
+        let mut w = World::new(ClusterConfig { seed, brokers: 3, ..Default::default() }).unwrap();
+        w.create_topic("t", 3, Some(3), config(&[("min.insync.replicas", "2")])).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "t", vec![value("before")]).unwrap();
+        let active = w.describe_cluster().controller.leader_id.expect("an active controller");
+        let follower = *w.controllers().iter().find(|&&c| c != active).expect("another controller");
+        w.crash_controller(follower).unwrap(); // two of three: a quorum still
+        w.run_for(3_000);
+        w.crash_broker(2).unwrap();
+        w.run_for(800);
+        w.restart_broker(2).unwrap();
+        w.run_for(2_700);
+        let paused_at = w.now_ms();
+        w.pause_node(active, 10_000).unwrap();
+        w.run_for(300);
+        w.elect_preferred_leaders(Some("t")).unwrap(); // waits for the paused controller's answer
+        w.run_for(5_000);
+        let fenced = w
+            .trace()
+            .since(0)
+            .into_iter()
+            .filter(|e| e.time_ms >= paused_at && matches!(e.kind, TraceKind::BrokerFenced { .. }))
+            .count();
+        assert!(fenced <= 1, "seed {seed}: {fenced} brokers fenced by a controller back from a pause");
+        let d = w.describe_topic("t").unwrap();
+        assert!(d.partitions.iter().all(|p| p.isr.len() >= 2), "seed {seed}: {:?}", d.partitions);
+        assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
+    }
+}

@@ -83,6 +83,9 @@ pub struct Controller {
     latest_term: Term,
     /// Leader only: when each broker last heartbeated.
     last_heartbeat_ms: VecMap<NodeId, u64>,
+    /// Leader only: no broker is fenced for silence before this time (the check after a fence is a new
+    /// event, after what arrived meanwhile).
+    fence_check_not_before_ms: u64,
     last_rebalance_ms: u64,
     last_unclean_check_ms: u64,
     pending: Vec<Pending>,
@@ -119,6 +122,7 @@ impl Controller {
             latest_index: 0,
             latest_term: 0,
             last_heartbeat_ms: VecMap::new(),
+            fence_check_not_before_ms: 0,
             last_rebalance_ms: now_ms,
             last_unclean_check_ms: now_ms,
             pending: Vec::new(),
@@ -459,7 +463,8 @@ impl Actor for Controller {
         }
         let timeout = self.config.broker_session_timeout_ms;
         for (&broker, _) in self.latest.brokers.iter().filter(|(_, r)| !r.fenced) {
-            let at_ms = self.last_heartbeat_ms.get(&broker).map_or(0, |&t| t + timeout);
+            let at_ms =
+                self.last_heartbeat_ms.get(&broker).map_or(0, |&t| t + timeout).max(self.fence_check_not_before_ms);
             timers.set_about(TimerName::BrokerSessionTimeout, at_ms, || Some(format!("broker {broker}")));
         }
         timers.set_all(TimerName::ReplicaFetchWaitMax, self.parked.iter().map(|f| f.deadline_ms));
