@@ -742,3 +742,24 @@ fn a_follower_judged_in_sync_holds_the_high_watermark_it_was_judged_at() {
     follower_fetch(&mut b, now + 40, 3, 2, 1);
     assert_eq!(b.partition("t", 0).map(|p| p.high_watermark), Some(2));
 }
+
+/// Kafka's `makeLeader`: a new leader's epoch starts at its log end before it appends anything, so that a
+/// follower whose last fetched epoch this log never wrote is not told it diverged (soak seed 10,010,519).
+#[test]
+fn a_new_leader_starts_its_epoch_at_its_log_end() {
+    let mut b = replica_of_t(&[1, 2], 1);
+    assert_eq!(b.partition("t", 0).map(|p| p.log.epoch_cache().to_vec()), Some(vec![(0, 0)]), "before any record");
+    produce(&mut b, 5, 7, "t", &["a"]);
+    // Broker 2 leads (epoch 1), then broker 1 again (epoch 2): its epoch 2 starts at offset 1, its log end.
+    let change = |leader| MetadataRecord::PartitionChange {
+        topic: "t".into(),
+        partition: 0,
+        leader: Some(leader),
+        isr: Some(vec![1, 2]),
+        replicas: None,
+    };
+    apply_metadata(&mut b, 10, &[], vec![change(2), change(1)]);
+    let p = b.partition("t", 0).expect("t-0");
+    assert_eq!((p.leader, p.leader_epoch), (1, 2));
+    assert_eq!(p.log.epoch_cache(), [(0, 0), (2, 1)]);
+}
