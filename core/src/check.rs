@@ -619,19 +619,19 @@ fn check_phantom_reads(recorded: &History, history: &History, report: &mut Repor
         offset: Option<Offset>,
         zombie: bool,
     }
-    let mut deleted: BTreeMap<(&str, crate::types::TopicId), ()> = BTreeMap::new();
+    let mut deleted: VecSet<(&str, crate::types::TopicId)> = VecSet::new();
     let mut acked: BTreeMap<(NodeId, u64), Vec<Option<Home>>> = BTreeMap::new();
     for entry in recorded.entries() {
         match &entry.op {
             Op::TopicDeleted { topic, topic_id } => {
-                deleted.insert((topic.as_str(), *topic_id), ());
+                deleted.insert((topic.as_str(), *topic_id));
             }
             Op::SendAcked { producer, request_id, topic, records } => {
                 let homes = records.iter().map(|a| {
                     a.topic_id.map(|topic_id| Home {
                         topic_id,
                         offset: a.offset,
-                        zombie: deleted.contains_key(&(topic.as_str(), topic_id)),
+                        zombie: deleted.contains(&(topic.as_str(), topic_id)),
                     })
                 });
                 acked.insert((*producer, *request_id), homes.collect());
