@@ -139,6 +139,9 @@ impl Consumer {
         if error.code == ErrorCode::FencedInstanceId {
             return self.fence(now_ms, error, out);
         }
+        if self.membership.as_ref().is_some_and(|m| m.phase == Phase::Fenced) {
+            return; // fenced for good, as Kafka's fatal FencedInstanceIdException (soak seed 10,022,128)
+        }
         if is_coordinator_error(error.code) {
             self.lose_coordinator(now_ms);
         }
@@ -258,7 +261,8 @@ impl Consumer {
                     }
                 }
                 Pending::JoinGroup | Pending::SyncGroup => {
-                    if let Some(m) = self.membership.as_mut() {
+                    // (A fenced member stays fenced: soak seed 10,022,128.)
+                    if let Some(m) = self.membership.as_mut().filter(|m| m.phase != Phase::Fenced) {
                         m.phase = Phase::NeedJoin;
                         m.rejoin_at_ms = retry_at_ms;
                     }

@@ -807,6 +807,12 @@ impl Actor for Consumer {
         let Some(InFlightRequest { pending, .. }) = self.in_flight.take(correlation_id) else {
             return;
         };
+        // A member fenced while a group request was out takes no answer to it: fenced is for good (Kafka's
+        // fatal FencedInstanceIdException). Soak seed 10,022,128: it joined again by itself 90 s later.
+        let fenced = self.membership.as_ref().is_some_and(|m| m.phase == Phase::Fenced);
+        if fenced && matches!(pending, Pending::JoinGroup | Pending::SyncGroup | Pending::Heartbeat(..)) {
+            return;
+        }
         match (pending, message) {
             (Pending::Metadata, Message::MetadataResponse { topics, .. }) => {
                 for t in &topics {
