@@ -139,7 +139,7 @@ impl Consumer {
         if error.code == ErrorCode::FencedInstanceId {
             return self.fence(now_ms, error, out);
         }
-        if self.membership.as_ref().is_some_and(|m| m.phase == Phase::Fenced) {
+        if self.is_fenced() {
             return; // fenced for good, as Kafka's fatal FencedInstanceIdException (soak seed 10,022,128)
         }
         if is_coordinator_error(error.code) {
@@ -203,9 +203,14 @@ impl Consumer {
         self.revoke_all(now_ms, false, RevokeReason::Fenced, out);
     }
 
+    /// Fenced for good (Kafka's fatal `FencedInstanceIdException`): no group request goes out again.
+    pub(super) fn is_fenced(&self) -> bool {
+        self.membership.as_ref().is_some_and(|m| m.phase == Phase::Fenced)
+    }
+
     /// A fenced consumer refuses everything with the error that fenced it.
     pub(super) fn check_not_fenced(&self) -> Result<()> {
-        if self.membership.as_ref().is_some_and(|m| m.phase == Phase::Fenced) {
+        if self.is_fenced() {
             let instance = self.config.group_instance_id.as_deref().unwrap_or_default();
             return Err(franz_err!(
                 FencedInstanceId,

@@ -652,9 +652,7 @@ impl Consumer {
 
     /// Whether `poll` has something to return now: records, or an error.
     pub fn has_poll_result(&self) -> bool {
-        self.error.is_some()
-            || self.check_not_fenced().is_err()
-            || self.assignment.values().any(|s| !s.paused && !s.buffer.is_empty())
+        self.error.is_some() || self.is_fenced() || self.assignment.values().any(|s| !s.paused && !s.buffer.is_empty())
     }
 
     /// `pause(partitions)` / `resume(partitions)`: a paused partition is not fetched and `poll` returns none of
@@ -809,8 +807,7 @@ impl Actor for Consumer {
         };
         // A member fenced while a group request was out takes no answer to it: fenced is for good (Kafka's
         // fatal FencedInstanceIdException). Soak seed 10,022,128: it joined again by itself 90 s later.
-        let fenced = self.membership.as_ref().is_some_and(|m| m.phase == Phase::Fenced);
-        if fenced && matches!(pending, Pending::JoinGroup | Pending::SyncGroup | Pending::Heartbeat(..)) {
+        if self.is_fenced() && matches!(pending, Pending::JoinGroup | Pending::SyncGroup | Pending::Heartbeat(..)) {
             return;
         }
         match (pending, message) {

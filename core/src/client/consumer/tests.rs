@@ -269,3 +269,132 @@ fn a_fetch_cut_below_the_position_is_polled_from_it_across_pause_and_resume() {
     assert_eq!(records.iter().map(|r| (r.offset, r.value.clone().unwrap())).collect::<Vec<_>>(), [(5, "f".into())]);
     assert_eq!(c.position(&tp()).unwrap(), Some(6));
 }
+
+/// Every request the consumer sends from `from_ms` until `until_ms`, firing its timers and answering none.
+fn requests_until(c: &mut Consumer, out: &mut Outbox, from_ms: u64, until_ms: u64) -> Vec<Message> {
+    let mut requests: Vec<Message> = sent(out).into_iter().map(|(_, m)| m).collect();
+    let mut now_ms = from_ms;
+    while let Some(at_ms) = c.next_timer_ms().filter(|&t| t <= until_ms) {
+        now_ms = at_ms.max(now_ms + 1);
+        c.on_timer(now_ms, out);
+        requests.extend(sent(out).into_iter().map(|(_, m)| m));
+    }
+    requests
+}
+
+/// The correlation id of the one request among `requests` that `is_it` picks.
+fn correlation_of(requests: &[Message], is_it: impl Fn(&Message) -> bool) -> CorrelationId {
+    match requests.iter().filter(|m| is_it(m)).collect::<Vec<_>>()[..] {
+        [m] => m.correlation_id().expect("a request has a correlation id"),
+        ref other => panic!("expected one such request: {other:?}"),
+    }
+}
+
+/// How a group request that was out when the member was fenced ends.
+#[derive(Clone, Copy, Debug)]
+enum JoinOutcome {
+    Answered,
+    TimedOut,
+    Disconnected,
+    /// Another request to the coordinator answered NOT_COORDINATOR: what was out to it fails at once.
+    CoordinatorLost,
+}
+
+/// Soak seed 10,022,128: a static member fenced with FENCED_INSTANCE_ID while its JoinGroup was out joined
+/// again by itself, whatever became of that JoinGroup, and held partitions nobody polled. Kafka's
+/// `FencedInstanceIdException` is fatal: the member sends no group request again, and every call throws.
+#[test]
+fn a_member_fenced_while_its_join_group_is_out_stays_fenced() {
+    for outcome in
+        [JoinOutcome::Answered, JoinOutcome::TimedOut, JoinOutcome::Disconnected, JoinOutcome::CoordinatorLost]
+    {
+        let config = ConsumerConfig {
+            group_id: Some("g".into()),
+            group_instance_id: Some("i1".into()),
+            enable_auto_commit: false,
+            ..ConsumerConfig::named("c")
+        };
+        let mut c = Consumer::new(ME, config, vec![BROKER]);
+        let mut out = Outbox::default();
+        c.subscribe(0, vec!["t".into()], &mut out).unwrap();
+        let requests = requests_until(&mut c, &mut out, 0, 0);
+        let find = correlation_of(&requests, |m| matches!(m, Message::FindCoordinatorRequest { .. }));
+        let found = Message::FindCoordinatorResponse { correlation_id: find, result: Ok(BROKER) };
+        c.on_message(1, BROKER, found, &mut out);
+        let requests = requests_until(&mut c, &mut out, 1, 1);
+        let join = correlation_of(&requests, |m| matches!(m, Message::JoinGroupRequest { .. }));
+        let joined = |correlation_id, generation| Message::JoinGroupResponse {
+            correlation_id,
+            member_id: String::new(),
+            result: Ok(crate::protocol::message::JoinResult {
+                generation,
+                protocol: "range".into(),
+                leader: "another".into(),
+                member_id: "m1".into(),
+                members: Vec::new(),
+                skip_assignment: false,
+            }),
+        };
+        c.on_message(2, BROKER, joined(join, 1), &mut out);
+        let sync = correlation_of(&sent(&mut out).into_iter().map(|(_, m)| m).collect::<Vec<_>>(), |m| {
+            matches!(m, Message::SyncGroupRequest { .. })
+        });
+        c.on_message(3, BROKER, Message::SyncGroupResponse { correlation_id: sync, result: Ok(vec![tp()]) }, &mut out);
+        assert_eq!(c.assignment(), [tp()], "{outcome:?}: a member of generation 1");
+        sent(&mut out);
+
+        // Three commits out; the first answered REBALANCE_IN_PROGRESS: the member joins again at its next poll.
+        for _ in 0..3 {
+            c.commit(4, Some(vec![(tp(), 0)]), &mut out).unwrap();
+        }
+        let commits: Vec<CorrelationId> = sent(&mut out)
+            .into_iter()
+            .filter(|(_, m)| matches!(m, Message::OffsetCommitRequest { .. }))
+            .filter_map(|(_, m)| m.correlation_id())
+            .collect();
+        let [first, second, third] = commits[..] else { panic!("{outcome:?}: three commits out: {commits:?}") };
+        let refused = |correlation_id, code: ErrorCode| Message::OffsetCommitResponse {
+            correlation_id,
+            result: Err(FranzError::new(code, "refused")),
+            topic_ids: Vec::new(),
+        };
+        c.on_message(5, BROKER, refused(first, ErrorCode::RebalanceInProgress), &mut out);
+        c.begin_poll(6, &mut out);
+        let requests = requests_until(&mut c, &mut out, 6, 6);
+        let rejoin = correlation_of(&requests, |m| matches!(m, Message::JoinGroupRequest { .. }));
+        assert!(c.take_records(6, &mut out).unwrap().is_empty());
+
+        // Another instance took `i1`'s place: the second commit says so while the JoinGroup is out.
+        c.on_message(7, BROKER, refused(second, ErrorCode::FencedInstanceId), &mut out);
+        assert!(c.assignment().is_empty(), "{outcome:?}: fenced, it gives its partitions up");
+        match outcome {
+            JoinOutcome::Answered => c.on_message(8, BROKER, joined(rejoin, 2), &mut out),
+            JoinOutcome::TimedOut => {} // its request.timeout.ms passes below
+            JoinOutcome::Disconnected => {
+                c.on_message(8, BROKER, Message::Disconnected { correlation_id: Some(rejoin) }, &mut out)
+            }
+            JoinOutcome::CoordinatorLost => {
+                c.on_message(8, BROKER, refused(third, ErrorCode::NotCoordinator), &mut out)
+            }
+        }
+        // (The third commit, still out, may look for the coordinator again: a commit is not a membership.)
+        let later = requests_until(&mut c, &mut out, 8, 8 + 3 * REQUEST_TIMEOUT_MS);
+        let group_requests: Vec<&Message> = later
+            .iter()
+            .filter(|m| {
+                matches!(
+                    m,
+                    Message::JoinGroupRequest { .. }
+                        | Message::SyncGroupRequest { .. }
+                        | Message::HeartbeatRequest { .. }
+                )
+            })
+            .collect();
+        assert!(group_requests.is_empty(), "{outcome:?}: fenced for good, yet it sent {group_requests:?}");
+        assert!(c.assignment().is_empty(), "{outcome:?}");
+        let now_ms = 10 + 3 * REQUEST_TIMEOUT_MS;
+        c.begin_poll(now_ms, &mut out);
+        assert_eq!(c.take_records(now_ms, &mut out).unwrap_err().code, ErrorCode::FencedInstanceId, "{outcome:?}");
+        assert_eq!(c.commit(now_ms, None, &mut out).unwrap_err().code, ErrorCode::FencedInstanceId, "{outcome:?}");
+    }
+}
