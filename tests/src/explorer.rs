@@ -33,6 +33,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use franz_core::check::ViolationKind;
 use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
 use franz_core::config::ConfigMap;
+use franz_core::error::ErrorCode;
 use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
 use franz_core::sim::rng::{stream_rng, Stream};
@@ -485,6 +486,7 @@ fn act(w: &mut World, m: &mut Model) {
         96 => one_way_fault(w, m, broker, controller),
         97 => zombie_consumer(w, m),
         98 => static_twin(w, m),
+        99 if m.chance(50) => isr_expansion_answer_lost(w, m),
         _ => {
             m.count("runFor");
             w.run_for(u64::from(m.roll(500)) + 1);
@@ -572,7 +574,11 @@ fn retention_then_failover(w: &mut World, m: &mut Model) {
         let _ = w.crash_broker(leader);
         let _ = w.set_link_one_way(leader, producer, None);
     }
-    w.run_for(u64::from(m.roll(12_000)) + 1);
+    // Sometimes nothing is sent for longer than replica.lag.time.max.ms after the failover, so that a new
+    // leader over a log retention emptied must serve its followers before any append of its own (soak seed
+    // 10,010,519: without its epoch in the cache it told them they diverged until the ISR was itself alone).
+    let quiet_ms = if m.chance(30) { 30_000 + m.roll(15_000) } else { m.roll(12_000) };
+    w.run_for(u64::from(quiet_ms) + 1);
     send(w, m);
     w.run_for(u64::from(m.roll(10_000)) + 1);
 }
@@ -745,6 +751,110 @@ fn restart_during_isr_expansion(w: &mut World, m: &mut Model) {
     let _ = w.crash_broker(leader);
     w.run_for(u64::from(m.roll(15_000)) + 1);
     let _ = w.set_link_one_way(leader, follower, None);
+}
+
+/// Soak seed 10,008,615's shape: the active controller's answers to a leader are lost (all, or some) while
+/// the ISR changes under it. A follower crashes (the controller fences it and takes it out of the ISR), comes
+/// back and catches up; the leader asks to add it, and the controller commits that without the leader
+/// hearing, so the leader asks again at a partition epoch that is gone now, and (mostly) hears the refusal
+/// but not the metadata. Then the follower and the leader are cut from each other while records are sent,
+/// and the leader crashes: the follower may be elected. A leader that took the stale refusal as "not added"
+/// counts its HW without the follower, which the controller counts in sync: acknowledged records missing
+/// on the new leader (caught: the mutant a-stale-isr-refusal-drops-the-pending-change).
+fn isr_expansion_answer_lost(w: &mut World, m: &mut Model) {
+    let Some((name, _)) = m.topic(Some(true)) else { return };
+    let Some(p) = w.describe_topic(&name).ok().and_then(|d| d.partitions.first().cloned()) else { return };
+    let (Some(leader), true) = (p.leader, p.replicas.len() >= 3) else { return };
+    let Some(follower) = m.pick(&p.replicas.iter().copied().filter(|&r| r != leader).collect::<Vec<_>>()) else {
+        return;
+    };
+    let Some(producer) = m.producers.iter().find(|(_, strong)| *strong).map(|&(id, _)| id) else { return };
+    let Some(controller) = w.describe_cluster().controller.leader_id else { return };
+    m.count("isrExpansionAnswerLost");
+    let send = |w: &mut World, m: &mut Model, count: u32| {
+        for _ in 0..count {
+            m.next_value += 1;
+            let value = Some(Bytes::from(format!("{producer}-{}", m.next_value)));
+            let record = ProducerRecord { value, partition: Some(0), ..Default::default() };
+            let _ = w.send_async(producer, &name, vec![record]);
+        }
+    };
+    let before = w.trace().len();
+    let _ = w.crash_broker(follower);
+    w.run_for(10_000 + u64::from(m.roll(4_000)));
+    let count = 1 + m.roll(4);
+    send(w, m, count);
+    let drop_rate = if m.chance(30) { 1.0 } else { f64::from(50 + m.roll(45)) / 100.0 };
+    let _ = w.set_link_one_way(controller, leader, Some(NetworkConfig { drop_rate, ..w.network().config() }));
+    let _ = w.restart_broker(follower);
+    let in_isr = |w: &World| {
+        w.describe_topic(&name).is_ok_and(|d| d.partitions.first().is_some_and(|p| p.isr.contains(&follower)))
+    };
+    for _ in 0..1_500 {
+        if in_isr(w) {
+            m.count("isrExpansionCommittedUnheard");
+            break;
+        }
+        w.run_for(10);
+    }
+    // Mostly, the controller's answers reach the leader again as soon as it asks again (at the partition
+    // epoch it knows, which the committed change ended): the refusal may come before the metadata does.
+    let asked = |w: &World| {
+        let p = w.broker(leader).and_then(|b| b.partition(&name, 0));
+        p.and_then(|p| p.pending_isr.as_ref()).map(|pending| pending.correlation_id)
+    };
+    let mut cut_now = false;
+    if let (Some(first), true) = (asked(w), m.chance(70)) {
+        for _ in 0..800 {
+            if asked(w).is_some_and(|again| again != first) {
+                m.count("isrExpansionAskedAgain");
+                let _ = w.set_link_one_way(controller, leader, None);
+                // Lost again once the answer is in, mostly: the metadata that ends the change stays away.
+                if m.chance(70) {
+                    let waiting = |w: &World| {
+                        let p = w.broker(leader).and_then(|b| b.partition(&name, 0));
+                        p.and_then(|p| p.pending_isr.as_ref()).is_some_and(|pending| pending.deadline_ms.is_some())
+                    };
+                    for _ in 0..50 {
+                        if !waiting(w) {
+                            break;
+                        }
+                        w.run_for(1);
+                    }
+                    let _ = w.set_link_one_way(controller, leader, Some(lost_link(w)));
+                    cut_now = true;
+                }
+                break;
+            }
+            w.run_for(10);
+        }
+    }
+    if !cut_now {
+        w.run_for(u64::from(m.roll(8_000)) + 1);
+    }
+    // The follower, alive and in the controller's ISR, hears nothing of the leader now, nor it of him.
+    let _ = w.set_link(leader, follower, Some(lost_link(w)));
+    let count = 1 + m.roll(6);
+    send(w, m, count);
+    w.run_for(u64::from(m.roll(3_000)) + 500);
+    let stale_refusal = w.trace().since(before).into_iter().any(|e| match e.kind {
+        TraceKind::AlterPartitionRefused { topic, error, .. } => {
+            topic == name && error == ErrorCode::InvalidUpdateVersion
+        }
+        _ => false,
+    });
+    if stale_refusal {
+        m.count("isrExpansionRefusedAsStale");
+    }
+    let _ = w.crash_broker(leader);
+    let _ = w.set_link_one_way(controller, leader, None);
+    let _ = w.set_link(leader, follower, None);
+    w.run_for(u64::from(m.roll(12_000)) + 1);
+}
+
+/// A link that loses every message, at the network's latency.
+fn lost_link(w: &World) -> NetworkConfig {
+    NetworkConfig { drop_rate: 1.0, ..w.network().config() }
 }
 
 /// Every link back to the network's settings.
