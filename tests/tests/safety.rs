@@ -462,7 +462,7 @@ fn kip516_a_follower_of_a_recreated_topic_never_copies_the_old_topic_from_a_lead
 fn retention_cluster(seed: u64) -> World {
     let broker_config = config(&[("log.retention.check.interval.ms", "500"), ("min.insync.replicas", "2")]);
     let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
-    w.create_topic("r", 1, Some(3), config(&[("retention.ms", "1000"), ("segment.bytes", "100")])).unwrap();
+    w.create_topic("r", 1, Some(3), config(&[("retention.ms", "1000"), ("segment.bytes", "200")])).unwrap();
     w
 }
 

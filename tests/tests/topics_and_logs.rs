@@ -349,3 +349,20 @@ fn a_compacted_log_copied_to_a_new_broker_keeps_its_gaps_as_cleaned() {
         assert!(report.ok, "seed {seed}: {:#?}", report.violations.first());
     }
 }
+
+/// Kafka's `UnifiedLog.append`: a batch larger than `segment.bytes` is refused with RECORD_LIST_TOO_LARGE,
+/// whatever `max.message.bytes` allows, and nothing is written. (An adversary: Franz wrote it.)
+#[test]
+fn a_batch_larger_than_a_segment_is_record_list_too_large() {
+    let mut w = quick_cluster();
+    let config = map(&[("segment.bytes", "200"), ("max.message.bytes", "3000000")]);
+    w.create_topic("t", 1, Some(1), config).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    let big = ProducerRecord { value: Some("x".repeat(500).into_bytes().into()), ..Default::default() };
+    let e = w.send(p, "t", vec![big]).unwrap_err();
+    assert_eq!(e.code, ErrorCode::RecordListTooLarge, "{e}");
+    assert!(e.message.contains("segment size of 200"), "{e}");
+    w.send(p, "t", vec![value("small")]).unwrap();
+    let d = &w.describe_topic("t").unwrap().partitions[0];
+    assert_eq!(d.high_watermark, 1, "only the small record was written: {d:?}");
+}

@@ -638,6 +638,15 @@ impl Broker {
                 tp.topic
             ));
         }
+        // Kafka's `UnifiedLog.append`: a batch must fit in one segment (an adversary: Franz took one larger).
+        if batch_bytes as i64 > config.segment_bytes {
+            return Err(franz_err!(
+                RecordListTooLarge,
+                "Message batch size is {batch_bytes} bytes in append to partition {tp} which exceeds the maximum \
+                 configured segment size of {} (segment.bytes)",
+                config.segment_bytes
+            ));
+        }
         let min_isr = min_isr(config, p);
         if acks == Acks::All && p.isr.len() < min_isr {
             return Err(franz_err!(
