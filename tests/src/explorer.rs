@@ -535,7 +535,7 @@ fn retention_then_failover(w: &mut World, m: &mut Model) {
     m.next_topic += 1;
     let (rf, mut config) = topic_config(true, m.brokers, m.power_losses);
     config.insert("retention.ms".into(), "1000".into());
-    config.insert("segment.bytes".into(), "100".into());
+    config.insert("segment.bytes".into(), "300".into());
     if w.create_topic(&name, 1, Some(rf), config).is_err() {
         return;
     }

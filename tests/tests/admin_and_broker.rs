@@ -229,3 +229,55 @@ fn a_one_way_cut_loses_messages_one_way_only_and_replays() {
     assert_eq!(old.actions[0].action, Action::SetLink { a: 1, b: 2, network: None, one_way: false });
     assert!(!old.to_json().contains("oneWay"), "two-way links are written as before");
 }
+
+/// Kafka lets `__consumer_offsets` be reconfigured and moved, the routine step of retiring a broker (an
+/// adversary: Franz refused both with INVALID_TOPIC_EXCEPTION). Every partition of it moved off one broker;
+/// the group's commits stay, and it commits again through the moved coordinator.
+#[test]
+fn consumer_offsets_can_be_reconfigured_and_moved_off_a_broker() {
+    let mut w = cluster(4, ConfigMap::new());
+    w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    for i in 0..10 {
+        w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+    }
+    let config = franz_core::client::ConsumerConfig {
+        group_id: Some("g".into()),
+        auto_offset_reset: franz_core::client::AutoOffsetReset::Earliest,
+        enable_auto_commit: false,
+        max_poll_records: 4,
+        ..franz_core::client::ConsumerConfig::named("c")
+    };
+    let c = w.add_consumer(config).unwrap();
+    w.subscribe(c, vec!["t".into()]).unwrap();
+    let mut read = 0;
+    while read < 4 {
+        read += w.poll(c, 1_000).unwrap().len();
+    }
+    w.commit_sync(c, None).unwrap();
+    let committed = |w: &World| w.group_offsets("g").iter().map(|o| o.committed).sum::<u64>();
+    assert_eq!(committed(&w), 4);
+
+    w.alter_topic_config("__consumer_offsets", [("segment.bytes".into(), Some("1048576".into()))].into()).unwrap();
+    let retired = w.brokers()[0];
+    let others: Vec<NodeId> = w.brokers().iter().copied().filter(|&b| b != retired).collect();
+    let moves: BTreeMap<u32, Vec<NodeId>> = w
+        .describe_topic("__consumer_offsets")
+        .unwrap()
+        .partitions
+        .iter()
+        .map(|p| (p.partition, others.clone()))
+        .collect();
+    w.reassign_partitions("__consumer_offsets", moves).unwrap();
+    w.run_for(20_000);
+    let d = w.describe_topic("__consumer_offsets").unwrap();
+    assert!(d.partitions.iter().all(|p| !p.replicas.contains(&retired)), "{:?}", d.partitions);
+    assert_eq!(d.config.get("segment.bytes").map(String::as_str), Some("1048576"));
+    assert_eq!(committed(&w), 4, "the commit moved with its partition");
+    while read < 8 {
+        read += w.poll(c, 1_000).unwrap().len();
+    }
+    w.commit_sync(c, None).unwrap();
+    assert_eq!(committed(&w), 8);
+    assert!(w.check().ok, "{:#?}", w.check().violations);
+}

@@ -56,6 +56,40 @@ pub fn assign_replicas_random(
     assign_replicas(brokers, partitions, replication_factor, start, shift)
 }
 
+/// KRaft's placer counts fenced brokers too (one down a moment is still registered): with fewer unfenced
+/// brokers than the replication factor, each partition's first replica (its leader) is an unfenced broker,
+/// its followers every other unfenced broker, then fenced ones (in turn, so that they spread), which join
+/// the ISR once back. Kafka's `StripedReplicaPlacer` puts unfenced brokers first the same way.
+pub fn assign_replicas_with_fenced(
+    unfenced: &[NodeId],
+    fenced: &[NodeId],
+    partitions: u32,
+    replication_factor: u32,
+    rng: &mut impl RngCore,
+) -> Result<Vec<Vec<NodeId>>> {
+    let (u, f) = (unfenced.len(), fenced.len());
+    if replication_factor == 0 || replication_factor as usize > u + f {
+        return assign_replicas(&[unfenced, fenced].concat(), partitions, replication_factor, 0, 0);
+    }
+    if u == 0 {
+        return Err(franz_err!(
+            InvalidReplicationFactor,
+            "Unable to replicate the partition {replication_factor} time(s): All brokers are currently fenced."
+        ));
+    }
+    let start = rng.next_u32() as usize % u;
+    let shift = rng.next_u32() as usize % f.max(1);
+    let mut out = Vec::with_capacity(partitions as usize);
+    for p in 0..partitions as usize {
+        let mut replicas = Vec::with_capacity(replication_factor as usize);
+        replicas.extend((0..u).map(|i| unfenced[(p + start + i) % u]));
+        replicas.extend((0..f).map(|i| fenced[(p + shift + i) % f]));
+        replicas.truncate(replication_factor as usize);
+        out.push(replicas);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +132,23 @@ mod tests {
         }
         let err = assign_replicas(&brokers, 1, 4, 0, 0).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidReplicationFactor);
+    }
+
+    #[test]
+    fn with_fenced_brokers_the_leader_is_unfenced_and_fenced_ones_follow() {
+        let mut rng = rand_pcg::Pcg32::new(5, 9);
+        let got = assign_replicas_with_fenced(&[1, 2], &[3, 4], 8, 3, &mut rng).unwrap();
+        for replicas in &got {
+            assert_eq!(replicas.len(), 3);
+            assert!(replicas[..2].iter().all(|r| [1, 2].contains(r)), "unfenced first: {replicas:?}");
+            assert!([3, 4].contains(&replicas[2]), "{replicas:?}");
+        }
+        assert!([1, 2].iter().all(|&b| got.iter().filter(|r| r[0] == b).count() == 4), "leaders spread: {got:?}");
+        assert!([3, 4].iter().all(|&b| got.iter().filter(|r| r[2] == b).count() == 4), "fenced spread: {got:?}");
+        let all_fenced = assign_replicas_with_fenced(&[], &[3, 4], 1, 2, &mut rng).unwrap_err();
+        assert_eq!(all_fenced.code, ErrorCode::InvalidReplicationFactor);
+        assert!(all_fenced.message.contains("All brokers are currently fenced"), "{}", all_fenced.message);
+        let too_few = assign_replicas_with_fenced(&[1], &[3], 1, 3, &mut rng).unwrap_err();
+        assert!(too_few.message.contains("only 2 broker(s) are registered"), "{}", too_few.message);
     }
 }

@@ -243,6 +243,11 @@ impl Controller {
             self.last_heartbeat_ms = self.latest.brokers.keys().map(|&b| (b, now_ms)).collect();
             self.last_rebalance_ms = now_ms;
             self.last_unclean_check_ms = now_ms;
+            // A reassignment whose targets all joined the ISR, but whose completion (written after that change,
+            // by the controller before this one) was not committed, completes now. Kafka writes both in one
+            // record; here they are two, and an adversary cut the active controller off between them: the
+            // partition kept its old and new replicas for good, and createPartitions refused the topic.
+            self.complete_reassignments(now_ms, out);
         }
         if !self.is_active() {
             self.latest_term = 0;

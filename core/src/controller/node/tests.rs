@@ -140,3 +140,42 @@ fn topics_are_created_on_unfenced_brokers_and_refused_in_kafkas_words() {
     assert_eq!(create(&mut c, now_ms, "t", 1).unwrap_err().code, ErrorCode::TopicAlreadyExists);
     assert_eq!(create(&mut c, now_ms, "bad/name", 1).unwrap_err().code, ErrorCode::InvalidTopicException);
 }
+
+/// KRaft counts a fenced broker (registered, down a moment) when it places replicas: one broker of three
+/// down, a topic with RF 3 is created under-replicated, led by unfenced brokers, the fenced one outside the
+/// ISR. With every broker fenced it is refused in Kafka's words. (An adversary: Franz refused it.)
+#[test]
+fn a_topic_is_created_under_replicated_while_a_broker_is_fenced() {
+    let (mut c, now_ms) = active();
+    for b in [1, 2, 3] {
+        register(&mut c, now_ms, b);
+    }
+    let timeout = BrokerConfig::default().broker_session_timeout_ms;
+    let mut out = Outbox::default();
+    for b in [2, 3] {
+        let heartbeat = Message::BrokerHeartbeatRequest {
+            correlation_id: 3,
+            incarnation: 7,
+            metadata_offset: c.committed_offset(),
+            want_fence: false,
+            want_shut_down: false,
+        };
+        c.on_message(now_ms + timeout - 1, b, heartbeat, &mut out);
+    }
+    c.on_timer(now_ms + timeout, &mut out);
+    assert!(c.image().brokers[&1].fenced && !c.image().brokers[&2].fenced);
+    create(&mut c, now_ms + timeout, "t", 3).unwrap();
+    for p in &c.image().topics["t"].partitions {
+        assert_eq!(p.replicas.len(), 3, "{p:?}");
+        assert_eq!(p.isr.len(), 2, "the fenced broker is outside the ISR: {p:?}");
+        assert!(!p.isr.contains(&1) && p.isr.contains(&p.leader) && p.leader == p.replicas[0], "{p:?}");
+    }
+    assert_eq!(create(&mut c, now_ms + timeout, "four", 4).unwrap_err().code, ErrorCode::InvalidReplicationFactor);
+    for ms in 0..3 {
+        c.on_timer(now_ms + 3 * timeout + ms, &mut out); // one stale broker fenced at a time
+    }
+    assert!(c.image().brokers.values().all(|r| r.fenced));
+    let refused = create(&mut c, now_ms + 3 * timeout, "u", 1).unwrap_err();
+    assert_eq!(refused.code, ErrorCode::InvalidReplicationFactor);
+    assert!(refused.message.contains("All brokers are currently fenced"), "{}", refused.message);
+}
