@@ -35,6 +35,7 @@ use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
 use franz_core::config::ConfigMap;
 use franz_core::error::ErrorCode;
 use franz_core::message::Acks;
+use franz_core::metadata::MetadataRecord;
 use franz_core::sim::network::NetworkConfig;
 use franz_core::sim::rng::{stream_rng, Stream};
 use franz_core::sim::scenario::{Action, Scenario};
@@ -487,6 +488,7 @@ fn act(w: &mut World, m: &mut Model) {
         97 => zombie_consumer(w, m),
         98 => static_twin(w, m),
         99 if m.chance(50) => isr_expansion_answer_lost(w, m),
+        99 if m.chance(50) => reassign_under_a_controller_cut(w, m),
         _ => {
             m.count("runFor");
             w.run_for(u64::from(m.roll(500)) + 1);
@@ -856,6 +858,68 @@ fn isr_expansion_answer_lost(w: &mut World, m: &mut Model) {
     let _ = w.set_link_one_way(controller, leader, None);
     let _ = w.set_link(leader, follower, None);
     w.run_for(u64::from(m.roll(12_000)) + 1);
+}
+
+/// An adversary's shape: a reassignment asked, and the active controller cut off alone a few events later
+/// (perhaps between the ISR change that lets the move complete and the completion), then healed.
+fn reassign_under_a_controller_cut(w: &mut World, m: &mut Model) {
+    let Some((name, partitions)) = m.topic(None) else { return };
+    let Some(active) = w.describe_cluster().controller.leader_id else { return };
+    let mut target: Vec<NodeId> = w.brokers().to_vec();
+    for i in (1..target.len()).rev() {
+        let j = m.roll(i as u32 + 1) as usize;
+        target.swap(i, j);
+    }
+    target.truncate(m.brokers.min(3) as usize);
+    let partition = m.roll(partitions);
+    // On a cluster with nothing else wrong, the move is done within half a minute of the heal.
+    let promised = whole(w);
+    if w.reassign_partitions(&name, [(partition, target)].into()).is_err() {
+        return;
+    }
+    m.count("reassignUnderAControllerCut");
+    // Mostly at the moment the active controller has written the move's completion and not yet heard it
+    // replicated (the ISR change before it may be committed), or a few events after.
+    let completion_in_flight = |w: &World| {
+        let Some(raft) = w.controller(active).map(|c| c.raft()) else { return false };
+        raft.entries_from(raft.commit_index() + 1).iter().any(|e| {
+            matches!(&e.payload, Some(MetadataRecord::PartitionReassignment { topic, partition: p, target: None })
+                if *topic == name && *p == partition)
+        })
+    };
+    if m.chance(70) {
+        for _ in 0..5_000 {
+            if completion_in_flight(w) {
+                m.count("controllerCutAsTheMoveCompletes");
+                break;
+            }
+            if !w.step() {
+                break;
+            }
+        }
+        for _ in 0..m.roll(4) {
+            w.step();
+        }
+    } else {
+        for _ in 0..m.roll(40) {
+            w.step();
+        }
+    }
+    let _ = w.partition_network(vec![vec![active]]);
+    w.run_for(u64::from(m.roll(12_000)) + 1);
+    let _ = w.heal_network();
+    if !promised {
+        return;
+    }
+    w.run_for(30_000);
+    let moving = w.metadata_image().topics.get(&name).and_then(|t| t.partitions.get(partition as usize));
+    if let Some(p) = moving.filter(|p| p.target_replicas.is_some()) {
+        m.broken_promise.get_or_insert(format!(
+            "liveness: {name}-{partition} still moving to {:?} 30 s after the active controller {active} was cut \
+             off and healed (replicas {:?}, ISR {:?})",
+            p.target_replicas, p.replicas, p.isr
+        ));
+    }
 }
 
 /// A link that loses every message, at the network's latency.
@@ -1462,6 +1526,15 @@ fn serving(w: &mut World, weak: &[String], when: &str, probe_topic: &str) -> Res
             let Some(leader) = p.leader else {
                 return Err(format!("liveness: {topic}-{} has no leader {when}", p.partition));
             };
+            // Every broker runs: a reassignment has had a minute to finish (an adversary: one stuck for good
+            // once the controller that should have completed it was cut off).
+            let moving = w.metadata_image().topics.get(topic).and_then(|t| t.partitions.get(p.partition as usize));
+            if let Some(target) = moving.and_then(|m| m.target_replicas.as_ref()) {
+                return Err(format!(
+                    "liveness: {topic}-{} is still moving to {target:?} {when} (replicas {:?}, ISR {:?})",
+                    p.partition, p.replicas, p.isr
+                ));
+            }
             // A calm minute with every replica back: the HW has reached the leader's log end.
             let leo = p.log_end_offsets.get(&leader.to_string()).copied().unwrap_or(0);
             if p.high_watermark < leo {
