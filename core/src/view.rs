@@ -494,8 +494,9 @@ impl World {
             let p = t.partitions.get(coordinator_partition(group_id, t.partitions.len() as u32) as usize)?;
             (p.leader != NO_NODE).then_some(p.leader)
         });
-        let group = coordinator.filter(|c| !self.is_crashed(*c)).and_then(|c| self.broker(c)?.groups().get(group_id));
-        match group {
+        let group =
+            coordinator.filter(|c| !self.is_crashed(*c)).and_then(|c| self.broker(c)?.group_as_served(group_id));
+        match group.as_deref() {
             Some(g) => GroupDescription {
                 group_id: String::from(group_id),
                 state: g.state.into(),
@@ -533,33 +534,34 @@ impl World {
         }
     }
 
-    /// The group's committed offsets, as the leader of its `__consumer_offsets` partition holds them (below
-    /// its HW; while it is down, the live replica furthest on), with each partition's lag. Empty when the
-    /// group never committed.
+    /// The group's committed offsets, as the leader of its `__consumer_offsets` partition serves them; while
+    /// it is down, as the next leader will (an ISR member: live first, else one down, whose log the restart
+    /// keeps; never an out-of-sync replica while an ISR member exists, as no clean election picks one), with
+    /// each partition's lag. Empty when the group never committed.
     pub fn group_offsets(&self, group_id: &str) -> Vec<GroupOffset> {
         use crate::group::{coordinator_partition, OFFSETS_TOPIC};
         let image = self.metadata_image();
         let Some(offsets_topic) = image.topics.get(OFFSETS_TOPIC) else { return Vec::new() };
         let partition = coordinator_partition(group_id, offsets_topic.partitions.len() as u32);
         let Some(p) = offsets_topic.partitions.get(partition as usize) else { return Vec::new() };
-        // A crashed leader's HW went with its memory: then the live replica furthest on (the next leader's).
         let live = |b: &NodeId| !self.is_crashed(*b);
-        let furthest = |live_only: bool| {
-            p.replicas
-                .iter()
-                .filter(|b| !live_only || live(b))
-                .filter_map(|&b| self.broker(b)?.partition(OFFSETS_TOPIC, partition))
-                .max_by_key(|r| r.high_watermark)
+        let holds = |b: &NodeId| self.broker(*b).is_some_and(|r| r.partition(OFFSETS_TOPIC, partition).is_some());
+        let in_isr = |b: &&NodeId| p.isr.contains(b) && holds(b);
+        let furthest_live = || {
+            p.replicas.iter().filter(|b| live(b) && holds(b)).max_by_key(|&&b| {
+                self.broker(b).and_then(|r| r.partition(OFFSETS_TOPIC, partition)).map_or(0, |r| r.high_watermark)
+            })
         };
-        let replica = Some(p.leader)
-            .filter(live)
-            .and_then(|l| self.broker(l)?.partition(OFFSETS_TOPIC, partition))
-            .or_else(|| furthest(true))
-            .or_else(|| furthest(false));
-        let Some(replica) = replica else { return Vec::new() };
+        let reader = Some(&p.leader)
+            .filter(|b| live(b) && holds(b))
+            .or_else(|| p.isr.iter().filter(in_isr).find(|b| live(b)))
+            .or_else(|| p.isr.iter().find(in_isr))
+            .or_else(furthest_live);
+        let Some(reader) = reader.and_then(|&b| self.broker(b)) else { return Vec::new() };
         // Each topic described once (its partitions' HWs), not once per committed partition.
         let mut high_watermarks: VecMap<String, Vec<Offset>> = VecMap::new();
-        crate::broker::committed_offsets(replica, group_id)
+        reader
+            .committed_offsets_as_served(group_id)
             .into_iter()
             .map(|(tp, committed)| {
                 let topic = high_watermarks.entry(tp.topic.clone()).or_insert_with(|| {

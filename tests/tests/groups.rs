@@ -1428,3 +1428,95 @@ fn a_member_cut_off_one_way_from_its_brokers_is_removed_and_its_partition_moves(
         assert_eq!(w.assignment(c1).unwrap().len(), 2, "seed {seed}");
     }
 }
+
+/// A consumer of group `g` at offset 30 of `t` (committed), having committed 10 more than a HW checkpoint
+/// interval before; `__consumer_offsets` has one partition.
+fn committed_at_30(seed: u64, broker_config: &[(&str, &str)]) -> (World, NodeId) {
+    let mut broker_config: ConfigMap = broker_config.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    broker_config.insert("offsets.topic.num.partitions".into(), "1".into());
+    let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    for i in 0..50 {
+        w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+    }
+    let config = ConsumerConfig {
+        group_id: Some("g".into()),
+        auto_offset_reset: AutoOffsetReset::Earliest,
+        enable_auto_commit: false,
+        max_poll_records: 10,
+        ..ConsumerConfig::named("a")
+    };
+    let a = w.add_consumer(config).unwrap();
+    w.subscribe(a, vec!["t".into()]).unwrap();
+    let tp = TopicPartition::new("t", 0);
+    for target in [10, 30] {
+        while w.position(a, &tp).unwrap_or(0) < target {
+            w.poll(a, 1_000).unwrap();
+        }
+        w.commit_sync(a, None).unwrap();
+        w.run_for(6_000); // past the HW checkpoint interval
+    }
+    assert_eq!(w.group_offsets("g")[0].committed, 30);
+    (w, a)
+}
+
+/// An adversary's finding (the views only; no client misbehaved): the group's coordinator restarted before
+/// the controller fenced it, and for a while the views read its state before it loaded the group again:
+/// `groupOffsets` its HW checkpoint (10, not the acknowledged 30), `describeGroup` an Empty group at
+/// generation 0. Kafka's admin client hears COORDINATOR_LOAD_IN_PROGRESS there and asks again; the views
+/// show what the load brings.
+#[test]
+fn the_group_views_do_not_go_back_while_a_restarted_coordinator_loads() {
+    for seed in 1..=4 {
+        let (mut w, _) = committed_at_30(seed, &[]);
+        let before = w.describe_group("g");
+        assert_eq!(before.state, ConsumerGroupState::Stable);
+        let coordinator = before.coordinator.unwrap();
+        w.crash_broker(coordinator).unwrap();
+        w.run_for(100);
+        w.restart_broker(coordinator).unwrap();
+        for _ in 0..100 {
+            let offsets = w.group_offsets("g");
+            assert_eq!(offsets.first().map(|o| o.committed), Some(30), "seed {seed} at {}", w.now_ms());
+            let g = w.describe_group("g");
+            if g.coordinator.is_some_and(|c| w.describe_cluster().brokers.iter().any(|b| b.id == c)) {
+                assert!(
+                    g.state == ConsumerGroupState::Dead || g.generation >= before.generation,
+                    "seed {seed} at {}: {g:?}",
+                    w.now_ms()
+                );
+                assert_ne!(g.state, ConsumerGroupState::Empty, "seed {seed} at {}: {g:?}", w.now_ms());
+            }
+            w.run_for(10);
+        }
+    }
+}
+
+/// An adversary's finding: with `min.insync.replicas` 1 the offsets partition's ISR shrank to its leader,
+/// which then crashed: `groupOffsets` showed an out-of-sync follower's older commit (10), which no clean
+/// election can make the next coordinator. The view reads the ISR member's log, as the next leader will.
+/// (Here the group is at 30 everywhere, then commits 40 on the leader alone.)
+#[test]
+fn the_group_offsets_view_reads_the_in_sync_replica_while_it_is_down() {
+    for seed in 1..=4 {
+        let (mut w, consumer) = committed_at_30(seed, &[("min.insync.replicas", "1")]);
+        let leader = w.describe_topic(OFFSETS_TOPIC).unwrap().partitions[0].leader.unwrap();
+        // The followers fall out of the ISR (cut off from the leader), then the group commits 40.
+        let followers: Vec<NodeId> = w.brokers().iter().copied().filter(|&b| b != leader).collect();
+        for &f in &followers {
+            w.set_link(leader, f, Some(franz_core::sim::network::NetworkConfig { drop_rate: 1.0, ..Default::default() }))
+                .unwrap();
+        }
+        let tp = TopicPartition::new("t", 0);
+        while w.position(consumer, &tp).unwrap_or(0) < 40 {
+            w.poll(consumer, 1_000).unwrap();
+        }
+        // Acknowledged once the leader drops the silent followers from the ISR (replica.lag.time.max.ms).
+        w.commit_sync(consumer, None).unwrap();
+        assert_eq!(w.describe_topic(OFFSETS_TOPIC).unwrap().partitions[0].isr, [leader], "seed {seed}");
+        w.crash_broker(leader).unwrap();
+        w.run_for(1_000);
+        assert_eq!(w.group_offsets("g").first().map(|o| o.committed), Some(40), "seed {seed}");
+    }
+}

@@ -179,6 +179,39 @@ impl Broker {
     }
 }
 
+impl Broker {
+    /// For the views: the group as this broker serves it, or as it will once it loads its offsets partition
+    /// (a restart, or a leadership just taken: Kafka answers COORDINATOR_LOAD_IN_PROGRESS meanwhile, and an
+    /// admin client asks again). An adversary saw the group read Empty at generation 0 in that gap.
+    pub fn group_as_served(&self, group_id: &str) -> Option<alloc::borrow::Cow<'_, Group>> {
+        let count = self.image.topics.get(OFFSETS_TOPIC).map_or(0, |t| t.partitions.len() as u32);
+        let partition = coordinator_partition(group_id, count.max(1));
+        let p = self.partition(OFFSETS_TOPIC, partition)?;
+        if self.groups_loaded.get(&partition) == Some(&(self.incarnation, p.leader_epoch)) {
+            return self.groups.get(group_id).map(alloc::borrow::Cow::Borrowed);
+        }
+        let latest = latest_group_records(p);
+        let value = latest.get(group_id)?;
+        Some(alloc::borrow::Cow::Owned(Group::load(group_id, value, 0, "")))
+    }
+
+    /// For the views: the group's committed offsets in this replica of its offsets partition, as it serves
+    /// them (a leader that loaded it: below its HW, or all it loaded), or will once it leads and loads (its
+    /// whole log, as Kafka's load reads to the log end). An adversary saw a restarted coordinator's view go
+    /// back to its HW checkpoint.
+    pub fn committed_offsets_as_served(&self, group_id: &str) -> VecMap<TopicPartition, Offset> {
+        let count = self.image.topics.get(OFFSETS_TOPIC).map_or(0, |t| t.partitions.len() as u32);
+        let partition = coordinator_partition(group_id, count.max(1));
+        let Some(p) = self.partition(OFFSETS_TOPIC, partition) else { return VecMap::new() };
+        let loaded = self.groups_loaded.get(&partition) == Some(&(self.incarnation, p.leader_epoch));
+        let end = match self.offsets_loaded_through.get(&partition) {
+            Some(&through) if loaded && p.leader == self.id => p.high_watermark.max(through),
+            _ => p.log.log_end_offset(),
+        };
+        committed_offsets_through(p, group_id, end)
+    }
+}
+
 /// The error a group request gets from a broker that cannot serve it.
 fn refusal(message: &Message, e: crate::error::FranzError) -> Option<Message> {
     Some(match *message {
@@ -496,11 +529,6 @@ fn latest_group_records(p: &super::Partition) -> VecMap<String, GroupMetadataVal
         };
     }
     groups
-}
-
-/// A group's committed offsets as one replica of its offsets partition holds them, below its HW.
-pub fn committed_offsets(p: &super::Partition, group_id: &str) -> VecMap<TopicPartition, Offset> {
-    committed_offsets_through(p, group_id, p.high_watermark)
 }
 
 /// A group's committed offsets in the records of `p` below `end`.

@@ -16,7 +16,6 @@ use crate::vec_map::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-pub use coordinator::committed_offsets;
 use partition::SequenceCheck;
 pub use partition::{FollowerState, Partition};
 
