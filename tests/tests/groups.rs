@@ -1505,8 +1505,12 @@ fn the_group_offsets_view_reads_the_in_sync_replica_while_it_is_down() {
         // The followers fall out of the ISR (cut off from the leader), then the group commits 40.
         let followers: Vec<NodeId> = w.brokers().iter().copied().filter(|&b| b != leader).collect();
         for &f in &followers {
-            w.set_link(leader, f, Some(franz_core::sim::network::NetworkConfig { drop_rate: 1.0, ..Default::default() }))
-                .unwrap();
+            w.set_link(
+                leader,
+                f,
+                Some(franz_core::sim::network::NetworkConfig { drop_rate: 1.0, ..Default::default() }),
+            )
+            .unwrap();
         }
         let tp = TopicPartition::new("t", 0);
         while w.position(consumer, &tp).unwrap_or(0) < 40 {

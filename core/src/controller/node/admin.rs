@@ -113,10 +113,14 @@ impl Controller {
                 }
                 let current = topic.partitions.len() as u32;
                 let replication_factor = topic.partitions.first().map_or(1, |p| p.replicas.len() as u32);
-                if total_count <= current {
+                // KRaft's words (an adversary: the equal count read "higher than the requested").
+                if total_count == current {
+                    return Err(franz_err!(InvalidPartitions, "Topic already has {current} partition(s)."));
+                }
+                if total_count < current {
                     return Err(franz_err!(
                         InvalidPartitions,
-                        "Topic currently has {current} partitions, which is higher than the requested {total_count}."
+                        "The topic {name} currently has {current} partition(s); {total_count} would not be an increase."
                     ));
                 }
                 if total_count > PARTITIONS_PER_TOPIC_MAX {
