@@ -117,6 +117,9 @@ struct Model {
     unflushed_power_losses: bool,
     long: bool,
     topics: Vec<TopicModel>,
+    /// Every weak topic name ever asked for, as the judge reads them from a scenario: a create that
+    /// failed may still have made the topic (its answer lost), and a deleted one's history stays weak.
+    weak_names: Vec<String>,
     next_topic: u32,
     /// (id, writes strong topics)
     producers: Vec<(NodeId, bool)>,
@@ -195,6 +198,7 @@ fn run_history(seed: u64, size: Size) -> Result<(World, Model, Result<(), String
         unflushed_power_losses,
         long,
         topics: Vec::new(),
+        weak_names: Vec::new(),
         next_topic: 0,
         producers: Vec::new(),
         consumers: Vec::new(),
@@ -263,7 +267,7 @@ pub fn explore(seed: u64, size: Size) -> Result<Coverage, Box<Failure>> {
 
 impl Model {
     fn weak_topics(&self) -> Vec<String> {
-        self.topics.iter().filter(|t| !t.strong).map(|t| t.name.clone()).collect()
+        self.weak_names.clone()
     }
 }
 
@@ -1208,6 +1212,9 @@ fn create_named(w: &mut World, m: &mut Model, name: String, strong: bool) {
     if m.chance(20) {
         m.count("createTopic(max.message.bytes=100)");
         config.insert("max.message.bytes".into(), "100".into());
+    }
+    if !strong && !m.weak_names.contains(&name) {
+        m.weak_names.push(name.clone());
     }
     if w.create_topic(&name, partitions, Some(rf), config).is_ok() {
         m.topics.push(TopicModel { name, strong, partitions });
