@@ -476,7 +476,19 @@ impl World {
                     offline_replicas: p.replicas.iter().copied().filter(|&b| self.is_crashed(b)).collect(),
                 };
                 let shown = d.shown_replica().and_then(|s| hosted.iter().find(|(b, _)| *b == s)).map(|(_, r)| *r);
-                d.high_watermark = shown.map_or(0, |r| r.high_watermark);
+                // As an admin client sees it, the HW does not fall within a leader epoch: a leader just
+                // restarted reads its checkpoint until its followers fetch, so an in-sync replica up that
+                // knows more counts; with none up, what every in-sync log holds (the next leader's HW, which
+                // a restart keeps), not a checkpoint. (An adversary saw 3 → 0 with the only one down.)
+                let in_isr = |b: &NodeId| p.isr.contains(b);
+                let up_isr = hosted.iter().filter(|(b, _)| in_isr(b) && !self.is_crashed(*b));
+                let known = match up_isr.map(|(_, r)| r.high_watermark).max() {
+                    Some(high_watermark) => high_watermark,
+                    None => {
+                        hosted.iter().filter(|(b, _)| in_isr(b)).map(|(_, r)| r.log.log_end_offset()).min().unwrap_or(0)
+                    }
+                };
+                d.high_watermark = shown.map_or(0, |r| r.high_watermark.max(known).min(r.log.log_end_offset()));
                 d.log_start_offset = shown.map_or(0, |r| r.log.log_start_offset());
                 d
             })
@@ -490,12 +502,15 @@ impl World {
     pub fn describe_group(&self, group_id: &str) -> GroupDescription {
         use crate::group::{coordinator_partition, OFFSETS_TOPIC};
         let image = self.metadata_image();
-        let coordinator = image.topics.get(OFFSETS_TOPIC).and_then(|t| {
-            let p = t.partitions.get(coordinator_partition(group_id, t.partitions.len() as u32) as usize)?;
-            (p.leader != NO_NODE).then_some(p.leader)
+        let offsets = image.topics.get(OFFSETS_TOPIC).and_then(|t| {
+            let partition = coordinator_partition(group_id, t.partitions.len() as u32);
+            Some((partition, t.partitions.get(partition as usize)?))
         });
-        let group =
-            coordinator.filter(|c| !self.is_crashed(*c)).and_then(|c| self.broker(c)?.group_as_served(group_id));
+        let coordinator = offsets.and_then(|(_, p)| (p.leader != NO_NODE).then_some(p.leader));
+        let group = coordinator
+            .filter(|c| !self.is_crashed(*c))
+            .zip(offsets)
+            .and_then(|(c, (partition, _))| self.broker(c)?.group_as_served(partition, group_id));
         match group.as_deref() {
             Some(g) => GroupDescription {
                 group_id: String::from(group_id),
@@ -561,7 +576,7 @@ impl World {
         // Each topic described once (its partitions' HWs), not once per committed partition.
         let mut high_watermarks: VecMap<String, Vec<Offset>> = VecMap::new();
         reader
-            .committed_offsets_as_served(group_id)
+            .committed_offsets_as_served(partition, group_id)
             .into_iter()
             .map(|(tp, committed)| {
                 let topic = high_watermarks.entry(tp.topic.clone()).or_insert_with(|| {

@@ -688,3 +688,35 @@ fn a_reassignment_completes_whenever_the_active_controller_is_cut_off() {
         }
     }
 }
+
+/// An adversary's finding: a leader crashed and restarted before the controller fenced it read its HW
+/// checkpoint, and `describeTopic` showed the HW fall 5 → 0 within one leader epoch while both in-sync
+/// followers held 5. An admin client never sees that; the view counts the in-sync replicas up.
+#[test]
+fn the_high_watermark_view_does_not_fall_within_a_leader_epoch_across_a_quick_restart() {
+    for seed in 1..=8 {
+        let mut w = cluster(seed);
+        w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        for i in 0..5 {
+            w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+        }
+        let leader = leader(&w, "t", 0).unwrap();
+        let mut before = w.describe_topic("t").unwrap().partitions[0].clone();
+        w.crash_broker(leader).unwrap();
+        w.run_for(1_000);
+        w.restart_broker(leader).unwrap();
+        for _ in 0..100 {
+            w.run_for(20);
+            let now = w.describe_topic("t").unwrap().partitions[0].clone();
+            if now.leader_epoch == before.leader_epoch {
+                assert!(
+                    now.high_watermark >= before.high_watermark,
+                    "seed {seed} at {}: {before:?} -> {now:?}",
+                    w.now_ms()
+                );
+            }
+            before = now;
+        }
+    }
+}

@@ -1524,3 +1524,48 @@ fn the_group_offsets_view_reads_the_in_sync_replica_while_it_is_down() {
         assert_eq!(w.group_offsets("g").first().map(|o| o.committed), Some(40), "seed {seed}");
     }
 }
+
+/// An adversary's finding: the offsets partition's ISR down to the coordinator (the others crashed and
+/// fenced), then the coordinator crashed too: `groupOffsets` was empty, as if the group had never
+/// committed (Kafka's admin client is told COORDINATOR_NOT_AVAILABLE, never "no offsets"). Its log, which
+/// its restart keeps, says 3. And the topic's HW (RF 1, its only replica down) read 0 from a checkpoint.
+#[test]
+fn the_views_keep_what_the_last_in_sync_replica_holds_while_it_is_down() {
+    for seed in 1..=4 {
+        let broker_config: ConfigMap = [("flush.messages".to_string(), "1".to_string())].into();
+        let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+        w.create_topic("one", 1, Some(1), ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "t", vec![value("a"), value("b"), value("c")]).unwrap();
+        w.send(p, "one", vec![value("a"), value("b"), value("c")]).unwrap();
+        let config = ConsumerConfig {
+            group_id: Some("g".into()),
+            auto_offset_reset: AutoOffsetReset::Earliest,
+            enable_auto_commit: false,
+            ..ConsumerConfig::named("c")
+        };
+        let c = w.add_consumer(config).unwrap();
+        w.subscribe(c, vec!["t".into()]).unwrap();
+        let mut read = 0;
+        while read < 3 {
+            read += w.poll(c, 1_000).unwrap().len();
+        }
+        w.commit_sync(c, None).unwrap();
+        let coordinator = w.describe_group("g").coordinator.unwrap();
+        for b in w.brokers().to_vec().into_iter().filter(|&b| b != coordinator) {
+            w.crash_broker(b).unwrap();
+        }
+        w.run_for(12_000);
+        w.crash_broker(coordinator).unwrap();
+        let one_leader = w.describe_topic("one").unwrap().partitions[0].replicas[0];
+        w.crash_broker(one_leader).unwrap_or(()); // perhaps down already
+        for when in ["crashed", "fenced"] {
+            let offsets = w.group_offsets("g");
+            assert_eq!(offsets.iter().map(|o| o.committed).collect::<Vec<_>>(), [3], "seed {seed}, {when}");
+            assert_eq!(offsets[0].lag, 0, "seed {seed}, {when}: {offsets:?}");
+            assert_eq!(w.describe_topic("one").unwrap().partitions[0].high_watermark, 3, "seed {seed}, {when}");
+            w.run_for(12_000);
+        }
+    }
+}

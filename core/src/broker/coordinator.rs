@@ -183,9 +183,7 @@ impl Broker {
     /// For the views: the group as this broker serves it, or as it will once it loads its offsets partition
     /// (a restart, or a leadership just taken: Kafka answers COORDINATOR_LOAD_IN_PROGRESS meanwhile, and an
     /// admin client asks again). An adversary saw the group read Empty at generation 0 in that gap.
-    pub fn group_as_served(&self, group_id: &str) -> Option<alloc::borrow::Cow<'_, Group>> {
-        let count = self.image.topics.get(OFFSETS_TOPIC).map_or(0, |t| t.partitions.len() as u32);
-        let partition = coordinator_partition(group_id, count.max(1));
+    pub fn group_as_served(&self, partition: u32, group_id: &str) -> Option<alloc::borrow::Cow<'_, Group>> {
         let p = self.partition(OFFSETS_TOPIC, partition)?;
         if self.groups_loaded.get(&partition) == Some(&(self.incarnation, p.leader_epoch)) {
             return self.groups.get(group_id).map(alloc::borrow::Cow::Borrowed);
@@ -199,9 +197,8 @@ impl Broker {
     /// them (a leader that loaded it: below its HW, or all it loaded), or will once it leads and loads (its
     /// whole log, as Kafka's load reads to the log end). An adversary saw a restarted coordinator's view go
     /// back to its HW checkpoint.
-    pub fn committed_offsets_as_served(&self, group_id: &str) -> VecMap<TopicPartition, Offset> {
-        let count = self.image.topics.get(OFFSETS_TOPIC).map_or(0, |t| t.partitions.len() as u32);
-        let partition = coordinator_partition(group_id, count.max(1));
+    /// (`partition`: the group's, by the cluster's metadata; a broker down holds only its snapshot's.)
+    pub fn committed_offsets_as_served(&self, partition: u32, group_id: &str) -> VecMap<TopicPartition, Offset> {
         let Some(p) = self.partition(OFFSETS_TOPIC, partition) else { return VecMap::new() };
         let loaded = self.groups_loaded.get(&partition) == Some(&(self.incarnation, p.leader_epoch));
         let end = match self.offsets_loaded_through.get(&partition) {
