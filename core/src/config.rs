@@ -313,6 +313,7 @@ const BROKER_ONLY_DEFS: &[ConfigDef] = &[
     ConfigDef { key: "log.initial.task.delay.ms", default: "30000", kind: Kind::Long { min: 0 } },
     ConfigDef { key: "group.min.session.timeout.ms", default: "6000", kind: Kind::Long { min: 0 } },
     ConfigDef { key: "group.max.session.timeout.ms", default: "1800000", kind: Kind::Long { min: 0 } },
+    ConfigDef { key: "group.initial.rebalance.delay.ms", default: "3000", kind: Kind::Long { min: 0 } },
 ];
 
 /// A broker's configuration: its own settings and the defaults it gives topics.
@@ -343,6 +344,8 @@ pub struct BrokerConfig {
     /// `INVALID_SESSION_TIMEOUT`).
     pub group_min_session_timeout_ms: u64,
     pub group_max_session_timeout_ms: u64,
+    /// How long a new (Empty) group waits for more members before its first rebalance completes.
+    pub group_initial_rebalance_delay_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -363,6 +366,7 @@ impl Default for BrokerConfig {
             log_initial_task_delay_ms: 30_000,
             group_min_session_timeout_ms: 6_000,
             group_max_session_timeout_ms: 1_800_000,
+            group_initial_rebalance_delay_ms: 3_000,
         }
     }
 }
@@ -405,6 +409,7 @@ impl BrokerConfig {
                     "log.initial.task.delay.ms" => config.log_initial_task_delay_ms = v,
                     "group.min.session.timeout.ms" => config.group_min_session_timeout_ms = v,
                     "group.max.session.timeout.ms" => config.group_max_session_timeout_ms = v,
+                    "group.initial.rebalance.delay.ms" => config.group_initial_rebalance_delay_ms = v,
                     _ => config.log_retention_check_interval_ms = v,
                 }
                 continue;

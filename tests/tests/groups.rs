@@ -1569,3 +1569,27 @@ fn the_views_keep_what_the_last_in_sync_replica_holds_while_it_is_down() {
         }
     }
 }
+
+/// `group.initial.rebalance.delay.ms` is a broker config, as in Kafka (an adversary found it refused as
+/// unknown): a new group's first rebalance waits it for more members, 3 s by default, 0 here.
+#[test]
+fn group_initial_rebalance_delay_ms_is_the_brokers_to_set() {
+    let first_assignment_ms = |delay: Option<&str>| {
+        let broker_config: ConfigMap =
+            delay.map(|d| ("group.initial.rebalance.delay.ms".to_string(), d.to_string())).into_iter().collect();
+        let mut w = World::new(ClusterConfig { seed: 3, broker_config, ..Default::default() }).unwrap();
+        w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+        let config = ConsumerConfig { group_id: Some("g".into()), ..ConsumerConfig::named("c") };
+        let c = w.add_consumer(config).unwrap();
+        w.subscribe(c, vec!["t".into()]).unwrap();
+        let started_ms = w.now_ms();
+        while w.assignment(c).unwrap().is_empty() {
+            w.poll(c, 100).unwrap();
+        }
+        w.now_ms() - started_ms
+    };
+    let by_default = first_assignment_ms(None);
+    let without = first_assignment_ms(Some("0"));
+    assert!(by_default >= 3_000, "{by_default} ms");
+    assert!(without < 1_000, "{without} ms");
+}

@@ -296,7 +296,9 @@ impl Broker {
                 return;
             }
             let tag = self.member_id_tag(&tp);
-            self.groups.insert(group_id.clone(), Group::new(&group_id, &tag));
+            let mut group = Group::new(&group_id, &tag);
+            group.initial_rebalance_delay_ms = self.config.group_initial_rebalance_delay_ms;
+            self.groups.insert(group_id.clone(), group);
         }
         let Some(group) = self.groups.get_mut(&group_id) else { return };
         let generation_before = group.generation;
@@ -387,7 +389,8 @@ impl Broker {
             }
         }
         for (id, value) in latest {
-            let group = Group::load(&id, &value, now_ms, &tag);
+            let mut group = Group::load(&id, &value, now_ms, &tag);
+            group.initial_rebalance_delay_ms = self.config.group_initial_rebalance_delay_ms;
             out.trace(crate::protocol::trace::TraceKind::GroupLoaded {
                 group: id.clone(),
                 generation: group.generation,

@@ -28,7 +28,7 @@ pub use crate::protocol::message::{JoinRequest, SyncRequest};
 use crate::protocol::trace::TraceKind;
 use crate::types::{NodeId, Offset, TopicPartition, NO_NODE};
 
-/// Kafka's `group.initial.rebalance.delay.ms`: a new group waits this long for more members.
+/// Kafka's default `group.initial.rebalance.delay.ms`: a new group waits this long for more members.
 pub const GROUP_INITIAL_REBALANCE_DELAY_MS: u64 = 3_000;
 /// Franz's bound on members in one group.
 pub const GROUP_MEMBERS_MAX: usize = 1_000;
@@ -184,6 +184,8 @@ pub struct Group {
     rebalance_deadline_ms: u64,
     /// The join phase started from Empty: it waits `group.initial.rebalance.delay.ms` for more members.
     initial_join: bool,
+    /// The coordinator's `group.initial.rebalance.delay.ms`.
+    pub initial_rebalance_delay_ms: u64,
     /// Member ids are `<client or instance id>-<tag>-<n>`: the tag names this coordinator's run (Kafka uses a
     /// random UUID), so that no id handed out before is handed out again after the coordinator moves.
     member_id_tag: String,
@@ -217,6 +219,7 @@ impl Group {
             members: VecMap::new(),
             rebalance_deadline_ms: 0,
             initial_join: false,
+            initial_rebalance_delay_ms: GROUP_INITIAL_REBALANCE_DELAY_MS,
             member_id_tag: String::from(member_id_tag),
             next_member_number: 1,
             pending_members: VecMap::new(),
@@ -308,7 +311,7 @@ impl Group {
         let timeout = self.members.values().map(|m| m.rebalance_timeout_ms).max().unwrap_or(0);
         if self.state == GroupState::Empty {
             self.initial_join = true;
-            self.rebalance_deadline_ms = now_ms + GROUP_INITIAL_REBALANCE_DELAY_MS.min(timeout.max(1));
+            self.rebalance_deadline_ms = now_ms + self.initial_rebalance_delay_ms.min(timeout.max(1));
         } else if self.state != GroupState::PreparingRebalance {
             self.initial_join = false;
             self.rebalance_deadline_ms = now_ms + timeout;
