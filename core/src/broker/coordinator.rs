@@ -177,9 +177,7 @@ impl Broker {
             .unwrap_or_default();
         Ok(partitions.iter().map(|tp| (tp.clone(), committed.get(tp).copied())).collect())
     }
-}
 
-impl Broker {
     /// For the views: the group as this broker serves it, or as it will once it loads its offsets partition
     /// (a restart, or a leadership just taken: Kafka answers COORDINATOR_LOAD_IN_PROGRESS meanwhile, and an
     /// admin client asks again). An adversary saw the group read Empty at generation 0 in that gap.
