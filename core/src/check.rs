@@ -989,13 +989,14 @@ fn check_committed_unread(recorded: &History, history: &History, replicas: &Repl
                     reset_ms.insert((group, tp.clone()), entry.time_ms);
                 }
             }
-            Op::OffsetsCommitted { group, offsets, explicit, consumer, requested_ms, .. } => {
+            Op::OffsetsCommitted { group, offsets, explicit, consumer, positions_ms, .. } => {
                 for o in offsets {
                     let key = (group.as_str(), TopicPartition::new(o.topic.clone(), o.partition));
                     // An explicit commit is the application's choice, and one sent before a seek it was
                     // acknowledged after holds a position from before the jump: the next one is not judged
                     // from either.
-                    let sent_before_a_seek = reset_ms.get(&key).is_some_and(|&at| at >= *requested_ms);
+                    // (Taken before it: a commit that waited for a coordinator is sent long after.)
+                    let sent_before_a_seek = reset_ms.get(&key).is_some_and(|&at| at >= *positions_ms);
                     let previous = last.insert(key.clone(), (o.offset, *explicit || sent_before_a_seek));
                     let Some((from, _)) = previous.filter(|&(from, jumped)| !jumped && !explicit && from < o.offset)
                     else {
@@ -1639,6 +1640,7 @@ mod tests {
             generation,
             member_id: member.into(),
             requested_ms,
+            positions_ms: requested_ms,
         }
     }
 
@@ -1768,6 +1770,24 @@ mod tests {
         soak.truncate(5);
         soak.extend([stale(), commit_as(-1, "", 5, 0, false), commit_as(-1, "", 7, 1, false)]);
         assert_eq!(run(soak, log()), []);
+        // Soak seed 10,036,095: that auto-commit waited for a coordinator (its broker was down) and was sent
+        // long after the stale poll, with the positions it took as it began: still before the jump.
+        let waited = |positions_ms: u64| {
+            let mut commit = commit_as(-1, "", 9, 0, false);
+            if let Op::OffsetsCommitted { positions_ms: at, .. } = &mut commit {
+                *at = positions_ms;
+            }
+            commit
+        };
+        let mut late = ops(None);
+        late.truncate(5);
+        late.extend([stale(), waited(5), commit_as(-1, "", 10, 1, false)]);
+        assert_eq!(run(late, log()), []);
+        // Near miss: positions taken after the stale poll (t=5), so the commit of 0 went back and 1 skips.
+        let mut after = ops(None);
+        after.truncate(5);
+        after.extend([stale(), waited(8), commit_as(-1, "", 10, 1, false)]);
+        assert_eq!(run(after, log()), [ViolationKind::CommittedUnread]);
     }
 
     #[test]

@@ -131,6 +131,9 @@ pub enum Op {
         member_id: String,
         /// When the acknowledged attempt was sent.
         requested_ms: u64,
+        /// When the consumer took the positions it commits (the commit began; a retry, or one waiting for a
+        /// coordinator, is sent later with them). Soak seed 10,036,095.
+        positions_ms: u64,
     },
     /// An OffsetFetch, sent at `requested_ms`, answered these committed offsets (`None`: nothing committed).
     CommittedOffsetsFetched {

@@ -90,6 +90,7 @@ impl Consumer {
             kind,
             explicit: false,
             sent_ms: now_ms,
+            started_ms: now_ms,
         };
         self.commits.insert(id, commit);
         id
@@ -159,6 +160,7 @@ impl Consumer {
                     generation: commit.generation,
                     member_id: commit.member_id.clone(),
                     requested_ms: commit.sent_ms,
+                    positions_ms: commit.started_ms,
                 });
                 Ok(())
             }

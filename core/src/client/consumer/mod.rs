@@ -376,6 +376,8 @@ struct PendingCommit {
     explicit: bool,
     /// When the last attempt was sent.
     sent_ms: u64,
+    /// When the positions it carries were taken (the commit began).
+    started_ms: u64,
 }
 
 #[derive(Clone, Debug)]
