@@ -710,19 +710,24 @@ fn power_loss_keeps_acked(w: &World, broker: NodeId) -> bool {
     })
 }
 
+/// A strong topic's partition 0 with three replicas or more: its name, leader, a follower drawn, and a
+/// producer of strong topics.
+fn strong_partition_zero(w: &World, m: &mut Model) -> Option<(String, NodeId, NodeId, NodeId)> {
+    let (name, _) = m.topic(Some(true))?;
+    let p = w.describe_topic(&name).ok()?.partitions.first().cloned()?;
+    let leader = p.leader.filter(|_| p.replicas.len() >= 3)?;
+    let follower = m.pick(&p.replicas.iter().copied().filter(|&r| r != leader).collect::<Vec<_>>())?;
+    let producer = m.producers.iter().find(|(_, strong)| *strong).map(|&(id, _)| id)?;
+    Some((name, leader, follower, producer))
+}
+
 /// KIP-903's case: a follower that fell out of the ISR comes back and catches up; while the leader's
 /// AlterPartition adding it travels (slowly) to the controller, the follower restarts again, losing power
 /// if Kafka's promise allows (what it had not flushed is gone). That request names its old broker epoch:
 /// the controller must refuse it, or a replica without the records is in the ISR (the leader's answers no
 /// longer reach it, so it stays without them), and the leader is crashed next so that it may be elected.
 fn restart_during_isr_expansion(w: &mut World, m: &mut Model) {
-    let Some((name, _)) = m.topic(Some(true)) else { return };
-    let Some(p) = w.describe_topic(&name).ok().and_then(|d| d.partitions.first().cloned()) else { return };
-    let (Some(leader), true) = (p.leader, p.replicas.len() >= 3) else { return };
-    let Some(follower) = m.pick(&p.replicas.iter().copied().filter(|&r| r != leader).collect::<Vec<_>>()) else {
-        return;
-    };
-    let Some(producer) = m.producers.iter().find(|(_, strong)| *strong).map(|&(id, _)| id) else { return };
+    let Some((name, leader, follower, producer)) = strong_partition_zero(w, m) else { return };
     m.count("restartDuringIsrExpansion");
     let _ = w.crash_broker(follower);
     w.run_for(12_000);
@@ -774,13 +779,7 @@ fn restart_during_isr_expansion(w: &mut World, m: &mut Model) {
 /// counts its HW without the follower, which the controller counts in sync: acknowledged records missing
 /// on the new leader (caught: the mutant a-stale-isr-refusal-drops-the-pending-change).
 fn isr_expansion_answer_lost(w: &mut World, m: &mut Model) {
-    let Some((name, _)) = m.topic(Some(true)) else { return };
-    let Some(p) = w.describe_topic(&name).ok().and_then(|d| d.partitions.first().cloned()) else { return };
-    let (Some(leader), true) = (p.leader, p.replicas.len() >= 3) else { return };
-    let Some(follower) = m.pick(&p.replicas.iter().copied().filter(|&r| r != leader).collect::<Vec<_>>()) else {
-        return;
-    };
-    let Some(producer) = m.producers.iter().find(|(_, strong)| *strong).map(|&(id, _)| id) else { return };
+    let Some((name, leader, follower, producer)) = strong_partition_zero(w, m) else { return };
     let Some(controller) = w.describe_cluster().controller.leader_id else { return };
     m.count("isrExpansionAnswerLost");
     let send = |w: &mut World, m: &mut Model, count: u32| {
