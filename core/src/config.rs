@@ -293,8 +293,20 @@ const BROKER_SYNONYMS: &[(&str, &str)] = &[
     ("log.retention.bytes", "retention.bytes"),
     ("log.retention.ms", "retention.ms"),
     ("log.roll.ms", "segment.ms"),
+    ("log.roll.jitter.ms", "segment.jitter.ms"),
     ("log.segment.bytes", "segment.bytes"),
     ("message.max.bytes", "max.message.bytes"),
+];
+
+/// Kafka's coarser names for the same topic defaults, in whole minutes or hours (INTs): the finest one set
+/// wins (`log.retention.ms`, then `.minutes`, then `.hours`), and a negative retention is -1 (unlimited), as
+/// `KafkaConfig.logRetentionTimeMillis` reads them. Kafka's own `server.properties` sets `log.retention.hours`.
+const BROKER_TIME_SYNONYMS: &[(&str, &str, i64, i64)] = &[
+    // (broker key, topic key, ms in its unit, least value)
+    ("log.retention.minutes", "retention.ms", 60_000, i32::MIN as i64),
+    ("log.retention.hours", "retention.ms", 3_600_000, i32::MIN as i64),
+    ("log.roll.hours", "segment.ms", 3_600_000, 1),
+    ("log.roll.jitter.hours", "segment.jitter.ms", 3_600_000, 0),
 ];
 
 /// Broker settings that are not topic defaults, with Kafka's defaults.
@@ -376,7 +388,21 @@ impl BrokerConfig {
     /// topic defaults (`log.retention.ms`), or topic-level names directly (`min.insync.replicas`).
     pub fn parse(map: &ConfigMap) -> Result<BrokerConfig> {
         let mut config = BrokerConfig::default();
+        // (topic key, unit in ms, value in ms) of the coarse names set, applied after the finer ones.
+        let mut coarse: Vec<(&str, i64, i64)> = Vec::new();
         for (key, value) in map {
+            if let Some(&(_, topic_key, unit_ms, min)) = BROKER_TIME_SYNONYMS.iter().find(|s| s.0 == key.as_str()) {
+                let Some(v) = value.trim().parse::<i32>().ok().map(i64::from).filter(|&v| v >= min) else {
+                    return Err(franz_err!(
+                        InvalidConfig,
+                        "Invalid value {value} for configuration {key}: expected a whole number from {min} to {} \
+                         (an INT)",
+                        i32::MAX
+                    ));
+                };
+                coarse.push((topic_key, unit_ms, if v < 0 { -1 } else { v * unit_ms }));
+                continue;
+            }
             if let Some(def) = BROKER_ONLY_DEFS.iter().find(|d| d.key == key.as_str()) {
                 let v =
                     value.trim().parse::<i64>().ok().filter(|&v| matches!(def.kind, Kind::Long { min } if v >= min));
@@ -419,6 +445,10 @@ impl BrokerConfig {
                 return Err(franz_err!(InvalidConfig, "Unknown broker config name: {key}"));
             }
             config.topic_defaults.insert(topic_key.to_owned(), value.clone());
+        }
+        coarse.sort_by_key(|&(topic_key, unit_ms, _)| (topic_key, unit_ms));
+        for (topic_key, _, ms) in coarse {
+            config.topic_defaults.entry(topic_key.to_owned()).or_insert_with(|| ms.to_string());
         }
         // Kafka's log.flush.interval.ms defaults to the flusher's interval: setting only the interval makes
         // every topic flush on each run.
@@ -552,6 +582,22 @@ mod tests {
         assert_eq!(c.log_retention_check_interval_ms, 5_000);
         assert_eq!(c.log_cleaner_backoff_ms, 15_000);
         assert_eq!(c.topic_defaults, map(&[("retention.ms", "60000"), ("min.insync.replicas", "2")]));
+        // Adversary 18: Kafka's coarser names, the finest one set winning.
+        let coarse = |pairs: &[(&str, &str)]| BrokerConfig::parse(&map(pairs)).unwrap().topic_defaults;
+        assert_eq!(coarse(&[("log.retention.hours", "1")]), map(&[("retention.ms", "3600000")]));
+        assert_eq!(
+            coarse(&[("log.retention.hours", "1"), ("log.retention.minutes", "2")]),
+            map(&[("retention.ms", "120000")])
+        );
+        assert_eq!(coarse(&[("log.retention.minutes", "2"), ("log.retention.ms", "5")]), map(&[("retention.ms", "5")]));
+        assert_eq!(coarse(&[("log.retention.hours", "-5")]), map(&[("retention.ms", "-1")]), "unlimited");
+        assert_eq!(
+            coarse(&[("log.roll.hours", "2"), ("log.roll.jitter.hours", "1")]),
+            map(&[("segment.ms", "7200000"), ("segment.jitter.ms", "3600000")])
+        );
+        for bad in [("log.roll.hours", "0"), ("log.retention.hours", "9999999999"), ("log.retention.minutes", "x")] {
+            assert_eq!(BrokerConfig::parse(&map(&[bad])).unwrap_err().code, ErrorCode::InvalidConfig, "{bad:?}");
+        }
         for bad in
             [map(&[("log.retention.check.interval.ms", "0")]), map(&[("log.retention.ms", "x")]), map(&[("nope", "1")])]
         {

@@ -51,7 +51,7 @@ impl Segment {
 
     fn recompute(&mut self) {
         self.size_bytes = self.batches.iter().map(|b| b.size_bytes).sum();
-        self.max_timestamp_ms = self.batches.iter().map(|b| b.records.max_timestamp_ms()).max().unwrap_or(i64::MIN);
+        self.max_timestamp_ms = self.batches.iter().map(RecordBatch::max_timestamp_ms).max().unwrap_or(i64::MIN);
     }
 }
 
@@ -182,6 +182,7 @@ impl PartitionLog {
             producer,
             origin,
             delete_horizon_ms: None,
+            emptied_max_timestamp_ms: None,
             size_bytes,
             records,
         };
@@ -901,6 +902,32 @@ mod tests {
         assert_eq!(log.compact(500, log.log_end_offset(), &c).tombstones_removed, 0, "tombstone kept");
         assert_eq!(log.compact(1_011, log.log_end_offset(), &c).tombstones_removed, 1, "then dropped");
         assert!(log.get(3).is_none());
+    }
+
+    /// Adversary 18: compaction emptied the oldest segment's idempotent batches (kept for their producer's
+    /// state); the segment read as never expiring, and time retention stopped at it for good.
+    #[test]
+    fn time_retention_reaches_batches_compaction_emptied() {
+        let c = config(&[
+            ("cleanup.policy", "compact,delete"),
+            ("segment.bytes", "100"),
+            ("retention.ms", "20000"),
+            ("delete.retention.ms", "0"),
+        ]);
+        let mut log = PartitionLog::new(0);
+        let producer = ProducerStamp { producer_id: 7, producer_epoch: 0, base_sequence: 0 };
+        for (i, k) in ["a", "b", "a", "b", "c", "d"].into_iter().enumerate() {
+            let stamp = ProducerStamp { base_sequence: i as i32, ..producer };
+            log.append(vec![keyed(k, Some("v"), i as i64 * 1_000)].into(), 0, stamp, None, i as u64 * 1_000, &c);
+        }
+        assert!(log.compact(6_000, log.log_end_offset(), &c).records_removed >= 2);
+        let first = log.segments().next().unwrap();
+        assert!(first.batches.iter().all(|b| b.records.is_empty()), "the first segment emptied: {first:?}");
+        assert_eq!(first.max_timestamp_ms, 0, "an emptied batch keeps its records' largest timestamp");
+        let outcome = log.apply_retention(40_000, log.log_end_offset(), &c);
+        assert!(outcome.segments_deleted >= 3, "every segment but the active one expired: {outcome:?}");
+        assert_eq!(log.log_start_offset(), log.segments().next().unwrap().base_offset);
+        assert!(log.log_start_offset() >= 5, "{}", log.log_start_offset());
     }
 
     #[test]

@@ -383,6 +383,57 @@ fn unclean_election_enabled_later_elects_a_leader_within_its_interval() {
     w.send(p, "t", vec![value("after")]).unwrap();
 }
 
+/// Adversary 18: a replica down at offset 5 is elected uncleanly while the old replicas' logs, moved on by
+/// `retention.bytes`, start above 5. Each old replica truncated only to its own log start, kept a log end
+/// above its new leader's, and never fetched again: out of the ISR for good. Kafka's `truncateTo` below the
+/// first segment restarts the log empty at the divergence point; the replicas catch up and rejoin.
+#[test]
+fn replicas_whose_log_starts_above_an_unclean_leaders_end_restart_their_logs_and_rejoin() {
+    for seed in 1..=4 {
+        let broker_config = config(&[("log.retention.check.interval.ms", "1000")]);
+        let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
+        let topic_config =
+            config(&[("segment.bytes", "200"), ("retention.bytes", "400"), ("unclean.leader.election.enable", "true")]);
+        w.create_topic("t", 1, Some(3), topic_config).unwrap();
+        let p = w.add_producer(ProducerConfig { linger_ms: 0, ..ProducerConfig::named("p") }).unwrap();
+        for i in 0..5 {
+            w.send(p, "t", vec![value(&format!("a{i}"))]).unwrap();
+        }
+        let l = leader(&w, "t", 0).unwrap();
+        let others: Vec<NodeId> = w.brokers().iter().copied().filter(|&b| b != l).collect();
+        let (f, r) = (others[0], others[1]);
+        w.crash_broker(r).unwrap();
+        w.run_for(12_000);
+        for i in 5..60 {
+            w.send(p, "t", vec![value(&format!("a{i}"))]).unwrap();
+        }
+        w.run_for(5_000);
+        let start = w.describe_topic("t").unwrap().partitions[0].log_start_offset;
+        assert!(start > 5, "seed {seed}: retention moved the log start past the lagging replica's end: {start}");
+        w.crash_broker(l).unwrap();
+        w.crash_broker(f).unwrap();
+        w.run_for(12_000);
+        w.restart_broker(r).unwrap();
+        w.run_for(20_000);
+        assert_eq!(leader(&w, "t", 0), Some(r), "seed {seed}: elected uncleanly");
+        let p2 = w.add_producer(ProducerConfig { linger_ms: 0, ..ProducerConfig::named("p2") }).unwrap();
+        w.send(p2, "t", vec![value("b")]).unwrap();
+        w.restart_broker(l).unwrap();
+        w.restart_broker(f).unwrap();
+        w.run_for(30_000);
+        let d = w.describe_topic("t").unwrap().partitions[0].clone();
+        assert_eq!(d.isr.len(), 3, "seed {seed}: the old replicas caught up and rejoined: {d:?}");
+        let truncated_to: Vec<u64> = kinds(&w)
+            .into_iter()
+            .filter_map(|k| match k {
+                TraceKind::LogTruncated { to_offset, .. } => Some(to_offset),
+                _ => None,
+            })
+            .collect();
+        assert!(truncated_to.iter().all(|&o| o <= 6), "seed {seed}: to the divergence point: {truncated_to:?}");
+    }
+}
+
 /// A reassignment copies the log to the new replicas, waits for them in the ISR, then drops the old ones;
 /// a leader that is not in the target hands over.
 #[test]

@@ -839,8 +839,16 @@ impl Broker {
                 let own_end =
                     if epoch < 0 { end } else { p.log.end_offset_for_epoch(epoch).map_or(end, |(_, e)| e.min(end)) };
                 let from_offset = p.log.log_end_offset();
-                let to_offset = own_end.max(p.log.log_start_offset()).min(from_offset);
-                p.log.truncate_to(to_offset);
+                let to_offset = own_end.min(from_offset);
+                if to_offset < p.log.log_start_offset() {
+                    // Below this replica's log start (retention moved it past where the new leader's log
+                    // ends, after an unclean election): as Kafka's `truncateTo`, the log restarts empty there.
+                    p.log.truncate_fully_and_start_at(to_offset, now_ms);
+                    p.producers.clear();
+                    p.producers_forgotten = true;
+                } else {
+                    p.log.truncate_to(to_offset);
+                }
                 p.high_watermark = p.high_watermark.min(to_offset);
                 p.rebuild_producer_state();
                 self.topics.changed_partition_not_led(&name, partition);

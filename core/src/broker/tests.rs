@@ -547,6 +547,7 @@ fn a_follower_drops_an_answer_about_a_deleted_incarnation_of_its_topic() {
         producer: ProducerStamp::NONE,
         origin: None,
         delete_horizon_ms: None,
+        emptied_max_timestamp_ms: None,
         size_bytes: crate::protocol::record::batch_size_bytes(&old_records),
         records: old_records.into(),
     };

@@ -57,6 +57,9 @@ pub struct RecordBatch {
     pub origin: Option<RecordOrigin>,
     /// When the cleaner may drop this batch's tombstones (set when it first cleans them).
     pub delete_horizon_ms: Option<u64>,
+    /// The largest timestamp its records had, once compaction emptied it (it is kept for its producer's
+    /// state): Kafka writes an emptied batch's header with it, so time retention still reaches the batch.
+    pub emptied_max_timestamp_ms: Option<i64>,
     /// Kafka's `sizeInBytes`: [`BATCH_OVERHEAD_BYTES`] plus its records' sizes, counted once when the batch
     /// is made and again only when it loses records.
     pub size_bytes: usize,
@@ -66,9 +69,18 @@ pub struct RecordBatch {
 impl RecordBatch {
     /// Drops the records `keep` refuses, and counts the batch's size again.
     pub fn retain_records(&mut self, keep: impl FnMut(&Record) -> bool) {
+        let max_timestamp_ms = self.max_timestamp_ms();
         if self.records.retain(keep) {
             self.size_bytes = BATCH_OVERHEAD_BYTES + self.records.size_bytes(0..self.records.len());
+            if self.records.is_empty() {
+                self.emptied_max_timestamp_ms = Some(max_timestamp_ms);
+            }
         }
+    }
+
+    /// What time retention measures: its records' largest timestamp, or theirs before compaction emptied it.
+    pub fn max_timestamp_ms(&self) -> i64 {
+        self.emptied_max_timestamp_ms.unwrap_or_else(|| self.records.max_timestamp_ms())
     }
 }
 
