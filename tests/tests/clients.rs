@@ -123,6 +123,54 @@ fn a_send_waits_for_metadata_max_block_ms_and_no_longer() {
     }
 }
 
+/// Adversary 19: an idempotent producer (Kafka's default) waiting for its first metadata failed at
+/// `delivery.timeout.ms` (40 s), before `max.block.ms` (60 s): its send waited for the producer id before
+/// asking for metadata, and its delivery clock ran all along. Kafka's `send()` waits for metadata first;
+/// the delivery clock starts when the records join batches.
+#[test]
+fn a_send_waiting_for_its_first_metadata_is_bounded_by_max_block_ms_idempotent_or_not() {
+    for (seed, idempotent) in [(1, true), (2, true), (3, true), (1, false)] {
+        for brokers_back in [true, false] {
+            let mut w = World::new(ClusterConfig { seed, brokers: 3, ..Default::default() }).unwrap();
+            w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+            for b in w.brokers().to_vec() {
+                w.crash_broker(b).unwrap();
+            }
+            w.run_for(1_000);
+            let config = ProducerConfig {
+                delivery_timeout_ms: 40_000,
+                max_block_ms: 60_000,
+                enable_idempotence: Some(idempotent),
+                ..ProducerConfig::named("p")
+            };
+            let p = w.add_producer(config).unwrap();
+            let before = w.now_ms();
+            let id = w.send_async(p, "t", vec![value("v")]).unwrap();
+            w.run_for(44_000);
+            if brokers_back {
+                for b in w.brokers().to_vec() {
+                    w.restart_broker(b).unwrap();
+                }
+            }
+            w.run_for(60_000);
+            let outcome = w.producer_results(p).unwrap().into_iter().find(|o| o.request_id == id).unwrap();
+            let why = format!("seed {seed}, idempotent {idempotent}, brokers back {brokers_back}: {outcome:?}");
+            if brokers_back {
+                assert!(outcome.result.is_ok(), "{why}");
+            } else {
+                let e = outcome.result.unwrap_err();
+                assert!(e.message.contains("max.block.ms"), "{why}");
+            }
+            let failed_at = w.trace().since(0).into_iter().find_map(|e| {
+                let failed =
+                    matches!(e.kind, franz_core::trace::TraceKind::ProduceFailed { .. }) && e.time_ms >= before;
+                failed.then(|| e.time_ms - before)
+            });
+            assert!(failed_at.is_none_or(|t| t >= 60_000), "{why}: failed at +{failed_at:?} ms");
+        }
+    }
+}
+
 #[test]
 fn a_send_to_a_partition_just_added_waits_for_the_metadata_that_names_it() {
     for seed in 1..=3 {

@@ -485,6 +485,7 @@ impl Producer {
                 let correlation_id = self.in_flight.start(now_ms, to, deadline_ms, ProducerRequest::InitProducerId);
                 out.send(to, Message::InitProducerIdRequest { correlation_id });
             }
+            self.hold_delivery_clocks_until_metadata(now_ms);
             return;
         }
         if self.undispatched.is_empty() {
@@ -546,6 +547,24 @@ impl Producer {
         self.undispatched = waiting;
         if !needs_metadata.is_empty() {
             self.request_metadata(now_ms, needs_metadata, out);
+        }
+    }
+
+    /// Kafka's `send()` waits for its topic's metadata (up to `max.block.ms`) whatever the producer id, which
+    /// the sender gets meanwhile: a send's `delivery.timeout.ms` starts when its partitions are known (its
+    /// records join batches then), not while the metadata is missing. (Franz asks for the metadata once the
+    /// id has come, a round trip later than Kafka.)
+    fn hold_delivery_clocks_until_metadata(&mut self, now_ms: u64) {
+        for send_id in &self.undispatched {
+            let Some(send) = self.sends.get_mut(send_id) else { continue };
+            match self.metadata.topic(&send.topic) {
+                Some(Ok(_)) if send.waited_for_metadata => {
+                    send.waited_for_metadata = false;
+                    send.deadline_ms = now_ms.saturating_add(self.config.delivery_timeout_ms);
+                }
+                Some(Ok(_)) => {}
+                _ => send.waited_for_metadata = true,
+            }
         }
     }
 
