@@ -371,6 +371,7 @@ mod tests {
             linger_ms: 6,
             max_in_flight_requests_per_connection: 7,
             max_request_size_bytes: 8,
+            retries: 9,
         });
         reads_every_field(ConsumerConfig {
             client_id: Some("c".into()),

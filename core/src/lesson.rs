@@ -363,7 +363,7 @@ impl Lesson {
 
     pub fn cluster_config(&self) -> ClusterConfig {
         let LessonCluster { seed, brokers, controllers, network, config } = self.cluster.clone();
-        ClusterConfig { seed, brokers, controllers, network, broker_config: config }
+        ClusterConfig { seed, brokers, controllers, network, broker_config: config, clock_start_ms: 0 }
     }
 }
 

@@ -179,7 +179,7 @@ fn cluster_for(seed: u64, dice: &mut Pcg32) -> (ClusterConfig, bool, bool) {
     if power_losses {
         broker_config.insert("log.flush.interval.messages".into(), "1".into());
     }
-    (ClusterConfig { seed, brokers, controllers, network, broker_config }, power_losses, long)
+    (ClusterConfig { seed, brokers, controllers, network, broker_config, clock_start_ms: 0 }, power_losses, long)
 }
 
 /// Draws and runs one history's actions (not its final phase): the world after them, the model that drew
@@ -279,6 +279,7 @@ fn failure(seed: u64, reason: String, scenario: Option<Scenario>) -> Box<Failure
         controllers: 1,
         network: NetworkConfig::default(),
         config: ConfigMap::new(),
+        clock_start_ms: 0,
         actions: Vec::new(),
     });
     Box::new(Failure { seed, reason, scenario })

@@ -4,7 +4,7 @@
 use franz_core::client::ProducerConfig;
 use franz_core::config::ConfigMap;
 use franz_core::sim::network::NetworkConfig;
-use franz_core::{ClusterConfig, World};
+use franz_core::{ClusterConfig, ErrorCode, World};
 use franz_tests::value;
 
 fn high_watermark(w: &World, topic: &str) -> u64 {
@@ -169,6 +169,35 @@ fn a_send_waiting_for_its_first_metadata_is_bounded_by_max_block_ms_idempotent_o
             assert!(failed_at.is_none_or(|t| t >= 60_000), "{why}: failed at +{failed_at:?} ms");
         }
     }
+}
+
+/// Adversary 19: `retries` was refused as an unknown option. As Kafka's: a batch goes again at most
+/// `retries` times, then fails with its last error (well before `delivery.timeout.ms`); `retries: 0` turns
+/// idempotence off where it was left unset, and is refused with `enableIdempotence: true`.
+#[test]
+fn retries_bounds_how_often_a_batch_goes_again() {
+    for retries in [0u32, 2] {
+        let mut w = World::new(ClusterConfig { seed: 1, brokers: 3, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, Some(1), ConfigMap::new()).unwrap();
+        let config = ProducerConfig { request_timeout_ms: 500, linger_ms: 0, retries, ..ProducerConfig::named("p") };
+        assert_eq!(config.idempotent(), retries > 0, "retries=0 turns idempotence off where unset");
+        let p = w.add_producer(config).unwrap();
+        w.send(p, "t", vec![value("warm-up")]).unwrap();
+        // The leader's answers to the producer are lost: each attempt times out; the others answer metadata.
+        let leader = w.describe_topic("t").unwrap().partitions[0].leader.unwrap();
+        w.set_link_one_way(leader, p, Some(NetworkConfig { drop_rate: 1.0, ..Default::default() })).unwrap();
+        let before = w.now_ms();
+        let e = w.send(p, "t", vec![value("cut off")]).unwrap_err();
+        let took = w.now_ms() - before;
+        let retried =
+            w.trace().since(0).iter().filter(|e| e.time_ms >= before && e.kind.kind_name() == "produce_retry").count();
+        assert_eq!(retried, retries as usize, "retries {retries}: {e}");
+        assert!(e.retriable() && took < 5_000, "retries {retries}: failed after {took} ms with {e}");
+    }
+    let refused = ProducerConfig { retries: 0, enable_idempotence: Some(true), ..ProducerConfig::named("p") };
+    let e = refused.validate().unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidConfig);
+    assert!(e.message.contains("Must set retries to non-zero"), "{e}");
 }
 
 #[test]

@@ -454,6 +454,55 @@ fn the_fixture_scenario_has_a_known_trace_hash() {
     assert!(w.trace().since(0).iter().any(|e| matches!(e.kind, TraceKind::BrokerCrashed { .. })));
 }
 
+/// A cluster whose clock starts at a moment near today (`clockStartMs`) behaves exactly as one started at 0,
+/// shifted: every saved scenario (the basic one and each explorer regression, rich in faults) replays with
+/// the same events at the same offsets from its start and the same verdict. Nothing in the core may read a
+/// time as an age since 1970 (a "never" of 0, a session from 0).
+#[test]
+fn a_cluster_started_at_any_moment_runs_as_one_started_at_zero() {
+    const START_MS: u64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/regressions");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files.push(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/basic-scenario.json").into());
+    let events = |w: &World, start: u64| -> Vec<(u64, &'static str)> {
+        w.trace().since(0).iter().map(|e| (e.time_ms - start, e.kind.kind_name())).collect()
+    };
+    for file in &files {
+        let scenario = Scenario::parse(&std::fs::read_to_string(file).unwrap()).unwrap();
+        let mut shifted = scenario.clone();
+        shifted.clock_start_ms = START_MS;
+        for entry in &mut shifted.actions {
+            entry.at_ms += START_MS;
+            entry.cut_at_ms = entry.cut_at_ms.map(|t| t + START_MS);
+        }
+        let (w, moved) = (World::replay(&scenario, None).unwrap(), World::replay(&shifted, None).unwrap());
+        assert_eq!(moved.now_ms() - START_MS, w.now_ms(), "{file:?}");
+        let (a, b) = (events(&moved, START_MS), events(&w, 0));
+        let first = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+        let near = |v: &[(u64, &'static str)]| v[first.saturating_sub(3)..(first + 3).min(v.len())].to_vec();
+        assert!(a == b, "{file:?}: event {first} differs: shifted {:?}, at zero {:?}", near(&a), near(&b));
+        let kinds = |w: &World| w.check().violations.iter().map(|v| (v.kind, v.offset)).collect::<Vec<_>>();
+        assert_eq!(kinds(&moved), kinds(&w), "{file:?}");
+    }
+    // A record stamped with the wall clock's now is taken, and one left unstamped gets the cluster's time.
+    let mut w = World::new(ClusterConfig { clock_start_ms: START_MS, ..franz_tests::one_broker() }).unwrap();
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    let now = w.now_ms() as i64;
+    w.send(p, "t", vec![franz_core::types::ProducerRecord { timestamp_ms: Some(now), ..value("stamped") }]).unwrap();
+    w.send(p, "t", vec![value("unstamped")]).unwrap();
+    let read = w.read_log(1, "t", 0, 0, 10).unwrap();
+    assert_eq!(read[0].timestamp_ms, now);
+    assert!(read[1].timestamp_ms >= now && read[1].timestamp_ms < now + 1_000, "{read:?}");
+    let too_late = ClusterConfig { clock_start_ms: franz_core::sim::CLOCK_START_MS_MAX + 1, ..Default::default() };
+    assert_eq!(World::new(too_late).err().unwrap().code, ErrorCode::InvalidConfig);
+}
+
 #[test]
 fn bad_fault_requests_are_refused() {
     let (mut w, _) = world_with_topic(ConfigMap::new());

@@ -43,12 +43,35 @@ test("errors are Error objects with Kafka's code", () => {
   assert.throws(() => cluster.producer({ idempotent: true, acks: 1 }), { code: "INVALID_CONFIG", message: /Must set acks to all/ });
   assert.throws(() => cluster.producer({ enableIdempotence: true, acks: "0" }), { code: "INVALID_CONFIG" });
   cluster.producer({ acks: 1 });
+  // `retries` (Kafka's ProducerConfig): 0 turns idempotence off where unset, and is refused where asked for.
+  assert.throws(() => cluster.producer({ idempotent: true, retries: 0 }), { code: "INVALID_CONFIG", message: /Must set retries to non-zero/ });
+  assert.throws(() => cluster.producer({ retries: -1 }), { code: "INVALID_REQUEST" });
+  cluster.producer({ retries: 0 });
   cluster.producer({ idempotent: false, acks: 1 });
   assert.throws(() => cluster.producer({ lingerMs: -1 }), { code: "INVALID_REQUEST" });
   const lingering = cluster.producer({ lingerMs: 20, batchSize: 1000, maxInFlightRequestsPerConnection: 2 });
   const ids = [lingering.sendAsync("t", [{ value: "x" }]), lingering.sendAsync("t", [{ value: "y" }])];
   cluster.runFor(100);
   assert.deepEqual(lingering.results().map((r) => [r.requestId, r.ok]), ids.map((id) => [id, true]));
+});
+
+test("a cluster whose clock starts near today takes records stamped with Date.now()", () => {
+  const start = Date.parse("2026-01-01T00:00:00Z");
+  assert.throws(() => new franz.Cluster({ seed: 1 }).producer().send("t", [{ value: "x", timestamp: start }]));
+  const cluster = new franz.Cluster({ seed: 1, clockStartMs: start });
+  assert.ok(cluster.now() >= start && cluster.now() < start + 10_000, `${cluster.now()}`);
+  cluster.createTopic("t", { partitions: 1 });
+  const producer = cluster.producer();
+  producer.send("t", [{ value: "stamped", timestamp: cluster.now() }, { value: "unstamped" }]);
+  const consumer = cluster.consumer({ autoOffsetReset: "earliest" });
+  consumer.assign([{ topic: "t", partition: 0 }]);
+  const records = consumer.poll(1000);
+  assert.equal(records.length, 2);
+  assert.ok(records.every((r) => r.timestamp >= start), JSON.stringify(records.map((r) => r.timestamp)));
+  const again = franz.Cluster.replay(cluster.scenario());
+  assert.equal(again.traceHash(), cluster.traceHash(), "the scenario keeps the clock's start");
+  assert.throws(() => new franz.Cluster({ clockStartMs: -1 }), { code: "INVALID_REQUEST" });
+  assert.throws(() => new franz.Cluster({ clockStartMs: 253402300800000 }), { code: "INVALID_CONFIG", message: /year 9999/ });
 });
 
 test("sendAsync completes as virtual time advances", () => {

@@ -412,7 +412,8 @@ pub struct Broker {
 }
 
 impl Broker {
-    pub fn new(id: NodeId, controllers: Vec<NodeId>, config: BrokerConfig) -> Broker {
+    /// A broker process starting for the first time at `now_ms`, with empty disks.
+    pub fn new(id: NodeId, controllers: Vec<NodeId>, config: BrokerConfig, now_ms: u64) -> Broker {
         let disk = BrokerDisk {
             incarnation: 0,
             // Each broker hands out its own range (Kafka's controller allocates blocks of ids instead).
@@ -420,7 +421,7 @@ impl Broker {
             metadata_snapshot: MetadataImage::default(),
             replicas: VecMap::new(),
         };
-        Broker::from_disk(id, controllers, config, disk, 0)
+        Broker::from_disk(id, controllers, config, disk, now_ms)
     }
 
     /// A broker process starting at `now_ms` with `disk`: the logs are recovered as Kafka does (the HW
@@ -933,11 +934,18 @@ fn check_timestamps(records: &BatchRecords, now_ms: u64, config: &TopicConfig, t
     let earliest = now.saturating_sub(config.message_timestamp_before_max_ms);
     let latest = now.saturating_add(config.message_timestamp_after_max_ms);
     match records.timestamps_ms().find(|&t| t < earliest || t > latest) {
-        Some(timestamp_ms) => Err(franz_err!(
-            InvalidTimestamp,
-            "Timestamp {timestamp_ms} of a record for {tp} is out of range: the broker's clock is {now}, and \
-             message.timestamp.before.max.ms / after.max.ms allow [{earliest}, {latest}]"
-        )),
+        Some(timestamp_ms) => {
+            let allowed = match config.message_timestamp_before_max_ms {
+                i64::MAX => alloc::format!("up to {latest}"),
+                _ => alloc::format!("[{earliest}, {latest}]"),
+            };
+            Err(franz_err!(
+                InvalidTimestamp,
+                "Timestamp {timestamp_ms} of a record for {tp} is out of range: the broker's clock is {now} ms \
+                 since 1970 (a cluster's clock starts at its clockStartMs, 0 unless given), and \
+                 message.timestamp.before.max.ms / after.max.ms allow {allowed}"
+            ))
+        }
         None => Ok(()),
     }
 }

@@ -45,7 +45,7 @@ fn leader_of_t() -> Broker {
 /// Broker 1 registered with the controller and read a metadata log that makes it a replica of `t-0`, with
 /// these replicas (all in the ISR) and this leader.
 fn replica_of_t(replicas: &[NodeId], leader: NodeId) -> Broker {
-    let mut b = Broker::new(1, vec![CONTROLLER], BrokerConfig::default());
+    let mut b = Broker::new(1, vec![CONTROLLER], BrokerConfig::default(), 0);
     let mut out = Outbox::default();
     b.on_timer(0, &mut out);
     let (incarnation, registration) = match &sent(out)[..] {
@@ -278,7 +278,7 @@ fn a_broker_refuses_what_it_does_not_lead_by_name() {
 
 #[test]
 fn a_broker_stays_fenced_until_it_has_read_the_log_up_to_the_quorums_high_watermark() {
-    let mut b = Broker::new(1, vec![CONTROLLER], BrokerConfig::default());
+    let mut b = Broker::new(1, vec![CONTROLLER], BrokerConfig::default(), 0);
     let mut out = Outbox::default();
     b.on_timer(0, &mut out);
     let (incarnation, registration) = match &sent(out)[..] {

@@ -65,6 +65,11 @@ pub struct ProducerConfig {
     pub max_in_flight_requests_per_connection: u32,
     /// `max.request.size`: a record larger than this, as one batch, is refused before it is sent.
     pub max_request_size_bytes: usize,
+    /// `retries`: how many times a batch that failed with a retriable error goes again (within
+    /// `delivery.timeout.ms`). 0 turns idempotence off where it was left unset, as Kafka's does; with
+    /// `enableIdempotence: true` it is refused.
+    #[serde(skip_serializing_if = "ProducerConfig::retries_unbounded")]
+    pub retries: u32,
 }
 
 impl Default for ProducerConfig {
@@ -82,9 +87,13 @@ impl Default for ProducerConfig {
             linger_ms: 5,
             max_in_flight_requests_per_connection: 5,
             max_request_size_bytes: 1_048_576,
+            retries: RETRIES_MAX,
         }
     }
 }
+
+/// Kafka's default `retries` (`Integer.MAX_VALUE`): a batch goes again until `delivery.timeout.ms`.
+pub const RETRIES_MAX: u32 = i32::MAX as u32;
 
 impl<'de> serde::Deserialize<'de> for ProducerConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> core::result::Result<Self, D::Error> {
@@ -104,6 +113,7 @@ impl<'de> serde::Deserialize<'de> for ProducerConfig {
                 max_in_flight_requests_per_connection: o
                     .opt_or("maxInFlightRequestsPerConnection", d.max_in_flight_requests_per_connection)?,
                 max_request_size_bytes: o.opt_or("maxRequestSizeBytes", d.max_request_size_bytes)?,
+                retries: o.opt_or("retries", d.retries)?,
             })
         };
         read(&mut o).and_then(|config| o.end(config)).map_err(serde::de::Error::custom)
@@ -135,6 +145,10 @@ impl ProducerConfig {
         }
         let in_flight = u64::from(self.max_in_flight_requests_per_connection);
         super::check_range("max.in.flight.requests.per.connection", in_flight, 1, 1_000)?;
+        super::check_range("retries", u64::from(self.retries), 0, u64::from(RETRIES_MAX))?;
+        if self.enable_idempotence == Some(true) && self.retries == 0 {
+            return Err(franz_err!(InvalidConfig, "Must set retries to non-zero when using the idempotent producer."));
+        }
         if self.enable_idempotence == Some(true) && self.acks != Acks::All {
             return Err(franz_err!(
                 InvalidConfig,
@@ -153,9 +167,13 @@ impl ProducerConfig {
     }
 
     /// Whether the producer numbers its batches: idempotence on (set or left to its default) with
-    /// `acks=all` (left to its default, it gives way to acks 0 or 1, as Kafka's does).
+    /// `acks=all` (left to its default, it gives way to acks 0 or 1, or to `retries=0`, as Kafka's does).
     pub fn idempotent(&self) -> bool {
-        self.enable_idempotence != Some(false) && self.acks == Acks::All
+        self.enable_idempotence != Some(false) && self.acks == Acks::All && self.retries > 0
+    }
+
+    fn retries_unbounded(retries: &u32) -> bool {
+        *retries == RETRIES_MAX
     }
 
     /// Kafka's defaults with a `client.id`.
@@ -1120,8 +1138,13 @@ impl Producer {
         true
     }
 
-    /// A retriable failure: the batch goes again after `retry.backoff.ms` (within `delivery.timeout.ms`).
+    /// A retriable failure: the batch goes again after `retry.backoff.ms` (within `delivery.timeout.ms`), unless
+    /// it was tried `retries` times already (Kafka's `canRetry`), when it fails with the error.
     fn schedule_retry(&mut self, now_ms: u64, batch_id: u64, error: &FranzError, out: &mut Outbox) {
+        let retries = self.config.retries;
+        if self.batches.get(&batch_id).is_some_and(|b| b.attempts > retries) {
+            return self.fail_batch(batch_id, error, out);
+        }
         let Some(batch) = self.batches.get_mut(&batch_id) else { return };
         batch.in_flight = false;
         batch.retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
@@ -1315,21 +1338,24 @@ impl Producer {
                 }
                 self.schedule_retry(now_ms, batch_id, &error, out);
             }
-            Err(error) => {
-                let Some(batch) = self.batches.remove(&batch_id) else { return };
-                if error.code == ErrorCode::UnknownTopicOrPartition {
-                    self.metadata.forget(&batch.topic);
-                }
-                // Its sequence numbers will never be in the log: as Kafka's idempotent producer does
-                // (`handleFailedBatch`), a new epoch, which the partition takes up from sequence 0 once none
-                // of its batches is out, so that the next batch leaves no gap.
-                if let (Some(_), Some((producer_id, epoch))) = (batch.producer, self.producer_id) {
-                    self.producer_id = next_epoch(producer_id, epoch);
-                }
-                for share in batch.shares {
-                    self.fail(share.send_id, error.clone(), out);
-                }
-            }
+            Err(error) => self.fail_batch(batch_id, &error, out),
+        }
+    }
+
+    /// The batch fails for good with `error`, and every send with records in it.
+    fn fail_batch(&mut self, batch_id: u64, error: &FranzError, out: &mut Outbox) {
+        let Some(batch) = self.batches.remove(&batch_id) else { return };
+        if error.code == ErrorCode::UnknownTopicOrPartition {
+            self.metadata.forget(&batch.topic);
+        }
+        // Its sequence numbers will never be in the log: as Kafka's idempotent producer does
+        // (`handleFailedBatch`), a new epoch, which the partition takes up from sequence 0 once none
+        // of its batches is out, so that the next batch leaves no gap.
+        if let (Some(_), Some((producer_id, epoch))) = (batch.producer, self.producer_id) {
+            self.producer_id = next_epoch(producer_id, epoch);
+        }
+        for share in batch.shares {
+            self.fail(share.send_id, error.clone(), out);
         }
     }
 

@@ -70,7 +70,14 @@ pub struct ClusterConfig {
     #[cfg_attr(feature = "tsify", tsify(type = "Record<string, string>"))]
     #[serde(rename = "config")]
     pub broker_config: ConfigMap,
+    /// Where virtual time starts, in ms since 1970-01-01 UTC (0 by default). Kafka's brokers check a record's
+    /// timestamp against their wall clock (`message.timestamp.after.max.ms`, an hour): a cluster started at
+    /// a fixed moment near today (`Date.parse("2026-01-01")`) takes records stamped with today's time.
+    pub clock_start_ms: u64,
 }
+
+/// The latest [`ClusterConfig::clock_start_ms`]: the end of year 9999, so that no clock overflows.
+pub const CLOCK_START_MS_MAX: u64 = 253_402_300_799_999;
 
 impl Default for ClusterConfig {
     fn default() -> Self {
@@ -80,6 +87,7 @@ impl Default for ClusterConfig {
             controllers: 3,
             network: NetworkConfig::default(),
             broker_config: ConfigMap::new(),
+            clock_start_ms: 0,
         }
     }
 }
@@ -281,13 +289,20 @@ impl World {
             ));
         }
         config.network.validate()?;
+        if config.clock_start_ms > CLOCK_START_MS_MAX {
+            return Err(franz_err!(
+                InvalidConfig,
+                "clockStartMs must be at most {CLOCK_START_MS_MAX} (the end of year 9999), got {}",
+                config.clock_start_ms
+            ));
+        }
         let broker_config = config::BrokerConfig::parse(&config.broker_config)?;
         let network = Network::new(config.network, stream_rng(config.seed, Stream::Network));
         let brokers: Vec<NodeId> = (1..=config.brokers as NodeId).collect();
         let controllers: Vec<NodeId> =
             (FIRST_CONTROLLER_ID..FIRST_CONTROLLER_ID + config.controllers as NodeId).collect();
         let mut world = World {
-            now_ms: 0,
+            now_ms: config.clock_start_ms,
             next_event_seq: 0,
             queue: BinaryHeap::new(),
             carried: Vec::new(),
@@ -326,8 +341,8 @@ impl World {
         for &id in &controllers {
             let raft_rng = stream_rng(world.config.seed, Stream::Actor(id));
             let placement_rng = stream_rng(world.config.seed, Stream::Placement(id));
-            let controller =
-                Controller::new(id, controllers.clone(), world.broker_config.clone(), raft_rng, placement_rng);
+            let (config, now_ms) = (world.broker_config.clone(), world.now_ms);
+            let controller = Controller::new(id, controllers.clone(), config, raft_rng, placement_rng, now_ms);
             world.nodes.insert(id, Node::Controller(controller));
             world.names.insert(id, crate::controller::node::controller_name(id));
             world.arm_timer(id);
@@ -337,12 +352,12 @@ impl World {
         }
         world.nodes.insert(FIRST_CLIENT_ID, Node::Admin(AdminClient::new(FIRST_CLIENT_ID, controllers)));
         world.names.insert(FIRST_CLIENT_ID, String::from("adminclient-1"));
-        world.run_until(CLUSTER_FORMATION_MS_MAX, |w| w.is_formed());
+        world.run_until(world.now_ms + CLUSTER_FORMATION_MS_MAX, |w| w.is_formed());
         Ok(world)
     }
 
     fn start_broker(&mut self, id: NodeId) {
-        let broker = Broker::new(id, self.controllers.clone(), self.broker_config.clone());
+        let broker = Broker::new(id, self.controllers.clone(), self.broker_config.clone(), self.now_ms);
         self.nodes.insert(id, Node::Broker(Box::new(broker)));
         self.names.insert(id, format!("broker {id}"));
         self.brokers.push(id);

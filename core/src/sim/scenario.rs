@@ -229,8 +229,15 @@ pub struct Scenario {
     /// Broker defaults for topic configs.
     #[serde(default)]
     pub config: ConfigMap,
+    /// [`ClusterConfig::clock_start_ms`]; absent when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub clock_start_ms: u64,
     #[serde(default)]
     pub actions: Vec<ScenarioEntry>,
+}
+
+fn is_zero(ms: &u64) -> bool {
+    *ms == 0
 }
 
 fn default_controllers() -> u32 {
@@ -245,6 +252,7 @@ impl Scenario {
             controllers: self.controllers,
             network: self.network,
             broker_config: self.config.clone(),
+            clock_start_ms: self.clock_start_ms,
         }
     }
 
@@ -283,7 +291,8 @@ impl Scenario {
             Action::RunFor { ms } => e.at_ms.saturating_add(ms),
             _ => e.at_ms,
         };
-        if let Some(late) = scenario.actions.iter().map(end_ms).find(|&end| end > SCENARIO_VIRTUAL_MS_MAX) {
+        let last_ms = scenario.clock_start_ms.saturating_add(SCENARIO_VIRTUAL_MS_MAX);
+        if let Some(late) = scenario.actions.iter().map(end_ms).find(|&end| end > last_ms) {
             return Err(franz_err!(
                 InvalidRequest,
                 "A scenario covers at most {SCENARIO_VIRTUAL_MS_MAX} ms of virtual time; an action reaches {late} ms"

@@ -132,6 +132,7 @@ mod tests {
             controllers: 3,
             network: Default::default(),
             config: Default::default(),
+            clock_start_ms: 0,
             actions: vec![ScenarioEntry { at_ms: 0, action: Action::RunFor { ms: 5 }, cut_at_ms: None }],
         };
         let fragment = encode(&scenario);

@@ -417,7 +417,8 @@ enum Closing {
 }
 
 impl Consumer {
-    pub fn new(id: NodeId, config: ConsumerConfig, bootstrap: Vec<NodeId>) -> Consumer {
+    /// A consumer made at `now_ms` (its auto-commit timer starts then, as Kafka's).
+    pub fn new(id: NodeId, config: ConsumerConfig, bootstrap: Vec<NodeId>, now_ms: u64) -> Consumer {
         Consumer {
             id,
             config,
@@ -432,7 +433,7 @@ impl Consumer {
             commits: VecMap::new(),
             next_commit_id: 1,
             commit_results: VecMap::new(),
-            last_auto_commit_ms: 0,
+            last_auto_commit_ms: now_ms,
             membership: None,
             in_poll: false,
             closing: None,

@@ -75,7 +75,7 @@ fn answer_t0(correlation_id: CorrelationId, result: Result<FetchedPartition, Fra
 /// to the earliest offset, 0: what it sends next is its first Fetch.
 fn consumer_at_zero(now_ms: u64) -> (Consumer, Outbox) {
     let config = ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") };
-    let mut c = Consumer::new(ME, config, vec![BROKER]);
+    let mut c = Consumer::new(ME, config, vec![BROKER], 0);
     let mut out = Outbox::default();
     c.assign(now_ms, vec![tp()], &mut out).unwrap();
     let Message::MetadataRequest { correlation_id, topics } = only_request(&mut out, BROKER) else {
@@ -176,7 +176,7 @@ fn an_answer_to_a_request_it_never_sent_is_ignored() {
 #[test]
 fn out_of_range_with_no_reset_policy_keeps_the_position_and_throws_until_a_seek() {
     let config = ConsumerConfig { auto_offset_reset: AutoOffsetReset::None, ..ConsumerConfig::named("c") };
-    let mut c = Consumer::new(ME, config, vec![BROKER]);
+    let mut c = Consumer::new(ME, config, vec![BROKER], 0);
     let mut out = Outbox::default();
     c.assign(0, vec![tp()], &mut out).unwrap();
     c.seek(0, &tp(), 5, &mut out).unwrap();
@@ -314,7 +314,7 @@ fn a_member_fenced_while_its_join_group_is_out_stays_fenced() {
             enable_auto_commit: false,
             ..ConsumerConfig::named("c")
         };
-        let mut c = Consumer::new(ME, config, vec![BROKER]);
+        let mut c = Consumer::new(ME, config, vec![BROKER], 0);
         let mut out = Outbox::default();
         c.subscribe(0, vec!["t".into()], &mut out).unwrap();
         let requests = requests_until(&mut c, &mut out, 0, 0);

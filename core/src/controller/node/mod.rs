@@ -93,9 +93,17 @@ pub struct Controller {
 }
 
 impl Controller {
-    pub fn new(id: NodeId, voters: Vec<NodeId>, config: BrokerConfig, rng: Pcg32, placement_rng: Pcg32) -> Controller {
+    /// A controller process starting for the first time at `now_ms`.
+    pub fn new(
+        id: NodeId,
+        voters: Vec<NodeId>,
+        config: BrokerConfig,
+        rng: Pcg32,
+        placement_rng: Pcg32,
+        now_ms: u64,
+    ) -> Controller {
         let disk = RaftDisk { term: 0, voted_for: None, log: Vec::new() };
-        Controller::from_disk(id, voters, config, disk, rng, placement_rng, 0)
+        Controller::from_disk(id, voters, config, disk, rng, placement_rng, now_ms)
     }
 
     /// A controller process starting with `disk` (Raft's term, vote and log); the rest is memory, rebuilt

@@ -23,6 +23,7 @@ fn controller(voters: Vec<NodeId>) -> Controller {
         BrokerConfig::default(),
         stream_rng(1, Stream::Actor(ME)),
         stream_rng(1, Stream::Placement(ME)),
+        0,
     )
 }
 

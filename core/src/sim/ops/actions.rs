@@ -37,10 +37,10 @@ impl World {
 
     pub(in crate::sim) fn exec_add_consumer(&mut self, config: ConsumerConfig) -> Result<NodeId> {
         config.validate()?;
-        let given = config.client_id.clone();
+        let (given, now_ms) = (config.client_id.clone(), self.now_ms);
         self.add_client("consumer", given, |id, client_id, brokers, _rng| {
             let config = ConsumerConfig { client_id: Some(client_id), ..config };
-            Node::Consumer(Consumer::new(id, config, brokers))
+            Node::Consumer(Consumer::new(id, config, brokers, now_ms))
         })
     }
 

@@ -123,8 +123,9 @@ impl World {
             return Err(franz_err!(InvalidRequest, "Controller {id} is running; crash it first"));
         }
         self.record(id, TraceKind::BrokerRestarted);
-        // A new run's election timeouts come from a stream of its own (the seed and the restart time).
-        let rng = stream_rng(self.config.seed ^ self.now_ms, Stream::Actor(id));
+        // A new run's election timeouts come from a stream of its own (the seed and the restart time, counted
+        // from the clock's start so that a cluster runs the same whenever it starts).
+        let rng = stream_rng(self.config.seed ^ (self.now_ms - self.config.clock_start_ms), Stream::Actor(id));
         self.command(id, |node, now, _out| {
             if let Node::Controller(c) = node {
                 c.restart(now, rng);

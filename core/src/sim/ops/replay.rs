@@ -7,7 +7,7 @@ use crate::sim::ScenarioEntry;
 impl World {
     /// The run so far as a scenario: seed, cluster and every action with its time.
     pub fn scenario(&self) -> Result<Scenario> {
-        if self.now_ms > SCENARIO_VIRTUAL_MS_MAX {
+        if self.now_ms - self.config.clock_start_ms > SCENARIO_VIRTUAL_MS_MAX {
             return Err(franz_err!(
                 PolicyViolation,
                 "This run is longer than a scenario covers (30 days of virtual time)"
@@ -20,7 +20,7 @@ impl World {
                 crate::sim::scenario::SCENARIO_ACTIONS_MAX
             ));
         }
-        let ClusterConfig { seed, brokers, controllers, network, broker_config } = self.config.clone();
+        let ClusterConfig { seed, brokers, controllers, network, broker_config, clock_start_ms } = self.config.clone();
         Ok(Scenario {
             version: SCENARIO_VERSION,
             seed,
@@ -28,6 +28,7 @@ impl World {
             controllers,
             network,
             config: broker_config,
+            clock_start_ms,
             actions: self.actions.clone(),
         })
     }
@@ -62,16 +63,22 @@ pub struct Replay {
 
 impl Replay {
     pub fn start(scenario: &Scenario, until_ms: Option<u64>) -> Result<Replay> {
-        if until_ms.is_some_and(|u| u > SCENARIO_VIRTUAL_MS_MAX) {
-            return Err(franz_err!(InvalidRequest, "untilMs is at most {SCENARIO_VIRTUAL_MS_MAX} (30 days)"));
+        let last_ms = scenario.clock_start_ms.saturating_add(SCENARIO_VIRTUAL_MS_MAX);
+        if until_ms.is_some_and(|u| u > last_ms) {
+            return Err(franz_err!(InvalidRequest, "untilMs is at most {last_ms} (30 days after the clock's start)"));
         }
-        let horizon = until_ms.unwrap_or(SCENARIO_VIRTUAL_MS_MAX);
+        let horizon = until_ms.unwrap_or(last_ms);
         let world = World::form(scenario.cluster_config(), Some(horizon))?;
         Ok(Replay { world, actions: scenario.actions.clone(), next: 0, run_left_ms: 0, until_ms })
     }
 
     fn horizon_ms(&self) -> u64 {
-        self.until_ms.unwrap_or(SCENARIO_VIRTUAL_MS_MAX)
+        self.until_ms.unwrap_or(self.last_ms())
+    }
+
+    /// The latest instant a scenario reaches: 30 days after its clock's start.
+    fn last_ms(&self) -> u64 {
+        self.world.config.clock_start_ms.saturating_add(SCENARIO_VIRTUAL_MS_MAX)
     }
 
     /// The world as replayed so far (a page shows it while it replays).
@@ -86,7 +93,8 @@ impl Replay {
 
     /// The virtual time the replay ends at.
     pub fn end_ms(&self) -> u64 {
-        let last = self.actions.iter().rev().map(|e| e.at_ms).find(|&t| t <= self.horizon_ms()).unwrap_or(0);
+        let start = self.world.config.clock_start_ms;
+        let last = self.actions.iter().rev().map(|e| e.at_ms).find(|&t| t <= self.horizon_ms()).unwrap_or(start);
         self.until_ms.unwrap_or(last)
     }
 
@@ -151,7 +159,7 @@ impl Replay {
         if self.world.horizon_ms.is_none() || now >= self.horizon_ms() || now > until_ms {
             return false;
         }
-        self.until_ms = Some(until_ms.min(SCENARIO_VIRTUAL_MS_MAX));
+        self.until_ms = Some(until_ms.min(self.last_ms()));
         self.world.horizon_ms = Some(self.horizon_ms());
         true
     }

@@ -106,6 +106,7 @@ pub(super) fn parked_world() -> World {
         controllers: 1,
         network: Default::default(),
         config: Default::default(),
+        clock_start_ms: 0,
         actions: Vec::new(),
     };
     World::replay(&scenario, Some(0)).unwrap_or_else(|_| new_world(1))
@@ -308,7 +309,8 @@ pub fn draft(world: &World) -> Result<(Lesson, String), String> {
     let scenario = world.scenario().map_err(|e| e.to_string())?;
     let batches = batches(&scenario.actions);
     let per_step = batches.len().div_ceil(LESSON_STEPS_MAX).max(1);
-    let ClusterConfig { seed, brokers, controllers, network, broker_config } = scenario.cluster_config();
+    // The playground's runs start their clock at 0, as lessons do.
+    let ClusterConfig { seed, brokers, controllers, network, broker_config, .. } = scenario.cluster_config();
     let mut replay = World::new(scenario.cluster_config()).map_err(|e| e.to_string())?;
     let mut steps: Vec<LessonStep> = Vec::new();
     for chunk in batches.chunks(per_step) {
