@@ -30,7 +30,7 @@
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use franz_core::check::ViolationKind;
+use franz_core::check::{Violation, ViolationKind};
 use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
 use franz_core::config::ConfigMap;
 use franz_core::error::ErrorCode;
@@ -179,7 +179,10 @@ fn cluster_for(seed: u64, dice: &mut Pcg32) -> (ClusterConfig, bool, bool) {
     if power_losses {
         broker_config.insert("log.flush.interval.messages".into(), "1".into());
     }
-    (ClusterConfig { seed, brokers, controllers, network, broker_config, clock_start_ms: 0 }, power_losses, long)
+    // A quarter of the clusters start their clock on a day of 2026, not at 0: nothing may count from 1970.
+    let clock_start_ms =
+        if dice.next_u32().is_multiple_of(4) { 1_767_225_600_000 + u64::from(dice.next_u32() % 86_400_000) } else { 0 };
+    (ClusterConfig { seed, brokers, controllers, network, broker_config, clock_start_ms }, power_losses, long)
 }
 
 /// Draws and runs one history's actions (not its final phase): the world after them, the model that drew
@@ -257,8 +260,12 @@ pub fn explore(seed: u64, size: Size) -> Result<Coverage, Box<Failure>> {
         Ok(()) => {
             let records = world.metadata_image().applied;
             *model.coverage.entry("metadata records").or_default() += records;
-            let splits = world.trace().since(0).iter().filter(|e| e.kind.kind_name() == "produce_batch_split").count();
+            let trace = world.trace().since(0);
+            let splits = trace.iter().filter(|e| e.kind.kind_name() == "produce_batch_split").count();
             *model.coverage.entry("batch splits (trace)").or_default() += splits as u64;
+            let unclean =
+                trace.iter().filter(|e| matches!(e.kind, TraceKind::PartitionChanged { unclean: true, .. })).count();
+            *model.coverage.entry("unclean elections (trace)").or_default() += unclean as u64;
             Ok(model.coverage)
         }
         Err(reason) => Err(failure(seed, reason, scenario)),
@@ -494,6 +501,7 @@ fn act(w: &mut World, m: &mut Model) {
         98 => static_twin(w, m),
         99 if m.chance(50) => isr_expansion_answer_lost(w, m),
         99 if m.chance(50) => reassign_under_a_controller_cut(w, m),
+        99 if m.chance(50) => unclean_after_retention(w, m),
         _ => {
             m.count("runFor");
             w.run_for(u64::from(m.roll(500)) + 1);
@@ -593,6 +601,57 @@ fn retention_then_failover(w: &mut World, m: &mut Model) {
         m.count("retentionThenQuietFailover");
     }
     send(w, m);
+    w.run_for(u64::from(m.roll(10_000)) + 1);
+}
+
+/// An adversary's case: a replica of a topic that allows unclean elections falls behind (down) while
+/// retention moves the other replicas' log start past its end; every in-sync replica goes down and it leads
+/// uncleanly; the others come back and must truncate below their own log start (to its end), catch up and
+/// rejoin the ISR (the final phase checks that every replica is back in it).
+fn unclean_after_retention(w: &mut World, m: &mut Model) {
+    let name = format!("u{}", m.next_topic);
+    m.next_topic += 1;
+    create_named(w, m, name.clone(), false);
+    let Some(p) = w.describe_topic(&name).ok().and_then(|d| d.partitions.first().cloned()) else { return };
+    let (Some(leader), true) = (p.leader, p.replicas.len() >= 2) else { return };
+    m.count("uncleanAfterRetention");
+    let config = ProducerConfig {
+        acks: Acks::Leader,
+        enable_idempotence: Some(false),
+        linger_ms: 0,
+        ..ProducerConfig::default()
+    };
+    let Ok(producer) = w.add_producer(config) else { return };
+    m.producers.push((producer, false));
+    let send = |w: &mut World, m: &mut Model, n: u32| {
+        for _ in 0..n {
+            m.next_value += 1;
+            let value = Some(Bytes::from(format!("{producer}-{}", m.next_value)));
+            let _ = w.send_async(producer, &name, vec![ProducerRecord { value, ..Default::default() }]);
+            w.run_for(20);
+        }
+    };
+    let n = 1 + m.roll(4);
+    send(w, m, n);
+    w.run_for(1_000);
+    let followers: Vec<NodeId> = p.replicas.iter().copied().filter(|&r| r != leader).collect();
+    let Some(lagging) = m.pick(&followers) else { return };
+    let _ = w.crash_broker(lagging);
+    let n = 20 + m.roll(40);
+    send(w, m, n);
+    w.run_for(3_000 + u64::from(m.roll(3_000))); // retention moves the log start
+    let in_sync: Vec<NodeId> = p.replicas.iter().copied().filter(|&r| r != lagging).collect();
+    for &b in &in_sync {
+        let _ = w.crash_broker(b);
+    }
+    w.run_for(10_000 + u64::from(m.roll(5_000)));
+    let _ = w.restart_broker(lagging);
+    w.run_for(u64::from(m.roll(20_000)) + 1);
+    let n = m.roll(4);
+    send(w, m, n);
+    for b in in_sync {
+        let _ = w.restart_broker(b);
+    }
     w.run_for(u64::from(m.roll(10_000)) + 1);
 }
 
@@ -1198,7 +1257,20 @@ fn static_twin(w: &mut World, m: &mut Model) {
 
 fn create_topic(w: &mut World, m: &mut Model) {
     let strong = m.chance(60);
-    let name = format!("{}{}", if strong { "s" } else { "w" }, m.next_topic);
+    // Some weak topics allow unclean elections (`u`): a replica out of sync may lead and the others truncate
+    // to it, even below where retention moved their logs' start (an adversary: they stayed out of the ISR).
+    let unclean = !strong && m.chance(30);
+    let name = format!(
+        "{}{}",
+        if strong {
+            "s"
+        } else if unclean {
+            "u"
+        } else {
+            "w"
+        },
+        m.next_topic
+    );
     m.next_topic += 1;
     create_named(w, m, name, strong);
 }
@@ -1212,6 +1284,12 @@ fn create_named(w: &mut World, m: &mut Model, name: String, strong: bool) {
     if m.chance(20) {
         m.count("createTopic(max.message.bytes=100)");
         config.insert("max.message.bytes".into(), "100".into());
+    }
+    if name.starts_with('u') {
+        m.count("createTopic(unclean.leader.election.enable)");
+        config.insert("unclean.leader.election.enable".into(), "true".into());
+        config.insert("segment.bytes".into(), "300".into());
+        config.insert("retention.bytes".into(), "600".into());
     }
     if !strong && !m.weak_names.contains(&name) {
         m.weak_names.push(name.clone());
@@ -1320,6 +1398,20 @@ fn add_consumer(w: &mut World, m: &mut Model) {
     }
 }
 
+/// What a topic allowing unclean elections may show besides: an out-of-sync leader's log replaces what
+/// readers and replicas had seen (Kafka promises nothing of it). The group's own rules still hold.
+fn tolerated_unclean(kind: ViolationKind) -> bool {
+    matches!(
+        kind,
+        ViolationKind::NonmonotonicPoll
+            | ViolationKind::PollSkip
+            | ViolationKind::ReadPastHighWatermark
+            | ViolationKind::HighWatermarkWentBack
+            | ViolationKind::ReplicaDivergence
+            | ViolationKind::PhantomRead
+    )
+}
+
 /// What weak topics may show: what acks=0/1 and non-idempotent producers promise nothing about.
 fn tolerated(kind: ViolationKind) -> bool {
     matches!(
@@ -1334,7 +1426,10 @@ fn tolerated(kind: ViolationKind) -> bool {
 /// The checker's verdict, less what weak topics are allowed.
 fn safety(w: &World, weak: &[String]) -> Result<(), String> {
     let report = w.check();
-    let broken: Vec<_> = report.violations.iter().filter(|v| !(weak.contains(&v.topic) && tolerated(v.kind))).collect();
+    let excused = |v: &Violation| {
+        weak.contains(&v.topic) && (tolerated(v.kind) || (v.topic.starts_with('u') && tolerated_unclean(v.kind)))
+    };
+    let broken: Vec<_> = report.violations.iter().filter(|v| !excused(v)).collect();
     match broken.first() {
         None => Ok(()),
         Some(v) => Err(format!(
@@ -1519,6 +1614,11 @@ fn groups_serve(w: &mut World) -> Result<(), String> {
 /// led with its HW at its leader's log end, a send to every topic is acknowledged, a topic can be created.
 fn serving(w: &mut World, weak: &[String], when: &str, probe_topic: &str) -> Result<(), String> {
     safety(w, weak)?;
+    // An unclean election lets replicas differ for a while (`tolerated_unclean`), never once every replica
+    // is back and has truncated to its leader.
+    if let Some(v) = w.check().violations.iter().find(|v| v.kind == ViolationKind::ReplicaDivergence) {
+        return Err(format!("liveness: {}-{} replicas still differ {when}: {}", v.topic, v.partition, v.detail));
+    }
     let cluster = w.describe_cluster();
     if cluster.controller.leader_id.is_none() {
         return Err(format!("liveness: no active controller {when}"));
@@ -1540,6 +1640,14 @@ fn serving(w: &mut World, weak: &[String], when: &str, probe_topic: &str) -> Res
                 return Err(format!(
                     "liveness: {topic}-{} is still moving to {target:?} {when} (replicas {:?}, ISR {:?})",
                     p.partition, p.replicas, p.isr
+                ));
+            }
+            // A calm minute with every broker running: every replica has caught up and is in the ISR (an
+            // adversary: replicas that kept a log end above an unclean leader's stayed out of it for good).
+            if p.isr.len() < p.replicas.len() {
+                return Err(format!(
+                    "liveness: {topic}-{} has replicas {:?} but ISR {:?} {when} (log ends {:?})",
+                    p.partition, p.replicas, p.isr, p.log_end_offsets
                 ));
             }
             // A calm minute with every replica back: the HW has reached the leader's log end.
@@ -1594,7 +1702,7 @@ fn weak_topics_of(scenario: &Scenario) -> Vec<String> {
         .actions
         .iter()
         .filter_map(|e| match &e.action {
-            Action::CreateTopic { name, .. } if name.starts_with('w') => Some(name.clone()),
+            Action::CreateTopic { name, .. } if name.starts_with(['w', 'u']) => Some(name.clone()),
             _ => None,
         })
         .collect()

@@ -836,8 +836,15 @@ impl Broker {
             };
             let before = p.progress();
             if let Some((epoch, end)) = data.diverging_epoch {
-                let own_end =
-                    if epoch < 0 { end } else { p.log.end_offset_for_epoch(epoch).map_or(end, |(_, e)| e.min(end)) };
+                let own_end = match p.log.end_offset_for_epoch(epoch) {
+                    _ if epoch < 0 => end,
+                    Some((_, e)) => e.min(end),
+                    // Every epoch this log knows came after the leader's: all it holds from its first epoch on
+                    // diverged (Kafka's `endOffsetFor` answers the first epoch's start offset). Explorer seed
+                    // 181: a zombie leader's records at epoch 9 matched an unclean leader's log end at epoch 3,
+                    // and the replica stayed out of the ISR for good.
+                    None => p.log.epoch_cache().first().map_or(end, |&(_, start)| start.min(end)),
+                };
                 let from_offset = p.log.log_end_offset();
                 let to_offset = own_end.min(from_offset);
                 if to_offset < p.log.log_start_offset() {
