@@ -280,6 +280,13 @@ impl Partition {
     /// removed them) keeps what was known of its batches below the log's end, as Kafka's producer state
     /// outlives its records (KAFKA-7190, Kafka 2.4; its snapshots keep it across restarts): otherwise a new
     /// leader would take any sequence from it, and a retry or a gap would be written out of order or twice.
+    /// Kafka's `truncateFullyAndStartAt`: the log restarts empty at `offset`, and its producers' state with it.
+    pub(super) fn restart_log_at(&mut self, offset: Offset, now_ms: u64) {
+        self.log.truncate_fully_and_start_at(offset, now_ms);
+        self.producers.clear();
+        self.producers_forgotten = true;
+    }
+
     pub(super) fn rebuild_producer_state(&mut self) {
         let mut producers = VecMap::new();
         for batch in self.log.segments().flat_map(|s| s.batches.iter()).filter(|b| b.producer.producer_id >= 0) {

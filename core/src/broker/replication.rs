@@ -482,7 +482,19 @@ impl Broker {
                             batches: Vec::new(),
                         });
                     }
-                    if request.fetch_offset < log_start_offset || request.fetch_offset > p.log.log_end_offset() {
+                    if request.fetch_offset > p.log.log_end_offset() {
+                        // Past our log end, with no epoch to compare (a follower whose log retention emptied,
+                        // after an unclean election): as Kafka's follower does on OFFSET_OUT_OF_RANGE above the
+                        // leader's end, it truncates to that end (soak seed 10,039,266: it stayed above, out of
+                        // the ISR for good).
+                        return Ok(ReplicaFetchData {
+                            high_watermark,
+                            log_start_offset,
+                            diverging_epoch: Some((-1, p.log.log_end_offset())),
+                            batches: Vec::new(),
+                        });
+                    }
+                    if request.fetch_offset < log_start_offset {
                         // Below our log start: the follower starts over there (it sees log_start_offset).
                         return Ok(ReplicaFetchData {
                             high_watermark,
@@ -850,9 +862,7 @@ impl Broker {
                 if to_offset < p.log.log_start_offset() {
                     // Below this replica's log start (retention moved it past where the new leader's log
                     // ends, after an unclean election): as Kafka's `truncateTo`, the log restarts empty there.
-                    p.log.truncate_fully_and_start_at(to_offset, now_ms);
-                    p.producers.clear();
-                    p.producers_forgotten = true;
+                    p.restart_log_at(to_offset, now_ms);
                 } else {
                     p.log.truncate_to(to_offset);
                 }
@@ -865,10 +875,8 @@ impl Broker {
                 continue;
             }
             if data.log_start_offset > p.log.log_end_offset() {
-                p.log.truncate_fully_and_start_at(data.log_start_offset, now_ms);
+                p.restart_log_at(data.log_start_offset, now_ms);
                 p.high_watermark = data.log_start_offset;
-                p.producers.clear();
-                p.producers_forgotten = true;
             }
             for batch in data.batches {
                 let (count, stamp, base) = (batch.records.len(), batch.producer, batch.base_offset);
