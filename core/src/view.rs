@@ -42,7 +42,8 @@ pub struct PartitionDescription {
 impl PartitionDescription {
     /// The replica the HW, log start and LEO are read from: the leader, or while the partition has none (or
     /// its leader is down, not yet fenced), the first in the ISR whose log is known (the one an election
-    /// would pick), else the longest log; replicas on brokers that are up first. Not merely the first
+    /// would pick; one up first, else one down), and only without any the longest log (up first): an
+    /// out-of-sync replica up would show what it lacks (an adversary saw the HW fall 9 → 0). Not merely the first
     /// replica: after a power loss that one may be the replica whose log was erased, and the partition
     /// would look empty while the others hold every acknowledged record; nor a crashed leader, whose high
     /// watermark went with its memory.
@@ -50,13 +51,12 @@ impl PartitionDescription {
         let known = |b: &NodeId| self.log_end_offsets.contains_key(&format!("{b}"));
         let leo = |b: &NodeId| self.log_end_offsets.get(&format!("{b}")).copied().unwrap_or(0);
         let up = |b: &NodeId| known(b) && !self.offline_replicas.contains(b);
-        let pick = |usable: &dyn Fn(&NodeId) -> bool| {
-            self.leader
-                .filter(|b| usable(b))
-                .or_else(|| self.isr.iter().copied().find(|b| usable(b)))
-                .or_else(|| self.replicas.iter().copied().filter(|b| usable(b)).max_by_key(leo))
+        let in_sync = |usable: &dyn Fn(&NodeId) -> bool| {
+            self.leader.filter(|b| usable(b)).or_else(|| self.isr.iter().copied().find(|b| usable(b)))
         };
-        pick(&up).or_else(|| pick(&known))
+        let longest =
+            |usable: &dyn Fn(&NodeId) -> bool| self.replicas.iter().copied().filter(|b| usable(b)).max_by_key(leo);
+        in_sync(&up).or_else(|| in_sync(&known)).or_else(|| longest(&up)).or_else(|| longest(&known))
     }
 
     /// The log end offset of the replica the HW and log start were read from (so that HW ≤ LEO as shown).

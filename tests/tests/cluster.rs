@@ -740,6 +740,38 @@ fn a_reassignment_completes_whenever_the_active_controller_is_cut_off() {
     }
 }
 
+/// Adversary 20: with the partition's only in-sync replica stopped, an out-of-sync replica coming up (its log
+/// empty) was the one `describeTopic` read: the HW fell 9 → 0 within one leader epoch. In-sync replicas are
+/// read first, down or not.
+#[test]
+fn the_high_watermark_view_reads_an_in_sync_replica_down_before_an_out_of_sync_one_up() {
+    for seed in 1..=5 {
+        let mut w = cluster(seed);
+        w.create_topic("t", 1, Some(3), config(&[("min.insync.replicas", "2")])).unwrap();
+        let d = w.describe_topic("t").unwrap().partitions[0].clone();
+        let lead = d.leader.unwrap();
+        let followers: Vec<NodeId> = d.replicas.iter().copied().filter(|&r| r != lead).collect();
+        let (f1, f2) = (followers[0], followers[1]);
+        w.crash_broker(f2).unwrap(); // misses every write
+        w.run_for(12_000);
+        let p = w.add_producer(ProducerConfig { linger_ms: 0, ..ProducerConfig::named("p") }).unwrap();
+        for i in 0..9 {
+            w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+        }
+        w.stop_broker(f1).unwrap();
+        w.run_for(5_000);
+        w.stop_broker(lead).unwrap();
+        w.run_for(5_000);
+        let before = w.describe_topic("t").unwrap().partitions[0].clone();
+        assert_eq!((before.leader, before.isr.clone(), before.high_watermark), (None, vec![lead], 9), "seed {seed}");
+        w.restart_broker(f2).unwrap();
+        w.run_for(5_000);
+        let during = w.describe_topic("t").unwrap().partitions[0].clone();
+        assert_eq!(during.leader_epoch, before.leader_epoch, "seed {seed}: {during:?}");
+        assert_eq!(during.high_watermark, 9, "seed {seed}: {before:?} -> {during:?}");
+    }
+}
+
 /// An adversary's finding: a leader crashed and restarted before the controller fenced it read its HW
 /// checkpoint, and `describeTopic` showed the HW fall 5 → 0 within one leader epoch while both in-sync
 /// followers held 5. An admin client never sees that; the view counts the in-sync replicas up.

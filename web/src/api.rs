@@ -189,7 +189,8 @@ impl Cluster {
         Ok(Cluster { world: Rc::new(RefCell::new(world)) })
     }
 
-    /// Virtual time, in milliseconds since the cluster started.
+    /// Virtual time, in milliseconds since 1970-01-01 UTC: the cluster's clock starts at its `clockStartMs`
+    /// (0 unless given).
     pub fn now(&self) -> f64 {
         self.world.try_borrow().map_or(0.0, |w| w.now_ms() as f64)
     }
