@@ -389,7 +389,7 @@ impl BrokerConfig {
     pub fn parse(map: &ConfigMap) -> Result<BrokerConfig> {
         let mut config = BrokerConfig::default();
         // (topic key, unit in ms, value in ms) of the coarse names set, applied after the finer ones.
-        let mut coarse: Vec<(&str, i64, i64)> = Vec::new();
+        let mut coarse: alloc::vec::Vec<(&str, i64, i64)> = alloc::vec::Vec::new();
         for (key, value) in map {
             if let Some(&(_, topic_key, unit_ms, min)) = BROKER_TIME_SYNONYMS.iter().find(|s| s.0 == key.as_str()) {
                 let Some(v) = value.trim().parse::<i32>().ok().map(i64::from).filter(|&v| v >= min) else {
