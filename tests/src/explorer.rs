@@ -1260,17 +1260,12 @@ fn create_topic(w: &mut World, m: &mut Model) {
     // Some weak topics allow unclean elections (`u`): a replica out of sync may lead and the others truncate
     // to it, even below where retention moved their logs' start (an adversary: they stayed out of the ISR).
     let unclean = !strong && m.chance(30);
-    let name = format!(
-        "{}{}",
-        if strong {
-            "s"
-        } else if unclean {
-            "u"
-        } else {
-            "w"
-        },
-        m.next_topic
-    );
+    let prefix = match (strong, unclean) {
+        (true, _) => "s",
+        (false, true) => "u",
+        (false, false) => "w",
+    };
+    let name = format!("{prefix}{}", m.next_topic);
     m.next_topic += 1;
     create_named(w, m, name, strong);
 }
