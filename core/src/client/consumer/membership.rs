@@ -373,6 +373,7 @@ impl Consumer {
         let membership_work = self.membership.as_ref().is_some_and(|m| match &m.phase {
             Phase::NeedJoin => now_ms >= m.rejoin_at_ms,
             Phase::Assigning(_) => true,
+            Phase::Syncing => now_ms >= m.next_heartbeat_ms,
             Phase::Stable => {
                 now_ms >= m.next_heartbeat_ms
                     || now_ms >= m.last_poll_ms + self.config.max_poll_interval_ms
@@ -534,7 +535,11 @@ impl Consumer {
                 }
                 self.revoke_all(now_ms, false, RevokeReason::PollTimeout, out);
             }
-            Phase::Stable => {
+            // Kafka's heartbeat thread runs once the JoinGroup is answered, while the SyncGroup waits too (the
+            // leader may never send its own): a member that only waited was removed with the leader (soak
+            // seed 10,041,466, a crashed leader's last JoinGroup kept it in the next generation).
+            Phase::Syncing if now_ms < m.next_heartbeat_ms => {}
+            Phase::Stable | Phase::Syncing => {
                 if self.in_flight.any(|p| matches!(p, Pending::Heartbeat(..))) {
                     return;
                 }
@@ -572,6 +577,7 @@ impl Consumer {
     ) {
         let Some(m) = self.membership.as_mut() else { return };
         m.phase = Phase::Syncing;
+        m.next_heartbeat_ms = now_ms + self.config.heartbeat_interval_ms;
         let member_id = m.member_id.clone();
         let group_instance_id = self.config.group_instance_id.clone();
         self.request(

@@ -1038,6 +1038,9 @@ impl Consumer {
                 }
                 timers.set(TimerName::MaxPollInterval, work_ms(m.last_poll_ms + self.config.max_poll_interval_ms));
             }
+            Phase::Syncing if !self.in_flight.any(|p| matches!(p, Pending::Heartbeat(..))) => {
+                timers.set(TimerName::HeartbeatInterval, work_ms(m.next_heartbeat_ms));
+            }
             _ => {}
         }
     }
