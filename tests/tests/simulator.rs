@@ -475,14 +475,15 @@ fn a_cluster_started_at_any_moment_runs_as_one_started_at_zero() {
     for file in &files {
         let scenario = Scenario::parse(&std::fs::read_to_string(file).unwrap()).unwrap();
         let mut shifted = scenario.clone();
-        shifted.clock_start_ms = START_MS;
+        shifted.clock_start_ms += START_MS;
         for entry in &mut shifted.actions {
             entry.at_ms += START_MS;
             entry.cut_at_ms = entry.cut_at_ms.map(|t| t + START_MS);
         }
         let (w, moved) = (World::replay(&scenario, None).unwrap(), World::replay(&shifted, None).unwrap());
         assert_eq!(moved.now_ms() - START_MS, w.now_ms(), "{file:?}");
-        let (a, b) = (events(&moved, START_MS), events(&w, 0));
+        let start = scenario.clock_start_ms;
+        let (a, b) = (events(&moved, start + START_MS), events(&w, start));
         let first = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
         let near = |v: &[(u64, &'static str)]| v[first.saturating_sub(3)..(first + 3).min(v.len())].to_vec();
         assert!(a == b, "{file:?}: event {first} differs: shifted {:?}, at zero {:?}", near(&a), near(&b));
