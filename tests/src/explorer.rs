@@ -509,6 +509,13 @@ fn act(w: &mut World, m: &mut Model) {
     }
 }
 
+/// A producer a shape makes for itself, counted among the model's (writing strong topics or weak ones).
+fn own_producer(w: &mut World, m: &mut Model, config: ProducerConfig, strong: bool) -> Option<NodeId> {
+    let producer = w.add_producer(config).ok()?;
+    m.producers.push((producer, strong));
+    Some(producer)
+}
+
 /// After churn, a strong topic created past the first page of metadata since any snapshot, written, and a
 /// broker restarted: the restart reads the log in pages and must keep every log it hosts.
 fn late_topic_then_restart(w: &mut World, m: &mut Model, broker: NodeId) {
@@ -563,8 +570,7 @@ fn retention_then_failover(w: &mut World, m: &mut Model) {
         metadata_max_age_ms: 1_000,
         ..ProducerConfig::default()
     };
-    let Ok(producer) = w.add_producer(config) else { return };
-    m.producers.push((producer, true));
+    let Some(producer) = own_producer(w, m, config, true) else { return };
     let send = |w: &mut World, m: &mut Model| {
         m.next_value += 1;
         let record =
@@ -621,8 +627,7 @@ fn unclean_after_retention(w: &mut World, m: &mut Model) {
         linger_ms: 0,
         ..ProducerConfig::default()
     };
-    let Ok(producer) = w.add_producer(config) else { return };
-    m.producers.push((producer, false));
+    let Some(producer) = own_producer(w, m, config, false) else { return };
     let send = |w: &mut World, m: &mut Model, n: u32| {
         for _ in 0..n {
             m.next_value += 1;
@@ -1015,8 +1020,7 @@ fn stream_through_isolation(w: &mut World, m: &mut Model) {
         linger_ms: u64::from(m.roll(3)) * 5,
         ..ProducerConfig::default()
     };
-    let Ok(producer) = w.add_producer(config) else { return };
-    m.producers.push((producer, true));
+    let Some(producer) = own_producer(w, m, config, true) else { return };
     let partition = m.roll(partitions);
     let leader = w.describe_topic(&topic).ok().and_then(|d| d.partitions.get(partition as usize)?.leader);
     let isolate_at = 10 + m.roll(60);
