@@ -323,6 +323,66 @@ fn bug6_a_stale_alter_partition_cannot_put_a_restarted_replica_back_in_the_isr()
     );
 }
 
+/// Bug 6 again, when the AlterPartition's answer takes longer than the leader waits: the leader asks again,
+/// and the retry must name the broker epoch the follower was judged in sync at, as Kafka's AlterPartitionManager
+/// resends the same item. Naming the follower's current epoch (its new incarnation, whose power loss erased
+/// the records it had fetched) put it in the ISR empty, and it was elected (soak seed 10,041,848).
+#[test]
+fn bug6_a_retried_alter_partition_names_the_broker_epoch_it_was_judged_at() {
+    use franz_core::sim::network::NetworkConfig;
+    for seed in 1..=4 {
+        let mut w = cluster(seed, 3);
+        w.create_topic("t", 1, None, config(&[("min.insync.replicas", "2")])).unwrap();
+        let d = w.describe_topic("t").unwrap();
+        let leader = d.partitions[0].leader.unwrap();
+        let follower = d.partitions[0].replicas.iter().copied().find(|&r| r != leader).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.crash_broker(follower).unwrap();
+        w.run_for(12_000);
+        for i in 0..5 {
+            w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+        }
+        // 3 s each way: the answer comes after the leader's 5 s wait, so it asks again.
+        let controller = active_controller(&w);
+        w.set_link(leader, controller, Some(NetworkConfig { latency_ms: 3_000, jitter_ms: 0, drop_rate: 0.0 }))
+            .unwrap();
+        w.restart_broker(follower).unwrap();
+        let asking = |w: &World| {
+            let p = w.broker(leader).and_then(|b| b.partition("t", 0));
+            p.and_then(|p| p.pending_isr.as_ref()).is_some_and(|pending| pending.isr.contains(&follower))
+        };
+        for _ in 0..200 {
+            if asking(&w) {
+                break;
+            }
+            w.run_for(10);
+        }
+        assert!(asking(&w), "seed {seed}: the leader asks to add the caught-up follower");
+        // The follower loses power (and the records it fetched, never flushed) and comes back; the leader's
+        // answers no longer reach it, so it stays without them.
+        w.power_loss(follower).unwrap();
+        w.restart_broker(follower).unwrap();
+        let lost = NetworkConfig { drop_rate: 1.0, ..w.network().config() };
+        w.set_link_one_way(leader, follower, Some(lost)).unwrap();
+        for _ in 0..150 {
+            w.run_for(100);
+            let isr = w.describe_topic("t").unwrap().partitions[0].isr.clone();
+            let log_end = w.broker(follower).and_then(|b| b.partition("t", 0)).map_or(0, |p| p.log.log_end_offset());
+            assert!(
+                !isr.contains(&follower) || log_end >= 5,
+                "seed {seed}, t={} ms: follower {follower} is in the ISR {isr:?} with log end {log_end}, \
+                 without the 5 acknowledged records",
+                w.now_ms()
+            );
+        }
+        w.set_link(leader, follower, None).unwrap();
+        w.set_link(leader, controller, None).unwrap();
+        w.run_for(10_000);
+        assert!(w.describe_topic("t").unwrap().partitions[0].isr.contains(&follower), "seed {seed}: back in the ISR");
+        assert_serving(&mut w, &format!("seed {seed}: follower {follower} lost power while joining the ISR"));
+    }
+}
+
 /// A reassignment that removes replicas ends with a new leader epoch, so that a removed replica fetching at
 /// the old one is fenced.
 #[test]

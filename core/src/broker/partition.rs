@@ -80,6 +80,9 @@ impl FollowerState {
 pub struct PendingIsr {
     pub correlation_id: u64,
     pub isr: Vec<NodeId>,
+    /// Each member's broker epoch as this leader saw it when it judged the change (KIP-903), sent again
+    /// unchanged on a retry: a member that restarted since may have lost what made it eligible.
+    pub broker_epochs: Vec<u64>,
     /// When it is asked again if no answer came. None: the controller answered from a partition state other
     /// than this leader's (a lost answer's change may be committed already), so the change stays pending,
     /// counted in the maximal ISR, until the metadata log shows the partition's next state (Kafka's

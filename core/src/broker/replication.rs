@@ -440,7 +440,7 @@ impl Broker {
             // that now counts the follower at the offset it was judged in sync at. The other way round, the HW
             // passed the follower's log end while it joined the ISR, and it was elected without a record
             // acknowledged (soak seed 10,010,911).
-            self.send_alter_partition(now_ms, &request.topic, request.partition, isr, out);
+            self.send_alter_partition(now_ms, &request.topic, request.partition, isr, None, out);
             let topic = self.topics.quietly().get_mut(&request.topic);
             let Some((config, p)) = topic.and_then(|t| Some((&t.config, t.partitions.get_mut(&request.partition)?)))
             else {
@@ -529,12 +529,16 @@ impl Broker {
                 if let Some(pending) =
                     p.pending_isr.as_ref().filter(|pending| pending.deadline_ms.is_some_and(|d| now_ms >= d))
                 {
-                    unanswered.push((name.clone(), i, pending.isr.clone()));
+                    unanswered.push((name.clone(), i, pending.isr.clone(), pending.broker_epochs.clone()));
                 }
             }
         }
-        for (topic, partition, isr) in unanswered {
-            self.send_alter_partition(now_ms, &topic, partition, isr, out);
+        // The same change, as Kafka's AlterPartitionManager resends the same item: with the broker epochs it was
+        // judged at, not the members' current ones (soak seed 10,041,848: a follower judged in sync lost power
+        // and its unflushed records; the retry named its new incarnation, and the controller took it into the
+        // ISR with an empty log, then elected it).
+        for (topic, partition, isr, broker_epochs) in unanswered {
+            self.send_alter_partition(now_ms, &topic, partition, isr, Some(broker_epochs), out);
         }
         let interval = self.config.replica_lag_time_max_ms / 2;
         if now_ms < self.last_isr_check_ms + interval {
@@ -565,11 +569,21 @@ impl Broker {
             }
         }
         for (topic, partition, isr) in shrinks {
-            self.send_alter_partition(now_ms, &topic, partition, isr, out);
+            self.send_alter_partition(now_ms, &topic, partition, isr, None, out);
         }
     }
 
-    fn send_alter_partition(&mut self, now_ms: u64, topic: &str, partition: u32, isr: Vec<NodeId>, out: &mut Outbox) {
+    /// Asks the controller for `isr`; `broker_epochs`: a retry's (see `PendingIsr`), None to take each member's
+    /// current one.
+    fn send_alter_partition(
+        &mut self,
+        now_ms: u64,
+        topic: &str,
+        partition: u32,
+        isr: Vec<NodeId>,
+        broker_epochs: Option<Vec<u64>>,
+        out: &mut Outbox,
+    ) {
         let correlation_id = self.correlation_ids.next_id();
         let own_epoch = self.broker_epoch();
         let controller = self.channel.controller();
@@ -578,13 +592,15 @@ impl Broker {
             return;
         };
         let (leader_epoch, partition_epoch) = (p.leader_epoch, p.partition_epoch);
-        let broker_epochs = isr
-            .iter()
-            .map(|r| if *r == self.id { own_epoch } else { p.followers.get(r).map_or(0, |f| f.broker_epoch) })
-            .collect();
+        let broker_epochs: Vec<u64> = broker_epochs.unwrap_or_else(|| {
+            isr.iter()
+                .map(|r| if *r == self.id { own_epoch } else { p.followers.get(r).map_or(0, |f| f.broker_epoch) })
+                .collect()
+        });
         p.pending_isr = Some(PendingIsr {
             correlation_id,
             isr: isr.clone(),
+            broker_epochs: broker_epochs.clone(),
             deadline_ms: Some(now_ms + ALTER_PARTITION_TIMEOUT_MS),
         });
         let topic = alloc::string::String::from(topic);

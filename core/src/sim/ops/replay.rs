@@ -103,8 +103,10 @@ impl Replay {
     pub fn advance(&mut self, events_max: u64) -> bool {
         let first = self.world.events_dispatched();
         match events_max {
-            u64::MAX => self.run_slices(RUN_FOR_MS_MAX, |_| true),
-            _ => self.run_slices(REPLAY_CHUNK_MS, |w| w.events_dispatched() - first < events_max),
+            u64::MAX => self.run_slices(RUN_FOR_MS_MAX, |_| true, &mut |_, _| true).is_ok_and(|done| done),
+            _ => self
+                .run_slices(REPLAY_CHUNK_MS, |w| w.events_dispatched() - first < events_max, &mut |_, _| true)
+                .is_ok_and(|done| done),
         }
     }
 
@@ -112,10 +114,28 @@ impl Replay {
     /// a page hands in its own clock, since what an event costs varies a hundredfold (a broker down under a
     /// stream costs a few events, each walking the producer's whole backlog). Returns whether it is done.
     pub fn advance_while(&mut self, more: impl FnMut(&World) -> bool) -> bool {
-        self.run_slices(REPLAY_CHUNK_MS, more)
+        self.run_slices(REPLAY_CHUNK_MS, more, &mut |_, _| true).is_ok_and(|done| done)
     }
 
-    fn run_slices(&mut self, chunk_ms: u64, mut more: impl FnMut(&World) -> bool) -> bool {
+    /// Replays to the end, asking `allowed` before each action other than a wait whether it may run; stops
+    /// before the first it refuses and returns that action's index. (The explorer's shrinker: a history cut
+    /// down must stay one the explorer could have made, e.g. no power loss where Kafka's own rules lose
+    /// acknowledged records.)
+    pub fn run_checking(
+        &mut self,
+        mut allowed: impl FnMut(&World, &Action) -> bool,
+    ) -> core::result::Result<(), usize> {
+        while !self.run_slices(RUN_FOR_MS_MAX, |_| true, &mut allowed)? {}
+        Ok(())
+    }
+
+    /// Ok(whether it is done); Err(the index of an action `allowed` refused, not applied).
+    fn run_slices(
+        &mut self,
+        chunk_ms: u64,
+        mut more: impl FnMut(&World) -> bool,
+        allowed: &mut dyn FnMut(&World, &Action) -> bool,
+    ) -> core::result::Result<bool, usize> {
         let horizon = self.horizon_ms();
         loop {
             let due = self.actions.get(self.next).filter(|e| e.at_ms <= horizon);
@@ -127,7 +147,7 @@ impl Replay {
             };
             if self.world.now_ms < run_to_ms {
                 if !more(&self.world) {
-                    return false;
+                    return Ok(false);
                 }
                 let ms = (run_to_ms - self.world.now_ms).min(chunk_ms);
                 let _ = self.world.apply(Action::RunFor { ms });
@@ -140,6 +160,9 @@ impl Replay {
                 // Running a then b is running a + b (the world records them merged): run it in steps.
                 Action::RunFor { ms } if ms > 0 => self.run_left_ms = ms,
                 _ => {
+                    if !allowed(&self.world, &entry.action) {
+                        return Err(self.next);
+                    }
                     let action = entry.action.clone();
                     self.world.horizon_ms = Some(entry.cut_at_ms.map_or(horizon, |cut_ms| cut_ms.min(horizon)));
                     let _ = self.world.apply(action);
@@ -149,7 +172,7 @@ impl Replay {
             self.next += 1;
         }
         self.world.horizon_ms = None;
-        true
+        Ok(true)
     }
 
     /// Replays to another instant, if this replay has not reached either yet (nothing was cut at the old
