@@ -2,6 +2,8 @@
 //! --example replay -- path/to/scenario.json [until_ms [client <name> | <broker> <topic> <partition>]]`.
 //! `FRANZ_REPLAY_TRACE=1` prints the whole trace first. `FRANZ_REPLAY_JUDGE=1`: judged as the explorer
 //! judges (then every fault healed and the cluster asked to serve), printing its verdict and trace.
+//! `FRANZ_REPLAY_SHRINK=<attempts>`: judged, and if it fails, shrunk as the explorer shrinks a failing
+//! history (a saved history whose seed the explorer no longer draws the same), printing the shrunk JSON.
 use franz_core::sim::scenario::Scenario;
 use franz_core::World;
 
@@ -9,6 +11,18 @@ fn main() {
     let path = std::env::args().nth(1).expect("a scenario file");
     let json = std::fs::read_to_string(&path).expect("readable");
     let scenario = Scenario::parse(&json).expect("a scenario");
+    if let Some(attempts) = std::env::var("FRANZ_REPLAY_SHRINK").ok().and_then(|s| s.parse().ok()) {
+        let Err(reason) = franz_tests::explorer::judge(&scenario) else {
+            println!("judged: Ok(()), nothing to shrink");
+            return;
+        };
+        println!("judged: {reason}");
+        let failure = franz_tests::explorer::Failure { seed: scenario.seed, reason, scenario };
+        let shrunk = franz_tests::explorer::shrink(&failure, attempts);
+        println!("shrunk to {} actions (from {}):", shrunk.actions.len(), failure.scenario.actions.len());
+        println!("{}", shrunk.to_json());
+        return;
+    }
     if std::env::var("FRANZ_REPLAY_JUDGE").is_ok() {
         let (world, verdict) = franz_tests::explorer::judge_keeping(&scenario);
         for e in world.iter().flat_map(|w| w.trace().since(0)) {

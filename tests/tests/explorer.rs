@@ -154,6 +154,24 @@ fn explorer_every_saved_regression_scenario_passes() {
     }
 }
 
+/// The shrinker's rules of a valid history (`judge`'s `invalid`) hold for every history the explorer makes:
+/// judged from its scenario, each of the first histories passes, as it did when the explorer ran it.
+#[test]
+fn explorer_generated_histories_are_valid_and_judged_as_they_ran() {
+    use franz_core::sim::scenario::Action;
+    let mut unflushed_power_losses = 0;
+    for seed in 1..=40 {
+        let scenario = history_scenario(seed, Size::CI).unwrap();
+        if let Err(reason) = judge(&scenario) {
+            panic!("explorer seed {seed}, judged from its scenario: {reason}");
+        }
+        let unflushed = scenario.config.get("log.flush.interval.messages").is_none_or(|v| v != "1");
+        let power_losses = scenario.actions.iter().filter(|e| matches!(e.action, Action::PowerLoss { .. })).count();
+        unflushed_power_losses += if unflushed { power_losses } else { 0 };
+    }
+    assert!(unflushed_power_losses >= 3, "only {unflushed_power_losses} unflushed power losses were checked");
+}
+
 /// A refactoring changes no behaviour: each saved scenario, the first explorer histories and every lesson
 /// replay to the trace hashes in `fixtures/trace-hashes.txt`. A change that means to alter behaviour updates the file
 /// (`FRANZ_BLESS=1`) and says why in its commit.

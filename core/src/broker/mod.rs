@@ -682,10 +682,19 @@ impl Broker {
     fn on_produce(&mut self, now_ms: u64, from: NodeId, request: ProduceArgs, out: &mut Outbox) {
         let ProduceArgs { correlation_id, acks, timeout_ms, partitions } = request;
         let mut waits = Vec::with_capacity(partitions.len());
-        for ProducePartition { topic, partition, producer, records, origin } in partitions {
+        for ProducePartition { topic, topic_id: asked, partition, producer, records, origin } in partitions {
             let tp = TopicPartition { topic, partition };
-            let appended = self.append(&tp, acks, (producer, origin), records, now_ms, out);
             let topic_id = self.topics.get(&tp.topic).map(|t| t.topic_id);
+            // A batch addressed to another incarnation of the topic (deleted and created again) is not this
+            // log's: taken here, a retry of it could land in both (soak seed 10,041,315).
+            let appended = match (asked, topic_id) {
+                (Some(asked), Some(held)) if asked != held => Err(franz_err!(
+                    UnknownTopicId,
+                    "{tp}: topic id {asked} is not the topic this broker holds under that name (deleted, and \
+                     created again?)"
+                )),
+                _ => self.append(&tp, acks, (producer, origin), records, now_ms, out),
+            };
             let (base_offset, required_offset, result) = match appended {
                 Ok((base, required)) if acks == Acks::All => (base, required, None),
                 Ok((base, required)) => (base, required, Some(Ok(base))),

@@ -109,7 +109,14 @@ fn consumer_fetch(correlation_id: u64, max_wait_ms: u64, partitions: &[(&str, i3
 /// One partition's batch of a Produce, from a client Franz did not make.
 fn batch(topic: &str, partition: u32, values: &[&str]) -> ProducePartition {
     let records = values.iter().map(|v| record(v)).collect::<Vec<_>>().into();
-    ProducePartition { topic: topic.into(), partition, producer: ProducerStamp::NONE, records, origin: None }
+    ProducePartition {
+        topic: topic.into(),
+        topic_id: None,
+        partition,
+        producer: ProducerStamp::NONE,
+        records,
+        origin: None,
+    }
 }
 
 fn produce_request(correlation_id: u64, acks: Acks, partitions: Vec<ProducePartition>) -> Message {

@@ -954,7 +954,8 @@ impl Producer {
             batch.attempts += 1;
             batch.in_flight = self.config.acks != Acks::None;
             let records = part.unwrap_or(records);
-            partitions.push(ProducePartition { topic, partition, producer: stamp, records, origin });
+            let topic_id = self.metadata.topic_id(&topic);
+            partitions.push(ProducePartition { topic, topic_id, partition, producer: stamp, records, origin });
         }
         if partitions.is_empty() {
             return;
@@ -1153,7 +1154,7 @@ impl Producer {
         // The leader may have moved (a silent leader may be dead): relearn it, as Kafka's client does when
         // a request fails this way or a connection times out.
         match error.code {
-            ErrorCode::UnknownTopicOrPartition => self.metadata.forget(&topic),
+            ErrorCode::UnknownTopicOrPartition | ErrorCode::UnknownTopicId => self.metadata.forget(&topic),
             ErrorCode::NotLeaderOrFollower
             | ErrorCode::LeaderNotAvailable
             | ErrorCode::RequestTimedOut

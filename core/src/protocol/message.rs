@@ -336,6 +336,10 @@ impl AdminOp {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProducePartition {
     pub topic: String,
+    /// The topic id (KIP-516, Kafka's Produce v13) of the incarnation the producer's metadata names: a leader
+    /// holding another incarnation under that name refuses the batch (`UNKNOWN_TOPIC_ID`) rather than take
+    /// it. None: addressed by name alone (an older client).
+    pub topic_id: Option<crate::types::TopicId>,
     pub partition: u32,
     /// The idempotent producer's id, epoch and this batch's first sequence number (or none).
     pub producer: ProducerStamp,
