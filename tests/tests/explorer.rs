@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use franz_core::sim::scenario::Scenario;
 use franz_core::World;
-use franz_tests::explorer::{explore, history_scenario, judge, report, shrink, Coverage, Failure, Size};
+use franz_tests::explorer::{explore, history_scenario, judge, judge_shrunk, report, shrink, Coverage, Failure, Size};
 
 /// Explores `count` histories from `first` on every core; panics with the first failure, shrunk.
 fn sweep(first: u64, count: u64, size: Size) -> Coverage {
@@ -154,15 +154,15 @@ fn explorer_every_saved_regression_scenario_passes() {
     }
 }
 
-/// The shrinker's rules of a valid history (`judge`'s `invalid`) hold for every history the explorer makes:
-/// judged from its scenario, each of the first histories passes, as it did when the explorer ran it.
+/// The shrinker's rules of a valid history (`judge_shrunk`'s `invalid`) hold for every history the explorer
+/// makes: judged from its scenario, each of the first histories passes, as it did when the explorer ran it.
 #[test]
 fn explorer_generated_histories_are_valid_and_judged_as_they_ran() {
     use franz_core::sim::scenario::Action;
     let mut unflushed_power_losses = 0;
     for seed in 1..=40 {
         let scenario = history_scenario(seed, Size::CI).unwrap();
-        if let Err(reason) = judge(&scenario) {
+        if let Err(reason) = judge_shrunk(&scenario) {
             panic!("explorer seed {seed}, judged from its scenario: {reason}");
         }
         let unflushed = scenario.config.get("log.flush.interval.messages").is_none_or(|v| v != "1");
