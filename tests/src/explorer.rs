@@ -1425,7 +1425,11 @@ fn tolerated(kind: ViolationKind) -> bool {
 
 /// The checker's verdict, less what weak topics are allowed.
 fn safety(w: &World, weak: &[String]) -> Result<(), String> {
-    let report = w.check();
+    safety_of(&w.check(), weak)
+}
+
+/// [`safety`] of a report already made.
+fn safety_of(report: &franz_core::check::CheckReport, weak: &[String]) -> Result<(), String> {
     let excused = |v: &Violation| {
         weak.contains(&v.topic) && (tolerated(v.kind) || (v.topic.starts_with('u') && tolerated_unclean(v.kind)))
     };
@@ -1613,10 +1617,11 @@ fn groups_serve(w: &mut World) -> Result<(), String> {
 /// The cluster serves: the checker is clean, a controller is active, every broker runs, every partition is
 /// led with its HW at its leader's log end, a send to every topic is acknowledged, a topic can be created.
 fn serving(w: &mut World, weak: &[String], when: &str, probe_topic: &str) -> Result<(), String> {
-    safety(w, weak)?;
+    let report = w.check();
+    safety_of(&report, weak)?;
     // An unclean election lets replicas differ for a while (`tolerated_unclean`), never once every replica
     // is back and has truncated to its leader.
-    if let Some(v) = w.check().violations.iter().find(|v| v.kind == ViolationKind::ReplicaDivergence) {
+    if let Some(v) = report.violations.iter().find(|v| v.kind == ViolationKind::ReplicaDivergence) {
         return Err(format!("liveness: {}-{} replicas still differ {when}: {}", v.topic, v.partition, v.detail));
     }
     let cluster = w.describe_cluster();
