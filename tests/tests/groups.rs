@@ -1593,3 +1593,86 @@ fn group_initial_rebalance_delay_ms_is_the_brokers_to_set() {
     assert!(by_default >= 3_000, "{by_default} ms");
     assert!(without < 1_000, "{without} ms");
 }
+
+/// Kafka's `commitOffsetsSync` returns at once for empty offsets, before it looks at the generation: a member
+/// that owns nothing yet (the group's first rebalance, or a newcomer to a stable group) is not refused with
+/// REBALANCE_IN_PROGRESS. (Adversary 21.)
+#[test]
+fn a_member_owning_nothing_commits_nothing_without_error_while_its_group_rebalances() {
+    for seed in 1..=4 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        let first = member(&mut w, "g", "first", &["t"], |_| {});
+        w.poll(first, 1_000).unwrap(); // within group.initial.rebalance.delay.ms: nothing assigned yet
+        assert_eq!(w.describe_group("g").state, ConsumerGroupState::PreparingRebalance, "seed {seed}");
+        w.commit_sync(first, None).unwrap_or_else(|e| panic!("seed {seed}: commitSync(): {e}"));
+        w.commit_sync(first, Some(vec![])).unwrap_or_else(|e| panic!("seed {seed}: commitSync([]): {e}"));
+        for _ in 0..6 {
+            w.poll(first, 1_000).unwrap();
+        }
+        let newcomer = member(&mut w, "g", "newcomer", &["t"], |_| {});
+        w.commit_sync(newcomer, None).unwrap_or_else(|e| panic!("seed {seed}: the newcomer's commitSync(): {e}"));
+    }
+}
+
+/// Kafka's consumer wakes inside a long `poll` at its auto-commit deadline (`timeToNextPoll` counts the
+/// auto-commit timer), so a consumer blocked on an idle partition still commits what earlier polls returned
+/// every `auto.commit.interval.ms`. (Adversary 21: after `poll(30000)` the group's lag was still 2.)
+#[test]
+fn auto_commit_runs_while_a_poll_waits() {
+    for seed in 1..=4 {
+        let mut w = world_with_records(seed, 2);
+        let c = group_consumer(&mut w, "auto", "c");
+        let mut got = 0;
+        while got < 2 {
+            got += w.poll(c, 500).unwrap().len();
+        }
+        let start_ms = w.now_ms();
+        assert!(w.poll(c, 30_000).unwrap().is_empty());
+        assert_eq!(w.group_offsets("auto")[0].committed, 2, "seed {seed}: committed inside the 30 s poll");
+        let commits: Vec<u64> = w
+            .trace()
+            .kept()
+            .filter(|e| e.time_ms > start_ms)
+            .filter(|e| matches!(&e.kind, franz_core::trace::TraceKind::RecordsAppended { topic, .. } if topic == OFFSETS_TOPIC))
+            .map(|e| e.time_ms - start_ms)
+            .collect();
+        assert!(commits.first().is_some_and(|&t| t <= 5_100), "seed {seed}: commits {commits:?} ms into the poll");
+        assert!(commits.len() >= 5, "seed {seed}: one commit every 5 s of the poll: {commits:?}");
+    }
+}
+
+/// Only the cluster writes `__consumer_offsets` (Kafka's `appendToLocalLog` refuses a client's Produce to an
+/// internal topic with INVALID_TOPIC_EXCEPTION); reading it is ordinary (lag exporters, the console consumer),
+/// and the checker does not call its records phantom reads. (Adversary 21: a forged commit record was
+/// acknowledged and became the group's committed offset once its coordinator moved.)
+#[test]
+fn clients_read_consumer_offsets_but_never_write_it() {
+    for seed in 1..=4 {
+        let mut w = world_with_records(seed, 5);
+        let c = group_consumer(&mut w, "app", "app");
+        assert_eq!(w.poll(c, 2_000).unwrap().len(), 5);
+        w.commit_sync(c, None).unwrap();
+        let p = w.add_producer(ProducerConfig::named("forger")).unwrap();
+        let forged =
+            ProducerRecord { key: Some("offset:app:t:0".into()), value: Some("0".into()), ..Default::default() };
+        let refused = w.send(p, OFFSETS_TOPIC, vec![forged]).unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidTopicException, "seed {seed}: {refused}");
+        let monitor = w
+            .add_consumer(ConsumerConfig {
+                auto_offset_reset: AutoOffsetReset::Earliest,
+                ..ConsumerConfig::named("lag")
+            })
+            .unwrap();
+        let partitions = w.describe_topic(OFFSETS_TOPIC).unwrap().partitions.len() as u32;
+        w.assign(monitor, (0..partitions).map(|i| TopicPartition::new(OFFSETS_TOPIC, i)).collect()).unwrap();
+        let mut read = 0;
+        for _ in 0..5 {
+            read += w.poll(monitor, 1_000).unwrap().len();
+        }
+        assert!(read > 0, "seed {seed}: the monitor read the group's records");
+        let report = w.check();
+        assert!(report.ok, "seed {seed}: {:#?}", report.violations);
+        assert_eq!(w.group_offsets("app")[0].committed, 5, "seed {seed}");
+    }
+}

@@ -688,6 +688,11 @@ impl Broker {
             // A batch addressed to another incarnation of the topic (deleted and created again) is not this
             // log's: taken here, a retry of it could land in both (soak seed 10,041,315).
             let appended = match (asked, topic_id) {
+                // Only the cluster writes its internal topics (Kafka's `appendToLocalLog`: a client's Produce
+                // may not; a forged commit record would move a group's offsets once its coordinator moves).
+                _ if crate::types::is_internal_topic(&tp.topic) => {
+                    Err(franz_err!(InvalidTopicException, "Cannot append to internal topic {}", tp.topic))
+                }
                 (Some(asked), Some(held)) if asked != held => Err(franz_err!(
                     UnknownTopicId,
                     "{tp}: topic id {asked} is not the topic this broker holds under that name (deleted, and \

@@ -136,6 +136,8 @@ pub enum TimerName {
     SessionTimeout,
     /// A consumer that has not polled leaves its group then.
     MaxPollInterval,
+    /// A consumer waiting in `poll` commits its positions then (auto-commit).
+    AutoCommitInterval,
     /// Metadata reread (a group leader's assigned topics).
     MetadataMaxAge,
     /// A rebalance's join phase ends then, without whoever has not rejoined.
@@ -190,6 +192,7 @@ impl TimerName {
             TimerName::HeartbeatInterval => "heartbeat.interval.ms",
             TimerName::SessionTimeout => "session.timeout.ms",
             TimerName::MaxPollInterval => "max.poll.interval.ms",
+            TimerName::AutoCommitInterval => "auto.commit.interval.ms",
             TimerName::MetadataMaxAge => "metadata.max.age.ms",
             TimerName::RebalanceTimeout => "rebalance.timeout.ms",
             TimerName::OffsetsCommitTimeout => "offsets.commit.timeout.ms",

@@ -22,6 +22,24 @@ impl Consumer {
             ));
         }
         self.check_not_fenced()?;
+        if let Some((tp, offset)) = offsets.iter().flatten().find(|(_, o)| *o > crate::types::OFFSET_MAX) {
+            return Err(franz_err!(
+                InvalidRequest,
+                "Cannot commit offset {offset} for {tp}: offsets go up to 2^53 - 1 ({})",
+                crate::types::OFFSET_MAX
+            ));
+        }
+        let explicit = offsets.is_some();
+        let offsets = offsets.unwrap_or_else(|| self.positions());
+        // Nothing to commit is done at once, whatever the group's state (Kafka's `commitOffsetsSync` returns
+        // for empty offsets before it looks at the generation: a member owning nothing while the group
+        // rebalances is not refused). Not for a member that left or was removed since its last poll: Franz
+        // shows its partitions gone at once, where Kafka's consumer keeps them until the next poll, so its
+        // commit fails there (CommitFailedException).
+        let left = self.membership.as_ref().is_some_and(|m| m.phase == Phase::LeftUntilPoll);
+        if offsets.is_empty() && !left {
+            return Ok(self.start_commit(now_ms, offsets, CommitKind::Sync));
+        }
         if let Some(m) = self.membership.as_ref().filter(|m| m.phase != Phase::Stable) {
             // Kafka's client refuses before asking: no generation to commit in.
             return Err(match m.phase {
@@ -35,15 +53,6 @@ impl Consumer {
                 ),
             });
         }
-        if let Some((tp, offset)) = offsets.iter().flatten().find(|(_, o)| *o > crate::types::OFFSET_MAX) {
-            return Err(franz_err!(
-                InvalidRequest,
-                "Cannot commit offset {offset} for {tp}: offsets go up to 2^53 - 1 ({})",
-                crate::types::OFFSET_MAX
-            ));
-        }
-        let explicit = offsets.is_some();
-        let offsets = offsets.unwrap_or_else(|| self.positions());
         let id = self.start_commit(now_ms, offsets, CommitKind::Sync);
         if let Some(commit) = self.commits.get_mut(&id) {
             commit.explicit = explicit;

@@ -650,7 +650,27 @@ impl Consumer {
             let error = franz_err!(RebalanceInProgress, "The group is rebalancing");
             self.rejoin(now_ms, &error, out);
         }
+        self.maybe_auto_commit(now_ms);
         self.fill(now_ms, out);
+    }
+
+    /// Kafka's `maybeAutoCommitOffsetsAsync`, run as `poll` begins, while it waits (its wait ends at the
+    /// auto-commit deadline: a consumer blocked in a long poll still commits every `auto.commit.interval.ms`)
+    /// and as it ends: once the interval has passed, the positions as they are before this poll hands out
+    /// records (what earlier polls returned counts as processed).
+    fn maybe_auto_commit(&mut self, now_ms: u64) {
+        if self.auto_commit_due_ms().is_some_and(|due_ms| now_ms >= due_ms) {
+            self.last_auto_commit_ms = now_ms;
+            let positions = self.positions();
+            self.start_commit(now_ms, positions, CommitKind::Auto);
+        }
+    }
+
+    /// When auto-commit is next due, if this consumer auto-commits now (in a generation, or assigned).
+    fn auto_commit_due_ms(&self) -> Option<u64> {
+        let in_generation = self.membership.as_ref().is_none_or(|m| m.phase == Phase::Stable);
+        (self.config.group_id.is_some() && self.config.enable_auto_commit && in_generation)
+            .then(|| self.last_auto_commit_ms.saturating_add(self.config.auto_commit_interval_ms))
     }
 
     /// Whether `poll` has something to return now: records, or an error.
@@ -701,16 +721,7 @@ impl Consumer {
                 m.rejoin_at_ms = now_ms;
             }
         }
-        let in_generation = self.membership.as_ref().is_none_or(|m| m.phase == Phase::Stable);
-        if self.config.group_id.is_some()
-            && self.config.enable_auto_commit
-            && in_generation
-            && now_ms >= self.last_auto_commit_ms.saturating_add(self.config.auto_commit_interval_ms)
-        {
-            self.last_auto_commit_ms = now_ms;
-            let positions = self.positions();
-            self.start_commit(now_ms, positions, CommitKind::Auto);
-        }
+        self.maybe_auto_commit(now_ms);
         let buffered: usize = self.assignment.values().filter(|s| !s.paused).map(|s| s.buffer.len()).sum();
         let mut records = Vec::with_capacity(buffered.min(self.config.max_poll_records));
         let mut polled = Vec::with_capacity(records.capacity());
@@ -987,6 +998,9 @@ impl Actor for Consumer {
                 }
             }
         }
+        if self.in_poll {
+            self.maybe_auto_commit(now_ms);
+        }
         self.fill(now_ms, out);
     }
 
@@ -1000,6 +1014,9 @@ impl Actor for Consumer {
             .filter(|&t| t > 0);
         timers.set_all(TimerName::RetryBackoff, backoffs);
         timers.set(TimerName::RetryBackoff, self.metadata_retry_at_ms);
+        if self.in_poll {
+            timers.set(TimerName::AutoCommitInterval, self.auto_commit_due_ms());
+        }
         if self.config.group_id.is_some() {
             self.group_timers(timers);
         }
