@@ -524,21 +524,15 @@ impl PartitionLog {
     /// One pass of Kafka's log cleaner over a compacted log: below the first uncleanable offset, keep only
     /// the latest record per key; drop tombstones whose delete horizon passed. Offsets never change.
     /// When the cleaner should next compact this log, if ever: now (0) once the dirty part (not yet cleaned,
-    /// below the active segment and the HW) is at least `min.cleanable.dirty.ratio` of the cleanable log,
-    /// else when its oldest dirty record passes `max.compaction.lag.ms`.
+    /// below the active segment and the HW) is more than `min.cleanable.dirty.ratio` of the cleanable log,
+    /// else when its oldest dirty record passes `max.compaction.lag.ms` (Kafka's `grabFilthiestCompactedLog`).
+    /// A tombstone past its delete horizon goes only when a cleaning comes for these reasons: Kafka does not
+    /// clean a log for its tombstones alone (KAFKA-8522).
     pub fn compaction_due_ms(&self, high_watermark: Offset, config: &TopicConfig) -> Option<u64> {
         if !config.cleanup_policy_compact || self.segments.len() < 2 {
             return None;
         }
         let upper = self.segments[self.segments.len() - 1].base_offset.min(high_watermark);
-        // Tombstones past their delete horizon are due for removal whatever the ratio.
-        let tombstones_due = self
-            .segments
-            .iter()
-            .flat_map(|s| s.batches.iter())
-            .take_while(|b| b.last_offset < upper)
-            .filter_map(|b| b.delete_horizon_ms)
-            .min();
         let (mut clean_bytes, mut dirty_bytes, mut oldest_dirty_ms) = (0usize, 0usize, i64::MAX);
         let records = self.segments.iter().flat_map(|s| &s.batches).flat_map(|b| b.records.sizes());
         for (offset, timestamp_ms, size) in records.take_while(|&(offset, ..)| offset < upper) {
@@ -550,15 +544,14 @@ impl PartitionLog {
             }
         }
         if dirty_bytes == 0 {
-            return tombstones_due;
+            return None;
         }
         let ratio = dirty_bytes as f64 / (clean_bytes + dirty_bytes) as f64;
-        if ratio >= config.min_cleanable_dirty_ratio {
+        if ratio > config.min_cleanable_dirty_ratio {
             return Some(0);
         }
-        let lag_due = (config.max_compaction_lag_ms != i64::MAX)
-            .then(|| oldest_dirty_ms.saturating_add(config.max_compaction_lag_ms).max(0) as u64);
-        lag_due.into_iter().chain(tombstones_due).min()
+        (config.max_compaction_lag_ms != i64::MAX)
+            .then(|| oldest_dirty_ms.saturating_add(config.max_compaction_lag_ms).max(0) as u64)
     }
 
     pub fn compact(&mut self, now_ms: u64, high_watermark: Offset, config: &TopicConfig) -> CompactionOutcome {
@@ -900,7 +893,14 @@ mod tests {
         assert_eq!(log.log_start_offset(), 0, "compaction never moves the log start");
         assert_eq!(read(&log, 0, 10, usize::MAX).unwrap()[0].offset, 3, "a read in a gap starts at the next record");
         assert_eq!(log.compact(500, log.log_end_offset(), &c).tombstones_removed, 0, "tombstone kept");
-        assert_eq!(log.compact(1_011, log.log_end_offset(), &c).tombstones_removed, 1, "then dropped");
+        // Past its delete horizon, a tombstone goes with the log's next cleaning, which needs new dirty data
+        // (Kafka cleans no log for its tombstones alone).
+        assert_eq!(log.compaction_due_ms(log.log_end_offset(), &c), None, "nothing dirty: no cleaning due");
+        assert_eq!(log.compact(1_011, log.log_end_offset(), &c).tombstones_removed, 0, "kept past its horizon");
+        for v in ["4", "5", "6", "7", "8", "9"] {
+            append(&mut log, vec![keyed("c", Some(v), 0)], 0, &c);
+        }
+        assert_eq!(log.compact(1_012, log.log_end_offset(), &c).tombstones_removed, 1, "dropped by the next cleaning");
         assert!(log.get(3).is_none());
     }
 
@@ -939,7 +939,10 @@ mod tests {
         }
         assert_eq!(log.compact(2_500, 4, &c).records_removed, 1, "only records older than the lag");
         assert_eq!(log.compact(10_000, 1, &c).records_removed, 0, "nothing at or above the HW");
-        assert_eq!(log.compact(10_000, 4, &c).records_removed, 1);
+        // Dirty bytes exactly min.cleanable.dirty.ratio (0.5) of the cleanable log: Kafka cleans only above it.
+        assert_eq!(log.compact(10_000, 4, &c).records_removed, 0, "a dirty ratio of exactly 0.5");
+        append(&mut log, vec![keyed("k", Some("v"), 4_000)], 0, &c);
+        assert_eq!(log.compact(10_000, 5, &c).records_removed, 2, "above it");
     }
 
     proptest! {
