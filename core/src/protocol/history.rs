@@ -118,6 +118,13 @@ pub enum Op {
         member_id: String,
         reason: RemovalReason,
     },
+    /// An OffsetCommit was sent (each attempt): without an answer (lost, timed out, or its consumer gone), it
+    /// may still be the group's committed offsets, and a later OffsetFetch may rightly return them.
+    OffsetCommitSent {
+        consumer: NodeId,
+        group: String,
+        offsets: Vec<CommittedOffset>,
+    },
     /// An OffsetCommit was acknowledged: these are the group's committed offsets now.
     OffsetsCommitted {
         consumer: NodeId,
