@@ -49,6 +49,16 @@ fn assert_serving(w: &mut World, what: &str) {
     assert!(report.ok, "{what}: {:#?}", report.violations);
 }
 
+/// What a new consumer reads of `t-0` from its log start in one poll.
+fn read_t_from_its_start(w: &mut World) -> Vec<String> {
+    let c = w
+        .add_consumer(ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") })
+        .unwrap();
+    w.assign(c, vec![TopicPartition::new("t", 0)]).unwrap();
+    let got = w.poll(c, 2_000).unwrap();
+    got.iter().map(|r| franz_tests::text(&r.value).unwrap().to_string()).collect()
+}
+
 fn active_controller(w: &World) -> NodeId {
     w.describe_cluster().controller.leader_id.expect("an active controller")
 }
@@ -260,49 +270,50 @@ fn bug5_a_replica_down_during_delete_and_recreate_keeps_nothing_of_the_old_topic
         for (broker, leo) in &logs {
             assert_eq!(*leo, 1, "seed {seed}: broker {broker} holds only the new topic's record: {logs:?}");
         }
-        let c = w
-            .add_consumer(ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") })
-            .unwrap();
-        w.assign(c, vec![TopicPartition::new("t", 0)]).unwrap();
-        let got = w.poll(c, 2_000).unwrap();
-        assert_eq!(got.iter().map(|r| franz_tests::text(&r.value).unwrap()).collect::<Vec<_>>(), ["new-0"]);
+        assert_eq!(read_t_from_its_start(&mut w), ["new-0"]);
         assert_serving(&mut w, &format!("seed {seed}: topic recreated while broker {down} was down"));
     }
 }
 
+/// A follower that fell out of the ISR and missed 5 acknowledged records restarts, with the leader's link to
+/// the active controller slowed to `latency_ms`, and catches up: returned once the leader asks to add it
+/// (the world, the leader, the follower, the controller).
+fn follower_rejoining_over_a_slow_controller_link(seed: u64, latency_ms: u64) -> (World, NodeId, NodeId, NodeId) {
+    use franz_core::sim::network::NetworkConfig;
+    let mut w = cluster(seed, 3);
+    w.create_topic("t", 1, None, config(&[("min.insync.replicas", "2")])).unwrap();
+    let d = w.describe_topic("t").unwrap();
+    let leader = d.partitions[0].leader.unwrap();
+    let follower = d.partitions[0].replicas.iter().copied().find(|&r| r != leader).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    w.crash_broker(follower).unwrap();
+    w.run_for(12_000);
+    for i in 0..5 {
+        w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+    }
+    let controller = active_controller(&w);
+    w.set_link(leader, controller, Some(NetworkConfig { latency_ms, jitter_ms: 0, drop_rate: 0.0 })).unwrap();
+    w.restart_broker(follower).unwrap();
+    let asking = |w: &World| {
+        let p = w.broker(leader).and_then(|b| b.partition("t", 0));
+        p.and_then(|p| p.pending_isr.as_ref()).is_some_and(|pending| pending.isr.contains(&follower))
+    };
+    for _ in 0..200 {
+        if asking(&w) {
+            break;
+        }
+        w.run_for(10);
+    }
+    assert!(asking(&w), "seed {seed}: the leader asks to add the caught-up follower");
+    (w, leader, follower, controller)
+}
+
 #[test]
 fn bug6_a_stale_alter_partition_cannot_put_a_restarted_replica_back_in_the_isr() {
-    use franz_core::sim::network::NetworkConfig;
     let mut refused_seeds = 0;
     for seed in 1..=4 {
-        let mut w = cluster(seed, 3);
-        w.create_topic("t", 1, None, config(&[("min.insync.replicas", "2")])).unwrap();
-        let d = w.describe_topic("t").unwrap();
-        let leader = d.partitions[0].leader.unwrap();
-        let follower = d.partitions[0].replicas.iter().copied().find(|&r| r != leader).unwrap();
-        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
-        // The follower drops out of the ISR, and misses records.
-        w.crash_broker(follower).unwrap();
-        w.run_for(12_000);
-        for i in 0..5 {
-            w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
-        }
         // The leader's AlterPartitions take 2 s to reach the controller.
-        let controller = active_controller(&w);
-        w.set_link(leader, controller, Some(NetworkConfig { latency_ms: 2_000, jitter_ms: 0, drop_rate: 0.0 }))
-            .unwrap();
-        w.restart_broker(follower).unwrap();
-        let asking = |w: &World| {
-            let p = w.broker(leader).and_then(|b| b.partition("t", 0));
-            p.and_then(|p| p.pending_isr.as_ref()).is_some_and(|pending| pending.isr.contains(&follower))
-        };
-        for _ in 0..200 {
-            if asking(&w) {
-                break;
-            }
-            w.run_for(10);
-        }
-        assert!(asking(&w), "seed {seed}: the leader asks to add the caught-up follower");
+        let (mut w, leader, follower, controller) = follower_rejoining_over_a_slow_controller_link(seed, 2_000);
         // While that request travels, the follower restarts: a new broker epoch (its disk could be empty).
         w.crash_broker(follower).unwrap();
         w.restart_broker(follower).unwrap();
@@ -331,33 +342,8 @@ fn bug6_a_stale_alter_partition_cannot_put_a_restarted_replica_back_in_the_isr()
 fn bug6_a_retried_alter_partition_names_the_broker_epoch_it_was_judged_at() {
     use franz_core::sim::network::NetworkConfig;
     for seed in 1..=4 {
-        let mut w = cluster(seed, 3);
-        w.create_topic("t", 1, None, config(&[("min.insync.replicas", "2")])).unwrap();
-        let d = w.describe_topic("t").unwrap();
-        let leader = d.partitions[0].leader.unwrap();
-        let follower = d.partitions[0].replicas.iter().copied().find(|&r| r != leader).unwrap();
-        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
-        w.crash_broker(follower).unwrap();
-        w.run_for(12_000);
-        for i in 0..5 {
-            w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
-        }
         // 3 s each way: the answer comes after the leader's 5 s wait, so it asks again.
-        let controller = active_controller(&w);
-        w.set_link(leader, controller, Some(NetworkConfig { latency_ms: 3_000, jitter_ms: 0, drop_rate: 0.0 }))
-            .unwrap();
-        w.restart_broker(follower).unwrap();
-        let asking = |w: &World| {
-            let p = w.broker(leader).and_then(|b| b.partition("t", 0));
-            p.and_then(|p| p.pending_isr.as_ref()).is_some_and(|pending| pending.isr.contains(&follower))
-        };
-        for _ in 0..200 {
-            if asking(&w) {
-                break;
-            }
-            w.run_for(10);
-        }
-        assert!(asking(&w), "seed {seed}: the leader asks to add the caught-up follower");
+        let (mut w, leader, follower, controller) = follower_rejoining_over_a_slow_controller_link(seed, 3_000);
         // The follower loses power (and the records it fetched, never flushed) and comes back; the leader's
         // answers no longer reach it, so it stays without them.
         w.power_loss(follower).unwrap();
@@ -543,12 +529,7 @@ fn kip516_a_batch_addressed_to_a_deleted_topic_is_refused_by_its_successor() {
         });
         assert!(refused, "seed {seed}: the new topic's leader refused the batch addressed to the old one");
         assert_eq!(acked[0].offset, Some(0), "seed {seed}: the first record of the new topic");
-        let c = w
-            .add_consumer(ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") })
-            .unwrap();
-        w.assign(c, vec![TopicPartition::new("t", 0)]).unwrap();
-        let got = w.poll(c, 2_000).unwrap();
-        assert_eq!(got.iter().map(|r| franz_tests::text(&r.value).unwrap()).collect::<Vec<_>>(), ["new-0"]);
+        assert_eq!(read_t_from_its_start(&mut w), ["new-0"]);
         assert_serving(&mut w, &format!("seed {seed}: a send addressed to a deleted topic"));
     }
 }

@@ -712,8 +712,6 @@ impl Consumer {
             return Err(error);
         }
         self.check_not_fenced()?;
-        // Auto-commit, as Kafka's consumer does it: on poll, once the interval has passed, the positions as they
-        // were before this poll hands out more records (what earlier polls returned counts as processed).
         if let Some(m) = self.membership.as_mut() {
             m.last_poll_ms = now_ms;
             if m.phase == Phase::LeftUntilPoll {
