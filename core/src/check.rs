@@ -930,8 +930,8 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
             let concurrent = commits.iter().any(|c| c.acked_ms >= *requested_ms && Some(c.offset) == o.offset);
             // A commit of the offset read, sent after the last acknowledged one and never answered (its answer
             // lost, or its consumer gone), may be written after it: the group's committed offset is then lower
-            // by a commit, not by a loss (soak seed 10,049,991: a consumer reset by an unclean election committed
-            // 0, and its answer never came).
+            // by a commit, not by a loss (soak seed 10,049,991: a commit of 0 was written after an acknowledged
+            // 17, and its answer never came).
             let unanswered = sent.get(&(group.as_str(), tp.clone())).is_some_and(|sent| {
                 sent.iter().any(|&(at, offset)| at >= last.sent_ms && at <= *requested_ms && Some(offset) == o.offset)
             });
