@@ -1723,12 +1723,7 @@ mod tests {
         let sent = |offset: Offset| Op::OffsetCommitSent {
             consumer: 10_003,
             group: "g".into(),
-            offsets: vec![crate::protocol::history::CommittedOffset {
-                topic: "t".into(),
-                partition: 0,
-                offset,
-                topic_id: None,
-            }],
+            offsets: vec![crate::protocol::history::CommittedOffset::new(&tp(), offset, None)],
         };
         assert_eq!(kinds(vec![committed(10), sent(5), fetched(2, Some(5))]), []);
         assert_eq!(kinds(vec![committed(10), sent(4), fetched(2, Some(5))]), [back]);

@@ -225,6 +225,12 @@ pub struct CommittedOffset {
     pub topic_id: Option<crate::types::TopicId>,
 }
 
+impl CommittedOffset {
+    pub fn new(tp: &crate::types::TopicPartition, offset: Offset, topic_id: Option<crate::types::TopicId>) -> Self {
+        CommittedOffset { topic: tp.topic.clone(), partition: tp.partition, offset, topic_id }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FetchedCommittedOffset {

@@ -154,12 +154,7 @@ impl Consumer {
                 let offsets = commit
                     .offsets
                     .iter()
-                    .map(|(tp, offset)| CommittedOffset {
-                        topic: tp.topic.clone(),
-                        partition: tp.partition,
-                        offset: *offset,
-                        topic_id: topic_id(&tp.topic),
-                    })
+                    .map(|(tp, offset)| CommittedOffset::new(tp, *offset, topic_id(&tp.topic)))
                     .collect();
                 out.history(Op::OffsetsCommitted {
                     consumer: self.id,

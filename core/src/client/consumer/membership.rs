@@ -424,12 +424,8 @@ impl Consumer {
             let (group_id, offsets) = (group_id.clone(), commit.offsets.clone());
             let (generation, member_id) = (commit.generation, commit.member_id.clone());
             let group_instance_id = if generation >= 0 { self.config.group_instance_id.clone() } else { None };
-            let sent = offsets.iter().map(|(tp, offset)| crate::protocol::history::CommittedOffset {
-                topic: tp.topic.clone(),
-                partition: tp.partition,
-                offset: *offset,
-                topic_id: None,
-            });
+            let sent =
+                offsets.iter().map(|(tp, offset)| crate::protocol::history::CommittedOffset::new(tp, *offset, None));
             out.history(Op::OffsetCommitSent { consumer: self.id, group: group_id.clone(), offsets: sent.collect() });
             self.request(
                 now_ms,
