@@ -3,6 +3,7 @@
 //! sends and polls succeed, `check()` clean), over several seeds.
 
 use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
+use franz_core::message::Acks;
 use franz_core::config::ConfigMap;
 use franz_core::trace::TraceKind;
 use franz_core::types::{NodeId, TopicPartition};
@@ -678,5 +679,75 @@ fn a_leader_that_lost_unflushed_records_is_not_the_partitions_log_while_down_or_
         w.run_for(15_000);
         assert_ne!(w.describe_topic("t").unwrap().partitions[0].leader, Some(leader), "seed {seed}: a follower leads");
         assert_serving(&mut w, &format!("seed {seed}: leader {leader} lost power"));
+    }
+}
+
+/// An active controller judges a request against its latest image, uncommitted records included. A
+/// refusal sent before those records commit is false in the future where a failover discards them: here a
+/// deletion of `t` proposed without a quorum made the controller answer the leader's ISR shrink
+/// `UNKNOWN_TOPIC_OR_PARTITION`; the leader kept that change pending until metadata about `t-0` came, none
+/// came once the deletion vanished, and a follower cut off from it stayed in the ISR for good, so every acks=all
+/// send timed out (soak seed 10,053,974: an ISR expansion, the same way). Kafka's `ControllerWriteEvent`
+/// answers a refusal only once the highest pending offset is committed: this one waits, is answered
+/// `NOT_CONTROLLER` when the controller steps down, and is asked again of the next one.
+#[test]
+fn a_refusal_judged_on_uncommitted_metadata_waits_for_it_to_commit() {
+    use franz_core::sim::network::NetworkConfig;
+    for seed in 1..=4 {
+        let mut w = cluster(seed, 3);
+        w.create_topic("t", 1, None, config(&[("min.insync.replicas", "2")])).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "t", vec![value("before")]).unwrap();
+        let d = w.describe_topic("t").unwrap();
+        let leader = d.partitions[0].leader.unwrap();
+        let cut_off = d.partitions[0].replicas.iter().copied().find(|&r| r != leader).unwrap();
+        let cut = NetworkConfig { drop_rate: 1.0, ..w.network().config() };
+        w.set_link(leader, cut_off, Some(cut)).unwrap();
+        // A record the cut-off follower cannot fetch: it falls behind (Kafka keeps an idle follower in sync).
+        let acks_one =
+            ProducerConfig { acks: Acks::Leader, enable_idempotence: Some(false), ..ProducerConfig::named("p1") };
+        let p1 = w.add_producer(acks_one).unwrap();
+        w.send(p1, "t", vec![value("unreplicated")]).unwrap();
+        // The leader's requests take a second to reach the active controller: its ISR shrink is on the way
+        // when the deletion is proposed.
+        let active = active_controller(&w);
+        let slow = NetworkConfig { latency_ms: 1_000, jitter_ms: 0, drop_rate: 0.0 };
+        w.set_link(leader, active, Some(slow)).unwrap();
+        let shrinking = |w: &World| w.broker(leader).and_then(|b| b.partition("t", 0)).is_some_and(|p| p.pending_isr.is_some());
+        for _ in 0..6_000 {
+            if shrinking(&w) {
+                break;
+            }
+            w.run_for(10);
+        }
+        assert!(shrinking(&w), "seed {seed}: the leader asks to drop follower {cut_off} from the ISR");
+        // Two of three controllers down: the active one proposes the deletion, and nothing commits.
+        let others: Vec<NodeId> = w.controllers().iter().copied().filter(|&c| c != active).collect();
+        for &c in &others {
+            w.crash_controller(c).unwrap();
+        }
+        let err = w.delete_topic("t").unwrap_err();
+        assert_eq!(err.code, ErrorCode::RequestTimedOut, "seed {seed}: {err}");
+        let falsely_refused = |w: &World| {
+            w.trace().since(0).iter().any(|e| {
+                matches!(&e.kind, TraceKind::AlterPartitionRefused { error: ErrorCode::UnknownTopicOrPartition, .. })
+            })
+        };
+        assert!(!falsely_refused(&w), "seed {seed}: a partition whose deletion is not committed was called unknown");
+        // The failover: the two that never saw the deletion elect a leader, and the deletion is discarded.
+        w.set_link(leader, active, None).unwrap();
+        w.crash_controller(active).unwrap();
+        for &c in &others {
+            w.restart_controller(c).unwrap();
+        }
+        w.run_for(10_000);
+        w.restart_controller(active).unwrap();
+        w.run_for(10_000);
+        assert!(w.describe_topic("t").is_ok(), "seed {seed}: the deletion was never committed");
+        let isr = w.describe_topic("t").unwrap().partitions[0].isr.clone();
+        assert!(!isr.contains(&cut_off), "seed {seed}: follower {cut_off}, cut off from the leader, is in the ISR {isr:?}");
+        w.send(p, "t", vec![value("after")]).unwrap_or_else(|e| panic!("seed {seed}: acks=all to t: {e}"));
+        w.set_link(leader, cut_off, None).unwrap();
+        assert_serving(&mut w, &format!("seed {seed}: a deletion discarded by a failover"));
     }
 }

@@ -31,7 +31,7 @@ impl Controller {
                 self.wait_for_commit(index, from, Reply::Admin { correlation_id, trace }, out);
                 self.complete_reassignments(now_ms, out);
             }
-            Err(e) => out.send(from, Message::AdminResponse { correlation_id, result: Err(e) }),
+            Err(e) => self.refuse(from, Reply::Admin { correlation_id, trace: Vec::new() }, e, out),
         }
     }
 

@@ -3,7 +3,11 @@
 //!
 //! The active controller validates each request against its *latest* image (the committed records plus
 //! its own uncommitted ones, so that two requests in a row see each other, as Kafka's timeline state
-//! does) and answers only once the records it wrote are committed. A controller that loses leadership
+//! does) and answers only once the records it wrote are committed. A refusal is judged against the same
+//! image, so it too waits until every record written before it is committed, as Kafka's `ControllerWriteEvent`
+//! waits for the highest pending offset: a refusal because of a record that a failover then discards would
+//! be a false answer (a leader told its partition does not exist kept its ISR change pending for good). A
+//! controller that loses leadership
 //! answers what it still owed with `NOT_CONTROLLER`; its uncommitted records may vanish, and the client
 //! tries again.
 //!
@@ -53,6 +57,8 @@ struct Pending {
     term: Term,
     to: NodeId,
     reply: Reply,
+    /// Why the request was refused, judged against the records up to `index`; answered once they stand.
+    refusal: Option<FranzError>,
 }
 
 #[derive(Clone, Debug)]
@@ -289,6 +295,7 @@ impl Controller {
     }
 
     fn answer(&mut self, p: Pending, result: Result<()>, out: &mut Outbox) {
+        let result = result.and_then(|()| p.refusal.map_or(Ok(()), Err));
         match p.reply {
             Reply::Admin { correlation_id, trace } => {
                 if result.is_ok() {
@@ -321,18 +328,40 @@ impl Controller {
     }
 
     fn wait_for_commit(&mut self, index: Option<LogIndex>, to: NodeId, reply: Reply, out: &mut Outbox) {
+        self.answer_when_committed(index, to, reply, None, out);
+    }
+
+    /// Answers a request the active controller refused once every record it was judged against is committed
+    /// (at once if none is pending), so that the refusal stands in every future of the metadata log.
+    fn refuse(&mut self, to: NodeId, reply: Reply, refusal: FranzError, out: &mut Outbox) {
+        let last = self.raft.last_log_index();
+        if last <= self.raft.commit_index() {
+            let p = Pending { index: 0, term: 0, to, reply, refusal: None };
+            return self.answer(p, Err(refusal), out);
+        }
+        self.answer_when_committed(Some(last), to, reply, Some(refusal), out);
+    }
+
+    fn answer_when_committed(
+        &mut self,
+        index: Option<LogIndex>,
+        to: NodeId,
+        reply: Reply,
+        refusal: Option<FranzError>,
+        out: &mut Outbox,
+    ) {
         match index {
             Some(index) if self.pending.len() < PENDING_REQUESTS_MAX => {
-                let term = self.raft.term();
-                self.pending.push(Pending { index, term, to, reply });
+                let term = self.raft.entry_term(index);
+                self.pending.push(Pending { index, term, to, reply, refusal });
             }
             Some(_) => {
                 let err = franz_err!(PolicyViolation, "The controller has too many requests waiting; try again");
-                let p = Pending { index: 0, term: 0, to, reply };
+                let p = Pending { index: 0, term: 0, to, reply, refusal: None };
                 self.answer(p, Err(err), out);
             }
             None => {
-                let p = Pending { index: 0, term: 0, to, reply };
+                let p = Pending { index: 0, term: 0, to, reply, refusal: None };
                 let err = self.not_controller();
                 self.answer(p, Err(err), out);
             }

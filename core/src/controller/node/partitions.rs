@@ -112,9 +112,7 @@ impl Controller {
                 self.wait_for_commit(index, from, reply, out);
                 self.complete_reassignments(now_ms, out);
             }
-            Err(e) => {
-                out.send(from, Message::AlterPartitionResponse { correlation_id, topic, partition, result: Err(e) });
-            }
+            Err(e) => self.refuse(from, reply, e, out),
         }
     }
 
