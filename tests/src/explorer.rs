@@ -503,6 +503,7 @@ fn act(w: &mut World, m: &mut Model) {
         99 if m.chance(50) => isr_expansion_answer_lost(w, m),
         99 if m.chance(50) => reassign_under_a_controller_cut(w, m),
         99 if m.chance(50) => unclean_after_retention(w, m),
+        99 if m.chance(50) => admin_without_a_quorum_then_failover(w, m),
         _ => {
             m.count("runFor");
             w.run_for(u64::from(m.roll(500)) + 1);
@@ -927,6 +928,73 @@ fn isr_expansion_answer_lost(w: &mut World, m: &mut Model) {
     let _ = w.set_link_one_way(controller, leader, None);
     let _ = w.set_link(leader, follower, None);
     w.run_for(u64::from(m.roll(12_000)) + 1);
+}
+
+/// Soak seed 10,053,974's shape: an ISR change travels slowly from a leader to the active controller, which
+/// meanwhile loses its quorum and proposes an admin change of the same topic (deleted, grown or reconfigured)
+/// that never commits: the controllers that come back elect a leader without it. A refusal judged on that
+/// record (the partition "does not exist") is false in that future; sent at once, it left the leader's change
+/// pending for good and the follower out of the ISR (caught: the mutant
+/// a-controller-refuses-before-the-records-it-judged-against-commit).
+fn admin_without_a_quorum_then_failover(w: &mut World, m: &mut Model) {
+    let controllers = w.controllers().to_vec();
+    let Some(active) = w.describe_cluster().controller.leader_id.filter(|_| controllers.len() >= 3) else { return };
+    let Some((name, leader, follower, producer)) = strong_partition_zero(w, m) else { return };
+    m.count("adminWithoutAQuorumThenFailover");
+    let send = |w: &mut World, m: &mut Model| {
+        for _ in 0..1 + m.roll(3) {
+            m.next_value += 1;
+            let value = Some(Bytes::from(format!("{producer}-{}", m.next_value)));
+            let _ =
+                w.send_async(producer, &name, vec![ProducerRecord { value, partition: Some(0), ..Default::default() }]);
+        }
+    };
+    // An ISR expansion (a follower back from a crash catches up) or a shrink (a follower cut off falls behind).
+    let expansion = m.chance(70);
+    if expansion {
+        let _ = w.crash_broker(follower);
+        w.run_for(12_000);
+        send(w, m);
+        let _ = w.restart_broker(follower);
+    } else {
+        let _ = w.set_link(leader, follower, Some(lost_link(w)));
+        send(w, m);
+    }
+    let slow = NetworkConfig { latency_ms: 500 + u64::from(m.roll(1_000)), jitter_ms: 0, drop_rate: 0.0 };
+    let _ = w.set_link(leader, active, Some(slow));
+    let asking = |w: &World| {
+        let p = w.broker(leader).and_then(|b| b.partition(&name, 0));
+        p.and_then(|p| p.pending_isr.as_ref()).is_some_and(|pending| pending.isr.contains(&follower) == expansion)
+    };
+    for _ in 0..5_000 {
+        if asking(w) {
+            m.count("adminWithoutAQuorumWhileAnIsrChangeTravels");
+            break;
+        }
+        w.run_for(10);
+    }
+    for &c in controllers.iter().filter(|&&c| c != active) {
+        let _ = w.crash_controller(c);
+    }
+    let _ = match m.roll(4) {
+        0 | 1 => w.delete_topic(&name),
+        2 => w.create_partitions(&name, w.describe_topic(&name).map_or(1, |d| d.partitions.len() as u32) + 1),
+        _ => w.alter_topic_config(&name, [("retention.ms".to_string(), Some("600000".to_string()))].into()),
+    };
+    let _ = w.set_link(leader, active, None);
+    let _ = w.crash_controller(active);
+    for &c in controllers.iter().filter(|&&c| c != active) {
+        let _ = w.restart_controller(c);
+    }
+    w.run_for(u64::from(m.roll(10_000)) + 5_000);
+    let _ = w.restart_controller(active);
+    let _ = w.set_link(leader, follower, None);
+    // What the failover kept (the admin change, uncommitted, is gone; the model follows the cluster).
+    match w.describe_topic(&name) {
+        Ok(d) => m.topics.iter_mut().filter(|t| t.name == name).for_each(|t| t.partitions = d.partitions.len() as u32),
+        Err(_) => m.topics.retain(|t| t.name != name),
+    }
+    w.run_for(u64::from(m.roll(5_000)) + 1);
 }
 
 /// An adversary's shape: a reassignment asked, and the active controller cut off alone a few events later

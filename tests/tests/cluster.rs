@@ -168,6 +168,36 @@ fn without_a_quorum_metadata_changes_wait_while_partitions_keep_serving() {
     assert!(w.check().ok, "{:?}", w.check().violations);
 }
 
+/// KRaft's broker waits five minutes for the controller to approve its controlled shutdown; without a quorum
+/// none comes, so it stops then with its leaderships in place, and says the shutdown was not controlled.
+#[test]
+fn without_a_quorum_stop_broker_waits_five_minutes_then_stops_uncontrolled() {
+    let mut w = cluster(5);
+    w.create_topic("t", 3, None, ConfigMap::new()).unwrap();
+    let voters = w.controllers().to_vec();
+    w.crash_controller(voters[0]).unwrap();
+    w.crash_controller(voters[1]).unwrap();
+    let leader = w.describe_topic("t").unwrap().partitions[0].leader.unwrap();
+    let (start, before) = (w.now_ms(), w.trace().len());
+    w.stop_broker(leader).unwrap();
+    assert_eq!(w.now_ms() - start, 300_000, "Kafka's wait for the controller's approval");
+    let stopped: Vec<_> =
+        w.trace().since(before).into_iter().filter(|e| matches!(e.kind, TraceKind::BrokerStopped { .. })).collect();
+    assert_eq!(stopped.len(), 1);
+    assert_eq!(stopped[0].kind, TraceKind::BrokerStopped { controlled: false });
+    assert!(stopped[0].text().contains("without the controller's approval"), "{}", stopped[0].text());
+    // With the quorum back, a stop is approved within a heartbeat or two and says so.
+    w.restart_controller(voters[0]).unwrap();
+    w.restart_controller(voters[1]).unwrap();
+    w.restart_broker(leader).unwrap();
+    w.run_for(20_000);
+    let (start, before) = (w.now_ms(), w.trace().len());
+    w.stop_broker(leader).unwrap();
+    assert!(w.now_ms() - start < 10_000, "took {} ms", w.now_ms() - start);
+    let controlled = w.trace().since(before).iter().any(|e| e.kind == TraceKind::BrokerStopped { controlled: true });
+    assert!(controlled);
+}
+
 #[test]
 fn a_broker_added_later_registers_and_takes_new_replicas() {
     let mut w = cluster(6);

@@ -3,8 +3,8 @@
 //! sends and polls succeed, `check()` clean), over several seeds.
 
 use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
-use franz_core::message::Acks;
 use franz_core::config::ConfigMap;
+use franz_core::message::Acks;
 use franz_core::trace::TraceKind;
 use franz_core::types::{NodeId, TopicPartition};
 use franz_core::view::BrokerStatus;
@@ -713,7 +713,8 @@ fn a_refusal_judged_on_uncommitted_metadata_waits_for_it_to_commit() {
         let active = active_controller(&w);
         let slow = NetworkConfig { latency_ms: 1_000, jitter_ms: 0, drop_rate: 0.0 };
         w.set_link(leader, active, Some(slow)).unwrap();
-        let shrinking = |w: &World| w.broker(leader).and_then(|b| b.partition("t", 0)).is_some_and(|p| p.pending_isr.is_some());
+        let shrinking =
+            |w: &World| w.broker(leader).and_then(|b| b.partition("t", 0)).is_some_and(|p| p.pending_isr.is_some());
         for _ in 0..6_000 {
             if shrinking(&w) {
                 break;
@@ -745,7 +746,10 @@ fn a_refusal_judged_on_uncommitted_metadata_waits_for_it_to_commit() {
         w.run_for(10_000);
         assert!(w.describe_topic("t").is_ok(), "seed {seed}: the deletion was never committed");
         let isr = w.describe_topic("t").unwrap().partitions[0].isr.clone();
-        assert!(!isr.contains(&cut_off), "seed {seed}: follower {cut_off}, cut off from the leader, is in the ISR {isr:?}");
+        assert!(
+            !isr.contains(&cut_off),
+            "seed {seed}: follower {cut_off}, cut off from the leader, is in the ISR {isr:?}"
+        );
         w.send(p, "t", vec![value("after")]).unwrap_or_else(|e| panic!("seed {seed}: acks=all to t: {e}"));
         w.set_link(leader, cut_off, None).unwrap();
         assert_serving(&mut w, &format!("seed {seed}: a deletion discarded by a failover"));

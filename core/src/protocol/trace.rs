@@ -109,7 +109,11 @@ pub enum TraceKind {
     ControlledShutdown {
         broker: NodeId,
     },
-    BrokerStopped,
+    /// `controlled`: false when the controller did not approve the shutdown within
+    /// `CONTROLLED_SHUTDOWN_TIMEOUT_MS` (no quorum), so the broker's leaderships were not moved first.
+    BrokerStopped {
+        controlled: bool,
+    },
     BrokerCrashed {
         power_loss: bool,
     },
@@ -252,7 +256,7 @@ impl TraceKind {
             TraceKind::LogCompacted { .. } => "log_compacted",
             TraceKind::LeaderElected { .. } => "leader_elected",
             TraceKind::ControlledShutdown { .. } => "controlled_shutdown",
-            TraceKind::BrokerStopped => "broker_stopped",
+            TraceKind::BrokerStopped { .. } => "broker_stopped",
             TraceKind::BrokerCrashed { .. } => "broker_crashed",
             TraceKind::RecordsLostOnPowerLoss { .. } => "records_lost_on_power_loss",
             TraceKind::BrokerRestarted => "broker_restarted",
@@ -340,9 +344,13 @@ impl fmt::Display for TraceKind {
             TraceKind::ControlledShutdown { broker } => write!(f,
                 "controlled shutdown of broker {broker}: fenced, out of every ISR it need not be in, its leaderships moved"
             ),
-            TraceKind::BrokerStopped => {
+            TraceKind::BrokerStopped { controlled: true } => {
                 f.write_str("stopped cleanly (kafka-server-stop): logs flushed, high watermarks checkpointed")
             }
+            TraceKind::BrokerStopped { controlled: false } => f.write_str(
+                "stopped without the controller's approval (timed out waiting for the controller to approve \
+                 controlled shutdown, 5 min): its leaderships were not moved; logs flushed, high watermarks checkpointed",
+            ),
             TraceKind::BrokerCrashed { power_loss: false } => {
                 f.write_str("crashed: memory lost, disk kept (the page cache survives a process crash)")
             }

@@ -28,10 +28,11 @@ impl World {
         {
             return Ok(()); // time travel stopped in the middle of the shutdown
         }
+        let controlled = self.broker(id).is_none_or(|b| b.controlled_shutdown_done());
         if let Ok(b) = self.broker_mut(id) {
             b.flush_for_stop();
         }
-        self.take_down_broker(id, false, TraceKind::BrokerStopped);
+        self.take_down_broker(id, false, TraceKind::BrokerStopped { controlled });
         self.stopped.insert(id);
         Ok(())
     }

@@ -28,9 +28,10 @@ use crate::types::{NodeId, Offset, ProducerRecord, TopicPartition};
 /// A finished asynchronous send, as `producer.results()` lists it.
 pub type SendOutcome = SendResult;
 
-/// How long `stopBroker` waits for the controller to move leaderships away before stopping anyway (Kafka
-/// retries `controlled.shutdown.max.retries` times, then shuts down uncleanly).
-pub const CONTROLLED_SHUTDOWN_TIMEOUT_MS: u64 = 30_000;
+/// How long `stopBroker` waits for the controller to move leaderships away before stopping anyway: KRaft's
+/// `BrokerServer.shutdown` waits five minutes for the controller's approval (an adversary: Franz gave up
+/// after 30 s, as ZooKeeper-era retries did, without saying the shutdown was not controlled).
+pub const CONTROLLED_SHUTDOWN_TIMEOUT_MS: u64 = 300_000;
 
 /// Franz's bound on one `runFor` or pause: a day of virtual time.
 pub const RUN_FOR_MS_MAX: u64 = 86_400_000;

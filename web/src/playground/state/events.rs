@@ -68,7 +68,7 @@ impl EventKind {
         use TraceKind as T;
         match kind {
             T::RecordsAppended { .. } | T::HighWatermarkAdvanced { .. } => EventKind::Routine,
-            T::BrokerStopped
+            T::BrokerStopped { .. }
             | T::BrokerCrashed { .. }
             | T::RecordsLostOnPowerLoss { .. }
             | T::BrokerRestarted
