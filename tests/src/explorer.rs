@@ -135,6 +135,13 @@ struct Model {
 }
 
 impl Model {
+    /// A record with the next unique value (`<producer>-<n>`, so the checker can tell every write apart).
+    fn next_record(&mut self, producer: NodeId, partition: Option<u32>) -> ProducerRecord {
+        self.next_value += 1;
+        let value = Some(Bytes::from(format!("{producer}-{}", self.next_value)));
+        ProducerRecord { value, partition, ..Default::default() }
+    }
+
     fn roll(&mut self, n: u32) -> u32 {
         self.dice.next_u32() % n.max(1)
     }
@@ -536,12 +543,7 @@ fn late_topic_then_restart(w: &mut World, m: &mut Model, broker: NodeId) {
     if let Ok(producer) = producer {
         m.producers.push((producer, true));
         for _ in 0..3 {
-            m.next_value += 1;
-            let record = ProducerRecord {
-                value: Some(Bytes::from(format!("{producer}-{}", m.next_value))),
-                ..Default::default()
-            };
-            let _ = w.send(producer, &name, vec![record]);
+            let _ = w.send(producer, &name, vec![m.next_record(producer, None)]);
         }
     }
     let _ = w.crash_broker(broker);
@@ -574,10 +576,7 @@ fn retention_then_failover(w: &mut World, m: &mut Model) {
     };
     let Some(producer) = own_producer(w, m, config, true) else { return };
     let send = |w: &mut World, m: &mut Model| {
-        m.next_value += 1;
-        let record =
-            ProducerRecord { value: Some(Bytes::from(format!("{producer}-{}", m.next_value))), ..Default::default() };
-        let _ = w.send_async(producer, &name, vec![record]);
+        let _ = w.send_async(producer, &name, vec![m.next_record(producer, None)]);
     };
     for _ in 0..1 + m.roll(4) {
         send(w, m);
@@ -632,9 +631,7 @@ fn unclean_after_retention(w: &mut World, m: &mut Model) {
     let Some(producer) = own_producer(w, m, config, false) else { return };
     let send = |w: &mut World, m: &mut Model, n: u32| {
         for _ in 0..n {
-            m.next_value += 1;
-            let value = Some(Bytes::from(format!("{producer}-{}", m.next_value)));
-            let _ = w.send_async(producer, &name, vec![ProducerRecord { value, ..Default::default() }]);
+            let _ = w.send_async(producer, &name, vec![m.next_record(producer, None)]);
             w.run_for(20);
         }
     };
@@ -799,9 +796,7 @@ fn restart_during_isr_expansion(w: &mut World, m: &mut Model) {
     let _ = w.crash_broker(follower);
     w.run_for(12_000);
     for _ in 0..1 + m.roll(4) {
-        m.next_value += 1;
-        let value = Some(Bytes::from(format!("{producer}-{}", m.next_value)));
-        let _ = w.send_async(producer, &name, vec![ProducerRecord { value, partition: Some(0), ..Default::default() }]);
+        let _ = w.send_async(producer, &name, vec![m.next_record(producer, Some(0))]);
     }
     w.run_for(500);
     let Some(controller) = w.describe_cluster().controller.leader_id else { return };
@@ -851,10 +846,7 @@ fn isr_expansion_answer_lost(w: &mut World, m: &mut Model) {
     m.count("isrExpansionAnswerLost");
     let send = |w: &mut World, m: &mut Model, count: u32| {
         for _ in 0..count {
-            m.next_value += 1;
-            let value = Some(Bytes::from(format!("{producer}-{}", m.next_value)));
-            let record = ProducerRecord { value, partition: Some(0), ..Default::default() };
-            let _ = w.send_async(producer, &name, vec![record]);
+            let _ = w.send_async(producer, &name, vec![m.next_record(producer, Some(0))]);
         }
     };
     let before = w.trace().len();
@@ -943,10 +935,7 @@ fn admin_without_a_quorum_then_failover(w: &mut World, m: &mut Model) {
     m.count("adminWithoutAQuorumThenFailover");
     let send = |w: &mut World, m: &mut Model| {
         for _ in 0..1 + m.roll(3) {
-            m.next_value += 1;
-            let value = Some(Bytes::from(format!("{producer}-{}", m.next_value)));
-            let _ =
-                w.send_async(producer, &name, vec![ProducerRecord { value, partition: Some(0), ..Default::default() }]);
+            let _ = w.send_async(producer, &name, vec![m.next_record(producer, Some(0))]);
         }
     };
     // An ISR expansion (a follower back from a crash catches up) or a shrink (a follower cut off falls behind).
@@ -1103,16 +1092,7 @@ fn stream_through_isolation(w: &mut World, m: &mut Model) {
         if step == heal_at {
             let _ = w.heal_network();
         }
-        let records = (0..1 + m.roll(3))
-            .map(|_| {
-                m.next_value += 1;
-                ProducerRecord {
-                    value: Some(Bytes::from(format!("{producer}-{}", m.next_value))),
-                    partition: Some(partition),
-                    ..Default::default()
-                }
-            })
-            .collect();
+        let records = (0..1 + m.roll(3)).map(|_| m.next_record(producer, Some(partition))).collect();
         let _ = w.send_async(producer, &topic, records);
         w.run_for(1 + u64::from(m.roll(40)));
     }

@@ -7,9 +7,8 @@
 //! image, so it too waits until every record written before it is committed, as Kafka's `ControllerWriteEvent`
 //! waits for the highest pending offset: a refusal because of a record that a failover then discards would
 //! be a false answer (a leader told its partition does not exist kept its ISR change pending for good). A
-//! controller that loses leadership
-//! answers what it still owed with `NOT_CONTROLLER`; its uncommitted records may vanish, and the client
-//! tries again.
+//! controller that loses leadership answers what it still owed with `NOT_CONTROLLER`; its uncommitted
+//! records may vanish, and the client tries again.
 //!
 //! Split by job, as KRaft's controller is: `admin` (topic administration), `liveness` (registrations,
 //! heartbeats, fencing) and `partitions` (AlterPartition, preferred leaders, reassignments); this file
