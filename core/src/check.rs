@@ -337,6 +337,8 @@ struct Ack {
     payload: Payload,
     /// The batch that carried it.
     batch: BatchOrigin,
+    /// The log start offset the leader answered with.
+    log_start_offset: Offset,
 }
 
 /// Every record acknowledged with an offset (`acks=0` promises none), in acknowledgement order.
@@ -361,6 +363,7 @@ fn acknowledged(history: &History) -> Vec<Ack> {
                         offset,
                         payload: (record.key.clone(), record.value.clone()),
                         batch: BatchOrigin { producer: *producer, batch_id: ack.batch_id },
+                        log_start_offset: ack.log_start_offset,
                     });
                 }
             }
@@ -692,11 +695,17 @@ fn check_phantom_reads(recorded: &History, history: &History, report: &mut Repor
     }
 }
 
-/// One offset, two different records, across every acknowledgement and poll.
+/// One offset, two different records, across every acknowledgement and poll. An acknowledgement below the
+/// log start its leader answered with names no record anyone can read: Kafka answers a retry that its
+/// producer state finds a duplicate of with the first write's offsets, and a leader that kept that write
+/// below its predecessor's log start (a follower truncates no lower than its leader's log start, KIP-101)
+/// still answers so once retention has removed what the partition held there (soak seed 10,068,541).
 fn check_observations(history: &History, acks: &[Ack], report: &mut Report) {
     let mut seen: BTreeMap<(TopicPartition, Offset), (Payload, String)> = BTreeMap::new();
-    let acked =
-        acks.iter().map(|a| (a.tp.clone(), a.offset, a.payload.clone(), format!("producer {}'s ack", a.producer)));
+    let acked = acks
+        .iter()
+        .filter(|a| a.offset >= a.log_start_offset)
+        .map(|a| (a.tp.clone(), a.offset, a.payload.clone(), format!("producer {}'s ack", a.producer)));
     let polled = history.entries().flat_map(|entry| match &entry.op {
         Op::Polled { consumer, records } => records
             .iter()
@@ -1108,7 +1117,13 @@ mod tests {
             topic: "t".into(),
             records: offsets
                 .iter()
-                .map(|&o| AckedRecord { partition: 0, offset: Some(o), topic_id: Some(topic_id), batch_id: request_id })
+                .map(|&o| AckedRecord {
+                    partition: 0,
+                    offset: Some(o),
+                    topic_id: Some(topic_id),
+                    log_start_offset: 0,
+                    batch_id: request_id,
+                })
                 .collect(),
         }
     }
@@ -1482,6 +1497,31 @@ mod tests {
         let mut both = replica(1, true, 3, &["x", "a", "a"]);
         both.records.iter_mut().skip(1).for_each(|r| r.origin = origin);
         assert_eq!(run(ops(), vec![both]), [ViolationKind::Duplicate]);
+    }
+
+    /// Soak seed 10,068,541: a leader answered a retry as a duplicate of a write it kept below its log start
+    /// (its predecessor's retention had removed what the partition held there): Kafka's answer, naming no
+    /// record anyone can read.
+    #[test]
+    fn an_acknowledgement_below_the_log_start_its_leader_answered_with_names_no_record() {
+        let mut log = replica(1, true, 6, &["p", "q", "a", "x", "y", "z"]);
+        log.log_start_offset = 5;
+        log.records.retain(|r| r.offset >= 5);
+        // Another producer's retry, answered from the log that kept its first write at offset 2.
+        let with_log_start = |log_start_offset: Offset| {
+            let (mut first_write, mut retry) = (sent(2, &["b"]), acked(2, &[2]));
+            if let Op::SendInvoked { producer, .. } = &mut first_write {
+                *producer = 10_005;
+            }
+            if let Op::SendAcked { producer, records, .. } = &mut retry {
+                *producer = 10_005;
+                records.iter_mut().for_each(|r| r.log_start_offset = log_start_offset);
+            }
+            vec![sent(1, &["a"]), acked(1, &[2]), first_write, retry]
+        };
+        assert_eq!(run(with_log_start(5), vec![log.clone()]), []);
+        // Near miss: at or above the log start it answered with, the record was there to read.
+        assert_eq!(run(with_log_start(2), vec![log]), [ViolationKind::InconsistentOffsets]);
     }
 
     #[test]

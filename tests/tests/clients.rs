@@ -526,7 +526,13 @@ mod producer_wakeups {
 
     /// Broker 1's answer to a Produce of partition 0: appended at offset 0.
     fn acknowledged(correlation_id: CorrelationId) -> Message {
-        let ok = vec![ProducePartitionResult { topic: "t".into(), partition: 0, topic_id: Some(1), result: Ok(0) }];
+        let ok = vec![ProducePartitionResult {
+            topic: "t".into(),
+            partition: 0,
+            topic_id: Some(1),
+            result: Ok(0),
+            log_start_offset: 0,
+        }];
         Message::ProduceResponse { correlation_id, partitions: ok }
     }
 
@@ -546,6 +552,7 @@ mod producer_wakeups {
             partition: 0,
             topic_id: None,
             result: Err(FranzError::new(ErrorCode::NotEnoughReplicas, "not enough replicas")),
+            log_start_offset: 0,
         }];
         p.on_message(10, BROKER, Message::ProduceResponse { correlation_id: x, partitions: retry }, &mut out);
         assert_eq!(p.next_timer_ms(), Some(110), "X backs off");

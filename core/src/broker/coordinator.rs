@@ -136,7 +136,14 @@ impl Broker {
         match result {
             Ok((tp, base_offset, required_offset, topic_ids)) => {
                 let deadline_ms = now_ms + OFFSET_COMMIT_TIMEOUT_MS;
-                let wait = PartitionWait { tp, topic_id: None, base_offset, required_offset, result: None };
+                let wait = PartitionWait {
+                    tp,
+                    topic_id: None,
+                    log_start_offset: 0,
+                    base_offset,
+                    required_offset,
+                    result: None,
+                };
                 self.delayed_produces.push(DelayedProduce {
                     from,
                     correlation_id,

@@ -306,6 +306,8 @@ struct PartitionWait {
     tp: TopicPartition,
     /// The id of the topic whose log took the batch.
     topic_id: Option<TopicId>,
+    /// The log's start offset when it took the batch.
+    log_start_offset: Offset,
     base_offset: Offset,
     required_offset: Offset,
     result: Option<Result<Offset>>,
@@ -338,7 +340,8 @@ impl DelayedProduce {
                 .map(|w| {
                     let result = w.result.unwrap_or_else(|| unanswered(&w.tp));
                     let TopicPartition { topic, partition } = w.tp;
-                    ProducePartitionResult { topic, partition, topic_id: w.topic_id, result }
+                    let log_start_offset = if result.is_ok() { w.log_start_offset } else { 0 };
+                    ProducePartitionResult { topic, partition, topic_id: w.topic_id, result, log_start_offset }
                 })
                 .collect();
             out.send(from, Message::ProduceResponse { correlation_id, partitions });
@@ -705,7 +708,8 @@ impl Broker {
                 Ok((base, required)) => (base, required, Some(Ok(base))),
                 Err(e) => (0, 0, Some(Err(e))),
             };
-            waits.push(PartitionWait { tp, topic_id, base_offset, required_offset, result });
+            let log_start_offset = self.partition(&tp.topic, tp.partition).map_or(0, |p| p.log.log_start_offset());
+            waits.push(PartitionWait { tp, topic_id, log_start_offset, base_offset, required_offset, result });
         }
         // acks=0: nothing answers, so a refused batch closes the connection, as Kafka's broker does, for the
         // producer to ask for metadata again.

@@ -197,16 +197,25 @@ pub struct SendResult {
 }
 
 /// One user `send` call in progress.
+/// The log that acknowledged a batch, as its leader's answer names it.
+#[derive(Clone, Copy, Debug, Default)]
+struct AckedLog {
+    topic_id: Option<TopicId>,
+    /// Kafka's `logStartOffset` in a Produce answer: a retry answered as a duplicate names the offsets of the
+    /// first write, which may be below it (deleted since, as a follower that kept records below its leader's
+    /// log start can have them when it leads).
+    log_start_offset: Offset,
+}
+
 #[derive(Clone, Debug)]
 struct PendingSend {
     topic: String,
     records: Vec<ProducerRecord>,
     /// Filled per record as partitions answer.
     outcome: Vec<Option<RecordMetadata>>,
-    /// The topic id of the log that took each record (for the checker: a leader that had not learned of a
-    /// deletion may have taken them into the deleted topic; the parts of a split batch may land on both
-    /// sides of a deletion).
-    acked_by: Vec<Option<TopicId>>,
+    /// The log that took each record (for the checker: a leader that had not learned of a deletion may have
+    /// taken them into the deleted topic; the parts of a split batch may land on both sides of a deletion).
+    acked_by: Vec<AckedLog>,
     /// The batch that carried its records of each partition (a send's records of one partition share one).
     batch_of: VecMap<u32, u64>,
     deadline_ms: u64,
@@ -445,7 +454,7 @@ impl Producer {
         let send = PendingSend {
             topic,
             outcome: alloc::vec![None; records.len()],
-            acked_by: alloc::vec![None; records.len()],
+            acked_by: alloc::vec![AckedLog::default(); records.len()],
             batch_of: VecMap::new(),
             records,
             deadline_ms: now_ms.saturating_add(self.config.delivery_timeout_ms),
@@ -971,7 +980,7 @@ impl Producer {
         if acks == Acks::None {
             // acks=0: nothing will answer; the records count as sent once they are on the wire.
             for batch_id in batch_ids {
-                self.batch_done(batch_id, None, None, out);
+                self.batch_done(batch_id, None, AckedLog::default(), out);
             }
         }
     }
@@ -997,13 +1006,13 @@ impl Producer {
     }
 
     /// A batch was acknowledged (or, with acks=0, sent): each send with records in it gets their offsets.
-    fn batch_done(&mut self, batch_id: u64, base_offset: Option<Offset>, topic_id: Option<TopicId>, out: &mut Outbox) {
+    fn batch_done(&mut self, batch_id: u64, base_offset: Option<Offset>, acked: AckedLog, out: &mut Outbox) {
         let Some(batch) = self.batches.remove(&batch_id) else { return };
         let mut delta = 0;
         for share in batch.shares {
             let base = base_offset.map(|b| b + delta);
             delta += share.record_indexes.len() as Offset;
-            self.record_outcome(share.send_id, &share.record_indexes, batch.partition, base, topic_id);
+            self.record_outcome(share.send_id, &share.record_indexes, batch.partition, base, acked);
             self.share_done(share.send_id, batch.partition, batch_id, out);
         }
     }
@@ -1025,13 +1034,13 @@ impl Producer {
         now_ms: u64,
         batch_id: u64,
         base_offset: Offset,
-        topic_id: Option<TopicId>,
+        acked: AckedLog,
         out: &mut Outbox,
     ) -> bool {
         let Some((partition, part)) = self.take_part(now_ms, batch_id) else { return false };
         for share in part {
             let base = base_offset + share.place_in_part as Offset;
-            self.record_outcome(share.send_id, &share.record_indexes, partition, Some(base), topic_id);
+            self.record_outcome(share.send_id, &share.record_indexes, partition, Some(base), acked);
             if share.last_of_send {
                 self.share_done(share.send_id, partition, batch_id, out);
             }
@@ -1175,7 +1184,7 @@ impl Producer {
         indexes: &[usize],
         partition: u32,
         base_offset: Option<Offset>,
-        topic_id: Option<TopicId>,
+        acked: AckedLog,
     ) {
         let Some(send) = self.sends.get_mut(&send_id) else {
             return;
@@ -1185,7 +1194,7 @@ impl Producer {
                 *slot = Some(RecordMetadata { partition, offset: base_offset.map(|b| b + n as Offset) });
             }
             if let Some(slot) = send.acked_by.get_mut(i) {
-                *slot = topic_id;
+                *slot = acked;
             }
         }
     }
@@ -1198,9 +1207,9 @@ impl Producer {
         if let Some(send) = self.sends.remove(&send_id) {
             let mut metadata = Vec::with_capacity(send.outcome.len());
             let mut acked_by = Vec::with_capacity(send.outcome.len());
-            for (outcome, topic_id) in send.outcome.into_iter().zip(send.acked_by) {
+            for (outcome, acked) in send.outcome.into_iter().zip(send.acked_by) {
                 metadata.extend(outcome);
-                acked_by.extend(outcome.map(|_| topic_id));
+                acked_by.extend(outcome.map(|_| acked));
             }
             debug_assert_eq!(metadata.len(), send.records.len(), "every record of a finished send has an outcome");
             out.history(Op::SendAcked {
@@ -1210,10 +1219,11 @@ impl Producer {
                 records: metadata
                     .iter()
                     .zip(acked_by)
-                    .map(|(m, topic_id)| AckedRecord {
+                    .map(|(m, acked)| AckedRecord {
                         partition: m.partition,
                         offset: m.offset,
-                        topic_id,
+                        topic_id: acked.topic_id,
+                        log_start_offset: acked.log_start_offset,
                         batch_id: send.batch_of.get(&m.partition).copied().unwrap_or_default(),
                     })
                     .collect(),
@@ -1265,8 +1275,10 @@ impl Producer {
         for batch_id in batch_ids {
             let Some(batch) = self.batches.get(&batch_id) else { continue };
             let found = answers.iter().position(|a| a.partition == batch.partition && a.topic == batch.topic);
-            let (result, topic_id) = match found.map(|i| answers.swap_remove(i)) {
-                Some(answer) => (answer.result, answer.topic_id),
+            let (result, acked) = match found.map(|i| answers.swap_remove(i)) {
+                Some(answer) => {
+                    (answer.result, AckedLog { topic_id: answer.topic_id, log_start_offset: answer.log_start_offset })
+                }
                 // Franz's brokers answer every partition; one left out is retried, as a lost answer would be.
                 None => (
                     Err(franz_err!(
@@ -1275,24 +1287,24 @@ impl Producer {
                         batch.topic,
                         batch.partition
                     )),
-                    None,
+                    AckedLog::default(),
                 ),
             };
-            self.on_batch_result(now_ms, batch_id, result, topic_id, out);
+            self.on_batch_result(now_ms, batch_id, result, acked, out);
         }
         self.drain(now_ms, out);
     }
 
-    /// One batch's answer (from the log of topic id `topic_id`): acknowledged, to be retried, or failed for
-    /// good.
+    /// One batch's answer (from the log `acked` names): acknowledged, to be retried, or failed for good.
     fn on_batch_result(
         &mut self,
         now_ms: u64,
         batch_id: u64,
         result: Result<Offset>,
-        topic_id: Option<TopicId>,
+        acked: AckedLog,
         out: &mut Outbox,
     ) {
+        let topic_id = acked.topic_id;
         match result {
             Ok(base_offset) => {
                 if let Some(batch) = self.batches.get(&batch_id).filter(|b| b.producer.is_some()) {
@@ -1301,8 +1313,8 @@ impl Producer {
                         sequence.acked_topic_id = topic_id;
                     }
                 }
-                if !self.part_done(now_ms, batch_id, base_offset, topic_id, out) {
-                    self.batch_done(batch_id, Some(base_offset), topic_id, out);
+                if !self.part_done(now_ms, batch_id, base_offset, acked, out) {
+                    self.batch_done(batch_id, Some(base_offset), acked, out);
                 }
             }
             // A zombie leader of an older incarnation of the topic (whose max.message.bytes may be smaller)
@@ -1837,12 +1849,14 @@ mod tests {
                 partition: 0,
                 topic_id: None,
                 result: Err(franz_err!(NotEnoughReplicas, "retry")),
+                log_start_offset: 0,
             },
             ProducePartitionResult {
                 topic: "t".into(),
                 partition: 1,
                 topic_id: None,
                 result: Err(franz_err!(InvalidRecord, "for good")),
+                log_start_offset: 0,
             },
         ];
         p.on_message(12, BROKER, Message::ProduceResponse { correlation_id, partitions: answers }, &mut out);
@@ -1855,7 +1869,13 @@ mod tests {
         };
         assert_eq!(retry.len(), 1);
         assert_eq!(retry[0].records, p0, "the retry carries the first attempt's records, a's included");
-        let ok = vec![ProducePartitionResult { topic: "t".into(), partition: 0, topic_id: Some(1), result: Ok(40) }];
+        let ok = vec![ProducePartitionResult {
+            topic: "t".into(),
+            partition: 0,
+            topic_id: Some(1),
+            result: Ok(40),
+            log_start_offset: 0,
+        }];
         p.on_message(
             13 + RETRY_BACKOFF_MS,
             BROKER,
@@ -1930,7 +1950,13 @@ mod tests {
             p.send(0, "t".into(), record(), &mut out).unwrap();
             let mut now = 0;
             let (correlation_id, first) = produce(&mut p, &mut out, &mut now);
-            let ok = vec![ProducePartitionResult { topic: "t".into(), partition: 0, topic_id: Some(1), result: Ok(0) }];
+            let ok = vec![ProducePartitionResult {
+                topic: "t".into(),
+                partition: 0,
+                topic_id: Some(1),
+                result: Ok(0),
+                log_start_offset: 0,
+            }];
             p.on_message(now, BROKER, Message::ProduceResponse { correlation_id, partitions: ok }, &mut out);
             assert_eq!(p.take_results().len(), 1, "the first batch is acknowledged by topic id 1");
             p.send(now, "t".into(), record(), &mut out).unwrap();
@@ -1942,8 +1968,13 @@ mod tests {
             let too_large_here = refusal.code == ErrorCode::MessageTooLarge && refuser > 0;
             let refused = Err(refusal);
             let topic_id = Some(refuser);
-            let partitions =
-                vec![ProducePartitionResult { topic: "t".into(), partition: 0, topic_id, result: refused }];
+            let partitions = vec![ProducePartitionResult {
+                topic: "t".into(),
+                partition: 0,
+                topic_id,
+                result: refused,
+                log_start_offset: 0,
+            }];
             p.on_message(now, BROKER, Message::ProduceResponse { correlation_id, partitions }, &mut out);
             if too_large_here {
                 // The log that took the last batch judges it too large: one record cannot be split.
@@ -1971,8 +2002,13 @@ mod tests {
         let producer = partitions[0].producer;
         assert_eq!((producer.producer_id, producer.producer_epoch), (5, i16::MAX));
         let refused = Err(franz_err!(InvalidRecord, "a keyless record on a compacted topic"));
-        let partitions =
-            vec![ProducePartitionResult { topic: "t".into(), partition: 0, topic_id: None, result: refused }];
+        let partitions = vec![ProducePartitionResult {
+            topic: "t".into(),
+            partition: 0,
+            topic_id: None,
+            result: refused,
+            log_start_offset: 0,
+        }];
         let answer = Message::ProduceResponse { correlation_id, partitions };
         p.on_message(3, BROKER, answer, &mut out);
         assert_eq!(p.take_results().len(), 1, "the send fails for good");

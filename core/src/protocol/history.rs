@@ -34,6 +34,9 @@ pub struct AckedRecord {
     pub offset: Option<Offset>,
     /// The topic id of the log that acknowledged it (`None` with `acks=0`).
     pub topic_id: Option<crate::types::TopicId>,
+    /// The log start offset its leader answered with: an offset below it names a record deleted by then (a
+    /// retry answered as a duplicate of a write that retention has removed since).
+    pub log_start_offset: Offset,
     /// The producer's batch that carried it: the checker tells it from an equal record another batch wrote
     /// at the same offset.
     pub batch_id: u64,

@@ -360,6 +360,8 @@ pub struct ProducePartitionResult {
     pub topic_id: Option<crate::types::TopicId>,
     /// The base offset of the appended batch.
     pub result: Result<Offset, FranzError>,
+    /// The log's start offset when it took the batch (0 with an error).
+    pub log_start_offset: Offset,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
