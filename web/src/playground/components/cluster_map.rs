@@ -647,9 +647,22 @@ fn map_menu(p: &MapMenuProps) -> Html {
             }
         })
     };
+    // Tab out of it closes it, as a click elsewhere does: left open, it covered what had the focus, and
+    // Escape there (a checkbox) was the control's own (found by an adversary). A focus lost to no element
+    // (another window) keeps it.
+    let onfocusout = {
+        let (menu, on_action) = (menu.clone(), p.on_action.clone());
+        Callback::from(move |e: FocusEvent| {
+            let to = e.related_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+            let inside = menu.cast::<web_sys::Element>().is_some_and(|m| m.contains(to.as_ref()));
+            if to.is_some() && !inside {
+                on_action.emit(Action::Map(MapAction::CloseMenu));
+            }
+        })
+    };
     html! {
         <div class="map-actions" role="menu" data-testid="map-actions" aria-label={format!("actions on {}", p.name)}
-             style={p.style.clone()} ref={menu} {onkeydown}>
+             style={p.style.clone()} ref={menu} {onkeydown} {onfocusout}>
             <div class="map-actions-title">{ &p.name }</div>
             { for p.items.iter().map(|item| {
                 let (cb, action) = (p.on_action.clone(), item.action.clone());

@@ -176,15 +176,19 @@ pub fn network_summary(world: &World, view: &ClusterView) -> NetworkSummary {
         lines.push(String::from("Every node reaches every other."));
     }
     for l in &n.links {
-        lines.push(format!(
-            "Link {} {} {}: latency {} ms ± {} ms, drop rate {}.",
-            world.node_name(l.a),
-            if l.one_way { "→" } else { "↔" },
-            world.node_name(l.b),
-            l.latency_ms,
-            l.jitter_ms,
-            l.drop_rate
-        ));
+        let (a, arrow, b) = (world.node_name(l.a), if l.one_way { "→" } else { "↔" }, world.node_name(l.b));
+        // Said as the cut it is (a lesson's "cut the link" read as a latency; found by an adversary).
+        lines.push(if l.drop_rate >= 1.0 {
+            format!(
+                "Link {a} {arrow} {b}: cut (drop rate 1): nothing {} gets through.",
+                if l.one_way { "sent that way" } else { "sent either way" }
+            )
+        } else {
+            format!(
+                "Link {a} {arrow} {b}: latency {} ms ± {} ms, drop rate {}.",
+                l.latency_ms, l.jitter_ms, l.drop_rate
+            )
+        });
     }
     let down: Vec<NodeId> = view
         .brokers

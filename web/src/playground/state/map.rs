@@ -293,19 +293,25 @@ impl Playground {
     }
 
     /// The links the network's partition cuts: between brokers and controllers on different sides, and
-    /// between a client (on the side of the nodes not named) and a broker on another side.
+    /// between a client (on the side of the nodes not named) and a broker on another side; and a link cut
+    /// both ways on its own (drop rate 1, as a lesson's "cut the link between the leader and broker 3").
     fn cut_links(&self) -> Vec<(NodeId, NodeId)> {
         let w = &self.world;
+        let mut links: Vec<(NodeId, NodeId)> = w
+            .network()
+            .link_overrides()
+            .filter(|&(_, _, one_way, c)| !one_way && c.drop_rate >= 1.0)
+            .map(|(a, b, _, _)| (a, b))
+            .collect();
         let sides = w.network().sides();
         if sides.is_empty() {
-            return Vec::new();
+            return links;
         }
         let side = |id: NodeId| sides.iter().position(|s| s.contains(&id)).unwrap_or(sides.len());
         let servers: Vec<NodeId> = w.controllers().iter().chain(w.brokers()).copied().collect();
-        let mut links = Vec::new();
         for (i, &a) in servers.iter().enumerate() {
             for &b in &servers[i + 1..] {
-                if side(a) != side(b) {
+                if side(a) != side(b) && !links.contains(&(a, b)) && !links.contains(&(b, a)) {
                     links.push((a, b));
                 }
             }
@@ -523,6 +529,18 @@ mod tests {
         assert!(notice.text.starts_with("Forked at t = ") && notice.text.ends_with("disk is kept."), "{}", notice.text);
         assert!(!p.timeline().in_past() && p.world().is_crashed(3));
         assert_eq!(p.notice_place(), Place::Map);
+    }
+
+    /// Found by an adversary: the isr-shrink lesson's "cut the link" (a drop rate of 1 both ways) was drawn
+    /// as no cut, and the network panel told it as a latency.
+    #[test]
+    fn a_link_cut_on_its_own_is_drawn_cut_and_said_so() {
+        let p = Playground::from_fragment("#lesson=isr-shrink&step=2");
+        assert_eq!(p.map_view().cut_links, [(2, 3)]);
+        let said = super::super::explain::network_summary(p.world(), &p.world().view()).lines.join("\n");
+        assert!(said.contains("Link broker 2 ↔ broker 3: cut (drop rate 1)"), "{said}");
+        let p = Playground::from_fragment("#lesson=isr-shrink&step=6");
+        assert!(p.map_view().cut_links.is_empty(), "healed");
     }
 
     #[test]
