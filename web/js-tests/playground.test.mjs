@@ -573,6 +573,8 @@ test("on a phone (390 px) every panel takes the screen's width, one under anothe
   for (let i = 1; i < sorted.length; i++) {
     assert.ok(sorted[i].y >= sorted[i - 1].y + sorted[i - 1].h - 1, `${sorted[i].name} overlaps ${sorted[i - 1].name}`);
   }
+  // Issue 14: in portrait, the map above, the panels below.
+  assert.equal(sorted[0].name, "cluster-map", `first: ${sorted[0].name}`);
   fs.mkdirSync(path.join(root, "target"), { recursive: true });
   await page.screenshot({ path: path.join(root, "target", "playground-phone.png") });
   assert.deepEqual(errors, []);
