@@ -196,7 +196,6 @@ pub struct SendResult {
     pub result: Result<Vec<RecordMetadata>>,
 }
 
-/// One user `send` call in progress.
 /// The log that acknowledged a batch, as its leader's answer names it.
 #[derive(Clone, Copy, Debug, Default)]
 struct AckedLog {
@@ -207,6 +206,7 @@ struct AckedLog {
     log_start_offset: Offset,
 }
 
+/// One user `send` call in progress.
 #[derive(Clone, Debug)]
 struct PendingSend {
     topic: String,
