@@ -501,7 +501,10 @@ impl Expectation {
             Expectation::LeaderNot { topic, partition, not } => {
                 format!("{topic}-{partition}'s leader is no longer broker {not}")
             }
-            Expectation::Isr { topic, partition, is } => format!("{topic}-{partition}'s ISR is {is:?}"),
+            Expectation::Isr { topic, partition, is } => {
+                // (An ISR is a set: the panels show it in the controller's order, which may differ.)
+                format!("{topic}-{partition}'s ISR is {is:?}, in any order")
+            }
             Expectation::HighWatermark { topic, partition, is } => {
                 format!("{topic}-{partition}'s high watermark is {is}")
             }

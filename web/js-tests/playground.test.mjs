@@ -117,6 +117,27 @@ test("a free-play run left for a lesson comes back with the browser's Back; Back
   assert.deepEqual(errors, []);
 });
 
+// Found by an adversary: the lesson's Back added a history entry, so the browser's Back then went forward.
+test("the lesson's Back goes back in the browser's history, so the browser's Back goes on backwards", async () => {
+  const { page, errors } = await openPlayground("#lesson=partitions-and-keys");
+  const before = await page.evaluate(() => history.length);
+  for (const n of [1, 2, 3]) {
+    await page.click('[data-testid="lesson-next"]');
+    await page.waitForFunction((n) => document.querySelector('[data-testid="lesson-step-count"]')?.innerText.startsWith(`Step ${n} of`), n);
+  }
+  await page.click('[data-testid="lesson-back"]');
+  await page.waitForFunction(() => location.hash === "#lesson=partitions-and-keys&step=2");
+  assert.match(await stepCount(page), /^Step 2 of 4/);
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelector('[data-testid="lesson-step-count"]')?.innerText.startsWith("Step 1 of"));
+  assert.match(page.url(), /#lesson=partitions-and-keys&step=1$/);
+  // Forward returns to step 2 and then step 3, as the lesson's Next had gone.
+  await page.goForward();
+  await page.waitForFunction(() => document.querySelector('[data-testid="lesson-step-count"]')?.innerText.startsWith("Step 2 of"));
+  assert.equal(await page.evaluate(() => history.length), before + 3);
+  assert.deepEqual(errors, []);
+});
+
 async function createTopicAndSend(page, topic, values, replicationFactor = "") {
   await page.fill('[data-testid="topic-name"]', topic);
   await page.fill('[data-testid="topic-replication"]', replicationFactor);

@@ -402,7 +402,8 @@ impl fmt::Display for TraceKind {
                 } else {
                     ""
                 };
-                write!(f, "{topic}-{partition}: leader {leader}, leader epoch {leader_epoch}, ISR {isr:?}{unclean}")
+                // (Traced when proposed: the panels, the brokers' metadata, show it once the quorum commits it.)
+                write!(f, "proposes {topic}-{partition}: leader {leader}, leader epoch {leader_epoch}, ISR {isr:?}{unclean}")
             }
             TraceKind::BecameFollower { topic, partition, leader, leader_epoch } => {
                 write!(f, "became follower of {topic}-{partition}, fetching from broker {leader} (leader epoch {leader_epoch})")

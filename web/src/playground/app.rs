@@ -139,15 +139,24 @@ fn location() -> Option<web_sys::Location> {
 
 /// Writes the fragment: as a new history entry (so that Back returns to the lesson step or run before),
 /// or in place of the current one (what a link opened is named again, a damaged step set right).
+///
+/// Each entry the page adds keeps the fragment of the entry before it. Going to that fragment (the lesson's
+/// Back after its Next) goes back in the history instead of adding an entry, so that the browser's Back then
+/// goes on backwards (found by an adversary: it went forward in the lesson).
 fn write_fragment(fragment: &str, replace: bool) {
     let current = location().and_then(|l| l.hash().ok()).unwrap_or_default();
     let Some(history) = web_sys::window().and_then(|w| w.history().ok()) else { return };
     if fragment == current {
         return;
     }
+    let came_from = history.state().unwrap_or(JsValue::NULL);
+    if !replace && came_from.as_string().as_deref() == Some(fragment) {
+        let _ = history.back();
+        return;
+    }
     let _ = match replace || current.is_empty() {
-        true => history.replace_state_with_url(&JsValue::NULL, "", Some(fragment)),
-        false => history.push_state_with_url(&JsValue::NULL, "", Some(fragment)),
+        true => history.replace_state_with_url(&came_from, "", Some(fragment)),
+        false => history.push_state_with_url(&JsValue::from_str(&current), "", Some(fragment)),
     };
 }
 

@@ -795,6 +795,10 @@ impl Playground {
         }
         // (The browser's Back or Forward from a run that no link holds asks first, as replacing it does.)
         if let Action::OpenLink(fragment) = &action {
+            // (The history entry the page went back to itself, for the lesson's Back: it shows that already.)
+            if self.present.is_none() && self.lesson_link().is_some_and(|(shown, _)| shown == *fragment) {
+                return Outcome::default();
+            }
             if !self.run_would_be_lost() {
                 return self.open_link(fragment);
             }

@@ -75,6 +75,11 @@ fn past_text(l: &LessonView, t: u64) -> String {
     };
     match (l.shown_step, l.checked_at_ms) {
         (0, _) | (_, None) => format!("You are looking at t = {at} ms, before step 1 ended. {now}: \"Back to now\" returns there."),
+        // The clock stands still between steps: the instant a step ended, the next one's first actions ran.
+        (k, Some(checked)) if checked == t && k < l.steps_done => format!(
+            "You are looking at t = {at} ms, in the past: step {k} ended then (below, its claims as checked) and step {} began, so the cluster already shows its first actions. {now}: \"Back to now\" returns there.",
+            k + 1
+        ),
         (k, Some(checked)) => format!(
             "You are looking at t = {at} ms, in the past: below is step {k}, its claims as checked when it ended (t = {} ms). {now}: \"Back to now\" returns there.",
             group_thousands(checked)
@@ -149,5 +154,45 @@ fn current(p: &CurrentProps) -> Html {
             </div>
             <p class="hint">{ "Try it yourself: every panel acts on this lesson's world (doing so forks the lesson)." }</p>
         </>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(steps_done: usize, shown_step: usize, checked_at_ms: Option<u64>) -> LessonView {
+        LessonView {
+            id: "l".into(),
+            chapter: "c".into(),
+            title: "t".into(),
+            question: "q".into(),
+            promise: "p".into(),
+            steps_total: 4,
+            steps_done,
+            shown_step,
+            narration: None,
+            verdicts: Vec::new(),
+            checked_at_ms,
+            past_ms: None,
+            unmet: 0,
+            forked: false,
+        }
+    }
+
+    /// Found by an adversary: at the instant a step ended (a mark, often) the banner named that step alone,
+    /// while the map showed the next step's first action.
+    #[test]
+    fn in_the_past_the_banner_says_which_step_the_cluster_shows() {
+        let at_the_end = past_text(&view(3, 2, Some(500)), 500);
+        assert!(
+            at_the_end.contains("step 2 ended then (below, its claims as checked) and step 3 began"),
+            "{at_the_end}"
+        );
+        let later = past_text(&view(3, 2, Some(500)), 700);
+        assert!(later.contains("below is step 2, its claims as checked when it ended (t = 500 ms)"), "{later}");
+        let last = past_text(&view(2, 2, Some(500)), 500);
+        assert!(last.contains("below is step 2") && !last.contains("began"), "the lesson goes no further: {last}");
+        assert!(past_text(&view(3, 0, None), 1).contains("before step 1 ended"));
     }
 }

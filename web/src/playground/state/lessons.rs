@@ -474,6 +474,9 @@ mod tests {
         assert_eq!(view.narration.as_ref(), Some(&lesson.steps[1].narration), "step 2 and its verdicts again");
         assert!(!view.verdicts.is_empty() && view.verdicts.iter().all(|v| v.met));
         assert_eq!(p.world().trace().hash(), hash_after(&lesson, 2));
+        // The page goes back in the browser's history for it: the entry it lands on shows this already.
+        let landed = p.reduce(Action::OpenLink(share::lesson_fragment(&lesson.id, 2)));
+        assert!(!landed.changed && !landed.world_replaced && landed.fragment.is_none());
         // Next goes on from there as if Back had never happened.
         p.reduce(Action::LessonNext);
         assert_eq!(p.world().trace().hash(), hash_after(&lesson, 3));
