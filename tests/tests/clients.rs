@@ -526,13 +526,7 @@ mod producer_wakeups {
 
     /// Broker 1's answer to a Produce of partition 0: appended at offset 0.
     fn acknowledged(correlation_id: CorrelationId) -> Message {
-        let ok = vec![ProducePartitionResult {
-            topic: "t".into(),
-            partition: 0,
-            topic_id: Some(1),
-            result: Ok(0),
-            log_start_offset: 0,
-        }];
+        let ok = vec![ProducePartitionResult::appended("t", 0, Some(1), 0, 0)];
         Message::ProduceResponse { correlation_id, partitions: ok }
     }
 
@@ -547,13 +541,12 @@ mod producer_wakeups {
             },
             &mut out,
         );
-        let retry = vec![ProducePartitionResult {
-            topic: "t".into(),
-            partition: 0,
-            topic_id: None,
-            result: Err(FranzError::new(ErrorCode::NotEnoughReplicas, "not enough replicas")),
-            log_start_offset: 0,
-        }];
+        let retry = vec![ProducePartitionResult::refused(
+            "t",
+            0,
+            None,
+            FranzError::new(ErrorCode::NotEnoughReplicas, "not enough replicas"),
+        )];
         p.on_message(10, BROKER, Message::ProduceResponse { correlation_id: x, partitions: retry }, &mut out);
         assert_eq!(p.next_timer_ms(), Some(110), "X backs off");
         p.on_timer(110, &mut out);

@@ -1844,20 +1844,8 @@ mod tests {
         let values: Vec<_> = p0.iter().map(|r| (r.value.unwrap(), r.timestamp_ms, r.offset, r.headers.len())).collect();
         assert_eq!(values, [("a1".into(), 1, 0, 1), ("b1".into(), 4, 1, 1)], "joined at 1 and 4");
         let answers = vec![
-            ProducePartitionResult {
-                topic: "t".into(),
-                partition: 0,
-                topic_id: None,
-                result: Err(franz_err!(NotEnoughReplicas, "retry")),
-                log_start_offset: 0,
-            },
-            ProducePartitionResult {
-                topic: "t".into(),
-                partition: 1,
-                topic_id: None,
-                result: Err(franz_err!(InvalidRecord, "for good")),
-                log_start_offset: 0,
-            },
+            ProducePartitionResult::refused("t", 0, None, franz_err!(NotEnoughReplicas, "retry")),
+            ProducePartitionResult::refused("t", 1, None, franz_err!(InvalidRecord, "for good")),
         ];
         p.on_message(12, BROKER, Message::ProduceResponse { correlation_id, partitions: answers }, &mut out);
         let results = p.take_results();
@@ -1869,13 +1857,7 @@ mod tests {
         };
         assert_eq!(retry.len(), 1);
         assert_eq!(retry[0].records, p0, "the retry carries the first attempt's records, a's included");
-        let ok = vec![ProducePartitionResult {
-            topic: "t".into(),
-            partition: 0,
-            topic_id: Some(1),
-            result: Ok(40),
-            log_start_offset: 0,
-        }];
+        let ok = vec![ProducePartitionResult::appended("t", 0, Some(1), 40, 0)];
         p.on_message(
             13 + RETRY_BACKOFF_MS,
             BROKER,
@@ -1950,13 +1932,7 @@ mod tests {
             p.send(0, "t".into(), record(), &mut out).unwrap();
             let mut now = 0;
             let (correlation_id, first) = produce(&mut p, &mut out, &mut now);
-            let ok = vec![ProducePartitionResult {
-                topic: "t".into(),
-                partition: 0,
-                topic_id: Some(1),
-                result: Ok(0),
-                log_start_offset: 0,
-            }];
+            let ok = vec![ProducePartitionResult::appended("t", 0, Some(1), 0, 0)];
             p.on_message(now, BROKER, Message::ProduceResponse { correlation_id, partitions: ok }, &mut out);
             assert_eq!(p.take_results().len(), 1, "the first batch is acknowledged by topic id 1");
             p.send(now, "t".into(), record(), &mut out).unwrap();
@@ -1966,15 +1942,7 @@ mod tests {
             let (correlation_id, retry) = produce(&mut p, &mut out, &mut now);
             assert_eq!(retry, second, "a retry as numbered");
             let too_large_here = refusal.code == ErrorCode::MessageTooLarge && refuser > 0;
-            let refused = Err(refusal);
-            let topic_id = Some(refuser);
-            let partitions = vec![ProducePartitionResult {
-                topic: "t".into(),
-                partition: 0,
-                topic_id,
-                result: refused,
-                log_start_offset: 0,
-            }];
+            let partitions = vec![ProducePartitionResult::refused("t", 0, Some(refuser), refusal)];
             p.on_message(now, BROKER, Message::ProduceResponse { correlation_id, partitions }, &mut out);
             if too_large_here {
                 // The log that took the last batch judges it too large: one record cannot be split.
@@ -2001,14 +1969,8 @@ mod tests {
         };
         let producer = partitions[0].producer;
         assert_eq!((producer.producer_id, producer.producer_epoch), (5, i16::MAX));
-        let refused = Err(franz_err!(InvalidRecord, "a keyless record on a compacted topic"));
-        let partitions = vec![ProducePartitionResult {
-            topic: "t".into(),
-            partition: 0,
-            topic_id: None,
-            result: refused,
-            log_start_offset: 0,
-        }];
+        let refused = franz_err!(InvalidRecord, "a keyless record on a compacted topic");
+        let partitions = vec![ProducePartitionResult::refused("t", 0, None, refused)];
         let answer = Message::ProduceResponse { correlation_id, partitions };
         p.on_message(3, BROKER, answer, &mut out);
         assert_eq!(p.take_results().len(), 1, "the send fails for good");

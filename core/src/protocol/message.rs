@@ -364,6 +364,24 @@ pub struct ProducePartitionResult {
     pub log_start_offset: Offset,
 }
 
+impl ProducePartitionResult {
+    /// A batch appended at `base_offset` to the log `topic_id`, which started at `log_start_offset`.
+    pub fn appended(
+        topic: &str,
+        partition: u32,
+        topic_id: Option<crate::types::TopicId>,
+        base_offset: Offset,
+        log_start_offset: Offset,
+    ) -> Self {
+        ProducePartitionResult { topic: topic.into(), partition, topic_id, result: Ok(base_offset), log_start_offset }
+    }
+
+    /// A batch refused with `error`.
+    pub fn refused(topic: &str, partition: u32, topic_id: Option<crate::types::TopicId>, error: FranzError) -> Self {
+        ProducePartitionResult { topic: topic.into(), partition, topic_id, result: Err(error), log_start_offset: 0 }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
     AdminRequest {
