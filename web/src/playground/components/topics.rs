@@ -77,7 +77,7 @@ pub fn topics_panel(p: &TopicsPanelProps) -> Html {
         <section class="panel topics" data-testid="topics">
             <h2>{ "Topics" }</h2>
             { p.notice.clone() }
-            <form class="inline-form" onsubmit={on_submit}>
+            <form class="inline-form topic-form" onsubmit={on_submit}>
                 <input data-testid="topic-name" placeholder="topic name" value={(*name).clone()} oninput={text_state(&name)} />
                 <input data-testid="topic-partitions" class="narrow" type="number" min="1" value={(*partitions).clone()} oninput={text_state(&partitions)} title="partitions" />
                 <input data-testid="topic-replication" class="narrow" type="number" min="1" placeholder="RF" value={(*replication).clone()} oninput={text_state(&replication)} title="replication factor (empty: min(3, brokers))" />
