@@ -403,9 +403,11 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
         let held = log.at(offset);
         if held.is_none() && offset < log.cleaned_up_to {
             // Compacted away, if a later record has its key (Kafka's cleaner keeps each key's latest), or a
-            // tombstone (its cleaner removes them `delete.retention.ms` after it first cleaned them).
+            // tombstone (its cleaner removes them `delete.retention.ms` after it first cleaned them), or a
+            // record without a key (its cleaner drops them: written before the topic became compacted).
             let tombstone = ack.payload.0.is_some() && ack.payload.1.is_none();
             let superseded = tombstone
+                || ack.payload.0.is_none()
                 || ack.payload.0.as_ref().is_some_and(|key| {
                     let later_held = log.records.iter().any(|r| r.offset > offset && r.key.as_ref() == Some(key));
                     // (A scan of the acknowledgements: only for a record the cleaner removed.)
@@ -1449,6 +1451,14 @@ mod tests {
     fn a_gap_left_by_compaction_is_not_a_lost_write() {
         // Two values of one key: the cleaner keeps the later.
         let ops = vec![sent_keyed(1, &[("k", "a")]), acked(1, &[0]), sent_keyed(2, &[("k", "b")]), acked(2, &[1])];
+        let mut compacted = replica(1, true, 2, &[]);
+        compacted.records = vec![keyed(1, "k", "b", None)];
+        assert_eq!(run(ops.clone(), vec![compacted.clone()]), [ViolationKind::LostWrite], "not cleaned: lost");
+        compacted.cleaned_up_to = 1;
+        assert_eq!(run(ops, vec![compacted]), []);
+        // A record without a key, cleaned away (Kafka's cleaner drops them), is not lost either; kept
+        // above the cleaner's point, it must be there.
+        let ops = vec![sent(1, &["a"]), acked(1, &[0]), sent_keyed(2, &[("k", "b")]), acked(2, &[1])];
         let mut compacted = replica(1, true, 2, &[]);
         compacted.records = vec![keyed(1, "k", "b", None)];
         assert_eq!(run(ops.clone(), vec![compacted.clone()]), [ViolationKind::LostWrite], "not cleaned: lost");

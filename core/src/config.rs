@@ -54,7 +54,8 @@ const TOPIC_CONFIG_DEFS: &[ConfigDef] = &[
     ConfigDef { key: "max.message.bytes", default: "1048588", kind: Kind::Int { min: 0 } },
     ConfigDef { key: "min.compaction.lag.ms", default: "0", kind: Kind::Long { min: 0 } },
     ConfigDef { key: "min.insync.replicas", default: "1", kind: Kind::Int { min: 1 } },
-    ConfigDef { key: "retention.bytes", default: "-1", kind: Kind::Long { min: -1 } },
+    // (No lower bound, as in Kafka: any negative size means no limit.)
+    ConfigDef { key: "retention.bytes", default: "-1", kind: Kind::Long { min: i64::MIN } },
     ConfigDef { key: "retention.ms", default: "604800000", kind: Kind::Long { min: -1 } },
     ConfigDef { key: "segment.bytes", default: "1073741824", kind: Kind::Int { min: 14 } },
     ConfigDef { key: "segment.ms", default: "604800000", kind: Kind::Long { min: 1 } },

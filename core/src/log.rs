@@ -225,14 +225,21 @@ impl PartitionLog {
         // No `as usize`: on wasm32 it would cut 2^32 to 0 and roll a segment per batch where native does not.
         let segment_bytes = usize::try_from(config.segment_bytes.max(0)).unwrap_or(usize::MAX);
         let full = active.size_bytes + batch_bytes > segment_bytes;
-        let old = now_ms.saturating_sub(active.created_ms) as i64 >= config.segment_ms;
+        // Kafka's `timeWaitedForRoll`: from the first batch's timestamp to this batch's (record time, so that
+        // old records written now roll and age as their time says), or from the segment's creation when the
+        // first batch has no timestamp (adversary 26: a backfill of hour-old records never rolled).
+        let max_ts = batch.records.max_timestamp_ms();
+        let waited_ms = match active.batches.first().map(RecordBatch::max_timestamp_ms) {
+            Some(first_ms) if first_ms >= 0 => max_ts.saturating_sub(first_ms),
+            _ => now_ms.saturating_sub(active.created_ms) as i64,
+        };
+        let old = waited_ms > config.segment_ms;
         if !active.is_empty() && (full || old) {
             self.roll(now_ms);
         }
         if self.epoch_cache.last().is_none_or(|&(e, _)| batch.leader_epoch > e) {
             self.epoch_cache.push((batch.leader_epoch, batch.base_offset));
         }
-        let max_ts = batch.records.max_timestamp_ms();
         self.log_end_offset = batch.last_offset + 1;
         let active = self.active();
         active.size_bytes += batch_bytes;
@@ -470,7 +477,8 @@ impl PartitionLog {
 
     /// Kafka's retention: whole segments, oldest first, stopping at the first that does not qualify, and
     /// only segments entirely below the high watermark. Time: now − the segment's largest timestamp >
-    /// `retention.ms`. Size: while the log stays ≥ `retention.bytes` without the segment.
+    /// `retention.ms`. Size: while the log stays ≥ `retention.bytes` without the segment. Either reaches the
+    /// active segment once the high watermark is at its end (Kafka rolls it first).
     pub fn apply_retention(&mut self, now_ms: u64, high_watermark: Offset, config: &TopicConfig) -> RetentionOutcome {
         let mut outcome = RetentionOutcome::default();
         if !config.cleanup_policy_delete {
@@ -489,7 +497,9 @@ impl PartitionLog {
             let expired = config.retention_ms >= 0
                 && first.max_timestamp_ms != i64::MIN
                 && (now_ms as i64).saturating_sub(first.max_timestamp_ms) > config.retention_ms;
-            let too_big = config.retention_bytes >= 0 && !is_active && excess - first.size_bytes as i64 >= 0;
+            // (The active segment too, as Kafka's `deletableSegments` offers it once the HW reaches its end:
+            // with `retention.bytes` 0 the log empties. Adversary 26.)
+            let too_big = config.retention_bytes >= 0 && excess - first.size_bytes as i64 >= 0;
             if !(empty || expired || too_big) {
                 break;
             }
@@ -586,7 +596,9 @@ impl PartitionLog {
                 let mut tombstones_removed = 0;
                 let batch_horizon = batch.delete_horizon_ms;
                 batch.retain_records(|r| {
-                    let Some(key) = &r.key else { return true };
+                    // A record without a key (written before the topic became compacted: a compacted topic
+                    // refuses them) goes, as Kafka's `Cleaner.shouldRetainRecord` drops it.
+                    let Some(key) = &r.key else { return false };
                     if latest.get(key) != Some(&r.offset) {
                         return false; // a later record has this key
                     }
@@ -738,9 +750,23 @@ mod tests {
             append(&mut log, vec![data(&"x".repeat(50))], i, &c); // ~132 bytes a batch: two fit in 300
         }
         assert_eq!(log.segments().map(|s| s.base_offset).collect::<Vec<_>>(), [0, 2, 4]);
-        append(&mut log, vec![data("late")], 5_000, &c);
-        assert_eq!(log.segments().last().unwrap().base_offset, 6, "rolled by segment.ms");
-        assert_eq!(log.read(3, 10, usize::MAX).unwrap().len(), 4, "reads cross segments");
+        assert_eq!(log.read(3, 10, usize::MAX).unwrap().len(), 3, "reads cross segments");
+        // segment.ms counts in record time, from the active segment's first batch (Kafka's
+        // `timeWaitedForRoll`): a record written late but stamped as the others rolls nothing.
+        let c = config(&[("segment.ms", "1000")]);
+        let mut log = PartitionLog::new(0);
+        let stamped = |ms: i64| vec![Record::new(ms, None, Some(Bytes::from_static(b"v")))];
+        append(&mut log, stamped(0), 0, &c);
+        append(&mut log, stamped(0), 5_000, &c);
+        append(&mut log, stamped(1_000), 5_000, &c);
+        assert_eq!(log.segments().count(), 1, "stamped within segment.ms of the first batch");
+        append(&mut log, stamped(1_001), 5_000, &c);
+        assert_eq!(log.segments().last().unwrap().base_offset, 3, "rolled by segment.ms");
+        // A backfill: records stamped an hour ago, then one stamped now, rolls at once (adversary 26).
+        let mut log = PartitionLog::new(0);
+        append(&mut log, vec![Record::new(0, None, Some(Bytes::from_static(b"old")))], 3_600_000, &c);
+        append(&mut log, vec![Record::new(3_600_000, None, Some(Bytes::from_static(b"new")))], 3_600_000, &c);
+        assert_eq!(log.segments().map(|s| s.base_offset).collect::<Vec<_>>(), [0, 1]);
     }
 
     #[test]
@@ -867,6 +893,12 @@ mod tests {
         let outcome = log.apply_retention(0, 5, &c);
         assert!(outcome.segments_deleted >= 2, "{outcome:?}");
         assert!(log.size_bytes() >= 300 - 150 && log.size_bytes() < before);
+        // retention.bytes 0 empties the log, the active segment too once the HW is at its end (adversary 26).
+        let none_kept = config(&[("segment.bytes", "200"), ("retention.bytes", "0")]);
+        assert_eq!(log.apply_retention(0, 4, &none_kept).records_deleted, 2, "below the HW only");
+        assert_eq!(log.log_start_offset(), 4);
+        assert_eq!(log.apply_retention(0, 5, &none_kept).records_deleted, 1);
+        assert_eq!((log.log_start_offset(), log.log_end_offset(), log.size_bytes()), (5, 5, 0));
         let policy_compact = config(&[("cleanup.policy", "compact"), ("retention.bytes", "1")]);
         assert_eq!(
             log.apply_retention(0, 5, &policy_compact),
@@ -902,6 +934,20 @@ mod tests {
         }
         assert_eq!(log.compact(1_012, log.log_end_offset(), &c).tombstones_removed, 1, "dropped by the next cleaning");
         assert!(log.get(3).is_none());
+    }
+
+    /// Adversary 26: records without a key, written while the topic was `delete`, stayed through every
+    /// cleaning once it became `compact`; Kafka's cleaner drops them.
+    #[test]
+    fn compaction_drops_records_without_a_key() {
+        let c = config(&[("cleanup.policy", "compact"), ("segment.bytes", "100")]);
+        let mut log = PartitionLog::new(0);
+        append(&mut log, vec![Record::new(0, None, Some(Bytes::from_static(b"no key")))], 0, &c);
+        append(&mut log, vec![keyed("a", Some("1"), 0)], 0, &c);
+        append(&mut log, vec![keyed("z", Some("active"), 0)], 0, &c);
+        assert_eq!(log.compact(10, log.log_end_offset(), &c).records_removed, 1);
+        let left: Vec<Offset> = log.iter().map(|r| r.offset).collect();
+        assert_eq!(left, [1, 2], "the keyed records stay");
     }
 
     /// Adversary 18: compaction emptied the oldest segment's idempotent batches (kept for their producer's

@@ -802,6 +802,31 @@ fn the_high_watermark_view_reads_an_in_sync_replica_down_before_an_out_of_sync_o
     }
 }
 
+/// Adversary 26: a leader crashed at the instant its HW passed an acknowledged record, before its followers
+/// heard of it. Still named leader (not fenced yet), it showed its followers' HW, one lower, within its epoch.
+/// What every in-sync log holds is at least what it gave out, and the next leader gives that out.
+#[test]
+fn the_high_watermark_view_does_not_fall_when_the_leader_crashes_as_it_acknowledges() {
+    for seed in 1..=8 {
+        let mut w = cluster(seed);
+        let config: ConfigMap = [("min.insync.replicas".to_string(), "2".to_string())].into();
+        w.create_topic("t", 1, Some(3), config).unwrap();
+        let p = w.add_producer(ProducerConfig { linger_ms: 0, ..ProducerConfig::named("p") }).unwrap();
+        w.send(p, "t", vec![value("x")]).unwrap();
+        let acked = w.send(p, "t", vec![value("y")]).unwrap()[0].offset.unwrap();
+        let before = w.describe_topic("t").unwrap().partitions[0].clone();
+        assert_eq!(before.high_watermark, acked + 1, "seed {seed}");
+        w.crash_broker(before.leader.unwrap()).unwrap();
+        let after = w.describe_topic("t").unwrap().partitions[0].clone();
+        assert_eq!(after.leader_epoch, before.leader_epoch, "seed {seed}: not fenced yet");
+        assert_eq!(after.high_watermark, before.high_watermark, "seed {seed}: {before:?} -> {after:?}");
+        w.run_for(15_000);
+        let failed_over = w.describe_topic("t").unwrap().partitions[0].clone();
+        assert!(failed_over.leader_epoch > before.leader_epoch, "seed {seed}");
+        assert_eq!(failed_over.high_watermark, acked + 1, "seed {seed}: the next leader gives it out");
+    }
+}
+
 /// An adversary's finding: a leader crashed and restarted before the controller fenced it read its HW
 /// checkpoint, and `describeTopic` showed the HW fall 5 → 0 within one leader epoch while both in-sync
 /// followers held 5. An admin client never sees that; the view counts the in-sync replicas up.

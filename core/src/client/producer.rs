@@ -357,6 +357,8 @@ struct PartitionSequence {
     batches_numbered: u64,
     /// The topic id (KIP-516) of the log that acknowledged the partition's latest batch.
     acked_topic_id: Option<TopicId>,
+    /// The latest place (`ProducerBatch::ordinal`) among the partition's batches that was acknowledged.
+    acked_ordinal_max: Option<u64>,
 }
 
 impl Producer {
@@ -935,6 +937,7 @@ impl Producer {
                         next_sequence: 0,
                         batches_numbered: 0,
                         acked_topic_id: None,
+                        acked_ordinal_max: None,
                     });
                     if entry.epoch != producer_epoch && !outstanding() {
                         (entry.epoch, entry.next_sequence) = (producer_epoch, 0);
@@ -1311,6 +1314,7 @@ impl Producer {
                     let tp = TopicPartition::new(batch.topic.clone(), batch.partition);
                     if let Some(sequence) = self.sequences.get_mut(&tp) {
                         sequence.acked_topic_id = topic_id;
+                        sequence.acked_ordinal_max = sequence.acked_ordinal_max.max(Some(batch.ordinal));
                     }
                 }
                 if !self.part_done(now_ms, batch_id, base_offset, acked, out) {
@@ -1334,7 +1338,13 @@ impl Producer {
             }
             Err(error) if Self::retry_worthy(error.code) => {
                 if error.code == ErrorCode::OutOfOrderSequenceNumber && !self.gap_pending(batch_id) {
-                    if self.refused_by_an_older_incarnation(batch_id, topic_id) {
+                    if self.later_batch_acked(batch_id) {
+                        // A batch of ours sent after this one is acknowledged: the log has moved past this
+                        // one, and renumbering it would write it after that later one. As Kafka's `canRetry`
+                        // (a batch that is not the next in sequence), a retry as numbered, until an answer
+                        // shows it was written or it expires at delivery.timeout.ms (adversary 26, seed 92:
+                        // a leader that had no state for us took the later batch first).
+                    } else if self.refused_by_an_older_incarnation(batch_id, topic_id) {
                         // A replica of an older incarnation of the topic than the log that took our last
                         // batch here refused it: a zombie leader of a deleted topic, that never saw us. This
                         // batch may be in today's log already (an attempt whose answer was lost), so
@@ -1391,6 +1401,13 @@ impl Producer {
         matches!((acked, topic_id), (Some(acked), Some(refuser)) if refuser < acked)
     }
 
+    /// Whether a batch of ours numbered after `batch_id` in its partition was acknowledged.
+    fn later_batch_acked(&self, batch_id: u64) -> bool {
+        let Some(batch) = self.batches.get(&batch_id) else { return false };
+        let tp = TopicPartition::new(batch.topic.clone(), batch.partition);
+        self.sequences.get(&tp).and_then(|s| s.acked_ordinal_max).is_some_and(|acked| acked > batch.ordinal)
+    }
+
     /// Whether an unacknowledged batch of ours, earlier in the same partition's sequence, is still to land.
     fn gap_pending(&self, batch_id: u64) -> bool {
         let Some(this) = self.batches.get(&batch_id) else { return false };
@@ -1423,12 +1440,14 @@ impl Producer {
                 next = next.wrapping_add(batch.record_count() as i32);
             }
         }
-        let (batches_numbered, acked_topic_id) =
-            self.sequences.get(&tp).map_or((0, None), |s| (s.batches_numbered, s.acked_topic_id));
-        self.sequences.insert(
-            tp,
-            PartitionSequence { epoch: producer_epoch, next_sequence: next, batches_numbered, acked_topic_id },
-        );
+        let (batches_numbered, acked_topic_id, acked_ordinal_max) = self
+            .sequences
+            .get(&tp)
+            .map_or((0, None, None), |s| (s.batches_numbered, s.acked_topic_id, s.acked_ordinal_max));
+        let epoch = producer_epoch;
+        let sequence =
+            PartitionSequence { epoch, next_sequence: next, batches_numbered, acked_topic_id, acked_ordinal_max };
+        self.sequences.insert(tp, sequence);
     }
 }
 
@@ -1870,6 +1889,66 @@ mod tests {
         assert_eq!(results[0].result, Ok(vec![RecordMetadata { partition: 0, offset: Some(41) }]), "b1 is second");
     }
 
+    // Answers what the producer asks for (time passing while it asks nothing) until a Produce goes out.
+    fn produce(p: &mut Producer, out: &mut Outbox, now: &mut u64) -> (CorrelationId, ProducerStamp) {
+        let deadline = *now + 600_000;
+        loop {
+            while out.messages.is_empty() {
+                *now += 1;
+                assert!(*now < deadline, "no request for 600 s: {:?}", p.take_results());
+                p.on_timer(*now, out);
+            }
+            match only_request(out) {
+                Message::InitProducerIdRequest { correlation_id } => {
+                    let answer = Message::InitProducerIdResponse { correlation_id, result: Ok((5, 0)) };
+                    p.on_message(*now, BROKER, answer, out);
+                }
+                Message::MetadataRequest { correlation_id, .. } => {
+                    let leader = BROKER;
+                    let partition =
+                        PartitionMetadata { partition: 0, leader, leader_epoch: 0, replicas: vec![1], isr: vec![1] };
+                    let topic = TopicMetadata { name: "t".into(), topic_id: Some(1), partitions: Ok(vec![partition]) };
+                    let answer = Message::MetadataResponse { correlation_id, brokers: vec![1], topics: vec![topic] };
+                    p.on_message(*now, BROKER, answer, out);
+                }
+                Message::ProduceRequest { correlation_id, partitions, .. } => {
+                    return (correlation_id, partitions[0].producer)
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    /// Adversary 26 (seed 92): a batch's request was lost, and a later batch of the partition reached a
+    /// new leader that had no state for this producer (retention had emptied its log), which took it. The
+    /// earlier batch's retry is then refused as out of order. Renumbered in a new epoch it would be written
+    /// after the later one, both acknowledged out of order; as Kafka's `canRetry` does for a batch that is
+    /// not the next in sequence, it goes again as numbered (until delivery.timeout.ms).
+    #[test]
+    fn a_batch_refused_as_out_of_order_after_a_later_one_was_acknowledged_keeps_its_numbers() {
+        let mut out = Outbox::default();
+        let config = ProducerConfig { linger_ms: 0, ..ProducerConfig::named("p") };
+        let mut p = Producer::new(10_002, config, vec![BROKER], stream_rng(1, Stream::Actor(10_002)));
+        let record = || vec![ProducerRecord { value: Some("v".into()), partition: Some(0), ..Default::default() }];
+        let mut now = 0;
+        p.send(now, "t".into(), record(), &mut out).unwrap();
+        let (_, first) = produce(&mut p, &mut out, &mut now); // its request is lost
+        p.send(now, "t".into(), record(), &mut out).unwrap();
+        let (correlation_id, second) = produce(&mut p, &mut out, &mut now);
+        assert_eq!((second.producer_epoch, second.base_sequence), (first.producer_epoch, 1), "pipelined");
+        let ok = vec![ProducePartitionResult::appended("t", 0, Some(1), 3, 0)];
+        p.on_message(now, BROKER, Message::ProduceResponse { correlation_id, partitions: ok }, &mut out);
+        assert_eq!(p.take_results().len(), 1, "the later batch is acknowledged");
+        // The first batch's request times out; its retry is refused as out of order.
+        let (correlation_id, retry) = produce(&mut p, &mut out, &mut now);
+        assert_eq!(retry, first, "a retry as numbered");
+        let refused = franz_err!(OutOfOrderSequenceNumber, "sequence 0 is below the last, 1");
+        let partitions = vec![ProducePartitionResult::refused("t", 0, Some(1), refused)];
+        p.on_message(now, BROKER, Message::ProduceResponse { correlation_id, partitions }, &mut out);
+        let (_, again) = produce(&mut p, &mut out, &mut now);
+        assert_eq!(again, first, "not renumbered after the acknowledged later batch");
+    }
+
     /// Soak seed 10,005,067: a batch whose attempt got no answer (it may be in the log) is refused as out of
     /// order by a replica of an older topic id than the log that acknowledged the batch before it (a zombie
     /// leader of a deleted topic that never saw this producer). Renumbered in a new epoch it would be written
@@ -1879,42 +1958,6 @@ mod tests {
     /// (soak seed 10,006,874): split, its parts would meet the real leader as out of order and be renumbered.
     #[test]
     fn a_refusal_from_an_older_incarnation_of_the_topic_renumbers_no_batch() {
-        // Answers what the producer asks for (time passing while it asks nothing) until a Produce goes out.
-        fn produce(p: &mut Producer, out: &mut Outbox, now: &mut u64) -> (CorrelationId, ProducerStamp) {
-            let deadline = *now + 600_000;
-            loop {
-                while out.messages.is_empty() {
-                    *now += 1;
-                    assert!(*now < deadline, "no request for 600 s: {:?}", p.take_results());
-                    p.on_timer(*now, out);
-                }
-                match only_request(out) {
-                    Message::InitProducerIdRequest { correlation_id } => {
-                        let answer = Message::InitProducerIdResponse { correlation_id, result: Ok((5, 0)) };
-                        p.on_message(*now, BROKER, answer, out);
-                    }
-                    Message::MetadataRequest { correlation_id, .. } => {
-                        let leader = BROKER;
-                        let partition = PartitionMetadata {
-                            partition: 0,
-                            leader,
-                            leader_epoch: 0,
-                            replicas: vec![1],
-                            isr: vec![1],
-                        };
-                        let topic =
-                            TopicMetadata { name: "t".into(), topic_id: Some(1), partitions: Ok(vec![partition]) };
-                        let answer =
-                            Message::MetadataResponse { correlation_id, brokers: vec![1], topics: vec![topic] };
-                        p.on_message(*now, BROKER, answer, out);
-                    }
-                    Message::ProduceRequest { correlation_id, partitions, .. } => {
-                        return (correlation_id, partitions[0].producer)
-                    }
-                    other => panic!("{other:?}"),
-                }
-            }
-        }
         let out_of_order = || franz_err!(OutOfOrderSequenceNumber, "Producer 5 is unknown here");
         let too_large = || franz_err!(MessageTooLarge, "The batch is larger than max.message.bytes (100)");
         for (refusal, refuser, renumbered) in [
