@@ -480,18 +480,21 @@ impl World {
                 // restarted reads its checkpoint until its followers fetch, so an in-sync replica up that
                 // knows more counts; with none up, what every in-sync log holds (the next leader's HW, which
                 // a restart keeps), not a checkpoint. (An adversary saw 3 → 0 with the only one down.)
-                // A crashed leader not fenced yet may have given out more than its followers heard of: what
-                // every in-sync log holds counts too, since a leader's HW never passes that, and the next
-                // leader gives it out (adversary 26: 2 → 1 when the leader crashed as it acknowledged).
+                // A crashed leader not fenced yet may have given out more than its followers heard of: what it
+                // had said counts (adversary 26: 2 → 1 when the leader crashed as it acknowledged).
                 let in_isr = |b: &NodeId| p.isr.contains(b);
                 let up_isr = hosted.iter().filter(|(b, _)| in_isr(b) && !self.is_crashed(*b));
-                let in_every_isr_log =
-                    || hosted.iter().filter(|(b, _)| in_isr(b)).map(|(_, r)| r.log.log_end_offset()).min().unwrap_or(0);
-                let leader_down = d.leader.is_some_and(|l| self.is_crashed(l));
+                let said_by_crashed_leader = d
+                    .leader
+                    .filter(|&l| self.is_crashed(l))
+                    .and_then(|l| self.high_watermark_at_crash(l, topic_id, i))
+                    .filter(|&(epoch, _)| epoch == p.leader_epoch)
+                    .map_or(0, |(_, high_watermark)| high_watermark);
                 let known = match up_isr.map(|(_, r)| r.high_watermark).max() {
-                    Some(high_watermark) if leader_down => high_watermark.max(in_every_isr_log()),
-                    Some(high_watermark) => high_watermark,
-                    None => in_every_isr_log(),
+                    Some(high_watermark) => high_watermark.max(said_by_crashed_leader),
+                    None => {
+                        hosted.iter().filter(|(b, _)| in_isr(b)).map(|(_, r)| r.log.log_end_offset()).min().unwrap_or(0)
+                    }
                 };
                 d.high_watermark = shown.map_or(0, |r| r.high_watermark.max(known).min(r.log.log_end_offset()));
                 d.log_start_offset = shown.map_or(0, |r| r.log.log_start_offset());

@@ -29,7 +29,7 @@ use crate::controller::node::Controller;
 use crate::error::Result;
 use crate::protocol::actor::{Timer, Timers};
 use crate::protocol::message::{Actor, CorrelationId, Message, Outbox};
-use crate::types::{NodeId, FIRST_CLIENT_ID};
+use crate::types::{LeaderEpoch, NodeId, Offset, TopicId, FIRST_CLIENT_ID};
 use history::History;
 use network::{LossCause, Network, NetworkConfig};
 use rng::{stream_rng, Stream};
@@ -262,6 +262,10 @@ pub struct World {
     poll_loops: VecMap<NodeId, stream::PollLoop>,
     /// For pictures only (never read by the simulation): the newest messages the network lost, oldest first.
     recent_losses: VecDeque<MessageLost>,
+    /// For views only (never read by the simulation): the high watermark each broker down had given out, as
+    /// leader, when it went down (its memory went with it), by (broker, topic id, partition): with its leader
+    /// epoch, what an admin client last heard from it.
+    high_watermarks_at_crash: VecMap<(NodeId, TopicId, u32), (LeaderEpoch, Offset)>,
 }
 
 impl World {
@@ -336,6 +340,7 @@ impl World {
             streams: VecMap::new(),
             poll_loops: VecMap::new(),
             recent_losses: VecDeque::new(),
+            high_watermarks_at_crash: VecMap::new(),
             config,
         };
         for &id in &controllers {
@@ -426,6 +431,17 @@ impl World {
         let mut timers = Timers::listing();
         actor.as_actor().timers(&mut timers);
         Ok(timers.into_list())
+    }
+
+    /// The high watermark broker `broker` had given out as the leader of `partition` of topic `topic_id`
+    /// when it went down, with its leader epoch (none if it led none, or runs again).
+    pub fn high_watermark_at_crash(
+        &self,
+        broker: NodeId,
+        topic_id: TopicId,
+        partition: u32,
+    ) -> Option<(LeaderEpoch, Offset)> {
+        self.high_watermarks_at_crash.get(&(broker, topic_id, partition)).copied()
     }
 
     pub fn is_crashed(&self, node: NodeId) -> bool {

@@ -50,7 +50,14 @@ impl World {
     pub(in crate::sim) fn take_down_broker(&mut self, id: NodeId, power_loss: bool, why: TraceKind) {
         let now_ms = self.now_ms;
         let Ok(broker) = self.broker_mut(id) else { return };
+        let led = broker.topics().values().flat_map(|t| {
+            let led = t.partitions.iter().filter(|(_, p)| p.leader == id);
+            led.map(|(&i, p)| ((id, t.topic_id, i), (p.leader_epoch, p.high_watermark)))
+        });
+        let led: Vec<_> = led.collect();
         let lost = broker.crash(power_loss, now_ms);
+        self.high_watermarks_at_crash.retain(|(b, _, _), _| *b != id);
+        self.high_watermarks_at_crash.extend(led);
         self.crashed.insert(id);
         if power_loss {
             self.powered_off.insert(id);
@@ -82,6 +89,7 @@ impl World {
         }
         self.powered_off.remove(&id);
         self.stopped.remove(&id);
+        self.high_watermarks_at_crash.retain(|(b, _, _), _| *b != id);
         self.record(id, TraceKind::BrokerRestarted);
         self.command(id, |node, now, _out| {
             if let Node::Broker(b) = node {
