@@ -37,6 +37,18 @@ fn producer_close_sends_what_lingers_and_waits_for_every_send() {
         assert_eq!(w.producer_results(fresh).unwrap().len(), 1);
         assert!(w.producer_results(warm).unwrap().is_empty(), "then none, as for a running one read twice");
         assert!(w.send_async(warm, "t", vec![value("late")]).is_err(), "a closed producer sends nothing");
+        // Closing again does nothing, as Kafka's close() (adversary 27: it threw); so does closing a crashed
+        // one. Crashing a client that is gone, or closing a node that never was a client, is refused.
+        let trace = w.trace().hash();
+        w.close_client(warm).unwrap();
+        let crashed = w.add_producer(ProducerConfig::named("crashed")).unwrap();
+        w.crash_client(crashed).unwrap();
+        w.close_client(crashed).unwrap();
+        assert_ne!(w.trace().hash(), trace, "the new producer's start and crash");
+        let trace = w.trace().hash();
+        w.close_client(crashed).unwrap();
+        assert_eq!(w.trace().hash(), trace, "a close of a closed client changes nothing");
+        assert!(w.crash_client(warm).is_err() && w.close_client(1).is_err() && w.close_client(crashed + 1).is_err());
         assert!(w.check().ok, "{:?}", w.check().violations);
     }
 }

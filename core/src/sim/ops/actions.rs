@@ -79,8 +79,16 @@ impl World {
                 self.drop_in_flight(LossCause::NodeDown, |_, to| to == id);
                 Ok(())
             }
+            // Kafka's close() of a client closed already does nothing (Java's `Closeable`: "closing a closed
+            // stream has no effect"); nor does closing one Franz crashed (adversary 27: it threw).
+            _ if !crashed && self.was_a_client(id) => Ok(()),
             _ => Err(franz_err!(InvalidRequest, "Client {id} is not running (closed already?)")),
         }
+    }
+
+    /// Whether `id` named a client once (one now closed or crashed, if it is no node now).
+    fn was_a_client(&self, id: NodeId) -> bool {
+        (crate::types::FIRST_CLIENT_ID + 1..self.next_client_id).contains(&id)
     }
 
     pub(in crate::sim) fn producer_mut(&mut self, id: NodeId) -> Result<&mut Producer> {
