@@ -46,7 +46,9 @@ pub fn partition_for_key(key: &[u8], num_partitions: u32) -> u32 {
 }
 
 /// KIP-794's uniform sticky partitioner for null keys: stay on one partition until `batch.size` bytes
-/// went to it, then switch to another chosen at random (from the world's seeded RNG).
+/// went to it, then switch to another chosen at random (from the world's seeded RNG) among those with a
+/// leader, as Kafka's `BuiltInPartitioner.nextPartition` picks from `availablePartitionsForTopic` (among
+/// all if none has one).
 #[derive(Clone, Debug, Default)]
 pub struct StickyPartitioner {
     current: Option<u32>,
@@ -57,6 +59,7 @@ impl StickyPartitioner {
     pub fn partition(
         &mut self,
         num_partitions: u32,
+        has_leader: impl Fn(u32) -> bool,
         record_bytes: usize,
         batch_size_bytes: usize,
         rng: &mut impl RngCore,
@@ -67,12 +70,19 @@ impl StickyPartitioner {
             Some(p) => p >= num_partitions || self.bytes_on_current >= batch_size_bytes,
         };
         if switch {
+            let available = (0..num_partitions).filter(|&p| has_leader(p)).count() as u32;
+            // The `i`th candidate: the partitions with a leader (all of them if none has one).
+            let candidate = |i: u32| match available {
+                0 => i,
+                _ => (0..num_partitions).filter(|&p| has_leader(p)).nth(i as usize).unwrap_or(i),
+            };
+            let count = if available == 0 { num_partitions } else { available };
             let previous = self.current;
-            let mut next = rng.next_u32() % num_partitions;
-            if num_partitions > 1 && Some(next) == previous {
-                next = (next + 1 + rng.next_u32() % (num_partitions - 1)) % num_partitions;
+            let mut next = rng.next_u32() % count;
+            if count > 1 && Some(candidate(next)) == previous {
+                next = (next + 1 + rng.next_u32() % (count - 1)) % count;
             }
-            self.current = Some(next);
+            self.current = Some(candidate(next));
             self.bytes_on_current = 0;
         }
         self.bytes_on_current += record_bytes;
@@ -111,9 +121,43 @@ mod tests {
     fn sticky_switches_after_batch_size() {
         let mut rng = rand_pcg::Pcg32::new(7, 1);
         let mut sticky = StickyPartitioner::default();
-        let first = sticky.partition(4, 100, 250, &mut rng);
-        assert_eq!(sticky.partition(4, 100, 250, &mut rng), first);
-        assert_eq!(sticky.partition(4, 100, 250, &mut rng), first);
-        assert_ne!(sticky.partition(4, 100, 250, &mut rng), first, "switches once 250 bytes went to it");
+        let all = |_| true;
+        let first = sticky.partition(4, all, 100, 250, &mut rng);
+        assert_eq!(sticky.partition(4, all, 100, 250, &mut rng), first);
+        assert_eq!(sticky.partition(4, all, 100, 250, &mut rng), first);
+        assert_ne!(sticky.partition(4, all, 100, 250, &mut rng), first, "switches once 250 bytes went to it");
+    }
+
+    /// Adversary 27: with a partition leaderless (its only replica down), keyless sends kept going to it and
+    /// timed out; Kafka's partitioner picks among the partitions with a leader.
+    #[test]
+    fn sticky_picks_among_partitions_with_a_leader() {
+        let mut rng = rand_pcg::Pcg32::new(7, 1);
+        let mut sticky = StickyPartitioner::default();
+        let picked: Vec<u32> = (0..200).map(|_| sticky.partition(3, |p| p != 0, 100, 100, &mut rng)).collect();
+        assert!(picked.iter().all(|&p| p != 0), "{picked:?}");
+        assert!(picked.contains(&1) && picked.contains(&2));
+        let none: Vec<u32> = (0..200).map(|_| sticky.partition(3, |_| false, 100, 100, &mut rng)).collect();
+        assert!((0..3).all(|p| none.contains(&p)), "with no leader anywhere, any partition");
+        // The same draws as before the rule when every partition has a leader (so runs keep their traces).
+        let (mut a, mut b) = (rand_pcg::Pcg32::new(9, 1), rand_pcg::Pcg32::new(9, 1));
+        let mut old = StickyPartitioner::default();
+        let reference: Vec<u32> = (0..50)
+            .map(|_| {
+                let switch = old.current.is_none() || old.bytes_on_current >= 100;
+                if switch {
+                    let mut next = a.next_u32() % 4;
+                    if Some(next) == old.current {
+                        next = (next + 1 + a.next_u32() % 3) % 4;
+                    }
+                    (old.current, old.bytes_on_current) = (Some(next), 0);
+                }
+                old.bytes_on_current += 100;
+                old.current.unwrap()
+            })
+            .collect();
+        let mut sticky = StickyPartitioner::default();
+        let now: Vec<u32> = (0..50).map(|_| sticky.partition(4, |_| true, 100, 100, &mut b)).collect();
+        assert_eq!(now, reference);
     }
 }

@@ -880,3 +880,41 @@ fn requests_out_on_a_connection_that_timed_out_fail_with_it() {
         assert!(w.check().ok, "seed {seed}: {:#?}", w.check().violations);
     }
 }
+
+/// Adversary 27: a partition without a leader (its only replica down, fenced) kept getting keyless records
+/// from the sticky partitioner, which timed out; Kafka's partitioner picks among partitions with a leader.
+#[test]
+fn keyless_records_avoid_a_partition_without_a_leader() {
+    for seed in 1..=4 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 3, Some(1), ConfigMap::new()).unwrap();
+        let down = w.describe_topic("t").unwrap().partitions[0].leader.unwrap();
+        w.crash_broker(down).unwrap();
+        w.run_for(15_000);
+        let leaderless: Vec<u32> = w
+            .describe_topic("t")
+            .unwrap()
+            .partitions
+            .iter()
+            .filter(|p| p.leader.is_none())
+            .map(|p| p.partition)
+            .collect();
+        assert!(leaderless.contains(&0), "seed {seed}: fenced, so partition 0 has no leader");
+        let config = ProducerConfig {
+            batch_size_bytes: 100,
+            delivery_timeout_ms: 10_000,
+            request_timeout_ms: 5_000,
+            ..ProducerConfig::named("p")
+        };
+        let p = w.add_producer(config).unwrap();
+        for i in 0..60 {
+            w.send_async(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+            w.run_for(200);
+        }
+        w.run_for(15_000);
+        let results = w.producer_results(p).unwrap();
+        assert_eq!(results.len(), 60, "seed {seed}");
+        let failed: Vec<_> = results.iter().filter_map(|r| r.result.as_ref().err()).collect();
+        assert!(failed.is_empty(), "seed {seed}: {failed:?}");
+    }
+}

@@ -629,7 +629,9 @@ impl Producer {
         }
         let bytes = crate::types::record_size_bytes(&record.key, &record.value, &record.headers);
         let sticky = self.sticky.entry(String::from(topic)).or_default();
-        Ok(sticky.partition(count, bytes, self.config.batch_size_bytes, &mut self.rng))
+        let metadata = &self.metadata;
+        let has_leader = |p: u32| metadata.leader(topic, p) != NO_NODE;
+        Ok(sticky.partition(count, has_leader, bytes, self.config.batch_size_bytes, &mut self.rng))
     }
 
     /// Splits one send by partition into the accumulator's batches, then sends what is ready.
