@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use crate::config::ConfigMap;
 use crate::error::Result;
-pub use crate::protocol::metadata::MetadataRecord;
+pub use crate::protocol::metadata::{MetadataBatch, MetadataRecord};
 use crate::types::{LeaderEpoch, NodeId, TopicId, NO_NODE};
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1008,8 +1008,8 @@ fn reassign_under_a_controller_cut(w: &mut World, m: &mut Model) {
     // replicated (the ISR change before it may be committed), or a few events after.
     let completion_in_flight = |w: &World| {
         let Some(raft) = w.controller(active).map(|c| c.raft()) else { return false };
-        raft.entries_from(raft.commit_index() + 1).iter().any(|e| {
-            matches!(&e.payload, Some(MetadataRecord::PartitionReassignment { topic, partition: p, target: None })
+        raft.entries_from(raft.commit_index() + 1).iter().flat_map(|e| e.payload.iter().flatten()).any(|r| {
+            matches!(r, MetadataRecord::PartitionReassignment { topic, partition: p, target: None }
                 if *topic == name && *p == partition)
         })
     };

@@ -320,6 +320,13 @@ impl Broker {
                 return;
             }
         }
+        // Fetches bring whole controller writes (one Raft entry each): never a topic without its partitions
+        // (soak seed 10,088,769: a producer hashed a key modulo the 0 partitions a broker's answer named).
+        debug_assert!(
+            self.image.topics.values().all(|t| !t.partitions.is_empty()),
+            "broker {}: a metadata fetch brought half a controller write",
+            self.id
+        );
         // Published once this run read the log up to the quorum's high watermark, then after every page.
         if !self.metadata_published && self.image.applied < data.high_watermark {
             return;

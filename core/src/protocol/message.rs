@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::ConfigMap;
 use crate::error::FranzError;
-use crate::protocol::metadata::MetadataRecord;
+use crate::protocol::metadata::{MetadataBatch, MetadataRecord};
 use crate::protocol::raft::RaftMessage;
 use crate::protocol::record::{ProducerStamp, RecordBatch};
 use crate::types::{LeaderEpoch, NodeId, Offset, Record, TopicPartition};
@@ -452,7 +452,7 @@ pub enum Message {
         result: Result<Offset, FranzError>,
     },
     /// Between controllers: KRaft's quorum traffic, as Raft's two RPCs.
-    Raft(RaftMessage<MetadataRecord>),
+    Raft(RaftMessage<MetadataBatch>),
     /// The sender's host refused the connection, or reset it: its process is down (a crash, not a power
     /// loss, which is silent). Requests out to it are lost; the receiver learns at once instead of by
     /// timeout, as a Kafka client's `NetworkClient` sees a disconnect.

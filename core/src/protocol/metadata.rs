@@ -6,6 +6,11 @@ use alloc::vec::Vec;
 
 use crate::types::{NodeId, TopicId};
 
+/// The records of one controller write: one Raft entry, so that they commit together, and brokers apply them
+/// together (KRaft's record batch: a topic is never seen without its partitions, nor a reassignment's new
+/// replicas without its completion).
+pub type MetadataBatch = alloc::vec::Vec<MetadataRecord>;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MetadataRecord {
     /// A broker (re)joined; it starts fenced.

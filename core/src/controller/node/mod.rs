@@ -25,7 +25,7 @@ use alloc::vec::Vec;
 use rand_pcg::Pcg32;
 
 use super::election::{elect_leader, isr_without};
-use super::metadata::{MetadataImage, MetadataRecord, PartitionImage};
+use super::metadata::{MetadataBatch, MetadataImage, MetadataRecord, PartitionImage};
 use super::placement::assign_replicas_random;
 use super::raft::{LogIndex, RaftDisk, RaftMessage, RaftNode, Role, Term};
 use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
@@ -73,11 +73,13 @@ pub struct Controller {
     id: NodeId,
     voters: Vec<NodeId>,
     config: BrokerConfig,
-    raft: RaftNode<MetadataRecord>,
+    raft: RaftNode<MetadataBatch>,
     /// Placement's dice (Kafka draws the start index and shift at random).
     rng: Pcg32,
     /// The committed records in order (the metadata log brokers fetch) and the image they build.
     records: Vec<MetadataRecord>,
+    /// Where each committed batch ends in `records` (a fetch never cuts one).
+    batch_ends: Vec<usize>,
     image: MetadataImage,
     /// Raft entries applied to `image`.
     applied_index: LogIndex,
@@ -117,7 +119,7 @@ impl Controller {
         id: NodeId,
         voters: Vec<NodeId>,
         config: BrokerConfig,
-        disk: RaftDisk<MetadataRecord>,
+        disk: RaftDisk<MetadataBatch>,
         rng: Pcg32,
         placement_rng: Pcg32,
         now_ms: u64,
@@ -129,6 +131,7 @@ impl Controller {
             config,
             rng: placement_rng,
             records: Vec::new(),
+            batch_ends: Vec::new(),
             image: MetadataImage::default(),
             applied_index: 0,
             latest: MetadataImage::default(),
@@ -169,7 +172,7 @@ impl Controller {
         &self.image
     }
 
-    pub fn raft(&self) -> &RaftNode<MetadataRecord> {
+    pub fn raft(&self) -> &RaftNode<MetadataBatch> {
         &self.raft
     }
 
@@ -196,7 +199,7 @@ impl Controller {
     fn raft_step(
         &mut self,
         out: &mut Outbox,
-        f: impl FnOnce(&mut RaftNode<MetadataRecord>, &mut Outbox<RaftMessage<MetadataRecord>>),
+        f: impl FnOnce(&mut RaftNode<MetadataBatch>, &mut Outbox<RaftMessage<MetadataBatch>>),
     ) {
         let mut raft_out = Outbox::default();
         f(&mut self.raft, &mut raft_out);
@@ -209,7 +212,7 @@ impl Controller {
             return Some(self.raft.last_log_index());
         }
         let mut index = None;
-        self.raft_step(out, |raft, raft_out| index = raft.propose(now_ms, records, raft_out));
+        self.raft_step(out, |raft, raft_out| index = raft.propose(now_ms, alloc::vec![records], raft_out));
         self.sync_latest();
         index
     }
@@ -224,7 +227,7 @@ impl Controller {
             self.latest_term = self.raft.term();
         }
         let entries: Vec<MetadataRecord> =
-            self.raft.entries_from(self.latest_index + 1).iter().filter_map(|e| e.payload.clone()).collect();
+            self.raft.entries_from(self.latest_index + 1).iter().filter_map(|e| e.payload.clone()).flatten().collect();
         for record in &entries {
             // A record that does not fit would be a Franz bug; the image stays as it was for it.
             let applied = self.latest.apply(record);
@@ -237,15 +240,18 @@ impl Controller {
     fn sync(&mut self, now_ms: u64, out: &mut Outbox) {
         let commit = self.raft.commit_index();
         if commit > self.applied_index {
-            let newly: Vec<MetadataRecord> = self.raft.entries_from(self.applied_index + 1)
+            let newly: Vec<MetadataBatch> = self.raft.entries_from(self.applied_index + 1)
                 [..(commit - self.applied_index) as usize]
                 .iter()
                 .filter_map(|e| e.payload.clone())
                 .collect();
-            for record in newly {
-                let applied = self.image.apply(&record);
-                debug_assert!(applied.is_ok(), "a committed record does not fit the image: {record:?}");
-                self.records.push(record);
+            for batch in newly.into_iter().filter(|b| !b.is_empty()) {
+                for record in batch {
+                    let applied = self.image.apply(&record);
+                    debug_assert!(applied.is_ok(), "a committed record does not fit the image: {record:?}");
+                    self.records.push(record);
+                }
+                self.batch_ends.push(self.records.len());
             }
             self.applied_index = commit;
         }
@@ -318,7 +324,14 @@ impl Controller {
 
     fn answer_fetch(&self, to: NodeId, correlation_id: CorrelationId, offset: u64, out: &mut Outbox) {
         let from = (offset as usize).min(self.records.len());
-        let to_index = (from + METADATA_RECORDS_PER_FETCH_MAX).min(self.records.len());
+        // Whole batches, as many as fit (at least one, however large): a broker applies what a fetch brings
+        // at once, so a cut batch would show it half a write (a topic without its partitions).
+        let first_end = self.batch_ends.partition_point(|&end| end <= from);
+        let fitting = self.batch_ends.partition_point(|&end| end <= from + METADATA_RECORDS_PER_FETCH_MAX);
+        let to_index = match self.batch_ends.get(fitting.max(first_end + 1).saturating_sub(1)) {
+            Some(&end) if end > from => end,
+            _ => self.records.len(),
+        };
         let records = self.records[from..to_index].to_vec();
         let result =
             Ok(crate::protocol::message::MetadataFetchData { records, high_watermark: self.records.len() as u64 });
