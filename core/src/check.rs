@@ -986,8 +986,13 @@ fn check_committed_unread(recorded: &History, history: &History, replicas: &Repl
     }
     type Key<'a> = (&'a str, TopicPartition);
     let mut polled: VecMap<Key, BTreeSet<Offset>> = VecMap::new();
-    // The last commit of positions per (group, partition), and whether a position jumped since.
-    let mut last: VecMap<Key, (Offset, bool)> = VecMap::new();
+    // The last commit of positions per (group, partition): its offset, whether a position jumped since, and
+    // who committed it when. A commit by another consumer is judged from it only if that consumer's position
+    // came from it (it fetched the group's committed offsets since): two consumers of one group id, one of them
+    // assigned its partitions by hand, each commit their own positions (soak seed 10,091,296).
+    let mut last: VecMap<Key, (Offset, bool, NodeId, u64)> = VecMap::new();
+    // When each consumer last read the group's committed offset of a partition (an offset, not none).
+    let mut fetched_ms: VecMap<(NodeId, TopicPartition), u64> = VecMap::new();
     // When a position was last moved on purpose (a seek), per (group, partition).
     let mut reset_ms: VecMap<Key, u64> = VecMap::new();
     for (as_recorded, entry) in recorded.entries().zip(history.entries()) {
@@ -1017,6 +1022,11 @@ fn check_committed_unread(recorded: &History, history: &History, replicas: &Repl
                     reset_ms.insert((group, tp.clone()), entry.time_ms);
                 }
             }
+            Op::CommittedOffsetsFetched { consumer, offsets, .. } => {
+                for o in offsets.iter().filter(|o| o.offset.is_some()) {
+                    fetched_ms.insert((*consumer, TopicPartition::new(o.topic.clone(), o.partition)), entry.time_ms);
+                }
+            }
             Op::OffsetsCommitted { group, offsets, explicit, consumer, positions_ms, .. } => {
                 for o in offsets {
                     let key = (group.as_str(), TopicPartition::new(o.topic.clone(), o.partition));
@@ -1025,9 +1035,15 @@ fn check_committed_unread(recorded: &History, history: &History, replicas: &Repl
                     // from either.
                     // (Taken before it: a commit that waited for a coordinator is sent long after.)
                     let sent_before_a_seek = reset_ms.get(&key).is_some_and(|&at| at >= *positions_ms);
-                    let previous = last.insert(key.clone(), (o.offset, *explicit || sent_before_a_seek));
-                    let Some((from, _)) = previous.filter(|&(from, jumped)| !jumped && !explicit && from < o.offset)
-                    else {
+                    let now = (o.offset, *explicit || sent_before_a_seek, *consumer, entry.time_ms);
+                    let previous = last.insert(key.clone(), now);
+                    let started_there = |by: NodeId, at: u64| {
+                        by == *consumer || fetched_ms.get(&(*consumer, key.1.clone())).is_some_and(|&f| f >= at)
+                    };
+                    let judged = previous.filter(|&(from, jumped, by, at)| {
+                        !jumped && !explicit && from < o.offset && started_there(by, at)
+                    });
+                    let Some((from, ..)) = judged else {
                         continue;
                     };
                     let Some(list) = replicas.get(&key.1) else { continue };
@@ -1866,6 +1882,39 @@ mod tests {
         after.truncate(5);
         after.extend([stale(), waited(8), commit_as(-1, "", 10, 1, false)]);
         assert_eq!(run(after, log()), [ViolationKind::CommittedUnread]);
+    }
+
+    /// Soak seed 10,091,296: a group member committed 0; then a consumer of the same group id with partitions
+    /// assigned by hand (its position its own: an auto.offset.reset, a read of a deleted incarnation) committed
+    /// 3. Kafka takes both; the second was never a read on from the first. Judged only once that consumer
+    /// started from the group's committed offset.
+    #[test]
+    fn a_commit_is_judged_from_another_consumers_only_if_it_started_there() {
+        let log = || vec![replica(1, true, 4, &["a", "b", "c", "d"])];
+        let by = |consumer: NodeId, offset: Offset| {
+            let mut commit = commit_positions(offset, false);
+            if let Op::OffsetsCommitted { consumer: c, .. } = &mut commit {
+                *c = consumer;
+            }
+            commit
+        };
+        let fetched = Op::CommittedOffsetsFetched {
+            consumer: 10_004,
+            group: "g".into(),
+            requested_ms: 2,
+            offsets: vec![crate::protocol::history::FetchedCommittedOffset {
+                topic: "t".into(),
+                partition: 0,
+                offset: Some(0),
+            }],
+            coordinator: 1,
+            stale_coordinator: false,
+        };
+        let own = vec![sent(1, &["a", "b", "c", "d"]), by(10_003, 0), by(10_004, 3)];
+        assert_eq!(run(own, log()), []);
+        // Near miss: it read the group's committed 0, then committed 3 without a poll.
+        let from_the_group = vec![sent(1, &["a", "b", "c", "d"]), by(10_003, 0), fetched, by(10_004, 3)];
+        assert_eq!(run(from_the_group, log()), [ViolationKind::CommittedUnread]);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Replays a scenario file and prints what the checker says: `cargo run --profile explore -p franz-tests
 //! --example replay -- path/to/scenario.json [until_ms [client <name> | <broker> <topic> <partition>]]`.
-//! `FRANZ_REPLAY_TRACE=1` prints the whole trace first. `FRANZ_REPLAY_JUDGE=1`: judged as the explorer
+//! `FRANZ_REPLAY_TRACE=1` prints the whole trace first; `FRANZ_REPLAY_HISTORY=<text>` the history ops holding it. `FRANZ_REPLAY_JUDGE=1`: judged as the explorer
 //! judges (then every fault healed and the cluster asked to serve), printing its verdict and trace.
 //! `FRANZ_REPLAY_SHRINK=<attempts>`: judged, and if it fails, shrunk as the explorer shrinks a failing
 //! history (a saved history whose seed the explorer no longer draws the same), printing the shrunk JSON.
@@ -68,6 +68,15 @@ fn main() {
     if std::env::var("FRANZ_REPLAY_TRACE").is_ok() {
         for e in w.trace().since(0) {
             println!("{}", e.text());
+        }
+    }
+    // The history ops whose debug text holds this (a client id, a topic name).
+    if let Ok(needle) = std::env::var("FRANZ_REPLAY_HISTORY") {
+        for e in w.history().entries() {
+            let text = format!("{e:?}");
+            if text.contains(&needle) {
+                println!("{text}");
+            }
         }
     }
     let report = w.check();
