@@ -473,7 +473,7 @@ impl World {
                     high_watermark: 0,
                     log_start_offset: 0,
                     log_end_offsets: hosted.iter().map(|(b, r)| (format!("{b}"), r.log.log_end_offset())).collect_map(),
-                    offline_replicas: p.replicas.iter().copied().filter(|&b| self.is_crashed(b)).collect(),
+                    offline_replicas: p.replicas.iter().copied().filter(|&b| !self.serves_clients(b)).collect(),
                 };
                 let shown = d.shown_replica().and_then(|s| hosted.iter().find(|(b, _)| *b == s)).map(|(_, r)| *r);
                 // As an admin client sees it, the HW does not fall within a leader epoch: a leader just
@@ -483,10 +483,10 @@ impl World {
                 // A crashed leader not fenced yet may have given out more than its followers heard of: what it
                 // had said counts (adversary 26: 2 → 1 when the leader crashed as it acknowledged).
                 let in_isr = |b: &NodeId| p.isr.contains(b);
-                let up_isr = hosted.iter().filter(|(b, _)| in_isr(b) && !self.is_crashed(*b));
+                let up_isr = hosted.iter().filter(|(b, _)| in_isr(b) && self.serves_clients(*b));
                 let said_by_crashed_leader = d
                     .leader
-                    .filter(|&l| self.is_crashed(l))
+                    .filter(|&l| !self.serves_clients(l))
                     .and_then(|l| self.high_watermark_at_crash(l, topic_id, i))
                     .filter(|&(epoch, _)| epoch == p.leader_epoch)
                     .map_or(0, |(_, high_watermark)| high_watermark);

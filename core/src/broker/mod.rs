@@ -552,6 +552,14 @@ impl Broker {
         self.image.brokers.get(&self.id).filter(|r| r.incarnation == self.incarnation).map_or(0, |r| r.broker_epoch)
     }
 
+    /// Whether it would take clients' requests in Kafka: only once it has published the metadata log it read
+    /// up to the quorum's high watermark since it started (Kafka's `BrokerServer` enables its listeners only
+    /// after that first catch-up). Views count its replicas offline until then. (Franz's broker still answers
+    /// clients before: see the README's differences.)
+    pub fn serves_clients(&self) -> bool {
+        self.metadata_published
+    }
+
     /// Registered with the controller and unfenced, as the last heartbeat said.
     pub fn is_fenced(&self) -> bool {
         self.channel.fenced

@@ -262,9 +262,9 @@ pub struct World {
     poll_loops: VecMap<NodeId, stream::PollLoop>,
     /// For pictures only (never read by the simulation): the newest messages the network lost, oldest first.
     recent_losses: VecDeque<MessageLost>,
-    /// For views only (never read by the simulation): the high watermark each broker down had given out, as
-    /// leader, when it went down (its memory went with it), by (broker, topic id, partition): with its leader
-    /// epoch, what an admin client last heard from it.
+    /// For views only (never read by the simulation): the high watermark each broker had given out, as leader,
+    /// when it last went down (its memory went with it), by (broker, topic id, partition): with its leader
+    /// epoch, what an admin client last heard from it, until it serves again.
     high_watermarks_at_crash: VecMap<(NodeId, TopicId, u32), (LeaderEpoch, Offset)>,
 }
 
@@ -442,6 +442,12 @@ impl World {
         partition: u32,
     ) -> Option<(LeaderEpoch, Offset)> {
         self.high_watermarks_at_crash.get(&(broker, topic_id, partition)).copied()
+    }
+
+    /// Whether broker `node` runs and takes clients' requests (it has caught up with the metadata log since
+    /// it started): a replica on a broker that does not is offline, as clients see it.
+    pub fn serves_clients(&self, node: NodeId) -> bool {
+        !self.is_crashed(node) && self.broker(node).is_some_and(Broker::serves_clients)
     }
 
     pub fn is_crashed(&self, node: NodeId) -> bool {

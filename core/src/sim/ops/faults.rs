@@ -89,7 +89,6 @@ impl World {
         }
         self.powered_off.remove(&id);
         self.stopped.remove(&id);
-        self.high_watermarks_at_crash.retain(|(b, _, _), _| *b != id);
         self.record(id, TraceKind::BrokerRestarted);
         self.command(id, |node, now, _out| {
             if let Node::Broker(b) = node {
