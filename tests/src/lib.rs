@@ -23,6 +23,40 @@ pub fn text(bytes: &Option<Bytes>) -> Option<&str> {
     bytes.as_deref().and_then(|b| std::str::from_utf8(b).ok())
 }
 
+/// The cluster still does everything a user asks: every running broker unfenced, a new topic created, a
+/// record sent with acks=all and read back, and the checker clean.
+pub fn assert_serving(w: &mut franz_core::World, what: &str) {
+    use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
+    use franz_core::config::ConfigMap;
+    use franz_core::types::TopicPartition;
+    use franz_core::view::BrokerStatus;
+    let d = w.describe_cluster();
+    assert!(d.controller.leader_id.is_some(), "{what}: an active controller");
+    for b in &d.brokers {
+        assert_ne!(b.state, BrokerStatus::Fenced, "{what}: broker {} is still fenced: {:?}", b.id, d.brokers);
+    }
+    let running = d.brokers.iter().filter(|b| b.state == BrokerStatus::Running).count() as u32;
+    let topic = format!("after-{}", w.now_ms());
+    w.create_topic(&topic, 3, Some(running.min(3)), ConfigMap::new())
+        .unwrap_or_else(|e| panic!("{what}: createTopic: {e}"));
+    let p = w.add_producer(ProducerConfig::named(format!("p-{topic}"))).unwrap();
+    let sent = w.send(p, &topic, vec![value("still-serving")]).unwrap_or_else(|e| panic!("{what}: send: {e}"));
+    let c = w
+        .add_consumer(ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("c") })
+        .unwrap();
+    w.assign(c, vec![TopicPartition::new(topic.as_str(), sent[0].partition)]).unwrap();
+    let mut got = Vec::new();
+    for _ in 0..10 {
+        got.extend(w.poll(c, 1_000).unwrap_or_else(|e| panic!("{what}: poll: {e}")));
+        if !got.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(got.len(), 1, "{what}: the record sent is read back");
+    let report = w.check();
+    assert!(report.ok, "{what}: {:#?}", report.violations);
+}
+
 /// The trace hash of `tests/fixtures/basic-scenario.json`, checked natively and in wasm (web/tests/node.rs
 /// reads the same file).
 pub const FIXTURE_TRACE_HASH: &str = include_str!("../tests/fixtures/basic-scenario.hash");

@@ -916,5 +916,8 @@ fn keyless_records_avoid_a_partition_without_a_leader() {
         assert_eq!(results.len(), 60, "seed {seed}");
         let failed: Vec<_> = results.iter().filter_map(|r| r.result.as_ref().err()).collect();
         assert!(failed.is_empty(), "seed {seed}: {failed:?}");
+        w.restart_broker(down).unwrap();
+        w.run_for(5_000);
+        franz_tests::assert_serving(&mut w, &format!("seed {seed}, the broker back"));
     }
 }

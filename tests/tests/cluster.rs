@@ -9,9 +9,9 @@ use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
 use franz_core::trace::TraceKind;
 use franz_core::types::{NodeId, ProducerRecord};
-use franz_core::view::{BrokerStatus, VoterRole};
+use franz_core::view::{BrokerStatus, PartitionDescription, VoterRole};
 use franz_core::{ClusterConfig, ErrorCode, World};
-use franz_tests::value;
+use franz_tests::{assert_serving, value};
 
 fn config(pairs: &[(&str, &str)]) -> ConfigMap {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -807,7 +807,7 @@ fn the_high_watermark_view_reads_an_in_sync_replica_down_before_an_out_of_sync_o
 
 /// Adversary 26: a leader crashed at the instant its HW passed an acknowledged record, before its followers
 /// heard of it. Still named leader (not fenced yet), it showed its followers' HW, one lower, within its epoch.
-/// What every in-sync log holds is at least what it gave out, and the next leader gives that out.
+/// The HW it had given out counts until the next leader gives it out.
 #[test]
 fn the_high_watermark_view_does_not_fall_when_the_leader_crashes_as_it_acknowledges() {
     for seed in 1..=8 {
@@ -827,6 +827,7 @@ fn the_high_watermark_view_does_not_fall_when_the_leader_crashes_as_it_acknowled
         let failed_over = w.describe_topic("t").unwrap().partitions[0].clone();
         assert!(failed_over.leader_epoch > before.leader_epoch, "seed {seed}");
         assert_eq!(failed_over.high_watermark, acked + 1, "seed {seed}: the next leader gives it out");
+        assert_serving(&mut w, &format!("seed {seed}, after the failover"));
     }
 }
 
@@ -845,24 +846,38 @@ fn the_high_watermark_view_does_not_fall_when_the_leader_loses_power_and_restart
             w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
         }
         let leader = leader(&w, "t", 0).unwrap();
-        let mut before = w.describe_topic("t").unwrap().partitions[0].clone();
+        let before = w.describe_topic("t").unwrap().partitions[0].clone();
         w.power_loss(leader).unwrap();
         w.run_for(500);
         w.restart_broker(leader).unwrap();
-        for _ in 0..60 {
-            w.run_for(50);
-            let now = w.describe_topic("t").unwrap().partitions[0].clone();
-            if now.leader_epoch == before.leader_epoch {
-                assert!(
-                    now.high_watermark >= before.high_watermark,
-                    "seed {seed} at {}: {before:?} -> {now:?}",
-                    w.now_ms()
-                );
-            }
-            before = now;
-        }
-        assert_eq!(before.high_watermark, 20, "seed {seed}");
+        let last = the_hw_of_t0_never_falls_within_an_epoch(&mut w, seed, before, 60, 50);
+        assert_eq!(last.high_watermark, 20, "seed {seed}");
+        assert_serving(&mut w, &format!("seed {seed}, after the power loss and restart"));
     }
+}
+
+/// Samples t-0's description `samples` times, `every_ms` apart, from `before`: within one leader epoch its HW
+/// never falls. The last description.
+fn the_hw_of_t0_never_falls_within_an_epoch(
+    w: &mut World,
+    seed: u64,
+    mut before: PartitionDescription,
+    samples: usize,
+    every_ms: u64,
+) -> PartitionDescription {
+    for _ in 0..samples {
+        w.run_for(every_ms);
+        let now = w.describe_topic("t").unwrap().partitions[0].clone();
+        if now.leader_epoch == before.leader_epoch {
+            assert!(
+                now.high_watermark >= before.high_watermark,
+                "seed {seed} at {}: {before:?} -> {now:?}",
+                w.now_ms()
+            );
+        }
+        before = now;
+    }
+    before
 }
 
 /// An adversary's finding: a leader crashed and restarted before the controller fenced it read its HW
@@ -878,21 +893,10 @@ fn the_high_watermark_view_does_not_fall_within_a_leader_epoch_across_a_quick_re
             w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
         }
         let leader = leader(&w, "t", 0).unwrap();
-        let mut before = w.describe_topic("t").unwrap().partitions[0].clone();
+        let before = w.describe_topic("t").unwrap().partitions[0].clone();
         w.crash_broker(leader).unwrap();
         w.run_for(1_000);
         w.restart_broker(leader).unwrap();
-        for _ in 0..100 {
-            w.run_for(20);
-            let now = w.describe_topic("t").unwrap().partitions[0].clone();
-            if now.leader_epoch == before.leader_epoch {
-                assert!(
-                    now.high_watermark >= before.high_watermark,
-                    "seed {seed} at {}: {before:?} -> {now:?}",
-                    w.now_ms()
-                );
-            }
-            before = now;
-        }
+        the_hw_of_t0_never_falls_within_an_epoch(&mut w, seed, before, 100, 20);
     }
 }
