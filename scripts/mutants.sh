@@ -10,9 +10,12 @@ scratch=$(mktemp -d)
 trap 'git -C "$top" worktree remove --force "$scratch/tree" >/dev/null 2>&1; rm -rf "$scratch"' EXIT
 git -C "$top" worktree add --detach "$scratch/tree" HEAD >/dev/null 2>&1
 # Local changes too, so that the mutants run against the tree as it is (committed in the scratch tree, which
-# each mutant's checkout below goes back to).
-git -C "$top" diff HEAD | (cd "$scratch/tree" && git apply --allow-empty 2>/dev/null && git add -A &&
-  git -c user.name=mutants -c user.email=mutants@localhost commit -qm "local changes" --allow-empty || true)
+# each mutant's checkout below goes back to). Binary too: a changed regression (.json.gz) made the whole
+# diff fail to apply, and the mutants ran silently against HEAD.
+git -C "$top" diff --binary HEAD | (cd "$scratch/tree" && git apply --allow-empty) ||
+  { echo "mutants: the local changes do not apply to a copy of HEAD"; exit 1; }
+(cd "$scratch/tree" && git add -A &&
+  git -c user.name=mutants -c user.email=mutants@localhost commit -qm "local changes" --allow-empty)
 export CARGO_TARGET_DIR="$top/target/mutants"
 patches=("$@")
 [ ${#patches[@]} -gt 0 ] || patches=("$top"/tests/mutants/*.patch)

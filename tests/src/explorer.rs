@@ -556,6 +556,9 @@ fn late_topic_then_restart(w: &mut World, m: &mut Model, broker: NodeId) {
 /// and crashes, while batches are out; the next go to the new leader, which must still know the producer:
 /// refuse a gap (the producer retries in order), answer a retry with its first offset.
 fn retention_then_failover(w: &mut World, m: &mut Model) {
+    if m.brokers >= 3 && m.chance(40) {
+        return preferred_leader_without_producer_state(w, m);
+    }
     m.count("retentionThenFailover");
     let name = format!("ret{}", m.next_topic);
     m.next_topic += 1;
@@ -609,6 +612,91 @@ fn retention_then_failover(w: &mut World, m: &mut Model) {
     }
     send(w, m);
     w.run_for(u64::from(m.roll(10_000)) + 1);
+}
+
+/// Adversary 26's case (seed 92): the preferred replica is down while an idempotent producer's batches are
+/// written and retention deletes them, so it comes back to a log that starts where its leader's does and
+/// knows nothing of the producer. A batch's request is then lost on its way to the leader, leadership goes
+/// back to the preferred replica, and the producer's next batch reaches it first: it takes any sequence from
+/// a producer it does not know. The lost batch, retried there, is refused OUT_OF_ORDER_SEQUENCE_NUMBER, and
+/// must not be renumbered after the later one, which is acknowledged. Its retries end at
+/// `delivery.timeout.ms`, within the shape: a later leader that also lacks the producer's state (a replica
+/// rebuilt from past the deleted records, by a reassignment) would take it with its own sequence, and Kafka
+/// would write it after the later batch too (`ProducerAppendInfo` takes any sequence from a producer it does
+/// not know, since KIP-360; explorer seed 423).
+fn preferred_leader_without_producer_state(w: &mut World, m: &mut Model) {
+    m.count("preferredLeaderWithoutProducerState");
+    let name = format!("ret{}", m.next_topic);
+    m.next_topic += 1;
+    let (rf, mut config) = topic_config(true, m.brokers, m.power_losses);
+    config.insert("retention.ms".into(), (1_000 + m.roll(2_000)).to_string());
+    config.insert("segment.bytes".into(), "300".into());
+    if w.create_topic(&name, 1, Some(rf), config).is_err() {
+        return;
+    }
+    m.topics.push(TopicModel { name: name.clone(), strong: true, partitions: 1 });
+    let config = ProducerConfig {
+        acks: Acks::All,
+        enable_idempotence: Some(true),
+        metadata_max_age_ms: 1_000,
+        delivery_timeout_ms: 40_000,
+        ..ProducerConfig::default()
+    };
+    let Some(producer) = own_producer(w, m, config, true) else { return };
+    let send = |w: &mut World, m: &mut Model| {
+        let _ = w.send_async(producer, &name, vec![m.next_record(producer, None)]);
+    };
+    let partition = |w: &World| w.describe_topic(&name).ok().and_then(|mut d| d.partitions.pop());
+    // The rest of the history's faults go on meanwhile: each step waits (a while at most) for what it needs.
+    let wait_for = |w: &mut World, what: &dyn Fn(&World) -> bool| {
+        for _ in 0..30 {
+            if what(w) {
+                return true;
+            }
+            w.run_for(1_000);
+        }
+        false
+    };
+    if w.send(producer, &name, vec![m.next_record(producer, None)]).is_err() {
+        return;
+    }
+    let Some(preferred) = partition(w).and_then(|p| p.replicas.first().copied()) else { return };
+    if w.crash_broker(preferred).is_err()
+        || !wait_for(w, &|w| partition(w).is_some_and(|p| p.leader.is_some_and(|l| l != preferred)))
+    {
+        return;
+    }
+    for _ in 0..1 + m.roll(3) {
+        send(w, m);
+    }
+    // Written, and deleted everywhere by retention.
+    let deleted =
+        |w: &World| partition(w).is_some_and(|p| p.high_watermark > 1 && p.log_start_offset == p.high_watermark);
+    if !wait_for(w, &deleted) {
+        return;
+    }
+    let _ = w.restart_broker(preferred);
+    if !wait_for(w, &|w| partition(w).is_some_and(|p| p.isr.contains(&preferred))) {
+        return;
+    }
+    m.count("preferredLeaderWithoutProducerState(back in the ISR)");
+    let Some(leader) = partition(w).and_then(|p| p.leader) else { return };
+    let lost = NetworkConfig { drop_rate: 1.0, ..w.network().config() };
+    let cut = leader != preferred && w.set_link_one_way(producer, leader, Some(lost)).is_ok();
+    send(w, m);
+    w.run_for(u64::from(m.roll(200)) + 1);
+    let _ = w.elect_preferred_leaders(Some(&name));
+    w.run_for(1_500 + u64::from(m.roll(1_500))); // the producer's metadata names the new leader
+    send(w, m);
+    // The lost request times out (request.timeout.ms, 30 s) and its batch is retried; the cut heals, and
+    // past delivery.timeout.ms the producer leaves: nothing of it is still to be written.
+    w.run_for(28_000 + u64::from(m.roll(6_000)));
+    if cut {
+        let _ = w.set_link_one_way(producer, leader, None);
+    }
+    w.run_for(11_000 + u64::from(m.roll(3_000)));
+    let _ = w.close_client(producer);
+    m.producers.retain(|x| x.0 != producer);
 }
 
 /// An adversary's case: a replica of a topic that allows unclean elections falls behind (down) while
@@ -1332,6 +1420,14 @@ fn create_named(w: &mut World, m: &mut Model, name: String, strong: bool) {
     if m.chance(20) {
         m.count("createTopic(max.message.bytes=100)");
         config.insert("max.message.bytes".into(), "100".into());
+    }
+    // Retention that empties logs while the history runs: a broker down meanwhile comes back to a log that
+    // starts where the leader's does and knows none of its producers; once it leads, an idempotent producer's
+    // later batch can land before an earlier one whose request was lost (adversary 26, seed 92).
+    if strong && m.chance(15) {
+        m.count("createTopic(retention.ms=seconds)");
+        config.insert("retention.ms".into(), (2_000 + m.roll(6_000)).to_string());
+        config.insert("segment.bytes".into(), "300".into());
     }
     if name.starts_with('u') {
         m.count("createTopic(unclean.leader.election.enable)");

@@ -3,6 +3,7 @@
 
 use franz_core::client::ProducerConfig;
 use franz_core::config::ConfigMap;
+use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
 use franz_core::{ClusterConfig, ErrorCode, World};
 use franz_tests::value;
@@ -919,5 +920,56 @@ fn keyless_records_avoid_a_partition_without_a_leader() {
         w.restart_broker(down).unwrap();
         w.run_for(5_000);
         franz_tests::assert_serving(&mut w, &format!("seed {seed}, the broker back"));
+    }
+}
+
+/// Adversary 28: a broker restarted while it cannot catch up with the metadata log (the quorum lost, or the
+/// broker cut off from every controller) answered clients from the metadata it had, without the topic: a new
+/// producer that asked it failed its send after `max.block.ms` with UNKNOWN_TOPIC_OR_PARTITION, though the
+/// other brokers led the partitions it wrote to. Kafka's broker opens its client listener only once caught up,
+/// so the connection is refused and the client asks another broker.
+#[test]
+fn a_restarted_broker_not_caught_up_refuses_clients_and_they_ask_another() {
+    use franz_core::partitioner::partition_for_key;
+    for seed in 1..=4 {
+        for quorum_lost in [true, false] {
+            let what = format!("seed {seed}, {}", if quorum_lost { "quorum lost" } else { "broker cut off" });
+            let mut w = World::new(ClusterConfig { seed, brokers: 3, ..Default::default() }).unwrap();
+            w.create_topic("big", 6, Some(3), ConfigMap::new()).unwrap();
+            w.run_for(1_000);
+            let controllers = w.controllers().to_vec();
+            if quorum_lost {
+                w.crash_controller(controllers[0]).unwrap();
+                w.crash_controller(controllers[1]).unwrap();
+            } else {
+                let cut = NetworkConfig { drop_rate: 1.0, ..w.network().config() };
+                for &c in &controllers {
+                    w.set_link(1, c, Some(cut.clone())).unwrap();
+                }
+            }
+            w.crash_broker(1).unwrap();
+            w.run_for(100);
+            w.restart_broker(1).unwrap();
+            w.run_for(if quorum_lost { 3_000 } else { 12_000 });
+            assert!(!w.serves_clients(1), "{what}: broker 1 cannot have caught up");
+            let leaders: Vec<_> = w.describe_topic("big").unwrap().partitions.iter().map(|p| p.leader).collect();
+            let keys: Vec<String> = (0..)
+                .map(|i| format!("k{i}"))
+                .filter(|k| leaders[partition_for_key(k.as_bytes(), 6) as usize].is_some_and(|l| l != 1))
+                .take(2)
+                .collect();
+            // acks=1: with the quorum lost the ISR cannot shrink, so acks=all would wait for broker 1, in Kafka too.
+            let config = ProducerConfig {
+                acks: Acks::Leader,
+                enable_idempotence: Some(false),
+                linger_ms: 0,
+                max_block_ms: 8_000,
+                ..ProducerConfig::named("late")
+            };
+            let p = w.add_producer(config).unwrap();
+            let records = keys.iter().map(|k| franz_tests::kv(k, "v")).collect();
+            let sent = w.send(p, "big", records);
+            assert!(sent.is_ok(), "{what}: {sent:?}");
+        }
     }
 }

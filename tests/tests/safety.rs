@@ -724,3 +724,64 @@ fn a_refusal_judged_on_uncommitted_metadata_waits_for_it_to_commit() {
         assert_serving(&mut w, &format!("seed {seed}: a deletion discarded by a failover"));
     }
 }
+
+/// Adversary 26 (seed 92), as the explorer now makes it: the preferred replica is down while an idempotent
+/// producer's batches are written and retention deletes them, so it comes back knowing nothing of the
+/// producer. A batch's request is lost on its way to the leader, leadership goes back to the preferred
+/// replica, and the next batch reaches it first (a leader that does not know a producer takes any sequence,
+/// KIP-360). The lost batch, retried there, is refused OUT_OF_ORDER_SEQUENCE_NUMBER; renumbered, it would be
+/// written after the later batch, which was acknowledged. As Kafka's `TransactionManager.canRetry`, it is
+/// retried as numbered, and fails at `delivery.timeout.ms`.
+#[test]
+fn a_lost_idempotent_batch_is_not_written_after_a_later_one_a_leader_without_its_state_took() {
+    use franz_core::sim::network::NetworkConfig;
+    let mut refused_out_of_order = 0;
+    for seed in 1..=6 {
+        let broker_config = config(&[("log.retention.check.interval.ms", "1000")]);
+        let mut w = World::new(ClusterConfig { seed, brokers: 3, broker_config, ..Default::default() }).unwrap();
+        let topic_config = config(&[("min.insync.replicas", "2"), ("retention.ms", "1000"), ("segment.bytes", "300")]);
+        w.create_topic("t", 1, Some(3), topic_config).unwrap();
+        let producer_config = ProducerConfig {
+            acks: Acks::All,
+            enable_idempotence: Some(true),
+            metadata_max_age_ms: 1_000,
+            delivery_timeout_ms: 40_000,
+            ..ProducerConfig::named("p")
+        };
+        let p = w.add_producer(producer_config).unwrap();
+        w.send(p, "t", vec![value("first")]).unwrap();
+        let preferred = w.describe_topic("t").unwrap().partitions[0].replicas[0];
+        w.crash_broker(preferred).unwrap();
+        w.run_for(10_000);
+        w.send(p, "t", vec![value("while-it-is-down")]).unwrap();
+        w.run_for(6_000); // retention deletes everything
+        w.restart_broker(preferred).unwrap();
+        w.run_for(8_000);
+        let d = w.describe_topic("t").unwrap().partitions.remove(0);
+        assert!(d.isr.contains(&preferred), "seed {seed}: back in the ISR: {d:?}");
+        let leader = d.leader.unwrap();
+        let lost = NetworkConfig { drop_rate: 1.0, ..w.network().config() };
+        w.set_link_one_way(p, leader, Some(lost)).unwrap();
+        let earlier = w.send_async(p, "t", vec![value("earlier")]).unwrap();
+        w.run_for(50);
+        w.elect_preferred_leaders(Some("t")).unwrap();
+        w.run_for(2_000);
+        let later = w.send_async(p, "t", vec![value("later")]).unwrap();
+        w.run_for(35_000);
+        w.set_link_one_way(p, leader, None).unwrap();
+        w.run_for(10_000);
+        let results = w.producer_results(p).unwrap();
+        let outcome = |id| results.iter().find(|r| r.request_id == id).map(|r| r.result.clone()).unwrap();
+        let later_offset = outcome(later).unwrap()[0].offset.unwrap();
+        match outcome(earlier) {
+            Ok(written) => assert!(written[0].offset.unwrap() < later_offset, "seed {seed}: {written:?}"),
+            Err(e) => {
+                assert_eq!(e.code, ErrorCode::RequestTimedOut, "seed {seed}: {e}");
+                refused_out_of_order += usize::from(e.message.contains("OUT_OF_ORDER_SEQUENCE_NUMBER"));
+            }
+        }
+        let report = w.check();
+        assert!(report.ok, "seed {seed}: {:#?}", report.violations);
+    }
+    assert!(refused_out_of_order > 0, "the lost batch was refused out of order somewhere");
+}

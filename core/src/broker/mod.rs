@@ -554,8 +554,8 @@ impl Broker {
 
     /// Whether it would take clients' requests in Kafka: only once it has published the metadata log it read
     /// up to the quorum's high watermark since it started (Kafka's `BrokerServer` enables its listeners only
-    /// after that first catch-up). Views count its replicas offline until then. (Franz's broker still answers
-    /// clients before: see the README's differences.)
+    /// after that first catch-up). Views count its replicas offline until then, and the world refuses
+    /// clients' connections to it.
     pub fn serves_clients(&self) -> bool {
         self.metadata_published
     }

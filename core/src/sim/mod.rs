@@ -601,6 +601,11 @@ impl World {
                         if !matches!(message, Message::Disconnected { .. }) {
                             self.refuse(to, from, message.correlation_id());
                         }
+                    } else if from >= FIRST_CLIENT_ID && self.broker(to).is_some_and(|b| !b.serves_clients()) {
+                        // A broker restarted and not yet caught up with the metadata log has not opened its
+                        // client listener (Kafka's `BrokerServer` enables it after that first catch-up): the
+                        // client's connection is refused, and it tries another broker.
+                        self.refuse(to, from, message.correlation_id());
                     } else {
                         self.dispatch(to, |actor, now, out| actor.on_message(now, from, message, out));
                     }
