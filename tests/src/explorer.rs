@@ -503,7 +503,7 @@ fn act(w: &mut World, m: &mut Model) {
             }
         }
         94..=95 => stream_through_isolation(w, m),
-        96 if m.chance(30) => retention_then_failover(w, m),
+        96 if m.chance(50) => retention_then_failover(w, m),
         96 => one_way_fault(w, m, broker, controller),
         97 => zombie_consumer(w, m),
         98 => static_twin(w, m),
@@ -1728,10 +1728,10 @@ fn tolerated_faults(w: &mut World, weak: &[String]) -> Result<(), String> {
 /// Every group serves once the faults healed: its members that still poll (a fenced static twin, or a
 /// member whose assignor the group does not share, throws from `poll` and is left out) hold between them
 /// every partition of the topics they subscribe to, each exactly once, after 8 s of polling; or, at the
-/// latest, after a minute more. (A member that crashed with its JoinGroup parked at the coordinator joins the
-/// generation the others' polls complete, as in Kafka, whose coordinator counts a member awaiting a join as
-/// heartbeating; it is removed `session.timeout.ms` after that join completes, up to 15 s here: soak seed
-/// 10,094,857.)
+/// latest, a session timeout (and 5 s) later. (A member that crashed with its JoinGroup parked at the
+/// coordinator joins the generation the others' polls complete, as in Kafka, whose coordinator counts a
+/// member awaiting a join as heartbeating; it is removed `session.timeout.ms` after that join completes:
+/// soak seed 10,094,857.)
 fn groups_serve(w: &mut World) -> Result<(), String> {
     use franz_core::sim::Node;
     let mut polling: Vec<NodeId> = w
@@ -1739,22 +1739,31 @@ fn groups_serve(w: &mut World) -> Result<(), String> {
         .filter(|(_, n)| matches!(n, Node::Consumer(x) if x.is_subscribed() && !x.is_closed()))
         .map(|(&id, _)| id)
         .collect();
+    // Kafka's bound: the members that poll rejoin at once; a dead member is removed a session after that.
+    let session_ms = |w: &World, polling: &[NodeId]| {
+        let session = |id: &NodeId| match w.node(*id) {
+            Some(Node::Consumer(x)) => x.config().session_timeout_ms,
+            _ => 0,
+        };
+        polling.iter().map(session).max().unwrap_or(0)
+    };
+    let patience_ms = 8_000 + session_ms(w, &polling) + 5_000;
     let mut polled_ms = 0;
     loop {
-        let rounds = if polled_ms == 0 { 40 } else { 25 };
+        let rounds: u64 = if polled_ms == 0 { 40 } else { 25 };
         for _ in 0..rounds {
             polling.retain(|&c| w.poll(c, 200).is_ok());
         }
         polled_ms += rounds * 200;
         let owned = groups_own_every_partition_once(w, &polling, polled_ms);
-        if owned.is_ok() || polled_ms >= 68_000 {
+        if owned.is_ok() || polled_ms >= patience_ms {
             return owned;
         }
     }
 }
 
 /// [`groups_serve`]'s question, once: the members `polling` hold every partition of their topics, each once.
-fn groups_own_every_partition_once(w: &World, polling: &[NodeId], polled_ms: u32) -> Result<(), String> {
+fn groups_own_every_partition_once(w: &World, polling: &[NodeId], polled_ms: u64) -> Result<(), String> {
     use franz_core::sim::Node;
     /// What one polling member believes.
     struct Member {

@@ -905,6 +905,8 @@ fn a_member_waiting_in_sync_group_outlives_a_leader_that_died_before_assigning()
         }
         let leader = w.describe_group("g").leader.unwrap();
         let (dead, survivor) = if leader.starts_with('a') { (a, b) } else { (b, a) };
+        let survivor_id =
+            w.describe_group("g").members.iter().find(|m| m.member_id != leader).unwrap().member_id.clone();
         let crashed_at = w.now_ms();
         w.crash_client(dead).unwrap();
         let mut owned_at = None;
@@ -919,6 +921,9 @@ fn a_member_waiting_in_sync_group_outlives_a_leader_that_died_before_assigning()
         assert!(after.is_some_and(|ms| ms <= 16_000), "seed {seed}: the survivor owns both after {after:?} ms");
         let d = w.describe_group("g");
         assert_eq!(d.members.len(), 1, "seed {seed}: {d:?}");
+        // It was never removed: it kept its member id (without its heartbeats it went with the leader's
+        // session and joined again as a new member).
+        assert_eq!(d.members[0].member_id, survivor_id, "seed {seed}: {d:?}");
         assert!(w.check().ok, "{:?}", w.check().violations);
     }
 }
