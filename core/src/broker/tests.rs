@@ -771,3 +771,23 @@ fn a_new_leader_starts_its_epoch_at_its_log_end() {
     assert_eq!((p.leader, p.leader_epoch), (1, 2));
     assert_eq!(p.log.epoch_cache(), [(0, 0), (2, 1)]);
 }
+
+/// Soak seed 10,039,266: a follower fetching past its leader's log end with no epoch to compare (retention had
+/// emptied its log, after an unclean election) is told to truncate to that end, as Kafka's follower does on
+/// OFFSET_OUT_OF_RANGE above its leader's end; told nothing, it stayed above, out of the ISR for good.
+#[test]
+fn a_follower_past_its_leaders_end_with_no_epoch_is_told_to_truncate_to_it() {
+    let mut b = replica_of_t(&[1, 2], 1);
+    produce(&mut b, 5, 7, "t", &["a", "b"]);
+    let answers: Vec<_> = sent(follower_fetch(&mut b, 10, 2, 5, 0))
+        .into_iter()
+        .filter_map(|(to, m)| match m {
+            Message::ReplicaFetchResponse { partitions, .. } if to == 2 => Some(partitions),
+            _ => None,
+        })
+        .collect();
+    let [partitions] = &answers[..] else { panic!("one answer: {answers:?}") };
+    let data = partitions[0].result.as_ref().expect("an answer, not an error");
+    assert_eq!(data.diverging_epoch, Some((-1, 2)), "truncate to the leader's end: {data:?}");
+    assert!(data.batches.is_empty());
+}
