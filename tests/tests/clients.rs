@@ -944,7 +944,7 @@ fn a_restarted_broker_not_caught_up_refuses_clients_and_they_ask_another() {
             } else {
                 let cut = NetworkConfig { drop_rate: 1.0, ..w.network().config() };
                 for &c in &controllers {
-                    w.set_link(1, c, Some(cut.clone())).unwrap();
+                    w.set_link(1, c, Some(cut)).unwrap();
                 }
             }
             w.crash_broker(1).unwrap();
