@@ -560,24 +560,8 @@ fn retention_then_failover(w: &mut World, m: &mut Model) {
         return preferred_leader_without_producer_state(w, m);
     }
     m.count("retentionThenFailover");
-    let name = format!("ret{}", m.next_topic);
-    m.next_topic += 1;
-    let (rf, mut config) = topic_config(true, m.brokers, m.power_losses);
-    config.insert("retention.ms".into(), "1000".into());
-    config.insert("segment.bytes".into(), "300".into());
-    if w.create_topic(&name, 1, Some(rf), config).is_err() {
-        return;
-    }
-    m.topics.push(TopicModel { name: name.clone(), strong: true, partitions: 1 });
-    // Metadata refreshed every second: the next batch goes to the new leader while the one before is still
-    // out to the old (the gap a new leader must refuse).
-    let config = ProducerConfig {
-        acks: Acks::All,
-        enable_idempotence: Some(true),
-        metadata_max_age_ms: 1_000,
-        ..ProducerConfig::default()
-    };
-    let Some(producer) = own_producer(w, m, config, true) else { return };
+    let delivery_timeout_ms = ProducerConfig::default().delivery_timeout_ms;
+    let Some((name, producer)) = retention_topic_with_producer(w, m, 1_000, delivery_timeout_ms) else { return };
     let send = |w: &mut World, m: &mut Model| {
         let _ = w.send_async(producer, &name, vec![m.next_record(producer, None)]);
     };
@@ -614,6 +598,33 @@ fn retention_then_failover(w: &mut World, m: &mut Model) {
     w.run_for(u64::from(m.roll(10_000)) + 1);
 }
 
+/// A strong topic of one partition whose records retention deletes within seconds (300-byte segments), and an
+/// idempotent acks=all producer of its own that refreshes its metadata every second: the next batch goes to a
+/// new leader while the one before is still out to the old.
+fn retention_topic_with_producer(
+    w: &mut World,
+    m: &mut Model,
+    retention_ms: u32,
+    delivery_timeout_ms: u64,
+) -> Option<(String, NodeId)> {
+    let name = format!("ret{}", m.next_topic);
+    m.next_topic += 1;
+    let (rf, mut config) = topic_config(true, m.brokers, m.power_losses);
+    config.insert("retention.ms".into(), retention_ms.to_string());
+    config.insert("segment.bytes".into(), "300".into());
+    w.create_topic(&name, 1, Some(rf), config).ok()?;
+    m.topics.push(TopicModel { name: name.clone(), strong: true, partitions: 1 });
+    let config = ProducerConfig {
+        acks: Acks::All,
+        enable_idempotence: Some(true),
+        metadata_max_age_ms: 1_000,
+        delivery_timeout_ms,
+        ..ProducerConfig::default()
+    };
+    let producer = own_producer(w, m, config, true)?;
+    Some((name, producer))
+}
+
 /// Adversary 26's case (seed 92): the preferred replica is down while an idempotent producer's batches are
 /// written and retention deletes them, so it comes back to a log that starts where its leader's does and
 /// knows nothing of the producer. A batch's request is then lost on its way to the leader, leadership goes
@@ -626,23 +637,8 @@ fn retention_then_failover(w: &mut World, m: &mut Model) {
 /// not know, since KIP-360; explorer seed 423).
 fn preferred_leader_without_producer_state(w: &mut World, m: &mut Model) {
     m.count("preferredLeaderWithoutProducerState");
-    let name = format!("ret{}", m.next_topic);
-    m.next_topic += 1;
-    let (rf, mut config) = topic_config(true, m.brokers, m.power_losses);
-    config.insert("retention.ms".into(), (1_000 + m.roll(2_000)).to_string());
-    config.insert("segment.bytes".into(), "300".into());
-    if w.create_topic(&name, 1, Some(rf), config).is_err() {
-        return;
-    }
-    m.topics.push(TopicModel { name: name.clone(), strong: true, partitions: 1 });
-    let config = ProducerConfig {
-        acks: Acks::All,
-        enable_idempotence: Some(true),
-        metadata_max_age_ms: 1_000,
-        delivery_timeout_ms: 40_000,
-        ..ProducerConfig::default()
-    };
-    let Some(producer) = own_producer(w, m, config, true) else { return };
+    let retention_ms = 1_000 + m.roll(2_000);
+    let Some((name, producer)) = retention_topic_with_producer(w, m, retention_ms, 40_000) else { return };
     let send = |w: &mut World, m: &mut Model| {
         let _ = w.send_async(producer, &name, vec![m.next_record(producer, None)]);
     };
@@ -1740,14 +1736,11 @@ fn groups_serve(w: &mut World) -> Result<(), String> {
         .map(|(&id, _)| id)
         .collect();
     // Kafka's bound: the members that poll rejoin at once; a dead member is removed a session after that.
-    let session_ms = |w: &World, polling: &[NodeId]| {
-        let session = |id: &NodeId| match w.node(*id) {
-            Some(Node::Consumer(x)) => x.config().session_timeout_ms,
-            _ => 0,
-        };
-        polling.iter().map(session).max().unwrap_or(0)
+    let session_ms = |id: &NodeId| match w.node(*id) {
+        Some(Node::Consumer(x)) => x.config().session_timeout_ms,
+        _ => 0,
     };
-    let patience_ms = 8_000 + session_ms(w, &polling) + 5_000;
+    let patience_ms = 8_000 + polling.iter().map(session_ms).max().unwrap_or(0) + 5_000;
     let mut polled_ms = 0;
     loop {
         let rounds: u64 = if polled_ms == 0 { 40 } else { 25 };
