@@ -970,6 +970,18 @@ fn a_restarted_broker_not_caught_up_refuses_clients_and_they_ask_another() {
             let records = keys.iter().map(|k| franz_tests::kv(k, "v")).collect();
             let sent = w.send(p, "big", records);
             assert!(sent.is_ok(), "{what}: {sent:?}");
+            // The fault heals: broker 1 catches up, and the cluster serves as before.
+            if quorum_lost {
+                w.restart_controller(controllers[0]).unwrap();
+                w.restart_controller(controllers[1]).unwrap();
+            } else {
+                for &c in &controllers {
+                    w.set_link(1, c, None).unwrap();
+                }
+            }
+            w.run_for(15_000);
+            assert!(w.serves_clients(1), "{what}: broker 1 caught up once the fault healed");
+            franz_tests::assert_serving(&mut w, &format!("{what}, healed"));
         }
     }
 }

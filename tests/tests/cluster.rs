@@ -838,15 +838,8 @@ fn the_high_watermark_view_does_not_fall_when_the_leader_crashes_as_it_acknowled
 #[test]
 fn the_high_watermark_view_does_not_fall_when_the_leader_loses_power_and_restarts() {
     for seed in 1..=8 {
-        let mut w = cluster(seed);
         let config: ConfigMap = [("min.insync.replicas".to_string(), "2".to_string())].into();
-        w.create_topic("t", 1, Some(3), config).unwrap();
-        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
-        for i in 0..20 {
-            w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
-        }
-        let leader = leader(&w, "t", 0).unwrap();
-        let before = w.describe_topic("t").unwrap().partitions[0].clone();
+        let (mut w, leader, before) = t0_written(seed, config, 20);
         w.power_loss(leader).unwrap();
         w.run_for(500);
         w.restart_broker(leader).unwrap();
@@ -854,6 +847,20 @@ fn the_high_watermark_view_does_not_fall_when_the_leader_loses_power_and_restart
         assert_eq!(last.high_watermark, 20, "seed {seed}");
         assert_serving(&mut w, &format!("seed {seed}, after the power loss and restart"));
     }
+}
+
+/// A cluster (seeded) with topic `t` of one partition, RF 3, `records` acknowledged: the world, t-0's leader
+/// and its description then.
+fn t0_written(seed: u64, config: ConfigMap, records: usize) -> (World, NodeId, PartitionDescription) {
+    let mut w = cluster(seed);
+    w.create_topic("t", 1, Some(3), config).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    for i in 0..records {
+        w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+    }
+    let leader = leader(&w, "t", 0).unwrap();
+    let before = w.describe_topic("t").unwrap().partitions[0].clone();
+    (w, leader, before)
 }
 
 /// Samples t-0's description `samples` times, `every_ms` apart, from `before`: within one leader epoch its HW
@@ -886,17 +893,11 @@ fn the_hw_of_t0_never_falls_within_an_epoch(
 #[test]
 fn the_high_watermark_view_does_not_fall_within_a_leader_epoch_across_a_quick_restart() {
     for seed in 1..=8 {
-        let mut w = cluster(seed);
-        w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
-        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
-        for i in 0..5 {
-            w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
-        }
-        let leader = leader(&w, "t", 0).unwrap();
-        let before = w.describe_topic("t").unwrap().partitions[0].clone();
+        let (mut w, leader, before) = t0_written(seed, ConfigMap::new(), 5);
         w.crash_broker(leader).unwrap();
         w.run_for(1_000);
         w.restart_broker(leader).unwrap();
         the_hw_of_t0_never_falls_within_an_epoch(&mut w, seed, before, 100, 20);
+        assert_serving(&mut w, &format!("seed {seed}, after the quick restart"));
     }
 }
