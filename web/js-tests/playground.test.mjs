@@ -1003,9 +1003,11 @@ test("a broker on the map opens its actions next to it; they act as the cards do
   // checkbox's own).
   await page.keyboard.press("Enter");
   await menu.waitFor();
+  // (Under CI's load the focus moves into the menu a task later: ↑ before that is the node's, and the Tab
+  // then goes from Crash to Heal, inside the menu. So each key waits for the focus it moves.)
+  assert.equal(await refocused(page, "map-action-crash"), "map-action-crash");
   await page.keyboard.press("ArrowUp");
-  // (Under CI's load the focus moves into the menu a task later: Tab before that leaves from the node.)
-  await page.waitForFunction(() => document.activeElement?.closest('[data-testid="map-actions"]'));
+  assert.equal(await refocused(page, "map-action-heal"), "map-action-heal", "↑ from the first item wraps to the last");
   await page.keyboard.press("Tab");
   await menu.waitFor({ state: "detached" });
   await page.click('[data-testid="map-controller-1002"]');
