@@ -778,6 +778,23 @@ fn a_lost_idempotent_batch_is_not_written_after_a_later_one_a_leader_without_its
             Err(e) => {
                 assert_eq!(e.code, ErrorCode::RequestTimedOut, "seed {seed}: {e}");
                 refused_out_of_order += usize::from(e.message.contains("OUT_OF_ORDER_SEQUENCE_NUMBER"));
+                // The trace says the leader took the later batch without the producer's state, and no new
+                // epoch renumbered the earlier one past it (what the explorer's judge excuses, as Kafka
+                // does, only when the refusal came before the later batch's answer).
+                let trace = w.trace().since(0);
+                let kinds: Vec<&TraceKind> = trace.iter().map(|e| &e.kind).collect();
+                assert!(
+                    kinds
+                        .iter()
+                        .any(|k| matches!(k, TraceKind::UnknownProducerSequenceTaken { topic, .. } if topic == "t")),
+                    "seed {seed}: the preferred leader took the later batch at any sequence"
+                );
+                assert!(
+                    !kinds
+                        .iter()
+                        .any(|k| matches!(k, TraceKind::ProducerEpochBumped { sent_later, .. } if *sent_later > 0)),
+                    "seed {seed}: no renumbering past a later batch"
+                );
             }
         }
         assert_serving(&mut w, &format!("seed {seed}, after the lost batch expired"));

@@ -669,8 +669,15 @@ impl Broker {
         let count = records.len() as Offset;
         let idempotent = producer.producer_id >= 0;
         if idempotent {
-            if let SequenceCheck::Duplicate(base_offset) = p.check_sequence(producer, records.len())? {
-                return Ok((base_offset, base_offset + count)); // a retry of a batch already here
+            match p.check_sequence(producer, records.len())? {
+                SequenceCheck::Duplicate(base_offset) => return Ok((base_offset, base_offset + count)), // a retry
+                SequenceCheck::NextOfForgottenProducer => out.trace(TraceKind::UnknownProducerSequenceTaken {
+                    topic: tp.topic.clone(),
+                    partition: tp.partition,
+                    producer_id: producer.producer_id,
+                    base_sequence: producer.base_sequence,
+                }),
+                SequenceCheck::Next => {}
             }
         }
         let base_offset = p.log.append(records, p.leader_epoch, producer, origin, now_ms, config);

@@ -27,6 +27,9 @@ pub enum SequenceCheck {
     Next,
     /// Already appended (a retry): answer with this base offset, do not append again.
     Duplicate(Offset),
+    /// The first batch of a producer this replica forgot (its log restarted), at a sequence other than 0:
+    /// append it, as Kafka does since KIP-360, though an earlier batch of that producer may still come.
+    NextOfForgottenProducer,
 }
 
 /// What a metadata update did to this replica.
@@ -223,15 +226,16 @@ impl Partition {
             // one is missing: refuse it, and the producer retries in order (or, with nothing of its own in
             // flight, starts a new epoch). (Soak seed 10,005,115: after retention the first batch of a new
             // producer was lost on a cut, the second taken at sequence 3, and the first written after it.)
-            if stamp.base_sequence != 0 && !self.producers_forgotten {
-                return Err(franz_err!(
+            return match (stamp.base_sequence, self.producers_forgotten) {
+                (0, _) => Ok(SequenceCheck::Next),
+                (_, true) => Ok(SequenceCheck::NextOfForgottenProducer),
+                (_, false) => Err(franz_err!(
                     OutOfOrderSequenceNumber,
                     "Producer {} is unknown here and sent sequence {}, not 0: an earlier batch is missing",
                     stamp.producer_id,
                     stamp.base_sequence
-                ));
-            }
-            return Ok(SequenceCheck::Next);
+                )),
+            };
         };
         if stamp.producer_epoch < entry.epoch {
             return Err(franz_err!(
@@ -422,5 +426,22 @@ mod tests {
             p.remember_batch(stamp(1, i), 1, 13 + i as u64);
         }
         assert_eq!(p.producers[&7].batches.len(), PRODUCER_BATCHES_KEPT, "the last five batches");
+    }
+
+    /// A log restarted at its leader's log start forgot its producers: any first sequence goes (KIP-360),
+    /// and the append says so (the checker's judge needs to know).
+    #[test]
+    fn a_replica_that_forgot_its_producers_takes_any_first_sequence() {
+        let mut p = Partition::new(0);
+        p.remember_batch(stamp(0, 0), 2, 0);
+        p.restart_log_at(40, 0);
+        assert_eq!(p.check_sequence(stamp(0, 0), 1).unwrap(), SequenceCheck::Next, "sequence 0 is a new producer's");
+        assert_eq!(p.check_sequence(stamp(0, 2), 1).unwrap(), SequenceCheck::NextOfForgottenProducer);
+        p.remember_batch(stamp(0, 2), 1, 40);
+        assert_eq!(
+            p.check_sequence(stamp(0, 0), 2).unwrap_err().code,
+            ErrorCode::OutOfOrderSequenceNumber,
+            "known now"
+        );
     }
 }

@@ -1062,7 +1062,7 @@ impl Producer {
         for share in part {
             self.fail(share.send_id, error.clone(), out);
         }
-        self.bump_epoch(batch_id);
+        self.bump_epoch(batch_id, out);
         true
     }
 
@@ -1358,7 +1358,7 @@ impl Producer {
                         // No earlier batch of ours can fill the gap: the broker lost records it had (a power
                         // loss, an unclean election). As Kafka's idempotent producer does (KIP-360), start a
                         // new epoch.
-                        self.bump_epoch(batch_id);
+                        self.bump_epoch(batch_id, out);
                     }
                 }
                 self.schedule_retry(now_ms, batch_id, &error, out);
@@ -1427,21 +1427,27 @@ impl Producer {
     /// sent but not yet acknowledged are renumbered from 0, in the order they were first sent (each was
     /// refused, so none of them is in the log). Other partitions move to the new epoch once nothing of
     /// theirs is out.
-    fn bump_epoch(&mut self, batch_id: u64) {
+    fn bump_epoch(&mut self, batch_id: u64, out: &mut Outbox) {
         let Some((producer_id, epoch)) = self.producer_id else { return };
-        let Some(tp) = self.batches.get(&batch_id).map(|b| TopicPartition::new(b.topic.clone(), b.partition)) else {
+        let Some((tp, refused)) =
+            self.batches.get(&batch_id).map(|b| (TopicPartition::new(b.topic.clone(), b.partition), b.ordinal))
+        else {
             return;
         };
         self.producer_id = next_epoch(producer_id, epoch);
         // At the last epoch: a new producer id first (its answer comes back here through the next refusal).
         let Some((producer_id, producer_epoch)) = self.producer_id else { return };
-        let mut next = 0i32;
+        let (mut next, mut renumbered, mut sent_later) = (0i32, 0u32, 0u32);
         for batch in self.batches.values_mut().filter(|b| b.producer.is_some()) {
             if batch.topic == tp.topic && batch.partition == tp.partition {
                 batch.producer = Some(ProducerStamp { producer_id, producer_epoch, base_sequence: next });
                 next = next.wrapping_add(batch.record_count() as i32);
+                renumbered += 1;
+                sent_later += u32::from(batch.ordinal > refused && batch.attempts > 0);
             }
         }
+        let (topic, partition) = (tp.topic.clone(), tp.partition);
+        out.trace(TraceKind::ProducerEpochBumped { topic, partition, producer_epoch, renumbered, sent_later });
         let (batches_numbered, acked_topic_id, acked_ordinal_max) = self
             .sequences
             .get(&tp)

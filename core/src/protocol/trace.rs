@@ -234,6 +234,27 @@ pub enum TraceKind {
         records: u32,
         parts: u32,
     },
+    /// A replica that forgot its producers (its log restarted at its leader's log start) took a first batch
+    /// from a producer it has no state for at a sequence other than 0 (Kafka since KIP-360): an earlier batch
+    /// of that producer, still to come, can no longer be placed before it.
+    UnknownProducerSequenceTaken {
+        topic: String,
+        partition: u32,
+        producer_id: i64,
+        base_sequence: i32,
+    },
+    /// The idempotent producer started a new epoch for a partition whose leader refused a batch as out of
+    /// order with nothing earlier to fill the gap (KIP-360, Kafka's `bumpIdempotentProducerEpoch`): its
+    /// `renumbered` unacknowledged batches go again from sequence 0. `sent_later` of them were sent after the
+    /// refused one and may be in the log already (a leader without the producer's state takes any
+    /// sequence): the refused batch then lands after them, as in Kafka.
+    ProducerEpochBumped {
+        topic: String,
+        partition: u32,
+        producer_epoch: i16,
+        renumbered: u32,
+        sent_later: u32,
+    },
 }
 
 impl TraceKind {
@@ -282,6 +303,8 @@ impl TraceKind {
             TraceKind::GroupMemberRemoved { .. } => "group_member_removed",
             TraceKind::ConsumerFenced { .. } => "consumer_fenced",
             TraceKind::ProduceBatchSplit { .. } => "produce_batch_split",
+            TraceKind::UnknownProducerSequenceTaken { .. } => "unknown_producer_sequence_taken",
+            TraceKind::ProducerEpochBumped { .. } => "producer_epoch_bumped",
         }
     }
 
@@ -445,6 +468,15 @@ impl fmt::Display for TraceKind {
             ),
             TraceKind::ProduceBatchSplit { topic, partition, records, parts } => write!(f,
                 "the leader refused a batch of {records} records for {topic}-{partition} as larger than max.message.bytes (MESSAGE_TOO_LARGE): sending them again as {parts} smaller batches (KIP-126)"
+            ),
+            TraceKind::UnknownProducerSequenceTaken { topic, partition, producer_id, base_sequence } => write!(f,
+                "took sequence {base_sequence} of producer {producer_id} into {topic}-{partition}, though it has no state for that producer: its log restarted at its leader's log start and forgot its producers, so, as Kafka since KIP-360, any first sequence goes (an earlier batch of that producer, if still to come, lands after this one)"
+            ),
+            TraceKind::ProducerEpochBumped { topic, partition, producer_epoch, renumbered, sent_later: 0 } => write!(f,
+                "the leader of {topic}-{partition} refused a batch as out of order, and no earlier batch can fill the gap (OUT_OF_ORDER_SEQUENCE_NUMBER): new epoch {producer_epoch}, its {renumbered} unacknowledged batch(es) numbered again from sequence 0 (KIP-360)"
+            ),
+            TraceKind::ProducerEpochBumped { topic, partition, producer_epoch, renumbered, sent_later } => write!(f,
+                "the leader of {topic}-{partition} refused a batch as out of order, and no earlier batch can fill the gap (OUT_OF_ORDER_SEQUENCE_NUMBER): new epoch {producer_epoch}, its {renumbered} unacknowledged batch(es) numbered again from sequence 0 (KIP-360); {sent_later} of them went after the refused one and may be in the log already: then the refused one lands after them, as in Kafka"
             ),
         }
     }

@@ -107,6 +107,8 @@ impl EventKind {
             | T::ProduceRetry { .. }
             | T::ProduceFailed { .. }
             | T::ProduceBatchSplit { .. }
+            | T::ProducerEpochBumped { .. }
+            | T::UnknownProducerSequenceTaken { .. }
             | T::ConsumerRetry { .. } => EventKind::Clients,
         }
     }
