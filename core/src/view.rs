@@ -214,6 +214,19 @@ pub struct GroupDescription {
     pub members: Vec<GroupMemberDescription>,
 }
 
+impl GroupDescription {
+    /// As Kafka's DescribeGroups answers (`GroupMetadata.summary`): outside Stable, no protocol and no
+    /// member's assignment, as an eager rebalance has revoked them and the next is not handed out yet
+    /// (adversary 32). The playground and the lessons read the coordinator's own state instead.
+    pub fn as_kafka_describes_it(mut self) -> GroupDescription {
+        if self.state != ConsumerGroupState::Stable {
+            self.protocol = None;
+            self.members.iter_mut().for_each(|m| m.assignment.clear());
+        }
+        self
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
@@ -473,13 +486,22 @@ impl World {
                     high_watermark: 0,
                     log_start_offset: 0,
                     log_end_offsets: hosted.iter().map(|(b, r)| (format!("{b}"), r.log.log_end_offset())).collect_map(),
-                    offline_replicas: p.replicas.iter().copied().filter(|&b| !self.serves_clients(b)).collect(),
+                    // Kafka's metadata cache counts a fenced broker's replicas offline too (one cut off from
+                    // the controllers, still running; adversary 32).
+                    offline_replicas: p
+                        .replicas
+                        .iter()
+                        .copied()
+                        .filter(|&b| !self.serves_clients(b) || self.broker_status(b) != BrokerStatus::Running)
+                        .collect(),
                 };
                 let shown = d.shown_replica().and_then(|s| hosted.iter().find(|(b, _)| *b == s)).map(|(_, r)| *r);
                 // As an admin client sees it, the HW does not fall within a leader epoch: a leader just
                 // restarted reads its checkpoint until its followers fetch, so an in-sync replica up that
-                // knows more counts; with none up, what every in-sync log holds (the next leader's HW, which
-                // a restart keeps), not a checkpoint. (An adversary saw 3 → 0 with the only one down.)
+                // knows more counts; with none up, the HW last given out by an in-sync replica (at its crash,
+                // else its checkpoint), within what every in-sync log holds. (An adversary saw 3 → 0 with the
+                // only one down; another 3 → 5 → 3 when the log end counted: the leader's log held records
+                // acks=1 wrote under min.insync.replicas, never committed, and back it leads from HW 3.)
                 // A crashed leader not fenced yet may have given out more than its followers heard of: what it
                 // had said counts (adversary 26: 2 → 1 when the leader crashed as it acknowledged).
                 let in_isr = |b: &NodeId| p.isr.contains(b);
@@ -493,7 +515,11 @@ impl World {
                 let known = match up_isr.map(|(_, r)| r.high_watermark).max() {
                     Some(high_watermark) => high_watermark.max(said_by_crashed_leader),
                     None => {
-                        hosted.iter().filter(|(b, _)| in_isr(b)).map(|(_, r)| r.log.log_end_offset()).min().unwrap_or(0)
+                        let in_sync = || hosted.iter().filter(|(b, _)| in_isr(b));
+                        let held = in_sync().map(|(_, r)| r.log.log_end_offset()).min().unwrap_or(0);
+                        let at_crash = |b: NodeId| self.high_watermark_at_crash(b, topic_id, i).map_or(0, |(_, hw)| hw);
+                        let heard = in_sync().map(|(b, r)| r.high_watermark.max(at_crash(*b))).max().unwrap_or(0);
+                        heard.min(held)
                     }
                 };
                 d.high_watermark = shown.map_or(0, |r| r.high_watermark.max(known).min(r.log.log_end_offset()));

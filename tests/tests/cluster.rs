@@ -901,3 +901,61 @@ fn the_high_watermark_view_does_not_fall_within_a_leader_epoch_across_a_quick_re
         assert_serving(&mut w, &format!("seed {seed}, after the quick restart"));
     }
 }
+
+/// Adversary 32: a partition's last in-sync replica (its leader, alone in the ISR under min.insync.replicas=2)
+/// held two records acks=1 wrote, never committed, when it crashed. Offline, the view showed its log end as
+/// the HW (3 → 5), and back as leader it led from HW 3 (5 → 3). The HW last given out counts: 3 throughout,
+/// as a consumer reads.
+#[test]
+fn an_offline_partitions_high_watermark_is_the_one_last_given_out_not_its_log_end() {
+    for seed in 1..=6 {
+        let config: ConfigMap = [("min.insync.replicas".to_string(), "2".to_string())].into();
+        let (mut w, leader, before) = t0_written(seed, config, 3);
+        assert_eq!(before.high_watermark, 3, "seed {seed}");
+        for f in w.brokers().to_vec().into_iter().filter(|&b| b != leader) {
+            w.crash_broker(f).unwrap();
+        }
+        let p = w.add_producer(ProducerConfig { acks: Acks::Leader, ..ProducerConfig::named("p1") }).unwrap();
+        w.send(p, "t", vec![value("x"), value("y")]).unwrap();
+        w.run_for(12_000); // the followers fenced: the ISR is the leader alone
+        w.crash_broker(leader).unwrap();
+        w.run_for(12_000); // the leader fenced too: offline
+        let offline = w.describe_topic("t").unwrap().partitions.remove(0);
+        assert_eq!(offline.leader, None, "seed {seed}: {offline:?}");
+        assert_eq!(offline.high_watermark, 3, "seed {seed}: not the log end: {offline:?}");
+        assert_eq!(offline.log_end_offsets.get(&leader.to_string()), Some(&5), "seed {seed}");
+        w.restart_broker(leader).unwrap();
+        w.run_for(5_000);
+        let back = w.describe_topic("t").unwrap().partitions.remove(0);
+        assert_eq!((back.leader, back.high_watermark), (Some(leader), 3), "seed {seed}: {back:?}");
+        for f in w.brokers().to_vec().into_iter().filter(|&b| b != leader) {
+            w.restart_broker(f).unwrap();
+        }
+        w.run_for(10_000);
+        assert_serving(&mut w, &format!("seed {seed}, after the followers came back"));
+    }
+}
+
+/// Adversary 32: a broker cut off from everyone is fenced, still running; Kafka's metadata cache counts its
+/// replicas offline (`isReplicaOffline`: a fenced broker), and so does the view, until it is back.
+#[test]
+fn a_fenced_brokers_replicas_are_offline() {
+    for seed in 1..=4 {
+        let mut w = cluster(seed);
+        w.create_topic("t", 3, Some(3), ConfigMap::new()).unwrap();
+        w.partition_network(vec![vec![3]]).unwrap();
+        w.run_for(15_000);
+        let d = w.describe_cluster();
+        assert!(d.brokers.iter().any(|b| b.id == 3 && b.state == BrokerStatus::Fenced), "seed {seed}: {d:?}");
+        for p in w.describe_topic("t").unwrap().partitions {
+            assert_eq!(p.offline_replicas, [3], "seed {seed}: {p:?}");
+            assert_ne!(p.leader, Some(3), "seed {seed}: {p:?}");
+        }
+        w.heal_network().unwrap();
+        w.run_for(10_000);
+        for p in w.describe_topic("t").unwrap().partitions {
+            assert!(p.offline_replicas.is_empty(), "seed {seed}: {p:?}");
+        }
+        assert_serving(&mut w, &format!("seed {seed}, after the heal"));
+    }
+}

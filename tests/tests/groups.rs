@@ -1681,3 +1681,68 @@ fn clients_read_consumer_offsets_but_never_write_it() {
         assert_eq!(w.group_offsets("app")[0].committed, 5, "seed {seed}");
     }
 }
+
+/// Adversary 32: a group whose `__consumer_offsets` partition is under `min.insync.replicas` rebalances round
+/// after round (its coordinator cannot write an assignment; Kafka's `resetAndPropagateAssignmentError`), and
+/// the trace said only "generation N". It now says why, each round; once the followers are back the group
+/// settles.
+#[test]
+fn a_group_that_cannot_store_its_assignment_says_why_and_settles_once_it_can() {
+    use franz_core::trace::TraceKind;
+    for seed in 1..=4 {
+        let broker_config: ConfigMap = [("min.insync.replicas".to_string(), "2".to_string())].into();
+        let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
+        w.create_topic("a", 3, Some(3), ConfigMap::new()).unwrap();
+        let consumers: Vec<NodeId> = ["c0", "c1"]
+            .iter()
+            .map(|name| {
+                let config = ConsumerConfig { group_id: Some("g".into()), ..ConsumerConfig::named(*name) };
+                let c = w.add_consumer(config).unwrap();
+                w.subscribe(c, vec!["a".into()]).unwrap();
+                c
+            })
+            .collect();
+        for &c in &consumers {
+            w.poll(c, 500).unwrap();
+        }
+        let coordinator = w.describe_group("g").coordinator.unwrap();
+        let others: Vec<NodeId> = w.brokers().iter().copied().filter(|&b| b != coordinator).collect();
+        for &b in &others {
+            w.crash_broker(b).unwrap();
+        }
+        let since = w.trace().since(0).last().map_or(0, |e| e.seq);
+        for _ in 0..10 {
+            for &c in &consumers {
+                let _ = w.poll(c, 500);
+            }
+        }
+        let not_stored: Vec<_> = w
+            .trace()
+            .since(since)
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                TraceKind::GroupAssignmentNotStored { group, error, message, .. } => Some((group, error, message)),
+                _ => None,
+            })
+            .collect();
+        assert!(!not_stored.is_empty(), "seed {seed}: the trace says why the group rebalances again");
+        for (group, error, message) in &not_stored {
+            assert_eq!((group.as_str(), *error), ("g", ErrorCode::CoordinatorNotAvailable), "seed {seed}");
+            // (Not replicated in time while the followers were still in the ISR, then refused under
+            // min.insync.replicas.)
+            let why = ["NOT_ENOUGH_REPLICAS", "min.insync.replicas", "not replicated within offsets.commit.timeout.ms"];
+            assert!(why.iter().any(|w| message.contains(w)), "seed {seed}: {message}");
+        }
+        for &b in &others {
+            w.restart_broker(b).unwrap();
+        }
+        w.run_for(15_000);
+        for _ in 0..10 {
+            for &c in &consumers {
+                w.poll(c, 500).unwrap();
+            }
+        }
+        assert_eq!(w.describe_group("g").state, ConsumerGroupState::Stable, "seed {seed}");
+        franz_tests::assert_serving(&mut w, &format!("seed {seed}, once the followers are back"));
+    }
+}

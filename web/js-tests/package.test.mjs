@@ -255,6 +255,17 @@ test("consumer groups: subscribe, rebalance on close, describeGroup", () => {
   assert.throws(() => a.pause([{ topic: "orders", partition: 99 }]), { code: "UNKNOWN_TOPIC_OR_PARTITION" });
   const seen = [...a.poll(1000), ...b.poll(1000)].map((r) => r.value);
   b.close();
+  // While the group rebalances, Kafka's DescribeGroups lists no assignor and no member's partitions (an
+  // adversary saw a's old partitions listed, which an eager rebalance had revoked).
+  let rebalancing;
+  for (let i = 0; i < 10000 && !rebalancing; i++) {
+    const g = cluster.describeGroup("shipping");
+    if (g.state === "PreparingRebalance" || g.state === "CompletingRebalance") rebalancing = g;
+    else cluster.step();
+  }
+  assert.ok(rebalancing, "the group was seen rebalancing");
+  assert.equal(rebalancing.protocol, null);
+  assert.deepEqual(rebalancing.members.map((m) => [m.clientId, m.assignment]), [["a", []]]);
   for (let i = 0; i < 3; i++) seen.push(...a.poll(1000).map((r) => r.value));
   assert.deepEqual(cluster.describeGroup("shipping").members.map((m) => m.clientId), ["a"]);
   assert.equal(cluster.describeGroup("shipping").members[0].assignment.length, 3);

@@ -338,15 +338,16 @@ impl Cluster {
     }
 
     /// `describeGroup(groupId)`: state, generation, assignor, leader and each member's partitions, as the
-    /// group's coordinator knows them (`state: "Dead"` for a group it does not know; `"Empty"` for one with
-    /// committed offsets and no members).
+    /// group's coordinator answers Kafka's DescribeGroups (`state: "Dead"` for a group it does not know;
+    /// `"Empty"` for one with committed offsets and no members; outside `"Stable"` no assignor and no
+    /// member's partitions).
     #[wasm_bindgen(js_name = describeGroup, unchecked_return_type = "GroupDescription")]
     pub fn describe_group(
         &self,
         #[wasm_bindgen(js_name = "groupId", unchecked_param_type = "string")] group_id: JsValue,
     ) -> Result<JsValue, JsValue> {
         let group_id = string_arg(&group_id, "The group id", ErrorCode::InvalidGroupId)?;
-        read_world(&self.world, |w| to_js(&w.describe_group(&group_id)))
+        read_world(&self.world, |w| to_js(&w.describe_group(&group_id).as_kafka_describes_it()))
     }
 
     /// `groupOffsets(groupId)`: `[{ topic, partition, committed, highWatermark, lag }]`, lag = HW − committed.

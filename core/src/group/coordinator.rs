@@ -760,6 +760,12 @@ impl Group {
         fx: &mut Effects,
     ) {
         if let Err(e) = result {
+            fx.out.trace(TraceKind::GroupAssignmentNotStored {
+                group: self.group_id.clone(),
+                generation: self.generation,
+                error: e.code,
+                message: e.message.clone(),
+            });
             for m in self.members.values_mut() {
                 if let Some(correlation_id) = m.sync.take() {
                     fx.out.send(m.node, Message::SyncGroupResponse { correlation_id, result: Err(e.clone()) });

@@ -226,6 +226,15 @@ pub enum TraceKind {
         group: String,
         member: String,
     },
+    /// The coordinator could not write a generation's assignment to `__consumer_offsets` (its partition under
+    /// `min.insync.replicas`, say): the members waiting in SyncGroup get the error and the group rebalances
+    /// again (Kafka's `resetAndPropagateAssignmentError`), round after round while it lasts.
+    GroupAssignmentNotStored {
+        group: String,
+        generation: i32,
+        error: ErrorCode,
+        message: String,
+    },
     /// The leader refused a batch as larger than `max.message.bytes`: the producer sends its `records` again
     /// in `parts` smaller batches (KIP-126).
     ProduceBatchSplit {
@@ -302,6 +311,7 @@ impl TraceKind {
             TraceKind::GroupLoaded { .. } => "group_loaded",
             TraceKind::GroupMemberRemoved { .. } => "group_member_removed",
             TraceKind::ConsumerFenced { .. } => "consumer_fenced",
+            TraceKind::GroupAssignmentNotStored { .. } => "group_assignment_not_stored",
             TraceKind::ProduceBatchSplit { .. } => "produce_batch_split",
             TraceKind::UnknownProducerSequenceTaken { .. } => "unknown_producer_sequence_taken",
             TraceKind::ProducerEpochBumped { .. } => "producer_epoch_bumped",
@@ -456,6 +466,9 @@ impl fmt::Display for TraceKind {
             }
             TraceKind::ConsumerFenced { group, member } => write!(f,
                 "fenced (FENCED_INSTANCE_ID): another consumer with this group.instance.id replaced member {member} of group {group}; this consumer stops"
+            ),
+            TraceKind::GroupAssignmentNotStored { group, generation, error, message } => write!(f,
+                "could not write group {group}'s generation {generation} assignment to __consumer_offsets ({message}): its members hear {error} and join again"
             ),
             TraceKind::ConsumerRetry { topic, partition, error } => write!(f,
                 "reading {topic}-{partition} failed with {error}; trying again after retry.backoff.ms (with fresh metadata if the leader may have moved)"

@@ -93,6 +93,7 @@ impl EventKind {
             | T::GroupLoaded { .. }
             | T::GroupMemberRemoved { .. }
             | T::ConsumerFenced { .. }
+            | T::GroupAssignmentNotStored { .. }
             | T::ConsumerOffsetReset { .. } => EventKind::Groups,
             T::TopicCreated { .. }
             | T::TopicDeleted { .. }
