@@ -29,6 +29,13 @@ enum Kind {
         min: i64,
     },
     Boolean,
+    /// A compression level: `default`, or an `int` from `min` to `max` (Kafka's `CompressionType` level
+    /// validators).
+    Level {
+        min: i64,
+        max: i64,
+        default: i64,
+    },
     /// `cleanup.policy`: a comma-separated list of `delete` and `compact`.
     CleanupPolicy,
     /// A number between 0 and 1 (`min.cleanable.dirty.ratio`).
@@ -80,9 +87,9 @@ const TOPIC_CONFIG_ACCEPTED: &[ConfigDef] = &[
         default: "producer",
         kind: Kind::OneOf(&["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"]),
     },
-    ConfigDef { key: "compression.gzip.level", default: "-1", kind: Kind::Int { min: -1 } },
-    ConfigDef { key: "compression.lz4.level", default: "9", kind: Kind::Int { min: 1 } },
-    ConfigDef { key: "compression.zstd.level", default: "3", kind: Kind::Int { min: -131072 } },
+    ConfigDef { key: "compression.gzip.level", default: "-1", kind: Kind::Level { min: 1, max: 9, default: -1 } },
+    ConfigDef { key: "compression.lz4.level", default: "9", kind: Kind::Level { min: 1, max: 17, default: 9 } },
+    ConfigDef { key: "compression.zstd.level", default: "3", kind: Kind::Level { min: -131072, max: 22, default: 3 } },
     ConfigDef { key: "file.delete.delay.ms", default: "60000", kind: Kind::Long { min: 0 } },
     ConfigDef { key: "follower.replication.throttled.replicas", default: "", kind: Kind::Text },
     ConfigDef { key: "leader.replication.throttled.replicas", default: "", kind: Kind::Text },
@@ -150,7 +157,17 @@ impl TopicConfig {
     pub fn parse(overrides: &ConfigMap) -> Result<TopicConfig> {
         let trimmed = trimmed(overrides);
         validate(&trimmed)?;
-        Ok(TopicConfig::build(&trimmed))
+        let config = TopicConfig::build(&trimmed);
+        // Kafka's `LogConfig.validateValues`, its one check across keys (adversary 31).
+        if config.min_compaction_lag_ms > config.max_compaction_lag_ms {
+            return Err(franz_err!(
+                InvalidConfig,
+                "conflict topic config setting min.compaction.lag.ms ({}) > max.compaction.lag.ms ({})",
+                config.min_compaction_lag_ms,
+                config.max_compaction_lag_ms
+            ));
+        }
+        Ok(config)
     }
 
     /// Reads validated overrides; a value that does not parse (impossible after `validate`) reads as 0.
@@ -251,6 +268,9 @@ pub fn validate(overrides: &ConfigMap) -> Result<()> {
             Kind::Long { min } => value.parse::<i64>().is_ok_and(|v| v >= min),
             Kind::Int { min } => value.parse::<i32>().is_ok_and(|v| i64::from(v) >= min),
             Kind::Boolean => value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false"),
+            Kind::Level { min, max, default } => {
+                value.parse::<i32>().is_ok_and(|v| i64::from(v) == default || (min..=max).contains(&i64::from(v)))
+            }
             Kind::CleanupPolicy => {
                 !value.is_empty() && value.split(',').all(|p| matches!(p.trim(), "delete" | "compact"))
             }
@@ -263,6 +283,7 @@ pub fn validate(overrides: &ConfigMap) -> Result<()> {
                 Kind::Long { min } => alloc::format!("a whole number of at least {min}"),
                 Kind::Int { min } => alloc::format!("a whole number from {min} to {} (an INT)", i32::MAX),
                 Kind::Boolean => "true or false".to_string(),
+                Kind::Level { min, max, default } => alloc::format!("{default}, or a level from {min} to {max}"),
                 Kind::CleanupPolicy => "a list of delete and compact".to_string(),
                 Kind::Ratio => "a number between 0 and 1".to_string(),
                 Kind::OneOf(words) => alloc::format!("one of {}", words.join(", ")),
@@ -322,12 +343,47 @@ const BROKER_ONLY_DEFS: &[ConfigDef] = &[
     ConfigDef { key: "unclean.leader.election.interval.ms", default: "300000", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "offsets.topic.num.partitions", default: "50", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "offsets.topic.replication.factor", default: "3", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "offsets.topic.segment.bytes", default: "104857600", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "log.flush.scheduler.interval.ms", default: "9223372036854775807", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "log.initial.task.delay.ms", default: "30000", kind: Kind::Long { min: 0 } },
     ConfigDef { key: "group.min.session.timeout.ms", default: "6000", kind: Kind::Long { min: 0 } },
     ConfigDef { key: "group.max.session.timeout.ms", default: "1800000", kind: Kind::Long { min: 0 } },
     ConfigDef { key: "group.initial.rebalance.delay.ms", default: "3000", kind: Kind::Long { min: 0 } },
 ];
+
+/// The broker settings for topic creation and deletion and for leader balance (`None` for another key).
+/// Kafka's `auto.create.topics.enable` is accepted only as false: Franz creates no topic on first use.
+fn parse_broker_switch(config: &mut BrokerConfig, key: &str, value: &str) -> Option<Result<()>> {
+    let value = value.trim();
+    let count = || value.parse::<i32>().ok().filter(|&v| v >= 1).map(|v| v as u32);
+    let boolean = || match value.to_ascii_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    };
+    let parsed = match key {
+        "num.partitions" => count().map(|v| config.num_partitions = v.min(PARTITIONS_PER_TOPIC_MAX)),
+        "default.replication.factor" => count().map(|v| config.default_replication_factor = Some(v)),
+        "delete.topic.enable" => boolean().map(|v| config.delete_topic_enable = v),
+        "auto.leader.rebalance.enable" => boolean().map(|v| config.auto_leader_rebalance_enable = v),
+        "auto.create.topics.enable" if boolean() == Some(true) => {
+            return Some(Err(franz_err!(
+                InvalidConfig,
+                "auto.create.topics.enable can only be false in Franz: it creates no topic on first use (create \
+                 topics with createTopic)"
+            )));
+        }
+        "auto.create.topics.enable" => boolean().map(|_| ()),
+        _ => return None,
+    };
+    let expected =
+        if key.ends_with(".enable") { "true or false" } else { "a whole number from 1 to 2147483647 (an INT)" };
+    Some(
+        parsed.ok_or_else(|| {
+            franz_err!(InvalidConfig, "Invalid value {value} for configuration {key}: expected {expected}")
+        }),
+    )
+}
 
 /// A broker's configuration: its own settings and the defaults it gives topics.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -346,8 +402,12 @@ pub struct BrokerConfig {
     /// of topics that allow it an unclean leader (so that enabling it later takes effect).
     pub unclean_leader_election_interval_ms: u64,
     pub offsets_topic_num_partitions: u32,
-    /// Kafka's `offsets.topic.replication.factor`; Franz uses min(it, live brokers).
-    pub offsets_topic_replication_factor: u32,
+    /// Kafka's `offsets.topic.replication.factor`, as set; unset, Franz's default for topics, min(3, the
+    /// cluster's brokers), which the world fills in (Kafka's 3 otherwise). `__consumer_offsets` is not
+    /// created, and groups have no coordinator, while fewer brokers are registered.
+    pub offsets_topic_replication_factor: Option<u32>,
+    /// Kafka's `offsets.topic.segment.bytes`: `__consumer_offsets`' own `segment.bytes`.
+    pub offsets_topic_segment_bytes: u64,
     /// How often the log flusher looks for logs unflushed longer than their `flush.ms` (Kafka's default:
     /// never again after its first run).
     pub log_flush_scheduler_interval_ms: u64,
@@ -359,6 +419,14 @@ pub struct BrokerConfig {
     pub group_max_session_timeout_ms: u64,
     /// How long a new (Empty) group waits for more members before its first rebalance completes.
     pub group_initial_rebalance_delay_ms: u64,
+    /// Kafka's `num.partitions`: a new topic's partitions when the request names none (or -1).
+    pub num_partitions: u32,
+    /// Kafka's `default.replication.factor`, as set; unset, Franz's min(3, brokers) (Kafka: 1).
+    pub default_replication_factor: Option<u32>,
+    /// Kafka's `delete.topic.enable`: false refuses DeleteTopics with TOPIC_DELETION_DISABLED.
+    pub delete_topic_enable: bool,
+    /// Kafka's `auto.leader.rebalance.enable`: false leaves leadership where failovers put it.
+    pub auto_leader_rebalance_enable: bool,
 }
 
 impl Default for BrokerConfig {
@@ -374,12 +442,17 @@ impl Default for BrokerConfig {
             leader_imbalance_check_interval_ms: 300_000,
             unclean_leader_election_interval_ms: 300_000,
             offsets_topic_num_partitions: 50,
-            offsets_topic_replication_factor: 3,
+            offsets_topic_replication_factor: None,
+            offsets_topic_segment_bytes: 104_857_600,
             log_flush_scheduler_interval_ms: i64::MAX as u64,
             log_initial_task_delay_ms: 30_000,
             group_min_session_timeout_ms: 6_000,
             group_max_session_timeout_ms: 1_800_000,
             group_initial_rebalance_delay_ms: 3_000,
+            num_partitions: 1,
+            default_replication_factor: None,
+            delete_topic_enable: true,
+            auto_leader_rebalance_enable: true,
         }
     }
 }
@@ -402,6 +475,10 @@ impl BrokerConfig {
                     ));
                 };
                 coarse.push((topic_key, unit_ms, if v < 0 { -1 } else { v * unit_ms }));
+                continue;
+            }
+            if let Some(done) = parse_broker_switch(&mut config, key, value) {
+                done?;
                 continue;
             }
             if let Some(def) = BROKER_ONLY_DEFS.iter().find(|d| d.key == key.as_str()) {
@@ -427,7 +504,10 @@ impl BrokerConfig {
                     "offsets.topic.num.partitions" => {
                         config.offsets_topic_num_partitions = v.min(u64::from(PARTITIONS_PER_TOPIC_MAX)) as u32
                     }
-                    "offsets.topic.replication.factor" => config.offsets_topic_replication_factor = v.min(16) as u32,
+                    "offsets.topic.segment.bytes" => config.offsets_topic_segment_bytes = v.min(i32::MAX as u64),
+                    "offsets.topic.replication.factor" => {
+                        config.offsets_topic_replication_factor = Some(v.min(u64::from(i16::MAX as u16)) as u32)
+                    }
                     "leader.imbalance.check.interval.seconds" => {
                         config.leader_imbalance_check_interval_ms = v.saturating_mul(1_000)
                     }
@@ -456,7 +536,7 @@ impl BrokerConfig {
         if let Some(interval) = map.get("log.flush.scheduler.interval.ms") {
             config.topic_defaults.entry(String::from("flush.ms")).or_insert_with(|| interval.clone());
         }
-        validate(&config.topic_defaults)?;
+        TopicConfig::parse(&config.topic_defaults)?;
         if config.group_min_session_timeout_ms > config.group_max_session_timeout_ms {
             return Err(franz_err!(
                 InvalidConfig,
@@ -546,7 +626,7 @@ mod tests {
     #[test]
     fn kafkas_int_configs_refuse_more_than_an_int() {
         // Found by an adversary: max.message.bytes = 2^40 was accepted; Kafka's ConfigDef says INT.
-        for key in ["max.message.bytes", "min.insync.replicas", "segment.bytes", "compression.gzip.level"] {
+        for key in ["max.message.bytes", "min.insync.replicas", "segment.bytes", "segment.index.bytes"] {
             let e = validate(&map(&[(key, "2147483648")])).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidConfig, "{key}");
             assert!(e.message.contains("2147483647 (an INT)"), "{}", e.message);
@@ -614,8 +694,25 @@ mod tests {
             map(&[("min.insync.replicas", "0")]),
             map(&[("cleanup.policy", "forget")]),
             map(&[("unclean.leader.election.enable", "yes")]),
+            map(&[("min.compaction.lag.ms", "1000"), ("max.compaction.lag.ms", "10")]),
+            map(&[("max.compaction.lag.ms", "0")]),
+            map(&[("compression.gzip.level", "0")]),
+            map(&[("compression.gzip.level", "10")]),
+            map(&[("compression.lz4.level", "18")]),
+            map(&[("compression.zstd.level", "23")]),
         ] {
             assert_eq!(TopicConfig::parse(&bad).unwrap_err().code, ErrorCode::InvalidConfig, "{bad:?}");
         }
+        let conflict = TopicConfig::parse(&map(&[("min.compaction.lag.ms", "1000"), ("max.compaction.lag.ms", "10")]));
+        assert!(conflict.unwrap_err().message.contains("min.compaction.lag.ms (1000) > max.compaction.lag.ms (10)"));
+        assert!(TopicConfig::parse(&map(&[("min.compaction.lag.ms", "10"), ("max.compaction.lag.ms", "10")])).is_ok());
+        // Kafka's compression level validators: the default, or a level in range (adversary 31).
+        for (key, value) in
+            [("compression.gzip.level", "-1"), ("compression.gzip.level", "9"), ("compression.zstd.level", "-5")]
+        {
+            assert!(TopicConfig::parse(&map(&[(key, value)])).is_ok(), "{key}={value}");
+        }
+        let broker = map(&[("log.cleaner.min.compaction.lag.ms", "1000"), ("log.cleaner.max.compaction.lag.ms", "10")]);
+        assert_eq!(BrokerConfig::parse(&broker).unwrap_err().code, ErrorCode::InvalidConfig);
     }
 }

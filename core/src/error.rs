@@ -72,6 +72,7 @@ pub enum ErrorCode {
     /// A JoinGroup's `session.timeout.ms` outside the brokers' `group.min.session.timeout.ms` ..
     /// `group.max.session.timeout.ms`.
     InvalidSessionTimeout,
+    TopicDeletionDisabled,
 }
 
 impl ErrorCode {
@@ -96,6 +97,7 @@ impl ErrorCode {
             TopicAlreadyExists => "TOPIC_ALREADY_EXISTS",
             InvalidPartitions => "INVALID_PARTITIONS",
             InvalidReplicationFactor => "INVALID_REPLICATION_FACTOR",
+            TopicDeletionDisabled => "TOPIC_DELETION_DISABLED",
             InvalidRequest => "INVALID_REQUEST",
             InvalidConfig => "INVALID_CONFIG",
             PolicyViolation => "POLICY_VIOLATION",

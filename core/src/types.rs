@@ -208,9 +208,10 @@ fn validate_name(what: &str, what_lower: &str, name: &str) -> core::result::Resu
     Ok(())
 }
 
-/// Internal topics (`__consumer_offsets` ...) belong to the cluster, not to users.
+/// Kafka's internal topics (`Topic.INTERNAL_TOPICS`, and the metadata log's name) belong to the cluster, not
+/// to users. Other names starting with `__` are users' (Debezium's `__debezium-heartbeat.*`; adversary 31).
 pub fn is_internal_topic(name: &str) -> bool {
-    name.starts_with("__")
+    matches!(name, "__consumer_offsets" | "__transaction_state" | "__cluster_metadata")
 }
 
 /// `n`'s decimal digits, written into `buf` (no allocation, no formatting machinery: the trace and the

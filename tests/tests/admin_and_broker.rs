@@ -21,6 +21,30 @@ fn cluster(brokers: u32, broker_config: ConfigMap) -> World {
     World::new(ClusterConfig { seed: 17, brokers, broker_config, ..Default::default() }).unwrap()
 }
 
+/// Adversary 31: Kafka's broker keys for topic creation and deletion were refused as unknown. They work as
+/// Kafka's do; `auto.create.topics.enable` only as false (Franz creates no topic on first use).
+#[test]
+fn broker_keys_for_topic_defaults_and_deletion() {
+    let mut w = cluster(3, map(&[("default.replication.factor", "2"), ("delete.topic.enable", "false")]));
+    w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+    assert!(w.describe_topic("t").unwrap().partitions.iter().all(|p| p.replicas.len() == 2));
+    let e = w.delete_topic("t").unwrap_err();
+    assert_eq!(e.code, ErrorCode::TopicDeletionDisabled, "{e}");
+    assert!(w.list_topics().contains(&"t".to_string()));
+    assert_eq!(w.broker_config().num_partitions, 1, "Kafka's default");
+    let w = cluster(3, map(&[("num.partitions", "6"), ("auto.create.topics.enable", "false")]));
+    assert_eq!(w.broker_config().num_partitions, 6);
+    for bad in [
+        map(&[("auto.create.topics.enable", "true")]),
+        map(&[("num.partitions", "0")]),
+        map(&[("default.replication.factor", "x")]),
+        map(&[("delete.topic.enable", "yes")]),
+    ] {
+        let e = World::new(ClusterConfig { broker_config: bad.clone(), ..Default::default() }).err().unwrap();
+        assert_eq!(e.code, ErrorCode::InvalidConfig, "{bad:?}: {e}");
+    }
+}
+
 #[test]
 fn delivery_timeout_below_linger_plus_request_timeout_is_refused() {
     let mut w = cluster(1, ConfigMap::new());

@@ -86,7 +86,11 @@ fn a_dead_brokers_partitions_move_to_isr_members_within_the_session_timeout() {
 
 /// A topic's preferred leader (its first replica) crashed, lost its leadership, and restarted `then_ms` ago.
 fn preferred_leader_restarted(imbalance_check_interval_s: &str, then_ms: u64) -> (World, NodeId) {
-    let broker_config = config(&[("leader.imbalance.check.interval.seconds", imbalance_check_interval_s)]);
+    preferred_leader_restarted_with(&[("leader.imbalance.check.interval.seconds", imbalance_check_interval_s)], then_ms)
+}
+
+fn preferred_leader_restarted_with(broker_config: &[(&str, &str)], then_ms: u64) -> (World, NodeId) {
+    let broker_config = config(broker_config);
     let mut w = World::new(ClusterConfig { seed: 3, broker_config, ..Default::default() }).unwrap();
     w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
     let preferred = w.describe_topic("t").unwrap().partitions[0].replicas[0];
@@ -102,6 +106,18 @@ fn preferred_leader_restarted(imbalance_check_interval_s: &str, then_ms: u64) ->
 fn the_preferred_leader_comes_back_after_the_imbalance_check() {
     let (w, preferred) = preferred_leader_restarted("10", 12_000);
     assert_eq!(leader(&w, "t", 0), Some(preferred), "auto.leader.rebalance.enable restores the first replica");
+}
+
+/// Adversary 31: Kafka's `auto.leader.rebalance.enable=false` was refused as unknown. It leaves leadership
+/// where the failover put it.
+#[test]
+fn without_auto_leader_rebalance_the_preferred_leader_does_not_come_back_by_itself() {
+    let config = [("leader.imbalance.check.interval.seconds", "10"), ("auto.leader.rebalance.enable", "false")];
+    let (mut w, preferred) = preferred_leader_restarted_with(&config, 30_000);
+    assert_ne!(leader(&w, "t", 0), Some(preferred), "no imbalance check ran");
+    w.elect_preferred_leaders(Some("t")).unwrap();
+    w.run_for(1_000);
+    assert_eq!(leader(&w, "t", 0), Some(preferred), "asked, it leads again");
 }
 
 /// An interval too long to ever end means no imbalance check, not an overflow (a panic in a debug build, a

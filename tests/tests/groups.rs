@@ -1746,3 +1746,79 @@ fn a_group_that_cannot_store_its_assignment_says_why_and_settles_once_it_can() {
         franz_tests::assert_serving(&mut w, &format!("seed {seed}, once the followers are back"));
     }
 }
+
+/// Adversary 31: `offsets.topic.replication.factor` was quietly capped at the brokers alive, so a group used
+/// on a cluster too small for it worked, where Kafka's is Kafka's best-known single-broker pitfall: the
+/// controller refuses to create `__consumer_offsets` while fewer brokers are registered, and groups have no
+/// coordinator (COORDINATOR_NOT_AVAILABLE). Once enough brokers are there, it is created and the group works.
+#[test]
+fn offsets_topic_replication_factor_above_the_brokers_leaves_groups_without_a_coordinator() {
+    use franz_core::trace::TraceKind;
+    for seed in 1..=3 {
+        let broker_config: ConfigMap = [("offsets.topic.replication.factor".to_string(), "3".to_string())].into();
+        let mut w = World::new(ClusterConfig { seed, brokers: 1, broker_config, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "t", vec![value("a")]).unwrap();
+        let c = group_consumer(&mut w, "g", "c");
+        // Its position waits for the group's committed offset (Kafka's `refreshCommittedOffsetsIfNeeded`).
+        assert!(w.poll(c, 1_000).unwrap().is_empty(), "seed {seed}: no coordinator, no committed offset, no position");
+        let at =
+            |offset| Some(vec![franz_core::sim::scenario::PartitionOffset { topic: "t".into(), partition: 0, offset }]);
+        let e = w.commit_sync(c, at(0)).unwrap_err();
+        // (Kafka's commitSync retries COORDINATOR_NOT_AVAILABLE until default.api.timeout.ms: a timeout.)
+        assert_eq!(e.code, ErrorCode::RequestTimedOut, "seed {seed}: {e}");
+        assert!(!w.list_topics().contains(&OFFSETS_TOPIC.to_string()), "seed {seed}");
+        let refusals: Vec<String> = w
+            .trace()
+            .since(0)
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                TraceKind::OffsetsTopicNotCreated { error: ErrorCode::InvalidReplicationFactor, message } => {
+                    Some(message)
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(refusals.len(), 1, "seed {seed}: said once, not at every retry: {refusals:?}");
+        assert!(refusals[0].contains("only 1 broker(s) are registered"), "seed {seed}: {}", refusals[0]);
+        w.add_broker().unwrap();
+        w.add_broker().unwrap();
+        w.run_for(5_000);
+        assert_eq!(values(&w.poll(c, 1_000).unwrap()), ["a"], "seed {seed}");
+        w.commit_sync(c, None).unwrap();
+        let d = w.describe_topic(OFFSETS_TOPIC).unwrap();
+        assert!(d.partitions.iter().all(|p| p.replicas.len() == 3), "seed {seed}");
+        assert_eq!(w.group_offsets("g")[0].committed, 1, "seed {seed}");
+    }
+}
+
+/// Unset, `offsets.topic.replication.factor` is min(3, brokers), as a topic's replication factor: with two
+/// of three brokers down when a group is first used, `__consumer_offsets` still gets three replicas (the
+/// fenced ones as followers, as KRaft places), not one for good.
+#[test]
+fn the_offsets_topic_created_while_brokers_are_down_gets_its_full_replication_factor() {
+    for seed in 1..=3 {
+        let mut w = world_with_records(seed, 3);
+        w.crash_broker(2).unwrap();
+        w.crash_broker(3).unwrap();
+        w.run_for(12_000);
+        let c = group_consumer(&mut w, "g", "c");
+        w.poll(c, 1_000).unwrap();
+        let _ = w.commit_sync(c, None);
+        w.restart_broker(2).unwrap();
+        w.restart_broker(3).unwrap();
+        w.run_for(40_000);
+        let d = w.describe_topic(OFFSETS_TOPIC).unwrap();
+        assert!(d.partitions.iter().all(|p| p.replicas.len() == 3 && p.isr.len() == 3), "seed {seed}: {d:?}");
+        // Kafka's `groupMetadataTopicConfigs`, as topic configs (adversary 31: it showed a 1 GiB default).
+        for (key, value) in
+            [("cleanup.policy", "compact"), ("compression.type", "producer"), ("segment.bytes", "104857600")]
+        {
+            let entry = d.config_entries.iter().find(|e| e.name == key).unwrap();
+            assert_eq!(entry.value, value, "seed {seed}: {key}");
+            assert_eq!(entry.source, franz_core::config::ConfigSource::DynamicTopicConfig, "seed {seed}: {key}");
+        }
+        franz_tests::assert_serving(&mut w, &format!("seed {seed}"));
+    }
+}

@@ -80,6 +80,14 @@ fn internal_topics_belong_to_the_cluster() {
     ] {
         assert_eq!(result.unwrap_err().code, ErrorCode::InvalidTopicException);
     }
+    let metadata_log = w.create_topic("__cluster_metadata", 1, None, ConfigMap::new()).unwrap_err();
+    assert_eq!(metadata_log.code, ErrorCode::InvalidRequest, "as Kafka's ControllerApis: {metadata_log}");
+    // Other names starting with `__` are users' (adversary 31: Debezium's heartbeat topics), produced to and
+    // deleted as any.
+    w.create_topic("__debezium-heartbeat.server1", 1, None, ConfigMap::new()).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    w.send(p, "__debezium-heartbeat.server1", vec![value("beat")]).unwrap();
+    w.delete_topic("__debezium-heartbeat.server1").unwrap();
 }
 
 #[test]

@@ -142,6 +142,17 @@ test("topic administration, retention and compaction, from plain JS", () => {
   cluster.createPartitions("logs", 3);
   assert.equal(cluster.describeTopic("logs").partitions.length, 3);
   assert.throws(() => cluster.createPartitions("logs", 2), { code: "INVALID_PARTITIONS" });
+  assert.throws(() => cluster.createPartitions("logs", -1), (e) => e.code === "INVALID_PARTITIONS" && /currently has 3 partition\(s\); -1 would not be an increase/.test(e.message));
+  assert.throws(() => cluster.createTopic("__cluster_metadata"), { code: "INVALID_REQUEST" });
+  // Kafka's broker keys for the defaults: num.partitions, default.replication.factor (-1 asks for them).
+  const six = new franz.Cluster({ config: { "num.partitions": "6", "default.replication.factor": "2" } });
+  six.createTopic("six");
+  six.createTopic("also-six", { partitions: -1, replicationFactor: -1 });
+  for (const name of ["six", "also-six"]) {
+    assert.deepEqual(six.describeTopic(name).partitions.map((p) => p.replicas.length), [2, 2, 2, 2, 2, 2]);
+  }
+  six.free();
+  assert.throws(() => cluster.createTopic("c", { config: { "min.compaction.lag.ms": "1000", "max.compaction.lag.ms": "10" } }), { code: "INVALID_CONFIG" });
   // KIP-464: -1 asks for the default count; other counts below 1, fractions and counts past Kafka's int are
   // refused with its error names.
   cluster.createTopic("defaults", { partitions: -1, replicationFactor: -1 });

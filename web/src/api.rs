@@ -398,7 +398,8 @@ impl Cluster {
         self.world.try_borrow().map_or_else(|_| String::new(), |w| format!("{:016x}", w.trace().hash()))
     }
 
-    /// `createTopic(name, { partitions = 1, replicationFactor = min(3, brokers), config = {} })`.
+    /// `createTopic(name, { partitions = num.partitions (1), replicationFactor = default.replication.factor
+    /// (unset: min(3, brokers)), config = {} })`.
     #[wasm_bindgen(js_name = createTopic)]
     pub fn create_topic(
         &self,
@@ -441,8 +442,10 @@ impl Cluster {
                 Ok(())
             })?;
         let config = config_map(o.config);
-        let partitions = o.partitions.unwrap_or(1);
-        with_world(&self.world, |w| w.create_topic(&name, partitions, o.replication_factor, config).map_err(js_error))
+        with_world(&self.world, |w| {
+            let partitions = o.partitions.unwrap_or(w.broker_config().num_partitions);
+            w.create_topic(&name, partitions, o.replication_factor, config).map_err(js_error)
+        })
     }
 
     /// Deletes a topic and its records.
@@ -460,6 +463,14 @@ impl Cluster {
         #[wasm_bindgen(js_name = "totalCount", unchecked_param_type = "number")] total_count: JsValue,
     ) -> Result<(), JsValue> {
         let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
+        // A negative count is Kafka's INVALID_PARTITIONS, said as its controller says it (adversary 31).
+        if let Some(n) = total_count.as_f64().filter(|n| n.fract() == 0.0 && *n < 0.0) {
+            let current = read_world(&self.world, |w| Ok(w.describe_topic(&name).map_err(js_error)?.partitions.len()))?;
+            return Err(invalid(
+                ErrorCode::InvalidPartitions,
+                format!("The topic {name} currently has {current} partition(s); {n} would not be an increase."),
+            ));
+        }
         let total = number_arg(&total_count, "totalCount", f64::from(u32::MAX))? as u32;
         with_world(&self.world, |w| w.create_partitions(&name, total).map_err(js_error))
     }

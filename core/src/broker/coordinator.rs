@@ -34,9 +34,18 @@ impl Broker {
         let Some(topic) = self.image.topics.get(OFFSETS_TOPIC) else {
             if self.offsets_topic_requested_ms.is_none_or(|t| now_ms >= t + 1_000) {
                 self.offsets_topic_requested_ms = Some(now_ms);
-                let live = self.image.live_brokers().len() as u32;
-                let replication_factor = self.config.offsets_topic_replication_factor.min(live).max(1);
-                let config: ConfigMap = [(String::from("cleanup.policy"), String::from("compact"))].into();
+                // Kafka asks for offsets.topic.replication.factor replicas, and the controller refuses while
+                // fewer brokers are registered ("can be ignored if the cluster is starting up"); Franz once
+                // took min(it, live brokers), and a group used on a small or half-down cluster got an offsets
+                // topic under-replicated for good (adversary 31).
+                let replication_factor = self.config.offsets_topic_replication_factor.unwrap_or(3);
+                // Kafka's `groupMetadataTopicConfigs`.
+                let config: ConfigMap = [
+                    (String::from("cleanup.policy"), String::from("compact")),
+                    (String::from("compression.type"), String::from("producer")),
+                    (String::from("segment.bytes"), self.config.offsets_topic_segment_bytes.to_string()),
+                ]
+                .into();
                 let op = AdminOp::CreateTopic {
                     name: String::from(OFFSETS_TOPIC),
                     partitions: self.config.offsets_topic_num_partitions,
@@ -44,6 +53,7 @@ impl Broker {
                     config,
                 };
                 let correlation_id = self.correlation_ids.next_id();
+                self.offsets_topic_request = Some(correlation_id);
                 out.send(self.channel.controller(), Message::AdminRequest { correlation_id, op });
             }
             return Err(franz_err!(CoordinatorNotAvailable, "{OFFSETS_TOPIC} is being created; ask again"));
@@ -55,6 +65,32 @@ impl Broker {
                 CoordinatorNotAvailable,
                 "{OFFSETS_TOPIC}-{partition}, which holds group {group_id}, has no leader"
             )),
+        }
+    }
+
+    /// The controller's answer to this broker's request to create `__consumer_offsets`: a refusal goes into
+    /// the trace once (as Kafka's broker logs it), not at each of the requests that repeat it.
+    pub(super) fn on_offsets_topic_created(
+        &mut self,
+        correlation_id: CorrelationId,
+        result: Result<()>,
+        out: &mut Outbox,
+    ) {
+        if self.offsets_topic_request != Some(correlation_id) {
+            return;
+        }
+        self.offsets_topic_request = None;
+        match result {
+            Err(e) if e.code != crate::error::ErrorCode::TopicAlreadyExists => {
+                if self.offsets_topic_refusal.as_ref() != Some(&e.message) {
+                    self.offsets_topic_refusal = Some(e.message.clone());
+                    out.trace(crate::protocol::trace::TraceKind::OffsetsTopicNotCreated {
+                        error: e.code,
+                        message: e.message,
+                    });
+                }
+            }
+            _ => self.offsets_topic_refusal = None,
         }
     }
 

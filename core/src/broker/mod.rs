@@ -410,6 +410,9 @@ pub struct Broker {
     offsets_loaded_through: VecMap<u32, Offset>,
     /// When this broker last asked the controller to create `__consumer_offsets` (at most once a second).
     offsets_topic_requested_ms: Option<u64>,
+    /// The CreateTopics for `__consumer_offsets` awaiting the controller's answer, and the last refusal said.
+    offsets_topic_request: Option<CorrelationId>,
+    offsets_topic_refusal: Option<String>,
     /// On disk: the next producer id to hand out (InitProducerId), unique across restarts and brokers.
     next_producer_id: i64,
 }
@@ -485,6 +488,8 @@ impl Broker {
             log_flusher_first_run_ms,
             log_flusher_next_run_ms: log_flusher_first_run_ms,
             offsets_topic_requested_ms: None,
+            offsets_topic_request: None,
+            offsets_topic_refusal: None,
             groups: VecMap::new(),
             next_producer_id,
             groups_loaded: VecMap::new(),
@@ -1103,6 +1108,9 @@ impl Actor for Broker {
             | Message::HeartbeatRequest { .. }
             | Message::LeaveGroupRequest { .. }
             | Message::OffsetCommitRequest { .. } => self.on_group_request(now_ms, from, message, out),
+            Message::AdminResponse { correlation_id, result } => {
+                self.on_offsets_topic_created(correlation_id, result, out)
+            }
             // Responses are for clients, Raft is for controllers, the rest for controllers too: a broker
             // ignores a stray one.
             _ => {}

@@ -226,6 +226,13 @@ pub enum TraceKind {
         group: String,
         member: String,
     },
+    /// The controller refused this broker's request to create `__consumer_offsets` (fewer brokers registered
+    /// than `offsets.topic.replication.factor`, say): groups have no coordinator (COORDINATOR_NOT_AVAILABLE)
+    /// until it can.
+    OffsetsTopicNotCreated {
+        error: ErrorCode,
+        message: String,
+    },
     /// The coordinator could not write a generation's assignment to `__consumer_offsets` (its partition under
     /// `min.insync.replicas`, say): the members waiting in SyncGroup get the error and the group rebalances
     /// again (Kafka's `resetAndPropagateAssignmentError`), round after round while it lasts.
@@ -312,6 +319,7 @@ impl TraceKind {
             TraceKind::GroupMemberRemoved { .. } => "group_member_removed",
             TraceKind::ConsumerFenced { .. } => "consumer_fenced",
             TraceKind::GroupAssignmentNotStored { .. } => "group_assignment_not_stored",
+            TraceKind::OffsetsTopicNotCreated { .. } => "offsets_topic_not_created",
             TraceKind::ProduceBatchSplit { .. } => "produce_batch_split",
             TraceKind::UnknownProducerSequenceTaken { .. } => "unknown_producer_sequence_taken",
             TraceKind::ProducerEpochBumped { .. } => "producer_epoch_bumped",
@@ -466,6 +474,9 @@ impl fmt::Display for TraceKind {
             }
             TraceKind::ConsumerFenced { group, member } => write!(f,
                 "fenced (FENCED_INSTANCE_ID): another consumer with this group.instance.id replaced member {member} of group {group}; this consumer stops"
+            ),
+            TraceKind::OffsetsTopicNotCreated { error, message } => write!(f,
+                "could not create __consumer_offsets ({error}: {message}): groups have no coordinator (COORDINATOR_NOT_AVAILABLE) until it can be; see offsets.topic.replication.factor"
             ),
             TraceKind::GroupAssignmentNotStored { group, generation, error, message } => write!(f,
                 "could not write group {group}'s generation {generation} assignment to __consumer_offsets ({message}): its members hear {error} and join again"

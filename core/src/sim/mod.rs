@@ -300,7 +300,9 @@ impl World {
                 config.clock_start_ms
             ));
         }
-        let broker_config = config::BrokerConfig::parse(&config.broker_config)?;
+        let mut broker_config = config::BrokerConfig::parse(&config.broker_config)?;
+        // As topics get min(3, brokers) replicas unless asked (a cluster of one broker serves groups).
+        broker_config.offsets_topic_replication_factor.get_or_insert(config.brokers.min(3));
         let network = Network::new(config.network, stream_rng(config.seed, Stream::Network));
         let brokers: Vec<NodeId> = (1..=config.brokers as NodeId).collect();
         let controllers: Vec<NodeId> =

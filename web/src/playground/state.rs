@@ -587,7 +587,7 @@ pub struct Flight {
 
 /// Topics Kafka keeps for itself (`__consumer_offsets`): listed last, folded, never deleted from the page.
 pub fn is_internal(topic: &str) -> bool {
-    topic.starts_with("__")
+    franz_core::types::is_internal_topic(topic)
 }
 
 /// The playground's cluster: Kafka's defaults, but retention and the log cleaner look every 5 s of virtual

@@ -44,6 +44,14 @@ impl Controller {
     ) -> Result<Vec<MetadataRecord>> {
         match op {
             AdminOp::CreateTopic { name, partitions, replication_factor, config } => {
+                if name == "__cluster_metadata" {
+                    // Kafka's `ControllerApis.createTopics` refuses only this internal name; Franz keeps the
+                    // others too (the cluster creates `__consumer_offsets` with its own settings).
+                    return Err(franz_err!(
+                        InvalidRequest,
+                        "Creation of internal topic __cluster_metadata is prohibited."
+                    ));
+                }
                 if internal_allowed && is_internal_topic(&name) {
                     validate_topic_name(&name)?;
                 } else {
@@ -96,6 +104,12 @@ impl Controller {
             AdminOp::DeleteTopic { name } => {
                 user_topic(&name)?;
                 self.existing_topic(&name)?;
+                if !self.config.delete_topic_enable {
+                    return Err(franz_err!(
+                        TopicDeletionDisabled,
+                        "Topic deletion is disabled (delete.topic.enable=false)."
+                    ));
+                }
                 trace.push(TraceKind::TopicDeleted { topic: name.clone() });
                 Ok(alloc::vec![MetadataRecord::RemoveTopic { name }])
             }

@@ -403,10 +403,7 @@ impl Controller {
 fn user_topic(name: &str) -> Result<()> {
     validate_topic_name(name)?;
     if is_internal_topic(name) {
-        return Err(franz_err!(
-            InvalidTopicException,
-            "Topic \"{name}\" is internal (names starting with \"__\" belong to the cluster)"
-        ));
+        return Err(franz_err!(InvalidTopicException, "Topic \"{name}\" is internal: it belongs to the cluster"));
     }
     Ok(())
 }
@@ -496,7 +493,9 @@ impl Actor for Controller {
         self.sync(now_ms, out);
         if self.is_active() {
             self.fence_silent_brokers(now_ms, out);
-            if now_ms >= self.last_rebalance_ms.saturating_add(self.config.leader_imbalance_check_interval_ms) {
+            if self.config.auto_leader_rebalance_enable
+                && now_ms >= self.last_rebalance_ms.saturating_add(self.config.leader_imbalance_check_interval_ms)
+            {
                 self.rebalance_leaders(now_ms, out);
             }
             if now_ms >= self.last_unclean_check_ms.saturating_add(self.config.unclean_leader_election_interval_ms) {
@@ -522,8 +521,10 @@ impl Actor for Controller {
             timers.set_about(TimerName::BrokerSessionTimeout, at_ms, || Some(format!("broker {broker}")));
         }
         timers.set_all(TimerName::ReplicaFetchWaitMax, self.parked.iter().map(|f| f.deadline_ms));
-        let rebalance = self.last_rebalance_ms.saturating_add(self.config.leader_imbalance_check_interval_ms);
-        timers.set(TimerName::LeaderImbalanceCheck, rebalance);
+        if self.config.auto_leader_rebalance_enable {
+            let rebalance = self.last_rebalance_ms.saturating_add(self.config.leader_imbalance_check_interval_ms);
+            timers.set(TimerName::LeaderImbalanceCheck, rebalance);
+        }
         let unclean = self.last_unclean_check_ms.saturating_add(self.config.unclean_leader_election_interval_ms);
         timers.set(TimerName::UncleanLeaderElectionCheck, unclean);
     }

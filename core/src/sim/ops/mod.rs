@@ -91,7 +91,9 @@ impl World {
             }
             Action::Step => Ok(Outcome::Stepped(self.step_with_streams())),
             Action::CreateTopic { name, partitions, replication_factor, config } => {
-                let replication_factor = replication_factor.unwrap_or_else(|| (self.brokers.len() as u32).min(3));
+                let default = self.broker_config.default_replication_factor;
+                let replication_factor =
+                    replication_factor.or(default).unwrap_or_else(|| (self.brokers.len() as u32).min(3));
                 self.exec_admin(AdminOp::CreateTopic { name, partitions, replication_factor, config })
                     .map(|_| Outcome::Done)
             }
@@ -207,7 +209,7 @@ impl World {
     }
 
     /// `AdminClient.createTopics`: waits for the answer up to `default.api.timeout.ms`.
-    /// `replication_factor: None` means Kafka's default, min(3, brokers).
+    /// `replication_factor: None` means `default.replication.factor`, unset min(3, brokers) (Kafka's: 1).
     pub fn create_topic(
         &mut self,
         name: &str,

@@ -94,6 +94,7 @@ impl EventKind {
             | T::GroupMemberRemoved { .. }
             | T::ConsumerFenced { .. }
             | T::GroupAssignmentNotStored { .. }
+            | T::OffsetsTopicNotCreated { .. }
             | T::ConsumerOffsetReset { .. } => EventKind::Groups,
             T::TopicCreated { .. }
             | T::TopicDeleted { .. }
