@@ -8,7 +8,7 @@ use franz_core::group::{coordinator_partition, OFFSETS_TOPIC};
 use franz_core::types::{NodeId, ProducerRecord, TopicPartition};
 use franz_core::view::ConsumerGroupState;
 use franz_core::{ClusterConfig, ErrorCode, World};
-use franz_tests::{text, value};
+use franz_tests::{kv, text, value};
 
 fn world_with_records(seed: u64, count: usize) -> World {
     let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
@@ -1820,5 +1820,73 @@ fn the_offsets_topic_created_while_brokers_are_down_gets_its_full_replication_fa
             assert_eq!(entry.source, franz_core::config::ConfigSource::DynamicTopicConfig, "seed {seed}: {key}");
         }
         franz_tests::assert_serving(&mut w, &format!("seed {seed}"));
+    }
+}
+
+/// Adversary 34: a member that subscribed to more topics gave its partitions up at once, with a commit under
+/// no generation that never landed, and read everything again; subscribing again to the same topics
+/// rebalanced too. Kafka's `subscribe` changes nothing when the topics are the same, and otherwise the member
+/// joins again at its next poll, committing first with auto-commit (`onJoinPrepare`). Eager and
+/// cooperative alike: nothing is read twice, and the new topic is read.
+#[test]
+fn changing_a_subscription_commits_first_and_the_same_subscription_changes_nothing() {
+    for seed in 1..=3 {
+        for assignor in ["range", "cooperative-sticky"] {
+            let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+            w.create_topic("t", 3, None, ConfigMap::new()).unwrap();
+            w.create_topic("u", 1, None, ConfigMap::new()).unwrap();
+            let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+            for i in 0..30 {
+                w.send(p, "t", vec![kv(&format!("k{i}"), &format!("t{i}"))]).unwrap();
+            }
+            w.send(p, "u", vec![value("u0")]).unwrap();
+            let c = member(&mut w, "g", "c", &["t"], |c| c.assignor = assignor.into());
+            let mut read = Vec::new();
+            for _ in 0..20 {
+                read.extend(values(&w.poll(c, 500).unwrap()));
+            }
+            assert_eq!(read.len(), 30, "seed {seed} {assignor}");
+            let generation = w.describe_group("g").generation;
+            w.subscribe(c, vec!["t".into()]).unwrap();
+            assert_eq!(w.assignment(c).unwrap().len(), 3, "seed {seed} {assignor}: the same topics change nothing");
+            w.poll(c, 500).unwrap();
+            assert_eq!(w.describe_group("g").generation, generation, "seed {seed} {assignor}: no rebalance");
+            w.subscribe(c, vec!["t".into(), "u".into()]).unwrap();
+            for _ in 0..20 {
+                read.extend(values(&w.poll(c, 500).unwrap()));
+            }
+            let mut sorted = read.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(sorted.len(), read.len(), "seed {seed} {assignor}: a record read twice: {read:?}");
+            assert!(read.contains(&"u0".to_string()), "seed {seed} {assignor}: the new topic is read");
+            assert_eq!(w.assignment(c).unwrap().len(), 4, "seed {seed} {assignor}");
+            assert!(w.check().ok, "seed {seed} {assignor}: {:?}", w.check().violations);
+        }
+    }
+}
+
+/// Adversary 34: Kafka's `unsubscribe()` gives the partitions up and leaves without committing
+/// (`onLeavePrepare`, then `maybeLeaveGroup`); Franz committed first, so the group's next member did not read
+/// again what Kafka's would.
+#[test]
+fn unsubscribing_commits_nothing() {
+    for seed in 1..=3 {
+        let mut w = world_with_records(seed, 10);
+        let a = member(&mut w, "g", "a", &["t"], |c| c.auto_commit_interval_ms = 60_000);
+        let mut got = Vec::new();
+        for _ in 0..10 {
+            got.extend(values(&w.poll(a, 500).unwrap()));
+        }
+        assert_eq!(got.len(), 10, "seed {seed}");
+        w.subscribe(a, vec![]).unwrap();
+        w.run_for(2_000);
+        assert!(w.group_offsets("g").is_empty(), "seed {seed}: {:?}", w.group_offsets("g"));
+        let b = member(&mut w, "g", "b", &["t"], |_| {});
+        let mut again = Vec::new();
+        for _ in 0..20 {
+            again.extend(values(&w.poll(b, 500).unwrap()));
+        }
+        assert_eq!(again.len(), 10, "seed {seed}: the next member reads them again");
     }
 }

@@ -301,7 +301,7 @@ mod bad_input {
         w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
         let consumer = w.add_consumer(ConsumerConfig::named("c")).unwrap();
         let tp = TopicPartition::new("t", 0);
-        assert_eq!(w.seek(consumer, &tp, 0).unwrap_err().code, ErrorCode::UnknownTopicOrPartition);
+        assert_eq!(w.seek(consumer, &tp, 0).unwrap_err().code, ErrorCode::InvalidRequest, "IllegalStateException");
         w.assign(consumer, vec![tp.clone()]).unwrap();
         assert_eq!(w.seek(consumer, &tp, -1).unwrap_err().code, ErrorCode::OffsetOutOfRange);
     }

@@ -263,7 +263,7 @@ test("consumer groups: subscribe, rebalance on close, describeGroup", () => {
   a.pause(aParts);
   assert.deepEqual(a.poll(200), [], "paused: nothing");
   a.resume(aParts);
-  assert.throws(() => a.pause([{ topic: "orders", partition: 99 }]), { code: "UNKNOWN_TOPIC_OR_PARTITION" });
+  assert.throws(() => a.pause([{ topic: "orders", partition: 99 }]), { code: "INVALID_REQUEST", retriable: false });
   const seen = [...a.poll(1000), ...b.poll(1000)].map((r) => r.value);
   b.close();
   // While the group rebalances, Kafka's DescribeGroups lists no assignor and no member's partitions (an

@@ -7,17 +7,6 @@ use alloc::vec::Vec;
 use super::*;
 
 impl Consumer {
-    /// The partitions are given up (committed first with auto-commit) and the group left.
-    pub(super) fn give_up_membership(&mut self, now_ms: u64, reason: RevokeReason, out: &mut Outbox) {
-        if self.config.enable_auto_commit && self.membership.as_ref().is_some_and(|m| m.phase == Phase::Stable) {
-            let positions = self.positions();
-            self.start_commit(now_ms, positions, CommitKind::Revocation);
-            self.fill(now_ms, out);
-        }
-        self.leave_group(now_ms, out);
-        self.revoke_all(now_ms, false, reason, out);
-    }
-
     /// LeaveGroup, for a dynamic member (a static one waits for its session to expire instead).
     pub(super) fn leave_group(&mut self, now_ms: u64, out: &mut Outbox) {
         let (Some(group_id), Some(coordinator)) = (self.config.group_id.clone(), self.coordinator) else { return };
@@ -111,7 +100,7 @@ impl Consumer {
     /// owner (KIP-429). Nothing is committed here: as Kafka's `onJoinComplete`, which may run while the
     /// application still processes what its last poll returned; the auto-commit happened when the join
     /// began, inside a poll (see `rejoin`).
-    fn revoke_moved(&mut self, partitions: &[TopicPartition], out: &mut Outbox) {
+    pub(super) fn revoke_moved(&mut self, partitions: &[TopicPartition], out: &mut Outbox) {
         let moved: Vec<TopicPartition> =
             self.assignment.keys().filter(|tp| !partitions.contains(tp)).cloned().collect();
         if moved.is_empty() {

@@ -460,7 +460,11 @@ impl Consumer {
         let mut topics = topics;
         crate::collect::sort(&mut topics);
         topics.dedup();
-        let member_id = self.membership.as_ref().map(|m| m.member_id.clone()).unwrap_or_default();
+        if self.membership.is_some() {
+            self.change_subscription(now_ms, topics, out);
+            return Ok(());
+        }
+        let member_id = String::new();
         self.membership = Some(Membership {
             topics,
             member_id,
@@ -479,6 +483,38 @@ impl Consumer {
         self.revoke_all(now_ms, true, RevokeReason::Rebalance, out);
         self.fill(now_ms, out);
         Ok(())
+    }
+
+    /// `subscribe` again, as a member (Kafka's `changeSubscription`): the same topics change nothing; others
+    /// make the member join again at its next poll, committing first with auto-commit and, eager, giving up
+    /// its partitions then, as a rebalance does (adversary 34: it had given them up at once, with a commit
+    /// that never landed, and read everything again). A cooperative member gives up at once only the
+    /// partitions of topics it no longer subscribes to (Kafka's `onJoinPrepare`, and the buffered records
+    /// its `subscribe` clears).
+    fn change_subscription(&mut self, now_ms: u64, topics: Vec<String>, out: &mut Outbox) {
+        let Some(m) = self.membership.as_mut() else { return };
+        if m.topics == topics {
+            return;
+        }
+        let stable = m.phase == Phase::Stable;
+        let between_generations = matches!(m.phase, Phase::NeedJoin | Phase::LeftUntilPoll);
+        m.topics = topics;
+        if self.cooperative() {
+            let kept: Vec<TopicPartition> =
+                self.assignment.keys().filter(|tp| self.subscription().contains(&tp.topic)).cloned().collect();
+            if kept.len() < self.assignment.len() {
+                if stable && self.config.enable_auto_commit {
+                    let positions = self.positions();
+                    self.start_commit(now_ms, positions, CommitKind::Revocation);
+                }
+                self.revoke_moved(&kept, out);
+            }
+        }
+        if !between_generations {
+            let error = franz_err!(RebalanceInProgress, "The subscription changed: joining the group again");
+            self.rejoin(now_ms, &error, out);
+        }
+        self.fill(now_ms, out);
     }
 
     /// Whether this consumer's partitions come from a group (`subscribe`).
@@ -537,7 +573,10 @@ impl Consumer {
         if self.membership.is_none() {
             return;
         }
-        self.give_up_membership(now_ms, RevokeReason::Unsubscribed, out);
+        // As Kafka's `unsubscribe()` (`onLeavePrepare`, then `maybeLeaveGroup`): the partitions are given up
+        // and the group left, with no commit (adversary 34: Franz committed first).
+        self.leave_group(now_ms, out);
+        self.revoke_all(now_ms, false, RevokeReason::Unsubscribed, out);
         self.membership = None;
     }
 
@@ -598,10 +637,7 @@ impl Consumer {
             ));
         }
         let Some(state) = self.assignment.get_mut(tp) else {
-            return Err(franz_err!(
-                UnknownTopicOrPartition,
-                "No current assignment for partition {tp}: assign it first"
-            ));
+            return Err(not_assigned(tp));
         };
         // Kafka keeps what it fetched from the position sought (its next fetch offset is still the position).
         let moved = state.position != Some(offset as Offset);
@@ -634,9 +670,7 @@ impl Consumer {
         match self.assignment.get(tp) {
             Some(state) if state.no_offset && state.position.is_none() => Err(no_offset_error(tp)),
             Some(state) => Ok(state.position),
-            None => {
-                Err(franz_err!(UnknownTopicOrPartition, "No current assignment for partition {tp}: assign it first"))
-            }
+            None => Err(not_assigned(tp)),
         }
     }
 
@@ -688,7 +722,7 @@ impl Consumer {
         out: &mut Outbox,
     ) -> Result<()> {
         if let Some(tp) = partitions.iter().find(|tp| !self.assignment.contains_key(tp)) {
-            return Err(franz_err!(UnknownTopicOrPartition, "No current assignment for partition {tp}"));
+            return Err(not_assigned(tp));
         }
         for tp in partitions {
             if let Some(state) = self.assignment.get_mut(tp) {
@@ -1059,6 +1093,13 @@ impl Consumer {
             _ => {}
         }
     }
+}
+
+/// `seek`, `position`, `pause` or `resume` of a partition the consumer is not assigned: Kafka's
+/// `IllegalStateException` (a caller's mistake, not to retry; adversary 34 saw a retriable
+/// UNKNOWN_TOPIC_OR_PARTITION), as `INVALID_REQUEST`.
+fn not_assigned(tp: &TopicPartition) -> FranzError {
+    franz_err!(InvalidRequest, "No current assignment for partition {tp}")
 }
 
 /// Kafka's `NoOffsetForPartitionException`, as `poll` and `position` throw it.
