@@ -394,8 +394,22 @@ fn act(w: &mut World, m: &mut Model) {
         }
         64..=65 => {
             if let Some(c) = m.pick(&m.consumers.clone()) {
-                m.count("commitSync");
-                let _ = w.commit_sync(c, None);
+                let subscribed = matches!(w.node(c), Some(Node::Consumer(x)) if x.is_subscribed());
+                if subscribed && m.chance(25) {
+                    // A member changes its subscription (the same topics, or others): adversary 34 found
+                    // such a member giving its partitions up with a commit that never landed.
+                    m.count("resubscribe");
+                    let topics: Vec<String> = m
+                        .topics
+                        .iter()
+                        .filter(|_| m.dice.next_u32().is_multiple_of(2))
+                        .map(|t| t.name.clone())
+                        .collect();
+                    let _ = w.subscribe(c, topics);
+                } else {
+                    m.count("commitSync");
+                    let _ = w.commit_sync(c, None);
+                }
             }
         }
         66..=67 => {
