@@ -561,11 +561,13 @@ mod producer_wakeups {
             FranzError::new(ErrorCode::NotEnoughReplicas, "not enough replicas"),
         )];
         p.on_message(10, BROKER, Message::ProduceResponse { correlation_id: x, partitions: retry }, &mut out);
-        assert_eq!(p.next_timer_ms(), Some(110), "X backs off");
-        p.on_timer(110, &mut out);
-        let Message::ProduceRequest { .. } = only(&mut out) else { panic!("X again, out until 1,110") };
-        p.send(120, "t".into(), record_to(1), &mut out).unwrap();
-        p.on_timer(125, &mut out);
+        // X backs off retry.backoff.ms, within its ±20% jitter (KIP-580).
+        let again = p.next_timer_ms().unwrap();
+        assert!((90..=130).contains(&again), "X backs off: {again}");
+        p.on_timer(again, &mut out);
+        let Message::ProduceRequest { .. } = only(&mut out) else { panic!("X again, out for request.timeout.ms") };
+        p.send(again + 10, "t".into(), record_to(1), &mut out).unwrap();
+        p.on_timer(again + 15, &mut out);
         assert!(out.take_messages().is_empty(), "batch B waits for room (max.in.flight=1)");
         assert_eq!(p.next_timer_ms(), Some(1_005), "X's send expires first");
         p.on_timer(1_005, &mut out);

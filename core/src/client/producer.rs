@@ -18,7 +18,7 @@ use alloc::vec::Vec;
 use rand_pcg::Pcg32;
 
 use super::metadata::MetadataCache;
-use super::{Bootstrap, RETRY_BACKOFF_MS};
+use super::{Bootstrap, RETRY_BACKOFF_MAX_MS, RETRY_BACKOFF_MS};
 use crate::error::ErrorCode;
 use crate::error::{FranzError, Result};
 use crate::log::{BatchOrigin, ProducerStamp};
@@ -1153,16 +1153,17 @@ impl Producer {
         true
     }
 
-    /// A retriable failure: the batch goes again after `retry.backoff.ms` (within `delivery.timeout.ms`), unless
+    /// A retriable failure: the batch goes again after its backoff (within `delivery.timeout.ms`), unless
     /// it was tried `retries` times already (Kafka's `canRetry`), when it fails with the error.
     fn schedule_retry(&mut self, now_ms: u64, batch_id: u64, error: &FranzError, out: &mut Outbox) {
         let retries = self.config.retries;
         if self.batches.get(&batch_id).is_some_and(|b| b.attempts > retries) {
             return self.fail_batch(batch_id, error, out);
         }
+        let jitter = rand_core::RngCore::next_u32(&mut self.rng);
         let Some(batch) = self.batches.get_mut(&batch_id) else { return };
         batch.in_flight = false;
-        batch.retry_at_ms = Some(now_ms + RETRY_BACKOFF_MS);
+        batch.retry_at_ms = Some(now_ms + retry_backoff_ms(batch.attempts, jitter));
         let (topic, partition, attempt) = (batch.topic.clone(), batch.partition, batch.attempts + 1);
         let senders: Vec<u64> = batch.shares.iter().map(|s| s.send_id).collect();
         // The leader may have moved (a silent leader may be dead): relearn it, as Kafka's client does when
@@ -1459,6 +1460,18 @@ impl Producer {
     }
 }
 
+/// Kafka's producer backoff since KIP-580 (3.7, `RecordAccumulator`'s `ExponentialBackoff`): before the
+/// batch's retry after its `attempts`-th try, `retry.backoff.ms` doubled per earlier retry, up to
+/// `retry.backoff.max.ms`, times a random factor within ±20% (`jitter` is the draw). A constant 100 ms made a
+/// producer facing NOT_ENOUGH_REPLICAS retry ~48 times in 5 s where Kafka's does ~9 (adversary 33).
+fn retry_backoff_ms(attempts: u32, jitter: u32) -> u64 {
+    let doublings = attempts.saturating_sub(1).min(16);
+    let term = RETRY_BACKOFF_MS.saturating_mul(1 << doublings);
+    // A factor in [0.8, 1.2), in thousandths, from the draw.
+    let factor = 800 + u64::from(jitter % 400);
+    (term.saturating_mul(factor) / 1_000).min(RETRY_BACKOFF_MAX_MS)
+}
+
 /// The producer's next epoch; past the last one, none: the producer asks for a new producer id (Kafka's
 /// `bumpIdempotentProducerEpoch` resets the id at `Short.MAX_VALUE`), and its partitions start over at
 /// sequence 0 under it.
@@ -1752,6 +1765,18 @@ mod tests {
         sent.remove(0).1
     }
 
+    /// KIP-580: 100 ms doubled per retry up to 1 s, within ±20%.
+    #[test]
+    fn the_retry_backoff_grows_exponentially_with_jitter_up_to_its_max() {
+        for (attempts, low, high) in [(1, 80, 120), (2, 160, 240), (3, 320, 480), (4, 640, 960), (5, 1_000, 1_000)] {
+            for jitter in [0, 1, 199, 200, 399, u32::MAX] {
+                let ms = retry_backoff_ms(attempts, jitter);
+                assert!((low..=high).contains(&ms), "attempt {attempts}, draw {jitter}: {ms}");
+            }
+        }
+        assert_eq!(retry_backoff_ms(u32::MAX, 7), RETRY_BACKOFF_MAX_MS);
+    }
+
     /// The counting sort orders as a sort of the pairs would (partition, then send order), for few
     /// partitions or many.
     #[test]
@@ -1878,7 +1903,7 @@ mod tests {
         let results = p.take_results();
         assert_eq!(results.len(), 1);
         assert_eq!(results[0].request_id, a, "send a failed with partition 1");
-        p.on_timer(12 + RETRY_BACKOFF_MS, &mut out);
+        p.on_timer(12 + RETRY_BACKOFF_MS * 6 / 5, &mut out); // the backoff's most, with jitter
         let Message::ProduceRequest { correlation_id, partitions: retry, .. } = only_request(&mut out) else {
             panic!("the partition-0 batch is retried")
         };
@@ -1886,7 +1911,7 @@ mod tests {
         assert_eq!(retry[0].records, p0, "the retry carries the first attempt's records, a's included");
         let ok = vec![ProducePartitionResult::appended("t", 0, Some(1), 40, 0)];
         p.on_message(
-            13 + RETRY_BACKOFF_MS,
+            13 + RETRY_BACKOFF_MS * 6 / 5,
             BROKER,
             Message::ProduceResponse { correlation_id, partitions: ok },
             &mut out,
