@@ -28,8 +28,11 @@ fn broker_keys_for_topic_defaults_and_deletion() {
     let mut w = cluster(3, map(&[("default.replication.factor", "2"), ("delete.topic.enable", "false")]));
     w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
     assert!(w.describe_topic("t").unwrap().partitions.iter().all(|p| p.replicas.len() == 2));
-    let e = w.delete_topic("t").unwrap_err();
-    assert_eq!(e.code, ErrorCode::TopicDeletionDisabled, "{e}");
+    // Said before any name is looked at, as Kafka's `ControllerApis.deleteTopics` (adversary 35).
+    for name in ["t", "no-such-topic", "__consumer_offsets"] {
+        let e = w.delete_topic(name).unwrap_err();
+        assert_eq!(e.code, ErrorCode::TopicDeletionDisabled, "{name}: {e}");
+    }
     assert!(w.list_topics().contains(&"t".to_string()));
     assert_eq!(w.broker_config().num_partitions, 1, "Kafka's default");
     let w = cluster(3, map(&[("num.partitions", "6"), ("auto.create.topics.enable", "false")]));

@@ -975,3 +975,29 @@ fn a_fenced_brokers_replicas_are_offline() {
         assert_serving(&mut w, &format!("seed {seed}, after the heal"));
     }
 }
+
+/// Adversary 35: every replica crashed, the leader first; once fenced, the last in-sync replica named was a
+/// follower, whose HW had gone with its memory, and the view fell 5 -> 0 -> 5 (the group's lag -5). A
+/// follower's HW at its crash counts as much as a leader's.
+#[test]
+fn an_offline_partitions_high_watermark_does_not_fall_when_its_last_in_sync_replica_was_a_follower() {
+    for seed in 1..=8 {
+        let (mut w, leader, before) = t0_written(seed, ConfigMap::new(), 5);
+        assert_eq!(before.high_watermark, 5, "seed {seed}");
+        w.run_for(2_000);
+        w.crash_broker(leader).unwrap();
+        for f in w.brokers().to_vec().into_iter().filter(|&b| b != leader) {
+            w.run_for(500);
+            w.crash_broker(f).unwrap();
+        }
+        w.run_for(15_000);
+        let offline = w.describe_topic("t").unwrap().partitions.remove(0);
+        assert_eq!(offline.leader, None, "seed {seed}: {offline:?}");
+        assert_eq!(offline.high_watermark, 5, "seed {seed}: {offline:?}");
+        let last = offline.isr[0];
+        w.restart_broker(last).unwrap();
+        w.run_for(15_000);
+        let back = w.describe_topic("t").unwrap().partitions.remove(0);
+        assert_eq!((back.leader, back.high_watermark), (Some(last), 5), "seed {seed}: {back:?}");
+    }
+}

@@ -791,3 +791,55 @@ fn a_follower_past_its_leaders_end_with_no_epoch_is_told_to_truncate_to_it() {
     assert_eq!(data.diverging_epoch, Some((-1, 2)), "truncate to the leader's end: {data:?}");
     assert!(data.batches.is_empty());
 }
+
+/// Explorer seed 181 (its saved regression stopped reaching this when timings moved): a follower whose every
+/// epoch came after the one its leader says they diverge at holds nothing the leader has from its first
+/// epoch on, and truncates to that epoch's start (Kafka's `endOffsetFor`), not to the leader's end.
+#[test]
+fn a_follower_whose_epochs_all_follow_the_diverging_one_truncates_to_its_first_epochs_start() {
+    use crate::protocol::message::{ReplicaFetchData, ReplicaFetchResult};
+    let mut b = replica_of_t(&[2, 1], 2);
+    let next_fetch = |out: Outbox| {
+        sent(out)
+            .into_iter()
+            .find_map(|(to, m)| match m {
+                Message::ReplicaFetchRequest(fetch) if to == 2 => Some(fetch.correlation_id),
+                _ => None,
+            })
+            .expect("the follower fetches from its leader")
+    };
+    let answer = |correlation_id, data: ReplicaFetchData| Message::ReplicaFetchResponse {
+        correlation_id,
+        session: Ok(3),
+        partitions: vec![ReplicaFetchResult { topic: "t".into(), topic_id: TOPIC_ID, partition: 0, result: Ok(data) }],
+    };
+    let mut out = Outbox::default();
+    b.on_timer(2 + 500 + 2_000, &mut out);
+    let first = next_fetch(out);
+    // Two records a zombie leader wrote at epoch 9.
+    let records: Vec<Record> =
+        ["z1", "z2"].iter().enumerate().map(|(offset, v)| Record { offset: offset as u64, ..record(v) }).collect();
+    let batch = crate::protocol::record::RecordBatch {
+        base_offset: 0,
+        last_offset: 1,
+        leader_epoch: 9,
+        producer: ProducerStamp::NONE,
+        origin: None,
+        delete_horizon_ms: None,
+        emptied_max_timestamp_ms: None,
+        size_bytes: crate::protocol::record::batch_size_bytes(&records),
+        records: records.into(),
+    };
+    let data = ReplicaFetchData { high_watermark: 0, log_start_offset: 0, diverging_epoch: None, batches: vec![batch] };
+    let mut out = Outbox::default();
+    b.on_message(2_503, 2, answer(first, data), &mut out);
+    assert_eq!(b.partition("t", 0).map(|p| p.log.epoch_cache().to_vec()), Some(vec![(9, 0)]));
+    let second = next_fetch(out);
+    // The leader's log ends at offset 1 at epoch 3, which this log never saw.
+    let data =
+        ReplicaFetchData { high_watermark: 0, log_start_offset: 0, diverging_epoch: Some((3, 1)), batches: vec![] };
+    let mut out = Outbox::default();
+    b.on_message(2_505, 2, answer(second, data), &mut out);
+    let p = b.partition("t", 0).expect("t-0");
+    assert_eq!(p.log.log_end_offset(), 0, "all it held came after the divergence: {:?}", p.log.epoch_cache());
+}

@@ -1465,8 +1465,10 @@ impl Producer {
 /// `retry.backoff.max.ms`, times a random factor within ±20% (`jitter` is the draw). A constant 100 ms made a
 /// producer facing NOT_ENOUGH_REPLICAS retry ~48 times in 5 s where Kafka's does ~9 (adversary 33).
 fn retry_backoff_ms(attempts: u32, jitter: u32) -> u64 {
+    // The base is capped before the jitter, as Kafka's `ExponentialBackoff` caps the exponent: capped retries
+    // still spread over 800-1,000 ms rather than all waiting exactly 1 s (adversary 35).
     let doublings = attempts.saturating_sub(1).min(16);
-    let term = RETRY_BACKOFF_MS.saturating_mul(1 << doublings);
+    let term = RETRY_BACKOFF_MS.saturating_mul(1 << doublings).min(RETRY_BACKOFF_MAX_MS);
     // A factor in [0.8, 1.2), in thousandths, from the draw.
     let factor = 800 + u64::from(jitter % 400);
     (term.saturating_mul(factor) / 1_000).min(RETRY_BACKOFF_MAX_MS)
@@ -1768,13 +1770,14 @@ mod tests {
     /// KIP-580: 100 ms doubled per retry up to 1 s, within ±20%.
     #[test]
     fn the_retry_backoff_grows_exponentially_with_jitter_up_to_its_max() {
-        for (attempts, low, high) in [(1, 80, 120), (2, 160, 240), (3, 320, 480), (4, 640, 960), (5, 1_000, 1_000)] {
+        for (attempts, low, high) in [(1, 80, 120), (2, 160, 240), (3, 320, 480), (4, 640, 960), (5, 800, 1_000)] {
             for jitter in [0, 1, 199, 200, 399, u32::MAX] {
                 let ms = retry_backoff_ms(attempts, jitter);
                 assert!((low..=high).contains(&ms), "attempt {attempts}, draw {jitter}: {ms}");
             }
         }
-        assert_eq!(retry_backoff_ms(u32::MAX, 7), RETRY_BACKOFF_MAX_MS);
+        assert_eq!(retry_backoff_ms(u32::MAX, 7), 807, "capped, then jittered");
+        assert_eq!(retry_backoff_ms(9, 399), RETRY_BACKOFF_MAX_MS);
     }
 
     /// The counting sort orders as a sort of the pairs would (partition, then send order), for few

@@ -262,9 +262,9 @@ pub struct World {
     poll_loops: VecMap<NodeId, stream::PollLoop>,
     /// For pictures only (never read by the simulation): the newest messages the network lost, oldest first.
     recent_losses: VecDeque<MessageLost>,
-    /// For views only (never read by the simulation): the high watermark each broker had given out, as leader,
-    /// when it last went down (its memory went with it), by (broker, topic id, partition): with its leader
-    /// epoch, what an admin client last heard from it, until it serves again.
+    /// For views only (never read by the simulation): the high watermark each broker's replicas knew (as
+    /// leader, given out) when it last went down (its memory went with it), by (broker, topic id, partition):
+    /// with its leader epoch, what an admin client last heard from it, until it serves again.
     high_watermarks_at_crash: VecMap<(NodeId, TopicId, u32), (LeaderEpoch, Offset)>,
 }
 
@@ -435,8 +435,9 @@ impl World {
         Ok(timers.into_list())
     }
 
-    /// The high watermark broker `broker` had given out as the leader of `partition` of topic `topic_id`
-    /// when it went down, with its leader epoch (none if it led none, or runs again).
+    /// The high watermark broker `broker`'s replica of `partition` of topic `topic_id` knew (given out, if it
+    /// led) when it last went down, with its leader epoch (none if it held no replica then). Read only while
+    /// the broker does not serve.
     pub fn high_watermark_at_crash(
         &self,
         broker: NodeId,

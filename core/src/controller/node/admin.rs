@@ -102,14 +102,15 @@ impl Controller {
                 Ok(records)
             }
             AdminOp::DeleteTopic { name } => {
-                user_topic(&name)?;
-                self.existing_topic(&name)?;
+                // Kafka's `ControllerApis.deleteTopics` says so before it looks at any name (adversary 35).
                 if !self.config.delete_topic_enable {
                     return Err(franz_err!(
                         TopicDeletionDisabled,
                         "Topic deletion is disabled (delete.topic.enable=false)."
                     ));
                 }
+                user_topic(&name)?;
+                self.existing_topic(&name)?;
                 trace.push(TraceKind::TopicDeleted { topic: name.clone() });
                 Ok(alloc::vec![MetadataRecord::RemoveTopic { name }])
             }

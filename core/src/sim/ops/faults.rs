@@ -50,14 +50,16 @@ impl World {
     pub(in crate::sim) fn take_down_broker(&mut self, id: NodeId, power_loss: bool, why: TraceKind) {
         let now_ms = self.now_ms;
         let Ok(broker) = self.broker_mut(id) else { return };
-        let led = broker.topics().values().flat_map(|t| {
-            let led = t.partitions.iter().filter(|(_, p)| p.leader == id);
-            led.map(|(&i, p)| ((id, t.topic_id, i), (p.leader_epoch, p.high_watermark)))
-        });
-        let led: Vec<_> = led.collect();
+        // Every replica's HW, a follower's too: the HW last given out, for views while no in-sync replica is
+        // up (adversary 35: the last in-sync one a follower, the view fell 5 -> 0).
+        let held = broker
+            .topics()
+            .values()
+            .flat_map(|t| t.partitions.iter().map(|(&i, p)| ((id, t.topic_id, i), (p.leader_epoch, p.high_watermark))));
+        let held: Vec<_> = held.collect();
         let lost = broker.crash(power_loss, now_ms);
         self.high_watermarks_at_crash.retain(|(b, _, _), _| *b != id);
-        self.high_watermarks_at_crash.extend(led);
+        self.high_watermarks_at_crash.extend(held);
         self.crashed.insert(id);
         if power_loss {
             self.powered_off.insert(id);
