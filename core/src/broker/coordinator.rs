@@ -43,7 +43,7 @@ impl Broker {
                 let config: ConfigMap = [
                     (String::from("cleanup.policy"), String::from("compact")),
                     (String::from("compression.type"), String::from("producer")),
-                    (String::from("segment.bytes"), self.config.offsets_topic_segment_bytes.to_string()),
+                    (String::from("segment.bytes"), alloc::format!("{}", self.config.offsets_topic_segment_bytes)),
                 ]
                 .into();
                 let op = AdminOp::CreateTopic {
