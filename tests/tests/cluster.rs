@@ -999,5 +999,10 @@ fn an_offline_partitions_high_watermark_does_not_fall_when_its_last_in_sync_repl
         w.run_for(15_000);
         let back = w.describe_topic("t").unwrap().partitions.remove(0);
         assert_eq!((back.leader, back.high_watermark), (Some(last), 5), "seed {seed}: {back:?}");
+        for b in w.brokers().to_vec().into_iter().filter(|&b| b != last) {
+            w.restart_broker(b).unwrap();
+        }
+        w.run_for(15_000);
+        assert_serving(&mut w, &format!("seed {seed}, with every broker back"));
     }
 }

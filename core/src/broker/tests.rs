@@ -545,19 +545,7 @@ fn a_follower_drops_an_answer_about_a_deleted_incarnation_of_its_topic() {
     let now_ms = apply_metadata(&mut b, 2_505, &messages, records);
     assert_eq!(b.partition("t", 0).map(|p| (p.leader, p.log.log_end_offset())), Some((2, 0)));
 
-    let old_records: Vec<Record> =
-        ["a", "b"].iter().enumerate().map(|(offset, v)| Record { offset: offset as u64, ..record(v) }).collect();
-    let batch = crate::protocol::record::RecordBatch {
-        base_offset: 0,
-        last_offset: 1,
-        leader_epoch: 0,
-        producer: ProducerStamp::NONE,
-        origin: None,
-        delete_horizon_ms: None,
-        emptied_max_timestamp_ms: None,
-        size_bytes: crate::protocol::record::batch_size_bytes(&old_records),
-        records: old_records.into(),
-    };
+    let batch = batch_from_0(&["a", "b"], 0);
     let answer = Message::ReplicaFetchResponse {
         correlation_id: fetch.correlation_id,
         session: Ok(3),
@@ -591,6 +579,23 @@ fn a_follower_drops_an_answer_about_a_deleted_incarnation_of_its_topic() {
         .expect("the follower fetches again at once");
     let told: Vec<_> = next.partitions.iter().map(|p| (p.topic.as_str(), p.topic_id, p.fetch_offset)).collect();
     assert_eq!(told, vec![("t", TOPIC_ID + 1, 0)], "{next:?}");
+}
+
+/// A replicated batch of `values` from offset 0, written at `leader_epoch`, as a leader's fetch answer carries it.
+fn batch_from_0(values: &[&str], leader_epoch: crate::types::LeaderEpoch) -> crate::protocol::record::RecordBatch {
+    let records: Vec<Record> =
+        values.iter().enumerate().map(|(offset, v)| Record { offset: offset as u64, ..record(v) }).collect();
+    crate::protocol::record::RecordBatch {
+        base_offset: 0,
+        last_offset: records.len() as u64 - 1,
+        leader_epoch,
+        producer: ProducerStamp::NONE,
+        origin: None,
+        delete_horizon_ms: None,
+        emptied_max_timestamp_ms: None,
+        size_bytes: crate::protocol::record::batch_size_bytes(&records),
+        records: records.into(),
+    }
 }
 
 /// The broker's next MetadataFetchRequest (driving its timers from `now_ms` if none is out yet), answered with
@@ -817,19 +822,7 @@ fn a_follower_whose_epochs_all_follow_the_diverging_one_truncates_to_its_first_e
     b.on_timer(2 + 500 + 2_000, &mut out);
     let first = next_fetch(out);
     // Two records a zombie leader wrote at epoch 9.
-    let records: Vec<Record> =
-        ["z1", "z2"].iter().enumerate().map(|(offset, v)| Record { offset: offset as u64, ..record(v) }).collect();
-    let batch = crate::protocol::record::RecordBatch {
-        base_offset: 0,
-        last_offset: 1,
-        leader_epoch: 9,
-        producer: ProducerStamp::NONE,
-        origin: None,
-        delete_horizon_ms: None,
-        emptied_max_timestamp_ms: None,
-        size_bytes: crate::protocol::record::batch_size_bytes(&records),
-        records: records.into(),
-    };
+    let batch = batch_from_0(&["z1", "z2"], 9);
     let data = ReplicaFetchData { high_watermark: 0, log_start_offset: 0, diverging_epoch: None, batches: vec![batch] };
     let mut out = Outbox::default();
     b.on_message(2_503, 2, answer(first, data), &mut out);

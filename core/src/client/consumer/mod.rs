@@ -500,8 +500,9 @@ impl Consumer {
         let between_generations = matches!(m.phase, Phase::NeedJoin | Phase::LeftUntilPoll);
         m.topics = topics;
         if self.cooperative() {
+            let subscribed = self.subscription();
             let kept: Vec<TopicPartition> =
-                self.assignment.keys().filter(|tp| self.subscription().contains(&tp.topic)).cloned().collect();
+                self.assignment.keys().filter(|tp| subscribed.contains(&tp.topic)).cloned().collect();
             if kept.len() < self.assignment.len() {
                 if stable && self.config.enable_auto_commit {
                     let positions = self.positions();
