@@ -47,7 +47,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::log::BatchOrigin;
+use crate::log::{BatchOrigin, Removal, RemovalCause};
 use crate::protocol::history::{History, Op};
 pub use crate::protocol::record::RecordOrigin;
 use crate::types::{Bytes, NodeId, Offset, TopicPartition};
@@ -179,9 +179,17 @@ pub struct ReplicaSnapshot {
     /// retention removes); -1 for a log never written.
     pub latest_epoch: crate::types::LeaderEpoch,
     pub records: Vec<LoggedRecord>,
+    /// What it removed on purpose (retention, the cleaner), by first offset: [`crate::log::Removal`].
+    pub removals: Vec<Removal>,
 }
 
 impl ReplicaSnapshot {
+    /// The removal that took the record at `offset`, if this replica removed one there.
+    fn removal_at(&self, offset: Offset) -> Option<&Removal> {
+        let after = self.removals.partition_point(|r| r.first_offset <= offset);
+        self.removals.get(after.checked_sub(1)?).filter(|r| r.origin_at(offset).is_some())
+    }
+
     fn log_end_offset(&self) -> Offset {
         self.records.last().map_or(self.log_start_offset, |r| r.offset + 1)
     }
@@ -193,6 +201,49 @@ impl ReplicaSnapshot {
 }
 
 pub type Replicas = BTreeMap<TopicPartition, Vec<ReplicaSnapshot>>;
+
+/// What the replicas' removals say of a write acknowledged at an offset the partition's log (`log`) does
+/// not hold: `Some(Ok)` it was removed on purpose, `Some(Err(why))` it was not (another record was removed
+/// there, so the acknowledged one was lost before; or the cleaner's reason does not hold), `None` no replica
+/// removed anything there (one that held it is gone, or the log never held it: its replicas started later).
+/// The partition's log speaks first; another replica's removals count only if it says nothing.
+fn removal_verdict(log: &ReplicaSnapshot, replicas: &[ReplicaSnapshot], ack: &Ack) -> Option<Result<(), String>> {
+    let offset = ack.offset;
+    let found = |r: &ReplicaSnapshot| r.removal_at(offset).map(|removal| (r.broker, *removal));
+    let (broker, removal) = found(log).or_else(|| {
+        let others = || replicas.iter().filter(|r| r.broker != log.broker).filter_map(found);
+        others()
+            .find(|(_, removal)| removal.origin_at(offset).is_some_and(|o| o.batch == ack.batch))
+            .or_else(|| others().next())
+    })?;
+    let origin = removal.origin_at(offset)?;
+    if origin.batch != ack.batch {
+        return Some(Err(format!(
+            "broker {broker} removed another record there (producer {}'s batch #{}, by {}): the acknowledged \
+             one was gone before",
+            origin.batch.producer,
+            origin.batch.batch_id,
+            match removal.cause {
+                RemovalCause::Retention => "retention",
+                _ => "compaction",
+            }
+        )));
+    }
+    let (key, value) = &ack.payload;
+    let refused = match removal.cause {
+        RemovalCause::Retention => return Some(Ok(())),
+        // A later record with its key: held there with another key, the cleaner was wrong.
+        RemovalCause::Superseded { by } => {
+            let other_key = log.at(by).is_some_and(|r| r.key != *key);
+            (by <= offset || other_key).then(|| format!("at offset {by} no later record has its key"))
+        }
+        RemovalCause::TombstoneExpired => {
+            (key.is_none() || value.is_some()).then(|| String::from("as an expired tombstone, though it is none"))
+        }
+        RemovalCause::Keyless => key.is_some().then(|| String::from("as a record without a key, though it has one")),
+    };
+    Some(refused.map_or(Ok(()), |why| Err(format!("broker {broker}'s cleaner removed it {why}"))))
+}
 
 type Payload = (Option<Bytes>, Option<Bytes>);
 
@@ -397,10 +448,28 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
             report.add(ViolationKind::LostWrite, tp, Some(offset), detail);
             continue;
         };
-        if offset < log.log_start_offset {
-            continue; // deleted on purpose (retention)
-        }
         let held = log.at(offset);
+        // Removed on purpose, if it is what a replica's retention or cleaner removed there.
+        let removed =
+            if held.is_none() { removal_verdict(log, replicas.get(tp).map_or(&[], |r| &r[..]), ack) } else { None };
+        match removed {
+            Some(Ok(())) => continue,
+            Some(Err(why)) => {
+                let detail = format!(
+                    "{} was acknowledged to producer {} at offset {offset} (t={} ms), but {why}",
+                    show_record(&ack.payload.0, &ack.payload.1),
+                    ack.producer,
+                    ack.time_ms
+                );
+                report.add(ViolationKind::LostWrite, tp, Some(offset), detail);
+                continue;
+            }
+            None => {}
+        }
+        // No replica removed anything there: the replicas that did are gone, or these never held it.
+        if offset < log.log_start_offset {
+            continue; // deleted on purpose (retention), for all that can be told
+        }
         if held.is_none() && offset < log.cleaned_up_to {
             // Compacted away, if a later record has its key (Kafka's cleaner keeps each key's latest), or a
             // tombstone (its cleaner removes them `delete.retention.ms` after it first cleaned them), or a
@@ -1198,6 +1267,7 @@ mod tests {
             log_start_offset: 0,
             cleaned_up_to: 0,
             latest_epoch: if values.is_empty() { -1 } else { 0 },
+            removals: Vec::new(),
             records: values
                 .iter()
                 .enumerate()
@@ -1256,6 +1326,62 @@ mod tests {
             records: vec![SentRecord { key: b("a0"), value: None }],
         };
         assert_eq!(run(vec![tombstone, acked(1, &[3])], log(vec![keyed(5, "b", "y", None)])), []);
+    }
+
+    #[test]
+    fn a_record_is_removed_on_purpose_only_if_it_is_what_retention_or_the_cleaner_removed() {
+        use crate::log::{BatchOrigin, Removal, RemovalCause};
+        // Offset 3 acknowledged (producer 10_002's batch #1), and the log now starts at 5: what its replicas
+        // removed at offset 3 decides.
+        let removed = |batch_id: u64, cause: RemovalCause| Removal {
+            first_offset: 2,
+            last_offset: 4,
+            origin: RecordOrigin { batch: BatchOrigin { producer: 10_002, batch_id }, index: 0 },
+            cause,
+        };
+        let logs = |leader: Vec<Removal>, follower: Vec<Removal>| {
+            let mut r = replica(1, true, 6, &[]);
+            r.log_start_offset = 5;
+            r.records = vec![keyed(5, "b", "y", None)];
+            let mut f = r.clone();
+            (r.removals, f.removals, f.broker, f.is_leader) = (leader, follower, 2, false);
+            vec![r, f]
+        };
+        let sends = |value: &str| vec![sent_keyed(1, &[("a", value)]), acked(1, &[3])];
+        let verdict =
+            |value: &str, leader: Vec<Removal>, follower: Vec<Removal>| run(sends(value), logs(leader, follower));
+        // Its own record, by retention or superseded (offset 9 is no longer held): on purpose.
+        assert_eq!(verdict("x", vec![removed(1, RemovalCause::Retention)], vec![]), []);
+        assert_eq!(verdict("x", vec![removed(1, RemovalCause::Superseded { by: 9 })], vec![]), []);
+        // Another batch's record removed there: the acknowledged one was lost before (adversary 37).
+        let lost = [ViolationKind::LostWrite];
+        assert_eq!(verdict("x", vec![removed(7, RemovalCause::Retention)], vec![]), lost);
+        // The partition's log speaks first; a follower's removals only where it says nothing.
+        assert_eq!(
+            verdict("x", vec![removed(7, RemovalCause::Retention)], vec![removed(1, RemovalCause::Retention)]),
+            lost
+        );
+        assert_eq!(verdict("x", vec![], vec![removed(1, RemovalCause::Retention)]), []);
+        assert_eq!(verdict("x", vec![], vec![removed(7, RemovalCause::Retention)]), lost);
+        // The cleaner's reason must hold: a later record of its key (offset 5 holds key "b": not its key), a
+        // tombstone, a record without a key.
+        assert_eq!(verdict("x", vec![removed(1, RemovalCause::Superseded { by: 3 })], vec![]), lost);
+        assert_eq!(verdict("x", vec![removed(1, RemovalCause::Superseded { by: 5 })], vec![]), lost);
+        let mut a_key = logs(vec![removed(1, RemovalCause::Superseded { by: 5 })], vec![]);
+        a_key.iter_mut().for_each(|r| r.records = vec![keyed(5, "a", "later", None)]);
+        assert_eq!(run(sends("x"), a_key), []);
+        assert_eq!(verdict("x", vec![removed(1, RemovalCause::TombstoneExpired)], vec![]), lost);
+        assert_eq!(verdict("x", vec![removed(1, RemovalCause::Keyless)], vec![]), lost);
+        let tombstone = vec![
+            Op::SendInvoked {
+                producer: 10_002,
+                request_id: 1,
+                topic: "t".into(),
+                records: vec![SentRecord { key: b("a"), value: None }],
+            },
+            acked(1, &[3]),
+        ];
+        assert_eq!(run(tombstone, logs(vec![removed(1, RemovalCause::TombstoneExpired)], vec![])), []);
     }
 
     #[test]

@@ -69,6 +69,66 @@ pub struct CompactionOutcome {
     pub tombstones_removed: u64,
 }
 
+/// A run of records a replica removed on purpose: retention (its own, or its leader's log start it took) or
+/// the cleaner. Kept for the checker only (Kafka keeps no such list): a write acknowledged at an offset the
+/// log no longer holds was removed on purpose only if *it* is what was removed there. A write lost in a
+/// failover, whose offset a later record took before retention deleted that one, is still lost (adversary
+/// 37: it passed as deleted by retention once the log start moved past its offset).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Removal {
+    /// The first and last offsets removed: consecutive records of one batch.
+    pub first_offset: Offset,
+    pub last_offset: Offset,
+    /// Who wrote the record at `first_offset`; the next offsets are that batch's next records.
+    pub origin: RecordOrigin,
+    pub cause: RemovalCause,
+}
+
+/// Why a record was removed on purpose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RemovalCause {
+    /// Retention, or the log start of its leader, which a follower takes.
+    Retention,
+    /// The cleaner: a later record has its key, at this offset.
+    Superseded { by: Offset },
+    /// The cleaner: a tombstone whose delete horizon (`delete.retention.ms` after its first cleaning) passed.
+    TombstoneExpired,
+    /// The cleaner: a record without a key.
+    Keyless,
+}
+
+impl Removal {
+    /// Who wrote the record removed at `offset`, if this removal covers it.
+    pub fn origin_at(&self, offset: Offset) -> Option<RecordOrigin> {
+        (self.first_offset..=self.last_offset)
+            .contains(&offset)
+            .then(|| RecordOrigin { index: self.origin.index + (offset - self.first_offset) as u32, ..self.origin })
+    }
+}
+
+/// The removals of `batch`'s records (its runs of consecutive offsets), if a simulated producer wrote it.
+fn removals_of(batch: &RecordBatch, cause: RemovalCause, into: &mut BTreeMap<Offset, Removal>) {
+    let Some(first) = batch.origin else { return };
+    let mut run: Option<(Offset, Offset)> = None;
+    let close = |(first_offset, last_offset): (Offset, Offset), into: &mut BTreeMap<Offset, Removal>| {
+        let origin = RecordOrigin { index: first.index + (first_offset - batch.base_offset) as u32, ..first };
+        into.insert(first_offset, Removal { first_offset, last_offset, origin, cause });
+    };
+    for offset in batch.records.offsets() {
+        run = match run {
+            Some((start, last)) if last + 1 == offset => Some((start, offset)),
+            Some(done) => {
+                close(done, into);
+                Some((offset, offset))
+            }
+            None => Some((offset, offset)),
+        };
+    }
+    if let Some(done) = run {
+        close(done, into);
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct PartitionLog {
     /// Never empty: the last segment is the active one.
@@ -81,6 +141,9 @@ pub struct PartitionLog {
     epoch_cache: Vec<(LeaderEpoch, Offset)>,
     /// Records below it went through the cleaner at least once (compacted topics).
     cleaned_up_to: Offset,
+    /// What this replica removed on purpose, by first offset (disjoint: a record is removed once, and a
+    /// truncation forgets the removals at offsets it gives up, which the log may reuse).
+    removals: BTreeMap<Offset, Removal>,
 }
 
 impl Default for PartitionLog {
@@ -98,6 +161,7 @@ impl PartitionLog {
             recovery_point: 0,
             epoch_cache: Vec::new(),
             cleaned_up_to: 0,
+            removals: BTreeMap::new(),
         }
     }
 
@@ -127,6 +191,20 @@ impl PartitionLog {
     }
 
     /// Offsets below it were compacted at least once: a gap there is compaction's doing.
+    /// What this replica removed on purpose (retention, the cleaner), by offset: see [`Removal`].
+    pub fn removals(&self) -> impl Iterator<Item = &Removal> {
+        self.removals.values()
+    }
+
+    /// Forgets the removals at `offset` and above (a truncation gives those offsets up).
+    fn forget_removals_from(&mut self, offset: Offset) {
+        self.removals.split_off(&offset);
+        if let Some(mut last) = self.removals.last_entry() {
+            let removal = last.get_mut();
+            removal.last_offset = removal.last_offset.min(offset - 1); // (it starts below `offset`)
+        }
+    }
+
     pub fn cleaned_up_to(&self) -> Offset {
         self.cleaned_up_to
     }
@@ -396,6 +474,7 @@ impl PartitionLog {
         self.recovery_point = self.recovery_point.min(offset);
         self.cleaned_up_to = self.cleaned_up_to.min(offset);
         self.epoch_cache.retain(|&(_, start)| start < offset);
+        self.forget_removals_from(offset);
         self.assert_invariants();
     }
 
@@ -410,11 +489,16 @@ impl PartitionLog {
         }
         let mut removed = 0;
         while self.segments.len() > 1 && self.segments[1].base_offset <= offset {
-            removed += self.segments.pop_front().map_or(0, |s| s.record_count() as u64);
+            let Some(gone) = self.segments.pop_front() else { break };
+            removed += gone.record_count() as u64;
+            gone.batches.iter().for_each(|b| removals_of(b, RemovalCause::Retention, &mut self.removals));
         }
         let first = &mut self.segments[0];
         let below = first.batches.partition_point(|b| b.last_offset < offset);
-        removed += first.batches.drain(..below).map(|b| b.records.len() as u64).sum::<u64>();
+        for b in first.batches.drain(..below) {
+            removed += b.records.len() as u64;
+            removals_of(&b, RemovalCause::Retention, &mut self.removals);
+        }
         first.recompute();
         let start = first.batches.first().map_or(offset, |b| b.base_offset.min(offset));
         first.base_offset = start;
@@ -434,6 +518,8 @@ impl PartitionLog {
         self.recovery_point = offset;
         self.cleaned_up_to = offset;
         self.epoch_cache.clear();
+        // What it held goes unremarked (its leader's retention removed those offsets, perhaps other records).
+        self.forget_removals_from(offset);
         self.assert_invariants();
     }
 
@@ -507,6 +593,7 @@ impl PartitionLog {
                 self.roll(now_ms); // Kafka rolls an expired active segment so that it can be deleted
             }
             let Some(gone) = self.segments.pop_front() else { break };
+            gone.batches.iter().for_each(|b| removals_of(b, RemovalCause::Retention, &mut self.removals));
             excess -= gone.size_bytes as i64;
             outcome.segments_deleted += 1;
             outcome.records_deleted += gone.record_count() as u64;
@@ -594,17 +681,27 @@ impl PartitionLog {
             for batch in &mut segment.batches {
                 let before = batch.records.len();
                 let mut tombstones_removed = 0;
-                let batch_horizon = batch.delete_horizon_ms;
+                let (batch_horizon, base_offset, origin) = (batch.delete_horizon_ms, batch.base_offset, batch.origin);
+                let removals = &mut self.removals;
+                let mut removed = |offset: Offset, cause: RemovalCause| {
+                    if let Some(first) = origin {
+                        let origin = RecordOrigin { index: first.index + (offset - base_offset) as u32, ..first };
+                        removals.insert(offset, Removal { first_offset: offset, last_offset: offset, origin, cause });
+                    }
+                    false
+                };
                 batch.retain_records(|r| {
                     // A record without a key (written before the topic became compacted: a compacted topic
                     // refuses them) goes, as Kafka's `Cleaner.shouldRetainRecord` drops it.
-                    let Some(key) = &r.key else { return false };
+                    let Some(key) = &r.key else { return removed(r.offset, RemovalCause::Keyless) };
                     if latest.get(key) != Some(&r.offset) {
-                        return false; // a later record has this key
+                        // A later record has this key (`by`; itself, which the checker refuses, if none had).
+                        let by = latest.get(key).copied().unwrap_or(r.offset);
+                        return removed(r.offset, RemovalCause::Superseded { by });
                     }
                     let expired_tombstone = r.value.is_none() && batch_horizon.is_some_and(|h| now_ms >= h);
                     tombstones_removed += u64::from(expired_tombstone);
-                    !expired_tombstone
+                    !expired_tombstone || removed(r.offset, RemovalCause::TombstoneExpired)
                 });
                 if batch.delete_horizon_ms.is_none() && batch.records.iter().any(|r| r.value.is_none()) {
                     batch.delete_horizon_ms = Some(horizon);
@@ -934,6 +1031,56 @@ mod tests {
         }
         assert_eq!(log.compact(1_012, log.log_end_offset(), &c).tombstones_removed, 1, "dropped by the next cleaning");
         assert!(log.get(3).is_none());
+    }
+
+    /// The checker's list of what was removed on purpose: each record once, with who wrote it and why, and
+    /// none at offsets a truncation gave up (the log reuses them).
+    #[test]
+    fn removals_name_each_record_retention_or_the_cleaner_removed() {
+        let origin = |batch_id| Some(RecordOrigin { batch: BatchOrigin { producer: 7, batch_id }, index: 0 });
+        let c = config(&[("cleanup.policy", "compact"), ("segment.bytes", "100"), ("delete.retention.ms", "1000")]);
+        let mut log = PartitionLog::new(0);
+        for (i, (k, v)) in [("a", Some("1")), ("b", Some("1")), ("a", Some("2")), ("b", None), ("a", Some("3"))]
+            .into_iter()
+            .enumerate()
+        {
+            log.append(vec![keyed(k, v, 0)].into(), 0, ProducerStamp::NONE, origin(i as u64), 0, &c);
+        }
+        append(&mut log, vec![keyed("z", Some("active"), 0)], 0, &c); // no simulated producer's: not listed
+        log.compact(10, log.log_end_offset(), &c);
+        let removed = |log: &PartitionLog| {
+            log.removals()
+                .map(|r| (r.first_offset, r.last_offset, r.origin.batch.batch_id, r.cause))
+                .collect::<Vec<_>>()
+        };
+        let superseded = |by| RemovalCause::Superseded { by };
+        assert_eq!(removed(&log), [(0, 0, 0, superseded(4)), (1, 1, 1, superseded(3)), (2, 2, 2, superseded(4))]);
+        for v in ["4", "5", "6", "7", "8", "9"] {
+            append(&mut log, vec![keyed("c", Some(v), 0)], 0, &c);
+        }
+        log.compact(1_012, log.log_end_offset(), &c);
+        assert!(removed(&log).contains(&(3, 3, 3, RemovalCause::TombstoneExpired)), "{:?}", removed(&log));
+        log.truncate_to(2);
+        assert_eq!(removed(&log), [(0, 0, 0, superseded(4)), (1, 1, 1, superseded(3))], "offsets 2.. are given up");
+        // Retention: whole batches, one run each, the origin of a batch's later records following its first.
+        let c = config(&[("segment.bytes", "100"), ("retention.bytes", "0")]);
+        let mut log = PartitionLog::new(0);
+        for b in 0..3 {
+            let batch: Vec<Record> = (0..3).map(|i| data(&format!("{b}{i}"))).collect();
+            log.append(batch.into(), 0, ProducerStamp::NONE, origin(b), 0, &c);
+        }
+        log.apply_retention(0, log.log_end_offset(), &c);
+        let removals: Vec<Removal> = log.removals().copied().collect();
+        assert_eq!(
+            removed(&log),
+            [
+                (0, 2, 0, RemovalCause::Retention),
+                (3, 5, 1, RemovalCause::Retention),
+                (6, 8, 2, RemovalCause::Retention)
+            ]
+        );
+        assert_eq!(removals[1].origin_at(5).map(|o| (o.batch.batch_id, o.index)), Some((1, 2)));
+        assert_eq!(removals[1].origin_at(6), None);
     }
 
     /// Adversary 26: records without a key, written while the topic was `delete`, stayed through every

@@ -9,9 +9,9 @@ use franz_core::client::ProducerConfig;
 use franz_core::config::ConfigMap;
 use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
-use franz_core::types::NodeId;
+use franz_core::types::{NodeId, ProducerRecord};
 use franz_core::{ClusterConfig, World};
-use franz_tests::value;
+use franz_tests::{kv, value};
 
 fn config(pairs: &[(&str, &str)]) -> ConfigMap {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -135,6 +135,120 @@ fn lost_write_acks_1_loses_what_only_the_leader_had_and_gives_its_offset_to_anot
 fn lost_write_near_miss_acks_all_loses_nothing_in_the_same_fault() {
     for seed in 1..=4 {
         let w = acks_one_leader_cut_off(seed, Acks::All);
+        assert!(w.check().ok, "seed {seed}: {:#?}", w.check().violations);
+    }
+}
+
+/// acks=1 loses `lost` (as in `acks_one_leader_cut_off`, on a topic of two partitions and `topic_config`);
+/// then an acks=0 producer (which learns no offset) sends `fill` to partition 0, over the lost record's offset,
+/// and `then` more; the cleaner and retention run. Returns the world and the offset reported lost before
+/// the filling.
+fn lost_then_written_over(
+    seed: u64,
+    acks: Acks,
+    topic_config: &[(&str, &str)],
+    lost: ProducerRecord,
+    fill: impl Fn(usize) -> ProducerRecord,
+    then: &[ProducerRecord],
+) -> (World, Option<u64>) {
+    let brokers = config(&[("log.retention.check.interval.ms", "1000"), ("log.cleaner.backoff.ms", "1000")]);
+    let mut w = World::new(ClusterConfig { seed, brokers: 3, broker_config: brokers, ..Default::default() }).unwrap();
+    let mut topic = config(&[("min.insync.replicas", "2")]);
+    topic.extend(config(topic_config));
+    w.create_topic("t", 2, Some(3), topic).unwrap();
+    let p = w.add_producer(ProducerConfig { acks, linger_ms: 0, ..ProducerConfig::named("p") }).unwrap();
+    let filler = w.add_producer(ProducerConfig { acks: Acks::None, linger_ms: 0, ..ProducerConfig::named("fill") });
+    let filler = filler.unwrap();
+    let to_0 = |r: ProducerRecord| ProducerRecord { partition: Some(0), ..r };
+    w.send(p, "t", vec![to_0(kv("a", "before"))]).unwrap();
+    let old = leader(&w, "t");
+    let others: Vec<NodeId> = w.brokers().iter().copied().filter(|&b| b != old).collect();
+    for &b in &others {
+        w.set_link(old, b, Some(NetworkConfig { latency_ms: 1, jitter_ms: 0, drop_rate: 1.0 })).unwrap();
+    }
+    let _ = w.send_async(p, "t", vec![to_0(lost)]);
+    w.run_for(300);
+    w.crash_broker(old).unwrap();
+    for &b in &others {
+        w.set_link(old, b, None).unwrap();
+    }
+    w.run_for(15_000);
+    w.restart_broker(old).unwrap();
+    w.run_for(15_000);
+    let reported = w.check().violations.iter().find(|v| v.kind == ViolationKind::LostWrite).and_then(|v| v.offset);
+    let _ = w.send(filler, "t", then.to_vec());
+    for i in 0..20 {
+        let _ = w.send(filler, "t", vec![to_0(fill(i))]);
+        w.run_for(50);
+    }
+    w.run_for(30_000);
+    (w, reported)
+}
+
+fn lost_writes(w: &World) -> Vec<u64> {
+    w.check().violations.iter().filter(|v| v.kind == ViolationKind::LostWrite).filter_map(|v| v.offset).collect()
+}
+
+#[test]
+fn lost_write_stays_reported_after_retention_deletes_the_record_written_over_it() {
+    // Adversary 37: retention moved the log start past the lost record's offset, and the loss passed as
+    // deleted by retention, though what retention deleted there was another record.
+    let retention = [("segment.bytes", "200"), ("retention.bytes", "400")];
+    for seed in 1..=4 {
+        let (w, reported) =
+            lost_then_written_over(seed, Acks::Leader, &retention, value("lost"), |i| value(&format!("fill{i}")), &[]);
+        let lost = reported.unwrap_or_else(|| panic!("seed {seed}: acks=1 lost nothing"));
+        let start = w.describe_topic("t").unwrap().partitions[0].log_start_offset;
+        assert!(start > lost, "seed {seed}: retention left the log start at {start}, not past {lost}");
+        assert_eq!(lost_writes(&w), [lost], "seed {seed}: {:#?}", w.check().violations);
+    }
+}
+
+#[test]
+fn lost_write_near_miss_retention_deletes_acknowledged_records() {
+    let retention = [("segment.bytes", "200"), ("retention.bytes", "400")];
+    for seed in 1..=4 {
+        let (w, reported) =
+            lost_then_written_over(seed, Acks::All, &retention, value("kept"), |i| value(&format!("fill{i}")), &[]);
+        assert_eq!(reported, None, "seed {seed}");
+        assert!(w.describe_topic("t").unwrap().partitions[0].log_start_offset > 2, "seed {seed}: retention ran");
+        assert!(w.check().ok, "seed {seed}: {:#?}", w.check().violations);
+    }
+}
+
+#[test]
+fn lost_write_stays_reported_after_the_cleaner_removes_the_record_written_over_it() {
+    // Adversary 37: the lost record's key sent again to another partition, or the lost record a tombstone,
+    // excused it as compacted away; what the cleaner removed there was another record.
+    let compact = [("cleanup.policy", "compact"), ("segment.bytes", "150"), ("min.cleanable.dirty.ratio", "0.01")];
+    let other_partition = ProducerRecord { partition: Some(1), ..kv("k", "on-partition-1") };
+    let tombstone = ProducerRecord { value: None, ..kv("k", "") };
+    for seed in 1..=4 {
+        for (lost, then) in [(kv("k", "lost"), &[other_partition.clone()][..]), (tombstone.clone(), &[][..])] {
+            let (w, reported) =
+                lost_then_written_over(seed, Acks::Leader, &compact, lost, |i| kv("x", &format!("x{i}")), then);
+            let lost = reported.unwrap_or_else(|| panic!("seed {seed}: acks=1 lost nothing"));
+            let w_log = w.read_log(leader(&w, "t"), "t", 0, lost, 1).unwrap();
+            assert!(w_log.first().is_none_or(|r| r.offset > lost), "seed {seed}: the cleaner removed offset {lost}");
+            assert_eq!(lost_writes(&w), [lost], "seed {seed}: {:#?}", w.check().violations);
+        }
+    }
+}
+
+#[test]
+fn lost_write_near_miss_the_cleaner_removes_superseded_acknowledged_records() {
+    let compact = [("cleanup.policy", "compact"), ("segment.bytes", "150"), ("min.cleanable.dirty.ratio", "0.01")];
+    for seed in 1..=4 {
+        let (w, _) = lost_then_written_over(
+            seed,
+            Acks::All,
+            &compact,
+            kv("x", "superseded"),
+            |i| kv("x", &format!("x{i}")),
+            &[],
+        );
+        let held: Vec<u64> = w.read_log(leader(&w, "t"), "t", 0, 0, 100).unwrap().iter().map(|r| r.offset).collect();
+        assert!(!held.contains(&1), "seed {seed}: the cleaner kept offset 1: {held:?}");
         assert!(w.check().ok, "seed {seed}: {:#?}", w.check().violations);
     }
 }
