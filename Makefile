@@ -50,6 +50,7 @@ wasm-browser:
 # its generated TypeScript types checked with a strict example (tsc --strict, web/js-tests/tsconfig.json).
 package-test:
 	cd web && wasm-pack build --profile npm --target nodejs --out-dir ../target/pkg-node --out-name franz_web
+	node web/js/guard-freed.mjs target/pkg-node/franz_web.js
 	node --test web/js-tests/package.test.mjs web/js-tests/fuzz.test.mjs
 	tsc --noEmit --strict -p web/js-tests
 
@@ -64,6 +65,7 @@ browser-test:
 pkg: setup
 	cd web && wasm-pack build --profile npm --target web --out-dir ../pkg/web --out-name franz_web
 	cd web && wasm-pack build --profile npm --target nodejs --out-dir ../pkg/node --out-name franz_web
+	node web/js/guard-freed.mjs pkg/web/franz_web.js pkg/node/franz_web.js
 	@ls -l pkg/web/*.wasm pkg/node/*.wasm
 
 ## make bench: criterion benchmarks (native); the benchmark workloads natively and in wasm as one table (speed,

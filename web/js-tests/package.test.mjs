@@ -55,6 +55,24 @@ test("errors are Error objects with Kafka's code", () => {
   assert.deepEqual(lingering.results().map((r) => [r.requestId, r.ok]), ids.map((id) => [id, true]));
 });
 
+test("a freed object refuses calls with Kafka's code; free() twice does nothing", () => {
+  const cluster = new franz.Cluster({ seed: 3 });
+  cluster.createTopic("t");
+  const producer = cluster.producer();
+  const consumer = cluster.consumer();
+  producer.free();
+  producer.free();
+  consumer[Symbol.dispose]();
+  consumer[Symbol.dispose]();
+  const freed = (name) => (e) => e instanceof Error && e.code === "INVALID_REQUEST" && e.retriable === false && e.message.includes(`this ${name} was freed`);
+  assert.throws(() => producer.send("t", [{ value: "x" }]), freed("Producer"));
+  assert.throws(() => consumer.poll(10), freed("Consumer"));
+  assert.equal(cluster.now() >= 0, true, "the cluster is untouched");
+  cluster.free();
+  assert.throws(() => cluster.createTopic("u"), freed("Cluster"));
+  assert.equal(new franz.Cluster({ seed: 3 }).listTopics().length, 0, "the module still serves");
+});
+
 test("a cluster whose clock starts near today takes records stamped with Date.now()", () => {
   const start = Date.parse("2026-01-01T00:00:00Z");
   assert.throws(() => new franz.Cluster({ seed: 1 }).producer().send("t", [{ value: "x", timestamp: start }]));
