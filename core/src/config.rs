@@ -263,37 +263,38 @@ pub fn validate(overrides: &ConfigMap) -> Result<()> {
         let Some(def) = topic_config_def(key) else {
             return Err(franz_err!(InvalidConfig, "Unknown topic config name: {key}"));
         };
-        let value = value.trim();
-        let ok = match def.kind {
-            Kind::Long { min } => value.parse::<i64>().is_ok_and(|v| v >= min),
-            Kind::Int { min } => value.parse::<i32>().is_ok_and(|v| i64::from(v) >= min),
-            Kind::Boolean => value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false"),
-            Kind::Level { min, max, default } => {
-                value.parse::<i32>().is_ok_and(|v| i64::from(v) == default || (min..=max).contains(&i64::from(v)))
-            }
-            Kind::CleanupPolicy => {
-                !value.is_empty() && value.split(',').all(|p| matches!(p.trim(), "delete" | "compact"))
-            }
-            Kind::Ratio => crate::json::parse_f64(value).is_some_and(|v| (0.0..=1.0).contains(&v)),
-            Kind::OneOf(words) => words.contains(&value),
-            Kind::Text => true,
-        };
-        if !ok {
-            let expected = match def.kind {
-                Kind::Long { min } => alloc::format!("a whole number of at least {min}"),
-                Kind::Int { min } => alloc::format!("a whole number from {min} to {} (an INT)", i32::MAX),
-                Kind::Boolean => "true or false".to_string(),
-                Kind::Level { min, max, default } => alloc::format!("{default}, or a level from {min} to {max}"),
-                Kind::CleanupPolicy => "a list of delete and compact".to_string(),
-                Kind::Ratio => "a number between 0 and 1".to_string(),
-                Kind::OneOf(words) => alloc::format!("one of {}", words.join(", ")),
-                Kind::Text => String::new(),
-            };
-            return Err(franz_err!(
-                InvalidConfig,
-                "Invalid value {value} for configuration {key}: expected {expected}"
-            ));
+        check_value(def, value)?;
+    }
+    Ok(())
+}
+
+/// Checks that `value` has `def`'s type, with Kafka's wording.
+fn check_value(def: &ConfigDef, value: &str) -> Result<()> {
+    let (key, value) = (def.key, value.trim());
+    let ok = match def.kind {
+        Kind::Long { min } => value.parse::<i64>().is_ok_and(|v| v >= min),
+        Kind::Int { min } => value.parse::<i32>().is_ok_and(|v| i64::from(v) >= min),
+        Kind::Boolean => value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false"),
+        Kind::Level { min, max, default } => {
+            value.parse::<i32>().is_ok_and(|v| i64::from(v) == default || (min..=max).contains(&i64::from(v)))
         }
+        Kind::CleanupPolicy => !value.is_empty() && value.split(',').all(|p| matches!(p.trim(), "delete" | "compact")),
+        Kind::Ratio => crate::json::parse_f64(value).is_some_and(|v| (0.0..=1.0).contains(&v)),
+        Kind::OneOf(words) => words.contains(&value),
+        Kind::Text => true,
+    };
+    if !ok {
+        let expected = match def.kind {
+            Kind::Long { min } => alloc::format!("a whole number of at least {min}"),
+            Kind::Int { min } => alloc::format!("a whole number from {min} to {} (an INT)", i32::MAX),
+            Kind::Boolean => "true or false".to_string(),
+            Kind::Level { min, max, default } => alloc::format!("{default}, or a level from {min} to {max}"),
+            Kind::CleanupPolicy => "a list of delete and compact".to_string(),
+            Kind::Ratio => "a number between 0 and 1".to_string(),
+            Kind::OneOf(words) => alloc::format!("one of {}", words.join(", ")),
+            Kind::Text => String::new(),
+        };
+        return Err(franz_err!(InvalidConfig, "Invalid value {value} for configuration {key}: expected {expected}"));
     }
     Ok(())
 }
@@ -335,20 +336,20 @@ const BROKER_TIME_SYNONYMS: &[(&str, &str, i64, i64)] = &[
 const BROKER_ONLY_DEFS: &[ConfigDef] = &[
     ConfigDef { key: "log.cleaner.backoff.ms", default: "15000", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "log.retention.check.interval.ms", default: "300000", kind: Kind::Long { min: 1 } },
-    ConfigDef { key: "broker.heartbeat.interval.ms", default: "2000", kind: Kind::Long { min: 1 } },
-    ConfigDef { key: "broker.session.timeout.ms", default: "9000", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "broker.heartbeat.interval.ms", default: "2000", kind: Kind::Int { min: 1 } },
+    ConfigDef { key: "broker.session.timeout.ms", default: "9000", kind: Kind::Int { min: 1 } },
     ConfigDef { key: "replica.lag.time.max.ms", default: "30000", kind: Kind::Long { min: 1 } },
-    ConfigDef { key: "replica.fetch.wait.max.ms", default: "500", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "replica.fetch.wait.max.ms", default: "500", kind: Kind::Int { min: 1 } },
     ConfigDef { key: "leader.imbalance.check.interval.seconds", default: "300", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "unclean.leader.election.interval.ms", default: "300000", kind: Kind::Long { min: 1 } },
-    ConfigDef { key: "offsets.topic.num.partitions", default: "50", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "offsets.topic.num.partitions", default: "50", kind: Kind::Int { min: 1 } },
     ConfigDef { key: "offsets.topic.replication.factor", default: "3", kind: Kind::Long { min: 1 } },
-    ConfigDef { key: "offsets.topic.segment.bytes", default: "104857600", kind: Kind::Long { min: 1 } },
+    ConfigDef { key: "offsets.topic.segment.bytes", default: "104857600", kind: Kind::Int { min: 1 } },
     ConfigDef { key: "log.flush.scheduler.interval.ms", default: "9223372036854775807", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "log.initial.task.delay.ms", default: "30000", kind: Kind::Long { min: 0 } },
-    ConfigDef { key: "group.min.session.timeout.ms", default: "6000", kind: Kind::Long { min: 0 } },
-    ConfigDef { key: "group.max.session.timeout.ms", default: "1800000", kind: Kind::Long { min: 0 } },
-    ConfigDef { key: "group.initial.rebalance.delay.ms", default: "3000", kind: Kind::Long { min: 0 } },
+    ConfigDef { key: "group.min.session.timeout.ms", default: "6000", kind: Kind::Int { min: 0 } },
+    ConfigDef { key: "group.max.session.timeout.ms", default: "1800000", kind: Kind::Int { min: 0 } },
+    ConfigDef { key: "group.initial.rebalance.delay.ms", default: "3000", kind: Kind::Int { min: 0 } },
 ];
 
 /// The broker settings for topic creation and deletion and for leader balance (`None` for another key).
@@ -482,19 +483,9 @@ impl BrokerConfig {
                 continue;
             }
             if let Some(def) = BROKER_ONLY_DEFS.iter().find(|d| d.key == key.as_str()) {
-                let v =
-                    value.trim().parse::<i64>().ok().filter(|&v| matches!(def.kind, Kind::Long { min } if v >= min));
-                let Some(v) = v else {
-                    let min = match def.kind {
-                        Kind::Long { min } => min,
-                        _ => 0,
-                    };
-                    return Err(franz_err!(
-                        InvalidConfig,
-                        "Invalid value {value} for configuration {key}: expected a whole number of at least {min}"
-                    ));
-                };
-                let v = v as u64;
+                check_value(def, value)?;
+                // (Every broker-only key is a whole number of at least 0: checked just above.)
+                let v = value.trim().parse::<u64>().unwrap_or_default();
                 match def.key {
                     "log.cleaner.backoff.ms" => config.log_cleaner_backoff_ms = v,
                     "broker.heartbeat.interval.ms" => config.broker_heartbeat_interval_ms = v,
@@ -679,8 +670,16 @@ mod tests {
         for bad in [("log.roll.hours", "0"), ("log.retention.hours", "9999999999"), ("log.retention.minutes", "x")] {
             assert_eq!(BrokerConfig::parse(&map(&[bad])).unwrap_err().code, ErrorCode::InvalidConfig, "{bad:?}");
         }
+        // Adversary 36: Kafka's INT keys stop at 2,147,483,647.
+        let delay = |v: &str| BrokerConfig::parse(&map(&[("group.initial.rebalance.delay.ms", v)]));
+        assert_eq!(delay("2147483647").unwrap().group_initial_rebalance_delay_ms, 2_147_483_647);
         for bad in
             [map(&[("log.retention.check.interval.ms", "0")]), map(&[("log.retention.ms", "x")]), map(&[("nope", "1")])]
+                .into_iter()
+                .chain(
+                    ["group.initial.rebalance.delay.ms", "broker.session.timeout.ms", "offsets.topic.num.partitions"]
+                        .map(|k| map(&[(k, "2147483648")])),
+                )
         {
             assert_eq!(BrokerConfig::parse(&bad).unwrap_err().code, ErrorCode::InvalidConfig, "{bad:?}");
         }

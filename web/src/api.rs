@@ -414,7 +414,7 @@ impl Cluster {
                 let counts = [
                     (
                         "partitions",
-                        u64::from(u32::MAX),
+                        i32::MAX as u64,
                         ErrorCode::InvalidPartitions,
                         "Number of partitions was set to an invalid non-positive value.",
                     ),
@@ -435,6 +435,11 @@ impl Cluster {
                         // (The value said as a number, or not at all: Value's Display would bring its serializer.)
                         Some(v) => {
                             let said = v.as_f64().map(|n| format!(" ({key}: {n})")).unwrap_or_default();
+                            // Kafka's text for a count below 1; beyond its INT32 (or not a whole number), ours.
+                            let text = match v.as_f64() {
+                                Some(n) if n <= 0.0 => String::from(text),
+                                _ => format!("{key} must be a whole number from 1 to {max}, or -1 for the default."),
+                            };
                             return Err(invalid(code, format!("{text}{said}")));
                         }
                     }
