@@ -73,6 +73,18 @@ test("a freed object refuses calls with Kafka's code; free() twice does nothing"
   assert.equal(new franz.Cluster({ seed: 3 }).listTopics().length, 0, "the module still serves");
 });
 
+test("a string key is encoded as Java's StringSerializer does: a lone surrogate is '?'", () => {
+  // Kafka: "a\uD800b".getBytes(UTF_8) is 61 3f 62 (adversary 39).
+  assert.equal(franz.murmur2("a\uD800b"), franz.murmur2(new Uint8Array([0x61, 0x3f, 0x62])));
+  assert.equal(franz.murmur2("a\uD800b"), -348781372);
+  assert.equal(franz.partitionForKey("a\uD800b", 10), 6);
+  assert.equal(franz.murmur2("\uFFFD"), franz.murmur2(new Uint8Array([0xef, 0xbf, 0xbd])), "a real U+FFFD stays");
+  const cluster = new franz.Cluster({ seed: 2 });
+  cluster.createTopic("t", { partitions: 10 });
+  const [meta] = cluster.producer().send("t", [{ key: "a\uD800b", value: "v" }]);
+  assert.equal(meta.partition, 6);
+});
+
 test("a cluster whose clock starts near today takes records stamped with Date.now()", () => {
   const start = Date.parse("2026-01-01T00:00:00Z");
   assert.throws(() => new franz.Cluster({ seed: 1 }).producer().send("t", [{ value: "x", timestamp: start }]));

@@ -871,8 +871,8 @@ fn consumer_records_to_js(records: &[ConsumerRecord]) -> JsValue {
 }
 
 fn key_bytes(key: &JsValue) -> Result<Vec<u8>, JsValue> {
-    if let Some(s) = key.as_string() {
-        Ok(s.into_bytes())
+    if let Some(s) = crate::convert::java_utf8(key) {
+        Ok(s)
     } else if let Some(a) = key.dyn_ref::<js_sys::Uint8Array>() {
         Ok(a.to_vec())
     } else {
@@ -891,6 +891,15 @@ struct AssignMember {
     group_instance_id: Option<String>,
     /// The topics it subscribes to.
     topics: Vec<String>,
+    /// The generation its `previous` partitions are from (sticky assignors; default -1, unknown): of two
+    /// members claiming one partition, the later generation keeps it, and two of one generation both lose it.
+    #[serde(default = "no_generation")]
+    #[tsify(optional)]
+    generation: i32,
+}
+
+fn no_generation() -> i32 {
+    franz_core::group::assignor::NO_GENERATION
 }
 
 /// `assignPartitions(strategy, question)`'s question.
@@ -907,7 +916,8 @@ struct AssignQuestion {
     previous: BTreeMap<String, Vec<JsTopicPartition>>,
 }
 
-/// What a Kafka assignor would do: `assignPartitions("range", { members: [{ memberId, groupInstanceId?, topics }],
+/// What a Kafka assignor would do: `assignPartitions("range", { members: [{ memberId, groupInstanceId?, topics,
+/// generation? }],
 /// partitions: { topic: count }, previous?: { memberId: [{ topic, partition }] } })` →
 /// `{ memberId: [{ topic, partition }] }`. Strategies: range, roundrobin, sticky, cooperative-sticky.
 #[wasm_bindgen(js_name = assignPartitions, unchecked_return_type = "Record<string, TopicPartition[]>")]
@@ -923,7 +933,12 @@ pub fn assign_partitions(
     let members: Vec<Member> = q
         .members
         .into_iter()
-        .map(|m| Member { member_id: m.member_id, group_instance_id: m.group_instance_id, topics: m.topics })
+        .map(|m| Member {
+            member_id: m.member_id,
+            group_instance_id: m.group_instance_id,
+            topics: m.topics,
+            generation: m.generation,
+        })
         .collect();
     let mut previous = franz_core::vec_map::VecMap::new();
     for (member, list) in q.previous {

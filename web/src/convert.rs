@@ -263,12 +263,24 @@ pub fn string_arg(value: &JsValue, what: &str, code: ErrorCode) -> Result<String
     value.as_string().ok_or_else(|| invalid(code, format!("{what} must be a string, got {}", type_name(value))))
 }
 
+/// A string's bytes as Java's `StringSerializer` writes them (`getBytes(UTF_8)`): UTF-8, with `?` for a lone
+/// surrogate, where the JS boundary's own conversion puts U+FFFD (adversary 39: such a key hashed to another
+/// partition than Kafka's). Only a string that came out with U+FFFD is read again, unit by unit.
+pub fn java_utf8(value: &JsValue) -> Option<Vec<u8>> {
+    let s = value.as_string()?;
+    if !s.contains('\u{FFFD}') {
+        return Some(s.into_bytes());
+    }
+    let units: Vec<u16> = js_sys::JsString::from(value.clone()).iter().collect();
+    Some(char::decode_utf16(units).map(|c| c.unwrap_or('?')).collect::<String>().into_bytes())
+}
+
 /// Keys and values: a string is UTF-8, a `Uint8Array` passes through, `null`/`undefined` is none.
 fn bytes(value: JsValue, what: &str) -> Result<Option<Bytes>, JsValue> {
     if value.is_undefined() || value.is_null() {
         Ok(None)
-    } else if let Some(s) = value.as_string() {
-        Ok(Some(s.into_bytes().into()))
+    } else if let Some(s) = java_utf8(&value) {
+        Ok(Some(s.into()))
     } else if let Some(array) = value.dyn_ref::<Uint8Array>() {
         Ok(Some(array.to_vec().into()))
     } else {

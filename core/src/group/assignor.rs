@@ -43,6 +43,37 @@ pub struct Member {
     pub member_id: String,
     pub group_instance_id: Option<String>,
     pub topics: Vec<String>,
+    /// The generation its previous partitions are from (the sticky assignors' `MemberData.generation`; -1
+    /// unknown): of two members claiming one partition, the later generation keeps it.
+    pub generation: i32,
+}
+
+/// Kafka's `DEFAULT_GENERATION`: a member whose generation is unknown.
+pub const NO_GENERATION: i32 = -1;
+
+/// Java's `String.compareTo` (UTF-16 code units), which Kafka's assignors sort member ids by: UTF-8 bytes
+/// order characters beyond the BMP differently (adversary 39: 'Ａ' U+FF21 and '😀' U+1F600).
+fn java_cmp(a: &str, b: &str) -> core::cmp::Ordering {
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
+/// The order a Java `HashMap<String, _>` iterates `keys` inserted in this order: by bucket (Java's
+/// `String.hashCode`, spread, masked to the table's size once they are all in, from 16 doubling past a load
+/// of 0.75), colliding keys in insertion order. Kafka's sticky assignor walks its members in this order, and
+/// it decides which of the members that owned more than their share keep one more (Java turns a bucket of
+/// more than 8 keys into a tree, whose order Franz does not follow).
+fn java_hash_map_order(keys: &[&str]) -> Vec<usize> {
+    let mut capacity = 16usize;
+    while keys.len() > capacity / 4 * 3 {
+        capacity *= 2;
+    }
+    let bucket = |key: &str| {
+        let hash = key.encode_utf16().fold(0u32, |h, unit| h.wrapping_mul(31).wrapping_add(u32::from(unit)));
+        ((hash ^ (hash >> 16)) as usize) & (capacity - 1)
+    };
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    crate::collect::sort_by(&mut order, |&a, &b| (bucket(keys[a]), a).cmp(&(bucket(keys[b]), b)));
+    order
 }
 
 /// Kafka's `AbstractPartitionAssignor.MemberInfo` order, which range and roundrobin deal partitions in:
@@ -50,10 +81,10 @@ pub struct Member {
 /// a new member id), then dynamic ones by member id.
 fn member_order(a: &Member, b: &Member) -> core::cmp::Ordering {
     match (&a.group_instance_id, &b.group_instance_id) {
-        (Some(x), Some(y)) => x.cmp(y),
+        (Some(x), Some(y)) => java_cmp(x, y),
         (Some(_), None) => core::cmp::Ordering::Less,
         (None, Some(_)) => core::cmp::Ordering::Greater,
-        (None, None) => a.member_id.cmp(&b.member_id),
+        (None, None) => java_cmp(&a.member_id, &b.member_id),
     }
 }
 
@@ -77,21 +108,43 @@ pub fn assign(
     if let Some(dup) = members.iter().find(|m| !ids.insert(m.member_id.as_str())) {
         return Err(franz_err!(InvalidRequest, "Member id {} appears twice", dup.member_id));
     }
-    let mut members: Vec<&Member> = members.iter().collect();
+    let in_join_order: Vec<&Member> = members.iter().collect();
+    let mut members = in_join_order.clone();
     match assignor {
         Assignor::Range | Assignor::RoundRobin => crate::collect::sort_by(&mut members, |a, b| member_order(a, b)),
         Assignor::Sticky | Assignor::CooperativeSticky => {
-            crate::collect::sort_by(&mut members, |a, b| a.member_id.cmp(&b.member_id))
+            crate::collect::sort_by(&mut members, |a, b| java_cmp(&a.member_id, &b.member_id))
         }
     }
     let mut out: Assignment = members.iter().map(|m| (m.member_id.clone(), Vec::new())).collect();
     match assignor {
         Assignor::Range => range(&members, partitions, &mut out),
         Assignor::RoundRobin => round_robin(&members, partitions, &mut out),
-        Assignor::Sticky => sticky(&members, partitions, previous, &mut out),
-        Assignor::CooperativeSticky => {
-            sticky(&members, partitions, previous, &mut out);
-            withhold_moving(previous, &mut out);
+        Assignor::Sticky | Assignor::CooperativeSticky => {
+            let claims = owned_partitions(&in_join_order, partitions, previous);
+            let same_topics = members.windows(2).all(|w| same_set(&w[0].topics, &w[1].topics));
+            if same_topics && !members.is_empty() {
+                // (Kafka's question names only the topics members subscribe to.)
+                let subscribed: VecMap<String, u32> = partitions
+                    .iter()
+                    .filter(|(t, _)| subscribed(members[0], t))
+                    .map(|(t, &c)| (t.clone(), c))
+                    .collect();
+                let transferring = sticky_constrained(&claims, &subscribed, &mut out);
+                if assignor == Assignor::CooperativeSticky {
+                    for (tp, member_id) in &transferring {
+                        if let Some(list) = out.get_mut(member_id) {
+                            list.retain(|p| p != tp);
+                        }
+                    }
+                }
+            } else {
+                let owner = claims.owner;
+                sticky(&members, partitions, &owner, &mut out);
+                if assignor == Assignor::CooperativeSticky {
+                    withhold_moving(previous, &mut out);
+                }
+            }
         }
     }
     for list in out.values_mut() {
@@ -146,22 +199,153 @@ fn round_robin(members: &[&Member], partitions: &VecMap<String, u32>, out: &mut 
     }
 }
 
-/// Sticky: balanced (no member has two more than another member that could take one of its partitions),
-/// keeping as much of the previous assignment as that allows.
-fn sticky(members: &[&Member], partitions: &VecMap<String, u32>, previous: &Assignment, out: &mut Assignment) {
+fn same_set(a: &[String], b: &[String]) -> bool {
+    a.iter().all(|t| b.contains(t)) && b.iter().all(|t| a.contains(t))
+}
+
+/// What each member may keep of what it owned, as Kafka's `AbstractStickyAssignor.allSubscriptionsEqual`
+/// judges the claims: of two members claiming one partition, the later generation keeps it; two of one
+/// generation both lose it (`multiple`). Members in Java's `HashMap` order (which the constrained
+/// assignment walks them in).
+struct Claims {
+    /// Each member and what it keeps, in that order.
+    kept: Vec<(String, Vec<TopicPartition>)>,
+    owner: VecMap<TopicPartition, String>,
+    multiple: VecSet<TopicPartition>,
+}
+
+fn owned_partitions(members: &[&Member], partitions: &VecMap<String, u32>, previous: &Assignment) -> Claims {
+    let ids: Vec<&str> = members.iter().map(|m| m.member_id.as_str()).collect();
+    let order = java_hash_map_order(&ids);
     let exists = |tp: &TopicPartition| partitions.get(&tp.topic).is_some_and(|&c| tp.partition < c);
-    let by_id: VecMap<&str, &Member> = members.iter().map(|m| (m.member_id.as_str(), *m)).collect();
-    // 1. Keep what each member still may own (first claim wins if two members claim one partition).
+    let generation = |id: &str| members.iter().find(|m| m.member_id == id).map_or(NO_GENERATION, |m| m.generation);
+    let mut kept: Vec<(String, Vec<TopicPartition>)> = Vec::new();
     let mut owner: VecMap<TopicPartition, String> = VecMap::new();
-    for (member_id, owned) in previous {
-        let Some(m) = by_id.get(member_id.as_str()) else { continue };
-        for tp in owned {
-            if exists(tp) && subscribed(m, &tp.topic) && !owner.contains_key(tp) {
-                owner.insert(tp.clone(), member_id.clone());
+    let mut multiple: VecSet<TopicPartition> = VecSet::new();
+    for &i in &order {
+        let m = members[i];
+        let mut mine = Vec::new();
+        for tp in previous.get(&m.member_id).into_iter().flatten().filter(|tp| exists(tp) && subscribed(m, &tp.topic)) {
+            let Some(other) = owner.get(tp).cloned() else {
+                mine.push(tp.clone());
+                owner.insert(tp.clone(), m.member_id.clone());
+                continue;
+            };
+            let other_generation = generation(&other);
+            if m.generation >= other_generation {
+                if let Some((_, theirs)) = kept.iter_mut().find(|(id, _)| *id == other) {
+                    theirs.retain(|p| p != tp);
+                }
+                if m.generation == other_generation {
+                    multiple.insert(tp.clone());
+                } else {
+                    mine.push(tp.clone());
+                }
+                owner.insert(tp.clone(), m.member_id.clone());
+            }
+        }
+        kept.push((m.member_id.clone(), mine));
+    }
+    // A partition both members of one generation claimed is nobody's (the last claimant is only its
+    // bookkeeping owner).
+    for tp in multiple.iter() {
+        owner.remove(tp);
+    }
+    Claims { kept, owner, multiple }
+}
+
+/// Kafka's `ConstrainedAssignmentBuilder` (every member subscribes to the same topics): each member keeps
+/// what it owned up to its quota (its lowest partition numbers first), as many members as the remainder
+/// allows keeping one more, in `HashMap` order; the rest go round-robin, in topic and partition order, to
+/// the members under the minimum (by member id), then one each to those at it. Returns the partitions that
+/// change owner (cooperative-sticky withholds them this round).
+fn sticky_constrained(
+    claims: &Claims,
+    partitions: &VecMap<String, u32>,
+    out: &mut Assignment,
+) -> VecMap<TopicPartition, String> {
+    let members = claims.kept.len();
+    let total: usize = partitions.values().map(|&c| c as usize).sum();
+    let (min_quota, max_quota) = (total / members, total.div_ceil(members));
+    let expected_over = total % members;
+    let mut current_over = 0;
+    let mut under_min: Vec<String> = Vec::new();
+    let mut at_min: alloc::collections::VecDeque<String> = alloc::collections::VecDeque::new();
+    let mut maybe_revoked: VecMap<TopicPartition, String> = VecMap::new();
+    let mut assigned: VecSet<TopicPartition> = VecSet::new();
+    for (member_id, owned) in &claims.kept {
+        let mut owned: Vec<TopicPartition> = owned.iter().filter(|tp| !claims.multiple.contains(tp)).cloned().collect();
+        crate::collect::sort_by(&mut owned, |a, b| (a.partition, &a.topic).cmp(&(b.partition, &b.topic)));
+        let keep = if owned.len() < min_quota {
+            under_min.push(member_id.clone());
+            owned.len()
+        } else if owned.len() >= max_quota && current_over < expected_over {
+            current_over += 1;
+            if current_over == expected_over {
+                at_min.clear();
+            }
+            max_quota
+        } else {
+            if current_over < expected_over {
+                at_min.push_back(member_id.clone());
+            }
+            min_quota
+        };
+        for tp in owned.drain(keep..) {
+            maybe_revoked.insert(tp, member_id.clone());
+        }
+        for tp in &owned {
+            assigned.insert(tp.clone());
+        }
+        out.entry(member_id.clone()).or_default().extend(owned);
+    }
+    crate::collect::sort_by(&mut under_min, |a, b| java_cmp(a, b));
+    at_min.make_contiguous().sort_by(|a, b| java_cmp(a, b));
+    let mut transferring: VecMap<TopicPartition, String> = VecMap::new();
+    // Java's iterator over `under_min`: `next` is the index it returns next (a removal steps it back).
+    let mut next = 0usize;
+    for (topic, &count) in partitions {
+        for tp in (0..count).map(|p| TopicPartition::new(topic.clone(), p)).filter(|tp| !assigned.contains(tp)) {
+            let (member_id, from_under) = if next < under_min.len() {
+                next += 1;
+                (under_min[next - 1].clone(), true)
+            } else if under_min.is_empty() {
+                match at_min.pop_front() {
+                    Some(m) => (m, false),
+                    None => return transferring, // (Kafka throws: no member left below its quota)
+                }
+            } else {
+                next = 1;
+                (under_min[0].clone(), true)
+            };
+            let moves = maybe_revoked.get(&tp).is_some_and(|was| *was != member_id) || claims.multiple.contains(&tp);
+            if moves {
+                transferring.insert(tp.clone(), member_id.clone());
+            }
+            let list = out.entry(member_id.clone()).or_default();
+            list.push(tp);
+            if list.len() == min_quota && from_under {
+                next -= 1;
+                under_min.remove(next);
+                at_min.push_back(member_id);
             }
         }
     }
-    for (tp, member_id) in &owner {
+    transferring
+}
+
+/// Sticky when members subscribe to different topics: balanced (no member has two more than another member
+/// that could take one of its partitions), keeping as much of the previous assignment as that allows. (Not
+/// Kafka's `GeneralAssignmentBuilder`: README, differences.)
+fn sticky(
+    members: &[&Member],
+    partitions: &VecMap<String, u32>,
+    owner: &VecMap<TopicPartition, String>,
+    out: &mut Assignment,
+) {
+    let by_id: VecMap<&str, &Member> = members.iter().map(|m| (m.member_id.as_str(), *m)).collect();
+    // 1. Keep what each member still may own.
+    for (tp, member_id) in owner {
         out.entry(member_id.clone()).or_default().push(tp.clone());
     }
     // 2. Give every unowned partition to the least-loaded subscribed member (ties: member id).
@@ -242,6 +426,7 @@ mod tests {
                 group_instance_id: None,
                 member_id: id.to_string(),
                 topics: topics.iter().map(|t| t.to_string()).collect(),
+                generation: NO_GENERATION,
             })
             .collect()
     }
@@ -263,6 +448,7 @@ mod tests {
             member_id: id.to_string(),
             group_instance_id: instance.map(|s| s.to_string()),
             topics: vec!["t".into()],
+            generation: NO_GENERATION,
         };
         let ms = [member("aa-1", None), member("static-z-1", Some("static-z"))];
         let a = assign(Assignor::Range, &ms, &counts(&[("t", 3)]), &Assignment::new()).unwrap();
@@ -311,6 +497,63 @@ mod tests {
         assert_eq!(kept, 4, "only the two partitions C needs move");
     }
 
+    /// Adversary 39, each checked against Kafka's `ConstrainedAssignmentBuilder` (a port of it agreed with
+    /// this one on 8,000 random questions with previous owners and generations).
+    #[test]
+    fn sticky_with_one_subscription_is_kafkas_constrained_assignment() {
+        let tp = |t: &str, p: u32| TopicPartition::new(t.to_string(), p);
+        let owning = |list: &[(&str, &[(&str, u32)])]| -> Assignment {
+            list.iter().map(|(m, tps)| (m.to_string(), tps.iter().map(|&(t, p)| tp(t, p)).collect())).collect()
+        };
+        // A member keeps its lowest partition numbers (then topics), not its first-listed ones.
+        let two_topics = members(&[("A", &["t0", "t1"]), ("B", &["t0", "t1"])]);
+        let a_owned = owning(&[("A", &[("t0", 0), ("t0", 1), ("t1", 0), ("t1", 1)])]);
+        let out = assign(Assignor::Sticky, &two_topics, &counts(&[("t0", 2), ("t1", 2)]), &a_owned).unwrap();
+        assert_eq!(
+            (names(&out, "A"), names(&out, "B")),
+            (vec!["t0p0".into(), "t1p0".into()], vec!["t0p1".into(), "t1p1".into()])
+        );
+        // The extra partition goes to a member already at the minimum that kept what it owned (C), from the
+        // head of that list.
+        let three = members(&[("A", &["t"]), ("B", &["t"]), ("C", &["t"])]);
+        let out = assign(Assignor::Sticky, &three, &counts(&[("t", 5)]), &owning(&[("C", &[("t", 0)])])).unwrap();
+        assert_eq!(
+            [names(&out, "A"), names(&out, "B"), names(&out, "C")],
+            [vec!["tp1", "tp4"], vec!["tp2"], vec!["tp0", "tp3"]]
+        );
+        // Two members of one generation claiming a partition both lose it (cooperative: it moves, so it is
+        // withheld this round); of two generations, the later keeps it.
+        let mut two = members(&[("A", &["t"]), ("B", &["t"])]);
+        let both = owning(&[("A", &[("t", 0), ("t", 1)]), ("B", &[("t", 1)])]);
+        let out = assign(Assignor::CooperativeSticky, &two, &counts(&[("t", 2)]), &both).unwrap();
+        assert_eq!((names(&out, "A"), names(&out, "B")), (vec!["tp0".into()], vec![]));
+        two[1].generation = 3;
+        let out = assign(Assignor::CooperativeSticky, &two, &counts(&[("t", 2)]), &both).unwrap();
+        assert_eq!((names(&out, "A"), names(&out, "B")), (vec!["tp0".into()], vec!["tp1".into()]));
+        // Member ids in Java's order (UTF-16 code units): '😀' (U+1F600) before 'Ａ' (U+FF21), in every assignor.
+        let ids = members(&[("Ａ", &["t"]), ("😀", &["t"])]);
+        for (assignor, first) in [
+            (Assignor::Range, vec!["tp0", "tp1"]),
+            (Assignor::RoundRobin, vec!["tp0", "tp2"]),
+            (Assignor::Sticky, vec!["tp0", "tp2"]),
+        ] {
+            assert_eq!(
+                names(&assign(assignor, &ids, &counts(&[("t", 3)]), &Assignment::new()).unwrap(), "😀"),
+                first,
+                "{assignor:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn java_hash_map_order_is_javas() {
+        // Java: new HashMap<>() with "b", "a", "c" put in that order iterates a, b, c (hashes 98, 97, 99);
+        // "Aa" and "BB" collide (2112), so they keep their insertion order.
+        assert_eq!(java_hash_map_order(&["b", "a", "c"]), [1, 0, 2]);
+        assert_eq!(java_hash_map_order(&["BB", "Aa"]), [0, 1]);
+        assert_eq!(java_hash_map_order(&["Aa", "BB"]), [0, 1]);
+    }
+
     #[test]
     fn cooperative_sticky_revokes_first_then_assigns() {
         let p = counts(&[("t", 4)]);
@@ -350,6 +593,7 @@ mod tests {
                 group_instance_id: None,
                 member_id: alloc::format!("m{i}"),
                 topics: topics.iter().map(|t| alloc::format!("t{t}")).collect(),
+                generation: NO_GENERATION,
             }).collect();
             let p: VecMap<String, u32> = topic_counts.iter().enumerate().map(|(i, &c)| (alloc::format!("t{i}"), c)).collect();
             let a = assign(s, &m, &p, &Assignment::new()).unwrap();
@@ -384,7 +628,7 @@ mod tests {
             count in 0u32..12,
             previous_owner in proptest::collection::vec(0usize..6, 12),
         ) {
-            let m: Vec<Member> = (0..n_members).map(|i| Member { member_id: alloc::format!("m{i}"), group_instance_id: None, topics: vec!["t".into()] }).collect();
+            let m: Vec<Member> = (0..n_members).map(|i| Member { member_id: alloc::format!("m{i}"), group_instance_id: None, topics: vec!["t".into()], generation: NO_GENERATION }).collect();
             let p = counts(&[("t", count)]);
             let mut previous = Assignment::new();
             for q in 0..count {

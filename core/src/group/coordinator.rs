@@ -69,6 +69,8 @@ pub struct GroupMember {
     pub last_heartbeat_ms: u64,
     pub assignment: Vec<TopicPartition>,
     owned: Vec<TopicPartition>,
+    /// The generation its JoinGroup said it is in (its `owned` partitions').
+    owned_generation: i32,
     /// A JoinGroup waiting for the rebalance to complete.
     join: Option<CorrelationId>,
     /// A SyncGroup waiting for the leader's assignment.
@@ -89,13 +91,14 @@ impl GroupMember {
             last_heartbeat_ms: now_ms,
             assignment: Vec::new(),
             owned: Vec::new(),
+            owned_generation: request.generation,
             join: None,
             sync: None,
         }
     }
 
     /// A member as a group record holds it; its session starts afresh with the new coordinator.
-    fn loaded(m: &MemberMetadataValue, now_ms: u64) -> GroupMember {
+    fn loaded(m: &MemberMetadataValue, generation: i32, now_ms: u64) -> GroupMember {
         GroupMember {
             member_id: m.member_id.clone(),
             client_id: m.client_id.clone(),
@@ -108,6 +111,7 @@ impl GroupMember {
             last_heartbeat_ms: now_ms,
             assignment: m.assignment.clone(),
             owned: m.assignment.clone(),
+            owned_generation: generation,
             join: None,
             sync: None,
         }
@@ -122,6 +126,7 @@ impl GroupMember {
         self.rebalance_timeout_ms = request.rebalance_timeout_ms;
         self.last_heartbeat_ms = now_ms;
         self.owned = request.owned.clone();
+        self.owned_generation = request.generation;
     }
 
     /// Whether its session can expire: not while its JoinGroup or SyncGroup waits at the coordinator (in
@@ -237,7 +242,7 @@ impl Group {
             .members
             .iter()
             .take(GROUP_MEMBERS_MAX)
-            .map(|m| (m.member_id.clone(), GroupMember::loaded(m, now_ms)))
+            .map(|m| (m.member_id.clone(), GroupMember::loaded(m, value.generation, now_ms)))
             .collect();
         group.leader = value.leader.clone().filter(|l| group.members.contains_key(l));
         if group.leader.is_none() {
@@ -639,6 +644,7 @@ impl Group {
                 group_instance_id: m.group_instance_id.clone(),
                 topics: m.topics.clone(),
                 owned: m.owned.clone(),
+                generation: m.owned_generation,
             })
             .collect();
         for m in self.members.values_mut() {
@@ -798,7 +804,7 @@ impl Group {
             Ok(()) => {
                 let is_leader = self.leader.as_deref() == Some(new_member_id);
                 let members = if is_leader {
-                    let owned = |m: &GroupMember| m.assignment.clone();
+                    let (owned, generation) = (|m: &GroupMember| m.assignment.clone(), self.generation);
                     self.members
                         .values()
                         .map(|m| JoinedMember {
@@ -806,6 +812,7 @@ impl Group {
                             group_instance_id: m.group_instance_id.clone(),
                             topics: m.topics.clone(),
                             owned: owned(m),
+                            generation,
                         })
                         .collect()
                 } else {
@@ -856,6 +863,7 @@ mod tests {
             topics: vec!["t".into()],
             protocols: vec!["range".into()],
             owned: Vec::new(),
+            generation: -1,
         }
     }
 

@@ -141,6 +141,9 @@ pub struct JoinRequest {
     pub topics: Vec<String>,
     pub protocols: Vec<String>,
     pub owned: Vec<TopicPartition>,
+    /// The generation it is in (-1 if none): its `owned` partitions' (`ConsumerProtocolSubscription`'s
+    /// `generationId`, for the sticky assignors).
+    pub generation: i32,
 }
 
 /// An AlterPartition request: the ISR a leader wants, at the epochs it knows. Each member comes with the
@@ -268,8 +271,9 @@ pub struct JoinedMember {
     /// Its `group.instance.id` (static membership): the assignors order static members by it.
     pub group_instance_id: Option<String>,
     pub topics: Vec<String>,
-    /// What it owned before this rebalance (for the sticky assignors).
+    /// What it owned before this rebalance (for the sticky assignors), and from which generation.
     pub owned: Vec<TopicPartition>,
+    pub generation: i32,
 }
 
 /// A completed join: the generation, the chosen assignor, the leader, this member's id, and (for the

@@ -448,6 +448,7 @@ impl Consumer {
                     topics: m.topics.clone(),
                     protocols: alloc::vec![self.config.assignor.clone()],
                     owned: m.owned.clone(),
+                    generation: m.generation,
                 };
                 if let Some(m) = self.membership.as_mut() {
                     m.phase = Phase::Joining;
@@ -489,6 +490,7 @@ impl Consumer {
                         member_id: x.member_id.clone(),
                         group_instance_id: x.group_instance_id.clone(),
                         topics: x.topics.clone(),
+                        generation: x.generation,
                     })
                     .collect();
                 let assignor = crate::group::assignor::Assignor::parse(&join.protocol)
