@@ -48,7 +48,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::log::{BatchOrigin, Removal, RemovalCause};
-use crate::protocol::history::{History, Op};
+use crate::protocol::history::{History, Op, Remover};
 pub use crate::protocol::record::RecordOrigin;
 use crate::types::{Bytes, NodeId, Offset, TopicPartition};
 
@@ -179,17 +179,9 @@ pub struct ReplicaSnapshot {
     /// retention removes); -1 for a log never written.
     pub latest_epoch: crate::types::LeaderEpoch,
     pub records: Vec<LoggedRecord>,
-    /// What it removed on purpose (retention, the cleaner), by first offset: [`crate::log::Removal`].
-    pub removals: Vec<Removal>,
 }
 
 impl ReplicaSnapshot {
-    /// The removal that took the record at `offset`, if this replica removed one there.
-    fn removal_at(&self, offset: Offset) -> Option<&Removal> {
-        let after = self.removals.partition_point(|r| r.first_offset <= offset);
-        self.removals.get(after.checked_sub(1)?).filter(|r| r.origin_at(offset).is_some())
-    }
-
     fn log_end_offset(&self) -> Offset {
         self.records.last().map_or(self.log_start_offset, |r| r.offset + 1)
     }
@@ -202,33 +194,66 @@ impl ReplicaSnapshot {
 
 pub type Replicas = BTreeMap<TopicPartition, Vec<ReplicaSnapshot>>;
 
-/// What the replicas' removals say of a write acknowledged at an offset the partition's log (`log`) does
-/// not hold: `Some(Ok)` it was removed on purpose, `Some(Err(why))` it was not (another record was removed
-/// there, so the acknowledged one was lost before; or the cleaner's reason does not hold), `None` no replica
-/// removed anything there (one that held it is gone, or the log never held it: its replicas started later).
-/// The partition's log speaks first; another replica's removals count only if it says nothing.
-fn removal_verdict(log: &ReplicaSnapshot, replicas: &[ReplicaSnapshot], ack: &Ack) -> Option<Result<(), String>> {
-    let offset = ack.offset;
-    let found = |r: &ReplicaSnapshot| r.removal_at(offset).map(|removal| (r.broker, *removal));
-    let (broker, removal) = found(log).or_else(|| {
-        let others = || replicas.iter().filter(|r| r.broker != log.broker).filter_map(found);
-        others()
-            .find(|(_, removal)| removal.origin_at(offset).is_some_and(|o| o.batch == ack.batch))
-            .or_else(|| others().next())
-    })?;
-    let origin = removal.origin_at(offset)?;
-    if origin.batch != ack.batch {
-        return Some(Err(format!(
-            "broker {broker} removed another record there (producer {}'s batch #{}, by {}): the acknowledged \
-             one was gone before",
-            origin.batch.producer,
-            origin.batch.batch_id,
-            match removal.cause {
-                RemovalCause::Retention => "retention",
-                _ => "compaction",
+/// What brokers removed on purpose, by partition: each removal with who removed it and how the committed
+/// metadata saw it then ([`Op::RecordsRemoved`]), sorted by first offset, with the largest last offset so
+/// far beside each (so that every removal covering an offset is found without a scan).
+struct Removals {
+    by_partition: BTreeMap<TopicPartition, Vec<(Removal, NodeId, Remover, Offset)>>,
+}
+
+impl Removals {
+    fn new(history: &History) -> Removals {
+        let mut by_partition: BTreeMap<TopicPartition, Vec<(Removal, NodeId, Remover, Offset)>> = BTreeMap::new();
+        for entry in history.entries() {
+            if let Op::RecordsRemoved { topic, partition, broker, removals, remover, .. } = &entry.op {
+                let list = by_partition.entry(TopicPartition::new(topic.clone(), *partition)).or_default();
+                list.extend(removals.iter().map(|r| (*r, *broker, *remover, 0)));
             }
-        )));
+        }
+        for list in by_partition.values_mut() {
+            crate::collect::sort_by(list, |a, b| a.0.first_offset.cmp(&b.0.first_offset));
+            let mut reach = 0;
+            for entry in list.iter_mut() {
+                reach = reach.max(entry.0.last_offset);
+                entry.3 = reach;
+            }
+        }
+        Removals { by_partition }
     }
+
+    /// Every removal of the record at `offset` of `tp`.
+    fn at(&self, tp: &TopicPartition, offset: Offset) -> impl Iterator<Item = &(Removal, NodeId, Remover, Offset)> {
+        let list = self.by_partition.get(tp).map_or(&[][..], |l| &l[..]);
+        let end = list.partition_point(|e| e.0.first_offset <= offset);
+        list[..end].iter().rev().take_while(move |e| e.3 >= offset).filter(move |e| e.0.last_offset >= offset)
+    }
+}
+
+/// What the removals say of a write acknowledged at an offset the partition's log (`log`) does not hold:
+/// `Some(Ok)` it was removed on purpose, `Some(Err(why))` it was not, `None` nothing decides. The partition's
+/// leader of the committed epoch decides: its removal of this record excuses it (if the cleaner's reason
+/// holds), its removal of another record there says this one was gone before (adversary 37). Without one, a
+/// follower's removal of this record excuses it. A removal by a broker behind the committed epoch (a zombie
+/// cut off from the controller) counts for nothing: a write an unclean election lost stays lost when the
+/// zombie's retention later deletes its own copy (adversary 38).
+fn removal_verdict(log: &ReplicaSnapshot, removals: &Removals, ack: &Ack) -> Option<Result<(), String>> {
+    let offset = ack.offset;
+    let found: Vec<&(Removal, NodeId, Remover, Offset)> = removals.at(&ack.tp, offset).collect();
+    let ours = |e: &&&(Removal, NodeId, Remover, Offset)| e.0.origin_at(offset).is_some_and(|o| o.batch == ack.batch);
+    let by = |remover: Remover| found.iter().filter(move |e| e.2 == remover);
+    let (removal, broker) = match by(Remover::Leader).find(ours).or_else(|| by(Remover::Follower).find(ours)) {
+        Some(e) => (e.0, e.1),
+        None => {
+            let (other, broker, ..) = by(Remover::Leader).next()?;
+            let origin = other.origin_at(offset)?;
+            let cause = if other.cause == RemovalCause::Retention { "retention" } else { "compaction" };
+            return Some(Err(format!(
+                "its leader, broker {broker}, removed another record there (producer {}'s batch #{}, by {cause}): \
+                 the acknowledged one was gone before",
+                origin.batch.producer, origin.batch.batch_id
+            )));
+        }
+    };
     let (key, value) = &ack.payload;
     let refused = match removal.cause {
         RemovalCause::Retention => return Some(Ok(())),
@@ -337,6 +362,11 @@ fn live_history(history: &History) -> History {
             Op::OffsetsCommitted { offsets, .. } => offsets.retain(|o| !gone(i, &o.topic, o.topic_id)),
             Op::CommittedOffsetsFetched { offsets, .. } => offsets.retain(|o| !before_deletion(i, &o.topic)),
             Op::OffsetCommitSent { offsets, .. } => offsets.retain(|o| !before_deletion(i, &o.topic)),
+            Op::RecordsRemoved { topic, topic_id, removals, .. } => {
+                if gone(i, topic, Some(*topic_id)) {
+                    removals.clear();
+                }
+            }
             Op::TopicDeleted { .. } | Op::GroupMemberRemoved { .. } => {}
         }
         entries.push(entry);
@@ -426,6 +456,7 @@ fn acknowledged(history: &History) -> Vec<Ack> {
 
 /// Lost writes, non-monotonic sends and duplicates.
 fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mut Report) {
+    let removals = Removals::new(history);
     // How many records were sent with each key, by topic: a record compaction removed needs a later one with
     // its key (held, or sent: it may have been a tombstone, since removed in turn). A record acknowledged at
     // an earlier offset (or on another partition) is no later one; one never acknowledged with an offset (more
@@ -449,10 +480,15 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
             continue;
         };
         let held = log.at(offset);
-        // Removed on purpose, if it is what a replica's retention or cleaner removed there.
-        let removed =
-            if held.is_none() { removal_verdict(log, replicas.get(tp).map_or(&[], |r| &r[..]), ack) } else { None };
-        match removed {
+        // The same bytes written by another batch at this offset do not make up for the record lost.
+        let other_batch = |h: &LoggedRecord| h.origin.is_some_and(|o| o.batch != ack.batch);
+        let equal = |h: &LoggedRecord| h.key == ack.payload.0 && h.value == ack.payload.1;
+        if held.is_some_and(|h| equal(h) && !other_batch(h)) {
+            continue;
+        }
+        // Removed on purpose, if it is what the partition's leader removed there (then, after an unclean
+        // election, the offset may hold another record since: adversary 38).
+        match removal_verdict(log, &removals, ack).filter(|verdict| held.is_none() || verdict.is_ok()) {
             Some(Ok(())) => continue,
             Some(Err(why)) => {
                 let detail = format!(
@@ -466,7 +502,8 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
             }
             None => {}
         }
-        // No replica removed anything there: the replicas that did are gone, or these never held it.
+        // No leader's removal there says anything: its log never held it (a follower's removal of it excused
+        // it above), or the removals left the bounded history.
         if offset < log.log_start_offset {
             continue; // deleted on purpose (retention), for all that can be told
         }
@@ -491,35 +528,30 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
                 continue;
             }
         }
-        // The same bytes written by another batch at this offset do not make up for the record lost.
-        let other_batch = |h: &LoggedRecord| h.origin.is_some_and(|o| o.batch != ack.batch);
-        let equal = |h: &LoggedRecord| h.key == ack.payload.0 && h.value == ack.payload.1;
-        if held.is_none_or(|h| !equal(h) || other_batch(h)) {
-            let now_there = match held {
-                Some(h) if equal(h) => format!(
-                    "broker {} holds an equal record there, written by another batch (producer {}'s batch #{}, not \
-                     producer {}'s #{})",
-                    log.broker,
-                    h.origin.map_or(0, |o| o.batch.producer),
-                    h.origin.map_or(0, |o| o.batch.batch_id),
-                    ack.batch.producer,
-                    ack.batch.batch_id
-                ),
-                Some(h) => format!("broker {} holds {} there", log.broker, show_record(&h.key, &h.value)),
-                None if offset < log.cleaned_up_to => {
-                    format!("broker {}'s cleaner removed it, though no later record has its key", log.broker)
-                }
-                None if offset < log.log_end_offset() => format!("broker {}'s log has a gap there", log.broker),
-                None => format!("broker {}'s log ends at offset {}", log.broker, log.log_end_offset()),
-            };
-            let detail = format!(
-                "{} was acknowledged to producer {} at offset {offset} (t={} ms), but {now_there}",
-                show_record(&ack.payload.0, &ack.payload.1),
-                ack.producer,
-                ack.time_ms
-            );
-            report.add(ViolationKind::LostWrite, tp, Some(offset), detail);
-        }
+        let now_there = match held {
+            Some(h) if equal(h) => format!(
+                "broker {} holds an equal record there, written by another batch (producer {}'s batch #{}, not \
+                 producer {}'s #{})",
+                log.broker,
+                h.origin.map_or(0, |o| o.batch.producer),
+                h.origin.map_or(0, |o| o.batch.batch_id),
+                ack.batch.producer,
+                ack.batch.batch_id
+            ),
+            Some(h) => format!("broker {} holds {} there", log.broker, show_record(&h.key, &h.value)),
+            None if offset < log.cleaned_up_to => {
+                format!("broker {}'s cleaner removed it, though no later record has its key", log.broker)
+            }
+            None if offset < log.log_end_offset() => format!("broker {}'s log has a gap there", log.broker),
+            None => format!("broker {}'s log ends at offset {}", log.broker, log.log_end_offset()),
+        };
+        let detail = format!(
+            "{} was acknowledged to producer {} at offset {offset} (t={} ms), but {now_there}",
+            show_record(&ack.payload.0, &ack.payload.1),
+            ack.producer,
+            ack.time_ms
+        );
+        report.add(ViolationKind::LostWrite, tp, Some(offset), detail);
     }
     // Jepsen's non-monotonic send: in the order a producer made its sends, offsets on a partition increase.
     let mut by_invocation: Vec<&Ack> = acks.iter().collect();
@@ -1267,7 +1299,6 @@ mod tests {
             log_start_offset: 0,
             cleaned_up_to: 0,
             latest_epoch: if values.is_empty() { -1 } else { 0 },
-            removals: Vec::new(),
             records: values
                 .iter()
                 .enumerate()
@@ -1329,49 +1360,68 @@ mod tests {
     }
 
     #[test]
-    fn a_record_is_removed_on_purpose_only_if_it_is_what_retention_or_the_cleaner_removed() {
+    fn a_record_is_removed_on_purpose_only_if_it_is_what_the_leader_removed() {
         use crate::log::{BatchOrigin, Removal, RemovalCause};
-        // Offset 3 acknowledged (producer 10_002's batch #1), and the log now starts at 5: what its replicas
-        // removed at offset 3 decides.
-        let removed = |batch_id: u64, cause: RemovalCause| Removal {
-            first_offset: 2,
-            last_offset: 4,
-            origin: RecordOrigin { batch: BatchOrigin { producer: 10_002, batch_id }, index: 0 },
-            cause,
+        use crate::protocol::history::Remover;
+        // Offset 3 acknowledged (producer 10_002's batch #1), and the log now starts at 5: what the brokers
+        // removed at offset 3, and as whom, decides.
+        let removed = |remover: Remover, batch_id: u64, cause: RemovalCause| Op::RecordsRemoved {
+            topic: "t".into(),
+            partition: 0,
+            topic_id: 1,
+            broker: if remover == Remover::Leader { 1 } else { 2 },
+            leader_epoch: 0,
+            removals: vec![Removal {
+                first_offset: 2,
+                last_offset: 4,
+                origin: RecordOrigin { batch: BatchOrigin { producer: 10_002, batch_id }, index: 0 },
+                cause,
+            }],
+            remover,
         };
-        let logs = |leader: Vec<Removal>, follower: Vec<Removal>| {
+        let log = |records: Vec<LoggedRecord>| {
             let mut r = replica(1, true, 6, &[]);
             r.log_start_offset = 5;
-            r.records = vec![keyed(5, "b", "y", None)];
-            let mut f = r.clone();
-            (r.removals, f.removals, f.broker, f.is_leader) = (leader, follower, 2, false);
-            vec![r, f]
+            r.records = records;
+            vec![r]
         };
-        let sends = |value: &str| vec![sent_keyed(1, &[("a", value)]), acked(1, &[3])];
-        let verdict =
-            |value: &str, leader: Vec<Removal>, follower: Vec<Removal>| run(sends(value), logs(leader, follower));
-        // Its own record, by retention or superseded (offset 9 is no longer held): on purpose.
-        assert_eq!(verdict("x", vec![removed(1, RemovalCause::Retention)], vec![]), []);
-        assert_eq!(verdict("x", vec![removed(1, RemovalCause::Superseded { by: 9 })], vec![]), []);
-        // Another batch's record removed there: the acknowledged one was lost before (adversary 37).
+        let held = || log(vec![keyed(5, "b", "y", None)]);
+        let sends = |removals: Vec<Op>| {
+            let mut ops = vec![sent_keyed(1, &[("a", "x")]), acked(1, &[3])];
+            ops.extend(removals);
+            ops
+        };
+        let verdict = |removals: Vec<Op>| run(sends(removals), held());
+        let (leader, follower, stale) = (Remover::Leader, Remover::Follower, Remover::Stale);
         let lost = [ViolationKind::LostWrite];
-        assert_eq!(verdict("x", vec![removed(7, RemovalCause::Retention)], vec![]), lost);
-        // The partition's log speaks first; a follower's removals only where it says nothing.
-        assert_eq!(
-            verdict("x", vec![removed(7, RemovalCause::Retention)], vec![removed(1, RemovalCause::Retention)]),
-            lost
-        );
-        assert_eq!(verdict("x", vec![], vec![removed(1, RemovalCause::Retention)]), []);
-        assert_eq!(verdict("x", vec![], vec![removed(7, RemovalCause::Retention)]), lost);
+        // Its own record, by the leader's retention or superseded (offset 9 is no longer held): on purpose.
+        assert_eq!(verdict(vec![removed(leader, 1, RemovalCause::Retention)]), []);
+        assert_eq!(verdict(vec![removed(leader, 1, RemovalCause::Superseded { by: 9 })]), []);
+        // The leader removed another batch's record there: the acknowledged one was lost before (adversary
+        // 37), whatever a follower removed.
+        assert_eq!(verdict(vec![removed(leader, 7, RemovalCause::Retention)]), lost);
+        // (Its own removal of this record counts wherever it is in the history.)
+        let both = vec![removed(leader, 7, RemovalCause::Retention), removed(leader, 1, RemovalCause::Retention)];
+        assert_eq!(verdict(both), []);
+        // Without the leader's word, a follower's removal of this record excuses it; of another, nothing.
+        assert_eq!(verdict(vec![removed(follower, 1, RemovalCause::Retention)]), []);
+        assert_eq!(verdict(vec![removed(follower, 7, RemovalCause::Retention)]), [], "below the log start");
+        // A zombie's removal counts for nothing (adversary 38): with the log ending before offset 3, lost.
+        let short = |removals: Vec<Op>| {
+            let mut empty = log(vec![]);
+            empty[0].log_start_offset = 0;
+            run(sends(removals), empty)
+        };
+        assert_eq!(short(vec![removed(stale, 1, RemovalCause::Retention)]), lost);
+        assert_eq!(short(vec![removed(follower, 1, RemovalCause::Retention)]), []);
         // The cleaner's reason must hold: a later record of its key (offset 5 holds key "b": not its key), a
         // tombstone, a record without a key.
-        assert_eq!(verdict("x", vec![removed(1, RemovalCause::Superseded { by: 3 })], vec![]), lost);
-        assert_eq!(verdict("x", vec![removed(1, RemovalCause::Superseded { by: 5 })], vec![]), lost);
-        let mut a_key = logs(vec![removed(1, RemovalCause::Superseded { by: 5 })], vec![]);
-        a_key.iter_mut().for_each(|r| r.records = vec![keyed(5, "a", "later", None)]);
-        assert_eq!(run(sends("x"), a_key), []);
-        assert_eq!(verdict("x", vec![removed(1, RemovalCause::TombstoneExpired)], vec![]), lost);
-        assert_eq!(verdict("x", vec![removed(1, RemovalCause::Keyless)], vec![]), lost);
+        assert_eq!(verdict(vec![removed(leader, 1, RemovalCause::Superseded { by: 3 })]), lost);
+        assert_eq!(verdict(vec![removed(leader, 1, RemovalCause::Superseded { by: 5 })]), lost);
+        let a_key = log(vec![keyed(5, "a", "later", None)]);
+        assert_eq!(run(sends(vec![removed(leader, 1, RemovalCause::Superseded { by: 5 })]), a_key), []);
+        assert_eq!(verdict(vec![removed(leader, 1, RemovalCause::TombstoneExpired)]), lost);
+        assert_eq!(verdict(vec![removed(leader, 1, RemovalCause::Keyless)]), lost);
         let tombstone = vec![
             Op::SendInvoked {
                 producer: 10_002,
@@ -1380,8 +1430,21 @@ mod tests {
                 records: vec![SentRecord { key: b("a"), value: None }],
             },
             acked(1, &[3]),
+            removed(leader, 1, RemovalCause::TombstoneExpired),
         ];
-        assert_eq!(run(tombstone, logs(vec![removed(1, RemovalCause::TombstoneExpired)], vec![])), []);
+        assert_eq!(run(tombstone, held()), []);
+        // The leader removed it before an unclean election gave its offset to another record: not lost
+        // (adversary 38); another record there with no such removal: lost.
+        let mut reused = log(vec![keyed(3, "c", "after", None), keyed(5, "b", "y", None)]);
+        reused[0].log_start_offset = 3;
+        assert_eq!(run(sends(vec![removed(leader, 1, RemovalCause::Retention)]), reused.clone()), []);
+        assert_eq!(run(sends(vec![removed(follower, 7, RemovalCause::Retention)]), reused), lost);
+        // A removal from a deleted incarnation of the topic says nothing of today's.
+        let mut old = removed(leader, 7, RemovalCause::Retention);
+        if let Op::RecordsRemoved { topic_id, .. } = &mut old {
+            *topic_id = 9;
+        }
+        assert_eq!(verdict(vec![Op::TopicDeleted { topic: "t".into(), topic_id: 9 }, old]), []);
     }
 
     #[test]

@@ -17,8 +17,8 @@ use alloc::vec::Vec;
 use crate::config::TopicConfig;
 use crate::error::Result;
 pub use crate::protocol::record::{
-    batch_size_bytes, BatchOrigin, BatchRecords, ProducerStamp, RecordBatch, RecordOrigin, BATCH_OVERHEAD_BYTES,
-    NO_PRODUCER_ID,
+    batch_size_bytes, BatchOrigin, BatchRecords, ProducerStamp, RecordBatch, RecordOrigin, Removal, RemovalCause,
+    BATCH_OVERHEAD_BYTES, NO_PRODUCER_ID,
 };
 use crate::types::{Bytes, LeaderEpoch, Offset, Record};
 /// A piece of the log: retention deletes whole segments; the last one (active) takes appends.
@@ -56,63 +56,30 @@ impl Segment {
 }
 
 /// What a retention pass did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RetentionOutcome {
     pub segments_deleted: usize,
     pub records_deleted: u64,
+    /// The records a simulated producer wrote among them (for the checker).
+    pub removed: Vec<Removal>,
 }
 
 /// What a cleaning (compaction) pass did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CompactionOutcome {
     pub records_removed: u64,
     pub tombstones_removed: u64,
-}
-
-/// A run of records a replica removed on purpose: retention (its own, or its leader's log start it took) or
-/// the cleaner. Kept for the checker only (Kafka keeps no such list): a write acknowledged at an offset the
-/// log no longer holds was removed on purpose only if *it* is what was removed there. A write lost in a
-/// failover, whose offset a later record took before retention deleted that one, is still lost (adversary
-/// 37: it passed as deleted by retention once the log start moved past its offset).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Removal {
-    /// The first and last offsets removed: consecutive records of one batch.
-    pub first_offset: Offset,
-    pub last_offset: Offset,
-    /// Who wrote the record at `first_offset`; the next offsets are that batch's next records.
-    pub origin: RecordOrigin,
-    pub cause: RemovalCause,
-}
-
-/// Why a record was removed on purpose.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RemovalCause {
-    /// Retention, or the log start of its leader, which a follower takes.
-    Retention,
-    /// The cleaner: a later record has its key, at this offset.
-    Superseded { by: Offset },
-    /// The cleaner: a tombstone whose delete horizon (`delete.retention.ms` after its first cleaning) passed.
-    TombstoneExpired,
-    /// The cleaner: a record without a key.
-    Keyless,
-}
-
-impl Removal {
-    /// Who wrote the record removed at `offset`, if this removal covers it.
-    pub fn origin_at(&self, offset: Offset) -> Option<RecordOrigin> {
-        (self.first_offset..=self.last_offset)
-            .contains(&offset)
-            .then(|| RecordOrigin { index: self.origin.index + (offset - self.first_offset) as u32, ..self.origin })
-    }
+    /// The records a simulated producer wrote among them (for the checker).
+    pub removed: Vec<Removal>,
 }
 
 /// The removals of `batch`'s records (its runs of consecutive offsets), if a simulated producer wrote it.
-fn removals_of(batch: &RecordBatch, cause: RemovalCause, into: &mut BTreeMap<Offset, Removal>) {
+fn removals_of(batch: &RecordBatch, cause: RemovalCause, into: &mut Vec<Removal>) {
     let Some(first) = batch.origin else { return };
     let mut run: Option<(Offset, Offset)> = None;
-    let close = |(first_offset, last_offset): (Offset, Offset), into: &mut BTreeMap<Offset, Removal>| {
+    let close = |(first_offset, last_offset): (Offset, Offset), into: &mut Vec<Removal>| {
         let origin = RecordOrigin { index: first.index + (first_offset - batch.base_offset) as u32, ..first };
-        into.insert(first_offset, Removal { first_offset, last_offset, origin, cause });
+        into.push(Removal { first_offset, last_offset, origin, cause });
     };
     for offset in batch.records.offsets() {
         run = match run {
@@ -141,9 +108,6 @@ pub struct PartitionLog {
     epoch_cache: Vec<(LeaderEpoch, Offset)>,
     /// Records below it went through the cleaner at least once (compacted topics).
     cleaned_up_to: Offset,
-    /// What this replica removed on purpose, by first offset (disjoint: a record is removed once, and a
-    /// truncation forgets the removals at offsets it gives up, which the log may reuse).
-    removals: BTreeMap<Offset, Removal>,
 }
 
 impl Default for PartitionLog {
@@ -161,7 +125,6 @@ impl PartitionLog {
             recovery_point: 0,
             epoch_cache: Vec::new(),
             cleaned_up_to: 0,
-            removals: BTreeMap::new(),
         }
     }
 
@@ -191,20 +154,6 @@ impl PartitionLog {
     }
 
     /// Offsets below it were compacted at least once: a gap there is compaction's doing.
-    /// What this replica removed on purpose (retention, the cleaner), by offset: see [`Removal`].
-    pub fn removals(&self) -> impl Iterator<Item = &Removal> {
-        self.removals.values()
-    }
-
-    /// Forgets the removals at `offset` and above (a truncation gives those offsets up).
-    fn forget_removals_from(&mut self, offset: Offset) {
-        self.removals.split_off(&offset);
-        if let Some(mut last) = self.removals.last_entry() {
-            let removal = last.get_mut();
-            removal.last_offset = removal.last_offset.min(offset - 1); // (it starts below `offset`)
-        }
-    }
-
     pub fn cleaned_up_to(&self) -> Offset {
         self.cleaned_up_to
     }
@@ -474,30 +423,29 @@ impl PartitionLog {
         self.recovery_point = self.recovery_point.min(offset);
         self.cleaned_up_to = self.cleaned_up_to.min(offset);
         self.epoch_cache.retain(|&(_, start)| start < offset);
-        self.forget_removals_from(offset);
         self.assert_invariants();
     }
 
     /// Kafka's `maybeIncrementLogStartOffset` on a follower: its leader's log now starts at `offset`
     /// (retention there), so this replica's records below it go too, as whole batches (one that straddles
     /// `offset` stays, and the log starts at its base). A record a zombie leader appended there, which its
-    /// truncation kept because the leader no longer knows that epoch, goes with them. Returns how many went.
-    pub fn advance_start_to(&mut self, offset: Offset) -> u64 {
+    /// truncation kept because the leader no longer knows that epoch, goes with them. Returns what went.
+    pub fn advance_start_to(&mut self, offset: Offset) -> RetentionOutcome {
         let offset = offset.min(self.log_end_offset);
+        let mut outcome = RetentionOutcome::default();
         if offset <= self.log_start_offset {
-            return 0;
+            return outcome;
         }
-        let mut removed = 0;
+        let mut gone: Vec<RecordBatch> = Vec::new();
         while self.segments.len() > 1 && self.segments[1].base_offset <= offset {
-            let Some(gone) = self.segments.pop_front() else { break };
-            removed += gone.record_count() as u64;
-            gone.batches.iter().for_each(|b| removals_of(b, RemovalCause::Retention, &mut self.removals));
+            gone.extend(self.segments.pop_front().map(|s| s.batches).unwrap_or_default());
         }
         let first = &mut self.segments[0];
         let below = first.batches.partition_point(|b| b.last_offset < offset);
-        for b in first.batches.drain(..below) {
-            removed += b.records.len() as u64;
-            removals_of(&b, RemovalCause::Retention, &mut self.removals);
+        gone.extend(first.batches.drain(..below));
+        for b in &gone {
+            outcome.records_deleted += b.records.len() as u64;
+            removals_of(b, RemovalCause::Retention, &mut outcome.removed);
         }
         first.recompute();
         let start = first.batches.first().map_or(offset, |b| b.base_offset.min(offset));
@@ -507,7 +455,7 @@ impl PartitionLog {
         self.recovery_point = self.recovery_point.max(start);
         self.epoch_cache_drop_below_start();
         self.assert_invariants();
-        removed
+        outcome
     }
 
     /// A follower that fell below the leader's log start: everything goes, the log restarts at `offset`.
@@ -518,8 +466,6 @@ impl PartitionLog {
         self.recovery_point = offset;
         self.cleaned_up_to = offset;
         self.epoch_cache.clear();
-        // What it held goes unremarked (its leader's retention removed those offsets, perhaps other records).
-        self.forget_removals_from(offset);
         self.assert_invariants();
     }
 
@@ -593,7 +539,7 @@ impl PartitionLog {
                 self.roll(now_ms); // Kafka rolls an expired active segment so that it can be deleted
             }
             let Some(gone) = self.segments.pop_front() else { break };
-            gone.batches.iter().for_each(|b| removals_of(b, RemovalCause::Retention, &mut self.removals));
+            gone.batches.iter().for_each(|b| removals_of(b, RemovalCause::Retention, &mut outcome.removed));
             excess -= gone.size_bytes as i64;
             outcome.segments_deleted += 1;
             outcome.records_deleted += gone.record_count() as u64;
@@ -682,11 +628,11 @@ impl PartitionLog {
                 let before = batch.records.len();
                 let mut tombstones_removed = 0;
                 let (batch_horizon, base_offset, origin) = (batch.delete_horizon_ms, batch.base_offset, batch.origin);
-                let removals = &mut self.removals;
+                let removals = &mut outcome.removed;
                 let mut removed = |offset: Offset, cause: RemovalCause| {
                     if let Some(first) = origin {
                         let origin = RecordOrigin { index: first.index + (offset - base_offset) as u32, ..first };
-                        removals.insert(offset, Removal { first_offset: offset, last_offset: offset, origin, cause });
+                        removals.push(Removal { first_offset: offset, last_offset: offset, origin, cause });
                     }
                     false
                 };
@@ -939,15 +885,15 @@ mod tests {
         for epoch in [0, 0, 1, 1, 2] {
             log.append(vec![data("a"), data("b")].into(), epoch, ProducerStamp::NONE, None, 0, &c);
         }
-        assert_eq!(log.advance_start_to(0), 0, "never back");
+        assert_eq!(log.advance_start_to(0).records_deleted, 0, "never back");
         // Offset 3 lies inside the batch [2, 3]: it stays, and the log starts at its base.
-        assert_eq!(log.advance_start_to(3), 2);
+        assert_eq!(log.advance_start_to(3).records_deleted, 2);
         assert_eq!((log.log_start_offset(), log.log_end_offset()), (2, 10));
         assert_eq!(log.iter().map(|r| r.offset).collect::<Vec<_>>(), (2..10).collect::<Vec<_>>());
-        assert_eq!(log.advance_start_to(8), 6);
+        assert_eq!(log.advance_start_to(8).records_deleted, 6);
         assert_eq!(log.log_start_offset(), 8);
         assert_eq!(log.epoch_cache(), [(2, 8)], "the epoch covering the new start is kept");
-        assert_eq!(log.advance_start_to(50), 2, "at most to the LEO");
+        assert_eq!(log.advance_start_to(50).records_deleted, 2, "at most to the LEO");
         assert_eq!((log.log_start_offset(), log.log_end_offset(), log.is_empty()), (10, 10, true));
     }
 
@@ -970,7 +916,7 @@ mod tests {
         assert_eq!(hw_low.segments_deleted, 1, "the second segment is not wholly below HW 1");
         assert_eq!(log.log_start_offset(), 1);
         let done = log.apply_retention(5_500, 4, &c);
-        assert_eq!(done, RetentionOutcome { segments_deleted: 2, records_deleted: 2 });
+        assert_eq!(done, RetentionOutcome { segments_deleted: 2, records_deleted: 2, removed: Vec::new() });
         assert_eq!(log.log_start_offset(), 3, "the young segment stays");
         assert_eq!(log.read(0, 4, 100).unwrap_err().code, ErrorCode::OffsetOutOfRange);
         let all = log.apply_retention(100_000, 4, &c);
@@ -1047,21 +993,20 @@ mod tests {
             log.append(vec![keyed(k, v, 0)].into(), 0, ProducerStamp::NONE, origin(i as u64), 0, &c);
         }
         append(&mut log, vec![keyed("z", Some("active"), 0)], 0, &c); // no simulated producer's: not listed
-        log.compact(10, log.log_end_offset(), &c);
-        let removed = |log: &PartitionLog| {
-            log.removals()
+        let named = |removed: &[Removal]| {
+            removed
+                .iter()
                 .map(|r| (r.first_offset, r.last_offset, r.origin.batch.batch_id, r.cause))
                 .collect::<Vec<_>>()
         };
         let superseded = |by| RemovalCause::Superseded { by };
-        assert_eq!(removed(&log), [(0, 0, 0, superseded(4)), (1, 1, 1, superseded(3)), (2, 2, 2, superseded(4))]);
+        let first = log.compact(10, log.log_end_offset(), &c).removed;
+        assert_eq!(named(&first), [(0, 0, 0, superseded(4)), (1, 1, 1, superseded(3)), (2, 2, 2, superseded(4))]);
         for v in ["4", "5", "6", "7", "8", "9"] {
             append(&mut log, vec![keyed("c", Some(v), 0)], 0, &c);
         }
-        log.compact(1_012, log.log_end_offset(), &c);
-        assert!(removed(&log).contains(&(3, 3, 3, RemovalCause::TombstoneExpired)), "{:?}", removed(&log));
-        log.truncate_to(2);
-        assert_eq!(removed(&log), [(0, 0, 0, superseded(4)), (1, 1, 1, superseded(3))], "offsets 2.. are given up");
+        let later = log.compact(1_012, log.log_end_offset(), &c).removed;
+        assert!(named(&later).contains(&(3, 3, 3, RemovalCause::TombstoneExpired)), "{:?}", named(&later));
         // Retention: whole batches, one run each, the origin of a batch's later records following its first.
         let c = config(&[("segment.bytes", "100"), ("retention.bytes", "0")]);
         let mut log = PartitionLog::new(0);
@@ -1069,18 +1014,14 @@ mod tests {
             let batch: Vec<Record> = (0..3).map(|i| data(&format!("{b}{i}"))).collect();
             log.append(batch.into(), 0, ProducerStamp::NONE, origin(b), 0, &c);
         }
-        log.apply_retention(0, log.log_end_offset(), &c);
-        let removals: Vec<Removal> = log.removals().copied().collect();
-        assert_eq!(
-            removed(&log),
-            [
-                (0, 2, 0, RemovalCause::Retention),
-                (3, 5, 1, RemovalCause::Retention),
-                (6, 8, 2, RemovalCause::Retention)
-            ]
-        );
-        assert_eq!(removals[1].origin_at(5).map(|o| (o.batch.batch_id, o.index)), Some((1, 2)));
-        assert_eq!(removals[1].origin_at(6), None);
+        let mut follower = log.clone();
+        let removed = log.apply_retention(0, log.log_end_offset(), &c).removed;
+        let retention = RemovalCause::Retention;
+        assert_eq!(named(&removed), [(0, 2, 0, retention), (3, 5, 1, retention), (6, 8, 2, retention)]);
+        assert_eq!(removed[1].origin_at(5).map(|o| (o.batch.batch_id, o.index)), Some((1, 2)));
+        assert_eq!(removed[1].origin_at(6), None);
+        // A follower taking its leader's log start removes whole batches below it.
+        assert_eq!(named(&follower.advance_start_to(4).removed), [(0, 2, 0, retention)]);
     }
 
     /// Adversary 26: records without a key, written while the topic was `delete`, stayed through every

@@ -706,7 +706,6 @@ impl World {
                         log_start_offset: p.log.log_start_offset(),
                         cleaned_up_to: p.log.cleaned_up_to(),
                         latest_epoch: p.log.latest_epoch().unwrap_or(-1),
-                        removals: p.log.removals().copied().collect(),
                         records: p
                             .log
                             .segments()

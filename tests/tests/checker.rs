@@ -253,6 +253,107 @@ fn lost_write_near_miss_the_cleaner_removes_superseded_acknowledged_records() {
     }
 }
 
+/// Two brokers, one controller, a topic of RF 2 with unclean elections and `retention.ms`; the follower is
+/// down (fenced, out of the ISR) while the leader, alone, acknowledges `k`=`value` with acks=1. Returns the
+/// world, the leader and the follower.
+fn alone_in_the_isr(seed: u64, retention_ms: &str, value: &str) -> (World, NodeId, NodeId) {
+    let brokers = config(&[("log.retention.check.interval.ms", "1000")]);
+    let cluster = ClusterConfig { seed, brokers: 2, controllers: 1, broker_config: brokers, ..Default::default() };
+    let mut w = World::new(cluster).unwrap();
+    let topic =
+        [("unclean.leader.election.enable", "true"), ("min.insync.replicas", "1"), ("retention.ms", retention_ms)];
+    w.create_topic("t", 1, Some(2), config(&topic)).unwrap();
+    w.run_for(2_000);
+    let leader = leader(&w, "t");
+    let follower = w.brokers().iter().copied().find(|&b| b != leader).unwrap();
+    w.crash_broker(follower).unwrap();
+    w.run_for(15_000);
+    let p = w.add_producer(ProducerConfig {
+        acks: Acks::Leader,
+        enable_idempotence: Some(false),
+        ..ProducerConfig::named("p")
+    });
+    w.send(p.unwrap(), "t", vec![kv("k", value)]).unwrap();
+    (w, leader, follower)
+}
+
+#[test]
+fn lost_write_stays_lost_when_a_zombie_deletes_its_own_copy() {
+    // Adversary 38: the leader, cut off, is replaced by an unclean election that loses the write; its own
+    // retention then deletes its copy. A removal by a broker behind the committed epoch counts for nothing.
+    for seed in 1..=4 {
+        let (mut w, zombie, follower) = alone_in_the_isr(seed, "30000", "W");
+        w.run_for(500);
+        w.partition_network(vec![vec![zombie]]).unwrap();
+        w.run_for(12_000);
+        w.restart_broker(follower).unwrap();
+        w.run_for(6_000);
+        assert_eq!(leader(&w, "t"), follower, "seed {seed}: the unclean election");
+        assert_eq!(lost_writes(&w), [0], "seed {seed}: lost in the election");
+        w.run_for(30_000);
+        assert!(w.read_log(zombie, "t", 0, 0, 10).unwrap().is_empty(), "seed {seed}: the zombie's retention ran");
+        assert_eq!(lost_writes(&w), [0], "seed {seed}: still lost after the zombie's retention");
+    }
+}
+
+#[test]
+fn lost_write_near_miss_the_leaders_retention_before_an_unclean_election() {
+    // Adversary 38: deleted by its leader's retention before the unclean election gave its offset to
+    // another record: removed on purpose, not lost.
+    for seed in 1..=4 {
+        let (mut w, old, follower) = alone_in_the_isr(seed, "10000", "Y");
+        w.run_for(15_000);
+        assert_eq!(w.describe_topic("t").unwrap().partitions[0].log_start_offset, 1, "seed {seed}: retention ran");
+        w.crash_broker(old).unwrap();
+        w.run_for(12_000);
+        w.restart_broker(follower).unwrap();
+        w.run_for(8_000);
+        let q = w.add_producer(ProducerConfig { acks: Acks::Leader, ..ProducerConfig::named("q") }).unwrap();
+        assert_eq!(w.send(q, "t", vec![kv("k", "W")]).unwrap()[0].offset, Some(0), "seed {seed}: the offset reused");
+        // (Two acknowledgements at offset 0 are what an unclean election shows: `inconsistent_offsets`.)
+        assert_eq!(kinds(&w), [ViolationKind::InconsistentOffsets], "seed {seed}: {:#?}", w.check().violations);
+        w.run_for(15_000);
+        assert_eq!(kinds(&w), [ViolationKind::InconsistentOffsets], "seed {seed}, after the new leader's retention");
+    }
+}
+
+#[test]
+fn lost_write_stays_reported_after_the_partition_moves_to_brokers_that_never_held_it() {
+    // Adversary 38: lost in a clean failover (acks=1), its offset taken and deleted by the new leader's
+    // retention, then the partition reassigned to two other brokers, which copy the log from its start.
+    let brokers = config(&[("log.retention.check.interval.ms", "1000")]);
+    for seed in 1..=4 {
+        let cluster =
+            ClusterConfig { seed, brokers: 4, controllers: 1, broker_config: brokers.clone(), ..Default::default() };
+        let mut w = World::new(cluster).unwrap();
+        w.create_topic("t", 1, Some(2), config(&[("retention.ms", "20000"), ("segment.bytes", "100")])).unwrap();
+        w.run_for(2_000);
+        let old = leader(&w, "t");
+        let replicas = w.describe_topic("t").unwrap().partitions[0].replicas.clone();
+        let follower = replicas.iter().copied().find(|&b| b != old).unwrap();
+        let p = w.add_producer(ProducerConfig { acks: Acks::Leader, ..ProducerConfig::named("p") }).unwrap();
+        w.send(p, "t", vec![kv("a", "before")]).unwrap();
+        w.run_for(1_000);
+        w.pause_node(follower, 3_000).unwrap();
+        let lost = w.send(p, "t", vec![kv("w", "W")]).unwrap()[0].offset.unwrap();
+        w.run_for(20);
+        w.crash_broker(old).unwrap();
+        w.run_for(15_000);
+        let q = w.add_producer(ProducerConfig { acks: Acks::None, ..ProducerConfig::named("q") }).unwrap();
+        for i in 0..3 {
+            let _ = w.send(q, "t", vec![kv("y", &format!("Y{i}"))]);
+            w.run_for(500);
+        }
+        w.run_for(30_000);
+        assert_eq!(lost_writes(&w), [lost], "seed {seed}");
+        let others: Vec<NodeId> = w.brokers().iter().copied().filter(|b| !replicas.contains(b)).collect();
+        w.reassign_partitions("t", [(0, others.clone())].into()).unwrap();
+        w.run_for(20_000);
+        assert_eq!(w.describe_topic("t").unwrap().partitions[0].replicas, others, "seed {seed}: moved");
+        assert_eq!(lost_writes(&w), [lost], "seed {seed}: still lost");
+    }
+}
+
 /// Two replicas with `unclean.leader.election.enable=true`: the follower is cut off from every node until
 /// the controller fences it and drops it from the ISR (a follower at the leader's LEO stays in sync in
 /// Kafka however long it is silent, so a cut link alone would not do), `writes` records go to the leader

@@ -55,7 +55,8 @@ impl Broker {
     fn apply_retention(&mut self, now_ms: u64, out: &mut Outbox) {
         for (name, topic) in self.topics.changing().iter_mut() {
             for (&i, p) in topic.partitions.iter_mut() {
-                let outcome = p.log.apply_retention(now_ms, p.high_watermark, &topic.config);
+                let mut outcome = p.log.apply_retention(now_ms, p.high_watermark, &topic.config);
+                removed(out, self.id, name, i, topic.topic_id, p.leader_epoch, core::mem::take(&mut outcome.removed));
                 if outcome.segments_deleted > 0 {
                     p.assert_invariants();
                     out.trace(TraceKind::SegmentsDeleted {
@@ -80,7 +81,8 @@ impl Broker {
         }
         for (name, topic) in self.topics.changing().iter_mut() {
             for (&i, p) in topic.partitions.iter_mut() {
-                let outcome = p.log.compact(now_ms, p.high_watermark, &topic.config);
+                let mut outcome = p.log.compact(now_ms, p.high_watermark, &topic.config);
+                removed(out, self.id, name, i, topic.topic_id, p.leader_epoch, core::mem::take(&mut outcome.removed));
                 if outcome.records_removed > 0 {
                     out.trace(TraceKind::LogCompacted {
                         topic: String::from(name.as_str()),
@@ -189,5 +191,28 @@ impl Broker {
         timers.set(TimerName::HighWatermarkCheckpoint, checkpoint);
         timers.set(TimerName::LogRetentionCheck, retention);
         timers.set(TimerName::LogCleanerBackoff, cleaning);
+    }
+}
+
+/// Notes in the history what a log removed on purpose (for the checker: [`crate::log::Removal`]).
+pub(super) fn removed(
+    out: &mut Outbox,
+    broker: crate::types::NodeId,
+    topic: &str,
+    partition: u32,
+    topic_id: crate::types::TopicId,
+    leader_epoch: crate::types::LeaderEpoch,
+    removals: Vec<crate::log::Removal>,
+) {
+    if !removals.is_empty() {
+        out.history(crate::protocol::history::Op::RecordsRemoved {
+            topic: String::from(topic),
+            partition,
+            topic_id,
+            broker,
+            leader_epoch,
+            removals,
+            remover: crate::protocol::history::Remover::Stale, // (the world says)
+        });
     }
 }

@@ -849,7 +849,7 @@ impl Broker {
             if topic.topic_id != result.topic_id {
                 continue; // the topic was deleted and created again while the fetch was out
             }
-            let config = topic.config.clone();
+            let (config, topic_id) = (topic.config.clone(), topic.topic_id);
             let Some(p) = topic.partitions.get_mut(&result.partition) else { continue };
             if p.leader != leader {
                 continue; // the leadership moved while the fetch was out
@@ -906,7 +906,8 @@ impl Broker {
             }
             p.flush_if_messages_due(now_ms, &config);
             // The leader's log start, as Kafka's follower takes it (`maybeIncrementLogStartOffset`).
-            p.log.advance_start_to(data.log_start_offset);
+            let removed = p.log.advance_start_to(data.log_start_offset).removed;
+            super::housekeeping::removed(out, self.id, &name, partition, topic_id, p.leader_epoch, removed);
             let leo = p.log.log_end_offset();
             p.high_watermark = data.high_watermark.min(leo).max(p.log.log_start_offset().min(leo));
             p.assert_invariants();

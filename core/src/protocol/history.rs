@@ -93,6 +93,21 @@ pub enum Op {
         partitions: Vec<TopicPartition>,
         reason: ResetReason,
     },
+    /// A broker removed records on purpose (retention, its leader's log start, the cleaner), as its log says.
+    /// The world notes how the committed metadata saw the broker then (`remover`): a write acknowledged at an
+    /// offset the log no longer holds went on purpose only if the partition's leader removed it (a follower's
+    /// removal only excuses, and a zombie's counts for nothing: adversary 38).
+    RecordsRemoved {
+        topic: String,
+        partition: u32,
+        topic_id: crate::types::TopicId,
+        broker: NodeId,
+        /// The leader epoch the broker knew.
+        leader_epoch: crate::types::LeaderEpoch,
+        #[serde(skip)]
+        removals: Vec<crate::protocol::record::Removal>,
+        remover: Remover,
+    },
     /// A topic was deleted: what was written to it before is gone on purpose.
     TopicDeleted {
         topic: String,
@@ -157,6 +172,18 @@ pub enum Op {
         /// answer was recorded (a zombie coordinator answered from its own state; set by the world).
         stale_coordinator: bool,
     },
+}
+
+/// How the committed metadata saw a broker when it removed records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Remover {
+    /// The partition's leader, in the epoch the controller had committed.
+    Leader,
+    /// A replica that knew the committed epoch.
+    Follower,
+    /// A broker behind the committed epoch, or no replica of the topic the controller knows (a zombie).
+    Stale,
 }
 
 /// Why a consumer's position was set other than by polling.

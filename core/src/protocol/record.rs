@@ -44,6 +44,44 @@ pub struct RecordOrigin {
     pub index: u32,
 }
 
+/// A run of records a replica removed on purpose: retention (its own, or its leader's log start it took) or
+/// the cleaner. For the checker only (the broker notes them in the history; Kafka keeps no such list): a write
+/// acknowledged at an offset the log no longer holds was removed on purpose only if *it* is what the
+/// partition's leader removed there. A write lost in a failover, whose offset a later record took before
+/// retention deleted that one, is still lost (adversary 37: it passed as deleted by retention once the log
+/// start moved past its offset).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Removal {
+    /// The first and last offsets removed: consecutive records of one batch.
+    pub first_offset: Offset,
+    pub last_offset: Offset,
+    /// Who wrote the record at `first_offset`; the next offsets are that batch's next records.
+    pub origin: RecordOrigin,
+    pub cause: RemovalCause,
+}
+
+/// Why a record was removed on purpose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RemovalCause {
+    /// Retention, or the log start of its leader, which a follower takes.
+    Retention,
+    /// The cleaner: a later record has its key, at this offset.
+    Superseded { by: Offset },
+    /// The cleaner: a tombstone whose delete horizon (`delete.retention.ms` after its first cleaning) passed.
+    TombstoneExpired,
+    /// The cleaner: a record without a key.
+    Keyless,
+}
+
+impl Removal {
+    /// Who wrote the record removed at `offset`, if this removal covers it.
+    pub fn origin_at(&self, offset: Offset) -> Option<RecordOrigin> {
+        (self.first_offset..=self.last_offset)
+            .contains(&offset)
+            .then(|| RecordOrigin { index: self.origin.index + (offset - self.first_offset) as u32, ..self.origin })
+    }
+}
+
 /// One produce request's records for one partition, as Kafka keeps them: a batch with a header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordBatch {

@@ -703,6 +703,17 @@ impl World {
             if let history::Op::CommittedOffsetsFetched { group, coordinator, stale_coordinator, .. } = &mut op {
                 *stale_coordinator = !self.leads_offsets_of(group, *coordinator);
             }
+            if let history::Op::RecordsRemoved { topic, partition, topic_id, broker, leader_epoch, remover, .. } =
+                &mut op
+            {
+                let committed = self.committed_image.topics.get(topic.as_str()).filter(|t| t.topic_id == *topic_id);
+                let committed = committed.and_then(|t| t.partitions.get(*partition as usize));
+                *remover = match committed {
+                    Some(p) if p.leader_epoch == *leader_epoch && p.leader == *broker => history::Remover::Leader,
+                    Some(p) if p.leader_epoch == *leader_epoch => history::Remover::Follower,
+                    _ => history::Remover::Stale,
+                };
+            }
             self.history.record(self.now_ms, op);
         }
         for (to, message) in out.messages.drain(..) {
