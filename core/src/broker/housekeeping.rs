@@ -202,7 +202,7 @@ pub(super) fn removed(
     partition: u32,
     topic_id: crate::types::TopicId,
     leader_epoch: crate::types::LeaderEpoch,
-    removals: Vec<crate::log::Removal>,
+    removals: alloc::vec::Vec<crate::log::Removal>,
 ) {
     if !removals.is_empty() {
         out.history(crate::protocol::history::Op::RecordsRemoved {
