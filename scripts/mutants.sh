@@ -27,7 +27,7 @@ for patch in "${patches[@]}"; do
   if (cd "$scratch/tree" && FRANZ_EXPLORE_HISTORIES=${FRANZ_EXPLORE_HISTORIES:-1000} FRANZ_EXPLORE_SHRINK=0 \
       cargo test -q --profile explore -p franz-tests --test explorer -- explorer_ --skip explorer_trace_hashes_are_known \
       >"$scratch/$name.log" 2>&1); then
-    if (cd "$scratch/tree" && cargo test -q --profile explore -p franz-tests --test safety --test groups --test cluster \
+    if (cd "$scratch/tree" && cargo test -q --profile explore -p franz-tests --test safety --test groups --test cluster --test checker \
         >>"$scratch/$name.log" 2>&1 && cargo test -q --profile explore -p franz-core --lib >>"$scratch/$name.log" 2>&1); then
       echo "$name: SURVIVED ($(( $(date +%s) - start )) s): neither the explorer nor the scenario tests noticed"
     else

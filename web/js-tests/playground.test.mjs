@@ -511,6 +511,14 @@ test("scrubbing the timeline goes back and keeps the present; acting in the past
   const past = Number((await text(page, "clock")).replace(/[^\d]/g, ""));
   assert.ok(past < crashAt && past > crashAt - 1000, `${past} just before ${crashAt}`);
 
+  // Space (play) here asks whether to fork: the answer takes the focus, and Escape cancels (adversary 40).
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.keyboard.press("Space");
+  await page.waitForFunction(() => document.activeElement?.dataset?.testid === "confirm-fork");
+  await page.keyboard.press("Escape");
+  await page.locator('[data-testid="confirm-fork"]').waitFor({ state: "detached" });
+  assert.equal(await page.locator('[data-testid="back-to-now"]').count(), 1, "still in the past");
+
   // Acting here forks: the page said so before (the status line), asks in the panel where the user acted,
   // and says what was discarded. Cancel keeps the past and the present.
   await page.fill('[data-testid="topic-name"]', "fork");
@@ -598,6 +606,15 @@ test("on a phone (390 px) every panel takes the screen's width, one under anothe
   assert.equal(sorted[0].name, "cluster-map", `first: ${sorted[0].name}`);
   fs.mkdirSync(path.join(root, "target"), { recursive: true });
   await page.screenshot({ path: path.join(root, "target", "playground-phone.png") });
+  // The page's notice covers none of the header's controls (adversary 40: it sat over Play and Speed).
+  await page.goto(baseUrl + "#lesson=partitions-and-keys");
+  await page.click('[data-testid="lesson-next"]');
+  await page.waitForSelector(".app > .notice");
+  const [bar, notice] = await page.evaluate(() => [".top-bar", ".app > .notice"].map((s) => {
+    const b = document.querySelector(s).getBoundingClientRect();
+    return { top: b.top, bottom: b.bottom };
+  }));
+  assert.ok(notice.top >= bar.bottom || notice.bottom <= bar.top, `the notice ${JSON.stringify(notice)} covers the header ${JSON.stringify(bar)}`);
   assert.deepEqual(errors, []);
 });
 
@@ -1063,6 +1080,14 @@ test("choose sides on the map and cut: the links between them are drawn cut, mes
   assert.equal(await page.getAttribute('[data-testid="map-broker-1"]', "data-side"), "a");
   assert.equal(await page.getAttribute('[data-testid="map-broker-2"]', "data-side"), "b");
   assert.match(await text(page, "map-sides"), /^Side A: 1, 1001\. Side B: every other node, the clients too\./);
+  // By keyboard, Tab from the nodes reaches Cut before the message filters (adversary 40).
+  await page.focus('[data-testid="map-broker-1"]');
+  const reached = [];
+  for (let i = 0; i < 40 && !reached.some((t) => t === "map-cut" || t.startsWith("map-filter-")); i++) {
+    await page.keyboard.press("Tab");
+    reached.push(await page.evaluate(() => document.activeElement?.dataset?.testid ?? ""));
+  }
+  assert.equal(reached.at(-1), "map-cut", `Tab went ${reached.join(" → ")}`);
   await page.click('[data-testid="map-cut"]');
   await page.locator('[data-testid="map-cut-link"]').first().waitFor({ state: "attached" });
   assert.equal(await count(page, '[data-testid="map-cut-link"]'), 8, "side A's two servers to side B's four");
@@ -1188,9 +1213,10 @@ test("keyboard shortcuts: Space plays and pauses, . steps, ← → go between ma
 test("the checker's violations are pinned on the log strip at their offsets", async () => {
   const { page, errors } = await openPlayground("#lesson=acks-1-loses-writes&step=4");
   await page.waitForSelector('[data-testid="log-events-0"] .log-record[data-offset="1"]');
-  assert.equal(await count(page, '[data-testid="violation-pin"]'), 0, "nothing pinned before a check");
-  await page.click('[data-testid="check"]');
+  // Step 4's claims are the checker's: its verdict is on the page at once (adversary 40); a check finds the same.
   const pin = page.locator('[data-testid="log-events-0"] .log-record[data-offset="1"] [data-testid="violation-pin"]');
+  await pin.waitFor();
+  await page.click('[data-testid="check"]');
   await pin.waitFor();
   assert.match(await pin.getAttribute("aria-label"), /^checker: .*LostWrite at offset 1: /s);
   assert.match(await pin.getAttribute("title"), /LostWrite at offset 1: /);
@@ -1255,7 +1281,7 @@ test("a link pasted into the open page opens; Back steps back through a lesson; 
   await page.fill('[data-testid="travel-to"]', "1");
   await page.click('[data-testid="time-travel"]');
   await page.locator('[data-testid="lesson-past"]').waitFor();
-  assert.match(await text(page, "lesson-past"), /^You are looking at t = 1 ms, .* The lesson is at step 3: "Back to now" returns there\.$/);
+  assert.match(await text(page, "lesson-past"), /^You are looking at t = 1 ms, .* The lesson is at step 3: "Back to now" returns there and Next plays step 4 from there\.$/);
   await page.click('[data-testid="back-to-now"]');
   await page.locator('[data-testid="lesson-past"]').waitFor({ state: "detached" });
 

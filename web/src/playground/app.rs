@@ -126,6 +126,9 @@ pub struct App {
     shown_at_ms: f64,
     /// The page's keyboard shortcuts, and clicks beside the map's menu (which close it).
     _listeners: Vec<EventListener>,
+    /// A shortcut asked whether to fork: its answer takes the focus once drawn (adversary 40: it stayed on
+    /// the page, five Tabs away).
+    focus_fork_question: bool,
 }
 
 /// The page's clock (performance.now), in ms.
@@ -322,7 +325,15 @@ impl Component for App {
         }
         let shown = state.snapshot();
         let callbacks = Callbacks::new(ctx.link());
-        let mut app = App { state, callbacks, frame: None, shown, shown_at_ms: wall_ms(), _listeners };
+        let mut app = App {
+            state,
+            callbacks,
+            frame: None,
+            shown,
+            shown_at_ms: wall_ms(),
+            _listeners,
+            focus_fork_question: false,
+        };
         app.request_frame(ctx);
         app
     }
@@ -330,10 +341,12 @@ impl Component for App {
     fn update(&mut self, ctx: &Context<Self>, action: Action) -> bool {
         let frame = matches!(action, Action::Frame(_));
         let opened_link = matches!(action, Action::OpenLink(_));
+        let shortcut = matches!(action, Action::Shortcut(_));
         // A frame's simulation is timed: the reducer keeps it within its share of the frame.
         let clock = frame.then(|| web_sys::window().and_then(|w| w.performance())).flatten();
         let started_ms = clock.as_ref().map(|c| c.now());
         let outcome = self.state.reduce(action);
+        self.focus_fork_question = shortcut && self.state.notice().is_some_and(|n| n.confirm_fork);
         if let (Some(clock), Some(started_ms)) = (clock, started_ms) {
             self.state.reduce(Action::FrameCost(clock.now() - started_ms));
         }
@@ -363,6 +376,16 @@ impl Component for App {
             download(file);
         }
         outcome.changed
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        if std::mem::take(&mut self.focus_fork_question) {
+            let document = web_sys::window().and_then(|w| w.document());
+            let button = document.and_then(|d| d.query_selector("[data-testid=confirm-fork]").ok().flatten());
+            if let Some(button) = button.and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = button.focus();
+            }
+        }
     }
 
     fn view(&self, _ctx: &Context<Self>) -> Html {

@@ -367,6 +367,8 @@ pub struct PartitionLogView {
     pub committed: Vec<(String, u64)>,
     /// The checker's violations at an offset of this partition, by offset.
     pub violations: Vec<ViolationPin>,
+    /// Its offline replicas whose broker runs (fenced: cut off from the controller), not down.
+    pub fenced: Vec<NodeId>,
 }
 
 /// The checker's violations at one offset of a partition, pinned on its log strip.
@@ -1081,6 +1083,8 @@ impl Playground {
     fn act(&mut self, action: Action, outcome: &mut Outcome) -> Result<String, String> {
         // In a lesson followed step by step, the link to share is the lesson's own at its step.
         let lesson_link = matches!(action, Action::Share).then(|| self.lesson_link()).flatten();
+        // In the past a lesson's link cannot say the moment: the run's link does, without the lesson.
+        let lesson_left_out = lesson_link.is_some() && self.present.is_some();
         let lesson_link = lesson_link.filter(|_| self.present.is_none());
         let w = &mut self.world;
         match action {
@@ -1163,7 +1167,14 @@ impl Playground {
                 outcome.copy_link = true;
                 self.saved_actions = user_actions(&scenario);
                 let text = format!("The link to this run ({link}) is in the address bar; copying it …");
-                self.shared_link = Some(format!("{link}; it replays this run"));
+                self.shared_link = Some(match lesson_left_out {
+                    // (Adversary 40: the lesson was dropped without a word.)
+                    true => format!(
+                        "{link}; it replays this run to this moment as free play, without the lesson: a lesson's link \
+                         opens at the end of a step, so go back to now to share one"
+                    ),
+                    false => format!("{link}; it replays this run"),
+                });
                 Ok(text)
             }
             Action::LinkCopied(copied) => {
@@ -1376,7 +1387,8 @@ impl Playground {
             .map(|(g, o)| (g.description.group_id.clone(), o.committed))
             .collect();
         let violations = self.violation_pins(topic, p.partition);
-        Some(PartitionLogView { from_offset: from, records, segments, committed, violations })
+        let fenced = p.offline_replicas.iter().copied().filter(|&b| !self.world.is_crashed(b)).collect();
+        Some(PartitionLogView { from_offset: from, records, segments, committed, violations, fenced })
     }
 
     /// The checker's last report, as pins on one partition's log strip: its violations that name an
@@ -1755,7 +1767,9 @@ mod tests {
         assert!(asked.confirm_fork && asked.discards_run, "{asked:?}");
         assert!(asked.text.starts_with("This replaces your free-play run"), "{}", asked.text);
         assert_eq!(p.world().list_topics(), ["jobs"], "nothing replaced yet");
-        p.reduce(Action::ConfirmFork(false));
+        // Escape answers Cancel (adversary 40).
+        assert_eq!(p.shortcut("Escape"), Some(Action::ConfirmFork(false)));
+        p.reduce(Action::Shortcut("Escape".into()));
         assert_eq!(p.notice().unwrap().text, "Not done: your run is kept.");
         assert_eq!(p.world().list_topics(), ["jobs"]);
         p.reduce(Action::NewCluster(7));
@@ -1934,9 +1948,12 @@ mod tests {
         // crashed; the new leader wrote another record there.
         let mut p = Playground::from_fragment("#lesson=acks-1-loses-writes&step=4");
         let events = ("events".to_string(), 0);
-        assert!(p.snapshot().logs[&events].violations.is_empty(), "nothing pinned before a check");
+        // The step's claim is the checker's: its verdict is pinned at once (adversary 40), as a check does.
+        let shown = p.snapshot().logs[&events].violations.clone();
+        assert!(!shown.is_empty(), "the step's checker claim is on the page");
         p.reduce(Action::Check);
         let pins = p.snapshot().logs[&events].violations.clone();
+        assert_eq!(pins, shown, "a check finds the same");
         let lost = pins.iter().find(|v| v.text.contains("LostWrite")).expect("the lost write is pinned");
         assert_eq!(lost.offset, 1, "{pins:?}");
         assert!(lost.text.contains("LostWrite at offset 1: "), "{}", lost.text);

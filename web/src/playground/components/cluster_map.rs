@@ -396,9 +396,6 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
                         format!("Side A: {}. Side B: every other node, the clients too.",
                             side_a.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", "))
                     } }</span>
-                    <button class="small danger" data-testid="map-cut" disabled={side_a.is_empty()} onclick={emit(Action::Map(MapAction::Cut))}
-                            title="partition the network: messages between the two sides are lost">{ "✂ Cut" }</button>
-                    <button class="small" data-testid="map-partition-cancel" onclick={emit(Action::Map(MapAction::ChooseSides(false)))}>{ "Cancel" }</button>
                 </div>
             }
             <div class="map-stage">
@@ -416,6 +413,14 @@ pub fn cluster_map(p: &ClusterMapProps) -> Html {
                 </svg>
                 { for menu }
             </div>
+            // Under the map, after its nodes: Tab reaches Cut once the sides are chosen (adversary 40).
+            if let Some(side_a) = choosing {
+                <div class="map-sides map-sides-actions">
+                    <button class="small danger" data-testid="map-cut" disabled={side_a.is_empty()} onclick={emit(Action::Map(MapAction::Cut))}
+                            title="partition the network: messages between the two sides are lost">{ "✂ Cut" }</button>
+                    <button class="small" data-testid="map-partition-cancel" onclick={emit(Action::Map(MapAction::ChooseSides(false)))}>{ "Cancel" }</button>
+                </div>
+            }
             <fieldset class="map-filter" data-testid="map-filter">
                 <legend>{ "Messages drawn" }</legend>
                 { for MessageKind::ALL.iter().map(|&k| {

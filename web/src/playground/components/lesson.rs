@@ -69,19 +69,24 @@ pub fn lesson_panel(p: &LessonPanelProps) -> Html {
 /// checked (claims hold at the end of their step, not at every moment).
 fn past_text(l: &LessonView, t: u64) -> String {
     let at = group_thousands(t);
+    // Next acts on now, not on the moment shown (adversary 40: "Next plays step 1" in the past played step 3).
+    let next = match l.steps_done {
+        n if n < l.steps_total && !l.forked => format!(" and Next plays step {} from there", n + 1),
+        _ => String::new(),
+    };
     let now = match l.steps_done {
-        0 => String::from("The lesson is at its start"),
-        n => format!("The lesson is at step {n}"),
+        0 => format!("The lesson is at its start: \"Back to now\" returns there{next}."),
+        n => format!("The lesson is at step {n}: \"Back to now\" returns there{next}."),
     };
     match (l.shown_step, l.checked_at_ms) {
-        (0, _) | (_, None) => format!("You are looking at t = {at} ms, before step 1 ended. {now}: \"Back to now\" returns there."),
+        (0, _) | (_, None) => format!("You are looking at t = {at} ms, before step 1 ended. {now}"),
         // The clock stands still between steps: the instant a step ended, the next one's first actions ran.
         (k, Some(checked)) if checked == t && k < l.steps_done => format!(
-            "You are looking at t = {at} ms, in the past: step {k} ended then (below, its claims as checked) and step {} began, so the cluster already shows its first actions. {now}: \"Back to now\" returns there.",
+            "You are looking at t = {at} ms, in the past: step {k} ended then (below, its claims as checked) and step {} began, so the cluster already shows its first actions. {now}",
             k + 1
         ),
         (k, Some(checked)) => format!(
-            "You are looking at t = {at} ms, in the past: below is step {k}, its claims as checked when it ended (t = {} ms). {now}: \"Back to now\" returns there.",
+            "You are looking at t = {at} ms, in the past: below is step {k}, its claims as checked when it ended (t = {} ms). {now}",
             group_thousands(checked)
         ),
     }
@@ -131,7 +136,9 @@ fn current(p: &CurrentProps) -> Html {
                     </ul>
                 } else {
                     <p class="promise">{ &l.promise }</p>
-                    <p class="hint">{ format!("{} steps. Next plays step 1 on this cluster and checks each of its claims against the simulation.", l.steps_total) }</p>
+                    if l.past_ms.is_none() || l.steps_done == 0 {
+                        <p class="hint">{ format!("{} steps. Next plays step 1 on this cluster and checks each of its claims against the simulation.", l.steps_total) }</p>
+                    }
                 }
             </div>
             <div class="progress" aria-hidden="true">
@@ -194,5 +201,12 @@ mod tests {
         let last = past_text(&view(2, 2, Some(500)), 500);
         assert!(last.contains("below is step 2") && !last.contains("began"), "the lesson goes no further: {last}");
         assert!(past_text(&view(3, 0, None), 1).contains("before step 1 ended"));
+        // Next acts on now (adversary 40: in the past, the page said Next plays step 1, and it played step 4).
+        assert!(
+            later.ends_with("The lesson is at step 3: \"Back to now\" returns there and Next plays step 4 from there."),
+            "{later}"
+        );
+        let done = past_text(&view(4, 2, Some(500)), 700);
+        assert!(done.ends_with("returns there."), "the lesson is over: {done}");
     }
 }

@@ -1,3 +1,4 @@
+use franz_core::types::NodeId;
 use franz_core::view::{PartitionDescription, RecordView, SegmentView};
 use yew::prelude::*;
 
@@ -19,6 +20,9 @@ pub struct LogStripProps {
     /// The checker's violations at offsets of this partition.
     #[prop_or_default]
     pub violations: Vec<ViolationPin>,
+    /// Offline replicas whose broker runs: fenced, not down (adversary 40).
+    #[prop_or_default]
+    pub fenced: Vec<NodeId>,
 }
 
 /// A red pin for the checker's violations at one offset, their sentences as its tooltip and label.
@@ -153,8 +157,14 @@ pub fn log_strip(p: &LogStripProps) -> Html {
                     let role = if d.leader == Some(*r) { "leader" } else { "follower" };
                     let in_isr = d.isr.contains(r);
                     let down = d.offline_replicas.contains(r);
+                    let fenced = p.fenced.contains(r);
                     let mut title = format!("broker {r}: {role}, {} the ISR", if in_isr { "in" } else { "out of" });
-                    if down {
+                    if fenced {
+                        title.push_str(
+                            "; the broker runs but is fenced (cut off from the controller): Kafka counts its replica \
+                             offline, and it serves nothing until it is unfenced",
+                        );
+                    } else if down {
                         title.push_str("; the broker is down: this is its log on disk, read again when it restarts");
                     }
                     if leo.is_none() {
@@ -164,7 +174,11 @@ pub fn log_strip(p: &LogStripProps) -> Html {
                         );
                     }
                     let leo = leo.map_or_else(|| String::from("no log"), |l| format!("LEO {l}"));
-                    let leo = if down { format!("down · {leo}") } else { leo };
+                    let leo = match (fenced, down) {
+                        (true, _) => format!("fenced · {leo}"),
+                        (false, true) => format!("down · {leo}"),
+                        _ => leo,
+                    };
                     html! {
                         <span class={classes!("replica", role, (!in_isr).then_some("out-of-isr"), down.then_some("down"))} title={title}
                               data-testid={format!("replica-{}-{}-{r}", p.topic, d.partition)}>

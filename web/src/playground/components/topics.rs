@@ -159,7 +159,7 @@ fn topic_card(p: &TopicCardProps) -> Html {
             { for p.warnings.iter().map(|w| html! { <p class="warning" data-testid={format!("warning-{}", t.name)}>{ w }</p> }) }
             { for t.partitions.iter().filter_map(|d| {
                 let log = p.logs.get(&d.partition)?.clone();
-                Some(html! { <LogStrip topic={t.name.clone()} partition={d.clone()} records={log.records} segments={log.segments} from_offset={log.from_offset} committed={log.committed} violations={log.violations} /> })
+                Some(html! { <LogStrip topic={t.name.clone()} partition={d.clone()} records={log.records} segments={log.segments} from_offset={log.from_offset} committed={log.committed} violations={log.violations} fenced={log.fenced} /> })
             }) }
             if t.partitions.len() > LOG_STRIPS_PER_TOPIC {
                 <p class="meta strips-shown" data-testid={format!("strips-shown-{}", t.name)}>

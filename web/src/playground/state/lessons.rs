@@ -212,6 +212,7 @@ impl Playground {
             n => format!("Lesson: {}, replayed to the end of step {n} of {}.", lesson.title, lesson.steps.len()),
         };
         self.lesson = Some(LessonMode { lesson, run, reports, forked: false });
+        self.show_checker_claims();
         Ok(text)
     }
 
@@ -236,7 +237,23 @@ impl Playground {
         let text = format!("Step {} of {total}: {}", report.step + 1, claims_summary(&report));
         mode.reports.push(report);
         outcome.fragment = Some(share::lesson_fragment(&mode.lesson.id, mode.reports.len()));
+        self.show_checker_claims();
         Ok(back.map_or(text.clone(), |b| format!("{b} {text}")))
+    }
+
+    /// A step whose claims are the checker's shows its verdict as "Check this run" does, pinned on the
+    /// timeline and the log strip (adversary 40: the lesson said the checker found a lost write, and the page
+    /// showed none of it until the user checked).
+    fn show_checker_claims(&mut self) {
+        let Some(mode) = &self.lesson else { return };
+        let Some(step) = mode.reports.last().and_then(|r| mode.lesson.steps.get(r.step)) else { return };
+        let about_the_checker =
+            |e: &Expectation| matches!(e, Expectation::Violations { .. } | Expectation::ViolationCount { .. });
+        if step.expect.iter().any(about_the_checker) {
+            let report = self.world.check();
+            self.mark_violations(&report);
+            self.report = Some(report);
+        }
     }
 
     /// Back to the end of the previous step (replaying the lesson for one step fewer); in a forked lesson,
@@ -435,6 +452,14 @@ mod tests {
                 assert!(view.verdicts.iter().all(|v| v.met), "{}: {:?}", lesson.id, view.verdicts);
             }
             assert_eq!(p.lesson().unwrap().unmet, 0);
+            // A step whose claims are the checker's left its verdict on the page (adversary 40).
+            let about_the_checker = lesson.steps.iter().flat_map(|s| &s.expect).any(|e| {
+                matches!(e, Expectation::ViolationCount { count, .. } if *count > 0)
+                    || matches!(e, Expectation::Violations { kinds } if !kinds.is_empty())
+            });
+            if about_the_checker {
+                assert!(p.report().is_some_and(|r| !r.ok), "{}: the checker's verdict is shown", lesson.id);
+            }
             assert_eq!(p.world().trace().hash(), play(&lesson).unwrap().0.trace().hash(), "the core's run, exactly");
             let notice = p.reduce(Action::LessonNext).notice.unwrap();
             assert!(notice.error && notice.text.starts_with("The lesson is over"), "{}", notice.text);
@@ -563,9 +588,14 @@ mod tests {
             (0, None, 0),
             "before step 1 ended"
         );
+        // A link from the past is the run's, without the lesson, and the page says so (adversary 40).
+        assert!(p.reduce(Action::Share).fragment.unwrap().starts_with("#s="));
+        let copied = p.reduce(Action::LinkCopied(true)).notice.unwrap().text;
+        assert!(copied.contains("as free play, without the lesson"), "{copied}");
         p.reduce(Action::BackToNow);
         let view = p.lesson().unwrap();
         assert_eq!((view.shown_step, view.past_ms, view.checked_at_ms), (3, None, Some(reports[2].ended_ms)));
+        assert!(p.reduce(Action::Share).fragment.unwrap().starts_with("#lesson="), "now, the lesson's link");
     }
 
     #[test]

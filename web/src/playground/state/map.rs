@@ -401,6 +401,7 @@ impl Playground {
             // The shortcut list is a dialog: while it is open, only its own keys act (nothing behind it).
             "?" | "Escape" if self.help => Action::Help(false),
             _ if self.help => return None,
+            "Escape" if self.pending_fork.is_some() => Action::ConfirmFork(false),
             " " => Action::TogglePlay,
             "ArrowLeft" => Action::JumpToMark(super::Toward::Previous),
             "ArrowRight" => Action::JumpToMark(super::Toward::Next),
