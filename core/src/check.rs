@@ -488,26 +488,17 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
         }
         // Removed on purpose, if it is what the partition's leader removed there (then, after an unclean
         // election, the offset may hold another record since: adversary 38).
-        match removal_verdict(log, &removals, ack).filter(|verdict| held.is_none() || verdict.is_ok()) {
+        let why = match removal_verdict(log, &removals, ack).filter(|verdict| held.is_none() || verdict.is_ok()) {
             Some(Ok(())) => continue,
-            Some(Err(why)) => {
-                let detail = format!(
-                    "{} was acknowledged to producer {} at offset {offset} (t={} ms), but {why}",
-                    show_record(&ack.payload.0, &ack.payload.1),
-                    ack.producer,
-                    ack.time_ms
-                );
-                report.add(ViolationKind::LostWrite, tp, Some(offset), detail);
-                continue;
-            }
-            None => {}
-        }
+            Some(Err(why)) => Some(why),
+            None => None,
+        };
         // No leader's removal there says anything: its log never held it (a follower's removal of it excused
         // it above), or the removals left the bounded history.
-        if offset < log.log_start_offset {
+        if why.is_none() && offset < log.log_start_offset {
             continue; // deleted on purpose (retention), for all that can be told
         }
-        if held.is_none() && offset < log.cleaned_up_to {
+        if why.is_none() && held.is_none() && offset < log.cleaned_up_to {
             // Compacted away, if a later record has its key (Kafka's cleaner keeps each key's latest), or a
             // tombstone (its cleaner removes them `delete.retention.ms` after it first cleaned them), or a
             // record without a key (its cleaner drops them: written before the topic became compacted).
@@ -528,7 +519,7 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
                 continue;
             }
         }
-        let now_there = match held {
+        let now_there = why.unwrap_or_else(|| match held {
             Some(h) if equal(h) => format!(
                 "broker {} holds an equal record there, written by another batch (producer {}'s batch #{}, not \
                  producer {}'s #{})",
@@ -544,7 +535,7 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
             }
             None if offset < log.log_end_offset() => format!("broker {}'s log has a gap there", log.broker),
             None => format!("broker {}'s log ends at offset {}", log.broker, log.log_end_offset()),
-        };
+        });
         let detail = format!(
             "{} was acknowledged to producer {} at offset {offset} (t={} ms), but {now_there}",
             show_record(&ack.payload.0, &ack.payload.1),

@@ -166,6 +166,45 @@ fn member(w: &mut World, group: &str, name: &str, topics: &[&str], tweak: impl F
     c
 }
 
+/// Adversary 41: two members of an eager `sticky` group leave for exceeding `max.poll.interval.ms` and join
+/// again; Kafka's StickyAssignor keeps each one's last assignment (and its generation) in its user data
+/// through the loss, so each gets its partitions back. Cooperative-sticky forgets them (its owned partitions
+/// are the consumer's, which `onPartitionsLost` empties), and still balances.
+#[test]
+fn an_eager_sticky_member_claims_its_partitions_again_after_a_loss() {
+    for assignor in ["sticky", "cooperative-sticky"] {
+        for seed in 1..=4 {
+            let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+            w.create_topic("t", 4, None, ConfigMap::new()).unwrap();
+            let tweak = |c: &mut ConsumerConfig| {
+                c.assignor = assignor.into();
+                c.max_poll_interval_ms = 10_000;
+            };
+            let a = member(&mut w, "g", "A", &["t"], tweak);
+            for _ in 0..50 {
+                w.poll(a, 100).unwrap();
+            }
+            let b = member(&mut w, "g", "B", &["t"], tweak);
+            for _ in 0..80 {
+                w.poll(a, 100).unwrap();
+                w.poll(b, 100).unwrap();
+            }
+            let before = [w.assignment(a).unwrap(), w.assignment(b).unwrap()];
+            assert_eq!(before.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2], "{assignor} seed {seed}");
+            w.run_for(20_000); // neither polls: both leave the group
+            for _ in 0..80 {
+                w.poll(a, 100).unwrap();
+                w.poll(b, 100).unwrap();
+            }
+            let after = [w.assignment(a).unwrap(), w.assignment(b).unwrap()];
+            assert_eq!(after.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2], "{assignor} seed {seed}: balanced");
+            if assignor == "sticky" {
+                assert_eq!(after, before, "seed {seed}: each member's partitions back");
+            }
+        }
+    }
+}
+
 fn owned(w: &World, group: &str) -> Vec<(String, Vec<String>)> {
     w.describe_group(group)
         .members

@@ -346,7 +346,8 @@ impl Component for App {
         let clock = frame.then(|| web_sys::window().and_then(|w| w.performance())).flatten();
         let started_ms = clock.as_ref().map(|c| c.now());
         let outcome = self.state.reduce(action);
-        self.focus_fork_question = shortcut && self.state.notice().is_some_and(|n| n.confirm_fork);
+        // (Kept until drawn: a frame may come between this update and the render.)
+        self.focus_fork_question |= shortcut && self.state.notice().is_some_and(|n| n.confirm_fork);
         if let (Some(clock), Some(started_ms)) = (clock, started_ms) {
             self.state.reduce(Action::FrameCost(clock.now() - started_ms));
         }

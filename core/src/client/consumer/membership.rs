@@ -40,8 +40,10 @@ impl Consumer {
         self.in_flight.retain(|p| !matches!(p, Pending::OffsetFetch(..)));
         // Kafka's onPartitionsLost (and a member that leaves): what it held is no longer its to claim, so its
         // next JoinGroup names no owned partitions (a stale claim would let the cooperative assignor hand a
-        // partition over without the revocation phase). An eager revocation keeps the claim, for stickiness.
-        if reason != RevokeReason::Rebalance {
+        // partition over without the revocation phase). An eager revocation keeps the claim, for stickiness,
+        // and so does the eager `sticky` assignor through a loss: it keeps its last assignment and generation
+        // in its own user data (`StickyAssignor.onAssignment`; it has no `onPartitionsLost`: adversary 41).
+        if reason != RevokeReason::Rebalance && (self.cooperative() || self.config.assignor != "sticky") {
             if let Some(m) = self.membership.as_mut() {
                 m.owned.clear();
             }
@@ -68,6 +70,7 @@ impl Consumer {
         m.next_heartbeat_ms = now_ms + self.config.heartbeat_interval_ms;
         m.session_ok_ms = now_ms;
         m.owned = partitions.clone();
+        m.owned_generation = m.generation;
         if core::mem::take(&mut m.follow_up) {
             m.phase = Phase::NeedJoin;
             m.rejoin_at_ms = now_ms;
@@ -448,7 +451,7 @@ impl Consumer {
                     topics: m.topics.clone(),
                     protocols: alloc::vec![self.config.assignor.clone()],
                     owned: m.owned.clone(),
-                    generation: m.generation,
+                    generation: m.owned_generation,
                 };
                 if let Some(m) = self.membership.as_mut() {
                     m.phase = Phase::Joining;

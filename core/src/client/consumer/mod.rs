@@ -275,8 +275,10 @@ struct Membership {
     /// joined. `session.timeout.ms` past it, the coordinator is taken for lost and sought again.
     session_ok_ms: u64,
     last_poll_ms: u64,
-    /// What the last generation gave this member (sent when joining, for the sticky assignors).
+    /// What the last generation gave this member (sent when joining, for the sticky assignors), and that
+    /// generation.
     owned: Vec<TopicPartition>,
+    owned_generation: i32,
     /// The group rebalances (a heartbeat said so) while the application is not in `poll`: as Kafka's
     /// `requestRejoin`, the revocation (and its auto-commit) and the JoinGroup wait for the next poll, so
     /// that nothing the application may still be processing is committed behind its back.
@@ -475,6 +477,7 @@ impl Consumer {
             session_ok_ms: 0,
             last_poll_ms: now_ms,
             owned: Vec::new(),
+            owned_generation: -1,
             rejoin_requested: false,
             assigned_counts: None,
             metadata_checked_ms: 0,
