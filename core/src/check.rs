@@ -719,12 +719,18 @@ fn check_phantom_reads(recorded: &History, history: &History, report: &mut Repor
     }
     let mut deleted: VecSet<(&str, crate::types::TopicId)> = VecSet::new();
     let mut acked: BTreeMap<(NodeId, u64), Vec<Option<Home>>> = BTreeMap::new();
+    // The partition each producer batch went to (a batch is one partition's, through retries and splits).
+    let mut batch_partition: BTreeMap<BatchOrigin, (&str, u32)> = BTreeMap::new();
     for entry in recorded.entries() {
         match &entry.op {
             Op::TopicDeleted { topic, topic_id } => {
                 deleted.insert((topic.as_str(), *topic_id));
             }
             Op::SendAcked { producer, request_id, topic, records } => {
+                for a in records {
+                    let batch = BatchOrigin { producer: *producer, batch_id: a.batch_id };
+                    batch_partition.insert(batch, (topic.as_str(), a.partition));
+                }
                 let homes = records.iter().map(|a| {
                     a.topic_id.map(|topic_id| Home {
                         topic_id,
@@ -755,20 +761,35 @@ fn check_phantom_reads(recorded: &History, history: &History, report: &mut Repor
         let Op::Polled { consumer, records } = &entry.op else { continue };
         // The cluster writes its internal topics (a monitoring consumer may read `__consumer_offsets`).
         for r in records.iter().filter(|r| !crate::types::is_internal_topic(&r.topic)) {
-            let detail = match (homes.get(&(r.topic.as_str(), (r.key.clone(), r.value.clone()))), r.topic_id) {
-                (None, _) => format!(
-                    "consumer {consumer} read {} at offset {}, which no producer ever sent to {}",
+            // Its batch was written to another partition of the topic: served from the wrong log (adversary
+            // 37 saw the payload alone compared, whatever the partition).
+            let home = r.origin.and_then(|o| batch_partition.get(&o.batch).map(|&home| (o.batch, home)));
+            let misplaced = home.filter(|&(_, (topic, partition))| topic == r.topic && partition != r.partition);
+            let detail = if let Some((batch, (_, partition))) = misplaced {
+                format!(
+                    "consumer {consumer} read {} at offset {} of partition {}, a record producer {}'s batch #{} wrote \
+                     to partition {partition}",
                     show_record(&r.key, &r.value),
                     r.offset,
-                    r.topic
-                ),
-                (Some(Some(homes)), Some(id))
-                    if !homes.iter().any(|h| h.topic_id == id)
-                        && !homes.iter().all(|h| h.zombie && h.offset != Some(r.offset)) =>
-                {
-                    let mut ids: Vec<String> = homes.iter().map(|h| format!("{}", h.topic_id)).collect();
-                    ids.dedup();
-                    format!(
+                    r.partition,
+                    batch.producer,
+                    batch.batch_id
+                )
+            } else {
+                match (homes.get(&(r.topic.as_str(), (r.key.clone(), r.value.clone()))), r.topic_id) {
+                    (None, _) => format!(
+                        "consumer {consumer} read {} at offset {}, which no producer ever sent to {}",
+                        show_record(&r.key, &r.value),
+                        r.offset,
+                        r.topic
+                    ),
+                    (Some(Some(homes)), Some(id))
+                        if !homes.iter().any(|h| h.topic_id == id)
+                            && !homes.iter().all(|h| h.zombie && h.offset != Some(r.offset)) =>
+                    {
+                        let mut ids: Vec<String> = homes.iter().map(|h| format!("{}", h.topic_id)).collect();
+                        ids.dedup();
+                        format!(
                         "consumer {consumer} read {} at offset {} of {} (topic id {id}), a record acknowledged by the \
                          topic of that name with id {}, deleted since",
                         show_record(&r.key, &r.value),
@@ -776,8 +797,9 @@ fn check_phantom_reads(recorded: &History, history: &History, report: &mut Repor
                         r.topic,
                         ids.join(", ")
                     )
+                    }
+                    _ => continue,
                 }
-                _ => continue,
             };
             report.add(
                 ViolationKind::PhantomRead,
@@ -1260,6 +1282,23 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    /// Adversary 37: a read matched the sends by topic and payload alone, so a record served from another
+    /// partition's log passed. A batch is one partition's.
+    #[test]
+    fn a_record_read_from_a_partition_its_batch_was_not_written_to_is_a_phantom() {
+        let read_at = |partition: u32| {
+            let origin = RecordOrigin { batch: crate::log::BatchOrigin { producer: 10_002, batch_id: 1 }, index: 0 };
+            let mut poll = polled(&[(0, "a", 1)]);
+            if let Op::Polled { records, .. } = &mut poll {
+                records[0].partition = partition;
+                records[0].origin = Some(origin);
+            }
+            run(vec![sent(1, &["a"]), acked(1, &[0]), poll], vec![replica(1, true, 1, &["a"])])
+        };
+        assert_eq!(read_at(0), []);
+        assert_eq!(read_at(1), [ViolationKind::PhantomRead]);
     }
 
     #[test]
