@@ -11,7 +11,7 @@ use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
 use franz_core::types::{NodeId, ProducerRecord};
 use franz_core::{ClusterConfig, World};
-use franz_tests::{kv, value};
+use franz_tests::{assert_serving_beside_its_losses, kv, value};
 
 fn config(pairs: &[(&str, &str)]) -> ConfigMap {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -293,6 +293,10 @@ fn lost_write_stays_lost_when_a_zombie_deletes_its_own_copy() {
         w.run_for(30_000);
         assert!(w.read_log(zombie, "t", 0, 0, 10).unwrap().is_empty(), "seed {seed}: the zombie's retention ran");
         assert_eq!(lost_writes(&w), [0], "seed {seed}: still lost after the zombie's retention");
+        w.heal_network().unwrap();
+        w.run_for(30_000);
+        assert_eq!(lost_writes(&w), [0], "seed {seed}: still lost once the zombie is back");
+        assert_serving_beside_its_losses(&mut w, &format!("seed {seed}, the zombie back"));
     }
 }
 
@@ -314,6 +318,9 @@ fn lost_write_near_miss_the_leaders_retention_before_an_unclean_election() {
         assert_eq!(kinds(&w), [ViolationKind::InconsistentOffsets], "seed {seed}: {:#?}", w.check().violations);
         w.run_for(15_000);
         assert_eq!(kinds(&w), [ViolationKind::InconsistentOffsets], "seed {seed}, after the new leader's retention");
+        w.restart_broker(old).unwrap();
+        w.run_for(30_000);
+        assert_serving_beside_its_losses(&mut w, &format!("seed {seed}, the old leader back"));
     }
 }
 
@@ -351,6 +358,9 @@ fn lost_write_stays_reported_after_the_partition_moves_to_brokers_that_never_hel
         w.run_for(20_000);
         assert_eq!(w.describe_topic("t").unwrap().partitions[0].replicas, others, "seed {seed}: moved");
         assert_eq!(lost_writes(&w), [lost], "seed {seed}: still lost");
+        w.restart_broker(old).unwrap();
+        w.run_for(30_000);
+        assert_serving_beside_its_losses(&mut w, &format!("seed {seed}, after the move"));
     }
 }
 

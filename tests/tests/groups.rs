@@ -201,6 +201,7 @@ fn an_eager_sticky_member_claims_its_partitions_again_after_a_loss() {
             if assignor == "sticky" {
                 assert_eq!(after, before, "seed {seed}: each member's partitions back");
             }
+            franz_tests::assert_serving(&mut w, &format!("{assignor} seed {seed}, both members back"));
         }
     }
 }
