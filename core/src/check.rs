@@ -546,7 +546,9 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
     }
     // Jepsen's non-monotonic send: in the order a producer made its sends, offsets on a partition increase.
     let mut by_invocation: Vec<&Ack> = acks.iter().collect();
-    by_invocation.sort_by_key(|a| (a.producer, &a.tp, a.request_id, a.index));
+    crate::collect::sort_by(&mut by_invocation, |a, b| {
+        (a.producer, &a.tp, a.request_id, a.index).cmp(&(b.producer, &b.tp, b.request_id, b.index))
+    });
     for pair in by_invocation.windows(2) {
         let (a, b) = (pair[0], pair[1]);
         if a.producer == b.producer && a.tp == b.tp && a.request_id != b.request_id && b.offset <= a.offset {

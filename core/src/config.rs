@@ -4,10 +4,8 @@
 //! [`TopicConfig`]; an unknown key or an ill-typed value is `INVALID_CONFIG`, as `AdminClient` would say.
 
 use alloc::borrow::ToOwned;
-use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 
-use crate::collect::CollectMap;
 use crate::error::Result;
 
 /// Franz's bound on one topic's partitions (Kafka has none; a browser does).
@@ -16,7 +14,7 @@ pub const PARTITIONS_PER_TOPIC_MAX: u32 = 10_000;
 pub const TOPICS_MAX: usize = 1024;
 
 /// String keys to string values, Kafka's config shape. Ordered, so iteration is deterministic.
-pub type ConfigMap = BTreeMap<String, String>;
+pub type ConfigMap = crate::vec_map::VecMap<String, String>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -208,7 +206,7 @@ pub fn effective_min_insync_replicas(min_insync_replicas: i64, replication_facto
 
 /// Values as Kafka reads them: surrounding whitespace is not part of a value.
 pub fn trimmed(map: &ConfigMap) -> ConfigMap {
-    map.iter().map(|(k, v)| (k.clone(), v.trim().to_owned())).collect_map()
+    map.iter().map(|(k, v)| (k.clone(), v.trim().to_owned())).collect()
 }
 
 /// Where a topic config's value in force comes from, in Kafka's words (`ConfigEntry.ConfigSource`).
@@ -518,7 +516,7 @@ impl BrokerConfig {
             }
             config.topic_defaults.insert(topic_key.to_owned(), value.clone());
         }
-        coarse.sort_by_key(|&(topic_key, unit_ms, _)| (topic_key, unit_ms));
+        crate::collect::sort_by(&mut coarse, |a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         for (topic_key, _, ms) in coarse {
             config.topic_defaults.entry(topic_key.to_owned()).or_insert_with(|| ms.to_string());
         }

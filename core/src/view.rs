@@ -1,14 +1,12 @@
 //! Read-only snapshots of the world for user interfaces: what `describeTopic`, `readLog` and the
 //! playground display. Views never change the world.
 
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::check::{check, CheckReport, LoggedRecord, RecordOrigin, ReplicaSnapshot, Replicas};
-use crate::collect::CollectMap;
 use crate::config::{describe_topic_config, ConfigEntry, ConfigMap};
 use crate::controller::raft::Role;
 use crate::error::Result;
@@ -33,7 +31,8 @@ pub struct PartitionDescription {
     pub high_watermark: Offset,
     pub log_start_offset: Offset,
     /// Each replica's log end offset, by broker id.
-    pub log_end_offsets: BTreeMap<String, Offset>,
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, Offset>"))]
+    pub log_end_offsets: VecMap<String, Offset>,
     /// The replicas on brokers that are down (crashed, stopped or without power): their logs wait on disk.
     /// (Kafka's metadata names offline replicas; the controller may not know yet, and keep one as leader.)
     pub offline_replicas: Vec<NodeId>,
@@ -485,7 +484,7 @@ impl World {
                     isr: p.isr.clone(),
                     high_watermark: 0,
                     log_start_offset: 0,
-                    log_end_offsets: hosted.iter().map(|(b, r)| (format!("{b}"), r.log.log_end_offset())).collect_map(),
+                    log_end_offsets: hosted.iter().map(|(b, r)| (format!("{b}"), r.log.log_end_offset())).collect(),
                     // Kafka's metadata cache counts a fenced broker's replicas offline too (one cut off from
                     // the controllers, still running; adversary 32).
                     offline_replicas: p
@@ -528,7 +527,7 @@ impl World {
             })
             .collect();
         let config_entries = describe_topic_config(&self.broker_config().topic_defaults, &t.config);
-        let config = config_entries.iter().map(|e| (e.name.clone(), e.value.clone())).collect_map();
+        let config = config_entries.iter().map(|e| (e.name.clone(), e.value.clone())).collect();
         Ok(TopicDescription { name: String::from(name), config, config_entries, partitions })
     }
 

@@ -2,7 +2,6 @@
 //! refuses, what `describeTopic` shows, partitions added during a reassignment, when `flush.ms` flushes,
 //! one-way network faults and what the checker calls divergence on compacted topics.
 
-use std::collections::BTreeMap;
 
 use franz_core::check::ViolationKind;
 use franz_core::client::ProducerConfig;
@@ -119,7 +118,7 @@ fn create_partitions_during_a_reassignment_is_reassignment_in_progress() {
     for &r in &target {
         cut_one_way(&mut w, leader, r);
     }
-    w.reassign_partitions("t", BTreeMap::from([(0, target.clone())])).unwrap();
+    w.reassign_partitions("t", [(0, target.clone())].into()).unwrap();
     w.run_for(1_000);
     assert_eq!(w.describe_topic("t").unwrap().partitions[0].replicas.len(), 6, "old and new replicas, moving");
     let err = w.create_partitions("t", 2).unwrap_err();
@@ -288,7 +287,7 @@ fn consumer_offsets_can_be_reconfigured_and_moved_off_a_broker() {
     w.alter_topic_config("__consumer_offsets", [("segment.bytes".into(), Some("1048576".into()))].into()).unwrap();
     let retired = w.brokers()[0];
     let others: Vec<NodeId> = w.brokers().iter().copied().filter(|&b| b != retired).collect();
-    let moves: BTreeMap<u32, Vec<NodeId>> = w
+    let moves: franz_core::vec_map::VecMap<u32, Vec<NodeId>> = w
         .describe_topic("__consumer_offsets")
         .unwrap()
         .partitions

@@ -1,6 +1,6 @@
 //! Topics, partition logs, retention and compaction, as a Kafka user meets them.
 
-use std::collections::BTreeMap;
+use franz_core::vec_map::VecMap;
 
 use franz_core::check::ViolationKind;
 use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
@@ -122,15 +122,15 @@ fn alter_topic_config_validates_and_takes_effect() {
     let p = w.add_producer(ProducerConfig::named("p")).unwrap();
     let big = value(&"x".repeat(150));
     assert_eq!(w.send(p, "t", vec![big.clone()]).unwrap_err().code, ErrorCode::MessageTooLarge);
-    let bad: BTreeMap<String, Option<String>> = [("max.message.bytes".to_string(), Some("lots".to_string()))].into();
+    let bad: VecMap<String, Option<String>> = [("max.message.bytes".to_string(), Some("lots".to_string()))].into();
     assert_eq!(w.alter_topic_config("t", bad).unwrap_err().code, ErrorCode::InvalidConfig);
-    let unknown: BTreeMap<String, Option<String>> = [("retention.hours".to_string(), Some("1".to_string()))].into();
+    let unknown: VecMap<String, Option<String>> = [("retention.hours".to_string(), Some("1".to_string()))].into();
     assert_eq!(w.alter_topic_config("t", unknown).unwrap_err().code, ErrorCode::InvalidConfig);
-    let back_to_default: BTreeMap<String, Option<String>> = [("max.message.bytes".to_string(), None)].into();
+    let back_to_default: VecMap<String, Option<String>> = [("max.message.bytes".to_string(), None)].into();
     w.alter_topic_config("t", back_to_default).unwrap();
     assert_eq!(w.describe_topic("t").unwrap().config["max.message.bytes"], "1048588");
     assert_eq!(w.send(p, "t", vec![big]).unwrap()[0].offset, Some(0));
-    assert_eq!(w.alter_topic_config("nope", BTreeMap::new()).unwrap_err().code, ErrorCode::UnknownTopicOrPartition);
+    assert_eq!(w.alter_topic_config("nope", VecMap::new()).unwrap_err().code, ErrorCode::UnknownTopicOrPartition);
 }
 
 #[test]

@@ -9,7 +9,7 @@
 //! crate's options), so they cannot drift; the custom section below holds only what no Rust type describes.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use franz_core::vec_map::VecMap;
 use std::rc::Rc;
 
 use franz_core::client::{ConsumerConfig, ConsumerRecord, ProducerConfig, RecordMetadata};
@@ -120,7 +120,8 @@ struct TopicOptions {
     /// Default min(3, brokers).
     replication_factor: Option<u32>,
     /// Topic configs with Kafka's keys: `{ "cleanup.policy": "compact", "min.insync.replicas": 2 }`.
-    config: Option<BTreeMap<String, ConfigValue>>,
+    #[tsify(type = "Record<string, ConfigValue> | null")]
+    config: Option<VecMap<String, ConfigValue>>,
 }
 
 /// `readLog(brokerId, topic, partition, options)`.
@@ -489,7 +490,7 @@ impl Cluster {
         #[wasm_bindgen(unchecked_param_type = "Record<string, ConfigValue | null>")] config: JsValue,
     ) -> Result<(), JsValue> {
         let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
-        let changes: BTreeMap<String, Option<ConfigValue>> =
+        let changes: VecMap<String, Option<ConfigValue>> =
             from_json(&config).map_err(|e| invalid(ErrorCode::InvalidConfig, format!("Invalid topic config: {e}")))?;
         let changes = changes.into_iter().map(|(k, v)| (k, v.map(ConfigValue::into_kafka_string))).collect();
         with_world(&self.world, |w| w.alter_topic_config(&name, changes).map_err(js_error))
@@ -504,9 +505,9 @@ impl Cluster {
         #[wasm_bindgen(unchecked_param_type = "Record<number, number[]>")] assignments: JsValue,
     ) -> Result<(), JsValue> {
         let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
-        let raw: BTreeMap<String, Vec<f64>> = from_json(&assignments)
+        let raw: VecMap<String, Vec<f64>> = from_json(&assignments)
             .map_err(|e| invalid(ErrorCode::InvalidReplicaAssignment, format!("Invalid reassignment: {e}")))?;
-        let mut parsed = BTreeMap::new();
+        let mut parsed = VecMap::new();
         for (partition, replicas) in raw {
             let partition: u32 = partition.parse().map_err(|_| {
                 invalid(ErrorCode::InvalidReplicaAssignment, format!("\"{partition}\" is not a partition number"))
@@ -909,11 +910,12 @@ fn no_generation() -> i32 {
 struct AssignQuestion {
     members: Vec<AssignMember>,
     /// Partitions per topic.
-    partitions: BTreeMap<String, u32>,
+    #[tsify(type = "Record<string, number>")]
+    partitions: VecMap<String, u32>,
     /// What each member owned before (the sticky assignors keep it where they can).
     #[serde(default)]
     #[tsify(type = "Record<string, TopicPartition[]>")]
-    previous: BTreeMap<String, Vec<JsTopicPartition>>,
+    previous: VecMap<String, Vec<JsTopicPartition>>,
 }
 
 /// What a Kafka assignor would do: `assignPartitions("range", { members: [{ memberId, groupInstanceId?, topics,

@@ -1,7 +1,8 @@
 //! Values crossing between JS and the core: options, records, errors.
 
 use franz_core::types::Bytes;
-use std::collections::BTreeMap;
+use franz_core::config::ConfigMap;
+use franz_core::vec_map::VecMap;
 
 use franz_core::error::{ErrorCode, FranzError};
 use franz_core::types::{Header, ProducerRecord};
@@ -242,7 +243,7 @@ impl ConfigValue {
     }
 }
 
-pub fn config_map(config: Option<BTreeMap<String, ConfigValue>>) -> BTreeMap<String, String> {
+pub fn config_map(config: Option<VecMap<String, ConfigValue>>) -> ConfigMap {
     config.unwrap_or_default().into_iter().map(|(k, v)| (k, v.into_kafka_string())).collect()
 }
 

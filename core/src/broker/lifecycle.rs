@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use super::partition::PartitionTransition;
 use super::{Broker, Partition, Topic};
-use crate::config::TopicConfig;
+use crate::config::{ConfigMap, TopicConfig};
 use crate::error::{ErrorCode, FranzError, Result};
 use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::message::{CorrelationId, Message, MetadataFetchData, Outbox};
@@ -361,7 +361,7 @@ impl Broker {
             }
             let topic = self.topics.changing().entry(name.clone()).or_insert_with(|| Topic {
                 topic_id: timage.topic_id,
-                config_overrides: alloc::collections::BTreeMap::new(),
+                config_overrides: ConfigMap::new(),
                 config: TopicConfig::default(),
                 partitions: VecMap::new(),
             });

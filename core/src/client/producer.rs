@@ -1734,7 +1734,7 @@ impl Producer {
 fn sort_by_partition(placed: &mut Vec<(u32, usize)>, partition_count: u32) {
     let buckets = partition_count as usize;
     if buckets > placed.len().saturating_mul(4) || placed.iter().any(|&(p, _)| p as usize >= buckets) {
-        placed.sort_unstable();
+        crate::collect::sort(placed);
         return;
     }
     let mut next = alloc::vec![0usize; buckets];

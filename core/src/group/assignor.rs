@@ -300,7 +300,9 @@ fn sticky_constrained(
         out.entry(member_id.clone()).or_default().extend(owned);
     }
     crate::collect::sort_by(&mut under_min, |a, b| java_cmp(a, b));
-    at_min.make_contiguous().sort_by(|a, b| java_cmp(a, b));
+    let mut sorted: Vec<String> = at_min.into();
+    crate::collect::sort_by(&mut sorted, |a, b| java_cmp(a, b));
+    let mut at_min: alloc::collections::VecDeque<String> = sorted.into();
     let mut transferring: VecMap<TopicPartition, String> = VecMap::new();
     // Java's iterator over `under_min`: `next` is the index it returns next (a removal steps it back).
     let mut next = 0usize;

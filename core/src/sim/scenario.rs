@@ -57,12 +57,12 @@ pub enum Action {
     /// `config` values set keys; `null` removes the topic's override (back to the default).
     AlterTopicConfig {
         name: String,
-        config: alloc::collections::BTreeMap<String, Option<String>>,
+        config: crate::vec_map::VecMap<String, Option<String>>,
     },
     /// Moves partitions to new replicas: `{ partition: [broker ids] }`.
     ReassignPartitions {
         name: String,
-        assignments: alloc::collections::BTreeMap<u32, Vec<NodeId>>,
+        assignments: crate::vec_map::VecMap<u32, Vec<NodeId>>,
     },
     /// Leadership back to each partition's first replica, for one topic or all.
     ElectPreferredLeaders {
@@ -315,10 +315,10 @@ impl Scenario {
 
 /// JSON object keys are strings: `"1"` is partition 1. A scenario with a reassignment must read back what
 /// `to_json` wrote.
-fn partition_keys(value: serde_json::Value) -> json::Result<alloc::collections::BTreeMap<u32, Vec<NodeId>>> {
+fn partition_keys(value: serde_json::Value) -> json::Result<crate::vec_map::VecMap<u32, Vec<NodeId>>> {
     use serde::de::Error;
-    let by_name: alloc::collections::BTreeMap<String, Vec<NodeId>> = serde::Deserialize::deserialize(value)?;
-    let mut by_partition = alloc::collections::BTreeMap::new();
+    let by_name: crate::vec_map::VecMap<String, Vec<NodeId>> = serde::Deserialize::deserialize(value)?;
+    let mut by_partition = crate::vec_map::VecMap::new();
     for (k, v) in by_name {
         let p = k
             .parse::<u32>()

@@ -301,7 +301,7 @@ fn stop_text(world: &World, id: NodeId, led: &[(String, u32)]) -> String {
     let offline: Vec<String> =
         led.iter().filter(|(t, p)| leader(t, *p).is_none()).map(|(t, p)| format!("{t}-{p}")).collect();
     let mut to: Vec<NodeId> = led.iter().filter_map(|(t, p)| leader(t, *p)).collect();
-    to.sort_unstable();
+    franz_core::collect::sort(&mut to);
     to.dedup();
     let names = |ids: &[NodeId]| ids.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(", ");
     let moved = led.len() - offline.len();

@@ -9,7 +9,7 @@ mod replay;
 pub use replay::Replay;
 mod streams;
 
-use alloc::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -231,13 +231,13 @@ impl World {
     }
 
     /// `AdminClient.incrementalAlterConfigs`: `Some` sets a key, `None` returns it to the default.
-    pub fn alter_topic_config(&mut self, name: &str, config: BTreeMap<String, Option<String>>) -> Result<()> {
+    pub fn alter_topic_config(&mut self, name: &str, config: VecMap<String, Option<String>>) -> Result<()> {
         self.apply(Action::AlterTopicConfig { name: String::from(name), config }).map(|_| ())
     }
 
     /// `AdminClient.alterPartitionReassignments`: each listed partition moves to the given brokers (the
     /// call returns once the move started; it ends when the new replicas are in the ISR).
-    pub fn reassign_partitions(&mut self, name: &str, assignments: BTreeMap<u32, Vec<NodeId>>) -> Result<()> {
+    pub fn reassign_partitions(&mut self, name: &str, assignments: VecMap<u32, Vec<NodeId>>) -> Result<()> {
         self.apply(Action::ReassignPartitions { name: String::from(name), assignments }).map(|_| ())
     }
 

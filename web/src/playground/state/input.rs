@@ -2,7 +2,7 @@
 //! a partition to poll. Each either gives the value or says, in a sentence, what is wrong with the text
 //! (never a silent default: "abc" is not 1, and "-5" is not 18446744073709551615).
 
-use std::collections::BTreeMap;
+use franz_core::config::ConfigMap;
 
 use franz_core::trace::group_thousands;
 
@@ -59,8 +59,8 @@ pub fn records_per_sec(text: &str, max: u32) -> Result<u32, String> {
 /// error (the cluster then checks keys and values with Kafka's rules). A list value is written as
 /// `kafka-configs.sh --add-config` takes it, `cleanup.policy=[compact,delete]`, or plainly,
 /// `cleanup.policy=compact,delete`: a piece without `=` after a list-valued key goes on its list.
-pub fn topic_config(text: &str) -> Result<BTreeMap<String, String>, String> {
-    let mut config: BTreeMap<String, String> = BTreeMap::new();
+pub fn topic_config(text: &str) -> Result<ConfigMap, String> {
+    let mut config = ConfigMap::new();
     let mut last_list: Option<String> = None;
     for piece in split_outside_brackets(text).into_iter().map(str::trim).filter(|p| !p.is_empty()) {
         let Some((k, v)) = piece.split_once('=') else {
