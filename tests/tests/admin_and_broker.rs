@@ -2,7 +2,6 @@
 //! refuses, what `describeTopic` shows, partitions added during a reassignment, when `flush.ms` flushes,
 //! one-way network faults and what the checker calls divergence on compacted topics.
 
-
 use franz_core::check::ViolationKind;
 use franz_core::client::ProducerConfig;
 use franz_core::config::ConfigMap;

@@ -8,8 +8,8 @@
 //! The TypeScript types come from the Rust types (tsify: the core's views, report, trace and configs, this
 //! crate's options), so they cannot drift; the custom section below holds only what no Rust type describes.
 
-use std::cell::RefCell;
 use franz_core::vec_map::VecMap;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use franz_core::client::{ConsumerConfig, ConsumerRecord, ProducerConfig, RecordMetadata};

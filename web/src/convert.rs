@@ -1,7 +1,7 @@
 //! Values crossing between JS and the core: options, records, errors.
 
-use franz_core::types::Bytes;
 use franz_core::config::ConfigMap;
+use franz_core::types::Bytes;
 use franz_core::vec_map::VecMap;
 
 use franz_core::error::{ErrorCode, FranzError};
