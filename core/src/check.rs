@@ -41,7 +41,7 @@
 //! and how many it forgot.
 
 use crate::vec_map::{VecMap, VecSet};
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -192,24 +192,25 @@ impl ReplicaSnapshot {
     }
 }
 
-pub type Replicas = BTreeMap<TopicPartition, Vec<ReplicaSnapshot>>;
+pub type Replicas = VecMap<TopicPartition, Vec<ReplicaSnapshot>>;
 
 /// What brokers removed on purpose, by partition: each removal with who removed it and how the committed
 /// metadata saw it then ([`Op::RecordsRemoved`]), sorted by first offset, with the largest last offset so
 /// far beside each (so that every removal covering an offset is found without a scan).
 struct Removals {
-    by_partition: BTreeMap<TopicPartition, Vec<(Removal, NodeId, Remover, Offset)>>,
+    by_partition: VecMap<TopicPartition, Vec<(Removal, NodeId, Remover, Offset)>>,
 }
 
 impl Removals {
     fn new(history: &History) -> Removals {
-        let mut by_partition: BTreeMap<TopicPartition, Vec<(Removal, NodeId, Remover, Offset)>> = BTreeMap::new();
+        let mut pairs = Vec::new();
         for entry in history.entries() {
             if let Op::RecordsRemoved { topic, partition, broker, removals, remover, .. } = &entry.op {
-                let list = by_partition.entry(TopicPartition::new(topic.clone(), *partition)).or_default();
-                list.extend(removals.iter().map(|r| (*r, *broker, *remover, 0)));
+                let tp = TopicPartition::new(topic.clone(), *partition);
+                pairs.extend(removals.iter().map(|r| (tp.clone(), (*r, *broker, *remover, 0))));
             }
         }
+        let mut by_partition = VecMap::grouped(pairs);
         for list in by_partition.values_mut() {
             crate::collect::sort_by(list, |a, b| a.0.first_offset.cmp(&b.0.first_offset));
             let mut reach = 0;
@@ -424,13 +425,18 @@ struct Ack {
 
 /// Every record acknowledged with an offset (`acks=0` promises none), in acknowledgement order.
 fn acknowledged(history: &History) -> Vec<Ack> {
-    let mut invoked: BTreeMap<(NodeId, u64), &Vec<crate::protocol::history::SentRecord>> = BTreeMap::new();
+    let invoked: VecMap<(NodeId, u64), &Vec<crate::protocol::history::SentRecord>> = VecMap::from_pairs(
+        history
+            .entries()
+            .filter_map(|entry| match &entry.op {
+                Op::SendInvoked { producer, request_id, records, .. } => Some(((*producer, *request_id), records)),
+                _ => None,
+            })
+            .collect(),
+    );
     let mut acks = Vec::new();
     for entry in history.entries() {
         match &entry.op {
-            Op::SendInvoked { producer, request_id, records, .. } => {
-                invoked.insert((*producer, *request_id), records);
-            }
             Op::SendAcked { producer, request_id, topic, records } => {
                 let Some(sent) = invoked.get(&(*producer, *request_id)) else { continue };
                 for (index, (ack, record)) in records.iter().zip(sent.iter()).enumerate() {
@@ -461,14 +467,13 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
     // its key (held, or sent: it may have been a tombstone, since removed in turn). A record acknowledged at
     // an earlier offset (or on another partition) is no later one; one never acknowledged with an offset (more
     // sent with the key than acknowledged) may be anywhere.
-    let mut sent_with_key: BTreeMap<(&str, &Bytes), usize> = BTreeMap::new();
+    let mut keys_sent = Vec::new();
     for entry in history.entries() {
         if let Op::SendInvoked { topic, records, .. } = &entry.op {
-            for key in records.iter().filter_map(|r| r.key.as_ref()) {
-                *sent_with_key.entry((topic.as_str(), key)).or_default() += 1;
-            }
+            keys_sent.extend(records.iter().filter_map(|r| Some(((topic.as_str(), r.key.as_ref()?), ()))));
         }
     }
+    let sent_with_key: VecMap<(&str, &Bytes), Vec<()>> = VecMap::grouped(keys_sent);
     for ack in acks {
         let (tp, offset) = (&ack.tp, ack.offset);
         let Some(log) = replicas.get(tp).and_then(|r| authoritative(r)) else {
@@ -511,7 +516,7 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
                     let with_key =
                         || acks.iter().filter(|a| a.tp.topic == tp.topic && a.payload.0.as_ref() == Some(key));
                     let acked_later = with_key().any(|a| a.tp.partition == tp.partition && a.offset > offset);
-                    let sent = sent_with_key.get(&(tp.topic.as_str(), key)).copied().unwrap_or(0);
+                    let sent = sent_with_key.get(&(tp.topic.as_str(), key)).map_or(0, Vec::len);
                     let sent_again = acked_later || sent > with_key().count();
                     later_held || sent_again
                 });
@@ -568,19 +573,25 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
 /// still in the log are [`check_duplicates`]' to report.)
 fn check_polled_duplicates(history: &History, replicas: &Replicas, report: &mut Report) {
     type Place = (TopicPartition, Option<crate::types::TopicId>);
-    let mut polled_at: BTreeMap<(Place, RecordOrigin), Vec<Offset>> = BTreeMap::new();
+    let mut polls: Vec<((Place, RecordOrigin), Offset)> = Vec::new();
     for entry in history.entries() {
         let Op::Polled { records, .. } = &entry.op else { continue };
         for r in records {
             let Some(origin) = r.origin else { continue };
             let place = (TopicPartition::new(r.topic.clone(), r.partition), r.topic_id);
-            let offsets = polled_at.entry((place, origin)).or_default();
-            if !offsets.contains(&r.offset) {
-                offsets.push(r.offset);
-            }
+            polls.push(((place, origin), r.offset));
         }
     }
-    for (((tp, _), origin), offsets) in polled_at.iter().filter(|(_, offsets)| offsets.len() > 1) {
+    for (((tp, _), origin), polled) in VecMap::grouped(polls).iter() {
+        let mut offsets: Vec<Offset> = Vec::new();
+        for &o in polled {
+            if !offsets.contains(&o) {
+                offsets.push(o);
+            }
+        }
+        if offsets.len() < 2 {
+            continue;
+        }
         let in_log = |o: &Offset| {
             replicas
                 .get(tp)
@@ -603,12 +614,7 @@ fn check_polled_duplicates(history: &History, replicas: &Replicas, report: &mut 
 fn check_duplicates(replicas: &Replicas, report: &mut Report) {
     for (tp, list) in replicas {
         let Some(log) = authoritative(list) else { continue };
-        let mut seen: BTreeMap<RecordOrigin, Vec<&LoggedRecord>> = BTreeMap::new();
-        for r in &log.records {
-            if let Some(origin) = r.origin {
-                seen.entry(origin).or_default().push(r);
-            }
-        }
+        let seen = VecMap::grouped(log.records.iter().filter_map(|r| Some((r.origin?, r))).collect());
         for (origin, copies) in seen.iter().filter(|(_, copies)| copies.len() > 1) {
             let offsets: Vec<Offset> = copies.iter().map(|r| r.offset).collect();
             let detail = format!(
@@ -720,9 +726,9 @@ fn check_phantom_reads(recorded: &History, history: &History, report: &mut Repor
         zombie: bool,
     }
     let mut deleted: VecSet<(&str, crate::types::TopicId)> = VecSet::new();
-    let mut acked: BTreeMap<(NodeId, u64), Vec<Option<Home>>> = BTreeMap::new();
+    let mut acked = Vec::new();
     // The partition each producer batch went to (a batch is one partition's, through retries and splits).
-    let mut batch_partition: BTreeMap<BatchOrigin, (&str, u32)> = BTreeMap::new();
+    let mut batch_partition = Vec::new();
     for entry in recorded.entries() {
         match &entry.op {
             Op::TopicDeleted { topic, topic_id } => {
@@ -731,7 +737,7 @@ fn check_phantom_reads(recorded: &History, history: &History, report: &mut Repor
             Op::SendAcked { producer, request_id, topic, records } => {
                 for a in records {
                     let batch = BatchOrigin { producer: *producer, batch_id: a.batch_id };
-                    batch_partition.insert(batch, (topic.as_str(), a.partition));
+                    batch_partition.push((batch, (topic.as_str(), a.partition)));
                 }
                 let homes = records.iter().map(|a| {
                     a.topic_id.map(|topic_id| Home {
@@ -740,25 +746,25 @@ fn check_phantom_reads(recorded: &History, history: &History, report: &mut Repor
                         zombie: deleted.contains(&(topic.as_str(), topic_id)),
                     })
                 });
-                acked.insert((*producer, *request_id), homes.collect());
+                acked.push(((*producer, *request_id), homes.collect::<Vec<_>>()));
             }
             _ => {}
         }
     }
-    // The logs each record sent can be in; `None`: any topic of its name.
-    let mut homes: BTreeMap<(&str, Payload), Option<Vec<Home>>> = BTreeMap::new();
+    let mut acked: VecMap<(NodeId, u64), Vec<Option<Home>>> = VecMap::from_pairs(acked);
+    let batch_partition: VecMap<BatchOrigin, (&str, u32)> = VecMap::from_pairs(batch_partition);
+    // The logs each record sent can be in: each send of it, with where its acknowledgement put it (`None`
+    // anywhere: any topic of its name).
+    let mut sends = Vec::new();
     for entry in history.entries() {
         let Op::SendInvoked { producer, request_id, topic, records } = &entry.op else { continue };
-        let mut acks = acked.remove(&(*producer, *request_id)).map(Vec::into_iter);
+        let mut acks = acked.get_mut(&(*producer, *request_id)).map(core::mem::take).map(Vec::into_iter);
         for r in records {
             let home = acks.as_mut().and_then(Iterator::next).flatten();
-            let homes = homes.entry((topic.as_str(), (r.key.clone(), r.value.clone()))).or_insert(Some(Vec::new()));
-            match (home, homes.as_mut()) {
-                (Some(home), Some(list)) => list.push(home),
-                _ => *homes = None,
-            }
+            sends.push(((topic.as_str(), (r.key.clone(), r.value.clone())), home));
         }
     }
+    let homes: VecMap<(&str, Payload), Vec<Option<Home>>> = VecMap::grouped(sends);
     for entry in history.entries() {
         let Op::Polled { consumer, records } = &entry.op else { continue };
         // The cluster writes its internal topics (a monitoring consumer may read `__consumer_offsets`).
@@ -785,11 +791,12 @@ fn check_phantom_reads(recorded: &History, history: &History, report: &mut Repor
                         r.offset,
                         r.topic
                     ),
-                    (Some(Some(homes)), Some(id))
-                        if !homes.iter().any(|h| h.topic_id == id)
-                            && !homes.iter().all(|h| h.zombie && h.offset != Some(r.offset)) =>
+                    (Some(list), Some(id))
+                        if list.iter().all(Option::is_some)
+                            && !list.iter().flatten().any(|h| h.topic_id == id)
+                            && !list.iter().flatten().all(|h| h.zombie && h.offset != Some(r.offset)) =>
                     {
-                        let mut ids: Vec<String> = homes.iter().map(|h| format!("{}", h.topic_id)).collect();
+                        let mut ids: Vec<String> = list.iter().flatten().map(|h| format!("{}", h.topic_id)).collect();
                         ids.dedup();
                         format!(
                         "consumer {consumer} read {} at offset {} of {} (topic id {id}), a record acknowledged by the \
@@ -819,7 +826,6 @@ fn check_phantom_reads(recorded: &History, history: &History, report: &mut Repor
 /// below its predecessor's log start (a follower truncates no lower than its leader's log start, KIP-101)
 /// still answers so once retention has removed what the partition held there (soak seed 10,068,541).
 fn check_observations(history: &History, acks: &[Ack], report: &mut Report) {
-    let mut seen: BTreeMap<(TopicPartition, Offset), (Payload, String)> = BTreeMap::new();
     let acked = acks
         .iter()
         .filter(|a| a.offset >= a.log_start_offset)
@@ -834,21 +840,24 @@ fn check_observations(history: &History, acks: &[Ack], report: &mut Report) {
             .collect(),
         _ => Vec::new(),
     });
-    for (tp, offset, payload, who) in acked.chain(polled) {
-        match seen.get(&(tp.clone(), offset)) {
-            Some((first, first_who)) if *first != payload => {
-                let detail = format!(
-                    "{first_who} saw {} at offset {offset}, {who} saw {}",
-                    show_record(&first.0, &first.1),
-                    show_record(&payload.0, &payload.1)
-                );
-                report.add(ViolationKind::InconsistentOffsets, &tp, Some(offset), detail);
-            }
-            Some(_) => {}
-            None => {
-                seen.insert((tp, offset), (payload, who));
-            }
+    // Each observation is judged against the first of its offset, and reported in the order it was made.
+    let observed =
+        acked.chain(polled).enumerate().map(|(i, (tp, offset, payload, who))| ((tp, offset), (i, payload, who)));
+    let mut conflicts = Vec::new();
+    for ((tp, offset), seen) in VecMap::grouped(observed.collect()).iter() {
+        let (_, first, first_who) = &seen[0];
+        for (i, payload, who) in seen[1..].iter().filter(|(_, payload, _)| payload != first) {
+            let detail = format!(
+                "{first_who} saw {} at offset {offset}, {who} saw {}",
+                show_record(&first.0, &first.1),
+                show_record(&payload.0, &payload.1)
+            );
+            conflicts.push((*i, tp.clone(), *offset, detail));
         }
+    }
+    crate::collect::sort_by(&mut conflicts, |a, b| a.0.cmp(&b.0));
+    for (_, tp, offset, detail) in conflicts {
+        report.add(ViolationKind::InconsistentOffsets, &tp, Some(offset), detail);
     }
 }
 

@@ -374,6 +374,39 @@ impl<K: serde::Serialize, V: serde::Serialize> serde::Serialize for VecMap<K, V>
     }
 }
 
+impl<K: Ord, V> VecMap<K, V> {
+    /// `pairs.into_iter().collect::<BTreeMap<_, _>>()` for many pairs in any order (a repeated key keeps its
+    /// last value): one sort through the shared sort, where inserting them one by one would move K²/4
+    /// entries. For maps built once and then read (the checker's, per send or record).
+    pub fn from_pairs(mut pairs: Vec<(K, V)>) -> Self {
+        crate::collect::sort_by(&mut pairs, |a, b| a.0.cmp(&b.0));
+        let mut entries: Vec<(K, V)> = Vec::with_capacity(pairs.len());
+        for (k, v) in pairs {
+            match entries.last_mut() {
+                Some(last) if last.0 == k => *last = (k, v),
+                _ => entries.push((k, v)),
+            }
+        }
+        VecMap { entries }
+    }
+}
+
+impl<K: Ord, V> VecMap<K, Vec<V>> {
+    /// Values grouped by key, each group in the order given: the `BTreeMap<K, Vec<V>>` that
+    /// `map.entry(k).or_default().push(v)` builds, with one sort (as [`VecMap::from_pairs`]).
+    pub fn grouped(mut pairs: Vec<(K, V)>) -> Self {
+        crate::collect::sort_by(&mut pairs, |a, b| a.0.cmp(&b.0));
+        let mut entries: Vec<(K, Vec<V>)> = Vec::new();
+        for (k, v) in pairs {
+            match entries.last_mut() {
+                Some((last, group)) if *last == k => group.push(v),
+                _ => entries.push((k, alloc::vec![v])),
+            }
+        }
+        VecMap { entries }
+    }
+}
+
 /// Read as `BTreeMap` reads a map: a repeated key keeps its last value.
 impl<'de, K: Ord + serde::Deserialize<'de>, V: serde::Deserialize<'de>> serde::Deserialize<'de> for VecMap<K, V> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -471,6 +504,20 @@ mod tests {
             Just(Op::PopFirst),
             Just(Op::PopLast),
         ]
+    }
+
+    proptest! {
+        #[test]
+        fn built_at_once_as_a_btree_map_is_built_by_inserts(pairs in proptest::collection::vec((0u8..30, any::<u16>()), 0..200)) {
+            let collected: BTreeMap<u8, u16> = pairs.iter().copied().collect();
+            let ours = VecMap::from_pairs(pairs.clone());
+            prop_assert!(ours.iter().eq(collected.iter()), "the same entries, a repeated key's last value");
+            let mut grouped: BTreeMap<u8, Vec<u16>> = BTreeMap::new();
+            for &(k, v) in &pairs {
+                grouped.entry(k).or_default().push(v);
+            }
+            prop_assert!(VecMap::grouped(pairs).iter().eq(grouped.iter()), "each group in the order given");
+        }
     }
 
     #[test]

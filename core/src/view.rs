@@ -677,7 +677,7 @@ impl World {
 
     /// Runs the checker over this run's history and every replica's log (a crashed broker's disk included).
     pub fn check(&self) -> CheckReport {
-        let mut replicas = Replicas::new();
+        let mut snapshots = Vec::new();
         let image = self.metadata_image();
         // The leader is the one the committed metadata names (a cut-off old leader may still think it leads,
         // and a restarting one does not know yet that it leads).
@@ -693,40 +693,43 @@ impl World {
                     continue;
                 }
                 for (&i, p) in &topic.partitions {
-                    replicas.entry(TopicPartition::new(name.clone(), i)).or_default().push(ReplicaSnapshot {
-                        broker: id,
-                        // Even while that broker restarts: its disk is what the partition serves next.
-                        is_leader: leads(id, name, i),
-                        // Or restarted and not registered again yet (the committed metadata names its
-                        // earlier run): it serves nothing, and truncates what it must once it catches up.
-                        down: self.is_crashed(id)
-                            || image.brokers.get(&id).is_some_and(|r| r.incarnation != b.incarnation()),
-                        high_watermark: p.high_watermark,
-                        log_start_offset: p.log.log_start_offset(),
-                        cleaned_up_to: p.log.cleaned_up_to(),
-                        latest_epoch: p.log.latest_epoch().unwrap_or(-1),
-                        records: p
-                            .log
-                            .segments()
-                            .flat_map(|s| &s.batches)
-                            .flat_map(|b| {
-                                b.records.iter().map(move |r| LoggedRecord {
-                                    origin: b.origin.map(|first| RecordOrigin {
-                                        batch: first.batch,
-                                        index: first.index + (r.offset - b.base_offset) as u32,
-                                    }),
-                                    offset: r.offset,
-                                    key: r.key,
-                                    value: r.value,
-                                    leader_epoch: r.leader_epoch,
+                    snapshots.push((
+                        TopicPartition::new(name.clone(), i),
+                        ReplicaSnapshot {
+                            broker: id,
+                            // Even while that broker restarts: its disk is what the partition serves next.
+                            is_leader: leads(id, name, i),
+                            // Or restarted and not registered again yet (the committed metadata names its
+                            // earlier run): it serves nothing, and truncates what it must once it catches up.
+                            down: self.is_crashed(id)
+                                || image.brokers.get(&id).is_some_and(|r| r.incarnation != b.incarnation()),
+                            high_watermark: p.high_watermark,
+                            log_start_offset: p.log.log_start_offset(),
+                            cleaned_up_to: p.log.cleaned_up_to(),
+                            latest_epoch: p.log.latest_epoch().unwrap_or(-1),
+                            records: p
+                                .log
+                                .segments()
+                                .flat_map(|s| &s.batches)
+                                .flat_map(|b| {
+                                    b.records.iter().map(move |r| LoggedRecord {
+                                        origin: b.origin.map(|first| RecordOrigin {
+                                            batch: first.batch,
+                                            index: first.index + (r.offset - b.base_offset) as u32,
+                                        }),
+                                        offset: r.offset,
+                                        key: r.key,
+                                        value: r.value,
+                                        leader_epoch: r.leader_epoch,
+                                    })
                                 })
-                            })
-                            .collect(),
-                    });
+                                .collect(),
+                        },
+                    ));
                 }
             }
         }
-        check(self.history(), &replicas)
+        check(self.history(), &Replicas::grouped(snapshots))
     }
 
     pub fn view(&self) -> ClusterView {
