@@ -11,8 +11,7 @@
 //! several) until `batch.size` bytes or `linger.ms` pass, and goes when its leader has fewer than
 //! `max.in.flight.requests.per.connection` requests out. A batch is sent, retried and numbered as one.
 
-use crate::vec_map::VecMap;
-use alloc::collections::BTreeMap;
+use crate::vec_map::{IdMap, VecMap};
 use alloc::string::String;
 use alloc::vec::Vec;
 use rand_pcg::Pcg32;
@@ -326,13 +325,13 @@ pub struct Producer {
     next_send_id: u64,
     /// Queues that empty from their oldest end (up to `SENDS_IN_FLIGHT_MAX` sends while a leader is away, a
     /// batch per partition and more in flight): a tree, where a sorted vector would shift at every removal.
-    sends: BTreeMap<u64, PendingSend>,
+    sends: IdMap<PendingSend>,
     /// The sends not split into batches yet, oldest first (most sends are split at once: `dispatch_ready`
     /// runs at every send and answer, and must not walk every send in flight to find none). Ids of sends
     /// since failed or dispatched are dropped when next read.
     undispatched: Vec<u64>,
     /// The record accumulator: batches by id, oldest first.
-    batches: BTreeMap<u64, ProducerBatch>,
+    batches: IdMap<ProducerBatch>,
     next_batch_id: u64,
     /// Metadata, InitProducerId and Produce requests awaiting answers (one Metadata and one InitProducerId
     /// at most).
@@ -372,9 +371,9 @@ impl Producer {
             metadata_retry_at_ms: None,
             sticky: VecMap::new(),
             next_send_id: 1,
-            sends: BTreeMap::new(),
+            sends: IdMap::new(),
             undispatched: Vec::new(),
-            batches: BTreeMap::new(),
+            batches: IdMap::new(),
             next_batch_id: 1,
             in_flight: InFlight::with_connections(),
             completed: Vec::new(),
@@ -682,7 +681,7 @@ impl Producer {
             send.deadline_ms = now_ms.saturating_add(self.config.delivery_timeout_ms);
         }
         send.shares_left = placed.chunk_by(|a, b| a.0 == b.0).count();
-        let records = &self.sends[&send_id].records;
+        let Some(records) = self.sends.get(&send_id).map(|s| &s.records) else { return };
         // Only a batch that became ready can change what `drain` sends (Kafka's `append` wakes the sender only
         // for a new or full batch): one now full, an open batch closed by a new one behind it, or a new batch
         // ready at once (`linger.ms=0`, or larger than `batch.size`). A batch that lingered long enough went
@@ -780,7 +779,7 @@ impl Producer {
         let mut partitions: Vec<PartitionDrain> = Vec::with_capacity(self.batches.len());
         // Each batch's place in `partitions`, in the batches' order, for the second pass.
         let mut slots: Vec<usize> = Vec::with_capacity(self.batches.len());
-        for (&id, b) in &self.batches {
+        for (&id, b) in self.batches.iter() {
             let slot = match partitions.iter().position(|p| p.partition == b.partition && p.topic == b.topic) {
                 Some(slot) => slot,
                 None => {
