@@ -7,8 +7,10 @@
 //! offsets), where inserting is as fast as a tree's. The checker's maps per group, topic or (group, partition)
 //! are bounded by the cluster and each key is inserted once per check: K keys arriving out of order cost K²/4
 //! moves (10,000 partitions of one group: ~0.2 s natively), where the tree's code would cost every page.
-//! Maps that grow with the history (per send, key or record) keep `BTreeMap`; one whose keys come and go
-//! (a consumer's positions, reset at each rebalance) keeps them and forgets the value.
+//! The checker's maps that grow with the history (per send, key or record) are built at once from their
+//! pairs, with one sort ([`VecMap::from_pairs`], [`VecMap::grouped`]); a producer's sends and batches, keyed
+//! by ids it hands out in increasing order, are an [`IdMap`]. One whose keys come and go (a consumer's
+//! positions, reset at each rebalance) keeps them and forgets the value. The logs' maps per key stay trees.
 //! Iteration is in key order, as with `BTreeMap`, so a run's trace is the same with either.
 
 use alloc::vec::Vec;
