@@ -363,12 +363,13 @@ fn live_history(history: &History) -> History {
             Op::OffsetsCommitted { offsets, .. } => offsets.retain(|o| !gone(i, &o.topic, o.topic_id)),
             Op::CommittedOffsetsFetched { offsets, .. } => offsets.retain(|o| !before_deletion(i, &o.topic)),
             Op::OffsetCommitSent { offsets, .. } => offsets.retain(|o| !before_deletion(i, &o.topic)),
+            Op::OffsetsExpired { partitions, .. } => partitions.retain(|tp| !before_deletion(i, &tp.topic)),
             Op::RecordsRemoved { topic, topic_id, removals, .. } => {
                 if gone(i, topic, Some(*topic_id)) {
                     removals.clear();
                 }
             }
-            Op::TopicDeleted { .. } | Op::GroupMemberRemoved { .. } => {}
+            Op::TopicDeleted { .. } | Op::GroupMemberRemoved { .. } | Op::GroupDeleted { .. } => {}
         }
         entries.push(entry);
     }
@@ -906,6 +907,10 @@ fn check_owners(history: &History, report: &mut Report) {
     let mut newest: VecMap<&str, (i32, NodeId)> = VecMap::new();
     for entry in history.entries() {
         match &entry.op {
+            // Its next life starts again from generation 0 (Kafka's group deleted with its offsets).
+            Op::GroupDeleted { group, .. } => {
+                newest.remove(group.as_str());
+            }
             Op::GroupMemberRemoved { group, member_id, .. } => {
                 removed.insert((group.as_str(), member_id.as_str()));
             }
@@ -975,14 +980,24 @@ fn check_owners(history: &History, report: &mut Report) {
 /// had moved past generation g once any of its consumers was handed a newer one, so a commit of g sent
 /// after that moment must not be acknowledged.
 fn check_commit_generations(history: &History, report: &mut Report) {
-    // Per group: (received at, generation), generations in the order they were handed out.
+    // Per group: (received at, generation), generations in the order they were handed out; and when the group
+    // was deleted (its next life starts again from generation 0).
     let mut handed: VecMap<&str, Vec<(u64, i32)>> = VecMap::new();
+    let mut newest: VecMap<&str, i32> = VecMap::new();
+    let mut deleted_ms: VecMap<&str, Vec<u64>> = VecMap::new();
     for entry in history.entries() {
-        if let Op::AssignmentReceived { group, generation, .. } = &entry.op {
-            let list = handed.entry(group.as_str()).or_default();
-            if list.last().is_none_or(|&(_, g)| *generation > g) {
-                list.push((entry.time_ms, *generation));
+        match &entry.op {
+            Op::AssignmentReceived { group, generation, .. } => {
+                if newest.get(group.as_str()).is_none_or(|g| generation > g) {
+                    newest.insert(group.as_str(), *generation);
+                    handed.entry(group.as_str()).or_default().push((entry.time_ms, *generation));
+                }
             }
+            Op::GroupDeleted { group, .. } => {
+                newest.remove(group.as_str());
+                deleted_ms.entry(group.as_str()).or_default().push(entry.time_ms);
+            }
+            _ => {}
         }
     }
     for entry in history.entries() {
@@ -994,7 +1009,13 @@ fn check_commit_generations(history: &History, report: &mut Report) {
             continue;
         }
         let Some(list) = handed.get(group.as_str()) else { continue };
-        let newer = list.iter().take_while(|(at, _)| at < requested_ms).find(|(_, g)| g > generation);
+        let life_began =
+            deleted_ms.get(group.as_str()).and_then(|d| d.iter().rev().find(|&&d| d <= *requested_ms)).copied();
+        let newer = list
+            .iter()
+            .filter(|(at, _)| life_began.is_none_or(|d| *at > d))
+            .take_while(|(at, _)| at < requested_ms)
+            .find(|(_, g)| g > generation);
         let (Some(&(at_ms, newer)), Some(o)) = (newer, offsets.first()) else { continue };
         report.add(
             ViolationKind::StaleCommitAccepted,
@@ -1023,6 +1044,8 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
     let mut deleted_ms: VecMap<&str, Vec<u64>> = VecMap::new();
     // Per (group, partition): every commit sent (when, and its offset), answered or not.
     let mut sent: VecMap<(&str, TopicPartition), Vec<(u64, Offset)>> = VecMap::new();
+    // Per (group, partition): when its committed offset expired (`offsets.retention.minutes`).
+    let mut expired_ms: VecMap<(&str, TopicPartition), Vec<u64>> = VecMap::new();
     for entry in history.entries() {
         match &entry.op {
             Op::OffsetCommitSent { group, offsets, .. } => {
@@ -1039,6 +1062,11 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
                 }
             }
             Op::TopicDeleted { topic, .. } => deleted_ms.entry(topic.as_str()).or_default().push(entry.time_ms),
+            Op::OffsetsExpired { group, partitions, .. } => {
+                for tp in partitions {
+                    expired_ms.entry((group.as_str(), tp.clone())).or_default().push(entry.time_ms);
+                }
+            }
             _ => {}
         }
     }
@@ -1061,6 +1089,11 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
             // coordinator's tombstone).
             let deleted = deleted_ms.get(tp.topic.as_str());
             if deleted.is_some_and(|times| times.iter().any(|&d| last.sent_ms <= d && d <= *requested_ms)) {
+                continue;
+            }
+            // Expired since (the coordinator expires no commit still being written: it was the latest then).
+            let expired = expired_ms.get(&(group.as_str(), tp.clone()));
+            if expired.is_some_and(|times| times.iter().any(|&e| last.acked_ms <= e && e <= *requested_ms)) {
                 continue;
             }
             let concurrent = commits.iter().any(|c| c.acked_ms >= *requested_ms && Some(c.offset) == o.offset);

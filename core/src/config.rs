@@ -343,6 +343,8 @@ const BROKER_ONLY_DEFS: &[ConfigDef] = &[
     ConfigDef { key: "offsets.topic.num.partitions", default: "50", kind: Kind::Int { min: 1 } },
     ConfigDef { key: "offsets.topic.replication.factor", default: "3", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "offsets.topic.segment.bytes", default: "104857600", kind: Kind::Int { min: 1 } },
+    ConfigDef { key: "offsets.retention.minutes", default: "10080", kind: Kind::Int { min: 1 } },
+    ConfigDef { key: "offsets.retention.check.interval.ms", default: "600000", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "log.flush.scheduler.interval.ms", default: "9223372036854775807", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "log.initial.task.delay.ms", default: "30000", kind: Kind::Long { min: 0 } },
     ConfigDef { key: "group.min.session.timeout.ms", default: "6000", kind: Kind::Int { min: 0 } },
@@ -407,6 +409,11 @@ pub struct BrokerConfig {
     pub offsets_topic_replication_factor: Option<u32>,
     /// Kafka's `offsets.topic.segment.bytes`: `__consumer_offsets`' own `segment.bytes`.
     pub offsets_topic_segment_bytes: u64,
+    /// Kafka's `offsets.retention.minutes`, in ms: how long a group's committed offsets outlive its last
+    /// member (or, without members, their commit).
+    pub offsets_retention_ms: u64,
+    /// How often a coordinator looks for committed offsets past their retention.
+    pub offsets_retention_check_interval_ms: u64,
     /// How often the log flusher looks for logs unflushed longer than their `flush.ms` (Kafka's default:
     /// never again after its first run).
     pub log_flush_scheduler_interval_ms: u64,
@@ -443,6 +450,8 @@ impl Default for BrokerConfig {
             offsets_topic_num_partitions: 50,
             offsets_topic_replication_factor: None,
             offsets_topic_segment_bytes: 104_857_600,
+            offsets_retention_ms: 10_080 * 60_000,
+            offsets_retention_check_interval_ms: 600_000,
             log_flush_scheduler_interval_ms: i64::MAX as u64,
             log_initial_task_delay_ms: 30_000,
             group_min_session_timeout_ms: 6_000,
@@ -494,6 +503,8 @@ impl BrokerConfig {
                         config.offsets_topic_num_partitions = v.min(u64::from(PARTITIONS_PER_TOPIC_MAX)) as u32
                     }
                     "offsets.topic.segment.bytes" => config.offsets_topic_segment_bytes = v.min(i32::MAX as u64),
+                    "offsets.retention.minutes" => config.offsets_retention_ms = v.saturating_mul(60_000),
+                    "offsets.retention.check.interval.ms" => config.offsets_retention_check_interval_ms = v,
                     "offsets.topic.replication.factor" => {
                         config.offsets_topic_replication_factor = Some(v.min(u64::from(i16::MAX as u16)) as u32)
                     }

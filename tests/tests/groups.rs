@@ -1934,3 +1934,120 @@ fn unsubscribing_commits_nothing() {
         assert_eq!(again.len(), 10, "seed {seed}: the next member reads them again");
     }
 }
+
+/// A cluster whose committed offsets expire a minute after their group became Empty (Kafka's
+/// `offsets.retention.minutes`, 7 days by default), checked every 5 s.
+fn world_with_offsets_retention(seed: u64, records: usize) -> World {
+    let broker_config: ConfigMap = [
+        ("offsets.retention.minutes".to_string(), "1".to_string()),
+        ("offsets.retention.check.interval.ms".to_string(), "5000".to_string()),
+    ]
+    .into();
+    let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    w.send(p, "t", (0..records).map(|i| value(&format!("v{i}"))).collect()).unwrap();
+    w
+}
+
+fn subscriber(w: &mut World, group: &str, name: &str, reset: AutoOffsetReset) -> NodeId {
+    let config = ConsumerConfig {
+        group_id: Some(group.into()),
+        auto_offset_reset: reset,
+        max_poll_records: 3,
+        enable_auto_commit: false,
+        ..ConsumerConfig::named(name)
+    };
+    let c = w.add_consumer(config).unwrap();
+    w.subscribe(c, vec!["t".into()]).unwrap();
+    c
+}
+
+fn expired_groups(w: &World) -> Vec<String> {
+    w.trace()
+        .kept()
+        .filter_map(|e| match &e.kind {
+            franz_core::trace::TraceKind::OffsetsExpired { group, .. } => Some(group.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_empty_groups_committed_offsets_expire_after_offsets_retention_minutes_and_a_returning_consumer_resets() {
+    for seed in 1..=4 {
+        let mut w = world_with_offsets_retention(seed, 5);
+        let c = subscriber(&mut w, "g", "c1", AutoOffsetReset::Earliest);
+        let mut polled = Vec::new();
+        for _ in 0..20 {
+            polled.extend(values(&w.poll(c, 1_000).unwrap()));
+            if !polled.is_empty() {
+                break;
+            }
+        }
+        assert_eq!(polled, ["v0", "v1", "v2"], "seed {seed}");
+        w.commit_sync(c, None).unwrap();
+        w.close_client(c).unwrap();
+        w.run_for(50_000);
+        assert_eq!(w.group_offsets("g").first().map(|o| o.committed), Some(3), "seed {seed}: kept under a minute");
+        assert_eq!(w.describe_group("g").state, ConsumerGroupState::Empty, "seed {seed}");
+        w.run_for(20_000); // a minute since it became Empty, and a check
+        assert!(w.group_offsets("g").iter().all(|o| o.committed == 0), "seed {seed}: {:?}", w.group_offsets("g"));
+        assert_eq!(w.describe_group("g").state, ConsumerGroupState::Dead, "seed {seed}: the empty group is deleted");
+        assert_eq!(expired_groups(&w), ["g"], "seed {seed}");
+        // Kafka's consumer with auto.offset.reset=latest starts at the end, not at the expired commit (3).
+        let back = subscriber(&mut w, "g", "c2", AutoOffsetReset::Latest);
+        w.poll(back, 3_000).unwrap();
+        w.poll(back, 3_000).unwrap();
+        assert_eq!(w.position(back, &TopicPartition::new("t", 0)).unwrap(), 5, "seed {seed}");
+        let report = w.check();
+        assert!(report.ok, "seed {seed}: {:?}", report.violations);
+        franz_tests::assert_serving(&mut w, &format!("seed {seed}, after the offsets expired"));
+    }
+}
+
+#[test]
+fn a_stable_groups_offsets_do_not_expire_and_assigned_consumers_offsets_expire_after_their_commit() {
+    for seed in 1..=3 {
+        let mut w = world_with_offsets_retention(seed, 9);
+        let member = subscriber(&mut w, "live", "m", AutoOffsetReset::Earliest);
+        let standalone = group_consumer(&mut w, "standalone", "s");
+        for _ in 0..20 {
+            if !w.poll(member, 1_000).unwrap().is_empty() {
+                break;
+            }
+        }
+        w.commit_sync(member, None).unwrap();
+        w.poll(standalone, 1_000).unwrap();
+        w.commit_sync(standalone, None).unwrap();
+        // Three minutes: the member keeps polling (its group Stable, its topic subscribed); the standalone
+        // consumer (assign, no members) commits no more.
+        for _ in 0..36 {
+            w.poll(member, 5_000).unwrap();
+        }
+        let committed = |w: &World, g: &str| w.group_offsets(g).first().map(|o| o.committed);
+        assert_eq!(committed(&w, "live"), Some(3), "seed {seed}: a Stable group's subscribed topic keeps its offsets");
+        assert_eq!(committed(&w, "standalone"), None, "seed {seed}: expired a minute after its commit");
+        assert_eq!(expired_groups(&w), ["standalone"], "seed {seed}");
+        let report = w.check();
+        assert!(report.ok, "seed {seed}: {:?}", report.violations);
+    }
+}
+
+#[test]
+fn offsets_retention_takes_kafkas_keys_and_ranges() {
+    let config = |k: &str, v: &str| ClusterConfig {
+        broker_config: [(k.to_string(), v.to_string())].into(),
+        ..Default::default()
+    };
+    assert!(World::new(config("offsets.retention.minutes", "10080")).is_ok());
+    assert!(World::new(config("offsets.retention.check.interval.ms", "600000")).is_ok());
+    for (k, v) in [
+        ("offsets.retention.minutes", "0"),
+        ("offsets.retention.check.interval.ms", "0"),
+        ("offsets.retention.minutes", "2147483648"),
+    ] {
+        let e = World::new(config(k, v)).err().unwrap();
+        assert_eq!(e.code, ErrorCode::InvalidConfig, "{k}={v}");
+    }
+}

@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 use super::{Broker, DelayedProduce, PartitionWait};
 use crate::config::ConfigMap;
 use crate::error::Result;
-use crate::group::coordinator::{Effects, Group};
+use crate::group::coordinator::{Effects, Group, GroupState};
 use crate::group::{
     coordinator_partition, group_metadata_key, offset_commit_key, offset_commit_value, parse_group_metadata_key,
     parse_offset_commit_key, parse_offset_commit_value, GroupMetadataValue, OFFSETS_TOPIC,
@@ -230,7 +230,7 @@ impl Broker {
             return self.groups.get(group_id).map(alloc::borrow::Cow::Borrowed);
         }
         let latest = latest_group_records(p);
-        let value = latest.get(group_id)?;
+        let (value, _) = latest.get(group_id)?;
         Some(alloc::borrow::Cow::Owned(Group::load(group_id, value, 0, "")))
     }
 
@@ -336,7 +336,10 @@ impl Broker {
                 }
                 return;
             }
-            let tag = self.member_id_tag(&tp);
+            let mut tag = self.member_id_tag(&tp);
+            if let Some(deleted) = self.groups_deleted.get(&group_id) {
+                tag = alloc::format!("{tag}.{deleted}");
+            }
             let mut group = Group::new(&group_id, &tag);
             group.initial_rebalance_delay_ms = self.config.group_initial_rebalance_delay_ms;
             self.groups.insert(group_id.clone(), group);
@@ -429,9 +432,12 @@ impl Broker {
                 out.send(to, message);
             }
         }
-        for (id, value) in latest {
+        for (id, (value, written_ms)) in latest {
             let mut group = Group::load(&id, &value, now_ms, &tag);
             group.initial_rebalance_delay_ms = self.config.group_initial_rebalance_delay_ms;
+            if group.members.is_empty() {
+                group.empty_since_ms = Some(written_ms); // its record was written when it became Empty
+            }
             out.trace(crate::protocol::trace::TraceKind::GroupLoaded {
                 group: id.clone(),
                 generation: group.generation,
@@ -538,6 +544,112 @@ impl Broker {
     }
 }
 
+impl Broker {
+    /// Kafka's offsets retention (KIP-211, the coordinator's `cleanupGroupMetadata` every
+    /// `offsets.retention.check.interval.ms`), in each offsets partition this broker leads and has loaded:
+    /// an Empty group's committed offsets expire `offsets.retention.minutes` after it became Empty; a group
+    /// without members or record (consumers that `assign` and commit) loses each offset that long after its
+    /// commit; a Stable group, those of topics no member subscribes to. Each goes with a tombstone, and an
+    /// Empty group left without offsets is deleted (its record too): a consumer that comes back starts from
+    /// `auto.offset.reset`.
+    pub(super) fn expire_offsets(&mut self, now_ms: u64, out: &mut Outbox) {
+        let retention_ms = self.config.offsets_retention_ms;
+        let count = self.image.topics.get(OFFSETS_TOPIC).map_or(0, |t| t.partitions.len() as u32);
+        let led: Vec<u32> = self
+            .topics
+            .get(OFFSETS_TOPIC)
+            .map(|t| {
+                t.partitions
+                    .iter()
+                    .filter(|(i, p)| {
+                        p.leader == self.id && self.groups_loaded.get(*i) == Some(&(self.incarnation, p.leader_epoch))
+                    })
+                    .map(|(&i, _)| i)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for partition in led {
+            let Some(p) = self.partition(OFFSETS_TOPIC, partition) else { continue };
+            // Each (group, partition)'s latest commit: when it was made (`None`: deleted since). The whole log,
+            // as the coordinator's memory holds it: a commit still replicating is the latest, and recent.
+            let commits: Vec<((String, TopicPartition), Option<u64>)> = p
+                .log
+                .iter()
+                .filter_map(|r| {
+                    let key = r.key.as_deref().and_then(parse_offset_commit_key)?;
+                    Some((key, r.value.is_some().then(|| u64::try_from(r.timestamp_ms).unwrap_or(0))))
+                })
+                .collect();
+            let committed: VecMap<(String, TopicPartition), Option<u64>> = VecMap::from_pairs(commits);
+            let mut group_ids: Vec<String> =
+                self.groups.keys().filter(|id| coordinator_partition(id, count) == partition).cloned().collect();
+            group_ids.extend(committed.iter().filter(|(_, at)| at.is_some()).map(|((g, _), _)| g.clone()));
+            group_ids.dedup();
+            crate::collect::sort(&mut group_ids);
+            group_ids.dedup();
+            let mut tombstones: Vec<Record> = Vec::new();
+            for group_id in group_ids {
+                let group = self.groups.get(&group_id);
+                let subscribed = |topic: &str| {
+                    group.is_some_and(|g| g.members.values().any(|m| m.topics.iter().any(|t| t == topic)))
+                };
+                // Since when each offset counts (`None`: it does not expire now).
+                let since = |tp: &TopicPartition, committed_ms: u64| match group {
+                    None => Some(committed_ms),
+                    Some(g) if g.state == GroupState::Empty => Some(g.empty_since_ms.unwrap_or(committed_ms)),
+                    Some(g) if g.state == GroupState::Stable && !subscribed(&tp.topic) => Some(committed_ms),
+                    Some(_) => None,
+                };
+                let offsets: Vec<(&TopicPartition, u64)> = committed
+                    .iter()
+                    .filter(|((g, _), _)| *g == group_id)
+                    .filter_map(|((_, tp), at)| Some((tp, (*at)?)))
+                    .collect();
+                let expired: Vec<TopicPartition> = offsets
+                    .iter()
+                    .filter(|(tp, at)| since(tp, *at).is_some_and(|since| now_ms.saturating_sub(since) >= retention_ms))
+                    .map(|(tp, _)| (*tp).clone())
+                    .collect();
+                let delete_group = expired.len() == offsets.len()
+                    && group.is_some_and(|g| g.state == GroupState::Empty && !g.has_stores_in_flight());
+                if expired.is_empty() && !delete_group {
+                    continue;
+                }
+                tombstones.extend(
+                    expired
+                        .iter()
+                        .map(|tp| Record::new(now_ms as i64, Some(offset_commit_key(&group_id, tp).into()), None)),
+                );
+                if delete_group {
+                    tombstones.push(Record::new(now_ms as i64, Some(group_metadata_key(&group_id).into()), None));
+                    self.groups.remove(&group_id);
+                    *self.groups_deleted.entry(group_id.clone()).or_default() += 1;
+                    out.history(crate::protocol::history::Op::GroupDeleted {
+                        group: group_id.clone(),
+                        coordinator: self.id,
+                    });
+                }
+                if !expired.is_empty() {
+                    out.history(crate::protocol::history::Op::OffsetsExpired {
+                        group: group_id.clone(),
+                        partitions: expired.clone(),
+                        coordinator: self.id,
+                    });
+                }
+                out.trace(crate::protocol::trace::TraceKind::OffsetsExpired {
+                    group: group_id,
+                    partitions: expired.iter().map(|tp| alloc::format!("{tp}")).collect(),
+                    group_deleted: delete_group,
+                });
+            }
+            if !tombstones.is_empty() {
+                let tp = TopicPartition::new(OFFSETS_TOPIC, partition);
+                let _ = self.append(&tp, Acks::All, (ProducerStamp::NONE, None), tombstones.into(), now_ms, out);
+            }
+        }
+    }
+}
+
 /// Traces a new generation; within one coordinator's run a group's generation only grows (a new one bumps
 /// it, nothing takes it back).
 fn trace_generation(group: &crate::group::coordinator::Group, before: i32, out: &mut Outbox) {
@@ -560,12 +672,13 @@ fn trace_generation(group: &crate::group::coordinator::Group, before: i32, out: 
 
 /// The latest metadata record of each group in an offsets partition, the whole log read (a leader's log is
 /// the partition's: what lies above its high watermark will be committed). A tombstone removes the group.
-fn latest_group_records(p: &super::Partition) -> VecMap<String, GroupMetadataValue> {
+/// Each with when it was written.
+fn latest_group_records(p: &super::Partition) -> VecMap<String, (GroupMetadataValue, u64)> {
     let mut groups = VecMap::new();
     for r in p.log.iter() {
         let Some(group) = r.key.as_deref().and_then(parse_group_metadata_key) else { continue };
         match r.value.as_deref().and_then(GroupMetadataValue::parse) {
-            Some(value) => groups.insert(group, value),
+            Some(value) => groups.insert(group, (value, u64::try_from(r.timestamp_ms).unwrap_or(0))),
             None => groups.remove(&group),
         };
     }

@@ -50,6 +50,12 @@ impl Broker {
             self.last_cleaner_run_ms = now_ms;
             self.clean(now_ms, out);
         }
+        if now_ms
+            >= self.last_offsets_retention_check_ms.saturating_add(self.config.offsets_retention_check_interval_ms)
+        {
+            self.last_offsets_retention_check_ms = now_ms;
+            self.expire_offsets(now_ms, out);
+        }
     }
 
     fn apply_retention(&mut self, now_ms: u64, out: &mut Outbox) {
@@ -191,6 +197,15 @@ impl Broker {
         timers.set(TimerName::HighWatermarkCheckpoint, checkpoint);
         timers.set(TimerName::LogRetentionCheck, retention);
         timers.set(TimerName::LogCleanerBackoff, cleaning);
+        // Only a coordinator with something that can expire: a group, or an offsets partition it leads that
+        // holds records.
+        let coordinates = !self.groups.is_empty()
+            || self.topics.get(crate::group::OFFSETS_TOPIC).is_some_and(|t| {
+                t.partitions.values().any(|p| p.leader == self.id && p.log.log_end_offset() > p.log.log_start_offset())
+            });
+        let offsets_check =
+            self.last_offsets_retention_check_ms.saturating_add(self.config.offsets_retention_check_interval_ms);
+        timers.set(TimerName::OffsetsRetentionCheck, coordinates.then_some(offsets_check));
     }
 }
 

@@ -394,6 +394,7 @@ pub struct Broker {
     correlation_ids: crate::protocol::message::CorrelationIds,
     last_high_watermark_checkpoint_ms: u64,
     last_retention_check_ms: u64,
+    last_offsets_retention_check_ms: u64,
     last_cleaner_run_ms: u64,
     last_isr_check_ms: u64,
     /// The log flusher's schedule: it runs `log.initial.task.delay.ms` after the broker starts, then every
@@ -402,6 +403,9 @@ pub struct Broker {
     log_flusher_next_run_ms: u64,
     /// Memory: the consumer groups this broker coordinates.
     groups: VecMap<String, crate::group::coordinator::Group>,
+    /// Memory: how many times each group was deleted in this run (offsets retention): a group created again
+    /// hands out member ids of its own (Kafka's carry a random UUID), never one its earlier life handed out.
+    groups_deleted: VecMap<String, u32>,
     /// Memory: per `__consumer_offsets` partition, the (incarnation, leader epoch) whose groups were loaded.
     groups_loaded: VecMap<u32, (u64, crate::types::LeaderEpoch)>,
     /// Per offsets partition, its log end when this coordinator term loaded it: Kafka's coordinator loads
@@ -483,6 +487,7 @@ impl Broker {
             correlation_ids: Default::default(),
             last_high_watermark_checkpoint_ms: now_ms,
             last_retention_check_ms: now_ms,
+            last_offsets_retention_check_ms: now_ms,
             last_cleaner_run_ms: now_ms,
             last_isr_check_ms: now_ms,
             log_flusher_first_run_ms,
@@ -493,6 +498,7 @@ impl Broker {
             groups: VecMap::new(),
             next_producer_id,
             groups_loaded: VecMap::new(),
+            groups_deleted: VecMap::new(),
             offsets_loaded_through: VecMap::new(),
         }
     }
@@ -584,6 +590,7 @@ impl Broker {
     pub fn restart(&mut self, now_ms: u64) {
         self.last_high_watermark_checkpoint_ms = now_ms;
         self.last_retention_check_ms = now_ms;
+        self.last_offsets_retention_check_ms = now_ms;
         self.last_cleaner_run_ms = now_ms;
         self.last_isr_check_ms = now_ms;
         self.log_flusher_first_run_ms = now_ms.saturating_add(self.config.log_initial_task_delay_ms);

@@ -185,6 +185,9 @@ pub struct Group {
     pub leader: Option<String>,
     /// By member id.
     pub members: VecMap<String, GroupMember>,
+    /// When it last became Empty (Kafka's `currentStateTimestamp`, in its record): its committed offsets
+    /// expire `offsets.retention.minutes` after.
+    pub empty_since_ms: Option<u64>,
     /// PreparingRebalance: when the join phase ends whoever has not rejoined.
     rebalance_deadline_ms: u64,
     /// The join phase started from Empty: it waits `group.initial.rebalance.delay.ms` for more members.
@@ -222,6 +225,7 @@ impl Group {
             protocol: None,
             leader: None,
             members: VecMap::new(),
+            empty_since_ms: None,
             rebalance_deadline_ms: 0,
             initial_join: false,
             initial_rebalance_delay_ms: GROUP_INITIAL_REBALANCE_DELAY_MS,
@@ -580,6 +584,7 @@ impl Group {
     fn become_empty(&mut self, now_ms: u64, fx: &mut Effects) {
         self.generation += 1;
         self.state = GroupState::Empty;
+        self.empty_since_ms = Some(now_ms);
         self.leader = None;
         self.protocol = None;
         let value = self.metadata_value(None);

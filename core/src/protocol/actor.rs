@@ -166,6 +166,8 @@ pub enum TimerName {
     LogRetentionCheck,
     /// The log cleaner's next run (compaction).
     LogCleanerBackoff,
+    /// A group coordinator's look for committed offsets past `offsets.retention.minutes`.
+    OffsetsRetentionCheck,
     /// A broker's next heartbeat to the controller.
     BrokerHeartbeatInterval,
     /// The controller fences a broker that has not heartbeated by then.
@@ -207,6 +209,7 @@ impl TimerName {
             TimerName::HighWatermarkCheckpoint => "replica.high.watermark.checkpoint.interval.ms",
             TimerName::LogRetentionCheck => "log.retention.check.interval.ms",
             TimerName::LogCleanerBackoff => "log.cleaner.backoff.ms",
+            TimerName::OffsetsRetentionCheck => "offsets.retention.check.interval.ms",
             TimerName::BrokerHeartbeatInterval => "broker.heartbeat.interval.ms",
             TimerName::BrokerSessionTimeout => "broker.session.timeout.ms",
             TimerName::QuorumElectionTimeout => "controller.quorum.election.timeout.ms",

@@ -108,6 +108,18 @@ pub enum Op {
         removals: Vec<crate::protocol::record::Removal>,
         remover: Remover,
     },
+    /// A group coordinator deleted committed offsets past `offsets.retention.minutes`: gone on purpose.
+    OffsetsExpired {
+        group: String,
+        partitions: Vec<TopicPartition>,
+        coordinator: NodeId,
+    },
+    /// A group coordinator deleted an Empty group left without committed offsets: the group's next life starts
+    /// again from generation 0.
+    GroupDeleted {
+        group: String,
+        coordinator: NodeId,
+    },
     /// A topic was deleted: what was written to it before is gone on purpose.
     TopicDeleted {
         topic: String,

@@ -210,6 +210,12 @@ pub enum TraceKind {
         member: String,
         partitions: Vec<String>,
     },
+    /// Committed offsets past `offsets.retention.minutes` were deleted (and the group, Empty without them).
+    OffsetsExpired {
+        group: String,
+        partitions: Vec<String>,
+        group_deleted: bool,
+    },
     /// A new coordinator read the group back from its `__consumer_offsets` partition.
     GroupLoaded {
         group: String,
@@ -316,6 +322,7 @@ impl TraceKind {
             TraceKind::GroupRebalanced { .. } => "group_rebalanced",
             TraceKind::GroupAssigned { .. } => "group_assigned",
             TraceKind::GroupLoaded { .. } => "group_loaded",
+            TraceKind::OffsetsExpired { .. } => "offsets_expired",
             TraceKind::GroupMemberRemoved { .. } => "group_member_removed",
             TraceKind::ConsumerFenced { .. } => "consumer_fenced",
             TraceKind::GroupAssignmentNotStored { .. } => "group_assignment_not_stored",
@@ -465,6 +472,19 @@ impl fmt::Display for TraceKind {
             },
             TraceKind::GroupAssigned { group, generation, member, partitions } => {
                 write!(f, "{member} owns {partitions:?} in group {group} generation {generation}")
+            }
+            TraceKind::OffsetsExpired { group, partitions, group_deleted } => {
+                if !partitions.is_empty() {
+                    write!(f, "deleted group {group}'s committed offsets of {partitions:?}: offsets.retention.minutes passed")?;
+                    write!(f, " since it became Empty (or, without members, since each commit)")?;
+                    if *group_deleted {
+                        write!(f, "; ")?;
+                    }
+                }
+                if *group_deleted {
+                    write!(f, "deleted group {group}: Empty, with no committed offsets left")?;
+                }
+                Ok(())
             }
             TraceKind::GroupLoaded { group, generation, members } => write!(f,
                 "became coordinator of group {group}: read generation {generation} back from the log, members {members:?}"

@@ -91,6 +91,7 @@ impl EventKind {
             T::GroupRebalanced { .. }
             | T::GroupAssigned { .. }
             | T::GroupLoaded { .. }
+            | T::OffsetsExpired { .. }
             | T::GroupMemberRemoved { .. }
             | T::ConsumerFenced { .. }
             | T::GroupAssignmentNotStored { .. }
