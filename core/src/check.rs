@@ -437,25 +437,21 @@ fn acknowledged(history: &History) -> Vec<Ack> {
     );
     let mut acks = Vec::new();
     for entry in history.entries() {
-        match &entry.op {
-            Op::SendAcked { producer, request_id, topic, records } => {
-                let Some(sent) = invoked.get(&(*producer, *request_id)) else { continue };
-                for (index, (ack, record)) in records.iter().zip(sent.iter()).enumerate() {
-                    let Some(offset) = ack.offset else { continue };
-                    acks.push(Ack {
-                        time_ms: entry.time_ms,
-                        producer: *producer,
-                        request_id: *request_id,
-                        index,
-                        tp: TopicPartition::new(topic.clone(), ack.partition),
-                        offset,
-                        payload: (record.key.clone(), record.value.clone()),
-                        batch: BatchOrigin { producer: *producer, batch_id: ack.batch_id },
-                        log_start_offset: ack.log_start_offset,
-                    });
-                }
-            }
-            _ => {}
+        let Op::SendAcked { producer, request_id, topic, records } = &entry.op else { continue };
+        let Some(sent) = invoked.get(&(*producer, *request_id)) else { continue };
+        for (index, (ack, record)) in records.iter().zip(sent.iter()).enumerate() {
+            let Some(offset) = ack.offset else { continue };
+            acks.push(Ack {
+                time_ms: entry.time_ms,
+                producer: *producer,
+                request_id: *request_id,
+                index,
+                tp: TopicPartition::new(topic.clone(), ack.partition),
+                offset,
+                payload: (record.key.clone(), record.value.clone()),
+                batch: BatchOrigin { producer: *producer, batch_id: ack.batch_id },
+                log_start_offset: ack.log_start_offset,
+            });
         }
     }
     acks
@@ -987,11 +983,11 @@ fn check_commit_generations(history: &History, report: &mut Report) {
     let mut deleted_ms: VecMap<&str, Vec<u64>> = VecMap::new();
     for entry in history.entries() {
         match &entry.op {
-            Op::AssignmentReceived { group, generation, .. } => {
-                if newest.get(group.as_str()).is_none_or(|g| generation > g) {
-                    newest.insert(group.as_str(), *generation);
-                    handed.entry(group.as_str()).or_default().push((entry.time_ms, *generation));
-                }
+            Op::AssignmentReceived { group, generation, .. }
+                if newest.get(group.as_str()).is_none_or(|g| generation > g) =>
+            {
+                newest.insert(group.as_str(), *generation);
+                handed.entry(group.as_str()).or_default().push((entry.time_ms, *generation));
             }
             Op::GroupDeleted { group, .. } => {
                 newest.remove(group.as_str());
