@@ -41,7 +41,6 @@
 //! and how many it forgot.
 
 use crate::vec_map::{VecMap, VecSet};
-use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -1139,7 +1138,7 @@ fn check_committed_unread(recorded: &History, history: &History, replicas: &Repl
         }
     }
     type Key<'a> = (&'a str, TopicPartition);
-    let mut polled: VecMap<Key, BTreeSet<Offset>> = VecMap::new();
+    let mut polled: VecMap<Key, VecSet<Offset>> = VecMap::new();
     // The last commit of positions per (group, partition): its offset, whether a position jumped since, and
     // who committed it when. A commit by another consumer is judged from it only if that consumer's position
     // came from it (it fetched the group's committed offsets since): two consumers of one group id, one of them

@@ -11,7 +11,7 @@
 //! high watermark, and `min.compaction.lag.ms` bound it); tombstones stay `delete.retention.ms` after the
 //! cleaner first saw them (KIP-534's delete horizon).
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use crate::config::TopicConfig;
@@ -20,7 +20,7 @@ pub use crate::protocol::record::{
     batch_size_bytes, BatchOrigin, BatchRecords, ProducerStamp, RecordBatch, RecordOrigin, Removal, RemovalCause,
     BATCH_OVERHEAD_BYTES, NO_PRODUCER_ID,
 };
-use crate::types::{Bytes, LeaderEpoch, Offset, Record};
+use crate::types::{LeaderEpoch, Offset, Record};
 /// A piece of the log: retention deletes whole segments; the last one (active) takes appends.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Segment {
@@ -616,12 +616,9 @@ impl PartitionLog {
             return outcome;
         }
         let end = self.segments[cleanable_segments].base_offset;
-        let mut latest: BTreeMap<Bytes, Offset> = BTreeMap::new();
-        for r in self.segments.iter().take(cleanable_segments).flat_map(Segment::records) {
-            if let Some(key) = &r.key {
-                latest.insert(key.clone(), r.offset);
-            }
-        }
+        // Each key's latest offset (the map built at once: a tree type costs its own code in the wasm).
+        let keyed = self.segments.iter().take(cleanable_segments).flat_map(Segment::records);
+        let latest = crate::vec_map::VecMap::from_pairs(keyed.filter_map(|r| Some((r.key?, r.offset))).collect());
         let horizon = now_ms.saturating_add(config.delete_retention_ms.max(0) as u64);
         for segment in self.segments.iter_mut().take(cleanable_segments) {
             for batch in &mut segment.batches {
@@ -701,6 +698,7 @@ mod tests {
     use super::*;
     use crate::config::ConfigMap;
     use crate::error::ErrorCode;
+    use crate::types::Bytes;
     use alloc::string::ToString;
     use alloc::vec;
     use proptest::prelude::*;
