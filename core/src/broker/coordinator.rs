@@ -584,7 +584,6 @@ impl Broker {
             let mut group_ids: Vec<String> =
                 self.groups.keys().filter(|id| coordinator_partition(id, count) == partition).cloned().collect();
             group_ids.extend(committed.iter().filter(|(_, at)| at.is_some()).map(|((g, _), _)| g.clone()));
-            group_ids.dedup();
             crate::collect::sort(&mut group_ids);
             group_ids.dedup();
             let mut tombstones: Vec<Record> = Vec::new();
