@@ -276,7 +276,8 @@ fn check_value(def: &ConfigDef, value: &str) -> Result<()> {
         Kind::Level { min, max, default } => {
             value.parse::<i32>().is_ok_and(|v| i64::from(v) == default || (min..=max).contains(&i64::from(v)))
         }
-        Kind::CleanupPolicy => !value.is_empty() && value.split(',').all(|p| matches!(p.trim(), "delete" | "compact")),
+        // Kafka reads "" as an empty list: neither delete nor compact, so the log is kept whole.
+        Kind::CleanupPolicy => value.is_empty() || value.split(',').all(|p| matches!(p.trim(), "delete" | "compact")),
         Kind::Ratio => crate::json::parse_f64(value).is_some_and(|v| (0.0..=1.0).contains(&v)),
         Kind::OneOf(words) => words.contains(&value),
         Kind::Text => true,
@@ -651,6 +652,9 @@ mod tests {
             TopicConfig::parse(&map(&[("cleanup.policy", "compact,delete"), ("min.insync.replicas", "2")])).unwrap();
         assert!(c.cleanup_policy_delete && c.cleanup_policy_compact);
         assert_eq!(c.min_insync_replicas, 2);
+        // Kafka's empty list: the log neither deletes nor compacts.
+        let kept_whole = TopicConfig::parse(&map(&[("cleanup.policy", " ")])).unwrap();
+        assert!(!kept_whole.cleanup_policy_delete && !kept_whole.cleanup_policy_compact);
         let spaced =
             TopicConfig::parse(&map(&[("retention.ms", " 1000 "), ("unclean.leader.election.enable", " true")]))
                 .unwrap();
@@ -730,6 +734,7 @@ mod tests {
             map(&[("retention.ms", "soon")]),
             map(&[("min.insync.replicas", "0")]),
             map(&[("cleanup.policy", "forget")]),
+            map(&[("cleanup.policy", " , ")]),
             map(&[("unclean.leader.election.enable", "yes")]),
             map(&[("min.compaction.lag.ms", "1000"), ("max.compaction.lag.ms", "10")]),
             map(&[("max.compaction.lag.ms", "0")]),

@@ -605,7 +605,15 @@ impl Cluster {
 
     /// A consumer client: `consumer({ clientId, autoOffsetReset = "latest", maxPollRecords, ... })`.
     pub fn consumer(&self, options: Option<ConsumerOptionsJs>) -> Result<Consumer, JsValue> {
-        let config: ConsumerConfig = parse_options(opt_js(options), "consumer")?;
+        let config: ConsumerConfig = parse_options_with(opt_js(options), "consumer", &[], |map| {
+            // KafkaConsumer's rule: without a group an unset enable.auto.commit reads false, a true is refused.
+            let grouped = map.get("groupId").is_some_and(|g| !g.is_null());
+            if !grouped && map.get("enableAutoCommit") == Some(&serde_json::Value::Bool(true)) {
+                let text = "enable.auto.commit cannot be set to true when default group id (null) is used.";
+                return Err(invalid(ErrorCode::InvalidConfig, text));
+            }
+            Ok(())
+        })?;
         let id = with_world(&self.world, |w| w.add_consumer(config).map_err(js_error))?;
         Ok(Consumer { world: self.world.clone(), id })
     }

@@ -113,6 +113,10 @@ fn bad_input_throws_kafka_errors_never_panics() {
     assert_eq!(code(Cluster::new(Some(js(r#"{"brokers": 1000000000}"#).into())).err().unwrap()), "INVALID_CONFIG");
     assert_eq!(code(Cluster::new(Some(js(r#"{"network": {"dropRate": 2}}"#).into())).err().unwrap()), "INVALID_CONFIG");
     assert_eq!(code(c.producer(Some(js(r#"{"acks": "2"}"#).into())).err().unwrap()), "INVALID_CONFIG");
+    // KafkaConsumer: auto-commit needs a group; unset, it is off without one.
+    assert_eq!(code(c.consumer(Some(js(r#"{"enableAutoCommit": true}"#).into())).err().unwrap()), "INVALID_CONFIG");
+    assert!(c.consumer(Some(js(r#"{"enableAutoCommit": true, "groupId": "g"}"#).into())).is_ok());
+    assert!(c.consumer(Some(js(r#"{"enableAutoCommit": false}"#).into())).is_ok());
     let huge = js_sys::Array::new_with_length(1_000_000_000);
     assert_eq!(code(p.send("t".into(), huge.into()).unwrap_err()), "RECORD_LIST_TOO_LARGE", "no allocation first");
     assert_eq!(code(c.producer(Some(js(r#"{"requestTimeoutMs": 0}"#).into())).err().unwrap()), "INVALID_CONFIG");

@@ -88,7 +88,8 @@ pub struct ConsumerConfig {
     pub fetch_max_wait_ms: u64,
     pub max_partition_fetch_bytes: usize,
     pub request_timeout_ms: u64,
-    /// `enable.auto.commit`: with a group id, positions are committed every `auto.commit.interval.ms`.
+    /// `enable.auto.commit`: with a group id, positions are committed every `auto.commit.interval.ms`. Without
+    /// one it is off, and the JS API refuses `true` with `INVALID_CONFIG`, as `KafkaConsumer` does.
     pub enable_auto_commit: bool,
     pub auto_commit_interval_ms: u64,
     /// `partition.assignment.strategy` (one assignor): range, roundrobin, sticky or cooperative-sticky.
