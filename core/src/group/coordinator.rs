@@ -299,7 +299,17 @@ impl Group {
                         self.group_id
                     ))
                 }
-                Some(current) if current != member_id => return Err(fenced(instance, current)),
+                // Not always a newer consumer: a coordinator since replaced (cut off, still answering) may have
+                // handed this very consumer the id it presents.
+                Some(current) if current != member_id => {
+                    return Err(franz_err!(
+                        FencedInstanceId,
+                        "group.instance.id {instance} is member {current} in group {}, not {member_id}: a newer \
+                         consumer with this instance id took its place, or {member_id} came from a coordinator that \
+                         has since lost the group",
+                        self.group_id
+                    ))
+                }
                 Some(_) => {}
             }
         }

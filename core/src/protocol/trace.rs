@@ -227,7 +227,7 @@ pub enum TraceKind {
         member: String,
         reason: crate::protocol::history::RemovalReason,
     },
-    /// A consumer was fenced: another with its `group.instance.id` took its place.
+    /// A consumer was fenced: its `group.instance.id` is another member at the coordinator.
     ConsumerFenced {
         group: String,
         member: String,
@@ -493,7 +493,7 @@ impl fmt::Display for TraceKind {
                 write!(f, "removed {member} from group {group}: {}", reason.describe())
             }
             TraceKind::ConsumerFenced { group, member } => write!(f,
-                "fenced (FENCED_INSTANCE_ID): another consumer with this group.instance.id replaced member {member} of group {group}; this consumer stops"
+                "fenced (FENCED_INSTANCE_ID): the coordinator knows this group.instance.id as another member than {member} of group {group} (a newer consumer took its place, or a former coordinator handed out {member}); this consumer stops"
             ),
             TraceKind::OffsetsTopicNotCreated { error, message } => write!(f,
                 "could not create __consumer_offsets ({error}: {message}): groups have no coordinator (COORDINATOR_NOT_AVAILABLE) until it can be; see offsets.topic.replication.factor"

@@ -206,7 +206,8 @@ impl Consumer {
             let instance = self.config.group_instance_id.as_deref().unwrap_or_default();
             return Err(franz_err!(
                 FencedInstanceId,
-                "This consumer was fenced: another consumer with group.instance.id {instance} took its place; close it"
+                "This consumer was fenced: the coordinator knows group.instance.id {instance} as another member (a newer \
+                 consumer took its place, or this one's member id came from a former coordinator); close it"
             ));
         }
         Ok(())
