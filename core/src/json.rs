@@ -21,6 +21,14 @@ use serde_json::Value;
 pub type Error = serde_json::Error;
 pub type Result<T> = core::result::Result<T, Error>;
 
+/// Reads JSON text through a [`Value`]: one copy of serde_json's text parser in the wasm whatever `T` is (each
+/// `serde_json::from_str::<T>` compiles its own, 2 to 5 KB a type). For cold paths (it builds the tree first)
+/// and text without repeated keys (the tree keeps the last): `JSON.stringify`'s, or Franz's own. A scenario
+/// or a lesson, written by hand, is read by `serde_json::from_str`, which refuses a repeated field.
+pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
+    serde_json::from_str::<Value>(text).and_then(serde_json::from_value)
+}
+
 /// A JSON object read once, its tag taken out; each field is then taken by name.
 pub struct Object {
     /// In the text's order (a list: nothing here needs a map's removal code in the wasm).
@@ -143,7 +151,7 @@ pub fn parse_f64(text: &str) -> Option<f64> {
         json.push_str(exponent);
     }
     // Valid JSON now: serde_json's only refusal is a number out of range, which `parse` makes infinite.
-    Some(serde_json::from_str::<f64>(&json).unwrap_or(signed(f64::INFINITY)))
+    Some(from_str::<f64>(&json).unwrap_or(signed(f64::INFINITY)))
 }
 
 /// Compact JSON (serde_json's `to_string`) indented as `to_string_pretty` writes it: two spaces a level,

@@ -190,7 +190,7 @@ pub fn from_json<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
     if let Some((path, n)) = non_finite_number(value, "", 0) {
         return Err(format!("{path} must be a finite number, got {n}"));
     }
-    serde_json::from_str(&json).map_err(|e| e.to_string())
+    franz_core::json::from_str(&json).map_err(|e| e.to_string())
 }
 
 /// Franz's bound on how deep `non_finite_number` looks (serde_json reads no deeper than 128 anyway).

@@ -103,10 +103,10 @@ impl GroupMetadataValue {
         serde_json::to_vec(self).unwrap_or_default()
     }
 
-    /// `None` for a value that is not a group (or a tombstone's absent value). (Through `from_str`, as every
-    /// other JSON Franz reads: `from_slice` would be a second copy of serde_json's parser in the wasm.)
+    /// `None` for a value that is not a group (or a tombstone's absent value). (Through `json::from_str`, as
+    /// every other JSON Franz reads: `from_slice` would be a second copy of serde_json's parser in the wasm.)
     pub fn parse(value: &[u8]) -> Option<GroupMetadataValue> {
-        core::str::from_utf8(value).ok().and_then(|text| serde_json::from_str(text).ok())
+        core::str::from_utf8(value).ok().and_then(|text| crate::json::from_str(text).ok())
     }
 }
 

@@ -38,7 +38,7 @@ async fn fetch_library() -> Result<Vec<Lesson>, String> {
     let window = web_sys::window().ok_or("no window")?;
     let index_url = format!("{LESSONS_DIR}/index.json");
     let index = read_text(&index_url, window.fetch_with_str(&index_url)).await?;
-    let names: Vec<String> = serde_json::from_str(&index).map_err(|e| format!("{index_url}: {e}"))?;
+    let names: Vec<String> = franz_core::json::from_str(&index).map_err(|e| format!("{index_url}: {e}"))?;
     let pending: Vec<(String, js_sys::Promise)> = names
         .into_iter()
         .map(|name| {
