@@ -2007,7 +2007,7 @@ fn an_empty_groups_committed_offsets_expire_after_offsets_retention_minutes_and_
 }
 
 #[test]
-fn a_stable_groups_offsets_do_not_expire_and_assigned_consumers_offsets_expire_after_their_commit() {
+fn a_stable_groups_offsets_wait_for_it_to_empty_and_assigned_consumers_offsets_expire_after_their_commit() {
     for seed in 1..=3 {
         let mut w = world_with_offsets_retention(seed, 9);
         let member = subscriber(&mut w, "live", "m", AutoOffsetReset::Earliest);
@@ -2029,6 +2029,14 @@ fn a_stable_groups_offsets_do_not_expire_and_assigned_consumers_offsets_expire_a
         assert_eq!(committed(&w, "live"), Some(3), "seed {seed}: a Stable group's subscribed topic keeps its offsets");
         assert_eq!(committed(&w, "standalone"), None, "seed {seed}: expired a minute after its commit");
         assert_eq!(expired_groups(&w), ["standalone"], "seed {seed}");
+        // Once Empty, the minute counts from then (KIP-211), not from the three-minute-old commit.
+        w.close_client(member).unwrap();
+        w.run_for(50_000);
+        assert_eq!(w.describe_group("live").state, ConsumerGroupState::Empty, "seed {seed}");
+        assert_eq!(committed(&w, "live"), Some(3), "seed {seed}: a minute from when the group emptied");
+        w.run_for(20_000);
+        assert_eq!(committed(&w, "live"), None, "seed {seed}: expired a minute after the group emptied");
+        assert_eq!(expired_groups(&w), ["standalone", "live"], "seed {seed}");
         let report = w.check();
         assert!(report.ok, "seed {seed}: {:?}", report.violations);
     }
