@@ -3,15 +3,15 @@
 //! unclean elections and what the checker says about each.
 
 use franz_core::check::ViolationKind;
-use franz_core::client::ProducerConfig;
+use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
 use franz_core::config::ConfigMap;
 use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
 use franz_core::trace::TraceKind;
-use franz_core::types::{NodeId, ProducerRecord};
+use franz_core::types::{NodeId, ProducerRecord, TopicPartition};
 use franz_core::view::{BrokerStatus, PartitionDescription, VoterRole};
 use franz_core::{ClusterConfig, ErrorCode, World};
-use franz_tests::{assert_serving, value};
+use franz_tests::{assert_serving, text, value};
 
 fn config(pairs: &[(&str, &str)]) -> ConfigMap {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -351,12 +351,28 @@ fn the_isr_shrinks_and_expands_and_acks_all_needs_min_insync_replicas() {
     assert_eq!(err.code, ErrorCode::RequestTimedOut, "{err}");
     assert!(err.message.contains("NOT_ENOUGH_REPLICAS"), "{err}");
     assert!(kinds(&w).iter().any(|k| matches!(k, TraceKind::ProduceRetry { error: ErrorCode::NotEnoughReplicas, .. })));
+    // KAFKA-15583 (Kafka 3.7): under min.insync.replicas the HW stays, so what only the leader holds (the
+    // acks=0 news, an acks=1 record it acknowledged) is not served to consumers; it is once the ISR is back.
+    let acks_1 = w.add_producer(ProducerConfig { acks: Acks::Leader, ..ProducerConfig::named("acks-1") }).unwrap();
+    w.send(acks_1, "t", vec![value("leader only")]).unwrap();
+    let hw = |w: &World| w.describe_topic("t").unwrap().partitions[0].high_watermark;
+    assert_eq!(hw(&w), 1, "the HW stays under min.insync.replicas");
+    let reader = w
+        .add_consumer(ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::named("r") })
+        .unwrap();
+    w.assign(reader, vec![TopicPartition::new("t", 0)]).unwrap();
+    let values = |records: Vec<franz_core::client::ConsumerRecord>| -> Vec<String> {
+        records.iter().filter_map(|r| text(&r.value).map(String::from)).collect()
+    };
+    assert_eq!(values(w.poll(reader, 2_000).unwrap()), ["a"]);
     for &f in &followers {
         w.set_link(l, f, None).unwrap();
     }
     w.run_for(5_000); // the followers' fetches that were lost time out; the next ones get through
     let isr = w.describe_topic("t").unwrap().partitions[0].isr.clone();
     assert_eq!(isr.len(), 3, "caught up, back in the ISR: {isr:?}");
+    assert_eq!(hw(&w), 3);
+    assert_eq!(values(w.poll(reader, 2_000).unwrap()), ["news", "leader only"]);
     w.send(p, "t", vec![value("b")]).unwrap();
     assert!(w.check().ok, "{:?}", w.check().violations);
 }
