@@ -11,7 +11,7 @@ use franz_core::trace::TraceKind;
 use franz_core::types::{NodeId, ProducerRecord, TopicPartition};
 use franz_core::view::{BrokerStatus, PartitionDescription, VoterRole};
 use franz_core::{ClusterConfig, ErrorCode, World};
-use franz_tests::{assert_serving, text, value};
+use franz_tests::{assert_serving, kv, text, value};
 
 fn config(pairs: &[(&str, &str)]) -> ConfigMap {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -1020,5 +1020,50 @@ fn an_offline_partitions_high_watermark_does_not_fall_when_its_last_in_sync_repl
         }
         w.run_for(15_000);
         assert_serving(&mut w, &format!("seed {seed}, with every broker back"));
+    }
+}
+
+/// Kafka's cleaner stops at the first uncleanable offset, the HW among them (`LogCleanerManager.
+/// cleanableOffsets`): a newer value of a key that only the leader holds may still be truncated, so the
+/// committed value it would replace stays. Once the followers have it, the old value goes.
+#[test]
+fn the_cleaner_keeps_a_committed_value_whose_newer_value_is_above_the_high_watermark() {
+    for seed in [3, 4, 5] {
+        let broker_config: ConfigMap = [("log.cleaner.backoff.ms".to_string(), "1000".to_string())].into();
+        let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
+        let compacted = config(&[
+            ("cleanup.policy", "compact"),
+            ("segment.bytes", "100"),
+            ("min.cleanable.dirty.ratio", "0.01"),
+            ("min.insync.replicas", "2"),
+        ]);
+        w.create_topic("c", 1, Some(3), compacted).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "c", vec![kv("k", "old")]).unwrap();
+        let l = leader(&w, "c", 0).unwrap();
+        let followers: Vec<NodeId> = w.brokers().iter().copied().filter(|&b| b != l).collect();
+        for &f in &followers {
+            cut(&mut w, l, f);
+        }
+        let acks_1 = w.add_producer(ProducerConfig { acks: Acks::Leader, ..ProducerConfig::named("acks-1") }).unwrap();
+        w.send(acks_1, "c", vec![kv("k", "new")]).unwrap();
+        for i in 0..4 {
+            w.send(acks_1, "c", vec![kv(&format!("filler{i}"), "x")]).unwrap(); // rolls the segments
+        }
+        w.run_for(5_000); // cleaner runs
+        let values_of_k = |w: &World, b: NodeId| -> Vec<String> {
+            let log = w.read_log(b, "c", 0, 0, 100).unwrap();
+            log.iter().filter(|r| text(&r.key) == Some("k")).filter_map(|r| text(&r.value).map(String::from)).collect()
+        };
+        let d = w.describe_topic("c").unwrap().partitions[0].clone();
+        assert_eq!(d.high_watermark, 1, "seed {seed}: {d:?}");
+        assert_eq!(values_of_k(&w, l), ["old", "new"], "seed {seed}: nothing cleaned above the HW");
+        for &f in &followers {
+            w.set_link(l, f, None).unwrap();
+        }
+        w.run_for(10_000);
+        assert_eq!(w.describe_topic("c").unwrap().partitions[0].high_watermark, 6, "seed {seed}");
+        assert_eq!(values_of_k(&w, l), ["new"], "seed {seed}: cleaned once committed");
+        assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
     }
 }
