@@ -1439,6 +1439,15 @@ fn create_named(w: &mut World, m: &mut Model, name: String, strong: bool) {
         config.insert("retention.ms".into(), (2_000 + m.roll(6_000)).to_string());
         config.insert("segment.bytes".into(), "300".into());
     }
+    // The cleaner at work amid the faults: small segments, cleaned as soon as anything is dirty (the model's
+    // keys are eight; its keyless records are refused by a compacted topic, as Kafka's).
+    if m.chance(12) {
+        m.count("createTopic(cleanup.policy=compact)");
+        let policy = if m.chance(30) { "compact,delete" } else { "compact" };
+        config.insert("cleanup.policy".into(), policy.into());
+        config.insert("segment.bytes".into(), "300".into());
+        config.insert("min.cleanable.dirty.ratio".into(), "0.01".into());
+    }
     if name.starts_with('u') {
         m.count("createTopic(unclean.leader.election.enable)");
         config.insert("unclean.leader.election.enable".into(), "true".into());
@@ -1888,7 +1897,9 @@ fn serving(w: &mut World, weak: &[String], when: &str, probe_topic: &str) -> Res
     let config = ProducerConfig { delivery_timeout_ms: 30_000, linger_ms: 0, ..ProducerConfig::named(probe_topic) };
     let probe = w.add_producer(config).map_err(|e| format!("liveness: a new producer: {e}"))?;
     for topic in &topics {
-        let record = ProducerRecord { value: Some(Bytes::from(format!("probe-{topic}"))), ..Default::default() };
+        // Keyed: a compacted topic refuses a record without a key (INVALID_RECORD).
+        let value = Some(Bytes::from(format!("probe-{topic}")));
+        let record = ProducerRecord { key: Some(Bytes::from_static(b"probe")), value, ..Default::default() };
         if let Err(e) = w.send(probe, topic, vec![record]) {
             return Err(format!("liveness: a send to {topic} {when} failed: {e}"));
         }

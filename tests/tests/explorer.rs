@@ -160,7 +160,7 @@ fn explorer_every_saved_regression_scenario_passes() {
 fn explorer_generated_histories_are_valid_and_judged_as_they_ran() {
     use franz_core::sim::scenario::Action;
     let mut unflushed_power_losses = 0;
-    for seed in 1..=40 {
+    for seed in 1..=60 {
         let scenario = history_scenario(seed, Size::CI).unwrap();
         if let Err(reason) = judge_shrunk(&scenario) {
             panic!("explorer seed {seed}, judged from its scenario: {reason}");
