@@ -2059,3 +2059,58 @@ fn offsets_retention_takes_kafkas_keys_and_ranges() {
         assert_eq!(e.code, ErrorCode::InvalidConfig, "{k}={v}");
     }
 }
+
+/// Kafka's classic coordinator never takes a member id back once it removed it: a JoinGroup naming it (here
+/// a's, which learnt of the rebalance only after it went on without it: the coordinator's answers to a are
+/// slower than the rebalance timeout) is refused
+/// UNKNOWN_MEMBER_ID, and the consumer joins again as new, under a new id. (A removed id coming back would
+/// also blind the checker, which takes a removed member's later beliefs for a zombie's.)
+#[test]
+fn a_member_a_rebalance_went_on_without_joins_again_under_a_new_member_id() {
+    for seed in 1..=4 {
+        let mut w = world_with_records(seed, 10);
+        let tweak = |c: &mut ConsumerConfig| {
+            c.enable_auto_commit = false;
+            c.max_poll_interval_ms = 2_000; // the rebalance timeout
+            c.session_timeout_ms = 20_000;
+            c.heartbeat_interval_ms = 1_000;
+        };
+        let a = member(&mut w, "g", "a", &["t"], tweak);
+        for _ in 0..20 {
+            w.poll(a, 200).unwrap();
+        }
+        let id_of = |w: &World, client: &str| -> Option<String> {
+            let group = w.describe_group("g");
+            group.members.iter().find(|m| m.client_id == client).map(|m| m.member_id.clone())
+        };
+        let first_id = id_of(&w, "a").expect("a is a member");
+        let coordinator = w.describe_group("g").coordinator.unwrap();
+        let slow = franz_core::sim::network::NetworkConfig { latency_ms: 3_000, jitter_ms: 0, drop_rate: 0.0 };
+        w.set_link_one_way(coordinator, a, Some(slow)).unwrap();
+        let b = member(&mut w, "g", "b", &["t"], tweak);
+        for _ in 0..60 {
+            w.poll(a, 100).unwrap();
+            w.poll(b, 100).unwrap();
+        }
+        w.set_link_one_way(coordinator, a, None).unwrap();
+        for _ in 0..100 {
+            w.poll(a, 100).unwrap();
+            w.poll(b, 100).unwrap();
+        }
+        let removed: Vec<String> = w
+            .trace()
+            .kept()
+            .filter_map(|e| match &e.kind {
+                franz_core::trace::TraceKind::GroupMemberRemoved { member, .. } => Some(member.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(removed.contains(&first_id), "seed {seed}: the rebalance went on without a: {removed:?}");
+        let group = w.describe_group("g");
+        assert_eq!(group.state, ConsumerGroupState::Stable, "seed {seed}");
+        assert_eq!(group.members.len(), 2, "seed {seed}: {group:?}");
+        assert!(group.members.iter().all(|m| !removed.contains(&m.member_id)), "seed {seed}: {group:?} {removed:?}");
+        assert_ne!(id_of(&w, "a"), Some(first_id), "seed {seed}");
+        assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
+    }
+}
