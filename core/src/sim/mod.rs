@@ -256,6 +256,9 @@ pub struct World {
     actions_overflowed: bool,
     /// While replaying to a time: nothing runs past it, not even inside a blocking call.
     horizon_ms: Option<u64>,
+    /// Replayed to an instant before the cluster had formed: the first action finishes forming it, so that
+    /// the action lands where a replay of the scenario (which forms the whole cluster first) puts it.
+    formation_cut: bool,
     /// Producers streaming records as time passes (`stream` actions), by producer id.
     streams: VecMap<NodeId, stream::ProducerStream>,
     /// Consumers polling as time passes (`pollLoop` actions), by consumer id.
@@ -339,6 +342,7 @@ impl World {
             actions: Vec::new(),
             actions_overflowed: false,
             horizon_ms,
+            formation_cut: false,
             streams: VecMap::new(),
             poll_loops: VecMap::new(),
             recent_losses: VecDeque::new(),
@@ -359,8 +363,22 @@ impl World {
         }
         world.nodes.insert(FIRST_CLIENT_ID, Node::Admin(AdminClient::new(FIRST_CLIENT_ID, controllers)));
         world.names.insert(FIRST_CLIENT_ID, String::from("adminclient-1"));
-        world.run_until(world.now_ms + CLUSTER_FORMATION_MS_MAX, |w| w.is_formed());
+        let formed = world.run_until(world.formation_deadline_ms(), |w| w.is_formed());
+        world.formation_cut = !formed && world.horizon_ms.is_some_and(|h| world.now_ms >= h);
         Ok(world)
+    }
+
+    fn formation_deadline_ms(&self) -> u64 {
+        self.config.clock_start_ms + CLUSTER_FORMATION_MS_MAX
+    }
+
+    /// A world replayed to an instant before it had formed, now acted on: it forms first (see
+    /// `formation_cut`). Unrecorded: a replay of its scenario forms the cluster alike.
+    pub(crate) fn finish_forming(&mut self) {
+        if self.formation_cut && self.horizon_ms.is_none() {
+            self.formation_cut = false;
+            self.run_until(self.formation_deadline_ms(), |w| w.is_formed());
+        }
     }
 
     fn start_broker(&mut self, id: NodeId) {

@@ -57,6 +57,7 @@ fn unexpected(outcome: Outcome) -> FranzError {
 impl World {
     /// Records and runs one user action.
     pub fn apply(&mut self, action: Action) -> Result<Outcome> {
+        self.finish_forming();
         if let Action::RunFor { ms } = action {
             if ms > RUN_FOR_MS_MAX {
                 return Err(franz_err!(InvalidRequest, "runFor takes at most {RUN_FOR_MS_MAX} ms, got {ms}"));
