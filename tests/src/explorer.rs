@@ -274,6 +274,8 @@ pub fn explore(seed: u64, size: Size) -> Result<Coverage, Box<Failure>> {
             let unclean =
                 trace.iter().filter(|e| matches!(e.kind, TraceKind::PartitionChanged { unclean: true, .. })).count();
             *model.coverage.entry("unclean elections (trace)").or_default() += unclean as u64;
+            let cleaned = trace.iter().filter(|e| e.kind.kind_name() == "log_compacted").count();
+            *model.coverage.entry("log compactions (trace)").or_default() += cleaned as u64;
             Ok(model.coverage)
         }
         Err(reason) => Err(failure(seed, reason, scenario)),

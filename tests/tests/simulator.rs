@@ -566,3 +566,46 @@ fn lost_messages_are_counted_by_cause() {
     w.run_for(3_000);
     assert!(lost(&w).drop_rate > 0);
 }
+
+/// A call refused by its arguments changes nothing, and leaves nothing in the scenario (adversary 45: share
+/// links carried every refused call, and 100,000 of them made `scenario()` refuse). A refused call that did
+/// act (an admin request answered by the controller, a poll) stays recorded: its replay is refused alike.
+#[test]
+fn calls_refused_by_their_arguments_leave_no_trace_in_the_scenario() {
+    for seed in 1..=3 {
+        let run = |refusing: bool| {
+            let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+            w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+            let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+            if refusing {
+                assert!(w.crash_broker(99).is_err());
+                assert!(w.restart_broker(1).is_err(), "running");
+                assert!(w.crash_controller(1).is_err());
+                assert!(w.set_network(NetworkConfig { latency_ms: 0, ..Default::default() }).is_err());
+                assert!(w.partition_network(vec![vec![1], vec![1]]).is_err());
+                assert!(w.pause_node(12_345, 10).is_err());
+                let bad = ProducerConfig { acks: Acks::Leader, enable_idempotence: Some(true), ..Default::default() };
+                assert!(w.add_producer(bad).is_err());
+                assert!(w
+                    .add_consumer(ConsumerConfig { group_id: Some(String::new()), ..Default::default() })
+                    .is_err());
+                assert!(w.send_async(p, "", vec![value("x")]).is_err());
+                assert!(w.close_client(4_242).is_err());
+            }
+            w.send(p, "t", vec![value("a")]).unwrap();
+            w.run_for(1_000);
+            w
+        };
+        let (refused, clean) = (run(true), run(false));
+        assert_eq!(refused.scenario().unwrap().to_json(), clean.scenario().unwrap().to_json(), "seed {seed}");
+        assert_eq!(refused.trace().hash(), clean.trace().hash(), "seed {seed}");
+        let replayed = World::replay(&refused.scenario().unwrap(), None).unwrap();
+        assert_eq!(replayed.trace().hash(), refused.trace().hash(), "seed {seed}");
+    }
+    // Refused after acting: recorded, and refused again by the replay.
+    let mut w = World::new(ClusterConfig::default()).unwrap();
+    assert_eq!(w.delete_topic("nope").unwrap_err().code, ErrorCode::UnknownTopicOrPartition);
+    assert_eq!(w.scenario().unwrap().actions.len(), 1);
+    let replayed = World::replay(&w.scenario().unwrap(), None).unwrap();
+    assert_eq!(replayed.trace().hash(), w.trace().hash());
+}

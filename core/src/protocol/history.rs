@@ -311,6 +311,11 @@ impl History {
         self.entries.iter()
     }
 
+    /// Every entry ever recorded, dropped ones too.
+    pub fn recorded(&self) -> u64 {
+        self.entries.len() as u64 + self.dropped
+    }
+
     /// How many of the oldest entries were dropped to stay within [`HISTORY_ENTRIES_MAX`].
     pub fn dropped(&self) -> u64 {
         self.dropped

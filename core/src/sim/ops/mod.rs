@@ -54,7 +54,41 @@ fn unexpected(outcome: Outcome) -> FranzError {
     franz_err!(UnknownServerError, "Franz bug: an action gave an unexpected outcome {outcome:?}")
 }
 
+impl Action {
+    /// Actions whose every refusal comes from checks made before they change anything (so a refused one may
+    /// go unrecorded). Not a poll, whose refusal may hand over the error an earlier event left, nor an admin
+    /// request, refused after its round trip to the controller.
+    fn refused_before_it_acts(&self) -> bool {
+        matches!(
+            self,
+            Action::AddProducer { .. }
+                | Action::AddConsumer { .. }
+                | Action::Send { wait: false, .. }
+                | Action::CloseClient { .. }
+                | Action::CrashClient { .. }
+                | Action::CrashBroker { .. }
+                | Action::StopBroker { .. }
+                | Action::PowerLoss { .. }
+                | Action::RestartBroker { .. }
+                | Action::CrashController { .. }
+                | Action::RestartController { .. }
+                | Action::AddBroker
+                | Action::PauseNode { .. }
+                | Action::PartitionNetwork { .. }
+                | Action::SetLink { .. }
+                | Action::SetNetwork { .. }
+        )
+    }
+}
+
 impl World {
+    /// What changes whenever the world does (time, events, the trace, the history, clients made): equal
+    /// before and after a call, the call changed nothing a replay could tell.
+    fn change_count(&self) -> [u64; 6] {
+        let (events, trace, history) = (self.events_dispatched, self.trace.len(), self.history.recorded());
+        [self.now_ms, self.next_event_seq, events, trace, history, self.next_client_id as u64]
+    }
+
     /// Records and runs one user action.
     pub fn apply(&mut self, action: Action) -> Result<Outcome> {
         self.finish_forming();
@@ -72,8 +106,16 @@ impl World {
             (action, _) => action,
         };
         let run = matches!(action, Action::RunFor { .. });
+        let checked_first = action.refused_before_it_acts();
+        let (recorded, before) = (self.actions.len(), self.change_count());
         self.record_action(&action);
         let outcome = self.execute(action);
+        // A call refused by its arguments (no such broker, a config out of range) changed nothing: it leaves no
+        // entry in the scenario (share links and drafts without the junk; replays run the same either way).
+        if checked_first && outcome.is_err() && self.change_count() == before && self.actions.len() == recorded + 1 {
+            self.actions.pop();
+            return outcome;
+        }
         // A call that ran into the instant is recorded as cut off there, so that a run forked here replays
         // as it happened (the user's next action at this instant, not after the call's end).
         if let Some(horizon_ms) = self.horizon_ms.filter(|&h| !run && !self.actions_overflowed && self.now_ms >= h) {
