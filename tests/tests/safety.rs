@@ -801,3 +801,60 @@ fn a_lost_idempotent_batch_is_not_written_after_a_later_one_a_leader_without_its
     }
     assert!(refused_out_of_order > 0, "the lost batch was refused out of order somewhere");
 }
+
+/// KAFKA-7128: a follower joins a new leader's ISR only once it has everything up to the leader's epoch
+/// start, not as soon as it reaches the HW. A new leader's HW can lag what its predecessor acknowledged
+/// (KIP-207: here it stays there, the ISR under min.insync.replicas), so a follower at that HW may still lack
+/// acknowledged records; were it in the ISR, the leader's crash would elect it cleanly, and they would be lost.
+#[test]
+fn kafka7128_a_follower_joins_a_new_leaders_isr_only_from_its_epoch_start() {
+    use franz_core::sim::network::NetworkConfig;
+    let slow = |ms| Some(NetworkConfig { latency_ms: ms, jitter_ms: 0, drop_rate: 0.0 });
+    for seed in 1..=4 {
+        let mut w = cluster(seed, 3);
+        w.create_topic("t", 1, Some(3), [("min.insync.replicas".to_string(), "2".to_string())].into()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        for i in 0..20 {
+            w.send(p, "t", vec![value(&format!("v{i}"))]).unwrap();
+        }
+        w.run_for(2_000);
+        let before = w.describe_topic("t").unwrap().partitions[0].clone();
+        let old = before.leader.unwrap();
+        let lagging = *before.replicas.iter().find(|&&r| r != old).unwrap();
+        let next = *before.replicas.iter().find(|&&r| r != old && r != lagging).unwrap();
+        w.crash_broker(lagging).unwrap();
+        w.run_for(15_000); // fenced, out of the ISR
+        assert_eq!(w.describe_topic("t").unwrap().partitions[0].isr.len(), 2, "seed {seed}");
+        // The next leader learns of the new HW 1.5 s after the old one has it; the old one is cut off first.
+        w.set_link(old, next, slow(1_500)).unwrap();
+        let acked = w.send(p, "t", (20..30).map(|i| value(&format!("v{i}"))).collect()).unwrap();
+        assert_eq!(acked.last().unwrap().offset, Some(29), "seed {seed}");
+        w.partition_network(vec![vec![old]]).unwrap();
+        for _ in 0..600 {
+            if w.describe_topic("t").unwrap().partitions[0].leader == Some(next) {
+                break;
+            }
+            w.run_for(50);
+        }
+        let led = w.describe_topic("t").unwrap().partitions[0].clone();
+        assert_eq!(led.leader, Some(next), "seed {seed}");
+        assert!(led.high_watermark < 30, "seed {seed}: the new leader's HW lags: {led:?}");
+        // The lagging replica comes back; the leader's answers take 3 s to reach it.
+        w.set_link_one_way(next, lagging, slow(3_000)).unwrap();
+        w.restart_broker(lagging).unwrap();
+        w.run_for(2_500);
+        let now = w.describe_topic("t").unwrap().partitions[0].clone();
+        let end = w.read_log(lagging, "t", 0, 0, 100).unwrap().last().map_or(0, |r| r.offset + 1);
+        assert!(end < 30 && !now.isr.contains(&lagging), "seed {seed}: in the ISR without v20..v29: {now:?}");
+        w.crash_broker(next).unwrap();
+        w.run_for(5_000);
+        let report = w.check();
+        assert!(report.ok, "seed {seed}: {:?}", report.violations);
+        w.heal_network().unwrap();
+        w.set_link(old, next, None).unwrap();
+        w.set_link_one_way(next, lagging, None).unwrap();
+        w.restart_broker(next).unwrap();
+        w.run_for(20_000);
+        assert_serving(&mut w, &format!("seed {seed}: after the failovers"));
+    }
+}
