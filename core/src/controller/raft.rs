@@ -558,6 +558,22 @@ mod tests {
         }
     }
 
+    /// Raft §5.4.2 (the paper's Figure 8; KRaft's `LeaderState` moves its HW only past its epoch start): a
+    /// leader never commits an earlier term's entry by counting its replicas, which a later leader could
+    /// still overwrite; it commits it with the first entry of its own term a majority holds.
+    #[test]
+    fn a_leader_never_commits_an_earlier_terms_entry_by_counting_its_replicas() {
+        let log = alloc::vec![Entry { term: 1, payload: Some(1u64) }, Entry { term: 2, payload: Some(2) }];
+        let disk = RaftDisk { term: 3, voted_for: Some(1), log };
+        let mut node = RaftNode::new(1, alloc::vec![1, 2, 3], disk, stream_rng(7, Stream::Actor(1)), 0);
+        let mut out = Outbox::default();
+        node.become_leader(0, &mut out); // its own term's no-op at index 3
+        node.on_message(1, 2, RaftMessage::AppendResponse { term: 3, success: true, match_index: 2 }, &mut out);
+        assert_eq!(node.commit_index(), 0, "index 2 is on a majority, but of term 2");
+        node.on_message(2, 2, RaftMessage::AppendResponse { term: 3, success: true, match_index: 3 }, &mut out);
+        assert_eq!(node.commit_index(), 3, "the no-op of term 3 commits, and everything before it");
+    }
+
     #[test]
     fn a_leader_emerges_and_entries_commit_on_every_node() {
         let mut h = Harness::new(3, 1);
