@@ -257,10 +257,14 @@ fn removal_verdict(log: &ReplicaSnapshot, removals: &Removals, ack: &Ack) -> Opt
     let (key, value) = &ack.payload;
     let refused = match removal.cause {
         RemovalCause::Retention => return Some(Ok(())),
-        // A later record with its key: held there with another key, the cleaner was wrong.
+        // A later record with its key: held there with another key, the cleaner was wrong; and so it was if the
+        // log now ends before it (a record above the HW, truncated since: Kafka's cleaner stops at the HW), unless
+        // a later record of its key is held.
         RemovalCause::Superseded { by } => {
             let other_key = log.at(by).is_some_and(|r| r.key != *key);
-            (by <= offset || other_key).then(|| format!("at offset {by} no later record has its key"))
+            let truncated =
+                by >= log.log_end_offset() && !log.records.iter().any(|r| r.offset > offset && r.key == *key);
+            (by <= offset || other_key || truncated).then(|| format!("at offset {by} no later record has its key"))
         }
         RemovalCause::TombstoneExpired => {
             (key.is_none() || value.is_some()).then(|| String::from("as an expired tombstone, though it is none"))
@@ -1463,9 +1467,15 @@ mod tests {
         let verdict = |removals: Vec<Op>| run(sends(removals), held());
         let (leader, follower, stale) = (Remover::Leader, Remover::Follower, Remover::Stale);
         let lost = [ViolationKind::LostWrite];
-        // Its own record, by the leader's retention or superseded (offset 9 is no longer held): on purpose.
+        // Its own record, by the leader's retention or superseded (offset 9, compacted away since): on purpose.
         assert_eq!(verdict(vec![removed(leader, 1, RemovalCause::Retention)]), []);
-        assert_eq!(verdict(vec![removed(leader, 1, RemovalCause::Superseded { by: 9 })]), []);
+        let longer = || log(vec![keyed(5, "b", "y", None), keyed(12, "c", "z", None)]);
+        assert_eq!(run(sends(vec![removed(leader, 1, RemovalCause::Superseded { by: 9 })]), longer()), []);
+        // Superseded by a record past the log's end (a cleaner that cleaned above the HW, its later record
+        // truncated since): lost, unless a later record of its key is held.
+        assert_eq!(verdict(vec![removed(leader, 1, RemovalCause::Superseded { by: 9 })]), lost);
+        let rewritten = log(vec![keyed(5, "a", "again", None)]);
+        assert_eq!(run(sends(vec![removed(leader, 1, RemovalCause::Superseded { by: 9 })]), rewritten), []);
         // The leader removed another batch's record there: the acknowledged one was lost before (adversary
         // 37), whatever a follower removed.
         assert_eq!(verdict(vec![removed(leader, 7, RemovalCause::Retention)]), lost);

@@ -520,6 +520,7 @@ fn act(w: &mut World, m: &mut Model) {
         }
         94..=95 => stream_through_isolation(w, m),
         96 if m.chance(50) => retention_then_failover(w, m),
+        96 if m.chance(30) => compacted_leader_cut_off(w, m),
         96 => one_way_fault(w, m, broker, controller),
         97 => zombie_consumer(w, m),
         98 => static_twin(w, m),
@@ -780,6 +781,58 @@ fn recreate_under_a_cut_off_leader(w: &mut World, m: &mut Model, controllers: &[
         send(w, m);
         w.run_for(u64::from(m.roll(6_000)) + 1);
     }
+}
+
+/// Kafka's cleaner stops at the HW (the first uncleanable offset): a strong compacted topic's leader, cut off
+/// from its followers (not from the controller), takes a newer value of a committed key and more records it
+/// cannot replicate; their producer dies with them, its cleaner runs, it crashes and a follower leads; it comes
+/// back, truncates what only it had, and leads again (preferred). The committed value must still be there.
+fn compacted_leader_cut_off(w: &mut World, m: &mut Model) {
+    if m.brokers < 3 {
+        return;
+    }
+    m.count("compactedLeaderCutOff");
+    let name = format!("cmp{}", m.next_topic);
+    m.next_topic += 1;
+    let (rf, mut config) = topic_config(true, m.brokers, m.power_losses);
+    config.insert("cleanup.policy".into(), "compact".into());
+    config.insert("segment.bytes".into(), "300".into());
+    config.insert("min.cleanable.dirty.ratio".into(), "0.01".into());
+    if w.create_topic(&name, 1, Some(rf), config).is_err() {
+        return;
+    }
+    m.topics.push(TopicModel { name: name.clone(), strong: true, partitions: 1 });
+    let config = ProducerConfig { acks: Acks::All, enable_idempotence: Some(true), ..ProducerConfig::default() };
+    let Some(producer) = own_producer(w, m, config, true) else { return };
+    let keyed = |m: &mut Model, key: &str| ProducerRecord {
+        key: Some(Bytes::from(key.to_string())),
+        ..m.next_record(producer, Some(0))
+    };
+    let committed = keyed(m, "k0");
+    if w.send(producer, &name, vec![committed]).is_err() {
+        return;
+    }
+    let Some(partition) = w.describe_topic(&name).ok().and_then(|mut d| d.partitions.pop()) else { return };
+    let Some(leader) = partition.leader else { return };
+    let cut = NetworkConfig { drop_rate: 1.0, ..w.network().config() };
+    let followers: Vec<NodeId> = partition.replicas.iter().copied().filter(|&r| r != leader).collect();
+    for &f in &followers {
+        let _ = w.set_link(leader, f, Some(cut));
+    }
+    let newer: Vec<ProducerRecord> = ["k0", "k1", "k2", "k3", "k4", "k5"].iter().map(|k| keyed(m, k)).collect();
+    let _ = w.send_async(producer, &name, newer);
+    w.run_for(50);
+    let _ = w.crash_client(producer);
+    w.run_for(2_500 + u64::from(m.roll(2_000)));
+    let _ = w.crash_broker(leader);
+    w.run_for(10_000);
+    for &f in &followers {
+        let _ = w.set_link(leader, f, None);
+    }
+    let _ = w.restart_broker(leader);
+    w.run_for(10_000);
+    let _ = w.elect_preferred_leaders(Some(&name));
+    w.run_for(3_000);
 }
 
 /// Jepsen's asymmetric partition: messages one way between two nodes are lost (or some of them), the other
@@ -1280,7 +1333,8 @@ fn coordinator_cut(w: &mut World, m: &mut Model) {
     // 10,003,224: 10 s), the look can land just before the fencing, find the old coordinator again, and
     // wait a second session while the new coordinator, which loaded the group at the fencing, expires it:
     // Kafka races alike (its default session is 45 s).
-    let Some((group, members)) = new_group(w, m, &topic, 15_000) else { return };
+    let session_ms = 15_000;
+    let Some((group, members)) = new_group(w, m, &topic, session_ms) else { return };
     let description = w.describe_group(&group);
     let Some(coordinator) = description.coordinator else { return };
     // The member with partitions (a commit of none is done at once).
@@ -1293,7 +1347,15 @@ fn coordinator_cut(w: &mut World, m: &mut Model) {
         t.partitions.get(franz_core::group::coordinator_partition(&group, n) as usize).map(|p| p.isr.clone())
     });
     let successor = offsets_isr.is_some_and(|isr| isr.iter().any(|&b| b != coordinator));
-    let promised = whole(w) && successor;
+    // A coordinator that took the group less than a heartbeat ago may be unknown to the members yet: asked
+    // by a commit, the old one answers NOT_COORDINATOR, and the member may ask the one now cut off where the
+    // coordinator is; that answer never comes, and it waits request.timeout.ms (30 s), longer than its
+    // session, as Kafka's would (soak seed 10,118,061: the group moved 1.4 s before the cut).
+    let heartbeat_ms = session_ms / 3; // new_group's heartbeat.interval.ms
+    let moved_lately = w.trace().since(0).iter().rev().take_while(|e| e.time_ms + heartbeat_ms > w.now_ms()).any(
+        |e| matches!(&e.kind, TraceKind::GroupLoaded { group: g, .. } if *g == group),
+    );
+    let promised = whole(w) && successor && !moved_lately;
     if w.partition_network(vec![vec![coordinator]]).is_err() {
         return;
     }

@@ -609,3 +609,42 @@ fn calls_refused_by_their_arguments_leave_no_trace_in_the_scenario() {
     let replayed = World::replay(&w.scenario().unwrap(), None).unwrap();
     assert_eq!(replayed.trace().hash(), w.trace().hash());
 }
+
+/// A scenario may stamp an action before the cluster formed (written by hand, or saved from a fork made there
+/// by an older Franz): a whole replay runs it once formed. A replay to an instant while it formed runs none of
+/// it, and a fork acted on there replays as it ran (adversary 47).
+#[test]
+fn an_action_stamped_before_the_cluster_formed_waits_for_it_in_every_replay() {
+    for seed in 1..=4 {
+        let formed = World::new(ClusterConfig { seed, ..Default::default() }).unwrap().now_ms();
+        let mut scenario = World::new(ClusterConfig { seed, ..Default::default() }).unwrap().scenario().unwrap();
+        let early = |action| franz_core::sim::scenario::ScenarioEntry { at_ms: 0, action, cut_at_ms: None };
+        scenario.actions.push(early(Action::CreateTopic {
+            name: "x".into(),
+            partitions: 1,
+            replication_factor: None,
+            config: ConfigMap::new(),
+        }));
+        scenario.actions.push(franz_core::sim::scenario::ScenarioEntry {
+            at_ms: formed + 1_000,
+            action: Action::CrashBroker { id: 1 },
+            cut_at_ms: None,
+        });
+        let whole = World::replay(&scenario, None).unwrap();
+        assert!(whole.describe_topic("x").is_ok(), "seed {seed}");
+        for t in [0, formed / 3, formed / 2, formed - 1] {
+            let mut fork = World::replay(&scenario, Some(t)).unwrap();
+            assert_eq!(fork.now_ms(), t, "seed {seed}");
+            fork.run_for(2_000);
+            let again = World::replay(&fork.scenario().unwrap(), None).unwrap();
+            assert_eq!(
+                (again.now_ms(), again.trace().hash()),
+                (fork.now_ms(), fork.trace().hash()),
+                "seed {seed} t {t}"
+            );
+            assert!(fork.describe_topic("x").is_err(), "seed {seed} t {t}: the early action was in the future");
+        }
+        let after = World::replay(&scenario, Some(formed + 500)).unwrap();
+        assert!(after.describe_topic("x").is_ok(), "seed {seed}: run once formed, as in the whole replay");
+    }
+}

@@ -55,15 +55,19 @@ fn unexpected(outcome: Outcome) -> FranzError {
 }
 
 impl Action {
-    /// Actions whose every refusal comes from checks made before they change anything (so a refused one may
-    /// go unrecorded). Not a poll, whose refusal may hand over the error an earlier event left, nor an admin
-    /// request, refused after its round trip to the controller.
+    /// Actions whose refusals by their arguments come from checks made before they change anything (so a
+    /// refused one that changed nothing measurable may go unrecorded; a blocking send or position that timed
+    /// out moved the clock). Not a poll, whose refusal may hand over the error an earlier event left, nor an
+    /// admin request, refused after its round trip to the controller.
     fn refused_before_it_acts(&self) -> bool {
         matches!(
             self,
             Action::AddProducer { .. }
                 | Action::AddConsumer { .. }
-                | Action::Send { wait: false, .. }
+                | Action::Send { .. }
+                | Action::Seek { .. }
+                | Action::Pause { .. }
+                | Action::Position { .. }
                 | Action::CloseClient { .. }
                 | Action::CrashClient { .. }
                 | Action::CrashBroker { .. }

@@ -137,6 +137,19 @@ impl Replay {
         allowed: &mut dyn FnMut(&World, &Action) -> bool,
     ) -> core::result::Result<bool, usize> {
         let horizon = self.horizon_ms();
+        // A replay to an instant before the cluster had formed acts on nothing (an action stamped earlier, in
+        // a hand-made scenario, waits for the formation, as in a whole replay); were it moved later, it would
+        // finish forming first.
+        if self.world.formation_cut && self.world.horizon_ms.is_some() {
+            let formed = self.world.run_until(self.world.formation_deadline_ms(), |w| w.is_formed());
+            if !formed && self.world.now_ms >= horizon {
+                // Still forming at the instant asked: what the scenario does next comes after it.
+                self.next = self.actions.len();
+                self.world.horizon_ms = None;
+                return Ok(true);
+            }
+            self.world.formation_cut = false;
+        }
         loop {
             let due = self.actions.get(self.next).filter(|e| e.at_ms <= horizon);
             // Time to run: to the next action, the rest of a runFor being replayed, or to the instant asked.
