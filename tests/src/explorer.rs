@@ -819,9 +819,12 @@ fn compacted_leader_cut_off(w: &mut World, m: &mut Model) {
     for &f in &followers {
         let _ = w.set_link(leader, f, Some(cut));
     }
-    let newer: Vec<ProducerRecord> = ["k0", "k1", "k2", "k3", "k4", "k5"].iter().map(|k| keyed(m, k)).collect();
-    let _ = w.send_async(producer, &name, newer);
-    w.run_for(50);
+    // One batch each, so that segments roll past the newer value (the active segment is never cleaned).
+    for key in ["k0", "k1", "k2", "k3", "k4", "k5"] {
+        let record = keyed(m, key);
+        let _ = w.send_async(producer, &name, vec![record]);
+        w.run_for(10);
+    }
     let _ = w.crash_client(producer);
     w.run_for(2_500 + u64::from(m.roll(2_000)));
     let _ = w.crash_broker(leader);
@@ -1352,9 +1355,13 @@ fn coordinator_cut(w: &mut World, m: &mut Model) {
     // coordinator is; that answer never comes, and it waits request.timeout.ms (30 s), longer than its
     // session, as Kafka's would (soak seed 10,118,061: the group moved 1.4 s before the cut).
     let heartbeat_ms = session_ms / 3; // new_group's heartbeat.interval.ms
-    let moved_lately = w.trace().since(0).iter().rev().take_while(|e| e.time_ms + heartbeat_ms > w.now_ms()).any(
-        |e| matches!(&e.kind, TraceKind::GroupLoaded { group: g, .. } if *g == group),
-    );
+    let moved_lately = w
+        .trace()
+        .since(0)
+        .iter()
+        .rev()
+        .take_while(|e| e.time_ms + heartbeat_ms > w.now_ms())
+        .any(|e| matches!(&e.kind, TraceKind::GroupLoaded { group: g, .. } if *g == group));
     let promised = whole(w) && successor && !moved_lately;
     if w.partition_network(vec![vec![coordinator]]).is_err() {
         return;
