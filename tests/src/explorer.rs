@@ -3,7 +3,7 @@
 //! A history is a cluster (1 to 5 brokers, 1, 3 or 5 controllers, a sampled network) and a few hundred
 //! actions drawn from the seed: producers (acks 0, 1 or all, idempotent or not), consumers that assign or
 //! subscribe (every assignor, static and dynamic members, commits and auto-commit, close and crash), topics
-//! created, deleted, created again, grown, reconfigured, moved and re-led, brokers added, stopped, crashed
+//! created (some compacted), deleted, created again, grown, reconfigured, moved and re-led, brokers added, stopped, crashed
 //! and powered off, controllers crashed, the network cut (both ways or one way), slowed and made lossy, and (in long histories)
 //! enough topic churn to pass thousands of metadata records.
 //!
