@@ -783,6 +783,13 @@ fn recreate_under_a_cut_off_leader(w: &mut World, m: &mut Model, controllers: &[
     }
 }
 
+/// A compacted topic whose cleaner runs on anything dirty, in 300-byte segments (a few records each).
+fn cleaned_at_once(config: &mut ConfigMap, policy: &str) {
+    config.insert("cleanup.policy".into(), policy.into());
+    config.insert("segment.bytes".into(), "300".into());
+    config.insert("min.cleanable.dirty.ratio".into(), "0.01".into());
+}
+
 /// Kafka's cleaner stops at the HW (the first uncleanable offset): a strong compacted topic's leader, cut off
 /// from its followers (not from the controller), takes a newer value of a committed key and more records it
 /// cannot replicate; their producer dies with them, its cleaner runs, it crashes and a follower leads; it comes
@@ -795,9 +802,7 @@ fn compacted_leader_cut_off(w: &mut World, m: &mut Model) {
     let name = format!("cmp{}", m.next_topic);
     m.next_topic += 1;
     let (rf, mut config) = topic_config(true, m.brokers, m.power_losses);
-    config.insert("cleanup.policy".into(), "compact".into());
-    config.insert("segment.bytes".into(), "300".into());
-    config.insert("min.cleanable.dirty.ratio".into(), "0.01".into());
+    cleaned_at_once(&mut config, "compact");
     if w.create_topic(&name, 1, Some(rf), config).is_err() {
         return;
     }
@@ -1357,8 +1362,7 @@ fn coordinator_cut(w: &mut World, m: &mut Model) {
     let heartbeat_ms = session_ms / 3; // new_group's heartbeat.interval.ms
     let moved_lately = w
         .trace()
-        .since(0)
-        .iter()
+        .kept()
         .rev()
         .take_while(|e| e.time_ms + heartbeat_ms > w.now_ms())
         .any(|e| matches!(&e.kind, TraceKind::GroupLoaded { group: g, .. } if *g == group));
@@ -1515,9 +1519,7 @@ fn create_named(w: &mut World, m: &mut Model, name: String, strong: bool) {
     if m.chance(12) {
         m.count("createTopic(cleanup.policy=compact)");
         let policy = if m.chance(30) { "compact,delete" } else { "compact" };
-        config.insert("cleanup.policy".into(), policy.into());
-        config.insert("segment.bytes".into(), "300".into());
-        config.insert("min.cleanable.dirty.ratio".into(), "0.01".into());
+        cleaned_at_once(&mut config, policy);
     }
     if name.starts_with('u') {
         m.count("createTopic(unclean.leader.election.enable)");

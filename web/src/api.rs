@@ -605,15 +605,12 @@ impl Cluster {
 
     /// A consumer client: `consumer({ clientId, autoOffsetReset = "latest", maxPollRecords, ... })`.
     pub fn consumer(&self, options: Option<ConsumerOptionsJs>) -> Result<Consumer, JsValue> {
+        let mut auto_commit_given = None;
         let config: ConsumerConfig = parse_options_with(opt_js(options), "consumer", &[], |map| {
-            // KafkaConsumer's rule: without a group an unset enable.auto.commit reads false, a true is refused.
-            let grouped = map.get("groupId").is_some_and(|g| !g.is_null());
-            if !grouped && map.get("enableAutoCommit") == Some(&serde_json::Value::Bool(true)) {
-                let text = "enable.auto.commit cannot be set to true when default group id (null) is used.";
-                return Err(invalid(ErrorCode::InvalidConfig, text));
-            }
+            auto_commit_given = map.get("enableAutoCommit").and_then(serde_json::Value::as_bool);
             Ok(())
         })?;
+        config.check_auto_commit_given(auto_commit_given).map_err(js_error)?;
         let id = with_world(&self.world, |w| w.add_consumer(config).map_err(js_error))?;
         Ok(Consumer { world: self.world.clone(), id })
     }

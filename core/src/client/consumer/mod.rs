@@ -89,7 +89,7 @@ pub struct ConsumerConfig {
     pub max_partition_fetch_bytes: usize,
     pub request_timeout_ms: u64,
     /// `enable.auto.commit`: with a group id, positions are committed every `auto.commit.interval.ms`. Without
-    /// one it is off, and the JS API refuses `true` with `INVALID_CONFIG`, as `KafkaConsumer` does.
+    /// one it is off (see `check_auto_commit_given`).
     pub enable_auto_commit: bool,
     pub auto_commit_interval_ms: u64,
     /// `partition.assignment.strategy` (one assignor): range, roundrobin, sticky or cooperative-sticky.
@@ -191,6 +191,18 @@ impl ConsumerConfig {
             crate::types::validate_group_instance_id(id)?;
         }
         super::check_range("max.partition.fetch.bytes", self.max_partition_fetch_bytes as u64, 1, 1 << 30)
+    }
+
+    /// KafkaConsumer's rule for an `enable.auto.commit` the user gave (`given`): without a group, unset reads
+    /// false, and `true` is refused. (The default here is Kafka's with a group; a scenario records it whole.)
+    pub fn check_auto_commit_given(&self, given: Option<bool>) -> Result<()> {
+        if self.group_id.is_none() && given == Some(true) {
+            return Err(franz_err!(
+                InvalidConfig,
+                "enable.auto.commit cannot be set to true when default group id (null) is used."
+            ));
+        }
+        Ok(())
     }
 
     /// Kafka's defaults with a `client.id`.

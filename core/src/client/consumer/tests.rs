@@ -398,3 +398,12 @@ fn a_member_fenced_while_its_join_group_is_out_stays_fenced() {
         assert_eq!(c.commit(now_ms, None, &mut out).unwrap_err().code, ErrorCode::FencedInstanceId, "{outcome:?}");
     }
 }
+
+#[test]
+fn auto_commit_given_without_a_group_is_kafkas_invalid_config() {
+    let loner = ConsumerConfig::named("c");
+    assert_eq!(loner.check_auto_commit_given(Some(true)).unwrap_err().code, ErrorCode::InvalidConfig);
+    assert!(loner.check_auto_commit_given(None).is_ok() && loner.check_auto_commit_given(Some(false)).is_ok());
+    let grouped = ConsumerConfig { group_id: Some("g".into()), ..ConsumerConfig::named("c") };
+    assert!(grouped.check_auto_commit_given(Some(true)).is_ok());
+}

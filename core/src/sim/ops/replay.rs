@@ -137,18 +137,13 @@ impl Replay {
         allowed: &mut dyn FnMut(&World, &Action) -> bool,
     ) -> core::result::Result<bool, usize> {
         let horizon = self.horizon_ms();
-        // A replay to an instant before the cluster had formed acts on nothing (an action stamped earlier, in
-        // a hand-made scenario, waits for the formation, as in a whole replay); were it moved later, it would
-        // finish forming first.
+        // Still forming at the instant replayed to (`form` stopped there, and a replay that reached its instant
+        // is not moved): it acts on nothing. What the scenario does next comes after the formation, an action
+        // stamped earlier (a hand-made scenario) too, as in a whole replay.
         if self.world.formation_cut && self.world.horizon_ms.is_some() {
-            let formed = self.world.run_until(self.world.formation_deadline_ms(), |w| w.is_formed());
-            if !formed && self.world.now_ms >= horizon {
-                // Still forming at the instant asked: what the scenario does next comes after it.
-                self.next = self.actions.len();
-                self.world.horizon_ms = None;
-                return Ok(true);
-            }
-            self.world.formation_cut = false;
+            self.next = self.actions.len();
+            self.world.horizon_ms = None;
+            return Ok(true);
         }
         loop {
             let due = self.actions.get(self.next).filter(|e| e.at_ms <= horizon);
