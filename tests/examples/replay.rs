@@ -81,9 +81,10 @@ fn main() {
     }
     let report = w.check();
     println!(
-        "{} actions, {} ms of virtual time, replayed in {:?}: ok={} historyComplete={}",
+        "{} actions, {} ms of virtual time, {} events, replayed in {:?}: ok={} historyComplete={}",
         scenario.actions.len(),
         w.now_ms(),
+        w.events_dispatched(),
         started.elapsed(),
         report.ok,
         report.history_complete

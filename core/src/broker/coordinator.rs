@@ -9,7 +9,7 @@ use crate::vec_map::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{Broker, DelayedProduce, PartitionWait};
+use super::{Broker, DelayedProduce, Partition, PartitionWait};
 use crate::config::ConfigMap;
 use crate::error::Result;
 use crate::group::coordinator::{Effects, Group, GroupState};
@@ -371,9 +371,13 @@ impl Broker {
     /// Session timeouts and join deadlines; groups whose coordinator this broker no longer is are dropped
     /// (their members find the new coordinator, which reads the group back from the log).
     pub(super) fn tick_groups(&mut self, now_ms: u64, out: &mut Outbox) {
-        let hosted: Vec<u32> =
-            self.topics.get(OFFSETS_TOPIC).map(|t| t.partitions.keys().copied().collect()).unwrap_or_default();
-        for partition in hosted {
+        // Runs at every timer: only the partitions this broker newly leads are looked at twice.
+        let newly_led: Vec<u32> = self.topics.get(OFFSETS_TOPIC).map_or_else(Vec::new, |t| {
+            let term = |p: &Partition| (self.incarnation, p.leader_epoch);
+            let unloaded = |(i, p): &(&u32, &Partition)| self.groups_loaded.get(i) != Some(&term(p));
+            t.partitions.iter().filter(|(_, p)| p.leader == self.id).filter(unloaded).map(|(i, _)| *i).collect()
+        });
+        for partition in newly_led {
             self.load_groups(now_ms, partition, out);
         }
         let ids: Vec<String> = self.groups.keys().cloned().collect();
