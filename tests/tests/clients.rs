@@ -987,3 +987,33 @@ fn a_restarted_broker_not_caught_up_refuses_clients_and_they_ask_another() {
         }
     }
 }
+
+/// A send spanning partitions fails as a whole at its first failure (as KafkaJS's `send`), and says that its
+/// records for other partitions may yet be written; the checker counts those as sent, never as lost
+/// (adversary 48: a record too large for one partition's segment, the other partition's leader down).
+#[test]
+fn a_send_failed_at_one_partition_says_its_other_records_may_yet_be_written() {
+    for seed in 1..=3 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 2, Some(1), [("segment.bytes".into(), "300".into())].into()).unwrap();
+        let leader_of = |w: &World, p: usize| w.describe_topic("t").unwrap().partitions[p].leader.unwrap();
+        let down = leader_of(&w, 1);
+        let p = w.add_producer(ProducerConfig { linger_ms: 0, ..ProducerConfig::named("p") }).unwrap();
+        w.crash_broker(down).unwrap();
+        w.run_for(100);
+        let on = |partition, v: &str| franz_core::types::ProducerRecord { partition: Some(partition), ..value(v) };
+        let id = w.send_async(p, "t", vec![on(0, &"x".repeat(400)), on(1, "small")]).unwrap();
+        w.run_for(2_000);
+        let results = w.producer_results(p).unwrap();
+        let outcome = results.iter().find(|r| r.request_id == id).expect("the send failed at once");
+        let e = outcome.result.as_ref().unwrap_err();
+        assert_eq!(e.code, ErrorCode::RecordListTooLarge, "seed {seed}: {e:?}");
+        assert!(e.message.contains("those of 1 partition(s) still out may yet be written"), "seed {seed}: {e}");
+        w.restart_broker(down).unwrap();
+        w.run_for(30_000);
+        let log = w.read_log(leader_of(&w, 1), "t", 1, 0, 10).unwrap();
+        assert_eq!(log.len(), 1, "seed {seed}: the record of partition 1 was written after all");
+        assert!(w.producer_results(p).unwrap().is_empty(), "seed {seed}: one outcome per send");
+        assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
+    }
+}

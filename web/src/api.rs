@@ -509,8 +509,14 @@ impl Cluster {
             .map_err(|e| invalid(ErrorCode::InvalidReplicaAssignment, format!("Invalid reassignment: {e}")))?;
         let mut parsed = VecMap::new();
         for (partition, replicas) in raw {
-            let partition: u32 = partition.parse().map_err(|_| {
-                invalid(ErrorCode::InvalidReplicaAssignment, format!("\"{partition}\" is not a partition number"))
+            // A whole number no partition has (-1) is one Kafka's controller does not find.
+            let partition: u32 = partition.parse().map_err(|_| match partition.parse::<i64>() {
+                Ok(_) => {
+                    invalid(ErrorCode::UnknownTopicOrPartition, format!("Unable to find partition {name}:{partition}"))
+                }
+                Err(_) => {
+                    invalid(ErrorCode::InvalidReplicaAssignment, format!("\"{partition}\" is not a partition number"))
+                }
             })?;
             let replicas = replicas.into_iter().map(node_id).collect::<Result<Vec<_>, _>>()?;
             parsed.insert(partition, replicas);

@@ -1237,9 +1237,10 @@ impl Producer {
         }
     }
 
-    /// Fails a whole send: Franz's `send` reports one outcome per call, as a `Future` per batch would. Its
-    /// records leave the batches not yet sent; those already sent stay as they are (a retry must match).
-    fn fail(&mut self, send_id: u64, error: FranzError, out: &mut Outbox) {
+    /// Fails a whole send at its first failure, as KafkaJS's `send` rejects at its first failed request
+    /// (Kafka's Java client fails each record's future alone). Its records leave the batches not yet sent;
+    /// those already sent stay as they are (a retry must match), and may yet be written: the message says so.
+    fn fail(&mut self, send_id: u64, mut error: FranzError, out: &mut Outbox) {
         let Some(send) = self.sends.remove(&send_id) else {
             return;
         };
@@ -1248,6 +1249,15 @@ impl Producer {
             batch.size_bytes = batch.shares.iter().map(|s| s.size_bytes).sum();
         }
         self.batches.retain(|_, b| !b.shares.is_empty());
+        let written = send.outcome.iter().flatten().count();
+        let out_still = self.batches.values().filter(|b| b.shares.iter().any(|s| s.send_id == send_id)).count();
+        if written > 0 || out_still > 0 {
+            error.message = alloc::format!(
+                "{} (the send failed as a whole; of its other records, {written} were written already, and those \
+                 of {out_still} partition(s) still out may yet be written)",
+                error.message
+            );
+        }
         out.history(Op::SendFailed {
             producer: self.id,
             request_id: send_id,
