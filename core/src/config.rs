@@ -12,6 +12,12 @@ use crate::error::Result;
 pub const PARTITIONS_PER_TOPIC_MAX: u32 = 10_000;
 /// Franz's bound on topics in a cluster.
 pub const TOPICS_MAX: usize = 1024;
+/// Franz's bounds on a cluster's partitions, every topic's together (`__consumer_offsets` too), and on their
+/// replicas (a reassignment counts the replicas leaving until it ends). Kafka has none; a page has ~4 GiB, and
+/// every broker keeps every partition's metadata and each replica its log and fetch state: 64 brokers with
+/// 10,000 partitions of 64 replicas (640,000) took 1.8 GB in wasm, 60,000 replicas ~170 MB (adversary 49).
+pub const CLUSTER_PARTITIONS_MAX: u64 = 20_000;
+pub const CLUSTER_REPLICAS_MAX: u64 = 60_000;
 
 /// String keys to string values, Kafka's config shape. Ordered, so iteration is deterministic.
 pub type ConfigMap = crate::vec_map::VecMap<String, String>;

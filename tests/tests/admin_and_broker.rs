@@ -306,3 +306,32 @@ fn consumer_offsets_can_be_reconfigured_and_moved_off_a_broker() {
     assert_eq!(committed(&w), 8);
     assert!(w.check().ok, "{:#?}", w.check().violations);
 }
+
+/// A page has ~4 GiB: a cluster holds at most 20,000 partitions and 60,000 replicas, every topic's together,
+/// and an admin call past either is refused `POLICY_VIOLATION` (adversary 49: six topics of 10,000
+/// partitions with 64 replicas each took the wasm module past 4 GiB, and it died).
+#[test]
+fn a_cluster_holds_at_most_twenty_thousand_partitions_and_sixty_thousand_replicas() {
+    use franz_core::config::{CLUSTER_PARTITIONS_MAX, CLUSTER_REPLICAS_MAX};
+    let mut w = cluster(4, ConfigMap::new());
+    w.create_topic("a", 10_000, Some(3), ConfigMap::new()).unwrap();
+    w.create_topic("b", 9_999, Some(3), ConfigMap::new()).unwrap();
+    w.create_topic("c", 1, Some(3), ConfigMap::new()).unwrap(); // 20,000 partitions, 60,000 replicas: the bounds
+    let policy = |e: franz_core::error::FranzError| {
+        assert_eq!(e.code, ErrorCode::PolicyViolation, "{e}");
+        e.message
+    };
+    let more = policy(w.create_topic("d", 1, Some(1), ConfigMap::new()).unwrap_err());
+    assert!(more.contains(&format!("at most {CLUSTER_PARTITIONS_MAX} partitions")), "{more}");
+    policy(w.create_partitions("c", 2).unwrap_err());
+    let wider = policy(w.reassign_partitions("c", [(0, vec![1, 2, 3, 4])].into()).unwrap_err());
+    assert!(wider.contains(&format!("at most {CLUSTER_REPLICAS_MAX} partition replicas")), "{wider}");
+    // A move to fewer of its replicas adds none (one to another broker would, until it ends: Kafka's replica
+    // set is then the target and the replicas leaving).
+    let fewer = w.describe_topic("c").unwrap().partitions[0].replicas[..2].to_vec();
+    w.reassign_partitions("c", [(0, fewer)].into()).unwrap();
+    // Room made by a deletion is room again.
+    w.delete_topic("b").unwrap();
+    w.create_topic("d", 9_999, Some(3), ConfigMap::new()).unwrap();
+    policy(w.create_topic("e", 2, Some(3), ConfigMap::new()).unwrap_err());
+}

@@ -82,6 +82,8 @@ impl Controller {
                 }
                 self.topic_config(&config)?;
                 let assignment = self.place_replicas(partitions, replication_factor)?;
+                let replicas = assignment.iter().map(|(r, _)| r.len() as u64).sum();
+                self.within_cluster_bounds(u64::from(partitions), replicas)?;
                 // The record's own offset in the metadata log, once committed: unique, and the same everywhere.
                 let topic_id = self.latest.applied + 1;
                 let mut records = alloc::vec![MetadataRecord::Topic { name: name.clone(), topic_id }];
@@ -145,6 +147,8 @@ impl Controller {
                     ));
                 }
                 let assignment = self.place_replicas(total_count - current, replication_factor)?;
+                let replicas = assignment.iter().map(|(r, _)| r.len() as u64).sum();
+                self.within_cluster_bounds(u64::from(total_count - current), replicas)?;
                 let records = assignment
                     .into_iter()
                     .enumerate()
@@ -187,6 +191,7 @@ impl Controller {
                 validate_topic_name(&name)?;
                 let topic = self.existing_topic(&name)?;
                 let mut records = Vec::new();
+                let mut added_replicas = 0u64;
                 for (partition, target) in assignments {
                     let p = topic.partitions.get(partition as usize).ok_or_else(|| {
                         franz_err!(UnknownTopicOrPartition, "Topic {name} has no partition {partition}")
@@ -213,6 +218,7 @@ impl Controller {
                     // Kafka's way: the replica set is the target plus the replicas leaving, until the end.
                     let mut replicas = target.clone();
                     replicas.extend(p.replicas.iter().filter(|r| !target.contains(r)));
+                    added_replicas += replicas.len().saturating_sub(p.replicas.len()) as u64;
                     let topic = name.clone();
                     trace.push(TraceKind::ReassignmentStarted {
                         topic: topic.clone(),
@@ -228,6 +234,7 @@ impl Controller {
                     });
                     records.push(MetadataRecord::PartitionReassignment { topic, partition, target: Some(target) });
                 }
+                self.within_cluster_bounds(0, added_replicas)?;
                 Ok(records)
             }
             AdminOp::ElectPreferredLeaders { name } => {
@@ -264,6 +271,26 @@ impl Controller {
                 (replicas, isr)
             })
             .collect())
+    }
+
+    /// Franz's bounds on a cluster's partitions and replicas, with `partitions` and `replicas` more.
+    fn within_cluster_bounds(&self, partitions: u64, replicas: u64) -> Result<()> {
+        let all = self.latest.topics.values().flat_map(|t| &t.partitions);
+        let (now_partitions, now_replicas) = all.fold((0u64, 0u64), |(p, r), x| (p + 1, r + x.replicas.len() as u64));
+        let (want_partitions, want_replicas) = (now_partitions + partitions, now_replicas + replicas);
+        if partitions > 0 && want_partitions > CLUSTER_PARTITIONS_MAX {
+            return Err(franz_err!(
+                PolicyViolation,
+                "Franz keeps at most {CLUSTER_PARTITIONS_MAX} partitions in a cluster (every topic's); this would make {want_partitions}"
+            ));
+        }
+        if replicas > 0 && want_replicas > CLUSTER_REPLICAS_MAX {
+            return Err(franz_err!(
+                PolicyViolation,
+                "Franz keeps at most {CLUSTER_REPLICAS_MAX} partition replicas in a cluster; this would make {want_replicas}"
+            ));
+        }
+        Ok(())
     }
 
     pub(super) fn existing_topic(&self, name: &str) -> Result<&crate::metadata::TopicImage> {

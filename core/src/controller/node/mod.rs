@@ -29,7 +29,7 @@ use super::metadata::{MetadataBatch, MetadataImage, MetadataRecord, PartitionIma
 use super::placement::assign_replicas_random;
 use super::raft::{LogIndex, RaftDisk, RaftMessage, RaftNode, Role, Term};
 use crate::config::{BrokerConfig, ConfigMap, TopicConfig};
-use crate::config::{PARTITIONS_PER_TOPIC_MAX, TOPICS_MAX};
+use crate::config::{CLUSTER_PARTITIONS_MAX, CLUSTER_REPLICAS_MAX, PARTITIONS_PER_TOPIC_MAX, TOPICS_MAX};
 use crate::error::{FranzError, Result};
 use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::message::{Actor, AdminOp, AlterPartition, CorrelationId, Message, Outbox, PartitionState};
