@@ -1675,9 +1675,10 @@ mod tests {
 
     #[test]
     fn a_truncated_history_judges_only_what_it_still_holds() {
-        // One value sent again and again for longer than the history holds (two entries per send): half the
-        // sends leave it. Each copy in the log is its own batch's, so none is a duplicate.
-        let sends = crate::protocol::history::HISTORY_ENTRIES_MAX as u64;
+        // One value sent again and again for longer than the history holds (two entries per send, each
+        // counting its one record too: four): half the sends leave it. Each copy in the log is its own batch's,
+        // so none is a duplicate.
+        let sends = crate::protocol::history::HISTORY_ENTRIES_MAX as u64 / 2;
         let mut history = History::default();
         for i in 0..sends {
             history.record(i, sent(i, &["hello-0"]));

@@ -2,7 +2,7 @@
 //! `web/bench/sim_speed.mjs` runs the same workloads in wasm and prints both side by side.
 //! `sim_speed loaded [seconds]` runs only the loaded cluster, printing each 10 s slice, and `sim_speed idle-big`
 //! only the idle 16-broker cluster and `sim_speed bulk` only the bulk workload (for a profiler), `sim_speed idle [brokers] [partitions] [seconds]` any idle
-//! cluster, `sim_speed frames-cluster [seconds]` the cluster of the playground's frame bench
+//! cluster, `sim_speed check [seconds]` the loaded cluster's `check()` after each 10 s, `sim_speed frames-cluster [seconds]` the cluster of the playground's frame bench
 //! (`web/bench/frames.mjs`), each 5 s of virtual time timed.
 
 use std::time::Instant;
@@ -141,6 +141,20 @@ fn main() {
     }
     if std::env::args().nth(1).as_deref() == Some("bulk") {
         println!("{}", timed(1, || bulk_workload(1).expect("the bulk workload runs")));
+        return;
+    }
+    if std::env::args().nth(1).as_deref() == Some("check") {
+        let mut loaded = LoadedCluster::new(1).expect("the loaded cluster starts");
+        let seconds: u64 = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(60);
+        for _ in 0..seconds / 10 {
+            loaded.run_ms(10_000);
+            let start = Instant::now();
+            let report = loaded.world().check();
+            let wall_ms = start.elapsed().as_secs_f64() * 1000.0;
+            let history = loaded.world().history();
+            let (kept, dropped) = (history.entries().count(), history.dropped());
+            println!("check() in {wall_ms:.0} ms: ok {}, history {kept} entries kept, {dropped} dropped", report.ok);
+        }
         return;
     }
     if std::env::args().nth(1).as_deref() == Some("loaded") {

@@ -377,7 +377,7 @@ impl Cluster {
     /// The run so far as JSON: seed, cluster and every action with its virtual time.
     pub fn scenario(&self) -> Result<String, JsValue> {
         let scenario = read_world(&self.world, |w| w.scenario().map_err(js_error))?;
-        Ok(scenario.to_json())
+        scenario.to_json_within_bounds().map_err(js_error)
     }
 
     /// Rebuilds a run from `scenario()`'s JSON, up to `untilMs` of virtual time if given.

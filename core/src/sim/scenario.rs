@@ -311,6 +311,20 @@ impl Scenario {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+
+    /// Its JSON, if [`Scenario::parse`] would read it back: within [`SCENARIO_JSON_BYTES_MAX`] (a run's sends
+    /// carry their records, and 32 MiB may go in one send: adversary 49).
+    pub fn to_json_within_bounds(&self) -> Result<String> {
+        let json = self.to_json();
+        if json.len() > SCENARIO_JSON_BYTES_MAX {
+            return Err(franz_err!(
+                PolicyViolation,
+                "This run's scenario is {} bytes of JSON, more than a scenario holds ({SCENARIO_JSON_BYTES_MAX}): its sends carry their records",
+                json.len()
+            ));
+        }
+        Ok(json)
+    }
 }
 
 /// JSON object keys are strings: `"1"` is partition 1. A scenario with a reassignment must read back what
@@ -577,6 +591,20 @@ mod tests {
         }
         let huge = alloc::format!("{{\"pad\":\"{}\"}}", "x".repeat(SCENARIO_JSON_BYTES_MAX));
         assert_eq!(Scenario::parse(&huge).unwrap_err().code, ErrorCode::InvalidRequest);
+    }
+
+    /// What `scenario()` hands out reads back: a run whose sends carried more than a scenario holds says so
+    /// rather than giving JSON that `replay` refuses.
+    #[test]
+    fn a_scenario_too_large_to_read_back_is_refused_when_written() {
+        let small = r#"{"version":2,"seed":1,"brokers":1,"actions":[{"atMs":0,"action":{"type":"send","producer":10002,"topic":"t","records":[{"value":"v"}],"wait":true}}]}"#;
+        let mut scenario = Scenario::parse(small).unwrap();
+        assert_eq!(Scenario::parse(&scenario.to_json_within_bounds().unwrap()).unwrap(), scenario);
+        if let Action::Send { records, .. } = &mut scenario.actions[0].action {
+            records[0].value = Some("x".repeat(SCENARIO_JSON_BYTES_MAX).into_bytes().into());
+        }
+        let e = scenario.to_json_within_bounds().unwrap_err();
+        assert_eq!(e.code, ErrorCode::PolicyViolation, "{e}");
     }
 
     /// One action of each type, every optional field given (and some left out): what `to_json` writes reads
