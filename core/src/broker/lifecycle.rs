@@ -11,6 +11,7 @@ use crate::config::{ConfigMap, TopicConfig};
 use crate::error::{ErrorCode, FranzError, Result};
 use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::message::{CorrelationId, Message, MetadataFetchData, Outbox};
+use crate::protocol::metadata::MetadataRecord;
 use crate::protocol::trace::TraceKind;
 use crate::types::{NodeId, TopicPartition, NO_NODE};
 
@@ -334,11 +335,19 @@ impl Broker {
         if data.records.is_empty() && self.metadata_published {
             return;
         }
+        // The first publication of this run reconciles every topic; later ones the topics their records name
+        // (Kafka's brokers apply metadata deltas): with a thousand topics, each creation reconciled them all.
+        let touched = self.metadata_published.then(|| {
+            let mut names: Vec<&str> = data.records.iter().filter_map(MetadataRecord::topic).collect();
+            crate::collect::sort(&mut names);
+            names.dedup();
+            names
+        });
         self.metadata_published = true;
         if self.image.applied >= self.metadata_snapshot.applied + super::METADATA_SNAPSHOT_INTERVAL_RECORDS {
             self.metadata_snapshot = self.image.clone();
         }
-        self.reconcile(now_ms, out);
+        self.reconcile(now_ms, touched.as_deref(), out);
         // While fenced, tell the controller at once how far the log is read, so it can unfence.
         if self.channel.fenced && self.channel.heartbeat.is_none() {
             self.send_heartbeat(now_ms, out);
@@ -347,14 +356,15 @@ impl Broker {
 
     /// Makes this broker's replicas match a complete image: logs for the partitions it hosts (of the topic
     /// id the image names), none for the others, and each replica leading or following as the metadata
-    /// says, through the partition's own transitions.
-    fn reconcile(&mut self, now_ms: u64, out: &mut Outbox) {
+    /// says, through the partition's own transitions. `touched`: only those topics changed (all if `None`).
+    fn reconcile(&mut self, now_ms: u64, touched: Option<&[&str]>, out: &mut Outbox) {
         self.followed = None;
         self.delete_stray_logs(out);
         self.delete_offsets_of_deleted_topics(now_ms, out);
         let id = self.id;
         let mut ended = Vec::new();
-        for (name, timage) in &self.image.topics {
+        let named = |name: &String| touched.is_none_or(|t| t.binary_search(&name.as_str()).is_ok());
+        for (name, timage) in self.image.topics.iter().filter(|(name, _)| named(name)) {
             let hosted = || timage.partitions.iter().enumerate().filter(|(_, p)| p.replicas.contains(&id));
             if hosted().next().is_none() {
                 continue;

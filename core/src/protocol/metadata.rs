@@ -61,3 +61,18 @@ pub enum MetadataRecord {
         value: Option<String>,
     },
 }
+
+impl MetadataRecord {
+    /// The topic it is about (broker records are about none).
+    pub fn topic(&self) -> Option<&str> {
+        use MetadataRecord::*;
+        match self {
+            Topic { name, .. } | RemoveTopic { name } => Some(name),
+            Partition { topic, .. }
+            | PartitionChange { topic, .. }
+            | PartitionReassignment { topic, .. }
+            | Config { topic, .. } => Some(topic),
+            RegisterBroker { .. } | FenceBroker { .. } | UnfenceBroker { .. } => None,
+        }
+    }
+}
