@@ -648,3 +648,30 @@ fn an_action_stamped_before_the_cluster_formed_waits_for_it_in_every_replay() {
         assert!(after.describe_topic("x").is_ok(), "seed {seed}: run once formed, as in the whole replay");
     }
 }
+
+/// A run keeps what its scenario needs to replay it, up to what a scenario holds: past 16 MiB of sent
+/// records (or 100,000 actions) `scenario()` refuses, and the actions are let go rather than kept for good
+/// (adversary 49: a run of large sends grew a page's memory by its every record).
+#[test]
+fn a_run_past_what_a_scenario_holds_lets_its_actions_go() {
+    let mut w = World::new(ClusterConfig { seed: 3, ..Default::default() }).unwrap();
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    let big = |i: usize| franz_core::types::ProducerRecord {
+        value: Some(vec![b'a' + (i % 26) as u8; 500_000].into()),
+        ..Default::default()
+    };
+    for i in 0..30 {
+        w.send(p, "t", vec![big(i)]).unwrap();
+        assert!(w.scenario().is_ok(), "send {i} (15 MB in all): {:?}", w.scenario().err());
+    }
+    for i in 30..40 {
+        w.send(p, "t", vec![big(i)]).unwrap();
+    }
+    let e = w.scenario().unwrap_err();
+    assert_eq!(e.code, ErrorCode::PolicyViolation, "{e}");
+    assert!(e.message.contains("its sends carry their records"), "{e}");
+    // The run itself goes on.
+    w.send(p, "t", vec![value("after")]).unwrap();
+    assert!(w.check().ok);
+}

@@ -34,6 +34,9 @@ use history::History;
 use network::{LossCause, Network, NetworkConfig};
 use rng::{stream_rng, Stream};
 use scenario::{Action, ScenarioEntry, SCENARIO_ACTIONS_MAX};
+
+/// What an action (or a record of a send) adds to a scenario's JSON besides its records' bytes, about.
+const ACTION_JSON_BYTES: usize = 40;
 use trace::{Trace, TraceKind};
 
 pub use ops::{Outcome, Replay, SendOutcome, RUN_FOR_MS_MAX};
@@ -252,8 +255,11 @@ pub struct World {
     history: History,
     /// The user's actions so far, for `scenario()`.
     actions: Vec<ScenarioEntry>,
-    /// Set when more actions came than a scenario holds: `scenario()` then refuses rather than lie.
+    /// Set when more actions came than a scenario holds: `scenario()` then refuses rather than lie, and the
+    /// actions are let go (a run of large sends kept every record it sent: adversary 49).
     actions_overflowed: bool,
+    /// About how many bytes of JSON the actions make (a send's records counted by their size).
+    actions_bytes: usize,
     /// While replaying to a time: nothing runs past it, not even inside a blocking call.
     horizon_ms: Option<u64>,
     /// Replayed to an instant before the cluster had formed: the first action finishes forming it, so that
@@ -341,6 +347,7 @@ impl World {
             history: History::default(),
             actions: Vec::new(),
             actions_overflowed: false,
+            actions_bytes: 0,
             horizon_ms,
             formation_cut: false,
             streams: VecMap::new(),
@@ -972,8 +979,20 @@ impl World {
                 return;
             }
         }
-        if self.actions.len() >= SCENARIO_ACTIONS_MAX {
+        if self.actions_overflowed {
+            return;
+        }
+        self.actions_bytes += ACTION_JSON_BYTES
+            + match action {
+                Action::Send { records, .. } => records
+                    .iter()
+                    .map(|r| ACTION_JSON_BYTES + crate::types::record_size_bytes(&r.key, &r.value, &r.headers))
+                    .sum(),
+                _ => 0,
+            };
+        if self.actions.len() >= SCENARIO_ACTIONS_MAX || self.actions_bytes > scenario::SCENARIO_JSON_BYTES_MAX {
             self.actions_overflowed = true;
+            self.actions = Vec::new();
             return;
         }
         self.actions.push(ScenarioEntry { at_ms: self.now_ms, action: action.clone(), cut_at_ms: None });

@@ -16,8 +16,9 @@ impl World {
         if self.actions_overflowed {
             return Err(franz_err!(
                 PolicyViolation,
-                "This run took more than {} actions, more than a scenario holds",
-                crate::sim::scenario::SCENARIO_ACTIONS_MAX
+                "This run took more actions than a scenario holds ({} actions, {} bytes of JSON: its sends carry their records)",
+                crate::sim::scenario::SCENARIO_ACTIONS_MAX,
+                crate::sim::scenario::SCENARIO_JSON_BYTES_MAX
             ));
         }
         let ClusterConfig { seed, brokers, controllers, network, broker_config, clock_start_ms } = self.config.clone();
