@@ -3,6 +3,7 @@
 //! record to its image, then makes its replicas match: create or delete logs, lead or follow.
 
 use crate::vec_map::VecMap;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::partition::PartitionTransition;

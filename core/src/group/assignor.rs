@@ -339,8 +339,8 @@ fn sticky_constrained(
 /// Sticky when members subscribe to different topics: balanced (no member has two more than another member
 /// that could take one of its partitions), keeping as much of the previous assignment as that allows. (Not
 /// Kafka's `GeneralAssignmentBuilder`: README, differences.) Members by index, with each one's rank in id
-/// order and a table of who subscribes to which topic: by id, 1,000 members and 40,000 partitions took 20 s in
-/// wasm (adversary 49).
+/// order, and topic sets as bits: by member id, 1,000 members and 40,000 partitions took 20 s in wasm
+/// (adversary 49).
 fn sticky(
     members: &[&Member],
     partitions: &VecMap<String, u32>,
@@ -354,8 +354,18 @@ fn sticky(
     for (r, &i) in by_id.iter().enumerate() {
         rank[i] = r;
     }
-    let subscribes: Vec<Vec<bool>> =
-        members.iter().map(|m| partitions.keys().map(|t| subscribed(m, t)).collect()).collect();
+    // Topic sets as bits: who subscribes to which, and (below) which topics each member holds partitions of.
+    let words = partitions.len().div_ceil(64);
+    let bits = |topics: &mut dyn Iterator<Item = usize>| {
+        let mut set = alloc::vec![0u64; words];
+        topics.for_each(|t| set[t / 64] |= 1 << (t % 64));
+        set
+    };
+    let has = |set: &[u64], t: usize| set[t / 64] & (1 << (t % 64)) != 0;
+    let subscribes: Vec<Vec<u64>> = members
+        .iter()
+        .map(|m| bits(&mut partitions.keys().enumerate().filter(|(_, topic)| subscribed(m, topic)).map(|(t, _)| t)))
+        .collect();
     // Each member's partitions, with their topic's index, in the order they were given.
     let mut lists: Vec<Vec<(usize, TopicPartition)>> = alloc::vec![Vec::new(); members.len()];
     // 1. Keep what each member still may own.
@@ -367,7 +377,7 @@ fn sticky(
     }
     // 2. Give every unowned partition to the least-loaded subscribed member (ties: member id).
     for (t, (topic, &count)) in partitions.iter().enumerate() {
-        let subscribers: Vec<usize> = (0..members.len()).filter(|&i| subscribes[i][t]).collect();
+        let subscribers: Vec<usize> = (0..members.len()).filter(|&i| has(&subscribes[i], t)).collect();
         for p in 0..count {
             let tp = TopicPartition::new(topic.clone(), p);
             if owner.contains_key(&tp) {
@@ -379,16 +389,7 @@ fn sticky(
         }
     }
     // 3. Rebalance: move a partition from a member with two more than another that could take it. The most
-    // loaded give first, to the least loaded: members at their fair share keep what they have. Whether one
-    // could take any of another's is asked of bit sets (the topics each holds, those each subscribes to).
-    let words = partitions.len().div_ceil(64);
-    let bits = |topics: &mut dyn Iterator<Item = usize>| {
-        let mut set = alloc::vec![0u64; words];
-        topics.for_each(|t| set[t / 64] |= 1 << (t % 64));
-        set
-    };
-    let subscribed_bits: Vec<Vec<u64>> =
-        subscribes.iter().map(|row| bits(&mut row.iter().enumerate().filter(|(_, &s)| s).map(|(t, _)| t))).collect();
+    // loaded give first, to the least loaded: members at their fair share keep what they have.
     let mut held = alloc::vec![alloc::vec![0u32; partitions.len()]; members.len()];
     for (i, list) in lists.iter().enumerate() {
         list.iter().for_each(|&(t, _)| held[i][t] += 1);
@@ -402,10 +403,10 @@ fn sticky(
         'search: for &heavy in &order {
             // The lightest first: once one is within one of the heavy member, so are the rest.
             for &light in order.iter().rev().take_while(|&&light| lists[heavy].len() >= lists[light].len() + 2) {
-                if held_bits[heavy].iter().zip(&subscribed_bits[light]).all(|(h, s)| h & s == 0) {
-                    continue;
+                if held_bits[heavy].iter().zip(&subscribes[light]).all(|(h, s)| h & s == 0) {
+                    continue; // it could take none of them
                 }
-                if let Some(index) = lists[heavy].iter().rposition(|(t, _)| subscribes[light][*t]) {
+                if let Some(index) = lists[heavy].iter().rposition(|&(t, _)| has(&subscribes[light], t)) {
                     moved = Some((heavy, index, light));
                     break 'search;
                 }
@@ -454,9 +455,6 @@ mod tests {
 
     /// The sticky assignment of different subscriptions as it was first written (by member id), which
     /// [`sticky`] must give exactly.
-    /// Sticky when members subscribe to different topics: balanced (no member has two more than another member
-    /// that could take one of its partitions), keeping as much of the previous assignment as that allows. (Not
-    /// Kafka's `GeneralAssignmentBuilder`: README, differences.)
     fn sticky_by_id(
         members: &[&Member],
         partitions: &VecMap<String, u32>,
