@@ -174,7 +174,7 @@ test("topic administration, retention and compaction, from plain JS", () => {
   assert.throws(() => cluster.createPartitions("logs", 2), { code: "INVALID_PARTITIONS" });
   assert.throws(() => cluster.createPartitions("logs", -1), (e) => e.code === "INVALID_PARTITIONS" && /currently has 3 partition\(s\); -1 would not be an increase/.test(e.message));
   // A partition no topic has is one Kafka's controller does not find; a key that is no number is no assignment.
-  assert.throws(() => cluster.reassignPartitions("logs", { "-1": [1] }), { code: "UNKNOWN_TOPIC_OR_PARTITION", message: "Unable to find partition logs:-1" });
+  assert.throws(() => cluster.reassignPartitions("logs", { "-1": [1] }), (e) => e.code === "UNKNOWN_TOPIC_OR_PARTITION" && /Unable to find partition logs:-1$/.test(e.message));
   assert.throws(() => cluster.reassignPartitions("logs", { 9: [1] }), { code: "UNKNOWN_TOPIC_OR_PARTITION" });
   assert.throws(() => cluster.reassignPartitions("logs", { "1.5": [1] }), { code: "INVALID_REPLICA_ASSIGNMENT" });
   assert.throws(() => cluster.createTopic("__cluster_metadata"), { code: "INVALID_REQUEST" });
