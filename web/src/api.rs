@@ -510,12 +510,17 @@ impl Cluster {
         let mut parsed = VecMap::new();
         for (partition, replicas) in raw {
             // A whole number no partition has (-1) is one Kafka's controller does not find.
-            let partition: u32 = partition.parse().map_err(|_| match partition.parse::<i64>() {
-                Ok(_) => {
-                    invalid(ErrorCode::UnknownTopicOrPartition, format!("Unable to find partition {name}:{partition}"))
-                }
-                Err(_) => {
-                    invalid(ErrorCode::InvalidReplicaAssignment, format!("\"{partition}\" is not a partition number"))
+            let digits = partition.strip_prefix('-').unwrap_or(&partition);
+            let partition: u32 = partition.parse().map_err(|_| {
+                match !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                    true => invalid(
+                        ErrorCode::UnknownTopicOrPartition,
+                        format!("Unable to find partition {name}:{partition}"),
+                    ),
+                    false => invalid(
+                        ErrorCode::InvalidReplicaAssignment,
+                        format!("\"{partition}\" is not a partition number"),
+                    ),
                 }
             })?;
             let replicas = replicas.into_iter().map(node_id).collect::<Result<Vec<_>, _>>()?;
