@@ -661,6 +661,10 @@ fn a_run_past_what_a_scenario_holds_lets_its_actions_go() {
         value: Some(vec![b'a' + (i % 26) as u8; 500_000].into()),
         ..Default::default()
     };
+    // A send refused for its size (past 32 MiB) leaves no action, and its records count for nothing.
+    let too_big = franz_core::types::ProducerRecord { value: Some(vec![b'z'; 33 << 20].into()), ..Default::default() };
+    assert_eq!(w.send(p, "t", vec![too_big]).unwrap_err().code, ErrorCode::RecordListTooLarge);
+    assert!(w.scenario().is_ok());
     for i in 0..30 {
         w.send(p, "t", vec![big(i)]).unwrap();
         assert!(w.scenario().is_ok(), "send {i} (15 MB in all): {:?}", w.scenario().err());

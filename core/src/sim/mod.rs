@@ -982,21 +982,32 @@ impl World {
         if self.actions_overflowed {
             return;
         }
-        self.actions_bytes += ACTION_JSON_BYTES
-            + match action {
-                Action::Send { records, .. } => records
-                    .iter()
-                    .map(|r| ACTION_JSON_BYTES + crate::types::record_size_bytes(&r.key, &r.value, &r.headers))
-                    .sum(),
-                _ => 0,
-            };
-        if self.actions.len() >= SCENARIO_ACTIONS_MAX || self.actions_bytes > scenario::SCENARIO_JSON_BYTES_MAX {
-            self.actions_overflowed = true;
-            self.actions = Vec::new();
+        if self.actions.len() >= SCENARIO_ACTIONS_MAX {
+            self.let_actions_go();
             return;
         }
+        self.actions_bytes += action_json_bytes(action);
         self.actions.push(ScenarioEntry { at_ms: self.now_ms, action: action.clone(), cut_at_ms: None });
     }
+
+    /// Past what a scenario holds, `scenario()` refuses, and the actions are let go. (Judged once a call is
+    /// done: a refused call leaves no action, and its records count for nothing.)
+    fn let_actions_go(&mut self) {
+        self.actions_overflowed = true;
+        self.actions = Vec::new();
+    }
+}
+
+/// About how many bytes of JSON an action makes (a send's records counted by their size).
+fn action_json_bytes(action: &Action) -> usize {
+    ACTION_JSON_BYTES
+        + match action {
+            Action::Send { records, .. } => records
+                .iter()
+                .map(|r| ACTION_JSON_BYTES + crate::types::record_size_bytes(&r.key, &r.value, &r.headers))
+                .sum(),
+            _ => 0,
+        }
 }
 
 #[cfg(test)]

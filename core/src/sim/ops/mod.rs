@@ -117,8 +117,13 @@ impl World {
         // A call refused by its arguments (no such broker, a config out of range) changed nothing: it leaves no
         // entry in the scenario (share links and drafts without the junk; replays run the same either way).
         if checked_first && outcome.is_err() && self.change_count() == before && self.actions.len() == recorded + 1 {
-            self.actions.pop();
+            if let Some(entry) = self.actions.pop() {
+                self.actions_bytes -= super::action_json_bytes(&entry.action);
+            }
             return outcome;
+        }
+        if self.actions_bytes > crate::sim::scenario::SCENARIO_JSON_BYTES_MAX {
+            self.let_actions_go();
         }
         // A call that ran into the instant is recorded as cut off there, so that a run forked here replays
         // as it happened (the user's next action at this instant, not after the call's end).
