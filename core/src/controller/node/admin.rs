@@ -82,8 +82,7 @@ impl Controller {
                 }
                 self.topic_config(&config)?;
                 let assignment = self.place_replicas(partitions, replication_factor)?;
-                let replicas = assignment.iter().map(|(r, _)| r.len() as u64).sum();
-                self.within_cluster_bounds(u64::from(partitions), replicas)?;
+                self.placed_within_bounds(&assignment)?;
                 // The record's own offset in the metadata log, once committed: unique, and the same everywhere.
                 let topic_id = self.latest.applied + 1;
                 let mut records = alloc::vec![MetadataRecord::Topic { name: name.clone(), topic_id }];
@@ -147,8 +146,7 @@ impl Controller {
                     ));
                 }
                 let assignment = self.place_replicas(total_count - current, replication_factor)?;
-                let replicas = assignment.iter().map(|(r, _)| r.len() as u64).sum();
-                self.within_cluster_bounds(u64::from(total_count - current), replicas)?;
+                self.placed_within_bounds(&assignment)?;
                 let records = assignment
                     .into_iter()
                     .enumerate()
@@ -271,6 +269,12 @@ impl Controller {
                 (replicas, isr)
             })
             .collect())
+    }
+
+    /// [`Self::within_cluster_bounds`] with new partitions placed on these replicas.
+    fn placed_within_bounds(&self, assignment: &[(Vec<NodeId>, Vec<NodeId>)]) -> Result<()> {
+        let replicas = assignment.iter().map(|(r, _)| r.len() as u64).sum();
+        self.within_cluster_bounds(assignment.len() as u64, replicas)
     }
 
     /// Franz's bounds on a cluster's partitions and replicas, with `partitions` and `replicas` more.
