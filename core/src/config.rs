@@ -180,6 +180,15 @@ impl TopicConfig {
         let long = |key: &str| get(key).parse::<i64>().unwrap_or_default();
         let bool_ = |key: &str| get(key).eq_ignore_ascii_case("true");
         let policy = get("cleanup.policy");
+        // Kafka 3.6-3.9's deprecated `message.timestamp.difference.max.ms` (`LogConfig.getMessageTimestamp
+        // BeforeMaxMs`): the bound on both sides where `before`/`after.max.ms` are unset or Long.MAX_VALUE
+        // (adversary 50: it was accepted and ignored). Kafka 4.0 removed it; a pasted 3.x config keeps its sense.
+        let difference = overrides.get("message.timestamp.difference.max.ms").and_then(|v| v.parse::<i64>().ok());
+        let timestamp_bound = |key: &str| match (overrides.get(key).and_then(|v| v.parse::<i64>().ok()), difference) {
+            (Some(set), _) if set != i64::MAX => set,
+            (_, Some(difference)) => difference,
+            _ => long(key),
+        };
         TopicConfig {
             cleanup_policy_delete: policy.split(',').any(|p| p.trim() == "delete"),
             cleanup_policy_compact: policy.split(',').any(|p| p.trim() == "compact"),
@@ -197,8 +206,8 @@ impl TopicConfig {
             min_cleanable_dirty_ratio: crate::json::parse_f64(get("min.cleanable.dirty.ratio")).unwrap_or(0.5),
             max_compaction_lag_ms: long("max.compaction.lag.ms"),
             log_append_time: get("message.timestamp.type") == "LogAppendTime",
-            message_timestamp_before_max_ms: long("message.timestamp.before.max.ms"),
-            message_timestamp_after_max_ms: long("message.timestamp.after.max.ms"),
+            message_timestamp_before_max_ms: timestamp_bound("message.timestamp.before.max.ms"),
+            message_timestamp_after_max_ms: timestamp_bound("message.timestamp.after.max.ms"),
         }
     }
 }
@@ -637,6 +646,21 @@ mod tests {
         assert_eq!(c.min_insync_replicas, 1);
         assert!(c.cleanup_policy_delete && !c.cleanup_policy_compact);
         assert!(!c.unclean_leader_election_enable);
+    }
+
+    #[test]
+    fn timestamp_difference_max_ms_bounds_both_sides_where_they_are_unset() {
+        let bounds = |pairs: &[(&str, &str)]| {
+            let c = TopicConfig::parse(&map(pairs)).unwrap();
+            (c.message_timestamp_before_max_ms, c.message_timestamp_after_max_ms)
+        };
+        assert_eq!(bounds(&[]), (i64::MAX, 3_600_000));
+        assert_eq!(bounds(&[("message.timestamp.difference.max.ms", "60000")]), (60_000, 60_000));
+        let before_set = [("message.timestamp.difference.max.ms", "60000"), ("message.timestamp.before.max.ms", "5")];
+        assert_eq!(bounds(&before_set), (5, 60_000));
+        let after_max =
+            [("message.timestamp.difference.max.ms", "7"), ("message.timestamp.after.max.ms", "9223372036854775807")];
+        assert_eq!(bounds(&after_max), (7, 7));
     }
 
     #[test]

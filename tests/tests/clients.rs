@@ -1,7 +1,7 @@
 //! Kafka's clients, faithfully (issue 17): what an application of Kafka's producer and consumer would
 //! notice, each test named after the behaviour.
 
-use franz_core::client::ProducerConfig;
+use franz_core::client::{ConsumerConfig, ProducerConfig};
 use franz_core::config::ConfigMap;
 use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
@@ -1016,4 +1016,31 @@ fn a_send_failed_at_one_partition_says_its_other_records_may_yet_be_written() {
         assert!(w.producer_results(p).unwrap().is_empty(), "seed {seed}: one outcome per send");
         assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
     }
+}
+
+/// Adversary 50: a client refused for its client.id still took a number of its role's sequence, so the next
+/// one was `consumer-…-2` in the run and `…-1` in its replay (the scenario leaves refused calls out): not the
+/// same run. Default ids are Kafka's: `producer-N`, `consumer-<group>-<N>` (an empty client.id counts as none
+/// for a consumer; a static member's instance id stands for N).
+#[test]
+fn default_client_ids_are_kafkas_and_a_refused_client_takes_no_number() {
+    let mut w = World::new(ClusterConfig { seed: 3, ..Default::default() }).unwrap();
+    let long = "x".repeat(300);
+    assert_eq!(w.add_consumer(ConsumerConfig::named(&long)).unwrap_err().code, ErrorCode::InvalidConfig);
+    let grouped = ConsumerConfig { group_id: Some("orders".into()), ..ConsumerConfig::default() };
+    let a = w.add_consumer(grouped.clone()).unwrap();
+    let b = w.add_consumer(ConsumerConfig { client_id: Some(String::new()), ..grouped.clone() }).unwrap();
+    let lone = w.add_consumer(ConsumerConfig::default()).unwrap();
+    let static_member = ConsumerConfig { group_instance_id: Some("i-7".into()), ..grouped };
+    let s = w.add_consumer(static_member).unwrap();
+    assert_eq!(w.add_producer(ProducerConfig::named(&long)).unwrap_err().code, ErrorCode::InvalidConfig);
+    let p = w.add_producer(ProducerConfig::default()).unwrap();
+    let names: Vec<String> = [a, b, lone, s, p].iter().map(|&id| w.node_name(id)).collect();
+    assert_eq!(
+        names,
+        ["consumer-orders-1", "consumer-orders-2", "consumer-null-3", "consumer-orders-i-7", "producer-1"]
+    );
+    w.run_for(1_000);
+    let replayed = World::replay(&w.scenario().unwrap(), None).unwrap();
+    assert_eq!(replayed.trace().hash(), w.trace().hash(), "the replay is the same run");
 }

@@ -2114,3 +2114,64 @@ fn a_member_a_rebalance_went_on_without_joins_again_under_a_new_member_id() {
         assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
     }
 }
+
+/// Adversary 50: with `auto.offset.reset=none` and nothing committed, poll threw `NoOffsetForPartition` for
+/// ever, even once the group had committed an offset (the coordinator was asked once, at the assignment).
+/// Kafka asks again at every poll (`refreshCommittedOffsetsIfNeeded`) while a partition has no position.
+#[test]
+fn a_partition_without_a_position_asks_for_its_committed_offset_again_at_each_poll() {
+    for seed in 1..=4 {
+        let mut w = world_with_records(seed, 10);
+        let tp = TopicPartition::new("t", 0);
+        let strict = ConsumerConfig {
+            group_id: Some("g".into()),
+            auto_offset_reset: AutoOffsetReset::None,
+            enable_auto_commit: false,
+            ..ConsumerConfig::named("strict")
+        };
+        let b = w.add_consumer(strict).unwrap();
+        w.assign(b, vec![tp.clone()]).unwrap();
+        assert_eq!(w.poll(b, 500).unwrap_err().code, ErrorCode::NoOffsetForPartition, "seed {seed}");
+        assert_eq!(w.poll(b, 500).unwrap_err().code, ErrorCode::NoOffsetForPartition, "seed {seed}: still none");
+        // Another consumer of the group commits 7: the next poll starts there.
+        let a = group_consumer(&mut w, "g", "a");
+        let at = |offset| franz_core::sim::scenario::PartitionOffset { topic: "t".into(), partition: 0, offset };
+        w.commit_sync(a, Some(vec![at(7)])).unwrap();
+        let records = w.poll(b, 1_000).unwrap();
+        assert_eq!(records.first().map(|r| r.offset), Some(7), "seed {seed}");
+        // And a consumer that commits for itself before it has a position (case A of the report).
+        let c = w.add_consumer(ConsumerConfig { group_id: Some("h".into()), ..w_strict("c") }).unwrap();
+        w.assign(c, vec![tp.clone()]).unwrap();
+        assert_eq!(w.poll(c, 500).unwrap_err().code, ErrorCode::NoOffsetForPartition, "seed {seed}");
+        w.commit_sync(c, Some(vec![at(4)])).unwrap();
+        assert_eq!(w.poll(c, 1_000).unwrap().first().map(|r| r.offset), Some(4), "seed {seed}");
+        assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
+    }
+}
+
+fn w_strict(name: &str) -> ConsumerConfig {
+    ConsumerConfig {
+        auto_offset_reset: AutoOffsetReset::None,
+        enable_auto_commit: false,
+        ..ConsumerConfig::named(name)
+    }
+}
+
+/// Adversary 50: `subscribe` on a consumer assigned partitions by hand dropped them and joined the group;
+/// Kafka throws IllegalStateException. `unsubscribe` (and `subscribe([])`) clears a manual assignment.
+#[test]
+fn subscribe_after_assign_is_refused_and_unsubscribe_clears_the_assignment() {
+    let mut w = world_with_records(1, 3);
+    let c = group_consumer(&mut w, "g", "c");
+    let e = w.subscribe(c, vec!["t".into()]).unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidRequest, "{e}");
+    assert_eq!(w.assignment(c).unwrap(), [TopicPartition::new("t", 0)], "the manual assignment stays");
+    w.subscribe(c, vec![]).unwrap();
+    assert!(w.assignment(c).unwrap().is_empty(), "subscribe([]) is unsubscribe(), which clears it");
+    w.subscribe(c, vec!["t".into()]).unwrap();
+    let mut polled = 0;
+    for _ in 0..20 {
+        polled += w.poll(c, 500).unwrap().len();
+    }
+    assert_eq!(polled, 3, "a member now");
+}

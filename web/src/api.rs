@@ -568,7 +568,7 @@ impl Cluster {
     ) -> Result<JsValue, JsValue> {
         let broker = number_arg(&broker_id, "brokerId", f64::from(i32::MAX))? as NodeId;
         let topic = string_arg(&topic, "The topic name", ErrorCode::InvalidTopicException)?;
-        let partition = number_arg(&partition, "partition", f64::from(u32::MAX))? as u32;
+        let partition = number_arg(&partition, "partition", f64::from(i32::MAX))? as u32;
         let o: ReadLogOptions = parse_options(opt_js(options), "readLog")?;
         let from = o.from_offset.unwrap_or(0);
         let max = usize::try_from(o.max_records.unwrap_or(100)).unwrap_or(usize::MAX);
@@ -733,13 +733,13 @@ pub struct Consumer {
 
 fn topic_partition_arg(topic: &JsValue, partition: &JsValue) -> Result<TopicPartition, JsValue> {
     let topic = string_arg(topic, "The topic name", ErrorCode::InvalidTopicException)?;
-    let partition = number_arg(partition, "partition", f64::from(u32::MAX))? as u32;
+    let partition = number_arg(partition, "partition", f64::from(i32::MAX))? as u32;
     Ok(TopicPartition::new(topic, partition))
 }
 
 fn topic_partition(topic: &JsValue, partition: f64) -> Result<TopicPartition, JsValue> {
     let topic = string_arg(topic, "The topic name", ErrorCode::InvalidTopicException)?;
-    let partition = whole(partition, "partition", f64::from(u32::MAX))? as u32;
+    let partition = whole(partition, "partition", f64::from(i32::MAX))? as u32;
     Ok(TopicPartition::new(topic, partition))
 }
 

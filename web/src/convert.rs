@@ -344,7 +344,7 @@ pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue
         }
         let partition = match optional_number(&item, "partition")? {
             None => None,
-            Some(p) => Some(whole(p, "partition", f64::from(u32::MAX))? as u32),
+            Some(p) => Some(whole(p, "partition", f64::from(i32::MAX))? as u32),
         };
         let timestamp_ms = match optional_number(&item, "timestamp")? {
             Some(t) if t.is_finite() && t.fract() == 0.0 && t.abs() <= MAX_SAFE_INTEGER => Some(t as i64),

@@ -234,7 +234,7 @@ pub struct World {
     leaders_by_term: VecMap<u64, NodeId>,
     admin: NodeId,
     next_client_id: NodeId,
-    /// Per-role counters for Kafka-style default client ids (`producer-1`, `consumer-1`).
+    /// Per-role sequences for Kafka's default client ids (`producer-1`, `consumer-orders-1`).
     client_counters: VecMap<&'static str, u32>,
     events_dispatched: u64,
     /// Brokers whose process is down (crashed or powered off); their disk stays in `nodes`.
@@ -829,10 +829,14 @@ impl World {
         Some(value)
     }
 
+    /// Starts a client named `client_id`, or as `generated` names it from the role's sequence (Kafka's
+    /// `CONSUMER_CLIENT_ID_SEQUENCE` and `PRODUCER_CLIENT_ID_SEQUENCE`: counted only when a name is made, and
+    /// only for a client that starts, so that a refused one leaves a replay the same run; adversary 50).
     fn add_client(
         &mut self,
         role: &'static str,
         client_id: Option<String>,
+        generated: impl FnOnce(&mut u32) -> String,
         make: impl FnOnce(NodeId, String, Vec<NodeId>, rand_pcg::Pcg32) -> Node,
     ) -> Result<NodeId> {
         if self.nodes.len() - self.brokers.len() - self.controllers.len() >= CLIENTS_MAX {
@@ -841,14 +845,12 @@ impl World {
                 "Franz runs at most {CLIENTS_MAX} clients at once; close some first"
             ));
         }
-        let counter = self.client_counters.entry(role).or_insert(0);
-        *counter += 1;
         let client_id = match client_id {
             Some(id) if id.is_empty() || id.len() > 255 => {
                 return Err(franz_err!(InvalidConfig, "client.id must be 1 to 255 characters"));
             }
             Some(id) => id,
-            None => format!("{role}-{counter}"),
+            None => generated(self.client_counters.entry(role).or_insert(0)),
         };
         let id = self.next_client_id;
         self.next_client_id += 1;

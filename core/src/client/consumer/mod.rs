@@ -80,7 +80,8 @@ impl AutoOffsetReset {
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 #[cfg_attr(feature = "tsify", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ConsumerConfig {
-    /// `client.id`; Kafka's `consumer-N` when absent.
+    /// `client.id`; when absent or empty, Kafka's `consumer-<group.id>-<N>` (`consumer-null-<N>` without a group;
+    /// a static member's `group.instance.id` for `<N>`).
     pub client_id: Option<String>,
     pub group_id: Option<String>,
     pub auto_offset_reset: AutoOffsetReset,
@@ -465,6 +466,14 @@ impl Consumer {
             self.unsubscribe(now_ms, out);
             return Ok(());
         }
+        if self.membership.is_none() && !self.assignment.is_empty() {
+            // Kafka's IllegalStateException (adversary 50: the manual assignment was dropped without a word).
+            return Err(franz_err!(
+                InvalidRequest,
+                "Subscription to topics and manual assignment are mutually exclusive: this consumer is assigned \
+                 partitions (unsubscribe() or assign([]) first)"
+            ));
+        }
         if topics.len() > ASSIGNED_PARTITIONS_MAX {
             return Err(franz_err!(InvalidRequest, "Subscribe to at most {ASSIGNED_PARTITIONS_MAX} topics"));
         }
@@ -584,10 +593,13 @@ impl Consumer {
             && !self.in_flight.any(|p| matches!(p, Pending::LeaveGroup | Pending::OffsetCommit(_)))
     }
 
-    /// `unsubscribe()`: the partitions are given up (committed first with auto-commit) and the group left;
-    /// the consumer may subscribe or assign again.
+    /// `unsubscribe()`: the partitions are given up and the group left; the consumer may subscribe or assign
+    /// again. As Kafka's, it also clears a manual assignment.
     pub fn unsubscribe(&mut self, now_ms: u64, out: &mut Outbox) {
         if self.membership.is_none() {
+            if !self.assignment.is_empty() {
+                let _ = self.assign(now_ms, Vec::new(), out);
+            }
             return;
         }
         // As Kafka's `unsubscribe()` (`onLeavePrepare`, then `maybeLeaveGroup`): the partitions are given up
@@ -700,6 +712,21 @@ impl Consumer {
         if self.membership.as_ref().is_some_and(|m| m.rejoin_requested) {
             let error = franz_err!(RebalanceInProgress, "The group is rebalancing");
             self.rejoin(now_ms, &error, out);
+        }
+        // Kafka's `refreshCommittedOffsetsIfNeeded` at every poll: a partition left without a position
+        // (`auto.offset.reset=none`, nothing committed) asks the coordinator again, so that an offset
+        // committed since (by this consumer or another of its group) is where it starts (adversary 50: it
+        // threw for ever).
+        if self.config.group_id.is_some() {
+            let mut asked_again = false;
+            for state in self.assignment.values_mut().filter(|s| s.no_offset && s.position.is_none()) {
+                state.committed_checked = false;
+                asked_again = true;
+            }
+            // The answer decides anew (an error found between polls would be the last answer's).
+            if asked_again && self.error.as_ref().is_some_and(|e| e.code == ErrorCode::NoOffsetForPartition) {
+                self.error = None;
+            }
         }
         self.maybe_auto_commit(now_ms);
         self.fill(now_ms, out);

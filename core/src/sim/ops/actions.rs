@@ -29,7 +29,11 @@ impl World {
     pub(in crate::sim) fn exec_add_producer(&mut self, config: ProducerConfig) -> Result<NodeId> {
         config.validate()?;
         let given = config.client_id.clone();
-        self.add_client("producer", given, |id, client_id, brokers, rng| {
+        let generated = |sequence: &mut u32| {
+            *sequence += 1;
+            format!("producer-{sequence}")
+        };
+        self.add_client("producer", given, generated, |id, client_id, brokers, rng| {
             let config = ProducerConfig { client_id: Some(client_id), ..config };
             Node::Producer(Producer::new(id, config, brokers, rng))
         })
@@ -38,7 +42,18 @@ impl World {
     pub(in crate::sim) fn exec_add_consumer(&mut self, config: ConsumerConfig) -> Result<NodeId> {
         config.validate()?;
         let (given, now_ms) = (config.client_id.clone(), self.now_ms);
-        self.add_client("consumer", given, |id, client_id, brokers, _rng| {
+        // Kafka's consumer takes an empty client.id as none, and names it by its group and instance id.
+        let given = given.filter(|id| !id.is_empty());
+        let group = config.group_id.clone().unwrap_or_else(|| String::from("null"));
+        let instance = config.group_instance_id.clone();
+        let generated = |sequence: &mut u32| {
+            let part = instance.unwrap_or_else(|| {
+                *sequence += 1;
+                format!("{sequence}")
+            });
+            format!("consumer-{group}-{part}")
+        };
+        self.add_client("consumer", given, generated, |id, client_id, brokers, _rng| {
             let config = ConsumerConfig { client_id: Some(client_id), ..config };
             Node::Consumer(Consumer::new(id, config, brokers, now_ms))
         })
