@@ -28,6 +28,18 @@ test("a script reads like ordinary client code", () => {
   assert.ok(cluster.events().some((e) => e.kind === "records_appended" && e.offset === undefined && e.baseOffset === 0));
 });
 
+test("headers: a key may repeat (KafkaJS's array form), read back as an array in order", () => {
+  const cluster = new franz.Cluster({ seed: 2, brokers: 1 });
+  cluster.createTopic("h");
+  cluster.producer().send("h", [{ value: "v", headers: { trace: ["a", "b"], one: "x", none: null } }]);
+  const consumer = cluster.consumer({ autoOffsetReset: "earliest" });
+  consumer.assign([{ topic: "h", partition: 0 }]);
+  const [record] = consumer.poll(1000);
+  assert.deepEqual(record.headers, { trace: ["a", "b"], one: "x", none: null });
+  assert.deepEqual(cluster.readLog(1, "h", 0)[0].headers, record.headers);
+  assert.throws(() => cluster.producer().send("h", [{ value: "v", headers: { t: [{}] } }]), { code: "INVALID_RECORD" });
+});
+
 test("errors are Error objects with Kafka's code", () => {
   const cluster = new franz.Cluster();
   assert.throws(() => cluster.createTopic("bad name"), (e) => e instanceof Error && e.code === "INVALID_TOPIC_EXCEPTION" && e.retriable === false);

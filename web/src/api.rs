@@ -36,8 +36,10 @@ const TS_TYPES: &'static str = r#"
 export interface FranzError extends Error { code: ErrorCode; retriable: boolean; }
 /** A string is UTF-8; a `Uint8Array` passes bytes through. Read back as a string when the bytes are UTF-8. */
 export type Bytes = string | Uint8Array;
+/** A header repeated (Kafka allows a key more than once) has its values as an array, in order (KafkaJS's form). */
+export type RecordHeaders = Record<string, Bytes | null | (Bytes | null)[]>;
 export interface ProducerRecord {
-  key?: Bytes | null; value: Bytes | null; partition?: number; headers?: Record<string, Bytes | null>; timestamp?: number;
+  key?: Bytes | null; value: Bytes | null; partition?: number; headers?: RecordHeaders; timestamp?: number;
 }
 export interface SendResult {
   requestId: number; ok: boolean; partition?: number; offset?: number | null; records?: RecordMetadata[];
@@ -45,10 +47,10 @@ export interface SendResult {
 }
 export interface ConsumerRecord {
   topic: string; partition: number; offset: number; key: Bytes | null; value: Bytes | null; timestamp: number;
-  headers: Record<string, Bytes | null>;
+  headers: RecordHeaders;
 }
 export interface LogRecord {
-  offset: number; timestamp: number; key: Bytes | null; value: Bytes | null; headers: Record<string, Bytes | null>;
+  offset: number; timestamp: number; key: Bytes | null; value: Bytes | null; headers: RecordHeaders;
   leaderEpoch: number;
 }
 /** `new Cluster(options)`: a scenario's head (`ClusterConfig`), with config values as numbers or booleans too. */

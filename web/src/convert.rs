@@ -364,27 +364,46 @@ pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue
     Ok(out)
 }
 
-/// Headers as an object `{ name: value }`.
+/// Headers as an object `{ name: value }`; an array of values is that header repeated, in order (KafkaJS's
+/// form: Kafka's `Headers.add` allows a key more than once; adversary 50).
 fn headers(value: JsValue) -> Result<Vec<Header>, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(Vec::new());
     }
     let Some(object) = value.dyn_ref::<Object>() else {
-        return Err(invalid(ErrorCode::InvalidRecord, "headers must be an object { name: value }"));
+        return Err(invalid(ErrorCode::InvalidRecord, "headers must be an object { name: value or [values] }"));
     };
     let mut out = Vec::new();
     for entry in Object::entries(object).iter() {
         let pair: Array = entry.unchecked_into();
         let key = pair.get(0).as_string().unwrap_or_default();
-        out.push(Header { key, value: bytes(pair.get(1), "header value")? });
+        match pair.get(1).dyn_into::<Array>() {
+            Ok(values) => {
+                for v in values.iter() {
+                    out.push(Header { key: key.clone(), value: bytes(v, "header value")? });
+                }
+            }
+            Err(v) => out.push(Header { key, value: bytes(v, "header value")? }),
+        }
     }
     Ok(out)
 }
 
+/// `{ name: value }`, a repeated header's values as an array in their order (as KafkaJS reads them).
 pub fn headers_to_js(headers: &[Header]) -> JsValue {
     let object = Object::new();
-    for h in headers {
-        let _ = Reflect::set(&object, &h.key.as_str().into(), &bytes_to_js(&h.value));
+    for (i, h) in headers.iter().enumerate() {
+        let key: JsValue = h.key.as_str().into();
+        if headers[..i].iter().any(|earlier| earlier.key == h.key) {
+            continue;
+        }
+        let repeats = headers[i + 1..].iter().any(|later| later.key == h.key);
+        let value = if repeats {
+            headers.iter().filter(|x| x.key == h.key).map(|x| bytes_to_js(&x.value)).collect::<Array>().into()
+        } else {
+            bytes_to_js(&h.value)
+        };
+        let _ = Reflect::set(&object, &key, &value);
     }
     object.into()
 }
