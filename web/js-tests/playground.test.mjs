@@ -38,6 +38,29 @@ async function pause(page) {
 }
 const stepCount = (page) => page.locator('[data-testid="lesson-step-count"]').innerText();
 
+test("a reload asks first once the run holds acts no link keeps (adversary 51)", async () => {
+  const dialogs = [];
+  const watch = (page) => page.on("dialog", async (d) => { dialogs.push(d.type()); await d.dismiss(); });
+  // Time passing alone is no act: the page reloads without a word.
+  const { page: idle } = await openPlayground();
+  watch(idle);
+  await idle.click('[data-testid="play"]');
+  await idle.reload();
+  assert.deepEqual(dialogs, []);
+  await idle.close();
+  const { page, errors } = await openPlayground();
+  watch(page);
+  await page.fill('[data-testid="topic-name"]', "orders");
+  await page.click('[data-testid="create-topic"]');
+  await page.waitForSelector('[data-testid="log-orders-0"]');
+  // Dismissed, the reload does not happen: the run is still there.
+  await page.reload({ timeout: 2_000 }).catch(() => {});
+  assert.deepEqual(dialogs, ["beforeunload"]);
+  assert.equal(await page.locator('[data-testid="log-orders-0"]').count(), 1, "the run stays");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("create a topic, send a record, see it at offset 0 in the log strip", async () => {
   const { page, errors } = await openPlayground();
   await page.fill('[data-testid="topic-name"]', "orders");
@@ -480,13 +503,13 @@ test("scrubbing the timeline goes back and keeps the present; acting in the past
   await pause(page); // pause: the present stands still
   const present = await text(page, "clock");
   const marks = await page.locator('[data-testid="timeline-mark"]').count();
-  for (const kind of ["broker-crash", "controller-election", "isr-change"]) {
+  for (const kind of ["crash", "controller-election", "isr-change"]) {
     assert.ok(await page.locator(`[data-testid="timeline-mark"][data-kind="${kind}"]`).count() > 0, kind);
   }
-  assert.match(await page.locator('[data-testid="timeline-mark"][data-kind="broker-crash"] title').first().textContent(), new RegExp(`broker ${leader}: crashed`));
+  assert.match(await page.locator('[data-testid="timeline-mark"][data-kind="crash"] title').first().textContent(), new RegExp(`broker ${leader}: crashed`));
 
   // The previous mark, then one more with the arrow key: each replays the run to that moment.
-  const crashAt = Number(await page.locator('[data-testid="timeline-mark"][data-kind="broker-crash"]').first().getAttribute("data-time"));
+  const crashAt = Number(await page.locator('[data-testid="timeline-mark"][data-kind="crash"]').first().getAttribute("data-time"));
   await page.click('[data-testid="mark-previous"]');
   await page.locator('[data-testid="back-to-now"]').waitFor();
   assert.match(await text(page, "scrubber-status"), /^Viewing t = .* Playing or acting here forks the run/);
@@ -536,7 +559,7 @@ test("scrubbing the timeline goes back and keeps the present; acting in the past
   assert.match(await text(page, "notice"), /^Forked at t = [\d,]+ ms: the run after it \(to t = [\d,]+ ms\) is discarded\. Created topic fork/);
   assert.equal(await page.locator('[data-testid="back-to-now"]').count(), 0);
   assert.ok(await page.locator('[data-testid="timeline-mark"]').count() < marks, "the discarded future's marks are gone");
-  assert.equal(await page.locator('[data-testid="timeline-mark"][data-kind="broker-crash"]').count(), 0);
+  assert.equal(await page.locator('[data-testid="timeline-mark"][data-kind="crash"]').count(), 0);
   fs.mkdirSync(path.join(root, "target"), { recursive: true });
   await page.screenshot({ path: path.join(root, "target", "playground-timeline.png"), fullPage: true });
   assert.deepEqual(errors, []);
@@ -1009,7 +1032,7 @@ test("a broker on the map opens its actions next to it; they act as the cards do
   assert.equal(await refocused(page, "map-action-isolate"), "map-action-isolate");
   await page.keyboard.press("Enter");
   await menu.waitFor({ state: "detached" });
-  assert.match(await page.locator('[data-testid="cluster-map"] [data-testid="notice"]').innerText(), /^Node 1002 is cut off from every other node/);
+  assert.match(await page.locator('[data-testid="cluster-map"] [data-testid="notice"]').innerText(), /^Controller 1002 is cut off from every other node/);
   assert.equal(await refocused(page, "map-controller-1002"), "map-controller-1002", "the focus goes back to the node, not to the page's start");
   await page.keyboard.press("Enter");
   await menu.waitFor();
@@ -1190,7 +1213,7 @@ test("keyboard shortcuts: Space plays and pauses, . steps, ← → go between ma
   await waitText(page, "play", /^Pause$/);
   await page.waitForTimeout(200);
   assert.equal(await text(page, "play"), "Pause", "Space played, and did not press Step again");
-  await page.locator('[data-testid="timeline-mark"][data-kind="broker-crash"]').waitFor({ state: "attached" });
+  await page.locator('[data-testid="timeline-mark"][data-kind="crash"]').waitFor({ state: "attached" });
   await page.waitForTimeout(300);
   await page.keyboard.press("ArrowLeft");
   await page.locator('[data-testid="back-to-now"]').waitFor();

@@ -518,7 +518,12 @@ impl World {
             .map(|(&id, _)| id)
     }
 
+    /// The node as a person names it; the network's own events (partitions, heals, link settings) are the
+    /// network's (adversary 51: the page said "node -1").
     pub fn node_name(&self, id: NodeId) -> String {
+        if id == NO_NODE_NETWORK {
+            return String::from("network");
+        }
         self.names.get(&id).cloned().unwrap_or_else(|| format!("node {id}"))
     }
 

@@ -4,7 +4,7 @@
 //! the browser the files it asks to download, listens on the window for the page's keyboard shortcuts (and
 //! for clicks beside the map's menu), and renders the state.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo::events::{EventListener, EventListenerOptions};
@@ -129,6 +129,8 @@ pub struct App {
     /// A shortcut asked whether to fork: its answer takes the focus once drawn (adversary 40: it stayed on
     /// the page, five Tabs away).
     focus_fork_question: bool,
+    /// The run holds work no link keeps: a reload or a closed tab asks first (`beforeunload`).
+    unkept_run: Rc<Cell<bool>>,
 }
 
 /// The page's clock (performance.now), in ms.
@@ -228,8 +230,9 @@ fn shortcut_key(e: &KeyboardEvent, clicked: Option<&web_sys::Element>) -> Option
     Some(key)
 }
 
-/// Listens on the window for the page's shortcuts, and for clicks beside the map's menu.
-fn listeners(link: &yew::html::Scope<App>) -> Vec<EventListener> {
+/// Listens on the window for the page's shortcuts, for clicks beside the map's menu, and for the page being
+/// left while `unkept_run` holds.
+fn listeners(link: &yew::html::Scope<App>, unkept_run: Rc<Cell<bool>>) -> Vec<EventListener> {
     let Some(window) = web_sys::window() else { return Vec::new() };
     let clicked: Rc<RefCell<Option<web_sys::Element>>> = Rc::default();
     let pointer = {
@@ -286,7 +289,19 @@ fn listeners(link: &yew::html::Scope<App>) -> Vec<EventListener> {
             link.send_message(Action::OpenLink(fragment));
         })
     };
-    vec![pointer, keys, space_up, clicks, links]
+    // A reload or a closed tab would lose a run the user acted in that no link holds (adversary 51: F5 gave
+    // a new cluster without a word): the browser asks first, as the page's own navigation does.
+    let leaving = {
+        let options = EventListenerOptions::enable_prevent_default();
+        EventListener::new_with_options(&window, "beforeunload", options, move |e| {
+            if unkept_run.get() {
+                e.prevent_default();
+                // Older browsers ask only when a return value is set.
+                let _ = js_sys::Reflect::set(e, &JsValue::from_str("returnValue"), &JsValue::from_str(""));
+            }
+        })
+    };
+    vec![pointer, keys, space_up, clicks, links, leaving]
 }
 
 impl App {
@@ -316,7 +331,8 @@ impl Component for App {
     /// A run shared as a link is replayed (or the page says why the link cannot be used).
     fn create(ctx: &Context<Self>) -> Self {
         let fragment = location().and_then(|l| l.hash().ok()).unwrap_or_default();
-        let _listeners = listeners(ctx.link());
+        let unkept_run = Rc::new(Cell::new(false));
+        let _listeners = listeners(ctx.link(), unkept_run.clone());
         let clock: super::state::Clock =
             std::rc::Rc::new(|| web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now()));
         let state = Playground::open(&fragment, (*ctx.props().library).clone(), Some(clock));
@@ -333,6 +349,7 @@ impl Component for App {
             shown_at_ms: wall_ms(),
             _listeners,
             focus_fork_question: false,
+            unkept_run,
         };
         app.request_frame(ctx);
         app
@@ -353,6 +370,9 @@ impl Component for App {
         }
         if frame {
             self.request_frame(ctx);
+        } else {
+            // Only an act changes it (a frame lets time pass), and judging builds the run's scenario.
+            self.unkept_run.set(self.state.run_would_be_lost());
         }
         let now_ms = wall_ms();
         // A paused page's frames change nothing: no refresh to take.

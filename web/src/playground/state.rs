@@ -334,6 +334,15 @@ fn stop_text(world: &World, id: NodeId, led: &[(String, u32)]) -> String {
     text
 }
 
+/// "Broker 2" or "Controller 1001", for a sentence about a node of either kind.
+fn node_label(id: NodeId) -> String {
+    if (franz_core::sim::FIRST_CONTROLLER_ID..franz_core::types::FIRST_CLIENT_ID).contains(&id) {
+        format!("Controller {id}")
+    } else {
+        format!("Broker {id}")
+    }
+}
+
 impl BrokerAction {
     pub fn done_text(self, id: NodeId) -> String {
         match self {
@@ -343,11 +352,12 @@ impl BrokerAction {
             BrokerAction::PowerLoss => format!("Broker {id} lost power: what it had not flushed is gone."),
             BrokerAction::Isolate => {
                 format!(
-                    "Node {id} is cut off from every other node (nodes cut off before stay cut off). Heal (on its \
-                     card, or in Network) reconnects every node."
+                    "{} is cut off from every other node (nodes cut off before stay cut off). Heal (on its \
+                     card, or in Network) reconnects every node.",
+                    node_label(id)
                 )
             }
-            BrokerAction::Pause => format!("Node {id} is paused (a long GC): alive but silent for a while."),
+            BrokerAction::Pause => format!("{} is paused (a long GC): alive but silent for a while.", node_label(id)),
             BrokerAction::CrashController => {
                 format!("Controller {id} crashed. If it was active, the others elect a new one within the election timeout.")
             }
@@ -943,7 +953,8 @@ impl Playground {
 
     /// Whether replacing the run loses something the user did that no link holds: a lesson they forked, a
     /// free-play run they acted in since it was opened (or its link copied). Letting time pass is no act.
-    fn run_would_be_lost(&self) -> bool {
+    /// (The page asks the browser to confirm a reload or a closed tab then.)
+    pub fn run_would_be_lost(&self) -> bool {
         match &self.lesson {
             Some(mode) => mode.forked(),
             None => self.run_world().scenario().is_ok_and(|s| user_actions(&s) > self.saved_actions),

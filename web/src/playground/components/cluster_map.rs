@@ -474,7 +474,12 @@ fn map_nodes(p: &MapNodesProps) -> Html {
         let (x, _) = at[&v.id];
         let active = p.picture.leader_id == Some(v.id);
         let crashed = v.state == VoterStatus::Crashed;
-        let state = if crashed { String::from("crashed") } else { format!("{} · term {}", v.role, v.term) };
+        // As the Cluster panel says it (adversary 51: the map left "isolated" out).
+        let state = match (crashed, cut.contains(&v.id)) {
+            (true, _) => String::from("crashed"),
+            (false, true) => format!("isolated · {} · term {}", v.role, v.term),
+            (false, false) => format!("{} · term {}", v.role, v.term),
+        };
         let (onclick, onkeydown) = node_events(v.id, &p.on_action);
         let what = format!("controller {}: {state}{}", v.id, if active { " (the active controller)" } else { "" });
         let label = match side(v.id) {

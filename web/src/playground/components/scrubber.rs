@@ -20,7 +20,7 @@ const TOP_PX: usize = 6;
 /// A mark's shape, drawn around (0, 0): its kind shows by shape as well as by colour.
 fn shape(kind: MarkKind) -> Html {
     match kind {
-        MarkKind::BrokerCrash => html! { <rect x="-3.5" y="-3.5" width="7" height="7" /> },
+        MarkKind::Crash => html! { <rect x="-3.5" y="-3.5" width="7" height="7" /> },
         MarkKind::ControllerElection => html! { <circle r="3" class="hollow" /> },
         MarkKind::LeaderElection => html! { <circle r="3.5" /> },
         MarkKind::IsrChange => html! { <polygon points="0,-4 4,0 0,4 -4,0" /> },

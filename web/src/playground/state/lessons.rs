@@ -284,10 +284,20 @@ impl Playground {
         if std::mem::replace(&mut mode.forked, true) {
             return None;
         }
-        let at = mode.reports.len();
-        Some(Notice::info(format!(
-            "You are trying it yourself: the lesson is forked after step {at}, so Next is off. Back returns to the end of step {at}."
-        )))
+        Some(Notice::info(match mode.reports.len() {
+            0 => String::from(
+                "You are trying it yourself: the lesson is forked before its first step, so Next is off. Back returns to the lesson's start.",
+            ),
+            at => format!(
+                "You are trying it yourself: the lesson is forked after step {at}, so Next is off. Back returns to the end of step {at}."
+            ),
+        }))
+    }
+
+    /// A lesson open at its start, not changed yet: Space begins its first step (adversary 51: Space played
+    /// the clock there, forking the lesson before the reader had seen a step).
+    pub(super) fn lesson_not_begun(&self) -> bool {
+        self.lesson.as_ref().is_some_and(|m| !m.forked && m.reports.is_empty())
     }
 
     /// The run so far as a lesson draft to download.
@@ -402,6 +412,25 @@ mod tests {
 
     fn open(lesson: &Lesson) -> Playground {
         Playground::from_fragment(&share::lesson_fragment(&lesson.id, 0))
+    }
+
+    /// Adversary 51: Space at a lesson's start played the clock, forking the lesson before its first step
+    /// (and the notice spoke of a "step 0"). It begins the first step there; later it plays, as elsewhere.
+    #[test]
+    fn space_at_a_lessons_start_begins_its_first_step() {
+        let lesson = first_lesson();
+        let mut p = open(&lesson);
+        assert_eq!(p.shortcut(" "), Some(Action::LessonNext));
+        p.reduce(Action::LessonNext);
+        assert_eq!(p.lesson().unwrap().steps_done, 1);
+        assert_eq!(p.shortcut(" "), Some(Action::TogglePlay));
+        let mut p = open(&lesson);
+        let notice = p.reduce(Action::TogglePlay).notice.unwrap();
+        assert!(
+            notice.text.contains("forked before its first step") && !notice.text.contains("step 0"),
+            "{}",
+            notice.text
+        );
     }
 
     #[test]

@@ -221,7 +221,7 @@ pub(super) struct MapState {
 
 /// Every shortcut of the page: the key as the help shows it, and what it does.
 pub const SHORTCUTS: [(&str, &str); 6] = [
-    ("Space", "play or pause"),
+    ("Space", "play or pause (a lesson not begun yet: its first step)"),
     ("←", "go to the previous mark on the timeline"),
     ("→", "go to the next mark (past the last one: back to now)"),
     (".", "run the next event (step), and pause"),
@@ -402,6 +402,7 @@ impl Playground {
             "?" | "Escape" if self.help => Action::Help(false),
             _ if self.help => return None,
             "Escape" if self.pending_fork.is_some() => Action::ConfirmFork(false),
+            " " if self.lesson_not_begun() => Action::LessonNext,
             " " => Action::TogglePlay,
             "ArrowLeft" => Action::JumpToMark(super::Toward::Previous),
             "ArrowRight" => Action::JumpToMark(super::Toward::Next),

@@ -23,7 +23,7 @@ const IMPORTANT_EVENTS_MAX: usize = 1_000;
 /// What a mark on the timeline stands for; each kind has its colour and shape on the page.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum MarkKind {
-    BrokerCrash,
+    Crash,
     ControllerElection,
     LeaderElection,
     IsrChange,
@@ -34,7 +34,7 @@ pub enum MarkKind {
 
 impl MarkKind {
     pub const ALL: [MarkKind; 7] = [
-        MarkKind::BrokerCrash,
+        MarkKind::Crash,
         MarkKind::ControllerElection,
         MarkKind::LeaderElection,
         MarkKind::IsrChange,
@@ -46,7 +46,7 @@ impl MarkKind {
     /// Its CSS class and test name.
     pub fn name(self) -> &'static str {
         match self {
-            MarkKind::BrokerCrash => "broker-crash",
+            MarkKind::Crash => "crash",
             MarkKind::ControllerElection => "controller-election",
             MarkKind::LeaderElection => "leader-election",
             MarkKind::IsrChange => "isr-change",
@@ -59,7 +59,7 @@ impl MarkKind {
     /// Its name in the legend.
     pub fn label(self) -> &'static str {
         match self {
-            MarkKind::BrokerCrash => "broker crash",
+            MarkKind::Crash => "crash (broker or controller)",
             MarkKind::ControllerElection => "controller election",
             MarkKind::LeaderElection => "leader election",
             MarkKind::IsrChange => "leader or ISR change",
@@ -72,7 +72,7 @@ impl MarkKind {
     /// The mark a trace event makes, if it makes one.
     fn of(kind: &TraceKind) -> Option<MarkKind> {
         Some(match kind {
-            TraceKind::BrokerCrashed { .. } => MarkKind::BrokerCrash,
+            TraceKind::BrokerCrashed { .. } => MarkKind::Crash,
             TraceKind::ControllerElected { .. } => MarkKind::ControllerElection,
             // Epoch 0 is a new partition's first leader, not an election after a failure.
             TraceKind::LeaderElected { leader_epoch, .. } if *leader_epoch > 0 => MarkKind::LeaderElection,
@@ -476,10 +476,10 @@ mod tests {
         let (mut p, leader) = failover();
         assert_eq!(
             kinds(&p),
-            [MarkKind::BrokerCrash, MarkKind::ControllerElection, MarkKind::LeaderElection, MarkKind::IsrChange]
+            [MarkKind::Crash, MarkKind::ControllerElection, MarkKind::LeaderElection, MarkKind::IsrChange]
         );
         let marks = p.timeline().marks;
-        let crash = marks.iter().find(|m| m.kind == MarkKind::BrokerCrash).unwrap();
+        let crash = marks.iter().find(|m| m.kind == MarkKind::Crash).unwrap();
         assert!(crash.label.contains(&format!("broker {leader}: crashed")), "{}", crash.label);
         assert!(marks.windows(2).all(|w| w[0].time_ms <= w[1].time_ms && w[0].seq < w[1].seq), "oldest first");
 
@@ -695,7 +695,7 @@ mod tests {
         p.reduce(Action::AddMember("g".into(), "jobs".into()));
         frames(&mut p, 2, 100.0);
         let (now, hash, marks) = (p.world().now_ms(), p.world().trace().hash(), p.timeline().marks);
-        let crash = marks.iter().find(|m| m.kind == MarkKind::BrokerCrash).unwrap().time_ms;
+        let crash = marks.iter().find(|m| m.kind == MarkKind::Crash).unwrap().time_ms;
 
         let outcome = p.reduce(Action::TimeTravel(crash));
         assert!(outcome.world_replaced);
@@ -723,7 +723,7 @@ mod tests {
     fn acting_in_the_past_forks_the_run_and_discards_its_future() {
         let (mut p, leader) = failover();
         let end = p.world().now_ms();
-        let crash = p.timeline().marks.iter().find(|m| m.kind == MarkKind::BrokerCrash).unwrap().time_ms;
+        let crash = p.timeline().marks.iter().find(|m| m.kind == MarkKind::Crash).unwrap().time_ms;
         p.reduce(Action::TimeTravel(crash - 1));
         assert_eq!(p.world().broker_status(leader).name(), "running", "before the crash");
 
