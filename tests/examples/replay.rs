@@ -1,4 +1,5 @@
-//! Replays a scenario file and prints what the checker says: `cargo run --profile explore -p franz-tests
+//! Replays a scenario file and prints what the checker says (and the trace's hash, to compare with wasm's
+//! `traceHash()`): `cargo run --profile explore -p franz-tests
 //! --example replay -- path/to/scenario.json [until_ms [client <name> | <broker> <topic> <partition>]]`.
 //! `FRANZ_REPLAY_TRACE=1` prints the whole trace first; `FRANZ_REPLAY_HISTORY=<text>` the history ops holding it. `FRANZ_REPLAY_JUDGE=1`: judged as the explorer
 //! judges (then every fault healed and the cluster asked to serve), printing its verdict and trace.
@@ -81,13 +82,14 @@ fn main() {
     }
     let report = w.check();
     println!(
-        "{} actions, {} ms of virtual time, {} events, replayed in {:?}: ok={} historyComplete={}",
+        "{} actions, {} ms of virtual time, {} events, replayed in {:?}: ok={} historyComplete={} traceHash={:016x}",
         scenario.actions.len(),
         w.now_ms(),
         w.events_dispatched(),
         started.elapsed(),
         report.ok,
-        report.history_complete
+        report.history_complete,
+        w.trace().hash()
     );
     let mut kinds = std::collections::BTreeMap::new();
     for v in &report.violations {
