@@ -400,34 +400,79 @@ impl StepReport {
 pub struct LessonRun {
     pub world: World,
     steps_done: usize,
+    /// The step begun and not yet ended ([`LessonRun::play_step_for`]).
+    playing: Option<StepProgress>,
+}
+
+/// How far a step has been played: its actions done, and of the `runFor` under way, the time run.
+struct StepProgress {
+    action: usize,
+    ran_ms: u64,
+    since_seq: u64,
+    verdicts: Vec<Verdict>,
 }
 
 impl LessonRun {
     pub fn start(lesson: &Lesson) -> Result<LessonRun> {
-        Ok(LessonRun { world: World::new(lesson.cluster_config())?, steps_done: 0 })
+        Ok(LessonRun { world: World::new(lesson.cluster_config())?, steps_done: 0, playing: None })
     }
 
     pub fn steps_done(&self) -> usize {
         self.steps_done
     }
 
+    /// Whether a step was begun by [`LessonRun::play_step_for`] and has not ended.
+    pub fn step_under_way(&self) -> bool {
+        self.playing.is_some()
+    }
+
     /// Runs the next step's actions and judges its claims.
     pub fn play_step(&mut self, lesson: &Lesson) -> Result<StepReport> {
+        loop {
+            if let Some(report) = self.play_step_for(lesson, u64::MAX)? {
+                return Ok(report);
+            }
+        }
+    }
+
+    /// Plays the next step (or the one under way) for at most `virtual_ms` of its `runFor`s, so that a page
+    /// can spread a long step over frames (adversary 51: a step of 300 virtual seconds held the page's main
+    /// thread ~100 ms). Its report once it ends. A `runFor` run in slices is the same run: the world stops
+    /// at each slice's end as it would at any instant, and the scenario records one `runFor`.
+    pub fn play_step_for(&mut self, lesson: &Lesson, virtual_ms: u64) -> Result<Option<StepReport>> {
         let step = lesson
             .steps
             .get(self.steps_done)
             .ok_or_else(|| franz_err!(InvalidRequest, "The lesson has no step {}", self.steps_done + 1))?;
         let since_seq = self.world.trace().len();
-        let mut verdicts = Vec::new();
-        for lesson_action in &step.actions {
-            let outcome = self.world.apply(lesson_action.action.clone());
-            verdicts.extend(judge_action(lesson_action, &outcome));
+        let progress =
+            self.playing.get_or_insert_with(|| StepProgress { action: 0, ran_ms: 0, since_seq, verdicts: Vec::new() });
+        let mut budget_ms = virtual_ms;
+        while let Some(lesson_action) = step.actions.get(progress.action) {
+            let outcome = match lesson_action.action {
+                Action::RunFor { ms } if ms > progress.ran_ms => {
+                    if budget_ms == 0 {
+                        return Ok(None);
+                    }
+                    let slice_ms = (ms - progress.ran_ms).min(budget_ms);
+                    let outcome = self.world.apply(Action::RunFor { ms: slice_ms });
+                    (progress.ran_ms, budget_ms) = (progress.ran_ms + slice_ms, budget_ms - slice_ms);
+                    if progress.ran_ms < ms && outcome.is_ok() {
+                        continue;
+                    }
+                    outcome
+                }
+                _ => self.world.apply(lesson_action.action.clone()),
+            };
+            progress.verdicts.extend(judge_action(lesson_action, &outcome));
+            (progress.action, progress.ran_ms) = (progress.action + 1, 0);
         }
+        let Some(mut progress) = self.playing.take() else { return Ok(None) };
         for expectation in &step.expect {
-            verdicts.push(expectation.judge(&self.world, since_seq));
+            progress.verdicts.push(expectation.judge(&self.world, progress.since_seq));
         }
         self.steps_done += 1;
-        Ok(StepReport { step: self.steps_done - 1, ended_ms: self.world.now_ms(), verdicts })
+        Ok(Some(StepReport { step: self.steps_done - 1, ended_ms: self.world.now_ms(), verdicts: progress.verdicts }))
     }
 }
 

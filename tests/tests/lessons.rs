@@ -1,7 +1,7 @@
 //! Every lesson of the library, played natively: each claim of each step must hold. `FRANZ_LESSON=path`
 //! plays a lesson draft from a file and prints every verdict (for lesson authors).
 
-use franz_core::lesson::{library, play, Lesson, StepReport, LESSON_STEPS_MAX};
+use franz_core::lesson::{library, play, Lesson, LessonRun, StepReport, LESSON_STEPS_MAX};
 
 fn report(lesson: &Lesson, reports: &[StepReport]) -> String {
     let mut text = format!("lesson {}:\n", lesson.id);
@@ -29,6 +29,35 @@ fn every_lesson_keeps_every_claim() {
         }
     }
     assert!(failed.is_empty(), "claims that do not hold:\n{}", failed.join("\n"));
+}
+
+/// A step played in slices of its `runFor`s (as the page spreads a long step over frames) is the same run:
+/// the same trace and the same verdicts as played at once, whatever the slice.
+#[test]
+fn a_step_played_in_slices_is_the_same_run() {
+    let mut sliced_steps = 0;
+    for lesson in &library() {
+        let (whole, reports) = play(lesson).unwrap();
+        for slice_ms in [997, 4_999] {
+            let mut run = LessonRun::start(lesson).unwrap();
+            let mut sliced = Vec::new();
+            let mut slices = 0;
+            while sliced.len() < lesson.steps.len() {
+                slices += 1;
+                if let Some(report) = run.play_step_for(lesson, slice_ms).unwrap() {
+                    assert!(!run.step_under_way());
+                    sliced.push(report);
+                } else {
+                    assert!(run.step_under_way());
+                }
+            }
+            sliced_steps += slices - lesson.steps.len();
+            assert_eq!(sliced, reports, "{} in slices of {slice_ms} ms", lesson.id);
+            assert_eq!(run.world.trace().hash(), whole.trace().hash(), "{} in slices of {slice_ms} ms", lesson.id);
+            assert_eq!(run.world.scenario().unwrap(), whole.scenario().unwrap(), "{}", lesson.id);
+        }
+    }
+    assert!(sliced_steps > 100, "steps took more than one slice: {sliced_steps} slices beyond one a step");
 }
 
 /// Behaviours written as lessons (not in the library): Kafka's rules that a lesson writer found Franz

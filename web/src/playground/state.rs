@@ -805,6 +805,18 @@ impl Playground {
         if let Action::Shortcut(key) = &action {
             return self.shortcut(key).map_or_else(Outcome::default, |a| self.reduce(a));
         }
+        // A lesson step played a slice a frame ends at once before anything else acts (the address then
+        // names it, unless the action names another).
+        if self.lesson_step_under_way() && !matches!(action, Action::Frame(_) | Action::FrameCost(_)) {
+            let mut ended = Outcome::default();
+            if let Err(e) = self.advance_lesson_step(None, &mut ended) {
+                self.post(Notice::error(e));
+            }
+            let mut outcome = self.reduce(action);
+            outcome.changed = true;
+            outcome.fragment = outcome.fragment.or(ended.fragment);
+            return outcome;
+        }
         // (The browser's Back or Forward from a run that no link holds asks first, as replacing it does.)
         if let Action::OpenLink(fragment) = &action {
             // (The history entry the page went back to itself, for the lesson's Back: it shows that already.)
@@ -1020,6 +1032,19 @@ impl Playground {
                     }
                     None => Outcome::default(),
                 }
+            }
+            Action::Frame(now_wall_ms) if self.lesson_step_under_way() => {
+                self.last_frame_ms = Some(now_wall_ms);
+                let mut outcome = Outcome::changed();
+                match self.advance_lesson_step(self.clock.clone(), &mut outcome) {
+                    Ok(Some(text)) => outcome.notice = Some(self.post(Notice::info(text))),
+                    Ok(None) => {}
+                    Err(e) => outcome.notice = Some(self.post(Notice::error(e))),
+                }
+                if outcome.notice.is_some() {
+                    self.notice_place = Place::Lesson;
+                }
+                outcome
             }
             Action::Frame(now_wall_ms) => Outcome { changed: self.advance(now_wall_ms), ..Outcome::default() },
             // A replay's slice is timed by the clock itself: its cost does not size the simulation's share.

@@ -156,8 +156,12 @@ fn current(p: &CurrentProps) -> Html {
             <div class="buttons lesson-buttons">
                 <button data-testid="lesson-back" onclick={on_back} disabled={l.steps_done == 0 && !l.forked}
                         title="replay the lesson from its seed to the end of the previous step">{ back_label }</button>
-                <button class="primary" data-testid="lesson-next" onclick={on_next} disabled={l.forked || done}
-                        title="play the next step and check its claims">{ if l.steps_done == 0 { "Start: step 1" } else { "Next" } }</button>
+                <button class="primary" data-testid="lesson-next" onclick={on_next} disabled={l.forked || done || l.step_under_way}
+                        title="play the next step and check its claims">{ match (l.step_under_way, l.steps_done) {
+                            (true, n) => format!("Playing step {} …", n + 1),
+                            (false, 0) => String::from("Start: step 1"),
+                            (false, _) => String::from("Next"),
+                        } }</button>
             </div>
             <p class="hint">{ "Try it yourself: every panel acts on this lesson's world (doing so forks the lesson)." }</p>
         </>
@@ -184,6 +188,7 @@ mod tests {
             past_ms: None,
             unmet: 0,
             forked: false,
+            step_under_way: false,
         }
     }
 

@@ -47,6 +47,11 @@ pub fn chapters(library: &[Lesson]) -> Vec<Chapter> {
     chapters
 }
 
+/// The wall time a frame spends playing a lesson step under way (as a time travel's slices).
+const STEP_FRAME_MS: f64 = 8.0;
+/// A step's `runFor` goes in slices this long between looks at the clock.
+const STEP_SLICE_MS: u64 = 200;
+
 /// What the lesson panel shows.
 #[derive(Clone, PartialEq, Debug)]
 pub struct LessonView {
@@ -72,6 +77,8 @@ pub struct LessonView {
     pub unmet: usize,
     /// The user changed the lesson's world: Next is off until Back returns to the lesson.
     pub forked: bool,
+    /// A step is being played, a slice a frame: Next waits for it.
+    pub step_under_way: bool,
 }
 
 /// The lesson the page follows.
@@ -163,6 +170,7 @@ impl Playground {
             past_ms,
             unmet: mode.reports.iter().flat_map(|r| &r.verdicts).filter(|v| !v.met).count(),
             forked: mode.forked,
+            step_under_way: mode.run.step_under_way(),
         })
     }
 
@@ -230,15 +238,49 @@ impl Playground {
         if mode.reports.len() >= total {
             return Err(format!("The lesson is over ({total} of {total} steps): pick another, or try it yourself."));
         }
+        let step = mode.reports.len() + 1;
+        let text = match self.advance_lesson_step(self.clock.clone(), outcome)? {
+            Some(text) => text,
+            None => format!("Step {step} of {total}: playing it, a slice a frame …"),
+        };
+        Ok(back.map_or(text.clone(), |b| format!("{b} {text}")))
+    }
+
+    /// Whether a step is being played a slice a frame.
+    pub(super) fn lesson_step_under_way(&self) -> bool {
+        self.lesson.as_ref().is_some_and(|m| m.run.step_under_way())
+    }
+
+    /// Plays the step under way (or the next) for a frame's share of wall time as `clock` measures it
+    /// (without a clock, to its end), as a time travel replays: a step of minutes (a reassignment, a
+    /// failover) held the page's main thread ~100 ms at once (adversary 51). Its sentence once it ended.
+    pub(super) fn advance_lesson_step(
+        &mut self,
+        clock: Option<super::Clock>,
+        outcome: &mut Outcome,
+    ) -> Result<Option<String>, String> {
+        let mode = self.lesson.as_mut().ok_or("No lesson is open: pick one in the list.")?;
+        let total = mode.lesson.steps.len();
+        let deadline_ms = clock.as_ref().map(|c| c() + STEP_FRAME_MS);
+        let slice_ms = if clock.is_some() { STEP_SLICE_MS } else { u64::MAX };
         std::mem::swap(&mut self.world, &mut mode.run.world);
-        let report = mode.run.play_step(&mode.lesson);
+        let report = loop {
+            match mode.run.play_step_for(&mode.lesson, slice_ms) {
+                Ok(None) if clock.as_ref().zip(deadline_ms).is_some_and(|(c, d)| c() < d) => continue,
+                other => break other,
+            }
+        };
         std::mem::swap(&mut self.world, &mut mode.run.world);
-        let report = report.map_err(|e| e.to_string())?;
+        // Its frames are timed by the clock itself: their cost does not size the simulation's share.
+        if clock.is_some() {
+            self.replayed_last_frame = true;
+        }
+        let Some(report) = report.map_err(|e| e.to_string())? else { return Ok(None) };
         let text = format!("Step {} of {total}: {}", report.step + 1, claims_summary(&report));
         mode.reports.push(report);
         outcome.fragment = Some(share::lesson_fragment(&mode.lesson.id, mode.reports.len()));
         self.show_checker_claims();
-        Ok(back.map_or(text.clone(), |b| format!("{b} {text}")))
+        Ok(Some(text))
     }
 
     /// A step whose claims are the checker's shows its verdict as "Check this run" does, pinned on the
@@ -412,6 +454,54 @@ mod tests {
 
     fn open(lesson: &Lesson) -> Playground {
         Playground::from_fragment(&share::lesson_fragment(&lesson.id, 0))
+    }
+
+    /// Adversary 51: a step of minutes played at once held the main thread ~100 ms. With a clock, a step
+    /// plays a slice a frame (Next waits meanwhile), ending where it ends played at once; an action taken
+    /// meanwhile ends it first.
+    #[test]
+    fn a_long_step_plays_a_slice_a_frame_to_where_it_ends_at_once() {
+        let lesson = library().into_iter().find(|l| l.id == "reassignment-and-preferred-leaders").unwrap();
+        let clock = || -> super::super::Clock {
+            let ticks = std::cell::Cell::new(0.0);
+            std::rc::Rc::new(move || {
+                ticks.set(ticks.get() + 1.0);
+                ticks.get()
+            })
+        };
+        let mut p = open(&lesson);
+        p.set_clock(clock());
+        let mut frames = 0;
+        let mut t = 0.0;
+        for step in 1..=lesson.steps.len() {
+            let notice = p.reduce(Action::LessonNext).notice.unwrap();
+            while p.lesson().unwrap().step_under_way {
+                assert!(notice.text.contains("playing it, a slice a frame"), "{}", notice.text);
+                assert!(p.lesson().unwrap().steps_done < step);
+                t += 16.0;
+                p.reduce(Action::Frame(t));
+                frames += 1;
+            }
+            assert_eq!(p.lesson().unwrap().steps_done, step);
+            assert_eq!(p.world().trace().hash(), hash_after(&lesson, step), "step {step}");
+        }
+        assert!(frames > 10, "some steps took several frames ({frames})");
+        assert_eq!(p.lesson().unwrap().unmet, 0);
+
+        // An action while a step plays: the step ends first, then the action forks the lesson after it.
+        let mut p = open(&lesson);
+        p.set_clock(clock());
+        loop {
+            p.reduce(Action::LessonNext);
+            if p.lesson().unwrap().step_under_way {
+                break;
+            }
+        }
+        let playing = p.lesson().unwrap().steps_done + 1;
+        create_topic(&mut p, "during", 1);
+        let view = p.lesson().unwrap();
+        assert_eq!((view.steps_done, view.step_under_way, view.forked), (playing, false, true));
+        assert_eq!(view.unmet, 0, "the step ended as it would have");
     }
 
     /// Adversary 51: Space at a lesson's start played the clock, forking the lesson before its first step
