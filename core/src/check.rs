@@ -289,6 +289,35 @@ impl Report {
     }
 }
 
+/// What replicas' cleaners removed so far, by partition (first and last offsets), from the history's
+/// removals: a consumer reading from such a replica skips them legitimately, whichever role the replica had
+/// when it cleaned (each compacts on its own schedule), even once retention took the evidence from every log
+/// (soak seed 10,127,889: a follower's cleaner removed an offset, it led later, and by the end its retention
+/// had moved past it while the new leader still held it).
+#[derive(Default)]
+struct Cleaned(VecMap<TopicPartition, Vec<(Offset, Offset)>>);
+
+impl Cleaned {
+    fn note(&mut self, op: &Op) {
+        match op {
+            Op::TopicDeleted { topic, .. } => self.0.retain(|tp, _| tp.topic != *topic),
+            Op::RecordsRemoved { topic, partition, removals, .. } => {
+                let by_cleaner =
+                    removals.iter().filter(|r| r.cause != crate::protocol::record::RemovalCause::Retention);
+                let ranges: Vec<(Offset, Offset)> = by_cleaner.map(|r| (r.first_offset, r.last_offset)).collect();
+                if !ranges.is_empty() {
+                    self.0.entry(TopicPartition::new(topic.clone(), *partition)).or_default().extend(ranges);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn covers(&self, tp: &TopicPartition, offset: Offset) -> bool {
+        self.0.get(tp).is_some_and(|ranges| ranges.iter().any(|&(first, last)| (first..=last).contains(&offset)))
+    }
+}
+
 /// Some replica's cleaner removed `offset`: each replica compacts on its own schedule, so a consumer that
 /// read from that replica skipped it legitimately, though the leader now may still hold it.
 fn compacted_somewhere(replicas: &[ReplicaSnapshot], offset: Offset) -> bool {
@@ -636,7 +665,9 @@ fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
     let mut last: VecMap<(NodeId, TopicPartition), Option<Offset>> = VecMap::new();
     // A consumer's fetches of one partition are answered in order, so the HWs its polls carry are too.
     let mut seen_hw: VecMap<(NodeId, TopicPartition), (crate::types::LeaderEpoch, Offset)> = VecMap::new();
+    let mut cleaned = Cleaned::default();
     for entry in history.entries() {
+        cleaned.note(&entry.op);
         match &entry.op {
             Op::TopicDeleted { topic, .. } => seen_hw.retain(|(_, tp), _| tp.topic != *topic),
             Op::PositionReset { consumer, partitions, .. } => {
@@ -687,7 +718,8 @@ fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
                             let list = replicas.get(&tp).map_or(&[][..], |l| &l[..]);
                             let log = authoritative(list);
                             let skipped: Vec<Offset> = (previous + 1..r.offset)
-                                .filter(|&o| log.is_some_and(|l| l.at(o).is_some()) && !compacted_somewhere(list, o))
+                                .filter(|&o| log.is_some_and(|l| l.at(o).is_some()))
+                                .filter(|&o| !compacted_somewhere(list, o) && !cleaned.covers(&tp, o))
                                 .collect();
                             if !skipped.is_empty() {
                                 report.add(
@@ -1152,7 +1184,9 @@ fn check_committed_unread(recorded: &History, history: &History, replicas: &Repl
     let mut fetched_ms: VecMap<(NodeId, TopicPartition), u64> = VecMap::new();
     // When a position was last moved on purpose (a seek), per (group, partition).
     let mut reset_ms: VecMap<Key, u64> = VecMap::new();
+    let mut cleaned = Cleaned::default();
     for (as_recorded, entry) in recorded.entries().zip(history.entries()) {
+        cleaned.note(&entry.op);
         match &entry.op {
             Op::Polled { consumer, records } => {
                 let Some(&group) = group_of.get(consumer) else { continue };
@@ -1210,7 +1244,7 @@ fn check_committed_unread(recorded: &History, history: &History, replicas: &Repl
                         .records
                         .iter()
                         .filter(|r| r.offset >= from.max(log.log_start_offset) && r.offset < o.offset)
-                        .filter(|r| !compacted_somewhere(list, r.offset))
+                        .filter(|r| !compacted_somewhere(list, r.offset) && !cleaned.covers(&key.1, r.offset))
                         .find(|r| read.is_none_or(|read| !read.contains(&r.offset)));
                     if let Some(r) = unread {
                         let detail = format!(
@@ -1862,6 +1896,28 @@ mod tests {
             polled(&[(0, "a", 3)]),
         ];
         assert_eq!(run(seek, vec![replica(1, true, 3, &["a", "b", "c"])]), [], "a seek makes going back legal");
+        // Soak seed 10,127,889: a replica's cleaner removed offset 1 (as a follower), it led and served the
+        // skip; by the end no log shows the cleaning (the leader now holds 1): the history's removal excuses it.
+        use crate::log::{BatchOrigin, Removal, RemovalCause};
+        let cleaned = |cause| Op::RecordsRemoved {
+            topic: "t".into(),
+            partition: 0,
+            topic_id: 1,
+            broker: 2,
+            leader_epoch: 0,
+            removals: vec![Removal {
+                first_offset: 1,
+                last_offset: 1,
+                origin: RecordOrigin { batch: BatchOrigin { producer: 10_002, batch_id: 1 }, index: 1 },
+                cause,
+            }],
+            remover: crate::protocol::history::Remover::Follower,
+        };
+        let skip = |removal| vec![sends(), polled(&[(0, "a", 3)]), removal, polled(&[(2, "c", 3)])];
+        let held = || vec![replica(1, true, 3, &["a", "b", "c"])];
+        assert_eq!(run(skip(cleaned(RemovalCause::Superseded { by: 2 })), held()), []);
+        // Near miss: retention's removal is no cleaning (the log start would have moved past it).
+        assert_eq!(run(skip(cleaned(RemovalCause::Retention)), held()), [ViolationKind::PollSkip]);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! `traceHash()`): `cargo run --profile explore -p franz-tests
 //! --example replay -- path/to/scenario.json [until_ms [client <name> | <broker> <topic> <partition>]]`.
 //! `FRANZ_REPLAY_TRACE=1` prints the whole trace first; `FRANZ_REPLAY_HISTORY=<text>` the history ops holding it. `FRANZ_REPLAY_JUDGE=1`: judged as the explorer
-//! judges (then every fault healed and the cluster asked to serve), printing its verdict and trace.
+//! judges (then every fault healed and the cluster asked to serve), printing its verdict and trace (and the
+//! history ops `FRANZ_REPLAY_HISTORY` names).
 //! `FRANZ_REPLAY_SHRINK=<attempts>`: judged, and if it fails, shrunk as the explorer shrinks a failing
 //! history (a saved history whose seed the explorer no longer draws the same), printing the shrunk JSON.
 use franz_core::sim::scenario::Scenario;
@@ -28,6 +29,14 @@ fn main() {
         let (world, verdict) = franz_tests::explorer::judge_keeping(&scenario);
         for e in world.iter().flat_map(|w| w.trace().since(0)) {
             println!("{}", e.text());
+        }
+        if let Ok(needle) = std::env::var("FRANZ_REPLAY_HISTORY") {
+            for e in world.iter().flat_map(|w| w.history().entries()) {
+                let text = format!("{e:?}");
+                if text.contains(&needle) {
+                    println!("{text}");
+                }
+            }
         }
         println!("judged: {verdict:?}");
         return;
