@@ -294,19 +294,18 @@ impl Report {
 /// when it cleaned (each compacts on its own schedule), even once retention took the evidence from every log
 /// (soak seed 10,127,889: a follower's cleaner removed an offset, it led later, and by the end its retention
 /// had moved past it while the new leader still held it).
+/// (A list, looked through only when a poll skips or a commit passes a record: no map type of its own in the
+/// wasm.)
 #[derive(Default)]
-struct Cleaned(VecMap<TopicPartition, Vec<(Offset, Offset)>>);
+struct Cleaned(Vec<(String, u32, Offset, Offset)>);
 
 impl Cleaned {
     fn note(&mut self, op: &Op) {
         match op {
-            Op::TopicDeleted { topic, .. } => self.0.retain(|tp, _| tp.topic != *topic),
+            Op::TopicDeleted { topic, .. } => self.0.retain(|c| c.0 != *topic),
             Op::RecordsRemoved { topic, partition, removals, .. } => {
-                let by_cleaner =
-                    removals.iter().filter(|r| r.cause != crate::protocol::record::RemovalCause::Retention);
-                let ranges: Vec<(Offset, Offset)> = by_cleaner.map(|r| (r.first_offset, r.last_offset)).collect();
-                if !ranges.is_empty() {
-                    self.0.entry(TopicPartition::new(topic.clone(), *partition)).or_default().extend(ranges);
+                for r in removals.iter().filter(|r| r.cause != crate::protocol::record::RemovalCause::Retention) {
+                    self.0.push((topic.clone(), *partition, r.first_offset, r.last_offset));
                 }
             }
             _ => {}
@@ -314,7 +313,7 @@ impl Cleaned {
     }
 
     fn covers(&self, tp: &TopicPartition, offset: Offset) -> bool {
-        self.0.get(tp).is_some_and(|ranges| ranges.iter().any(|&(first, last)| (first..=last).contains(&offset)))
+        self.0.iter().any(|c| c.1 == tp.partition && (c.2..=c.3).contains(&offset) && c.0 == tp.topic)
     }
 }
 

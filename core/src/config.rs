@@ -610,6 +610,18 @@ impl Default for NetworkConfig {
 }
 
 impl NetworkConfig {
+    /// The drop rate kept to a billionth (rounded): its shortest text then has at most 9 decimals, which
+    /// serde_json reads back to the same bits (without its `float_roundtrip` reader, ~10 KB gzip of wasm,
+    /// a 17-digit number may read one unit in the last place off: a replay would drop other messages). A
+    /// rate out of range is left for `validate` to refuse.
+    pub fn normalized(self) -> NetworkConfig {
+        let mut n = self;
+        if (0.0..=1.0).contains(&n.drop_rate) {
+            n.drop_rate = ((n.drop_rate * 1e9 + 0.5) as u64) as f64 / 1e9;
+        }
+        n
+    }
+
     pub fn validate(&self) -> Result<()> {
         if self.latency_ms == 0 {
             // Every message takes time; zero latency would let two actors talk forever at one instant.
@@ -646,6 +658,26 @@ mod tests {
         assert_eq!(c.min_insync_replicas, 1);
         assert!(c.cleanup_policy_delete && !c.cleanup_policy_compact);
         assert!(!c.unclean_leader_election_enable);
+    }
+
+    #[test]
+    fn drop_rates_are_kept_to_a_billionth_and_read_back_exactly() {
+        let kept = |x: f64| NetworkConfig { drop_rate: x, ..Default::default() }.normalized().drop_rate;
+        for x in [0.0, 0.1, 0.25, 0.3, 1.0, 0.123456789, 1e-9] {
+            assert_eq!(kept(x).to_bits(), x.to_bits(), "{x}: already a billionth's multiple");
+        }
+        assert_eq!(kept(0.1 + 0.2), 0.3);
+        assert_eq!(kept(1e-10), 0.0);
+        assert!(kept(f64::NAN).is_nan() && kept(2.0) == 2.0, "left for validate to refuse");
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..100_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let q = kept((seed >> 11) as f64 / (1u64 << 53) as f64);
+            let back: f64 = serde_json::from_str(&serde_json::to_string(&q).unwrap()).unwrap();
+            assert_eq!(back.to_bits(), q.to_bits(), "{q}");
+        }
     }
 
     #[test]

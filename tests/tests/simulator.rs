@@ -349,6 +349,39 @@ fn a_run_forked_in_the_past_replays_as_it_happened() {
     }
 }
 
+/// Adversary 52: a step is recorded at the instant it was asked, its event comes later. A run forked between
+/// the two recorded the step whole, so the fork's own scenario ran the event its run had not: another run.
+#[test]
+fn a_run_forked_between_a_step_and_its_event_replays_as_it_happened() {
+    for seed in 1..=3 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        w.run_for(1_000);
+        let mut gaps = Vec::new();
+        for _ in 0..20 {
+            let asked = w.now_ms();
+            assert!(w.step(), "seed {seed}: something is scheduled");
+            if w.now_ms() > asked + 1 {
+                gaps.push((asked, w.now_ms()));
+            }
+        }
+        w.run_for(100);
+        let scenario = w.scenario().unwrap();
+        assert!(!gaps.is_empty(), "seed {seed}: some step waited for its event");
+        for (asked, ran) in gaps {
+            for until in [asked, asked + 1, ran - 1] {
+                let mut fork = World::replay(&scenario, Some(until)).unwrap();
+                assert_eq!(fork.now_ms(), until, "seed {seed}");
+                fork.crash_broker(2).unwrap();
+                fork.run_for(300);
+                let again = World::replay(&fork.scenario().unwrap(), None).unwrap();
+                assert_eq!(again.now_ms(), fork.now_ms(), "seed {seed}, forked at {until} ms");
+                assert_eq!(again.trace().hash(), fork.trace().hash(), "seed {seed}, forked at {until} ms");
+            }
+        }
+    }
+}
+
 #[test]
 fn replay_until_a_time_is_time_travel() {
     let original = eventful_run();

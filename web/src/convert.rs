@@ -300,12 +300,16 @@ pub fn bytes_to_js(bytes: &Option<Bytes>) -> JsValue {
     }
 }
 
-fn get(object: &JsValue, key: &str) -> JsValue {
-    Reflect::get(object, &key.into()).unwrap_or(JsValue::UNDEFINED)
+/// A record's field; one whose getter throws refuses the send (adversary 52: read as absent, a value that
+/// could not be read went out as a tombstone).
+fn get(object: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    Reflect::get(object, &key.into()).map_err(|_| {
+        invalid(ErrorCode::InvalidRecord, format!("A record's {key} could not be read (its getter threw)"))
+    })
 }
 
 fn optional_number(object: &JsValue, key: &str) -> Result<Option<f64>, JsValue> {
-    let v = get(object, key);
+    let v = get(object, key)?;
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
@@ -349,14 +353,15 @@ pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue
         let timestamp_ms = match optional_number(&item, "timestamp")? {
             Some(t) if t.is_finite() && t.fract() == 0.0 && t.abs() <= MAX_SAFE_INTEGER => Some(t as i64),
             Some(t) => {
-                return Err(invalid(ErrorCode::InvalidRecord, format!("timestamp must be whole milliseconds, got {t}")))
+                let text = format!("timestamp must be whole milliseconds from -(2^53 - 1) to 2^53 - 1, got {t}");
+                return Err(invalid(ErrorCode::InvalidRecord, text));
             }
             None => None,
         };
         out.push(ProducerRecord {
-            key: bytes(get(&item, "key"), "key")?,
-            value: bytes(get(&item, "value"), "value")?,
-            headers: headers(get(&item, "headers"))?,
+            key: bytes(get(&item, "key")?, "key")?,
+            value: bytes(get(&item, "value")?, "value")?,
+            headers: headers(get(&item, "headers")?)?,
             partition,
             timestamp_ms,
         });
@@ -377,13 +382,10 @@ fn headers(value: JsValue) -> Result<Vec<Header>, JsValue> {
     for entry in Object::entries(object).iter() {
         let pair: Array = entry.unchecked_into();
         let key = pair.get(0).as_string().unwrap_or_default();
-        match pair.get(1).dyn_into::<Array>() {
-            Ok(values) => {
-                for v in values.iter() {
-                    out.push(Header { key: key.clone(), value: bytes(v, "header value")? });
-                }
-            }
-            Err(v) => out.push(Header { key, value: bytes(v, "header value")? }),
+        let value = pair.get(1);
+        let values = if Array::is_array(&value) { value.unchecked_into::<Array>() } else { Array::of1(&value) };
+        for v in values.iter() {
+            out.push(Header { key: key.clone(), value: bytes(v, "header value")? });
         }
     }
     Ok(out)
@@ -393,15 +395,14 @@ fn headers(value: JsValue) -> Result<Vec<Header>, JsValue> {
 pub fn headers_to_js(headers: &[Header]) -> JsValue {
     let object = Object::new();
     for (i, h) in headers.iter().enumerate() {
-        let key: JsValue = h.key.as_str().into();
-        if headers[..i].iter().any(|earlier| earlier.key == h.key) {
-            continue;
-        }
-        let repeats = headers[i + 1..].iter().any(|later| later.key == h.key);
-        let value = if repeats {
-            headers.iter().filter(|x| x.key == h.key).map(|x| bytes_to_js(&x.value)).collect::<Array>().into()
+        let (key, value) = (JsValue::from(h.key.as_str()), bytes_to_js(&h.value));
+        let value = if headers[..i].iter().any(|earlier| earlier.key == h.key) {
+            let before = Reflect::get(&object, &key).unwrap_or_default();
+            let list = if Array::is_array(&before) { before.unchecked_into::<Array>() } else { Array::of1(&before) };
+            list.push(&value);
+            list.into()
         } else {
-            bytes_to_js(&h.value)
+            value
         };
         let _ = Reflect::set(&object, &key, &value);
     }

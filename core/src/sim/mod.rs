@@ -287,6 +287,7 @@ impl World {
     /// Builds the cluster and lets it form, never running past `horizon_ms` (time travel to an instant
     /// before the cluster had formed shows it forming).
     fn form(config: ClusterConfig, horizon_ms: Option<u64>) -> Result<World> {
+        let config = ClusterConfig { network: config.network.normalized(), ..config };
         if config.brokers == 0 || config.brokers > BROKERS_MAX {
             return Err(franz_err!(
                 InvalidConfig,

@@ -46,12 +46,12 @@ impl World {
         let given = given.filter(|id| !id.is_empty());
         let group = config.group_id.clone().unwrap_or_else(|| String::from("null"));
         let instance = config.group_instance_id.clone();
-        let generated = |sequence: &mut u32| {
-            let part = instance.unwrap_or_else(|| {
+        let generated = |sequence: &mut u32| match instance {
+            Some(instance) => format!("consumer-{group}-{instance}"),
+            None => {
                 *sequence += 1;
-                format!("{sequence}")
-            });
-            format!("consumer-{group}-{part}")
+                format!("consumer-{group}-{sequence}")
+            }
         };
         self.add_client("consumer", given, generated, |id, client_id, brokers, _rng| {
             let config = ConsumerConfig { client_id: Some(client_id), ..config };

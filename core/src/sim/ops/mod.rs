@@ -102,14 +102,19 @@ impl World {
             }
         }
         // Replaying to an instant (time travel) cuts what runs past it: the scenario this world records says
-        // what it ran, a runFor only up to the instant.
+        // what it ran, a runFor only up to the instant. Drop rates are kept to a billionth, as recorded.
         let action = match (action, self.horizon_ms) {
             (Action::RunFor { ms }, Some(horizon_ms)) => {
                 Action::RunFor { ms: ms.min(horizon_ms.saturating_sub(self.now_ms)) }
             }
+            (Action::SetNetwork { network }, _) => Action::SetNetwork { network: network.normalized() },
+            (Action::SetLink { a, b, network, one_way }, _) => {
+                Action::SetLink { a, b, network: network.map(NetworkConfig::normalized), one_way }
+            }
             (action, _) => action,
         };
         let run = matches!(action, Action::RunFor { .. });
+        let step = matches!(action, Action::Step);
         let checked_first = action.refused_before_it_acts();
         let (recorded, before) = (self.actions.len(), self.change_count());
         self.record_action(&action);
@@ -126,8 +131,11 @@ impl World {
             self.let_actions_go();
         }
         // A call that ran into the instant is recorded as cut off there, so that a run forked here replays
-        // as it happened (the user's next action at this instant, not after the call's end).
-        if let Some(horizon_ms) = self.horizon_ms.filter(|&h| !run && !self.actions_overflowed && self.now_ms >= h) {
+        // as it happened (the user's next action at this instant, not after the call's end). So is a step whose
+        // event lies past it (it ran nothing: adversary 52, the fork's replay ran the event).
+        let stepped_short = step && matches!(outcome, Ok(Outcome::Stepped(false)));
+        let cut = |h: u64| !run && !self.actions_overflowed && (self.now_ms >= h || stepped_short);
+        if let Some(horizon_ms) = self.horizon_ms.filter(|&h| cut(h)) {
             if let Some(entry) = self.actions.last_mut() {
                 entry.cut_at_ms = Some(horizon_ms);
             }
