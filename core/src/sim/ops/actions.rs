@@ -2,6 +2,7 @@
 //! and the admin calls, each run until its answer as Kafka's blocking calls are.
 
 use super::*;
+use alloc::format;
 
 impl World {
     /// Sends an admin request and waits for its answer up to `default.api.timeout.ms`.
