@@ -2149,6 +2149,51 @@ fn a_partition_without_a_position_asks_for_its_committed_offset_again_at_each_po
     }
 }
 
+/// Adversary 53: while one partition has no offset (`none`), Kafka's poll throws, naming every such
+/// partition, paused or not; Franz handed out the other partitions' records while it asked the coordinator
+/// again.
+#[test]
+fn a_partition_without_an_offset_holds_back_the_others_records_paused_or_not() {
+    for (seed, pause) in [(1, false), (2, true), (3, false)] {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("u", 3, None, ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        for partition in 0..3 {
+            let records = (0..4).map(|i| ProducerRecord { partition: Some(partition), ..value(&format!("v{i}")) });
+            w.send(p, "u", records.collect()).unwrap();
+        }
+        let tps: Vec<TopicPartition> = (0..3).map(|p| TopicPartition::new("u", p)).collect();
+        let a = w.add_consumer(ConsumerConfig { group_id: Some("g".into()), ..w_strict("a") }).unwrap();
+        w.assign(a, tps.clone()).unwrap();
+        let at =
+            |partition, offset| franz_core::sim::scenario::PartitionOffset { topic: "u".into(), partition, offset };
+        w.commit_sync(a, Some(vec![at(0, 1)])).unwrap();
+        w.close_client(a).unwrap();
+        let b = w.add_consumer(ConsumerConfig { group_id: Some("g".into()), ..w_strict("b") }).unwrap();
+        w.assign(b, tps.clone()).unwrap();
+        if pause {
+            w.pause_partitions(b, tps[2..].to_vec(), true).unwrap();
+        }
+        for _ in 0..5 {
+            let e = w.poll(b, 500).unwrap_err();
+            assert_eq!(e.code, ErrorCode::NoOffsetForPartition, "seed {seed}");
+            assert!(e.message.contains("[u-1, u-2]"), "seed {seed}: {}", e.message);
+        }
+        w.seek(b, &tps[1], 0).unwrap();
+        w.seek(b, &tps[2], 3).unwrap();
+        let mut offsets: Vec<(u32, u64)> = Vec::new();
+        for _ in 0..10 {
+            offsets.extend(w.poll(b, 200).unwrap().iter().map(|r| (r.partition, r.offset)));
+        }
+        offsets.sort();
+        let expected: Vec<(u32, u64)> = [(0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2), (1, 3)]
+            .into_iter()
+            .chain((!pause).then_some((2, 3)))
+            .collect();
+        assert_eq!(offsets, expected, "seed {seed}");
+    }
+}
+
 fn w_strict(name: &str) -> ConsumerConfig {
     ConsumerConfig {
         auto_offset_reset: AutoOffsetReset::None,
@@ -2174,4 +2219,8 @@ fn subscribe_after_assign_is_refused_and_unsubscribe_clears_the_assignment() {
         polled += w.poll(c, 500).unwrap().len();
     }
     assert_eq!(polled, 3, "a member now");
+    // assign([]) is unsubscribe(), a member's too (adversary 53).
+    w.assign(c, vec![]).unwrap();
+    assert!(w.assignment(c).unwrap().is_empty(), "assign([]) left the group");
+    w.assign(c, vec![TopicPartition::new("t", 0)]).unwrap();
 }

@@ -38,10 +38,15 @@ test("headers: a key may repeat (KafkaJS's array form), read back as an array in
   assert.deepEqual(record.headers, { trace: ["a", "b"], one: "x", none: null });
   assert.deepEqual(cluster.readLog(1, "h", 0)[0].headers, record.headers);
   assert.throws(() => cluster.producer().send("h", [{ value: "v", headers: { t: [{}] } }]), { code: "INVALID_RECORD" });
+  // A header named __proto__ is an own key read back, not the object's prototype (adversary 53).
+  cluster.producer().send("h", [{ value: "p", headers: { ["__proto__"]: "x" } }]);
+  const [, proto] = consumer.poll(1000).concat(cluster.readLog(1, "h", 0)).filter((r) => r.value === "p");
+  assert.deepEqual(Object.keys(proto.headers), ["__proto__"]);
+  assert.equal(Object.getPrototypeOf(proto.headers), Object.prototype);
   // A field whose getter throws refuses the send (it had gone out as a tombstone: adversary 52).
   const thrower = { key: "k", get value() { throw new Error("no"); } };
   assert.throws(() => cluster.producer().send("h", [thrower]), { code: "INVALID_RECORD" });
-  assert.equal(cluster.readLog(1, "h", 0).length, 1, "nothing written");
+  assert.equal(cluster.readLog(1, "h", 0).length, 2, "nothing written");
 });
 
 test("errors are Error objects with Kafka's code", () => {

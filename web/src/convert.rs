@@ -393,20 +393,32 @@ fn headers(value: JsValue) -> Result<Vec<Header>, JsValue> {
 
 /// `{ name: value }`, a repeated header's values as an array in their order (as KafkaJS reads them).
 pub fn headers_to_js(headers: &[Header]) -> JsValue {
-    let object = Object::new();
+    let out = Object::new();
     for (i, h) in headers.iter().enumerate() {
         let (key, value) = (JsValue::from(h.key.as_str()), bytes_to_js(&h.value));
         let value = if headers[..i].iter().any(|earlier| earlier.key == h.key) {
-            let before = Reflect::get(&object, &key).unwrap_or_default();
+            let before = Reflect::get(&out, &key).unwrap_or_default();
             let list = if Array::is_array(&before) { before.unchecked_into::<Array>() } else { Array::of1(&before) };
             list.push(&value);
             list.into()
         } else {
             value
         };
-        let _ = Reflect::set(&object, &key, &value);
+        if h.key == "__proto__" {
+            // An own key, as KafkaJS's decoder makes it: assigned, it set the object's prototype (adversary 53).
+            let yes = JsValue::TRUE;
+            let descriptor = object(&[
+                ("value", value),
+                ("enumerable", yes.clone()),
+                ("writable", yes.clone()),
+                ("configurable", yes),
+            ]);
+            let _ = Reflect::define_property(&out, &key, descriptor.unchecked_ref());
+        } else {
+            let _ = Reflect::set(&out, &key, &value);
+        }
     }
-    object.into()
+    out.into()
 }
 
 /// A plain object from key/value pairs.

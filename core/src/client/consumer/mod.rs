@@ -471,7 +471,7 @@ impl Consumer {
             return Err(franz_err!(
                 InvalidRequest,
                 "Subscription to topics and manual assignment are mutually exclusive: this consumer is assigned \
-                 partitions (unsubscribe() or assign([]) first)"
+                 partitions (assign([]) or subscribe([]) first)"
             ));
         }
         if topics.len() > ASSIGNED_PARTITIONS_MAX {
@@ -620,6 +620,11 @@ impl Consumer {
     /// Manual assignment (`KafkaConsumer.assign`): replaces the assignment; kept partitions keep their
     /// positions.
     pub fn assign(&mut self, now_ms: u64, partitions: Vec<TopicPartition>, out: &mut Outbox) -> Result<()> {
+        // Kafka's `assign([])` is `unsubscribe()`, a subscribed consumer's too (adversary 53).
+        if partitions.is_empty() && self.membership.is_some() {
+            self.unsubscribe(now_ms, out);
+            return Ok(());
+        }
         if self.membership.is_some() {
             return Err(franz_err!(
                 InvalidRequest,
@@ -753,7 +758,18 @@ impl Consumer {
 
     /// Whether `poll` has something to return now: records, or an error.
     pub fn has_poll_result(&self) -> bool {
-        self.error.is_some() || self.is_fenced() || self.assignment.values().any(|s| !s.paused && !s.buffer.is_empty())
+        self.error.is_some()
+            || self.is_fenced()
+            || (!self.settling_positions() && self.assignment.values().any(|s| !s.paused && !s.buffer.is_empty()))
+    }
+
+    /// Kafka's `poll` settles every assigned partition's position first (`updateFetchPositions`, paused ones
+    /// too): while the coordinator is asked again for the committed offset of one without
+    /// (`auto.offset.reset=none`), no records are handed out, and then either it starts there or `poll`
+    /// throws (adversary 53: the other partitions' records came out meanwhile).
+    fn settling_positions(&self) -> bool {
+        self.config.group_id.is_some()
+            && self.assignment.values().any(|s| s.no_offset && s.position.is_none() && !s.committed_checked)
     }
 
     /// `pause(partitions)` / `resume(partitions)`: a paused partition is not fetched and `poll` returns none of
@@ -786,8 +802,21 @@ impl Consumer {
     /// positions; or the pending error.
     pub fn take_records(&mut self, now_ms: u64, out: &mut Outbox) -> Result<Vec<ConsumerRecord>> {
         self.in_poll = false;
-        if let Some(error) = self.error.take() {
+        if let Some(mut error) = self.error.take() {
+            // Kafka's exception names every partition without an offset.
+            let undefined: Vec<String> = self
+                .assignment
+                .iter()
+                .filter(|(_, s)| s.no_offset && s.position.is_none())
+                .map(|(tp, _)| alloc::format!("{tp}"))
+                .collect();
+            if error.code == ErrorCode::NoOffsetForPartition && undefined.len() > 1 {
+                error = no_offset_error_for(&undefined.join(", "));
+            }
             return Err(error);
+        }
+        if self.settling_positions() {
+            return Ok(Vec::new()); // the poll's time ran out while the coordinator was asked
         }
         self.check_not_fenced()?;
         if let Some(m) = self.membership.as_mut() {
@@ -1148,9 +1177,13 @@ fn not_assigned(tp: &TopicPartition) -> FranzError {
 
 /// Kafka's `NoOffsetForPartitionException`, as `poll` and `position` throw it.
 fn no_offset_error(tp: &TopicPartition) -> FranzError {
+    no_offset_error_for(&alloc::format!("{tp}"))
+}
+
+fn no_offset_error_for(partitions: &str) -> FranzError {
     franz_err!(
         NoOffsetForPartition,
-        "NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: [{tp}] (auto.offset.reset=none): seek first"
+        "NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: [{partitions}] (auto.offset.reset=none): seek first"
     )
 }
 
