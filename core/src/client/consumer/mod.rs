@@ -803,15 +803,17 @@ impl Consumer {
     pub fn take_records(&mut self, now_ms: u64, out: &mut Outbox) -> Result<Vec<ConsumerRecord>> {
         self.in_poll = false;
         if let Some(mut error) = self.error.take() {
-            // Kafka's exception names every partition without an offset.
-            let undefined: Vec<String> = self
-                .assignment
-                .iter()
-                .filter(|(_, s)| s.no_offset && s.position.is_none())
-                .map(|(tp, _)| alloc::format!("{tp}"))
-                .collect();
-            if error.code == ErrorCode::NoOffsetForPartition && undefined.len() > 1 {
-                error = no_offset_error_for(&undefined.join(", "));
+            if error.code == ErrorCode::NoOffsetForPartition {
+                // Kafka's exception names every partition without an offset.
+                let undefined: Vec<String> = self
+                    .assignment
+                    .iter()
+                    .filter(|(_, s)| s.no_offset && s.position.is_none())
+                    .map(|(tp, _)| alloc::format!("{tp}"))
+                    .collect();
+                if undefined.len() > 1 {
+                    error = no_offset_error_for(&undefined.join(", "));
+                }
             }
             return Err(error);
         }
