@@ -334,13 +334,10 @@ fn stop_text(world: &World, id: NodeId, led: &[(String, u32)]) -> String {
     text
 }
 
-/// "Broker 2" or "Controller 1001", for a sentence about a node of either kind.
+/// "Broker 2" or "Controller 1001": the map's label, to begin a sentence.
 fn node_label(id: NodeId) -> String {
-    if (franz_core::sim::FIRST_CONTROLLER_ID..franz_core::types::FIRST_CLIENT_ID).contains(&id) {
-        format!("Controller {id}")
-    } else {
-        format!("Broker {id}")
-    }
+    let label = map::node_label(id);
+    format!("{}{}", label[..1].to_uppercase(), &label[1..])
 }
 
 impl BrokerAction {
@@ -357,7 +354,9 @@ impl BrokerAction {
                     node_label(id)
                 )
             }
-            BrokerAction::Pause => format!("{} is paused (a long GC): alive but silent for a while.", node_label(id)),
+            BrokerAction::Pause => {
+                format!("{} is paused (a long GC): alive but silent for a while.", node_label(id))
+            }
             BrokerAction::CrashController => {
                 format!("Controller {id} crashed. If it was active, the others elect a new one within the election timeout.")
             }

@@ -454,7 +454,7 @@ impl Playground {
 }
 
 /// "broker 2", "controller 1001".
-fn node_label(id: NodeId) -> String {
+pub(super) fn node_label(id: NodeId) -> String {
     match id >= FIRST_CONTROLLER_ID {
         true => format!("controller {id}"),
         false => format!("broker {id}"),
