@@ -435,10 +435,11 @@ impl LessonRun {
         }
     }
 
-    /// Plays the next step (or the one under way) for at most `virtual_ms` of its `runFor`s, so that a page
-    /// can spread a long step over frames (adversary 51: a step of 300 virtual seconds held the page's main
-    /// thread ~100 ms). Its report once it ends. A `runFor` run in slices is the same run: the world stops
-    /// at each slice's end as it would at any instant, and the scenario records one `runFor`.
+    /// Plays the next step (or the one under way) for at most `virtual_ms` of its `runFor`s and blocking calls'
+    /// waits, so that a page can spread a long step over frames (adversary 51: a step of 300 virtual seconds
+    /// held the page's main thread ~100 ms, an admin call waiting out a lost quorum 74 ms). Its report once it
+    /// ends. A step run in slices is the same run: the world stops at each slice's end as it would at any
+    /// instant, and the scenario records one `runFor` or call.
     pub fn play_step_for(&mut self, lesson: &Lesson, virtual_ms: u64) -> Result<Option<StepReport>> {
         let step = lesson
             .steps
@@ -462,7 +463,19 @@ impl LessonRun {
                     }
                     outcome
                 }
-                _ => self.world.apply(lesson_action.action.clone()),
+                // A blocking call (an admin call waiting out a lost quorum) plays its wait in slices too.
+                _ => {
+                    let started_ms = self.world.now_ms();
+                    let outcome = match self.world.call_under_way() {
+                        true => self.world.continue_call(budget_ms),
+                        false => self.world.apply_for(lesson_action.action.clone(), budget_ms),
+                    };
+                    budget_ms = budget_ms.saturating_sub(self.world.now_ms() - started_ms);
+                    match outcome {
+                        Some(outcome) => outcome,
+                        None => return Ok(None),
+                    }
+                }
             };
             progress.verdicts.extend(judge_action(lesson_action, &outcome));
             (progress.action, progress.ran_ms) = (progress.action + 1, 0);

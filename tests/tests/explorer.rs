@@ -172,6 +172,25 @@ fn explorer_generated_histories_are_valid_and_judged_as_they_ran() {
     assert!(unflushed_power_losses >= 3, "only {unflushed_power_losses} unflushed power losses were checked");
 }
 
+/// A replay a slice at a time (a page going back in time across frames: `runFor`s and blocking calls' waits cut
+/// into chunks) is the replay whole, over the explorer's histories and every saved regression scenario.
+#[test]
+fn explorer_histories_replayed_in_slices_are_the_same_runs() {
+    let mut scenarios = regression_scenarios();
+    for seed in 1..=12 {
+        scenarios.push((format!("explorer seed {seed}"), history_scenario(seed, Size::CI).unwrap()));
+    }
+    for (i, (name, scenario)) in scenarios.iter().enumerate() {
+        let whole = World::replay(scenario, None).unwrap();
+        let events = [1, 7, 40][i % 3];
+        let mut replay = franz_core::sim::Replay::start(scenario, None).unwrap();
+        while !replay.advance(events) {}
+        let sliced = replay.finish();
+        assert_eq!(sliced.trace().hash(), whole.trace().hash(), "{name} in slices of {events} events");
+        assert_eq!(sliced.scenario().unwrap(), whole.scenario().unwrap(), "{name} recorded alike");
+    }
+}
+
 /// A refactoring changes no behaviour: each saved scenario, the first explorer histories and every lesson
 /// replay to the trace hashes in `fixtures/trace-hashes.txt`. A change that means to alter behaviour updates the file
 /// (`FRANZ_BLESS=1`) and says why in its commit.

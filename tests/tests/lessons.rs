@@ -31,11 +31,11 @@ fn every_lesson_keeps_every_claim() {
     assert!(failed.is_empty(), "claims that do not hold:\n{}", failed.join("\n"));
 }
 
-/// A step played in slices of its `runFor`s (as the page spreads a long step over frames) is the same run:
-/// the same trace and the same verdicts as played at once, whatever the slice.
+/// A step played in slices of its `runFor`s and blocking calls' waits (as the page spreads a long step over
+/// frames) is the same run: the same trace and the same verdicts as played at once, whatever the slice.
 #[test]
 fn a_step_played_in_slices_is_the_same_run() {
-    let mut sliced_steps = 0;
+    let (mut sliced_steps, mut sliced_calls) = (0, 0);
     for lesson in &library() {
         let (whole, reports) = play(lesson).unwrap();
         for slice_ms in [997, 4_999] {
@@ -49,6 +49,7 @@ fn a_step_played_in_slices_is_the_same_run() {
                     sliced.push(report);
                 } else {
                     assert!(run.step_under_way());
+                    sliced_calls += usize::from(run.world.call_under_way());
                 }
             }
             sliced_steps += slices - lesson.steps.len();
@@ -58,6 +59,8 @@ fn a_step_played_in_slices_is_the_same_run() {
         }
     }
     assert!(sliced_steps > 100, "steps took more than one slice: {sliced_steps} slices beyond one a step");
+    // (The controller quorum's lesson: an admin call waits a minute for a lost quorum.)
+    assert!(sliced_calls > 10, "calls took more than one slice: {sliced_calls}");
 }
 
 /// Behaviours written as lessons (not in the library): Kafka's rules that a lesson writer found Franz

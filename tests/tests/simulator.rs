@@ -4,9 +4,11 @@
 use franz_core::check::ViolationKind;
 use franz_core::client::{AutoOffsetReset, ConsumerConfig, ProducerConfig};
 use franz_core::config::ConfigMap;
+use franz_core::error::FranzError;
 use franz_core::message::Acks;
 use franz_core::sim::network::NetworkConfig;
 use franz_core::sim::scenario::{Action, Scenario};
+use franz_core::sim::Outcome;
 use franz_core::sim::Replay;
 use franz_core::trace::TraceKind;
 use franz_core::types::TopicPartition;
@@ -711,4 +713,119 @@ fn a_run_past_what_a_scenario_holds_lets_its_actions_go() {
     // The run itself goes on.
     w.send(p, "t", vec![value("after")]).unwrap();
     assert!(w.check().ok);
+}
+
+/// Every kind of blocking call, most of them waiting long (an admin call and a send out of a lost quorum or
+/// ISR, a controlled shutdown): played by `apply` at once, or a slice at a time as a page plays one.
+fn blocking_calls(act: &mut dyn FnMut(&mut World, Action) -> Result<Outcome, FranzError>) -> (World, Vec<String>) {
+    let mut w = World::new(ClusterConfig { seed: 5, ..ClusterConfig::default() }).unwrap();
+    let controllers = w.controllers().to_vec();
+    let mut outcomes = Vec::new();
+    let mut run = |w: &mut World, action: Action| {
+        let outcome = act(w, action);
+        outcomes.push(format!("{outcome:?}"));
+        outcome
+    };
+    let mut config = ConfigMap::new();
+    config.insert("min.insync.replicas".into(), "2".into());
+    let create = |name: &str| Action::CreateTopic {
+        name: name.into(),
+        partitions: 2,
+        replication_factor: None,
+        config: config.clone(),
+    };
+    run(&mut w, create("t")).unwrap();
+    let client = |outcome: Result<Outcome, FranzError>| match outcome {
+        Ok(Outcome::ClientId(id)) => id,
+        other => panic!("{other:?}"),
+    };
+    let producer = client(run(&mut w, Action::AddProducer { config: ProducerConfig::named("p") }));
+    let mut consumer_config = ConsumerConfig::named("c");
+    consumer_config.group_id = Some("g".into());
+    let consumer = client(run(&mut w, Action::AddConsumer { config: consumer_config }));
+    let send = |value: &str| Action::Send {
+        producer,
+        topic: "t".into(),
+        records: vec![franz_tests::kv("k", value)],
+        wait: true,
+    };
+    run(&mut w, send("a")).unwrap();
+    run(&mut w, Action::Subscribe { consumer, topics: vec!["t".into()] }).unwrap();
+    run(&mut w, Action::Poll { consumer, timeout_ms: 9_000 }).unwrap();
+    run(&mut w, Action::CommitSync { consumer, offsets: None }).unwrap();
+    run(&mut w, Action::Position { consumer, topic: "t".into(), partition: 1 }).unwrap();
+    // The quorum lost: the admin call waits out default.api.timeout.ms.
+    for &id in &controllers[1..] {
+        run(&mut w, Action::CrashController { id }).unwrap();
+    }
+    let lost = run(&mut w, create("u")).unwrap_err();
+    assert_eq!(lost.code, ErrorCode::RequestTimedOut);
+    for &id in &controllers[1..] {
+        run(&mut w, Action::RestartController { id }).unwrap();
+    }
+    // Two brokers down: an acks=all send waits for an ISR of two until delivery.timeout.ms.
+    run(&mut w, Action::CrashBroker { id: 2 }).unwrap();
+    run(&mut w, Action::CrashBroker { id: 3 }).unwrap();
+    assert!(run(&mut w, send("b")).is_err());
+    run(&mut w, Action::RestartBroker { id: 2 }).unwrap();
+    run(&mut w, Action::RestartBroker { id: 3 }).unwrap();
+    run(&mut w, Action::RunFor { ms: 10_000 }).unwrap();
+    run(&mut w, Action::StopBroker { id: 1 }).unwrap();
+    run(&mut w, Action::Poll { consumer, timeout_ms: 3_000 }).unwrap();
+    run(&mut w, Action::CloseClient { id: consumer }).unwrap();
+    run(&mut w, Action::CloseClient { id: producer }).unwrap();
+    (w, outcomes)
+}
+
+/// A blocking call played a slice at a time (a page's frames) is the same call: the same outcomes, trace and
+/// scenario as played at once, whatever the slice; a replay sliced by events is the same run too.
+#[test]
+fn a_blocking_call_played_in_slices_is_the_call_whole() {
+    let (whole, outcomes) = blocking_calls(&mut |w, action| w.apply(action));
+    for slice_ms in [1, 250, 7_001] {
+        let mut slices = 0;
+        let mut sliced_play = |w: &mut World, action: Action| {
+            let mut outcome = w.apply_for(action, slice_ms);
+            while outcome.is_none() {
+                assert!(w.call_under_way());
+                slices += 1;
+                outcome = w.continue_call(slice_ms);
+            }
+            assert!(!w.call_under_way());
+            outcome.unwrap()
+        };
+        let (sliced, sliced_outcomes) = blocking_calls(&mut sliced_play);
+        assert_eq!(sliced_outcomes, outcomes, "slices of {slice_ms} ms");
+        assert_eq!(sliced.trace().hash(), whole.trace().hash(), "slices of {slice_ms} ms");
+        assert_eq!(sliced.scenario().unwrap(), whole.scenario().unwrap(), "slices of {slice_ms} ms");
+        assert!(slices > 60_000 / slice_ms as usize, "the lost quorum's call alone waits 60 s: {slices} slices");
+    }
+    // Another action while a call is under way ends the call first.
+    let quorum_lost = || {
+        let mut w = World::new(ClusterConfig::default()).unwrap();
+        let controllers = w.controllers().to_vec();
+        for &id in &controllers[1..] {
+            w.crash_controller(id).unwrap();
+        }
+        w
+    };
+    let create =
+        || Action::CreateTopic { name: "t".into(), partitions: 1, replication_factor: None, config: ConfigMap::new() };
+    let (mut cut, mut at_once) = (quorum_lost(), quorum_lost());
+    assert!(cut.apply_for(create(), 100).is_none());
+    cut.run_for(1);
+    assert!(!cut.call_under_way());
+    assert!(at_once.apply(create()).is_err());
+    at_once.run_for(1);
+    assert_eq!(cut.trace().hash(), at_once.trace().hash());
+    assert_eq!((cut.now_ms(), cut.scenario().unwrap()), (at_once.now_ms(), at_once.scenario().unwrap()));
+    let scenario = whole.scenario().unwrap();
+    let replayed = World::replay(&scenario, None).unwrap();
+    assert_eq!(replayed.trace().hash(), whole.trace().hash());
+    let mut replay = Replay::start(&scenario, None).unwrap();
+    let mut chunks = 0;
+    while !replay.advance(3) {
+        chunks += 1;
+    }
+    assert_eq!(replay.finish().trace().hash(), whole.trace().hash(), "a replay in chunks of 3 events ({chunks})");
 }

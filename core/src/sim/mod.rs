@@ -275,6 +275,8 @@ pub struct World {
     /// leader, given out) when it last went down (its memory went with it), by (broker, topic id, partition):
     /// with its leader epoch, what an admin client last heard from it, until it serves again.
     high_watermarks_at_crash: VecMap<(NodeId, TopicId, u32), (LeaderEpoch, Offset)>,
+    /// A blocking call played a slice at a time (`apply_for`), waiting for its answer.
+    pending_call: Option<ops::PendingCall>,
 }
 
 impl World {
@@ -355,6 +357,7 @@ impl World {
             poll_loops: VecMap::new(),
             recent_losses: VecDeque::new(),
             high_watermarks_at_crash: VecMap::new(),
+            pending_call: None,
             config,
         };
         for &id in &controllers {

@@ -1,12 +1,13 @@
 //! What the user asks of clients and the admin client: create and stop clients, send, poll, seek, commit,
 //! and the admin calls, each run until its answer as Kafka's blocking calls are.
 
+use super::calls::{Call, Waiting};
 use super::*;
 use alloc::format;
 
 impl World {
-    /// Sends an admin request and waits for its answer up to `default.api.timeout.ms`.
-    pub(in crate::sim) fn exec_admin(&mut self, op: AdminOp) -> Result<()> {
+    /// Sends an admin request; the call waits for its answer up to `default.api.timeout.ms`.
+    pub(in crate::sim) fn exec_admin(&mut self, op: AdminOp) -> Result<Call> {
         let admin = self.admin;
         let request = self
             .command(admin, |node, now, out| match node {
@@ -15,16 +16,8 @@ impl World {
             })
             .flatten()
             .ok_or_else(|| franz_err!(UnknownServerError, "the admin client is missing"))?;
-        let deadline = self.now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS + 1);
-        let mut result = None;
-        self.run_until(deadline, |w| {
-            result = match w.nodes.get_mut(&admin) {
-                Some(Node::Admin(a)) => a.take_result(request),
-                _ => None,
-            };
-            result.is_some()
-        });
-        result.unwrap_or_else(|| Err(franz_err!(RequestTimedOut, "The admin request got no answer in time")))
+        let deadline_ms = self.now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS + 1);
+        Ok(Call::Wait(Waiting::Admin { admin, request, result: None }, deadline_ms))
     }
 
     pub(in crate::sim) fn exec_add_producer(&mut self, config: ProducerConfig) -> Result<NodeId> {
@@ -60,46 +53,46 @@ impl World {
         })
     }
 
-    pub(in crate::sim) fn exec_stop_client(&mut self, id: NodeId, crashed: bool) -> Result<()> {
+    pub(in crate::sim) fn exec_stop_client(&mut self, id: NodeId, crashed: bool) -> Result<Call> {
         match self.nodes.get(&id) {
             Some(Node::Producer(_) | Node::Consumer(_)) => {
                 // Its application loop stops first: `close()` is called from the thread that polls or sends.
                 self.streams.remove(&id);
                 self.poll_loops.remove(&id);
-                if !crashed {
-                    // A clean close says goodbye and waits, as Kafka's does: the consumer commits (auto-commit),
-                    // then leaves its group; the producer completes every send.
-                    self.command(id, |node, now, out| match node {
-                        Node::Consumer(c) => c.close(now, out),
-                        Node::Producer(p) => p.close(now, out),
-                        _ => {}
-                    });
-                    let timeout_ms = match self.nodes.get(&id) {
-                        Some(Node::Producer(p)) => p.config().delivery_timeout_ms + p.config().max_block_ms,
-                        _ => CONSUMER_CLOSE_TIMEOUT_MS,
-                    };
-                    let deadline = self.now_ms.saturating_add(timeout_ms);
-                    self.run_until(deadline, |w| match w.nodes.get(&id) {
-                        Some(Node::Consumer(c)) => c.is_closed(),
-                        Some(Node::Producer(p)) => p.is_closed(),
-                        _ => true,
-                    });
+                if crashed {
+                    self.end_client(id, true);
+                    return Ok(Call::Now(Outcome::Done));
                 }
-                self.record(id, TraceKind::ClientStopped { crashed });
-                if let (false, Some(Node::Producer(p))) = (crashed, self.nodes.get_mut(&id)) {
-                    // close() completed these sends: their outcomes stay readable, as Kafka's callbacks fire.
-                    // Kept (empty once read) so that reading a closed producer's results goes on working.
-                    self.closed_producer_results.insert(id, p.take_results());
-                }
-                self.remove_node(id);
-                self.drop_in_flight(LossCause::NodeDown, |_, to| to == id);
-                Ok(())
+                // A clean close says goodbye and waits, as Kafka's does: the consumer commits (auto-commit),
+                // then leaves its group; the producer completes every send.
+                self.command(id, |node, now, out| match node {
+                    Node::Consumer(c) => c.close(now, out),
+                    Node::Producer(p) => p.close(now, out),
+                    _ => {}
+                });
+                let timeout_ms = match self.nodes.get(&id) {
+                    Some(Node::Producer(p)) => p.config().delivery_timeout_ms + p.config().max_block_ms,
+                    _ => CONSUMER_CLOSE_TIMEOUT_MS,
+                };
+                Ok(Call::Wait(Waiting::Close { id }, self.now_ms.saturating_add(timeout_ms)))
             }
             // Kafka's close() of a client closed already does nothing (Java's `Closeable`: "closing a closed
             // stream has no effect"); nor does closing one Franz crashed (adversary 27: it threw).
-            _ if !crashed && self.was_a_client(id) => Ok(()),
+            _ if !crashed && self.was_a_client(id) => Ok(Call::Now(Outcome::Done)),
             _ => Err(franz_err!(InvalidRequest, "Client {id} is not running (closed already?)")),
         }
+    }
+
+    /// The client's process ends, closed (once its close returned) or crashed.
+    pub(in crate::sim) fn end_client(&mut self, id: NodeId, crashed: bool) {
+        self.record(id, TraceKind::ClientStopped { crashed });
+        if let (false, Some(Node::Producer(p))) = (crashed, self.nodes.get_mut(&id)) {
+            // close() completed these sends: their outcomes stay readable, as Kafka's callbacks fire.
+            // Kept (empty once read) so that reading a closed producer's results goes on working.
+            self.closed_producer_results.insert(id, p.take_results());
+        }
+        self.remove_node(id);
+        self.drop_in_flight(LossCause::NodeDown, |_, to| to == id);
     }
 
     /// Whether `id` named a client once (one now closed or crashed, if it is no node now).
@@ -154,37 +147,24 @@ impl World {
         producer: NodeId,
         topic: String,
         records: Vec<ProducerRecord>,
-    ) -> Result<Vec<RecordMetadata>> {
+    ) -> Result<Call> {
         // Kafka's send() blocks up to max.block.ms for the topic's metadata, then delivery.timeout.ms runs.
         let config = self.producer_mut(producer)?.config();
         let outcome_within_ms = config.max_block_ms.saturating_add(config.delivery_timeout_ms).saturating_add(1);
         let request = self.exec_send_async(producer, topic, records)?;
-        let deadline = self.now_ms.saturating_add(outcome_within_ms);
-        let mut result = None;
-        self.run_until(deadline, |w| {
-            result = w.producer_mut(producer).ok().and_then(|p| p.take_result(request));
-            result.is_some()
-        });
-        match result {
-            Some(r) => r.result,
-            None => Err(franz_err!(RequestTimedOut, "No outcome for the send within delivery.timeout.ms")),
-        }
+        let deadline_ms = self.now_ms.saturating_add(outcome_within_ms);
+        Ok(Call::Wait(Waiting::Send { producer, request, result: None }, deadline_ms))
     }
 
-    pub(in crate::sim) fn exec_position(&mut self, consumer: NodeId, tp: &TopicPartition) -> Result<Offset> {
-        if let Some(p) = self.consumer_mut(consumer)?.position(tp)? {
-            return Ok(p);
+    pub(in crate::sim) fn exec_position(&mut self, consumer: NodeId, tp: TopicPartition) -> Result<Call> {
+        if let Some(p) = self.consumer_mut(consumer)?.position(&tp)? {
+            return Ok(Call::Now(Outcome::Position(p)));
         }
-        let deadline = self.now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS);
-        let mut found = None;
-        self.run_until(deadline, |w| {
-            found = w.consumer_mut(consumer).ok().and_then(|c| c.position(tp).transpose());
-            found.is_some()
-        });
-        found.unwrap_or_else(|| Err(franz_err!(RequestTimedOut, "No position for {tp} within default.api.timeout.ms")))
+        let deadline_ms = self.now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS);
+        Ok(Call::Wait(Waiting::Position { consumer, tp, found: None }, deadline_ms))
     }
 
-    pub(in crate::sim) fn exec_poll(&mut self, consumer: NodeId, timeout_ms: u64) -> Result<Vec<ConsumerRecord>> {
+    pub(in crate::sim) fn exec_poll(&mut self, consumer: NodeId, timeout_ms: u64) -> Result<Call> {
         if timeout_ms > RUN_FOR_MS_MAX {
             return Err(franz_err!(InvalidRequest, "poll waits at most {RUN_FOR_MS_MAX} ms, got {timeout_ms}"));
         }
@@ -194,20 +174,14 @@ impl World {
                 c.begin_poll(now, out);
             }
         });
-        let deadline = self.now_ms.saturating_add(timeout_ms);
-        self.run_until(deadline, |w| w.consumer_mut(consumer).is_ok_and(|c| c.has_poll_result()));
-        self.command(consumer, |node, now, out| match node {
-            Node::Consumer(c) => c.take_records(now, out),
-            _ => Ok(Vec::new()),
-        })
-        .unwrap_or_else(|| Ok(Vec::new()))
+        Ok(Call::Wait(Waiting::Poll { consumer }, self.now_ms.saturating_add(timeout_ms)))
     }
 
     pub(in crate::sim) fn exec_commit_sync(
         &mut self,
         consumer: NodeId,
         offsets: Option<Vec<(TopicPartition, Offset)>>,
-    ) -> Result<()> {
+    ) -> Result<Call> {
         self.consumer_mut(consumer)?;
         let id = self
             .command(consumer, |node, now, out| match node {
@@ -215,14 +189,7 @@ impl World {
                 _ => Err(franz_err!(InvalidRequest, "Consumer {consumer} is not running")),
             })
             .unwrap_or_else(|| Err(franz_err!(InvalidRequest, "Consumer {consumer} is not running")))?;
-        let deadline = self.now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS + 1);
-        let mut result = None;
-        self.run_until(deadline, |w| {
-            result = w.consumer_mut(consumer).ok().and_then(|c| c.take_commit_result(id));
-            result.is_some()
-        });
-        result.unwrap_or_else(|| {
-            Err(franz_err!(RequestTimedOut, "The commit got no answer within default.api.timeout.ms"))
-        })
+        let deadline_ms = self.now_ms.saturating_add(DEFAULT_API_TIMEOUT_MS + 1);
+        Ok(Call::Wait(Waiting::Commit { consumer, id, result: None }, deadline_ms))
     }
 }

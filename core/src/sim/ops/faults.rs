@@ -1,6 +1,7 @@
 //! Faults and the processes' lives: crash, stop (controlled shutdown), power loss and restart of brokers and
 //! controllers, added brokers, pauses and network partitions.
 
+use super::calls::{Call, Waiting};
 use super::*;
 
 impl World {
@@ -11,7 +12,7 @@ impl World {
         }
     }
 
-    pub(in crate::sim) fn exec_stop_broker(&mut self, id: NodeId) -> Result<()> {
+    pub(in crate::sim) fn exec_stop_broker(&mut self, id: NodeId) -> Result<Call> {
         self.broker_mut(id)?;
         if self.crashed.contains(&id) {
             return Err(franz_err!(InvalidRequest, "Broker {id} is down already"));
@@ -21,20 +22,21 @@ impl World {
                 b.request_controlled_shutdown(now, out);
             }
         });
-        let deadline = self.now_ms.saturating_add(CONTROLLED_SHUTDOWN_TIMEOUT_MS);
-        self.run_until(deadline, |w| w.broker(id).is_none_or(|b| b.controlled_shutdown_done()));
-        if self.horizon_ms.is_some_and(|h| self.now_ms >= h)
-            && !self.broker(id).is_none_or(|b| b.controlled_shutdown_done())
-        {
-            return Ok(()); // time travel stopped in the middle of the shutdown
-        }
+        let deadline_ms = self.now_ms.saturating_add(CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+        Ok(Call::Wait(Waiting::ControlledShutdown { broker: id }, deadline_ms))
+    }
+
+    /// The broker stops once the controller moved its leaderships away, or the wait for that timed out.
+    pub(in crate::sim) fn end_stopped_broker(&mut self, id: NodeId) {
         let controlled = self.broker(id).is_none_or(|b| b.controlled_shutdown_done());
+        if self.horizon_ms.is_some_and(|h| self.now_ms >= h) && !controlled {
+            return; // time travel stopped in the middle of the shutdown
+        }
         if let Ok(b) = self.broker_mut(id) {
             b.flush_for_stop();
         }
         self.take_down_broker(id, false, TraceKind::BrokerStopped { controlled });
         self.stopped.insert(id);
-        Ok(())
     }
 
     pub(in crate::sim) fn exec_crash_broker(&mut self, id: NodeId, power_loss: bool) -> Result<()> {

@@ -4,6 +4,8 @@
 //! so that a script reads like ordinary client code.
 
 mod actions;
+mod calls;
+pub(in crate::sim) use calls::PendingCall;
 mod faults;
 mod replay;
 pub use replay::Replay;
@@ -93,8 +95,19 @@ impl World {
         [self.now_ms, self.next_event_seq, events, trace, history, self.next_client_id as u64]
     }
 
-    /// Records and runs one user action.
+    /// Records and runs one user action (a blocking call to its answer or timeout).
     pub fn apply(&mut self, action: Action) -> Result<Outcome> {
+        let mut outcome = self.apply_for(action, u64::MAX);
+        loop {
+            match outcome {
+                Some(outcome) => return outcome,
+                None => outcome = self.continue_call(u64::MAX),
+            }
+        }
+    }
+
+    /// Checks, records and begins an action: a refusal before anything ran, or how it begun.
+    fn begin_action(&mut self, action: Action) -> Result<(calls::Applied, Result<calls::Call>)> {
         self.finish_forming();
         if let Action::RunFor { ms } = action {
             if ms > RUN_FOR_MS_MAX {
@@ -113,12 +126,21 @@ impl World {
             }
             (action, _) => action,
         };
-        let run = matches!(action, Action::RunFor { .. });
-        let step = matches!(action, Action::Step);
-        let checked_first = action.refused_before_it_acts();
-        let (recorded, before) = (self.actions.len(), self.change_count());
+        let applied = calls::Applied {
+            run: matches!(action, Action::RunFor { .. }),
+            step: matches!(action, Action::Step),
+            checked_first: action.refused_before_it_acts(),
+            recorded: self.actions.len(),
+            before: self.change_count(),
+        };
         self.record_action(&action);
-        let outcome = self.execute(action);
+        let call = self.execute(action);
+        Ok((applied, call))
+    }
+
+    /// Ends an action with its outcome: what the scenario keeps of it.
+    fn end_action(&mut self, applied: calls::Applied, outcome: Result<Outcome>) -> Result<Outcome> {
+        let calls::Applied { recorded, before, checked_first, run, step } = applied;
         // A call refused by its arguments (no such broker, a config out of range) changed nothing: it leaves no
         // entry in the scenario (share links and drafts without the junk; replays run the same either way).
         if checked_first && outcome.is_err() && self.change_count() == before && self.actions.len() == recorded + 1 {
@@ -143,8 +165,8 @@ impl World {
         outcome
     }
 
-    fn execute(&mut self, action: Action) -> Result<Outcome> {
-        match action {
+    fn execute(&mut self, action: Action) -> Result<calls::Call> {
+        let outcome = match action {
             Action::RunFor { ms } => {
                 self.advance(ms);
                 Ok(Outcome::Done)
@@ -154,30 +176,29 @@ impl World {
                 let default = self.broker_config.default_replication_factor;
                 let replication_factor =
                     replication_factor.or(default).unwrap_or_else(|| (self.brokers.len() as u32).min(3));
-                self.exec_admin(AdminOp::CreateTopic { name, partitions, replication_factor, config })
-                    .map(|_| Outcome::Done)
+                return self.exec_admin(AdminOp::CreateTopic { name, partitions, replication_factor, config });
             }
-            Action::DeleteTopic { name } => self.exec_admin(AdminOp::DeleteTopic { name }).map(|_| Outcome::Done),
+            Action::DeleteTopic { name } => return self.exec_admin(AdminOp::DeleteTopic { name }),
             Action::CreatePartitions { name, total_count } => {
-                self.exec_admin(AdminOp::CreatePartitions { name, total_count }).map(|_| Outcome::Done)
+                return self.exec_admin(AdminOp::CreatePartitions { name, total_count });
             }
             Action::AlterTopicConfig { name, config } => {
                 let changes = config.into_iter().collect();
-                self.exec_admin(AdminOp::AlterConfigs { name, changes }).map(|_| Outcome::Done)
+                return self.exec_admin(AdminOp::AlterConfigs { name, changes });
             }
             Action::ReassignPartitions { name, assignments } => {
                 let assignments = assignments.into_iter().collect();
-                self.exec_admin(AdminOp::ReassignPartitions { name, assignments }).map(|_| Outcome::Done)
+                return self.exec_admin(AdminOp::ReassignPartitions { name, assignments });
             }
             Action::ElectPreferredLeaders { name } => {
-                self.exec_admin(AdminOp::ElectPreferredLeaders { name }).map(|_| Outcome::Done)
+                return self.exec_admin(AdminOp::ElectPreferredLeaders { name });
             }
             Action::AddProducer { config } => self.exec_add_producer(config).map(Outcome::ClientId),
             Action::Send { producer, topic, records, wait: false } => {
                 self.exec_send_async(producer, topic, records).map(Outcome::RequestId)
             }
             Action::Send { producer, topic, records, wait: true } => {
-                self.exec_send(producer, topic, records).map(Outcome::Sent)
+                return self.exec_send(producer, topic, records);
             }
             Action::Stream { producer, topic, records_per_sec, key, value } => {
                 let spec = crate::sim::stream::StreamSpec { topic, records_per_sec, key, value };
@@ -203,19 +224,19 @@ impl World {
                 self.on_consumer(consumer, |c, now, out| c.seek(now, &tp, offset, out))
             }
             Action::Position { consumer, topic, partition } => {
-                self.exec_position(consumer, &TopicPartition::new(topic, partition)).map(Outcome::Position)
+                return self.exec_position(consumer, TopicPartition::new(topic, partition));
             }
-            Action::Poll { consumer, timeout_ms } => self.exec_poll(consumer, timeout_ms).map(Outcome::Polled),
+            Action::Poll { consumer, timeout_ms } => return self.exec_poll(consumer, timeout_ms),
             Action::CommitSync { consumer, offsets } => {
                 let offsets = offsets.map(|list| {
                     list.into_iter().map(|o| (TopicPartition::new(o.topic, o.partition), o.offset)).collect()
                 });
-                self.exec_commit_sync(consumer, offsets).map(|_| Outcome::Done)
+                return self.exec_commit_sync(consumer, offsets);
             }
-            Action::CloseClient { id } => self.exec_stop_client(id, false).map(|_| Outcome::Done),
-            Action::CrashClient { id } => self.exec_stop_client(id, true).map(|_| Outcome::Done),
+            Action::CloseClient { id } => return self.exec_stop_client(id, false),
+            Action::CrashClient { id } => return self.exec_stop_client(id, true),
             Action::CrashBroker { id } => self.exec_crash_broker(id, false).map(|_| Outcome::Done),
-            Action::StopBroker { id } => self.exec_stop_broker(id).map(|_| Outcome::Done),
+            Action::StopBroker { id } => return self.exec_stop_broker(id),
             Action::PowerLoss { id } => self.exec_crash_broker(id, true).map(|_| Outcome::Done),
             Action::RestartBroker { id } => self.exec_restart_broker(id).map(|_| Outcome::Done),
             Action::CrashController { id } => self.exec_crash_controller(id).map(|_| Outcome::Done),
@@ -255,7 +276,8 @@ impl World {
                 self.reset_healed_connections();
                 Ok(Outcome::Done)
             }
-        }
+        };
+        outcome.map(calls::Call::Now)
     }
 
     /// Runs every event up to `now + ms` (at most a day per call), then sets the clock there.

@@ -99,8 +99,8 @@ impl Replay {
         self.until_ms.unwrap_or(last)
     }
 
-    /// Replays on until about `events_max` more events ran (an action due runs whole, but a `runFor` runs in
-    /// steps), or to the end; returns whether it is done.
+    /// Replays on until about `events_max` more events ran (an action due runs whole, but a `runFor` or a
+    /// blocking call's wait runs in steps), or to the end; returns whether it is done.
     pub fn advance(&mut self, events_max: u64) -> bool {
         let first = self.world.events_dispatched();
         match events_max {
@@ -111,7 +111,7 @@ impl Replay {
         }
     }
 
-    /// Replays on while `more` says so, asked before each 100 ms of virtual time (an action due runs whole):
+    /// Replays on while `more` says so, asked before each 100 ms of virtual time (an action at once whole):
     /// a page hands in its own clock, since what an event costs varies a hundredfold (a broker down under a
     /// stream costs a few events, each walking the producer's whole backlog). Returns whether it is done.
     pub fn advance_while(&mut self, more: impl FnMut(&World) -> bool) -> bool {
@@ -147,6 +147,17 @@ impl Replay {
             return Ok(true);
         }
         loop {
+            // A blocking call replayed a chunk at a time (a minute's wait for a lost quorum's answer is one action).
+            if self.world.call_under_way() {
+                if !more(&self.world) {
+                    return Ok(false);
+                }
+                if self.world.continue_call(chunk_ms).is_some() {
+                    self.world.horizon_ms = Some(horizon);
+                    self.next += 1;
+                }
+                continue;
+            }
             let due = self.actions.get(self.next).filter(|e| e.at_ms <= horizon);
             // Time to run: to the next action, the rest of a runFor being replayed, or to the instant asked.
             let run_to_ms = match (self.run_left_ms, due) {
@@ -174,7 +185,9 @@ impl Replay {
                     }
                     let action = entry.action.clone();
                     self.world.horizon_ms = Some(entry.cut_at_ms.map_or(horizon, |cut_ms| cut_ms.min(horizon)));
-                    let _ = self.world.apply(action);
+                    if self.world.apply_for(action, chunk_ms).is_none() {
+                        continue; // under way: on at the loop's head
+                    }
                     self.world.horizon_ms = Some(horizon);
                 }
             }
@@ -192,8 +205,15 @@ impl Replay {
             return false;
         }
         self.until_ms = Some(until_ms.min(self.last_ms()));
-        self.world.horizon_ms = Some(self.horizon_ms());
+        self.world.horizon_ms = Some(self.call_horizon_ms());
         true
+    }
+
+    /// How far the world may run: to the instant replayed to, and in a blocking call recorded as cut off,
+    /// not past its cut.
+    fn call_horizon_ms(&self) -> u64 {
+        let cut_ms = self.actions.get(self.next).filter(|_| self.world.call_under_way()).and_then(|e| e.cut_at_ms);
+        cut_ms.map_or(self.horizon_ms(), |cut_ms| cut_ms.min(self.horizon_ms()))
     }
 
     /// The world replayed (the rest of the replay run first, if any).
