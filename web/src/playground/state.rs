@@ -32,6 +32,7 @@ pub type Clock = std::rc::Rc<dyn Fn() -> f64>;
 use super::share::{self, Link};
 use super::shared::Shared;
 
+mod calls;
 mod clients;
 mod events;
 mod explain;
@@ -505,6 +506,8 @@ pub struct Playground {
     map: map::MapState,
     /// The list of keyboard shortcuts is open.
     help: bool,
+    /// A blocking call of the user's waiting for its answer, played a slice a frame.
+    call: Option<calls::CallUnderWay>,
 }
 
 /// What one render of the page shows: the world's views and what the page keeps beside them. Taken at a
@@ -655,6 +658,7 @@ impl Playground {
             pending_fork: None,
             map: map::MapState::default(),
             help: false,
+            call: None,
         }
     }
 
@@ -814,6 +818,21 @@ impl Playground {
             let mut outcome = self.reduce(action);
             outcome.changed = true;
             outcome.fragment = outcome.fragment.or(ended.fragment);
+            return outcome;
+        }
+        // So does a call of the user's waiting for its answer; what it did is said with what the action did.
+        if self.call.is_some() && !matches!(action, Action::Frame(_) | Action::FrameCost(_)) {
+            let ended = self.end_call();
+            let mut outcome = self.reduce(action);
+            outcome.changed = true;
+            outcome.notice = match (ended, outcome.notice) {
+                (Some(ended), Some(notice)) => Some(self.post(Notice {
+                    error: ended.error || notice.error,
+                    text: format!("{} {}", ended.text, notice.text),
+                    ..notice
+                })),
+                (ended, notice) => notice.or(ended),
+            };
             return outcome;
         }
         // (The browser's Back or Forward from a run that no link holds asks first, as replacing it does.)
@@ -1045,6 +1064,10 @@ impl Playground {
                 }
                 outcome
             }
+            Action::Frame(now_wall_ms) if self.call.is_some() => {
+                self.last_frame_ms = Some(now_wall_ms);
+                self.advance_call()
+            }
             Action::Frame(now_wall_ms) => Outcome { changed: self.advance(now_wall_ms), ..Outcome::default() },
             // A replay's slice is timed by the clock itself: its cost does not size the simulation's share.
             Action::FrameCost(_) if std::mem::take(&mut self.replayed_last_frame) => Outcome::default(),
@@ -1133,8 +1156,11 @@ impl Playground {
                 let result = match action {
                     BrokerAction::Stop => {
                         let led = led_partitions(w, id);
-                        w.stop_broker(id).map_err(|e| e.to_string())?;
-                        return Ok(stop_text(w, id, &led));
+                        let waiting = format!("Stopping broker {id}: the controller moves its leaderships away first");
+                        return self.call(ScenarioAction::StopBroker { id }, &waiting, move |p, stopped| {
+                            stopped.map_err(|e| e.to_string())?;
+                            Ok(stop_text(&p.world, id, &led))
+                        });
                     }
                     BrokerAction::Crash => w.crash_broker(id),
                     BrokerAction::Restart => w.restart_broker(id),
@@ -1265,14 +1291,19 @@ impl Playground {
     /// Creates, deletes, grows or configures a topic. Internal topics are not deleted from the page; a
     /// setting Kafka accepts but that cannot work (min.insync.replicas above the replication factor) is
     /// accepted with a warning.
+    /// A topic admin call; it waits for the controller's answer (a minute, while the quorum is lost).
     fn topic(&mut self, action: TopicAction) -> Result<String, String> {
-        let w = &mut self.world;
-        let (name, done) = match action {
+        let (call, name, waiting, done) = match action {
             TopicAction::Create { name, partitions, replication_factor, config } => {
                 let config = input::topic_config(&config)?;
-                w.create_topic(&name, partitions, replication_factor, config).map_err(|e| e.to_string())?;
                 let done = format!("Created topic {name} with {partitions} partition(s).");
-                (name, done)
+                let waiting = format!("Creating topic {name}");
+                (
+                    ScenarioAction::CreateTopic { name: name.clone(), partitions, replication_factor, config },
+                    name,
+                    waiting,
+                    done,
+                )
             }
             TopicAction::Delete(name) if is_internal(&name) => {
                 return Err(format!(
@@ -1281,28 +1312,33 @@ impl Playground {
                 ));
             }
             TopicAction::Delete(name) => {
-                w.delete_topic(&name).map_err(|e| e.to_string())?;
-                return Ok(format!("Deleted topic {name}."));
+                let (done, waiting) = (format!("Deleted topic {name}."), format!("Deleting topic {name}"));
+                (ScenarioAction::DeleteTopic { name: name.clone() }, name, waiting, done)
             }
             TopicAction::AddPartition { name, total } => {
-                w.create_partitions(&name, total).map_err(|e| e.to_string())?;
                 let done = format!("Topic {name} now has {total} partitions.");
-                (name, done)
+                let waiting = format!("Growing topic {name} to {total} partitions");
+                (ScenarioAction::CreatePartitions { name: name.clone(), total_count: total }, name, waiting, done)
             }
             TopicAction::SetConfig { name, key, value } => {
                 let done = match &value {
                     Some(v) => format!("Set {key}={v} on topic {name}."),
                     None => format!("Set {key} of topic {name} back to its default."),
                 };
-                w.alter_topic_config(&name, [(key, value)].into()).map_err(|e| e.to_string())?;
-                (name, done)
+                let waiting = format!("Setting {key} of topic {name}");
+                let config = [(key, value)].into();
+                (ScenarioAction::AlterTopicConfig { name: name.clone(), config }, name, waiting, done)
             }
         };
-        let warnings = w.describe_topic(&name).map(|t| explain::topic_warnings(&t)).unwrap_or_default();
-        match warnings.iter().find(|w| w.starts_with("min.insync.replicas=")) {
-            Some(warning) => Ok(format!("{done} Warning: {warning}")),
-            None => Ok(done),
-        }
+        let waiting = format!("{waiting}: waiting for the controller's answer");
+        self.call(call, &waiting, move |p, outcome| {
+            outcome.map_err(|e| e.to_string())?;
+            let warnings = p.world.describe_topic(&name).map(|t| explain::topic_warnings(&t)).unwrap_or_default();
+            match warnings.iter().find(|w| w.starts_with("min.insync.replicas=")) {
+                Some(warning) => Ok(format!("{done} Warning: {warning}")),
+                None => Ok(done),
+            }
+        })
     }
 
     fn replace_world(&mut self, world: World, outcome: &mut Outcome) {

@@ -6,8 +6,9 @@
 use franz_core::client::{AutoOffsetReset, ConsumerConfig, ConsumerRecord, ProducerConfig};
 use franz_core::message::Acks;
 use franz_core::protocol::actor::TimerName;
+use franz_core::sim::scenario::Action as ScenarioAction;
 use franz_core::sim::stream::{StreamKey, StreamSpec, STREAM_RECORDS_PER_SEC_MAX};
-use franz_core::sim::Node;
+use franz_core::sim::{Node, Outcome as CallOutcome};
 use franz_core::types::{NodeId, ProducerRecord, TopicPartition};
 use franz_core::view::ClusterView;
 
@@ -132,22 +133,28 @@ impl Playground {
             ..Default::default()
         };
         let started_ms = self.world.now_ms();
-        let sent = self.world.send(producer, &topic, vec![record]);
-        // The page's Send waits for its outcome: when that takes a while, the clock jumped with it.
-        let waited_ms = self.world.now_ms() - started_ms;
-        let waited = match waited_ms {
-            0..=999 => String::new(),
-            ms => format!(
-                " The send waited {} ms of virtual time for its outcome (the clock moved on with it; retries \
-                 last up to delivery.timeout.ms).",
-                franz_core::trace::group_thousands(ms)
-            ),
-        };
-        let meta = sent.map_err(|e| format!("{e}{waited}"))?;
-        let m = meta.first().ok_or("the send returned no record")?;
-        Ok(match m.offset {
-            Some(offset) => format!("Acknowledged: {topic}-{} at offset {offset}.{waited}", m.partition),
-            None => format!("Sent to {topic}-{} with acks=0: no acknowledgement, no offset.{waited}", m.partition),
+        let send = ScenarioAction::Send { producer, topic: topic.clone(), records: vec![record], wait: true };
+        let waiting = format!("Sending to {topic} with acks={acks}: waiting for its outcome");
+        self.call(send, &waiting, move |p, sent| {
+            // The page's Send waits for its outcome: when that takes a while, the clock jumped with it.
+            let waited_ms = p.world.now_ms() - started_ms;
+            let waited = match waited_ms {
+                0..=999 => String::new(),
+                ms => format!(
+                    " The send waited {} ms of virtual time for its outcome (the clock moved on with it; retries \
+                     last up to delivery.timeout.ms).",
+                    franz_core::trace::group_thousands(ms)
+                ),
+            };
+            let meta = match sent.map_err(|e| format!("{e}{waited}"))? {
+                CallOutcome::Sent(meta) => meta,
+                other => return Err(format!("the send gave {other:?}")),
+            };
+            let m = meta.first().ok_or("the send returned no record")?;
+            Ok(match m.offset {
+                Some(offset) => format!("Acknowledged: {topic}-{} at offset {offset}.{waited}", m.partition),
+                None => format!("Sent to {topic}-{} with acks=0: no acknowledgement, no offset.{waited}", m.partition),
+            })
         })
     }
 
@@ -270,13 +277,19 @@ impl Playground {
     pub(super) fn poll(&mut self, topic: String, partition: u32) -> Result<String, String> {
         let tp = TopicPartition::new(topic, partition);
         let consumer = self.consumer(&tp)?;
-        let records = self.world.poll(consumer, 1_000).map_err(|e| e.to_string())?;
-        let n = records.len();
-        self.polled.extend(records.into_iter().map(PolledRecord::from));
-        let over = self.polled.len().saturating_sub(POLLED_RECORDS_MAX);
-        self.polled.drain(..over);
-        let position = self.consumer_position(&tp).map_or(String::new(), |p| format!(" Its position is now {p}."));
-        Ok(format!("Polled {n} record(s) from {tp}.{position}"))
+        let poll = ScenarioAction::Poll { consumer, timeout_ms: 1_000 };
+        self.call(poll, &format!("Polling {tp}"), move |p, polled| {
+            let records = match polled.map_err(|e| e.to_string())? {
+                CallOutcome::Polled(records) => records,
+                other => return Err(format!("the poll gave {other:?}")),
+            };
+            let n = records.len();
+            p.polled.extend(records.into_iter().map(PolledRecord::from));
+            let over = p.polled.len().saturating_sub(POLLED_RECORDS_MAX);
+            p.polled.drain(..over);
+            let position = p.consumer_position(&tp).map_or(String::new(), |p| format!(" Its position is now {p}."));
+            Ok(format!("Polled {n} record(s) from {tp}.{position}"))
+        })
     }
 
     /// One consumer per partition polled, assigned to it, reading from the earliest offset.

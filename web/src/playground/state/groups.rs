@@ -10,6 +10,7 @@ use franz_core::vec_map::VecMap;
 
 use franz_core::client::{AutoOffsetReset, ConsumerConfig};
 use franz_core::protocol::actor::TimerName;
+use franz_core::sim::scenario::Action as ScenarioAction;
 use franz_core::sim::Node;
 use franz_core::types::NodeId;
 use franz_core::view::{ConsumerGroupState, GroupDescription, GroupOffset};
@@ -123,8 +124,11 @@ impl Playground {
                 Ok(format!("{name} crashed: the coordinator notices after session.timeout.ms (45 s)."))
             }
             MemberAction::Close => {
-                w.close_client(id).map_err(|e| e.to_string())?;
-                Ok(format!("{name} closed: it committed and left, the others rebalance now."))
+                let waiting = format!("Closing {name}: it commits, then leaves its group");
+                self.call(ScenarioAction::CloseClient { id }, &waiting, move |_, closed| {
+                    closed.map_err(|e| e.to_string())?;
+                    Ok(format!("{name} closed: it committed and left, the others rebalance now."))
+                })
             }
         }
     }
