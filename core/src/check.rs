@@ -953,7 +953,8 @@ fn check_observations(history: &History, acks: &[Ack], report: &mut Report) {
         Seer::Poll(consumer) => format!("consumer {consumer}'s poll"),
     };
     let mut partitions = Partitions::default();
-    let mut observed: Vec<((usize, Offset), (usize, (&Option<Bytes>, &Option<Bytes>), Seer))> = Vec::new();
+    type Observation<'a> = ((usize, Offset), (usize, (&'a Option<Bytes>, &'a Option<Bytes>), Seer));
+    let mut observed: Vec<Observation> = Vec::new();
     for a in acks.iter().filter(|a| a.offset >= a.log_start_offset) {
         let key = (partitions.number(&a.tp.topic, a.tp.partition), a.offset);
         observed.push((key, (observed.len(), (&a.payload.0, &a.payload.1), Seer::Ack(a.producer))));
