@@ -436,42 +436,84 @@ fn live_history(history: &History) -> History {
 }
 
 /// Checks a run: its history against the replicas' logs.
-pub fn check(history: &History, replicas: &Replicas) -> CheckReport {
-    let complete = history.dropped() == 0;
-    let recorded = history;
-    let live;
-    let history = match recorded.entries().any(|e| matches!(e.op, Op::TopicDeleted { .. })) {
-        true => {
-            live = live_history(recorded);
-            &live
+pub fn check(history: &History, replicas: Replicas) -> CheckReport {
+    let mut checking = Checking::new(replicas);
+    loop {
+        if let Some(report) = checking.advance(history) {
+            return report;
         }
-        false => recorded, // nothing made moot
-    };
-    let mut report = Report { violations: Vec::new() };
-    let acks = acknowledged(history);
-    check_sends(history, &acks, replicas, &mut report);
-    check_polls(history, replicas, &mut report);
-    if complete {
-        check_phantom_reads(recorded, history, &mut report);
     }
-    check_observations(history, &acks, &mut report);
-    check_replicas(replicas, &mut report);
-    check_owners(history, &mut report);
-    check_committed_offsets(history, &mut report);
-    check_commit_generations(history, &mut report);
-    if complete {
-        check_committed_unread(recorded, history, replicas, &mut report);
+}
+
+/// A check run a pass at a time, so that a page spreads a long run's check over frames (a 90-second run of
+/// 200 records/s took ~100 ms natively at once). Each pass reads the history the check began with.
+pub struct Checking {
+    replicas: Replicas,
+    next_pass: usize,
+    /// The history without what a topic deletion made moot, when one did.
+    live: Option<History>,
+    acks: Vec<Ack>,
+    report: Report,
+}
+
+impl Checking {
+    /// The passes of a check: [`Checking::advance`] runs one each time.
+    pub const PASSES: usize = 6;
+
+    pub fn new(replicas: Replicas) -> Checking {
+        Checking { replicas, next_pass: 0, live: None, acks: Vec::new(), report: Report { violations: Vec::new() } }
     }
-    crate::collect::sort_by(&mut report.violations, |a, b| {
-        (a.kind, &a.topic, a.partition, a.offset).cmp(&(b.kind, &b.topic, b.partition, b.offset))
-    });
-    let sends_judged = history.entries().filter(|e| matches!(e.op, Op::SendInvoked { .. })).count() as u64;
-    CheckReport {
-        ok: report.violations.is_empty(),
-        violations: report.violations,
-        history_complete: complete,
-        sends_judged,
-        sends_forgotten: history.dropped_sends(),
+
+    /// The passes run so far.
+    pub fn passes_done(&self) -> usize {
+        self.next_pass
+    }
+
+    /// Runs the next pass over `history` (the one the check began with, every time); the report after the
+    /// last.
+    pub fn advance(&mut self, history: &History) -> Option<CheckReport> {
+        let complete = history.dropped() == 0;
+        let recorded = history;
+        let Checking { replicas, next_pass, live, acks, report } = self;
+        if *next_pass == 0 {
+            if recorded.entries().any(|e| matches!(e.op, Op::TopicDeleted { .. })) {
+                *live = Some(live_history(recorded));
+            }
+            *acks = acknowledged(live.as_ref().unwrap_or(recorded));
+        }
+        let history = live.as_ref().unwrap_or(recorded);
+        match *next_pass {
+            0 => check_sends(history, acks, replicas, report),
+            1 => check_polls(history, replicas, report),
+            2 if complete => check_phantom_reads(recorded, history, report),
+            3 => {
+                check_observations(history, acks, report);
+                check_replicas(replicas, report);
+            }
+            4 => {
+                check_owners(history, report);
+                check_committed_offsets(history, report);
+                check_commit_generations(history, report);
+            }
+            5 if complete => check_committed_unread(recorded, history, replicas, report),
+            _ => {}
+        }
+        *next_pass += 1;
+        if *next_pass < Self::PASSES {
+            return None;
+        }
+        let mut violations = core::mem::take(&mut report.violations);
+        crate::collect::sort_by(&mut violations, |a, b| {
+            (a.kind, &a.topic, a.partition, a.offset).cmp(&(b.kind, &b.topic, b.partition, b.offset))
+        });
+        let sends_judged = history.entries().filter(|e| matches!(e.op, Op::SendInvoked { .. })).count() as u64;
+        Some(CheckReport {
+            ok: violations.is_empty(),
+            violations,
+            history_complete: complete,
+            sends_judged,
+            sends_forgotten: history.dropped_sends(),
+        })
     }
 }
 
@@ -1517,7 +1559,7 @@ mod tests {
     fn run(ops: Vec<Op>, logs: Vec<ReplicaSnapshot>) -> Vec<ViolationKind> {
         let history = History::from_entries(ops.into_iter().enumerate().map(|(i, op)| at(i as u64, op)).collect());
         let replicas: Replicas = [(tp(), logs)].into();
-        check(&history, &replicas).violations.into_iter().map(|v| v.kind).collect()
+        check(&history, replicas).violations.into_iter().map(|v| v.kind).collect()
     }
 
     /// Records sent with keys, each `(key, value)`.
@@ -1822,13 +1864,13 @@ mod tests {
         for r in &mut log.records {
             r.origin = Some(RecordOrigin { batch: BatchOrigin { producer: 10_002, batch_id: r.offset }, index: 0 });
         }
-        let report = check(&history, &[(tp(), vec![log.clone()])].into());
+        let report = check(&history, [(tp(), vec![log.clone()])].into());
         assert!(report.ok, "{:?}", report.violations.first());
         assert!(!report.history_complete);
         assert_eq!((report.sends_judged, report.sends_forgotten), (sends / 2, sends / 2));
         // What it still holds is judged: a retained acknowledged record overwritten is a lost write.
         log.records[sends as usize - 1].value = b("other");
-        let report = check(&history, &[(tp(), vec![log])].into());
+        let report = check(&history, [(tp(), vec![log])].into());
         assert_eq!(report.violations.iter().map(|v| v.kind).collect::<Vec<_>>(), [ViolationKind::LostWrite]);
     }
 
@@ -1864,6 +1906,22 @@ mod tests {
             [ViolationKind::LostWrite],
             "another record in its place"
         );
+    }
+
+    /// A page runs a check a pass a frame: nothing until the last pass, then the report a check at once gives.
+    #[test]
+    fn a_check_a_pass_at_a_time_reports_after_its_last_pass() {
+        let ops = vec![sent(1, &["a"]), acked(1, &[0]), sent(2, &["b"]), acked(2, &[1])];
+        let history = History::from_entries(ops.into_iter().enumerate().map(|(i, op)| at(i as u64, op)).collect());
+        let replicas: Replicas = [(tp(), vec![replica(1, true, 1, &["a"])])].into();
+        let mut checking = Checking::new(replicas.clone());
+        for pass in 1..Checking::PASSES {
+            assert_eq!(checking.advance(&history), None);
+            assert_eq!(checking.passes_done(), pass);
+        }
+        let report = checking.advance(&history).unwrap();
+        assert_eq!(report, check(&history, replicas));
+        assert_eq!(report.violations.len(), 1);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Serialize;
 
-use crate::check::{check, CheckReport, LoggedRecord, RecordOrigin, ReplicaSnapshot, Replicas};
+use crate::check::{check, CheckReport, Checking, LoggedRecord, RecordOrigin, ReplicaSnapshot, Replicas};
 use crate::config::{describe_topic_config, ConfigEntry, ConfigMap};
 use crate::controller::raft::Role;
 use crate::error::Result;
@@ -677,6 +677,16 @@ impl World {
 
     /// Runs the checker over this run's history and every replica's log (a crashed broker's disk included).
     pub fn check(&self) -> CheckReport {
+        check(self.history(), self.replica_snapshots())
+    }
+
+    /// A check to run a pass at a time ([`Checking::advance`] with this world's history, unchanged meanwhile).
+    pub fn start_check(&self) -> Checking {
+        Checking::new(self.replica_snapshots())
+    }
+
+    /// Every replica's log as the checker reads it.
+    fn replica_snapshots(&self) -> Replicas {
         let mut snapshots = Vec::new();
         let image = self.metadata_image();
         // The leader is the one the committed metadata names (a cut-off old leader may still think it leads,
@@ -729,7 +739,7 @@ impl World {
                 }
             }
         }
-        check(self.history(), &Replicas::grouped(snapshots))
+        Replicas::grouped(snapshots)
     }
 
     pub fn view(&self) -> ClusterView {

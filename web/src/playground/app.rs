@@ -419,7 +419,7 @@ impl Component for App {
         // at the top).
         let notice = |place: Place| -> Html {
             match state.notice().filter(|_| state.notice_place() == place) {
-                Some(n) => panel_notice(n, state.call_under_way(), &cb.confirm_fork),
+                Some(n) => panel_notice(n, state.work_under_way(), &cb.confirm_fork),
                 None => html! {},
             }
         };

@@ -508,6 +508,8 @@ pub struct Playground {
     help: bool,
     /// A blocking call of the user's waiting for its answer, played a slice a frame.
     call: Option<calls::CallUnderWay>,
+    /// "Check this run" under way, a pass a frame (the world waits meanwhile: its history is what is judged).
+    checking: Option<Box<franz_core::check::Checking>>,
 }
 
 /// What one render of the page shows: the world's views and what the page keeps beside them. Taken at a
@@ -659,6 +661,7 @@ impl Playground {
             map: map::MapState::default(),
             help: false,
             call: None,
+            checking: None,
         }
     }
 
@@ -820,9 +823,10 @@ impl Playground {
             outcome.fragment = outcome.fragment.or(ended.fragment);
             return outcome;
         }
-        // So does a call of the user's waiting for its answer; what it did is said with what the action did.
-        if self.call.is_some() && !matches!(action, Action::Frame(_) | Action::FrameCost(_)) {
-            let ended = self.end_call();
+        // So does a call of the user's waiting for its answer, or a check under way; what it did is said with
+        // what the action did.
+        if self.work_under_way() && !matches!(action, Action::Frame(_) | Action::FrameCost(_)) {
+            let ended = self.end_work();
             let mut outcome = self.reduce(action);
             outcome.changed = true;
             outcome.notice = match (ended, outcome.notice) {
@@ -1064,9 +1068,9 @@ impl Playground {
                 }
                 outcome
             }
-            Action::Frame(now_wall_ms) if self.call.is_some() => {
+            Action::Frame(now_wall_ms) if self.work_under_way() => {
                 self.last_frame_ms = Some(now_wall_ms);
-                self.advance_call()
+                self.advance_work()
             }
             Action::Frame(now_wall_ms) => Outcome { changed: self.advance(now_wall_ms), ..Outcome::default() },
             // A replay's slice is timed by the clock itself: its cost does not size the simulation's share.
@@ -1193,17 +1197,7 @@ impl Playground {
                 };
                 w.set_network(config).map(|_| "Network settings applied.".into()).map_err(|e| e.to_string())
             }
-            Action::Check => {
-                let report = w.check();
-                let text = if report.ok {
-                    "Checker: no anomaly in this run.".to_string()
-                } else {
-                    format!("Checker: {} violation(s).", report.violations.len())
-                };
-                self.mark_violations(&report);
-                self.report = Some(report);
-                Ok(text)
-            }
+            Action::Check => Ok(self.check_run()),
             Action::Share if lesson_link.is_some() => {
                 let (link, step) = lesson_link.unwrap_or_default();
                 let at = match step {

@@ -1,7 +1,8 @@
-//! The user's blocking calls (a send waiting for its acknowledgement, an admin call, a controlled shutdown, a
-//! close) played a slice a frame, as a lesson step is: a create-topic call waiting a minute for a lost quorum
-//! held the page's main thread ~80 ms in a 9-broker cluster at once. The call runs the same either way; the
-//! page says it waits meanwhile, and its notice says what it did once it ended.
+//! Long work spread over frames, as a lesson step is: the user's blocking calls (a send waiting for its
+//! acknowledgement, an admin call, a controlled shutdown, a close), and "Check this run". A create-topic call
+//! waiting a minute for a lost quorum held the page's main thread ~80 ms in a 9-broker cluster, and a check
+//! of a 90-second run ~200 ms, at once. The work is the same either way; the page says it is under way, and
+//! what it did once it ended. Any other action ends it first.
 
 use franz_core::error::FranzError;
 use franz_core::sim::scenario::Action as ScenarioAction;
@@ -49,14 +50,17 @@ impl Playground {
         }
     }
 
-    /// Whether a call of the user's waits for its answer, a slice a frame.
-    pub fn call_under_way(&self) -> bool {
-        self.call.is_some()
+    /// Whether a call of the user's waits for its answer, or a check runs, a slice a frame.
+    pub fn work_under_way(&self) -> bool {
+        self.call.is_some() || self.checking.is_some()
     }
 
-    /// Plays the call under way for a frame's share of wall time (to its end without a clock); once it ended,
-    /// its notice, where the call was asked for.
-    pub(super) fn advance_call(&mut self) -> Outcome {
+    /// Plays the work under way for a frame's share of wall time (to its end without a clock); once it
+    /// ended, its notice, where it was asked for.
+    pub(super) fn advance_work(&mut self) -> Outcome {
+        if self.checking.is_some() {
+            return self.advance_check();
+        }
         let Some(call) = self.call.take() else { return Outcome::default() };
         let outcome = match self.clock.clone() {
             Some(clock) => {
@@ -83,12 +87,49 @@ impl Playground {
         Outcome { notice: Some(self.post(notice)), ..Outcome::changed() }
     }
 
-    /// Ends the call under way at once (before anything else acts on the world), posting its notice.
-    pub(super) fn end_call(&mut self) -> Option<Notice> {
+    /// Ends the work under way at once (before anything else acts on the world), posting its notice.
+    pub(super) fn end_work(&mut self) -> Option<Notice> {
         let clock = self.clock.take();
-        let ended = self.call.is_some().then(|| self.advance_call()).and_then(|o| o.notice);
+        let ended = self.work_under_way().then(|| self.advance_work()).and_then(|o| o.notice);
         self.clock = clock;
         ended
+    }
+
+    /// "Check this run": the checker's passes for a frame's share of wall time, then a pass or more a frame.
+    pub(super) fn check_run(&mut self) -> String {
+        self.checking = Some(Box::new(self.world.start_check()));
+        match self.advance_check().notice {
+            Some(done) => done.text,
+            None => String::from("Checking the run: the checker reads its whole history and every replica's log …"),
+        }
+    }
+
+    /// Runs the check under way for a frame's share of wall time (to its end without a clock); its verdict
+    /// once it ended, marked on the timeline and the log strips.
+    fn advance_check(&mut self) -> Outcome {
+        let Some(mut checking) = self.checking.take() else { return Outcome::default() };
+        let clock = self.clock.clone();
+        let deadline_ms = clock.as_ref().map(|c| c() + CALL_FRAME_MS);
+        let report = loop {
+            match checking.advance(self.world.history()) {
+                None if clock.as_ref().zip(deadline_ms).is_none_or(|(c, d)| c() < d) => continue,
+                report => break report,
+            }
+        };
+        if clock.is_some() {
+            self.replayed_last_frame = true;
+        }
+        let Some(report) = report else {
+            self.checking = Some(checking);
+            return Outcome::changed();
+        };
+        let text = match report.ok {
+            true => String::from("Checker: no anomaly in this run."),
+            false => format!("Checker: {} violation(s).", report.violations.len()),
+        };
+        self.mark_violations(&report);
+        self.report = Some(report);
+        Outcome { notice: Some(self.post(Notice::info(text))), ..Outcome::changed() }
     }
 }
 
@@ -97,13 +138,17 @@ mod tests {
     use super::super::tests::{create_topic, record};
     use super::super::{Action, BrokerAction, Playground};
 
-    /// A clock that moves a millisecond each time it is read.
-    fn ticking() -> super::super::Clock {
+    /// A clock that moves `step_ms` each time it is read.
+    fn ticking_by(step_ms: f64) -> super::super::Clock {
         let ticks = std::cell::Cell::new(0.0);
         std::rc::Rc::new(move || {
-            ticks.set(ticks.get() + 1.0);
+            ticks.set(ticks.get() + step_ms);
             ticks.get()
         })
+    }
+
+    fn ticking() -> super::super::Clock {
+        ticking_by(1.0)
     }
 
     fn quorum_lost(clock: bool) -> Playground {
@@ -126,7 +171,7 @@ mod tests {
         let mut at_once = quorum_lost(false);
         let answer = create_topic(&mut at_once, "orders", 3).notice.unwrap();
         assert!(answer.error && answer.text.contains("REQUEST_TIMED_OUT"), "{}", answer.text);
-        assert!(!at_once.call_under_way());
+        assert!(!at_once.work_under_way());
 
         let mut p = quorum_lost(true);
         let waiting = create_topic(&mut p, "orders", 3).notice.unwrap();
@@ -135,14 +180,14 @@ mod tests {
             "{}",
             waiting.text
         );
-        assert!(!waiting.error && p.call_under_way());
+        assert!(!waiting.error && p.work_under_way());
         let mut frames = 0;
         let mut t = 0.0;
-        while p.call_under_way() {
+        while p.work_under_way() {
             t += 16.0;
             let outcome = p.reduce(Action::Frame(t));
             frames += 1;
-            assert_eq!(outcome.notice.is_some(), !p.call_under_way(), "the notice comes once the call ended");
+            assert_eq!(outcome.notice.is_some(), !p.work_under_way(), "the notice comes once the call ended");
         }
         assert!(frames > 5, "the minute's wait took {frames} frames");
         assert_eq!(p.notice(), Some(&answer));
@@ -155,10 +200,10 @@ mod tests {
     fn an_action_while_a_call_waits_ends_it_first() {
         let mut p = quorum_lost(true);
         create_topic(&mut p, "orders", 3);
-        assert!(p.call_under_way());
+        assert!(p.work_under_way());
         let controller = p.world().controllers()[1];
         let notice = p.reduce(Action::Broker(controller, BrokerAction::RestartController)).notice.unwrap();
-        assert!(!p.call_under_way());
+        assert!(!p.work_under_way());
         assert!(notice.error, "{}", notice.text);
         assert!(notice.text.starts_with("REQUEST_TIMED_OUT"), "the call's answer first: {}", notice.text);
         assert!(notice.text.contains(&controller.to_string()), "then the restart's: {}", notice.text);
@@ -169,7 +214,7 @@ mod tests {
         p.reduce(Action::Send(record("orders", "v", "all")));
         at_once.reduce(Action::Send(record("orders", "v", "all")));
         let mut t = 0.0;
-        while p.call_under_way() {
+        while p.work_under_way() {
             t += 16.0;
             p.reduce(Action::Frame(t));
         }
@@ -177,5 +222,49 @@ mod tests {
         let text = &p.notice().unwrap().text;
         assert!(text.starts_with("UNKNOWN_TOPIC_OR_PARTITION") && text.contains("waited 60,000 ms"), "{text}");
         assert_eq!(p.world().trace().hash(), at_once.world().trace().hash());
+    }
+
+    /// "Check this run" of a long run held the main thread ~200 ms at once. With a clock it runs a pass or
+    /// more a frame, the world waiting meanwhile, and gives the verdict it gives at once; an action meanwhile
+    /// ends it first.
+    #[test]
+    fn a_check_runs_a_pass_a_frame_and_judges_as_at_once() {
+        let run = || {
+            let mut p = Playground::from_fragment("#play");
+            create_topic(&mut p, "orders", 3);
+            for value in ["a", "b", "c"] {
+                p.reduce(Action::Send(record("orders", value, "all")));
+            }
+            p.reduce(Action::Poll { topic: "orders".into(), partition: 0 });
+            p
+        };
+        let mut at_once = run();
+        let verdict = at_once.reduce(Action::Check).notice.unwrap();
+        assert_eq!(verdict.text, "Checker: no anomaly in this run.");
+
+        let mut p = run();
+        p.set_clock(ticking_by(10.0));
+        let notice = p.reduce(Action::Check).notice.unwrap();
+        assert!(notice.text.starts_with("Checking the run"), "{}", notice.text);
+        assert!(p.work_under_way() && p.report().is_none());
+        let (now_ms, mut frames) = (p.world().now_ms(), 0);
+        let mut t = 0.0;
+        while p.work_under_way() {
+            t += 16.0;
+            p.reduce(Action::Frame(t));
+            frames += 1;
+            assert_eq!(p.world().now_ms(), now_ms, "the world waits for the check");
+        }
+        assert!(frames >= 3, "a pass or so a frame: {frames} frames");
+        assert_eq!(p.notice(), Some(&verdict));
+        assert_eq!(p.report(), at_once.report());
+
+        // An action meanwhile: the check ends first, its verdict said before the action's.
+        let mut p = run();
+        p.set_clock(ticking_by(10.0));
+        p.reduce(Action::Check);
+        let notice = p.reduce(Action::TogglePlay).notice;
+        assert!(!p.work_under_way() && p.report().is_some());
+        assert_eq!(notice.map(|n| n.text), Some(verdict.text));
     }
 }
