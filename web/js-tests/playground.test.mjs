@@ -203,6 +203,42 @@ test("the controllers and brokers show their state; a leader crash moves leaders
   assert.deepEqual(errors, []);
 });
 
+test("a topic created while the quorum is lost waits over frames, saying so, then times out; Check too spreads over frames", async () => {
+  const { page, errors } = await openPlayground();
+  await page.waitForSelector('[data-testid="controller-1001"]');
+  // Nine brokers: the minute's wait costs the page more than a frame's share (~80 ms at once in Node).
+  for (let id = 4; id <= 9; id++) {
+    await page.click('[data-testid="add-broker"]');
+    await page.waitForSelector(`[data-testid="broker-${id}"]`);
+  }
+  await pause(page);
+  await page.click('[data-testid="controller-1002-crash"]');
+  await page.click('[data-testid="controller-1003-crash"]');
+  const clock = async () => Number((await text(page, "clock")).replace(/[^0-9]/g, ""));
+  const before = await clock();
+  await page.fill('[data-testid="topic-name"]', "orders");
+  // Every state of the topics panel's notice, as drawn (the wait may take only a few frames).
+  await page.evaluate(() => {
+    window.noticesSeen = [];
+    const panel = document.querySelector('[data-testid="topics"]');
+    new MutationObserver(() => {
+      const n = panel.querySelector('[data-testid="notice"]');
+      if (n) window.noticesSeen.push(`${n.getAttribute("aria-busy")} ${n.innerText}`);
+    }).observe(panel, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+  await page.click('[data-testid="create-topic"]');
+  const notice = page.locator('[data-testid="topics"] [data-testid="notice"]');
+  await notice.filter({ hasText: "REQUEST_TIMED_OUT" }).waitFor({ timeout: 20_000 });
+  const seen = await page.evaluate(() => window.noticesSeen);
+  assert.ok(seen.some((n) => /^true Creating topic orders: waiting for the controller's answer/.test(n)), seen.join("\n"));
+  assert.equal(await notice.getAttribute("aria-busy"), null);
+  assert.ok((await clock()) - before >= 60_000, "the clock ran on with the call, default.api.timeout.ms");
+  await page.click('[data-testid="check"]');
+  await page.locator('[data-testid="check-ok"]').waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a power loss on a topic's only replica shows up in the checker", async () => {
   const { page, errors } = await openPlayground();
   await createTopicAndSend(page, "orders", ["a", "b"], "1");

@@ -1022,6 +1022,7 @@ impl Playground {
             forks.extend(self.fork());
             forks.extend(self.fork_lesson());
         }
+        let is_frame = matches!(action, Action::Frame(_));
         let mut outcome = self.run(action);
         if !forks.is_empty() {
             let mut text: Vec<String> = forks.into_iter().map(|n| n.text).collect();
@@ -1031,7 +1032,9 @@ impl Playground {
             outcome.notice = Some(self.post(notice));
             outcome.changed = true;
         }
-        if outcome.notice.is_some() {
+        // (A frame's notice ends work asked for elsewhere, and shows there: a lesson step's verdict in the
+        // lesson, a call's answer in its panel, a time travel's on the timeline; they showed at the top.)
+        if outcome.notice.is_some() && !is_frame {
             self.notice_place = place;
         }
         if outcome.world_replaced {
@@ -1161,10 +1164,14 @@ impl Playground {
                     BrokerAction::Stop => {
                         let led = led_partitions(w, id);
                         let waiting = format!("Stopping broker {id}: the controller moves its leaderships away first");
-                        return self.call(ScenarioAction::StopBroker { id }, &waiting, move |p, stopped| {
-                            stopped.map_err(|e| e.to_string())?;
-                            Ok(stop_text(&p.world, id, &led))
-                        });
+                        return self.call(
+                            ScenarioAction::StopBroker { id },
+                            &waiting,
+                            Box::new(move |p, stopped| {
+                                stopped.map_err(|e| e.to_string())?;
+                                Ok(stop_text(&p.world, id, &led))
+                            }),
+                        );
                     }
                     BrokerAction::Crash => w.crash_broker(id),
                     BrokerAction::Restart => w.restart_broker(id),
@@ -1325,14 +1332,18 @@ impl Playground {
             }
         };
         let waiting = format!("{waiting}: waiting for the controller's answer");
-        self.call(call, &waiting, move |p, outcome| {
-            outcome.map_err(|e| e.to_string())?;
-            let warnings = p.world.describe_topic(&name).map(|t| explain::topic_warnings(&t)).unwrap_or_default();
-            match warnings.iter().find(|w| w.starts_with("min.insync.replicas=")) {
-                Some(warning) => Ok(format!("{done} Warning: {warning}")),
-                None => Ok(done),
-            }
-        })
+        self.call(
+            call,
+            &waiting,
+            Box::new(move |p, outcome| {
+                outcome.map_err(|e| e.to_string())?;
+                let warnings = p.world.describe_topic(&name).map(|t| explain::topic_warnings(&t)).unwrap_or_default();
+                match warnings.iter().find(|w| w.starts_with("min.insync.replicas=")) {
+                    Some(warning) => Ok(format!("{done} Warning: {warning}")),
+                    None => Ok(done),
+                }
+            }),
+        )
     }
 
     fn replace_world(&mut self, world: World, outcome: &mut Outcome) {

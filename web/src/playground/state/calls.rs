@@ -16,7 +16,7 @@ const CALL_FRAME_MS: f64 = 8.0;
 const CALL_SLICE_MS: u64 = 200;
 
 /// What the page says once a call ended, from its outcome.
-type Then = Box<dyn FnOnce(&mut Playground, Result<CallOutcome, FranzError>) -> Result<String, String>>;
+pub(super) type Then = Box<dyn FnOnce(&mut Playground, Result<CallOutcome, FranzError>) -> Result<String, String>>;
 
 /// A call of the user's under way: what its notice will say.
 pub(super) struct CallUnderWay {
@@ -26,12 +26,7 @@ pub(super) struct CallUnderWay {
 impl Playground {
     /// Makes a blocking call: at once without a clock (tests), else for a frame's share of wall time and then
     /// a slice a frame. `waiting` says what it waits for meanwhile; `then` what it did, once it ended.
-    pub(super) fn call(
-        &mut self,
-        action: ScenarioAction,
-        waiting: &str,
-        then: impl FnOnce(&mut Playground, Result<CallOutcome, FranzError>) -> Result<String, String> + 'static,
-    ) -> Result<String, String> {
+    pub(super) fn call(&mut self, action: ScenarioAction, waiting: &str, then: Then) -> Result<String, String> {
         let Some(clock) = self.clock.clone() else {
             let outcome = self.world.apply(action);
             return then(self, outcome);
@@ -44,7 +39,7 @@ impl Playground {
         match outcome {
             Some(outcome) => then(self, outcome),
             None => {
-                self.call = Some(CallUnderWay { then: Box::new(then) });
+                self.call = Some(CallUnderWay { then });
                 Ok(format!("{waiting} (virtual time runs on until the answer comes) …"))
             }
         }
@@ -191,6 +186,7 @@ mod tests {
         }
         assert!(frames > 5, "the minute's wait took {frames} frames");
         assert_eq!(p.notice(), Some(&answer));
+        assert_eq!(p.notice_place(), super::super::Place::Topics, "where the call was asked for");
         assert_eq!(p.world().trace().hash(), at_once.world().trace().hash());
         assert_eq!(p.world().scenario().unwrap(), at_once.world().scenario().unwrap());
     }

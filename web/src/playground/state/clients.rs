@@ -135,27 +135,33 @@ impl Playground {
         let started_ms = self.world.now_ms();
         let send = ScenarioAction::Send { producer, topic: topic.clone(), records: vec![record], wait: true };
         let waiting = format!("Sending to {topic} with acks={acks}: waiting for its outcome");
-        self.call(send, &waiting, move |p, sent| {
-            // The page's Send waits for its outcome: when that takes a while, the clock jumped with it.
-            let waited_ms = p.world.now_ms() - started_ms;
-            let waited = match waited_ms {
-                0..=999 => String::new(),
-                ms => format!(
-                    " The send waited {} ms of virtual time for its outcome (the clock moved on with it; retries \
+        self.call(
+            send,
+            &waiting,
+            Box::new(move |p, sent| {
+                // The page's Send waits for its outcome: when that takes a while, the clock jumped with it.
+                let waited_ms = p.world.now_ms() - started_ms;
+                let waited = match waited_ms {
+                    0..=999 => String::new(),
+                    ms => format!(
+                        " The send waited {} ms of virtual time for its outcome (the clock moved on with it; retries \
                      last up to delivery.timeout.ms).",
-                    franz_core::trace::group_thousands(ms)
-                ),
-            };
-            let meta = match sent.map_err(|e| format!("{e}{waited}"))? {
-                CallOutcome::Sent(meta) => meta,
-                other => return Err(format!("the send gave {other:?}")),
-            };
-            let m = meta.first().ok_or("the send returned no record")?;
-            Ok(match m.offset {
-                Some(offset) => format!("Acknowledged: {topic}-{} at offset {offset}.{waited}", m.partition),
-                None => format!("Sent to {topic}-{} with acks=0: no acknowledgement, no offset.{waited}", m.partition),
-            })
-        })
+                        franz_core::trace::group_thousands(ms)
+                    ),
+                };
+                let meta = match sent.map_err(|e| format!("{e}{waited}"))? {
+                    CallOutcome::Sent(meta) => meta,
+                    other => return Err(format!("the send gave {other:?}")),
+                };
+                let m = meta.first().ok_or("the send returned no record")?;
+                Ok(match m.offset {
+                    Some(offset) => format!("Acknowledged: {topic}-{} at offset {offset}.{waited}", m.partition),
+                    None => {
+                        format!("Sent to {topic}-{} with acks=0: no acknowledgement, no offset.{waited}", m.partition)
+                    }
+                })
+            }),
+        )
     }
 
     /// Starts the stream (stopping the one running) or stops it.
@@ -278,18 +284,22 @@ impl Playground {
         let tp = TopicPartition::new(topic, partition);
         let consumer = self.consumer(&tp)?;
         let poll = ScenarioAction::Poll { consumer, timeout_ms: 1_000 };
-        self.call(poll, &format!("Polling {tp}"), move |p, polled| {
-            let records = match polled.map_err(|e| e.to_string())? {
-                CallOutcome::Polled(records) => records,
-                other => return Err(format!("the poll gave {other:?}")),
-            };
-            let n = records.len();
-            p.polled.extend(records.into_iter().map(PolledRecord::from));
-            let over = p.polled.len().saturating_sub(POLLED_RECORDS_MAX);
-            p.polled.drain(..over);
-            let position = p.consumer_position(&tp).map_or(String::new(), |p| format!(" Its position is now {p}."));
-            Ok(format!("Polled {n} record(s) from {tp}.{position}"))
-        })
+        self.call(
+            poll,
+            &format!("Polling {tp}"),
+            Box::new(move |p, polled| {
+                let records = match polled.map_err(|e| e.to_string())? {
+                    CallOutcome::Polled(records) => records,
+                    other => return Err(format!("the poll gave {other:?}")),
+                };
+                let n = records.len();
+                p.polled.extend(records.into_iter().map(PolledRecord::from));
+                let over = p.polled.len().saturating_sub(POLLED_RECORDS_MAX);
+                p.polled.drain(..over);
+                let position = p.consumer_position(&tp).map_or(String::new(), |p| format!(" Its position is now {p}."));
+                Ok(format!("Polled {n} record(s) from {tp}.{position}"))
+            }),
+        )
     }
 
     /// One consumer per partition polled, assigned to it, reading from the earliest offset.

@@ -125,10 +125,14 @@ impl Playground {
             }
             MemberAction::Close => {
                 let waiting = format!("Closing {name}: it commits, then leaves its group");
-                self.call(ScenarioAction::CloseClient { id }, &waiting, move |_, closed| {
-                    closed.map_err(|e| e.to_string())?;
-                    Ok(format!("{name} closed: it committed and left, the others rebalance now."))
-                })
+                self.call(
+                    ScenarioAction::CloseClient { id },
+                    &waiting,
+                    Box::new(move |_, closed| {
+                        closed.map_err(|e| e.to_string())?;
+                        Ok(format!("{name} closed: it committed and left, the others rebalance now."))
+                    }),
+                )
             }
         }
     }

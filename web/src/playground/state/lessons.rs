@@ -483,6 +483,7 @@ mod tests {
                 frames += 1;
             }
             assert_eq!(p.lesson().unwrap().steps_done, step);
+            assert_eq!(p.notice_place(), super::super::Place::Lesson, "step {step}'s verdict in the lesson");
             assert_eq!(p.world().trace().hash(), hash_after(&lesson, step), "step {step}");
         }
         assert!(frames > 10, "some steps took several frames ({frames})");
