@@ -1291,8 +1291,8 @@ impl Playground {
 
     /// Creates, deletes, grows or configures a topic. Internal topics are not deleted from the page; a
     /// setting Kafka accepts but that cannot work (min.insync.replicas above the replication factor) is
-    /// accepted with a warning.
-    /// A topic admin call; it waits for the controller's answer (a minute, while the quorum is lost).
+    /// accepted with a warning. The admin call waits for the controller's answer (a minute while the quorum is
+    /// lost).
     fn topic(&mut self, action: TopicAction) -> Result<String, String> {
         let (call, name, waiting, done) = match action {
             TopicAction::Create { name, partitions, replication_factor, config } => {

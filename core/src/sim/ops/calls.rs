@@ -150,7 +150,8 @@ impl World {
         Some(self.end_action(call.applied, outcome))
     }
 
-    /// Whether a blocking call begun by [`World::apply_for`] waits on.
+    /// Whether a blocking call begun by [`World::apply_for`] waits on. (Its action is recorded already: a
+    /// scenario taken meanwhile replays it whole, so a page ends the call before it shares or travels.)
     pub fn call_under_way(&self) -> bool {
         self.pending_call.is_some()
     }

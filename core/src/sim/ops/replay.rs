@@ -111,7 +111,7 @@ impl Replay {
         }
     }
 
-    /// Replays on while `more` says so, asked before each 100 ms of virtual time (an action at once whole):
+    /// Replays on while `more` says so, asked before each 100 ms of virtual time or of a call's wait:
     /// a page hands in its own clock, since what an event costs varies a hundredfold (a broker down under a
     /// stream costs a few events, each walking the producer's whole backlog). Returns whether it is done.
     pub fn advance_while(&mut self, more: impl FnMut(&World) -> bool) -> bool {

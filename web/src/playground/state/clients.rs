@@ -144,14 +144,14 @@ impl Playground {
                 let waited = match waited_ms {
                     0..=999 => String::new(),
                     ms => format!(
-                        " The send waited {} ms of virtual time for its outcome (the clock moved on with it; retries \
-                     last up to delivery.timeout.ms).",
+                        " The send waited {} ms of virtual time for its outcome (the clock moved on with it; \
+                         retries last up to delivery.timeout.ms).",
                         franz_core::trace::group_thousands(ms)
                     ),
                 };
                 let meta = match sent.map_err(|e| format!("{e}{waited}"))? {
                     CallOutcome::Sent(meta) => meta,
-                    other => return Err(format!("the send gave {other:?}")),
+                    other => return Err(format!("Franz bug: the send gave {other:?}")),
                 };
                 let m = meta.first().ok_or("the send returned no record")?;
                 Ok(match m.offset {
@@ -290,7 +290,7 @@ impl Playground {
             Box::new(move |p, polled| {
                 let records = match polled.map_err(|e| e.to_string())? {
                     CallOutcome::Polled(records) => records,
-                    other => return Err(format!("the poll gave {other:?}")),
+                    other => return Err(format!("Franz bug: the poll gave {other:?}")),
                 };
                 let n = records.len();
                 p.polled.extend(records.into_iter().map(PolledRecord::from));
