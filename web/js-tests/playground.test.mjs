@@ -239,6 +239,27 @@ test("a topic created while the quorum is lost waits over frames, saying so, the
   await page.close();
 });
 
+test("a send waiting over frames keeps the producer's form as typed (adversary 55: it reset to its defaults)", async () => {
+  const { page, errors } = await openPlayground();
+  for (const name of ["alpha", "beta"]) {
+    await page.fill('[data-testid="topic-name"]', name);
+    await page.click('[data-testid="create-topic"]');
+    await page.waitForSelector(`[data-testid="log-${name}-0"]`);
+  }
+  await pause(page);
+  await page.selectOption('[data-testid="send-topic"]', "beta");
+  await page.fill('[data-testid="send-key"]', "mykey");
+  await page.fill('[data-testid="send-value"]', "myvalue");
+  await page.selectOption('[data-testid="acks"]', "1");
+  for (const b of [1, 2, 3]) await page.click(`[data-testid="broker-${b}-crash"]`);
+  await page.click('[data-testid="send"]');
+  await page.locator('[data-testid="clients"] [data-testid="notice"]', { hasText: "REQUEST_TIMED_OUT" }).waitFor({ timeout: 20_000 });
+  const fields = await page.evaluate(() => ["send-topic", "send-key", "send-value", "acks"].map((id) => document.querySelector(`[data-testid="${id}"]`).value));
+  assert.deepEqual(fields, ["beta", "mykey", "myvalue", "1"]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a power loss on a topic's only replica shows up in the checker", async () => {
   const { page, errors } = await openPlayground();
   await createTopicAndSend(page, "orders", ["a", "b"], "1");

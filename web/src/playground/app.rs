@@ -416,11 +416,14 @@ impl Component for App {
         let shown = &self.shown;
         let view = &shown.view;
         // The notice shows in the panel whose action posted it (the top bar's, lessons' and the timeline's
-        // at the top).
+        // at the top). Without one, an empty element holds its place: a notice appearing where there was
+        // nothing, together with other changes to the panel (a send waiting over frames: its producer's line,
+        // its countdowns), made Yew build the producer's form again, its fields back to their defaults
+        // (adversary 55).
         let notice = |place: Place| -> Html {
             match state.notice().filter(|_| state.notice_place() == place) {
                 Some(n) => panel_notice(n, state.work_under_way(), &cb.confirm_fork),
-                None => html! {},
+                None => html! { <div class="notice-slot" hidden=true></div> },
             }
         };
         let stream = state.stream();

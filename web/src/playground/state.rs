@@ -188,6 +188,21 @@ fn changes_world(action: &Action, playing: bool) -> bool {
     }
 }
 
+/// Whether an action only changes what the page shows (not the world, nor what it reads of the run): it
+/// acts at once while long work plays over frames, where others wait for it.
+fn only_changes_the_view(action: &Action) -> bool {
+    match action {
+        Action::SetSpeed(_)
+        | Action::SetPollTarget { .. }
+        | Action::FilterEvents(_)
+        | Action::ShowAllPartitions(..)
+        | Action::Help(_)
+        | Action::LinkCopied(_) => true,
+        Action::Map(m) => !m.changes_world(),
+        _ => false,
+    }
+}
+
 /// The panel an action came from: its notice is shown there, where the user is looking.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub enum Place {
@@ -510,6 +525,8 @@ pub struct Playground {
     call: Option<calls::CallUnderWay>,
     /// "Check this run" under way, a pass a frame (the world waits meanwhile: its history is what is judged).
     checking: Option<Box<franz_core::check::Checking>>,
+    /// The user's actions waiting for long work (a lesson step, a call, a check) to end.
+    queued: std::collections::VecDeque<Action>,
 }
 
 /// What one render of the page shows: the world's views and what the page keeps beside them. Taken at a
@@ -662,6 +679,7 @@ impl Playground {
             help: false,
             call: None,
             checking: None,
+            queued: Default::default(),
         }
     }
 
@@ -811,33 +829,16 @@ impl Playground {
         if let Action::Shortcut(key) = &action {
             return self.shortcut(key).map_or_else(Outcome::default, |a| self.reduce(a));
         }
-        // A lesson step played a slice a frame ends at once before anything else acts (the address then
-        // names it, unless the action names another).
-        if self.lesson_step_under_way() && !matches!(action, Action::Frame(_) | Action::FrameCost(_)) {
-            let mut ended = Outcome::default();
-            if let Err(e) = self.advance_lesson_step(None, &mut ended) {
-                self.post(Notice::error(e));
-            }
-            let mut outcome = self.reduce(action);
-            outcome.changed = true;
-            outcome.fragment = outcome.fragment.or(ended.fragment);
-            return outcome;
+        // Long work played a slice a frame (a lesson step, a call of the user's waiting for its answer, a check):
+        // an action that only changes the view acts now; any other waits, in order, until the work ended (as at
+        // once: the same run). Ending the work at once held the main thread up to 400 ms (adversary 55).
+        let waits = !matches!(action, Action::Frame(_) | Action::FrameCost(_)) && !only_changes_the_view(&action);
+        if waits && self.long_work_under_way() {
+            self.queued.push_back(action);
+            return Outcome::changed();
         }
-        // So does a call of the user's waiting for its answer, or a check under way; what it did is said with
-        // what the action did.
-        if self.work_under_way() && !matches!(action, Action::Frame(_) | Action::FrameCost(_)) {
-            let ended = self.end_work();
-            let mut outcome = self.reduce(action);
-            outcome.changed = true;
-            outcome.notice = match (ended, outcome.notice) {
-                (Some(ended), Some(notice)) => Some(self.post(Notice {
-                    error: ended.error || notice.error,
-                    text: format!("{} {}", ended.text, notice.text),
-                    ..notice
-                })),
-                (ended, notice) => notice.or(ended),
-            };
-            return outcome;
+        if matches!(action, Action::Frame(_)) && !self.queued.is_empty() && !self.long_work_under_way() {
+            return self.run_queued();
         }
         // (The browser's Back or Forward from a run that no link holds asks first, as replacing it does.)
         if let Action::OpenLink(fragment) = &action {
@@ -867,6 +868,35 @@ impl Playground {
             outcome.notice = outcome.notice.or_else(|| self.notice.clone());
         }
         self.keep_lesson_address(was_past, &mut outcome);
+        outcome
+    }
+
+    /// Whether long work is played a slice a frame: a lesson step, a call of the user's, a check.
+    fn long_work_under_way(&self) -> bool {
+        self.lesson_step_under_way() || self.work_under_way()
+    }
+
+    /// The actions that waited for long work to end, in order (until one begins long work again): their
+    /// notices said together, the work's answer first where it ended in the frame before.
+    fn run_queued(&mut self) -> Outcome {
+        let ended = self.notice.clone();
+        let mut outcome = Outcome::changed();
+        while let Some(action) = self.queued.pop_front().filter(|_| !self.long_work_under_way()) {
+            let next = self.reduce(action);
+            outcome = Outcome {
+                changed: true,
+                notice: next.notice.or(outcome.notice),
+                fragment: next.fragment.or(outcome.fragment),
+                left_run: next.left_run.or(outcome.left_run),
+                copy_link: next.copy_link || outcome.copy_link,
+                world_replaced: next.world_replaced || outcome.world_replaced,
+                download: next.download.or(outcome.download),
+            };
+        }
+        if let (Some(ended), Some(notice)) = (ended.filter(|n| !n.confirm_fork), outcome.notice.as_ref()) {
+            let text = format!("{} Then: {}", ended.text, notice.text);
+            outcome.notice = Some(self.post(Notice { error: ended.error || notice.error, text, ..notice.clone() }));
+        }
         outcome
     }
 

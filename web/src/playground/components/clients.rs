@@ -44,7 +44,9 @@ pub fn clients_panel(p: &ClientsPanelProps) -> Html {
             if let Some(s) = &p.stream {
                 { stream_line(s) }
             }
-            { for p.waits.iter().map(|w| html! { <p class="countdown" data-testid="producer-wait">{ w.text() }</p> }) }
+            <div class="producer-waits">
+                { for p.waits.iter().map(|w| html! { <p class="countdown" data-testid="producer-wait">{ w.text() }</p> }) }
+            </div>
             <ConsumerForm consumer={p.consumer.clone()} topics={p.topics.clone()} polled={p.polled.clone()}
                           notice={p.consumer_notice.clone()} on_target={p.on_poll_target.clone()} on_poll={p.on_poll.clone()} />
             <h3>{ "Running" }</h3>

@@ -2,7 +2,8 @@
 //! acknowledgement, an admin call, a controlled shutdown, a close), and "Check this run". A create-topic call
 //! waiting a minute for a lost quorum held the page's main thread ~80 ms in a 9-broker cluster, and a check
 //! of a 90-second run ~200 ms, at once. The work is the same either way; the page says it is under way, and
-//! what it did once it ended. Any other action ends it first.
+//! what it did once it ended. Other actions wait for it (`Playground::reduce`), but those that only change
+//! the view.
 
 use franz_core::error::FranzError;
 use franz_core::sim::scenario::Action as ScenarioAction;
@@ -80,14 +81,6 @@ impl Playground {
             Err(text) => Notice::error(text),
         };
         Outcome { notice: Some(self.post(notice)), ..Outcome::changed() }
-    }
-
-    /// Ends the work under way at once (before anything else acts on the world), posting its notice.
-    pub(super) fn end_work(&mut self) -> Option<Notice> {
-        let clock = self.clock.take();
-        let ended = self.work_under_way().then(|| self.advance_work()).and_then(|o| o.notice);
-        self.clock = clock;
-        ended
     }
 
     /// "Check this run": the checker's passes for a frame's share of wall time, then a pass or more a frame.
@@ -191,21 +184,38 @@ mod tests {
         assert_eq!(p.world().scenario().unwrap(), at_once.world().scenario().unwrap());
     }
 
-    /// Another action while a call waits: the call ends first, and the notice says what both did.
+    /// Frames until no work plays and no action waits for it.
+    fn until_idle(p: &mut Playground) -> usize {
+        let (mut frames, mut t) = (0, p.last_frame_ms.unwrap_or(0.0));
+        while p.work_under_way() || !p.queued.is_empty() {
+            t += 16.0;
+            p.reduce(Action::Frame(t));
+            frames += 1;
+        }
+        frames
+    }
+
+    /// Another action while a call waits waits for it (ending the call at once held the main thread up to
+    /// 400 ms: adversary 55), then acts; the notice says what both did. What changes only the view acts now.
     #[test]
-    fn an_action_while_a_call_waits_ends_it_first() {
+    fn an_action_while_a_call_waits_waits_for_it() {
         let mut p = quorum_lost(true);
         create_topic(&mut p, "orders", 3);
         assert!(p.work_under_way());
         let controller = p.world().controllers()[1];
-        let notice = p.reduce(Action::Broker(controller, BrokerAction::RestartController)).notice.unwrap();
-        assert!(!p.work_under_way());
+        let now_ms = p.world().now_ms();
+        let restart = p.reduce(Action::Broker(controller, BrokerAction::RestartController));
+        p.reduce(Action::SetSpeed(4.0));
+        assert_eq!((restart.notice, p.world().now_ms(), p.speed()), (None, now_ms, 4.0), "the speed at once");
+        assert!(until_idle(&mut p) > 2);
+        let notice = p.notice().unwrap();
         assert!(notice.error, "{}", notice.text);
         assert!(notice.text.starts_with("REQUEST_TIMED_OUT"), "the call's answer first: {}", notice.text);
-        assert!(notice.text.contains(&controller.to_string()), "then the restart's: {}", notice.text);
+        assert!(notice.text.contains(&format!("Then: Controller {controller}")), "then the restart's: {}", notice.text);
         let mut at_once = quorum_lost(false);
         create_topic(&mut at_once, "orders", 3);
         at_once.reduce(Action::Broker(controller, BrokerAction::RestartController));
+        assert_eq!(p.world().trace().hash(), at_once.world().trace().hash());
         // A send to the topic the lost quorum never created: a call too, waiting max.block.ms for its metadata.
         p.reduce(Action::Send(record("orders", "v", "all")));
         at_once.reduce(Action::Send(record("orders", "v", "all")));
@@ -255,12 +265,15 @@ mod tests {
         assert_eq!(p.notice(), Some(&verdict));
         assert_eq!(p.report(), at_once.report());
 
-        // An action meanwhile: the check ends first, its verdict said before the action's.
+        // An action meanwhile waits for the check: a pause, after the verdict.
         let mut p = run();
         p.set_clock(ticking_by(10.0));
+        let playing = p.playing();
         p.reduce(Action::Check);
-        let notice = p.reduce(Action::TogglePlay).notice;
-        assert!(!p.work_under_way() && p.report().is_some());
-        assert_eq!(notice.map(|n| n.text), Some(verdict.text));
+        p.reduce(Action::TogglePlay);
+        assert_eq!(p.playing(), playing);
+        until_idle(&mut p);
+        assert!(p.report().is_some());
+        assert_eq!((p.playing(), p.notice()), (!playing, Some(&verdict)));
     }
 }

@@ -489,7 +489,7 @@ mod tests {
         assert!(frames > 10, "some steps took several frames ({frames})");
         assert_eq!(p.lesson().unwrap().unmet, 0);
 
-        // An action while a step plays: the step ends first, then the action forks the lesson after it.
+        // An action while a step plays waits for the step's end, then forks the lesson after it.
         let mut p = open(&lesson);
         p.set_clock(clock());
         loop {
@@ -499,7 +499,13 @@ mod tests {
             }
         }
         let playing = p.lesson().unwrap().steps_done + 1;
+        assert_eq!(p.shortcut(" "), None, "Space while a step plays does nothing (it forked the lesson)");
         create_topic(&mut p, "during", 1);
+        assert!(p.lesson().unwrap().step_under_way && !p.lesson().unwrap().forked);
+        while p.lesson().unwrap().step_under_way || !p.queued.is_empty() {
+            t += 16.0;
+            p.reduce(Action::Frame(t));
+        }
         let view = p.lesson().unwrap();
         assert_eq!((view.steps_done, view.step_under_way, view.forked), (playing, false, true));
         assert_eq!(view.unmet, 0, "the step ended as it would have");

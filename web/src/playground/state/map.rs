@@ -403,6 +403,8 @@ impl Playground {
             _ if self.help => return None,
             "Escape" if self.pending_fork.is_some() => Action::ConfirmFork(false),
             " " if self.lesson_not_begun() => Action::LessonNext,
+            // (While a step plays, Next is off and Space does nothing: it forked the lesson, adversary 55.)
+            " " if self.lesson_step_under_way() => return None,
             " " => Action::TogglePlay,
             "ArrowLeft" => Action::JumpToMark(super::Toward::Previous),
             "ArrowRight" => Action::JumpToMark(super::Toward::Next),
