@@ -335,8 +335,23 @@ impl<'a> Partitions<'a> {
         number
     }
 
+    /// Each number's rank in (topic, partition) order: sorts by rank keep the order of sorts by name (it
+    /// decides which violations a report holds once it is full: adversary 54).
+    fn ranks(&self) -> Vec<usize> {
+        let mut ranks = alloc::vec![0; self.names.len()];
+        for (rank, &number) in self.numbers.values().enumerate() {
+            ranks[number] = rank;
+        }
+        ranks
+    }
+
     fn topic(&self, number: usize) -> &'a str {
         self.names[number].0
+    }
+
+    fn ranked_tp(&self, rank: usize) -> TopicPartition {
+        let (&(topic, partition), _) = self.numbers.get_index(rank).expect("a rank of a numbered partition");
+        TopicPartition::new(topic, partition)
     }
 
     fn tp(&self, number: usize) -> TopicPartition {
@@ -665,6 +680,8 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
     let mut partitions = Partitions::default();
     let mut by_invocation: Vec<(usize, &Ack)> =
         acks.iter().map(|a| (partitions.number(&a.tp.topic, a.tp.partition), a)).collect();
+    let ranks = partitions.ranks();
+    by_invocation.iter_mut().for_each(|(p, _)| *p = ranks[*p]);
     crate::collect::sort_by(&mut by_invocation, |(p, a), (q, b)| {
         (a.producer, p, a.request_id, a.index).cmp(&(b.producer, q, b.request_id, b.index))
     });
@@ -697,7 +714,10 @@ fn check_polled_duplicates(history: &History, replicas: &Replicas, report: &mut 
             polls.push(((place, origin), r.offset));
         }
     }
-    for (&((partition, _), origin), polled) in VecMap::grouped(polls).iter() {
+    // By rank: the groups in the order of (topic, partition), as they are reported.
+    let ranks = partitions.ranks();
+    polls.iter_mut().for_each(|(((p, _), _), _)| *p = ranks[*p]);
+    for (&((rank, _), origin), polled) in VecMap::grouped(polls).iter() {
         let mut offsets: Vec<Offset> = Vec::new();
         for &o in polled {
             if !offsets.contains(&o) {
@@ -707,7 +727,7 @@ fn check_polled_duplicates(history: &History, replicas: &Replicas, report: &mut 
         if offsets.len() < 2 {
             continue;
         }
-        let tp = &partitions.tp(partition);
+        let tp = &partitions.ranked_tp(rank);
         let in_log = |o: &Offset| {
             replicas
                 .get(tp)
@@ -1906,6 +1926,48 @@ mod tests {
             [ViolationKind::LostWrite],
             "another record in its place"
         );
+    }
+
+    /// A full report keeps the violations found first, in the order of (topic, partition) as the checker
+    /// always found them, whatever partition was acknowledged first (adversary 54: numbering partitions as
+    /// they came kept t-1's non-monotonic send where t-0's had been kept).
+    #[test]
+    fn a_full_report_keeps_the_first_violations_in_partition_order() {
+        let ack = |request_id: u64, partition: u32, offset: u64| Op::SendAcked {
+            producer: 10_002,
+            request_id,
+            topic: "t".into(),
+            records: alloc::vec![AckedRecord {
+                partition,
+                offset: Some(offset),
+                topic_id: Some(1),
+                log_start_offset: 0,
+                batch_id: request_id,
+            }],
+        };
+        let mut ops = Vec::new();
+        // Non-monotonic sends on t-1, then t-0 (t-1 acknowledged first), as the last violations to fit.
+        for (request_id, partition, offset) in [(1, 1, 1), (2, 0, 1), (3, 1, 0), (4, 0, 0)] {
+            ops.push(sent(request_id, &["x"]));
+            ops.push(ack(request_id, partition, offset));
+        }
+        // Lost writes (t-0 at offsets the log does not hold) to fill the report but one.
+        for i in 0..VIOLATIONS_REPORTED_MAX as u64 - 1 {
+            ops.push(sent(100 + i, &["lost"]));
+            ops.push(ack(100 + i, 0, 10 + i));
+        }
+        let history = History::from_entries(ops.into_iter().enumerate().map(|(i, op)| at(i as u64, op)).collect());
+        let log = |partition: u32| {
+            let mut log = replica(1, true, 2, &["x", "x"]);
+            log.records.iter_mut().for_each(|r| r.origin = None);
+            (TopicPartition::new("t", partition), alloc::vec![log])
+        };
+        let report = check(&history, [log(0), log(1)].into());
+        let nonmonotonic: Vec<_> =
+            report.violations.iter().filter(|v| v.kind == ViolationKind::NonmonotonicSend).collect();
+        assert_eq!(report.violations.len(), VIOLATIONS_REPORTED_MAX);
+        assert_eq!(nonmonotonic.len(), 1, "{nonmonotonic:?}");
+        assert_eq!(nonmonotonic[0].partition, 0, "{nonmonotonic:?}");
     }
 
     /// A page runs a check a pass a frame: nothing until the last pass, then the report a check at once gives.

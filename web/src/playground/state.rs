@@ -832,12 +832,16 @@ impl Playground {
         // Long work played a slice a frame (a lesson step, a call of the user's waiting for its answer, a check):
         // an action that only changes the view acts now; any other waits, in order, until the work ended (as at
         // once: the same run). Ending the work at once held the main thread up to 400 ms (adversary 55).
+        // So does "Check this run" while a time travel replays: it judges the moment travelled to (it judged the
+        // present, and its verdict went with it: adversary 55).
         let waits = !matches!(action, Action::Frame(_) | Action::FrameCost(_)) && !only_changes_the_view(&action);
-        if waits && self.long_work_under_way() {
+        let check_in_travel = matches!(action, Action::Check) && self.replaying.is_some();
+        if (waits && self.long_work_under_way()) || check_in_travel {
             self.queued.push_back(action);
             return Outcome::changed();
         }
-        if matches!(action, Action::Frame(_)) && !self.queued.is_empty() && !self.long_work_under_way() {
+        let idle = !self.long_work_under_way() && self.replaying.is_none();
+        if matches!(action, Action::Frame(_)) && !self.queued.is_empty() && idle {
             return self.run_queued();
         }
         // (The browser's Back or Forward from a run that no link holds asks first, as replacing it does.)
@@ -881,8 +885,9 @@ impl Playground {
     fn run_queued(&mut self) -> Outcome {
         let ended = self.notice.clone();
         let mut outcome = Outcome::changed();
-        while let Some(action) = self.queued.pop_front().filter(|_| !self.long_work_under_way()) {
+        while let Some(action) = self.queued.pop_front() {
             let next = self.reduce(action);
+            let busy = self.long_work_under_way() || self.replaying.is_some();
             outcome = Outcome {
                 changed: true,
                 notice: next.notice.or(outcome.notice),
@@ -892,6 +897,9 @@ impl Playground {
                 world_replaced: next.world_replaced || outcome.world_replaced,
                 download: next.download.or(outcome.download),
             };
+            if busy {
+                break; // (the rest wait for the work this action began)
+            }
         }
         if let (Some(ended), Some(notice)) = (ended.filter(|n| !n.confirm_fork), outcome.notice.as_ref()) {
             let text = format!("{} Then: {}", ended.text, notice.text);

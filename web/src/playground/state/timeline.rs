@@ -507,6 +507,53 @@ mod tests {
         assert!(p.timeline().marks.windows(2).all(|w| w[0].time_ms <= w[1].time_ms), "oldest first");
     }
 
+    /// "Check this run" while a time travel replays waits for it and judges the moment travelled to (it judged
+    /// the present, and the verdict went with it: adversary 55).
+    #[test]
+    fn a_check_during_a_time_travel_judges_the_past_reached() {
+        let mut p = Playground::from_fragment("#play");
+        p.reduce(Action::TogglePlay);
+        p.reduce(Action::Topic(TopicAction::Create {
+            name: "single".into(),
+            partitions: 1,
+            replication_factor: Some(1),
+            config: Default::default(),
+        }));
+        p.reduce(Action::Send(record("single", "a", "all")));
+        p.world.run_for(30_000);
+        let before_loss_ms = p.world().now_ms();
+        p.reduce(Action::Send(record("single", "b", "all")));
+        let single = p.world().describe_topic("single").unwrap().partitions[0].leader.unwrap();
+        p.reduce(Action::Broker(single, BrokerAction::PowerLoss));
+        p.reduce(Action::Broker(single, BrokerAction::Restart));
+        assert!(!p.world().check().ok, "the present lost acknowledged writes");
+        // A slow clock: a chunk or two of the replay a frame.
+        let ticks = std::cell::Cell::new(0.0);
+        p.set_clock(std::rc::Rc::new(move || {
+            ticks.set(ticks.get() + 8.0);
+            ticks.get()
+        }));
+        p.reduce(Action::TimeTravel(before_loss_ms));
+        assert!(p.replaying_to_ms().is_some());
+        p.reduce(Action::Check);
+        assert!(p.report().is_none(), "no verdict yet");
+        let mut t = 0.0;
+        while p.replaying_to_ms().is_some() || !p.queued.is_empty() || p.work_under_way() {
+            t += 16.0;
+            p.reduce(Action::Frame(t));
+            assert!(
+                t < 16.0 * 5_000.0,
+                "replaying {:?} queued {} working {}",
+                p.replaying_to_ms(),
+                p.queued.len(),
+                p.work_under_way()
+            );
+        }
+        assert_eq!(p.world().now_ms(), before_loss_ms);
+        assert!(p.report().is_some_and(|r| r.ok), "the past reached lost nothing: {:?}", p.report());
+        assert_eq!(p.notice().map(|n| n.text.as_str()), Some("Checker: no anomaly in this run."));
+    }
+
     /// Going back replays the run a slice a frame, as the frames' cost allows: the page draws meanwhile, a
     /// later moment asked midway goes on from there, anything else leaves the time travel, and the past
     /// reached is the one a replay done whole reaches.
