@@ -416,6 +416,11 @@ pub struct Notice {
 }
 
 impl Notice {
+    /// This notice, then `next`'s: what ended, then what a waiting action did.
+    fn then(&self, next: Notice) -> Notice {
+        Notice { error: self.error || next.error, text: format!("{} Then: {}", self.text, next.text), ..next }
+    }
+
     fn info(text: impl Into<String>) -> Notice {
         Notice { error: false, text: text.into(), confirm_fork: false, discards_run: false }
     }
@@ -527,6 +532,8 @@ pub struct Playground {
     checking: Option<Box<franz_core::check::Checking>>,
     /// The user's actions waiting for long work (a lesson step, a call, a check) to end.
     queued: std::collections::VecDeque<Action>,
+    /// The notice of work that ended while a waiting action began more: said again with that work's.
+    earlier_notice: Option<Notice>,
 }
 
 /// What one render of the page shows: the world's views and what the page keeps beside them. Taken at a
@@ -680,6 +687,7 @@ impl Playground {
             call: None,
             checking: None,
             queued: Default::default(),
+            earlier_notice: None,
         }
     }
 
@@ -840,6 +848,9 @@ impl Playground {
             self.queued.push_back(action);
             return Outcome::changed();
         }
+        if waits {
+            self.earlier_notice = None; // (the user acted since)
+        }
         let idle = !self.long_work_under_way() && self.replaying.is_none();
         if matches!(action, Action::Frame(_)) && !self.queued.is_empty() && idle {
             return self.run_queued();
@@ -901,10 +912,13 @@ impl Playground {
                 break; // (the rest wait for the work this action began)
             }
         }
-        if let (Some(ended), Some(notice)) = (ended.filter(|n| !n.confirm_fork), outcome.notice.as_ref()) {
-            let text = format!("{} Then: {}", ended.text, notice.text);
-            outcome.notice = Some(self.post(Notice { error: ended.error || notice.error, text, ..notice.clone() }));
+        let ended = ended.filter(|n| !n.confirm_fork);
+        if let (Some(ended), Some(notice)) = (&ended, outcome.notice.clone()) {
+            outcome.notice = Some(self.post(ended.then(notice)));
         }
+        // What ended is said again once work a waiting action began ends too (a call's answer was lost when a
+        // check followed it: adversary 55).
+        self.earlier_notice = ended.filter(|_| self.work_under_way());
         outcome
     }
 
@@ -1111,7 +1125,13 @@ impl Playground {
             }
             Action::Frame(now_wall_ms) if self.work_under_way() => {
                 self.last_frame_ms = Some(now_wall_ms);
-                self.advance_work()
+                let mut outcome = self.advance_work();
+                if let (false, Some(notice)) = (self.work_under_way(), outcome.notice.clone()) {
+                    if let Some(earlier) = self.earlier_notice.take() {
+                        outcome.notice = Some(self.post(earlier.then(notice)));
+                    }
+                }
+                outcome
             }
             Action::Frame(now_wall_ms) => Outcome { changed: self.advance(now_wall_ms), ..Outcome::default() },
             // A replay's slice is timed by the clock itself: its cost does not size the simulation's share.

@@ -228,6 +228,14 @@ mod tests {
         let text = &p.notice().unwrap().text;
         assert!(text.starts_with("UNKNOWN_TOPIC_OR_PARTITION") && text.contains("waited 60,000 ms"), "{text}");
         assert_eq!(p.world().trace().hash(), at_once.world().trace().hash());
+
+        // A check asked meanwhile is long work itself: the call's answer is said again with its verdict.
+        let mut p = quorum_lost(true);
+        create_topic(&mut p, "orders", 3);
+        p.reduce(Action::Check);
+        until_idle(&mut p);
+        let text = &p.notice().unwrap().text;
+        assert!(text.starts_with("REQUEST_TIMED_OUT") && text.contains(" Then: Checker: "), "{text}");
     }
 
     /// "Check this run" of a long run held the main thread ~200 ms at once. With a clock it runs a pass or
