@@ -377,7 +377,11 @@ impl Component for App {
         let now_ms = wall_ms();
         // A paused page's frames change nothing: no refresh to take.
         // A frame that ended a time travel shows another world: every panel is drawn again at once.
-        if !frame || outcome.world_replaced || (outcome.changed && now_ms - self.shown_at_ms >= PANELS_REFRESH_MS) {
+        // So does one that ended work (a lesson step, a call, a check): its panels show the end at once (a step
+        // that ended within a refresh's interval left Next off, "Playing step 1 …", on a paused page).
+        let ended_work = frame && outcome.notice.is_some();
+        let refresh_due = outcome.changed && now_ms - self.shown_at_ms >= PANELS_REFRESH_MS;
+        if !frame || outcome.world_replaced || ended_work || refresh_due {
             self.shown = Snapshot::keep_unchanged(&self.shown, self.state.snapshot());
             self.shown_at_ms = now_ms;
         } else if outcome.changed {

@@ -842,6 +842,10 @@ impl Playground {
         // once: the same run). Ending the work at once held the main thread up to 400 ms (adversary 55).
         // So does "Check this run" while a time travel replays: it judges the moment travelled to (it judged the
         // present, and its verdict went with it: adversary 55).
+        // (Next while a step plays does nothing: its button only looks off, to keep the focus.)
+        if action == Action::LessonNext && self.lesson_step_under_way() {
+            return Outcome::default();
+        }
         let waits = !matches!(action, Action::Frame(_) | Action::FrameCost(_)) && !only_changes_the_view(&action);
         let check_in_travel = matches!(action, Action::Check) && self.replaying.is_some();
         if (waits && self.long_work_under_way()) || check_in_travel {

@@ -156,7 +156,10 @@ fn current(p: &CurrentProps) -> Html {
             <div class="buttons lesson-buttons">
                 <button data-testid="lesson-back" onclick={on_back} disabled={l.steps_done == 0 && !l.forked}
                         title="replay the lesson from its seed to the end of the previous step">{ back_label }</button>
-                <button class="primary" data-testid="lesson-next" onclick={on_next} disabled={l.forked || done || l.step_under_way}
+                // (Not disabled while a step plays, only said to be: a disabled button loses the focus, and Space
+                // then played the clock, forking the lesson: adversary 55. Next then does nothing.)
+                <button class="primary" data-testid="lesson-next" onclick={on_next} disabled={l.forked || done}
+                        aria-disabled={l.step_under_way.then_some("true")}
                         title="play the next step and check its claims">{ match (l.step_under_way, l.steps_done) {
                             (true, n) => format!("Playing step {} …", n + 1),
                             (false, 0) => String::from("Start: step 1"),

@@ -500,6 +500,8 @@ mod tests {
         }
         let playing = p.lesson().unwrap().steps_done + 1;
         assert_eq!(p.shortcut(" "), None, "Space while a step plays does nothing (it forked the lesson)");
+        p.reduce(Action::LessonNext);
+        assert!(p.queued.is_empty(), "nor does Next (its button stays focusable)");
         create_topic(&mut p, "during", 1);
         assert!(p.lesson().unwrap().step_under_way && !p.lesson().unwrap().forked);
         while p.lesson().unwrap().step_under_way || !p.queued.is_empty() {
