@@ -349,9 +349,9 @@ impl<'a> Partitions<'a> {
         self.names[number].0
     }
 
-    fn ranked_tp(&self, rank: usize) -> TopicPartition {
-        let (&(topic, partition), _) = self.numbers.get_index(rank).expect("a rank of a numbered partition");
-        TopicPartition::new(topic, partition)
+    fn ranked_tp(&self, rank: usize) -> Option<TopicPartition> {
+        let (&(topic, partition), _) = self.numbers.get_index(rank)?;
+        Some(TopicPartition::new(topic, partition))
     }
 
     fn tp(&self, number: usize) -> TopicPartition {
@@ -727,7 +727,7 @@ fn check_polled_duplicates(history: &History, replicas: &Replicas, report: &mut 
         if offsets.len() < 2 {
             continue;
         }
-        let tp = &partitions.ranked_tp(rank);
+        let Some(tp) = &partitions.ranked_tp(rank) else { continue };
         let in_log = |o: &Offset| {
             replicas
                 .get(tp)

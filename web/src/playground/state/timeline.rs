@@ -484,12 +484,7 @@ mod tests {
         assert!(marks.windows(2).all(|w| w[0].time_ms <= w[1].time_ms && w[0].seq < w[1].seq), "oldest first");
 
         // A lost write found by the checker is pinned where it was found.
-        p.reduce(Action::Topic(TopicAction::Create {
-            name: "single".into(),
-            partitions: 1,
-            replication_factor: Some(1),
-            config: Default::default(),
-        }));
+        create_single_replica_topic(&mut p);
         p.reduce(Action::Send(record("single", "b", "all")));
         let single = p.world().describe_topic("single").unwrap().partitions[0].leader.unwrap();
         p.reduce(Action::Broker(single, BrokerAction::PowerLoss));
@@ -507,18 +502,23 @@ mod tests {
         assert!(p.timeline().marks.windows(2).all(|w| w[0].time_ms <= w[1].time_ms), "oldest first");
     }
 
-    /// "Check this run" while a time travel replays waits for it and judges the moment travelled to (it judged
-    /// the present, and the verdict went with it: adversary 55).
-    #[test]
-    fn a_check_during_a_time_travel_judges_the_past_reached() {
-        let mut p = Playground::from_fragment("#play");
-        p.reduce(Action::TogglePlay);
+    /// Topic `single`: one partition, one replica (a power loss on its broker loses what it had not flushed).
+    fn create_single_replica_topic(p: &mut Playground) {
         p.reduce(Action::Topic(TopicAction::Create {
             name: "single".into(),
             partitions: 1,
             replication_factor: Some(1),
             config: Default::default(),
         }));
+    }
+
+    /// "Check this run" while a time travel replays waits for it and judges the moment travelled to (it judged
+    /// the present, and the verdict went with it: adversary 55).
+    #[test]
+    fn a_check_during_a_time_travel_judges_the_past_reached() {
+        let mut p = Playground::from_fragment("#play");
+        p.reduce(Action::TogglePlay);
+        create_single_replica_topic(&mut p);
         p.reduce(Action::Send(record("single", "a", "all")));
         p.world.run_for(30_000);
         let before_loss_ms = p.world().now_ms();
