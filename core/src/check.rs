@@ -40,6 +40,7 @@
 //! holds (a rule never counts what it no longer remembers), and the report says how many sends it judged
 //! and how many it forgot.
 
+use crate::collect::{ordered_i32, presort_by_number};
 use crate::vec_map::{VecMap, VecSet};
 use alloc::format;
 use alloc::string::String;
@@ -472,8 +473,9 @@ pub struct Checking {
 }
 
 impl Checking {
-    /// The passes of a check: [`Checking::advance`] runs one each time.
-    pub const PASSES: usize = 6;
+    /// The passes of a check: [`Checking::advance`] runs one each time. (Each is as short as the checker's
+    /// rules allow: a page runs one or more a frame.)
+    pub const PASSES: usize = 9;
 
     pub fn new(replicas: Replicas) -> Checking {
         Checking { replicas, next_pass: 0, live: None, acks: Vec::new(), report: Report { violations: Vec::new() } }
@@ -498,19 +500,22 @@ impl Checking {
         }
         let history = live.as_ref().unwrap_or(recorded);
         match *next_pass {
-            0 => check_sends(history, acks, replicas, report),
-            1 => check_polls(history, replicas, report),
-            2 if complete => check_phantom_reads(recorded, history, report),
-            3 => {
-                check_observations(history, acks, report);
-                check_replicas(replicas, report);
+            0 => {} // (what was acknowledged, above)
+            1 => check_sends(history, acks, replicas, report),
+            2 => {
+                check_duplicates(replicas, report);
+                check_polled_duplicates(history, replicas, report);
             }
-            4 => {
+            3 => check_polls(history, replicas, report),
+            4 if complete => check_phantom_reads(recorded, history, report),
+            5 => check_observations(history, acks, report),
+            6 => check_replicas(replicas, report),
+            7 => {
                 check_owners(history, report);
                 check_committed_offsets(history, report);
                 check_commit_generations(history, report);
             }
-            5 if complete => check_committed_unread(recorded, history, replicas, report),
+            8 if complete => check_committed_unread(recorded, history, replicas, report),
             _ => {}
         }
         *next_pass += 1;
@@ -547,17 +552,23 @@ struct Ack {
     log_start_offset: Offset,
 }
 
+/// A producer's send or batch, (producer, number), as a number in the same order (for presorts; see
+/// [`presort_by_number`]).
+fn send_number((producer, number): (NodeId, u64)) -> u128 {
+    (u128::from(ordered_i32(producer)) << 96) | u128::from(number)
+}
+
 /// Every record acknowledged with an offset (`acks=0` promises none), in acknowledgement order.
 fn acknowledged(history: &History) -> Vec<Ack> {
-    let invoked: VecMap<(NodeId, u64), &Vec<crate::protocol::history::SentRecord>> = VecMap::from_pairs(
-        history
-            .entries()
-            .filter_map(|entry| match &entry.op {
-                Op::SendInvoked { producer, request_id, records, .. } => Some(((*producer, *request_id), records)),
-                _ => None,
-            })
-            .collect(),
-    );
+    let mut invoked: Vec<_> = history
+        .entries()
+        .filter_map(|entry| match &entry.op {
+            Op::SendInvoked { producer, request_id, records, .. } => Some(((*producer, *request_id), records)),
+            _ => None,
+        })
+        .collect();
+    presort_by_number(&mut invoked, |&(send, _)| send_number(send));
+    let invoked: VecMap<(NodeId, u64), &Vec<crate::protocol::history::SentRecord>> = VecMap::from_pairs(invoked);
     let mut acks = Vec::new();
     for entry in history.entries() {
         let Op::SendAcked { producer, request_id, topic, records } = &entry.op else { continue };
@@ -587,13 +598,18 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
     // its key (held, or sent: it may have been a tombstone, since removed in turn). A record acknowledged at
     // an earlier offset (or on another partition) is no later one; one never acknowledged with an offset (more
     // sent with the key than acknowledged) may be anywhere.
-    let mut keys_sent = Vec::new();
-    for entry in history.entries() {
-        if let Op::SendInvoked { topic, records, .. } = &entry.op {
-            keys_sent.extend(records.iter().filter_map(|r| Some(((topic.as_str(), r.key.as_ref()?), ()))));
+    // (Counted only once a cleaner removed an acknowledged record: a sort of every key sent was a fifth of the
+    // checker's time.)
+    let mut sent_with_key: Option<VecMap<(&str, &Bytes), Vec<()>>> = None;
+    let mut count_keys_sent = || {
+        let mut keys_sent = Vec::new();
+        for entry in history.entries() {
+            if let Op::SendInvoked { topic, records, .. } = &entry.op {
+                keys_sent.extend(records.iter().filter_map(|r| Some(((topic.as_str(), r.key.as_ref()?), ()))));
+            }
         }
-    }
-    let sent_with_key: VecMap<(&str, &Bytes), Vec<()>> = VecMap::grouped(keys_sent);
+        VecMap::grouped(keys_sent)
+    };
     // (Acknowledgements come a batch at a time: the partition's log looked up once for each run of them.)
     let mut partition_log: Option<(&TopicPartition, Option<&ReplicaSnapshot>)> = None;
     for ack in acks {
@@ -643,6 +659,7 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
                     let with_key =
                         || acks.iter().filter(|a| a.tp.topic == tp.topic && a.payload.0.as_ref() == Some(key));
                     let acked_later = with_key().any(|a| a.tp.partition == tp.partition && a.offset > offset);
+                    let sent_with_key = sent_with_key.get_or_insert_with(&mut count_keys_sent);
                     let sent = sent_with_key.get(&(tp.topic.as_str(), key)).map_or(0, Vec::len);
                     let sent_again = acked_later || sent > with_key().count();
                     later_held || sent_again
@@ -682,6 +699,7 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
         acks.iter().map(|a| (partitions.number(&a.tp.topic, a.tp.partition), a)).collect();
     let ranks = partitions.ranks();
     by_invocation.iter_mut().for_each(|(p, _)| *p = ranks[*p]);
+    presort_by_number(&mut by_invocation, |&(p, a)| send_number((a.producer, a.request_id)) | ((p as u128) << 64));
     crate::collect::sort_by(&mut by_invocation, |(p, a), (q, b)| {
         (a.producer, p, a.request_id, a.index).cmp(&(b.producer, q, b.request_id, b.index))
     });
@@ -695,8 +713,6 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
             report.add(ViolationKind::NonmonotonicSend, &b.tp, Some(b.offset), detail);
         }
     }
-    check_duplicates(replicas, report);
-    check_polled_duplicates(history, replicas, report);
 }
 
 /// One record of one producer batch polled at two offsets of a partition (of one topic id): a retry appended
@@ -893,7 +909,9 @@ fn check_phantom_reads(recorded: &History, history: &History, report: &mut Repor
             _ => {}
         }
     }
+    presort_by_number(&mut acked, |&(send, _)| send_number(send));
     let mut acked: VecMap<(NodeId, u64), Vec<Option<Home>>> = VecMap::from_pairs(acked);
+    presort_by_number(&mut batch_partition, |&(batch, _)| send_number((batch.producer, batch.batch_id)));
     let batch_partition: VecMap<BatchOrigin, (&str, u32)> = VecMap::from_pairs(batch_partition);
     // The logs each record sent can be in: each send of it, with where its acknowledgement put it (`None`
     // anywhere: any topic of its name).
@@ -914,6 +932,7 @@ fn check_phantom_reads(recorded: &History, history: &History, report: &mut Repor
     // Each payload sent, with the homes of its sends and whether every one has a home.
     type Sends<'a> = Vec<((&'a Option<Bytes>, &'a Option<Bytes>), Vec<Option<Home>>, bool)>;
     let mut homes: VecMap<(usize, u64), Sends> = VecMap::new();
+    presort_by_number(&mut sends, |&((topic, hash), _)| ((topic as u128) << 64) | u128::from(hash));
     for (key, list) in VecMap::grouped(sends).into_iter() {
         let mut payloads: Sends = Vec::new();
         for (payload, home) in list {
@@ -1029,6 +1048,7 @@ fn check_observations(history: &History, acks: &[Ack], report: &mut Report) {
         }
     }
     // Each observation is judged against the first of its offset, and reported in the order it was made.
+    presort_by_number(&mut observed, |&((p, offset), _)| ((p as u128) << 64) | u128::from(offset));
     let mut conflicts = Vec::new();
     for (&(partition, offset), seen) in VecMap::grouped(observed).iter() {
         let (_, first, first_seer) = seen[0];

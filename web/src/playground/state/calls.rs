@@ -9,12 +9,35 @@ use franz_core::error::FranzError;
 use franz_core::sim::scenario::Action as ScenarioAction;
 use franz_core::sim::Outcome as CallOutcome;
 
-use super::{Notice, Outcome, Playground};
+use super::{Clock, Notice, Outcome, Playground};
 
-/// The wall time a frame spends on a call under way (as on a lesson step).
-const CALL_FRAME_MS: f64 = 8.0;
-/// Virtual time a call runs between looks at the clock.
-const CALL_SLICE_MS: u64 = 200;
+/// The wall time a frame spends on long work under way: a call, a check, a lesson step.
+const WORK_FRAME_MS: f64 = 8.0;
+/// Virtual time a call or a step runs between looks at the clock.
+pub(super) const WORK_SLICE_MS: u64 = 200;
+
+/// The virtual time a slice of work runs: one slice between looks at the clock, or all of it without one.
+pub(super) fn slice_ms(clock: Option<&Clock>) -> u64 {
+    if clock.is_some() {
+        WORK_SLICE_MS
+    } else {
+        u64::MAX
+    }
+}
+
+/// Runs `slice` until it gives its answer or, with a clock, the frame's share of wall time is spent (at least
+/// one slice); without a clock, to its answer.
+pub(super) fn for_a_frame<T>(clock: Option<&Clock>, mut slice: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline_ms = clock.map(|c| c() + WORK_FRAME_MS);
+    loop {
+        if let Some(answer) = slice() {
+            return Some(answer);
+        }
+        if clock.zip(deadline_ms).is_some_and(|(c, d)| c() >= d) {
+            return None;
+        }
+    }
+}
 
 /// What the page says once a call ended, from its outcome.
 pub(super) type Then = Box<dyn FnOnce(&mut Playground, Result<CallOutcome, FranzError>) -> Result<String, String>>;
@@ -28,15 +51,13 @@ impl Playground {
     /// Makes a blocking call: at once without a clock (tests), else for a frame's share of wall time and then
     /// a slice a frame. `waiting` says what it waits for meanwhile; `then` what it did, once it ended.
     pub(super) fn call(&mut self, action: ScenarioAction, waiting: &str, then: Then) -> Result<String, String> {
-        let Some(clock) = self.clock.clone() else {
-            let outcome = self.world.apply(action);
-            return then(self, outcome);
-        };
-        let deadline_ms = clock() + CALL_FRAME_MS;
-        let mut outcome = self.world.apply_for(action, CALL_SLICE_MS);
-        while outcome.is_none() && clock() < deadline_ms {
-            outcome = self.world.continue_call(CALL_SLICE_MS);
-        }
+        let clock = self.clock.clone();
+        let slice_ms = slice_ms(clock.as_ref());
+        let (world, mut action) = (&mut self.world, Some(action));
+        let outcome = for_a_frame(clock.as_ref(), || match action.take() {
+            Some(action) => world.apply_for(action, slice_ms),
+            None => world.continue_call(slice_ms),
+        });
         match outcome {
             Some(outcome) => then(self, outcome),
             None => {
@@ -58,20 +79,11 @@ impl Playground {
             return self.advance_check();
         }
         let Some(call) = self.call.take() else { return Outcome::default() };
-        let outcome = match self.clock.clone() {
-            Some(clock) => {
-                // Its frames are timed by the clock itself: their cost does not size the simulation's share.
-                self.replayed_last_frame = true;
-                let deadline_ms = clock() + CALL_FRAME_MS;
-                loop {
-                    match self.world.continue_call(CALL_SLICE_MS) {
-                        None if clock() < deadline_ms => continue,
-                        outcome => break outcome,
-                    }
-                }
-            }
-            None => self.world.continue_call(u64::MAX),
-        };
+        let clock = self.clock.clone();
+        let (world, slice_ms) = (&mut self.world, slice_ms(clock.as_ref()));
+        let outcome = for_a_frame(clock.as_ref(), || world.continue_call(slice_ms));
+        // Its frames are timed by the clock itself: their cost does not size the simulation's share.
+        self.replayed_last_frame |= clock.is_some();
         let Some(outcome) = outcome else {
             self.call = Some(call);
             return Outcome::changed();
@@ -97,16 +109,8 @@ impl Playground {
     fn advance_check(&mut self) -> Outcome {
         let Some(mut checking) = self.checking.take() else { return Outcome::default() };
         let clock = self.clock.clone();
-        let deadline_ms = clock.as_ref().map(|c| c() + CALL_FRAME_MS);
-        let report = loop {
-            match checking.advance(self.world.history()) {
-                None if clock.as_ref().zip(deadline_ms).is_none_or(|(c, d)| c() < d) => continue,
-                report => break report,
-            }
-        };
-        if clock.is_some() {
-            self.replayed_last_frame = true;
-        }
+        let report = for_a_frame(clock.as_ref(), || checking.advance(self.world.history()));
+        self.replayed_last_frame |= clock.is_some();
         let Some(report) = report else {
             self.checking = Some(checking);
             return Outcome::changed();

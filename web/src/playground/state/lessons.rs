@@ -16,7 +16,7 @@ use franz_core::sim::scenario::{Action as ScenarioAction, Scenario, ScenarioEntr
 use franz_core::trace::group_thousands;
 use franz_core::{ClusterConfig, World};
 
-use super::{new_world, share, Notice, Outcome, Playground};
+use super::{calls, new_world, share, Notice, Outcome, Playground};
 
 /// A lesson as the picker lists it.
 #[derive(Clone, PartialEq, Debug)]
@@ -46,11 +46,6 @@ pub fn chapters(library: &[Lesson]) -> Vec<Chapter> {
     }
     chapters
 }
-
-/// The wall time a frame spends playing a lesson step under way (as a time travel's slices).
-const STEP_FRAME_MS: f64 = 8.0;
-/// A step's `runFor` goes in slices this long between looks at the clock.
-const STEP_SLICE_MS: u64 = 200;
 
 /// What the lesson panel shows.
 #[derive(Clone, PartialEq, Debug)]
@@ -261,21 +256,13 @@ impl Playground {
     ) -> Result<Option<String>, String> {
         let mode = self.lesson.as_mut().ok_or("No lesson is open: pick one in the list.")?;
         let total = mode.lesson.steps.len();
-        let deadline_ms = clock.as_ref().map(|c| c() + STEP_FRAME_MS);
-        let slice_ms = if clock.is_some() { STEP_SLICE_MS } else { u64::MAX };
+        let slice_ms = calls::slice_ms(clock.as_ref());
         std::mem::swap(&mut self.world, &mut mode.run.world);
-        let report = loop {
-            match mode.run.play_step_for(&mode.lesson, slice_ms) {
-                Ok(None) if clock.as_ref().zip(deadline_ms).is_some_and(|(c, d)| c() < d) => continue,
-                other => break other,
-            }
-        };
+        let report = calls::for_a_frame(clock.as_ref(), || mode.run.play_step_for(&mode.lesson, slice_ms).transpose());
         std::mem::swap(&mut self.world, &mut mode.run.world);
         // Its frames are timed by the clock itself: their cost does not size the simulation's share.
-        if clock.is_some() {
-            self.replayed_last_frame = true;
-        }
-        let Some(report) = report.map_err(|e| e.to_string())? else { return Ok(None) };
+        self.replayed_last_frame |= clock.is_some();
+        let Some(report) = report.transpose().map_err(|e| e.to_string())? else { return Ok(None) };
         let text = format!("Step {} of {total}: {}", report.step + 1, claims_summary(&report));
         mode.reports.push(report);
         outcome.fragment = Some(share::lesson_fragment(&mode.lesson.id, mode.reports.len()));
