@@ -91,7 +91,7 @@ mod tests {
                 })
                 .collect();
             let mut expected = items.clone();
-            expected.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+            expected.sort_by_key(|a| (a.0, a.1));
             let mut presorted = items.clone();
             presort_by_number(&mut presorted, |&(node, _, _)| u128::from(ordered_i32(node)));
             assert!(presorted.windows(2).all(|w| w[0].0 <= w[1].0), "in the order of the key");
