@@ -9,7 +9,7 @@
 use franz_core::check::{CheckReport, ViolationKind};
 use franz_core::sim::Replay;
 use franz_core::trace::group_thousands;
-use franz_core::trace::TraceKind;
+use franz_core::trace::{TraceEvent, TraceKind};
 use franz_core::World;
 
 use super::{Action, EventKind, Notice, Outcome, Playground, PolledRecord};
@@ -135,6 +135,26 @@ impl Replaying {
     }
 }
 
+/// Adds the marks (and the event log's lines) of `world`'s trace events since `marks_seq`, the trace's length
+/// at the last look.
+fn read_marks(world: &World, marks: &mut Vec<Mark>, marks_seq: &mut u64, important: &mut Vec<TraceEvent>) {
+    if world.trace().len() == *marks_seq {
+        return;
+    }
+    for event in world.trace().since(*marks_seq) {
+        if let Some(kind) = MarkKind::of(&event.kind) {
+            let label = event.text();
+            marks.push(Mark { seq: event.seq, time_ms: event.time_ms, kind, label });
+        }
+        if EventKind::of(&event.kind) != EventKind::Routine {
+            important.push(event);
+        }
+    }
+    *marks_seq = world.trace().len();
+    marks.drain(..marks.len().saturating_sub(MARKS_MAX));
+    important.drain(..important.len().saturating_sub(IMPORTANT_EVENTS_MAX));
+}
+
 /// The wall time a frame spends replaying: the page is paused meanwhile, so more than when it plays, and
 /// well within the 50 ms a task may take.
 const REPLAY_FRAME_MS: f64 = 20.0;
@@ -180,25 +200,11 @@ impl Playground {
     }
 
     /// Adds the marks of the trace events recorded since the last look (only the present makes marks: the
-    /// past's are already there).
+    /// past's are already there; a shared run's come from its replay, as it goes).
     pub(super) fn scan_marks(&mut self) {
-        if self.present.is_some() || self.world.trace().len() == self.marks_seq {
-            return;
+        if self.present.is_none() && self.replaying.is_none() {
+            read_marks(&self.world, &mut self.marks, &mut self.marks_seq, &mut self.important);
         }
-        for event in self.world.trace().since(self.marks_seq) {
-            if let Some(kind) = MarkKind::of(&event.kind) {
-                let label = event.text();
-                self.marks.push(Mark { seq: event.seq, time_ms: event.time_ms, kind, label });
-            }
-            if EventKind::of(&event.kind) != EventKind::Routine {
-                self.important.push(event);
-            }
-        }
-        self.marks_seq = self.world.trace().len();
-        let over = self.marks.len().saturating_sub(MARKS_MAX);
-        self.marks.drain(..over);
-        let over = self.important.len().saturating_sub(IMPORTANT_EVENTS_MAX);
-        self.important.drain(..over);
     }
 
     /// Pins the checker's violations where they happened: a record lost, at the truncation or the power loss
@@ -306,15 +312,19 @@ impl Playground {
 
     /// [`Self::advance_replay`] for as long as `clock` allows (without one, to its end).
     fn advance_replay_for(&mut self, clock: Option<super::Clock>) -> Option<String> {
-        let replaying = self.replaying.as_mut()?;
-        self.replayed_last_frame = true;
-        let done = match clock {
-            Some(clock) => {
-                let deadline_ms = clock() + REPLAY_FRAME_MS;
-                replaying.replay.advance_while(|_| clock() < deadline_ms)
+        let Playground { replaying, marks, marks_seq, important, .. } = self;
+        let replaying = replaying.as_mut()?;
+        let deadline_ms = clock.as_ref().map(|c| c() + REPLAY_FRAME_MS);
+        // A shared run's marks are read as its replay goes: its trace keeps only the latest events, and read at
+        // the end, a long stream's run lost its first crash and election (adversary 55).
+        let shared = replaying.shared.is_some();
+        let done = replaying.replay.advance_while(|world| {
+            if shared {
+                read_marks(world, marks, marks_seq, important);
             }
-            None => replaying.replay.advance(u64::MAX),
-        };
+            clock.as_ref().zip(deadline_ms).is_none_or(|(c, d)| c() < d)
+        });
+        self.replayed_last_frame = true;
         if !done {
             return None;
         }
@@ -709,6 +719,30 @@ mod tests {
         let text = notice.unwrap().text;
         assert!(text.starts_with("Acknowledged: orders-"), "sent on the shared run, finished first: {text}");
         assert!(hurried.world().now_ms() >= opened.world().now_ms());
+    }
+
+    /// A shared run's marks are the run's, from its start: its trace keeps only the latest events, and read at
+    /// the replay's end, a long stream's run lost its first crash and election (adversary 55).
+    #[test]
+    fn a_shared_run_keeps_the_marks_of_its_start_past_the_trace_s_window() {
+        let (mut p, _) = failover();
+        p.reduce(Action::Stream(Some(crate::playground::state::tests::stream_request("orders", 50))));
+        frames(&mut p, 14, 100.0);
+        let crash = p.timeline().marks.iter().find(|m| m.kind == MarkKind::Crash).unwrap().seq;
+        let oldest_kept = p.world().trace().len() - franz_core::trace::TRACE_EVENTS_KEPT_MAX as u64;
+        assert!(crash < oldest_kept, "the crash ({crash}) left the trace's window ({oldest_kept})");
+        let link = p.reduce(Action::Share).fragment.unwrap();
+        for clock in [Some(ticking_clock()), None] {
+            let mut opened = Playground::open(&link, Ok(Vec::new()), clock);
+            for n in 1..10_000 {
+                if opened.replaying_to_ms().is_none() {
+                    break;
+                }
+                opened.reduce(Action::Frame(n as f64 * 16.0));
+            }
+            assert_eq!(opened.world().trace().hash(), p.world().trace().hash());
+            assert_eq!(opened.timeline().marks, p.timeline().marks);
+        }
     }
 
     #[test]
