@@ -397,6 +397,11 @@ test("issue 17 from JS: refused configs, configs in force, NaN options, one-way 
     (e) => e.code === "INVALID_CONFIG" && /delivery\.timeout\.ms should be equal to or larger than/.test(e.message),
   );
   cluster.producer({ requestTimeoutMs: 200000 });
+  // Unset, it is raised no higher than Franz's bound of a day: a linger.ms too close to it is refused by name.
+  assert.throws(
+    () => cluster.producer({ lingerMs: 86_370_001 }),
+    (e) => e.code === "INVALID_CONFIG" && /linger\.ms \+ request\.timeout\.ms \(got 86400000 < 86370001 \+ 30000\)/.test(e.message),
+  );
   // describeTopic shows the cluster's defaults in force, and where each value comes from.
   cluster.createTopic("t", { config: { "segment.bytes": 4096 } });
   const d = cluster.describeTopic("t");

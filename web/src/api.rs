@@ -12,6 +12,7 @@ use franz_core::vec_map::VecMap;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use franz_core::client::producer::CLIENT_TIMEOUT_MS_MAX;
 use franz_core::client::{ConsumerConfig, ConsumerRecord, ProducerConfig, RecordMetadata};
 use franz_core::error::ErrorCode;
 use franz_core::group::assignor::{assign, Assignor, Member};
@@ -608,9 +609,11 @@ impl Cluster {
         })?;
         if !delivery_timeout_given {
             // As KafkaProducer: an unset delivery.timeout.ms is raised to linger.ms + request.timeout.ms; one the
-            // user set below that is refused (by the core's validation).
+            // user set below that is refused (by the core's validation). Raised no higher than Franz's bound, so
+            // that a linger.ms near it is refused for what the user set (adversary 56: the refusal named
+            // delivery.timeout.ms, which the user never set, out of its range).
             let floor = config.linger_ms.saturating_add(config.request_timeout_ms);
-            config.delivery_timeout_ms = config.delivery_timeout_ms.max(floor);
+            config.delivery_timeout_ms = config.delivery_timeout_ms.max(floor.min(CLIENT_TIMEOUT_MS_MAX));
         }
         let id = with_world(&self.world, |w| w.add_producer(config).map_err(js_error))?;
         Ok(Producer { world: self.world.clone(), id })
