@@ -317,8 +317,44 @@ impl Broker {
                 }
                 continue;
             };
-            let (partitions, worth) =
-                self.replica_fetch_answer(fetch.from, session, fetch.full, None, fetch.max_bytes, due);
+            let (partitions, worth) = match (&changed, due) {
+                // Only its partitions that changed since the last look can have become worth answering (at
+                // that look, or when it was parked, none was): read whole at each change, a restarted follower's
+                // fetch of thousands of partitions cost their square as their ISR changes came one by one
+                // (adversary 56). (In the session's order, as a whole reading answers; a full fetch is read
+                // whole once it is worth answering.)
+                (Some(changed), false) => {
+                    let mut touched: Vec<usize> =
+                        changed.iter().filter_map(|tp| session.position(&tp.topic, tp.partition).ok()).collect();
+                    crate::collect::sort(&mut touched);
+                    touched.dedup();
+                    let touched = touched.iter().map(|&i| &session.partitions[i]);
+                    let results = self.replica_fetch_results(fetch.from, touched, fetch.max_bytes, true);
+                    let answer = match (fetch.full, results.is_empty()) {
+                        (true, false) => {
+                            self.replica_fetch_answer(fetch.from, session, true, None, fetch.max_bytes, false)
+                        }
+                        (true, true) => (Vec::new(), false),
+                        (false, empty) => (results, !empty),
+                    };
+                    debug_assert!(
+                        {
+                            let whole = self.replica_fetch_answer(
+                                fetch.from,
+                                session,
+                                fetch.full,
+                                None,
+                                fetch.max_bytes,
+                                false,
+                            );
+                            whole.1 == answer.1 && (!whole.1 || whole.0 == answer.0)
+                        },
+                        "a parked fetch became worth answering in a partition that changed"
+                    );
+                    answer
+                }
+                _ => self.replica_fetch_answer(fetch.from, session, fetch.full, None, fetch.max_bytes, due),
+            };
             if let Some(session) = self.replica_fetch_sessions.get_mut(&fetch.from) {
                 session.quiet_at_led_version = (!worth).then_some(version);
             }

@@ -172,6 +172,11 @@ impl Controller {
         &self.image
     }
 
+    /// The committed metadata records this controller has applied, in the metadata log's order.
+    pub fn committed_records(&self) -> &[MetadataRecord] {
+        &self.records
+    }
+
     pub fn raft(&self) -> &RaftNode<MetadataBatch> {
         &self.raft
     }
