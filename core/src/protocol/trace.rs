@@ -390,7 +390,8 @@ impl fmt::Display for TraceKind {
                 write!(f, "became leader of {topic}-{partition} at epoch {leader_epoch}")
             }
             TraceKind::ControlledShutdown { broker } => write!(f,
-                "controlled shutdown of broker {broker}: fenced, out of every ISR it need not be in, its leaderships moved"
+                "proposes broker {broker}'s controlled shutdown: fence it, take it out of every ISR it need not be in, \
+                 move its leaderships (once committed)"
             ),
             TraceKind::BrokerStopped { controlled: true } => {
                 f.write_str("stopped cleanly (kafka-server-stop): logs flushed, high watermarks checkpointed")

@@ -306,9 +306,39 @@ fn led_partitions(world: &World, id: NodeId) -> Vec<(String, u32)> {
     led.collect()
 }
 
+/// How far back the trace is read for a broker's stop, the end of its call.
+const STOP_EVENTS_LOOKED_AT: u64 = 1_000;
+
 /// What a controlled shutdown did with the leaderships of the partitions `led`: moved to another in-sync
 /// replica, or, with none (replication factor 1, or an ISR of the broker alone), left without a leader.
 fn stop_text(world: &World, id: NodeId, led: &[(String, u32)]) -> String {
+    // Its stop is among the trace's last events: with no controller to approve it (the quorum lost), it
+    // stopped when its wait ran out, its leaderships unmoved (adversary 57: the page said they had moved, to it).
+    let trace = world.trace();
+    let stopped =
+        trace.since(trace.len().saturating_sub(STOP_EVENTS_LOOKED_AT)).into_iter().rev().find_map(|e| match e.kind {
+            franz_core::trace::TraceKind::BrokerStopped { controlled } if e.node == id => Some(controlled),
+            _ => None,
+        });
+    if stopped == Some(false) {
+        let names: Vec<String> = led.iter().take(5).map(|(t, p)| format!("{t}-{p}")).collect();
+        let more = if led.len() > 5 { format!(" and {} more", led.len() - 5) } else { String::new() };
+        let shutdown_wait = format!("{} minutes", franz_core::sim::CONTROLLED_SHUTDOWN_TIMEOUT_MS / 60_000);
+        return match led.len() {
+            0 => format!(
+                "Broker {id} stopped without the controller's approval: no controller answered its controlled \
+                 shutdown within {} (the quorum is lost). It flushed and exited.",
+                shutdown_wait
+            ),
+            _ => format!(
+                "Broker {id} stopped without the controller's approval: no controller answered its controlled \
+                 shutdown within {}, so its leaderships were not moved. The metadata still names it leader of {}{more}: \
+                 no working leader there until a controller fences it and elects another.",
+                shutdown_wait,
+                names.join(", ")
+            ),
+        };
+    }
     let view = world.view();
     let leader = |topic: &str, partition: u32| {
         let t = view.topics.iter().find(|t| t.name == topic)?;

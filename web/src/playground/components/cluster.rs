@@ -99,7 +99,7 @@ pub fn cluster_panel(p: &ClusterPanelProps) -> Html {
                             }
                             <div class="broker-leads" data-testid={format!("broker-{}-leads", b.id)}>
                                 if b.leads.is_empty() {
-                                    { if crashed { "down: leads nothing" } else { "leads no partition" } }
+                                    { b.leads_nothing_text() }
                                 } else {
                                     { "leader of " }
                                     { for b.leads.iter().enumerate().map(|(i, l)| html! {

@@ -188,6 +188,36 @@ mod tests {
         assert_eq!(p.world().scenario().unwrap(), at_once.world().scenario().unwrap());
     }
 
+    /// A broker stopped while the quorum is lost waits out its controlled shutdown (5 minutes) and stops with
+    /// its leaderships unmoved: the page says so, where it said the controller had moved them, to the broker
+    /// itself (adversary 57). Its card says the metadata still names it leader.
+    #[test]
+    fn a_stop_without_a_quorum_says_its_leaderships_were_not_moved() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "orders", 1);
+        let leader = p.world().describe_topic("orders").unwrap().partitions[0].leader.unwrap();
+        p.reduce(Action::TogglePlay);
+        // The active controller stays, alone: it hears the request and proposes, but cannot commit.
+        let active = p.world().view().controller.leader_id.unwrap();
+        let controllers = p.world().controllers().to_vec();
+        for &id in controllers.iter().filter(|&&c| c != active) {
+            p.reduce(Action::Broker(id, BrokerAction::CrashController));
+        }
+        let notice = p.reduce(Action::Broker(leader, BrokerAction::Stop)).notice.unwrap();
+        assert_eq!(
+            notice.text,
+            format!(
+                "Broker {leader} stopped without the controller's approval: no controller answered its controlled \
+                 shutdown within 5 minutes, so its leaderships were not moved. The metadata still names it leader of \
+                 orders-0: no working leader there until a controller fences it and elects another."
+            )
+        );
+        let card = p.snapshot().brokers.iter().find(|b| b.id == leader).cloned().unwrap();
+        assert_eq!(card.still_named_leader_of, ["orders-0"]);
+        let said = p.world().trace().since(0).into_iter().map(|e| e.text()).collect::<Vec<_>>().join("\n");
+        assert!(said.contains(&format!("proposes broker {leader}'s controlled shutdown")), "{said}");
+    }
+
     /// Frames until no work plays and no action waits for it.
     fn until_idle(p: &mut Playground) -> usize {
         let (mut frames, mut t) = (0, p.last_frame_ms.unwrap_or(0.0));

@@ -75,6 +75,10 @@ pub struct BrokerCard {
     pub cut_off: bool,
     pub paused_until_ms: Option<u64>,
     pub leads: Vec<Leadership>,
+    /// Down, the partitions the committed metadata still names it the leader of ("orders-0"): they have no
+    /// working leader until the controller fences it (the map drew them led, the card "leads nothing":
+    /// adversary 57).
+    pub still_named_leader_of: Vec<String>,
     /// While it is silent (down, cut off, paused) and not fenced yet: when the controller fences it.
     pub fencing: Option<Countdown>,
 }
@@ -88,6 +92,22 @@ pub fn state_text(state: BrokerStatus, stopped: bool) -> String {
 }
 
 impl BrokerCard {
+    /// What its card says of the partitions it leads, when it leads none (down, or up and leading nothing).
+    pub fn leads_nothing_text(&self) -> String {
+        match (self.state, self.still_named_leader_of.as_slice()) {
+            (BrokerStatus::Crashed, []) => String::from("down: leads nothing"),
+            (BrokerStatus::Crashed, named) => {
+                let shown = named.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+                let more = if named.len() > 5 { format!(" and {} more", named.len() - 5) } else { String::new() };
+                format!(
+                    "down, yet the metadata still names it leader of {shown}{more}: no working leader there until the \
+                     controller fences it and elects another"
+                )
+            }
+            _ => String::from("leads no partition"),
+        }
+    }
+
     /// "isolated · fenced", "crashed", "running · paused until 12,000 ms" ...
     pub fn status_text(&self) -> String {
         let mut parts: Vec<String> = Vec::new();
@@ -122,12 +142,18 @@ pub fn broker_cards(world: &World, view: &ClusterView) -> Vec<BrokerCard> {
                 .find(|t| t.name == TimerName::BrokerSessionTimeout && t.about.as_deref() == Some(about.as_str()))
                 .filter(|_| silent)
                 .map(|t| Countdown::of(t, view.now_ms, "fenced by the controller"));
-            let leads = match b.state {
-                BrokerStatus::Crashed => Vec::new(),
-                _ => b.leader_of.iter().filter_map(|name| leadership(world, view, b.id, name)).collect(),
+            let (leads, still_named_leader_of) = match b.state {
+                BrokerStatus::Crashed => {
+                    let named = view.topics.iter().flat_map(|t| {
+                        let led = t.partitions.iter().filter(|p| p.leader == Some(b.id));
+                        led.map(|p| format!("{}-{}", t.name, p.partition))
+                    });
+                    (Vec::new(), named.collect())
+                }
+                _ => (b.leader_of.iter().filter_map(|name| leadership(world, view, b.id, name)).collect(), Vec::new()),
             };
             let (state, stopped, paused_until_ms) = (b.state, b.stopped, b.paused_until_ms);
-            BrokerCard { id: b.id, state, stopped, cut_off, paused_until_ms, leads, fencing }
+            BrokerCard { id: b.id, state, stopped, cut_off, paused_until_ms, leads, still_named_leader_of, fencing }
         })
         .collect()
 }
@@ -334,6 +360,26 @@ mod tests {
         frames(&mut p, 5, 100.0);
         assert!(card(&p).leads.iter().all(|l| l.zombie.is_none()), "{:?}", card(&p).leads);
         assert!(!card(&p).cut_off);
+    }
+
+    /// A crashed leader is named leader by the metadata until the controller fences it: its card says so, as the
+    /// map draws it (adversary 57: the card said "leads nothing" while the map drew it leading).
+    #[test]
+    fn a_crashed_leader_s_card_says_the_metadata_names_it_until_it_is_fenced() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "orders", 1);
+        let leader = p.world().describe_topic("orders").unwrap().partitions[0].leader.unwrap();
+        p.reduce(Action::Broker(leader, BrokerAction::Crash));
+        let card =
+            |p: &Playground| broker_cards(p.world(), &p.world().view()).into_iter().find(|c| c.id == leader).unwrap();
+        let c = card(&p);
+        assert_eq!(c.still_named_leader_of, ["orders-0"]);
+        assert!(c.leads_nothing_text().starts_with("down, yet the metadata still names it leader of orders-0: "));
+        p.reduce(Action::SetSpeed(100.0));
+        frames(&mut p, 20, 100.0);
+        let c = card(&p);
+        assert!(c.still_named_leader_of.is_empty(), "fenced, and another elected: {c:?}");
+        assert_eq!(c.leads_nothing_text(), "down: leads nothing");
     }
 
     #[test]
