@@ -188,6 +188,10 @@ fn changes_world(action: &Action, playing: bool) -> bool {
     }
 }
 
+/// Said of the actions taken while long work plays over frames (they wait for it).
+const QUEUED_ACTIONS_TEXT: &str =
+    "What you do meanwhile waits for it, and acts once it ends (the simulation cannot act in the middle of a call).";
+
 /// Whether an action only changes what the page shows (not the world, nor what it reads of the run): it
 /// acts at once while long work plays over frames, where others wait for it.
 fn only_changes_the_view(action: &Action) -> bool {
@@ -880,7 +884,14 @@ impl Playground {
         let check_in_travel = matches!(action, Action::Check) && self.replaying.is_some();
         if (waits && self.long_work_under_way()) || check_in_travel {
             self.queued.push_back(action);
-            return Outcome::changed();
+            // Said once: what the user does meanwhile waits (adversary 57: a restart clicked to rescue a waiting
+            // send ran after the send expired, and nothing said it would).
+            let mut outcome = Outcome::changed();
+            if let Some(current) = self.notice.clone().filter(|n| self.queued.len() == 1 && !n.confirm_fork) {
+                let text = format!("{} {QUEUED_ACTIONS_TEXT}", current.text);
+                outcome.notice = Some(self.post(Notice { text, ..current }));
+            }
+            return outcome;
         }
         if waits {
             self.earlier_notice = None; // (the user acted since)
@@ -1327,17 +1338,35 @@ impl Playground {
                         "{link}; it replays this run to this moment as free play, without the lesson: a lesson's link \
                          opens at the end of a step, so go back to now to share one"
                     ),
+                    // (Adversary 57: from the past, the link said it replays "this run", and stopped at the moment.)
+                    false if self.present.is_some() => format!(
+                        "{link}; it replays this run to t = {} ms, the moment shown: what followed, to t = {} ms, is \
+                         not in it",
+                        franz_core::trace::group_thousands(self.world.now_ms()),
+                        franz_core::trace::group_thousands(self.end_ms())
+                    ),
                     false => format!("{link}; it replays this run"),
                 });
                 Ok(text)
             }
             Action::LinkCopied(copied) => {
                 let link = self.shared_link.clone().unwrap_or_default();
-                match copied {
+                let said = match copied {
                     true => Ok(format!("Link copied ({link}). It is in the address bar too.")),
                     false => Err(format!(
                         "The browser did not let the page copy the link ({link}): copy it from the address bar."
                     )),
+                };
+                // A link asked for while a call waited follows its answer ("… Then: The link …"): the answer stays
+                // said (adversary 57: "Link copied" replaced a REQUEST_TIMED_OUT).
+                let copying = self.notice.as_ref().and_then(|n| {
+                    let (before, share) = n.text.rsplit_once(" Then: ")?;
+                    share.ends_with("copying it …").then(|| (format!("{before} Then: "), n.error))
+                });
+                match (copying, said) {
+                    (Some((before, false)), Ok(text)) => Ok(before + &text),
+                    (Some((before, _)), Ok(text) | Err(text)) => Err(before + &text),
+                    (None, said) => said,
                 }
             }
             Action::TimeTravel(until_ms) => self.go_back(until_ms, outcome),
@@ -2031,6 +2060,21 @@ mod tests {
         let refused = p.reduce(Action::LinkCopied(false)).notice.unwrap();
         assert!(refused.error && refused.text.ends_with("copy it from the address bar."), "{}", refused.text);
         let fragment = outcome.fragment.unwrap();
+        // From the past, the link says it stops at the moment shown (adversary 57: it said "this run").
+        let mut past = Playground::from_fragment("#play");
+        create_topic(&mut past, "shared", 1);
+        let end_ms = past.world().now_ms();
+        past.reduce(Action::TimeTravel(1_000));
+        past.reduce(Action::Share);
+        let copied = past.reduce(Action::LinkCopied(true)).notice.unwrap();
+        assert!(
+            copied.text.contains(&format!(
+                "it replays this run to t = 1,000 ms, the moment shown: what followed, to t = {} ms, is not in it",
+                franz_core::trace::group_thousands(end_ms)
+            )),
+            "{}",
+            copied.text
+        );
         assert!(fragment.starts_with("#s="));
 
         let replayed = Playground::from_fragment(&fragment);

@@ -240,7 +240,15 @@ mod tests {
         let now_ms = p.world().now_ms();
         let restart = p.reduce(Action::Broker(controller, BrokerAction::RestartController));
         p.reduce(Action::SetSpeed(4.0));
-        assert_eq!((restart.notice, p.world().now_ms(), p.speed()), (None, now_ms, 4.0), "the speed at once");
+        assert_eq!((p.world().now_ms(), p.speed()), (now_ms, 4.0), "the speed at once");
+        // The notice says the restart waits (adversary 57: nothing said so), once.
+        let said = restart.notice.unwrap().text;
+        assert!(
+            said.starts_with("Creating topic orders: waiting") && said.ends_with(super::super::QUEUED_ACTIONS_TEXT)
+        );
+        let again = p.reduce(Action::Broker(controller, BrokerAction::Crash)).notice;
+        assert_eq!(again, None, "said once");
+        p.queued.pop_back();
         assert!(until_idle(&mut p) > 2);
         let notice = p.notice().unwrap();
         assert!(notice.error, "{}", notice.text);
@@ -262,6 +270,19 @@ mod tests {
         let text = &p.notice().unwrap().text;
         assert!(text.starts_with("UNKNOWN_TOPIC_OR_PARTITION") && text.contains("waited 60,000 ms"), "{text}");
         assert_eq!(p.world().trace().hash(), at_once.world().trace().hash());
+
+        // A link copied after a call's answer keeps the answer said ("Link copied" replaced it: adversary 57).
+        let mut p = quorum_lost(true);
+        create_topic(&mut p, "orders", 3);
+        p.reduce(Action::Share);
+        until_idle(&mut p);
+        let copied = p.reduce(Action::LinkCopied(true)).notice.unwrap();
+        assert!(copied.error, "the answer was a refusal");
+        assert!(
+            copied.text.starts_with("REQUEST_TIMED_OUT") && copied.text.contains(" Then: Link copied ("),
+            "{}",
+            copied.text
+        );
 
         // A check asked meanwhile is long work itself: the call's answer is said again with its verdict.
         let mut p = quorum_lost(true);
