@@ -84,6 +84,28 @@ fn a_dead_brokers_partitions_move_to_isr_members_within_the_session_timeout() {
     assert!(w.check().ok, "{:?}", w.check().violations);
 }
 
+/// A broker restarted with thousands of partitions rejoins every ISR in work linear in them: its ISR changes,
+/// each a controller write, made Raft's appends multiply (an append per proposal and another per answer, 65,000
+/// of them for 2,000 partitions) and the world copy the metadata image at each commit (adversary 56: 10,000
+/// partitions never finished their first second in wasm). Events are counted, not time.
+#[test]
+fn a_broker_restarted_with_thousands_of_partitions_rejoins_every_isr_in_events_linear_in_them() {
+    let partitions = 2_000;
+    let mut w = World::new(ClusterConfig { seed: 2, brokers: 3, ..Default::default() }).unwrap();
+    w.create_topic("big", partitions, None, ConfigMap::new()).unwrap();
+    w.run_for(15_000);
+    w.crash_broker(1).unwrap();
+    w.run_for(15_000);
+    let before = w.events_dispatched();
+    w.restart_broker(1).unwrap();
+    w.run_for(1_000);
+    let events = w.events_dispatched() - before;
+    assert!(events < 4 * u64::from(partitions), "{events} events for {partitions} partitions");
+    let described = w.describe_topic("big").unwrap();
+    assert!(described.partitions.iter().all(|p| p.isr.len() == 3), "every ISR whole again within the second");
+    assert_serving(&mut w, "big");
+}
+
 /// A topic's preferred leader (its first replica) crashed, lost its leadership, and restarted `then_ms` ago.
 fn preferred_leader_restarted(imbalance_check_interval_s: &str, then_ms: u64) -> (World, NodeId) {
     preferred_leader_restarted_with(&[("leader.imbalance.check.interval.seconds", imbalance_check_interval_s)], then_ms)

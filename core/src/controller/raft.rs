@@ -55,6 +55,11 @@ pub struct RaftNode<E> {
     votes: Vec<NodeId>,
     next_index: VecMap<NodeId, LogIndex>,
     match_index: VecMap<NodeId, LogIndex>,
+    /// Leader: the last index the latest append to each follower carried. While its answer is awaited, new
+    /// entries wait for it, one append in flight per follower, as a KRaft follower's next fetch waits for its
+    /// last: an append per proposal and another per answer made chains that grew with each proposal (a restarted
+    /// broker's 2,000 ISR changes made 65,000 appends, adversary 56). A lost one is sent again by the heartbeat.
+    sent_through: VecMap<NodeId, LogIndex>,
     /// Leader: when each follower last answered, for stepping down without a majority.
     last_heard_ms: VecMap<NodeId, u64>,
     /// When a current leader was last heard from (a follower refuses pre-votes while it has one).
@@ -77,6 +82,7 @@ impl<E: Clone> RaftNode<E> {
             votes: Vec::new(),
             next_index: VecMap::new(),
             match_index: VecMap::new(),
+            sent_through: VecMap::new(),
             last_heard_ms: VecMap::new(),
             leader_heard_ms: None,
             became_leader_ms: 0,
@@ -176,7 +182,7 @@ impl<E: Clone> RaftNode<E> {
         let index = self.last_log_index();
         self.match_index.insert(self.id, index);
         self.advance_commit();
-        self.broadcast_append(now_ms, out);
+        self.broadcast_append(now_ms, false, out);
         Some(index)
     }
 
@@ -199,7 +205,7 @@ impl<E: Clone> RaftNode<E> {
                 if settled && heard < self.majority() {
                     self.become_follower(now_ms, self.disk.term, None); // lost the quorum: step down
                 } else {
-                    self.broadcast_append(now_ms, out);
+                    self.broadcast_append(now_ms, true, out);
                 }
             }
             Role::Follower | Role::Prospective | Role::Candidate => self.start_pre_vote(now_ms, out),
@@ -248,20 +254,36 @@ impl<E: Clone> RaftNode<E> {
         let voters = self.voters.clone();
         self.next_index = voters.iter().map(|&v| (v, next)).collect();
         self.match_index = voters.iter().map(|&v| (v, 0)).collect();
+        self.sent_through = VecMap::new();
         self.match_index.insert(self.id, self.last_log_index());
         self.last_heard_ms.clear();
         self.disk.log.push(Entry { term: self.disk.term, payload: None });
         self.match_index.insert(self.id, self.last_log_index());
         self.advance_commit();
-        self.broadcast_append(now_ms, out);
+        self.broadcast_append(now_ms, true, out);
     }
 
-    fn broadcast_append(&mut self, now_ms: u64, out: &mut Outbox<RaftMessage<E>>) {
+    /// An append to every follower (`all`: a heartbeat, or a new leader's first), or to those with none in
+    /// flight (new entries). The heartbeat is due an interval after the last append that reached every one.
+    fn broadcast_append(&mut self, now_ms: u64, all: bool, out: &mut Outbox<RaftMessage<E>>) {
         let others: Vec<NodeId> = self.others().collect();
+        let mut every_one = true;
         for v in others {
-            self.send_append(v, out);
+            if all || !self.append_in_flight(v) {
+                self.send_append(v, out);
+            } else {
+                every_one = false;
+            }
         }
-        self.deadline_ms = now_ms + HEARTBEAT_INTERVAL_MS;
+        if every_one {
+            self.deadline_ms = now_ms + HEARTBEAT_INTERVAL_MS;
+        }
+    }
+
+    /// Whether an append to `to` carried entries it has not acknowledged yet.
+    fn append_in_flight(&self, to: NodeId) -> bool {
+        let matched = self.match_index.get(&to).copied().unwrap_or(0);
+        self.sent_through.get(&to).is_some_and(|&sent| sent > matched)
     }
 
     fn send_append(&mut self, to: NodeId, out: &mut Outbox<RaftMessage<E>>) {
@@ -270,6 +292,7 @@ impl<E: Clone> RaftNode<E> {
         let prev_log_term = self.term_at(prev_log_index);
         let entries: Vec<Entry<E>> =
             self.disk.log.iter().skip(prev_log_index as usize).take(ENTRIES_PER_APPEND_MAX).cloned().collect();
+        self.sent_through.insert(to, prev_log_index + entries.len() as LogIndex);
         let message = RaftMessage::AppendEntries {
             term: self.disk.term,
             prev_log_index,
@@ -383,7 +406,9 @@ impl<E: Clone> RaftNode<E> {
                     self.match_index.insert(from, known.max(match_index));
                     self.next_index.insert(from, known.max(match_index) + 1);
                     self.advance_commit();
-                    if match_index < self.last_log_index() {
+                    // More to send, once the latest append's answer came (an older one's: the latest's will).
+                    let matched = known.max(match_index);
+                    if matched < self.last_log_index() && !self.append_in_flight(from) {
                         self.send_append(from, out);
                     }
                 } else {
