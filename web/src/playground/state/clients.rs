@@ -297,7 +297,8 @@ impl Playground {
                 let over = p.polled.len().saturating_sub(POLLED_RECORDS_MAX);
                 p.polled.drain(..over);
                 let position = p.consumer_position(&tp).map_or(String::new(), |p| format!(" Its position is now {p}."));
-                Ok(format!("Polled {n} record(s) from {tp}.{position}"))
+                let why = if n == 0 { p.why_nothing_polled(&tp) } else { String::new() };
+                Ok(format!("Polled {n} record(s) from {tp}.{position}{why}"))
             }),
         )
     }
@@ -315,6 +316,28 @@ impl Playground {
     }
 
     /// The position of the panel's consumer of `tp`, if it has one yet.
+    /// Why a poll of `tp` brought nothing, as Kafka's consumer would not say (it returns no records, no error):
+    /// no leader, a leader down the controller still names, or nothing new below the high watermark (adversary
+    /// 57: "Polled 0 record(s)" with the leader crashed, and no reason).
+    fn why_nothing_polled(&self, tp: &TopicPartition) -> String {
+        let described = self.world.describe_topic(&tp.topic).ok();
+        let Some(d) = described.as_ref().and_then(|t| t.partitions.get(tp.partition as usize)) else {
+            return String::new();
+        };
+        match d.leader {
+            None => String::from(" The partition has no leader: nothing can be read until one is elected."),
+            Some(leader) if self.world.is_crashed(leader) => format!(
+                " Its leader, broker {leader}, is down: the consumer's fetches get no answer until the controller \
+                 fences it (broker.session.timeout.ms) and elects another."
+            ),
+            Some(_) if self.consumer_position(tp).is_some_and(|p| p >= d.high_watermark) => format!(
+                " It has read everything up to the high watermark ({}): nothing newer is committed yet.",
+                d.high_watermark
+            ),
+            Some(_) => String::new(),
+        }
+    }
+
     fn consumer_position(&self, tp: &TopicPartition) -> Option<u64> {
         match self.world.node(self.world.client_by_name(&consumer_name(tp))?)? {
             Node::Consumer(c) => c.position(tp).ok().flatten(),
@@ -476,6 +499,18 @@ mod tests {
         assert_eq!((panel.position, panel.lag), (Some(3), Some(1)), "one record behind the HW");
         let offsets: Vec<u64> = p.polled().iter().map(|r| r.offset).collect();
         assert_eq!(offsets, [0, 1, 2], "oldest first");
+
+        // An empty poll says why, where Kafka's consumer says nothing (adversary 57).
+        p.reduce(Action::Poll { topic: "orders".into(), partition: 0 });
+        let caught_up = p.reduce(Action::Poll { topic: "orders".into(), partition: 0 }).notice.unwrap().text;
+        assert!(
+            caught_up.ends_with("It has read everything up to the high watermark (4): nothing newer is committed yet.")
+        );
+        let leader = p.world().describe_topic("orders").unwrap().partitions[0].leader.unwrap();
+        p.reduce(Action::Broker(leader, BrokerAction::Crash));
+        let down = p.reduce(Action::Poll { topic: "orders".into(), partition: 0 }).notice.unwrap().text;
+        assert!(down.starts_with("Polled 0 record(s)"), "{down}");
+        assert!(down.contains(&format!("Its leader, broker {leader}, is down: ")), "{down}");
     }
 
     #[test]
