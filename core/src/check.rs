@@ -469,16 +469,19 @@ pub struct Checking {
     /// The history without what a topic deletion made moot, when one did.
     live: Option<History>,
     acks: Vec<Ack>,
+    /// Between the phantom-read pass's halves: what was sent.
+    sent: Option<SentIndex>,
     report: Report,
 }
 
 impl Checking {
     /// The passes of a check: [`Checking::advance`] runs one each time. (Each is as short as the checker's
     /// rules allow: a page runs one or more a frame.)
-    pub const PASSES: usize = 9;
+    pub const PASSES: usize = 10;
 
     pub fn new(replicas: Replicas) -> Checking {
-        Checking { replicas, next_pass: 0, live: None, acks: Vec::new(), report: Report { violations: Vec::new() } }
+        let report = Report { violations: Vec::new() };
+        Checking { replicas, next_pass: 0, live: None, acks: Vec::new(), sent: None, report }
     }
 
     /// The passes run so far.
@@ -491,7 +494,7 @@ impl Checking {
     pub fn advance(&mut self, history: &History) -> Option<CheckReport> {
         let complete = history.dropped() == 0;
         let recorded = history;
-        let Checking { replicas, next_pass, live, acks, report } = self;
+        let Checking { replicas, next_pass, live, acks, sent, report } = self;
         if *next_pass == 0 {
             if recorded.entries().any(|e| matches!(e.op, Op::TopicDeleted { .. })) {
                 *live = Some(live_history(recorded));
@@ -507,15 +510,20 @@ impl Checking {
                 check_polled_duplicates(history, replicas, report);
             }
             3 => check_polls(history, replicas, report),
-            4 if complete => check_phantom_reads(recorded, history, report),
-            5 => check_observations(history, acks, report),
-            6 => check_replicas(replicas, report),
-            7 => {
+            4 if complete => *sent = Some(SentIndex::new(recorded, history)),
+            5 => {
+                if let Some(sent) = sent.take() {
+                    check_phantom_reads(history, &sent, report);
+                }
+            }
+            6 => check_observations(history, acks, report),
+            7 => check_replicas(replicas, report),
+            8 => {
                 check_owners(history, report);
                 check_committed_offsets(history, report);
                 check_commit_generations(history, report);
             }
-            8 if complete => check_committed_unread(recorded, history, replicas, report),
+            9 if complete => check_committed_unread(recorded, history, replicas, report),
             _ => {}
         }
         *next_pass += 1;
@@ -874,89 +882,18 @@ fn check_polls(history: &History, replicas: &Replicas, report: &mut Report) {
 /// the new topic, before the producer's metadata went back to the old one, as Kafka's client lets it when a
 /// broker that missed the deletion answers (soak seed 10,008,991). Needs the whole history: an old send may
 /// have left memory; and the history as recorded (`recorded`), where a deleted topic's acknowledgements keep
-/// their offsets.
-fn check_phantom_reads(recorded: &History, history: &History, report: &mut Report) {
-    /// Where an acknowledgement put a record: the log's topic id, the offset, and whether that topic was
-    /// deleted already when the answer came.
-    struct Home {
-        topic_id: crate::types::TopicId,
-        offset: Option<Offset>,
-        zombie: bool,
-    }
-    let mut deleted: VecSet<(&str, crate::types::TopicId)> = VecSet::new();
-    let mut acked = Vec::new();
-    // The partition each producer batch went to (a batch is one partition's, through retries and splits).
-    let mut batch_partition = Vec::new();
-    for entry in recorded.entries() {
-        match &entry.op {
-            Op::TopicDeleted { topic, topic_id } => {
-                deleted.insert((topic.as_str(), *topic_id));
-            }
-            Op::SendAcked { producer, request_id, topic, records } => {
-                for a in records {
-                    let batch = BatchOrigin { producer: *producer, batch_id: a.batch_id };
-                    batch_partition.push((batch, (topic.as_str(), a.partition)));
-                }
-                let homes = records.iter().map(|a| {
-                    a.topic_id.map(|topic_id| Home {
-                        topic_id,
-                        offset: a.offset,
-                        zombie: deleted.contains(&(topic.as_str(), topic_id)),
-                    })
-                });
-                acked.push(((*producer, *request_id), homes.collect::<Vec<_>>()));
-            }
-            _ => {}
-        }
-    }
-    presort_by_number(&mut acked, |&(send, _)| send_number(send));
-    let mut acked: VecMap<(NodeId, u64), Vec<Option<Home>>> = VecMap::from_pairs(acked);
-    presort_by_number(&mut batch_partition, |&(batch, _)| send_number((batch.producer, batch.batch_id)));
-    let batch_partition: VecMap<BatchOrigin, (&str, u32)> = VecMap::from_pairs(batch_partition);
-    // The logs each record sent can be in: each send of it, with where its acknowledgement put it (`None`
-    // anywhere: any topic of its name).
-    // Grouped by topic number and the payload's hash, then split by payload: a sort by topic name and bytes
-    // of every record sent (a key sent thousands of times with one value) dominated the checker's time.
-    let mut topics: VecMap<&str, usize> = VecMap::new();
-    let mut sends = Vec::new();
-    for entry in history.entries() {
-        let Op::SendInvoked { producer, request_id, topic, records } = &entry.op else { continue };
-        let mut acks = acked.get_mut(&(*producer, *request_id)).map(core::mem::take).map(Vec::into_iter);
-        let next = topics.len();
-        let topic_number = *topics.entry(topic.as_str()).or_insert(next);
-        for r in records {
-            let home = acks.as_mut().and_then(Iterator::next).flatten();
-            sends.push(((topic_number, payload_hash(&r.key, &r.value)), ((&r.key, &r.value), home)));
-        }
-    }
-    // Each payload sent, with the homes of its sends and whether every one has a home.
-    type Sends<'a> = Vec<((&'a Option<Bytes>, &'a Option<Bytes>), Vec<Option<Home>>, bool)>;
-    let mut homes: VecMap<(usize, u64), Sends> = VecMap::new();
-    presort_by_number(&mut sends, |&((topic, hash), _)| ((topic as u128) << 64) | u128::from(hash));
-    for (key, list) in VecMap::grouped(sends).into_iter() {
-        let mut payloads: Sends = Vec::new();
-        for (payload, home) in list {
-            match payloads.iter_mut().find(|(p, ..)| *p == payload) {
-                Some((_, homes, all_homed)) => {
-                    *all_homed &= home.is_some();
-                    homes.push(home);
-                }
-                None => {
-                    let homed = home.is_some();
-                    payloads.push((payload, alloc::vec![home], homed));
-                }
-            }
-        }
-        homes.insert(key, payloads); // (in order: a push at the end)
-    }
+/// their offsets. Two passes: what was sent ([`SentIndex::new`]), then the polls read against it (together,
+/// the checker's longest pass, ~100 ms in a page for a 35-second run of 1,000 records/s).
+fn check_phantom_reads(history: &History, sent: &SentIndex, report: &mut Report) {
     for entry in history.entries() {
         let Op::Polled { consumer, records } = &entry.op else { continue };
         // The cluster writes its internal topics (a monitoring consumer may read `__consumer_offsets`).
         for r in records.iter().filter(|r| !crate::types::is_internal_topic(&r.topic)) {
+            let topic = sent.topics.get(r.topic.as_str()).copied();
             // Its batch was written to another partition of the topic: served from the wrong log (adversary
             // 37 saw the payload alone compared, whatever the partition).
-            let home = r.origin.and_then(|o| batch_partition.get(&o.batch).map(|&home| (o.batch, home)));
-            let misplaced = home.filter(|&(_, (topic, partition))| topic == r.topic && partition != r.partition);
+            let home = r.origin.and_then(|o| sent.batch_partition.get(&o.batch).map(|&home| (o.batch, home)));
+            let misplaced = home.filter(|&(_, (t, partition))| Some(t) == topic && partition != r.partition);
             let detail = if let Some((batch, (_, partition))) = misplaced {
                 format!(
                     "consumer {consumer} read {} at offset {} of partition {}, a record producer {}'s batch #{} wrote \
@@ -968,9 +905,9 @@ fn check_phantom_reads(recorded: &History, history: &History, report: &mut Repor
                     batch.batch_id
                 )
             } else {
-                let sent = topics.get(r.topic.as_str()).and_then(|&t| homes.get(&(t, payload_hash(&r.key, &r.value))));
-                let found = sent.and_then(|list| list.iter().find(|(p, ..)| *p == (&r.key, &r.value)));
-                match (found.map(|(_, list, homed)| (list, *homed)), r.topic_id) {
+                let payloads = topic.and_then(|t| sent.homes.get(&(t, payload_hash(&r.key, &r.value))));
+                let found = payloads.and_then(|list| list.iter().find(|(k, v, ..)| (k, v) == (&r.key, &r.value)));
+                match (found.map(|(_, _, list, homed)| (list, *homed)), r.topic_id) {
                     (None, _) => format!(
                         "consumer {consumer} read {} at offset {}, which no producer ever sent to {}",
                         show_record(&r.key, &r.value),
@@ -1002,6 +939,106 @@ fn check_phantom_reads(recorded: &History, history: &History, report: &mut Repor
                 detail,
             );
         }
+    }
+}
+
+/// Where an acknowledgement put a record: the log's topic id, the offset, and whether that topic was deleted
+/// already when the answer came.
+struct Home {
+    topic_id: crate::types::TopicId,
+    offset: Option<Offset>,
+    zombie: bool,
+}
+
+/// Each payload sent to a topic, with the homes of its sends and whether every one has a home.
+type Sent = Vec<(Option<Bytes>, Option<Bytes>, Vec<Option<Home>>, bool)>;
+
+/// What the phantom-read pass reads the polls against: every record sent, where its acknowledgement put it.
+#[derive(Default)]
+struct SentIndex {
+    /// The topics' names, numbered.
+    topics: VecMap<String, usize>,
+    /// By (topic number, payload hash): each payload sent, its sends' homes.
+    homes: VecMap<(usize, u64), Sent>,
+    /// The partition each producer batch went to (a batch is one partition's, through retries and splits), by
+    /// topic number.
+    batch_partition: VecMap<BatchOrigin, (usize, u32)>,
+}
+
+impl SentIndex {
+    fn new(recorded: &History, history: &History) -> SentIndex {
+        let mut topics: VecMap<String, usize> = VecMap::new();
+        let mut number = |name: &str| match topics.get(name) {
+            Some(&n) => n,
+            None => {
+                let n = topics.len();
+                topics.insert(String::from(name), n);
+                n
+            }
+        };
+        let mut deleted: VecSet<(&str, crate::types::TopicId)> = VecSet::new();
+        let mut acked = Vec::new();
+        let mut batch_partition = Vec::new();
+        for entry in recorded.entries() {
+            match &entry.op {
+                Op::TopicDeleted { topic, topic_id } => {
+                    deleted.insert((topic.as_str(), *topic_id));
+                }
+                Op::SendAcked { producer, request_id, topic, records } => {
+                    let topic_number = number(topic);
+                    for a in records {
+                        let batch = BatchOrigin { producer: *producer, batch_id: a.batch_id };
+                        batch_partition.push((batch, (topic_number, a.partition)));
+                    }
+                    let homes = records.iter().map(|a| {
+                        a.topic_id.map(|topic_id| Home {
+                            topic_id,
+                            offset: a.offset,
+                            zombie: deleted.contains(&(topic.as_str(), topic_id)),
+                        })
+                    });
+                    acked.push(((*producer, *request_id), homes.collect::<Vec<_>>()));
+                }
+                _ => {}
+            }
+        }
+        presort_by_number(&mut acked, |&(send, _)| send_number(send));
+        let mut acked: VecMap<(NodeId, u64), Vec<Option<Home>>> = VecMap::from_pairs(acked);
+        presort_by_number(&mut batch_partition, |&(batch, _)| send_number((batch.producer, batch.batch_id)));
+        let batch_partition = VecMap::from_pairs(batch_partition);
+        // The logs each record sent can be in: each send of it, with where its acknowledgement put it (`None`
+        // anywhere: any topic of its name).
+        // Grouped by topic number and the payload's hash, then split by payload: a sort by topic name and bytes
+        // of every record sent (a key sent thousands of times with one value) dominated the checker's time.
+        let mut sends = Vec::new();
+        for entry in history.entries() {
+            let Op::SendInvoked { producer, request_id, topic, records } = &entry.op else { continue };
+            let mut acks = acked.get_mut(&(*producer, *request_id)).map(core::mem::take).map(Vec::into_iter);
+            let topic_number = number(topic);
+            for r in records {
+                let home = acks.as_mut().and_then(Iterator::next).flatten();
+                sends.push(((topic_number, payload_hash(&r.key, &r.value)), ((&r.key, &r.value), home)));
+            }
+        }
+        let mut homes: VecMap<(usize, u64), Sent> = VecMap::new();
+        presort_by_number(&mut sends, |&((topic, hash), _)| ((topic as u128) << 64) | u128::from(hash));
+        for (key, list) in VecMap::grouped(sends).into_iter() {
+            let mut payloads: Sent = Vec::new();
+            for ((k, v), home) in list {
+                match payloads.iter_mut().find(|(pk, pv, ..)| (pk, pv) == (k, v)) {
+                    Some((_, _, homes, all_homed)) => {
+                        *all_homed &= home.is_some();
+                        homes.push(home);
+                    }
+                    None => {
+                        let homed = home.is_some();
+                        payloads.push((k.clone(), v.clone(), alloc::vec![home], homed));
+                    }
+                }
+            }
+            homes.insert(key, payloads); // (in order: a push at the end)
+        }
+        SentIndex { topics, homes, batch_partition }
     }
 }
 
