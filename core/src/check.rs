@@ -40,7 +40,6 @@
 //! holds (a rule never counts what it no longer remembers), and the report says how many sends it judged
 //! and how many it forgot.
 
-use crate::collect::{ordered_i32, presort_by_number};
 use crate::vec_map::{VecMap, VecSet};
 use alloc::format;
 use alloc::string::String;
@@ -560,23 +559,17 @@ struct Ack {
     log_start_offset: Offset,
 }
 
-/// A producer's send or batch, (producer, number), as a number in the same order (for presorts; see
-/// [`presort_by_number`]).
-fn send_number((producer, number): (NodeId, u64)) -> u128 {
-    (u128::from(ordered_i32(producer)) << 96) | u128::from(number)
-}
-
 /// Every record acknowledged with an offset (`acks=0` promises none), in acknowledgement order.
 fn acknowledged(history: &History) -> Vec<Ack> {
-    let mut invoked: Vec<_> = history
-        .entries()
-        .filter_map(|entry| match &entry.op {
-            Op::SendInvoked { producer, request_id, records, .. } => Some(((*producer, *request_id), records)),
-            _ => None,
-        })
-        .collect();
-    presort_by_number(&mut invoked, |&(send, _)| send_number(send));
-    let invoked: VecMap<(NodeId, u64), &Vec<crate::protocol::history::SentRecord>> = VecMap::from_pairs(invoked);
+    let invoked: VecMap<(NodeId, u64), &Vec<crate::protocol::history::SentRecord>> = VecMap::from_pairs(
+        history
+            .entries()
+            .filter_map(|entry| match &entry.op {
+                Op::SendInvoked { producer, request_id, records, .. } => Some(((*producer, *request_id), records)),
+                _ => None,
+            })
+            .collect(),
+    );
     let mut acks = Vec::new();
     for entry in history.entries() {
         let Op::SendAcked { producer, request_id, topic, records } = &entry.op else { continue };
@@ -707,7 +700,6 @@ fn check_sends(history: &History, acks: &[Ack], replicas: &Replicas, report: &mu
         acks.iter().map(|a| (partitions.number(&a.tp.topic, a.tp.partition), a)).collect();
     let ranks = partitions.ranks();
     by_invocation.iter_mut().for_each(|(p, _)| *p = ranks[*p]);
-    presort_by_number(&mut by_invocation, |&(p, a)| send_number((a.producer, a.request_id)) | ((p as u128) << 64));
     crate::collect::sort_by(&mut by_invocation, |(p, a), (q, b)| {
         (a.producer, p, a.request_id, a.index).cmp(&(b.producer, q, b.request_id, b.index))
     });
@@ -1002,9 +994,7 @@ impl SentIndex {
                 _ => {}
             }
         }
-        presort_by_number(&mut acked, |&(send, _)| send_number(send));
         let mut acked: VecMap<(NodeId, u64), Vec<Option<Home>>> = VecMap::from_pairs(acked);
-        presort_by_number(&mut batch_partition, |&(batch, _)| send_number((batch.producer, batch.batch_id)));
         let batch_partition = VecMap::from_pairs(batch_partition);
         // The logs each record sent can be in: each send of it, with where its acknowledgement put it (`None`
         // anywhere: any topic of its name).
@@ -1021,7 +1011,6 @@ impl SentIndex {
             }
         }
         let mut homes: VecMap<(usize, u64), Sent> = VecMap::new();
-        presort_by_number(&mut sends, |&((topic, hash), _)| ((topic as u128) << 64) | u128::from(hash));
         for (key, list) in VecMap::grouped(sends).into_iter() {
             let mut payloads: Sent = Vec::new();
             for ((k, v), home) in list {
@@ -1085,7 +1074,6 @@ fn check_observations(history: &History, acks: &[Ack], report: &mut Report) {
         }
     }
     // Each observation is judged against the first of its offset, and reported in the order it was made.
-    presort_by_number(&mut observed, |&((p, offset), _)| ((p as u128) << 64) | u128::from(offset));
     let mut conflicts = Vec::new();
     for (&(partition, offset), seen) in VecMap::grouped(observed).iter() {
         let (_, first, first_seer) = seen[0];

@@ -35,26 +35,6 @@ pub fn sort_by<T>(items: &mut Vec<T>, mut compare: impl FnMut(&T, &T) -> Orderin
     items.extend(order.into_iter().filter_map(|i| slots[i].take()));
 }
 
-/// Puts `items` in the order of `key`, a number (stable: ties keep their order). Before a [`sort_by`] of a long
-/// list by a key that `key` orders as a prefix of, or maps into a number: that sort then meets a list in order,
-/// or nearly, and compares each item about once. Each comparison of `sort_by` goes through a `dyn` call and two
-/// lookups: the checker's sorts of a long run's history were two fifths of its time. One copy of std's sort
-/// (of `(u128, u32)`) serves every caller.
-pub fn presort_by_number<T>(items: &mut Vec<T>, mut key: impl FnMut(&T) -> u128) {
-    let mut order: Vec<(u128, u32)> = items.iter().enumerate().map(|(i, item)| (key(item), i as u32)).collect();
-    if items.len() > u32::MAX as usize || order.windows(2).all(|w| w[0] <= w[1]) {
-        return;
-    }
-    order.sort_unstable(); // (stable: the index breaks ties)
-    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
-    items.extend(order.into_iter().filter_map(|(_, i)| slots[i as usize].take()));
-}
-
-/// An `i32` (a node id) as a `u32` in the same order, for [`presort_by_number`]'s keys.
-pub fn ordered_i32(x: i32) -> u32 {
-    (x as u32) ^ 0x8000_0000
-}
-
 /// `items.sort()` through the same shared sort (for a list of plain values, stable and unstable agree).
 pub fn sort<T: Ord>(items: &mut Vec<T>) {
     sort_by(items, T::cmp);
@@ -75,30 +55,6 @@ mod tests {
         let collected: BTreeMap<i32, char> = pairs.iter().copied().collect();
         assert_eq!(pairs.iter().copied().collect_map(), collected);
         assert_eq!(collected[&3], 'c', "the last value of a repeated key");
-    }
-
-    /// A presort by a key that orders as a prefix of the comparison changes no sort's result.
-    #[test]
-    fn a_presort_by_number_keeps_the_sort_s_result() {
-        let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
-        for len in [0, 1, 2, 7, 100, 1000] {
-            let items: Vec<(i32, u8, u32)> = (0..len)
-                .map(|i| {
-                    rng ^= rng << 13;
-                    rng ^= rng >> 7;
-                    rng ^= rng << 17;
-                    ((rng % 7) as i32 - 3, (rng >> 8) as u8 % 3, i)
-                })
-                .collect();
-            let mut expected = items.clone();
-            expected.sort_by_key(|a| (a.0, a.1));
-            let mut presorted = items.clone();
-            presort_by_number(&mut presorted, |&(node, _, _)| u128::from(ordered_i32(node)));
-            assert!(presorted.windows(2).all(|w| w[0].0 <= w[1].0), "in the order of the key");
-            sort_by(&mut presorted, |a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-            assert_eq!(presorted, expected, "len {len}");
-        }
-        assert!(ordered_i32(-1) < ordered_i32(0) && ordered_i32(i32::MIN) < ordered_i32(i32::MAX));
     }
 
     #[test]

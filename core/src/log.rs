@@ -301,6 +301,12 @@ impl PartitionLog {
                 let skipped_records = batch.records.count_below(fetch_offset);
                 batch.records = batch.records.slice(skipped_records..batch.records.len());
                 batch.size_bytes = BATCH_OVERHEAD_BYTES + batch.records.size_bytes(0..batch.records.len());
+                // Its first record now is a later one of the producer's batch (soak seed 10,136,541: a follower
+                // whose log started mid-batch held the right record under the batch's first record's origin, and
+                // the two replicas differed for good).
+                if let Some(origin) = batch.origin.as_mut() {
+                    origin.index += (fetch_offset - batch.base_offset) as u32;
+                }
                 batch.base_offset = fetch_offset;
                 if batch.producer.producer_id >= 0 {
                     batch.producer.base_sequence = batch.producer.base_sequence.wrapping_add(skipped);
@@ -975,6 +981,25 @@ mod tests {
         }
         assert_eq!(log.compact(1_012, log.log_end_offset(), &c).tombstones_removed, 1, "dropped by the next cleaning");
         assert!(log.get(3).is_none());
+    }
+
+    /// A read from the middle of a batch hands out the rest of it: its first record is a later one of the
+    /// producer's batch, and its origin says so (soak seed 10,136,541: a follower whose log started mid-batch
+    /// held the right record under the batch's first record's origin).
+    #[test]
+    fn a_batch_read_from_its_middle_names_its_first_record_s_origin() {
+        let c = config(&[]);
+        let mut log = PartitionLog::new(0);
+        let origin = RecordOrigin { batch: BatchOrigin { producer: 7, batch_id: 3 }, index: 0 };
+        let batch: Vec<Record> = (0..3).map(|i| data(&format!("{i}"))).collect();
+        log.append(batch.into(), 0, ProducerStamp::NONE, Some(origin), 0, &c);
+        let read = log.read_batches(2, usize::MAX).unwrap();
+        assert_eq!((read[0].base_offset, read[0].records.len()), (2, 1));
+        assert_eq!(read[0].origin, Some(RecordOrigin { index: 2, ..origin }));
+        let mut follower = PartitionLog::new(2);
+        follower.append_replicated(read[0].clone(), 0, &c).unwrap();
+        let held = follower.segments().flat_map(|s| &s.batches).next().unwrap();
+        assert_eq!(held.origin, Some(RecordOrigin { index: 2, ..origin }), "as the leader's offset 2");
     }
 
     /// The checker's list of what was removed on purpose: each record once, with who wrote it and why, and
