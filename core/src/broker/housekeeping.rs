@@ -139,9 +139,10 @@ impl Broker {
     pub(super) fn refresh_partition_timers(&mut self) {
         let version = self.topics.version();
         if self.partition_timers.version != version {
-            let mut by_topic = core::mem::take(&mut self.partition_timers.by_topic);
-            let mut moved = false;
-            let changes = self.topics.changes_since(self.partition_timers.version);
+            let mut timers = core::mem::take(&mut self.partition_timers);
+            let mut by_topic = core::mem::take(&mut timers.by_topic);
+            let mut summed = true;
+            let changes = self.topics.changes_since(timers.version);
             let updated = changes.is_some_and(|mut changes| {
                 by_topic.len() == self.topics.len()
                     && changes.all(|tp| {
@@ -149,25 +150,23 @@ impl Broker {
                         let Some((_, topic)) = self.topics.get_index(i) else { return false };
                         let Some(j) = topic.partitions.index_of(&tp.partition) else { return false };
                         let Some((_, p)) = topic.partitions.get_index(j) else { return false };
-                        let Some(timers) = by_topic.get_mut(i).filter(|t| t.len() == topic.partitions.len()) else {
+                        let Some(slots) = by_topic.get_mut(i).filter(|t| t.len() == topic.partitions.len()) else {
                             return false;
                         };
-                        let Some(slot) = timers.get_mut(j) else { return false };
+                        let Some(slot) = slots.get_mut(j) else { return false };
                         let timer = self.partition_timer(topic, p);
-                        moved |= *slot != timer;
-                        *slot = timer;
+                        if *slot != timer {
+                            summed &= timers.replace(slot, &timer);
+                            *slot = timer;
+                        }
                         true
                     })
             });
-            if !updated {
-                self.partition_timers = self.compute_partition_timers();
-            } else if moved {
-                self.partition_timers = PartitionTimers::from_partitions(version, by_topic);
-            } else {
-                // The partitions that changed take the same part in the timers as before.
-                self.partition_timers.by_topic = by_topic;
-                self.partition_timers.version = version;
-            }
+            self.partition_timers = match (updated, summed) {
+                (false, _) => self.compute_partition_timers(),
+                (true, false) => PartitionTimers::from_partitions(version, by_topic),
+                (true, true) => PartitionTimers { version, by_topic, ..timers },
+            };
         }
         let (fetches, replica_fetches) = (self.fetches_checked_version, self.replica_fetches_checked_version);
         let led_version = fetches.unwrap_or(0).min(replica_fetches.unwrap_or(0));
@@ -179,11 +178,12 @@ impl Broker {
     pub(super) fn housekeeping_timers(&self, partitions: &PartitionTimers, timers: &mut Timers) {
         let PartitionTimers {
             flush_due_ms: flush_due,
-            checkpoint_due,
-            retention_due,
+            checkpoints_due,
+            retentions_due,
             cleaning_due_ms: cleaning_due,
             ..
         } = *partitions;
+        let (checkpoint_due, retention_due) = (checkpoints_due > 0, retentions_due > 0);
         // Only the flusher runs that will find a log to flush.
         let flushes = flush_due.and_then(|due| self.log_flusher_run_at_or_after(due));
         let checkpoint = checkpoint_due

@@ -190,15 +190,15 @@ struct PartitionTimers {
     version: u64,
     /// The earliest time some log is due for a flush (`flush.ms`).
     flush_due_ms: Option<u64>,
-    /// Some HW moved since its checkpoint.
-    checkpoint_due: bool,
-    /// Some log of a `delete` topic has records below its HW (retention may delete them).
-    retention_due: bool,
+    /// How many HWs moved since their checkpoint.
+    checkpoints_due: u32,
+    /// How many logs of `delete` topics have records below their HW (retention may delete them).
+    retentions_due: u32,
     /// The earliest time some log is due for cleaning.
     cleaning_due_ms: Option<u64>,
-    /// This broker leads a partition with followers (the ISR check runs).
-    leads_with_followers: bool,
-    /// The deadlines of unanswered AlterPartition requests.
+    /// How many partitions with followers this broker leads (the ISR check runs while there is one).
+    led_with_followers: u32,
+    /// The deadlines of unanswered AlterPartition requests, earliest first.
     pending_isr_deadlines_ms: Vec<u64>,
     /// Each partition's part, by topic and partition in order: a change of one partition computes only its
     /// own again.
@@ -208,20 +208,60 @@ struct PartitionTimers {
 impl PartitionTimers {
     fn from_partitions(version: u64, by_topic: Vec<Vec<PartitionTimer>>) -> PartitionTimers {
         let mut t = PartitionTimers { version, ..PartitionTimers::default() };
-        let earliest = |a: Option<u64>, b: Option<u64>| match (a, b) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
         for p in by_topic.iter().flatten() {
             t.flush_due_ms = earliest(t.flush_due_ms, p.flush_due_ms);
-            t.checkpoint_due |= p.checkpoint_due;
-            t.retention_due |= p.retention_due;
+            t.checkpoints_due += u32::from(p.checkpoint_due);
+            t.retentions_due += u32::from(p.retention_due);
             t.cleaning_due_ms = earliest(t.cleaning_due_ms, p.cleaning_due_ms);
-            t.leads_with_followers |= p.leads_with_followers;
+            t.led_with_followers += u32::from(p.leads_with_followers);
             t.pending_isr_deadlines_ms.extend(p.pending_isr_deadline_ms);
         }
+        crate::collect::sort(&mut t.pending_isr_deadlines_ms);
         t.by_topic = by_topic;
         t
+    }
+
+    /// One partition's part went from `old` to `new`: the sums follow (a restarted broker's thousands of ISR
+    /// changes each summed every partition again: adversary 58). False when an earliest time may have gone with
+    /// `old`: then they are summed again.
+    fn replace(&mut self, old: &PartitionTimer, new: &PartitionTimer) -> bool {
+        let count = |n: &mut u32, old: bool, new: bool| *n = (*n + u32::from(new)) - u32::from(old);
+        count(&mut self.checkpoints_due, old.checkpoint_due, new.checkpoint_due);
+        count(&mut self.retentions_due, old.retention_due, new.retention_due);
+        count(&mut self.led_with_followers, old.leads_with_followers, new.leads_with_followers);
+        if old.pending_isr_deadline_ms != new.pending_isr_deadline_ms {
+            let deadlines = &mut self.pending_isr_deadlines_ms;
+            if let Some(at) = old.pending_isr_deadline_ms {
+                if let Ok(i) = deadlines.binary_search(&at) {
+                    deadlines.remove(i);
+                }
+            }
+            if let Some(at) = new.pending_isr_deadline_ms {
+                deadlines.insert(deadlines.partition_point(|&d| d <= at), at);
+            }
+        }
+        earliest_kept(&mut self.flush_due_ms, old.flush_due_ms, new.flush_due_ms)
+            & earliest_kept(&mut self.cleaning_due_ms, old.cleaning_due_ms, new.cleaning_due_ms)
+    }
+}
+
+fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The earliest of times when one of them went from `old` to `new`; false when it was `old` and only a
+/// new look at all of them tells the next.
+fn earliest_kept(earliest_ms: &mut Option<u64>, old: Option<u64>, new: Option<u64>) -> bool {
+    match new {
+        _ if old == new => true,
+        Some(n) if earliest_ms.is_none_or(|e| n <= e) => {
+            *earliest_ms = Some(n);
+            true
+        }
+        _ => old.is_none() || old != *earliest_ms,
     }
 }
 

@@ -985,7 +985,7 @@ impl Broker {
             }
         }
         let interval_ms = self.config.replica_lag_time_max_ms / 2;
-        let isr_check = partitions.leads_with_followers.then(|| self.last_isr_check_ms + interval_ms);
+        let isr_check = (partitions.led_with_followers > 0).then(|| self.last_isr_check_ms + interval_ms);
         timers.set(TimerName::ReplicaLagTimeMax, isr_check);
         timers.set_all(TimerName::RequestTimeout, partitions.pending_isr_deadlines_ms.iter().copied());
     }
