@@ -75,4 +75,15 @@ impl MetadataRecord {
             RegisterBroker { .. } | FenceBroker { .. } | UnfenceBroker { .. } => None,
         }
     }
+
+    /// The one partition of its topic it is about (`None`: the whole topic, or none).
+    pub fn partition(&self) -> Option<u32> {
+        use MetadataRecord::*;
+        match self {
+            Partition { partition, .. }
+            | PartitionChange { partition, .. }
+            | PartitionReassignment { partition, .. } => Some(*partition),
+            _ => None,
+        }
+    }
 }

@@ -325,8 +325,7 @@ fn stop_text(world: &World, id: NodeId, led: &[(String, u32)]) -> String {
             _ => None,
         });
     if stopped == Some(false) {
-        let names: Vec<String> = led.iter().take(5).map(|(t, p)| format!("{t}-{p}")).collect();
-        let more = if led.len() > 5 { format!(" and {} more", led.len() - 5) } else { String::new() };
+        let names: Vec<String> = led.iter().map(|(t, p)| format!("{t}-{p}")).collect();
         let shutdown_wait = format!("{} minutes", franz_core::sim::CONTROLLED_SHUTDOWN_TIMEOUT_MS / 60_000);
         return match led.len() {
             0 => format!(
@@ -336,10 +335,10 @@ fn stop_text(world: &World, id: NodeId, led: &[(String, u32)]) -> String {
             ),
             _ => format!(
                 "Broker {id} stopped without the controller's approval: no controller answered its controlled \
-                 shutdown within {}, so its leaderships were not moved. The metadata still names it leader of {}{more}: \
+                 shutdown within {}, so its leaderships were not moved. The metadata still names it leader of {}: \
                  no working leader there until a controller fences it and elects another.",
                 shutdown_wait,
-                names.join(", ")
+                explain::first_names(&names)
             ),
         };
     }
@@ -373,12 +372,11 @@ fn stop_text(world: &World, id: NodeId, led: &[(String, u32)]) -> String {
         ));
     }
     if !offline.is_empty() {
-        let shown = offline.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
-        let more = if offline.len() > 5 { format!(" and {} more", offline.len() - 5) } else { String::new() };
         text.push_str(&format!(
-            " {} partition(s) it led had no other in-sync replica ({shown}{more}): they have no leader until it \
-             restarts, and sends to them wait.",
-            offline.len()
+            " {} partition(s) it led had no other in-sync replica ({}): they have no leader until it restarts, and \
+             sends to them wait.",
+            offline.len(),
+            explain::first_names(&offline)
         ));
     }
     text

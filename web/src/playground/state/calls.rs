@@ -216,6 +216,19 @@ mod tests {
         assert_eq!(card.still_named_leader_of, ["orders-0"]);
         let said = p.world().trace().since(0).into_iter().map(|e| e.text()).collect::<Vec<_>>().join("\n");
         assert!(said.contains(&format!("proposes broker {leader}'s controlled shutdown")), "{said}");
+        // The aftermath: the quorum back, the controller fences the stopped broker, another leads, and the
+        // topic serves with nothing lost.
+        for &id in controllers.iter().filter(|&&c| c != active) {
+            p.reduce(Action::Broker(id, BrokerAction::RestartController));
+        }
+        p.reduce(Action::TogglePlay);
+        p.reduce(Action::SetSpeed(100.0));
+        super::super::tests::frames(&mut p, 20, 100.0);
+        let now = p.world().describe_topic("orders").unwrap().partitions[0].leader;
+        assert!(now.is_some_and(|l| l != leader), "another broker leads: {now:?}");
+        let sent = p.reduce(Action::Send(record("orders", "after", "all"))).notice.unwrap();
+        assert!(sent.text.starts_with("Acknowledged"), "{}", sent.text);
+        assert!(p.world().check().ok, "{:?}", p.world().check().violations);
     }
 
     /// Frames until no work plays and no action waits for it.

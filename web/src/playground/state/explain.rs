@@ -30,6 +30,15 @@ impl Countdown {
     }
 }
 
+/// The first five of a list of partitions ("orders-0, orders-1 … and 3 more"), as a sentence names them.
+pub fn first_names(names: &[String]) -> String {
+    let shown = names.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+    match names.len() {
+        n if n > 5 => format!("{shown} and {} more", n - 5),
+        _ => shown,
+    }
+}
+
 /// Milliseconds as seconds a person reads: "6.2 s", "32 s".
 pub fn seconds(ms: u64) -> String {
     match ms {
@@ -96,14 +105,11 @@ impl BrokerCard {
     pub fn leads_nothing_text(&self) -> String {
         match (self.state, self.still_named_leader_of.as_slice()) {
             (BrokerStatus::Crashed, []) => String::from("down: leads nothing"),
-            (BrokerStatus::Crashed, named) => {
-                let shown = named.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
-                let more = if named.len() > 5 { format!(" and {} more", named.len() - 5) } else { String::new() };
-                format!(
-                    "down, yet the metadata still names it leader of {shown}{more}: no working leader there until the \
-                     controller fences it and elects another"
-                )
-            }
+            (BrokerStatus::Crashed, named) => format!(
+                "down, yet the metadata still names it leader of {}: no working leader there until the controller \
+                 fences it and elects another",
+                first_names(named)
+            ),
             _ => String::from("leads no partition"),
         }
     }
