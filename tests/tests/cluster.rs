@@ -224,6 +224,7 @@ fn without_a_quorum_stop_broker_waits_five_minutes_then_stops_uncontrolled() {
     assert_eq!(stopped.len(), 1);
     assert_eq!(stopped[0].kind, TraceKind::BrokerStopped { controlled: false });
     assert!(stopped[0].text().contains("without the controller's approval"), "{}", stopped[0].text());
+    assert_eq!(w.stop_was_controlled(leader), Some(false), "the world says so too, for views");
     // With the quorum back, a stop is approved within a heartbeat or two and says so.
     w.restart_controller(voters[0]).unwrap();
     w.restart_controller(voters[1]).unwrap();
@@ -234,6 +235,9 @@ fn without_a_quorum_stop_broker_waits_five_minutes_then_stops_uncontrolled() {
     assert!(w.now_ms() - start < 10_000, "took {} ms", w.now_ms() - start);
     let controlled = w.trace().since(before).iter().any(|e| e.kind == TraceKind::BrokerStopped { controlled: true });
     assert!(controlled);
+    assert_eq!(w.stop_was_controlled(leader), Some(true));
+    w.restart_broker(leader).unwrap();
+    assert_eq!(w.stop_was_controlled(leader), None, "running again");
 }
 
 #[test]

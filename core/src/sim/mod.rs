@@ -241,8 +241,9 @@ pub struct World {
     crashed: VecSet<NodeId>,
     /// Of those, the machines without power: they refuse nothing, they are silent.
     powered_off: VecSet<NodeId>,
-    /// Of those, the brokers stopped by a controlled shutdown (`kafka-server-stop`), not a crash.
-    stopped: VecSet<NodeId>,
+    /// Of those, the brokers stopped by a controlled shutdown (`kafka-server-stop`), not a crash, each with
+    /// whether the controller approved it (false: its wait ran out, its leaderships unmoved).
+    stopped: VecMap<NodeId, bool>,
     /// Pairs of nodes (lower id first) that lost a message to a network partition since it cut them apart.
     /// Over TCP such a connection is broken; when the cut heals, whichever of the two still awaits an answer
     /// from the other learns it (as a retransmission meets a reset socket), and retries at once rather than
@@ -343,7 +344,7 @@ impl World {
             events_dispatched: 0,
             crashed: VecSet::new(),
             powered_off: VecSet::new(),
-            stopped: VecSet::new(),
+            stopped: VecMap::new(),
             cut_losses: VecSet::new(),
             closed_producer_results: VecMap::new(),
             paused_until_ms: VecMap::new(),
@@ -488,7 +489,13 @@ impl World {
 
     /// Down after a controlled shutdown rather than a crash.
     pub fn is_stopped(&self, node: NodeId) -> bool {
-        self.stopped.contains(&node)
+        self.stopped.contains_key(&node)
+    }
+
+    /// For a stopped broker, whether the controller approved its controlled shutdown (its leaderships moved
+    /// first) or no controller answered within `CONTROLLED_SHUTDOWN_TIMEOUT_MS` and it stopped anyway.
+    pub fn stop_was_controlled(&self, node: NodeId) -> Option<bool> {
+        self.stopped.get(&node).copied()
     }
 
     /// Until when `node` is paused, if it is.

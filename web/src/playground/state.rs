@@ -310,21 +310,12 @@ fn led_partitions(world: &World, id: NodeId) -> Vec<(String, u32)> {
     led.collect()
 }
 
-/// How far back the trace is read for a broker's stop, the end of its call.
-const STOP_EVENTS_LOOKED_AT: u64 = 1_000;
-
 /// What a controlled shutdown did with the leaderships of the partitions `led`: moved to another in-sync
 /// replica, or, with none (replication factor 1, or an ISR of the broker alone), left without a leader.
 fn stop_text(world: &World, id: NodeId, led: &[(String, u32)]) -> String {
-    // Its stop is among the trace's last events: with no controller to approve it (the quorum lost), it
-    // stopped when its wait ran out, its leaderships unmoved (adversary 57: the page said they had moved, to it).
-    let trace = world.trace();
-    let stopped =
-        trace.since(trace.len().saturating_sub(STOP_EVENTS_LOOKED_AT)).into_iter().rev().find_map(|e| match e.kind {
-            franz_core::trace::TraceKind::BrokerStopped { controlled } if e.node == id => Some(controlled),
-            _ => None,
-        });
-    if stopped == Some(false) {
+    // With no controller to approve it (the quorum lost), it stopped when its wait ran out, its leaderships
+    // unmoved (adversary 57: the page said they had moved, to it).
+    if world.stop_was_controlled(id) == Some(false) {
         let names: Vec<String> = led.iter().map(|(t, p)| format!("{t}-{p}")).collect();
         let shutdown_wait = format!("{} minutes", franz_core::sim::CONTROLLED_SHUTDOWN_TIMEOUT_MS / 60_000);
         return match led.len() {
@@ -434,6 +425,15 @@ pub struct ViolationPin {
     pub offset: u64,
     /// Each violation's kind and sentence, one a line.
     pub text: String,
+}
+
+/// A link put in the address bar, until the browser says whether it copied it.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+struct SharedLink {
+    /// What it holds ("3 action(s), 120 characters; it replays this run").
+    described: String,
+    /// The notice's sentence until then, which the answer replaces.
+    copying_text: String,
 }
 
 /// The line saying what the last action did, or why it failed (with Kafka's error name).
@@ -547,8 +547,8 @@ pub struct Playground {
     /// lists them beyond the trace's own window of recent events.
     important: Vec<franz_core::trace::TraceEvent>,
     events_filter: EventFilter,
-    /// The last link shared: its size, as the notice says it.
-    shared_link: Option<String>,
+    /// The last link shared: its size, as the notice says it, and the notice's words while it is copied.
+    shared_link: Option<SharedLink>,
     /// The user's actions in the run that a link holds (the link it was opened from, or the last one copied):
     /// a run with more would be lost if replaced.
     saved_actions: usize,
@@ -1313,7 +1313,8 @@ impl Playground {
                     n => format!("at step {n}"),
                 };
                 let text = format!("The link to this lesson {at} is in the address bar; copying it …");
-                self.shared_link = Some(format!("the lesson {at}; it opens there"));
+                let described = format!("the lesson {at}; it opens there");
+                self.shared_link = Some(SharedLink { described, copying_text: text.clone() });
                 outcome.fragment = Some(link);
                 outcome.copy_link = true;
                 Ok(text)
@@ -1330,7 +1331,7 @@ impl Playground {
                 outcome.copy_link = true;
                 self.saved_actions = user_actions(&scenario);
                 let text = format!("The link to this run ({link}) is in the address bar; copying it …");
-                self.shared_link = Some(match lesson_left_out {
+                let described = match lesson_left_out {
                     // (Adversary 40: the lesson was dropped without a word.)
                     true => format!(
                         "{link}; it replays this run to this moment as free play, without the lesson: a lesson's link \
@@ -1344,11 +1345,12 @@ impl Playground {
                         franz_core::trace::group_thousands(self.end_ms())
                     ),
                     false => format!("{link}; it replays this run"),
-                });
+                };
+                self.shared_link = Some(SharedLink { described, copying_text: text.clone() });
                 Ok(text)
             }
             Action::LinkCopied(copied) => {
-                let link = self.shared_link.clone().unwrap_or_default();
+                let SharedLink { described: link, copying_text } = self.shared_link.clone().unwrap_or_default();
                 let said = match copied {
                     true => Ok(format!("Link copied ({link}). It is in the address bar too.")),
                     false => Err(format!(
@@ -1358,8 +1360,8 @@ impl Playground {
                 // A link asked for while a call waited follows its answer ("… Then: The link …"): the answer stays
                 // said (adversary 57: "Link copied" replaced a REQUEST_TIMED_OUT).
                 let copying = self.notice.as_ref().and_then(|n| {
-                    let (before, share) = n.text.rsplit_once(" Then: ")?;
-                    share.ends_with("copying it …").then(|| (format!("{before} Then: "), n.error))
+                    let before = n.text.strip_suffix(copying_text.as_str())?.strip_suffix(" Then: ")?;
+                    Some((format!("{before} Then: "), n.error))
                 });
                 match (copying, said) {
                     (Some((before, false)), Ok(text)) => Ok(before + &text),

@@ -36,7 +36,7 @@ impl World {
             b.flush_for_stop();
         }
         self.take_down_broker(id, false, TraceKind::BrokerStopped { controlled });
-        self.stopped.insert(id);
+        self.stopped.insert(id, controlled);
     }
 
     pub(in crate::sim) fn exec_crash_broker(&mut self, id: NodeId, power_loss: bool) -> Result<()> {
