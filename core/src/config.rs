@@ -6,7 +6,7 @@
 use alloc::borrow::ToOwned;
 use alloc::string::{String, ToString};
 
-use crate::error::Result;
+use crate::error::{FranzError, Result};
 
 /// Franz's bound on one topic's partitions (Kafka has none; a browser does).
 pub const PARTITIONS_PER_TOPIC_MAX: u32 = 10_000;
@@ -377,6 +377,15 @@ const BROKER_ONLY_DEFS: &[ConfigDef] = &[
     ConfigDef { key: "group.initial.rebalance.delay.ms", default: "3000", kind: Kind::Int { min: 0 } },
 ];
 
+/// Kafka takes any INT partition count; Franz's topics have at most `PARTITIONS_PER_TOPIC_MAX`, and a count
+/// above it is refused here rather than lowered without a word (adversary 56).
+fn above_partitions_max(key: &str, v: impl core::fmt::Display) -> FranzError {
+    franz_err!(
+        InvalidConfig,
+        "Invalid value {v} for configuration {key}: Franz's topics have at most {PARTITIONS_PER_TOPIC_MAX} partitions"
+    )
+}
+
 /// The broker settings for topic creation and deletion and for leader balance (`None` for another key).
 /// Kafka's `auto.create.topics.enable` is accepted only as false: Franz creates no topic on first use.
 fn parse_broker_switch(config: &mut BrokerConfig, key: &str, value: &str) -> Option<Result<()>> {
@@ -388,7 +397,10 @@ fn parse_broker_switch(config: &mut BrokerConfig, key: &str, value: &str) -> Opt
         _ => None,
     };
     let parsed = match key {
-        "num.partitions" => count().map(|v| config.num_partitions = v.min(PARTITIONS_PER_TOPIC_MAX)),
+        "num.partitions" => match count() {
+            Some(v) if v > PARTITIONS_PER_TOPIC_MAX => return Some(Err(above_partitions_max(key, v))),
+            v => v.map(|v| config.num_partitions = v),
+        },
         "default.replication.factor" => count().map(|v| config.default_replication_factor = Some(v)),
         "delete.topic.enable" => boolean().map(|v| config.delete_topic_enable = v),
         "auto.leader.rebalance.enable" => boolean().map(|v| config.auto_leader_rebalance_enable = v),
@@ -524,9 +536,10 @@ impl BrokerConfig {
                     "broker.session.timeout.ms" => config.broker_session_timeout_ms = v,
                     "replica.lag.time.max.ms" => config.replica_lag_time_max_ms = v,
                     "replica.fetch.wait.max.ms" => config.replica_fetch_wait_max_ms = v,
-                    "offsets.topic.num.partitions" => {
-                        config.offsets_topic_num_partitions = v.min(u64::from(PARTITIONS_PER_TOPIC_MAX)) as u32
-                    }
+                    "offsets.topic.num.partitions" => match u32::try_from(v) {
+                        Ok(v) if v <= PARTITIONS_PER_TOPIC_MAX => config.offsets_topic_num_partitions = v,
+                        _ => return Err(above_partitions_max(key, v)),
+                    },
                     "offsets.topic.segment.bytes" => config.offsets_topic_segment_bytes = v.min(i32::MAX as u64),
                     "offsets.retention.minutes" => config.offsets_retention_ms = v.saturating_mul(60_000),
                     "offsets.retention.check.interval.ms" => config.offsets_retention_check_interval_ms = v,
@@ -767,6 +780,15 @@ mod tests {
         {
             assert_eq!(BrokerConfig::parse(&bad).unwrap_err().code, ErrorCode::InvalidConfig, "{bad:?}");
         }
+        // Adversary 56: a partition count above Franz's bound was lowered to it without a word.
+        for key in ["offsets.topic.num.partitions", "num.partitions"] {
+            let parsed = |v: &str| BrokerConfig::parse(&map(&[(key, v)]));
+            let refused = parsed("10001").unwrap_err();
+            assert_eq!(refused.code, ErrorCode::InvalidConfig, "{key}");
+            assert!(refused.message.contains("at most 10000 partitions"), "{key}: {}", refused.message);
+            assert!(parsed("10000").is_ok(), "{key}");
+        }
+        assert_eq!(BrokerConfig::parse(&map(&[("num.partitions", "10000")])).unwrap().num_partitions, 10_000);
     }
 
     #[test]
