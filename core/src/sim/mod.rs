@@ -39,7 +39,9 @@ use scenario::{Action, ScenarioEntry, SCENARIO_ACTIONS_MAX};
 const ACTION_JSON_BYTES: usize = 40;
 use trace::{Trace, TraceKind};
 
-pub use ops::{Outcome, Replay, SendOutcome, CONTROLLED_SHUTDOWN_TIMEOUT_MS, RUN_FOR_MS_MAX};
+pub use ops::{
+    Outcome, Replay, SendOutcome, CONSUMER_CLOSE_TIMEOUT_MS, CONTROLLED_SHUTDOWN_TIMEOUT_MS, RUN_FOR_MS_MAX,
+};
 
 /// Franz's bound on brokers in a cluster (`addBroker` included): a page shows them all.
 pub const BROKERS_MAX: u32 = 64;

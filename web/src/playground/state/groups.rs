@@ -60,6 +60,26 @@ fn member_number(group: &str, name: &str) -> Option<u32> {
     name.strip_prefix(group)?.strip_prefix("-member-")?.parse().ok()
 }
 
+/// What a member's `close()` did in the `took_ms` it took: Kafka's waits up to 30 s
+/// (`CONSUMER_CLOSE_TIMEOUT_MS`) for its commit and LeaveGroup, through a coordinator's failover.
+fn close_text(name: &str, took_ms: u64, coordinator_down: Option<NodeId>) -> String {
+    let took = franz_core::trace::group_thousands(took_ms);
+    if took_ms >= franz_core::sim::CONSUMER_CLOSE_TIMEOUT_MS {
+        return format!(
+            "{name} closed after {took} ms, close()'s limit: its commit or LeaveGroup got no answer. The coordinator \
+             removes it after session.timeout.ms (45 s), then the others rebalance."
+        );
+    }
+    match coordinator_down {
+        Some(broker) => format!(
+            "{name} closed after {took} ms: its coordinator, broker {broker}, was down, so close() waited for the \
+             controller to fence it and for the group's new coordinator; then it committed and left, and the others \
+             rebalance now."
+        ),
+        None => format!("{name} closed: it committed and left, the others rebalance now."),
+    }
+}
+
 impl Playground {
     /// The page's group members: the world's consumers named `{group}-member-{n}`, polling or not.
     pub fn members(&self) -> Vec<MemberUi> {
@@ -125,12 +145,16 @@ impl Playground {
             }
             MemberAction::Close => {
                 let waiting = format!("Closing {name}: it commits, then leaves its group");
+                // (Adversary 57: a close that waited out its coordinator's failover said nothing of the wait.)
+                let coordinator = w.describe_group(&m.group).coordinator;
+                let coordinator_down = coordinator.filter(|&c| w.is_crashed(c));
+                let start_ms = w.now_ms();
                 self.call(
                     ScenarioAction::CloseClient { id },
                     &waiting,
-                    Box::new(move |_, closed| {
+                    Box::new(move |p, closed| {
                         closed.map_err(|e| e.to_string())?;
-                        Ok(format!("{name} closed: it committed and left, the others rebalance now."))
+                        Ok(close_text(&name, p.world.now_ms() - start_ms, coordinator_down))
                     }),
                 )
             }
@@ -278,6 +302,42 @@ mod tests {
         let card = p.snapshot().groups[0].clone();
         assert!(!card.coordinator_down && card.description.coordinator != Some(coordinator), "{card:?}");
         assert_eq!(card.description.state, ConsumerGroupState::Stable, "the member joined the new coordinator");
+    }
+
+    /// A close while the group's coordinator is down waits for its failover, and says so (adversary 57).
+    #[test]
+    fn a_member_closed_while_its_coordinator_is_down_says_it_waited_for_the_new_one() {
+        let mut p = Playground::from_fragment("#play");
+        create_topic(&mut p, "jobs", 1);
+        for v in ["a", "b", "c"] {
+            p.reduce(Action::Send(record("jobs", v, "all")));
+        }
+        p.reduce(Action::AddMember("g".into(), "jobs".into()));
+        p.reduce(Action::SetSpeed(10.0));
+        frames(&mut p, 60, 100.0);
+        let coordinator = p.snapshot().groups[0].description.coordinator.unwrap();
+        p.reduce(Action::Broker(coordinator, super::super::BrokerAction::Crash));
+        let (id, start_ms) = (p.members()[0].id, p.world().now_ms());
+        p.reduce(Action::Member(id, MemberAction::Close));
+        let mut t = 0.0;
+        while p.work_under_way() {
+            t += 16.0;
+            p.reduce(Action::Frame(t));
+        }
+        let took_ms = p.world().now_ms() - start_ms;
+        assert!(took_ms > 9_000, "broker.session.timeout.ms before a new coordinator: {took_ms}");
+        let text = p.notice().unwrap().text.clone();
+        let took = franz_core::trace::group_thousands(took_ms);
+        assert!(
+            text.starts_with(&format!(
+                "g-member-1 closed after {took} ms: its coordinator, broker {coordinator}, was down"
+            )),
+            "{text}"
+        );
+        let card = p.snapshot().groups[0].clone();
+        assert_eq!(card.description.state, ConsumerGroupState::Empty, "it left the new coordinator's group");
+        assert_eq!(card.offsets[0].committed, 3, "and committed there");
+        assert!(close_text("m", 30_000, None).contains("close()'s limit"));
     }
 
     #[test]
