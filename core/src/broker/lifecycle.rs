@@ -3,7 +3,6 @@
 //! record to its image, then makes its replicas match: create or delete logs, lead or follow.
 
 use crate::vec_map::VecMap;
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::partition::PartitionTransition;
@@ -12,7 +11,6 @@ use crate::config::{ConfigMap, TopicConfig};
 use crate::error::{ErrorCode, FranzError, Result};
 use crate::protocol::actor::{TimerName, Timers};
 use crate::protocol::message::{CorrelationId, Message, MetadataFetchData, Outbox};
-use crate::protocol::metadata::MetadataRecord;
 use crate::protocol::trace::TraceKind;
 use crate::types::{NodeId, TopicPartition, NO_NODE};
 
@@ -336,13 +334,15 @@ impl Broker {
         if data.records.is_empty() && self.metadata_published {
             return;
         }
-        // The first publication of this run reconciles every topic; later ones the topics their records name
-        // (Kafka's brokers apply metadata deltas): with a thousand topics, each creation reconciled them all.
+        // The first publication of this run reconciles every topic; later ones the topics and partitions their
+        // records name (Kafka's brokers apply metadata deltas): with a thousand topics, each creation reconciled
+        // them all, and with 10,000 partitions in a topic, each ISR change all of them (adversary 58).
         let touched = self.metadata_published.then(|| {
-            let mut names: Vec<&str> = data.records.iter().filter_map(MetadataRecord::topic).collect();
-            crate::collect::sort(&mut names);
-            names.dedup();
-            names
+            let mut named: Vec<(&str, Option<u32>)> =
+                data.records.iter().filter_map(|r| Some((r.topic()?, r.partition()))).collect();
+            crate::collect::sort(&mut named);
+            named.dedup();
+            named
         });
         self.metadata_published = true;
         if self.image.applied >= self.metadata_snapshot.applied + super::METADATA_SNAPSHOT_INTERVAL_RECORDS {
@@ -358,15 +358,16 @@ impl Broker {
     /// Makes this broker's replicas match a complete image: logs for the partitions it hosts (of the topic
     /// id the image names), none for the others, and each replica leading or following as the metadata
     /// says, through the partition's own transitions. `touched`: only those topics changed (all if `None`).
-    fn reconcile(&mut self, now_ms: u64, touched: Option<&[&str]>, out: &mut Outbox) {
+    fn reconcile(&mut self, now_ms: u64, touched: Option<&[(&str, Option<u32>)]>, out: &mut Outbox) {
         self.followed = None;
-        self.delete_stray_logs(out);
+        self.delete_stray_logs(touched, out);
         self.delete_offsets_of_deleted_topics(now_ms, out);
         let id = self.id;
         let mut ended = Vec::new();
-        let named = |name: &String| touched.is_none_or(|t| t.binary_search(&name.as_str()).is_ok());
-        for (name, timage) in self.image.topics.iter().filter(|(name, _)| named(name)) {
-            let hosted = || timage.partitions.iter().enumerate().filter(|(_, p)| p.replicas.contains(&id));
+        for (name, timage) in self.image.topics.iter() {
+            let Some(only) = scope_of(touched, name) else { continue };
+            let named = |i: usize| only.as_ref().is_none_or(|o| o.binary_search(&(i as u32)).is_ok());
+            let hosted = || timage.partitions.iter().enumerate().filter(|&(i, p)| named(i) && p.replicas.contains(&id));
             if hosted().next().is_none() {
                 continue;
             }
@@ -420,12 +421,15 @@ impl Broker {
 
     /// Stray detection on a complete image: logs of topics deleted (or created again under a new id) and
     /// of replicas that moved away are deleted.
-    fn delete_stray_logs(&mut self, out: &mut Outbox) {
+    fn delete_stray_logs(&mut self, touched: Option<&[(&str, Option<u32>)]>, out: &mut Outbox) {
         let (id, image) = (self.id, &self.image);
         let mut stray = Vec::new();
         for (name, topic) in self.topics.iter() {
+            // (Only a record about a partition makes its log stray: a removal, a reassignment, a new topic id.)
+            let Some(only) = scope_of(touched, name) else { continue };
             let current = image.topics.get(name).filter(|t| t.topic_id == topic.topic_id);
-            for (&i, p) in &topic.partitions {
+            let named = |i: u32| only.as_ref().is_none_or(|o| o.binary_search(&i).is_ok());
+            for (&i, p) in topic.partitions.iter().filter(|(&i, _)| named(i)) {
                 let hosted =
                     current.and_then(|t| t.partitions.get(i as usize)).is_some_and(|s| s.replicas.contains(&id));
                 if !hosted {
@@ -462,5 +466,17 @@ impl Broker {
         for produce in answered {
             produce.answer(out);
         }
+    }
+}
+
+/// Of topic `name`, what a metadata publication `touched` (its records' topics and partitions, sorted; `None`:
+/// all) changed: every partition (`Some(None)`), those named (sorted), or nothing (`None`).
+fn scope_of<'a>(touched: Option<&[(&'a str, Option<u32>)]>, name: &str) -> Option<Option<Vec<u32>>> {
+    let Some(touched) = touched else { return Some(None) };
+    let from = touched.partition_point(|&(n, _)| n < name);
+    let mut of_topic = touched[from..].iter().take_while(|&&(n, _)| n == name).peekable();
+    match of_topic.peek()? {
+        (_, None) => Some(None), // (sorted: a record about the whole topic comes first)
+        _ => Some(Some(of_topic.filter_map(|&(_, p)| p).collect())),
     }
 }
