@@ -471,7 +471,7 @@ impl Broker {
 
 /// Of topic `name`, what a metadata publication `touched` (its records' topics and partitions, sorted; `None`:
 /// all) changed: every partition (`Some(None)`), those named (sorted), or nothing (`None`).
-fn scope_of<'a>(touched: Option<&[(&'a str, Option<u32>)]>, name: &str) -> Option<Option<Vec<u32>>> {
+fn scope_of(touched: Option<&[(&str, Option<u32>)]>, name: &str) -> Option<Option<Vec<u32>>> {
     let Some(touched) = touched else { return Some(None) };
     let from = touched.partition_point(|&(n, _)| n < name);
     let mut of_topic = touched[from..].iter().take_while(|&&(n, _)| n == name).peekable();
