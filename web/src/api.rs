@@ -892,14 +892,14 @@ fn consumer_records_to_js(records: &[ConsumerRecord]) -> JsValue {
     out.into()
 }
 
+/// A key as a send would carry it (so at most a send's bytes: a 2 GiB array panicked copying it).
 fn key_bytes(key: &JsValue) -> Result<Vec<u8>, JsValue> {
-    if let Some(s) = crate::convert::java_utf8(key) {
-        Ok(s)
-    } else if let Some(a) = key.dyn_ref::<js_sys::Uint8Array>() {
-        Ok(a.to_vec())
-    } else {
-        Err(invalid(ErrorCode::InvalidRequest, "The key must be a string or a Uint8Array"))
-    }
+    let max = franz_core::client::producer::SEND_BYTES_MAX;
+    let too_long = |_| invalid(ErrorCode::InvalidRequest, format!("A key has at most {max} bytes (a send's most)"));
+    crate::convert::SendBytes::for_a_send()
+        .copy(key)
+        .map_err(too_long)?
+        .ok_or_else(|| invalid(ErrorCode::InvalidRequest, "The key must be a string or a Uint8Array"))
 }
 
 /// A group member as an assignor sees it.

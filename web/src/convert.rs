@@ -276,16 +276,66 @@ pub fn java_utf8(value: &JsValue) -> Option<Vec<u8>> {
     Some(char::decode_utf16(units).map(|c| c.unwrap_or('?')).collect::<String>().into_bytes())
 }
 
+/// What a send may still copy into wasm memory: its keys, values and headers are counted before they are
+/// copied, so a huge array or string is refused where copying it would have run wasm out of memory
+/// (a `Uint8Array` of 2 GiB panicked; one of 256 MiB sent 17 times did too).
+pub struct SendBytes {
+    left: usize,
+}
+
+impl SendBytes {
+    pub fn for_a_send() -> SendBytes {
+        SendBytes { left: franz_core::client::producer::SEND_BYTES_MAX }
+    }
+
+    /// Whether `n` more bytes fit; refused as the core refuses a send that large.
+    fn fits(&self, n: usize) -> Result<(), JsValue> {
+        if n <= self.left {
+            return Ok(());
+        }
+        let max = franz_core::client::producer::SEND_BYTES_MAX;
+        Err(invalid(
+            ErrorCode::RecordListTooLarge,
+            format!("A send carries at most {max} bytes (Kafka's default buffer.memory); this one has more"),
+        ))
+    }
+
+    /// Counts `n` bytes copied.
+    fn take(&mut self, n: usize) -> Result<(), JsValue> {
+        self.fits(n)?;
+        self.left -= n;
+        Ok(())
+    }
+
+    /// A string's or a `Uint8Array`'s bytes, if they fit: a string has at least as many UTF-8 bytes as UTF-16
+    /// units, so one longer than what is left is refused before it is copied.
+    pub fn copy(&mut self, value: &JsValue) -> Result<Option<Vec<u8>>, JsValue> {
+        let bytes = if let Some(s) = value.dyn_ref::<js_sys::JsString>() {
+            self.fits(s.length() as usize)?;
+            java_utf8(value)
+        } else if let Some(array) = value.dyn_ref::<Uint8Array>() {
+            self.fits(array.length() as usize)?;
+            Some(array.to_vec())
+        } else {
+            None
+        };
+        if let Some(b) = &bytes {
+            self.take(b.len())?;
+        }
+        Ok(bytes)
+    }
+}
+
 /// Keys and values: a string is UTF-8, a `Uint8Array` passes through, `null`/`undefined` is none.
-fn bytes(value: JsValue, what: &str) -> Result<Option<Bytes>, JsValue> {
+fn bytes(value: JsValue, what: &str, budget: &mut SendBytes) -> Result<Option<Bytes>, JsValue> {
     if value.is_undefined() || value.is_null() {
-        Ok(None)
-    } else if let Some(s) = java_utf8(&value) {
-        Ok(Some(s.into()))
-    } else if let Some(array) = value.dyn_ref::<Uint8Array>() {
-        Ok(Some(array.to_vec().into()))
-    } else {
-        Err(invalid(ErrorCode::InvalidRecord, format!("A record's {what} must be a string, a Uint8Array or null")))
+        return Ok(None);
+    }
+    match budget.copy(&value)? {
+        Some(b) => Ok(Some(b.into())),
+        None => {
+            Err(invalid(ErrorCode::InvalidRecord, format!("A record's {what} must be a string, a Uint8Array or null")))
+        }
     }
 }
 
@@ -330,6 +380,7 @@ pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue
         ));
     }
     let mut out = Vec::with_capacity(array.length() as usize);
+    let mut budget = SendBytes::for_a_send();
     for item in array.iter() {
         if !item.is_object() {
             return Err(invalid(ErrorCode::InvalidRecord, "Each record must be an object: { key, value }"));
@@ -359,9 +410,9 @@ pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue
             None => None,
         };
         out.push(ProducerRecord {
-            key: bytes(get(&item, "key")?, "key")?,
-            value: bytes(get(&item, "value")?, "value")?,
-            headers: headers(get(&item, "headers")?)?,
+            key: bytes(get(&item, "key")?, "key", &mut budget)?,
+            value: bytes(get(&item, "value")?, "value", &mut budget)?,
+            headers: headers(get(&item, "headers")?, &mut budget)?,
             partition,
             timestamp_ms,
         });
@@ -371,7 +422,7 @@ pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue
 
 /// Headers as an object `{ name: value }`; an array of values is that header repeated, in order (KafkaJS's
 /// form: Kafka's `Headers.add` allows a key more than once; adversary 50).
-fn headers(value: JsValue) -> Result<Vec<Header>, JsValue> {
+fn headers(value: JsValue, budget: &mut SendBytes) -> Result<Vec<Header>, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(Vec::new());
     }
@@ -381,11 +432,14 @@ fn headers(value: JsValue) -> Result<Vec<Header>, JsValue> {
     let mut out = Vec::new();
     for entry in Object::entries(object).iter() {
         let pair: Array = entry.unchecked_into();
-        let key = pair.get(0).as_string().unwrap_or_default();
+        let key = pair.get(0);
+        budget.fits(key.unchecked_ref::<js_sys::JsString>().length() as usize)?;
+        let key = key.as_string().unwrap_or_default();
+        budget.take(key.len())?;
         let value = pair.get(1);
         let values = if Array::is_array(&value) { value.unchecked_into::<Array>() } else { Array::of1(&value) };
         for v in values.iter() {
-            out.push(Header { key: key.clone(), value: bytes(v, "header value")? });
+            out.push(Header { key: key.clone(), value: bytes(v, "header value", budget)? });
         }
     }
     Ok(out)

@@ -119,6 +119,28 @@ fn bad_input_throws_kafka_errors_never_panics() {
     assert!(c.consumer(Some(js(r#"{"enableAutoCommit": false}"#).into())).is_ok());
     let huge = js_sys::Array::new_with_length(1_000_000_000);
     assert_eq!(code(p.send("t".into(), huge.into()).unwrap_err()), "RECORD_LIST_TOO_LARGE", "no allocation first");
+    // Bytes are counted before they are copied into wasm memory (an adversary: a 2 GiB array panicked, and
+    // one of 256 MiB in 17 records ran wasm out of memory).
+    let two_gib = js_sys::Uint8Array::new_with_length(1 << 31);
+    let record = js_sys::Object::new();
+    js_sys::Reflect::set(&record, &"key".into(), &two_gib).unwrap();
+    let records = js_sys::Array::of1(&record);
+    assert_eq!(code(p.send("t".into(), records.into()).unwrap_err()), "RECORD_LIST_TOO_LARGE");
+    assert_eq!(code(murmur2(two_gib.clone().into()).unwrap_err()), "INVALID_REQUEST");
+    assert_eq!(code(partition_for_key(two_gib.into(), n(3.0)).unwrap_err()), "INVALID_REQUEST");
+    let mib = js_sys::Uint8Array::new_with_length(1 << 20);
+    let record = js_sys::Object::new();
+    js_sys::Reflect::set(&record, &"value".into(), &mib).unwrap();
+    let records: js_sys::Array = (0..33).map(|_| record.clone()).collect();
+    assert_eq!(code(p.send("t".into(), records.into()).unwrap_err()), "RECORD_LIST_TOO_LARGE", "32 MiB in all");
+    let long_header_name = js_sys::Object::new();
+    let name = "h".repeat(33 << 20);
+    js_sys::Reflect::set(&long_header_name, &name.as_str().into(), &"v".into()).unwrap();
+    let record = js_sys::Object::new();
+    js_sys::Reflect::set(&record, &"value".into(), &"v".into()).unwrap();
+    js_sys::Reflect::set(&record, &"headers".into(), &long_header_name).unwrap();
+    let records = js_sys::Array::of1(&record);
+    assert_eq!(code(p.send("t".into(), records.into()).unwrap_err()), "RECORD_LIST_TOO_LARGE", "a header's name");
     assert_eq!(code(c.producer(Some(js(r#"{"requestTimeoutMs": 0}"#).into())).err().unwrap()), "INVALID_CONFIG");
     assert_eq!(
         code(Cluster::new(Some(js(r#"{"network": {"latencyMs": 0}}"#).into())).err().unwrap()),

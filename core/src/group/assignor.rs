@@ -12,6 +12,7 @@ use crate::types::TopicPartition;
 /// Franz's bounds on one assignment question.
 pub const ASSIGNOR_MEMBERS_MAX: usize = 1_000;
 pub const ASSIGNOR_PARTITIONS_MAX: u64 = 100_000;
+pub const ASSIGNOR_TOPICS_MAX: usize = 10_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Assignor {
@@ -99,6 +100,11 @@ pub fn assign(
 ) -> Result<Assignment> {
     if members.len() > ASSIGNOR_MEMBERS_MAX {
         return Err(franz_err!(InvalidRequest, "At most {ASSIGNOR_MEMBERS_MAX} members, got {}", members.len()));
+    }
+    // (Topics of no partitions cost nothing in the total, but a row each in the sticky assignor's tables of
+    // members by topics: a million of them ran wasm out of memory.)
+    if partitions.len() > ASSIGNOR_TOPICS_MAX {
+        return Err(franz_err!(InvalidRequest, "At most {ASSIGNOR_TOPICS_MAX} topics, got {}", partitions.len()));
     }
     let total: u64 = partitions.values().map(|&c| u64::from(c)).sum();
     if total > ASSIGNOR_PARTITIONS_MAX {
@@ -537,6 +543,18 @@ mod tests {
     /// Found by an adversary: Kafka's range and roundrobin deal in `MemberInfo` order, static members first
     /// by `group.instance.id`, then dynamic ones by member id; ordering by member id alone gave a dynamic
     /// member whose id sorts first the static member's share.
+    /// Topics of no partitions are bounded too: a million of them ran the sticky assignor's tables out of
+    /// wasm memory (an adversary).
+    #[test]
+    fn more_topics_than_franz_takes_are_refused() {
+        let members = members(&[("a", &["t0"]), ("b", &["t1"])]);
+        let mut partitions: VecMap<String, u32> = (0..=ASSIGNOR_TOPICS_MAX).map(|i| (format!("t{i}"), 0)).collect();
+        let refused = assign(Assignor::Sticky, &members, &partitions, &Assignment::new()).unwrap_err();
+        assert_eq!(refused.code, crate::error::ErrorCode::InvalidRequest);
+        partitions.remove(&String::from("t10000"));
+        assert!(assign(Assignor::Sticky, &members, &partitions, &Assignment::new()).is_ok());
+    }
+
     #[test]
     fn range_and_roundrobin_deal_to_static_members_first_by_instance_id() {
         let member = |id: &str, instance: Option<&str>| Member {
