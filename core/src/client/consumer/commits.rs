@@ -22,6 +22,11 @@ impl Consumer {
             ));
         }
         self.check_not_fenced()?;
+        // (As many as it may be assigned: unbounded, a list of millions went whole through the request path.)
+        let max = super::ASSIGNED_PARTITIONS_MAX;
+        if let Some(n) = offsets.as_ref().map(Vec::len).filter(|&n| n > max) {
+            return Err(franz_err!(InvalidRequest, "A commit names at most {max} partitions; this one has {n}"));
+        }
         if let Some((tp, offset)) = offsets.iter().flatten().find(|(_, o)| *o > crate::types::OFFSET_MAX) {
             return Err(franz_err!(
                 InvalidRequest,
