@@ -2224,3 +2224,32 @@ fn subscribe_after_assign_is_refused_and_unsubscribe_clears_the_assignment() {
     assert!(w.assignment(c).unwrap().is_empty(), "assign([]) left the group");
     w.assign(c, vec![TopicPartition::new("t", 0)]).unwrap();
 }
+
+/// A poll longer than `max.poll.interval.ms` is no lapse (Kafka's poll resets its poll timer as it waits),
+/// and costs what its time costs: the member stays, and the lapse's timer, past due in the poll, fired every
+/// millisecond (the audit of 94: an hour's poll took 4.9 M events, an hour's runFor 0.2 M).
+#[test]
+fn an_hour_long_poll_keeps_the_member_and_costs_what_its_time_costs() {
+    let mut w = world_with_records(2, 0);
+    let member = |w: &mut World, name: &str| {
+        let config = ConsumerConfig { group_id: Some("g".into()), ..ConsumerConfig::named(name) };
+        let c = w.add_consumer(config).unwrap();
+        w.subscribe(c, vec!["t".into()]).unwrap();
+        c
+    };
+    let (a, b) = (member(&mut w, "a"), member(&mut w, "b"));
+    for c in [a, b, a, b] {
+        w.poll(c, 5_000).unwrap();
+    }
+    let before = w.events_dispatched();
+    w.poll(a, 100_000).unwrap();
+    w.poll(b, 100_000).unwrap();
+    let two_short_polls = w.events_dispatched() - before;
+    let before = w.events_dispatched();
+    assert_eq!(w.poll(a, 3_600_000).unwrap().len(), 0);
+    let hour = w.events_dispatched() - before;
+    assert!(hour < two_short_polls * 18 * 3 / 2, "an hour's poll: {hour} events; 200 s of polls: {two_short_polls}");
+    let members = w.describe_group("g").members;
+    assert_eq!(members.len(), 1, "b stopped polling an hour ago and left; a stayed: {members:?}");
+    assert_eq!(members[0].client_id, "a");
+}

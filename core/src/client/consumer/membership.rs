@@ -369,7 +369,7 @@ impl Consumer {
             Phase::Syncing => now_ms >= m.next_heartbeat_ms,
             Phase::Stable => {
                 now_ms >= m.next_heartbeat_ms
-                    || now_ms >= m.last_poll_ms + self.config.max_poll_interval_ms
+                    || (now_ms >= m.last_poll_ms + self.config.max_poll_interval_ms && !self.in_poll)
                     || now_ms >= m.session_ok_ms + self.config.session_timeout_ms
             }
             _ => false,
