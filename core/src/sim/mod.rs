@@ -58,6 +58,8 @@ pub const EVENTS_QUEUED_MAX: usize = 1_000_000;
 
 /// The trace's name for events of the network itself (partitions, heals).
 const NO_NODE_NETWORK: NodeId = crate::types::NO_NODE;
+/// How many idle firings of a node's timer in a virtual second a debug build takes before it calls it stuck.
+const IDLE_TIMER_FIRINGS_MAX: u32 = 900;
 
 /// What a cluster is made of: the part of a scenario that is not its actions. Its JSON names are the
 /// scenario's (`seed`, `brokers`, `controllers`, `network`, `config`), so `new Cluster(options)` and a
@@ -225,6 +227,9 @@ pub struct World {
     timer_at_ms: VecMap<NodeId, u64>,
     /// When each node's timer last fired.
     timer_fired_ms: VecMap<NodeId, u64>,
+    /// Debug builds: how many times each node's timer fired doing nothing (no message, trace or history)
+    /// in the second from the time given. Hundreds mean a timer left past due.
+    idle_timer_firings: VecMap<NodeId, (u64, u32)>,
     network: Network,
     trace: Trace,
     brokers: Vec<NodeId>,
@@ -333,6 +338,7 @@ impl World {
             names: VecMap::new(),
             timer_at_ms: VecMap::new(),
             timer_fired_ms: VecMap::new(),
+            idle_timer_firings: VecMap::new(),
             network,
             trace: Trace::default(),
             brokers: Vec::new(),
@@ -634,7 +640,10 @@ impl World {
                 EventKind::Timer { node } => {
                     self.timer_at_ms.remove(&node);
                     self.timer_fired_ms.insert(node, event.time_ms);
-                    self.dispatch(node, |actor, now, out| actor.on_timer(now, out));
+                    let acted = self.dispatch(node, |actor, now, out| actor.on_timer(now, out));
+                    if cfg!(debug_assertions) {
+                        self.note_idle_timer(node, acted);
+                    }
                 }
                 EventKind::Deliver { slot } => {
                     let Some(Carried { from, to, message }) = self.carried[slot as usize].take() else {
@@ -699,13 +708,16 @@ impl World {
         }
     }
 
-    fn dispatch(&mut self, node: NodeId, f: impl FnOnce(&mut dyn Actor, u64, &mut Outbox)) {
+    /// Runs `f` on `node`'s actor and routes what it did; returns whether it did anything (sent, traced or
+    /// recorded history).
+    fn dispatch(&mut self, node: NodeId, f: impl FnOnce(&mut dyn Actor, u64, &mut Outbox)) -> bool {
         let now = self.now_ms;
         let Some(n) = self.nodes.get_mut(&node) else {
-            return;
+            return false;
         }; // a message to a node that is gone
         let mut out = core::mem::take(&mut self.outbox);
         f(n.actor(), now, &mut out);
+        let acted = !out.messages.is_empty() || !out.trace.is_empty() || !out.history.is_empty();
         if let Node::Controller(c) = n {
             if c.role() == crate::controller::raft::Role::Leader {
                 let leader = *self.leaders_by_term.entry(c.term()).or_insert(node);
@@ -736,6 +748,27 @@ impl World {
             }
         }
         self.route(node, out);
+        acted
+    }
+
+    /// A timer that fires again and again doing nothing was left set to a time past (a consumer's
+    /// max.poll.interval.ms during a long poll fired every millisecond: audit 94). 900 idle firings of one
+    /// node's timer in a virtual second fail debug builds, the explorer's among them.
+    fn note_idle_timer(&mut self, node: NodeId, acted: bool) {
+        let now_ms = self.now_ms;
+        let window = self.idle_timer_firings.entry(node).or_insert((now_ms, 0));
+        if now_ms >= window.0 + 1_000 {
+            *window = (now_ms, 0);
+        }
+        window.1 += u32::from(!acted);
+        if window.1 >= IDLE_TIMER_FIRINGS_MAX {
+            let due: Vec<_> = self.timers(node).unwrap_or_default().into_iter().filter(|t| t.at_ms <= now_ms).collect();
+            debug_assert!(
+                false,
+                "node {node}'s timer fired {IDLE_TIMER_FIRINGS_MAX} times doing nothing in the second to t = {now_ms} ms; \
+                 due: {due:?}"
+            );
+        }
     }
 
     /// Whether the committed metadata names `broker` the leader of `group`'s offsets partition (its

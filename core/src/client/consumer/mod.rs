@@ -1145,7 +1145,9 @@ impl Consumer {
         }
         let commits = self.commits.values().filter(|c| !c.in_flight).map(|c| work_ms(c.retry_at_ms));
         timers.set_all(TimerName::RetryBackoff, commits);
-        let Some(m) = self.membership.as_ref() else { return };
+        // (Closing, the member does no group work but its commit and LeaveGroup: a heartbeat timer left set
+        // fired every millisecond while the closing commit waited.)
+        let Some(m) = self.membership.as_ref().filter(|_| self.closing.is_none()) else { return };
         match m.phase {
             Phase::NeedJoin if self.commit_before_join() => {}
             Phase::NeedJoin => timers.set(TimerName::RetryBackoff, work_ms(m.rejoin_at_ms)),
@@ -1157,8 +1159,12 @@ impl Consumer {
                     m.next_heartbeat_ms.min(session_ms)
                 };
                 timers.set(TimerName::HeartbeatInterval, work_ms(heartbeat_ms));
-                if let Some(at_ms) = self.assigned_metadata_due_ms() {
-                    timers.set(TimerName::MetadataMaxAge, work_ms(at_ms));
+                // (Not while a metadata request is out or backs off: past due then, it fired every millisecond.)
+                if !self.in_flight.any(|p| matches!(p, Pending::Metadata)) {
+                    if let Some(at_ms) = self.assigned_metadata_due_ms() {
+                        let at_ms = at_ms.max(self.metadata_retry_at_ms.unwrap_or(0));
+                        timers.set(TimerName::MetadataMaxAge, work_ms(at_ms));
+                    }
                 }
                 // (Not during a poll, which is no lapse: past due there, it fired every millisecond, and a
                 // member's hour-long poll cost 20 times an hour of runFor: audit 94.)
