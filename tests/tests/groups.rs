@@ -2253,3 +2253,26 @@ fn an_hour_long_poll_keeps_the_member_and_costs_what_its_time_costs() {
     assert_eq!(members.len(), 1, "b stopped polling an hour ago and left; a stayed: {members:?}");
     assert_eq!(members[0].client_id, "a");
 }
+
+/// A member takes whatever its group hands it: at Franz's old bound of 4,096 partitions a consumer, a
+/// member given more read nothing, silently (its OffsetFetch was refused; adversary 59).
+#[test]
+fn a_member_given_thousands_of_partitions_reads_them() {
+    let mut w = World::new(ClusterConfig { seed: 1, ..Default::default() }).unwrap();
+    w.create_topic("big", 4_100, None, ConfigMap::new()).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    w.send(p, "big", vec![ProducerRecord { partition: Some(4_099), ..value("last") }]).unwrap();
+    let config = ConsumerConfig {
+        group_id: Some("g".into()),
+        auto_offset_reset: AutoOffsetReset::Earliest,
+        ..ConsumerConfig::named("k")
+    };
+    let k = w.add_consumer(config).unwrap();
+    w.subscribe(k, vec!["big".into()]).unwrap();
+    let mut read = Vec::new();
+    for _ in 0..10 {
+        read.extend(values(&w.poll(k, 1_000).unwrap()));
+    }
+    assert_eq!(w.assignment(k).unwrap().len(), 4_100);
+    assert_eq!(read, ["last"]);
+}

@@ -21,8 +21,8 @@ use crate::log::ProducerStamp;
 use crate::protocol::message::{Acks, AdminOp, CorrelationId, Message, OffsetCommit, Outbox};
 use crate::types::{NodeId, Offset, Record, TopicPartition, NO_NODE};
 
-/// Franz's bound on partitions in one OffsetCommit or OffsetFetch.
-pub const OFFSETS_PER_REQUEST_MAX: usize = 4096;
+/// Franz's bound on partitions in one OffsetCommit or OffsetFetch: as many as a consumer may be assigned.
+pub const OFFSETS_PER_REQUEST_MAX: usize = crate::client::consumer::ASSIGNED_PARTITIONS_MAX;
 /// How long an OffsetCommit may wait for replication.
 pub const OFFSET_COMMIT_TIMEOUT_MS: u64 = 5_000;
 

@@ -43,8 +43,10 @@ use crate::protocol::record::BatchRecords;
 use crate::protocol::trace::TraceKind;
 use crate::types::{Bytes, Header, LeaderEpoch, NodeId, Offset, Record, TopicPartition, NO_NODE};
 
-/// Franz's bound on partitions one consumer is assigned.
-pub const ASSIGNED_PARTITIONS_MAX: usize = 4096;
+/// Franz's bound on partitions one consumer is assigned: every partition of a cluster, so that whatever a
+/// group hands one member it takes (at 4,096, a member given more by its group read nothing, silently: the
+/// coordinator refused its OffsetFetch; adversary 59).
+pub const ASSIGNED_PARTITIONS_MAX: usize = crate::config::CLUSTER_PARTITIONS_MAX as usize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
