@@ -18,6 +18,9 @@ pub struct MetadataCache {
     /// of a newer leader never takes the client back to the old one (which may still take writes: an
     /// idempotent producer refused there would start a new epoch and write its batch twice).
     last_seen_epochs: VecMap<String, (Option<TopicId>, Vec<LeaderEpoch>)>,
+    /// Counts the answers taken and topics forgotten: what a client worked out from the topics known holds
+    /// while it stays the same.
+    version: u64,
 }
 
 impl MetadataCache {
@@ -25,6 +28,7 @@ impl MetadataCache {
     /// partition (kept as cached, or leaderless until a newer answer): the caller asks another broker.
     #[must_use]
     pub fn update(&mut self, now_ms: u64, topics: Vec<TopicMetadata>) -> bool {
+        self.version += 1;
         let mut stale = false;
         for mut t in topics {
             // An error ("no such topic") forgets no epoch: it may come from a broker that has not learned of
@@ -143,8 +147,14 @@ impl MetadataCache {
     }
 
     pub fn forget(&mut self, topic: &str) {
+        self.version += 1;
         self.topics.remove(topic);
         self.fetched_ms.remove(topic);
+    }
+
+    /// Changes whenever a topic may have come or gone.
+    pub fn version(&self) -> u64 {
+        self.version
     }
 }
 

@@ -330,6 +330,11 @@ pub struct Producer {
     /// runs at every send and answer, and must not walk every send in flight to find none). Ids of sends
     /// since failed or dispatched are dropped when next read.
     undispatched: Vec<u64>,
+    /// While the producer id is awaited: the metadata's version and the counts of sends waiting and in all when
+    /// the waiting sends' delivery clocks were last held. Until one changes, holding them again changes
+    /// nothing (10,000 sends waiting while the brokers were down cost each of the producer's events a walk
+    /// over all of them, 11 s a virtual minute; adversary 59).
+    clocks_held_at: Option<(u64, usize, usize)>,
     /// The record accumulator: batches by id, oldest first.
     batches: IdMap<ProducerBatch>,
     next_batch_id: u64,
@@ -373,6 +378,7 @@ impl Producer {
             next_send_id: 1,
             sends: IdMap::new(),
             undispatched: Vec::new(),
+            clocks_held_at: None,
             batches: IdMap::new(),
             next_batch_id: 1,
             in_flight: InFlight::with_connections(),
@@ -503,9 +509,14 @@ impl Producer {
     /// Sends whatever waiting sends can go now, and asks for metadata the others need.
     fn dispatch_ready(&mut self, now_ms: u64, out: &mut Outbox) {
         self.metadata.expire(now_ms, self.config.metadata_max_age_ms);
-        let sends = &self.sends;
-        self.undispatched.retain(|id| sends.get(id).is_some_and(|s| !s.dispatched));
         if self.idempotent() && self.producer_id.is_none() {
+            let held = (self.metadata.version(), self.undispatched.len(), self.sends.len());
+            if self.clocks_held_at != Some(held) {
+                let sends = &self.sends;
+                self.undispatched.retain(|id| sends.get(id).is_some_and(|s| !s.dispatched));
+                self.hold_delivery_clocks_until_metadata(now_ms);
+                self.clocks_held_at = Some((self.metadata.version(), self.undispatched.len(), self.sends.len()));
+            }
             let asking = self.in_flight.any(|r| matches!(r, ProducerRequest::InitProducerId));
             if !asking && !self.undispatched.is_empty() {
                 let (to, deadline_ms) =
@@ -513,27 +524,30 @@ impl Producer {
                 let correlation_id = self.in_flight.start(now_ms, to, deadline_ms, ProducerRequest::InitProducerId);
                 out.send(to, Message::InitProducerIdRequest { correlation_id });
             }
-            self.hold_delivery_clocks_until_metadata(now_ms);
             return;
         }
         if self.undispatched.is_empty() {
             return;
         }
-        // Taken while the sends are dispatched (nothing below adds a send), and put back.
+        // Taken while the sends are dispatched (nothing below adds a send); those still waiting are put back.
         let waiting = core::mem::take(&mut self.undispatched);
+        let mut still_waiting = Vec::with_capacity(waiting.len());
         let mut needs_metadata: Vec<String> = Vec::new();
         // Kafka's send() blocks its caller while it waits for metadata, so a later send cannot overtake an
         // earlier one: here, a send waits behind an earlier send to its topic that still waits.
         let mut blocked: Vec<String> = Vec::new();
-        for &send_id in &waiting {
-            let Some(topic) = self.sends.get(&send_id).map(|s| s.topic.clone()) else {
-                continue;
-            };
-            if blocked.contains(&topic) {
+        for send_id in waiting {
+            // (One lookup for a send behind a blocked one: 10,000 sends waiting for a topic's metadata cost
+            // each of the producer's events a scan with several lookups a send, 11 s a virtual minute;
+            // adversary 59.)
+            let Some(send) = self.sends.get_mut(&send_id).filter(|s| !s.dispatched) else { continue };
+            if blocked.contains(&send.topic) {
                 // Kafka's caller is still blocked in the earlier send: this one has not started yet.
-                self.mark_waited_for_metadata(send_id);
+                send.waited_for_metadata = true;
+                still_waiting.push(send_id);
                 continue;
             }
+            let topic = send.topic.clone();
             let this_topic = topic.clone();
             match self.metadata.topic(&topic) {
                 None => {
@@ -570,9 +584,10 @@ impl Producer {
             }
             if self.sends.get(&send_id).is_some_and(|s| !s.dispatched) {
                 blocked.push(this_topic);
+                still_waiting.push(send_id);
             }
         }
-        self.undispatched = waiting;
+        self.undispatched = still_waiting;
         if !needs_metadata.is_empty() {
             self.request_metadata(now_ms, needs_metadata, out);
         }
@@ -1714,7 +1729,9 @@ impl Producer {
         for send in self.sends.values().filter(|s| s.delivery_clock_running()) {
             timers.set(TimerName::DeliveryTimeout, send.deadline_ms);
         }
-        for send in self.undispatched.iter().filter_map(|id| self.sends.get(id)).filter(|s| !s.dispatched) {
+        // Sends wait in the order they were made, each max.block.ms after it was: the first waiting is the next.
+        let waiting = self.undispatched.iter().filter_map(|id| self.sends.get(id)).filter(|s| !s.dispatched);
+        for send in waiting.take(if timers.lists_all() { usize::MAX } else { 1 }) {
             timers.set(TimerName::MaxBlock, send.metadata_deadline_ms);
         }
         // Batches expire in the order they were made (each `delivery.timeout.ms` after it was): the oldest is
