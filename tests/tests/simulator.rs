@@ -684,6 +684,33 @@ fn an_action_stamped_before_the_cluster_formed_waits_for_it_in_every_replay() {
     }
 }
 
+/// An action stamped during a blocking call (a hand-made scenario) runs when the call returns, in a whole
+/// replay and in one to any instant: a replay to a moment inside the call ends there, the action still to
+/// come (adversary 59: a broker added during a minute's createTopic had joined in a replay to 30 s).
+#[test]
+fn an_action_stamped_during_a_blocking_call_comes_after_it_in_every_replay() {
+    let scenario = Scenario::parse(
+        r#"{ "version": 2, "seed": 1, "brokers": 3, "controllers": 1, "actions": [
+            { "atMs": 2000, "action": { "type": "crashController", "id": 1001 } },
+            { "atMs": 3000, "action": { "type": "createTopic", "name": "x", "partitions": 1, "config": {} } },
+            { "atMs": 4000, "action": { "type": "addBroker" } },
+            { "atMs": 5000, "action": { "type": "runFor", "ms": 1000 } } ] }"#,
+    )
+    .unwrap();
+    let joined = |w: &World| w.trace().since(0).iter().find(|e| e.text().contains("broker 4")).map(|e| e.time_ms);
+    let whole = World::replay(&scenario, None).unwrap();
+    let added_ms = joined(&whole).unwrap();
+    assert!(added_ms >= 63_000, "after createTopic's minute: {added_ms}");
+    for until_ms in [30_000, 50_000, added_ms - 1] {
+        let part = World::replay(&scenario, Some(until_ms)).unwrap();
+        assert_eq!(part.now_ms(), until_ms);
+        assert_eq!(joined(&part), None, "not yet at {until_ms}");
+        assert_eq!(part.brokers(), &[1, 2, 3], "at {until_ms}");
+    }
+    let after = World::replay(&scenario, Some(added_ms + 1_000)).unwrap();
+    assert_eq!(joined(&after), Some(added_ms));
+}
+
 /// A run keeps what its scenario needs to replay it, up to what a scenario holds: past 16 MiB of sent
 /// records (or 100,000 actions) `scenario()` refuses, and the actions are let go rather than kept for good
 /// (adversary 49: a run of large sends grew a page's memory by its every record).

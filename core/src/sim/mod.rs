@@ -273,6 +273,9 @@ pub struct World {
     /// Replayed to an instant before the cluster had formed: the first action finishes forming it, so that
     /// the action lands where a replay of the scenario (which forms the whole cluster first) puts it.
     formation_cut: bool,
+    /// The last blocking call ended at the horizon, unanswered before its deadline (the replay's instant fell
+    /// inside it): what the scenario does after it comes later in a whole replay.
+    call_cut: bool,
     /// Producers streaming records as time passes (`stream` actions), by producer id.
     streams: VecMap<NodeId, stream::ProducerStream>,
     /// Consumers polling as time passes (`pollLoop` actions), by consumer id.
@@ -362,6 +365,7 @@ impl World {
             actions_bytes: 0,
             horizon_ms,
             formation_cut: false,
+            call_cut: false,
             streams: VecMap::new(),
             poll_loops: VecMap::new(),
             recent_losses: VecDeque::new(),
