@@ -466,17 +466,19 @@ impl fmt::Display for TraceKind {
             TraceKind::NodeAdded { role } => write!(f, "joined the cluster ({role})"),
             TraceKind::GroupRebalanced { group, generation, members, leader, protocol } => match leader {
                 Some(leader) => write!(f,
-                    "group {group} generation {generation}: members {members:?}, leader {leader}, assignor {}",
+                    "group {group} generation {generation}: members {}, leader {leader}, assignor {}",
+                    Listed(members),
                     protocol.as_deref().unwrap_or("none")
                 ),
                 None => write!(f, "group {group} generation {generation}: no members left (Empty)"),
             },
             TraceKind::GroupAssigned { group, generation, member, partitions } => {
-                write!(f, "{member} owns {partitions:?} in group {group} generation {generation}")
+                write!(f, "{member} owns {} in group {group} generation {generation}", Listed(partitions))
             }
             TraceKind::OffsetsExpired { group, partitions, group_deleted } => {
                 if !partitions.is_empty() {
-                    write!(f, "deleted group {group}'s committed offsets of {partitions:?}: offsets.retention.minutes passed")?;
+                    let partitions = Listed(partitions);
+                    write!(f, "deleted group {group}'s committed offsets of {partitions}: offsets.retention.minutes passed")?;
                     write!(f, " since it became Empty (or, without members, since each commit)")?;
                     if *group_deleted {
                         write!(f, "; ")?;
@@ -488,7 +490,8 @@ impl fmt::Display for TraceKind {
                 Ok(())
             }
             TraceKind::GroupLoaded { group, generation, members } => write!(f,
-                "became coordinator of group {group}: read generation {generation} back from the log, members {members:?}"
+                "became coordinator of group {group}: read generation {generation} back from the log, members {}",
+                Listed(members)
             ),
             TraceKind::GroupMemberRemoved { group, member, reason } => {
                 write!(f, "removed {member} from group {group}: {}", reason.describe())
@@ -535,6 +538,25 @@ pub struct DropRate(pub f64);
 impl core::hash::Hash for DropRate {
     fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
         state.write_u64(self.0.to_bits());
+    }
+}
+
+/// A list of names as the trace shows it: whole up to `LISTED_MAX`, then its first ones and how many more
+/// (a member of 10,000 partitions made a line of 100,000 characters).
+struct Listed<'a>(&'a [String]);
+
+const LISTED_MAX: usize = 20;
+
+impl fmt::Display for Listed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.len() <= LISTED_MAX {
+            return write!(f, "{:?}", self.0);
+        }
+        f.write_str("[")?;
+        for name in &self.0[..LISTED_MAX] {
+            write!(f, "{name:?}, ")?;
+        }
+        write!(f, "… and {} more]", group_thousands((self.0.len() - LISTED_MAX) as u64))
     }
 }
 
@@ -714,6 +736,19 @@ mod tests {
 
     fn created(topic: &str) -> TraceKind {
         TraceKind::TopicCreated { topic: topic.into(), partitions: 1, replication_factor: 1 }
+    }
+
+    #[test]
+    fn a_long_list_of_partitions_is_shown_by_its_first_ones() {
+        let assigned = |n: usize| {
+            let partitions = (0..n).map(|i| alloc::format!("t-{i}")).collect();
+            let kind = TraceKind::GroupAssigned { group: "g".into(), generation: 1, member: "m".into(), partitions };
+            kind.to_string()
+        };
+        assert_eq!(assigned(2), r#"m owns ["t-0", "t-1"] in group g generation 1"#);
+        let long = assigned(10_000);
+        assert!(long.contains(r#""t-19", … and 9,980 more] in group g"#), "{long}");
+        assert!(long.len() < 300, "{}", long.len());
     }
 
     #[test]
