@@ -255,16 +255,23 @@ mod tests {
         assert!(notice.text.starts_with("h-member-1 joins"), "{}", notice.text);
     }
 
-    #[test]
-    fn a_group_whose_last_member_left_stays_empty_with_its_offsets_and_growing_lag() {
+    /// Topic jobs (one partition, three records) and group g's first member on it, `frames` frames of 100 ms
+    /// at `speed` later.
+    fn a_member_of_jobs_with_three_records(speed: f64, frames_run: usize) -> Playground {
         let mut p = Playground::from_fragment("#play");
         create_topic(&mut p, "jobs", 1);
         for v in ["a", "b", "c"] {
             p.reduce(Action::Send(record("jobs", v, "all")));
         }
         p.reduce(Action::AddMember("g".into(), "jobs".into()));
-        p.reduce(Action::SetSpeed(100.0));
-        frames(&mut p, 15, 100.0);
+        p.reduce(Action::SetSpeed(speed));
+        frames(&mut p, frames_run, 100.0);
+        p
+    }
+
+    #[test]
+    fn a_group_whose_last_member_left_stays_empty_with_its_offsets_and_growing_lag() {
+        let mut p = a_member_of_jobs_with_three_records(100.0, 15);
         let id = p.members()[0].id;
         p.reduce(Action::Member(id, MemberAction::Close));
         frames(&mut p, 2, 100.0);
@@ -282,14 +289,7 @@ mod tests {
 
     #[test]
     fn a_group_whose_coordinator_is_down_says_so_and_keeps_its_committed_offsets() {
-        let mut p = Playground::from_fragment("#play");
-        create_topic(&mut p, "jobs", 1);
-        for v in ["a", "b", "c"] {
-            p.reduce(Action::Send(record("jobs", v, "all")));
-        }
-        p.reduce(Action::AddMember("g".into(), "jobs".into()));
-        p.reduce(Action::SetSpeed(10.0));
-        frames(&mut p, 60, 100.0);
+        let mut p = a_member_of_jobs_with_three_records(10.0, 60);
         let card = p.snapshot().groups[0].clone();
         assert!(!card.coordinator_down && card.offsets[0].committed == 3, "{card:?}");
         let coordinator = card.description.coordinator.unwrap();
@@ -307,14 +307,7 @@ mod tests {
     /// A close while the group's coordinator is down waits for its failover, and says so (adversary 57).
     #[test]
     fn a_member_closed_while_its_coordinator_is_down_says_it_waited_for_the_new_one() {
-        let mut p = Playground::from_fragment("#play");
-        create_topic(&mut p, "jobs", 1);
-        for v in ["a", "b", "c"] {
-            p.reduce(Action::Send(record("jobs", v, "all")));
-        }
-        p.reduce(Action::AddMember("g".into(), "jobs".into()));
-        p.reduce(Action::SetSpeed(10.0));
-        frames(&mut p, 60, 100.0);
+        let mut p = a_member_of_jobs_with_three_records(10.0, 60);
         let coordinator = p.snapshot().groups[0].description.coordinator.unwrap();
         p.reduce(Action::Broker(coordinator, super::super::BrokerAction::Crash));
         let (id, start_ms) = (p.members()[0].id, p.world().now_ms());
