@@ -709,6 +709,23 @@ fn an_action_stamped_during_a_blocking_call_comes_after_it_in_every_replay() {
     }
     let after = World::replay(&scenario, Some(added_ms + 1_000)).unwrap();
     assert_eq!(joined(&after), Some(added_ms));
+
+    // A stop without a quorum ends at its wait's end: a replay to that instant shows the broker stopped, as the
+    // run did (adversary 60: it was left running); one to just before, still stopping.
+    let mut w = World::new(ClusterConfig { seed: 1, ..Default::default() }).unwrap();
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    for c in w.controllers().to_vec() {
+        w.crash_controller(c).unwrap();
+    }
+    w.stop_broker(1).unwrap();
+    let end_ms = w.now_ms();
+    w.run_for(1_000);
+    let scenario = w.scenario().unwrap();
+    assert!(World::replay(&scenario, Some(end_ms)).unwrap().is_stopped(1));
+    assert!(!World::replay(&scenario, Some(end_ms - 1)).unwrap().is_stopped(1));
+    let mut at_end = World::replay(&scenario, Some(end_ms)).unwrap();
+    at_end.run_for(1_000);
+    assert_eq!(at_end.trace().hash(), w.trace().hash());
 }
 
 /// A run keeps what its scenario needs to replay it, up to what a scenario holds: past 16 MiB of sent
