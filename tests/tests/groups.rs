@@ -2276,3 +2276,67 @@ fn a_member_given_thousands_of_partitions_reads_them() {
     assert_eq!(w.assignment(k).unwrap().len(), 4_100);
     assert_eq!(read, ["last"]);
 }
+
+/// Adversary 60, F1: `close()` with its coordinator cut off and a short `session.timeout.ms` (6 s). Kafka's
+/// heartbeat thread runs until the closing commit is answered: its session timer marks the silent
+/// coordinator unknown, the commit goes to the new coordinator, and the member, still heartbeating, is
+/// still in the group there. Franz's closing member sent no heartbeat, so the new coordinator removed it,
+/// refused the commit, and `close()` returned after ~30 s with the positions lost.
+#[test]
+fn close_with_its_coordinator_cut_off_commits_to_the_new_coordinator() {
+    for seed in 1..=4 {
+        let mut w = World::new(ClusterConfig { seed, brokers: 3, ..Default::default() }).unwrap();
+        w.create_topic("t", 6, Some(3), ConfigMap::new()).unwrap();
+        keyed_records(&mut w, 60);
+        let settings = |c: &mut ConsumerConfig| {
+            c.session_timeout_ms = 6_000;
+            c.heartbeat_interval_ms = 2_000;
+            c.auto_commit_interval_ms = 60_000;
+        };
+        let a = member(&mut w, "g", "a", &["t"], settings);
+        let b = member(&mut w, "g", "b", &["t"], settings);
+        for _ in 0..6 {
+            w.poll(a, 500).unwrap();
+            w.poll(b, 500).unwrap();
+        }
+        let positions: Vec<(u32, u64)> =
+            w.assignment(a).unwrap().iter().map(|tp| (tp.partition, w.position(a, tp).unwrap())).collect();
+        assert!(positions.iter().any(|&(_, p)| p > 0), "seed {seed}: a read something");
+        let coordinator = w.describe_group("g").coordinator.unwrap();
+        w.partition_network(vec![vec![coordinator]]).unwrap();
+        let started_ms = w.now_ms();
+        w.close_client(a).unwrap();
+        let took_ms = w.now_ms() - started_ms;
+        assert!(took_ms < 20_000, "seed {seed}: close() took {took_ms} ms (30 s is its whole timeout)");
+        let offsets = w.group_offsets("g");
+        for (partition, position) in positions {
+            let committed = offsets.iter().find(|o| o.partition == partition).map(|o| o.committed);
+            assert_eq!(committed, Some(position), "seed {seed}: a's closing commit of partition {partition}");
+        }
+        assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
+    }
+}
+
+/// A consumer that `assign`s itself partitions, in a group others joined: its closing commit is refused
+/// (Kafka's coordinator takes a commit from outside the generation only while the group is Empty). Kafka's
+/// `close()` logs the failure and returns; Franz's says so in the trace and to the page.
+#[test]
+fn a_refused_closing_commit_is_told() {
+    for seed in 1..=3 {
+        let mut w = world_with_records(seed, 10);
+        let b = member(&mut w, "g", "b", &["t"], |_| {});
+        w.poll(b, 1_000).unwrap();
+        let a = group_consumer(&mut w, "g", "a");
+        assert!(!w.poll(a, 1_000).unwrap().is_empty(), "seed {seed}");
+        w.close_client(a).unwrap();
+        let refused = w.close_commit_failed(a);
+        assert!(
+            matches!(refused, Some(ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration)),
+            "seed {seed}: {refused:?}"
+        );
+        let line =
+            w.trace().kept().rev().find(|e| e.kind.kind_name() == "consumer_close_commit_failed").map(|e| e.text());
+        assert!(line.is_some_and(|l| l.contains("close() could not commit its positions in group g")), "seed {seed}");
+        assert_eq!(w.close_commit_failed(b), None, "seed {seed}: b is not closed");
+    }
+}

@@ -232,6 +232,12 @@ pub enum TraceKind {
         group: String,
         member: String,
     },
+    /// `close()`'s commit of the positions was refused or got no answer in time (Kafka logs "Synchronous
+    /// auto-commit of offsets failed"): the consumer leaves anyway, its positions not committed.
+    ConsumerCloseCommitFailed {
+        group: String,
+        error: ErrorCode,
+    },
     /// The controller refused this broker's request to create `__consumer_offsets` (fewer brokers registered
     /// than `offsets.topic.replication.factor`, say): groups have no coordinator (COORDINATOR_NOT_AVAILABLE)
     /// until it can.
@@ -325,6 +331,7 @@ impl TraceKind {
             TraceKind::OffsetsExpired { .. } => "offsets_expired",
             TraceKind::GroupMemberRemoved { .. } => "group_member_removed",
             TraceKind::ConsumerFenced { .. } => "consumer_fenced",
+            TraceKind::ConsumerCloseCommitFailed { .. } => "consumer_close_commit_failed",
             TraceKind::GroupAssignmentNotStored { .. } => "group_assignment_not_stored",
             TraceKind::OffsetsTopicNotCreated { .. } => "offsets_topic_not_created",
             TraceKind::ProduceBatchSplit { .. } => "produce_batch_split",
@@ -498,6 +505,9 @@ impl fmt::Display for TraceKind {
             }
             TraceKind::ConsumerFenced { group, member } => write!(f,
                 "fenced (FENCED_INSTANCE_ID): the coordinator knows this group.instance.id as another member than {member} of group {group} (a newer consumer took its place, or a former coordinator handed out {member}); this consumer stops"
+            ),
+            TraceKind::ConsumerCloseCommitFailed { group, error } => write!(f,
+                "close() could not commit its positions in group {group} ({error}); it leaves anyway, and the partitions' next owners start from the offsets committed before, reading again what it had read since"
             ),
             TraceKind::OffsetsTopicNotCreated { error, message } => write!(f,
                 "could not create __consumer_offsets ({error}: {message}): groups have no coordinator (COORDINATOR_NOT_AVAILABLE) until it can be; see offsets.topic.replication.factor"

@@ -260,6 +260,8 @@ pub struct World {
     paused_until_ms: VecMap<NodeId, u64>,
     /// The outcomes a producer completed in `close()`, not yet taken: `producer_results` still reads them.
     closed_producer_results: VecMap<NodeId, Vec<crate::client::SendResult>>,
+    /// Closed consumers whose `close()` could not commit their positions, and why.
+    close_commits_failed: VecMap<NodeId, crate::ErrorCode>,
     history: History,
     /// The user's actions so far, for `scenario()`.
     actions: Vec<ScenarioEntry>,
@@ -358,6 +360,7 @@ impl World {
             stopped: VecMap::new(),
             cut_losses: VecSet::new(),
             closed_producer_results: VecMap::new(),
+            close_commits_failed: VecMap::new(),
             paused_until_ms: VecMap::new(),
             history: History::default(),
             actions: Vec::new(),
@@ -508,6 +511,11 @@ impl World {
     /// first) or no controller answered within `CONTROLLED_SHUTDOWN_TIMEOUT_MS` and it stopped anyway.
     pub fn stop_was_controlled(&self, node: NodeId) -> Option<bool> {
         self.stopped.get(&node).copied()
+    }
+
+    /// For a closed consumer, why its `close()` could not commit its positions, if it could not.
+    pub fn close_commit_failed(&self, consumer: NodeId) -> Option<crate::ErrorCode> {
+        self.close_commits_failed.get(&consumer).copied()
     }
 
     /// Until when `node` is paused, if it is.

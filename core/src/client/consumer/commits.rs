@@ -173,7 +173,14 @@ impl Consumer {
                 });
                 Ok(())
             }
-            Err(e) => Err(self.on_commit_refused(now_ms, &commit, e, out)),
+            Err(e) => {
+                if commit.kind == CommitKind::Revocation && self.closing == Some(super::Closing::Committing) {
+                    self.close_commit_failed = Some(e.code);
+                    let group = self.config.group_id.clone().unwrap_or_default();
+                    out.trace(TraceKind::ConsumerCloseCommitFailed { group, error: e.code });
+                }
+                Err(self.on_commit_refused(now_ms, &commit, e, out))
+            }
         };
         if commit.kind == CommitKind::Sync {
             self.commit_results.insert(id, result);

@@ -331,6 +331,9 @@ impl Consumer {
     /// UNKNOWN_TOPIC_OR_PARTITION, with backoff up to that), so that the topic is assigned once it is known.
     pub(super) fn assigned_metadata_due_ms(&self) -> Option<u64> {
         let m = self.membership.as_ref().filter(|m| m.phase == Phase::Stable && m.assigned_counts.is_some())?;
+        if self.closing.is_some() {
+            return None; // a closing leader assigns nothing more
+        }
         let wait_ms =
             if self.assigned_topic_unknown() { RETRY_BACKOFF_MAX_MS } else { self.config.metadata_max_age_ms };
         Some(m.metadata_checked_ms.saturating_add(wait_ms))
@@ -438,7 +441,10 @@ impl Consumer {
 
     /// Join, assign (as leader), heartbeat, or leave for a missed poll.
     pub(super) fn fill_membership(&mut self, now_ms: u64, coordinator: NodeId, group_id: &str, out: &mut Outbox) {
-        let Some(m) = self.membership.clone().filter(|_| self.closing.is_none()) else { return };
+        let Some(m) = self.membership.clone().filter(|m| self.closing.is_none() || self.heartbeats_while_closing(m))
+        else {
+            return;
+        };
         let group_id = String::from(group_id);
         match m.phase {
             Phase::NeedJoin if self.commit_before_join() => {}
@@ -522,7 +528,11 @@ impl Consumer {
                 // lookup resets the session timer).
                 self.lose_coordinator(now_ms);
             }
-            Phase::Stable if now_ms >= m.last_poll_ms + self.config.max_poll_interval_ms && !self.in_poll => {
+            Phase::Stable
+                if now_ms >= m.last_poll_ms + self.config.max_poll_interval_ms
+                    && !self.in_poll
+                    && self.closing.is_none() =>
+            {
                 // Kafka's heartbeat thread: a consumer that stopped polling leaves, so its partitions move. It
                 // commits nothing: the application may still be processing what its last poll returned.
                 self.leave_group(now_ms, out);

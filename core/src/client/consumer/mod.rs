@@ -424,6 +424,8 @@ pub struct Consumer {
     in_poll: bool,
     /// `close()`: the auto-commit goes first; once it is answered the group is left.
     closing: Option<Closing>,
+    /// Why `close()`'s commit failed, if it did.
+    close_commit_failed: Option<ErrorCode>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -455,6 +457,7 @@ impl Consumer {
             membership: None,
             in_poll: false,
             closing: None,
+            close_commit_failed: None,
         }
     }
 
@@ -587,6 +590,19 @@ impl Consumer {
         self.closing = Some(Closing::Left);
         self.leave_group(now_ms, out);
         self.revoke_all(now_ms, false, RevokeReason::Closed, out);
+    }
+
+    /// While `close()` waits for its commit, a Stable member goes on heartbeating, as Kafka's heartbeat thread
+    /// runs until the commit is answered: it stays in the group, and its session timer finds a silent
+    /// coordinator again, so the commit goes to the new one (adversary 60: without it, the new coordinator
+    /// removed the member and refused its commit, and `close()` lost the positions).
+    fn heartbeats_while_closing(&self, m: &Membership) -> bool {
+        self.closing == Some(Closing::Committing) && m.phase == Phase::Stable
+    }
+
+    /// After `close()`: why its commit of the positions failed, if it did (it left the group anyway).
+    pub fn close_commit_failed(&self) -> Option<ErrorCode> {
+        self.close_commit_failed
     }
 
     /// After `close()`: the commit answered and the LeaveGroup too (nothing left out to the coordinator).
@@ -1147,9 +1163,12 @@ impl Consumer {
         }
         let commits = self.commits.values().filter(|c| !c.in_flight).map(|c| work_ms(c.retry_at_ms));
         timers.set_all(TimerName::RetryBackoff, commits);
-        // (Closing, the member does no group work but its commit and LeaveGroup: a heartbeat timer left set
-        // fired every millisecond while the closing commit waited.)
-        let Some(m) = self.membership.as_ref().filter(|_| self.closing.is_none()) else { return };
+        // (Closing, the member does no group work but its commit, its heartbeat until the commit is answered,
+        // and its LeaveGroup: a heartbeat timer left set fired every millisecond while the LeaveGroup waited.)
+        let Some(m) = self.membership.as_ref().filter(|m| self.closing.is_none() || self.heartbeats_while_closing(m))
+        else {
+            return;
+        };
         match m.phase {
             Phase::NeedJoin if self.commit_before_join() => {}
             Phase::NeedJoin => timers.set(TimerName::RetryBackoff, work_ms(m.rejoin_at_ms)),
@@ -1170,7 +1189,7 @@ impl Consumer {
                 }
                 // (Not during a poll, which is no lapse: past due there, it fired every millisecond, and a
                 // member's hour-long poll cost 20 times an hour of runFor: audit 94.)
-                if !self.in_poll {
+                if !self.in_poll && self.closing.is_none() {
                     timers.set(TimerName::MaxPollInterval, work_ms(m.last_poll_ms + self.config.max_poll_interval_ms));
                 }
             }

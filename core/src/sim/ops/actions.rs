@@ -91,6 +91,9 @@ impl World {
             // Kept (empty once read) so that reading a closed producer's results goes on working.
             self.closed_producer_results.insert(id, p.take_results());
         }
+        if let Some(error) = self.consumer_mut(id).ok().and_then(|c| c.close_commit_failed()) {
+            self.close_commits_failed.insert(id, error);
+        }
         self.remove_node(id);
         self.drop_in_flight(LossCause::NodeDown, |_, to| to == id);
     }

@@ -94,6 +94,7 @@ impl EventKind {
             | T::OffsetsExpired { .. }
             | T::GroupMemberRemoved { .. }
             | T::ConsumerFenced { .. }
+            | T::ConsumerCloseCommitFailed { .. }
             | T::GroupAssignmentNotStored { .. }
             | T::OffsetsTopicNotCreated { .. }
             | T::ConsumerOffsetReset { .. } => EventKind::Groups,

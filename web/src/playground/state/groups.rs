@@ -14,6 +14,7 @@ use franz_core::sim::scenario::Action as ScenarioAction;
 use franz_core::sim::Node;
 use franz_core::types::NodeId;
 use franz_core::view::{ConsumerGroupState, GroupDescription, GroupOffset};
+use franz_core::ErrorCode;
 
 use super::explain::Countdown;
 use super::Playground;
@@ -62,8 +63,14 @@ fn member_number(group: &str, name: &str) -> Option<u32> {
 
 /// What a member's `close()` did in the `took_ms` it took: Kafka's waits up to 30 s
 /// (`CONSUMER_CLOSE_TIMEOUT_MS`) for its commit and LeaveGroup, through a coordinator's failover.
-fn close_text(name: &str, took_ms: u64, coordinator_down: Option<NodeId>) -> String {
+fn close_text(name: &str, took_ms: u64, coordinator_down: Option<NodeId>, commit_failed: Option<ErrorCode>) -> String {
     let took = franz_core::trace::group_thousands(took_ms);
+    if let Some(error) = commit_failed {
+        return format!(
+            "{name} closed after {took} ms without committing: the group refused its commit ({error}). Its \
+             partitions' next owners start from the offsets committed before and read again what it had read."
+        );
+    }
     if took_ms >= franz_core::sim::CONSUMER_CLOSE_TIMEOUT_MS {
         return format!(
             "{name} closed after {took} ms, close()'s limit: its commit or LeaveGroup got no answer. The coordinator \
@@ -154,7 +161,8 @@ impl Playground {
                     &waiting,
                     Box::new(move |p, closed| {
                         closed.map_err(|e| e.to_string())?;
-                        Ok(close_text(&name, p.world.now_ms() - start_ms, coordinator_down))
+                        let commit_failed = p.world.close_commit_failed(id);
+                        Ok(close_text(&name, p.world.now_ms() - start_ms, coordinator_down, commit_failed))
                     }),
                 )
             }
@@ -330,7 +338,9 @@ mod tests {
         let card = p.snapshot().groups[0].clone();
         assert_eq!(card.description.state, ConsumerGroupState::Empty, "it left the new coordinator's group");
         assert_eq!(card.offsets[0].committed, 3, "and committed there");
-        assert!(close_text("m", 30_000, None).contains("close()'s limit"));
+        assert!(close_text("m", 30_000, None, None).contains("close()'s limit"));
+        let refused = close_text("m", 20, None, Some(ErrorCode::UnknownMemberId));
+        assert!(refused.starts_with("m closed after 20 ms without committing"), "{refused}");
     }
 
     #[test]
