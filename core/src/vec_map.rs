@@ -419,11 +419,12 @@ impl<'de, K: Ord + serde::Deserialize<'de>, V: serde::Deserialize<'de>> serde::D
                 f.write_str("a map")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut entries: A) -> Result<Self::Value, A::Error> {
-                let mut map = VecMap::new();
-                while let Some((k, v)) = entries.next_entry()? {
-                    map.insert(k, v);
+                // (One sort: inserting keys one by one in a JS object's order moved K²/4 entries.)
+                let mut pairs = Vec::new();
+                while let Some(pair) = entries.next_entry()? {
+                    pairs.push(pair);
                 }
-                Ok(map)
+                Ok(VecMap::from_pairs(pairs))
             }
         }
         deserializer.deserialize_map(Visitor(core::marker::PhantomData))
