@@ -2340,3 +2340,33 @@ fn a_refused_closing_commit_is_told() {
         assert_eq!(w.close_commit_failed(b), None, "seed {seed}: b is not closed");
     }
 }
+
+/// Adversary 60, F2: a new group's first member on a topic of thousands of partitions took time growing with
+/// their square (10,000 partitions: 2 s natively; 19,999: 10 s). Each partition's `auto.offset.reset` was
+/// one ListOffsets request, and each answer an event that looked at every partition. Kafka's consumer asks
+/// each leader once for all of its partitions: so does Franz's, and the join costs events per leader.
+#[test]
+fn a_new_groups_first_join_resets_every_partition_with_one_request_per_leader() {
+    for seed in 1..=2 {
+        let mut w = World::new(ClusterConfig { seed, brokers: 3, ..Default::default() }).unwrap();
+        w.create_topic("big", 2_000, None, ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        let records = (0..20).map(|i| ProducerRecord { partition: Some(i * 100), ..value(&format!("v{i}")) });
+        w.send(p, "big", records.collect()).unwrap();
+        w.run_for(5_000);
+        let before = w.events_dispatched();
+        let c = member(&mut w, "g", "c", &["big"], |c| c.max_poll_records = 100);
+        let mut read = Vec::new();
+        for _ in 0..10 {
+            read.extend(values(&w.poll(c, 1_000).unwrap()));
+        }
+        let events = w.events_dispatched() - before;
+        assert_eq!(w.assignment(c).unwrap().len(), 2_000, "seed {seed}");
+        assert_eq!(read.len(), 20, "seed {seed}: every record read");
+        let lists = w.trace().kept().filter(|e| e.kind.kind_name() == "consumer_offset_reset").count();
+        assert_eq!(lists, 2_000, "seed {seed}: every partition reset to its earliest offset");
+        // (Before: 4,348 events, two per partition.)
+        assert!(events < 1_000, "seed {seed}: {events} events to join and read (two per partition: 4,493)");
+        assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
+    }
+}

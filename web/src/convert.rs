@@ -186,33 +186,46 @@ pub fn from_json<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| String::from("it is not plain data (JSON.stringify refused it)"))?;
-    // JSON has no NaN or Infinity: JSON.stringify writes null, which would read as "not given".
-    if let Some((path, n)) = non_finite_number(value, "", 0) {
-        return Err(format!("{path} must be a finite number, got {n}"));
+    if let Some(unreadable) = unreadable(value, "", 0) {
+        return Err(unreadable);
     }
     franz_core::json::from_str(&json).map_err(|e| e.to_string())
 }
 
-/// Franz's bound on how deep `non_finite_number` looks (serde_json reads no deeper than 128 anyway).
+/// Franz's bound on the keys of one object read from JS: a map is read by inserting its keys in order, so a
+/// million keys in reverse order would take K²/4 moves (adversary 60; Franz's maps from JS name at most
+/// 10,000 topics or partitions).
+const OBJECT_KEYS_MAX: u32 = 10_000;
+
+/// Franz's bound on how deep `unreadable` looks (serde_json reads no deeper than 128 anyway).
 const OPTIONS_DEPTH_MAX: usize = 64;
 
-/// The first NaN or ±Infinity in a plain JS value, with where it is (`network.dropRate`, `[2]`).
-fn non_finite_number(value: &JsValue, path: &str, depth: usize) -> Option<(String, f64)> {
+/// What in a plain JS value cannot be read, and where (`network.dropRate`, `[2]`): a NaN or ±Infinity (JSON
+/// has none: JSON.stringify writes null, which would read as "not given"), or an object of too many keys.
+fn unreadable(value: &JsValue, path: &str, depth: usize) -> Option<String> {
+    let at = || if path.is_empty() { "the value" } else { path }.to_string();
     if let Some(n) = value.as_f64() {
-        return (!n.is_finite()).then(|| (if path.is_empty() { "the value" } else { path }.to_string(), n));
+        return (!n.is_finite()).then(|| format!("{} must be a finite number, got {n}", at()));
     }
     if depth >= OPTIONS_DEPTH_MAX || !value.is_object() || js_sys::ArrayBuffer::is_view(value) {
         return None;
     }
     if let Some(array) = value.dyn_ref::<Array>() {
-        return array.iter().enumerate().find_map(|(i, v)| non_finite_number(&v, &format!("{path}[{i}]"), depth + 1));
+        return array.iter().enumerate().find_map(|(i, v)| unreadable(&v, &format!("{path}[{i}]"), depth + 1));
     }
-    Object::entries(value.unchecked_ref::<Object>()).iter().find_map(|entry| {
+    let entries = Object::entries(value.unchecked_ref::<Object>());
+    if entries.length() > OBJECT_KEYS_MAX {
+        return Some(format!("{} has {} keys: at most {OBJECT_KEYS_MAX}", at(), entries.length()));
+    }
+    for entry in entries.iter() {
         let pair: Array = entry.unchecked_into();
         let key = pair.get(0).as_string().unwrap_or_default();
         let path = if path.is_empty() { key } else { format!("{path}.{key}") };
-        non_finite_number(&pair.get(1), &path, depth + 1)
-    })
+        if let Some(unreadable) = unreadable(&pair.get(1), &path, depth + 1) {
+            return Some(unreadable);
+        }
+    }
+    None
 }
 
 /// To a plain JS value: objects for maps, numbers for 64-bit integers (all offsets fit in 2^53).

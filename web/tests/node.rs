@@ -1,7 +1,7 @@
 //! The JS API in wasm under Node (`wasm-pack test --node`): the calls a script makes, and the errors it
 //! gets back, with their Kafka `code`.
 
-use franz_web::{murmur2, partition_for_key, Cluster};
+use franz_web::{assign_partitions, murmur2, partition_for_key, Cluster};
 use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -241,4 +241,25 @@ fn pure_helpers_match_kafka() {
     assert_eq!(murmur2(js_sys::Uint8Array::from(&b"abc"[..]).into()).unwrap(), 479_470_107);
     assert_eq!(partition_for_key("foobar".into(), n(10.0)).unwrap(), ((-790_332_482_i32 & 0x7fff_ffff) % 10) as u32);
     assert_eq!(code(partition_for_key("k".into(), n(0.0)).unwrap_err()), "INVALID_PARTITIONS");
+}
+
+/// Adversary 60: maps from JS are read by inserting keys in order, so a huge object in reverse order took
+/// K²/4 moves; an object of more than 10,000 keys is refused, and 10,000 in reverse order are read.
+#[wasm_bindgen_test]
+fn objects_of_too_many_keys_are_refused_before_they_are_read() {
+    let question = |topics: u32| {
+        let partitions = js_sys::Object::new();
+        for i in (0..topics).rev() {
+            Reflect::set(&partitions, &format!("t{i}").into(), &n(1.0)).unwrap();
+        }
+        let q = js(r#"{"members": [{"memberId": "a", "topics": ["t0", "t9999"]}]}"#);
+        Reflect::set(&q, &"partitions".into(), &partitions).unwrap();
+        q
+    };
+    let refused = assign_partitions("range".into(), question(10_001)).unwrap_err();
+    let message = get(&refused, "message").as_string().unwrap();
+    assert_eq!(code(refused), "INVALID_REQUEST");
+    assert!(message.contains("partitions has 10001 keys: at most 10000"), "{message}");
+    let answer = assign_partitions("range".into(), question(10_000)).unwrap();
+    assert_eq!(Array::from(&get(&answer, "a")).length(), 2, "a subscribes to two topics of one partition");
 }

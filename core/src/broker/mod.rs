@@ -1115,9 +1115,15 @@ impl Actor for Broker {
                 let fetch = DelayedFetch { from, correlation_id, isolation_level, deadline_ms, partitions };
                 self.on_fetch(now_ms, fetch, out);
             }
-            Message::ListOffsetsRequest { correlation_id, topic, partition, spec } => {
-                let result = self.list_offsets(&TopicPartition::new(topic.clone(), partition), spec);
-                out.send(from, Message::ListOffsetsResponse { correlation_id, topic, partition, result });
+            Message::ListOffsetsRequest { correlation_id, partitions, spec } => {
+                let partitions = partitions
+                    .into_iter()
+                    .map(|tp| {
+                        let result = self.list_offsets(&tp, spec);
+                        (tp, result)
+                    })
+                    .collect();
+                out.send(from, Message::ListOffsetsResponse { correlation_id, partitions });
             }
             Message::ReplicaFetchRequest(fetch) => self.on_replica_fetch(now_ms, from, fetch, out),
             Message::ReplicaFetchResponse { correlation_id, session, partitions } => {

@@ -253,32 +253,32 @@ fn owned_partitions(members: &[&Member], partitions: &VecMap<String, u32>, previ
         let m: &Member = members[i];
         previous.get(&m.member_id).into_iter().flatten().filter(move |tp| exists(tp) && subscribed(m, &tp.topic))
     };
-    // Each partition's claimant (by index) as the claims come, then what each keeps: what it still owns.
-    // (Taking a partition from another member's list at each conflict cost that list's length: adversary 60.)
-    let mut owner: VecMap<TopicPartition, usize> = VecMap::new();
+    let index_of: VecMap<&str, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    let generation = |id: &str| index_of.get(id).map_or(NO_GENERATION, |&i| members[i].generation);
+    // Each partition's claimant as the claims come, then what each keeps: what it still owns. (Taking a
+    // partition from another member's list at each clash cost that list's length: adversary 60.)
+    let mut owner: VecMap<TopicPartition, String> = VecMap::new();
     let mut multiple: VecSet<TopicPartition> = VecSet::new();
     for &i in &order {
+        let m = members[i];
         for tp in claims(i) {
-            match owner.get(tp) {
-                Some(&other) if members[i].generation < members[other].generation => {}
-                Some(&other) => {
-                    if members[i].generation == members[other].generation {
-                        multiple.insert(tp.clone());
-                    }
-                    owner.insert(tp.clone(), i);
-                }
-                None => {
-                    owner.insert(tp.clone(), i);
-                }
+            let other_generation = owner.get(tp).map(|other| generation(other));
+            if other_generation.is_some_and(|g| m.generation < g) {
+                continue;
             }
+            if other_generation == Some(m.generation) {
+                multiple.insert(tp.clone());
+            }
+            owner.insert(tp.clone(), m.member_id.clone());
         }
     }
     let kept = order
         .iter()
         .map(|&i| {
             // (A partition a member names twice is among `multiple`: it clashed with itself.)
-            let mine = claims(i).filter(|tp| owner.get(*tp) == Some(&i) && !multiple.contains(*tp)).cloned();
-            (members[i].member_id.clone(), mine.collect())
+            let id = &members[i].member_id;
+            let mine = claims(i).filter(|tp| owner.get(*tp) == Some(id) && !multiple.contains(*tp)).cloned();
+            (id.clone(), mine.collect())
         })
         .collect();
     // A partition both members of one generation claimed is nobody's (the last claimant is only its
@@ -286,7 +286,6 @@ fn owned_partitions(members: &[&Member], partitions: &VecMap<String, u32>, previ
     for tp in multiple.iter() {
         owner.remove(tp);
     }
-    let owner = owner.into_iter().map(|(tp, i)| (tp, members[i].member_id.clone())).collect();
     Claims { kept, owner, multiple }
 }
 

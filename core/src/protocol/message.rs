@@ -443,17 +443,17 @@ pub enum Message {
         correlation_id: CorrelationId,
         partitions: Vec<FetchPartitionResult>,
     },
+    /// Every partition a consumer resets at one leader, in one request (Kafka's `OffsetFetcher` groups them
+    /// by node: one request each made 10,000 partitions cost 10,000 round trips, adversary 60).
     ListOffsetsRequest {
         correlation_id: CorrelationId,
-        topic: String,
-        partition: u32,
+        partitions: Vec<TopicPartition>,
         spec: OffsetSpec,
     },
+    /// One result per partition asked, in the request's order.
     ListOffsetsResponse {
         correlation_id: CorrelationId,
-        topic: String,
-        partition: u32,
-        result: Result<Offset, FranzError>,
+        partitions: Vec<(TopicPartition, Result<Offset, FranzError>)>,
     },
     /// Between controllers: KRaft's quorum traffic, as Raft's two RPCs.
     Raft(RaftMessage<MetadataBatch>),

@@ -33,6 +33,7 @@ impl Consumer {
             busy.push(self.metadata.leader(&tp.topic, tp.partition));
         }
         let mut missing_topics: Vec<String> = Vec::new();
+        // (In the partitions' order, as each request lists them: their answers are read in that order.)
         let mut work: Vec<(TopicPartition, NodeId, Option<Offset>)> = Vec::new();
         let grouped = self.config.group_id.is_some();
         let mut needs_committed: Vec<TopicPartition> = Vec::new();
@@ -73,6 +74,7 @@ impl Consumer {
             );
         }
         let mut fetches: VecMap<NodeId, Vec<(TopicPartition, Offset)>> = VecMap::new();
+        let mut resets: VecMap<NodeId, Vec<TopicPartition>> = VecMap::new();
         for (tp, leader, position) in work {
             match position {
                 Some(fetch_offset) => {
@@ -82,36 +84,33 @@ impl Consumer {
                     fetches.entry(leader).or_default().push((tp, fetch_offset));
                 }
                 None => {
-                    let spec = match self.config.auto_offset_reset {
-                        AutoOffsetReset::Earliest => OffsetSpec::Earliest,
-                        AutoOffsetReset::Latest => OffsetSpec::Latest,
-                        AutoOffsetReset::None => {
-                            if let Some(state) = self.assignment.get_mut(&tp) {
-                                state.no_offset = true;
-                            }
-                            // An out-of-range error not yet thrown says more; it goes first.
-                            self.error.get_or_insert_with(|| no_offset_error(&tp));
-                            continue;
+                    if self.config.auto_offset_reset == AutoOffsetReset::None {
+                        if let Some(state) = self.assignment.get_mut(&tp) {
+                            state.no_offset = true;
                         }
-                    };
+                        // An out-of-range error not yet thrown says more; it goes first.
+                        self.error.get_or_insert_with(|| no_offset_error(&tp));
+                        continue;
+                    }
                     if let Some(state) = self.assignment.get_mut(&tp) {
                         state.request_in_flight = true;
                     }
-                    let pending = Pending::ListOffsets(tp.clone());
-                    self.request(
-                        now_ms,
-                        leader,
-                        pending,
-                        |correlation_id| Message::ListOffsetsRequest {
-                            correlation_id,
-                            topic: tp.topic.clone(),
-                            partition: tp.partition,
-                            spec,
-                        },
-                        out,
-                    );
+                    resets.entry(leader).or_default().push(tp);
                 }
             }
+        }
+        let spec = match self.config.auto_offset_reset {
+            AutoOffsetReset::Latest => OffsetSpec::Latest,
+            _ => OffsetSpec::Earliest,
+        };
+        for (leader, partitions) in resets {
+            self.request(
+                now_ms,
+                leader,
+                Pending::ListOffsets(partitions.clone()),
+                |correlation_id| Message::ListOffsetsRequest { correlation_id, partitions, spec },
+                out,
+            );
         }
         let (max_wait_ms, max_bytes) = (self.config.fetch_max_wait_ms, self.config.max_partition_fetch_bytes);
         let isolation_level = self.config.isolation_level;
@@ -142,7 +141,10 @@ impl Consumer {
     /// (whose other partitions are still awaited).
     pub(super) fn forget_requests_for(&mut self, forget: impl Fn(&TopicPartition) -> bool) {
         self.in_flight.retain(|p| match p {
-            Pending::ListOffsets(tp) => !forget(tp),
+            Pending::ListOffsets(asked) => {
+                asked.retain(|tp| !forget(tp));
+                true
+            }
             Pending::Fetch(asked) => {
                 asked.retain(|(tp, _)| !forget(tp));
                 true
@@ -182,15 +184,23 @@ impl Consumer {
         &mut self,
         now_ms: u64,
         asked: Vec<(TopicPartition, Offset)>,
-        mut answers: Vec<FetchPartitionResult>,
+        answers: Vec<FetchPartitionResult>,
         out: &mut Outbox,
     ) {
+        // Both in the request's order, which is the partitions' (see `fill`): walked side by side (a search
+        // of the answers for each partition asked made a fetch of 10,000 partitions cost 10⁸ comparisons).
+        let mut answers = answers.into_iter();
+        let mut next = answers.next();
         for (tp, fetch_offset) in asked {
-            let answer = answers.iter().position(|a| a.topic == tp.topic && a.partition == tp.partition);
-            match answer {
-                Some(i) => {
-                    let result = answers.swap_remove(i).result;
-                    self.on_partition_fetched(now_ms, tp, fetch_offset, result, out);
+            let key =
+                |a: &FetchPartitionResult| (a.topic.as_str(), a.partition).cmp(&(tp.topic.as_str(), tp.partition));
+            while next.as_ref().is_some_and(|a| key(a).is_lt()) {
+                next = answers.next();
+            }
+            match next.take_if(|a| key(a).is_eq()) {
+                Some(answer) => {
+                    next = answers.next();
+                    self.on_partition_fetched(now_ms, tp, fetch_offset, answer.result, out)
                 }
                 None => {
                     if let Some(state) = self.assignment.get_mut(&tp) {
@@ -247,13 +257,35 @@ impl Consumer {
         }
     }
 
+    /// The answers to the partitions still `asked` (those forgotten since are left alone).
     pub(super) fn on_list_offsets_response(
         &mut self,
         now_ms: u64,
-        tp: TopicPartition,
-        result: Result<Offset>,
+        asked: Vec<TopicPartition>,
+        answers: Vec<(TopicPartition, Result<Offset>)>,
         out: &mut Outbox,
     ) {
+        let mut answers = answers.into_iter();
+        let mut next = answers.next();
+        for tp in asked {
+            while next.as_ref().is_some_and(|(answered, _)| *answered < tp) {
+                next = answers.next();
+            }
+            match next.take_if(|(answered, _)| *answered == tp) {
+                Some((_, result)) => {
+                    next = answers.next();
+                    self.on_partition_reset(now_ms, tp, result, out)
+                }
+                None => {
+                    if let Some(state) = self.assignment.get_mut(&tp) {
+                        state.request_in_flight = false;
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_partition_reset(&mut self, now_ms: u64, tp: TopicPartition, result: Result<Offset>, out: &mut Outbox) {
         let Some(state) = self.assignment.get_mut(&tp) else {
             return;
         };

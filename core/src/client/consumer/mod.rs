@@ -247,7 +247,7 @@ struct PartitionState {
 #[derive(Clone, Debug)]
 enum Pending {
     Metadata,
-    ListOffsets(TopicPartition),
+    ListOffsets(Vec<TopicPartition>),
     /// The partitions a Fetch asked for, each at its offset.
     Fetch(Vec<(TopicPartition, Offset)>),
     FindCoordinator,
@@ -968,8 +968,8 @@ impl Actor for Consumer {
             (Pending::Fetch(asked), Message::FetchResponse { partitions, .. }) => {
                 self.on_fetch_response(now_ms, asked, partitions, out)
             }
-            (Pending::ListOffsets(tp), Message::ListOffsetsResponse { result, .. }) => {
-                self.on_list_offsets_response(now_ms, tp, result, out)
+            (Pending::ListOffsets(asked), Message::ListOffsetsResponse { partitions, .. }) => {
+                self.on_list_offsets_response(now_ms, asked, partitions, out)
             }
             (Pending::FindCoordinator, Message::FindCoordinatorResponse { result, .. }) => match result {
                 Ok(node) => {
@@ -1114,7 +1114,11 @@ impl Actor for Consumer {
                         self.rejoin(now_ms, &e, out);
                     }
                     Pending::LeaveGroup => {}
-                    Pending::ListOffsets(tp) => self.request_lost(now_ms, &tp),
+                    Pending::ListOffsets(asked) => {
+                        for tp in &asked {
+                            self.request_lost(now_ms, tp);
+                        }
+                    }
                     Pending::Fetch(asked) => {
                         for (tp, _) in &asked {
                             self.request_lost(now_ms, tp);

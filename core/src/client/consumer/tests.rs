@@ -90,7 +90,7 @@ fn consumer_at_zero(now_ms: u64) -> (Consumer, Outbox) {
         panic!("without a committed offset, auto.offset.reset=earliest asks the leader for the log start")
     };
     assert_eq!(spec, OffsetSpec::Earliest);
-    let answer = Message::ListOffsetsResponse { correlation_id, topic: "t".into(), partition: 0, result: Ok(0) };
+    let answer = Message::ListOffsetsResponse { correlation_id, partitions: vec![(tp(), Ok(0))] };
     c.on_message(now_ms + 2, BROKER, answer, &mut out);
     assert_eq!(c.position(&tp()).unwrap(), Some(0));
     (c, out)
