@@ -726,6 +726,23 @@ fn an_action_stamped_during_a_blocking_call_comes_after_it_in_every_replay() {
     let mut at_end = World::replay(&scenario, Some(end_ms)).unwrap();
     at_end.run_for(1_000);
     assert_eq!(at_end.trace().hash(), w.trace().hash());
+    // Cut inside the stop, the broker goes on shutting down, as Kafka's does: it stops where the stop's wait
+    // ended (adversary 60: it stayed "stopping" for good).
+    for cut_ms in [end_ms - 1, end_ms - 100_000] {
+        let mut cut = World::replay(&scenario, Some(cut_ms)).unwrap();
+        cut.run_for(end_ms - cut_ms - 1);
+        assert!(!cut.is_stopped(1), "cut at {cut_ms}: still stopping just before its deadline");
+        cut.run_for(1);
+        assert_eq!(cut.stop_was_controlled(1), Some(false), "cut at {cut_ms}: stopped at its deadline, uncontrolled");
+    }
+    // With the quorum back, the controller approves the stop: the broker stops controlled, before the deadline.
+    let mut cut = World::replay(&scenario, Some(end_ms - 200_000)).unwrap();
+    for c in cut.controllers().to_vec() {
+        cut.restart_controller(c).unwrap();
+    }
+    cut.run_for(30_000);
+    assert_eq!(cut.stop_was_controlled(1), Some(true), "the controller moved its leaderships, then it stopped");
+    assert!(cut.check().ok, "{:?}", cut.check().violations);
 }
 
 /// A run keeps what its scenario needs to replay it, up to what a scenario holds: past 16 MiB of sent

@@ -192,6 +192,10 @@ impl Broker {
         }
     }
 
+    pub fn controlled_shutdown_requested(&self) -> bool {
+        self.shutdown_requested
+    }
+
     /// The controller has fenced this broker and it leads nothing: it may stop.
     pub fn controlled_shutdown_done(&self) -> bool {
         let id = self.id;

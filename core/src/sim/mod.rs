@@ -276,8 +276,12 @@ pub struct World {
     /// the action lands where a replay of the scenario (which forms the whole cluster first) puts it.
     formation_cut: bool,
     /// The last blocking call ended at the horizon, unanswered before its deadline (the replay's instant fell
-    /// inside it): what the scenario does after it comes later in a whole replay.
-    call_cut: bool,
+    /// inside it), and that deadline: what the scenario does after it comes later in a whole replay.
+    call_cut: Option<u64>,
+    /// Brokers whose `stopBroker` call was cut: each goes on shutting down, as Kafka's does, and stops once the
+    /// controller moved its leaderships away or at the deadline its call had (adversary 60: one replayed to
+    /// an instant inside its stop stayed "stopping" for good).
+    stops_under_way: Vec<(NodeId, u64)>,
     /// Producers streaming records as time passes (`stream` actions), by producer id.
     streams: VecMap<NodeId, stream::ProducerStream>,
     /// Consumers polling as time passes (`pollLoop` actions), by consumer id.
@@ -368,7 +372,8 @@ impl World {
             actions_bytes: 0,
             horizon_ms,
             formation_cut: false,
-            call_cut: false,
+            call_cut: None,
+            stops_under_way: Vec::new(),
             streams: VecMap::new(),
             poll_loops: VecMap::new(),
             recent_losses: VecDeque::new(),
@@ -711,6 +716,9 @@ impl World {
                     // ends would change the run (a live page's frames against its replay).
                     let loops_ms = self.next_client_loop_ms().filter(|&s| s <= deadline_ms);
                     self.step_event(loops_ms.map_or(deadline_ms, |s| s.saturating_sub(1)));
+                    if !self.stops_under_way.is_empty() {
+                        self.finish_stops_under_way();
+                    }
                 }
                 _ => {
                     self.now_ms = self.now_ms.max(deadline_ms);

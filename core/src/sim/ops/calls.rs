@@ -146,7 +146,7 @@ impl World {
             self.pending_call = Some(call);
             return None;
         }
-        self.call_cut = !answered && self.now_ms < call.deadline_ms;
+        self.call_cut = (!answered && self.now_ms < call.deadline_ms).then_some(call.deadline_ms);
         let outcome = self.end_call(call.waiting);
         Some(self.end_action(call.applied, outcome))
     }
