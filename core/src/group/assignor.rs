@@ -13,8 +13,8 @@ use crate::types::TopicPartition;
 pub const ASSIGNOR_MEMBERS_MAX: usize = 1_000;
 pub const ASSIGNOR_PARTITIONS_MAX: u64 = 100_000;
 pub const ASSIGNOR_TOPICS_MAX: usize = 10_000;
-/// Topics in one member's subscription: as many as a consumer may subscribe to.
-pub const ASSIGNOR_SUBSCRIPTION_MAX: usize = crate::client::consumer::ASSIGNED_PARTITIONS_MAX;
+/// Topics in one member's subscription: as many as a consumer may subscribe to (`ASSIGNED_PARTITIONS_MAX`).
+pub const ASSIGNOR_SUBSCRIPTION_MAX: usize = crate::config::CLUSTER_PARTITIONS_MAX as usize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Assignor {
