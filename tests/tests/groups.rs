@@ -2370,3 +2370,56 @@ fn a_new_groups_first_join_resets_every_partition_with_one_request_per_leader() 
         assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
     }
 }
+
+/// Adversary 61: `close()` lost the positions without a word in two cases Kafka logs. (a) Its commit got no
+/// answer within the 30 s close (the clients cut off from every broker): REQUEST_TIMED_OUT. (b) A
+/// cooperative member consuming during a rebalance closes: Kafka commits only in a stable generation, so the
+/// commit fails with RebalanceInProgressException. Either way the trace and the world say so.
+#[test]
+fn a_closing_commit_that_times_out_or_meets_a_rebalance_is_told() {
+    for seed in 1..=3 {
+        let mut w = world_with_records(seed, 10);
+        let a = member(&mut w, "g", "a", &["t"], |c| c.auto_commit_interval_ms = 60_000);
+        let mut read = 0;
+        for _ in 0..5 {
+            read += w.poll(a, 2_000).unwrap().len();
+        }
+        assert_eq!(read, 10, "seed {seed}");
+        let brokers = w.brokers().to_vec();
+        w.partition_network(vec![brokers]).unwrap();
+        let started_ms = w.now_ms();
+        w.close_client(a).unwrap();
+        assert_eq!(w.now_ms() - started_ms, 30_000, "seed {seed}: close() waited its whole 30 s");
+        assert_eq!(w.close_commit_failed(a), Some(ErrorCode::RequestTimedOut), "seed {seed}");
+        w.heal_network().unwrap();
+
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        let records = (0..40).map(|i| ProducerRecord { partition: Some(i % 2), ..value(&format!("v{i}")) });
+        w.send(p, "t", records.collect()).unwrap();
+        let settings = |c: &mut ConsumerConfig| {
+            c.assignor = "cooperative-sticky".into();
+            c.max_poll_records = 3;
+            c.session_timeout_ms = 10_000;
+            c.max_poll_interval_ms = 20_000;
+        };
+        let a = member(&mut w, "g", "a", &["t"], settings);
+        let b = member(&mut w, "g", "b", &["t"], settings);
+        for _ in 0..10 {
+            w.poll(a, 500).unwrap();
+            w.poll(b, 500).unwrap();
+        }
+        // b stops polling: the rebalance a newcomer starts waits for it, while a goes on consuming.
+        member(&mut w, "g", "x", &["t"], settings);
+        w.run_for(3_500);
+        for _ in 0..3 {
+            w.poll(a, 200).unwrap();
+        }
+        assert_eq!(w.describe_group("g").state, ConsumerGroupState::PreparingRebalance, "seed {seed}");
+        w.close_client(a).unwrap();
+        assert_eq!(w.close_commit_failed(a), Some(ErrorCode::RebalanceInProgress), "seed {seed}");
+        let told = w.trace().kept().any(|e| e.kind.kind_name() == "consumer_close_commit_failed");
+        assert!(told, "seed {seed}: the trace says so");
+    }
+}

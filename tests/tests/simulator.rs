@@ -743,6 +743,50 @@ fn an_action_stamped_during_a_blocking_call_comes_after_it_in_every_replay() {
     cut.run_for(30_000);
     assert_eq!(cut.stop_was_controlled(1), Some(true), "the controller moved its leaderships, then it stopped");
     assert!(cut.check().ok, "{:?}", cut.check().violations);
+    // A second stop of a broker stopping waits for that shutdown, as a second SIGTERM does (adversary 61: it
+    // waited 5 minutes more, and the broker stopped twice).
+    let mut cut = World::replay(&scenario, Some(end_ms - 100_000)).unwrap();
+    cut.stop_broker(1).unwrap();
+    assert_eq!(
+        (cut.now_ms(), cut.stop_was_controlled(1)),
+        (end_ms, Some(false)),
+        "stopped at the first stop's deadline"
+    );
+    let stops = cut.trace().kept().filter(|e| matches!(e.kind, TraceKind::BrokerStopped { .. })).count();
+    assert_eq!(stops, 1, "one stop");
+}
+
+/// Adversary 61: a replay cut inside a stop, then run on, differed from the run when another event fell at
+/// the stop's deadline (a member's `max.poll.interval.ms`): the cut stop ended before it, the call after it.
+#[test]
+fn a_stop_cut_by_a_replay_ends_after_what_else_happens_at_its_deadline() {
+    for seed in 1..=4 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+        let config = ConsumerConfig {
+            group_id: Some("g".into()),
+            max_poll_interval_ms: franz_core::sim::CONTROLLED_SHUTDOWN_TIMEOUT_MS,
+            ..ConsumerConfig::named("a")
+        };
+        let a = w.add_consumer(config).unwrap();
+        w.subscribe(a, vec!["t".into()]).unwrap();
+        for _ in 0..5 {
+            w.poll(a, 1_000).unwrap();
+        }
+        for c in w.controllers().to_vec() {
+            w.crash_controller(c).unwrap();
+        }
+        w.poll(a, 0).unwrap();
+        let started_ms = w.now_ms();
+        w.stop_broker(1).unwrap();
+        w.run_for(10_000);
+        let scenario = w.scenario().unwrap();
+        for cut_ms in [started_ms + 1, started_ms + 150_000] {
+            let mut cut = World::replay(&scenario, Some(cut_ms)).unwrap();
+            cut.run_for(w.now_ms() - cut_ms);
+            assert_eq!(cut.trace().hash(), w.trace().hash(), "seed {seed}: replayed to {cut_ms}, then run");
+        }
+    }
 }
 
 /// A run keeps what its scenario needs to replay it, up to what a scenario holds: past 16 MiB of sent
@@ -889,4 +933,60 @@ fn a_blocking_call_played_in_slices_is_the_call_whole() {
         chunks += 1;
     }
     assert_eq!(replay.finish().trace().hash(), whole.trace().hash(), "a replay in chunks of 3 events ({chunks})");
+}
+
+/// Adversary 61: a replay to an instant inside a blocking `close()` ended the client there: its commit and
+/// LeaveGroup never went (the member waited out its session), and a producer's pending record was never
+/// written. Kafka's client goes on closing whatever its caller does: replayed to any instant inside the
+/// close, then run on, the run is the original's, bit for bit.
+#[test]
+fn a_replay_cut_inside_a_close_goes_on_closing_as_the_run_did() {
+    let same_run = |w: &mut World, started_ms: u64, seed: u64| {
+        let closed_ms = w.now_ms();
+        w.run_for(20_000);
+        let scenario = w.scenario().unwrap();
+        for cut_ms in [started_ms + 5, (started_ms + closed_ms) / 2, closed_ms - 1] {
+            let mut cut = World::replay(&scenario, Some(cut_ms)).unwrap();
+            cut.run_for(w.now_ms() - cut_ms);
+            assert_eq!(cut.trace().hash(), w.trace().hash(), "seed {seed}: replayed to {cut_ms}, then run");
+        }
+        assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
+    };
+    for seed in 1..=3 {
+        let mut w = World::new(ClusterConfig { seed, brokers: 3, ..Default::default() }).unwrap();
+        w.create_topic("t", 2, Some(3), ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "t", (0..10).map(|i| value(&format!("v{i}"))).collect()).unwrap();
+        let config = ConsumerConfig {
+            group_id: Some("g".into()),
+            auto_offset_reset: AutoOffsetReset::Earliest,
+            session_timeout_ms: 6_000,
+            heartbeat_interval_ms: 2_000,
+            ..ConsumerConfig::named("a")
+        };
+        let a = w.add_consumer(config).unwrap();
+        w.subscribe(a, vec!["t".into()]).unwrap();
+        for _ in 0..5 {
+            w.poll(a, 1_000).unwrap();
+        }
+        let coordinator = w.describe_group("g").coordinator.unwrap();
+        w.partition_network(vec![vec![coordinator]]).unwrap();
+        let started_ms = w.now_ms();
+        w.close_client(a).unwrap();
+        assert!(w.group_offsets("g").iter().any(|o| o.committed > 0), "seed {seed}: the close committed");
+        same_run(&mut w, started_ms, seed);
+
+        // A producer's close with a send under way, the leader slow to answer.
+        let mut w = World::new(ClusterConfig { seed, brokers: 3, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        let leader = w.describe_topic("t").unwrap().partitions[0].leader.unwrap();
+        let slow = NetworkConfig { latency_ms: 2_000, jitter_ms: 0, drop_rate: 0.0 };
+        w.set_link(p, leader, Some(slow)).unwrap();
+        w.send_async(p, "t", vec![value("late")]).unwrap();
+        let started_ms = w.now_ms();
+        w.close_client(p).unwrap();
+        assert!(w.now_ms() - started_ms >= 4_000, "seed {seed}: close() waited for the send's answer");
+        same_run(&mut w, started_ms, seed);
+    }
 }

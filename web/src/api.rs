@@ -953,6 +953,10 @@ pub fn assign_partitions(
     let q: AssignQuestion = from_json(&question).map_err(|e| {
         invalid(ErrorCode::InvalidRequest, format!("assignPartitions takes {{ members, partitions, previous? }}: {e}"))
     })?;
+    // (A JS object keyed `__proto__` sets its prototype: that member would vanish from the answer.)
+    if q.members.iter().any(|m| m.member_id == "__proto__") {
+        return Err(invalid(ErrorCode::InvalidRequest, "A member id cannot be __proto__ (the answer is a JS object)"));
+    }
     let members: Vec<Member> = q
         .members
         .into_iter()

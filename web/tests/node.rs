@@ -262,4 +262,7 @@ fn objects_of_too_many_keys_are_refused_before_they_are_read() {
     assert!(message.contains("partitions has 10001 keys: at most 10000"), "{message}");
     let answer = assign_partitions("range".into(), question(10_000)).unwrap();
     assert_eq!(Array::from(&get(&answer, "a")).length(), 2, "a subscribes to two topics of one partition");
+    // A member id `__proto__` would set the answer's prototype, and vanish from it (adversary 61).
+    let proto = js(r#"{"members": [{"memberId": "__proto__", "topics": ["t"]}], "partitions": {"t": 1}}"#);
+    assert_eq!(code(assign_partitions("range".into(), proto).unwrap_err()), "INVALID_REQUEST");
 }

@@ -15,6 +15,9 @@ pub const ASSIGNOR_PARTITIONS_MAX: u64 = 100_000;
 pub const ASSIGNOR_TOPICS_MAX: usize = 10_000;
 /// Topics in one member's subscription: as many as a consumer may subscribe to (`ASSIGNED_PARTITIONS_MAX`).
 pub const ASSIGNOR_SUBSCRIPTION_MAX: usize = crate::config::CLUSTER_PARTITIONS_MAX as usize;
+/// Topics in all members' subscriptions together (adversary 61: 1,000 members of 20,000 topics each took
+/// 10 to 21 s).
+pub const ASSIGNOR_SUBSCRIPTIONS_MAX: usize = 1_000_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Assignor {
@@ -118,6 +121,13 @@ pub fn assign(
             InvalidRequest,
             "Member {} subscribes to {n} topics: at most {ASSIGNOR_SUBSCRIPTION_MAX}",
             m.member_id
+        ));
+    }
+    let n: usize = members.iter().map(|m| m.topics.len()).sum();
+    if n > ASSIGNOR_SUBSCRIPTIONS_MAX {
+        return Err(franz_err!(
+            InvalidRequest,
+            "At most {ASSIGNOR_SUBSCRIPTIONS_MAX} subscribed topics in all, got {n}"
         ));
     }
     let claimed: usize = previous.values().map(Vec::len).sum();
@@ -618,6 +628,9 @@ mod tests {
         long[0].topics = (0..=ASSIGNOR_SUBSCRIPTION_MAX).map(|i| format!("t{i}")).collect();
         let refused = assign(Assignor::Range, &long, &partitions, &Assignment::new()).unwrap_err();
         assert!(refused.message.contains("subscribes to 20001 topics"), "{}", refused.message);
+        let many: Vec<Member> = (0..101).map(|i| Member { member_id: format!("m{i}"), ..members[0].clone() }).collect();
+        let refused = assign(Assignor::Range, &many, &partitions, &Assignment::new()).unwrap_err();
+        assert!(refused.message.contains("subscribed topics in all, got 1010000"), "{}", refused.message);
         let previous: Assignment = members.iter().take(11).map(|m| (m.member_id.clone(), everything.clone())).collect();
         let refused = assign(Assignor::Sticky, &members, &partitions, &previous).unwrap_err();
         assert!(refused.message.contains("previously owned partitions, got 110000"), "{}", refused.message);

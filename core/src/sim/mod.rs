@@ -276,12 +276,13 @@ pub struct World {
     /// the action lands where a replay of the scenario (which forms the whole cluster first) puts it.
     formation_cut: bool,
     /// The last blocking call ended at the horizon, unanswered before its deadline (the replay's instant fell
-    /// inside it), and that deadline: what the scenario does after it comes later in a whole replay.
-    call_cut: Option<u64>,
-    /// Brokers whose `stopBroker` call was cut: each goes on shutting down, as Kafka's does, and stops once the
-    /// controller moved its leaderships away or at the deadline its call had (adversary 60: one replayed to
-    /// an instant inside its stop stayed "stopping" for good).
-    stops_under_way: Vec<(NodeId, u64)>,
+    /// inside it): what the scenario does after it comes later in a whole replay.
+    call_cut: bool,
+    /// Closes and broker stops whose call was cut, with its deadline: each goes on, as Kafka's client goes
+    /// on closing and its broker on shutting down, and ends as its call would have (adversaries 60 and 61:
+    /// a broker replayed to an instant inside its stop stayed "stopping" for good, and a closing client
+    /// ended there, its commit and LeaveGroup never sent).
+    calls_finishing: Vec<(ops::Waiting, u64)>,
     /// Producers streaming records as time passes (`stream` actions), by producer id.
     streams: VecMap<NodeId, stream::ProducerStream>,
     /// Consumers polling as time passes (`pollLoop` actions), by consumer id.
@@ -372,8 +373,8 @@ impl World {
             actions_bytes: 0,
             horizon_ms,
             formation_cut: false,
-            call_cut: None,
-            stops_under_way: Vec::new(),
+            call_cut: false,
+            calls_finishing: Vec::new(),
             streams: VecMap::new(),
             poll_loops: VecMap::new(),
             recent_losses: VecDeque::new(),
@@ -702,6 +703,16 @@ impl World {
             if done(self) {
                 return true;
             }
+            // A call going on ends at its deadline after everything else at that instant, as a call does.
+            let finishing_ms = self.calls_finishing.iter().map(|&(_, t)| t).min().filter(|&t| t <= deadline_ms);
+            if let Some(t) = finishing_ms {
+                let before = |next: Option<u64>| next.is_some_and(|n| n <= t);
+                if !before(self.next_client_loop_ms()) && !before(self.next_event_ms()) {
+                    self.now_ms = self.now_ms.max(t);
+                    self.finish_calls();
+                    continue;
+                }
+            }
             // Streams' records and poll loops due before the next event go first.
             if let Some(s) = self.next_client_loop_ms().filter(|&s| s <= deadline_ms) {
                 if self.next_event_ms().is_none_or(|t| s <= t) {
@@ -715,9 +726,10 @@ impl World {
                     // a stale timer skipped first must not let a later event pass the loops, or where a runFor
                     // ends would change the run (a live page's frames against its replay).
                     let loops_ms = self.next_client_loop_ms().filter(|&s| s <= deadline_ms);
-                    self.step_event(loops_ms.map_or(deadline_ms, |s| s.saturating_sub(1)));
-                    if !self.stops_under_way.is_empty() {
-                        self.finish_stops_under_way();
+                    let limit_ms = loops_ms.map_or(deadline_ms, |s| s.saturating_sub(1));
+                    self.step_event(finishing_ms.map_or(limit_ms, |t| t.min(limit_ms)));
+                    if !self.calls_finishing.is_empty() {
+                        self.finish_calls();
                     }
                 }
                 _ => {

@@ -175,9 +175,7 @@ impl Consumer {
             }
             Err(e) => {
                 if commit.kind == CommitKind::Revocation && self.closing == Some(super::Closing::Committing) {
-                    self.close_commit_failed = Some(e.code);
-                    let group = self.config.group_id.clone().unwrap_or_default();
-                    out.trace(TraceKind::ConsumerCloseCommitFailed { group, error: e.code });
+                    self.fail_close_commit(e.code, out);
                 }
                 Err(self.on_commit_refused(now_ms, &commit, e, out))
             }

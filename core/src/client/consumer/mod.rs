@@ -577,6 +577,10 @@ impl Consumer {
             let positions = self.positions();
             self.start_commit(now_ms, positions, CommitKind::Revocation);
             self.fill(now_ms, out);
+        } else if self.config.group_id.is_some() && self.config.enable_auto_commit && !self.positions().is_empty() {
+            // Kafka's close commits as a member of a stable generation only: mid-rebalance (a cooperative member
+            // keeps its partitions) the commit fails with RebalanceInProgressException, logged (adversary 61).
+            self.fail_close_commit(ErrorCode::RebalanceInProgress, out);
         }
         self.maybe_finish_close(now_ms, out);
     }
@@ -598,6 +602,22 @@ impl Consumer {
     /// removed the member and refused its commit, and `close()` lost the positions).
     fn heartbeats_while_closing(&self, m: &Membership) -> bool {
         self.closing == Some(Closing::Committing) && m.phase == Phase::Stable
+    }
+
+    /// `close()`'s time is up (Kafka's 30 s): its commit, still unanswered, failed (adversary 61: it went
+    /// unsaid).
+    pub fn close_timed_out(&mut self, out: &mut Outbox) {
+        if self.closing == Some(Closing::Committing) && self.commits.values().any(|c| c.kind == CommitKind::Revocation)
+        {
+            self.fail_close_commit(ErrorCode::RequestTimedOut, out);
+        }
+    }
+
+    /// The closing commit failed: Kafka logs it ("Synchronous auto-commit of offsets failed") and leaves.
+    fn fail_close_commit(&mut self, error: ErrorCode, out: &mut Outbox) {
+        self.close_commit_failed = Some(error);
+        let group = self.config.group_id.clone().unwrap_or_default();
+        out.trace(TraceKind::ConsumerCloseCommitFailed { group, error });
     }
 
     /// After `close()`: why its commit of the positions failed, if it did (it left the group anyway).

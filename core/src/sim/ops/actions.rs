@@ -56,6 +56,12 @@ impl World {
     pub(in crate::sim) fn exec_stop_client(&mut self, id: NodeId, crashed: bool) -> Result<Call> {
         match self.nodes.get(&id) {
             Some(Node::Producer(_) | Node::Consumer(_)) => {
+                // Closing already (its close call was cut): this one waits for that close.
+                if !crashed {
+                    if let Some(going_on) = self.take_call_finishing(id) {
+                        return Ok(going_on);
+                    }
+                }
                 // Its application loop stops first: `close()` is called from the thread that polls or sends.
                 self.streams.remove(&id);
                 self.poll_loops.remove(&id);

@@ -17,6 +17,10 @@ impl World {
         if self.crashed.contains(&id) {
             return Err(franz_err!(InvalidRequest, "Broker {id} is down already"));
         }
+        // Stopping already (its stop call was cut): this call waits for that shutdown, as a second SIGTERM does.
+        if let Some(going_on) = self.take_call_finishing(id) {
+            return Ok(going_on);
+        }
         self.command(id, |node, now, out| {
             if let Node::Broker(b) = node {
                 b.request_controlled_shutdown(now, out);
@@ -29,32 +33,6 @@ impl World {
     /// The broker stops once the controller moved its leaderships away, or the wait for that timed out.
     pub(in crate::sim) fn end_stopped_broker(&mut self, id: NodeId) {
         let controlled = self.broker(id).is_none_or(|b| b.controlled_shutdown_done());
-        // The call was cut in the middle of the shutdown (time travel to an instant inside it): not at its
-        // wait's end, where the original run stopped it (adversary 60: a replay to that very instant left the
-        // broker running). The broker goes on shutting down.
-        if let (Some(deadline_ms), false) = (self.call_cut, controlled) {
-            self.stops_under_way.push((id, deadline_ms));
-            return;
-        }
-        self.finish_stop(id, controlled);
-    }
-
-    /// Stops the brokers whose cut stop is done: approved by the controller, or at its deadline. One crashed
-    /// meanwhile (or restarted from a crash) is no longer stopping.
-    pub(in crate::sim) fn finish_stops_under_way(&mut self) {
-        for (id, deadline_ms) in core::mem::take(&mut self.stops_under_way) {
-            let stopping =
-                !self.crashed.contains(&id) && self.broker(id).is_some_and(|b| b.controlled_shutdown_requested());
-            let controlled = self.broker(id).is_some_and(|b| b.controlled_shutdown_done());
-            if stopping && (controlled || self.now_ms >= deadline_ms) {
-                self.finish_stop(id, controlled);
-            } else if stopping {
-                self.stops_under_way.push((id, deadline_ms));
-            }
-        }
-    }
-
-    fn finish_stop(&mut self, id: NodeId, controlled: bool) {
         if let Ok(b) = self.broker_mut(id) {
             b.flush_for_stop();
         }

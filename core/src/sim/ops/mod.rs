@@ -5,7 +5,7 @@
 
 mod actions;
 mod calls;
-pub(in crate::sim) use calls::PendingCall;
+pub(in crate::sim) use calls::{PendingCall, Waiting};
 mod faults;
 mod replay;
 pub use replay::Replay;

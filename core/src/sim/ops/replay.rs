@@ -206,7 +206,7 @@ impl Replay {
     /// stamped earlier (a hand-made scenario; adversary 59: a broker added during a minute's createTopic
     /// had joined in a replay to a moment inside that minute).
     fn stop_if_cut_at(&mut self, horizon: u64) {
-        if self.world.call_cut.is_some() && self.world.now_ms >= horizon && self.until_ms.is_some() {
+        if self.world.call_cut && self.world.now_ms >= horizon && self.until_ms.is_some() {
             self.next = self.actions.len();
         }
     }

@@ -59,8 +59,7 @@ impl World {
     /// When the next stream record or poll loop is due, if any runs.
     pub(in crate::sim) fn next_client_loop_ms(&self) -> Option<u64> {
         let streams = self.streams.values().map(ProducerStream::next_ms);
-        let stops = self.stops_under_way.iter().map(|&(_, deadline_ms)| deadline_ms);
-        streams.chain(self.poll_loops.values().map(|l| l.next_ms)).chain(stops).min()
+        streams.chain(self.poll_loops.values().map(|l| l.next_ms)).min()
     }
 
     /// Moves the clock to `at_ms`, sends every stream's records due by then (counting the outcomes of the
@@ -88,7 +87,9 @@ impl World {
             self.count_stream_outcomes(producer);
         }
         self.run_poll_loops();
-        self.finish_stops_under_way();
+        if !self.calls_finishing.is_empty() {
+            self.finish_calls();
+        }
     }
 
     /// Each poll loop due polls once, without waiting (what the consumer has buffered; the poll also does the
