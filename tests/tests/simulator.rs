@@ -754,6 +754,18 @@ fn an_action_stamped_during_a_blocking_call_comes_after_it_in_every_replay() {
     );
     let stops = cut.trace().kept().filter(|e| matches!(e.kind, TraceKind::BrokerStopped { .. })).count();
     assert_eq!(stops, 1, "one stop");
+    // Crashed and restarted meanwhile, the broker's stop is over: a new stop is a new controlled shutdown
+    // (adversary 62: the old one took it over, and stopped it unapproved at its deadline).
+    let mut cut = World::replay(&scenario, Some(end_ms - 200_000)).unwrap();
+    for c in cut.controllers().to_vec() {
+        cut.restart_controller(c).unwrap();
+    }
+    cut.crash_broker(1).unwrap();
+    cut.restart_broker(1).unwrap();
+    cut.run_for(10_000);
+    cut.stop_broker(1).unwrap();
+    assert_eq!(cut.stop_was_controlled(1), Some(true), "the new stop approved");
+    assert!(cut.now_ms() < end_ms - 100_000, "long before the old stop's deadline");
 }
 
 /// Adversary 61: a replay cut inside a stop, then run on, differed from the run when another event fell at
@@ -949,6 +961,13 @@ fn a_replay_cut_inside_a_close_goes_on_closing_as_the_run_did() {
             let mut cut = World::replay(&scenario, Some(cut_ms)).unwrap();
             cut.run_for(w.now_ms() - cut_ms);
             assert_eq!(cut.trace().hash(), w.trace().hash(), "seed {seed}: replayed to {cut_ms}, then run");
+            // Stepped (the page's "."), it closes as well (adversary 62: stepping never ended it).
+            let mut stepped = World::replay(&scenario, Some(cut_ms)).unwrap();
+            while stepped.now_ms() <= closed_ms {
+                assert!(stepped.step(), "seed {seed}: something to step");
+            }
+            stepped.run_for(w.now_ms() - stepped.now_ms());
+            assert_eq!(stepped.trace().hash(), w.trace().hash(), "seed {seed}: replayed to {cut_ms}, then stepped");
         }
         assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
     };
@@ -975,6 +994,9 @@ fn a_replay_cut_inside_a_close_goes_on_closing_as_the_run_did() {
         w.close_client(a).unwrap();
         assert!(w.group_offsets("g").iter().any(|o| o.committed > 0), "seed {seed}: the close committed");
         same_run(&mut w, started_ms, seed);
+        // A client closing takes no more calls, as Kafka's after close() (adversary 62: a fork's poll did).
+        let mut closing = World::replay(&w.scenario().unwrap(), Some(started_ms + 5)).unwrap();
+        assert_eq!(closing.poll(a, 100).unwrap_err().code, ErrorCode::InvalidRequest, "seed {seed}");
 
         // A producer's close with a send under way, the leader slow to answer.
         let mut w = World::new(ClusterConfig { seed, brokers: 3, ..Default::default() }).unwrap();

@@ -955,7 +955,7 @@ pub fn assign_partitions(
     })?;
     // (A JS object keyed `__proto__` sets its prototype: that member would vanish from the answer.)
     if q.members.iter().any(|m| m.member_id == "__proto__") {
-        return Err(invalid(ErrorCode::InvalidRequest, "A member id cannot be __proto__ (the answer is a JS object)"));
+        return Err(invalid(ErrorCode::InvalidRequest, "A member id cannot be __proto__"));
     }
     let members: Vec<Member> = q
         .members

@@ -507,7 +507,7 @@ impl fmt::Display for TraceKind {
                 "fenced (FENCED_INSTANCE_ID): the coordinator knows this group.instance.id as another member than {member} of group {group} (a newer consumer took its place, or a former coordinator handed out {member}); this consumer stops"
             ),
             TraceKind::ConsumerCloseCommitFailed { group, error } => write!(f,
-                "close() could not commit its positions in group {group} ({error}); it leaves anyway, and the partitions' next owners start from the offsets committed before, reading again what it had read since"
+                "close() could not commit its positions in group {group} ({error}): unless the commit landed late, its partitions' next owners read again from the last commit"
             ),
             TraceKind::OffsetsTopicNotCreated { error, message } => write!(f,
                 "could not create __consumer_offsets ({error}: {message}): groups have no coordinator (COORDINATOR_NOT_AVAILABLE) until it can be; see offsets.topic.replication.factor"

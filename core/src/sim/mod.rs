@@ -703,15 +703,11 @@ impl World {
             if done(self) {
                 return true;
             }
-            // A call going on ends at its deadline after everything else at that instant, as a call does.
-            let finishing_ms = self.calls_finishing.iter().map(|&(_, t)| t).min().filter(|&t| t <= deadline_ms);
-            if let Some(t) = finishing_ms {
-                let before = |next: Option<u64>| next.is_some_and(|n| n <= t);
-                if !before(self.next_client_loop_ms()) && !before(self.next_event_ms()) {
-                    self.now_ms = self.now_ms.max(t);
-                    self.finish_calls();
-                    continue;
-                }
+            let finishing_ms = self.finishing_deadline_ms().filter(|&t| t <= deadline_ms);
+            if let Some(t) = finishing_ms.filter(|&t| self.nothing_due_by(t)) {
+                self.now_ms = self.now_ms.max(t);
+                self.finish_calls();
+                continue;
             }
             // Streams' records and poll loops due before the next event go first.
             if let Some(s) = self.next_client_loop_ms().filter(|&s| s <= deadline_ms) {

@@ -180,19 +180,23 @@ impl World {
         Some(self.end_action(call.applied, outcome))
     }
 
+    /// The first deadline of a close or stop going on: it ends there after everything else at that instant, as
+    /// a call does ([`World::nothing_due_by`]).
+    pub(in crate::sim) fn finishing_deadline_ms(&self) -> Option<u64> {
+        self.calls_finishing.iter().map(|&(_, t)| t).min()
+    }
+
+    /// No client loop and no event due by `at_ms`.
+    pub(in crate::sim) fn nothing_due_by(&self, at_ms: u64) -> bool {
+        let by = |next: Option<u64>| next.is_some_and(|n| n <= at_ms);
+        !by(self.next_client_loop_ms()) && !by(self.next_event_ms())
+    }
+
     /// Ends each close or stop going on that is answered or at its deadline. One whose client or broker went
     /// down meanwhile (crashed, or restarted from a crash) is over.
     pub(in crate::sim) fn finish_calls(&mut self) {
         for (waiting, deadline_ms) in core::mem::take(&mut self.calls_finishing) {
-            let going_on = match &waiting {
-                Waiting::Close { id } => self.nodes.contains_key(id),
-                Waiting::ControlledShutdown { broker } => {
-                    !self.crashed.contains(broker)
-                        && self.broker(*broker).is_some_and(|b| b.controlled_shutdown_requested())
-                }
-                _ => false,
-            };
-            if !going_on {
+            if !self.going_on(&waiting) {
                 continue;
             }
             if self.closed_or_stopped(&waiting) || self.now_ms >= deadline_ms {
@@ -203,14 +207,32 @@ impl World {
         }
     }
 
-    /// `id`'s close or stop going on, as a call to wait for (a second close or stop of the same).
+    /// Whether a close or stop going on still is: its client not crashed, its broker not crashed or restarted
+    /// from a crash since.
+    fn going_on(&self, waiting: &Waiting) -> bool {
+        match waiting {
+            Waiting::Close { id } => self.nodes.contains_key(id),
+            Waiting::ControlledShutdown { broker } => {
+                !self.crashed.contains(broker)
+                    && self.broker(*broker).is_some_and(|b| b.controlled_shutdown_requested())
+            }
+            _ => false,
+        }
+    }
+
+    /// `id`'s close or stop going on, as a call to wait for (a second close or stop of the same). One that is
+    /// over is dropped (adversary 62: after a crash and a restart at the cut's instant, it took a new stop
+    /// over, and the broker stopped unapproved at the old deadline).
     #[inline(never)]
     pub(in crate::sim) fn take_call_finishing(&mut self, id: NodeId) -> Option<Call> {
-        let of =
-            |w: &Waiting| matches!(w, Waiting::Close { id: n } | Waiting::ControlledShutdown { broker: n } if *n == id);
-        let i = self.calls_finishing.iter().position(|(w, _)| of(w))?;
+        let i = self.calls_finishing.iter().position(|(w, _)| of(w, id))?;
         let (waiting, deadline_ms) = self.calls_finishing.swap_remove(i);
-        Some(Call::Wait(waiting, deadline_ms))
+        self.going_on(&waiting).then_some(Call::Wait(waiting, deadline_ms))
+    }
+
+    /// Whether `id` has a close or stop going on.
+    pub(in crate::sim) fn closing_or_stopping(&self, id: NodeId) -> bool {
+        self.calls_finishing.iter().any(|(w, _)| of(w, id))
     }
 
     /// Whether a blocking call begun by [`World::apply_for`] waits on. (Its action is recorded already: a
@@ -225,4 +247,9 @@ impl World {
             let _ = self.continue_call(u64::MAX);
         }
     }
+}
+
+/// Whether `waiting` is `id`'s close or stop.
+fn of(waiting: &Waiting, id: NodeId) -> bool {
+    matches!(waiting, Waiting::Close { id: n } | Waiting::ControlledShutdown { broker: n } if *n == id)
 }

@@ -22,7 +22,20 @@ impl World {
 
     /// One event (a `step`), the streams' records and poll loops due before it run first.
     pub(in crate::sim) fn step_with_streams(&mut self) -> bool {
+        let stepped = self.step_once();
+        // (A step ends a close or stop going on as `run_until` does: adversary 62, stepping never ended one.)
+        if !self.calls_finishing.is_empty() {
+            self.finish_calls();
+        }
+        stepped
+    }
+
+    fn step_once(&mut self) -> bool {
         let horizon = self.horizon_ms.unwrap_or(u64::MAX);
+        if let Some(t) = self.finishing_deadline_ms().filter(|&t| t <= horizon && self.nothing_due_by(t)) {
+            self.now_ms = self.now_ms.max(t);
+            return true;
+        }
         loop {
             match (self.next_client_loop_ms().filter(|&s| s <= horizon), self.next_event_ms()) {
                 (None, _) => return self.step_event(u64::MAX),

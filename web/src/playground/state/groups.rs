@@ -67,7 +67,7 @@ fn close_text(name: &str, took_ms: u64, coordinator_down: Option<NodeId>, commit
     let took = franz_core::trace::group_thousands(took_ms);
     if let Some(error) = commit_failed {
         return format!(
-            "{name} closed after {took} ms without committing: the group refused its commit ({error}). Its \
+            "{name} closed after {took} ms, its commit failed ({error}). Unless it landed after all, its \
              partitions' next owners start from the offsets committed before and read again what it had read."
         );
     }
@@ -340,7 +340,7 @@ mod tests {
         assert_eq!(card.offsets[0].committed, 3, "and committed there");
         assert!(close_text("m", 30_000, None, None).contains("close()'s limit"));
         let refused = close_text("m", 20, None, Some(ErrorCode::UnknownMemberId));
-        assert!(refused.starts_with("m closed after 20 ms without committing"), "{refused}");
+        assert!(refused.starts_with("m closed after 20 ms, its commit failed (UNKNOWN_MEMBER_ID)"), "{refused}");
     }
 
     #[test]
