@@ -2423,3 +2423,37 @@ fn a_closing_commit_that_times_out_or_meets_a_rebalance_is_told() {
         assert!(told, "seed {seed}: the trace says so");
     }
 }
+
+/// Kafka 4's coordinator appends a commit with acks=1 and answers once the high watermark passes it, so a
+/// commit under `min.insync.replicas` is written, fails after `offsets.commit.timeout.ms` with
+/// COORDINATOR_NOT_AVAILABLE (the consumer looks for its coordinator again and retries), and lands once the
+/// ISR grows back. Before, Franz refused it at once with NOT_ENOUGH_REPLICAS, which Kafka's consumer does not
+/// expect from a commit, and nothing was written.
+#[test]
+fn a_commit_under_min_insync_replicas_lands_once_the_isr_grows_back() {
+    use franz_core::sim::scenario::PartitionOffset;
+    for seed in 1..=4 {
+        let broker_config: ConfigMap = [("min.insync.replicas".to_string(), "2".to_string())].into();
+        let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
+        w.create_topic("a", 1, Some(1), ConfigMap::new()).unwrap();
+        let config = ConsumerConfig { group_id: Some("g".into()), ..ConsumerConfig::named("c") };
+        let c = w.add_consumer(config).unwrap();
+        let at = |offset| Some(vec![PartitionOffset { topic: "a".into(), partition: 0, offset }]);
+        w.commit_sync(c, at(5)).unwrap();
+        let coordinator = w.describe_group("g").coordinator.unwrap();
+        let followers: Vec<NodeId> = w.brokers().iter().copied().filter(|&b| b != coordinator).collect();
+        for &b in &followers {
+            w.crash_broker(b).unwrap();
+        }
+        w.run_for(60_000); // the followers leave the ISR (replica.lag.time.max.ms)
+        let e = w.commit_sync(c, at(9)).unwrap_err();
+        assert_ne!(e.code, ErrorCode::NotEnoughReplicas, "seed {seed}: {e}");
+        assert_eq!(w.group_offsets("g")[0].committed, 5, "seed {seed}: not replicated, not yet committed");
+        for &b in &followers {
+            w.restart_broker(b).unwrap();
+        }
+        w.run_for(30_000);
+        assert_eq!(w.group_offsets("g")[0].committed, 9, "seed {seed}: the written commit lands");
+        franz_tests::assert_serving(&mut w, &format!("seed {seed}"));
+    }
+}

@@ -1,9 +1,9 @@
 //! The group coordinator: committed offsets and group membership. A group's coordinator is the leader of
 //! its partition of `__consumer_offsets` (created on first use, compacted, replicated like any topic); a
-//! commit is a record appended there with `acks=all`, answered once replicated, so committed offsets survive
-//! the coordinator's crash: the next leader of the partition reads them from its own replica. The group
-//! itself ([`Group`]) is written there too when a rebalance completes, and the next leader reads it back
-//! ([`Broker::load_groups`]): members keep their ids and generation when the coordinator moves.
+//! commit is a record appended there, answered once replicated (the high watermark passed it), so committed
+//! offsets survive the coordinator's crash: the next leader of the partition reads them from its own replica.
+//! The group itself ([`Group`]) is written there too when a rebalance completes, and the next leader reads it
+//! back ([`Broker::load_groups`]): members keep their ids and generation when the coordinator moves.
 
 use crate::vec_map::VecMap;
 use alloc::string::String;
@@ -165,8 +165,11 @@ impl Broker {
                     }
                 }
             }
-            let (base_offset, required_offset) =
-                self.append(&tp, Acks::All, (ProducerStamp::NONE, None), records.into(), now_ms, out)?;
+            // Kafka 4's coordinator runtime appends with acks=1 and answers once the high watermark passes the
+            // commit: below min.insync.replicas it is written, and lands when the ISR grows back.
+            let (base_offset, required_offset) = self
+                .append(&tp, Acks::Leader, (ProducerStamp::NONE, None), records.into(), now_ms, out)
+                .map_err(store_error)?;
             Ok((tp, base_offset, required_offset, topic_ids))
         })();
         match result {
@@ -272,16 +275,20 @@ fn refusal(message: &Message, e: crate::error::FranzError) -> Option<Message> {
     })
 }
 
-/// Kafka's `appendGroupMetadataErrorToResponseError`: what members hear when the group's record could not
-/// be written.
-fn store_error(e: crate::error::FranzError) -> crate::error::FranzError {
+/// Kafka's `appendGroupMetadataErrorToResponseError` (and its coordinator runtime's
+/// `handleOperationException`): what members hear when the group's record or their commit could not be written.
+pub(super) fn store_error(e: crate::error::FranzError) -> crate::error::FranzError {
     use crate::error::ErrorCode::*;
     match e.code {
         NotLeaderOrFollower => {
-            franz_err!(NotCoordinator, "The coordinator moved while writing the group: {}", e.message)
+            franz_err!(
+                NotCoordinator,
+                "The coordinator moved while writing to the group's offsets partition: {}",
+                e.message
+            )
         }
         UnknownTopicOrPartition | NotEnoughReplicas | NotEnoughReplicasAfterAppend | RequestTimedOut => {
-            franz_err!(CoordinatorNotAvailable, "The group could not be written: {}", e.message)
+            franz_err!(CoordinatorNotAvailable, "Could not write to the group's offsets partition: {}", e.message)
         }
         MessageTooLarge | RecordListTooLarge => {
             franz_err!(UnknownServerError, "The group's record is too large: {}", e.message)

@@ -367,12 +367,7 @@ impl DelayedProduce {
                 Some(w) => w.result.unwrap_or_else(|| unanswered(&w.tp)),
                 None => Err(franz_err!(InvalidRequest, "An OffsetCommit without a partition")),
             };
-            let result = result.map(|_| ()).map_err(|e| match e.code {
-                crate::error::ErrorCode::NotLeaderOrFollower => {
-                    franz_err!(NotCoordinator, "The coordinator moved while the commit was being replicated")
-                }
-                _ => e,
-            });
+            let result = result.map(|_| ()).map_err(coordinator::store_error);
             out.send(from, Message::OffsetCommitResponse { correlation_id, result, topic_ids });
         } else {
             let partitions = partitions

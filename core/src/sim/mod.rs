@@ -258,10 +258,9 @@ pub struct World {
     cut_losses: VecSet<(NodeId, NodeId)>,
     /// Nodes in a stop-the-world pause, until when.
     paused_until_ms: VecMap<NodeId, u64>,
-    /// The outcomes a producer completed in `close()`, not yet taken: `producer_results` still reads them.
-    closed_producer_results: VecMap<NodeId, Vec<crate::client::SendResult>>,
-    /// Closed consumers whose `close()` could not commit their positions, and why.
-    close_commits_failed: VecMap<NodeId, crate::ErrorCode>,
+    /// What a closed client's `close()` left to read: a producer's outcomes not yet taken, why a consumer's
+    /// closing commit failed.
+    closed_clients: VecMap<NodeId, ops::ClosedClient>,
     history: History,
     /// The user's actions so far, for `scenario()`.
     actions: Vec<ScenarioEntry>,
@@ -364,8 +363,7 @@ impl World {
             powered_off: VecSet::new(),
             stopped: VecMap::new(),
             cut_losses: VecSet::new(),
-            closed_producer_results: VecMap::new(),
-            close_commits_failed: VecMap::new(),
+            closed_clients: VecMap::new(),
             paused_until_ms: VecMap::new(),
             history: History::default(),
             actions: Vec::new(),
@@ -521,7 +519,10 @@ impl World {
 
     /// For a closed consumer, why its `close()` could not commit its positions, if it could not.
     pub fn close_commit_failed(&self, consumer: NodeId) -> Option<crate::ErrorCode> {
-        self.close_commits_failed.get(&consumer).copied()
+        match self.closed_clients.get(&consumer) {
+            Some(ops::ClosedClient::Consumer { commit_failed }) => Some(*commit_failed),
+            _ => None,
+        }
     }
 
     /// Until when `node` is paused, if it is.
@@ -724,9 +725,7 @@ impl World {
                     let loops_ms = self.next_client_loop_ms().filter(|&s| s <= deadline_ms);
                     let limit_ms = loops_ms.map_or(deadline_ms, |s| s.saturating_sub(1));
                     self.step_event(finishing_ms.map_or(limit_ms, |t| t.min(limit_ms)));
-                    if !self.calls_finishing.is_empty() {
-                        self.finish_calls();
-                    }
+                    self.finish_calls();
                 }
                 _ => {
                     self.now_ms = self.now_ms.max(deadline_ms);

@@ -24,9 +24,7 @@ impl World {
     pub(in crate::sim) fn step_with_streams(&mut self) -> bool {
         let stepped = self.step_once();
         // (A step ends a close or stop going on as `run_until` does: adversary 62, stepping never ended one.)
-        if !self.calls_finishing.is_empty() {
-            self.finish_calls();
-        }
+        self.finish_calls();
         stepped
     }
 
@@ -100,9 +98,7 @@ impl World {
             self.count_stream_outcomes(producer);
         }
         self.run_poll_loops();
-        if !self.calls_finishing.is_empty() {
-            self.finish_calls();
-        }
+        self.finish_calls();
     }
 
     /// Each poll loop due polls once, without waiting (what the consumer has buffered; the poll also does the
