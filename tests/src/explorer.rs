@@ -493,8 +493,15 @@ fn act(w: &mut World, m: &mut Model) {
             let _ = w.set_network(NetworkConfig { drop_rate, ..w.network().config() });
         }
         91 => {
-            m.count("pauseNode");
-            let node = if m.chance(70) { broker } else { controller };
+            // A client too (a consumer's GC pause past its session, a producer's with sends in flight):
+            // adversary 62 found a paused client still sending.
+            let clients: Vec<NodeId> = m.consumers.iter().copied().chain(m.producers.iter().map(|p| p.0)).collect();
+            let node = match m.roll(100) {
+                0..=19 => m.pick(&clients).unwrap_or(broker),
+                20..=74 => broker,
+                _ => controller,
+            };
+            m.count(if node >= franz_core::types::FIRST_CLIENT_ID { "pauseClient" } else { "pauseNode" });
             let _ = w.pause_node(node, u64::from(m.roll(12_000)));
         }
         92..=93 if m.long => {

@@ -85,6 +85,7 @@ fn explorer_1000_histories_keep_kafkas_promises() {
         "batch splits (trace)",
         "coordinatorCut",
         "pauseInRebalance",
+        "pauseClient",
     ] {
         assert!(coverage.get(op).copied().unwrap_or(0) > 10, "only {:?} of {op}", coverage.get(op));
     }

@@ -1012,3 +1012,70 @@ fn a_replay_cut_inside_a_close_goes_on_closing_as_the_run_did() {
         same_run(&mut w, started_ms, seed);
     }
 }
+
+/// Adversary 62: a client in a stop-the-world pause (`pauseNode`) went on sending: its poll loop polled (and
+/// heartbeat, so a paused member was never removed from its group), its stream sent, the user's calls went
+/// out, and a close going on ended at its deadline inside the pause. A paused process is frozen whole, its
+/// application with it: its loops wait for the pause to end, calls on it are refused, and a close going on
+/// ends no earlier than the pause.
+#[test]
+fn a_paused_client_is_frozen_with_its_application() {
+    use franz_core::sim::stream::{StreamKey, StreamSpec};
+    for seed in 1..=3 {
+        let mut w = World::new(ClusterConfig { seed, brokers: 3, ..Default::default() }).unwrap();
+        w.create_topic("t", 2, Some(3), ConfigMap::new()).unwrap();
+        let member = |w: &mut World, name: &str| {
+            let config = ConsumerConfig {
+                group_id: Some("g".into()),
+                session_timeout_ms: 6_000,
+                heartbeat_interval_ms: 2_000,
+                ..ConsumerConfig::named(name)
+            };
+            let c = w.add_consumer(config).unwrap();
+            w.subscribe(c, vec!["t".into()]).unwrap();
+            w.poll_loop(c, 500).unwrap();
+            c
+        };
+        let (a, b) = (member(&mut w, "a"), member(&mut w, "b"));
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        let spec = StreamSpec { topic: "t".into(), records_per_sec: 10, key: StreamKey::None, value: "v".into() };
+        w.stream(p, spec).unwrap();
+        w.run_for(15_000);
+        let owners = |w: &World| w.describe_group("g").members.iter().map(|m| m.client_id.clone()).collect::<Vec<_>>();
+        assert_eq!(owners(&w).len(), 2, "seed {seed}");
+        let polled = |w: &World| w.poll_loops().iter().find(|l| l.consumer == a).map(|l| l.records + l.errors);
+        let sent = |w: &World| w.streams()[0].sent;
+        let (polled_before, sent_before) = (polled(&w), sent(&w));
+        w.pause_node(a, 20_000).unwrap();
+        w.pause_node(p, 20_000).unwrap();
+        for refused in [
+            w.poll(a, 100).map(|_| ()),
+            w.commit_sync(a, None),
+            w.close_client(a),
+            w.send_async(p, "t", vec![value("x")]).map(|_| ()),
+        ] {
+            assert_eq!(refused.unwrap_err().code, ErrorCode::InvalidRequest, "seed {seed}");
+        }
+        w.run_for(15_000);
+        assert_eq!(owners(&w), vec![String::from("b")], "seed {seed}: the paused member's session expired");
+        assert_eq!((polled(&w), sent(&w)), (polled_before, sent_before), "seed {seed}: nothing while paused");
+        w.run_for(20_000);
+        assert_eq!(owners(&w).len(), 2, "seed {seed}: it joins again after its pause");
+        assert!(sent(&w) >= sent_before + 300, "seed {seed}: the stream sent what fell due meanwhile");
+        assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
+        let _ = b;
+
+        // A close cut by a replay, then the client paused past the close's 30 s: it ends when the pause does.
+        let coordinator = w.describe_group("g").coordinator.unwrap();
+        w.stop_poll_loop(a).unwrap();
+        w.partition_network(vec![vec![coordinator]]).unwrap();
+        let started_ms = w.now_ms();
+        w.close_client(a).unwrap();
+        let mut fork = World::replay(&w.scenario().unwrap(), Some(started_ms + 5)).unwrap();
+        fork.pause_node(a, 60_000).unwrap();
+        fork.run_for(59_000);
+        assert!(fork.node(a).is_some(), "seed {seed}: still closing, paused");
+        fork.run_for(2_000);
+        assert!(fork.node(a).is_none(), "seed {seed}: closed once its pause ended");
+    }
+}

@@ -525,6 +525,11 @@ impl World {
         }
     }
 
+    /// `at_ms`, or the end of `node`'s pause if later: a paused process acts then at the earliest.
+    pub(in crate::sim) fn awake_ms(&self, node: NodeId, at_ms: u64) -> u64 {
+        self.paused_until_ms.get(&node).map_or(at_ms, |&until| until.max(at_ms))
+    }
+
     /// Until when `node` is paused, if it is.
     pub fn paused_until_ms(&self, node: NodeId) -> Option<u64> {
         self.paused_until_ms.get(&node).copied().filter(|&t| t > self.now_ms)

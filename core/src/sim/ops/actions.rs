@@ -61,6 +61,7 @@ impl World {
                     if let Some(going_on) = self.take_call_finishing(id) {
                         return Ok(going_on);
                     }
+                    self.refuse_if_closing(id)?;
                 }
                 // Its application loop stops first: `close()` is called from the thread that polls or sends.
                 self.streams.remove(&id);
@@ -110,8 +111,12 @@ impl World {
     }
 
     /// A client whose close goes on (cut by time travel) takes no more calls, as Kafka's throws
-    /// IllegalStateException after `close()` (adversary 62: a fork's send on one was written).
+    /// IllegalStateException after `close()` (adversary 62: a fork's send on one was written); nor does one
+    /// in a stop-the-world pause, whose application is frozen with it (adversary 62: a paused client sent).
     fn refuse_if_closing(&self, id: NodeId) -> Result<()> {
+        if let Some(until) = self.paused_until_ms(id) {
+            return Err(franz_err!(InvalidRequest, "Client {id} is paused until {until} ms, its application too"));
+        }
         match self.closing_or_stopping(id) {
             true => Err(franz_err!(InvalidRequest, "Client {id} is closing")),
             false => Ok(()),

@@ -69,8 +69,8 @@ impl World {
 
     /// When the next stream record or poll loop is due, if any runs.
     pub(in crate::sim) fn next_client_loop_ms(&self) -> Option<u64> {
-        let streams = self.streams.values().map(ProducerStream::next_ms);
-        streams.chain(self.poll_loops.values().map(|l| l.next_ms)).min()
+        let streams = self.streams.iter().map(|(&p, s)| self.awake_ms(p, s.next_ms()));
+        streams.chain(self.poll_loops.iter().map(|(&c, l)| self.awake_ms(c, l.next_ms))).min()
     }
 
     /// Moves the clock to `at_ms`, sends every stream's records due by then (counting the outcomes of the
@@ -83,6 +83,10 @@ impl World {
         for producer in producers {
             if !matches!(self.nodes.get(&producer), Some(Node::Producer(_))) {
                 self.streams.remove(&producer);
+                continue;
+            }
+            // A paused application sends nothing; what fell due meanwhile goes once the pause ends.
+            if self.awake_ms(producer, 0) > self.now_ms {
                 continue;
             }
             let Some(stream) = self.streams.get_mut(&producer) else { continue };
@@ -104,8 +108,12 @@ impl World {
     /// Each poll loop due polls once, without waiting (what the consumer has buffered; the poll also does the
     /// group's work: heartbeats, rejoining, auto-commit). A loop whose consumer is gone ends.
     fn run_poll_loops(&mut self) {
-        let due: Vec<NodeId> =
-            self.poll_loops.iter().filter(|(_, l)| l.next_ms <= self.now_ms).map(|(&c, _)| c).collect();
+        let due: Vec<NodeId> = self
+            .poll_loops
+            .iter()
+            .filter(|(&c, l)| self.awake_ms(c, l.next_ms) <= self.now_ms)
+            .map(|(&c, _)| c)
+            .collect();
         for consumer in due {
             if !matches!(self.nodes.get(&consumer), Some(Node::Consumer(_))) {
                 self.poll_loops.remove(&consumer);
