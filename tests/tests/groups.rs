@@ -527,6 +527,8 @@ fn after_the_coordinator_moves_the_group_keeps_its_generation_and_old_commits_ar
     w.pause_node(b, 40_000).unwrap();
     assert!(run_until(&mut w, 38, &[a, c], &[a, c], &mut read, stable_with(2)), "{:?}", w.describe_group("g"));
     let without_b = w.describe_group("g");
+    // It wakes (a paused client takes no calls: its application is paused with it).
+    assert!(run_until(&mut w, 40, &[a, c], &[a, c], &mut read, |w| w.paused_until_ms(b).is_none()));
     let e = w.commit_sync(b, None).unwrap_err();
     assert!(matches!(e.code, ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration), "{e:?}");
     assert!(e.message.starts_with("CommitFailedException:"), "{}", e.message);
@@ -622,6 +624,8 @@ fn group_under_faults(seed: u64) -> (usize, usize) {
         for &m in &members {
             match w.poll(m, 0) {
                 Ok(records) => polled += records.len(),
+                // (A paused member takes no calls.)
+                Err(e) if w.paused_until_ms(m).is_some() => assert_eq!(e.code, ErrorCode::InvalidRequest, "{e}"),
                 Err(e) => assert_eq!(e.code, ErrorCode::FencedInstanceId, "seed {seed}: {e}"),
             }
         }
