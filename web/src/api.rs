@@ -271,7 +271,8 @@ impl Cluster {
         with_world(&self.world, |w| w.power_loss(id).map_err(js_error))
     }
 
-    /// A stop-the-world pause (a long GC): node `id` stays alive but silent for `ms`.
+    /// A stop-the-world pause (a long GC): node `id` stays alive but silent for `ms`; a client takes no calls
+    /// meanwhile (its application is paused with it).
     #[wasm_bindgen(js_name = pauseNode)]
     pub fn pause_node(
         &self,
