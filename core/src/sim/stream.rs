@@ -145,6 +145,9 @@ pub struct ProducerStream {
     pub failed: u64,
     /// The stream's sends not completed yet: request id → records in it.
     pending: VecMap<u64, u64>,
+    /// How long its producer was paused: its application's loop froze, and goes on at its rate after the
+    /// pause, without the records it would have sent meanwhile (a day's pause is no burst of a day's records).
+    paused_ms: u64,
 }
 
 /// A stream as the views show it.
@@ -163,13 +166,19 @@ pub struct StreamView {
 
 impl ProducerStream {
     pub fn new(spec: StreamSpec, started_ms: u64) -> ProducerStream {
-        ProducerStream { spec, started_ms, sent: 0, acknowledged: 0, failed: 0, pending: VecMap::new() }
+        ProducerStream { spec, started_ms, sent: 0, acknowledged: 0, failed: 0, pending: VecMap::new(), paused_ms: 0 }
     }
 
     /// When record `n` is due.
     fn due_ms(&self, n: u64) -> u64 {
         let offset_ms = u128::from(n) * 1_000 / u128::from(self.spec.records_per_sec.max(1));
-        self.started_ms.saturating_add(u64::try_from(offset_ms).unwrap_or(u64::MAX))
+        let offset_ms = u64::try_from(offset_ms).unwrap_or(u64::MAX).saturating_add(self.paused_ms);
+        self.started_ms.saturating_add(offset_ms)
+    }
+
+    /// Its producer paused `ms` longer: the schedule moves on by as much.
+    pub fn pause(&mut self, ms: u64) {
+        self.paused_ms = self.paused_ms.saturating_add(ms);
     }
 
     /// When the next record is due.

@@ -168,6 +168,9 @@ impl World {
         let until = self.now_ms + ms;
         let current = self.paused_until_ms.get(&id).copied().unwrap_or(0);
         self.paused_until_ms.insert(id, until.max(current));
+        if let Some(stream) = self.streams.get_mut(&id) {
+            stream.pause(until.saturating_sub(current.max(self.now_ms)));
+        }
         self.record(id, TraceKind::NodePaused { ms });
         Ok(())
     }

@@ -69,7 +69,7 @@ impl World {
 
     /// When the next stream record or poll loop is due, if any runs.
     pub(in crate::sim) fn next_client_loop_ms(&self) -> Option<u64> {
-        let streams = self.streams.iter().map(|(&p, s)| self.awake_ms(p, s.next_ms()));
+        let streams = self.streams.values().map(ProducerStream::next_ms);
         streams.chain(self.poll_loops.iter().map(|(&c, l)| self.awake_ms(c, l.next_ms))).min()
     }
 
@@ -83,10 +83,6 @@ impl World {
         for producer in producers {
             if !matches!(self.nodes.get(&producer), Some(Node::Producer(_))) {
                 self.streams.remove(&producer);
-                continue;
-            }
-            // A paused application sends nothing; what fell due meanwhile goes once the pause ends.
-            if self.awake_ms(producer, 0) > self.now_ms {
                 continue;
             }
             let Some(stream) = self.streams.get_mut(&producer) else { continue };
