@@ -258,9 +258,10 @@ pub struct World {
     cut_losses: VecSet<(NodeId, NodeId)>,
     /// Nodes in a stop-the-world pause, until when.
     paused_until_ms: VecMap<NodeId, u64>,
-    /// What a closed client's `close()` left to read: a producer's outcomes not yet taken, why a consumer's
-    /// closing commit failed.
-    closed_clients: VecMap<NodeId, ops::ClosedClient>,
+    /// The outcomes a producer completed in `close()`, not yet taken: `producer_results` still reads them.
+    closed_producer_results: VecMap<NodeId, Vec<crate::client::SendResult>>,
+    /// Closed consumers whose `close()` could not commit their positions, and why.
+    close_commits_failed: VecMap<NodeId, crate::ErrorCode>,
     history: History,
     /// The user's actions so far, for `scenario()`.
     actions: Vec<ScenarioEntry>,
@@ -363,7 +364,8 @@ impl World {
             powered_off: VecSet::new(),
             stopped: VecMap::new(),
             cut_losses: VecSet::new(),
-            closed_clients: VecMap::new(),
+            closed_producer_results: VecMap::new(),
+            close_commits_failed: VecMap::new(),
             paused_until_ms: VecMap::new(),
             history: History::default(),
             actions: Vec::new(),
@@ -519,15 +521,7 @@ impl World {
 
     /// For a closed consumer, why its `close()` could not commit its positions, if it could not.
     pub fn close_commit_failed(&self, consumer: NodeId) -> Option<crate::ErrorCode> {
-        match self.closed_clients.get(&consumer) {
-            Some(ops::ClosedClient::Consumer { commit_failed }) => Some(*commit_failed),
-            _ => None,
-        }
-    }
-
-    /// `at_ms`, or the end of `node`'s pause if later: a paused process acts then at the earliest.
-    pub(in crate::sim) fn awake_ms(&self, node: NodeId, at_ms: u64) -> u64 {
-        self.paused_until_ms.get(&node).map_or(at_ms, |&until| until.max(at_ms))
+        self.close_commits_failed.get(&consumer).copied()
     }
 
     /// Until when `node` is paused, if it is.

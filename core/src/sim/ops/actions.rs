@@ -96,10 +96,10 @@ impl World {
         if let (false, Some(Node::Producer(p))) = (crashed, self.nodes.get_mut(&id)) {
             // close() completed these sends: their outcomes stay readable, as Kafka's callbacks fire.
             // Kept (empty once read) so that reading a closed producer's results goes on working.
-            self.closed_clients.insert(id, ClosedClient::Producer(p.take_results()));
+            self.closed_producer_results.insert(id, p.take_results());
         }
-        if let Some(commit_failed) = self.consumer_mut(id).ok().and_then(|c| c.close_commit_failed()) {
-            self.closed_clients.insert(id, ClosedClient::Consumer { commit_failed });
+        if let Some(error) = self.consumer_mut(id).ok().and_then(|c| c.close_commit_failed()) {
+            self.close_commits_failed.insert(id, error);
         }
         self.remove_node(id);
         self.drop_in_flight(LossCause::NodeDown, |_, to| to == id);

@@ -183,7 +183,7 @@ impl World {
     /// The first deadline of a close or stop going on: it ends there after everything else at that instant, as
     /// a call does ([`World::nothing_due_by`]).
     pub(in crate::sim) fn finishing_deadline_ms(&self) -> Option<u64> {
-        self.calls_finishing.iter().map(|(w, t)| self.awake_ms(closing_node(w), *t)).min()
+        self.calls_finishing.iter().map(|&(_, t)| t).min()
     }
 
     /// No client loop and no event due by `at_ms`.
@@ -199,8 +199,7 @@ impl World {
             if !self.going_on(&waiting) {
                 continue;
             }
-            // (A paused process ends nothing before its pause does.)
-            if self.closed_or_stopped(&waiting) || self.now_ms >= self.awake_ms(closing_node(&waiting), deadline_ms) {
+            if self.closed_or_stopped(&waiting) || self.now_ms >= deadline_ms {
                 self.end_close_or_stop(waiting);
             } else {
                 self.calls_finishing.push((waiting, deadline_ms));
@@ -231,6 +230,16 @@ impl World {
         self.going_on(&waiting).then_some(Call::Wait(waiting, deadline_ms))
     }
 
+    /// `id` paused until `until_ms`: its close or stop going on ends no earlier (a paused process does
+    /// nothing).
+    pub(in crate::sim) fn pause_call_finishing(&mut self, id: NodeId, until_ms: u64) {
+        for (waiting, deadline_ms) in &mut self.calls_finishing {
+            if of(waiting, id) {
+                *deadline_ms = (*deadline_ms).max(until_ms);
+            }
+        }
+    }
+
     /// Whether `id` has a close or stop going on.
     pub(in crate::sim) fn closing_or_stopping(&self, id: NodeId) -> bool {
         self.calls_finishing.iter().any(|(w, _)| of(w, id))
@@ -250,15 +259,7 @@ impl World {
     }
 }
 
-/// Whose close or stop `waiting` is.
-fn closing_node(waiting: &Waiting) -> NodeId {
-    match *waiting {
-        Waiting::Close { id } | Waiting::ControlledShutdown { broker: id } => id,
-        _ => crate::types::NO_NODE,
-    }
-}
-
 /// Whether `waiting` is `id`'s close or stop.
 fn of(waiting: &Waiting, id: NodeId) -> bool {
-    closing_node(waiting) == id
+    matches!(waiting, Waiting::Close { id: n } | Waiting::ControlledShutdown { broker: n } if *n == id)
 }

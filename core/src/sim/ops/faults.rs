@@ -168,9 +168,15 @@ impl World {
         let until = self.now_ms + ms;
         let current = self.paused_until_ms.get(&id).copied().unwrap_or(0);
         self.paused_until_ms.insert(id, until.max(current));
+        // A paused client's application waits with it: its stream goes on at its rate after the pause, its
+        // poll loop polls then, and a close going on ends no earlier (adversary 62: a paused client sent).
         if let Some(stream) = self.streams.get_mut(&id) {
             stream.pause(until.saturating_sub(current.max(self.now_ms)));
         }
+        if let Some(poll_loop) = self.poll_loops.get_mut(&id) {
+            poll_loop.next_ms = poll_loop.next_ms.max(until);
+        }
+        self.pause_call_finishing(id, until);
         self.record(id, TraceKind::NodePaused { ms });
         Ok(())
     }

@@ -40,14 +40,6 @@ pub const RUN_FOR_MS_MAX: u64 = 86_400_000;
 /// How long a consumer's `close()` waits for its commit and LeaveGroup (Kafka's `DEFAULT_CLOSE_TIMEOUT_MS`).
 pub const CONSUMER_CLOSE_TIMEOUT_MS: u64 = 30_000;
 
-/// What a closed client's `close()` left to read.
-pub(in crate::sim) enum ClosedClient {
-    /// The outcomes its `close()` completed, not yet taken: `producer_results` still reads them.
-    Producer(Vec<SendResult>),
-    /// Why its closing commit failed.
-    Consumer { commit_failed: crate::ErrorCode },
-}
-
 /// What an action gave back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -381,7 +373,7 @@ impl World {
     /// Finished asynchronous sends not yet reported; after `close()`, those it completed, then none. (A read:
     /// the world's future does not depend on it.)
     pub fn producer_results(&mut self, producer: NodeId) -> Result<Vec<SendOutcome>> {
-        if let Some(ClosedClient::Producer(results)) = self.closed_clients.get_mut(&producer) {
+        if let Some(results) = self.closed_producer_results.get_mut(&producer) {
             return Ok(core::mem::take(results));
         }
         Ok(self.producer_mut(producer)?.take_results())

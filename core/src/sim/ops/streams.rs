@@ -70,7 +70,7 @@ impl World {
     /// When the next stream record or poll loop is due, if any runs.
     pub(in crate::sim) fn next_client_loop_ms(&self) -> Option<u64> {
         let streams = self.streams.values().map(ProducerStream::next_ms);
-        streams.chain(self.poll_loops.iter().map(|(&c, l)| self.awake_ms(c, l.next_ms))).min()
+        streams.chain(self.poll_loops.values().map(|l| l.next_ms)).min()
     }
 
     /// Moves the clock to `at_ms`, sends every stream's records due by then (counting the outcomes of the
@@ -104,12 +104,8 @@ impl World {
     /// Each poll loop due polls once, without waiting (what the consumer has buffered; the poll also does the
     /// group's work: heartbeats, rejoining, auto-commit). A loop whose consumer is gone ends.
     fn run_poll_loops(&mut self) {
-        let due: Vec<NodeId> = self
-            .poll_loops
-            .iter()
-            .filter(|(&c, l)| self.awake_ms(c, l.next_ms) <= self.now_ms)
-            .map(|(&c, _)| c)
-            .collect();
+        let due: Vec<NodeId> =
+            self.poll_loops.iter().filter(|(_, l)| l.next_ms <= self.now_ms).map(|(&c, _)| c).collect();
         for consumer in due {
             if !matches!(self.nodes.get(&consumer), Some(Node::Consumer(_))) {
                 self.poll_loops.remove(&consumer);
