@@ -1754,6 +1754,7 @@ fn a_group_that_cannot_store_its_assignment_says_why_and_settles_once_it_can() {
         for &b in &others {
             w.crash_broker(b).unwrap();
         }
+        w.run_for(35_000); // the followers leave the ISR (replica.lag.time.max.ms)
         let since = w.trace().since(0).last().map_or(0, |e| e.seq);
         for _ in 0..10 {
             for &c in &consumers {
@@ -1770,12 +1771,12 @@ fn a_group_that_cannot_store_its_assignment_says_why_and_settles_once_it_can() {
             })
             .collect();
         assert!(!not_stored.is_empty(), "seed {seed}: the trace says why the group rebalances again");
+        // Written with acks=1 as Kafka 4 writes them, each waits offsets.commit.timeout.ms (5 s) for the high
+        // watermark before it fails: a few rounds in these ~10 s, not one every 0.3 s (adversary 63).
+        assert!(not_stored.len() <= 3, "seed {seed}: {} rounds", not_stored.len());
         for (group, error, message) in &not_stored {
             assert_eq!((group.as_str(), *error), ("g", ErrorCode::CoordinatorNotAvailable), "seed {seed}");
-            // (Not replicated in time while the followers were still in the ISR, then refused under
-            // min.insync.replicas.)
-            let why = ["NOT_ENOUGH_REPLICAS", "min.insync.replicas", "not replicated within offsets.commit.timeout.ms"];
-            assert!(why.iter().any(|w| message.contains(w)), "seed {seed}: {message}");
+            assert!(message.contains("not replicated within offsets.commit.timeout.ms"), "seed {seed}: {message}");
         }
         for &b in &others {
             w.restart_broker(b).unwrap();

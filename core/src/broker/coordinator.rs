@@ -466,8 +466,10 @@ impl Broker {
             for (store, value) in core::mem::take(&mut fx.stores) {
                 let key = group_metadata_key(group_id);
                 let record = Record::new(now_ms as i64, Some(key.into()), Some(value.to_bytes().into()));
+                // (acks=1 as a commit: Kafka 4 writes every group record so, and one below min.insync.replicas
+                // fails after offsets.commit.timeout.ms, not at once: adversary 63 saw a rebalance every 0.3 s.)
                 let appended = self.coordinated_partition(group_id).and_then(|tp| {
-                    self.append(&tp, Acks::All, (ProducerStamp::NONE, None), alloc::vec![record].into(), now_ms, out)
+                    self.append(&tp, Acks::Leader, (ProducerStamp::NONE, None), alloc::vec![record].into(), now_ms, out)
                 });
                 let Some(group) = self.groups.get_mut(group_id) else { break };
                 match appended {

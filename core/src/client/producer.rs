@@ -1616,6 +1616,14 @@ impl Producer {
         }
     }
 
+    /// Whether `send` waits for metadata its topic has not got: the topic, or a partition it names.
+    fn blocked_on_metadata(&self, send: &PendingSend) -> bool {
+        match self.metadata.partition_count(&send.topic) {
+            None => true,
+            Some(count) => send.records.iter().any(|r| r.partition.is_some_and(|p| p >= count)),
+        }
+    }
+
     /// Sends older than `delivery.timeout.ms` fail.
     fn expire_sends(&mut self, now_ms: u64, out: &mut Outbox) {
         let batches_before = self.batches.len();
@@ -1624,12 +1632,16 @@ impl Producer {
         let blocked: Vec<u64> = self
             .sends
             .iter()
-            .filter(|(_, s)| !s.dispatched && s.metadata_deadline_ms <= now_ms)
-            .filter(|(_, s)| self.metadata.partition_count(&s.topic).is_none())
+            .filter(|(_, s)| !s.dispatched && s.metadata_deadline_ms <= now_ms && self.blocked_on_metadata(s))
             .map(|(&id, _)| id)
             .collect();
         for send_id in blocked {
             let Some(send) = self.sends.get(&send_id) else { continue };
+            if self.metadata.partition_count(&send.topic).is_some() {
+                // A partition the topic's metadata does not have yet: `dispatch` fails it, past max.block.ms.
+                self.dispatch(now_ms, send_id, out);
+                continue;
+            }
             // The brokers' last word on the topic (UNKNOWN_TOPIC_OR_PARTITION), or none at all (a timeout).
             let (code, why) = match &send.last_error {
                 Some(e) => (e.code, alloc::format!(": {}", e.message)),
@@ -1730,7 +1742,9 @@ impl Producer {
             timers.set(TimerName::DeliveryTimeout, send.deadline_ms);
         }
         // Sends wait in the order they were made, each max.block.ms after it was: the first waiting is the next.
-        let waiting = self.undispatched.iter().filter_map(|id| self.sends.get(id)).filter(|s| !s.dispatched);
+        // (Only those `expire_sends` can fail: a timer set for another fired every millisecond, doing nothing.)
+        let waiting = self.undispatched.iter().filter_map(|id| self.sends.get(id));
+        let waiting = waiting.filter(|s| !s.dispatched && self.blocked_on_metadata(s));
         for send in waiting.take(if timers.lists_all() { usize::MAX } else { 1 }) {
             timers.set(TimerName::MaxBlock, send.metadata_deadline_ms);
         }
