@@ -61,7 +61,7 @@ impl World {
                     if let Some(going_on) = self.take_call_finishing(id) {
                         return Ok(going_on);
                     }
-                    self.refuse_if_closing(id)?;
+                    self.refuse_unless_callable(id)?;
                 }
                 // Its application loop stops first: `close()` is called from the thread that polls or sends.
                 self.streams.remove(&id);
@@ -113,7 +113,7 @@ impl World {
     /// A client whose close goes on (cut by time travel) takes no more calls, as Kafka's throws
     /// IllegalStateException after `close()` (adversary 62: a fork's send on one was written); nor does one
     /// in a stop-the-world pause, whose application is frozen with it (adversary 62: a paused client sent).
-    fn refuse_if_closing(&self, id: NodeId) -> Result<()> {
+    fn refuse_unless_callable(&self, id: NodeId) -> Result<()> {
         if let Some(until) = self.paused_until_ms(id) {
             return Err(franz_err!(InvalidRequest, "Client {id} is paused until {until} ms, its application too"));
         }
@@ -125,7 +125,7 @@ impl World {
 
     #[inline(never)]
     pub(in crate::sim) fn producer_mut(&mut self, id: NodeId) -> Result<&mut Producer> {
-        self.refuse_if_closing(id)?;
+        self.refuse_unless_callable(id)?;
         match self.nodes.get_mut(&id) {
             Some(Node::Producer(p)) => Ok(p),
             _ => Err(franz_err!(InvalidRequest, "Producer {id} is not running; create a new one")),
@@ -134,7 +134,7 @@ impl World {
 
     #[inline(never)]
     pub(in crate::sim) fn consumer_mut(&mut self, id: NodeId) -> Result<&mut Consumer> {
-        self.refuse_if_closing(id)?;
+        self.refuse_unless_callable(id)?;
         match self.nodes.get_mut(&id) {
             Some(Node::Consumer(c)) => Ok(c),
             _ => Err(franz_err!(InvalidRequest, "Consumer {id} is not running; create a new one")),
