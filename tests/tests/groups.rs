@@ -2462,3 +2462,46 @@ fn a_commit_under_min_insync_replicas_lands_once_the_isr_grows_back() {
         franz_tests::assert_serving(&mut w, &format!("seed {seed}"));
     }
 }
+
+/// Kafka's consumer fetches committed offsets with `requireStable`, and Kafka 4's coordinator holds the answer
+/// until its writes before it are replicated. Franz once answered from below the high watermark at once: a
+/// partition's new owner started from the commit before one still replicating, and read records again that the
+/// group had already committed past (adversary 63).
+#[test]
+fn a_new_owner_does_not_start_from_a_commit_older_than_one_still_replicating() {
+    use franz_core::sim::scenario::PartitionOffset;
+    for seed in 1..=4 {
+        let broker_config: ConfigMap = [("min.insync.replicas".to_string(), "2".to_string())].into();
+        let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
+        w.create_topic("a", 1, Some(1), ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "a", (0..10).map(|i| value(&format!("v{i}"))).collect()).unwrap();
+        let tp = TopicPartition::new("a", 0);
+        let config = ConsumerConfig { group_id: Some("g".into()), ..ConsumerConfig::named("c") };
+        let c = w.add_consumer(config.clone()).unwrap();
+        let at = |offset| Some(vec![PartitionOffset { topic: "a".into(), partition: 0, offset }]);
+        w.commit_sync(c, at(5)).unwrap();
+        let coordinator = w.describe_group("g").coordinator.unwrap();
+        let followers: Vec<NodeId> = w.brokers().iter().copied().filter(|&b| b != coordinator).collect();
+        for &b in &followers {
+            w.crash_broker(b).unwrap();
+        }
+        w.run_for(60_000); // the followers leave the ISR (replica.lag.time.max.ms)
+        w.commit_sync(c, at(9)).unwrap_err(); // written, not replicated
+        w.crash_client(c).unwrap();
+
+        let owner = w.add_consumer(ConsumerConfig { client_id: Some("owner".into()), ..config.clone() }).unwrap();
+        w.assign(owner, vec![tp.clone()]).unwrap();
+        let e = w.position(owner, &tp).unwrap_err();
+        assert_eq!(e.code, ErrorCode::RequestTimedOut, "seed {seed}: no stable offset while 9 replicates: {e}");
+        for &b in &followers {
+            w.restart_broker(b).unwrap();
+        }
+        // Asked at once: the followers have not fetched the commit yet.
+        let late = w.add_consumer(ConsumerConfig { client_id: Some("late".into()), ..config }).unwrap();
+        w.assign(late, vec![tp.clone()]).unwrap();
+        assert_eq!(w.position(late, &tp).unwrap(), 9, "seed {seed}: the commit still replicating");
+        assert_eq!(w.position(owner, &tp).unwrap(), 9, "seed {seed}");
+        franz_tests::assert_serving(&mut w, &format!("seed {seed}"));
+    }
+}

@@ -9,7 +9,7 @@ use crate::vec_map::VecMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{Broker, DelayedProduce, Partition, PartitionWait};
+use super::{Broker, DelayedProduce, Parked, Partition, PartitionWait};
 use crate::config::ConfigMap;
 use crate::error::Result;
 use crate::group::coordinator::{Effects, Group, GroupState};
@@ -187,7 +187,7 @@ impl Broker {
                     from,
                     correlation_id,
                     deadline_ms,
-                    offset_commit: Some(topic_ids),
+                    parked: Parked::OffsetCommit(topic_ids),
                     partitions: alloc::vec![wait],
                 });
                 self.complete_delayed(now_ms, out);
@@ -198,30 +198,62 @@ impl Broker {
         }
     }
 
-    /// OffsetFetch: the latest committed offset per partition, read from the replicated (below-HW) part of
-    /// the coordinator's log, and from all it loaded on becoming leader (a new leader's HW lags until its
-    /// followers fetch again: an offset acknowledged under the old leader must not read as an older one).
-    pub(super) fn offset_fetch(
+    /// OffsetFetch: the latest committed offset per partition, as of every record this coordinator wrote,
+    /// answered once those are replicated (Kafka's consumer asks with `requireStable`): a new owner of a
+    /// partition must not start from an older commit while a later one is still replicating. What a new
+    /// leader loaded counts as replicated (its HW lags until its followers fetch again, and an offset
+    /// acknowledged under the old leader must not read as an older one).
+    pub(super) fn on_offset_fetch(
         &mut self,
         now_ms: u64,
+        from: NodeId,
+        correlation_id: CorrelationId,
         group_id: &str,
         partitions: &[TopicPartition],
         out: &mut Outbox,
-    ) -> Result<Vec<(TopicPartition, Option<Offset>)>> {
-        if partitions.len() > OFFSETS_PER_REQUEST_MAX {
-            return Err(franz_err!(
-                InvalidRequest,
-                "An OffsetFetch asks for at most {OFFSETS_PER_REQUEST_MAX} partitions"
-            ));
+    ) {
+        let read = (|| {
+            if partitions.len() > OFFSETS_PER_REQUEST_MAX {
+                return Err(franz_err!(
+                    InvalidRequest,
+                    "An OffsetFetch asks for at most {OFFSETS_PER_REQUEST_MAX} partitions"
+                ));
+            }
+            let tp = self.coordinated_partition(group_id)?;
+            self.load_groups(now_ms, tp.partition, out);
+            let loaded = self.offsets_loaded_through.get(&tp.partition).copied().unwrap_or(0);
+            let p = self.partition(&tp.topic, tp.partition).ok_or_else(|| {
+                franz_err!(NotCoordinator, "Broker {} is not the coordinator of group {group_id}", self.id)
+            })?;
+            let written = p.log.log_end_offset();
+            let committed = committed_offsets_through(p, group_id, written);
+            let answer = partitions.iter().map(|tp| (tp.clone(), committed.get(tp).copied())).collect();
+            let pending = (p.high_watermark.max(loaded) < written).then_some((tp, written));
+            Ok((answer, pending))
+        })();
+        match read {
+            Ok((answer, Some((tp, written)))) => {
+                let wait = PartitionWait {
+                    tp,
+                    topic_id: None,
+                    log_start_offset: 0,
+                    base_offset: 0,
+                    required_offset: written,
+                    result: None,
+                };
+                self.delayed_produces.push(DelayedProduce {
+                    from,
+                    correlation_id,
+                    deadline_ms: now_ms + OFFSET_COMMIT_TIMEOUT_MS,
+                    parked: Parked::OffsetFetch(answer),
+                    partitions: alloc::vec![wait],
+                });
+            }
+            result => {
+                let result = result.map(|(answer, _)| answer);
+                out.send(from, Message::OffsetFetchResponse { correlation_id, result });
+            }
         }
-        let tp = self.coordinated_partition(group_id)?;
-        self.load_groups(now_ms, tp.partition, out);
-        let loaded = self.offsets_loaded_through.get(&tp.partition).copied().unwrap_or(0);
-        let committed = self
-            .partition(&tp.topic, tp.partition)
-            .map(|p| committed_offsets_through(p, group_id, p.high_watermark.max(loaded)))
-            .unwrap_or_default();
-        Ok(partitions.iter().map(|tp| (tp.clone(), committed.get(tp).copied())).collect())
     }
 
     /// For the views: the group as this broker serves it, or as it will once it loads its offsets partition

@@ -327,17 +327,28 @@ struct PartitionFetch {
     max_bytes: usize,
 }
 
-/// An `acks=all` produce (or an OffsetCommit) parked until the high watermark of each of its partitions
+/// An `acks=all` produce (or a coordinator's request) parked until the high watermark of each of its partitions
 /// reaches the end of its batch (Kafka's `DelayedProduce`): answered once every partition has its answer.
 #[derive(Clone, Debug)]
 struct DelayedProduce {
     from: NodeId,
     correlation_id: CorrelationId,
     deadline_ms: u64,
-    /// An OffsetCommit waiting for its records to be replicated (one partition), rather than a Produce: the
-    /// topic ids it was written under.
-    offset_commit: Option<Vec<(String, TopicId)>>,
+    parked: Parked,
     partitions: Vec<PartitionWait>,
+}
+
+/// The request a [`DelayedProduce`] answers.
+#[derive(Clone, Debug)]
+enum Parked {
+    Produce,
+    /// An OffsetCommit waiting for its records to be replicated (one partition): the topic ids it was
+    /// written under.
+    OffsetCommit(Vec<(String, TopicId)>),
+    /// An OffsetFetch asking for stable offsets (Kafka's consumer always does): its answer, read when it came,
+    /// held until the coordinator's writes before it are replicated (Kafka 4 runs it as a write operation
+    /// without records).
+    OffsetFetch(Vec<(TopicPartition, Option<Offset>)>),
 }
 
 /// One partition of a parked produce: the offset its high watermark must reach, and its answer once known.
@@ -360,15 +371,29 @@ impl DelayedProduce {
 
     /// The answer, once every partition has its own (replicated, or cannot be).
     fn answer(self, out: &mut Outbox) {
-        let DelayedProduce { from, correlation_id, offset_commit, partitions, .. } = self;
+        let DelayedProduce { from, correlation_id, parked, partitions, .. } = self;
         let unanswered = |tp: &TopicPartition| Err(franz_err!(RequestTimedOut, "{tp} was not answered"));
-        if let Some(topic_ids) = offset_commit {
-            let result = match partitions.into_iter().next() {
-                Some(w) => w.result.unwrap_or_else(|| unanswered(&w.tp)),
-                None => Err(franz_err!(InvalidRequest, "An OffsetCommit without a partition")),
-            };
-            let result = result.map(|_| ()).map_err(coordinator::store_error);
+        let coordinator_result = |partitions: Vec<PartitionWait>| match partitions.into_iter().next() {
+            Some(w) => w.result.unwrap_or_else(|| unanswered(&w.tp)),
+            None => Err(franz_err!(InvalidRequest, "A group request without a partition")),
+        };
+        if let Parked::OffsetCommit(topic_ids) = parked {
+            let result = coordinator_result(partitions).map(|_| ()).map_err(coordinator::store_error);
             out.send(from, Message::OffsetCommitResponse { correlation_id, result, topic_ids });
+        } else if let Parked::OffsetFetch(committed) = parked {
+            let result = match coordinator_result(partitions) {
+                // It wrote nothing of its own, so the ISR's size does not matter.
+                Ok(_) => Ok(committed),
+                Err(e) if e.code == crate::error::ErrorCode::NotEnoughReplicasAfterAppend => Ok(committed),
+                // Kafka's handleOffsetFetchException: NOT_COORDINATOR sends the consumer to look its
+                // coordinator up again (a zombie's, or a moved one).
+                Err(e) => Err(franz_err!(
+                    NotCoordinator,
+                    "The group's offsets partition did not replicate the writes before this OffsetFetch: {}",
+                    e.message
+                )),
+            };
+            out.send(from, Message::OffsetFetchResponse { correlation_id, result });
         } else {
             let partitions = partitions
                 .into_iter()
@@ -780,7 +805,8 @@ impl Broker {
         }
         if acks != Acks::None {
             let deadline_ms = now_ms.saturating_add(timeout_ms);
-            let delayed = DelayedProduce { from, correlation_id, deadline_ms, offset_commit: None, partitions: waits };
+            let delayed =
+                DelayedProduce { from, correlation_id, deadline_ms, parked: Parked::Produce, partitions: waits };
             match delayed.resolved() {
                 true => delayed.answer(out),
                 false => self.delayed_produces.push(delayed),
@@ -1148,8 +1174,7 @@ impl Actor for Broker {
                 out.send(from, Message::FindCoordinatorResponse { correlation_id, result });
             }
             Message::OffsetFetchRequest { correlation_id, group_id, partitions } => {
-                let result = self.offset_fetch(now_ms, &group_id, &partitions, out);
-                out.send(from, Message::OffsetFetchResponse { correlation_id, result });
+                self.on_offset_fetch(now_ms, from, correlation_id, &group_id, &partitions, out);
             }
             Message::JoinGroupRequest { .. }
             | Message::SyncGroupRequest { .. }
