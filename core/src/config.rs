@@ -369,6 +369,7 @@ const BROKER_ONLY_DEFS: &[ConfigDef] = &[
     ConfigDef { key: "offsets.topic.replication.factor", default: "3", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "offsets.topic.segment.bytes", default: "104857600", kind: Kind::Int { min: 1 } },
     ConfigDef { key: "offsets.retention.minutes", default: "10080", kind: Kind::Int { min: 1 } },
+    ConfigDef { key: "offsets.commit.timeout.ms", default: "5000", kind: Kind::Int { min: 1 } },
     ConfigDef { key: "offsets.retention.check.interval.ms", default: "600000", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "log.flush.scheduler.interval.ms", default: "9223372036854775807", kind: Kind::Long { min: 1 } },
     ConfigDef { key: "log.initial.task.delay.ms", default: "30000", kind: Kind::Long { min: 0 } },
@@ -451,6 +452,9 @@ pub struct BrokerConfig {
     pub offsets_retention_ms: u64,
     /// How often a coordinator looks for committed offsets past their retention.
     pub offsets_retention_check_interval_ms: u64,
+    /// How long the coordinator's writes (commits, group records) may wait for replication before they fail,
+    /// and a consumer's read of its committed offsets for the writes before it.
+    pub offsets_commit_timeout_ms: u64,
     /// How often the log flusher looks for logs unflushed longer than their `flush.ms` (Kafka's default:
     /// never again after its first run).
     pub log_flush_scheduler_interval_ms: u64,
@@ -489,6 +493,7 @@ impl Default for BrokerConfig {
             offsets_topic_segment_bytes: 104_857_600,
             offsets_retention_ms: 10_080 * 60_000,
             offsets_retention_check_interval_ms: 600_000,
+            offsets_commit_timeout_ms: 5_000,
             log_flush_scheduler_interval_ms: i64::MAX as u64,
             log_initial_task_delay_ms: 30_000,
             group_min_session_timeout_ms: 6_000,
@@ -543,6 +548,7 @@ impl BrokerConfig {
                     "offsets.topic.segment.bytes" => config.offsets_topic_segment_bytes = v.min(i32::MAX as u64),
                     "offsets.retention.minutes" => config.offsets_retention_ms = v.saturating_mul(60_000),
                     "offsets.retention.check.interval.ms" => config.offsets_retention_check_interval_ms = v,
+                    "offsets.commit.timeout.ms" => config.offsets_commit_timeout_ms = v,
                     "offsets.topic.replication.factor" => {
                         config.offsets_topic_replication_factor = Some(v.min(u64::from(i16::MAX as u16)) as u32)
                     }

@@ -2059,6 +2059,8 @@ fn offsets_retention_takes_kafkas_keys_and_ranges() {
         ("offsets.retention.minutes", "0"),
         ("offsets.retention.check.interval.ms", "0"),
         ("offsets.retention.minutes", "2147483648"),
+        ("offsets.commit.timeout.ms", "0"),
+        ("offsets.commit.timeout.ms", "2147483648"),
     ] {
         let e = World::new(config(k, v)).err().unwrap();
         assert_eq!(e.code, ErrorCode::InvalidConfig, "{k}={v}");
@@ -2460,6 +2462,45 @@ fn a_commit_under_min_insync_replicas_lands_once_the_isr_grows_back() {
         w.run_for(30_000);
         assert_eq!(w.group_offsets("g")[0].committed, 9, "seed {seed}: the written commit lands");
         franz_tests::assert_serving(&mut w, &format!("seed {seed}"));
+    }
+}
+
+/// `offsets.commit.timeout.ms` sets how long a commit waits for replication before the coordinator answers
+/// COORDINATOR_NOT_AVAILABLE and the consumer sends it again (Franz once fixed it at Kafka's 5,000 ms and
+/// refused the key).
+#[test]
+fn offsets_commit_timeout_ms_sets_how_long_a_commit_waits_for_replication() {
+    use franz_core::protocol::history::Op;
+    use franz_core::sim::scenario::PartitionOffset;
+    for (seed, timeout_ms) in [(1, 1_000), (2, 2_500), (3, 5_000)] {
+        let broker_config: ConfigMap = [
+            ("min.insync.replicas".to_string(), "2".to_string()),
+            ("offsets.commit.timeout.ms".to_string(), timeout_ms.to_string()),
+        ]
+        .into();
+        let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
+        w.create_topic("a", 1, Some(1), ConfigMap::new()).unwrap();
+        let config = ConsumerConfig { group_id: Some("g".into()), ..ConsumerConfig::named("c") };
+        let c = w.add_consumer(config).unwrap();
+        let at = |offset| Some(vec![PartitionOffset { topic: "a".into(), partition: 0, offset }]);
+        w.commit_sync(c, at(5)).unwrap();
+        let coordinator = w.describe_group("g").coordinator.unwrap();
+        for b in w.brokers().to_vec().into_iter().filter(|&b| b != coordinator) {
+            w.crash_broker(b).unwrap();
+        }
+        w.run_for(60_000); // the followers leave the ISR (replica.lag.time.max.ms)
+        w.commit_sync(c, at(9)).unwrap_err();
+        let sent: Vec<u64> = w
+            .history()
+            .entries()
+            .filter(|e| matches!(&e.op, Op::OffsetCommitSent { offsets, .. } if offsets[0].offset == 9))
+            .map(|e| e.time_ms)
+            .collect();
+        assert!(sent.len() >= 60_000 / (timeout_ms + 1_000) as usize, "seed {seed}: {sent:?}");
+        for gap in sent.windows(2).map(|w| w[1] - w[0]) {
+            // The wait, then the coordinator looked up again (retry.backoff.ms and round trips).
+            assert!((timeout_ms..timeout_ms + 1_000).contains(&gap), "seed {seed}, {timeout_ms} ms: {sent:?}");
+        }
     }
 }
 

@@ -23,8 +23,6 @@ use crate::types::{NodeId, Offset, Record, TopicPartition, NO_NODE};
 
 /// Franz's bound on partitions in one OffsetCommit or OffsetFetch: as many as a consumer may be assigned.
 pub const OFFSETS_PER_REQUEST_MAX: usize = crate::client::consumer::ASSIGNED_PARTITIONS_MAX;
-/// How long an OffsetCommit may wait for replication.
-pub const OFFSET_COMMIT_TIMEOUT_MS: u64 = 5_000;
 
 impl Broker {
     /// FindCoordinator: the leader of the group's `__consumer_offsets` partition. Before the topic exists,
@@ -174,7 +172,7 @@ impl Broker {
         })();
         match result {
             Ok((tp, base_offset, required_offset, topic_ids)) => {
-                let deadline_ms = now_ms + OFFSET_COMMIT_TIMEOUT_MS;
+                let deadline_ms = now_ms.saturating_add(self.config.offsets_commit_timeout_ms);
                 let wait = PartitionWait {
                     tp,
                     topic_id: None,
@@ -244,7 +242,7 @@ impl Broker {
                 self.delayed_produces.push(DelayedProduce {
                     from,
                     correlation_id,
-                    deadline_ms: now_ms + OFFSET_COMMIT_TIMEOUT_MS,
+                    deadline_ms: now_ms.saturating_add(self.config.offsets_commit_timeout_ms),
                     parked: Parked::OffsetFetch(answer),
                     partitions: alloc::vec![wait],
                 });
@@ -505,9 +503,11 @@ impl Broker {
                 });
                 let Some(group) = self.groups.get_mut(group_id) else { break };
                 match appended {
-                    Ok((_, required_offset)) => {
-                        group.store_appended(store, required_offset, now_ms + OFFSET_COMMIT_TIMEOUT_MS)
-                    }
+                    Ok((_, required_offset)) => group.store_appended(
+                        store,
+                        required_offset,
+                        now_ms.saturating_add(self.config.offsets_commit_timeout_ms),
+                    ),
                     Err(e) => group.store_completed(now_ms, store, Err(store_error(e)), &mut fx),
                 }
             }
