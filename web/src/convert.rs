@@ -306,11 +306,7 @@ impl SendBytes {
         if n <= self.left {
             return Ok(());
         }
-        let max = franz_core::client::producer::SEND_BYTES_MAX;
-        Err(invalid(
-            ErrorCode::RecordListTooLarge,
-            format!("A send carries at most {max} bytes (Kafka's default buffer.memory); this one has more"),
-        ))
+        Err(js_error(franz_core::client::producer::too_many_bytes_in_a_send()))
     }
 
     /// Counts `n` bytes copied.
@@ -386,11 +382,7 @@ pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue
     };
     let max = franz_core::client::producer::RECORDS_PER_SEND_MAX;
     if array.length() as usize > max {
-        let n = array.length();
-        return Err(invalid(
-            ErrorCode::RecordListTooLarge,
-            format!("A send carries at most {max} records; this one has {n}"),
-        ));
+        return Err(js_error(franz_core::client::producer::too_many_records_in_a_send(array.length() as usize)));
     }
     let mut out = Vec::with_capacity(array.length() as usize);
     let mut budget = SendBytes::for_a_send();

@@ -34,6 +34,20 @@ pub const RECORDS_PER_SEND_MAX: usize = 10_000;
 /// The bytes one send may carry: Kafka's default `buffer.memory`. Kafka's producer would block the caller
 /// until that much had drained; Franz's send keeps a partition's records in one batch, so it refuses more.
 pub const SEND_BYTES_MAX: usize = 32 * 1024 * 1024;
+
+/// The refusal of a send of more than [`RECORDS_PER_SEND_MAX`] records (here, and by the JS API before it
+/// copies them).
+pub fn too_many_records_in_a_send(count: usize) -> crate::error::FranzError {
+    franz_err!(RecordListTooLarge, "A send carries at most {RECORDS_PER_SEND_MAX} records; this one has {count}")
+}
+
+/// The refusal of a send of more than [`SEND_BYTES_MAX`] bytes (the JS API stops counting at the bound).
+pub fn too_many_bytes_in_a_send() -> crate::error::FranzError {
+    franz_err!(
+        RecordListTooLarge,
+        "A send carries at most {SEND_BYTES_MAX} bytes (Kafka's default buffer.memory); this one has more"
+    )
+}
 /// Franz's bound on sends awaiting an answer, per producer (Kafka bounds it by `buffer.memory`).
 pub const SENDS_IN_FLIGHT_MAX: usize = 10_000;
 
@@ -405,19 +419,12 @@ impl Producer {
     pub fn send(&mut self, now_ms: u64, topic: String, records: Vec<ProducerRecord>, out: &mut Outbox) -> Result<u64> {
         crate::types::validate_topic_name(&topic)?;
         if records.len() > RECORDS_PER_SEND_MAX {
-            return Err(franz_err!(
-                RecordListTooLarge,
-                "A send carries at most {RECORDS_PER_SEND_MAX} records; this one has {}",
-                records.len()
-            ));
+            return Err(too_many_records_in_a_send(records.len()));
         }
         let send_bytes: usize =
             records.iter().map(|r| crate::types::record_size_bytes(&r.key, &r.value, &r.headers)).sum();
         if send_bytes > SEND_BYTES_MAX {
-            return Err(franz_err!(
-                RecordListTooLarge,
-                "A send carries at most {SEND_BYTES_MAX} bytes (Kafka's default buffer.memory); this one has {send_bytes}"
-            ));
+            return Err(too_many_bytes_in_a_send());
         }
         // KafkaProducer's ensureValidRecordSize: a record that could not go even alone in a request fails
         // before it is sent (its RecordTooLargeException is MESSAGE_TOO_LARGE).
