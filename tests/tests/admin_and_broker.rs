@@ -135,6 +135,33 @@ fn create_partitions_during_a_reassignment_is_reassignment_in_progress() {
     assert!(d.partitions.iter().all(|p| p.replicas.len() == 3), "{:?}", d.partitions);
 }
 
+/// Any change of a partition being reassigned may complete the move, as Kafka's `PartitionChangeBuilder`
+/// looks at each change it builds: here an unclean election leaves only the target replica in the ISR. Franz
+/// once completed moves only after some ISR change or admin request, and the partition kept its old replica
+/// listed (and refused createPartitions) until one came.
+#[test]
+fn an_election_that_leaves_only_target_replicas_completes_the_reassignment() {
+    for seed in [17, 18, 19] {
+        let broker_config = map(&[("unclean.leader.election.interval.ms", "5000")]);
+        let mut w = World::new(ClusterConfig { seed, brokers: 3, broker_config, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, Some(2), map(&[("unclean.leader.election.enable", "true")])).unwrap();
+        let p0 = w.describe_topic("t").unwrap().partitions[0].clone();
+        let leader = p0.leader.unwrap();
+        let follower = p0.replicas.iter().copied().find(|&r| r != leader).unwrap();
+        w.crash_broker(follower).unwrap();
+        w.run_for(40_000); // out of the ISR (replica.lag.time.max.ms)
+        w.reassign_partitions("t", [(0, vec![follower])].into()).unwrap();
+        w.run_for(1_000);
+        assert_eq!(w.describe_topic("t").unwrap().partitions[0].replicas.len(), 2, "seed {seed}: moving");
+        w.crash_broker(leader).unwrap();
+        w.restart_broker(follower).unwrap();
+        w.run_for(20_000);
+        let p0 = w.describe_topic("t").unwrap().partitions[0].clone();
+        assert_eq!((p0.leader, p0.replicas), (Some(follower), vec![follower]), "seed {seed}: the move completed");
+        w.create_partitions("t", 2).unwrap();
+    }
+}
+
 /// A producer whose sends promise nothing beyond the leader's append, so that power losses in between
 /// leave it no state to sort out.
 fn leader_acks_producer(w: &mut World, name: &str) -> i32 {

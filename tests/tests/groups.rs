@@ -2465,6 +2465,65 @@ fn a_commit_under_min_insync_replicas_lands_once_the_isr_grows_back() {
     }
 }
 
+/// Adversary 64: a new coordinator loads its offsets partition to the log end, but a commit it loaded from
+/// above its high watermark is not replicated yet: Kafka's loader counts as committed only what is below it, so
+/// a stable OffsetFetch waits. Franz answered with it at once; the next failover lost it, and the consumer
+/// had started from an offset the group never committed (skipping records nobody had read).
+#[test]
+fn a_commit_loaded_from_above_the_high_watermark_is_not_read_before_it_is_replicated() {
+    use franz_core::sim::network::NetworkConfig;
+    for seed in 1..=4 {
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "t", (0..20).map(|i| value(&format!("v{i}"))).collect()).unwrap();
+        let tp = TopicPartition::new("t", 0);
+        let config = |name: &str| ConsumerConfig {
+            group_id: Some("g".into()),
+            auto_offset_reset: AutoOffsetReset::Earliest,
+            ..ConsumerConfig::named(name)
+        };
+        let x = w.add_consumer(config("x")).unwrap();
+        w.assign(x, vec![tp.clone()]).unwrap();
+        let at =
+            |offset| Some(vec![franz_core::sim::scenario::PartitionOffset { topic: "t".into(), partition: 0, offset }]);
+        w.commit_sync(x, at(2)).unwrap();
+        let gp = coordinator_partition("g", 50) as usize;
+        let offsets = |w: &mut World| w.describe_topic(OFFSETS_TOPIC).unwrap().partitions[gp].clone();
+        let d = offsets(&mut w);
+        let leader = d.leader.unwrap();
+        let others: Vec<NodeId> = d.replicas.iter().copied().filter(|&r| r != leader).collect();
+        let (next, last) = (others[0], others[1]); // `next` is elected first when the leader goes
+        let lost = NetworkConfig { drop_rate: 1.0, ..Default::default() };
+        w.set_link(leader, last, Some(lost.clone())).unwrap();
+        w.set_link(next, last, Some(lost)).unwrap();
+        w.run_for(50);
+        // A commit of 15 reaches `next`, not `last`, and is never acknowledged.
+        let auto_commit = ConsumerConfig { enable_auto_commit: true, auto_commit_interval_ms: 100, ..config("x2") };
+        let x2 = w.add_consumer(auto_commit).unwrap();
+        w.assign(x2, vec![tp.clone()]).unwrap();
+        w.seek(x2, &tp, 15).unwrap();
+        w.poll(x2, 150).unwrap();
+        w.poll(x2, 150).unwrap();
+        w.crash_client(x2).unwrap();
+        w.run_for(200);
+        w.crash_broker(leader).unwrap();
+        while offsets(&mut w).leader != Some(next) {
+            w.run_for(500);
+        }
+        let y = w.add_consumer(config("y")).unwrap();
+        w.assign(y, vec![tp.clone()]).unwrap();
+        w.poll(y, 200).unwrap();
+        w.crash_broker(next).unwrap();
+        while offsets(&mut w).leader != Some(last) {
+            w.run_for(500);
+        }
+        w.heal_network().unwrap();
+        assert_eq!(w.position(y, &tp).unwrap(), 2, "seed {seed}: 15 was never committed, and is lost now");
+        franz_tests::assert_serving(&mut w, &format!("seed {seed}"));
+    }
+}
+
 /// `offsets.commit.timeout.ms` sets how long a commit waits for replication before the coordinator answers
 /// COORDINATOR_NOT_AVAILABLE and the consumer sends it again (Franz once fixed it at Kafka's 5,000 ms and
 /// refused the key).

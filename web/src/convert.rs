@@ -294,19 +294,32 @@ pub fn java_utf8(value: &JsValue) -> Option<Vec<u8>> {
 /// (a `Uint8Array` of 2 GiB panicked; one of 256 MiB sent 17 times did too).
 pub struct SendBytes {
     left: usize,
+    /// What was left when the record being read began.
+    left_at_record: usize,
 }
 
 impl SendBytes {
     pub fn for_a_send() -> SendBytes {
-        SendBytes { left: franz_core::client::producer::SEND_BYTES_MAX }
+        let max = franz_core::client::producer::SEND_BYTES_MAX;
+        SendBytes { left: max, left_at_record: max }
     }
 
-    /// Whether `n` more bytes fit; refused as the core refuses a send that large.
+    fn next_record(&mut self) {
+        self.left_at_record = self.left;
+    }
+
+    /// Whether `n` more bytes fit; refused as the core refuses a record or a send that large.
     fn fits(&self, n: usize) -> Result<(), JsValue> {
+        use franz_core::client::producer::{record_larger_than_buffer_memory, too_many_bytes_in_a_send};
         if n <= self.left {
             return Ok(());
         }
-        Err(js_error(franz_core::client::producer::too_many_bytes_in_a_send()))
+        let record_bytes = self.left_at_record - self.left + n;
+        let too_large = match record_bytes > franz_core::client::producer::SEND_BYTES_MAX {
+            true => record_larger_than_buffer_memory(),
+            false => too_many_bytes_in_a_send(),
+        };
+        Err(js_error(too_large))
     }
 
     /// Counts `n` bytes copied.
@@ -414,6 +427,7 @@ pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue
             }
             None => None,
         };
+        budget.next_record();
         out.push(ProducerRecord {
             key: bytes(get(&item, "key")?, "key", &mut budget)?,
             value: bytes(get(&item, "value")?, "value", &mut budget)?,

@@ -196,11 +196,11 @@ impl Broker {
         }
     }
 
-    /// OffsetFetch: the latest committed offset per partition, as of every record this coordinator wrote,
+    /// OffsetFetch: the latest committed offset per partition, as of every record in this coordinator's log,
     /// answered once those are replicated (Kafka's consumer asks with `requireStable`): a new owner of a
     /// partition must not start from an older commit while a later one is still replicating. What a new
-    /// leader loaded counts as replicated (its HW lags until its followers fetch again, and an offset
-    /// acknowledged under the old leader must not read as an older one).
+    /// leader loaded from above its high watermark waits too, as Kafka's loader counts as committed only what
+    /// is below it: adversary 64 saw a commit read from there, then lost with the next failover.
     pub(super) fn on_offset_fetch(
         &mut self,
         now_ms: u64,
@@ -219,14 +219,13 @@ impl Broker {
             }
             let tp = self.coordinated_partition(group_id)?;
             self.load_groups(now_ms, tp.partition, out);
-            let loaded = self.offsets_loaded_through.get(&tp.partition).copied().unwrap_or(0);
             let p = self.partition(&tp.topic, tp.partition).ok_or_else(|| {
                 franz_err!(NotCoordinator, "Broker {} is not the coordinator of group {group_id}", self.id)
             })?;
             let written = p.log.log_end_offset();
             let committed = committed_offsets_through(p, group_id, written);
             let answer = partitions.iter().map(|tp| (tp.clone(), committed.get(tp).copied())).collect();
-            let pending = (p.high_watermark.max(loaded) < written).then_some((tp, written));
+            let pending = (p.high_watermark < written).then_some((tp, written));
             Ok((answer, pending))
         })();
         match read {

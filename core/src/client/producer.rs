@@ -41,7 +41,17 @@ pub fn too_many_records_in_a_send(count: usize) -> crate::error::FranzError {
     franz_err!(RecordListTooLarge, "A send carries at most {RECORDS_PER_SEND_MAX} records; this one has {count}")
 }
 
-/// The refusal of a send of more than [`SEND_BYTES_MAX`] bytes (the JS API stops counting at the bound).
+/// KafkaProducer's `ensureValidRecordSize` for a record larger than `buffer.memory` (Franz: [`SEND_BYTES_MAX`]),
+/// before the send's total is looked at (the JS API stops counting at the bound).
+pub fn record_larger_than_buffer_memory() -> crate::error::FranzError {
+    franz_err!(
+        MessageTooLarge,
+        "The message is larger than the total memory buffer you have configured with the buffer.memory \
+         configuration ({SEND_BYTES_MAX} bytes)"
+    )
+}
+
+/// The refusal of a send of more than [`SEND_BYTES_MAX`] bytes in all (the JS API stops counting at the bound).
 pub fn too_many_bytes_in_a_send() -> crate::error::FranzError {
     franz_err!(
         RecordListTooLarge,
@@ -421,24 +431,26 @@ impl Producer {
         if records.len() > RECORDS_PER_SEND_MAX {
             return Err(too_many_records_in_a_send(records.len()));
         }
-        let send_bytes: usize =
-            records.iter().map(|r| crate::types::record_size_bytes(&r.key, &r.value, &r.headers)).sum();
-        if send_bytes > SEND_BYTES_MAX {
-            return Err(too_many_bytes_in_a_send());
-        }
-        // KafkaProducer's ensureValidRecordSize: a record that could not go even alone in a request fails
-        // before it is sent (its RecordTooLargeException is MESSAGE_TOO_LARGE).
+        // KafkaProducer's ensureValidRecordSize, record by record: a record that could not go even alone in a
+        // request, or in the producer's buffer, fails before it is sent (RecordTooLargeException:
+        // MESSAGE_TOO_LARGE).
         let max_request_size = self.config.max_request_size_bytes;
-        let serialized_bytes = |r: &ProducerRecord| {
-            crate::protocol::record::BATCH_OVERHEAD_BYTES
-                + crate::types::record_size_bytes(&r.key, &r.value, &r.headers)
-        };
-        if let Some(bytes) = records.iter().map(serialized_bytes).find(|&b| b > max_request_size) {
-            return Err(franz_err!(
-                MessageTooLarge,
-                "The message is {bytes} bytes when serialized which is larger than {max_request_size}, which is \
-                 the value of the max.request.size configuration."
-            ));
+        let record_bytes = |r: &ProducerRecord| crate::types::record_size_bytes(&r.key, &r.value, &r.headers);
+        for bytes in records.iter().map(record_bytes) {
+            let serialized_bytes = crate::protocol::record::BATCH_OVERHEAD_BYTES + bytes;
+            if serialized_bytes > max_request_size {
+                return Err(franz_err!(
+                    MessageTooLarge,
+                    "The message is {serialized_bytes} bytes when serialized which is larger than \
+                     {max_request_size}, which is the value of the max.request.size configuration."
+                ));
+            }
+            if bytes > SEND_BYTES_MAX {
+                return Err(record_larger_than_buffer_memory());
+            }
+        }
+        if records.iter().map(record_bytes).sum::<usize>() > SEND_BYTES_MAX {
+            return Err(too_many_bytes_in_a_send());
         }
         if let Some(t) = records.iter().filter_map(|r| r.timestamp_ms).find(|&t| t < 0) {
             return Err(franz_err!(
@@ -1906,6 +1918,17 @@ mod tests {
         p.send(0, "t".into(), fits, &mut out).expect("31 MiB fit");
         let first = only_request(&mut out);
         assert!(matches!(first, Message::InitProducerIdRequest { .. }), "the send goes on: {first:?}");
+        // One record above buffer.memory is Kafka's RecordTooLargeException, whatever max.request.size says
+        // (adversary 64: it was refused as a list too large).
+        let huge = ProducerRecord { value: Some(vec![7u8; SEND_BYTES_MAX + 1].into()), ..Default::default() };
+        for max_request_size_bytes in [1 << 20, 1 << 30] {
+            let config = ProducerConfig { max_request_size_bytes, ..ProducerConfig::named("q") };
+            let mut q = Producer::new(10_003, config, vec![BROKER], stream_rng(1, Stream::Actor(10_003)));
+            let e = q.send(0, "t".into(), vec![huge.clone()], &mut out).unwrap_err();
+            assert_eq!(e.code, ErrorCode::MessageTooLarge, "{e}");
+            let said = if max_request_size_bytes == 1 << 20 { "max.request.size" } else { "buffer.memory" };
+            assert!(e.message.contains(said), "{e}");
+        }
     }
 
     /// Review of the packed-batch change: a batch that carries a failed send's records (and another's) is

@@ -29,7 +29,7 @@ impl Controller {
             Ok(records) => {
                 let index = self.propose(now_ms, records, out);
                 self.wait_for_commit(index, from, Reply::Admin { correlation_id, trace }, out);
-                self.complete_reassignments(now_ms, out);
+                self.complete_reassignments(now_ms, None, out);
             }
             Err(e) => self.refuse(from, Reply::Admin { correlation_id, trace: Vec::new() }, e, out),
         }

@@ -216,9 +216,28 @@ impl Controller {
         if records.is_empty() {
             return Some(self.raft.last_log_index());
         }
+        // Any change of a partition being reassigned may complete it (Kafka's PartitionChangeBuilder looks at
+        // each change it builds): an ISR grown to the target, or an election leaving only target replicas.
+        let mut reassigned: Vec<(String, u32)> = records
+            .iter()
+            .filter_map(|r| match r {
+                MetadataRecord::PartitionChange { topic, partition, .. } => Some((topic, *partition)),
+                _ => None,
+            })
+            .filter(|&(topic, partition)| {
+                let p = self.latest.topics.get(topic).and_then(|t| t.partitions.get(partition as usize));
+                p.is_some_and(|p| p.target_replicas.is_some())
+            })
+            .map(|(topic, partition)| (topic.clone(), partition))
+            .collect();
+        crate::collect::sort(&mut reassigned);
+        reassigned.dedup();
         let mut index = None;
         self.raft_step(out, |raft, raft_out| index = raft.propose(now_ms, alloc::vec![records], raft_out));
         self.sync_latest();
+        if !reassigned.is_empty() {
+            self.complete_reassignments(now_ms, Some(&reassigned), out);
+        }
         index
     }
 
@@ -271,7 +290,7 @@ impl Controller {
             // by the controller before this one) was not committed, completes now. Kafka writes both in one
             // record; here they are two, and an adversary cut the active controller off between them: the
             // partition kept its old and new replicas for good, and createPartitions refused the topic.
-            self.complete_reassignments(now_ms, out);
+            self.complete_reassignments(now_ms, None, out);
         }
         if !self.is_active() {
             self.latest_term = 0;
