@@ -530,6 +530,7 @@ fn act(w: &mut World, m: &mut Model) {
         96 if m.chance(30) => compacted_leader_cut_off(w, m),
         96 => one_way_fault(w, m, broker, controller),
         97 => zombie_consumer(w, m),
+        98 if m.chance(50) => commit_replicating_through_failover(w, m),
         98 => static_twin(w, m),
         99 if m.chance(50) => isr_expansion_answer_lost(w, m),
         99 if m.chance(50) => reassign_under_a_controller_cut(w, m),
@@ -1385,6 +1386,80 @@ fn coordinator_cut(w: &mut World, m: &mut Model) {
             "liveness: a member of {group} cut from its coordinator {coordinator} could not commit: {e} (after {} ms)",
             w.now_ms() - started_ms
         ));
+    }
+}
+
+/// A commit written by a group's coordinator and copied by one follower only, never acknowledged; the
+/// coordinator fails over to that follower, a consumer of the group reads its committed offsets there, and that
+/// leader fails in turn, over to the replica without the commit. Kafka's consumer reads stable offsets: the read
+/// waits for the commit to be replicated, so nobody starts from a commit the group then loses, and the checker
+/// counts a read as an acknowledgement. (Adversary 64: Franz answered with what a new coordinator had loaded
+/// from above its high watermark.)
+fn commit_replicating_through_failover(w: &mut World, m: &mut Model) {
+    use franz_core::group::{coordinator_partition, OFFSETS_TOPIC};
+    let Some((topic, _)) = m.topic(Some(true)) else { return };
+    let group = format!("g-own{}", m.next_group);
+    m.next_group += 1;
+    let tp = TopicPartition::new(topic, 0);
+    let consumer = |w: &mut World, m: &mut Model, name: &str, auto_commit: bool| {
+        let config = ConsumerConfig {
+            group_id: Some(group.clone()),
+            auto_offset_reset: AutoOffsetReset::Earliest,
+            enable_auto_commit: auto_commit,
+            auto_commit_interval_ms: 100,
+            ..ConsumerConfig::named(format!("{group}-{name}"))
+        };
+        let c = w.add_consumer(config).ok()?;
+        m.consumers.push(c);
+        w.assign(c, vec![tp.clone()]).ok()?;
+        Some(c)
+    };
+    // The writer finds its coordinator first (`__consumer_offsets` is created on first use).
+    let Some(writer) = consumer(w, m, "writer", true) else { return };
+    let _ = w.poll(writer, 500);
+    let Ok(offsets) = w.describe_topic(OFFSETS_TOPIC) else { return };
+    let n = offsets.partitions.len() as u32;
+    let Some(p) = offsets.partitions.get(coordinator_partition(&group, n) as usize) else { return };
+    let Some(leader) = p.leader else { return };
+    // KRaft elects the first replica in the ISR, in the replicas' order.
+    let mut followers = p.replicas.iter().copied().filter(|&r| r != leader && p.isr.contains(&r));
+    let (Some(next), Some(last)) = (followers.next(), followers.next()) else { return };
+    m.count("commitReplicatingThroughFailover");
+    let cut = lost_link(w);
+    let _ = w.set_link(leader, last, Some(cut.clone()));
+    let _ = w.set_link(next, last, Some(cut));
+    w.run_for(50);
+    let _ = w.seek(writer, &tp, 1 + u64::from(m.roll(20)) as i64);
+    let _ = w.poll(writer, 150);
+    let _ = w.poll(writer, 150);
+    let _ = w.crash_client(writer);
+    w.run_for(200);
+    let leads = |w: &World, broker: NodeId| {
+        w.describe_topic(OFFSETS_TOPIC).ok().and_then(|t| t.partitions.get(p.partition as usize)?.leader)
+            == Some(broker)
+    };
+    let _ = w.crash_broker(leader);
+    for _ in 0..40 {
+        if leads(w, next) {
+            break;
+        }
+        w.run_for(500);
+    }
+    if let Some(reader) = consumer(w, m, "reader", false) {
+        let _ = w.poll(reader, 200);
+    }
+    let _ = w.crash_broker(next);
+    for _ in 0..40 {
+        if leads(w, last) {
+            break;
+        }
+        w.run_for(500);
+    }
+    heal_links(w);
+    let _ = w.restart_broker(leader);
+    let _ = w.restart_broker(next);
+    if let Some(late) = consumer(w, m, "late", false) {
+        let _ = w.poll(late, 1_000);
     }
 }
 

@@ -86,6 +86,7 @@ fn explorer_1000_histories_keep_kafkas_promises() {
         "coordinatorCut",
         "pauseInRebalance",
         "pauseClient",
+        "commitReplicatingThroughFailover",
     ] {
         assert!(coverage.get(op).copied().unwrap_or(0) > 10, "only {:?} of {op}", coverage.get(op));
     }
