@@ -377,34 +377,38 @@ impl DelayedProduce {
             Some(w) => w.result.unwrap_or_else(|| unanswered(&w.tp)),
             None => Err(franz_err!(InvalidRequest, "A group request without a partition")),
         };
-        if let Parked::OffsetCommit(topic_ids) = parked {
-            let result = coordinator_result(partitions).map(|_| ()).map_err(coordinator::store_error);
-            out.send(from, Message::OffsetCommitResponse { correlation_id, result, topic_ids });
-        } else if let Parked::OffsetFetch(committed) = parked {
-            let result = match coordinator_result(partitions) {
-                // It wrote nothing of its own, so the ISR's size does not matter.
-                Ok(_) => Ok(committed),
-                Err(e) if e.code == crate::error::ErrorCode::NotEnoughReplicasAfterAppend => Ok(committed),
-                // Kafka's handleOffsetFetchException: NOT_COORDINATOR sends the consumer to look its
-                // coordinator up again (a zombie's, or a moved one).
-                Err(e) => Err(franz_err!(
-                    NotCoordinator,
-                    "The group's offsets partition did not replicate the writes before this OffsetFetch: {}",
-                    e.message
-                )),
-            };
-            out.send(from, Message::OffsetFetchResponse { correlation_id, result });
-        } else {
-            let partitions = partitions
-                .into_iter()
-                .map(|w| {
-                    let result = w.result.unwrap_or_else(|| unanswered(&w.tp));
-                    let TopicPartition { topic, partition } = w.tp;
-                    let log_start_offset = if result.is_ok() { w.log_start_offset } else { 0 };
-                    ProducePartitionResult { topic, partition, topic_id: w.topic_id, result, log_start_offset }
-                })
-                .collect();
-            out.send(from, Message::ProduceResponse { correlation_id, partitions });
+        match parked {
+            Parked::OffsetCommit(topic_ids) => {
+                let result = coordinator_result(partitions).map(|_| ()).map_err(coordinator::store_error);
+                out.send(from, Message::OffsetCommitResponse { correlation_id, result, topic_ids });
+            }
+            Parked::OffsetFetch(committed) => {
+                let result = match coordinator_result(partitions) {
+                    // It wrote nothing of its own, so the ISR's size does not matter.
+                    Ok(_) => Ok(committed),
+                    Err(e) if e.code == crate::error::ErrorCode::NotEnoughReplicasAfterAppend => Ok(committed),
+                    // Kafka's handleOffsetFetchException: NOT_COORDINATOR sends the consumer to look its
+                    // coordinator up again (a zombie's, or a moved one).
+                    Err(e) => Err(franz_err!(
+                        NotCoordinator,
+                        "The group's offsets partition did not replicate the writes before this OffsetFetch: {}",
+                        e.message
+                    )),
+                };
+                out.send(from, Message::OffsetFetchResponse { correlation_id, result });
+            }
+            Parked::Produce => {
+                let partitions = partitions
+                    .into_iter()
+                    .map(|w| {
+                        let result = w.result.unwrap_or_else(|| unanswered(&w.tp));
+                        let TopicPartition { topic, partition } = w.tp;
+                        let log_start_offset = if result.is_ok() { w.log_start_offset } else { 0 };
+                        ProducePartitionResult { topic, partition, topic_id: w.topic_id, result, log_start_offset }
+                    })
+                    .collect();
+                out.send(from, Message::ProduceResponse { correlation_id, partitions });
+            }
         }
     }
 }
