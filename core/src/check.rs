@@ -1266,12 +1266,20 @@ struct AckedCommit {
     acked_ms: u64,
     sent_ms: u64,
     offset: Offset,
-    /// Known from a read of it, not from its answer (which explains no read as concurrent).
-    read: bool,
+    /// Known from a read of it (asked at this time), not from its answer: it explains no other read.
+    read_requested_ms: Option<u64>,
+}
+
+impl AckedCommit {
+    /// Written, for certain, after a commit acknowledged at `acked_ms` and before `before_ms`: whatever
+    /// that commit wrote was overwritten by then (by this commit, or by the one this read found).
+    fn overwrote(&self, acked_ms: u64, before_ms: u64) -> bool {
+        self.read_requested_ms.unwrap_or(self.sent_ms) > acked_ms && self.acked_ms < before_ms
+    }
 }
 
 /// A committed offset read back must be at least the one acknowledged last before the read was sent,
-/// unless a commit acknowledged since (concurrent with the read) named what was read. A read counts as an
+/// unless a commit that may have been written last named what was read. A read counts as an
 /// acknowledgement of what it read: Kafka's consumer asks for stable offsets, which the coordinator gives only
 /// once replicated (adversary 64: one read from above a new coordinator's high watermark was then lost).
 fn check_committed_offsets(history: &History, report: &mut Report) {
@@ -1294,12 +1302,16 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
             Op::OffsetsCommitted { group, offsets, requested_ms, .. } => {
                 for o in offsets {
                     let tp = TopicPartition::new(o.topic.clone(), o.partition);
-                    let commit =
-                        AckedCommit { acked_ms: entry.time_ms, sent_ms: *requested_ms, offset: o.offset, read: false };
+                    let commit = AckedCommit {
+                        acked_ms: entry.time_ms,
+                        sent_ms: *requested_ms,
+                        offset: o.offset,
+                        read_requested_ms: None,
+                    };
                     acked.entry((group.as_str(), tp)).or_default().push(commit);
                 }
             }
-            Op::CommittedOffsetsFetched { group, offsets, stale_coordinator: false, .. } => {
+            Op::CommittedOffsetsFetched { group, offsets, stale_coordinator: false, requested_ms, .. } => {
                 for o in offsets {
                     let (tp, Some(offset)) = (TopicPartition::new(o.topic.clone(), o.partition), o.offset) else {
                         continue;
@@ -1309,7 +1321,8 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
                         sent.iter().rev().find(|&&(_, sent_offset)| sent_offset == offset).map(|&(at, _)| at)
                     });
                     if let Some(sent_ms) = sent_ms {
-                        let commit = AckedCommit { acked_ms: entry.time_ms, sent_ms, offset, read: true };
+                        let read_requested_ms = Some(*requested_ms);
+                        let commit = AckedCommit { acked_ms: entry.time_ms, sent_ms, offset, read_requested_ms };
                         acked.entry((group.as_str(), tp)).or_default().push(commit);
                     }
                 }
@@ -1349,8 +1362,16 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
             if expired.is_some_and(|times| times.iter().any(|&e| last.acked_ms <= e && e <= *requested_ms)) {
                 continue;
             }
-            let concurrent =
-                commits.iter().any(|c| !c.read && c.acked_ms >= *requested_ms && Some(c.offset) == o.offset);
+            // A commit of the offset read, sent before the read was answered, that nothing is known to have
+            // overwritten before the read was asked: concurrent with the read, or with a later commit that it
+            // may have been written after (adversary 65: two consumers' commits written in the other order
+            // than they were acknowledged).
+            let overlapping = commits.iter().any(|w| {
+                w.read_requested_ms.is_none()
+                    && Some(w.offset) == o.offset
+                    && w.sent_ms <= entry.time_ms
+                    && !commits.iter().any(|d| Some(d.offset) != o.offset && d.overwrote(w.acked_ms, *requested_ms))
+            });
             // A commit of the offset read, sent after the last acknowledged one and never answered (its answer
             // lost, or its consumer gone), may be written after it: the group's committed offset is then lower
             // by a commit, not by a loss (soak seed 10,049,991: a commit of 0 was written after an acknowledged
@@ -1358,7 +1379,7 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
             let unanswered = sent.get(&(group.as_str(), tp.clone())).is_some_and(|sent| {
                 sent.iter().any(|&(at, offset)| at >= last.sent_ms && at <= *requested_ms && Some(offset) == o.offset)
             });
-            if o.offset.is_some_and(|fetched| fetched >= last.offset) || concurrent || unanswered {
+            if o.offset.is_some_and(|fetched| fetched >= last.offset) || overlapping || unanswered {
                 continue;
             }
             let fetched = o.offset.map_or(String::from("no committed offset"), |f| format!("offset {f}"));
@@ -2414,6 +2435,15 @@ mod tests {
         assert_eq!(kinds(vec![committed(2), sent(15), fetched(2, Some(15)), fetched(4, Some(15))]), []);
         assert_eq!(kinds(vec![committed(2), sent(15), fetched(2, Some(15)), sent(2), fetched(5, Some(2))]), []);
         assert_eq!(kinds(vec![committed(2), sent(15), fetched(2, Some(15)), fetched(1, Some(2))]), []);
+        // Adversary 65: 5 sent (t=0), then 15 (t=1); 15 written first and acknowledged last (t=3): 5 may be
+        // the committed offset. Near miss: 15 sent after 5 was acknowledged overwrote it.
+        let acked = |sent_ms, offset| commit_as(-1, "", sent_ms, offset, false);
+        assert_eq!(kinds(vec![sent(5), sent(15), acked(0, 5), acked(1, 15), fetched(4, Some(5))]), []);
+        assert_eq!(kinds(vec![sent(5), acked(0, 5), sent(15), acked(2, 15), fetched(4, Some(5))]), [back]);
+        // Adversary 65: a commit of what was read, sent after the read was answered, explains nothing (a lost
+        // commit read back as the one before it, then committed again by the reader).
+        let again = vec![acked(0, 2), acked(1, 20), fetched(2, Some(2)), sent(2), acked(3, 2)];
+        assert_eq!(kinds(again), [back]);
     }
 
     #[test]

@@ -1426,7 +1426,7 @@ fn commit_replicating_through_failover(w: &mut World, m: &mut Model) {
     let (Some(next), Some(last)) = (followers.next(), followers.next()) else { return };
     m.count("commitReplicatingThroughFailover");
     let cut = lost_link(w);
-    let _ = w.set_link(leader, last, Some(cut.clone()));
+    let _ = w.set_link(leader, last, Some(cut));
     let _ = w.set_link(next, last, Some(cut));
     w.run_for(50);
     let _ = w.seek(writer, &tp, 1 + u64::from(m.roll(20)) as i64);

@@ -2495,7 +2495,7 @@ fn a_commit_loaded_from_above_the_high_watermark_is_not_read_before_it_is_replic
         let others: Vec<NodeId> = d.replicas.iter().copied().filter(|&r| r != leader).collect();
         let (next, last) = (others[0], others[1]); // `next` is elected first when the leader goes
         let lost = NetworkConfig { drop_rate: 1.0, ..Default::default() };
-        w.set_link(leader, last, Some(lost.clone())).unwrap();
+        w.set_link(leader, last, Some(lost)).unwrap();
         w.set_link(next, last, Some(lost)).unwrap();
         w.run_for(50);
         // A commit of 15 reaches `next`, not `last`, and is never acknowledged.

@@ -261,7 +261,8 @@ mod bad_input {
         assert!(err.message.contains("is 1001 bytes which exceeds the maximum configured value of 1000"), "{err}");
     }
 
-    /// Kafka's producer refuses a record larger than `max.request.size` (1 MiB) before sending it; raised
+    /// Kafka's producer refuses a record larger than `max.request.size` (1 MiB) before sending it (its size
+    /// as Kafka estimates it: a batch header, the most a record adds, varint lengths); raised
     /// above the topic's `max.message.bytes`, the leader refuses it instead. Either way nothing is appended.
     #[test]
     fn a_record_larger_than_max_request_size_fails_in_the_producer() {
@@ -273,7 +274,7 @@ mod bad_input {
         assert_eq!(err.code, ErrorCode::MessageTooLarge);
         assert_eq!(
             err.message,
-            "The message is 2097234 bytes when serialized which is larger than 1048576, which is the value of the \
+            "The message is 2097240 bytes when serialized which is larger than 1048576, which is the value of the \
              max.request.size configuration."
         );
         let trace_len = w.trace().len();

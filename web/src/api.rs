@@ -664,6 +664,15 @@ pub struct Producer {
 
 #[wasm_bindgen]
 impl Producer {
+    /// The producer's `max.request.size` (a closed producer's send is refused later, by the world).
+    fn max_request_size_bytes(&self) -> usize {
+        let node = |w: &franz_core::World| match w.node(self.id) {
+            Some(franz_core::sim::Node::Producer(p)) => Some(p.config().max_request_size_bytes),
+            _ => None,
+        };
+        with_world(&self.world, |w| Ok(node(w))).ok().flatten().unwrap_or(usize::MAX)
+    }
+
     /// Sends and waits (advancing virtual time) for every record's `{ partition, offset }`.
     #[wasm_bindgen(unchecked_return_type = "RecordMetadata[]")]
     pub fn send(
@@ -672,7 +681,7 @@ impl Producer {
         #[wasm_bindgen(unchecked_param_type = "ProducerRecord[]")] records: JsValue,
     ) -> Result<JsValue, JsValue> {
         let topic = string_arg(&topic, "The topic name", ErrorCode::InvalidTopicException)?;
-        let records = producer_records(records)?;
+        let records = producer_records(records, self.max_request_size_bytes())?;
         let metadata = with_world(&self.world, |w| w.send(self.id, &topic, records).map_err(js_error))?;
         Ok(metadata_to_js(&metadata))
     }
@@ -685,7 +694,7 @@ impl Producer {
         #[wasm_bindgen(unchecked_param_type = "ProducerRecord[]")] records: JsValue,
     ) -> Result<f64, JsValue> {
         let topic = string_arg(&topic, "The topic name", ErrorCode::InvalidTopicException)?;
-        let records = producer_records(records)?;
+        let records = producer_records(records, self.max_request_size_bytes())?;
         with_world(&self.world, |w| w.send_async(self.id, &topic, records).map(|id| id as f64).map_err(js_error))
     }
 
@@ -897,7 +906,7 @@ fn consumer_records_to_js(records: &[ConsumerRecord]) -> JsValue {
 fn key_bytes(key: &JsValue) -> Result<Vec<u8>, JsValue> {
     let max = franz_core::client::producer::SEND_BYTES_MAX;
     let too_long = |_| invalid(ErrorCode::InvalidRequest, format!("A key has at most {max} bytes (a send's most)"));
-    crate::convert::SendBytes::for_a_send()
+    crate::convert::SendBytes::for_a_send(usize::MAX)
         .copy(key)
         .map_err(too_long)?
         .ok_or_else(|| invalid(ErrorCode::InvalidRequest, "The key must be a string or a Uint8Array"))

@@ -296,12 +296,14 @@ pub struct SendBytes {
     left: usize,
     /// What was left when the record being read began.
     left_at_record: usize,
+    /// The producer's `max.request.size`, which a record too large for its buffer is too large for first.
+    max_request_size_bytes: usize,
 }
 
 impl SendBytes {
-    pub fn for_a_send() -> SendBytes {
+    pub fn for_a_send(max_request_size_bytes: usize) -> SendBytes {
         let max = franz_core::client::producer::SEND_BYTES_MAX;
-        SendBytes { left: max, left_at_record: max }
+        SendBytes { left: max, left_at_record: max, max_request_size_bytes }
     }
 
     fn next_record(&mut self) {
@@ -310,15 +312,15 @@ impl SendBytes {
 
     /// Whether `n` more bytes fit; refused as the core refuses a record or a send that large.
     fn fits(&self, n: usize) -> Result<(), JsValue> {
-        use franz_core::client::producer::{record_larger_than_buffer_memory, too_many_bytes_in_a_send};
+        use franz_core::client::producer::{record_too_large, too_many_bytes_in_a_send, SEND_BYTES_MAX};
         if n <= self.left {
             return Ok(());
         }
         let record_bytes = self.left_at_record - self.left + n;
-        let too_large = match record_bytes > franz_core::client::producer::SEND_BYTES_MAX {
-            true => record_larger_than_buffer_memory(),
-            false => too_many_bytes_in_a_send(),
-        };
+        let too_large = (record_bytes > SEND_BYTES_MAX)
+            .then(|| record_too_large(None, self.max_request_size_bytes))
+            .flatten()
+            .unwrap_or_else(too_many_bytes_in_a_send);
         Err(js_error(too_large))
     }
 
@@ -389,7 +391,7 @@ fn optional_number(object: &JsValue, key: &str) -> Result<Option<f64>, JsValue> 
 }
 
 /// `[{ key?, value, partition?, headers?, timestamp? }]` → producer records.
-pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue> {
+pub fn producer_records(records: JsValue, max_request_size_bytes: usize) -> Result<Vec<ProducerRecord>, JsValue> {
     let Some(array) = records.dyn_ref::<Array>() else {
         return Err(invalid(ErrorCode::InvalidRecord, "send takes an array of records: [{ key, value }]"));
     };
@@ -398,7 +400,7 @@ pub fn producer_records(records: JsValue) -> Result<Vec<ProducerRecord>, JsValue
         return Err(js_error(franz_core::client::producer::too_many_records_in_a_send(array.length() as usize)));
     }
     let mut out = Vec::with_capacity(array.length() as usize);
-    let mut budget = SendBytes::for_a_send();
+    let mut budget = SendBytes::for_a_send(max_request_size_bytes);
     for item in array.iter() {
         if !item.is_object() {
             return Err(invalid(ErrorCode::InvalidRecord, "Each record must be an object: { key, value }"));

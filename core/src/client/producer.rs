@@ -41,14 +41,51 @@ pub fn too_many_records_in_a_send(count: usize) -> crate::error::FranzError {
     franz_err!(RecordListTooLarge, "A send carries at most {RECORDS_PER_SEND_MAX} records; this one has {count}")
 }
 
-/// KafkaProducer's `ensureValidRecordSize` for a record larger than `buffer.memory` (Franz: [`SEND_BYTES_MAX`]),
-/// before the send's total is looked at (the JS API stops counting at the bound).
-pub fn record_larger_than_buffer_memory() -> crate::error::FranzError {
-    franz_err!(
-        MessageTooLarge,
-        "The message is larger than the total memory buffer you have configured with the buffer.memory \
-         configuration ({SEND_BYTES_MAX} bytes)"
-    )
+/// Kafka's estimate of a record alone in a batch (`AbstractRecords.estimateSizeInBytesUpperBound`: a batch
+/// header, `DefaultRecord.MAX_RECORD_OVERHEAD`, and each field's length as a varint).
+pub fn serialized_size_upper_bound_bytes(record: &ProducerRecord) -> usize {
+    let varint = |n: usize| {
+        let zigzag = (n as u64) << 1;
+        (64 - (zigzag | 1).leading_zeros() as usize).div_ceil(7)
+    };
+    let field = |len: Option<usize>| len.map_or(1, |n| varint(n) + n); // null: the varint of -1
+    let headers: usize =
+        record.headers.iter().map(|h| field(Some(h.key.len())) + field(h.value.as_ref().map(|v| v.len()))).sum();
+    crate::protocol::record::BATCH_OVERHEAD_BYTES
+        + crate::types::RECORD_OVERHEAD_BYTES
+        + field(record.key.as_ref().map(|k| k.len()))
+        + field(record.value.as_ref().map(|v| v.len()))
+        + varint(record.headers.len())
+        + headers
+}
+
+/// KafkaProducer's `ensureValidRecordSize`: a record that could not go even alone in a request, or in the
+/// producer's buffer (`buffer.memory`, Franz's [`SEND_BYTES_MAX`]), fails before it is sent
+/// (RecordTooLargeException: MESSAGE_TOO_LARGE). `None`: more than `SEND_BYTES_MAX` (the JS API stops
+/// counting there).
+pub fn record_too_large(
+    serialized_bytes: Option<usize>,
+    max_request_size_bytes: usize,
+) -> Option<crate::error::FranzError> {
+    let bytes = serialized_bytes.unwrap_or(usize::MAX);
+    let size =
+        || serialized_bytes.map_or_else(|| alloc::format!("more than {SEND_BYTES_MAX}"), |b| alloc::format!("{b}"));
+    if bytes > max_request_size_bytes {
+        return Some(franz_err!(
+            MessageTooLarge,
+            "The message is {} bytes when serialized which is larger than {max_request_size_bytes}, which is the value \
+             of the max.request.size configuration.",
+            size()
+        ));
+    }
+    (bytes > SEND_BYTES_MAX).then(|| {
+        franz_err!(
+            MessageTooLarge,
+            "The message is {} bytes when serialized which is larger than the total memory buffer you have \
+             configured with the buffer.memory configuration ({SEND_BYTES_MAX} bytes in Franz).",
+            size()
+        )
+    })
 }
 
 /// The refusal of a send of more than [`SEND_BYTES_MAX`] bytes in all (the JS API stops counting at the bound).
@@ -431,24 +468,13 @@ impl Producer {
         if records.len() > RECORDS_PER_SEND_MAX {
             return Err(too_many_records_in_a_send(records.len()));
         }
-        // KafkaProducer's ensureValidRecordSize, record by record: a record that could not go even alone in a
-        // request, or in the producer's buffer, fails before it is sent (RecordTooLargeException:
-        // MESSAGE_TOO_LARGE).
         let max_request_size = self.config.max_request_size_bytes;
-        let record_bytes = |r: &ProducerRecord| crate::types::record_size_bytes(&r.key, &r.value, &r.headers);
-        for bytes in records.iter().map(record_bytes) {
-            let serialized_bytes = crate::protocol::record::BATCH_OVERHEAD_BYTES + bytes;
-            if serialized_bytes > max_request_size {
-                return Err(franz_err!(
-                    MessageTooLarge,
-                    "The message is {serialized_bytes} bytes when serialized which is larger than \
-                     {max_request_size}, which is the value of the max.request.size configuration."
-                ));
-            }
-            if bytes > SEND_BYTES_MAX {
-                return Err(record_larger_than_buffer_memory());
-            }
+        let too_large =
+            records.iter().find_map(|r| record_too_large(Some(serialized_size_upper_bound_bytes(r)), max_request_size));
+        if let Some(e) = too_large {
+            return Err(e);
         }
+        let record_bytes = |r: &ProducerRecord| crate::types::record_size_bytes(&r.key, &r.value, &r.headers);
         if records.iter().map(record_bytes).sum::<usize>() > SEND_BYTES_MAX {
             return Err(too_many_bytes_in_a_send());
         }
@@ -1929,6 +1955,13 @@ mod tests {
             let said = if max_request_size_bytes == 1 << 20 { "max.request.size" } else { "buffer.memory" };
             assert!(e.message.contains(said), "{e}");
         }
+        // Kafka's estimate, to the byte (adversary 65): a value of 1,048,490 bytes alone is 1,048,577 with a
+        // batch header, the record's most overhead and its fields' varint lengths; 33,554,345 is 32 MiB + 1.
+        let of = |n: usize| ProducerRecord { value: Some(vec![7u8; n].into()), ..Default::default() };
+        assert_eq!(record_too_large(Some(serialized_size_upper_bound_bytes(&of(1_048_489))), 1 << 20), None);
+        assert!(record_too_large(Some(serialized_size_upper_bound_bytes(&of(1_048_490))), 1 << 20).is_some());
+        assert_eq!(record_too_large(Some(serialized_size_upper_bound_bytes(&of(33_554_344))), 1 << 30), None);
+        assert!(record_too_large(Some(serialized_size_upper_bound_bytes(&of(33_554_345))), 1 << 30).is_some());
     }
 
     /// Review of the packed-batch change: a batch that carries a failed send's records (and another's) is
