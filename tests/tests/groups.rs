@@ -2431,6 +2431,31 @@ fn a_closing_commit_that_times_out_or_meets_a_rebalance_is_told() {
     }
 }
 
+/// Group `g` committed offset 5 of `a-0` (ten records, one replica), then the other replicas of its offsets
+/// partition crashed and left the ISR (`min.insync.replicas` 2): a commit now is written, not replicated.
+/// The world and the group's consumer `c`, and the crashed brokers.
+fn offsets_partition_alone(seed: u64, config: &[(&str, &str)]) -> (World, NodeId, Vec<NodeId>) {
+    let broker_config: ConfigMap =
+        [("min.insync.replicas", "2")].iter().chain(config).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
+    w.create_topic("a", 1, Some(1), ConfigMap::new()).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    w.send(p, "a", (0..10).map(|i| value(&format!("v{i}"))).collect()).unwrap();
+    let c = w.add_consumer(ConsumerConfig { group_id: Some("g".into()), ..ConsumerConfig::named("c") }).unwrap();
+    w.commit_sync(c, commit_of_a(5)).unwrap();
+    let coordinator = w.describe_group("g").coordinator.unwrap();
+    let followers: Vec<NodeId> = w.brokers().iter().copied().filter(|&b| b != coordinator).collect();
+    for &b in &followers {
+        w.crash_broker(b).unwrap();
+    }
+    w.run_for(60_000); // the followers leave the ISR (replica.lag.time.max.ms)
+    (w, c, followers)
+}
+
+fn commit_of_a(offset: u64) -> Option<Vec<franz_core::sim::scenario::PartitionOffset>> {
+    Some(vec![franz_core::sim::scenario::PartitionOffset { topic: "a".into(), partition: 0, offset }])
+}
+
 /// Kafka 4's coordinator appends a commit with acks=1 and answers once the high watermark passes it, so a
 /// commit under `min.insync.replicas` is written, fails after `offsets.commit.timeout.ms` with
 /// COORDINATOR_NOT_AVAILABLE (the consumer looks for its coordinator again and retries), and lands once the
@@ -2438,22 +2463,9 @@ fn a_closing_commit_that_times_out_or_meets_a_rebalance_is_told() {
 /// expect from a commit, and nothing was written.
 #[test]
 fn a_commit_under_min_insync_replicas_lands_once_the_isr_grows_back() {
-    use franz_core::sim::scenario::PartitionOffset;
     for seed in 1..=4 {
-        let broker_config: ConfigMap = [("min.insync.replicas".to_string(), "2".to_string())].into();
-        let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
-        w.create_topic("a", 1, Some(1), ConfigMap::new()).unwrap();
-        let config = ConsumerConfig { group_id: Some("g".into()), ..ConsumerConfig::named("c") };
-        let c = w.add_consumer(config).unwrap();
-        let at = |offset| Some(vec![PartitionOffset { topic: "a".into(), partition: 0, offset }]);
-        w.commit_sync(c, at(5)).unwrap();
-        let coordinator = w.describe_group("g").coordinator.unwrap();
-        let followers: Vec<NodeId> = w.brokers().iter().copied().filter(|&b| b != coordinator).collect();
-        for &b in &followers {
-            w.crash_broker(b).unwrap();
-        }
-        w.run_for(60_000); // the followers leave the ISR (replica.lag.time.max.ms)
-        let e = w.commit_sync(c, at(9)).unwrap_err();
+        let (mut w, c, followers) = offsets_partition_alone(seed, &[]);
+        let e = w.commit_sync(c, commit_of_a(9)).unwrap_err();
         assert_ne!(e.code, ErrorCode::NotEnoughReplicas, "seed {seed}: {e}");
         assert_eq!(w.group_offsets("g")[0].committed, 5, "seed {seed}: not replicated, not yet committed");
         for &b in &followers {
@@ -2530,25 +2542,9 @@ fn a_commit_loaded_from_above_the_high_watermark_is_not_read_before_it_is_replic
 #[test]
 fn offsets_commit_timeout_ms_sets_how_long_a_commit_waits_for_replication() {
     use franz_core::protocol::history::Op;
-    use franz_core::sim::scenario::PartitionOffset;
     for (seed, timeout_ms) in [(1, 1_000), (2, 2_500), (3, 5_000)] {
-        let broker_config: ConfigMap = [
-            ("min.insync.replicas".to_string(), "2".to_string()),
-            ("offsets.commit.timeout.ms".to_string(), timeout_ms.to_string()),
-        ]
-        .into();
-        let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
-        w.create_topic("a", 1, Some(1), ConfigMap::new()).unwrap();
-        let config = ConsumerConfig { group_id: Some("g".into()), ..ConsumerConfig::named("c") };
-        let c = w.add_consumer(config).unwrap();
-        let at = |offset| Some(vec![PartitionOffset { topic: "a".into(), partition: 0, offset }]);
-        w.commit_sync(c, at(5)).unwrap();
-        let coordinator = w.describe_group("g").coordinator.unwrap();
-        for b in w.brokers().to_vec().into_iter().filter(|&b| b != coordinator) {
-            w.crash_broker(b).unwrap();
-        }
-        w.run_for(60_000); // the followers leave the ISR (replica.lag.time.max.ms)
-        w.commit_sync(c, at(9)).unwrap_err();
+        let (mut w, c, _) = offsets_partition_alone(seed, &[("offsets.commit.timeout.ms", &timeout_ms.to_string())]);
+        w.commit_sync(c, commit_of_a(9)).unwrap_err();
         let sent: Vec<u64> = w
             .history()
             .entries()
@@ -2569,25 +2565,11 @@ fn offsets_commit_timeout_ms_sets_how_long_a_commit_waits_for_replication() {
 /// group had already committed past (adversary 63).
 #[test]
 fn a_new_owner_does_not_start_from_a_commit_older_than_one_still_replicating() {
-    use franz_core::sim::scenario::PartitionOffset;
     for seed in 1..=4 {
-        let broker_config: ConfigMap = [("min.insync.replicas".to_string(), "2".to_string())].into();
-        let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
-        w.create_topic("a", 1, Some(1), ConfigMap::new()).unwrap();
-        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
-        w.send(p, "a", (0..10).map(|i| value(&format!("v{i}"))).collect()).unwrap();
+        let (mut w, c, followers) = offsets_partition_alone(seed, &[]);
         let tp = TopicPartition::new("a", 0);
         let config = ConsumerConfig { group_id: Some("g".into()), ..ConsumerConfig::named("c") };
-        let c = w.add_consumer(config.clone()).unwrap();
-        let at = |offset| Some(vec![PartitionOffset { topic: "a".into(), partition: 0, offset }]);
-        w.commit_sync(c, at(5)).unwrap();
-        let coordinator = w.describe_group("g").coordinator.unwrap();
-        let followers: Vec<NodeId> = w.brokers().iter().copied().filter(|&b| b != coordinator).collect();
-        for &b in &followers {
-            w.crash_broker(b).unwrap();
-        }
-        w.run_for(60_000); // the followers leave the ISR (replica.lag.time.max.ms)
-        w.commit_sync(c, at(9)).unwrap_err(); // written, not replicated
+        w.commit_sync(c, commit_of_a(9)).unwrap_err(); // written, not replicated
         w.crash_client(c).unwrap();
 
         let owner = w.add_consumer(ConsumerConfig { client_id: Some("owner".into()), ..config.clone() }).unwrap();
