@@ -430,15 +430,24 @@ pub fn producer_records(records: JsValue, max_request_size_bytes: usize) -> Resu
             None => None,
         };
         budget.next_record();
-        out.push(ProducerRecord {
-            key: bytes(get(&item, "key")?, "key", &mut budget)?,
-            value: bytes(get(&item, "value")?, "value", &mut budget)?,
-            headers: headers(get(&item, "headers")?, &mut budget)?,
-            partition,
-            timestamp_ms,
-        });
+        let (key, value, headers) = match (|| {
+            let key = bytes(get(&item, "key")?, "key", &mut budget)?;
+            let value = bytes(get(&item, "value")?, "value", &mut budget)?;
+            Ok((key, value, headers(get(&item, "headers")?, &mut budget)?))
+        })() {
+            Ok(fields) => fields,
+            // Kafka's producer takes records one by one: an earlier record too large fails first.
+            Err(e) => return Err(earlier_too_large(&out, max_request_size_bytes).unwrap_or(e)),
+        };
+        out.push(ProducerRecord { key, value, headers, partition, timestamp_ms });
     }
     Ok(out)
+}
+
+fn earlier_too_large(records: &[ProducerRecord], max_request_size_bytes: usize) -> Option<JsValue> {
+    use franz_core::client::producer::{record_too_large, serialized_size_upper_bound_bytes};
+    let too_large = |r| record_too_large(Some(serialized_size_upper_bound_bytes(r)), max_request_size_bytes);
+    records.iter().find_map(too_large).map(js_error)
 }
 
 /// Headers as an object `{ name: value }`; an array of values is that header repeated, in order (KafkaJS's
@@ -455,7 +464,8 @@ fn headers(value: JsValue, budget: &mut SendBytes) -> Result<Vec<Header>, JsValu
         let pair: Array = entry.unchecked_into();
         let key = pair.get(0);
         budget.fits(key.unchecked_ref::<js_sys::JsString>().length() as usize)?;
-        let key = key.as_string().unwrap_or_default();
+        // As keys and values: a lone surrogate is `?`, as Java's String.getBytes writes it.
+        let key = java_utf8(&key).and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
         budget.take(key.len())?;
         let value = pair.get(1);
         let values = if Array::is_array(&value) { value.unchecked_into::<Array>() } else { Array::of1(&value) };

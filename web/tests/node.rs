@@ -129,11 +129,16 @@ fn bad_input_throws_kafka_errors_never_panics() {
     assert_eq!(code(p.send("t".into(), records.into()).unwrap_err()), "MESSAGE_TOO_LARGE");
     assert_eq!(code(murmur2(two_gib.clone().into()).unwrap_err()), "INVALID_REQUEST");
     assert_eq!(code(partition_for_key(two_gib.into(), n(3.0)).unwrap_err()), "INVALID_REQUEST");
-    let mib = js_sys::Uint8Array::new_with_length(1 << 20);
+    let mib = js_sys::Uint8Array::new_with_length((1 << 20) - 100); // within max.request.size
     let record = js_sys::Object::new();
     js_sys::Reflect::set(&record, &"value".into(), &mib).unwrap();
-    let records: js_sys::Array = (0..33).map(|_| record.clone()).collect();
+    let records: js_sys::Array = (0..34).map(|_| record.clone()).collect();
     assert_eq!(code(p.send("t".into(), records.into()).unwrap_err()), "RECORD_LIST_TOO_LARGE", "32 MiB in all");
+    // Kafka's producer takes records one by one: one of 20 MiB fails before the send's total is (adversary 66).
+    let twenty_mib = js_sys::Object::new();
+    js_sys::Reflect::set(&twenty_mib, &"value".into(), &js_sys::Uint8Array::new_with_length(20 << 20)).unwrap();
+    let records = js_sys::Array::of2(&twenty_mib, &twenty_mib);
+    assert_eq!(code(p.send("t".into(), records.into()).unwrap_err()), "MESSAGE_TOO_LARGE", "the first too large");
     let long_header_name = js_sys::Object::new();
     let name = "h".repeat(33 << 20);
     js_sys::Reflect::set(&long_header_name, &name.as_str().into(), &"v".into()).unwrap();

@@ -67,7 +67,8 @@ pub fn record_too_large(
     serialized_bytes: Option<usize>,
     max_request_size_bytes: usize,
 ) -> Option<crate::error::FranzError> {
-    let bytes = serialized_bytes.unwrap_or(usize::MAX);
+    // Not counted to the end: more than the buffer, which is what is known.
+    let bytes = serialized_bytes.unwrap_or(SEND_BYTES_MAX + 1);
     let size =
         || serialized_bytes.map_or_else(|| alloc::format!("more than {SEND_BYTES_MAX}"), |b| alloc::format!("{b}"));
     if bytes > max_request_size_bytes {
