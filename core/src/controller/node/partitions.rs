@@ -122,8 +122,8 @@ impl Controller {
     pub(super) fn complete_reassignments(&mut self, now_ms: u64, only: Option<&[(String, u32)]>, out: &mut Outbox) {
         let mut trace = Vec::new();
         let mut records = Vec::new();
-        let all: Vec<(&String, usize)> = match only {
-            Some(_) => Vec::new(),
+        let looked_at: Vec<(&String, usize)> = match only {
+            Some(named) => named.iter().map(|(name, i)| (name, *i as usize)).collect(),
             None => self
                 .latest
                 .topics
@@ -131,10 +131,8 @@ impl Controller {
                 .flat_map(|(name, t)| (0..t.partitions.len()).map(move |i| (name, i)))
                 .collect(),
         };
-        let named = only.unwrap_or_default().iter().map(|(name, i)| (name, *i as usize));
-        let partitions = all
+        let partitions = looked_at
             .into_iter()
-            .chain(named)
             .filter_map(|(name, i)| Some((name, i, self.latest.topics.get(name)?.partitions.get(i)?)));
         for (name, i, p) in partitions {
             let Some(target) = &p.target_replicas else { continue };
