@@ -159,6 +159,9 @@ fn an_election_that_leaves_only_target_replicas_completes_the_reassignment() {
         let p0 = w.describe_topic("t").unwrap().partitions[0].clone();
         assert_eq!((p0.leader, p0.replicas), (Some(follower), vec![follower]), "seed {seed}: the move completed");
         w.create_partitions("t", 2).unwrap();
+        w.restart_broker(leader).unwrap();
+        w.run_for(15_000);
+        franz_tests::assert_serving_beside_its_losses(&mut w, &format!("seed {seed}"));
     }
 }
 
