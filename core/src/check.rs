@@ -444,7 +444,10 @@ fn live_history(history: &History) -> History {
                     removals.clear();
                 }
             }
-            Op::TopicDeleted { .. } | Op::GroupMemberRemoved { .. } | Op::GroupDeleted { .. } => {}
+            Op::TopicDeleted { .. }
+            | Op::GroupMemberRemoved { .. }
+            | Op::GroupDeleted { .. }
+            | Op::OffsetCommitRefused { .. } => {}
         }
         entries.push(entry);
     }
@@ -1292,8 +1295,8 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
     let mut deleted_ms: VecMap<&str, Vec<u64>> = VecMap::new();
     // Per (group, partition): every commit sent (when, its offset and consumer), answered or not.
     let mut sent: VecMap<(&str, TopicPartition), Vec<SentCommit>> = VecMap::new();
-    // The attempts acknowledged: (consumer, when sent).
-    let mut acked_attempts: Vec<(NodeId, u64)> = Vec::new();
+    // The attempts answered, acknowledged or refused before being written: (consumer, when sent).
+    let mut answered_attempts: Vec<(NodeId, u64)> = Vec::new();
     // Per (group, partition): when its committed offset expired (`offsets.retention.minutes`).
     let mut expired_ms: VecMap<(&str, TopicPartition), Vec<u64>> = VecMap::new();
     for entry in history.entries() {
@@ -1304,8 +1307,11 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
                     sent.entry((group.as_str(), tp)).or_default().push((entry.time_ms, o.offset, *consumer));
                 }
             }
+            Op::OffsetCommitRefused { consumer, requested_ms, .. } => {
+                answered_attempts.push((*consumer, *requested_ms))
+            }
             Op::OffsetsCommitted { consumer, group, offsets, requested_ms, .. } => {
-                acked_attempts.push((*consumer, *requested_ms));
+                answered_attempts.push((*consumer, *requested_ms));
                 for o in offsets {
                     let tp = TopicPartition::new(o.topic.clone(), o.partition);
                     let commit = AckedCommit {
@@ -1342,7 +1348,7 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
             _ => {}
         }
     }
-    crate::collect::sort(&mut acked_attempts);
+    crate::collect::sort(&mut answered_attempts);
     for entry in history.entries() {
         let Op::CommittedOffsetsFetched { consumer, group, requested_ms, offsets, stale_coordinator, .. } = &entry.op
         else {
@@ -1383,11 +1389,13 @@ fn check_committed_offsets(history: &History, report: &mut Report) {
             // lost or refused, or its consumer gone), may be written after the last acknowledged one, even if
             // sent before it (its request still travelling): the group's committed offset is then lower by a
             // commit, not by a loss (soak seed 10,049,991; adversary 66: a crashed consumer's commit, sent before
-            // another consumer's, written after it). Franz's history does not tell a refused commit, which
-            // wrote nothing, from one unanswered, so both excuse.
+            // another consumer's, written after it). One refused before being written excuses nothing
+            // (adversary 66: a refused commit of 2 hid the loss of an acknowledged 20).
             let unanswered = sent.get(&(group.as_str(), tp.clone())).is_some_and(|sent| {
                 sent.iter().any(|&(at, offset, by)| {
-                    at <= entry.time_ms && Some(offset) == o.offset && acked_attempts.binary_search(&(by, at)).is_err()
+                    at <= entry.time_ms
+                        && Some(offset) == o.offset
+                        && answered_attempts.binary_search(&(by, at)).is_err()
                 })
             });
             if o.offset.is_some_and(|fetched| fetched >= last.offset) || overlapping || unanswered {
@@ -2459,6 +2467,19 @@ mod tests {
         assert_eq!(kinds(again), [back]);
         // An acknowledged attempt is no unanswered one: 2, sent and acknowledged, then 20: a read of 2 went back.
         assert_eq!(kinds(vec![sent(2), acked(0, 2), sent(20), acked(2, 20), fetched(4, Some(2))]), [back]);
+        // Adversary 66: a commit of 2 refused before it was written (UNKNOWN_MEMBER_ID), then 20 acknowledged:
+        // a read of 2 went back. Near misses: unanswered, or refused in a way that says nothing of the write.
+        use crate::error::ErrorCode::UnknownMemberId;
+        let refused = |requested_ms| Op::OffsetCommitRefused {
+            consumer: 10_003,
+            group: "g".into(),
+            requested_ms,
+            error: UnknownMemberId,
+        };
+        let after = |refusal| vec![sent(2), refusal, sent(20), acked(2, 20), fetched(4, Some(2))];
+        assert_eq!(kinds(after(refused(0))), [back]);
+        assert_eq!(kinds(after(refused(1))), [], "another attempt was refused");
+        assert_eq!(kinds(vec![sent(2), sent(20), acked(1, 20), fetched(3, Some(2))]), []);
     }
 
     #[test]

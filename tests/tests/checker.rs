@@ -597,3 +597,69 @@ fn a_removed_member_reading_a_late_sync_answer_is_no_second_owner() {
         assert!(w.check().ok, "seed {seed}: {:?}", w.check().violations);
     }
 }
+
+/// An acknowledged commit lost in an unclean election of the group's `__consumer_offsets` partition: a reader
+/// starts from the commit before it, and `check()` says so, even when a commit of that older offset was sent
+/// in between and refused before it was written (UNKNOWN_MEMBER_ID: an `assign` consumer's commit while the
+/// group has a member). Adversary 66: the refused commit counted as one that may have been written last, and
+/// hid the loss on every seed.
+#[test]
+fn committed_offset_went_back_an_unclean_election_of_the_offsets_partition_loses_an_acknowledged_commit() {
+    use franz_core::client::{AutoOffsetReset, ConsumerConfig};
+    use franz_core::group::{coordinator_partition, OFFSETS_TOPIC};
+    use franz_core::sim::scenario::PartitionOffset;
+    use franz_core::types::TopicPartition;
+    use franz_core::ErrorCode;
+    for (seed, refused_in_between) in [(1, true), (2, true), (3, true), (4, false)] {
+        let broker_config = config(&[("unclean.leader.election.enable", "true")]);
+        let mut w = World::new(ClusterConfig { seed, broker_config, ..Default::default() }).unwrap();
+        w.create_topic("t", 1, Some(3), ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "t", (0..30).map(|i| value(&format!("v{i}"))).collect()).unwrap();
+        let tp = TopicPartition::new("t", 0);
+        let at = |offset| Some(vec![PartitionOffset { topic: "t".into(), partition: 0, offset }]);
+        let assigned = |w: &mut World, name: &str| {
+            let config = ConsumerConfig {
+                group_id: Some("g".into()),
+                auto_offset_reset: AutoOffsetReset::Earliest,
+                ..ConsumerConfig::named(name)
+            };
+            let c = w.add_consumer(config).unwrap();
+            w.assign(c, vec![tp.clone()]).unwrap();
+            c
+        };
+        let x = assigned(&mut w, "x");
+        w.commit_sync(x, at(2)).unwrap();
+        let offsets =
+            w.describe_topic(OFFSETS_TOPIC).unwrap().partitions[coordinator_partition("g", 50) as usize].clone();
+        let leader = offsets.leader.unwrap();
+        let followers: Vec<Vec<NodeId>> = offsets.replicas.iter().filter(|&&r| r != leader).map(|&r| vec![r]).collect();
+        w.partition_network(followers).unwrap();
+        w.run_for(40_000); // the followers leave the ISR, and the commit of 20 is on the leader alone
+        w.commit_sync(x, at(20)).unwrap();
+        if refused_in_between {
+            let s =
+                w.add_consumer(ConsumerConfig { group_id: Some("g".into()), ..ConsumerConfig::named("s") }).unwrap();
+            w.create_topic("other", 1, Some(1), ConfigMap::new()).unwrap();
+            w.subscribe(s, vec!["other".into()]).unwrap();
+            for _ in 0..10 {
+                w.poll(s, 500).unwrap();
+            }
+            let z = assigned(&mut w, "z");
+            let e = w.commit_sync(z, at(2)).unwrap_err();
+            assert_eq!(e.code, ErrorCode::UnknownMemberId, "seed {seed}: {e}");
+            w.close_client(s).unwrap();
+            w.crash_client(z).unwrap();
+        }
+        w.heal_network().unwrap();
+        w.partition_network(vec![vec![leader]]).unwrap();
+        w.crash_broker(leader).unwrap();
+        w.heal_network().unwrap();
+        w.run_for(20_000); // a follower without the commit of 20 leads the offsets partition
+        let y = assigned(&mut w, "y");
+        let polled = w.poll(y, 5_000).unwrap();
+        assert_eq!(polled.first().map(|r| r.offset), Some(2), "seed {seed}: y starts from the commit before 20");
+        assert_eq!(kinds(&w), [ViolationKind::CommittedOffsetWentBack], "seed {seed}");
+        assert_serving_beside_its_losses(&mut w, &format!("seed {seed}"));
+    }
+}

@@ -158,6 +158,14 @@ pub enum Op {
         group: String,
         offsets: Vec<CommittedOffset>,
     },
+    /// The coordinator refused the attempt sent at `requested_ms` before writing it (the group's checks:
+    /// ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID ...): unlike one unanswered, it is not the group's committed offset.
+    OffsetCommitRefused {
+        consumer: NodeId,
+        group: String,
+        requested_ms: u64,
+        error: ErrorCode,
+    },
     /// An OffsetCommit was acknowledged: these are the group's committed offsets now.
     OffsetsCommitted {
         consumer: NodeId,

@@ -142,6 +142,17 @@ impl Consumer {
         let Some(commit) = self.commits.get_mut(&id) else { return };
         commit.in_flight = false;
         if let Err(e) = &result {
+            // Kafka's coordinator checks the request and the member before it writes anything: these answers
+            // come only from there (a write that fails later answers NOT_COORDINATOR or
+            // COORDINATOR_NOT_AVAILABLE, which say nothing of whether it landed).
+            use ErrorCode::*;
+            let before_writing =
+                [IllegalGeneration, UnknownMemberId, RebalanceInProgress, FencedInstanceId, UnknownTopicOrPartition];
+            if before_writing.contains(&e.code) {
+                let group = self.config.group_id.clone().unwrap_or_default();
+                let requested_ms = commit.sent_ms;
+                out.history(Op::OffsetCommitRefused { consumer: self.id, group, requested_ms, error: e.code });
+            }
             // Kafka's OffsetCommit handler fails at once on a partition that does not exist.
             if e.retriable() && e.code != ErrorCode::UnknownTopicOrPartition && now_ms < commit.deadline_ms {
                 self.drop_or_retry_commit(now_ms, id);
