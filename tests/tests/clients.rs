@@ -1050,3 +1050,32 @@ fn default_client_ids_are_kafkas_and_a_refused_client_takes_no_number() {
     let replayed = World::replay(&w.scenario().unwrap(), None).unwrap();
     assert_eq!(replayed.trace().hash(), w.trace().hash(), "the replay is the same run");
 }
+
+/// `max.partition.fetch.bytes` takes Kafka's range, 0 included: a fetch still returns the first batch at its
+/// position, however large (KIP-74), so a consumer set to 0 reads a batch per fetch and reads everything.
+#[test]
+fn max_partition_fetch_bytes_0_reads_one_batch_per_fetch() {
+    use franz_core::client::AutoOffsetReset;
+    use franz_core::types::TopicPartition;
+    let mut w = World::new(ClusterConfig { seed: 3, ..Default::default() }).unwrap();
+    w.create_topic("t", 1, None, ConfigMap::new()).unwrap();
+    let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+    for batch in 0..4 {
+        w.send(p, "t", (0..5).map(|i| value(&format!("v{batch}-{i}"))).collect()).unwrap();
+    }
+    let config = ConsumerConfig {
+        auto_offset_reset: AutoOffsetReset::Earliest,
+        max_partition_fetch_bytes: 0,
+        ..ConsumerConfig::named("c")
+    };
+    let c = w.add_consumer(config).unwrap();
+    w.assign(c, vec![TopicPartition::new("t", 0)]).unwrap();
+    let mut polls = Vec::new();
+    while polls.iter().map(Vec::len).sum::<usize>() < 20 {
+        let polled = w.poll(c, 1_000).unwrap();
+        assert!(!polled.is_empty(), "every fetch brings a batch: {polls:?}");
+        polls.push(polled.iter().map(|r| r.offset).collect::<Vec<_>>());
+    }
+    assert_eq!(polls, [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11, 12, 13, 14], [15, 16, 17, 18, 19]]);
+    assert!(w.check().ok, "{:?}", w.check().violations);
+}

@@ -375,17 +375,26 @@ impl Broker {
             if hosted().next().is_none() {
                 continue;
             }
-            let topic = self.topics.changing().entry(name.clone()).or_insert_with(|| Topic {
+            // A publication naming partitions changes those alone: journaled one by one, a parked fetch is
+            // looked at again only if it follows one of them (a restarted broker's ISR changes, a few dozen
+            // per publication, had every parked follower fetch read whole each time).
+            let one_by_one = only.as_ref().is_some_and(|named| named.len() <= super::JOURNAL_MAX);
+            let topics = if one_by_one { self.topics.quietly() } else { self.topics.changing() };
+            let topic = topics.entry(name.clone()).or_insert_with(|| Topic {
                 topic_id: timage.topic_id,
                 config_overrides: ConfigMap::new(),
                 config: TopicConfig::default(),
                 partitions: VecMap::new(),
             });
-            topic.config = super::effective_config(&self.config, &timage.config);
+            let config = super::effective_config(&self.config, &timage.config);
+            let config_changed = topic.config != config;
+            topic.config = config;
             topic.config_overrides = timage.config.clone();
             let min_isr_config = topic.config.min_insync_replicas;
+            let mut changed = Vec::new();
             for (i, state) in hosted() {
                 let i = i as u32;
+                changed.push(i);
                 let p = topic.partitions.entry(i).or_insert_with(|| Partition::new(now_ms));
                 let was_leader = p.leader == id;
                 let change = p.apply_metadata(id, state, now_ms);
@@ -414,6 +423,13 @@ impl Broker {
                         let (topic, partition) = tp();
                         out.trace(TraceKind::HighWatermarkAdvanced { topic, partition, high_watermark });
                     }
+                }
+            }
+            if one_by_one && config_changed {
+                self.topics.changed();
+            } else if one_by_one {
+                for i in changed {
+                    self.topics.changed_partition(name, i);
                 }
             }
         }

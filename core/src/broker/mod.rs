@@ -80,8 +80,9 @@ struct JournalEntry {
     tp: TopicPartition,
 }
 
-/// More single-partition changes than this between two looks count as a change of all.
-const JOURNAL_MAX: usize = 64;
+/// More single-partition changes than this in one event count as a change of all (a look at the parked
+/// fetches then reads each whole, rather than finding its partitions among the changed).
+const JOURNAL_MAX: usize = 4096;
 
 impl core::ops::Deref for HostedTopics {
     type Target = VecMap<String, Topic>;
@@ -885,7 +886,11 @@ impl Broker {
         // partitions alone (a parked fetch met no error), so only those that changed since the last look
         // are looked at (all of them when what changed is not known partition by partition).
         let version = self.topics.led_version();
-        let changed = self.topics.led_changes_since(self.fetches_checked_version);
+        let changed = self.topics.led_changes_since(self.fetches_checked_version).map(|mut changed| {
+            crate::collect::sort(&mut changed);
+            changed.dedup();
+            changed
+        });
         self.fetches_checked_version = Some(version);
         // In place: most parked requests stay parked, and taking the list out to push them back made it grow
         // again from nothing at every look (a tenth of an idle cluster's time).
@@ -893,8 +898,9 @@ impl Broker {
         while i < self.delayed_fetches.len() {
             let fetch = &self.delayed_fetches[i];
             let due = now_ms >= fetch.deadline_ms;
-            let touched =
-                changed.as_ref().is_none_or(|changed| fetch.partitions.iter().any(|f| changed.contains(&f.tp)));
+            let touched = changed
+                .as_ref()
+                .is_none_or(|changed| fetch.partitions.iter().any(|f| changed.binary_search(&f.tp).is_ok()));
             let has_answer = || fetch.partitions.iter().any(|f| self.has_answer(f, fetch.isolation_level));
             if !due && (!touched || !has_answer()) {
                 debug_assert!(

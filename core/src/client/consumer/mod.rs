@@ -193,7 +193,7 @@ impl ConsumerConfig {
         if let Some(id) = &self.group_instance_id {
             crate::types::validate_group_instance_id(id)?;
         }
-        super::check_range("max.partition.fetch.bytes", self.max_partition_fetch_bytes as u64, 1, 1 << 30)
+        super::check_range("max.partition.fetch.bytes", self.max_partition_fetch_bytes as u64, 0, 1 << 30)
     }
 
     /// KafkaConsumer's rule for an `enable.auto.commit` the user gave (`given`): without a group, unset reads
