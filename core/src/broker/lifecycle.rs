@@ -391,10 +391,8 @@ impl Broker {
             topic.config = config;
             topic.config_overrides = timage.config.clone();
             let min_isr_config = topic.config.min_insync_replicas;
-            let mut changed = Vec::new();
             for (i, state) in hosted() {
                 let i = i as u32;
-                changed.push(i);
                 let p = topic.partitions.entry(i).or_insert_with(|| Partition::new(now_ms));
                 let was_leader = p.leader == id;
                 let change = p.apply_metadata(id, state, now_ms);
@@ -428,8 +426,8 @@ impl Broker {
             if one_by_one && config_changed {
                 self.topics.changed();
             } else if one_by_one {
-                for i in changed {
-                    self.topics.changed_partition(name, i);
+                for (i, _) in hosted() {
+                    self.topics.changed_partition(name, i as u32);
                 }
             }
         }

@@ -84,6 +84,10 @@ struct JournalEntry {
 /// fetches then reads each whole, rather than finding its partitions among the changed).
 const JOURNAL_MAX: usize = 4096;
 
+/// Past this many changed partitions, a parked consumer fetch reads whether it has an answer rather than
+/// looking for its partitions among the changed.
+const CHANGES_SEARCHED_MAX: usize = 64;
+
 impl core::ops::Deref for HostedTopics {
     type Target = VecMap<String, Topic>;
 
@@ -894,10 +898,9 @@ impl Broker {
         while i < self.delayed_fetches.len() {
             let fetch = &self.delayed_fetches[i];
             let due = now_ms >= fetch.deadline_ms;
-            // (Past a few dozen changed, reading whether it has an answer costs less than finding its partitions.)
-            let touched = changed
-                .as_ref()
-                .is_none_or(|changed| changed.len() > 64 || fetch.partitions.iter().any(|f| changed.contains(&f.tp)));
+            let touched = changed.as_ref().is_none_or(|changed| {
+                changed.len() > CHANGES_SEARCHED_MAX || fetch.partitions.iter().any(|f| changed.contains(&f.tp))
+            });
             let has_answer = || fetch.partitions.iter().any(|f| self.has_answer(f, fetch.isolation_level));
             if !due && (!touched || !has_answer()) {
                 debug_assert!(
