@@ -439,3 +439,47 @@ test("issue 17 from JS: refused configs, configs in force, NaN options, one-way 
   const again = franz.Cluster.replay(cluster.scenario());
   assert.equal(again.traceHash(), cluster.traceHash());
 });
+
+test("values that run code as they are read (throwing getters, revoked proxies, lying arrays) are refused, and the module lives on", () => {
+  const cluster = new franz.Cluster({ seed: 5 });
+  cluster.createTopic("x");
+  const producer = cluster.producer();
+  const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const throwing = { get latencyMs() { throw new Error("boom"); } };
+  // Each of these threw through wasm frames: after ~1,600 of them the module trapped (audit 69), and one inside
+  // setNetwork left the cluster "busy" for good.
+  for (let i = 0; i < 3000; i++) {
+    assert.throws(() => producer.send("x", [{ value: "a", headers: { get h() { throw new Error("boom"); } } }]), { code: "INVALID_RECORD" });
+    assert.throws(() => producer.send("x", revoked), { code: "INVALID_RECORD" });
+    assert.throws(() => producer.send("x", new Proxy([{ value: "a" }], { get() { throw new Error("boom"); } })), (e) => typeof e.code === "string");
+    assert.throws(() => cluster.runFor(revoked), { code: "INVALID_REQUEST" });
+    assert.throws(() => cluster.createTopic(revoked), { code: "INVALID_TOPIC_EXCEPTION" });
+    assert.throws(() => cluster.setNetwork(throwing), { code: "INVALID_CONFIG" });
+  }
+  // A getter that answers once and throws the next time.
+  let reads = 0;
+  assert.throws(() => cluster.setNetwork({ get latencyMs() { if (reads++) throw new Error("x"); return 5; } }), { code: "INVALID_CONFIG" });
+  cluster.runFor(10);
+  // A Uint8Array whose `length` lies: its real bytes are sent, never wasm memory beyond them.
+  class Lying extends Uint8Array { get length() { return 4000; } }
+  producer.send("x", [{ key: "lying", value: new Lying([0xff, 2, 3]) }]);
+  const lying = cluster.readLog(1, "x", 0).find((r) => r.key === "lying");
+  assert.deepEqual([...lying.value], [0xff, 2, 3]);
+  assert.equal(franz.murmur2(new Lying(0)), franz.murmur2(new Uint8Array(0)));
+  // Node's Buffer is a Uint8Array: still bytes.
+  producer.send("x", [{ key: "buffer", value: Buffer.from([0xff, 0]) }]);
+  assert.deepEqual([...cluster.readLog(1, "x", 0).find((r) => r.key === "buffer").value], [0xff, 0]);
+  // A string longer than any Franz takes is refused before it is copied into wasm memory.
+  assert.throws(() => cluster.createTopic("a".repeat(17 * 1024 * 1024)), { code: "INVALID_TOPIC_EXCEPTION" });
+  // Configs are Kafka's strings, whichever way they were written; null resets.
+  cluster.createTopic("c", { config: { "retention.ms": 60000, "min.cleanable.dirty.ratio": 0.25, "preallocate": true } });
+  assert.deepEqual(["retention.ms", "min.cleanable.dirty.ratio", "preallocate"].map((k) => cluster.describeTopic("c").config[k]), ["60000", "0.25", "true"]);
+  cluster.alterTopicConfig("c", { "retention.ms": 1e6, "min.cleanable.dirty.ratio": null });
+  assert.equal(cluster.describeTopic("c").config["retention.ms"], "1000000");
+  assert.throws(() => cluster.createTopic("d", { config: { "retention.ms": {} } }), { code: "INVALID_CONFIG", message: /retention\.ms must be a string, a number or a boolean/ });
+  assert.throws(() => cluster.alterTopicConfig("c", [1]), { code: "INVALID_CONFIG" });
+  const again = franz.Cluster.replay(cluster.scenario());
+  assert.equal(again.traceHash(), cluster.traceHash());
+  cluster.free();
+});

@@ -124,7 +124,7 @@ struct TopicOptions {
     replication_factor: Option<u32>,
     /// Topic configs with Kafka's keys: `{ "cleanup.policy": "compact", "min.insync.replicas": 2 }`.
     #[tsify(type = "Record<string, ConfigValue> | null")]
-    config: Option<VecMap<String, ConfigValue>>,
+    config: Option<franz_core::config::ConfigMap>,
 }
 
 /// `readLog(brokerId, topic, partition, options)`.
@@ -430,6 +430,7 @@ impl Cluster {
                         "Replication factor must be larger than 0, or -1 to use the default value.",
                     ),
                 ];
+                config_strings(map, "config")?;
                 for (key, max, code, text) in counts {
                     match map.get(key) {
                         None | Some(serde_json::Value::Null) => {}
@@ -451,7 +452,7 @@ impl Cluster {
                 }
                 Ok(())
             })?;
-        let config = config_map(o.config);
+        let config = o.config.unwrap_or_default();
         with_world(&self.world, |w| {
             let partitions = o.partitions.unwrap_or(w.broker_config().num_partitions);
             w.create_topic(&name, partitions, o.replication_factor, config).map_err(js_error)
@@ -494,9 +495,14 @@ impl Cluster {
         #[wasm_bindgen(unchecked_param_type = "Record<string, ConfigValue | null>")] config: JsValue,
     ) -> Result<(), JsValue> {
         let name = string_arg(&name, "The topic name", ErrorCode::InvalidTopicException)?;
-        let changes: VecMap<String, Option<ConfigValue>> =
-            from_json(&config).map_err(|e| invalid(ErrorCode::InvalidConfig, format!("Invalid topic config: {e}")))?;
-        let changes = changes.into_iter().map(|(k, v)| (k, v.map(ConfigValue::into_kafka_string))).collect();
+        let Some(given) = options_object(&config, "topic config")? else {
+            return Err(invalid(ErrorCode::InvalidConfig, "alterTopicConfig takes an object of configs"));
+        };
+        let mut changes = VecMap::new();
+        for (key, value) in given {
+            let value = config_string(&key, value)?;
+            changes.insert(key, value);
+        }
         with_world(&self.world, |w| w.alter_topic_config(&name, changes).map_err(js_error))
     }
 

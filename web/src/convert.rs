@@ -1,17 +1,50 @@
 //! Values crossing between JS and the core: options, records, errors.
 
-use franz_core::config::ConfigMap;
 use franz_core::types::Bytes;
-use franz_core::vec_map::VecMap;
 
 use franz_core::error::{ErrorCode, FranzError};
 use franz_core::types::{Header, ProducerRecord};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+// JS builtins that run the caller's code (getters, proxy traps) or throw on odd values (a revoked proxy),
+// imported with `catch`. A JS exception thrown through wasm frames skips their epilogues: the shadow stack
+// pointer drifts (the module trapped after ~1,600 throwing getters) and a borrow of the cluster is never
+// released ("busy" for good; audit 69). Every read of a value the caller passed goes through these or
+// `Reflect`, whose js-sys bindings catch too.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
+    fn entries(value: &JsValue) -> Result<Array, JsValue>;
+    /// A genuine copy of a typed array, as long as its real length, whatever its `length` getter says (a
+    /// subclass claiming 4,000 bytes of an empty array had `to_vec` read 4,000 bytes of wasm heap; audit 69).
+    #[wasm_bindgen(js_name = Uint8Array)]
+    type Uint8Copy;
+    #[wasm_bindgen(catch, constructor, js_class = "Uint8Array")]
+    fn new(source: &JsValue) -> Result<Uint8Copy, JsValue>;
+}
+
+/// An array's length (`None`: not an array, or a getter or proxy threw); its elements are then read one by one
+/// with [`item`].
+fn array_length(value: &JsValue) -> Option<u32> {
+    if !is_array(value).unwrap_or(false) {
+        return None;
+    }
+    Reflect::get(value, &"length".into()).ok()?.as_f64().map(|n| n as u32)
+}
+
+const UNREADABLE: &str = "A value could not be read: a getter or proxy threw, or its buffer is detached";
+
+/// Element `i` of an array (or of anything else with such a key).
+fn item(array: &JsValue, i: u32) -> Result<JsValue, JsValue> {
+    Reflect::get_u32(array, i).map_err(|_| invalid(ErrorCode::InvalidRequest, UNREADABLE))
+}
 
 /// A thrown `Error` with Kafka's `code`, `retriable`, and a message that says what to do.
 pub fn js_error(e: FranzError) -> JsValue {
@@ -81,7 +114,7 @@ pub fn options_map(value: &JsValue, what: &str, not_whole: &[&str]) -> Result<Op
 
 /// An options object as JSON: plain data, an object; `None` for `undefined`/`null`.
 #[inline(never)]
-fn options_object(value: &JsValue, what: &str) -> Result<Option<JsonMap>, JsValue> {
+pub fn options_object(value: &JsValue, what: &str) -> Result<Option<JsonMap>, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
@@ -133,23 +166,32 @@ pub fn config_strings(map: &mut JsonMap, key: &str) -> Result<(), JsValue> {
         return Ok(());
     };
     for (name, v) in config.iter_mut() {
-        let text = match v {
-            serde_json::Value::String(s) => std::mem::take(s),
-            serde_json::Value::Bool(b) => format!("{b}"),
-            serde_json::Value::Number(n) => match n.as_f64() {
-                Some(f) if n.is_f64() => ConfigValue::Number(f).into_kafka_string(),
-                _ => n.to_string(),
-            },
-            _ => {
-                return Err(invalid(
-                    ErrorCode::InvalidConfig,
-                    format!("Config {name} must be a string, a number or a boolean"),
-                ))
-            }
-        };
+        let text = config_string(name, std::mem::take(v))?.ok_or_else(|| {
+            invalid(ErrorCode::InvalidConfig, format!("Config {name} must be a string, a number or a boolean"))
+        })?;
         *v = serde_json::Value::String(text);
     }
     Ok(())
+}
+
+/// A config value as Kafka's string (`2` and `"2"` are the same setting); `null` is none (back to the
+/// default, where that means something).
+pub fn config_string(name: &str, value: serde_json::Value) -> Result<Option<String>, JsValue> {
+    Ok(Some(match value {
+        serde_json::Value::Null => return Ok(None),
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Bool(b) => format!("{b}"),
+        serde_json::Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
+        _ => {
+            return Err(invalid(
+                ErrorCode::InvalidConfig,
+                format!("Config {name} must be a string, a number or a boolean"),
+            ))
+        }
+    }))
 }
 
 /// A required number argument: a JS number (a string that looks like one is refused, not coerced), whole
@@ -173,7 +215,7 @@ pub fn opt_number_arg(value: Option<JsValue>, what: &str, max: f64, default: u64
 pub fn type_name(value: &JsValue) -> String {
     if value.is_null() {
         String::from("null")
-    } else if Array::is_array(value) {
+    } else if is_array(value).unwrap_or(false) {
         String::from("an array")
     } else {
         value.js_typeof().as_string().unwrap_or_default()
@@ -197,6 +239,10 @@ pub fn from_json<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
 /// 10,000 topics or partitions).
 const OBJECT_KEYS_MAX: u32 = 10_000;
 
+/// Franz's bound on the elements of one array read from JS (JSON.stringify already bounds them by the
+/// longest JS string; this bounds the walk over them).
+const ARRAY_ITEMS_MAX: u32 = 1_000_000;
+
 /// Franz's bound on how deep `unreadable` looks (serde_json reads no deeper than 128 anyway).
 const OPTIONS_DEPTH_MAX: usize = 64;
 
@@ -210,10 +256,19 @@ fn unreadable(value: &JsValue, path: &str, depth: usize) -> Option<String> {
     if depth >= OPTIONS_DEPTH_MAX || !value.is_object() || js_sys::ArrayBuffer::is_view(value) {
         return None;
     }
-    if let Some(array) = value.dyn_ref::<Array>() {
-        return array.iter().enumerate().find_map(|(i, v)| unreadable(&v, &format!("{path}[{i}]"), depth + 1));
+    if let Some(n) = array_length(value) {
+        if n > ARRAY_ITEMS_MAX {
+            return Some(format!("{} has {n} elements: at most {ARRAY_ITEMS_MAX}", at()));
+        }
+        for i in 0..n {
+            let Ok(v) = item(value, i) else { return Some(UNREADABLE.into()) };
+            if let Some(unreadable) = unreadable(&v, &format!("{path}[{i}]"), depth + 1) {
+                return Some(unreadable);
+            }
+        }
+        return None;
     }
-    let entries = Object::entries(value.unchecked_ref::<Object>());
+    let Ok(entries) = entries(value) else { return Some(UNREADABLE.into()) };
     if entries.length() > OBJECT_KEYS_MAX {
         return Some(format!("{} has {} keys: at most {OBJECT_KEYS_MAX}", at(), entries.length()));
     }
@@ -235,29 +290,16 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
         .map_err(|e| invalid(ErrorCode::UnknownServerError, format!("Could not convert a value for JS: {e}")))
 }
 
+// The TypeScript type only: `config_string` reads the values (an untagged enum's deserializer cost 3.6 KB
+// of the npm wasm's gzip).
 /// A config value as users write it: `"2"`, `2` or `true` all mean Kafka's string form.
-#[derive(Deserialize, Tsify)]
+#[derive(Tsify)]
 #[serde(untagged)]
+#[allow(dead_code)]
 pub enum ConfigValue {
     Text(String),
     Number(f64),
     Flag(bool),
-}
-
-impl ConfigValue {
-    /// Kafka's string form: `2` and `"2"` are the same setting.
-    pub fn into_kafka_string(self) -> String {
-        match self {
-            ConfigValue::Text(s) => s,
-            ConfigValue::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => format!("{}", n as i64),
-            ConfigValue::Number(n) => format!("{n}"),
-            ConfigValue::Flag(b) => format!("{b}"),
-        }
-    }
-}
-
-pub fn config_map(config: Option<VecMap<String, ConfigValue>>) -> ConfigMap {
-    config.unwrap_or_default().into_iter().map(|(k, v)| (k, v.into_kafka_string())).collect()
 }
 
 /// A whole, non-negative number within `max` (a count, a time, an offset).
@@ -273,8 +315,16 @@ pub fn whole(value: f64, what: &str, max: f64) -> Result<u64, JsValue> {
 pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// A required string argument: anything else (a number, an object) is `code`, never a trap.
+/// Longer than any string Franz takes (a scenario's JSON, at most this many bytes, is the longest), it is
+/// refused before it is copied into wasm memory (audit 69: a topic name of 512 Mi characters was).
 pub fn string_arg(value: &JsValue, what: &str, code: ErrorCode) -> Result<String, JsValue> {
-    value.as_string().ok_or_else(|| invalid(code, format!("{what} must be a string, got {}", type_name(value))))
+    use franz_core::sim::scenario::SCENARIO_JSON_BYTES_MAX as MAX;
+    match value.dyn_ref::<js_sys::JsString>() {
+        Some(s) if s.length() as usize <= MAX => Ok(value.as_string().unwrap_or_default()),
+        _ => {
+            Err(invalid(code, format!("{what} must be a string of at most {MAX} characters, got {}", type_name(value))))
+        }
+    }
 }
 
 /// A string's bytes as Java's `StringSerializer` writes them (`getBytes(UTF_8)`): UTF-8, with `?` for a lone
@@ -337,7 +387,11 @@ impl SendBytes {
         let bytes = if let Some(s) = value.dyn_ref::<js_sys::JsString>() {
             self.fits(s.length() as usize)?;
             java_utf8(value)
-        } else if let Some(array) = value.dyn_ref::<Uint8Array>() {
+        } else if js_sys::ArrayBuffer::is_view(value) && value.is_instance_of::<Uint8Array>() {
+            // `is_view` first: it runs no proxy trap, and `instanceof` on a proxy would.
+            let array = Uint8Copy::new(value)
+                .map(JsCast::unchecked_into::<Uint8Array>)
+                .map_err(|_| invalid(ErrorCode::InvalidRecord, UNREADABLE))?;
             self.fits(array.length() as usize)?;
             Some(array.to_vec())
         } else {
@@ -392,24 +446,24 @@ fn optional_number(object: &JsValue, key: &str) -> Result<Option<f64>, JsValue> 
 
 /// `[{ key?, value, partition?, headers?, timestamp? }]` → producer records.
 pub fn producer_records(records: JsValue, max_request_size_bytes: usize) -> Result<Vec<ProducerRecord>, JsValue> {
-    let Some(array) = records.dyn_ref::<Array>() else {
+    let Some(n) = array_length(&records) else {
         return Err(invalid(ErrorCode::InvalidRecord, "send takes an array of records: [{ key, value }]"));
     };
-    let max = franz_core::client::producer::RECORDS_PER_SEND_MAX;
-    if array.length() as usize > max {
-        return Err(js_error(franz_core::client::producer::too_many_records_in_a_send(array.length() as usize)));
+    if n as usize > franz_core::client::producer::RECORDS_PER_SEND_MAX {
+        return Err(js_error(franz_core::client::producer::too_many_records_in_a_send(n as usize)));
     }
-    let mut out = Vec::with_capacity(array.length() as usize);
+    let mut out = Vec::with_capacity(n as usize);
     let mut budget = SendBytes::for_a_send(max_request_size_bytes);
-    for item in array.iter() {
-        if !item.is_object() {
+    for i in 0..n {
+        let item = item(&records, i)?;
+        let fields = if item.is_object() { entries(&item).ok() } else { None };
+        let Some(fields) = fields else {
             return Err(invalid(ErrorCode::InvalidRecord, "Each record must be an object: { key, value }"));
-        }
+        };
         // A misspelt field would otherwise send a tombstone (no value) without a word.
-        let fields = Object::keys(item.unchecked_ref::<Object>());
         if let Some(other) = fields
             .iter()
-            .filter_map(|k| k.as_string())
+            .filter_map(|pair| pair.unchecked_into::<Array>().get(0).as_string())
             .find(|k| !matches!(k.as_str(), "key" | "value" | "partition" | "headers" | "timestamp"))
         {
             return Err(invalid(
@@ -456,11 +510,12 @@ fn headers(value: JsValue, budget: &mut SendBytes) -> Result<Vec<Header>, JsValu
     if value.is_undefined() || value.is_null() {
         return Ok(Vec::new());
     }
-    let Some(object) = value.dyn_ref::<Object>() else {
+    let entries = if value.is_object() { entries(&value).ok() } else { None };
+    let Some(entries) = entries else {
         return Err(invalid(ErrorCode::InvalidRecord, "headers must be an object { name: value or [values] }"));
     };
     let mut out = Vec::new();
-    for entry in Object::entries(object).iter() {
+    for entry in entries.iter() {
         let pair: Array = entry.unchecked_into();
         let key = pair.get(0);
         budget.fits(key.unchecked_ref::<js_sys::JsString>().length() as usize)?;
@@ -468,8 +523,11 @@ fn headers(value: JsValue, budget: &mut SendBytes) -> Result<Vec<Header>, JsValu
         let key = java_utf8(&key).and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
         budget.take(key.len())?;
         let value = pair.get(1);
-        let values = if Array::is_array(&value) { value.unchecked_into::<Array>() } else { Array::of1(&value) };
-        for v in values.iter() {
+        // A header's values, one by one (an array of 4 Gi nulls is refused as more than a send holds).
+        let n = array_length(&value);
+        budget.fits(n.unwrap_or(1) as usize)?;
+        for i in 0..n.unwrap_or(1) {
+            let v = if n.is_some() { item(&value, i)? } else { value.clone() };
             out.push(Header { key: key.clone(), value: bytes(v, "header value", budget)? });
         }
     }
