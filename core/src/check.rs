@@ -18,7 +18,9 @@
 //!   believed it owned, while the other was still a member (the coordinator had not removed its member id,
 //!   and it had not given the partition up). A consumer the coordinator removed (session timeout, a newer
 //!   instance of its `group.instance.id`) may still believe it owns partitions: that zombie is legal in
-//!   Kafka, whose commits it cannot make any more.
+//!   Kafka, whose commits it cannot make any more. Also: an eager member (range, roundrobin, sticky) sent
+//!   a JoinGroup still owning partitions (Kafka's `onJoinPrepare` gives them all up first, so that the next
+//!   generation can hand them to another member while nobody reads them).
 //! - `generation_went_back`: a consumer got an assignment of a generation older than one its group had
 //!   already handed out.
 //! - `committed_offset_went_back`: an OffsetFetch returned a committed offset lower than (or none instead
@@ -447,6 +449,7 @@ fn live_history(history: &History) -> History {
             Op::TopicDeleted { .. }
             | Op::GroupMemberRemoved { .. }
             | Op::GroupDeleted { .. }
+            | Op::JoinGroupSent { .. }
             | Op::OffsetCommitRefused { .. } => {}
         }
         entries.push(entry);
@@ -1153,6 +1156,22 @@ fn check_owners(history: &History, report: &mut Report) {
             Op::AssignmentRevoked { consumer, group, partitions, .. } => {
                 if let Some(b) = beliefs.get_mut(&(group.as_str(), *consumer)) {
                     b.partitions.retain(|tp| !partitions.contains(tp));
+                }
+            }
+            // Eager: the next generation may hand its partitions to another member while it still reads them
+            // (which `AssignmentReceived` below sees only if that member's SyncGroup answer comes first).
+            Op::JoinGroupSent { consumer, group, eager: true } => {
+                let Some(b) = beliefs.get(&(group.as_str(), *consumer)) else { continue };
+                if let Some(tp) = b.partitions.first() {
+                    report.add(
+                        ViolationKind::TwoOwners,
+                        tp,
+                        None,
+                        format!(
+                            "group {group}: consumer {consumer} (member {}, generation {}) joined the group again still owning {tp}: an eager member gives its partitions up before it joins (Kafka's onJoinPrepare)",
+                            b.member_id, b.generation
+                        ),
+                    );
                 }
             }
             Op::AssignmentReceived { consumer, group, generation, member_id, partitions } => {

@@ -2587,3 +2587,90 @@ fn a_new_owner_does_not_start_from_a_commit_older_than_one_still_replicating() {
         franz_tests::assert_serving(&mut w, &format!("seed {seed}"));
     }
 }
+
+/// Adversary 69: a member whose subscription changes while its JoinGroup waits at the coordinator joins once,
+/// as Kafka's client does (one join under way at most; the joined subscription differing from the current
+/// one makes it join again at its next poll). It had sent a second JoinGroup, the first staying in flight;
+/// when it later lost its coordinator, that stale join made the Stable eager member join the next generation
+/// in the background, keeping and reading partitions it should have given up first (committing them with
+/// auto-commit); and its timeout, 30 s on, rebalanced a stable group for nothing.
+#[test]
+fn a_subscription_changed_while_joining_joins_once_and_gives_up_before_the_next_generation() {
+    for (seed, assignor) in [(1, "range"), (3, "range"), (4, "roundrobin"), (5, "range"), (2, "cooperative-sticky")] {
+        let what = format!("seed {seed}, {assignor}");
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+        w.create_topic("u", 2, None, ConfigMap::new()).unwrap();
+        let tweak = |c: &mut ConsumerConfig| {
+            c.assignor = assignor.into();
+            c.session_timeout_ms = 10_000;
+            c.heartbeat_interval_ms = 1_000;
+            c.max_poll_records = 5;
+        };
+        let c0 = member(&mut w, "g", "c0", &["t"], tweak);
+        w.run_for(500); // its JoinGroup waits out group.initial.rebalance.delay.ms
+        w.subscribe(c0, vec!["t".into(), "u".into()]).unwrap();
+        for _ in 0..10 {
+            w.poll(c0, 500).unwrap();
+        }
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        let records = (0..400).map(|i| ProducerRecord { partition: Some(1), ..value(&format!("r{i}")) }).collect();
+        w.send(p, "t", records).unwrap();
+        for _ in 0..3 {
+            w.poll(c0, 300).unwrap();
+        }
+        // Rebalances so far: the first generation, and the one joining with the new subscription.
+        let rebalances = |w: &World| {
+            w.trace().since(0).iter().filter(|e| e.kind.kind_name() == "group_rebalanced").count()
+        };
+        let settled = rebalances(&w);
+        let d = w.describe_group("g");
+        assert_eq!(d.state, ConsumerGroupState::Stable, "{what}");
+        assert_eq!(owned(&w, "g"), [("c0".into(), ["t-0", "t-1", "u-0", "u-1"].map(String::from).to_vec())], "{what}");
+        // The first JoinGroup's timeout (request.timeout.ms) passes: no rebalance for nothing.
+        for _ in 0..40 {
+            w.poll(c0, 1_000).unwrap();
+        }
+        assert_eq!(rebalances(&w), settled, "{what}: a stable group rebalanced");
+        // The coordinator stops while c0 is paused past its session; a newcomer comes.
+        let coordinator = w.describe_group("g").coordinator.unwrap();
+        w.pause_node(c0, 9_700).unwrap();
+        w.stop_broker(coordinator).unwrap();
+        let c2 = member(&mut w, "g", "c2", &["t", "u"], tweak);
+        let start = w.now_ms();
+        while w.now_ms() < start + 15_000 {
+            w.poll(c2, 5).unwrap();
+            if w.now_ms() > start + 9_700 {
+                w.poll(c0, 0).unwrap();
+            }
+        }
+        let report = w.check();
+        assert!(report.ok, "{what}: {:?}", report.violations);
+        franz_tests::assert_serving(&mut w, &what);
+    }
+}
+
+/// Kafka's `onJoinComplete`: an assignment naming a topic the member gave up while joining is not taken; the
+/// member joins again with its current subscription and reads nothing of the topic it left.
+#[test]
+fn an_assignment_for_a_subscription_left_while_joining_is_not_taken() {
+    for (seed, assignor) in [(1, "range"), (2, "cooperative-sticky"), (3, "sticky")] {
+        let what = format!("seed {seed}, {assignor}");
+        let mut w = World::new(ClusterConfig { seed, ..Default::default() }).unwrap();
+        w.create_topic("t", 2, None, ConfigMap::new()).unwrap();
+        w.create_topic("u", 2, None, ConfigMap::new()).unwrap();
+        let p = w.add_producer(ProducerConfig::named("p")).unwrap();
+        w.send(p, "u", vec![value("of u")]).unwrap();
+        let c = member(&mut w, "g", "c", &["t", "u"], |c| c.assignor = assignor.into());
+        w.run_for(500);
+        w.subscribe(c, vec!["t".into()]).unwrap();
+        let mut read = Vec::new();
+        for _ in 0..20 {
+            read.extend(values(&w.poll(c, 500).unwrap()));
+        }
+        assert!(read.is_empty(), "{what}: read {read:?} of a topic it no longer subscribes to");
+        assert_eq!(owned(&w, "g"), [("c".into(), vec!["t-0".into(), "t-1".into()])], "{what}");
+        assert!(w.check().ok, "{what}: {:?}", w.check().violations);
+        franz_tests::assert_serving(&mut w, &what);
+    }
+}

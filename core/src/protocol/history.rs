@@ -138,6 +138,13 @@ pub enum Op {
         member_id: String,
         partitions: Vec<TopicPartition>,
     },
+    /// A consumer sent a JoinGroup. An eager member (range, roundrobin, sticky) owns nothing when it does:
+    /// Kafka's `onJoinPrepare` gives every partition up first.
+    JoinGroupSent {
+        consumer: NodeId,
+        group: String,
+        eager: bool,
+    },
     /// A consumer gave partitions up: it no longer believes it owns them.
     AssignmentRevoked {
         consumer: NodeId,

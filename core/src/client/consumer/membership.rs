@@ -62,6 +62,16 @@ impl Consumer {
 
     /// The group handed this member `partitions` for `generation`.
     pub(super) fn adopt(&mut self, now_ms: u64, partitions: Vec<TopicPartition>, out: &mut Outbox) {
+        // Kafka's `onJoinComplete`: an assignment of topics the member no longer subscribes to (it changed
+        // its subscription while joining) is not taken; it joins again with the current one at its next poll.
+        if let Some(m) = self.membership.as_mut().filter(|m| partitions.iter().any(|tp| !m.topics.contains(&tp.topic)))
+        {
+            m.phase = Phase::Stable;
+            m.next_heartbeat_ms = now_ms + self.config.heartbeat_interval_ms;
+            m.session_ok_ms = now_ms;
+            m.rejoin_requested = true;
+            return;
+        }
         if self.cooperative() {
             self.revoke_moved(&partitions, out);
         }
@@ -463,6 +473,12 @@ impl Consumer {
                 if let Some(m) = self.membership.as_mut() {
                     m.phase = Phase::Joining;
                 }
+                // Kafka's client has one join under way at most (`AbstractCoordinator.initiateJoinGroup`): a
+                // second one left the first in flight, whose loss later made a Stable member join again
+                // without giving its partitions up (adversary 69).
+                debug_assert!(!self.in_flight.any(|p| matches!(p, Pending::JoinGroup)), "a second JoinGroup in flight");
+                let eager = !self.cooperative();
+                out.history(Op::JoinGroupSent { consumer: self.id, group: group_id.clone(), eager });
                 self.request(
                     now_ms,
                     coordinator,

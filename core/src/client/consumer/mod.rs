@@ -528,6 +528,11 @@ impl Consumer {
         }
         let stable = m.phase == Phase::Stable;
         let between_generations = matches!(m.phase, Phase::NeedJoin | Phase::LeftUntilPoll);
+        // A join under way goes on with the old subscription (Kafka's client never has two JoinGroups out);
+        // its generation done, the member joins again at its next poll, as Kafka's `rejoinNeededOrPending`
+        // finds the subscription it joined with is not the current one (adversary 69).
+        let joining = matches!(m.phase, Phase::Joining | Phase::Assigning(_) | Phase::Syncing);
+        m.rejoin_requested |= joining;
         m.topics = topics;
         if self.cooperative() {
             let subscribed = self.subscription();
@@ -541,7 +546,7 @@ impl Consumer {
                 self.revoke_moved(&kept, out);
             }
         }
-        if !between_generations {
+        if !between_generations && !joining {
             let error = franz_err!(RebalanceInProgress, "The subscription changed: joining the group again");
             self.rejoin(now_ms, &error, out);
         }
@@ -752,7 +757,7 @@ impl Consumer {
         if let Some(m) = self.membership.as_mut() {
             m.last_poll_ms = now_ms;
         }
-        if self.membership.as_ref().is_some_and(|m| m.rejoin_requested) {
+        if self.membership.as_ref().is_some_and(|m| m.rejoin_requested && m.phase == Phase::Stable) {
             let error = franz_err!(RebalanceInProgress, "The group is rebalancing");
             self.rejoin(now_ms, &error, out);
         }
