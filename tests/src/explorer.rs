@@ -323,6 +323,7 @@ fn act(w: &mut World, m: &mut Model) {
     let controller = m.pick(&controllers).unwrap_or(1001);
     match m.roll(100) {
         16 => coordinator_cut(w, m),
+        17 if m.chance(40) => resubscribe_while_joining(w, m),
         17 => pause_in_rebalance(w, m),
         0..=15 => {
             m.count("runFor");
@@ -1520,6 +1521,54 @@ fn pause_in_rebalance(w: &mut World, m: &mut Model) {
     }
     for _ in 0..5 {
         let _ = w.poll(zombie, 100);
+    }
+}
+
+/// A member changes its subscription while its JoinGroup waits at the coordinator (within
+/// `group.initial.rebalance.delay.ms`), then loses its coordinator (stopped or crashed, and the member paused
+/// past its session half the time) while a newcomer joins. Kafka's client has one join under way at most, and
+/// an eager member gives its partitions up before it joins again. Adversary 69: a second JoinGroup stayed in
+/// flight, and the coordinator's loss made the Stable member join the next generation in the background,
+/// still reading its partitions.
+fn resubscribe_while_joining(w: &mut World, m: &mut Model) {
+    if m.topics.is_empty() {
+        return;
+    }
+    m.count("resubscribeWhileJoining");
+    let group = format!("g-own{}", m.next_group);
+    m.next_group += 1;
+    let assignor = ["range", "roundrobin", "sticky", "cooperative-sticky"][m.roll(4) as usize];
+    let config = |name: &str| ConsumerConfig {
+        group_id: Some(group.clone()),
+        assignor: assignor.into(),
+        auto_offset_reset: AutoOffsetReset::Earliest,
+        session_timeout_ms: 10_000,
+        heartbeat_interval_ms: 1_000,
+        metadata_max_age_ms: 10_000,
+        ..ConsumerConfig::named(format!("{group}-{name}"))
+    };
+    let topics: Vec<String> = m.topics.iter().map(|t| t.name.clone()).collect();
+    let Some(first) = m.pick(&(0..topics.len()).collect::<Vec<_>>()).map(|i| topics[i].clone()) else { return };
+    let Ok(a) = w.add_consumer(config("a")) else { return };
+    m.consumers.push(a);
+    let _ = w.subscribe(a, vec![first]);
+    w.run_for(1 + u64::from(m.roll(2_500)));
+    let _ = w.subscribe(a, topics.clone());
+    for _ in 0..5 + m.roll(10) {
+        let _ = w.poll(a, 500);
+    }
+    let Some(coordinator) = w.describe_group(&group).coordinator else { return };
+    if m.chance(50) {
+        let _ = w.pause_node(a, 9_000 + u64::from(m.roll(3_000)));
+    }
+    let _ = if m.chance(50) { w.stop_broker(coordinator) } else { w.crash_broker(coordinator) };
+    let Ok(b) = w.add_consumer(config("b")) else { return };
+    m.consumers.push(b);
+    let _ = w.subscribe(b, topics);
+    for _ in 0..75 {
+        let _ = w.poll(b, 5);
+        let _ = w.poll(a, 0);
+        w.run_for(200);
     }
 }
 
