@@ -545,7 +545,7 @@ mod producer_wakeups {
 
     /// Broker 1's answer to a Produce of partition 0: appended at offset 0.
     fn acknowledged(correlation_id: CorrelationId) -> Message {
-        let ok = vec![ProducePartitionResult::appended("t", 0, Some(1), 0, 0)];
+        let ok = vec![ProducePartitionResult::appended("t", 0, Some(1), 0, 0, 0)];
         Message::ProduceResponse { correlation_id, partitions: ok }
     }
 

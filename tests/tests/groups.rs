@@ -2620,9 +2620,8 @@ fn a_subscription_changed_while_joining_joins_once_and_gives_up_before_the_next_
             w.poll(c0, 300).unwrap();
         }
         // Rebalances so far: the first generation, and the one joining with the new subscription.
-        let rebalances = |w: &World| {
-            w.trace().since(0).iter().filter(|e| e.kind.kind_name() == "group_rebalanced").count()
-        };
+        let rebalances =
+            |w: &World| w.trace().since(0).iter().filter(|e| e.kind.kind_name() == "group_rebalanced").count();
         let settled = rebalances(&w);
         let d = w.describe_group("g");
         assert_eq!(d.state, ConsumerGroupState::Stable, "{what}");

@@ -469,6 +469,13 @@ test("values that run code as they are read (throwing getters, revoked proxies, 
   const lying = cluster.readLog(1, "x", 0).find((r) => r.key === "lying");
   assert.deepEqual([...lying.value], [0xff, 2, 3]);
   assert.equal(franz.murmur2(new Lying(0)), franz.murmur2(new Uint8Array(0)));
+  // A Uint8Array with a trap in its prototype chain; other views are not bytes.
+  const trapped = new Uint8Array([1]);
+  Object.setPrototypeOf(trapped, new Proxy(Uint8Array.prototype, { getPrototypeOf() { throw new Error("boom"); } }));
+  for (let i = 0; i < 2000; i++) producer.send("x", [{ key: "trapped", value: trapped }]);
+  for (const view of [new Int16Array(2), new DataView(new ArrayBuffer(2))]) {
+    assert.throws(() => producer.send("x", [{ value: view }]), { code: "INVALID_RECORD" });
+  }
   // Node's Buffer is a Uint8Array: still bytes.
   producer.send("x", [{ key: "buffer", value: Buffer.from([0xff, 0]) }]);
   assert.deepEqual([...cluster.readLog(1, "x", 0).find((r) => r.key === "buffer").value], [0xff, 0]);

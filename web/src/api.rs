@@ -821,7 +821,9 @@ impl Consumer {
         if !offset.is_finite() || offset.fract() != 0.0 || offset.abs() > MAX_SAFE_INTEGER {
             return Err(invalid(
                 ErrorCode::OffsetOutOfRange,
-                format!("Seek offset must be a whole number from -{MAX_SAFE_INTEGER} to {MAX_SAFE_INTEGER}, got {offset}"),
+                format!(
+                    "Seek offset must be a whole number from -{MAX_SAFE_INTEGER} to {MAX_SAFE_INTEGER}, got {offset}"
+                ),
             ));
         }
         with_world(&self.world, |w| w.seek(self.id, &tp, offset as i64).map_err(js_error))

@@ -36,7 +36,12 @@ fn array_length(value: &JsValue) -> Option<u32> {
     if !is_array(value).unwrap_or(false) {
         return None;
     }
-    Reflect::get(value, &"length".into()).ok()?.as_f64().map(|n| n as u32)
+    read(value, &"length".into()).as_f64().map(|n| n as u32)
+}
+
+/// `value[key]`, `undefined` if a getter or proxy threw.
+fn read(value: &JsValue, key: &JsValue) -> JsValue {
+    Reflect::get(value, key).unwrap_or_default()
 }
 
 const UNREADABLE: &str = "A value could not be read: a getter or proxy threw, or its buffer is detached";
@@ -387,8 +392,12 @@ impl SendBytes {
         let bytes = if let Some(s) = value.dyn_ref::<js_sys::JsString>() {
             self.fits(s.length() as usize)?;
             java_utf8(value)
-        } else if js_sys::ArrayBuffer::is_view(value) && value.is_instance_of::<Uint8Array>() {
-            // `is_view` first: it runs no proxy trap, and `instanceof` on a proxy would.
+        } else if js_sys::ArrayBuffer::is_view(value)
+            && read(value, &js_sys::Symbol::to_string_tag()).as_string().as_deref() == Some("Uint8Array")
+        {
+            // A Uint8Array (a Node Buffer too), known by its intrinsic tag: `instanceof` would run a proxy
+            // trap in its prototype chain, uncaught. What it claims is counted before the copy.
+            self.fits(read(value, &"length".into()).as_f64().unwrap_or(0.0) as usize)?;
             let array = Uint8Copy::new(value)
                 .map(JsCast::unchecked_into::<Uint8Array>)
                 .map_err(|_| invalid(ErrorCode::InvalidRecord, UNREADABLE))?;

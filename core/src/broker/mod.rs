@@ -364,6 +364,8 @@ struct PartitionWait {
     topic_id: Option<TopicId>,
     /// The log's start offset when it took the batch.
     log_start_offset: Offset,
+    /// The leader epoch it took the batch in.
+    leader_epoch: crate::types::LeaderEpoch,
     base_offset: Offset,
     required_offset: Offset,
     result: Option<Result<Offset>>,
@@ -408,8 +410,10 @@ impl DelayedProduce {
                     .map(|w| {
                         let result = w.result.unwrap_or_else(|| unanswered(&w.tp));
                         let TopicPartition { topic, partition } = w.tp;
-                        let log_start_offset = if result.is_ok() { w.log_start_offset } else { 0 };
-                        ProducePartitionResult { topic, partition, topic_id: w.topic_id, result, log_start_offset }
+                        let (log_start_offset, leader_epoch) =
+                            if result.is_ok() { (w.log_start_offset, w.leader_epoch) } else { (0, -1) };
+                        let topic_id = w.topic_id;
+                        ProducePartitionResult { topic, partition, topic_id, result, log_start_offset, leader_epoch }
                     })
                     .collect();
                 out.send(from, Message::ProduceResponse { correlation_id, partitions });
@@ -804,8 +808,17 @@ impl Broker {
                 Ok((base, required)) => (base, required, Some(Ok(base))),
                 Err(e) => (0, 0, Some(Err(e))),
             };
-            let log_start_offset = self.partition(&tp.topic, tp.partition).map_or(0, |p| p.log.log_start_offset());
-            waits.push(PartitionWait { tp, topic_id, log_start_offset, base_offset, required_offset, result });
+            let held = self.partition(&tp.topic, tp.partition);
+            let (log_start_offset, leader_epoch) = held.map_or((0, -1), |p| (p.log.log_start_offset(), p.leader_epoch));
+            waits.push(PartitionWait {
+                tp,
+                topic_id,
+                log_start_offset,
+                leader_epoch,
+                base_offset,
+                required_offset,
+                result,
+            });
         }
         // acks=0: nothing answers, so a refused batch closes the connection, as Kafka's broker does, for the
         // producer to ask for metadata again.

@@ -126,6 +126,21 @@ impl MetadataCache {
         }
     }
 
+    /// A leader of `epoch` took a write to the partition (of the topic incarnation `topic_id`): no metadata
+    /// answer of an older epoch is taken from now on. Kafka's producer learns epochs from metadata answers
+    /// only (and KIP-951's hints with NOT_LEADER_OR_FOLLOWER); one that never asked while the leadership
+    /// went round and back took a lagging broker's answer naming itself leader, in an epoch older than the
+    /// one that had just acknowledged, and that zombie refused a retry as out of order: a new epoch (KIP-360)
+    /// wrote the batch twice (soak seed 10,158,589).
+    pub fn saw_leader_epoch(&mut self, topic: &str, partition: u32, topic_id: Option<TopicId>, epoch: LeaderEpoch) {
+        let Some(seen) = self.last_seen_epochs.get_mut(topic).filter(|s| s.0 == topic_id) else { return };
+        let i = partition as usize;
+        if seen.1.len() <= i {
+            seen.1.resize(i + 1, -1);
+        }
+        seen.1[i] = seen.1[i].max(epoch);
+    }
+
     /// A request to the partition's leader failed as if it moved: that partition's leader is asked for
     /// again, while its siblings keep theirs (Kafka's clients request a metadata update and keep the cache).
     pub fn forget_leader(&mut self, topic: &str, partition: u32) {
@@ -186,6 +201,24 @@ mod tests {
         assert!(!cache.update(5, vec![TopicMetadata { name: "t".into(), topic_id: None, partitions: Err(unknown) }]));
         assert!(cache.update(6, answer(7, 1, 3)), "still older than epoch 4");
         assert_eq!(cache.leader("t", 0), NO_NODE);
+    }
+
+    /// Soak seed 10,158,589: a producer whose metadata named epoch 1 wrote to the leader of epoch 5; a
+    /// lagging broker then named itself leader in epoch 4, which the producer must not take.
+    #[test]
+    fn a_write_acknowledged_in_a_leader_epoch_makes_older_answers_stale() {
+        let mut cache = MetadataCache::default();
+        assert!(!cache.update(0, answer(7, 2, 1)));
+        cache.saw_leader_epoch("t", 0, Some(7), 5);
+        cache.saw_leader_epoch("t", 0, Some(7), 3); // epochs seen only grow
+        cache.forget_leader("t", 0);
+        assert!(cache.update(1, answer(7, 1, 4)), "epoch 4 is older than the acknowledging leader's");
+        assert_eq!(cache.leader("t", 0), NO_NODE);
+        assert!(!cache.update(2, answer(7, 2, 5)));
+        assert_eq!((cache.leader("t", 0), cache.leader_epoch("t", 0)), (2, 5));
+        // An acknowledgement from another incarnation of the topic (a zombie of a deleted one) counts for none.
+        cache.saw_leader_epoch("t", 0, Some(6), 9);
+        assert!(!cache.update(3, answer(7, 3, 6)));
     }
 
     #[test]

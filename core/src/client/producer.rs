@@ -265,6 +265,8 @@ struct AckedLog {
     /// first write, which may be below it (deleted since, as a follower that kept records below its leader's
     /// log start can have them when it leads).
     log_start_offset: Offset,
+    /// The leader epoch of the replica that took it.
+    leader_epoch: crate::types::LeaderEpoch,
 }
 
 /// One user `send` call in progress.
@@ -1353,7 +1355,12 @@ impl Producer {
             let found = answers.iter().position(|a| a.partition == batch.partition && a.topic == batch.topic);
             let (result, acked) = match found.map(|i| answers.swap_remove(i)) {
                 Some(answer) => {
-                    (answer.result, AckedLog { topic_id: answer.topic_id, log_start_offset: answer.log_start_offset })
+                    let acked = AckedLog {
+                        topic_id: answer.topic_id,
+                        log_start_offset: answer.log_start_offset,
+                        leader_epoch: answer.leader_epoch,
+                    };
+                    (answer.result, acked)
                 }
                 // Franz's brokers answer every partition; one left out is retried, as a lost answer would be.
                 None => (
@@ -1380,9 +1387,12 @@ impl Producer {
         acked: AckedLog,
         out: &mut Outbox,
     ) {
-        let topic_id = acked.topic_id;
+        let (topic_id, leader_epoch) = (acked.topic_id, acked.leader_epoch);
         match result {
             Ok(base_offset) => {
+                if let Some(batch) = self.batches.get(&batch_id) {
+                    self.metadata.saw_leader_epoch(&batch.topic, batch.partition, topic_id, leader_epoch);
+                }
                 if let Some(batch) = self.batches.get(&batch_id).filter(|b| b.producer.is_some()) {
                     let tp = TopicPartition::new(batch.topic.clone(), batch.partition);
                     if let Some(sequence) = self.sequences.get_mut(&tp) {
@@ -2016,7 +2026,7 @@ mod tests {
         };
         assert_eq!(retry.len(), 1);
         assert_eq!(retry[0].records, p0, "the retry carries the first attempt's records, a's included");
-        let ok = vec![ProducePartitionResult::appended("t", 0, Some(1), 40, 0)];
+        let ok = vec![ProducePartitionResult::appended("t", 0, Some(1), 40, 0, 0)];
         p.on_message(
             13 + RETRY_BACKOFF_MS * 6 / 5,
             BROKER,
@@ -2076,7 +2086,7 @@ mod tests {
         p.send(now, "t".into(), record(), &mut out).unwrap();
         let (correlation_id, second) = produce(&mut p, &mut out, &mut now);
         assert_eq!((second.producer_epoch, second.base_sequence), (first.producer_epoch, 1), "pipelined");
-        let ok = vec![ProducePartitionResult::appended("t", 0, Some(1), 3, 0)];
+        let ok = vec![ProducePartitionResult::appended("t", 0, Some(1), 3, 0, 0)];
         p.on_message(now, BROKER, Message::ProduceResponse { correlation_id, partitions: ok }, &mut out);
         assert_eq!(p.take_results().len(), 1, "the later batch is acknowledged");
         // The first batch's request times out; its retry is refused as out of order.
@@ -2115,7 +2125,7 @@ mod tests {
             p.send(0, "t".into(), record(), &mut out).unwrap();
             let mut now = 0;
             let (correlation_id, first) = produce(&mut p, &mut out, &mut now);
-            let ok = vec![ProducePartitionResult::appended("t", 0, Some(1), 0, 0)];
+            let ok = vec![ProducePartitionResult::appended("t", 0, Some(1), 0, 0, 0)];
             p.on_message(now, BROKER, Message::ProduceResponse { correlation_id, partitions: ok }, &mut out);
             assert_eq!(p.take_results().len(), 1, "the first batch is acknowledged by topic id 1");
             p.send(now, "t".into(), record(), &mut out).unwrap();

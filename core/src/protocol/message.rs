@@ -366,6 +366,9 @@ pub struct ProducePartitionResult {
     pub result: Result<Offset, FranzError>,
     /// The log's start offset when it took the batch (0 with an error).
     pub log_start_offset: Offset,
+    /// The leader epoch of the replica that took the batch (-1 with an error): the producer never goes back
+    /// to an older leader of the partition, as its metadata never goes back to an older epoch (KIP-320).
+    pub leader_epoch: crate::types::LeaderEpoch,
 }
 
 impl ProducePartitionResult {
@@ -376,13 +379,23 @@ impl ProducePartitionResult {
         topic_id: Option<crate::types::TopicId>,
         base_offset: Offset,
         log_start_offset: Offset,
+        leader_epoch: crate::types::LeaderEpoch,
     ) -> Self {
-        ProducePartitionResult { topic: topic.into(), partition, topic_id, result: Ok(base_offset), log_start_offset }
+        let result = Ok(base_offset);
+        ProducePartitionResult { topic: topic.into(), partition, topic_id, result, log_start_offset, leader_epoch }
     }
 
     /// A batch refused with `error`.
     pub fn refused(topic: &str, partition: u32, topic_id: Option<crate::types::TopicId>, error: FranzError) -> Self {
-        ProducePartitionResult { topic: topic.into(), partition, topic_id, result: Err(error), log_start_offset: 0 }
+        let result = Err(error);
+        ProducePartitionResult {
+            topic: topic.into(),
+            partition,
+            topic_id,
+            result,
+            log_start_offset: 0,
+            leader_epoch: -1,
+        }
     }
 }
 
