@@ -827,7 +827,7 @@ fn a_run_past_what_a_scenario_holds_lets_its_actions_go() {
     }
     let e = w.scenario().unwrap_err();
     assert_eq!(e.code, ErrorCode::PolicyViolation, "{e}");
-    assert!(e.message.contains("its sends carry their records"), "{e}");
+    assert!(e.message.contains("sends their records"), "{e}");
     // The run itself goes on.
     w.send(p, "t", vec![value("after")]).unwrap();
     assert!(w.check().ok);

@@ -472,7 +472,7 @@ test("values that run code as they are read (throwing getters, revoked proxies, 
   // A Uint8Array with a trap in its prototype chain; other views are not bytes.
   const trapped = new Uint8Array([1]);
   Object.setPrototypeOf(trapped, new Proxy(Uint8Array.prototype, { getPrototypeOf() { throw new Error("boom"); } }));
-  for (let i = 0; i < 2000; i++) producer.send("x", [{ key: "trapped", value: trapped }]);
+  for (let i = 0; i < 20; i++) producer.send("x", [{ key: "trapped", value: trapped }]);
   for (const view of [new Int16Array(2), new DataView(new ArrayBuffer(2))]) {
     assert.throws(() => producer.send("x", [{ value: view }]), { code: "INVALID_RECORD" });
   }
@@ -491,4 +491,24 @@ test("values that run code as they are read (throwing getters, revoked proxies, 
   const again = franz.Cluster.replay(cluster.scenario());
   assert.equal(again.traceHash(), cluster.traceHash());
   cluster.free();
+});
+
+test("strings longer than Kafka's protocol carries, and symbols or functions as option values, are refused (adversary 70)", () => {
+  const cluster = new franz.Cluster({ seed: 7 });
+  cluster.createTopic("t");
+  const long = "x".repeat(32768);
+  const before = cluster.scenario().length;
+  for (const call of [() => cluster.deleteTopic(long), () => cluster.createTopic(long), () => cluster.describeGroup(long)]) {
+    assert.throws(call, (e) => typeof e.code === "string" && /at most 32767 characters/.test(e.message));
+  }
+  assert.throws(() => cluster.alterTopicConfig("t", { [long]: "1" }), { code: "INVALID_CONFIG" });
+  assert.throws(() => cluster.alterTopicConfig("t", { "retention.ms": long }), { code: "INVALID_CONFIG" });
+  assert.throws(() => cluster.producer({ clientId: long }), { code: "INVALID_CONFIG" });
+  assert.equal(cluster.scenario().length, before, "nothing refused is kept to be replayed");
+  assert.throws(() => cluster.createTopic("a", { partitions: Symbol("p") }), { code: "INVALID_CONFIG" });
+  assert.throws(() => cluster.setNetwork({ latencyMs: Symbol() }), { code: "INVALID_CONFIG" });
+  assert.throws(() => cluster.reassignPartitions("t", { 0: Symbol() }), (e) => typeof e.code === "string");
+  assert.throws(() => cluster.producer({ lingerMs: () => 5 }), { code: "INVALID_CONFIG" });
+  cluster.createTopic("x".repeat(249));
+  assert.ok(cluster.listTopics().includes("x".repeat(249)));
 });

@@ -17,7 +17,7 @@ use franz_core::client::{ConsumerConfig, ConsumerRecord, ProducerConfig, RecordM
 use franz_core::error::ErrorCode;
 use franz_core::group::assignor::{assign, Assignor, Member};
 use franz_core::sim::network::NetworkConfig;
-use franz_core::sim::scenario::{PartitionOffset, Scenario};
+use franz_core::sim::scenario::{PartitionOffset, Scenario, SCENARIO_JSON_BYTES_MAX};
 use franz_core::types::{NodeId, TopicPartition};
 use franz_core::{ClusterConfig, World};
 use js_sys::Array;
@@ -390,7 +390,12 @@ impl Cluster {
         #[wasm_bindgen(js_name = "untilMs")] until_ms: Option<NumberJs>,
     ) -> Result<Cluster, JsValue> {
         console_error_panic_hook::set_once();
-        let scenario = string_arg(&scenario, "The scenario (scenario()'s JSON)", ErrorCode::InvalidRequest)?;
+        let scenario = string_arg_within(
+            &scenario,
+            "The scenario (scenario()'s JSON)",
+            ErrorCode::InvalidRequest,
+            SCENARIO_JSON_BYTES_MAX,
+        )?;
         let until = until_ms.map(|u| number_arg(&u.into(), "untilMs", MAX_SAFE_INTEGER)).transpose()?;
         let scenario = Scenario::parse(&scenario).map_err(js_error)?;
         let world = World::replay(&scenario, until).map_err(js_error)?;

@@ -258,6 +258,14 @@ fn unreadable(value: &JsValue, path: &str, depth: usize) -> Option<String> {
     if let Some(n) = value.as_f64() {
         return (!n.is_finite()).then(|| format!("{} must be a finite number, got {n}", at()));
     }
+    // JSON.stringify leaves these out, as if not given (adversary 70: `partitions: Symbol()` made a topic
+    // of the default count).
+    if value.is_symbol() || value.is_function() {
+        return Some(format!("{} must be plain data, got a {}", at(), type_name(value)));
+    }
+    if value.dyn_ref::<js_sys::JsString>().is_some_and(|s| s.length() as usize > KAFKA_STRING_MAX) {
+        return Some(format!("{} is longer than {KAFKA_STRING_MAX} characters", at()));
+    }
     if depth >= OPTIONS_DEPTH_MAX || !value.is_object() || js_sys::ArrayBuffer::is_view(value) {
         return None;
     }
@@ -279,6 +287,9 @@ fn unreadable(value: &JsValue, path: &str, depth: usize) -> Option<String> {
     }
     for entry in entries.iter() {
         let pair: Array = entry.unchecked_into();
+        if pair.get(0).unchecked_ref::<js_sys::JsString>().length() as usize > KAFKA_STRING_MAX {
+            return Some(format!("A key of {} is longer than {KAFKA_STRING_MAX} characters", at()));
+        }
         let key = pair.get(0).as_string().unwrap_or_default();
         let path = if path.is_empty() { key } else { format!("{path}.{key}") };
         if let Some(unreadable) = unreadable(&pair.get(1), &path, depth + 1) {
@@ -319,15 +330,24 @@ pub fn whole(value: f64, what: &str, max: f64) -> Result<u64, JsValue> {
 /// The largest integer a JS number holds exactly.
 pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
-/// A required string argument: anything else (a number, an object) is `code`, never a trap.
-/// Longer than any string Franz takes (a scenario's JSON, at most this many bytes, is the longest), it is
-/// refused before it is copied into wasm memory (audit 69: a topic name of 512 Mi characters was).
+/// The longest string Kafka's protocol carries (`STRING`: a length of 16 bits): a topic or group name, a
+/// client id, a config key or value. Longer ones are refused before they are copied into wasm memory, or
+/// kept in the run's scenario (audit 69: a topic name of 512 Mi characters was copied; adversary 70: refused
+/// calls with names of 16 Mi characters, kept to be replayed, ran wasm out of memory).
+pub const KAFKA_STRING_MAX: usize = i16::MAX as usize;
+
+/// A required string argument, at most [`KAFKA_STRING_MAX`] characters: anything else (a number, an object)
+/// is `code`, never a trap.
 pub fn string_arg(value: &JsValue, what: &str, code: ErrorCode) -> Result<String, JsValue> {
-    use franz_core::sim::scenario::SCENARIO_JSON_BYTES_MAX as MAX;
+    string_arg_within(value, what, code, KAFKA_STRING_MAX)
+}
+
+/// A required string argument of at most `max` UTF-16 units.
+pub fn string_arg_within(value: &JsValue, what: &str, code: ErrorCode, max: usize) -> Result<String, JsValue> {
     match value.dyn_ref::<js_sys::JsString>() {
-        Some(s) if s.length() as usize <= MAX => Ok(value.as_string().unwrap_or_default()),
+        Some(s) if s.length() as usize <= max => Ok(value.as_string().unwrap_or_default()),
         _ => {
-            Err(invalid(code, format!("{what} must be a string of at most {MAX} characters, got {}", type_name(value))))
+            Err(invalid(code, format!("{what} must be a string of at most {max} characters, got {}", type_name(value))))
         }
     }
 }

@@ -319,7 +319,7 @@ impl Scenario {
         if json.len() > SCENARIO_JSON_BYTES_MAX {
             return Err(franz_err!(
                 PolicyViolation,
-                "This run's scenario is {} bytes of JSON, more than a scenario holds ({SCENARIO_JSON_BYTES_MAX}): its sends carry their records",
+                "This run's scenario is {} bytes of JSON, more than a scenario holds ({SCENARIO_JSON_BYTES_MAX}): its actions carry their arguments, sends their records",
                 json.len()
             ));
         }

@@ -16,7 +16,7 @@ impl World {
         if self.actions_overflowed {
             return Err(franz_err!(
                 PolicyViolation,
-                "This run took more actions than a scenario holds ({} actions, {} bytes of JSON: its sends carry their records)",
+                "This run took more actions than a scenario holds ({} actions, {} bytes of JSON: its actions carry their arguments, sends their records)",
                 crate::sim::scenario::SCENARIO_ACTIONS_MAX,
                 crate::sim::scenario::SCENARIO_JSON_BYTES_MAX
             ));
