@@ -470,8 +470,10 @@ impl Consumer {
                     owned: m.owned.clone(),
                     generation: m.owned_generation,
                 };
+                // The JoinGroup names the current subscription: a rejoin asked for before is done by it.
                 if let Some(m) = self.membership.as_mut() {
                     m.phase = Phase::Joining;
+                    m.rejoin_requested = false;
                 }
                 // Kafka's client has one join under way at most (`AbstractCoordinator.initiateJoinGroup`): a
                 // second one left the first in flight, whose loss later made a Stable member join again
