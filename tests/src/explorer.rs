@@ -1548,7 +1548,7 @@ fn resubscribe_while_joining(w: &mut World, m: &mut Model) {
         ..ConsumerConfig::named(format!("{group}-{name}"))
     };
     let topics: Vec<String> = m.topics.iter().map(|t| t.name.clone()).collect();
-    let Some(first) = m.pick(&(0..topics.len()).collect::<Vec<_>>()).map(|i| topics[i].clone()) else { return };
+    let first = topics[m.roll(topics.len() as u32) as usize].clone();
     let Ok(a) = w.add_consumer(config("a")) else { return };
     m.consumers.push(a);
     let _ = w.subscribe(a, vec![first]);

@@ -171,9 +171,7 @@ pub fn config_strings(map: &mut JsonMap, key: &str) -> Result<(), JsValue> {
         return Ok(());
     };
     for (name, v) in config.iter_mut() {
-        let text = config_string(name, std::mem::take(v))?.ok_or_else(|| {
-            invalid(ErrorCode::InvalidConfig, format!("Config {name} must be a string, a number or a boolean"))
-        })?;
+        let text = config_string(name, std::mem::take(v))?.ok_or_else(|| not_a_config_value(name))?;
         *v = serde_json::Value::String(text);
     }
     Ok(())
@@ -190,13 +188,12 @@ pub fn config_string(name: &str, value: serde_json::Value) -> Result<Option<Stri
             Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{}", f as i64),
             _ => n.to_string(),
         },
-        _ => {
-            return Err(invalid(
-                ErrorCode::InvalidConfig,
-                format!("Config {name} must be a string, a number or a boolean"),
-            ))
-        }
+        _ => return Err(not_a_config_value(name)),
     }))
+}
+
+fn not_a_config_value(name: &str) -> JsValue {
+    invalid(ErrorCode::InvalidConfig, format!("Config {name} must be a string, a number or a boolean"))
 }
 
 /// A required number argument: a JS number (a string that looks like one is refused, not coerced), whole
